@@ -1,0 +1,3 @@
+from pshell.cli import main
+
+raise SystemExit(main())

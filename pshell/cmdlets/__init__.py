@@ -1,0 +1,1 @@
+"""Cmdlets, one module per noun group; each module registers its classes with @register."""

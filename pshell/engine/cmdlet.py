@@ -1,0 +1,279 @@
+"""One interface for every cmdlet; parameters declared as data; a registry built in one place.
+
+A cmdlet is a class::
+
+    class GetGreeting(Cmdlet):
+        name = "Get-Greeting"
+        synopsis = "Greets someone."
+        params = (
+            Param("Name", "string", position=0, mandatory=True, pipeline=True),
+            Param("Shout", "switch"),
+        )
+
+        def process(self):
+            text = f"Hello {self.Name}"
+            yield text.upper() if self.Shout else text
+
+The binder (``engine/binder.py``) sets each parameter as an attribute named exactly as declared
+(``self.Name``), defaults first (``None``; ``False`` for switches; ``Param.default`` if given).
+``begin``/``process``/``end`` may be generators (their items are the command's output) or plain
+methods returning ``None``.  ``process`` runs once per pipeline input object, after the object was
+bound to the parameters that take pipeline input; when the command is first in its pipeline it runs
+once with nothing bound from the pipeline.  A cmdlet that needs the raw input iterator (to stop
+early, or for speed) overrides :meth:`Cmdlet.run` instead.
+
+Non-output streams go through ``self.write_error/warning/verbose/debug/information/progress`` and
+``self.write_host``; they honour ``-ErrorAction``, ``$ErrorActionPreference`` and friends.
+A terminating error is ``raise self.terminate(...)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iterator, List,
+                    Optional, Tuple, Type, Union)
+
+from pshell.engine.errors import ErrorRecord, RuntimeException
+
+if TYPE_CHECKING:
+    from pshell.engine.runtime import CommandContext, Runspace
+
+__all__ = ["Param", "Cmdlet", "register", "lookup_cmdlet", "all_cmdlets", "COMMON_PARAMETERS"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a cmdlet, as data.
+
+    ``type`` names the conversion the binder applies: 'object' (none), 'string', 'int', 'long',
+    'double', 'bool', 'switch', 'scriptblock', 'hashtable', 'datetime', 'psobject', 'timespan',
+    each with a '[]' suffix for arrays ('string[]' wraps a scalar into a one-element list), or a
+    callable ``f(value) -> value`` raising ValueError with a message.
+
+    ``mandatory``: True (in every set the parameter belongs to) or a tuple of set names.
+    ``sets``: the parameter sets it belongs to; empty means all sets.
+    ``pipeline``: ValueFromPipeline; ``by_property``: ValueFromPipelineByPropertyName.
+    ``remaining``: ValueFromRemainingArguments.
+    """
+    name: str
+    type: Union[str, Callable[[Any], Any]] = "object"
+    position: Optional[int] = None
+    mandatory: Union[bool, Tuple[str, ...]] = False
+    aliases: Tuple[str, ...] = ()
+    pipeline: bool = False
+    by_property: bool = False
+    sets: Tuple[str, ...] = ()
+    remaining: bool = False
+    default: Any = None
+    validate_set: Optional[Tuple[str, ...]] = None
+    help: str = ""
+
+    @property
+    def is_switch(self) -> bool:
+        return self.type == "switch"
+
+    def mandatory_in(self, set_name: str) -> bool:
+        if self.mandatory is True:
+            return True
+        if not self.mandatory:
+            return False
+        return set_name in self.mandatory  # type: ignore[operator]
+
+    def in_set(self, set_name: str) -> bool:
+        return not self.sets or set_name in self.sets
+
+
+COMMON_PARAMETERS: Tuple[Param, ...] = (
+    Param("Verbose", "switch", aliases=("vb",)),
+    Param("Debug", "switch", aliases=("db",)),
+    Param("ErrorAction", "string", aliases=("ea",)),
+    Param("WarningAction", "string", aliases=("wa",)),
+    Param("InformationAction", "string", aliases=("infa",)),
+    Param("ProgressAction", "string", aliases=("proga",)),
+    Param("ErrorVariable", "string", aliases=("ev",)),
+    Param("WarningVariable", "string", aliases=("wv",)),
+    Param("InformationVariable", "string", aliases=("iv",)),
+    Param("OutVariable", "string", aliases=("ov",)),
+    Param("OutBuffer", "int", aliases=("ob",)),
+    Param("PipelineVariable", "string", aliases=("pv",)),
+)
+
+
+class Cmdlet:
+    """Base of every compiled-in command.  See the module docstring."""
+
+    name: ClassVar[str] = ""
+    synopsis: ClassVar[str] = ""
+    params: ClassVar[Tuple[Param, ...]] = ()
+    default_set: ClassVar[Optional[str]] = None
+    #: Extra type names for ``Get-Command``'s OutputType column; informational only.
+    output_type: ClassVar[str] = ""
+
+    ctx: "CommandContext"
+    bound: Dict[str, Any]
+    parameter_set: str
+
+    def __init__(self, ctx: "CommandContext") -> None:
+        self.ctx = ctx
+        self.bound = {}
+        self.parameter_set = self.default_set or "__AllParameterSets"
+        for param in self.params:
+            setattr(self, param.name, _default_for(param))
+
+    # ---- lifecycle ----------------------------------------------------------------
+    def begin(self) -> Optional[Iterable[Any]]:
+        return None
+
+    def process(self) -> Optional[Iterable[Any]]:
+        return None
+
+    def end(self) -> Optional[Iterable[Any]]:
+        return None
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        """Drive begin/process/end, binding each upstream object to pipeline parameters."""
+        result = self.begin()
+        if result is not None:
+            yield from result
+        if upstream is None:
+            result = self.process()
+            if result is not None:
+                yield from result
+        else:
+            bind = self.ctx.bind_pipeline_input
+            for item in upstream:
+                bind(self, item)
+                result = self.process()
+                if result is not None:
+                    yield from result
+        result = self.end()
+        if result is not None:
+            yield from result
+
+    def stop(self) -> None:
+        """Called from another thread when the pipeline is being stopped (Ctrl-C, Stop-Job).
+        Override to interrupt blocking work (e.g. kill a child process)."""
+
+    # ---- context ------------------------------------------------------------------
+    @property
+    def runspace(self) -> "Runspace":
+        return self.ctx.runspace
+
+    @property
+    def stopping(self) -> bool:
+        return self.ctx.runspace.stopping
+
+    def is_bound(self, name: str) -> bool:
+        return name in self.bound
+
+    def resolve_path(self, path: str) -> str:
+        """An absolute path for ``path``, relative to the runspace's current location, ``~``
+        expanded.  Does not check that it exists."""
+        return self.ctx.runspace.resolve_path(path)
+
+    def invoke(self, block: Any, *args: Any, dollar_under: Any = None, input: Any = None,
+               new_scope: bool = True) -> List[Any]:
+        """Run a script block from this command's scope and collect its output.  ``dollar_under``
+        sets ``$_``/``$PSItem`` (pass the pipeline object), ``args`` become ``$args`` and bind to
+        ``param()``.  ``new_scope=False`` runs it in the caller's scope (ForEach-Object style)."""
+        return self.ctx.invoke(block, args, dollar_under=dollar_under, input=input,
+                               new_scope=new_scope)
+
+    def invoke_iter(self, block: Any, *args: Any, dollar_under: Any = None, input: Any = None,
+                    new_scope: bool = True) -> Iterator[Any]:
+        """Like :meth:`invoke`, streaming the output."""
+        return self.ctx.invoke_iter(block, args, dollar_under=dollar_under, input=input,
+                                    new_scope=new_scope)
+
+    # ---- streams --------------------------------------------------------------------
+    def error_record(self, message: str, error_id: str = "", category: str = "NotSpecified",
+                     target: Any = None,
+                     exception_type: str = "System.Management.Automation.RuntimeException"
+                     ) -> ErrorRecord:
+        fqid = f"{error_id or 'RuntimeException'},{self.name}"
+        return ErrorRecord(message, fqid, category, target, self.ctx.location, self.name,
+                           exception_type=exception_type)
+
+    def write_error(self, message: Union[str, ErrorRecord, BaseException], error_id: str = "",
+                    category: str = "NotSpecified", target: Any = None) -> None:
+        """A non-terminating error (``-ErrorAction Stop`` makes it terminating)."""
+        if isinstance(message, ErrorRecord):
+            record = message
+        elif isinstance(message, RuntimeException):
+            record = message.record
+        else:
+            record = self.error_record(str(message), error_id, category, target)
+        self.ctx.write_error(record)
+
+    def terminate(self, message: str, error_id: str = "", category: str = "NotSpecified",
+                  target: Any = None) -> RuntimeException:
+        """A terminating error to ``raise``."""
+        return RuntimeException(self.error_record(message, error_id, category, target))
+
+    def write_warning(self, message: str) -> None:
+        self.ctx.write_warning(message)
+
+    def write_verbose(self, message: str) -> None:
+        self.ctx.write_verbose(message)
+
+    def write_debug(self, message: str) -> None:
+        self.ctx.write_debug(message)
+
+    def write_information(self, data: Any, tags: Tuple[str, ...] = ()) -> None:
+        self.ctx.write_information(data, tags)
+
+    def write_host(self, text: str, newline: bool = True, fg: Optional[str] = None,
+                   bg: Optional[str] = None) -> None:
+        self.ctx.write_host(text, newline, fg, bg)
+
+    def write_progress(self, record: Any) -> None:
+        self.ctx.write_progress(record)
+
+
+def _default_for(param: Param) -> Any:
+    if param.default is not None:
+        return param.default
+    if param.type == "switch":
+        return False
+    return None
+
+
+# --------------------------------------------------------------------------- registry
+
+_REGISTRY: Dict[str, Type[Cmdlet]] = {}
+_LOADED = False
+
+
+def register(cls: Type[Cmdlet]) -> Type[Cmdlet]:
+    """Class decorator: make a cmdlet known by its ``name``."""
+    if not cls.name:
+        raise TypeError(f"{cls.__name__} has no name")
+    _REGISTRY[cls.name.lower()] = cls
+    return cls
+
+
+def _load_all() -> None:
+    """Import every module of ``pshell.cmdlets`` once; each registers its cmdlets."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    import pshell.cmdlets as package
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"pshell.cmdlets.{info.name}")
+
+
+def lookup_cmdlet(name: str) -> Optional[Type[Cmdlet]]:
+    found = _REGISTRY.get(name.lower())
+    if found is None and not _LOADED:
+        _load_all()
+        found = _REGISTRY.get(name.lower())
+    return found
+
+
+def all_cmdlets() -> Dict[str, Type[Cmdlet]]:
+    _load_all()
+    return dict(_REGISTRY)

@@ -1,0 +1,163 @@
+"""Error records and the exceptions that carry control flow through compiled script code."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pshell.lang.errors import SourceLocation, render_location
+
+__all__ = [
+    "ErrorRecord", "PSException", "RuntimeException", "ActionPreferenceStop", "PipelineStopped",
+    "FlowControl", "BreakException", "ContinueException", "ReturnException", "ExitException",
+    "CommandNotFound", "ParameterBindingError", "ExceptionInfo",
+]
+
+
+class ExceptionInfo:
+    """What ``$_.Exception`` / ``$Error[0].Exception`` shows: a message and a type name."""
+
+    __slots__ = ("Message", "type_name", "InnerException")
+    ps_properties = ("Message",)
+
+    def __init__(self, message: str, type_name: str = "System.Management.Automation.RuntimeException",
+                 inner: Any = None) -> None:
+        self.Message = message
+        self.type_name = type_name
+        self.InnerException = inner
+
+    def GetType(self) -> Any:
+        from pshell.engine.values import PSTypeInfo
+        return PSTypeInfo(self.type_name)
+
+    def ToString(self) -> str:
+        return self.Message
+
+    def __str__(self) -> str:
+        return self.Message
+
+
+class ErrorRecord:
+    """PowerShell's ErrorRecord: an exception, an id, a category, a target and where it happened."""
+
+    ps_type_names = ("System.Management.Automation.ErrorRecord",)
+    ps_properties = ("Exception", "TargetObject", "FullyQualifiedErrorId", "CategoryInfo",
+                     "InvocationInfo", "ScriptStackTrace")
+
+    def __init__(self, message: str, error_id: str = "RuntimeException",
+                 category: str = "NotSpecified", target: Any = None,
+                 location: Optional[SourceLocation] = None, command: str = "",
+                 exception_type: str = "System.Management.Automation.RuntimeException",
+                 exception: Any = None) -> None:
+        self.Exception = exception if exception is not None else ExceptionInfo(message, exception_type)
+        self.FullyQualifiedErrorId = error_id
+        self.category = category
+        self.TargetObject = target
+        self.location = location
+        self.command = command
+        self.ScriptStackTrace = ""
+        self.computer_name: Optional[str] = None   # set when the record came from a remote computer
+
+    @property
+    def message(self) -> str:
+        return str(getattr(self.Exception, "Message", self.Exception))
+
+    @property
+    def CategoryInfo(self) -> str:
+        target = "" if self.TargetObject is None else str(self.TargetObject)
+        return f"{self.category}: ({target}:{type(self.TargetObject).__name__}) [{self.command}], " \
+               f"{self.exception_type_short}"
+
+    @property
+    def exception_type_short(self) -> str:
+        return getattr(self.Exception, "type_name", "RuntimeException").rsplit(".", 1)[-1]
+
+    @property
+    def InvocationInfo(self) -> Any:
+        if self.location is None:
+            return None
+        from pshell.engine.values import PSObject
+        loc = self.location
+        return PSObject.from_pairs([
+            ("ScriptName", loc.source), ("ScriptLineNumber", loc.line),
+            ("OffsetInLine", loc.column), ("Line", loc.line_text()),
+            ("PositionMessage", render_location(loc)), ("MyCommand", self.command),
+        ])
+
+    def render(self) -> str:
+        """The text the host prints for an error that reaches it."""
+        prefix = f"[{self.computer_name}] " if self.computer_name else ""
+        head = f"{self.command}: " if self.command else ""
+        text = f"{prefix}{head}{self.message}"
+        if self.location is not None and self.location.text:
+            text = f"{text}\n{render_location(self.location)}"
+        return text
+
+    def ToString(self) -> str:
+        return self.message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"ErrorRecord({self.message!r}, {self.FullyQualifiedErrorId!r})"
+
+
+class PSException(Exception):
+    """Base of every exception pshell raises on purpose."""
+
+
+class RuntimeException(PSException):
+    """A terminating error.  ``record`` is what ``catch`` sees as ``$_``."""
+
+    def __init__(self, record: ErrorRecord) -> None:
+        super().__init__(record.message)
+        self.record = record
+
+    @classmethod
+    def make(cls, message: str, error_id: str = "RuntimeException", category: str = "NotSpecified",
+             target: Any = None, location: Optional[SourceLocation] = None,
+             exception_type: str = "System.Management.Automation.RuntimeException") -> "RuntimeException":
+        return cls(ErrorRecord(message, error_id, category, target, location,
+                               exception_type=exception_type))
+
+
+class ActionPreferenceStop(RuntimeException):
+    """A non-terminating error turned terminating by ``-ErrorAction Stop``."""
+
+
+class CommandNotFound(RuntimeException):
+    pass
+
+
+class ParameterBindingError(RuntimeException):
+    pass
+
+
+class PipelineStopped(PSException):
+    """The pipeline was stopped: Ctrl-C, Stop-Job, or ``Select-Object -First`` upstream."""
+
+
+class FlowControl(PSException):
+    """break / continue / return / exit travelling up through the call stack."""
+
+
+class BreakException(FlowControl):
+    def __init__(self, label: Optional[str] = None) -> None:
+        super().__init__(label)
+        self.label = label
+
+
+class ContinueException(FlowControl):
+    def __init__(self, label: Optional[str] = None) -> None:
+        super().__init__(label)
+        self.label = label
+
+
+class ReturnException(FlowControl):
+    pass
+
+
+class ExitException(FlowControl):
+    def __init__(self, code: int = 0) -> None:
+        super().__init__(code)
+        self.code = code

@@ -1,0 +1,530 @@
+"""The pshell syntax tree: small frozen dataclasses, each carrying its source span.
+
+This module is the contract between the parser (``lang/parser.py``) and the compiler
+(``engine/compiler.py``).  Names follow PowerShell's own AST where one exists.
+
+Conventions
+- Every node has ``span``: a :class:`Span` (offsets into the source text, plus the 1-based line and
+  column of its start).  Spans are excluded from equality so golden tests can compare trees.
+- Operator and keyword spellings are stored lower-cased (``'-eq'``, ``'-ceq'``, ``'+='``).
+- Variable names are stored as written (case preserved); the compiler folds case.
+- A *statement* is any node derived from :class:`Statement`; an *expression* from :class:`Expr`.
+  Where PowerShell allows a pipeline in expression position (``(...)``, assignment right-hand
+  side, ``if`` condition), the field holds a :class:`Statement` (usually a :class:`Pipeline`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Optional, Tuple, Union
+
+__all__ = [
+    "Span", "Node", "Statement", "Expr",
+    "ScriptBlockAst", "ParamBlock", "ParameterAst", "AttributeAst", "NamedBlock", "StatementBlock",
+    "Pipeline", "CommandAst", "CommandParameter", "CommandExpression",
+    "FileRedirection", "MergingRedirection", "Redirection",
+    "Assignment", "If", "While", "DoWhile", "DoUntil", "For", "Foreach", "Switch", "SwitchClause",
+    "FunctionDefinition", "Try", "CatchClause", "Trap", "Break", "Continue", "Return", "Exit",
+    "Throw",
+    "Constant", "StringConstant", "ExpandableString", "Variable", "ArrayLiteral",
+    "ArrayExpression", "SubExpression", "Paren", "Hashtable", "ScriptBlockExpr", "Binary",
+    "Unary", "Convert", "TypeLiteral", "Member", "InvokeMember", "Index", "dump",
+]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int          # offset of the first character
+    end: int            # offset one past the last character
+    line: int           # 1-based line of ``start``
+    col: int            # 1-based column of ``start``
+
+
+NOSPAN = Span(0, 0, 1, 1)
+
+
+def _span() -> Any:
+    return field(default=NOSPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class Statement(Node):
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class Expr(Node):
+    pass
+
+
+# --------------------------------------------------------------------------- script blocks
+
+@dataclass(frozen=True, eq=False)
+class AttributeAst(Node):
+    """``[Parameter(Mandatory, Position=0)]``, ``[CmdletBinding()]``, ``[ValidateSet('a','b')]``.
+
+    ``positional`` holds positional arguments; ``named`` holds ``(name, value)`` pairs where a bare
+    ``Mandatory`` is ``('Mandatory', None)``.
+    """
+    name: str
+    positional: Tuple[Expr, ...] = ()
+    named: Tuple[Tuple[str, Optional[Expr]], ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class ParameterAst(Node):
+    """One parameter of a ``param()`` block or of ``function f($a, [int]$b = 2)``.
+
+    ``type_name`` is the last type constraint written (``[int]``, ``[switch]``, ``[string[]]``), as
+    written without brackets; other attributes (``[Parameter(...)]``, ``[Alias(...)]``, validation)
+    are in ``attributes`` in source order.
+    """
+    name: str
+    type_name: Optional[str] = None
+    default: Optional[Expr] = None
+    attributes: Tuple[AttributeAst, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class ParamBlock(Node):
+    parameters: Tuple[ParameterAst, ...] = ()
+    attributes: Tuple[AttributeAst, ...] = ()     # e.g. [CmdletBinding()] before param(
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class NamedBlock(Node):
+    """``begin { }`` / ``process { }`` / ``end { }``; the unnamed body of a script block is ``end``."""
+    kind: str                                     # 'begin' | 'process' | 'end'
+    statements: Tuple[Statement, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class ScriptBlockAst(Node):
+    """A whole script, a ``{ ... }`` literal or a function body.
+
+    ``text`` is the exact source text of the block (for ``{...}`` literals, without the braces; for
+    a script file, the whole file).  ``source`` names where it came from (a file path,
+    ``'<command line>'``, ``'<stdin>'``).
+    """
+    param_block: Optional[ParamBlock] = None
+    begin: Optional[NamedBlock] = None
+    process: Optional[NamedBlock] = None
+    end: Optional[NamedBlock] = None
+    text: str = ""
+    source: str = ""
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class StatementBlock(Node):
+    """The ``{ ... }`` body of if/while/foreach/try/... (not a script block value)."""
+    statements: Tuple[Statement, ...] = ()
+    span: Span = _span()
+
+
+# --------------------------------------------------------------------------- pipelines & commands
+
+@dataclass(frozen=True, eq=False)
+class FileRedirection(Node):
+    """``>`` ``>>`` ``2>`` ``2>>`` ``*>`` ... ``stream`` is '1'..'6' or '*'."""
+    stream: str
+    append: bool
+    target: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class MergingRedirection(Node):
+    """``2>&1``, ``*>&1``, ``3>&1``: ``from_stream`` merged into ``to_stream`` (always '1')."""
+    from_stream: str
+    to_stream: str = "1"
+    span: Span = _span()
+
+
+Redirection = Union[FileRedirection, MergingRedirection]
+
+
+@dataclass(frozen=True, eq=False)
+class CommandParameter(Node):
+    """``-Name`` or ``-Name:value`` in command mode.  ``name`` excludes the dash, case as written.
+
+    ``argument`` is set only for the colon form; a following separate argument is a separate
+    element of the command.
+    """
+    name: str
+    argument: Optional[Expr] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class CommandAst(Node):
+    """A command in a pipeline: ``Get-ChildItem -Path /tmp *.log``, ``& $sb 1 2``, ``. ./x.ps1``.
+
+    ``elements[0]`` is the command name: a :class:`StringConstant` (``kind='bare'`` for a bare word,
+    or a quoted string) or any expression after ``&`` / ``.``.  The rest are arguments
+    (expressions; bare words are ``StringConstant(kind='bare')``, bare words with ``$var`` inside are
+    ``ExpandableString(kind='bare')``) and :class:`CommandParameter` nodes, in source order.
+    A splatted variable argument is ``Variable(splatted=True)``.
+    """
+    elements: Tuple[Union[Expr, CommandParameter], ...]
+    invocation: Optional[str] = None              # None | '&' | '.'
+    redirections: Tuple[Redirection, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class CommandExpression(Node):
+    """An expression used as a pipeline element: ``1..10 | ...``, ``$x.Name``."""
+    expr: Expr
+    redirections: Tuple[Redirection, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Pipeline(Statement):
+    """``a | b | c``; ``background`` when it ends with ``&``."""
+    elements: Tuple[Union[CommandAst, CommandExpression], ...]
+    background: bool = False
+    span: Span = _span()
+
+
+# --------------------------------------------------------------------------- statements
+
+@dataclass(frozen=True, eq=False)
+class Assignment(Statement):
+    """``$x = ...``, ``$a[0] += 1``, ``$o.Name = 'n'``, ``$a, $b = 1, 2``.
+
+    ``target`` is a Variable, Index, Member, Convert (``[int]$x = 5``) or ArrayLiteral of those.
+    ``op`` is one of ``= += -= *= /= %=``.  ``value`` is a statement (usually a Pipeline; may be an
+    If/Switch/Foreach... statement whose output is assigned).
+    """
+    target: Expr
+    op: str
+    value: Statement
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class If(Statement):
+    clauses: Tuple[Tuple[Statement, StatementBlock], ...]     # (condition pipeline, body)
+    else_body: Optional[StatementBlock] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class While(Statement):
+    condition: Statement
+    body: StatementBlock
+    label: Optional[str] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class DoWhile(Statement):
+    body: StatementBlock
+    condition: Statement
+    label: Optional[str] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class DoUntil(Statement):
+    body: StatementBlock
+    condition: Statement
+    label: Optional[str] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class For(Statement):
+    init: Optional[Statement]
+    condition: Optional[Statement]
+    iterator: Optional[Statement]
+    body: StatementBlock
+    label: Optional[str] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Foreach(Statement):
+    variable: "Variable"
+    iterable: Statement
+    body: StatementBlock
+    label: Optional[str] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class SwitchClause(Node):
+    """``condition`` is an expression: a constant/bare word, a string, a variable, or a
+    :class:`ScriptBlockExpr` (evaluated with ``$_`` bound).  ``condition is None`` never occurs:
+    the ``default`` clause is held in :attr:`Switch.default`."""
+    condition: Expr
+    body: StatementBlock
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Switch(Statement):
+    """``switch -Regex -CaseSensitive (subject) { cond { ... } default { ... } }``.
+
+    ``flags`` holds the lower-cased flag names given (``'regex'``, ``'wildcard'``, ``'exact'``,
+    ``'casesensitive'``, ``'file'``).  With ``-File``, ``subject`` is the path expression.
+    """
+    subject: Statement
+    clauses: Tuple[SwitchClause, ...]
+    default: Optional[StatementBlock] = None
+    flags: Tuple[str, ...] = ()
+    label: Optional[str] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionDefinition(Statement):
+    """``function Name { ... }`` / ``filter Name { ... }`` / ``function f($a, $b) { ... }``.
+
+    Parameters written in parentheses after the name are turned by the parser into
+    ``body.param_block`` so the compiler sees one shape.  For a ``filter``, the parser places the
+    unnamed body into ``body.process``.
+    """
+    name: str
+    body: ScriptBlockAst
+    is_filter: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class CatchClause(Node):
+    type_names: Tuple[str, ...]                   # empty: catch everything
+    body: StatementBlock
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Try(Statement):
+    body: StatementBlock
+    catches: Tuple[CatchClause, ...] = ()
+    finally_body: Optional[StatementBlock] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Trap(Statement):
+    type_name: Optional[str]
+    body: StatementBlock
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Break(Statement):
+    label: Optional[Expr] = None                  # StringConstant for `break outer`
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Continue(Statement):
+    label: Optional[Expr] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Return(Statement):
+    value: Optional[Statement] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Exit(Statement):
+    value: Optional[Statement] = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Throw(Statement):
+    value: Optional[Statement] = None
+    span: Span = _span()
+
+
+# --------------------------------------------------------------------------- expressions
+
+@dataclass(frozen=True, eq=False)
+class Constant(Expr):
+    """A number literal, already converted: int (any size), float.  ``text`` keeps the spelling."""
+    value: Any
+    text: str = ""
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class StringConstant(Expr):
+    """A string with nothing to expand.  ``kind``: 'bare' | 'single' | 'double' | 'here_single' |
+    'here_double'.  Escapes are already processed (``value`` is the final text)."""
+    value: str
+    kind: str = "single"
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class ExpandableString(Expr):
+    """``"Hello $name, $($x + 1)"``: ``parts`` alternate literal text (str, escapes processed) and
+    expressions (Variable, SubExpression).  ``kind``: 'double' | 'here_double' | 'bare'."""
+    parts: Tuple[Union[str, Expr], ...]
+    kind: str = "double"
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Variable(Expr):
+    """``$name``, ``${odd name}``, ``$global:x``, ``$env:PATH``, ``$using:x``, ``@splat``.
+
+    ``scope`` is the lower-cased qualifier or None: 'global' | 'script' | 'local' | 'private' |
+    'using' | 'env' | 'variable' | 'function' | other drive names.  ``name`` excludes it.
+    """
+    name: str
+    scope: Optional[str] = None
+    splatted: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayLiteral(Expr):
+    """``1, 2, 3`` (binary comma)."""
+    elements: Tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayExpression(Expr):
+    """``@( statements )``."""
+    statements: Tuple[Statement, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class SubExpression(Expr):
+    """``$( statements )``."""
+    statements: Tuple[Statement, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Paren(Expr):
+    """``( pipeline )``: one statement (pipeline or assignment)."""
+    statement: Statement
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Hashtable(Expr):
+    """``@{ key = value; ... }``; ``ordered`` when written ``[ordered]@{...}``.  Keys are
+    expressions (bare keys are StringConstant); values are statements."""
+    pairs: Tuple[Tuple[Expr, Statement], ...]
+    ordered: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class ScriptBlockExpr(Expr):
+    block: ScriptBlockAst
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Binary(Expr):
+    """Arithmetic ``+ - * / %``, ``..`` (range), comparison/logical/bitwise ``-eq -and -band``...,
+    ``-f``, ``-split``/``-join`` with two operands, ``-is``/``-as`` (right is usually a
+    TypeLiteral), ``-replace`` (right is the ArrayLiteral of pattern and replacement or a single
+    expression).  ``op`` is lower-cased."""
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Unary(Expr):
+    """``-not x``, ``!x``, ``-x``, ``+x``, ``-bnot x``, ``,x`` (op ``','``), ``-split x``,
+    ``-join x``; ``++$x``/``--$x`` (op ``'++'``/``'--'``) and ``$x++``/``$x--`` (op ``'post++'``/
+    ``'post--'``)."""
+    op: str
+    operand: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Convert(Expr):
+    """``[int]$x``, ``[pscustomobject]@{...}`` (``type_name`` as written, without brackets)."""
+    type_name: str
+    expr: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class TypeLiteral(Expr):
+    """``[int]``, ``[math]``, ``[string[]]`` used as a value."""
+    type_name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Member(Expr):
+    """``$x.Name``, ``$x.$prop``, ``[math]::PI`` (``static=True``), ``$x?.Name``.  ``member`` is a
+    StringConstant for a plain name, else an expression."""
+    obj: Expr
+    member: Expr
+    static: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class InvokeMember(Expr):
+    """``$s.Split(',')``, ``[math]::Round(2.5)``."""
+    obj: Expr
+    member: Expr
+    args: Tuple[Expr, ...] = ()
+    static: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class Index(Expr):
+    """``$a[0]``, ``$a[1..3]``, ``$h['k']``, ``$a[-1]``."""
+    obj: Expr
+    index: Expr
+    span: Span = _span()
+
+
+# --------------------------------------------------------------------------- dumper
+
+def dump(node: Any, indent: int = 0) -> str:
+    """A readable tree, one node per line, for golden tests and debugging."""
+    pad = "  " * indent
+    if isinstance(node, Node):
+        parts = []
+        simple = []
+        for f in fields(node):
+            if f.name == "span":
+                continue
+            value = getattr(node, f.name)
+            if isinstance(value, (Node, tuple)) and value:
+                parts.append((f.name, value))
+            elif value not in (None, (), False, ""):
+                simple.append(f"{f.name}={value!r}")
+        head = f"{pad}{type(node).__name__}" + (f" {' '.join(simple)}" if simple else "")
+        lines = [head]
+        for name, value in parts:
+            lines.append(f"{pad}  .{name}:")
+            lines.append(dump(value, indent + 2))
+        return "\n".join(lines)
+    if isinstance(node, tuple):
+        return "\n".join(dump(item, indent) for item in node)
+    return f"{pad}{node!r}"
