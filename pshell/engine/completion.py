@@ -1,0 +1,636 @@
+"""Tab completion, computed where the runspace is (a remote frame completes on the remote computer).
+
+``complete(runspace, text, cursor)`` looks at the statement being typed up to the cursor and offers:
+
+- command names in command position (cmdlets, functions, aliases, executables on PATH);
+- the parameters of the command being typed (``-Na`` -> ``-Name``), its common parameters too;
+- values for a parameter with a fixed set (``-ErrorAction S`` -> ``SilentlyContinue``, ``Stop``);
+- variables (``$Err`` -> ``$Error``, ``$env:PA`` -> ``$env:PATH``);
+- host names from ``~/.ssh/config`` for ``-ComputerName``/``-HostName`` and the first argument of
+  ``Enter-PSSession``/``New-PSSession``;
+- file system paths relative to the runspace's location, quoted when they need it.
+
+Splitting the input into words is deliberately shallow (quotes, escapes, statement separators):
+completion must work on text that does not parse yet.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+__all__ = ["Completion", "complete", "split_words", "Word", "ssh_config_hosts"]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One candidate: ``text`` replaces ``source[start:cursor]``; ``display`` is what a menu shows;
+    ``kind`` is one of 'command', 'parameter', 'value', 'variable', 'path', 'directory', 'host'."""
+
+    text: str
+    start: int
+    display: str = ""
+    kind: str = ""
+
+    def as_dict(self) -> Dict[str, Any]:
+        """A plain form for the remoting wire."""
+        return {"text": self.text, "start": self.start, "display": self.display or self.text,
+                "kind": self.kind}
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "Completion":
+        return cls(str(data.get("text", "")), int(data.get("start", 0)),
+                   str(data.get("display", "")), str(data.get("kind", "")))
+
+
+@dataclass
+class Word:
+    """A word of the statement being typed: its unquoted value, where it starts in the source,
+    and the quote character it was opened with ('' when bare)."""
+
+    value: str
+    start: int
+    quote: str = ""
+    closed: bool = True
+
+
+# Characters that end a statement segment: what follows is in command position again.
+_SEGMENT_BREAKS = "|;{}()\n"
+_WORD_BREAKS = " \t\r,"
+_ASSIGNMENT_WORDS = ("=", "+=", "-=", "*=", "/=", "%=")
+_NEEDS_QUOTES = set(" \t'\"`$&(){};,|@#<>")
+
+_ACTION_PREFERENCES = ("Continue", "Ignore", "Inquire", "SilentlyContinue", "Stop", "Suspend")
+_HOST_PARAMETERS = ("computername", "hostname", "cn")
+_HOST_COMMANDS = ("enter-pssession", "new-pssession", "etsn", "nsn")
+
+
+def split_words(text: str) -> Tuple[List[Word], bool]:
+    """The words of the last statement segment of ``text`` (everything before the cursor).
+
+    Returns ``(words, in_comment)``.  When ``text`` ends in whitespace the last word is an empty
+    word at the end, so the caller always completes ``words[-1]``.
+    """
+    words: List[Word] = []
+    i, n = 0, len(text)
+    current: Optional[Word] = None
+    while i < n:
+        ch = text[i]
+        if current is None:
+            if ch in _WORD_BREAKS:
+                i += 1
+                continue
+            if ch in _SEGMENT_BREAKS or (ch == "&" and text.startswith("&&", i)):
+                words = []
+                i += 2 if text.startswith("&&", i) else 1
+                continue
+            if ch == "#":
+                newline = text.find("\n", i)
+                if newline < 0:
+                    return words, True
+                i = newline
+                continue
+            if ch == "<" and text.startswith("<#", i):
+                close = text.find("#>", i + 2)
+                if close < 0:
+                    return words, True
+                i = close + 2
+                continue
+            current = Word("", i)
+        if ch in "'\"" and not current.quote and (current.value == "" and i == current.start):
+            current.quote = ch
+            current.closed = False
+            i += 1
+            continue
+        if current.quote and not current.closed:
+            if ch == current.quote:
+                if text.startswith(ch * 2, i):       # '' or "" inside quotes is a literal quote
+                    current.value += ch
+                    i += 2
+                    continue
+                current.closed = True
+                i += 1
+                continue
+            if ch == "`" and current.quote == '"' and i + 1 < n:
+                current.value += text[i + 1]
+                i += 2
+                continue
+            current.value += ch
+            i += 1
+            continue
+        if ch == "`" and i + 1 < n:
+            if text[i + 1] == "\n":                  # line continuation
+                if current.value or current.quote:
+                    words.append(current)
+                current = None
+                i += 2
+                continue
+            current.value += text[i + 1]
+            i += 2
+            continue
+        if ch in _WORD_BREAKS:
+            words.append(current)
+            current = None
+            i += 1
+            continue
+        if ch in _SEGMENT_BREAKS:                    # `$(`, `@(`, `foo;` and `a|` included
+            words, current = [], None
+            i += 1
+            continue
+        current.value += ch
+        i += 1
+    if current is None:
+        current = Word("", n)
+    words.append(current)
+    # `$x = Get-Ch`: what follows an assignment is in command position.
+    for index in range(len(words) - 2, -1, -1):
+        if words[index].value in _ASSIGNMENT_WORDS and not words[index].quote:
+            words = words[index + 1:]
+            break
+    return words, False
+
+
+def complete(runspace: Any, text: str, cursor: Optional[int] = None) -> List[Completion]:
+    """The completions for ``text`` with the cursor at ``cursor`` (default: the end)."""
+    if cursor is None or cursor > len(text):
+        cursor = len(text)
+    try:
+        words, in_comment = split_words(text[:cursor])
+    except Exception:   # completion must never break the prompt
+        return []
+    if in_comment or not words:
+        return []
+    context = _Context(runspace, text[:cursor], words, cursor)
+    try:
+        return context.complete()
+    except Exception:
+        return []
+
+
+class _Context:
+    """What completing one word needs: the runspace, the words before it, the word itself."""
+
+    def __init__(self, runspace: Any, text: str, words: List[Word], cursor: int) -> None:
+        self.runspace = runspace
+        self.text = text
+        self.words = words
+        self.word = words[-1]
+        self.cursor = cursor
+
+    # ---- dispatch ------------------------------------------------------------------------
+    def complete(self) -> List[Completion]:
+        word = self.word
+        value = word.value
+        if not word.quote and value.startswith("$"):
+            return self.variables(value[1:], "$")
+        if not word.quote and value.startswith("@") and len(self.words) > 1:
+            return self.variables(value[1:], "@")
+        if len(self.words) == 1 or self._after_call_operator():
+            if word.quote or value.startswith((".", "/", "~")):
+                return self.paths(executables_only=True)
+            return self.commands(value)
+        if not word.quote and value.startswith("-") and not _is_number(value):
+            found = self.parameters(value[1:])
+            if found or len(value) > 1:
+                return found
+        values = self.parameter_values()
+        if values is not None:
+            return values
+        return self.paths()
+
+    def _after_call_operator(self) -> bool:
+        return len(self.words) == 2 and self.words[0].value in ("&", ".") and not self.words[0].quote
+
+    @property
+    def command_name(self) -> str:
+        first = 1 if self.words[0].value in ("&", ".") and not self.words[0].quote else 0
+        return self.words[first].value if first < len(self.words) else ""
+
+    # ---- commands -------------------------------------------------------------------------
+    def commands(self, prefix: str) -> List[Completion]:
+        match = _matcher(prefix)
+        start = self.word.start
+        seen: Dict[str, None] = {}
+        found: List[Completion] = []
+        for name, kind in _shell_commands(self.runspace):
+            if match(name) and name.lower() not in seen:
+                seen[name.lower()] = None
+                found.append(Completion(name, start, name, kind))
+        found.sort(key=lambda c: c.text.lower())
+        natives = sorted(n for n in _path_executables() if match(n) and n.lower() not in seen)
+        found.extend(Completion(n, start, n, "command") for n in natives)
+        return found
+
+    # ---- parameters -----------------------------------------------------------------------
+    def parameters(self, prefix: str) -> List[Completion]:
+        names = _parameter_names(self.runspace, self.command_name)
+        lowered = prefix.lower()
+        used = {w.value[1:].lower() for w in self.words[1:-1] if w.value.startswith("-")}
+        found = []
+        for name in names:
+            if name.lower().startswith(lowered) and (name.lower() not in used or name.lower() == lowered):
+                found.append(Completion("-" + name, self.word.start, "-" + name, "parameter"))
+        return found
+
+    def parameter_values(self) -> Optional[List[Completion]]:
+        """Values for the parameter just before the word, or for the host-name argument of the
+        session commands; None when the word is not such a value."""
+        previous = self.words[-2] if len(self.words) >= 2 else None
+        command = _resolve_alias(self.runspace, self.command_name).lower()
+        param_name = ""
+        if previous is not None and previous.value.startswith("-") and not previous.quote:
+            param_name = previous.value[1:].rstrip(":")
+            if _is_switch(self.runspace, self.command_name, param_name):
+                param_name = ""
+        if param_name:
+            full = _full_parameter(self.runspace, self.command_name, param_name)
+            if full is not None:
+                name, choices = full
+                if name.lower() in _HOST_PARAMETERS:
+                    return self.hosts()
+                if choices:
+                    return self._choices(choices)
+            if param_name.lower() in _HOST_PARAMETERS:
+                return self.hosts()
+            return None
+        if command in _HOST_COMMANDS or self.command_name.lower() in _HOST_COMMANDS:
+            positional = [w for w in self.words[1:-1] if not w.value.startswith("-")]
+            if not positional and not any(w.value.startswith("-") for w in self.words[1:-1]):
+                return self.hosts()
+        return None
+
+    def _choices(self, choices: Sequence[str]) -> List[Completion]:
+        lowered = self.word.value.lower()
+        return [Completion(_quote_if_needed(c), self.word.start, c, "value")
+                for c in choices if c.lower().startswith(lowered)]
+
+    def hosts(self) -> List[Completion]:
+        lowered = self.word.value.lower()
+        return [Completion(h, self.word.start, h, "host")
+                for h in ssh_config_hosts() if h.lower().startswith(lowered)]
+
+    # ---- variables ------------------------------------------------------------------------
+    def variables(self, prefix: str, sigil: str) -> List[Completion]:
+        start = self.word.start
+        scope = ""
+        if ":" in prefix:
+            scope, _, prefix = prefix.partition(":")
+            if scope.lower() == "env":
+                return [Completion(f"{sigil}{scope}:{n}", start, n, "variable")
+                        for n in sorted(os.environ, key=str.lower)
+                        if n.lower().startswith(prefix.lower())]
+            scope += ":"
+        lowered = prefix.lower()
+        names = sorted(set(_variable_names(self.runspace)), key=str.lower)
+        return [Completion(f"{sigil}{scope}{n}", start, sigil + n, "variable")
+                for n in names if n.lower().startswith(lowered)]
+
+    # ---- paths ----------------------------------------------------------------------------
+    def paths(self, executables_only: bool = False) -> List[Completion]:
+        word = self.word
+        typed = word.value
+        head, _, tail = typed.rpartition("/")
+        if "/" in typed:
+            head += "/"
+        directory = _expand(self.runspace, head) if head else _location(self.runspace)
+        try:
+            entries = sorted(os.listdir(directory or "/"))
+        except OSError:
+            return []
+        chosen = [e for e in entries if e.startswith(tail)]
+        if not chosen:
+            chosen = [e for e in entries if e.lower().startswith(tail.lower())]
+        if not tail.startswith("."):
+            chosen = [e for e in chosen if not e.startswith(".")]
+        found = []
+        for entry in chosen:
+            full = os.path.join(directory, entry)
+            is_dir = os.path.isdir(full)
+            if executables_only and not is_dir and not os.access(full, os.X_OK) \
+                    and not entry.lower().endswith(".ps1"):
+                continue
+            inserted = head + entry + ("/" if is_dir else "")
+            found.append(Completion(_quote_path(inserted, word.quote), word.start,
+                                    entry + ("/" if is_dir else ""),
+                                    "directory" if is_dir else "path"))
+        return found
+
+
+# ------------------------------------------------------------------------------- helpers
+
+def _matcher(prefix: str) -> Any:
+    """Case-insensitive prefix match; wildcards (``Get-*Item``) match as patterns."""
+    lowered = prefix.lower()
+    if any(c in prefix for c in "*?["):
+        import fnmatch
+        pattern = lowered if lowered.endswith("*") else lowered + "*"
+        return lambda name: fnmatch.fnmatchcase(name.lower(), pattern)
+    return lambda name: name.lower().startswith(lowered)
+
+
+def _is_number(value: str) -> bool:
+    return len(value) > 1 and (value[1].isdigit() or value[1] == ".")
+
+
+def _quote_if_needed(text: str) -> str:
+    if text and not any(c in _NEEDS_QUOTES for c in text):
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote_path(text: str, quote: str) -> str:
+    if quote == '"':
+        return '"' + text.replace("`", "``").replace('"', '`"').replace("$", "`$") + '"'
+    if quote == "'" or any(c in _NEEDS_QUOTES for c in text):
+        return "'" + text.replace("'", "''") + "'"
+    return text
+
+
+def _location(runspace: Any) -> str:
+    location = getattr(runspace, "location", None)
+    return location if isinstance(location, str) and location else os.getcwd()
+
+
+def _expand(runspace: Any, path: str) -> str:
+    resolve = getattr(runspace, "resolve_path", None)
+    if resolve is not None:
+        try:
+            resolved = resolve(path)
+            if path.endswith("/") and not resolved.endswith("/"):
+                resolved += "/"
+            return str(resolved)
+        except Exception:
+            pass
+    return os.path.join(_location(runspace), os.path.expanduser(path))
+
+
+_PATH_CACHE: Dict[str, Tuple[Tuple[float, ...], List[str]]] = {}
+
+
+def _path_executables() -> List[str]:
+    """Executable names on PATH, cached until PATH or a directory of it changes."""
+    path = os.environ.get("PATH", "")
+    dirs = [d for d in path.split(os.pathsep) if d]
+    stamps = []
+    for d in dirs:
+        try:
+            stamps.append(os.stat(d).st_mtime)
+        except OSError:
+            stamps.append(0.0)
+    cached = _PATH_CACHE.get(path)
+    if cached is not None and cached[0] == tuple(stamps):
+        return cached[1]
+    names: Dict[str, None] = {}
+    for d in dirs:
+        try:
+            with os.scandir(d) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_file() and os.access(entry.path, os.X_OK):
+                            names[entry.name] = None
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    result = list(names)
+    _PATH_CACHE.clear()
+    _PATH_CACHE[path] = (tuple(stamps), result)
+    return result
+
+
+def _items(table: Any) -> Iterable[Tuple[str, Any]]:
+    if table is None:
+        return ()
+    if isinstance(table, dict):
+        return list(table.items())
+    items = getattr(table, "items", None)
+    if callable(items):
+        return list(items())
+    return ()
+
+
+def _table(runspace: Any, *names: str) -> Any:
+    for name in names:
+        value = getattr(runspace, name, None)
+        if callable(value) and not isinstance(value, dict):
+            try:
+                value = value()
+            except TypeError:
+                continue
+        if value is not None:
+            return value
+    return None
+
+
+def _shell_commands(runspace: Any) -> Iterable[Tuple[str, str]]:
+    """(name, kind) for cmdlets, functions and aliases known to the runspace."""
+    from pshell.engine.cmdlet import all_cmdlets
+    for cls in all_cmdlets().values():
+        yield cls.name, "command"
+    for name, value in _items(_table(runspace, "functions")):
+        yield _display_name(name, value), "command"
+    for name, value in _items(_aliases_table(runspace)):
+        yield _display_name(name, value, alias=True), "command"
+
+
+def _display_name(key: str, value: Any, alias: bool = False) -> str:
+    """Tables fold keys to lower case; the object often remembers how it was written."""
+    if not alias:
+        for attr in ("name", "Name"):
+            name = getattr(value, attr, None)
+            if isinstance(name, str) and name.lower() == str(key).lower():
+                return name
+    return str(key)
+
+
+def _aliases_table(runspace: Any) -> Any:
+    table = _table(runspace, "aliases")
+    if table is not None:
+        return table
+    try:
+        from pshell.engine import aliases as module   # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(module, "ALIASES", None) or getattr(module, "DEFAULT_ALIASES", None)
+
+
+def _resolve_alias(runspace: Any, name: str) -> str:
+    lowered = name.lower()
+    for _ in range(8):
+        target = None
+        for key, value in _items(_aliases_table(runspace)):
+            if str(key).lower() == lowered:
+                target = value if isinstance(value, str) else getattr(value, "definition", None)
+                break
+        if not isinstance(target, str) or target.lower() == lowered:
+            break
+        name, lowered = target, target.lower()
+    return name
+
+
+def _function(runspace: Any, name: str) -> Any:
+    lowered = name.lower()
+    for key, value in _items(_table(runspace, "functions")):
+        if str(key).lower() == lowered:
+            return value
+    return None
+
+
+def _command_params(runspace: Any, name: str) -> List[Tuple[str, Tuple[str, ...], bool, Any]]:
+    """(name, aliases, is_switch, validate_set) for each parameter of a command; [] if unknown."""
+    if not name:
+        return []
+    resolved = _resolve_alias(runspace, name)
+    function = _function(runspace, resolved)
+    if function is not None:
+        return _function_params(function)
+    from pshell.engine.cmdlet import COMMON_PARAMETERS, lookup_cmdlet
+    cls = lookup_cmdlet(resolved)
+    if cls is None:
+        return []
+    result = [(p.name, tuple(p.aliases), p.is_switch, p.validate_set) for p in cls.params]
+    taken = {r[0].lower() for r in result}
+    for p in COMMON_PARAMETERS:
+        if p.name.lower() not in taken:
+            choices = _ACTION_PREFERENCES if p.name.endswith("Action") else None
+            result.append((p.name, tuple(p.aliases), p.is_switch, choices))
+    return result
+
+
+def _function_params(function: Any) -> List[Tuple[str, Tuple[str, ...], bool, Any]]:
+    """Parameters from a function's ``param()`` block (the AST contract of ``lang/ast.py``)."""
+    block = function
+    for attr in ("script_block", "scriptblock", "body", "block"):
+        inner = getattr(block, attr, None)
+        if inner is not None and not isinstance(inner, (str, bytes)):
+            block = inner
+            break
+    ast = getattr(block, "ast", block)
+    param_block = getattr(ast, "param_block", None)
+    parameters = getattr(param_block, "parameters", None) or getattr(ast, "parameters", None) or ()
+    result = []
+    advanced = False
+    for parameter in parameters:
+        name = getattr(parameter, "name", "")
+        if hasattr(name, "name"):               # a Variable node
+            name = name.name
+        if not isinstance(name, str) or not name:
+            continue
+        type_name = str(getattr(parameter, "type_name", "") or getattr(parameter, "type", "") or "")
+        attributes = getattr(parameter, "attributes", ()) or ()
+        is_switch = "switch" in type_name.lower()
+        for attribute in attributes:
+            attribute_name = str(getattr(attribute, "name", "")).lower()
+            if attribute_name in ("switch", "system.management.automation.switchparameter"):
+                is_switch = True
+            if attribute_name == "parameter":
+                advanced = True
+        result.append((name, (), is_switch, None))
+    for attribute in getattr(param_block, "attributes", ()) or ():
+        if str(getattr(attribute, "name", "")).lower() == "cmdletbinding":
+            advanced = True
+    if advanced:
+        from pshell.engine.cmdlet import COMMON_PARAMETERS
+        taken = {r[0].lower() for r in result}
+        for p in COMMON_PARAMETERS:
+            if p.name.lower() not in taken:
+                result.append((p.name, tuple(p.aliases), p.is_switch, None))
+    return result
+
+
+def _parameter_names(runspace: Any, command: str) -> List[str]:
+    return [p[0] for p in _command_params(runspace, command)]
+
+
+def _full_parameter(runspace: Any, command: str, typed: str) -> Optional[Tuple[str, Any]]:
+    """The parameter ``-typed`` binds to (exact name, alias, or unique prefix) and its choices."""
+    lowered = typed.lower()
+    params = _command_params(runspace, command)
+    for name, aliases, _switch, choices in params:
+        if name.lower() == lowered or lowered in (a.lower() for a in aliases):
+            return name, choices
+    matches = [p for p in params if p[0].lower().startswith(lowered)]
+    if len(matches) == 1:
+        return matches[0][0], matches[0][3]
+    return None
+
+
+def _is_switch(runspace: Any, command: str, typed: str) -> bool:
+    lowered = typed.lower()
+    params = _command_params(runspace, command)
+    exact = [p for p in params if p[0].lower() == lowered or lowered in (a.lower() for a in p[1])]
+    matches = exact or [p for p in params if p[0].lower().startswith(lowered)]
+    return len(matches) == 1 and matches[0][2]
+
+
+_AUTOMATIC_VARIABLES = ("true", "false", "null", "_", "PSItem", "args", "input", "Error",
+                        "LASTEXITCODE", "PWD", "HOME", "PID", "ErrorActionPreference",
+                        "PSVersionTable", "Matches", "PSScriptRoot", "MyInvocation", "Host",
+                        "WarningPreference", "VerbosePreference", "DebugPreference",
+                        "InformationPreference", "ProgressPreference")
+
+
+def _variable_names(runspace: Any) -> List[str]:
+    """Every variable visible from the runspace's current scope, and the automatic ones."""
+    names: List[str] = list(_AUTOMATIC_VARIABLES)
+    lister = getattr(runspace, "variable_names", None)
+    if callable(lister):
+        try:
+            names.extend(str(n) for n in lister())
+            return names
+        except Exception:
+            pass
+    scope = _table(runspace, "current_scope", "global_scope", "scope")
+    seen = 0
+    while scope is not None and seen < 64:
+        table = getattr(scope, "variables", None) or getattr(scope, "vars", None)
+        for key, value in _items(table):
+            names.append(_display_name(key, value))
+        scope = getattr(scope, "parent", None)
+        seen += 1
+    return names
+
+
+# ------------------------------------------------------------------------------- ssh config
+
+def ssh_config_hosts(path: Optional[str] = None) -> List[str]:
+    """Concrete host names from ``Host`` lines of ``~/.ssh/config`` (and the files it
+    ``Include``s), without wildcard patterns or negations, in file order."""
+    path = path or os.path.join(os.path.expanduser("~"), ".ssh", "config")
+    hosts: Dict[str, None] = {}
+    _read_ssh_config(path, hosts, depth=0)
+    return list(hosts)
+
+
+def _read_ssh_config(path: str, hosts: Dict[str, None], depth: int) -> None:
+    if depth > 4:
+        return
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        parts = line.strip().replace("=", " ", 1).split()
+        if len(parts) < 2:
+            continue
+        keyword = parts[0].lower()
+        if keyword == "host":
+            for name in parts[1:]:
+                name = name.strip('"')
+                if name and not any(c in name for c in "*?!"):
+                    hosts[name] = None
+        elif keyword == "include":
+            _include(parts[1:], hosts, depth)
+
+
+def _include(patterns: List[str], hosts: Dict[str, None], depth: int) -> None:
+    import glob
+    base = os.path.join(os.path.expanduser("~"), ".ssh")
+    for pattern in patterns:
+        pattern = os.path.expanduser(pattern.strip('"'))
+        if not os.path.isabs(pattern):
+            pattern = os.path.join(base, pattern)
+        for found in sorted(glob.glob(pattern)):
+            _read_ssh_config(found, hosts, depth + 1)
