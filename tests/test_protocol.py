@@ -193,3 +193,221 @@ def test_batched_lines_are_fast():
     assert got == lines
     # not a timing assertion of the product: a sanity bound far above the 1M lines/s target
     assert elapsed < 5
+
+
+# --------------------------------------------------------------------------- server + client
+# The server and client run in this process over a socketpair; the runspace is a small stand-in
+# that interprets a few commands, so these tests don't depend on the language engine.
+
+import os
+import socket
+import threading
+
+from pshell.engine.errors import ExitException, RuntimeException
+from pshell.engine.streams import CollectingStreams
+from pshell.remote.client import ConnectionBroken, RemoteConnection
+from pshell.remote.server import serve
+
+
+class ToyRunspace:
+    def __init__(self):
+        self.location = "/toy"
+        self.stopped = threading.Event()
+        self.calls = []
+        self.closed = False
+
+    def stop(self):
+        self.stopped.set()
+
+    def close(self):
+        self.closed = True
+
+    def invoke_iter(self, script, args=(), input=None, using=None, streams=None, source=""):
+        self.stopped.clear()
+        self.calls.append((script, list(args), dict(using or {}), input))
+        return self._run(script, list(args), using or {}, input, streams)
+
+    def _run(self, script, args, using, input, streams):
+        cmd, _, rest = script.partition(" ")
+        if cmd == "echo":
+            yield from args
+            yield from (using.get(k) for k in sorted(using))
+            yield from (input or ())
+        elif cmd == "range":
+            for i in range(int(rest)):
+                if self.stopped.is_set():
+                    from pshell.engine.errors import PipelineStopped
+                    raise PipelineStopped()
+                yield i
+        elif cmd == "mixed":
+            yield 1
+            streams.warning(WarningRecord("w1"))
+            yield 2
+            streams.error(ErrorRecord("e1", "E1", "InvalidData"))
+            yield 3
+        elif cmd == "throw":
+            raise RuntimeException(ErrorRecord(rest, "Thrown", "OperationStopped"))
+        elif cmd == "exit":
+            raise ExitException(int(rest))
+        elif cmd == "hang":
+            yield "started"
+            self.stopped.wait(30)
+            from pshell.engine.errors import PipelineStopped
+            raise PipelineStopped()
+        elif cmd == "cd":
+            self.location = rest
+        elif cmd == "crash":
+            raise ValueError("boom")
+
+
+class SocketLink:
+    def __init__(self, sock):
+        self.sock = sock
+        self.conn = None
+
+    def attach(self, conn):
+        self.conn = conn
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self.conn.lost("socket closed")
+                return
+            self.conn.feed(data)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def toy():
+    a, b = socket.socketpair()
+    runspaces = []
+
+    def factory():
+        runspaces.append(ToyRunspace())
+        return runspaces[-1]
+
+    server = threading.Thread(target=serve, args=(a.makefile("rb"), a.fileno(), factory), daemon=True)
+    server.start()
+    link = SocketLink(b)
+    conn = RemoteConnection(link, "toyhost")
+    link.attach(conn)
+    conn.hello("sid-1", "mysession")
+    rs = conn.create_runspace(0)
+    yield conn, rs, runspaces
+    conn.close()
+    server.join(5)
+    a.close()
+    b.close()
+
+
+def test_hello_and_prompt(toy):
+    conn, rs, runspaces = toy
+    assert conn.server_info["session"] == "sid-1" and conn.server_info["name"] == "mysession"
+    assert conn.server_info["pid"] == os.getpid()
+    assert rs.location == "/toy"
+    rs.invoke("cd /elsewhere")
+    assert rs.location == "/elsewhere"
+    assert rs.prompt()["cwd"] == "/elsewhere"
+
+
+def test_arguments_using_and_input_are_data(toy):
+    conn, rs, runspaces = toy
+    hostile = "a'; rm -rf ~ #\n$(whoami) `\"x\""
+    out = rs.invoke("echo", args=[hostile, 5, PSObject({"k": "v"})], using={"Zed": hostile},
+                    input=[1, "two"])
+    assert out[0] == hostile and out[1] == 5 and out[2].get("k") == "v"
+    assert out[3] == hostile and out[4:] == [1, "two"]
+    script, args, using, input_values = runspaces[0].calls[-1]
+    assert script == "echo" and args[0] == hostile and using == {"zed": hostile}
+
+
+def test_streams_arrive_in_order(toy):
+    conn, rs, runspaces = toy
+    order = []
+    streams = CollectingStreams(lambda s, r: order.append((s, r.message if s == "error" else r.Message)))
+    for item in rs.invoke_iter("mixed", streams=streams, computer_name="toyhost"):
+        order.append(("out", item))
+    assert order == [("out", 1), ("warning", "w1"), ("out", 2), ("error", "e1"), ("out", 3)]
+    assert streams.records[1][1].computer_name == "toyhost"
+
+
+def test_many_objects_batched(toy):
+    conn, rs, runspaces = toy
+    assert rs.invoke("range 100000") == list(range(100000))
+
+
+def test_terminating_error_and_exit(toy):
+    conn, rs, runspaces = toy
+    with pytest.raises(RuntimeException) as info:
+        rs.invoke("throw it failed", computer_name="toyhost")
+    assert info.value.record.message == "it failed"
+    assert info.value.record.category == "OperationStopped"
+    assert info.value.record.computer_name == "toyhost"
+    inv = conn.start(0, "exit 3")
+    assert list(inv) == []
+    assert inv.result["exit"] == 3
+    with pytest.raises(RuntimeException) as info:
+        rs.invoke("crash")
+    assert "boom" in info.value.record.message
+    assert rs.invoke("echo", args=[1]) == [1]     # the runspace carries on
+
+
+def test_stop_while_running(toy):
+    conn, rs, runspaces = toy
+    inv = conn.start(0, "hang")
+    it = iter(inv)
+    assert next(it) == "started"
+    inv.stop()
+    assert list(it) == []
+    assert inv.result["stopped"]
+    assert rs.invoke("echo", args=["after"]) == ["after"]
+
+
+def test_invocations_are_serialized(toy):
+    conn, rs, runspaces = toy
+    first = conn.start(0, "hang")
+    second = conn.start(0, "echo", args=["second"])
+    it = iter(first)
+    assert next(it) == "started"
+    first.stop()
+    assert list(it) == []
+    assert list(second) == ["second"]
+
+
+def test_early_exit_from_consumer_stops_remote(toy):
+    conn, rs, runspaces = toy
+    for i in rs.invoke_iter("range 100000000"):
+        if i == 5:
+            break
+    assert rs.invoke("echo", args=["next"]) == ["next"]
+
+
+def test_lost_connection_breaks_waiters(toy):
+    conn, rs, runspaces = toy
+    inv = conn.start(0, "hang")
+    it = iter(inv)
+    assert next(it) == "started"
+    conn.link.close()
+    with pytest.raises(ConnectionBroken):
+        list(it)
+    with pytest.raises(ConnectionBroken):
+        rs.invoke("echo")
+
+
+def test_completion_request_without_engine(toy):
+    conn, rs, runspaces = toy
+    answer = rs.complete("Get-Chi", 7)
+    assert "matches" in answer

@@ -1,0 +1,369 @@
+"""The client end of the protocol: a proxy for runspaces on the far side.
+
+:class:`RemoteConnection` sits on a *link* - anything that can ``send(bytes)`` and ``close()``,
+and calls :meth:`RemoteConnection.feed` with bytes as they arrive and
+:meth:`RemoteConnection.lost` when the stream ends.  The process transport (pipes) and the SSH
+transport (an asyncssh channel) are links; this module does not care which.
+
+Everything here is synchronous and thread-safe: the engine calls it from its own threads, while
+the link may deliver bytes from an event-loop thread.  Incoming messages are only queued on the
+link's thread; decoding values and writing records to a ``Streams`` sink happens in the thread
+that consumes the invocation, in arrival order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+from pshell.remote.protocol import (PROTOCOL_VERSION, FrameDecoder, ProtocolError, deserialize,
+                                    encode_frame, serialize)
+
+__all__ = ["RemoteConnection", "RemoteRunspace", "RemoteInvocation", "ConnectionBroken",
+           "add_computer_name"]
+
+
+class ConnectionBroken(Exception):
+    """The connection to the remote computer was lost; ``str()`` says why."""
+
+
+class Link:
+    """What a transport gives the connection (documentation of the interface)."""
+
+    def send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+_DONE = object()
+_HIGH_WATER = 64          # queued batches before the link stops reading (flow control)
+_LOW_WATER = 16
+
+
+class RemoteInvocation:
+    """One running script on the remote runspace.  Iterate it for the output objects; records of
+    the other streams go to ``streams`` as they are reached.  ``stop()`` from any thread."""
+
+    def __init__(self, conn: "RemoteConnection", inv_id: int, streams: Any,
+                 computer_name: Optional[str]) -> None:
+        self.conn = conn
+        self.id = inv_id
+        self.streams = streams
+        self.computer_name = computer_name
+        self.events: "queue.Queue[Any]" = queue.Queue()
+        self.result: Optional[Dict[str, Any]] = None
+        self.stop_requested = False
+        self._paused = False
+
+    # called on the link's thread
+    def _post(self, event: Any) -> None:
+        self.events.put(event)
+        if not self._paused and self.events.qsize() > _HIGH_WATER:
+            self._paused = True
+            self.conn._pause(self)
+
+    def stop(self) -> None:
+        if self.result is None and not self.stop_requested:
+            self.stop_requested = True
+            try:
+                self.conn._send({"t": "stop", "id": self.id})
+            except ConnectionBroken:
+                pass
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[Any]:
+        get = self.events.get
+        computer = self.computer_name
+        while True:
+            event = get()
+            if self._paused and self.events.qsize() < _LOW_WATER:
+                self._paused = False
+                self.conn._resume(self)
+            kind = event[0]
+            if kind == "out":
+                for data in event[1]:
+                    value = data if type(data) is str else deserialize(data)
+                    if computer is not None:
+                        add_computer_name(value, computer)
+                    yield value
+            elif kind == "rec":
+                self._record(event[1], event[2])
+            elif kind == "done":
+                self.result = event[1]
+                self.conn._forget(self.id)
+                self._finish(event[1])
+                return
+            elif kind == "broken":
+                self.result = {"ok": False, "broken": event[1]}
+                raise ConnectionBroken(event[1])
+
+    def _record(self, stream: str, data: Any) -> None:
+        record = deserialize(data)
+        if stream == "error" and self.computer_name and not getattr(record, "computer_name", None):
+            record.computer_name = self.computer_name
+        sink = getattr(self.streams, stream, None) if self.streams is not None else None
+        if sink is not None:
+            sink(record)
+
+    def _finish(self, done: Dict[str, Any]) -> None:
+        error = done.get("error")
+        if error:
+            from pshell.engine.errors import RuntimeException
+            record = deserialize(error)
+            if self.computer_name and not record.computer_name:
+                record.computer_name = self.computer_name
+            raise RuntimeException(record)
+        if done.get("stopped") and not self.stop_requested:
+            from pshell.engine.errors import PipelineStopped
+            raise PipelineStopped()
+
+
+def add_computer_name(value: Any, computer: str) -> None:
+    """Remote results gain ``PSComputerName`` (objects only: a string stays a string)."""
+    from pshell.engine.values import PSObject
+    if isinstance(value, PSObject):
+        value.set("PSComputerName", computer)
+
+
+class RemoteConnection:
+    """The protocol over one link: requests, answers, and the invocations in flight."""
+
+    def __init__(self, link: Any, computer_name: str = "") -> None:
+        self.link = link
+        self.computer_name = computer_name
+        self._decoder = FrameDecoder()
+        self._ids = itertools.count(1)
+        self._invocations: Dict[int, RemoteInvocation] = {}
+        self._waiters: Dict[Any, "queue.Queue[Any]"] = {}
+        self._lock = threading.Lock()
+        self.broken: Optional[str] = None
+        self.closed = False
+        self.server_info: Dict[str, Any] = {}
+        self.on_lost: List[Callable[[str], None]] = []
+        self._paused_by: set = set()
+
+    # ---- link side ----------------------------------------------------------------------
+    def feed(self, data: bytes) -> None:
+        try:
+            messages = self._decoder.feed(data)
+        except ProtocolError as exc:
+            self.lost(f"the remote computer sent bad data ({exc})")
+            self.link.close()
+            return
+        for msg in messages:
+            self.dispatch(msg)
+
+    def dispatch(self, msg: Dict[str, Any]) -> None:
+        kind = msg.get("t")
+        if kind == "out" or kind == "rec" or kind == "done":
+            inv = self._invocations.get(msg.get("id"))  # type: ignore[arg-type]
+            if inv is None:
+                return
+            if kind == "out":
+                inv._post(("out", msg.get("o") or ()))
+            elif kind == "rec":
+                inv._post(("rec", msg.get("s"), msg.get("r")))
+            else:
+                inv._post(("done", msg))
+            return
+        if kind == "bye":
+            self.lost(msg.get("reason") or "the remote computer closed the session")
+            return
+        key = msg.get("id") if kind in ("prompt", "completion", "error") else (kind, msg.get("rs"))
+        waiter = self._waiters.pop(key, None)
+        if waiter is not None:
+            waiter.put(msg)
+
+    def lost(self, reason: str) -> None:
+        """The link ended (or broke).  Every waiter learns why; nothing hangs."""
+        with self._lock:
+            if self.broken is not None:
+                return
+            self.broken = reason
+            invocations = list(self._invocations.values())
+            waiters = list(self._waiters.values())
+            self._invocations.clear()
+            self._waiters.clear()
+        for inv in invocations:
+            inv._post(("broken", reason))
+        for waiter in waiters:
+            waiter.put(None)
+        for callback in list(self.on_lost):
+            try:
+                callback(reason)
+            except Exception:
+                pass
+
+    # ---- engine side --------------------------------------------------------------------
+    def _send(self, msg: Dict[str, Any]) -> None:
+        if self.broken is not None:
+            raise ConnectionBroken(self.broken)
+        try:
+            self.link.send(encode_frame(msg))
+        except ConnectionBroken:
+            raise
+        except Exception as exc:
+            self.lost(f"the connection to {self.computer_name or 'the remote computer'} "
+                      f"was lost ({exc})")
+            raise ConnectionBroken(self.broken) from None
+
+    def request(self, msg: Dict[str, Any], key: Any, timeout: Optional[float] = None
+                ) -> Dict[str, Any]:
+        waiter: "queue.Queue[Any]" = queue.Queue()
+        with self._lock:
+            if self.broken is not None:
+                raise ConnectionBroken(self.broken)
+            self._waiters[key] = waiter
+        self._send(msg)
+        try:
+            answer = waiter.get(timeout=timeout)
+        except queue.Empty:
+            self._waiters.pop(key, None)
+            raise ConnectionBroken(f"{self.computer_name or 'the remote computer'} did not answer "
+                                   f"within {timeout:g} seconds") from None
+        if answer is None:
+            raise ConnectionBroken(self.broken or "connection closed")
+        return answer
+
+    def hello(self, session_id: str = "", name: str = "", timeout: Optional[float] = 60
+              ) -> Dict[str, Any]:
+        answer = self.request({"t": "hello", "v": PROTOCOL_VERSION, "session": session_id,
+                               "name": name}, ("hello", None), timeout)
+        if int(answer.get("v", 0)) != PROTOCOL_VERSION:
+            raise ConnectionBroken(f"the remote pshell speaks protocol {answer.get('v')}, "
+                                   f"this one {PROTOCOL_VERSION}")
+        self.server_info = answer
+        return answer
+
+    def create_runspace(self, rs_id: int = 0, timeout: Optional[float] = 60) -> "RemoteRunspace":
+        answer = self.request({"t": "create", "rs": rs_id}, ("created", rs_id), timeout)
+        if answer.get("error"):
+            raise ConnectionBroken(answer["error"])
+        return RemoteRunspace(self, rs_id, answer.get("prompt") or {})
+
+    def start(self, rs_id: int, script: str, args: Any = (), using: Optional[Dict[str, Any]] = None,
+              input: Any = None, streams: Any = None, source: str = "<remote>",
+              computer_name: Optional[str] = None) -> RemoteInvocation:
+        inv_id = next(self._ids)
+        inv = RemoteInvocation(self, inv_id, streams, computer_name)
+        msg: Dict[str, Any] = {"t": "invoke", "id": inv_id, "rs": rs_id, "script": script,
+                               "args": [serialize(a) for a in args or ()], "source": source}
+        if using:
+            msg["using"] = {str(k).lower(): serialize(v) for k, v in using.items()}
+        if input is not None:
+            from pshell.engine.values import enumerate_value
+            msg["input"] = [serialize(x) for x in enumerate_value(input)]
+        with self._lock:
+            if self.broken is not None:
+                raise ConnectionBroken(self.broken)
+            self._invocations[inv_id] = inv
+        self._send(msg)
+        return inv
+
+    def _forget(self, inv_id: int) -> None:
+        with self._lock:
+            self._invocations.pop(inv_id, None)
+
+    def _pause(self, inv: RemoteInvocation) -> None:
+        self._paused_by.add(inv.id)
+        try:
+            self.link.pause_reading()
+        except Exception:
+            pass
+
+    def _resume(self, inv: RemoteInvocation) -> None:
+        self._paused_by.discard(inv.id)
+        if not self._paused_by:
+            try:
+                self.link.resume_reading()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.broken is None:
+            try:
+                self._send({"t": "close"})
+            except ConnectionBroken:
+                pass
+        try:
+            self.link.close()
+        finally:
+            self.lost("the session was closed")
+
+
+class RemoteRunspace:
+    """A runspace on the remote computer, used like a local one (``invoke``/``invoke_iter``)."""
+
+    def __init__(self, conn: RemoteConnection, rs_id: int, prompt: Dict[str, Any]) -> None:
+        self.conn = conn
+        self.id = rs_id
+        self.last_prompt = prompt
+        self._current: Optional[RemoteInvocation] = None
+
+    @property
+    def location(self) -> str:
+        return str(self.last_prompt.get("cwd", ""))
+
+    def invoke_iter(self, script: str, args: Any = (), input: Any = None,
+                    using: Optional[Dict[str, Any]] = None, streams: Any = None,
+                    source: str = "<remote>", computer_name: Optional[str] = None) -> Iterator[Any]:
+        inv = self.conn.start(self.id, script, args, using, input, streams, source, computer_name)
+        self._current = inv
+        try:
+            yield from inv
+        finally:
+            if inv.result is None:
+                inv.stop()
+                self._drain(inv)
+            elif inv.result.get("prompt"):
+                self.last_prompt = inv.result["prompt"]
+            self._current = None
+
+    def _drain(self, inv: RemoteInvocation) -> None:
+        """After an early stop, wait (briefly) for the server to confirm, so the next invocation
+        does not queue behind a still-running one."""
+        try:
+            for _ in inv:
+                pass
+        except Exception:
+            pass
+
+    def invoke(self, script: str, **kwargs: Any) -> List[Any]:
+        return list(self.invoke_iter(script, **kwargs))
+
+    def stop(self) -> None:
+        inv = self._current
+        if inv is not None:
+            inv.stop()
+
+    def prompt(self, timeout: float = 10) -> Dict[str, Any]:
+        inv_id = next(self.conn._ids)
+        answer = self.conn.request({"t": "prompt", "id": inv_id, "rs": self.id}, inv_id, timeout)
+        self.last_prompt = answer.get("prompt") or self.last_prompt
+        return self.last_prompt
+
+    def complete(self, text: str, cursor: int, timeout: float = 5) -> Dict[str, Any]:
+        inv_id = next(self.conn._ids)
+        return self.conn.request({"t": "complete", "id": inv_id, "rs": self.id, "text": text,
+                                  "cursor": cursor}, inv_id, timeout)
+
+    def close(self) -> None:
+        try:
+            self.conn._send({"t": "close", "rs": self.id})
+        except ConnectionBroken:
+            pass

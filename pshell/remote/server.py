@@ -1,0 +1,425 @@
+"""The remote end: hosts runspaces and speaks the framed protocol on a byte stream.
+
+``python3 -m pshell.remote.server`` serves stdin/stdout (what an SSH channel or a local pipe gives
+it).  The work is split so that sessions can later outlive a connection (issue 5):
+
+- :class:`RunspaceHost` owns the runspaces, runs invocations and emits messages through a ``send``
+  callable.  It knows nothing about the byte stream.  Today there is one per server process; the
+  per-user host process will own them instead, keyed by session id.
+- :func:`serve` is the connection: it reads frames, hands messages to the host, and writes what
+  the host sends.  Later it becomes a thin relay between the SSH channel and the per-user host's
+  Unix socket; the session id and name exchanged in ``hello`` are what both sides know it by.
+
+Invocations in one runspace never overlap (each runspace has one worker thread taking them in
+order), but ``stop`` is handled by the reading thread, so it works while one runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import Any, BinaryIO, Callable, Deque, Dict, List, Optional
+
+from pshell.engine.streams import Streams
+from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, prompt_info,
+                                    read_frame, serialize, serialize_record)
+
+__all__ = ["RunspaceHost", "serve", "main"]
+
+BATCH_ITEMS = 4096          # flush an output batch at this many objects ...
+BATCH_DELAY = 0.004         # ... or this long after its first object arrived
+
+
+class _Invocation:
+    __slots__ = ("id", "rs_id", "msg", "batch", "first_at", "stopped", "running")
+
+    def __init__(self, msg: Dict[str, Any]) -> None:
+        self.id = msg.get("id")
+        self.rs_id = msg.get("rs", 0)
+        self.msg = msg
+        self.batch: List[Any] = []
+        self.first_at = 0.0
+        self.stopped = False
+        self.running = False
+
+
+class _WireStreams(Streams):
+    """Non-output records of one invocation go straight to the wire, after the output batched so
+    far, so that the client sees everything in the order it was written."""
+
+    def __init__(self, host: "RunspaceHost", inv: _Invocation) -> None:
+        self._host = host
+        self._inv = inv
+
+    def _send(self, stream: str, record: Any) -> None:
+        self._host._flush(self._inv)
+        self._host.send({"t": "rec", "id": self._inv.id, "s": stream, "r": serialize_record(record)})
+
+    def error(self, record: Any) -> None:
+        self._send("error", record)
+
+    def warning(self, record: Any) -> None:
+        self._send("warning", record)
+
+    def verbose(self, record: Any) -> None:
+        self._send("verbose", record)
+
+    def debug(self, record: Any) -> None:
+        self._send("debug", record)
+
+    def information(self, record: Any) -> None:
+        self._send("information", record)
+
+    def progress(self, record: Any) -> None:
+        self._send("progress", record)
+
+
+class _RunspaceSlot:
+    """One runspace and the worker thread that runs its invocations one after another."""
+
+    def __init__(self, host: "RunspaceHost", rs_id: int, runspace: Any) -> None:
+        import collections
+        self.host = host
+        self.id = rs_id
+        self.runspace = runspace
+        self.queue: Deque[_Invocation] = collections.deque()
+        self.current: Optional[_Invocation] = None
+        self.cond = threading.Condition()
+        self.closed = False
+        self.thread = threading.Thread(target=self._work, name=f"pshell-rs-{rs_id}", daemon=True)
+        self.thread.start()
+
+    def submit(self, inv: _Invocation) -> None:
+        with self.cond:
+            self.queue.append(inv)
+            self.cond.notify()
+
+    def stop(self, inv_id: Any) -> None:
+        with self.cond:
+            for inv in list(self.queue):
+                if inv.id == inv_id:
+                    self.queue.remove(inv)
+                    inv.stopped = True
+                    self.host.send({"t": "done", "id": inv.id, "ok": False, "stopped": True,
+                                    "prompt": self.prompt()})
+                    return
+            current = self.current
+        if current is not None and current.id == inv_id:
+            current.stopped = True
+            self.runspace.stop()
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            self.queue.clear()
+            current = self.current
+            self.cond.notify()
+        if current is not None:
+            self.runspace.stop()
+        try:
+            self.runspace.close()
+        except Exception:
+            pass
+
+    def prompt(self) -> Dict[str, Any]:
+        return prompt_info(str(getattr(self.runspace, "location", "") or ""))
+
+    def _work(self) -> None:
+        while True:
+            with self.cond:
+                while not self.queue and not self.closed:
+                    self.cond.wait()
+                if self.closed:
+                    return
+                inv = self.current = self.queue.popleft()
+            try:
+                self.host._run(self, inv)
+            finally:
+                with self.cond:
+                    self.current = None
+
+
+class RunspaceHost:
+    """Runspaces by id, and the invocations running in them."""
+
+    def __init__(self, send: Callable[[Dict[str, Any]], None],
+                 runspace_factory: Optional[Callable[[], Any]] = None,
+                 session_id: str = "", name: str = "") -> None:
+        self._send = send
+        self._factory = runspace_factory or _default_runspace
+        self.session_id = session_id
+        self.name = name
+        self.slots: Dict[int, _RunspaceSlot] = {}
+        self._pending: Dict[Any, _Invocation] = {}
+        self._lock = threading.Lock()
+        self._flusher_cond = threading.Condition()
+        self._closed = False
+        self._flusher = threading.Thread(target=self._flush_loop, name="pshell-flush", daemon=True)
+        self._flusher.start()
+
+    # ---- sending ----------------------------------------------------------------------
+    def send(self, message: Dict[str, Any]) -> None:
+        self._send(message)
+
+    def _add_output(self, inv: _Invocation, item: Any) -> None:
+        batch = inv.batch
+        data = item if type(item) is str else serialize(item)
+        with self._lock:
+            batch.append(data)
+            if len(batch) == 1:
+                inv.first_at = time.monotonic()
+                self._pending[inv.id] = inv
+                with self._flusher_cond:
+                    self._flusher_cond.notify()
+        if len(batch) >= BATCH_ITEMS:
+            self._flush(inv)
+
+    def _flush(self, inv: _Invocation) -> None:
+        with self._lock:
+            if not inv.batch:
+                return
+            items = inv.batch
+            inv.batch = []
+            self._pending.pop(inv.id, None)
+            # send under the lock so that batches of one invocation never overtake each other
+            self._send({"t": "out", "id": inv.id, "o": items})
+
+    def _flush_loop(self) -> None:
+        while not self._closed:
+            with self._flusher_cond:
+                if not self._pending:
+                    self._flusher_cond.wait(0.5)
+                    continue
+            with self._lock:
+                oldest = min((inv.first_at for inv in self._pending.values()), default=None)
+            if oldest is None:
+                continue
+            delay = oldest + BATCH_DELAY - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            for inv in list(self._pending.values()):
+                if time.monotonic() - inv.first_at >= BATCH_DELAY:
+                    try:
+                        self._flush(inv)
+                    except OSError:
+                        return
+
+    # ---- messages ---------------------------------------------------------------------
+    def handle(self, msg: Dict[str, Any]) -> None:
+        kind = msg.get("t")
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is None:
+            self.send({"t": "error", "id": msg.get("id"), "message": f"unknown message {kind!r}"})
+            return
+        handler(msg)
+
+    def _on_hello(self, msg: Dict[str, Any]) -> None:
+        import platform
+        self.session_id = msg.get("session") or self.session_id
+        self.name = msg.get("name") or self.name
+        info = prompt_info("")
+        self.send({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": info["user"],
+                   "host": info["host"], "python": platform.python_version(),
+                   "session": self.session_id, "name": self.name})
+
+    def _on_create(self, msg: Dict[str, Any]) -> None:
+        rs_id = int(msg.get("rs", 0))
+        try:
+            runspace = self._factory()
+        except Exception as exc:   # report, never die: the client shows the reason
+            self.send({"t": "created", "rs": rs_id, "error": f"cannot create a runspace: {exc}"})
+            return
+        slot = _RunspaceSlot(self, rs_id, runspace)
+        self.slots[rs_id] = slot
+        self.send({"t": "created", "rs": rs_id, "prompt": slot.prompt()})
+
+    def _slot(self, msg: Dict[str, Any]) -> Optional[_RunspaceSlot]:
+        slot = self.slots.get(int(msg.get("rs", 0)))
+        if slot is None:
+            self.send({"t": "done", "id": msg.get("id"), "ok": False,
+                       "error": serialize_record(_error(f"no runspace {msg.get('rs', 0)}"))})
+        return slot
+
+    def _on_invoke(self, msg: Dict[str, Any]) -> None:
+        slot = self._slot(msg)
+        if slot is not None:
+            slot.submit(_Invocation(msg))
+
+    def _on_stop(self, msg: Dict[str, Any]) -> None:
+        for slot in list(self.slots.values()):
+            slot.stop(msg.get("id"))
+
+    def _on_prompt(self, msg: Dict[str, Any]) -> None:
+        slot = self.slots.get(int(msg.get("rs", 0)))
+        self.send({"t": "prompt", "id": msg.get("id"),
+                   "prompt": slot.prompt() if slot else prompt_info("")})
+
+    def _on_complete(self, msg: Dict[str, Any]) -> None:
+        slot = self.slots.get(int(msg.get("rs", 0)))
+        result: Dict[str, Any] = {"matches": []}
+        if slot is not None:
+            try:
+                result = _complete(slot.runspace, msg.get("text", ""), int(msg.get("cursor", 0)))
+            except Exception:
+                pass
+        result.update(t="completion", id=msg.get("id"))
+        self.send(result)
+
+    def _on_close(self, msg: Dict[str, Any]) -> None:
+        if "rs" in msg and msg["rs"] is not None:
+            slot = self.slots.pop(int(msg["rs"]), None)
+            if slot is not None:
+                slot.close()
+            return
+        self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        for slot in list(self.slots.values()):
+            slot.close()
+        self.slots.clear()
+
+    # ---- running ----------------------------------------------------------------------
+    def _run(self, slot: _RunspaceSlot, inv: _Invocation) -> None:
+        from pshell.engine.errors import ExitException, PipelineStopped, RuntimeException
+        from pshell.remote.protocol import deserialize
+        msg = inv.msg
+        done: Dict[str, Any] = {"t": "done", "id": inv.id, "ok": True}
+        try:
+            args = [deserialize(a) for a in msg.get("args") or ()]
+            using = {str(k).lower(): deserialize(v) for k, v in (msg.get("using") or {}).items()}
+            data_in = msg.get("input")
+            input_values = None if data_in is None else [deserialize(x) for x in data_in]
+            streams = _WireStreams(self, inv)
+            items = slot.runspace.invoke_iter(msg.get("script", ""), args=args, input=input_values,
+                                              using=using, streams=streams,
+                                              source=msg.get("source") or "<remote>")
+            if inv.stopped:           # a stop that came while the invocation was starting
+                slot.runspace.stop()
+            for item in items:
+                self._add_output(inv, item)
+        except ExitException as exc:
+            done["exit"] = exc.code
+        except PipelineStopped:
+            done.update(ok=False, stopped=True)
+        except RuntimeException as exc:
+            done.update(ok=False, error=serialize_record(exc.record))
+        except ProtocolError as exc:
+            done.update(ok=False, error=serialize_record(_error(f"bad request: {exc}")))
+        except (Exception, RecursionError) as exc:
+            if inv.stopped:
+                done.update(ok=False, stopped=True)
+            else:
+                done.update(ok=False, error=serialize_record(
+                    _error(f"internal error on the remote computer: {type(exc).__name__}: {exc}")))
+        if inv.stopped:
+            done.update(ok=False, stopped=True)
+        try:
+            self._flush(inv)
+            done["prompt"] = slot.prompt()
+            self.send(done)
+        except OSError:
+            pass
+
+
+def _error(message: str) -> Any:
+    from pshell.engine.errors import ErrorRecord
+    return ErrorRecord(message, "RemoteServerError", "NotSpecified")
+
+
+def _default_runspace() -> Any:
+    from pshell.engine.runtime import Runspace
+    rs = Runspace()
+    try:
+        from pshell.engine.values import PSObject
+        rs.set_variable("PSSenderInfo", PSObject({
+            "UserName": prompt_info("")["user"], "ConnectionString": "ssh",
+            "ApplicationArguments": None}, type_names=["pshell.PSSenderInfo"]))
+    except Exception:
+        pass
+    return rs
+
+
+def _complete(runspace: Any, text: str, cursor: int) -> Dict[str, Any]:
+    """Tab completion in this runspace (paths, variables, commands are the remote's)."""
+    from pshell.engine.completion import complete
+    return {"matches": [c.as_dict() for c in complete(runspace, text, cursor)]}
+
+
+# --------------------------------------------------------------------------- connection
+
+class _FrameWriter:
+    """Thread-safe frame writer on a raw file descriptor."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._lock = threading.Lock()
+
+    def __call__(self, message: Dict[str, Any]) -> None:
+        data = memoryview(encode_frame(message))
+        with self._lock:
+            while data:
+                written = os.write(self._fd, data)
+                data = data[written:]
+
+
+def serve(reader: BinaryIO, write_fd: int,
+          runspace_factory: Optional[Callable[[], Any]] = None) -> int:
+    """Serve one connection until the peer closes it; close the runspaces then."""
+    writer = _FrameWriter(write_fd)
+    host = RunspaceHost(writer, runspace_factory)
+    try:
+        while True:
+            try:
+                msg = read_frame(reader)
+            except ProtocolError as exc:
+                _log(f"protocol error: {exc}")
+                return 2
+            if msg is None:
+                return 0
+            if msg.get("t") == "close" and msg.get("rs") is None:
+                return 0
+            try:
+                host.handle(msg)
+            except OSError:
+                return 0
+    finally:
+        host.close()
+
+
+def _log(text: str) -> None:
+    try:
+        os.write(2, f"pshell server: {text}\n".encode("utf-8", "replace"))
+    except OSError:
+        pass
+
+
+def _take_stdio() -> Any:
+    """Keep the protocol's stdin/stdout for ourselves, and give fd 0/1 of child processes
+    (native commands run by scripts) /dev/null and stderr, so nothing can corrupt the stream."""
+    proto_in = os.dup(0)
+    proto_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    try:
+        sys.stdout = open(1, "w", closefd=False)
+        sys.stdin = open(0, "r", closefd=False)
+    except OSError:
+        pass
+    return os.fdopen(proto_in, "rb", buffering=1 << 16), proto_out
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    reader, write_fd = _take_stdio()
+    try:
+        return serve(reader, write_fd)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
