@@ -423,58 +423,87 @@ def _table(runspace: Any, *names: str) -> Any:
     return None
 
 
+def _scopes(runspace: Any) -> Iterable[Any]:
+    """The scope chain from the runspace's innermost scope outwards (at a prompt: global)."""
+    scope = getattr(runspace, "current_scope", None) or getattr(runspace, "global_scope", None)
+    depth = 0
+    while scope is not None and depth < 256:
+        yield scope
+        scope = getattr(scope, "parent", None)
+        depth += 1
+
+
+def _merged(runspace: Any, attribute: str) -> Dict[str, Any]:
+    """Name (lower-cased) -> entry from a table on the runspace and on each scope, inner first."""
+    merged: Dict[str, Any] = {}
+    tables = [_table(runspace, attribute)] + [getattr(s, attribute, None) for s in _scopes(runspace)]
+    for table in tables:
+        for key, value in _items(table):
+            merged.setdefault(str(key).lower(), value)
+    return merged
+
+
+def _functions(runspace: Any) -> Dict[str, Any]:
+    return _merged(runspace, "functions")
+
+
+def _aliases(runspace: Any) -> Dict[str, Any]:
+    """User aliases (scopes) over the built-in ones."""
+    merged = _merged(runspace, "aliases")
+    for key, value in _items(_builtin_aliases()):
+        merged.setdefault(str(key).lower(), value)
+    return merged
+
+
+def _builtin_aliases() -> Any:
+    import importlib
+    for module_name, attribute in (("pshell.engine.aliases", "ALIASES"),
+                                   ("pshell.engine.commands", "BUILTIN_ALIASES"),
+                                   ("pshell.engine.commands", "ALIASES")):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        table = getattr(module, attribute, None)
+        if table is not None:
+            return table
+    return None
+
+
 def _shell_commands(runspace: Any) -> Iterable[Tuple[str, str]]:
     """(name, kind) for cmdlets, functions and aliases known to the runspace."""
     from pshell.engine.cmdlet import all_cmdlets
     for cls in all_cmdlets().values():
         yield cls.name, "command"
-    for name, value in _items(_table(runspace, "functions")):
+    for name, value in _functions(runspace).items():
         yield _display_name(name, value), "command"
-    for name, value in _items(_aliases_table(runspace)):
-        yield _display_name(name, value, alias=True), "command"
+    for name in _aliases(runspace):
+        yield name, "command"
 
 
-def _display_name(key: str, value: Any, alias: bool = False) -> str:
+def _display_name(key: str, value: Any) -> str:
     """Tables fold keys to lower case; the object often remembers how it was written."""
-    if not alias:
-        for attr in ("name", "Name"):
-            name = getattr(value, attr, None)
-            if isinstance(name, str) and name.lower() == str(key).lower():
-                return name
+    for attr in ("name", "Name"):
+        name = getattr(value, attr, None)
+        if isinstance(name, str) and name.lower() == str(key).lower():
+            return name
     return str(key)
 
 
-def _aliases_table(runspace: Any) -> Any:
-    table = _table(runspace, "aliases")
-    if table is not None:
-        return table
-    try:
-        from pshell.engine import aliases as module   # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(module, "ALIASES", None) or getattr(module, "DEFAULT_ALIASES", None)
-
-
 def _resolve_alias(runspace: Any, name: str) -> str:
-    lowered = name.lower()
+    aliases = _aliases(runspace)
     for _ in range(8):
-        target = None
-        for key, value in _items(_aliases_table(runspace)):
-            if str(key).lower() == lowered:
-                target = value if isinstance(value, str) else getattr(value, "definition", None)
-                break
-        if not isinstance(target, str) or target.lower() == lowered:
+        target = aliases.get(name.lower())
+        if not isinstance(target, str):
+            target = getattr(target, "definition", None) or getattr(target, "Definition", None)
+        if not isinstance(target, str) or target.lower() == name.lower():
             break
-        name, lowered = target, target.lower()
+        name = target
     return name
 
 
 def _function(runspace: Any, name: str) -> Any:
-    lowered = name.lower()
-    for key, value in _items(_table(runspace, "functions")):
-        if str(key).lower() == lowered:
-            return value
-    return None
+    return _functions(runspace).get(name.lower())
 
 
 def _command_params(runspace: Any, name: str) -> List[Tuple[str, Tuple[str, ...], bool, Any]]:
@@ -500,33 +529,29 @@ def _command_params(runspace: Any, name: str) -> List[Tuple[str, Tuple[str, ...]
 
 def _function_params(function: Any) -> List[Tuple[str, Tuple[str, ...], bool, Any]]:
     """Parameters from a function's ``param()`` block (the AST contract of ``lang/ast.py``)."""
-    block = function
-    for attr in ("script_block", "scriptblock", "body", "block"):
-        inner = getattr(block, attr, None)
-        if inner is not None and not isinstance(inner, (str, bytes)):
-            block = inner
-            break
+    block = getattr(function, "block", None) or getattr(function, "script_block", None) or function
     ast = getattr(block, "ast", block)
     param_block = getattr(ast, "param_block", None)
-    parameters = getattr(param_block, "parameters", None) or getattr(ast, "parameters", None) or ()
     result = []
     advanced = False
-    for parameter in parameters:
+    for parameter in getattr(param_block, "parameters", None) or ():
         name = getattr(parameter, "name", "")
-        if hasattr(name, "name"):               # a Variable node
-            name = name.name
         if not isinstance(name, str) or not name:
             continue
-        type_name = str(getattr(parameter, "type_name", "") or getattr(parameter, "type", "") or "")
-        attributes = getattr(parameter, "attributes", ()) or ()
-        is_switch = "switch" in type_name.lower()
-        for attribute in attributes:
-            attribute_name = str(getattr(attribute, "name", "")).lower()
-            if attribute_name in ("switch", "system.management.automation.switchparameter"):
-                is_switch = True
-            if attribute_name == "parameter":
+        is_switch = str(getattr(parameter, "type_name", "") or "").lower() in (
+            "switch", "system.management.automation.switchparameter")
+        aliases: List[str] = []
+        choices = None
+        for attribute in getattr(parameter, "attributes", ()) or ():
+            kind = str(getattr(attribute, "name", "")).lower()
+            values = [c for v in getattr(attribute, "positional", ()) or () for c in _constants(v)]
+            if kind == "parameter":
                 advanced = True
-        result.append((name, (), is_switch, None))
+            elif kind == "alias":
+                aliases.extend(v for v in values if v)
+            elif kind == "validateset":
+                choices = tuple(v for v in values if v)
+        result.append((name, tuple(aliases), is_switch, choices))
     for attribute in getattr(param_block, "attributes", ()) or ():
         if str(getattr(attribute, "name", "")).lower() == "cmdletbinding":
             advanced = True
@@ -535,8 +560,18 @@ def _function_params(function: Any) -> List[Tuple[str, Tuple[str, ...], bool, An
         taken = {r[0].lower() for r in result}
         for p in COMMON_PARAMETERS:
             if p.name.lower() not in taken:
-                result.append((p.name, tuple(p.aliases), p.is_switch, None))
+                choices = _ACTION_PREFERENCES if p.name.endswith("Action") else None
+                result.append((p.name, tuple(p.aliases), p.is_switch, choices))
     return result
+
+
+def _constants(node: Any) -> List[str]:
+    """The constant texts of an attribute argument (``'a'`` or ``'a', 'b'``)."""
+    elements = getattr(node, "elements", None)
+    if elements is not None:
+        return [c for element in elements for c in _constants(element)]
+    value = getattr(node, "value", None)
+    return [str(value)] if isinstance(value, (str, int, float)) and str(value) else []
 
 
 def _parameter_names(runspace: Any, command: str) -> List[str]:
@@ -572,24 +607,24 @@ _AUTOMATIC_VARIABLES = ("true", "false", "null", "_", "PSItem", "args", "input",
 
 
 def _variable_names(runspace: Any) -> List[str]:
-    """Every variable visible from the runspace's current scope, and the automatic ones."""
-    names: List[str] = list(_AUTOMATIC_VARIABLES)
+    """Every variable visible from the runspace's current scope, and the automatic ones, once
+    each (the automatic spelling wins: tables fold names to lower case)."""
+    names: Dict[str, str] = {n.lower(): n for n in _AUTOMATIC_VARIABLES}
     lister = getattr(runspace, "variable_names", None)
+    found: List[str] = []
     if callable(lister):
         try:
-            names.extend(str(n) for n in lister())
-            return names
+            found = [str(n) for n in lister()]
         except Exception:
-            pass
-    scope = _table(runspace, "current_scope", "global_scope", "scope")
-    seen = 0
-    while scope is not None and seen < 64:
-        table = getattr(scope, "variables", None) or getattr(scope, "vars", None)
-        for key, value in _items(table):
-            names.append(_display_name(key, value))
-        scope = getattr(scope, "parent", None)
-        seen += 1
-    return names
+            found = []
+    for scope in _scopes(runspace):
+        table = getattr(scope, "vars", None)
+        if table is None:
+            table = getattr(scope, "variables", None)
+        found.extend(_display_name(k, v) for k, v in _items(table))
+    for name in found:
+        names.setdefault(name.lower(), name)
+    return list(names.values())
 
 
 # ------------------------------------------------------------------------------- ssh config

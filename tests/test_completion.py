@@ -1,0 +1,285 @@
+"""Tab completion as the engine computes it (``pshell.engine.completion``), against a real Runspace."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pshell.engine.completion import Completion, complete, split_words, ssh_config_hosts
+from pshell.engine.runtime import Runspace
+
+
+@pytest.fixture
+def rs(tmp_path):
+    runspace = Runspace(location=str(tmp_path))
+    yield runspace
+    runspace.close()
+
+
+def texts(completions):
+    return [c.text for c in completions]
+
+
+# ---- splitting the statement being typed --------------------------------------------------
+
+def test_split_words_last_segment_only():
+    words, in_comment = split_words("Get-Process | Where-Object -Prop")
+    assert [w.value for w in words] == ["Where-Object", "-Prop"]
+    assert not in_comment
+
+
+def test_split_words_trailing_space_gives_empty_word():
+    words, _ = split_words("Get-ChildItem ")
+    assert [w.value for w in words] == ["Get-ChildItem", ""]
+    assert words[-1].start == len("Get-ChildItem ")
+
+
+def test_split_words_open_quote_is_one_word():
+    words, _ = split_words("Get-Content 'My Doc")
+    assert words[-1].value == "My Doc" and words[-1].quote == "'" and not words[-1].closed
+    assert words[-1].start == len("Get-Content ")
+
+
+def test_split_words_assignment_and_subexpression_start_commands():
+    assert [w.value for w in split_words("$x = Get-Chi")[0]] == ["Get-Chi"]
+    assert [w.value for w in split_words("Write-Output $(Get-Da")[0]] == ["Get-Da"]
+    assert [w.value for w in split_words("if ($a) { Get-Da")[0]] == ["Get-Da"]
+
+
+def test_split_words_comment():
+    assert split_words("Get-Date # Get-Chi")[1] is True
+    assert split_words("Get-Date <# Get-Chi")[1] is True
+    assert split_words("Get-Date <# x #> Get-Chi")[0][-1].value == "Get-Chi"
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+def test_cmdlet_name(rs):
+    found = complete(rs, "Get-ChildI")
+    assert "Get-ChildItem" in texts(found)
+    assert all(c.start == 0 for c in found)
+    assert found[0].kind == "command"
+
+
+def test_cmdlet_name_is_case_insensitive_and_keeps_canonical_case(rs):
+    assert "Get-ChildItem" in texts(complete(rs, "get-childi"))
+
+
+def test_cmdlet_name_after_pipe(rs):
+    found = complete(rs, "Get-ChildItem | Select-Obj")
+    assert texts(found) == ["Select-Object"]
+    assert found[0].start == len("Get-ChildItem | ")
+
+
+def test_wildcard_command_name(rs):
+    found = texts(complete(rs, "Get-*Item"))
+    assert "Get-ChildItem" in found and "Get-Item" in found
+
+
+def test_executable_on_path(rs, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "zzpshell-tool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
+    (bin_dir / "zzpshell-data").write_text("not executable")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert texts(complete(rs, "zzpsh")) == ["zzpshell-tool"]
+
+
+def test_function_and_its_parameters(rs):
+    rs.execute("function Deploy-App { param([string]$Target, [switch]$Force, "
+               "[ValidateSet('Blue','Green')][string]$Slot) 'x' }")
+    assert texts(complete(rs, "Deploy-A")) == ["Deploy-App"]
+    assert texts(complete(rs, "Deploy-App -T")) == ["-Target"]
+    assert texts(complete(rs, "Deploy-App -")) == ["-Target", "-Force", "-Slot"]
+    assert texts(complete(rs, "Deploy-App -Slot G")) == ["Green"]
+
+
+def test_alias_name(rs):
+    assert "gci" in texts(complete(rs, "gc"))
+
+
+# ---- parameters -------------------------------------------------------------------------------
+
+def test_parameter_of_cmdlet(rs):
+    found = complete(rs, "Get-ChildItem -Recu")
+    assert texts(found) == ["-Recurse"]
+    assert found[0].start == len("Get-ChildItem ") and found[0].kind == "parameter"
+
+
+def test_parameter_includes_common_parameters(rs):
+    found = texts(complete(rs, "Get-ChildItem -ErrorA"))
+    assert found == ["-ErrorAction"]
+
+
+def test_parameter_through_alias(rs):
+    assert "-Recurse" in texts(complete(rs, "gci -Re"))
+
+
+def test_parameter_already_used_not_offered_again(rs):
+    assert "-Recurse" not in texts(complete(rs, "Get-ChildItem -Recurse -"))
+
+
+def test_parameter_of_unknown_command_is_nothing(rs):
+    assert complete(rs, "Not-AThing -Fo") == []
+
+
+def test_negative_number_is_not_a_parameter(rs, tmp_path):
+    assert complete(rs, "Get-Random -Maximum -1") == [] or all(
+        c.kind != "parameter" for c in complete(rs, "Get-Random -Maximum -1"))
+
+
+def test_action_preference_values(rs):
+    assert texts(complete(rs, "Get-ChildItem -ErrorAction Si")) == ["SilentlyContinue"]
+    assert texts(complete(rs, "Get-ChildItem -ea st")) == ["Stop"]
+
+
+# ---- variables --------------------------------------------------------------------------------
+
+def test_variables(rs):
+    rs.set_variable("DeployTarget", "web01")
+    found = texts(complete(rs, "Write-Output $Deploy"))
+    assert [t.lower() for t in found] == ["$deploytarget"]
+    assert "$Error" in texts(complete(rs, "$Err"))
+
+
+def test_variable_start_offset(rs):
+    found = complete(rs, "Write-Output $HO")
+    assert "$HOME" in texts(found)
+    assert {c.start for c in found} == {len("Write-Output ")}
+
+
+def test_environment_variables(rs, monkeypatch):
+    monkeypatch.setenv("PSHELL_TEST_VAR", "1")
+    assert texts(complete(rs, "$env:PSHELL_TEST_V")) == ["$env:PSHELL_TEST_VAR"]
+
+
+# ---- paths ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tree(rs, tmp_path):
+    (tmp_path / "My Documents").mkdir()
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "notebook").mkdir()
+    (tmp_path / ".hidden").write_text("x")
+    (tmp_path / "It's.txt").write_text("x")
+    return tmp_path
+
+
+def test_path_relative_to_runspace_location(rs, tree):
+    found = complete(rs, "Get-Content no")
+    assert texts(found) == ["notebook/", "notes.txt"]
+    assert [c.kind for c in found] == ["directory", "path"]
+    assert found[0].start == len("Get-Content ")
+
+
+def test_path_with_space_is_quoted(rs, tree):
+    assert texts(complete(rs, "Set-Location My")) == ["'My Documents/'"]
+
+
+def test_path_inside_open_quote(rs, tree):
+    found = complete(rs, "Get-ChildItem 'My D")
+    assert texts(found) == ["'My Documents/'"]
+    assert found[0].start == len("Get-ChildItem ")
+    assert texts(complete(rs, 'Get-ChildItem "My D')) == ['"My Documents/"']
+
+
+def test_path_with_quote_char_doubles_it(rs, tree):
+    assert texts(complete(rs, "Get-Content It")) == ["'It''s.txt'"]
+
+
+def test_hidden_files_only_when_asked(rs, tree):
+    assert ".hidden" not in texts(complete(rs, "Get-Content "))
+    assert texts(complete(rs, "Get-Content .h")) == [".hidden"]
+
+
+def test_path_in_subdirectory_and_absolute(rs, tree):
+    (tree / "notebook" / "page1.md").write_text("x")
+    assert texts(complete(rs, "Get-Content notebook/pa")) == ["notebook/page1.md"]
+    assert texts(complete(rs, f"Get-Content {tree}/notes")) == [f"{tree}/notes.txt"]
+
+
+def test_path_follows_set_location(rs, tree):
+    rs.set_location(str(tree / "notebook"))
+    (tree / "notebook" / "inside.txt").write_text("x")
+    assert texts(complete(rs, "Get-Content in")) == ["inside.txt"]
+
+
+def test_script_path_in_command_position(rs, tree):
+    script = tree / "deploy.ps1"
+    script.write_text("'hi'")
+    assert "./deploy.ps1" in texts(complete(rs, "./dep"))
+
+
+# ---- ssh hosts --------------------------------------------------------------------------------
+
+SSH_CONFIG = """\
+Host web01 web02
+    HostName 10.0.0.1
+Host *.internal !bastion
+Host db01
+  User ops
+Include extra.conf
+"""
+
+
+@pytest.fixture
+def ssh_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "config").write_text(SSH_CONFIG)
+    (home / ".ssh" / "extra.conf").write_text("Host backup01\n")
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def test_ssh_config_hosts_skips_patterns(ssh_home):
+    assert ssh_config_hosts() == ["web01", "web02", "db01", "backup01"]
+
+
+def test_ssh_config_missing_is_empty(tmp_path):
+    assert ssh_config_hosts(str(tmp_path / "nope")) == []
+
+
+def test_host_after_computername(rs, ssh_home):
+    found = complete(rs, "Invoke-Command -ComputerName we")
+    assert texts(found) == ["web01", "web02"]
+    assert found[0].kind == "host"
+
+
+def test_host_as_first_argument_of_enter_pssession(rs, ssh_home):
+    assert texts(complete(rs, "Enter-PSSession d")) == ["db01"]
+    assert texts(complete(rs, "New-PSSession -HostName b")) == ["backup01"]
+
+
+# ---- robustness -------------------------------------------------------------------------------
+
+def test_cursor_in_the_middle(rs):
+    text = "Get-ChildI | Sort-Object"
+    found = complete(rs, text, len("Get-ChildI"))
+    assert "Get-ChildItem" in texts(found)
+
+
+def test_in_comment_nothing(rs):
+    assert complete(rs, "# Get-Chi") == []
+
+
+def test_completion_round_trips_as_dict():
+    item = Completion("-Name", 4, "-Name", "parameter")
+    assert Completion.from_dict(item.as_dict()) == item
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab -$'\"`|;{}()#<>@:./~*\n\t")), max_size=30),
+       st.integers(min_value=0, max_value=40))
+def test_never_raises(text, cursor):
+    runspace = Runspace(location=os.getcwd())
+    found = complete(runspace, text, cursor)
+    assert isinstance(found, list)
+    for item in found:
+        assert 0 <= item.start <= min(cursor, len(text))
