@@ -223,6 +223,15 @@ class _Pinned:
         self.key = key
 
 
+_live_spills: "set[_SpillFile]" = set()
+_atexit_registered = False
+
+
+def _remove_spills_at_exit() -> None:
+    for spill in list(_live_spills):
+        spill.close()
+
+
 class _SpillFile:
     """An append-only file of frames (8-byte length + a pickled list of records), read from a
     cursor; truncated back to empty whenever the reader catches up."""
@@ -232,6 +241,12 @@ class _SpillFile:
         self.path = os.path.join(directory, f"{_SPILL_PREFIX}{os.getpid()}-{tag}.spill")
         flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         self.fd = os.open(self.path, flags, 0o600)
+        global _atexit_registered
+        if not _atexit_registered:
+            import atexit
+            atexit.register(_remove_spills_at_exit)
+            _atexit_registered = True
+        _live_spills.add(self)
         self.read_pos = 0
         self.write_pos = 0
         self.count = 0           # unread records in the file
@@ -290,6 +305,7 @@ class _SpillFile:
         self.pinned.clear()
 
     def close(self) -> None:
+        _live_spills.discard(self)
         try:
             os.close(self.fd)
         except OSError:
@@ -1212,13 +1228,13 @@ def job_notice(job: Job) -> str:
 
 
 def command_text(block: Any) -> str:
-    """The Command property: the script block's text as written (without the braces)."""
+    """The Command property: the script block's text exactly as written (inside the braces)."""
     for attr in ("text", "Text", "source_text"):
         value = getattr(block, attr, None)
         if isinstance(value, str):
-            return value.strip()
+            return value
     from pshell.engine.values import to_str
-    return to_str(block).strip()
+    return to_str(block)
 
 
 def start_background_job(ctx: Any, block: Any, using: Optional[Dict[str, Any]] = None) -> Job:
@@ -1234,24 +1250,13 @@ def start_background_job(ctx: Any, block: Any, using: Optional[Dict[str, Any]] =
 
 
 def _register_views() -> None:
-    """The default table of a job, for live and deserialised jobs (when formatting is present)."""
+    """The default table of a job (deserialised remote jobs find it through their type names)."""
     try:
-        from pshell.engine import format as _format
+        from pshell.engine.format import register_view
     except Exception:
         return
-    register = getattr(_format, "register_view", None)
-    if register is None:
-        return
-    columns = ("Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location", "Command")
-    names = JOB_TYPE_NAMES + ("System.Management.Automation.PSRemotingJob",
-                              "System.Management.Automation.PSRemotingChildJob",
-                              "ThreadJob.ThreadJob")
-    for type_name in names:
-        for full in (type_name, "Deserialized." + type_name):
-            try:
-                register(full, columns)
-            except Exception:
-                return
+    register_view(JOB_TYPE_NAMES[0], "table",
+                  ("Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location", "Command"))
 
 
 _register_views()
