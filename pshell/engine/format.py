@@ -34,7 +34,7 @@ from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObje
 __all__ = [
     "Column", "View", "Shape", "FormatEntry", "DictionaryEntry", "OutDefault", "register_view",
     "find_view", "views_for", "make_out_default", "format_to_text", "format_lines", "format_value",
-    "shape_for", "styled_text", "ELLIPSIS", "ENUMERATION_LIMIT",
+    "shape_for", "styled_text", "ShapeCache", "default_properties", "ELLIPSIS", "ENUMERATION_LIMIT",
 ]
 
 ELLIPSIS = "\u2026"
@@ -346,6 +346,33 @@ def _shape_from_view(view: View, obj: Any, location: Any) -> Shape:
 def _is_deserialized(obj: Any) -> bool:
     return isinstance(obj, PSObject) and bool(obj.type_names) \
         and obj.type_names[0].startswith("Deserialized.")
+
+
+class ShapeCache:
+    """Hands out one :class:`Shape` per kind of object, so consecutive objects of one type (or,
+    without a view, one property set) share a table.  ``kind`` forces table/list/wide."""
+
+    def __init__(self, location: Optional[Callable[[], Optional[str]]] = None) -> None:
+        self.location = location
+        self._shapes: Dict[Any, Optional[Shape]] = {}
+
+    def get(self, obj: Any, kind: Optional[str] = None) -> Optional[Shape]:
+        view = find_view(obj, kind)
+        if view is not None:
+            remote = _is_deserialized(obj) and \
+                get_property(obj, "PSComputerName", None) not in (None, NO_PROPERTY)
+            key: Any = ("view", id(view), remote)
+        elif kind is None and _is_scalar(obj):
+            return None
+        else:
+            props = default_properties(obj)
+            if kind is None and not props:
+                return None
+            shown = kind or ("table" if len(props) <= 4 else "list")
+            key = (shown,) if shown == "list" else (shown, tuple(p.lower() for p in props))
+        if key not in self._shapes:
+            self._shapes[key] = shape_for(obj, kind, location=self.location)
+        return self._shapes[key]
 
 
 class DictionaryEntry:
@@ -697,7 +724,7 @@ class OutDefault:
         self.batch_max = batch_max
         self.location = location
         self._group: Optional[_Group] = None
-        self._shapes: Dict[Any, Shape] = {}
+        self._shapes = ShapeCache(location=location)
 
     # ---- public ---------------------------------------------------------------------
     def feed(self, obj: Any) -> List[str]:
@@ -745,7 +772,7 @@ class OutDefault:
             for item in obj:
                 self._feed(item, out)
             return
-        shape = self._shape(obj)
+        shape = self._shapes.get(obj)
         if shape is None:
             self._raw(_text_lines(to_str(obj)), out)
         elif shape.out_of_band:
@@ -754,26 +781,6 @@ class OutDefault:
             self._raw([[(line, style)] for line in str(text).split("\n")], out)
         else:
             self._entry(shape.make_entry(obj), out)
-
-    def _shape(self, obj: Any) -> Optional[Shape]:
-        view = find_view(obj)
-        if view is not None:
-            key: Any = ("view", id(view), _is_deserialized(obj)
-                        and get_property(obj, "PSComputerName", None) not in (None, NO_PROPERTY))
-        elif _is_scalar(obj):
-            return None
-        else:
-            props = default_properties(obj)
-            if not props:
-                return None
-            key = ("table", tuple(p.lower() for p in props)) if len(props) <= 4 else ("list",)
-        shape = self._shapes.get(key)
-        if shape is None:
-            shape = shape_for(obj, location=self.location)
-            if shape is None:
-                return None
-            self._shapes[key] = shape
-        return shape
 
     def _entry(self, entry: FormatEntry, out: List[StyledLine]) -> None:
         group = self._group

@@ -1,0 +1,376 @@
+"""Format-Table, Format-List, Format-Wide, Out-String, Out-Default, Out-Host, Out-Null.
+
+``Format-*`` turn objects into :class:`~pshell.engine.format.FormatEntry` records (cells already
+text, calculated properties already evaluated); Out-Default, Out-String and redirection render
+those records like any other object, so ``Get-Job | Format-List | Out-String`` works.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, List, Optional
+
+from pshell.engine import format as fmt
+from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.values import AutomationNull, NO_PROPERTY, get_property, to_str
+
+__all__ = ["FormatTable", "FormatList", "FormatWide", "OutString", "OutDefault", "OutHost",
+           "OutNull"]
+
+
+def _is_scriptblock(value: Any) -> bool:
+    return type(value).__name__ == "ScriptBlock"
+
+
+def _wildcard(pattern: str) -> Any:
+    import re
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile(body + r"\Z", re.IGNORECASE | re.DOTALL)
+
+
+def _expand(value: Any) -> Iterator[Any]:
+    """What a formatter does with its input: arrays and dictionaries are shown item by item."""
+    if value is None or value is AutomationNull:
+        return
+    if isinstance(value, (list, tuple, range)):
+        for item in value:
+            yield from _expand(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield fmt.DictionaryEntry(key, item)
+    else:
+        yield value
+
+
+def _is_plain(obj: Any) -> bool:
+    return isinstance(obj, (str, int, float, bool))
+
+
+class _Formatter(Cmdlet):
+    """Shared machinery of Format-Table/-List/-Wide."""
+
+    kind = "table"
+
+    def begin(self) -> None:
+        self._shapes = fmt.ShapeCache(location=lambda: self.runspace.location)
+        self._fixed: Optional[fmt.Shape] = None
+        self._group_col = self._column(self.GroupBy) if self.GroupBy is not None else None
+
+    def process(self) -> Iterator[Any]:
+        for obj in _expand(self.InputObject):
+            if isinstance(obj, fmt.FormatEntry):
+                yield obj
+                continue
+            entry = self._entry(obj)
+            if entry is not None:
+                yield entry
+
+    # ---- columns ------------------------------------------------------------------
+    def _evaluate(self, expression: Any, obj: Any) -> Any:
+        if isinstance(expression, str):
+            found = get_property(obj, expression, None)
+            return None if found is NO_PROPERTY else found
+        result = self.invoke(expression, dollar_under=obj)
+        if not result:
+            return None
+        return result[0] if len(result) == 1 else list(result)
+
+    def _getter(self, expression: Any) -> Callable[[Any], Any]:
+        return lambda obj: self._evaluate(expression, obj)
+
+    def _column(self, spec: Any) -> fmt.Column:
+        if isinstance(spec, dict):
+            return self._calculated(spec)
+        if _is_scriptblock(spec):
+            return fmt.Column(to_str(spec).strip(), self._getter(spec))
+        name = to_str(spec)
+        return fmt.Column(name, name)
+
+    def _calculated(self, spec: dict) -> fmt.Column:
+        label: Optional[str] = None
+        expression: Any = None
+        width = 0
+        align: Optional[str] = None
+        for key, value in spec.items():
+            which = _key_kind(str(key))
+            if which is None:
+                raise self.terminate(f"The {key} key is not valid.", "IllegalKey",
+                                     "InvalidArgument")
+            if which in ("name", "label"):
+                label = to_str(value)
+            elif which == "expression":
+                expression = value
+            elif which == "width":
+                width = int(value)
+            elif which == "alignment":
+                align = to_str(value).lower()
+                if align not in ("left", "right", "center"):
+                    raise self.terminate(f'The Alignment key has an invalid value "{value}". '
+                                         f'Use Left, Center or Right.', "IllegalKey",
+                                         "InvalidArgument")
+        if expression is None:
+            raise self.terminate("The Expression key is missing.", "MissingKey",
+                                 "InvalidArgument")
+        if label is None:
+            label = expression if isinstance(expression, str) else to_str(expression).strip()
+        getter: Any = to_str(expression) if not _is_scriptblock(expression) else \
+            self._getter(expression)
+        return fmt.Column(label, getter, width, align)
+
+    def _columns_for(self, obj: Any) -> List[fmt.Column]:
+        """-Property entries as columns, wildcards matched against ``obj``'s properties."""
+        specs = self.Property if isinstance(self.Property, (list, tuple)) else [self.Property]
+        columns: List[fmt.Column] = []
+        for spec in specs:
+            if isinstance(spec, str) and any(ch in spec for ch in "*?"):
+                pattern = _wildcard(spec)
+                columns += [fmt.Column(p, p) for p in fmt.default_properties(obj)
+                            if pattern.match(p)]
+            else:
+                columns.append(self._column(spec))
+        return columns
+
+    def _options(self, shape: fmt.Shape) -> fmt.Shape:
+        if self._group_col is not None:
+            shape.group_by = self._group_col
+            shape.group_label = self._group_col.header
+        return shape
+
+    def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
+        raise NotImplementedError
+
+
+def _key_kind(key: str) -> Optional[str]:
+    lowered = key.lower()
+    if not lowered:
+        return None
+    for full in ("name", "label", "expression", "width", "alignment", "formatstring", "depth"):
+        if full.startswith(lowered):
+            if lowered in ("n", "l", "e", "w", "a", "f", "d") or len(lowered) > 1:
+                return full
+    return None
+
+
+_COMMON = (
+    Param("GroupBy", "object"),
+    Param("View", "string"),
+    Param("ShowError", "switch"),
+    Param("DisplayError", "switch"),
+    Param("Force", "switch"),
+    Param("Expand", "string"),
+    Param("InputObject", "object", pipeline=True),
+)
+
+
+@register
+class FormatTable(_Formatter):
+    name = "Format-Table"
+    synopsis = "Formats the output as a table."
+    params = (
+        Param("Property", "object[]", position=0),
+        Param("AutoSize", "switch"),
+        Param("HideTableHeaders", "switch"),
+        Param("Wrap", "switch"),
+        Param("RepeatHeader", "switch"),
+    ) + _COMMON
+    kind = "table"
+
+    def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
+        if self.Property is None:
+            if _is_plain(obj):
+                return fmt.FormatEntry(None, raw=to_str(obj))
+            if _out_of_band(obj):
+                return fmt.FormatEntry(None, raw=_as_text(obj))
+            shape = self._shapes.get(obj, "table")
+            if shape is None:
+                return fmt.FormatEntry(None, raw=to_str(obj))
+        else:
+            if self._fixed is None:
+                self._fixed = fmt.Shape("table", self._columns_for(obj))
+            shape = self._fixed
+        shape.autosize = bool(self.AutoSize)
+        shape.hide_headers = bool(self.HideTableHeaders)
+        shape.wrap = bool(self.Wrap)
+        return self._options(shape).make_entry(obj)
+
+
+@register
+class FormatList(_Formatter):
+    name = "Format-List"
+    synopsis = "Formats the output as a list of properties, each on its own line."
+    params = (Param("Property", "object[]", position=0),) + _COMMON
+    kind = "list"
+
+    def begin(self) -> None:
+        super().begin()
+        self._list_shape = self._options(fmt.Shape("list", None))
+
+    def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
+        if self.Property is None:
+            if _is_plain(obj) or _out_of_band(obj):
+                return fmt.FormatEntry(None, raw=_as_text(obj))
+            view = fmt.find_view(obj, "list")
+            if view is not None:
+                pairs = [(c.header, fmt.format_value(c.value(obj))) for c in view.columns]
+            else:
+                pairs = [(name, fmt.format_value(_get(obj, name)))
+                         for name in fmt.default_properties(obj)]
+        else:
+            pairs = [(col.header, fmt.format_value(col.value(obj)))
+                     for col in self._columns_for(obj)]
+        shape = self._list_shape
+        group = fmt.format_value(shape.group_by.value(obj)) if shape.group_by else None
+        return fmt.FormatEntry(shape, pairs, None, group)
+
+
+@register
+class FormatWide(_Formatter):
+    name = "Format-Wide"
+    synopsis = "Formats objects as a wide table that shows one property of each object."
+    params = (
+        Param("Property", "object", position=0),
+        Param("AutoSize", "switch"),
+        Param("Column", "int"),
+    ) + _COMMON
+    kind = "wide"
+
+    def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
+        if self._fixed is None:
+            if self.Property is not None:
+                column = self._column(self.Property)
+            elif _is_plain(obj):
+                column = fmt.Column("", lambda o: o)
+            else:
+                view = fmt.find_view(obj, "wide")
+                if view is not None and view.columns:
+                    column = view.columns[0]
+                else:
+                    column = (self._shapes.get(obj, "wide").columns or [fmt.Column("")])[0]
+            self._fixed = self._options(fmt.Shape("wide", [column], autosize=bool(self.AutoSize),
+                                                  wide_columns=int(self.Column or 0)))
+        return self._fixed.make_entry(obj)
+
+
+def _get(obj: Any, name: str) -> Any:
+    found = get_property(obj, name, None)
+    return None if found is NO_PROPERTY else found
+
+
+def _out_of_band(obj: Any) -> bool:
+    view = fmt.find_view(obj)
+    return view is not None and view.out_of_band
+
+
+def _as_text(obj: Any) -> str:
+    view = fmt.find_view(obj)
+    if view is not None and view.kind == "custom":
+        return str(fmt.Shape("custom", render=view.render).make_entry(obj).cells)
+    return to_str(obj)
+
+
+# --------------------------------------------------------------------------- Out-*
+
+def _host_width(cmdlet: Cmdlet) -> int:
+    host = getattr(cmdlet.runspace, "host", None)
+    width = getattr(host, "width", None)
+    return width if isinstance(width, int) and width > 0 else 120
+
+
+@register
+class OutString(Cmdlet):
+    name = "Out-String"
+    synopsis = "Outputs input objects as a string."
+    params = (
+        Param("Width", "int"),
+        Param("Stream", "switch"),
+        Param("NoNewline", "switch"),
+        Param("InputObject", "object", pipeline=True),
+    )
+
+    def begin(self) -> None:
+        self._items: List[Any] = []
+        width = self.Width if self.Width and self.Width > 0 else _host_width(self)
+        self._out = fmt.OutDefault(width, batch_seconds=None,
+                                   location=lambda: self.runspace.location)
+
+    def process(self) -> Iterator[Any]:
+        obj = self.InputObject
+        if obj is None or obj is AutomationNull:
+            return
+        if self.Stream:
+            yield from self._out.feed(obj)
+        else:
+            self._items.append(obj)
+
+    def end(self) -> Iterator[Any]:
+        if self.Stream:
+            yield from self._out.flush()
+            return
+        if not self._items:
+            return
+        lines: List[str] = []
+        for obj in self._items:
+            lines += self._out.feed(obj)
+        lines += self._out.flush()
+        yield "".join(lines) if self.NoNewline else "".join(line + "\n" for line in lines)
+
+
+def _write_to_host(cmdlet: Cmdlet, items: Iterator[Any]) -> None:
+    host = getattr(cmdlet.runspace, "host", None)
+    writer = getattr(host, "write_objects", None)
+    if callable(writer):
+        writer(items)
+        return
+    for _ in items:  # no host (a job or a bare runspace): the objects are dropped, as pwsh does
+        pass
+
+
+def _input_items(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+    if upstream is not None:
+        return upstream
+    if cmdlet.is_bound("InputObject"):
+        return iter([cmdlet.InputObject])
+    return iter(())
+
+
+@register
+class OutDefault(Cmdlet):
+    name = "Out-Default"
+    synopsis = "Sends the output to the default formatter and to the default output cmdlet."
+    params = (
+        Param("Transcript", "switch"),
+        Param("InputObject", "object", pipeline=True),
+    )
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        _write_to_host(self, _input_items(self, upstream))
+        return
+        yield
+
+
+@register
+class OutHost(Cmdlet):
+    name = "Out-Host"
+    synopsis = "Sends output to the command line."
+    params = (
+        Param("Paging", "switch"),
+        Param("InputObject", "object", pipeline=True),
+    )
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        _write_to_host(self, _input_items(self, upstream))
+        return
+        yield
+
+
+@register
+class OutNull(Cmdlet):
+    name = "Out-Null"
+    synopsis = "Hides the output instead of sending it down the pipeline or displaying it."
+    params = (Param("InputObject", "object", pipeline=True),)
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        if upstream is not None:
+            for _ in upstream:
+                pass
+        return
+        yield
