@@ -1,0 +1,502 @@
+"""The SSH transport, on asyncssh: connect like ``ssh`` does, start the engine, carry frames.
+
+asyncssh runs on one background event-loop thread shared by every session
+(:func:`event_loop`); the synchronous engine talks to it through
+``asyncio.run_coroutine_threadsafe``.  asyncssh itself is imported only when a remote command
+runs, so ``pshell -c 1`` never pays for it.
+
+Connecting follows ``ssh``: ``~/.ssh/config`` (asyncssh reads Host, HostName, User, Port,
+IdentityFile, ProxyJump, ConnectTimeout, ServerAliveInterval, UserKnownHostsFile; we add
+StrictHostKeyChecking and BatchMode), the agent, ``~/.ssh/known_hosts``.  An unknown or changed
+host key is refused with a clear message; ``StrictHostKeyChecking accept-new`` records a new key.
+Passwords and keyboard-interactive answers are asked only when a prompt function is given (a
+terminal is attached) and BatchMode is off; they are never logged or stored.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from pshell.remote.client import ConnectionBroken, RemoteConnection
+from pshell.transport import bootstrap
+
+__all__ = ["SSHTarget", "SSHError", "event_loop", "run_async", "connect", "SSHSessionLink",
+           "open_ssh_connection", "parse_destination"]
+
+DEFAULT_KEEPALIVE = 5         # seconds between keepalives when the config sets none
+DEFAULT_KEEPALIVE_COUNT = 3   # missed keepalives before the peer is declared dead
+DEFAULT_CONNECT_TIMEOUT = 20
+
+PromptFunc = Callable[[str, bool], Optional[str]]
+
+
+class SSHError(Exception):
+    """A connection could not be made; ``str()`` is the message to show the user."""
+
+
+class SSHTarget:
+    """Where to connect and how: what the cmdlets' parameters say (config fills the rest)."""
+
+    def __init__(self, host: str, user: Optional[str] = None, port: Optional[int] = None,
+                 key_file: Optional[str] = None, password: Optional[str] = None,
+                 options: Optional[Dict[str, Any]] = None) -> None:
+        self.host = host
+        self.user = user
+        self.port = port
+        self.key_file = key_file
+        self.password = password
+        self.options = options or {}
+
+    def __repr__(self) -> str:   # never shows the password
+        return f"SSHTarget({self.user + '@' if self.user else ''}{self.host}:{self.port or ''})"
+
+
+def parse_destination(text: str) -> Tuple[Optional[str], str, Optional[int]]:
+    """``user@host:port`` -> (user, host, port); each part optional but the host."""
+    user = None
+    if "@" in text:
+        user, text = text.rsplit("@", 1)
+    port = None
+    if text.startswith("[") and "]" in text:
+        host, _, rest = text[1:].partition("]")
+        if rest.startswith(":") and rest[1:].isdigit():
+            port = int(rest[1:])
+        return user, host, port
+    if text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+        if port_text.isdigit():
+            return user, host, int(port_text)
+    return user, text, port
+
+
+# --------------------------------------------------------------------------- event loop
+
+_LOOP: Any = None
+_LOOP_LOCK = threading.Lock()
+
+
+def event_loop() -> Any:
+    """The shared asyncio loop (started on first use, on a daemon thread)."""
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None:
+            import asyncio
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=run, name="pshell-ssh-loop", daemon=True).start()
+            ready.wait()
+            _LOOP = loop
+        return _LOOP
+
+
+def run_async(coro: Any, timeout: Optional[float] = None) -> Any:
+    """Run a coroutine on the shared loop from a synchronous thread and wait for its result."""
+    import asyncio
+    import concurrent.futures
+    future = asyncio.run_coroutine_threadsafe(coro, event_loop())
+    try:
+        return future.result(timeout)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise
+    except BaseException:
+        future.cancel()
+        raise
+
+
+# --------------------------------------------------------------------------- ssh config extras
+
+def _config_extras(host: str, path: Optional[str] = None) -> Dict[str, str]:
+    """StrictHostKeyChecking and BatchMode for ``host`` from ~/.ssh/config (asyncssh ignores
+    them).  First value wins, as in ssh."""
+    import fnmatch
+    path = path or os.path.join(os.path.expanduser("~"), ".ssh", "config")
+    wanted = {"stricthostkeychecking", "batchmode"}
+    found: Dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.readlines()
+    except OSError:
+        return found
+    active = True
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.replace("=", " ", 1).partition(" ")
+        key, value = key.lower(), value.strip().strip('"')
+        if key == "host":
+            patterns = value.split()
+            positive = [p for p in patterns if not p.startswith("!")]
+            negative = [p[1:] for p in patterns if p.startswith("!")]
+            active = (any(fnmatch.fnmatch(host, p) for p in positive)
+                      and not any(fnmatch.fnmatch(host, p) for p in negative))
+        elif key == "match":
+            active = value.lower().strip() == "all"
+        elif active and key in wanted and key not in found:
+            found[key] = value.lower()
+    return found
+
+
+# --------------------------------------------------------------------------- connecting
+
+def _client_class(alias: str, host_label: str, strict: str, batch: bool, prompt: Optional[PromptFunc],
+                  known_hosts_file: str, report: Dict[str, str]) -> Any:
+    import asyncssh
+
+    class _Client(asyncssh.SSHClient):
+        """Host key policy and interactive authentication, as ``ssh`` does them."""
+
+        def validate_host_public_key(self, host: str, addr: str, port: int, key: Any) -> bool:
+            known = (_known_keys_for(known_hosts_file, alias, addr, port)
+                     or _known_keys_for(known_hosts_file, host, addr, port))
+            fingerprint = key.get_fingerprint()
+            if known:
+                report["hostkey"] = (
+                    f"the host key of {host_label} has CHANGED ({fingerprint}); this could be an "
+                    f"attack, or the server was reinstalled. The connection was refused. If you "
+                    f"trust the new key, remove the old one from {known_hosts_file}")
+                return False
+            if strict == "accept-new" or strict == "no" or strict == "off":
+                _add_known_host(known_hosts_file, [alias, addr] if addr != alias else [alias],
+                                port, key)
+                return True
+            report["hostkey"] = (
+                f"the host key of {host_label} is not known ({fingerprint}); the connection was "
+                f"refused. Check the fingerprint, then add the key to {known_hosts_file} "
+                f"(e.g. connect once with ssh), or set StrictHostKeyChecking accept-new for it")
+            return False
+
+        async def _ask(self, text: str, secret: bool) -> Optional[str]:
+            if prompt is None or batch:
+                return None
+            import asyncio
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, prompt, text, secret)
+
+        def password_auth_requested(self) -> Any:
+            if prompt is None or batch:
+                return None
+            return self._ask(f"{host_label}'s password: ", True)
+
+        def kbdint_auth_requested(self) -> Any:
+            return None if prompt is None or batch else ""
+
+        async def kbdint_challenge_received(self, name: str, instructions: str, lang: str,
+                                            prompts: List[Tuple[str, bool]]) -> Any:
+            answers = []
+            for text, echo in prompts:
+                answer = await self._ask(text, not echo)
+                if answer is None:
+                    return None
+                answers.append(answer)
+            return answers
+
+    return _Client
+
+
+def _known_hosts_path(options: Dict[str, Any]) -> str:
+    path = options.get("UserKnownHostsFile")
+    if path:
+        return os.path.expanduser(str(path).split()[0])
+    return os.path.join(os.path.expanduser("~"), ".ssh", "known_hosts")
+
+
+def _known_keys_for(path: str, host: str, addr: str, port: int) -> List[Any]:
+    import asyncssh
+    try:
+        known = asyncssh.read_known_hosts(path)
+    except (OSError, ValueError):
+        return []
+    try:
+        trusted = known.match(host, addr, port if port != 22 else None)[0]
+    except Exception:
+        return []
+    return list(trusted)
+
+
+def _add_known_host(path: str, hosts: List[str], port: int, key: Any) -> None:
+    name = ",".join(h if port == 22 else f"[{h}]:{port}" for h in hosts)
+    line = f"{name} {key.export_public_key().decode('ascii').strip()}\n"
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as fh:
+        fh.write(line)
+
+
+async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any:
+    """Open an SSH connection (coroutine, on the shared loop).  Raises SSHError."""
+    import asyncio
+    import asyncssh
+    extras = _config_extras(target.host)
+    opts = dict(target.options)
+    batch = extras.get("batchmode") == "yes" or bool(opts.pop("BatchMode", False))
+    strict = str(opts.pop("StrictHostKeyChecking", extras.get("stricthostkeychecking", "ask"))).lower()
+    label = target.host if not target.port else f"{target.host}:{target.port}"
+    report: Dict[str, str] = {}
+    kwargs: Dict[str, Any] = {}
+    try:
+        config = asyncssh.config.SSHClientConfig.load(
+            None, [os.path.join(os.path.expanduser("~"), ".ssh", "config")], False, False, False,
+            _local_user(), target.user or (), target.host, target.port or ())
+        cfg_get = config.get
+    except Exception:
+        cfg_get = (lambda *a: None)
+    known_hosts = _known_hosts_path({"UserKnownHostsFile": opts.pop("UserKnownHostsFile", None)
+                                     or _first(cfg_get("UserKnownHostsFile", None))})
+    kwargs["known_hosts"] = known_hosts if os.path.exists(known_hosts) else b""
+    if target.user:
+        kwargs["username"] = target.user
+    if target.port:
+        kwargs["port"] = int(target.port)
+    if target.key_file:
+        kwargs["client_keys"] = [os.path.expanduser(target.key_file)]
+    if target.password is not None:
+        kwargs["password"] = target.password
+    keepalive = cfg_get("ServerAliveInterval", None)
+    kwargs["keepalive_interval"] = keepalive if keepalive else DEFAULT_KEEPALIVE
+    kwargs["keepalive_count_max"] = cfg_get("ServerAliveCountMax", None) or DEFAULT_KEEPALIVE_COUNT
+    timeout = cfg_get("ConnectTimeout", None) or opts.pop("ConnectTimeout", None) \
+        or DEFAULT_CONNECT_TIMEOUT
+    kwargs["connect_timeout"] = timeout
+    if (batch or prompt is None) and target.password is None:
+        kwargs["kbdint_auth"] = False
+    for key, value in opts.items():
+        kwargs[_snake(key)] = value
+    client = _client_class(target.host, label, strict, batch, prompt, known_hosts, report)
+    try:
+        return await asyncio.wait_for(
+            asyncssh.connect(target.host, client_factory=client, **kwargs), timeout + 5)
+    except asyncssh.HostKeyNotVerifiable as exc:
+        raise SSHError(f"cannot connect to {label}: {report.get('hostkey') or exc}") from None
+    except asyncssh.PermissionDenied:
+        who = f"{target.user}@{label}" if target.user else label
+        hint = "" if (prompt and not batch) else \
+            " (no password prompt: no terminal is attached or BatchMode is on)"
+        raise SSHError(f"cannot connect to {who}: authentication failed (tried: keys, agent"
+                       f"{', password' if target.password or (prompt and not batch) else ''})"
+                       f"{hint}") from None
+    except (asyncio.TimeoutError, TimeoutError):
+        raise SSHError(f"cannot connect to {label}: timed out after {timeout:g} seconds") from None
+    except asyncssh.Error as exc:
+        raise SSHError(f"cannot connect to {label}: {exc.reason or exc}") from None
+    except OSError as exc:
+        import socket
+        if isinstance(exc, socket.gaierror):
+            raise SSHError(f"cannot connect to {label}: unknown host name") from None
+        raise SSHError(f"cannot connect to {label}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise SSHError(f"cannot connect to {label}: {exc}") from None
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _snake(name: str) -> str:
+    import re
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _local_user() -> str:
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:
+        return ""
+
+
+# --------------------------------------------------------------------------- the channel
+
+class SSHSessionLink:
+    """An SSH channel running the pshell server, as a link for :class:`RemoteConnection`.
+
+    The channel starts in bootstrap mode (status lines from the loader) and switches to frames
+    after ``PSHELL-READY``."""
+
+    def __init__(self, computer: str) -> None:
+        self.computer = computer
+        self.conn: Optional[RemoteConnection] = None
+        self.chan: Any = None
+        self.ssh: Any = None
+        self.owns_ssh = True
+        self._booting = True
+        self._status = b""
+        self._ready: Any = None      # asyncio.Future set when the protocol starts
+        self._stderr: List[str] = []
+        self._exit_status: Optional[int] = None
+        self.closed = False
+        self.attempt = 0
+
+    # ---- asyncssh session callbacks (loop thread) ----------------------------------------
+    def session_factory(self) -> Any:
+        import asyncssh
+        link = self
+        attempt = self.attempt
+
+        class _Session(asyncssh.SSHClientSession):
+            # callbacks of an earlier attempt (a refused subsystem) are ignored
+            def data_received(self, data: bytes, datatype: Any) -> None:
+                if attempt == link.attempt:
+                    link._data(data, datatype)
+
+            def exit_status_received(self, status: int) -> None:
+                if attempt == link.attempt:
+                    link._exit_status = status
+
+            def connection_lost(self, exc: Optional[Exception]) -> None:
+                if attempt == link.attempt:
+                    link._lost(exc)
+
+        return _Session()
+
+    def _data(self, data: bytes, datatype: Any) -> None:
+        if datatype is not None:          # stderr of the remote process
+            text = data.decode("utf-8", "replace")
+            self._stderr.extend(text.splitlines())
+            del self._stderr[:-20]
+            return
+        if not self._booting:
+            self.conn.feed(data)  # type: ignore[union-attr]
+            return
+        self._status += data
+        lines, rest = bootstrap.parse_status_lines(self._status)
+        self._status = rest
+        for line in lines:
+            if line.startswith(bootstrap.NEED):
+                self.chan.write(bootstrap.engine_payload())
+            elif line.startswith(bootstrap.READY):
+                self._booting = False
+                if not self._ready.done():
+                    self._ready.set_result(True)
+                if rest:
+                    self._status = b""
+                    self.conn.feed(rest)  # type: ignore[union-attr]
+            elif line.startswith(bootstrap.ERROR):
+                message = line[len(bootstrap.ERROR):].decode("utf-8", "replace").strip()
+                if not self._ready.done():
+                    self._ready.set_exception(SSHError(f"{self.computer}: {message}"))
+
+    def _lost(self, exc: Optional[Exception]) -> None:
+        if self._booting:
+            if self._ready is not None and not self._ready.done():
+                self._ready.set_exception(SSHError(bootstrap.missing_python_message(
+                    self.computer, self._exit_status, "\n".join(self._stderr))))
+            return
+        if self.conn is None:
+            return
+        if self.closed:
+            self.conn.lost("the session was closed")
+        elif exc is not None:
+            self.conn.lost(f"the connection to {self.computer} was lost ({exc})")
+        else:
+            detail = f": {self._stderr[-1]}" if self._stderr else ""
+            self.conn.lost(f"the connection to {self.computer} was closed{detail}")
+
+    # ---- link interface (any thread) -------------------------------------------------------
+    def send(self, data: bytes) -> None:
+        if self.closed or self.chan is None:
+            raise ConnectionBroken(f"the connection to {self.computer} is closed")
+        event_loop().call_soon_threadsafe(self._write, data)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.chan.write(data)
+        except Exception as exc:
+            if self.conn is not None:
+                self.conn.lost(f"the connection to {self.computer} was lost ({exc})")
+
+    def pause_reading(self) -> None:
+        event_loop().call_soon_threadsafe(self._call, "pause_reading")
+
+    def resume_reading(self) -> None:
+        event_loop().call_soon_threadsafe(self._call, "resume_reading")
+
+    def _call(self, name: str) -> None:
+        try:
+            getattr(self.chan, name)()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        event_loop().call_soon_threadsafe(self._close_now)
+
+    def _close_now(self) -> None:
+        try:
+            if self.chan is not None:
+                self.chan.close()
+        finally:
+            if self.owns_ssh and self.ssh is not None:
+                self.ssh.close()
+
+    def abort(self) -> None:
+        """Drop the TCP connection at once (what a network cut looks like)."""
+        if self.ssh is not None:
+            event_loop().call_soon_threadsafe(self.ssh.abort)
+
+    # ---- start ---------------------------------------------------------------------------
+    async def start(self, ssh: Any, subsystem: Optional[str] = "pshell") -> None:
+        import asyncio
+        import asyncssh
+        self.ssh = ssh
+        self._ready = asyncio.get_running_loop().create_future()
+        if subsystem:
+            try:
+                self.chan, _ = await ssh.create_session(self.session_factory, subsystem=subsystem,
+                                                        encoding=None, request_pty=False)
+                self._booting = False
+                self._ready.set_result(True)
+                return
+            except asyncssh.ChannelOpenError:
+                self.attempt += 1
+        self.chan, _ = await ssh.create_session(self.session_factory, bootstrap.LOADER_COMMAND,
+                                                encoding=None, request_pty=False)
+        self.chan.write(bootstrap.stage_two())
+        await self._ready
+
+
+def open_ssh_connection(target: SSHTarget, prompt: Optional[PromptFunc] = None,
+                        session_id: str = "", name: str = "", timeout: float = 120,
+                        subsystem: Optional[str] = "pshell") -> RemoteConnection:
+    """Connect, start the engine, say hello: a ready :class:`RemoteConnection`.  Raises SSHError."""
+    computer = target.host
+    # the RemoteConnection must exist before bytes arrive: create it first, attach in the loop
+    conn = RemoteConnection(None, computer)
+
+    async def start() -> SSHSessionLink:
+        link = SSHSessionLink(computer)
+        link.conn = conn
+        conn.link = link
+        ssh = await connect(target, prompt)
+        try:
+            await link.start(ssh, subsystem)
+        except BaseException:
+            ssh.close()
+            raise
+        return link
+
+    try:
+        run_async(start(), timeout)
+    except SSHError:
+        raise
+    except Exception as exc:
+        raise SSHError(f"cannot connect to {computer}: {exc}") from None
+    try:
+        conn.hello(session_id, name, timeout=timeout)
+    except ConnectionBroken as exc:
+        conn.close()
+        raise SSHError(f"cannot start pshell on {computer}: {exc}") from None
+    return conn

@@ -1,0 +1,73 @@
+"""The SSH transport itself, driven from Python (no CLI): connect, bootstrap, host keys."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
+
+
+@pytest.fixture
+def client_home(sshd_hosts, monkeypatch):
+    monkeypatch.setenv("HOME", sshd_hosts.home)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return sshd_hosts
+
+
+def test_connect_bootstrap_and_cache(client_home):
+    cache = os.path.join(client_home.remote_home, ".cache", "pshell")
+    conn = open_ssh_connection(SSHTarget("server01"))
+    try:
+        info = conn.server_info
+        assert info["v"] == 1 and info["pid"] > 0
+        # the remote ran the system python with nothing installed: the engine came over the wire
+        entries = [e for e in os.listdir(cache) if not e.startswith(".")]
+        assert len(entries) == 1
+        assert oct(os.stat(cache).st_mode & 0o777) == oct(0o700)
+    finally:
+        conn.close()
+    conn = open_ssh_connection(SSHTarget("server01"))
+    conn.close()
+
+
+def test_unknown_host_key_refused(client_home):
+    with pytest.raises(SSHError) as info:
+        open_ssh_connection(SSHTarget("stranger"))
+    assert "not known" in str(info.value) and "refused" in str(info.value)
+
+
+def test_accept_new_records_the_key(client_home, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    ssh_dir = home / ".ssh"
+    ssh_dir.mkdir(parents=True)
+    config = open(os.path.join(client_home.home, ".ssh", "config")).read()
+    config = config.replace(f"{client_home.home}/.ssh/known_hosts", str(ssh_dir / "known_hosts"))
+    (ssh_dir / "config").write_text("Host stranger\n  StrictHostKeyChecking accept-new\n" + config)
+    monkeypatch.setenv("HOME", str(home))
+    conn = open_ssh_connection(SSHTarget("stranger"))
+    conn.close()
+    assert "[stranger]:" in (ssh_dir / "known_hosts").read_text()
+    # now a changed key is refused
+    known = (ssh_dir / "known_hosts").read_text()
+    other = open(os.path.join(client_home.root, "hostkey_server01.pub")).read().split()
+    (ssh_dir / "known_hosts").write_text(known.split(" ")[0] + f" {other[0]} {other[1]}\n")
+    with pytest.raises(SSHError) as info:
+        open_ssh_connection(SSHTarget("stranger"))
+    assert "CHANGED" in str(info.value)
+
+
+def test_unreachable_host_is_a_clear_error(client_home):
+    start = time.monotonic()
+    with pytest.raises(SSHError) as info:
+        open_ssh_connection(SSHTarget("deadhost"))
+    assert "deadhost" in str(info.value)
+    assert time.monotonic() - start < 15
+
+
+def test_bad_user_fails_authentication_without_prompt(client_home):
+    with pytest.raises(SSHError) as info:
+        open_ssh_connection(SSHTarget("server01", user="nosuchuser"))
+    assert "authentication failed" in str(info.value)
