@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import has_focus
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.key_binding.key_processor import KeyPressEvent
 
@@ -34,8 +36,9 @@ def input_is_incomplete(text: str) -> bool:
 
 def build_key_bindings(is_incomplete: Callable[[str], bool] = input_is_incomplete) -> KeyBindings:
     bindings = KeyBindings()
+    editing = has_focus(DEFAULT_BUFFER)     # not while Ctrl-R searching: Enter accepts the match
 
-    @bindings.add("enter")
+    @bindings.add("enter", filter=editing)
     def _enter(event: KeyPressEvent) -> None:
         buffer = event.current_buffer
         if buffer.complete_state is not None:
@@ -46,7 +49,7 @@ def build_key_bindings(is_incomplete: Callable[[str], bool] = input_is_incomplet
         else:
             buffer.validate_and_handle()
 
-    @bindings.add("escape", "enter")
+    @bindings.add("escape", "enter", filter=editing)
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
 

@@ -1,0 +1,370 @@
+"""The REPL driven end to end by feeding keys through a prompt_toolkit pipe input.
+
+The REPL runs in the main thread (it owns SIGINT, as it does in a terminal); a driver thread types
+keys, waits for statements to be executed and presses Ctrl-C (a SIGINT, which is what a terminal
+sends while a command runs) the way a user would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import sys
+import threading
+import time
+from typing import Any, Callable, List, Optional
+
+import pytest
+from prompt_toolkit.data_structures import Size
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output.vt100 import Vt100_Output
+
+from pshell.ui.repl import history_path, is_sensitive, run_repl
+
+WAIT = 20.0     # generous bound for a step; no test asserts on timing below it
+
+
+class Capture:
+    """A terminal stand-in for prompt_toolkit's output: everything the REPL draws."""
+
+    encoding = "utf-8"
+
+    def __init__(self) -> None:
+        self._parts: List[str] = []
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def text(self) -> str:
+        with self._lock:
+            return "".join(self._parts)
+
+
+def make_shell(tmp_path) -> Any:
+    """The lead's interactive shell object: ``shell.stack.top`` is the local frame."""
+    from pshell.engine.session_stack import make_interactive_shell
+    return make_interactive_shell(location=str(tmp_path))
+
+
+class Driver:
+    """Types keys into the REPL and watches what it executes."""
+
+    def __init__(self, shell: Any, pipe: Any, screen: Capture) -> None:
+        self.shell = shell
+        self.pipe = pipe
+        self.screen = screen
+        self.executed: List[str] = []
+        self.finished: List[str] = []
+        self._changed = threading.Condition()
+        frame = shell.stack.top
+        original = frame.execute
+
+        def recording_execute(text: str, source: str = "<interactive>") -> Any:
+            with self._changed:
+                self.executed.append(text)
+                self._changed.notify_all()
+            try:
+                return original(text, source)
+            finally:
+                with self._changed:
+                    self.finished.append(text)
+                    self._changed.notify_all()
+
+        frame.execute = recording_execute
+
+    def type(self, keys: str) -> None:
+        self.pipe.send_text(keys)
+
+    def run(self, line: str) -> None:
+        """Type a line, press Enter and wait until it has finished running."""
+        count = len(self.finished)
+        self.type(line + "\r")
+        self.wait_finished(count + 1)
+
+    def wait(self, predicate: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT
+        with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for {what}; executed={self.executed}")
+                self._changed.wait(min(remaining, 0.05))
+
+    def wait_started(self, count: int) -> None:
+        self.wait(lambda: len(self.executed) >= count, f"{count} statements to start")
+
+    def wait_finished(self, count: int) -> None:
+        self.wait(lambda: len(self.finished) >= count, f"{count} statements to finish")
+
+    def wait_screen(self, text: str) -> None:
+        self.wait(lambda: text in self.screen.text(), f"{text!r} on the screen")
+
+    def complete(self, keys: str) -> None:
+        """Type ``keys`` ending in Tab and wait until the completion landed on the screen."""
+        before = len(self.screen.text())
+        self.type(keys)
+        self.wait(lambda: len(self.screen.text()) > before, "the completion to be drawn")
+        time.sleep(0.3)     # the completer runs in a thread; let it insert before Enter
+
+    def interrupt(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def drive(shell: Any, script: Callable[[Driver], None], history: Any = None) -> int:
+    """Run the REPL in this (main) thread while ``script`` drives it from another."""
+    screen = Capture()
+    output = Vt100_Output(screen, lambda: Size(rows=40, columns=120), term="xterm-256color",
+                          enable_cpr=False)
+    failure: List[BaseException] = []
+    with create_pipe_input() as pipe:
+        driver = Driver(shell, pipe, screen)
+
+        def run_script() -> None:
+            try:
+                script(driver)
+            except BaseException as error:     # reported by the main thread
+                failure.append(error)
+                for _ in range(3):
+                    if len(driver.executed) > len(driver.finished):
+                        driver.interrupt()
+                        time.sleep(0.2)
+                pipe.send_text("\x03\x04")
+
+        thread = threading.Thread(target=run_script, daemon=True)
+        thread.start()
+        status = run_repl(shell, input=pipe, output=output,
+                          history=history if history is not None else InMemoryHistory())
+        thread.join(WAIT)
+    if failure:
+        raise failure[0]
+    drive.screen = screen.text()   # type: ignore[attr-defined]
+    drive.driver = driver          # type: ignore[attr-defined]
+    return status
+
+
+@pytest.fixture
+def shell(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    made = make_shell(work)
+    yield made
+    close = getattr(made, "close", None)
+    if callable(close):
+        close()
+
+
+# ---- running statements -------------------------------------------------------------------
+
+def test_command_runs_and_output_appears(shell, capfd):
+    def script(d: Driver) -> None:
+        d.run("Write-Output 'hello from the repl'")
+        d.type("exit\r")
+
+    assert drive(shell, script) == 0
+    assert "hello from the repl" in capfd.readouterr().out
+    assert "PS " in drive.screen            # type: ignore[attr-defined]
+
+
+def test_prompt_shows_location(shell, tmp_path):
+    def script(d: Driver) -> None:
+        d.wait_screen("PS ")
+        d.type("exit\r")
+
+    drive(shell, script)
+    assert f"PS {tmp_path / 'work'}> " in drive.screen   # type: ignore[attr-defined]
+
+
+def test_multiline_input_while_brace_open(shell, capfd):
+    def script(d: Driver) -> None:
+        d.type("if ($true) {\r")
+        d.type("  'inside the block'\r")
+        d.type("}\r")
+        d.wait_finished(1)
+        d.type("exit\r")
+
+    drive(shell, script)
+    executed = drive.driver.executed          # type: ignore[attr-defined]
+    assert executed[0] == "if ($true) {\n  'inside the block'\n}"
+    assert "inside the block" in capfd.readouterr().out
+    assert ">> " in drive.screen              # type: ignore[attr-defined]
+
+
+def test_multiline_input_while_quote_open(shell, capfd):
+    def script(d: Driver) -> None:
+        d.type("'first\r")
+        d.type("second'\r")
+        d.wait_finished(1)
+        d.type("exit\r")
+
+    drive(shell, script)
+    assert drive.driver.executed[0] == "'first\nsecond'"   # type: ignore[attr-defined]
+    assert "first\nsecond" in capfd.readouterr().out
+
+
+def test_parse_error_reported_and_shell_continues(shell, capfd):
+    def script(d: Driver) -> None:
+        d.run("1 +* 2")
+        d.run("Write-Output 'still here'")
+        d.type("exit\r")
+
+    assert drive(shell, script) == 0
+    captured = capfd.readouterr()
+    assert "still here" in captured.out
+    assert "Traceback" not in captured.err + captured.out
+
+
+# ---- completion ---------------------------------------------------------------------------
+
+def test_tab_completes_cmdlet_name(shell, capfd):
+    def script(d: Driver) -> None:
+        d.complete("Get-ChildI\t")
+        d.type("\r")
+        d.wait_finished(1)
+        d.type("exit\r")
+
+    drive(shell, script)
+    assert drive.driver.executed[0] == "Get-ChildItem"      # type: ignore[attr-defined]
+
+
+def test_tab_completes_parameter(shell, capfd):
+    def script(d: Driver) -> None:
+        d.complete("Write-Output -NoEnum\t")
+        d.type(" 'x'\r")
+        d.wait_finished(1)
+        d.type("exit\r")
+
+    drive(shell, script)
+    assert drive.driver.executed[0] == "Write-Output -NoEnumerate 'x'"   # type: ignore[attr-defined]
+
+
+# ---- keys -----------------------------------------------------------------------------------
+
+def test_ctrl_c_cancels_running_command_and_shell_continues(shell, capfd):
+    def script(d: Driver) -> None:
+        d.type("Start-Sleep 100\r")
+        d.wait_started(1)
+        time.sleep(0.3)
+        started = time.monotonic()
+        d.interrupt()
+        d.wait_finished(1)
+        assert time.monotonic() - started < WAIT
+        d.run("Write-Output 'after the interrupt'")
+        d.type("exit\r")
+
+    assert drive(shell, script) == 0
+    assert "after the interrupt" in capfd.readouterr().out
+
+
+def test_ctrl_c_at_prompt_clears_the_line(shell):
+    def script(d: Driver) -> None:
+        d.type("Write-Output 'never run'")
+        d.wait_screen("never run")
+        d.type("\x03")
+        d.run("Write-Output 'ran'")
+        d.type("exit\r")
+
+    drive(shell, script)
+    assert drive.driver.executed[0] == "Write-Output 'ran'"   # type: ignore[attr-defined]
+
+
+def test_ctrl_d_on_empty_line_exits(shell):
+    def script(d: Driver) -> None:
+        d.run("Write-Output 1")
+        d.type("\x04")
+
+    assert drive(shell, script) == 0
+
+
+def test_exit_with_status(shell):
+    def script(d: Driver) -> None:
+        d.type("exit 7\r")
+
+    assert drive(shell, script) == 7
+
+
+def test_background_output_prints_above_the_prompt(shell):
+    def script(d: Driver) -> None:
+        d.wait_screen("PS ")
+        print("job 3 has finished", flush=True)     # what a job notice does from its thread
+        d.wait_screen("job 3 has finished")
+        d.run("Write-Output 'later'")
+        d.type("exit\r")
+
+    drive(shell, script)
+    screen = drive.screen                             # type: ignore[attr-defined]
+    notice = screen.index("job 3 has finished")
+    assert "PS " in screen[notice:], "the prompt is drawn again below the notice"
+
+
+# ---- history ---------------------------------------------------------------------------------
+
+def test_history_file_written_with_private_directory(shell, tmp_path):
+    def script(d: Driver) -> None:
+        d.run("Write-Output 'remember me'")
+        d.run("$password = 'hunter2'")
+        d.type("exit\r")
+
+    from pshell.ui.repl import open_history
+    drive(shell, script, history=open_history())
+    path = history_path()
+    assert path == str(tmp_path / "home" / ".local" / "share" / "pshell" / "history")
+    content = open(path).read()
+    assert "Write-Output 'remember me'" in content
+    assert "hunter2" not in content
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+
+
+def test_history_recalled_with_up_arrow(shell):
+    def script(d: Driver) -> None:
+        d.run("Write-Output 'again'")
+        d.type("\x1b[A")
+        d.wait_screen("'again'")
+        time.sleep(0.2)
+        d.type("\r")
+        d.wait_finished(2)
+        d.type("exit\r")
+
+    drive(shell, script)
+    assert drive.driver.executed[:2] == ["Write-Output 'again'"] * 2   # type: ignore[attr-defined]
+
+
+def test_ctrl_r_searches_history(shell):
+    history = InMemoryHistory()
+    for line in ("Get-Date", "Write-Output 'needle in history'", "Get-Location"):
+        history.append_string(line)
+
+    def script(d: Driver) -> None:
+        d.wait_screen("PS ")
+        d.type("\x12")                  # Ctrl-R
+        d.type("needle")
+        d.wait_screen("needle")
+        time.sleep(0.2)
+        d.type("\r")                    # accept the found line into the buffer
+        time.sleep(0.2)
+        d.type("\r")                    # and run it
+        d.wait_finished(1)
+        d.type("exit\r")
+
+    drive(shell, script, history=history)
+    assert drive.driver.executed[0] == "Write-Output 'needle in history'"   # type: ignore
+
+
+def test_sensitive_lines_detected():
+    assert is_sensitive("$cred = Get-Credential; $password = 'x'")
+    assert is_sensitive("ConvertTo-SecureString 'x' -AsPlainText")
+    assert not is_sensitive("Get-ChildItem -Recurse")
