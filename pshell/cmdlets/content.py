@@ -1,0 +1,461 @@
+"""Get-Content, Set-Content, Add-Content, Out-File.
+
+Get-Content streams: lines are read as the pipeline pulls them, so
+``Get-Content big.log | Select-Object -First 1`` reads only the start, ``-Tail`` reads the file
+from its end, and ``-Wait`` follows appended lines until the pipeline is stopped.  Writers collect
+their input and write when it ends, so ``Get-Content f | Set-Content f`` is safe.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, Any, Iterator, List, Optional
+
+from pshell.cmdlets.item import FileSystemItem, PathCmdlet, _as_paths, has_wildcards, os_message
+from pshell.engine.cmdlet import Param, register
+from pshell.engine.values import enumerate_value, to_str
+
+__all__ = ["encoding_of", "read_lines"]
+
+_BLOCK = 65536
+_WAIT_POLL = 0.2
+
+_ENCODINGS = {
+    "utf8": "utf-8", "utf-8": "utf-8", "utf8nobom": "utf-8", "utf8bom": "utf-8-sig",
+    "ascii": "ascii", "unicode": "utf-16-le", "utf16": "utf-16-le", "utf-16": "utf-16-le",
+    "bigendianunicode": "utf-16-be", "utf32": "utf-32-le", "bigendianutf32": "utf-32-be",
+    "latin1": "latin-1", "iso-8859-1": "latin-1", "oem": "utf-8", "default": "utf-8",
+    "utf7": "utf-7", "byte": "bytes", "string": "utf-8", "unknown": "utf-8",
+}
+
+
+_WRITE_CODECS = {"utf-16-le": "utf-16", "utf-32-le": "utf-32"}
+
+
+def encoding_of(value: Any) -> str:
+    """-Encoding: PowerShell's names (and code page names Python knows) to a codec name."""
+    text = to_str(value).strip()
+    codec = _ENCODINGS.get(text.lower())
+    if codec is not None:
+        return codec
+    import codecs
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
+        raise ValueError(
+            f"Cannot convert '{text}' to an encoding. Use one of: ascii, bigendianunicode, "
+            f"bigendianutf32, oem, unicode, utf7, utf8, utf8BOM, utf8NoBOM, utf32, or a code "
+            f"page name.") from None
+
+
+def _bom_codec(head: bytes, default: str) -> str:
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return default
+
+
+def open_text(path: str, codec: Optional[str]) -> IO[str]:
+    """A text reader with universal newlines; a byte order mark picks the encoding when no
+    encoding was asked for."""
+    if codec is None:
+        with open(path, "rb") as probe:
+            codec = _bom_codec(probe.read(4), "utf-8")
+    return open(path, "r", encoding=codec, errors="replace", newline=None)
+
+
+def read_lines(handle: IO[str]) -> Iterator[str]:
+    for line in handle:
+        yield line[:-1] if line.endswith("\n") else line
+
+
+def _tail_lines(path: str, count: int, codec: Optional[str]) -> List[str]:
+    """The last ``count`` lines, reading blocks backwards from the end."""
+    if count <= 0:
+        return []
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        end = handle.tell()
+        data = b""
+        pos = end
+        while pos > 0 and data.count(b"\n") <= count + 1:
+            step = min(_BLOCK, pos)
+            pos -= step
+            handle.seek(pos)
+            data = handle.read(step) + data
+        if pos == 0:
+            head = data[:4]
+        else:
+            handle.seek(0)
+            head = handle.read(4)
+    codec = codec or _bom_codec(head, "utf-8")
+    if codec in ("utf-16", "utf-32", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be") \
+            and pos > 0:
+        # multi-byte encodings: too fiddly to cut backwards; read it all
+        with open_text(path, codec) as whole:
+            return list(read_lines(whole))[-count:]
+    text = data.decode(codec, errors="replace")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines[-count:]
+
+
+# --------------------------------------------------------------------------- Get-Content
+
+@register
+class GetContent(PathCmdlet):
+    name = "Get-Content"
+    synopsis = "Gets the content of a file, line by line."
+    default_set = "Path"
+    params = (
+        Param("Path", "string[]", position=0, mandatory=("Path",), pipeline=False,
+              by_property=True, sets=("Path",)),
+        Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True,
+              mandatory=("LiteralPath",), sets=("LiteralPath",)),
+        Param("TotalCount", "long", aliases=("First", "Head")),
+        Param("Tail", "int", aliases=("Last",)),
+        Param("ReadCount", "long", default=1),
+        Param("Raw", "switch"),
+        Param("Wait", "switch"),
+        Param("Encoding", encoding_of),
+        Param("AsByteStream", "switch"),
+        Param("Delimiter", "string"),
+        Param("Force", "switch"),
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        for _, full, _ in self.paths_of(bool(self.Force)):
+            if os.path.isdir(full):
+                self.write_error(self.error_record(
+                    f"Unable to get content because it is a directory: '{full}'. Please use "
+                    f"'Get-ChildItem' instead.", "GetContentReaderUnauthorizedAccessError",
+                    "PermissionDenied", target=full))
+                continue
+            try:
+                yield from self._batched(self._read(full))
+            except OSError as exc:
+                self.io_error(exc, full, "GetContentReaderIOError", "ReadError")
+
+    def _codec(self) -> Optional[str]:
+        codec = self.Encoding
+        return None if codec in (None, "utf-8") else codec
+
+    def _read(self, full: str) -> Iterator[Any]:
+        if self.AsByteStream or self.Encoding == "bytes":
+            yield from self._bytes(full)
+            return
+        if self.Raw:
+            with open_text(full, self._codec()) as handle:
+                text = handle.read()
+            if text:
+                yield text
+            return
+        if self.Delimiter is not None:
+            yield from self._delimited(full)
+            return
+        limit = self.TotalCount
+        if limit is not None and limit >= 0 and self.Tail is None:
+            if limit == 0:
+                return
+        if self.Tail is not None:
+            if self.Wait:
+                yield from self._follow(full, tail=self.Tail)
+                return
+            yield from _tail_lines(full, self.Tail, self._codec())
+            return
+        if self.Wait:
+            yield from self._follow(full, tail=None)
+            return
+        with open_text(full, self._codec()) as handle:
+            count = 0
+            for line in read_lines(handle):
+                if limit is not None and 0 <= limit <= count:
+                    return
+                count += 1
+                yield line
+
+    def _bytes(self, full: str) -> Iterator[Any]:
+        with open(full, "rb") as handle:
+            data = handle.read()
+        if self.Tail is not None:
+            data = data[-self.Tail:] if self.Tail > 0 else b""
+        if self.TotalCount is not None and self.TotalCount >= 0:
+            data = data[: self.TotalCount]
+        if self.Raw:
+            yield list(data)
+        else:
+            yield from data
+
+    def _delimited(self, full: str) -> Iterator[str]:
+        with open_text(full, self._codec()) as handle:
+            text = handle.read()
+        parts = text.split(self.Delimiter) if self.Delimiter else [text]
+        pieces = [p + self.Delimiter for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+        limit = self.TotalCount
+        if self.Tail is not None:
+            pieces = pieces[-self.Tail:] if self.Tail > 0 else []
+        for index, piece in enumerate(pieces):
+            if limit is not None and 0 <= limit <= index:
+                return
+            yield piece
+
+    def _follow(self, full: str, tail: Optional[int]) -> Iterator[str]:
+        """Print the file (or its last ``tail`` lines), then every line appended to it, until
+        the pipeline is stopped."""
+        codec = self._codec() or "utf-8"
+        if tail is not None:
+            yield from _tail_lines(full, tail, codec)
+            position = os.path.getsize(full)
+        else:
+            position = 0
+        pending = b""
+        while True:
+            try:
+                size = os.path.getsize(full)
+            except OSError:
+                size = position
+            if size < position:      # truncated or replaced: start again from the top
+                position, pending = 0, b""
+            if size > position:
+                with open(full, "rb") as handle:
+                    handle.seek(position)
+                    data = handle.read(size - position)
+                position += len(data)
+                if position == len(data) and data.startswith(b"\xef\xbb\xbf"):
+                    data = data[3:]
+                lines = (pending + data).split(b"\n")
+                pending = lines.pop()
+                for raw in lines:
+                    text = raw.decode(codec, errors="replace")
+                    yield text[:-1] if text.endswith("\r") else text
+                continue
+            if self._wait_stop(_WAIT_POLL):
+                return
+
+    def _wait_stop(self, seconds: float) -> bool:
+        waiter = getattr(self.runspace, "wait_stop", None)
+        if waiter is not None:
+            return bool(waiter(seconds))
+        import time
+        time.sleep(seconds)
+        return bool(self.stopping)
+
+    def _batched(self, items: Iterator[Any]) -> Iterator[Any]:
+        size = self.ReadCount if self.ReadCount is not None else 1
+        if self.Raw or size == 1 or (self.AsByteStream and size < 0):
+            yield from items
+            return
+        if size <= 0:
+            whole = list(items)
+            if whole:
+                yield whole
+            return
+        batch: List[Any] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+# --------------------------------------------------------------------------- writers
+
+class _WriterCmdlet(PathCmdlet):
+    """Collects -Value/pipeline input, then writes every target file at the end."""
+
+    append = False
+
+    def begin(self) -> None:
+        self._values: List[Any] = []
+        self._seen_input = False
+
+    def process(self) -> None:
+        value = self._input_value()
+        if value is None and not self._seen_input and not self.is_bound("Value") \
+                and not self.is_bound("InputObject"):
+            return
+        self._seen_input = True
+        for item in enumerate_value(value) if isinstance(value, (list, tuple)) else [value]:
+            self._values.append(item)
+
+    def _input_value(self) -> Any:
+        return getattr(self, "Value", None)
+
+    def _targets(self) -> List[str]:
+        literal = getattr(self, "LiteralPath", None) is not None
+        given = self.LiteralPath if literal else self.Path
+        out = []
+        for raw in _as_paths(given):
+            text = to_str(raw)
+            if not literal and has_wildcards(text):
+                matches, _ = self.expand(text, False, bool(getattr(self, "Force", False)))
+                files = [m for m in matches if not os.path.isdir(m)]
+                if not files:
+                    self.not_found(self.absolute(text))
+                out += files
+            else:
+                out.append(self.absolute(text))
+        return out
+
+    def _text(self) -> str:
+        pieces = [to_str(v) for v in self._values]
+        if getattr(self, "NoNewline", False):
+            return "".join(pieces)
+        return "".join(p + "\n" for p in pieces)
+
+    def _write(self, full: str, text: str, append: bool) -> bool:
+        if os.path.isdir(full):
+            self.write_error(self.error_record(
+                f"Access to the path '{full}' is denied.", "UnauthorizedAccessError",
+                "PermissionDenied", target=full))
+            return False
+        codec = getattr(self, "Encoding", None) or "utf-8"
+        if codec == "bytes":
+            codec = "latin-1"
+        try:
+            if not os.path.isdir(os.path.dirname(full)):
+                raise OSError(2, "No such file or directory", full)
+            if getattr(self, "Force", False) and os.path.exists(full) \
+                    and not os.access(full, os.W_OK):
+                os.chmod(full, os.stat(full).st_mode | 0o200)
+            # "utf-16"/"utf-32"/"utf-8-sig" write a byte order mark, except when appending to
+            # a file that already has content (TextIOWrapper knows the position)
+            codec = _WRITE_CODECS.get(codec, codec)
+            with open(full, "a" if append else "w", encoding=codec, errors="replace",
+                      newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            self.io_error(exc, full, "WriteError")
+            return False
+        return True
+
+
+@register
+class SetContent(_WriterCmdlet):
+    name = "Set-Content"
+    synopsis = "Writes new content to a file, replacing what it held."
+    default_set = "Path"
+    params = (
+        Param("Path", "string[]", position=0, mandatory=("Path",), by_property=True,
+              sets=("Path",)),
+        Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True,
+              mandatory=("LiteralPath",), sets=("LiteralPath",)),
+        Param("Value", "object[]", position=1, pipeline=True, by_property=True),
+        Param("NoNewline", "switch"),
+        Param("PassThru", "switch"),
+        Param("Encoding", encoding_of),
+        Param("Force", "switch"),
+        Param("AsByteStream", "switch"),
+        Param("WhatIf", "switch", aliases=("wi",)),
+    )
+
+    def end(self) -> Iterator[Any]:
+        text = self._text()
+        for full in self._targets():
+            if self.WhatIf:
+                self.write_host(f'What if: Performing the operation "Set Content" on target '
+                                f'"Path: {full}".')
+                continue
+            if self.AsByteStream:
+                ok = self._write_bytes(full, append=self.append)
+            else:
+                ok = self._write(full, text, self.append)
+            if ok and self.PassThru:
+                yield from self._values
+
+    def _write_bytes(self, full: str, append: bool) -> bool:
+        try:
+            data = bytes(int(v) & 0xFF for v in self._values)
+            with open(full, "ab" if append else "wb") as handle:
+                handle.write(data)
+        except (OSError, ValueError, TypeError) as exc:
+            message = os_message(exc, full) if isinstance(exc, OSError) else str(exc)
+            self.write_error(self.error_record(message, "WriteError", "WriteError", target=full))
+            return False
+        return True
+
+
+@register
+class AddContent(SetContent):
+    name = "Add-Content"
+    synopsis = "Appends content to a file, creating it if needed."
+    append = True
+
+
+@register
+class OutFile(_WriterCmdlet):
+    name = "Out-File"
+    synopsis = "Sends output to a file, formatted as the console shows it."
+    default_set = "ByPath"
+    params = (
+        Param("FilePath", "string", position=0, mandatory=("ByPath",), aliases=("Path",),
+              sets=("ByPath",)),
+        Param("LiteralPath", "string", aliases=("PSPath", "LP"), mandatory=("ByLiteralPath",),
+              sets=("ByLiteralPath",)),
+        Param("Encoding", encoding_of, position=1),
+        Param("InputObject", "psobject", pipeline=True),
+        Param("Append", "switch"),
+        Param("Force", "switch"),
+        Param("NoClobber", "switch", aliases=("NoOverwrite",)),
+        Param("Width", "int"),
+        Param("NoNewline", "switch"),
+        Param("WhatIf", "switch", aliases=("wi",)),
+    )
+
+    @property
+    def Path(self) -> Any:   # the writer base reads .Path
+        return self.FilePath
+
+    def _input_value(self) -> Any:
+        return self.InputObject
+
+    def process(self) -> None:
+        if self.is_bound("InputObject") or self.InputObject is not None:
+            self._values.append(self.InputObject)
+
+    def end(self) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+        full = targets[0]
+        if self.NoClobber and os.path.exists(full) and not self.Append:
+            self.write_error(self.error_record(
+                f"The file '{full}' already exists.", "NoClobber", "ResourceExists", target=full,
+                exception_type="System.IO.IOException"))
+            return
+        if self.WhatIf:
+            self.write_host(f'What if: Performing the operation "Output to File" on target '
+                            f'"{full}".')
+            return
+        self._write(full, self._formatted(), bool(self.Append))
+
+    def _formatted(self) -> str:
+        width = self.Width if self.Width and self.Width > 0 else 120
+        try:
+            from pshell.engine.format import format_lines
+        except ImportError:
+            format_lines = None
+        if format_lines is None:
+            lines = [to_str(v) for v in self._values]
+        else:
+            location = lambda: self.runspace.location   # noqa: E731
+            lines = format_lines(self._values, width, location)
+        if self.NoNewline:
+            return "".join(lines)
+        return "".join(line + "\n" for line in lines)
+
+
+def content_item(path: str) -> Optional[FileSystemItem]:
+    try:
+        return FileSystemItem(path)
+    except OSError:
+        return None

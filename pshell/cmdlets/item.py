@@ -1,0 +1,1104 @@
+"""File system items: Get-ChildItem, Get-Item, Test-Path, New-Item, Remove-Item, Copy-Item,
+Move-Item, Rename-Item, and the path machinery the location and content cmdlets share.
+
+Paths are resolved against the runspace's location (never the process's cwd).  Wildcards follow
+PowerShell: ``*``, ``?``, ``[abc]``/``[a-z]``, a backtick escapes the next character; matching
+path names is case-sensitive (as pwsh on Linux does), ``-Include``/``-Exclude`` are not.  Names
+starting with a dot are hidden: wildcards and listings skip them unless ``-Force``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import stat as _stat
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.values import to_str
+
+__all__ = ["FileSystemItem", "make_item", "has_wildcards", "wildcard_match", "unescape",
+           "PathCmdlet", "PROVIDER_PREFIX", "ITEM_TYPE_FILE", "ITEM_TYPE_DIR"]
+
+PROVIDER_PREFIX = "Microsoft.PowerShell.Core\\FileSystem::"
+ITEM_TYPE_FILE = ("System.IO.FileInfo", "System.IO.FileSystemInfo", "System.MarshalByRefObject")
+ITEM_TYPE_DIR = ("System.IO.DirectoryInfo", "System.IO.FileSystemInfo", "System.MarshalByRefObject")
+
+
+# --------------------------------------------------------------------------- wildcards
+
+def has_wildcards(text: str) -> bool:
+    """True when ``text`` holds an unescaped ``*``, ``?`` or ``[``."""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "`":
+            i += 2
+            continue
+        if ch in "*?[":
+            return True
+        i += 1
+    return False
+
+
+def unescape(text: str) -> str:
+    """A wildcard-free pattern as the literal name it stands for (backticks removed)."""
+    if "`" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        if text[i] == "`" and i + 1 < len(text):
+            i += 1
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+_PATTERNS: Dict[Tuple[str, bool], Any] = {}
+
+
+def _pattern(pattern: str, ignore_case: bool) -> Any:
+    key = (pattern, ignore_case)
+    found = _PATTERNS.get(key)
+    if found is not None:
+        return found
+    import re
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "`" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1:end]
+                out.append("[" + "".join("\\" + c if c in "\\^[]" else c for c in body) + "]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    found = re.compile("".join(out) + r"\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    if len(_PATTERNS) > 512:
+        _PATTERNS.clear()
+    _PATTERNS[key] = found
+    return found
+
+
+def wildcard_match(pattern: str, name: str, ignore_case: bool = False) -> bool:
+    return _pattern(pattern, ignore_case).match(name) is not None
+
+
+def _any_match(patterns: Optional[Sequence[str]], name: str) -> bool:
+    return any(wildcard_match(p, name, ignore_case=True) for p in patterns or ())
+
+
+# --------------------------------------------------------------------------- items
+
+_USERS: Dict[int, str] = {}
+_GROUPS: Dict[int, str] = {}
+
+
+def _user_name(uid: int) -> str:
+    if uid not in _USERS:
+        try:
+            import pwd
+            _USERS[uid] = pwd.getpwuid(uid).pw_name
+        except (KeyError, ImportError):
+            _USERS[uid] = str(uid)
+    return _USERS[uid]
+
+
+def _group_name(gid: int) -> str:
+    if gid not in _GROUPS:
+        try:
+            import grp
+            _GROUPS[gid] = grp.getgrgid(gid).gr_name
+        except (KeyError, ImportError):
+            _GROUPS[gid] = str(gid)
+    return _GROUPS[gid]
+
+
+class FileSystemItem:
+    """A file or directory as pwsh shows it (``System.IO.FileInfo`` / ``DirectoryInfo``):
+    the properties are read from one ``lstat`` when the object is made."""
+
+    def __init__(self, path: str, st: Optional[os.stat_result] = None) -> None:
+        self.FullName = path
+        self.Name = os.path.basename(path) or path
+        if st is None:
+            st = os.lstat(path)
+        self._lst = st
+        self._is_link = _stat.S_ISLNK(st.st_mode)
+        target_st = st
+        if self._is_link:
+            try:
+                target_st = os.stat(path)
+            except OSError:
+                target_st = st
+        self._st = target_st
+        self.PSIsContainer = _stat.S_ISDIR(target_st.st_mode)
+        self.ps_type_names = ITEM_TYPE_DIR if self.PSIsContainer else ITEM_TYPE_FILE
+
+    # ---- identity ------------------------------------------------------------------
+    @property
+    def ps_properties(self) -> Tuple[str, ...]:
+        common = ("PSPath", "PSParentPath", "PSChildName", "PSIsContainer", "Mode", "UnixMode",
+                  "User", "Group", "Size", "Name", "FullName", "Extension", "BaseName")
+        if self.PSIsContainer:
+            return common + ("Parent", "Root", "Exists", "CreationTime", "LastAccessTime",
+                             "LastWriteTime", "Attributes", "LinkType", "Target")
+        return common + ("Length", "DirectoryName", "IsReadOnly", "Exists", "CreationTime",
+                         "LastAccessTime", "LastWriteTime", "Attributes", "LinkType", "Target")
+
+    def ToString(self) -> str:
+        return self.FullName
+
+    def __str__(self) -> str:
+        return self.FullName
+
+    def __repr__(self) -> str:
+        return f"FileSystemItem({self.FullName!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileSystemItem) and other.FullName == self.FullName
+
+    def __hash__(self) -> int:
+        return hash(self.FullName)
+
+    # ---- names ---------------------------------------------------------------------
+    @property
+    def Extension(self) -> str:
+        base, ext = os.path.splitext(self.Name)
+        if not ext and self.Name.startswith(".") and self.Name.count(".") == 1 and len(self.Name) > 1:
+            return self.Name        # .bashrc: .NET treats the whole name as the extension
+        return ext
+
+    @property
+    def BaseName(self) -> str:
+        if self.PSIsContainer:
+            return self.Name
+        ext = self.Extension
+        return self.Name[: len(self.Name) - len(ext)] if ext else self.Name
+
+    @property
+    def DirectoryName(self) -> Optional[str]:
+        return os.path.dirname(self.FullName) if self.FullName != "/" else None
+
+    @property
+    def Directory(self) -> Optional["FileSystemItem"]:
+        return _item_or_none(self.DirectoryName)
+
+    @property
+    def Parent(self) -> Optional["FileSystemItem"]:
+        return _item_or_none(self.DirectoryName)
+
+    @property
+    def Root(self) -> "FileSystemItem":
+        return FileSystemItem("/")
+
+    @property
+    def PSPath(self) -> str:
+        return PROVIDER_PREFIX + self.FullName
+
+    @property
+    def PSParentPath(self) -> str:
+        parent = self.DirectoryName
+        return PROVIDER_PREFIX + parent if parent is not None else ""
+
+    @property
+    def PSChildName(self) -> str:
+        return self.Name
+
+    @property
+    def PSDrive(self) -> str:
+        return "/"
+
+    @property
+    def PSProvider(self) -> str:
+        return "Microsoft.PowerShell.Core\\FileSystem"
+
+    # ---- stat ----------------------------------------------------------------------
+    @property
+    def Exists(self) -> bool:
+        return os.path.lexists(self.FullName)
+
+    @property
+    def Length(self) -> Optional[int]:
+        return None if self.PSIsContainer else self._st.st_size
+
+    @property
+    def Size(self) -> int:
+        return self._lst.st_size
+
+    @property
+    def LastWriteTime(self) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(self._st.st_mtime)
+
+    @property
+    def LastAccessTime(self) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(self._st.st_atime)
+
+    @property
+    def CreationTime(self) -> _dt.datetime:
+        birth = getattr(self._st, "st_birthtime", None)
+        return _dt.datetime.fromtimestamp(birth if birth is not None else self._st.st_mtime)
+
+    @property
+    def LastWriteTimeUtc(self) -> _dt.datetime:
+        return _dt.datetime.utcfromtimestamp(self._st.st_mtime)
+
+    @property
+    def UnixMode(self) -> str:
+        return _stat.filemode(self._lst.st_mode)
+
+    @property
+    def UnixFileMode(self) -> int:
+        return _stat.S_IMODE(self._lst.st_mode)
+
+    @property
+    def User(self) -> str:
+        return _user_name(self._lst.st_uid)
+
+    @property
+    def Group(self) -> str:
+        return _group_name(self._lst.st_gid)
+
+    @property
+    def IsReadOnly(self) -> bool:
+        return not (self._st.st_mode & _stat.S_IWUSR)
+
+    @property
+    def Hidden(self) -> bool:
+        return self.Name.startswith(".")
+
+    @property
+    def Mode(self) -> str:
+        kind = "l" if self._is_link else ("d" if self.PSIsContainer else "-")
+        readonly = "r" if (self.IsReadOnly and not self.PSIsContainer) else "-"
+        hidden = "h" if self.Hidden else "-"
+        return f"{kind}-{readonly}{hidden}-"
+
+    @property
+    def Attributes(self) -> str:
+        names = []
+        if self.IsReadOnly and not self.PSIsContainer:
+            names.append("ReadOnly")
+        if self.Hidden:
+            names.append("Hidden")
+        if self.PSIsContainer:
+            names.append("Directory")
+        if self._is_link:
+            names.append("ReparsePoint")
+        return ", ".join(names) if names else "Normal"
+
+    @property
+    def LinkType(self) -> Optional[str]:
+        return "SymbolicLink" if self._is_link else None
+
+    @property
+    def Target(self) -> Optional[str]:
+        if not self._is_link:
+            return None
+        try:
+            return os.readlink(self.FullName)
+        except OSError:
+            return None
+
+    # ---- a few methods admins call ----------------------------------------------------
+    def Delete(self, recursive: Any = False) -> None:
+        import shutil
+        if self.PSIsContainer and not self._is_link:
+            if recursive:
+                shutil.rmtree(self.FullName)
+            else:
+                os.rmdir(self.FullName)
+        else:
+            os.remove(self.FullName)
+
+    def GetFiles(self, pattern: str = "*") -> List["FileSystemItem"]:
+        return [i for i in _list_dir(self.FullName, True) if not i.PSIsContainer
+                and wildcard_match(pattern, i.Name)]
+
+    def GetDirectories(self, pattern: str = "*") -> List["FileSystemItem"]:
+        return [i for i in _list_dir(self.FullName, True) if i.PSIsContainer
+                and wildcard_match(pattern, i.Name)]
+
+
+def make_item(path: str) -> FileSystemItem:
+    return FileSystemItem(path)
+
+
+def _item_or_none(path: Optional[str]) -> Optional[FileSystemItem]:
+    if path is None:
+        return None
+    try:
+        return FileSystemItem(path)
+    except OSError:
+        return None
+
+
+def _list_dir(folder: str, force: bool) -> List[FileSystemItem]:
+    """A directory's entries: directories first, then files, each sorted by name."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    items = []
+    for entry in entries:
+        if not force and entry.name.startswith("."):
+            continue
+        try:
+            items.append(FileSystemItem(entry.path, entry.stat(follow_symlinks=False)))
+        except OSError:
+            continue
+    items.sort(key=lambda i: (not i.PSIsContainer, i.Name))
+    return items
+
+
+# --------------------------------------------------------------------------- path resolution
+
+class PathCmdlet(Cmdlet):
+    """Shared path handling for the file system cmdlets."""
+
+    def absolute(self, path: Any) -> str:
+        text = to_str(path)
+        if text.startswith(PROVIDER_PREFIX):
+            text = text[len(PROVIDER_PREFIX):]
+        return self.resolve_path(text)
+
+    def expand(self, path: Any, literal: bool = False, force: bool = False) -> Tuple[List[str], bool]:
+        """The existing paths ``path`` names: (matches, was_wildcard).  A literal path is
+        returned whether it exists or not (the caller checks)."""
+        text = to_str(path)
+        if literal or not has_wildcards(text):
+            return [self.absolute(unescape(text) if not literal else text)], False
+        full = self.absolute(text)
+        parts = full.split("/")
+        current = ["/"]
+        for index, part in enumerate(parts[1:], 1):
+            if not part:
+                continue
+            last = index == len(parts) - 1
+            nxt: List[str] = []
+            for base in current:
+                if has_wildcards(part):
+                    try:
+                        names = sorted(os.listdir(base))
+                    except OSError:
+                        continue
+                    for name in names:
+                        if name.startswith(".") and not force and not part.startswith("."):
+                            continue
+                        if wildcard_match(part, name):
+                            candidate = os.path.join(base, name)
+                            if last or os.path.isdir(candidate):
+                                nxt.append(candidate)
+                else:
+                    candidate = os.path.join(base, unescape(part))
+                    if os.path.lexists(candidate):
+                        nxt.append(candidate)
+            current = nxt
+            if not current:
+                break
+        return current, True
+
+    def paths_of(self, force: bool = False) -> Iterator[Tuple[str, str, bool]]:
+        """(original text, absolute path, was_wildcard) for -Path or -LiteralPath; missing
+        literal paths are reported as errors and skipped."""
+        literal = getattr(self, "LiteralPath", None) is not None
+        given = getattr(self, "LiteralPath", None) if literal else getattr(self, "Path", None)
+        for raw in _as_paths(given):
+            matches, wild = self.expand(raw, literal, force)
+            for full in matches:
+                if not wild and not os.path.lexists(full):
+                    self.not_found(full)
+                    continue
+                yield to_str(raw), full, wild
+
+    def not_found(self, full: str) -> None:
+        self.write_error(self.error_record(
+            f"Cannot find path '{full}' because it does not exist.", "PathNotFound",
+            "ObjectNotFound", target=full,
+            exception_type="System.Management.Automation.ItemNotFoundException"))
+
+    def io_error(self, exc: OSError, full: str, error_id: str = "IOError",
+                 category: str = "WriteError") -> None:
+        self.write_error(self.error_record(os_message(exc, full), error_id, category, target=full))
+
+
+def _as_paths(value: Any) -> List[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if v is not None]
+    return [value]
+
+
+def os_message(exc: OSError, full: str) -> str:
+    import errno
+    code = exc.errno
+    if code in (errno.EACCES, errno.EPERM):
+        return f"Access to the path '{full}' is denied."
+    if code == errno.ENOENT:
+        return f"Could not find a part of the path '{full}'."
+    if code == errno.ENOTEMPTY:
+        return f"Directory not empty : '{full}'"
+    if code == errno.EEXIST:
+        return f"The file '{full}' already exists."
+    if code == errno.EISDIR:
+        return f"The path '{full}' is a directory."
+    if code == errno.ENOTDIR:
+        return f"The path '{full}' is not a directory."
+    return f"{exc.strerror or exc} : '{full}'"
+
+
+PATH_PARAMS = (
+    Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",)),
+    Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True,
+          mandatory=("LiteralPath",), sets=("LiteralPath",)),
+)
+
+
+# --------------------------------------------------------------------------- Get-ChildItem
+
+@register
+class GetChildItem(PathCmdlet):
+    name = "Get-ChildItem"
+    synopsis = "Gets the items and child items in one or more locations."
+    default_set = "Path"
+    output_type = "System.IO.FileInfo, System.IO.DirectoryInfo"
+    params = PATH_PARAMS + (
+        Param("Filter", "string", position=1),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("Recurse", "switch", aliases=("s", "r")),
+        Param("Depth", "int"),
+        Param("Force", "switch"),
+        Param("Name", "switch"),
+        Param("File", "switch", aliases=("af",)),
+        Param("Directory", "switch", aliases=("ad", "d")),
+        Param("Hidden", "switch", aliases=("ah", "h")),
+        Param("ReadOnly", "switch", aliases=("ar",)),
+        Param("System", "switch", aliases=("as",)),
+        Param("FollowSymlink", "switch"),
+        Param("Attributes", "string[]"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        force = bool(self.Force or self.Hidden)
+        recurse = bool(self.Recurse) or self.Depth is not None
+        depth = self.Depth if self.Depth is not None else (-1 if recurse else 0)
+        if self.Path is None and self.LiteralPath is None:
+            self.Path = ["."]
+        literal = self.LiteralPath is not None
+        for raw in _as_paths(self.LiteralPath if literal else self.Path):
+            text = to_str(raw)
+            name_filter = None
+            if recurse and not literal and has_wildcards(os.path.basename(text)) \
+                    and not has_wildcards(os.path.dirname(text)):
+                # `Get-ChildItem *.log -Recurse`: the pattern filters names at every level
+                name_filter = os.path.basename(text)
+                text = os.path.dirname(text) or "."
+            matches, wild = self.expand(text, literal, force)
+            if not matches and not wild:
+                continue
+            for full in matches:
+                if not os.path.lexists(full):
+                    self.not_found(full)
+                    continue
+                yield from self._list(full, wild, name_filter, depth, force)
+
+    def _list(self, full: str, wild: bool, name_filter: Optional[str], depth: int,
+              force: bool) -> Iterator[Any]:
+        if not os.path.isdir(full):
+            item = FileSystemItem(full)
+            if self._wanted(item, name_filter):
+                yield item.Name if self.Name else item
+            return
+        base = full
+        yield from self._walk(base, full, name_filter, depth, force, set())
+
+    def _walk(self, base: str, folder: str, name_filter: Optional[str], depth: int, force: bool,
+              seen: set) -> Iterator[Any]:
+        if self.FollowSymlink:
+            key = os.path.realpath(folder)
+            if key in seen:
+                return
+            seen.add(key)
+        items = _list_dir(folder, force)
+        subdirs = []
+        for item in items:
+            if self.stopping:
+                return
+            if self._wanted(item, name_filter):
+                yield os.path.relpath(item.FullName, base) if self.Name else item
+            if item.PSIsContainer and depth != 0 and (self.FollowSymlink or not item._is_link):
+                subdirs.append(item)
+        for sub in subdirs:
+            yield from self._walk(base, sub.FullName, name_filter, depth - 1, force, seen)
+
+    def _wanted(self, item: FileSystemItem, name_filter: Optional[str]) -> bool:
+        if self.File and item.PSIsContainer:
+            return False
+        if self.Directory and not item.PSIsContainer:
+            return False
+        if self.Hidden and not item.Hidden:
+            return False
+        if self.ReadOnly and not item.IsReadOnly:
+            return False
+        if name_filter and not wildcard_match(name_filter, item.Name):
+            return False
+        if self.Filter and not wildcard_match(self.Filter, item.Name, ignore_case=False):
+            return False
+        if self.Include and not _any_match(self.Include, item.Name):
+            return False
+        if self.Exclude and _any_match(self.Exclude, item.Name):
+            return False
+        return True
+
+
+# --------------------------------------------------------------------------- Get-Item
+
+@register
+class GetItem(PathCmdlet):
+    name = "Get-Item"
+    synopsis = "Gets the item at the specified location."
+    default_set = "Path"
+    params = (
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
+              mandatory=("Path",)),
+        PATH_PARAMS[1],
+        Param("Force", "switch"),
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        for _, full, _ in self.paths_of(bool(self.Force)):
+            try:
+                item = FileSystemItem(full)
+            except OSError as exc:
+                self.io_error(exc, full, "ItemNotFound", "ReadError")
+                continue
+            if self.Filter and not wildcard_match(self.Filter, item.Name):
+                continue
+            if self.Include and not _any_match(self.Include, item.Name):
+                continue
+            if self.Exclude and _any_match(self.Exclude, item.Name):
+                continue
+            yield item
+
+
+# --------------------------------------------------------------------------- Test-Path
+
+def _path_type(value: Any) -> str:
+    text = to_str(value).strip()
+    for name in ("Any", "Container", "Leaf"):
+        if name.lower() == text.lower():
+            return name
+    raise ValueError(f'Cannot convert value "{text}" to type '
+                     f'"Microsoft.PowerShell.Commands.TestPathType". Error: "Unable to match the '
+                     f'identifier name {text} to a valid enumerator name. Specify one of the '
+                     f'following enumerator names and try again:\nAny, Container, Leaf"')
+
+
+@register
+class TestPath(PathCmdlet):
+    name = "Test-Path"
+    synopsis = "Determines whether all elements of a path exist."
+    default_set = "Path"
+    params = (
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
+              mandatory=("Path",)),
+        PATH_PARAMS[1],
+        Param("PathType", _path_type, aliases=("Type",), default="Any"),
+        Param("IsValid", "switch"),
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("NewerThan", "datetime"),
+        Param("OlderThan", "datetime"),
+    )
+
+    def process(self) -> Iterator[bool]:
+        literal = self.LiteralPath is not None
+        given = self.LiteralPath if literal else self.Path
+        if given is None or (isinstance(given, list) and not given):
+            raise self.terminate("Cannot bind argument to parameter 'Path' because it is null.",
+                                 "ParameterArgumentValidationErrorNullNotAllowed",
+                                 "InvalidData")
+        for raw in _as_paths(given) if isinstance(given, list) else [given]:
+            text = to_str(raw)
+            if text == "":
+                raise self.terminate(
+                    "Cannot bind argument to parameter 'Path' because it is an empty string.",
+                    "ParameterArgumentValidationErrorEmptyStringNotAllowed", "InvalidData")
+            if self.IsValid:
+                yield "\0" not in text
+                continue
+            yield self._test(text, literal)
+
+    def _test(self, text: str, literal: bool) -> bool:
+        matches, wild = self.expand(text, literal, force=True)
+        for full in matches:
+            if not os.path.lexists(full):
+                continue
+            is_dir = os.path.isdir(full)
+            if self.PathType == "Container" and not is_dir:
+                continue
+            if self.PathType == "Leaf" and is_dir:
+                continue
+            name = os.path.basename(full)
+            if self.Filter and not wildcard_match(self.Filter, name):
+                continue
+            if self.Include and not _any_match(self.Include, name):
+                continue
+            if self.Exclude and _any_match(self.Exclude, name):
+                continue
+            if self.NewerThan is not None or self.OlderThan is not None:
+                mtime = _dt.datetime.fromtimestamp(os.stat(full).st_mtime)
+                if self.NewerThan is not None and not mtime > _naive(self.NewerThan):
+                    continue
+                if self.OlderThan is not None and not mtime < _naive(self.OlderThan):
+                    continue
+            return True
+        return False
+
+
+def _naive(value: Any) -> Any:
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        return value.astimezone().replace(tzinfo=None)
+    return value
+
+
+# --------------------------------------------------------------------------- New-Item
+
+def _item_type(value: Any) -> str:
+    text = to_str(value).strip().lower()
+    names = {"file": "File", "directory": "Directory", "dir": "Directory", "folder": "Directory",
+             "symboliclink": "SymbolicLink", "hardlink": "HardLink", "junction": "SymbolicLink"}
+    if text in names:
+        return names[text]
+    raise ValueError(f"The type is not a known type for the file system. Only \"file\", "
+                     f"\"directory\", \"symboliclink\" or \"hardlink\" can be specified.")
+
+
+@register
+class NewItem(PathCmdlet):
+    name = "New-Item"
+    synopsis = "Creates a new item (a file, directory or link)."
+    params = (
+        Param("Path", "string[]", position=0, by_property=True),
+        Param("Name", "string", by_property=True),
+        Param("ItemType", _item_type, aliases=("Type",)),
+        Param("Value", "object", pipeline=True, by_property=True, aliases=("Target",)),
+        Param("Force", "switch"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        if self.Path is None and self.Name is None:
+            raise self.terminate("Cannot process command because of one or more missing "
+                                 "mandatory parameters: Path.", "MissingMandatoryParameter",
+                                 "InvalidArgument")
+        bases = _as_paths(self.Path) or ["."]
+        for base in bases:
+            text = to_str(base)
+            full = self.absolute(os.path.join(text, self.Name) if self.Name else text)
+            made = self._create(full)
+            if made is not None:
+                yield made
+
+    def _create(self, full: str) -> Optional[FileSystemItem]:
+        kind = self.ItemType or "File"
+        try:
+            if kind == "Directory":
+                return self._directory(full)
+            if kind in ("SymbolicLink", "HardLink"):
+                return self._link(full, kind)
+            return self._file(full)
+        except OSError as exc:
+            self.io_error(exc, full, "NewItemIOError")
+            return None
+
+    def _directory(self, full: str) -> Optional[FileSystemItem]:
+        if os.path.lexists(full):
+            if os.path.isdir(full) and self.Force:
+                return FileSystemItem(full)
+            self.write_error(self.error_record(
+                f"An item with the specified name {full} already exists.",
+                "DirectoryExist", "ResourceExists", target=full,
+                exception_type="System.IO.IOException"))
+            return None
+        os.makedirs(full)
+        return FileSystemItem(full)
+
+    def _file(self, full: str) -> Optional[FileSystemItem]:
+        if os.path.isdir(full):
+            self.write_error(self.error_record(
+                f"An item with the specified name {full} already exists.", "DirectoryExist",
+                "ResourceExists", target=full, exception_type="System.IO.IOException"))
+            return None
+        if os.path.lexists(full) and not self.Force:
+            self.write_error(self.error_record(
+                f"The file '{full}' already exists.", "NewItemIOError", "WriteError",
+                target=full, exception_type="System.IO.IOException"))
+            return None
+        parent = os.path.dirname(full)
+        if not os.path.isdir(parent):
+            if not self.Force:
+                raise OSError(2, "No such file or directory", full)
+            os.makedirs(parent)
+        with open(full, "w", encoding="utf-8", newline="") as handle:
+            if self.Value is not None:
+                handle.write(to_str(self.Value))
+        return FileSystemItem(full)
+
+    def _link(self, full: str, kind: str) -> Optional[FileSystemItem]:
+        if self.Value is None:
+            raise self.terminate("The Value (Target) parameter is required to create a link.",
+                                 "ArgumentNull", "InvalidArgument")
+        target = to_str(self.Value)
+        if os.path.lexists(full):
+            if not self.Force:
+                self.write_error(self.error_record(
+                    f"An item with the specified name {full} already exists.", "SymLinkExists",
+                    "ResourceExists", target=full))
+                return None
+            os.remove(full)
+        if kind == "HardLink":
+            os.link(self.absolute(target), full)
+        else:
+            if not os.path.lexists(self.absolute(target)):
+                self.write_error(self.error_record(
+                    f"Cannot find path '{self.absolute(target)}' because it does not exist.",
+                    "PathNotFound", "ObjectNotFound", target=target))
+                return None
+            os.symlink(target, full)
+        return FileSystemItem(full)
+
+
+# --------------------------------------------------------------------------- Remove-Item
+
+@register
+class RemoveItem(PathCmdlet):
+    name = "Remove-Item"
+    synopsis = "Deletes files and directories."
+    default_set = "Path"
+    params = (
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
+              mandatory=("Path",)),
+        PATH_PARAMS[1],
+        Param("Recurse", "switch", aliases=("r",)),
+        Param("Force", "switch"),
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("WhatIf", "switch", aliases=("wi",)),
+        Param("Confirm", "switch", aliases=("cf",)),
+    )
+
+    def process(self) -> None:
+        for _, full, wild in self.paths_of(bool(self.Force)):
+            name = os.path.basename(full)
+            if self.Filter and not wildcard_match(self.Filter, name):
+                continue
+            if self.Include and not _any_match(self.Include, name):
+                continue
+            if self.Exclude and _any_match(self.Exclude, name):
+                continue
+            self._remove(full)
+
+    def _remove(self, full: str) -> None:
+        import shutil
+        is_dir = os.path.isdir(full) and not os.path.islink(full)
+        if self.WhatIf:
+            what = "Remove Directory" if is_dir else "Remove File"
+            self.write_host(f'What if: Performing the operation "{what}" on target "{full}".')
+            return
+        try:
+            if is_dir:
+                if os.listdir(full) and not self.Recurse:
+                    self.write_error(self.error_record(
+                        f"The item at {full} has children and the Recurse parameter was not "
+                        f"specified. Nothing was removed; use -Recurse to remove it with its "
+                        f"contents.", "DirectoryNotEmpty", "WriteError", target=full,
+                        exception_type="System.IO.IOException"))
+                    return
+                if self.Recurse:
+                    errors: List[Tuple[str, OSError]] = []
+                    shutil.rmtree(full, onerror=lambda f, p, e: errors.append((p, e[1])))
+                    for path, exc in errors[:1]:
+                        self.io_error(exc, path, "RemoveItemIOError")
+                else:
+                    os.rmdir(full)
+            else:
+                os.remove(full)
+        except OSError as exc:
+            self.io_error(exc, full, "RemoveItemIOError")
+
+
+# --------------------------------------------------------------------------- Copy / Move / Rename
+
+def _copy_tree(src: str, dst: str, force: bool) -> None:
+    import shutil
+    shutil.copytree(src, dst, symlinks=True, copy_function=shutil.copy2, dirs_exist_ok=True)
+
+
+@register
+class CopyItem(PathCmdlet):
+    name = "Copy-Item"
+    synopsis = "Copies files and directories."
+    default_set = "Path"
+    params = (
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
+              mandatory=("Path",)),
+        PATH_PARAMS[1],
+        Param("Destination", "string", position=1, by_property=True),
+        Param("Recurse", "switch", aliases=("r",)),
+        Param("Force", "switch"),
+        Param("PassThru", "switch"),
+        Param("Container", "switch"),
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        # Remoting (issue 4) plugs in here: copy to/from a PSSession over its channel.
+        Param("ToSession", "object"),
+        Param("FromSession", "object"),
+        Param("WhatIf", "switch", aliases=("wi",)),
+    )
+
+    def process(self) -> Iterator[Any]:
+        if self.ToSession is not None or self.FromSession is not None:
+            yield from self.copy_with_session()
+            return
+        destination = self.absolute(self.Destination if self.Destination is not None else ".")
+        for _, full, _ in self.paths_of(bool(self.Force)):
+            name = os.path.basename(full)
+            if self.Filter and not wildcard_match(self.Filter, name):
+                continue
+            if self.Include and not _any_match(self.Include, name):
+                continue
+            if self.Exclude and _any_match(self.Exclude, name):
+                continue
+            made = self._copy(full, destination)
+            if made is not None and self.PassThru:
+                yield FileSystemItem(made)
+
+    def copy_with_session(self) -> Iterator[Any]:
+        """Copy through a PSSession.  The remoting layer replaces this method."""
+        raise self.terminate("Copy-Item -ToSession/-FromSession is not supported yet.",
+                             "NotSupported", "NotImplemented")
+
+    def _copy(self, src: str, destination: str) -> Optional[str]:
+        import shutil
+        target = destination
+        if os.path.isdir(destination):
+            target = os.path.join(destination, os.path.basename(src))
+        if os.path.abspath(target) == os.path.abspath(src):
+            self.write_error(self.error_record(
+                f"Cannot overwrite the item {src} with itself.", "CopyError", "WriteError",
+                target=src, exception_type="System.IO.IOException"))
+            return None
+        if self.WhatIf:
+            self.write_host(f'What if: Performing the operation "Copy File" on target '
+                            f'"Item: {src} Destination: {target}".')
+            return None
+        try:
+            if os.path.isdir(src):
+                if (target + "/").startswith(src.rstrip("/") + "/"):
+                    self.write_error(self.error_record(
+                        f"Cannot copy the directory '{src}' into itself ('{target}').",
+                        "CopyContainerItemToLeafError", "InvalidArgument", target=src))
+                    return None
+                if os.path.lexists(target) and not os.path.isdir(target):
+                    self.write_error(self.error_record(
+                        f"An item with the specified name {target} already exists.",
+                        "DirectoryExist", "ResourceExists", target=target))
+                    return None
+                if self.Recurse:
+                    _copy_tree(src, target, bool(self.Force))
+                else:
+                    os.makedirs(target, exist_ok=True)
+                    shutil.copystat(src, target)
+            else:
+                parent = os.path.dirname(target)
+                if not os.path.isdir(parent):
+                    raise OSError(2, "No such file or directory", target)
+                if os.path.exists(target) and not os.access(target, os.W_OK) and self.Force:
+                    os.chmod(target, 0o600)
+                shutil.copy2(src, target, follow_symlinks=True)
+        except OSError as exc:
+            self.io_error(exc, getattr(exc, "filename", None) or target, "CopyError")
+            return None
+        return target
+
+
+@register
+class MoveItem(PathCmdlet):
+    name = "Move-Item"
+    synopsis = "Moves files and directories to another location."
+    default_set = "Path"
+    params = (
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
+              mandatory=("Path",)),
+        PATH_PARAMS[1],
+        Param("Destination", "string", position=1, by_property=True),
+        Param("Force", "switch"),
+        Param("PassThru", "switch"),
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("WhatIf", "switch", aliases=("wi",)),
+    )
+
+    def process(self) -> Iterator[Any]:
+        destination = self.absolute(self.Destination if self.Destination is not None else ".")
+        for _, full, _ in self.paths_of(bool(self.Force)):
+            name = os.path.basename(full)
+            if self.Include and not _any_match(self.Include, name):
+                continue
+            if self.Exclude and _any_match(self.Exclude, name):
+                continue
+            if self.Filter and not wildcard_match(self.Filter, name):
+                continue
+            moved = self._move(full, destination)
+            if moved is not None and self.PassThru:
+                yield FileSystemItem(moved)
+
+    def _move(self, src: str, destination: str) -> Optional[str]:
+        import shutil
+        target = destination
+        if os.path.isdir(destination) and not os.path.islink(destination):
+            target = os.path.join(destination, os.path.basename(src))
+        if target == src:
+            return target
+        if os.path.isdir(src) and (target + "/").startswith(src.rstrip("/") + "/"):
+            self.write_error(self.error_record(
+                f"Cannot move the directory '{src}' into itself ('{target}').",
+                "MoveItemArgumentError", "InvalidArgument", target=src))
+            return None
+        if os.path.lexists(target):
+            if not self.Force or os.path.isdir(target):
+                self.write_error(self.error_record(
+                    "Cannot create a file when that file already exists.", "MoveFileInfoItemIOError",
+                    "WriteError", target=target, exception_type="System.IO.IOException"))
+                return None
+        if self.WhatIf:
+            self.write_host(f'What if: Performing the operation "Move File" on target '
+                            f'"Item: {src} Destination: {target}".')
+            return None
+        try:
+            if not os.path.isdir(os.path.dirname(target)):
+                raise OSError(2, "No such file or directory", target)
+            shutil.move(src, target)
+        except OSError as exc:
+            self.io_error(exc, getattr(exc, "filename", None) or target, "MoveItemIOError")
+            return None
+        return target
+
+
+@register
+class RenameItem(PathCmdlet):
+    name = "Rename-Item"
+    synopsis = "Renames an item."
+    default_set = "Path"
+    params = (
+        Param("Path", "string", position=0, pipeline=True, by_property=True, sets=("Path",),
+              mandatory=("Path",)),
+        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True,
+              mandatory=("LiteralPath",), sets=("LiteralPath",)),
+        Param("NewName", "string", position=1, mandatory=True, by_property=True),
+        Param("Force", "switch"),
+        Param("PassThru", "switch"),
+        Param("WhatIf", "switch", aliases=("wi",)),
+    )
+
+    def process(self) -> Iterator[Any]:
+        for _, full, _ in self.paths_of(True):
+            renamed = self._rename(full)
+            if renamed is not None and self.PassThru:
+                yield FileSystemItem(renamed)
+            break
+
+    def _rename(self, full: str) -> Optional[str]:
+        new_name = to_str(self.NewName)
+        parent = os.path.dirname(full)
+        if "/" in new_name:
+            candidate = self.absolute(new_name)
+            if os.path.dirname(candidate) != parent:
+                self.write_error(self.error_record(
+                    "Cannot rename the specified target, because it represents a path or device "
+                    "name.", "Argument", "InvalidArgument", target=new_name))
+                return None
+            new_name = os.path.basename(candidate)
+        target = os.path.join(parent, new_name)
+        if os.path.lexists(target) and target != full:
+            self.write_error(self.error_record(
+                "Cannot create a file when that file already exists.", "RenameItemIOError",
+                "WriteError", target=full, exception_type="System.IO.IOException"))
+            return None
+        if self.WhatIf:
+            self.write_host(f'What if: Performing the operation "Rename Item" on target '
+                            f'"Item: {full} Destination: {target}".')
+            return None
+        try:
+            os.rename(full, target)
+        except OSError as exc:
+            self.io_error(exc, full, "RenameItemIOError")
+            return None
+        return target
+
+
+# --------------------------------------------------------------------------- views
+
+def _name_string(item: Any) -> str:
+    target = get_property_safe(item, "Target")
+    name = to_str(get_property_safe(item, "Name"))
+    return f"{name} -> {target}" if target else name
+
+
+def _write_time(item: Any) -> str:
+    value = get_property_safe(item, "LastWriteTime")
+    return value.strftime("%m/%d/%Y %H:%M") if isinstance(value, _dt.datetime) else to_str(value)
+
+
+def get_property_safe(item: Any, name: str) -> Any:
+    from pshell.engine.values import NO_PROPERTY, get_property
+    value = get_property(item, name, None)
+    return None if value is NO_PROPERTY else value
+
+
+def _register_views() -> None:
+    try:
+        from pshell.engine.format import register_view
+    except ImportError:   # formatting not available (a bare engine): ps_properties serve
+        return
+    group = ("PSParentPath",
+             lambda i: to_str(get_property_safe(i, "PSParentPath")).replace(PROVIDER_PREFIX, ""))
+    table = [("UnixMode", "UnixMode", 10, "left"), ("User", "User", 10, "right"),
+             ("Group", "Group", 10, "left"), ("LastWriteTime", _write_time, 16, "right"),
+             ("Size", "Size", 12, "right"), ("Name", _name_string, 0, "left")]
+    common_list = ["Name", "CreationTime", "LastWriteTime", "LastAccessTime", "Mode", "LinkType",
+                   "Target"]
+    for type_name in ("System.IO.DirectoryInfo", "System.IO.FileInfo"):
+        register_view(type_name, "table", table, group_by=group, group_label="Directory")
+        fields = common_list if type_name.endswith("DirectoryInfo") else \
+            common_list[:1] + ["Length"] + common_list[1:]
+        register_view(type_name, "list", fields, group_by=group, group_label="Directory")
+    register_view("System.IO.FileInfo", "wide", [("Name", "Name")], group_by=group,
+                  group_label="Directory")
+    register_view("System.IO.DirectoryInfo", "wide", [("Name", lambda i: f"[{i.Name}]")],
+                  group_by=group, group_label="Directory")
+
+
+_register_views()

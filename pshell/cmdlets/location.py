@@ -1,0 +1,263 @@
+"""Get-Location, Set-Location, Push-Location, Pop-Location.
+
+The location belongs to the runspace (``rs.location``); the process's cwd is never changed, since
+jobs and remote sessions share the process.  ``Set-Location -`` and ``+`` walk a per-runspace
+history, like pwsh's; ``Push-Location``/``Pop-Location`` use named stacks on the runspace.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterator, List, Optional
+
+from pshell.cmdlets.item import PathCmdlet
+from pshell.engine.cmdlet import Param, register
+from pshell.engine.values import to_str
+
+__all__ = ["PathInfo", "location_stacks"]
+
+_DEFAULT_STACK = "default"
+_HISTORY_LIMIT = 20
+
+
+class PathInfo:
+    """What Get-Location returns (``System.Management.Automation.PathInfo``)."""
+
+    ps_properties = ("Path",)
+    ps_type_names = ("System.Management.Automation.PathInfo",)
+
+    def __init__(self, path: str) -> None:
+        self.Path = path
+
+    @property
+    def ProviderPath(self) -> str:
+        return self.Path
+
+    @property
+    def Provider(self) -> str:
+        return "Microsoft.PowerShell.Core\\FileSystem"
+
+    @property
+    def Drive(self) -> str:
+        return "/"
+
+    def ToString(self) -> str:
+        return self.Path
+
+    def __str__(self) -> str:
+        return self.Path
+
+    def __repr__(self) -> str:
+        return f"PathInfo({self.Path!r})"
+
+
+class PathInfoStack:
+    """A named location stack (``Get-Location -Stack``)."""
+
+    ps_properties = ("Name", "Count")
+    ps_type_names = ("System.Management.Automation.PathInfoStack",)
+
+    def __init__(self, name: str, paths: List[str]) -> None:
+        self.Name = name
+        self.paths = paths
+
+    @property
+    def Count(self) -> int:
+        return len(self.paths)
+
+
+def location_stacks(rs: Any) -> Dict[str, List[str]]:
+    """The runspace's named stacks (created on first use when the runspace has none)."""
+    stacks = getattr(rs, "location_stack", None)
+    if not isinstance(stacks, dict):
+        stacks = {}
+        rs.location_stack = stacks
+    return stacks
+
+
+def _history(rs: Any) -> Dict[str, List[str]]:
+    hist = getattr(rs, "location_history", None)
+    if not isinstance(hist, dict):
+        hist = {"back": [], "forward": []}
+        rs.location_history = hist
+    return hist
+
+
+def _set(rs: Any, target: str) -> None:
+    setter = getattr(rs, "set_location", None)
+    if setter is not None:
+        setter(target)
+    else:
+        rs.location = target
+
+
+class LocationCmdlet(PathCmdlet):
+    def _container(self, raw: Any, literal: bool) -> Optional[str]:
+        """The directory ``raw`` names, or None after writing the error."""
+        text = to_str(raw)
+        matches, wild = self.expand(text, literal, force=True)
+        if wild:
+            dirs = [m for m in matches if os.path.isdir(m)]
+            if len(dirs) > 1:
+                self.write_error(self.error_record(
+                    f"Cannot set the location because path '{text}' resolved to multiple "
+                    f"containers. You can only set the location to a single container at a "
+                    f"time.", "PathResolvedToMultiple", "InvalidArgument", target=text))
+                return None
+            matches = dirs
+        if not matches or not os.path.isdir(matches[0]):
+            full = matches[0] if matches else self.absolute(text)
+            self.not_found(full)
+            return None
+        return matches[0]
+
+    def _go(self, target: str, remember: bool = True) -> None:
+        rs = self.runspace
+        previous = rs.location
+        _set(rs, target)
+        if remember and rs.location != previous:
+            hist = _history(rs)
+            hist["back"].append(previous)
+            del hist["back"][:-_HISTORY_LIMIT]
+            hist["forward"].clear()
+
+
+@register
+class GetLocation(LocationCmdlet):
+    name = "Get-Location"
+    synopsis = "Gets the current working location or the location stack."
+    params = (
+        Param("Stack", "switch"),
+        Param("StackName", "string[]"),
+        Param("PSProvider", "string[]"),
+        Param("PSDrive", "string[]"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        if self.Stack or self.StackName:
+            stacks = location_stacks(self.runspace)
+            for name in self.StackName or [_DEFAULT_STACK]:
+                stack = stacks.get(name)
+                if stack is None and name != _DEFAULT_STACK:
+                    self.write_error(self.error_record(
+                        f"Cannot find location stack '{name}'. It does not exist or it is not a "
+                        f"container.", "StackNotFound", "ObjectNotFound", target=name))
+                    continue
+                for path in reversed(stack or []):
+                    yield PathInfo(path)
+            return
+        yield PathInfo(self.runspace.location)
+
+
+@register
+class SetLocation(LocationCmdlet):
+    name = "Set-Location"
+    synopsis = "Sets the current working location."
+    default_set = "Path"
+    params = (
+        Param("Path", "string", position=0, pipeline=True, by_property=True, sets=("Path",)),
+        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True,
+              mandatory=("LiteralPath",), sets=("LiteralPath",)),
+        Param("PassThru", "switch"),
+        Param("StackName", "string", sets=("Stack",)),
+    )
+
+    def process(self) -> Iterator[Any]:
+        rs = self.runspace
+        if self.StackName is not None:
+            location_stacks(rs).setdefault(self.StackName, [])
+            rs.default_location_stack = self.StackName
+            return
+        literal = self.LiteralPath is not None
+        raw = self.LiteralPath if literal else self.Path
+        if raw is None or to_str(raw) == "":
+            self._go(os.path.expanduser("~"))
+        elif not literal and to_str(raw) in ("-", "+"):
+            if not self._walk_history(to_str(raw)):
+                return
+        else:
+            target = self._container(raw, literal)
+            if target is None:
+                return
+            self._go(target)
+        if self.PassThru:
+            yield PathInfo(rs.location)
+
+    def _walk_history(self, direction: str) -> bool:
+        rs = self.runspace
+        hist = _history(rs)
+        source, other = (hist["back"], hist["forward"]) if direction == "-" else \
+            (hist["forward"], hist["back"])
+        if not source:
+            word = "backward" if direction == "-" else "forward"
+            self.write_error(self.error_record(
+                f"There is no location history left to navigate {word}.",
+                "InvalidOperation", "InvalidOperation", target=direction))
+            return False
+        target = source.pop()
+        if not os.path.isdir(target):
+            self.not_found(target)
+            return False
+        other.append(rs.location)
+        _set(rs, target)
+        return True
+
+
+@register
+class PushLocation(LocationCmdlet):
+    name = "Push-Location"
+    synopsis = "Adds the current location to the top of a location stack."
+    default_set = "Path"
+    params = (
+        Param("Path", "string", position=0, pipeline=True, by_property=True, sets=("Path",)),
+        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True,
+              sets=("LiteralPath",)),
+        Param("PassThru", "switch"),
+        Param("StackName", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        rs = self.runspace
+        literal = self.LiteralPath is not None
+        raw = self.LiteralPath if literal else self.Path
+        target = None
+        if raw is not None:
+            target = self._container(raw, literal)
+            if target is None:
+                return
+        name = self.StackName or getattr(rs, "default_location_stack", None) or _DEFAULT_STACK
+        location_stacks(rs).setdefault(name, []).append(rs.location)
+        if target is not None:
+            self._go(target)
+        if self.PassThru:
+            yield PathInfo(rs.location)
+
+
+@register
+class PopLocation(LocationCmdlet):
+    name = "Pop-Location"
+    synopsis = "Changes the current location to the one most recently pushed onto the stack."
+    params = (
+        Param("PassThru", "switch"),
+        Param("StackName", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        rs = self.runspace
+        name = self.StackName or getattr(rs, "default_location_stack", None) or _DEFAULT_STACK
+        stacks = location_stacks(rs)
+        if name not in stacks and self.StackName:
+            self.write_error(self.error_record(
+                f"Cannot find location stack '{name}'. It does not exist or it is not a "
+                f"container.", "StackNotFound", "ObjectNotFound", target=name))
+            return
+        stack = stacks.get(name) or []
+        if not stack:
+            return
+        target = stack.pop()
+        if not os.path.isdir(target):
+            self.not_found(target)
+            return
+        self._go(target)
+        if self.PassThru:
+            yield PathInfo(rs.location)
