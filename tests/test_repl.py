@@ -368,3 +368,61 @@ def test_sensitive_lines_detected():
     assert is_sensitive("$cred = Get-Credential; $password = 'x'")
     assert is_sensitive("ConvertTo-SecureString 'x' -AsPlainText")
     assert not is_sensitive("Get-ChildItem -Recurse")
+
+
+# ---- highlighting ---------------------------------------------------------------------------
+
+def _styles_by_text(text: str) -> dict:
+    from prompt_toolkit.document import Document
+
+    from pshell.ui.highlight import PshellLexer
+    get_line = PshellLexer().lex_document(Document(text))
+    found: dict = {}
+    for lineno in range(text.count("\n") + 1):
+        for style, chunk in get_line(lineno):
+            found.setdefault(chunk.strip(), style)
+    return found
+
+
+def test_fragments_cover_text_and_split_lines():
+    from pshell.ui.highlight import KIND_CLASSES, fragments_for
+    text = "Get-Item x {\n  'a'\n}"
+    spans = [(0, 8, "command"), (15, 18, "string")]
+    lines = fragments_for(text, spans)
+    assert ["".join(chunk for _, chunk in line) for line in lines] == text.split("\n")
+    assert lines[0][0] == (KIND_CLASSES["command"], "Get-Item")
+    assert (KIND_CLASSES["string"], "'a'") in lines[1]
+
+
+def test_fragments_ignore_overlapping_and_out_of_range_spans():
+    from pshell.ui.highlight import fragments_for
+    lines = fragments_for("abc", [(0, 2, "command"), (1, 3, "string"), (5, 9, "number")])
+    assert "".join(chunk for _, chunk in lines[0]) == "abc"
+
+
+def test_highlighting_follows_the_parser_lexer():
+    from pshell.ui.highlight import KIND_CLASSES
+    styles = _styles_by_text("Get-ChildItem -Path $HOME | Where-Object { $_.Length -gt 10 } # note")
+    assert styles["Get-ChildItem"] == KIND_CLASSES["command"]
+    assert styles["Where-Object"] == KIND_CLASSES["command"]
+    assert styles["-Path"] == KIND_CLASSES["parameter"]
+    assert styles["$HOME"] == KIND_CLASSES["variable"]
+    assert styles["10"] == KIND_CLASSES["number"]
+    assert styles["# note"] == KIND_CLASSES["comment"]
+
+
+def test_highlighting_strings_and_keywords():
+    from pshell.ui.highlight import KIND_CLASSES
+    styles = _styles_by_text("foreach ($i in 1..3) { \"item $i\" }")
+    assert styles["foreach"] == KIND_CLASSES["keyword"]
+    assert any(style == KIND_CLASSES["string"] for text, style in styles.items() if "item" in text)
+
+
+def test_highlighting_never_raises_on_broken_input():
+    from prompt_toolkit.document import Document
+
+    from pshell.ui.highlight import PshellLexer
+    for text in ("'open", "@\"\nhere", "{ ( [", "`", "$", "-", "<#", "1..", "\x00\x1b"):
+        get_line = PshellLexer().lex_document(Document(text))
+        for lineno in range(text.count("\n") + 1):
+            assert "".join(chunk for _, chunk in get_line(lineno)) == text.split("\n")[lineno]
