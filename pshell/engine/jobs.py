@@ -772,12 +772,9 @@ class Job:
             self._child_changed(self.ChildJobs[0])
             return
         handler = self.stop_handler
-        if handler is None:
-            if self._info.State in (JobState.NotStarted, JobState.Disconnected,
-                                    JobState.Suspended):
-                self.set_state(JobState.Stopped)
-            else:
-                self.set_state(JobState.Stopping)
+        if handler is None:      # no work to interrupt (not started yet, or nothing runs it)
+            self._abandoned = True
+            self.set_state(JobState.Stopped)
             return
         self.set_state(JobState.Stopping)
         self.stop_handler = None
