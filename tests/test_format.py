@@ -439,3 +439,22 @@ def test_rich_out_default_streams_and_uses_the_console_width():
     out.feed(obj(a="y" * 100))
     assert out.flush()[2] == "y" * 59 + "…"
     assert console.file.getvalue().splitlines()[4] == "y" * 59 + "…"
+
+
+def test_types_with_the_same_layout_share_one_table():
+    fmt.register_view(["Test.Dir", "Test.File"], "table", ["Name"])
+    fmt.register_view("Test.Other", "table", ["Name"])
+    items = []
+    for type_name, name in (("Test.Dir", "d"), ("Test.File", "f"), ("Test.Other", "o")):
+        item = obj(Name=name)
+        item.type_names = [type_name]
+        items.append(item)
+    assert fmt.format_to_text(items) == "\nName\n----\nd\nf\no\n\n"
+
+
+def test_group_label_template_is_the_whole_group_line():
+    fmt.register_view("Test.InDir", "table", ["Name"], group_by="Dir",
+                      group_label="    Directory: {0}")
+    item = obj(Dir="/x", Name="n")
+    item.type_names = ["Test.InDir"]
+    assert fmt.format_to_text([item]) == "\n    Directory: /x\n\nName\n----\nn\n\n"

@@ -234,20 +234,19 @@ class FormatWide(_Formatter):
     kind = "wide"
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
-        if self._fixed is None:
-            if self.Property is not None:
-                column = self._column(self.Property)
-            elif _is_plain(obj):
-                column = fmt.Column("", lambda o: o)
-            else:
-                view = fmt.find_view(obj, "wide")
-                if view is not None and view.columns:
-                    column = view.columns[0]
-                else:
-                    column = (self._shapes.get(obj, "wide").columns or [fmt.Column("")])[0]
-            self._fixed = self._options(fmt.Shape("wide", [column], autosize=bool(self.AutoSize),
-                                                  wide_columns=int(self.Column or 0)))
-        return self._fixed.make_entry(obj)
+        if self.Property is not None or _is_plain(obj):
+            if self._fixed is None:
+                column = self._column(self.Property) if self.Property is not None else \
+                    fmt.Column("", lambda o: o)
+                self._fixed = fmt.Shape("wide", [column])
+            shape = self._fixed
+        else:
+            shape = self._shapes.get(obj, "wide")
+            if shape is None:
+                return fmt.FormatEntry(None, raw=to_str(obj))
+        shape.autosize = bool(self.AutoSize)
+        shape.wide_columns = int(self.Column or 0)
+        return self._options(shape).make_entry(obj)
 
 
 def _get(obj: Any, name: str) -> Any:

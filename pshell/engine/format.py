@@ -152,7 +152,8 @@ _VIEWS: Dict[str, List[View]] = {}
 _KINDS = ("table", "list", "wide", "custom")
 
 
-def register_view(type_name: str, kind: str = "table", columns: Iterable[ColumnSpec] = (),
+def register_view(type_name: Union[str, Sequence[str]], kind: str = "table",
+                  columns: Iterable[ColumnSpec] = (),
                   group_by: Optional[ColumnSpec] = None, group_label: Optional[str] = None,
                   render: Optional[Callable[..., str]] = None, out_of_band: bool = False,
                   name: str = "") -> View:
@@ -164,16 +165,21 @@ def register_view(type_name: str, kind: str = "table", columns: Iterable[ColumnS
     alignment are left-aligned (as in PowerShell's format files).
     ``kind="custom"``: ``render(obj)`` (or ``render(obj, location)``) returns the text;
     ``out_of_band=True`` prints it like a string, without the blank lines around a group.
-    ``group_by``/``group_label``: start a new group (``   Label: value``) when the value changes.
-    Registering the same type and kind again replaces the earlier view."""
+    ``group_by``/``group_label``: start a new group (``   Label: value``) when the value changes;
+    a label containing ``{0}`` is the whole group line (``"    Directory: {0}"``).
+    ``type_name`` may be several names sharing one view (objects of those types then share a
+    table, as files and directories do).  Views of one kind with the same headers share a table
+    too.  Registering the same type and kind again replaces the earlier view."""
     if kind not in _KINDS:
         raise ValueError(f"unknown view kind {kind!r}")
+    names = [type_name] if isinstance(type_name, str) else list(type_name)
     cols = [_as_column(spec, "left") for spec in columns]
     group = _as_column(group_by, None) if group_by is not None else None
-    view = View(type_name, kind, cols, group, group_label, render, out_of_band, name)
-    bucket = _VIEWS.setdefault(type_name.lower(), [])
-    bucket[:] = [v for v in bucket if v.kind != kind]
-    bucket.append(view)
+    view = View(names[0], kind, cols, group, group_label, render, out_of_band, name)
+    for one in names:
+        bucket = _VIEWS.setdefault(one.lower(), [])
+        bucket[:] = [v for v in bucket if v.kind != kind]
+        bucket.append(view)
     return view
 
 
@@ -361,7 +367,8 @@ class ShapeCache:
         if view is not None:
             remote = _is_deserialized(obj) and \
                 get_property(obj, "PSComputerName", None) not in (None, NO_PROPERTY)
-            key: Any = ("view", id(view), remote)
+            key: Any = ("view", view.kind, tuple(_column_key(c) for c in view.columns),
+                        view.group_label, id(view.render) if view.render else None, remote)
         elif kind is None and _is_scalar(obj):
             return None
         else:
@@ -373,6 +380,12 @@ class ShapeCache:
         if key not in self._shapes:
             self._shapes[key] = shape_for(obj, kind, location=self.location)
         return self._shapes[key]
+
+
+def _column_key(column: Column) -> Any:
+    getter = column.getter
+    return (column.header.lower(), getter.lower() if isinstance(getter, str) else id(getter),
+            column.width, column.align)
 
 
 class DictionaryEntry:
@@ -589,7 +602,11 @@ class _Group:
             if self.seen_group:
                 out.append(_plain(""))
             label = shape.group_label or shape.group_by.header
-            out.append([(f"   {label}: ", "group"), (entry.group or "", None)])
+            if "{0}" in label:
+                head, _, tail = label.partition("{0}")
+                out.append([(head, "group"), (entry.group or "", None), (tail, "group")])
+            else:
+                out.append([(f"   {label}: ", "group"), (entry.group or "", None)])
             out.append(_plain(""))
             self.seen_group = True
             self.current_group = entry.group
