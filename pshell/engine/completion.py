@@ -456,18 +456,11 @@ def _aliases(runspace: Any) -> Dict[str, Any]:
 
 
 def _builtin_aliases() -> Any:
-    import importlib
-    for module_name, attribute in (("pshell.engine.aliases", "ALIASES"),
-                                   ("pshell.engine.commands", "BUILTIN_ALIASES"),
-                                   ("pshell.engine.commands", "ALIASES")):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        table = getattr(module, attribute, None)
-        if table is not None:
-            return table
-    return None
+    try:
+        from pshell.engine.aliases import DEFAULT_ALIASES
+    except ImportError:
+        return None
+    return DEFAULT_ALIASES
 
 
 def _shell_commands(runspace: Any) -> Iterable[Tuple[str, str]]:
