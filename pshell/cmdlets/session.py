@@ -1,0 +1,1003 @@
+"""PSSessions and remote commands: New/Get/Remove-PSSession, Invoke-Command,
+Enter/Exit-PSSession, Get-Credential.
+
+A :class:`PSSession` is an SSH connection (or a local child process, ``-Transport Process``) with
+a runspace on the far side that keeps its variables, functions, location and jobs between calls.
+The transports are imported only when a session is opened, so this module stays stdlib-only and
+cheap to load (it also runs on remote computers, where remoting further is not available).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.errors import ErrorRecord, RuntimeException
+from pshell.engine.values import Hashtable, enumerate_value, get_property, to_str
+
+__all__ = ["PSSession", "PSCredential", "SecureString", "sessions_of", "open_session"]
+
+SESSION_TYPE = "System.Management.Automation.Runspaces.PSSession"
+_session_ids = itertools.count(1)
+_TABLES: "weakref.WeakKeyDictionary[Any, List[PSSession]]" = weakref.WeakKeyDictionary()
+_TABLES_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------- credentials
+
+class SecureString:
+    """A password held in memory only: prints as its type name, never serialised as text."""
+
+    __slots__ = ("_value",)
+    ps_type_names = ("System.Security.SecureString",)
+    ps_properties = ("Length",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    @property
+    def Length(self) -> int:
+        return len(self._value)
+
+    def ToString(self) -> str:
+        return "System.Security.SecureString"
+
+    def __str__(self) -> str:
+        return "System.Security.SecureString"
+
+    def __repr__(self) -> str:
+        return "SecureString(****)"
+
+
+class PSCredential:
+    ps_type_names = ("System.Management.Automation.PSCredential",)
+    ps_properties = ("UserName", "Password")
+
+    def __init__(self, user: str, password: Any) -> None:
+        self.UserName = user
+        self.Password = password if not isinstance(password, str) else SecureString(password)
+
+    def GetNetworkCredential(self) -> Any:
+        from pshell.engine.values import PSObject
+        return PSObject({"UserName": self.UserName, "Password": _plain(self.Password)})
+
+    def ToString(self) -> str:
+        return "System.Management.Automation.PSCredential"
+
+
+def _plain(secret: Any) -> Optional[str]:
+    """The clear text of a SecureString-like value (ours, or another module's)."""
+    if secret is None:
+        return None
+    if isinstance(secret, str):
+        return secret
+    for attr in ("_value", "value", "plain", "_plain"):
+        value = getattr(secret, attr, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _credential_parts(cred: Any) -> Tuple[Optional[str], Optional[str]]:
+    if cred is None:
+        return None, None
+    if isinstance(cred, str):
+        return cred, None
+    user = get_property(cred, "UserName", None)
+    password = _plain(get_property(cred, "Password", None))
+    return (None if user is None else to_str(user)), password
+
+
+# --------------------------------------------------------------------------- sessions
+
+class PSSession:
+    """A connection to a remote runspace."""
+
+    ps_type_names = (SESSION_TYPE,)
+    ps_properties = ("Id", "Name", "Transport", "ComputerName", "ComputerType", "State",
+                     "ConfigurationName", "Availability")
+
+    def __init__(self, computer: str, connection: Any, runspace: Any, transport: str = "SSH",
+                 name: Optional[str] = None, user: Optional[str] = None) -> None:
+        self.Id = next(_session_ids)
+        self.Name = name or f"Runspace{self.Id}"
+        self.ComputerName = computer
+        self.ComputerType = "RemoteMachine"
+        self.Transport = transport
+        self.ConfigurationName = "DefaultShell"
+        self.UserName = user or to_str(connection.server_info.get("user", ""))
+        self.InstanceId = str(connection.server_info.get("session") or "")
+        self.connection = connection
+        self.runspace = runspace
+        self._closed = False
+        self._broken: Optional[str] = None
+        self.busy = 0
+        connection.on_lost.append(self._lost)
+
+    def _lost(self, reason: str) -> None:
+        if not self._closed:
+            self._broken = reason
+
+    @property
+    def State(self) -> str:
+        if self._closed:
+            return "Closed"
+        if self._broken is not None or self.connection.broken is not None:
+            return "Broken"
+        return "Opened"
+
+    @property
+    def Availability(self) -> str:
+        if self.State != "Opened":
+            return "None"
+        return "Busy" if self.busy else "Available"
+
+    @property
+    def Runspace(self) -> Any:
+        return self.runspace
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.connection.close()
+
+    def ToString(self) -> str:
+        return f"[PSSession]{self.Name}"
+
+    def __repr__(self) -> str:
+        return f"PSSession({self.Id}, {self.ComputerName!r}, {self.State})"
+
+
+def sessions_of(runspace: Any) -> List[PSSession]:
+    """The session table of a (local) runspace."""
+    with _TABLES_LOCK:
+        table = _TABLES.get(runspace)
+        if table is None:
+            table = []
+            _TABLES[runspace] = table
+        return table
+
+
+def _register_views() -> None:
+    try:
+        from pshell.engine.format import register_view
+    except Exception:
+        return
+    register_view(SESSION_TYPE, "table", ("Id", "Name", "Transport", "ComputerName",
+                                          "ComputerType", "State", "ConfigurationName",
+                                          "Availability"))
+
+
+_register_views()
+
+
+class _Target:
+    """One computer to reach: a destination and how."""
+
+    def __init__(self, host: str, user: Optional[str] = None, port: Optional[int] = None,
+                 key_file: Optional[str] = None, password: Optional[str] = None,
+                 transport: str = "SSH", options: Optional[Dict[str, Any]] = None) -> None:
+        self.host = host
+        self.user = user
+        self.port = port
+        self.key_file = key_file
+        self.password = password
+        self.transport = transport
+        self.options = options or {}
+
+    @property
+    def label(self) -> str:
+        return self.host
+
+
+def open_session(target: _Target, prompt: Any = None, name: Optional[str] = None,
+                 timeout: float = 120) -> PSSession:
+    """Connect, start the engine, create the runspace.  Raises RuntimeException with a clear
+    message when it cannot."""
+    import uuid
+    session_id = str(uuid.uuid4())
+    if target.transport.lower() == "process":
+        from pshell.transport.process import open_process_connection
+        try:
+            conn = open_process_connection(target.host, session_id, name or "")
+        except Exception as exc:
+            raise _remote_error(target.host, f"cannot start a local pshell process: {exc}")
+    else:
+        try:
+            from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
+        except ImportError as exc:
+            raise _remote_error(target.host, f"SSH remoting is not available here ({exc}); "
+                                f"install asyncssh (pip install asyncssh)")
+        ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
+                               target.password, target.options)
+        try:
+            conn = open_ssh_connection(ssh_target, prompt, session_id, name or "", timeout)
+        except SSHError as exc:
+            raise _remote_error(target.host, str(exc))
+    try:
+        runspace = conn.create_runspace(0)
+    except Exception as exc:
+        conn.close()
+        raise _remote_error(target.host, f"cannot create the remote runspace: {exc}")
+    return PSSession(target.host, conn, runspace, "Process" if target.transport.lower() == "process"
+                     else "SSH", name, target.user)
+
+
+def _remote_error(computer: str, message: str) -> RuntimeException:
+    text = message if computer in message else f"[{computer}] {message}"
+    record = ErrorRecord(text, "PSSessionOpenFailed", "OpenError", computer,
+                         exception_type="System.Management.Automation.Remoting.PSRemotingTransportException")
+    return RuntimeException(record)
+
+
+def _prompt_function(cmdlet: Cmdlet) -> Any:
+    """A password prompt through the host, only when a terminal is attached."""
+    host = getattr(cmdlet.runspace, "host", None)
+    if host is None or not getattr(host, "is_terminal", False):
+        return None
+    read_line = getattr(host, "read_line", None)
+    if read_line is None:
+        return None
+
+    def prompt(text: str, secret: bool) -> Optional[str]:
+        try:
+            return read_line(text, secure=secret)
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    return prompt
+
+
+# --------------------------------------------------------------------------- parameters
+
+_CONNECT_PARAMS = (
+    Param("ComputerName", "string[]", aliases=("Cn", "HostName"), sets=("ComputerName",)),
+    Param("UserName", "string", aliases=("User",)),
+    Param("Port", "int"),
+    Param("KeyFilePath", "string", aliases=("IdentityFilePath",)),
+    Param("Credential", "object"),
+    Param("SSHConnection", "hashtable[]", sets=("SSHConnection",)),
+    Param("Transport", "string", validate_set=("SSH", "Process")),
+    Param("ConnectingTimeout", "int"),
+    Param("Subsystem", "string"),
+    Param("Options", "hashtable"),
+)
+
+
+class _RemoteCmdlet(Cmdlet):
+    """What the session cmdlets share: turning parameters into targets, finding sessions."""
+
+    def targets(self) -> List[_Target]:
+        user, password = _credential_parts(self.Credential)
+        user = self.UserName or user
+        transport = self.Transport or "SSH"
+        options = dict(self.Options or {})
+        targets: List[_Target] = []
+        for computer in self.ComputerName or ():
+            u, host, port = parse_destination_text(to_str(computer))
+            targets.append(_Target(host, u or user, port or self.Port, self.KeyFilePath,
+                                   password, transport, options))
+        for table in self.SSHConnection or ():
+            host = table.get("ComputerName") or table.get("HostName")
+            if not host:
+                raise self.terminate("Each -SSHConnection hashtable needs a ComputerName (or "
+                                     "HostName) key.", "MissingComputerName", "InvalidArgument")
+            u, host, port = parse_destination_text(to_str(host))
+            extra = {k: v for k, v in table.items() if str(k).lower() not in _SSH_KEYS}
+            targets.append(_Target(host, table.get("UserName") or u or user,
+                                   table.get("Port") or port or self.Port,
+                                   table.get("KeyFilePath") or table.get("IdentityFilePath")
+                                   or self.KeyFilePath,
+                                   _plain(table.get("Password")) or password,
+                                   to_str(table.get("Transport") or transport), extra))
+        return targets
+
+    def table(self) -> List[PSSession]:
+        return sessions_of(_root_runspace(self.runspace))
+
+    def _timeout(self) -> float:
+        value = getattr(self, "ConnectingTimeout", None)
+        return value / 1000.0 if value else 120.0
+
+
+_SSH_KEYS = {"computername", "hostname", "username", "port", "keyfilepath", "identityfilepath",
+             "password", "transport"}
+
+
+def parse_destination_text(text: str) -> Tuple[Optional[str], str, Optional[int]]:
+    user = None
+    if "@" in text:
+        user, text = text.rsplit("@", 1)
+    port = None
+    if text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+        if port_text.isdigit():
+            return user, host, int(port_text)
+    return user, text, port
+
+
+def _root_runspace(runspace: Any) -> Any:
+    return getattr(runspace, "session_root", None) or runspace
+
+
+# --------------------------------------------------------------------------- New-PSSession
+
+@register
+class NewPSSession(_RemoteCmdlet):
+    name = "New-PSSession"
+    synopsis = "Opens persistent connections (PSSessions) to remote computers over SSH."
+    params = _CONNECT_PARAMS + (
+        Param("Name", "string[]"),
+        Param("ThrottleLimit", "int", default=32),
+    )
+    default_set = "ComputerName"
+
+    def process(self) -> Iterator[Any]:
+        targets = self.targets()
+        if not targets:
+            raise self.terminate("Specify the computers to connect to with -ComputerName (or "
+                                 "-HostName, or -SSHConnection).", "MissingComputerName",
+                                 "InvalidArgument")
+        names = list(self.Name or ())
+        prompt = _prompt_function(self)
+        results = _parallel(targets, lambda t, i: open_session(
+            t, prompt, names[i] if i < len(names) else None, self._timeout()),
+            self.ThrottleLimit or 32)
+        table = self.table()
+        for target, (session, error) in zip(targets, results):
+            if error is not None:
+                self.write_error(error.record if isinstance(error, RuntimeException)
+                                 else self.error_record(str(error), "PSSessionOpenFailed",
+                                                        "OpenError", target.host))
+                continue
+            table.append(session)
+            yield session
+
+
+def _parallel(items: List[Any], func: Any, limit: int) -> List[Tuple[Any, Any]]:
+    """func(item, index) for each item, at most ``limit`` at a time; (result, error) pairs."""
+    results: List[Tuple[Any, Any]] = [(None, None)] * len(items)
+    if len(items) == 1:
+        try:
+            return [(func(items[0], 0), None)]
+        except Exception as exc:
+            return [(None, exc)]
+    gate = threading.Semaphore(max(1, limit))
+
+    def run(index: int) -> None:
+        with gate:
+            try:
+                results[index] = (func(items[index], index), None)
+            except Exception as exc:
+                results[index] = (None, exc)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(items))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+# --------------------------------------------------------------------------- Get/Remove-PSSession
+
+def _matches(session: PSSession, ids: Any, names: Any, computers: Any) -> bool:
+    from fnmatch import fnmatchcase
+    if ids is not None and session.Id not in [int(i) for i in enumerate_value(ids)]:
+        return False
+    if names is not None and not any(fnmatchcase(session.Name.lower(), to_str(n).lower())
+                                     for n in enumerate_value(names)):
+        return False
+    if computers is not None and not any(fnmatchcase(session.ComputerName.lower(),
+                                                     to_str(c).lower())
+                                         for c in enumerate_value(computers)):
+        return False
+    return True
+
+
+@register
+class GetPSSession(_RemoteCmdlet):
+    name = "Get-PSSession"
+    synopsis = "Gets the PSSessions of the current session."
+    params = (
+        Param("Name", "string[]", position=0),
+        Param("Id", "int[]"),
+        Param("ComputerName", "string[]", aliases=("Cn",)),
+        Param("InstanceId", "string[]"),
+        Param("State", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        found = False
+        for session in list(self.table()):
+            if not _matches(session, self.Id, self.Name, self.ComputerName):
+                continue
+            if self.InstanceId is not None and session.InstanceId not in self.InstanceId:
+                continue
+            if self.State is not None and session.State.lower() != to_str(self.State).lower():
+                continue
+            found = True
+            yield session
+        if not found:
+            for ident in self.Id or ():
+                self.write_error(f"Cannot find a PSSession with Id {ident}.", "NoSessionFound",
+                                 "ObjectNotFound", ident)
+            for name in self.Name or ():
+                if not any(c in to_str(name) for c in "*?["):
+                    self.write_error(f"Cannot find a PSSession named '{name}'.", "NoSessionFound",
+                                     "ObjectNotFound", name)
+
+
+@register
+class RemovePSSession(_RemoteCmdlet):
+    name = "Remove-PSSession"
+    synopsis = "Closes PSSessions: their remote runspaces end, with their jobs."
+    params = (
+        Param("Session", "object[]", position=0, pipeline=True),
+        Param("Id", "int[]"),
+        Param("Name", "string[]"),
+        Param("ComputerName", "string[]", aliases=("Cn",)),
+        Param("InstanceId", "string[]"),
+    )
+
+    def process(self) -> None:
+        table = self.table()
+        if self.Session is not None:
+            chosen = [s for s in enumerate_value(self.Session) if isinstance(s, PSSession)]
+            for other in enumerate_value(self.Session):
+                if not isinstance(other, PSSession):
+                    self.write_error(f"'{to_str(other)}' is not a PSSession.", "NotASession",
+                                     "InvalidArgument", other)
+        else:
+            chosen = [s for s in table if _matches(s, self.Id, self.Name, self.ComputerName)
+                      and (self.InstanceId is None or s.InstanceId in self.InstanceId)]
+            if not chosen and (self.Id or self.Name):
+                what = f"Id {', '.join(map(str, self.Id))}" if self.Id else \
+                    f"name {', '.join(map(to_str, self.Name))}"
+                self.write_error(f"Cannot find a PSSession with {what}.", "NoSessionFound",
+                                 "ObjectNotFound")
+        for session in chosen:
+            session.close()
+            if session in table:
+                table.remove(session)
+
+
+# --------------------------------------------------------------------------- Get-Credential
+
+@register
+class GetCredential(Cmdlet):
+    name = "Get-Credential"
+    synopsis = "Asks for a user name and password (typed without echo) and returns a credential."
+    params = (
+        Param("UserName", "string", position=0, aliases=("Credential",)),
+        Param("Message", "string"),
+        Param("Title", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        host = getattr(self.runspace, "host", None)
+        read_line = getattr(host, "read_line", None)
+        if read_line is None or not getattr(host, "is_terminal", False):
+            raise self.terminate("Get-Credential needs a terminal to ask for the password.",
+                                 "NoTerminal", "InvalidOperation")
+        if self.Message:
+            self.write_host(self.Message)
+        user = self.UserName
+        try:
+            if not user:
+                user = read_line("User: ")
+            password = read_line(f"Password for user {user}: ", secure=True)
+        except (EOFError, KeyboardInterrupt):
+            raise self.terminate("Get-Credential was cancelled.", "Cancelled",
+                                 "OperationStopped") from None
+        yield PSCredential(user, SecureString(password or ""))
+
+
+# --------------------------------------------------------------------------- Invoke-Command
+
+class _QueueStreams:
+    """Records from worker threads, queued to be written on the pipeline's thread in order."""
+
+    def __init__(self, put: Any) -> None:
+        self._put = put
+
+    def __getattr__(self, stream: str) -> Any:
+        if stream in ("error", "warning", "verbose", "debug", "information", "progress"):
+            return lambda record: self._put(("rec", stream, record))
+        raise AttributeError(stream)
+
+
+class _CmdletStreams:
+    """Records written through the cmdlet, so -ErrorAction, -ErrorVariable, 2>&1 apply."""
+
+    def __init__(self, cmdlet: Cmdlet) -> None:
+        self.c = cmdlet
+
+    def error(self, record: Any) -> None:
+        self.c.ctx.write_error(record)
+
+    def warning(self, record: Any) -> None:
+        self.c.write_warning(to_str(getattr(record, "Message", record)))
+
+    def verbose(self, record: Any) -> None:
+        self.c.write_verbose(to_str(getattr(record, "Message", record)))
+
+    def debug(self, record: Any) -> None:
+        self.c.write_debug(to_str(getattr(record, "Message", record)))
+
+    def information(self, record: Any) -> None:
+        if getattr(record, "host", False):
+            self.c.write_host(to_str(record.MessageData), record.newline, record.fg, record.bg)
+        else:
+            self.c.write_information(record.MessageData,
+                                     tuple(t for t in record.Tags if t != "PSHOST"))
+
+    def progress(self, record: Any) -> None:
+        self.c.write_progress(record)
+
+
+@register
+class InvokeCommand(_RemoteCmdlet):
+    name = "Invoke-Command"
+    synopsis = "Runs a script block on remote computers (or PSSessions) and returns the results."
+    params = _CONNECT_PARAMS + (
+        Param("ScriptBlock", "scriptblock", position=0, aliases=("Command",)),
+        Param("Session", "object[]"),
+        Param("FilePath", "string"),
+        Param("ArgumentList", "object[]", aliases=("Args",)),
+        Param("InputObject", "object", pipeline=True),
+        Param("AsJob", "switch"),
+        Param("JobName", "string"),
+        Param("ThrottleLimit", "int", default=32),
+        Param("HideComputerName", "switch", aliases=("HCN",)),
+        Param("NoNewScope", "switch"),
+    )
+
+    def begin(self) -> None:
+        self._input: List[Any] = []
+        self._has_input = False
+
+    def process(self) -> None:
+        if self.is_bound("InputObject"):
+            self._has_input = True
+            self._input.extend(enumerate_value(self.InputObject))
+
+    def end(self) -> Iterator[Any]:
+        script, command = self._script()
+        args = [] if self.ArgumentList is None else list(enumerate_value(self.ArgumentList))
+        data = self._input if self._has_input else None
+        sessions = self._sessions()
+        targets = self.targets()
+        if not sessions and not targets:
+            if self.AsJob or self.JobName:
+                raise self.terminate("-AsJob needs -ComputerName or -Session.", "AsJobNeedsTarget",
+                                     "InvalidArgument")
+            block = self.ScriptBlock if self.ScriptBlock is not None else \
+                self.runspace.compile(script, self._source)
+            yield from self.invoke_iter(block, *args, input=data, new_scope=not self.NoNewScope)
+            return
+        using = self._using()
+        work = [_Work(self, s, None, script, args, using, data) for s in sessions] + \
+               [_Work(self, None, t, script, args, using, data) for t in targets]
+        if self.AsJob or self.JobName:
+            yield self._start_job(work, command)
+            return
+        if len(work) == 1:
+            yield from work[0].run_here(_CmdletStreams(self))
+            return
+        yield from self._fan_out(work)
+
+    # ---- inputs --------------------------------------------------------------------------
+    def _script(self) -> Tuple[str, str]:
+        self._source = "<remote>"
+        if self.FilePath is not None:
+            path = self.resolve_path(to_str(self.FilePath))
+            try:
+                with open(path, encoding="utf-8-sig") as fh:
+                    text = fh.read()
+            except OSError as exc:
+                raise self.terminate(f"Cannot read the script file '{path}': "
+                                     f"{exc.strerror or exc}.", "FileOpenFailure", "ReadError",
+                                     path) from None
+            self._source = path
+            return text, text
+        if self.ScriptBlock is None:
+            raise self.terminate("Specify the commands to run with -ScriptBlock, or a script "
+                                 "file with -FilePath.", "MissingScriptBlock", "InvalidArgument")
+        from pshell.engine.jobs import command_text
+        text = command_text(self.ScriptBlock)
+        return text, text
+
+    def _using(self) -> Dict[str, Any]:
+        block = self.ScriptBlock
+        names = getattr(block, "using_names", None)
+        if block is None or names is None or not names():
+            return {}
+        frame = getattr(self.ctx, "frame", None)
+        return block.using_values(frame) if frame is not None else {}
+
+    def _sessions(self) -> List[PSSession]:
+        found = []
+        for value in enumerate_value(self.Session) if self.Session is not None else ():
+            if not isinstance(value, PSSession):
+                raise self.terminate(f"'{to_str(value)}' is not a PSSession; -Session takes "
+                                     f"what New-PSSession returns.", "NotASession",
+                                     "InvalidArgument", value)
+            if value.State != "Opened":
+                self.write_error(f"[{value.ComputerName}] The session {value.Name} is "
+                                 f"{value.State.lower()} and cannot be used.",
+                                 "InvalidSessionState", "InvalidOperation", value)
+                continue
+            found.append(value)
+        return found
+
+    # ---- fan-out -----------------------------------------------------------------------
+    def _fan_out(self, work: List["_Work"]) -> Iterator[Any]:
+        import queue
+        events: "queue.Queue[Any]" = queue.Queue()
+        gate = threading.Semaphore(max(1, self.ThrottleLimit or 32))
+        remaining = len(work)
+        failed = 0
+        streams = _CmdletStreams(self)
+        show_progress = len(work) > 1 and to_str(
+            self.runspace.get_variable("ProgressPreference", "Continue")).lower() != \
+            "silentlycontinue"
+
+        def run(item: "_Work") -> None:
+            with gate:
+                item.run_queued(events.put)
+
+        for item in work:
+            threading.Thread(target=run, args=(item,), daemon=True).start()
+        try:
+            while remaining:
+                event = events.get()
+                kind = event[0]
+                if kind == "out":
+                    yield event[1]
+                elif kind == "rec":
+                    getattr(streams, event[1])(event[2])
+                elif kind == "end":
+                    remaining -= 1
+                    if event[2] is not None:
+                        failed += 1
+                        self.ctx.write_error(event[2])
+                    if show_progress:
+                        self._progress(len(work), remaining, failed)
+        finally:
+            for item in work:
+                item.stop()
+            if show_progress:
+                from pshell.engine.streams import ProgressRecord
+                self.write_progress(ProgressRecord("Invoke-Command", "done", 100, completed=True))
+
+    def _progress(self, total: int, remaining: int, failed: int) -> None:
+        from pshell.engine.streams import ProgressRecord
+        done = total - remaining
+        self.write_progress(ProgressRecord(
+            "Invoke-Command", f"{done - failed} done, {failed} failed, {remaining} running",
+            int(done * 100 / total)))
+
+    # ---- -AsJob ------------------------------------------------------------------------
+    def _start_job(self, work: List["_Work"], command: str) -> Any:
+        from pshell.engine.jobs import Job, JobState
+        parent = Job(command=command, name=self.JobName, type_name="RemoteJob")
+        gate = threading.Semaphore(max(1, self.ThrottleLimit or 32))
+        children = []
+        for item in work:
+            child = Job(command=command, location=item.computer, type_name="RemoteJob")
+            child.stop_handler = item.stop
+            parent.add_child(child)
+            children.append((child, item))
+        self.runspace.jobs.add(parent)
+        for child, item in children:
+            child.set_state(JobState.Running)
+            threading.Thread(target=_run_child, args=(child, item, gate), daemon=True,
+                             name=f"pshell-remote-job-{child.Id}").start()
+        return parent
+
+
+def _run_child(child: Any, item: "_Work", gate: Any) -> None:
+    from pshell.engine.jobs import JobState
+    with gate:
+        error = item.run_into_job(child)
+    if item.stopped:
+        child.set_state(JobState.Stopped)
+    elif error is not None:
+        child.fail(error)
+    else:
+        child.set_state(JobState.Completed)
+
+
+class _JobSink:
+    """Stream records of a remote child job go into its buffers."""
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+
+    def __getattr__(self, stream: str) -> Any:
+        if stream in ("error", "warning", "verbose", "debug", "information", "progress"):
+            return lambda record: self.job.add_record(stream, record)
+        raise AttributeError(stream)
+
+
+class _Work:
+    """Running one script on one computer: through an open session, or a temporary connection
+    opened for it and closed afterwards (a Start-Job inside it is cancelled with it)."""
+
+    def __init__(self, cmdlet: InvokeCommand, session: Optional[PSSession],
+                 target: Optional[_Target], script: str, args: List[Any],
+                 using: Dict[str, Any], data: Optional[List[Any]]) -> None:
+        self.cmdlet = cmdlet
+        self.session = session
+        self.target = target
+        self.script = script
+        self.args = args
+        self.using = using
+        self.data = data
+        self.computer = session.ComputerName if session is not None else target.host  # type: ignore
+        self.hide = bool(cmdlet.HideComputerName)
+        self.prompt = _prompt_function(cmdlet)
+        self.timeout = cmdlet._timeout()
+        self.source = getattr(cmdlet, "_source", "<remote>")
+        self._inv: Any = None
+        self._temp: Optional[PSSession] = None
+        self.stopped = False
+        self._lock = threading.Lock()
+
+    def _open(self) -> PSSession:
+        if self.session is not None:
+            return self.session
+        assert self.target is not None
+        session = open_session(self.target, self.prompt, None, self.timeout)
+        with self._lock:
+            self._temp = session
+            if self.stopped:
+                session.close()
+                from pshell.engine.errors import PipelineStopped
+                raise PipelineStopped()
+        return session
+
+    def _close(self) -> None:
+        with self._lock:
+            temp, self._temp = self._temp, None
+        if temp is not None:
+            temp.close()
+
+    def _start(self, session: PSSession, streams: Any) -> Any:
+        session.busy += 1
+        inv = session.connection.start(session.runspace.id, self.script, self.args, self.using,
+                                       self.data, streams, self.source,
+                                       None if self.hide else self.computer)
+        self._inv = inv
+        return inv
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            inv, temp = self._inv, self._temp
+        if inv is not None and inv.result is None:
+            inv.stop()
+            if temp is not None:
+                # the remote runspace ends with the connection: its process tree goes too
+                threading.Timer(2.0, temp.close).start()
+
+    def _finish(self, session: PSSession) -> None:
+        session.busy = max(0, session.busy - 1)
+        inv = self._inv
+        if inv is not None and inv.result and inv.result.get("prompt"):
+            session.runspace.last_prompt = inv.result["prompt"]
+
+    def run_here(self, streams: Any) -> Iterator[Any]:
+        """In the pipeline's thread (one computer): stream the output as it comes."""
+        from pshell.remote.client import ConnectionBroken
+        session = self._open()
+        try:
+            inv = self._start(session, streams)
+            try:
+                yield from inv
+            finally:
+                if inv.result is None:
+                    inv.stop()
+        except ConnectionBroken as exc:
+            raise _remote_error(self.computer, f"The connection to {self.computer} was lost: "
+                                f"{exc}")
+        finally:
+            self._finish(session)
+            self._close()
+
+    def run_queued(self, put: Any) -> None:
+        """In a worker thread (several computers): everything goes to ``put`` in order, ending
+        with ("end", computer, error-or-None)."""
+        from pshell.remote.client import ConnectionBroken
+        error = None
+        session = None
+        try:
+            session = self._open()
+            inv = self._start(session, _QueueStreams(put))
+            for item in inv:
+                put(("out", item))
+        except RuntimeException as exc:
+            error = exc.record
+            if not error.computer_name and self.computer not in error.message:
+                error.computer_name = self.computer
+        except ConnectionBroken as exc:
+            error = _remote_error(self.computer, f"The connection to {self.computer} was lost: "
+                                  f"{exc}").record
+        except Exception as exc:
+            if not self.stopped:
+                error = _remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
+        finally:
+            if session is not None:
+                self._finish(session)
+            self._close()
+            put(("end", self.computer, error))
+
+    def run_into_job(self, job: Any) -> Optional[Any]:
+        """For -AsJob: results go into the child job's buffers; returns the failure, if any."""
+        from pshell.remote.client import ConnectionBroken
+        session = None
+        try:
+            session = self._open()
+            inv = self._start(session, _JobSink(job))
+            for item in inv:
+                job.add_output(item)
+            return None
+        except RuntimeException as exc:
+            if self.stopped:
+                return None
+            record = exc.record
+            if not record.computer_name and self.computer not in record.message:
+                record.computer_name = self.computer
+            return record
+        except ConnectionBroken as exc:
+            if self.stopped:
+                return None
+            return _remote_error(self.computer, f"The connection to {self.computer} was lost: "
+                                 f"{exc}").record
+        except Exception as exc:
+            if self.stopped:
+                return None
+            return _remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
+        finally:
+            if session is not None:
+                self._finish(session)
+            self._close()
+
+
+# --------------------------------------------------------------------------- Enter/Exit-PSSession
+
+@register
+class EnterPSSession(_RemoteCmdlet):
+    name = "Enter-PSSession"
+    synopsis = "Starts an interactive session with a remote computer: statements run there."
+    params = _CONNECT_PARAMS[1:] + (
+        Param("ComputerName", "string", position=0, aliases=("Cn", "HostName")),
+        Param("Session", "object"),
+        Param("Id", "int"),
+        Param("Name", "string"),
+        Param("InstanceId", "string"),
+    )
+
+    def targets(self) -> List[_Target]:
+        computer = self.ComputerName
+        self.ComputerName = [computer] if computer else None
+        try:
+            return super().targets()
+        finally:
+            self.ComputerName = computer
+
+    def process(self) -> None:
+        stack = _session_stack(self.runspace)
+        if stack is None:
+            raise self.terminate("Enter-PSSession needs an interactive shell (a REPL, a script "
+                                 "or piped commands); it cannot run inside a job or a remote "
+                                 "session.", "NoSessionStack", "InvalidOperation")
+        session, close_on_exit = self._session()
+        from pshell.remote.frame import RemoteFrame
+
+        def on_exit(frame: Any, reason: str) -> None:
+            _pop_frame(stack, frame)
+            if reason:
+                host = getattr(self.runspace, "host", None)
+                record = ErrorRecord(reason, "PSSessionLost", "ConnectionError",
+                                     session.ComputerName)
+                if host is not None and hasattr(host, "error"):
+                    host.error(record)
+
+        frame = RemoteFrame(session, self.runspace.host, on_exit, close_on_exit)
+        session.connection.on_lost.append(
+            lambda reason: _lost_while_entered(frame, session, reason))
+        _push_frame(stack, frame)
+
+    def _session(self) -> Tuple[PSSession, bool]:
+        table = self.table()
+        if self.Session is not None:
+            session = self.Session
+            if isinstance(session, list) and len(session) == 1:
+                session = session[0]
+            if not isinstance(session, PSSession):
+                raise self.terminate("-Session takes a PSSession (what New-PSSession returns).",
+                                     "NotASession", "InvalidArgument", session)
+        elif self.Id is not None or self.Name is not None or self.InstanceId is not None:
+            found = [s for s in table if (self.Id is None or s.Id == self.Id)
+                     and (self.Name is None or s.Name.lower() == self.Name.lower())
+                     and (self.InstanceId is None or s.InstanceId == self.InstanceId)]
+            if not found:
+                what = f"Id {self.Id}" if self.Id is not None else f"name '{self.Name}'"
+                raise self.terminate(f"Cannot find a PSSession with {what}.", "NoSessionFound",
+                                     "ObjectNotFound")
+            session = found[0]
+        else:
+            targets = self.targets()
+            if not targets:
+                raise self.terminate("Specify a computer (-ComputerName), a -Session, -Id or "
+                                     "-Name.", "MissingComputerName", "InvalidArgument")
+            return open_session(targets[0], _prompt_function(self), None, self._timeout()), True
+        if session.State != "Opened":
+            raise self.terminate(f"The session {session.Name} to {session.ComputerName} is "
+                                 f"{session.State.lower()}.", "InvalidSessionState",
+                                 "InvalidOperation", session)
+        return session, False
+
+
+def _lost_while_entered(frame: Any, session: PSSession, reason: str) -> None:
+    if not frame.exited and session.State != "Closed":
+        frame.leave(f"The connection to {session.ComputerName} was lost: {reason}. "
+                    f"Back in the local session.")
+
+
+@register
+class ExitPSSession(Cmdlet):
+    name = "Exit-PSSession"
+    synopsis = "Ends the interactive session with a remote computer."
+    params = ()
+
+    def process(self) -> None:
+        from pshell.engine.errors import ExitException
+        if self.runspace.get_variable("PSSenderInfo") is not None:
+            raise ExitException(0)      # we are the remote end: the client pops its frame
+        stack = _session_stack(self.runspace)
+        top = _top_frame(stack) if stack is not None else None
+        if top is not None and getattr(top, "is_remote", False):
+            top.leave("")
+
+
+def _session_stack(runspace: Any) -> Any:
+    host = getattr(runspace, "host", None)
+    for owner in (getattr(runspace, "shell", None), getattr(host, "session_stack", None),
+                  getattr(host, "stack", None)):
+        if owner is not None:
+            return getattr(owner, "session_stack", owner)
+    return None
+
+
+def _push_frame(stack: Any, frame: Any) -> None:
+    push = getattr(stack, "push", None)
+    if push is None:
+        raise RuntimeException.make("the shell has no session stack to push a remote frame on")
+    push(frame)
+
+
+def _pop_frame(stack: Any, frame: Any) -> None:
+    pop = getattr(stack, "pop", None)
+    if pop is None:
+        return
+    try:
+        pop(frame)
+    except TypeError:
+        if _top_frame(stack) is frame:
+            pop()
+
+
+def _top_frame(stack: Any) -> Any:
+    top = getattr(stack, "top", None)
+    if callable(top):
+        return top()
+    if top is not None:
+        return top
+    frames = getattr(stack, "frames", None)
+    return frames[-1] if frames else None
