@@ -20,6 +20,7 @@ from typing import Any, AsyncGenerator, Callable, Iterable, List, Optional
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import create_app_session
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
@@ -181,6 +182,7 @@ class Repl:
             style=pshell_style(),
             include_default_pygments_style=False,
             enable_history_search=False,
+            auto_suggest=AutoSuggestFromHistory(),     # grey hint from history; Right accepts
             input=self.input,
             output=self.output,
         )
