@@ -78,20 +78,9 @@ def format_lines(cmdlet: Any, objects: List[Any], width: Optional[int] = None) -
 
 def format_text(cmdlet: Any, objects: List[Any], width: Optional[int] = None) -> str:
     """Objects as the default formatter renders them (Out-File / Out-String text)."""
-    try:
-        from pshell.engine import format as fmt  # type: ignore[attr-defined]
-    except ImportError:
-        fmt = None
-    if fmt is not None:
-        for name in ("out_string", "format_to_text", "render_text"):
-            fn = getattr(fmt, name, None)
-            if fn is not None:
-                try:
-                    return fn(objects, width=width or 120)
-                except TypeError:
-                    return fn(objects)
-    lines = [to_str(item) for item in objects if item is not AutomationNull]
-    return "".join(line + "\n" for line in lines)
+    from pshell.engine.format import format_to_text
+    location = cmdlet.runspace.location
+    return format_to_text(objects, width or 120, location=lambda: location)
 
 
 def caller_scope(cmdlet: Any) -> Any:
