@@ -1,0 +1,1377 @@
+"""Recursive-descent parser for pshell's PowerShell subset.
+
+``parse(text, source)`` returns a :class:`~pshell.lang.ast.ScriptBlockAst` or raises
+:class:`~pshell.lang.errors.ParseError` (``incomplete=True`` when more input could complete the
+script: the REPL and stdin reader use that to ask for another line).  No other exception escapes.
+
+The parser pulls tokens from the modal :class:`~pshell.lang.lexer.Lexer`, asking for expression
+mode (``'E'``) or command mode (``'C'``) as PowerShell does.  Every consumed token is recorded with
+its display class in :attr:`Parser.records` (used by ``tokenize_for_display``).
+
+Representation notes for the compiler:
+- ``--`` in a command's arguments ends parameter parsing; it is kept as
+  ``CommandParameter(name='-')`` (cmdlets should drop it, native commands receive ``--``).
+- Pipeline chain operators ``&&`` / ``||`` are rejected with a ParseError.
+- A negative number literal (``-1`` directly followed by digits) is folded into a Constant.
+- Binary operator precedence (high to low): ``..``, ``-f``, ``* / %``, ``+ -``,
+  ``-band -bor -bxor -shl -shr``, comparisons, ``-and -or -xor``; the comma, unary operators and
+  casts bind tighter than ``..``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import ast as A
+from .errors import ParseError, SourceLocation
+from .lexer import (BINARY_PRECEDENCE, UNARY_DASH_OPERATORS, Lexer, Token, is_name_char,
+                    is_word_end)
+
+__all__ = ["parse", "Parser", "MAX_DEPTH"]
+
+MAX_DEPTH = 200
+
+_ASSIGN_OPS = frozenset(("=", "+=", "-=", "*=", "/=", "%="))
+# Tokens that end a command (and its arguments).
+_CMD_END = frozenset(("newline", ";", "|", "||", "&", "&&", ")", "}", "eof"))
+# Tokens that can start an operand of a unary operator / a binary operator's right side.
+_OPERAND_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "{", "[", "-", "+",
+                            "!", "++", "--", ","))
+_PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
+_SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file")
+_LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
+_NAMED_BLOCKS = ("begin", "process", "end")
+_NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
+
+_MISSING_BRACE = "Missing closing '}' in statement block or type definition."
+
+
+def parse(text: str, source: str = "<stdin>") -> A.ScriptBlockAst:
+    """Parse a whole script.  Raises :class:`ParseError` (and nothing else) on bad input."""
+    parser = Parser(text, source)
+    old_limit = sys.getrecursionlimit()
+    raised = False
+    try:
+        if old_limit < 6000:
+            sys.setrecursionlimit(6000)
+            raised = True
+        return parser.parse_script()
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError("The script is nested too deeply to be parsed.",
+                         SourceLocation(source, text, parser.pos)) from None
+    except Exception as e:                                  # a parser bug: still a ParseError
+        raise ParseError(f"Internal parser error: {type(e).__name__}: {e}",
+                         SourceLocation(source, text, parser.pos)) from None
+    finally:
+        if raised and sys.getrecursionlimit() == 6000:
+            sys.setrecursionlimit(old_limit)
+
+
+def _assignable(e: A.Expr, op: str) -> bool:
+    if isinstance(e, A.Variable):
+        return not e.splatted
+    if isinstance(e, (A.Member, A.Index)):
+        return True
+    if isinstance(e, A.Convert):
+        return _assignable(e.expr, op)
+    if isinstance(e, A.ArrayLiteral) and op == "=":
+        return all(_assignable(x, op) for x in e.elements)
+    return False
+
+
+class Parser:
+    def __init__(self, text: str, source: str = "<stdin>") -> None:
+        self.text = text
+        self.n = len(text)
+        self.source = source
+        self.lx = Lexer(text, source)
+        self.lx.hook = self._string_subexpression
+        self.pos = 0
+        self.depth = 0
+        self.records: List[Tuple[int, int, str]] = []
+
+    # ------------------------------------------------------------------ plumbing
+
+    def peek(self, mode: str = "E") -> Token:
+        return self.lx.token(self.pos, mode)
+
+    def take(self, tok: Token, kind: Optional[str] = None) -> Token:
+        self.pos = tok.end
+        if kind is not None and tok.end > tok.start:
+            self.records.append((tok.start, tok.end, kind))
+        if tok.inner:
+            self.records.extend(tok.inner)
+        return tok
+
+    def span(self, start: int, end: int) -> A.Span:
+        return self.lx.span(start, end)
+
+    def fail(self, message: str, tok: Optional[Token] = None, start: int = 0,
+             end: Optional[int] = None, incomplete: Optional[bool] = None) -> ParseError:
+        if tok is not None:
+            start, end = tok.start, tok.end
+            if incomplete is None:
+                incomplete = tok.kind == "eof"
+        return ParseError(message, SourceLocation(self.source, self.text, start, end),
+                          incomplete=bool(incomplete))
+
+    def describe(self, tok: Token) -> str:
+        if tok.kind == "eof":
+            return "end of input"
+        if tok.kind == "newline":
+            return "newline"
+        return self.text[tok.start:tok.end]
+
+    def unexpected(self, tok: Token, where: str = "in expression or statement") -> ParseError:
+        if tok.kind == "bad" and tok.value:
+            return self.fail(tok.value, tok)
+        if tok.kind == "eof":
+            return self.fail("Unexpected end of input.", tok)
+        return self.fail(f"Unexpected token '{self.describe(tok)}' {where}.", tok)
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"The script is nested too deeply (more than {MAX_DEPTH} levels).",
+                            start=self.pos, end=self.pos + 1, incomplete=False)
+
+    def skip_newlines(self) -> Token:
+        while True:
+            tok = self.peek("E")
+            if tok.kind != "newline":
+                return tok
+            self.take(tok)
+
+    def skip_separators(self) -> Token:
+        while True:
+            tok = self.peek("C")
+            if tok.kind == "newline":
+                self.take(tok)
+            elif tok.kind == ";":
+                self.take(tok, "punctuation")
+            else:
+                return tok
+
+    def expect(self, kind: str, message: str, mode: str = "E",
+               display: str = "punctuation") -> Token:
+        tok = self.peek(mode)
+        if tok.kind != kind:
+            raise self.fail(message, tok)
+        return self.take(tok, display)
+
+    def is_word(self, tok: Token, *words: str) -> bool:
+        return tok.kind == "word" and tok.plain is not None and tok.plain.lower() in words
+
+    # ------------------------------------------------------------------ script blocks
+
+    def parse_script(self) -> A.ScriptBlockAst:
+        pb, begin, process, end, _ = self.parse_script_body(None, 0)
+        tok = self.peek("C")
+        if tok.kind != "eof":                               # pragma: no cover - defensive
+            raise self.unexpected(tok)
+        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source,
+                                span=self.span(0, self.n))
+
+    def parse_script_body(self, closer: Optional[str], open_start: int):
+        """The inside of a script block: optional ``param()`` (with attributes), then named
+        blocks or statements.  Returns ``(param_block, begin, process, end, unnamed)``."""
+        tok = self.skip_separators()
+        pb = None
+        if tok.kind == "word" and self.text[tok.start] == "[":
+            pb = self.try_attributed_param_block()
+            if pb is not None:
+                tok = self.skip_separators()
+        elif self.is_word(tok, "param"):
+            pb = self.parse_param_block(tok, (), tok.start)
+            tok = self.skip_separators()
+        if self.is_word(tok, *_NAMED_BLOCKS) and self._named_block_follows(tok):
+            blocks = self.parse_named_blocks(closer, open_start)
+            return pb, blocks.get("begin"), blocks.get("process"), blocks.get("end"), False
+        first = tok.start
+        stmts = self.parse_statements(closer, open_start, _MISSING_BRACE)
+        if stmts:
+            span = self.span(stmts[0].span.start, stmts[-1].span.end)
+        else:
+            span = self.span(first, first)
+        return pb, None, None, A.NamedBlock("end", tuple(stmts), span=span), True
+
+    def _named_block_follows(self, tok: Token) -> bool:
+        t = self.lx.token(tok.end, "E")
+        while t.kind == "newline":
+            t = self.lx.token(t.end, "E")
+        return t.kind == "{"
+
+    def parse_named_blocks(self, closer: Optional[str], open_start: int) -> Dict[str, A.NamedBlock]:
+        blocks: Dict[str, A.NamedBlock] = {}
+        while True:
+            tok = self.skip_separators()
+            if tok.kind == "eof":
+                if closer is None:
+                    return blocks
+                raise self.fail(_MISSING_BRACE, start=open_start, end=open_start + 1,
+                                incomplete=True)
+            if tok.kind == closer:
+                return blocks
+            if not self.is_word(tok, *_NAMED_BLOCKS):
+                raise self.fail(f"Unexpected token '{self.describe(tok)}': a script block that "
+                                "uses begin/process/end blocks cannot contain other statements.",
+                                tok)
+            kind = tok.plain.lower()                        # type: ignore[union-attr]
+            if kind in blocks:
+                raise self.fail(f"Script command clause '{kind}' has already been defined.", tok)
+            self.take(tok, "keyword")
+            self.skip_newlines()
+            body = self.parse_statement_block(f"Missing statement block after '{kind}'.")
+            blocks[kind] = A.NamedBlock(kind, body.statements,
+                                        span=self.span(tok.start, body.span.end))
+
+    def try_attributed_param_block(self) -> Optional[A.ParamBlock]:
+        """``[CmdletBinding()] [OutputType(...)] param(...)`` at the start of a script body."""
+        save_pos, save_rec = self.pos, len(self.records)
+        start = self.pos
+        attrs: List[A.AttributeAst] = []
+        try:
+            while True:
+                tok = self.peek("E")
+                if tok.kind != "[":
+                    break
+                start = tok.start if not attrs else start
+                kind, value = self.parse_attribute_or_type()
+                if kind != "attr":
+                    raise self.fail("not an attribute", tok)
+                attrs.append(value)
+                self.skip_newlines()
+        except ParseError as e:
+            if e.incomplete:
+                raise
+            self.pos = save_pos
+            del self.records[save_rec:]
+            return None
+        tok = self.peek("C")
+        if attrs and self.is_word(tok, "param"):
+            return self.parse_param_block(tok, tuple(attrs), attrs[0].span.start - 1)
+        if attrs and tok.kind == "eof":
+            raise self.fail(f"Unexpected attribute '{attrs[-1].name}'.", tok)
+        self.pos = save_pos
+        del self.records[save_rec:]
+        return None
+
+    def parse_param_block(self, tok: Token, attrs: Tuple[A.AttributeAst, ...],
+                          start: int) -> A.ParamBlock:
+        self.take(tok, "keyword")
+        self.skip_newlines()
+        self.expect("(", "Missing '(' after 'param'.")
+        params = self.parse_parameter_list()
+        close = self.expect(")", "Missing ')' in function parameter list.")
+        return A.ParamBlock(tuple(params), attrs, span=self.span(max(start, 0), close.end))
+
+    def parse_parameter_list(self) -> List[A.ParameterAst]:
+        params: List[A.ParameterAst] = []
+        tok = self.skip_newlines()
+        if tok.kind == ")":
+            return params
+        while True:
+            params.append(self.parse_parameter())
+            tok = self.skip_newlines()
+            if tok.kind == ",":
+                self.take(tok, "punctuation")
+                continue
+            if tok.kind == ")":
+                return params
+            raise self.fail("Missing ')' in function parameter list.", tok)
+
+    def parse_parameter(self) -> A.ParameterAst:
+        attrs: List[A.AttributeAst] = []
+        type_name = None
+        tok = self.skip_newlines()
+        start = tok.start
+        while tok.kind == "[":
+            kind, value = self.parse_attribute_or_type()
+            if kind == "attr":
+                attrs.append(value)
+            else:
+                type_name = value
+            tok = self.skip_newlines()
+        if tok.kind != "var":
+            raise self.fail("Missing variable name in parameter declaration: parameters are a "
+                            "comma-separated list of variables with optional default values.", tok)
+        self.take(tok, "variable")
+        end = tok.end
+        default = None
+        t = self.peek("E")
+        if t.kind == "=":
+            self.take(t, "operator")
+            t = self.skip_newlines()
+            if t.kind not in _OPERAND_START and not self._unary_op(t):
+                raise self.fail("Missing default value after '=' in parameter declaration.", t)
+            default = self.parse_expression(comma=False)
+            end = default.span.end
+        return A.ParameterAst(tok.value.name, type_name, default, tuple(attrs),
+                              span=self.span(start, end))
+
+    def parse_attribute_or_type(self) -> Tuple[str, Any]:
+        """At ``[``: an attribute ``[Name(args)]`` -> ('attr', AttributeAst) or a type constraint
+        ``[type]`` -> ('type', name)."""
+        tok = self.peek("E")
+        start = tok.start
+        name, ns, ne, nxt, is_attr = self.lx.scan_type_name(start)
+        self.records.append((start, start + 1, "punctuation"))
+        self.records.append((ns, ne, "type"))
+        if not is_attr:
+            self.records.append((nxt - 1, nxt, "punctuation"))
+            self.pos = nxt
+            return "type", name
+        self.pos = nxt
+        self.take(self.peek("E"), "punctuation")            # '('
+        positional: List[A.Expr] = []
+        named: List[Tuple[str, Optional[A.Expr]]] = []
+        tok = self.skip_newlines()
+        if tok.kind == ")":
+            self.take(tok, "punctuation")
+        else:
+            while True:
+                tok = self.skip_newlines()
+                if tok.kind == "ident":
+                    after = self.lx.token(tok.end, "E")
+                    if after.kind == "=":
+                        self.take(tok, "member")
+                        self.take(after, "operator")
+                        t = self.skip_newlines()
+                        if t.kind not in _OPERAND_START and not self._unary_op(t):
+                            raise self.fail(f"Missing value after '=' for attribute argument "
+                                            f"'{tok.value}'.", t)
+                        named.append((tok.value, self.parse_expression(comma=False)))
+                    elif after.kind in (",", ")", "newline"):
+                        self.take(tok, "member")
+                        named.append((tok.value, None))
+                    else:
+                        raise self.unexpected(after, "in attribute argument list")
+                elif tok.kind in _OPERAND_START or self._unary_op(tok):
+                    positional.append(self.parse_expression(comma=False))
+                else:
+                    raise self.fail("Missing ')' in attribute argument list.", tok)
+                tok = self.skip_newlines()
+                if tok.kind == ",":
+                    self.take(tok, "punctuation")
+                    continue
+                if tok.kind == ")":
+                    self.take(tok, "punctuation")
+                    break
+                raise self.fail("Missing ')' in attribute argument list.", tok)
+        close = self.expect("]", "Missing ']' after attribute.")
+        return "attr", A.AttributeAst(name, tuple(positional), tuple(named),
+                                      span=self.span(start, close.end))
+
+    def parse_script_block_expr(self) -> A.ScriptBlockExpr:
+        sb = self.parse_script_block()
+        return A.ScriptBlockExpr(sb, span=sb.span)
+
+    def parse_script_block(self, is_filter: bool = False) -> A.ScriptBlockAst:
+        """At ``{``: a script block literal / function body."""
+        self.enter()
+        try:
+            open_tok = self.take(self.peek("E"), "punctuation")
+            pb, begin, process, end, unnamed = self.parse_script_body("}", open_tok.start)
+            close = self.expect("}", _MISSING_BRACE)
+            if is_filter and unnamed:
+                process, end = (A.NamedBlock("process", end.statements, span=end.span)
+                                if end is not None else None), None
+            return A.ScriptBlockAst(pb, begin, process, end,
+                                    self.text[open_tok.end:close.start], self.source,
+                                    span=self.span(open_tok.start, close.end))
+        finally:
+            self.depth -= 1
+
+    def parse_statement_block(self, message: str) -> A.StatementBlock:
+        tok = self.peek("E")
+        if tok.kind != "{":
+            raise self.fail(message, tok)
+        self.enter()
+        try:
+            self.take(tok, "punctuation")
+            stmts = self.parse_statements("}", tok.start, _MISSING_BRACE)
+            close = self.take(self.peek("E"), "punctuation")
+            return A.StatementBlock(tuple(stmts), span=self.span(tok.start, close.end))
+        finally:
+            self.depth -= 1
+
+    def parse_statements(self, closer: Optional[str], open_start: int,
+                         missing: str) -> List[A.Statement]:
+        """Statements separated by newlines / ``;`` up to ``closer`` (not consumed) or EOF."""
+        stmts: List[A.Statement] = []
+        while True:
+            tok = self.skip_separators()
+            if tok.kind == "eof":
+                if closer is None:
+                    return stmts
+                raise self.fail(missing, start=open_start, end=open_start + 1, incomplete=True)
+            if tok.kind == closer:
+                return stmts
+            if tok.kind in (")", "}"):
+                raise self.unexpected(tok)
+            stmt = self.parse_statement()
+            stmts.append(stmt)
+            if isinstance(stmt, _NEEDS_SEPARATOR):
+                tok = self.peek("E")
+                if tok.kind not in ("newline", ";", "eof", ")", "}"):
+                    raise self.unexpected(tok)
+
+    # ------------------------------------------------------------------ statements
+
+    def parse_statement(self) -> A.Statement:
+        self.enter()
+        try:
+            tok = self.peek("C")
+            if tok.kind == "word" and tok.plain is not None:
+                word = tok.plain.lower()
+                handler = _KEYWORD_HANDLERS.get(word)
+                if handler is not None:
+                    return handler(self, tok, None)
+                if word.startswith(":") and len(word) > 1:
+                    stmt = self.try_labeled(tok)
+                    if stmt is not None:
+                        return stmt
+            return self.parse_pipeline_statement()
+        finally:
+            self.depth -= 1
+
+    def try_labeled(self, tok: Token) -> Optional[A.Statement]:
+        label = tok.plain[1:]                               # type: ignore[index]
+        if not all(is_name_char(c) for c in label):
+            return None
+        nxt = self.lx.token(tok.end, "C")
+        if not (self.is_word(nxt) and nxt.plain.lower() in _LOOP_KEYWORDS):  # type: ignore
+            return None
+        self.take(tok, "keyword")
+        return _KEYWORD_HANDLERS[nxt.plain.lower()](self, nxt, (label, tok.start))  # type: ignore
+
+    def parse_pipeline_statement(self) -> A.Statement:
+        first = self.parse_element()
+        if isinstance(first, A.CommandExpression) and not first.redirections:
+            tok = self.peek("E")
+            if tok.kind in _ASSIGN_OPS:
+                return self.parse_assignment(first.expr, tok)
+        elements = [first]
+        end = first.span.end
+        background = False
+        while True:
+            tok = self.peek("E")
+            if tok.kind == "|":
+                self.take(tok, "operator")
+                nxt = self.skip_newlines()
+                if nxt.kind in _CMD_END:
+                    raise self.fail("An empty pipe element is not allowed.", nxt)
+                el = self.parse_element()
+                elements.append(el)
+                end = el.span.end
+            elif tok.kind == "&":
+                self.take(tok, "operator")
+                background = True
+                end = tok.end
+                break
+            elif tok.kind in ("&&", "||"):
+                raise self.fail(f"The token '{tok.kind}' is not a valid statement separator in "
+                                "this version: pipeline chain operators are not supported.", tok)
+            else:
+                break
+        return A.Pipeline(tuple(elements), background,
+                          span=self.span(first.span.start, end))
+
+    def parse_assignment(self, target: A.Expr, tok: Token) -> A.Assignment:
+        op = tok.kind
+        if not _assignable(target, op):
+            raise self.fail("The assignment expression is not valid. The input to an assignment "
+                            "operator must be an object that is able to accept assignments, such "
+                            "as a variable or a property.", start=target.span.start,
+                            end=target.span.end, incomplete=False)
+        self.take(tok, "operator")
+        nxt = self.skip_newlines()
+        if nxt.kind in _CMD_END:
+            raise self.fail(f"You must provide a value expression on the right-hand side of the "
+                            f"'{op}' operator.", nxt)
+        value = self.parse_statement()
+        return A.Assignment(target, op, value, span=self.span(target.span.start, value.span.end))
+
+    def parse_element(self):
+        """One pipeline element: a command or an expression."""
+        tok = self.peek("C")
+        k = tok.kind
+        text = self.text
+        if k == "&":
+            self.take(tok, "operator")
+            return self.parse_command(tok.start, "&")
+        if k == "word":
+            c = text[tok.start]
+            if c == "." and tok.start + 1 < self.n and (text[tok.start + 1] in "{($'\""
+                                                         or is_word_end(text[tok.start + 1])):
+                if tok.start + 1 >= self.n or text[tok.start + 1] in "\r\n;|)}&":
+                    pass                                    # a lone '.' : a command named '.'
+                else:
+                    self.records.append((tok.start, tok.start + 1, "operator"))
+                    self.pos = tok.start + 1
+                    return self.parse_command(tok.start, ".")
+            if c in "-+!,[":
+                return self.parse_command_expression()
+            if "0" <= c <= "9" or (c == "." and text[tok.start + 1:tok.start + 2].isdigit()):
+                # ``1..10``, ``1+2``, ``2*3`` are expressions; ``7z``, ``1.2.3`` are commands
+                num = self.lx.token(tok.start, "E")
+                e = num.end
+                nc = text[e] if e < self.n else ""
+                if not (is_name_char(nc) or nc in "`'\"$" or
+                        (nc == "." and text[e + 1:e + 2].isdigit())):
+                    return self.parse_command_expression()
+            return self.parse_command(tok.start, None)
+        if k in ("num", "var", "$(", "@(", "@{", "(", "str", "dstr", "{", "splat", "param",
+                 "dashdash", ","):
+            return self.parse_command_expression()
+        if k == "|":
+            raise self.fail("An empty pipe element is not allowed.", tok)
+        if k == "eof":
+            raise self.fail("Missing statement.", tok)
+        raise self.unexpected(tok)
+
+    def parse_command_expression(self) -> A.CommandExpression:
+        expr = self.parse_expression()
+        redirs = []
+        end = expr.span.end
+        while True:
+            tok = self.peek("E")
+            if tok.kind != "redir":
+                break
+            r = self.parse_redirection(tok)
+            redirs.append(r)
+            end = r.span.end
+        return A.CommandExpression(expr, tuple(redirs), span=self.span(expr.span.start, end))
+
+    def parse_command(self, start: int, invocation: Optional[str]) -> A.CommandAst:
+        elements: List[Any] = []
+        redirs: List[Any] = []
+        tok = self.peek("C")
+        if invocation is not None:
+            if tok.kind in _CMD_END or tok.kind == "redir":
+                raise self.fail(f"Missing expression after '{invocation}' in pipeline element.",
+                                tok)
+            name = self.parse_command_argument(tok, "command")
+        else:
+            self.take(tok, "command")
+            name = tok.value
+        elements.append(name)
+        end = name.span.end
+        params_done = False
+        while True:
+            tok = self.peek("C")
+            k = tok.kind
+            if k in _CMD_END:
+                break
+            if k == "redir":
+                r = self.parse_redirection(tok)
+                redirs.append(r)
+                end = r.span.end
+                continue
+            if k == "param" and not params_done:
+                self.take(tok, "parameter")
+                pname, colon = tok.value
+                arg = None
+                pend = tok.end
+                if colon:
+                    t = self.peek("C")
+                    if t.kind in _CMD_END or t.kind in ("redir", ","):
+                        raise self.fail(f"Missing an argument for parameter '{pname}'.", t)
+                    arg = self.parse_argument_list(t)
+                    pend = arg.span.end
+                elements.append(A.CommandParameter(pname, arg, span=self.span(tok.start, pend)))
+                end = pend
+                continue
+            if k == "dashdash" and not params_done:
+                self.take(tok, "parameter")
+                params_done = True
+                elements.append(A.CommandParameter("-", None, span=self.span(tok.start, tok.end)))
+                end = tok.end
+                continue
+            arg = self.parse_argument_list(tok)
+            elements.append(arg)
+            end = arg.span.end
+        return A.CommandAst(tuple(elements), invocation, tuple(redirs),
+                            span=self.span(start, end))
+
+    def parse_argument_list(self, tok: Token) -> A.Expr:
+        """A command argument, or several joined by commas into an ArrayLiteral."""
+        first = self.parse_command_argument(tok)
+        t = self.peek("C")
+        if t.kind != ",":
+            return first
+        items = [first]
+        while t.kind == ",":
+            self.take(t, "punctuation")
+            nxt = self.skip_newlines()
+            if nxt.kind in _CMD_END or nxt.kind in (",", "redir"):
+                raise self.fail("Missing argument after ',' in parameter list.",
+                                self.peek("C"))
+            items.append(self.parse_command_argument(self.peek("C")))
+            t = self.peek("C")
+        return A.ArrayLiteral(tuple(items), span=self.span(first.span.start, items[-1].span.end))
+
+    def parse_command_argument(self, tok: Token, display: str = "text") -> A.Expr:
+        """One argument in command mode (``tok`` is the peeked C-mode token)."""
+        k = tok.kind
+        if k == "word":
+            self.take(tok, display)
+            return tok.value
+        if k in ("param", "dashdash"):
+            w = self.lx.scan_word(tok.start)
+            self.take(w, display)
+            return w.value
+        if k == "num":
+            self.take(tok, "number")
+            return tok.value
+        if k == "splat":
+            self.take(tok, "variable")
+            return tok.value
+        if k in ("str", "dstr"):
+            self.take(tok, "string")
+            return self.parse_postfix(tok.value, command=True)
+        if k == "var":
+            self.take(tok, "variable")
+            node = self.parse_postfix(tok.value, command=True)
+            return self.continue_word(node)
+        if k == "$(":
+            node = self.parse_postfix(self.parse_primary(), command=True)
+            return self.continue_word(node)
+        if k in ("(", "@(", "@{", "{"):
+            return self.parse_postfix(self.parse_primary(), command=True)
+        raise self.unexpected(tok)
+
+    def continue_word(self, node: A.Expr) -> A.Expr:
+        """``$HOME/src``: an argument that starts with a variable and continues as a bare word."""
+        p = self.pos
+        if p >= self.n or is_word_end(self.text[p]):
+            return node
+        rest = self.lx.scan_word(p)
+        self.take(rest, "text")
+        if isinstance(node, (A.Variable, A.SubExpression)):
+            parts: List[Any] = [node]
+        else:
+            parts = [A.SubExpression((A.Pipeline((A.CommandExpression(node, span=node.span),),
+                                                 span=node.span),), span=node.span)]
+        value = rest.value
+        if isinstance(value, A.StringConstant):
+            parts.append(value.value)
+        else:
+            parts.extend(value.parts)
+        return self.lx.string_node(parts, "bare", node.span.start, rest.end)
+
+    def parse_redirection(self, tok: Token):
+        self.take(tok, "operator")
+        kind, stream, extra = tok.value
+        if kind == "merge":
+            if extra != "1":
+                raise self.fail(f"The redirection operator '{self.text[tok.start:tok.end]}' is "
+                                "not supported: streams can only be merged into 1.", tok)
+            return A.MergingRedirection(stream, "1", span=self.span(tok.start, tok.end))
+        t = self.peek("C")
+        if t.kind in _CMD_END or t.kind in ("redir", ","):
+            raise self.fail("Missing file specification after redirection operator.", t)
+        target = self.parse_command_argument(t)
+        return A.FileRedirection(stream, extra, target, span=self.span(tok.start, target.span.end))
+
+    # ------------------------------------------------------------------ keyword statements
+
+    def _label(self, label):
+        return (label[0], label[1]) if label else (None, None)
+
+    def _paren_condition(self, keyword: str, missing_open: str) -> A.Statement:
+        self.skip_newlines()
+        self.expect("(", missing_open)
+        tok = self.skip_newlines()
+        if tok.kind == ")" or tok.kind == "eof":
+            raise self.fail(f"Missing condition in {keyword} statement after '{keyword} ('.", tok)
+        cond = self.parse_statement()
+        self.skip_newlines()
+        self.expect(")", f"Missing closing ')' after expression in '{keyword}' statement.")
+        self.skip_newlines()
+        return cond
+
+    def kw_if(self, tok: Token, label) -> A.If:
+        self.take(tok, "keyword")
+        clauses = []
+        else_body = None
+        keyword = "if"
+        while True:
+            cond = self._paren_condition(keyword, f"Missing '(' after '{keyword}' in if statement.")
+            body = self.parse_statement_block(f"Missing statement block after {keyword} "
+                                              "( condition ).")
+            clauses.append((cond, body))
+            end = body.span.end
+            save = self.pos
+            nxt = self.skip_newlines()
+            nxt = self.peek("C")
+            if self.is_word(nxt, "elseif"):
+                self.take(nxt, "keyword")
+                keyword = "elseif"
+                continue
+            if self.is_word(nxt, "else"):
+                self.take(nxt, "keyword")
+                self.skip_newlines()
+                else_body = self.parse_statement_block("Missing statement block after 'else' "
+                                                       "keyword.")
+                end = else_body.span.end
+                break
+            self.pos = save
+            break
+        return A.If(tuple(clauses), else_body, span=self.span(tok.start, end))
+
+    def kw_while(self, tok: Token, label) -> A.While:
+        name, start = self._label(label)
+        self.take(tok, "keyword")
+        cond = self._paren_condition("while", "Missing opening '(' after keyword 'while'.")
+        body = self.parse_statement_block("Missing statement block in while loop.")
+        return A.While(cond, body, name, span=self.span(start if name else tok.start,
+                                                         body.span.end))
+
+    def kw_do(self, tok: Token, label) -> A.Statement:
+        name, start = self._label(label)
+        self.take(tok, "keyword")
+        self.skip_newlines()
+        body = self.parse_statement_block("Missing statement block after 'do'.")
+        self.skip_newlines()
+        kw = self.peek("C")
+        if not self.is_word(kw, "while", "until"):
+            raise self.fail("Missing while or until keyword in do loop.", kw)
+        self.take(kw, "keyword")
+        which = kw.plain.lower()                            # type: ignore[union-attr]
+        self.skip_newlines()
+        self.expect("(", f"Missing '(' after '{which}' in do loop.")
+        t = self.skip_newlines()
+        if t.kind == ")" or t.kind == "eof":
+            raise self.fail(f"Missing condition in do loop after '{which} ('.", t)
+        cond = self.parse_statement()
+        self.skip_newlines()
+        close = self.expect(")", f"Missing closing ')' after expression in '{which}' "
+                                 "statement.")
+        cls = A.DoWhile if which == "while" else A.DoUntil
+        return cls(body, cond, name, span=self.span(start if name else tok.start, close.end))
+
+    def kw_for(self, tok: Token, label) -> A.For:
+        name, start = self._label(label)
+        self.take(tok, "keyword")
+        self.skip_newlines()
+        self.expect("(", "Missing opening '(' after keyword 'for'.")
+        parts: List[Optional[A.Statement]] = []
+        for i in range(3):
+            t = self.skip_newlines()
+            if i < 2 and t.kind == ";":
+                parts.append(None)
+                self.take(t, "punctuation")
+                continue
+            if t.kind == ")":
+                parts.append(None)
+                continue
+            if t.kind == "eof":
+                raise self.fail("Missing closing ')' in for loop.", t)
+            parts.append(self.parse_statement())
+            t = self.skip_newlines()
+            if i < 2 and t.kind == ";":
+                self.take(t, "punctuation")
+        self.skip_newlines()
+        self.expect(")", "Missing closing ')' after expression in 'for' statement.")
+        self.skip_newlines()
+        body = self.parse_statement_block("Missing statement block in for loop.")
+        return A.For(parts[0], parts[1], parts[2], body, name,
+                     span=self.span(start if name else tok.start, body.span.end))
+
+    def kw_foreach(self, tok: Token, label) -> A.Foreach:
+        name, start = self._label(label)
+        self.take(tok, "keyword")
+        self.skip_newlines()
+        self.expect("(", "Missing opening '(' after keyword 'foreach'.")
+        t = self.skip_newlines()
+        if t.kind != "var":
+            raise self.fail("Missing variable name after 'foreach ('.", t)
+        self.take(t, "variable")
+        var = t.value
+        self.skip_newlines()
+        t = self.peek("C")
+        if not self.is_word(t, "in"):
+            raise self.fail("Missing 'in' after variable in foreach loop.", t)
+        self.take(t, "keyword")
+        t = self.skip_newlines()
+        if t.kind == ")" or t.kind == "eof":
+            raise self.fail("Missing expression after 'in' in foreach loop.", t)
+        iterable = self.parse_statement()
+        self.skip_newlines()
+        self.expect(")", "Missing closing ')' after expression in 'foreach' statement.")
+        self.skip_newlines()
+        body = self.parse_statement_block("Missing statement block in foreach loop.")
+        return A.Foreach(var, iterable, body, name,
+                         span=self.span(start if name else tok.start, body.span.end))
+
+    def kw_switch(self, tok: Token, label) -> A.Switch:
+        name, start = self._label(label)
+        self.take(tok, "keyword")
+        flags: List[str] = []
+        while True:
+            t = self.skip_newlines()
+            t = self.peek("C")
+            if t.kind != "param":
+                break
+            pname = t.value[0].lower()
+            matches = [f for f in _SWITCH_FLAGS if f.startswith(pname)]
+            if pname in _SWITCH_FLAGS:
+                matches = [pname]
+            if len(matches) != 1:
+                raise self.fail(f"'-{t.value[0]}' is not a valid switch statement option "
+                                "(expected -Regex, -Wildcard, -Exact, -CaseSensitive or -File).",
+                                t)
+            self.take(t, "parameter")
+            if matches[0] not in flags:
+                flags.append(matches[0])
+        if "file" in flags:
+            t = self.peek("C")
+            if t.kind in _CMD_END or t.kind in ("redir", ","):
+                raise self.fail("Missing file path after 'switch -File'.", t)
+            arg = self.parse_command_argument(t)
+            ce = A.CommandExpression(arg, span=arg.span)
+            subject: A.Statement = A.Pipeline((ce,), span=arg.span)
+        else:
+            self.expect("(", "Missing '(' after 'switch' in switch statement.")
+            t = self.skip_newlines()
+            if t.kind == ")" or t.kind == "eof":
+                raise self.fail("Missing condition in switch statement after 'switch ('.", t)
+            subject = self.parse_statement()
+            self.skip_newlines()
+            self.expect(")", "Missing closing ')' after expression in 'switch' statement.")
+        self.skip_newlines()
+        open_tok = self.expect("{", "Missing opening '{' in switch statement.")
+        clauses: List[A.SwitchClause] = []
+        default = None
+        while True:
+            t = self.skip_separators()
+            if t.kind == "}":
+                close = self.take(t, "punctuation")
+                break
+            if t.kind == "eof":
+                raise self.fail("Missing closing '}' in switch statement.", start=open_tok.start,
+                                end=open_tok.end, incomplete=True)
+            if self.is_word(t, "default"):
+                self.take(t, "keyword")
+                self.skip_newlines()
+                body = self.parse_statement_block("Missing statement block in switch statement "
+                                                  "default clause.")
+                if default is not None:
+                    raise self.fail("The switch statement has more than one 'default' clause.",
+                                    t)
+                default = body
+                continue
+            if t.kind in ("word", "num", "str", "dstr", "var", "(", "$(", "@(", "@{", "{",
+                          "param", "dashdash", "splat"):
+                self.enter()
+                try:
+                    cond = self.parse_command_argument(t)
+                finally:
+                    self.depth -= 1
+            else:
+                raise self.unexpected(t, "in switch statement")
+            self.skip_newlines()
+            body = self.parse_statement_block("Missing statement block in switch statement "
+                                              "clause.")
+            clauses.append(A.SwitchClause(cond, body, span=self.span(cond.span.start,
+                                                                      body.span.end)))
+        return A.Switch(subject, tuple(clauses), default, tuple(flags), name,
+                        span=self.span(start if name else tok.start, close.end))
+
+    def kw_function(self, tok: Token, label) -> A.FunctionDefinition:
+        is_filter = tok.plain.lower() == "filter"           # type: ignore[union-attr]
+        self.take(tok, "keyword")
+        t = self.peek("C")
+        if t.kind not in ("word", "param", "dashdash"):
+            raise self.fail(f"Missing name after '{tok.plain.lower()}' keyword.", t)  # type: ignore
+        if t.kind != "word":
+            t = self.lx.scan_word(t.start)
+        self.take(t, "command")
+        fname = self.text[t.start:t.end]
+        params = None
+        nxt = self.skip_newlines()
+        if nxt.kind == "(":
+            self.take(nxt, "punctuation")
+            plist = self.parse_parameter_list()
+            close = self.expect(")", "Missing ')' in function parameter list.")
+            params = A.ParamBlock(tuple(plist), (), span=self.span(nxt.start, close.end))
+            nxt = self.skip_newlines()
+        if nxt.kind != "{":
+            raise self.fail("Missing function body in function declaration.", nxt)
+        body = self.parse_script_block(is_filter)
+        if params is not None:
+            if body.param_block is not None:
+                raise self.fail("A function cannot have both a parameter list in parentheses and "
+                                "a param block.", start=body.param_block.span.start,
+                                end=body.param_block.span.end)
+            body = replace(body, param_block=params)
+        return A.FunctionDefinition(fname, body, is_filter, span=self.span(tok.start,
+                                                                            body.span.end))
+
+    def kw_try(self, tok: Token, label) -> A.Try:
+        self.take(tok, "keyword")
+        self.skip_newlines()
+        body = self.parse_statement_block("Missing statement block after 'try'.")
+        catches: List[A.CatchClause] = []
+        fin = None
+        end = body.span.end
+        while True:
+            save = self.pos
+            self.skip_newlines()
+            t = self.peek("C")
+            if self.is_word(t, "catch"):
+                if catches and not catches[-1].type_names:
+                    raise self.fail("The catch block with no exception type must be the last "
+                                    "catch block.", t)
+                self.take(t, "keyword")
+                types: List[str] = []
+                while True:
+                    x = self.peek("E")
+                    if x.kind != "[":
+                        if types:
+                            raise self.fail("Missing type name after ',' in catch clause.", x)
+                        break
+                    kind, value = self.parse_attribute_or_type()
+                    if kind != "type":
+                        raise self.fail("Expected an exception type name in catch clause.",
+                                        start=x.start, end=self.pos)
+                    types.append(value)
+                    x = self.peek("E")
+                    if x.kind != ",":
+                        break
+                    self.take(x, "punctuation")
+                    self.skip_newlines()
+                    if self.peek("E").kind != "[":
+                        raise self.fail("Missing type name after ',' in catch clause.",
+                                        self.peek("E"))
+                self.skip_newlines()
+                cbody = self.parse_statement_block("Missing statement block in catch clause.")
+                catches.append(A.CatchClause(tuple(types), cbody,
+                                             span=self.span(t.start, cbody.span.end)))
+                end = cbody.span.end
+                continue
+            if self.is_word(t, "finally"):
+                self.take(t, "keyword")
+                self.skip_newlines()
+                fin = self.parse_statement_block("Missing statement block after 'finally'.")
+                end = fin.span.end
+                break
+            self.pos = save
+            if not catches:
+                raise self.fail("The Try statement is missing its Catch or Finally block.",
+                                start=end, end=end, incomplete=t.kind == "eof")
+            break
+        return A.Try(body, tuple(catches), fin, span=self.span(tok.start, end))
+
+    def kw_trap(self, tok: Token, label) -> A.Trap:
+        self.take(tok, "keyword")
+        type_name = None
+        t = self.peek("E")
+        if t.kind == "[":
+            kind, value = self.parse_attribute_or_type()
+            if kind != "type":
+                raise self.fail("Expected an exception type name after 'trap'.", t)
+            type_name = value
+        self.skip_newlines()
+        body = self.parse_statement_block("Missing statement block in trap statement.")
+        return A.Trap(type_name, body, span=self.span(tok.start, body.span.end))
+
+    def kw_break(self, tok: Token, label) -> A.Statement:
+        self.take(tok, "keyword")
+        cls = A.Break if tok.plain.lower() == "break" else A.Continue   # type: ignore[union-attr]
+        t = self.peek("C")
+        target = None
+        end = tok.end
+        if t.kind == "word":
+            self.take(t, "text")
+            target = t.value
+        elif t.kind == "var":
+            self.take(t, "variable")
+            target = t.value
+        elif t.kind not in _CMD_END:
+            raise self.unexpected(t)
+        if target is not None:
+            end = target.span.end
+        return cls(target, span=self.span(tok.start, end))
+
+    def kw_return(self, tok: Token, label) -> A.Statement:
+        self.take(tok, "keyword")
+        word = tok.plain.lower()                            # type: ignore[union-attr]
+        cls = {"return": A.Return, "exit": A.Exit, "throw": A.Throw}[word]
+        t = self.peek("C")
+        value = None
+        end = tok.end
+        if t.kind not in _CMD_END:
+            value = self.parse_pipeline_statement()
+            end = value.span.end
+        return cls(value, span=self.span(tok.start, end))
+
+    def kw_misplaced(self, tok: Token, label) -> A.Statement:
+        word = tok.plain.lower()                            # type: ignore[union-attr]
+        if word == "param":
+            raise self.fail("The param block must be the first statement in a script block or "
+                            "function.", tok)
+        if word in _NAMED_BLOCKS:
+            raise self.fail(f"Unexpected '{word}' block: begin/process/end blocks must come "
+                            "first in a script block and cannot be mixed with other statements.",
+                            tok)
+        raise self.fail(f"Unexpected token '{tok.plain}' in expression or statement.", tok)
+
+    def kw_unsupported(self, tok: Token, label) -> A.Statement:
+        raise self.fail(f"The '{tok.plain}' statement is not supported by pshell.", tok)
+
+    # ------------------------------------------------------------------ expressions
+
+    def _unary_op(self, tok: Token) -> bool:
+        return tok.kind == "op" and tok.value in UNARY_DASH_OPERATORS
+
+    def parse_expression(self, comma: bool = True) -> A.Expr:
+        return self.parse_binary(1, comma)
+
+    def parse_binary(self, min_prec: int, comma: bool) -> A.Expr:
+        left = self.parse_array(comma)
+        while True:
+            tok = self.peek("E")
+            k = tok.kind
+            if k == "op":
+                op = tok.value
+            elif k in ("+", "-", "*", "/", "%", ".."):
+                op = k
+            else:
+                return left
+            prec = BINARY_PRECEDENCE.get(op)
+            if prec is None or prec < min_prec:
+                return left
+            self.take(tok, "operator")
+            rt = self.skip_newlines()
+            if rt.kind not in _OPERAND_START and not self._unary_op(rt):
+                raise self.fail(f"You must provide a value expression following the '{op}' "
+                                "operator.", rt)
+            right = self.parse_binary(prec + 1, comma)
+            left = A.Binary(op, left, right, span=self.span(left.span.start, right.span.end))
+
+    def parse_array(self, comma: bool) -> A.Expr:
+        first = self.parse_unary()
+        if not comma:
+            return first
+        tok = self.peek("E")
+        if tok.kind != ",":
+            return first
+        items = [first]
+        while tok.kind == ",":
+            self.take(tok, "punctuation")
+            nxt = self.skip_newlines()
+            if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
+                raise self.fail("Missing expression after ','.", nxt)
+            items.append(self.parse_unary())
+            tok = self.peek("E")
+        return A.ArrayLiteral(tuple(items), span=self.span(first.span.start, items[-1].span.end))
+
+    def parse_unary(self) -> A.Expr:
+        self.enter()
+        try:
+            tok = self.peek("E")
+            k = tok.kind
+            if k in ("-", "+", "!", "++", "--", ",") or self._unary_op(tok):
+                op = tok.value if k == "op" else k
+                self.take(tok, "punctuation" if k == "," else "operator")
+                nxt = self.peek("E")
+                if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
+                    raise self.fail(f"Missing expression after unary operator '{op}'.", nxt)
+                operand = self.parse_unary()
+                if (op == "-" and isinstance(operand, A.Constant) and operand.span.start == tok.end
+                        and isinstance(operand.value, (int, float)) and operand.text
+                        and operand.text[0] in "0123456789."):
+                    return A.Constant(-operand.value, "-" + operand.text,
+                                      span=self.span(tok.start, operand.span.end))
+                return A.Unary(op, operand, span=self.span(tok.start, operand.span.end))
+            if k == "[":
+                return self.parse_type_or_cast(tok)
+            return self.parse_postfix(self.parse_primary())
+        finally:
+            self.depth -= 1
+
+    def parse_type_or_cast(self, tok: Token) -> A.Expr:
+        start = tok.start
+        name, ns, ne, nxt, is_attr = self.lx.scan_type_name(start)
+        if is_attr:
+            raise self.fail(f"Unexpected attribute '{name}': attributes are only allowed on "
+                            "parameters and param blocks.", start=start, end=nxt)
+        self.records.append((start, start + 1, "punctuation"))
+        self.records.append((ns, ne, "type"))
+        self.records.append((nxt - 1, nxt, "punctuation"))
+        self.pos = nxt
+        t = self.peek("E")
+        if t.kind in _PRIMARY_START or (not t.spaced and (t.kind in _OPERAND_START
+                                                          or self._unary_op(t))):
+            operand = self.parse_unary()
+            span = self.span(start, operand.span.end)
+            if name.lower() == "ordered" and isinstance(operand, A.Hashtable):
+                return A.Hashtable(operand.pairs, True, span=span)
+            return A.Convert(name, operand, span=span)
+        return self.parse_postfix(A.TypeLiteral(name, span=self.span(start, nxt)))
+
+    def parse_primary(self) -> A.Expr:
+        tok = self.peek("E")
+        k = tok.kind
+        if k == "num":
+            self.take(tok, "number")
+            return tok.value
+        if k in ("str", "dstr"):
+            self.take(tok, "string")
+            return tok.value
+        if k == "var":
+            self.take(tok, "variable")
+            return tok.value
+        if k in ("$(", "@("):
+            self.enter()
+            try:
+                self.take(tok, "punctuation")
+                what = "subexpression" if k == "$(" else "array expression"
+                stmts = self.parse_statements(")", tok.start, f"Missing closing ')' in {what}.")
+                close = self.take(self.peek("E"), "punctuation")
+            finally:
+                self.depth -= 1
+            cls = A.SubExpression if k == "$(" else A.ArrayExpression
+            return cls(tuple(stmts), span=self.span(tok.start, close.end))
+        if k == "(":
+            return self.parse_paren(tok)
+        if k == "@{":
+            return self.parse_hashtable(tok)
+        if k == "{":
+            return self.parse_script_block_expr()
+        if k == "splat":
+            raise self.fail(f"Splatted variable '{self.describe(tok)}' can only be used as a "
+                            "command argument.", tok)
+        if k == "[":
+            return self.parse_type_or_cast(tok)
+        if k == "eof":
+            raise self.fail("Missing expression.", tok)
+        raise self.unexpected(tok)
+
+    def parse_paren(self, tok: Token) -> A.Paren:
+        self.enter()
+        try:
+            self.take(tok, "punctuation")
+            t = self.skip_newlines()
+            if t.kind == ")":
+                raise self.fail("An expression was expected after '('.", t)
+            if t.kind == "eof":
+                raise self.fail("Missing closing ')' in expression.", t)
+            stmt = self.parse_statement()
+            self.skip_newlines()
+            close = self.expect(")", "Missing closing ')' in expression.")
+            return A.Paren(stmt, span=self.span(tok.start, close.end))
+        finally:
+            self.depth -= 1
+
+    def parse_hashtable(self, tok: Token) -> A.Hashtable:
+        self.enter()
+        try:
+            self.take(tok, "punctuation")
+            pairs = []
+            text = self.text
+            while True:
+                t = self.skip_separators()
+                if t.kind == "}":
+                    close = self.take(t, "punctuation")
+                    break
+                if t.kind == "eof":
+                    raise self.fail("Missing closing '}' in hash literal.", start=tok.start,
+                                    end=tok.end, incomplete=True)
+                c = text[t.start]
+                if c.isalpha() or c == "_":
+                    j = t.start
+                    while j < self.n and is_name_char(text[j]):
+                        j += 1
+                    key: A.Expr = A.StringConstant(text[t.start:j], "bare",
+                                                   span=self.span(t.start, j))
+                    self.records.append((t.start, j, "member"))
+                    self.pos = j
+                else:
+                    e = self.peek("E")
+                    if e.kind not in _OPERAND_START and not self._unary_op(e):
+                        raise self.unexpected(e, "in hash literal")
+                    key = self.parse_unary()
+                eq = self.peek("E")
+                if eq.kind != "=":
+                    raise self.fail("Missing '=' operator after key in hash literal.", eq)
+                self.take(eq, "operator")
+                v = self.skip_newlines()
+                if v.kind in _CMD_END:
+                    raise self.fail("Missing statement after '=' in hash literal.", v)
+                value = self.parse_statement()
+                pairs.append((key, value))
+                t = self.peek("E")
+                if t.kind not in ("newline", ";", "}", "eof"):
+                    raise self.unexpected(t, "in hash literal")
+            return A.Hashtable(tuple(pairs), False, span=self.span(tok.start, close.end))
+        finally:
+            self.depth -= 1
+
+    def parse_postfix(self, node: A.Expr, command: bool = False) -> A.Expr:
+        """Member access, static member, index, method call, ``++``/``--`` (no space before)."""
+        text, n = self.text, self.n
+        while True:
+            p = self.pos
+            if p >= n:
+                return node
+            c = text[p]
+            if c == "." and not text.startswith("..", p):
+                if command and not self._member_start(p + 1):
+                    return node
+                self.records.append((p, p + 1, "punctuation"))
+                self.pos = p + 1
+                node = self.parse_member(node, False)
+            elif c == ":" and text.startswith("::", p):
+                if command and not self._member_start(p + 2):
+                    return node
+                self.records.append((p, p + 2, "punctuation"))
+                self.pos = p + 2
+                node = self.parse_member(node, True)
+            elif c == "[":
+                node = self.parse_index(node)
+            elif (not command and (text.startswith("++", p) or text.startswith("--", p))
+                  and isinstance(node, (A.Variable, A.Member, A.Index))):
+                self.records.append((p, p + 2, "operator"))
+                self.pos = p + 2
+                node = A.Unary("post" + text[p:p + 2], node, span=self.span(node.span.start, p + 2))
+            else:
+                return node
+
+    def _member_start(self, p: int) -> bool:
+        if p >= self.n:
+            return False
+        c = self.text[p]
+        return c.isalpha() or c == "_" or c in "'\"$("
+
+    def parse_member(self, obj: A.Expr, static: bool) -> A.Expr:
+        text, p = self.text, self.pos
+        c = text[p] if p < self.n else ""
+        if c and (c.isalpha() or c == "_" or (c > "\x7f" and is_name_char(c))):
+            j = p
+            while j < self.n and is_name_char(text[j]):
+                j += 1
+            member: A.Expr = A.StringConstant(text[p:j], "bare", span=self.span(p, j))
+            self.records.append((p, j, "member"))
+            self.pos = j
+        elif c in ("'", '"'):
+            tok = self.peek("E")
+            self.take(tok, "string")
+            member = tok.value
+        elif c == "$" or c == "(":
+            tok = self.peek("E")
+            if tok.kind not in ("var", "$(", "("):
+                raise self.fail("Missing property name after reference operator.", tok)
+            self.enter()
+            try:
+                member = self.parse_primary()
+            finally:
+                self.depth -= 1
+        else:
+            raise self.fail("Missing property name after reference operator.",
+                            start=p, end=p + 1 if p < self.n else p, incomplete=p >= self.n)
+        if self.pos < self.n and text[self.pos] == "(":
+            args = self.parse_call_arguments()
+            return A.InvokeMember(obj, member, tuple(args), static,
+                                  span=self.span(obj.span.start, self.pos))
+        return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
+
+    def parse_call_arguments(self) -> List[A.Expr]:
+        self.enter()
+        try:
+            open_tok = self.take(self.peek("E"), "punctuation")
+            args: List[A.Expr] = []
+            t = self.skip_newlines()
+            if t.kind == ")":
+                self.take(t, "punctuation")
+                return args
+            while True:
+                t = self.skip_newlines()
+                if t.kind not in _OPERAND_START and not self._unary_op(t):
+                    if t.kind == "eof":
+                        raise self.fail("Missing ')' in method call.", t)
+                    raise self.fail("Missing argument in method call." if t.kind in (",", ")")
+                                    else "Missing ')' in method call.", t)
+                args.append(self.parse_expression(comma=False))
+                t = self.skip_newlines()
+                if t.kind == ",":
+                    self.take(t, "punctuation")
+                    continue
+                if t.kind == ")":
+                    self.take(t, "punctuation")
+                    return args
+                raise self.fail("Missing ')' in method call.", t)
+        finally:
+            self.depth -= 1
+        del open_tok                                        # pragma: no cover
+
+    def parse_index(self, obj: A.Expr) -> A.Index:
+        self.enter()
+        try:
+            tok = self.take(self.peek("E"), "punctuation")
+            t = self.skip_newlines()
+            if t.kind not in _OPERAND_START and not self._unary_op(t):
+                raise self.fail("Array index expression is missing or not valid.", t)
+            index = self.parse_expression()
+            self.skip_newlines()
+            close = self.expect("]", "Missing ']' after array index expression.")
+            return A.Index(obj, index, span=self.span(obj.span.start, close.end))
+        finally:
+            self.depth -= 1
+        del tok                                             # pragma: no cover
+
+    # ------------------------------------------------------------------ strings
+
+    def _string_subexpression(self, dollar: int):
+        """Lexer hook: parse ``$( ... )`` at ``dollar`` inside a string or bare word."""
+        saved_pos, saved_records = self.pos, self.records
+        self.records = [(dollar, dollar + 2, "punctuation")]
+        try:
+            self.pos = dollar + 2
+            self.enter()
+            try:
+                stmts = self.parse_statements(")", dollar, "Missing closing ')' in subexpression.")
+            finally:
+                self.depth -= 1
+            close = self.take(self.peek("E"), "punctuation")
+            node = A.SubExpression(tuple(stmts), span=self.span(dollar, close.end))
+            return node, close.end, self.records
+        finally:
+            self.pos, self.records = saved_pos, saved_records
+
+
+_KEYWORD_HANDLERS = {
+    "if": Parser.kw_if,
+    "while": Parser.kw_while,
+    "do": Parser.kw_do,
+    "for": Parser.kw_for,
+    "foreach": Parser.kw_foreach,
+    "switch": Parser.kw_switch,
+    "function": Parser.kw_function,
+    "filter": Parser.kw_function,
+    "try": Parser.kw_try,
+    "trap": Parser.kw_trap,
+    "break": Parser.kw_break,
+    "continue": Parser.kw_break,
+    "return": Parser.kw_return,
+    "exit": Parser.kw_return,
+    "throw": Parser.kw_return,
+    "param": Parser.kw_misplaced,
+    "begin": Parser.kw_misplaced,
+    "process": Parser.kw_misplaced,
+    "end": Parser.kw_misplaced,
+    "elseif": Parser.kw_misplaced,
+    "else": Parser.kw_misplaced,
+    "catch": Parser.kw_misplaced,
+    "finally": Parser.kw_misplaced,
+    "until": Parser.kw_misplaced,
+    "class": Parser.kw_unsupported,
+    "enum": Parser.kw_unsupported,
+    "using": Parser.kw_unsupported,
+}
