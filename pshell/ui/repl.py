@@ -195,10 +195,11 @@ class Repl:
                 text = await self._read(session)
             except KeyboardInterrupt:          # Ctrl-C at the prompt: a fresh line
                 continue
-            except EOFError:                   # Ctrl-D on an empty line
-                if self._pop_remote_frame():
-                    continue
-                return self._final_status()
+            except EOFError:                   # Ctrl-D on an empty line: as if `exit` was typed
+                depth = _stack_depth(self.shell.stack)
+                if await self._execute("exit") or depth <= 1:
+                    return self.exit_code
+                continue
             if not text.strip():
                 continue
             try:
@@ -217,21 +218,6 @@ class Repl:
             return str(self.shell.stack.top.prompt())
         except Exception:
             return "PS> "
-
-    def _pop_remote_frame(self) -> bool:
-        """Ctrl-D in a remote frame leaves it, like ``exit`` there; True when one was popped."""
-        stack = self.shell.stack
-        if _stack_depth(stack) <= 1:
-            return False
-        try:
-            stack.pop()
-        except Exception:
-            return False
-        return True
-
-    def _final_status(self) -> int:
-        code = getattr(self.shell, "exit_code", None)
-        return code if isinstance(code, int) else self.exit_code
 
     # ---- running a statement ----------------------------------------------------------------
     async def _execute(self, text: str) -> bool:
