@@ -181,7 +181,8 @@ class RemoteConnection:
         if kind == "bye":
             self.lost(msg.get("reason") or "the remote computer closed the session")
             return
-        key = msg.get("id") if kind in ("prompt", "completion", "error") else (kind, msg.get("rs"))
+        key = msg.get("id") if kind in ("prompt", "completion", "error", "fdone") \
+            else (kind, msg.get("rs"))
         waiter = self._waiters.pop(key, None)
         if waiter is not None:
             waiter.put(msg)
@@ -361,6 +362,16 @@ class RemoteRunspace:
         inv_id = next(self.conn._ids)
         return self.conn.request({"t": "complete", "id": inv_id, "rs": self.id, "text": text,
                                   "cursor": cursor}, inv_id, timeout)
+
+    def file_request(self, kind: str, timeout: float = 300, **fields: Any) -> Dict[str, Any]:
+        """A file operation on the remote computer (``fput``, ``flist``, ``fread``); raises
+        OSError with the remote's message when it failed there."""
+        inv_id = next(self.conn._ids)
+        msg = dict(fields, t=kind, id=inv_id, rs=self.id)
+        answer = self.conn.request(msg, inv_id, timeout)
+        if answer.get("error"):
+            raise OSError(answer["error"])
+        return answer
 
     def close(self) -> None:
         try:

@@ -267,6 +267,29 @@ class RunspaceHost:
         result.update(t="completion", id=msg.get("id"))
         self.send(result)
 
+    # ---- files (Copy-Item -ToSession / -FromSession) ----------------------------------------
+    def _on_fput(self, msg: Dict[str, Any]) -> None:
+        self._file_op(msg, _file_put)
+
+    def _on_flist(self, msg: Dict[str, Any]) -> None:
+        self._file_op(msg, _file_list)
+
+    def _on_fread(self, msg: Dict[str, Any]) -> None:
+        self._file_op(msg, _file_read)
+
+    def _file_op(self, msg: Dict[str, Any], op: Callable[[Any, Dict[str, Any]], Dict[str, Any]]
+                 ) -> None:
+        slot = self.slots.get(int(msg.get("rs", 0)))
+        try:
+            if slot is None:
+                raise OSError(f"no runspace {msg.get('rs', 0)}")
+            answer = op(slot.runspace, msg)
+        except OSError as exc:
+            answer = {"error": f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}"
+                               .rstrip(": ")}
+        answer.update(t="fdone", id=msg.get("id"))
+        self.send(answer)
+
     def _on_close(self, msg: Dict[str, Any]) -> None:
         if "rs" in msg and msg["rs"] is not None:
             slot = self.slots.pop(int(msg["rs"]), None)
@@ -327,6 +350,50 @@ class RunspaceHost:
 def _error(message: str) -> Any:
     from pshell.engine.errors import ErrorRecord
     return ErrorRecord(message, "RemoteServerError", "NotSpecified")
+
+
+def _file_put(runspace: Any, msg: Dict[str, Any]) -> Dict[str, Any]:
+    import base64
+    path = runspace.resolve_path(msg["path"])
+    if msg.get("kind") == "dir":
+        os.makedirs(path, exist_ok=True)
+    else:
+        with open(path, "ab" if msg.get("append") else "wb") as fh:
+            fh.write(base64.b64decode(msg.get("data") or ""))
+    if msg.get("last", True):
+        if msg.get("mode") is not None:
+            os.chmod(path, int(msg["mode"]) & 0o7777)
+        if msg.get("mtime") is not None:
+            os.utime(path, (float(msg["mtime"]), float(msg["mtime"])))
+    return {"path": path}
+
+
+def _file_list(runspace: Any, msg: Dict[str, Any]) -> Dict[str, Any]:
+    root = runspace.resolve_path(msg["path"])
+    if not os.path.exists(root):
+        return {"path": root, "kind": None, "entries": []}
+    st = os.stat(root)
+    kind = "dir" if os.path.isdir(root) else "file"
+    entries = [["", kind, st.st_mode & 0o7777, st.st_mtime, st.st_size]]
+    if kind == "dir" and msg.get("recurse"):
+        for top, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in dirs + sorted(files):
+                full = os.path.join(top, name)
+                st = os.stat(full)
+                rel = os.path.relpath(full, root)
+                entries.append([rel, "dir" if os.path.isdir(full) else "file",
+                                st.st_mode & 0o7777, st.st_mtime, st.st_size])
+    return {"path": root, "kind": kind, "entries": entries}
+
+
+def _file_read(runspace: Any, msg: Dict[str, Any]) -> Dict[str, Any]:
+    import base64
+    path = runspace.resolve_path(msg["path"])
+    with open(path, "rb") as fh:
+        fh.seek(int(msg.get("offset", 0)))
+        data = fh.read(int(msg.get("size", 1 << 20)))
+    return {"data": base64.b64encode(data).decode("ascii"), "n": len(data)}
 
 
 def _default_runspace() -> Any:
