@@ -103,6 +103,8 @@ class PshellLexer(Lexer):
 
     def lex_document(self, document: Document) -> Callable[[int], List[StyleAndText]]:
         text = document.text
+        if not text:                # the first prompt: no need to load the lexer for it
+            return lambda lineno: []
         if self._tokenizer is None:
             self._tokenizer = _default_tokenizer()
         try:

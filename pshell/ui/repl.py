@@ -190,6 +190,7 @@ class Repl:
     async def run(self) -> int:
         self._loop = asyncio.get_running_loop()
         session = self.make_session()
+        self._loop.call_later(0.2, _warm_up)
         while True:
             try:
                 text = await self._read(session)
@@ -285,6 +286,20 @@ class Repl:
             sys.stderr.write("\nThe command is still stopping in the background.\n")
             sys.stderr.flush()
             running.cancel()
+
+
+def _warm_up() -> None:
+    """Load the lexer, parser and cmdlet table in the background once the first prompt is up,
+    so the first keystroke, Enter and Tab don't pay for those imports."""
+    def load() -> None:
+        try:
+            from pshell.engine.cmdlet import all_cmdlets
+            from pshell.lang.lexer import tokenize_for_display
+            tokenize_for_display("Get-Item -Path $x")
+            all_cmdlets()
+        except Exception:
+            pass
+    threading.Thread(target=load, name="pshell-warm-up", daemon=True).start()
 
 
 def _stop_frame(frame: Any) -> None:
