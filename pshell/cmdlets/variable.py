@@ -1,0 +1,341 @@
+"""Get-Variable, Set-Variable, New-Variable, Remove-Variable, Clear-Variable."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, List, Optional, Tuple
+
+from pshell.cmdlets._objects import has_wildcard, wildcard_match
+from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.values import AutomationNull, to_str
+
+_OPTIONS = ("None", "ReadOnly", "Constant", "Private", "AllScope", "Unspecified")
+_AUTOMATIC = ("pwd", "psversiontable", "host", "?", "executioncontext")
+
+
+def _options(value: Any) -> List[str]:
+    """``-Option`` as a list of option names (comma-separated text or an array)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else to_str(value).split(",")
+    out = []
+    for item in items:
+        text = to_str(item).strip()
+        for name in _OPTIONS:
+            if name.lower() == text.lower():
+                out.append(name)
+                break
+        else:
+            raise ValueError(f'Cannot convert value "{text}" to type '
+                             f'"System.Management.Automation.ScopedItemOptions". Error: "Unable to '
+                             f'match the identifier name {text} to a valid enumerator name. Specify '
+                             f'one of the following enumerator names and try again:\n'
+                             f'{", ".join(_OPTIONS)}"')
+    return out
+
+
+class PSVariable:
+    ps_type_names = ("System.Management.Automation.PSVariable",)
+    ps_properties = ("Name", "Value")
+
+    def __init__(self, name: str, value: Any, options: str = "None", description: str = "") -> None:
+        self.Name = name
+        self.Value = value
+        self.Options = options
+        self.Description = description
+        self.Visibility = "Public"
+
+    def ToString(self) -> str:
+        return self.Name
+
+
+def _register_view() -> None:
+    try:
+        from pshell.engine.format import register_view
+    except ImportError:
+        return
+    register_view("System.Management.Automation.PSVariable", "table",
+                  [("Name", "Name", 30), ("Value", "Value")])
+
+
+_register_view()
+
+
+class _VariableCmdlet(Cmdlet):
+    """Scope handling shared by the *-Variable cmdlets."""
+
+    def _target_scope(self) -> Any:
+        """The scope ``-Scope`` names (the caller's own scope when not given)."""
+        frame = self.ctx.frame
+        value = getattr(self, "Scope", None)
+        if value is None:
+            return frame.scope
+        text = to_str(value).strip().lower()
+        if text == "global":
+            return self.runspace.global_scope
+        if text == "script":
+            return frame.script_scope
+        if text in ("local", "private"):
+            return frame.scope
+        if text.isdigit():
+            scope = frame.scope
+            for _ in range(int(text)):
+                if scope.parent is None:
+                    raise self.terminate(
+                        f"The scope number '{text}' exceeds the number of active scopes. "
+                        f"(Parameter 'scopeID')", "ArgumentOutOfRange", "InvalidArgument", text)
+                scope = scope.parent
+            return scope
+        raise self.terminate(f"The scope '{to_str(value)}' is not valid. Use Global, Script, "
+                             f"Local, Private, or a scope number.", "ArgumentException",
+                             "InvalidArgument", value)
+
+    def _search_chain(self) -> bool:
+        """Without ``-Scope`` a name is looked up through the parent scopes."""
+        return getattr(self, "Scope", None) is None
+
+    def _visible(self) -> List[Tuple[str, Any, Any]]:
+        """``(name, value, scope)`` of every variable visible from the target scope."""
+        seen = {}
+        scope = self._target_scope()
+        while scope is not None:
+            for name, value in scope.vars.items():
+                if name not in seen:
+                    seen[name] = (name, value, scope)
+            if not self._search_chain():
+                break
+            scope = scope.parent
+        return list(seen.values())
+
+    def _find(self, name: str) -> Optional[Tuple[str, Any, Any]]:
+        key = name.lower()
+        scope = self._target_scope()
+        while scope is not None:
+            if key in scope.vars:
+                return key, scope.vars[key], scope
+            if not self._search_chain():
+                return None
+            scope = scope.parent
+        return None
+
+    def _matching(self, patterns: List[str]) -> Iterator[Tuple[str, Tuple[str, Any, Any]]]:
+        """Each pattern with every variable it matches; a plain name that matches nothing gets
+        a 'cannot find' error."""
+        include = list(getattr(self, "Include", None) or [])
+        exclude = list(getattr(self, "Exclude", None) or [])
+        visible = None
+        for pattern in patterns:
+            if has_wildcard(pattern):
+                if visible is None:
+                    visible = sorted(self._visible(), key=lambda v: v[0])
+                hits = [v for v in visible if wildcard_match(pattern, v[0])]
+            else:
+                found = self._find(pattern)
+                hits = [found] if found is not None else []
+                if not hits:
+                    self._not_found(pattern)
+                    continue
+            for hit in hits:
+                if include and not any(wildcard_match(p, hit[0]) for p in include):
+                    continue
+                if exclude and any(wildcard_match(p, hit[0]) for p in exclude):
+                    continue
+                yield pattern, hit
+
+    def _not_found(self, name: str) -> None:
+        self.write_error(f"Cannot find a variable with the name '{name}'.", "VariableNotFound",
+                         "ObjectNotFound", name)
+
+    @staticmethod
+    def _option_of(scope: Any, name: str) -> str:
+        flags = scope.readonly or {}
+        return flags.get(name.lower(), "None")
+
+    def _writable(self, scope: Any, name: str, force: bool) -> bool:
+        option = self._option_of(scope, name)
+        if option == "Constant" or (option == "ReadOnly" and not force):
+            self.write_error(f"Cannot overwrite variable {name} because it is read-only or "
+                             f"constant.", "VariableNotWritable", "WriteError", name)
+            return False
+        return True
+
+    def _set_options(self, scope: Any, name: str, options: List[str]) -> None:
+        flag = "Constant" if "Constant" in options else ("ReadOnly" if "ReadOnly" in options
+                                                         else None)
+        if flag is None:
+            if scope.readonly:
+                scope.readonly.pop(name.lower(), None)
+            return
+        if scope.readonly is None:
+            scope.readonly = {}
+        scope.readonly[name.lower()] = flag
+
+    def _variable(self, name: str, value: Any, scope: Any) -> PSVariable:
+        return PSVariable(name, value, self._option_of(scope, name))
+
+
+def _strip(name: str) -> str:
+    return name[1:] if name.startswith("$") else name
+
+
+@register
+class GetVariable(_VariableCmdlet):
+    name = "Get-Variable"
+    synopsis = "Gets variables in the current scope (or -Scope)."
+    params = (
+        Param("Name", "string[]", position=0, pipeline=True, by_property=True),
+        Param("ValueOnly", "switch"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("Scope", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        patterns = [_strip(n) for n in (self.Name or ["*"])]
+        for pattern, (name, value, scope) in self._matching(patterns):
+            yield value if self.ValueOnly else self._variable(name, value, scope)
+
+    def _find(self, name: str) -> Optional[Tuple[str, Any, Any]]:
+        found = super()._find(name)
+        if found is None and name.lower() in _AUTOMATIC and self._search_chain():
+            from pshell.engine.runtime import automatic_variable
+            value = automatic_variable(self.runspace, name.lower())
+            return name.lower(), value, self.runspace.global_scope
+        return found
+
+
+@register
+class SetVariable(_VariableCmdlet):
+    name = "Set-Variable"
+    synopsis = "Sets the value of a variable, creating it if needed."
+    params = (
+        Param("Name", "string[]", position=0, mandatory=True, by_property=True),
+        Param("Value", "object", position=1, pipeline=True, by_property=True),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("Description", "string"),
+        Param("Option", _options),
+        Param("Force", "switch"),
+        Param("Visibility", "string", validate_set=("Public", "Private")),
+        Param("PassThru", "switch"),
+        Param("Scope", "string"),
+    )
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        if upstream is not None:
+            values = []
+            bind = self.ctx.bind_pipeline_input
+            for item in upstream:
+                bind(self, item)
+                values.append(self.Value)
+            if values:
+                self.Value = values[0] if len(values) == 1 else values
+        yield from self._assign()
+
+    def _assign(self) -> Iterator[Any]:
+        value = None if self.Value is AutomationNull else self.Value
+        options = self.Option or []
+        for raw in self.Name or []:
+            name = _strip(raw)
+            if has_wildcard(name):
+                targets = [hit for _, hit in self._matching([name])]
+            else:
+                found = self._find(name) if self._search_chain() else None
+                # an assignment without -Scope creates the variable in the caller's scope
+                if found is not None and found[2] is not self._target_scope():
+                    found = None
+                targets = [found] if found is not None else [(name.lower(), None, self._target_scope())]
+            for key, _, scope in targets:
+                if not self._writable(scope, key, bool(self.Force)):
+                    continue
+                scope.vars[key] = value
+                if options:
+                    self._set_options(scope, key, options)
+                if self.PassThru:
+                    yield self._variable(name if not has_wildcard(name) else key, value, scope)
+
+
+@register
+class NewVariable(_VariableCmdlet):
+    name = "New-Variable"
+    synopsis = "Creates a variable."
+    params = (
+        Param("Name", "string", position=0, mandatory=True, by_property=True),
+        Param("Value", "object", position=1, pipeline=True, by_property=True),
+        Param("Description", "string"),
+        Param("Option", _options),
+        Param("Visibility", "string", validate_set=("Public", "Private")),
+        Param("Force", "switch"),
+        Param("PassThru", "switch"),
+        Param("Scope", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        name = _strip(self.Name or "")
+        key = name.lower()
+        scope = self._target_scope()
+        value = None if self.Value is AutomationNull else self.Value
+        if key in scope.vars:
+            if not self.Force:
+                self.write_error(f"A variable with name '{name}' already exists.",
+                                 "VariableAlreadyExists", "ResourceExists", name)
+                return
+            if self._option_of(scope, key) == "Constant":
+                self.write_error(f"Cannot overwrite variable {name} because it is read-only or "
+                                 f"constant.", "VariableNotWritable", "WriteError", name)
+                return
+        scope.vars[key] = value
+        self._set_options(scope, key, self.Option or [])
+        if self.PassThru:
+            yield self._variable(name, value, scope)
+
+
+@register
+class RemoveVariable(_VariableCmdlet):
+    name = "Remove-Variable"
+    synopsis = "Deletes variables."
+    params = (
+        Param("Name", "string[]", position=0, mandatory=True, by_property=True),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("Force", "switch"),
+        Param("Scope", "string"),
+    )
+
+    def process(self) -> None:
+        for _, (key, _, scope) in self._matching([_strip(n) for n in self.Name or []]):
+            option = self._option_of(scope, key)
+            if option == "Constant" or (option == "ReadOnly" and not self.Force):
+                self.write_error(f"Cannot remove variable {key} because it is constant or "
+                                 f"read-only. If the variable is read-only, try the operation "
+                                 f"again specifying the Force option.", "VariableNotRemovable",
+                                 "WriteError", key)
+                continue
+            scope.vars.pop(key, None)
+            if scope.readonly:
+                scope.readonly.pop(key, None)
+
+
+@register
+class ClearVariable(_VariableCmdlet):
+    name = "Clear-Variable"
+    synopsis = "Sets variables to $null, keeping them defined."
+    params = (
+        Param("Name", "string[]", position=0, mandatory=True, by_property=True),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        Param("Force", "switch"),
+        Param("PassThru", "switch"),
+        Param("Scope", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        for _, (key, _, scope) in self._matching([_strip(n) for n in self.Name or []]):
+            if not self._writable(scope, key, bool(self.Force)):
+                continue
+            scope.vars[key] = None
+            if self.PassThru:
+                yield self._variable(key, None, scope)
+
+
+__all__ = ["GetVariable", "SetVariable", "NewVariable", "RemoveVariable", "ClearVariable",
+           "PSVariable"]
