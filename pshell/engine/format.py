@@ -27,6 +27,7 @@ import datetime as _dt
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
+from pshell.engine.errors import FlowControl, PipelineStopped
 from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, PSTypeInfo,
                                   SwitchParameter, format_number, get_property, properties_of,
                                   to_str, type_names_of)
@@ -102,6 +103,8 @@ class Column:
             return None if found is NO_PROPERTY else found
         try:
             return getter(obj)
+        except (PipelineStopped, FlowControl):
+            raise
         except Exception:  # a failing calculated value shows as an empty cell, as in pwsh
             return None
 
@@ -512,6 +515,7 @@ class _Group:
         self.batch_seconds = batch_seconds
         self.batch_max = batch_max
         self.pending: List[Any] = []
+        self.pending_entries = 0
         self.started_at: Optional[float] = None
         self.widths: Optional[List[int]] = None
         self.aligns: Optional[List[str]] = None
@@ -532,6 +536,7 @@ class _Group:
             if self.started_at is None:
                 self.started_at = time.monotonic()
             self.pending.append(entry)
+            self.pending_entries += 1
             return self.poll()
         return self._emit(entry)
 
@@ -547,7 +552,7 @@ class _Group:
             return []
         if self.shape.autosize:
             return []
-        full = sum(1 for p in self.pending if isinstance(p, FormatEntry)) >= self.batch_max
+        full = self.pending_entries >= self.batch_max
         late = (self.batch_seconds is not None and self.started_at is not None
                 and time.monotonic() - self.started_at >= self.batch_seconds)
         return self._release() if full or late else []
@@ -565,6 +570,7 @@ class _Group:
         self._layout(entries)
         out: List[StyledLine] = []
         pending, self.pending = self.pending, []
+        self.pending_entries = 0
         for item in pending:
             if isinstance(item, FormatEntry):
                 out += self._emit(item)
