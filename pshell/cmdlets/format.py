@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, List, Optional
 
 from pshell.engine import format as fmt
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.values import AutomationNull, NO_PROPERTY, get_property, to_str
+from pshell.engine.values import AutomationNull, to_str
 
 __all__ = ["FormatTable", "FormatList", "FormatWide", "OutString", "OutDefault", "OutHost",
            "OutNull"]
@@ -67,8 +67,7 @@ class _Formatter(Cmdlet):
     # ---- columns ------------------------------------------------------------------
     def _evaluate(self, expression: Any, obj: Any) -> Any:
         if isinstance(expression, str):
-            found = get_property(obj, expression, None)
-            return None if found is NO_PROPERTY else found
+            return fmt.member_value(obj, expression)
         result = self.invoke(expression, dollar_under=obj)
         if not result:
             return None
@@ -250,8 +249,7 @@ class FormatWide(_Formatter):
 
 
 def _get(obj: Any, name: str) -> Any:
-    found = get_property(obj, name, None)
-    return None if found is NO_PROPERTY else found
+    return fmt.member_value(obj, name)
 
 
 def _out_of_band(obj: Any) -> bool:

@@ -35,7 +35,7 @@ from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObje
 __all__ = [
     "Column", "View", "Shape", "FormatEntry", "DictionaryEntry", "OutDefault", "register_view",
     "find_view", "views_for", "make_out_default", "format_to_text", "format_lines", "format_value",
-    "shape_for", "styled_text", "ShapeCache", "default_properties", "ELLIPSIS", "ENUMERATION_LIMIT",
+    "shape_for", "styled_text", "ShapeCache", "member_value", "default_properties", "ELLIPSIS", "ENUMERATION_LIMIT",
 ]
 
 ELLIPSIS = "\u2026"
@@ -99,8 +99,7 @@ class Column:
     def value(self, obj: Any) -> Any:
         getter = self.getter
         if isinstance(getter, str):
-            found = get_property(obj, getter, None)
-            return None if found is NO_PROPERTY else found
+            return member_value(obj, getter)
         try:
             return getter(obj)
         except (PipelineStopped, FlowControl):
@@ -110,6 +109,31 @@ class Column:
 
     def __repr__(self) -> str:
         return f"Column({self.header!r}, width={self.width}, align={self.align!r})"
+
+
+_get_member: Any = None
+
+
+def member_value(obj: Any, name: str) -> Any:
+    """``obj.name`` as script code sees it (string ``Length``, date parts...); None if absent."""
+    global _get_member
+    if _get_member is None:
+        try:
+            from pshell.engine.members import get_member as found
+        except ImportError:  # a bare engine without the members module
+            def found(target: Any, member: str) -> Any:
+                value = get_property(target, member, None)
+                return None if value is NO_PROPERTY else value
+        _get_member = found
+    if isinstance(obj, (PSObject, DictionaryEntry)):
+        value = get_property(obj, name, None)
+        return None if value is NO_PROPERTY else value
+    try:
+        return _get_member(obj, name)
+    except (PipelineStopped, FlowControl):
+        raise
+    except Exception:
+        return None
 
 
 ColumnSpec = Union[Column, str, Sequence[Any]]
@@ -303,8 +327,7 @@ class Shape:
 
 
 def _property(obj: Any, name: str) -> Any:
-    found = get_property(obj, name, None)
-    return None if found is NO_PROPERTY else found
+    return member_value(obj, name)
 
 
 _HIDDEN_PROPERTIES = {"psshowcomputername"}
