@@ -1,0 +1,363 @@
+"""The ``pshell`` command: REPL, ``-c``/``-Command``, script files, piped stdin, ``--server``.
+
+The start-up path imports only the engine: ``pshell -c 1`` must not pay for prompt_toolkit, rich,
+pygments or asyncssh.  Every mode runs statements through the same session stack, so
+``Enter-PSSession`` works from a script or from piped stdin as it does in the REPL.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, List, Optional, Tuple
+
+__all__ = ["main"]
+
+USAGE = """\
+Usage: pshell [options] [FILE [ARGS...]]
+       pshell [options] -c COMMAND
+       pshell [options] -File FILE [ARGS...]
+
+Options (case-insensitive; unique prefixes work, as in pwsh):
+  -c, -Command TEXT   run TEXT and exit ('-' reads commands from standard input)
+  -File FILE [ARGS]   run a script file with arguments (also: pshell FILE.ps1 ARGS)
+  -NoProfile          don't run ~/.config/pshell/profile.ps1
+  -NoLogo             don't print the banner in the REPL
+  -NonInteractive     never prompt (Read-Host and password prompts fail instead)
+  --server            speak the remoting protocol on stdin/stdout (used over SSH)
+  --version           print the version and exit
+  -h, --help          print this help and exit
+
+With no FILE or -c: the interactive REPL when standard input is a terminal, otherwise statements
+are read from standard input and run one by one (a statement may span lines).
+Exit status: the value given to `exit`, else 1 after an uncaught error or a parse error, else 0.
+"""
+
+_OPTIONS = ("command", "file", "noprofile", "nologo", "noninteractive", "help", "version",
+            "server", "executionpolicy", "noexit", "inputformat", "outputformat")
+
+
+class _Options:
+    def __init__(self) -> None:
+        self.command: Optional[str] = None
+        self.file: Optional[str] = None
+        self.args: List[str] = []
+        self.no_profile = False
+        self.no_logo = False
+        self.non_interactive = False
+        self.server = False
+
+
+class UsageError(Exception):
+    pass
+
+
+def _option_name(arg: str) -> Optional[str]:
+    if arg in ("-h", "-?", "/?"):
+        return "help"
+    if arg == "-c":
+        return "command"
+    if not arg.startswith("-") or arg == "-":
+        return None
+    name = arg.lstrip("-").lower()
+    if not name:
+        return None
+    matches = [o for o in _OPTIONS if o.startswith(name)]
+    if name in _OPTIONS:
+        return name
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UsageError(f"unknown option '{arg}'")
+    raise UsageError(f"option '{arg}' is ambiguous: {', '.join('-' + m for m in matches)}")
+
+
+def parse_args(argv: List[str]) -> Tuple[_Options, Optional[str]]:
+    opts = _Options()
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name = _option_name(arg)
+        if name is None:
+            opts.file = arg
+            opts.args = argv[i + 1:]
+            break
+        if name == "help":
+            return opts, "help"
+        if name == "version":
+            return opts, "version"
+        if name == "command":
+            if i + 1 >= len(argv):
+                raise UsageError("-Command needs a value")
+            opts.command = " ".join(argv[i + 1:]) if argv[i + 1] != "-" else "-"
+            break
+        if name == "file":
+            if i + 1 >= len(argv):
+                raise UsageError("-File needs a file name")
+            opts.file = argv[i + 1]
+            opts.args = argv[i + 2:]
+            break
+        if name == "noprofile":
+            opts.no_profile = True
+        elif name == "nologo":
+            opts.no_logo = True
+        elif name == "noninteractive":
+            opts.non_interactive = True
+        elif name == "server":
+            opts.server = True
+        elif name in ("executionpolicy", "inputformat", "outputformat"):
+            i += 1          # accepted for compatibility with pwsh command lines; no effect
+        i += 1
+    return opts, None
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        opts, action = parse_args(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"pshell: {exc}\n\n{USAGE}")
+        return 64
+    if action == "help":
+        sys.stdout.write(USAGE)
+        return 0
+    if action == "version":
+        from pshell import __version__
+        sys.stdout.write(f"pshell {__version__}\n")
+        return 0
+    if opts.server:
+        from pshell.remote.server import main as server_main
+        return server_main([])
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
+    interactive = opts.command is None and opts.file is None and sys.stdin.isatty()
+    shell = _make_shell(interactive, opts)
+    try:
+        return _run(shell, opts, interactive)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        try:
+            shell.close()
+        except Exception:
+            pass
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _make_shell(interactive: bool, opts: _Options) -> Any:
+    from pshell.engine.runtime import Runspace
+    from pshell.engine.session_stack import Shell
+    if (interactive or sys.stdout.isatty()) and not os.environ.get("NO_COLOR"):
+        from pshell.ui.console import ConsoleHost
+        host: Any = ConsoleHost()
+    else:
+        from pshell.engine.host import PlainHost
+        host = PlainHost()
+    runspace = Runspace(host=host)
+    runspace.non_interactive = opts.non_interactive or not sys.stdin.isatty()
+    shell = Shell(runspace)
+    host.location = None
+    return shell
+
+
+def _run(shell: Any, opts: _Options, interactive: bool) -> int:
+    if not opts.no_profile:
+        _run_profile(shell)
+    if opts.command is not None:
+        if opts.command == "-":
+            return _run_stdin(shell)
+        ok = shell.run_text(opts.command, "<command line>")
+        return _status(shell, ok)
+    if opts.file is not None:
+        return _run_file(shell, opts.file, opts.args)
+    if interactive:
+        from pshell.ui.repl import run_repl
+        if not opts.no_logo:
+            from pshell import __version__
+            sys.stdout.write(f"pshell {__version__} - type Get-Help for help, exit to leave.\n")
+        return run_repl(shell)
+    return _run_stdin(shell)
+
+
+def _status(shell: Any, ok: bool) -> int:
+    if shell.exit_requested:
+        return shell.exit_code
+    return 0 if ok else 1
+
+
+def _profile_path() -> str:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "pshell", "profile.ps1")
+
+
+def _run_profile(shell: Any) -> None:
+    path = _profile_path()
+    if os.path.isfile(path):
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                text = handle.read()
+        except OSError:
+            return
+        shell.run_text(text, path)
+
+
+# --------------------------------------------------------------------------- statements
+
+def _dispatch(shell: Any, unit: Any, statement: Any) -> bool:
+    """One top-level statement, to whichever frame is on top of the stack now."""
+    from pshell.engine.errors import ExitException
+    frame = shell.stack.top
+    try:
+        if getattr(frame, "is_remote", False):
+            span = statement.span
+            result = frame.execute(unit.text[span.start:span.end], unit.source)
+        else:
+            result = frame.execute_unit(unit, [statement])
+    except ExitException as exc:
+        if getattr(frame, "is_remote", False):
+            return True
+        shell.exit_requested = True
+        shell.exit_code = exc.code
+        return True
+    return result is not False
+
+
+def _statements_of(unit: Any) -> Optional[List[Any]]:
+    root = unit.root
+    if root.param_block is not None or root.begin is not None or root.process is not None:
+        return None
+    return list(root.end.statements) if root.end is not None else []
+
+
+def _run_file(shell: Any, path: str, args: List[str]) -> int:
+    rs = shell.runspace
+    full = rs.resolve_path(path)
+    try:
+        with open(full, encoding="utf-8-sig", errors="replace") as handle:
+            text = handle.read()
+    except OSError as exc:
+        sys.stderr.write(f"pshell: cannot run '{path}': {exc.strerror}\n")
+        return 64 if not os.path.exists(full) else 1
+    from pshell.engine.toplevel import parse_unit
+    unit = parse_unit(rs, text, full)
+    if unit is None:
+        return 1
+    g = rs.global_scope.vars
+    g["psscriptroot"] = os.path.dirname(full)
+    g["pscommandpath"] = full
+    from pshell.engine.values import PSObject
+    g["myinvocation"] = PSObject.from_pairs([
+        ("MyCommand", PSObject.from_pairs([("Name", os.path.basename(full)), ("Path", full),
+                                           ("Definition", full)])),
+        ("InvocationName", path), ("PSScriptRoot", os.path.dirname(full)), ("PSCommandPath", full),
+        ("ScriptName", full)])
+    statements = _statements_of(unit)
+    if statements is None:
+        return _run_whole_script(shell, unit, full, args)
+    g["args"] = [_cli_value(a) for a in args]
+    for statement in statements:
+        if not _dispatch(shell, unit, statement):
+            return _status(shell, False)
+        if shell.exit_requested:
+            return shell.exit_code
+    return _status(shell, True)
+
+
+def _cli_value(text: str) -> Any:
+    from pshell.engine.values import parse_number
+    try:
+        if text and (text[0].isdigit() or (text[0] in "+-" and text[1:2].isdigit())):
+            return parse_number(text)
+    except ValueError:
+        pass
+    return text
+
+
+def _cli_arguments(args: List[str]) -> List[Tuple[Any, ...]]:
+    from pshell.engine.rt import NOARG
+    out: List[Tuple[Any, ...]] = []
+    for arg in args:
+        if arg.startswith("-") and len(arg) > 1 and not arg[1].isdigit():
+            name = arg[1:]
+            if ":" in name:
+                name, value = name.split(":", 1)
+                out.append(("p", name, _cli_value(value), -1))
+            else:
+                out.append(("p", name, NOARG, -1))
+        else:
+            out.append(("a", _cli_value(arg), True, -1))
+    return out
+
+
+def _run_whole_script(shell: Any, unit: Any, path: str, args: List[str]) -> int:
+    """A script with param()/begin/process: bind the command-line arguments, run it whole."""
+    from pshell.engine.errors import ExitException, RuntimeException
+    from pshell.engine.pipeline import invoke_script_file
+    from pshell.engine.toplevel import report_internal_error
+    rs = shell.runspace
+    frame = rs.new_frame(host_output=True, unit=unit)
+    rs.exit_on_script_exit = True
+    try:
+        rs.host.write_objects(invoke_script_file(frame, path, _cli_arguments(args), None, None))
+        return _status(shell, True)
+    except ExitException as exc:
+        return exc.code
+    except RuntimeException as exc:
+        rs.host.error(exc.record)
+        return 1
+    except Exception as exc:
+        report_internal_error(rs, exc)
+        return 1
+
+
+def _run_stdin(shell: Any) -> int:
+    """Read statements from standard input and run each as soon as it is complete."""
+    from pshell.engine.compiler import Unit
+    from pshell.lang.errors import ParseError
+    failed = False
+    buffer: List[str] = []
+    line_no = 0
+    stdin = sys.stdin
+    while True:
+        line = stdin.readline()
+        at_eof = not line
+        if not at_eof:
+            line_no += 1
+            buffer.append(line)
+        text = "".join(buffer)
+        if not text.strip():
+            buffer = []
+            if at_eof:
+                break
+            continue
+        try:
+            unit = Unit.from_text(text, "<stdin>")
+        except ParseError as exc:
+            if exc.incomplete and not at_eof:
+                continue
+            shell.runspace.host.parse_error(exc)
+            failed = True
+            buffer = []
+            if at_eof:
+                break
+            continue
+        buffer = []
+        statements = _statements_of(unit)
+        if statements is None:
+            ok = shell.run_text(text, "<stdin>")
+            failed = failed or not ok
+        else:
+            for statement in statements:
+                ok = _dispatch(shell, unit, statement)
+                if shell.exit_requested:
+                    return shell.exit_code
+                if not ok:
+                    failed = True
+                    break
+        if shell.exit_requested:
+            return shell.exit_code
+        if at_eof:
+            break
+    return 1 if failed else 0

@@ -1,0 +1,465 @@
+"""PowerShell's parameter binding, one binder for cmdlets and script blocks.
+
+Named arguments first (case-insensitive, unique prefixes, aliases, ``-Name:value``), then splatted
+hashtables, then positional arguments into the positions of the chosen parameter set, then the
+mandatory check.  Pipeline input is bound per object by :func:`bind_pipeline_item`.  Common
+parameters (``-ErrorAction``, ``-ErrorVariable``, ``-Verbose`` ...) configure the command context.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+
+from pshell.engine.cmdlet import COMMON_PARAMETERS, Cmdlet, Param
+from pshell.engine.errors import ErrorRecord, ParameterBindingError, RuntimeException
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSObject, get_property,
+                                  to_bool, to_str, type_name_of)
+
+if TYPE_CHECKING:
+    from pshell.engine.pipeline import CommandContext
+
+__all__ = ["BindResult", "bind_arguments", "bind_pipeline_item", "script_params", "convert_param"]
+
+_COMMON_BY_NAME = {p.name.lower(): p for p in COMMON_PARAMETERS}
+_ACTION_VALUES = ("continue", "silentlycontinue", "stop", "inquire", "ignore", "suspend", "break")
+
+
+class BindResult:
+    __slots__ = ("values", "unbound", "parameter_set", "from_pipeline")
+
+    def __init__(self) -> None:
+        self.values: Dict[str, Any] = {}
+        self.unbound: List[Any] = []
+        self.parameter_set = "__AllParameterSets"
+        self.from_pipeline: Dict[str, bool] = {}
+
+
+def _error(ctx: Optional["CommandContext"], message: str, error_id: str, target: Any = None,
+           category: str = "InvalidArgument") -> ParameterBindingError:
+    record = ErrorRecord(message, f"{error_id},{ctx.name if ctx else ''}", category, target,
+                         ctx.location if ctx else None, ctx.name if ctx else "",
+                         exception_type="System.Management.Automation.ParameterBindingException")
+    return ParameterBindingError(record)
+
+
+# --------------------------------------------------------------------------- script params
+
+_TYPE_TO_PARAM = {"switch": "switch", "system.management.automation.switchparameter": "switch",
+                  "bool": "bool", "boolean": "bool", "system.boolean": "bool"}
+
+
+def script_params(compiled: Any) -> Tuple[Param, ...]:
+    cached = getattr(compiled, "_param_cache", None)
+    if cached is not None:
+        return cached
+    params = []
+    positional_index = 0
+    explicit_positions = any(spec.position is not None for spec in compiled.params or ())
+    for spec in compiled.params or ():
+        type_name = spec.type_name or ""
+        ptype: Any = _TYPE_TO_PARAM.get(type_name.lower())
+        if ptype is None:
+            ptype = _script_converter(type_name) if type_name else "object"
+        position = spec.position
+        if position is None and not explicit_positions and not spec.switch:
+            position = positional_index
+            positional_index += 1
+        params.append(Param(spec.name, ptype, position=position, mandatory=spec.mandatory,
+                            aliases=tuple(str(a) for a in spec.aliases), pipeline=spec.pipeline,
+                            by_property=spec.by_property, sets=spec.sets, remaining=spec.remaining,
+                            validate_set=spec.validate_set))
+    result = tuple(params)
+    try:
+        compiled._param_cache = result
+    except AttributeError:
+        pass
+    return result
+
+
+def _script_converter(type_name: str) -> Any:
+    from pshell.engine.operators import convert_to
+
+    def convert(value: Any) -> Any:
+        return convert_to(value, type_name)
+    convert.type_label = type_name  # type: ignore[attr-defined]
+    return convert
+
+
+# --------------------------------------------------------------------------- conversion
+
+_SCALAR_TYPES = {"string": "System.String", "int": "System.Int32", "long": "System.Int64",
+                 "double": "System.Double", "bool": "System.Boolean", "switch": "SwitchParameter",
+                 "scriptblock": "System.Management.Automation.ScriptBlock",
+                 "hashtable": "System.Collections.Hashtable", "datetime": "System.DateTime",
+                 "psobject": "System.Management.Automation.PSObject", "object": "System.Object",
+                 "timespan": "System.TimeSpan"}
+
+
+def type_label(ptype: Any) -> str:
+    if callable(ptype):
+        return getattr(ptype, "type_label", "System.Object")
+    base = ptype[:-2] if ptype.endswith("[]") else ptype
+    label = _SCALAR_TYPES.get(base, base)
+    return label + ("[]" if ptype.endswith("[]") else "")
+
+
+def convert_param(param: Param, value: Any, ctx: Optional["CommandContext"] = None) -> Any:
+    ptype = param.type
+    if value is AutomationNull:
+        value = None
+    try:
+        if callable(ptype):
+            return ptype(value)
+        if ptype == "object":
+            return value
+        if ptype.endswith("[]"):
+            base = ptype[:-2]
+            if value is None:
+                return None
+            items = list(value) if isinstance(value, (list, tuple, range)) else [value]
+            return [_convert_scalar(base, item) for item in items]
+        return _convert_scalar(ptype, value)
+    except RuntimeException as exc:
+        raise _error(ctx, f"Cannot process argument transformation on parameter '{param.name}'. "
+                          f"{exc.record.message}", "ParameterArgumentTransformationError",
+                     value) from None
+    except (ValueError, TypeError) as exc:
+        detail = str(exc) or f'Cannot convert value "{to_str(value)}" to type "{type_label(ptype)}".'
+        raise _error(ctx, f"Cannot process argument transformation on parameter '{param.name}'. "
+                          f"{detail}", "ParameterArgumentTransformationError", value) from None
+
+
+def _convert_scalar(kind: str, value: Any) -> Any:
+    if kind == "object" or kind == "psobject":
+        return value
+    if kind == "switch" or kind == "bool":
+        return to_bool(value)
+    if isinstance(value, (list, tuple)) and kind not in ("object",):
+        if len(value) == 1:
+            value = value[0]
+        else:
+            raise ValueError(f'Cannot convert "System.Object[]" to the type "{type_label(kind)}" '
+                             f'required by the parameter.')
+    if kind == "string":
+        if value is None:
+            return None
+        return to_str(value)
+    from pshell.engine.operators import convert_to
+    if kind == "int":
+        return convert_to(value, "int")
+    if kind == "long":
+        return convert_to(value, "long")
+    if kind == "double":
+        return convert_to(value, "double")
+    if kind == "datetime":
+        return convert_to(value, "datetime")
+    if kind == "timespan":
+        return convert_to(value, "timespan")
+    if kind == "hashtable":
+        if value is None or isinstance(value, dict):
+            return value
+        raise ValueError(f'Cannot convert the "{to_str(value)}" value of type "{type_name_of(value)}" '
+                         f'to type "System.Collections.Hashtable".')
+    if kind == "scriptblock":
+        if value is None or (hasattr(value, "ast") and hasattr(value, "compiled")):
+            return value
+        raise ValueError(f'Cannot convert the "{to_str(value)}" value of type "{type_name_of(value)}" '
+                         f'to type "System.Management.Automation.ScriptBlock".')
+    return value
+
+
+# --------------------------------------------------------------------------- binding
+
+class _Table:
+    """Name lookup for one command's parameters (built once per command class)."""
+
+    __slots__ = ("params", "by_name", "names", "sets", "positional", "pipeline", "remaining")
+
+    def __init__(self, params: Sequence[Param], with_common: bool) -> None:
+        self.params = list(params) + (list(COMMON_PARAMETERS) if with_common else [])
+        self.by_name: Dict[str, Param] = {}
+        for param in self.params:
+            self.by_name.setdefault(param.name.lower(), param)
+            for alias in param.aliases:
+                self.by_name.setdefault(alias.lower(), param)
+        self.names = sorted(self.by_name)
+        sets: List[str] = []
+        for param in params:
+            for name in param.sets:
+                if name not in sets:
+                    sets.append(name)
+        self.sets = sets
+        self.positional = sorted((p for p in params if p.position is not None),
+                                 key=lambda p: p.position)  # type: ignore[arg-type,return-value]
+        self.pipeline = [p for p in params if p.pipeline or p.by_property]
+        self.remaining = [p for p in params if p.remaining]
+
+    def find(self, name: str, ctx: Optional["CommandContext"]) -> Param:
+        lowered = name.lower()
+        exact = self.by_name.get(lowered)
+        if exact is not None:
+            return exact
+        matches = {self.by_name[n].name: self.by_name[n] for n in self.names if n.startswith(lowered)}
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if not matches:
+            raise _error(ctx, f"A parameter cannot be found that matches parameter name '{name}'.",
+                         "NamedParameterNotFound", name)
+        listing = " ".join(f"-{n}" for n in sorted(matches))
+        raise _error(ctx, f"Parameter cannot be processed because the parameter name '{name}' is "
+                          f"ambiguous. Possible matches include: {listing}.", "AmbiguousParameter",
+                     name)
+
+
+_TABLES: Dict[Any, _Table] = {}
+
+
+def _table_for(params: Sequence[Param], with_common: bool) -> _Table:
+    key = (id(params), with_common)
+    table = _TABLES.get(key)
+    if table is None or table.params[:len(params)] != list(params):
+        table = _Table(params, with_common)
+        _TABLES[key] = table
+    return table
+
+
+def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
+                   ctx: Optional["CommandContext"], target: Any) -> BindResult:
+    """Bind command-line arguments.  ``target`` is a Cmdlet instance (its attributes are set) or
+    a ScriptBlock (the values are returned)."""
+    from pshell.engine.rt import NOARG
+    is_cmdlet = isinstance(target, Cmdlet)
+    advanced = is_cmdlet or bool(getattr(getattr(target, "compiled", None), "advanced", False))
+    table = _table_for(params, advanced)
+    result = BindResult()
+    named: Dict[str, Any] = {}
+    positional: List[Any] = []
+    i = 0
+    count = len(args)
+    while i < count:
+        kind, value, extra, _nid = args[i]
+        if kind == "p":
+            name, argument = value, extra
+            param = table.find(name, ctx)
+            if param.name in named:
+                raise _error(ctx, f"Cannot bind parameter because parameter '{param.name}' is "
+                                  f"specified more than once. To provide multiple values to "
+                                  f"parameters that can accept multiple values, use the array syntax.",
+                             "ParameterAlreadyBound", name)
+            if argument is NOARG:
+                if param.type == "switch":
+                    named[param.name] = True
+                else:
+                    if i + 1 < count and args[i + 1][0] == "a":
+                        i += 1
+                        named[param.name] = args[i][1]
+                    else:
+                        raise _error(ctx, f"Missing an argument for parameter '{param.name}'. Specify "
+                                          f"a parameter of type '{type_label(param.type)}' and try "
+                                          f"again.", "MissingArgument", name)
+            else:
+                named[param.name] = argument
+        elif kind == "s":
+            _splat(table, value, named, positional, ctx)
+        else:
+            positional.append(value)
+        i += 1
+
+    # parameter sets: the sets compatible with every named parameter
+    candidates = _candidate_sets(table, params, named, target)
+    chosen = _choose_set(table, params, candidates, target)
+
+    # positional
+    leftovers: List[Any] = []
+    pos_params = [p for p in table.positional if p.name not in named and p.in_set(chosen)]
+    if not pos_params and candidates and len(candidates) > 1:
+        pos_params = [p for p in table.positional if p.name not in named and
+                      any(p.in_set(s) for s in candidates)]
+    for value in positional:
+        if pos_params:
+            param = pos_params.pop(0)
+            named[param.name] = value
+            if param.sets and chosen not in param.sets:
+                chosen = param.sets[0]
+        else:
+            leftovers.append(value)
+    if leftovers:
+        remaining = [p for p in table.remaining if p.name not in named]
+        if remaining:
+            named[remaining[0].name] = leftovers if len(leftovers) > 1 else leftovers[0]
+            leftovers = []
+        elif advanced:
+            raise _error(ctx, f"A positional parameter cannot be found that accepts argument "
+                              f"'{to_str(leftovers[0])}'.", "PositionalParameterNotFound",
+                         leftovers[0])
+    result.unbound = leftovers
+
+    # conversion, validation, common parameters
+    for name, value in named.items():
+        param = table.by_name[name.lower()]
+        if param in COMMON_PARAMETERS and name.lower() in _COMMON_BY_NAME and \
+                all(p.name != name for p in params):
+            _apply_common(ctx, param, value)
+            continue
+        converted = convert_param(param, value, ctx)
+        if param.validate_set is not None and converted is not None:
+            _validate_set(ctx, param, converted)
+        result.values[param.name] = converted
+    result.parameter_set = chosen
+
+    _check_mandatory(ctx, params, result, chosen, target)
+    if is_cmdlet:
+        for name, value in result.values.items():
+            setattr(target, name, value)
+        target.bound = dict(result.values)
+        target.parameter_set = chosen
+    return result
+
+
+def _splat(table: _Table, value: Any, named: Dict[str, Any], positional: List[Any],
+           ctx: Optional["CommandContext"]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            param = table.find(to_str(key), ctx)
+            if param.type == "switch":
+                named[param.name] = to_bool(item)
+            else:
+                named[param.name] = item
+    elif isinstance(value, (list, tuple)):
+        positional.extend(value)
+    elif value is not None:
+        positional.append(value)
+
+
+def _candidate_sets(table: _Table, params: Sequence[Param], named: Dict[str, Any],
+                    target: Any) -> List[str]:
+    candidates = list(table.sets)
+    for name in named:
+        param = table.by_name.get(name.lower())
+        if param is None or not param.sets:
+            continue
+        narrowed = [s for s in candidates if s in param.sets]
+        if narrowed:
+            candidates = narrowed
+        else:
+            # parameters from sets that don't meet: PowerShell's "cannot be resolved" error
+            raise _error(getattr(target, "ctx", None),
+                         "Parameter set cannot be resolved using the specified named parameters. "
+                         "One or more parameters issued cannot be used together or an insufficient "
+                         "number of parameters were provided.", "AmbiguousParameterSet")
+    return candidates
+
+
+def _choose_set(table: _Table, params: Sequence[Param], candidates: List[str], target: Any) -> str:
+    default = getattr(target, "default_set", None)
+    if not candidates:
+        return default or "__AllParameterSets"
+    if default in candidates:
+        return default  # type: ignore[return-value]
+    return candidates[0]
+
+
+def _validate_set(ctx: Optional["CommandContext"], param: Param, value: Any) -> None:
+    allowed = [v.lower() for v in param.validate_set or ()]
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if to_str(item).lower() not in allowed:
+            raise _error(ctx, f"Cannot validate argument on parameter '{param.name}'. The argument "
+                              f"\"{to_str(item)}\" does not belong to the set "
+                              f"\"{','.join(param.validate_set or ())}\" specified by the "
+                              f"ValidateSet attribute. Supply an argument that is in the set and "
+                              f"then try the command again.", "ParameterArgumentValidationError", item)
+
+
+def _check_mandatory(ctx: Optional["CommandContext"], params: Sequence[Param], result: BindResult,
+                     chosen: str, target: Any) -> None:
+    missing = []
+    for param in params:
+        if param.name in result.values or not param.in_set(chosen):
+            continue
+        if param.mandatory_in(chosen) or (param.mandatory is True):
+            if param.pipeline or param.by_property:
+                continue   # may come from the pipeline; checked when input arrives
+            missing.append(param.name)
+    if missing:
+        raise _error(ctx, f"Cannot process command because of one or more missing mandatory "
+                          f"parameters: {' '.join(missing)}.", "MissingMandatoryParameter",
+                     category="InvalidArgument")
+
+
+def _apply_common(ctx: Optional["CommandContext"], param: Param, value: Any) -> None:
+    if ctx is None:
+        return
+    name = param.name.lower()
+    if name in ("erroraction", "warningaction", "informationaction", "progressaction"):
+        text = to_str(value).lower()
+        if text not in _ACTION_VALUES:
+            raise _error(ctx, f"Cannot bind parameter '{param.name}'. Cannot convert value "
+                              f"\"{to_str(value)}\" to type \"System.Management.Automation."
+                              f"ActionPreference\". Valid values: SilentlyContinue, Stop, Continue, "
+                              f"Inquire, Ignore, Suspend, Break.", "CannotConvertArgument", value)
+        key = {"erroraction": "erroraction", "warningaction": "warning",
+               "informationaction": "information", "progressaction": "progress"}[name]
+        if ctx.prefs is None:
+            ctx.prefs = {}
+        ctx.prefs[key] = text
+    elif name in ("errorvariable", "warningvariable", "informationvariable"):
+        var = to_str(value)
+        append = var.startswith("+")
+        var = var.lstrip("+").lower()
+        scope = ctx.frame.scope
+        existing = scope.lookup(var) if append else None
+        collected = existing if isinstance(existing, list) else []
+        scope.vars[var] = collected
+        if name == "errorvariable":
+            ctx.error_var = collected
+        elif name == "warningvariable":
+            ctx.warning_var = collected
+        else:
+            ctx.info_var = collected
+    elif name == "outvariable":
+        if ctx.prefs is None:
+            ctx.prefs = {}
+        ctx.prefs["\x00outvar"] = to_str(value)
+    elif name == "verbose":
+        ctx.verbose = to_bool(value)
+    elif name == "debug":
+        ctx.debug = to_bool(value)
+
+
+# --------------------------------------------------------------------------- pipeline input
+
+def bind_pipeline_item(ctx: "CommandContext", cmdlet: Cmdlet, item: Any) -> None:
+    """Bind one pipeline object to the cmdlet's pipeline parameters for this ``process`` call."""
+    table = ctx.pipeline_params
+    if table is None:
+        table = [p for p in cmdlet.params if (p.pipeline or p.by_property) and
+                 p.in_set(cmdlet.parameter_set)]
+        if not table:
+            table = [p for p in cmdlet.params if p.pipeline or p.by_property]
+        ctx.pipeline_params = table
+    explicit = cmdlet.bound
+    by_value_done = False
+    for param in table:
+        if param.name in explicit:
+            continue
+        if param.pipeline and not by_value_done:
+            try:
+                setattr(cmdlet, param.name, convert_param(param, item, ctx))
+                by_value_done = True
+                continue
+            except RuntimeException:
+                if not param.by_property:
+                    raise _error(ctx, f"The input object cannot be bound to any parameters for the "
+                                      f"command either because the command does not take pipeline "
+                                      f"input or the input and its properties do not match any of "
+                                      f"the parameters that take pipeline input.",
+                                 "InputObjectNotBound", item)
+        if param.by_property:
+            for name in (param.name,) + param.aliases:
+                value = get_property(item, name) if isinstance(item, (PSObject, dict)) or \
+                    not isinstance(item, (str, int, float, bool, _dt.datetime)) else NO_PROPERTY
+                if value is not NO_PROPERTY:
+                    setattr(cmdlet, param.name, convert_param(param, value, ctx))
+                    break

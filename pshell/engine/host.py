@@ -1,0 +1,133 @@
+"""The host: where a runspace's output and messages go when nobody captures them.
+
+``PlainHost`` writes deterministic plain text: output objects through the streaming Out-Default
+formatter to stdout, errors/warnings/verbose/debug to stderr (so stdout stays data a script can
+pipe), Write-Host to stdout.  The UI layer subclasses it with colour (``ui/console.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any, Callable, Iterator, Optional, TextIO
+
+from pshell.engine.streams import Streams
+
+__all__ = ["PlainHost", "make_text_formatter"]
+
+
+def make_text_formatter(width: int = 120) -> Any:
+    from pshell.engine.format import make_out_default
+    return make_out_default(width, batch_seconds=None)
+
+
+class PlainHost(Streams):
+    """A host writing plain text to two text streams."""
+
+    is_terminal = False
+    name = "pshell"
+
+    def __init__(self, out: Optional[TextIO] = None, err: Optional[TextIO] = None,
+                 width: Optional[int] = None, stdin: Optional[TextIO] = None) -> None:
+        self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else sys.stderr
+        self.stdin = stdin
+        self.width = width or 120
+        self.lock = threading.RLock()
+        self.session_stack: Any = None
+        self.job_notice: Optional[Callable[[Any], None]] = None
+        self.location: Optional[Callable[[], Optional[str]]] = None
+
+    # ---- output ---------------------------------------------------------------------
+    def write_objects(self, iterator: Iterator[Any]) -> None:
+        formatter = self.formatter()
+        for obj in iterator:
+            lines = formatter.feed(obj)
+            if lines:
+                self.write_lines(lines)
+        lines = formatter.flush()
+        if lines:
+            self.write_lines(lines)
+
+    def formatter(self) -> Any:
+        from pshell.engine.format import make_out_default
+        return make_out_default(self.width, self.location, batch_seconds=None)
+
+    def write_lines(self, lines: Any) -> None:
+        with self.lock:
+            self.out.write("".join(line + "\n" for line in lines))
+            self.out.flush()
+
+    def write_text(self, text: str, newline: bool = True) -> None:
+        with self.lock:
+            self.out.write(text + ("\n" if newline else ""))
+            self.out.flush()
+
+    def _err_line(self, text: str) -> None:
+        with self.lock:
+            try:
+                self.out.flush()
+            except (OSError, ValueError):
+                pass
+            self.err.write(text + "\n")
+            self.err.flush()
+
+    # ---- streams --------------------------------------------------------------------
+    def error(self, record: Any) -> None:
+        self._err_line(record.render() if hasattr(record, "render") else str(record))
+
+    def warning(self, record: Any) -> None:
+        self._err_line(f"WARNING: {record.Message}")
+
+    def verbose(self, record: Any) -> None:
+        self._err_line(f"VERBOSE: {record.Message}")
+
+    def debug(self, record: Any) -> None:
+        self._err_line(f"DEBUG: {record.Message}")
+
+    def information(self, record: Any) -> None:
+        if getattr(record, "record", None) is not None and not hasattr(record, "MessageData"):
+            return          # hidden by InformationPreference
+        from pshell.engine.values import to_str
+        text = to_str(record.MessageData)
+        self.write_text(text, getattr(record, "newline", True))
+
+    def progress(self, record: Any) -> None:
+        pass
+
+    def parse_error(self, error: Any) -> None:
+        self._err_line(error.render())
+
+    # ---- input ----------------------------------------------------------------------
+    def read_line(self, prompt: str = "", secure: bool = False) -> str:
+        stream = self.stdin if self.stdin is not None else sys.stdin
+        if secure and stream.isatty():
+            import getpass
+            return getpass.getpass(prompt)
+        if prompt:
+            self.write_text(prompt, newline=False)
+        line = stream.readline()
+        if not line:
+            raise EOFError("no more input")
+        return line.rstrip("\n")
+
+    # ---- jobs -----------------------------------------------------------------------
+    def job_finished(self, job: Any) -> None:
+        if self.job_notice is not None:
+            self.job_notice(job)
+
+    @property
+    def Name(self) -> str:
+        return "pshell"
+
+    @property
+    def UI(self) -> Any:
+        return self
+
+    def ToString(self) -> str:
+        return "pshell"
+
+
+def is_color_wanted(stream: Any) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")

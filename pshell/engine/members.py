@@ -1,0 +1,854 @@
+"""Member access, method calls, indexing and static members: the .NET surface admins use daily,
+mapped onto Python values."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+from typing import Any, Callable, Dict, List, Optional
+
+from pshell.engine.errors import RuntimeException
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSObject, PSTypeInfo,
+                                  get_property, set_property, to_bool, to_number, to_str,
+                                  type_names_of)
+
+__all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
+           "static_call", "type_info"]
+
+
+def _err(message: str, error_id: str, category: str = "InvalidOperation",
+         exception_type: str = "System.Management.Automation.RuntimeException") -> RuntimeException:
+    return RuntimeException.make(message, error_id, category, exception_type=exception_type)
+
+
+# --------------------------------------------------------------------------- properties
+
+def _len_like(value: Any) -> Any:
+    return len(value)
+
+
+_STR_PROPS: Dict[str, Callable[[str], Any]] = {"length": len}
+_LIST_PROPS: Dict[str, Callable[[Any], Any]] = {"count": len, "length": len, "longlength": len,
+                                                "rank": lambda v: 1, "isfixedsize": lambda v: True}
+_DICT_PROPS: Dict[str, Callable[[Any], Any]] = {
+    "count": len, "keys": lambda d: list(d.keys()), "values": lambda d: list(d.values()),
+    "issynchronized": lambda d: False, "isreadonly": lambda d: False,
+}
+_DATE_PROPS: Dict[str, Callable[[_dt.datetime], Any]] = {
+    "year": lambda d: d.year, "month": lambda d: d.month, "day": lambda d: d.day,
+    "hour": lambda d: d.hour, "minute": lambda d: d.minute, "second": lambda d: d.second,
+    "millisecond": lambda d: d.microsecond // 1000, "dayofweek": lambda d: d.strftime("%A"),
+    "dayofyear": lambda d: d.timetuple().tm_yday, "date": lambda d: d.replace(
+        hour=0, minute=0, second=0, microsecond=0), "ticks": lambda d: _ticks(d),
+    "timeofday": lambda d: _dt.timedelta(hours=d.hour, minutes=d.minute, seconds=d.second,
+                                         microseconds=d.microsecond),
+    "kind": lambda d: "Utc" if d.tzinfo is not None and d.utcoffset() == _dt.timedelta(0) else "Local",
+}
+_SPAN_PROPS: Dict[str, Callable[[_dt.timedelta], Any]] = {
+    "days": lambda t: int(t.total_seconds() / 86400),
+    "hours": lambda t: int(t.total_seconds() / 3600) % 24 if t.total_seconds() >= 0 else -(int(-t.total_seconds() / 3600) % 24),
+    "minutes": lambda t: int(t.total_seconds() / 60) % 60 if t.total_seconds() >= 0 else -(int(-t.total_seconds() / 60) % 60),
+    "seconds": lambda t: int(t.total_seconds()) % 60 if t.total_seconds() >= 0 else -(int(-t.total_seconds()) % 60),
+    "milliseconds": lambda t: int(round(t.total_seconds() * 1000)) % 1000,
+    "ticks": lambda t: int(round(t.total_seconds() * 10**7)),
+    "totaldays": lambda t: t.total_seconds() / 86400, "totalhours": lambda t: t.total_seconds() / 3600,
+    "totalminutes": lambda t: t.total_seconds() / 60, "totalseconds": lambda t: t.total_seconds(),
+    "totalmilliseconds": lambda t: t.total_seconds() * 1000,
+}
+
+
+def _ticks(d: _dt.datetime) -> int:
+    naive = d.replace(tzinfo=None)
+    return int((naive - _dt.datetime(1, 1, 1)).total_seconds() * 10**7)
+
+
+def get_member(obj: Any, name: str) -> Any:
+    """``obj.name``: properties, the built-in members of strings/arrays/hashtables, and member
+    enumeration over arrays (``$files.Name``)."""
+    lowered = name.lower()
+    if obj is None or obj is AutomationNull:
+        return None
+    if isinstance(obj, str):
+        fn = _STR_PROPS.get(lowered)
+        return fn(obj) if fn is not None else None
+    if isinstance(obj, (list, tuple)):
+        fn = _LIST_PROPS.get(lowered)
+        if fn is not None:
+            return fn(obj)
+        values = []
+        for item in obj:
+            value = get_member(item, name)
+            if isinstance(value, list):
+                values.extend(value)
+            elif value is not None:
+                values.append(value)
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else values
+    if isinstance(obj, dict):
+        if name in obj:
+            return obj[name]
+        fn = _DICT_PROPS.get(lowered)
+        return fn(obj) if fn is not None else None
+    if isinstance(obj, PSObject):
+        value = obj.get(name, NO_PROPERTY)
+        if value is not NO_PROPERTY:
+            return value
+        if lowered == "pstypenames":
+            return list(obj.type_names)
+        if lowered == "psobject":
+            return _PSObjectView(obj)
+        return None
+    if isinstance(obj, bool) or isinstance(obj, (int, float)):
+        return None
+    if isinstance(obj, _dt.datetime):
+        fn = _DATE_PROPS.get(lowered)
+        return fn(obj) if fn is not None else None
+    if isinstance(obj, _dt.timedelta):
+        fn = _SPAN_PROPS.get(lowered)
+        return fn(obj) if fn is not None else None
+    if lowered == "pstypenames":
+        return type_names_of(obj)
+    value = get_property(obj, name)
+    if value is NO_PROPERTY:
+        return None
+    if callable(value) and not isinstance(value, type):
+        return None
+    return value
+
+
+class _PSObjectView:
+    """``$obj.psobject``: its properties, for scripts that enumerate them."""
+
+    ps_properties = ("Properties", "TypeNames")
+
+    def __init__(self, obj: PSObject) -> None:
+        self._obj = obj
+
+    @property
+    def Properties(self) -> List[PSObject]:
+        return [PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
+                for k, v in self._obj.items()]
+
+    @property
+    def TypeNames(self) -> List[str]:
+        return list(self._obj.type_names)
+
+
+def set_member(obj: Any, name: str, value: Any) -> None:
+    if obj is None:
+        raise _err(f"The property '{name}' cannot be found on this object. Verify that the property "
+                   f"exists and can be set.", "PropertyNotFound")
+    if isinstance(obj, dict):
+        obj[name] = value
+        return
+    if isinstance(obj, (list, tuple)):
+        for item in obj:
+            set_member(item, name, value)
+        return
+    try:
+        set_property(obj, name, value)
+    except (KeyError, AttributeError):
+        raise _err(f"The property '{name}' cannot be found on this object. Verify that the property "
+                   f"exists and can be set.", "PropertyNotFound") from None
+
+
+# --------------------------------------------------------------------------- indexing
+
+def get_index(obj: Any, index: Any) -> Any:
+    if obj is None or obj is AutomationNull:
+        raise _err("Cannot index into a null array.", "NullArray")
+    if isinstance(obj, dict):
+        if isinstance(index, (list, tuple)):
+            return [obj[k] for k in index]
+        return obj[index]
+    if isinstance(obj, PSObject):
+        return obj.get(to_str(index))
+    if isinstance(obj, (list, tuple, str, range)):
+        if isinstance(index, (list, tuple, range)):
+            result = []
+            for i in index:
+                value = _index_one(obj, i)
+                if value is not _MISSING:
+                    result.append(value)
+            return result
+        value = _index_one(obj, index)
+        return None if value is _MISSING else value
+    # a scalar indexed with 0 or -1 is itself, as PowerShell does
+    try:
+        i = int(to_number(index))
+    except Exception:
+        i = None
+    if i in (0, -1):
+        return obj
+    raise _err(f"Unable to index into an object of type {type_names_of(obj)[0]}.", "CannotIndex")
+
+
+_MISSING = object()
+
+
+def _index_one(seq: Any, index: Any) -> Any:
+    try:
+        i = int(to_number(index))
+    except Exception:
+        raise _err(f"Cannot convert value \"{to_str(index)}\" to type \"System.Int32\".",
+                   "InvalidCastFromStringToInteger") from None
+    n = len(seq)
+    if i < 0:
+        i += n
+    if 0 <= i < n:
+        return seq[i]
+    return _MISSING
+
+
+def set_index(obj: Any, index: Any, value: Any) -> None:
+    if obj is None:
+        raise _err("Cannot index into a null array.", "NullArray")
+    if isinstance(obj, dict):
+        obj[index] = value
+        return
+    if isinstance(obj, PSObject):
+        obj.set(to_str(index), value)
+        return
+    if isinstance(obj, list):
+        i = int(to_number(index))
+        n = len(obj)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise _err("Index was outside the bounds of the array.", "IndexOutOfRange",
+                       exception_type="System.IndexOutOfRangeException")
+        obj[i] = value
+        return
+    raise _err(f"Unable to index into an object of type {type_names_of(obj)[0]}.", "CannotIndex")
+
+
+# --------------------------------------------------------------------------- methods
+
+def _arg(args: List[Any], i: int, default: Any = None) -> Any:
+    return args[i] if len(args) > i else default
+
+
+def _str_split(s: str, args: List[Any]) -> List[str]:
+    if not args:
+        return s.split()
+    sep = args[0]
+    count = None
+    options = None
+    for extra in args[1:]:
+        if isinstance(extra, int) and not isinstance(extra, bool):
+            count = extra
+        else:
+            options = to_str(extra)
+    if isinstance(sep, (list, tuple)):
+        seps = [to_str(x) for x in sep]
+    else:
+        text = to_str(sep)
+        # String.Split(char[]) splits on each character; a one-string argument in PowerShell
+        # binds to Split(char[]) too, so 'a,b;c'.Split(',;') splits on both.
+        seps = list(text) if len(text) > 1 else [text]
+    import re
+    pattern = "|".join(re.escape(x) for x in seps if x) or r"\s"
+    parts = re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
+    if options and "removeemptyentries" in options.lower():
+        parts = [p for p in parts if p]
+    return parts
+
+
+def _trim_chars(args: List[Any]) -> Optional[str]:
+    if not args:
+        return None
+    return "".join(to_str(a) for a in (args[0] if isinstance(args[0], (list, tuple)) else args))
+
+
+def _cmp_kind(args: List[Any], i: int) -> bool:
+    """True when a StringComparison / bool ignoreCase argument asks for case-insensitivity."""
+    extra = _arg(args, i)
+    if extra is None:
+        return False
+    if isinstance(extra, bool):
+        return extra
+    return "ignorecase" in to_str(extra).lower()
+
+
+def _index_of(s: str, args: List[Any], last: bool = False) -> int:
+    needle = to_str(args[0]) if args else ""
+    ci = _cmp_kind(args, 1) if len(args) > 1 and not isinstance(args[1], int) else False
+    hay = s.lower() if ci else s
+    if ci:
+        needle = needle.lower()
+    if len(args) > 1 and isinstance(args[1], int) and not isinstance(args[1], bool):
+        return hay.rfind(needle, 0, args[1] + 1) if last else hay.find(needle, args[1])
+    return hay.rfind(needle) if last else hay.find(needle)
+
+
+def _pad(s: str, args: List[Any], left: bool) -> str:
+    width = int(to_number(_arg(args, 0, 0)))
+    fill = to_str(_arg(args, 1, " "))[:1] or " "
+    return s.rjust(width, fill) if left else s.ljust(width, fill)
+
+
+_STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
+    "split": _str_split,
+    "trim": lambda s, a: s.strip(_trim_chars(a)),
+    "trimstart": lambda s, a: s.lstrip(_trim_chars(a)),
+    "trimend": lambda s, a: s.rstrip(_trim_chars(a)),
+    "toupper": lambda s, a: s.upper(), "tolower": lambda s, a: s.lower(),
+    "toupperinvariant": lambda s, a: s.upper(), "tolowerinvariant": lambda s, a: s.lower(),
+    "replace": lambda s, a: _str_replace(s, a),
+    "startswith": lambda s, a: (s.lower().startswith(to_str(a[0]).lower()) if _cmp_kind(a, 1)
+                                else s.startswith(to_str(a[0]))),
+    "endswith": lambda s, a: (s.lower().endswith(to_str(a[0]).lower()) if _cmp_kind(a, 1)
+                              else s.endswith(to_str(a[0]))),
+    "contains": lambda s, a: (to_str(a[0]).lower() in s.lower() if _cmp_kind(a, 1)
+                              else to_str(a[0]) in s),
+    "substring": lambda s, a: _substring(s, a),
+    "indexof": lambda s, a: _index_of(s, a), "lastindexof": lambda s, a: _index_of(s, a, True),
+    "indexofany": lambda s, a: min([i for i in (s.find(c) for c in to_str(a[0])) if i >= 0] or [-1]),
+    "padleft": lambda s, a: _pad(s, a, True), "padright": lambda s, a: _pad(s, a, False),
+    "tostring": lambda s, a: s, "equals": lambda s, a: s == to_str(_arg(a, 0)),
+    "compareto": lambda s, a: (s > to_str(a[0])) - (s < to_str(a[0])),
+    "insert": lambda s, a: s[:int(a[0])] + to_str(a[1]) + s[int(a[0]):],
+    "remove": lambda s, a: s[:int(a[0])] + (s[int(a[0]) + int(a[1]):] if len(a) > 1 else ""),
+    "tochararray": lambda s, a: list(s), "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
+    "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
+    "gettype": lambda s, a: PSTypeInfo("System.String"),
+    "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),
+}
+
+
+def _str_replace(s: str, args: List[Any]) -> str:
+    old = to_str(_arg(args, 0, ""))
+    new = to_str(_arg(args, 1, ""))
+    if not old:
+        raise _err('Exception calling "Replace" with "2" argument(s): "String cannot be of zero '
+                   'length. (Parameter \'oldValue\')"', "MethodInvocationException")
+    if len(args) > 2 and _cmp_kind(args, 2):
+        import re
+        return re.sub(re.escape(old), lambda m: new, s, flags=re.IGNORECASE)
+    return s.replace(old, new)
+
+
+def _substring(s: str, args: List[Any]) -> str:
+    start = int(to_number(args[0]))
+    if start < 0 or start > len(s):
+        raise _err('Exception calling "Substring" with "1" argument(s): "startIndex cannot be larger '
+                   'than length of string. (Parameter \'startIndex\')"', "ArgumentOutOfRangeException",
+                   exception_type="System.ArgumentOutOfRangeException")
+    if len(args) > 1:
+        length = int(to_number(args[1]))
+        if length < 0 or start + length > len(s):
+            raise _err('Exception calling "Substring" with "2" argument(s): "Index and length must '
+                       'refer to a location within the string. (Parameter \'length\')"',
+                       "ArgumentOutOfRangeException", exception_type="System.ArgumentOutOfRangeException")
+        return s[start:start + length]
+    return s[start:]
+
+
+def _list_add(obj: Any, args: List[Any]) -> Any:
+    if isinstance(obj, tuple):
+        raise _err('Exception calling "Add" with "1" argument(s): "Collection was of a fixed size."',
+                   "NotSupportedException")
+    obj.append(_arg(args, 0))
+    return len(obj) - 1
+
+
+_LIST_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
+    "contains": lambda l, a: any(_eq(x, _arg(a, 0)) for x in l),
+    "indexof": lambda l, a: next((i for i, x in enumerate(l) if _eq(x, _arg(a, 0))), -1),
+    "add": _list_add,
+    "addrange": lambda l, a: l.extend(a[0] if isinstance(a[0], (list, tuple)) else [a[0]]),
+    "remove": lambda l, a: _list_remove(l, _arg(a, 0)),
+    "removeat": lambda l, a: l.pop(int(a[0])) and None,
+    "insert": lambda l, a: l.insert(int(a[0]), a[1]),
+    "clear": lambda l, a: l.clear(),
+    "toarray": lambda l, a: list(l),
+    "reverse": lambda l, a: l.reverse(),
+    "sort": lambda l, a: l.sort(key=_sort_key),
+    "gettype": lambda l, a: PSTypeInfo("System.Object[]"),
+    "tostring": lambda l, a: "System.Object[]",
+    "where": lambda l, a: None, "foreach": lambda l, a: None,
+    "getvalue": lambda l, a: l[int(a[0])], "setvalue": lambda l, a: l.__setitem__(int(a[1]), a[0]),
+    "copyto": lambda l, a: None,
+    "join": lambda l, a: to_str(_arg(a, 0, "")).join(to_str(x) for x in l),
+}
+
+
+def _list_remove(items: List[Any], value: Any) -> None:
+    for i, item in enumerate(items):
+        if _eq(item, value):
+            del items[i]
+            return
+
+
+def _sort_key(value: Any) -> Any:
+    from functools import cmp_to_key
+    from pshell.engine.operators import compare_values
+    return cmp_to_key(compare_values)(value)
+
+
+def _eq(a: Any, b: Any) -> bool:
+    from pshell.engine.operators import equals
+    return equals(a, b)
+
+
+def _dict_add(d: Any, a: List[Any]) -> None:
+    key = _arg(a, 0)
+    if key in d:
+        raise _err(f'Exception calling "Add" with "2" argument(s): "Item has already been added. '
+                   f'Key in dictionary: \'{to_str(key)}\'  Key being added: \'{to_str(key)}\'"',
+                   "ArgumentException", exception_type="System.ArgumentException")
+    d[key] = _arg(a, 1)
+
+
+def _dict_remove(d: Any, a: List[Any]) -> None:
+    key = _arg(a, 0)
+    if key in d:
+        del d[key]
+
+
+_DICT_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
+    "containskey": lambda d, a: _arg(a, 0) in d, "contains": lambda d, a: _arg(a, 0) in d,
+    "containsvalue": lambda d, a: any(_eq(v, _arg(a, 0)) for v in d.values()),
+    "add": _dict_add, "remove": _dict_remove, "clear": lambda d, a: d.clear(),
+    "clone": lambda d, a: Hashtable(d.items()), "getenumerator": lambda d, a: [
+        PSObject.from_pairs([("Name", k), ("Key", k), ("Value", v)],
+                            ["System.Collections.DictionaryEntry"]) for k, v in d.items()],
+    "gettype": lambda d, a: PSTypeInfo(type_names_of(d)[0]),
+    "tostring": lambda d, a: to_str(d),
+    "get_item": lambda d, a: d.get(_arg(a, 0)), "set_item": lambda d, a: d.__setitem__(a[0], a[1]),
+}
+
+
+def _date_add(unit: str) -> Callable[[_dt.datetime, List[Any]], Any]:
+    def add(d: _dt.datetime, a: List[Any]) -> Any:
+        amount = float(to_number(_arg(a, 0, 0)))
+        if unit == "months" or unit == "years":
+            months = int(amount) * (12 if unit == "years" else 1)
+            month_index = d.month - 1 + months
+            year = d.year + month_index // 12
+            month = month_index % 12 + 1
+            import calendar
+            day = min(d.day, calendar.monthrange(year, month)[1])
+            return d.replace(year=year, month=month, day=day)
+        return d + _dt.timedelta(**{unit: amount})
+    return add
+
+
+_DATE_METHODS: Dict[str, Callable[[_dt.datetime, List[Any]], Any]] = {
+    "adddays": _date_add("days"), "addhours": _date_add("hours"), "addminutes": _date_add("minutes"),
+    "addseconds": _date_add("seconds"), "addmilliseconds": _date_add("milliseconds"),
+    "addmonths": _date_add("months"), "addyears": _date_add("years"),
+    "add": lambda d, a: d + a[0],
+    "subtract": lambda d, a: d - a[0],
+    "tostring": lambda d, a: _date_tostring(d, a),
+    "touniversaltime": lambda d, a: d.astimezone(_dt.timezone.utc),
+    "tolocaltime": lambda d, a: d.astimezone() if d.tzinfo else d,
+    "toshortdatestring": lambda d, a: d.strftime("%m/%d/%Y"),
+    "tolongdatestring": lambda d, a: d.strftime("%A, %B %d, %Y").replace(" 0", " "),
+    "toshorttimestring": lambda d, a: d.strftime("%I:%M %p").lstrip("0"),
+    "tolongtimestring": lambda d, a: d.strftime("%I:%M:%S %p").lstrip("0"),
+    "tofiletime": lambda d, a: int((d.replace(tzinfo=None) - _dt.datetime(1601, 1, 1)).total_seconds() * 10**7),
+    "gettype": lambda d, a: PSTypeInfo("System.DateTime"),
+    "compareto": lambda d, a: (d > a[0]) - (d < a[0]),
+}
+
+
+def _date_tostring(d: _dt.datetime, args: List[Any]) -> str:
+    if args:
+        from pshell.engine.dates import format_datetime
+        return format_datetime(d, to_str(args[0]))
+    return to_str(d)
+
+
+_NUMBER_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
+    "tostring": lambda n, a: _number_tostring(n, a),
+    "gettype": lambda n, a: PSTypeInfo(type_names_of(n)[0]),
+    "equals": lambda n, a: _eq(n, _arg(a, 0)),
+    "compareto": lambda n, a: (n > to_number(a[0])) - (n < to_number(a[0])),
+    "gethashcode": lambda n, a: hash(n),
+}
+
+
+def _number_tostring(n: Any, args: List[Any]) -> str:
+    if args:
+        from pshell.engine.operators import format_value
+        return format_value(n, to_str(args[0]))
+    return to_str(n)
+
+
+def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
+    lowered = name.lower()
+    if obj is None or obj is AutomationNull:
+        raise _err("You cannot call a method on a null-valued expression.", "InvokeMethodOnNull")
+    table: Optional[Dict[str, Callable[..., Any]]] = None
+    if isinstance(obj, str):
+        table = _STRING_METHODS
+    elif isinstance(obj, (list, tuple)):
+        if lowered in ("where", "foreach"):
+            return _magic_method(frame, obj, lowered, args)
+        table = _LIST_METHODS
+    elif isinstance(obj, dict):
+        table = _DICT_METHODS
+    elif isinstance(obj, _dt.datetime):
+        table = _DATE_METHODS
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        table = _NUMBER_METHODS
+    elif isinstance(obj, _dt.timedelta):
+        if lowered == "tostring":
+            return to_str(obj)
+    if table is not None:
+        fn = table.get(lowered)
+        if fn is not None:
+            try:
+                result = fn(obj, args)
+            except RuntimeException:
+                raise
+            except (IndexError, TypeError, ValueError, KeyError) as exc:
+                raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "{exc}"',
+                           "MethodInvocationException",
+                           exception_type="System.Management.Automation.MethodInvocationException") from None
+            return AutomationNull if result is None and lowered not in _RETURNS_NULL else result
+    if isinstance(obj, PSObject):
+        member = obj.get(name, NO_PROPERTY)
+        if member is not NO_PROPERTY and hasattr(member, "compiled"):
+            from pshell.engine.pipeline import invoke_block
+            from pshell.engine.runtime import collect
+            return collect(invoke_block(frame, member, tuple(args), dollar_under=obj))
+        if lowered == "tostring":
+            return to_str(obj)
+        if lowered == "gettype":
+            return PSTypeInfo(obj.type_names[0] if obj.type_names else "System.Object")
+        if lowered == "psobject":
+            return _PSObjectView(obj)
+    if lowered == "gettype":
+        return PSTypeInfo(type_names_of(obj)[0])
+    if lowered == "tostring" and not hasattr(obj, "ToString"):
+        return to_str(obj)
+    if lowered == "invoke" and hasattr(obj, "compiled"):
+        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.runtime import collect
+        return collect(invoke_block(frame, obj, tuple(args)))
+    if lowered == "getnewclosure" and hasattr(obj, "compiled"):
+        return obj
+    method = get_property(obj, name)
+    if method is not NO_PROPERTY and callable(method):
+        try:
+            result = method(*args)
+        except RuntimeException:
+            raise
+        except TypeError as exc:
+            raise _err(f'Cannot find an overload for "{name}" and the argument count: "{len(args)}".',
+                       "MethodCountCouldNotFindBest") from exc
+        return AutomationNull if result is None else result
+    raise _err(f"Method invocation failed because [{type_names_of(obj)[0]}] does not contain a "
+               f"method named '{name}'.", "MethodNotFound")
+
+
+_RETURNS_NULL = {"get_item"}
+
+
+def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
+    """``.Where({...})`` and ``.ForEach({...})`` on arrays."""
+    from pshell.engine.pipeline import invoke_block
+    from pshell.engine.runtime import collect
+    block = _arg(args, 0)
+    if name == "where":
+        return [item for item in items
+                if to_bool(collect(invoke_block(frame, block, (), dollar_under=item, new_scope=False)))]
+    result = []
+    for item in items:
+        if hasattr(block, "compiled"):
+            result.extend(invoke_block(frame, block, (), dollar_under=item, new_scope=False))
+        else:
+            result.append(get_member(item, to_str(block)))
+    return result
+
+
+# --------------------------------------------------------------------------- types & statics
+
+def type_info(type_name: str) -> PSTypeInfo:
+    from pshell.engine.operators import full_type_name, lookup_type
+    kind = lookup_type(type_name)
+    if kind in ("array", "string[]", "int[]") and type_name.endswith("[]"):
+        return PSTypeInfo(type_name if "." in type_name else full_type_name(kind))
+    return PSTypeInfo(full_type_name(kind))
+
+
+def _norm_type(type_name: str) -> str:
+    name = type_name.lower().strip()
+    if name.startswith("system."):
+        name = name[7:]
+    return name
+
+
+_STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
+    "math": {"pi": lambda: math.pi, "e": lambda: math.e, "tau": lambda: math.tau},
+    "int": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
+    "int32": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
+    "long": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
+    "int64": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
+    "double": {"maxvalue": lambda: 1.7976931348623157e308, "minvalue": lambda: -1.7976931348623157e308,
+               "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
+               "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 5e-324},
+    "string": {"empty": lambda: ""},
+    "datetime": {"now": _dt.datetime.now, "today": lambda: _dt.datetime.combine(_dt.date.today(),
+                                                                                 _dt.time()),
+                 "utcnow": lambda: _dt.datetime.now(_dt.timezone.utc),
+                 "minvalue": lambda: _dt.datetime(1, 1, 1), "maxvalue": lambda: _dt.datetime(9999, 12, 31, 23, 59, 59)},
+    "environment": {"machinename": lambda: os.uname().nodename, "username": lambda: _username(),
+                    "newline": lambda: "\n", "processorcount": lambda: os.cpu_count() or 1,
+                    "currentdirectory": os.getcwd, "osversion": lambda: " ".join(os.uname()[:3]),
+                    "is64bitprocess": lambda: True, "processid": os.getpid,
+                    "tickcount": lambda: int(__import__("time").monotonic() * 1000),
+                    "userdomainname": lambda: os.uname().nodename},
+    "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":"},
+    "timespan": {"zero": lambda: _dt.timedelta(0)},
+    "guid": {"empty": lambda: "00000000-0000-0000-0000-000000000000"},
+}
+
+
+def _username() -> str:
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:
+        return str(os.getuid())
+
+
+def static_member(type_name: str, name: str) -> Any:
+    table = _STATIC_PROPS.get(_norm_type(type_name))
+    if table is not None:
+        fn = table.get(name.lower())
+        if fn is not None:
+            return fn()
+    raise _err(f"The property '{name}' cannot be found on type [{type_name}].", "PropertyNotFound")
+
+
+def _round(args: List[Any]) -> Any:
+    value = to_number(args[0])
+    digits = int(to_number(args[1])) if len(args) > 1 and not isinstance(args[1], str) else 0
+    mode = to_str(args[-1]).lower() if len(args) > 1 and isinstance(args[-1], str) else ""
+    if mode == "awayfromzero":
+        from decimal import ROUND_HALF_UP, Decimal
+        quant = Decimal(1).scaleb(-digits)
+        result = float(Decimal(str(value)).quantize(quant, rounding=ROUND_HALF_UP))
+    else:
+        result = round(value, digits)
+    if digits == 0 and isinstance(value, float):
+        return float(result)
+    return result
+
+
+def _regex_match(args: List[Any]) -> Any:
+    import re
+    from pshell.engine.operators import regex
+    m = regex(args[1]).search(to_str(args[0]))
+    return _match_obj(m)
+
+
+def _match_obj(m: Any) -> Any:
+    if m is None:
+        return PSObject.from_pairs([("Success", False), ("Value", ""), ("Groups", [])])
+    groups = [PSObject.from_pairs([("Value", g or ""), ("Success", g is not None)])
+              for g in (m.group(0),) + m.groups()]
+    return PSObject.from_pairs([("Success", True), ("Value", m.group(0)), ("Index", m.start()),
+                                ("Length", m.end() - m.start()), ("Groups", groups)],
+                               ["System.Text.RegularExpressions.Match"])
+
+
+def _path_combine(args: List[Any]) -> str:
+    parts = [to_str(a) for a in (args[0] if len(args) == 1 and isinstance(args[0], list) else args)]
+    return os.path.join(*parts) if parts else ""
+
+
+def _file_read(path: Any) -> str:
+    with open(to_str(path), encoding="utf-8", errors="replace") as handle:
+        return handle.read()
+
+
+def _file_write(path: Any, text: Any) -> None:
+    with open(to_str(path), "w", encoding="utf-8") as handle:
+        handle.write(to_str(text))
+
+
+def _base64(args: List[Any]) -> str:
+    import base64
+    data = args[0]
+    if isinstance(data, list):
+        data = bytes(int(x) for x in data)
+    elif isinstance(data, str):
+        data = data.encode("utf-8")
+    return base64.b64encode(data).decode("ascii")
+
+
+def _from_base64(args: List[Any]) -> List[int]:
+    import base64
+    return list(base64.b64decode(to_str(args[0])))
+
+
+_STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
+    "math": {
+        "round": _round, "floor": lambda a: math.floor(to_number(a[0])),
+        "ceiling": lambda a: math.ceil(to_number(a[0])), "abs": lambda a: abs(to_number(a[0])),
+        "max": lambda a: max(to_number(a[0]), to_number(a[1])),
+        "min": lambda a: min(to_number(a[0]), to_number(a[1])),
+        "pow": lambda a: float(to_number(a[0])) ** float(to_number(a[1])),
+        "sqrt": lambda a: math.sqrt(to_number(a[0])),
+        "truncate": lambda a: math.trunc(to_number(a[0])),
+        "log": lambda a: math.log(to_number(a[0])) if len(a) == 1 else math.log(to_number(a[0]), to_number(a[1])),
+        "log10": lambda a: math.log10(to_number(a[0])), "log2": lambda a: math.log2(to_number(a[0])),
+        "exp": lambda a: math.exp(to_number(a[0])), "sign": lambda a: (to_number(a[0]) > 0) - (to_number(a[0]) < 0),
+        "sin": lambda a: math.sin(to_number(a[0])), "cos": lambda a: math.cos(to_number(a[0])),
+        "tan": lambda a: math.tan(to_number(a[0])), "atan": lambda a: math.atan(to_number(a[0])),
+    },
+    "string": {
+        "isnullorempty": lambda a: a[0] is None or to_str(a[0]) == "",
+        "isnullorwhitespace": lambda a: a[0] is None or to_str(a[0]).strip() == "",
+        "join": lambda a: to_str(a[0]).join(to_str(x) for x in (
+            a[1] if len(a) == 2 and isinstance(a[1], (list, tuple)) else a[1:])),
+        "format": lambda a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(
+            a[0], a[1] if len(a) == 2 and isinstance(a[1], list) else a[1:]),
+        "concat": lambda a: "".join(to_str(x) for x in a),
+        "equals": lambda a: to_str(a[0]) == to_str(a[1]),
+        "compare": lambda a: (lambda x, y: (x > y) - (x < y))(
+            *(to_str(v).lower() if len(a) > 2 and to_bool(a[2]) else to_str(v) for v in a[:2])),
+        "new": lambda a: to_str(a[0]) * int(to_number(a[1])) if len(a) > 1 else to_str(a[0]),
+    },
+    "datetime": {
+        "parse": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).parse_datetime(to_str(a[0])),
+        "parseexact": lambda a: _parse_exact(to_str(a[0]), to_str(a[1])),
+        "now": lambda a: _dt.datetime.now(),
+        "daysinmonth": lambda a: __import__("calendar").monthrange(int(a[0]), int(a[1]))[1],
+        "isleapyear": lambda a: __import__("calendar").isleap(int(a[0])),
+    },
+    "guid": {"newguid": lambda a: __import__("uuid").uuid4().__str__()},
+    "environment": {
+        "getenvironmentvariable": lambda a: os.environ.get(to_str(a[0])),
+        "setenvironmentvariable": lambda a: (os.environ.__setitem__(to_str(a[0]), to_str(a[1]))
+                                             if a[1] is not None else os.environ.pop(to_str(a[0]), None)) and None,
+        "getenvironmentvariables": lambda a: Hashtable(os.environ.items()),
+        "getfolderpath": lambda a: os.path.expanduser("~"),
+        "exit": lambda a: (_ for _ in ()).throw(__import__("pshell.engine.errors", fromlist=["x"]).ExitException(int(a[0]))),
+    },
+    "io.path": {
+        "combine": _path_combine, "join": _path_combine,
+        "getfilename": lambda a: os.path.basename(to_str(a[0])),
+        "getextension": lambda a: os.path.splitext(to_str(a[0]))[1],
+        "getdirectoryname": lambda a: os.path.dirname(to_str(a[0])),
+        "getfilenamewithoutextension": lambda a: os.path.splitext(os.path.basename(to_str(a[0])))[0],
+        "gettemppath": lambda a: (os.environ.get("TMPDIR") or "/tmp").rstrip("/") + "/",
+        "getfullpath": lambda a: os.path.abspath(to_str(a[0])),
+        "ispathrooted": lambda a: to_str(a[0]).startswith("/"),
+        "changeextension": lambda a: os.path.splitext(to_str(a[0]))[0] + (
+            ("." + to_str(a[1]).lstrip(".")) if a[1] else ""),
+        "gettempfilename": lambda a: __import__("tempfile").mkstemp()[1],
+        "getrandomfilename": lambda a: __import__("uuid").uuid4().hex[:8] + "." + __import__("uuid").uuid4().hex[:3],
+    },
+    "io.file": {
+        "exists": lambda a: os.path.isfile(to_str(a[0])),
+        "readalltext": lambda a: _file_read(a[0]),
+        "readalllines": lambda a: _file_read(a[0]).splitlines(),
+        "writealltext": lambda a: _file_write(a[0], a[1]),
+        "appendalltext": lambda a: open(to_str(a[0]), "a", encoding="utf-8").write(to_str(a[1])) and None,
+        "delete": lambda a: os.remove(to_str(a[0])),
+    },
+    "io.directory": {
+        "exists": lambda a: os.path.isdir(to_str(a[0])),
+        "createdirectory": lambda a: os.makedirs(to_str(a[0]), exist_ok=True),
+        "getfiles": lambda a: sorted(os.path.join(to_str(a[0]), n) for n in os.listdir(to_str(a[0]))
+                                     if os.path.isfile(os.path.join(to_str(a[0]), n))),
+        "getdirectories": lambda a: sorted(os.path.join(to_str(a[0]), n) for n in os.listdir(to_str(a[0]))
+                                           if os.path.isdir(os.path.join(to_str(a[0]), n))),
+        "getcurrentdirectory": lambda a: os.getcwd(),
+    },
+    "regex": {
+        "escape": lambda a: __import__("re").escape(to_str(a[0])),
+        "ismatch": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).regex(a[1]).search(to_str(a[0])) is not None,
+        "match": _regex_match,
+        "matches": lambda a: [_match_obj(m) for m in __import__("pshell.engine.operators", fromlist=["x"]).regex(a[1]).finditer(to_str(a[0]))],
+        "replace": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).replace(a[0], [a[1], a[2]], False),
+        "split": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).regex(a[1]).split(to_str(a[0])),
+        "unescape": lambda a: to_str(a[0]).replace("\\", ""),
+    },
+    "convert": {
+        "tobase64string": _base64, "frombase64string": _from_base64,
+        "toint32": lambda a: int(to_str(a[0]), int(a[1])) if len(a) > 1 else int(round(to_number(a[0]))),
+        "toint64": lambda a: int(to_str(a[0]), int(a[1])) if len(a) > 1 else int(round(to_number(a[0]))),
+        "todouble": lambda a: float(to_number(a[0])), "tostring": lambda a: _convert_tostring(a),
+        "toboolean": lambda a: to_bool(a[0]),
+    },
+    "char": {
+        "isdigit": lambda a: to_str(a[0]).isdigit(), "isletter": lambda a: to_str(a[0]).isalpha(),
+        "iswhitespace": lambda a: to_str(a[0]).isspace(), "isupper": lambda a: to_str(a[0]).isupper(),
+        "islower": lambda a: to_str(a[0]).islower(),
+        "isletterordigit": lambda a: to_str(a[0]).isalnum(), "toupper": lambda a: to_str(a[0]).upper(),
+        "tolower": lambda a: to_str(a[0]).lower(),
+    },
+    "text.encoding": {},
+    "int": {"parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: to_str(a[0]).strip().lstrip("-").isdigit()},
+    "int32": {"parse": lambda a: int(to_str(a[0]).strip())},
+    "double": {"parse": lambda a: float(to_str(a[0]).strip())},
+    "timespan": {
+        "fromseconds": lambda a: _dt.timedelta(seconds=to_number(a[0])),
+        "fromminutes": lambda a: _dt.timedelta(minutes=to_number(a[0])),
+        "fromhours": lambda a: _dt.timedelta(hours=to_number(a[0])),
+        "fromdays": lambda a: _dt.timedelta(days=to_number(a[0])),
+        "frommilliseconds": lambda a: _dt.timedelta(milliseconds=to_number(a[0])),
+    },
+    "threading.thread": {"sleep": lambda a: __import__("time").sleep(to_number(a[0]) / 1000)},
+}
+_STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
+_STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
+_STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
+_STATIC_METHODS["long"] = _STATIC_METHODS["int32"]
+
+
+def _convert_tostring(args: List[Any]) -> str:
+    if len(args) > 1:
+        value, base = int(to_number(args[0])), int(to_number(args[1]))
+        if base == 2:
+            return format(value, "b")
+        if base == 8:
+            return format(value, "o")
+        if base == 16:
+            return format(value, "x")
+    return to_str(args[0])
+
+
+def _parse_exact(text: str, fmt: str) -> _dt.datetime:
+    mapping = [("yyyy", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("hh", "%I"),
+               ("mm", "%M"), ("ss", "%S"), ("tt", "%p"), ("fff", "%f")]
+    py = fmt
+    for src, dst in mapping:
+        py = py.replace(src, dst)
+    try:
+        return _dt.datetime.strptime(text, py)
+    except ValueError:
+        raise _err(f'Exception calling "ParseExact" with "3" argument(s): "String \'{text}\' was not '
+                   f'recognized as a valid DateTime."', "FormatException",
+                   exception_type="System.FormatException") from None
+
+
+def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
+    table = _STATIC_METHODS.get(_norm_type(type_name))
+    if table is not None:
+        fn = table.get(name.lower())
+        if fn is not None:
+            try:
+                result = fn(args)
+            except RuntimeException:
+                raise
+            except (IndexError, TypeError, ValueError, OSError, KeyError) as exc:
+                detail = getattr(exc, "strerror", None) or str(exc)
+                raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "{detail}"',
+                           "MethodInvocationException",
+                           exception_type="System.Management.Automation.MethodInvocationException") from None
+            return AutomationNull if result is None else result
+    if name.lower() == "new":
+        from pshell.engine.operators import convert_to
+        return convert_to(args[0] if len(args) == 1 else list(args), type_name) if args else \
+            convert_to(None, type_name)
+    raise _err(f"Method invocation failed because [{type_name}] does not contain a method named "
+               f"'{name}'.", "MethodNotFound")

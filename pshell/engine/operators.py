@@ -1,0 +1,862 @@
+"""PowerShell's operators over pshell values.
+
+Every function here takes already-evaluated operands.  Comparison operators are case-insensitive
+unless called with ``cs=True`` (the ``-c...`` spellings).  When the left operand is a list,
+comparison operators filter it (``1,2,3 -gt 1`` is ``2,3``), as PowerShell does.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Callable, Dict, List
+
+from pshell.engine.errors import RuntimeException
+from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, PSObject, to_bool,
+                                  to_number, to_str, type_names_of)
+
+__all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
+           "convert_to", "ps_format", "lookup_type"]
+
+
+def _fail(message: str, error_id: str = "RuntimeException",
+          exception_type: str = "System.Management.Automation.RuntimeException") -> RuntimeException:
+    return RuntimeException.make(message, error_id, "InvalidOperation", exception_type=exception_type)
+
+
+def _num(value: Any, op: str) -> Any:
+    try:
+        return to_number(value)
+    except ConversionError as exc:
+        raise _fail(str(exc), "InvalidArgument") from None
+
+
+def _normalize_int(value: Any) -> Any:
+    return value
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+def add(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if ta is int and type(b) is int:
+        return a + b
+    if a is None or a is AutomationNull:
+        if isinstance(b, (list, tuple)):
+            return list(b)
+        return b
+    if ta is str:
+        return a + to_str(b)
+    if ta is float or ta is int or ta is bool:
+        return _num(a, "+") + _num(b, "+")
+    if isinstance(a, (list, tuple)):
+        if isinstance(b, (list, tuple)):
+            return list(a) + list(b)
+        return list(a) + [b]
+    if isinstance(a, Hashtable):
+        if not isinstance(b, dict):
+            raise _fail("A hash table can only be added to another hash table.")
+        result = Hashtable(a.items())
+        for key, value in b.items():
+            if key in result:
+                raise _fail(f"Item has already been added. Key in dictionary: '{key}'  "
+                            f"Key being added: '{key}'", "AddingDuplicateKey")
+            result[key] = value
+        return result
+    if isinstance(a, _dt.datetime):
+        if isinstance(b, _dt.timedelta):
+            return a + b
+        return a + _dt.timedelta(microseconds=to_number(b) / 10)
+    if isinstance(a, _dt.timedelta) and isinstance(b, _dt.timedelta):
+        return a + b
+    raise _fail(f"Method invocation failed because [{type_names_of(a)[0]}] does not contain a method "
+                f"named 'op_Addition'.", "MethodNotFound")
+
+
+def sub(a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int:
+        return a - b
+    if isinstance(a, _dt.datetime):
+        if isinstance(b, _dt.datetime):
+            return a - b
+        if isinstance(b, _dt.timedelta):
+            return a - b
+    if isinstance(a, _dt.timedelta) and isinstance(b, _dt.timedelta):
+        return a - b
+    if isinstance(a, (list, tuple, dict)):
+        raise _fail(f"Method invocation failed because [{type_names_of(a)[0]}] does not contain a "
+                    f"method named 'op_Subtraction'.", "MethodNotFound")
+    return _num(a, "-") - _num(b, "-")
+
+
+def mul(a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int:
+        return a * b
+    if isinstance(a, str):
+        count = _num(b, "*")
+        return a * int(count)
+    if isinstance(a, (list, tuple)):
+        return list(a) * int(_num(b, "*"))
+    return _num(a, "*") * _num(b, "*")
+
+
+def div(a: Any, b: Any) -> Any:
+    x = _num(a, "/")
+    y = _num(b, "/")
+    if y == 0:
+        raise _fail("Attempted to divide by zero.", "RuntimeException",
+                    "System.DivideByZeroException")
+    if isinstance(x, int) and isinstance(y, int) and x % y == 0:
+        return x // y
+    return x / y
+
+
+def mod(a: Any, b: Any) -> Any:
+    x = _num(a, "%")
+    y = _num(b, "%")
+    if y == 0:
+        raise _fail("Attempted to divide by zero.", "RuntimeException",
+                    "System.DivideByZeroException")
+    result = abs(x) % abs(y)        # .NET remainder takes the sign of the dividend
+    return -result if x < 0 else result
+
+
+def negate(a: Any) -> Any:
+    return -_num(a, "-")
+
+
+def _int_op(a: Any, b: Any, fn: Callable[[int, int], int]) -> int:
+    return fn(int(_num(a, "bit")), int(_num(b, "bit")))
+
+
+# --------------------------------------------------------------------------- comparison
+
+def _coerce_pair(a: Any, b: Any) -> Any:
+    """Convert ``b`` to ``a``'s kind, PowerShell style (left operand decides)."""
+    if isinstance(a, bool):
+        return a, to_bool(b)
+    if isinstance(a, (int, float)):
+        if isinstance(b, (int, float)) and not isinstance(b, bool):
+            return a, b
+        if isinstance(b, bool):
+            return a, int(b)
+        try:
+            return a, to_number(b)
+        except (ConversionError, TypeError):
+            return None
+    if isinstance(a, str):
+        return a, to_str(b)
+    if isinstance(a, _dt.datetime) and isinstance(b, str):
+        try:
+            return a, convert_to(b, "datetime")
+        except RuntimeException:
+            return None
+    return a, b
+
+
+def equals(a: Any, b: Any, cs: bool = False) -> bool:
+    if a is None or a is AutomationNull:
+        return b is None or b is AutomationNull
+    if b is None or b is AutomationNull:
+        return False
+    pair = _coerce_pair(a, b)
+    if pair is None:
+        return False
+    x, y = pair
+    if isinstance(x, str):
+        return x == y if cs else x.lower() == y.lower()
+    if isinstance(x, PSObject) or isinstance(y, PSObject):
+        return x is y
+    try:
+        return bool(x == y)
+    except Exception:
+        return False
+
+
+def compare_values(a: Any, b: Any, cs: bool = False) -> int:
+    """-1/0/1 as PowerShell orders values (used by -lt/-gt and Sort-Object)."""
+    if a is None or a is AutomationNull:
+        return 0 if (b is None or b is AutomationNull) else -1
+    if b is None or b is AutomationNull:
+        return 1
+    pair = _coerce_pair(a, b)
+    if pair is None:
+        x, y = to_str(a), to_str(b)
+    else:
+        x, y = pair
+    if isinstance(x, str):
+        if not cs:
+            x, y = x.lower(), y.lower()
+        elif x.lower() != y.lower():
+            x, y = x.lower(), y.lower()
+        else:
+            # same letters: lower case sorts first, as .NET's culture comparison does
+            x, y = y, x
+    try:
+        return (x > y) - (x < y)
+    except TypeError:
+        sa, sb = to_str(a).lower(), to_str(b).lower()
+        return (sa > sb) - (sa < sb)
+
+
+_LIKE_CACHE: Dict[Any, Any] = {}
+
+
+def like_to_regex(pattern: str, cs: bool = False) -> Any:
+    key = (pattern, cs)
+    found = _LIKE_CACHE.get(key)
+    if found is not None:
+        return found
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "`" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1:end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    compiled = re.compile("".join(out) + r"\Z", re.DOTALL | (0 if cs else re.IGNORECASE))
+    if len(_LIKE_CACHE) > 500:
+        _LIKE_CACHE.clear()
+    _LIKE_CACHE[key] = compiled
+    return compiled
+
+
+_RE_CACHE: Dict[Any, Any] = {}
+
+
+def regex(pattern: Any, cs: bool = False) -> Any:
+    text = to_str(pattern)
+    key = (text, cs)
+    found = _RE_CACHE.get(key)
+    if found is None:
+        try:
+            found = re.compile(_translate_regex(text), 0 if cs else re.IGNORECASE)
+        except re.error as exc:
+            raise _fail(f'The regular expression pattern {text} is not valid: {exc}.',
+                        "InvalidRegularExpression") from None
+        if len(_RE_CACHE) > 500:
+            _RE_CACHE.clear()
+        _RE_CACHE[key] = found
+    return found
+
+
+def _translate_regex(pattern: str) -> str:
+    """.NET named groups ``(?<name>...)`` are Python's ``(?P<name>...)``."""
+    return re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
+
+
+def _like(a: Any, b: Any, cs: bool) -> bool:
+    return like_to_regex(to_str(b), cs).match(to_str(a)) is not None
+
+
+def _match(frame_matches: Any, a: Any, b: Any, cs: bool) -> Any:
+    m = regex(b, cs).search(to_str(a))
+    return m
+
+
+def matches_table(m: Any) -> Hashtable:
+    table = Hashtable()
+    table[0] = m.group(0)
+    for i, group in enumerate(m.groups(), start=1):
+        if group is not None:
+            table[i] = group
+    for name, group in m.groupdict().items():
+        if group is not None:
+            table[name] = group
+    return table
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def _contains(collection: Any, item: Any, cs: bool) -> bool:
+    items = collection if _is_list(collection) else [collection]
+    return any(equals(element, item, cs) for element in items)
+
+
+def compare_op(op: str, a: Any, b: Any) -> Any:
+    """``-eq``, ``-cne``, ``-like`` ... with list filtering.  ``op`` without the dash."""
+    cs = op.startswith("c")
+    base = op[1:] if op[0] in "ci" and op[1:] in _SCALAR_COMPARE else op
+    fn = _SCALAR_COMPARE[base]
+    if _is_list(a):
+        return [item for item in a if fn(item, b, cs)]
+    return fn(a, b, cs)
+
+
+_SCALAR_COMPARE: Dict[str, Callable[[Any, Any, bool], bool]] = {
+    "eq": equals,
+    "ne": lambda a, b, cs: not equals(a, b, cs),
+    "gt": lambda a, b, cs: compare_values(a, b, cs) > 0,
+    "ge": lambda a, b, cs: compare_values(a, b, cs) >= 0,
+    "lt": lambda a, b, cs: compare_values(a, b, cs) < 0,
+    "le": lambda a, b, cs: compare_values(a, b, cs) <= 0,
+    "like": _like,
+    "notlike": lambda a, b, cs: not _like(a, b, cs),
+}
+
+
+def replace(a: Any, b: Any, cs: bool) -> Any:
+    if _is_list(b):
+        pattern = b[0] if b else ""
+        replacement = b[1] if len(b) > 1 else ""
+    else:
+        pattern, replacement = b, ""
+    compiled = regex(pattern, cs)
+    if callable(getattr(replacement, "invoke_with_match", None)):
+        fn = replacement.invoke_with_match
+        repl: Any = lambda m: to_str(fn(m))
+    else:
+        repl_text = _translate_replacement(to_str(replacement))
+        repl = repl_text
+    if _is_list(a):
+        return [compiled.sub(repl, to_str(item)) for item in a]
+    return compiled.sub(repl, to_str(a))
+
+
+def _translate_replacement(text: str) -> str:
+    """.NET substitutions (``$1``, ``${name}``, ``$$``, ``$0``) to Python's."""
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "$" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "$":
+                out.append("$")
+                i += 1
+            elif nxt.isdigit():
+                j = i + 1
+                while j < len(text) and text[j].isdigit():
+                    j += 1
+                out.append(f"\\g<{text[i + 1:j]}>")
+                i = j - 1
+            elif nxt == "{":
+                end = text.find("}", i)
+                if end > 0:
+                    out.append(f"\\g<{text[i + 2:end]}>")
+                    i = end
+                else:
+                    out.append("$")
+            else:
+                out.append("$")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def split(a: Any, b: Any, cs: bool) -> List[str]:
+    limit = 0
+    if _is_list(b):
+        pattern = b[0] if b else " "
+        if len(b) > 1:
+            limit = int(to_number(b[1]))
+    else:
+        pattern = b
+    result: List[str] = []
+    for item in (a if _is_list(a) else [a]):
+        text = to_str(item)
+        if callable(getattr(pattern, "invoke", None)) and not isinstance(pattern, str):
+            raise _fail("-split with a script block is not supported.")
+        parts = regex(pattern, cs).split(text, maxsplit=max(0, limit - 1) if limit > 0 else 0)
+        result.extend(p for p in parts if p is not None)
+    return result
+
+
+def unary_split(a: Any) -> List[str]:
+    result: List[str] = []
+    for item in (a if _is_list(a) else [a]):
+        result.extend(to_str(item).split())
+    return result
+
+
+def join(a: Any, b: Any) -> str:
+    items = a if _is_list(a) else [a]
+    return to_str(b).join(to_str(item) for item in items)
+
+
+def in_range(a: Any, b: Any) -> List[int]:
+    start = int(round(to_number(a)))
+    stop = int(round(to_number(b)))
+    if start <= stop:
+        return range(start, stop + 1)  # type: ignore[return-value]
+    return range(start, stop - 1, -1)  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- types
+
+_TYPE_ALIASES = {
+    "int": "int", "int32": "int", "system.int32": "int", "long": "long", "int64": "long",
+    "system.int64": "long", "byte": "byte", "system.byte": "byte", "double": "double",
+    "system.double": "double", "float": "double", "single": "double", "decimal": "double",
+    "system.decimal": "double", "string": "string", "system.string": "string", "bool": "bool",
+    "boolean": "bool", "system.boolean": "bool", "char": "char", "system.char": "char",
+    "array": "array", "system.array": "array", "object[]": "array", "hashtable": "hashtable",
+    "system.collections.hashtable": "hashtable", "ordered": "ordered",
+    "pscustomobject": "pscustomobject", "psobject": "psobject",
+    "system.management.automation.psobject": "psobject", "object": "object",
+    "system.object": "object", "datetime": "datetime", "system.datetime": "datetime",
+    "timespan": "timespan", "system.timespan": "timespan", "scriptblock": "scriptblock",
+    "regex": "regex", "void": "void", "switch": "switch", "version": "version", "guid": "guid",
+    "uint32": "long", "uint64": "long", "int16": "int", "uint16": "int", "sbyte": "int",
+    "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
+    "object": "object", "xml": "string", "math": "math", "system.math": "math",
+    "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
+    "environment": "environment", "system.environment": "environment", "char[]": "char[]",
+    "bool[]": "bool[]", "byte[]": "byte[]", "hashtable[]": "array", "psobject[]": "array",
+    "pscustomobject[]": "array", "datetime[]": "array", "scriptblock[]": "array",
+}
+
+
+def lookup_type(name: str) -> str:
+    """The canonical kind for a type name, or raise 'Unable to find type'."""
+    key = name.strip().lower()
+    kind = _TYPE_ALIASES.get(key)
+    if kind is None and key.startswith("system."):
+        kind = _TYPE_ALIASES.get(key[7:])
+    if kind is None:
+        if key.endswith("[]"):
+            return "array"
+        if key.startswith("system.collections.generic.list") or key in (
+                "system.collections.arraylist", "collections.arraylist"):
+            return "list"
+        raise RuntimeException.make(f"Unable to find type [{name}].", "TypeNotFound",
+                                     "InvalidOperation")
+    return kind
+
+
+_FULL_TYPE_NAMES = {
+    "int": "System.Int32", "long": "System.Int64", "byte": "System.Byte", "double": "System.Double",
+    "string": "System.String", "bool": "System.Boolean", "char": "System.Char",
+    "array": "System.Object[]", "hashtable": "System.Collections.Hashtable",
+    "ordered": "System.Collections.Specialized.OrderedDictionary",
+    "pscustomobject": "System.Management.Automation.PSCustomObject",
+    "psobject": "System.Management.Automation.PSObject", "object": "System.Object",
+    "datetime": "System.DateTime", "timespan": "System.TimeSpan",
+    "scriptblock": "System.Management.Automation.ScriptBlock",
+    "regex": "System.Text.RegularExpressions.Regex", "void": "System.Void",
+    "switch": "System.Management.Automation.SwitchParameter", "version": "System.Version",
+    "guid": "System.Guid", "string[]": "System.String[]", "int[]": "System.Int32[]",
+    "math": "System.Math", "list": "System.Collections.Generic.List", "long[]": "System.Int64[]",
+    "double[]": "System.Double[]", "environment": "System.Environment",
+}
+
+
+def full_type_name(kind: str) -> str:
+    return _FULL_TYPE_NAMES.get(kind, kind)
+
+
+def _cast_error(value: Any, type_name: str, detail: str = "") -> RuntimeException:
+    shown = to_str(value)
+    src = type_names_of(value)[0]
+    extra = f' Error: "{detail}"' if detail else ""
+    return RuntimeException.make(
+        f'Cannot convert value "{shown}" to type "{type_name}".{extra}' if not isinstance(
+            value, (list, tuple, dict, PSObject)) else
+        f'Cannot convert the "{shown}" value of type "{src}" to type "{type_name}".',
+        "InvalidCastException" if not detail else "InvalidCastParseTargetInvocation",
+        "InvalidArgument", exception_type="System.Management.Automation.PSInvalidCastException")
+
+
+def convert_to(value: Any, type_name: str) -> Any:
+    """``[type]value``."""
+    kind = lookup_type(type_name)
+    if value is AutomationNull:
+        value = None
+    try:
+        return _CONVERTERS[kind](value, type_name)
+    except RuntimeException:
+        raise
+    except (ConversionError, ValueError, TypeError, OverflowError) as exc:
+        detail = str(exc) if isinstance(exc, ConversionError) else ""
+        raise _cast_error(value, full_type_name(kind), "" if detail else "") from None
+
+
+def _unwrap_single(value: Any) -> Any:
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        return value[0]
+    return value
+
+
+def _to_int_kind(value: Any, type_name: str) -> int:
+    from pshell.engine.values import to_int
+    value = _unwrap_single(value)
+    if value is None:
+        return 0
+    if isinstance(value, (list, tuple, dict, PSObject)):
+        raise _cast_error(value, "System.Int32")
+    if isinstance(value, str) and not value.strip():
+        return 0
+    if isinstance(value, str) and len(value) == 1 and type_name.lower() in ("char",):
+        return ord(value)
+    return to_int(value)
+
+
+def _to_double(value: Any, type_name: str) -> float:
+    value = _unwrap_single(value)
+    if value is None:
+        return 0.0
+    if isinstance(value, (list, tuple, dict, PSObject)):
+        raise _cast_error(value, "System.Double")
+    return float(to_number(value))
+
+
+def _to_string(value: Any, type_name: str) -> Any:
+    if value is None:
+        return ""
+    return to_str(value)
+
+
+def _to_bool(value: Any, type_name: str) -> bool:
+    return to_bool(value)
+
+
+def _to_char(value: Any, type_name: str) -> str:
+    value = _unwrap_single(value)
+    if isinstance(value, int):
+        return chr(value)
+    text = to_str(value)
+    if len(text) != 1:
+        raise _cast_error(value, "System.Char", "String must be exactly one character long.")
+    return text
+
+
+def _to_array(value: Any, type_name: str) -> List[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, range)):
+        items = list(value)
+    elif hasattr(value, "__next__"):
+        items = list(value)
+    else:
+        items = [value]
+    element = type_name.strip()[:-2] if type_name.strip().endswith("[]") else ""
+    if element and lookup_type(element) not in ("object", "array"):
+        return [convert_to(item, element) for item in items]
+    return items
+
+
+def _to_typed_array(value: Any, type_name: str) -> List[Any]:
+    return _to_array(value, type_name)
+
+
+def _to_hashtable(value: Any, type_name: str) -> Hashtable:
+    if isinstance(value, Hashtable):
+        return value
+    if isinstance(value, dict):
+        return Hashtable(value.items())
+    if isinstance(value, PSObject):
+        return Hashtable(value.items())
+    raise _cast_error(value, "System.Collections.Hashtable")
+
+
+def _to_ordered(value: Any, type_name: str) -> Hashtable:
+    return _to_hashtable(value, type_name)
+
+
+def _to_pscustomobject(value: Any, type_name: str) -> Any:
+    if isinstance(value, dict):
+        return PSObject(dict(value.items()))
+    return value
+
+
+def _identity(value: Any, type_name: str) -> Any:
+    return value
+
+
+def _to_datetime(value: Any, type_name: str) -> _dt.datetime:
+    value = _unwrap_single(value)
+    if isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, str):
+        return parse_datetime(value)
+    if isinstance(value, int):
+        return _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=value // 10)
+    raise _cast_error(value, "System.DateTime")
+
+
+def parse_datetime(text: str) -> _dt.datetime:
+    cleaned = text.strip()
+    formats = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f",
+               "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+               "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%Y %I:%M:%S %p",
+               "%d %B %Y", "%B %d, %Y", "%Y/%m/%d", "%H:%M:%S", "%H:%M")
+    iso = cleaned.replace("Z", "+00:00") if cleaned.endswith("Z") else cleaned
+    try:
+        return _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    for fmt in formats:
+        try:
+            parsed = _dt.datetime.strptime(cleaned, fmt)
+            if fmt.startswith("%H"):
+                today = _dt.date.today()
+                parsed = parsed.replace(year=today.year, month=today.month, day=today.day)
+            return parsed
+        except ValueError:
+            continue
+    raise _cast_error(text, "System.DateTime",
+                      f'String \'{text}\' was not recognized as a valid DateTime.')
+
+
+def _to_timespan(value: Any, type_name: str) -> _dt.timedelta:
+    value = _unwrap_single(value)
+    if isinstance(value, _dt.timedelta):
+        return value
+    if isinstance(value, (int, float)):
+        return _dt.timedelta(microseconds=value / 10)
+    if isinstance(value, str):
+        m = re.match(r"^\s*(-)?(?:(\d+)\.)?(\d+):(\d+)(?::(\d+)(?:\.(\d+))?)?\s*$", value)
+        if m:
+            sign = -1 if m.group(1) else 1
+            days = int(m.group(2) or 0)
+            frac = float("0." + m.group(6)) if m.group(6) else 0.0
+            delta = _dt.timedelta(days=days, hours=int(m.group(3)), minutes=int(m.group(4)),
+                                  seconds=int(m.group(5) or 0) + frac)
+            return delta * sign
+    raise _cast_error(value, "System.TimeSpan")
+
+
+def _to_scriptblock(value: Any, type_name: str) -> Any:
+    if hasattr(value, "ast") and hasattr(value, "text"):
+        return value
+    raise _cast_error(value, "System.Management.Automation.ScriptBlock")
+
+
+def _to_regex(value: Any, type_name: str) -> Any:
+    return regex(value, False)
+
+
+def _to_void(value: Any, type_name: str) -> Any:
+    return AutomationNull
+
+
+def _to_switch(value: Any, type_name: str) -> bool:
+    return to_bool(value)
+
+
+def _to_version(value: Any, type_name: str) -> Any:
+    text = to_str(value)
+    parts = text.split(".")
+    if not 2 <= len(parts) <= 4 or not all(p.isdigit() for p in parts):
+        raise _cast_error(value, "System.Version")
+    return PSObject.from_pairs(zip(("Major", "Minor", "Build", "Revision"),
+                                   [int(p) for p in parts]), ["System.Version"])
+
+
+def _to_guid(value: Any, type_name: str) -> str:
+    import uuid
+    try:
+        return str(uuid.UUID(to_str(value)))
+    except ValueError:
+        raise _cast_error(value, "System.Guid") from None
+
+
+def _to_list(value: Any, type_name: str) -> List[Any]:
+    return _to_array(value, "object[]")
+
+
+def _to_byte(value: Any, type_name: str) -> int:
+    number = _to_int_kind(value, type_name)
+    if not 0 <= number <= 255:
+        raise _cast_error(value, "System.Byte", "Value was either too large or too small for an "
+                                               "unsigned byte.")
+    return number
+
+
+def _to_int32(value: Any, type_name: str) -> int:
+    number = _to_int_kind(value, type_name)
+    if not -2**31 <= number < 2**31:
+        raise _cast_error(value, "System.Int32", "Value was either too large or too small for an "
+                                                "Int32.")
+    return number
+
+
+def _not_a_value(value: Any, type_name: str) -> Any:
+    raise _cast_error(value, type_name)
+
+
+_CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
+    "int": _to_int32, "long": _to_int_kind, "byte": _to_byte, "double": _to_double,
+    "string": _to_string, "bool": _to_bool, "char": _to_char, "array": _to_array,
+    "string[]": _to_typed_array, "int[]": _to_typed_array, "long[]": _to_typed_array,
+    "double[]": _to_typed_array, "bool[]": _to_typed_array, "byte[]": _to_typed_array,
+    "char[]": _to_typed_array,
+    "hashtable": _to_hashtable, "ordered": _to_ordered, "pscustomobject": _to_pscustomobject,
+    "psobject": _identity, "object": _identity, "datetime": _to_datetime,
+    "timespan": _to_timespan, "scriptblock": _to_scriptblock, "regex": _to_regex,
+    "void": _to_void, "switch": _to_switch, "version": _to_version, "guid": _to_guid,
+    "list": _to_list, "math": _not_a_value, "securestring": _identity, "pscredential": _identity,
+    "environment": _not_a_value,
+}
+
+
+def is_type(value: Any, type_name: str) -> bool:
+    kind = lookup_type(type_name)
+    if value is None or value is AutomationNull:
+        return False
+    if kind == "object" or kind == "psobject":
+        return True
+    checks: Dict[str, Callable[[Any], bool]] = {
+        "int": lambda v: type(v) is int and -2**31 <= v < 2**31,
+        "long": lambda v: type(v) is int,
+        "byte": lambda v: False,
+        "double": lambda v: type(v) is float,
+        "string": lambda v: isinstance(v, str),
+        "bool": lambda v: isinstance(v, bool),
+        "array": lambda v: isinstance(v, (list, tuple)),
+        "hashtable": lambda v: isinstance(v, dict),
+        "ordered": lambda v: isinstance(v, dict),
+        "pscustomobject": lambda v: isinstance(v, PSObject),
+        "datetime": lambda v: isinstance(v, _dt.datetime),
+        "timespan": lambda v: isinstance(v, _dt.timedelta),
+        "scriptblock": lambda v: hasattr(v, "ast") and hasattr(v, "text"),
+    }
+    check = checks.get(kind)
+    if check is not None:
+        return check(value)
+    wanted = type_name.lower()
+    return any(name.lower() in (wanted, "deserialized." + wanted) or
+               name.lower().endswith("." + wanted) for name in type_names_of(value))
+
+
+# --------------------------------------------------------------------------- -f
+
+def ps_format(fmt: Any, args: Any) -> str:
+    """``"{0,-10} {1:N2}" -f $a, $b``: .NET composite formatting."""
+    values = list(args) if isinstance(args, (list, tuple)) else [args]
+    text = to_str(fmt)
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "{":
+            if i + 1 < n and text[i + 1] == "{":
+                out.append("{")
+                i += 2
+                continue
+            end = text.find("}", i)
+            if end < 0:
+                raise _fail("Error formatting a string: Input string was not in a correct format..",
+                            "FormatError")
+            spec = text[i + 1:end]
+            out.append(_format_item(spec, values))
+            i = end + 1
+            continue
+        if ch == "}":
+            if i + 1 < n and text[i + 1] == "}":
+                i += 2
+            else:
+                i += 1
+            out.append("}")
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _format_item(spec: str, values: List[Any]) -> str:
+    fmt = ""
+    if ":" in spec:
+        spec, fmt = spec.split(":", 1)
+    align = 0
+    if "," in spec:
+        spec, width = spec.split(",", 1)
+        align = int(width.strip())
+    try:
+        index = int(spec.strip())
+        value = values[index]
+    except (ValueError, IndexError):
+        raise _fail("Error formatting a string: Index (zero based) must be greater than or equal "
+                    "to zero and less than the size of the argument list..", "FormatError") from None
+    text = format_value(value, fmt)
+    if align > 0:
+        return text.rjust(align)
+    if align < 0:
+        return text.ljust(-align)
+    return text
+
+
+def format_value(value: Any, fmt: str) -> str:
+    """A value with a .NET format string (``N2``, ``D5``, ``X``, ``P1``, ``0.00``, dates)."""
+    if not fmt:
+        return to_str(value)
+    if isinstance(value, _dt.datetime):
+        from pshell.engine.dates import format_datetime
+        return format_datetime(value, fmt)
+    code = fmt[0].upper()
+    digits = fmt[1:]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            digits == "" or digits.isdigit()) and code in "NDXFPCEG":
+        precision = int(digits) if digits else None
+        if code == "N":
+            return f"{value:,.{2 if precision is None else precision}f}"
+        if code == "D":
+            return f"{int(value):0{precision or 0}d}"
+        if code == "X":
+            text = f"{int(value):0{precision or 0}x}"
+            return text.upper() if fmt[0] == "X" else text
+        if code == "F":
+            return f"{value:.{2 if precision is None else precision}f}"
+        if code == "P":
+            return f"{value * 100:,.{2 if precision is None else precision}f} %"
+        if code == "C":
+            return f"${value:,.{2 if precision is None else precision}f}"
+        if code == "E":
+            return f"{value:.{6 if precision is None else precision}E}"
+        if code == "G":
+            return to_str(value)
+    if isinstance(value, (int, float)) and set(fmt) <= set("0#.,"):
+        decimals = fmt.split(".", 1)[1] if "." in fmt else ""
+        min_dec = decimals.count("0")
+        max_dec = len(decimals)
+        grouping = "," in fmt.split(".")[0]
+        int_zeros = fmt.split(".")[0].replace(",", "").count("0")
+        text = f"{value:{',' if grouping else ''}.{max_dec}f}"
+        if max_dec > min_dec and "." in text:
+            head, tail = text.split(".")
+            tail = tail.rstrip("0")
+            if len(tail) < min_dec:
+                tail = tail.ljust(min_dec, "0")
+            text = head + ("." + tail if tail else "")
+        head = text.split(".")[0]
+        sign = "-" if head.startswith("-") else ""
+        digits_part = head.lstrip("-")
+        if len(digits_part.replace(",", "")) < int_zeros:
+            digits_part = digits_part.zfill(int_zeros)
+        return sign + digits_part + text[len(head):]
+    return to_str(value)
+
+
+BINARY: Dict[str, Callable[[Any, Any], Any]] = {
+    "+": add, "-": sub, "*": mul, "/": div, "%": mod,
+    "-band": lambda a, b: _int_op(a, b, lambda x, y: x & y),
+    "-bor": lambda a, b: _int_op(a, b, lambda x, y: x | y),
+    "-bxor": lambda a, b: _int_op(a, b, lambda x, y: x ^ y),
+    "-shl": lambda a, b: _int_op(a, b, lambda x, y: x << y),
+    "-shr": lambda a, b: _int_op(a, b, lambda x, y: x >> y),
+    "..": in_range,
+    "-f": ps_format,
+}

@@ -1,0 +1,812 @@
+"""Running pipelines: command resolution, command contexts, script-block invocation, redirection.
+
+A compiled pipeline hands ``run_pipeline`` a tuple of stages.  Each command stage is resolved
+(alias -> function -> cmdlet -> script file -> executable on PATH), its arguments are bound, and the
+stages are chained as iterators: pull-based, so ``1..1e9 | Select-Object -First 3`` ends the range
+after three items.  Adjacent native commands are connected with raw bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
+
+from pshell.engine.aliases import DEFAULT_ALIASES
+from pshell.engine.binder import BindResult, bind_arguments, bind_pipeline_item, script_params
+from pshell.engine.cmdlet import Cmdlet, lookup_cmdlet
+from pshell.engine.errors import (ActionPreferenceStop, CommandNotFound, ErrorRecord, ExitException,
+                                  PipelineStopped, ReturnException, RuntimeException)
+from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
+from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, Streams,
+                                   VerboseRecord, WarningRecord)
+from pshell.engine.values import AutomationNull, enumerate_value, to_str
+from pshell.lang.errors import SourceLocation
+
+__all__ = ["run_pipeline", "invoke_block", "CommandContext", "resolve_command", "start_background",
+           "invoke_script_file"]
+
+_UNSET = object()
+
+
+# --------------------------------------------------------------------------- command context
+
+class CommandContext:
+    """What a running command sees: its runspace, frame, streams, location and preferences."""
+
+    __slots__ = ("frame", "runspace", "streams", "nid", "name", "prefs", "error_var", "warning_var",
+                 "info_var", "_location", "pipeline_params", "verbose", "debug")
+
+    def __init__(self, frame: Frame, streams: Streams, nid: int, name: str) -> None:
+        self.frame = frame
+        self.runspace: Runspace = frame.rs
+        self.streams = streams
+        self.nid = nid
+        self.name = name
+        self.prefs: Optional[Dict[str, str]] = None
+        self.error_var: Optional[List[Any]] = None
+        self.warning_var: Optional[List[Any]] = None
+        self.info_var: Optional[List[Any]] = None
+        self._location: Any = _UNSET
+        self.pipeline_params: Any = None
+        self.verbose: Optional[bool] = None
+        self.debug: Optional[bool] = None
+
+    @property
+    def location(self) -> Optional[SourceLocation]:
+        if self._location is _UNSET:
+            self._location = self.frame.location(self.nid)
+        return self._location  # type: ignore[return-value]
+
+    def preference(self, name: str) -> str:
+        if self.prefs is not None and name in self.prefs:
+            return self.prefs[name]
+        value = self.frame.scope.lookup(name + "preference")
+        if value is _NOT_FOUND or value is None:
+            return "continue"
+        return str(value).lower()
+
+    def set_success(self, ok: bool) -> None:
+        if not ok:
+            self.runspace.last_success = False
+
+    # ---- streams --------------------------------------------------------------------
+    def write_error(self, record: ErrorRecord) -> None:
+        if record.location is None:
+            record.location = self.location
+        if not record.command:
+            record.command = self.name
+        pref = self.preference("erroraction")
+        self.runspace.last_success = False
+        if pref != "ignore":
+            self.runspace.add_error(record)
+        if self.error_var is not None:
+            self.error_var.append(record)
+        if pref == "stop":
+            raise ActionPreferenceStop(record)
+        if pref in ("silentlycontinue", "ignore"):
+            return
+        self.streams.error(record)
+
+    def write_warning(self, message: str) -> None:
+        record = WarningRecord(to_str(message))
+        if self.warning_var is not None:
+            self.warning_var.append(record)
+        pref = self.preference("warning")
+        if pref == "stop":
+            raise ActionPreferenceStop(ErrorRecord(
+                f"The running command stopped because the preference variable "
+                f"\"WarningPreference\" or common parameter is set to Stop: {record.Message}",
+                "ActionPreferenceStop", "OperationStopped"))
+        if pref in ("silentlycontinue", "ignore"):
+            return
+        self.streams.warning(record)
+
+    def write_verbose(self, message: str) -> None:
+        if self.verbose is None:
+            if self.preference("verbose") not in ("continue", "inquire", "stop"):
+                return
+        elif not self.verbose:
+            return
+        self.streams.verbose(VerboseRecord(to_str(message)))
+
+    def write_debug(self, message: str) -> None:
+        if self.debug is None:
+            if self.preference("debug") not in ("continue", "inquire", "stop"):
+                return
+        elif not self.debug:
+            return
+        self.streams.debug(DebugRecord(to_str(message)))
+
+    def write_information(self, data: Any, tags: Tuple[str, ...] = ()) -> None:
+        record = InformationRecord(data, tags, source=self.name)
+        if self.info_var is not None:
+            self.info_var.append(record)
+        pref = self.preference("information")
+        if pref in ("silentlycontinue", "ignore"):
+            # still recorded on the stream for 6>&1 / jobs, but marked hidden
+            if pref == "ignore":
+                return
+            record.host = False
+            self.streams.information(_Hidden(record))
+            return
+        self.streams.information(record)
+
+    def write_host(self, text: str, newline: bool = True, fg: Optional[str] = None,
+                   bg: Optional[str] = None) -> None:
+        record = InformationRecord(text, ("PSHOST",), source=self.name, host=True, newline=newline,
+                                   fg=fg, bg=bg)
+        if self.info_var is not None:
+            self.info_var.append(record)
+        pref = self.prefs.get("information") if self.prefs else None
+        if pref in ("silentlycontinue", "ignore"):
+            return
+        self.streams.information(record)
+
+    def write_progress(self, record: ProgressRecord) -> None:
+        if self.preference("progress") in ("silentlycontinue", "ignore"):
+            return
+        self.streams.progress(record)
+
+    # ---- binding & invocation ------------------------------------------------------
+    def bind_pipeline_input(self, cmdlet: Cmdlet, item: Any) -> None:
+        bind_pipeline_item(self, cmdlet, item)
+
+    def invoke(self, block: Any, args: Any, dollar_under: Any = None, input: Any = None,
+               new_scope: bool = True) -> List[Any]:
+        return list(self.invoke_iter(block, args, dollar_under, input, new_scope))
+
+    def invoke_iter(self, block: Any, args: Any, dollar_under: Any = None, input: Any = None,
+                    new_scope: bool = True) -> Iterator[Any]:
+        if not isinstance(block, ScriptBlock):
+            raise RuntimeException.make(f"Cannot invoke '{to_str(block)}': it is not a script block.",
+                                        "NotAScriptBlock", "InvalidArgument")
+        frame = self.frame if self.streams is self.frame.streams else self.frame.child(streams=self.streams)
+        upstream = None if input is None else iter(enumerate_value(input))
+        return invoke_block(frame, block, tuple(args), dollar_under=dollar_under, upstream=upstream,
+                            new_scope=new_scope)
+
+
+class _Hidden:
+    """An information record that was written while InformationPreference hides it."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: InformationRecord) -> None:
+        self.record = record
+
+
+# --------------------------------------------------------------------------- script blocks
+
+def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
+                 dollar_under: Any = _UNSET, upstream: Optional[Iterator[Any]] = None,
+                 new_scope: bool = True, script_scope: bool = False,
+                 bound: Optional[BindResult] = None, ctx: Optional[CommandContext] = None,
+                 streams: Optional[Streams] = None) -> Iterator[Any]:
+    """Run a script block: bind its parameters, then begin / process (per input) / end."""
+    compiled = block.compiled
+    scope = Scope(frame.scope) if new_scope else frame.scope
+    target_streams = streams if streams is not None else frame.streams
+    callee = Frame(frame.rs, scope, target_streams, scope if script_scope else frame.script_scope,
+                   block.unit, frame.using, frame.host_output and not new_scope)
+    callee.block = block
+    variables = scope.vars
+    if dollar_under is not _UNSET:
+        variables["_"] = dollar_under
+    if compiled.params is not None or bound is not None:
+        if bound is None:
+            bound = bind_arguments(script_params(compiled), _positional_args(args), ctx, block)
+        _apply_bound(callee, compiled, bound)
+    else:
+        variables["args"] = list(args)
+    return _run_blocks(callee, compiled, upstream, bound)
+
+
+def _positional_args(args: Tuple[Any, ...]) -> List[Tuple[Any, ...]]:
+    return [("a", value, False, -1) for value in args]
+
+
+def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
+    variables = frame.scope.vars
+    from pshell.engine.values import Hashtable
+    psbound = Hashtable()
+    for spec in compiled.params or ():
+        key = spec.name.lower()
+        if spec.name in bound.values:
+            variables[key] = bound.values[spec.name]
+            psbound[spec.name] = bound.values[spec.name]
+        elif spec.default is not None:
+            try:
+                variables[key] = _convert_default(spec, spec.default(frame))
+            except RuntimeException:
+                raise
+        else:
+            variables[key] = False if spec.switch else None
+    variables["psboundparameters"] = psbound
+    variables["args"] = list(bound.unbound)
+
+
+def _convert_default(spec: Any, value: Any) -> Any:
+    if spec.type_name and value is not None:
+        from pshell.engine.rt import _conv
+        try:
+            return _conv(value, spec.type_name)
+        except RuntimeException:
+            return value
+    return value
+
+
+def _run_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
+                bound: Optional[BindResult]) -> Iterator[Any]:
+    variables = frame.scope.vars
+    try:
+        if compiled.begin is not None:
+            yield from compiled.begin(frame)
+        if compiled.process is not None:
+            if upstream is None:
+                yield from compiled.process(frame)
+            else:
+                pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline or s.by_property]
+                for item in upstream:
+                    variables["_"] = item
+                    if pipeline_specs:
+                        _bind_script_pipeline(frame, pipeline_specs, item, bound)
+                    yield from compiled.process(frame)
+            if compiled.end is not None:
+                variables["input"] = iter(())
+                yield from compiled.end(frame)
+        elif compiled.end is not None:
+            if upstream is not None:
+                pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline]
+                if pipeline_specs:
+                    items = list(upstream)
+                    spec = pipeline_specs[0]
+                    if spec.name not in (bound.values if bound else {}):
+                        value = items[0] if len(items) == 1 else items
+                        variables[spec.name.lower()] = _convert_default(spec, value)
+                    variables["input"] = iter(items)
+                else:
+                    variables["input"] = upstream
+            else:
+                variables["input"] = iter(())
+            yield from compiled.end(frame)
+        elif upstream is not None:
+            for _ in upstream:
+                pass
+    except ReturnException:
+        return
+
+
+def _bind_script_pipeline(frame: Frame, specs: List[Any], item: Any, bound: Optional[BindResult]
+                          ) -> None:
+    from pshell.engine.values import get_property, NO_PROPERTY
+    explicit = bound.values if bound is not None else {}
+    for spec in specs:
+        if spec.name in explicit and not bound.from_pipeline.get(spec.name):  # type: ignore[union-attr]
+            continue
+        if spec.pipeline:
+            frame.scope.vars[spec.name.lower()] = _convert_default(spec, item)
+            return
+        if spec.by_property:
+            for name in (spec.name,) + tuple(spec.aliases):
+                value = get_property(item, name)
+                if value is not NO_PROPERTY:
+                    frame.scope.vars[spec.name.lower()] = _convert_default(spec, value)
+                    break
+
+
+# --------------------------------------------------------------------------- resolution
+
+class _Resolved:
+    __slots__ = ("kind", "target", "name")
+
+    def __init__(self, kind: str, target: Any, name: str) -> None:
+        self.kind = kind          # 'cmdlet' | 'function' | 'script' | 'native' | 'block'
+        self.target = target
+        self.name = name
+
+
+def resolve_command(frame: Frame, name: Any) -> _Resolved:
+    if isinstance(name, ScriptBlock):
+        return _Resolved("block", name, "")
+    from pshell.engine.runtime import FunctionInfo
+    if isinstance(name, FunctionInfo):
+        return _Resolved("function", name, name.name)
+    if isinstance(name, type) and issubclass(name, Cmdlet):
+        return _Resolved("cmdlet", name, name.name)
+    text = to_str(getattr(name, "Name", name) if not isinstance(name, str) else name)
+    found = _resolve_name(frame, text)
+    if found is None:
+        raise _not_found(text)
+    return found
+
+
+def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
+    lowered = text.lower()
+    seen = 0
+    while seen < 10:
+        alias = frame.scope.find_alias(lowered) or DEFAULT_ALIASES.get(lowered)
+        if alias is None:
+            break
+        text = alias
+        lowered = alias.lower()
+        seen += 1
+    if "\\" in lowered and not lowered.startswith((".", "/")):
+        lowered = lowered.rsplit("\\", 1)[1]
+        text = text.rsplit("\\", 1)[1]
+    info = frame.scope.find_function(lowered)
+    if info is not None:
+        return _Resolved("function", info, info.name)
+    cls = lookup_cmdlet(lowered)
+    if cls is not None:
+        return _Resolved("cmdlet", cls, cls.name)
+    rs = frame.rs
+    if lowered.endswith(".ps1"):
+        path = rs.resolve_path(text) if ("/" in text or text.startswith("~")) else None
+        if path is not None and os.path.isfile(path):
+            return _Resolved("script", path, text)
+    from pshell.engine.native import find_executable
+    exe = find_executable(text, rs.location)
+    if exe is not None:
+        return _Resolved("native", exe, text)
+    return None
+
+
+def _not_found(text: str) -> CommandNotFound:
+    return CommandNotFound(ErrorRecord(
+        f"The term '{text}' is not recognized as a name of a cmdlet, function, script file, or "
+        f"executable program.\nCheck the spelling of the name, or if a path was included, verify "
+        f"that the path is correct and try again.", "CommandNotFoundException", "ObjectNotFound",
+        text, exception_type="System.Management.Automation.CommandNotFoundException"))
+
+
+# --------------------------------------------------------------------------- pipelines
+
+class _Stage:
+    """One element of a running pipeline."""
+
+    __slots__ = ("frame", "kind", "cmd", "ctx", "nid", "redirs", "sink", "block", "bound",
+                 "value", "args", "name", "dot", "native_args")
+
+    def __init__(self) -> None:
+        self.cmd: Any = None
+        self.ctx: Optional[CommandContext] = None
+        self.sink: Optional[_RedirectSink] = None
+        self.block: Any = None
+        self.bound: Any = None
+        self.value: Any = None
+        self.dot = False
+
+    def stop(self) -> None:
+        if self.cmd is not None:
+            self.cmd.stop()
+
+
+def run_pipeline(frame: Frame, stages: Tuple[Any, ...], top: bool) -> Iterator[Any]:
+    built = [_build_stage(frame, spec) for spec in stages]
+    _wire_natives(frame, built, top)
+    iterator: Optional[Iterator[Any]] = None
+    for stage in built:
+        iterator = _run_stage(frame, stage, iterator)
+    assert iterator is not None
+    return iterator
+
+
+def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
+    stage = _Stage()
+    stage.frame = frame
+    if spec[0] == 0:
+        _, stage.nid, stage.value, stage.redirs = spec
+        stage.kind = "expr"
+        stage.sink = _RedirectSink.make(frame, stage.redirs)
+        return stage
+    _, nid, name, invocation, args, redirs = spec
+    stage.nid = nid
+    stage.redirs = redirs
+    stage.sink = _RedirectSink.make(frame, redirs)
+    streams = stage.sink if stage.sink is not None else frame.streams
+    stage.dot = invocation == "."
+    try:
+        resolved = resolve_command(frame, name)
+    except RuntimeException as exc:
+        if exc.record.location is None:
+            exc.record.location = frame.location(nid)
+        raise
+    stage.kind = resolved.kind
+    stage.name = resolved.name
+    ctx = CommandContext(frame, streams, nid, resolved.name)
+    stage.ctx = ctx
+    if resolved.kind == "cmdlet":
+        cmdlet = resolved.target(ctx)
+        bind_arguments(resolved.target.params, args, ctx, cmdlet)
+        stage.cmd = cmdlet
+    elif resolved.kind in ("function", "block"):
+        block = resolved.target.block if resolved.kind == "function" else resolved.target
+        stage.block = block
+        compiled = block.compiled
+        if compiled.params is not None:
+            stage.bound = bind_arguments(script_params(compiled), args, ctx, block)
+        else:
+            stage.args = _plain_args(args)
+            stage.bound = None
+    elif resolved.kind == "script":
+        stage.block = resolved.target
+        stage.args = args
+    else:
+        from pshell.engine.native import NativeCommand
+        stage.cmd = NativeCommand(ctx, resolved.target, _native_args(args))
+    return stage
+
+
+def _plain_args(args: List[Any]) -> List[Any]:
+    """Arguments of a function without a param block: all of them go to ``$args``."""
+    values: List[Any] = []
+    for kind, value, extra, _nid in args:
+        if kind == "a":
+            values.append(value)
+        elif kind == "p":
+            values.append(f"-{value}" if extra is _NOARG_MARK() else f"-{value}:")
+            if extra is not _NOARG_MARK():
+                values.append(extra)
+        elif kind == "s":
+            from pshell.engine.values import Hashtable
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    values.append(f"-{key}:")
+                    values.append(item)
+            else:
+                values.extend(value if isinstance(value, (list, tuple)) else [value])
+    return values
+
+
+def _NOARG_MARK() -> Any:
+    from pshell.engine.rt import NOARG
+    return NOARG
+
+
+def _native_args(args: List[Any]) -> List[str]:
+    noarg = _NOARG_MARK()
+    argv: List[str] = []
+    for kind, value, extra, _nid in args:
+        if kind == "p":
+            if extra is noarg:
+                argv.append(f"-{value}")
+            else:
+                argv.append(f"-{value}:{to_str(extra)}")
+        elif kind == "s":
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    argv.append(f"-{key}:{to_str(item)}")
+            else:
+                for item in (value if isinstance(value, (list, tuple)) else [value]):
+                    argv.append(to_str(item))
+        else:
+            if isinstance(value, (list, tuple)):
+                argv.extend(to_str(item) for item in value)
+            elif value is None or value is AutomationNull:
+                continue
+            else:
+                argv.append(to_str(value))
+    return argv
+
+
+def _wire_natives(frame: Frame, stages: List[_Stage], top: bool) -> None:
+    last = len(stages) - 1
+    for i, stage in enumerate(stages):
+        if stage.kind != "native":
+            continue
+        cmd = stage.cmd
+        if i > 0 and stages[i - 1].kind == "native" and stages[i - 1].cmd.stdout_mode == "bytes":
+            cmd.stdin_raw = True
+        if i < last and stages[i + 1].kind == "native" and stage.sink is None:
+            cmd.stdout_mode = "bytes"
+        elif stage.sink is not None and stage.sink.bytes_ok():
+            cmd.stdout_mode = "bytes"
+        elif i == last and top and frame.host_output and stage.sink is None and \
+                getattr(frame.rs.host, "is_terminal", False):
+            cmd.stdout_mode = "inherit"
+
+
+def _run_stage(frame: Frame, stage: _Stage, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+    if stage.kind == "expr":
+        output: Iterator[Any] = _expr_output(stage.value, upstream)
+    elif stage.kind in ("cmdlet", "native"):
+        output = _run_command(frame.rs, stage, upstream)
+    elif stage.kind == "script":
+        output = invoke_script_file(frame, stage.block, stage.args, upstream, stage.ctx,
+                                    dot=stage.dot)
+    else:
+        streams = stage.sink if stage.sink is not None else None
+        if stage.bound is not None:
+            output = invoke_block(frame, stage.block, (), upstream=upstream, new_scope=not stage.dot,
+                                  bound=stage.bound, ctx=stage.ctx, streams=streams)
+        else:
+            output = invoke_block(frame, stage.block, tuple(stage.args), upstream=upstream,
+                                  new_scope=not stage.dot, ctx=stage.ctx, streams=streams)
+        output = _track_success(frame.rs, output)
+    if stage.ctx is not None and (stage.ctx.prefs is not None) and stage.ctx.prefs.get("\x00outvar"):
+        output = _out_variable(stage.ctx, output)
+    if stage.sink is not None:
+        output = stage.sink.wrap(output, stage)
+    return output
+
+
+def _expr_output(value: Any, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+    if upstream is not None:
+        raise RuntimeException.make("Expressions are only allowed as the first element of a "
+                                    "pipeline.", "ExpressionsMustBeFirstInPipeline", "ParserError")
+    if value is None:
+        yield None
+        return
+    yield from enumerate_value(value)
+
+
+def _track_success(rs: Runspace, output: Iterator[Any]) -> Iterator[Any]:
+    rs.last_success = True
+    yield from output
+
+
+def _run_command(rs: Runspace, stage: _Stage, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+    cmd = stage.cmd
+    rs.register_active(stage)
+    rs.last_success = True
+    try:
+        for item in cmd.run(upstream):
+            if rs.stop_requested:
+                raise PipelineStopped()
+            yield item
+    finally:
+        rs.unregister_active(stage)
+
+
+def _out_variable(ctx: CommandContext, output: Iterator[Any]) -> Iterator[Any]:
+    name = ctx.prefs["\x00outvar"] if ctx.prefs else ""
+    append = name.startswith("+")
+    name = name.lstrip("+").lower()
+    collected: List[Any] = []
+    if append:
+        existing = ctx.frame.scope.lookup(name)
+        if isinstance(existing, list):
+            collected = existing
+        elif existing is not _NOT_FOUND and existing is not None:
+            collected = [existing]
+    ctx.frame.scope.vars[name] = collected
+    for item in output:
+        collected.append(item)
+        yield item
+
+
+# --------------------------------------------------------------------------- script files
+
+_SCRIPT_CACHE: Dict[str, Tuple[float, Any]] = {}
+
+
+def load_script(path: str) -> ScriptBlock:
+    from pshell.engine.compiler import Unit
+    try:
+        mtime = os.stat(path).st_mtime
+        cached = _SCRIPT_CACHE.get(path)
+        if cached is not None and cached[0] == mtime:
+            return cached[1].script_block()
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise RuntimeException.make(f"Cannot read script '{path}': {exc.strerror}.", "ScriptNotReadable",
+                                    "ReadError", path) from None
+    unit = Unit.from_text(text, path)
+    _SCRIPT_CACHE[path] = (mtime, unit)
+    return unit.script_block()
+
+
+def invoke_script_file(frame: Frame, path: str, args: List[Any], upstream: Optional[Iterator[Any]],
+                       ctx: Optional[CommandContext], dot: bool = False) -> Iterator[Any]:
+    from pshell.lang.errors import ParseError
+    try:
+        block = load_script(path)
+    except ParseError as exc:
+        raise RuntimeException(ErrorRecord(exc.message, "ParseException", "ParserError", path,
+                                           exc.location)) from None
+    scope = frame.scope if dot else Scope(frame.scope)
+    variables = scope.vars
+    variables["psscriptroot"] = os.path.dirname(path)
+    variables["pscommandpath"] = path
+    from pshell.engine.values import PSObject
+    variables["myinvocation"] = PSObject.from_pairs([
+        ("MyCommand", PSObject.from_pairs([("Name", os.path.basename(path)), ("Path", path),
+                                           ("Definition", path)])),
+        ("InvocationName", path), ("PSScriptRoot", os.path.dirname(path)), ("PSCommandPath", path),
+        ("ScriptName", path)])
+    script_frame = Frame(frame.rs, scope, ctx.streams if ctx else frame.streams, scope, block.unit,
+                         frame.using, False)
+    compiled = block.compiled
+    bound = None
+    if compiled.params is not None:
+        bound = bind_arguments(script_params(compiled), args, ctx, block)
+    return _script_body(script_frame, block, compiled, bound, args, upstream)
+
+
+def _script_body(frame: Frame, block: ScriptBlock, compiled: Any, bound: Any, args: List[Any],
+                 upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+    rs = frame.rs
+    rs.script_depth += 1
+    try:
+        if bound is not None:
+            _apply_bound(frame, compiled, bound)
+        else:
+            frame.scope.vars["args"] = _plain_args(args) if args and isinstance(args[0], tuple) \
+                else list(args)
+        yield from _run_blocks(frame, compiled, upstream, bound)
+    except ExitException as exc:
+        rs.global_scope.vars["lastexitcode"] = exc.code
+        rs.last_success = exc.code == 0
+        if rs.script_depth <= 1 and getattr(rs, "exit_on_script_exit", False):
+            raise
+    finally:
+        rs.script_depth -= 1
+
+
+# --------------------------------------------------------------------------- background
+
+def start_background(frame: Frame, pipeline: Any) -> Any:
+    """``pipeline &``: run the pipeline as a background job and return the job."""
+    from pshell.engine.compiler import Unit
+    first = pipeline.elements[0].span
+    last = pipeline.elements[-1].span
+    text = frame.unit.text[first.start:last.end]
+    unit = Unit.from_text(text, frame.unit.source)
+    block = unit.script_block()
+    from pshell.engine import jobs
+    ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
+    starter = getattr(jobs, "start_background_job")
+    return starter(ctx, block, block.using_values(frame))
+
+
+# --------------------------------------------------------------------------- redirection
+
+class _RedirectSink(Streams):
+    """The non-output streams of one redirected command: merged into its output, sent to files,
+    discarded, or passed on to the enclosing frame's streams."""
+
+    def __init__(self, frame: Frame, parent: Streams) -> None:
+        self.frame = frame
+        self.parent = parent
+        self.merged: Deque[Any] = deque()
+        self.routes: Dict[str, Any] = {}      # stream number -> 'merge' | 'null' | _FileTarget
+        self.output_target: Any = None        # None | 'null' | _FileTarget
+
+    @classmethod
+    def make(cls, frame: Frame, redirs: Any) -> Optional["_RedirectSink"]:
+        if not redirs:
+            return None
+        sink = cls(frame, frame.streams)
+        for redir in redirs:
+            kind = redir[0]
+            if kind == "m":
+                streams = ("2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
+                for number in streams:
+                    sink.routes[number] = "merge"
+            elif kind == "n":
+                streams = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
+                for number in streams:
+                    if number == "1":
+                        sink.output_target = "null"
+                    else:
+                        sink.routes[number] = "null"
+            else:
+                target = _FileTarget(frame.rs.resolve_path(to_str(redir[2])), redir[3])
+                streams = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
+                for number in streams:
+                    if number == "1":
+                        sink.output_target = target
+                    else:
+                        sink.routes[number] = target
+        return sink
+
+    def bytes_ok(self) -> bool:
+        return isinstance(self.output_target, _FileTarget) and not any(
+            route == "merge" for route in self.routes.values())
+
+    def _route(self, number: str, record: Any, forward: Any) -> None:
+        route = self.routes.get(number)
+        if route is None:
+            forward(record)
+        elif route == "merge":
+            if self.output_target is not None and not isinstance(self.output_target, str):
+                self.output_target.write_object(record)
+            elif self.output_target == "null":
+                return
+            else:
+                self.merged.append(record)
+        elif route == "null":
+            return
+        else:
+            route.write_object(record)
+
+    def error(self, record: Any) -> None:
+        self._route("2", record, self.parent.error)
+
+    def warning(self, record: Any) -> None:
+        self._route("3", record, self.parent.warning)
+
+    def verbose(self, record: Any) -> None:
+        self._route("4", record, self.parent.verbose)
+
+    def debug(self, record: Any) -> None:
+        self._route("5", record, self.parent.debug)
+
+    def information(self, record: Any) -> None:
+        if isinstance(record, _Hidden):
+            if self.routes.get("6") is None:
+                self.parent.information(record)
+            return
+        self._route("6", record, self.parent.information)
+
+    def progress(self, record: Any) -> None:
+        self.parent.progress(record)
+
+    def wrap(self, output: Iterator[Any], stage: _Stage) -> Iterator[Any]:
+        target = self.output_target
+        merged = self.merged
+        try:
+            if target is None:
+                for item in output:
+                    while merged:
+                        yield merged.popleft()
+                    yield item
+                while merged:
+                    yield merged.popleft()
+            elif target == "null":
+                for _ in output:
+                    pass
+            else:
+                for item in output:
+                    target.write_object(item)
+        finally:
+            for route in list(self.routes.values()) + [target]:
+                if isinstance(route, _FileTarget):
+                    route.close()
+
+
+class _FileTarget:
+    """A file a redirection writes to; opened on first write, formatted like the console."""
+
+    def __init__(self, path: str, append: bool) -> None:
+        self.path = path
+        self.append = append
+        self.handle: Any = None
+        self.formatter: Any = None
+        self.opened = False
+
+    def _open(self) -> None:
+        if self.opened:
+            return
+        self.opened = True
+        try:
+            self.handle = open(self.path, "ab" if self.append else "wb")
+        except OSError as exc:
+            raise RuntimeException.make(
+                f"Could not open file '{self.path}': {exc.strerror}.", "FileOpenFailure",
+                "OpenError", self.path, exception_type="System.IO.IOException") from None
+
+    def write_object(self, item: Any) -> None:
+        self._open()
+        if isinstance(item, bytes):
+            self.handle.write(item)
+            return
+        if self.formatter is None:
+            from pshell.engine.host import make_text_formatter
+            self.formatter = make_text_formatter(120)
+        for line in self.formatter.feed(item):
+            self.handle.write(line.encode("utf-8") + b"\n")
+
+    def close(self) -> None:
+        if not self.opened:
+            # `> file` with no output still creates (truncates) the file
+            self._open()
+        if self.handle is not None:
+            if self.formatter is not None:
+                for line in self.formatter.flush():
+                    self.handle.write(line.encode("utf-8") + b"\n")
+                self.formatter = None
+            self.handle.close()
+            self.handle = None

@@ -1,0 +1,639 @@
+"""The helpers compiled script code calls.  ``NAMESPACE`` is the globals dict of every compiled
+block; names are short because they appear in generated code, and each one's docstring says which
+PowerShell construct uses it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterable, Iterator, List, Optional
+
+from pshell.engine import operators as ops
+from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
+                                  ErrorRecord, ExceptionInfo, ExitException, FlowControl,
+                                  PipelineStopped, RuntimeException)
+from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, PSObject, PSTypeInfo,
+                                  as_list, enumerate_value, to_bool, to_number, to_str)
+from pshell.lang import ast as A
+
+__all__ = ["NAMESPACE", "literal_value", "stmt_error", "to_runtime_exception"]
+
+
+def literal_value(node: Any) -> Any:
+    """The value of a constant expression in an attribute (``[Parameter(Position=0)]``)."""
+    if isinstance(node, A.Constant):
+        return node.value
+    if isinstance(node, A.StringConstant):
+        return node.value
+    if isinstance(node, A.Variable) and node.scope is None:
+        return {"true": True, "false": False, "null": None}.get(node.name.lower(), node.name)
+    if isinstance(node, A.Unary) and node.op == "-" and isinstance(node.operand, A.Constant):
+        return -node.operand.value
+    if isinstance(node, A.ExpandableString):
+        return "".join(p for p in node.parts if isinstance(p, str))
+    return None
+
+
+# --------------------------------------------------------------------------- errors
+
+_PY_ERRORS = {
+    ZeroDivisionError: ("Attempted to divide by zero.", "System.DivideByZeroException"),
+    RecursionError: ("The script failed due to call depth overflow.",
+                     "System.Management.Automation.ScriptCallDepthException"),
+    MemoryError: ("Out of memory.", "System.OutOfMemoryException"),
+    OverflowError: ("Arithmetic operation resulted in an overflow.", "System.OverflowException"),
+}
+
+
+def to_runtime_exception(exc: BaseException) -> RuntimeException:
+    if isinstance(exc, RuntimeException):
+        return exc
+    if isinstance(exc, ConversionError):
+        return RuntimeException.make(str(exc), "InvalidCastException", "InvalidArgument",
+                                     exception_type="System.Management.Automation.PSInvalidCastException")
+    for cls, (message, type_name) in _PY_ERRORS.items():
+        if isinstance(exc, cls):
+            return RuntimeException.make(message, cls.__name__, "InvalidOperation",
+                                         exception_type=type_name)
+    if isinstance(exc, OSError):
+        return RuntimeException.make(exc.strerror or str(exc), "IOError", "WriteError",
+                                     exc.filename, exception_type="System.IO.IOException")
+    return RuntimeException.make(f"Internal error: {type(exc).__name__}: {exc}", "InternalError",
+                                 "NotSpecified", exception_type="System.Exception")
+
+
+def stmt_error(F: Any, exc: BaseException, nid: int) -> None:
+    """A statement failed: report a statement-terminating error and carry on, or re-raise when a
+    try is active or the error terminates the script."""
+    if isinstance(exc, (FlowControl, PipelineStopped)):
+        raise exc
+    err = to_runtime_exception(exc)
+    record = err.record
+    if record.location is None:
+        record.location = F.location(nid)
+    rs = F.rs
+    if rs.try_depth > 0 or getattr(err, "script_terminating", False) or \
+            isinstance(err, ActionPreferenceStop) or rs.stop_requested:
+        if err is exc:
+            raise err
+        raise err from None
+    rs.add_error(record)
+    rs.last_success = False
+    pref = _pref(F, "erroractionpreference")
+    if pref == "stop":
+        err.script_terminating = True  # type: ignore[attr-defined]
+        raise err
+    if pref not in ("silentlycontinue", "ignore"):
+        F.streams.error(record)
+
+
+def _pref(F: Any, name: str) -> str:
+    value = F.scope.lookup(name)
+    if value is _MISSING_SENTINEL or value is None:
+        return "continue"
+    return str(value).lower()
+
+
+from pshell.engine.runtime import _NOT_FOUND as _MISSING_SENTINEL  # noqa: E402
+
+
+def _throw(F: Any, value: Any, nid: int) -> RuntimeException:
+    if isinstance(value, ErrorRecord):
+        err = RuntimeException(value)
+    elif isinstance(value, RuntimeException):
+        err = value
+    elif value is None:
+        err = RuntimeException.make("ScriptHalted", "ScriptHalted", "OperationStopped")
+    elif isinstance(value, ExceptionInfo):
+        err = RuntimeException(ErrorRecord(value.Message, value.type_name.rsplit(".", 1)[-1],
+                                           exception=value))
+    else:
+        message = to_str(value)
+        err = RuntimeException(ErrorRecord(message, message, "OperationStopped", value))
+    if err.record.location is None:
+        err.record.location = F.location(nid)
+    err.script_terminating = True  # type: ignore[attr-defined]
+    return err
+
+
+def _catchable(exc: BaseException) -> RuntimeException:
+    if isinstance(exc, (FlowControl, PipelineStopped)):
+        raise exc
+    return to_runtime_exception(exc)
+
+
+_TYPE_PARENTS = {
+    "system.dividebyzeroexception": ("system.arithmeticexception",),
+    "system.overflowexception": ("system.arithmeticexception",),
+    "system.management.automation.itemnotfoundexception": ("system.management.automation.sessionstateexception",),
+    "system.management.automation.commandnotfoundexception": (),
+    "system.management.automation.psinvalidcastexception": ("system.invalidcastexception",),
+    "system.io.filenotfoundexception": ("system.io.ioexception",),
+    "system.io.directorynotfoundexception": ("system.io.ioexception",),
+}
+
+
+def _catch_match(err: RuntimeException, type_names: Any) -> bool:
+    actual = getattr(err.record.Exception, "type_name", "System.Exception").lower()
+    family = {actual}
+    stack = [actual]
+    while stack:
+        for parent in _TYPE_PARENTS.get(stack.pop(), ()):
+            if parent not in family:
+                family.add(parent)
+                stack.append(parent)
+    family.update(("system.exception", "exception", "system.systemexception"))
+    if actual.startswith("system.management.automation."):
+        family.add("system.management.automation.runtimeexception")
+    for name in type_names:
+        wanted = name.lower()
+        short = wanted.rsplit(".", 1)[-1]
+        if wanted in family or any(f.rsplit(".", 1)[-1] == short for f in family):
+            return True
+    return False
+
+
+def _stopped() -> None:
+    raise PipelineStopped()
+
+
+def _label_ok(exc: Any, label: Optional[str]) -> bool:
+    return exc.label is None or (label is not None and str(exc.label).lower() == label)
+
+
+def _exit(value: Any) -> ExitException:
+    if value is None or value is AutomationNull:
+        return ExitException(0)
+    try:
+        return ExitException(int(to_number(value)))
+    except (ConversionError, ValueError, TypeError):
+        return ExitException(1)
+
+
+def _readonly(name: str) -> None:
+    raise RuntimeException.make(f"Cannot overwrite variable {name} because it is read-only or "
+                                f"constant.", "VariableNotWritable", "WriteError",
+                                exception_type="System.Management.Automation.SessionStateUnauthorizedAccessException")
+
+
+def _bad_target(nid: int) -> None:
+    raise RuntimeException.make("The assignment expression is not valid. The input to an assignment "
+                                "operator must be an object that is able to accept assignments, "
+                                "such as a variable or a property.", "InvalidLeftHandSide",
+                                "ParserError")
+
+
+# --------------------------------------------------------------------------- values
+
+def _enum(value: Any) -> Iterator[Any]:
+    if value is None:
+        return iter((None,))
+    return enumerate_value(value)
+
+
+def _iter(value: Any) -> Iterable[Any]:
+    """``foreach ($x in value)``: ``$null`` gives no iterations."""
+    if value is None or value is AutomationNull:
+        return ()
+    if isinstance(value, (list, tuple, range)):
+        return value
+    if isinstance(value, dict) or isinstance(value, str):
+        return (value,)
+    if hasattr(value, "__next__"):
+        return value
+    return (value,)
+
+
+def _store(value: Any) -> Any:
+    if value is AutomationNull:
+        return None
+    if isinstance(value, range):
+        return list(value)
+    return value
+
+
+def _collect(iterator: Iterable[Any]) -> Any:
+    items = list(iterator)
+    if not items:
+        return None
+    if len(items) == 1:
+        return items[0]
+    return items
+
+
+def _collect_list(iterator: Iterable[Any]) -> List[Any]:
+    return list(iterator)
+
+
+def _arr(value: Any) -> List[Any]:
+    """``@(expr)``."""
+    if value is None or value is AutomationNull:
+        return []
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, (tuple, range)):
+        return list(value)
+    if hasattr(value, "__next__") and not isinstance(value, str):
+        return list(value)
+    return [value]
+
+
+def _as_list(value: Any) -> List[Any]:
+    return as_list(_store(value))
+
+
+def _rest(items: List[Any], index: int) -> Any:
+    rest = items[index:]
+    if not rest:
+        return None
+    if len(rest) == 1:
+        return rest[0]
+    return rest
+
+
+def _s(value: Any) -> str:
+    if type(value) is str:
+        return value
+    return to_str(value)
+
+
+def _tb(value: Any) -> bool:
+    if value is True:
+        return True
+    if value is False or value is None:
+        return False
+    return to_bool(value)
+
+
+def _range(a: Any, b: Any) -> range:
+    return ops.in_range(a, b)  # type: ignore[return-value]
+
+
+def _rangel(a: Any, b: Any) -> List[int]:
+    return list(ops.in_range(a, b))
+
+
+def _ht(pairs: Any) -> Hashtable:
+    table = Hashtable()
+    for key, value in pairs:
+        if key in table:
+            raise RuntimeException.make(f"Duplicate keys '{key}' are not allowed in hash literals.",
+                                        "DuplicateKeyInHashLiteral", "ParserError")
+        table[key] = _store(value)
+    return table
+
+
+def _pso(pairs: Any) -> PSObject:
+    obj = PSObject()
+    for key, value in pairs:
+        obj.set(to_str(key), _store(value))
+    return obj
+
+
+def _neg(value: Any) -> Any:
+    if type(value) is int:
+        return -value
+    return ops.negate(value)
+
+
+def _num(value: Any) -> Any:
+    return to_number(value)
+
+
+def _bnot(value: Any) -> int:
+    return ~int(to_number(value))
+
+
+def _usplit(value: Any) -> List[str]:
+    return ops.unary_split(value)
+
+
+def _ujoin(value: Any) -> str:
+    return ops.join(value, "")
+
+
+def _add(a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int:
+        return a + b
+    return ops.add(a, b)
+
+
+def _cmp_fast(name: str) -> Any:
+    fn = ops._SCALAR_COMPARE[name]
+    py = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+          "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}[name]
+
+    def compare(a: Any, b: Any) -> Any:
+        ta = type(a)
+        if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+            return py(a, b)
+        if isinstance(a, (list, tuple)):
+            return [item for item in a if fn(item, b, False)]
+        return fn(a, b, False)
+    return compare
+
+
+def _compare(op: str, a: Any, b: Any) -> Any:
+    return ops.compare_op(op, a, b)
+
+
+def _match(F: Any, a: Any, b: Any, cs: bool, negate: bool) -> Any:
+    if isinstance(a, (list, tuple)):
+        compiled = ops.regex(b, cs)
+        result = [item for item in a if (compiled.search(to_str(item)) is not None) != negate]
+        return result
+    m = ops.regex(b, cs).search(to_str(a))
+    if m is not None:
+        F.scope.vars["matches"] = ops.matches_table(m)
+    return (m is not None) != negate
+
+
+def _contains(collection: Any, item: Any, cs: bool) -> bool:
+    return ops._contains(collection, item, cs)
+
+
+def _replace(a: Any, b: Any, cs: bool) -> Any:
+    return ops.replace(a, b, cs)
+
+
+def _split(a: Any, b: Any, cs: bool) -> Any:
+    return ops.split(a, b, cs)
+
+
+def _join(a: Any, b: Any) -> str:
+    return ops.join(a, b)
+
+
+def _conv(value: Any, type_name: str) -> Any:
+    lowered = type_name.lower()
+    if lowered == "int" and type(value) is int and -2**31 <= value < 2**31:
+        return value
+    if lowered == "string" and type(value) is str:
+        return value
+    return ops.convert_to(value, type_name)
+
+
+def _as(value: Any, type_name: Any) -> Any:
+    name = type_name.FullName if isinstance(type_name, PSTypeInfo) else to_str(type_name)
+    try:
+        return ops.convert_to(value, name)
+    except RuntimeException:
+        return None
+
+
+def _is(value: Any, type_name: Any) -> bool:
+    name = type_name.FullName if isinstance(type_name, PSTypeInfo) else to_str(type_name)
+    return ops.is_type(value, name)
+
+
+def _type(type_name: str) -> PSTypeInfo:
+    from pshell.engine.members import type_info
+    return type_info(type_name)
+
+
+# --------------------------------------------------------------------------- variables
+
+def _rv(F: Any, name: str) -> Any:
+    from pshell.engine.runtime import lookup_variable
+    return lookup_variable(F, name)
+
+
+def _scope_for(F: Any, scope: str) -> Any:
+    if scope == "global":
+        return F.rs.global_scope
+    if scope == "script":
+        return F.script_scope
+    if scope in ("local", "private"):
+        return F.scope
+    return None
+
+
+def _getv(F: Any, scope: str, name: str) -> Any:
+    target = _scope_for(F, scope)
+    if target is None:
+        return None
+    value = target.vars.get(name, _MISSING_SENTINEL)
+    if value is _MISSING_SENTINEL:
+        return None
+    return value
+
+
+def _setv(F: Any, scope: str, name: str, value: Any) -> None:
+    target = _scope_for(F, scope)
+    if target is None:
+        raise RuntimeException.make(f"Cannot assign to the '{scope}:' drive here.",
+                                    "DriveNotSupported", "InvalidOperation")
+    target.vars[name] = value
+
+
+def _env_get(name: str) -> Any:
+    return os.environ.get(name)
+
+
+def _env_set(name: str, value: Any) -> None:
+    if value is None or value is AutomationNull or value == "":
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = to_str(value)
+
+
+def _using(F: Any, name: str) -> Any:
+    using = F.using
+    if using is not None and name in using:
+        return using[name]
+    from pshell.engine.runtime import lookup_variable
+    return lookup_variable(F, name)
+
+
+def _fnval(F: Any, name: str) -> Any:
+    info = F.scope.find_function(name)
+    return None if info is None else info.block
+
+
+def _incdec_var(F: Any, scope: Any, name: str, delta: int, post: bool) -> Any:
+    lname = name.lower()
+    old = _getv(F, scope, lname) if scope not in (None, "local") else _rv(F, lname)
+    new = _add(old, delta)
+    if scope in (None, "local"):
+        F.scope.vars[lname] = new
+    else:
+        _setv(F, scope, lname, new)
+    return old if post else new
+
+
+# --------------------------------------------------------------------------- members
+
+def _mem(obj: Any, name: str) -> Any:
+    from pshell.engine.members import get_member
+    return get_member(obj, name)
+
+
+def _setmem(obj: Any, name: str, value: Any) -> None:
+    from pshell.engine.members import set_member
+    set_member(obj, name, _store(value))
+
+
+def _call(F: Any, obj: Any, name: str, args: List[Any]) -> Any:
+    from pshell.engine.members import call_method
+    return call_method(F, obj, name, args)
+
+
+def _static(type_name: str, name: str) -> Any:
+    from pshell.engine.members import static_member
+    return static_member(type_name, name)
+
+
+def _static_of(obj: Any, name: str) -> Any:
+    type_name = obj.FullName if isinstance(obj, PSTypeInfo) else to_str(obj)
+    return _static(type_name, name)
+
+
+def _static_call(F: Any, type_name: str, name: str, args: List[Any]) -> Any:
+    from pshell.engine.members import static_call
+    return static_call(F, type_name, name, args)
+
+
+def _static_call_of(F: Any, obj: Any, name: str, args: List[Any]) -> Any:
+    type_name = obj.FullName if isinstance(obj, PSTypeInfo) else to_str(obj)
+    return _static_call(F, type_name, name, args)
+
+
+def _idx(obj: Any, index: Any) -> Any:
+    from pshell.engine.members import get_index
+    return get_index(obj, index)
+
+
+def _setidx(obj: Any, index: Any, value: Any) -> None:
+    from pshell.engine.members import set_index
+    set_index(obj, index, _store(value))
+
+
+def _incdec_index(obj: Any, index: Any, delta: int, post: bool) -> Any:
+    old = _idx(obj, index)
+    new = _add(old, delta)
+    _setidx(obj, index, new)
+    return old if post else new
+
+
+def _incdec_member(obj: Any, name: str, delta: int, post: bool) -> Any:
+    old = _mem(obj, name)
+    new = _add(old, delta)
+    _setmem(obj, name, new)
+    return old if post else new
+
+
+# --------------------------------------------------------------------------- blocks & commands
+
+def _sb(F: Any, index: int) -> Any:
+    from pshell.engine.runtime import ScriptBlock
+    block = ScriptBlock(F.unit.asts[index], F.unit)
+    block.bound_frame = F
+    return block
+
+
+def _deffn(F: Any, name: str, index: int) -> None:
+    from pshell.engine.runtime import FunctionInfo, ScriptBlock
+    node = F.unit.asts[index]
+    info = FunctionInfo(name, ScriptBlock(node.body, F.unit), node.is_filter)
+    target = F.scope
+    lowered = name.lower()
+    if lowered.startswith("global:"):
+        target = F.rs.global_scope
+        info.name = name[7:]
+    elif lowered.startswith("script:"):
+        target = F.script_scope
+        info.name = name[7:]
+    target.set_function(info)
+
+
+def _deftrap(F: Any, index: int) -> None:
+    traps = F.scope.vars.setdefault("\x00traps", [])
+    node = F.unit.asts[index]
+    traps.append(node)
+
+
+def _pipe(F: Any, stages: Any, top: bool) -> Iterator[Any]:
+    from pshell.engine.pipeline import run_pipeline
+    return run_pipeline(F, stages, top)
+
+
+def _background(F: Any, index: int) -> Any:
+    from pshell.engine.pipeline import start_background
+    return start_background(F, F.unit.asts[index])
+
+
+def _switch_items(F: Any, subject: Any, flags: Any) -> Iterable[Any]:
+    if "file" in flags:
+        path = F.rs.resolve_path(to_str(subject))
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return [line.rstrip("\n").rstrip("\r") for line in handle]
+        except OSError as exc:
+            raise RuntimeException.make(f"Cannot find path '{path}' because it does not exist.",
+                                        "PathNotFound", "ObjectNotFound", path,
+                                        exception_type="System.Management.Automation.ItemNotFoundException") from exc
+    if subject is AutomationNull:
+        return ()
+    if isinstance(subject, (list, tuple, range)):
+        return subject
+    if hasattr(subject, "__next__") and not isinstance(subject, str):
+        return subject
+    return (subject,)
+
+
+def _switch_block(F: Any, block: Any, item: Any) -> Any:
+    from pshell.engine.pipeline import invoke_block
+    return _collect(invoke_block(F, block, (), dollar_under=item, new_scope=False))
+
+
+def _switch_test(F: Any, item: Any, cond: Any, flags: Any) -> bool:
+    cs = "casesensitive" in flags
+    if "regex" in flags:
+        m = ops.regex(cond, cs).search(to_str(item))
+        if m is not None:
+            F.scope.vars["matches"] = ops.matches_table(m)
+            return True
+        return False
+    if "wildcard" in flags:
+        return ops.like_to_regex(to_str(cond), cs).match(to_str(item)) is not None
+    if isinstance(cond, bool):
+        return cond
+    if isinstance(item, str) or isinstance(cond, str):
+        a, b = to_str(item), to_str(cond)
+        return a == b if cs else a.lower() == b.lower()
+    return ops.equals(item, cond, cs)
+
+
+class _NoArg:
+    """A parameter written without a value (``-Force``)."""
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no argument>"
+
+
+NOARG = _NoArg()
+
+
+NAMESPACE: Dict[str, Any] = {
+    "_stmt_error": stmt_error, "_enum": _enum, "_pipe": _pipe, "_background": _background,
+    "_add": _add, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": ops.mod,
+    "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
+    "_conv": _conv, "_as_list": _as_list, "_rest": _rest, "_bad_target": _bad_target,
+    "_readonly": _readonly, "_store": _store, "_env_set": _env_set, "_env_get": _env_get,
+    "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_stopped": _stopped,
+    "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
+    "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
+    "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,
+    "_throw": _throw, "_deffn": _deffn, "_deftrap": _deftrap, "_catchable": _catchable,
+    "_catch_match": _catch_match, "_range": _range, "_rangel": _rangel, "_s": _s, "_rv": _rv,
+    "_using": _using, "_fnval": _fnval, "_arr": _arr, "_ht": _ht, "_sb": _sb, "_as": _as,
+    "_is": _is, "_compare": _compare, "_match": _match, "_contains": _contains,
+    "_replace": _replace, "_split": _split, "_join": _join, "_BIN": ops.BINARY, "_neg": _neg,
+    "_num": _num, "_bnot": _bnot, "_usplit": _usplit, "_ujoin": _ujoin,
+    "_incdec_index": _incdec_index, "_incdec_member": _incdec_member, "_incdec_var": _incdec_var,
+    "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
+    "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
+    "_NOARG": NOARG,
+}
+for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
+    NAMESPACE[f"_c{_name}"] = _cmp_fast(_name)

@@ -1,0 +1,487 @@
+"""Runspaces, scopes, frames and script blocks: the state compiled code runs against.
+
+A :class:`Runspace` is one independent PowerShell world: a global scope, a current location, a
+host, a job table.  Running a script block creates a :class:`Frame` (one activation: its scope, the
+sink for its non-output streams, where its code came from).  Scopes chain to their caller's scope,
+which gives PowerShell's dynamic scoping.  Compiled code (see ``compiler.py``) receives the frame and
+keeps ``frame.scope.vars`` in a local for speed; variable names are folded to lower case at compile
+time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+from pshell.engine.errors import (BreakException, ContinueException, ExitException, FlowControl,
+                                  PipelineStopped, ReturnException, RuntimeException)
+from pshell.engine.streams import Streams
+from pshell.engine.values import AutomationNull, Hashtable, PSObject
+from pshell.lang.errors import SourceLocation
+
+if TYPE_CHECKING:
+    from pshell.engine.compiler import CompiledBlock, Unit
+    from pshell.lang import ast
+
+__all__ = ["Scope", "Frame", "Runspace", "ScriptBlock", "FunctionInfo", "collect"]
+
+_NOT_FOUND = object()
+
+
+class Scope:
+    """Variables, functions and aliases defined at one level of the scope chain."""
+
+    __slots__ = ("vars", "parent", "functions", "aliases", "readonly", "constraints")
+
+    def __init__(self, parent: Optional["Scope"] = None) -> None:
+        self.vars: Dict[str, Any] = {}
+        self.parent = parent
+        self.functions: Optional[Dict[str, "FunctionInfo"]] = None
+        self.aliases: Optional[Dict[str, str]] = None
+        self.readonly: Optional[Dict[str, str]] = None      # name -> 'ReadOnly' | 'Constant'
+        self.constraints: Optional[Dict[str, str]] = None   # name -> type name ([int]$x = ...)
+
+    def lookup(self, name: str) -> Any:
+        scope: Optional[Scope] = self
+        while scope is not None:
+            value = scope.vars.get(name, _NOT_FOUND)
+            if value is not _NOT_FOUND:
+                return value
+            scope = scope.parent
+        return _NOT_FOUND
+
+    def find_scope(self, name: str) -> Optional["Scope"]:
+        scope: Optional[Scope] = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope
+            scope = scope.parent
+        return None
+
+    def find_function(self, name: str) -> Optional["FunctionInfo"]:
+        scope: Optional[Scope] = self
+        while scope is not None:
+            if scope.functions is not None:
+                found = scope.functions.get(name)
+                if found is not None:
+                    return found
+            scope = scope.parent
+        return None
+
+    def find_alias(self, name: str) -> Optional[str]:
+        scope: Optional[Scope] = self
+        while scope is not None:
+            if scope.aliases is not None:
+                found = scope.aliases.get(name)
+                if found is not None:
+                    return found
+            scope = scope.parent
+        return None
+
+    def set_function(self, info: "FunctionInfo") -> None:
+        if self.functions is None:
+            self.functions = {}
+        self.functions[info.name.lower()] = info
+
+
+class Frame:
+    """One activation of a script block."""
+
+    __slots__ = ("rs", "scope", "streams", "script_scope", "unit", "using", "host_output",
+                 "invocation", "block")
+
+    def __init__(self, rs: "Runspace", scope: Scope, streams: Streams, script_scope: Scope,
+                 unit: Optional["Unit"] = None, using: Optional[Dict[str, Any]] = None,
+                 host_output: bool = False) -> None:
+        self.rs = rs
+        self.scope = scope
+        self.streams = streams
+        self.script_scope = script_scope
+        self.unit = unit
+        self.using = using
+        self.host_output = host_output
+        self.invocation: Any = None
+        self.block: Optional["ScriptBlock"] = None
+
+    def location(self, nid: int) -> Optional[SourceLocation]:
+        unit = self.unit
+        if unit is None or nid < 0 or nid >= len(unit.spans):
+            return None
+        start, end = unit.spans[nid]
+        return SourceLocation(unit.source, unit.text, start, end)
+
+    def child(self, scope: Optional[Scope] = None, streams: Optional[Streams] = None) -> "Frame":
+        frame = Frame(self.rs, scope if scope is not None else self.scope,
+                      streams if streams is not None else self.streams, self.script_scope,
+                      self.unit, self.using, False)
+        return frame
+
+
+class FunctionInfo:
+    """A function or filter defined with ``function``."""
+
+    __slots__ = ("name", "block", "is_filter")
+    ps_properties = ("CommandType", "Name", "Version", "Source")
+    ps_type_names = ("System.Management.Automation.FunctionInfo",)
+
+    def __init__(self, name: str, block: "ScriptBlock", is_filter: bool = False) -> None:
+        self.name = name
+        self.block = block
+        self.is_filter = is_filter
+
+    @property
+    def Name(self) -> str:
+        return self.name
+
+    @property
+    def CommandType(self) -> str:
+        return "Filter" if self.is_filter else "Function"
+
+    @property
+    def Definition(self) -> str:
+        return self.block.text
+
+    @property
+    def ScriptBlock(self) -> "ScriptBlock":
+        return self.block
+
+    Version = ""
+    Source = ""
+
+
+class ScriptBlock:
+    """A ``{ ... }`` value: an AST plus where it came from; compiled once, on first use."""
+
+    __slots__ = ("ast", "unit", "_compiled", "bound_frame")
+    ps_type_names = ("System.Management.Automation.ScriptBlock",)
+    ps_properties = ("Ast",)
+
+    def __init__(self, ast: "ast.ScriptBlockAst", unit: "Unit") -> None:
+        self.ast = ast
+        self.unit = unit
+        self._compiled: Optional["CompiledBlock"] = None
+        self.bound_frame: Optional[Frame] = None
+
+    @property
+    def text(self) -> str:
+        return self.ast.text
+
+    @property
+    def compiled(self) -> "CompiledBlock":
+        found = self._compiled
+        if found is None:
+            found = self.unit.compile_block(self.ast)
+            self._compiled = found
+        return found
+
+    @property
+    def Ast(self) -> "ast.ScriptBlockAst":
+        return self.ast
+
+    @property
+    def File(self) -> str:
+        return self.unit.source
+
+    def ToString(self) -> str:
+        return self.ast.text
+
+    def __str__(self) -> str:
+        return self.ast.text
+
+    def __repr__(self) -> str:
+        return "{" + self.ast.text + "}"
+
+    def using_names(self) -> List[str]:
+        """Names (lower case) of the ``$using:`` variables the block refers to."""
+        return self.compiled.using_names
+
+    def using_values(self, frame: Frame) -> Dict[str, Any]:
+        """The current values of the block's ``$using:`` variables, read in ``frame``'s scope,
+        to send along with the block to a job or a remote computer."""
+        values: Dict[str, Any] = {}
+        for name in self.using_names():
+            value = frame.scope.lookup(name)
+            if value is _NOT_FOUND and frame.using is not None and name in frame.using:
+                value = frame.using[name]
+            values[name] = None if value is _NOT_FOUND else value
+        return values
+
+    # Used by `-replace` with a script block replacement.
+    def invoke_with_match(self, match: Any) -> Any:
+        frame = self.bound_frame
+        if frame is None:
+            raise RuntimeException.make("The script block has no runspace to run in.")
+        from pshell.engine.pipeline import invoke_block
+        return collect(invoke_block(frame, self, (), dollar_under=_MatchObject(match)))
+
+
+class _MatchObject:
+    __slots__ = ("Value", "Index", "Length", "Groups", "Success")
+    ps_properties = ("Groups", "Success", "Index", "Length", "Value")
+
+    def __init__(self, m: Any) -> None:
+        self.Value = m.group(0)
+        self.Index = m.start()
+        self.Length = m.end() - m.start()
+        self.Groups = [PSObject.from_pairs([("Value", g or ""), ("Success", g is not None)])
+                       for g in (m.group(0),) + m.groups()]
+        self.Success = True
+
+    def ToString(self) -> str:
+        return self.Value
+
+
+def collect(iterator: Iterable[Any]) -> Any:
+    """Pipeline output as a value: nothing is ``$null``, one object is itself, more are a list."""
+    items = list(iterator)
+    if not items:
+        return None
+    if len(items) == 1:
+        return items[0]
+    return items
+
+
+class _PreferenceDefaults:
+    pass
+
+
+def _version_table() -> Hashtable:
+    import platform
+    import sys
+    from pshell import __version__
+    return Hashtable([
+        ("PSVersion", __version__), ("PSEdition", "pshell"), ("PythonVersion", platform.python_version()),
+        ("Platform", sys.platform.capitalize()), ("OS", f"{platform.system()} {platform.release()}"),
+        ("PSRemotingProtocolVersion", "1.0"),
+    ])
+
+
+class Runspace:
+    """An independent PowerShell world.  Cheap to create: jobs make one each."""
+
+    def __init__(self, host: Optional[Any] = None, location: Optional[str] = None,
+                 name: str = "Runspace") -> None:
+        self.host = host if host is not None else Streams()
+        self.location = os.path.abspath(location) if location else os.getcwd()
+        self.name = name
+        self.global_scope = Scope()
+        self.last_success = True
+        self.try_depth = 0
+        self._stop_event = threading.Event()
+        self.stop_requested = False
+        self._jobs: Any = None
+        self._active: List[Any] = []          # command processors that can be stopped
+        self._lock = threading.Lock()
+        self.errors: List[Any] = []           # $Error, newest first
+        self.history: List[Any] = []
+        self.location_stack: Dict[str, List[str]] = {}
+        self.previous_location: Optional[str] = None
+        self.shell: Any = None                # the session stack owner, when interactive
+        self.script_depth = 0
+        g = self.global_scope.vars
+        g.update({
+            "error": self.errors, "erroractionpreference": "Continue",
+            "warningpreference": "Continue", "verbosepreference": "SilentlyContinue",
+            "debugpreference": "SilentlyContinue", "informationpreference": "SilentlyContinue",
+            "progresspreference": "Continue", "confirmpreference": "High",
+            "whatifpreference": False, "ofs": " ", "home": os.path.expanduser("~"),
+            "pid": os.getpid(), "lastexitcode": None, "psjobnotifications": True,
+            "maximumhistorycount": 4096, "nestedpromptlevel": 0, "psculture": "en-US",
+            "psuiculture": "en-US", "islinux": True, "iswindows": False, "ismacos": False,
+            "iscoreclr": True, "shellid": "pshell", "pshome": os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__))),
+        })
+        self.global_scope.aliases = None
+
+    # ---- variables -----------------------------------------------------------------
+    def get_variable(self, name: str, default: Any = None) -> Any:
+        value = self.global_scope.vars.get(name.lower(), _NOT_FOUND)
+        if value is _NOT_FOUND:
+            value = automatic_variable(self, name.lower())
+        return default if value is _NOT_FOUND else value
+
+    def set_variable(self, name: str, value: Any) -> None:
+        self.global_scope.vars[name.lower()] = value
+
+    # ---- location ------------------------------------------------------------------
+    def resolve_path(self, path: str) -> str:
+        if path is None:
+            return self.location
+        text = str(path)
+        if text.startswith("~"):
+            text = os.path.expanduser(text)
+        if text.lower().startswith("filesystem::"):
+            text = text[12:]
+        if not os.path.isabs(text):
+            text = os.path.join(self.location, text)
+        return os.path.normpath(text)
+
+    def set_location(self, path: str) -> None:
+        target = self.resolve_path(path)
+        if not os.path.isdir(target):
+            raise RuntimeException.make(
+                f"Cannot find path '{target}' because it does not exist.", "PathNotFound",
+                "ObjectNotFound", exception_type="System.Management.Automation.ItemNotFoundException")
+        self.previous_location = self.location
+        self.location = target
+
+    # ---- jobs ----------------------------------------------------------------------
+    @property
+    def jobs(self) -> Any:
+        if self._jobs is None:
+            from pshell.engine.jobs import JobManager
+            self._jobs = JobManager(self)
+        return self._jobs
+
+    # ---- errors --------------------------------------------------------------------
+    def add_error(self, record: Any) -> None:
+        self.errors.insert(0, record)
+        if len(self.errors) > 256:
+            del self.errors[256:]
+
+    # ---- running -------------------------------------------------------------------
+    def compile(self, text: str, source: str = "<invoke>") -> ScriptBlock:
+        from pshell.engine.compiler import Unit
+        return Unit.from_text(text, source).script_block()
+
+    def new_frame(self, streams: Optional[Streams] = None, using: Optional[Dict[str, Any]] = None,
+                  host_output: bool = False, unit: Optional["Unit"] = None) -> Frame:
+        return Frame(self, self.global_scope, streams if streams is not None else self.host,
+                     self.global_scope, unit, using, host_output)
+
+    def invoke_iter(self, script: Any, args: Iterable[Any] = (), input: Any = None,
+                    using: Optional[Dict[str, Any]] = None, streams: Optional[Streams] = None,
+                    source: str = "<invoke>", new_scope: bool = False) -> Iterator[Any]:
+        """Run ``script`` (text or ScriptBlock) at the runspace's top level and stream its output.
+        Terminating errors propagate as RuntimeException."""
+        from pshell.engine.pipeline import invoke_block
+        block = script if isinstance(script, ScriptBlock) else self.compile(str(script), source)
+        frame = self.new_frame(streams, using, unit=block.unit)
+        upstream = None if input is None else iter(input)
+        self.clear_stop()
+        return _run_guarded(invoke_block(frame, block, tuple(args), upstream=upstream,
+                                         new_scope=new_scope, script_scope=not new_scope))
+
+    def invoke(self, script: Any, args: Iterable[Any] = (), input: Any = None,
+               using: Optional[Dict[str, Any]] = None, streams: Optional[Streams] = None,
+               source: str = "<invoke>", new_scope: bool = False) -> List[Any]:
+        return list(self.invoke_iter(script, args, input, using, streams, source, new_scope))
+
+    def execute(self, text: str, source: str = "<interactive>") -> Optional[int]:
+        """Run text as the top level does (REPL line, script, stdin statement): output to the
+        host, errors reported, never raising except ExitException.  Returns None, or raises
+        ExitException for ``exit``."""
+        from pshell.engine.toplevel import execute
+        return execute(self, text, source)
+
+    # ---- stopping ------------------------------------------------------------------
+    def stop(self) -> None:
+        """Stop the running pipeline (thread-safe)."""
+        self.stop_requested = True
+        self._stop_event.set()
+        with self._lock:
+            active = list(self._active)
+        for proc in active:
+            try:
+                proc.stop()
+            except Exception:
+                pass
+
+    def clear_stop(self) -> None:
+        self.stop_requested = False
+        self._stop_event.clear()
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_requested
+
+    def wait_stop(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True if a stop was requested meanwhile."""
+        return self._stop_event.wait(seconds)
+
+    def register_active(self, proc: Any) -> None:
+        with self._lock:
+            self._active.append(proc)
+
+    def unregister_active(self, proc: Any) -> None:
+        with self._lock:
+            try:
+                self._active.remove(proc)
+            except ValueError:
+                pass
+
+    def close(self) -> None:
+        if self._jobs is not None:
+            try:
+                self._jobs.stop_all()
+            except Exception:
+                pass
+
+
+def _run_guarded(iterator: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from iterator
+    except ReturnException:
+        return
+    except (BreakException, ContinueException):
+        return
+
+
+# --------------------------------------------------------------------------- automatic variables
+
+def automatic_variable(rs: Runspace, name: str) -> Any:
+    """Variables computed on demand (not stored): ``$PWD``, ``$PSVersionTable``, ``$Host``."""
+    if name == "pwd":
+        return PSObject.from_pairs([("Path", rs.location)], ["System.Management.Automation.PathInfo"]) \
+            if False else _PathInfo(rs.location)
+    if name == "psversiontable":
+        table = _version_table()
+        rs.global_scope.vars["psversiontable"] = table
+        return table
+    if name == "host":
+        return rs.host
+    if name == "?":
+        return rs.last_success
+    if name == "executioncontext":
+        return rs
+    if name == "psitem":
+        return _NOT_FOUND
+    return _NOT_FOUND
+
+
+class _PathInfo:
+    __slots__ = ("Path",)
+    ps_properties = ("Path",)
+    ps_type_names = ("System.Management.Automation.PathInfo",)
+
+    def __init__(self, path: str) -> None:
+        self.Path = path
+
+    @property
+    def ProviderPath(self) -> str:
+        return self.Path
+
+    @property
+    def Drive(self) -> str:
+        return "/"
+
+    def ToString(self) -> str:
+        return self.Path
+
+    def __str__(self) -> str:
+        return self.Path
+
+
+def lookup_variable(frame: Frame, name: str) -> Any:
+    """Slow path of a variable read: the scope chain, then automatic variables; ``$null``."""
+    value = frame.scope.lookup(name)
+    if value is _NOT_FOUND:
+        value = automatic_variable(frame.rs, name)
+        if value is _NOT_FOUND:
+            return None
+    return value
+
+
+__all__ += ["lookup_variable", "automatic_variable", "FlowControl", "PipelineStopped",
+            "ExitException", "AutomationNull"]

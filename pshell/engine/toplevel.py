@@ -1,0 +1,94 @@
+"""Running text at the top level (a REPL line, a statement from stdin, a script file): output to
+the host, errors reported on the host, the shell carries on.  Only ``exit`` escapes, as
+ExitException."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Optional, Sequence
+
+from pshell.engine.errors import (BreakException, ContinueException, ExitException, PipelineStopped,
+                                  ReturnException, RuntimeException)
+from pshell.engine.runtime import Runspace, ScriptBlock
+from pshell.lang import ast as A
+from pshell.lang.errors import ParseError
+
+__all__ = ["execute", "run_statements", "parse_unit", "report_internal_error"]
+
+
+def parse_unit(rs: Runspace, text: str, source: str) -> Any:
+    from pshell.engine.compiler import Unit
+    try:
+        return Unit.from_text(text, source)
+    except ParseError as exc:
+        rs.last_success = False
+        reporter = getattr(rs.host, "parse_error", None)
+        if reporter is not None:
+            reporter(exc)
+        else:
+            rs.host.error(RuntimeException.make(exc.message, "ParseError", "ParserError",
+                                                location=exc.location).record)
+        return None
+
+
+def execute(rs: Runspace, text: str, source: str = "<interactive>") -> bool:
+    unit = parse_unit(rs, text, source)
+    if unit is None:
+        return False
+    return run_statements(rs, unit, None)
+
+
+def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]]) -> bool:
+    """Run the unit's whole script (``statements is None``) or some of its top-level statements,
+    in the global scope, with output going to the host."""
+    root = unit.root
+    if statements is None:
+        block_ast = root
+    else:
+        block_ast = A.ScriptBlockAst(end=A.NamedBlock("end", tuple(statements)), text=root.text,
+                                     source=root.source, span=root.span)
+    unit.top_blocks.add(id(block_ast))
+    block = ScriptBlock(block_ast, unit)
+    frame = rs.new_frame(host_output=True, unit=unit)
+    rs.clear_stop()
+    from pshell.engine.pipeline import invoke_block
+    try:
+        rs.host.write_objects(invoke_block(frame, block, (), new_scope=False))
+        return True
+    except ExitException:
+        raise
+    except (ReturnException, BreakException, ContinueException):
+        return True
+    except PipelineStopped:
+        rs.last_success = False
+        return False
+    except RuntimeException as exc:
+        record = exc.record
+        rs.add_error(record)
+        rs.last_success = False
+        rs.host.error(record)
+        return False
+    except KeyboardInterrupt:
+        rs.stop()
+        rs.last_success = False
+        return False
+    except RecursionError:
+        rs.last_success = False
+        rs.host.error(RuntimeException.make("The script failed due to call depth overflow.",
+                                            "CallDepthOverflow", "InvalidOperation").record)
+        return False
+    except Exception as exc:   # a bug in pshell: say so plainly, keep the shell alive
+        rs.last_success = False
+        report_internal_error(rs, exc)
+        return False
+    finally:
+        rs.clear_stop()
+
+
+def report_internal_error(rs: Runspace, exc: BaseException) -> None:
+    if os.environ.get("PSHELL_DEBUG"):
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    rs.host.error(RuntimeException.make(f"Internal error in pshell: {type(exc).__name__}: {exc}",
+                                        "InternalError").record)

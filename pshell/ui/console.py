@@ -1,0 +1,123 @@
+"""The terminal host: the plain host's behaviour with colour (rich) and a live progress bar."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from typing import Any, Iterator, Optional
+
+from rich.console import Console
+
+from pshell.engine.host import PlainHost
+
+__all__ = ["ConsoleHost"]
+
+_COLORS = {
+    "black": "black", "darkblue": "blue", "darkgreen": "green", "darkcyan": "cyan", "darkred": "red",
+    "darkmagenta": "magenta", "darkyellow": "yellow", "gray": "white", "darkgray": "bright_black",
+    "blue": "bright_blue", "green": "bright_green", "cyan": "bright_cyan", "red": "bright_red",
+    "magenta": "bright_magenta", "yellow": "bright_yellow", "white": "bright_white",
+}
+
+
+class ConsoleHost(PlainHost):
+    is_terminal = True
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout, sys.stderr, shutil.get_terminal_size((120, 40)).columns)
+        self.console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+        self.err_console = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        self._progress: Any = None
+        self._tasks: dict = {}
+
+    def formatter(self) -> Any:
+        from pshell.ui.render import RichOutDefault
+        return _RichFormatter(RichOutDefault(self.console, self.location, batch_seconds=None))
+
+    def write_lines(self, lines: Any) -> None:
+        pass   # the rich formatter has printed them already
+
+    def _styled_err(self, text: str, style: str) -> None:
+        with self.lock:
+            self._end_progress()
+            sys.stdout.flush()
+            self.err_console.print(text, style=style, markup=False, highlight=False, emoji=False)
+
+    def error(self, record: Any) -> None:
+        self._styled_err(record.render() if hasattr(record, "render") else str(record), "red")
+
+    def warning(self, record: Any) -> None:
+        self._styled_err(f"WARNING: {record.Message}", "yellow")
+
+    def verbose(self, record: Any) -> None:
+        self._styled_err(f"VERBOSE: {record.Message}", "yellow")
+
+    def debug(self, record: Any) -> None:
+        self._styled_err(f"DEBUG: {record.Message}", "yellow")
+
+    def parse_error(self, error: Any) -> None:
+        self._styled_err(error.render(), "red")
+
+    def information(self, record: Any) -> None:
+        if not hasattr(record, "MessageData"):
+            return
+        from pshell.engine.values import to_str
+        text = to_str(record.MessageData)
+        fg = _COLORS.get(str(getattr(record, "fg", "") or "").lower())
+        bg = _COLORS.get(str(getattr(record, "bg", "") or "").lower())
+        style = " ".join(filter(None, [fg, f"on {bg}" if bg else None])) or None
+        with self.lock:
+            self._end_progress()
+            self.console.print(text, style=style, end="\n" if getattr(record, "newline", True) else "",
+                               markup=False, highlight=False, emoji=False)
+
+    def progress(self, record: Any) -> None:
+        from rich.progress import Progress
+        with self.lock:
+            if record.RecordType == "Completed":
+                task = self._tasks.pop(record.ActivityId, None)
+                if task is not None and self._progress is not None:
+                    self._progress.remove_task(task)
+                if not self._tasks:
+                    self._end_progress()
+                return
+            if self._progress is None:
+                self._progress = Progress(console=self.err_console, transient=True)
+                self._progress.start()
+            description = f"{record.Activity}: {record.StatusDescription}"
+            task = self._tasks.get(record.ActivityId)
+            total = 100 if record.PercentComplete >= 0 else None
+            if task is None:
+                task = self._progress.add_task(description, total=total)
+                self._tasks[record.ActivityId] = task
+            self._progress.update(task, description=description,
+                                  completed=max(record.PercentComplete, 0), total=total)
+
+    def _end_progress(self) -> None:
+        if self._progress is not None:
+            try:
+                self._progress.stop()
+            except Exception:
+                pass
+            self._progress = None
+            self._tasks = {}
+
+    def write_objects(self, iterator: Iterator[Any]) -> None:
+        try:
+            super().write_objects(iterator)
+        finally:
+            with self.lock:
+                self._end_progress()
+
+
+class _RichFormatter:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def feed(self, obj: Any) -> list:
+        self.inner.feed(obj)
+        return []
+
+    def flush(self) -> list:
+        self.inner.flush()
+        return []
