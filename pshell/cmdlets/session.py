@@ -254,7 +254,7 @@ def _prompt_function(cmdlet: Cmdlet) -> Any:
 # --------------------------------------------------------------------------- parameters
 
 _CONNECT_PARAMS = (
-    Param("ComputerName", "string[]", aliases=("Cn", "HostName"), sets=("ComputerName",)),
+    Param("ComputerName", "string[]", position=0, aliases=("Cn", "HostName")),
     Param("UserName", "string", aliases=("User",)),
     Param("Port", "int"),
     Param("KeyFilePath", "string", aliases=("IdentityFilePath",)),
@@ -543,8 +543,11 @@ class _CmdletStreams:
 class InvokeCommand(_RemoteCmdlet):
     name = "Invoke-Command"
     synopsis = "Runs a script block on remote computers (or PSSessions) and returns the results."
-    params = _CONNECT_PARAMS + (
-        Param("ScriptBlock", "scriptblock", position=0, aliases=("Command",)),
+    # `Invoke-Command { .. }` and `Invoke-Command server01 { .. }` both work: the first
+    # positional argument is taken as the script block, and swapped when it is the computer.
+    params = (Param("ComputerName", "object", position=1, aliases=("Cn", "HostName")),) + \
+        _CONNECT_PARAMS[1:] + (
+        Param("ScriptBlock", "object", position=0, aliases=("Command",)),
         Param("Session", "object[]"),
         Param("FilePath", "string"),
         Param("ArgumentList", "object[]", aliases=("Args",)),
@@ -556,16 +559,20 @@ class InvokeCommand(_RemoteCmdlet):
         Param("NoNewScope", "switch"),
     )
 
-    def begin(self) -> None:
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        # pipeline input is collected and sent along with the script (as $input)
         self._input: List[Any] = []
         self._has_input = False
-
-    def process(self) -> None:
-        if self.is_bound("InputObject"):
+        if upstream is not None:
+            self._has_input = True
+            self._input.extend(upstream)
+        elif self.is_bound("InputObject"):
             self._has_input = True
             self._input.extend(enumerate_value(self.InputObject))
+        return self.end()
 
     def end(self) -> Iterator[Any]:
+        self._fix_positionals()
         script, command = self._script()
         args = [] if self.ArgumentList is None else list(enumerate_value(self.ArgumentList))
         data = self._input if self._has_input else None
@@ -591,6 +598,17 @@ class InvokeCommand(_RemoteCmdlet):
         yield from self._fan_out(work)
 
     # ---- inputs --------------------------------------------------------------------------
+    def _fix_positionals(self) -> None:
+        block, computers = self.ScriptBlock, self.ComputerName
+        if block is not None and not _is_block(block) and _is_block(computers):
+            self.ScriptBlock, self.ComputerName = computers, block
+        if self.ComputerName is not None:
+            self.ComputerName = [to_str(c) for c in enumerate_value(self.ComputerName)]
+        if self.ScriptBlock is not None and not _is_block(self.ScriptBlock):
+            raise self.terminate(f"Cannot convert '{to_str(self.ScriptBlock)}' to a script block: "
+                                 f"pass the commands in braces, {{ ... }}.", "NotAScriptBlock",
+                                 "InvalidArgument", self.ScriptBlock)
+
     def _script(self) -> Tuple[str, str]:
         self._source = "<remote>"
         if self.FilePath is not None:
@@ -698,6 +716,10 @@ class InvokeCommand(_RemoteCmdlet):
             threading.Thread(target=_run_child, args=(child, item, gate), daemon=True,
                              name=f"pshell-remote-job-{child.Id}").start()
         return parent
+
+
+def _is_block(value: Any) -> bool:
+    return type(value).__name__ == "ScriptBlock"
 
 
 def _run_child(child: Any, item: "_Work", gate: Any) -> None:

@@ -363,11 +363,11 @@ class RemoteRunspace:
         return self.conn.request({"t": "complete", "id": inv_id, "rs": self.id, "text": text,
                                   "cursor": cursor}, inv_id, timeout)
 
-    def file_request(self, kind: str, timeout: float = 300, **fields: Any) -> Dict[str, Any]:
+    def file_request(self, op: str, timeout: float = 300, **fields: Any) -> Dict[str, Any]:
         """A file operation on the remote computer (``fput``, ``flist``, ``fread``); raises
         OSError with the remote's message when it failed there."""
         inv_id = next(self.conn._ids)
-        msg = dict(fields, t=kind, id=inv_id, rs=self.id)
+        msg = dict(fields, t=op, id=inv_id, rs=self.id)
         answer = self.conn.request(msg, inv_id, timeout)
         if answer.get("error"):
             raise OSError(answer["error"])

@@ -1,0 +1,233 @@
+"""Remoting end to end against real OpenSSH sshd: sessions, Invoke-Command, remote jobs.
+
+These drive a Runspace in this process (the transport runs for real: sshd, bootstrap, protocol);
+tests/e2e/test_cli_remoting.py runs the same through the ``pshell`` command in its three modes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from pshell.engine.errors import RuntimeException
+from pshell.engine.streams import CollectingStreams
+
+
+@pytest.fixture
+def rs(sshd_hosts, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", sshd_hosts.home)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    from pshell.engine.runtime import Runspace
+    runspace = Runspace(location=str(tmp_path))
+    yield runspace
+    try:
+        runspace.invoke("Get-PSSession | Remove-PSSession")
+    finally:
+        runspace.close()
+
+
+def run(rs, text, **kw):
+    streams = CollectingStreams()
+    out = rs.invoke(text, streams=streams, **kw)
+    return out, streams.records
+
+
+def errors_of(records):
+    return [r.message for s, r in records if s == "error"]
+
+
+def test_new_get_remove_pssession(rs):
+    out, rec = run(rs, "$s = New-PSSession -ComputerName server01 -Name web; $s")
+    assert not errors_of(rec)
+    (session,) = out
+    assert (session.ComputerName, session.Transport, session.State, session.Name) == \
+        ("server01", "SSH", "Opened", "web")
+    assert session.Availability == "Available"
+    out, _ = run(rs, "Get-PSSession -Name web")
+    assert out == [session]
+    out, _ = run(rs, "Get-PSSession -ComputerName server01 | ForEach-Object Id")
+    assert out == [session.Id]
+    run(rs, "Remove-PSSession -Name web")
+    assert session.State == "Closed"
+    assert run(rs, "Get-PSSession")[0] == []
+
+
+def test_session_keeps_its_runspace(rs):
+    run(rs, "$s = New-PSSession server01")
+    run(rs, "Invoke-Command -Session $s { $x = 42; function Get-Answer { $x * 2 }; Set-Location /tmp }")
+    out, rec = run(rs, "Invoke-Command -Session $s { $x; Get-Answer; (Get-Location).Path }")
+    assert out[:2] == [42, 84]
+    assert out[2] == "/tmp"
+
+
+def test_invoke_command_many_computers_and_pscomputername(rs):
+    out, rec = run(rs, "Invoke-Command -ComputerName server01,server02,server03 "
+                       "{ [pscustomobject]@{ N = 1 } }")
+    assert not errors_of(rec)
+    assert sorted(o.get("PSComputerName") for o in out) == ["server01", "server02", "server03"]
+    out, _ = run(rs, "Invoke-Command -ComputerName server01 -HideComputerName { [pscustomobject]@{ N = 1 } }")
+    assert not out[0].has("PSComputerName")
+
+
+def test_hostile_strings_arrive_byte_exact(rs):
+    hostile = "it's \"quoted\"; rm -rf / #\n$(Get-Process) `backtick` & | > \\ é\t"
+    rs.set_variable("hostile", hostile)
+    out, rec = run(rs, "Invoke-Command -ComputerName server01 -ArgumentList $hostile "
+                       "{ param($a) $a; $using:hostile; $args.Count }")
+    assert out == [hostile, hostile, 0]
+    out, _ = run(rs, "$s = New-PSSession server02; Invoke-Command -Session $s -ArgumentList $hostile,2 "
+                     "{ $args[0]; $args[1] }")
+    assert out == [hostile, 2]
+
+
+def test_input_object_and_file_path(rs, tmp_path):
+    script = tmp_path / "remote.ps1"
+    script.write_text("param($n) $n * 3\n")
+    out, rec = run(rs, f"Invoke-Command -ComputerName server01 -FilePath '{script}' -ArgumentList 5")
+    assert out == [15]
+    out, _ = run(rs, "1,2,3 | Invoke-Command -ComputerName server01 { $input | ForEach-Object { $_ + 1 } }")
+    assert out == [2, 3, 4]
+
+
+def test_errors_keep_message_and_category(rs):
+    out, rec = run(rs, "Invoke-Command -ComputerName server01 { Write-Error 'bad thing' -Category InvalidData; 'after' }")
+    assert out == ["after"]
+    (err,) = [r for s, r in rec if s == "error"]
+    assert "bad thing" in err.message and err.category == "InvalidData"
+    assert err.computer_name == "server01"
+    # a remote throw ends the remote script; locally it is an error record and the script goes on
+    out, rec = run(rs, "Invoke-Command -ComputerName server01 { throw 'stop here' }; 'next'")
+    assert out == ["next"]
+    assert any("stop here" in m for m in errors_of(rec))
+
+
+def test_unreachable_host_fails_only_its_part(rs):
+    out, rec = run(rs, "Invoke-Command -ComputerName server01,deadhost,server02 { 'ok' }")
+    assert out == ["ok", "ok"]
+    errs = errors_of(rec)
+    assert len(errs) == 1 and "deadhost" in errs[0]
+
+
+def test_unknown_host_key_is_refused(rs):
+    out, rec = run(rs, "New-PSSession -ComputerName stranger")
+    assert out == []
+    assert "not known" in errors_of(rec)[0]
+
+
+def test_asjob_remote_job(rs):
+    out, _ = run(rs, "$j = Invoke-Command -ComputerName server01,server02 -ScriptBlock { 'hi'; hostname } -AsJob -JobName rj; $j")
+    (job,) = out
+    assert job.PSJobTypeName == "RemoteJob" and job.Name == "rj"
+    assert len(job.ChildJobs) == 2
+    assert sorted(c.Location for c in job.ChildJobs) == ["server01", "server02"]
+    run(rs, "Wait-Job $j -Timeout 60")
+    assert job.State == "Completed"
+    out, _ = run(rs, "Receive-Job -Name rj")
+    assert out.count("hi") == 2
+    out, _ = run(rs, "Get-Job -Name rj | ForEach-Object Location")
+    assert sorted(out[0].split(",")) == ["server01", "server02"]
+
+
+def test_asjob_unreachable_fails_only_its_child(rs):
+    out, _ = run(rs, "$j = Invoke-Command -ComputerName server01,deadhost { 1 } -AsJob; Wait-Job $j -Timeout 60 | Out-Null; $j")
+    job = out[0]
+    states = {c.Location: c.State for c in job.ChildJobs}
+    assert states == {"server01": "Completed", "deadhost": "Failed"}
+    assert job.State == "Failed"
+    bad = [c for c in job.ChildJobs if c.Location == "deadhost"][0]
+    assert "deadhost" in str(bad.JobStateInfo.Reason)
+
+
+def test_stop_job_stops_remote_work(rs, sshd_hosts):
+    marker = f"pshell-stop-test-{os.getpid()}"
+    run(rs, f"$j = Invoke-Command -ComputerName server03 {{ sleep 300; '{marker}' }} -AsJob")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if os.popen("pgrep -f 'sleep 300'").read().strip():
+            break
+        time.sleep(0.1)
+    run(rs, "Stop-Job $j")
+    out, _ = run(rs, "$j.State")
+    assert out == ["Stopped"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.popen("pgrep -x -f 'sleep 300'").read().strip():
+        time.sleep(0.1)
+    assert not os.popen("pgrep -x -f 'sleep 300'").read().strip()
+
+
+def test_killed_connection_fails_asjob_within_15s(rs, sshd_hosts):
+    before = set(sshd_hosts.session_pids("server04"))
+    run(rs, "$j = Invoke-Command -ComputerName server04 { 1; Start-Sleep 120 } -AsJob")
+    deadline = time.monotonic() + 30
+    new = set()
+    while time.monotonic() < deadline and not new:
+        new = set(sshd_hosts.session_pids("server04")) - before
+        time.sleep(0.05)
+    time.sleep(1.0)
+    for pid in new:
+        os.kill(pid, 9)
+    start = time.monotonic()
+    run(rs, "Wait-Job $j -Timeout 15 | Out-Null")
+    out, _ = run(rs, "$j.State; $j.ChildJobs[0].JobStateInfo.Reason.Message")
+    assert out[0] == "Failed"
+    assert "server04" in out[1] and "lost" in out[1]
+    assert time.monotonic() - start < 15
+
+
+def test_seed_method_three_remote_job_in_session(rs, tmp_path):
+    """Invoke-Command -Session $s { Start-Job ... }; Get-Job; Receive-Job -Keep; > file."""
+    log = tmp_path / "pslog.txt"
+    run(rs, "$s = New-PSSession -ComputerName server01")
+    out, _ = run(rs, "Invoke-Command -Session $s -ScriptBlock { Start-Job -ScriptBlock { 'event one'; 'event two' } }")
+    (job,) = out
+    assert "Deserialized.System.Management.Automation.Job" in job.type_names
+    assert job.get("Location") == "localhost"
+    jid = job.get("Id")
+    assert run(rs, "Get-Job")[0] == []          # the local table doesn't list remote jobs
+    run(rs, f"Invoke-Command -Session $s {{ Wait-Job -Id {jid} | Out-Null }}")
+    out, _ = run(rs, "Invoke-Command -Session $s -ScriptBlock { Get-Job }")
+    assert out[0].get("State") == "Completed"
+    out, _ = run(rs, f"$results = Invoke-Command -Session $s -ScriptBlock {{ Receive-Job -Id {jid} -Keep }}; $results")
+    assert out == ["event one", "event two"]
+    run(rs, f"Invoke-Command -Session $s -Command {{ Receive-Job -Id {jid} > '{log}' }}")
+    assert log.read_text().split() == ["event", "one", "event", "two"]
+    out, _ = run(rs, f"Invoke-Command -Session $s -ScriptBlock {{ Get-Content '{log}' }}")
+    assert out == ["event one", "event two"]
+
+
+def test_temporary_connection_cancels_start_job(rs):
+    out, _ = run(rs, "Invoke-Command -ComputerName server02 { Start-Job { Start-Sleep 100 } }")
+    assert out[0].get("State") in ("Running", "NotStarted")
+    # the connection closed with Invoke-Command: the job went with it (nothing to ask for later)
+
+
+def test_copy_item_to_and_from_session(rs, tmp_path):
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_bytes(b"alpha\n")
+    (src / "sub" / "b.bin").write_bytes(bytes(range(256)) * 5000)
+    os.chmod(src / "a.txt", 0o640)
+    os.utime(src / "a.txt", (1_000_000_000, 1_000_000_000))
+    remote_dir = tmp_path / "remote_side"
+    remote_dir.mkdir()
+    run(rs, "$s = New-PSSession server01")
+    out, rec = run(rs, f"Copy-Item -Path '{src}' -Destination '{remote_dir}' -ToSession $s -Recurse")
+    assert not errors_of(rec)
+    copied = remote_dir / "tree"
+    assert (copied / "a.txt").read_bytes() == b"alpha\n"
+    assert (copied / "sub" / "b.bin").read_bytes() == bytes(range(256)) * 5000
+    assert os.stat(copied / "a.txt").st_mode & 0o777 == 0o640
+    assert int(os.stat(copied / "a.txt").st_mtime) == 1_000_000_000
+    back = tmp_path / "back"
+    back.mkdir()
+    out, rec = run(rs, f"Copy-Item -Path '{copied}' -Destination '{back}' -FromSession $s -Recurse")
+    assert not errors_of(rec)
+    assert (back / "tree" / "sub" / "b.bin").read_bytes() == bytes(range(256)) * 5000
+
+
+def test_process_transport_session(rs):
+    out, rec = run(rs, "$p = New-PSSession -ComputerName localhost -Transport Process; "
+                       "Invoke-Command -Session $p { 6 * 7 }; $p.Transport")
+    assert out == [42, "Process"]
