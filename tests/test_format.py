@@ -458,3 +458,17 @@ def test_group_label_template_is_the_whole_group_line():
     item = obj(Dir="/x", Name="n")
     item.type_names = ["Test.InDir"]
     assert fmt.format_to_text([item]) == "\n    Directory: /x\n\nName\n----\nn\n\n"
+
+
+def test_stream_records_in_the_output_print_their_message():
+    from pshell.engine.streams import InformationRecord, WarningRecord
+    assert text(WarningRecord("careful"), InformationRecord("note")) == "careful\nnote\n"
+
+
+def test_rich_keeps_record_colours():
+    from pshell.engine.streams import WarningRecord
+    from pshell.ui.render import render_objects
+    console = _console(force_terminal=True, color_system="standard")
+    render_objects([ErrorRecord("bad"), WarningRecord("careful")], console)
+    raw = console.file.getvalue()
+    assert "\x1b[31mbad\x1b[0m" in raw and "\x1b[33mcareful\x1b[0m" in raw

@@ -17,7 +17,8 @@ Three parts:
   they come, inside an open table too.
 
 Everything here produces *styled lines* (lists of ``(text, style)`` segments, the style one of
-``None``, ``"header"``, ``"label"``, ``"group"``, ``"error"``), so a terminal renderer
+``None``, ``"header"``, ``"label"``, ``"group"``, ``"error"``, ``"warning"``, ``"verbose"``,
+``"debug"``), so a terminal renderer
 (``pshell/ui/render.py``) can colour what plain text leaves plain.
 """
 
@@ -822,7 +823,7 @@ class OutDefault:
         if shape is None:
             self._raw(_text_lines(to_str(obj)), out)
         elif shape.out_of_band:
-            style = "error" if shape.kind == "custom" and _is_error(obj) else None
+            style = _record_style(obj)
             text = shape.make_entry(obj).cells
             self._raw([[(line, style)] for line in str(text).split("\n")], out)
         else:
@@ -849,8 +850,14 @@ def _text_lines(text: str) -> List[StyledLine]:
     return [_plain(line) for line in text.replace("\r\n", "\n").split("\n")]
 
 
-def _is_error(obj: Any) -> bool:
-    return any(n.endswith("ErrorRecord") for n in type_names_of(obj)[:1])
+_RECORD_STYLES = {"errorrecord": "error", "warningrecord": "warning", "verboserecord": "verbose",
+                  "debugrecord": "debug"}
+
+
+def _record_style(obj: Any) -> Optional[str]:
+    """Errors, warnings... that reach the output keep their colour on a terminal."""
+    name = type_names_of(obj)[0].rsplit(".", 1)[-1].lower()
+    return _RECORD_STYLES.get(name)
 
 
 def make_out_default(width: int = 120, location: Optional[Callable[[], Optional[str]]] = None,
@@ -999,6 +1006,12 @@ def _register_builtin_views() -> None:
     register_view("System.TimeSpan", "list",
                   [(name, _timespan_getter(name)) for name in _TIMESPAN_FIELDS])
     register_view("System.Management.Automation.ErrorRecord", "custom", render=_render_error,
+                  out_of_band=True)
+    register_view(["System.Management.Automation.WarningRecord",
+                   "System.Management.Automation.VerboseRecord",
+                   "System.Management.Automation.DebugRecord"], "custom",
+                  render=lambda o: to_str(_property(o, "Message")), out_of_band=True)
+    register_view("System.Management.Automation.InformationRecord", "custom", render=to_str,
                   out_of_band=True)
     type_columns = [("IsPublic", lambda o: True, 8), ("IsSerial", lambda o: _type_full_name(o)
                                                       .lower() not in _NOT_SERIALIZABLE, 8),

@@ -23,6 +23,9 @@ STYLES: Dict[str, str] = {
     "label": "bold green",
     "group": "bold",
     "error": "red",
+    "warning": "yellow",
+    "verbose": "yellow",
+    "debug": "yellow",
 }
 
 
