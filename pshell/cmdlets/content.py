@@ -61,10 +61,12 @@ def _bom_codec(head: bytes, default: str) -> str:
 def open_text(path: str, codec: Optional[str]) -> IO[str]:
     """A text reader with universal newlines; a byte order mark picks the encoding when no
     encoding was asked for."""
-    if codec is None:
-        with open(path, "rb") as probe:
-            codec = _bom_codec(probe.read(4), "utf-8")
-    return open(path, "r", encoding=codec, errors="replace", newline=None)
+    with open(path, "rb") as probe:
+        marked = _bom_codec(probe.read(4), "")
+    if marked and (codec is None or codec.replace("-sig", "").split("-")[:2]
+                   == marked.replace("-sig", "").split("-")[:2]):
+        codec = marked        # the mark wins over a compatible -Encoding, and is not text
+    return open(path, "r", encoding=codec or "utf-8", errors="replace", newline=None)
 
 
 def read_lines(handle: IO[str]) -> Iterator[str]:
@@ -293,6 +295,10 @@ class _WriterCmdlet(PathCmdlet):
     def _targets(self) -> List[str]:
         literal = getattr(self, "LiteralPath", None) is not None
         given = self.LiteralPath if literal else self.Path
+        if given is None:
+            raise self.terminate("Cannot process command because of one or more missing "
+                                 "mandatory parameters: Path.", "MissingMandatoryParameter",
+                                 "InvalidArgument")
         out = []
         for raw in _as_paths(given):
             text = to_str(raw)
