@@ -1,0 +1,52 @@
+# pshell: `make run` starts the shell, `make test` runs every test; both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.test-installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-deps system-deps bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/pshell
+
+# OpenSSH's sshd (the remoting tests start real sshd processes on 127.0.0.x) and tmux (the REPL is
+# tested once in a real terminal) come from Debian's packages when they are missing.
+system-deps:
+	@missing=""; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
+	command -v ssh >/dev/null 2>&1 || missing="$$missing openssh-client"; \
+	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@mkdir -p /run/sshd 2>/dev/null || $(SUDO) mkdir -p /run/sshd || true
+
+$(TSTAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+test-deps: system-deps $(TSTAMP)
+
+test: test-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+bench: test-deps
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m ruff check pshell tests bench
+	$(BIN)/python -m mypy pshell
+
+clean:
+	rm -rf $(VENV) build *.egg-info
