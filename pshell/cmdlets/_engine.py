@@ -51,21 +51,17 @@ def compare(op: str, left: Any, right: Any) -> Any:
     raise ValueError(f"unknown operator -{op}")
 
 
-def call_method(target: Any, name: str, args: List[Any]) -> Tuple[bool, Any]:
+def call_method(cmdlet: Any, target: Any, name: str, args: List[Any]) -> Tuple[bool, Any]:
     """Call ``target.name(*args)`` as script code would; ``(False, None)`` when there is no
     such method."""
-    from pshell.engine import members  # type: ignore[attr-defined]
-    finder = getattr(members, "find_method", None)
-    if finder is not None:
-        method = finder(target, name)
-        if method is None:
-            return False, None
-        return True, method(*args)
-    invoke = getattr(members, "invoke_method")
+    from pshell.engine.errors import RuntimeException
+    from pshell.engine.members import call_method as invoke
+    if target is None or target is AutomationNull:
+        return False, None
     try:
-        return True, invoke(target, name, list(args))
-    except Exception as exc:  # noqa: BLE001 - a missing method is reported by the caller
-        if "does not contain a method" in str(exc) or "cannot be found" in str(exc):
+        return True, invoke(cmdlet.ctx.frame, target, name, list(args))
+    except RuntimeException as exc:
+        if exc.record.FullyQualifiedErrorId == "MethodNotFound":
             return False, None
         raise
 

@@ -71,11 +71,40 @@ def wildcard_match(pattern: str, text: str, case_sensitive: bool = False) -> boo
 
 # --------------------------------------------------------------------------- members
 
+_DATE_NAMES = ("Date", "Day", "DayOfWeek", "DayOfYear", "Hour", "Kind", "Millisecond", "Minute",
+               "Month", "Second", "Ticks", "TimeOfDay", "Year")
+
+
 def member_names(value: Any) -> List[str]:
     """Property names usable for wildcard expansion (hashtables expose their keys)."""
     if isinstance(value, dict):
         return [str(k) for k in value.keys()]
+    if isinstance(value, str):
+        return ["Length"]
+    if isinstance(value, _dt.datetime):
+        return list(_DATE_NAMES)
     return properties_of(value)
+
+
+def property_value(obj: Any, name: str) -> Any:
+    """``obj.name`` as script code sees it (string ``Length``, date parts, member enumeration
+    over arrays), or ``NO_PROPERTY`` when there is no such property."""
+    if obj is None or obj is AutomationNull:
+        return NO_PROPERTY
+    if isinstance(obj, (PSObject, dict)):
+        return get_property(obj, name)
+    if isinstance(obj, str):
+        return len(obj) if name.lower() == "length" else NO_PROPERTY
+    if isinstance(obj, (bool, int, float)):
+        return NO_PROPERTY
+    if isinstance(obj, (list, tuple, _dt.datetime, _dt.timedelta)):
+        from pshell.engine.members import get_member
+        value = get_member(obj, name)
+        return NO_PROPERTY if value is None else value
+    value = get_property(obj, name)
+    if value is not NO_PROPERTY and callable(value) and not isinstance(value, type):
+        return NO_PROPERTY
+    return value
 
 
 def unwrap_result(items: List[Any]) -> Any:
@@ -120,7 +149,7 @@ def evaluate(cmdlet: Any, expression: Any, obj: Any) -> Any:
     """The value of a property expression (name or script block) for ``obj``; ``NO_PROPERTY``
     when a named property does not exist."""
     if isinstance(expression, str):
-        return get_property(obj, expression)
+        return property_value(obj, expression)
     return unwrap_result(cmdlet.invoke(expression, dollar_under=obj))
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Iterator, List, Optional
 
 from pshell.cmdlets._objects import (PropertyExpr, evaluate, hash_key, is_scriptblock,
-                                     parse_properties, unwrap_result, wildcard_match)
+                                     parse_properties, property_value, unwrap_result,
+                                     wildcard_match)
 from pshell.cmdlets import _engine
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import (AutomationNull, NO_PROPERTY, PSObject, enumerate_value,
-                                  get_property, to_bool, to_str, type_names_of)
+                                  to_bool, to_str, type_names_of)
 
 
 def _selected_type_names(obj: Any) -> List[str]:
@@ -168,11 +169,11 @@ class SelectObject(Cmdlet):
 
     def _expand(self, item: Any) -> List[Any]:
         name = self.ExpandProperty
-        value = get_property(item, name)
+        value = property_value(item, name)
         if value is NO_PROPERTY:
             matches = [n for n in _names(item) if wildcard_match(name, n)]
             if len(matches) == 1:
-                value = get_property(item, matches[0])
+                value = property_value(item, matches[0])
             else:
                 self.write_error(f'Property "{name}" cannot be found.',
                                  "ExpandPropertyNotFound", "InvalidArgument", item)
@@ -285,13 +286,8 @@ class WhereObject(Cmdlet):
 
 
 def _property_value(item: Any, name: str) -> Any:
-    value = get_property(item, name)
-    if value is NO_PROPERTY:
-        if isinstance(item, (list, tuple)):
-            values = [get_property(x, name) for x in item]
-            return [v for v in values if v is not NO_PROPERTY]
-        return None
-    return value
+    value = property_value(item, name)
+    return None if value is NO_PROPERTY else value
 
 
 # --------------------------------------------------------------------------- ForEach-Object
@@ -303,9 +299,9 @@ class ForEachObject(Cmdlet):
     params = (
         Param("InputObject", "object", pipeline=True),
         Param("Begin", "scriptblock"),
-        Param("Process", "object", position=0, remaining=True),
+        Param("Process", "object", position=0),
         Param("End", "scriptblock"),
-        Param("RemainingScripts", "object"),
+        Param("RemainingScripts", "object", remaining=True),
         Param("MemberName", "string"),
         Param("ArgumentList", "object[]", aliases=("Args",)),
         Param("Parallel", "scriptblock"),
@@ -373,17 +369,11 @@ class ForEachObject(Cmdlet):
     def _member_of(self, item: Any) -> Iterator[Any]:
         name = self._member or ""
         if not self._args:
-            value = get_property(item, name)
+            value = property_value(item, name)
             if value is not NO_PROPERTY:
                 yield from enumerate_value(value) if isinstance(value, (list, tuple)) else (value,)
                 return
-            if isinstance(item, (list, tuple)):
-                values = [get_property(x, name) for x in item]
-                found = [v for v in values if v is not NO_PROPERTY]
-                if found:
-                    yield from found
-                    return
-        ok, result = _engine.call_method(item, name, self._args)
+        ok, result = _engine.call_method(self, item, name, self._args)
         if ok:
             if result is not AutomationNull:
                 yield from enumerate_value(result) if isinstance(result, (list, tuple)) else (result,)

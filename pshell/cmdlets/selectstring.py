@@ -197,15 +197,13 @@ def _read_lines(path: str) -> Iterator[Tuple[int, str]]:
 class SelectString(Cmdlet):
     name = "Select-String"
     synopsis = "Finds text in strings and files (like grep)."
-    default_set = "File"
+    # Parameter sets are resolved here rather than by the binder: which of pipeline input,
+    # -Path and -LiteralPath is in use is only known when the command runs.
     params = (
-        Param("InputObject", "object", mandatory=("Object", "ObjectRaw"), pipeline=True,
-              sets=("Object", "ObjectRaw")),
+        Param("InputObject", "object", pipeline=True),
         Param("Pattern", "string[]", position=0, mandatory=True),
-        Param("Path", "string[]", position=1, mandatory=("File", "FileRaw"),
-              sets=("File", "FileRaw")),
-        Param("LiteralPath", "string[]", mandatory=("LiteralFile", "LiteralFileRaw"),
-              sets=("LiteralFile", "LiteralFileRaw"), aliases=("PSPath", "LP"), by_property=True),
+        Param("Path", "string[]", position=1),
+        Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True),
         Param("Raw", "switch"),
         Param("SimpleMatch", "switch"),
         Param("CaseSensitive", "switch"),

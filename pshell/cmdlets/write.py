@@ -56,7 +56,8 @@ class WriteOutput(Cmdlet):
     name = "Write-Output"
     synopsis = "Writes objects to the pipeline."
     params = (
-        Param("InputObject", "object", position=0, mandatory=True, pipeline=True, remaining=True),
+        # positional arguments all land here (ValueFromRemainingArguments): `Write-Output 1 2 3`
+        Param("InputObject", "object", mandatory=True, pipeline=True, remaining=True),
         Param("NoEnumerate", "switch"),
     )
 
@@ -84,7 +85,7 @@ class WriteHost(Cmdlet):
     name = "Write-Host"
     synopsis = "Writes text to the host (the console), not to the pipeline."
     params = (
-        Param("Object", "object", position=0, pipeline=True, remaining=True, aliases=("Msg", "Message")),
+        Param("Object", "object", pipeline=True, remaining=True, aliases=("Msg", "Message")),
         Param("NoNewline", "switch"),
         Param("Separator", "object", default=" "),
         Param("ForegroundColor", _color),
