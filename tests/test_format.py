@@ -8,7 +8,8 @@ import io
 import types
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pshell.engine import format as fmt
 from pshell.engine.errors import ErrorRecord
@@ -110,7 +111,7 @@ def test_five_properties_make_a_list_with_aligned_names():
 
 
 def test_list_entries_are_separated_by_one_blank_line():
-    one = dict(a=1, b=2, c=3, d=4, e=5)
+    one = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
     out = text(obj(**one), obj(**one))
     assert out == "\n" + "a : 1\nb : 2\nc : 3\nd : 4\ne : 5\n\n" * 2
 

@@ -13,8 +13,15 @@ from pshell.engine import format as fmt
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import AutomationNull, to_str
 
-__all__ = ["FormatTable", "FormatList", "FormatWide", "OutString", "OutDefault", "OutHost",
-           "OutNull"]
+__all__ = [
+    "FormatList",
+    "FormatTable",
+    "FormatWide",
+    "OutDefault",
+    "OutHost",
+    "OutNull",
+    "OutString",
+]
 
 
 def _is_scriptblock(value: Any) -> bool:
@@ -49,6 +56,11 @@ class _Formatter(Cmdlet):
     """Shared machinery of Format-Table/-List/-Wide."""
 
     kind = "table"
+    Property: Any
+    GroupBy: Any
+    InputObject: Any
+    AutoSize: bool
+    Column: Optional[int]
 
     def begin(self) -> None:
         self._shapes = fmt.ShapeCache(location=lambda: self.runspace.location)
@@ -144,8 +156,7 @@ def _key_kind(key: str) -> Optional[str]:
         return None
     for full in ("name", "label", "expression", "width", "alignment", "formatstring", "depth"):
         if full.startswith(lowered):
-            if lowered in ("n", "l", "e", "w", "a", "f", "d") or len(lowered) > 1:
-                return full
+            return full
     return None
 
 
@@ -172,6 +183,8 @@ class FormatTable(_Formatter):
         Param("RepeatHeader", "switch"),
     ) + _COMMON
     kind = "table"
+    HideTableHeaders: bool
+    Wrap: bool
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
         if self.Property is None:
@@ -240,9 +253,10 @@ class FormatWide(_Formatter):
                 self._fixed = fmt.Shape("wide", [column])
             shape = self._fixed
         else:
-            shape = self._shapes.get(obj, "wide")
-            if shape is None:
+            found = self._shapes.get(obj, "wide")
+            if found is None:
                 return fmt.FormatEntry(None, raw=to_str(obj))
+            shape = found
         shape.autosize = bool(self.AutoSize)
         shape.wide_columns = int(self.Column or 0)
         return self._options(shape).make_entry(obj)
@@ -282,6 +296,10 @@ class OutString(Cmdlet):
         Param("NoNewline", "switch"),
         Param("InputObject", "object", pipeline=True),
     )
+    Width: Optional[int]
+    Stream: bool
+    NoNewline: bool
+    InputObject: Any
 
     def begin(self) -> None:
         self._items: List[Any] = []
@@ -325,7 +343,7 @@ def _input_items(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> Iterator[
     if upstream is not None:
         return upstream
     if cmdlet.is_bound("InputObject"):
-        return iter([cmdlet.InputObject])
+        return iter([getattr(cmdlet, "InputObject", None)])
     return iter(())
 
 

@@ -29,14 +29,40 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from pshell.engine.errors import FlowControl, PipelineStopped
-from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, PSTypeInfo,
-                                  SwitchParameter, format_number, get_property, properties_of,
-                                  to_str, type_names_of)
+from pshell.engine.values import (
+    NO_PROPERTY,
+    AutomationNull,
+    PSObject,
+    PSTypeInfo,
+    SwitchParameter,
+    format_number,
+    get_property,
+    properties_of,
+    to_str,
+    type_names_of,
+)
 
 __all__ = [
-    "Column", "View", "Shape", "FormatEntry", "DictionaryEntry", "OutDefault", "register_view",
-    "find_view", "views_for", "make_out_default", "format_to_text", "format_lines", "format_value",
-    "shape_for", "styled_text", "ShapeCache", "member_value", "default_properties", "ELLIPSIS", "ENUMERATION_LIMIT",
+    "ELLIPSIS",
+    "ENUMERATION_LIMIT",
+    "Column",
+    "DictionaryEntry",
+    "FormatEntry",
+    "OutDefault",
+    "Shape",
+    "ShapeCache",
+    "View",
+    "default_properties",
+    "find_view",
+    "format_lines",
+    "format_to_text",
+    "format_value",
+    "make_out_default",
+    "member_value",
+    "register_view",
+    "shape_for",
+    "styled_text",
+    "views_for",
 ]
 
 ELLIPSIS = "\u2026"
@@ -88,7 +114,7 @@ class Column:
     ``getter`` is a property name or a callable ``f(obj) -> value``; ``width`` 0 means "size it";
     ``align`` is ``"left"``, ``"right"``, ``"center"`` or None (decided by the first value)."""
 
-    __slots__ = ("header", "getter", "width", "align")
+    __slots__ = ("align", "getter", "header", "width")
 
     def __init__(self, header: str, getter: Optional[Getter] = None, width: int = 0,
                  align: Optional[str] = None) -> None:
@@ -105,7 +131,7 @@ class Column:
             return getter(obj)
         except (PipelineStopped, FlowControl):
             raise
-        except Exception:  # a failing calculated value shows as an empty cell, as in pwsh
+        except Exception:  # noqa: BLE001 - a failing calculated value is an empty cell, as in pwsh
             return None
 
     def __repr__(self) -> str:
@@ -115,17 +141,20 @@ class Column:
 _get_member: Any = None
 
 
+def _plain_property(target: Any, member: str) -> Any:
+    value = get_property(target, member, None)
+    return None if value is NO_PROPERTY else value
+
+
 def member_value(obj: Any, name: str) -> Any:
     """``obj.name`` as script code sees it (string ``Length``, date parts...); None if absent."""
     global _get_member
     if _get_member is None:
         try:
-            from pshell.engine.members import get_member as found
+            from pshell.engine.members import get_member
+            _get_member = get_member
         except ImportError:  # a bare engine without the members module
-            def found(target: Any, member: str) -> Any:
-                value = get_property(target, member, None)
-                return None if value is NO_PROPERTY else value
-        _get_member = found
+            _get_member = _plain_property
     if isinstance(obj, (PSObject, DictionaryEntry)):
         value = get_property(obj, name, None)
         return None if value is NO_PROPERTY else value
@@ -133,7 +162,7 @@ def member_value(obj: Any, name: str) -> Any:
         return _get_member(obj, name)
     except (PipelineStopped, FlowControl):
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - a property that fails to read shows as empty
         return None
 
 
@@ -156,8 +185,16 @@ def _as_column(spec: ColumnSpec, default_align: Optional[str]) -> Column:
 class View:
     """A registered way to show a type."""
 
-    __slots__ = ("type_name", "kind", "columns", "group_by", "group_label", "render",
-                 "out_of_band", "name")
+    __slots__ = (
+        "columns",
+        "group_by",
+        "group_label",
+        "kind",
+        "name",
+        "out_of_band",
+        "render",
+        "type_name",
+    )
 
     def __init__(self, type_name: str, kind: str, columns: List[Column],
                  group_by: Optional[Column] = None, group_label: Optional[str] = None,
@@ -191,7 +228,8 @@ def register_view(type_name: Union[str, Sequence[str]], kind: str = "table",
     ``columns``: ``(header, property-or-callable, width, align)`` tuples (width and align
     optional), plain property names, or :class:`Column` objects.  In a view, columns without an
     alignment are left-aligned (as in PowerShell's format files).
-    ``kind="custom"``: ``render(obj)`` (or ``render(obj, location)``) returns the text;
+    ``kind="custom"``: ``render(obj)`` returns the text (a ``location`` parameter, if the function
+    has one, receives the current directory);
     ``out_of_band=True`` prints it like a string, without the blank lines around a group.
     ``group_by``/``group_label``: start a new group (``   Label: value``) when the value changes;
     a label containing ``{0}`` is the whole group line (``"    Directory: {0}"``).
@@ -243,7 +281,7 @@ class FormatEntry:
     text), computed when the entry was made.  ``raw`` is text printed as is (a string that went
     through ``Format-Table``)."""
 
-    __slots__ = ("shape", "cells", "aligns", "group", "raw")
+    __slots__ = ("aligns", "cells", "group", "raw", "shape")
     ps_type_names = ("Microsoft.PowerShell.Commands.Internal.Format.FormatEntryData",)
     ps_properties = ()
 
@@ -319,11 +357,13 @@ class Shape:
         if self.render is None:
             return to_str(obj)
         try:
-            try:
-                return str(self.render(obj, self.location() if self.location else None))
-            except TypeError:
-                return str(self.render(obj))
-        except Exception:
+            if "location" in getattr(getattr(self.render, "__code__", None), "co_varnames", ()):
+                where = self.location() if self.location else None
+                return str(self.render(obj, location=where))
+            return str(self.render(obj))
+        except (PipelineStopped, FlowControl):
+            raise
+        except Exception:  # noqa: BLE001 - a view that fails shows the object's string
             return to_str(obj)
 
 
@@ -618,8 +658,7 @@ class _Group:
                 for k, cell in enumerate(entry.cells[:len(widths)]):
                     size = max((len(p) for p in cell.splitlines()), default=0) if shape.wrap \
                         else len(_truncate_at_newline(cell))
-                    if size > widths[k]:
-                        widths[k] = size
+                    widths[k] = max(widths[k], size)
         else:
             widths = [col.width for col in columns]
         self.widths = _fit_widths(widths, self.width)
@@ -831,6 +870,8 @@ class OutDefault:
 
     def _entry(self, entry: FormatEntry, out: List[StyledLine]) -> None:
         group = self._group
+        if entry.shape is None:
+            return
         if group is None or group.shape is not entry.shape:
             if group is not None:
                 out += group.end()
@@ -973,8 +1014,7 @@ def _match_info(obj: Any, location: Optional[str] = None) -> str:
         return line
     if location:
         prefix = location.rstrip("/") + "/"
-        if path.startswith(prefix):
-            path = path[len(prefix):]
+        path = path.removeprefix(prefix)
     return f"{path}:{to_str(_property(obj, 'LineNumber'))}:{line}"
 
 
@@ -1011,7 +1051,8 @@ def _register_builtin_views() -> None:
                    "System.Management.Automation.VerboseRecord",
                    "System.Management.Automation.DebugRecord"], "custom",
                   render=lambda o: to_str(_property(o, "Message")), out_of_band=True)
-    register_view("System.Management.Automation.InformationRecord", "custom", render=to_str,
+    register_view("System.Management.Automation.InformationRecord", "custom",
+                  render=lambda o: to_str(o),
                   out_of_band=True)
     type_columns = [("IsPublic", lambda o: True, 8), ("IsSerial", lambda o: _type_full_name(o)
                                                       .lower() not in _NOT_SERIALIZABLE, 8),

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from pshell.engine.format import BATCH_SECONDS, OutDefault, StyledLine, styled_text
 
-__all__ = ["RichOutDefault", "STYLES", "to_rich_text", "render_objects"]
+__all__ = ["STYLES", "RichOutDefault", "render_objects", "to_rich_text"]
 
 #: pwsh's $PSStyle defaults: table headers and list labels bold green, errors red.
 STYLES: Dict[str, str] = {
