@@ -41,14 +41,23 @@ class PlainHost(Streams):
 
     # ---- output ---------------------------------------------------------------------
     def write_objects(self, iterator: Iterator[Any]) -> None:
-        formatter = self.formatter()
+        # Strings and numbers print as themselves; the formatter (and its import) is only needed
+        # once something else arrives, and then everything goes through it to keep the order.
+        formatter = None
         for obj in iterator:
+            if formatter is None:
+                kind = type(obj)
+                if kind is str or kind is int:
+                    self.write_text(obj if kind is str else str(obj))
+                    continue
+                formatter = self.formatter()
             lines = formatter.feed(obj)
             if lines:
                 self.write_lines(lines)
-        lines = formatter.flush()
-        if lines:
-            self.write_lines(lines)
+        if formatter is not None:
+            lines = formatter.flush()
+            if lines:
+                self.write_lines(lines)
 
     def formatter(self) -> Any:
         from pshell.engine.format import make_out_default

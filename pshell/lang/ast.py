@@ -1,11 +1,12 @@
-"""The pshell syntax tree: small frozen dataclasses, each carrying its source span.
+"""The pshell syntax tree: small immutable node classes, each carrying its source span.
 
 This module is the contract between the parser (``lang/parser.py``) and the compiler
 (``engine/compiler.py``).  Names follow PowerShell's own AST where one exists.
 
 Conventions
 - Every node has ``span``: a :class:`Span` (offsets into the source text, plus the 1-based line and
-  column of its start).  Spans are excluded from equality so golden tests can compare trees.
+  column of its start).  Nodes are treated as immutable (``replace`` makes changed copies) and
+  compare by identity; golden tests compare ``dump`` output.
 - Operator and keyword spellings are stored lower-cased (``'-eq'``, ``'-ceq'``, ``'+='``).
 - Variable names are stored as written (case preserved); the compiler folds case.
 - A *statement* is any node derived from :class:`Statement`; an *expression* from :class:`Expr`.
@@ -15,7 +16,6 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Tuple, Union
 
 __all__ = [
@@ -28,43 +28,107 @@ __all__ = [
     "Throw",
     "Constant", "StringConstant", "ExpandableString", "Variable", "ArrayLiteral",
     "ArrayExpression", "SubExpression", "Paren", "Hashtable", "ScriptBlockExpr", "Binary",
-    "Unary", "Convert", "TypeLiteral", "Member", "InvokeMember", "Index", "dump",
+    "Unary", "Convert", "TypeLiteral", "Member", "InvokeMember", "Index", "dump", "replace",
+    "fields", "NOSPAN",
 ]
 
 
-@dataclass(frozen=True)
 class Span:
-    start: int          # offset of the first character
-    end: int            # offset one past the last character
-    line: int           # 1-based line of ``start``
-    col: int            # 1-based column of ``start``
+    """Where a node is: offsets into the source text and the 1-based line/column of its start."""
+
+    __slots__ = ("start", "end", "line", "col")
+
+    def __init__(self, start: int, end: int, line: int, col: int) -> None:
+        self.start = start      # offset of the first character
+        self.end = end          # offset one past the last character
+        self.line = line
+        self.col = col
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and (self.start, self.end, self.line, self.col) == \
+            (other.start, other.end, other.line, other.col)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Span({self.start}, {self.end}, {self.line}, {self.col})"
 
 
 NOSPAN = Span(0, 0, 1, 1)
 
 
-def _span() -> Any:
-    return field(default=NOSPAN, compare=False, repr=False)
+def _node(cls: Any) -> Any:
+    """Make ``cls`` a syntax node: an ``__init__`` taking its annotated fields (base classes'
+    first) positionally or by name, with class-level defaults.  Hand-rolled rather than
+    ``dataclasses`` because creating ~45 dataclasses costs more than the rest of start-up."""
+    names: list = []
+    for klass in reversed(cls.__mro__):
+        for name in klass.__dict__.get("__annotations__", {}):
+            if name not in names:
+                names.append(name)
+    if "span" in names:
+        names.remove("span")
+        names.append("span")
+    cls._fields = tuple(names)
+    defaults = {n: getattr(cls, n) for n in names if hasattr(cls, n)}
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        fields_ = cls._fields
+        if len(args) > len(fields_):
+            raise TypeError(f"{cls.__name__} takes at most {len(fields_)} arguments")
+        values = dict(zip(fields_, args))
+        for key, value in kwargs.items():
+            if key not in fields_:
+                raise TypeError(f"{cls.__name__} has no field {key!r}")
+            values[key] = value
+        set_ = object.__setattr__
+        for name in fields_:
+            if name in values:
+                set_(self, name, values[name])
+            elif name in defaults:
+                set_(self, name, defaults[name])
+            else:
+                raise TypeError(f"{cls.__name__} needs {name!r}")
+
+    def __repr__(self: Any) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in cls._fields if n != "span")
+        return f"{cls.__name__}({inner})"
+
+    cls.__init__ = __init__
+    cls.__repr__ = __repr__
+    return cls
 
 
-@dataclass(frozen=True, eq=False)
+def fields(node: Any) -> Tuple[str, ...]:
+    return node._fields
+
+
+def replace(node: Any, **changes: Any) -> Any:
+    """A copy of ``node`` with some fields changed (nodes are treated as immutable)."""
+    values = {name: getattr(node, name) for name in node._fields}
+    values.update(changes)
+    return type(node)(**values)
+
+
+@_node
 class Node:
     pass
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Statement(Node):
     pass
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Expr(Node):
     pass
 
 
 # --------------------------------------------------------------------------- script blocks
 
-@dataclass(frozen=True, eq=False)
+@_node
 class AttributeAst(Node):
     """``[Parameter(Mandatory, Position=0)]``, ``[CmdletBinding()]``, ``[ValidateSet('a','b')]``.
 
@@ -74,10 +138,10 @@ class AttributeAst(Node):
     name: str
     positional: Tuple[Expr, ...] = ()
     named: Tuple[Tuple[str, Optional[Expr]], ...] = ()
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class ParameterAst(Node):
     """One parameter of a ``param()`` block or of ``function f($a, [int]$b = 2)``.
 
@@ -89,25 +153,25 @@ class ParameterAst(Node):
     type_name: Optional[str] = None
     default: Optional[Expr] = None
     attributes: Tuple[AttributeAst, ...] = ()
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class ParamBlock(Node):
     parameters: Tuple[ParameterAst, ...] = ()
     attributes: Tuple[AttributeAst, ...] = ()     # e.g. [CmdletBinding()] before param(
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class NamedBlock(Node):
     """``begin { }`` / ``process { }`` / ``end { }``; the unnamed body of a script block is ``end``."""
     kind: str                                     # 'begin' | 'process' | 'end'
     statements: Tuple[Statement, ...] = ()
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class ScriptBlockAst(Node):
     """A whole script, a ``{ ... }`` literal or a function body.
 
@@ -121,39 +185,39 @@ class ScriptBlockAst(Node):
     end: Optional[NamedBlock] = None
     text: str = ""
     source: str = ""
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class StatementBlock(Node):
     """The ``{ ... }`` body of if/while/foreach/try/... (not a script block value)."""
     statements: Tuple[Statement, ...] = ()
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
 # --------------------------------------------------------------------------- pipelines & commands
 
-@dataclass(frozen=True, eq=False)
+@_node
 class FileRedirection(Node):
     """``>`` ``>>`` ``2>`` ``2>>`` ``*>`` ... ``stream`` is '1'..'6' or '*'."""
     stream: str
     append: bool
     target: Expr
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class MergingRedirection(Node):
     """``2>&1``, ``*>&1``, ``3>&1``: ``from_stream`` merged into ``to_stream`` (always '1')."""
     from_stream: str
     to_stream: str = "1"
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
 Redirection = Union[FileRedirection, MergingRedirection]
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class CommandParameter(Node):
     """``-Name`` or ``-Name:value`` in command mode.  ``name`` excludes the dash, case as written.
 
@@ -162,10 +226,10 @@ class CommandParameter(Node):
     """
     name: str
     argument: Optional[Expr] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class CommandAst(Node):
     """A command in a pipeline: ``Get-ChildItem -Path /tmp *.log``, ``& $sb 1 2``, ``. ./x.ps1``.
 
@@ -178,28 +242,28 @@ class CommandAst(Node):
     elements: Tuple[Union[Expr, CommandParameter], ...]
     invocation: Optional[str] = None              # None | '&' | '.'
     redirections: Tuple[Redirection, ...] = ()
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class CommandExpression(Node):
     """An expression used as a pipeline element: ``1..10 | ...``, ``$x.Name``."""
     expr: Expr
     redirections: Tuple[Redirection, ...] = ()
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Pipeline(Statement):
     """``a | b | c``; ``background`` when it ends with ``&``."""
     elements: Tuple[Union[CommandAst, CommandExpression], ...]
     background: bool = False
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
 # --------------------------------------------------------------------------- statements
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Assignment(Statement):
     """``$x = ...``, ``$a[0] += 1``, ``$o.Name = 'n'``, ``$a, $b = 1, 2``.
 
@@ -210,70 +274,70 @@ class Assignment(Statement):
     target: Expr
     op: str
     value: Statement
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class If(Statement):
     clauses: Tuple[Tuple[Statement, StatementBlock], ...]     # (condition pipeline, body)
     else_body: Optional[StatementBlock] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class While(Statement):
     condition: Statement
     body: StatementBlock
     label: Optional[str] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class DoWhile(Statement):
     body: StatementBlock
     condition: Statement
     label: Optional[str] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class DoUntil(Statement):
     body: StatementBlock
     condition: Statement
     label: Optional[str] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class For(Statement):
     init: Optional[Statement]
     condition: Optional[Statement]
     iterator: Optional[Statement]
     body: StatementBlock
     label: Optional[str] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Foreach(Statement):
     variable: "Variable"
     iterable: Statement
     body: StatementBlock
     label: Optional[str] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class SwitchClause(Node):
     """``condition`` is an expression: a constant/bare word, a string, a variable, or a
     :class:`ScriptBlockExpr` (evaluated with ``$_`` bound).  ``condition is None`` never occurs:
     the ``default`` clause is held in :attr:`Switch.default`."""
     condition: Expr
     body: StatementBlock
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Switch(Statement):
     """``switch -Regex -CaseSensitive (subject) { cond { ... } default { ... } }``.
 
@@ -285,10 +349,10 @@ class Switch(Statement):
     default: Optional[StatementBlock] = None
     flags: Tuple[str, ...] = ()
     label: Optional[str] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class FunctionDefinition(Statement):
     """``function Name { ... }`` / ``filter Name { ... }`` / ``function f($a, $b) { ... }``.
 
@@ -299,90 +363,90 @@ class FunctionDefinition(Statement):
     name: str
     body: ScriptBlockAst
     is_filter: bool = False
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class CatchClause(Node):
     type_names: Tuple[str, ...]                   # empty: catch everything
     body: StatementBlock
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Try(Statement):
     body: StatementBlock
     catches: Tuple[CatchClause, ...] = ()
     finally_body: Optional[StatementBlock] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Trap(Statement):
     type_name: Optional[str]
     body: StatementBlock
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Break(Statement):
     label: Optional[Expr] = None                  # StringConstant for `break outer`
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Continue(Statement):
     label: Optional[Expr] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Return(Statement):
     value: Optional[Statement] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Exit(Statement):
     value: Optional[Statement] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Throw(Statement):
     value: Optional[Statement] = None
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
 # --------------------------------------------------------------------------- expressions
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Constant(Expr):
     """A number literal, already converted: int (any size), float.  ``text`` keeps the spelling."""
     value: Any
     text: str = ""
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class StringConstant(Expr):
     """A string with nothing to expand.  ``kind``: 'bare' | 'single' | 'double' | 'here_single' |
     'here_double'.  Escapes are already processed (``value`` is the final text)."""
     value: str
     kind: str = "single"
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class ExpandableString(Expr):
     """``"Hello $name, $($x + 1)"``: ``parts`` alternate literal text (str, escapes processed) and
     expressions (Variable, SubExpression).  ``kind``: 'double' | 'here_double' | 'bare'."""
     parts: Tuple[Union[str, Expr], ...]
     kind: str = "double"
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Variable(Expr):
     """``$name``, ``${odd name}``, ``$global:x``, ``$env:PATH``, ``$using:x``, ``@splat``.
 
@@ -392,53 +456,53 @@ class Variable(Expr):
     name: str
     scope: Optional[str] = None
     splatted: bool = False
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class ArrayLiteral(Expr):
     """``1, 2, 3`` (binary comma)."""
     elements: Tuple[Expr, ...]
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class ArrayExpression(Expr):
     """``@( statements )``."""
     statements: Tuple[Statement, ...]
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class SubExpression(Expr):
     """``$( statements )``."""
     statements: Tuple[Statement, ...]
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Paren(Expr):
     """``( pipeline )``: one statement (pipeline or assignment)."""
     statement: Statement
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Hashtable(Expr):
     """``@{ key = value; ... }``; ``ordered`` when written ``[ordered]@{...}``.  Keys are
     expressions (bare keys are StringConstant); values are statements."""
     pairs: Tuple[Tuple[Expr, Statement], ...]
     ordered: bool = False
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class ScriptBlockExpr(Expr):
     block: ScriptBlockAst
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Binary(Expr):
     """Arithmetic ``+ - * / %``, ``..`` (range), comparison/logical/bitwise ``-eq -and -band``...,
     ``-f``, ``-split``/``-join`` with two operands, ``-is``/``-as`` (right is usually a
@@ -447,60 +511,60 @@ class Binary(Expr):
     op: str
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Unary(Expr):
     """``-not x``, ``!x``, ``-x``, ``+x``, ``-bnot x``, ``,x`` (op ``','``), ``-split x``,
     ``-join x``; ``++$x``/``--$x`` (op ``'++'``/``'--'``) and ``$x++``/``$x--`` (op ``'post++'``/
     ``'post--'``)."""
     op: str
     operand: Expr
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Convert(Expr):
     """``[int]$x``, ``[pscustomobject]@{...}`` (``type_name`` as written, without brackets)."""
     type_name: str
     expr: Expr
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class TypeLiteral(Expr):
     """``[int]``, ``[math]``, ``[string[]]`` used as a value."""
     type_name: str
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Member(Expr):
     """``$x.Name``, ``$x.$prop``, ``[math]::PI`` (``static=True``), ``$x?.Name``.  ``member`` is a
     StringConstant for a plain name, else an expression."""
     obj: Expr
     member: Expr
     static: bool = False
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class InvokeMember(Expr):
     """``$s.Split(',')``, ``[math]::Round(2.5)``."""
     obj: Expr
     member: Expr
     args: Tuple[Expr, ...] = ()
     static: bool = False
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
-@dataclass(frozen=True, eq=False)
+@_node
 class Index(Expr):
     """``$a[0]``, ``$a[1..3]``, ``$h['k']``, ``$a[-1]``."""
     obj: Expr
     index: Expr
-    span: Span = _span()
+    span: Span = NOSPAN
 
 
 # --------------------------------------------------------------------------- dumper
@@ -511,14 +575,14 @@ def dump(node: Any, indent: int = 0) -> str:
     if isinstance(node, Node):
         parts = []
         simple = []
-        for f in fields(node):
-            if f.name == "span":
+        for name in fields(node):
+            if name == "span":
                 continue
-            value = getattr(node, f.name)
+            value = getattr(node, name)
             if isinstance(value, (Node, tuple)) and value:
-                parts.append((f.name, value))
+                parts.append((name, value))
             elif value not in (None, (), False, ""):
-                simple.append(f"{f.name}={value!r}")
+                simple.append(f"{name}={value!r}")
         head = f"{pad}{type(node).__name__}" + (f" {' '.join(simple)}" if simple else "")
         lines = [head]
         for name, value in parts:

@@ -21,7 +21,7 @@ Representation notes for the compiler:
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
+from pshell.lang.ast import replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import ast as A
@@ -444,7 +444,7 @@ class Parser:
         if not all(is_name_char(c) for c in label):
             return None
         nxt = self.lx.token(tok.end, "C")
-        if not (self.is_word(nxt) and nxt.plain.lower() in _LOOP_KEYWORDS):  # type: ignore
+        if not self.is_word(nxt, *_LOOP_KEYWORDS):
             return None
         self.take(tok, "keyword")
         return _KEYWORD_HANDLERS[nxt.plain.lower()](self, nxt, (label, tok.start))  # type: ignore
