@@ -497,7 +497,7 @@ class GetEventLog(Cmdlet):
                     continue
                 if self.After is not None and raw.time is not None \
                         and raw.time <= _naive(self.After):
-                    return           # newest first: everything from here on is older
+                    continue   # not `return`: files mixing timestamp formats are not in order
                 if not self._matches(raw):
                     continue
                 count += 1
@@ -632,7 +632,7 @@ class GetWinEvent(Cmdlet):
             if end is not None and raw.time is not None and raw.time > _naive(end):
                 continue
             if start is not None and raw.time is not None and raw.time < _naive(start):
-                return
+                continue
             if providers and not any(wildcard_match(to_str(p), raw.source, ignore_case=True)
                                      for p in providers):
                 continue
