@@ -236,7 +236,8 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
     """Open an SSH connection (coroutine, on the shared loop).  Raises SSHError."""
     import asyncio
     import asyncssh
-    extras = _config_extras(target.host)
+    host = target.host.lower()      # as ssh does: Host patterns and known_hosts match lower case
+    extras = _config_extras(host)
     opts = dict(target.options)
     batch = extras.get("batchmode") == "yes" or bool(opts.pop("BatchMode", False))
     strict = str(opts.pop("StrictHostKeyChecking", extras.get("stricthostkeychecking", "ask"))).lower()
@@ -246,7 +247,7 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
     try:
         config = asyncssh.config.SSHClientConfig.load(
             None, [os.path.join(os.path.expanduser("~"), ".ssh", "config")], False, False, False,
-            _local_user(), target.user or (), target.host, target.port or ())
+            _local_user(), target.user or (), host, target.port or ())
         cfg_get = config.get
     except Exception:
         cfg_get = (lambda *a: None)
@@ -271,30 +272,33 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
         kwargs["kbdint_auth"] = False
     for key, value in opts.items():
         kwargs[_snake(key)] = value
-    client = _client_class(target.host, label, strict, batch, prompt, known_hosts, report)
+    client = _client_class(host, label, strict, batch, prompt, known_hosts, report)
     try:
         return await asyncio.wait_for(
-            asyncssh.connect(target.host, client_factory=client, **kwargs), timeout + 5)
+            asyncssh.connect(host, client_factory=client, **kwargs), timeout + 5)
     except asyncssh.HostKeyNotVerifiable as exc:
-        raise SSHError(f"cannot connect to {label}: {report.get('hostkey') or exc}") from None
+        raise SSHError(f"Cannot connect to {label}: {report.get('hostkey') or exc}") from None
     except asyncssh.PermissionDenied:
         who = f"{target.user}@{label}" if target.user else label
         hint = "" if (prompt and not batch) else \
             " (no password prompt: no terminal is attached or BatchMode is on)"
-        raise SSHError(f"cannot connect to {who}: authentication failed (tried: keys, agent"
+        raise SSHError(f"Cannot connect to {who}: authentication failed (tried: keys, agent"
                        f"{', password' if target.password or (prompt and not batch) else ''})"
                        f"{hint}") from None
     except (asyncio.TimeoutError, TimeoutError):
-        raise SSHError(f"cannot connect to {label}: timed out after {timeout:g} seconds") from None
+        raise SSHError(f"Cannot connect to {label}: timed out after {timeout:g} seconds") from None
     except asyncssh.Error as exc:
-        raise SSHError(f"cannot connect to {label}: {exc.reason or exc}") from None
+        raise SSHError(f"Cannot connect to {label}: {exc.reason or exc}") from None
     except OSError as exc:
         import socket
         if isinstance(exc, socket.gaierror):
-            raise SSHError(f"cannot connect to {label}: unknown host name") from None
-        raise SSHError(f"cannot connect to {label}: {exc.strerror or exc}") from None
+            raise SSHError(f"Cannot connect to {label}: unknown host name") from None
+        reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else "") or str(exc)
+        if "Connect call failed" in reason:
+            reason = "connection refused or host unreachable"
+        raise SSHError(f"Cannot connect to {label}: {reason}") from None
     except ValueError as exc:
-        raise SSHError(f"cannot connect to {label}: {exc}") from None
+        raise SSHError(f"Cannot connect to {label}: {exc}") from None
 
 
 def _first(value: Any) -> Any:
@@ -493,7 +497,7 @@ def open_ssh_connection(target: SSHTarget, prompt: Optional[PromptFunc] = None,
     except SSHError:
         raise
     except Exception as exc:
-        raise SSHError(f"cannot connect to {computer}: {exc}") from None
+        raise SSHError(f"Cannot connect to {computer}: {exc}") from None
     try:
         conn.hello(session_id, name, timeout=timeout)
     except ConnectionBroken as exc:
