@@ -373,7 +373,15 @@ class PathCmdlet(Cmdlet):
         text = to_str(path)
         if text.startswith(PROVIDER_PREFIX):
             text = text[len(PROVIDER_PREFIX):]
+        if text == "~" or text.startswith("~/"):
+            text = self.home() + text[1:]
         return self.resolve_path(text)
+
+    def home(self) -> str:
+        """``~``: the runspace's $HOME (a remote or test runspace may have its own)."""
+        getter = getattr(self.runspace, "get_variable", None)
+        value = getter("HOME") if getter is not None else None
+        return to_str(value) if value else os.path.expanduser("~")
 
     def expand(self, path: Any, literal: bool = False, force: bool = False) -> Tuple[List[str], bool]:
         """The existing paths ``path`` names: (matches, was_wildcard).  A literal path is

@@ -171,7 +171,7 @@ class SetLocation(LocationCmdlet):
         literal = self.LiteralPath is not None
         raw = self.LiteralPath if literal else self.Path
         if raw is None or to_str(raw) == "":
-            self._go(os.path.expanduser("~"))
+            self._go(self.home())
         elif not literal and to_str(raw) in ("-", "+"):
             if not self._walk_history(to_str(raw)):
                 return
