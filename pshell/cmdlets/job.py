@@ -379,7 +379,11 @@ class ReceiveJob(_JobCmdlet):
         return wanted or None
 
     def _drain(self, job: Job, keep: bool) -> Iterator[Any]:
+        """The job's records to the caller: output to the pipeline; errors and warnings through
+        the caller's error/warning handling (-ErrorAction, -ErrorVariable, 2>&1); verbose, debug,
+        information and progress records as the job's own preferences already let them through."""
         ctx = self.ctx
+        sink = ctx.streams
         for _source, stream, item in job.receive(keep=keep, recurse=not self.NoRecurse,
                                                  locations=self._locations()):
             if stream == "output":
@@ -389,16 +393,14 @@ class ReceiveJob(_JobCmdlet):
             elif stream == "warning":
                 ctx.write_warning(_message(item))
             elif stream == "verbose":
-                ctx.write_verbose(_message(item))
+                sink.verbose(item)
             elif stream == "debug":
-                ctx.write_debug(_message(item))
+                sink.debug(item)
             elif stream == "information":
-                if getattr(item, "host", False):
-                    self.write_host(to_str(item.MessageData), getattr(item, "newline", True),
-                                    getattr(item, "fg", None), getattr(item, "bg", None))
-                else:
-                    ctx.write_information(getattr(item, "MessageData", item),
-                                          tuple(getattr(item, "Tags", ()) or ()))
+                info_var = getattr(ctx, "info_var", None)
+                if info_var is not None and hasattr(item, "MessageData"):
+                    info_var.append(item)
+                sink.information(item)
             elif stream == "progress":
                 ctx.write_progress(item)
 

@@ -601,7 +601,7 @@ class Job:
         self.stop()
 
     def ToString(self) -> str:
-        return self.ps_type_names[0]
+        return self.Name
 
     def __repr__(self) -> str:
         return f"<Job {self.Id} {self.Name!r} {self.State}>"
@@ -965,9 +965,10 @@ class JobStreams:
         for item in objects:
             self.job.add_record("output", item)
 
-    def write_text(self, text: str) -> None:
+    def write_text(self, text: str, newline: bool = True) -> None:
         from pshell.engine.streams import InformationRecord
-        self.job.add_record("information", InformationRecord(text, host=True, newline=False))
+        self.job.add_record("information", InformationRecord(text, ("PSHOST",), host=True,
+                                                             newline=newline))
 
     def read_line(self, prompt: str = "", secure: bool = False) -> str:
         from pshell.engine.errors import RuntimeException
@@ -1049,11 +1050,30 @@ class LocalWork:
     def _invoke(self, job: Job, runspace: "Runspace") -> None:
         add = job.add_output
         if self.init is not None:
-            for item in runspace.invoke_iter(self.init, source=self.source):
+            for item in self._start(runspace, job, _private_copy(self.init)):
                 add(item)
-        for item in runspace.invoke_iter(self.block, args=self.args, input=self.input,
-                                         using=self.using, source=self.source):
+        for item in self._start(runspace, job, _private_copy(self.block), self.args, self.input,
+                                self.using):
             add(item)
+
+    def _start(self, runspace: "Runspace", job: Job, block: Any, args: Sequence[Any] = (),
+               input: Any = None, using: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
+        output = runspace.invoke_iter(block, args=args, input=input, using=using,
+                                      source=self.source)
+        if job.stop_requested:       # invoke_iter clears the stop flag: re-assert a racing stop
+            runspace.stop()
+        return output
+
+
+def _private_copy(block: Any) -> Any:
+    """A script block compiled in a unit of its own.  The caller's unit is compiled lazily by the
+    caller's thread; a job compiling into it from another thread would race with it."""
+    text = getattr(block, "text", None)
+    unit = getattr(block, "unit", None)
+    if not isinstance(text, str) or unit is None:
+        return block
+    from pshell.engine.compiler import Unit
+    return Unit.from_text(text, getattr(unit, "source", "<job>")).script_block()
 
 
 # --------------------------------------------------------------------------- the job table
