@@ -70,6 +70,7 @@ class MatchInfo:
         self.IgnoreCase = ignore_case
         self.Matches = matches
         self.Context = context
+        self.base: Optional[str] = None    # the directory paths are shown relative to
 
     @property
     def Filename(self) -> str:
@@ -98,7 +99,7 @@ class MatchInfo:
         return "\n".join(lines)
 
     def ToEmphasizedString(self, location: Optional[str] = None) -> str:
-        return self._render(location)
+        return self._render(location or self.base)
 
     def ToString(self, location: Optional[str] = None) -> str:
         return self._render(location)
@@ -179,6 +180,7 @@ class _Searcher:
                 pre_buffer.clear()
             info = MatchInfo(line, number, path, pattern if pattern is not None else self.patterns[0],
                              self.ignore_case, [] if not_match else matches, context)
+            info.base = self.cmdlet.runspace.location
             if self.post:
                 pending = info
             else:
