@@ -52,9 +52,22 @@ class Capture:
 
 
 def make_shell(tmp_path) -> Any:
-    """The lead's interactive shell object: ``shell.stack.top`` is the local frame."""
-    from pshell.engine.session_stack import make_interactive_shell
-    return make_interactive_shell(location=str(tmp_path))
+    """The shell the command line builds: ``shell.stack.top`` is the local frame."""
+    from pshell.engine.host import PlainHost
+    from pshell.engine.runtime import Runspace
+    from pshell.engine.session_stack import Shell
+    import io
+    host = PlainHost(out=io.StringIO(), err=io.StringIO())
+    return Shell(Runspace(host=host, location=str(tmp_path)))
+
+
+def printed(shell: Any) -> str:
+    """What the host wrote to its output stream."""
+    return shell.host.out.getvalue()
+
+
+def errors(shell: Any) -> str:
+    return shell.host.err.getvalue()
 
 
 class Driver:
@@ -170,13 +183,13 @@ def shell(tmp_path, monkeypatch):
 
 # ---- running statements -------------------------------------------------------------------
 
-def test_command_runs_and_output_appears(shell, capfd):
+def test_command_runs_and_output_appears(shell):
     def script(d: Driver) -> None:
         d.run("Write-Output 'hello from the repl'")
         d.type("exit\r")
 
     assert drive(shell, script) == 0
-    assert "hello from the repl" in capfd.readouterr().out
+    assert "hello from the repl" in printed(shell)
     assert "PS " in drive.screen            # type: ignore[attr-defined]
 
 
@@ -189,7 +202,7 @@ def test_prompt_shows_location(shell, tmp_path):
     assert f"PS {tmp_path / 'work'}> " in drive.screen   # type: ignore[attr-defined]
 
 
-def test_multiline_input_while_brace_open(shell, capfd):
+def test_multiline_input_while_brace_open(shell):
     def script(d: Driver) -> None:
         d.type("if ($true) {\r")
         d.type("  'inside the block'\r")
@@ -200,11 +213,11 @@ def test_multiline_input_while_brace_open(shell, capfd):
     drive(shell, script)
     executed = drive.driver.executed          # type: ignore[attr-defined]
     assert executed[0] == "if ($true) {\n  'inside the block'\n}"
-    assert "inside the block" in capfd.readouterr().out
+    assert "inside the block" in printed(shell)
     assert ">> " in drive.screen              # type: ignore[attr-defined]
 
 
-def test_multiline_input_while_quote_open(shell, capfd):
+def test_multiline_input_while_quote_open(shell):
     def script(d: Driver) -> None:
         d.type("'first\r")
         d.type("second'\r")
@@ -213,24 +226,24 @@ def test_multiline_input_while_quote_open(shell, capfd):
 
     drive(shell, script)
     assert drive.driver.executed[0] == "'first\nsecond'"   # type: ignore[attr-defined]
-    assert "first\nsecond" in capfd.readouterr().out
+    assert "first\nsecond" in printed(shell)
 
 
-def test_parse_error_reported_and_shell_continues(shell, capfd):
+def test_parse_error_reported_and_shell_continues(shell):
     def script(d: Driver) -> None:
         d.run("1 +* 2")
         d.run("Write-Output 'still here'")
         d.type("exit\r")
 
     assert drive(shell, script) == 0
-    captured = capfd.readouterr()
-    assert "still here" in captured.out
-    assert "Traceback" not in captured.err + captured.out
+    assert "still here" in printed(shell)
+    assert "Traceback" not in errors(shell) + printed(shell)
+    assert "1 +* 2" in errors(shell)
 
 
 # ---- completion ---------------------------------------------------------------------------
 
-def test_tab_completes_cmdlet_name(shell, capfd):
+def test_tab_completes_cmdlet_name(shell):
     def script(d: Driver) -> None:
         d.complete("Get-ChildI\t")
         d.type("\r")
@@ -241,7 +254,7 @@ def test_tab_completes_cmdlet_name(shell, capfd):
     assert drive.driver.executed[0] == "Get-ChildItem"      # type: ignore[attr-defined]
 
 
-def test_tab_completes_parameter(shell, capfd):
+def test_tab_completes_parameter(shell):
     def script(d: Driver) -> None:
         d.complete("Write-Output -NoEnum\t")
         d.type(" 'x'\r")
@@ -254,7 +267,7 @@ def test_tab_completes_parameter(shell, capfd):
 
 # ---- keys -----------------------------------------------------------------------------------
 
-def test_ctrl_c_cancels_running_command_and_shell_continues(shell, capfd):
+def test_ctrl_c_cancels_running_command_and_shell_continues(shell):
     def script(d: Driver) -> None:
         d.type("Start-Sleep 100\r")
         d.wait_started(1)
@@ -267,7 +280,7 @@ def test_ctrl_c_cancels_running_command_and_shell_continues(shell, capfd):
         d.type("exit\r")
 
     assert drive(shell, script) == 0
-    assert "after the interrupt" in capfd.readouterr().out
+    assert "after the interrupt" in printed(shell)
 
 
 def test_ctrl_c_at_prompt_clears_the_line(shell):
