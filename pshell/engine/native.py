@@ -26,7 +26,7 @@ from typing import Any, Iterator, List, Optional
 from pshell.engine.cmdlet import Cmdlet
 from pshell.engine.errors import ErrorRecord, PipelineStopped
 
-__all__ = ["find_executable", "NativeCommand", "exit_code_of"]
+__all__ = ["find_executable", "NativeCommand", "NativeErrorRecord", "exit_code_of"]
 
 _CHUNK = 65536
 _GRACE = 0.3          # seconds between SIGTERM and SIGKILL when stopping
@@ -59,9 +59,26 @@ def _is_executable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
+def _argv0(path: str) -> str:
+    folder, name = os.path.split(path)
+    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if entry and os.path.isabs(entry) and os.path.normpath(entry) == folder:
+            return name
+    return path
+
+
 def exit_code_of(returncode: int) -> int:
     """A process's exit status as PowerShell on Unix reports it: 128+N when killed by signal N."""
     return 128 - returncode if returncode < 0 else returncode
+
+
+class NativeErrorRecord(ErrorRecord):
+    """A line a native command wrote to stderr: shown as the program wrote it (pwsh 7.3+), with
+    no command name or script position around it."""
+
+    def render(self) -> str:
+        prefix = f"[{self.computer_name}] " if self.computer_name else ""
+        return prefix + self.message
 
 
 class NativeCommand(Cmdlet):
@@ -78,6 +95,9 @@ class NativeCommand(Cmdlet):
         #: None: decide (inherit the shell's stdin only on the main thread with a terminal);
         #: True/False force it.  Ignored when there is upstream input.
         self.stdin_inherit: Optional[bool] = None
+        #: argv[0] for the child; default: the bare name for a program found on $PATH (so its
+        #: messages say ``ls:``, not ``/usr/bin/ls:``), else the path.
+        self.argv0: Optional[str] = None
         self.exit_code: Optional[int] = None
         self._proc: Any = None
         self._stop_requested = False
@@ -124,7 +144,8 @@ class NativeCommand(Cmdlet):
         out: Any = None if inherit else subprocess.PIPE
         cwd = self.ctx.runspace.location
         try:
-            proc = subprocess.Popen([self.path] + self.args, stdin=stdin, stdout=out, stderr=out,
+            proc = subprocess.Popen([self.argv0 or _argv0(self.path)] + self.args,
+                                    executable=self.path, stdin=stdin, stdout=out, stderr=out,
                                     cwd=cwd, start_new_session=not inherit, close_fds=True)
         except OSError as exc:
             reason = exc.strerror or str(exc)
@@ -202,9 +223,9 @@ class NativeCommand(Cmdlet):
                 self._write_stderr_line(text)
 
     def _write_stderr_line(self, text: str) -> None:
-        record = ErrorRecord(text, "NativeCommandError", "NotSpecified", text,
-                             command="",
-                             exception_type="System.Management.Automation.RemoteException")
+        record = NativeErrorRecord(text, "NativeCommandError", "NotSpecified", text,
+                                   command=self.name,
+                                   exception_type="System.Management.Automation.RemoteException")
         self.ctx.write_error(record)
 
     def _check_stop(self, proc: Any) -> bool:
@@ -236,6 +257,9 @@ class NativeCommand(Cmdlet):
         set_success = getattr(self.ctx, "set_success", None)
         if set_success is not None:
             set_success(code == 0)
+        if code == 0 and hasattr(runspace, "last_success"):
+            # stderr lines are error records, but as in pwsh 7.2+ only the exit code decides $?
+            runspace.last_success = True
 
     # ---- stdin -----------------------------------------------------------------------
     def _feed(self, proc: Any, upstream: Iterator[Any]) -> None:
