@@ -473,3 +473,18 @@ def test_rich_keeps_record_colours():
     render_objects([ErrorRecord("bad"), WarningRecord("careful")], console)
     raw = console.file.getvalue()
     assert "\x1b[31mbad\x1b[0m" in raw and "\x1b[33mcareful\x1b[0m" in raw
+
+
+def test_wide_characters_take_two_cells():
+    assert fmt.cell_width("日本") == 4
+    assert fmt._fit_field("日本語", 4, "left", True) == "日… "
+    assert fmt._fit_field("日本語テキスト", 6, "right", True) == " …スト"
+    out = text(obj(Name="日本", N=1), obj(Name="ab", N=2))
+    assert out.splitlines()[1:5] == ["Name N", "---- -", "日本 1", "ab   2"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="ab日本é\u0301 ", max_size=30), st.integers(min_value=1, max_value=12),
+       st.sampled_from(["left", "right", "center"]))
+def test_fitted_cells_are_exactly_the_width(value, width, align):
+    assert fmt.cell_width(fmt._fit_field(value, width, align, pad=True)) == width

@@ -483,18 +483,52 @@ def _truncate_at_newline(text: str) -> str:
     return text
 
 
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` occupies: wide East Asian characters take two, combining marks
+    none."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+    total = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        total += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return total
+
+
+def _head(text: str, cells: int) -> str:
+    """The longest start of ``text`` that fits in ``cells``."""
+    if text.isascii():
+        return text[:cells]
+    used = 0
+    for i, ch in enumerate(text):
+        used += cell_width(ch)
+        if used > cells:
+            return text[:i]
+    return text
+
+
+def _tail(text: str, cells: int) -> str:
+    if text.isascii():
+        return text[len(text) - cells:] if cells > 0 else ""
+    return _head(text[::-1], cells)[::-1]
+
+
 def _fit_field(text: str, width: int, align: str, pad: bool) -> str:
     """One cell on one line: padded to ``width`` or cut with an ellipsis (head kept on the
     left, tail on the right when right-aligned)."""
     text = _truncate_at_newline(text)
-    length = len(text)
+    length = cell_width(text)
     if length > width:
         keep = width - 1
         if keep > 0:
-            text = ELLIPSIS + text[length - keep:] if align == "right" else text[:keep] + ELLIPSIS
+            text = ELLIPSIS + _tail(text, keep) if align == "right" else _head(text, keep) + ELLIPSIS
         else:
-            text = text[length - width:] if align == "right" else text[:width]
-        return text
+            text = _tail(text, width) if align == "right" else _head(text, width)
+        length = cell_width(text)
+        if length >= width or not pad and align != "right":
+            return text
     gap = width - length
     if align == "right":
         return " " * gap + text
@@ -505,7 +539,7 @@ def _fit_field(text: str, width: int, align: str, pad: bool) -> str:
 
 
 def _wrap(text: str, width: int) -> List[str]:
-    """Word-wrap ``text`` to ``width``; newlines are kept; long words are cut."""
+    """Word-wrap ``text`` to ``width`` cells; newlines are kept; long words are cut."""
     if width <= 0:
         return [text]
     out: List[str] = []
@@ -513,14 +547,15 @@ def _wrap(text: str, width: int) -> List[str]:
         line = ""
         for word in raw_line.split(" "):
             candidate = word if not line else line + " " + word
-            if len(candidate) <= width:
+            if cell_width(candidate) <= width:
                 line = candidate
                 continue
             if line:
                 out.append(line)
-            while len(word) > width:
-                out.append(word[:width])
-                word = word[width:]
+            while cell_width(word) > width:
+                piece = _head(word, width) or word[:1]
+                out.append(piece)
+                word = word[len(piece):]
             line = word
         out.append(line)
     return out
@@ -645,7 +680,8 @@ class _Group:
     def _layout(self, entries: List[FormatEntry]) -> None:
         shape = self.shape
         if shape.kind == "wide":
-            longest = max((len(e.cells[0]) for e in entries if e.cells and e.cells[0]), default=0)
+            longest = max((cell_width(e.cells[0]) for e in entries if e.cells and e.cells[0]),
+                          default=0)
             self.per_row = _items_per_row(longest, self.width)
             return
         columns = shape.columns or []
@@ -653,11 +689,11 @@ class _Group:
         self.aligns = [col.align or (first.aligns[k] if first and first.aligns else "left")
                        for k, col in enumerate(columns)]
         if shape.data_sized:
-            widths = [len(col.header) for col in columns]
+            widths = [cell_width(col.header) for col in columns]
             for entry in entries:
                 for k, cell in enumerate(entry.cells[:len(widths)]):
-                    size = max((len(p) for p in cell.splitlines()), default=0) if shape.wrap \
-                        else len(_truncate_at_newline(cell))
+                    size = max((cell_width(p) for p in cell.splitlines()), default=0) \
+                        if shape.wrap else cell_width(_truncate_at_newline(cell))
                     widths[k] = max(widths[k], size)
         else:
             widths = [col.width for col in columns]
@@ -708,7 +744,7 @@ class _Group:
         dashes = []
         for k, label in enumerate(labels):
             width = (self.widths or [])[k]
-            dashes.append("-" * min(width, len(label)) if width > 0 else "")
+            dashes.append("-" * min(width, cell_width(label)) if width > 0 else "")
         lines += self._single_row(dashes, self.aligns or [], style="header")
         return lines
 
@@ -752,11 +788,12 @@ class _Group:
     def _list_entry(self, pairs: List[Tuple[str, str]]) -> List[StyledLine]:
         if not pairs:
             return []
-        label_width = min(max(len(label) for label, _ in pairs), max(self.width - 4, 1))
+        label_width = min(max(cell_width(label) for label, _ in pairs), max(self.width - 4, 1))
         field = max(self.width - label_width - 3, 1)
         lines: List[StyledLine] = []
         for label, value in pairs:
-            shown = label[:label_width].ljust(label_width) + " : "
+            cut = _head(label, label_width)
+            shown = cut + " " * (label_width - cell_width(cut)) + " : "
             chunks: List[str] = []
             for part in (value or "").replace("\r\n", "\n").split("\n"):
                 chunks += _wrap(part, field)
@@ -764,7 +801,7 @@ class _Group:
                 if i == 0:
                     lines.append([(shown, "label"), (chunk, None)])
                 else:
-                    lines.append(_plain(" " * len(shown) + chunk))
+                    lines.append(_plain(" " * (label_width + 3) + chunk))
         return [[(t.rstrip() if j == len(line) - 1 else t, s) for j, (t, s) in enumerate(line)]
                 for line in lines]
 
