@@ -169,6 +169,12 @@ class _VariableCmdlet(Cmdlet):
             scope.readonly = {}
         scope.readonly[name.lower()] = flag
 
+    def _require_name(self) -> None:
+        if not getattr(self, "Name", None):
+            raise self.terminate("Cannot process command because of one or more missing "
+                                 "mandatory parameters: Name.", "MissingMandatoryParameter",
+                                 "InvalidArgument")
+
     def _variable(self, name: str, value: Any, scope: Any) -> PSVariable:
         return PSVariable(name, value, self._option_of(scope, name))
 
@@ -232,6 +238,7 @@ class SetVariable(_VariableCmdlet):
         yield from self._assign()
 
     def _assign(self) -> Iterator[Any]:
+        self._require_name()
         value = None if self.Value is AutomationNull else self.Value
         options = self.Option or []
         for raw in self.Name or []:
@@ -270,6 +277,7 @@ class NewVariable(_VariableCmdlet):
     )
 
     def process(self) -> Iterator[Any]:
+        self._require_name()
         name = _strip(self.Name or "")
         key = name.lower()
         scope = self._target_scope()
@@ -302,6 +310,7 @@ class RemoveVariable(_VariableCmdlet):
     )
 
     def process(self) -> None:
+        self._require_name()
         for _, (key, _, scope) in self._matching([_strip(n) for n in self.Name or []]):
             option = self._option_of(scope, key)
             if option == "Constant" or (option == "ReadOnly" and not self.Force):
@@ -329,6 +338,7 @@ class ClearVariable(_VariableCmdlet):
     )
 
     def process(self) -> Iterator[Any]:
+        self._require_name()
         for _, (key, _, scope) in self._matching([_strip(n) for n in self.Name or []]):
             if not self._writable(scope, key, bool(self.Force)):
                 continue
