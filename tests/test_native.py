@@ -394,3 +394,38 @@ def test_e2e_unknown_command(tmp_path):
     proc = _pshell("no-such-command-xyz", tmp_path)
     assert b"Traceback" not in proc.stderr
     assert b"no-such-command-xyz" in proc.stderr
+
+
+def _pshell_input(script, cwd, data):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return subprocess.run([sys.executable, "-m", "pshell", "-c", script], cwd=cwd, env=env,
+                          input=data, capture_output=True, timeout=60)
+
+
+@needs_cli
+def test_e2e_read_host_reads_stdin(tmp_path):
+    proc = _pshell_input('$n = Read-Host -Prompt "Name"; "got [$n]"', tmp_path, b"alice\n")
+    assert "got [alice]" in proc.stdout.decode()
+    assert "Name: " in proc.stdout.decode()
+
+
+@needs_cli
+def test_e2e_read_host_secure_string(tmp_path):
+    proc = _pshell_input('$s = Read-Host "Pass" -AsSecureString; "$s"; $s.Length', tmp_path,
+                         b"hunter2\n")
+    out = proc.stdout.decode()
+    assert "System.Security.SecureString" in out and "7" in out.split()
+    assert "hunter2" not in out
+
+
+@needs_cli
+def test_e2e_read_host_in_a_job_is_a_clear_error(tmp_path):
+    proc = _pshell_input('Start-Job { Read-Host "x" } | Receive-Job -Wait', tmp_path, b"")
+    assert b"Traceback" not in proc.stderr
+    assert b"cannot read input" in proc.stderr
+
+
+@needs_cli
+def test_e2e_native_stderr_is_plain(tmp_path):
+    proc = _pshell("sh -c 'echo to-stderr >&2'", tmp_path)
+    assert proc.stderr.decode() == "to-stderr\n"

@@ -20,7 +20,7 @@ class SecureString:
     """``System.Security.SecureString``: text that does not print itself."""
 
     ps_type_names = ("System.Security.SecureString",)
-    ps_properties = ("Length",)
+    ps_properties = ()          # shown by its type name, as pwsh does
 
     __slots__ = ("_text",)
 
