@@ -1175,6 +1175,7 @@ class JobManager:
                     type_names=("System.Management.Automation.PSRemotingChildJob",))
         parent.add_child(child)
         self.add(parent)
+        child.set_state(JobState.Running)     # accepted: running as far as anyone can tell
         _POOL.submit(lambda: work.run(child))
         return parent
 
