@@ -26,9 +26,10 @@ _ACTION_VALUES = ("continue", "silentlycontinue", "stop", "inquire", "ignore", "
 
 
 class BindResult:
-    __slots__ = ("values", "unbound", "parameter_set", "from_pipeline")
+    __slots__ = ("values", "unbound", "parameter_set", "from_pipeline", "ctx")
 
     def __init__(self) -> None:
+        self.ctx: Any = None
         self.values: Dict[str, Any] = {}
         self.unbound: List[Any] = []
         self.parameter_set = "__AllParameterSets"
@@ -233,6 +234,7 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     advanced = is_cmdlet or bool(getattr(getattr(target, "compiled", None), "advanced", False))
     table = _table_for(params, advanced)
     result = BindResult()
+    result.ctx = ctx
     named: Dict[str, Any] = {}
     positional: List[Any] = []
     i = 0

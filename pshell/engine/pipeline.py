@@ -224,6 +224,17 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
             variables[key] = False if spec.switch else None
     variables["psboundparameters"] = psbound
     variables["args"] = list(bound.unbound)
+    ctx = bound.ctx
+    if ctx is not None:
+        # common parameters of an advanced function become its preference variables
+        if ctx.verbose is not None:
+            variables["verbosepreference"] = "Continue" if ctx.verbose else "SilentlyContinue"
+        if ctx.debug is not None:
+            variables["debugpreference"] = "Continue" if ctx.debug else "SilentlyContinue"
+        for key, var in (("erroraction", "erroractionpreference"), ("warning", "warningpreference"),
+                         ("information", "informationpreference"), ("progress", "progresspreference")):
+            if ctx.prefs is not None and key in ctx.prefs:
+                variables[var] = ctx.prefs[key]
 
 
 def _convert_default(spec: Any, value: Any) -> Any:
@@ -736,9 +747,11 @@ class _RedirectSink(Streams):
 
     def information(self, record: Any) -> None:
         if isinstance(record, _Hidden):
+            # hidden by $InformationPreference on the host, but a 6> redirection captures it
             if self.routes.get("6") is None:
                 self.parent.information(record)
-            return
+                return
+            record = record.record
         self._route("6", record, self.parent.information)
 
     def progress(self, record: Any) -> None:
