@@ -71,8 +71,8 @@ class Unit:
         self.spans: List[Tuple[int, int]] = []
         self.asts: List[Any] = []
         self._ast_index: Dict[int, int] = {}
-        self._cache: Dict[int, CompiledBlock] = {}
-        self.top_blocks: set = set()
+        self._cache: Dict[int, Tuple[Any, CompiledBlock]] = {}
+        self.top_blocks: set = set()     # ids of blocks run at top level (kept alive by _cache)
 
     @classmethod
     def from_text(cls, text: str, source: str = "<invoke>") -> "Unit":
@@ -100,11 +100,12 @@ class Unit:
         return found
 
     def compile_block(self, block: A.ScriptBlockAst) -> CompiledBlock:
-        found = self._cache.get(id(block))
-        if found is None:
-            found = _BlockCompiler(self).compile(block)
-            self._cache[id(block)] = found
-        return found
+        entry = self._cache.get(id(block))
+        # the entry keeps its node alive, so an id can't be reused by another node meanwhile
+        if entry is None or entry[0] is not block:
+            entry = (block, _BlockCompiler(self).compile(block))
+            self._cache[id(block)] = entry
+        return entry[1]
 
 
 # --------------------------------------------------------------------------- code generation
