@@ -84,6 +84,7 @@ class RemoteInvocation:
         return self._iterate()
 
     def _iterate(self) -> Iterator[Any]:
+        from pshell.engine.values import PSObject
         get = self.events.get
         computer = self.computer_name
         while True:
@@ -94,9 +95,12 @@ class RemoteInvocation:
             kind = event[0]
             if kind == "out":
                 for data in event[1]:
-                    value = data if type(data) is str else deserialize(data)
-                    if computer is not None:
-                        add_computer_name(value, computer)
+                    if type(data) is str:
+                        yield data
+                        continue
+                    value = deserialize(data)
+                    if computer is not None and isinstance(value, PSObject):
+                        value.set("PSComputerName", computer)
                     yield value
             elif kind == "rec":
                 self._record(event[1], event[2])

@@ -39,7 +39,8 @@ class _Invocation:
         self.id = msg.get("id")
         self.rs_id = msg.get("rs", 0)
         self.msg = msg
-        self.batch: List[Any] = []
+        import collections
+        self.batch: Deque[Any] = collections.deque()
         self.first_at = 0.0
         self.stopped = False
         self.running = False
@@ -154,7 +155,7 @@ class RunspaceHost:
         self.slots: Dict[int, _RunspaceSlot] = {}
         self._pending: Dict[Any, _Invocation] = {}
         self._lock = threading.Lock()
-        self._flusher_cond = threading.Condition()
+        self._wake = threading.Event()
         self._closed = False
         self._flusher = threading.Thread(target=self._flush_loop, name="pshell-flush", daemon=True)
         self._flusher.start()
@@ -164,43 +165,46 @@ class RunspaceHost:
         self._send(message)
 
     def _add_output(self, inv: _Invocation, item: Any) -> None:
-        batch = inv.batch
-        data = item if type(item) is str else serialize(item)
-        with self._lock:
-            batch.append(data)
-            if len(batch) == 1:
-                inv.first_at = time.monotonic()
-                self._pending[inv.id] = inv
-                with self._flusher_cond:
-                    self._flusher_cond.notify()
-        if len(batch) >= BATCH_ITEMS:
+        # Lock-free on the producer's side: deque.append/popleft are atomic, and every flush
+        # (by the producer when the batch is full, or by the flusher thread when it is old)
+        # pops from the front under the send lock, so nothing is lost or reordered.
+        queue = inv.batch
+        queue.append(item if type(item) is str else serialize(item))
+        size = len(queue)
+        if size == 1:
+            inv.first_at = time.monotonic()
+            self._pending[inv.id] = inv
+            if not self._wake.is_set():
+                self._wake.set()
+        elif size >= BATCH_ITEMS:
             self._flush(inv)
 
     def _flush(self, inv: _Invocation) -> None:
+        queue = inv.batch
         with self._lock:
-            if not inv.batch:
+            if not queue:
                 return
-            items = inv.batch
-            inv.batch = []
+            pop = queue.popleft
+            items = [pop() for _ in range(len(queue))]
             self._pending.pop(inv.id, None)
-            # send under the lock so that batches of one invocation never overtake each other
+            if queue:                       # the producer appended meanwhile: keep it pending
+                inv.first_at = time.monotonic()
+                self._pending[inv.id] = inv
+            # sent under the lock so that batches of one invocation never overtake each other
             self._send({"t": "out", "id": inv.id, "o": items})
 
     def _flush_loop(self) -> None:
         while not self._closed:
-            with self._flusher_cond:
-                if not self._pending:
-                    self._flusher_cond.wait(0.5)
-                    continue
-            with self._lock:
-                oldest = min((inv.first_at for inv in self._pending.values()), default=None)
-            if oldest is None:
+            self._wake.wait(0.5)
+            if not self._pending:
+                self._wake.clear()
+                if self._pending:       # raced with a producer: look again
+                    self._wake.set()
                 continue
-            delay = oldest + BATCH_DELAY - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+            time.sleep(BATCH_DELAY)
+            now = time.monotonic()
             for inv in list(self._pending.values()):
-                if time.monotonic() - inv.first_at >= BATCH_DELAY:
+                if now - inv.first_at >= BATCH_DELAY:
                     try:
                         self._flush(inv)
                     except OSError:

@@ -88,6 +88,7 @@ MaxSessions 100
 MaxStartups 200:30:400
 LogLevel VERBOSE
 SetEnv HOME={remote_home} PATH=/usr/bin:/bin
+Subsystem sftp internal-sftp
 {extra}
 """)
     return path
@@ -104,16 +105,11 @@ def _wait_listening(addr: str, port: int, timeout: float = 10) -> None:
     raise RuntimeError(f"sshd on {addr}:{port} did not start")
 
 
-@pytest.fixture(scope="session")
-def sshd_hosts(tmp_path_factory) -> SSHHosts:
-    if not os.path.exists(SSHD):
-        pytest.skip(f"{SSHD} is missing (apt-get install openssh-server; `make test` does it)")
-    try:
-        import asyncssh  # noqa: F401
-    except ImportError:
-        pytest.skip("asyncssh is not installed (pip install asyncssh)")
+def start_hosts(root: str, n_hosts: int = N_HOSTS, shared: bool = False,
+                extra_names: bool = True) -> SSHHosts:
+    """Generate keys and configs under ``root`` and start sshd: one per host, or with ``shared``
+    one sshd listening on every address (cheap for the 100-host benchmark)."""
     os.makedirs("/run/sshd", exist_ok=True)
-    root = str(tmp_path_factory.mktemp("sshd"))
     os.chmod(root, 0o755)
     home = os.path.join(root, "home")
     remote_home = os.path.join(root, "remote_home")
@@ -123,25 +119,43 @@ def sshd_hosts(tmp_path_factory) -> SSHHosts:
     _keygen(client_key)
     shutil.copy(client_key + ".pub", os.path.join(root, "authorized_keys"))
     port = _free_port()
-    names = [f"server{i:02d}" for i in range(1, N_HOSTS + 1)]
-    addresses = {name: f"127.0.0.{i + 2}" for i, name in enumerate(names)}
-    addresses["stranger"] = "127.0.0.60"
+    names = [f"server{i:02d}" for i in range(1, n_hosts + 1)]
+    addresses = {name: f"127.0.{(i + 2) // 250}.{(i + 2) % 250 or 250}"
+                 for i, name in enumerate(names)}
+    if extra_names:
+        addresses["stranger"] = "127.0.1.60"
     hosts = SSHHosts(root, home, remote_home, port, names, addresses)
     known = []
     config = []
+    shared_key = os.path.join(root, "hostkey_shared")
+    if shared:
+        _keygen(shared_key)
     for name, addr in addresses.items():
-        hostkey = os.path.join(root, f"hostkey_{name}")
-        _keygen(hostkey)
+        hostkey = shared_key if shared and name != "stranger" else os.path.join(root, f"hostkey_{name}")
+        if not os.path.exists(hostkey):
+            _keygen(hostkey)
         with open(hostkey + ".pub") as fh:
             pub = " ".join(fh.read().split()[:2])
         if name != "stranger":
             known.append(f"[{name}]:{port},[{addr}]:{port} {pub}")
+        config.append(f"Host {name}\n  HostName {addr}\n")
+        if shared and name != "stranger":
+            continue
         conf = _sshd_config(root, name, addr, port, hostkey, remote_home)
         log = os.path.join(root, f"sshd_{name}.log")
-        proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", log])
-        hosts.procs[name] = proc
+        hosts.procs[name] = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", log])
         hosts.logs[name] = log
-        config.append(f"Host {name}\n  HostName {addr}\n")
+    if shared:   # sshd listens on at most 16 addresses: one sshd per group of 16 hosts
+        for group in range(0, len(names), 16):
+            members = names[group:group + 16]
+            listen = "\n".join(f"ListenAddress {addresses[n]}:{port}" for n in members[1:])
+            conf = _sshd_config(root, f"shared{group}", addresses[members[0]], port, shared_key,
+                                remote_home, extra=listen)
+            log = os.path.join(root, f"sshd_shared{group}.log")
+            proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", log])
+            for name in members:
+                hosts.procs[name] = proc
+                hosts.logs[name] = log
     config.append("Host deadhost\n  HostName 127.0.0.250\n")
     config.append(f"Host *\n  Port {port}\n  User {os.environ.get('USER') or 'root'}\n"
                   f"  IdentityFile {client_key}\n  UserKnownHostsFile {home}/.ssh/known_hosts\n"
@@ -150,16 +164,33 @@ def sshd_hosts(tmp_path_factory) -> SSHHosts:
         fh.write("".join(config))
     with open(os.path.join(home, ".ssh", "known_hosts"), "w") as fh:
         fh.write("\n".join(known) + "\n")
-    for name, addr in addresses.items():
-        _wait_listening(addr, port)
-    yield hosts
-    for proc in hosts.procs.values():
+    for name in hosts.procs:
+        _wait_listening(addresses[name], port)
+    return hosts
+
+
+def stop_hosts(hosts: SSHHosts) -> None:
+    procs = {id(p): p for p in hosts.procs.values()}.values()
+    for proc in procs:
         proc.send_signal(signal.SIGTERM)
-    for proc in hosts.procs.values():
+    for proc in procs:
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def sshd_hosts(tmp_path_factory) -> SSHHosts:
+    if not os.path.exists(SSHD):
+        pytest.skip(f"{SSHD} is missing (apt-get install openssh-server; `make test` does it)")
+    try:
+        import asyncssh  # noqa: F401
+    except ImportError:
+        pytest.skip("asyncssh is not installed (pip install asyncssh)")
+    hosts = start_hosts(str(tmp_path_factory.mktemp("sshd")))
+    yield hosts
+    stop_hosts(hosts)
 
 
 @pytest.fixture
