@@ -60,6 +60,14 @@ class SortObject(Cmdlet):
         if self.Top is not None and self.Bottom is not None:
             raise self.terminate("Parameter set cannot be resolved using the specified named "
                                  "parameters.", "AmbiguousParameterSet", "InvalidArgument")
+        for name in ("Top", "Bottom"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise self.terminate(
+                    f"Cannot validate argument on parameter '{name}'. The {value} argument is "
+                    f"less than the minimum allowed range of 1. Supply an argument that is "
+                    f"greater than or equal to 1 and then try the command again.",
+                    "ParameterArgumentValidationError", "InvalidData")
         rows = [(_values(self, specs, item), item) for item in items]
         directions = [self._descending(spec) for spec in specs] or [bool(self.Descending)]
         ordered = self._sorted(rows, directions)

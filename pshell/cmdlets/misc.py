@@ -209,6 +209,12 @@ class GetRandom(Cmdlet):
     )
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        if self.Count is not None and self.Count < 1:
+            raise self.terminate(
+                f"Cannot validate argument on parameter 'Count'. The {self.Count} argument is less "
+                f"than the minimum allowed range of 1. Supply an argument that is greater than or "
+                f"equal to 1 and then try the command again.", "ParameterArgumentValidationError",
+                "InvalidData")
         rng = _generator(self, self.SetSeed)
         if upstream is not None or self.is_bound("InputObject") or self.Shuffle:
             items: List[Any] = []

@@ -7,6 +7,7 @@ from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 from pshell.cmdlets._objects import wildcard_match
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import AutomationNull, get_property, to_str, type_names_of
 
 
@@ -134,7 +135,15 @@ class _Searcher:
             flags = 0 if cs else re.IGNORECASE
             self.compiled = [re.compile(re.escape(p), flags) for p in patterns]
         else:
-            self.compiled = [regex(p, cs) for p in patterns]
+            self.compiled = []
+            for text in patterns:
+                try:
+                    self.compiled.append(regex(text, cs))
+                except RuntimeException as exc:
+                    detail = exc.record.message.rsplit(": ", 1)[-1].rstrip(".")
+                    raise cmdlet.terminate(f"The string {text} is not a valid regular expression: "
+                                           f"{detail}.", "InvalidRegex", "InvalidArgument",
+                                           text) from None
         self.ignore_case = not cs
         self.pre, self.post = _context_sizes(cmdlet.Context)
 

@@ -170,10 +170,16 @@ class _VariableCmdlet(Cmdlet):
         scope.readonly[name.lower()] = flag
 
     def _require_name(self) -> None:
-        if not getattr(self, "Name", None):
+        names = getattr(self, "Name", None)
+        if names is None:
             raise self.terminate("Cannot process command because of one or more missing "
                                  "mandatory parameters: Name.", "MissingMandatoryParameter",
                                  "InvalidArgument")
+        for name in names if isinstance(names, list) else [names]:
+            if not _strip(to_str(name)):
+                raise self.terminate("Cannot bind argument to parameter 'Name' because it is an "
+                                     "empty string.", "ParameterArgumentValidationErrorEmptyString"
+                                     "NotAllowed", "InvalidData")
 
     def _variable(self, name: str, value: Any, scope: Any) -> PSVariable:
         return PSVariable(name, value, self._option_of(scope, name))

@@ -119,6 +119,10 @@ class WriteError(Cmdlet):
     )
 
     def process(self) -> None:
+        if self.Message is None and self.Exception is None and self.ErrorRecord is None:
+            raise self.terminate("Cannot process command because of one or more missing mandatory "
+                                 "parameters: Message.", "MissingMandatoryParameter",
+                                 "InvalidArgument")
         record = self._record()
         self.write_error(record)
 
