@@ -463,7 +463,7 @@ class Parser:
             if tok.kind == "|":
                 self.take(tok, "operator")
                 nxt = self.skip_newlines()
-                if nxt.kind in _CMD_END:
+                if nxt.kind in _CMD_END and nxt.kind != "&":    # `| & $sb` invokes
                     raise self.fail("An empty pipe element is not allowed.", nxt)
                 el = self.parse_element()
                 elements.append(el)
