@@ -439,3 +439,17 @@ def test_highlighting_never_raises_on_broken_input():
         get_line = PshellLexer().lex_document(Document(text))
         for lineno in range(text.count("\n") + 1):
             assert "".join(chunk for _, chunk in get_line(lineno)) == text.split("\n")[lineno]
+
+
+def test_finished_job_notice_prints_above_the_prompt(shell):
+    def script(d: Driver) -> None:
+        d.run("$j = Start-Job { Start-Sleep -Milliseconds 300; 'done' }")
+        d.wait_screen("Completed")
+        d.run("Receive-Job $j")
+        d.type("exit\r")
+
+    drive(shell, script)
+    screen = drive.screen                             # type: ignore[attr-defined]
+    assert "Completed" in screen
+    assert "PS " in screen[screen.index("Completed"):]
+    assert "done" in printed(shell)

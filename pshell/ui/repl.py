@@ -12,11 +12,12 @@ output interleaves correctly with what native commands write straight to the ter
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import threading
-from typing import Any, AsyncGenerator, Callable, Iterable, List, Optional
+from typing import Any, AsyncGenerator, Callable, Iterable, Iterator, List, Optional
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import create_app_session
@@ -167,6 +168,7 @@ class Repl:
         self._running_frame: Any = None
         self._interrupts = 0
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._pending_notices: List[str] = []
 
     # ---- the loop --------------------------------------------------------------------------
     def make_session(self) -> "PromptSession[str]":
@@ -191,7 +193,12 @@ class Repl:
         self._loop = asyncio.get_running_loop()
         session = self.make_session()
         self._loop.call_later(0.2, _warm_up)
+        with self._job_notices():
+            return await self._loop_until_exit(session)
+
+    async def _loop_until_exit(self, session: "PromptSession[str]") -> int:
         while True:
+            self._flush_notices()
             try:
                 text = await self._read(session)
             except KeyboardInterrupt:          # Ctrl-C at the prompt: a fresh line
@@ -219,6 +226,41 @@ class Repl:
             return str(self.shell.stack.top.prompt())
         except Exception:
             return "PS> "
+
+    # ---- job notices ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _job_notices(self) -> Iterator[None]:
+        """Route the host's finished-job notices through the REPL (above the prompt, or held
+        back until the running command ends) while it runs."""
+        host = getattr(self.shell, "host", None)
+        if host is None or not hasattr(host, "job_notice") or host.job_notice is not None:
+            yield
+            return
+        host.job_notice = self._on_job_finished
+        try:
+            yield
+        finally:
+            host.job_notice = None
+
+    def _on_job_finished(self, job: Any) -> None:
+        """Called from a job's thread."""
+        try:
+            from pshell.engine.jobs import job_notice
+            text = job_notice(job)
+        except Exception:
+            text = f"[{getattr(job, 'Id', '?')}] {getattr(job, 'Name', '')} {getattr(job, 'State', '')}"
+        if self._loop is not None:
+            _call_soon(self._loop, self._show_notice, text)
+
+    def _show_notice(self, text: str) -> None:
+        self._pending_notices.append(text)
+        if self._running is None:
+            self._flush_notices()
+
+    def _flush_notices(self) -> None:
+        from prompt_toolkit import print_formatted_text
+        while self._pending_notices:
+            print_formatted_text(self._pending_notices.pop(0), output=self.output)
 
     # ---- running a statement ----------------------------------------------------------------
     async def _execute(self, text: str) -> bool:
@@ -279,7 +321,9 @@ class Repl:
         self._interrupts += 1
         stopper = threading.Thread(target=_stop_frame, args=(frame,), daemon=True)
         stopper.start()
-        if self._interrupts == 2:
+        if self._interrupts == 1:
+            _write(sys.stdout, "\n")           # the terminal echoed ^C; the prompt starts below
+        elif self._interrupts == 2:
             sys.stderr.write("\nStopping... press Ctrl-C again to return to the prompt now.\n")
             sys.stderr.flush()
         elif self._interrupts >= _ABANDON_AFTER:
@@ -288,15 +332,22 @@ class Repl:
             running.cancel()
 
 
+def _write(stream: Any, text: str) -> None:
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def _warm_up() -> None:
-    """Load the lexer, parser and cmdlet table in the background once the first prompt is up,
-    so the first keystroke, Enter and Tab don't pay for those imports."""
+    """Load the lexer and parser in the background once the first prompt is up, so the first
+    keystroke and Enter don't pay for those imports.  (Not the cmdlet table: its loader is not
+    safe to run beside a command that looks a cmdlet up.)"""
     def load() -> None:
         try:
-            from pshell.engine.cmdlet import all_cmdlets
             from pshell.lang.lexer import tokenize_for_display
             tokenize_for_display("Get-Item -Path $x")
-            all_cmdlets()
         except Exception:
             pass
     threading.Thread(target=load, name="pshell-warm-up", daemon=True).start()
