@@ -112,12 +112,10 @@ def _tail_lines(path: str, count: int, codec: Optional[str]) -> List[str]:
 class GetContent(PathCmdlet):
     name = "Get-Content"
     synopsis = "Gets the content of a file, line by line."
-    default_set = "Path"
     params = (
-        Param("Path", "string[]", position=0, mandatory=("Path",), pipeline=False,
-              by_property=True, sets=("Path",)),
-        Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True,
-              mandatory=("LiteralPath",), sets=("LiteralPath",)),
+        Param("Path", "string[]", position=0, pipeline=False,
+              by_property=True),
+        Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True),
         Param("TotalCount", "long", aliases=("First", "Head")),
         Param("Tail", "int", aliases=("Last",)),
         Param("ReadCount", "long", default=1),
@@ -349,12 +347,9 @@ class _WriterCmdlet(PathCmdlet):
 class SetContent(_WriterCmdlet):
     name = "Set-Content"
     synopsis = "Writes new content to a file, replacing what it held."
-    default_set = "Path"
     params = (
-        Param("Path", "string[]", position=0, mandatory=("Path",), by_property=True,
-              sets=("Path",)),
-        Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True,
-              mandatory=("LiteralPath",), sets=("LiteralPath",)),
+        Param("Path", "string[]", position=0, by_property=True),
+        Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True),
         Param("Value", "object[]", position=1, pipeline=True, by_property=True),
         Param("NoNewline", "switch"),
         Param("PassThru", "switch"),

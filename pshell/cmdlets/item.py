@@ -387,6 +387,8 @@ class PathCmdlet(Cmdlet):
         """The existing paths ``path`` names: (matches, was_wildcard).  A literal path is
         returned whether it exists or not (the caller checks)."""
         text = to_str(path)
+        if text.startswith(PROVIDER_PREFIX):
+            literal = True        # a PSPath from an item: already a literal path
         if literal or not has_wildcards(text):
             return [self.absolute(unescape(text) if not literal else text)], False
         full = self.absolute(text)
@@ -419,9 +421,60 @@ class PathCmdlet(Cmdlet):
                 break
         return current, True
 
+    # Path and LiteralPath are declared without parameter sets: a file item piped in binds its
+    # PSPath to LiteralPath (by property name) whatever set the named arguments chose.
+
+    def require_path(self) -> None:
+        if getattr(self, "Path", None) is None and getattr(self, "LiteralPath", None) is None:
+            raise self.terminate("Cannot process command because of one or more missing "
+                                 "mandatory parameters: Path.", "MissingMandatoryParameter",
+                                 "InvalidArgument")
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        self._literal_positionals()
+        if upstream is None:
+            return super().run(None)
+        return super().run(self._tap(upstream))
+
+    def _literal_positionals(self) -> None:
+        """With -LiteralPath, the first positional argument belongs to the parameter at
+        position 1 (``Set-Content -LiteralPath f 'text'``); without parameter sets the binder
+        gave it to Path."""
+        bound = self.bound
+        if "LiteralPath" not in bound or "Path" not in bound:
+            return
+        target = next((p for p in self.params if p.position == 1), None)
+        if target is None or target.name in bound:
+            raise self.terminate("Parameter set cannot be resolved using the specified named "
+                                 "parameters.", "AmbiguousParameterSet", "InvalidArgument")
+        value = getattr(self, "Path", None)
+        many = isinstance(target.type, str) and target.type.endswith("[]")
+        if isinstance(value, list) and len(value) == 1 and not many:
+            value = value[0]
+        if callable(target.type):
+            value = target.type(value)
+        setattr(self, target.name, value)
+        bound[target.name] = value
+        setattr(self, "Path", None)
+        del bound["Path"]
+
+    def _tap(self, upstream: Iterator[Any]) -> Iterator[Any]:
+        for item in upstream:
+            self.current_input = item
+            yield item
+
+    def delay_bound(self, value: Any) -> Any:
+        """A script block given to a parameter that takes pipeline input is run for each input
+        object (``Rename-Item -NewName { $_.Name + '.bak' }``)."""
+        if type(value).__name__ != "ScriptBlock":
+            return value
+        result = self.invoke(value, dollar_under=getattr(self, "current_input", None))
+        return result[0] if len(result) == 1 else result
+
     def paths_of(self, force: bool = False) -> Iterator[Tuple[str, str, bool]]:
         """(original text, absolute path, was_wildcard) for -Path or -LiteralPath; missing
         literal paths are reported as errors and skipped."""
+        self.require_path()
         literal = getattr(self, "LiteralPath", None) is not None
         given = getattr(self, "LiteralPath", None) if literal else getattr(self, "Path", None)
         for raw in _as_paths(given):
@@ -470,9 +523,8 @@ def os_message(exc: OSError, full: str) -> str:
 
 
 PATH_PARAMS = (
-    Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",)),
-    Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True,
-          mandatory=("LiteralPath",), sets=("LiteralPath",)),
+    Param("Path", "string[]", position=0, pipeline=True, by_property=True),
+    Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True),
 )
 
 
@@ -482,7 +534,6 @@ PATH_PARAMS = (
 class GetChildItem(PathCmdlet):
     name = "Get-ChildItem"
     synopsis = "Gets the items and child items in one or more locations."
-    default_set = "Path"
     output_type = "System.IO.FileInfo, System.IO.DirectoryInfo"
     params = PATH_PARAMS + (
         Param("Filter", "string", position=1),
@@ -580,10 +631,8 @@ class GetChildItem(PathCmdlet):
 class GetItem(PathCmdlet):
     name = "Get-Item"
     synopsis = "Gets the item at the specified location."
-    default_set = "Path"
     params = (
-        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
-              mandatory=("Path",)),
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
         Param("Force", "switch"),
         Param("Filter", "string"),
@@ -624,10 +673,8 @@ def _path_type(value: Any) -> str:
 class TestPath(PathCmdlet):
     name = "Test-Path"
     synopsis = "Determines whether all elements of a path exist."
-    default_set = "Path"
     params = (
-        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
-              mandatory=("Path",)),
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
         Param("PathType", _path_type, aliases=("Type",), default="Any"),
         Param("IsValid", "switch"),
@@ -801,10 +848,8 @@ class NewItem(PathCmdlet):
 class RemoveItem(PathCmdlet):
     name = "Remove-Item"
     synopsis = "Deletes files and directories."
-    default_set = "Path"
     params = (
-        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
-              mandatory=("Path",)),
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
         Param("Recurse", "switch", aliases=("r",)),
         Param("Force", "switch"),
@@ -829,6 +874,11 @@ class RemoveItem(PathCmdlet):
     def _remove(self, full: str) -> None:
         import shutil
         is_dir = os.path.isdir(full) and not os.path.islink(full)
+        if full == "/":
+            self.write_error(self.error_record(
+                "Cannot remove the root directory '/'.", "RemoveRootDirectory",
+                "InvalidOperation", target=full))
+            return
         if self.WhatIf:
             what = "Remove Directory" if is_dir else "Remove File"
             self.write_host(f'What if: Performing the operation "{what}" on target "{full}".')
@@ -866,12 +916,10 @@ def _copy_tree(src: str, dst: str, force: bool) -> None:
 class CopyItem(PathCmdlet):
     name = "Copy-Item"
     synopsis = "Copies files and directories."
-    default_set = "Path"
     params = (
-        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
-              mandatory=("Path",)),
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
-        Param("Destination", "string", position=1, by_property=True),
+        Param("Destination", "object", position=1, by_property=True),
         Param("Recurse", "switch", aliases=("r",)),
         Param("Force", "switch"),
         Param("PassThru", "switch"),
@@ -889,7 +937,8 @@ class CopyItem(PathCmdlet):
         if self.ToSession is not None or self.FromSession is not None:
             yield from self.copy_with_session()
             return
-        destination = self.absolute(self.Destination if self.Destination is not None else ".")
+        given = self.delay_bound(self.Destination)
+        destination = self.absolute(given if given is not None else ".")
         for _, full, _ in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
             if self.Filter and not wildcard_match(self.Filter, name):
@@ -955,12 +1004,10 @@ class CopyItem(PathCmdlet):
 class MoveItem(PathCmdlet):
     name = "Move-Item"
     synopsis = "Moves files and directories to another location."
-    default_set = "Path"
     params = (
-        Param("Path", "string[]", position=0, pipeline=True, by_property=True, sets=("Path",),
-              mandatory=("Path",)),
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
-        Param("Destination", "string", position=1, by_property=True),
+        Param("Destination", "object", position=1, by_property=True),
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         Param("Filter", "string"),
@@ -970,7 +1017,8 @@ class MoveItem(PathCmdlet):
     )
 
     def process(self) -> Iterator[Any]:
-        destination = self.absolute(self.Destination if self.Destination is not None else ".")
+        given = self.delay_bound(self.Destination)
+        destination = self.absolute(given if given is not None else ".")
         for _, full, _ in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
             if self.Include and not _any_match(self.Include, name):
@@ -1019,13 +1067,10 @@ class MoveItem(PathCmdlet):
 class RenameItem(PathCmdlet):
     name = "Rename-Item"
     synopsis = "Renames an item."
-    default_set = "Path"
     params = (
-        Param("Path", "string", position=0, pipeline=True, by_property=True, sets=("Path",),
-              mandatory=("Path",)),
-        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True,
-              mandatory=("LiteralPath",), sets=("LiteralPath",)),
-        Param("NewName", "string", position=1, mandatory=True, by_property=True),
+        Param("Path", "string", position=0, pipeline=True, by_property=True),
+        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True),
+        Param("NewName", "object", position=1, mandatory=True, by_property=True),
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         Param("WhatIf", "switch", aliases=("wi",)),
@@ -1039,7 +1084,7 @@ class RenameItem(PathCmdlet):
             break
 
     def _rename(self, full: str) -> Optional[str]:
-        new_name = to_str(self.NewName)
+        new_name = to_str(self.delay_bound(self.NewName))
         parent = os.path.dirname(full)
         if "/" in new_name:
             candidate = self.absolute(new_name)

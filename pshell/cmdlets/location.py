@@ -153,11 +153,9 @@ class GetLocation(LocationCmdlet):
 class SetLocation(LocationCmdlet):
     name = "Set-Location"
     synopsis = "Sets the current working location."
-    default_set = "Path"
     params = (
-        Param("Path", "string", position=0, pipeline=True, by_property=True, sets=("Path",)),
-        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True,
-              mandatory=("LiteralPath",), sets=("LiteralPath",)),
+        Param("Path", "string", position=0, pipeline=True, by_property=True),
+        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True),
         Param("PassThru", "switch"),
         Param("StackName", "string", sets=("Stack",)),
     )
@@ -207,11 +205,9 @@ class SetLocation(LocationCmdlet):
 class PushLocation(LocationCmdlet):
     name = "Push-Location"
     synopsis = "Adds the current location to the top of a location stack."
-    default_set = "Path"
     params = (
-        Param("Path", "string", position=0, pipeline=True, by_property=True, sets=("Path",)),
-        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True,
-              sets=("LiteralPath",)),
+        Param("Path", "string", position=0, pipeline=True, by_property=True),
+        Param("LiteralPath", "string", aliases=("PSPath", "LP"), by_property=True),
         Param("PassThru", "switch"),
         Param("StackName", "string"),
     )
