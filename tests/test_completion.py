@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 
@@ -13,9 +14,14 @@ from pshell.engine.completion import Completion, complete, split_words, ssh_conf
 from pshell.engine.runtime import Runspace
 
 
+def make_runspace(location: str) -> Runspace:
+    from pshell.engine.host import PlainHost
+    return Runspace(host=PlainHost(out=io.StringIO(), err=io.StringIO()), location=location)
+
+
 @pytest.fixture
 def rs(tmp_path):
-    runspace = Runspace(location=str(tmp_path))
+    runspace = make_runspace(str(tmp_path))
     yield runspace
     runspace.close()
 
@@ -98,6 +104,12 @@ def test_function_and_its_parameters(rs):
     assert texts(complete(rs, "Deploy-App -T")) == ["-Target"]
     assert texts(complete(rs, "Deploy-App -")) == ["-Target", "-Force", "-Slot"]
     assert texts(complete(rs, "Deploy-App -Slot G")) == ["Green"]
+
+
+def test_advanced_function_has_common_parameters_and_aliases(rs, ssh_home):
+    rs.execute("function Get-Thing { [CmdletBinding()] param([Alias('Server')][string]$ComputerName) }")
+    assert texts(complete(rs, "Get-Thing -Verb")) == ["-Verbose"]
+    assert texts(complete(rs, "Get-Thing -Server we")) == ["web01", "web02"]
 
 
 def test_alias_name(rs):
@@ -278,7 +290,7 @@ def test_completion_round_trips_as_dict():
 @given(st.text(alphabet=st.sampled_from(list("ab -$'\"`|;{}()#<>@:./~*\n\t")), max_size=30),
        st.integers(min_value=0, max_value=40))
 def test_never_raises(text, cursor):
-    runspace = Runspace(location=os.getcwd())
+    runspace = make_runspace(os.getcwd())
     found = complete(runspace, text, cursor)
     assert isinstance(found, list)
     for item in found:
