@@ -133,10 +133,12 @@ class _BlockCompiler:
         self.constants: List[Any] = []
         self.fn: _Function = _Function("")
         self.top_level = False
+        self.constrained: Dict[str, str] = {}
 
     # ---- entry ---------------------------------------------------------------------
     def compile(self, block: A.ScriptBlockAst) -> CompiledBlock:
         result = CompiledBlock()
+        self.constrained = _type_constraints(block)
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
         for kind in ("begin", "process", "end"):
@@ -268,7 +270,8 @@ class _BlockCompiler:
         self.emit(d + 1, f"_stmt_error(F, {err}, {nid})")
 
     def _trivial(self, stmt: A.Statement) -> bool:
-        if isinstance(stmt, A.Assignment) and stmt.op == "=" and isinstance(stmt.target, A.Variable):
+        if isinstance(stmt, A.Assignment) and stmt.op == "=" and isinstance(stmt.target, A.Variable) \
+                and stmt.target.name.lower() not in self.constrained:
             value = stmt.value
             if isinstance(value, A.Pipeline) and len(value.elements) == 1:
                 element = value.elements[0]
@@ -376,7 +379,10 @@ class _BlockCompiler:
         if isinstance(target, A.Variable):
             self.store_variable(target, value, d)
         elif isinstance(target, A.Convert) and isinstance(target.expr, A.Variable):
-            self.store_variable(target.expr, f"_conv({value}, {target.type_name!r})", d)
+            if target.expr.name.lower() in self.constrained:
+                self.store_variable(target.expr, value, d)
+            else:
+                self.store_variable(target.expr, f"_conv({value}, {target.type_name!r})", d)
         elif isinstance(target, A.Index):
             self.emit(d, f"_setidx({self.expr(target.obj)}, {self.expr(target.index)}, {value})")
         elif isinstance(target, A.Member):
@@ -410,7 +416,12 @@ class _BlockCompiler:
                 return
             if name == "psitem":
                 name = "_"
-            self.emit(d, f"L[{name!r}] = _store({value})")
+            constraint = self.constrained.get(name)
+            if constraint is not None:
+                # [int]$x = ... (or a typed parameter) constrains every later assignment in the block
+                self.emit(d, f"L[{name!r}] = _conv(_store({value}), {constraint!r})")
+            else:
+                self.emit(d, f"L[{name!r}] = _store({value})")
         elif scope == "env":
             self.emit(d, f"_env_set({var.name!r}, {value})")
         else:
@@ -883,6 +894,46 @@ class _BlockCompiler:
 
     def ex_Index(self, e: A.Index) -> str:
         return f"_idx({self.expr(e.obj)}, {self.expr(e.index)})"
+
+
+def _walk(node: Any) -> Any:
+    """Every node under ``node`` (not descending into nested script blocks)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for name in getattr(current, "_fields", ()):
+            value = getattr(current, name)
+            if isinstance(value, A.ScriptBlockExpr) or isinstance(value, A.FunctionDefinition):
+                continue
+            if isinstance(value, A.Node):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                for item in value:
+                    if isinstance(item, tuple):
+                        stack.extend(x for x in item if isinstance(x, A.Node) and
+                                     not isinstance(x, (A.ScriptBlockExpr, A.FunctionDefinition)))
+                    elif isinstance(item, A.Node) and not isinstance(
+                            item, (A.ScriptBlockExpr, A.FunctionDefinition)):
+                        stack.append(item)
+
+
+_UNCONSTRAINED = {"object", "system.object", "psobject", "switch", "void", "ref"}
+
+
+def _type_constraints(block: A.ScriptBlockAst) -> Dict[str, str]:
+    """Variables of this block that carry a type: typed parameters and ``[type]$x = ...``."""
+    found: Dict[str, str] = {}
+    if block.param_block is not None:
+        for param in block.param_block.parameters:
+            if param.type_name and param.type_name.lower() not in _UNCONSTRAINED:
+                found[param.name.lower()] = param.type_name
+    for node in _walk(block):
+        if isinstance(node, A.Assignment) and isinstance(node.target, A.Convert) and \
+                isinstance(node.target.expr, A.Variable) and node.target.expr.scope is None and \
+                node.target.type_name.lower() not in _UNCONSTRAINED:
+            found[node.target.expr.name.lower()] = node.target.type_name
+    return found
 
 
 _ALL_COMPARISON = {"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match", "notmatch",
