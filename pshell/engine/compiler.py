@@ -700,11 +700,11 @@ class _BlockCompiler:
             if isinstance(part, str):
                 parts.append(repr(part))
             else:
-                parts.append(f"_s({self.expr(part)})")
+                parts.append(f"_sx(F, {self.expr(part)})")
         if not parts:
             return "''"
         if len(parts) == 1:
-            return parts[0] if parts[0].startswith("_s(") else parts[0]
+            return parts[0]
         return f"''.join(({', '.join(parts)},))"
 
     def variable(self, e: A.Variable) -> str:

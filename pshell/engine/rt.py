@@ -256,6 +256,16 @@ def _s(value: Any) -> str:
     return to_str(value)
 
 
+def _sx(F: Any, value: Any) -> str:
+    """A value expanded into a string: arrays are joined with ``$OFS``."""
+    if type(value) is str:
+        return value
+    if isinstance(value, (list, tuple)):
+        ofs = F.scope.lookup("ofs")
+        return to_str(value, " " if ofs is _MISSING_SENTINEL or ofs is None else to_str(ofs))
+    return to_str(value)
+
+
 def _tb(value: Any) -> bool:
     if value is True:
         return True
@@ -625,7 +635,7 @@ NAMESPACE: Dict[str, Any] = {
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
     "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,
     "_throw": _throw, "_deffn": _deffn, "_deftrap": _deftrap, "_catchable": _catchable,
-    "_catch_match": _catch_match, "_range": _range, "_rangel": _rangel, "_s": _s, "_rv": _rv,
+    "_catch_match": _catch_match, "_range": _range, "_rangel": _rangel, "_s": _s, "_sx": _sx, "_rv": _rv,
     "_using": _using, "_fnval": _fnval, "_arr": _arr, "_ht": _ht, "_sb": _sb, "_as": _as,
     "_is": _is, "_compare": _compare, "_match": _match, "_contains": _contains,
     "_replace": _replace, "_split": _split, "_join": _join, "_BIN": ops.BINARY, "_neg": _neg,
