@@ -217,7 +217,7 @@ def test_csv_parser_handles_quotes_and_newlines():
 
 # --------------------------------------------------------------------------- properties
 
-_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r"),
                 max_size=20)
 
 

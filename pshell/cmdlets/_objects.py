@@ -11,7 +11,7 @@ import functools
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, get_property,
-                                  properties_of, to_number, to_str)
+                                  properties_of, to_str)
 
 __all__ = ["is_scriptblock", "has_wildcard", "wildcard_regex", "PropertyExpr", "parse_properties",
            "compare_values", "values_equal", "sort_key", "member_names", "unwrap_result",

@@ -134,8 +134,8 @@ def _fast_key(rows: List[Tuple[List[Any], Any]], cs: bool) -> Any:
 # --------------------------------------------------------------------------- Group-Object
 
 class GroupInfo:
-    ps_type_names = ("Microsoft.PowerShell.Commands.GroupInfo",)
-    ps_properties = ("Count", "Name", "Group")
+    ps_type_names: Tuple[str, ...] = ("Microsoft.PowerShell.Commands.GroupInfo",)
+    ps_properties: Tuple[str, ...] = ("Count", "Name", "Group")
 
     def __init__(self, name: str, values: List[Any], group: List[Any]) -> None:
         self.Name = name
@@ -193,8 +193,9 @@ class GroupObject(Cmdlet):
                 groups[key] = (values, [item])
             else:
                 entry[1].append(item)
-        ordered = sorted(groups.values(), key=functools.cmp_to_key(
-            lambda a, b: _compare_lists(a[0], b[0], cs)))
+        def by_values(a: Tuple[List[Any], List[Any]], b: Tuple[List[Any], List[Any]]) -> int:
+            return _compare_lists(a[0], b[0], cs)
+        ordered = sorted(groups.values(), key=functools.cmp_to_key(by_values))
         if self.AsHashTable:
             yield self._table(ordered)
             return

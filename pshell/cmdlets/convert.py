@@ -193,12 +193,14 @@ class ConvertToJson(Cmdlet):
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         if self.Depth is not None and not 0 <= self.Depth <= 100:
+            high = self.Depth > 100
+            bound = "greater than the maximum allowed range of 100" if high else \
+                "less than the minimum allowed range of 0"
+            wanted = "less than or equal to 100" if high else "greater than or equal to 0"
             raise self.terminate(
                 f"Cannot validate argument on parameter 'Depth'. The {self.Depth} argument is "
-                f"{'greater than the maximum allowed range of 100' if self.Depth > 100 else 'less than the minimum allowed range of 0'}"
-                f". Supply an argument that is {'less than or equal to 100' if self.Depth > 100 else 'greater than or equal to 0'}"
-                f" and then try the command again.", "ParameterArgumentValidationError",
-                "InvalidData")
+                f"{bound}. Supply an argument that is {wanted} and then try the command again.",
+                "ParameterArgumentValidationError", "InvalidData")
         if upstream is None:
             items = [self.InputObject] if self.is_bound("InputObject") else []
         else:

@@ -26,7 +26,8 @@ _STRING_METHODS = (
     ("Format", "string Format(string format, System.Object arg0)"),
     ("GetHashCode", "int GetHashCode()"),
     ("GetType", "type GetType()"),
-    ("IndexOf", "int IndexOf(char value), int IndexOf(string value), int IndexOf(string value, int startIndex)"),
+    ("IndexOf", "int IndexOf(char value), int IndexOf(string value), "
+                "int IndexOf(string value, int startIndex)"),
     ("IndexOfAny", "int IndexOfAny(char[] anyOf)"),
     ("Insert", "string Insert(int startIndex, string value)"),
     ("LastIndexOf", "int LastIndexOf(char value), int LastIndexOf(string value)"),
@@ -83,7 +84,8 @@ _HASHTABLE_PROPERTIES = (
 _ARRAY_METHODS = (
     ("Clone", "System.Object Clone()"), ("Contains", "bool IList.Contains(System.Object value)"),
     ("CopyTo", "void CopyTo(array array, int index)"), ("Equals", "bool Equals(System.Object obj)"),
-    ("ForEach", "void ForEach(scriptblock expression)"), ("GetEnumerator", "System.Collections.IEnumerator GetEnumerator()"),
+    ("ForEach", "void ForEach(scriptblock expression)"),
+    ("GetEnumerator", "System.Collections.IEnumerator GetEnumerator()"),
     ("GetHashCode", "int GetHashCode()"), ("GetType", "type GetType()"),
     ("IndexOf", "int IList.IndexOf(System.Object value)"), ("ToString", "string ToString()"),
     ("Where", "System.Collections.ObjectModel.Collection[psobject] Where(scriptblock expression)"),
@@ -107,7 +109,8 @@ _DATE_METHODS = (
     ("GetHashCode", "int GetHashCode()"), ("GetType", "type GetType()"),
     ("Subtract", "timespan Subtract(datetime value), datetime Subtract(timespan value)"),
     ("ToLocalTime", "datetime ToLocalTime()"), ("ToLongDateString", "string ToLongDateString()"),
-    ("ToShortDateString", "string ToShortDateString()"), ("ToString", "string ToString(), string ToString(string format)"),
+    ("ToShortDateString", "string ToShortDateString()"),
+    ("ToString", "string ToString(), string ToString(string format)"),
     ("ToUniversalTime", "datetime ToUniversalTime()"),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import weakref
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import PipelineStopped, RuntimeException
@@ -145,7 +145,7 @@ class GetDate(Cmdlet):
         return _dt.datetime.now()
 
     def _with_parts(self, value: _dt.datetime) -> _dt.datetime:
-        changes = {}
+        changes: Dict[str, Any] = {}
         for part in _DATE_PARTS:
             given = getattr(self, part)
             if given is None:
@@ -388,7 +388,7 @@ class NewObject(Cmdlet):
             return Hashtable(ordered=True)
         if key in ("datetime", "system.datetime"):
             try:
-                parts = [int(to_number(a)) for a in args] if args else [1, 1, 1]
+                parts: List[Any] = [int(to_number(a)) for a in args] if args else [1, 1, 1]
                 return _dt.datetime(*parts)
             except (TypeError, ValueError) as exc:
                 raise self.terminate(f"Cannot create DateTime: {exc}.", "ConstructorInvokedThrowException",

@@ -251,8 +251,8 @@ class WhereObject(Cmdlet):
         if self._operator and self._operator != "Not" and not self.is_bound("Value"):
             if self._operator not in ("EQ", "NE", "CEQ", "CNE"):
                 raise self.terminate(
-                    f"The specified operator requires both the -Property and -Value parameters. "
-                    f"Supply both parameters and retry.", "ValueNotSpecifiedForWhereObject",
+                    "The specified operator requires both the -Property and -Value parameters. "
+                    "Supply both parameters and retry.", "ValueNotSpecifiedForWhereObject",
                     "InvalidArgument")
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:

@@ -12,8 +12,8 @@ from pshell.engine.values import AutomationNull, get_property, to_str, type_name
 
 
 class RegexGroup:
-    ps_type_names = ("System.Text.RegularExpressions.Group",)
-    ps_properties = ("Success", "Name", "Captures", "Index", "Length", "Value")
+    ps_type_names: Tuple[str, ...] = ("System.Text.RegularExpressions.Group",)
+    ps_properties: Tuple[str, ...] = ("Success", "Name", "Captures", "Index", "Length", "Value")
 
     def __init__(self, name: str, value: Optional[str], index: int) -> None:
         self.Name = name
@@ -236,9 +236,7 @@ class SelectString(Cmdlet):
                                  "empty array.", "ParameterArgumentValidationErrorEmptyArrayNotAllowed",
                                  "InvalidData")
         self._searcher = _Searcher(self)
-        found = False
         for info in self._all(upstream):
-            found = True
             if self.Quiet:
                 yield True
                 return
