@@ -163,13 +163,18 @@ class WriteError(Cmdlet):
         return record
 
     def _caller_name(self) -> Optional[str]:
-        """PowerShell attributes a Write-Error to the function or script that called it."""
-        getter = getattr(self.ctx, "caller_name", None)
-        if callable(getter):
-            try:
-                return getter()
-            except Exception:  # noqa: BLE001 - best effort; the default name is fine
-                return None
+        """PowerShell attributes a Write-Error to the function that called it (``f: message``);
+        at the top level it stays ``Write-Error``."""
+        frame = getattr(self.ctx, "frame", None)
+        block = getattr(frame, "block", None)
+        if block is None:
+            return None
+        scope = frame.scope  # type: ignore[union-attr]
+        while scope is not None:
+            for info in (scope.functions or {}).values():
+                if getattr(info, "block", None) is block:
+                    return str(info.name)
+            scope = scope.parent
         return None
 
 
