@@ -402,7 +402,8 @@ def _file_read(runspace: Any, msg: Dict[str, Any]) -> Dict[str, Any]:
 
 def _default_runspace() -> Any:
     from pshell.engine.runtime import Runspace
-    rs = Runspace()
+    home = os.path.expanduser("~")     # remote sessions start in the user's home, as in pwsh
+    rs = Runspace(location=home if os.path.isdir(home) else None)
     try:
         from pshell.engine.values import PSObject
         rs.set_variable("PSSenderInfo", PSObject({

@@ -24,8 +24,9 @@ def test_connect_bootstrap_and_cache(client_home):
         info = conn.server_info
         assert info["v"] == 1 and info["pid"] > 0
         # the remote ran the system python with nothing installed: the engine came over the wire
-        entries = [e for e in os.listdir(cache) if not e.startswith(".")]
-        assert len(entries) == 1
+        from pshell.transport.bootstrap import engine_digest
+        assert os.path.isdir(os.path.join(cache, engine_digest(), "pshell", "engine"))
+        assert not os.path.exists(os.path.join(cache, engine_digest(), "pshell", "transport"))
         assert oct(os.stat(cache).st_mode & 0o777) == oct(0o700)
     finally:
         conn.close()

@@ -1,0 +1,78 @@
+"""Enter-PSSession typed in the REPL of a real terminal (tmux): the prompt changes to the remote
+one, commands run there, and ``exit`` brings the local prompt back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, needs_cli
+
+TMUX = shutil.which("tmux")
+pytestmark = [needs_cli, pytest.mark.skipif(TMUX is None, reason="tmux is not installed")]
+
+
+class Term:
+    def __init__(self, tmp_path, home):
+        self.socket = str(tmp_path / "tmux.sock")
+        self.home = home
+
+    def tmux(self, *args, check=True):
+        return subprocess.run([TMUX, "-S", self.socket, *args], capture_output=True, text=True,
+                              check=check, timeout=20)
+
+    def start(self, cwd):
+        env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "PYTHONPATH": REPO, "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+        command = " ".join(["exec", "env", "-i"] + [f"{k}='{v}'" for k, v in env.items()]
+                           + [sys.executable, "-m", "pshell", "-NoProfile"])
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "120", "-y", "30",
+                  "-c", cwd, command)
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-t", "t").stdout
+
+    def type_line(self, text):
+        self.tmux("send-keys", "-t", "t", "-l", text)
+        self.tmux("send-keys", "-t", "t", "Enter")
+
+    def wait_for(self, needle, timeout=30):
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if needle in screen:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {needle!r}; screen:\n{screen}")
+
+    def close(self):
+        self.tmux("kill-server", check=False)
+
+
+def test_enter_pssession_changes_the_prompt(sshd_hosts, tmp_path):
+    term = Term(tmp_path, sshd_hosts.home)
+    cwd = str(tmp_path)
+    term.start(cwd)
+    try:
+        term.wait_for(f"PS {cwd}>")
+        term.type_line("Enter-PSSession server01")
+        term.wait_for(f"[server01]: PS {sshd_hosts.remote_home}>")
+        term.type_line("Set-Location /tmp; \"remote pid $PID\"")
+        screen = term.wait_for("[server01]: PS /tmp>")
+        assert "remote pid" in screen
+        term.type_line("exit")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            last = [l for l in term.screen().splitlines() if l.strip()][-1]
+            if last.startswith(f"PS {cwd}>"):
+                break
+            time.sleep(0.05)
+        assert last.startswith(f"PS {cwd}>"), term.screen()
+    finally:
+        term.close()
