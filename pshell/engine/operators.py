@@ -287,7 +287,17 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, (list, tuple))
 
 
+def _seq(value: Any) -> Any:
+    """An enumerator (``$input``, a generator) as the list it yields; anything else as is."""
+    if hasattr(value, "__next__") and not isinstance(value, str):
+        return list(value)
+    if isinstance(value, range):
+        return list(value)
+    return value
+
+
 def _contains(collection: Any, item: Any, cs: bool) -> bool:
+    collection = _seq(collection)
     items = collection if _is_list(collection) else [collection]
     return any(equals(element, item, cs) for element in items)
 
@@ -297,6 +307,7 @@ def compare_op(op: str, a: Any, b: Any) -> Any:
     cs = op.startswith("c")
     base = op[1:] if op[0] in "ci" and op[1:] in _SCALAR_COMPARE else op
     fn = _SCALAR_COMPARE[base]
+    a = _seq(a)
     if _is_list(a):
         return [item for item in a if fn(item, b, cs)]
     return fn(a, b, cs)
@@ -327,6 +338,7 @@ def replace(a: Any, b: Any, cs: bool) -> Any:
     else:
         repl_text = _translate_replacement(to_str(replacement))
         repl = repl_text
+    a = _seq(a)
     if _is_list(a):
         return [compiled.sub(repl, to_str(item)) for item in a]
     return compiled.sub(repl, to_str(a))
@@ -375,23 +387,46 @@ def split(a: Any, b: Any, cs: bool) -> List[str]:
     else:
         pattern = b
     result: List[str] = []
+    a = _seq(a)
     for item in (a if _is_list(a) else [a]):
         text = to_str(item)
-        if callable(getattr(pattern, "invoke", None)) and not isinstance(pattern, str):
-            raise _fail("-split with a script block is not supported.")
+        if hasattr(pattern, "compiled") and hasattr(pattern, "bound_frame"):
+            result.extend(_split_with_block(pattern, text, limit))
+            continue
         parts = regex(pattern, cs).split(text, maxsplit=max(0, limit - 1) if limit > 0 else 0)
         result.extend(p for p in parts if p is not None)
     return result
 
 
+def _split_with_block(block: Any, text: str, limit: int) -> List[str]:
+    """``-split { predicate }``: split at each character for which the block is true."""
+    from pshell.engine.pipeline import invoke_block
+    from pshell.engine.runtime import collect
+    frame = block.bound_frame
+    if frame is None:
+        raise _fail("The script block has no runspace to run in.")
+    parts: List[str] = []
+    start = 0
+    for index, char in enumerate(text):
+        if 0 < limit <= len(parts) + 1:
+            break
+        if to_bool(collect(invoke_block(frame, block, (char, index), dollar_under=char))):
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
 def unary_split(a: Any) -> List[str]:
     result: List[str] = []
+    a = _seq(a)
     for item in (a if _is_list(a) else [a]):
         result.extend(to_str(item).split())
     return result
 
 
 def join(a: Any, b: Any) -> str:
+    a = _seq(a)
     items = a if _is_list(a) else [a]
     return to_str(b).join(to_str(item) for item in items)
 

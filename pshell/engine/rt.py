@@ -338,6 +338,8 @@ def _cmp_fast(name: str) -> Any:
             return py(a, b)
         if isinstance(a, (list, tuple)):
             return [item for item in a if fn(item, b, False)]
+        if hasattr(a, "__next__"):
+            return [item for item in a if fn(item, b, False)]
         return fn(a, b, False)
     return compare
 
@@ -347,6 +349,7 @@ def _compare(op: str, a: Any, b: Any) -> Any:
 
 
 def _match(F: Any, a: Any, b: Any, cs: bool, negate: bool) -> Any:
+    a = ops._seq(a)
     if isinstance(a, (list, tuple)):
         compiled = ops.regex(b, cs)
         result = [item for item in a if (compiled.search(to_str(item)) is not None) != negate]
