@@ -208,23 +208,28 @@ def _positional_args(args: Tuple[Any, ...]) -> List[Tuple[Any, ...]]:
 
 def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
     variables = frame.scope.vars
-    from pshell.engine.values import Hashtable
+    from pshell.engine.values import Hashtable, SwitchParameter
     psbound = Hashtable()
     for spec in compiled.params or ():
         key = spec.name.lower()
         if spec.name in bound.values:
-            variables[key] = bound.values[spec.name]
-            psbound[spec.name] = bound.values[spec.name]
+            value = bound.values[spec.name]
+            if spec.switch and not isinstance(value, SwitchParameter):
+                value = SwitchParameter(value)
+            variables[key] = value
+            psbound[spec.name] = value
         elif spec.default is not None:
             try:
                 variables[key] = _convert_default(spec, spec.default(frame))
             except RuntimeException:
                 raise
         else:
-            variables[key] = False if spec.switch else None
+            variables[key] = SwitchParameter(False) if spec.switch else None
     variables["psboundparameters"] = psbound
     variables["args"] = list(bound.unbound)
     ctx = bound.ctx
+    if compiled.advanced:
+        variables["pscmdlet"] = ScriptCmdlet(frame, ctx, bound.parameter_set, psbound)
     if ctx is not None:
         # common parameters of an advanced function become its preference variables
         if ctx.verbose is not None:
@@ -235,6 +240,51 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
                          ("information", "informationpreference"), ("progress", "progresspreference")):
             if ctx.prefs is not None and key in ctx.prefs:
                 variables[var] = ctx.prefs[key]
+
+
+class ScriptCmdlet:
+    """``$PSCmdlet`` in an advanced function: its parameter set and the cmdlet-style writers."""
+
+    ps_type_names = ("System.Management.Automation.PSScriptCmdlet",)
+    ps_properties = ("ParameterSetName",)
+
+    def __init__(self, frame: Frame, ctx: Optional[CommandContext], parameter_set: str,
+                 bound: Any) -> None:
+        self._frame = frame
+        self._ctx = ctx
+        self.ParameterSetName = parameter_set
+        self.MyInvocation = frame.scope.lookup("myinvocation")
+        self.BoundParameters = bound
+
+    def _context(self) -> CommandContext:
+        if self._ctx is not None:
+            return self._ctx
+        return CommandContext(self._frame, self._frame.streams, -1, "")
+
+    def WriteVerbose(self, message: Any) -> None:
+        self._context().write_verbose(to_str(message))
+
+    def WriteWarning(self, message: Any) -> None:
+        self._context().write_warning(to_str(message))
+
+    def WriteDebug(self, message: Any) -> None:
+        self._context().write_debug(to_str(message))
+
+    def WriteError(self, record: Any) -> None:
+        if not isinstance(record, ErrorRecord):
+            record = ErrorRecord(to_str(record))
+        self._context().write_error(record)
+
+    def ThrowTerminatingError(self, record: Any) -> None:
+        if not isinstance(record, ErrorRecord):
+            record = ErrorRecord(to_str(record))
+        raise RuntimeException(record)
+
+    def ShouldProcess(self, *args: Any) -> bool:
+        return True
+
+    def ShouldContinue(self, *args: Any) -> bool:
+        return True
 
 
 def _convert_default(spec: Any, value: Any) -> Any:

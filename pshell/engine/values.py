@@ -45,9 +45,17 @@ class SwitchParameter:
     """``[switch]`` values: behave as bools, print as ``True``/``False``."""
 
     __slots__ = ("IsPresent",)
+    ps_type_names = ("System.Management.Automation.SwitchParameter", "System.ValueType")
+    ps_properties = ("IsPresent",)
 
     def __init__(self, present: bool) -> None:
         self.IsPresent = bool(present)
+
+    def ToString(self) -> str:
+        return "True" if self.IsPresent else "False"
+
+    def ToBool(self) -> bool:
+        return self.IsPresent
 
     def __bool__(self) -> bool:
         return self.IsPresent
