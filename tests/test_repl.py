@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import sys
 import threading
 import time
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List
 
 import pytest
 from prompt_toolkit.data_structures import Size
@@ -53,10 +52,11 @@ class Capture:
 
 def make_shell(tmp_path) -> Any:
     """The shell the command line builds: ``shell.stack.top`` is the local frame."""
+    import io
+
     from pshell.engine.host import PlainHost
     from pshell.engine.runtime import Runspace
     from pshell.engine.session_stack import Shell
-    import io
     host = PlainHost(out=io.StringIO(), err=io.StringIO())
     return Shell(Runspace(host=host, location=str(tmp_path)))
 

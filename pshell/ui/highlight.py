@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Tuple
 
 from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 
@@ -101,7 +102,7 @@ class PshellLexer(Lexer):
                  ) -> None:
         self._tokenizer = tokenizer
 
-    def lex_document(self, document: Document) -> Callable[[int], List[StyleAndText]]:
+    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
         text = document.text
         if not text:                # the first prompt: no need to load the lexer for it
             return lambda lineno: []
@@ -113,7 +114,7 @@ class PshellLexer(Lexer):
             spans = []
         lines = fragments_for(text, spans)
 
-        def get_line(lineno: int) -> List[StyleAndText]:
-            return lines[lineno] if 0 <= lineno < len(lines) else []
+        def get_line(lineno: int) -> StyleAndTextTuples:
+            return list(lines[lineno]) if 0 <= lineno < len(lines) else []
 
         return get_line
