@@ -589,6 +589,7 @@ class InvokeCommand(_RemoteCmdlet):
         using = self._using()
         work = [_Work(self, s, None, script, args, using, data) for s in sessions] + \
                [_Work(self, None, t, script, args, using, data) for t in targets]
+        self._work = work
         if self.AsJob or self.JobName:
             yield self._start_job(work, command)
             return
@@ -596,6 +597,13 @@ class InvokeCommand(_RemoteCmdlet):
             yield from work[0].run_here(_CmdletStreams(self))
             return
         yield from self._fan_out(work)
+
+    def stop(self) -> None:
+        """Ctrl-C: stop the remote work too (not for -AsJob: the job lives on)."""
+        if self.AsJob or self.JobName:
+            return
+        for item in list(getattr(self, "_work", ())):
+            item.stop()
 
     # ---- inputs --------------------------------------------------------------------------
     def _fix_positionals(self) -> None:
