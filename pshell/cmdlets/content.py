@@ -160,26 +160,29 @@ class GetContent(PathCmdlet):
         if self.Delimiter is not None:
             yield from self._delimited(full)
             return
-        limit = self.TotalCount
-        if limit is not None and limit >= 0 and self.Tail is None:
-            if limit == 0:
-                return
-        if self.Tail is not None:
-            if self.Wait:
-                yield from self._follow(full, tail=self.Tail)
-                return
-            yield from _tail_lines(full, self.Tail, self._codec())
-            return
+        limit = self.TotalCount if self.TotalCount is not None and self.TotalCount >= 0 else None
+        tail = self.Tail if self.Tail is not None and self.Tail >= 0 else None
         if self.Wait:
-            yield from self._follow(full, tail=None)
+            lines = self._follow(full, tail=tail)
+        elif tail is not None:
+            lines = iter(_tail_lines(full, tail, self._codec()))
+        else:
+            lines = self._lines(full)
+        if limit is None:
+            yield from lines
             return
+        if limit == 0:
+            return
+        count = 0
+        for line in lines:
+            yield line
+            count += 1
+            if count >= limit:
+                return
+
+    def _lines(self, full: str) -> Iterator[str]:
         with open_text(full, self._codec()) as handle:
-            count = 0
-            for line in read_lines(handle):
-                if limit is not None and 0 <= limit <= count:
-                    return
-                count += 1
-                yield line
+            yield from read_lines(handle)
 
     def _bytes(self, full: str) -> Iterator[Any]:
         with open(full, "rb") as handle:
@@ -293,10 +296,7 @@ class _WriterCmdlet(PathCmdlet):
     def _targets(self) -> List[str]:
         literal = getattr(self, "LiteralPath", None) is not None
         given = self.LiteralPath if literal else self.Path
-        if given is None:
-            raise self.terminate("Cannot process command because of one or more missing "
-                                 "mandatory parameters: Path.", "MissingMandatoryParameter",
-                                 "InvalidArgument")
+        self.require_path()
         out = []
         for raw in _as_paths(given):
             text = to_str(raw)

@@ -346,11 +346,14 @@ def _item_or_none(path: Optional[str]) -> Optional[FileSystemItem]:
         return None
 
 
-def _list_dir(folder: str, force: bool) -> List[FileSystemItem]:
-    """A directory's entries: directories first, then files, each sorted by name."""
+def _list_dir(folder: str, force: bool, on_error: Any = None) -> List[FileSystemItem]:
+    """A directory's entries: directories first, then files, each sorted by name.
+    ``on_error(exc)`` hears about a directory that cannot be read."""
     try:
         entries = list(os.scandir(folder))
-    except OSError:
+    except OSError as exc:
+        if on_error is not None:
+            on_error(exc)
         return []
     items = []
     for entry in entries:
@@ -425,10 +428,23 @@ class PathCmdlet(Cmdlet):
     # PSPath to LiteralPath (by property name) whatever set the named arguments chose.
 
     def require_path(self) -> None:
-        if getattr(self, "Path", None) is None and getattr(self, "LiteralPath", None) is None:
+        path, literal = getattr(self, "Path", None), getattr(self, "LiteralPath", None)
+        if path is None and literal is None:
             raise self.terminate("Cannot process command because of one or more missing "
                                  "mandatory parameters: Path.", "MissingMandatoryParameter",
                                  "InvalidArgument")
+        self.reject_empty("LiteralPath" if literal is not None else "Path",
+                          literal if literal is not None else path)
+
+    def reject_empty(self, name: str, value: Any) -> None:
+        """An empty path would mean the current directory: refuse it, as pwsh does (think of
+        ``Remove-Item $typo -Recurse``)."""
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item is not None and to_str(item) == "":
+                raise self.terminate(f"Cannot bind argument to parameter '{name}' because it is "
+                                     f"an empty string.",
+                                     "ParameterArgumentValidationErrorEmptyStringNotAllowed",
+                                     "InvalidData")
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         self._literal_positionals()
@@ -558,6 +574,7 @@ class GetChildItem(PathCmdlet):
         depth = self.Depth if self.Depth is not None else (-1 if recurse else 0)
         if self.Path is None and self.LiteralPath is None:
             self.Path = ["."]
+        self.require_path()
         literal = self.LiteralPath is not None
         for raw in _as_paths(self.LiteralPath if literal else self.Path):
             text = to_str(raw)
@@ -593,7 +610,9 @@ class GetChildItem(PathCmdlet):
             if key in seen:
                 return
             seen.add(key)
-        items = _list_dir(folder, force)
+        items = _list_dir(folder, force,
+                          lambda exc: self.io_error(exc, folder, "DirUnauthorizedAccessError",
+                                                    "PermissionDenied"))
         subdirs = []
         for item in items:
             if self.stopping:
@@ -765,6 +784,10 @@ class NewItem(PathCmdlet):
             raise self.terminate("Cannot process command because of one or more missing "
                                  "mandatory parameters: Path.", "MissingMandatoryParameter",
                                  "InvalidArgument")
+        if self.Path is not None:
+            self.reject_empty("Path", self.Path)
+        if self.Name is not None:
+            self.reject_empty("Name", self.Name)
         bases = _as_paths(self.Path) or ["."]
         for base in bases:
             text = to_str(base)
@@ -1085,6 +1108,7 @@ class RenameItem(PathCmdlet):
 
     def _rename(self, full: str) -> Optional[str]:
         new_name = to_str(self.delay_bound(self.NewName))
+        self.reject_empty("NewName", new_name)
         parent = os.path.dirname(full)
         if "/" in new_name:
             candidate = self.absolute(new_name)
