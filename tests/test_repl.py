@@ -453,3 +453,51 @@ def test_finished_job_notice_prints_above_the_prompt(shell):
     assert "Completed" in screen
     assert "PS " in screen[screen.index("Completed"):]
     assert "done" in printed(shell)
+
+
+class _StubbornFrame:
+    """A frame whose command ignores stop(): the REPL must still get back to the prompt."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.stops = 0
+
+    def prompt(self) -> str:
+        return "PS /stub> "
+
+    def execute(self, text: str, source: str = "<interactive>") -> None:
+        if text == "exit":
+            from pshell.engine.errors import ExitException
+            raise ExitException(3)
+        if text == "hang":
+            self.release.wait(WAIT)
+
+    def complete(self, text: str, cursor: int) -> list:
+        return []
+
+    def stop(self) -> None:
+        self.stops += 1
+
+
+class _StubShell:
+    def __init__(self) -> None:
+        self.stack = type("Stack", (), {})()
+        self.stack.top = _StubbornFrame()
+        self.stack.frames = [self.stack.top]
+
+
+def test_third_ctrl_c_abandons_a_command_that_does_not_stop():
+    shell = _StubShell()
+
+    def script(d: Driver) -> None:
+        d.type("hang\r")
+        d.wait_started(1)
+        for _ in range(3):
+            d.interrupt()
+            time.sleep(0.2)
+        d.wait(lambda: shell.stack.top.stops >= 3, "three stop requests")
+        d.type("exit\r")
+        d.wait_started(2)
+
+    assert drive(shell, script) == 3
+    shell.stack.top.release.set()
