@@ -66,6 +66,14 @@ def _ticks(d: _dt.datetime) -> int:
 def get_member(obj: Any, name: str) -> Any:
     """``obj.name``: properties, the built-in members of strings/arrays/hashtables, and member
     enumeration over arrays (``$files.Name``)."""
+    value = _get_member(obj, name)
+    if value is None and name.lower() in ("count", "length"):
+        # PowerShell's intrinsic members: $null has 0 items, any other single object 1
+        return 0 if obj is None or obj is AutomationNull else 1
+    return value
+
+
+def _get_member(obj: Any, name: str) -> Any:
     lowered = name.lower()
     if obj is None or obj is AutomationNull:
         return None
