@@ -72,3 +72,39 @@ def test_bad_user_fails_authentication_without_prompt(client_home):
     with pytest.raises(SSHError) as info:
         open_ssh_connection(SSHTarget("server01", user="nosuchuser"))
     assert "authentication failed" in str(info.value)
+
+
+def test_sshd_subsystem_is_used_when_configured(client_home, tmp_path):
+    """With ``Subsystem pshell ...`` in sshd_config the engine is not sent: sshd starts it."""
+    import subprocess
+
+    from conftest import REPO, SSHD, _keygen, _sshd_config, _wait_listening
+    root = str(tmp_path)
+    os.chmod(root, 0o755)
+    hostkey = os.path.join(root, "hostkey")
+    _keygen(hostkey)
+    remote_home = os.path.join(root, "rhome")
+    os.makedirs(remote_home)
+    addr = "127.0.0.71"
+    conf = _sshd_config(root, "sub", addr, client_home.port, hostkey, remote_home,
+                        extra=f"Subsystem pshell /usr/bin/env PYTHONPATH={REPO} /usr/bin/python3 "
+                              f"-m pshell.remote.server")
+    text = open(conf).read().replace(f"AuthorizedKeysFile {root}/authorized_keys",
+                                     f"AuthorizedKeysFile {client_home.root}/authorized_keys")
+    open(conf, "w").write(text)
+    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(root, "log")])
+    try:
+        _wait_listening(addr, client_home.port)
+        pub = " ".join(open(hostkey + ".pub").read().split()[:2])
+        with open(os.path.join(client_home.home, ".ssh", "known_hosts"), "a") as fh:
+            fh.write(f"[{addr}]:{client_home.port} {pub}\n")
+        conn = open_ssh_connection(SSHTarget(addr))
+        try:
+            with open(f"/proc/{conn.server_info['pid']}/cmdline", "rb") as fh:
+                assert b"pshell.remote.server" in fh.read()
+            assert not os.path.exists(os.path.join(remote_home, ".cache", "pshell"))
+        finally:
+            conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(5)
