@@ -278,9 +278,13 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     if not pos_params and candidates and len(candidates) > 1:
         pos_params = [p for p in table.positional if p.name not in named and
                       any(p.in_set(s) for s in candidates)]
-    for value in positional:
+    for index, value in enumerate(positional):
         if pos_params:
             param = pos_params.pop(0)
+            if param.remaining and not pos_params and index + 1 < len(positional):
+                # Position=N plus ValueFromRemainingArguments: it takes the rest (Write-Output 1 2 3)
+                named[param.name] = list(positional[index:])
+                break
             named[param.name] = value
             if param.sets and chosen not in param.sets:
                 chosen = param.sets[0]

@@ -9,7 +9,7 @@ import os
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSObject, PSTypeInfo,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSChar, PSObject, PSTypeInfo,
                                   get_property, set_property, to_bool, to_number, to_str,
                                   type_names_of)
 
@@ -76,7 +76,7 @@ def get_member(obj: Any, name: str) -> Any:
 def _get_member(obj: Any, name: str) -> Any:
     lowered = name.lower()
     if obj is None or obj is AutomationNull:
-        return None
+        return 0 if lowered in ("count", "length") else None
     if isinstance(obj, str):
         fn = _STR_PROPS.get(lowered)
         return fn(obj) if fn is not None else None
@@ -183,6 +183,12 @@ def get_index(obj: Any, index: Any) -> Any:
             return result
         value = _index_one(obj, index)
         return None if value is _MISSING else value
+    getter = getattr(obj, "__getitem__", None)
+    if getter is not None:
+        try:
+            return getter(index)
+        except (KeyError, IndexError, TypeError):
+            return None
     # a scalar indexed with 0 or -1 is itself, as PowerShell does
     try:
         i = int(to_number(index))
@@ -206,7 +212,7 @@ def _index_one(seq: Any, index: Any) -> Any:
     if i < 0:
         i += n
     if 0 <= i < n:
-        return seq[i]
+        return PSChar(seq[i]) if isinstance(seq, str) else seq[i]
     return _MISSING
 
 
@@ -319,7 +325,7 @@ _STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
     "compareto": lambda s, a: (s > to_str(a[0])) - (s < to_str(a[0])),
     "insert": lambda s, a: s[:int(a[0])] + to_str(a[1]) + s[int(a[0]):],
     "remove": lambda s, a: s[:int(a[0])] + (s[int(a[0]) + int(a[1]):] if len(a) > 1 else ""),
-    "tochararray": lambda s, a: list(s), "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
+    "tochararray": lambda s, a: [PSChar(c) for c in s], "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
     "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
     "gettype": lambda s, a: PSTypeInfo("System.String"),
     "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),

@@ -33,10 +33,26 @@ def parse_unit(rs: Runspace, text: str, source: str) -> Any:
 
 
 def execute(rs: Runspace, text: str, source: str = "<interactive>") -> bool:
+    if source == "<interactive>":
+        return _execute_recorded(rs, text, source)
     unit = parse_unit(rs, text, source)
     if unit is None:
         return False
     return run_statements(rs, unit, None)
+
+
+def _execute_recorded(rs: Runspace, text: str, source: str) -> bool:
+    """An interactive command: run it, then add it to the session history (Get-History)."""
+    import datetime as _dt
+    start = _dt.datetime.now()
+    ok = False
+    try:
+        unit = parse_unit(rs, text, source)
+        ok = unit is not None and run_statements(rs, unit, None)
+        return ok
+    finally:
+        from pshell.cmdlets.commands import record_history
+        record_history(rs, text.strip(), ok, start)
 
 
 def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]]) -> bool:
