@@ -94,12 +94,15 @@ def main() -> int:
     ours_ms = statistics.median(ours) * 1000
     theirs_ms = statistics.median(theirs) * 1000
     ratio = ours_ms / theirs_ms
+    best_ratio = min(ours) / min(theirs)       # the fastest runs: least disturbed by other load
     if args.json:
         print(json.dumps({"pshell_ms": round(ours_ms, 1), "prompt_toolkit_ms": round(theirs_ms, 1),
-                          "ratio": round(ratio, 2), "target": 1.2}))
+                          "ratio": round(ratio, 2), "best_ratio": round(best_ratio, 2),
+                          "target": 1.2}))
     else:
         print(f"REPL start to first prompt: pshell {ours_ms:.0f} ms, bare prompt_toolkit "
-              f"{theirs_ms:.0f} ms (median of {args.runs}): ratio {ratio:.2f}x (target <= 1.2x)")
+              f"{theirs_ms:.0f} ms (median of {args.runs}): ratio {ratio:.2f}x, fastest runs "
+              f"{best_ratio:.2f}x (target <= 1.2x)")
     return 0
 
 
