@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 
 import pytest
@@ -281,6 +280,6 @@ def test_empty_journal_and_no_file(tmp_path, monkeypatch, rs):
 def test_no_journalctl_and_no_file(tmp_path, monkeypatch, rs):
     monkeypatch.setenv("PSHELL_JOURNALCTL", "")
     monkeypatch.setenv("PSHELL_LOG_DIR", str(tmp_path / "nothing"))
-    assert statement_error(rs, "Get-EventLog x") == (f"No event log source found for 'x': journalctl is not available "
-                               f"and {tmp_path}/nothing/x.log or {tmp_path}/nothing/x does not "
-                               f"exist.")
+    assert statement_error(rs, "Get-EventLog x") == (
+        f"No event log source found for 'x': journalctl is not available "
+        f"and {tmp_path}/nothing/x.log or {tmp_path}/nothing/x does not exist.")

@@ -443,13 +443,10 @@ class OutFile(_WriterCmdlet):
         width = self.Width if self.Width and self.Width > 0 else 120
         try:
             from pshell.engine.format import format_lines
-        except ImportError:
-            format_lines = None
-        if format_lines is None:
+        except ImportError:    # a bare engine without formatting
             lines = [to_str(v) for v in self._values]
         else:
-            location = lambda: self.runspace.location   # noqa: E731
-            lines = format_lines(self._values, width, location)
+            lines = format_lines(self._values, width, lambda: self.runspace.location)
         if self.NoNewline:
             return "".join(lines)
         return "".join(line + "\n" for line in lines)

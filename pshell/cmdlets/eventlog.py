@@ -201,7 +201,7 @@ def _field_text(value: Any) -> str:
 
 
 def _from_journal(record: Dict[str, Any], counter: int) -> _Raw:
-    stamp = record.get("__REALTIME_TIMESTAMP")
+    stamp: Any = record.get("__REALTIME_TIMESTAMP")
     try:
         when: Optional[_dt.datetime] = _dt.datetime.fromtimestamp(int(stamp) / 1e6)
     except (TypeError, ValueError):
@@ -213,7 +213,7 @@ def _from_journal(record: Dict[str, Any], counter: int) -> _Raw:
     source = _field_text(record.get("SYSLOG_IDENTIFIER") or record.get("_COMM")
                          or record.get("_SYSTEMD_UNIT") or "")
     try:
-        index = int(record.get("__SEQNUM"))   # type: ignore[arg-type]
+        index = int(record.get("__SEQNUM", counter))
     except (TypeError, ValueError):
         index = counter
     try:
@@ -544,7 +544,7 @@ class GetEventLog(Cmdlet):
         from pshell.engine.values import PSObject
         names = ["system", "security", "application", "pshell"]
         program = _journalctl()
-        journal = bool(program) and journal_has_entries(program)
+        journal = program is not None and journal_has_entries(program)
         for name in names:
             source = "journal" if journal else next(
                 (p for p in log_files(name) if os.path.isfile(p)), None)

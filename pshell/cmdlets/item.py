@@ -430,6 +430,11 @@ class PathCmdlet(Cmdlet):
     def require_path(self) -> None:
         path, literal = getattr(self, "Path", None), getattr(self, "LiteralPath", None)
         if path is None and literal is None:
+            for name in ("LiteralPath", "Path"):
+                if name in self.bound:
+                    raise self.terminate(
+                        f"Cannot bind argument to parameter '{name}' because it is null.",
+                        "ParameterArgumentValidationErrorNullNotAllowed", "InvalidData")
             raise self.terminate("Cannot process command because of one or more missing "
                                  "mandatory parameters: Path.", "MissingMandatoryParameter",
                                  "InvalidArgument")
@@ -763,8 +768,8 @@ def _item_type(value: Any) -> str:
              "symboliclink": "SymbolicLink", "hardlink": "HardLink", "junction": "SymbolicLink"}
     if text in names:
         return names[text]
-    raise ValueError(f"The type is not a known type for the file system. Only \"file\", "
-                     f"\"directory\", \"symboliclink\" or \"hardlink\" can be specified.")
+    raise ValueError("The type is not a known type for the file system. Only \"file\", "
+                     "\"directory\", \"symboliclink\" or \"hardlink\" can be specified.")
 
 
 @register
@@ -916,7 +921,7 @@ class RemoveItem(PathCmdlet):
                         exception_type="System.IO.IOException"))
                     return
                 if self.Recurse:
-                    errors: List[Tuple[str, OSError]] = []
+                    errors: List[Tuple[str, Any]] = []
                     shutil.rmtree(full, onerror=lambda f, p, e: errors.append((p, e[1])))
                     for path, exc in errors[:1]:
                         self.io_error(exc, path, "RemoveItemIOError")

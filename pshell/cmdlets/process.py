@@ -347,7 +347,7 @@ def get_process(pid: int) -> Optional[ProcessInfo]:
 
 
 def list_processes() -> List[ProcessInfo]:
-    out = []
+    out: List[ProcessInfo] = []
     try:
         names = os.listdir(_PROC)
     except OSError:
@@ -469,13 +469,13 @@ class StopProcess(Cmdlet):
         procs = _sorted(list_processes())
         for pattern in self.Name or []:
             pattern = to_str(pattern)
-            found = [p for p in procs if wildcard_match(pattern, p.ProcessName, ignore_case=True)]
-            if not found and not has_wildcards(pattern):
+            named = [p for p in procs if wildcard_match(pattern, p.ProcessName, ignore_case=True)]
+            if not named and not has_wildcards(pattern):
                 self.write_error(self.error_record(
                     f'Cannot find a process with the name "{pattern}". Verify the process name '
                     f'and call the cmdlet again.', "NoProcessFoundForGivenName", "ObjectNotFound",
                     target=pattern))
-            yield from found
+            yield from named
 
     def _by_id(self, pid: int) -> Optional[ProcessInfo]:
         proc = get_process(pid)
