@@ -197,10 +197,14 @@ def test_seed_method_three_remote_job_in_session(rs, tmp_path):
     assert out == ["event one", "event two"]
 
 
-def test_temporary_connection_cancels_start_job(rs):
-    out, _ = run(rs, "Invoke-Command -ComputerName server02 { Start-Job { Start-Sleep 100 } }")
+def test_temporary_connection_cancels_start_job(rs, tmp_path):
+    marker = tmp_path / "job-ran"
+    out, _ = run(rs, f"Invoke-Command -ComputerName server02 {{ Start-Job {{ Start-Sleep 3; "
+                     f"Set-Content '{marker}' 'ran' }} }}")
     assert out[0].get("State") in ("Running", "NotStarted")
-    # the connection closed with Invoke-Command: the job went with it (nothing to ask for later)
+    # the connection closed when Invoke-Command returned: the remote job was cancelled with it
+    time.sleep(5)
+    assert not marker.exists()
 
 
 def test_copy_item_to_and_from_session(rs, tmp_path):
@@ -231,3 +235,26 @@ def test_process_transport_session(rs):
     out, rec = run(rs, "$p = New-PSSession -ComputerName localhost -Transport Process; "
                        "Invoke-Command -Session $p { 6 * 7 }; $p.Transport")
     assert out == [42, "Process"]
+
+
+def test_remote_frame_prompt_completion_and_exit(rs, sshd_hosts):
+    from pshell.engine.host import PlainHost
+    from pshell.remote.frame import RemoteFrame
+    import io
+    out, _ = run(rs, "$s = New-PSSession server01; Invoke-Command -Session $s { $remoteOnlyVariable = 1; "
+                     "New-Item -ItemType Directory -Path ~/zz_remote_dir -Force | Out-Null }; $s")
+    session = out[0]
+    popped = []
+    buf = io.StringIO()
+    frame = RemoteFrame(session, PlainHost(out=buf, err=buf), lambda f, reason: popped.append(reason))
+    assert frame.prompt() == f"[server01]: PS {sshd_hosts.remote_home}> "
+    texts = [c.text for c in frame.complete("$remoteOnlyV", 12)]
+    assert "$remoteonlyvariable" in [t.lower() for t in texts]
+    texts = [c.text for c in frame.complete("Get-ChildItem ~/zz_rem", 22)]
+    assert any("zz_remote_dir" in t for t in texts)
+    frame.execute("Set-Location /tmp; 'hello from remote'")
+    assert "hello from remote" in buf.getvalue()
+    assert frame.prompt() == "[server01]: PS /tmp> "
+    frame.execute("exit")
+    assert popped == [""]
+    assert session.State == "Opened"        # entered with -Session: stays open
