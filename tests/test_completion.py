@@ -295,3 +295,28 @@ def test_never_raises(text, cursor):
     assert isinstance(found, list)
     for item in found:
         assert 0 <= item.start <= min(cursor, len(text))
+
+
+# ---- members ----------------------------------------------------------------------------------
+
+def test_member_of_variable(rs):
+    rs.execute("$server = [pscustomobject]@{ Name = 'web01'; Port = 22 }")
+    found = complete(rs, "Write-Output $server.Na")
+    assert texts(found) == ["$server.Name"]
+    assert found[0].start == len("Write-Output ") and found[0].kind == "member"
+    assert texts(complete(rs, "$server.")) == ["$server.Name", "$server.Port"]
+
+
+def test_member_chain_and_string_methods(rs):
+    rs.execute("$server = [pscustomobject]@{ Name = 'web01' }")
+    assert texts(complete(rs, "$server.Name.Len")) == ["$server.Name.Length"]
+    assert "$server.Name.ToUpper(" in texts(complete(rs, "$server.Name.To"))
+
+
+def test_member_of_hashtable_keys(rs):
+    rs.execute("$config = @{ Retries = 3 }")
+    assert texts(complete(rs, "$config.Re")) == ["$config.Retries", "$config.Remove("]
+
+
+def test_member_of_unknown_variable_is_nothing(rs):
+    assert complete(rs, "$doesNotExist.") == []

@@ -183,6 +183,8 @@ class _Context:
         word = self.word
         value = word.value
         if not word.quote and value.startswith("$"):
+            if "." in value:
+                return self.members(value)
             return self.variables(value[1:], "$")
         if not word.quote and value.startswith("@") and len(self.words) > 1:
             return self.variables(value[1:], "@")
@@ -285,6 +287,25 @@ class _Context:
         names = sorted(set(_variable_names(self.runspace)), key=str.lower)
         return [Completion(f"{sigil}{scope}{n}", start, sigil + n, "variable")
                 for n in names if n.lower().startswith(lowered)]
+
+    # ---- members ------------------------------------------------------------------------
+    def members(self, typed: str) -> List[Completion]:
+        """``$var.Prop.Pa`` -> the properties of the variable's value (looked up, never run)."""
+        import re
+        match = re.match(r"^\$([\w:]+)((?:\.\w+)*)\.(\w*)$", typed)
+        if match is None:
+            return []
+        name, path, prefix = match.group(1), match.group(2), match.group(3)
+        value = _variable_value(self.runspace, name)
+        from pshell.engine.values import NO_PROPERTY, get_property
+        for member in path.split(".")[1:]:
+            value = get_property(value, member, None)
+            if value is None or value is NO_PROPERTY:
+                return []
+        head = typed[: len(typed) - len(prefix)]
+        lowered = prefix.lower()
+        return [Completion(head + m, self.word.start, m, "member")
+                for m in _member_names(value) if m.lower().startswith(lowered)]
 
     # ---- paths ----------------------------------------------------------------------------
     def paths(self, executables_only: bool = False) -> List[Completion]:
@@ -618,6 +639,44 @@ def _variable_names(runspace: Any) -> List[str]:
     for name in found:
         names.setdefault(name.lower(), name)
     return list(names.values())
+
+
+_STRING_MEMBERS = ("Length", "Contains(", "EndsWith(", "IndexOf(", "Replace(", "Split(",
+                   "StartsWith(", "Substring(", "ToLower(", "ToString(", "ToUpper(", "Trim(")
+_LIST_MEMBERS = ("Count", "Length")
+_DICT_MEMBERS = ("Add(", "ContainsKey(", "Count", "Keys", "Remove(", "Values")
+
+
+def _variable_value(runspace: Any, name: str) -> Any:
+    scope, _, bare = name.rpartition(":")
+    if scope.lower() == "env":
+        return os.environ.get(bare)
+    getter = getattr(runspace, "get_variable", None)
+    if getter is None:
+        return None
+    try:
+        return getter(bare)
+    except Exception:
+        return None
+
+
+def _member_names(value: Any) -> List[str]:
+    """Property names first (as formatting shows them), then the everyday methods."""
+    from pshell.engine.values import properties_of
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return list(_STRING_MEMBERS)
+    if isinstance(value, dict):
+        keys = [str(k) for k in value.keys() if isinstance(k, str)]
+        return keys + [m for m in _DICT_MEMBERS if m not in keys]
+    if isinstance(value, (list, tuple)):
+        first = [m for m in _member_names(value[0]) if not m.endswith("(")] if value else []
+        return list(_LIST_MEMBERS) + [m for m in first if m not in _LIST_MEMBERS]
+    try:
+        return list(dict.fromkeys(str(p) for p in properties_of(value)))
+    except Exception:
+        return []
 
 
 # ------------------------------------------------------------------------------- ssh config
