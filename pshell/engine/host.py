@@ -30,14 +30,24 @@ class PlainHost(Streams):
 
     def __init__(self, out: Optional[TextIO] = None, err: Optional[TextIO] = None,
                  width: Optional[int] = None, stdin: Optional[TextIO] = None) -> None:
-        self.out = out if out is not None else sys.stdout
-        self.err = err if err is not None else sys.stderr
+        # None means "whatever sys.stdout/stderr is when writing": the REPL patches them so that
+        # output from background work lands above the prompt
+        self._out = out
+        self._err = err
         self.stdin = stdin
         self.width = width or 120
         self.lock = threading.RLock()
         self.session_stack: Any = None
         self.job_notice: Optional[Callable[[Any], None]] = None
         self.location: Optional[Callable[[], Optional[str]]] = None
+
+    @property
+    def out(self) -> TextIO:
+        return self._out if self._out is not None else sys.stdout
+
+    @property
+    def err(self) -> TextIO:
+        return self._err if self._err is not None else sys.stderr
 
     # ---- output ---------------------------------------------------------------------
     def write_objects(self, iterator: Iterator[Any]) -> None:

@@ -24,9 +24,11 @@ class ConsoleHost(PlainHost):
     is_terminal = True
 
     def __init__(self) -> None:
-        super().__init__(sys.stdout, sys.stderr, shutil.get_terminal_size((120, 40)).columns)
-        self.console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
-        self.err_console = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        super().__init__(None, None, shutil.get_terminal_size((120, 40)).columns)
+        # no file given: rich writes to whatever sys.stdout/stderr is at the time, so the REPL's
+        # patch_stdout keeps background output above the prompt
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.err_console = Console(stderr=True, highlight=False, soft_wrap=True)
         self._progress: Any = None
         self._tasks: dict = {}
 
