@@ -766,7 +766,8 @@ class _BlockCompiler:
 
     def ex_Hashtable(self, e: A.Hashtable) -> str:
         pairs = ", ".join(f"({self.hash_key(k)}, {self.statement_value(v)})" for k, v in e.pairs)
-        return f"_ht(({pairs}{',' if pairs else ''}))"
+        ordered = ", True" if getattr(e, "ordered", False) else ""
+        return f"_ht(({pairs}{',' if pairs else ''}){ordered})"
 
     def hash_key(self, key: A.Expr) -> str:
         return self.expr(key)

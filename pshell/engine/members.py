@@ -327,7 +327,7 @@ _STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
     "remove": lambda s, a: s[:int(a[0])] + (s[int(a[0]) + int(a[1]):] if len(a) > 1 else ""),
     "tochararray": lambda s, a: [PSChar(c) for c in s], "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
     "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
-    "gettype": lambda s, a: PSTypeInfo("System.String"),
+    "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else "System.String"),
     "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),
 }
 

@@ -12,7 +12,8 @@ import re
 from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, PSObject, to_bool,
+from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSChar,
+                                  PSObject, to_bool,
                                   to_number, to_str, type_names_of)
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
@@ -47,7 +48,7 @@ def add(a: Any, b: Any) -> Any:
         return b
     if ta is str:
         return a + to_str(b)
-    if ta is float or ta is int or ta is bool:
+    if ta is float or ta is int or ta is bool or ta is PSChar:
         return _num(a, "+") + _num(b, "+")
     if isinstance(a, (list, tuple)):
         if isinstance(b, (list, tuple)):
@@ -449,6 +450,8 @@ _TYPE_ALIASES = {
     "boolean": "bool", "system.boolean": "bool", "char": "char", "system.char": "char",
     "array": "array", "system.array": "array", "object[]": "array", "hashtable": "hashtable",
     "system.collections.hashtable": "hashtable", "ordered": "ordered",
+    "system.collections.specialized.ordereddictionary": "ordered",
+    "collections.specialized.ordereddictionary": "ordered",
     "pscustomobject": "pscustomobject", "psobject": "psobject",
     "system.management.automation.psobject": "psobject", "object": "object",
     "system.object": "object", "datetime": "datetime", "system.datetime": "datetime",
@@ -543,7 +546,8 @@ def _to_int_kind(value: Any, type_name: str) -> int:
         raise _cast_error(value, "System.Int32")
     if isinstance(value, str) and not value.strip():
         return 0
-    if isinstance(value, str) and len(value) == 1 and type_name.lower() in ("char",):
+    if isinstance(value, PSChar) or (isinstance(value, str) and len(value) == 1 and
+                                     type_name.lower() in ("char",)):
         return ord(value)
     return to_int(value)
 
@@ -569,24 +573,26 @@ def _to_bool(value: Any, type_name: str) -> bool:
 
 def _to_char(value: Any, type_name: str) -> str:
     value = _unwrap_single(value)
-    if isinstance(value, int):
-        return chr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PSChar(chr(value))
     text = to_str(value)
     if len(text) != 1:
         raise _cast_error(value, "System.Char", "String must be exactly one character long.")
-    return text
+    return PSChar(text)
 
 
 def _to_array(value: Any, type_name: str) -> List[Any]:
     if value is None:
         return []
+    element = type_name.strip()[:-2] if type_name.strip().endswith("[]") else ""
     if isinstance(value, (list, tuple, range)):
         items = list(value)
     elif hasattr(value, "__next__"):
         items = list(value)
+    elif isinstance(value, str) and element.lower() in ("char", "system.char"):
+        items = list(value)
     else:
         items = [value]
-    element = type_name.strip()[:-2] if type_name.strip().endswith("[]") else ""
     if element and lookup_type(element) not in ("object", "array"):
         return [convert_to(item, element) for item in items]
     return items
@@ -607,7 +613,9 @@ def _to_hashtable(value: Any, type_name: str) -> Hashtable:
 
 
 def _to_ordered(value: Any, type_name: str) -> Hashtable:
-    return _to_hashtable(value, type_name)
+    if isinstance(value, OrderedHashtable):
+        return value
+    return OrderedHashtable(_to_hashtable(value, type_name).items())
 
 
 def _to_pscustomobject(value: Any, type_name: str) -> Any:
@@ -761,8 +769,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "string": lambda v: isinstance(v, str),
         "bool": lambda v: isinstance(v, bool),
         "array": lambda v: isinstance(v, (list, tuple)),
-        "hashtable": lambda v: isinstance(v, dict),
-        "ordered": lambda v: isinstance(v, dict),
+        "hashtable": lambda v: isinstance(v, dict) and type(v) is not OrderedHashtable,
+        "ordered": lambda v: isinstance(v, OrderedHashtable) or (isinstance(v, dict) and not isinstance(v, Hashtable)),
         "pscustomobject": lambda v: isinstance(v, PSObject),
         "datetime": lambda v: isinstance(v, _dt.datetime),
         "timespan": lambda v: isinstance(v, _dt.timedelta),

@@ -11,7 +11,8 @@ from pshell.engine import operators as ops
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
                                   ErrorRecord, ExceptionInfo, ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
-from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, PSObject, PSTypeInfo,
+from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSObject,
+                                  PSTypeInfo,
                                   as_list, enumerate_value, to_bool, to_number, to_str)
 from pshell.lang import ast as A
 
@@ -282,8 +283,8 @@ def _rangel(a: Any, b: Any) -> List[int]:
     return list(ops.in_range(a, b))
 
 
-def _ht(pairs: Any) -> Hashtable:
-    table = Hashtable()
+def _ht(pairs: Any, ordered: bool = False) -> Hashtable:
+    table = OrderedHashtable() if ordered else Hashtable()
     for key, value in pairs:
         if key in table:
             raise RuntimeException.make(f"Duplicate keys '{key}' are not allowed in hash literals.",

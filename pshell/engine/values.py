@@ -20,7 +20,7 @@ import math
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 __all__ = [
-    "Hashtable", "PSObject", "PSTypeInfo", "AutomationNull", "type_names_of", "type_name_of",
+    "Hashtable", "OrderedHashtable", "PSObject", "PSChar", "PSTypeInfo", "AutomationNull", "type_names_of", "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
 ]
@@ -68,6 +68,15 @@ class SwitchParameter:
 
     def __repr__(self) -> str:
         return f"SwitchParameter({self.IsPresent})"
+
+
+class PSChar(str):
+    """A ``System.Char``: a one-character string that ``[int]`` turns into its code point."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"PSChar({str.__repr__(self)})"
 
 
 class Hashtable(dict):
@@ -136,6 +145,19 @@ class Hashtable(dict):
 
     def __reduce__(self) -> Any:
         return (Hashtable, (list(self.items()),))
+
+
+class OrderedHashtable(Hashtable):
+    """``[ordered]@{}``: the same case-insensitive, insertion-ordered table, typed
+    ``System.Collections.Specialized.OrderedDictionary``."""
+
+    __slots__ = ()
+
+    def copy(self) -> "OrderedHashtable":
+        return OrderedHashtable(self.items())
+
+    def __reduce__(self) -> Any:
+        return (OrderedHashtable, (list(self.items()),))
 
 
 _MISSING = object()
@@ -248,8 +270,12 @@ def type_names_of(value: Any) -> List[str]:
     if isinstance(value, float):
         return ["System.Double", "System.ValueType", "System.Object"]
     if isinstance(value, str):
+        if type(value) is PSChar:
+            return ["System.Char", "System.ValueType", "System.Object"]
         return ["System.String", "System.Object"]
     if isinstance(value, Hashtable):
+        if type(value) is OrderedHashtable:
+            return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
         return ["System.Collections.Hashtable", "System.Object"]
     if isinstance(value, dict):
         return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
@@ -440,6 +466,8 @@ def to_str(value: Any, ofs: str = " ") -> str:
     if isinstance(value, _dt.timedelta):
         return format_timespan(value)
     if isinstance(value, Hashtable):
+        if type(value) is OrderedHashtable:
+            return "System.Collections.Specialized.OrderedDictionary"
         return "System.Collections.Hashtable"
     if isinstance(value, dict):
         return "System.Collections.Specialized.OrderedDictionary"
@@ -486,6 +514,8 @@ def to_number(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
+        if type(value) is PSChar:
+            return ord(value)
         return parse_number(value)
     if isinstance(value, (list, tuple)) and len(value) == 1:
         return to_number(value[0])
