@@ -264,13 +264,21 @@ class NativeCommand(Cmdlet):
     # ---- stdin -----------------------------------------------------------------------
     def _feed(self, proc: Any, upstream: Iterator[Any]) -> None:
         fd = proc.stdin.fileno()
+        text = _InputText(getattr(getattr(self.ctx.runspace, "host", None), "width", None))
         try:
             for item in upstream:
                 if self._stop_requested:
                     break
-                data = self._encode_input(item)
+                if isinstance(item, (bytes, bytearray)):
+                    data = bytes(item)
+                else:
+                    data = text.feed(item)
                 if data and not _write_all(fd, data):
                     break
+            else:
+                data = text.flush()
+                if data:
+                    _write_all(fd, data)
         except Exception as exc:   # a terminating error upstream: re-raised by the consumer
             self._feed_error = exc
         finally:
@@ -284,11 +292,6 @@ class NativeCommand(Cmdlet):
                 proc.stdin.close()
             except OSError:
                 pass
-
-    def _encode_input(self, item: Any) -> bytes:
-        if isinstance(item, (bytes, bytearray)):
-            return bytes(item)
-        return (_object_text(item) + "\n").encode("utf-8", errors="surrogateescape")
 
     # ---- stopping --------------------------------------------------------------------
     def stop(self) -> None:
@@ -357,21 +360,37 @@ def _write_all(fd: int, data: bytes) -> bool:
     return True
 
 
-def _object_text(item: Any) -> str:
-    """What a non-native object looks like on a native command's stdin: strings and numbers as
-    themselves, other objects as the console would show them."""
-    from pshell.engine.values import to_str
-    if item is None or isinstance(item, (str, int, float, bool)):
-        return to_str(item)
-    try:
-        from pshell.engine import format as _format   # written by the formatting engineer
-        render = getattr(_format, "format_to_text", None)
-    except ImportError:
-        render = None
-    if render is not None:
+class _InputText:
+    """Objects as a native command's stdin sees them: strings and numbers one per line, other
+    objects formatted as the console shows them (one table for a run of like objects, as
+    pwsh's Out-String does), UTF-8."""
+
+    def __init__(self, width: Any = None) -> None:
+        self.width = width if isinstance(width, int) and width > 0 else 120
+        self.formatter: Any = None
+
+    def feed(self, item: Any) -> bytes:
+        from pshell.engine.values import to_str
+        if self.formatter is None:
+            if item is None or isinstance(item, (str, int, float, bool)):
+                return (to_str(item) + "\n").encode("utf-8", errors="surrogateescape")
+            self.formatter = self._make_formatter()
+            if self.formatter is None:
+                return (to_str(item) + "\n").encode("utf-8", errors="surrogateescape")
+        return self._lines(self.formatter.feed(item))
+
+    def flush(self) -> bytes:
+        if self.formatter is None:
+            return b""
+        return self._lines(self.formatter.flush())
+
+    def _make_formatter(self) -> Any:
         try:
-            text = render([item])
-            return str(text).strip("\n")
-        except Exception:
-            pass
-    return to_str(item)
+            from pshell.engine.format import make_out_default
+        except ImportError:   # a bare engine without formatting
+            return None
+        return make_out_default(self.width, batch_seconds=None)
+
+    @staticmethod
+    def _lines(lines: List[str]) -> bytes:
+        return "".join(line + "\n" for line in lines).encode("utf-8", errors="surrogateescape")
