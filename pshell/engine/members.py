@@ -258,10 +258,9 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
     if isinstance(sep, (list, tuple)):
         seps = [to_str(x) for x in sep]
     else:
-        text = to_str(sep)
-        # String.Split(char[]) splits on each character; a one-string argument in PowerShell
-        # binds to Split(char[]) too, so 'a,b;c'.Split(',;') splits on both.
-        seps = list(text) if len(text) > 1 else [text]
+        # PowerShell 7 binds one string to .NET Core's Split(string): 'a,b;c'.Split(',;')
+        # splits on the whole ',;' (a [char[]] argument splits on each character).
+        seps = [to_str(sep)]
     import re
     pattern = "|".join(re.escape(x) for x in seps if x) or r"\s"
     parts = re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
@@ -519,7 +518,12 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                 result = fn(obj, args)
             except RuntimeException:
                 raise
-            except (IndexError, TypeError, ValueError, KeyError) as exc:
+            except IndexError:
+                # the method read an argument it was not given
+                raise _err(f'Cannot find an overload for "{name}" and the argument count: '
+                           f'"{len(args)}".', "MethodCountCouldNotFindBest",
+                           exception_type="System.Management.Automation.MethodException") from None
+            except (TypeError, ValueError, KeyError) as exc:
                 raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "{exc}"',
                            "MethodInvocationException",
                            exception_type="System.Management.Automation.MethodInvocationException") from None
