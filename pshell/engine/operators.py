@@ -842,6 +842,17 @@ def _format_item(spec: str, values: List[Any]) -> str:
     return text
 
 
+def _fixed(value: Any, places: int, grouping: bool) -> str:
+    """Fixed-point text as .NET writes it: midpoints of the exact value round away from zero
+    (2.25 -> '2.3'), where Python's format rounds them to even."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return to_str(value)
+    import decimal
+    exact = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-places),
+                                            rounding=decimal.ROUND_HALF_UP)
+    return f"{exact:{',' if grouping else ''}.{places}f}"
+
+
 def format_value(value: Any, fmt: str) -> str:
     """A value with a .NET format string (``N2``, ``D5``, ``X``, ``P1``, ``0.00``, dates)."""
     if not fmt:
@@ -855,14 +866,14 @@ def format_value(value: Any, fmt: str) -> str:
             digits == "" or digits.isdigit()) and code in "NDXFPCEG":
         precision = int(digits) if digits else None
         if code == "N":
-            return f"{value:,.{2 if precision is None else precision}f}"
+            return _fixed(value, 2 if precision is None else precision, True)
         if code == "D":
             return f"{int(value):0{precision or 0}d}"
         if code == "X":
             text = f"{int(value):0{precision or 0}x}"
             return text.upper() if fmt[0] == "X" else text
         if code == "F":
-            return f"{value:.{2 if precision is None else precision}f}"
+            return _fixed(value, 2 if precision is None else precision, False)
         if code == "P":
             return f"{value * 100:,.{2 if precision is None else precision}f} %"
         if code == "C":
