@@ -23,6 +23,17 @@ function __pshell_no_script
     return 0
 end
 
+# After -c/-Command the rest is PowerShell code: nothing to offer.
+function __pshell_has_command
+    for word in (commandline -opc)[2..-1]
+        switch (string lower -- $word)
+            case -c -command
+                return 0
+        end
+    end
+    return 1
+end
+
 complete -c pshell -f
 complete -c pshell -n __pshell_no_script -o Command -o c -x -d 'Run the given command and exit'
 complete -c pshell -n __pshell_no_script -o File -x -k -a '(__fish_complete_suffix .ps1)' -d 'Run a script file'
@@ -32,4 +43,4 @@ complete -c pshell -n __pshell_no_script -o NonInteractive -d 'Never prompt for 
 complete -c pshell -n __pshell_no_script -l version -d 'Show the version and exit'
 complete -c pshell -n __pshell_no_script -l help -d 'Show usage and exit'
 complete -c pshell -n __pshell_no_script -k -a '(__fish_complete_suffix .ps1)' -d 'Script'
-complete -c pshell -n 'not __pshell_no_script' -F
+complete -c pshell -n 'not __pshell_no_script; and not __pshell_has_command' -F

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 
 import pytest
@@ -320,3 +321,62 @@ def test_member_of_hashtable_keys(rs):
 
 def test_member_of_unknown_variable_is_nothing(rs):
     assert complete(rs, "$doesNotExist.") == []
+
+
+# ---- completion scripts for the pshell command line ---------------------------------------------
+
+COMPLETIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "completions")
+
+
+def _bash_complete(words, cwd):
+    import subprocess
+    script = (f"source {COMPLETIONS}/pshell.bash\n"
+              f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
+              "_pshell; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], cwd=cwd,
+                            capture_output=True, text=True, timeout=30)
+    return sorted(line for line in result.stdout.splitlines() if line)
+
+
+@pytest.fixture
+def scripts_dir(tmp_path):
+    (tmp_path / "deploy.ps1").write_text("'x'")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "sub").mkdir()
+    return tmp_path
+
+
+def test_bash_completes_options_case_insensitively(scripts_dir):
+    assert _bash_complete(["pshell", "-No"], scripts_dir) == ["-NoLogo", "-NoProfile", "-NonInteractive"]
+    assert _bash_complete(["pshell", "-nop"], scripts_dir) == ["-NoProfile"]
+    assert "--version" in _bash_complete(["pshell", "--"], scripts_dir)
+
+
+def test_bash_completes_scripts_and_stops_after_command(scripts_dir):
+    assert _bash_complete(["pshell", ""], scripts_dir) == ["deploy.ps1", "sub"]
+    assert _bash_complete(["pshell", "-File", ""], scripts_dir) == ["deploy.ps1", "sub"]
+    assert _bash_complete(["pshell", "-c", ""], scripts_dir) == []
+    assert _bash_complete(["pshell", "deploy.ps1", "-"], scripts_dir) == []
+
+
+@pytest.mark.skipif(not shutil.which("fish"), reason="fish is not installed")
+def test_fish_completes_options_and_scripts(scripts_dir):
+    import subprocess
+
+    def fish(line):
+        result = subprocess.run(["fish", "-N", "-c", f"source {COMPLETIONS}/pshell.fish; "
+                                 f"complete -C '{line}'"], cwd=scripts_dir, capture_output=True,
+                                text=True, timeout=30)
+        return [row.split("\t")[0] for row in result.stdout.splitlines()]
+
+    assert sorted(fish("pshell -No")) == ["-NoLogo", "-NoProfile", "-NonInteractive"]
+    assert "deploy.ps1" in fish("pshell -File ")
+    assert fish("pshell -c ") == []
+
+
+@pytest.mark.skipif(not shutil.which("zsh"), reason="zsh is not installed")
+def test_zsh_script_parses():
+    import subprocess
+    result = subprocess.run(["zsh", "-n", os.path.join(COMPLETIONS, "_pshell")], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
