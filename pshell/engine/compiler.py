@@ -717,6 +717,8 @@ class _BlockCompiler:
                 return "RS.last_success"
             if name == "psitem":
                 name = "_"
+            if scope == "local":
+                return f"L.get({name!r})"
             return f"(L[{name!r}] if {name!r} in L else _rv(F, {name!r}))"
         if scope == "env":
             return f"_env_get({e.name!r})"
