@@ -589,6 +589,8 @@ def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
 def type_info(type_name: str) -> PSTypeInfo:
     from pshell.engine.operators import full_type_name, lookup_type
     kind = lookup_type(type_name)
+    if kind == "named":
+        return PSTypeInfo(type_name)
     if kind in ("array", "string[]", "int[]") and type_name.endswith("[]"):
         return PSTypeInfo(type_name if "." in type_name else full_type_name(kind))
     return PSTypeInfo(full_type_name(kind))

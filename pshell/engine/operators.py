@@ -479,6 +479,8 @@ def lookup_type(name: str) -> str:
         if key.startswith("system.collections.generic.list") or key in (
                 "system.collections.arraylist", "collections.arraylist"):
             return "list"
+        if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
+            return "named"
         raise RuntimeException.make(f"Unable to find type [{name}].", "TypeNotFound",
                                      "InvalidOperation")
     return kind
@@ -498,6 +500,25 @@ _FULL_TYPE_NAMES = {
     "guid": "System.Guid", "string[]": "System.String[]", "int[]": "System.Int32[]",
     "math": "System.Math", "list": "System.Collections.Generic.List", "long[]": "System.Int64[]",
     "double[]": "System.Double[]", "environment": "System.Environment",
+}
+
+
+# .NET types pshell has no conversion for but whose objects it produces (so `-is [ErrorRecord]`,
+# `catch [System.IO.IOException]` and `[System.Management.Automation.PSCredential]` parse).
+_KNOWN_NAMED_TYPES = {
+    "errorrecord", "system.management.automation.errorrecord", "exception", "system.exception",
+    "runtimeexception", "system.management.automation.runtimeexception", "ioexception",
+    "system.io.ioexception", "fileinfo", "system.io.fileinfo", "directoryinfo",
+    "system.io.directoryinfo", "filesysteminfo", "system.io.filesysteminfo",
+    "job", "system.management.automation.job", "pssession",
+    "system.management.automation.runspaces.pssession", "process", "system.diagnostics.process",
+    "warningrecord", "verboserecord", "debugrecord", "informationrecord", "progressrecord",
+    "matchinfo", "microsoft.powershell.commands.matchinfo", "pathinfo", "commandinfo",
+    "system.management.automation.commandinfo", "dividebyzeroexception",
+    "system.dividebyzeroexception", "argumentexception", "system.argumentexception",
+    "itemnotfoundexception", "system.management.automation.itemnotfoundexception",
+    "commandnotfoundexception", "system.management.automation.commandnotfoundexception",
+    "invalidoperationexception", "system.invalidoperationexception", "psinvalidcastexception",
 }
 
 
@@ -740,6 +761,12 @@ def _not_a_value(value: Any, type_name: str) -> Any:
     raise _cast_error(value, type_name)
 
 
+def _to_named(value: Any, type_name: str) -> Any:
+    if is_type(value, type_name):
+        return value
+    raise _cast_error(value, type_name)
+
+
 _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "int": _to_int32, "long": _to_int_kind, "byte": _to_byte, "double": _to_double,
     "string": _to_string, "bool": _to_bool, "char": _to_char, "array": _to_array,
@@ -751,7 +778,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "timespan": _to_timespan, "scriptblock": _to_scriptblock, "regex": _to_regex,
     "void": _to_void, "switch": _to_switch, "version": _to_version, "guid": _to_guid,
     "list": _to_list, "math": _not_a_value, "securestring": _identity, "pscredential": _identity,
-    "environment": _not_a_value,
+    "environment": _not_a_value, "named": _to_named,
 }
 
 
