@@ -380,3 +380,9 @@ def test_zsh_script_parses():
     result = subprocess.run(["zsh", "-n", os.path.join(COMPLETIONS, "_pshell")], capture_output=True,
                             text=True, timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def test_type_names(rs):
+    assert texts(complete(rs, "[pscu")) == ["[pscustomobject"]
+    assert texts(complete(rs, "function f { param([Validate")) == [
+        "[ValidateNotNullOrEmpty", "[ValidateRange", "[ValidateSet"]

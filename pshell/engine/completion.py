@@ -186,6 +186,8 @@ class _Context:
             if "." in value:
                 return self.members(value)
             return self.variables(value[1:], "$")
+        if not word.quote and value.startswith("[") and "]" not in value:
+            return self.types(value[1:])
         if not word.quote and value.startswith("@") and len(self.words) > 1:
             return self.variables(value[1:], "@")
         if len(self.words) == 1 or self._after_call_operator():
@@ -287,6 +289,12 @@ class _Context:
         names = sorted(set(_variable_names(self.runspace)), key=str.lower)
         return [Completion(f"{sigil}{scope}{n}", start, sigil + n, "variable")
                 for n in names if n.lower().startswith(lowered)]
+
+    # ---- types ----------------------------------------------------------------------------
+    def types(self, prefix: str) -> List[Completion]:
+        lowered = prefix.lower()
+        return [Completion("[" + name, self.word.start, name, "type")
+                for name in _TYPE_NAMES if name.lower().startswith(lowered)]
 
     # ---- members ------------------------------------------------------------------------
     def members(self, typed: str) -> List[Completion]:
@@ -640,6 +648,13 @@ def _variable_names(runspace: Any) -> List[str]:
         names.setdefault(name.lower(), name)
     return list(names.values())
 
+
+#: type accelerators and the attributes of param blocks, as PowerShell spells them
+_TYPE_NAMES = ("Alias", "array", "bool", "byte", "char", "CmdletBinding", "datetime", "double",
+               "Environment", "guid", "hashtable", "int", "long", "Math", "object", "ordered",
+               "Parameter", "pscredential", "pscustomobject", "psobject", "regex", "scriptblock",
+               "securestring", "string", "switch", "timespan", "ValidateNotNullOrEmpty",
+               "ValidateRange", "ValidateSet", "version", "void")
 
 _STRING_MEMBERS = ("Length", "Contains(", "EndsWith(", "IndexOf(", "Replace(", "Split(",
                    "StartsWith(", "Substring(", "ToLower(", "ToString(", "ToUpper(", "Trim(")
