@@ -103,7 +103,11 @@ def _throw(F: Any, value: Any, nid: int) -> RuntimeException:
     elif isinstance(value, RuntimeException):
         err = value
     elif value is None:
-        err = RuntimeException.make("ScriptHalted", "ScriptHalted", "OperationStopped")
+        current = F.scope.lookup("_")
+        if isinstance(current, ErrorRecord):        # a bare `throw` in catch rethrows
+            err = RuntimeException(current)
+        else:
+            err = RuntimeException.make("ScriptHalted", "ScriptHalted", "OperationStopped")
     elif isinstance(value, ExceptionInfo):
         err = RuntimeException(ErrorRecord(value.Message, value.type_name.rsplit(".", 1)[-1],
                                            exception=value))
