@@ -62,10 +62,8 @@ class ErrorRecord:
         return str(getattr(self.Exception, "Message", self.Exception))
 
     @property
-    def CategoryInfo(self) -> str:
-        target = "" if self.TargetObject is None else str(self.TargetObject)
-        return f"{self.category}: ({target}:{type(self.TargetObject).__name__}) [{self.command}], " \
-               f"{self.exception_type_short}"
+    def CategoryInfo(self) -> "ErrorCategoryInfo":
+        return ErrorCategoryInfo(self)
 
     @property
     def exception_type_short(self) -> str:
@@ -100,6 +98,30 @@ class ErrorRecord:
 
     def __repr__(self) -> str:
         return f"ErrorRecord({self.message!r}, {self.FullyQualifiedErrorId!r})"
+
+
+class ErrorCategoryInfo:
+    """``$_.CategoryInfo``: the category and what the error was about; prints as one line."""
+
+    __slots__ = ("Category", "Activity", "Reason", "TargetName", "TargetType")
+    ps_type_names = ("System.Management.Automation.ErrorCategoryInfo",)
+    ps_properties = ("Category", "Activity", "Reason", "TargetName", "TargetType")
+
+    def __init__(self, record: ErrorRecord) -> None:
+        from pshell.engine.values import type_names_of
+        target = record.TargetObject
+        self.Category = record.category
+        self.Activity = record.command
+        self.Reason = record.exception_type_short
+        self.TargetName = "" if target is None else str(target)
+        self.TargetType = "" if target is None else type_names_of(target)[0].rsplit(".", 1)[-1]
+
+    def ToString(self) -> str:
+        return f"{self.Category}: ({self.TargetName}:{self.TargetType}) [{self.Activity}], " \
+               f"{self.Reason}"
+
+    def __str__(self) -> str:
+        return self.ToString()
 
 
 class PSException(Exception):
