@@ -76,7 +76,6 @@ def main() -> int:
 
 
 def run_all(hosts, opts, root) -> None:
-    import asyncio
     import asyncssh
     from pshell.engine.runtime import Runspace
     from pshell.transport.ssh import run_async

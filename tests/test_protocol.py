@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import socket
+import threading
 import time
 
 import pytest
 from hypothesis import given, strategies as st
 
-from pshell.engine.errors import ErrorRecord
-from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, VerboseRecord,
-                                   WarningRecord)
+from pshell.engine.errors import ErrorRecord, ExitException, RuntimeException
+from pshell.engine.streams import (CollectingStreams, DebugRecord, InformationRecord,
+                                   ProgressRecord, VerboseRecord, WarningRecord)
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import SourceLocation
+from pshell.remote.client import ConnectionBroken, RemoteConnection
 from pshell.remote.protocol import (FrameDecoder, ProtocolError, deserialize, encode_frame,
                                     read_frame, serialize)
+from pshell.remote.server import serve
 
 
 def roundtrip(value, depth=4):
@@ -199,14 +204,6 @@ def test_batched_lines_are_fast():
 # The server and client run in this process over a socketpair; the runspace is a small stand-in
 # that interprets a few commands, so these tests don't depend on the language engine.
 
-import os
-import socket
-import threading
-
-from pshell.engine.errors import ExitException, RuntimeException
-from pshell.engine.streams import CollectingStreams
-from pshell.remote.client import ConnectionBroken, RemoteConnection
-from pshell.remote.server import serve
 
 
 class ToyRunspace:

@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import ErrorRecord, RuntimeException
-from pshell.engine.values import Hashtable, enumerate_value, get_property, to_str
+from pshell.engine.values import enumerate_value, get_property, to_str
 
 __all__ = ["PSSession", "PSCredential", "SecureString", "sessions_of", "open_session"]
 

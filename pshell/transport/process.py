@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any, List, Optional
+from typing import List, Optional
 
 from pshell.remote.client import RemoteConnection
 

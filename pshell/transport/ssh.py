@@ -250,7 +250,8 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
             _local_user(), target.user or (), host, target.port or ())
         cfg_get = config.get
     except Exception:
-        cfg_get = (lambda *a: None)
+        def cfg_get(*_: Any) -> Any:
+            return None
     known_hosts = _known_hosts_path({"UserKnownHostsFile": opts.pop("UserKnownHostsFile", None)
                                      or _first(cfg_get("UserKnownHostsFile", None))})
     kwargs["known_hosts"] = known_hosts if os.path.exists(known_hosts) else b""

@@ -153,5 +153,5 @@ def test_pshell_c_does_not_import_asyncssh(pshell):
 
 
 def sshd_env(pshell):
-    return {k: v for k, v in os.environ.items()} | {"PYTHONPATH": os.path.dirname(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))}
+    return dict(os.environ, PYTHONPATH=os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))

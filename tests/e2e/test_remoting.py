@@ -11,7 +11,6 @@ import time
 
 import pytest
 
-from pshell.engine.errors import RuntimeException
 from pshell.engine.streams import CollectingStreams
 
 
@@ -67,7 +66,8 @@ def test_invoke_command_many_computers_and_pscomputername(rs):
                        "{ [pscustomobject]@{ N = 1 } }")
     assert not errors_of(rec)
     assert sorted(o.get("PSComputerName") for o in out) == ["server01", "server02", "server03"]
-    out, _ = run(rs, "Invoke-Command -ComputerName server01 -HideComputerName { [pscustomobject]@{ N = 1 } }")
+    out, _ = run(rs, "Invoke-Command -ComputerName server01 -HideComputerName "
+                     "{ [pscustomobject]@{ N = 1 } }")
     assert not out[0].has("PSComputerName")
 
 
@@ -92,7 +92,8 @@ def test_input_object_and_file_path(rs, tmp_path):
 
 
 def test_errors_keep_message_and_category(rs):
-    out, rec = run(rs, "Invoke-Command -ComputerName server01 { Write-Error 'bad thing' -Category InvalidData; 'after' }")
+    out, rec = run(rs, "Invoke-Command -ComputerName server01 "
+                       "{ Write-Error 'bad thing' -Category InvalidData; 'after' }")
     assert out == ["after"]
     (err,) = [r for s, r in rec if s == "error"]
     assert "bad thing" in err.message and err.category == "InvalidData"
@@ -117,7 +118,8 @@ def test_unknown_host_key_is_refused(rs):
 
 
 def test_asjob_remote_job(rs):
-    out, _ = run(rs, "$j = Invoke-Command -ComputerName server01,server02 -ScriptBlock { 'hi'; hostname } -AsJob -JobName rj; $j")
+    out, _ = run(rs, "$j = Invoke-Command -ComputerName server01,server02 "
+                     "-ScriptBlock { 'hi'; hostname } -AsJob -JobName rj; $j")
     (job,) = out
     assert job.PSJobTypeName == "RemoteJob" and job.Name == "rj"
     assert len(job.ChildJobs) == 2
@@ -131,7 +133,8 @@ def test_asjob_remote_job(rs):
 
 
 def test_asjob_unreachable_fails_only_its_child(rs):
-    out, _ = run(rs, "$j = Invoke-Command -ComputerName server01,deadhost { 1 } -AsJob; Wait-Job $j -Timeout 60 | Out-Null; $j")
+    out, _ = run(rs, "$j = Invoke-Command -ComputerName server01,deadhost { 1 } -AsJob; "
+                     "Wait-Job $j -Timeout 60 | Out-Null; $j")
     job = out[0]
     states = {c.Location: c.State for c in job.ChildJobs}
     assert states == {"server01": "Completed", "deadhost": "Failed"}
@@ -180,7 +183,8 @@ def test_seed_method_three_remote_job_in_session(rs, tmp_path):
     """Invoke-Command -Session $s { Start-Job ... }; Get-Job; Receive-Job -Keep; > file."""
     log = tmp_path / "pslog.txt"
     run(rs, "$s = New-PSSession -ComputerName server01")
-    out, _ = run(rs, "Invoke-Command -Session $s -ScriptBlock { Start-Job -ScriptBlock { 'event one'; 'event two' } }")
+    out, _ = run(rs, "Invoke-Command -Session $s -ScriptBlock "
+                     "{ Start-Job -ScriptBlock { 'event one'; 'event two' } }")
     (job,) = out
     assert "Deserialized.System.Management.Automation.Job" in job.type_names
     assert job.get("Location") == "localhost"
@@ -189,7 +193,8 @@ def test_seed_method_three_remote_job_in_session(rs, tmp_path):
     run(rs, f"Invoke-Command -Session $s {{ Wait-Job -Id {jid} | Out-Null }}")
     out, _ = run(rs, "Invoke-Command -Session $s -ScriptBlock { Get-Job }")
     assert out[0].get("State") == "Completed"
-    out, _ = run(rs, f"$results = Invoke-Command -Session $s -ScriptBlock {{ Receive-Job -Id {jid} -Keep }}; $results")
+    out, _ = run(rs, f"$results = Invoke-Command -Session $s -ScriptBlock "
+                     f"{{ Receive-Job -Id {jid} -Keep }}; $results")
     assert out == ["event one", "event two"]
     run(rs, f"Invoke-Command -Session $s -Command {{ Receive-Job -Id {jid} > '{log}' }}")
     assert log.read_text().split() == ["event", "one", "event", "two"]

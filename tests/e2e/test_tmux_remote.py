@@ -69,7 +69,7 @@ def test_enter_pssession_changes_the_prompt(sshd_hosts, tmp_path):
         term.type_line("exit")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            last = [l for l in term.screen().splitlines() if l.strip()][-1]
+            last = [ln for ln in term.screen().splitlines() if ln.strip()][-1]
             if last.startswith(f"PS {cwd}>"):
                 break
             time.sleep(0.05)
