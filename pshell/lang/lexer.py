@@ -224,11 +224,15 @@ class Lexer:
                                      pos, pos + 1, incomplete=True)
                 nc = text[pos + 1]
                 if nc == "\n":
-                    pos += 2
+                    end = pos + 2
                 elif nc == "\r":
-                    pos += 3 if text.startswith("\n", pos + 2) else 2
+                    end = pos + (3 if text.startswith("\n", pos + 2) else 2)
                 else:
                     break
+                if end >= n:
+                    raise self.error("Missing a line after the line-continuation character '`'.",
+                                     pos, pos + 1, incomplete=True)
+                pos = end
             elif c == "\n" or c == "\r":
                 break
             elif is_ws(c):

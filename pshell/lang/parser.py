@@ -31,7 +31,9 @@ from .lexer import (BINARY_PRECEDENCE, UNARY_DASH_OPERATORS, Lexer, Token, is_na
 
 __all__ = ["parse", "Parser", "MAX_DEPTH"]
 
-MAX_DEPTH = 200
+# Nesting guard, in "depth units": a statement, a unary expression and each bracketed construct
+# count one, so about 200 levels of nested parentheses / braces / subexpressions are accepted.
+MAX_DEPTH = 600
 
 _ASSIGN_OPS = frozenset(("=", "+=", "-=", "*=", "/=", "%="))
 # Tokens that end a command (and its arguments).
@@ -133,10 +135,11 @@ class Parser:
             return self.fail("Unexpected end of input.", tok)
         return self.fail(f"Unexpected token '{self.describe(tok)}' {where}.", tok)
 
-    def enter(self) -> None:
-        self.depth += 1
+    def enter(self, units: int = 1) -> None:
+        self.depth += units
         if self.depth > MAX_DEPTH:
-            raise self.fail(f"The script is nested too deeply (more than {MAX_DEPTH} levels).",
+            raise self.fail("The script is nested too deeply to be parsed (about 200 levels of "
+                            "nested brackets are allowed).",
                             start=self.pos, end=self.pos + 1, incomplete=False)
 
     def skip_newlines(self) -> Token:
@@ -773,9 +776,13 @@ class Parser:
             if t.kind == "eof":
                 raise self.fail("Missing closing ')' in for loop.", t)
             parts.append(self.parse_statement())
-            t = self.skip_newlines()
+            t = self.peek("E")
             if i < 2 and t.kind == ";":
                 self.take(t, "punctuation")
+            elif t.kind == "newline":
+                self.skip_newlines()
+            elif t.kind != ")":
+                raise self.unexpected(t, "in for statement")
         self.skip_newlines()
         self.expect(")", "Missing closing ')' after expression in 'for' statement.")
         self.skip_newlines()
@@ -1334,11 +1341,11 @@ class Parser:
         self.records = [(dollar, dollar + 2, "punctuation")]
         try:
             self.pos = dollar + 2
-            self.enter()
+            self.enter(3)
             try:
                 stmts = self.parse_statements(")", dollar, "Missing closing ')' in subexpression.")
             finally:
-                self.depth -= 1
+                self.depth -= 3
             close = self.take(self.peek("E"), "punctuation")
             node = A.SubExpression(tuple(stmts), span=self.span(dollar, close.end))
             return node, close.end, self.records
