@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from dataclasses import dataclass
 from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iterator, List,
                     Optional, Tuple, Type, Union)
@@ -244,6 +245,7 @@ def _default_for(param: Param) -> Any:
 
 _REGISTRY: Dict[str, Type[Cmdlet]] = {}
 _LOADED = False
+_LOAD_LOCK = threading.RLock()
 
 
 def register(cls: Type[Cmdlet]) -> Type[Cmdlet]:
@@ -259,11 +261,14 @@ def _load_all() -> None:
     global _LOADED
     if _LOADED:
         return
-    _LOADED = True
-    import pshell.cmdlets as package
-    for info in pkgutil.iter_modules(package.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"pshell.cmdlets.{info.name}")
+    with _LOAD_LOCK:          # jobs and the REPL's warm-up may look commands up concurrently
+        if _LOADED:
+            return
+        import pshell.cmdlets as package
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"pshell.cmdlets.{info.name}")
+        _LOADED = True
 
 
 def lookup_cmdlet(name: str) -> Optional[Type[Cmdlet]]:

@@ -6,8 +6,6 @@ import shutil
 import sys
 from typing import Any, Iterator, Optional
 
-from rich.console import Console
-
 from pshell.engine.host import PlainHost
 
 __all__ = ["ConsoleHost"]
@@ -27,10 +25,25 @@ class ConsoleHost(PlainHost):
         super().__init__(None, None, shutil.get_terminal_size((120, 40)).columns)
         # no file given: rich writes to whatever sys.stdout/stderr is at the time, so the REPL's
         # patch_stdout keeps background output above the prompt
-        self.console = Console(highlight=False, soft_wrap=True)
-        self.err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self._console: Any = None
+        self._err_console: Any = None
         self._progress: Any = None
         self._tasks: dict = {}
+
+    # rich is imported on first use, not at start-up (the REPL's first prompt doesn't need it)
+    @property
+    def console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+            self._console = Console(highlight=False, soft_wrap=True)
+        return self._console
+
+    @property
+    def err_console(self) -> Any:
+        if self._err_console is None:
+            from rich.console import Console
+            self._err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._err_console
 
     def formatter(self) -> Any:
         from pshell.ui.render import RichOutDefault
