@@ -200,28 +200,23 @@ def open_session(target: _Target, prompt: Any = None, name: Optional[str] = None
     import uuid
     session_id = str(uuid.uuid4())
     if target.transport.lower() == "process":
-        from pshell.transport.process import open_process_connection
+        from pshell.transport.process import open_process_session
         try:
-            conn = open_process_connection(target.host, session_id, name or "")
+            conn, runspace = open_process_session(target.host, session_id, name or "")
         except Exception as exc:
             raise _remote_error(target.host, f"cannot start a local pshell process: {exc}")
     else:
         try:
-            from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
+            from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_session
         except ImportError as exc:
             raise _remote_error(target.host, f"SSH remoting is not available here ({exc}); "
                                 f"install asyncssh (pip install asyncssh)")
         ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
                                target.password, target.options)
         try:
-            conn = open_ssh_connection(ssh_target, prompt, session_id, name or "", timeout)
+            conn, runspace = open_ssh_session(ssh_target, prompt, session_id, name or "", timeout)
         except SSHError as exc:
             raise _remote_error(target.host, str(exc))
-    try:
-        runspace = conn.create_runspace(0)
-    except Exception as exc:
-        conn.close()
-        raise _remote_error(target.host, f"cannot create the remote runspace: {exc}")
     return PSSession(target.host, conn, runspace, "Process" if target.transport.lower() == "process"
                      else "SSH", name, target.user)
 

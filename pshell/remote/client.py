@@ -252,6 +252,37 @@ class RemoteConnection:
         self.server_info = answer
         return answer
 
+    def open(self, session_id: str = "", name: str = "", rs_id: int = 0,
+             timeout: Optional[float] = 60) -> "RemoteRunspace":
+        """hello + create in one round trip (both requests are sent before either answer)."""
+        hello_q: "queue.Queue[Any]" = queue.Queue()
+        create_q: "queue.Queue[Any]" = queue.Queue()
+        with self._lock:
+            if self.broken is not None:
+                raise ConnectionBroken(self.broken)
+            self._waiters[("hello", None)] = hello_q
+            self._waiters[("created", rs_id)] = create_q
+        self._send({"t": "hello", "v": PROTOCOL_VERSION, "session": session_id, "name": name})
+        self._send({"t": "create", "rs": rs_id})
+        answers = []
+        for waiter in (hello_q, create_q):
+            try:
+                answer = waiter.get(timeout=timeout)
+            except queue.Empty:
+                raise ConnectionBroken(f"{self.computer_name or 'the remote computer'} did not "
+                                       f"answer within {timeout:g} seconds") from None
+            if answer is None:
+                raise ConnectionBroken(self.broken or "connection closed")
+            answers.append(answer)
+        hello, created = answers
+        if int(hello.get("v", 0)) != PROTOCOL_VERSION:
+            raise ConnectionBroken(f"the remote pshell speaks protocol {hello.get('v')}, "
+                                   f"this one {PROTOCOL_VERSION}")
+        self.server_info = hello
+        if created.get("error"):
+            raise ConnectionBroken(created["error"])
+        return RemoteRunspace(self, rs_id, created.get("prompt") or {})
+
     def create_runspace(self, rs_id: int = 0, timeout: Optional[float] = 60) -> "RemoteRunspace":
         answer = self.request({"t": "create", "rs": rs_id}, ("created", rs_id), timeout)
         if answer.get("error"):

@@ -485,8 +485,18 @@ def _take_stdio() -> Any:
     return os.fdopen(proto_in, "rb", buffering=1 << 16), proto_out
 
 
+def _prewarm() -> None:
+    """Load the language and the cmdlets while the client's first messages are on their way."""
+    try:
+        from pshell.engine.runtime import Runspace
+        Runspace().invoke("$null")
+    except Exception:
+        pass
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     reader, write_fd = _take_stdio()
+    threading.Thread(target=_prewarm, name="pshell-prewarm", daemon=True).start()
     try:
         return serve(reader, write_fd)
     except KeyboardInterrupt:

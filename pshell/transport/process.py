@@ -13,7 +13,7 @@ from typing import List, Optional
 
 from pshell.remote.client import RemoteConnection
 
-__all__ = ["ProcessLink", "open_process_connection"]
+__all__ = ["ProcessLink", "open_process_connection", "open_process_session"]
 
 
 class ProcessLink:
@@ -110,6 +110,15 @@ class ProcessLink:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def open_process_session(computer_name: str = "localhost", session_id: str = "", name: str = "",
+                         timeout: float = 30) -> Any:
+    """Start a local server process and open its runspace: (RemoteConnection, RemoteRunspace)."""
+    link = ProcessLink()
+    conn = RemoteConnection(link, computer_name)
+    link.attach(conn)
+    return conn, conn.open(session_id, name, 0, timeout)
 
 
 def open_process_connection(computer_name: str = "localhost", session_id: str = "",

@@ -23,7 +23,7 @@ from pshell.remote.client import ConnectionBroken, RemoteConnection
 from pshell.transport import bootstrap
 
 __all__ = ["SSHTarget", "SSHError", "event_loop", "run_async", "connect", "SSHSessionLink",
-           "open_ssh_connection", "parse_destination"]
+           "open_ssh_connection", "open_ssh_session", "parse_destination"]
 
 DEFAULT_KEEPALIVE = 5         # seconds between keepalives when the config sets none
 DEFAULT_KEEPALIVE_COUNT = 3   # missed keepalives before the peer is declared dead
@@ -475,7 +475,8 @@ class SSHSessionLink:
 
 def open_ssh_connection(target: SSHTarget, prompt: Optional[PromptFunc] = None,
                         session_id: str = "", name: str = "", timeout: float = 120,
-                        subsystem: Optional[str] = "pshell") -> RemoteConnection:
+                        subsystem: Optional[str] = "pshell", hello: bool = True
+                        ) -> RemoteConnection:
     """Connect, start the engine, say hello: a ready :class:`RemoteConnection`.  Raises SSHError."""
     computer = target.host
     # the RemoteConnection must exist before bytes arrive: create it first, attach in the loop
@@ -499,9 +500,23 @@ def open_ssh_connection(target: SSHTarget, prompt: Optional[PromptFunc] = None,
         raise
     except Exception as exc:
         raise SSHError(f"Cannot connect to {computer}: {exc}") from None
+    if hello:
+        try:
+            conn.hello(session_id, name, timeout=timeout)
+        except ConnectionBroken as exc:
+            conn.close()
+            raise SSHError(f"Cannot start pshell on {computer}: {exc}") from None
+    return conn
+
+
+def open_ssh_session(target: SSHTarget, prompt: Optional[PromptFunc] = None,
+                     session_id: str = "", name: str = "", timeout: float = 120,
+                     subsystem: Optional[str] = "pshell") -> Any:
+    """Connect and open the remote runspace: (RemoteConnection, RemoteRunspace)."""
+    conn = open_ssh_connection(target, prompt, session_id, name, timeout, subsystem, hello=False)
     try:
-        conn.hello(session_id, name, timeout=timeout)
+        runspace = conn.open(session_id, name, 0, timeout)
     except ConnectionBroken as exc:
         conn.close()
-        raise SSHError(f"cannot start pshell on {computer}: {exc}") from None
-    return conn
+        raise SSHError(f"Cannot start pshell on {target.host}: {exc}") from None
+    return conn, runspace
