@@ -210,7 +210,7 @@ class Lexer:
                     end = n
                 stop = end - 1 if end > pos and text[end - 1] == "\r" else end
                 self.comments[pos] = stop
-                pos = end
+                pos = stop
             elif c == "<" and text.startswith("#", pos + 1):
                 end = text.find("#>", pos + 2)
                 if end < 0:
