@@ -241,6 +241,9 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     count = len(args)
     while i < count:
         kind, value, extra, _nid = args[i]
+        if kind == "p" and value == "-":            # `--`: the words after it are arguments
+            i += 1
+            continue
         if kind == "p":
             name, argument = value, extra
             param = table.find(name, ctx)
