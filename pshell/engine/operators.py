@@ -314,13 +314,24 @@ def compare_op(op: str, a: Any, b: Any) -> Any:
     return fn(a, b, cs)
 
 
+def _order(a: Any, b: Any, cs: bool) -> int:
+    """compare_values for -gt/-lt: a number or date on the left needs a right side that
+    converts to it, as in PowerShell (Sort-Object keeps the lenient compare_values)."""
+    if b is not None and b is not AutomationNull and not isinstance(a, bool) and \
+            isinstance(a, (int, float, _dt.datetime)) and _coerce_pair(a, b) is None:
+        target = "System.DateTime" if isinstance(a, _dt.datetime) else type_names_of(a)[0]
+        raise _fail(f'Could not compare "{to_str(a)}" to "{to_str(b)}". Error: "Cannot convert '
+                    f'value "{to_str(b)}" to type "{target}".', "ComparisonFailure")
+    return compare_values(a, b, cs)
+
+
 _SCALAR_COMPARE: Dict[str, Callable[[Any, Any, bool], bool]] = {
     "eq": equals,
     "ne": lambda a, b, cs: not equals(a, b, cs),
-    "gt": lambda a, b, cs: compare_values(a, b, cs) > 0,
-    "ge": lambda a, b, cs: compare_values(a, b, cs) >= 0,
-    "lt": lambda a, b, cs: compare_values(a, b, cs) < 0,
-    "le": lambda a, b, cs: compare_values(a, b, cs) <= 0,
+    "gt": lambda a, b, cs: _order(a, b, cs) > 0,
+    "ge": lambda a, b, cs: _order(a, b, cs) >= 0,
+    "lt": lambda a, b, cs: _order(a, b, cs) < 0,
+    "le": lambda a, b, cs: _order(a, b, cs) <= 0,
     "like": _like,
     "notlike": lambda a, b, cs: not _like(a, b, cs),
 }
