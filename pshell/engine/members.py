@@ -643,7 +643,16 @@ def static_member(type_name: str, name: str) -> Any:
         fn = table.get(name.lower())
         if fn is not None:
             return fn()
+    _known_type(type_name)
     raise _err(f"The property '{name}' cannot be found on type [{type_name}].", "PropertyNotFound")
+
+
+def _known_type(type_name: str) -> None:
+    """Raise 'Unable to find type' for a name that is no type at all."""
+    if _norm_type(type_name) in _STATIC_PROPS or _norm_type(type_name) in _STATIC_METHODS:
+        return
+    from pshell.engine.operators import lookup_type
+    lookup_type(type_name)
 
 
 def _round(args: List[Any]) -> Any:
@@ -866,6 +875,7 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
                            "MethodInvocationException",
                            exception_type="System.Management.Automation.MethodInvocationException") from None
             return AutomationNull if result is None else result
+    _known_type(type_name)
     if name.lower() == "new":
         from pshell.engine.operators import convert_to
         return convert_to(args[0] if len(args) == 1 else list(args), type_name) if args else \
