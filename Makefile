@@ -25,6 +25,8 @@ system-deps:
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	command -v ssh >/dev/null 2>&1 || missing="$$missing openssh-client"; \
 	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
+	command -v pgrep >/dev/null 2>&1 || missing="$$missing procps"; \
+	command -v useradd >/dev/null 2>&1 || missing="$$missing passwd"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -q && \

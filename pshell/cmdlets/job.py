@@ -131,7 +131,7 @@ def _unique(jobs: Sequence[Job]) -> List[Job]:
 
 _SELECT_PARAMS = (
     Param("Job", "object[]", position=0, pipeline=True),
-    Param("Id", "int[]"),
+    Param("Id", "int[]", aliases=("SessionId",)),     # about_Remote_Jobs writes -SessionId
     Param("Name", "string[]"),
     Param("InstanceId", "string[]"),
     Param("State", _states),
