@@ -135,6 +135,15 @@ class Cmdlet:
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         """Drive begin/process/end, binding each upstream object to pipeline parameters."""
+        cls = type(self)
+        if upstream is None and cls.begin is Cmdlet.begin and cls.end is Cmdlet.end:
+            # first in its pipeline with only a process block: its output is the pipeline's,
+            # without one more generator level per object
+            result = self.process()
+            return iter(()) if result is None else iter(result)
+        return self._drive(upstream)
+
+    def _drive(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         result = self.begin()
         if result is not None:
             yield from result

@@ -15,8 +15,9 @@ from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.binder import BindResult, bind_arguments, bind_pipeline_item, script_params
 from pshell.engine.cmdlet import Cmdlet, lookup_cmdlet
-from pshell.engine.errors import (ActionPreferenceStop, CommandNotFound, ErrorRecord, ExitException,
-                                  PipelineStopped, ReturnException, RuntimeException)
+from pshell.engine.errors import (ActionPreferenceStop, BreakException, CommandNotFound,
+                                  ContinueException, ErrorRecord, ExitException, PipelineStopped,
+                                  ReturnException, RuntimeException)
 from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
 from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, Streams,
                                    VerboseRecord, WarningRecord)
@@ -182,7 +183,7 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
                  dollar_under: Any = _UNSET, upstream: Optional[Iterator[Any]] = None,
                  new_scope: bool = True, script_scope: bool = False,
                  bound: Optional[BindResult] = None, ctx: Optional[CommandContext] = None,
-                 streams: Optional[Streams] = None) -> Iterator[Any]:
+                 streams: Optional[Streams] = None, top: bool = False) -> Iterator[Any]:
     """Run a script block: bind its parameters, then begin / process (per input) / end."""
     compiled = block.compiled
     scope = Scope(frame.scope) if new_scope else frame.scope
@@ -199,7 +200,7 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
         _apply_bound(callee, compiled, bound)
     else:
         variables["args"] = list(args)
-    return _run_blocks(callee, compiled, upstream, bound)
+    return _run_blocks(callee, compiled, upstream, bound, top)
 
 
 def _positional_args(args: Tuple[Any, ...]) -> List[Tuple[Any, ...]]:
@@ -298,7 +299,9 @@ def _convert_default(spec: Any, value: Any) -> Any:
 
 
 def _run_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
-                bound: Optional[BindResult]) -> Iterator[Any]:
+                bound: Optional[BindResult], top: bool = False) -> Iterator[Any]:
+    """Run begin / process (per input) / end.  ``top``: the outermost block of an invocation,
+    where a stray break/continue just ends the script (inside, they travel to a loop)."""
     variables = frame.scope.vars
     try:
         if compiled.begin is not None:
@@ -336,6 +339,9 @@ def _run_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
                 pass
     except ReturnException:
         return
+    except (BreakException, ContinueException):
+        if not top:
+            raise
 
 
 def _bind_script_pipeline(frame: Frame, specs: List[Any], item: Any, bound: Optional[BindResult]

@@ -360,8 +360,8 @@ class Runspace:
         frame = self.new_frame(streams, using, unit=block.unit)
         upstream = None if input is None else iter(input)
         self.clear_stop()
-        return _run_guarded(invoke_block(frame, block, tuple(args), upstream=upstream,
-                                         new_scope=new_scope, script_scope=not new_scope))
+        return invoke_block(frame, block, tuple(args), upstream=upstream, new_scope=new_scope,
+                            script_scope=not new_scope, top=True)
 
     def invoke(self, script: Any, args: Iterable[Any] = (), input: Any = None,
                using: Optional[Dict[str, Any]] = None, streams: Optional[Streams] = None,
@@ -417,15 +417,6 @@ class Runspace:
                 self._jobs.stop_all()
             except Exception:
                 pass
-
-
-def _run_guarded(iterator: Iterator[Any]) -> Iterator[Any]:
-    try:
-        yield from iterator
-    except ReturnException:
-        return
-    except (BreakException, ContinueException):
-        return
 
 
 # --------------------------------------------------------------------------- automatic variables
