@@ -116,6 +116,11 @@ class Cmdlet:
     bound: Dict[str, Any]
     parameter_set: str
 
+    if TYPE_CHECKING:
+        # Parameters are attributes named as declared in ``params`` (set by the binder); this
+        # tells the type checker so, without hiding misspellings at run time.
+        def __getattr__(self, name: str) -> Any: ...
+
     def __init__(self, ctx: "CommandContext") -> None:
         self.ctx = ctx
         self.bound = {}

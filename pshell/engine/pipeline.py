@@ -436,6 +436,13 @@ class _Stage:
                  "value", "args", "name", "dot", "native_args")
 
     def __init__(self) -> None:
+        self.frame: Any = None
+        self.kind = ""
+        self.nid = -1
+        self.redirs: Any = None
+        self.args: Any = None
+        self.name = ""
+        self.native_args: Any = None
         self.cmd: Any = None
         self.ctx: Optional[CommandContext] = None
         self.sink: Optional[_RedirectSink] = None

@@ -16,7 +16,7 @@ Conventions
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 __all__ = [
     "Span", "Node", "Statement", "Expr",
@@ -58,6 +58,14 @@ class Span:
 NOSPAN = Span(0, 0, 1, 1)
 
 
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda decorator: decorator
+
+
+@dataclass_transform()
 def _node(cls: Any) -> Any:
     """Make ``cls`` a syntax node: an ``__init__`` taking its annotated fields (base classes'
     first) positionally or by name, with class-level defaults.  Hand-rolled rather than
