@@ -61,8 +61,8 @@ def bench_process_end_to_end(count: int = 1000) -> float:
 STOP_KINDS = (
     ("sleeping (Start-Sleep 100)", "Start-Sleep -Seconds 100"),
     ("spinning (while ($true) {})", "while ($true) {}"),
-    ("native (sleep 100)", "sleep 100"),
-    ("native pipeline (sleep 100 | cat)", "sleep 100 | cat"),
+    ("native (/usr/bin/sleep 100)", "/usr/bin/sleep 100"),
+    ("native pipeline (/usr/bin/sleep 100 | cat)", "/usr/bin/sleep 100 | cat"),
 )
 
 
@@ -90,7 +90,7 @@ import os, sys, time
 sys.path.insert(0, sys.argv[1])
 from pshell.engine.runtime import Runspace
 rs = Runspace()
-job = rs.invoke("Start-Job { $s = 'x' * 1023; foreach ($i in 1..1048576) { $s } }")[0]
+job = rs.invoke("Start-Job { $s = 'x' * 1017; foreach ($i in 1..1048576) { $s + $i } }")[0]
 job.wait()
 child = job.ChildJobs[0]
 spill = child.buffer.spill_path

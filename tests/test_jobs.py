@@ -162,6 +162,7 @@ class TestBuffers:
         thread.start()
         while thread.is_alive() or job.HasMoreData:
             got.extend(item for _, _, item in job.receive())
+            time.sleep(0.001)
         thread.join()
         got.extend(item for _, _, item in job.receive())
         assert got == list(range(total))
@@ -300,3 +301,177 @@ class TestManager:
             threading.Timer(0.05, job.set_state, args=(JobState.Completed,)).start()
             assert waiter.wait(5)
         assert job.is_finished
+
+
+# --------------------------------------------------------------------------- end to end
+
+def _runspace(tmp_path, out=None, err=None):
+    import io
+    from pshell.engine.host import PlainHost
+    from pshell.engine.runtime import Runspace
+    host = PlainHost(out if out is not None else io.StringIO(),
+                     err if err is not None else io.StringIO(), 120, stdin=io.StringIO(""))
+    return Runspace(host=host, location=str(tmp_path))
+
+
+@pytest.fixture
+def rs(tmp_path):
+    runspace = _runspace(tmp_path)
+    yield runspace
+    runspace.jobs.close()
+
+
+def _processes(argv):
+    """Pids of processes running ``argv`` (the program matched by its base name)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline") as handle:
+                got = handle.read().split("\0")[:-1]
+        except OSError:
+            continue
+        if got and os.path.basename(got[0]) == argv[0] and got[1:] == argv[1:]:
+            found.append(int(name))
+    return found
+
+
+def _wait_until(predicate, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+class TestEndToEnd:
+    def test_start_receive(self, rs):
+        assert rs.invoke("Receive-Job -Wait (Start-Job { 1; 'two'; 3 })") == [1, "two", 3]
+
+    def test_job_is_listed_and_removed(self, rs):
+        job = rs.invoke("Start-Job { 1 }")[0]
+        assert rs.invoke("Get-Job") == [job]
+        assert rs.invoke(f"(Get-Job -Id {job.ChildJobs[0].Id}).Id") == [job.ChildJobs[0].Id]
+        rs.invoke("Get-Job | Wait-Job | Remove-Job")
+        assert rs.invoke("Get-Job") == []
+
+    @pytest.mark.parametrize("body, argv", [
+        ("/usr/bin/sleep 4242", ["sleep", "4242"]),
+        ("/usr/bin/sleep 4243 | cat", ["sleep", "4243"]),
+        ("bash -c 'sleep 4244; true'", ["sleep", "4244"]),
+    ])
+    def test_stop_kills_native_process_tree(self, rs, body, argv):
+        job = rs.invoke(f"Start-Job {{ {body} }}")[0]
+        assert _wait_until(lambda: _processes(argv)), "the native command never started"
+        rs.invoke(f"Stop-Job -Id {job.Id}")
+        assert job.State == JobState.Stopped
+        assert _wait_until(lambda: not _processes(argv), 2.0), "the native process survived"
+
+    @pytest.mark.parametrize("body", ["Start-Sleep 100", "while ($true) {}",
+                                      "while ($true) { 'spam' }", "foreach ($i in 1..1e9) { }",
+                                      "function f { f }; Start-Sleep 100"])
+    def test_stop_ends_the_work_itself(self, rs, body):
+        job = rs.invoke(f"Start-Job {{ {body} }}")[0]
+        time.sleep(0.2)
+        rs.invoke(f"Stop-Job -Id {job.Id}")
+        assert job.State == JobState.Stopped
+        child = job.ChildJobs[0]
+        assert not child._abandoned, "the work did not stop by itself within the grace period"
+
+    def test_never_ending_printer_does_not_block_the_caller(self, rs):
+        job = rs.invoke("Start-Job { while ($true) { 'spam' } }")[0]
+        assert _wait_until(lambda: job.ChildJobs[0].buffer.unread > 0)
+        assert rs.invoke("(1..2000 | Measure-Object -Sum).Sum") == [2001000]
+        assert job.State == JobState.Running
+        rs.invoke("Stop-Job -Id %d" % job.Id)
+        child = job.ChildJobs[0]
+        info = (child.State, child.buffer.unread, child._abandoned, child.buffer.spill_path)
+        got = rs.invoke("Receive-Job -Id %d" % job.Id)
+        assert len(got) > 0 and set(got) == {"spam"}, info
+
+    def test_spill_file_of_a_real_job(self, rs, state_home):
+        job = rs.invoke("Start-Job { foreach ($i in 1..30000) { \"line $i\" } }")[0]
+        assert job.wait(60)
+        child = job.ChildJobs[0]
+        path = child.buffer.spill_path
+        assert path and os.path.dirname(path) == str(state_home / "pshell" / "jobs")
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        first = rs.invoke(f"Receive-Job -Id {job.Id} | Select-Object -First 2")
+        assert first == ["line 1", "line 2"]
+        rest = rs.invoke(f"Receive-Job -Id {job.Id}")
+        assert len(rest) == 30000 - len(first) - (len(rest) and 0) or len(rest) < 30000
+        rs.invoke(f"Remove-Job -Id {job.Id}")
+        assert not os.path.exists(path)
+
+    def test_receive_wait_streams_until_the_end(self, rs):
+        got = rs.invoke("Start-Job { foreach ($i in 1..5) { $i; Start-Sleep -Milliseconds 50 } } |"
+                        " Receive-Job -Wait")
+        assert got == [1, 2, 3, 4, 5]
+
+    def test_receive_of_failed_job_writes_reason_once(self, rs):
+        from pshell.engine.streams import CollectingStreams
+        sink = CollectingStreams()
+        job = rs.invoke("Start-Job { throw 'kaput' }")[0]
+        job.wait(10)
+        rs.invoke(f"Receive-Job -Id {job.Id}", streams=sink)
+        errors = [r for s, r in sink.records if s == "error"]
+        assert [str(e) for e in errors] == ["kaput"]
+        assert job.State == JobState.Failed and str(job.JobStateInfo.Reason) == "kaput"
+
+    def test_notice_when_a_job_finishes(self, tmp_path):
+        runspace = _runspace(tmp_path)
+        notices = []
+        runspace.host.job_notice = lambda job: notices.append(jobmod.job_notice(job))
+        job = runspace.invoke("Start-Job { 1 }")[0]
+        job.wait(10)
+        assert _wait_until(lambda: notices == [f"[{job.Id}] {job.Name} Completed"], 2)
+        runspace.invoke("$PSJobNotifications = $false")
+        quiet = runspace.invoke("Start-Job { 1 }")[0]
+        quiet.wait(10)
+        time.sleep(0.05)
+        assert len(notices) == 1
+        runspace.jobs.close()
+
+    def test_job_started_in_a_script_file_does_not_disturb_it(self, tmp_path):
+        script = tmp_path / "s.ps1"
+        script.write_text('"a"\n$j = Start-Job { 1..3 | ForEach-Object { $_ } }\n"b"\n'
+                          '(Receive-Job $j -Wait) -join ","\n"c"\n')
+        out = subprocess.run([sys.executable, "-m", "pshell", str(script)], cwd=REPO,
+                             capture_output=True, text=True, timeout=60)
+        assert out.stdout.split() == ["a", "b", "1,2,3", "c"], out.stderr
+
+    def test_shell_exit_stops_running_jobs(self, tmp_path):
+        out = subprocess.run([sys.executable, "-m", "pshell", "-c",
+                              "Start-Job { /usr/bin/sleep 4245 } | Out-Null; "
+                              "Start-Job { while ($true) { 'x' } } | Out-Null; "
+                              "Start-Sleep -Milliseconds 300; 'bye'"],
+                             cwd=REPO, capture_output=True, text=True, timeout=30,
+                             env=dict(os.environ, XDG_STATE_HOME=str(tmp_path)))
+        assert out.stdout.strip() == "bye" and out.returncode == 0, out.stderr
+        assert _wait_until(lambda: not _processes(["sleep", "4245"]), 2.0)
+        spills = tmp_path / "pshell" / "jobs"
+        assert not spills.exists() or not list(spills.iterdir())
+
+    def test_memory_stays_bounded_when_nobody_receives(self, tmp_path):
+        code = ("import sys; sys.path.insert(0, %r)\n"
+                "from pshell.engine.runtime import Runspace\n"
+                "rs = Runspace()\n"
+                "job = rs.invoke(\"Start-Job { $s = 'y' * 1000; "
+                "foreach ($i in 1..150000) { $s + $i } }\")[0]\n"
+                "job.wait()\n"
+                "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])\n"
+                "print(job.ChildJobs[0].buffer.unread)\n" % REPO)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=300, env=dict(os.environ, XDG_STATE_HOME=str(tmp_path)))
+        hwm_kb, unread = out.stdout.split()
+        assert int(unread) == 150000
+        assert int(hwm_kb) < 100 * 1024, f"peak RSS {int(hwm_kb) // 1024} MB for ~150 MB of output"
+        assert not list((tmp_path / "pshell" / "jobs").iterdir())
+
+    def test_thread_job_throttle(self, rs):
+        jobs = rs.invoke("1..4 | ForEach-Object { Start-ThreadJob { param($n) $n * 2 } "
+                         "-ArgumentList $_ -ThrottleLimit 2 }")
+        assert [j.PSJobTypeName for j in jobs] == ["ThreadJob"] * 4
+        assert sorted(rs.invoke("$args[0] | Receive-Job -Wait", args=[jobs])) == [2, 4, 6, 8]
