@@ -36,7 +36,7 @@ class CommandContext:
     """What a running command sees: its runspace, frame, streams, location and preferences."""
 
     __slots__ = ("frame", "runspace", "streams", "nid", "name", "prefs", "error_var", "warning_var",
-                 "info_var", "_location", "pipeline_params", "verbose", "debug")
+                 "info_var", "_location", "pipeline_params", "verbose", "debug", "_block_frames")
 
     def __init__(self, frame: Frame, streams: Streams, nid: int, name: str) -> None:
         self.frame = frame
@@ -52,6 +52,7 @@ class CommandContext:
         self.pipeline_params: Any = None
         self.verbose: Optional[bool] = None
         self.debug: Optional[bool] = None
+        self._block_frames: Optional[Dict[int, Frame]] = None
 
     @property
     def location(self) -> Optional[SourceLocation]:
@@ -162,6 +163,22 @@ class CommandContext:
         if not isinstance(block, ScriptBlock):
             raise RuntimeException.make(f"Cannot invoke '{to_str(block)}': it is not a script block.",
                                         "NotAScriptBlock", "InvalidArgument")
+        if not new_scope and not args and input is None:
+            compiled = block.compiled
+            if compiled.end is not None and compiled.params is None and compiled.begin is None \
+                    and compiled.process is None:
+                # ForEach-Object / Where-Object calling the same block per object: reuse one frame
+                # in the caller's scope and call the compiled body directly
+                frame = self._block_frames.get(id(block)) if self._block_frames else None
+                if frame is None or frame.block is not block:
+                    frame = Frame(self.frame.rs, self.frame.scope, self.streams,
+                                  self.frame.script_scope, block.unit, self.frame.using, False)
+                    frame.block = block
+                    if self._block_frames is None:
+                        self._block_frames = {}
+                    self._block_frames[id(block)] = frame
+                frame.scope.vars["_"] = dollar_under
+                return compiled.end(frame)
         frame = self.frame if self.streams is self.frame.streams else self.frame.child(streams=self.streams)
         upstream = None if input is None else iter(enumerate_value(input))
         return invoke_block(frame, block, tuple(args), dollar_under=dollar_under, upstream=upstream,
