@@ -143,6 +143,15 @@ _SELECT_PARAMS = (
 class _StartCmdlet(Cmdlet):
     """Start-Job and Start-ThreadJob: build a LocalWork from the parameters."""
 
+    ScriptBlock: Any
+    FilePath: Any
+    Name: Any
+    InitializationScript: Any
+    ArgumentList: Any
+    InputObject: Any
+    command_text = ""
+    _source = "<job>"
+
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         if upstream is not None:
             items: Optional[List[Any]] = []

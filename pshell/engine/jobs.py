@@ -31,6 +31,7 @@ drops it); nothing a job produced is lost until it is received or the job remove
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import itertools
 import os
 import threading
@@ -1202,7 +1203,7 @@ class JobManager:
                 if job.is_finished:
                     continue
                 self._thread_running += 1
-            _POOL.submit(lambda j=job, w=work: self._run_thread_job(j, w))
+            _POOL.submit(functools.partial(self._run_thread_job, job, work))
 
     def _run_thread_job(self, job: Job, work: LocalWork) -> None:
         try:
