@@ -94,61 +94,266 @@ def _credential_parts(cred: Any) -> Tuple[Optional[str], Optional[str]]:
 # --------------------------------------------------------------------------- sessions
 
 class PSSession:
-    """A connection to a remote runspace."""
+    """A connection to a remote runspace.
+
+    Over SSH the runspace lives in the remote user's host process, so the session outlives its
+    connection: a dropped or disconnected session is ``Disconnected`` (``Broken`` only for
+    transports that keep nothing, like ``Process``) and :meth:`reconnect` picks it up again.
+    A session object may also describe a session found on a computer (Get-PSSession
+    -ComputerName) that this shell has not connected to (no connection yet)."""
 
     ps_type_names = (SESSION_TYPE,)
     ps_properties = ("Id", "Name", "Transport", "ComputerName", "ComputerType", "State",
-                     "ConfigurationName", "Availability")
+                     "ConfigurationName", "Availability", "InstanceId", "StartTime", "JobCount",
+                     "IdleTimeout", "DisconnectedOn", "ExpiresOn")
 
     def __init__(self, computer: str, connection: Any, runspace: Any, transport: str = "SSH",
-                 name: Optional[str] = None, user: Optional[str] = None) -> None:
+                 name: Optional[str] = None, user: Optional[str] = None,
+                 target: Any = None, token: str = "", info: Optional[Dict[str, Any]] = None
+                 ) -> None:
         self.Id = next(_session_ids)
-        self.Name = name or f"Runspace{self.Id}"
         self.ComputerName = computer
         self.ComputerType = "RemoteMachine"
         self.Transport = transport
         self.ConfigurationName = "DefaultShell"
-        self.UserName = user or to_str(connection.server_info.get("user", ""))
-        self.InstanceId = str(connection.server_info.get("session") or "")
-        self.connection = connection
+        self.target = target
+        self.token = token or _new_token()
+        self.connection: Any = None
         self.runspace = runspace
+        self.info: Dict[str, Any] = dict(info or {})
+        server = getattr(connection, "server_info", None) or {}
+        self.info.update(server)
+        self.Name = to_str(self.info.get("name") or name or f"Runspace{self.Id}")
+        self.UserName = user or to_str(self.info.get("user", ""))
+        self.InstanceId = str(self.info.get("session") or "")
+        self.persistent = bool(self.info.get("persistent"))
         self._closed = False
         self._broken: Optional[str] = None
+        self._disconnected = connection is None
         self.busy = 0
-        connection.on_lost.append(self._lost)
+        self.followers: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self.interrupted: Dict[int, int] = {}
+        self.last_lost: List[int] = []
+        self._lock = threading.RLock()
+        if connection is not None:
+            self._use(connection)
+        _LIVE.add(self)
 
-    def _lost(self, reason: str) -> None:
-        if not self._closed:
+    def _use(self, connection: Any) -> None:
+        self.connection = connection
+        self._broken = None
+        self._disconnected = False
+        connection.on_lost.append(lambda reason, c=connection: self._lost(c, reason))
+
+    def _lost(self, connection: Any, reason: str) -> None:
+        if not self._closed and connection is self.connection:
             self._broken = reason
 
+    # ---- state ---------------------------------------------------------------------------
     @property
     def State(self) -> str:
         if self._closed:
             return "Closed"
+        if self.connection is None:
+            return to_str(self.info.get("state") or "Disconnected")
+        if self._disconnected:
+            return "Disconnected"
         if self._broken is not None or self.connection.broken is not None:
-            return "Broken"
+            return "Disconnected" if self.persistent else "Broken"
         return "Opened"
 
     @property
     def Availability(self) -> str:
-        if self.State != "Opened":
-            return "None"
-        return "Busy" if self.busy else "Available"
+        state = self.State
+        if state == "Opened":
+            if self.connection is None:      # connected to another client
+                return "Busy"
+            return "Busy" if self.busy else "Available"
+        return "None"
+
+    @property
+    def connected(self) -> bool:
+        return self.State == "Opened" and self.connection is not None
+
+    @property
+    def lost_reason(self) -> Optional[str]:
+        if self.connection is None:
+            return None
+        return self._broken or self.connection.broken
+
+    @property
+    def StartTime(self) -> Any:
+        return _parse_time(self.info.get("created"))
+
+    @property
+    def JobCount(self) -> Any:
+        return self.info.get("jobs")
+
+    @property
+    def IdleTimeout(self) -> Any:
+        idle = self.info.get("idle")
+        return None if idle is None else float(idle)
+
+    @property
+    def DisconnectedOn(self) -> Any:
+        return _parse_time(self.info.get("disconnected_at")) if self.State == "Disconnected" \
+            else None
+
+    @property
+    def ExpiresOn(self) -> Any:
+        return _parse_time(self.info.get("expires")) if self.State == "Disconnected" else None
 
     @property
     def Runspace(self) -> Any:
         return self.runspace
 
+    # ---- connecting ----------------------------------------------------------------------
+    def reconnect(self, force: bool = False, prompt: Any = None, timeout: float = 60) -> List[Any]:
+        """Attach to the session again over a new connection; the invocations this shell still
+        follows (``followers``) go on where they were.  Returns the ids of followed invocations
+        the remote host no longer knows (its host process ended).  Raises RuntimeException
+        (cannot connect: worth retrying) or SessionRefused (no such session, in use)."""
+        from pshell.remote.client import ConnectionBroken, SessionRefused
+        with self._lock:
+            if self._closed:
+                raise SessionRefused(f"The session {self.Name} was removed.")
+            if self.connected:
+                return []
+            if self.target is None:
+                raise SessionRefused(f"The session {self.Name} cannot be reconnected.")
+            if not self.persistent and self.connection is not None:
+                raise SessionRefused(f"The session {self.Name} to {self.ComputerName} ended with "
+                                     f"its connection ({self.Transport} sessions do not outlive "
+                                     f"it).")
+            conn = connect_only(self.target, prompt, timeout)
+            followers = [inv for inv in list(self.followers) if inv.result is None]
+            for inv in followers:
+                inv.rebind(conn)
+            resume = {inv.id: inv.received_q for inv in followers}
+            try:
+                answer = conn.attach(self.InstanceId or self.Name, self.token, force, resume,
+                                     timeout)
+                for inv_id, q in self.interrupted.items():   # what we had before the drop
+                    conn._send({"t": "ack", "id": inv_id, "q": q})
+            except (SessionRefused, ConnectionBroken):
+                conn.drop("not attached")
+                raise
+            self.info = dict(answer)
+            self.Name = to_str(answer.get("name") or self.Name)
+            self.InstanceId = str(answer.get("session") or self.InstanceId)
+            self.persistent = True
+            self.interrupted.clear()
+            from pshell.remote.client import RemoteRunspace
+            if self.runspace is None:
+                self.runspace = RemoteRunspace(conn, 0, answer.get("prompt") or {})
+            else:
+                self.runspace.conn = conn
+                self.runspace.last_prompt = answer.get("prompt") or self.runspace.last_prompt
+            self._use(conn)
+            lost = [int(i) for i in answer.get("lost") or () if str(i).isdigit()]
+            self.last_lost = lost
+            return lost
+
+    def disconnect(self, idle: Optional[float] = None) -> None:
+        """Leave the session running on the remote computer and let go of the connection."""
+        with self._lock:
+            if not self.connected:
+                return
+            if not self.persistent:
+                raise RuntimeException.make(
+                    f"The session {self.Name} cannot be disconnected: {self.Transport} sessions "
+                    f"end with their connection.")
+            conn = self.connection
+            from pshell.remote.client import ConnectionBroken
+            try:
+                conn.disconnect(idle)
+            except ConnectionBroken:
+                pass
+            self._disconnected = True
+            if idle is not None:
+                self.info["idle"] = idle
+            self.info["state"] = "Disconnected"
+            conn.drop("the session was disconnected")
+
     def close(self) -> None:
-        if not self._closed:
+        """End the session: its remote runspace ends, with its jobs - also when it is
+        disconnected (then over a connection opened for that)."""
+        with self._lock:
+            if self._closed:
+                return
             self._closed = True
-            self.connection.close()
+            conn = self.connection
+            if conn is not None and conn.broken is None and not self._disconnected:
+                conn.close()
+                return
+            if conn is not None:
+                conn.drop("the session was closed")
+        if self.persistent and self.InstanceId and self.target is not None:
+            _remove_remote(self, force=conn is not None or self.info.get("state") != "Opened")
 
     def ToString(self) -> str:
         return f"[PSSession]{self.Name}"
 
     def __repr__(self) -> str:
         return f"PSSession({self.Id}, {self.ComputerName!r}, {self.State})"
+
+
+_LIVE: "weakref.WeakSet[PSSession]" = weakref.WeakSet()
+_ATEXIT = False
+
+
+def _new_token() -> str:
+    import os
+    return os.urandom(12).hex()
+
+
+def _parse_time(text: Any) -> Any:
+    if not text:
+        return None
+    import datetime as _dt
+    try:
+        return _dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def _remove_remote(session: PSSession, force: bool) -> None:
+    """Remove-PSSession of a disconnected session: end it on the remote computer."""
+    from pshell.remote.client import ConnectionBroken
+    try:
+        conn = connect_only(session.target, None, 30)
+    except RuntimeException:
+        raise
+    try:
+        conn.hello(timeout=30)
+        error = conn.remove_session(session.InstanceId, force=force)
+    except ConnectionBroken as exc:
+        raise _remote_error(session.ComputerName, f"cannot remove the session {session.Name}: "
+                                                  f"{exc}")
+    finally:
+        conn.drop("done")
+    if error and "there is no session" not in error.lower():
+        session._closed = False
+        raise _remote_error(session.ComputerName, error)
+
+
+def _close_at_exit() -> None:
+    """Sessions still open when the shell exits end with it (as in PowerShell); disconnected
+    ones stay on their computers, to be picked up later."""
+    for session in list(_LIVE):
+        try:
+            if session.connected:
+                session.connection.close(wait=2.0)
+        except Exception:
+            pass
+
+
+def _register_atexit() -> None:
+    global _ATEXIT
+    if not _ATEXIT:
+        _ATEXIT = True
+        import atexit
+        atexit.register(_close_at_exit)
 
 
 def sessions_of(runspace: Any) -> List[PSSession]:
@@ -193,32 +398,84 @@ class _Target:
         return self.host
 
 
-def open_session(target: _Target, prompt: Any = None, name: Optional[str] = None,
-                 timeout: float = 120) -> PSSession:
-    """Connect, start the engine, create the runspace.  Raises RuntimeException with a clear
-    message when it cannot."""
-    import uuid
-    session_id = str(uuid.uuid4())
+def connect_only(target: "_Target", prompt: Any = None, timeout: float = 120) -> Any:
+    """A connection to ``target``'s computer with the engine started, before any hello."""
     if target.transport.lower() == "process":
-        from pshell.transport.process import open_process_session
+        from pshell.transport.process import ProcessLink
+        from pshell.remote.client import RemoteConnection
         try:
-            conn, runspace = open_process_session(target.host, session_id, name or "")
+            link = ProcessLink()
         except Exception as exc:
             raise _remote_error(target.host, f"cannot start a local pshell process: {exc}")
-    else:
-        try:
-            from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_session
-        except ImportError as exc:
-            raise _remote_error(target.host, f"SSH remoting is not available here ({exc}); "
-                                f"install asyncssh (pip install asyncssh)")
-        ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
-                               target.password, target.options)
-        try:
-            conn, runspace = open_ssh_session(ssh_target, prompt, session_id, name or "", timeout)
-        except SSHError as exc:
-            raise _remote_error(target.host, str(exc))
+        conn = RemoteConnection(link, target.host)
+        link.attach(conn)
+        return conn
+    try:
+        from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
+    except ImportError as exc:
+        raise _remote_error(target.host, f"SSH remoting is not available here ({exc}); "
+                            f"install asyncssh (pip install asyncssh)")
+    ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
+                           target.password, target.options)
+    try:
+        return open_ssh_connection(ssh_target, prompt, timeout=timeout, hello=False)
+    except SSHError as exc:
+        raise _remote_error(target.host, str(exc))
+
+
+def open_session(target: _Target, prompt: Any = None, name: Optional[str] = None,
+                 timeout: float = 120, idle: Optional[float] = None) -> PSSession:
+    """Connect, start the engine, create the session and its runspace.  Raises
+    RuntimeException with a clear message when it cannot."""
+    import uuid
+    from pshell.remote.client import ConnectionBroken, SessionRefused
+    session_id = str(uuid.uuid4())
+    token = _new_token()
+    conn = connect_only(target, prompt, timeout)
+    try:
+        runspace = conn.open(session_id, name or "", 0, timeout, idle, token)
+    except SessionRefused as exc:
+        conn.drop("refused")
+        raise _remote_error(target.host, str(exc))
+    except ConnectionBroken as exc:
+        conn.close(wait=0)
+        raise _remote_error(target.host, f"Cannot start pshell on {target.host}: {exc}")
+    _register_atexit()
     return PSSession(target.host, conn, runspace, "Process" if target.transport.lower() == "process"
-                     else "SSH", name, target.user)
+                     else "SSH", name, target.user, target=target, token=token)
+
+
+def attach_session(target: _Target, key: str, prompt: Any = None, force: bool = False,
+                   timeout: float = 120) -> PSSession:
+    """Connect-PSSession -ComputerName h -Name n: attach to a session found on ``target``."""
+    from pshell.remote.client import ConnectionBroken, RemoteRunspace, SessionRefused
+    conn = connect_only(target, prompt, timeout)
+    token = _new_token()
+    try:
+        answer = conn.attach(key, token, force, None, timeout)
+    except (SessionRefused, ConnectionBroken) as exc:
+        conn.drop("refused")
+        raise _remote_error(target.host, str(exc))
+    _register_atexit()
+    runspace = RemoteRunspace(conn, 0, answer.get("prompt") or {})
+    return PSSession(target.host, conn, runspace, "SSH", None, target.user, target=target,
+                     token=token)
+
+
+def list_sessions(target: _Target, prompt: Any = None, timeout: float = 120
+                  ) -> List[Dict[str, Any]]:
+    """The sessions the user has on ``target``'s computer (as the host describes them)."""
+    from pshell.remote.client import ConnectionBroken
+    conn = connect_only(target, prompt, timeout)
+    try:
+        info = conn.hello(timeout=timeout)
+        if not info.get("persistent"):
+            return []
+        return conn.list_sessions(timeout)
+    except ConnectionBroken as exc:
+        raise _remote_error(target.host, f"cannot list the sessions: {exc}")
+    finally:
+        conn.drop("done")
 
 
 def _remote_error(computer: str, message: str) -> RuntimeException:
@@ -259,6 +516,13 @@ _CONNECT_PARAMS = (
     Param("ConnectingTimeout", "int"),
     Param("Subsystem", "string"),
     Param("Options", "hashtable"),
+)
+
+#: How long a disconnected session is kept on its computer: -IdleTimeoutSec (seconds), or a
+#: session option's IdleTimeout (milliseconds, as New-PSSessionOption takes it).
+_IDLE_PARAMS = (
+    Param("IdleTimeoutSec", "object", aliases=("IdleTimeout",)),
+    Param("SessionOption", "object"),
 )
 
 
@@ -324,7 +588,7 @@ def _root_runspace(runspace: Any) -> Any:
 class NewPSSession(_RemoteCmdlet):
     name = "New-PSSession"
     synopsis = "Opens persistent connections (PSSessions) to remote computers over SSH."
-    params = _CONNECT_PARAMS + (
+    params = _CONNECT_PARAMS + _IDLE_PARAMS + (
         Param("Name", "string[]"),
         Param("ThrottleLimit", "int", default=32),
     )
@@ -338,8 +602,9 @@ class NewPSSession(_RemoteCmdlet):
                                  "InvalidArgument")
         names = list(self.Name or ())
         prompt = _prompt_function(self)
+        idle = _idle_timeout(self)
         results = _parallel(targets, lambda t, i: open_session(
-            t, prompt, names[i] if i < len(names) else None, self._timeout()),
+            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle),
             self.ThrottleLimit or 32)
         table = self.table()
         for target, (session, error) in zip(targets, results):
@@ -396,23 +661,35 @@ def _matches(session: PSSession, ids: Any, names: Any, computers: Any) -> bool:
 @register
 class GetPSSession(_RemoteCmdlet):
     name = "Get-PSSession"
-    synopsis = "Gets the PSSessions of the current session."
+    synopsis = ("Gets the PSSessions of this shell or, with -ComputerName, every session the user "
+                "has on those computers (connected or not).")
     params = (
         Param("Name", "string[]", position=0),
         Param("Id", "int[]"),
-        Param("ComputerName", "string[]", aliases=("Cn",)),
+        Param("ComputerName", "string[]", aliases=("Cn", "HostName")),
         Param("InstanceId", "string[]"),
         Param("State", "string"),
+        Param("UserName", "string", aliases=("User",)),
+        Param("Port", "int"),
+        Param("KeyFilePath", "string", aliases=("IdentityFilePath",)),
+        Param("Credential", "object"),
+        Param("Transport", "string", validate_set=("SSH", "Process")),
+        Param("ConnectingTimeout", "int"),
+        Param("Options", "hashtable"),
     )
 
+    SSHConnection = None
+
     def process(self) -> Iterator[Any]:
+        if self.ComputerName is not None and (self.Transport or "SSH").lower() == "ssh" \
+                and not any(c in to_str(n) for n in self.ComputerName for c in "*?["):
+            yield from self._remote()
+            return
         found = False
         for session in list(self.table()):
             if not _matches(session, self.Id, self.Name, self.ComputerName):
                 continue
-            if self.InstanceId is not None and session.InstanceId not in self.InstanceId:
-                continue
-            if self.State is not None and session.State.lower() != to_str(self.State).lower():
+            if not self._wanted(session):
                 continue
             found = True
             yield session
@@ -424,6 +701,61 @@ class GetPSSession(_RemoteCmdlet):
                 if not any(c in to_str(name) for c in "*?["):
                     self.write_error(f"Cannot find a PSSession named '{name}'.", "NoSessionFound",
                                      "ObjectNotFound", name)
+
+    def _wanted(self, session: PSSession) -> bool:
+        if self.InstanceId is not None and session.InstanceId not in self.InstanceId:
+            return False
+        if self.State is not None and session.State.lower() != to_str(self.State).lower():
+            return False
+        return True
+
+    def _remote(self) -> Iterator[Any]:
+        """Ask each computer's host for the user's sessions there."""
+        from fnmatch import fnmatchcase
+        table = self.table()
+        prompt = _prompt_function(self)
+        for target in self.targets():
+            try:
+                infos = list_sessions(target, prompt, self._timeout())
+            except RuntimeException as exc:
+                self.write_error(exc.record)
+                continue
+            names = [to_str(n).lower() for n in enumerate_value(self.Name)] \
+                if self.Name is not None else None
+            shown = 0
+            for info in infos:
+                if names is not None and not any(fnmatchcase(to_str(info.get("name")).lower(), n)
+                                                 for n in names):
+                    continue
+                session = remote_session_object(table, target, info)
+                if self.Id is not None and session.Id not in [int(i) for i in self.Id]:
+                    continue
+                if not self._wanted(session):
+                    continue
+                shown += 1
+                yield session
+            if not shown and names and not any(c in n for n in names for c in "*?["):
+                there = ", ".join(to_str(i.get("name")) for i in infos) or "none"
+                self.write_error(f"[{target.host}] Cannot find a session named "
+                                 f"'{', '.join(map(to_str, self.Name))}' for this user on "
+                                 f"{target.host}. Sessions there: {there}.", "NoSessionFound",
+                                 "ObjectNotFound", self.Name)
+
+
+def remote_session_object(table: List[PSSession], target: "_Target", info: Dict[str, Any]
+                          ) -> PSSession:
+    """The PSSession for a session a computer described: this shell's own object when it has
+    one (same InstanceId), else a new, not connected one."""
+    instance = str(info.get("session") or "")
+    for session in table:
+        if session.InstanceId == instance and session.ComputerName.lower() == target.host.lower():
+            if not session.connected:
+                session.info.update(info)
+            else:
+                session.info.update({k: v for k, v in info.items() if k != "state"})
+            return session
+    info = dict(info, persistent=True)
+    return PSSession(target.host, None, None, "SSH", None, target.user, target=target, info=info)
 
 
 @register
@@ -455,7 +787,11 @@ class RemovePSSession(_RemoteCmdlet):
                 self.write_error(f"Cannot find a PSSession with {what}.", "NoSessionFound",
                                  "ObjectNotFound")
         for session in chosen:
-            session.close()
+            try:
+                session.close()
+            except RuntimeException as exc:
+                self.write_error(exc.record)
+                continue
             if session in table:
                 table.remove(session)
 
@@ -552,7 +888,9 @@ class InvokeCommand(_RemoteCmdlet):
         Param("ThrottleLimit", "int", default=32),
         Param("HideComputerName", "switch", aliases=("HCN",)),
         Param("NoNewScope", "switch"),
-    )
+        Param("InDisconnectedSession", "switch", aliases=("Disconnected",)),
+        Param("SessionName", "string[]"),
+    ) + _IDLE_PARAMS
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         # pipeline input is collected and sent along with the script (as $input)
@@ -582,6 +920,9 @@ class InvokeCommand(_RemoteCmdlet):
             yield from self.invoke_iter(block, *args, input=data, new_scope=not self.NoNewScope)
             return
         using = self._using()
+        if self.InDisconnectedSession:
+            yield from self._in_disconnected(sessions, targets, script, args, using, data)
+            return
         work = [_Work(self, s, None, script, args, using, data) for s in sessions] + \
                [_Work(self, None, t, script, args, using, data) for t in targets]
         self._work = work
@@ -592,6 +933,46 @@ class InvokeCommand(_RemoteCmdlet):
             yield from work[0].run_here(_CmdletStreams(self))
             return
         yield from self._fan_out(work)
+
+    def _in_disconnected(self, sessions: List[PSSession], targets: List[_Target], script: str,
+                         args: List[Any], using: Dict[str, Any], data: Optional[List[Any]]
+                         ) -> Iterator[Any]:
+        """-InDisconnectedSession: start the command, disconnect at once, return the sessions
+        (Receive-PSSession gets the output later, from this shell or another)."""
+        if self.AsJob or self.JobName:
+            raise self.terminate("-InDisconnectedSession and -AsJob cannot be used together.",
+                                 "AmbiguousParameterSet", "InvalidArgument")
+        names = list(self.SessionName or ())
+        idle = _idle_timeout(self)
+        prompt = _prompt_function(self)
+        opened = _parallel(targets, lambda t, i: open_session(
+            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle),
+            self.ThrottleLimit or 32)
+        table = self.table()
+        chosen: List[PSSession] = list(sessions)
+        for target, (session, error) in zip(targets, opened):
+            if error is not None:
+                self.write_error(error.record if isinstance(error, RuntimeException)
+                                 else self.error_record(str(error), "PSSessionOpenFailed",
+                                                        "OpenError", target.host))
+                continue
+            table.append(session)
+            chosen.append(session)
+        for session in chosen:
+            if not session.persistent:
+                self.write_error(f"[{session.ComputerName}] The session {session.Name} cannot be "
+                                 f"disconnected ({session.Transport} sessions end with their "
+                                 f"connection).", "CannotDisconnect", "InvalidOperation", session)
+                continue
+            try:
+                inv = session.connection.start(session.runspace.id, script, args, using, data,
+                                               None, self._source)
+                session.interrupted[inv.id] = 0
+                session.disconnect(idle)
+            except Exception as exc:
+                self.write_error(_remote_error(session.ComputerName, f"{exc}").record)
+                continue
+            yield session
 
     def stop(self) -> None:
         """Ctrl-C: stop the remote work too (not for -AsJob: the job lives on)."""
@@ -751,7 +1132,12 @@ class _JobSink:
 
 class _Work:
     """Running one script on one computer: through an open session, or a temporary connection
-    opened for it and closed afterwards (a Start-Job inside it is cancelled with it)."""
+    opened for it and closed afterwards (a Start-Job inside it is cancelled with it).
+
+    When the connection drops, the remote command goes on (its session is Disconnected on the
+    remote computer).  An ``-AsJob`` child then goes Disconnected and reconnects with backoff for
+    ``$PSSessionReconnectSeconds`` (default 180), resuming the output where it stopped; without
+    -AsJob the error says how to pick the output up (Connect-PSSession, Receive-PSSession)."""
 
     def __init__(self, cmdlet: InvokeCommand, session: Optional[PSSession],
                  target: Optional[_Target], script: str, args: List[Any],
@@ -767,17 +1153,24 @@ class _Work:
         self.hide = bool(cmdlet.HideComputerName)
         self.prompt = _prompt_function(cmdlet)
         self.timeout = cmdlet._timeout()
+        self.idle = _idle_timeout(cmdlet)
+        self.session_name = getattr(cmdlet, "_session_name", None)
+        self.reconnect_seconds = _reconnect_seconds(cmdlet.runspace)
         self.source = getattr(cmdlet, "_source", "<remote>")
         self._inv: Any = None
         self._temp: Optional[PSSession] = None
         self.stopped = False
         self._lock = threading.Lock()
+        self._stop_event = threading.Event()
 
     def _open(self) -> PSSession:
         if self.session is not None:
+            if not self.session.connected:
+                raise _remote_error(self.computer, _not_connected_message(self.session))
             return self.session
         assert self.target is not None
-        session = open_session(self.target, self.prompt, None, self.timeout)
+        session = open_session(self.target, self.prompt, self.session_name, self.timeout,
+                               self.idle)
         with self._lock:
             self._temp = session
             if self.stopped:
@@ -789,7 +1182,7 @@ class _Work:
     def _close(self) -> None:
         with self._lock:
             temp, self._temp = self._temp, None
-        if temp is not None:
+        if temp is not None and temp.State != "Disconnected":   # a dropped one goes on there
             temp.close()
 
     def _start(self, session: PSSession, streams: Any) -> Any:
@@ -798,12 +1191,14 @@ class _Work:
                                        self.data, streams, self.source,
                                        None if self.hide else self.computer)
         self._inv = inv
+        session.followers.add(inv)
         return inv
 
     def stop(self) -> None:
         with self._lock:
             self.stopped = True
             inv, temp = self._inv, self._temp
+        self._stop_event.set()
         if inv is not None and inv.result is None:
             inv.stop()
             if temp is not None:
@@ -813,8 +1208,20 @@ class _Work:
     def _finish(self, session: PSSession) -> None:
         session.busy = max(0, session.busy - 1)
         inv = self._inv
+        if inv is not None:
+            session.followers.discard(inv)
+            if inv.result is None:          # interrupted: Receive-PSSession picks it up later
+                session.interrupted[inv.id] = inv.done_q
         if inv is not None and inv.result and inv.result.get("prompt"):
             session.runspace.last_prompt = inv.result["prompt"]
+
+    def _lost_error(self, session: Optional[PSSession], exc: Any) -> Any:
+        text = f"The connection to {self.computer} was lost: {exc}"
+        if session is not None and session.persistent:
+            text += (f". The command goes on there, in session {session.Name}: "
+                     f"Connect-PSSession -ComputerName {self.computer} -Name {session.Name}, then "
+                     f"Receive-PSSession, get its output")
+        return _remote_error(self.computer, text)
 
     def run_here(self, streams: Any) -> Iterator[Any]:
         """In the pipeline's thread (one computer): stream the output as it comes."""
@@ -825,11 +1232,10 @@ class _Work:
             try:
                 yield from inv
             finally:
-                if inv.result is None:
+                if inv.result is None and session.connected:
                     inv.stop()
         except ConnectionBroken as exc:
-            raise _remote_error(self.computer, f"The connection to {self.computer} was lost: "
-                                f"{exc}")
+            raise self._lost_error(session, exc)
         finally:
             self._finish(session)
             self._close()
@@ -850,8 +1256,7 @@ class _Work:
             if not error.computer_name and self.computer not in error.message:
                 error.computer_name = self.computer
         except ConnectionBroken as exc:
-            error = _remote_error(self.computer, f"The connection to {self.computer} was lost: "
-                                  f"{exc}").record
+            error = self._lost_error(session, exc).record
         except Exception as exc:
             if not self.stopped:
                 error = _remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
@@ -862,15 +1267,26 @@ class _Work:
             put(("end", self.computer, error))
 
     def run_into_job(self, job: Any) -> Optional[Any]:
-        """For -AsJob: results go into the child job's buffers; returns the failure, if any."""
+        """For -AsJob: results go into the child job's buffers; returns the failure, if any.
+        A dropped connection makes the job Disconnected while it reconnects."""
         from pshell.remote.client import ConnectionBroken
         session = None
         try:
             session = self._open()
             inv = self._start(session, _JobSink(job))
-            for item in inv:
-                job.add_output(item)
-            return None
+            while True:
+                try:
+                    for item in inv:
+                        job.add_output(item)
+                    return None
+                except ConnectionBroken as exc:
+                    if self.stopped:
+                        return None
+                    if not session.persistent or session.State == "Closed":
+                        return self._lost_error(None, exc).record
+                    error = self._reconnect(session, inv, job, str(exc))
+                    if error is not None:
+                        return error
         except RuntimeException as exc:
             if self.stopped:
                 return None
@@ -881,8 +1297,7 @@ class _Work:
         except ConnectionBroken as exc:
             if self.stopped:
                 return None
-            return _remote_error(self.computer, f"The connection to {self.computer} was lost: "
-                                 f"{exc}").record
+            return self._lost_error(None, exc).record
         except Exception as exc:
             if self.stopped:
                 return None
@@ -891,6 +1306,108 @@ class _Work:
             if session is not None:
                 self._finish(session)
             self._close()
+
+    def _reconnect(self, session: PSSession, inv: Any, job: Any, reason: str) -> Optional[Any]:
+        """Disconnected: try again with backoff until it works, the time is up, or it can't."""
+        import time
+        from pshell.engine.jobs import JobState
+        from pshell.remote.client import ConnectionBroken, SessionRefused
+        job.StatusMessage = f"Disconnected ({reason}); reconnecting"
+        job.set_state(JobState.Disconnected)
+        deadline = time.monotonic() + self.reconnect_seconds
+        delay = 0.25
+        last = reason
+        while True:
+            if self.stopped:
+                return None
+            if session.State == "Closed":
+                return _remote_error(self.computer, f"The session {session.Name} was removed "
+                                     f"while disconnected.").record
+            if session._disconnected:       # Disconnect-PSSession: wait for Connect-PSSession
+                if session.connected:
+                    lost = session.last_lost
+                    break
+                self._stop_event.wait(0.25)
+                deadline = time.monotonic() + self.reconnect_seconds
+                continue
+            try:
+                lost = session.reconnect(timeout=max(5.0, min(30.0, self.reconnect_seconds)))
+                break
+            except SessionRefused as exc:
+                return _remote_error(self.computer, f"The connection to {self.computer} was lost "
+                                     f"({reason}) and the session cannot be reconnected: {exc}"
+                                     ).record
+            except (RuntimeException, ConnectionBroken) as exc:
+                last = exc.record.message if isinstance(exc, RuntimeException) else str(exc)
+            if time.monotonic() + delay > deadline:
+                return _remote_error(self.computer, f"The connection to {self.computer} was lost "
+                                     f"({reason}) and could not be re-established within "
+                                     f"{self.reconnect_seconds:g} seconds: {last}").record
+            self._stop_event.wait(delay)
+            delay = min(delay * 2, 5.0)
+        if inv.id in lost:
+            return _remote_error(self.computer, f"The pshell host process on {self.computer} "
+                                 f"ended while the command ran; what it did after the connection "
+                                 f"was lost is unknown (host process ended).").record
+        job.StatusMessage = ""
+        job.set_state(JobState.Running)
+        if self.stopped:
+            inv.stop()
+        return None
+
+
+def _reconnect_seconds(runspace: Any) -> float:
+    value = None
+    try:
+        value = runspace.get_variable("PSSessionReconnectSeconds")
+    except Exception:
+        pass
+    try:
+        return float(value) if value is not None else 180.0
+    except (TypeError, ValueError):
+        return 180.0
+
+
+def _idle_timeout(cmdlet: Any) -> Optional[float]:
+    """-IdleTimeoutSec, else -SessionOption's IdleTimeout, else $PSSessionOption's."""
+    value = getattr(cmdlet, "IdleTimeoutSec", None)
+    if value is not None:
+        return _seconds(value)
+    option = getattr(cmdlet, "SessionOption", None)
+    if option is None:
+        try:
+            option = cmdlet.runspace.get_variable("PSSessionOption")
+        except Exception:
+            option = None
+    if option is not None:
+        idle = get_property(option, "IdleTimeout", None)
+        if idle is not None:
+            seconds = _seconds(idle, milliseconds=True)
+            if seconds is not None and seconds > 0:
+                return seconds
+    return None
+
+
+def _seconds(value: Any, milliseconds: bool = False) -> Optional[float]:
+    import datetime as _dt
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number / 1000.0 if milliseconds else number
+
+
+def _not_connected_message(session: PSSession) -> str:
+    state = session.State
+    if state == "Disconnected":
+        reason = session.lost_reason
+        why = f" (the connection was lost: {reason})" if reason and "disconnected" not in reason \
+            else ""
+        return (f"The session {session.Name} to {session.ComputerName} is disconnected{why}. "
+                f"Reconnect it with Connect-PSSession; its runspace and jobs are still there.")
+    return f"The session {session.Name} to {session.ComputerName} is {state.lower()}."
 
 
 # --------------------------------------------------------------------------- Enter/Exit-PSSession
@@ -962,17 +1479,52 @@ class EnterPSSession(_RemoteCmdlet):
                 raise self.terminate("Specify a computer (-ComputerName), a -Session, -Id or "
                                      "-Name.", "MissingComputerName", "InvalidArgument")
             return open_session(targets[0], _prompt_function(self), None, self._timeout()), True
+        if session.State == "Disconnected" or (session.State == "Opened"
+                                               and not session.connected):
+            self._offer_reconnect(session)
         if session.State != "Opened":
             raise self.terminate(f"The session {session.Name} to {session.ComputerName} is "
                                  f"{session.State.lower()}.", "InvalidSessionState",
                                  "InvalidOperation", session)
         return session, False
 
+    def _offer_reconnect(self, session: PSSession) -> None:
+        """A session whose connection dropped (or that was disconnected): on a terminal, ask;
+        without one, reconnect at once (saying so) - the user asked to enter it after all."""
+        from pshell.remote.client import SessionRefused
+        host = getattr(self.runspace, "host", None)
+        where = f"The session {session.Name} to {session.ComputerName} is disconnected"
+        if host is not None and getattr(host, "is_terminal", False) and \
+                getattr(host, "read_line", None) is not None:
+            try:
+                answer = host.read_line(f"{where}. Reconnect? [Y] Yes  [N] No (default is Y): ")
+            except (EOFError, KeyboardInterrupt):
+                answer = "n"
+            if to_str(answer).strip().lower() not in ("", "y", "yes"):
+                raise self.terminate(f"{where}; not reconnected.", "InvalidSessionState",
+                                     "InvalidOperation", session)
+        else:
+            self.write_warning(f"{where}; reconnecting.")
+        try:
+            session.reconnect(prompt=_prompt_function(self), timeout=self._timeout())
+        except SessionRefused as exc:
+            raise self.terminate(f"Cannot reconnect the session {session.Name}: {exc}",
+                                 "ReconnectFailed", "ResourceUnavailable", session) from None
+        except RuntimeException as exc:
+            raise self.terminate(exc.record.message, "ReconnectFailed", "ConnectionError",
+                                 session) from None
+        table = self.table()
+        if session not in table:
+            table.append(session)
+
 
 def _lost_while_entered(frame: Any, session: PSSession, reason: str) -> None:
-    if not frame.exited and session.State != "Closed":
-        frame.leave(f"The connection to {session.ComputerName} was lost: {reason}. "
-                    f"Back in the local session.")
+    if not frame.exited and session.State != "Closed" and not session._disconnected:
+        text = f"The connection to {session.ComputerName} was lost: {reason}. "
+        if session.persistent:
+            text += (f"The session {session.Name} goes on there; Connect-PSSession "
+                     f"-ComputerName {session.ComputerName} -Name {session.Name} reconnects. ")
+        frame.leave(text + "Back in the local session.")
 
 
 @register

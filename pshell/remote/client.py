@@ -22,11 +22,16 @@ from pshell.remote.protocol import (PROTOCOL_VERSION, FrameDecoder, ProtocolErro
                                     encode_frame, serialize)
 
 __all__ = ["RemoteConnection", "RemoteRunspace", "RemoteInvocation", "ConnectionBroken",
-           "add_computer_name"]
+           "SessionRefused", "add_computer_name"]
 
 
 class ConnectionBroken(Exception):
     """The connection to the remote computer was lost; ``str()`` says why."""
+
+
+class SessionRefused(Exception):
+    """The remote host answered, but will not give us the session (it does not exist, it is in
+    use, the host keeps no sessions); ``str()`` is the message to show.  Retrying won't help."""
 
 
 class Link:
@@ -48,6 +53,7 @@ class Link:
 _DONE = object()
 _HIGH_WATER = 64          # queued batches before the link stops reading (flow control)
 _LOW_WATER = 16
+_ACK_EVERY = 16           # processed messages between acknowledgements while more are queued
 
 
 class RemoteInvocation:
@@ -64,9 +70,14 @@ class RemoteInvocation:
         self.result: Optional[Dict[str, Any]] = None
         self.stop_requested = False
         self._paused = False
+        self.received_q = 0       # sequence number of the last message that arrived
+        self.done_q = 0           # ... of the last one processed (handed to the consumer)
+        self.acked_q = 0
 
     # called on the link's thread
-    def _post(self, event: Any) -> None:
+    def _post(self, event: Any, q: Any = None) -> None:
+        if q:
+            self.received_q = q
         self.events.put(event)
         if not self._paused and self.events.qsize() > _HIGH_WATER:
             self._paused = True
@@ -80,16 +91,37 @@ class RemoteInvocation:
             except ConnectionBroken:
                 pass
 
+    def rebind(self, conn: "RemoteConnection") -> None:
+        """Go on receiving on a new connection to the same session (after a reconnect)."""
+        self.conn = conn
+        with conn._lock:
+            conn._invocations[self.id] = self
+
+    def _ack(self) -> None:
+        """Tell the remote host what was processed: it can drop it, and a reconnect from
+        another process resumes after it."""
+        q = self.done_q
+        if q > self.acked_q:
+            self.acked_q = q
+            try:
+                self.conn._send({"t": "ack", "id": self.id, "q": q})
+            except ConnectionBroken:
+                pass
+
     def __iter__(self) -> Iterator[Any]:
         return self._iterate()
 
     def _iterate(self) -> Iterator[Any]:
         from pshell.engine.values import PSObject
-        get = self.events.get
+        events = self.events
+        get = events.get
         computer = self.computer_name
         while True:
+            if self.done_q > self.acked_q and (self.done_q - self.acked_q >= _ACK_EVERY
+                                               or events.empty()):
+                self._ack()
             event = get()
-            if self._paused and self.events.qsize() < _LOW_WATER:
+            if self._paused and events.qsize() < _LOW_WATER:
                 self._paused = False
                 self.conn._resume(self)
             kind = event[0]
@@ -102,10 +134,17 @@ class RemoteInvocation:
                     if computer is not None and isinstance(value, PSObject):
                         value.set("PSComputerName", computer)
                     yield value
+                if event[2]:
+                    self.done_q = event[2]
             elif kind == "rec":
                 self._record(event[1], event[2])
+                if event[3]:
+                    self.done_q = event[3]
             elif kind == "done":
                 self.result = event[1]
+                if event[1].get("q"):
+                    self.done_q = event[1]["q"]
+                    self._ack()
                 self.conn._forget(self.id)
                 self._finish(event[1])
                 return
@@ -139,6 +178,10 @@ def add_computer_name(value: Any, computer: str) -> None:
     from pshell.engine.values import PSObject
     if isinstance(value, PSObject):
         value.set("PSComputerName", computer)
+
+
+_ANSWERS_BY_ID = frozenset(("prompt", "completion", "error", "fdone", "sessions", "pending",
+                            "disconnected", "closed", "removed"))
 
 
 class RemoteConnection:
@@ -175,21 +218,39 @@ class RemoteConnection:
             inv = self._invocations.get(msg.get("id"))  # type: ignore[arg-type]
             if inv is None:
                 return
+            q = msg.get("q")
             if kind == "out":
-                inv._post(("out", msg.get("o") or ()))
+                inv._post(("out", msg.get("o") or (), q), q)
             elif kind == "rec":
-                inv._post(("rec", msg.get("s"), msg.get("r")))
+                inv._post(("rec", msg.get("s"), msg.get("r"), q), q)
             else:
-                inv._post(("done", msg))
+                inv._post(("done", msg), q)
             return
         if kind == "bye":
             self.lost(msg.get("reason") or "the remote computer closed the session")
             return
-        key = msg.get("id") if kind in ("prompt", "completion", "error", "fdone") \
-            else (kind, msg.get("rs"))
+        if kind == "pending":
+            # the missed output follows this answer at once: be ready for it before it comes
+            invocations = []
+            with self._lock:
+                for entry in msg.get("ids") or ():
+                    inv = RemoteInvocation(self, entry.get("id"), None, self.computer_name)
+                    self._invocations[inv.id] = inv
+                    invocations.append(inv)
+            msg["_invocations"] = invocations
+        key = msg.get("id") if kind in _ANSWERS_BY_ID else (kind, msg.get("rs"))
         waiter = self._waiters.pop(key, None)
         if waiter is not None:
             waiter.put(msg)
+
+    def drop(self, reason: str) -> None:
+        """Let go of the link without ending the session on the far side (it was disconnected;
+        a later attach picks it up)."""
+        self.closed = True
+        try:
+            self.link.close()
+        finally:
+            self.lost(reason)
 
     def lost(self, reason: str) -> None:
         """The link ended (or broke).  Every waiter learns why; nothing hangs."""
@@ -253,8 +314,10 @@ class RemoteConnection:
         return answer
 
     def open(self, session_id: str = "", name: str = "", rs_id: int = 0,
-             timeout: Optional[float] = 60) -> "RemoteRunspace":
-        """hello + create in one round trip (both requests are sent before either answer)."""
+             timeout: Optional[float] = 60, idle: Optional[float] = None,
+             token: str = "") -> "RemoteRunspace":
+        """hello + create in one round trip (both requests are sent before either answer).
+        Raises SessionRefused when the host will not create the session (a name in use)."""
         hello_q: "queue.Queue[Any]" = queue.Queue()
         create_q: "queue.Queue[Any]" = queue.Queue()
         with self._lock:
@@ -262,7 +325,11 @@ class RemoteConnection:
                 raise ConnectionBroken(self.broken)
             self._waiters[("hello", None)] = hello_q
             self._waiters[("created", rs_id)] = create_q
-        self._send({"t": "hello", "v": PROTOCOL_VERSION, "session": session_id, "name": name})
+        hello: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "session": session_id,
+                                 "name": name, "new": True, "token": token}
+        if idle is not None:
+            hello["idle"] = idle
+        self._send(hello)
         self._send({"t": "create", "rs": rs_id})
         answers = []
         for waiter in (hello_q, create_q):
@@ -275,6 +342,8 @@ class RemoteConnection:
                 raise ConnectionBroken(self.broken or "connection closed")
             answers.append(answer)
         hello, created = answers
+        if hello.get("error"):
+            raise SessionRefused(hello["error"])
         if int(hello.get("v", 0)) != PROTOCOL_VERSION:
             raise ConnectionBroken(f"the remote pshell speaks protocol {hello.get('v')}, "
                                    f"this one {PROTOCOL_VERSION}")
@@ -282,6 +351,58 @@ class RemoteConnection:
         if created.get("error"):
             raise ConnectionBroken(created["error"])
         return RemoteRunspace(self, rs_id, created.get("prompt") or {})
+
+    def attach(self, key: str, token: str = "", force: bool = False,
+               resume: Optional[Dict[Any, int]] = None, timeout: Optional[float] = 60
+               ) -> Dict[str, Any]:
+        """Attach to an existing session of the remote host, by id or name.  ``resume`` maps the
+        invocations this client still follows to the last sequence number it has: the host
+        replays what came after.  Raises SessionRefused (no such session, in use, ...)."""
+        answer = self.request({"t": "hello", "v": PROTOCOL_VERSION, "attach": key,
+                               "token": token, "force": bool(force),
+                               "resume": {str(k): v for k, v in (resume or {}).items()}},
+                              ("hello", None), timeout)
+        if answer.get("error"):
+            raise SessionRefused(answer["error"])
+        if not answer.get("persistent"):
+            raise SessionRefused(f"{self.computer_name or 'the remote computer'} does not keep "
+                                 f"sessions across connections")
+        self.server_info = answer
+        self.advance_ids(int(answer.get("next_id") or 1))
+        return answer
+
+    def advance_ids(self, next_id: int) -> None:
+        """Number new requests from ``next_id`` on (ids stay unique within a session)."""
+        self._ids = itertools.count(max(next_id, next(self._ids)))
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def call(self, msg: Dict[str, Any], timeout: Optional[float] = 30) -> Dict[str, Any]:
+        """A request answered by a message with the same id."""
+        request_id = next(self._ids)
+        msg = dict(msg, id=request_id)
+        return self.request(msg, request_id, timeout)
+
+    def list_sessions(self, timeout: Optional[float] = 30) -> List[Dict[str, Any]]:
+        return list(self.call({"t": "list"}, timeout).get("sessions") or ())
+
+    def receive_pending(self, timeout: Optional[float] = 30) -> List["RemoteInvocation"]:
+        """The invocations of this session whose output no client has received yet (started by
+        another pshell, or interrupted); iterate each for its output."""
+        answer = self.call({"t": "receive"}, timeout)
+        return list(answer.get("_invocations") or ())
+
+    def disconnect(self, idle: Optional[float] = None, timeout: Optional[float] = 30) -> None:
+        msg: Dict[str, Any] = {"t": "disconnect"}
+        if idle is not None:
+            msg["idle"] = idle
+        self.call(msg, timeout)
+
+    def remove_session(self, key: str, force: bool = False, timeout: Optional[float] = 30
+                       ) -> Optional[str]:
+        return self.call({"t": "remove", "session": key, "force": bool(force)},
+                         timeout).get("error")
 
     def create_runspace(self, rs_id: int = 0, timeout: Optional[float] = 60) -> "RemoteRunspace":
         answer = self.request({"t": "create", "rs": rs_id}, ("created", rs_id), timeout)
@@ -327,13 +448,17 @@ class RemoteConnection:
             except Exception:
                 pass
 
-    def close(self) -> None:
+    def close(self, wait: float = 5.0) -> None:
+        """End the session on the far side (waiting briefly for it to confirm), then the link."""
         if self.closed:
             return
         self.closed = True
         if self.broken is None:
             try:
-                self._send({"t": "close"})
+                if wait and self.server_info.get("persistent"):
+                    self.call({"t": "close"}, wait)
+                else:
+                    self._send({"t": "close"})
             except ConnectionBroken:
                 pass
         try:

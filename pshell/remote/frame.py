@@ -99,7 +99,8 @@ class RemoteFrame:
         if self.exited:
             return
         self.exited = True
-        if self.close_on_exit:
+        if self.close_on_exit and not (reason and self.session.State == "Disconnected"):
+            # a session that dropped goes on on its computer: Connect-PSSession finds it
             try:
                 self.session.close()
             except Exception:

@@ -1,14 +1,16 @@
 """The remote end: hosts runspaces and speaks the framed protocol on a byte stream.
 
-``python3 -m pshell.remote.server`` serves stdin/stdout (what an SSH channel or a local pipe gives
-it).  The work is split so that sessions can later outlive a connection (issue 5):
+``python3 -m pshell.remote.server`` is what sshd runs for a channel.  By default it is a relay
+(:mod:`pshell.remote.relay`): it hands the channel to the user's per-user host process
+(:mod:`pshell.remote.host`), which owns the sessions, so they outlive the connection.
+``--direct`` serves stdin/stdout in this process instead (the ``process`` transport and tests):
+the runspaces then end with the connection.
 
-- :class:`RunspaceHost` owns the runspaces, runs invocations and emits messages through a ``send``
-  callable.  It knows nothing about the byte stream.  Today there is one per server process; the
-  per-user host process will own them instead, keyed by session id.
-- :func:`serve` is the connection: it reads frames, hands messages to the host, and writes what
-  the host sends.  Later it becomes a thin relay between the SSH channel and the per-user host's
-  Unix socket; the session id and name exchanged in ``hello`` are what both sides know it by.
+- :class:`RunspaceHost` owns the runspaces of one session, runs invocations and emits messages
+  through a ``send`` callable.  It knows nothing about the byte stream; the per-user host keeps
+  one per session.
+- :func:`serve` is a direct connection: it reads frames, hands messages to the host, and writes
+  what the host sends.
 
 Invocations in one runspace never overlap (each runspace has one worker thread taking them in
 order), but ``stop`` is handled by the reading thread, so it works while one runs.
@@ -226,7 +228,7 @@ class RunspaceHost:
         info = prompt_info("")
         self.send({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": info["user"],
                    "host": info["host"], "python": platform.python_version(),
-                   "session": self.session_id, "name": self.name})
+                   "session": self.session_id, "name": self.name, "persistent": False})
 
     def _on_create(self, msg: Dict[str, Any]) -> None:
         rs_id = int(msg.get("rs", 0))
@@ -495,6 +497,10 @@ def _prewarm() -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "--direct" not in args and not os.environ.get("PSHELL_DIRECT"):
+        from pshell.remote.relay import relay
+        return relay(0, 1)
     reader, write_fd = _take_stdio()
     threading.Thread(target=_prewarm, name="pshell-prewarm", daemon=True).start()
     try:

@@ -1,7 +1,8 @@
 """The process transport: the remoting protocol over pipes to a local child process.
 
 Used by tests and by a ``localhost`` session that needs no sshd.  The child is
-``python3 -m pshell.remote.server`` with this very pshell on its path.
+``python3 -m pshell.remote.server --direct`` with this very pshell on its path (its runspaces end
+with it); with ``via_host`` it is a relay to the per-user host instead, as over SSH.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class ProcessLink:
 
     def __init__(self, argv: Optional[List[str]] = None, env: Optional[dict] = None) -> None:
         import subprocess
-        self.argv = argv or [sys.executable, "-m", "pshell.remote.server"]
+        self.argv = argv or [sys.executable, "-m", "pshell.remote.server", "--direct"]
         child_env = dict(os.environ if env is None else env)
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         child_env["PYTHONPATH"] = os.pathsep.join(

@@ -1,0 +1,177 @@
+"""The per-channel end on the remote computer: hand the SSH channel to the per-user host.
+
+sshd starts one process per channel (the bootstrap's stage two, or the ``pshell`` subsystem).
+That process does not run any runspace itself: it connects to the user's host process over its
+Unix socket (starting the host first if none runs), passes its stdin/stdout file descriptors -
+the channel - with ``SCM_RIGHTS``, and then only waits.  The host reads and writes the channel
+directly, so the relay costs nothing per message.
+
+The relay must stay alive while the channel is in use: when sshd's child exits, sshd stops
+feeding the channel's input.  The host closes the Unix socket when it is done with the channel
+(the client closed it, or it dropped); the relay then exits.  If the relay is killed (sshd kills
+the session on a network cut), the channel's pipes close and the host sees the connection drop:
+the session becomes Disconnected, its runspace and jobs go on.
+
+The host is started on demand: fork, ``setsid``, fork again - so it is in no process group or
+session of sshd's and outlives this connection - under a lock file so that two first connections
+don't start two hosts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Optional
+
+__all__ = ["relay", "connect_host", "HostUnavailable"]
+
+START_TIMEOUT = 20.0
+
+
+class HostUnavailable(Exception):
+    """The per-user host could not be reached or started; ``str()`` says why."""
+
+
+def connect_host(start: bool = True) -> socket.socket:
+    """A connection to the user's host process (started when none runs and ``start``)."""
+    from pshell.remote import paths
+    try:
+        path = paths.socket_path()
+        sock = _try_connect(path)
+        if sock is not None or not start:
+            if sock is None:
+                raise HostUnavailable("no pshell host process is running")
+            return sock
+        return _start_and_connect(path)
+    except paths.UnsafeDirectory as exc:
+        raise HostUnavailable(f"refusing to use the state directory: {exc}") from None
+    except OSError as exc:
+        raise HostUnavailable(f"cannot reach the pshell host process: "
+                              f"{exc.strerror or exc}") from None
+
+
+def _try_connect(path: str) -> Optional[socket.socket]:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except (FileNotFoundError, ConnectionRefusedError):
+        sock.close()
+        return None
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _start_and_connect(path: str) -> socket.socket:
+    import fcntl
+    from pshell.remote import paths
+    lock_fd = os.open(os.path.join(paths.run_dir(), "host.lock"),
+                      os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        sock = _try_connect(path)       # another first connection may have started it meanwhile
+        if sock is not None:
+            return sock
+        try:
+            os.unlink(path)             # a socket left by a host that died
+        except FileNotFoundError:
+            pass
+        _spawn_host()
+        sock = _try_connect(path)
+        if sock is None:
+            raise HostUnavailable("the pshell host process started but does not listen")
+        return sock
+    finally:
+        os.close(lock_fd)
+
+
+def _spawn_host() -> None:
+    """Double-fork the host; wait until it says it listens (or why it cannot)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:                        # child: new session, then the host as a grandchild
+        code = 0
+        try:
+            os.close(read_fd)
+            os.setsid()
+            if os.fork() == 0:
+                from pshell.remote.host import daemon_main
+                code = daemon_main(write_fd)
+            os._exit(0)
+        except BaseException as exc:
+            try:
+                os.write(write_fd, f"error {type(exc).__name__}: {exc}\n".encode())
+            except OSError:
+                pass
+            code = 1
+        os._exit(code)
+    os.close(write_fd)
+    os.waitpid(pid, 0)
+    chunks = []
+    import select
+    deadline_left = START_TIMEOUT
+    while deadline_left > 0:
+        ready, _, _ = select.select([read_fd], [], [], deadline_left)
+        if not ready:
+            break
+        data = os.read(read_fd, 4096)
+        if not data:
+            break
+        chunks.append(data)
+        if b"\n" in data:
+            break
+        deadline_left -= 0.05
+    os.close(read_fd)
+    answer = b"".join(chunks).decode("utf-8", "replace").strip()
+    if answer != "ok":
+        raise HostUnavailable(f"the pshell host process did not start: "
+                              f"{answer or 'no answer'}")
+
+
+def relay(in_fd: int = 0, out_fd: int = 1) -> int:
+    """Pass the channel (``in_fd``/``out_fd``) to the host and wait until it is done with it."""
+    import json
+    info = json.dumps({"pid": os.getpid(), "ssh": os.environ.get("SSH_CONNECTION", "")})
+    for attempt in range(3):
+        try:
+            sock = connect_host()
+            socket.send_fds(sock, [info.encode() + b"\n"], [in_fd, out_fd])
+            sock.settimeout(START_TIMEOUT)
+            if sock.recv(1) == b"A":        # the host took the channel
+                sock.settimeout(None)
+                break
+            sock.close()                    # it was exiting: start another one
+        except (HostUnavailable, OSError) as exc:
+            if attempt == 2:
+                _bye(out_fd, str(exc))
+                return 3
+    else:
+        _bye(out_fd, "the pshell host process did not take the connection")
+        return 3
+    # the channel is the host's now: keep no copy, or the client would not see it close
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, in_fd)
+    os.dup2(devnull, out_fd)
+    os.close(devnull)
+    try:
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _bye(out_fd: int, reason: str) -> None:
+    from pshell.remote.protocol import encode_frame
+    try:
+        os.write(out_fd, encode_frame({"t": "bye", "reason": reason}))
+    except OSError:
+        pass
+    try:
+        sys.stderr.write(f"pshell: {reason}\n")
+    except Exception:
+        pass

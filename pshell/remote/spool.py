@@ -1,0 +1,377 @@
+"""Job output and state on disk, so that a job's results outlive the host process.
+
+In a runspace of the per-user host, the job table is a :class:`SpoolingJobManager`: every job
+registered in it gets a :class:`SpooledBuffer`, which keeps the in-memory buffer of
+``engine/jobs.py`` (Receive-Job reads it as usual) and also appends each record to
+``<session dir>/jobs/<id>.spool`` - one JSON line per batch, written by one writer thread so the
+job itself never waits for the disk.  The job's state (and how many records Receive-Job has
+taken) is written to ``<id>.json`` atomically (write a temporary file, then rename), on every
+state change and after every receive.  A finishing job flushes its spool before its final state
+is written, so "Completed" on disk always means all of its output is on disk too.
+
+When a host starts and finds sessions on disk (the previous host died), :func:`recover_jobs`
+rebuilds their jobs with their Ids: finished ones with the records not yet received, running
+ones marked Failed with the reason "host process ended".
+
+Directories are 0700 and files 0600 (the host runs with umask 077 and creates them so).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Any, Dict, List, Optional, Tuple
+
+from pshell.engine.jobs import Job, JobBuffer, JobManager, JobState, next_job_id
+
+__all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic",
+           "HOST_ENDED", "spooling_enabled"]
+
+HOST_ENDED = "host process ended"
+_COMPACT_BYTES = 1 << 20        # truncate a spool whose records were all received past this size
+_STREAM_CODES = {"output": "o", "error": "e", "warning": "w", "verbose": "v", "debug": "d",
+                 "information": "i", "progress": "p"}
+_CODE_STREAMS = {v: k for k, v in _STREAM_CODES.items()}
+
+
+def spooling_enabled() -> bool:
+    """``PSHELL_NO_SPOOL=1`` turns spooling off (the benchmark measures what it costs)."""
+    return not os.environ.get("PSHELL_NO_SPOOL")
+
+
+def write_atomic(path: str, data: Dict[str, Any]) -> None:
+    """Write JSON to ``path`` so that a reader sees the old or the new content, never half."""
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- the writer thread
+
+class _Writer:
+    """One thread writing every dirty spool, batching the records that arrived meanwhile."""
+
+    def __init__(self) -> None:
+        self._dirty: Dict[int, "_JobSpool"] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def schedule(self, spool: "_JobSpool") -> None:
+        with self._lock:
+            self._dirty[id(spool)] = spool
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pshell-spool",
+                                                daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        import time
+        while True:
+            self._wake.wait()
+            time.sleep(0.02)                # let records pile up: one write per batch
+            self._wake.clear()
+            with self._lock:
+                dirty = list(self._dirty.values())
+                self._dirty.clear()
+            for spool in dirty:
+                spool.flush()
+
+
+_WRITER = _Writer()
+
+
+class _JobSpool:
+    """The files of one job: ``<id>.spool`` (records) and ``<id>.json`` (state)."""
+
+    def __init__(self, job: Job, directory: str) -> None:
+        self.job = job
+        self.directory = directory
+        self.spool_path = os.path.join(directory, f"{job.Id}.spool")
+        self.state_path = os.path.join(directory, f"{job.Id}.json")
+        self.pending: List[Tuple[str, Any]] = []
+        self.scheduled = False
+        self.lock = threading.Lock()
+        self.base = 0                # records dropped from the front of the file (compaction)
+        self.written = 0             # records ever written (base + those in the file)
+        self.consumed = 0
+        self.size = 0
+        self.closed = False
+        self.fd = os.open(self.spool_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
+                          | getattr(os, "O_CLOEXEC", 0), 0o600)
+
+    def add(self, stream: str, item: Any) -> None:
+        self.pending.append((stream, item))          # list.append is atomic
+        if not self.scheduled:
+            self.scheduled = True
+            _WRITER.schedule(self)
+
+    def flush(self) -> None:
+        from pshell.remote.protocol import serialize, serialize_record
+        with self.lock:
+            self.scheduled = False
+            if self.closed:
+                return
+            records, self.pending = self.pending, []
+            if records:
+                line = []
+                for stream, item in records:
+                    if stream == "output":
+                        line.append(["o", serialize(item)])
+                    else:
+                        try:
+                            data = serialize_record(item)
+                        except Exception:
+                            data = serialize(item)
+                        line.append([_STREAM_CODES.get(stream, "o"), data])
+                data = (json.dumps(line, separators=(",", ":"), ensure_ascii=False)
+                        + "\n").encode("utf-8", "surrogatepass")
+                try:
+                    os.write(self.fd, data)
+                except OSError:
+                    return
+                self.written += len(records)
+                self.size += len(data)
+            self._compact_locked()
+
+    def _compact_locked(self) -> None:
+        if self.size > _COMPACT_BYTES and self.consumed >= self.written and not self.pending:
+            try:
+                os.ftruncate(self.fd, 0)
+            except OSError:
+                return
+            self.base = self.written
+            self.size = 0
+            self.save_state_locked()
+
+    def received(self, consumed: int) -> None:
+        self.flush()
+        with self.lock:
+            self.consumed = consumed
+            self.save_state_locked()
+
+    def save_state(self) -> None:
+        if self.job.is_finished:
+            self.flush()                # the output first: "Completed" means all of it is here
+        with self.lock:
+            self.save_state_locked()
+
+    def save_state_locked(self) -> None:
+        if self.closed:
+            return
+        job = self.job
+        info = job.JobStateInfo
+        reason = info.Reason
+        extra = [n for n in job.ps_type_names if n != "System.Management.Automation.Job"]
+        try:
+            write_atomic(self.state_path, {
+                "id": job.Id, "name": job.Name, "instance": job.InstanceId,
+                "command": job.Command, "type": job.PSJobTypeName,
+                "location": job._location, "type_names": extra,
+                "state": info.State,
+                "reason": None if reason is None else str(getattr(reason, "Message", reason)),
+                "begin": _iso(job.PSBeginTime), "end": _iso(job.PSEndTime),
+                "parent": job.parent.Id if job.parent is not None else None,
+                "base": self.base, "written": self.written, "consumed": self.consumed})
+        except OSError:
+            pass
+
+    def remove(self) -> None:
+        with self.lock:
+            self.closed = True
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            for path in (self.spool_path, self.state_path):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+
+def _iso(value: Any) -> Optional[str]:
+    return value.isoformat() if value is not None else None
+
+
+class SpooledBuffer(JobBuffer):
+    """A job buffer whose records also go to the job's spool file."""
+
+    def __init__(self, tag: str, spool: _JobSpool) -> None:
+        super().__init__(tag)
+        self.spool = spool
+
+    def append(self, stream: str, item: Any) -> bool:
+        if not super().append(stream, item):
+            return False
+        self.spool.add(stream, item)
+        return True
+
+    def take(self, limit: Optional[int] = None) -> Any:
+        try:
+            yield from super().take(limit)
+        finally:
+            self.spool.received(self.consumed)
+
+    def close(self) -> None:
+        super().close()
+        self.spool.remove()
+
+
+class SpoolingJobManager(JobManager):
+    """A runspace's job table whose jobs are spooled under ``directory``."""
+
+    def __init__(self, runspace: Any, directory: str) -> None:
+        super().__init__(runspace)
+        self.directory = directory
+
+    def add(self, job: Job) -> Job:
+        super().add(job)
+        for member in job.iter_tree():
+            self._spool(member)
+        return job
+
+    def _register(self, job: Job) -> None:
+        super()._register(job)
+        if job.parent is not None and job.parent.manager is self:
+            self._spool(job)
+
+    def _spool(self, job: Job) -> None:
+        if getattr(job, "_pshell_spool", None) is not None:
+            return
+        buffer = job.buffer
+        if buffer.appended:             # already has records (adopted late): leave it unspooled
+            return
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            spool = _JobSpool(job, self.directory)
+        except OSError:
+            return
+        job._pshell_spool = spool  # type: ignore[attr-defined]
+        job._buffer = SpooledBuffer(f"{job.Id}-{job.InstanceId[:8]}", spool)
+        spool.save_state()
+        job.add_listener(lambda j: spool.save_state())
+
+
+# --------------------------------------------------------------------------- recovery
+
+def recover_jobs(manager: SpoolingJobManager) -> int:
+    """Rebuild the jobs found in the manager's directory (a previous host's); returns how many.
+    Finished jobs keep their unreceived records; unfinished ones fail with HOST_ENDED."""
+    directory = manager.directory
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    states: Dict[int, Dict[str, Any]] = {}
+    for name in names:
+        if name.endswith(".json") and name[:-5].isdigit():
+            try:
+                with open(os.path.join(directory, name), encoding="utf-8") as fh:
+                    data = json.load(fh)
+                states[int(data["id"])] = data
+            except (OSError, ValueError, KeyError):
+                continue
+        elif name.endswith(".tmp"):
+            _unlink(os.path.join(directory, name))
+    jobs: Dict[int, Job] = {}
+    records: Dict[int, List[Tuple[str, Any]]] = {}
+    for job_id in sorted(states):
+        data = states[job_id]
+        job = Job(data.get("command") or "", name=data.get("name"), type_name=data.get("type") or "",
+                  location=data.get("location"), type_names=data.get("type_names") or None)
+        job.Id = job_id
+        job.InstanceId = data.get("instance") or job.InstanceId
+        jobs[job_id] = job
+        records[job_id] = _read_spool(os.path.join(directory, f"{job_id}.spool"), data)
+        _unlink(os.path.join(directory, f"{job_id}.spool"))
+        _unlink(os.path.join(directory, f"{job_id}.json"))
+    _advance_ids(max(jobs) if jobs else 0)
+    tops = []
+    for job_id, job in jobs.items():
+        parent_id = states[job_id].get("parent")
+        if parent_id is not None and parent_id in jobs:
+            jobs[parent_id].ChildJobs.append(job)
+            job.parent = jobs[parent_id]
+        else:
+            tops.append(job)
+    for top in tops:
+        manager.add(top)                 # spools every member afresh (new files)
+    for job_id, job in jobs.items():
+        for stream, item in records[job_id]:
+            job.add_record(stream, item)
+    for job_id in sorted(jobs, key=lambda i: -_depth(jobs[i])):   # children before parents
+        job, data = jobs[job_id], states[job_id]
+        state = data.get("state")
+        if job.ChildJobs:
+            job._child_changed(job.ChildJobs[0])
+        elif state in JobState.FINISHED:
+            job.set_state(state, data.get("reason") if state == JobState.Failed else None)
+        else:
+            job.set_state(JobState.Failed, HOST_ENDED)
+        if state in JobState.FINISHED:
+            _restore_times(job, data)
+    return len(jobs)
+
+
+def _depth(job: Job) -> int:
+    depth = 0
+    while job.parent is not None:
+        job = job.parent
+        depth += 1
+    return depth
+
+
+def _restore_times(job: Job, data: Dict[str, Any]) -> None:
+    import datetime as _dt
+    for attr, key in (("PSBeginTime", "begin"), ("PSEndTime", "end")):
+        if data.get(key):
+            try:
+                setattr(job, attr, _dt.datetime.fromisoformat(data[key]))
+            except ValueError:
+                pass
+
+
+def _read_spool(path: str, data: Dict[str, Any]) -> List[Tuple[str, Any]]:
+    """The records of a spool not yet received (a torn last line is skipped)."""
+    from pshell.remote.protocol import deserialize
+    skip = max(0, int(data.get("consumed") or 0) - int(data.get("base") or 0))
+    result: List[Tuple[str, Any]] = []
+    try:
+        with open(path, encoding="utf-8", errors="surrogatepass") as fh:
+            for line in fh:
+                try:
+                    batch = json.loads(line)
+                except ValueError:
+                    continue
+                for code, value in batch:
+                    if skip:
+                        skip -= 1
+                        continue
+                    try:
+                        item = deserialize(value)
+                    except Exception:
+                        item = value
+                    result.append((_CODE_STREAMS.get(code, "output"), item))
+    except OSError:
+        pass
+    return result
+
+
+def _advance_ids(highest: int) -> None:
+    """Recovered jobs keep their Ids: new jobs of this process must number after them."""
+    while highest and next_job_id() < highest:
+        pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
