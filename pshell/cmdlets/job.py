@@ -288,10 +288,9 @@ class GetJob(_JobCmdlet):
         jobs = self.select(jobs=self.Id, names=self.Name, instance_ids=self.InstanceId,
                            everything=True)
         jobs = [j for j in jobs if self._keep(j)]
-        if self.Newest is not None:
-            jobs.sort(key=_recency)
-            jobs = jobs[-self.Newest:] if self.Newest > 0 else []
-            jobs.sort(key=lambda j: j.Id)
+        if self.Newest is not None:       # as PowerShell: latest PSEndTime first, unfinished last
+            jobs.sort(key=_end_time, reverse=True)
+            jobs = jobs[:max(0, self.Newest)]
         if self.IncludeChildJob or self.ChildJobState is not None:
             jobs = self._with_children(jobs)
         yield from jobs
@@ -324,9 +323,9 @@ class GetJob(_JobCmdlet):
         return _unique(out)
 
 
-def _recency(job: Job) -> Any:
+def _end_time(job: Job) -> Any:
     import datetime
-    return job.PSEndTime or job.PSBeginTime or datetime.datetime.max
+    return job.PSEndTime or datetime.datetime.min
 
 
 def _real_attr(job: Job, name: str) -> str:
@@ -345,7 +344,6 @@ class ReceiveJob(_JobCmdlet):
     params = _SELECT_PARAMS[:4] + (
         Param("Location", "string[]", position=1),
         Param("ComputerName", "string[]", aliases=("Cn",)),
-        Param("Session", "object[]"),
         Param("Keep", "switch"),
         Param("NoRecurse", "switch"),
         Param("Wait", "switch"),

@@ -500,7 +500,7 @@ class Job:
                  location: Optional[str] = None, type_names: Optional[Sequence[str]] = None) -> None:
         self.Id = next_job_id()
         self.Name = name or f"Job{self.Id}"
-        self.InstanceId = _new_guid()
+        self._instance_id: Optional[str] = None
         self.Command = command
         self.PSJobTypeName = type_name
         self.StatusMessage = ""
@@ -518,13 +518,25 @@ class Job:
         self._info = JobStateInfo(JobState.NotStarted)
         self._state_lock = threading.RLock()
         self._finished = threading.Event()
-        self._buffer = JobBuffer(f"{self.Id}-{self.InstanceId[:8]}")
+        self._buffer = JobBuffer(str(self.Id))
         self._listeners: List[Listener] = []
         self._data_listeners: List[Listener] = []
         self._stop_requested = False
         self._abandoned = False
 
     # ---- PowerShell properties -------------------------------------------------------
+    @property
+    def InstanceId(self) -> str:
+        # Made on first use: a random read costs a system call, and most jobs never show theirs.
+        found = self._instance_id
+        if found is None:
+            found = self._instance_id = _new_guid()
+        return found
+
+    @InstanceId.setter
+    def InstanceId(self, value: str) -> None:
+        self._instance_id = value
+
     @property
     def State(self) -> str:
         return self._info.State
@@ -1066,15 +1078,51 @@ class LocalWork:
         return output
 
 
+_UNITS: Dict[Tuple[str, str], Any] = {}
+_UNITS_LOCK = threading.Lock()
+_UNITS_MAX = 256
+
+
 def _private_copy(block: Any) -> Any:
-    """A script block compiled in a unit of its own.  The caller's unit is compiled lazily by the
-    caller's thread; a job compiling into it from another thread would race with it."""
+    """The block, compiled in a unit of the jobs' own.  The caller's unit is compiled lazily by
+    the caller's thread, and compiling into it from a job's thread would race with it; so a job
+    gets its block from a unit that was parsed and compiled completely (nested blocks included)
+    once, under a lock, and is only read afterwards - shared by every job running that text."""
     text = getattr(block, "text", None)
     unit = getattr(block, "unit", None)
     if not isinstance(text, str) or unit is None:
         return block
-    from pshell.engine.compiler import Unit
-    return Unit.from_text(text, getattr(unit, "source", "<job>")).script_block()
+    key = (text, getattr(unit, "source", "<job>"))
+    with _UNITS_LOCK:
+        found = _UNITS.get(key)
+        if found is None:
+            from pshell.engine.compiler import Unit
+            found = Unit.from_text(key[0], key[1])
+            for node in _script_blocks(found.root):
+                found.compile_block(node)
+            if len(_UNITS) >= _UNITS_MAX:
+                _UNITS.clear()
+            _UNITS[key] = found
+    return found.script_block()
+
+
+def _script_blocks(node: Any) -> Iterator[Any]:
+    """Every script block node in an AST (the root included)."""
+    from pshell.lang.ast import Node, ScriptBlockAst
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (list, tuple)):
+            stack.extend(current)
+            continue
+        if not isinstance(current, Node):
+            continue
+        if isinstance(current, ScriptBlockAst):
+            yield current
+        for name in getattr(current, "_fields", ()):
+            value = getattr(current, name, None)
+            if isinstance(value, (list, tuple, Node)):
+                stack.append(value)
 
 
 # --------------------------------------------------------------------------- the job table
