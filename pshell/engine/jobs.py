@@ -993,15 +993,22 @@ class JobStreams:
     def job_finished(self, job: Job) -> None:
         """Jobs started inside a job don't notify anyone."""
 
-    def __getattr__(self, name: str) -> Any:
-        # Host methods this sink doesn't know (the host API grows): do nothing.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return _ignore
+    def clear_screen(self) -> None:
+        """Clear-Host in a job must not touch the caller's terminal."""
 
+    def write_lines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write_text(line)
 
-def _ignore(*args: Any, **kwargs: Any) -> None:
-    return None
+    def parse_error(self, error: Any) -> None:
+        from pshell.engine.errors import RuntimeException
+        self.error(RuntimeException.make(error.message, "ParseError", "ParserError",
+                                         location=error.location).record)
+
+    session_stack: Any = None
+    job_notice: Any = None
+    location: Any = None
+    name = "pshell"
 
 
 class LocalWork:
