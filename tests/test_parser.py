@@ -592,6 +592,15 @@ def test_strings():
     assert isinstance(e.parts[0], A.SubExpression)
 
 
+def test_typographic_dashes_and_quotes():
+    c = cmd("Get-ChildItem \u2013Path \u2018a b\u2019 \u201cx $y\u201d \u20131")
+    assert same(c.elements[1:], (A.CommandParameter("Path"), S("a b"),
+                                 A.ExpandableString(("x ", V("y"))), C(-1, "\u20131")))
+    assert same(expr("$a \u2013eq 1"), A.Binary("-eq", V("a"), C(1)))
+    assert same(expr("$a \u2013 1"), A.Binary("-", V("a"), C(1)))
+    assert same(expr("\u2018it\u2019\u2019s\u2019"), S("it\u2019s"))
+
+
 def test_single_quoted_no_expansion():
     assert same(expr("'$x `n'"), S("$x `n"))
 
@@ -976,7 +985,7 @@ INCOMPLETE = [
     "(", "(1", "(1 +", "$(", "$(1;", "@(", "@(1,", "@{", "@{ a = 1", "@{ a", "@{ a =",
     "{", "{ param(", "{ $x", "$x[", "$x[0", "$x.Foo(", "$x.Foo(1,", "$x.", "[int",
     "[System.Collections.Generic.List[", "[int]::", "${abc", '"$(1 + ', '"$(foo',
-    "<# comment", "x <# comment\n more",
+    "<# comment", "x <# comment\n more", '"`', '"abc`', '@"\nx`', "echo \"a`",
     "while", "while (", "while ($x)", "while ($x) {", "do", "do {", "do { 1 }", "do { 1 } while",
     "do { 1 } while (", "for", "for (", "for ($i = 0;", "for (;;)", "for (;;) {",
     "foreach", "foreach (", "foreach ($x", "foreach ($x in", "foreach ($x in $y)",

@@ -67,6 +67,12 @@ _WS_ASCII = frozenset(" \t\f\v")
 _WORD_END = frozenset(";,|&(){}<>\r\n")
 _TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.`+")
 
+# PowerShell accepts typographic dashes and quotes (text pasted from documents) as ASCII ones.
+DASHES = "-\u2013\u2014\u2015"
+SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+DOUBLE_QUOTES = '"\u201c\u201d\u201e'
+_SINGLE_QUOTE_RE = re.compile("[" + SINGLE_QUOTES + "]")
+
 _NUMBER = re.compile(
     r"(?:0[xX]([0-9a-fA-F]+)|((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?))"
     r"([lLdD])?([kKmMgGtTpP][bB])?")
@@ -118,7 +124,7 @@ def number_value(m: "re.Match[str]") -> Any:
 
 def parse_number(word: str) -> Any:
     """The value of ``word`` if the whole word is a PowerShell number literal, else None."""
-    neg = word.startswith("-")
+    neg = word[:1] in ("-", "\u2013", "\u2014", "\u2015")
     m = _NUMBER.fullmatch(word, 1 if neg else 0)
     if m is None:
         return None
@@ -261,10 +267,10 @@ class Lexer:
             if nx == c:
                 return Token(c + c, start, start + 2, None, spaced)
             return Token(c, start, start + 1, None, spaced)
-        if c == "'":
+        if c in SINGLE_QUOTES:
             node, end, inner = self.scan_single(start)
             return Token("str", start, end, node, spaced, inner)
-        if c == '"':
+        if c in DOUBLE_QUOTES:
             node, end, inner = self.scan_double(start)
             return Token("dstr", start, end, node, spaced, inner)
         if c == "$":
@@ -313,14 +319,16 @@ class Lexer:
         text, n = self.text, self.n
         c = text[start]
         nx = text[start + 1] if start + 1 < n else ""
-        if c == "-":
-            if nx == "-" or nx == "=":
-                return Token(c + nx, start, start + 2, None, spaced)
+        if c in DASHES:
+            if nx in DASHES and nx:
+                return Token("--", start, start + 2, None, spaced)
+            if nx == "=":
+                return Token("-=", start, start + 2, None, spaced)
             if nx.isalpha():
                 j = start + 1
                 while j < n and is_name_char(text[j]):
                     j += 1
-                word = text[start:j].lower()
+                word = "-" + text[start + 1:j].lower()
                 if word in DASH_OPERATORS:
                     return Token("op", start, j, word, spaced)
                 return Token("param", start, j, (text[start + 1:j], False), spaced)
@@ -376,8 +384,8 @@ class Lexer:
         text, n = self.text, self.n
         c = text[start]
         nx = text[start + 1] if start + 1 < n else ""
-        if c == "-":
-            if nx == "-":
+        if c in DASHES:
+            if nx and nx in DASHES:
                 if start + 2 >= n or is_word_end(text[start + 2]):
                     return Token("dashdash", start, start + 2, None, spaced)
             elif nx.isalpha() or nx == "_" or nx == "?":
@@ -405,7 +413,7 @@ class Lexer:
             ch = text[j]
             if is_word_end(ch):
                 break
-            if ch in "'\"$`":
+            if ch in "'\"$`" or ch in SINGLE_QUOTES or ch in DOUBLE_QUOTES:
                 return None
             j += 1
         word = text[start:j]
@@ -436,11 +444,11 @@ class Lexer:
                 ch, i = self.escape_at(i + 1)
                 buf.append(ch)
                 plain = False
-            elif c == "'":
+            elif c in SINGLE_QUOTES:
                 node, i, _ = self.scan_single(i)
                 buf.append(node.value)                      # type: ignore[attr-defined]
                 plain = False
-            elif c == '"':
+            elif c in DOUBLE_QUOTES:
                 node, i, sub = self.scan_double(i)
                 inner.extend(sub)
                 if isinstance(node, A.StringConstant):
@@ -526,13 +534,14 @@ class Lexer:
         i = start + 1
         buf = []
         while True:
-            j = text.find("'", i)
+            m = _SINGLE_QUOTE_RE.search(text, i)
+            j = m.start() if m else -1
             if j < 0:
                 raise self.error("The string is missing the terminator: '.", start, start + 1,
                                  incomplete=True)
             buf.append(text[i:j])
-            if text.startswith("'", j + 1):
-                buf.append("'")
+            if j + 1 < self.n and text[j + 1] in SINGLE_QUOTES:
+                buf.append(text[j + 1])
                 i = j + 2
                 continue
             end = j + 1
@@ -602,16 +611,17 @@ class Lexer:
                 if c == "\r" and text.startswith('\n"@', i + 1):
                     end = i + 4
                     break
-            elif c == '"':
-                if text.startswith('"', i + 1):
-                    buf.append('"')
+            elif c in DOUBLE_QUOTES:
+                if i + 1 < n and text[i + 1] in DOUBLE_QUOTES:
+                    buf.append(text[i + 1])
                     i += 2
                     continue
                 end = i + 1
                 break
             if c == "`":
                 if i + 1 >= n:
-                    continue                                # reports the missing terminator
+                    i += 1                                  # reports the missing terminator
+                    continue
                 ch, i = self.escape_at(i + 1)
                 buf.append(ch)
             elif c == "$" and text.startswith("(", i + 1) and self.hook is not None:

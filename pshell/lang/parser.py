@@ -26,8 +26,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
-from .lexer import (BINARY_PRECEDENCE, UNARY_DASH_OPERATORS, Lexer, Token, is_name_char,
-                    is_word_end)
+from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS, Lexer,
+                    Token, is_name_char, is_word_end)
 
 __all__ = ["parse", "Parser", "MAX_DEPTH"]
 
@@ -47,6 +47,7 @@ _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
 _NAMED_BLOCKS = ("begin", "process", "end")
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
 
+_QUOTES = SINGLE_QUOTES + DOUBLE_QUOTES
 _MISSING_BRACE = "Missing closing '}' in statement block or type definition."
 
 
@@ -517,7 +518,7 @@ class Parser:
                     self.records.append((tok.start, tok.start + 1, "operator"))
                     self.pos = tok.start + 1
                     return self.parse_command(tok.start, ".")
-            if c in "-+!,[":
+            if c in "-+!,[\u2013\u2014\u2015":
                 return self.parse_command_expression()
             if "0" <= c <= "9" or (c == "." and text[tok.start + 1:tok.start + 2].isdigit()):
                 # ``1..10``, ``1+2``, ``2*3`` are expressions; ``7z``, ``1.2.3`` are commands
@@ -1255,7 +1256,7 @@ class Parser:
         if p >= self.n:
             return False
         c = self.text[p]
-        return c.isalpha() or c == "_" or c in "'\"$("
+        return c.isalpha() or c == "_" or c in "$(" or c in _QUOTES
 
     def parse_member(self, obj: A.Expr, static: bool) -> A.Expr:
         text, p = self.text, self.pos
@@ -1267,7 +1268,7 @@ class Parser:
             member: A.Expr = A.StringConstant(text[p:j], "bare", span=self.span(p, j))
             self.records.append((p, j, "member"))
             self.pos = j
-        elif c in ("'", '"'):
+        elif c and c in _QUOTES:
             tok = self.peek("E")
             self.take(tok, "string")
             member = tok.value
