@@ -226,7 +226,8 @@ class PSSession:
                                      f"its connection ({self.Transport} sessions do not outlive "
                                      f"it).")
             conn = connect_only(self.target, prompt, timeout)
-            followers = [inv for inv in list(self.followers) if inv.result is None]
+            followers = [inv for inv in list(self.followers)
+                         if inv.result is None or inv.result.get("broken")]
             for inv in followers:
                 inv.rebind(conn)
             resume = {inv.id: inv.received_q for inv in followers}

@@ -94,6 +94,8 @@ class RemoteInvocation:
     def rebind(self, conn: "RemoteConnection") -> None:
         """Go on receiving on a new connection to the same session (after a reconnect)."""
         self.conn = conn
+        if self.result is not None and self.result.get("broken"):
+            self.result = None
         with conn._lock:
             conn._invocations[self.id] = self
 

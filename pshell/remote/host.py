@@ -123,8 +123,7 @@ class HostedSession:
         from pshell.remote.server import _default_runspace
         from pshell.remote.spool import SpoolingJobManager, spooling_enabled
         rs = _default_runspace()
-        if spooling_enabled():
-            rs._jobs = SpoolingJobManager(rs, os.path.join(self.directory, "jobs"))
+        rs._jobs = SpoolingJobManager(rs, os.path.join(self.directory, "jobs"), spooling_enabled())
         return rs
 
     def restore_runspace(self) -> int:
@@ -132,8 +131,7 @@ class HostedSession:
         from pshell.remote.server import _RunspaceSlot
         from pshell.remote.spool import SpoolingJobManager, recover_jobs
         rs = self._make_runspace()
-        if not isinstance(rs._jobs, SpoolingJobManager):
-            rs._jobs = SpoolingJobManager(rs, os.path.join(self.directory, "jobs"))
+        rs._jobs = SpoolingJobManager(rs, os.path.join(self.directory, "jobs"))
         count = recover_jobs(rs._jobs)
         self.rhost.slots[0] = _RunspaceSlot(self.rhost, 0, rs)
         return count
@@ -674,6 +672,11 @@ class HostDaemon:
         while not self.exiting:
             time.sleep(0.5)
             now = time.time()
+            if not os.path.isdir(self.sessions_dir):     # the state directory was removed
+                with self.lock:
+                    self.exiting = True
+                _log("the state directory is gone: exiting")
+                os._exit(0)
             with self.lock:
                 expired = [s for s in self.sessions.values()
                            if s.conn is None and s.disconnected_at is not None

@@ -23,7 +23,7 @@ import os
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
-from pshell.engine.jobs import Job, JobBuffer, JobManager, JobState, next_job_id
+from pshell.engine.jobs import Job, JobBuffer, JobManager, JobState
 
 __all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic",
            "HOST_ENDED", "spooling_enabled"]
@@ -225,25 +225,45 @@ class SpooledBuffer(JobBuffer):
 
 
 class SpoolingJobManager(JobManager):
-    """A runspace's job table whose jobs are spooled under ``directory``."""
+    """The job table of a session's runspace in the host: jobs are spooled under ``directory``
+    (unless ``spool`` is false), and numbered per session - a session is what a remote process
+    is in PowerShell, so its first job is Id 1 whatever other sessions of the host did."""
 
-    def __init__(self, runspace: Any, directory: str) -> None:
+    def __init__(self, runspace: Any, directory: str, spool: bool = True) -> None:
         super().__init__(runspace)
         self.directory = directory
+        self.spooling = spool
+        self.keep_ids = False
+        self._last_id = 0
+        self._id_lock = threading.Lock()
+
+    def _number(self, job: Job) -> None:
+        if getattr(job, "_pshell_numbered", False):
+            return
+        job._pshell_numbered = True  # type: ignore[attr-defined]
+        with self._id_lock:
+            if self.keep_ids:
+                self._last_id = max(self._last_id, job.Id)
+            else:
+                self._last_id += 1
+                job.Id = self._last_id
 
     def add(self, job: Job) -> Job:
+        for member in job.iter_tree():
+            self._number(member)
         super().add(job)
         for member in job.iter_tree():
             self._spool(member)
         return job
 
     def _register(self, job: Job) -> None:
+        self._number(job)
         super()._register(job)
         if job.parent is not None and job.parent.manager is self:
             self._spool(job)
 
     def _spool(self, job: Job) -> None:
-        if getattr(job, "_pshell_spool", None) is not None:
+        if not self.spooling or getattr(job, "_pshell_spool", None) is not None:
             return
         buffer = job.buffer
         if buffer.appended:             # already has records (adopted late): leave it unspooled
@@ -292,7 +312,6 @@ def recover_jobs(manager: SpoolingJobManager) -> int:
         records[job_id] = _read_spool(os.path.join(directory, f"{job_id}.spool"), data)
         _unlink(os.path.join(directory, f"{job_id}.spool"))
         _unlink(os.path.join(directory, f"{job_id}.json"))
-    _advance_ids(max(jobs) if jobs else 0)
     tops = []
     for job_id, job in jobs.items():
         parent_id = states[job_id].get("parent")
@@ -301,8 +320,12 @@ def recover_jobs(manager: SpoolingJobManager) -> int:
             job.parent = jobs[parent_id]
         else:
             tops.append(job)
-    for top in tops:
-        manager.add(top)                 # spools every member afresh (new files)
+    manager.keep_ids = True
+    try:
+        for top in tops:
+            manager.add(top)             # spools every member afresh (new files)
+    finally:
+        manager.keep_ids = False
     for job_id, job in jobs.items():
         for stream, item in records[job_id]:
             job.add_record(stream, item)
@@ -362,12 +385,6 @@ def _read_spool(path: str, data: Dict[str, Any]) -> List[Tuple[str, Any]]:
     except OSError:
         pass
     return result
-
-
-def _advance_ids(highest: int) -> None:
-    """Recovered jobs keep their Ids: new jobs of this process must number after them."""
-    while highest and next_job_id() < highest:
-        pass
 
 
 def _unlink(path: str) -> None:
