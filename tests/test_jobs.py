@@ -475,3 +475,15 @@ class TestEndToEnd:
                          "-ArgumentList $_ -ThrottleLimit 2 }")
         assert [j.PSJobTypeName for j in jobs] == ["ThreadJob"] * 4
         assert sorted(rs.invoke("$args[0] | Receive-Job -Wait", args=[jobs])) == [2, 4, 6, 8]
+
+
+def test_failed_child_reason_is_received_as_an_error_once():
+    parent = _parent_with(1)
+    child = parent.ChildJobs[0]
+    child.set_state(JobState.Running)
+    child.fail("connection to host0 lost")
+    child.fail("a second reason is ignored")
+    assert parent.State == JobState.Failed
+    got = [(s, str(i)) for _, s, i in parent.receive()]
+    assert got == [("error", "connection to host0 lost")]
+    assert list(parent.receive()) == []

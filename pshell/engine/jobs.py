@@ -652,7 +652,11 @@ class Job:
     # ---- state -------------------------------------------------------------------------
     def set_state(self, state: str, reason: Any = None) -> bool:
         """Move to ``state`` (with ``reason``, an ErrorRecord, exception or text, for Failed).
-        A finished job never changes again.  Returns whether the state changed."""
+        A finished job never changes again.  Returns whether the state changed.  To fail a job so
+        that Receive-Job also writes the reason as an error, use :meth:`fail`."""
+        return self._set_state(state, reason)
+
+    def _set_state(self, state: str, reason: Any = None) -> bool:
         with self._state_lock:
             if self._info.State == state and reason is None:
                 return False
@@ -746,9 +750,11 @@ class Job:
 
     def fail(self, reason: Any) -> None:
         """Record ``reason`` (an ErrorRecord, exception or text) as an error and fail the job."""
+        if self.is_finished:
+            return
         record = _error_record_of(reason)
         self.add_error(record)
-        self.set_state(JobState.Failed, record)
+        self._set_state(JobState.Failed, record)
 
     # ---- receiving -----------------------------------------------------------------------
     def receive(self, keep: bool = False, recurse: bool = True,
