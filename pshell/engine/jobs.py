@@ -24,6 +24,14 @@ repeated receives give each record exactly once.  Past a threshold a buffer spil
 ``$XDG_STATE_HOME/pshell/jobs`` (directory 0700, file 0600, removed with the job), so a job that
 writes gigabytes nobody receives does not grow memory.
 
+Hooks for the rest of the shell:
+
+- ``start_background_job(ctx, block, using)`` is what the compiler's ``pipeline &`` calls.
+- When a top-level job finishes, ``JobManager`` calls ``runspace.host.job_finished(job)`` (if the
+  host has it) unless ``$PSJobNotifications`` is false; ``job_notice(job)`` is the line to print.
+- ``runspace.close()`` calls ``JobManager.stop_all()``; spill files are removed with their job, and
+  at process exit.
+
 Deliberate difference from PowerShell: a stopped job keeps what it wrote before the stop (PowerShell
 drops it); nothing a job produced is lost until it is received or the job removed.
 """
