@@ -17,7 +17,6 @@ whatever the parser did not reach.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -71,11 +70,10 @@ _TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 DASHES = "-\u2013\u2014\u2015"
 SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 DOUBLE_QUOTES = '"\u201c\u201d\u201e'
-_SINGLE_QUOTE_RE = re.compile("[" + SINGLE_QUOTES + "]")
+_SMART_SINGLE = SINGLE_QUOTES[1:]
 
-_NUMBER = re.compile(
-    r"(?:0[xX]([0-9a-fA-F]+)|((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?))"
-    r"([lLdD])?([kKmMgGtTpP][bB])?")
+_DIGITS = frozenset("0123456789")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _MULTIPLIERS = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}
 
 
@@ -91,16 +89,62 @@ def is_word_end(c: str) -> bool:
     return c in _WORD_END or c in _WS_ASCII or (c > "\x7f" and c.isspace())
 
 
-def number_value(m: "re.Match[str]") -> Any:
-    """The value of a :data:`_NUMBER` match, or None when the suffixes make no sense."""
-    hexd, dec, suffix, mult = m.groups()
-    suffix = (suffix or "").lower()
+NumberParts = Tuple[int, Optional[str], Optional[str], str, str]
+
+
+def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:
+    """The longest number literal at ``text[i:n]``: ``(end, hex_digits, decimal_text, type_suffix,
+    multiplier)`` or None.  Grammar: ``0x`` hex digits | digits [``.`` digits] | ``.`` digits, with
+    an optional exponent (decimal only), then an optional type suffix ``l``/``d`` and an optional
+    multiplier ``kb mb gb tb pb`` (case-insensitive)."""
+    hexd = dec = None
+    k = i
+    if text.startswith(("0x", "0X"), i):
+        k = i + 2
+        while k < n and text[k] in _HEX_DIGITS:
+            k += 1
+        if k > i + 2:
+            hexd = text[i + 2:k]
+        else:
+            k = i
+    if hexd is None:
+        while k < n and text[k] in _DIGITS:
+            k += 1
+        if k + 1 < n and text[k] == "." and text[k + 1] in _DIGITS:
+            k += 2
+            while k < n and text[k] in _DIGITS:
+                k += 1
+        if k == i:
+            return None
+        if k < n and text[k] in "eE":
+            m = k + 1
+            if m < n and text[m] in "+-":
+                m += 1
+            if m < n and text[m] in _DIGITS:
+                while m < n and text[m] in _DIGITS:
+                    m += 1
+                k = m
+        dec = text[i:k]
+    suffix = mult = ""
+    if k < n and text[k] in "lLdD":
+        suffix = text[k].lower()
+        k += 1
+    if k + 1 < n and text[k] in "kKmMgGtTpP" and text[k + 1] in "bB":
+        mult = text[k].lower()
+        k += 2
+    return k, hexd, dec, suffix, mult
+
+
+def number_value(parts: NumberParts) -> Any:
+    """The value of a :func:`scan_number` result, or None when the suffixes make no sense."""
+    _, hexd, dec, suffix, mult = parts
     value: Any
     if hexd is not None:
         if suffix == "d":
             return None
         value = int(hexd, 16)
     else:
+        assert dec is not None
         real = "." in dec or "e" in dec or "E" in dec
         if suffix == "d":
             import decimal
@@ -118,17 +162,17 @@ def number_value(m: "re.Match[str]") -> Any:
             except ValueError:          # more digits than int() accepts from a string
                 value = float(dec)
     if mult:
-        value = value * _MULTIPLIERS[mult[0].lower()]
+        value = value * _MULTIPLIERS[mult]
     return value
 
 
 def parse_number(word: str) -> Any:
     """The value of ``word`` if the whole word is a PowerShell number literal, else None."""
     neg = word[:1] in ("-", "\u2013", "\u2014", "\u2015")
-    m = _NUMBER.fullmatch(word, 1 if neg else 0)
-    if m is None:
+    parts = scan_number(word, 1 if neg else 0, len(word))
+    if parts is None or parts[0] != len(word):
         return None
-    v = number_value(m)
+    v = number_value(parts)
     if v is None:
         return None
     return -v if neg else v
@@ -175,6 +219,7 @@ class Lexer:
         self.str_cache: Dict[int, Tuple[A.Expr, int, list]] = {}
         self.comments: Dict[int, int] = {}
         self.hook: Optional[Hook] = None
+        self.smart_quotes = any(q in text for q in _SMART_SINGLE)
         nls = []
         find = text.find
         i = find("\n")
@@ -363,18 +408,15 @@ class Lexer:
         return Token("bad", start, start + 1, None, spaced)
 
     def lex_number(self, start: int, spaced: bool) -> Token:
-        m = _NUMBER.match(self.text, start)
-        if m is None or m.end() == start:                        # pragma: no cover - defensive
+        parts = scan_number(self.text, start, self.n)
+        if parts is None:                                   # pragma: no cover - defensive
             return Token("bad", start, start + 1, None, spaced)
-        value = number_value(m)
+        value = number_value(parts)
+        m_end = parts[0]
         if value is None:
             # e.g. ``1.5l``: lex the number without its suffix and let the parser complain
-            end = m.end(2) if m.group(2) else m.end(1)
-            sub = _NUMBER.match(self.text[:end], start)
-            value = number_value(sub) if sub else 0
-            m_end = end
-        else:
-            m_end = m.end()
+            m_end = start + (len(parts[2]) if parts[2] is not None else 2 + len(parts[1] or ""))
+            value = number_value((m_end,) + parts[1:3] + ("", ""))
         node = A.Constant(value, self.text[start:m_end], span=self.span(start, m_end))
         return Token("num", start, m_end, node, spaced)
 
@@ -534,8 +576,12 @@ class Lexer:
         i = start + 1
         buf = []
         while True:
-            m = _SINGLE_QUOTE_RE.search(text, i)
-            j = m.start() if m else -1
+            j = text.find("'", i)
+            if self.smart_quotes:
+                for q in _SMART_SINGLE:
+                    k = text.find(q, i, j if j >= 0 else self.n)
+                    if k >= 0:
+                        j = k
             if j < 0:
                 raise self.error("The string is missing the terminator: '.", start, start + 1,
                                  incomplete=True)
