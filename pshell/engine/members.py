@@ -4,6 +4,7 @@ mapped onto Python values."""
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import os
 from typing import Any, Callable, Dict, List, Optional
@@ -359,12 +360,25 @@ def _substring(s: str, args: List[Any]) -> str:
     return s[start:]
 
 
+def _list_index(obj: Any, item: Any) -> int:
+    from pshell.engine.operators import equals
+    for index, element in enumerate(obj if isinstance(obj, (list, tuple)) else [obj]):
+        if equals(element, item):
+            return index
+    return -1
+
+
+def _cmp(a: Any, b: Any) -> int:
+    from pshell.engine.operators import compare_values
+    return compare_values(a, b)
+
+
 def _list_add(obj: Any, args: List[Any]) -> Any:
     if isinstance(obj, tuple):
         raise _err('Exception calling "Add" with "1" argument(s): "Collection was of a fixed size."',
                    "NotSupportedException")
     obj.append(_arg(args, 0))
-    return len(obj) - 1
+    return None        # List[T].Add is void (ArrayList's index is rarely wanted in scripts)
 
 
 _LIST_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
@@ -528,6 +542,14 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                            "MethodInvocationException",
                            exception_type="System.Management.Automation.MethodInvocationException") from None
             return AutomationNull if result is None and lowered not in _RETURNS_NULL else result
+        if table is _LIST_METHODS and obj and lowered not in ("gettype", "tostring"):
+            # method enumeration: ('a', 'b').ToUpper() calls ToUpper on each element
+            results: List[Any] = []
+            for item in obj:
+                value = call_method(frame, item, name, args)
+                if value is not AutomationNull:
+                    results.append(value)
+            return results if len(results) != 1 else results[0]
     if isinstance(obj, PSObject):
         member = obj.get(name, NO_PROPERTY)
         if member is not NO_PROPERTY and hasattr(member, "compiled"):
@@ -828,6 +850,12 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     },
     "threading.thread": {"sleep": lambda a: __import__("time").sleep(to_number(a[0]) / 1000)},
 }
+_STATIC_METHODS["array"] = {
+    "indexof": lambda a: _list_index(a[0], a[1]),
+    "reverse": lambda a: a[0].reverse() if isinstance(a[0], list) else None,
+    "sort": lambda a: a[0].sort(key=functools.cmp_to_key(_cmp)) if isinstance(a[0], list) else None,
+}
+_STATIC_METHODS["system.array"] = _STATIC_METHODS["array"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
