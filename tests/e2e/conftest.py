@@ -54,6 +54,36 @@ class SSHHosts:
         out = subprocess.run(["pgrep", "-P", str(listener)], capture_output=True, text=True)
         return [int(p) for p in out.stdout.split()]
 
+    @property
+    def state_dir(self) -> str:
+        """The remote user's pshell state directory (sessions, spools, the host's socket)."""
+        return os.path.join(self.remote_home, ".local", "state", "pshell")
+
+    def host_pid(self) -> Optional[int]:
+        """The pid of the remote user's pshell host process, if one runs."""
+        return host_pid_in(self.state_dir)
+
+
+def host_pid_in(state_dir: str) -> Optional[int]:
+    import json
+    try:
+        with open(os.path.join(state_dir, "run", "host.pid")) as fh:
+            pid = int(json.load(fh)["pid"])
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def stop_host_in(state_dir: str) -> None:
+    """End the pshell host process a test run left (it would linger with its sessions)."""
+    pid = host_pid_in(state_dir)
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -170,6 +200,7 @@ def start_hosts(root: str, n_hosts: int = N_HOSTS, shared: bool = False,
 
 
 def stop_hosts(hosts: SSHHosts) -> None:
+    stop_host_in(hosts.state_dir)
     procs = {id(p): p for p in hosts.procs.values()}.values()
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
@@ -212,3 +243,79 @@ def cli_available() -> bool:
 
 
 needs_cli = pytest.mark.skipif(not cli_available(), reason="pshell/cli.py has not landed yet")
+
+
+# --------------------------------------------------------------------------- a second user
+
+OTHER_USER = "pshtest2"
+OTHER_ADDR = "127.0.1.61"
+
+
+@dataclass
+class OtherUser:
+    name: str
+    home: str
+    alias: str                # ssh config alias that logs in as this user
+    proc: subprocess.Popen
+
+    @property
+    def state_dir(self) -> str:
+        return os.path.join(self.home, ".local", "state", "pshell")
+
+
+@pytest.fixture(scope="session")
+def other_user(sshd_hosts) -> OtherUser:
+    """A second local user (``useradd``) with an sshd of its own on ``otherbox``: the closest to a
+    computer where the same person has another account, or another person's sessions."""
+    import pwd
+    if os.getuid() != 0 or not shutil.which("useradd"):
+        pytest.skip("creating a second user needs root and useradd")
+    try:
+        pwd.getpwnam(OTHER_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-m", "-s", "/bin/sh", OTHER_USER], check=True)
+    subprocess.run(["usermod", "-p", "*", OTHER_USER], check=True)
+    entry = pwd.getpwnam(OTHER_USER)
+    ssh_dir = os.path.join(entry.pw_dir, ".ssh")
+    os.makedirs(ssh_dir, exist_ok=True)
+    with open(os.path.join(sshd_hosts.home, ".ssh", "id_ed25519.pub")) as fh:
+        pub = fh.read()
+    with open(os.path.join(ssh_dir, "authorized_keys"), "w") as fh:
+        fh.write(pub)
+    for path in (ssh_dir, os.path.join(ssh_dir, "authorized_keys")):
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    os.chmod(ssh_dir, 0o700)
+    root = sshd_hosts.root
+    hostkey = os.path.join(root, "hostkey_otherbox")
+    if not os.path.exists(hostkey):
+        _keygen(hostkey)
+    conf = _sshd_config(root, "otherbox", OTHER_ADDR, sshd_hosts.port, hostkey, entry.pw_dir)
+    with open(conf) as fh:
+        conf_text = fh.read()
+    conf_text = conf_text.replace(f"AuthorizedKeysFile {root}/authorized_keys",
+                                  "AuthorizedKeysFile .ssh/authorized_keys")
+    conf_text = conf_text.replace(f"SetEnv HOME={entry.pw_dir} PATH=/usr/bin:/bin",
+                                  "SetEnv PATH=/usr/bin:/bin")
+    with open(conf, "w") as fh:
+        fh.write(conf_text)
+    log = os.path.join(root, "sshd_otherbox.log")
+    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", log])
+    with open(hostkey + ".pub") as fh:
+        key = " ".join(fh.read().split()[:2])
+    with open(os.path.join(sshd_hosts.home, ".ssh", "known_hosts"), "a") as fh:
+        fh.write(f"[otherbox]:{sshd_hosts.port},[{OTHER_ADDR}]:{sshd_hosts.port} {key}\n")
+    config_path = os.path.join(sshd_hosts.home, ".ssh", "config")
+    with open(config_path) as fh:
+        config = fh.read()
+    with open(config_path, "w") as fh:
+        fh.write(f"Host otherbox\n  HostName {OTHER_ADDR}\n  User {OTHER_USER}\n" + config)
+    _wait_listening(OTHER_ADDR, sshd_hosts.port)
+    user = OtherUser(OTHER_USER, entry.pw_dir, "otherbox", proc)
+    yield user
+    stop_host_in(user.state_dir)
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    subprocess.run(["userdel", "-r", OTHER_USER], capture_output=True)
