@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import REPO, SSHD, _free_port, _keygen, _sshd_config, _wait_listening, needs_cli
+from conftest import (REPO, SSHD, _free_port, _keygen, _sshd_config, _wait_listening, needs_cli,
+                      stop_host_in)
 from test_tmux_remote import TMUX, Term
 
 USER = "pshpwtest"
@@ -27,6 +28,7 @@ pytestmark = [needs_cli,
 def password_host(tmp_path_factory):
     if not os.path.exists(SSHD):
         pytest.skip(f"{SSHD} is missing")
+    stop_host_in(f"/home/{USER}/.local/state/pshell")   # a host left by an earlier run
     subprocess.run(["userdel", "-r", USER], capture_output=True)
     subprocess.run(["useradd", "-m", "-s", "/bin/sh", USER], check=True)
     subprocess.run(["chpasswd"], input=f"{USER}:{PASSWORD}\n", text=True, check=True)
@@ -53,6 +55,7 @@ def password_host(tmp_path_factory):
     yield home
     proc.terminate()
     proc.wait(5)
+    stop_host_in(f"/home/{USER}/.local/state/pshell")
     subprocess.run(["userdel", "-r", USER], capture_output=True)
 
 
