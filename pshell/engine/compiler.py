@@ -129,6 +129,7 @@ class _BlockCompiler:
         self.unit = unit
         self.functions: List[_Function] = []
         self.counter = 0
+        self.trapped = False        # statements of the function being compiled have a trap
         self.using: List[str] = []
         self.constants: List[Any] = []
         self.fn: _Function = _Function("")
@@ -186,8 +187,17 @@ class _BlockCompiler:
         self.functions.append(fn)
         fn.lines.append(f"def {name}(F):")
         fn.lines.append(" L = F.scope.vars; RS = F.rs")
-        for stmt in statements:
+        # a trap covers its whole block: register traps first, route statement errors to them
+        traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
+        outer_trapped = self.trapped
+        if kind in ("begin", "process", "end"):
+            self.trapped = bool(traps)
+        for stmt in traps:
             self.statement(stmt, 1)
+        for stmt in statements:
+            if not isinstance(stmt, A.Trap):
+                self.statement(stmt, 1)
+        self.trapped = outer_trapped
         fn.lines.append(" if False: yield None")
         self.fn = outer
         return name
@@ -267,7 +277,10 @@ class _BlockCompiler:
         self.emit(d, "try:")
         method(stmt, d + 1)
         self.emit(d, f"except Exception as {err}:")
-        self.emit(d + 1, f"_stmt_error(F, {err}, {nid})")
+        if self.trapped:
+            self.emit(d + 1, f"yield from _trapped(F, {err}, {nid})")
+        else:
+            self.emit(d + 1, f"_stmt_error(F, {err}, {nid})")
 
     def _trivial(self, stmt: A.Statement) -> bool:
         if isinstance(stmt, A.Assignment) and stmt.op == "=" and isinstance(stmt.target, A.Variable) \
@@ -651,7 +664,11 @@ class _BlockCompiler:
         self.emit(d, f"_deffn(F, {stmt.name!r}, {self.unit.ast_id(stmt)})")
 
     def st_Trap(self, stmt: A.Trap, d: int) -> None:
-        self.emit(d, f"_deftrap(F, {self.unit.ast_id(stmt)})")
+        outer_trapped = self.trapped
+        self.trapped = False
+        body = self.function_for_nested(stmt.body.statements)
+        self.trapped = outer_trapped
+        self.emit(d, f"_deftrap(F, {stmt.type_name!r}, {body})")
 
     def st_Try(self, stmt: A.Try, d: int) -> None:
         err = self.new_name("_e")
@@ -862,7 +879,9 @@ class _BlockCompiler:
         if isinstance(target, A.Member):
             return f"_incdec_member({self.expr(target.obj)}, {self.member_name(target.member)}, " \
                    f"{delta}, {post})"
-        return f"_incdec_var(F, {target.scope!r}, {getattr(target, 'name', '')!r}, {delta}, {post})"
+        if isinstance(target, A.Variable):
+            return f"_incdec_var(F, {target.scope!r}, {target.name!r}, {delta}, {post})"
+        return f"_bad_target({self.nid(target)})"
 
     def ex_Convert(self, e: A.Convert) -> str:
         tname = e.type_name.lower()

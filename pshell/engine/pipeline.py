@@ -130,7 +130,7 @@ class CommandContext:
             if pref == "ignore":
                 return
             record.host = False
-            self.streams.information(_Hidden(record))
+            self.streams.information(_Hidden(record))  # type: ignore[arg-type]  # sinks unwrap it
             return
         self.streams.information(record)
 
@@ -743,8 +743,9 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
     from pshell.engine.compiler import Unit
     first = pipeline.elements[0].span
     last = pipeline.elements[-1].span
-    text = frame.unit.text[first.start:last.end]
-    unit = Unit.from_text(text, frame.unit.source)
+    source = frame.unit
+    assert source is not None, "a compiled pipeline always runs in a frame with its unit"
+    unit = Unit.from_text(source.text[first.start:last.end], source.source)
     block = unit.script_block()
     from pshell.engine import jobs
     ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
@@ -773,20 +774,21 @@ class _RedirectSink(Streams):
         for redir in redirs:
             kind = redir[0]
             if kind == "m":
-                streams = ("2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
-                for number in streams:
+                numbers: Tuple[str, ...] = ("2", "3", "4", "5", "6") if redir[1] == "*" \
+                    else (redir[1],)
+                for number in numbers:
                     sink.routes[number] = "merge"
             elif kind == "n":
-                streams = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
-                for number in streams:
+                numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
+                for number in numbers:
                     if number == "1":
                         sink.output_target = "null"
                     else:
                         sink.routes[number] = "null"
             else:
                 target = _FileTarget(frame.rs.resolve_path(to_str(redir[2])), redir[3])
-                streams = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
-                for number in streams:
+                numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
+                for number in numbers:
                     if number == "1":
                         sink.output_target = target
                     else:
@@ -829,7 +831,7 @@ class _RedirectSink(Streams):
         if isinstance(record, _Hidden):
             # hidden by $InformationPreference on the host, but a 6> redirection captures it
             if self.routes.get("6") is None:
-                self.parent.information(record)
+                self.parent.information(record)  # type: ignore[arg-type]  # passed on wrapped
                 return
             record = record.record
         self._route("6", record, self.parent.information)

@@ -262,7 +262,7 @@ class Runspace:
 
     def __init__(self, host: Optional[Any] = None, location: Optional[str] = None,
                  name: str = "Runspace") -> None:
-        self.host = host if host is not None else Streams()
+        self.host: Any = host if host is not None else Streams()
         self.location = os.path.abspath(location) if location else os.getcwd()
         self.name = name
         self.global_scope = Scope()
@@ -278,6 +278,8 @@ class Runspace:
         self.location_stack: Dict[str, List[str]] = {}
         self.previous_location: Optional[str] = None
         self.shell: Any = None                # the session stack owner, when interactive
+        self.non_interactive = False          # -NonInteractive: never prompt
+        self.exit_on_script_exit = False
         self.script_depth = 0
         g = self.global_scope.vars
         g.update({
