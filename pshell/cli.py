@@ -182,9 +182,11 @@ def _run(shell: Any, opts: _Options, interactive: bool) -> int:
 
 
 def _status(shell: Any, ok: bool) -> int:
+    """`exit N`, else 1 after any terminating error that no catch handled (even one that only
+    ended its statement) or a parse error, else 0."""
     if shell.exit_requested:
         return shell.exit_code
-    return 0 if ok else 1
+    return 0 if ok and not shell.runspace.uncaught_errors else 1
 
 
 def _profile_path() -> str:

@@ -79,6 +79,7 @@ def stmt_error(F: Any, exc: BaseException, nid: int) -> None:
         raise err from None
     rs.add_error(record)
     rs.last_success = False
+    rs.uncaught_errors += 1
     pref = _pref(F, "erroractionpreference")
     if pref == "stop":
         err.script_terminating = True  # type: ignore[attr-defined]
@@ -563,10 +564,51 @@ def _deffn(F: Any, name: str, index: int) -> None:
     target.set_function(info)
 
 
-def _deftrap(F: Any, index: int) -> None:
-    traps = F.scope.vars.setdefault("\x00traps", [])
-    node = F.unit.asts[index]
-    traps.append(node)
+def _deftrap(F: Any, type_name: Optional[str], body: Any) -> None:
+    """``trap [type] { ... }``: ``body`` is the compiled generator function of its statements."""
+    traps = F.scope.vars.get("\x00traps")
+    if traps is None:
+        traps = F.scope.vars["\x00traps"] = []
+    traps.append((type_name, body))
+
+
+def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
+    """A statement failed in a block that has traps: run the first trap that matches (its output
+    is the block's output), then carry on with the next statement; ``break`` in the trap makes
+    the error terminating, ``continue`` suppresses the error message."""
+    if isinstance(exc, (FlowControl, PipelineStopped)):
+        raise exc
+    err = to_runtime_exception(exc)
+    record = err.record
+    if record.location is None:
+        record.location = F.location(nid)
+    rs = F.rs
+    handler = None
+    if not rs.stop_requested:
+        for type_name, body in F.scope.vars.get("\x00traps") or ():
+            if type_name is None or _catch_match(err, (type_name,)):
+                handler = body
+                break
+    if handler is None:
+        stmt_error(F, exc, nid)
+        return
+    from pshell.engine.runtime import Scope
+    trap_frame = F.child(scope=Scope(F.scope))
+    trap_frame.scope.vars["_"] = record
+    action = None
+    try:
+        yield from handler(trap_frame)
+    except ContinueException:
+        action = "continue"
+    except BreakException:
+        action = "break"
+    rs.add_error(record)
+    rs.last_success = False
+    if action == "break":
+        err.script_terminating = True  # type: ignore[attr-defined]
+        raise err
+    if action is None and _pref(F, "erroractionpreference") not in ("silentlycontinue", "ignore"):
+        F.streams.error(record)
 
 
 def _pipe(F: Any, stages: Any, top: bool) -> Iterator[Any]:
@@ -642,7 +684,7 @@ NAMESPACE: Dict[str, Any] = {
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
     "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,
-    "_throw": _throw, "_deffn": _deffn, "_deftrap": _deftrap, "_catchable": _catchable,
+    "_throw": _throw, "_deffn": _deffn, "_deftrap": _deftrap, "_trapped": _trapped, "_catchable": _catchable,
     "_catch_match": _catch_match, "_range": _range, "_rangel": _rangel, "_s": _s, "_sx": _sx, "_rv": _rv,
     "_using": _using, "_fnval": _fnval, "_arr": _arr, "_ht": _ht, "_sb": _sb, "_as": _as,
     "_is": _is, "_compare": _compare, "_match": _match, "_contains": _contains,

@@ -83,6 +83,7 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
         record = exc.record
         rs.add_error(record)
         rs.last_success = False
+        rs.uncaught_errors += 1
         rs.host.error(record)
         return False
     except KeyboardInterrupt:
