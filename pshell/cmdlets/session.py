@@ -132,7 +132,7 @@ class PSSession:
         self._disconnected = connection is None
         self.busy = 0
         self.followers: "weakref.WeakSet[Any]" = weakref.WeakSet()
-        self.interrupted: Dict[int, int] = {}
+        self.interrupted: Dict[int, Dict[str, int]] = {}
         self.last_lost: List[int] = []
         self._lock = threading.RLock()
         if connection is not None:
@@ -234,8 +234,8 @@ class PSSession:
             try:
                 answer = conn.attach(self.InstanceId or self.Name, self.token, force, resume,
                                      timeout)
-                for inv_id, q in self.interrupted.items():   # what we had before the drop
-                    conn._send({"t": "ack", "id": inv_id, "q": q})
+                for inv_id, had in self.interrupted.items():   # what we had before the drop
+                    conn._send(dict(had, t="ack", id=inv_id))
             except (SessionRefused, ConnectionBroken):
                 conn.drop("not attached")
                 raise
@@ -968,7 +968,7 @@ class InvokeCommand(_RemoteCmdlet):
             try:
                 inv = session.connection.start(session.runspace.id, script, args, using, data,
                                                None, self._source)
-                session.interrupted[inv.id] = 0
+                session.interrupted[inv.id] = {"q": 0}
                 session.disconnect(idle)
             except Exception as exc:
                 self.write_error(_remote_error(session.ComputerName, f"{exc}").record)
@@ -1211,8 +1211,8 @@ class _Work:
         inv = self._inv
         if inv is not None:
             session.followers.discard(inv)
-            if inv.result is None:          # interrupted: Receive-PSSession picks it up later
-                session.interrupted[inv.id] = inv.done_q
+            if inv.result is None or inv.result.get("broken"):
+                session.interrupted[inv.id] = inv.progress()   # Receive-PSSession gets the rest
         if inv is not None and inv.result and inv.result.get("prompt"):
             session.runspace.last_prompt = inv.result["prompt"]
 

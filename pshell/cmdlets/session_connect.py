@@ -219,7 +219,7 @@ class ReceivePSSession(_Connecting):
                 except RuntimeException as exc:
                     self.write_error(exc.record)
                 except ConnectionBroken as exc:
-                    session.interrupted[inv.id] = inv.done_q
+                    session.interrupted[inv.id] = inv.progress()
                     self.write_error(_remote_error(session.ComputerName, f"The connection to "
                                                    f"{session.ComputerName} was lost: {exc}"
                                                    ).record)

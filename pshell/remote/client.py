@@ -72,7 +72,10 @@ class RemoteInvocation:
         self._paused = False
         self.received_q = 0       # sequence number of the last message that arrived
         self.done_q = 0           # ... of the last one processed (handed to the consumer)
+        self.part_q = 0           # a batch handed over in part: its number ...
+        self.part_n = 0           # ... and how many of its objects
         self.acked_q = 0
+        self.acked_n = 0
 
     # called on the link's thread
     def _post(self, event: Any, q: Any = None) -> None:
@@ -99,14 +102,23 @@ class RemoteInvocation:
         with conn._lock:
             conn._invocations[self.id] = self
 
+    def progress(self) -> Dict[str, int]:
+        """What was handed to the consumer: whole messages up to ``q``, and ``pn`` objects of
+        message ``pq`` (a batch taken in part)."""
+        if self.part_q > self.done_q and self.part_n:
+            return {"q": self.done_q, "pq": self.part_q, "pn": self.part_n}
+        return {"q": self.done_q}
+
     def _ack(self) -> None:
         """Tell the remote host what was processed: it can drop it, and a reconnect from
         another process resumes after it."""
-        q = self.done_q
-        if q > self.acked_q:
-            self.acked_q = q
+        progress = self.progress()
+        n = progress.get("pn", 0)
+        if progress["q"] > self.acked_q or (n and n > self.acked_n):
+            self.acked_q = progress["q"]
+            self.acked_n = n
             try:
-                self.conn._send({"t": "ack", "id": self.id, "q": q})
+                self.conn._send(dict(progress, t="ack", id=self.id))
             except ConnectionBroken:
                 pass
 
@@ -128,7 +140,10 @@ class RemoteInvocation:
                 self.conn._resume(self)
             kind = event[0]
             if kind == "out":
+                self.part_q = event[2] or 0
+                self.part_n = 0
                 for data in event[1]:
+                    self.part_n += 1
                     if type(data) is str:
                         yield data
                         continue
@@ -138,6 +153,7 @@ class RemoteInvocation:
                     yield value
                 if event[2]:
                     self.done_q = event[2]
+                    self.acked_n = 0
             elif kind == "rec":
                 self._record(event[1], event[2])
                 if event[3]:
@@ -342,6 +358,10 @@ class RemoteConnection:
                                        f"answer within {timeout:g} seconds") from None
             if answer is None:
                 raise ConnectionBroken(self.broken or "connection closed")
+            if answer.get("t") == "hello" and answer.get("error"):
+                with self._lock:
+                    self._waiters.pop(("created", rs_id), None)
+                raise SessionRefused(answer["error"])
             answers.append(answer)
         hello, created = answers
         if hello.get("error"):

@@ -75,7 +75,7 @@ def _log(text: str) -> None:
 class _Outbox:
     """The messages of one invocation not yet acknowledged by a client."""
 
-    __slots__ = ("id", "q", "frames", "bytes", "attached", "done", "stopping")
+    __slots__ = ("id", "q", "frames", "bytes", "attached", "done", "stopping", "trimmed")
 
     def __init__(self, inv_id: Any) -> None:
         import collections
@@ -86,11 +86,31 @@ class _Outbox:
         self.attached = True
         self.done = False
         self.stopping = False
+        self.trimmed = (0, 0)      # (q, n): the first n objects of message q were dropped
 
-    def drop_upto(self, q: int) -> None:
+    def drop_upto(self, q: int, pq: int = 0, pn: int = 0) -> None:
+        """Drop what the client has: messages up to ``q``, and the first ``pn`` objects of
+        message ``pq`` (it took that batch in part)."""
         frames = self.frames
         while frames and frames[0][0] <= q:
             self.bytes -= len(frames.popleft()[1])
+        if not (pq and pn and frames and frames[0][0] == pq):
+            return
+        done = self.trimmed[1] if self.trimmed[0] == pq else 0
+        if pn <= done:
+            return
+        from pshell.remote.protocol import decode_body
+        old = frames.popleft()[1]
+        self.bytes -= len(old)
+        msg = decode_body(old[4:])
+        items = msg.get("o") or []
+        rest = items[pn - done:]
+        self.trimmed = (pq, pn)
+        if rest or msg.get("t") != "out":
+            msg["o"] = rest
+            frame = encode_frame(msg)
+            frames.appendleft((pq, frame))
+            self.bytes += len(frame)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -204,6 +224,7 @@ class HostedSession:
                 box = self.outboxes.get(_int(inv_id))
                 if box is not None:
                     box.drop_upto(int(q or 0))
+                    self.trimmed_done(box)
                     self._replay(conn, box)
             self.cond.notify_all()
         return None
@@ -233,15 +254,18 @@ class HostedSession:
             for box in boxes:
                 self._replay(conn, box)
 
-    def ack(self, inv_id: Any, q: int) -> None:
+    def ack(self, inv_id: Any, q: int, pq: int = 0, pn: int = 0) -> None:
         with self.cond:
             box = self.outboxes.get(inv_id)
             if box is None:
                 return
-            box.drop_upto(q)
-            if box.done and not box.frames:
-                del self.outboxes[inv_id]
+            box.drop_upto(q, pq, pn)
+            self.trimmed_done(box)
             self.cond.notify_all()
+
+    def trimmed_done(self, box: _Outbox) -> None:
+        if box.done and not box.frames:
+            self.outboxes.pop(box.id, None)
 
     def stopping(self, inv_id: Any) -> None:
         with self.cond:
@@ -396,7 +420,8 @@ class _Connection:
             session.note_id(msg.get("id"))
         if kind == "ack":
             if session is not None:
-                session.ack(msg.get("id"), int(msg.get("q") or 0))
+                session.ack(msg.get("id"), int(msg.get("q") or 0), int(msg.get("pq") or 0),
+                            int(msg.get("pn") or 0))
             return True
         if kind == "hello":
             self._hello(msg)
@@ -441,6 +466,8 @@ class _Connection:
         if msg.get("t") == "invoke":
             self.send({"t": "done", "id": msg.get("id"), "ok": False,
                        "error": serialize_record(_error(text))})
+        elif msg.get("t") == "create":
+            self.send({"t": "created", "rs": msg.get("rs", 0), "error": text})
         else:
             self.send({"t": "error", "id": msg.get("id"), "message": text})
 

@@ -158,7 +158,13 @@ class _JobSpool:
 
     def save_state(self) -> None:
         if self.job.is_finished:
-            self.flush()                # the output first: "Completed" means all of it is here
+            # the output first: "Completed" means all of it is here - the children's too (a
+            # parent hears of a child's end before the child's own listeners run)
+            for child in self.job.ChildJobs:
+                spool = getattr(child, "_pshell_spool", None)
+                if spool is not None:
+                    spool.save_state()
+            self.flush()
         with self.lock:
             self.save_state_locked()
 

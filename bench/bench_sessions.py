@@ -1,0 +1,159 @@
+"""Sessions that survive (issue 5), side by side in one run, reported as ratios.
+
+    python3 bench/bench_sessions.py [--quick]
+
+Starts its own OpenSSH sshd on loopback (like the e2e tests), with a clean remote HOME.
+
+1. Reconnecting to a disconnected session (``Connect-PSSession -Session $s``, which attaches to
+   the runspace kept by the remote user's host process) against opening a fresh session with a
+   warm engine cache (``New-PSSession``).  Target: <= 1.0x.
+2. The cost of spooling job output to disk: a job in a remote session writes N objects, received
+   with ``Receive-Job -Wait``, with the host spooling (the default) and with ``PSHELL_NO_SPOOL=1``
+   (a host started without it).  Target: <= 10% slower (ratio <= 1.10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+
+
+def median_time(func, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def row(name: str, value: float, unit: str, baseline: float = 0.0, base_name: str = "",
+        target: str = "") -> None:
+    ratio = f"{value / baseline:6.2f}x {base_name}" if baseline else ""
+    print(f"  {name:<52} {value:12.4f} {unit:<8} {ratio:<30} {target}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller jobs")
+    opts = parser.parse_args()
+    if not os.path.exists("/usr/sbin/sshd"):
+        print("bench_sessions: /usr/sbin/sshd is missing (apt-get install openssh-server)")
+        return 0
+    from conftest import start_hosts, stop_hosts, stop_host_in
+    root = tempfile.mkdtemp(prefix="pshell-bench-sessions-")
+    hosts = start_hosts(root, 2, extra_names=False)
+    os.environ["HOME"] = hosts.home
+    os.environ.pop("SSH_AUTH_SOCK", None)
+    try:
+        run_all(hosts, opts, root, stop_host_in)
+    finally:
+        stop_hosts(hosts)
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+def run_all(hosts, opts, root, stop_host_in) -> None:
+    from pshell.engine.runtime import Runspace
+    repeat = 5 if opts.quick else 15
+    rs = Runspace(location=root)
+
+    # ---- 1. reconnect vs a fresh session --------------------------------------------------
+    print("reconnect to a disconnected session vs a fresh New-PSSession, warm cache (median)")
+    rs.invoke("New-PSSession server01 | Remove-PSSession")          # warm the engine cache
+    rs.invoke("$s = New-PSSession server01 -Name bench-keep; Invoke-Command -Session $s { $x = 1 }")
+
+    def fresh():
+        rs.invoke("New-PSSession server01 | Remove-PSSession")
+
+    def reconnect():
+        rs.invoke("Disconnect-PSSession $s | Out-Null")
+        start = time.perf_counter()
+        rs.invoke("Connect-PSSession -Session $s | Out-Null")
+        return time.perf_counter() - start
+
+    fresh()
+    reconnect()
+    fresh_t = median_time(fresh, repeat)
+    reconnect_t = statistics.median(reconnect() for _ in range(repeat))
+    by_name_t = statistics.median(_by_name(rs) for _ in range(repeat))
+    row("Connect-PSSession -Session $s", reconnect_t * 1000, "ms", fresh_t * 1000,
+        "New-PSSession", "target <= 1.0x")
+    row("Connect-PSSession -ComputerName -Name", by_name_t * 1000, "ms", fresh_t * 1000,
+        "New-PSSession")
+    row("New-PSSession (warm cache) + Remove-PSSession", fresh_t * 1000, "ms")
+    rs.invoke("Remove-PSSession $s")
+
+    # ---- 2. spooling cost --------------------------------------------------------------------
+    n = 100_000 if opts.quick else 300_000
+    print(f"job output through a remote session: {n} objects, Start-Job | Receive-Job -Wait "
+          f"(median)")
+    state = os.path.join(hosts.remote_home, ".local", "state", "pshell")
+    results = {}
+    for label, flag in (("spooled", ""), ("not spooled", "1")):
+        stop_host_in(state)                       # a host started with (or without) spooling
+        time.sleep(0.2)
+        _set_remote_env(hosts, "PSHELL_NO_SPOOL", flag)
+        rs.invoke("$p = New-PSSession server01")
+        script = f"Invoke-Command -Session $p {{ Start-Job {{ 1..{n} }} | Receive-Job -Wait " \
+                 f"-AutoRemoveJob | Measure-Object | ForEach-Object Count }}"
+        counted = rs.invoke(script)
+        assert counted == [n], counted
+        results[label] = median_time(lambda: rs.invoke(script), max(3, repeat // 2))
+        rs.invoke("Remove-PSSession $p")
+    _set_remote_env(hosts, "PSHELL_NO_SPOOL", "")
+    stop_host_in(state)
+    row("job output, spooled: objects/s", n / results["spooled"], "obj/s")
+    row("job output, not spooled: objects/s", n / results["not spooled"], "obj/s")
+    row("spooled time / not spooled time", results["spooled"] / results["not spooled"], "ratio",
+        0, "", "target <= 1.10")
+
+
+def _by_name(rs) -> float:
+    """Another shell's way: find the session by name on the computer (this shell forgets its
+    own object first)."""
+    from pshell.cmdlets.session import sessions_of
+    rs.invoke("Disconnect-PSSession $s | Out-Null")
+    table = sessions_of(rs)
+    for session in [t for t in table if t.Name == "bench-keep"]:
+        table.remove(session)
+    start = time.perf_counter()
+    rs.invoke("$s = Connect-PSSession -ComputerName server01 -Name bench-keep")
+    return time.perf_counter() - start
+
+
+def _set_remote_env(hosts, name: str, value: str) -> None:
+    """The remote environment comes from sshd's SetEnv: rewrite it and reload sshd (SIGHUP)."""
+    import signal
+    for host, proc in hosts.procs.items():
+        conf = os.path.join(hosts.root, f"sshd_{host}.conf")
+        with open(conf) as fh:
+            lines = fh.read().splitlines()
+        out = []
+        for line in lines:
+            if line.startswith("SetEnv "):
+                parts = [p for p in line.split()[1:] if not p.startswith(name + "=")]
+                if value:
+                    parts.append(f"{name}={value}")
+                line = "SetEnv " + " ".join(parts)
+            out.append(line)
+        with open(conf, "w") as fh:
+            fh.write("\n".join(out) + "\n")
+        proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    from conftest import _wait_listening
+    for host in hosts.procs:
+        _wait_listening(hosts.addresses[host], hosts.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""The per-user host process and the job spool, without sshd: the relay runs as a local child
+process (as sshd would run it for a channel) and hands its pipes to a real host process that
+keeps its state in a temporary directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import sys
+import time
+
+import pytest
+
+from pshell.remote.client import ConnectionBroken, RemoteConnection, SessionRefused
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    path = tmp_path / "state"
+    monkeypatch.setenv("PSHELL_STATE_DIR", str(path))
+    monkeypatch.setenv("PSHELL_HOST_LINGER", "30")
+    yield path
+    pid = host_pid(path)
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+
+
+def host_pid(path):
+    try:
+        with open(path / "run" / "host.pid") as fh:
+            pid = json.load(fh)["pid"]
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def connect():
+    from pshell.transport.process import ProcessLink
+    link = ProcessLink([sys.executable, "-m", "pshell.remote.server"], env=dict(os.environ))
+    conn = RemoteConnection(link, "localhost")
+    link.attach(conn)
+    return conn
+
+
+def new_session(name="", token="t1"):
+    conn = connect()
+    rs = conn.open("", name, 0, 30, None, token)
+    return conn, rs
+
+
+def test_session_outlives_its_connection(state):
+    conn, rs = new_session("keep")
+    assert conn.server_info["persistent"] and conn.server_info["name"] == "keep"
+    rs.invoke("$x = 41")
+    conn.disconnect()
+    conn.drop("bye")
+    other = connect()
+    answer = other.attach("keep", token="t2")
+    assert answer["state"] == "Opened" and answer["session"] == conn.server_info["session"]
+    from pshell.remote.client import RemoteRunspace
+    assert RemoteRunspace(other, 0, {}).invoke("$x + 1") == [42]
+    other.close()
+    lister = connect()
+    lister.hello()
+    assert [s["name"] for s in lister.list_sessions()] == []
+    lister.drop("done")
+
+
+def test_default_names_are_unique_and_unknown_names_list_what_exists(state):
+    a, _ = new_session()
+    b, _ = new_session()
+    assert a.server_info["name"] != b.server_info["name"]
+    assert a.server_info["name"].startswith("Session")
+    c = connect()
+    with pytest.raises(SessionRefused) as info:
+        c.open("", a.server_info["name"], 0, 30)
+    assert "already exists" in str(info.value)
+    d = connect()
+    with pytest.raises(SessionRefused) as info:
+        d.attach("nosuch")
+    assert a.server_info["name"] in str(info.value) and b.server_info["name"] in str(info.value)
+    for conn in (a, b):
+        conn.close()
+    d.drop("done")
+
+
+def test_in_use_is_refused_unless_forced_or_same_token(state):
+    a, _ = new_session("busy", token="mine")
+    b = connect()
+    with pytest.raises(SessionRefused) as info:
+        b.attach("busy", token="theirs")
+    assert "in use by another pshell" in str(info.value)
+    c = connect()
+    c.attach("busy", token="mine")             # the same client reconnecting: takes it back
+    with pytest.raises(ConnectionBroken):
+        for _ in range(100):
+            a.request({"t": "prompt", "id": 999, "rs": 0}, 999, 5)
+            time.sleep(0.05)
+    d = connect()
+    d.attach("busy", token="theirs", force=True)
+    assert c.broken is not None or _wait(lambda: c.broken is not None)
+    d.close()
+
+
+def _wait(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_output_resumes_exactly_after_a_drop(state):
+    """An invocation goes on while nobody is connected; the same client resumes it from what
+    it had (``resume``), another client gets the rest with ``receive``."""
+    conn, rs = new_session("stream", token="tok")
+    inv = conn.start(0, "1..40 | ForEach-Object { $_; Start-Sleep -Milliseconds 10 }")
+    seen = []
+    for item in inv:
+        seen.append(item)
+        if len(seen) == 10:
+            break
+    conn.drop("network cut")                   # no goodbye: the host sees the channel end
+    with pytest.raises(ConnectionBroken):      # what had arrived comes first, then the break
+        for item in inv:
+            seen.append(item)
+    time.sleep(0.2)
+    other = connect()
+    inv.rebind(other)
+    other.attach("stream", token="tok", resume={inv.id: inv.received_q})
+    seen.extend(inv)                           # the rest, replayed from where it stopped
+    assert seen == list(range(1, 41))
+    # a second command, interrupted, then picked up by a different client with receive
+    inv2 = other.start(0, "41..60 | ForEach-Object { $_; Start-Sleep -Milliseconds 10 }")
+    first = []
+    for item in inv2:
+        first.append(item)
+        if len(first) == 5:
+            break
+    inv2._ack()
+    other.drop("cut again")
+    third = connect()
+    third.attach("stream", token="someone-else", force=True)
+    pending = third.receive_pending()
+    assert [p.id for p in pending] == [inv2.id]
+    rest = list(pending[0])
+    total = first + rest
+    assert sorted(total) == list(range(41, 61)) and len(total) == 20, total
+    assert third.receive_pending() == []
+    third.close()
+
+
+def test_host_death_keeps_finished_jobs_and_fails_running_ones(state):
+    conn, rs = new_session("jobs")
+    rs.invoke("Start-Job -Name done { 'r1'; 'r2'; 'r3' } | Wait-Job | Out-Null; "
+              "Receive-Job -Name done -Keep | Out-Null; "
+              "$null = Start-Job -Name taken { 'gone' } | Wait-Job | Receive-Job; "
+              "Start-Job -Name busy { 'working'; Start-Sleep 60 } | Out-Null; Start-Sleep -Milliseconds 300")
+    ids = rs.invoke("Get-Job | ForEach-Object Id")
+    assert ids == [1, 3, 5]                    # numbered per session (parents and children)
+    conn.disconnect()
+    conn.drop("bye")
+    pid = host_pid(state)
+    os.kill(pid, signal.SIGKILL)
+    _wait(lambda: host_pid(state) is None)
+    other = connect()
+    answer = other.attach("jobs")
+    assert answer["restored"] is True
+    from pshell.remote.client import RemoteRunspace
+    rs2 = RemoteRunspace(other, 0, {})
+    got = rs2.invoke("Get-Job | ForEach-Object { \"$($_.Id) $($_.Name) $($_.State) "
+                     "[$($_.JobStateInfo.Reason.Message)]\" }")
+    assert got == ["1 done Completed []", "3 taken Completed []",
+                   "5 busy Failed [host process ended]"]
+    assert rs2.invoke("Receive-Job -Name done") == ["r1", "r2", "r3"]
+    assert rs2.invoke("Receive-Job -Name taken") == []
+    assert rs2.invoke("Receive-Job -Name busy") == ["working"]
+    assert rs2.invoke("(Start-Job { 'new' }).Id") == [7]
+    other.close()
+
+
+def test_private_directories_and_files(state):
+    conn, rs = new_session("perm")
+    rs.invoke("Start-Job { 'x' } | Wait-Job | Out-Null")
+    session_dir = state / "sessions" / conn.server_info["session"]
+    for path in (state, state / "run", state / "sessions", session_dir, session_dir / "jobs"):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o700, path
+    files = list((session_dir / "jobs").iterdir()) + [session_dir / "session.json",
+                                                      state / "run" / "host.pid"]
+    for path in files:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    sock = state / "run" / "host-v1.sock"
+    assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
+    conn.close()
+    assert not session_dir.exists()             # an ended session leaves nothing behind
+
+
+def test_idle_timeout_ends_a_disconnected_session(state):
+    conn, rs = new_session("short")
+    conn.disconnect(idle=0.5)
+    conn.drop("bye")
+    lister = connect()
+    lister.hello()
+    assert _wait(lambda: not any(s["name"] == "short" for s in lister.list_sessions()), 5)
+    lister.drop("done")
+
+
+# --------------------------------------------------------------------------- the spool alone
+
+def test_spool_round_trip_without_a_host(tmp_path):
+    from pshell.engine.jobs import LocalWork
+    from pshell.engine.runtime import Runspace
+    from pshell.remote.spool import SpoolingJobManager, recover_jobs
+    rs = Runspace(location=str(tmp_path))
+    manager = SpoolingJobManager(rs, str(tmp_path / "jobs"))
+    rs._jobs = manager
+    job = manager.start_job(LocalWork(rs.compile("1..2500; Write-Warning 'careful'", "<t>"),
+                                      str(tmp_path)), "1..2500")
+    assert job.wait(30)
+    taken = [item for _, stream, item in job.receive() if stream == "output"]
+    assert taken == list(range(1, 2501))
+    fresh = SpoolingJobManager(Runspace(location=str(tmp_path)), str(tmp_path / "jobs"))
+    assert recover_jobs(fresh) == 2
+    (again,) = fresh.jobs()
+    assert again.Id == job.Id and again.State == "Completed"
+    assert list(again.receive()) == []          # everything had been received before
+
+
+def test_spool_keeps_unreceived_records(tmp_path):
+    from pshell.engine.jobs import LocalWork
+    from pshell.engine.runtime import Runspace
+    from pshell.remote.spool import SpoolingJobManager, recover_jobs
+    rs = Runspace(location=str(tmp_path))
+    manager = SpoolingJobManager(rs, str(tmp_path / "jobs"))
+    rs._jobs = manager
+    job = manager.start_job(LocalWork(rs.compile("1..10; Write-Error 'bad'; 'end'", "<t>"),
+                                      str(tmp_path)), "x")
+    assert job.wait(30)
+    fresh = SpoolingJobManager(Runspace(location=str(tmp_path)), str(tmp_path / "jobs"))
+    recover_jobs(fresh)
+    (again,) = fresh.jobs()
+    rest = [(stream, item) for _, stream, item in again.receive()]
+    assert [i for s, i in rest if s == "output"] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "end"]
+    assert [str(i) for s, i in rest if s == "error"] == ["bad"]
