@@ -70,7 +70,10 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
     rs.clear_stop()
     from pshell.engine.pipeline import invoke_block
     try:
-        rs.host.write_objects(invoke_block(frame, block, (), new_scope=False))
+        # top-level statements keep the script's $args (pshell FILE a b runs them one by one)
+        top_args = rs.global_scope.vars.get("args")
+        args = tuple(top_args) if isinstance(top_args, list) else ()
+        rs.host.write_objects(invoke_block(frame, block, args, new_scope=False))
         return True
     except ExitException:
         raise
