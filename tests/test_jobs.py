@@ -487,3 +487,29 @@ def test_failed_child_reason_is_received_as_an_error_once():
     got = [(s, str(i)) for _, s, i in parent.receive()]
     assert got == [("error", "connection to host0 lost")]
     assert list(parent.receive()) == []
+
+
+@pytest.mark.parametrize("command", ["Wait-Job -Id {id}", "Receive-Job -Id {id} -Wait"])
+def test_waiting_cmdlets_are_interrupted_by_a_stop(tmp_path, command):
+    """Ctrl-C in the REPL stops Wait-Job / Receive-Job -Wait, never the job itself."""
+    runspace = _runspace(tmp_path)
+    job = runspace.invoke("Start-Job { Start-Sleep 100 }")[0]
+    done = threading.Event()
+
+    def waiter():
+        try:
+            runspace.invoke(command.format(id=job.Id))
+        except Exception:
+            pass
+        done.set()
+
+    thread = threading.Thread(target=waiter, daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    assert not done.is_set()
+    runspace.stop()
+    assert done.wait(5), "the waiting cmdlet ignored the stop"
+    assert job.State == JobState.Running
+    runspace.clear_stop()
+    runspace.jobs.close()
+    assert job.State == JobState.Stopped
