@@ -223,6 +223,7 @@ def test_spool_round_trip_without_a_host(tmp_path):
     assert job.wait(30)
     taken = [item for _, stream, item in job.receive() if stream == "output"]
     assert taken == list(range(1, 2501))
+    job.ChildJobs[0]._pshell_spool.flush()     # the receive count is written lazily
     fresh = SpoolingJobManager(Runspace(location=str(tmp_path)), str(tmp_path / "jobs"))
     assert recover_jobs(fresh) == 2
     (again,) = fresh.jobs()
@@ -246,3 +247,20 @@ def test_spool_keeps_unreceived_records(tmp_path):
     rest = [(stream, item) for _, stream, item in again.receive()]
     assert [i for s, i in rest if s == "output"] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "end"]
     assert [str(i) for s, i in rest if s == "error"] == ["bad"]
+
+
+def test_job_buffer_take_never_drops_a_spilled_frame(tmp_path, monkeypatch):
+    """Records appended while a take() is under way can be spilled in one frame with older
+    ones; the take must return the whole frame (it used to cut it, losing the rest)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    from pshell.engine.jobs import JobBuffer
+    buffer = JobBuffer("t", max_items=10)
+    for i in range(5):
+        buffer.append("output", i)
+    reader = buffer.take()                      # its target: the 5 records there now
+    for i in range(5, 10):
+        buffer.append("output", i)              # the 10th append spills all ten in one frame
+    got = [item for batch in reader for _, item in batch]
+    got += [item for batch in buffer.take() for _, item in batch]
+    assert got == list(range(10))
+    buffer.close()

@@ -398,8 +398,9 @@ class JobBuffer:
         return spill.path if spill is not None else None
 
     def take(self, limit: Optional[int] = None) -> Iterator[List[Tuple[str, Any]]]:
-        """Remove and yield, in batches, the records unread when called (at most ``limit``).
-        Records written meanwhile are left for the next read, so this always ends."""
+        """Remove and yield, in batches, the records unread when called (at most ``limit``, or
+        up to one spill frame more).  Records written meanwhile are left for the next read, so
+        this always ends."""
         with self._lock:
             target = self.appended if limit is None else min(self.appended, self.consumed + limit)
         while True:
@@ -419,8 +420,9 @@ class JobBuffer:
             spill.count -= len(records)
             if spill.count == 0 and not self._peekers:
                 spill.reset()
-            if len(records) > wanted:   # can't happen with targets taken under the lock
-                records = records[:wanted]
+            # A frame can hold more than wanted: records appended after take() fixed its target
+            # are spilled together with older ones.  Return all of them (cutting the frame would
+            # lose the rest: it has been read); take() then stops, one frame past its target.
             self.consumed += len(records)
             return records
         mem = self._mem
