@@ -285,7 +285,13 @@ class HostedSession:
                 return
             self.closed = True
             self.cond.notify_all()
+        runspaces = [slot.runspace for slot in self.rhost.slots.values()]
         self.rhost.close()
+        for rs in runspaces:            # remove the jobs: their spools close before the rmtree
+            try:
+                rs.jobs.close()
+            except Exception:
+                pass
         import shutil
         shutil.rmtree(self.directory, ignore_errors=True)
 

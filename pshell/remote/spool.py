@@ -29,6 +29,7 @@ __all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic"
            "HOST_ENDED", "spooling_enabled"]
 
 HOST_ENDED = "host process ended"
+STATE_INTERVAL = 0.25           # at most this often, a job's receive count goes to disk
 _COMPACT_BYTES = 1 << 20        # truncate a spool whose records were all received past this size
 _STREAM_CODES = {"output": "o", "error": "e", "warning": "w", "verbose": "v", "debug": "d",
                  "information": "i", "progress": "p"}
@@ -73,15 +74,26 @@ class _Writer:
 
     def _run(self) -> None:
         import time
+        later: Dict[int, "_JobSpool"] = {}      # receive counts not written yet
         while True:
-            self._wake.wait()
-            time.sleep(0.02)                # let records pile up: one write per batch
+            self._wake.wait(STATE_INTERVAL if later else None)
+            time.sleep(0.05)                # let records pile up: one write per batch
             self._wake.clear()
             with self._lock:
                 dirty = list(self._dirty.values())
                 self._dirty.clear()
             for spool in dirty:
                 spool.flush()
+            for spool in list(later.values()) + dirty:
+                if spool.state_dirty and not spool.closed:
+                    if time.monotonic() - spool.state_written >= STATE_INTERVAL:
+                        with spool.lock:
+                            spool.save_state_locked()
+                        later.pop(id(spool), None)
+                    else:
+                        later[id(spool)] = spool
+                else:
+                    later.pop(id(spool), None)
 
 
 _WRITER = _Writer()
@@ -103,6 +115,8 @@ class _JobSpool:
         self.consumed = 0
         self.size = 0
         self.closed = False
+        self.state_dirty = False
+        self.state_written = 0.0
         self.fd = os.open(self.spool_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
                           | getattr(os, "O_CLOEXEC", 0), 0o600)
 
@@ -113,24 +127,13 @@ class _JobSpool:
             _WRITER.schedule(self)
 
     def flush(self) -> None:
-        from pshell.remote.protocol import serialize, serialize_record
         with self.lock:
             self.scheduled = False
             if self.closed:
                 return
             records, self.pending = self.pending, []
             if records:
-                line = []
-                for stream, item in records:
-                    if stream == "output":
-                        line.append(["o", serialize(item)])
-                    else:
-                        try:
-                            data = serialize_record(item)
-                        except Exception:
-                            data = serialize(item)
-                        line.append([_STREAM_CODES.get(stream, "o"), data])
-                data = (json.dumps(line, separators=(",", ":"), ensure_ascii=False)
+                data = (json.dumps(_encode(records), separators=(",", ":"), ensure_ascii=False)
                         + "\n").encode("utf-8", "surrogatepass")
                 try:
                     os.write(self.fd, data)
@@ -151,10 +154,19 @@ class _JobSpool:
             self.save_state_locked()
 
     def received(self, consumed: int) -> None:
-        self.flush()
-        with self.lock:
-            self.consumed = consumed
-            self.save_state_locked()
+        """Receive-Job took records: the count goes to disk with the next write (not at once:
+        Receive-Job -Wait takes often, and a state file per take would cost more than the
+        output itself)."""
+        self.consumed = consumed
+        self.state_dirty = True
+        if self.job.is_finished:        # a finished job is received once or twice: write now
+            self.flush()
+            with self.lock:
+                self.save_state_locked()
+            return
+        if not self.scheduled:
+            self.scheduled = True
+            _WRITER.schedule(self)
 
     def save_state(self) -> None:
         if self.job.is_finished:
@@ -169,6 +181,9 @@ class _JobSpool:
             self.save_state_locked()
 
     def save_state_locked(self) -> None:
+        import time
+        self.state_dirty = False
+        self.state_written = time.monotonic()
         if self.closed:
             return
         job = self.job
@@ -202,6 +217,41 @@ class _JobSpool:
                     pass
 
 
+_SCALAR_TYPES = (str, int, float, bool, type(None))
+_SCALAR_SET = frozenset(_SCALAR_TYPES)
+_OUTPUT_ONLY = {"output"}
+
+
+def _encode(records: List[Tuple[str, Any]]) -> List[Any]:
+    """Records as JSON data: runs of one stream become ``[code, [values...]]`` (plain values
+    pass as they are, so a run of strings or numbers costs what json.dumps costs)."""
+    from operator import itemgetter
+    if set(map(itemgetter(0), records)) == _OUTPUT_ONLY:       # the common case, at C speed
+        items = list(map(itemgetter(1), records))
+        if set(map(type, items)) <= _SCALAR_SET:
+            return [["o", items]]
+    from pshell.remote.protocol import serialize, serialize_record
+    out: List[Any] = []
+    run: List[Any] = []
+    current = ""
+    for stream, item in records:
+        code = _STREAM_CODES.get(stream, "o")
+        if code != current:
+            run = []
+            out.append([code, run])
+            current = code
+        if type(item) in _SCALAR_TYPES:
+            run.append(item)
+        elif code == "o":
+            run.append(serialize(item))
+        else:
+            try:
+                run.append(serialize_record(item))
+            except Exception:
+                run.append(serialize(item))
+    return out
+
+
 def _iso(value: Any) -> Optional[str]:
     return value.isoformat() if value is not None else None
 
@@ -214,9 +264,13 @@ class SpooledBuffer(JobBuffer):
         self.spool = spool
 
     def append(self, stream: str, item: Any) -> bool:
-        if not super().append(stream, item):
+        if not JobBuffer.append(self, stream, item):
             return False
-        self.spool.add(stream, item)
+        spool = self.spool
+        spool.pending.append((stream, item))         # list.append is atomic
+        if not spool.scheduled:
+            spool.scheduled = True
+            _WRITER.schedule(spool)
         return True
 
     def take(self, limit: Optional[int] = None) -> Any:
@@ -379,15 +433,17 @@ def _read_spool(path: str, data: Dict[str, Any]) -> List[Tuple[str, Any]]:
                     batch = json.loads(line)
                 except ValueError:
                     continue
-                for code, value in batch:
-                    if skip:
-                        skip -= 1
-                        continue
-                    try:
-                        item = deserialize(value)
-                    except Exception:
-                        item = value
-                    result.append((_CODE_STREAMS.get(code, "output"), item))
+                for code, values in batch:
+                    stream = _CODE_STREAMS.get(code, "output")
+                    for value in values:
+                        if skip:
+                            skip -= 1
+                            continue
+                        try:
+                            item = deserialize(value)
+                        except Exception:
+                            item = value
+                        result.append((stream, item))
     except OSError:
         pass
     return result
