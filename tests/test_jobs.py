@@ -513,3 +513,18 @@ def test_waiting_cmdlets_are_interrupted_by_a_stop(tmp_path, command):
     runspace.clear_stop()
     runspace.jobs.close()
     assert job.State == JobState.Stopped
+
+
+def test_records_spilled_during_a_take_are_not_lost():
+    buffer = JobBuffer("racetake", max_items=10)
+    for i in range(15):
+        buffer.append("output", i)
+    got = []
+    for batch in buffer.take():
+        got.extend(item for _, item in batch)
+        if len(got) == 10:                       # the writer goes on while we read
+            for i in range(15, 25):
+                buffer.append("output", i)
+    got.extend(item for batch in buffer.take() for _, item in batch)
+    assert got == list(range(25))
+    buffer.close()
