@@ -77,10 +77,12 @@ def run_all(hosts, opts, root, stop_host_in) -> None:
         rs.invoke("$f = New-PSSession server01")
         elapsed = time.perf_counter() - start
         rs.invoke("Remove-PSSession $f")
+        time.sleep(0.2)
         return elapsed
 
     def reconnect():
         rs.invoke("Disconnect-PSSession $s | Out-Null")
+        time.sleep(0.2)             # let the old channel's teardown finish (as fresh() does)
         start = time.perf_counter()
         rs.invoke("Connect-PSSession -Session $s | Out-Null")
         return time.perf_counter() - start
@@ -141,6 +143,7 @@ def _by_name(rs) -> float:
     own object first)."""
     from pshell.cmdlets.session import sessions_of
     rs.invoke("Disconnect-PSSession $s | Out-Null")
+    time.sleep(0.2)
     table = sessions_of(rs)
     for session in [t for t in table if t.Name == "bench-keep"]:
         table.remove(session)
