@@ -15,6 +15,7 @@ statement-terminating errors are reported and execution continues with the next 
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine import rt
@@ -72,6 +73,7 @@ class Unit:
         self.asts: List[Any] = []
         self._ast_index: Dict[int, int] = {}
         self._cache: Dict[int, Tuple[Any, CompiledBlock]] = {}
+        self._lock = threading.RLock()
         self.top_blocks: set = set()     # ids of blocks run at top level (kept alive by _cache)
 
     @classmethod
@@ -103,8 +105,11 @@ class Unit:
         entry = self._cache.get(id(block))
         # the entry keeps its node alive, so an id can't be reused by another node meanwhile
         if entry is None or entry[0] is not block:
-            entry = (block, _BlockCompiler(self).compile(block))
-            self._cache[id(block)] = entry
+            with self._lock:      # jobs and remote invocations may compile from other threads
+                entry = self._cache.get(id(block))
+                if entry is None or entry[0] is not block:
+                    entry = (block, _BlockCompiler(self).compile(block))
+                    self._cache[id(block)] = entry
         return entry[1]
 
 
