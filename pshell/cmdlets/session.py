@@ -372,9 +372,10 @@ def _register_views() -> None:
         from pshell.engine.format import register_view
     except Exception:
         return
-    register_view(SESSION_TYPE, "table", ("Id", "Name", "Transport", "ComputerName",
-                                          "ComputerType", "State", "ConfigurationName",
-                                          "Availability"))
+    # PowerShell's columns, with the two that never vary here (ComputerType, ConfigurationName)
+    # traded for what tells sessions kept on a computer apart: when they started, how many jobs
+    register_view(SESSION_TYPE, "table", ("Id", "Name", "Transport", "ComputerName", "State",
+                                          "Availability", "StartTime", ("Jobs", "JobCount")))
 
 
 _register_views()
@@ -1029,9 +1030,8 @@ class InvokeCommand(_RemoteCmdlet):
                 raise self.terminate(f"'{to_str(value)}' is not a PSSession; -Session takes "
                                      f"what New-PSSession returns.", "NotASession",
                                      "InvalidArgument", value)
-            if value.State != "Opened":
-                self.write_error(f"[{value.ComputerName}] The session {value.Name} is "
-                                 f"{value.State.lower()} and cannot be used.",
+            if not value.connected:
+                self.write_error(f"[{value.ComputerName}] {_not_connected_message(value)}",
                                  "InvalidSessionState", "InvalidOperation", value)
                 continue
             found.append(value)
