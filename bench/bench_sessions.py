@@ -125,7 +125,8 @@ def run_all(hosts, opts, root, stop_host_in) -> None:
             for where, script in scripts.items():
                 counted = rs.invoke(script)          # warm-up
                 assert counted == [n], counted
-                results[(label, where)].append(median_time(lambda: rs.invoke(script), 3))
+                results[(label, where)].append(
+                    median_time(lambda s=script: rs.invoke(s), 3))
             rs.invoke("Remove-PSSession $p")
     _set_remote_env(hosts, "PSHELL_NO_SPOOL", "")
     stop_host_in(state)

@@ -221,11 +221,11 @@ class HostedSession:
             answer.update(next_id=self.max_id + 1, lost=lost, attached=True)
             conn.send(answer)
             for inv_id, q in resume.items():
-                box = self.outboxes.get(_int(inv_id))
-                if box is not None:
-                    box.drop_upto(int(q or 0))
-                    self.trimmed_done(box)
-                    self._replay(conn, box)
+                resumed = self.outboxes.get(_int(inv_id))
+                if resumed is not None:
+                    resumed.drop_upto(int(q or 0))
+                    self.trimmed_done(resumed)
+                    self._replay(conn, resumed)
             self.cond.notify_all()
         return None
 
@@ -488,6 +488,7 @@ class _Connection:
             self.send(answer)
             return
         token = str(msg.get("token") or "")
+        error: Optional[str]
         if msg.get("attach"):
             session, error = self.daemon.find(str(msg["attach"]))
             if session is not None:

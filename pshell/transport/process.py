@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from pshell.remote.client import RemoteConnection
 

@@ -68,8 +68,8 @@ Disconnect-PSSession $s | Out-Null
 """))
     assert lines == ["local: Disconnected"]
     proc = pshell("-c", """
-Get-PSSession -ComputerName server01 -Name surv-a |
-    ForEach-Object { "listed: $($_.Name) $($_.State) $($_.Availability) jobs=$($_.JobCount) $($_.StartTime -ne $null)" }
+Get-PSSession -ComputerName server01 -Name surv-a | ForEach-Object {
+    "listed: $($_.Name) $($_.State) $($_.Availability) jobs=$($_.JobCount) $($_.StartTime -ne $null)" }
 $s = Connect-PSSession -ComputerName server01 -Name surv-a
 "state: $($s.State)"
 Invoke-Command -Session $s { $kept; Wait-Job -Name j1 | Out-Null; Receive-Job -Name j1 }
@@ -171,7 +171,8 @@ def test_kill9_client_then_every_number_exactly_once(sshd_hosts, pshell, tmp_pat
     script = tmp_path / "first.ps1"
     script.write_text("""\
 $s = New-PSSession server03 -Name surv-seq
-Invoke-Command -Session $s { Start-Job -Name seq { 1..400 | ForEach-Object { $_; Start-Sleep -Milliseconds 5 } } } | Out-Null
+Invoke-Command -Session $s {
+    Start-Job -Name seq { 1..400 | ForEach-Object { $_; Start-Sleep -Milliseconds 5 } } } | Out-Null
 while ($true) {
     Invoke-Command -Session $s { Receive-Job -Name seq }
     Start-Sleep -Milliseconds 30
