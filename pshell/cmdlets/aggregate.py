@@ -76,10 +76,7 @@ class SortObject(Cmdlet):
         result = [item for _, item in ordered]
         if self.Top is not None:
             result = result[:max(self.Top, 0)]
-        elif self.Bottom is not None:
-            result = result[len(result) - self.Bottom:] if 0 < self.Bottom < len(result) else (
-                result if self.Bottom > 0 else [])
-        yield from result
+        yield from result       # -Bottom was applied while sorting
 
     def _descending(self, spec: PropertyExpr) -> bool:
         return bool(self.Descending) if spec.descending is None else spec.descending
@@ -105,7 +102,6 @@ class SortObject(Cmdlet):
         if self.Bottom is not None:
             ordered = ordered[:max(self.Bottom, 0)]
             ordered.reverse()
-            self.Bottom = len(ordered)
         return ordered
 
     def _unique(self, ordered: List[Tuple[List[Any], Any]]) -> List[Tuple[List[Any], Any]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Generator, Iterator, List, Optional, Tuple
 
 from pshell.cmdlets.item import wildcard_match
 from pshell.engine.cmdlet import Cmdlet, Param, register
@@ -164,7 +164,7 @@ def _journal_matches(name: str) -> List[List[str]]:
     return [["-u", name], ["-t", name]]
 
 
-def _run_journal(program: str, args: List[str]) -> Iterator[Dict[str, Any]]:
+def _run_journal(program: str, args: List[str]) -> Generator[Dict[str, Any], None, None]:
     import json
     import subprocess
     try:
@@ -173,8 +173,10 @@ def _run_journal(program: str, args: List[str]) -> Iterator[Dict[str, Any]]:
                                 stdin=subprocess.DEVNULL)
     except OSError:
         return
+    stdout = proc.stdout
+    assert stdout is not None       # stdout=PIPE
     try:
-        for line in proc.stdout:
+        for line in stdout:
             line = line.strip()
             if not line:
                 continue
@@ -187,7 +189,7 @@ def _run_journal(program: str, args: List[str]) -> Iterator[Dict[str, Any]]:
     finally:
         if proc.poll() is None:
             proc.kill()
-        proc.stdout.close()
+        stdout.close()
         proc.wait()
 
 
@@ -216,8 +218,9 @@ def _from_journal(record: Dict[str, Any], counter: int) -> _Raw:
         index = int(record.get("__SEQNUM", counter))
     except (TypeError, ValueError):
         index = counter
+    raw_pid: Any = record.get("_PID") or record.get("SYSLOG_PID")
     try:
-        pid: Optional[int] = int(record.get("_PID") or record.get("SYSLOG_PID"))  # type: ignore
+        pid: Optional[int] = int(raw_pid)
     except (TypeError, ValueError):
         pid = None
     return _Raw(index, when, priority, source, _field_text(record.get("MESSAGE")),

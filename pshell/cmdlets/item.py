@@ -577,11 +577,13 @@ class GetChildItem(PathCmdlet):
         force = bool(self.Force or self.Hidden)
         recurse = bool(self.Recurse) or self.Depth is not None
         depth = self.Depth if self.Depth is not None else (-1 if recurse else 0)
-        if self.Path is None and self.LiteralPath is None:
-            self.Path = ["."]
-        self.require_path()
         literal = self.LiteralPath is not None
-        for raw in _as_paths(self.LiteralPath if literal else self.Path):
+        if literal or self.Path is not None:
+            self.require_path()
+            paths = _as_paths(self.LiteralPath if literal else self.Path)
+        else:
+            paths = ["."]           # no path: the current location
+        for raw in paths:
             text = to_str(raw)
             name_filter = None
             if recurse and not literal and has_wildcards(os.path.basename(text)) \

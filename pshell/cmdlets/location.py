@@ -8,11 +8,15 @@ history, like pwsh's; ``Push-Location``/``Pop-Location`` use named stacks on the
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, List, Optional
+import weakref
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 from pshell.cmdlets.item import PathCmdlet
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.values import to_str
+
+if TYPE_CHECKING:
+    from pshell.engine.runtime import Runspace
 
 __all__ = ["PathInfo", "location_stacks"]
 
@@ -66,29 +70,31 @@ class PathInfoStack:
         return len(self.paths)
 
 
-def location_stacks(rs: Any) -> Dict[str, List[str]]:
-    """The runspace's named stacks (created on first use when the runspace has none)."""
-    stacks = getattr(rs, "location_stack", None)
-    if not isinstance(stacks, dict):
-        stacks = {}
-        rs.location_stack = stacks
-    return stacks
+def location_stacks(rs: Runspace) -> Dict[str, List[str]]:
+    """The runspace's named stacks."""
+    return rs.location_stack
 
 
-def _history(rs: Any) -> Dict[str, List[str]]:
-    hist = getattr(rs, "location_history", None)
-    if not isinstance(hist, dict):
-        hist = {"back": [], "forward": []}
-        rs.location_history = hist
-    return hist
+class _Walks:
+    """What the location cmdlets remember of one runspace besides its named stacks: the history
+    ``Set-Location -`` and ``+`` walk, and the stack ``Set-Location -StackName`` made the default."""
+
+    __slots__ = ("back", "forward", "default_stack")
+
+    def __init__(self) -> None:
+        self.back: List[str] = []
+        self.forward: List[str] = []
+        self.default_stack = _DEFAULT_STACK
 
 
-def _set(rs: Any, target: str) -> None:
-    setter = getattr(rs, "set_location", None)
-    if setter is not None:
-        setter(target)
-    else:
-        rs.location = target
+_WALKS: "weakref.WeakKeyDictionary[Runspace, _Walks]" = weakref.WeakKeyDictionary()
+
+
+def _walks(rs: Runspace) -> _Walks:
+    walks = _WALKS.get(rs)
+    if walks is None:
+        walks = _WALKS.setdefault(rs, _Walks())
+    return walks
 
 
 class LocationCmdlet(PathCmdlet):
@@ -114,12 +120,12 @@ class LocationCmdlet(PathCmdlet):
     def _go(self, target: str, remember: bool = True) -> None:
         rs = self.runspace
         previous = rs.location
-        _set(rs, target)
+        rs.set_location(target)
         if remember and rs.location != previous:
-            hist = _history(rs)
-            hist["back"].append(previous)
-            del hist["back"][:-_HISTORY_LIMIT]
-            hist["forward"].clear()
+            walks = _walks(rs)
+            walks.back.append(previous)
+            del walks.back[:-_HISTORY_LIMIT]
+            walks.forward.clear()
 
 
 @register
@@ -164,7 +170,7 @@ class SetLocation(LocationCmdlet):
         rs = self.runspace
         if self.StackName is not None:
             location_stacks(rs).setdefault(self.StackName, [])
-            rs.default_location_stack = self.StackName
+            _walks(rs).default_stack = self.StackName
             return
         literal = self.LiteralPath is not None
         raw = self.LiteralPath if literal else self.Path
@@ -183,9 +189,9 @@ class SetLocation(LocationCmdlet):
 
     def _walk_history(self, direction: str) -> bool:
         rs = self.runspace
-        hist = _history(rs)
-        source, other = (hist["back"], hist["forward"]) if direction == "-" else \
-            (hist["forward"], hist["back"])
+        walks = _walks(rs)
+        source, other = (walks.back, walks.forward) if direction == "-" else \
+            (walks.forward, walks.back)
         if not source:
             word = "backward" if direction == "-" else "forward"
             self.write_error(self.error_record(
@@ -197,7 +203,7 @@ class SetLocation(LocationCmdlet):
             self.not_found(target)
             return False
         other.append(rs.location)
-        _set(rs, target)
+        rs.set_location(target)
         return True
 
 
@@ -221,7 +227,7 @@ class PushLocation(LocationCmdlet):
             target = self._container(raw, literal)
             if target is None:
                 return
-        name = self.StackName or getattr(rs, "default_location_stack", None) or _DEFAULT_STACK
+        name = self.StackName or _walks(rs).default_stack
         location_stacks(rs).setdefault(name, []).append(rs.location)
         if target is not None:
             self._go(target)
@@ -240,7 +246,7 @@ class PopLocation(LocationCmdlet):
 
     def process(self) -> Iterator[Any]:
         rs = self.runspace
-        name = self.StackName or getattr(rs, "default_location_stack", None) or _DEFAULT_STACK
+        name = self.StackName or _walks(rs).default_stack
         stacks = location_stacks(rs)
         if name not in stacks and self.StackName:
             self.write_error(self.error_record(

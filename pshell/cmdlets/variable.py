@@ -233,6 +233,7 @@ class SetVariable(_VariableCmdlet):
     )
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        value = self.Value
         if upstream is not None:
             values = []
             bind = self.ctx.bind_pipeline_input
@@ -240,12 +241,13 @@ class SetVariable(_VariableCmdlet):
                 bind(self, item)
                 values.append(self.Value)
             if values:
-                self.Value = values[0] if len(values) == 1 else values
-        yield from self._assign()
+                value = values[0] if len(values) == 1 else values
+        yield from self._assign(value)
 
-    def _assign(self) -> Iterator[Any]:
+    def _assign(self, value: Any) -> Iterator[Any]:
         self._require_name()
-        value = None if self.Value is AutomationNull else self.Value
+        if value is AutomationNull:
+            value = None
         options = self.Option or []
         for raw in self.Name or []:
             name = _strip(raw)

@@ -39,7 +39,8 @@ from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iter
 from pshell.engine.errors import ErrorRecord, RuntimeException
 
 if TYPE_CHECKING:
-    from pshell.engine.runtime import CommandContext, Runspace
+    from pshell.engine.pipeline import CommandContext
+    from pshell.engine.runtime import Runspace
 
 __all__ = ["Param", "Cmdlet", "register", "lookup_cmdlet", "all_cmdlets", "COMMON_PARAMETERS"]
 

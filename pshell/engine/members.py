@@ -44,13 +44,23 @@ _DATE_PROPS: Dict[str, Callable[[_dt.datetime], Any]] = {
         hour=0, minute=0, second=0, microsecond=0), "ticks": lambda d: _ticks(d),
     "timeofday": lambda d: _dt.timedelta(hours=d.hour, minutes=d.minute, seconds=d.second,
                                          microseconds=d.microsecond),
-    "kind": lambda d: "Utc" if d.tzinfo is not None and d.utcoffset() == _dt.timedelta(0) else "Local",
+    "kind": lambda d: ("Utc" if d.tzinfo is not None and d.utcoffset() == _dt.timedelta(0)
+                       else "Local"),
 }
+def _span_component(span: _dt.timedelta, unit: float, modulo: int) -> int:
+    """Hours, Minutes or Seconds of a TimeSpan: whole units truncated toward zero, signed as the
+    span is."""
+    seconds = span.total_seconds()
+    if seconds >= 0:
+        return int(seconds / unit) % modulo
+    return -(int(-seconds / unit) % modulo)
+
+
 _SPAN_PROPS: Dict[str, Callable[[_dt.timedelta], Any]] = {
     "days": lambda t: int(t.total_seconds() / 86400),
-    "hours": lambda t: int(t.total_seconds() / 3600) % 24 if t.total_seconds() >= 0 else -(int(-t.total_seconds() / 3600) % 24),
-    "minutes": lambda t: int(t.total_seconds() / 60) % 60 if t.total_seconds() >= 0 else -(int(-t.total_seconds() / 60) % 60),
-    "seconds": lambda t: int(t.total_seconds()) % 60 if t.total_seconds() >= 0 else -(int(-t.total_seconds()) % 60),
+    "hours": lambda t: _span_component(t, 3600, 24),
+    "minutes": lambda t: _span_component(t, 60, 60),
+    "seconds": lambda t: _span_component(t, 1, 60),
     "milliseconds": lambda t: int(round(t.total_seconds() * 1000)) % 1000,
     "ticks": lambda t: int(round(t.total_seconds() * 10**7)),
     "totaldays": lambda t: t.total_seconds() / 86400, "totalhours": lambda t: t.total_seconds() / 3600,
@@ -112,11 +122,11 @@ def _get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, bool) or isinstance(obj, (int, float)):
         return None
     if isinstance(obj, _dt.datetime):
-        fn = _DATE_PROPS.get(lowered)
-        return fn(obj) if fn is not None else None
+        date_prop = _DATE_PROPS.get(lowered)
+        return date_prop(obj) if date_prop is not None else None
     if isinstance(obj, _dt.timedelta):
-        fn = _SPAN_PROPS.get(lowered)
-        return fn(obj) if fn is not None else None
+        span_prop = _SPAN_PROPS.get(lowered)
+        return span_prop(obj) if span_prop is not None else None
     if lowered == "pstypenames":
         return type_names_of(obj)
     value = get_property(obj, name)
@@ -382,24 +392,29 @@ def _list_add(obj: Any, args: List[Any]) -> Any:
 
 
 _LIST_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
-    "contains": lambda l, a: any(_eq(x, _arg(a, 0)) for x in l),
-    "indexof": lambda l, a: next((i for i, x in enumerate(l) if _eq(x, _arg(a, 0))), -1),
+    "contains": lambda items, a: any(_eq(x, _arg(a, 0)) for x in items),
+    "indexof": lambda items, a: next((i for i, x in enumerate(items) if _eq(x, _arg(a, 0))), -1),
     "add": _list_add,
-    "addrange": lambda l, a: l.extend(a[0] if isinstance(a[0], (list, tuple)) else [a[0]]),
-    "remove": lambda l, a: _list_remove(l, _arg(a, 0)),
-    "removeat": lambda l, a: l.pop(int(a[0])) and None,
-    "insert": lambda l, a: l.insert(int(a[0]), a[1]),
-    "clear": lambda l, a: l.clear(),
-    "toarray": lambda l, a: list(l),
-    "reverse": lambda l, a: l.reverse(),
-    "sort": lambda l, a: l.sort(key=_sort_key),
-    "gettype": lambda l, a: PSTypeInfo("System.Object[]"),
-    "tostring": lambda l, a: "System.Object[]",
-    "where": lambda l, a: None, "foreach": lambda l, a: None,
-    "getvalue": lambda l, a: l[int(a[0])], "setvalue": lambda l, a: l.__setitem__(int(a[1]), a[0]),
-    "copyto": lambda l, a: None,
-    "join": lambda l, a: to_str(_arg(a, 0, "")).join(to_str(x) for x in l),
+    "addrange": lambda items, a: items.extend(a[0] if isinstance(a[0], (list, tuple)) else [a[0]]),
+    "remove": lambda items, a: _list_remove(items, _arg(a, 0)),
+    "removeat": lambda items, a: _list_remove_at(items, int(a[0])),
+    "insert": lambda items, a: items.insert(int(a[0]), a[1]),
+    "clear": lambda items, a: items.clear(),
+    "toarray": lambda items, a: list(items),
+    "reverse": lambda items, a: items.reverse(),
+    "sort": lambda items, a: items.sort(key=_sort_key),
+    "gettype": lambda items, a: PSTypeInfo("System.Object[]"),
+    "tostring": lambda items, a: "System.Object[]",
+    "where": lambda items, a: None, "foreach": lambda items, a: None,
+    "getvalue": lambda items, a: items[int(a[0])],
+    "setvalue": lambda items, a: items.__setitem__(int(a[1]), a[0]),
+    "copyto": lambda items, a: None,
+    "join": lambda items, a: to_str(_arg(a, 0, "")).join(to_str(x) for x in items),
 }
+
+
+def _list_remove_at(items: List[Any], index: int) -> None:
+    del items[index]
 
 
 def _list_remove(items: List[Any], value: Any) -> None:
@@ -463,6 +478,8 @@ def _date_add(unit: str) -> Callable[[_dt.datetime, List[Any]], Any]:
     return add
 
 
+_FILETIME_EPOCH = _dt.datetime(1601, 1, 1)
+
 _DATE_METHODS: Dict[str, Callable[[_dt.datetime, List[Any]], Any]] = {
     "adddays": _date_add("days"), "addhours": _date_add("hours"), "addminutes": _date_add("minutes"),
     "addseconds": _date_add("seconds"), "addmilliseconds": _date_add("milliseconds"),
@@ -476,7 +493,7 @@ _DATE_METHODS: Dict[str, Callable[[_dt.datetime, List[Any]], Any]] = {
     "tolongdatestring": lambda d, a: d.strftime("%A, %B %d, %Y").replace(" 0", " "),
     "toshorttimestring": lambda d, a: d.strftime("%I:%M %p").lstrip("0"),
     "tolongtimestring": lambda d, a: d.strftime("%I:%M:%S %p").lstrip("0"),
-    "tofiletime": lambda d, a: int((d.replace(tzinfo=None) - _dt.datetime(1601, 1, 1)).total_seconds() * 10**7),
+    "tofiletime": lambda d, a: int((d.replace(tzinfo=None) - _FILETIME_EPOCH).total_seconds() * 10**7),
     "gettype": lambda d, a: PSTypeInfo("System.DateTime"),
     "compareto": lambda d, a: (d > a[0]) - (d < a[0]),
 }
@@ -597,7 +614,7 @@ def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
     if name == "where":
         return [item for item in items
                 if to_bool(collect(invoke_block(frame, block, (), dollar_under=item, new_scope=False)))]
-    result = []
+    result: List[Any] = []
     for item in items:
         if hasattr(block, "compiled"):
             result.extend(invoke_block(frame, block, (), dollar_under=item, new_scope=False))
@@ -625,6 +642,11 @@ def _norm_type(type_name: str) -> str:
     return name
 
 
+def _tick_count() -> int:
+    import time
+    return int(time.monotonic() * 1000)
+
+
 _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "math": {"pi": lambda: math.pi, "e": lambda: math.e, "tau": lambda: math.tau},
     "int": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
@@ -638,12 +660,13 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "datetime": {"now": _dt.datetime.now, "today": lambda: _dt.datetime.combine(_dt.date.today(),
                                                                                  _dt.time()),
                  "utcnow": lambda: _dt.datetime.now(_dt.timezone.utc),
-                 "minvalue": lambda: _dt.datetime(1, 1, 1), "maxvalue": lambda: _dt.datetime(9999, 12, 31, 23, 59, 59)},
+                 "minvalue": lambda: _dt.datetime(1, 1, 1),
+                 "maxvalue": lambda: _dt.datetime(9999, 12, 31, 23, 59, 59)},
     "environment": {"machinename": lambda: os.uname().nodename, "username": lambda: _username(),
                     "newline": lambda: "\n", "processorcount": lambda: os.cpu_count() or 1,
                     "currentdirectory": os.getcwd, "osversion": lambda: " ".join(os.uname()[:3]),
                     "is64bitprocess": lambda: True, "processid": os.getpid,
-                    "tickcount": lambda: int(__import__("time").monotonic() * 1000),
+                    "tickcount": _tick_count,
                     "userdomainname": lambda: os.uname().nodename},
     "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":"},
     "timespan": {"zero": lambda: _dt.timedelta(0)},
@@ -693,10 +716,29 @@ def _round(args: List[Any]) -> Any:
 
 
 def _regex_match(args: List[Any]) -> Any:
-    import re
     from pshell.engine.operators import regex
     m = regex(args[1]).search(to_str(args[0]))
     return _match_obj(m)
+
+
+def _regex_is_match(args: List[Any]) -> bool:
+    from pshell.engine.operators import regex
+    return regex(args[1]).search(to_str(args[0])) is not None
+
+
+def _regex_matches(args: List[Any]) -> List[Any]:
+    from pshell.engine.operators import regex
+    return [_match_obj(m) for m in regex(args[1]).finditer(to_str(args[0]))]
+
+
+def _regex_replace(args: List[Any]) -> Any:
+    from pshell.engine.operators import replace
+    return replace(args[0], [args[1], args[2]], False)
+
+
+def _regex_split(args: List[Any]) -> List[str]:
+    from pshell.engine.operators import regex
+    return regex(args[1]).split(to_str(args[0]))
 
 
 def _match_obj(m: Any) -> Any:
@@ -719,9 +761,15 @@ def _file_read(path: Any) -> str:
         return handle.read()
 
 
-def _file_write(path: Any, text: Any) -> None:
-    with open(to_str(path), "w", encoding="utf-8") as handle:
+def _file_write(path: Any, text: Any, mode: str = "w") -> None:
+    with open(to_str(path), mode, encoding="utf-8") as handle:
         handle.write(to_str(text))
+
+
+def _directory_entries(path: Any, wanted: Callable[[str], bool]) -> List[str]:
+    folder = to_str(path)
+    return sorted(full for full in (os.path.join(folder, name) for name in os.listdir(folder))
+                  if wanted(full))
 
 
 def _base64(args: List[Any]) -> str:
@@ -739,6 +787,73 @@ def _from_base64(args: List[Any]) -> List[int]:
     return list(base64.b64decode(to_str(args[0])))
 
 
+def _sign(value: Any) -> int:
+    return (value > 0) - (value < 0)
+
+
+def _string_format(args: List[Any]) -> str:
+    from pshell.engine.operators import ps_format
+    return ps_format(args[0], args[1] if len(args) == 2 and isinstance(args[1], list) else args[1:])
+
+
+def _string_compare(args: List[Any]) -> int:
+    """[string]::Compare(a, b[, ignoreCase])"""
+    ignore_case = len(args) > 2 and to_bool(args[2])
+    a, b = (to_str(v).lower() if ignore_case else to_str(v) for v in args[:2])
+    return (a > b) - (a < b)
+
+
+def _parse_datetime(args: List[Any]) -> Any:
+    from pshell.engine.operators import parse_datetime
+    return parse_datetime(to_str(args[0]))
+
+
+def _days_in_month(args: List[Any]) -> int:
+    import calendar
+    return calendar.monthrange(int(args[0]), int(args[1]))[1]
+
+
+def _is_leap_year(args: List[Any]) -> bool:
+    import calendar
+    return calendar.isleap(int(args[0]))
+
+
+def _new_guid() -> Any:
+    import uuid
+    return uuid.uuid4()
+
+
+def _set_environment_variable(args: List[Any]) -> None:
+    """[Environment]::SetEnvironmentVariable(name, value): $null removes the variable."""
+    name = to_str(args[0])
+    if args[1] is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = to_str(args[1])
+
+
+def _exit(args: List[Any]) -> None:
+    from pshell.engine.errors import ExitException
+    raise ExitException(int(args[0]))
+
+
+def _temp_file_name(args: List[Any]) -> str:
+    import tempfile
+    handle, path = tempfile.mkstemp()
+    os.close(handle)
+    return path
+
+
+def _regex_escape(args: List[Any]) -> str:
+    import re
+    return re.escape(to_str(args[0]))
+
+
+def _sleep(args: List[Any]) -> None:
+    import time
+    time.sleep(to_number(args[0]) / 1000)
+
+
 _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     "math": {
         "round": _round, "floor": lambda a: math.floor(to_number(a[0])),
@@ -748,9 +863,9 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "pow": lambda a: float(to_number(a[0])) ** float(to_number(a[1])),
         "sqrt": lambda a: math.sqrt(to_number(a[0])),
         "truncate": lambda a: math.trunc(to_number(a[0])),
-        "log": lambda a: math.log(to_number(a[0])) if len(a) == 1 else math.log(to_number(a[0]), to_number(a[1])),
+        "log": lambda a: math.log(*(to_number(x) for x in a[:2])),
         "log10": lambda a: math.log10(to_number(a[0])), "log2": lambda a: math.log2(to_number(a[0])),
-        "exp": lambda a: math.exp(to_number(a[0])), "sign": lambda a: (to_number(a[0]) > 0) - (to_number(a[0]) < 0),
+        "exp": lambda a: math.exp(to_number(a[0])), "sign": lambda a: _sign(to_number(a[0])),
         "sin": lambda a: math.sin(to_number(a[0])), "cos": lambda a: math.cos(to_number(a[0])),
         "tan": lambda a: math.tan(to_number(a[0])), "atan": lambda a: math.atan(to_number(a[0])),
     },
@@ -759,29 +874,26 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "isnullorwhitespace": lambda a: a[0] is None or to_str(a[0]).strip() == "",
         "join": lambda a: to_str(a[0]).join(to_str(x) for x in (
             a[1] if len(a) == 2 and isinstance(a[1], (list, tuple)) else a[1:])),
-        "format": lambda a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(
-            a[0], a[1] if len(a) == 2 and isinstance(a[1], list) else a[1:]),
+        "format": _string_format,
         "concat": lambda a: "".join(to_str(x) for x in a),
         "equals": lambda a: to_str(a[0]) == to_str(a[1]),
-        "compare": lambda a: (lambda x, y: (x > y) - (x < y))(
-            *(to_str(v).lower() if len(a) > 2 and to_bool(a[2]) else to_str(v) for v in a[:2])),
+        "compare": _string_compare,
         "new": lambda a: to_str(a[0]) * int(to_number(a[1])) if len(a) > 1 else to_str(a[0]),
     },
     "datetime": {
-        "parse": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).parse_datetime(to_str(a[0])),
+        "parse": _parse_datetime,
         "parseexact": lambda a: _parse_exact(to_str(a[0]), to_str(a[1])),
         "now": lambda a: _dt.datetime.now(),
-        "daysinmonth": lambda a: __import__("calendar").monthrange(int(a[0]), int(a[1]))[1],
-        "isleapyear": lambda a: __import__("calendar").isleap(int(a[0])),
+        "daysinmonth": _days_in_month,
+        "isleapyear": _is_leap_year,
     },
-    "guid": {"newguid": lambda a: __import__("uuid").uuid4().__str__()},
+    "guid": {"newguid": lambda a: _new_guid().__str__()},
     "environment": {
         "getenvironmentvariable": lambda a: os.environ.get(to_str(a[0])),
-        "setenvironmentvariable": lambda a: (os.environ.__setitem__(to_str(a[0]), to_str(a[1]))
-                                             if a[1] is not None else os.environ.pop(to_str(a[0]), None)) and None,
+        "setenvironmentvariable": _set_environment_variable,
         "getenvironmentvariables": lambda a: Hashtable(os.environ.items()),
         "getfolderpath": lambda a: os.path.expanduser("~"),
-        "exit": lambda a: (_ for _ in ()).throw(__import__("pshell.engine.errors", fromlist=["x"]).ExitException(int(a[0]))),
+        "exit": _exit,
     },
     "io.path": {
         "combine": _path_combine, "join": _path_combine,
@@ -794,33 +906,31 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "ispathrooted": lambda a: to_str(a[0]).startswith("/"),
         "changeextension": lambda a: os.path.splitext(to_str(a[0]))[0] + (
             ("." + to_str(a[1]).lstrip(".")) if a[1] else ""),
-        "gettempfilename": lambda a: __import__("tempfile").mkstemp()[1],
-        "getrandomfilename": lambda a: __import__("uuid").uuid4().hex[:8] + "." + __import__("uuid").uuid4().hex[:3],
+        "gettempfilename": _temp_file_name,
+        "getrandomfilename": lambda a: _new_guid().hex[:8] + "." + _new_guid().hex[:3],
     },
     "io.file": {
         "exists": lambda a: os.path.isfile(to_str(a[0])),
         "readalltext": lambda a: _file_read(a[0]),
         "readalllines": lambda a: _file_read(a[0]).splitlines(),
         "writealltext": lambda a: _file_write(a[0], a[1]),
-        "appendalltext": lambda a: open(to_str(a[0]), "a", encoding="utf-8").write(to_str(a[1])) and None,
+        "appendalltext": lambda a: _file_write(a[0], a[1], "a"),
         "delete": lambda a: os.remove(to_str(a[0])),
     },
     "io.directory": {
         "exists": lambda a: os.path.isdir(to_str(a[0])),
         "createdirectory": lambda a: os.makedirs(to_str(a[0]), exist_ok=True),
-        "getfiles": lambda a: sorted(os.path.join(to_str(a[0]), n) for n in os.listdir(to_str(a[0]))
-                                     if os.path.isfile(os.path.join(to_str(a[0]), n))),
-        "getdirectories": lambda a: sorted(os.path.join(to_str(a[0]), n) for n in os.listdir(to_str(a[0]))
-                                           if os.path.isdir(os.path.join(to_str(a[0]), n))),
+        "getfiles": lambda a: _directory_entries(a[0], os.path.isfile),
+        "getdirectories": lambda a: _directory_entries(a[0], os.path.isdir),
         "getcurrentdirectory": lambda a: os.getcwd(),
     },
     "regex": {
-        "escape": lambda a: __import__("re").escape(to_str(a[0])),
-        "ismatch": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).regex(a[1]).search(to_str(a[0])) is not None,
+        "escape": _regex_escape,
+        "ismatch": _regex_is_match,
         "match": _regex_match,
-        "matches": lambda a: [_match_obj(m) for m in __import__("pshell.engine.operators", fromlist=["x"]).regex(a[1]).finditer(to_str(a[0]))],
-        "replace": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).replace(a[0], [a[1], a[2]], False),
-        "split": lambda a: __import__("pshell.engine.operators", fromlist=["x"]).regex(a[1]).split(to_str(a[0])),
+        "matches": _regex_matches,
+        "replace": _regex_replace,
+        "split": _regex_split,
         "unescape": lambda a: to_str(a[0]).replace("\\", ""),
     },
     "convert": {
@@ -838,7 +948,8 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "tolower": lambda a: to_str(a[0]).lower(),
     },
     "text.encoding": {},
-    "int": {"parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: to_str(a[0]).strip().lstrip("-").isdigit()},
+    "int": {"parse": lambda a: int(to_str(a[0]).strip()),
+            "tryparse": lambda a: to_str(a[0]).strip().lstrip("-").isdigit()},
     "int32": {"parse": lambda a: int(to_str(a[0]).strip())},
     "double": {"parse": lambda a: float(to_str(a[0]).strip())},
     "timespan": {
@@ -848,7 +959,7 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "fromdays": lambda a: _dt.timedelta(days=to_number(a[0])),
         "frommilliseconds": lambda a: _dt.timedelta(milliseconds=to_number(a[0])),
     },
-    "threading.thread": {"sleep": lambda a: __import__("time").sleep(to_number(a[0]) / 1000)},
+    "threading.thread": {"sleep": _sleep},
 }
 _STATIC_METHODS["array"] = {
     "indexof": lambda a: _list_index(a[0], a[1]),

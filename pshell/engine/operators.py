@@ -338,6 +338,7 @@ _SCALAR_COMPARE: Dict[str, Callable[[Any, Any, bool], bool]] = {
 
 
 def replace(a: Any, b: Any, cs: bool) -> Any:
+    replacement: Any            # text, or a script block called with each match
     if _is_list(b):
         pattern = b[0] if b else ""
         replacement = b[1] if len(b) > 1 else ""
