@@ -18,7 +18,6 @@ Directories are 0700 and files 0600 (the host runs with umask 077 and creates th
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from typing import Any, Dict, List, Optional, Tuple
@@ -43,6 +42,7 @@ def spooling_enabled() -> bool:
 
 def write_atomic(path: str, data: Dict[str, Any]) -> None:
     """Write JSON to ``path`` so that a reader sees the old or the new content, never half."""
+    import json
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -127,6 +127,7 @@ class _JobSpool:
             _WRITER.schedule(self)
 
     def flush(self) -> None:
+        import json
         with self.lock:
             self.scheduled = False
             if self.closed:
@@ -344,6 +345,7 @@ class SpoolingJobManager(JobManager):
 def recover_jobs(manager: SpoolingJobManager) -> int:
     """Rebuild the jobs found in the manager's directory (a previous host's); returns how many.
     Finished jobs keep their unreceived records; unfinished ones fail with HOST_ENDED."""
+    import json
     directory = manager.directory
     try:
         names = os.listdir(directory)
@@ -423,6 +425,7 @@ def _restore_times(job: Job, data: Dict[str, Any]) -> None:
 
 def _read_spool(path: str, data: Dict[str, Any]) -> List[Tuple[str, Any]]:
     """The records of a spool not yet received (a torn last line is skipped)."""
+    import json
     from pshell.remote.protocol import deserialize
     skip = max(0, int(data.get("consumed") or 0) - int(data.get("base") or 0))
     result: List[Tuple[str, Any]] = []
