@@ -104,7 +104,7 @@ def test_prompt_completion_highlighting_interrupt_and_exit(term):
 
     # highlighting: the command word is drawn with a colour
     coloured = term.screen(colours=True)
-    line = [l for l in coloured.splitlines() if "Get-ChildItem" in l][-1]
+    line = [row for row in coloured.splitlines() if "Get-ChildItem" in row][-1]
     assert re.search(r"\x1b\[[0-9;]*m\s*Get-ChildItem", line), line
     assert re.search(r"\x1b\[[0-9;]*m\s*-Recurse", line), line
 

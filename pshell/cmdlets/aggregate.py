@@ -408,7 +408,7 @@ class MeasureObject(Cmdlet):
             stat.max = _extreme(value, stat.max, False)
 
     def _results(self, stats: Dict[str, _Stats], by_property: bool) -> Iterator[Any]:
-        for key, stat in stats.items():
+        for stat in stats.values():
             if by_property and stat.count == 0:
                 continue
             name = stat.name if by_property else None

@@ -179,7 +179,7 @@ class GetCommand(Cmdlet):
                 if _matches(names, alias):
                     result.append(CommandInfo("Alias", alias, target, "", AliasInfo(alias, target)))
         if kinds & {"function", "filter"}:
-            for key, info in sorted(_functions(self.ctx.frame.scope).items()):
+            for _, info in sorted(_functions(self.ctx.frame.scope).items()):
                 if _matches(names, info.name):
                     result.append(CommandInfo(info.CommandType, info.name, info.block.text, "", info))
         if "cmdlet" in kinds:

@@ -476,7 +476,8 @@ class PathCmdlet(Cmdlet):
             value = target.type(value)
         setattr(self, target.name, value)
         bound[target.name] = value
-        setattr(self, "Path", None)
+        # a parameter only some path commands declare (Out-File's Path is a read-only alias)
+        setattr(self, "Path", None)  # noqa: B010
         del bound["Path"]
 
     def _tap(self, upstream: Iterator[Any]) -> Iterator[Any]:
@@ -891,7 +892,7 @@ class RemoveItem(PathCmdlet):
     )
 
     def process(self) -> None:
-        for _, full, wild in self.paths_of(bool(self.Force)):
+        for _, full, _wild in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
             if self.Filter and not wildcard_match(self.Filter, name):
                 continue

@@ -203,7 +203,7 @@ class GetVariable(_VariableCmdlet):
 
     def process(self) -> Iterator[Any]:
         patterns = [_strip(n) for n in (self.Name or ["*"])]
-        for pattern, (name, value, scope) in self._matching(patterns):
+        for _, (name, value, scope) in self._matching(patterns):
             yield value if self.ValueOnly else self._variable(name, value, scope)
 
     def _find(self, name: str) -> Optional[Tuple[str, Any, Any]]:

@@ -471,7 +471,7 @@ _TYPE_ALIASES = {
     "regex": "regex", "void": "void", "switch": "switch", "version": "version", "guid": "guid",
     "uint32": "long", "uint64": "long", "int16": "int", "uint16": "int", "sbyte": "int",
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
-    "object": "object", "xml": "string", "math": "math", "system.math": "math",
+    "xml": "string", "math": "math", "system.math": "math",
     "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
     "bool[]": "bool[]", "byte[]": "byte[]", "hashtable[]": "array", "psobject[]": "array",
@@ -809,7 +809,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "bool": lambda v: isinstance(v, bool),
         "array": lambda v: isinstance(v, (list, tuple)),
         "hashtable": lambda v: isinstance(v, dict) and type(v) is not OrderedHashtable,
-        "ordered": lambda v: isinstance(v, OrderedHashtable) or (isinstance(v, dict) and not isinstance(v, Hashtable)),
+        "ordered": lambda v: isinstance(v, OrderedHashtable) or (isinstance(v, dict)
+                                                                 and not isinstance(v, Hashtable)),
         "pscustomobject": lambda v: isinstance(v, PSObject),
         "datetime": lambda v: isinstance(v, _dt.datetime),
         "timespan": lambda v: isinstance(v, _dt.timedelta),

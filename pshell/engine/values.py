@@ -20,7 +20,8 @@ import math
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 __all__ = [
-    "Hashtable", "OrderedHashtable", "PSObject", "PSChar", "PSTypeInfo", "AutomationNull", "type_names_of", "type_name_of",
+    "Hashtable", "OrderedHashtable", "PSObject", "PSChar", "PSTypeInfo", "AutomationNull", "type_names_of",
+    "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
 ]

@@ -121,7 +121,11 @@ def replace(node: Any, **changes: Any) -> Any:
 
 @_node
 class Node:
-    pass
+    if TYPE_CHECKING:
+        # Every concrete node declares ``span`` as its last field; this tells the type checker
+        # that a node of unknown kind has one too, without making it a field of the base.
+        @property
+        def span(self) -> Span: ...
 
 
 @_node

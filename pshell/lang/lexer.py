@@ -847,8 +847,8 @@ def _display(text: str) -> List[Tuple[int, int, str]]:
     error: Optional[ParseError] = None
     try:
         parser.parse_script()
-    except ParseError as e:
-        error = e
+    except ParseError as exc:
+        error = exc
     except Exception:
         pass
     owner = [0] * n

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from pshell.engine.host import PlainHost
 
