@@ -62,6 +62,8 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
         ptype: Any = _TYPE_TO_PARAM.get(type_name.lower())
         if ptype is None:
             ptype = _script_converter(type_name) if type_name else "object"
+        if (spec.validate_range is not None or spec.not_null) and ptype not in ("switch", "bool"):
+            ptype = _validating(ptype, spec.validate_range, spec.not_null)
         position = spec.position
         if position is None and not explicit_positions and not spec.switch:
             position = positional_index
@@ -76,6 +78,41 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
     except AttributeError:
         pass
     return result
+
+
+def _validating(ptype: Any, value_range: Any, not_null: bool) -> Any:
+    """A parameter type that also checks [ValidateRange()] / [ValidateNotNullOrEmpty()] after
+    conversion (the binder calls ``.validate``)."""
+    def convert(value: Any) -> Any:
+        return ptype(value) if callable(ptype) else value
+
+    def validate(ctx: Optional["CommandContext"], param: Param, value: Any) -> None:
+        items = value if isinstance(value, list) else [value]
+        if not_null and (value is None or value == "" or value == [] or
+                         any(item is None or item == "" for item in items)):
+            raise _error(ctx, f"Cannot validate argument on parameter '{param.name}'. The argument "
+                              f"is null or empty. Provide an argument that is not null or empty, "
+                              f"and then try the command again.", "ParameterArgumentValidationError",
+                         value)
+        if value_range is not None:
+            from pshell.engine.operators import compare_values
+            low, high = value_range
+            for item in items:
+                if compare_values(item, low) < 0:
+                    raise _error(ctx, f"Cannot validate argument on parameter '{param.name}'. The "
+                                      f"{to_str(item)} argument is less than the minimum allowed "
+                                      f"range of {to_str(low)}. Supply an argument that is greater "
+                                      f"than or equal to {to_str(low)} and then try the command "
+                                      f"again.", "ParameterArgumentValidationError", item)
+                if compare_values(item, high) > 0:
+                    raise _error(ctx, f"Cannot validate argument on parameter '{param.name}'. The "
+                                      f"{to_str(item)} argument is greater than the maximum allowed "
+                                      f"range of {to_str(high)}. Supply an argument that is less "
+                                      f"than or equal to {to_str(high)} and then try the command "
+                                      f"again.", "ParameterArgumentValidationError", item)
+    convert.validate = validate  # type: ignore[attr-defined]
+    convert.type_label = getattr(ptype, "type_label", "System.Object")  # type: ignore[attr-defined]
+    return convert
 
 
 def _script_converter(type_name: str) -> Any:
@@ -314,6 +351,9 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         converted = convert_param(param, value, ctx)
         if param.validate_set is not None and converted is not None:
             _validate_set(ctx, param, converted)
+        check = getattr(param.type, "validate", None)
+        if check is not None:
+            check(ctx, param, converted)
         result.values[param.name] = converted
     result.parameter_set = chosen
 
