@@ -73,7 +73,7 @@ def test_no_color_gives_plain_text_even_on_a_terminal(tmp_path):
                   f"{script}; sleep 30")
     try:
         terminal.wait_for(lambda s: "plain alert" in s, "the error")
-        line = next(l for l in terminal.screen(colours=True).splitlines() if "plain alert" in l)
+        line = next(row for row in terminal.screen(colours=True).splitlines() if "plain alert" in row)
         assert "\x1b[" not in line
     finally:
         terminal.tmux("kill-server", check=False)

@@ -15,8 +15,8 @@ from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObje
 def _input(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
     """The objects a whole-input cmdlet works on: the pipeline, or ``-InputObject`` as one."""
     if upstream is None:
-        if cmdlet.is_bound("InputObject") and cmdlet.InputObject is not AutomationNull:  # type: ignore[attr-defined]
-            yield cmdlet.InputObject  # type: ignore[attr-defined]
+        if cmdlet.is_bound("InputObject") and cmdlet.InputObject is not AutomationNull:
+            yield cmdlet.InputObject
         return
     for item in upstream:
         if item is not AutomationNull:

@@ -14,7 +14,7 @@ from pshell.engine.values import (AutomationNull, Hashtable, PSObject, format_nu
 def _gather(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> List[Any]:
     if upstream is None:
         if cmdlet.is_bound("InputObject"):
-            return [cmdlet.InputObject]  # type: ignore[attr-defined]
+            return [cmdlet.InputObject]
         return []
     return [item for item in upstream if item is not AutomationNull]
 

@@ -347,8 +347,17 @@ def _input_items(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> Iterator[
     return iter(())
 
 
+class _ToHost(Cmdlet):
+    """Formats its input to the host; outputs nothing."""
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        _write_to_host(self, _input_items(self, upstream))
+        return
+        yield
+
+
 @register
-class OutDefault(Cmdlet):
+class OutDefault(_ToHost):
     name = "Out-Default"
     synopsis = "Sends the output to the default formatter and to the default output cmdlet."
     params = (
@@ -356,25 +365,15 @@ class OutDefault(Cmdlet):
         Param("InputObject", "object", pipeline=True),
     )
 
-    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
-        _write_to_host(self, _input_items(self, upstream))
-        return
-        yield
-
 
 @register
-class OutHost(Cmdlet):
+class OutHost(_ToHost):
     name = "Out-Host"
     synopsis = "Sends output to the command line."
     params = (
         Param("Paging", "switch"),
         Param("InputObject", "object", pipeline=True),
     )
-
-    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
-        _write_to_host(self, _input_items(self, upstream))
-        return
-        yield
 
 
 @register

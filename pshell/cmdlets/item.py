@@ -380,6 +380,15 @@ class PathCmdlet(Cmdlet):
             text = self.home() + text[1:]
         return self.resolve_path(text)
 
+    def selected(self, name: str) -> bool:
+        """Whether the command's -Filter, -Include and -Exclude let an item named ``name``
+        through (for the commands that declare the three)."""
+        if self.Filter and not wildcard_match(self.Filter, name):
+            return False
+        if self.Include and not _any_match(self.Include, name):
+            return False
+        return not (self.Exclude and _any_match(self.Exclude, name))
+
     def home(self) -> str:
         """``~``: the runspace's $HOME (a remote or test runspace may have its own)."""
         getter = getattr(self.runspace, "get_variable", None)
@@ -548,6 +557,12 @@ PATH_PARAMS = (
     Param("Path", "string[]", position=0, pipeline=True, by_property=True),
     Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True),
 )
+#: What :meth:`PathCmdlet.selected` reads.
+SELECTION_PARAMS = (
+    Param("Filter", "string"),
+    Param("Include", "string[]"),
+    Param("Exclude", "string[]"),
+)
 
 
 # --------------------------------------------------------------------------- Get-ChildItem
@@ -643,13 +658,7 @@ class GetChildItem(PathCmdlet):
             return False
         if name_filter and not wildcard_match(name_filter, item.Name):
             return False
-        if self.Filter and not wildcard_match(self.Filter, item.Name, ignore_case=False):
-            return False
-        if self.Include and not _any_match(self.Include, item.Name):
-            return False
-        if self.Exclude and _any_match(self.Exclude, item.Name):
-            return False
-        return True
+        return self.selected(item.Name)
 
 
 # --------------------------------------------------------------------------- Get-Item
@@ -662,9 +671,7 @@ class GetItem(PathCmdlet):
         Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
         Param("Force", "switch"),
-        Param("Filter", "string"),
-        Param("Include", "string[]"),
-        Param("Exclude", "string[]"),
+        *SELECTION_PARAMS,
     )
 
     def process(self) -> Iterator[Any]:
@@ -674,13 +681,8 @@ class GetItem(PathCmdlet):
             except OSError as exc:
                 self.io_error(exc, full, "ItemNotFound", "ReadError")
                 continue
-            if self.Filter and not wildcard_match(self.Filter, item.Name):
-                continue
-            if self.Include and not _any_match(self.Include, item.Name):
-                continue
-            if self.Exclude and _any_match(self.Exclude, item.Name):
-                continue
-            yield item
+            if self.selected(item.Name):
+                yield item
 
 
 # --------------------------------------------------------------------------- Test-Path
@@ -705,9 +707,7 @@ class TestPath(PathCmdlet):
         PATH_PARAMS[1],
         Param("PathType", _path_type, aliases=("Type",), default="Any"),
         Param("IsValid", "switch"),
-        Param("Filter", "string"),
-        Param("Include", "string[]"),
-        Param("Exclude", "string[]"),
+        *SELECTION_PARAMS,
         Param("NewerThan", "datetime"),
         Param("OlderThan", "datetime"),
     )
@@ -741,11 +741,7 @@ class TestPath(PathCmdlet):
             if self.PathType == "Leaf" and is_dir:
                 continue
             name = os.path.basename(full)
-            if self.Filter and not wildcard_match(self.Filter, name):
-                continue
-            if self.Include and not _any_match(self.Include, name):
-                continue
-            if self.Exclude and _any_match(self.Exclude, name):
+            if not self.selected(name):
                 continue
             if self.NewerThan is not None or self.OlderThan is not None:
                 mtime = _dt.datetime.fromtimestamp(os.stat(full).st_mtime)
@@ -884,9 +880,7 @@ class RemoveItem(PathCmdlet):
         PATH_PARAMS[1],
         Param("Recurse", "switch", aliases=("r",)),
         Param("Force", "switch"),
-        Param("Filter", "string"),
-        Param("Include", "string[]"),
-        Param("Exclude", "string[]"),
+        *SELECTION_PARAMS,
         Param("WhatIf", "switch", aliases=("wi",)),
         Param("Confirm", "switch", aliases=("cf",)),
     )
@@ -894,11 +888,7 @@ class RemoveItem(PathCmdlet):
     def process(self) -> None:
         for _, full, _wild in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
-            if self.Filter and not wildcard_match(self.Filter, name):
-                continue
-            if self.Include and not _any_match(self.Include, name):
-                continue
-            if self.Exclude and _any_match(self.Exclude, name):
+            if not self.selected(name):
                 continue
             self._remove(full)
 
@@ -955,9 +945,7 @@ class CopyItem(PathCmdlet):
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         Param("Container", "switch"),
-        Param("Filter", "string"),
-        Param("Include", "string[]"),
-        Param("Exclude", "string[]"),
+        *SELECTION_PARAMS,
         # Remoting (issue 4) plugs in here: copy to/from a PSSession over its channel.
         Param("ToSession", "object"),
         Param("FromSession", "object"),
@@ -972,11 +960,7 @@ class CopyItem(PathCmdlet):
         destination = self.absolute(given if given is not None else ".")
         for _, full, _ in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
-            if self.Filter and not wildcard_match(self.Filter, name):
-                continue
-            if self.Include and not _any_match(self.Include, name):
-                continue
-            if self.Exclude and _any_match(self.Exclude, name):
+            if not self.selected(name):
                 continue
             made = self._copy(full, destination)
             if made is not None and self.PassThru:
@@ -1041,9 +1025,7 @@ class MoveItem(PathCmdlet):
         Param("Destination", "object", position=1, by_property=True),
         Param("Force", "switch"),
         Param("PassThru", "switch"),
-        Param("Filter", "string"),
-        Param("Include", "string[]"),
-        Param("Exclude", "string[]"),
+        *SELECTION_PARAMS,
         Param("WhatIf", "switch", aliases=("wi",)),
     )
 
@@ -1052,11 +1034,7 @@ class MoveItem(PathCmdlet):
         destination = self.absolute(given if given is not None else ".")
         for _, full, _ in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
-            if self.Include and not _any_match(self.Include, name):
-                continue
-            if self.Exclude and _any_match(self.Exclude, name):
-                continue
-            if self.Filter and not wildcard_match(self.Filter, name):
+            if not self.selected(name):
                 continue
             moved = self._move(full, destination)
             if moved is not None and self.PassThru:

@@ -164,16 +164,17 @@ class _Searcher:
         post-context is complete, so the caller may stop early."""
         import collections
         pre_buffer: Any = collections.deque(maxlen=self.pre or None) if self.pre else None
-        pending: Optional[MatchInfo] = None
+        pending: Optional[MatchInfo] = None     # a match waiting for its post-context
+        pending_post: List[str] = []            # that post-context (pending.Context.PostContext)
         use_context = bool(self.pre or self.post)
         not_match = bool(self.cmdlet.NotMatch)
         for number, line in lines:
             pattern, matches = self.find(line)
             hit = (pattern is None) if not_match else (pattern is not None)
             if pending is not None:
-                if not hit and len(pending.Context.PostContext) < self.post:  # type: ignore[union-attr]
-                    pending.Context.PostContext.append(line)  # type: ignore[union-attr]
-                    if len(pending.Context.PostContext) >= self.post:  # type: ignore[union-attr]
+                if not hit and len(pending_post) < self.post:
+                    pending_post.append(line)
+                    if len(pending_post) >= self.post:
                         yield pending
                         pending = None
                     continue
@@ -190,8 +191,8 @@ class _Searcher:
             info = MatchInfo(line, number, path, pattern if pattern is not None else self.patterns[0],
                              self.ignore_case, [] if not_match else matches, context)
             info.base = self.cmdlet.runspace.location
-            if self.post:
-                pending = info
+            if self.post and context is not None:
+                pending, pending_post = info, context.PostContext
             else:
                 yield info
         if pending is not None:

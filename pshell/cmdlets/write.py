@@ -3,12 +3,15 @@ Write-Information, Write-Progress."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.streams import ProgressRecord
 from pshell.engine.values import AutomationNull, enumerate_value, to_str
+
+if TYPE_CHECKING:
+    from pshell.engine.runtime import Scope
 
 COLORS = ("Black", "DarkBlue", "DarkGreen", "DarkCyan", "DarkRed", "DarkMagenta", "DarkYellow",
           "Gray", "DarkGray", "Blue", "Green", "Cyan", "Red", "Magenta", "Yellow", "White")
@@ -165,11 +168,11 @@ class WriteError(Cmdlet):
     def _caller_name(self) -> Optional[str]:
         """PowerShell attributes a Write-Error to the function that called it (``f: message``);
         at the top level it stays ``Write-Error``."""
-        frame = getattr(self.ctx, "frame", None)
-        block = getattr(frame, "block", None)
+        frame = self.ctx.frame
+        block = frame.block
         if block is None:
             return None
-        scope = frame.scope  # type: ignore[union-attr]
+        scope: Optional[Scope] = frame.scope
         while scope is not None:
             for info in (scope.functions or {}).values():
                 if getattr(info, "block", None) is block:

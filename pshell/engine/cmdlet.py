@@ -81,7 +81,7 @@ class Param:
             return True
         if not self.mandatory:
             return False
-        return set_name in self.mandatory  # type: ignore[operator]
+        return set_name in self.mandatory
 
     def in_set(self, set_name: str) -> bool:
         return not self.sets or set_name in self.sets

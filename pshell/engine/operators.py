@@ -444,12 +444,14 @@ def join(a: Any, b: Any) -> str:
     return to_str(b).join(to_str(item) for item in items)
 
 
-def in_range(a: Any, b: Any) -> List[int]:
+def in_range(a: Any, b: Any) -> range:
+    """``a..b``, both ends included, counting down when ``b < a``; lazy, so that
+    ``1..1e9 | Select-Object -First 3`` builds no list."""
     start = int(round(to_number(a)))
     stop = int(round(to_number(b)))
     if start <= stop:
-        return range(start, stop + 1)  # type: ignore[return-value]
-    return range(start, stop - 1, -1)  # type: ignore[return-value]
+        return range(start, stop + 1)
+    return range(start, stop - 1, -1)
 
 
 # --------------------------------------------------------------------------- types

@@ -134,7 +134,7 @@ class Hashtable(dict):
         super().clear()
         self._folded.clear()
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 

@@ -18,7 +18,7 @@ whatever the parser did not reach.
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
@@ -206,6 +206,10 @@ class Token:
 
 
 Hook = Callable[[int], Tuple[A.Expr, int, list]]
+#: A string literal: constant, or with variables/subexpressions to expand.
+StringNode = Union[A.StringConstant, A.ExpandableString]
+#: A scanned string: its node, the offset after it, display records of what is nested in it.
+ScannedString = Tuple[StringNode, int, list]
 
 
 class Lexer:
@@ -216,7 +220,7 @@ class Lexer:
         self.n = len(text)
         self.source = source
         self.cache: Dict[int, Token] = {}
-        self.str_cache: Dict[int, Tuple[A.Expr, int, list]] = {}
+        self.str_cache: Dict[int, ScannedString] = {}
         self.comments: Dict[int, int] = {}
         self.hook: Optional[Hook] = None
         self.smart_quotes = any(q in text for q in _SMART_SINGLE)
@@ -313,11 +317,11 @@ class Lexer:
                 return Token(c + c, start, start + 2, None, spaced)
             return Token(c, start, start + 1, None, spaced)
         if c in SINGLE_QUOTES:
-            node, end, inner = self.scan_single(start)
-            return Token("str", start, end, node, spaced, inner)
+            quoted, end, inner = self.scan_single(start)
+            return Token("str", start, end, quoted, spaced, inner)
         if c in DOUBLE_QUOTES:
-            node, end, inner = self.scan_double(start)
-            return Token("dstr", start, end, node, spaced, inner)
+            string, end, inner = self.scan_double(start)
+            return Token("dstr", start, end, string, spaced, inner)
         if c == "$":
             if nx == "(":
                 return Token("$(", start, start + 2, None, spaced)
@@ -487,16 +491,16 @@ class Lexer:
                 buf.append(ch)
                 plain = False
             elif c in SINGLE_QUOTES:
-                node, i, _ = self.scan_single(i)
-                buf.append(node.value)                      # type: ignore[attr-defined]
+                quoted, i, _ = self.scan_single(i)
+                buf.append(quoted.value)
                 plain = False
             elif c in DOUBLE_QUOTES:
-                node, i, sub = self.scan_double(i)
+                string, i, sub = self.scan_double(i)
                 inner.extend(sub)
-                if isinstance(node, A.StringConstant):
-                    buf.append(node.value)
+                if isinstance(string, A.StringConstant):
+                    buf.append(string.value)
                 else:
-                    for p in node.parts:                    # type: ignore[attr-defined]
+                    for p in string.parts:
                         if isinstance(p, str):
                             buf.append(p)
                         else:
@@ -509,16 +513,16 @@ class Lexer:
                 if buf:
                     parts.append("".join(buf))
                     buf = []
-                node, i, sub = self.hook(i)
+                expansion, i, sub = self.hook(i)
                 inner.extend(sub)
-                parts.append(node)
+                parts.append(expansion)
                 plain = False
             elif c == "$" and self._var_at(i):
-                node, end = self.scan_variable(i)           # type: ignore[misc]
+                variable, end = self.variable_at(i)
                 if buf:
                     parts.append("".join(buf))
                     buf = []
-                parts.append(node)
+                parts.append(variable)
                 inner.append((i, end, "variable"))
                 i = end
                 plain = False
@@ -527,8 +531,8 @@ class Lexer:
                 i += 1
         if buf:
             parts.append("".join(buf))
-        node = self.string_node(parts, "bare", start, i)
-        return Token("word", start, i, node, spaced, inner or None,
+        word = self.string_node(parts, "bare", start, i)
+        return Token("word", start, i, word, spaced, inner or None,
                      text[start:i] if plain else None)
 
     def _var_at(self, i: int) -> bool:
@@ -541,7 +545,7 @@ class Lexer:
 
     # ------------------------------------------------------------------ strings & variables
 
-    def string_node(self, parts: List[Any], kind: str, start: int, end: int) -> A.Expr:
+    def string_node(self, parts: List[Any], kind: str, start: int, end: int) -> StringNode:
         merged: List[Any] = []
         for p in parts:
             if isinstance(p, str) and merged and isinstance(merged[-1], str):
@@ -571,7 +575,7 @@ class Lexer:
             return "\r\n", j + 2
         return _ESCAPES.get(ch, ch), j + 1
 
-    def scan_single(self, start: int) -> Tuple[A.Expr, int, list]:
+    def scan_single(self, start: int) -> Tuple[A.StringConstant, int, list]:
         text = self.text
         i = start + 1
         buf = []
@@ -593,14 +597,14 @@ class Lexer:
             end = j + 1
             return A.StringConstant("".join(buf), "single", span=self.span(start, end)), end, []
 
-    def scan_double(self, start: int) -> Tuple[A.Expr, int, list]:
+    def scan_double(self, start: int) -> ScannedString:
         r = self.str_cache.get(start)
         if r is None:
             r = self._scan_expandable(start, start + 1, False)
             self.str_cache[start] = r
         return r
 
-    def scan_here(self, start: int) -> Tuple[A.Expr, int, list]:
+    def scan_here(self, start: int) -> ScannedString:
         r = self.str_cache.get(start)
         if r is not None:
             return r
@@ -637,7 +641,7 @@ class Lexer:
         self.str_cache[start] = r
         return r
 
-    def _scan_expandable(self, start: int, i: int, here: bool) -> Tuple[A.Expr, int, list]:
+    def _scan_expandable(self, start: int, i: int, here: bool) -> ScannedString:
         text, n = self.text, self.n
         parts: List[Any] = []
         buf: List[str] = []
@@ -678,7 +682,7 @@ class Lexer:
                 inner.extend(sub)
                 parts.append(node)
             elif c == "$" and self._var_at(i):
-                node, end = self.scan_variable(i)           # type: ignore[misc]
+                node, end = self.variable_at(i)
                 if buf:
                     parts.append("".join(buf))
                     buf = []
@@ -692,6 +696,12 @@ class Lexer:
             parts.append("".join(buf))
         kind = "here_double" if here else "double"
         return self.string_node(parts, kind, start, end), end, inner
+
+    def variable_at(self, pos: int) -> Tuple[A.Variable, int]:
+        """The variable at ``pos``, where :meth:`_var_at` found one."""
+        found = self.scan_variable(pos)
+        assert found is not None
+        return found
 
     def scan_variable(self, pos: int, splat: bool = False) -> Optional[Tuple[A.Variable, int]]:
         """``$name``, ``$scope:name``, ``${any name}``, ``$_ $? $^ $$`` (or ``@name`` when

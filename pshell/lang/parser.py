@@ -170,6 +170,12 @@ class Parser:
     def is_word(self, tok: Token, *words: str) -> bool:
         return tok.kind == "word" and tok.plain is not None and tok.plain.lower() in words
 
+    @staticmethod
+    def keyword(tok: Token) -> str:
+        """The lower-cased text of a keyword token (a plain word: see :meth:`is_word`)."""
+        assert tok.plain is not None
+        return tok.plain.lower()
+
     # ------------------------------------------------------------------ script blocks
 
     def parse_script(self) -> A.ScriptBlockAst:
@@ -224,7 +230,7 @@ class Parser:
                 raise self.fail(f"Unexpected token '{self.describe(tok)}': a script block that "
                                 "uses begin/process/end blocks cannot contain other statements.",
                                 tok)
-            kind = tok.plain.lower()                        # type: ignore[union-attr]
+            kind = self.keyword(tok)
             if kind in blocks:
                 raise self.fail(f"Script command clause '{kind}' has already been defined.", tok)
             self.take(tok, "keyword")
@@ -436,22 +442,21 @@ class Parser:
                 if handler is not None:
                     return handler(self, tok, None)
                 if word.startswith(":") and len(word) > 1:
-                    stmt = self.try_labeled(tok)
+                    stmt = self.try_labeled(tok, tok.plain[1:])
                     if stmt is not None:
                         return stmt
             return self.parse_pipeline_statement()
         finally:
             self.depth -= 1
 
-    def try_labeled(self, tok: Token) -> Optional[A.Statement]:
-        label = tok.plain[1:]                               # type: ignore[index]
+    def try_labeled(self, tok: Token, label: str) -> Optional[A.Statement]:
         if not all(is_name_char(c) for c in label):
             return None
         nxt = self.lx.token(tok.end, "C")
         if not self.is_word(nxt, *_LOOP_KEYWORDS):
             return None
         self.take(tok, "keyword")
-        return _KEYWORD_HANDLERS[nxt.plain.lower()](self, nxt, (label, tok.start))  # type: ignore
+        return _KEYWORD_HANDLERS[self.keyword(nxt)](self, nxt, (label, tok.start))
 
     def parse_pipeline_statement(self) -> A.Statement:
         first = self.parse_element()
@@ -746,7 +751,7 @@ class Parser:
         if not self.is_word(kw, "while", "until"):
             raise self.fail("Missing while or until keyword in do loop.", kw)
         self.take(kw, "keyword")
-        which = kw.plain.lower()                            # type: ignore[union-attr]
+        which = self.keyword(kw)
         self.skip_newlines()
         self.expect("(", f"Missing '(' after '{which}' in do loop.")
         t = self.skip_newlines()
@@ -892,11 +897,11 @@ class Parser:
                         span=self.span(start if name else tok.start, close.end))
 
     def kw_function(self, tok: Token, label) -> A.FunctionDefinition:
-        is_filter = tok.plain.lower() == "filter"           # type: ignore[union-attr]
+        is_filter = self.keyword(tok) == "filter"
         self.take(tok, "keyword")
         t = self.peek("C")
         if t.kind not in ("word", "param", "dashdash"):
-            raise self.fail(f"Missing name after '{tok.plain.lower()}' keyword.", t)  # type: ignore
+            raise self.fail(f"Missing name after '{self.keyword(tok)}' keyword.", t)
         if t.kind != "word":
             t = self.lx.scan_word(t.start)
         self.take(t, "command")
@@ -991,7 +996,7 @@ class Parser:
 
     def kw_break(self, tok: Token, label) -> A.Statement:
         self.take(tok, "keyword")
-        cls = A.Break if tok.plain.lower() == "break" else A.Continue   # type: ignore[union-attr]
+        cls = A.Break if self.keyword(tok) == "break" else A.Continue
         t = self.peek("C")
         target = None
         end = tok.end
@@ -1009,7 +1014,7 @@ class Parser:
 
     def kw_return(self, tok: Token, label) -> A.Statement:
         self.take(tok, "keyword")
-        word = tok.plain.lower()                            # type: ignore[union-attr]
+        word = self.keyword(tok)
         cls = {"return": A.Return, "exit": A.Exit, "throw": A.Throw}[word]
         t = self.peek("C")
         value = None
@@ -1020,7 +1025,7 @@ class Parser:
         return cls(value, span=self.span(tok.start, end))
 
     def kw_misplaced(self, tok: Token, label) -> A.Statement:
-        word = tok.plain.lower()                            # type: ignore[union-attr]
+        word = self.keyword(tok)
         if word == "param":
             raise self.fail("The param block must be the first statement in a script block or "
                             "function.", tok)

@@ -66,7 +66,7 @@ def _default_tokenizer() -> Callable[[str], List[Tuple[int, int, str]]]:
         from pshell.lang.lexer import tokenize_for_display
     except ImportError:         # the lexer is not there (yet): no colours rather than no prompt
         return lambda text: []
-    return tokenize_for_display  # type: ignore[no-any-return]
+    return tokenize_for_display
 
 
 def fragments_for(text: str, spans: List[Tuple[int, int, str]]) -> List[List[StyleAndText]]:
