@@ -140,6 +140,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             shell.close()
         except Exception:
             pass
+        from pshell.engine.events import write_event
+        write_event("Engine state is changed from Available to Stopped.")
         try:
             sys.stdout.flush()
         except (OSError, ValueError):
@@ -159,6 +161,9 @@ def _make_shell(interactive: bool, opts: _Options) -> Any:
     runspace.non_interactive = opts.non_interactive or not sys.stdin.isatty()
     shell = Shell(runspace)
     host.location = None
+    from pshell.engine.events import write_event
+    mode = "Interactive" if interactive else ("Script" if opts.file else "Command")
+    write_event(f"Engine state is changed from None to Available. HostName=ConsoleHost Mode={mode}")
     return shell
 
 

@@ -409,6 +409,9 @@ def read_log(name: str, journal_args: Optional[List[str]] = None) -> Iterator[_R
         else:
             reason = "the journal has no readable entries"
     files = log_files(name)
+    if name.lower() in ("pshell", "windows powershell"):
+        from pshell.engine.events import event_log_path
+        files = [event_log_path()] + files        # pshell's own log, written by every shell
     for path in files:
         if os.path.isfile(path):
             return _file_entries(path, False)

@@ -413,6 +413,9 @@ def _default_runspace() -> Any:
             "ApplicationArguments": None}, type_names=["pshell.PSSenderInfo"]))
     except Exception:
         pass
+    from pshell.engine.events import write_event
+    write_event("Engine state is changed from None to Available. HostName=RemoteSession "
+                f"SessionUser={prompt_info('')['user']}")
     return rs
 
 

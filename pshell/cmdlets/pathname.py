@@ -1,0 +1,135 @@
+"""Join-Path, Split-Path, Resolve-Path: path strings, the way admin scripts build them."""
+
+from __future__ import annotations
+
+import glob
+import os
+from typing import Any, Iterator, List
+
+from pshell.engine.cmdlet import Cmdlet, Param, register
+
+__all__: List[str] = []
+
+
+def _has_wildcard(path: str) -> bool:
+    return any(c in path for c in "*?[")
+
+
+@register
+class JoinPath(Cmdlet):
+    name = "Join-Path"
+    synopsis = "Joins a path and child paths into one path."
+    params = (
+        Param("Path", "string[]", position=0, mandatory=True, pipeline=True, by_property=True,
+              aliases=("PSPath",)),
+        Param("ChildPath", "string", position=1),
+        Param("AdditionalChildPath", "string[]", position=2, remaining=True),
+        Param("Resolve", "switch"),
+    )
+
+    def process(self) -> Iterator[str]:
+        children = [c for c in [self.ChildPath] + list(self.AdditionalChildPath or []) if c]
+        for base in self.Path:
+            joined = base
+            for child in children:
+                joined = joined.rstrip("/") + "/" + child.lstrip("/") if joined else child
+            if not self.Resolve:
+                yield joined
+                continue
+            full = self.resolve_path(joined)
+            matches = sorted(glob.glob(full)) if _has_wildcard(full) else (
+                [full] if os.path.exists(full) else [])
+            if not matches:
+                self.write_error(f"Cannot find path '{full}' because it does not exist.",
+                                 "PathNotFound", "ObjectNotFound", full)
+            yield from matches
+
+
+@register
+class SplitPath(Cmdlet):
+    name = "Split-Path"
+    synopsis = "Returns a part of a path: its parent (default), leaf, base name, extension..."
+    params = (
+        Param("Path", "string[]", position=0, mandatory=True, pipeline=True, by_property=True,
+              aliases=("PSPath",)),
+        Param("Parent", "switch"),
+        Param("Leaf", "switch"),
+        Param("LeafBase", "switch"),
+        Param("Extension", "switch"),
+        Param("Qualifier", "switch"),
+        Param("NoQualifier", "switch"),
+        Param("IsAbsolute", "switch"),
+        Param("Resolve", "switch"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        for path in self.Path:
+            targets = [path]
+            if self.Resolve:
+                full = self.resolve_path(path)
+                targets = sorted(glob.glob(full)) if _has_wildcard(full) else [full]
+            for target in targets:
+                yield self._part(target)
+
+    def _part(self, path: str) -> Any:
+        trimmed = path.rstrip("/") or path
+        if self.IsAbsolute:
+            return path.startswith("/") or path.startswith("~")
+        if self.Leaf:
+            return os.path.basename(trimmed)
+        if self.LeafBase:
+            return os.path.splitext(os.path.basename(trimmed))[0]
+        if self.Extension:
+            return os.path.splitext(os.path.basename(trimmed))[1]
+        if self.Qualifier:
+            if path.startswith("/"):
+                return "/"
+            raise self.terminate(f"Cannot parse path because path '{path}' does not have a "
+                                 f"qualifier specified.", "ParsePathError", "InvalidArgument", path)
+        if self.NoQualifier:
+            return path
+        parent = os.path.dirname(trimmed)
+        return parent if parent != trimmed else ""
+
+
+class PathInfo:
+    ps_type_names = ("System.Management.Automation.PathInfo",)
+    ps_properties = ("Path",)
+
+    def __init__(self, path: str) -> None:
+        self.Path = path
+        self.ProviderPath = path
+
+    def ToString(self) -> str:
+        return self.Path
+
+
+@register
+class ResolvePath(Cmdlet):
+    name = "Resolve-Path"
+    synopsis = "Resolves wildcards and relative paths to the existing full paths."
+    params = (
+        Param("Path", "string[]", position=0, pipeline=True, by_property=True, aliases=("PSPath",)),
+        Param("LiteralPath", "string[]", aliases=("LP",)),
+        Param("Relative", "switch"),
+        Param("RelativeBasePath", "string"),
+    )
+
+    def process(self) -> Iterator[Any]:
+        paths = [(p, False) for p in (self.Path or [])] + [(p, True) for p in (self.LiteralPath or [])]
+        base = self.resolve_path(self.RelativeBasePath) if self.RelativeBasePath else \
+            self.runspace.location
+        for path, literal in paths:
+            full = self.resolve_path(path)
+            found = [full] if (literal or not _has_wildcard(full)) and os.path.exists(full) else (
+                sorted(glob.glob(full)) if not literal else [])
+            if not found:
+                self.write_error(f"Cannot find path '{full}' because it does not exist.",
+                                 "PathNotFound", "ObjectNotFound", full)
+                continue
+            for item in found:
+                if self.Relative:
+                    relative = os.path.relpath(item, base)
+                    yield relative if relative.startswith("..") else "./" + relative
+                else:
+                    yield PathInfo(item)
