@@ -77,3 +77,16 @@ def test_no_color_gives_plain_text_even_on_a_terminal(tmp_path):
         assert "\x1b[" not in line
     finally:
         terminal.tmux("kill-server", check=False)
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_job_notice_prints_above_the_prompt_not_through_the_typed_line(term):
+    term.type('$j = Start-Job { Start-Sleep 1; "hi" }')
+    term.send("Enter")
+    term.wait_for(lambda s: s.count("PS /") >= 2, "the next prompt")
+    term.type("Get-Da")                               # half-typed when the job finishes
+    screen = term.wait_for(lambda s: "Job1 Completed" in s, "the job notice")
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
+    notice = next(i for i, line in enumerate(lines) if "Job1 Completed" in line)
+    assert lines[notice].startswith("[1] Job1 Completed")      # a line of its own
+    assert lines[notice + 1].startswith("PS /") and lines[notice + 1].endswith("Get-Da")

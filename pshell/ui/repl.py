@@ -260,7 +260,14 @@ class Repl:
     def _flush_notices(self) -> None:
         from prompt_toolkit import print_formatted_text
         while self._pending_notices:
-            print_formatted_text(self._pending_notices.pop(0), output=self.output)
+            text = self._pending_notices.pop(0)
+            if self.output is None:
+                # while the prompt is up, sys.stdout is patch_stdout's proxy: it erases the
+                # prompt, prints the line above it and draws the prompt (with its input) again
+                sys.stdout.write(text + "\n")
+                sys.stdout.flush()
+            else:
+                print_formatted_text(text, output=self.output)
 
     # ---- running a statement ----------------------------------------------------------------
     async def _execute(self, text: str) -> bool:
@@ -380,6 +387,10 @@ def run_repl(shell: Any, input: Optional[Input] = None, output: Optional[Output]
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, repl.on_sigint) if in_main else None
     try:
+        if input is None and output is None:
+            # the default app session: a fresh one would leave patch_stdout's proxy writing
+            # through the prompt line instead of above it
+            return asyncio.run(repl.run())
         with create_app_session(input=input, output=output):
             return asyncio.run(repl.run())
     finally:
