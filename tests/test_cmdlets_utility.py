@@ -18,6 +18,7 @@ from pshell.cmdlets.selectstring import MatchInfo
 from pshell.engine.runtime import Runspace
 from pshell.engine.streams import CollectingStreams
 from pshell.engine.values import Hashtable, PSObject
+from pshell.engine.wildcards import wildcard_match
 
 
 @pytest.fixture
@@ -170,9 +171,11 @@ def test_write_host_record_carries_colours(rs):
 @pytest.mark.parametrize("pattern,text,expected", [
     ("a*", "abc", True), ("a*", "bac", False), ("?b?", "abc", True), ("[a-c]x", "bx", True),
     ("[!a]x", "ax", False), ("a`*", "a*", True), ("a`*", "ab", False), ("A*", "abc", True),
+    ("[]", "[]", True), ("[]a]", "]", True), ("[^a]", "^", True), ("[^a]", "b", False),
+    ("[!]", "!", True), ("a[", "a[", True), ("*.TXT", "x.txt", True),
 ])
 def test_wildcards(pattern, text, expected):
-    assert _objects.wildcard_match(pattern, text) is expected
+    assert wildcard_match(pattern, text) is expected
 
 
 def test_hash_key_folds_case_and_numbers():

@@ -12,8 +12,9 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, get_property,
                                   properties_of, to_str)
+from pshell.engine.wildcards import has_wildcards, wildcard_match
 
-__all__ = ["is_scriptblock", "has_wildcard", "wildcard_regex", "PropertyExpr", "parse_properties",
+__all__ = ["is_scriptblock", "PropertyExpr", "parse_properties",
            "compare_values", "values_equal", "sort_key", "member_names", "unwrap_result",
            "hash_key"]
 
@@ -24,49 +25,6 @@ def is_scriptblock(value: Any) -> bool:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-# --------------------------------------------------------------------------- wildcards
-
-def has_wildcard(text: str) -> bool:
-    return any(ch in text for ch in "*?[")
-
-
-@functools.lru_cache(maxsize=256)
-def wildcard_regex(pattern: str, case_sensitive: bool = False) -> Any:
-    """PowerShell wildcard (``*``, ``?``, ``[a-z]``, backtick escapes) as a compiled regex."""
-    import re
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "`" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    flags = re.DOTALL | (0 if case_sensitive else re.IGNORECASE)
-    return re.compile("".join(out) + r"\Z", flags)
-
-
-def wildcard_match(pattern: str, text: str, case_sensitive: bool = False) -> bool:
-    return wildcard_regex(pattern, case_sensitive).match(text) is not None
 
 
 # --------------------------------------------------------------------------- members
@@ -181,7 +139,7 @@ def parse_properties(cmdlet: Any, specs: Any, allowed_extra: Sequence[str] = (),
             result.append(PropertyExpr(to_str(spec).strip(), spec, source=spec))
         else:
             text = to_str(spec)
-            result.append(PropertyExpr(text, text, wildcard=has_wildcard(text)))
+            result.append(PropertyExpr(text, text, wildcard=has_wildcards(text)))
     return result
 
 

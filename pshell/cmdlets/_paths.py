@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List
 
-from pshell.cmdlets._objects import has_wildcard
+from pshell.engine.wildcards import has_wildcards
 
 
 def expand_paths(cmdlet: Any, paths: Iterable[str], literal: Iterable[str] = (),
@@ -18,7 +18,7 @@ def expand_paths(cmdlet: Any, paths: Iterable[str], literal: Iterable[str] = (),
     for path in paths:
         text = str(path)
         full = cmdlet.resolve_path(text)
-        if has_wildcard(text):
+        if has_wildcards(text):
             matches = sorted(glob.glob(_glob_pattern(full)))
             if not matches and report_missing:
                 cmdlet.write_error(f"Cannot find path '{full}' because it does not exist.",

@@ -9,8 +9,8 @@ from typing import Any, Dict, Iterator, List, Optional
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
-from pshell.engine.operators import like_to_regex
 from pshell.engine.values import to_str
+from pshell.engine.wildcards import wildcard_regex
 
 __all__ = ["CommandInfo", "AliasInfo", "HistoryInfo", "record_history"]
 
@@ -114,7 +114,7 @@ def record_history(runspace: Any, line: str, ok: bool, start: _dt.datetime) -> N
 def _matches(patterns: Optional[List[str]], name: str) -> bool:
     if not patterns:
         return True
-    return any(like_to_regex(p).match(name) for p in patterns)
+    return any(wildcard_regex(p).match(name) for p in patterns)
 
 
 def _all_aliases(runspace: Any) -> Dict[str, str]:

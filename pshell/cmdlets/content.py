@@ -12,9 +12,10 @@ import operator
 import os
 from typing import IO, Any, Iterator, List, Optional
 
-from pshell.cmdlets.item import FileSystemItem, PathCmdlet, _as_paths, has_wildcards, os_message
+from pshell.cmdlets.item import FileSystemItem, PathCmdlet, _as_paths, os_message
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.values import enumerate_value, to_str
+from pshell.engine.wildcards import has_wildcards
 
 __all__ = ["encoding_of", "read_lines"]
 

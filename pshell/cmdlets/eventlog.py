@@ -22,9 +22,9 @@ import datetime as _dt
 import os
 from typing import Any, Dict, Generator, Iterator, List, Optional, Tuple
 
-from pshell.cmdlets.item import wildcard_match
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import Hashtable, to_str
+from pshell.engine.wildcards import wildcard_match
 
 __all__ = ["EventLogEntry", "EventRecord", "read_log", "LogNotFound"]
 
@@ -534,11 +534,10 @@ class GetEventLog(Cmdlet):
     def _matches(self, raw: _Raw) -> bool:
         if self.EntryType and entry_type_of(raw.priority) not in self.EntryType:
             return False
-        if self.Source and not any(wildcard_match(to_str(s), raw.source, ignore_case=True)
+        if self.Source and not any(wildcard_match(to_str(s), raw.source)
                                    for s in self.Source):
             return False
-        if self.Message is not None and not wildcard_match(self.Message, raw.message,
-                                                           ignore_case=True):
+        if self.Message is not None and not wildcard_match(self.Message, raw.message):
             return False
         if self.Index is not None and raw.index not in [int(i) for i in self.Index]:
             return False
@@ -639,7 +638,7 @@ class GetWinEvent(Cmdlet):
                 continue
             if start is not None and raw.time is not None and raw.time < _naive(start):
                 continue
-            if providers and not any(wildcard_match(to_str(p), raw.source, ignore_case=True)
+            if providers and not any(wildcard_match(to_str(p), raw.source)
                                      for p in providers):
                 continue
             if levels and level_of(raw.priority) not in levels:
@@ -651,7 +650,7 @@ class GetWinEvent(Cmdlet):
         for pattern in self.ListLog or []:
             found = False
             for name in ("system", "security", "application", "pshell"):
-                if not wildcard_match(to_str(pattern), name, ignore_case=True):
+                if not wildcard_match(to_str(pattern), name):
                     continue
                 path = next((p for p in log_files(name) if os.path.isfile(p)), None)
                 journal = _journalctl()

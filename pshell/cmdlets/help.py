@@ -9,7 +9,7 @@ from typing import Any, Iterator, List, Optional
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
-from pshell.engine.operators import like_to_regex
+from pshell.engine.wildcards import wildcard_regex
 
 __all__ = ["HelpInfo", "topic_names", "read_topic"]
 
@@ -194,7 +194,7 @@ class GetHelp(Cmdlet):
         return all_cmdlets().get(target.lower())
 
     def _parameter_help(self, cls: Any) -> Iterator[str]:
-        wanted = like_to_regex(self.Parameter)
+        wanted = wildcard_regex(self.Parameter)
         found = False
         for p in cls.params:
             if wanted.match(p.name):
@@ -216,7 +216,7 @@ class GetHelp(Cmdlet):
     def _search(self, pattern: str) -> List[HelpInfo]:
         if not any(c in pattern for c in "*?["):
             pattern = f"*{pattern}*"
-        regex = like_to_regex(pattern)
+        regex = wildcard_regex(pattern)
         found = []
         for cls in sorted(all_cmdlets().values(), key=lambda c: c.name):
             if regex.match(cls.name):

@@ -16,9 +16,9 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import to_str
+from pshell.engine.wildcards import has_wildcards, unescape, wildcard_match
 
-__all__ = ["FileSystemItem", "make_item", "has_wildcards", "wildcard_match", "unescape",
-           "PathCmdlet", "PROVIDER_PREFIX", "ITEM_TYPE_FILE", "ITEM_TYPE_DIR"]
+__all__ = ["FileSystemItem", "make_item", "PathCmdlet", "PROVIDER_PREFIX", "ITEM_TYPE_FILE", "ITEM_TYPE_DIR"]
 
 PROVIDER_PREFIX = "Microsoft.PowerShell.Core\\FileSystem::"
 ITEM_TYPE_FILE = ("System.IO.FileInfo", "System.IO.FileSystemInfo", "System.MarshalByRefObject")
@@ -26,79 +26,10 @@ ITEM_TYPE_DIR = ("System.IO.DirectoryInfo", "System.IO.FileSystemInfo", "System.
 
 
 # --------------------------------------------------------------------------- wildcards
-
-def has_wildcards(text: str) -> bool:
-    """True when ``text`` holds an unescaped ``*``, ``?`` or ``[``."""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "`":
-            i += 2
-            continue
-        if ch in "*?[":
-            return True
-        i += 1
-    return False
-
-
-def unescape(text: str) -> str:
-    """A wildcard-free pattern as the literal name it stands for (backticks removed)."""
-    if "`" not in text:
-        return text
-    out = []
-    i = 0
-    while i < len(text):
-        if text[i] == "`" and i + 1 < len(text):
-            i += 1
-        out.append(text[i])
-        i += 1
-    return "".join(out)
-
-
-_PATTERNS: Dict[Tuple[str, bool], Any] = {}
-
-
-def _pattern(pattern: str, ignore_case: bool) -> Any:
-    key = (pattern, ignore_case)
-    found = _PATTERNS.get(key)
-    if found is not None:
-        return found
-    import re
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "`" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        elif ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == "[":
-            end = pattern.find("]", i + 2)
-            if end < 0:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:end]
-                out.append("[" + "".join("\\" + c if c in "\\^[]" else c for c in body) + "]")
-                i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    found = re.compile("".join(out) + r"\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-    if len(_PATTERNS) > 512:
-        _PATTERNS.clear()
-    _PATTERNS[key] = found
-    return found
-
-
-def wildcard_match(pattern: str, name: str, ignore_case: bool = False) -> bool:
-    return _pattern(pattern, ignore_case).match(name) is not None
-
+# File names are matched case-sensitively (Linux); -Include/-Exclude ignore case, as pwsh's do.
 
 def _any_match(patterns: Optional[Sequence[str]], name: str) -> bool:
-    return any(wildcard_match(p, name, ignore_case=True) for p in patterns or ())
+    return any(wildcard_match(p, name) for p in patterns or ())
 
 
 # --------------------------------------------------------------------------- items
@@ -326,11 +257,11 @@ class FileSystemItem:
 
     def GetFiles(self, pattern: str = "*") -> List["FileSystemItem"]:
         return [i for i in _list_dir(self.FullName, True) if not i.PSIsContainer
-                and wildcard_match(pattern, i.Name)]
+                and wildcard_match(pattern, i.Name, case_sensitive=True)]
 
     def GetDirectories(self, pattern: str = "*") -> List["FileSystemItem"]:
         return [i for i in _list_dir(self.FullName, True) if i.PSIsContainer
-                and wildcard_match(pattern, i.Name)]
+                and wildcard_match(pattern, i.Name, case_sensitive=True)]
 
 
 def make_item(path: str) -> FileSystemItem:
@@ -383,7 +314,7 @@ class PathCmdlet(Cmdlet):
     def selected(self, name: str) -> bool:
         """Whether the command's -Filter, -Include and -Exclude let an item named ``name``
         through (for the commands that declare the three)."""
-        if self.Filter and not wildcard_match(self.Filter, name):
+        if self.Filter and not wildcard_match(self.Filter, name, case_sensitive=True):
             return False
         if self.Include and not _any_match(self.Include, name):
             return False
@@ -420,7 +351,7 @@ class PathCmdlet(Cmdlet):
                     for name in names:
                         if name.startswith(".") and not force and not part.startswith("."):
                             continue
-                        if wildcard_match(part, name):
+                        if wildcard_match(part, name, case_sensitive=True):
                             candidate = os.path.join(base, name)
                             if last or os.path.isdir(candidate):
                                 nxt.append(candidate)
@@ -656,7 +587,7 @@ class GetChildItem(PathCmdlet):
             return False
         if self.ReadOnly and not item.IsReadOnly:
             return False
-        if name_filter and not wildcard_match(name_filter, item.Name):
+        if name_filter and not wildcard_match(name_filter, item.Name, case_sensitive=True):
             return False
         return self.selected(item.Name)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from pshell.cmdlets._objects import wildcard_match
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import (AutomationNull, PSObject, PSTypeInfo, properties_of,
                                   to_str, type_names_of)
+from pshell.engine.wildcards import wildcard_match
 
 _OBJECT_METHODS = (
     ("Equals", "bool Equals(System.Object obj)"),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any, Iterator, List, Optional
 
 from pshell.cmdlets._objects import (PropertyExpr, evaluate, hash_key, is_scriptblock,
-                                     parse_properties, property_value, unwrap_result,
-                                     wildcard_match)
+                                     parse_properties, property_value, unwrap_result)
 from pshell.cmdlets import _engine
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import (AutomationNull, NO_PROPERTY, PSObject, enumerate_value,
                                   to_bool, to_str, type_names_of)
+from pshell.engine.wildcards import wildcard_match
 
 
 def _selected_type_names(obj: Any) -> List[str]:

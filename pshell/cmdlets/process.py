@@ -11,9 +11,9 @@ import datetime as _dt
 import os
 from typing import Any, Dict, Iterator, List, Optional
 
-from pshell.cmdlets.item import has_wildcards, wildcard_match
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import to_str
+from pshell.engine.wildcards import has_wildcards, wildcard_match
 
 __all__ = ["ProcessInfo", "list_processes", "get_process"]
 
@@ -407,7 +407,7 @@ class GetProcess(Cmdlet):
         seen = set()
         for pattern in self.Name:
             pattern = to_str(pattern)
-            found = [p for p in procs if wildcard_match(pattern, p.ProcessName, ignore_case=True)]
+            found = [p for p in procs if wildcard_match(pattern, p.ProcessName)]
             if not found and not has_wildcards(pattern):
                 self.write_error(self.error_record(
                     f'Cannot find a process with the name "{pattern}". Verify the process name '
@@ -469,7 +469,7 @@ class StopProcess(Cmdlet):
         procs = _sorted(list_processes())
         for pattern in self.Name or []:
             pattern = to_str(pattern)
-            named = [p for p in procs if wildcard_match(pattern, p.ProcessName, ignore_case=True)]
+            named = [p for p in procs if wildcard_match(pattern, p.ProcessName)]
             if not named and not has_wildcards(pattern):
                 self.write_error(self.error_record(
                     f'Cannot find a process with the name "{pattern}". Verify the process name '

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
-from pshell.cmdlets._objects import wildcard_match
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import AutomationNull, get_property, to_str, type_names_of
+from pshell.engine.wildcards import wildcard_match
 
 
 class RegexGroup:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator, List, Optional, Tuple
 
-from pshell.cmdlets._objects import has_wildcard, wildcard_match
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import AutomationNull, to_str
+from pshell.engine.wildcards import has_wildcards, wildcard_match
 
 _OPTIONS = ("None", "ReadOnly", "Constant", "Private", "AllScope", "Unspecified")
 _AUTOMATIC = ("pwd", "psversiontable", "host", "?", "executioncontext")
@@ -124,7 +124,7 @@ class _VariableCmdlet(Cmdlet):
         exclude = list(getattr(self, "Exclude", None) or [])
         visible = None
         for pattern in patterns:
-            if has_wildcard(pattern):
+            if has_wildcards(pattern):
                 if visible is None:
                     visible = sorted(self._visible(), key=lambda v: v[0])
                 hits = [v for v in visible if wildcard_match(pattern, v[0])]
@@ -251,7 +251,7 @@ class SetVariable(_VariableCmdlet):
         options = self.Option or []
         for raw in self.Name or []:
             name = _strip(raw)
-            if has_wildcard(name):
+            if has_wildcards(name):
                 targets = [hit for _, hit in self._matching([name])]
             else:
                 found = self._find(name) if self._search_chain() else None
@@ -266,7 +266,7 @@ class SetVariable(_VariableCmdlet):
                 if options:
                     self._set_options(scope, key, options)
                 if self.PassThru:
-                    yield self._variable(name if not has_wildcard(name) else key, value, scope)
+                    yield self._variable(name if not has_wildcards(name) else key, value, scope)
 
 
 @register

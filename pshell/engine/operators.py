@@ -15,6 +15,7 @@ from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSChar,
                                   PSObject, to_bool,
                                   to_number, to_str, type_names_of)
+from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
            "convert_to", "ps_format", "lookup_type"]
@@ -198,45 +199,6 @@ def compare_values(a: Any, b: Any, cs: bool = False) -> int:
     except TypeError:
         sa, sb = to_str(a).lower(), to_str(b).lower()
         return (sa > sb) - (sa < sb)
-
-
-_LIKE_CACHE: Dict[Any, Any] = {}
-
-
-def like_to_regex(pattern: str, cs: bool = False) -> Any:
-    key = (pattern, cs)
-    found = _LIKE_CACHE.get(key)
-    if found is not None:
-        return found
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == "`" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    compiled = re.compile("".join(out) + r"\Z", re.DOTALL | (0 if cs else re.IGNORECASE))
-    if len(_LIKE_CACHE) > 500:
-        _LIKE_CACHE.clear()
-    _LIKE_CACHE[key] = compiled
-    return compiled
 
 
 _RE_CACHE: Dict[Any, Any] = {}
