@@ -925,6 +925,9 @@ class InvokeCommand(_RemoteCmdlet):
         if self.InDisconnectedSession:
             yield from self._in_disconnected(sessions, targets, script, args, using, data)
             return
+        # output redirected to a file: a remote native command's output crosses as raw bytes
+        bytes_ok = getattr(self.ctx.streams, "bytes_ok", None) if self.ctx is not None else None
+        self._raw = bool(bytes_ok is not None and not (self.AsJob or self.JobName) and bytes_ok())
         work = [_Work(self, s, None, script, args, using, data) for s in sessions] + \
                [_Work(self, None, t, script, args, using, data) for t in targets]
         self._work = work
@@ -1158,6 +1161,7 @@ class _Work:
         self.session_name = getattr(cmdlet, "_session_name", None)
         self.reconnect_seconds = _reconnect_seconds(cmdlet.runspace)
         self.source = getattr(cmdlet, "_source", "<remote>")
+        self.raw = bool(getattr(cmdlet, "_raw", False))
         self._inv: Any = None
         self._temp: Optional[PSSession] = None
         self.stopped = False
@@ -1190,7 +1194,7 @@ class _Work:
         session.busy += 1
         inv = session.connection.start(session.runspace.id, self.script, self.args, self.using,
                                        self.data, streams, self.source,
-                                       None if self.hide else self.computer)
+                                       None if self.hide else self.computer, raw=self.raw)
         self._inv = inv
         session.followers.add(inv)
         return inv

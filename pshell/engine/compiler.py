@@ -314,7 +314,8 @@ class _BlockCompiler:
             return
         self.emit(d, f"yield from {self.pipeline(stmt)}")
 
-    def pipeline(self, stmt: A.Pipeline) -> str:
+    def pipeline(self, stmt: A.Pipeline, collected: bool = False) -> str:
+        """``collected``: the output is a value (``$x = ...``), not the statement's output."""
         stages = []
         for index, element in enumerate(stmt.elements):
             redirs = self.redirections(element.redirections)
@@ -323,7 +324,7 @@ class _BlockCompiler:
                 stages.append(f"(0, {self.nid(element)}, {value}, {redirs})")
             else:
                 stages.append(self.command_stage(element, redirs))
-        top = "True" if self.top_level else "False"
+        top = "True" if self.top_level and not collected else "False"
         return f"_pipe(F, ({', '.join(stages)},), {top})"
 
     def command_stage(self, cmd: A.CommandAst, redirs: str) -> str:
@@ -451,7 +452,7 @@ class _BlockCompiler:
             if len(stmt.elements) == 1 and isinstance(stmt.elements[0], A.CommandExpression) and \
                     not stmt.elements[0].redirections:
                 return self.expr(stmt.elements[0].expr)
-            return f"_collect({self.pipeline(stmt)})"
+            return f"_collect({self.pipeline(stmt, collected=True)})"
         if isinstance(stmt, A.Assignment):
             fname = self.value_function(stmt)
             return f"{fname}(F)"
@@ -597,7 +598,7 @@ class _BlockCompiler:
                 isinstance(stmt.elements[0], A.CommandExpression) and not stmt.elements[0].redirections:
             return self.expr(stmt.elements[0].expr, lazy_range=True)
         if isinstance(stmt, A.Pipeline) and not stmt.background:
-            return f"_collect_list({self.pipeline(stmt)})"
+            return f"_collect_list({self.pipeline(stmt, collected=True)})"
         return self.statement_value(stmt)
 
     def st_Switch(self, stmt: A.Switch, d: int) -> None:

@@ -593,6 +593,8 @@ def _wire_natives(frame: Frame, stages: List[_Stage], top: bool) -> None:
             cmd.stdout_mode = "bytes"
         elif stage.sink is not None and stage.sink.bytes_ok():
             cmd.stdout_mode = "bytes"
+        elif i == last and top and stage.sink is None and getattr(frame.rs, "raw_output", False):
+            cmd.stdout_mode = "bytes"       # a remote invocation whose output goes to a file
         elif i == last and top and frame.host_output and stage.sink is None and \
                 getattr(frame.rs.host, "is_terminal", False):
             cmd.stdout_mode = "inherit"

@@ -434,11 +434,15 @@ class RemoteConnection:
 
     def start(self, rs_id: int, script: str, args: Any = (), using: Optional[Dict[str, Any]] = None,
               input: Any = None, streams: Any = None, source: str = "<remote>",
-              computer_name: Optional[str] = None) -> RemoteInvocation:
+              computer_name: Optional[str] = None, raw: bool = False) -> RemoteInvocation:
+        """Start ``script``.  ``raw``: the output goes to a file, so a native command ending the
+        remote statements may send its output as raw bytes chunks (written byte-exact)."""
         inv_id = next(self._ids)
         inv = RemoteInvocation(self, inv_id, streams, computer_name)
         msg: Dict[str, Any] = {"t": "invoke", "id": inv_id, "rs": rs_id, "script": script,
                                "args": [serialize(a) for a in args or ()], "source": source}
+        if raw:
+            msg["raw"] = True
         if using:
             msg["using"] = {str(k).lower(): serialize(v) for k, v in using.items()}
         if input is not None:

@@ -171,7 +171,12 @@ class RunspaceHost:
         # (by the producer when the batch is full, or by the flusher thread when it is old)
         # pops from the front under the send lock, so nothing is lost or reordered.
         queue = inv.batch
-        queue.append(item if type(item) is str else serialize(item))
+        kind = type(item)
+        if kind is bytes:                   # a raw chunk of native output: send it at once
+            queue.append(serialize(item))
+            self._flush(inv)
+            return
+        queue.append(item if kind is str else serialize(item))
         size = len(queue)
         if size == 1:
             inv.first_at = time.monotonic()
@@ -322,6 +327,9 @@ class RunspaceHost:
             data_in = msg.get("input")
             input_values = None if data_in is None else [deserialize(x) for x in data_in]
             streams = _WireStreams(self, inv)
+            # raw: the client writes the output to a file, so a native command that ends a
+            # top-level statement hands over bytes chunks, not decoded lines
+            slot.runspace.raw_output = bool(msg.get("raw"))
             items = slot.runspace.invoke_iter(msg.get("script", ""), args=args, input=input_values,
                                               using=using, streams=streams,
                                               source=msg.get("source") or "<remote>")
@@ -343,6 +351,7 @@ class RunspaceHost:
             else:
                 done.update(ok=False, error=serialize_record(
                     _error(f"internal error on the remote computer: {type(exc).__name__}: {exc}")))
+        slot.runspace.raw_output = False
         if inv.stopped:
             done.update(ok=False, stopped=True)
         try:

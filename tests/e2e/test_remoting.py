@@ -269,3 +269,25 @@ def test_remote_frame_prompt_completion_and_exit(rs, sshd_hosts):
     frame.execute("exit")
     assert popped == [""]
     assert session.State == "Opened"        # entered with -Session: stays open
+
+
+def test_remote_native_output_to_local_file_is_byte_exact(rs, tmp_path):
+    src = tmp_path / "blob.bin"
+    data = bytes(range(256)) * 300 + b"\r\nline\xff\xfe\r\n" + os.urandom(200000) + b"no newline"
+    src.write_bytes(data)
+    rs.set_variable("src", str(src))
+    run(rs, "$s = New-PSSession server01")
+    out, rec = run(rs, "Invoke-Command -Session $s { cat $using:src } > copy.bin")
+    assert not errors_of(rec) and out == []
+    assert (tmp_path / "copy.bin").read_bytes() == data
+    # a temporary connection too, and >> appends
+    run(rs, "Invoke-Command -ComputerName server01 { cat $using:src } >> copy.bin")
+    assert (tmp_path / "copy.bin").read_bytes() == data + data
+    # output that is collected stays lines; objects still go through the formatter
+    out, rec = run(rs, "Invoke-Command -Session $s { $x = cat $using:src; $x.GetType().Name; 7 }"
+                       " > text.txt")
+    assert not errors_of(rec)
+    assert (tmp_path / "text.txt").read_text().split() == ["Object[]", "7"]
+    # not redirected: lines, as before
+    out, _ = run(rs, "Invoke-Command -Session $s { printf 'a\\nb\\n' }")
+    assert out == ["a", "b"]
