@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.test-installed
+DSTAMP := $(VENV)/.dev-installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-deps system-deps bench lint clean
@@ -46,10 +47,17 @@ test: test-deps
 bench: test-deps
 	$(BIN)/python bench/run.py
 
-lint: $(STAMP)
+$(DSTAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	$(BIN)/python -m ruff check pshell tests bench
-	$(BIN)/python -m mypy pshell
+	touch $@
+
+# ruff (pyflakes, pycodestyle, bugbear) over everything, then mypy over the package; both always
+# run, and lint fails when either finds something.
+lint: $(DSTAMP)
+	@status=0; \
+	echo "ruff check pshell tests bench"; $(BIN)/python -m ruff check pshell tests bench || status=1; \
+	echo "mypy pshell"; $(BIN)/python -m mypy pshell || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) build *.egg-info
