@@ -59,6 +59,22 @@ def test_frames_split_anywhere():
     assert decoder.pending == 0
 
 
+def test_binary_frames_are_byte_exact_and_mix_with_json_frames():
+    blobs = [bytes(range(256)) * 3, b"", os.urandom(70000), b"\xff\xfe\r\n\x00"]
+    frames = b"".join(encode_frame({"t": "out", "id": i, "q": i + 1, "_bin": blob})
+                      + encode_frame({"t": "rec", "id": i}) for i, blob in enumerate(blobs))
+    decoder = FrameDecoder()
+    got = []
+    for i in range(0, len(frames), 1000):
+        got.extend(decoder.feed(frames[i:i + 1000]))
+    assert [m["_bin"] for m in got if m["t"] == "out"] == blobs
+    assert [(m["id"], m["q"]) for m in got if m["t"] == "out"] == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert [m["id"] for m in got if m["t"] == "rec"] == [0, 1, 2, 3]
+    stream = io.BytesIO(frames)
+    assert read_frame(stream)["_bin"] == blobs[0]
+    assert read_frame(stream)["t"] == "rec"
+
+
 def test_read_frame_from_stream():
     stream = io.BytesIO(encode_frame({"t": "a"}) + encode_frame({"t": "b"}))
     assert read_frame(stream)["t"] == "a"

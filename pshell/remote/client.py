@@ -144,7 +144,7 @@ class RemoteInvocation:
                 self.part_n = 0
                 for data in event[1]:
                     self.part_n += 1
-                    if type(data) is str:
+                    if type(data) is str or type(data) is bytes:
                         yield data
                         continue
                     value = deserialize(data)
@@ -238,7 +238,8 @@ class RemoteConnection:
                 return
             q = msg.get("q")
             if kind == "out":
-                inv._post(("out", msg.get("o") or (), q), q)
+                raw = msg.get("_bin")
+                inv._post(("out", (raw,) if raw is not None else msg.get("o") or (), q), q)
             elif kind == "rec":
                 inv._post(("rec", msg.get("s"), msg.get("r"), q), q)
             else:

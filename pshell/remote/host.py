@@ -99,7 +99,10 @@ class _Outbox:
         done = self.trimmed[1] if self.trimmed[0] == pq else 0
         if pn <= done:
             return
-        from pshell.remote.protocol import decode_body
+        from pshell.remote.protocol import decode_body, is_binary
+        if is_binary(frames[0][1]):          # one raw chunk: taken whole
+            self.bytes -= len(frames.popleft()[1])
+            return
         old = frames.popleft()[1]
         self.bytes -= len(old)
         msg = decode_body(old[4:])

@@ -7,7 +7,9 @@ A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON,
                                              session, name}
 ``create``     {rs}                          make runspace ``rs``; answer ``created`` {rs, prompt}
 ``invoke``     {id, rs, script, args, using, input, source, top}
-``out``        {id, o: [values]}             (server) a batch of output objects, in order
+``out``        {id, o: [values]}             (server) a batch of output objects, in order; as a
+                                             binary frame (see encode_frame), one raw bytes chunk
+                                             of native output (only when ``invoke`` had ``raw``)
 ``rec``        {id, s: stream, r: record}    (server) an error/warning/verbose/debug/information/
                                              progress record
 ``done``       {id, ok, error, exit, prompt} (server) the invocation ended; ``error`` is the
@@ -39,7 +41,7 @@ from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecor
 from pshell.engine.values import Hashtable, PSObject, to_str
 
 __all__ = ["PROTOCOL_VERSION", "MAX_FRAME", "encode_frame", "FrameDecoder", "read_frame",
-           "serialize", "deserialize", "serialize_record", "deserialize_record",
+           "serialize", "deserialize", "is_binary", "decode_binary", "serialize_record", "deserialize_record",
            "DeserializedObject", "ProtocolError", "DEFAULT_DEPTH", "prompt_info"]
 
 PROTOCOL_VERSION = 1
@@ -55,12 +57,42 @@ class ProtocolError(Exception):
 
 # --------------------------------------------------------------------------- framing
 
+_BINARY = 0x80000000         # high bit of the length: a binary frame (see encode_frame)
+
+
 def encode_frame(message: Dict[str, Any]) -> bytes:
-    """One message as a frame: length prefix + compact JSON."""
+    """One message as a frame: length prefix + compact JSON.
+
+    A message with a ``"_bin"`` entry (bytes) becomes a binary frame: the length has its high bit
+    set, and the body is a 4-byte length, the JSON of the rest of the message, then the bytes
+    as they are (raw native output crosses without base64).  Decoding puts them back in
+    ``"_bin"``."""
     import json
+    raw = message.get("_bin")
+    if raw is not None:
+        rest = {k: v for k, v in message.items() if k != "_bin"}
+        head = json.dumps(rest, ensure_ascii=False, separators=(",", ":"), allow_nan=True,
+                          check_circular=False).encode("utf-8", "surrogatepass")
+        return b"".join((_HEADER.pack((4 + len(head) + len(raw)) | _BINARY),
+                         _HEADER.pack(len(head)), head, raw))
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=True,
                       check_circular=False).encode("utf-8", "surrogatepass")
     return _HEADER.pack(len(body)) + body
+
+
+def is_binary(frame: bytes) -> bool:
+    """Whether an encoded frame is a binary one."""
+    return bool(frame[0] & 0x80)
+
+
+def decode_binary(body: Any) -> Dict[str, Any]:
+    """The message of a binary frame's body (its bytes in ``"_bin"``)."""
+    if len(body) < 4:
+        raise ProtocolError("malformed frame: short binary frame")
+    (size,) = _HEADER.unpack_from(body, 0)
+    message = decode_body(bytes(body[4:4 + size]))
+    message["_bin"] = bytes(body[4 + size:])
+    return message
 
 
 def decode_body(body: bytes) -> Dict[str, Any]:
@@ -87,11 +119,17 @@ class FrameDecoder:
         pos = 0
         while len(buf) - pos >= 4:
             (size,) = _HEADER.unpack_from(buf, pos)
+            binary = size & _BINARY
+            size &= ~_BINARY
             if size > MAX_FRAME:
                 raise ProtocolError(f"frame of {size} bytes is larger than the limit")
             if len(buf) - pos - 4 < size:
                 break
-            messages.append(decode_body(bytes(buf[pos + 4: pos + 4 + size])))
+            if binary:
+                with memoryview(buf) as view:
+                    messages.append(decode_binary(view[pos + 4: pos + 4 + size]))
+            else:
+                messages.append(decode_body(bytes(buf[pos + 4: pos + 4 + size])))
             pos += 4 + size
         if pos:
             del buf[:pos]
@@ -108,12 +146,14 @@ def read_frame(stream: BinaryIO) -> Optional[Dict[str, Any]]:
     if header is None:
         return None
     (size,) = _HEADER.unpack(header)
+    binary = size & _BINARY
+    size &= ~_BINARY
     if size > MAX_FRAME:
         raise ProtocolError(f"frame of {size} bytes is larger than the limit")
     body = _read_exact(stream, size)
     if body is None:
         raise ProtocolError("connection closed in the middle of a frame")
-    return decode_body(body)
+    return decode_binary(body) if binary else decode_body(body)
 
 
 def _read_exact(stream: BinaryIO, size: int) -> Optional[bytes]:

@@ -172,9 +172,10 @@ class RunspaceHost:
         # pops from the front under the send lock, so nothing is lost or reordered.
         queue = inv.batch
         kind = type(item)
-        if kind is bytes:                   # a raw chunk of native output: send it at once
-            queue.append(serialize(item))
+        if kind is bytes:                   # a raw chunk of native output: a binary frame
             self._flush(inv)
+            with self._lock:
+                self._send({"t": "out", "id": inv.id, "_bin": item})
             return
         queue.append(item if kind is str else serialize(item))
         size = len(queue)
