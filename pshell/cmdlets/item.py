@@ -14,7 +14,7 @@ import os
 import stat as _stat
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, unescape, wildcard_match
 
@@ -618,15 +618,7 @@ class GetItem(PathCmdlet):
 
 # --------------------------------------------------------------------------- Test-Path
 
-def _path_type(value: Any) -> str:
-    text = to_str(value).strip()
-    for name in ("Any", "Container", "Leaf"):
-        if name.lower() == text.lower():
-            return name
-    raise ValueError(f'Cannot convert value "{text}" to type '
-                     f'"Microsoft.PowerShell.Commands.TestPathType". Error: "Unable to match the '
-                     f'identifier name {text} to a valid enumerator name. Specify one of the '
-                     f'following enumerator names and try again:\nAny, Container, Leaf"')
+_path_type = enum_type("Microsoft.PowerShell.Commands.TestPathType", ("Any", "Container", "Leaf"))
 
 
 @register
@@ -864,8 +856,26 @@ def _copy_tree(src: str, dst: str, force: bool) -> None:
     shutil.copytree(src, dst, symlinks=True, copy_function=shutil.copy2, dirs_exist_ok=True)
 
 
+class _TransferCmdlet(PathCmdlet):
+    """Copy-Item and Move-Item: each selected source path to -Destination, by :meth:`transfer`."""
+
+    def process(self) -> Iterator[Any]:
+        given = self.delay_bound(self.Destination)
+        destination = self.absolute(given if given is not None else ".")
+        for _, full, _ in self.paths_of(bool(self.Force)):
+            if not self.selected(os.path.basename(full)):
+                continue
+            made = self.transfer(full, destination)
+            if made is not None and self.PassThru:
+                yield FileSystemItem(made)
+
+    def transfer(self, src: str, destination: str) -> Optional[str]:
+        """Copy or move ``src``; the path made, or None after writing an error."""
+        raise NotImplementedError
+
+
 @register
-class CopyItem(PathCmdlet):
+class CopyItem(_TransferCmdlet):
     name = "Copy-Item"
     synopsis = "Copies files and directories."
     params = (
@@ -887,22 +897,14 @@ class CopyItem(PathCmdlet):
         if self.ToSession is not None or self.FromSession is not None:
             yield from self.copy_with_session()
             return
-        given = self.delay_bound(self.Destination)
-        destination = self.absolute(given if given is not None else ".")
-        for _, full, _ in self.paths_of(bool(self.Force)):
-            name = os.path.basename(full)
-            if not self.selected(name):
-                continue
-            made = self._copy(full, destination)
-            if made is not None and self.PassThru:
-                yield FileSystemItem(made)
+        yield from super().process()
 
     def copy_with_session(self) -> Iterator[Any]:
         """Copy through a PSSession.  The remoting layer replaces this method."""
         raise self.terminate("Copy-Item -ToSession/-FromSession is not supported yet.",
                              "NotSupported", "NotImplemented")
 
-    def _copy(self, src: str, destination: str) -> Optional[str]:
+    def transfer(self, src: str, destination: str) -> Optional[str]:
         import shutil
         target = destination
         if os.path.isdir(destination):
@@ -947,7 +949,7 @@ class CopyItem(PathCmdlet):
 
 
 @register
-class MoveItem(PathCmdlet):
+class MoveItem(_TransferCmdlet):
     name = "Move-Item"
     synopsis = "Moves files and directories to another location."
     params = (
@@ -960,18 +962,7 @@ class MoveItem(PathCmdlet):
         Param("WhatIf", "switch", aliases=("wi",)),
     )
 
-    def process(self) -> Iterator[Any]:
-        given = self.delay_bound(self.Destination)
-        destination = self.absolute(given if given is not None else ".")
-        for _, full, _ in self.paths_of(bool(self.Force)):
-            name = os.path.basename(full)
-            if not self.selected(name):
-                continue
-            moved = self._move(full, destination)
-            if moved is not None and self.PassThru:
-                yield FileSystemItem(moved)
-
-    def _move(self, src: str, destination: str) -> Optional[str]:
+    def transfer(self, src: str, destination: str) -> Optional[str]:
         import shutil
         target = destination
         if os.path.isdir(destination) and not os.path.islink(destination):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.values import (AutomationNull, PSObject, PSTypeInfo, properties_of,
                                   to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_match
@@ -233,15 +233,7 @@ _MEMBER_TYPES = ("AliasProperty", "CodeProperty", "Property", "NoteProperty", "S
                  "ParameterizedProperty", "MemberSet", "Event", "Dynamic", "All")
 
 
-def _member_type(value: Any) -> str:
-    text = to_str(value).strip()
-    for name in _MEMBER_TYPES:
-        if name.lower() == text.lower():
-            return name
-    raise ValueError(f'Cannot convert value "{text}" to type '
-                     f'"System.Management.Automation.PSMemberTypes". Error: "Unable to match the '
-                     f'identifier name {text} to a valid enumerator name. Specify one of the '
-                     f'following enumerator names and try again:\n{", ".join(_MEMBER_TYPES)}"')
+_member_type = enum_type("System.Management.Automation.PSMemberTypes", _MEMBER_TYPES)
 
 
 def _wanted(kind: str, filters: Optional[List[str]]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.streams import ProgressRecord
 from pshell.engine.values import AutomationNull, enumerate_value, to_str
@@ -26,6 +26,9 @@ CATEGORIES = (
     "NotEnabled")
 
 
+_color_name = enum_type("System.ConsoleColor", COLORS)
+
+
 def _color(value: Any) -> Optional[str]:
     """ConsoleColor conversion: a name (any case) or its number."""
     if value is None:
@@ -33,25 +36,13 @@ def _color(value: Any) -> Optional[str]:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(COLORS):
         return COLORS[value]
     text = to_str(value).strip()
-    for name in COLORS:
-        if name.lower() == text.lower():
-            return name
     if text.isdigit() and int(text) < len(COLORS):
         return COLORS[int(text)]
-    raise ValueError(f'Cannot convert value "{text}" to type "System.ConsoleColor". Error: "Unable '
-                     f'to match the identifier name {text} to a valid enumerator name. Specify one '
-                     f'of the following enumerator names and try again:\n{", ".join(COLORS)}"')
+    return _color_name(text)
 
 
-def _category(value: Any) -> str:
-    text = to_str(value).strip()
-    for name in CATEGORIES:
-        if name.lower() == text.lower():
-            return name
-    raise ValueError(f'Cannot convert value "{text}" to type '
-                     f'"System.Management.Automation.ErrorCategory". Error: "Unable to match the '
-                     f'identifier name {text} to a valid enumerator name. Specify one of the '
-                     f'following enumerator names and try again:\n{", ".join(CATEGORIES)}"')
+_color.type_label = "ConsoleColor"  # type: ignore[attr-defined]  # for help
+_category = enum_type("System.Management.Automation.ErrorCategory", CATEGORIES)
 
 
 @register

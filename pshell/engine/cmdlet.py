@@ -34,15 +34,17 @@ import pkgutil
 import threading
 from dataclasses import dataclass
 from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iterator, List,
-                    Optional, Tuple, Type, Union)
+                    Optional, Sequence, Tuple, Type, Union)
 
 from pshell.engine.errors import ErrorRecord, RuntimeException
+from pshell.engine.values import to_str
 
 if TYPE_CHECKING:
     from pshell.engine.pipeline import CommandContext
     from pshell.engine.runtime import Runspace
 
-__all__ = ["Param", "Cmdlet", "register", "lookup_cmdlet", "all_cmdlets", "COMMON_PARAMETERS"]
+__all__ = ["Param", "Cmdlet", "register", "lookup_cmdlet", "all_cmdlets", "COMMON_PARAMETERS",
+           "enum_type"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,25 @@ class Param:
 
     def in_set(self, set_name: str) -> bool:
         return not self.sets or set_name in self.sets
+
+
+def enum_type(type_name: str, names: Sequence[str]) -> Callable[[Any], str]:
+    """A ``Param.type`` for a .NET enum such as ``System.ConsoleColor``: the value as one of
+    ``names`` (matched in any case, returned as spelled there), or pwsh's conversion error listing
+    them."""
+    lowered = {name.lower(): name for name in names}
+
+    def convert(value: Any) -> str:
+        text = to_str(value).strip()
+        found = lowered.get(text.lower())
+        if found is None:
+            raise ValueError(f'Cannot convert value "{text}" to type "{type_name}". Error: "Unable '
+                             f'to match the identifier name {text} to a valid enumerator name. '
+                             f'Specify one of the following enumerator names and try again:\n'
+                             f'{", ".join(names)}"')
+        return found
+    convert.type_label = type_name.rsplit(".", 1)[-1]  # type: ignore[attr-defined]  # for help
+    return convert
 
 
 COMMON_PARAMETERS: Tuple[Param, ...] = (
