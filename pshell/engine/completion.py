@@ -528,7 +528,11 @@ def _function(runspace: Any, name: str) -> Any:
     return _functions(runspace).get(name.lower())
 
 
-def _command_params(runspace: Any, name: str) -> List[Tuple[str, Tuple[str, ...], bool, Any]]:
+#: (name, aliases, is_switch, choices) of a parameter, as completion needs it
+_ParamSpec = Tuple[str, Tuple[str, ...], bool, Any]
+
+
+def _command_params(runspace: Any, name: str) -> List[_ParamSpec]:
     """(name, aliases, is_switch, validate_set) for each parameter of a command; [] if unknown."""
     if not name:
         return []
@@ -536,11 +540,18 @@ def _command_params(runspace: Any, name: str) -> List[Tuple[str, Tuple[str, ...]
     function = _function(runspace, resolved)
     if function is not None:
         return _function_params(function)
-    from pshell.engine.cmdlet import COMMON_PARAMETERS, lookup_cmdlet
+    from pshell.engine.cmdlet import lookup_cmdlet
     cls = lookup_cmdlet(resolved)
     if cls is None:
         return []
-    result = [(p.name, tuple(p.aliases), p.is_switch, p.validate_set) for p in cls.params]
+    return _with_common([(p.name, tuple(p.aliases), p.is_switch, p.validate_set)
+                         for p in cls.params])
+
+
+def _with_common(result: List[_ParamSpec]) -> List[_ParamSpec]:
+    """``result`` and the common parameters it does not declare itself (-Verbose, -ErrorAction...;
+    the *Action ones complete to the preference names)."""
+    from pshell.engine.cmdlet import COMMON_PARAMETERS
     taken = {r[0].lower() for r in result}
     for p in COMMON_PARAMETERS:
         if p.name.lower() not in taken:
@@ -549,12 +560,12 @@ def _command_params(runspace: Any, name: str) -> List[Tuple[str, Tuple[str, ...]
     return result
 
 
-def _function_params(function: Any) -> List[Tuple[str, Tuple[str, ...], bool, Any]]:
+def _function_params(function: Any) -> List[_ParamSpec]:
     """Parameters from a function's ``param()`` block (the AST contract of ``lang/ast.py``)."""
     block = getattr(function, "block", None) or getattr(function, "script_block", None) or function
     ast = getattr(block, "ast", block)
     param_block = getattr(ast, "param_block", None)
-    result = []
+    result: List[_ParamSpec] = []
     advanced = False
     for parameter in getattr(param_block, "parameters", None) or ():
         name = getattr(parameter, "name", "")
@@ -577,14 +588,7 @@ def _function_params(function: Any) -> List[Tuple[str, Tuple[str, ...], bool, An
     for attribute in getattr(param_block, "attributes", ()) or ():
         if str(getattr(attribute, "name", "")).lower() == "cmdletbinding":
             advanced = True
-    if advanced:
-        from pshell.engine.cmdlet import COMMON_PARAMETERS
-        taken = {r[0].lower() for r in result}
-        for p in COMMON_PARAMETERS:
-            if p.name.lower() not in taken:
-                choices = _ACTION_PREFERENCES if p.name.endswith("Action") else None
-                result.append((p.name, tuple(p.aliases), p.is_switch, choices))
-    return result
+    return _with_common(result) if advanced else result
 
 
 def _constants(node: Any) -> List[str]:

@@ -49,22 +49,24 @@ def format_datetime(value: _dt.datetime, fmt: str) -> str:
     return "".join(out)
 
 
+def _named(value: _dt.datetime, count: int, full: str, abbreviated: str, number: int) -> str:
+    """A month or day field: MMMM/dddd the name, MMM/ddd its abbreviation, MM/dd two digits, M/d
+    the number."""
+    if count >= 4:
+        return value.strftime(full)
+    if count == 3:
+        return value.strftime(abbreviated)
+    return f"{number:02d}" if count == 2 else str(number)
+
+
 def _token(value: _dt.datetime, ch: str, count: int) -> str:
     if ch == "y":
         return f"{value.year % 100:02d}" if count == 2 else (
             str(value.year % 100) if count == 1 else f"{value.year:0{count}d}")
     if ch == "M":
-        if count >= 4:
-            return value.strftime("%B")
-        if count == 3:
-            return value.strftime("%b")
-        return f"{value.month:02d}" if count == 2 else str(value.month)
+        return _named(value, count, "%B", "%b", value.month)
     if ch == "d":
-        if count >= 4:
-            return value.strftime("%A")
-        if count == 3:
-            return value.strftime("%a")
-        return f"{value.day:02d}" if count == 2 else str(value.day)
+        return _named(value, count, "%A", "%a", value.day)
     if ch == "H":
         return f"{value.hour:02d}" if count >= 2 else str(value.hour)
     if ch == "h":

@@ -150,6 +150,18 @@ class Parser:
                 return tok
             self.take(tok)
 
+    def inside_braces(self, open_tok: Token, construct: str) -> Tuple[Token, bool]:
+        """The next token of a ``{ ... }`` body that ``open_tok`` opened, separators skipped, and
+        whether it is the closing brace (then taken).  The end of input there is incomplete
+        input: "Missing closing '}' in <construct>"."""
+        t = self.skip_separators()
+        if t.kind == "}":
+            return self.take(t, "punctuation"), True
+        if t.kind == "eof":
+            raise self.fail(f"Missing closing '}}' in {construct}.", start=open_tok.start,
+                            end=open_tok.end, incomplete=True)
+        return t, False
+
     def skip_separators(self) -> Token:
         while True:
             tok = self.peek("C")
@@ -862,13 +874,10 @@ class Parser:
         clauses: List[A.SwitchClause] = []
         default = None
         while True:
-            t = self.skip_separators()
-            if t.kind == "}":
-                close = self.take(t, "punctuation")
+            t, closed = self.inside_braces(open_tok, "switch statement")
+            if closed:
+                close = t
                 break
-            if t.kind == "eof":
-                raise self.fail("Missing closing '}' in switch statement.", start=open_tok.start,
-                                end=open_tok.end, incomplete=True)
             if self.is_word(t, "default"):
                 self.take(t, "keyword")
                 self.skip_newlines()
@@ -1190,13 +1199,10 @@ class Parser:
             pairs = []
             text = self.text
             while True:
-                t = self.skip_separators()
-                if t.kind == "}":
-                    close = self.take(t, "punctuation")
+                t, closed = self.inside_braces(tok, "hash literal")
+                if closed:
+                    close = t
                     break
-                if t.kind == "eof":
-                    raise self.fail("Missing closing '}' in hash literal.", start=tok.start,
-                                    end=tok.end, incomplete=True)
                 c = text[t.start]
                 if c.isalpha() or c == "_":
                     j = t.start
