@@ -710,6 +710,8 @@ class _BlockCompiler:
 
     def ex_Constant(self, e: A.Constant) -> str:
         value = e.value
+        if type(value).__name__ == "Decimal":      # 1d: pshell has no decimal type; a double
+            value = float(value)
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             return self.const(value)
         return repr(value)
