@@ -38,6 +38,8 @@ def logdir(tmp_path, monkeypatch):
     (folder / "myapp.log").write_text("Jan  5 11:00:00 web1 myapp: hello from myapp\n")
     monkeypatch.setenv("PSHELL_LOG_DIR", str(folder))
     monkeypatch.delenv("PSHELL_JOURNALCTL", raising=False)
+    # pshell's own event log (engine start/stop) lives in the state directory: keep it empty here
+    monkeypatch.setenv("PSHELL_STATE_DIR", str(tmp_path / "state"))
     return folder
 
 

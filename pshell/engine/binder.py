@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from pshell.engine.cmdlet import COMMON_PARAMETERS, Cmdlet, Param
 from pshell.engine.errors import ErrorRecord, ParameterBindingError, RuntimeException
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSObject, get_property,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, get_property,
                                   to_bool, to_str, type_name_of)
 
 if TYPE_CHECKING:
@@ -500,10 +500,10 @@ def bind_pipeline_item(ctx: "CommandContext", cmdlet: Cmdlet, item: Any) -> None
                 continue
             except RuntimeException:
                 if not param.by_property:
-                    raise _error(ctx, f"The input object cannot be bound to any parameters for the "
-                                      f"command either because the command does not take pipeline "
-                                      f"input or the input and its properties do not match any of "
-                                      f"the parameters that take pipeline input.",
+                    raise _error(ctx, "The input object cannot be bound to any parameters for the "
+                                      "command either because the command does not take pipeline "
+                                      "input or the input and its properties do not match any of "
+                                      "the parameters that take pipeline input.",
                                  "InputObjectNotBound", item)
         if param.by_property:
             for name in (param.name,) + param.aliases:

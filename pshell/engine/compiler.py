@@ -217,7 +217,8 @@ class _BlockCompiler:
         for param in block.parameters:
             spec = ParamSpec(param.name)
             spec.type_name = param.type_name
-            spec.switch = (param.type_name or "").lower() in ("switch", "system.management.automation.switchparameter")
+            spec.switch = (param.type_name or "").lower() in (
+                "switch", "system.management.automation.switchparameter")
             if param.default is not None:
                 spec.default = self.default_function(param.default)
             for attr in param.attributes:

@@ -540,7 +540,6 @@ def _plain_args(args: List[Any]) -> List[Any]:
             if extra is not _NOARG_MARK():
                 values.append(extra)
         elif kind == "s":
-            from pshell.engine.values import Hashtable
             if isinstance(value, dict):
                 for key, item in value.items():
                     values.append(f"-{key}:")
@@ -751,7 +750,7 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
     block = unit.script_block()
     from pshell.engine import jobs
     ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
-    starter = getattr(jobs, "start_background_job")
+    starter = jobs.start_background_job
     return starter(ctx, block, block.using_values(frame))
 
 

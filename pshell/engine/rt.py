@@ -130,7 +130,8 @@ def _catchable(exc: BaseException) -> RuntimeException:
 _TYPE_PARENTS = {
     "system.dividebyzeroexception": ("system.arithmeticexception",),
     "system.overflowexception": ("system.arithmeticexception",),
-    "system.management.automation.itemnotfoundexception": ("system.management.automation.sessionstateexception",),
+    "system.management.automation.itemnotfoundexception":
+        ("system.management.automation.sessionstateexception",),
     "system.management.automation.commandnotfoundexception": (),
     "system.management.automation.psinvalidcastexception": ("system.invalidcastexception",),
     "system.io.filenotfoundexception": ("system.io.ioexception",),
@@ -628,9 +629,10 @@ def _switch_items(F: Any, subject: Any, flags: Any) -> Iterable[Any]:
             with open(path, encoding="utf-8", errors="replace") as handle:
                 return [line.rstrip("\n").rstrip("\r") for line in handle]
         except OSError as exc:
-            raise RuntimeException.make(f"Cannot find path '{path}' because it does not exist.",
-                                        "PathNotFound", "ObjectNotFound", path,
-                                        exception_type="System.Management.Automation.ItemNotFoundException") from exc
+            raise RuntimeException.make(
+                f"Cannot find path '{path}' because it does not exist.", "PathNotFound",
+                "ObjectNotFound", path,
+                exception_type="System.Management.Automation.ItemNotFoundException") from exc
     if subject is AutomationNull:
         return ()
     if isinstance(subject, (list, tuple, range)):

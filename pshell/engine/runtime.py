@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional
 
-from pshell.engine.errors import (BreakException, ContinueException, ExitException, FlowControl,
-                                  PipelineStopped, ReturnException, RuntimeException)
+from pshell.engine.errors import (ExitException, FlowControl,
+                                  PipelineStopped, RuntimeException)
 from pshell.engine.streams import Streams
 from pshell.engine.values import AutomationNull, Hashtable, PSObject
 from pshell.lang.errors import SourceLocation
@@ -345,8 +345,24 @@ class Runspace:
 
     # ---- running -------------------------------------------------------------------
     def compile(self, text: str, source: str = "<invoke>") -> ScriptBlock:
+        """A script block for ``text``; the parsed and compiled unit is kept per text (a few
+        hundred), so running the same text again (a loop calling invoke, remote invocations)
+        does not parse and compile it again."""
         from pshell.engine.compiler import Unit
-        return Unit.from_text(text, source).script_block()
+        units = self.__dict__.get("_units")
+        if units is None:
+            units = self.__dict__.setdefault("_units", {})
+        key = (text, source)
+        unit = units.get(key)
+        if unit is None:
+            unit = Unit.from_text(text, source)
+            if len(units) >= 256:
+                try:
+                    units.pop(next(iter(units)), None)
+                except (StopIteration, RuntimeError):    # another thread changed it meanwhile
+                    pass
+            units[key] = unit
+        return unit.script_block()
 
     def new_frame(self, streams: Optional[Streams] = None, using: Optional[Dict[str, Any]] = None,
                   host_output: bool = False, unit: Optional["Unit"] = None) -> Frame:
