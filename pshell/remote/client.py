@@ -243,6 +243,8 @@ class RemoteConnection:
             elif kind == "rec":
                 inv._post(("rec", msg.get("s"), msg.get("r"), q), q)
             else:
+                if msg.get("o"):            # the last objects came with the end
+                    inv._post(("out", msg["o"], q), q)
                 inv._post(("done", msg), q)
             return
         if kind == "bye":

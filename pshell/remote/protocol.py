@@ -12,7 +12,8 @@ A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON,
                                              of native output (only when ``invoke`` had ``raw``)
 ``rec``        {id, s: stream, r: record}    (server) an error/warning/verbose/debug/information/
                                              progress record
-``done``       {id, ok, error, exit, prompt} (server) the invocation ended; ``error`` is the
+``done``       {id, ok, error, exit, prompt, o} (server) the invocation ended; ``o`` its last
+                                             output objects (if any); ``error`` is the
                                              terminating error record, ``exit`` an exit code when
                                              the script ran ``exit``
 ``stop``       {id}                          stop a running invocation

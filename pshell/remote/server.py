@@ -356,9 +356,15 @@ class RunspaceHost:
         if inv.stopped:
             done.update(ok=False, stopped=True)
         try:
-            self._flush(inv)
             done["prompt"] = slot.prompt()
-            self.send(done)
+            queue = inv.batch
+            with self._lock:
+                # the last objects travel in the ``done`` message: one frame less per invocation
+                if queue:
+                    pop = queue.popleft
+                    done["o"] = [pop() for _ in range(len(queue))]
+                self._pending.pop(inv.id, None)
+                self.send(done)
         except OSError:
             pass
 
