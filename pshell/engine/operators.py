@@ -355,12 +355,18 @@ def _translate_replacement(text: str) -> str:
 
 def split(a: Any, b: Any, cs: bool) -> List[str]:
     limit = 0
+    options = ""
     if _is_list(b):
         pattern = b[0] if b else " "
         if len(b) > 1:
             limit = int(to_number(b[1]))
+        if len(b) > 2:
+            options = to_str(b[2]).lower()
     else:
         pattern = b
+    compiled = None
+    if options and not hasattr(pattern, "compiled"):
+        compiled = _split_regex(to_str(pattern), cs, options)
     result: List[str] = []
     a = _seq(a)
     for item in (a if _is_list(a) else [a]):
@@ -368,9 +374,34 @@ def split(a: Any, b: Any, cs: bool) -> List[str]:
         if hasattr(pattern, "compiled") and hasattr(pattern, "bound_frame"):
             result.extend(_split_with_block(pattern, text, limit))
             continue
-        parts = regex(pattern, cs).split(text, maxsplit=max(0, limit - 1) if limit > 0 else 0)
+        splitter = compiled if compiled is not None else regex(pattern, cs)
+        parts = splitter.split(text, maxsplit=max(0, limit - 1) if limit > 0 else 0)
         result.extend(p for p in parts if p is not None)
     return result
+
+
+def _split_regex(pattern: str, cs: bool, options: str) -> Any:
+    """``-split pattern, max, 'SimpleMatch,IgnoreCase,Multiline,Singleline'``."""
+    words = {word.strip() for word in options.split(",")}
+    unknown = words - {"simplematch", "regexmatch", "ignorecase", "multiline", "singleline",
+                       "ignorepatternwhitespace", "explicitcapture", "cultureinvariant", "none", ""}
+    if unknown:
+        raise _fail(f"Cannot convert value \"{options}\" to type "
+                    f"\"System.Management.Automation.SplitOptions\".", "InvalidSplitOptions")
+    flags = 0 if cs and "ignorecase" not in words else re.IGNORECASE
+    if "simplematch" in words:
+        return re.compile(re.escape(pattern), flags)
+    if "multiline" in words:
+        flags |= re.MULTILINE
+    if "singleline" in words:
+        flags |= re.DOTALL
+    if "ignorepatternwhitespace" in words:
+        flags |= re.VERBOSE
+    try:
+        return re.compile(_translate_regex(pattern), flags)
+    except re.error as exc:
+        raise _fail(f'The regular expression pattern {pattern} is not valid: {exc}.',
+                    "InvalidRegularExpression") from None
 
 
 def _split_with_block(block: Any, text: str, limit: int) -> List[str]:
