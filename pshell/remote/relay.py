@@ -20,9 +20,16 @@ don't start two hosts.
 from __future__ import annotations
 
 import os
-import socket
 import sys
-from typing import Optional
+
+# Every connection starts a process that runs this module, so it imports as little as it can:
+# ``_socket`` rather than ``socket`` (whose enums cost more than the rest of the relay), and no
+# ``typing`` at run time.
+import _socket
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["relay", "connect_host", "HostUnavailable"]
 
@@ -33,7 +40,7 @@ class HostUnavailable(Exception):
     """The per-user host could not be reached or started; ``str()`` says why."""
 
 
-def connect_host(start: bool = True) -> socket.socket:
+def connect_host(start: bool = True) -> "_socket.socket":
     """A connection to the user's host process (started when none runs and ``start``)."""
     from pshell.remote import paths
     try:
@@ -51,8 +58,8 @@ def connect_host(start: bool = True) -> socket.socket:
                               f"{exc.strerror or exc}") from None
 
 
-def _try_connect(path: str) -> Optional[socket.socket]:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def _try_connect(path: str) -> "Optional[_socket.socket]":
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.connect(path)
     except (FileNotFoundError, ConnectionRefusedError):
@@ -64,7 +71,7 @@ def _try_connect(path: str) -> Optional[socket.socket]:
     return sock
 
 
-def _start_and_connect(path: str) -> socket.socket:
+def _start_and_connect(path: str) -> "_socket.socket":
     import fcntl
     from pshell.remote import paths
     lock_fd = os.open(os.path.join(paths.run_dir(), "host.lock"),
@@ -132,12 +139,13 @@ def _spawn_host() -> None:
 
 def relay(in_fd: int = 0, out_fd: int = 1) -> int:
     """Pass the channel (``in_fd``/``out_fd``) to the host and wait until it is done with it."""
-    import json
-    info = json.dumps({"pid": os.getpid(), "ssh": os.environ.get("SSH_CONNECTION", "")})
+    # JSON by hand (no json import): SSH_CONNECTION is addresses and ports
+    ssh = "".join(c for c in os.environ.get("SSH_CONNECTION", "") if c.isalnum() or c in ".:% -")
+    info = '{"pid":%d,"ssh":"%s"}' % (os.getpid(), ssh)
     for attempt in range(3):
         try:
             sock = connect_host()
-            socket.send_fds(sock, [info.encode() + b"\n"], [in_fd, out_fd])
+            _send_fds(sock, info.encode() + b"\n", [in_fd, out_fd])
             sock.settimeout(START_TIMEOUT)
             if sock.recv(1) == b"A":        # the host took the channel
                 sock.settimeout(None)
@@ -163,6 +171,12 @@ def relay(in_fd: int = 0, out_fd: int = 1) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _send_fds(sock: "_socket.socket", data: bytes, fds: "list") -> None:
+    """``socket.send_fds`` without importing ``socket``."""
+    import array
+    sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds))])
 
 
 def _bye(out_fd: int, reason: str) -> None:

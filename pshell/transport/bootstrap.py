@@ -5,12 +5,13 @@ Python program from stdin and runs it.  Everything else travels as data on the c
 spliced into a shell command line:
 
 1. the client sends the stage-two program (:data:`STAGE_TWO`, with the engine's digest as data);
-2. stage two checks the Python version, then looks for the engine: an installed pshell speaking
-   our protocol version, else the cache ``~/.cache/pshell/<digest>/`` (0700).  If neither, it
+2. stage two checks the Python version, then looks for the engine: the cache
+   ``~/.cache/pshell/<digest>/`` (0700), else an installed pshell speaking our protocol version.  If neither, it
    writes ``PSHELL-NEED`` and the client sends the engine as a zip (the stdlib-only packages
    ``lang engine cmdlets remote``, built from this installed package); stage two checks the
    digest, unpacks to a temporary directory and renames it into place;
-3. stage two writes ``PSHELL-READY`` and becomes the protocol server on the same stdin/stdout.
+3. stage two writes ``PSHELL-READY`` and becomes the relay to the per-user host (the protocol
+   server itself with ``PSHELL_DIRECT``) on the same stdin/stdout.
 
 Errors before the protocol starts are written as ``PSHELL-ERROR <message>`` lines.
 """
@@ -28,8 +29,10 @@ READY = b"PSHELL-READY"
 ERROR = b"PSHELL-ERROR"
 
 # Read exactly n bytes from fd 0 (no buffering: what follows belongs to the protocol server).
+# -S: no site module (its .pth scanning is most of a bare interpreter's start); stage two
+# imports it only when it looks for an installed pshell.
 LOADER_COMMAND = (
-    "exec python3 -c '"
+    "exec python3 -S -c '"
     "import os\n"
     "def r(n):\n"
     " b=bytes()\n"
@@ -53,8 +56,8 @@ if sys.version_info < (3, 9):
     _say("PSHELL-ERROR", "pshell needs python3 >= 3.9 on the remote computer; found %d.%d"
          % sys.version_info[:2])
     raise SystemExit(4)
-import hashlib
 def _digest(root):
+    import hashlib
     h = hashlib.sha256()
     names = []
     for top, dirs, files in os.walk(os.path.join(root, "pshell")):
@@ -71,6 +74,8 @@ def _installed():
     if os.environ.get("PSHELL_NO_INSTALLED"):
         return False
     try:
+        import site
+        site.main()
         import pshell.remote.protocol as p
     except Exception:
         return False
@@ -98,16 +103,20 @@ def _fetch(root, target):
         if not os.path.isdir(target):
             raise
 def _main():
-    if not _installed():
-        root = _cache()
-        target = os.path.join(root, DIGEST)
+    root = _cache()
+    target = os.path.join(root, DIGEST)
+    if os.path.isdir(os.path.join(target, "pshell")) or not _installed():
         if not os.path.isdir(os.path.join(target, "pshell")):
             _fetch(root, target)
         sys.path.insert(0, target)
         for name in [m for m in sys.modules if m == "pshell" or m.startswith("pshell.")]:
             del sys.modules[name]
-    from pshell.remote import server
     _say("PSHELL-READY")
+    if not os.environ.get("PSHELL_DIRECT"):
+        # the usual case: hand the channel to the per-user host (no engine import here)
+        from pshell.remote.relay import relay
+        raise SystemExit(relay(0, 1))
+    from pshell.remote import server
     raise SystemExit(server.main())
 try:
     _main()
