@@ -601,7 +601,7 @@ def _wire_natives(frame: Frame, stages: List[_Stage], top: bool) -> None:
 
 def _run_stage(frame: Frame, stage: _Stage, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
     if stage.kind == "expr":
-        output: Iterator[Any] = _expr_output(stage.value, upstream)
+        output: Iterator[Any] = _expr_output(stage.value, upstream, frame.rs)
     elif stage.kind in ("cmdlet", "native"):
         output = _run_command(frame.rs, stage, upstream)
     elif stage.kind == "script":
@@ -623,14 +623,26 @@ def _run_stage(frame: Frame, stage: _Stage, upstream: Optional[Iterator[Any]]) -
     return output
 
 
-def _expr_output(value: Any, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+def _expr_output(value: Any, upstream: Optional[Iterator[Any]], rs: Optional[Runspace] = None
+                 ) -> Iterator[Any]:
     if upstream is not None:
         raise RuntimeException.make("Expressions are only allowed as the first element of a "
                                     "pipeline.", "ExpressionsMustBeFirstInPipeline", "ParserError")
     if value is None:
         yield None
         return
+    if rs is not None and type(value) is range and len(value) > _RANGE_CHUNK:
+        # a long range feeding a command that reads all its input before writing anything
+        # (1..1e9 | Measure-Object) would never see a stop request: poll between chunks
+        for start in range(0, len(value), _RANGE_CHUNK):
+            if rs.stop_requested:
+                raise PipelineStopped()
+            yield from value[start:start + _RANGE_CHUNK]
+        return
     yield from enumerate_value(value)
+
+
+_RANGE_CHUNK = 65536
 
 
 def _track_success(rs: Runspace, output: Iterator[Any]) -> Iterator[Any]:
