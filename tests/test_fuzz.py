@@ -222,3 +222,18 @@ def test_corpus_runs_cleanly(snippet: str) -> None:
     """Every unmutated snippet parses; running it reports no internal error."""
     parse(snippet, "<corpus>")
     _evaluate(snippet)
+
+
+ENDLESS = [
+    "while ($true) { }", "for (;;) { }", "do { } while ($true)", "foreach ($i in 1..1e12) { }",
+    "1..1e12 | ForEach-Object { }", "1..1e12 | Where-Object { $false }",
+    "function Sink { process { } }; 1..1e12 | Sink", "1..1e12 | Measure-Object -Sum",
+    "1..1e12 | Sort-Object", "1..1e12 | Out-Null", "1..1e12 | Select-Object -Last 1",
+    "switch (1..1e12) { default { } }", "function Loop { Loop2 }; function Loop2 { while (1) { } }; Loop",
+]
+
+
+@pytest.mark.parametrize("script", ENDLESS)
+def test_endless_work_ends_when_stopped(script: str) -> None:
+    """What the fuzz test relies on: the stop timer ends every kind of endless loop."""
+    _evaluate(script)
