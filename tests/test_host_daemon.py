@@ -249,6 +249,43 @@ def test_spool_keeps_unreceived_records(tmp_path):
     assert [str(i) for s, i in rest if s == "error"] == ["bad"]
 
 
+def test_spool_has_every_record_once_across_takes_and_spills(tmp_path, monkeypatch):
+    """The spool takes records from the job buffer in batches (no hook per record): records
+    taken by a reader or spilled to disk before the writer saw them are still spooled, once,
+    in order."""
+    import threading
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    from pshell.remote.spool import SpooledBuffer, _JobSpool
+
+    class Job:
+        Id = 7
+        is_finished = False
+    spool = _JobSpool(Job(), str(tmp_path))
+    spool.save_state_locked = lambda: None      # no state file for this stand-in job
+    buffer = SpooledBuffer("t", spool)
+    buffer.max_items = 50                       # spill often
+    received = []
+    done = threading.Event()
+
+    def reader():
+        while not done.is_set() or buffer.appended != buffer.consumed:
+            for batch in buffer.take(37):
+                received.extend(item for _, item in batch)
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for i in range(20000):
+        buffer.append("output", i)
+        if i % 997 == 0:
+            spool.flush()
+    done.set()
+    thread.join(30)
+    spool.flush()
+    assert received == list(range(20000))
+    with open(spool.spool_path, encoding="utf-8") as fh:
+        spooled = [item for line in fh for _, run in json.loads(line) for item in run]
+    assert spooled == list(range(20000))
+
+
 def test_job_buffer_take_never_drops_a_spilled_frame(tmp_path, monkeypatch):
     """Records appended while a take() is under way can be spilled in one frame with older
     ones; the take must return the whole frame (it used to cut it, losing the rest)."""

@@ -29,6 +29,8 @@ __all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic"
 
 HOST_ENDED = "host process ended"
 STATE_INTERVAL = 0.25           # at most this often, a job's receive count goes to disk
+POLL = 0.05                     # running jobs' new records go to disk this often ...
+IDLE_POLL = 0.25                # ... or this often while none wrote anything
 _COMPACT_BYTES = 1 << 20        # truncate a spool whose records were all received past this size
 _STREAM_CODES = {"output": "o", "error": "e", "warning": "w", "verbose": "v", "debug": "d",
                  "information": "i", "progress": "p"}
@@ -55,17 +57,25 @@ def write_atomic(path: str, data: Dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- the writer thread
 
 class _Writer:
-    """One thread writing every dirty spool, batching the records that arrived meanwhile."""
+    """One thread writing every dirty spool, batching the records that arrived meanwhile.
+
+    The spools of running jobs are *watched*: every ``POLL`` seconds (``IDLE_POLL`` while none
+    of them wrote anything) the thread takes their new records from the job buffers in one go,
+    so a job pays nothing per record for being spooled."""
 
     def __init__(self) -> None:
         self._dirty: Dict[int, "_JobSpool"] = {}
+        self._watched: Dict[int, "_JobSpool"] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
-    def schedule(self, spool: "_JobSpool") -> None:
+    def schedule(self, spool: "_JobSpool", watch: bool = False) -> None:
         with self._lock:
-            self._dirty[id(spool)] = spool
+            if watch:
+                self._watched[id(spool)] = spool
+            else:
+                self._dirty[id(spool)] = spool
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="pshell-spool",
                                                 daemon=True)
@@ -75,13 +85,29 @@ class _Writer:
     def _run(self) -> None:
         import time
         later: Dict[int, "_JobSpool"] = {}      # receive counts not written yet
+        busy = False
         while True:
-            self._wake.wait(STATE_INTERVAL if later else None)
-            time.sleep(0.05)                # let records pile up: one write per batch
+            with self._lock:
+                watching = bool(self._watched)
+            if watching:
+                self._wake.wait(POLL if busy else IDLE_POLL)
+            else:
+                self._wake.wait(STATE_INTERVAL if later else None)
+            time.sleep(POLL)                # let records pile up: one write per batch
             self._wake.clear()
             with self._lock:
                 dirty = list(self._dirty.values())
                 self._dirty.clear()
+                watched = list(self._watched.values())
+            busy = False
+            for spool in watched:
+                if spool.closed or spool.job.is_finished:
+                    with self._lock:        # its final flush comes with its final state
+                        self._watched.pop(id(spool), None)
+                elif spool.has_new():
+                    busy = True
+                    if spool not in dirty:
+                        dirty.append(spool)
             for spool in dirty:
                 spool.flush()
             for spool in list(later.values()) + dirty:
@@ -107,7 +133,8 @@ class _JobSpool:
         self.directory = directory
         self.spool_path = os.path.join(directory, f"{job.Id}.spool")
         self.state_path = os.path.join(directory, f"{job.Id}.json")
-        self.pending: List[Tuple[str, Any]] = []
+        self.pending: List[Tuple[str, Any]] = []     # changed under the buffer's lock only
+        self.buffer: Optional["SpooledBuffer"] = None
         self.scheduled = False
         self.lock = threading.Lock()
         self.base = 0                # records dropped from the front of the file (compaction)
@@ -120,11 +147,9 @@ class _JobSpool:
         self.fd = os.open(self.spool_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
                           | getattr(os, "O_CLOEXEC", 0), 0o600)
 
-    def add(self, stream: str, item: Any) -> None:
-        self.pending.append((stream, item))          # list.append is atomic
-        if not self.scheduled:
-            self.scheduled = True
-            _WRITER.schedule(self)
+    def has_new(self) -> bool:
+        buffer = self.buffer
+        return bool(self.pending) or (buffer is not None and buffer.appended != buffer.captured)
 
     def flush(self) -> None:
         import json
@@ -132,7 +157,13 @@ class _JobSpool:
             self.scheduled = False
             if self.closed:
                 return
-            records, self.pending = self.pending, []
+            buffer = self.buffer
+            if buffer is not None:
+                with buffer._lock:
+                    buffer.capture_locked()
+                    records, self.pending = self.pending, []
+            else:
+                records, self.pending = self.pending, []
             if records:
                 data = (json.dumps(_encode(records), separators=(",", ":"), ensure_ascii=False)
                         + "\n").encode("utf-8", "surrogatepass")
@@ -258,21 +289,41 @@ def _iso(value: Any) -> Optional[str]:
 
 
 class SpooledBuffer(JobBuffer):
-    """A job buffer whose records also go to the job's spool file."""
+    """A job buffer whose records also go to the job's spool file.
+
+    Appending costs what it costs in a plain buffer: the writer thread takes the records it has
+    not seen (``captured`` counts them) from the buffer's memory in one go.  Every way a record
+    leaves that memory (a take, a spill to disk) captures first, so the records not captured
+    yet are always the newest ones in memory."""
 
     def __init__(self, tag: str, spool: _JobSpool) -> None:
         super().__init__(tag)
         self.spool = spool
+        self.captured = 0
+        spool.buffer = self
+        _WRITER.schedule(spool, watch=True)
 
-    def append(self, stream: str, item: Any) -> bool:
-        if not JobBuffer.append(self, stream, item):
-            return False
-        spool = self.spool
-        spool.pending.append((stream, item))         # list.append is atomic
-        if not spool.scheduled:
-            spool.scheduled = True
-            _WRITER.schedule(spool)
-        return True
+    def capture_locked(self) -> None:
+        """Hand the records not seen yet to the spool (with the buffer's lock held)."""
+        count = self.appended - self.captured
+        if count <= 0:
+            return
+        mem = self._mem
+        size = len(mem)
+        if count >= size:
+            self.spool.pending.extend(mem)
+        else:
+            from itertools import islice
+            self.spool.pending.extend(islice(mem, size - count, None))
+        self.captured = self.appended
+
+    def _spill_locked(self) -> None:
+        self.capture_locked()
+        super()._spill_locked()
+
+    def _take_locked(self, target: int) -> Any:
+        self.capture_locked()
+        return super()._take_locked(target)
 
     def take(self, limit: Optional[int] = None) -> Any:
         try:
