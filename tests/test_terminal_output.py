@@ -85,7 +85,12 @@ def test_job_notice_prints_above_the_prompt_not_through_the_typed_line(term):
     term.send("Enter")
     term.wait_for(lambda s: s.count("PS /") >= 2, "the next prompt")
     term.type("Get-Da")                               # half-typed when the job finishes
-    screen = term.wait_for(lambda s: "Job1 Completed" in s, "the job notice")
+    def redrawn(screen: str) -> bool:
+        lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
+        return any("Job1 Completed" in line for line in lines[:-1]) and \
+            lines[-1].startswith("PS /") and lines[-1].endswith("Get-Da")
+
+    screen = term.wait_for(redrawn, "the job notice above a redrawn prompt")
     lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
     notice = next(i for i, line in enumerate(lines) if "Job1 Completed" in line)
     assert lines[notice].startswith("[1] Job1 Completed")      # a line of its own
