@@ -51,6 +51,7 @@ class Link:
 
 
 _DONE = object()
+_PLAIN = (str, bytes)
 _HIGH_WATER = 64          # queued batches before the link stops reading (flow control)
 _LOW_WATER = 16
 _ACK_EVERY = 16           # processed messages between acknowledgements while more are queued
@@ -73,7 +74,8 @@ class RemoteInvocation:
         self.received_q = 0       # sequence number of the last message that arrived
         self.done_q = 0           # ... of the last one processed (handed to the consumer)
         self.part_q = 0           # a batch handed over in part: its number ...
-        self.part_n = 0           # ... and how many of its objects
+        self._part_it: Any = None  # ... and the iterator over it (part_n: how many were taken)
+        self._part_len = 0
         self.acked_q = 0
         self.acked_n = 0
 
@@ -101,6 +103,16 @@ class RemoteInvocation:
             self.result = None
         with conn._lock:
             conn._invocations[self.id] = self
+
+    @property
+    def part_n(self) -> int:
+        """How many objects of batch ``part_q`` were handed over (counted from what is left in
+        its iterator, so the loop handing them over does no bookkeeping per object)."""
+        it = self._part_it
+        if it is None:
+            return 0
+        from operator import length_hint
+        return self._part_len - length_hint(it)
 
     def progress(self) -> Dict[str, int]:
         """What was handed to the consumer: whole messages up to ``q``, and ``pn`` objects of
@@ -140,10 +152,13 @@ class RemoteInvocation:
                 self.conn._resume(self)
             kind = event[0]
             if kind == "out":
+                batch = event[1]
                 self.part_q = event[2] or 0
-                self.part_n = 0
-                for data in event[1]:
-                    self.part_n += 1
+                self._part_len = len(batch)
+                it = self._part_it = iter(batch)
+                if len(set(map(type, batch))) == 1 and type(batch[0]) in _PLAIN:
+                    yield from it           # a run of strings (or raw chunks): as they are
+                for data in it:
                     if type(data) is str or type(data) is bytes:
                         yield data
                         continue
