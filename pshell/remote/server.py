@@ -336,8 +336,23 @@ class RunspaceHost:
                                               source=msg.get("source") or "<remote>")
             if inv.stopped:           # a stop that came while the invocation was starting
                 slot.runspace.stop()
+            # _add_output inlined for plain strings (Get-Content, native lines): no call per line
+            batch = inv.batch
+            append = batch.append
+            add = self._add_output
             for item in items:
-                self._add_output(inv, item)
+                if type(item) is str:       # as in _add_output
+                    append(item)
+                    size = len(batch)
+                    if size == 1:
+                        inv.first_at = time.monotonic()
+                        self._pending[inv.id] = inv
+                        if not self._wake.is_set():
+                            self._wake.set()
+                    elif size >= BATCH_ITEMS:
+                        self._flush(inv)
+                else:
+                    add(inv, item)
         except ExitException as exc:
             done["exit"] = exc.code
         except PipelineStopped:
