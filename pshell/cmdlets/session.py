@@ -926,8 +926,10 @@ class InvokeCommand(_RemoteCmdlet):
             yield from self._in_disconnected(sessions, targets, script, args, using, data)
             return
         # output redirected to a file: a remote native command's output crosses as raw bytes
+        # (from one computer only: chunks of several would interleave in the middle of lines)
         bytes_ok = getattr(self.ctx.streams, "bytes_ok", None) if self.ctx is not None else None
-        self._raw = bool(bytes_ok is not None and not (self.AsJob or self.JobName) and bytes_ok())
+        self._raw = bool(bytes_ok is not None and not (self.AsJob or self.JobName)
+                         and len(sessions) + len(targets) == 1 and bytes_ok())
         work = [_Work(self, s, None, script, args, using, data) for s in sessions] + \
                [_Work(self, None, t, script, args, using, data) for t in targets]
         self._work = work

@@ -29,6 +29,7 @@ from pshell.engine.errors import ErrorRecord, PipelineStopped
 __all__ = ["find_executable", "NativeCommand", "NativeErrorRecord", "exit_code_of"]
 
 _CHUNK = 65536
+_RAW_CHUNK = 1 << 20  # bytes mode: a bigger pipe and reads (fewer chunks to pass on)
 _GRACE = 0.3          # seconds between SIGTERM and SIGKILL when stopping
 _POLL = 0.25          # how often a blocked read looks at the runspace's stop flag
 
@@ -183,6 +184,10 @@ class NativeCommand(Cmdlet):
             sel.register(proc.stderr, selectors.EVENT_READ, "err")
             pending = {"out": b"", "err": b""}
             as_bytes = self.stdout_mode == "bytes"
+            out_size = _CHUNK
+            if as_bytes and _grow_pipe(proc.stdout.fileno()):
+                out_size = _RAW_CHUNK
+            out_fd = proc.stdout.fileno()
             while sel.get_map():
                 events = sel.select(_POLL)
                 if not events:
@@ -190,7 +195,7 @@ class NativeCommand(Cmdlet):
                         return
                     continue
                 for key, _ in events:
-                    data = os.read(key.fd, _CHUNK)
+                    data = os.read(key.fd, out_size if key.fd == out_fd else _CHUNK)
                     stream = key.data
                     if not data:
                         sel.unregister(key.fileobj)
@@ -346,6 +351,18 @@ class NativeCommand(Cmdlet):
                     pipe.close()
                 except OSError:
                     pass
+
+
+def _grow_pipe(fd: int) -> bool:
+    """Make a pipe hold ``_RAW_CHUNK`` bytes (Linux; best effort)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import fcntl
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _RAW_CHUNK)
+        return True
+    except (OSError, ImportError):
+        return False
 
 
 def _write_all(fd: int, data: bytes) -> bool:

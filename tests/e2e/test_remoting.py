@@ -291,3 +291,9 @@ def test_remote_native_output_to_local_file_is_byte_exact(rs, tmp_path):
     # not redirected: lines, as before
     out, _ = run(rs, "Invoke-Command -Session $s { printf 'a\\nb\\n' }")
     assert out == ["a", "b"]
+    # several computers: whole lines (raw chunks of two would interleave mid-line)
+    (tmp_path / "t.txt").write_text("one\ntwo\n")
+    rs.set_variable("p", str(tmp_path / "t.txt"))
+    out, rec = run(rs, "Invoke-Command -ComputerName server01,server02 { cat $using:p } > two.txt")
+    assert not errors_of(rec)
+    assert sorted((tmp_path / "two.txt").read_text().split()) == ["one", "one", "two", "two"]
