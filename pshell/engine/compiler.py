@@ -302,9 +302,8 @@ class _BlockCompiler:
         if stmt.background:
             self.emit(d, f"yield _background(F, {self.unit.ast_id(stmt)})")
             return
-        if len(stmt.elements) == 1 and isinstance(stmt.elements[0], A.CommandExpression) and \
-                not stmt.elements[0].redirections:
-            expr = stmt.elements[0].expr
+        expr = _lone_expression(stmt)
+        if expr is not None:
             if isinstance(expr, A.Unary) and expr.op in ("++", "--", "post++", "post--"):
                 self.incdec_statement(expr, d)
                 return
@@ -417,10 +416,8 @@ class _BlockCompiler:
                 else:
                     part = f"({tmp}[{i}] if len({tmp}) > {i} else None)"
                 self.store(element, part, d)
-        elif isinstance(target, A.Paren) and isinstance(target.statement, A.Pipeline) and \
-                len(target.statement.elements) == 1 and \
-                isinstance(target.statement.elements[0], A.CommandExpression):
-            self.store(target.statement.elements[0].expr, value, d)
+        elif isinstance(target, A.Paren) and _lone_expression(target.statement) is not None:
+            self.store(_lone_expression(target.statement), value, d)  # type: ignore[arg-type]
         else:
             self.emit(d, f"_bad_target({self.nid(target)})")
 
@@ -449,10 +446,10 @@ class _BlockCompiler:
 
     def statement_value(self, stmt: A.Statement) -> str:
         """The value a statement produces when assigned (``$x = <stmt>``)."""
+        expr = _lone_expression(stmt)
+        if expr is not None:
+            return self.expr(expr)
         if isinstance(stmt, A.Pipeline) and not stmt.background:
-            if len(stmt.elements) == 1 and isinstance(stmt.elements[0], A.CommandExpression) and \
-                    not stmt.elements[0].redirections:
-                return self.expr(stmt.elements[0].expr)
             return f"_collect({self.pipeline(stmt, collected=True)})"
         if isinstance(stmt, A.Assignment):
             fname = self.value_function(stmt)
@@ -484,9 +481,9 @@ class _BlockCompiler:
 
     # -- control flow
     def condition(self, stmt: A.Statement) -> str:
-        if isinstance(stmt, A.Pipeline) and len(stmt.elements) == 1 and \
-                isinstance(stmt.elements[0], A.CommandExpression) and not stmt.elements[0].redirections:
-            return self.truth(stmt.elements[0].expr)
+        expr = _lone_expression(stmt)
+        if expr is not None:
+            return self.truth(expr)
         return f"_tb({self.statement_value(stmt)})"
 
     def truth(self, expr: A.Expr) -> str:
@@ -576,12 +573,10 @@ class _BlockCompiler:
 
     def statement_no_output(self, stmt: A.Statement, d: int) -> None:
         """for-loop init/iterator parts: their output is discarded, as PowerShell does for ++."""
-        if isinstance(stmt, A.Pipeline) and len(stmt.elements) == 1 and \
-                isinstance(stmt.elements[0], A.CommandExpression):
-            expr = stmt.elements[0].expr
-            if isinstance(expr, A.Unary) and expr.op in ("++", "--", "post++", "post--"):
-                self.incdec_statement(expr, d)
-                return
+        expr = _lone_expression(stmt)
+        if isinstance(expr, A.Unary) and expr.op in ("++", "--", "post++", "post--"):
+            self.incdec_statement(expr, d)
+            return
         self.statement(stmt, d)
 
     def st_Foreach(self, stmt: A.Foreach, d: int) -> None:
@@ -595,9 +590,9 @@ class _BlockCompiler:
         self.loop(stmt.label, d, f"for {var} in _iter({iterable}):", assign, stmt.body)
 
     def statement_value_lazy(self, stmt: A.Statement) -> str:
-        if isinstance(stmt, A.Pipeline) and len(stmt.elements) == 1 and \
-                isinstance(stmt.elements[0], A.CommandExpression) and not stmt.elements[0].redirections:
-            return self.expr(stmt.elements[0].expr, lazy_range=True)
+        expr = _lone_expression(stmt)
+        if expr is not None:
+            return self.expr(expr, lazy_range=True)
         if isinstance(stmt, A.Pipeline) and not stmt.background:
             return f"_collect_list({self.pipeline(stmt, collected=True)})"
         return self.statement_value(stmt)
@@ -766,11 +761,10 @@ class _BlockCompiler:
         if not stmts:
             return "[]"
         if len(stmts) == 1 and isinstance(stmts[0], A.Pipeline) and not stmts[0].background:
-            pipe = stmts[0]
-            if len(pipe.elements) == 1 and isinstance(pipe.elements[0], A.CommandExpression) and \
-                    not pipe.elements[0].redirections:
-                return f"_arr({self.expr(pipe.elements[0].expr)})"
-            return f"list({self.pipeline(pipe)})"
+            expr = _lone_expression(stmts[0])
+            if expr is not None:
+                return f"_arr({self.expr(expr)})"
+            return f"list({self.pipeline(stmts[0])})"
         return f"list({self.function_for_nested(stmts)}(F))"
 
     def ex_SubExpression(self, e: A.SubExpression) -> str:
@@ -778,19 +772,17 @@ class _BlockCompiler:
         if not stmts:
             return "None"
         if len(stmts) == 1 and isinstance(stmts[0], A.Pipeline) and not stmts[0].background:
-            pipe = stmts[0]
-            if len(pipe.elements) == 1 and isinstance(pipe.elements[0], A.CommandExpression) and \
-                    not pipe.elements[0].redirections:
-                return f"_collect(_enum({self.expr(pipe.elements[0].expr)}))"
-            return f"_collect({self.pipeline(pipe)})"
+            expr = _lone_expression(stmts[0])
+            if expr is not None:
+                return f"_collect(_enum({self.expr(expr)}))"
+            return f"_collect({self.pipeline(stmts[0])})"
         return f"_collect({self.function_for_nested(stmts)}(F))"
 
     def ex_Paren(self, e: A.Paren) -> str:
-        stmt = e.statement
-        if isinstance(stmt, A.Pipeline) and not stmt.background and len(stmt.elements) == 1 and \
-                isinstance(stmt.elements[0], A.CommandExpression) and not stmt.elements[0].redirections:
-            return self.expr(stmt.elements[0].expr)
-        return self.statement_value(stmt)
+        expr = _lone_expression(e.statement)
+        if expr is not None:
+            return self.expr(expr)
+        return self.statement_value(e.statement)
 
     def ex_Hashtable(self, e: A.Hashtable) -> str:
         pairs = ", ".join(f"({self.hash_key(k)}, {self.statement_value(v)})" for k, v in e.pairs)
@@ -925,6 +917,16 @@ class _BlockCompiler:
 
     def ex_Index(self, e: A.Index) -> str:
         return f"_idx({self.expr(e.obj)}, {self.expr(e.index)})"
+
+
+def _lone_expression(stmt: Any) -> Optional[A.Expr]:
+    """The expression of a statement that is nothing but one expression (a pipeline of a single
+    CommandExpression, not backgrounded, not redirected); None otherwise."""
+    if isinstance(stmt, A.Pipeline) and not stmt.background and len(stmt.elements) == 1:
+        element = stmt.elements[0]
+        if isinstance(element, A.CommandExpression) and not element.redirections:
+            return element.expr
+    return None
 
 
 def _walk(node: Any) -> Any:
