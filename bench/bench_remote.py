@@ -146,16 +146,17 @@ def run_all(hosts, opts, root) -> None:
             "async def main():\n"
             "    await asyncio.gather(*(one(h) for h in sys.argv[1:]))\n"
             "asyncio.run(main())\n")
-        fan = median_time(lambda: subprocess.run([sys.executable, "-c", script, *names],
-                                                 check=True), 3)
-        ours_cli = median_time(lambda: subprocess.run(
-            [sys.executable, "-m", "pshell", "-c",
-             "Invoke-Command -ComputerName " + ",".join(names) + " { 1 } -ThrottleLimit 200 | Out-Null"],
-            check=True, env=dict(os.environ, PYTHONPATH=REPO)), 3)
-        xargs = median_time(lambda: subprocess.run(
-            f"printf '%s\\n' {' '.join(names)} | xargs -P {count} -I{{}} "
-            f"ssh -F {hosts.home}/.ssh/config -o BatchMode=yes {{}} echo 1 > /dev/null",
-            shell=True, check=True), 3)
+        fan_argv = [sys.executable, "-c", script, *names]
+        fan = median_time(lambda argv=fan_argv: subprocess.run(argv, check=True), 3)
+        cli_argv = [sys.executable, "-m", "pshell", "-c", "Invoke-Command -ComputerName "
+                    + ",".join(names) + " { 1 } -ThrottleLimit 200 | Out-Null"]
+        cli_env = dict(os.environ, PYTHONPATH=REPO)
+        ours_cli = median_time(
+            lambda argv=cli_argv, env=cli_env: subprocess.run(argv, check=True, env=env), 3)
+        xargs_cmd = (f"printf '%s\\n' {' '.join(names)} | xargs -P {count} -I{{}} "
+                     f"ssh -F {hosts.home}/.ssh/config -o BatchMode=yes {{}} echo 1 > /dev/null")
+        xargs = median_time(
+            lambda cmd=xargs_cmd: subprocess.run(cmd, shell=True, check=True), 3)
         row(f"pshell -c Invoke-Command x{count} (fresh process)", ours_cli, "s", fan,
             "asyncssh script", "target <= 1.2x")
         row(f"Invoke-Command x{count} (in-process)", ours, "s", fan, "asyncssh script")

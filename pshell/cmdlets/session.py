@@ -876,6 +876,9 @@ class _CmdletStreams:
 class InvokeCommand(_RemoteCmdlet):
     name = "Invoke-Command"
     synopsis = "Runs a script block on remote computers (or PSSessions) and returns the results."
+    # parameters this class rebinds after binding (declared for the type checker only)
+    ScriptBlock: Any
+    ComputerName: Any
     # `Invoke-Command { .. }` and `Invoke-Command server01 { .. }` both work: the first
     # positional argument is taken as the script block, and swapped when it is the computer.
     params = (Param("ComputerName", "object", position=1, aliases=("Cn", "HostName")),) + \
@@ -1423,6 +1426,7 @@ def _not_connected_message(session: PSSession) -> str:
 class EnterPSSession(_RemoteCmdlet):
     name = "Enter-PSSession"
     synopsis = "Starts an interactive session with a remote computer: statements run there."
+    ComputerName: Any       # rebound by targets() (declared for the type checker only)
     params = _CONNECT_PARAMS[1:] + (
         Param("ComputerName", "string", position=0, aliases=("Cn", "HostName")),
         Param("Session", "object"),

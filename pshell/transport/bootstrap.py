@@ -6,7 +6,8 @@ spliced into a shell command line:
 
 1. the client sends the stage-two program (:data:`STAGE_TWO`, with the engine's digest as data);
 2. stage two checks the Python version, then looks for the engine: the cache
-   ``~/.cache/pshell/<digest>/`` (0700), else an installed pshell speaking our protocol version.  If neither, it
+   ``~/.cache/pshell/<digest>/`` (0700), else an installed pshell speaking our protocol version.
+   If neither, it
    writes ``PSHELL-NEED`` and the client sends the engine as a zip (the stdlib-only packages
    ``lang engine cmdlets remote``, built from this installed package); stage two checks the
    digest, unpacks to a temporary directory and renames it into place;
@@ -146,17 +147,18 @@ def engine_files() -> List[Tuple[str, bytes]]:
         pkg = os.path.join(root, "pshell")
         names = ["pshell/__init__.py"]
         for sub in ENGINE_PACKAGES:
-            for top, dirs, files in os.walk(os.path.join(pkg, sub)):
+            for top, dirs, entries in os.walk(os.path.join(pkg, sub)):
                 dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for f in files:
+                for f in entries:
                     if not f.endswith((".pyc", ".pyo")):
                         names.append(os.path.relpath(os.path.join(top, f), root)
                                      .replace(os.sep, "/"))
-        files = []
+        contents: List[Tuple[str, bytes]] = []
         for name in sorted(names):
             with open(os.path.join(root, name), "rb") as fh:
-                files.append((name, fh.read()))
-        _FILES = files
+                contents.append((name, fh.read()))
+        _FILES = contents
+        return contents
     return _FILES
 
 

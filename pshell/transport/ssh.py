@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from pshell.remote.client import ConnectionBroken, RemoteConnection
 from pshell.transport import bootstrap
@@ -191,7 +191,7 @@ def _client_class(alias: str, host_label: str, strict: str, batch: bool, prompt:
             return None if prompt is None or batch else ""
 
         async def kbdint_challenge_received(self, name: str, instructions: str, lang: str,
-                                            prompts: List[Tuple[str, bool]]) -> Any:
+                                            prompts: Sequence[Tuple[str, bool]]) -> Any:
             answers = []
             for text, echo in prompts:
                 answer = await self._ask(text, not echo)
@@ -232,6 +232,11 @@ def _add_known_host(path: str, hosts: List[str], port: int, key: Any) -> None:
         fh.write(line)
 
 
+
+def _no_config(*_: Any) -> Any:
+    """Stands in for the ssh config's lookup when ~/.ssh/config can't be read."""
+    return None
+
 async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any:
     """Open an SSH connection (coroutine, on the shared loop).  Raises SSHError."""
     import asyncio
@@ -248,10 +253,9 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
         config = asyncssh.config.SSHClientConfig.load(
             None, [os.path.join(os.path.expanduser("~"), ".ssh", "config")], False, False, False,
             _local_user(), target.user or (), host, target.port or ())
-        cfg_get = config.get
+        cfg_get: Callable[..., Any] = config.get
     except Exception:
-        def cfg_get(*_: Any) -> Any:
-            return None
+        cfg_get = _no_config
     known_hosts = _known_hosts_path({"UserKnownHostsFile": opts.pop("UserKnownHostsFile", None)
                                      or _first(cfg_get("UserKnownHostsFile", None))})
     kwargs["known_hosts"] = known_hosts if os.path.exists(known_hosts) else b""
@@ -263,10 +267,10 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
         kwargs["client_keys"] = [os.path.expanduser(target.key_file)]
     if target.password is not None:
         kwargs["password"] = target.password
-    keepalive = cfg_get("ServerAliveInterval", None)
+    keepalive: Any = cfg_get("ServerAliveInterval", None)
     kwargs["keepalive_interval"] = keepalive if keepalive else DEFAULT_KEEPALIVE
     kwargs["keepalive_count_max"] = cfg_get("ServerAliveCountMax", None) or DEFAULT_KEEPALIVE_COUNT
-    timeout = cfg_get("ConnectTimeout", None) or opts.pop("ConnectTimeout", None) \
+    timeout: Any = cfg_get("ConnectTimeout", None) or opts.pop("ConnectTimeout", None) \
         or DEFAULT_CONNECT_TIMEOUT
     kwargs["connect_timeout"] = timeout
     if (batch or prompt is None) and target.password is None:
