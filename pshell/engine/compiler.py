@@ -757,26 +757,22 @@ class _BlockCompiler:
         return f"[{', '.join(self.expr(x) for x in e.elements)}]"
 
     def ex_ArrayExpression(self, e: A.ArrayExpression) -> str:
-        stmts = e.statements
-        if not stmts:
-            return "[]"
-        if len(stmts) == 1 and isinstance(stmts[0], A.Pipeline) and not stmts[0].background:
-            expr = _lone_expression(stmts[0])
-            if expr is not None:
-                return f"_arr({self.expr(expr)})"
-            return f"list({self.pipeline(stmts[0])})"
-        return f"list({self.function_for_nested(stmts)}(F))"
+        return self.statements_value(e.statements, "[]", "_arr({})", "list({})")
 
     def ex_SubExpression(self, e: A.SubExpression) -> str:
-        stmts = e.statements
+        return self.statements_value(e.statements, "None", "_collect(_enum({}))", "_collect({})")
+
+    def statements_value(self, stmts: Any, empty: str, lone: str, many: str) -> str:
+        """``@(...)``/``$(...)``: one expression is wrapped with ``lone``; a pipeline's or several
+        statements' output iterator with ``many``."""
         if not stmts:
-            return "None"
+            return empty
         if len(stmts) == 1 and isinstance(stmts[0], A.Pipeline) and not stmts[0].background:
             expr = _lone_expression(stmts[0])
             if expr is not None:
-                return f"_collect(_enum({self.expr(expr)}))"
-            return f"_collect({self.pipeline(stmts[0])})"
-        return f"_collect({self.function_for_nested(stmts)}(F))"
+                return lone.format(self.expr(expr))
+            return many.format(self.pipeline(stmts[0]))
+        return many.format(f"{self.function_for_nested(stmts)}(F)")
 
     def ex_Paren(self, e: A.Paren) -> str:
         expr = _lone_expression(e.statement)
