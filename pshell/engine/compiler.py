@@ -392,6 +392,10 @@ class _BlockCompiler:
                 self.emit(d, f"_setmem({obj}, {name}, {op}(_mem({obj}, {name}), {value}))")
                 return
             value = f"{op}({self.expr(target)}, {value})"
+            if isinstance(target, A.Variable):
+                # an operator's result is never AutomationNull or a lazy range: no _store needed
+                self.store_variable(target, value, d, plain=True)
+                return
         self.store(target, value, d)
 
     def store(self, target: A.Expr, value: str, d: int) -> None:
@@ -421,7 +425,9 @@ class _BlockCompiler:
         else:
             self.emit(d, f"_bad_target({self.nid(target)})")
 
-    def store_variable(self, var: A.Variable, value: str, d: int) -> None:
+    def store_variable(self, var: A.Variable, value: str, d: int, plain: bool = False) -> None:
+        """``plain``: the value is known to be an ordinary value (not AutomationNull or a range),
+        so it is stored as is."""
         name = var.name.lower()
         scope = var.scope
         if scope in (None, "local", "private", "variable"):
@@ -437,6 +443,8 @@ class _BlockCompiler:
             if constraint is not None:
                 # [int]$x = ... (or a typed parameter) constrains every later assignment in the block
                 self.emit(d, f"L[{name!r}] = _conv(_store({value}), {constraint!r})")
+            elif plain:
+                self.emit(d, f"L[{name!r}] = {value}")
             else:
                 self.emit(d, f"L[{name!r}] = _store({value})")
         elif scope == "env":
