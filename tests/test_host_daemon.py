@@ -191,8 +191,15 @@ def test_private_directories_and_files(state):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o700, path
     files = list((session_dir / "jobs").iterdir()) + [session_dir / "session.json",
                                                       state / "run" / "host.pid"]
+    checked = 0
     for path in files:
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            continue            # a state file's temporary twin, renamed over it meanwhile
+        assert stat.S_IMODE(mode) == 0o600, path
+        checked += 1
+    assert checked >= 3
     sock = state / "run" / "host-v1.sock"
     assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
     conn.close()
