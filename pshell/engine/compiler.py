@@ -522,8 +522,8 @@ class _BlockCompiler:
         for stmt in body.statements:
             self.statement(stmt, d)
 
-    def loop(self, label: Optional[str], d: int, head: str, pre: List[str], body: A.StatementBlock,
-             post_check: Optional[str] = None) -> None:
+    def loop(self, label: Optional[str], d: int, head: str, pre: List[str],
+             body: A.StatementBlock) -> None:
         """Emit ``head`` (a Python loop header) whose body runs ``pre`` lines, then the
         statement block, with break/continue (local or thrown from a callee) mapped."""
         self.emit(d, head)
@@ -531,16 +531,22 @@ class _BlockCompiler:
         for line in pre:
             self.emit(d + 1, line)
         self.fn.loops.append(label.lower() if label else None)
-        brk = self.new_name("_b")
         self.emit(d + 1, "try:")
         self.block(body, d + 2)
-        self.emit(d + 1, f"except _BREAK as {brk}:")
-        self.emit(d + 2, f"if _label_ok({brk}, {label.lower() if label else None!r}): break")
-        self.emit(d + 2, "raise")
-        self.emit(d + 1, f"except _CONTINUE as {brk}:")
-        self.emit(d + 2, f"if _label_ok({brk}, {label.lower() if label else None!r}): continue")
-        self.emit(d + 2, "raise")
+        self.loop_handlers(label, d + 1)
         self.fn.loops.pop()
+
+    def loop_handlers(self, label: Optional[str], d: int) -> None:
+        """The ``except`` clauses closing a loop body's ``try``: break/continue thrown from a
+        callee (or aimed at this loop's label) act on this loop; others travel on."""
+        brk = self.new_name("_b")
+        lowered = label.lower() if label else None
+        self.emit(d, f"except _BREAK as {brk}:")
+        self.emit(d + 1, f"if _label_ok({brk}, {lowered!r}): break")
+        self.emit(d + 1, "raise")
+        self.emit(d, f"except _CONTINUE as {brk}:")
+        self.emit(d + 1, f"if _label_ok({brk}, {lowered!r}): continue")
+        self.emit(d + 1, "raise")
 
     def st_While(self, stmt: A.While, d: int) -> None:
         self.loop(stmt.label, d, "while True:", [f"if not ({self.condition(stmt.condition)}): break"],
@@ -616,7 +622,6 @@ class _BlockCompiler:
         self.emit(d + 1, "if RS.stop_requested: _stopped()")
         self.emit(d + 1, f"L['_'] = {item}; {matched} = False")
         self.fn.loops.append(stmt.label.lower() if stmt.label else None)
-        brk = self.new_name("_b")
         self.emit(d + 1, "try:")
         for clause in stmt.clauses:
             cond = clause.condition
@@ -630,13 +635,7 @@ class _BlockCompiler:
         if stmt.default is not None:
             self.emit(d + 2, f"if not {matched}:")
             self.block(stmt.default, d + 3)
-        label = stmt.label.lower() if stmt.label else None
-        self.emit(d + 1, f"except _BREAK as {brk}:")
-        self.emit(d + 2, f"if _label_ok({brk}, {label!r}): break")
-        self.emit(d + 2, "raise")
-        self.emit(d + 1, f"except _CONTINUE as {brk}:")
-        self.emit(d + 2, f"if _label_ok({brk}, {label!r}): continue")
-        self.emit(d + 2, "raise")
+        self.loop_handlers(stmt.label, d + 1)
         self.fn.loops.pop()
 
     def st_Break(self, stmt: A.Break, d: int) -> None:
