@@ -456,8 +456,18 @@ def _state_event(new: Any, old: Any) -> PSObject:
 
 # --------------------------------------------------------------------------- Wait-Job
 
+class _CollectingJobCmdlet(_JobCmdlet):
+    """Gathers the selected jobs from every input, then acts on them all in ``end``."""
+
+    def begin(self) -> None:
+        self._jobs: List[Job] = []
+
+    def process(self) -> None:
+        self._jobs.extend(self.select(self.Job, self.Id, self.Name, self.InstanceId, self.State))
+
+
 @register
-class WaitJob(_JobCmdlet):
+class WaitJob(_CollectingJobCmdlet):
     name = "Wait-Job"
     synopsis = "Waits until jobs finish (all of them, or -Any one); -Timeout seconds at most."
     params = _SELECT_PARAMS + (
@@ -468,12 +478,6 @@ class WaitJob(_JobCmdlet):
 
     _waiter: Optional[JobWaiter] = None
     _stop_flag = False
-
-    def begin(self) -> None:
-        self._jobs: List[Job] = []
-
-    def process(self) -> None:
-        self._jobs.extend(self.select(self.Job, self.Id, self.Name, self.InstanceId, self.State))
 
     def end(self) -> Iterator[Any]:
         jobs = _unique(self._jobs)
@@ -521,18 +525,12 @@ _SUSPENDED_WARNING = ("One or more jobs are in a suspended or disconnected state
 # --------------------------------------------------------------------------- Stop-Job
 
 @register
-class StopJob(_JobCmdlet):
+class StopJob(_CollectingJobCmdlet):
     name = "Stop-Job"
     synopsis = "Stops background jobs; a stopped job keeps what it wrote until received."
     params = _SELECT_PARAMS + (
         Param("PassThru", "switch"),
     )
-
-    def begin(self) -> None:
-        self._jobs: List[Job] = []
-
-    def process(self) -> None:
-        self._jobs.extend(self.select(self.Job, self.Id, self.Name, self.InstanceId, self.State))
 
     def end(self) -> Iterator[Any]:
         jobs = _unique(self._jobs)
