@@ -346,7 +346,7 @@ class RemoteConnection:
         if int(answer.get("v", 0)) != PROTOCOL_VERSION:
             raise ConnectionBroken(f"the remote pshell speaks protocol {answer.get('v')}, "
                                    f"this one {PROTOCOL_VERSION}")
-        self.server_info = answer
+        self._set_server_info(answer)
         return answer
 
     def open(self, session_id: str = "", name: str = "", rs_id: int = 0,
@@ -387,7 +387,7 @@ class RemoteConnection:
         if int(hello.get("v", 0)) != PROTOCOL_VERSION:
             raise ConnectionBroken(f"the remote pshell speaks protocol {hello.get('v')}, "
                                    f"this one {PROTOCOL_VERSION}")
-        self.server_info = hello
+        self._set_server_info(hello)
         if created.get("error"):
             raise ConnectionBroken(created["error"])
         return RemoteRunspace(self, rs_id, created.get("prompt") or {})
@@ -407,9 +407,15 @@ class RemoteConnection:
         if not answer.get("persistent"):
             raise SessionRefused(f"{self.computer_name or 'the remote computer'} does not keep "
                                  f"sessions across connections")
-        self.server_info = answer
+        self._set_server_info(answer)
         self.advance_ids(int(answer.get("next_id") or 1))
         return answer
+
+    def _set_server_info(self, answer: Dict[str, Any]) -> None:
+        self.server_info = answer
+        note = getattr(self.link, "hello_received", None)
+        if note is not None:
+            note(answer)
 
     def advance_ids(self, next_id: int) -> None:
         """Number new requests from ``next_id`` on (ids stay unique within a session)."""

@@ -3,7 +3,11 @@ independently of SSH connections.
 
 Each SSH channel's process (:mod:`pshell.remote.relay`) hands its channel to the host over a Unix
 socket in a directory only the user can enter; the host checks the peer's uid (``SO_PEERCRED``)
-and then speaks the protocol on the channel itself.  A connection can create a session, attach
+and then speaks the protocol on the channel itself.  A client that already knows the socket's path
+(the ``hello`` answer tells it) skips the relay: it asks sshd to forward a channel straight to
+the socket (``direct-streamlocal``, what ``ssh -W /path`` does), sends ``{"direct": 1}`` and a
+newline, and after the host's ``A`` speaks the protocol on the socket - no process starts on
+this computer for such a connection.  A connection can create a session, attach
 to an existing one (by id or name), list the user's sessions, disconnect from its session or end
 it.  When a connection drops, its session stays, Disconnected, with its runspace and jobs
 running, until a client attaches again or its idle timeout passes.  The host exits once it holds
@@ -383,7 +387,14 @@ class _Connection:
             except OSError:
                 pass
         try:
-            self.lifeline.close()       # the relay exits: sshd ends the channel
+            # the relay exits (or, on a direct connection, sshd sees the socket close): sshd
+            # ends the channel.  shutdown, not just close: a direct connection's reader holds a
+            # duplicate of this socket
+            self.lifeline.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.lifeline.close()
         except OSError:
             pass
 
@@ -485,7 +496,8 @@ class _Connection:
         info = prompt_info("")
         answer: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(),
                                   "user": info["user"], "host": info["host"],
-                                  "python": platform.python_version(), "persistent": True}
+                                  "python": platform.python_version(), "persistent": True,
+                                  "sock": self.daemon.socket_path}
         if int(msg.get("v") or 0) != PROTOCOL_VERSION:
             answer["error"] = f"the pshell host speaks protocol {PROTOCOL_VERSION}"
             self.send(answer)
@@ -601,14 +613,31 @@ class HostDaemon:
                 sock.close()
                 return
             data, fds, _, _ = socket.recv_fds(sock, 4096, 2)
-            if len(fds) != 2:
+            if not fds:
+                # a direct connection: sshd forwarded the client's channel to this socket
+                # (direct-streamlocal), so the socket itself carries the protocol
+                while b"\n" not in data and len(data) < 4096:
+                    more = sock.recv(4096 - len(data))
+                    if not more:
+                        sock.close()
+                        return
+                    data += more
+                info = json.loads(data.decode() or "{}")
+                if not isinstance(info, dict) or not info.get("direct"):
+                    sock.close()
+                    return
+                fds = [os.dup(sock.fileno()), os.dup(sock.fileno())]
+            elif len(fds) != 2:
                 for fd in fds:
                     os.close(fd)
                 sock.close()
                 return
-            info = json.loads(data.decode() or "{}")
+            else:
+                info = json.loads(data.decode() or "{}")
             with self.lock:
                 if self.exiting:
+                    for fd in fds:
+                        os.close(fd)
                     raise OSError("the host is exiting")
                 conn = _Connection(self, fds[0], fds[1], sock, info)
                 self.connections.add(conn)
