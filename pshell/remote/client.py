@@ -19,7 +19,7 @@ import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from pshell.remote.protocol import (PROTOCOL_VERSION, FrameDecoder, ProtocolError, deserialize,
-                                    encode_frame, serialize)
+                                    encode_frame, serialize, split_lines)
 
 __all__ = ["RemoteConnection", "RemoteRunspace", "RemoteInvocation", "ConnectionBroken",
            "SessionRefused", "add_computer_name"]
@@ -67,7 +67,7 @@ class RemoteInvocation:
         self.id = inv_id
         self.streams = streams
         self.computer_name = computer_name
-        self.events: "queue.Queue[Any]" = queue.Queue()
+        self.events: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self.result: Optional[Dict[str, Any]] = None
         self.stop_requested = False
         self._paused = False
@@ -123,7 +123,9 @@ class RemoteInvocation:
 
     def _ack(self) -> None:
         """Tell the remote host what was processed: it can drop it, and a reconnect from
-        another process resumes after it."""
+        another process resumes after it.  Sent at once, never held back to travel with the
+        next request: a client killed in between would see its last output again on the next
+        Receive-PSSession."""
         progress = self.progress()
         n = progress.get("pn", 0)
         if progress["q"] > self.acked_q or (n and n > self.acked_n):
@@ -153,10 +155,13 @@ class RemoteInvocation:
             kind = event[0]
             if kind == "out":
                 batch = event[1]
+                lines = type(batch) is bytes
+                if lines:
+                    batch = split_lines(batch)
                 self.part_q = event[2] or 0
                 self._part_len = len(batch)
                 it = self._part_it = iter(batch)
-                if len(set(map(type, batch))) == 1 and type(batch[0]) in _PLAIN:
+                if lines or (len(set(map(type, batch))) == 1 and type(batch[0]) in _PLAIN):
                     yield from it           # a run of strings (or raw chunks): as they are
                 for data in it:
                     if type(data) is str or type(data) is bytes:
@@ -254,7 +259,10 @@ class RemoteConnection:
             q = msg.get("q")
             if kind == "out":
                 raw = msg.get("_bin")
-                inv._post(("out", (raw,) if raw is not None else msg.get("o") or (), q), q)
+                if raw is None:
+                    inv._post(("out", msg.get("o") or (), q), q)
+                else:           # lines (bytes: split by the consumer), or one raw chunk
+                    inv._post(("out", raw if msg.get("ln") else (raw,), q), q)
             elif kind == "rec":
                 inv._post(("rec", msg.get("s"), msg.get("r"), q), q)
             else:

@@ -103,18 +103,29 @@ class _Outbox:
         done = self.trimmed[1] if self.trimmed[0] == pq else 0
         if pn <= done:
             return
-        from pshell.remote.protocol import decode_body, is_binary
-        if is_binary(frames[0][1]):          # one raw chunk: taken whole
-            self.bytes -= len(frames.popleft()[1])
-            return
-        old = frames.popleft()[1]
+        from pshell.remote.protocol import (decode_binary, decode_body, is_binary,
+                                            lines_message, split_lines)
+        old = frames[0][1]
+        lines = None
+        if is_binary(old):
+            msg = decode_binary(old[4:])
+            if not msg.get("ln"):                # one raw chunk: taken whole
+                self.bytes -= len(frames.popleft()[1])
+                return
+            lines = split_lines(msg.pop("_bin"))
+        else:
+            msg = decode_body(old[4:])
+        frames.popleft()
         self.bytes -= len(old)
-        msg = decode_body(old[4:])
-        items = msg.get("o") or []
+        items = lines if lines is not None else msg.get("o") or []
         rest = items[pn - done:]
         self.trimmed = (pq, pn)
         if rest or msg.get("t") != "out":
-            msg["o"] = rest
+            if lines is not None:
+                msg = dict(lines_message(msg.get("id"), rest) or {"t": "out", "id": msg.get("id"),
+                                                                  "o": rest}, q=msg.get("q"))
+            else:
+                msg["o"] = rest
             frame = encode_frame(msg)
             frames.appendleft((pq, frame))
             self.bytes += len(frame)
@@ -351,6 +362,18 @@ class _Connection:
         self.session: Optional[HostedSession] = None
         self.alive = True
         self.since = time.time()
+        # Frames are written by the thread that sends them when the channel takes them at once
+        # (a socket, written with MSG_DONTWAIT); the writer thread takes over whatever would
+        # block, and until it has written all of that, every frame queues behind it.
+        self._wlock = threading.Lock()
+        self._backlog = 0
+        self._wsock: Optional[socket.socket] = None
+        try:
+            import stat
+            if stat.S_ISSOCK(os.fstat(wfd).st_mode):
+                self._wsock = socket.socket(fileno=os.dup(wfd))
+        except OSError:
+            self._wsock = None
         self._out: "queue.SimpleQueue[Optional[bytes]]" = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="pshell-host-write",
                                         daemon=True)
@@ -358,7 +381,22 @@ class _Connection:
 
     # ---- writing -------------------------------------------------------------------------
     def send_frame(self, frame: bytes) -> None:
-        if self.alive:
+        if not self.alive:
+            return
+        with self._wlock:
+            if not self._backlog and self._wsock is not None:
+                try:
+                    sent = self._wsock.send(frame, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    sent = 0
+                except OSError:
+                    self.alive = False
+                    self._out.put(None)
+                    return
+                if sent == len(frame):
+                    return
+                frame = frame[sent:]
+            self._backlog += 1
             self._out.put(frame)
 
     def send(self, msg: Dict[str, Any]) -> None:
@@ -375,6 +413,8 @@ class _Connection:
                 view = memoryview(frame)
                 while view:
                     view = view[os.write(fd, view):]
+                with self._wlock:
+                    self._backlog -= 1
         except OSError:
             self.alive = False
         finally:
@@ -386,6 +426,10 @@ class _Connection:
                 os.close(fd)
             except OSError:
                 pass
+        with self._wlock:
+            if self._wsock is not None:
+                self._wsock.close()
+                self._wsock = None
         try:
             # the relay exits (or, on a direct connection, sshd sees the socket close): sshd
             # ends the channel.  shutdown, not just close: a direct connection's reader holds a

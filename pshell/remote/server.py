@@ -25,8 +25,8 @@ import time
 from typing import Any, BinaryIO, Callable, Deque, Dict, List, Optional
 
 from pshell.engine.streams import Streams
-from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, prompt_info,
-                                    read_frame, serialize, serialize_record)
+from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, lines_message,
+                                    prompt_info, read_frame, serialize, serialize_record)
 
 __all__ = ["RunspaceHost", "serve", "main"]
 
@@ -185,21 +185,27 @@ class RunspaceHost:
             if not self._wake.is_set():
                 self._wake.set()
         elif size >= BATCH_ITEMS:
-            self._flush(inv)
+            self._flush(inv, True)
 
-    def _flush(self, inv: _Invocation) -> None:
+    def _flush(self, inv: _Invocation, producer: bool = False) -> None:
+        """Send what ``inv`` has batched.  ``producer``: called by the thread that appends to
+        the batch, so nothing can be appended meanwhile and it can be taken whole."""
         queue = inv.batch
         with self._lock:
             if not queue:
                 return
-            pop = queue.popleft
-            items = [pop() for _ in range(len(queue))]
+            if producer:
+                items = list(queue)
+                queue.clear()
+            else:
+                pop = queue.popleft
+                items = [pop() for _ in range(len(queue))]
             self._pending.pop(inv.id, None)
             if queue:                       # the producer appended meanwhile: keep it pending
                 inv.first_at = time.monotonic()
                 self._pending[inv.id] = inv
             # sent under the lock so that batches of one invocation never overtake each other
-            self._send({"t": "out", "id": inv.id, "o": items})
+            self._send(lines_message(inv.id, items) or {"t": "out", "id": inv.id, "o": items})
 
     def _flush_loop(self) -> None:
         while not self._closed:
@@ -350,7 +356,7 @@ class RunspaceHost:
                         if not self._wake.is_set():
                             self._wake.set()
                     elif size >= BATCH_ITEMS:
-                        self._flush(inv)
+                        self._flush(inv, True)
                 else:
                     add(inv, item)
         except ExitException as exc:
