@@ -44,7 +44,8 @@ from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecor
 from pshell.engine.values import Hashtable, PSObject, to_str
 
 __all__ = ["PROTOCOL_VERSION", "MAX_FRAME", "encode_frame", "FrameDecoder", "read_frame",
-           "serialize", "deserialize", "is_binary", "decode_binary", "lines_message", "split_lines", "serialize_record", "deserialize_record",
+           "serialize", "deserialize", "is_binary", "decode_binary", "lines_message", "split_lines",
+           "serialize_record", "deserialize_record",
            "DeserializedObject", "ProtocolError", "DEFAULT_DEPTH", "prompt_info"]
 
 PROTOCOL_VERSION = 1
