@@ -1295,6 +1295,8 @@ class _Work:
                     if not session.persistent or session.State == "Closed":
                         return self._lost_error(None, exc).record
                     error = self._reconnect(session, inv, job, str(exc))
+                    if error is _STOPPED_HERE:
+                        return None
                     if error is not None:
                         return error
         except RuntimeException as exc:
@@ -1329,7 +1331,7 @@ class _Work:
         last = reason
         while True:
             if self.stopped:
-                return None
+                return self._stop_there(session, inv)
             if session.State == "Closed":
                 return _remote_error(self.computer, f"The session {session.Name} was removed "
                                      f"while disconnected.").record
@@ -1364,6 +1366,28 @@ class _Work:
         if self.stopped:
             inv.stop()
         return None
+
+
+    def _stop_there(self, session: PSSession, inv: Any) -> Any:
+        """Stop-Job while the connection is down: the command still runs on the remote
+        computer, so reconnect (one try) to stop it there.  None: stopped there, its end is on
+        the way; _STOPPED_HERE: it could not be reached (the job stops here; a temporary
+        session's idle timeout ends the command there)."""
+        from pshell.remote.client import ConnectionBroken, SessionRefused
+        if session._disconnected or session.State == "Closed":
+            return _STOPPED_HERE
+        try:
+            lost = session.reconnect(timeout=STOP_RECONNECT_SECONDS)
+        except (SessionRefused, RuntimeException, ConnectionBroken):
+            return _STOPPED_HERE
+        if inv.id in lost:
+            return _STOPPED_HERE
+        inv.stop()
+        return None
+
+
+_STOPPED_HERE = object()
+STOP_RECONNECT_SECONDS = 10.0
 
 
 def _reconnect_seconds(runspace: Any) -> float:

@@ -70,6 +70,7 @@ class RemoteInvocation:
         self.events: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self.result: Optional[Dict[str, Any]] = None
         self.stop_requested = False
+        self._stop_sent = False
         self._paused = False
         self.received_q = 0       # sequence number of the last message that arrived
         self.done_q = 0           # ... of the last one processed (handed to the consumer)
@@ -89,10 +90,13 @@ class RemoteInvocation:
             self.conn._pause(self)
 
     def stop(self) -> None:
-        if self.result is None and not self.stop_requested:
+        """Ask the remote host to stop it (again after a reconnect, when the connection was
+        down the first time)."""
+        if self.result is None and not self._stop_sent:
             self.stop_requested = True
             try:
                 self.conn._send({"t": "stop", "id": self.id})
+                self._stop_sent = True
             except ConnectionBroken:
                 pass
 

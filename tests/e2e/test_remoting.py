@@ -146,12 +146,14 @@ def test_asjob_unreachable_fails_only_its_child(rs):
 
 def test_stop_job_stops_remote_work(rs, sshd_hosts):
     marker = f"pshell-stop-test-{os.getpid()}"
-    run(rs, f"$j = Invoke-Command -ComputerName server03 {{ sleep 300; '{marker}' }} -AsJob")
+    # /bin/sleep: a real process there (plain `sleep` is Start-Sleep); its argv[0] is "sleep"
+    run(rs, f"$j = Invoke-Command -ComputerName server03 {{ /bin/sleep 300; '{marker}' }} -AsJob")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if os.popen("pgrep -f 'sleep 300'").read().strip():
+        if os.popen("pgrep -x -f 'sleep 300'").read().strip():
             break
         time.sleep(0.1)
+    assert os.popen("pgrep -x -f 'sleep 300'").read().strip(), "the remote command did not start"
     run(rs, "Stop-Job $j")
     out, _ = run(rs, "$j.State")
     assert out == ["Stopped"]

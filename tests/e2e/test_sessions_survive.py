@@ -161,6 +161,40 @@ Remove-PSSession $s
     assert "disconnected; reconnecting" in proc.stderr
 
 
+def test_stop_job_while_disconnected_stops_the_remote_command(rs, sshd_hosts):
+    """Stop-Job on an -AsJob job whose connection is down: pshell reconnects to stop the
+    command there too (not only the local job)."""
+    from conftest import SSHD, _wait_listening
+    name = "server04"
+    marker = "sleep 307"
+    conf = os.path.join(sshd_hosts.root, f"sshd_{name}.conf")
+    out, _ = run(rs, f"$PSSessionReconnectSeconds = 120; "
+                     f"$j = Invoke-Command -ComputerName {name} {{ /bin/{marker}; 'never' }} -AsJob; $j")
+    child = out[0].ChildJobs[0]
+    # /bin/sleep: a real process there (plain `sleep` is Start-Sleep); its argv[0] is "sleep"
+    running = lambda: os.popen(f"pgrep -x -f '{marker}'").read().strip()   # noqa: E731
+    wait_for(running, timeout=30)
+    listener = sshd_hosts.procs[name]
+    sessions = sshd_hosts.session_pids(name)
+    listener.terminate()            # no new connections: reconnecting fails for now
+    listener.wait(5)
+    try:
+        for pid in sessions:
+            os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: child.State == "Disconnected", timeout=20)
+        time.sleep(2.0)             # the reconnect attempts back off: it now waits between two
+        assert running()            # the command goes on there meanwhile
+    finally:
+        sshd_hosts.procs[name] = subprocess.Popen(
+            [SSHD, "-D", "-f", conf, "-E", sshd_hosts.logs[name]])
+        _wait_listening(sshd_hosts.addresses[name], sshd_hosts.port)
+    run(rs, "Stop-Job $j")
+    wait_for(lambda: child.State == "Stopped", timeout=30)
+    wait_for(lambda: not running(), timeout=20)
+    out, _ = run(rs, "Receive-Job $j")
+    assert "never" not in out
+
+
 # --------------------------------------------------------------------------- nothing lost
 
 def test_kill9_client_then_every_number_exactly_once(sshd_hosts, pshell, tmp_path):
