@@ -177,12 +177,19 @@ def run_all(hosts, opts, root) -> None:
             "    await asyncio.gather(*(one(h) for h in sys.argv[1:]))\n"
             "asyncio.run(main())\n")
         fan_argv = [sys.executable, "-c", script, *names]
-        fan = median_time(lambda argv=fan_argv: subprocess.run(argv, check=True), 3)
         cli_argv = [sys.executable, "-m", "pshell", "-c", "Invoke-Command -ComputerName "
                     + ",".join(names) + " { 1 } -ThrottleLimit 200 | Out-Null"]
         cli_env = dict(os.environ, PYTHONPATH=REPO)
-        ours_cli = median_time(
-            lambda argv=cli_argv, env=cli_env: subprocess.run(argv, check=True, env=env), 3)
+        subprocess.run(cli_argv, check=True, env=cli_env)       # warm the page cache
+        # the two fresh processes alternate, so that a drift in load hits both alike
+        fans, clis = [], []
+        for _ in range(5 if count <= 20 else 3):
+            fans.append(median_time(
+                lambda argv=fan_argv: subprocess.run(argv, check=True), 1))
+            clis.append(median_time(
+                lambda argv=cli_argv, env=cli_env: subprocess.run(argv, check=True, env=env), 1))
+        fan = statistics.median(fans)
+        ours_cli = statistics.median(clis)
         xargs_cmd = (f"printf '%s\\n' {' '.join(names)} | xargs -P {count} -I{{}} "
                      f"ssh -F {hosts.home}/.ssh/config -o BatchMode=yes {{}} echo 1 > /dev/null")
         xargs = median_time(

@@ -114,19 +114,46 @@ def run_async(coro: Any, timeout: Optional[float] = None) -> Any:
 
 # --------------------------------------------------------------------------- ssh config extras
 
+_EXTRAS_CACHE: Dict[str, Any] = {}
+_WANTED = ("stricthostkeychecking", "batchmode")
+
+
 def _config_extras(host: str, path: Optional[str] = None) -> Dict[str, str]:
     """StrictHostKeyChecking and BatchMode for ``host`` from ~/.ssh/config (asyncssh ignores
-    them).  First value wins, as in ssh."""
-    import fnmatch
+    them).  First value wins, as in ssh.  The file is read once while it does not change: a
+    fan-out over a hundred hosts asks a hundred times."""
+    from fnmatch import fnmatchcase
     path = path or os.path.join(os.path.expanduser("~"), ".ssh", "config")
-    wanted = {"stricthostkeychecking", "batchmode"}
+    rules = _config_rules(path)
     found: Dict[str, str] = {}
+    active = True
+    for kind, first, second in rules:
+        if kind == "host":
+            active = (any(fnmatchcase(host, p) for p in first)
+                      and not any(fnmatchcase(host, p) for p in second))
+        elif kind == "match":
+            active = first
+        elif active and kind not in found:
+            found[kind] = first
+    return found
+
+
+def _config_rules(path: str) -> List[Any]:
+    """The lines of an ssh config that _config_extras looks at: ("host", positive patterns,
+    negative ones), ("match", is-"all", None), (option, value, None)."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return []
+    cached = _EXTRAS_CACHE.get(path)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    rules: List[Any] = []
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             lines = fh.readlines()
     except OSError:
-        return found
-    active = True
+        return rules
     for raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -134,16 +161,15 @@ def _config_extras(host: str, path: Optional[str] = None) -> Dict[str, str]:
         key, _, value = line.replace("=", " ", 1).partition(" ")
         key, value = key.lower(), value.strip().strip('"')
         if key == "host":
-            patterns = value.split()
-            positive = [p for p in patterns if not p.startswith("!")]
-            negative = [p[1:] for p in patterns if p.startswith("!")]
-            active = (any(fnmatch.fnmatch(host, p) for p in positive)
-                      and not any(fnmatch.fnmatch(host, p) for p in negative))
+            patterns = [p.lower() for p in value.split()]
+            rules.append(("host", [p for p in patterns if not p.startswith("!")],
+                          [p[1:] for p in patterns if p.startswith("!")]))
         elif key == "match":
-            active = value.lower().strip() == "all"
-        elif active and key in wanted and key not in found:
-            found[key] = value.lower()
-    return found
+            rules.append(("match", value.lower().strip() == "all", None))
+        elif key in _WANTED:
+            rules.append((key, value.lower(), None))
+    _EXTRAS_CACHE[path] = (mtime, rules)
+    return rules
 
 
 # --------------------------------------------------------------------------- connecting
@@ -282,12 +308,16 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
     label = target.host if not target.port else f"{target.host}:{target.port}"
     report: Dict[str, str] = {}
     kwargs: Dict[str, Any] = {}
+    # ~/.ssh/config is read once: the options made here (which parse it) are handed to
+    # asyncssh.connect, which takes their config over instead of parsing the file again (with a
+    # long config, parsing is the biggest part of what a connection costs the client)
+    base: Any = None
     try:
-        config = asyncssh.config.SSHClientConfig.load(
-            None, [os.path.join(os.path.expanduser("~"), ".ssh", "config")], False, False, False,
-            _local_user(), target.user or (), host, target.port or ())
-        cfg_get: Callable[..., Any] = config.get
+        base = asyncssh.SSHClientConnectionOptions(host=host, port=target.port or (),
+                                                   username=target.user or ())
+        cfg_get: Callable[..., Any] = base.config.get
     except Exception:
+        base = None
         cfg_get = _no_config
     known_hosts = _known_hosts_path({"UserKnownHostsFile": opts.pop("UserKnownHostsFile", None)
                                      or _first(cfg_get("UserKnownHostsFile", None))})
@@ -317,7 +347,7 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
     client = _client_class(host, label, strict, batch, prompt, known_hosts, report)
     try:
         return await asyncio.wait_for(
-            asyncssh.connect(host, client_factory=client, **kwargs), timeout + 5)
+            asyncssh.connect(host, options=base, client_factory=client, **kwargs), timeout + 5)
     except asyncssh.HostKeyNotVerifiable as exc:
         raise SSHError(f"Cannot connect to {label}: {report.get('hostkey') or exc}") from None
     except asyncssh.PermissionDenied:
