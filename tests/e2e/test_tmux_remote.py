@@ -76,3 +76,38 @@ def test_enter_pssession_changes_the_prompt(sshd_hosts, tmp_path):
         assert last.startswith(f"PS {cwd}>"), term.screen()
     finally:
         term.close()
+
+
+def test_enter_pssession_offers_to_reconnect_on_a_terminal(sshd_hosts, tmp_path):
+    """Enter-PSSession on a disconnected session, typed in a real terminal: it asks whether to
+    reconnect; "n" leaves it disconnected, Enter (yes) reconnects and enters it."""
+    term = Term(tmp_path, sshd_hosts.home)
+    cwd = str(tmp_path)
+    question = "Reconnect? [Y] Yes  [N] No (default is Y):"
+    term.start(cwd)
+    try:
+        term.wait_for(f"PS {cwd}>")
+        term.type_line("$s = New-PSSession server02 -Name tmux-rc; "
+                       "Invoke-Command -Session $s { $kept = 'kept there' }; "
+                       "Disconnect-PSSession $s | Out-Null; \"state: $($s.State)\"")
+        term.wait_for("state: Disconnected")
+        term.type_line("Enter-PSSession -Session $s")
+        term.wait_for(question)
+        term.type_line("n")
+        term.wait_for("not reconnected")
+        term.type_line("\"still: $($s.State)\"")
+        term.wait_for("still: Disconnected")
+        term.type_line("Enter-PSSession -Session $s")
+        deadline = time.monotonic() + 30
+        while term.screen().count(question) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert term.screen().count(question) == 2, term.screen()
+        term.type_line("")                          # the default: yes
+        term.wait_for(f"[server02]: PS {sshd_hosts.remote_home}>")
+        term.type_line("\"remote: $kept\"")
+        term.wait_for("remote: kept there")
+        term.type_line("exit")
+        term.type_line("\"back: $($s.State)\"; Remove-PSSession $s")
+        term.wait_for("back: Opened")
+    finally:
+        term.close()
