@@ -288,9 +288,30 @@ def test_spool_has_every_record_once_across_takes_and_spills(tmp_path, monkeypat
     thread.join(30)
     spool.flush()
     assert received == list(range(20000))
-    with open(spool.spool_path, encoding="utf-8") as fh:
-        spooled = [item for line in fh for _, run in json.loads(line) for item in run]
+    from pshell.remote.spool import _read_spool
+    spooled = [item for _, item in _read_spool(spool.spool_path, {"consumed": 0, "base": 0})]
     assert spooled == list(range(20000))
+
+
+def test_spool_frames_plain_values_and_objects_and_a_torn_end(tmp_path):
+    """Plain values go to the spool as marshal frames, objects and records as JSON frames;
+    both read back in order, a torn last frame is left out, and received records skipped."""
+    from pshell.engine.errors import ErrorRecord
+    from pshell.engine.values import PSObject
+    from pshell.remote.spool import _batch_bytes, _read_spool
+    path = tmp_path / "1.spool"
+    plain = [("output", "a"), ("output", 2), ("output", 2.5), ("output", None),
+             ("output", True), ("output", "é\udcff")]
+    mixed = [("output", PSObject({"Name": "x"})), ("error", ErrorRecord("bad", "E", "NotSpecified"))]
+    first, second = _batch_bytes(plain), _batch_bytes(mixed)
+    assert first[:1] == b"M" and second[:1] == b"J"
+    path.write_bytes(first + second + _batch_bytes([("output", "lost")])[:-2])
+    records = _read_spool(str(path), {"consumed": 0, "base": 0})
+    assert [r for r in records[:6]] == plain
+    assert records[6][0] == "output" and records[6][1].get("Name") == "x"
+    assert records[7][0] == "error" and records[7][1].message == "bad"
+    assert len(records) == 8
+    assert _read_spool(str(path), {"consumed": 5, "base": 0})[0] == ("output", "é\udcff")
 
 
 def test_job_buffer_take_never_drops_a_spilled_frame(tmp_path, monkeypatch):

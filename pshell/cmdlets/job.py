@@ -8,6 +8,7 @@ job's buffers to the caller's streams.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
@@ -128,6 +129,8 @@ def _unique(jobs: Sequence[Job]) -> List[Job]:
             out.append(job)
     return out
 
+
+RECEIVE_COALESCE = 0.005     # Receive-Job -Wait: seconds new output may gather before a take
 
 _SELECT_PARAMS = (
     Param("Job", "object[]", position=0, pipeline=True),
@@ -430,7 +433,10 @@ class ReceiveJob(_JobCmdlet):
                     last = job.JobStateInfo
                 if done or self._stop_flag or self.stopping:
                     break
-                waiter.wait(1.0)
+                if waiter.wait(1.0) and not job.is_finished:
+                    # woken by new output: let a little more come before taking it, so that a
+                    # fast job is received in batches, not a record per wake-up
+                    time.sleep(RECEIVE_COALESCE)
             self._waiter = None
         if self.AutoRemoveJob and job.is_finished and job.parent is None:
             try:

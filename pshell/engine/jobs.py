@@ -691,8 +691,6 @@ class Job:
         return old
 
     def _fire(self, old: str) -> None:
-        if self._info.State in JobState.FINISHED:
-            self._finished.set()
         parent = self.parent
         if parent is not None:
             parent._child_changed(self)
@@ -701,6 +699,10 @@ class Job:
                 listener(self)
             except Exception:
                 pass
+        # last: whoever waits for the end (Wait-Job) wakes after the listeners have run - so in
+        # a session's host, the final state is on disk when Wait-Job returns
+        if self._info.State in JobState.FINISHED:
+            self._finished.set()
 
     def add_listener(self, listener: Listener) -> None:
         """``listener(job)`` is called, from whatever thread changed it, after each state change."""
