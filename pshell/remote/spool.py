@@ -32,7 +32,7 @@ __all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic"
 
 HOST_ENDED = "host process ended"
 STATE_INTERVAL = 0.25           # at most this often, a job's receive count goes to disk
-POLL = 0.05                     # running jobs' new records go to disk this often ...
+POLL = 0.1                      # running jobs' new records go to disk this often ...
 IDLE_POLL = 0.25                # ... or this often while none wrote anything
 _COMPACT_BYTES = 1 << 20        # truncate a spool whose records were all received past this size
 _STREAM_CODES = {"output": "o", "error": "e", "warning": "w", "verbose": "v", "debug": "d",
@@ -41,7 +41,9 @@ _CODE_STREAMS = {v: k for k, v in _STREAM_CODES.items()}
 
 
 def spooling_enabled() -> bool:
-    """``PSHELL_NO_SPOOL=1`` turns spooling off (the benchmark measures what it costs)."""
+    """``PSHELL_NO_SPOOL=1`` turns spooling off (the benchmark measures what it costs).  It is
+    looked at when a job starts, so ``$env:PSHELL_NO_SPOOL`` in a session switches it for the
+    jobs started after (the benchmark alternates in one host)."""
     return not os.environ.get("PSHELL_NO_SPOOL")
 
 
@@ -278,11 +280,14 @@ def _batch_bytes(records: List[Tuple[str, Any]]) -> bytes:
     else goes as JSON of the serialised forms (``J``).  The files are the user's own (0600 in a
     0700 directory, like the engine cached next to them), so marshal's trust in its input is
     not a hole."""
-    from operator import itemgetter
-    if set(map(type, map(itemgetter(1), records))) <= _SCALAR_SET:
-        import marshal
+    import marshal
+    try:
+        # marshal takes the exact built-in types only (str, int, float, bool, None, and lists
+        # and dicts of them); an object anywhere in the batch makes it refuse
         payload = marshal.dumps(records)
         return _FRAME.pack(b"M", len(payload)) + payload
+    except ValueError:
+        pass
     import json
     payload = json.dumps(_encode(records), separators=(",", ":"),
                          ensure_ascii=False).encode("utf-8", "surrogatepass")
@@ -410,7 +415,8 @@ class SpoolingJobManager(JobManager):
             self._spool(job)
 
     def _spool(self, job: Job) -> None:
-        if not self.spooling or getattr(job, "_pshell_spool", None) is not None:
+        if not self.spooling or not spooling_enabled() \
+                or getattr(job, "_pshell_spool", None) is not None:
             return
         buffer = job.buffer
         if buffer.appended:             # already has records (adopted late): leave it unspooled
