@@ -307,11 +307,24 @@ def _load_all() -> None:
         _LOADED = True
 
 
+_WHERE: Optional[Dict[str, str]] = None
+
+
 def lookup_cmdlet(name: str) -> Optional[Type[Cmdlet]]:
-    found = _REGISTRY.get(name.lower())
+    """The cmdlet called ``name`` (any case), importing only the module that holds it (see
+    ``pshell.cmdlets.MODULES``); None when there is none by that name."""
+    key = name.lower()
+    found = _REGISTRY.get(key)
     if found is None and not _LOADED:
-        _load_all()
-        found = _REGISTRY.get(name.lower())
+        global _WHERE
+        if _WHERE is None:
+            from pshell.cmdlets import MODULES
+            _WHERE = {n.lower(): module for module, names in MODULES.items() for n in names}
+        module = _WHERE.get(key)
+        if module is not None:
+            with _LOAD_LOCK:
+                importlib.import_module(f"pshell.cmdlets.{module}")
+            found = _REGISTRY.get(key)
     return found
 
 
