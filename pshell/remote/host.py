@@ -154,6 +154,7 @@ class HostedSession:
         self.cond = threading.Condition()
         self.outboxes: Dict[Any, _Outbox] = {}
         self.directory = os.path.join(daemon.sessions_dir, session_id)
+        self.meta_saved = restored
         self.rhost = RunspaceHost(self._send, self._make_runspace, session_id, name)
 
     # ---- runspaces ---------------------------------------------------------------------
@@ -162,6 +163,7 @@ class HostedSession:
         from pshell.remote.spool import SpoolingJobManager, spooling_enabled
         rs = _default_runspace()
         rs._jobs = SpoolingJobManager(rs, os.path.join(self.directory, "jobs"), spooling_enabled())
+        rs._jobs.before_spool = self.save_meta      # a job on disk needs its session on disk
         return rs
 
     def restore_runspace(self) -> int:
@@ -174,8 +176,16 @@ class HostedSession:
         self.rhost.slots[0] = _RunspaceSlot(self.rhost, 0, rs)
         return count
 
-    def save_meta(self) -> None:
+    def save_meta(self, force: bool = False) -> None:
+        """Put the session on disk (once; again with ``force``, after a change), so that a new
+        host finds it if this one dies.  Done when it is named, when it has a job to spool, when
+        its client leaves - not for the temporary session of an ``Invoke-Command
+        -ComputerName``, which costs no disk at all."""
+        if self.meta_saved and not force:
+            return
+        self.meta_saved = True
         from pshell.remote.spool import write_atomic
+        self.daemon.save_counter()
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
             write_atomic(os.path.join(self.directory, "session.json"), {
@@ -262,6 +272,8 @@ class HostedSession:
             self.disconnected_at = time.time()
             for box in self.outboxes.values():
                 box.attached = False
+        if not self.closed:
+            self.save_meta()
 
     def receive(self, conn: "_Connection", request_id: Any) -> None:
         """Send the list of invocations whose output this client has not seen, then it."""
@@ -310,8 +322,9 @@ class HostedSession:
                 rs.jobs.close()
             except Exception:
                 pass
-        import shutil
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.meta_saved:
+            import shutil
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     # ---- describing ------------------------------------------------------------------------
     def describe(self, conn: Optional["_Connection"] = None) -> Dict[str, Any]:
@@ -510,7 +523,7 @@ class _Connection:
         if kind == "disconnect":
             if msg.get("idle") is not None:
                 session.idle_timeout = float(msg["idle"])
-                session.save_meta()
+                session.save_meta(force=True)
             session.detach(self)
             self.session = None
             self.send({"t": "disconnected", "id": msg.get("id")})
@@ -589,6 +602,9 @@ class HostDaemon:
         self.listener: Optional[socket.socket] = None
         self.empty_since: Optional[float] = time.monotonic()
         self.exiting = False
+        self._counter: Optional[int] = None
+        self._counter_saved = 0
+        self._counter_path = os.path.join(os.path.dirname(self.sessions_dir), "counter.json")
 
     # ---- start -----------------------------------------------------------------------------
     def listen(self) -> None:
@@ -704,6 +720,7 @@ class HostDaemon:
     def create(self, session_id: str, name: str, idle: Any) -> Tuple[Optional[HostedSession], str]:
         import uuid
         session_id = session_id or str(uuid.uuid4())
+        named = bool(name)
         with self.lock:
             if session_id in self.sessions:
                 return None, f"a session with id {session_id} already exists"
@@ -718,29 +735,39 @@ class HostDaemon:
             session = HostedSession(self, session_id, name,
                                     float(idle) if idle else DEFAULT_IDLE_TIMEOUT)
             self.sessions[session_id] = session
-        session.save_meta()
+        if named:
+            session.save_meta()         # a name is for finding it later, even after a crash
         return session, ""
 
     def _default_name(self) -> str:
-        """Session<n>, unique for this user on this computer (the counter is kept on disk)."""
-        from pshell.remote.spool import write_atomic
-        import json
-        path = os.path.join(os.path.dirname(self.sessions_dir), "counter.json")
-        try:
-            with open(path, encoding="utf-8") as fh:
-                n = int(json.load(fh).get("n", 0))
-        except (OSError, ValueError, AttributeError):
-            n = 0
+        """Session<n>, unique for this user on this computer.  The counter is read from disk
+        once and written back when a session goes to disk (a number only this host's memory
+        saw may come again after a crash: its session is gone with the host)."""
+        if self._counter is None:
+            import json
+            try:
+                with open(self._counter_path, encoding="utf-8") as fh:
+                    self._counter = int(json.load(fh).get("n", 0))
+            except (OSError, ValueError, AttributeError):
+                self._counter = 0
+            self._counter_saved = self._counter
         used = {s.name.lower() for s in self.sessions.values()}
         while True:
-            n += 1
-            if f"session{n}" not in used:
-                break
+            self._counter += 1
+            if f"session{self._counter}" not in used:
+                return f"Session{self._counter}"
+
+    def save_counter(self) -> None:
+        from pshell.remote.spool import write_atomic
+        with self.lock:
+            n = self._counter
+            if n is None or n <= self._counter_saved:
+                return
+            self._counter_saved = n
         try:
-            write_atomic(path, {"n": n})
+            write_atomic(self._counter_path, {"n": n})
         except OSError:
             pass
-        return f"Session{n}"
 
     def find(self, key: str) -> Tuple[Optional[HostedSession], str]:
         with self.lock:

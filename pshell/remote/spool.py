@@ -385,6 +385,7 @@ class SpoolingJobManager(JobManager):
         super().__init__(runspace)
         self.directory = directory
         self.spooling = spool
+        self.before_spool: Any = None       # called before the first job goes to disk
         self.keep_ids = False
         self._last_id = 0
         self._id_lock = threading.Lock()
@@ -421,6 +422,11 @@ class SpoolingJobManager(JobManager):
         buffer = job.buffer
         if buffer.appended:             # already has records (adopted late): leave it unspooled
             return
+        if self.before_spool is not None:
+            try:
+                self.before_spool()
+            except Exception:
+                pass
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
             spool = _JobSpool(job, self.directory)
