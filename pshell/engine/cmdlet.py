@@ -32,7 +32,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
-from dataclasses import dataclass
 from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iterator, List,
                     Optional, Sequence, Tuple, Type, Union)
 
@@ -47,9 +46,9 @@ __all__ = ["Param", "Cmdlet", "register", "lookup_cmdlet", "all_cmdlets", "COMMO
            "enum_type"]
 
 
-@dataclass(frozen=True)
 class Param:
-    """One parameter of a cmdlet, as data.
+    """One parameter of a cmdlet, as data (immutable by convention; a plain slotted class, not a
+    dataclass: importing ``dataclasses`` pulls in ``inspect``, a tenth of pshell's start-up).
 
     ``type`` names the conversion the binder applies: 'object' (none), 'string', 'int', 'long',
     'double', 'bool', 'switch', 'scriptblock', 'hashtable', 'datetime', 'psobject', 'timespan',
@@ -61,18 +60,40 @@ class Param:
     ``pipeline``: ValueFromPipeline; ``by_property``: ValueFromPipelineByPropertyName.
     ``remaining``: ValueFromRemainingArguments.
     """
-    name: str
-    type: Union[str, Callable[[Any], Any]] = "object"
-    position: Optional[int] = None
-    mandatory: Union[bool, Tuple[str, ...]] = False
-    aliases: Tuple[str, ...] = ()
-    pipeline: bool = False
-    by_property: bool = False
-    sets: Tuple[str, ...] = ()
-    remaining: bool = False
-    default: Any = None
-    validate_set: Optional[Tuple[str, ...]] = None
-    help: str = ""
+
+    __slots__ = ("name", "type", "position", "mandatory", "aliases", "pipeline", "by_property",
+                 "sets", "remaining", "default", "validate_set", "help")
+
+    def __init__(self, name: str, type: Union[str, Callable[[Any], Any]] = "object",
+                 position: Optional[int] = None, mandatory: Union[bool, Tuple[str, ...]] = False,
+                 aliases: Tuple[str, ...] = (), pipeline: bool = False,
+                 by_property: bool = False, sets: Tuple[str, ...] = (), remaining: bool = False,
+                 default: Any = None, validate_set: Optional[Tuple[str, ...]] = None,
+                 help: str = "") -> None:
+        self.name = name
+        self.type = type
+        self.position = position
+        self.mandatory = mandatory
+        self.aliases = aliases
+        self.pipeline = pipeline
+        self.by_property = by_property
+        self.sets = sets
+        self.remaining = remaining
+        self.default = default
+        self.validate_set = validate_set
+        self.help = help
+
+    def _key(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, slot) for slot in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Param and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r}, {self.type!r})"
 
     @property
     def is_switch(self) -> bool:
