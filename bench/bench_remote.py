@@ -164,7 +164,8 @@ def run_all(hosts, opts, root) -> None:
     # ---- 3. fan-out ------------------------------------------------------------------------
     for count in sorted({20, opts.hosts}):
         names = hosts.names[:count]
-        print(f"Invoke-Command -ComputerName over {count} hosts (median of 3)")
+        print(f"Invoke-Command -ComputerName over {count} hosts (medians; fresh processes "
+              f"alternating with the script)")
         rs.set_variable("names", names)
         ours = median_time(lambda: rs.invoke("Invoke-Command -ComputerName $names { 1 } "
                                              "-ThrottleLimit 200"), 3)
