@@ -87,7 +87,9 @@ class Param:
         return tuple(getattr(self, slot) for slot in self.__slots__)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is Param and self._key() == other._key()
+        if self is other:
+            return True
+        return type(other) is Param and self.name == other.name and self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash(self._key())
