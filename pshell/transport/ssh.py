@@ -632,7 +632,7 @@ class SSHSessionLink:
 # (0600), so another pshell process (a script, Connect-PSSession tomorrow) starts fast too.  A
 # path is only a hint: when it leads nowhere the usual start runs and the entry is dropped.
 
-_SOCKETS: Optional[Dict[str, str]] = None
+_SOCKETS: Dict[str, Dict[str, str]] = {}     # by the file they were read from (HOME may change)
 _SOCKETS_LOCK = threading.Lock()
 
 
@@ -652,16 +652,18 @@ def _sockets_file() -> str:
 
 
 def _load_sockets() -> Dict[str, str]:
-    global _SOCKETS
-    if _SOCKETS is None:
+    path = _sockets_file()
+    sockets = _SOCKETS.get(path)
+    if sockets is None:
         import json
         try:
-            with open(_sockets_file(), encoding="utf-8") as fh:
+            with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
-            _SOCKETS = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+            sockets = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
         except (OSError, ValueError):
-            _SOCKETS = {}
-    return _SOCKETS
+            sockets = {}
+        _SOCKETS[path] = sockets
+    return sockets
 
 
 def known_socket(key: str) -> Optional[str]:

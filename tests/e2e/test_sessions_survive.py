@@ -330,6 +330,17 @@ Connect-PSSession -ComputerName otherbox -Name surv-mine
     s.close()
     os.close(r)
     os.close(w)
+    # nor as a direct connection (what sshd's forwarding to the socket looks like)
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(their_sock)
+    s.settimeout(10)
+    try:
+        s.sendall(b'{"direct":1}\n')
+        answer = s.recv(1)
+    except (BrokenPipeError, ConnectionResetError):
+        answer = b""
+    assert answer == b""
+    s.close()
     with open(os.path.join(other_user.state_dir, "host.log")) as fh:
         assert "refused a connection from uid 0" in fh.read()
     for path in (other_user.state_dir, os.path.join(other_user.state_dir, "sessions")):

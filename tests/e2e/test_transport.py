@@ -108,3 +108,46 @@ def test_sshd_subsystem_is_used_when_configured(client_home, tmp_path):
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_later_connections_go_straight_to_the_host(client_home):
+    """The host's answer says where its socket is; the next connection asks sshd for a channel
+    to it (no process starts on the remote computer) and reaches the same host."""
+    import json
+    import stat
+    from pshell.transport import ssh
+    target = SSHTarget("server02")
+    key = ssh.cache_key(target)
+    ssh.forget_socket(key)
+    first = open_ssh_connection(target)
+    try:
+        assert not first.link.direct            # nothing known yet: the loader and the relay
+        path = ssh.known_socket(key)
+        assert path and path == first.server_info["sock"]
+        cache = os.path.join(client_home.home, ".cache", "pshell", "sockets.json")
+        assert stat.S_IMODE(os.stat(cache).st_mode) == 0o600
+        with open(cache) as fh:
+            assert json.load(fh)[key] == path
+        second = open_ssh_connection(target)
+        try:
+            assert second.link.direct
+            assert second.server_info["pid"] == first.server_info["pid"]
+        finally:
+            second.close()
+    finally:
+        first.close()
+
+
+def test_a_stale_socket_path_falls_back_to_the_loader(client_home, tmp_path):
+    """A remembered path where nothing listens (the host was restarted elsewhere, the file is
+    old): the connection starts the usual way and the right path is remembered."""
+    from pshell.transport import ssh
+    target = SSHTarget("server02")
+    key = ssh.cache_key(target)
+    ssh.remember_socket(key, str(tmp_path / "nobody-listens.sock"))
+    conn = open_ssh_connection(target)
+    try:
+        assert not conn.link.direct
+        assert ssh.known_socket(key) == conn.server_info["sock"]
+    finally:
+        conn.close()
