@@ -269,6 +269,29 @@ def _known_hosts_path(options: Dict[str, Any]) -> str:
     return os.path.join(os.path.expanduser("~"), ".ssh", "known_hosts")
 
 
+_KNOWN_HOSTS: Dict[str, Any] = {}
+
+
+def _parsed_known_hosts(path: str) -> Any:
+    """``path`` parsed, kept while the file does not change: a fan-out over a hundred hosts
+    reads it once, not a hundred times (asyncssh takes the parsed form as ``known_hosts``)."""
+    import asyncssh
+    try:
+        info = os.stat(path)
+    except OSError:
+        return b""                      # no file: nothing is known (the policy decides)
+    stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+    cached = _KNOWN_HOSTS.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        parsed = asyncssh.read_known_hosts(path)
+    except (OSError, ValueError):
+        return path                     # let asyncssh report what is wrong with it
+    _KNOWN_HOSTS[path] = (stamp, parsed)
+    return parsed
+
+
 def _known_keys_for(path: str, host: str, addr: str, port: int) -> List[Any]:
     import asyncssh
     try:
@@ -321,7 +344,7 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
         cfg_get = _no_config
     known_hosts = _known_hosts_path({"UserKnownHostsFile": opts.pop("UserKnownHostsFile", None)
                                      or _first(cfg_get("UserKnownHostsFile", None))})
-    kwargs["known_hosts"] = known_hosts if os.path.exists(known_hosts) else b""
+    kwargs["known_hosts"] = _parsed_known_hosts(known_hosts)
     if target.user:
         kwargs["username"] = target.user
     if target.port:
