@@ -319,10 +319,50 @@ def _no_config(*_: Any) -> Any:
     """Stands in for the ssh config's lookup when ~/.ssh/config can't be read."""
     return None
 
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def load_asyncssh() -> Any:
+    """``import asyncssh``, without its two ``ctypes.util.find_library`` calls for liboqs when
+    no liboqs is installed: on Linux each runs ``ldconfig -p`` in a subprocess (~14 ms apiece,
+    a tenth of the import).  With liboqs present, asyncssh looks for it as usual."""
+    import sys
+    module = sys.modules.get("asyncssh")
+    if module is not None:
+        return module
+    with _IMPORT_LOCK:
+        module = sys.modules.get("asyncssh")
+        if module is not None:
+            return module
+        import ctypes.util
+        real = ctypes.util.find_library
+
+        def find_library(name: str) -> Optional[str]:
+            if name in ("oqs", "liboqs") and not _liboqs_present():
+                return None
+            return real(name)
+
+        ctypes.util.find_library = find_library
+        try:
+            import asyncssh
+        finally:
+            ctypes.util.find_library = real
+        return asyncssh
+
+
+def _liboqs_present() -> bool:
+    import glob
+    dirs = ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/local/lib64", "/lib", "/lib64"]
+    dirs += glob.glob("/usr/lib/*-linux-gnu") + glob.glob("/lib/*-linux-gnu")
+    dirs += [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    return any(glob.glob(os.path.join(d, "liboqs.so*")) for d in dirs)
+
+
 async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any:
     """Open an SSH connection (coroutine, on the shared loop).  Raises SSHError."""
     import asyncio
-    import asyncssh
+    asyncssh = load_asyncssh()
     host = target.host.lower()      # as ssh does: Host patterns and known_hosts match lower case
     extras = _config_extras(host)
     opts = dict(target.options)
@@ -731,6 +771,7 @@ def open_ssh_connection(target: SSHTarget, prompt: Optional[PromptFunc] = None,
                         ) -> RemoteConnection:
     """Connect, start the engine, say hello: a ready :class:`RemoteConnection`.  Raises SSHError."""
     computer = target.host
+    load_asyncssh()             # here, not on the event loop's thread while others wait on it
     # the RemoteConnection must exist before bytes arrive: create it first, attach in the loop
     conn = RemoteConnection(None, computer)
 
