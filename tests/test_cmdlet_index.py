@@ -33,3 +33,45 @@ def test_a_lookup_imports_only_the_module_of_the_cmdlet():
     loaded = ast.literal_eval(out.stdout)
     assert "pshell.cmdlets.content" in loaded and len(loaded) <= 3, loaded
     assert "pshell.cmdlets.session" not in loaded and "pshell.cmdlets.job" not in loaded
+
+
+def test_the_view_index_matches_the_registrations():
+    """Every view a cmdlet module registers is in VIEW_MODULES, under the module that does it."""
+    code = ("import importlib, pkgutil\n"
+            "import pshell.engine.format as F\n"
+            "import pshell.cmdlets as package\n"
+            "from pshell.cmdlets import VIEW_MODULES\n"
+            "engine = set(F._VIEWS)\n"
+            "for info in pkgutil.iter_modules(package.__path__):\n"
+            "    if not info.name.startswith('_'):\n"
+            "        importlib.import_module('pshell.cmdlets.' + info.name)\n"
+            "assert set(F._VIEWS) - engine == set(VIEW_MODULES), sorted(set(F._VIEWS) - engine)\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
+    from pshell.cmdlets import VIEW_MODULES
+    for type_name, module in sorted(VIEW_MODULES.items()):
+        code = (f"import pshell.engine.format as F, pshell.cmdlets.{module}\n"
+                f"assert {type_name!r} in F._VIEWS\n")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, f"{module} does not register a view for {type_name}"
+
+
+def test_a_job_from_a_remote_computer_gets_the_job_table_in_a_fresh_process():
+    """No job cmdlet ran here, yet a (deserialised) job is shown with the jobs' table."""
+    code = ("import sys\n"
+            "from pshell.engine.runtime import Runspace\n"
+            "from pshell.remote.protocol import DeserializedObject\n"
+            "job = DeserializedObject({'Id': 3, 'Name': 'Job3', 'PSJobTypeName': 'BackgroundJob',"
+            " 'State': 'Completed', 'HasMoreData': True, 'Location': 'localhost',"
+            " 'Command': '1'}, ['Deserialized.System.Management.Automation.Job',"
+            " 'System.Object'])\n"
+            "rs = Runspace()\n"
+            "rs.set_variable('o', job)\n"
+            "assert 'pshell.cmdlets.job' not in sys.modules\n"
+            "print(rs.invoke('$o | Out-String')[0])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    lines = [line.split() for line in out.stdout.splitlines() if line.strip()]
+    assert lines[0] == ["Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location",
+                        "Command"], out.stdout + out.stderr
+    assert lines[2] == ["3", "Job3", "BackgroundJob", "Completed", "True", "localhost", "1"]

@@ -1,8 +1,10 @@
 """Cmdlets, one module per noun group; each module registers its classes with @register.
 
 ``MODULES`` says which module holds which cmdlet, so that looking one up imports that module
-alone (importing all of them costs ~25 ms at every start).  tests/test_cmdlet_index.py checks
-that it matches what the modules register; it prints the new table when it does not."""
+alone (importing all of them costs ~25 ms at every start); ``VIEW_MODULES`` says which module
+registers the formatting views of a type, so that an object whose module was never needed here
+(a job or a file that came back from a remote computer) is still shown with its view.
+tests/test_cmdlet_index.py checks both against what the modules register."""
 
 MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
@@ -53,4 +55,20 @@ MODULES = {
         "Write-Debug", "Write-Error", "Write-Host", "Write-Information", "Write-Output",
         "Write-Progress", "Write-Verbose", "Write-Warning",
     ),
+}
+
+VIEW_MODULES = {
+    "microsoft.powershell.commands.historyinfo": "commands",
+    "microsoft.powershell.commands.memberdefinition": "member",
+    "pshell.helpinfo": "help",
+    "system.diagnostics.eventing.reader.eventlogrecord": "eventlog",
+    "system.diagnostics.eventlogentry": "eventlog",
+    "system.diagnostics.process": "process",
+    "system.io.directoryinfo": "item",
+    "system.io.fileinfo": "item",
+    "system.management.automation.aliasinfo": "commands",
+    "system.management.automation.commandinfo": "commands",
+    "system.management.automation.job": "job",
+    "system.management.automation.psvariable": "variable",
+    "system.management.automation.runspaces.pssession": "session",
 }

@@ -298,6 +298,34 @@ def _list_dir(folder: str, force: bool, on_error: Any = None) -> List[FileSystem
     return items
 
 
+# --------------------------------------------------------------------------- the Env: drive
+
+def env_name(path: Any) -> Optional[str]:
+    """For a path on the ``Env:`` drive (``Env:``, ``env:PATH``, ``Env:\\HOME``, ``env:/X*``): the
+    variable name or pattern after the drive ('' for the whole drive); None for any other path."""
+    text = to_str(path)
+    if len(text) < 4 or text[:4].lower() != "env:":
+        return None
+    return text[4:].lstrip("\\/")
+
+
+def env_entries(pattern: str) -> List[Any]:
+    """The environment variables ``pattern`` names (all for ''), sorted, as DictionaryEntry
+    items (what pwsh's Environment provider gives: Name/Key and Value).  Names match exactly
+    first (Linux names are case-sensitive), then ignoring case."""
+    from pshell.engine.format import DictionaryEntry
+    names = sorted(os.environ)
+    if not pattern:
+        chosen = names
+    elif has_wildcards(pattern):
+        chosen = [n for n in names if wildcard_match(pattern, n, case_sensitive=False)]
+    elif pattern in os.environ:
+        chosen = [pattern]
+    else:
+        chosen = [n for n in names if n.lower() == pattern.lower()][:1]
+    return [DictionaryEntry(n, os.environ[n]) for n in chosen]
+
+
 # --------------------------------------------------------------------------- path resolution
 
 class PathCmdlet(Cmdlet):
@@ -440,12 +468,17 @@ class PathCmdlet(Cmdlet):
         literal = getattr(self, "LiteralPath", None) is not None
         given = getattr(self, "LiteralPath", None) if literal else getattr(self, "Path", None)
         for raw in _as_paths(given):
+            if env_name(raw) is not None:
+                continue                # the Env: drive: the command handles those itself
             matches, wild = self.expand(raw, literal, force)
             for full in matches:
                 if not wild and not os.path.lexists(full):
                     self.not_found(full)
                     continue
                 yield to_str(raw), full, wild
+
+    def env_not_found(self, name: str) -> None:
+        self.not_found(f"Env:\\{name}")
 
     def not_found(self, full: str) -> None:
         self.write_error(self.error_record(
@@ -532,6 +565,15 @@ class GetChildItem(PathCmdlet):
             paths = ["."]           # no path: the current location
         for raw in paths:
             text = to_str(raw)
+            env = env_name(text)
+            if env is not None:
+                entries = env_entries(env)
+                if not entries and not has_wildcards(env):
+                    self.env_not_found(env)
+                for entry in entries:
+                    if self.selected(entry.Key):
+                        yield entry.Key if self.Name else entry
+                continue
             name_filter = None
             if recurse and not literal and has_wildcards(os.path.basename(text)) \
                     and not has_wildcards(os.path.dirname(text)):
@@ -606,6 +648,13 @@ class GetItem(PathCmdlet):
     )
 
     def process(self) -> Iterator[Any]:
+        for raw in _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path):
+            env = env_name(raw)
+            if env is not None:
+                entries = env_entries(env)
+                if not entries and not has_wildcards(env):
+                    self.env_not_found(env)
+                yield from (e for e in entries if self.selected(e.Key))
         for _, full, _ in self.paths_of(bool(self.Force)):
             try:
                 item = FileSystemItem(full)
@@ -654,6 +703,11 @@ class TestPath(PathCmdlet):
             yield self._test(text, literal)
 
     def _test(self, text: str, literal: bool) -> bool:
+        env = env_name(text)
+        if env is not None:
+            if self.PathType == "Container":
+                return env == ""
+            return env == "" and self.PathType == "Any" or bool(env and env_entries(env))
         matches, wild = self.expand(text, literal, force=True)
         for full in matches:
             if not os.path.lexists(full):
@@ -718,10 +772,30 @@ class NewItem(PathCmdlet):
         bases = _as_paths(self.Path) or ["."]
         for base in bases:
             text = to_str(base)
+            env = env_name(text)
+            if env is not None:
+                yield from self._env_variable(env + (self.Name or "") if env else self.Name or "")
+                continue
             full = self.absolute(os.path.join(text, self.Name) if self.Name else text)
             made = self._create(full)
             if made is not None:
                 yield made
+
+    def _env_variable(self, name: str) -> Iterator[Any]:
+        """``New-Item Env:NAME -Value v`` (or ``-Path Env: -Name NAME``): a new variable; one
+        that exists already needs -Force."""
+        from pshell.engine.format import DictionaryEntry
+        if not name:
+            raise self.terminate("Give the name of the environment variable: New-Item "
+                                 "Env:NAME -Value value.", "NewItemNoName", "InvalidArgument")
+        if name in os.environ and not self.Force:
+            self.write_error(self.error_record(
+                f"The environment variable '{name}' already exists; use -Force to replace its "
+                f"value (or assign $env:{name}).", "EnvironmentVariableExists", "ResourceExists",
+                target=name))
+            return
+        os.environ[name] = "" if self.Value is None else to_str(self.Value)
+        yield DictionaryEntry(name, os.environ[name])
 
     def _create(self, full: str) -> Optional[FileSystemItem]:
         kind = self.ItemType or "File"
@@ -809,6 +883,20 @@ class RemoveItem(PathCmdlet):
     )
 
     def process(self) -> None:
+        for raw in _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path):
+            env = env_name(raw)
+            if env is not None:
+                entries = env_entries(env) if env else []
+                if not entries and not has_wildcards(env):
+                    self.env_not_found(env)
+                for entry in entries:
+                    if not self.selected(entry.Key):
+                        continue
+                    if self.WhatIf:
+                        self.write_host(f'What if: Performing the operation "Remove Item" on '
+                                        f'target "Item: {entry.Key}".')
+                        continue
+                    os.environ.pop(entry.Key, None)
         for _, full, _wild in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
             if not self.selected(name):
@@ -900,9 +988,9 @@ class CopyItem(_TransferCmdlet):
         yield from super().process()
 
     def copy_with_session(self) -> Iterator[Any]:
-        """Copy through a PSSession.  The remoting layer replaces this method."""
-        raise self.terminate("Copy-Item -ToSession/-FromSession is not supported yet.",
-                             "NotSupported", "NotImplemented")
+        """Copy through a PSSession (the remoting cmdlets' module does it)."""
+        from pshell.cmdlets.session import _copy_with_session
+        yield from _copy_with_session(self)
 
     def transfer(self, src: str, destination: str) -> Optional[str]:
         import shutil

@@ -1751,16 +1751,3 @@ def _copy_progress(cmdlet: Any, session: PSSession, name: str, done: int, total:
     cmdlet.write_progress(ProgressRecord(f"Copy-Item ({session.ComputerName})", name or "done",
                                          min(100, int(done * 100 / total)), activity_id=7,
                                          completed=completed))
-
-
-def _install_copy_hook() -> None:
-    try:
-        from pshell.cmdlets import item
-    except Exception:
-        return
-    copy_item = getattr(item, "CopyItem", None)
-    if copy_item is not None:
-        copy_item.copy_with_session = _copy_with_session  # type: ignore[attr-defined]
-
-
-_install_copy_hook()

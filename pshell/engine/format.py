@@ -255,8 +255,11 @@ def views_for(type_name: str) -> List[View]:
 
 def find_view(obj: Any, kind: Optional[str] = None) -> Optional[View]:
     """The view for ``obj`` (of ``kind`` if given), searching its type names most specific first;
-    ``Deserialized.X`` matches X's views."""
-    for name in type_names_of(obj):
+    ``Deserialized.X`` matches X's views.  A view whose cmdlet module was not imported yet is
+    loaded first (see ``pshell.cmdlets.VIEW_MODULES``)."""
+    names = type_names_of(obj)
+    _load_view_modules(names)
+    for name in names:
         lowered = name.lower()
         for candidate in (lowered, lowered[len("deserialized."):]
                           if lowered.startswith("deserialized.") else None):
@@ -271,6 +274,27 @@ def find_view(obj: Any, kind: Optional[str] = None) -> Optional[View]:
                 if view.kind == kind:
                     return view
     return None
+
+
+_VIEW_MODULES_LOADED: set = set()
+
+
+def _load_view_modules(names: Sequence[str]) -> None:
+    for name in names:
+        lowered = name.lower()
+        if lowered.startswith("deserialized."):
+            lowered = lowered[len("deserialized."):]
+        if lowered in _VIEWS or lowered in _VIEW_MODULES_LOADED:
+            continue
+        try:
+            from pshell.cmdlets import VIEW_MODULES
+        except ImportError:
+            return
+        module = VIEW_MODULES.get(lowered)
+        _VIEW_MODULES_LOADED.add(lowered)
+        if module is not None:
+            import importlib
+            importlib.import_module(f"pshell.cmdlets.{module}")
 
 
 # --------------------------------------------------------------------------- shapes and entries
