@@ -953,8 +953,8 @@ def test_every_node_has_a_span():
     ("$a = 1\n\n  foo )", "Unexpected token ')' in expression or statement.", 3, 7),
     ("function f", "Missing function body in function declaration.", 1, 11),
     ("ls > ", "Missing file specification after redirection operator.", 1, 6),
-    ("a && b", "The token '&&' is not a valid statement separator in this version: "
-               "pipeline chain operators are not supported.", 1, 3),
+    ("a && $x = 1", "An assignment cannot follow the '&&' operator.", 1, 6),
+    ("a || b &", "A pipeline chain cannot run in the background.", 1, 6),
     ("@'abc\n'@", "No characters are allowed after a here-string header but before the end of "
                   "the line.", 1, 3),
     ("echo a < b", "The '<' operator is reserved for future use.", 1, 8),
@@ -979,7 +979,7 @@ INCOMPLETE = [
     "if ($x) {", "if ($x) {\n  1\n", "if ($x)", "if ($x)\n", "if (", "if ($x", "if",
     "if ($x) { 1 } else", "if ($x) { 1 } elseif", "if ($x) { 1 } elseif ($y)",
     '"abc', "'abc", '"abc\n', "@'", "@'\nabc", "@'\nabc\n", '@"', '@"\nabc $x', "@'   ",
-    "1 +", "1 +\n", "$a -and", "Get-X |", "Get-X |\n", "Get-X | Sort |\n\n",
+    "1 +", "1 +\n", "$a -and", "Get-X |", "Get-X |\n", "Get-X | Sort |\n\n", "a &&", "a ||\n",
     "1,", "1,\n", "-not", "!", "-", "$x =", "$x = \n", "$x +=",
     "foo `", "foo `\n", "Get-X -A 1 `", "echo a`",
     "(", "(1", "(1 +", "$(", "$(1;", "@(", "@(1,", "@{", "@{ a = 1", "@{ a", "@{ a =",
@@ -1011,7 +1011,7 @@ def test_incomplete_input(src):
 
 COMPLETE_BUT_WRONG = [
     ")", "}", "1 2", "(1 2)", "if ()", "if ($x) 1", "Get-X | | b", "1 = 2", "@'abc",
-    "a && b", "a || b", "$x .Name", "foreach ($x) { }", "foreach (1 in $y) { }",
+    "a && $x = 1", "a || b &", "$x .Name", "foreach ($x) { }", "foreach (1 in $y) { }",
     "switch ($x) { default { } default { } }", "try { } catch { } catch [X] { }",
     "function f($a) { param($b) }", "begin { } 1", "1\nbegin { }", "echo a < b", "[int",
     "[int]]", "$x[]", "$x.Foo(1 2)", "@{ a 1 }", "@{ a = 1 b = 2 }", "else { }",
@@ -1198,3 +1198,12 @@ if given is not None:
         _check_parse(src)
         cut = data.draw(st.integers(0, len(src)))
         _check_parse(src[:cut])
+
+
+def test_pipeline_chains_are_left_associative():
+    (stmt,) = parse("a | b && c || d").end.statements
+    assert isinstance(stmt, A.PipelineChain) and stmt.op == "||"
+    assert isinstance(stmt.left, A.PipelineChain) and stmt.left.op == "&&"
+    assert len(stmt.left.left.elements) == 2 and stmt.right.elements[0].elements[0].value == "d"
+    (stmt,) = parse("$r = a &&\n  b").end.statements
+    assert isinstance(stmt, A.Assignment) and isinstance(stmt.value, A.PipelineChain)

@@ -314,6 +314,19 @@ class _BlockCompiler:
             return
         self.emit(d, f"yield from {self.pipeline(stmt)}")
 
+    def st_PipelineChain(self, stmt: A.PipelineChain, d: int) -> None:
+        """``a && b``: run b when $? is true after a; ``a || b``: when it is false.  Each part
+        starts with $? true (an expression that runs succeeds; errors make it false)."""
+        left = stmt.left
+        if isinstance(left, A.PipelineChain):
+            self.st_PipelineChain(left, d)
+        else:
+            self.emit(d, "RS.last_success = True")
+            self.st_Pipeline(left, d)   # type: ignore[arg-type]
+        self.emit(d, "if RS.last_success:" if stmt.op == "&&" else "if not RS.last_success:")
+        self.emit(d + 1, "RS.last_success = True")
+        self.st_Pipeline(stmt.right, d + 1)
+
     def pipeline(self, stmt: A.Pipeline, collected: bool = False) -> str:
         """``collected``: the output is a value (``$x = ...``), not the statement's output."""
         stages = []

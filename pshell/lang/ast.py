@@ -273,6 +273,16 @@ class Pipeline(Statement):
     span: Span = NOSPAN
 
 
+@_node
+class PipelineChain(Statement):
+    """``a && b``, ``a || b`` (left-associative): ``right`` runs when ``left`` succeeded (``&&``)
+    or failed (``||``), as ``$?`` tells after it."""
+    left: Statement
+    op: str
+    right: Pipeline
+    span: Span = NOSPAN
+
+
 # --------------------------------------------------------------------------- statements
 
 @_node

@@ -11,7 +11,8 @@ its display class in :attr:`Parser.records` (used by ``tokenize_for_display``).
 Representation notes for the compiler:
 - ``--`` in a command's arguments ends parameter parsing; it is kept as
   ``CommandParameter(name='-')`` (cmdlets should drop it, native commands receive ``--``).
-- Pipeline chain operators ``&&`` / ``||`` are rejected with a ParseError.
+- Pipeline chain operators ``&&`` / ``||`` join pipelines (A.PipelineChain); a chain cannot run
+  in the background.
 - A negative number literal (``-1`` directly followed by digits) is folded into a Constant.
 - Binary operator precedence (high to low): ``..``, ``-f``, ``* / %``, ``+ -``,
   ``-band -bor -bxor -shl -shr``, comparisons, ``-and -or -xor``; the comma, unary operators and
@@ -470,7 +471,9 @@ class Parser:
         self.take(tok, "keyword")
         return _KEYWORD_HANDLERS[self.keyword(nxt)](self, nxt, (label, tok.start))
 
-    def parse_pipeline_statement(self) -> A.Statement:
+    def parse_pipeline_statement(self, chained: bool = False) -> A.Statement:
+        """A pipeline, an assignment, or (unless ``chained``: parsing a chain's right side) a
+        chain of pipelines joined by ``&&`` / ``||``."""
         first = self.parse_element()
         if isinstance(first, A.CommandExpression) and not first.redirections:
             tok = self.peek("E")
@@ -494,9 +497,28 @@ class Parser:
                 background = True
                 end = tok.end
                 break
-            elif tok.kind in ("&&", "||"):
-                raise self.fail(f"The token '{tok.kind}' is not a valid statement separator in "
-                                "this version: pipeline chain operators are not supported.", tok)
+            elif tok.kind in ("&&", "||") and not chained:
+                left: A.Statement = A.Pipeline(tuple(elements), False,
+                                               span=self.span(first.span.start, end))
+                while tok.kind in ("&&", "||"):
+                    self.take(tok, "operator")
+                    nxt = self.skip_newlines()
+                    if nxt.kind in _CMD_END:
+                        raise self.fail(f"Missing a pipeline after the '{tok.kind}' operator.",
+                                        nxt)
+                    right = self.parse_pipeline_statement(chained=True)
+                    if not isinstance(right, A.Pipeline):
+                        raise self.fail(f"An assignment cannot follow the '{tok.kind}' operator.",
+                                        start=right.span.start, end=right.span.end,
+                                        incomplete=False)
+                    if right.background:
+                        raise self.fail("A pipeline chain cannot run in the background.",
+                                        start=right.span.start, end=right.span.end,
+                                        incomplete=False)
+                    left = A.PipelineChain(left, tok.kind, right,
+                                           span=self.span(first.span.start, right.span.end))
+                    tok = self.peek("E")
+                return left
             else:
                 break
         return A.Pipeline(tuple(elements), background,
