@@ -1207,3 +1207,16 @@ def test_pipeline_chains_are_left_associative():
     assert len(stmt.left.left.elements) == 2 and stmt.right.elements[0].elements[0].value == "d"
     (stmt,) = parse("$r = a &&\n  b").end.statements
     assert isinstance(stmt, A.Assignment) and isinstance(stmt.value, A.PipelineChain)
+
+
+def test_null_coalescing_and_ternary_bind_more_loosely_than_binary_operators():
+    (stmt,) = parse("$a -and $b ?? 1 + 2").end.statements
+    expr = stmt.elements[0].expr
+    assert isinstance(expr, A.Binary) and expr.op == "??"
+    assert expr.left.op == "-and" and expr.right.op == "+"
+    (stmt,) = parse("$x -gt 1 ? 'a' : $y ? 'b' : 'c'").end.statements
+    expr = stmt.elements[0].expr
+    assert isinstance(expr, A.Ternary) and expr.condition.op == "-gt"
+    assert isinstance(expr.if_false, A.Ternary)          # it groups to the right
+    (stmt,) = parse("$v ??= 3").end.statements
+    assert isinstance(stmt, A.Assignment) and stmt.op == "??="

@@ -390,6 +390,10 @@ class _BlockCompiler:
     def st_Assignment(self, stmt: A.Assignment, d: int) -> None:
         value = self.statement_value(stmt.value)
         target = stmt.target
+        if stmt.op == "??=":            # the value runs only when the target is null
+            self.emit(d, f"if _isnull({self.expr(target)}):")
+            self.store(target, value, d + 1)
+            return
         if stmt.op != "=":
             op = {"+=": "_add", "-=": "_sub", "*=": "_mul", "/=": "_div", "%=": "_mod"}[stmt.op]
             if isinstance(target, A.Index):
@@ -811,8 +815,16 @@ class _BlockCompiler:
     def ex_ScriptBlockExpr(self, e: A.ScriptBlockExpr) -> str:
         return f"_sb(F, {self.unit.ast_id(e.block)})"
 
+    def ex_Ternary(self, e: A.Ternary) -> str:
+        return (f"({self.expr(e.if_true)} if {self.truth(e.condition)} "
+                f"else {self.expr(e.if_false)})")
+
     def ex_Binary(self, e: A.Binary) -> str:
         op = e.op
+        if op == "??":          # the right side runs only when the left is null
+            left = self.new_name("_n")
+            return (f"(lambda {left}: (({self.expr(e.right)}) if _isnull({left}) "
+                    f"else {left}))({self.expr(e.left)})")
         if op == "-and":
             return f"({self.truth(e.left)} and {self.truth(e.right)})"
         if op == "-or":

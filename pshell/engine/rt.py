@@ -676,6 +676,11 @@ class _NoArg:
 NOARG = _NoArg()
 
 
+def _isnull(value: Any) -> bool:
+    """What ``??``, ``??=`` and their friends call null: $null (and AutomationNull)."""
+    return value is None or value is AutomationNull
+
+
 NAMESPACE: Dict[str, Any] = {
     "_stmt_error": stmt_error, "_enum": _enum, "_pipe": _pipe, "_background": _background,
     "_add": _add, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": ops.mod,
@@ -695,7 +700,7 @@ NAMESPACE: Dict[str, Any] = {
     "_incdec_index": _incdec_index, "_incdec_member": _incdec_member, "_incdec_var": _incdec_var,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
     "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
-    "_NOARG": NOARG,
+    "_NOARG": NOARG, "_isnull": _isnull,
 }
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
     NAMESPACE[f"_c{_name}"] = _cmp_fast(_name)

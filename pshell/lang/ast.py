@@ -525,6 +525,15 @@ class ScriptBlockExpr(Expr):
 
 
 @_node
+class Ternary(Expr):
+    """``condition ? if_true : if_false``."""
+    condition: Expr
+    if_true: Expr
+    if_false: Expr
+    span: Span = NOSPAN
+
+
+@_node
 class Binary(Expr):
     """Arithmetic ``+ - * / %``, ``..`` (range), comparison/logical/bitwise ``-eq -and -band``...,
     ``-f``, ``-split``/``-join`` with two operands, ``-is``/``-as`` (right is usually a

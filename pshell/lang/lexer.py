@@ -401,7 +401,13 @@ class Lexer:
         if c == ":":
             if nx == ":":
                 return Token("::", start, start + 2, None, spaced)
-            return Token("bad", start, start + 1, None, spaced)
+            return Token(":", start, start + 1, None, spaced)     # the ternary's else
+        if c == "?":
+            if nx == "?":
+                if start + 2 < n and text[start + 2] == "=":
+                    return Token("??=", start, start + 3, None, spaced)
+                return Token("op", start, start + 2, "??", spaced)
+            return Token("?", start, start + 1, None, spaced)     # the ternary's then
         if "0" <= c <= "9":
             return self.lex_number(start, spaced)
         if c.isalpha() or c == "_":

@@ -15,8 +15,9 @@ Representation notes for the compiler:
   in the background.
 - A negative number literal (``-1`` directly followed by digits) is folded into a Constant.
 - Binary operator precedence (high to low): ``..``, ``-f``, ``* / %``, ``+ -``,
-  ``-band -bor -bxor -shl -shr``, comparisons, ``-and -or -xor``; the comma, unary operators and
-  casts bind tighter than ``..``.
+  ``-band -bor -bxor -shl -shr``, comparisons, ``-and -or -xor``, then ``??`` and the ternary
+  ``c ? a : b`` (A.Ternary), both grouping to the right; the comma, unary operators and casts
+  bind tighter than ``..``.  ``??=`` is an assignment operator.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = ["parse", "Parser", "MAX_DEPTH"]
 # count one, so about 200 levels of nested parentheses / braces / subexpressions are accepted.
 MAX_DEPTH = 600
 
-_ASSIGN_OPS = frozenset(("=", "+=", "-=", "*=", "/=", "%="))
+_ASSIGN_OPS = frozenset(("=", "+=", "-=", "*=", "/=", "%=", "??="))
 # Tokens that end a command (and its arguments).
 _CMD_END = frozenset(("newline", ";", "|", "||", "&", "&&", ")", "}", "eof"))
 # Tokens that can start an operand of a unary operator / a binary operator's right side.
@@ -1075,7 +1076,40 @@ class Parser:
         return tok.kind == "op" and tok.value in UNARY_DASH_OPERATORS
 
     def parse_expression(self, comma: bool = True) -> A.Expr:
-        return self.parse_binary(1, comma)
+        """An expression; the ternary ``c ? a : b`` and ``a ?? b`` bind more loosely than every
+        binary operator (as in PowerShell 7), and both group to the right."""
+        left = self.parse_binary(1, comma)
+        tok = self.peek("E")
+        if tok.kind == "op" and tok.value == "??":
+            self.take(tok, "operator")
+            nxt = self.skip_newlines()
+            if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
+                raise self.fail("You must provide a value expression following the '??' "
+                                "operator.", nxt)
+            right = self.parse_expression(comma)
+            return A.Binary("??", left, right, span=self.span(left.span.start, right.span.end))
+        if tok.kind == "?":
+            if not tok.spaced:
+                raise self.fail("The '?' of a ternary expression must follow a space: "
+                                "'<condition> ? <if-true> : <if-false>'.", tok)
+            self.take(tok, "operator")
+            nxt = self.skip_newlines()
+            if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
+                raise self.fail("You must provide a value expression after the '?' of a "
+                                "ternary expression.", nxt)
+            then = self.parse_expression(comma)
+            colon = self.peek("E")
+            if colon.kind != ":":
+                raise self.fail("Missing ':' in the ternary expression "
+                                "'<condition> ? <if-true> : <if-false>'.", colon)
+            self.take(colon, "operator")
+            nxt = self.skip_newlines()
+            if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
+                raise self.fail("You must provide a value expression after the ':' of a "
+                                "ternary expression.", nxt)
+            other = self.parse_expression(comma)
+            return A.Ternary(left, then, other, span=self.span(left.span.start, other.span.end))
+        return left
 
     def parse_binary(self, min_prec: int, comma: bool) -> A.Expr:
         left = self.parse_array(comma)
