@@ -1081,35 +1081,32 @@ class Parser:
         left = self.parse_binary(1, comma)
         tok = self.peek("E")
         if tok.kind == "op" and tok.value == "??":
-            self.take(tok, "operator")
-            nxt = self.skip_newlines()
-            if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
-                raise self.fail("You must provide a value expression following the '??' "
-                                "operator.", nxt)
-            right = self.parse_expression(comma)
+            right = self._operand_after(tok, "You must provide a value expression following the "
+                                             "'??' operator.", comma)
             return A.Binary("??", left, right, span=self.span(left.span.start, right.span.end))
         if tok.kind == "?":
             if not tok.spaced:
                 raise self.fail("The '?' of a ternary expression must follow a space: "
                                 "'<condition> ? <if-true> : <if-false>'.", tok)
-            self.take(tok, "operator")
-            nxt = self.skip_newlines()
-            if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
-                raise self.fail("You must provide a value expression after the '?' of a "
-                                "ternary expression.", nxt)
-            then = self.parse_expression(comma)
+            then = self._operand_after(tok, "You must provide a value expression after the '?' "
+                                            "of a ternary expression.", comma)
             colon = self.peek("E")
             if colon.kind != ":":
                 raise self.fail("Missing ':' in the ternary expression "
                                 "'<condition> ? <if-true> : <if-false>'.", colon)
-            self.take(colon, "operator")
-            nxt = self.skip_newlines()
-            if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
-                raise self.fail("You must provide a value expression after the ':' of a "
-                                "ternary expression.", nxt)
-            other = self.parse_expression(comma)
+            other = self._operand_after(colon, "You must provide a value expression after the "
+                                               "':' of a ternary expression.", comma)
             return A.Ternary(left, then, other, span=self.span(left.span.start, other.span.end))
         return left
+
+    def _operand_after(self, tok: Token, missing: str, comma: bool) -> A.Expr:
+        """Take the operator ``tok`` (newlines may follow it), then the expression after it;
+        ``missing`` is the error when there is none."""
+        self.take(tok, "operator")
+        nxt = self.skip_newlines()
+        if nxt.kind not in _OPERAND_START and not self._unary_op(nxt):
+            raise self.fail(missing, nxt)
+        return self.parse_expression(comma)
 
     def parse_binary(self, min_prec: int, comma: bool) -> A.Expr:
         left = self.parse_array(comma)
