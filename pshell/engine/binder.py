@@ -344,8 +344,7 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     # conversion, validation, common parameters
     for name, value in named.items():
         param = table.by_name[name.lower()]
-        if param in COMMON_PARAMETERS and name.lower() in _COMMON_BY_NAME and \
-                all(p.name != name for p in params):
+        if _COMMON_BY_NAME.get(name.lower()) is param and all(p.name != name for p in params):
             _apply_common(ctx, param, value)
             continue
         converted = convert_param(param, value, ctx)

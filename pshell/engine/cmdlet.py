@@ -170,8 +170,18 @@ class Cmdlet:
         self.ctx = ctx
         self.bound = {}
         self.parameter_set = self.default_set or "__AllParameterSets"
-        for param in self.params:
-            setattr(self, param.name, _default_for(param))
+        defaults = type(self).__dict__.get("_defaults")
+        if defaults is None or defaults[0] is not self.params:
+            # the parameters' defaults, worked out once per class; a list or dict default is
+            # copied for each instance (no parameter is a descriptor: they are plain attributes)
+            values = {p.name: _default_for(p) for p in self.params}
+            mutable = tuple(n for n, v in values.items() if isinstance(v, (list, dict)))
+            defaults = (self.params, values, mutable)
+            type(self)._defaults = defaults  # type: ignore[attr-defined]
+        self.__dict__.update(defaults[1])
+        for name in defaults[2]:
+            value = defaults[1][name]
+            setattr(self, name, type(value)(value))
 
     # ---- lifecycle ----------------------------------------------------------------
     def begin(self) -> Optional[Iterable[Any]]:
