@@ -71,6 +71,7 @@ def main() -> int:
         run_all(hosts, opts, root)
     finally:
         stop_hosts(hosts)
+        time.sleep(0.5)     # the last connections' sshd children log as they exit
         shutil.rmtree(root, ignore_errors=True)
     return 0
 
