@@ -26,24 +26,7 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-
-
-def median_time(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def row(name: str, value: float, unit: str, baseline: float = 0.0, base_name: str = "",
-        target: str = "") -> None:
-    ratio = f"{value / baseline:6.2f}x {base_name}" if baseline else ""
-    print(f"  {name:<48} {value:12.4f} {unit:<8} {ratio:<28} {target}")
+from _common import REPO, median_time, row  # (bench/ is on the path: these run as scripts)
 
 
 def ssh_args(hosts, name):

@@ -705,9 +705,9 @@ class TestPath(PathCmdlet):
     def _test(self, text: str, literal: bool) -> bool:
         env = env_name(text)
         if env is not None:
-            if self.PathType == "Container":
-                return env == ""
-            return env == "" and self.PathType == "Any" or bool(env and env_entries(env))
+            if env == "":                       # the drive itself: a container
+                return self.PathType != "Leaf"
+            return self.PathType != "Container" and bool(env_entries(env))
         matches, wild = self.expand(text, literal, force=True)
         for full in matches:
             if not os.path.lexists(full):

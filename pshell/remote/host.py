@@ -121,9 +121,8 @@ class _Outbox:
         rest = items[pn - done:]
         self.trimmed = (pq, pn)
         if rest or msg.get("t") != "out":
-            if lines is not None:
-                msg = dict(lines_message(msg.get("id"), rest) or {"t": "out", "id": msg.get("id"),
-                                                                  "o": rest}, q=msg.get("q"))
+            if lines is not None:       # the rest of a batch of lines is one too
+                msg = dict(lines_message(msg.get("id"), rest) or {}, q=msg.get("q"))
             else:
                 msg["o"] = rest
             frame = encode_frame(msg)

@@ -266,8 +266,6 @@ class _JobSpool:
 
 
 _SCALAR_TYPES = (str, int, float, bool, type(None))
-_SCALAR_SET = frozenset(_SCALAR_TYPES)
-_OUTPUT_ONLY = {"output"}
 
 
 _FRAME = struct.Struct(">cI")
@@ -295,13 +293,8 @@ def _batch_bytes(records: List[Tuple[str, Any]]) -> bytes:
 
 
 def _encode(records: List[Tuple[str, Any]]) -> List[Any]:
-    """Records as JSON data: runs of one stream become ``[code, [values...]]`` (plain values
-    pass as they are, so a run of strings or numbers costs what json.dumps costs)."""
-    from operator import itemgetter
-    if set(map(itemgetter(0), records)) == _OUTPUT_ONLY:       # the common case, at C speed
-        items = list(map(itemgetter(1), records))
-        if set(map(type, items)) <= _SCALAR_SET:
-            return [["o", items]]
+    """Records as JSON data (a batch marshal refused: it holds objects): runs of one stream
+    become ``[code, [values...]]``, plain values as they are, objects serialised."""
     from pshell.remote.protocol import serialize, serialize_record
     out: List[Any] = []
     run: List[Any] = []

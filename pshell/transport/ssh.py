@@ -478,14 +478,6 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _local_user() -> str:
-    import getpass
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""
-
-
 # --------------------------------------------------------------------------- the channel
 
 class SSHSessionLink:

@@ -319,3 +319,17 @@ def other_user(sshd_hosts) -> OtherUser:
     except subprocess.TimeoutExpired:
         proc.kill()
     subprocess.run(["userdel", "-r", OTHER_USER], capture_output=True)
+
+
+@pytest.fixture
+def rs(sshd_hosts, monkeypatch, tmp_path):
+    """A local runspace that reaches the test hosts (the test HOME), its sessions removed after."""
+    monkeypatch.setenv("HOME", sshd_hosts.home)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    from pshell.engine.runtime import Runspace
+    runspace = Runspace(location=str(tmp_path))
+    yield runspace
+    try:
+        runspace.invoke("Get-PSSession | Remove-PSSession")
+    finally:
+        runspace.close()

@@ -9,22 +9,8 @@ from __future__ import annotations
 import os
 import time
 
-import pytest
 
 from pshell.engine.streams import CollectingStreams
-
-
-@pytest.fixture
-def rs(sshd_hosts, monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", sshd_hosts.home)
-    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    from pshell.engine.runtime import Runspace
-    runspace = Runspace(location=str(tmp_path))
-    yield runspace
-    try:
-        runspace.invoke("Get-PSSession | Remove-PSSession")
-    finally:
-        runspace.close()
 
 
 def run(rs, text, **kw):

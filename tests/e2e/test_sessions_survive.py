@@ -16,24 +16,10 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from conftest import REPO, host_pid_in
 
 from pshell.engine.streams import CollectingStreams
-
-
-@pytest.fixture
-def rs(sshd_hosts, monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", sshd_hosts.home)
-    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    from pshell.engine.runtime import Runspace
-    runspace = Runspace(location=str(tmp_path))
-    yield runspace
-    try:
-        runspace.invoke("Get-PSSession | Remove-PSSession")
-    finally:
-        runspace.close()
 
 
 def run(rs, text):
