@@ -336,6 +336,7 @@ def load_asyncssh() -> Any:
         if module is not None:
             return module
         import ctypes.util
+        import warnings
         real = ctypes.util.find_library
 
         def find_library(name: str) -> Optional[str]:
@@ -345,7 +346,13 @@ def load_asyncssh() -> Any:
 
         ctypes.util.find_library = find_library
         try:
-            import asyncssh
+            with warnings.catch_warnings():
+                # asyncssh names the crypto library's DSA types at import; a release of that
+                # library that deprecates DSA (cryptography 51 does) then prints ten lines in
+                # every process that connects. They are about asyncssh's code, not anything
+                # the user did (pshell offers no DSA keys, OpenSSH dropped them): not shown.
+                warnings.filterwarnings("ignore", module=r"asyncssh(\.|$)")
+                import asyncssh
         finally:
             ctypes.util.find_library = real
         return asyncssh
