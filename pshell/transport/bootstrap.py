@@ -45,7 +45,7 @@ LOADER_COMMAND = (
     "exec(compile(r(int(r(10))),\"<pshell-loader>\",\"exec\"))'"
 )
 
-ENGINE_PACKAGES = ("lang", "engine", "cmdlets", "remote", "help")
+ENGINE_PACKAGES = ("lang", "engine", "cmdlets", "remote", "client", "help")
 
 STAGE_TWO = r'''
 import os, sys
