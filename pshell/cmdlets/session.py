@@ -197,11 +197,25 @@ def _root_runspace(runspace: Any) -> Any:
 class NewPSSession(_RemoteCmdlet):
     name = "New-PSSession"
     synopsis = "Opens persistent connections (PSSessions) to remote computers over SSH."
-    params = _CONNECT_PARAMS + _IDLE_PARAMS + (
+    # computer names come from the pipeline too (Get-Content servers.txt | New-PSSession);
+    # -Session opens a new session to the computer of each given one, the same way
+    params = (Param("ComputerName", "string[]", position=0, aliases=("Cn", "HostName"),
+                    pipeline=True, by_property=True),) + _CONNECT_PARAMS[1:] + _IDLE_PARAMS + (
+        Param("Session", "object[]"),
         Param("Name", "string[]"),
         Param("ThrottleLimit", "int", default=32),
     )
     default_set = "ComputerName"
+
+    def targets(self) -> List[_Target]:
+        targets = super().targets()
+        for value in enumerate_value(self.Session) if self.Session is not None else ():
+            if not isinstance(value, PSSession) or value.target is None:
+                raise self.terminate(f"'{to_str(value)}' is not a PSSession; -Session takes what "
+                                     f"New-PSSession or Get-PSSession returns.", "NotASession",
+                                     "InvalidArgument", value)
+            targets.append(value.target)
+        return targets
 
     def process(self) -> Iterator[Any]:
         targets = self.targets()
@@ -559,6 +573,18 @@ class InvokeCommand(_RemoteCmdlet):
         block, computers = self.ScriptBlock, self.ComputerName
         if block is not None and not _is_block(block) and _is_block(computers):
             self.ScriptBlock, self.ComputerName = computers, block
+        # a PSSession given by position (Invoke-Command $s { }, Invoke-Command $s -FilePath x)
+        # is the -Session, as PowerShell binds it
+        for name in ("ComputerName", "ScriptBlock"):
+            value = getattr(self, name)
+            items = list(enumerate_value(value)) if value is not None else []
+            if items and all(isinstance(v, PSSession) for v in items):
+                if self.Session is not None:
+                    raise self.terminate("A PSSession was given both by position and with "
+                                         "-Session; give it once.", "AmbiguousParameterSet",
+                                         "InvalidArgument")
+                self.Session = items
+                setattr(self, name, None)
         if self.ComputerName is not None:
             self.ComputerName = [to_str(c) for c in enumerate_value(self.ComputerName)]
         if self.ScriptBlock is not None and not _is_block(self.ScriptBlock):
