@@ -525,7 +525,7 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
         stage.args = args
     else:
         from pshell.engine.native import NativeCommand
-        stage.cmd = NativeCommand(ctx, resolved.target, _native_args(args))
+        stage.cmd = NativeCommand(ctx, resolved.target, _native_args(args, frame))
     return stage
 
 
@@ -554,7 +554,11 @@ def _NOARG_MARK() -> Any:
     return NOARG
 
 
-def _native_args(args: List[Any]) -> List[str]:
+def _native_args(args: List[Any], frame: Frame) -> List[str]:
+    """The argv of a native command.  A bare (unquoted) word is expanded as pwsh does on Unix:
+    ``~`` and ``~/x`` become the home directory, and a word with ``*``, ``?`` or ``[`` becomes
+    the paths it matches (sorted; dot files only when the pattern says so), or stays as it was
+    when nothing matches.  Quoted words are passed as they are."""
     noarg = _NOARG_MARK()
     argv: List[str] = []
     for kind, value, extra, _nid in args:
@@ -575,9 +579,29 @@ def _native_args(args: List[Any]) -> List[str]:
                 argv.extend(to_str(item) for item in value)
             elif value is None or value is AutomationNull:
                 continue
+            elif extra is True and isinstance(value, str):
+                argv.extend(_expand_word(value, frame))
             else:
                 argv.append(to_str(value))
     return argv
+
+
+def _expand_word(word: str, frame: Frame) -> List[str]:
+    """pwsh's Unix expansion of one bare native argument (see _native_args)."""
+    if word == "~" or word.startswith("~/"):
+        environ = getattr(frame.rs, "environ", None)
+        home = (environ.get("HOME") if environ is not None else None) or os.path.expanduser("~")
+        word = home + word[1:]
+    if not any(c in word for c in "*?["):
+        return [word]
+    import glob
+    location = frame.rs.location
+    if os.path.isabs(word):
+        found = glob.glob(word)
+    else:
+        base = location.rstrip("/") + "/"
+        found = [path[len(base):] for path in glob.glob(glob.escape(base) + word)]
+    return sorted(found) if found else [word]
 
 
 def _wire_natives(frame: Frame, stages: List[_Stage], top: bool) -> None:

@@ -311,3 +311,14 @@ def test_computer_names_bind_from_the_pipeline(rs, tmp_path):
                        "$b.ComputerName; $a.Id -ne $b.Id")
     assert not errors_of(rec)
     assert out == ["server03", True]
+
+
+def test_native_arguments_are_expanded_on_the_remote_side(rs, tmp_path):
+    """Globs and ~ in a bare native argument are expanded where the command runs: the remote
+    computer's files and its user's home."""
+    (tmp_path / "r1.log").write_text("1")
+    (tmp_path / "r2.log").write_text("2")
+    out, rec = run(rs, f"Invoke-Command server01 {{ Set-Location '{tmp_path}'; printf '%s\\n' *.log; "
+                       f"(printf '%s' ~) -eq $env:HOME }}")
+    assert not errors_of(rec)
+    assert out == ["r1.log", "r2.log", True]
