@@ -309,21 +309,22 @@ def env_name(path: Any) -> Optional[str]:
     return text[4:].lstrip("\\/")
 
 
-def env_entries(pattern: str) -> List[Any]:
-    """The environment variables ``pattern`` names (all for ''), sorted, as DictionaryEntry
-    items (what pwsh's Environment provider gives: Name/Key and Value).  Names match exactly
-    first (Linux names are case-sensitive), then ignoring case."""
+def env_entries(environ: Dict[str, str], pattern: str) -> List[Any]:
+    """The variables of ``environ`` (a runspace's environment) that ``pattern`` names (all for
+    ''), sorted, as DictionaryEntry items (what pwsh's Environment provider gives: Name/Key and
+    Value).  Names match exactly first (Linux names are case-sensitive), then ignoring case."""
     from pshell.engine.format import DictionaryEntry
-    names = sorted(os.environ)
+    env = dict(environ)          # a snapshot: a thread job may change a shared environment
+    names = sorted(env)
     if not pattern:
         chosen = names
     elif has_wildcards(pattern):
         chosen = [n for n in names if wildcard_match(pattern, n, case_sensitive=False)]
-    elif pattern in os.environ:
+    elif pattern in env:
         chosen = [pattern]
     else:
         chosen = [n for n in names if n.lower() == pattern.lower()][:1]
-    return [DictionaryEntry(n, os.environ[n]) for n in chosen]
+    return [DictionaryEntry(n, env[n]) for n in chosen]
 
 
 # --------------------------------------------------------------------------- path resolution
@@ -567,7 +568,7 @@ class GetChildItem(PathCmdlet):
             text = to_str(raw)
             env = env_name(text)
             if env is not None:
-                entries = env_entries(env)
+                entries = env_entries(self.runspace.environ, env)
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 for entry in entries:
@@ -651,7 +652,7 @@ class GetItem(PathCmdlet):
         for raw in _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path):
             env = env_name(raw)
             if env is not None:
-                entries = env_entries(env)
+                entries = env_entries(self.runspace.environ, env)
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 yield from (e for e in entries if self.selected(e.Key))
@@ -707,7 +708,7 @@ class TestPath(PathCmdlet):
         if env is not None:
             if env == "":                       # the drive itself: a container
                 return self.PathType != "Leaf"
-            return self.PathType != "Container" and bool(env_entries(env))
+            return self.PathType != "Container" and bool(env_entries(self.runspace.environ, env))
         matches, wild = self.expand(text, literal, force=True)
         for full in matches:
             if not os.path.lexists(full):
@@ -788,14 +789,16 @@ class NewItem(PathCmdlet):
         if not name:
             raise self.terminate("Give the name of the environment variable: New-Item "
                                  "Env:NAME -Value value.", "NewItemNoName", "InvalidArgument")
-        if name in os.environ and not self.Force:
+        environ = self.runspace.environ
+        if name in environ and not self.Force:
             self.write_error(self.error_record(
                 f"The environment variable '{name}' already exists; use -Force to replace its "
                 f"value (or assign $env:{name}).", "EnvironmentVariableExists", "ResourceExists",
                 target=name))
             return
-        os.environ[name] = "" if self.Value is None else to_str(self.Value)
-        yield DictionaryEntry(name, os.environ[name])
+        value = "" if self.Value is None else to_str(self.Value)
+        environ[name] = value
+        yield DictionaryEntry(name, value)
 
     def _create(self, full: str) -> Optional[FileSystemItem]:
         kind = self.ItemType or "File"
@@ -886,7 +889,7 @@ class RemoveItem(PathCmdlet):
         for raw in _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path):
             env = env_name(raw)
             if env is not None:
-                entries = env_entries(env) if env else []
+                entries = env_entries(self.runspace.environ, env) if env else []
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 for entry in entries:
@@ -896,7 +899,7 @@ class RemoveItem(PathCmdlet):
                         self.write_host(f'What if: Performing the operation "Remove Item" on '
                                         f'target "Item: {entry.Key}".')
                         continue
-                    os.environ.pop(entry.Key, None)
+                    self.runspace.environ.pop(entry.Key, None)
         for _, full, _wild in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
             if not self.selected(name):

@@ -261,8 +261,12 @@ class Runspace:
     """An independent PowerShell world.  Cheap to create: jobs make one each."""
 
     def __init__(self, host: Optional[Any] = None, location: Optional[str] = None,
-                 name: str = "Runspace") -> None:
+                 name: str = "Runspace", environ: Optional[Dict[str, str]] = None) -> None:
         self.host: Any = host if host is not None else Streams()
+        #: the environment scripts see (``$env:``, ``Env:``, native commands, ``~``): a copy of the
+        #: process's at creation unless given; a thread job passes its parent's own dict to share
+        #: it, Start-Job a copy.  The process's os.environ stays pshell's own configuration.
+        self.environ: Dict[str, str] = dict(os.environ) if environ is None else environ
         self.location = os.path.abspath(location) if location else os.getcwd()
         self.name = name
         self.global_scope = Scope()
@@ -288,7 +292,7 @@ class Runspace:
             "warningpreference": "Continue", "verbosepreference": "SilentlyContinue",
             "debugpreference": "SilentlyContinue", "informationpreference": "SilentlyContinue",
             "progresspreference": "Continue", "confirmpreference": "High",
-            "whatifpreference": False, "ofs": " ", "home": os.path.expanduser("~"),
+            "whatifpreference": False, "ofs": " ", "home": self.home(),
             "pid": os.getpid(), "lastexitcode": None, "psjobnotifications": True,
             "maximumhistorycount": 4096, "nestedpromptlevel": 0, "psculture": "en-US",
             "psuiculture": "en-US", "islinux": True, "iswindows": False, "ismacos": False,
@@ -307,13 +311,28 @@ class Runspace:
     def set_variable(self, name: str, value: Any) -> None:
         self.global_scope.vars[name.lower()] = value
 
+    # ---- environment ---------------------------------------------------------------
+    def home(self) -> str:
+        """The directory ``~`` stands for: $HOME, which the runspace takes from its environment's
+        HOME when it is made (as pwsh does: a later ``$env:HOME = ..`` does not move ``~``)."""
+        home = self.global_scope.vars.get("home")
+        if isinstance(home, str) and home:
+            return home
+        return self.environ.get("HOME") or os.path.expanduser("~")
+
+    def expand_home(self, text: str) -> str:
+        """``~`` and ``~/...`` against :meth:`home`; ``~user`` as the account database says."""
+        if text == "~" or text.startswith("~/"):
+            return (self.home().rstrip("/") + text[1:]) or "/"
+        return os.path.expanduser(text)
+
     # ---- location ------------------------------------------------------------------
     def resolve_path(self, path: str) -> str:
         if path is None:
             return self.location
         text = str(path)
         if text.startswith("~"):
-            text = os.path.expanduser(text)
+            text = self.expand_home(text)
         if text.lower().startswith("filesystem::"):
             text = text[12:]
         if not os.path.isabs(text):
