@@ -15,6 +15,7 @@ import stat as _stat
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, unescape, wildcard_match
 
@@ -332,6 +333,9 @@ def env_entries(environ: Dict[str, str], pattern: str) -> List[Any]:
 class PathCmdlet(Cmdlet):
     """Shared path handling for the file system cmdlets."""
 
+    #: the command reads Env: paths itself; for the others :meth:`paths_of` refuses them
+    env_drive = False
+
     def absolute(self, path: Any) -> str:
         text = to_str(path)
         if text.startswith(PROVIDER_PREFIX):
@@ -470,6 +474,11 @@ class PathCmdlet(Cmdlet):
         given = getattr(self, "LiteralPath", None) if literal else getattr(self, "Path", None)
         for raw in _as_paths(given):
             if env_name(raw) is not None:
+                if not self.env_drive:
+                    self.write_error(self.error_record(
+                        f"{self.name} does not work on the Env: drive ('{to_str(raw)}'); use "
+                        f"$env:NAME to read or set a variable.", "NotSupportedOnEnvDrive",
+                        "InvalidOperation", target=to_str(raw)))
                 continue                # the Env: drive: the command handles those itself
             matches, wild = self.expand(raw, literal, force)
             for full in matches:
@@ -641,6 +650,7 @@ class GetChildItem(PathCmdlet):
 class GetItem(PathCmdlet):
     name = "Get-Item"
     synopsis = "Gets the item at the specified location."
+    env_drive = True
     params = (
         Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
@@ -797,7 +807,11 @@ class NewItem(PathCmdlet):
                 target=name))
             return
         value = "" if self.Value is None else to_str(self.Value)
-        environ[name] = value
+        try:
+            self.runspace.set_env(name, value)
+        except RuntimeException as exc:
+            self.write_error(exc.record)
+            return
         yield DictionaryEntry(name, value)
 
     def _create(self, full: str) -> Optional[FileSystemItem]:
@@ -875,6 +889,7 @@ class NewItem(PathCmdlet):
 class RemoveItem(PathCmdlet):
     name = "Remove-Item"
     synopsis = "Deletes files and directories."
+    env_drive = True
     params = (
         Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],

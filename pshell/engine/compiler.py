@@ -290,7 +290,7 @@ class _BlockCompiler:
 
     def _trivial(self, stmt: A.Statement) -> bool:
         if isinstance(stmt, A.Assignment) and stmt.op == "=" and isinstance(stmt.target, A.Variable) \
-                and stmt.target.name.lower() not in self.constrained:
+                and stmt.target.name.lower() not in self.constrained and stmt.target.scope != "env":
             value = stmt.value
             if isinstance(value, A.Pipeline) and len(value.elements) == 1:
                 element = value.elements[0]

@@ -823,24 +823,20 @@ def _new_guid() -> Any:
     return uuid.uuid4()
 
 
-def _set_environment_variable(env: Dict[str, str], args: List[Any]) -> None:
+def _set_environment_variable(rs: Any, args: List[Any]) -> None:
     """[Environment]::SetEnvironmentVariable(name, value): $null or '' removes the variable."""
-    name = to_str(args[0])
-    if args[1] is None or args[1] == "":
-        env.pop(name, None)
-    else:
-        env[name] = to_str(args[1])
+    rs.set_env(to_str(args[0]), None if args[1] is None or args[1] == "" else to_str(args[1]))
 
 
-#: static methods that read or change the calling runspace's environment: fn(environ, args)
-_ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Dict[str, str], List[Any]], Any]]] = {
+#: static methods that read or change the calling runspace's environment: fn(runspace, args)
+_ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
     "environment": {
-        "getenvironmentvariable": lambda env, a: env.get(to_str(a[0])),
+        "getenvironmentvariable": lambda rs, a: rs.environ.get(to_str(a[0])),
         "setenvironmentvariable": _set_environment_variable,
-        "getenvironmentvariables": lambda env, a: Hashtable(dict(env).items()),
+        "getenvironmentvariables": lambda rs, a: Hashtable(dict(rs.environ).items()),
     },
     "io.path": {
-        "gettemppath": lambda env, a: (env.get("TMPDIR") or "/tmp").rstrip("/") + "/",
+        "gettemppath": lambda rs, a: (rs.environ.get("TMPDIR") or "/tmp").rstrip("/") + "/",
     },
 }
 _ENVIRONMENT_METHODS["system.io.path"] = _ENVIRONMENT_METHODS["io.path"]
@@ -1012,9 +1008,8 @@ def _parse_exact(text: str, fmt: str) -> _dt.datetime:
 def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
     table = _STATIC_METHODS.get(_norm_type(type_name))
     env_fn = _ENVIRONMENT_METHODS.get(_norm_type(type_name), {}).get(name.lower())
-    if env_fn is not None:
-        env = frame.rs.environ if frame is not None else os.environ
-        table = {name.lower(): functools.partial(env_fn, env)}
+    if env_fn is not None and frame is not None:
+        table = {name.lower(): functools.partial(env_fn, frame.rs)}
     if table is not None:
         fn = table.get(name.lower())
         if fn is not None:

@@ -178,6 +178,11 @@ class NativeCommand(Cmdlet):
                 f"An error occurred trying to start process '{self.path}' with working "
                 f"directory '{cwd}'. {reason}.".replace("..", "."),
                 "NativeCommandFailed", "ResourceUnavailable", target=self.path) from None
+        except ValueError:      # a NUL or an unencodable character (UnicodeEncodeError included)
+            raise self.terminate(
+                f"Cannot start process '{self.path}': an argument holds a NUL character or text "
+                f"that cannot be passed to a program.", "NativeCommandFailed", "InvalidArgument",
+                target=self.path) from None
         with self._lock:
             self._proc = proc
             stop_now = self._stop_requested

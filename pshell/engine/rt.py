@@ -446,10 +446,7 @@ def _setv(F: Any, scope: str, name: str, value: Any) -> None:
 
 def _env_set(rs: Any, name: str, value: Any) -> None:
     """``$env:NAME = value`` in the runspace's own environment; $null or '' removes it."""
-    if value is None or value is AutomationNull or value == "":
-        rs.environ.pop(name, None)
-    else:
-        rs.environ[name] = to_str(value)
+    rs.set_env(name, None if value is None or value is AutomationNull or value == "" else to_str(value))
 
 
 def _using(F: Any, name: str) -> Any:

@@ -326,6 +326,18 @@ class Runspace:
             return (self.home().rstrip("/") + text[1:]) or "/"
         return os.path.expanduser(text)
 
+    def set_env(self, name: str, value: Optional[str]) -> None:
+        """Set (None: remove) a variable of the runspace's environment, refusing what no
+        program could be given (exec would fail later, far from the assignment)."""
+        if value is None:
+            self.environ.pop(name, None)
+            return
+        problem = _env_problem(name, value)
+        if problem:
+            raise RuntimeException.make(problem, "InvalidEnvironmentVariable", "InvalidArgument",
+                                        name, exception_type="System.ArgumentException")
+        self.environ[name] = value
+
     # ---- location ------------------------------------------------------------------
     def resolve_path(self, path: str) -> str:
         if path is None:
@@ -455,6 +467,22 @@ class Runspace:
                 self._jobs.stop_all()
             except Exception:
                 pass
+
+
+def _env_problem(name: str, value: str) -> str:
+    """Why ``name=value`` cannot be an environment variable ('' when it can)."""
+    if not name or "=" in name or "\0" in name:
+        return (f"The environment variable name '{name}' is not valid: a name must not be empty "
+                f"or contain '=' or a NUL character.")
+    if "\0" in value:
+        return f"The value of the environment variable '{name}' contains a NUL character."
+    try:
+        name.encode("utf-8", "surrogateescape")
+        value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return (f"The environment variable '{name}' cannot be set: its name or value holds a lone "
+                f"UTF-16 surrogate, which programs cannot be given.")
+    return ""
 
 
 # --------------------------------------------------------------------------- automatic variables
