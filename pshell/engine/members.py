@@ -834,6 +834,7 @@ _ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
         "getenvironmentvariable": lambda rs, a: rs.environ.get(to_str(a[0])),
         "setenvironmentvariable": _set_environment_variable,
         "getenvironmentvariables": lambda rs, a: Hashtable(dict(rs.environ).items()),
+        "getfolderpath": lambda rs, a: rs.home(),
     },
     "io.path": {
         "gettemppath": lambda rs, a: (rs.environ.get("TMPDIR") or "/tmp").rstrip("/") + "/",
@@ -899,7 +900,6 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     },
     "guid": {"newguid": lambda a: _new_guid().__str__()},
     "environment": {
-        "getfolderpath": lambda a: os.path.expanduser("~"),
         "exit": _exit,
     },
     "io.path": {
