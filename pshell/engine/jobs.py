@@ -1031,13 +1031,16 @@ class JobStreams:
 
 class LocalWork:
     """What a local job runs: a script block (or script text) with its inputs, in a new Runspace
-    started in ``location``."""
+    started in ``location`` with ``environ`` as its environment (the dict itself: Start-Job hands
+    a copy of the caller's, as a new process would get; Start-ThreadJob the caller's own, shared
+    as threads share it; None: a copy of the process's)."""
 
     def __init__(self, block: Any, location: str, args: Sequence[Any] = (), input: Any = None,
                  using: Optional[Dict[str, Any]] = None, init: Any = None,
-                 source: str = "<job>") -> None:
+                 source: str = "<job>", environ: Optional[Dict[str, str]] = None) -> None:
         self.block = block
         self.location = location
+        self.environ = environ
         self.args = list(args)
         self.input = input
         self.using = using or {}
@@ -1052,7 +1055,7 @@ class LocalWork:
         from pshell.engine import errors
         try:
             from pshell.engine.runtime import Runspace
-            runspace = Runspace(host=JobStreams(job), location=self.location)
+            runspace = Runspace(host=JobStreams(job), location=self.location, environ=self.environ)
         except Exception as exc:
             job.fail(f"The job could not start: {exc}")
             return
@@ -1337,7 +1340,7 @@ def start_background_job(ctx: Any, block: Any, using: Optional[Dict[str, Any]] =
     if using is None:
         compute = getattr(block, "using_values", None)
         using = compute(ctx) if compute is not None else {}
-    work = LocalWork(block, runspace.location, using=using)
+    work = LocalWork(block, runspace.location, using=using, environ=dict(runspace.environ))
     return runspace.jobs.start_job(work, command_text(block))
 
 

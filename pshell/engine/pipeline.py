@@ -430,7 +430,8 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
         if path is not None and os.path.isfile(path):
             return _Resolved("script", path, text)
     from pshell.engine.native import find_executable
-    exe = find_executable(text, rs.location)
+    exe = find_executable(rs.expand_home(text) if text.startswith("~") else text, rs.location,
+                          rs.environ)
     if exe is not None:
         return _Resolved("native", exe, text)
     return None
