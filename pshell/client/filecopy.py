@@ -215,7 +215,7 @@ class _Download(_Copy):
             self.tree = tree
             root = listing.root
             if listing.kind == "file":
-                self.total = root[4]
+                self.total = root[4] if type(root[4]) is int else 0
                 self.receive_file([top], listing.path, root)
             else:
                 self.total = listing.total
@@ -259,7 +259,7 @@ class _Download(_Copy):
         if type(size) is not int or size < 0:
             raise UnsafePath(f"{show(rel)}: the size {show(size)} is not a count of bytes")
         free = self.tree.free_bytes()
-        if size > free:
+        if free is not None and size > free:
             raise OSError(f"{show(rel)} is {size} bytes; {free} bytes are free at the destination")
         incoming = self.tree.new_file(parts)
         try:

@@ -176,9 +176,11 @@ class ConfinedTree:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def free_bytes(self) -> int:
+    def free_bytes(self) -> Optional[int]:
+        """Bytes free for this user at the destination; None where the file system does not say
+        (it reports no blocks at all)."""
         st = os.fstatvfs(self.fd)
-        return st.f_bavail * st.f_frsize
+        return st.f_bavail * st.f_frsize if st.f_blocks else None
 
     def open_dir(self, parts: List[str]) -> int:
         """A new descriptor of the directory at ``parts`` (the root for ``[]``)."""
