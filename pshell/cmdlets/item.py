@@ -1006,9 +1006,9 @@ class CopyItem(_TransferCmdlet):
         yield from super().process()
 
     def copy_with_session(self) -> Iterator[Any]:
-        """Copy through a PSSession (the remoting cmdlets' module does it)."""
-        from pshell.cmdlets.session import _copy_with_session
-        yield from _copy_with_session(self)
+        """Copy through a PSSession (the client side of remoting does it)."""
+        from pshell.client.filecopy import copy_with_session
+        yield from copy_with_session(self)
 
     def transfer(self, src: str, destination: str) -> Optional[str]:
         import shutil
