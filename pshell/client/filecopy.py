@@ -31,7 +31,7 @@ MAX_ENTRIES = 10_000_000        # entries in one listing: past this the remote i
 def copy_with_session(cmdlet: Any) -> Iterator[Any]:
     """Copy-Item -ToSession / -FromSession: files and directories (with -Recurse), permissions
     and modification times kept, progress shown on a terminal."""
-    from pshell.cmdlets.session import PSSession
+    from pshell.client.session import PSSession
     from pshell.remote.client import ConnectionBroken
     session = cmdlet.ToSession if cmdlet.ToSession is not None else cmdlet.FromSession
     if isinstance(session, list) and len(session) == 1:
