@@ -850,7 +850,8 @@ class HostDaemon:
 
     def _shutdown(self) -> None:
         import fcntl
-        lock_fd = os.open(os.path.join(self.run_dir, "host.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        lock_fd = os.open(os.path.join(self.run_dir, "host.lock"),
+                          os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)     # no relay starts a host while we leave
             for path in (self.socket_path, self.pid_path):
