@@ -187,13 +187,27 @@ def _main():
                             % (target, state), "Warning")
             except Exception:
                 pass
+    direct = os.environ.get("PSHELL_DIRECT")
+    # imported before READY, so that a failure is a PSHELL-ERROR line, not junk in the protocol;
+    # a damaged bytecode file (not part of the digest) is dropped and the import tried again
+    name = "pshell.remote.server" if direct else "pshell.remote.relay"
+    try:
+        __import__(name)
+    except (EOFError, ValueError, ImportError):
+        if sys.path[0] != target:
+            raise
+        import shutil
+        for top, dirs, files in os.walk(os.path.join(target, "pshell")):
+            if "__pycache__" in dirs:
+                shutil.rmtree(os.path.join(top, "__pycache__"), ignore_errors=True)
+        for name_ in [m for m in sys.modules if m == "pshell" or m.startswith("pshell.")]:
+            del sys.modules[name_]
+        __import__(name)
     _say("PSHELL-READY")
-    if not os.environ.get("PSHELL_DIRECT"):
-        # the usual case: hand the channel to the per-user host (no engine import here)
-        from pshell.remote.relay import relay
-        raise SystemExit(relay(0, 1))
-    from pshell.remote import server
-    raise SystemExit(server.main())
+    if not direct:
+        # the usual case: hand the channel to the per-user host (the relay imports no engine)
+        raise SystemExit(sys.modules[name].relay(0, 1))
+    raise SystemExit(sys.modules[name].main())
 try:
     _main()
 except SystemExit:

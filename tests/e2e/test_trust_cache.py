@@ -96,3 +96,11 @@ def test_cache_writable_by_others_is_refused(cache, pshell, sshd_hosts):
     os.chmod(root, 0o700)
     proc = _run(pshell, "Invoke-Command server01 { 'again' }")
     assert proc.stdout.split() == ["again"], proc.stderr
+
+
+def test_damaged_bytecode_in_the_cache_is_dropped(cache, pshell):
+    folder = os.path.join(cache, "pshell", "remote", "__pycache__")
+    (pyc,) = [n for n in os.listdir(folder) if n.startswith("relay.")]
+    os.truncate(os.path.join(folder, pyc), 20)       # header intact, code cut short
+    proc = _run(pshell, "Invoke-Command server01 { 'fine' }")
+    assert proc.stdout.split() == ["fine"], proc.stderr
