@@ -34,8 +34,7 @@ def write_event(message: str, entry_type: str = "Information", facility: int = 1
     """Append one entry (user facility by default)."""
     try:
         from pshell.engine.private import open_private, private_dir
-        path = event_log_path()
-        private_dir(os.path.dirname(path))
+        path = os.path.join(private_dir(state_dir()), "pshell.log")
         try:
             if os.lstat(path).st_size > _MAX_BYTES:
                 os.replace(path, path + ".1")

@@ -182,7 +182,7 @@ def spill_directory() -> str:
         base = os.path.join(os.path.expanduser("~"), ".local", "state")
     path = os.path.join(base, "pshell", "jobs")
     from pshell.engine.private import private_dir
-    private_dir(path)           # ours, closed to others, or OSError saying which and why
+    path = private_dir(path)    # ours, closed to others, or OSError saying which and why
     _clean_stale_spills(path)
     return path
 

@@ -47,7 +47,8 @@ def _check_above(path: str, me: int) -> None:
 
 
 def private_dir(path: str) -> str:
-    """Create ``path`` (and missing parents) 0700, check it and what is above it; ``path``."""
+    """Create ``path`` (and missing parents) 0700, check it and what is above it; return its
+    real path (a symbolic link on the way, checked now, is not followed again later)."""
     import stat
     me = os.getuid()
     real = os.path.realpath(path)
@@ -73,7 +74,7 @@ def private_dir(path: str) -> str:
                               f"yours; check it, then chmod 700 it")
     if info.st_mode & 0o077:
         os.chmod(current, 0o700)
-    return path
+    return real
 
 
 def open_private(path: str, flags: int, mode: int = 0o600) -> int:
