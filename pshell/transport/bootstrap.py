@@ -6,8 +6,11 @@ spliced into a shell command line:
 
 1. the client sends the stage-two program (:data:`STAGE_TWO`, with the engine's digest as data);
 2. stage two checks the Python version, then looks for the engine: the cache
-   ``~/.cache/pshell/<digest>/`` (0700), else an installed pshell speaking our protocol version.
-   If neither, it
+   ``~/.cache/pshell/<digest>/`` (0700; it and every directory above it must be the user's or
+   root's and closed to others' writes, or it is refused with a ``PSHELL-ERROR`` saying which and
+   why), checked against the digest before every use - a file changed, added, missing, a symbolic
+   link or another user's file, and the copy is thrown away and fetched again - else an installed
+   pshell speaking our protocol version.  If neither, it
    writes ``PSHELL-NEED`` and the client sends the engine as a zip (the stdlib-only packages
    ``lang engine cmdlets remote``, built from this installed package); stage two checks the
    digest, unpacks to a temporary directory and renames it into place;
