@@ -690,10 +690,11 @@ def _reconnect_seconds(runspace: Any) -> float:
 
 
 def _idle_timeout(cmdlet: Any) -> Optional[float]:
-    """-IdleTimeoutSec, else -SessionOption's IdleTimeout, else $PSSessionOption's."""
+    """-IdleTimeoutSec, else -SessionOption's IdleTimeout, else $PSSessionOption's; a value out
+    of PowerShell's range (a minute to 2147483 seconds) is a terminating error."""
     value = getattr(cmdlet, "IdleTimeoutSec", None)
     if value is not None:
-        return _seconds(value)
+        return _checked_idle(cmdlet, value, "IdleTimeoutSec")
     option = getattr(cmdlet, "SessionOption", None)
     if option is None:
         try:
@@ -703,10 +704,22 @@ def _idle_timeout(cmdlet: Any) -> Optional[float]:
     if option is not None:
         idle = get_property(option, "IdleTimeout", None)
         if idle is not None:
-            seconds = _seconds(idle, milliseconds=True)
-            if seconds is not None and seconds > 0:
-                return seconds
+            return _checked_idle(cmdlet, idle, "IdleTimeout", milliseconds=True)
     return None
+
+
+def _checked_idle(cmdlet: Any, value: Any, parameter: str, milliseconds: bool = False) -> float:
+    import datetime as _dt
+    from pshell.remote.validate import idle_error
+    seconds = _seconds(value, milliseconds)
+    if seconds is None or isinstance(value, _dt.timedelta):
+        error = idle_error(value if seconds is None else seconds, parameter=parameter)
+    else:
+        error = idle_error(value, parameter=parameter, milliseconds=milliseconds)
+    if error:
+        raise cmdlet.terminate(error, "ParameterArgumentValidationError", "InvalidData", value)
+    assert seconds is not None
+    return seconds
 
 
 def _seconds(value: Any, milliseconds: bool = False) -> Optional[float]:

@@ -181,12 +181,8 @@ def spill_directory() -> str:
     if not os.path.isabs(base):
         base = os.path.join(os.path.expanduser("~"), ".local", "state")
     path = os.path.join(base, "pshell", "jobs")
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    info = os.stat(path)
-    if info.st_uid != os.getuid():
-        raise OSError(f"the job spill directory {path} belongs to another user")
-    if info.st_mode & 0o077:
-        os.chmod(path, 0o700)
+    from pshell.engine.private import private_dir
+    path = private_dir(path)    # ours, closed to others, or OSError saying which and why
     _clean_stale_spills(path)
     return path
 
@@ -223,8 +219,36 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _secret(value: Any) -> bool:
+    """A SecureString (or a credential holding one): its text stays in memory, never on disk."""
+    names = getattr(type(value), "ps_type_names", ())
+    return "System.Security.SecureString" in names \
+        or "System.Management.Automation.PSCredential" in names
+
+
+_PICKLER: Any = None
+
+
+def _dumps(records: Any) -> bytes:
+    """pickle, refusing secrets anywhere inside (such a record is then pinned in memory)."""
+    global _PICKLER
+    import io
+    import pickle
+    if _PICKLER is None:
+        class _NoSecrets(pickle.Pickler):
+            def reducer_override(self, obj: Any) -> Any:
+                if _secret(obj):
+                    raise pickle.PicklingError("a SecureString is never written to disk")
+                return NotImplemented
+        _PICKLER = _NoSecrets
+    buf = io.BytesIO()
+    _PICKLER(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(records)
+    return buf.getvalue()
+
+
 class _Pinned:
-    """Stands in the spill file for a record that can't be pickled; the record stays in memory."""
+    """Stands in the spill file for a record that can't be pickled or holds a secret (a
+    SecureString, a PSCredential): the record stays in memory."""
 
     __slots__ = ("key",)
 
@@ -248,7 +272,7 @@ class _SpillFile:
     def __init__(self, tag: str) -> None:
         directory = spill_directory()
         self.path = os.path.join(directory, f"{_SPILL_PREFIX}{os.getpid()}-{tag}.spill")
-        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         self.fd = os.open(self.path, flags, 0o600)
         global _atexit_registered
         if not _atexit_registered:
@@ -263,12 +287,10 @@ class _SpillFile:
         self._pin_keys = itertools.count()
 
     def write(self, records: List[Tuple[str, Any]]) -> None:
-        import pickle
         try:
-            data = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
+            data = _dumps(records)
         except Exception:
-            data = pickle.dumps([self._picklable(r) for r in records],
-                                protocol=pickle.HIGHEST_PROTOCOL)
+            data = _dumps([self._picklable(r) for r in records])
         frame = len(data).to_bytes(8, "little") + data
         written = 0
         while written < len(frame):
@@ -277,9 +299,8 @@ class _SpillFile:
         self.count += len(records)
 
     def _picklable(self, record: Tuple[str, Any]) -> Any:
-        import pickle
         try:
-            pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+            _dumps(record)
             return record
         except Exception:
             key = next(self._pin_keys)

@@ -520,12 +520,16 @@ class _Connection:
             self._no_session(msg)
             return True
         if kind == "disconnect":
+            error = None
             if msg.get("idle") is not None:
-                session.idle_timeout = float(msg["idle"])
-                session.save_meta(force=True)
+                from pshell.remote.validate import valid_idle
+                idle, error = valid_idle(msg["idle"])       # a bad one is refused, the old kept
+                if idle is not None:
+                    session.idle_timeout = idle
+                    session.save_meta(force=True)
             session.detach(self)
             self.session = None
-            self.send({"t": "disconnected", "id": msg.get("id")})
+            self.send({"t": "disconnected", "id": msg.get("id"), "error": error})
             return True
         if kind == "receive":
             session.receive(self, msg.get("id"))
@@ -636,11 +640,17 @@ class HostDaemon:
             try:
                 with open(meta_path, encoding="utf-8") as fh:
                     meta = json.load(fh)
-                session = HostedSession(self, meta["id"], meta["name"],
-                                        float(meta.get("idle") or DEFAULT_IDLE_TIMEOUT),
+                from pshell.remote.validate import session_id_error, stored_idle
+                if meta["id"] != name:
+                    raise ValueError(session_id_error(meta["id"]) or "its id is not its folder's")
+                idle, warning = stored_idle(meta.get("idle"), DEFAULT_IDLE_TIMEOUT)
+                session = HostedSession(self, meta["id"], str(meta["name"]), idle,
                                         float(meta.get("created") or time.time()), restored=True)
+                if warning:
+                    _log(f"warning: session {session.name}: {warning}")
+                    session.save_meta(force=True)
                 count = session.restore_runspace()
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError, TypeError) as exc:
                 _log(f"cannot restore session {name}: {exc}")
                 import shutil
                 shutil.rmtree(os.path.join(self.sessions_dir, name), ignore_errors=True)
@@ -718,7 +728,13 @@ class HostDaemon:
     # ---- sessions --------------------------------------------------------------------------
     def create(self, session_id: str, name: str, idle: Any) -> Tuple[Optional[HostedSession], str]:
         import uuid
+        from pshell.remote.validate import session_id_error, valid_idle
         session_id = session_id or str(uuid.uuid4())
+        error = session_id_error(session_id)        # it names a directory: nothing else goes
+        if idle is not None and not error:
+            idle, error = valid_idle(idle)
+        if error:
+            return None, error
         named = bool(name)
         with self.lock:
             if session_id in self.sessions:
@@ -732,7 +748,7 @@ class HostDaemon:
             else:
                 name = self._default_name()
             session = HostedSession(self, session_id, name,
-                                    float(idle) if idle else DEFAULT_IDLE_TIMEOUT)
+                                    idle if idle is not None else DEFAULT_IDLE_TIMEOUT)
             self.sessions[session_id] = session
         if named:
             session.save_meta()         # a name is for finding it later, even after a crash
@@ -834,7 +850,8 @@ class HostDaemon:
 
     def _shutdown(self) -> None:
         import fcntl
-        lock_fd = os.open(os.path.join(self.run_dir, "host.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        lock_fd = os.open(os.path.join(self.run_dir, "host.lock"),
+                          os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)     # no relay starts a host while we leave
             for path in (self.socket_path, self.pid_path):
@@ -870,7 +887,7 @@ def _detach_stdio(keep: int) -> None:
             os.unlink(log_path)
     except OSError:
         pass
-    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log = paths.open_private(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(log, 2)
     os.close(log)
     try:
