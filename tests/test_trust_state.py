@@ -254,8 +254,8 @@ def _secrets():
 
 
 def test_securestring_never_reaches_a_local_spill_file(tmp_path, monkeypatch):
-    from pshell.engine import jobs as jobmod
-    from pshell.engine.jobs import JobBuffer
+    from pshell.engine import job_buffer as jobmod
+    from pshell.engine.job_buffer import JobBuffer
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(jobmod, "_cleaned_stale", False)
     buffer = JobBuffer("secrets", max_items=5)
@@ -274,7 +274,7 @@ def test_securestring_never_reaches_a_local_spill_file(tmp_path, monkeypatch):
 
 
 def test_securestring_never_reaches_a_remote_spool_file(tmp_path):
-    from pshell.engine.jobs import LocalWork
+    from pshell.engine.job_runner import LocalWork
     from pshell.engine.runtime import Runspace
     from pshell.remote.spool import SpoolingJobManager
     rs = Runspace(location=str(tmp_path))

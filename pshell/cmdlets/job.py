@@ -12,7 +12,8 @@ import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.jobs import (Job, JobError, JobState, JobWaiter, LocalWork, command_text)
+from pshell.engine.job_runner import LocalWork
+from pshell.engine.jobs import Job, JobError, JobState, JobWaiter, command_text
 from pshell.engine.values import PSObject, enumerate_value, to_str
 
 __all__ = ["StartJob", "StartThreadJob", "GetJob", "ReceiveJob", "WaitJob", "StopJob", "RemoveJob"]

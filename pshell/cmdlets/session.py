@@ -484,6 +484,7 @@ class InvokeCommand(_RemoteCmdlet):
         return self.end()
 
     def end(self) -> Iterator[Any]:
+        self._refuse_empty("Session", "ComputerName")
         self._fix_positionals()
         script, command = self._script()
         args = [] if self.ArgumentList is None else list(enumerate_value(self.ArgumentList))
@@ -569,6 +570,16 @@ class InvokeCommand(_RemoteCmdlet):
             item.stop()
 
     # ---- inputs --------------------------------------------------------------------------
+    def _refuse_empty(self, *names: str) -> None:
+        """-Session $null (a New-PSSession that failed) must not run the block here instead."""
+        for name in names:
+            if self.is_bound(name) and not [v for v in enumerate_value(getattr(self, name))
+                                            if v is not None]:
+                raise self.terminate(f"Cannot validate argument on parameter '{name}'. The "
+                                     f"argument is null or empty: give a value, or leave the "
+                                     f"parameter out to run the command here.",
+                                     "ParameterArgumentValidationError", "InvalidData")
+
     def _fix_positionals(self) -> None:
         block, computers = self.ScriptBlock, self.ComputerName
         if block is not None and not _is_block(block) and _is_block(computers):

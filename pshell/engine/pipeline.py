@@ -785,9 +785,9 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
     assert source is not None, "a compiled pipeline always runs in a frame with its unit"
     unit = Unit.from_text(source.text[first.start:last.end], source.source)
     block = unit.script_block()
-    from pshell.engine import jobs
+    from pshell.engine import job_runner
     ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
-    starter = jobs.start_background_job
+    starter = job_runner.start_background_job
     return starter(ctx, block, block.using_values(frame))
 
 

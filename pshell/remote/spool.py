@@ -25,7 +25,8 @@ import struct
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
-from pshell.engine.jobs import Job, JobBuffer, JobManager, JobState
+from pshell.engine.job_buffer import JobBuffer
+from pshell.engine.jobs import Job, JobManager, JobState
 
 __all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic",
            "HOST_ENDED", "spooling_enabled"]

@@ -322,3 +322,13 @@ def test_native_arguments_are_expanded_on_the_remote_side(rs, tmp_path):
                        f"(printf '%s' ~) -eq $env:HOME }}")
     assert not errors_of(rec)
     assert out == ["r1.log", "r2.log", True]
+
+
+def test_a_null_session_is_an_error_not_a_local_run(rs):
+    """A New-PSSession that failed leaves $s empty: Invoke-Command -Session $s must not run the
+    block on the local computer (PowerShell refuses a null -Session too)."""
+    out, rec = run(rs, "$s = $null; Invoke-Command -Session $s { 'ran here' }; "
+                       "Invoke-Command -ComputerName @() { 'ran here' }")
+    assert out == []
+    errors = errors_of(rec)
+    assert len(errors) == 2 and "parameter 'Session'" in errors[0] and "ComputerName" in errors[1]
