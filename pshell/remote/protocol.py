@@ -154,7 +154,7 @@ def decode_binary(body: Any) -> Dict[str, Any]:
 def decode_body(body: Any) -> Dict[str, Any]:
     import json
     try:
-        text = str(body, "utf-8", "surrogatepass")
+        text = body if type(body) is str else str(body, "utf-8", "surrogatepass")
         del body
         message = json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -195,7 +195,9 @@ class _Assembly:
         if body is None:
             return dict(self.envelope, _toobig=self.size)
         if not self.binary:
-            return decode_body(body)
+            text = str(body, "utf-8", "surrogatepass")
+            del body                # the bytes go before the value is made of the text
+            return decode_body(text)
         if len(body) < 4:
             raise ProtocolError("malformed frame: short binary frame")
         (size,) = _HEADER.unpack_from(body, 0)
@@ -335,8 +337,24 @@ def lines_message(inv_id: Any, items: List[Any]) -> Optional[Dict[str, Any]]:
 
 
 def split_lines(data: bytes) -> List[str]:
-    """The strings of a ``lines_message`` (bytes, or a bytearray from a fragmented message)."""
-    return str(data, "utf-8", "surrogatepass").split("\n")
+    """The strings of a ``lines_message`` (bytes, or a bytearray from a fragmented message).
+    A large batch is cut at its newline bytes and each line decoded on its own: the bytes and
+    the strings, never a third copy (the whole text) besides them."""
+    if len(data) < _BIG_LINES:
+        return str(data, "utf-8", "surrogatepass").split("\n")
+    lines = []
+    find = data.find
+    start = 0
+    with memoryview(data) as view:
+        while True:
+            end = find(b"\n", start)
+            lines.append(str(view[start:len(data) if end < 0 else end], "utf-8", "surrogatepass"))
+            if end < 0:
+                return lines
+            start = end + 1
+
+
+_BIG_LINES = 8 << 20
 
 
 # --------------------------------------------------------------------------- values
