@@ -480,6 +480,17 @@ def _snake(name: str) -> str:
 
 # --------------------------------------------------------------------------- the channel
 
+def _connect_timeout_of(ssh: Any) -> float:
+    """ConnectTimeout as the connection has it (its config, parsed by now), else the default."""
+    options = getattr(ssh, "_options", None)
+    config = getattr(options, "config", None)
+    try:
+        value = config.get("ConnectTimeout", None) if config is not None else None
+        return float(value or getattr(options, "connect_timeout", None) or DEFAULT_CONNECT_TIMEOUT)
+    except (TypeError, ValueError):
+        return float(DEFAULT_CONNECT_TIMEOUT)
+
+
 class SSHSessionLink:
     """An SSH channel running the pshell server, as a link for :class:`RemoteConnection`.
 
@@ -671,8 +682,7 @@ class SSHSessionLink:
         import asyncio
         import asyncssh
         self.ssh = ssh
-        self.boot_timeout = float(getattr(getattr(ssh, "_options", None), "connect_timeout", None)
-                                  or DEFAULT_CONNECT_TIMEOUT)
+        self.boot_timeout = _connect_timeout_of(ssh)
         self._ready = asyncio.get_running_loop().create_future()
         path = known_socket(self.cache_key) if self.cache_key else None
         if path and await self._start_direct(ssh, path):
@@ -692,6 +702,7 @@ class SSHSessionLink:
         try:        # a remote command that is not the loader fails within ConnectTimeout
             await asyncio.wait_for(asyncio.shield(self._ready), self.boot_timeout)
         except asyncio.TimeoutError:
+            self._ready.add_done_callback(lambda f: f.cancelled() or f.exception())
             if self._needed:        # it is the loader, and the engine is on its way: once more
                 try:
                     await asyncio.wait_for(asyncio.shield(self._ready), self.boot_timeout)

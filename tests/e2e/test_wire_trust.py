@@ -58,4 +58,76 @@ def test_output_object_over_256mib_arrives_whole_with_bounded_memory(sshd_hosts,
     # the 300 MiB string, plus its bytes while they become a string: never the 3-4 copies
     # (frame buffer, joined body, JSON text, value) an unfragmented decoder makes
     print(f"peak RSS of the client: {rss:.0f} MiB")
-    assert rss < 300 * 2.6 + 150, f"peak RSS {rss:.0f} MiB"
+    assert rss < 300 * 2 + 150, f"peak RSS {rss:.0f} MiB"
+
+
+def test_using_value_over_256mib_reaches_the_remote(sshd_hosts, tmp_path):
+    """Found: a large $using: value dropped the connection (with a false "the command goes on
+    there").  The request now streams in fragments too."""
+    script = ("$big = 'y' * 300MB\n"
+              "Invoke-Command -ComputerName server01 { \"$($using:big.Length) "
+              "$($using:big.Substring(0, 2))\" }\n")
+    status, out, err, rss = run_measured(sshd_hosts, script, str(tmp_path))
+    assert (status, out.strip()) == (0, "314572800 yy"), err
+
+
+def test_lone_surrogate_output_locally_and_remotely(pshell, tmp_path):
+    """Found: [char]0xD800 in output ended the whole script with an internal
+    UnicodeEncodeError.  Now it is written with replacement, to stdout and to a file."""
+    result = pshell("-c", "[char]0xD800; 'next'; [char]0xD800 > f.txt; "
+                          "Invoke-Command -ComputerName server01 { \"r$([char]0xD800)\"; 'rnext' }; "
+                          "'end'")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n") == ["\ufffd", "next", "r\ufffd", "rnext", "end", ""]
+    assert (tmp_path / "f.txt").read_bytes().startswith(b"?")
+
+
+@pytest.fixture
+def junk_home(sshd_hosts, tmp_path):
+    """A HOME whose ssh config has ``junk``/``mute``: sshd with a ForceCommand that is not
+    pshell (a banner with an escape sequence; two bytes), ConnectTimeout 3."""
+    import shutil
+    from conftest import _free_port, _sshd_config, _wait_listening
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    shutil.copy(os.path.join(sshd_hosts.root, "authorized_keys"), tmp_path / "authorized_keys")
+    addr = sshd_hosts.addresses["server01"]
+    hostkey = os.path.join(sshd_hosts.root, "hostkey_server01")
+    with open(hostkey + ".pub") as fh:
+        pub = " ".join(fh.read().split()[:2])
+    procs = []
+    config = ""
+    for name, command in (("junk", r"printf 'Welcome to \033[31mjunk\033[0m!\n'; sleep 30"),
+                          ("mute", "printf 'hi'; sleep 30")):
+        port = _free_port()
+        conf = _sshd_config(str(tmp_path), name, addr, port, hostkey, sshd_hosts.remote_home,
+                            extra=f'ForceCommand {command}')
+        procs.append(subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", conf, "-E",
+                                       str(tmp_path / f"{name}.log")]))
+        _wait_listening(addr, port)
+        config += (f"Host {name}\n  HostName {addr}\n  Port {port}\n  ConnectTimeout 3\n"
+                   f"  UserKnownHostsFile {home}/.ssh/known_hosts\n")
+        with open(home / ".ssh" / "known_hosts", "a") as fh:
+            fh.write(f"[{name}]:{port},[{addr}]:{port} {pub}\n")
+    ssh_config = home / ".ssh" / "config"
+    ssh_config.write_text(config + ssh_config.read_text())
+    yield str(home)
+    for proc in procs:
+        proc.terminate()
+        proc.wait(5)
+
+
+@pytest.mark.parametrize("name, shown", [("junk", '"Welcome to \\e[31mjunk\\e[0m!\\n"'),
+                                         ("mute", '"hi"')])
+def test_remote_that_is_not_pshell_fails_within_connect_timeout(pshell, junk_home, name, shown):
+    """Found: a remote answering junk instead of the engine hung the client 120 s, then failed
+    with an empty reason."""
+    started = time.monotonic()
+    result = pshell("-c", f"Invoke-Command -ComputerName {name} {{ 1 }}; 'after'",
+                    env={"HOME": junk_home, "PYTHONWARNINGS": "ignore"}, timeout=60)
+    elapsed = time.monotonic() - started
+    assert f"{name} is not speaking the pshell protocol" in result.stderr, result.stderr
+    assert f"it sent: {shown}" in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "after" in result.stdout
+    assert elapsed < 3 + 10
