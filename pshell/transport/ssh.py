@@ -561,8 +561,9 @@ class SSHSessionLink:
         self._status += data
         lines, rest = bootstrap.parse_status_lines(self._status)
         self._status = rest
+        # no line end in sight: not the loader (only its first bytes are kept, to be shown)
         if len(rest) > bootstrap.MAX_STATUS_LINE and not (lines and lines[-1].startswith(
-                (bootstrap.READY, bootstrap.ERROR))):        # no line end in sight: not the loader (kept: what is shown)
+                (bootstrap.READY, bootstrap.ERROR))):
             lines.append(rest)
             self._status = b""
         for line in lines:
