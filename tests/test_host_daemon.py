@@ -200,7 +200,7 @@ def test_private_directories_and_files(state):
         assert stat.S_IMODE(mode) == 0o600, path
         checked += 1
     assert checked >= 3
-    sock = state / "run" / "host-v1.sock"
+    sock = state / "run" / "host-v2.sock"
     assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
     conn.close()
     assert not session_dir.exists()             # an ended session leaves nothing behind

@@ -930,7 +930,7 @@ class _FileTarget:
             from pshell.engine.host import make_text_formatter
             self.formatter = make_text_formatter(120)
         for line in self.formatter.feed(item):
-            self.handle.write(line.encode("utf-8") + b"\n")
+            self.handle.write(line.encode("utf-8", "replace") + b"\n")
 
     def close(self) -> None:
         if not self.opened:
@@ -939,7 +939,7 @@ class _FileTarget:
         if self.handle is not None:
             if self.formatter is not None:
                 for line in self.formatter.flush():
-                    self.handle.write(line.encode("utf-8") + b"\n")
+                    self.handle.write(line.encode("utf-8", "replace") + b"\n")
                 self.formatter = None
             self.handle.close()
             self.handle = None

@@ -262,6 +262,12 @@ class RunspaceHost:
         return slot
 
     def _on_invoke(self, msg: Dict[str, Any]) -> None:
+        if msg.get("_toobig"):        # skipped by the frame decoder: say so, never run half
+            self.send({"t": "done", "id": msg.get("id"), "ok": False, "error": serialize_record(
+                _error(f"the command was not run: its request ({msg['_toobig']} bytes with its "
+                       f"arguments, $using: values and input) is larger than this computer "
+                       f"takes"))})
+            return
         slot = self._slot(msg)
         if slot is not None:
             slot.submit(_Invocation(msg))

@@ -295,7 +295,33 @@ def engine_payload() -> bytes:
     return b"%012d" % len(data) + data
 
 
-def missing_python_message(computer: str, exit_status: Optional[int], stderr: str) -> str:
+FIRST_BYTES = 80            # of what a remote that is not the loader sent, shown to the user
+MAX_STATUS_LINE = 4096      # a status line longer than this is not one
+
+
+def is_status_line(line: bytes) -> bool:
+    return line.startswith((NEED, READY, ERROR))
+
+
+def first_bytes(kept: bytes, more: bytes) -> bytes:
+    """``kept`` with ``more`` added, up to FIRST_BYTES."""
+    return kept + more[:max(0, FIRST_BYTES - len(kept))]
+
+
+def not_pshell_message(computer: str, sent: bytes, seconds: Optional[float] = None) -> str:
+    """What to say when the remote command is not pshell's loader: what it sent, if anything
+    (control characters visible), or that it said nothing within ConnectTimeout."""
+    from pshell.remote.client import shown_bytes
+    if sent:
+        return (f"{computer} is not speaking the pshell protocol (is a ForceCommand or the login "
+                f"shell printing instead?); it sent: {shown_bytes(sent)}")
+    return (f"{computer} did not start pshell within {seconds or 0:g} seconds (ConnectTimeout) "
+            f"and sent nothing")
+
+
+def missing_python_message(computer: str, exit_status: Optional[int], stderr: str,
+                           sent: bytes = b"") -> str:
+    from pshell.engine.host import visible
     detail = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     if exit_status == 127 or "not found" in detail:
         return (f"python3 was not found on {computer}: pshell needs python3 (3.9 or newer) on the "
@@ -304,7 +330,10 @@ def missing_python_message(computer: str, exit_status: Optional[int], stderr: st
     if exit_status is not None:
         text += f" (exit status {exit_status})"
     if detail:
-        text += f": {detail}"
+        text += f": {visible(detail, newlines=False)}"
+    if sent:
+        from pshell.remote.client import shown_bytes
+        text += f"; it sent: {shown_bytes(sent)}"
     return text
 
 
