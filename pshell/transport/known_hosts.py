@@ -7,8 +7,9 @@ hashed name ``|1|salt|hmac`` (HMAC-SHA1 of the name).  The name looked up is the
 
 - ``revoked``: a matching ``@revoked`` line holds it (from any file);
 - ``ok``: a matching line holds it;
-- ``changed``: a matching line holds another key of the same kind;
-- ``new``: no matching line holds a key of that kind.
+- ``changed``: a matching line holds another key (of any kind: ssh 9.2 says "changed" when an
+  RSA key is known and the server shows an Ed25519 one);
+- ``new``: no line matches.
 
 Each file is parsed once while its (mtime, size, inode) stay the same.
 """
@@ -135,10 +136,9 @@ class KnownHosts:
         for marker, _, _, known, path, line in entries:
             if marker == "@revoked" and known == blob:
                 return "revoked", (path, line)
-        kind = key_kind(key_type)
         status, where = "new", None
-        for marker, _, other_type, known, path, line in entries:
-            if marker or key_kind(other_type) != kind:
+        for marker, _, _, known, path, line in entries:
+            if marker:
                 continue
             if known == blob:
                 return "ok", (path, line)

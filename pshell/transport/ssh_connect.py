@@ -240,7 +240,7 @@ class HostKeyPolicy:
         if not has_ca:
             algs = [a for a in algs if "-cert-" not in a]
         if "hostkeyalgorithms" not in self.options.origin:
-            kinds = self.known.known_kinds([self.name])
+            kinds = {kh.key_kind(k) for k in self.known.known_kinds([self.name])}
             first = [a for a in algs if kh.key_kind(a) in kinds and "-cert-" not in a]
             algs = first + [a for a in algs if a not in first]
         return algs
@@ -252,6 +252,11 @@ class HostKeyPolicy:
                 and _is_local(addr)):
             return True
         status, where = self.known.check([self.name], key_type, blob)
+        if status == "new" and self.port != 22 and not self.alias:
+            # as ssh: a key known for the bare name (no [name]:port entry) is accepted
+            plain, plain_where = self.known.check([self.hostname], key_type, blob)
+            if plain == "ok":
+                status, where = plain, plain_where
         fingerprint = key.get_fingerprint()
         check_ip = self.check_ip and addr and not _is_local(addr) and addr != self.hostname
         ip_name = kh.lookup_name(addr, self.port) if check_ip else ""
