@@ -1,12 +1,16 @@
 """The ssh_config files read as OpenSSH's ``ssh`` reads them, evaluated per destination.
 
 Files are parsed once per (path, mtime, size) into lines; :func:`resolve` walks them for one
-destination (``Host`` patterns as typed, case-sensitive, ``!`` negation; ``Match`` host,
+destination (``Host`` patterns case-insensitive, ``!`` negation; ``Match`` host,
 originalhost, user, localuser, exec, all, final; ``Include`` with globs relative to ~/.ssh;
 the first value of an option wins; IdentityFile, CertificateFile and the forwardings
 accumulate) and returns what ``ssh -G`` would print, as a :class:`SSHOptions`.  A config
 OpenSSH would refuse (an unknown option, ``Port 99999``) raises :class:`ConfigError` naming
 the file and line.
+
+One deliberate difference: ssh 9.2 matches ``Host`` lines against the name exactly as typed
+(``Host server01`` does not apply to ``ssh Server01``); pshell folds case, because PowerShell
+users type computer names in any case and ``-ComputerName Server01`` must reach server01.
 
 Which files: with ``PSHELL_SSH_CONFIG`` set, that file alone (what ``ssh -F file`` does);
 otherwise ``~/.ssh/config`` then ``/etc/ssh/ssh_config``.  ``~`` is ``$HOME`` (ssh uses the
@@ -314,7 +318,7 @@ class _Walk:
         for key, args, where_path, number in _parse_file(path):
             where = f"{where_path} line {number}"
             if key == "host":
-                active = match_pattern_list(self.host, args) == 1 and not never
+                active = match_pattern_list(self.host, args, fold=True) == 1 and not never
             elif key == "match":
                 active = self.match(args, where) and not never
             elif key == "include":

@@ -111,98 +111,98 @@ Host *
 # (id, destination, config lines before the common part, known_hosts, expected)
 # known_hosts is a function of the lab: lines naming keys A, B, L, C, X (unrelated), R (rsa)
 CASES = [
-    ("known-by-hostname", "hosta", "", lambda l: l.line(l.ip("A"), "A"), "connect"),
-    ("unknown-refused", "hosta", "", lambda l: "", "refuse"),
-    ("unknown-accept-new", "hosta", "StrictHostKeyChecking accept-new\n", lambda l: "", "connect"),
-    ("unknown-no", "hosta", "StrictHostKeyChecking no\n", lambda l: "", "connect"),
-    ("unknown-yes", "hosta", "StrictHostKeyChecking yes\n", lambda l: "", "refuse"),
-    ("changed-refused", "hosta", "", lambda l: l.line(l.ip("A"), "X"), "refuse"),
+    ("known-by-hostname", "hosta", "", lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("unknown-refused", "hosta", "", lambda h: "", "refuse"),
+    ("unknown-accept-new", "hosta", "StrictHostKeyChecking accept-new\n", lambda h: "", "connect"),
+    ("unknown-no", "hosta", "StrictHostKeyChecking no\n", lambda h: "", "connect"),
+    ("unknown-yes", "hosta", "StrictHostKeyChecking yes\n", lambda h: "", "refuse"),
+    ("changed-refused", "hosta", "", lambda h: h.line(h.ip("A"), "X"), "refuse"),
     ("changed-accept-new", "hosta", "StrictHostKeyChecking accept-new\n",
-     lambda l: l.line(l.ip("A"), "X"), "refuse"),
+     lambda h: h.line(h.ip("A"), "X"), "refuse"),
     ("changed-no-connects-with-keys", "hosta", "StrictHostKeyChecking no\n",
-     lambda l: l.line(l.ip("A"), "X"), "connect"),
-    ("changed-yes", "hosta", "StrictHostKeyChecking yes\n", lambda l: l.line(l.ip("A"), "X"),
+     lambda h: h.line(h.ip("A"), "X"), "connect"),
+    ("changed-yes", "hosta", "StrictHostKeyChecking yes\n", lambda h: h.line(h.ip("A"), "X"),
      "refuse"),
     ("other-kind-known-is-changed", "hosta", "StrictHostKeyChecking accept-new\n",
-     lambda l: l.line(l.ip("A"), "R"), "refuse"),
+     lambda h: h.line(h.ip("A"), "R"), "refuse"),
     ("other-kind-and-right-key", "hosta", "",
-     lambda l: l.line(l.ip("A"), "R") + l.line(l.ip("A"), "A"), "connect"),
+     lambda h: h.line(h.ip("A"), "R") + h.line(h.ip("A"), "A"), "connect"),
     ("trusted-under-config-alias-only", "hosta", "",
-     lambda l: l.line(f"[hosta]:{l.port}", "A"), "refuse"),
+     lambda h: h.line(f"[hosta]:{h.port}", "A"), "refuse"),
     ("hostkeyalias-trusted", "hosta", "Host hosta\n  HostKeyAlias web-a\n",
-     lambda l: l.line("web-a", "A"), "connect"),
+     lambda h: h.line("web-a", "A"), "connect"),
     ("hostkeyalias-with-port-form", "hosta", "Host hosta\n  HostKeyAlias web-a\n",
-     lambda l: l.line(f"[web-a]:{l.port}", "A"), "refuse"),
+     lambda h: h.line(f"[web-a]:{h.port}", "A"), "refuse"),
     ("hostkeyalias-wrong-alias", "hosta", "Host hosta\n  HostKeyAlias web-z\n",
-     lambda l: l.line(l.ip("A"), "A") + l.line("web-a", "A"), "refuse"),
-    ("revoked", "hosta", "", lambda l: l.line(l.ip("A"), "A") + l.line("@revoked *", "A"),
+     lambda h: h.line(h.ip("A"), "A") + h.line("web-a", "A"), "refuse"),
+    ("revoked", "hosta", "", lambda h: h.line(h.ip("A"), "A") + h.line("@revoked *", "A"),
      "refuse"),
     # pshell is stricter here, deliberately: ssh connects to a revoked key under
     # StrictHostKeyChecking no (password auth off); pshell never does
     ("revoked-even-with-no", "hosta", "StrictHostKeyChecking no\n",
-     lambda l: l.line(l.ip("A"), "A") + l.line("@revoked *", "A"), "refuse"),
-    ("hashed-entry", "hosta", "", lambda l: l.line(hash_name(l.ip("A")), "A"), "connect"),
-    ("hashed-entry-without-port", "hosta", "", lambda l: l.line(hash_name(ADDR["A"]), "A"),
+     lambda h: h.line(h.ip("A"), "A") + h.line("@revoked *", "A"), "refuse"),
+    ("hashed-entry", "hosta", "", lambda h: h.line(hash_name(h.ip("A")), "A"), "connect"),
+    ("hashed-entry-without-port", "hosta", "", lambda h: h.line(hash_name(ADDR["A"]), "A"),
      "connect"),
-    ("plain-address-without-port", "hosta", "", lambda l: l.line(ADDR["A"], "A"), "connect"),
-    ("without-port-other-key", "hosta", "", lambda l: l.line(ADDR["A"], "X"), "refuse"),
+    ("plain-address-without-port", "hosta", "", lambda h: h.line(ADDR["A"], "A"), "connect"),
+    ("without-port-other-key", "hosta", "", lambda h: h.line(ADDR["A"], "X"), "refuse"),
     ("without-port-accept-new", "hosta", "StrictHostKeyChecking accept-new\n",
-     lambda l: l.line(ADDR["A"], "X"), "connect"),
-    ("wildcard-pattern", "hosta", "", lambda l: l.line(f"[127.0.0.8?]:{l.port}", "A"), "connect"),
+     lambda h: h.line(ADDR["A"], "X"), "connect"),
+    ("wildcard-pattern", "hosta", "", lambda h: h.line(f"[127.0.0.8?]:{h.port}", "A"), "connect"),
     ("negated-pattern", "hosta", "",
-     lambda l: l.line(f"[127.0.0.*]:{l.port},!{l.ip('A')}", "A"), "refuse"),
-    ("ip-only-trust-for-a-name", "localhost", "", lambda l: l.line(l.ip("L"), "L"), "refuse"),
+     lambda h: h.line(f"[127.0.0.*]:{h.port},!{h.ip('A')}", "A"), "refuse"),
+    ("ip-only-trust-for-a-name", "localhost", "", lambda h: h.line(h.ip("L"), "L"), "refuse"),
     ("ip-only-trust-checkhostip", "localhost", "CheckHostIP yes\n",
-     lambda l: l.line(l.ip("L"), "L"), "refuse"),
-    ("name-trusted", "localhost", "", lambda l: l.line(f"[localhost]:{l.port}", "L"), "connect"),
+     lambda h: h.line(h.ip("L"), "L"), "refuse"),
+    ("name-trusted", "localhost", "", lambda h: h.line(f"[localhost]:{h.port}", "L"), "connect"),
     ("accept-new-records-the-name", "localhost", "StrictHostKeyChecking accept-new\n",
-     lambda l: "", "connect"),
-    ("capitalised-host-pattern", "HostA", "", lambda l: l.line(l.ip("A"), "A"), "connect"),
-    ("global-known-hosts", "hosta", "", lambda l: "", "connect"),     # see _GLOBAL below
+     lambda h: "", "connect"),
+    ("capitalised-host-pattern", "HostA", "", lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("global-known-hosts", "hosta", "", lambda h: "", "connect"),     # see _GLOBAL below
     ("second-user-known-hosts-file", "hosta",
-     "UserKnownHostsFile {dir}/empty {dir}/second\n", lambda l: "", "connect"),
-    ("cipher-cbc-not-offered", "hosta", "Ciphers aes128-cbc\n", lambda l: l.line(l.ip("A"), "A"),
+     "UserKnownHostsFile {dir}/empty {dir}/second\n", lambda h: "", "connect"),
+    ("cipher-cbc-not-offered", "hosta", "Ciphers aes128-cbc\n", lambda h: h.line(h.ip("A"), "A"),
      "refuse"),
-    ("cipher-ctr", "hosta", "Ciphers aes256-ctr\n", lambda l: l.line(l.ip("A"), "A"), "connect"),
+    ("cipher-ctr", "hosta", "Ciphers aes256-ctr\n", lambda h: h.line(h.ip("A"), "A"), "connect"),
     ("kex-group1-not-offered", "hosta", "KexAlgorithms diffie-hellman-group1-sha1\n",
-     lambda l: l.line(l.ip("A"), "A"), "refuse"),
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
     ("kex-curve25519", "hosta", "KexAlgorithms curve25519-sha256\n",
-     lambda l: l.line(l.ip("A"), "A"), "connect"),
+     lambda h: h.line(h.ip("A"), "A"), "connect"),
     ("mac-md5-not-offered", "hosta", "Ciphers aes128-ctr\nMACs hmac-md5\n",
-     lambda l: l.line(l.ip("A"), "A"), "refuse"),
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
     ("hostkeyalgorithms-rsa-only", "hosta", "HostKeyAlgorithms rsa-sha2-256\n",
-     lambda l: l.line(l.ip("A"), "A"), "refuse"),
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
     ("jump-trusted", "hosta", "Host hosta\n  ProxyJump jumpb\n",
-     lambda l: l.line(l.ip("A"), "A") + l.line(l.ip("B"), "B"), "connect"),
+     lambda h: h.line(h.ip("A"), "A") + h.line(h.ip("B"), "B"), "connect"),
     ("jump-untrusted", "hosta", "Host hosta\n  ProxyJump jumpb\n",
-     lambda l: l.line(l.ip("A"), "A"), "refuse"),
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
     ("jump-trusted-under-alias-only", "hosta", "Host hosta\n  ProxyJump jumpb\n",
-     lambda l: l.line(l.ip("A"), "A") + l.line(f"[jumpb]:{l.port}", "B"), "refuse"),
+     lambda h: h.line(h.ip("A"), "A") + h.line(f"[jumpb]:{h.port}", "B"), "refuse"),
     ("jump-own-accept-new", "hosta",
      "Host hosta\n  ProxyJump jumpb\nHost jumpb\n  StrictHostKeyChecking accept-new\n",
-     lambda l: l.line(l.ip("A"), "A"), "connect"),
+     lambda h: h.line(h.ip("A"), "A"), "connect"),
     ("jump-target-unknown", "hosta", "Host hosta\n  ProxyJump jumpb\n",
-     lambda l: l.line(l.ip("B"), "B"), "refuse"),
+     lambda h: h.line(h.ip("B"), "B"), "refuse"),
     ("jump-changed-target", "hosta", "Host hosta\n  ProxyJump jumpb\n",
-     lambda l: l.line(l.ip("A"), "X") + l.line(l.ip("B"), "B"), "refuse"),
-    ("cert-authority", "hostc", "", lambda l: l.line("@cert-authority *", "CA"), "connect"),
+     lambda h: h.line(h.ip("A"), "X") + h.line(h.ip("B"), "B"), "refuse"),
+    ("cert-authority", "hostc", "", lambda h: h.line("@cert-authority *", "CA"), "connect"),
     ("cert-authority-revoked", "hostc", "",
-     lambda l: l.line("@cert-authority *", "CA") + l.line("@revoked *", "CA"), "refuse"),
+     lambda h: h.line("@cert-authority *", "CA") + h.line("@revoked *", "CA"), "refuse"),
     ("cert-authority-other-hosts", "hostc", "",
-     lambda l: l.line("@cert-authority *.example", "CA"), "refuse"),
-    ("include-sets-accept-new", "hosta", "Include {dir}/inc.conf\n", lambda l: "", "connect"),
+     lambda h: h.line("@cert-authority *.example", "CA"), "refuse"),
+    ("include-sets-accept-new", "hosta", "Include {dir}/inc.conf\n", lambda h: "", "connect"),
     ("match-host-sets-alias", "hosta",
      "Host hosta\n  HostName {A}\nMatch host {A}\n  HostKeyAlias matched\n",
-     lambda l: l.line("matched", "A"), "connect"),
+     lambda h: h.line("matched", "A"), "connect"),
 ]
 
 #: cases where pshell refuses what ssh accepts (never the other way round): what ssh does
 _STRICTER = {"revoked-even-with-no": "connect"}
 
 _EXTRA_FILES = {
-    "global-known-hosts": lambda l: {"global_known_hosts": l.line(l.ip("A"), "A")},
-    "second-user-known-hosts-file": lambda l: {"second": l.line(l.ip("A"), "A"), "empty": ""},
-    "include-sets-accept-new": lambda l: {"inc.conf": "StrictHostKeyChecking accept-new\n"},
+    "global-known-hosts": lambda h: {"global_known_hosts": h.line(h.ip("A"), "A")},
+    "second-user-known-hosts-file": lambda h: {"second": h.line(h.ip("A"), "A"), "empty": ""},
+    "include-sets-accept-new": lambda h: {"inc.conf": "StrictHostKeyChecking accept-new\n"},
 }
 
 
@@ -211,16 +211,17 @@ def _setup(lab: Lab, base: str, case: tuple) -> str:
     os.makedirs(base)
     with open(os.path.join(base, "known_hosts"), "w") as fh:
         fh.write(known(lab))
-    for file, text in _EXTRA_FILES.get(name, lambda l: {})(lab).items():
+    for file, text in _EXTRA_FILES.get(name, lambda h: {})(lab).items():
         with open(os.path.join(base, file), "w") as fh:
             fh.write(text)
     return _config(lab, base, extra)
 
 
 def _ssh_decides(config: str, dest: str) -> str:
-    out = subprocess.run([SSH, *os.environ.get("DBG_SSH", "").split(), "-F", config, dest, "true"], capture_output=True, text=True,
+    debug = os.environ.get("PSHELL_TEST_SSH_DEBUG", "").split()      # e.g. -v
+    out = subprocess.run([SSH, *debug, "-F", config, dest, "true"], capture_output=True, text=True,
                          stdin=subprocess.DEVNULL, timeout=30)
-    if os.environ.get("DBG_SSH"):
+    if debug:
         print(out.stderr)
     return "connect" if out.returncode == 0 else "refuse:" + out.stderr.strip()[-300:]
 
