@@ -260,3 +260,13 @@ def _status(tmp_path, text: str, name: str, key: str = ED) -> str:
 ])
 def test_known_hosts_decisions(tmp_path, text, name, status):
     assert _status(tmp_path, text, name) == status
+
+
+def test_known_hosts_parsed_once_while_unchanged(tmp_path):
+    path = tmp_path / "known_hosts"
+    path.write_text(f"web {ED}\n")
+    _status(tmp_path, f"web {ED}\n", "web")
+    from pshell.transport import known_hosts
+    first = known_hosts._FILES[str(path)][1]
+    KnownHosts([str(path)]).known_kinds(["web"])
+    assert known_hosts._FILES[str(path)][1] is first

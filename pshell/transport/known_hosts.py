@@ -24,7 +24,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 __all__ = ["KnownHosts", "hash_name", "add_known_host", "lookup_name", "key_kind"]
 
 _Entry = Tuple[str, Tuple[str, ...], str, bytes, str, int]   # marker, patterns, kind, blob, file, line
-_FILES: Dict[str, Tuple[Tuple[int, int, int], List[_Entry]]] = {}
+_Parsed = Tuple[Dict[str, List[_Entry]], List[_Entry]]     # by plain name, the rest in order
+_FILES: Dict[str, Tuple[Tuple[int, int, int], _Parsed]] = {}
 _LOCK = threading.Lock()
 
 
@@ -59,11 +60,13 @@ def _blob_type(blob: bytes) -> str:
     return blob[4:4 + size].decode("ascii", "replace") if size <= len(blob) - 4 else ""
 
 
-def _parse(path: str) -> List[_Entry]:
+def _parse(path: str) -> _Parsed:
+    """The file's entries: those naming plain hosts indexed by name (a fan-out over a hundred
+    hosts looks each up at once), the ones with wildcards, negations or hashes in a list."""
     try:
         info = os.stat(path)
     except OSError:
-        return []
+        return {}, []
     stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
     with _LOCK:
         cached = _FILES.get(path)
@@ -73,7 +76,7 @@ def _parse(path: str) -> List[_Entry]:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
-        return []          # like ssh: a file it cannot read holds no keys
+        return {}, []      # like ssh: a file it cannot read holds no keys
     entries: List[_Entry] = []
     for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         fields = raw.split()
@@ -95,9 +98,18 @@ def _parse(path: str) -> List[_Entry]:
         if not kind or kind != fields[1]:
             continue
         entries.append((marker, tuple(fields[0].split(",")), kind, blob, path, number))
+    plain: Dict[str, List[_Entry]] = {}
+    rest: List[_Entry] = []
+    for entry in entries:
+        if any(c in p for p in entry[1] for c in "*?!|"):
+            rest.append(entry)
+        else:
+            for name in {p.lower() for p in entry[1]}:
+                plain.setdefault(name, []).append(entry)
+    parsed = (plain, rest)
     with _LOCK:
-        _FILES[path] = (stamp, entries)
-    return entries
+        _FILES[path] = (stamp, parsed)
+    return parsed
 
 
 def _name_matches(patterns: Tuple[str, ...], name: str) -> bool:
@@ -122,11 +134,15 @@ class KnownHosts:
         self.files = list(files)
 
     def entries(self, names: Sequence[str]) -> List[_Entry]:
-        found = []
+        found: List[_Entry] = []
         for path in self.files:
-            for entry in _parse(path):
-                if any(_name_matches(entry[1], name) for name in names):
-                    found.append(entry)
+            plain, rest = _parse(path)
+            for name in names:
+                for entry in plain.get(name.lower(), ()):
+                    if entry not in found:
+                        found.append(entry)
+            found.extend(e for e in rest if any(_name_matches(e[1], name) for name in names))
+        found.sort(key=lambda e: (self.files.index(e[4]), e[5]))
         return found
 
     def check(self, names: Sequence[str], key_type: str, blob: bytes
