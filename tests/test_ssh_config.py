@@ -270,3 +270,28 @@ def test_known_hosts_parsed_once_while_unchanged(tmp_path):
     first = known_hosts._FILES[str(path)][1]
     KnownHosts([str(path)]).known_kinds(["web"])
     assert known_hosts._FILES[str(path)][1] is first
+
+
+def test_connect_reports_a_bad_config_without_traceback(home, tmp_path, monkeypatch):
+    """What the user sees: the computer, the file and the line; nothing is dialled."""
+    from pshell.transport.ssh import SSHError, SSHTarget, connect, run_async
+    cfg = tmp_path / "config"
+    cfg.write_text("Host web\n  Port 99999\n")
+    monkeypatch.setenv("PSHELL_SSH_CONFIG", str(cfg))
+    with pytest.raises(SSHError) as info:
+        run_async(connect(SSHTarget("web")), 10)
+    assert str(info.value) == (f"Cannot connect to web: {cfg} line 2: bad port number '99999' "
+                               f"(1-65535)")
+    with pytest.raises(SSHError) as info:
+        run_async(connect(SSHTarget("other", options={"StrictHostKeyCheckin": "no"})), 10)
+    assert "unknown option 'stricthostkeycheckin'" in str(info.value)
+
+
+def test_proxyjump_loop_is_a_clear_error(home, tmp_path, monkeypatch):
+    from pshell.transport.ssh import SSHError, SSHTarget, connect, run_async
+    cfg = tmp_path / "config"
+    cfg.write_text("Host loop\n  ProxyJump loop2\nHost loop2\n  ProxyJump loop\n")
+    monkeypatch.setenv("PSHELL_SSH_CONFIG", str(cfg))
+    with pytest.raises(SSHError) as info:
+        run_async(connect(SSHTarget("loop")), 10)
+    assert "ProxyJump" in str(info.value) and "loop" in str(info.value)

@@ -405,7 +405,7 @@ class _Walk:
         return match_pattern_list(key, self.ignore_unknown, fold=True) == 1
 
     def set(self, key: str, args: List[str], path: str, number: int) -> None:
-        where = f"{path} line {number}"
+        where = f"{path} line {number}" if path else f"the option {key} given"
         if key == "ignoreunknown":
             if "ignoreunknown" not in self.values:
                 self.values["ignoreunknown"] = args

@@ -17,6 +17,8 @@ import subprocess
 import pytest
 from conftest import SSHD, _keygen, _sshd_config, _wait_listening
 
+from test_password import password_host  # noqa: F401  (the fixture: a user with a password)
+
 from pshell.transport.known_hosts import KnownHosts, hash_name
 
 SSH = shutil.which("ssh")
@@ -264,3 +266,48 @@ def test_same_decision_as_openssh(lab, tmp_path, monkeypatch, case):
 
 def test_enough_cases():
     assert len(CASES) >= 30
+
+
+# --------------------------------------------------------------------------- a changed key under "no"
+
+@pytest.fixture
+def pw_home(request, tmp_path, monkeypatch):
+    """A copy of the password host's client HOME (its config and known_hosts) to edit."""
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("needs root and useradd to create a user with a password")
+    password_home = request.getfixturevalue("password_host")
+    home = tmp_path / "home"
+    shutil.copytree(password_home, home)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("PSHELL_SSH_CONFIG", raising=False)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return home
+
+
+def _connect_with_password(dest: str) -> str:
+    from pshell.transport.ssh import SSHError, SSHTarget, connect, run_async
+    from test_password import PASSWORD
+
+    async def attempt():
+        conn = await connect(SSHTarget(dest, password=PASSWORD))
+        conn.close()
+    try:
+        run_async(attempt(), 30)
+        return "connect"
+    except SSHError as exc:
+        return str(exc)
+
+
+def test_changed_key_with_no_sends_no_password(pw_home, lab):
+    """ssh, on a changed key under StrictHostKeyChecking no, connects but turns password and
+    keyboard-interactive authentication off (a man in the middle must not get the password).
+    The password works with the right key; with a changed one pshell does not send it."""
+    config = pw_home / ".ssh" / "config"
+    config.write_text("Host pwhost\n  StrictHostKeyChecking no\n  PubkeyAuthentication no\n"
+                      + config.read_text())
+    assert _connect_with_password("pwhost") == "connect"
+    known = pw_home / ".ssh" / "known_hosts"
+    names = known.read_text().split()[0]
+    known.write_text(f"{names} {lab.key('X')}\n")
+    result = _connect_with_password("pwhost")
+    assert "authentication failed" in result and "host key has changed" in result
