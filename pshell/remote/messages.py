@@ -11,7 +11,6 @@ naming the message and the field; fields not listed are ignored.  Values inside 
 
 from __future__ import annotations
 
-import math
 from typing import Any, Dict
 
 from pshell.remote.protocol import ProtocolError
