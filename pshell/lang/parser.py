@@ -49,6 +49,15 @@ _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
 _NAMED_BLOCKS = ("begin", "process", "end")
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
 
+
+
+def _ends_with_background(stmt: A.Statement) -> bool:
+    """``cmd &`` (also ``$j = cmd &``) ends its statement: another may follow on the line."""
+    while isinstance(stmt, A.Assignment):
+        stmt = stmt.value
+    return isinstance(stmt, A.Pipeline) and stmt.background
+
+
 _QUOTES = SINGLE_QUOTES + DOUBLE_QUOTES
 _MISSING_BRACE = "Missing closing '}' in statement block or type definition."
 
@@ -439,7 +448,7 @@ class Parser:
                 raise self.unexpected(tok)
             stmt = self.parse_statement()
             stmts.append(stmt)
-            if isinstance(stmt, _NEEDS_SEPARATOR):
+            if isinstance(stmt, _NEEDS_SEPARATOR) and not _ends_with_background(stmt):
                 tok = self.peek("E")
                 if tok.kind not in ("newline", ";", "eof", ")", "}"):
                     raise self.unexpected(tok)
@@ -534,7 +543,7 @@ class Parser:
                             end=target.span.end, incomplete=False)
         self.take(tok, "operator")
         nxt = self.skip_newlines()
-        if nxt.kind in _CMD_END:
+        if nxt.kind in _CMD_END and nxt.kind != "&":            # `$x = & { ... }` invokes
             raise self.fail(f"You must provide a value expression on the right-hand side of the "
                             f"'{op}' operator.", nxt)
         value = self.parse_statement()
@@ -1051,7 +1060,7 @@ class Parser:
         t = self.peek("C")
         value = None
         end = tok.end
-        if t.kind not in _CMD_END:
+        if t.kind not in _CMD_END or t.kind == "&":             # `return & $sb` invokes
             value = self.parse_pipeline_statement()
             end = value.span.end
         return cls(value, span=self.span(tok.start, end))
