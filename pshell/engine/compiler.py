@@ -928,7 +928,14 @@ class _BlockCompiler:
             return repr(member.value)
         return f"_s({self.expr(member)})"
 
+    def nullsafe(self, e: Any, access: str) -> str:
+        """``?.`` / ``?[``: ``access`` (a format with ``{o}`` for the object) unless it is null."""
+        o = self.new_name("_o")
+        return f"(lambda {o}: None if _isnull({o}) else {access.format(o=o)})({self.expr(e.obj)})"
+
     def ex_Member(self, e: A.Member) -> str:
+        if e.nullsafe:
+            return self.nullsafe(e, f"_mem({{o}}, {self.member_name(e.member)})")
         if e.static:
             if isinstance(e.obj, A.TypeLiteral):
                 return f"_static({e.obj.type_name!r}, {self.member_name(e.member)})"
@@ -937,6 +944,8 @@ class _BlockCompiler:
 
     def ex_InvokeMember(self, e: A.InvokeMember) -> str:
         args = ", ".join(self.expr(a) for a in e.args)
+        if e.nullsafe:
+            return self.nullsafe(e, f"_call(F, {{o}}, {self.member_name(e.member)}, [{args}])")
         if e.static:
             if isinstance(e.obj, A.TypeLiteral):
                 return f"_static_call(F, {e.obj.type_name!r}, {self.member_name(e.member)}, [{args}])"
@@ -944,6 +953,8 @@ class _BlockCompiler:
         return f"_call(F, {self.expr(e.obj)}, {self.member_name(e.member)}, [{args}])"
 
     def ex_Index(self, e: A.Index) -> str:
+        if e.nullsafe:
+            return self.nullsafe(e, f"_idx({{o}}, {self.expr(e.index)})")
         return f"_idx({self.expr(e.obj)}, {self.expr(e.index)})"
 
 

@@ -577,6 +577,7 @@ class Member(Expr):
     obj: Expr
     member: Expr
     static: bool = False
+    nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
 
 
@@ -587,6 +588,7 @@ class InvokeMember(Expr):
     member: Expr
     args: Tuple[Expr, ...] = ()
     static: bool = False
+    nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
 
 
@@ -595,6 +597,7 @@ class Index(Expr):
     """``$a[0]``, ``$a[1..3]``, ``$h['k']``, ``$a[-1]``."""
     obj: Expr
     index: Expr
+    nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
 
 

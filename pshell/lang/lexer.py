@@ -741,7 +741,7 @@ class Lexer:
                 scope, name = name[:colon].lower(), name[colon + 1:]
             return A.Variable(name, scope, splat, span=self.span(pos, j + 1)), j + 1
         j = i
-        while j < n and is_name_char(text[j]):
+        while j < n and (is_name_char(text[j]) or (text[j] == "?" and j > i)):  # $a? is a name
             j += 1
         if j == i:
             if not splat and text[i] in "?^$":

@@ -1094,9 +1094,6 @@ class Parser:
                                              "'??' operator.", comma)
             return A.Binary("??", left, right, span=self.span(left.span.start, right.span.end))
         if tok.kind == "?":
-            if not tok.spaced:
-                raise self.fail("The '?' of a ternary expression must follow a space: "
-                                "'<condition> ? <if-true> : <if-false>'.", tok)
             then = self._operand_after(tok, "You must provide a value expression after the '?' "
                                             "of a ternary expression.", comma)
             colon = self.peek("E")
@@ -1317,6 +1314,16 @@ class Parser:
                 node = self.parse_member(node, True)
             elif c == "[":
                 node = self.parse_index(node)
+            elif c == "?" and text.startswith((".", "["), p + 1) and not text.startswith("..", p + 1):
+                # null-conditional ${a}?.Name, ${a}?[0]: nothing when the object is null
+                self.records.append((p, p + 2, "operator"))
+                if text[p + 1] == ".":
+                    self.pos = p + 2
+                    node = self.parse_member(node, False)
+                else:
+                    self.pos = p + 1
+                    node = self.parse_index(node)
+                node.nullsafe = True                        # type: ignore[union-attr]
             elif (not command and (text.startswith("++", p) or text.startswith("--", p))
                   and isinstance(node, (A.Variable, A.Member, A.Index))):
                 self.records.append((p, p + 2, "operator"))
