@@ -50,12 +50,13 @@ class ParamSpec:
 
 
 class CompiledBlock:
-    __slots__ = ("begin", "process", "end", "params", "advanced", "using_names", "positional_binding")
+    __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names", "positional_binding")
 
     def __init__(self) -> None:
         self.begin: Any = None
         self.process: Any = None
         self.end: Any = None
+        self.clean: Any = None
         self.params: Optional[List[ParamSpec]] = None
         self.advanced = False
         self.using_names: List[str] = []
@@ -147,7 +148,7 @@ class _BlockCompiler:
         self.constrained = _type_constraints(block)
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
-        for kind in ("begin", "process", "end"):
+        for kind in ("begin", "process", "end", "clean"):
             named = getattr(block, kind)
             if named is not None:
                 names[kind] = self.function_for_statements(named.statements, kind)
@@ -195,7 +196,7 @@ class _BlockCompiler:
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
-        if kind in ("begin", "process", "end"):
+        if kind in ("begin", "process", "end", "clean"):
             self.trapped = bool(traps)
         for stmt in traps:
             self.statement(stmt, 1)

@@ -197,6 +197,7 @@ class ScriptBlockAst(Node):
     end: Optional[NamedBlock] = None
     text: str = ""
     source: str = ""
+    clean: Optional[NamedBlock] = None  # PowerShell 7.3's clean block: runs last, even after errors
     span: Span = NOSPAN
 
 

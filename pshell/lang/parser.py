@@ -46,7 +46,7 @@ _OPERAND_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", 
 _PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
 _SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file")
 _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
-_NAMED_BLOCKS = ("begin", "process", "end")
+_NAMED_BLOCKS = ("begin", "process", "end", "clean")
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
 
 
@@ -107,6 +107,7 @@ class Parser:
         self.pos = 0
         self.depth = 0
         self.records: List[Tuple[int, int, str]] = []
+        self._clean: Optional[A.NamedBlock] = None         # the last body's clean block
 
     # ------------------------------------------------------------------ plumbing
 
@@ -203,10 +204,11 @@ class Parser:
 
     def parse_script(self) -> A.ScriptBlockAst:
         pb, begin, process, end, _ = self.parse_script_body(None, 0)
+        clean = self._clean
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source,
+        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
                                 span=self.span(0, self.n))
 
     def parse_script_body(self, closer: Optional[str], open_start: int):
@@ -221,11 +223,14 @@ class Parser:
         elif self.is_word(tok, "param"):
             pb = self.parse_param_block(tok, (), tok.start)
             tok = self.skip_separators()
+        self._clean = None
         if self.is_word(tok, *_NAMED_BLOCKS) and self._named_block_follows(tok):
             blocks = self.parse_named_blocks(closer, open_start)
+            self._clean = blocks.get("clean")               # read by the caller at once
             return pb, blocks.get("begin"), blocks.get("process"), blocks.get("end"), False
         first = tok.start
         stmts = self.parse_statements(closer, open_start, _MISSING_BRACE)
+        self._clean = None                                  # (nested blocks may have set it)
         if stmts:
             span = self.span(stmts[0].span.start, stmts[-1].span.end)
         else:
@@ -251,7 +256,7 @@ class Parser:
                 return blocks
             if not self.is_word(tok, *_NAMED_BLOCKS):
                 raise self.fail(f"Unexpected token '{self.describe(tok)}': a script block that "
-                                "uses begin/process/end blocks cannot contain other statements.",
+                                "uses begin/process/end/clean blocks cannot contain other statements.",
                                 tok)
             kind = self.keyword(tok)
             if kind in blocks:
@@ -409,12 +414,13 @@ class Parser:
         try:
             open_tok = self.take(self.peek("E"), "punctuation")
             pb, begin, process, end, unnamed = self.parse_script_body("}", open_tok.start)
+            clean = self._clean
             close = self.expect("}", _MISSING_BRACE)
             if is_filter and unnamed:
                 process, end = (A.NamedBlock("process", end.statements, span=end.span)
                                 if end is not None else None), None
             return A.ScriptBlockAst(pb, begin, process, end,
-                                    self.text[open_tok.end:close.start], self.source,
+                                    self.text[open_tok.end:close.start], self.source, clean,
                                     span=self.span(open_tok.start, close.end))
         finally:
             self.depth -= 1
@@ -984,6 +990,9 @@ class Parser:
                                     "catch block.", t)
                 self.take(t, "keyword")
                 types: List[str] = []
+                after_catch = self.pos
+                if self.skip_newlines().kind != "[":            # the type may be on the next line
+                    self.pos = after_catch
                 while True:
                     x = self.peek("E")
                     if x.kind != "[":
