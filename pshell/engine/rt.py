@@ -328,7 +328,13 @@ def _ujoin(value: Any) -> str:
 
 
 def _add(a: Any, b: Any) -> Any:
-    if type(a) is int and type(b) is int:
+    if type(a) is int:
+        if type(b) is int:
+            r = a + b
+            if -2147483648 <= r <= 2147483647:
+                return r
+            return ops._overflow(a, b, r)
+    elif type(a) is float and type(b) is int:              # a sum that overflowed Int32 goes on
         return a + b
     return ops.add(a, b)
 

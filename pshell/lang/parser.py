@@ -29,7 +29,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import ast as A
 from .errors import ParseError, SourceLocation
 from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS, Lexer,
-                    Token, is_name_char, is_word_end)
+                    Token, is_name_char, is_word_end, number_value, scan_number)
 
 __all__ = ["parse", "Parser", "MAX_DEPTH"]
 
@@ -577,6 +577,10 @@ class Parser:
                 return self.parse_command_expression()
             if "0" <= c <= "9" or (c == "." and text[tok.start + 1:tok.start + 2].isdigit()):
                 # ``1..10``, ``1+2``, ``2*3`` are expressions; ``7z``, ``1.2.3`` are commands
+                parts = scan_number(text, tok.start, tok.end)
+                if parts is not None and parts[0] == tok.end and number_value(parts) is None:
+                    raise self.fail(f"The numeric constant {text[tok.start:tok.end]} is not valid.",
+                                    tok, incomplete=False)
                 num = self.lx.token(tok.start, "E")
                 e = num.end
                 nc = text[e] if e < self.n else ""
