@@ -927,6 +927,8 @@ class _BlockCompiler:
     def member_name(self, member: A.Expr) -> str:
         if isinstance(member, A.StringConstant):
             return repr(member.value)
+        if isinstance(member, A.Constant) and type(member.value) is int:
+            return repr(str(member.value))
         return f"_s({self.expr(member)})"
 
     def nullsafe(self, e: Any, access: str) -> str:
@@ -941,6 +943,8 @@ class _BlockCompiler:
             if isinstance(e.obj, A.TypeLiteral):
                 return f"_static({e.obj.type_name!r}, {self.member_name(e.member)})"
             return f"_static_of({self.expr(e.obj)}, {self.member_name(e.member)})"
+        if isinstance(e.member, A.Constant) and type(e.member.value) is int:
+            return f"_memnum({self.expr(e.obj)}, {e.member.value!r})"
         return f"_mem({self.expr(e.obj)}, {self.member_name(e.member)})"
 
     def ex_InvokeMember(self, e: A.InvokeMember) -> str:

@@ -452,7 +452,11 @@ def join(a: Any, b: Any) -> str:
 
 def in_range(a: Any, b: Any) -> range:
     """``a..b``, both ends included, counting down when ``b < a``; lazy, so that
-    ``1..1e9 | Select-Object -First 3`` builds no list."""
+    ``1..1e9 | Select-Object -First 3`` builds no list.  ``'a'..'e'``: characters."""
+    if (isinstance(a, str) and isinstance(b, str) and len(a) == 1 and len(b) == 1
+            and not (a.isdigit() and b.isdigit())):
+        step = 1 if ord(a) <= ord(b) else -1
+        return [PSChar(chr(c)) for c in range(ord(a), ord(b) + step, step)]  # type: ignore[return-value]
     start = int(round(to_number(a)))
     stop = int(round(to_number(b)))
     if start <= stop:

@@ -1143,6 +1143,12 @@ class Parser:
                 return left
             self.take(tok, "operator")
             rt = self.skip_newlines()
+            if rt.kind == "redir" and self.text[rt.start].isdigit():
+                # `1..3>$null`: the 3 is the operand, the '>' a redirection of the statement
+                num = self.lx.lex_number(rt.start, rt.spaced)
+                self.take(num, "number")
+                left = A.Binary(op, left, num.value, span=self.span(left.span.start, num.end))
+                continue
             if rt.kind not in _OPERAND_START and not self._unary_op(rt):
                 raise self.fail(f"You must provide a value expression following the '{op}' "
                                 "operator.", rt)
@@ -1361,6 +1367,13 @@ class Parser:
             member: A.Expr = A.StringConstant(text[p:j], "bare", span=self.span(p, j))
             self.records.append((p, j, "member"))
             self.pos = j
+        elif c.isdigit() and not static:
+            j = p                                           # $Matches.0: a numeric member
+            while j < self.n and text[j].isdigit():
+                j += 1
+            member = A.Constant(int(text[p:j]), text[p:j], span=self.span(p, j))
+            self.records.append((p, j, "member"))
+            self.pos = j
         elif c and c in _QUOTES:
             tok = self.peek("E")
             self.take(tok, "string")
@@ -1380,6 +1393,10 @@ class Parser:
         if self.pos < self.n and text[self.pos] == "(":
             args = self.parse_call_arguments()
             return A.InvokeMember(obj, member, tuple(args), static,
+                                  span=self.span(obj.span.start, self.pos))
+        if self.pos < self.n and text[self.pos] == "{" and isinstance(member, A.StringConstant):
+            block = self.parse_script_block_expr()          # .ForEach{ ... }, .Where{ ... }
+            return A.InvokeMember(obj, member, (block,), static,
                                   span=self.span(obj.span.start, self.pos))
         return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
 
