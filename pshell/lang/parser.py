@@ -591,6 +591,12 @@ class Parser:
         if k in ("num", "var", "$(", "@(", "@{", "(", "str", "dstr", "{", "splat", "param",
                  "dashdash", ","):
             return self.parse_command_expression()
+        if k == "redir" and text[tok.start].isdigit():
+            # `1>>file` at a statement's start: the number is the expression, '>>' redirects it
+            # (the lexer's token cache takes the number for this position, in expression mode)
+            self.pos = tok.start
+            self.lx.cache[tok.start * 2] = self.lx.lex_number(tok.start, tok.spaced)
+            return self.parse_command_expression()
         if k == "|":
             raise self.fail("An empty pipe element is not allowed.", tok)
         if k == "eof":
@@ -1008,8 +1014,10 @@ class Parser:
                         raise self.fail("Expected an exception type name in catch clause.",
                                         start=x.start, end=self.pos)
                     types.append(value)
-                    x = self.peek("E")
+                    after_type = self.pos
+                    x = self.skip_newlines()                # the ',' may start the next line
                     if x.kind != ",":
+                        self.pos = after_type
                         break
                     self.take(x, "punctuation")
                     self.skip_newlines()
