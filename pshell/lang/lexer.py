@@ -152,6 +152,11 @@ _SUFFIX_RANGES = {"l": (-2**63, 2**63 - 1), "ul": (0, 2**64 - 1), "u": (0, 2**64
                   "us": (0, 2**16 - 1), "uy": (0, 255), "s": (-2**15, 2**15 - 1), "y": (-128, 127)}
 
 
+# A command argument spelled with one of these suffixes stays its text (a [string] parameter gets
+# "34uy" back, as in pwsh) until pshell's binder can keep a literal's spelling beside its value.
+_TEXT_ARGUMENT_SUFFIXES = ("u", "ul", "us", "uy", "s", "y", "n")
+
+
 def number_value(parts: NumberParts) -> Any:
     """The value of a :func:`scan_number` result, or None when the suffixes make no sense."""
     _, hexd, dec, suffix, mult = parts
@@ -498,7 +503,7 @@ class Lexer:
             j += 1
         word = text[start:j]
         value = parse_number(word)
-        if value is None:
+        if value is None or word.rstrip("kKmMgGtTpPbB").lower().endswith(_TEXT_ARGUMENT_SUFFIXES):
             return None
         return Token("num", start, j, A.Constant(value, word, span=self.span(start, j)), spaced)
 

@@ -297,7 +297,7 @@ function Should {
 function Invoke-PesterFile {
     $__pesterPath = $args[0]
     $global:__PesterState = @{ Stack = @(); Passed = 0; Failed = 0; Skipped = 0 }
-    $global:TestDrive = Join-Path ([System.IO.Path]::GetTempPath()) ("pester-" + [guid]::NewGuid())
+    $global:TestDrive = Join-Path ([System.IO.Path]::GetTempPath()) 'TestDrive'
     $null = New-Item -ItemType Directory -Path $global:TestDrive -Force
     try {
         try { $null = & $__pesterPath }
