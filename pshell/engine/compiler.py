@@ -50,7 +50,8 @@ class ParamSpec:
 
 
 class CompiledBlock:
-    __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names", "positional_binding")
+    __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
+                 "positional_binding")
 
     def __init__(self) -> None:
         self.begin: Any = None

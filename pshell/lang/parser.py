@@ -1350,7 +1350,7 @@ class Parser:
                 else:
                     self.pos = p + 1
                     node = self.parse_index(node)
-                node.nullsafe = True                        # type: ignore[union-attr]
+                node.nullsafe = True                        # type: ignore[attr-defined]
             elif (not command and (text.startswith("++", p) or text.startswith("--", p))
                   and isinstance(node, (A.Variable, A.Member, A.Index))):
                 self.records.append((p, p + 2, "operator"))
