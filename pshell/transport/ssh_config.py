@@ -622,8 +622,8 @@ def _finish(host: str, values: Dict[str, Any], origin: Dict[str, Tuple[str, int]
         values.setdefault(key, default)
     values.setdefault("kbdinteractiveauthentication",
                       values.get("challengeresponseauthentication", "yes"))
-    for key, default in DEFAULT_ALGORITHMS.items():
-        values.setdefault(key, list(default))
+    for key, algorithms in DEFAULT_ALGORITHMS.items():
+        values.setdefault(key, list(algorithms))
     tokens = _tokens(host, values["hostname"], str(values["port"]), values["user"],
                      values.get("hostkeyalias"))
     home = _home()

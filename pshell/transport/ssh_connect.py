@@ -264,18 +264,19 @@ class HostKeyPolicy:
             plain, plain_where = self.known.check([self.hostname], key_type, blob)
             if plain == "ok":
                 status, where = plain, plain_where
+        wfile, wline = where or ("known_hosts", 0)
         fingerprint = key.get_fingerprint()
         check_ip = self.check_ip and addr and not _is_local(addr) and addr != self.hostname
         ip_name = kh.lookup_name(addr, self.port) if check_ip else ""
         if status == "revoked":
             self.failure = (f"the host key of {self.label} ({fingerprint}) is REVOKED "
-                            f"({where[0]} line {where[1]}); the connection was refused")
+                            f"({wfile} line {wline}); the connection was refused")
             return False
         if status == "ok":
             return self._check_address(ip_name, key_type, blob, fingerprint)
         if status == "changed":
             message = (f"the host key of {self.label} has CHANGED ({fingerprint}; "
-                       f"{where[0]} line {where[1]} holds another); this could be an attack, "
+                       f"{wfile} line {wline} holds another); this could be an attack, "
                        f"or the server was reinstalled")
             if self.strict == "no":
                 _warn(message + ". StrictHostKeyChecking is no: connecting with password and "
@@ -283,7 +284,7 @@ class HostKeyPolicy:
                 self.unsafe = True
                 return True
             self.failure = (f"{message}. The connection was refused. If you trust the new key, "
-                            f"remove the old one from {where[0]}")
+                            f"remove the old one from {wfile}")
             return False
         if self.strict in ("accept-new", "no"):
             names = [self.name] + ([ip_name] if ip_name else [])
@@ -305,7 +306,8 @@ class HostKeyPolicy:
             self._record([ip_name], key_type, blob)
         elif status in ("changed", "revoked"):
             message = (f"the host key of {self.label} is known, but the address {ip_name} is "
-                       f"known with another key ({where[0]} line {where[1]})")
+                       f"known with another key ({(where or ('known_hosts', 0))[0]} line "
+                       f"{(where or ('known_hosts', 0))[1]})")
             if self.strict == "yes" or status == "revoked":
                 self.failure = message + "; the connection was refused (CheckHostIP)"
                 return False
