@@ -142,11 +142,13 @@ class _BlockCompiler:
         self.fn: _Function = _Function("")
         self.top_level = False
         self.constrained: Dict[str, str] = {}
+        self.method = False         # a class method's body: statement output is dropped
 
     # ---- entry ---------------------------------------------------------------------
     def compile(self, block: A.ScriptBlockAst) -> CompiledBlock:
         result = CompiledBlock()
         self.constrained = _type_constraints(block)
+        self.method = block.is_method
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
         for kind in ("begin", "process", "end", "clean"):
@@ -201,8 +203,12 @@ class _BlockCompiler:
             self.trapped = bool(traps)
         for stmt in traps:
             self.statement(stmt, 1)
+        # classes and enums are known to the whole block, also above their definition
+        hoisted = [stmt for stmt in statements if isinstance(stmt, _DEFINITIONS)]
+        for stmt in hoisted:
+            self.statement(stmt, 1)
         for stmt in statements:
-            if not isinstance(stmt, A.Trap):
+            if not isinstance(stmt, (A.Trap,) + _DEFINITIONS):
                 self.statement(stmt, 1)
         self.trapped = outer_trapped
         fn.lines.append(" if False: yield None")
@@ -301,6 +307,17 @@ class _BlockCompiler:
         return False
 
     def st_Pipeline(self, stmt: A.Pipeline, d: int) -> None:
+        if self.method:
+            # a method's statements give no output: only `return` makes its value
+            expr = _lone_expression(stmt)
+            if expr is not None and not stmt.background:
+                if isinstance(expr, A.Unary) and expr.op in ("++", "--", "post++", "post--"):
+                    self.incdec_statement(expr, d)
+                else:
+                    self.emit(d, f"_drop({self.expr(expr)})")
+            else:
+                self.emit(d, f"_drop({self.pipeline(stmt) if not stmt.background else 'None'})")
+            return
         if stmt.background:
             self.emit(d, f"yield _background(F, {self.unit.ast_id(stmt)})")
             return
@@ -676,6 +693,11 @@ class _BlockCompiler:
             self.emit(d, f"raise {exc}({label!r})")
 
     def st_Return(self, stmt: A.Return, d: int) -> None:
+        if self.method:
+            value = "None" if stmt.value is None else self.statement_value(stmt.value)
+            self.emit(d, f"yield _Returned({value})")
+            self.emit(d, "return")
+            return
         if stmt.value is not None:
             self.statement(stmt.value, d)
         self.emit(d, "return")
@@ -690,6 +712,21 @@ class _BlockCompiler:
 
     def st_FunctionDefinition(self, stmt: A.FunctionDefinition, d: int) -> None:
         self.emit(d, f"_deffn(F, {stmt.name!r}, {self.unit.ast_id(stmt)})")
+
+    def st_ClassDefinition(self, stmt: A.ClassDefinition, d: int) -> None:
+        defaults = []
+        for member in stmt.members:
+            if isinstance(member, A.PropertyMember) and member.default is not None:
+                defaults.append(f"({member.name.lower()!r}, {self.default_function(member.default)})")
+        self.emit(d, f"_defclass(F, {self.unit.ast_id(stmt)}, dict([{', '.join(defaults)}]))")
+
+    def st_EnumDefinition(self, stmt: A.EnumDefinition, d: int) -> None:
+        values = ", ".join("None" if value is None else self.expr(value) for _, value in stmt.members)
+        self.emit(d, f"_defenum(F, {self.unit.ast_id(stmt)}, [{values}])")
+
+    def st_UsingStatement(self, stmt: A.UsingStatement, d: int) -> None:
+        spec = "None" if stmt.module_spec is None else self.expr(stmt.module_spec)
+        self.emit(d, f"_use(F, {stmt.kind!r}, {stmt.name!r}, {spec}, {self.nid(stmt)})")
 
     def st_Trap(self, stmt: A.Trap, d: int) -> None:
         outer_trapped = self.trapped
@@ -964,6 +1001,9 @@ class _BlockCompiler:
         return f"_idx({self.expr(e.obj)}, {self.expr(e.index)})"
 
 
+_DEFINITIONS = (A.ClassDefinition, A.EnumDefinition)
+
+
 def _lone_expression(stmt: Any) -> Optional[A.Expr]:
     """The expression of a statement that is nothing but one expression (a pipeline of a single
     CommandExpression, not backgrounded, not redirected); None otherwise."""
@@ -974,6 +1014,9 @@ def _lone_expression(stmt: Any) -> Optional[A.Expr]:
     return None
 
 
+_OPAQUE = (A.ScriptBlockExpr, A.FunctionDefinition, A.ClassDefinition)
+
+
 def _walk(node: Any) -> Any:
     """Every node under ``node`` (not descending into nested script blocks)."""
     stack = [node]
@@ -982,7 +1025,7 @@ def _walk(node: Any) -> Any:
         yield current
         for name in getattr(current, "_fields", ()):
             value = getattr(current, name)
-            if isinstance(value, A.ScriptBlockExpr) or isinstance(value, A.FunctionDefinition):
+            if isinstance(value, _OPAQUE):
                 continue
             if isinstance(value, A.Node):
                 stack.append(value)
@@ -990,9 +1033,9 @@ def _walk(node: Any) -> Any:
                 for item in value:
                     if isinstance(item, tuple):
                         stack.extend(x for x in item if isinstance(x, A.Node) and
-                                     not isinstance(x, (A.ScriptBlockExpr, A.FunctionDefinition)))
+                                     not isinstance(x, _OPAQUE))
                     elif isinstance(item, A.Node) and not isinstance(
-                            item, (A.ScriptBlockExpr, A.FunctionDefinition)):
+                            item, _OPAQUE):
                         stack.append(item)
 
 

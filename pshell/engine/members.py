@@ -7,6 +7,7 @@ import datetime as _dt
 import functools
 import math
 import os
+import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.errors import RuntimeException
@@ -16,6 +17,12 @@ from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSChar
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
            "static_call", "type_info"]
+
+
+def user_type(type_name: str) -> Any:
+    """The class or enum a script of this runspace defined under that name, or None."""
+    classes = sys.modules.get("pshell.engine.classes")
+    return None if classes is None else classes.find_type(type_name)
 
 
 def _err(message: str, error_id: str, category: str = "InvalidOperation",
@@ -159,6 +166,12 @@ def set_member(obj: Any, name: str, value: Any) -> None:
     if obj is None:
         raise _err(f"The property '{name}' cannot be found on this object. Verify that the property "
                    f"exists and can be set.", "PropertyNotFound")
+    if isinstance(obj, PSObject) and getattr(obj, "ps_class", None) is not None:
+        obj.ps_class.set_property(obj, name, value)     # type: ignore[attr-defined]
+        return
+    if isinstance(obj, PSTypeInfo) and hasattr(obj, "set_static"):
+        obj.set_static(name, value)
+        return
     if isinstance(obj, dict):
         obj[name] = value
         return
@@ -568,6 +581,16 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                     results.append(value)
             return results if len(results) != 1 else results[0]
     if isinstance(obj, PSObject):
+        cls = getattr(obj, "ps_class", None)
+        if cls is not None:
+            from pshell.engine import classes
+            result = classes.call_instance_method(frame, obj, name, args)  # type: ignore[arg-type]
+            if result is not classes.NOT_OURS:
+                return result
+            if lowered == "gettype":
+                return cls
+            if lowered == "tostring":
+                return classes.instance_to_string(obj)  # type: ignore[arg-type]
         member = obj.get(name, NO_PROPERTY)
         if member is not NO_PROPERTY and hasattr(member, "compiled"):
             from pshell.engine.pipeline import invoke_block
@@ -579,7 +602,12 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
             return PSTypeInfo(obj.type_names[0] if obj.type_names else "System.Object")
         if lowered == "psobject":
             return _PSObjectView(obj)
+    if isinstance(obj, PSTypeInfo) and hasattr(obj, "static_call") and lowered not in (
+            "tostring", "gettype"):
+        return obj.method(name, args)       # [Color].GetEnumNames()
     if lowered == "gettype":
+        if hasattr(obj, "ps_enum"):
+            return obj.ps_enum
         return PSTypeInfo(type_names_of(obj)[0])
     if lowered == "tostring" and not hasattr(obj, "ToString"):
         return to_str(obj)
@@ -660,6 +688,9 @@ def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
 # --------------------------------------------------------------------------- types & statics
 
 def type_info(type_name: str) -> PSTypeInfo:
+    found = user_type(type_name)
+    if found is not None:
+        return found
     from pshell.engine.operators import full_type_name, lookup_type
     kind = lookup_type(type_name)
     if kind == "named":
@@ -727,6 +758,9 @@ def _username() -> str:
 
 
 def static_member(type_name: str, name: str) -> Any:
+    found = user_type(type_name)
+    if found is not None:
+        return found.static(name)
     table = _STATIC_PROPS.get(_norm_type(type_name))
     if table is not None:
         fn = table.get(name.lower())
@@ -1050,6 +1084,12 @@ def _parse_exact(text: str, fmt: str) -> _dt.datetime:
 
 
 def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
+    found = user_type(type_name)
+    if found is not None:
+        return found.static_call(frame, name, args)
+    if _norm_type(type_name) == "enum" and sys.modules.get("pshell.engine.classes") is not None:
+        from pshell.engine.classes import enum_static_call
+        return enum_static_call(type_name, name, args)
     table = _STATIC_METHODS.get(_norm_type(type_name))
     env_fn = _ENVIRONMENT_METHODS.get(_norm_type(type_name), {}).get(name.lower())
     if env_fn is not None and frame is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import sys
 from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
@@ -141,7 +142,10 @@ def negate(a: Any) -> Any:
 
 
 def _int_op(a: Any, b: Any, fn: Callable[[int, int], int]) -> int:
-    return fn(int(_num(a, "bit")), int(_num(b, "bit")))
+    result = fn(int(_num(a, "bit")), int(_num(b, "bit")))
+    if type(a) is not int and hasattr(a, "ps_enum"):
+        return a.ps_enum.value(result)          # [Flags] enums: Red -bor Blue stays the enum
+    return result
 
 
 # --------------------------------------------------------------------------- comparison
@@ -153,6 +157,11 @@ def _coerce_pair(a: Any, b: Any) -> Any:
     if isinstance(a, (int, float)):
         if isinstance(b, (int, float)) and not isinstance(b, bool):
             return a, b
+        if isinstance(b, str) and type(a) is not int and hasattr(a, "ps_enum"):
+            try:                                # [Color]::Red -eq 'Red'
+                return a, a.ps_enum.convert(b)
+            except RuntimeException:
+                return None
         if isinstance(b, bool):
             return a, int(b)
         try:
@@ -505,6 +514,9 @@ def lookup_type(name: str) -> str:
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
+        classes = sys.modules.get("pshell.engine.classes")
+        if classes is not None and classes.find_type(key) is not None:
+            return "user"
         raise RuntimeException.make(f"Unable to find type [{name}].", "TypeNotFound",
                                      "InvalidOperation")
     return kind
@@ -781,6 +793,14 @@ def _to_int32(value: Any, type_name: str) -> int:
     return number
 
 
+def _to_user(value: Any, type_name: str) -> Any:
+    from pshell.engine.classes import find_type
+    found = find_type(type_name)
+    if found is None:
+        raise _cast_error(value, type_name)
+    return found.convert(value)
+
+
 def _not_a_value(value: Any, type_name: str) -> Any:
     raise _cast_error(value, type_name)
 
@@ -802,7 +822,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "timespan": _to_timespan, "scriptblock": _to_scriptblock, "regex": _to_regex,
     "void": _to_void, "switch": _to_switch, "version": _to_version, "guid": _to_guid,
     "list": _to_list, "math": _not_a_value, "securestring": _identity, "pscredential": _identity,
-    "environment": _not_a_value, "named": _to_named,
+    "environment": _not_a_value, "named": _to_named, "user": _to_user,
 }
 
 

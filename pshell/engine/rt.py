@@ -571,6 +571,41 @@ def _deffn(F: Any, name: str, index: int) -> None:
     target.set_function(info)
 
 
+def _defclass(F: Any, index: int, defaults: Dict[str, Any]) -> None:
+    from pshell.engine.classes import define_class
+    define_class(F, F.unit.asts[index], defaults)
+
+
+def _defenum(F: Any, index: int, values: List[Any]) -> None:
+    from pshell.engine.classes import define_enum
+    define_enum(F, F.unit.asts[index], values)
+
+
+def _use(F: Any, kind: str, name: str, spec: Any, nid: int) -> None:
+    """``using namespace`` changes nothing at run time (type names resolve by their last part
+    too); ``using module`` imports the module; ``using assembly`` cannot load .NET assemblies."""
+    if kind == "namespace":
+        return
+    if kind == "assembly":
+        raise RuntimeException.make(f"'using assembly {name}': pshell cannot load .NET assemblies.",
+                                    "UsingAssemblyNotSupported", "NotImplemented")
+    from pshell.engine.modules import import_module
+    import_module(F, spec if spec is not None else name, using=True)
+
+
+def _returned(value: Any) -> Any:
+    """What ``return`` yields in a class method (kept apart from any other object)."""
+    from pshell.engine.classes import Returned
+    return Returned(value)
+
+
+def _drop(value: Any) -> None:
+    """A statement in a class method: run it (a pipeline to its end), keep nothing."""
+    if hasattr(value, "__next__"):
+        for _ in value:
+            pass
+
+
 def _deftrap(F: Any, type_name: Optional[str], body: Any) -> None:
     """``trap [type] { ... }``: ``body`` is the compiled generator function of its statements."""
     traps = F.scope.vars.get("\x00traps")
@@ -705,6 +740,8 @@ NAMESPACE: Dict[str, Any] = {
     "_replace": _replace, "_split": _split, "_join": _join, "_BIN": ops.BINARY, "_neg": _neg,
     "_num": _num, "_bnot": _bnot, "_usplit": _usplit, "_ujoin": _ujoin,
     "_incdec_index": _incdec_index, "_incdec_member": _incdec_member, "_incdec_var": _incdec_var,
+    "_defclass": _defclass, "_defenum": _defenum, "_use": _use, "_Returned": _returned,
+    "_drop": _drop,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
     "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
     "_NOARG": NOARG, "_isnull": _isnull,

@@ -28,6 +28,10 @@ __all__ = ["Scope", "Frame", "Runspace", "ScriptBlock", "FunctionInfo", "collect
 
 _NOT_FOUND = object()
 
+#: what the runspace running on this thread publishes for code that has no frame at hand:
+#: ``types``, its table of script-defined classes and enums (see engine/classes.py)
+CURRENT = threading.local()
+
 
 class Scope:
     """Variables, functions and aliases defined at one level of the scope chain."""
@@ -408,6 +412,7 @@ class Runspace:
         from pshell.engine.pipeline import invoke_block
         block = script if isinstance(script, ScriptBlock) else self.compile(str(script), source)
         frame = self.new_frame(streams, using, unit=block.unit)
+        CURRENT.types = self.__dict__.get("types")
         upstream = None if input is None else iter(input)
         self.clear_stop()
         return invoke_block(frame, block, tuple(args), upstream=upstream, new_scope=new_scope,
@@ -423,6 +428,7 @@ class Runspace:
         host, errors reported, never raising except ExitException.  Returns None, or raises
         ExitException for ``exit``."""
         from pshell.engine.toplevel import execute
+        CURRENT.types = self.__dict__.get("types")
         return execute(self, text, source)
 
     # ---- stopping ------------------------------------------------------------------
