@@ -4,6 +4,7 @@ PowerShell construct uses it."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from pshell.engine import operators as ops
@@ -590,6 +591,9 @@ def _use(F: Any, kind: str, name: str, spec: Any, nid: int) -> None:
         raise RuntimeException.make(f"'using assembly {name}': pshell cannot load .NET assemblies.",
                                     "UsingAssemblyNotSupported", "NotImplemented")
     from pshell.engine.modules import import_module
+    source = F.unit.source if F.unit is not None else ""
+    if spec is None and name.startswith((".", "..")) and os.path.isfile(source):
+        name = os.path.join(os.path.dirname(source), name)    # relative to the script's own folder
     import_module(F, spec if spec is not None else name, using=True)
 
 

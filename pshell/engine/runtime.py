@@ -125,7 +125,7 @@ class Frame:
 class FunctionInfo:
     """A function or filter defined with ``function``."""
 
-    __slots__ = ("name", "block", "is_filter")
+    __slots__ = ("name", "block", "is_filter", "module")
     ps_properties = ("CommandType", "Name", "Version", "Source")
     ps_type_names = ("System.Management.Automation.FunctionInfo",)
 
@@ -133,6 +133,7 @@ class FunctionInfo:
         self.name = name
         self.block = block
         self.is_filter = is_filter
+        self.module: Any = None            # the PSModuleInfo that exported it (engine/modules.py)
 
     @property
     def Name(self) -> str:
@@ -150,8 +151,15 @@ class FunctionInfo:
     def ScriptBlock(self) -> "ScriptBlock":
         return self.block
 
+    @property
+    def Source(self) -> str:
+        return self.module.Name if self.module is not None else ""
+
+    @property
+    def ModuleName(self) -> str:
+        return self.Source
+
     Version = ""
-    Source = ""
 
 
 class ScriptBlock:
