@@ -197,6 +197,8 @@ def get_index(obj: Any, index: Any) -> Any:
         return obj[index]
     if isinstance(obj, PSObject):
         return obj.get(to_str(index))
+    if isinstance(index, str) and hasattr(obj, "by_name"):
+        return obj.named(index)                 # $m.Groups['name']
     if isinstance(obj, (list, tuple, str, range)):
         if isinstance(index, (list, tuple, range)):
             result = []
@@ -793,40 +795,34 @@ def _round(args: List[Any]) -> Any:
     return result
 
 
+def _rx(args: List[Any], options_at: int) -> Any:
+    """``[regex]::Method(input, pattern, ..., [options])``: a [regex] value, case-sensitive
+    unless the options say IgnoreCase (as in .NET)."""
+    from pshell.engine.operators import convert_to
+    pattern = args[1]
+    if len(args) > options_at:
+        return convert_to([pattern, args[options_at]], "regex")
+    return convert_to(pattern, "regex")
+
+
 def _regex_match(args: List[Any]) -> Any:
-    from pshell.engine.operators import regex
-    m = regex(args[1]).search(to_str(args[0]))
-    return _match_obj(m)
+    return _rx(args, 2).Match(args[0])
 
 
 def _regex_is_match(args: List[Any]) -> bool:
-    from pshell.engine.operators import regex
-    return regex(args[1]).search(to_str(args[0])) is not None
+    return _rx(args, 2).IsMatch(args[0])
 
 
 def _regex_matches(args: List[Any]) -> List[Any]:
-    from pshell.engine.operators import regex
-    return [_match_obj(m) for m in regex(args[1]).finditer(to_str(args[0]))]
+    return _rx(args, 2).Matches(args[0])
 
 
 def _regex_replace(args: List[Any]) -> Any:
-    from pshell.engine.operators import replace
-    return replace(args[0], [args[1], args[2]], False)
+    return _rx(args, 3).Replace(args[0], args[2])
 
 
 def _regex_split(args: List[Any]) -> List[str]:
-    from pshell.engine.operators import regex
-    return regex(args[1]).split(to_str(args[0]))
-
-
-def _match_obj(m: Any) -> Any:
-    if m is None:
-        return PSObject.from_pairs([("Success", False), ("Value", ""), ("Groups", [])])
-    groups = [PSObject.from_pairs([("Value", g or ""), ("Success", g is not None)])
-              for g in (m.group(0),) + m.groups()]
-    return PSObject.from_pairs([("Success", True), ("Value", m.group(0)), ("Index", m.start()),
-                                ("Length", m.end() - m.start()), ("Groups", groups)],
-                               ["System.Text.RegularExpressions.Match"])
+    return _rx(args, 2).Split(args[0])
 
 
 def _path_combine(args: List[Any]) -> str:
@@ -1016,6 +1012,7 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "replace": _regex_replace,
         "split": _regex_split,
         "unescape": lambda a: to_str(a[0]).replace("\\", ""),
+        "new": lambda a: _rx(["", *a], 2),
     },
     "convert": {
         "tobase64string": _base64, "frombase64string": _from_base64,

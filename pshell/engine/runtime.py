@@ -224,24 +224,10 @@ class ScriptBlock:
         frame = self.bound_frame
         if frame is None:
             raise RuntimeException.make("The script block has no runspace to run in.")
+        from pshell.engine.dotnet_regex import Match
         from pshell.engine.pipeline import invoke_block
-        return collect(invoke_block(frame, self, (), dollar_under=_MatchObject(match)))
-
-
-class _MatchObject:
-    __slots__ = ("Value", "Index", "Length", "Groups", "Success")
-    ps_properties = ("Groups", "Success", "Index", "Length", "Value")
-
-    def __init__(self, m: Any) -> None:
-        self.Value = m.group(0)
-        self.Index = m.start()
-        self.Length = m.end() - m.start()
-        self.Groups = [PSObject.from_pairs([("Value", g or ""), ("Success", g is not None)])
-                       for g in (m.group(0),) + m.groups()]
-        self.Success = True
-
-    def ToString(self) -> str:
-        return self.Value
+        found = Match(match)               # $_ for -replace, the argument for [regex]::Replace
+        return collect(invoke_block(frame, self, (found,), dollar_under=found))
 
 
 def collect(iterator: Iterable[Any]) -> Any:
