@@ -745,7 +745,8 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
                     "is64bitprocess": lambda: True, "processid": os.getpid,
                     "tickcount": _tick_count,
                     "userdomainname": lambda: os.uname().nodename},
-    "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":"},
+    "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":",
+                "altdirectoryseparatorchar": lambda: "/"},
     "timespan": {"zero": lambda: _dt.timedelta(0)},
     "guid": {"empty": lambda: "00000000-0000-0000-0000-000000000000"},
 }
@@ -778,6 +779,20 @@ def _known_type(type_name: str) -> None:
         return
     from pshell.engine.operators import lookup_type
     lookup_type(type_name)
+
+
+def _create_script_block(text: str) -> Any:
+    """``[scriptblock]::Create(text)``: a parse error is a ParseException, as in pwsh."""
+    from pshell.engine.compiler import Unit
+    from pshell.engine.errors import ErrorRecord
+    from pshell.lang.errors import ParseError
+    try:
+        return Unit.from_text(text, "<scriptblock>").script_block()
+    except ParseError as exc:
+        raise RuntimeException(ErrorRecord(exc.message, "ParseException", "ParserError", text,
+                                           exc.location,
+                                           exception_type="System.Management.Automation."
+                                                          "ParseException")) from None
 
 
 def _round(args: List[Any]) -> Any:
@@ -1048,6 +1063,8 @@ _STATIC_METHODS["array"] = {
     "sort": lambda a: a[0].sort(key=functools.cmp_to_key(_cmp)) if isinstance(a[0], list) else None,
 }
 _STATIC_METHODS["system.array"] = _STATIC_METHODS["array"]
+_STATIC_METHODS["scriptblock"] = {"create": lambda a: _create_script_block(to_str(a[0]))}
+_STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptblock"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]

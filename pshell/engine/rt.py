@@ -597,6 +597,34 @@ def _use(F: Any, kind: str, name: str, spec: Any, nid: int) -> None:
     import_module(F, spec if spec is not None else name, using=True)
 
 
+def _requires(F: Any, names: List[str]) -> None:
+    """``#requires -Modules``: each module is imported (a loaded one is kept); one that cannot be
+    found stops the script before it starts."""
+    from pshell.engine.errors import ErrorRecord
+    from pshell.engine.modules import import_module, modules_of
+    missing = []
+    for name in names:
+        target: Any = name
+        if name.startswith("@{"):
+            target = F.rs.invoke(name)[0] if name.endswith("}") else name
+            key = next((to_str(v) for k, v in target.items() if to_str(k).lower() == "modulename"),
+                       name) if isinstance(target, dict) else name
+        else:
+            key = name
+        if key.lower() in modules_of(F.rs):
+            continue
+        try:
+            import_module(F, target)
+        except RuntimeException:
+            missing.append(key)
+    if missing:
+        raise RuntimeException(ErrorRecord(
+            f"The script cannot be run because the following modules that are specified by the "
+            f"\"#requires\" statements of the script are missing: {', '.join(missing)}.",
+            "ScriptRequiresMissingModules", "ResourceUnavailable", None,
+            exception_type="System.Management.Automation.ScriptRequiresException"))
+
+
 def _returned(value: Any) -> Any:
     """What ``return`` yields in a class method (kept apart from any other object)."""
     from pshell.engine.classes import Returned
@@ -745,7 +773,7 @@ NAMESPACE: Dict[str, Any] = {
     "_num": _num, "_bnot": _bnot, "_usplit": _usplit, "_ujoin": _ujoin,
     "_incdec_index": _incdec_index, "_incdec_member": _incdec_member, "_incdec_var": _incdec_var,
     "_defclass": _defclass, "_defenum": _defenum, "_use": _use, "_Returned": _returned,
-    "_drop": _drop,
+    "_drop": _drop, "_requires": _requires,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
     "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
     "_NOARG": NOARG, "_isnull": _isnull,

@@ -103,6 +103,9 @@ def _assignable(e: A.Expr, op: str) -> bool:
         return _assignable(e.expr, op)
     if isinstance(e, A.ArrayLiteral) and op == "=":
         return all(_assignable(x, op) for x in e.elements)
+    if isinstance(e, A.Paren) and op == "=":        # ($a, $b) = 1, 2
+        inner = _lone_expr(e.statement)
+        return inner is not None and _assignable(inner, op)
     return False
 
 
@@ -548,10 +551,18 @@ class Parser:
                                            span=self.span(first.span.start, right.span.end))
                     tok = self.peek("E")
                 return left
+            elif tok.kind == "newline" and self._pipe_on_next_line(tok):
+                self.skip_newlines()                        # a line that starts with '|' continues
             else:
                 break
         return A.Pipeline(tuple(elements), background,
                           span=self.span(first.span.start, end))
+
+    def _pipe_on_next_line(self, tok: Token) -> bool:
+        t = tok
+        while t.kind == "newline":
+            t = self.lx.token(t.end, "E")
+        return t.kind == "|"
 
     def parse_assignment(self, target: A.Expr, tok: Token) -> A.Assignment:
         op = tok.kind
@@ -1574,6 +1585,11 @@ class Parser:
                     return node
                 self.records.append((p, p + 1, "punctuation"))
                 self.pos = p + 1
+                q = p + 1
+                while q < n and text[q] in " \t\r\n":
+                    q += 1
+                if q > p + 1 and "\n" in text[p + 1:q] and self._member_start(q):
+                    self.pos = q                            # `$x.` then the member on the next line
                 node = self.parse_member(node, False)
             elif c == ":" and text.startswith("::", p):
                 if command and not self._member_start(p + 2):
