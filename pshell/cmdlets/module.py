@@ -75,8 +75,8 @@ class RemoveModule(Cmdlet):
             name = to_str(target)
             found = loaded_matching(self.runspace, [name])
             if not found:
-                self.write_error(f"No modules were removed. Verify that the specification of modules "
-                                 f"to remove is correct and those modules exist in the runspace.",
+                self.write_error("No modules were removed. Verify that the specification of modules "
+                                 "to remove is correct and those modules exist in the runspace.",
                                  "Modules_NoModulesRemoved", "ResourceUnavailable", name)
             for module in found:
                 remove_module(self.runspace, module)

@@ -55,7 +55,7 @@ def find_type(name: str) -> Optional["UserType"]:
 class UserType(PSTypeInfo):
     """A type a script defined; ``[Name]`` evaluates to it."""
 
-    ps_properties = ("Name", "FullName", "BaseType")
+    ps_properties: Tuple[str, ...] = ("Name", "FullName", "BaseType")  # type: ignore[assignment]
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
@@ -238,7 +238,7 @@ class PSEnum(UserType):
             item = args[-1] if args else None
             if isinstance(item, str):
                 return item.lower() in self.by_name
-            return int(item) in self.names_by_value
+            return int(item or 0) in self.names_by_value
         if lowered == "tryparse":
             return _try_parse(self, args)
         raise _err(f"Method invocation failed because [{self.name}] does not contain a method "
@@ -255,7 +255,7 @@ def _try_parse(enum: PSEnum, args: List[Any]) -> bool:
         value = enum.convert(args[0] if args else None)
     except RuntimeException:
         value = None
-    if hasattr(target, "Value"):
+    if target is not None and hasattr(target, "Value"):
         target.Value = value
     return value is not None
 
@@ -501,7 +501,7 @@ class PSClass(UserType):
                 except RuntimeException:
                     break
         raise _err(f'Cannot convert the "{to_str(value)}" value of type '
-                   f'"{PSObject and _type_name(value)}" to type "{self.name}".',
+                   f'"{_type_name(value)}" to type "{self.name}".',
                    "ConvertToFinalInvalidCastException", "InvalidArgument",
                    "System.Management.Automation.PSInvalidCastException")
 

@@ -209,9 +209,8 @@ class _BlockCompiler:
         for stmt in traps:
             self.statement(stmt, 1)
         # classes and enums are known to the whole block, also above their definition
-        hoisted = [stmt for stmt in statements if isinstance(stmt, _DEFINITIONS)]
-        for stmt in hoisted:
-            self.statement(stmt, 1)
+        for definition in [s for s in statements if isinstance(s, _DEFINITIONS)]:
+            self.statement(definition, 1)
         for stmt in statements:
             if not isinstance(stmt, (A.Trap,) + _DEFINITIONS):
                 self.statement(stmt, 1)

@@ -17,7 +17,12 @@ conditionals ``(?(..)..|..)`` on an expression, Unicode categories without an eq
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any, Callable, List, Tuple
+
+# Python warns that '[a--b]' may mean a set difference some day; .NET never does, and the warning
+# would reach the user's terminal
+warnings.filterwarnings("ignore", message="Possible (nested set|set )", category=FutureWarning)
 
 __all__ = ["translate", "substitution", "RegexNotSupported", "options_flags"]
 
@@ -132,11 +137,11 @@ def _group_start(p: str, i: int, out: List[str]) -> Tuple[str, int, Any]:
         raise RegexNotSupported("a conditional on an expression (?(...)...)", i)
     m = re.match(r"\(\?([imnsx]*)(?:-([imnsx]*))?([:)])", p[i:])
     if m and (m.group(1) or m.group(2) is not None):
-        on, off, end = m.group(1), m.group(2) or "", m.group(3)
+        on, off, close_kind = m.group(1), m.group(2) or "", m.group(3)
         if "n" in on or "n" in off:
             raise RegexNotSupported("the explicit capture option (?n)", i)
         nxt = i + m.end()
-        if end == ":":
+        if close_kind == ":":
             return f"(?{on}{'-' + off if off else ''}:", nxt, True
         if not out and not off:
             return f"(?{on})", nxt, False       # at the very start: global, nothing to close
@@ -338,8 +343,8 @@ def options_flags(value: Any) -> int:
 class Group:
     """A group of a match (``$m.Groups[1]``, ``$m.Groups['name']``)."""
 
-    ps_type_names = ("System.Text.RegularExpressions.Group",)
-    ps_properties = ("Success", "Name", "Index", "Length", "Value")
+    ps_type_names: Tuple[str, ...] = ("System.Text.RegularExpressions.Group",)
+    ps_properties: Tuple[str, ...] = ("Success", "Name", "Index", "Length", "Value")
 
     def __init__(self, m: Any, key: Any, name: str) -> None:
         value = m.group(key)
@@ -356,7 +361,7 @@ class Group:
 class GroupCollection(list):
     """The groups of a match, indexed by number or by name."""
 
-    def __init__(self, groups: List[Group]) -> None:
+    def __init__(self, groups: List[Any]) -> None:
         super().__init__(groups)
         self.by_name = {g.Name.lower(): g for g in groups}
 

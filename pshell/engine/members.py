@@ -606,7 +606,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
             return _PSObjectView(obj)
     if isinstance(obj, PSTypeInfo) and hasattr(obj, "static_call") and lowered not in (
             "tostring", "gettype"):
-        return obj.method(name, args)       # [Color].GetEnumNames()
+        return obj.method(name, args)  # type: ignore[attr-defined]  # [Color].GetEnumNames()
     if lowered == "gettype":
         if hasattr(obj, "ps_enum"):
             return obj.ps_enum

@@ -122,6 +122,8 @@ def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:
             k += 2
             while k < n and text[k] in _DIGITS:
                 k += 1
+        elif k > i and k < n and text[k] == "." and (k + 1 == n or text[k + 1] in " \t\r\n;,)}]"):
+            k += 1                                          # 20. is a double
         if k == i:
             return None
         if k < n and text[k] in "eE":

@@ -1263,7 +1263,7 @@ class Parser:
                 if b.kind != "ident" or b.value.lower() != "base":
                     raise self.fail("Missing 'base' after ':' in constructor.", b)
                 self.take(b, "keyword")
-                if self.peek("E").kind != "(":
+                if self.skip_newlines().kind != "(":
                     raise self.fail("Missing '(' after 'base'.", self.peek("E"))
                 base_args = tuple(self.parse_call_arguments())
                 nxt = self.skip_newlines()
@@ -1468,8 +1468,8 @@ class Parser:
         self.records.append((nxt - 1, nxt, "punctuation"))
         self.pos = nxt
         t = self.peek("E")
-        if t.kind in _PRIMARY_START or (not t.spaced and (t.kind in _OPERAND_START
-                                                          or self._unary_op(t))):
+        if t.kind in _PRIMARY_START or (not t.spaced and t.kind != "," and (
+                t.kind in _OPERAND_START or self._unary_op(t))):
             operand = self.parse_unary()
             span = self.span(start, operand.span.end)
             if name.lower() == "ordered" and isinstance(operand, A.Hashtable):
