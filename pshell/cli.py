@@ -194,19 +194,18 @@ def _status(shell: Any, ok: bool) -> int:
     return 0 if ok and not shell.runspace.uncaught_errors else 1
 
 
-def _profile_path() -> str:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(base, "pshell", "profile.ps1")
-
-
 def _run_profile(shell: Any) -> None:
-    path = _profile_path()
-    if os.path.isfile(path):
+    """The profile scripts that exist, in pwsh's order (``engine/profile.py``)."""
+    from pshell.engine.profile import profile_paths
+    for path in profile_paths().in_load_order():
+        if not os.path.isfile(path):
+            continue
         try:
             with open(path, encoding="utf-8-sig") as handle:
                 text = handle.read()
-        except OSError:
-            return
+        except OSError as error:
+            sys.stderr.write(f"pshell: cannot read the profile {path}: {error.strerror}\n")
+            continue
         shell.run_text(text, path)
 
 
