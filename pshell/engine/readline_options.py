@@ -137,7 +137,7 @@ def options_of(host: Any) -> ReadLineOptions:
     if not isinstance(options, ReadLineOptions):
         options = ReadLineOptions()
         try:
-            setattr(host, "readline_options", options)
+            host.readline_options = options
         except (AttributeError, TypeError):
             pass
     return options
