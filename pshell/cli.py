@@ -137,7 +137,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
     finally:
         try:
+            if interactive:
+                _announce_running_jobs(shell)
             shell.close()
+        except KeyboardInterrupt:
+            sys.stderr.write("pshell: left without waiting for the jobs to stop.\n")
         except Exception:
             pass
         from pshell.engine.events import write_event
@@ -184,6 +188,22 @@ def _run(shell: Any, opts: _Options, interactive: bool) -> int:
             sys.stdout.write(f"pshell {__version__} - type Get-Help for help, exit to leave.\n")
         return run_repl(shell)
     return _run_stdin(shell)
+
+
+def _announce_running_jobs(shell: Any) -> None:
+    """Leaving the REPL stops the jobs still running: say which, so the wait is not a mystery
+    (a remote -AsJob job is stopped on each of its computers)."""
+    try:
+        running = [job for job in shell.runspace.jobs.jobs() if not job.is_finished]
+    except Exception:
+        return
+    if not running:
+        return
+    names = ", ".join(f"[{job.Id}] {job.Name} on {job.Location}" for job in running[:5])
+    more = f" and {len(running) - 5} more" if len(running) > 5 else ""
+    sys.stderr.write(f"pshell: stopping {len(running)} running job{'s' if len(running) != 1 else ''} "
+                     f"before exiting: {names}{more}. Ctrl-C leaves without waiting.\n")
+    sys.stderr.flush()
 
 
 def _status(shell: Any, ok: bool) -> int:

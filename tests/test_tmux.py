@@ -181,3 +181,15 @@ def test_progress_bar_never_mixes_with_rows(term):
     final = term.screen()
     rows = [line.split()[0] for line in final.splitlines() if re.fullmatch(r"\s*\d d{118}\s*", line)]
     assert rows == ["1", "2", "3", "4", "5", "6"], final
+
+
+def test_exit_says_which_running_jobs_it_stops(term):
+    term.wait_for(lambda s: term.prompts(s), "the first prompt")
+    term.type("$j = Start-Job -Name sleeper { Start-Sleep 60 }")
+    term.send("Enter")
+    term.wait_for(lambda s: len(term.prompts(s)) >= 2, "the prompt after Start-Job")
+    term.tmux("set-option", "-t", "t", "remain-on-exit", "on")
+    term.type("exit")
+    term.send("Enter")
+    screen = term.wait_for(lambda s: "before exiting" in s or "Pane is dead" in s, "the exit message")
+    assert "stopping 1 running job before exiting: [" in screen and "sleeper on localhost" in screen
