@@ -443,6 +443,8 @@ def test_a_remote_programs_stderr_line_renders_as_one_line():
     record = [r for kind, r in streams.records if kind == "error"][0]
     arrived = deserialize_record(serialize_record(record))
     arrived.computer_name = "web01"
-    assert arrived.render() == "[web01] ls: cannot access '/nonexistent-for-the-test': No such file or directory"
-    other = deserialize_record(serialize_record(rs.invoke("try { Get-Item /nope -ErrorAction Stop } catch { $_ }")[0]))
+    assert arrived.render() == ("[web01] ls: cannot access '/nonexistent-for-the-test': "
+                                "No such file or directory")
+    caught = rs.invoke("try { Get-Item /nope -ErrorAction Stop } catch { $_ }")[0]
+    other = deserialize_record(serialize_record(caught))
     assert "\n" in other.render()        # other errors keep their position block

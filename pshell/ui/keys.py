@@ -83,7 +83,7 @@ def edit_in_editor(event: KeyPressEvent) -> None:
     event.current_buffer.open_in_editor(validate_and_handle=False)
 
 
-def _handler_for(function: str) -> Optional[Callable[[KeyPressEvent], None]]:
+def _handler_for(function: str) -> Optional[Callable[[KeyPressEvent], object]]:
     from prompt_toolkit.key_binding.bindings.named_commands import get_by_name
     if function in _NAMED:
         return get_by_name(_NAMED[function]).handler
