@@ -97,6 +97,9 @@ def _get_member(obj: Any, name: str) -> Any:
         return 0 if lowered in ("count", "length") else None
     if isinstance(obj, str):
         fn = _STR_PROPS.get(lowered)
+        if fn is None and type(obj) is not str:      # a string with notes of its own ($PROFILE)
+            return next((getattr(obj, p) for p in getattr(obj, "ps_properties", ())
+                         if p.lower() == lowered), None)
         return fn(obj) if fn is not None else None
     if isinstance(obj, (list, tuple)):
         fn = _LIST_PROPS.get(lowered)
