@@ -44,7 +44,7 @@ MODULES = {
     "pathname": ("Join-Path", "Resolve-Path", "Split-Path",),
     "process": ("Get-Process", "Stop-Process",),
     "readline": (
-        "Get-PSReadLineKeyHandler", "Get-PSReadLineOption", "Import-Module", "Set-PSReadLineKeyHandler",
+        "Get-PSReadLineKeyHandler", "Get-PSReadLineOption", "Set-PSReadLineKeyHandler",
         "Set-PSReadLineOption",
     ),
     "selectstring": ("Select-String",),

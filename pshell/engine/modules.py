@@ -315,6 +315,8 @@ def import_module(F: Frame, target: Any, using: bool = False, force: bool = Fals
     if not name.strip():
         raise _err("The module name is empty.", "Modules_ModuleNotFound", "InvalidArgument")
     path = find_module_file(rs, name)
+    if path is None and name.lower() == "psreadline":
+        return _BUILT_IN                      # built into pshell's prompt: nothing to load
     if path is None:
         raise _err(f"The specified module '{name}' was not loaded because no valid module file was "
                    f"found in any module directory.", "Modules_ModuleNotFound", target=name)
@@ -327,6 +329,9 @@ def import_module(F: Frame, target: Any, using: bool = False, force: bool = Fals
     into = scope if scope is not None else rs.global_scope
     _import_into(module, into, functions, variables, prefix)
     return module
+
+
+_BUILT_IN = PSModuleInfo("PSReadLine", "", "Binary")
 
 
 def _load(F: Frame, path: str, args: List[Any]) -> PSModuleInfo:
