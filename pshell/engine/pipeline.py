@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.binder import BindResult, bind_arguments, bind_pipeline_item, script_params
@@ -157,6 +157,38 @@ class CommandContext:
     def invoke(self, block: Any, args: Any, dollar_under: Any = None, input: Any = None,
                new_scope: bool = True) -> List[Any]:
         return list(self.invoke_iter(block, args, dollar_under, input, new_scope))
+
+    def item_function(self, block: Any, new_scope: bool = False) -> Optional[Callable[[Any], Any]]:
+        """For a script block that is one expression (``{ $_ % 3 -eq 0 }``): a function of the
+        pipeline item giving the expression's value (not unrolled: AutomationNull after a reported
+        error), run with ``$_`` set in the caller's scope (``new_scope``: in a fresh child scope per
+        call).  None for any other block: the caller uses invoke_iter."""
+        if not isinstance(block, ScriptBlock):
+            return None
+        compiled = block.compiled
+        value = compiled.value
+        if value is None:
+            return None
+        parent = self.frame
+        frame = Frame(parent.rs, parent.scope, self.streams, parent.script_scope, block.unit,
+                      parent.using, False)
+        frame.block = block
+        if not new_scope:
+            variables = parent.scope.vars
+
+            def in_caller_scope(item: Any) -> Any:
+                variables["_"] = item
+                return value(frame)
+            return in_caller_scope
+
+        def in_child_scope(item: Any) -> Any:
+            callee = Frame(parent.rs, Scope(parent.scope), self.streams, parent.script_scope,
+                           block.unit, parent.using, False)
+            callee.block = block
+            callee.scope.vars["_"] = item
+            callee.scope.vars["args"] = []
+            return value(callee)
+        return in_child_scope
 
     def invoke_iter(self, block: Any, args: Any, dollar_under: Any = None, input: Any = None,
                     new_scope: bool = True) -> Iterator[Any]:
