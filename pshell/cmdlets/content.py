@@ -99,11 +99,11 @@ def _chunked_lines(handle: IO[str]) -> Iterator[str]:
 
 def _line_bytes(path: str) -> Iterator[bytes]:
     """A file's lines as a redirection writes them (UTF-8, each ending with LF), in big blocks
-    of whole lines, with no str per line: what `Get-Content file > out` hands over.  Blocks are
-    cut after a LF (never inside a UTF-8 sequence); invalid bytes become U+FFFD as when read
-    as text; CRLF and lone CR end lines as in text mode.  A file starting with a byte order mark
-    is read as text."""
-    with open(path, "rb") as handle:
+    with no str per line: what `Get-Content file > out` hands over.  An ASCII block without CR
+    goes as it was read; any other is cut after its last LF (never inside a UTF-8 sequence), with
+    invalid bytes made U+FFFD and CRLF or lone CR made LF, as text mode reads them.  A file
+    starting with a byte order mark is read as text."""
+    with open(path, "rb", buffering=0) as handle:
         head = handle.read(4)
         if _bom_codec(head, ""):
             with open_text(path, None) as text:
@@ -111,21 +111,30 @@ def _line_bytes(path: str) -> Iterator[bytes]:
                     yield line.encode("utf-8", "replace") + b"\n"
             return
         rest = head
+        last = b"\n"
         while True:
             block = handle.read(_CHUNK * 4)
-            data = rest + block if rest else block
             if not block:
-                if data:
-                    yield _clean_lines(data if data.endswith((b"\n", b"\r")) else data + b"\n")
-                return
-            cut = data.rfind(b"\n") + 1
+                break
+            if rest:
+                block, rest = rest + block, b""
+            if b"\r" not in block and block.isascii():
+                last = block[-1:]
+                yield block                         # the everyday case: no copy, no split
+                continue
+            cut = block.rfind(b"\n") + 1
             if cut == 0:            # no LF at all: a CR ends a line when a byte follows it
-                cut = data.rfind(b"\r", 0, len(data) - 1) + 1
-                if cut == 0:
-                    rest = data
-                    continue
-            rest = data[cut:]
-            yield _clean_lines(data[:cut])
+                cut = block.rfind(b"\r", 0, len(block) - 1) + 1
+            if cut == 0:
+                rest = block
+                continue
+            rest = block[cut:]
+            last = b"\n"
+            yield _clean_lines(block[:cut])
+        if rest:
+            yield _clean_lines(rest if rest.endswith((b"\n", b"\r")) else rest + b"\n")
+        elif last != b"\n":
+            yield b"\n"
 
 
 def _clean_lines(data: bytes) -> bytes:
