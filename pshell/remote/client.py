@@ -241,6 +241,7 @@ class RemoteConnection:
         self.closed = False
         self.server_info: Dict[str, Any] = {}
         self.on_lost: List[Callable[[str], None]] = []
+        self.session_ended = False
         self._paused_by: set = set()
 
     # ---- link side ----------------------------------------------------------------------
@@ -275,6 +276,7 @@ class RemoteConnection:
                 inv._post(("done", msg), q)
             return
         if kind == "bye":
+            self.session_ended = bool(msg.get("ended"))     # its process died: nothing to reattach
             self.lost(msg.get("reason") or "the remote computer closed the session")
             return
         if kind == "pending":

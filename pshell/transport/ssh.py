@@ -641,7 +641,7 @@ class SSHSessionLink:
         try:
             self.chan, _ = await ssh.create_unix_connection(
                 lambda: self.session_factory(unix=True), path)
-            self.chan.write(b'{"direct":1}\n')
+            self.chan.write(_direct_line(ssh))
             await asyncio.wait_for(asyncio.shield(self._ready), 15)
             return True
         except (asyncssh.Error, OSError, asyncio.TimeoutError):
@@ -677,6 +677,21 @@ class SSHSessionLink:
                                                 encoding=None, request_pty=False)
         self.chan.write(bootstrap.stage_two())
         await self._ready
+
+
+def _direct_line(ssh: Any) -> bytes:
+    """The first line on a direct channel: what this side sees of the TCP connection, which
+    the remote host gives a session as SSH_CONNECTION (no login process reports it there)."""
+    import json
+    line: Dict[str, Any] = {"direct": 1}
+    try:
+        local = ssh.get_extra_info("sockname")
+        remote = ssh.get_extra_info("peername")
+        if local and remote:
+            line["ssh"] = f"{local[0]} {local[1]} {remote[0]} {remote[1]}"
+    except Exception:
+        pass
+    return json.dumps(line).encode() + b"\n"
 
 
 # --------------------------------------------------------------------------- the host's socket
