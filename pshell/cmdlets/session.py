@@ -159,6 +159,8 @@ class PSSession:
         if self._disconnected:
             return "Disconnected"
         if self._broken is not None or self.connection.broken is not None:
+            if getattr(self.connection, "session_ended", False):
+                return "Broken"             # its process on the remote computer is gone
             return "Disconnected" if self.persistent else "Broken"
         return "Opened"
 
@@ -1324,6 +1326,8 @@ class _Work:
         import time
         from pshell.engine.jobs import JobState
         from pshell.remote.client import ConnectionBroken, SessionRefused
+        if getattr(session.connection, "session_ended", False):
+            return _remote_error(self.computer, f"The command failed: {reason}.").record
         job.StatusMessage = f"Disconnected ({reason}); reconnecting"
         job.set_state(JobState.Disconnected)
         deadline = time.monotonic() + self.reconnect_seconds
@@ -1441,6 +1445,9 @@ def _not_connected_message(session: PSSession) -> str:
             else ""
         return (f"The session {session.Name} to {session.ComputerName} is disconnected{why}. "
                 f"Reconnect it with Connect-PSSession; its runspace and jobs are still there.")
+    reason = session.lost_reason if state == "Broken" else None
+    if reason:
+        return f"The session {session.Name} to {session.ComputerName} is broken: {reason}."
     return f"The session {session.Name} to {session.ComputerName} is {state.lower()}."
 
 
