@@ -292,7 +292,17 @@ class PSSession:
             if conn is not None:
                 conn.drop("the session was closed")
         if self.persistent and self.InstanceId and self.target is not None:
-            _remove_remote(self, force=conn is not None or self.info.get("state") != "Opened")
+            force = conn is not None or self.info.get("state") != "Opened"
+            from pshell.remote.client import in_lost_callback
+            if in_lost_callback():
+                # the link's reader is telling us the connection ended: the removal takes a
+                # new connection, which that very thread would have to serve
+                thread = threading.Thread(target=_remove_in_background, args=(self, force),
+                                          name="pshell-remove-session", daemon=True)
+                _REMOVING.add(thread)
+                thread.start()
+            else:
+                _remove_remote(self, force=force)
 
     def ToString(self) -> str:
         return f"[PSSession]{self.Name}"
@@ -340,9 +350,28 @@ def _remove_remote(session: PSSession, force: bool) -> None:
         raise _remote_error(session.ComputerName, error)
 
 
+_REMOVING: "set[threading.Thread]" = set()
+
+
+def _remove_in_background(session: PSSession, force: bool) -> None:
+    try:
+        _remove_remote(session, force)
+    except RuntimeException as exc:
+        import sys
+        sys.stderr.write(f"pshell: {exc.record.message}\n")
+    except Exception as exc:
+        import sys
+        sys.stderr.write(f"pshell: cannot remove the session {session.Name} on "
+                         f"{session.ComputerName}: {exc}\n")
+    finally:
+        _REMOVING.discard(threading.current_thread())
+
+
 def _close_at_exit() -> None:
     """Sessions still open when the shell exits end with it (as in PowerShell); disconnected
-    ones stay on their computers, to be picked up later."""
+    ones stay on their computers, to be picked up later.  Removals under way finish first."""
+    for thread in list(_REMOVING):
+        thread.join(10)
     for session in list(_LIVE):
         try:
             if session.connected:
@@ -1563,7 +1592,7 @@ class EnterPSSession(_RemoteCmdlet):
 def _lost_while_entered(frame: Any, session: PSSession, reason: str) -> None:
     if not frame.exited and session.State != "Closed" and not session._disconnected:
         text = f"The connection to {session.ComputerName} was lost: {reason}. "
-        if session.persistent:
+        if session.persistent and not getattr(session.connection, "session_ended", False):
             text += (f"The session {session.Name} goes on there; Connect-PSSession "
                      f"-ComputerName {session.ComputerName} -Name {session.Name} reconnects. ")
         frame.leave(text + "Back in the local session.")

@@ -215,6 +215,15 @@ class RemoteInvocation:
             raise PipelineStopped()
 
 
+_CALLBACKS = threading.local()
+
+
+def in_lost_callback() -> bool:
+    """True while this thread runs a connection's ``on_lost`` callbacks - usually the link's
+    reader, which must not wait for the network there (it would wait for itself)."""
+    return getattr(_CALLBACKS, "depth", 0) > 0
+
+
 def add_computer_name(value: Any, computer: str) -> None:
     """Remote results gain ``PSComputerName`` (objects only: a string stays a string)."""
     from pshell.engine.values import PSObject
@@ -316,11 +325,15 @@ class RemoteConnection:
             inv._post(("broken", reason))
         for waiter in waiters:
             waiter.put(None)
-        for callback in list(self.on_lost):
-            try:
-                callback(reason)
-            except Exception:
-                pass
+        _CALLBACKS.depth = getattr(_CALLBACKS, "depth", 0) + 1
+        try:
+            for callback in list(self.on_lost):
+                try:
+                    callback(reason)
+                except Exception:
+                    pass
+        finally:
+            _CALLBACKS.depth -= 1
 
     # ---- engine side --------------------------------------------------------------------
     def _send(self, msg: Dict[str, Any]) -> None:

@@ -601,6 +601,10 @@ class Supervisor:
     def remove(self, key: str, force: bool) -> Optional[str]:
         child, error = self.find(key)
         if child is None:
+            with self.lock:
+                if any(key == sid or key.lower() == name.lower()
+                       for sid, (name, _) in self.tombstones.items()):
+                    return None         # its process ended: there is nothing left to remove
             return error
         answer = self.ask(child, {"op": "remove", "force": force})
         if answer is None:

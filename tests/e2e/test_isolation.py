@@ -122,3 +122,22 @@ Invoke-Command -Session $o { $PID }
     assert out[2:4] == ["r1", "r2"]
     assert out[4] != pid                    # a new process, restored from the session's disk
     assert out[5] == other[0]               # the other session never noticed
+
+
+def test_asjob_whose_session_process_is_killed_fails_at_once(rs):
+    out, errors = run(rs, """
+$j = Invoke-Command -ComputerName server03 { $PID; Start-Sleep 60; 'never' } -AsJob
+$j.ChildJobs[0].Output.Count
+""")
+    pid = wait_for(lambda: run(rs, "$j.ChildJobs[0].Output | Select-Object -First 1")[0])[0]
+    os.kill(pid, signal.SIGKILL)
+    started = time.monotonic()
+    out, errors = run(rs, """
+Wait-Job $j -Timeout 20 | Out-Null
+$c = $j.ChildJobs[0]
+"$($c.State) $($j.State)"
+"$($c.JobStateInfo.Reason.Message)"
+""")
+    assert out[0] == "Failed Failed", out
+    assert "the session's process on " in out[1] and "ended (killed by signal 9" in out[1], out
+    assert time.monotonic() - started < 15
