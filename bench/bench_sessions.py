@@ -145,7 +145,7 @@ def run_all(hosts, opts, root, stop_host_in) -> None:
 def _by_name(rs) -> float:
     """Another shell's way: find the session by name on the computer (this shell forgets its
     own object first)."""
-    from pshell.cmdlets.session import sessions_of
+    from pshell.client.session import sessions_of
     rs.invoke("Disconnect-PSSession $s | Out-Null")
     time.sleep(0.2)
     table = sessions_of(rs)

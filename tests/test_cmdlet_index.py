@@ -75,3 +75,13 @@ def test_a_job_from_a_remote_computer_gets_the_job_table_in_a_fresh_process():
     assert lines[0] == ["Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location",
                         "Command"], out.stdout + out.stderr
     assert lines[2] == ["3", "Job3", "BackgroundJob", "Completed", "True", "localhost", "1"]
+
+
+def test_every_builtin_alias_names_a_cmdlet_pshell_has():
+    """An alias to a cmdlet that does not exist (iwr, irm, ogv, gdr, gp, ipmo) only hides what the
+    user meant: every built-in alias resolves."""
+    from pshell.cmdlets import MODULES
+    from pshell.engine.aliases import DEFAULT_ALIASES
+    cmdlets = {name.lower() for names in MODULES.values() for name in names}
+    missing = sorted(f"{a} -> {t}" for a, t in DEFAULT_ALIASES.items() if t.lower() not in cmdlets)
+    assert not missing

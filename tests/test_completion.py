@@ -87,15 +87,17 @@ def test_wildcard_command_name(rs):
     assert "Get-ChildItem" in found and "Get-Item" in found
 
 
-def test_executable_on_path(rs, tmp_path, monkeypatch):
+def test_executable_on_path(rs, tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     tool = bin_dir / "zzpshell-tool"
     tool.write_text("#!/bin/sh\n")
     tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
     (bin_dir / "zzpshell-data").write_text("not executable")
-    monkeypatch.setenv("PATH", str(bin_dir))
+    assert texts(complete(rs, "zzpsh")) == []
+    rs.execute(f"$env:PATH = '{bin_dir}'")       # the runspace's PATH, not the process's
     assert texts(complete(rs, "zzpsh")) == ["zzpshell-tool"]
+    assert str(bin_dir) not in os.environ.get("PATH", "")
 
 
 def test_function_and_its_parameters(rs):
@@ -168,8 +170,9 @@ def test_variable_start_offset(rs):
 
 
 def test_environment_variables(rs, monkeypatch):
-    monkeypatch.setenv("PSHELL_TEST_VAR", "1")
-    assert texts(complete(rs, "$env:PSHELL_TEST_V")) == ["$env:PSHELL_TEST_VAR"]
+    monkeypatch.setenv("PSHELL_TEST_OTHER", "1")    # the process's, set after the runspace was made
+    rs.execute("$env:PSHELL_TEST_VAR = 1")
+    assert texts(complete(rs, "$env:PSHELL_TEST_")) == ["$env:PSHELL_TEST_VAR"]
 
 
 # ---- paths ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The language, engine, cmdlets and remote server need only the standard library.
 
 They run on remote computers that have nothing but python3, so a fresh interpreter imports every
-module under ``pshell.lang``, ``pshell.engine``, ``pshell.cmdlets`` and ``pshell.remote`` with
+module under ``pshell.lang``, ``engine``, ``cmdlets``, ``remote`` and ``client`` with
 prompt_toolkit, rich, pygments and asyncssh made unimportable, then runs a script through a
 Runspace.
 """
@@ -34,9 +34,9 @@ BLOCKER = textwrap.dedent("""
 
 IMPORT_ALL = textwrap.dedent("""
     import importlib, pkgutil
-    import pshell.lang, pshell.engine, pshell.cmdlets, pshell.remote
+    import pshell.lang, pshell.engine, pshell.cmdlets, pshell.remote, pshell.client
     names = []
-    for package in (pshell.lang, pshell.engine, pshell.cmdlets, pshell.remote):
+    for package in (pshell.lang, pshell.engine, pshell.cmdlets, pshell.remote, pshell.client):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             importlib.import_module(info.name)
             names.append(info.name)

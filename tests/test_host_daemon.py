@@ -200,7 +200,7 @@ def test_private_directories_and_files(state):
         assert stat.S_IMODE(mode) == 0o600, path
         checked += 1
     assert checked >= 3
-    sock = state / "run" / "host-v1.sock"
+    sock = state / "run" / "host-v2.sock"
     assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
     conn.close()
     assert not session_dir.exists()             # an ended session leaves nothing behind
@@ -219,7 +219,7 @@ def test_idle_timeout_ends_a_disconnected_session(state):
 # --------------------------------------------------------------------------- the spool alone
 
 def test_spool_round_trip_without_a_host(tmp_path):
-    from pshell.engine.jobs import LocalWork
+    from pshell.engine.job_runner import LocalWork
     from pshell.engine.runtime import Runspace
     from pshell.remote.spool import SpoolingJobManager, recover_jobs
     rs = Runspace(location=str(tmp_path))
@@ -239,7 +239,7 @@ def test_spool_round_trip_without_a_host(tmp_path):
 
 
 def test_spool_keeps_unreceived_records(tmp_path):
-    from pshell.engine.jobs import LocalWork
+    from pshell.engine.job_runner import LocalWork
     from pshell.engine.runtime import Runspace
     from pshell.remote.spool import SpoolingJobManager, recover_jobs
     rs = Runspace(location=str(tmp_path))
@@ -318,7 +318,7 @@ def test_job_buffer_take_never_drops_a_spilled_frame(tmp_path, monkeypatch):
     """Records appended while a take() is under way can be spilled in one frame with older
     ones; the take must return the whole frame (it used to cut it, losing the rest)."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    from pshell.engine.jobs import JobBuffer
+    from pshell.engine.job_buffer import JobBuffer
     buffer = JobBuffer("t", max_items=10)
     for i in range(5):
         buffer.append("output", i)

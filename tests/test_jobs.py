@@ -17,7 +17,9 @@ import pytest
 
 from pshell.engine import jobs as jobmod
 from pshell.engine.errors import ErrorRecord
-from pshell.engine.jobs import (Job, JobBuffer, JobError, JobManager, JobState, JobWaiter,
+from pshell.engine import job_buffer
+from pshell.engine.job_buffer import JobBuffer
+from pshell.engine.jobs import (Job, JobError, JobManager, JobState, JobWaiter,
                                 derive_parent_state)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,7 +30,7 @@ def state_home(tmp_path, monkeypatch):
     """Spill files go to a private state directory per test."""
     home = tmp_path / "state"
     monkeypatch.setenv("XDG_STATE_HOME", str(home))
-    monkeypatch.setattr(jobmod, "_cleaned_stale", False)
+    monkeypatch.setattr(job_buffer, "_cleaned_stale", False)
     return home
 
 

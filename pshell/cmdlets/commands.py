@@ -201,12 +201,12 @@ class GetCommand(Cmdlet):
         found: List[CommandInfo] = []
         if not wildcard:
             for name in names:
-                path = find_executable(name, self.runspace.location)
+                path = find_executable(name, self.runspace.location, self.runspace.environ)
                 if path:
                     found.append(CommandInfo("Application", os.path.basename(path), path, path))
             return found
         seen = set()
-        for directory in os.environ.get("PATH", "").split(os.pathsep):
+        for directory in self.runspace.environ.get("PATH", "").split(os.pathsep):
             try:
                 entries = sorted(os.listdir(directory or "."))
             except OSError:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 from typing import IO, Any, Iterator, List, Optional
 
-from pshell.cmdlets.item import FileSystemItem, PathCmdlet, _as_paths, os_message
+from pshell.cmdlets.item import (FileSystemItem, PathCmdlet, _as_paths, env_entries, env_name,
+                                 os_message)
 from pshell.engine.cmdlet import Param, register
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import enumerate_value, to_str
 from pshell.engine.wildcards import has_wildcards
 
@@ -152,7 +154,10 @@ class GetContent(PathCmdlet):
         Param("Exclude", "string[]"),
     )
 
+    env_drive = True
+
     def process(self) -> Iterator[Any]:
+        yield from self._environment_values()
         for _, full, _ in self.paths_of(bool(self.Force)):
             if os.path.isdir(full):
                 self.write_error(self.error_record(
@@ -169,6 +174,18 @@ class GetContent(PathCmdlet):
                     yield from self._batched(self._read(full))
             except OSError as exc:
                 self.io_error(exc, full, "GetContentReaderIOError", "ReadError")
+
+    def _environment_values(self) -> Iterator[str]:
+        """``Get-Content Env:NAME``: the variable's value (one per match of a pattern)."""
+        for raw in _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path):
+            name = env_name(raw)
+            if name is None:
+                continue
+            entries = env_entries(self.runspace.environ, name) if name else []
+            if not entries and not has_wildcards(name):
+                self.env_not_found(name)
+            for entry in entries:
+                yield entry.Value
 
     def _plain(self) -> bool:
         return not (self.AsByteStream or self.Encoding == "bytes" or self.Raw or self.Wait or
@@ -332,6 +349,13 @@ class _WriterCmdlet(PathCmdlet):
         out = []
         for raw in _as_paths(given):
             text = to_str(raw)
+            if env_name(text) is not None:
+                if not self.env_drive:
+                    self.write_error(self.error_record(
+                        f"{self.name} cannot write to the Env: drive ('{text}'); use "
+                        f"$env:NAME = value.", "NotSupportedOnEnvDrive", "InvalidOperation",
+                        target=text))
+                continue                 # Set-Content / Add-Content: _set_environment
             if not literal and has_wildcards(text):
                 matches, _ = self.expand(text, False, bool(getattr(self, "Force", False)))
                 files = [m for m in matches if not os.path.isdir(m)]
@@ -391,8 +415,12 @@ class SetContent(_WriterCmdlet):
         Param("WhatIf", "switch", aliases=("wi",)),
     )
 
+    env_drive = True
+
     def end(self) -> Iterator[Any]:
         text = self._text()
+        if self._set_environment() and self.PassThru:
+            yield from self._values
         for full in self._targets():
             if self.WhatIf:
                 self.write_host(f'What if: Performing the operation "Set Content" on target '
@@ -404,6 +432,36 @@ class SetContent(_WriterCmdlet):
                 ok = self._write(full, text, self.append)
             if ok and self.PassThru:
                 yield from self._values
+
+    def _set_environment(self) -> bool:
+        """``Set-Content Env:NAME v`` sets the variable (the values one per line); Add-Content
+        appends to it.  True when a variable was written."""
+        given = self.LiteralPath if self.LiteralPath is not None else self.Path
+        written = False
+        for raw in _as_paths(given):
+            name = env_name(raw)
+            if name is None:
+                continue
+            if not name or has_wildcards(name):
+                self.write_error(self.error_record(
+                    f"Name one environment variable to write: '{to_str(raw)}' does not.",
+                    "EnvironmentVariableName", "InvalidArgument", target=to_str(raw)))
+                continue
+            joiner = "" if self.NoNewline else "\n"
+            value = joiner.join(to_str(v) for v in self._values)
+            if self.append:
+                value = self.runspace.environ.get(name, "") + value
+            if self.WhatIf:
+                self.write_host(f'What if: Performing the operation "Set Content" on target '
+                                f'"Item: {name}".')
+                continue
+            try:
+                self.runspace.set_env(name, value or None)
+            except RuntimeException as exc:
+                self.write_error(exc.record)
+                continue
+            written = True
+        return written
 
     def _write_bytes(self, full: str, append: bool) -> bool:
         try:

@@ -15,6 +15,7 @@ import stat as _stat
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, unescape, wildcard_match
 
@@ -309,27 +310,31 @@ def env_name(path: Any) -> Optional[str]:
     return text[4:].lstrip("\\/")
 
 
-def env_entries(pattern: str) -> List[Any]:
-    """The environment variables ``pattern`` names (all for ''), sorted, as DictionaryEntry
-    items (what pwsh's Environment provider gives: Name/Key and Value).  Names match exactly
-    first (Linux names are case-sensitive), then ignoring case."""
+def env_entries(environ: Dict[str, str], pattern: str) -> List[Any]:
+    """The variables of ``environ`` (a runspace's environment) that ``pattern`` names (all for
+    ''), sorted, as DictionaryEntry items (what pwsh's Environment provider gives: Name/Key and
+    Value).  Names match exactly first (Linux names are case-sensitive), then ignoring case."""
     from pshell.engine.format import DictionaryEntry
-    names = sorted(os.environ)
+    env = dict(environ)          # a snapshot: a thread job may change a shared environment
+    names = sorted(env)
     if not pattern:
         chosen = names
     elif has_wildcards(pattern):
         chosen = [n for n in names if wildcard_match(pattern, n, case_sensitive=False)]
-    elif pattern in os.environ:
+    elif pattern in env:
         chosen = [pattern]
     else:
         chosen = [n for n in names if n.lower() == pattern.lower()][:1]
-    return [DictionaryEntry(n, os.environ[n]) for n in chosen]
+    return [DictionaryEntry(n, env[n]) for n in chosen]
 
 
 # --------------------------------------------------------------------------- path resolution
 
 class PathCmdlet(Cmdlet):
     """Shared path handling for the file system cmdlets."""
+
+    #: the command reads Env: paths itself; for the others :meth:`paths_of` refuses them
+    env_drive = False
 
     def absolute(self, path: Any) -> str:
         text = to_str(path)
@@ -469,6 +474,11 @@ class PathCmdlet(Cmdlet):
         given = getattr(self, "LiteralPath", None) if literal else getattr(self, "Path", None)
         for raw in _as_paths(given):
             if env_name(raw) is not None:
+                if not self.env_drive:
+                    self.write_error(self.error_record(
+                        f"{self.name} does not work on the Env: drive ('{to_str(raw)}'); use "
+                        f"$env:NAME to read or set a variable.", "NotSupportedOnEnvDrive",
+                        "InvalidOperation", target=to_str(raw)))
                 continue                # the Env: drive: the command handles those itself
             matches, wild = self.expand(raw, literal, force)
             for full in matches:
@@ -567,7 +577,7 @@ class GetChildItem(PathCmdlet):
             text = to_str(raw)
             env = env_name(text)
             if env is not None:
-                entries = env_entries(env)
+                entries = env_entries(self.runspace.environ, env)
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 for entry in entries:
@@ -640,6 +650,7 @@ class GetChildItem(PathCmdlet):
 class GetItem(PathCmdlet):
     name = "Get-Item"
     synopsis = "Gets the item at the specified location."
+    env_drive = True
     params = (
         Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
@@ -651,7 +662,7 @@ class GetItem(PathCmdlet):
         for raw in _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path):
             env = env_name(raw)
             if env is not None:
-                entries = env_entries(env)
+                entries = env_entries(self.runspace.environ, env)
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 yield from (e for e in entries if self.selected(e.Key))
@@ -707,7 +718,7 @@ class TestPath(PathCmdlet):
         if env is not None:
             if env == "":                       # the drive itself: a container
                 return self.PathType != "Leaf"
-            return self.PathType != "Container" and bool(env_entries(env))
+            return self.PathType != "Container" and bool(env_entries(self.runspace.environ, env))
         matches, wild = self.expand(text, literal, force=True)
         for full in matches:
             if not os.path.lexists(full):
@@ -788,14 +799,20 @@ class NewItem(PathCmdlet):
         if not name:
             raise self.terminate("Give the name of the environment variable: New-Item "
                                  "Env:NAME -Value value.", "NewItemNoName", "InvalidArgument")
-        if name in os.environ and not self.Force:
+        environ = self.runspace.environ
+        if name in environ and not self.Force:
             self.write_error(self.error_record(
                 f"The environment variable '{name}' already exists; use -Force to replace its "
                 f"value (or assign $env:{name}).", "EnvironmentVariableExists", "ResourceExists",
                 target=name))
             return
-        os.environ[name] = "" if self.Value is None else to_str(self.Value)
-        yield DictionaryEntry(name, os.environ[name])
+        value = "" if self.Value is None else to_str(self.Value)
+        try:
+            self.runspace.set_env(name, value)
+        except RuntimeException as exc:
+            self.write_error(exc.record)
+            return
+        yield DictionaryEntry(name, value)
 
     def _create(self, full: str) -> Optional[FileSystemItem]:
         kind = self.ItemType or "File"
@@ -872,6 +889,7 @@ class NewItem(PathCmdlet):
 class RemoveItem(PathCmdlet):
     name = "Remove-Item"
     synopsis = "Deletes files and directories."
+    env_drive = True
     params = (
         Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
@@ -886,7 +904,7 @@ class RemoveItem(PathCmdlet):
         for raw in _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path):
             env = env_name(raw)
             if env is not None:
-                entries = env_entries(env) if env else []
+                entries = env_entries(self.runspace.environ, env) if env else []
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 for entry in entries:
@@ -896,7 +914,7 @@ class RemoveItem(PathCmdlet):
                         self.write_host(f'What if: Performing the operation "Remove Item" on '
                                         f'target "Item: {entry.Key}".')
                         continue
-                    os.environ.pop(entry.Key, None)
+                    self.runspace.environ.pop(entry.Key, None)
         for _, full, _wild in self.paths_of(bool(self.Force)):
             name = os.path.basename(full)
             if not self.selected(name):
@@ -988,9 +1006,9 @@ class CopyItem(_TransferCmdlet):
         yield from super().process()
 
     def copy_with_session(self) -> Iterator[Any]:
-        """Copy through a PSSession (the remoting cmdlets' module does it)."""
-        from pshell.cmdlets.session import _copy_with_session
-        yield from _copy_with_session(self)
+        """Copy through a PSSession (the client side of remoting does it)."""
+        from pshell.client.filecopy import copy_with_session
+        yield from copy_with_session(self)
 
     def transfer(self, src: str, destination: str) -> Optional[str]:
         import shutil

@@ -12,7 +12,8 @@ import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.jobs import (Job, JobError, JobState, JobWaiter, LocalWork, command_text)
+from pshell.engine.job_runner import LocalWork
+from pshell.engine.jobs import Job, JobError, JobState, JobWaiter, command_text
 from pshell.engine.values import PSObject, enumerate_value, to_str
 
 __all__ = ["StartJob", "StartThreadJob", "GetJob", "ReceiveJob", "WaitJob", "StopJob", "RemoveJob"]
@@ -178,7 +179,8 @@ class _StartCmdlet(Cmdlet):
                                      self.WorkingDirectory)
         args = [] if self.ArgumentList is None else list(enumerate_value(self.ArgumentList))
         return LocalWork(block, location, args=args, input=items, using=self._using(block),
-                         init=self.InitializationScript, source=self._source)
+                         init=self.InitializationScript, source=self._source,
+                         environ=self._environ())
 
     def _script(self) -> Any:
         self._source = "<job>"
@@ -211,6 +213,10 @@ class _StartCmdlet(Cmdlet):
             return {}
         frame = getattr(self.ctx, "frame", None)
         return block.using_values(frame) if frame is not None else {}
+
+    def _environ(self) -> Dict[str, str]:
+        """The job's environment: a copy of the caller's now (Start-Job, as a new process)."""
+        return dict(self.runspace.environ)
 
     def start(self, work: LocalWork) -> Job:
         raise NotImplementedError
@@ -255,6 +261,10 @@ class StartThreadJob(_StartCmdlet):
         Param("ThrottleLimit", "int"),
         Param("StreamingHost", "object"),
     )
+
+    def _environ(self) -> Dict[str, str]:
+        """The caller's environment itself: a thread job shares it both ways, as threads do."""
+        return self.runspace.environ
 
     def start(self, work: LocalWork) -> Job:
         if self.ThrottleLimit is not None and self.ThrottleLimit < 1:

@@ -1,29 +1,26 @@
 """PSSessions and remote commands: New/Get/Remove-PSSession, Invoke-Command,
 Enter/Exit-PSSession, Get-Credential.
 
-A :class:`PSSession` is an SSH connection (or a local child process, ``-Transport Process``) with
-a runspace on the far side that keeps its variables, functions, location and jobs between calls.
-The transports are imported only when a session is opened, so this module stays stdlib-only and
-cheap to load (it also runs on remote computers, where remoting further is not available).
+The cmdlets turn parameters into what ``pshell/client`` works with: the PSSession model and how a
+session is opened (``client/session.py``), running a script on many computers (``client/invoke.py``).
+Everything here is standard-library only and cheap to load (it also runs on remote computers).
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
-import weakref
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from pshell.client.invoke import Work, WorkOptions, fan_out, start_job
+from pshell.client.session import PSSession, sessions_of, open_session, list_sessions, \
+    remote_session_object
+from pshell.client.session import Target as _Target, parallel as _parallel, \
+    remote_error as _remote_error, not_connected_message as _not_connected_message
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import enumerate_value, get_property, to_str
 
 __all__ = ["PSSession", "PSCredential", "SecureString", "sessions_of", "open_session"]
 
-SESSION_TYPE = "System.Management.Automation.Runspaces.PSSession"
-_session_ids = itertools.count(1)
-_TABLES: "weakref.WeakKeyDictionary[Any, List[PSSession]]" = weakref.WeakKeyDictionary()
-_TABLES_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------- credentials
@@ -93,429 +90,8 @@ def _credential_parts(cred: Any) -> Tuple[Optional[str], Optional[str]]:
 
 # --------------------------------------------------------------------------- sessions
 
-class PSSession:
-    """A connection to a remote runspace.
-
-    Over SSH the runspace lives in the remote user's host process, so the session outlives its
-    connection: a dropped or disconnected session is ``Disconnected`` (``Broken`` only for
-    transports that keep nothing, like ``Process``) and :meth:`reconnect` picks it up again.
-    A session object may also describe a session found on a computer (Get-PSSession
-    -ComputerName) that this shell has not connected to (no connection yet)."""
-
-    ps_type_names = (SESSION_TYPE,)
-    ps_properties = ("Id", "Name", "Transport", "ComputerName", "ComputerType", "State",
-                     "ConfigurationName", "Availability", "InstanceId", "StartTime", "JobCount",
-                     "IdleTimeout", "DisconnectedOn", "ExpiresOn")
-
-    def __init__(self, computer: str, connection: Any, runspace: Any, transport: str = "SSH",
-                 name: Optional[str] = None, user: Optional[str] = None,
-                 target: Any = None, token: str = "", info: Optional[Dict[str, Any]] = None
-                 ) -> None:
-        self.Id = next(_session_ids)
-        self.ComputerName = computer
-        self.ComputerType = "RemoteMachine"
-        self.Transport = transport
-        self.ConfigurationName = "DefaultShell"
-        self.target = target
-        self.token = token or _new_token()
-        self.connection: Any = None
-        self.runspace = runspace
-        self.info: Dict[str, Any] = dict(info or {})
-        server = getattr(connection, "server_info", None) or {}
-        self.info.update(server)
-        self.Name = to_str(self.info.get("name") or name or f"Runspace{self.Id}")
-        self.UserName = user or to_str(self.info.get("user", ""))
-        self.InstanceId = str(self.info.get("session") or "")
-        self.persistent = bool(self.info.get("persistent"))
-        self._closed = False
-        self._broken: Optional[str] = None
-        self._disconnected = connection is None
-        self.busy = 0
-        self.followers: "weakref.WeakSet[Any]" = weakref.WeakSet()
-        self.interrupted: Dict[int, Dict[str, int]] = {}
-        self.last_lost: List[int] = []
-        self._lock = threading.RLock()
-        if connection is not None:
-            self._use(connection)
-        _LIVE.add(self)
-
-    def _use(self, connection: Any) -> None:
-        self.connection = connection
-        self._broken = None
-        self._disconnected = False
-        connection.on_lost.append(lambda reason, c=connection: self._lost(c, reason))
-
-    def _lost(self, connection: Any, reason: str) -> None:
-        if not self._closed and connection is self.connection:
-            self._broken = reason
-
-    # ---- state ---------------------------------------------------------------------------
-    @property
-    def State(self) -> str:
-        if self._closed:
-            return "Closed"
-        if self.connection is None:
-            return to_str(self.info.get("state") or "Disconnected")
-        if self._disconnected:
-            return "Disconnected"
-        if self._broken is not None or self.connection.broken is not None:
-            if getattr(self.connection, "session_ended", False):
-                return "Broken"             # its process on the remote computer is gone
-            return "Disconnected" if self.persistent else "Broken"
-        return "Opened"
-
-    @property
-    def Availability(self) -> str:
-        state = self.State
-        if state == "Opened":
-            if self.connection is None:      # connected to another client
-                return "Busy"
-            return "Busy" if self.busy else "Available"
-        return "None"
-
-    @property
-    def connected(self) -> bool:
-        return self.State == "Opened" and self.connection is not None
-
-    @property
-    def lost_reason(self) -> Optional[str]:
-        if self.connection is None:
-            return None
-        return self._broken or self.connection.broken
-
-    @property
-    def StartTime(self) -> Any:
-        return _parse_time(self.info.get("created"))
-
-    @property
-    def JobCount(self) -> Any:
-        return self.info.get("jobs")
-
-    @property
-    def IdleTimeout(self) -> Any:
-        idle = self.info.get("idle")
-        return None if idle is None else float(idle)
-
-    @property
-    def DisconnectedOn(self) -> Any:
-        return _parse_time(self.info.get("disconnected_at")) if self.State == "Disconnected" \
-            else None
-
-    @property
-    def ExpiresOn(self) -> Any:
-        return _parse_time(self.info.get("expires")) if self.State == "Disconnected" else None
-
-    @property
-    def Runspace(self) -> Any:
-        return self.runspace
-
-    # ---- connecting ----------------------------------------------------------------------
-    def reconnect(self, force: bool = False, prompt: Any = None, timeout: float = 60) -> List[Any]:
-        """Attach to the session again over a new connection; the invocations this shell still
-        follows (``followers``) go on where they were.  Returns the ids of followed invocations
-        the remote host no longer knows (its host process ended).  Raises RuntimeException
-        (cannot connect: worth retrying) or SessionRefused (no such session, in use)."""
-        from pshell.remote.client import ConnectionBroken, SessionRefused
-        with self._lock:
-            if self._closed:
-                raise SessionRefused(f"The session {self.Name} was removed.")
-            if self.connected:
-                return []
-            if self.target is None:
-                raise SessionRefused(f"The session {self.Name} cannot be reconnected.")
-            if not self.persistent and self.connection is not None:
-                raise SessionRefused(f"The session {self.Name} to {self.ComputerName} ended with "
-                                     f"its connection ({self.Transport} sessions do not outlive "
-                                     f"it).")
-            conn = connect_only(self.target, prompt, timeout)
-            followers = [inv for inv in list(self.followers)
-                         if inv.result is None or inv.result.get("broken")]
-            for inv in followers:
-                inv.rebind(conn)
-            resume = {inv.id: inv.received_q for inv in followers}
-            try:
-                answer = conn.attach(self.InstanceId or self.Name, self.token, force, resume,
-                                     timeout)
-                for inv_id, had in self.interrupted.items():   # what we had before the drop
-                    conn._send(dict(had, t="ack", id=inv_id))
-            except (SessionRefused, ConnectionBroken):
-                conn.drop("not attached")
-                raise
-            self.info = dict(answer)
-            self.Name = to_str(answer.get("name") or self.Name)
-            self.InstanceId = str(answer.get("session") or self.InstanceId)
-            self.persistent = True
-            self.interrupted.clear()
-            from pshell.remote.client import RemoteRunspace
-            if self.runspace is None:
-                self.runspace = RemoteRunspace(conn, 0, answer.get("prompt") or {})
-            else:
-                self.runspace.conn = conn
-                self.runspace.last_prompt = answer.get("prompt") or self.runspace.last_prompt
-            self._use(conn)
-            lost = [int(i) for i in answer.get("lost") or () if str(i).isdigit()]
-            self.last_lost = lost
-            return lost
-
-    def disconnect(self, idle: Optional[float] = None) -> None:
-        """Leave the session running on the remote computer and let go of the connection."""
-        with self._lock:
-            if not self.connected:
-                return
-            if not self.persistent:
-                raise RuntimeException.make(
-                    f"The session {self.Name} cannot be disconnected: {self.Transport} sessions "
-                    f"end with their connection.")
-            conn = self.connection
-            from pshell.remote.client import ConnectionBroken
-            try:
-                conn.disconnect(idle)
-            except ConnectionBroken:
-                pass
-            self._disconnected = True
-            if idle is not None:
-                self.info["idle"] = idle
-            self.info["state"] = "Disconnected"
-            conn.drop("the session was disconnected")
-
-    def close(self) -> None:
-        """End the session: its remote runspace ends, with its jobs - also when it is
-        disconnected (then over a connection opened for that)."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            conn = self.connection
-            if conn is not None and conn.broken is None and not self._disconnected:
-                conn.close()
-                return
-            if conn is not None:
-                conn.drop("the session was closed")
-        if self.persistent and self.InstanceId and self.target is not None:
-            force = conn is not None or self.info.get("state") != "Opened"
-            from pshell.remote.client import in_lost_callback
-            if in_lost_callback():
-                # the link's reader is telling us the connection ended: the removal takes a
-                # new connection, which that very thread would have to serve
-                thread = threading.Thread(target=_remove_in_background, args=(self, force),
-                                          name="pshell-remove-session", daemon=True)
-                _REMOVING.add(thread)
-                thread.start()
-            else:
-                _remove_remote(self, force=force)
-
-    def ToString(self) -> str:
-        return f"[PSSession]{self.Name}"
-
-    def __repr__(self) -> str:
-        return f"PSSession({self.Id}, {self.ComputerName!r}, {self.State})"
 
 
-_LIVE: "weakref.WeakSet[PSSession]" = weakref.WeakSet()
-_ATEXIT = False
-
-
-def _new_token() -> str:
-    import os
-    return os.urandom(12).hex()
-
-
-def _parse_time(text: Any) -> Any:
-    if not text:
-        return None
-    import datetime as _dt
-    try:
-        return _dt.datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-
-
-def _remove_remote(session: PSSession, force: bool) -> None:
-    """Remove-PSSession of a disconnected session: end it on the remote computer."""
-    from pshell.remote.client import ConnectionBroken
-    try:
-        conn = connect_only(session.target, None, 30)
-    except RuntimeException:
-        raise
-    try:
-        conn.hello(timeout=30)
-        error = conn.remove_session(session.InstanceId, force=force)
-    except ConnectionBroken as exc:
-        raise _remote_error(session.ComputerName, f"cannot remove the session {session.Name}: "
-                                                  f"{exc}")
-    finally:
-        conn.drop("done")
-    if error and "there is no session" not in error.lower():
-        session._closed = False
-        raise _remote_error(session.ComputerName, error)
-
-
-_REMOVING: "set[threading.Thread]" = set()
-
-
-def _remove_in_background(session: PSSession, force: bool) -> None:
-    try:
-        _remove_remote(session, force)
-    except RuntimeException as exc:
-        import sys
-        sys.stderr.write(f"pshell: {exc.record.message}\n")
-    except Exception as exc:
-        import sys
-        sys.stderr.write(f"pshell: cannot remove the session {session.Name} on "
-                         f"{session.ComputerName}: {exc}\n")
-    finally:
-        _REMOVING.discard(threading.current_thread())
-
-
-def _close_at_exit() -> None:
-    """Sessions still open when the shell exits end with it (as in PowerShell); disconnected
-    ones stay on their computers, to be picked up later.  Removals under way finish first."""
-    for thread in list(_REMOVING):
-        thread.join(10)
-    for session in list(_LIVE):
-        try:
-            if session.connected:
-                session.connection.close(wait=2.0)
-        except Exception:
-            pass
-
-
-def _register_atexit() -> None:
-    global _ATEXIT
-    if not _ATEXIT:
-        _ATEXIT = True
-        import atexit
-        atexit.register(_close_at_exit)
-
-
-def sessions_of(runspace: Any) -> List[PSSession]:
-    """The session table of a (local) runspace."""
-    with _TABLES_LOCK:
-        table = _TABLES.get(runspace)
-        if table is None:
-            table = []
-            _TABLES[runspace] = table
-        return table
-
-
-def _register_views() -> None:
-    try:
-        from pshell.engine.format import register_view
-    except Exception:
-        return
-    # PowerShell's columns, with the two that never vary here (ComputerType, ConfigurationName)
-    # traded for what tells sessions kept on a computer apart: when they started, how many jobs
-    register_view(SESSION_TYPE, "table", ("Id", "Name", "Transport", "ComputerName", "State",
-                                          "Availability", "StartTime", ("Jobs", "JobCount")))
-
-
-_register_views()
-
-
-class _Target:
-    """One computer to reach: a destination and how."""
-
-    def __init__(self, host: str, user: Optional[str] = None, port: Optional[int] = None,
-                 key_file: Optional[str] = None, password: Optional[str] = None,
-                 transport: str = "SSH", options: Optional[Dict[str, Any]] = None) -> None:
-        self.host = host
-        self.user = user
-        self.port = port
-        self.key_file = key_file
-        self.password = password
-        self.transport = transport
-        self.options = options or {}
-
-    @property
-    def label(self) -> str:
-        return self.host
-
-
-def connect_only(target: "_Target", prompt: Any = None, timeout: float = 120) -> Any:
-    """A connection to ``target``'s computer with the engine started, before any hello."""
-    if target.transport.lower() == "process":
-        from pshell.transport.process import ProcessLink
-        from pshell.remote.client import RemoteConnection
-        try:
-            link = ProcessLink()
-        except Exception as exc:
-            raise _remote_error(target.host, f"cannot start a local pshell process: {exc}")
-        conn = RemoteConnection(link, target.host)
-        link.attach(conn)
-        return conn
-    try:
-        from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
-    except ImportError as exc:
-        raise _remote_error(target.host, f"SSH remoting is not available here ({exc}); "
-                            f"install asyncssh (pip install asyncssh)")
-    ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
-                           target.password, target.options)
-    try:
-        return open_ssh_connection(ssh_target, prompt, timeout=timeout, hello=False)
-    except SSHError as exc:
-        raise _remote_error(target.host, str(exc))
-
-
-def open_session(target: _Target, prompt: Any = None, name: Optional[str] = None,
-                 timeout: float = 120, idle: Optional[float] = None) -> PSSession:
-    """Connect, start the engine, create the session and its runspace.  Raises
-    RuntimeException with a clear message when it cannot."""
-    import uuid
-    from pshell.remote.client import ConnectionBroken, SessionRefused
-    session_id = str(uuid.uuid4())
-    token = _new_token()
-    conn = connect_only(target, prompt, timeout)
-    try:
-        runspace = conn.open(session_id, name or "", 0, timeout, idle, token)
-    except SessionRefused as exc:
-        conn.drop("refused")
-        raise _remote_error(target.host, str(exc))
-    except ConnectionBroken as exc:
-        conn.close(wait=0)
-        raise _remote_error(target.host, f"Cannot start pshell on {target.host}: {exc}")
-    _register_atexit()
-    return PSSession(target.host, conn, runspace, "Process" if target.transport.lower() == "process"
-                     else "SSH", name, target.user, target=target, token=token)
-
-
-def attach_session(target: _Target, key: str, prompt: Any = None, force: bool = False,
-                   timeout: float = 120) -> PSSession:
-    """Connect-PSSession -ComputerName h -Name n: attach to a session found on ``target``."""
-    from pshell.remote.client import ConnectionBroken, RemoteRunspace, SessionRefused
-    conn = connect_only(target, prompt, timeout)
-    token = _new_token()
-    try:
-        answer = conn.attach(key, token, force, None, timeout)
-    except (SessionRefused, ConnectionBroken) as exc:
-        conn.drop("refused")
-        raise _remote_error(target.host, str(exc))
-    _register_atexit()
-    runspace = RemoteRunspace(conn, 0, answer.get("prompt") or {})
-    return PSSession(target.host, conn, runspace, "SSH", None, target.user, target=target,
-                     token=token)
-
-
-def list_sessions(target: _Target, prompt: Any = None, timeout: float = 120
-                  ) -> List[Dict[str, Any]]:
-    """The sessions the user has on ``target``'s computer (as the host describes them)."""
-    from pshell.remote.client import ConnectionBroken
-    conn = connect_only(target, prompt, timeout)
-    try:
-        info = conn.hello(timeout=timeout)
-        if not info.get("persistent"):
-            return []
-        return conn.list_sessions(timeout)
-    except ConnectionBroken as exc:
-        raise _remote_error(target.host, f"cannot list the sessions: {exc}")
-    finally:
-        conn.drop("done")
-
-
-def _remote_error(computer: str, message: str) -> RuntimeException:
-    text = message if computer in message else f"[{computer}] {message}"
-    record = ErrorRecord(text, "PSSessionOpenFailed", "OpenError", computer,
-                         exception_type="System.Management.Automation.Remoting.PSRemotingTransportException")
-    return RuntimeException(record)
 
 
 def _prompt_function(cmdlet: Cmdlet) -> Any:
@@ -621,11 +197,25 @@ def _root_runspace(runspace: Any) -> Any:
 class NewPSSession(_RemoteCmdlet):
     name = "New-PSSession"
     synopsis = "Opens persistent connections (PSSessions) to remote computers over SSH."
-    params = _CONNECT_PARAMS + _IDLE_PARAMS + (
+    # computer names come from the pipeline too (Get-Content servers.txt | New-PSSession);
+    # -Session opens a new session to the computer of each given one, the same way
+    params = (Param("ComputerName", "string[]", position=0, aliases=("Cn", "HostName"),
+                    pipeline=True, by_property=True),) + _CONNECT_PARAMS[1:] + _IDLE_PARAMS + (
+        Param("Session", "object[]"),
         Param("Name", "string[]"),
         Param("ThrottleLimit", "int", default=32),
     )
     default_set = "ComputerName"
+
+    def targets(self) -> List[_Target]:
+        targets = super().targets()
+        for value in enumerate_value(self.Session) if self.Session is not None else ():
+            if not isinstance(value, PSSession) or value.target is None:
+                raise self.terminate(f"'{to_str(value)}' is not a PSSession; -Session takes what "
+                                     f"New-PSSession or Get-PSSession returns.", "NotASession",
+                                     "InvalidArgument", value)
+            targets.append(value.target)
+        return targets
 
     def process(self) -> Iterator[Any]:
         targets = self.targets()
@@ -650,29 +240,6 @@ class NewPSSession(_RemoteCmdlet):
             yield session
 
 
-def _parallel(items: List[Any], func: Any, limit: int) -> List[Tuple[Any, Any]]:
-    """func(item, index) for each item, at most ``limit`` at a time; (result, error) pairs."""
-    results: List[Tuple[Any, Any]] = [(None, None)] * len(items)
-    if len(items) == 1:
-        try:
-            return [(func(items[0], 0), None)]
-        except Exception as exc:
-            return [(None, exc)]
-    gate = threading.Semaphore(max(1, limit))
-
-    def run(index: int) -> None:
-        with gate:
-            try:
-                results[index] = (func(items[index], index), None)
-            except Exception as exc:
-                results[index] = (None, exc)
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(items))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 # --------------------------------------------------------------------------- Get/Remove-PSSession
@@ -775,20 +342,6 @@ class GetPSSession(_RemoteCmdlet):
                                  "ObjectNotFound", self.Name)
 
 
-def remote_session_object(table: List[PSSession], target: "_Target", info: Dict[str, Any]
-                          ) -> PSSession:
-    """The PSSession for a session a computer described: this shell's own object when it has
-    one (same InstanceId), else a new, not connected one."""
-    instance = str(info.get("session") or "")
-    for session in table:
-        if session.InstanceId == instance and session.ComputerName.lower() == target.host.lower():
-            if not session.connected:
-                session.info.update(info)
-            else:
-                session.info.update({k: v for k, v in info.items() if k != "state"})
-            return session
-    info = dict(info, persistent=True)
-    return PSSession(target.host, None, None, "SSH", None, target.user, target=target, info=info)
 
 
 @register
@@ -862,16 +415,6 @@ class GetCredential(Cmdlet):
 
 # --------------------------------------------------------------------------- Invoke-Command
 
-class _QueueStreams:
-    """Records from worker threads, queued to be written on the pipeline's thread in order."""
-
-    def __init__(self, put: Any) -> None:
-        self._put = put
-
-    def __getattr__(self, stream: str) -> Any:
-        if stream in ("error", "warning", "verbose", "debug", "information", "progress"):
-            return lambda record: self._put(("rec", stream, record))
-        raise AttributeError(stream)
 
 
 class _CmdletStreams:
@@ -941,6 +484,7 @@ class InvokeCommand(_RemoteCmdlet):
         return self.end()
 
     def end(self) -> Iterator[Any]:
+        self._refuse_empty("Session", "ComputerName")
         self._fix_positionals()
         script, command = self._script()
         args = [] if self.ArgumentList is None else list(enumerate_value(self.ArgumentList))
@@ -964,11 +508,14 @@ class InvokeCommand(_RemoteCmdlet):
         bytes_ok = getattr(self.ctx.streams, "bytes_ok", None) if self.ctx is not None else None
         self._raw = bool(bytes_ok is not None and not (self.AsJob or self.JobName)
                          and len(sessions) + len(targets) == 1 and bytes_ok())
-        work = [_Work(self, s, None, script, args, using, data) for s in sessions] + \
-               [_Work(self, None, t, script, args, using, data) for t in targets]
+        options = WorkOptions(bool(self.HideComputerName), _prompt_function(self), self._timeout(),
+                              _idle_timeout(self), getattr(self, "_session_name", None),
+                              _reconnect_seconds(self.runspace), self._source, self._raw)
+        work = [Work(options, s, None, script, args, using, data) for s in sessions] + \
+               [Work(options, None, t, script, args, using, data) for t in targets]
         self._work = work
         if self.AsJob or self.JobName:
-            yield self._start_job(work, command)
+            yield start_job(self.runspace.jobs, work, command, self.JobName, self.ThrottleLimit or 32)
             return
         if len(work) == 1:
             yield from work[0].run_here(_CmdletStreams(self))
@@ -1023,10 +570,32 @@ class InvokeCommand(_RemoteCmdlet):
             item.stop()
 
     # ---- inputs --------------------------------------------------------------------------
+    def _refuse_empty(self, *names: str) -> None:
+        """-Session $null (a New-PSSession that failed) must not run the block here instead."""
+        for name in names:
+            if self.is_bound(name) and not [v for v in enumerate_value(getattr(self, name))
+                                            if v is not None]:
+                raise self.terminate(f"Cannot validate argument on parameter '{name}'. The "
+                                     f"argument is null or empty: give a value, or leave the "
+                                     f"parameter out to run the command here.",
+                                     "ParameterArgumentValidationError", "InvalidData")
+
     def _fix_positionals(self) -> None:
         block, computers = self.ScriptBlock, self.ComputerName
         if block is not None and not _is_block(block) and _is_block(computers):
             self.ScriptBlock, self.ComputerName = computers, block
+        # a PSSession given by position (Invoke-Command $s { }, Invoke-Command $s -FilePath x)
+        # is the -Session, as PowerShell binds it
+        for name in ("ComputerName", "ScriptBlock"):
+            value = getattr(self, name)
+            items = list(enumerate_value(value)) if value is not None else []
+            if items and all(isinstance(v, PSSession) for v in items):
+                if self.Session is not None:
+                    raise self.terminate("A PSSession was given both by position and with "
+                                         "-Session; give it once.", "AmbiguousParameterSet",
+                                         "InvalidArgument")
+                self.Session = items
+                setattr(self, name, None)
         if self.ComputerName is not None:
             self.ComputerName = [to_str(c) for c in enumerate_value(self.ComputerName)]
         if self.ScriptBlock is not None and not _is_block(self.ScriptBlock):
@@ -1077,26 +646,15 @@ class InvokeCommand(_RemoteCmdlet):
         return found
 
     # ---- fan-out -----------------------------------------------------------------------
-    def _fan_out(self, work: List["_Work"]) -> Iterator[Any]:
-        import queue
-        events: "queue.Queue[Any]" = queue.Queue()
-        gate = threading.Semaphore(max(1, self.ThrottleLimit or 32))
+    def _fan_out(self, work: List[Work]) -> Iterator[Any]:
         remaining = len(work)
         failed = 0
         streams = _CmdletStreams(self)
         show_progress = len(work) > 1 and to_str(
             self.runspace.get_variable("ProgressPreference", "Continue")).lower() != \
             "silentlycontinue"
-
-        def run(item: "_Work") -> None:
-            with gate:
-                item.run_queued(events.put)
-
-        for item in work:
-            threading.Thread(target=run, args=(item,), daemon=True).start()
         try:
-            while remaining:
-                event = events.get()
+            for event in fan_out(work, self.ThrottleLimit or 32):
                 kind = event[0]
                 if kind == "out":
                     yield event[1]
@@ -1110,8 +668,6 @@ class InvokeCommand(_RemoteCmdlet):
                     if show_progress:
                         self._progress(len(work), remaining, failed)
         finally:
-            for item in work:
-                item.stop()
             if show_progress:
                 from pshell.engine.streams import ProgressRecord
                 self.write_progress(ProgressRecord("Invoke-Command", "done", 100, completed=True))
@@ -1123,304 +679,13 @@ class InvokeCommand(_RemoteCmdlet):
             "Invoke-Command", f"{done - failed} done, {failed} failed, {remaining} running",
             int(done * 100 / total)))
 
-    # ---- -AsJob ------------------------------------------------------------------------
-    def _start_job(self, work: List["_Work"], command: str) -> Any:
-        from pshell.engine.jobs import Job, JobState
-        parent = Job(command=command, name=self.JobName, type_name="RemoteJob")
-        gate = threading.Semaphore(max(1, self.ThrottleLimit or 32))
-        children = []
-        for item in work:
-            child = Job(command=command, location=item.computer, type_name="RemoteJob")
-            child.stop_handler = item.stop
-            parent.add_child(child)
-            children.append((child, item))
-        self.runspace.jobs.add(parent)
-        for child, item in children:
-            child.set_state(JobState.Running)
-            threading.Thread(target=_run_child, args=(child, item, gate), daemon=True,
-                             name=f"pshell-remote-job-{child.Id}").start()
-        return parent
-
 
 def _is_block(value: Any) -> bool:
     return type(value).__name__ == "ScriptBlock"
 
 
-def _run_child(child: Any, item: "_Work", gate: Any) -> None:
-    from pshell.engine.jobs import JobState
-    with gate:
-        error = item.run_into_job(child)
-    if item.stopped:
-        child.set_state(JobState.Stopped)
-    elif error is not None:
-        child.fail(error)
-    else:
-        child.set_state(JobState.Completed)
 
 
-class _JobSink:
-    """Stream records of a remote child job go into its buffers."""
-
-    def __init__(self, job: Any) -> None:
-        self.job = job
-
-    def __getattr__(self, stream: str) -> Any:
-        if stream in ("error", "warning", "verbose", "debug", "information", "progress"):
-            return lambda record: self.job.add_record(stream, record)
-        raise AttributeError(stream)
-
-
-class _Work:
-    """Running one script on one computer: through an open session, or a temporary connection
-    opened for it and closed afterwards (a Start-Job inside it is cancelled with it).
-
-    When the connection drops, the remote command goes on (its session is Disconnected on the
-    remote computer).  An ``-AsJob`` child then goes Disconnected and reconnects with backoff for
-    ``$PSSessionReconnectSeconds`` (default 180), resuming the output where it stopped; without
-    -AsJob the error says how to pick the output up (Connect-PSSession, Receive-PSSession)."""
-
-    def __init__(self, cmdlet: InvokeCommand, session: Optional[PSSession],
-                 target: Optional[_Target], script: str, args: List[Any],
-                 using: Dict[str, Any], data: Optional[List[Any]]) -> None:
-        self.cmdlet = cmdlet
-        self.session = session
-        self.target = target
-        self.script = script
-        self.args = args
-        self.using = using
-        self.data = data
-        self.computer = session.ComputerName if session is not None else target.host  # type: ignore
-        self.hide = bool(cmdlet.HideComputerName)
-        self.prompt = _prompt_function(cmdlet)
-        self.timeout = cmdlet._timeout()
-        self.idle = _idle_timeout(cmdlet)
-        self.session_name = getattr(cmdlet, "_session_name", None)
-        self.reconnect_seconds = _reconnect_seconds(cmdlet.runspace)
-        self.source = getattr(cmdlet, "_source", "<remote>")
-        self.raw = bool(getattr(cmdlet, "_raw", False))
-        self._inv: Any = None
-        self._temp: Optional[PSSession] = None
-        self.stopped = False
-        self._lock = threading.Lock()
-        self._stop_event = threading.Event()
-
-    def _open(self) -> PSSession:
-        if self.session is not None:
-            if not self.session.connected:
-                raise _remote_error(self.computer, _not_connected_message(self.session))
-            return self.session
-        assert self.target is not None
-        session = open_session(self.target, self.prompt, self.session_name, self.timeout,
-                               self.idle)
-        with self._lock:
-            self._temp = session
-            if self.stopped:
-                session.close()
-                from pshell.engine.errors import PipelineStopped
-                raise PipelineStopped()
-        return session
-
-    def _close(self) -> None:
-        with self._lock:
-            temp, self._temp = self._temp, None
-        if temp is not None and temp.State != "Disconnected":   # a dropped one goes on there
-            temp.close()
-
-    def _start(self, session: PSSession, streams: Any) -> Any:
-        session.busy += 1
-        inv = session.connection.start(session.runspace.id, self.script, self.args, self.using,
-                                       self.data, streams, self.source,
-                                       None if self.hide else self.computer, raw=self.raw)
-        self._inv = inv
-        session.followers.add(inv)
-        return inv
-
-    def stop(self) -> None:
-        with self._lock:
-            self.stopped = True
-            inv, temp = self._inv, self._temp
-        self._stop_event.set()
-        if inv is not None and inv.result is None:
-            inv.stop()
-            if temp is not None:
-                # the remote runspace ends with the connection: its process tree goes too
-                threading.Timer(2.0, temp.close).start()
-
-    def _finish(self, session: PSSession) -> None:
-        session.busy = max(0, session.busy - 1)
-        inv = self._inv
-        if inv is not None:
-            session.followers.discard(inv)
-            if inv.result is None or inv.result.get("broken"):
-                session.interrupted[inv.id] = inv.progress()   # Receive-PSSession gets the rest
-        if inv is not None and inv.result and inv.result.get("prompt"):
-            session.runspace.last_prompt = inv.result["prompt"]
-
-    def _lost_error(self, session: Optional[PSSession], exc: Any) -> Any:
-        text = f"The connection to {self.computer} was lost: {exc}"
-        if session is not None and session.persistent:
-            text += (f". The command goes on there, in session {session.Name}: "
-                     f"Connect-PSSession -ComputerName {self.computer} -Name {session.Name}, then "
-                     f"Receive-PSSession, get its output")
-        return _remote_error(self.computer, text)
-
-    def run_here(self, streams: Any) -> Iterator[Any]:
-        """In the pipeline's thread (one computer): stream the output as it comes."""
-        from pshell.remote.client import ConnectionBroken
-        session = self._open()
-        try:
-            inv = self._start(session, streams)
-            try:
-                yield from inv
-            finally:
-                if inv.result is None and session.connected:
-                    inv.stop()
-        except ConnectionBroken as exc:
-            raise self._lost_error(session, exc)
-        finally:
-            self._finish(session)
-            self._close()
-
-    def run_queued(self, put: Any) -> None:
-        """In a worker thread (several computers): everything goes to ``put`` in order, ending
-        with ("end", computer, error-or-None)."""
-        from pshell.remote.client import ConnectionBroken
-        error = None
-        session = None
-        try:
-            session = self._open()
-            inv = self._start(session, _QueueStreams(put))
-            for item in inv:
-                put(("out", item))
-        except RuntimeException as exc:
-            error = exc.record
-            if not error.computer_name and self.computer not in error.message:
-                error.computer_name = self.computer
-        except ConnectionBroken as exc:
-            error = self._lost_error(session, exc).record
-        except Exception as exc:
-            if not self.stopped:
-                error = _remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
-        finally:
-            if session is not None:
-                self._finish(session)
-            self._close()
-            put(("end", self.computer, error))
-
-    def run_into_job(self, job: Any) -> Optional[Any]:
-        """For -AsJob: results go into the child job's buffers; returns the failure, if any.
-        A dropped connection makes the job Disconnected while it reconnects."""
-        from pshell.remote.client import ConnectionBroken
-        session = None
-        try:
-            session = self._open()
-            inv = self._start(session, _JobSink(job))
-            while True:
-                try:
-                    for item in inv:
-                        job.add_output(item)
-                    return None
-                except ConnectionBroken as exc:
-                    if self.stopped:
-                        return None
-                    if not session.persistent or session.State == "Closed":
-                        return self._lost_error(None, exc).record
-                    error = self._reconnect(session, inv, job, str(exc))
-                    if error is _STOPPED_HERE:
-                        return None
-                    if error is not None:
-                        return error
-        except RuntimeException as exc:
-            if self.stopped:
-                return None
-            record = exc.record
-            if not record.computer_name and self.computer not in record.message:
-                record.computer_name = self.computer
-            return record
-        except ConnectionBroken as exc:
-            if self.stopped:
-                return None
-            return self._lost_error(None, exc).record
-        except Exception as exc:
-            if self.stopped:
-                return None
-            return _remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
-        finally:
-            if session is not None:
-                self._finish(session)
-            self._close()
-
-    def _reconnect(self, session: PSSession, inv: Any, job: Any, reason: str) -> Optional[Any]:
-        """Disconnected: try again with backoff until it works, the time is up, or it can't."""
-        import time
-        from pshell.engine.jobs import JobState
-        from pshell.remote.client import ConnectionBroken, SessionRefused
-        if getattr(session.connection, "session_ended", False):
-            return _remote_error(self.computer, f"The command failed: {reason}.").record
-        job.StatusMessage = f"Disconnected ({reason}); reconnecting"
-        job.set_state(JobState.Disconnected)
-        deadline = time.monotonic() + self.reconnect_seconds
-        delay = 0.25
-        last = reason
-        while True:
-            if self.stopped:
-                return self._stop_there(session, inv)
-            if session.State == "Closed":
-                return _remote_error(self.computer, f"The session {session.Name} was removed "
-                                     f"while disconnected.").record
-            if session._disconnected:       # Disconnect-PSSession: wait for Connect-PSSession
-                if session.connected:
-                    lost = session.last_lost
-                    break
-                self._stop_event.wait(0.25)
-                deadline = time.monotonic() + self.reconnect_seconds
-                continue
-            try:
-                lost = session.reconnect(timeout=max(5.0, min(30.0, self.reconnect_seconds)))
-                break
-            except SessionRefused as exc:
-                return _remote_error(self.computer, f"The connection to {self.computer} was lost "
-                                     f"({reason}) and the session cannot be reconnected: {exc}"
-                                     ).record
-            except (RuntimeException, ConnectionBroken) as exc:
-                last = exc.record.message if isinstance(exc, RuntimeException) else str(exc)
-            if time.monotonic() + delay > deadline:
-                return _remote_error(self.computer, f"The connection to {self.computer} was lost "
-                                     f"({reason}) and could not be re-established within "
-                                     f"{self.reconnect_seconds:g} seconds: {last}").record
-            self._stop_event.wait(delay)
-            delay = min(delay * 2, 5.0)
-        if inv.id in lost:
-            return _remote_error(self.computer, f"The pshell host process on {self.computer} "
-                                 f"ended while the command ran; what it did after the connection "
-                                 f"was lost is unknown (host process ended).").record
-        job.StatusMessage = ""
-        job.set_state(JobState.Running)
-        if self.stopped:
-            inv.stop()
-        return None
-
-
-    def _stop_there(self, session: PSSession, inv: Any) -> Any:
-        """Stop-Job while the connection is down: the command still runs on the remote
-        computer, so reconnect (one try) to stop it there.  None: stopped there, its end is on
-        the way; _STOPPED_HERE: it could not be reached (the job stops here; a temporary
-        session's idle timeout ends the command there)."""
-        from pshell.remote.client import ConnectionBroken, SessionRefused
-        if session._disconnected or session.State == "Closed":
-            return _STOPPED_HERE
-        try:
-            lost = session.reconnect(timeout=STOP_RECONNECT_SECONDS)
-        except (SessionRefused, RuntimeException, ConnectionBroken):
-            return _STOPPED_HERE
-        if inv.id in lost:
-            return _STOPPED_HERE
-        inv.stop()
-        return None
-
-
-_STOPPED_HERE = object()
-STOP_RECONNECT_SECONDS = 10.0
 
 
 def _reconnect_seconds(runspace: Any) -> float:
@@ -1436,10 +701,11 @@ def _reconnect_seconds(runspace: Any) -> float:
 
 
 def _idle_timeout(cmdlet: Any) -> Optional[float]:
-    """-IdleTimeoutSec, else -SessionOption's IdleTimeout, else $PSSessionOption's."""
+    """-IdleTimeoutSec, else -SessionOption's IdleTimeout, else $PSSessionOption's; a value out
+    of PowerShell's range (a minute to 2147483 seconds) is a terminating error."""
     value = getattr(cmdlet, "IdleTimeoutSec", None)
     if value is not None:
-        return _seconds(value)
+        return _checked_idle(cmdlet, value, "IdleTimeoutSec")
     option = getattr(cmdlet, "SessionOption", None)
     if option is None:
         try:
@@ -1449,10 +715,22 @@ def _idle_timeout(cmdlet: Any) -> Optional[float]:
     if option is not None:
         idle = get_property(option, "IdleTimeout", None)
         if idle is not None:
-            seconds = _seconds(idle, milliseconds=True)
-            if seconds is not None and seconds > 0:
-                return seconds
+            return _checked_idle(cmdlet, idle, "IdleTimeout", milliseconds=True)
     return None
+
+
+def _checked_idle(cmdlet: Any, value: Any, parameter: str, milliseconds: bool = False) -> float:
+    import datetime as _dt
+    from pshell.remote.validate import idle_error
+    seconds = _seconds(value, milliseconds)
+    if seconds is None or isinstance(value, _dt.timedelta):
+        error = idle_error(value if seconds is None else seconds, parameter=parameter)
+    else:
+        error = idle_error(value, parameter=parameter, milliseconds=milliseconds)
+    if error:
+        raise cmdlet.terminate(error, "ParameterArgumentValidationError", "InvalidData", value)
+    assert seconds is not None
+    return seconds
 
 
 def _seconds(value: Any, milliseconds: bool = False) -> Optional[float]:
@@ -1466,18 +744,6 @@ def _seconds(value: Any, milliseconds: bool = False) -> Optional[float]:
     return number / 1000.0 if milliseconds else number
 
 
-def _not_connected_message(session: PSSession) -> str:
-    state = session.State
-    if state == "Disconnected":
-        reason = session.lost_reason
-        why = f" (the connection was lost: {reason})" if reason and "disconnected" not in reason \
-            else ""
-        return (f"The session {session.Name} to {session.ComputerName} is disconnected{why}. "
-                f"Reconnect it with Connect-PSSession; its runspace and jobs are still there.")
-    reason = session.lost_reason if state == "Broken" else None
-    if reason:
-        return f"The session {session.Name} to {session.ComputerName} is broken: {reason}."
-    return f"The session {session.Name} to {session.ComputerName} is {state.lower()}."
 
 
 # --------------------------------------------------------------------------- Enter/Exit-PSSession
@@ -1649,141 +915,3 @@ def _top_frame(stack: Any) -> Any:
         return top
     frames = getattr(stack, "frames", None)
     return frames[-1] if frames else None
-
-
-# --------------------------------------------------------------------------- Copy-Item
-
-_CHUNK = 1 << 20
-
-
-def _copy_with_session(cmdlet: Any) -> Iterator[Any]:
-    """Copy-Item -ToSession / -FromSession: files and directories (with -Recurse), permissions
-    and modification times kept, progress shown on a terminal."""
-    from pshell.remote.client import ConnectionBroken
-    session = cmdlet.ToSession if cmdlet.ToSession is not None else cmdlet.FromSession
-    if isinstance(session, list) and len(session) == 1:
-        session = session[0]
-    if not isinstance(session, PSSession) or session.State != "Opened":
-        raise cmdlet.terminate("-ToSession/-FromSession takes an open PSSession.", "NotASession",
-                               "InvalidArgument", session)
-    sources = [to_str(p) for p in enumerate_value(cmdlet.Path or getattr(cmdlet, "LiteralPath", None))]
-    destination = to_str(cmdlet.Destination) if cmdlet.Destination is not None else "."
-    try:
-        for source in sources:
-            if cmdlet.ToSession is not None:
-                _copy_up(cmdlet, session, cmdlet.resolve_path(source), destination)
-            else:
-                _copy_down(cmdlet, session, source, cmdlet.resolve_path(destination))
-    except ConnectionBroken as exc:
-        raise cmdlet.terminate(f"[{session.ComputerName}] The connection was lost: {exc}",
-                               "PSSessionLost", "ConnectionError") from None
-    return iter(())
-
-
-def _copy_up(cmdlet: Any, session: PSSession, source: str, destination: str) -> None:
-    import os
-    rs = session.runspace
-    if not os.path.exists(source):
-        cmdlet.write_error(f"Cannot find path '{source}' because it does not exist.",
-                           "PathNotFound", "ObjectNotFound", source)
-        return
-    if os.path.isdir(source) and not cmdlet.Recurse:
-        cmdlet.write_error(f"'{source}' is a directory; use -Recurse to copy it.",
-                           "DirectoryNeedsRecurse", "InvalidArgument", source)
-        return
-    target = rs.file_request("flist", path=destination)
-    base = destination
-    if target.get("kind") == "dir":
-        base = target["path"].rstrip("/") + "/" + os.path.basename(source.rstrip("/"))
-    items: List[Tuple[str, str]] = [(source, base)]
-    if os.path.isdir(source):
-        for top, dirs, files in os.walk(source):
-            dirs.sort()
-            for name in dirs + sorted(files):
-                full = os.path.join(top, name)
-                items.append((full, base + "/" + os.path.relpath(full, source)))
-    total = sum(os.path.getsize(p) for p, _ in items if os.path.isfile(p)) or 1
-    done = 0
-    dir_times = []
-    for local, remote in items:
-        st = os.stat(local)
-        if os.path.isdir(local):
-            rs.file_request("fput", path=remote, kind="dir", mode=None, mtime=None)
-            dir_times.append((remote, st))
-            continue
-        _send_file(rs, local, remote, st)
-        done += st.st_size
-        _copy_progress(cmdlet, session, local, done, total)
-    for remote, st in reversed(dir_times):   # after their contents, or writing would change them
-        rs.file_request("fput", path=remote, kind="dir", mode=st.st_mode & 0o7777,
-                        mtime=st.st_mtime)
-    _copy_progress(cmdlet, session, "", total, total, completed=True)
-
-
-def _send_file(rs: Any, local: str, remote: str, st: Any) -> None:
-    import base64
-    with open(local, "rb") as fh:
-        first = True
-        while True:
-            data = fh.read(_CHUNK)
-            last = len(data) < _CHUNK
-            rs.file_request("fput", path=remote, kind="file", append=not first,
-                            data=base64.b64encode(data).decode("ascii"), last=last,
-                            mode=st.st_mode & 0o7777 if last else None,
-                            mtime=st.st_mtime if last else None)
-            first = False
-            if last:
-                return
-
-
-def _copy_down(cmdlet: Any, session: PSSession, source: str, destination: str) -> None:
-    import base64
-    import os
-    rs = session.runspace
-    listing = rs.file_request("flist", path=source, recurse=bool(cmdlet.Recurse))
-    if listing.get("kind") is None:
-        cmdlet.write_error(f"[{session.ComputerName}] Cannot find path '{listing['path']}' "
-                           f"because it does not exist.", "PathNotFound", "ObjectNotFound",
-                           source)
-        return
-    if listing["kind"] == "dir" and not cmdlet.Recurse:
-        cmdlet.write_error(f"'{listing['path']}' is a directory; use -Recurse to copy it.",
-                           "DirectoryNeedsRecurse", "InvalidArgument", source)
-        return
-    base = destination
-    if os.path.isdir(destination):
-        base = os.path.join(destination, os.path.basename(listing["path"].rstrip("/")))
-    total = sum(e[4] for e in listing["entries"] if e[1] == "file") or 1
-    done = 0
-    dirs = []
-    for rel, kind, mode, mtime, size in listing["entries"]:
-        local = os.path.join(base, rel) if rel else base
-        remote = listing["path"] + ("/" + rel if rel else "")
-        if kind == "dir":
-            os.makedirs(local, exist_ok=True)
-            dirs.append((local, mode, mtime))
-            continue
-        with open(local, "wb") as fh:
-            offset = 0
-            while True:
-                answer = rs.file_request("fread", path=remote, offset=offset, size=_CHUNK)
-                fh.write(base64.b64decode(answer["data"]))
-                offset += answer["n"]
-                if answer["n"] < _CHUNK:
-                    break
-        os.chmod(local, mode)
-        os.utime(local, (mtime, mtime))
-        done += size
-        _copy_progress(cmdlet, session, remote, done, total)
-    for local, mode, mtime in reversed(dirs):
-        os.chmod(local, mode)
-        os.utime(local, (mtime, mtime))
-    _copy_progress(cmdlet, session, "", total, total, completed=True)
-
-
-def _copy_progress(cmdlet: Any, session: PSSession, name: str, done: int, total: int,
-                   completed: bool = False) -> None:
-    from pshell.engine.streams import ProgressRecord
-    cmdlet.write_progress(ProgressRecord(f"Copy-Item ({session.ComputerName})", name or "done",
-                                         min(100, int(done * 100 / total)), activity_id=7,
-                                         completed=completed))

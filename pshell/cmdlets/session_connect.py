@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Iterator, List, Optional
 
-from pshell.cmdlets.session import (PSSession, _CmdletStreams, _idle_timeout, _prompt_function,
-                                    _RemoteCmdlet, _remote_error, _seconds, _Target,
-                                    attach_session, _CONNECT_PARAMS, _IDLE_PARAMS)
+from pshell.client.session import PSSession, attach_session
+from pshell.client.session import Target as _Target, remote_error as _remote_error
+from pshell.cmdlets.session import (_CmdletStreams, _checked_idle, _idle_timeout, _prompt_function,
+                                    _RemoteCmdlet, _seconds, _CONNECT_PARAMS, _IDLE_PARAMS)
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import PSObject, enumerate_value, to_str
@@ -266,6 +267,8 @@ class NewPSSessionOption(Cmdlet):
             raise self.terminate(f"Cannot convert '{to_str(self.IdleTimeout)}' to a time-out: "
                                  f"give milliseconds or a TimeSpan.", "BadIdleTimeout",
                                  "InvalidArgument", self.IdleTimeout)
+        if self.IdleTimeout is not None:
+            _checked_idle(self, self.IdleTimeout, "IdleTimeout", milliseconds=True)
         yield PSSessionOption(self.IdleTimeout, self.OpenTimeout)
 
 

@@ -290,7 +290,7 @@ class _BlockCompiler:
 
     def _trivial(self, stmt: A.Statement) -> bool:
         if isinstance(stmt, A.Assignment) and stmt.op == "=" and isinstance(stmt.target, A.Variable) \
-                and stmt.target.name.lower() not in self.constrained:
+                and stmt.target.name.lower() not in self.constrained and stmt.target.scope != "env":
             value = stmt.value
             if isinstance(value, A.Pipeline) and len(value.elements) == 1:
                 element = value.elements[0]
@@ -465,7 +465,7 @@ class _BlockCompiler:
             else:
                 self.emit(d, f"L[{name!r}] = _store({value})")
         elif scope == "env":
-            self.emit(d, f"_env_set({var.name!r}, {value})")
+            self.emit(d, f"_env_set(RS, {var.name!r}, {value})")
         else:
             self.emit(d, f"_setv(F, {scope!r}, {name!r}, _store({value}))")
 
@@ -766,7 +766,7 @@ class _BlockCompiler:
                 return f"L.get({name!r})"
             return f"(L[{name!r}] if {name!r} in L else _rv(F, {name!r}))"
         if scope == "env":
-            return f"_env_get({e.name!r})"
+            return f"RS.environ.get({e.name!r})"
         if scope == "using":
             self.using.append(name)
             return f"_using(F, {name!r})"

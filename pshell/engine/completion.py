@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 __all__ = ["Completion", "complete", "split_words", "Word", "ssh_config_hosts"]
 
@@ -222,7 +222,8 @@ class _Context:
                 seen[name.lower()] = None
                 found.append(Completion(name, start, name, kind))
         found.sort(key=lambda c: c.text.lower())
-        natives = sorted(n for n in _path_executables() if match(n) and n.lower() not in seen)
+        natives = sorted(n for n in _path_executables(_environ(self.runspace).get("PATH", ""))
+                         if match(n) and n.lower() not in seen)
         found.extend(Completion(n, start, n, "command") for n in natives)
         return found
 
@@ -282,7 +283,7 @@ class _Context:
             scope, _, prefix = prefix.partition(":")
             if scope.lower() == "env":
                 return [Completion(f"{sigil}{scope}:{n}", start, n, "variable")
-                        for n in sorted(os.environ, key=str.lower)
+                        for n in sorted(dict(_environ(self.runspace)), key=str.lower)
                         if n.lower().startswith(prefix.lower())]
             scope += ":"
         lowered = prefix.lower()
@@ -397,9 +398,15 @@ def _expand(runspace: Any, path: str) -> str:
 _PATH_CACHE: Dict[str, Tuple[Tuple[float, ...], List[str]]] = {}
 
 
-def _path_executables() -> List[str]:
-    """Executable names on PATH, cached until PATH or a directory of it changes."""
-    path = os.environ.get("PATH", "")
+def _environ(runspace: Any) -> Mapping[str, str]:
+    """The environment of the runspace being completed in (the process's for one without)."""
+    environ = getattr(runspace, "environ", None)
+    return environ if isinstance(environ, dict) else os.environ
+
+
+def _path_executables(path: str) -> List[str]:
+    """Executable names on the folders of ``path`` (a PATH value), cached until the value or a
+    folder of it changes."""
     dirs = [d for d in path.split(os.pathsep) if d]
     stamps = []
     for d in dirs:
@@ -669,7 +676,7 @@ _DICT_MEMBERS = ("Add(", "ContainsKey(", "Count", "Keys", "Remove(", "Values")
 def _variable_value(runspace: Any, name: str) -> Any:
     scope, _, bare = name.rpartition(":")
     if scope.lower() == "env":
-        return os.environ.get(bare)
+        return _environ(runspace).get(bare)
     getter = getattr(runspace, "get_variable", None)
     if getter is None:
         return None

@@ -3,6 +3,8 @@
 PowerShell records engine life-cycle events in its "Windows PowerShell" log; pshell appends the same
 kind of entries, in syslog format with a priority prefix, to ``pshell.log`` in the user's state
 directory (0700 directory, 0600 file).  Writing must never get in the way: any failure is ignored.
+The directory is checked as every private one is (:mod:`pshell.engine.private`: ours, closed to
+others' writes, or nothing is written) and the file is opened without following a symbolic link.
 """
 
 from __future__ import annotations
@@ -31,12 +33,10 @@ def event_log_path() -> str:
 def write_event(message: str, entry_type: str = "Information", facility: int = 1) -> None:
     """Append one entry (user facility by default)."""
     try:
-        path = event_log_path()
-        folder = os.path.dirname(path)
-        if not os.path.isdir(folder):
-            os.makedirs(folder, mode=0o700, exist_ok=True)
+        from pshell.engine.private import open_private, private_dir
+        path = os.path.join(private_dir(state_dir()), "pshell.log")
         try:
-            if os.path.getsize(path) > _MAX_BYTES:
+            if os.lstat(path).st_size > _MAX_BYTES:
                 os.replace(path, path + ".1")
         except OSError:
             pass
@@ -44,7 +44,7 @@ def write_event(message: str, entry_type: str = "Information", facility: int = 1
         host = os.uname().nodename
         pri = facility * 8 + _PRIORITY.get(entry_type, 6)
         line = f"<{pri}>{stamp} {host} pshell[{os.getpid()}]: {message}\n"
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
             os.write(fd, line.encode("utf-8", "replace"))
         finally:

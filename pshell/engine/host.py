@@ -14,7 +14,45 @@ from typing import Any, Callable, Iterator, Optional, TextIO
 
 from pshell.engine.streams import Streams
 
-__all__ = ["PlainHost", "make_text_formatter"]
+__all__ = ["PlainHost", "make_text_formatter", "visible", "writable"]
+
+
+def _escape_table(newlines: bool) -> dict:
+    table = {}
+    for code in list(range(0x20)) + list(range(0x7f, 0xa0)):
+        if newlines and code in (0x09, 0x0a):
+            continue
+        table[code] = {0x1b: "\\e", 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t"}.get(
+            code, f"\\x{code:02x}")
+    return table
+
+
+_VISIBLE = _escape_table(True)
+_VISIBLE_ONE_LINE = _escape_table(False)
+
+
+def visible(text: str, newlines: bool = True) -> str:
+    """``text`` with its control characters shown instead of acting on the terminal: ESC as
+    ``\\e``, CR as ``\\r``, any other C0/C1 control or DEL as ``\\xNN``; newlines and tabs
+    stay unless ``newlines`` is false.  Used for everything pshell says itself (errors,
+    warnings, verbose, debug, progress, status lines) - remote text in them cannot move the
+    cursor, retitle the window or hide a line.  Output objects pass through unchanged, as
+    ssh passes a remote command's output."""
+    return text.translate(_VISIBLE if newlines else _VISIBLE_ONE_LINE)
+
+
+def writable(text: str, stream: Any) -> str:
+    """``text`` as ``stream`` can encode it: lone surrogates (``[char]0xD800``) become U+FFFD,
+    anything else the encoding lacks its replacement character.  Called after a write failed,
+    so the usual path pays nothing."""
+    import re
+    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        text = text.encode(encoding, "replace").decode(encoding, "replace")
+    return text
 
 
 def make_text_formatter(width: int = 120) -> Any:
@@ -75,12 +113,12 @@ class PlainHost(Streams):
 
     def write_lines(self, lines: Any) -> None:
         with self.lock:
-            self.out.write("".join(line + "\n" for line in lines))
+            _write(self.out, "".join(line + "\n" for line in lines))
             self.out.flush()
 
     def write_text(self, text: str, newline: bool = True) -> None:
         with self.lock:
-            self.out.write(text + ("\n" if newline else ""))
+            _write(self.out, text + ("\n" if newline else ""))
             self.out.flush()
 
     def _err_line(self, text: str) -> None:
@@ -89,7 +127,7 @@ class PlainHost(Streams):
                 self.out.flush()
             except (OSError, ValueError):
                 pass
-            self.err.write(text + "\n")
+            _write(self.err, visible(text) + "\n")
             self.err.flush()
 
     # ---- streams --------------------------------------------------------------------
@@ -146,6 +184,15 @@ class PlainHost(Streams):
 
     def ToString(self) -> str:
         return "pshell"
+
+
+def _write(stream: Any, text: str) -> None:
+    # a text stream encodes the whole string before it writes any of it: on failure nothing
+    # went out, and the replaced text is written whole
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        stream.write(writable(text, stream))
 
 
 def is_color_wanted(stream: Any) -> bool:

@@ -47,13 +47,15 @@ from collections import deque
 from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional,
                     Sequence, Tuple)
 
+from pshell.engine.job_buffer import JobBuffer
+
 if TYPE_CHECKING:
+    from pshell.engine.job_runner import LocalWork
     from pshell.engine.runtime import Runspace
 
 __all__ = [
-    "JobState", "JobStateInfo", "Job", "JobBuffer", "JobManager", "JobError", "JobStreams",
-    "LocalWork", "JobWaiter", "start_background_job", "spill_directory", "next_job_id",
-    "NOTIFICATION_VARIABLE", "STREAMS", "JOB_TYPE_NAMES",
+    "JobState", "JobStateInfo", "Job", "JobManager", "JobError", "JobWaiter", "next_job_id",
+    "NOTIFICATION_VARIABLE", "STREAMS", "JOB_TYPE_NAMES", "command_text", "job_notice",
 ]
 
 #: Preference variable: ``$PSJobNotifications = $false`` turns off the REPL's "job finished" notice.
@@ -169,309 +171,6 @@ def derive_parent_state(states: Sequence[str], stop_requested: bool, current: st
     return JobState.Running
 
 
-# --------------------------------------------------------------------------- spill files
-
-_SPILL_PREFIX = "job-"
-_cleaned_stale = False
-
-
-def spill_directory() -> str:
-    """``$XDG_STATE_HOME/pshell/jobs`` (or ``~/.local/state/pshell/jobs``), created 0700."""
-    base = os.environ.get("XDG_STATE_HOME", "")
-    if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".local", "state")
-    path = os.path.join(base, "pshell", "jobs")
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    info = os.stat(path)
-    if info.st_uid != os.getuid():
-        raise OSError(f"the job spill directory {path} belongs to another user")
-    if info.st_mode & 0o077:
-        os.chmod(path, 0o700)
-    _clean_stale_spills(path)
-    return path
-
-
-def _clean_stale_spills(path: str) -> None:
-    """Remove spill files left by pshell processes that died without cleaning up."""
-    global _cleaned_stale
-    if _cleaned_stale:
-        return
-    _cleaned_stale = True
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return
-    for name in names:
-        if not (name.startswith(_SPILL_PREFIX) and name.endswith(".spill")):
-            continue
-        pid_text = name[len(_SPILL_PREFIX):].split("-", 1)[0]
-        if not pid_text.isdigit() or _pid_alive(int(pid_text)):
-            continue
-        try:
-            os.unlink(os.path.join(path, name))
-        except OSError:
-            pass
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-class _Pinned:
-    """Stands in the spill file for a record that can't be pickled; the record stays in memory."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: int) -> None:
-        self.key = key
-
-
-_live_spills: "set[_SpillFile]" = set()
-_atexit_registered = False
-
-
-def _remove_spills_at_exit() -> None:
-    for spill in list(_live_spills):
-        spill.close()
-
-
-class _SpillFile:
-    """An append-only file of frames (8-byte length + a pickled list of records), read from a
-    cursor; truncated back to empty whenever the reader catches up."""
-
-    def __init__(self, tag: str) -> None:
-        directory = spill_directory()
-        self.path = os.path.join(directory, f"{_SPILL_PREFIX}{os.getpid()}-{tag}.spill")
-        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        self.fd = os.open(self.path, flags, 0o600)
-        global _atexit_registered
-        if not _atexit_registered:
-            import atexit
-            atexit.register(_remove_spills_at_exit)
-            _atexit_registered = True
-        _live_spills.add(self)
-        self.read_pos = 0
-        self.write_pos = 0
-        self.count = 0           # unread records in the file
-        self.pinned: Dict[int, Any] = {}
-        self._pin_keys = itertools.count()
-
-    def write(self, records: List[Tuple[str, Any]]) -> None:
-        import pickle
-        try:
-            data = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            data = pickle.dumps([self._picklable(r) for r in records],
-                                protocol=pickle.HIGHEST_PROTOCOL)
-        frame = len(data).to_bytes(8, "little") + data
-        written = 0
-        while written < len(frame):
-            written += os.pwrite(self.fd, frame[written:], self.write_pos + written)
-        self.write_pos += len(frame)
-        self.count += len(records)
-
-    def _picklable(self, record: Tuple[str, Any]) -> Any:
-        import pickle
-        try:
-            pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-            return record
-        except Exception:
-            key = next(self._pin_keys)
-            self.pinned[key] = record
-            return _Pinned(key)
-
-    def read_frame(self, pos: int, consume: bool) -> Tuple[List[Tuple[str, Any]], int]:
-        """The records of the frame at ``pos`` and the position after it."""
-        import pickle
-        size = int.from_bytes(self._pread(8, pos), "little")
-        records = pickle.loads(self._pread(size, pos + 8))
-        for index, record in enumerate(records):
-            if isinstance(record, _Pinned):
-                pinned = self.pinned.pop(record.key) if consume else self.pinned[record.key]
-                records[index] = pinned
-        return records, pos + 8 + size
-
-    def _pread(self, size: int, pos: int) -> bytes:
-        chunks = []
-        while size > 0:
-            chunk = os.pread(self.fd, min(size, 1 << 24), pos)
-            if not chunk:
-                raise OSError(f"job spill file {self.path} is truncated")
-            chunks.append(chunk)
-            size -= len(chunk)
-            pos += len(chunk)
-        return b"".join(chunks)
-
-    def reset(self) -> None:
-        os.ftruncate(self.fd, 0)
-        self.read_pos = self.write_pos = 0
-        self.pinned.clear()
-
-    def close(self) -> None:
-        _live_spills.discard(self)
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-
-
-# --------------------------------------------------------------------------- buffers
-
-def _record_size(item: Any) -> int:
-    kind = type(item)
-    if kind is str or kind is bytes:
-        return len(item) + 64
-    return 256
-
-
-class JobBuffer:
-    """The records a job wrote, all streams interleaved in write order, behind a read cursor.
-
-    Thread-safe: one writer (the job) and any number of readers.  ``take`` removes what it returns;
-    ``peek`` does not.  Past ``max_items`` records or ``max_bytes`` (estimated) in memory, the
-    in-memory tail moves to a spill file; order is kept because the file always holds the oldest
-    unread records.
-    """
-
-    def __init__(self, tag: str = "", max_items: int = 10_000, max_bytes: int = 8 << 20) -> None:
-        self.max_items = max_items
-        self.max_bytes = max_bytes
-        self._tag = tag or _new_guid()
-        self._lock = threading.Lock()
-        self._mem: Deque[Tuple[str, Any]] = deque()
-        self._mem_bytes = 0
-        self._spill: Optional[_SpillFile] = None
-        self._spill_failed = False
-        self._peekers = 0
-        self._closed = False
-        self.appended = 0          # records ever written
-        self.consumed = 0          # records ever taken
-
-    # ---- writing ----------------------------------------------------------------------
-    def append(self, stream: str, item: Any) -> bool:
-        size = _record_size(item)
-        with self._lock:
-            if self._closed:
-                return False
-            self._mem.append((stream, item))
-            self.appended += 1
-            self._mem_bytes += size
-            if (len(self._mem) >= self.max_items or self._mem_bytes >= self.max_bytes) \
-                    and not self._spill_failed:
-                self._spill_locked()
-        return True
-
-    def _spill_locked(self) -> None:
-        try:
-            if self._spill is None:
-                self._spill = _SpillFile(self._tag)
-            self._spill.write(list(self._mem))
-        except Exception as exc:   # disk full, unwritable state directory: keep it in memory
-            self._spill_failed = True
-            from pshell.engine.streams import WarningRecord
-            where = self._spill.path if self._spill is not None else "the state directory"
-            self._mem.append(("warning", WarningRecord(
-                f"Job output could not be written to {where} ({exc}); keeping it in memory.")))
-            self.appended += 1
-            return
-        self._mem.clear()
-        self._mem_bytes = 0
-
-    # ---- reading ----------------------------------------------------------------------
-    @property
-    def unread(self) -> int:
-        return self.appended - self.consumed
-
-    @property
-    def spill_path(self) -> Optional[str]:
-        spill = self._spill
-        return spill.path if spill is not None else None
-
-    def take(self, limit: Optional[int] = None) -> Iterator[List[Tuple[str, Any]]]:
-        """Remove and yield, in batches, the records unread when called (at most ``limit``, or
-        up to one spill frame more).  Records written meanwhile are left for the next read, so
-        this always ends."""
-        with self._lock:
-            target = self.appended if limit is None else min(self.appended, self.consumed + limit)
-        while True:
-            with self._lock:
-                batch = self._take_locked(target)
-            if not batch:
-                return
-            yield batch
-
-    def _take_locked(self, target: int) -> List[Tuple[str, Any]]:
-        wanted = target - self.consumed
-        if wanted <= 0:
-            return []
-        spill = self._spill
-        if spill is not None and spill.count:
-            records, spill.read_pos = spill.read_frame(spill.read_pos, consume=True)
-            spill.count -= len(records)
-            if spill.count == 0 and not self._peekers:
-                spill.reset()
-            # A frame can hold more than wanted: records appended after take() fixed its target
-            # are spilled together with older ones.  Return all of them (cutting the frame would
-            # lose the rest: it has been read); take() then stops, one frame past its target.
-            self.consumed += len(records)
-            return records
-        mem = self._mem
-        if wanted >= len(mem):
-            batch = list(mem)
-            mem.clear()
-            self._mem_bytes = 0
-        else:
-            pop = mem.popleft
-            batch = [pop() for _ in range(wanted)]
-            self._mem_bytes = max(0, self._mem_bytes - sum(_record_size(r[1]) for r in batch))
-        self.consumed += len(batch)
-        return batch
-
-    def peek(self) -> Iterator[List[Tuple[str, Any]]]:
-        """Yield, in batches, the unread records without removing them (Receive-Job -Keep)."""
-        with self._lock:
-            spill = self._spill
-            frames = (spill.read_pos, spill.write_pos) if spill is not None and spill.count else None
-            tail = list(self._mem)
-            self._peekers += 1
-        try:
-            if frames is not None and spill is not None:
-                pos, end = frames
-                while pos < end:
-                    with self._lock:
-                        if self._closed:
-                            return
-                        records, pos = spill.read_frame(pos, consume=False)
-                    yield records
-            if tail:
-                yield tail
-        finally:
-            with self._lock:
-                self._peekers -= 1
-
-    def items(self, stream: str) -> List[Any]:
-        """The unread records of one stream, not removed (``$job.Output``, ``$job.Error``)."""
-        return [item for batch in self.peek() for s, item in batch if s == stream]
-
-    def close(self) -> None:
-        """Drop everything and remove the spill file."""
-        with self._lock:
-            self._closed = True
-            self._mem.clear()
-            self.consumed = self.appended
-            spill, self._spill = self._spill, None
-        if spill is not None:
-            spill.close()
 
 
 # --------------------------------------------------------------------------- jobs
@@ -912,245 +611,13 @@ class JobWaiter:
         return woken
 
 
-# --------------------------------------------------------------------------- local work
-
-class _Worker:
-    __slots__ = ("task", "event")
-
-    def __init__(self, task: Callable[[], None]) -> None:
-        self.task: Optional[Callable[[], None]] = task
-        self.event = threading.Event()
-
-
-class _ElasticPool:
-    """Threads that run job work: an idle thread is reused, otherwise a new one is started (jobs
-    may block for ever, so there is no upper bound); idle threads retire after a while."""
-
-    def __init__(self, idle_timeout: float = 10.0) -> None:
-        self._idle: List[_Worker] = []
-        self._lock = threading.Lock()
-        self._idle_timeout = idle_timeout
-
-    def submit(self, task: Callable[[], None]) -> None:
-        with self._lock:
-            if self._idle:
-                worker = self._idle.pop()
-                worker.task = task
-                worker.event.set()
-                return
-        worker = _Worker(task)
-        threading.Thread(target=self._run, args=(worker,), name="pshell-job", daemon=True).start()
-
-    def _run(self, worker: _Worker) -> None:
-        while True:
-            task = worker.task
-            if task is not None:
-                try:
-                    task()
-                except BaseException:   # the task reports its own failures; never kill the pool
-                    pass
-            with self._lock:
-                worker.task = None
-                worker.event.clear()
-                self._idle.append(worker)
-            if not worker.event.wait(self._idle_timeout):
-                with self._lock:
-                    if worker.task is None:
-                        self._idle.remove(worker)
-                        return
-
-
-_POOL = _ElasticPool()
-
-
-class JobStreams:
-    """The host of a job's runspace: every stream goes to the job's buffer.  It has the methods of
-    ``engine.streams.Streams`` and of a plain host, so the runtime can use it as either."""
-
-    is_terminal = False
-    interactive = False
-    width = 120
-
-    def __init__(self, job: Job) -> None:
-        self.job = job
-
-    def error(self, record: Any) -> None:
-        self.job.add_record("error", record)
-
-    def warning(self, record: Any) -> None:
-        self.job.add_record("warning", record)
-
-    def verbose(self, record: Any) -> None:
-        self.job.add_record("verbose", record)
-
-    def debug(self, record: Any) -> None:
-        self.job.add_record("debug", record)
-
-    def information(self, record: Any) -> None:
-        self.job.add_record("information", record)
-
-    def progress(self, record: Any) -> None:
-        self.job.add_record("progress", record)
-
-    def write_objects(self, objects: Iterable[Any]) -> None:
-        for item in objects:
-            self.job.add_record("output", item)
-
-    def write_text(self, text: str, newline: bool = True) -> None:
-        from pshell.engine.streams import InformationRecord
-        self.job.add_record("information", InformationRecord(text, ("PSHOST",), host=True,
-                                                             newline=newline))
-
-    def read_line(self, prompt: str = "", secure: bool = False) -> str:
-        from pshell.engine.errors import RuntimeException
-        raise RuntimeException.make(
-            "A background job cannot read input: it has no console. Pass values to the job with "
-            "-ArgumentList, -InputObject or $using: instead.", "JobCannotReadHost",
-            "InvalidOperation")
-
-    def job_finished(self, job: Job) -> None:
-        """Jobs started inside a job don't notify anyone."""
-
-    def clear_screen(self) -> None:
-        """Clear-Host in a job must not touch the caller's terminal."""
-
-    def write_lines(self, lines: Iterable[str]) -> None:
-        for line in lines:
-            self.write_text(line)
-
-    def parse_error(self, error: Any) -> None:
-        from pshell.engine.errors import RuntimeException
-        self.error(RuntimeException.make(error.message, "ParseError", "ParserError",
-                                         location=error.location).record)
-
-    session_stack: Any = None
-    job_notice: Any = None
-    location: Any = None
-    name = "pshell"
-
-
-class LocalWork:
-    """What a local job runs: a script block (or script text) with its inputs, in a new Runspace
-    started in ``location``."""
-
-    def __init__(self, block: Any, location: str, args: Sequence[Any] = (), input: Any = None,
-                 using: Optional[Dict[str, Any]] = None, init: Any = None,
-                 source: str = "<job>") -> None:
-        self.block = block
-        self.location = location
-        self.args = list(args)
-        self.input = input
-        self.using = using or {}
-        self.init = init
-        self.source = source
-
-    def run(self, job: Job) -> None:
-        """Run in the calling (pool) thread, reporting into ``job``."""
-        if job.is_finished or job.stop_requested:
-            job.set_state(JobState.Stopped)
-            return
-        from pshell.engine import errors
-        try:
-            from pshell.engine.runtime import Runspace
-            runspace = Runspace(host=JobStreams(job), location=self.location)
-        except Exception as exc:
-            job.fail(f"The job could not start: {exc}")
-            return
-        job.stop_handler = runspace.stop
-        job.set_state(JobState.Running)
-        if job.stop_requested:
-            runspace.stop()
-        try:
-            self._invoke(job, runspace)
-        except errors.PipelineStopped:
-            job.set_state(JobState.Stopped)
-        except errors.ExitException:
-            pass
-        except errors.FlowControl:
-            pass
-        except errors.RuntimeException as exc:
-            if job.stop_requested:
-                job.set_state(JobState.Stopped)
-            else:
-                job.fail(exc.record)
-        except RecursionError:
-            job.fail("The script failed due to call depth overflow.")
-        except Exception as exc:  # an engine bug: fail the job with a readable reason
-            job.fail(f"The job failed: {type(exc).__name__}: {exc}")
-        finally:
-            job.stop_handler = None
-            try:
-                runspace.close()
-            except Exception:
-                pass
-        job.set_state(JobState.Stopped if job.stop_requested else JobState.Completed)
-
-    def _invoke(self, job: Job, runspace: "Runspace") -> None:
-        add = job.add_output
-        if self.init is not None:
-            for item in self._start(runspace, job, _private_copy(self.init)):
-                add(item)
-        for item in self._start(runspace, job, _private_copy(self.block), self.args, self.input,
-                                self.using):
-            add(item)
-
-    def _start(self, runspace: "Runspace", job: Job, block: Any, args: Sequence[Any] = (),
-               input: Any = None, using: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
-        output = runspace.invoke_iter(block, args=args, input=input, using=using,
-                                      source=self.source)
-        if job.stop_requested:       # invoke_iter clears the stop flag: re-assert a racing stop
-            runspace.stop()
-        return output
-
-
-_UNITS: Dict[Tuple[str, str], Any] = {}
-_UNITS_LOCK = threading.Lock()
-_UNITS_MAX = 256
-
-
-def _private_copy(block: Any) -> Any:
-    """The block, compiled in a unit of the jobs' own.  The caller's unit is compiled lazily by
-    the caller's thread, and compiling into it from a job's thread would race with it; so a job
-    gets its block from a unit that was parsed and compiled completely (nested blocks included)
-    once, under a lock, and is only read afterwards - shared by every job running that text."""
-    text = getattr(block, "text", None)
-    unit = getattr(block, "unit", None)
-    if not isinstance(text, str) or unit is None:
-        return block
-    key = (text, getattr(unit, "source", "<job>"))
-    with _UNITS_LOCK:
-        found = _UNITS.get(key)
-        if found is None:
-            from pshell.engine.compiler import Unit
-            found = Unit.from_text(key[0], key[1])
-            for node in _script_blocks(found.root):
-                found.compile_block(node)
-            if len(_UNITS) >= _UNITS_MAX:
-                _UNITS.clear()
-            _UNITS[key] = found
-    return found.script_block()
-
-
-def _script_blocks(node: Any) -> Iterator[Any]:
-    """Every script block node in an AST (the root included)."""
-    from pshell.lang.ast import Node, ScriptBlockAst
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (list, tuple)):
-            stack.extend(current)
-            continue
-        if not isinstance(current, Node):
-            continue
-        if isinstance(current, ScriptBlockAst):
-            yield current
-        for name in getattr(current, "_fields", ()):
-            value = getattr(current, name, None)
-            if isinstance(value, (list, tuple, Node)):
-                stack.append(value)
-
 
 # --------------------------------------------------------------------------- the job table
+
+def _pool() -> Any:
+    from pshell.engine.job_runner import POOL
+    return POOL
+
 
 class JobManager:
     """The job table of one runspace (``runspace.jobs``): the jobs Get-Job lists, in Id order.
@@ -1161,7 +628,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._top: Dict[int, Job] = {}
         self._all: Dict[int, Job] = {}
-        self._thread_queue: Deque[Tuple[Job, LocalWork]] = deque()
+        self._thread_queue: Deque[Tuple[Job, "LocalWork"]] = deque()
         self._thread_running = 0
         self.thread_limit = 5
 
@@ -1240,7 +707,7 @@ class JobManager:
                 pass
 
     # ---- starting local jobs -------------------------------------------------------
-    def start_job(self, work: LocalWork, command: str, name: Optional[str] = None,
+    def start_job(self, work: "LocalWork", command: str, name: Optional[str] = None,
                   type_name: str = "BackgroundJob") -> Job:
         """Start-Job: a parent of type ``type_name`` with one child that runs ``work``."""
         parent = Job(command, name=name, type_name=type_name, location="localhost",
@@ -1250,10 +717,10 @@ class JobManager:
         parent.add_child(child)
         self.add(parent)
         child.set_state(JobState.Running)     # accepted: running as far as anyone can tell
-        _POOL.submit(lambda: work.run(child))
+        _pool().submit(lambda: work.run(child))
         return parent
 
-    def start_thread_job(self, work: LocalWork, command: str, name: Optional[str] = None,
+    def start_thread_job(self, work: "LocalWork", command: str, name: Optional[str] = None,
                          throttle: Optional[int] = None) -> Job:
         """Start-ThreadJob: one job (no children), at most ``thread_limit`` running at once; the
         others wait NotStarted in a queue."""
@@ -1276,9 +743,9 @@ class JobManager:
                 if job.is_finished:
                     continue
                 self._thread_running += 1
-            _POOL.submit(functools.partial(self._run_thread_job, job, work))
+            _pool().submit(functools.partial(self._run_thread_job, job, work))
 
-    def _run_thread_job(self, job: Job, work: LocalWork) -> None:
+    def _run_thread_job(self, job: Job, work: "LocalWork") -> None:
         try:
             work.run(job)
         finally:
@@ -1329,16 +796,6 @@ def command_text(block: Any) -> str:
     return to_str(block)
 
 
-def start_background_job(ctx: Any, block: Any, using: Optional[Dict[str, Any]] = None) -> Job:
-    """The background operator ``pipeline &``: start ``block`` (the pipeline as a script block) as
-    a BackgroundJob in the caller's current directory and return the job.  ``using`` holds the
-    ``$using:`` values computed in the caller (computed here when None)."""
-    runspace = ctx.runspace
-    if using is None:
-        compute = getattr(block, "using_values", None)
-        using = compute(ctx) if compute is not None else {}
-    work = LocalWork(block, runspace.location, using=using)
-    return runspace.jobs.start_job(work, command_text(block))
 
 
 def _register_views() -> None:

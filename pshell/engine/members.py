@@ -823,13 +823,24 @@ def _new_guid() -> Any:
     return uuid.uuid4()
 
 
-def _set_environment_variable(args: List[Any]) -> None:
-    """[Environment]::SetEnvironmentVariable(name, value): $null removes the variable."""
-    name = to_str(args[0])
-    if args[1] is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = to_str(args[1])
+def _set_environment_variable(rs: Any, args: List[Any]) -> None:
+    """[Environment]::SetEnvironmentVariable(name, value): $null or '' removes the variable."""
+    rs.set_env(to_str(args[0]), None if args[1] is None or args[1] == "" else to_str(args[1]))
+
+
+#: static methods that read or change the calling runspace's environment: fn(runspace, args)
+_ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
+    "environment": {
+        "getenvironmentvariable": lambda rs, a: rs.environ.get(to_str(a[0])),
+        "setenvironmentvariable": _set_environment_variable,
+        "getenvironmentvariables": lambda rs, a: Hashtable(dict(rs.environ).items()),
+        "getfolderpath": lambda rs, a: rs.home(),
+    },
+    "io.path": {
+        "gettemppath": lambda rs, a: (rs.environ.get("TMPDIR") or "/tmp").rstrip("/") + "/",
+    },
+}
+_ENVIRONMENT_METHODS["system.io.path"] = _ENVIRONMENT_METHODS["io.path"]
 
 
 def _exit(args: List[Any]) -> None:
@@ -889,10 +900,6 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     },
     "guid": {"newguid": lambda a: _new_guid().__str__()},
     "environment": {
-        "getenvironmentvariable": lambda a: os.environ.get(to_str(a[0])),
-        "setenvironmentvariable": _set_environment_variable,
-        "getenvironmentvariables": lambda a: Hashtable(os.environ.items()),
-        "getfolderpath": lambda a: os.path.expanduser("~"),
         "exit": _exit,
     },
     "io.path": {
@@ -901,7 +908,6 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "getextension": lambda a: os.path.splitext(to_str(a[0]))[1],
         "getdirectoryname": lambda a: os.path.dirname(to_str(a[0])),
         "getfilenamewithoutextension": lambda a: os.path.splitext(os.path.basename(to_str(a[0])))[0],
-        "gettemppath": lambda a: (os.environ.get("TMPDIR") or "/tmp").rstrip("/") + "/",
         "getfullpath": lambda a: os.path.abspath(to_str(a[0])),
         "ispathrooted": lambda a: to_str(a[0]).startswith("/"),
         "changeextension": lambda a: os.path.splitext(to_str(a[0]))[0] + (
@@ -1001,6 +1007,9 @@ def _parse_exact(text: str, fmt: str) -> _dt.datetime:
 
 def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
     table = _STATIC_METHODS.get(_norm_type(type_name))
+    env_fn = _ENVIRONMENT_METHODS.get(_norm_type(type_name), {}).get(name.lower())
+    if env_fn is not None and frame is not None:
+        table = {name.lower(): functools.partial(env_fn, frame.rs)}
     if table is not None:
         fn = table.get(name.lower())
         if fn is not None:

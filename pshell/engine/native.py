@@ -17,11 +17,12 @@ from a foreign thread.  Upstream input is fed to the child's stdin from a helper
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
 import threading
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet
 from pshell.engine.errors import ErrorRecord, PipelineStopped
@@ -34,35 +35,53 @@ _GRACE = 0.3          # seconds between SIGTERM and SIGKILL when stopping
 _POLL = 0.25          # how often a blocked read looks at the runspace's stop flag
 
 
-def find_executable(name: str, location: str) -> Optional[str]:
+def find_executable(name: str, location: str, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """The absolute path of the executable ``name`` would run, or None.
 
     A name containing ``/`` is a path, taken relative to ``location`` (the runspace's current
-    directory); a bare name is looked up in ``$PATH``."""
+    directory); a bare name is looked up in the PATH of ``environ`` (the runspace's environment;
+    the process's when None)."""
     if not name:
         return None
+    env = os.environ if environ is None else environ
     if name.startswith("~"):
-        name = os.path.expanduser(name)
+        name = _expand_home(name, env)
     if "/" in name:
         path = name if os.path.isabs(name) else os.path.join(location, name)
         return os.path.normpath(path) if _is_executable(path) else None
-    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        folder = folder or "."
-        if not os.path.isabs(folder):
-            folder = os.path.join(location, folder)
+    for folder in _path_folders(env.get("PATH", os.defpath), location):
         candidate = os.path.join(folder, name)
         if _is_executable(candidate):
             return os.path.normpath(candidate)
     return None
 
 
+def _expand_home(name: str, env: Mapping[str, str]) -> str:
+    home = env.get("HOME")
+    if home and (name == "~" or name.startswith("~/")):
+        return (home.rstrip("/") + name[1:]) or "/"
+    return os.path.expanduser(name)
+
+
+@functools.lru_cache(maxsize=32)
+def _path_folders(path: str, location: str) -> Tuple[str, ...]:
+    """The folders of a PATH value in search order, each absolute (an empty or relative entry is
+    taken against ``location``).  Kept per value: runspaces with different PATHs stay cheap."""
+    folders = []
+    for folder in path.split(os.pathsep):
+        folder = folder or "."
+        folders.append(folder if os.path.isabs(folder) else os.path.join(location, folder))
+    return tuple(folders)
+
+
 def _is_executable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def _argv0(path: str) -> str:
+def _argv0(path: str, environ: Optional[Mapping[str, str]] = None) -> str:
     folder, name = os.path.split(path)
-    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
+    env = os.environ if environ is None else environ
+    for entry in env.get("PATH", os.defpath).split(os.pathsep):
         if entry and os.path.isabs(entry) and os.path.normpath(entry) == folder:
             return name
     return path
@@ -143,11 +162,14 @@ class NativeCommand(Cmdlet):
         else:
             stdin = subprocess.DEVNULL
         out: Any = None if inherit else subprocess.PIPE
-        cwd = self.ctx.runspace.location
+        runspace = self.ctx.runspace
+        cwd = runspace.location
+        # a copy: a thread job may change the shared dict while subprocess walks it
+        env = dict(getattr(runspace, "environ", os.environ))
         try:
-            proc = subprocess.Popen([self.argv0 or _argv0(self.path)] + self.args,
+            proc = subprocess.Popen([self.argv0 or _argv0(self.path, env)] + self.args,
                                     executable=self.path, stdin=stdin, stdout=out, stderr=out,
-                                    cwd=cwd, start_new_session=not inherit, close_fds=True)
+                                    cwd=cwd, env=env, start_new_session=not inherit, close_fds=True)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             if not os.path.isdir(cwd):
@@ -156,6 +178,11 @@ class NativeCommand(Cmdlet):
                 f"An error occurred trying to start process '{self.path}' with working "
                 f"directory '{cwd}'. {reason}.".replace("..", "."),
                 "NativeCommandFailed", "ResourceUnavailable", target=self.path) from None
+        except ValueError:      # a NUL or an unencodable character (UnicodeEncodeError included)
+            raise self.terminate(
+                f"Cannot start process '{self.path}': an argument holds a NUL character or text "
+                f"that cannot be passed to a program.", "NativeCommandFailed", "InvalidArgument",
+                target=self.path) from None
         with self._lock:
             self._proc = proc
             stop_now = self._stop_requested

@@ -430,7 +430,8 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
         if path is not None and os.path.isfile(path):
             return _Resolved("script", path, text)
     from pshell.engine.native import find_executable
-    exe = find_executable(text, rs.location)
+    exe = find_executable(rs.expand_home(text) if text.startswith("~") else text, rs.location,
+                          rs.environ)
     if exe is not None:
         return _Resolved("native", exe, text)
     return None
@@ -525,7 +526,7 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
         stage.args = args
     else:
         from pshell.engine.native import NativeCommand
-        stage.cmd = NativeCommand(ctx, resolved.target, _native_args(args))
+        stage.cmd = NativeCommand(ctx, resolved.target, _native_args(args, frame))
     return stage
 
 
@@ -554,7 +555,11 @@ def _NOARG_MARK() -> Any:
     return NOARG
 
 
-def _native_args(args: List[Any]) -> List[str]:
+def _native_args(args: List[Any], frame: Frame) -> List[str]:
+    """The argv of a native command.  A bare (unquoted) word is expanded as pwsh does on Unix:
+    ``~`` and ``~/x`` become the home directory, and a word with ``*``, ``?`` or ``[`` becomes
+    the paths it matches (sorted; dot files only when the pattern says so), or stays as it was
+    when nothing matches.  Quoted words are passed as they are."""
     noarg = _NOARG_MARK()
     argv: List[str] = []
     for kind, value, extra, _nid in args:
@@ -575,9 +580,29 @@ def _native_args(args: List[Any]) -> List[str]:
                 argv.extend(to_str(item) for item in value)
             elif value is None or value is AutomationNull:
                 continue
+            elif extra is True and isinstance(value, str):
+                argv.extend(_expand_word(value, frame))
             else:
                 argv.append(to_str(value))
     return argv
+
+
+def _expand_word(word: str, frame: Frame) -> List[str]:
+    """pwsh's Unix expansion of one bare native argument (see _native_args)."""
+    if word == "~" or word.startswith("~/"):
+        environ = getattr(frame.rs, "environ", None)
+        home = (environ.get("HOME") if environ is not None else None) or os.path.expanduser("~")
+        word = home + word[1:]
+    if not any(c in word for c in "*?["):
+        return [word]
+    import glob
+    location = frame.rs.location
+    if os.path.isabs(word):
+        found = glob.glob(word)
+    else:
+        base = location.rstrip("/") + "/"
+        found = [path[len(base):] for path in glob.glob(glob.escape(base) + word)]
+    return sorted(found) if found else [word]
 
 
 def _wire_natives(frame: Frame, stages: List[_Stage], top: bool) -> None:
@@ -760,9 +785,9 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
     assert source is not None, "a compiled pipeline always runs in a frame with its unit"
     unit = Unit.from_text(source.text[first.start:last.end], source.source)
     block = unit.script_block()
-    from pshell.engine import jobs
+    from pshell.engine import job_runner
     ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
-    starter = jobs.start_background_job
+    starter = job_runner.start_background_job
     return starter(ctx, block, block.using_values(frame))
 
 
@@ -905,7 +930,7 @@ class _FileTarget:
             from pshell.engine.host import make_text_formatter
             self.formatter = make_text_formatter(120)
         for line in self.formatter.feed(item):
-            self.handle.write(line.encode("utf-8") + b"\n")
+            self.handle.write(line.encode("utf-8", "replace") + b"\n")
 
     def close(self) -> None:
         if not self.opened:
@@ -914,7 +939,7 @@ class _FileTarget:
         if self.handle is not None:
             if self.formatter is not None:
                 for line in self.formatter.flush():
-                    self.handle.write(line.encode("utf-8") + b"\n")
+                    self.handle.write(line.encode("utf-8", "replace") + b"\n")
                 self.formatter = None
             self.handle.close()
             self.handle = None

@@ -4,7 +4,6 @@ PowerShell construct uses it."""
 
 from __future__ import annotations
 
-import os
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from pshell.engine import operators as ops
@@ -445,15 +444,9 @@ def _setv(F: Any, scope: str, name: str, value: Any) -> None:
     target.vars[name] = value
 
 
-def _env_get(name: str) -> Any:
-    return os.environ.get(name)
-
-
-def _env_set(name: str, value: Any) -> None:
-    if value is None or value is AutomationNull or value == "":
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = to_str(value)
+def _env_set(rs: Any, name: str, value: Any) -> None:
+    """``$env:NAME = value`` in the runspace's own environment; $null or '' removes it."""
+    rs.set_env(name, None if value is None or value is AutomationNull or value == "" else to_str(value))
 
 
 def _using(F: Any, name: str) -> Any:
@@ -686,7 +679,7 @@ NAMESPACE: Dict[str, Any] = {
     "_add": _add, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": ops.mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_conv": _conv, "_as_list": _as_list, "_rest": _rest, "_bad_target": _bad_target,
-    "_readonly": _readonly, "_store": _store, "_env_set": _env_set, "_env_get": _env_get,
+    "_readonly": _readonly, "_store": _store, "_env_set": _env_set,
     "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_stopped": _stopped,
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,

@@ -261,8 +261,12 @@ class Runspace:
     """An independent PowerShell world.  Cheap to create: jobs make one each."""
 
     def __init__(self, host: Optional[Any] = None, location: Optional[str] = None,
-                 name: str = "Runspace") -> None:
+                 name: str = "Runspace", environ: Optional[Dict[str, str]] = None) -> None:
         self.host: Any = host if host is not None else Streams()
+        #: the environment scripts see (``$env:``, ``Env:``, native commands, ``~``): a copy of the
+        #: process's at creation unless given; a thread job passes its parent's own dict to share
+        #: it, Start-Job a copy.  The process's os.environ stays pshell's own configuration.
+        self.environ: Dict[str, str] = dict(os.environ) if environ is None else environ
         self.location = os.path.abspath(location) if location else os.getcwd()
         self.name = name
         self.global_scope = Scope()
@@ -288,7 +292,7 @@ class Runspace:
             "warningpreference": "Continue", "verbosepreference": "SilentlyContinue",
             "debugpreference": "SilentlyContinue", "informationpreference": "SilentlyContinue",
             "progresspreference": "Continue", "confirmpreference": "High",
-            "whatifpreference": False, "ofs": " ", "home": os.path.expanduser("~"),
+            "whatifpreference": False, "ofs": " ", "home": self.home(),
             "pid": os.getpid(), "lastexitcode": None, "psjobnotifications": True,
             "maximumhistorycount": 4096, "nestedpromptlevel": 0, "psculture": "en-US",
             "psuiculture": "en-US", "islinux": True, "iswindows": False, "ismacos": False,
@@ -307,13 +311,40 @@ class Runspace:
     def set_variable(self, name: str, value: Any) -> None:
         self.global_scope.vars[name.lower()] = value
 
+    # ---- environment ---------------------------------------------------------------
+    def home(self) -> str:
+        """The directory ``~`` stands for: $HOME, which the runspace takes from its environment's
+        HOME when it is made (as pwsh does: a later ``$env:HOME = ..`` does not move ``~``)."""
+        home = self.global_scope.vars.get("home")
+        if isinstance(home, str) and home:
+            return home
+        return self.environ.get("HOME") or os.path.expanduser("~")
+
+    def expand_home(self, text: str) -> str:
+        """``~`` and ``~/...`` against :meth:`home`; ``~user`` as the account database says."""
+        if text == "~" or text.startswith("~/"):
+            return (self.home().rstrip("/") + text[1:]) or "/"
+        return os.path.expanduser(text)
+
+    def set_env(self, name: str, value: Optional[str]) -> None:
+        """Set (None: remove) a variable of the runspace's environment, refusing what no
+        program could be given (exec would fail later, far from the assignment)."""
+        if value is None:
+            self.environ.pop(name, None)
+            return
+        problem = _env_problem(name, value)
+        if problem:
+            raise RuntimeException.make(problem, "InvalidEnvironmentVariable", "InvalidArgument",
+                                        name, exception_type="System.ArgumentException")
+        self.environ[name] = value
+
     # ---- location ------------------------------------------------------------------
     def resolve_path(self, path: str) -> str:
         if path is None:
             return self.location
         text = str(path)
         if text.startswith("~"):
-            text = os.path.expanduser(text)
+            text = self.expand_home(text)
         if text.lower().startswith("filesystem::"):
             text = text[12:]
         if not os.path.isabs(text):
@@ -436,6 +467,22 @@ class Runspace:
                 self._jobs.stop_all()
             except Exception:
                 pass
+
+
+def _env_problem(name: str, value: str) -> str:
+    """Why ``name=value`` cannot be an environment variable ('' when it can)."""
+    if not name or "=" in name or "\0" in name:
+        return (f"The environment variable name '{name}' is not valid: a name must not be empty "
+                f"or contain '=' or a NUL character.")
+    if "\0" in value:
+        return f"The value of the environment variable '{name}' contains a NUL character."
+    try:
+        name.encode("utf-8", "surrogateescape")
+        value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return (f"The environment variable '{name}' cannot be set: its name or value holds a lone "
+                f"UTF-16 surrogate, which programs cannot be given.")
+    return ""
 
 
 # --------------------------------------------------------------------------- automatic variables

@@ -18,11 +18,12 @@ import queue
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from pshell.remote.protocol import (PROTOCOL_VERSION, FrameDecoder, ProtocolError, deserialize,
-                                    encode_frame, serialize, split_lines)
+from pshell.remote.messages import check_reply
+from pshell.remote.protocol import (MAX_MESSAGE, PROTOCOL_VERSION, FrameDecoder, ProtocolError,
+                                    deserialize, encode_frame, serialize, split_lines)
 
 __all__ = ["RemoteConnection", "RemoteRunspace", "RemoteInvocation", "ConnectionBroken",
-           "SessionRefused", "add_computer_name"]
+           "SessionRefused", "add_computer_name", "shown_bytes"]
 
 
 class ConnectionBroken(Exception):
@@ -32,6 +33,13 @@ class ConnectionBroken(Exception):
 class SessionRefused(Exception):
     """The remote host answered, but will not give us the session (it does not exist, it is in
     use, the host keeps no sessions); ``str()`` is the message to show.  Retrying won't help."""
+
+
+def shown_bytes(data: bytes) -> str:
+    """Bytes a peer sent, quoted for a message: UTF-8 where they are, ``\\xNN`` where not,
+    control characters visible (ESC as ``\\e``), so nothing in them acts on a terminal."""
+    from pshell.engine.host import visible
+    return '"' + visible(data.decode("utf-8", "backslashreplace"), newlines=False) + '"'
 
 
 class Link:
@@ -51,6 +59,7 @@ class Link:
 
 
 _DONE = object()
+_FIRST_BYTES = 80         # shown when the far side does not speak the protocol
 _PLAIN = (str, bytes)
 _HIGH_WATER = 64          # queued batches before the link stops reading (flow control)
 _LOW_WATER = 16
@@ -159,10 +168,15 @@ class RemoteInvocation:
             kind = event[0]
             if kind == "out":
                 batch = event[1]
-                lines = type(batch) is bytes
+                lines = type(batch) is bytes or type(batch) is bytearray
                 if lines:
-                    batch = split_lines(batch)
+                    try:
+                        batch = split_lines(batch)
+                    except UnicodeDecodeError:
+                        batch = []
+                        self._bad("lines of output that are not UTF-8")
                 self.part_q = event[2] or 0
+                event = None                # the bytes go as soon as they are strings
                 self._part_len = len(batch)
                 it = self._part_it = iter(batch)
                 if lines or (len(set(map(type, batch))) == 1 and type(batch[0]) in _PLAIN):
@@ -171,13 +185,22 @@ class RemoteInvocation:
                     if type(data) is str or type(data) is bytes:
                         yield data
                         continue
-                    value = deserialize(data)
+                    try:
+                        value = deserialize(data)
+                    except ProtocolError as exc:
+                        self._bad(f"an output object that is not valid ({exc})")
+                        continue
                     if computer is not None and isinstance(value, PSObject):
                         value.set("PSComputerName", computer)
                     yield value
-                if event[2]:
-                    self.done_q = event[2]
+                if self.part_q:
+                    self.done_q = self.part_q
                     self.acked_n = 0
+            elif kind == "toobig":
+                self._bad(f"{event[1]} of {event[2]} bytes, larger than the limit of "
+                          f"{MAX_MESSAGE} bytes (PSHELL_MAX_MESSAGE); it was skipped")
+                if event[3]:
+                    self.done_q = event[3]
             elif kind == "rec":
                 self._record(event[1], event[2])
                 if event[3]:
@@ -194,8 +217,26 @@ class RemoteInvocation:
                 self.result = {"ok": False, "broken": event[1]}
                 raise ConnectionBroken(event[1])
 
+    def _bad(self, what: str) -> None:
+        """Report a part of the answer that could not be taken (the rest still comes)."""
+        from pshell.engine.errors import ErrorRecord, RuntimeException
+        who = self.computer_name or self.conn.computer_name or "the remote computer"
+        record = ErrorRecord(f"{who} sent {what}", "RemoteProtocolError", "InvalidData")
+        record.computer_name = self.computer_name
+        sink = getattr(self.streams, "error", None) if self.streams is not None else None
+        if sink is None:
+            raise RuntimeException(record)
+        sink(record)
+
     def _record(self, stream: str, data: Any) -> None:
-        record = deserialize(data)
+        try:
+            record = deserialize(data)
+        except ProtocolError as exc:
+            self._bad(f"a {stream} record that is not valid ({exc})")
+            return
+        if not isinstance(record, _record_class(stream)):
+            self._bad(f"a {stream} record that is a {type(record).__name__}")
+            return
         if stream == "error" and self.computer_name and not getattr(record, "computer_name", None):
             record.computer_name = self.computer_name
         sink = getattr(self.streams, stream, None) if self.streams is not None else None
@@ -204,9 +245,20 @@ class RemoteInvocation:
 
     def _finish(self, done: Dict[str, Any]) -> None:
         error = done.get("error")
+        if done.get("_toobig"):
+            self._bad(f"the end of the command ({done['_toobig']} bytes), larger than the limit "
+                      f"of {MAX_MESSAGE} bytes (PSHELL_MAX_MESSAGE); its last output was skipped")
         if error:
-            from pshell.engine.errors import RuntimeException
-            record = deserialize(error)
+            from pshell.engine.errors import ErrorRecord, RuntimeException
+            try:
+                record = deserialize(error)
+            except ProtocolError as exc:
+                record = None
+                self._bad(f"a terminating error that is not valid ({exc})")
+            if not isinstance(record, ErrorRecord):
+                who = self.computer_name or self.conn.computer_name or "the remote computer"
+                record = ErrorRecord(f"{who} ended the command with an error it did not send "
+                                     f"properly", "RemoteProtocolError", "InvalidData")
             if self.computer_name and not record.computer_name:
                 record.computer_name = self.computer_name
             raise RuntimeException(record)
@@ -222,6 +274,21 @@ def in_lost_callback() -> bool:
     """True while this thread runs a connection's ``on_lost`` callbacks - usually the link's
     reader, which must not wait for the network there (it would wait for itself)."""
     return getattr(_CALLBACKS, "depth", 0) > 0
+
+
+_RECORD_CLASSES: Dict[str, Any] = {}
+
+
+def _record_class(stream: str) -> Any:
+    """The class a record of ``stream`` must have (a checked answer names a known stream)."""
+    if not _RECORD_CLASSES:
+        from pshell.engine.errors import ErrorRecord
+        from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord,
+                                           VerboseRecord, WarningRecord)
+        _RECORD_CLASSES.update(error=ErrorRecord, warning=WarningRecord, verbose=VerboseRecord,
+                               debug=DebugRecord, information=InformationRecord,
+                               progress=ProgressRecord)
+    return _RECORD_CLASSES[stream]
 
 
 def add_computer_name(value: Any, computer: str) -> None:
@@ -252,20 +319,42 @@ class RemoteConnection:
         self.on_lost: List[Callable[[str], None]] = []
         self.session_ended = False
         self._paused_by: set = set()
+        self._first: Optional[bytes] = b""      # the first bytes, until a message decodes
 
     # ---- link side ----------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
+        if self.broken is not None:
+            return
+        if self._first is not None and len(self._first) < _FIRST_BYTES:
+            self._first += data[:_FIRST_BYTES - len(self._first)]
         try:
             messages = self._decoder.feed(data)
+            for msg in messages:
+                self._first = None         # it speaks the protocol
+                check_reply(msg)
+                self.dispatch(msg)
         except ProtocolError as exc:
-            self.lost(f"the remote computer sent bad data ({exc})")
+            self.protocol_error(exc)
+
+    def protocol_error(self, exc: Exception) -> None:
+        """The far side sent what is not the protocol: say what (its first bytes, when it never
+        spoke the protocol at all), and end the connection."""
+        who = self.computer_name or "the remote computer"
+        if self._first is not None:
+            self.lost(f"{who} is not speaking the pshell protocol; it sent: "
+                      f"{shown_bytes(self._first)}")
+        else:
+            self.lost(f"{who} sent data that is not valid ({exc})")
+        try:
             self.link.close()
-            return
-        for msg in messages:
-            self.dispatch(msg)
+        except Exception:
+            pass
 
     def dispatch(self, msg: Dict[str, Any]) -> None:
         kind = msg.get("t")
+        if "_toobig" in msg:
+            self._too_big(msg)
+            return
         if kind == "out" or kind == "rec" or kind == "done":
             inv = self._invocations.get(msg.get("id"))  # type: ignore[arg-type]
             if inv is None:
@@ -276,6 +365,8 @@ class RemoteConnection:
                 if raw is None:
                     inv._post(("out", msg.get("o") or (), q), q)
                 else:           # lines (bytes: split by the consumer), or one raw chunk
+                    if not msg.get("ln") and type(raw) is not bytes:
+                        raw = bytes(raw)
                     inv._post(("out", raw if msg.get("ln") else (raw,), q), q)
             elif kind == "rec":
                 inv._post(("rec", msg.get("s"), msg.get("r"), q), q)
@@ -301,6 +392,23 @@ class RemoteConnection:
         waiter = self._waiters.pop(key, None)
         if waiter is not None:
             waiter.put(msg)
+
+    def _too_big(self, msg: Dict[str, Any]) -> None:
+        """A message larger than MAX_MESSAGE was skipped by the decoder: an invocation learns
+        which part of it is missing (and acknowledges it, so no reconnect brings it back);
+        anything else breaks the connection."""
+        kind = msg.get("t")
+        inv = self._invocations.get(msg.get("id")) if kind in ("out", "rec", "done") else None
+        if inv is None:
+            raise ProtocolError(f"a {kind!r} message of {msg['_toobig']} bytes, larger than the "
+                                f"limit of {MAX_MESSAGE} bytes")
+        q = msg.get("q")
+        if kind == "done":
+            inv._post(("done", {"t": "done", "id": inv.id, "ok": False, "q": q,
+                                "_toobig": msg["_toobig"]}), q)
+        else:
+            what = "an output batch" if kind == "out" else "a record"
+            inv._post(("toobig", what, msg["_toobig"], q), q)
 
     def drop(self, reason: str) -> None:
         """Let go of the link without ending the session on the far side (it was disconnected;
@@ -356,15 +464,30 @@ class RemoteConnection:
                 raise ConnectionBroken(self.broken)
             self._waiters[key] = waiter
         self._send(msg)
+        timeout = self._answer_timeout(timeout)
         try:
             answer = waiter.get(timeout=timeout)
         except queue.Empty:
             self._waiters.pop(key, None)
-            raise ConnectionBroken(f"{self.computer_name or 'the remote computer'} did not answer "
-                                   f"within {timeout:g} seconds") from None
+            raise self._silent(timeout) from None
         if answer is None:
             raise ConnectionBroken(self.broken or "connection closed")
         return answer
+
+    def _answer_timeout(self, timeout: Optional[float]) -> Optional[float]:
+        """Until the far side has sent one message, it has the link's boot timeout (the SSH
+        link: ConnectTimeout) to show it speaks the protocol at all."""
+        boot = getattr(self.link, "boot_timeout", None) if self._first is not None else None
+        if boot is None:
+            return timeout
+        return boot if timeout is None else min(timeout, boot)
+
+    def _silent(self, timeout: Optional[float]) -> ConnectionBroken:
+        who = self.computer_name or "the remote computer"
+        if self._first:
+            self.protocol_error(ProtocolError("no message"))
+            return ConnectionBroken(self.broken or "")
+        return ConnectionBroken(f"{who} did not answer within {timeout or 0:g} seconds")
 
     def hello(self, session_id: str = "", name: str = "", timeout: Optional[float] = 60
               ) -> Dict[str, Any]:
@@ -396,11 +519,11 @@ class RemoteConnection:
         self._send({"t": "create", "rs": rs_id})
         answers = []
         for waiter in (hello_q, create_q):
+            wait = self._answer_timeout(timeout)
             try:
-                answer = waiter.get(timeout=timeout)
+                answer = waiter.get(timeout=wait)
             except queue.Empty:
-                raise ConnectionBroken(f"{self.computer_name or 'the remote computer'} did not "
-                                       f"answer within {timeout:g} seconds") from None
+                raise self._silent(wait) from None
             if answer is None:
                 raise ConnectionBroken(self.broken or "connection closed")
             if answer.get("t") == "hello" and answer.get("error"):

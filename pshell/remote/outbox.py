@@ -37,18 +37,15 @@ class Outbox:
         done = self.trimmed[1] if self.trimmed[0] == pq else 0
         if pn <= done:
             return
-        from pshell.remote.protocol import (decode_binary, decode_body, is_binary,
-                                            lines_message, split_lines)
+        from pshell.remote.protocol import decode_frame, lines_message, split_lines
         old = frames[0][1]
         lines = None
-        if is_binary(old):
-            msg = decode_binary(old[4:])
+        msg = decode_frame(old)
+        if "_bin" in msg:
             if not msg.get("ln"):                # one raw chunk: taken whole
                 self.bytes -= len(frames.popleft()[1])
                 return
             lines = split_lines(msg.pop("_bin"))
-        else:
-            msg = decode_body(old[4:])
         frames.popleft()
         self.bytes -= len(old)
         items = lines if lines is not None else msg.get("o") or []

@@ -42,14 +42,14 @@ from pshell.engine.errors import ErrorRecord, ExceptionInfo
 from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, VerboseRecord,
                                    WarningRecord)
 from pshell.engine.values import Hashtable, PSObject, to_str
+from pshell.lang.errors import SourceLocation
 
 __all__ = ["PROTOCOL_VERSION", "MAX_FRAME", "encode_frame", "FrameDecoder", "read_frame",
            "serialize", "deserialize", "is_binary", "decode_binary", "lines_message", "split_lines",
            "serialize_record", "deserialize_record",
            "DeserializedObject", "ProtocolError", "DEFAULT_DEPTH", "prompt_info"]
 
-PROTOCOL_VERSION = 1
-MAX_FRAME = 256 * 1024 * 1024
+PROTOCOL_VERSION = 2      # 2: fragmented messages
 DEFAULT_DEPTH = 4
 _HEADER = struct.Struct(">I")
 _SCALARS = (str, int, float, bool, type(None))
@@ -61,7 +61,28 @@ class ProtocolError(Exception):
 
 # --------------------------------------------------------------------------- framing
 
-_BINARY = 0x80000000         # high bit of the length: a binary frame (see encode_frame)
+_BINARY = 0x80000000         # a binary frame (see encode_frame)
+_HEAD = 0x40000000           # the head of a fragmented message: its envelope and size
+_PART = 0x20000000           # a fragment of the message announced by the last head
+_SIZE = 0x1FFFFFFF
+
+
+def _env_size(name: str, default: int, low: int, high: int) -> int:
+    import os
+    try:
+        return max(low, min(high, int(os.environ.get(name) or default)))
+    except ValueError:
+        return default
+
+
+# A frame never carries more than FRAGMENT bytes; a larger message goes as a head frame and
+# parts, and the receiver refuses any frame above MAX_FRAME, so no peer makes us buffer more
+# than that before a frame is complete.  MAX_MESSAGE bounds one whole message: a larger one is
+# skipped whole (its parts are read and dropped) and arrives as its envelope with "_toobig".
+MAX_FRAME = 16 * 1024 * 1024
+FRAGMENT = _env_size("PSHELL_FRAGMENT", 1 << 20, 1 << 10, MAX_FRAME)
+MAX_MESSAGE = _env_size("PSHELL_MAX_MESSAGE", 4 << 30, 1 << 10, 1 << 62)
+_ENVELOPE = ("t", "id", "q", "rs")
 
 
 def encode_frame(message: Dict[str, Any]) -> bytes:
@@ -70,18 +91,39 @@ def encode_frame(message: Dict[str, Any]) -> bytes:
     A message with a ``"_bin"`` entry (bytes) becomes a binary frame: the length has its high bit
     set, and the body is a 4-byte length, the JSON of the rest of the message, then the bytes
     as they are (raw native output crosses without base64).  Decoding puts them back in
-    ``"_bin"``."""
+    ``"_bin"``.  A body longer than FRAGMENT goes as fragments (see _fragments)."""
     import json
     raw = message.get("_bin")
     if raw is not None:
         rest = {k: v for k, v in message.items() if k != "_bin"}
         head = json.dumps(rest, ensure_ascii=False, separators=(",", ":"), allow_nan=True,
                           check_circular=False).encode("utf-8", "surrogatepass")
-        return b"".join((_HEADER.pack((4 + len(head) + len(raw)) | _BINARY),
-                         _HEADER.pack(len(head)), head, raw))
+        size = 4 + len(head) + len(raw)
+        if size > FRAGMENT:
+            return _fragments(message, _HEADER.pack(len(head)) + head + raw, _BINARY)
+        return b"".join((_HEADER.pack(size | _BINARY), _HEADER.pack(len(head)), head, raw))
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=True,
                       check_circular=False).encode("utf-8", "surrogatepass")
+    if len(body) > FRAGMENT:
+        return _fragments(message, body, 0)
     return _HEADER.pack(len(body)) + body
+
+
+def _fragments(message: Dict[str, Any], body: bytes, binary: int) -> bytes:
+    """A head frame (the message's envelope - type, id, sequence number - and the body's size,
+    so a receiver can skip a message too big for it and still say which one it was) followed
+    by parts of at most FRAGMENT bytes.  The frames of one message are written together."""
+    import json
+    envelope = {k: message[k] for k in _ENVELOPE if k in message}
+    envelope["n"] = len(body)
+    head = json.dumps(envelope, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    pieces: List[Any] = [_HEADER.pack(len(head) | _HEAD | binary), head]
+    view = memoryview(body)
+    for start in range(0, len(body), FRAGMENT):
+        part = view[start:start + FRAGMENT]
+        pieces.append(_HEADER.pack(len(part) | _PART))
+        pieces.append(part)
+    return b"".join(pieces)
 
 
 def is_binary(frame: bytes) -> bool:
@@ -89,25 +131,82 @@ def is_binary(frame: bytes) -> bool:
     return bool(frame[0] & 0x80)
 
 
+def decode_frame(frame: Any) -> Dict[str, Any]:
+    """The message of one whole encoded frame (as encode_frame made it, fragmented or not)."""
+    messages = FrameDecoder().feed(frame)
+    if len(messages) != 1:
+        raise ProtocolError("malformed frame: not exactly one message")
+    return messages[0]
+
+
 def decode_binary(body: Any) -> Dict[str, Any]:
     """The message of a binary frame's body (its bytes in ``"_bin"``)."""
     if len(body) < 4:
         raise ProtocolError("malformed frame: short binary frame")
     (size,) = _HEADER.unpack_from(body, 0)
-    message = decode_body(bytes(body[4:4 + size]))
+    if size > len(body) - 4:
+        raise ProtocolError("malformed frame: binary frame shorter than its header")
+    message = decode_body(body[4:4 + size])
     message["_bin"] = bytes(body[4 + size:])
     return message
 
 
-def decode_body(body: bytes) -> Dict[str, Any]:
+def decode_body(body: Any) -> Dict[str, Any]:
     import json
     try:
-        message = json.loads(body.decode("utf-8", "surrogatepass"))
-    except ValueError as exc:
+        text = body if type(body) is str else str(body, "utf-8", "surrogatepass")
+        del body
+        message = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"malformed frame: {exc}") from None
-    if not isinstance(message, dict) or "t" not in message:
+    if not isinstance(message, dict) or not isinstance(message.get("t"), str):
         raise ProtocolError("malformed frame: not a message")
     return message
+
+
+class _Assembly:
+    """A fragmented message being received: its envelope, and its body so far (or, when it is
+    larger than MAX_MESSAGE, only how much of it went by)."""
+
+    __slots__ = ("envelope", "binary", "size", "got", "body")
+
+    def __init__(self, head: Any, binary: int) -> None:
+        envelope = decode_body(head)
+        size = envelope.pop("n", None)
+        if type(size) is not int or size < 0:
+            raise ProtocolError("malformed frame: a fragmented message without its size")
+        self.envelope = envelope
+        self.binary = binary
+        self.size = size
+        self.got = 0
+        self.body: Optional[bytearray] = bytearray() if size <= MAX_MESSAGE else None
+
+    def add(self, part: Any) -> Optional[Dict[str, Any]]:
+        """Take one part; the message once it is whole."""
+        self.got += len(part)
+        if self.got > self.size:
+            raise ProtocolError("malformed frame: a fragmented message longer than announced")
+        if self.body is not None:
+            self.body += part
+        return self.message() if self.got == self.size else None
+
+    def message(self) -> Dict[str, Any]:
+        body, self.body = self.body, None
+        if body is None:
+            return dict(self.envelope, _toobig=self.size)
+        if not self.binary:
+            text = str(body, "utf-8", "surrogatepass")
+            del body                # the bytes go before the value is made of the text
+            return decode_body(text)
+        if len(body) < 4:
+            raise ProtocolError("malformed frame: short binary frame")
+        (size,) = _HEADER.unpack_from(body, 0)
+        if size > len(body) - 4:
+            raise ProtocolError("malformed frame: binary frame shorter than its header")
+        message = decode_body(memoryview(body)[4:4 + size])
+        del body[:4 + size]         # in place: the bytes are not copied once more
+        message["_bin"] = body
+        return message
 
 
 class FrameDecoder:
@@ -115,49 +214,96 @@ class FrameDecoder:
 
     def __init__(self) -> None:
         self._buf = bytearray()
+        self._assembly: Optional[_Assembly] = None
 
-    def feed(self, data: bytes) -> List[Dict[str, Any]]:
+    def feed(self, data: Any) -> List[Dict[str, Any]]:
         self._buf += data
         messages = []
         buf = self._buf
         pos = 0
-        while len(buf) - pos >= 4:
-            (size,) = _HEADER.unpack_from(buf, pos)
-            binary = size & _BINARY
-            size &= ~_BINARY
-            if size > MAX_FRAME:
-                raise ProtocolError(f"frame of {size} bytes is larger than the limit")
-            if len(buf) - pos - 4 < size:
-                break
-            if binary:
+        try:
+            while len(buf) - pos >= 4:
+                (word,) = _HEADER.unpack_from(buf, pos)
+                size = word & _SIZE
+                if size > MAX_FRAME:
+                    raise ProtocolError(f"frame of {size} bytes is larger than the limit")
+                if len(buf) - pos - 4 < size:
+                    break
                 with memoryview(buf) as view:
-                    messages.append(decode_binary(view[pos + 4: pos + 4 + size]))
-            else:
-                messages.append(decode_body(bytes(buf[pos + 4: pos + 4 + size])))
-            pos += 4 + size
-        if pos:
-            del buf[:pos]
+                    message = self._frame(word, view[pos + 4: pos + 4 + size])
+                pos += 4 + size
+                if message is not None:
+                    messages.append(message)
+        finally:
+            if pos:
+                del buf[:pos]
         return messages
+
+    def _frame(self, word: int, body: Any) -> Optional[Dict[str, Any]]:
+        assembly = self._assembly
+        if word & _PART:
+            if assembly is None or word & (_HEAD | _BINARY):
+                raise ProtocolError("malformed frame: a fragment of no message")
+            message = assembly.add(body)
+            if message is not None:
+                self._assembly = None
+            return message
+        if assembly is not None:
+            raise ProtocolError("malformed frame: a message inside a fragmented one")
+        if word & _HEAD:
+            assembly = _Assembly(body, word & _BINARY)
+            if assembly.size == 0:
+                return assembly.message()
+            self._assembly = assembly
+            return None
+        if word & _BINARY:
+            return decode_binary(body)
+        return decode_body(body)
 
     @property
     def pending(self) -> int:
-        return len(self._buf)
+        return len(self._buf) + (self._assembly.got if self._assembly is not None else 0)
 
 
 def read_frame(stream: BinaryIO) -> Optional[Dict[str, Any]]:
-    """Read one message from a blocking byte stream; None at a clean end of stream."""
-    header = _read_exact(stream, 4)
-    if header is None:
-        return None
-    (size,) = _HEADER.unpack(header)
-    binary = size & _BINARY
-    size &= ~_BINARY
-    if size > MAX_FRAME:
-        raise ProtocolError(f"frame of {size} bytes is larger than the limit")
-    body = _read_exact(stream, size)
-    if body is None:
-        raise ProtocolError("connection closed in the middle of a frame")
-    return decode_binary(body) if binary else decode_body(body)
+    """Read one message from a blocking byte stream (all its fragments); None at a clean end of
+    stream.  Requests are checked (check_request) before they are returned."""
+    assembly: Optional[_Assembly] = None
+    while True:
+        header = _read_exact(stream, 4)
+        if header is None:
+            if assembly is not None:
+                raise ProtocolError("connection closed in the middle of a message")
+            return None
+        (word,) = _HEADER.unpack(header)
+        size = word & _SIZE
+        if size > MAX_FRAME:
+            raise ProtocolError(f"frame of {size} bytes is larger than the limit")
+        body = _read_exact(stream, size) if size else b""
+        if body is None:
+            raise ProtocolError("connection closed in the middle of a frame")
+        if word & _PART:
+            if assembly is None or word & (_HEAD | _BINARY):
+                raise ProtocolError("malformed frame: a fragment of no message")
+            message = assembly.add(body)
+            if message is None:
+                continue
+        elif assembly is not None:
+            raise ProtocolError("malformed frame: a message inside a fragmented one")
+        elif word & _HEAD:
+            assembly = _Assembly(body, word & _BINARY)
+            if assembly.size:
+                continue
+            message = assembly.message()
+        else:
+            message = decode_binary(body) if word & _BINARY else decode_body(body)
+        _checks().check_request(message)
+        return message
+
+
+def _checks() -> Any:
+    from pshell.remote import messages
+    return messages
 
 
 def _read_exact(stream: BinaryIO, size: int) -> Optional[bytes]:
@@ -191,8 +337,24 @@ def lines_message(inv_id: Any, items: List[Any]) -> Optional[Dict[str, Any]]:
 
 
 def split_lines(data: bytes) -> List[str]:
-    """The strings of a ``lines_message``."""
-    return data.decode("utf-8", "surrogatepass").split("\n")
+    """The strings of a ``lines_message`` (bytes, or a bytearray from a fragmented message).
+    A large batch is cut at its newline bytes and each line decoded on its own: the bytes and
+    the strings, never a third copy (the whole text) besides them."""
+    if len(data) < _BIG_LINES:
+        return str(data, "utf-8", "surrogatepass").split("\n")
+    lines = []
+    find = data.find
+    start = 0
+    with memoryview(data) as view:
+        while True:
+            end = find(b"\n", start)
+            lines.append(str(view[start:len(data) if end < 0 else end], "utf-8", "surrogatepass"))
+            if end < 0:
+                return lines
+            start = end + 1
+
+
+_BIG_LINES = 8 << 20
 
 
 # --------------------------------------------------------------------------- values
@@ -300,53 +462,105 @@ class DeserializedObject(PSObject):
 
 
 def deserialize(data: Any) -> Any:
-    """The value for a serialised form.  Objects come back as :class:`DeserializedObject`."""
+    """The value for a serialised form.  Objects come back as :class:`DeserializedObject`.
+    Anything malformed (a wrong type, a value out of range, nesting beyond any sense) raises
+    ProtocolError saying what."""
+    kind = type(data)
+    if kind is str or kind is int or kind is float or kind is bool or data is None:
+        return data
+    try:
+        return _deserialize(data)
+    except ProtocolError:
+        raise
+    except RecursionError:
+        raise ProtocolError("malformed value: nested too deeply") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise ProtocolError(f"malformed value: {type(exc).__name__}: {exc}") from None
+
+
+def _deserialize(data: Any) -> Any:
     kind = type(data)
     if kind is str or kind is int or kind is float or kind is bool or data is None:
         return data
     if kind is list:
-        return [deserialize(item) for item in data]
+        return [_deserialize(item) for item in data]
     if kind is dict:
         tag = data.get("@")
-        decoder = _DECODERS.get(tag)  # type: ignore[arg-type]
+        decoder = _DECODERS.get(tag) if type(tag) is str else None
         if decoder is None:
-            raise ProtocolError(f"unknown value tag {tag!r}")
+            raise ProtocolError(f"unknown value tag {_short(tag)}")
         return decoder(data)
     raise ProtocolError(f"unexpected value of type {kind.__name__}")
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field(data: Dict[str, Any], key: str, kinds: tuple, default: Any = None) -> Any:
+    """``data[key]`` when its JSON type is one of ``kinds`` (absent: ``default``)."""
+    value = data.get(key, default)
+    if value is default or type(value) in kinds:
+        return value
+    raise ProtocolError(f"malformed value: field {key!r} of a {_short(data.get('@'))} value is "
+                        f"{type(value).__name__}")
+
+
 def _decode_object(data: Dict[str, Any]) -> Any:
     names = []
-    for name in data.get("n") or ():
+    for name in _field(data, "n", (list,), ()):
+        if type(name) is not str:
+            raise ProtocolError("malformed value: a type name that is not a string")
         if name == "System.Object" or name.startswith("Deserialized."):
             names.append(name)
         else:
             names.append("Deserialized." + name)
-    obj = DeserializedObject(type_names=names, to_string=data.get("s"))
-    for key, value in (data.get("p") or {}).items():
-        obj.set(key, deserialize(value))
+    obj = DeserializedObject(type_names=names, to_string=_field(data, "s", (str,)))
+    for key, value in _field(data, "p", (dict,), {}).items():
+        obj.set(key, _deserialize(value))
     return obj
 
 
 def _decode_hashtable(data: Dict[str, Any]) -> Any:
     table = Hashtable(ordered=bool(data.get("ord")))
-    for key, value in data.get("v") or ():
-        table[deserialize(key)] = deserialize(value)
+    for pair in _field(data, "v", (list,), ()):
+        if type(pair) is not list or len(pair) != 2:
+            raise ProtocolError("malformed value: a hashtable entry that is not a pair")
+        key = _deserialize(pair[0])
+        try:
+            hash(key)
+        except TypeError:
+            raise ProtocolError("malformed value: a hashtable key that cannot be a key") from None
+        table[key] = _deserialize(pair[1])
     return table
 
 
 def _decode_date(data: Dict[str, Any]) -> Any:
-    return _dt.datetime.fromisoformat(data["v"])
+    text = _field(data, "v", (str,), "")
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ProtocolError(f"malformed value: not a date: {_short(text)}") from None
 
 
 def _decode_timespan(data: Dict[str, Any]) -> Any:
-    days, seconds, micro = data["v"]
-    return _dt.timedelta(days=days, seconds=seconds, microseconds=micro)
+    parts = _field(data, "v", (list,), [])
+    if len(parts) != 3 or any(type(p) is not int for p in parts):
+        raise ProtocolError("malformed value: a timespan that is not three integers")
+    try:
+        return _dt.timedelta(days=parts[0], seconds=parts[1], microseconds=parts[2])
+    except OverflowError:
+        raise ProtocolError("malformed value: a timespan out of range") from None
 
 
 def _decode_bytes(data: Dict[str, Any]) -> Any:
     import base64
-    return base64.b64decode(data["v"])
+    import binascii
+    try:
+        return base64.b64decode(_field(data, "v", (str,), ""), validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("malformed value: bytes that are not base64") from None
 
 
 # --------------------------------------------------------------------------- stream records
@@ -395,40 +609,95 @@ def _serialize_error(record: ErrorRecord) -> Dict[str, Any]:
     return result
 
 
+_STR = (str,)
+_OPT_STR = (str, type(None))
+_INT = (int,)
+_MAX_LINE = (1 << 31) - 1
+
+
+class RemoteLocation(SourceLocation):
+    """Where a remote error happened: the remote's line and column as numbers, and only the one
+    line of text it sent - a line number of 300000000 costs nothing (no padding)."""
+
+    __slots__ = ("_line", "_column")
+
+    def __init__(self, source: str, text: str, line: int, column: int, width: int) -> None:
+        start = min(max(0, column - 1), len(text))
+        super().__init__(source, text, start, start + max(0, width))
+        self._line = line
+        self._column = column
+
+    @property
+    def line(self) -> int:
+        return self._line
+
+    @property
+    def column(self) -> int:
+        # rendering puts the caret under this column: never beyond the text it has
+        return min(self._column, len(self.text) + 1)
+
+    def line_text(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self._line}:{self._column}"
+
+
+def _decode_location(data: Any) -> Optional[RemoteLocation]:
+    if type(data) is not list or len(data) != 5:
+        raise ProtocolError("malformed value: an error position that is not five fields")
+    source, line, column, text, width = data
+    if type(source) is not str or type(text) is not str or "\n" in text:
+        raise ProtocolError("malformed value: an error position without its source line")
+    for name, number in (("line", line), ("column", column), ("width", width)):
+        if type(number) is not int or not 0 <= number <= _MAX_LINE:
+            raise ProtocolError(f"malformed value: an error position with {name} {_short(number)}")
+    return RemoteLocation(source, text, max(1, line), max(1, column), width)
+
+
 def _decode_error(data: Dict[str, Any]) -> ErrorRecord:
-    location = None
-    if data.get("loc"):
-        from pshell.lang.errors import SourceLocation
-        source, line, column, text, width = data["loc"]
-        padding = "\n" * (max(1, line) - 1)
-        start = len(padding) + max(0, column - 1)
-        location = SourceLocation(source, padding + text, start, start + max(0, width))
-    exc_type = data.get("x") or "System.Management.Automation.RuntimeException"
-    record = ErrorRecord(data.get("m", ""), data.get("id") or "RuntimeException",
-                         data.get("c") or "NotSpecified", data.get("tg"), location,
-                         data.get("cmd") or "", exception_type=exc_type,
-                         exception=ExceptionInfo(data.get("m", ""), exc_type))
-    record.computer_name = data.get("cn")
-    record.ScriptStackTrace = data.get("st") or ""
+    location = _decode_location(data["loc"]) if data.get("loc") else None
+    message = _field(data, "m", _STR, "")
+    exc_type = _field(data, "x", _OPT_STR) or "System.Management.Automation.RuntimeException"
+    record = ErrorRecord(message, _field(data, "id", _OPT_STR) or "RuntimeException",
+                         _field(data, "c", _OPT_STR) or "NotSpecified", _field(data, "tg", _OPT_STR),
+                         location, _field(data, "cmd", _OPT_STR) or "", exception_type=exc_type,
+                         exception=ExceptionInfo(message, exc_type))
+    record.computer_name = _field(data, "cn", _OPT_STR)
+    record.ScriptStackTrace = _field(data, "st", _OPT_STR) or ""
     return record
 
 
 def _decode_message(data: Dict[str, Any]) -> Any:
-    return _MESSAGE_CLASSES[data["@"]](data.get("m", ""))
+    return _MESSAGE_CLASSES[data["@"]](_field(data, "m", _STR, ""))
 
 
 def _decode_information(data: Dict[str, Any]) -> InformationRecord:
-    tags = tuple(t for t in data.get("tags") or () if t != "PSHOST")
-    record = InformationRecord(deserialize(data.get("d")), tags, data.get("src") or "",
-                               bool(data.get("host")), bool(data.get("nl", True)),
-                               data.get("fg"), data.get("bg"))
+    tags = _field(data, "tags", (list,), ())
+    if any(type(t) is not str for t in tags):
+        raise ProtocolError("malformed value: an information tag that is not a string")
+    record = InformationRecord(_deserialize(data.get("d")), tuple(t for t in tags if t != "PSHOST"),
+                               _field(data, "src", _OPT_STR) or "", bool(data.get("host")),
+                               bool(data.get("nl", True)), _field(data, "fg", _OPT_STR),
+                               _field(data, "bg", _OPT_STR))
     return record
+
+
+_NUM = (int, float)
+_PROGRESS_KINDS = (_OPT_STR, _OPT_STR, _NUM, _INT, _INT, _OPT_STR, _NUM, _STR)
 
 
 def _decode_progress(data: Dict[str, Any]) -> ProgressRecord:
     record = ProgressRecord("")
-    for name, value in zip(_PROGRESS_FIELDS, data.get("v") or ()):
+    values = _field(data, "v", (list,), ())
+    if len(values) > len(_PROGRESS_FIELDS):
+        raise ProtocolError("malformed value: a progress record with too many fields")
+    for name, kinds, value in zip(_PROGRESS_FIELDS, _PROGRESS_KINDS, values):
+        if type(value) not in kinds:
+            raise ProtocolError(f"malformed value: progress field {name} is {type(value).__name__}")
         setattr(record, name, value)
+    if record.RecordType not in ("Processing", "Completed"):
+        raise ProtocolError(f"malformed value: progress record type {_short(record.RecordType)}")
     return record
 
 

@@ -77,7 +77,7 @@ def _start_and_connect(path: str) -> "_socket.socket":
     import fcntl
     from pshell.remote import paths
     lock_fd = os.open(os.path.join(paths.run_dir(), "host.lock"),
-                      os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+                      os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
         sock = _try_connect(path)       # another first connection may have started it meanwhile

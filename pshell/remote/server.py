@@ -159,6 +159,7 @@ class RunspaceHost:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closed = False
+        self._files: Any = None           # pshell.remote.files.FileService, made on first use
         self._flusher = threading.Thread(target=self._flush_loop, name="pshell-flush", daemon=True)
         self._flusher.start()
 
@@ -261,6 +262,12 @@ class RunspaceHost:
         return slot
 
     def _on_invoke(self, msg: Dict[str, Any]) -> None:
+        if msg.get("_toobig"):        # skipped by the frame decoder: say so, never run half
+            self.send({"t": "done", "id": msg.get("id"), "ok": False, "error": serialize_record(
+                _error(f"the command was not run: its request ({msg['_toobig']} bytes with its "
+                       f"arguments, $using: values and input) is larger than this computer "
+                       f"takes"))})
+            return
         slot = self._slot(msg)
         if slot is not None:
             slot.submit(_Invocation(msg))
@@ -285,26 +292,33 @@ class RunspaceHost:
         result.update(t="completion", id=msg.get("id"))
         self.send(result)
 
-    # ---- files (Copy-Item -ToSession / -FromSession) ----------------------------------------
+    # ---- files (Copy-Item -ToSession / -FromSession): pshell.remote.files ------------------
     def _on_fput(self, msg: Dict[str, Any]) -> None:
-        self._file_op(msg, _file_put)
+        self._file_op(msg, "put")
 
     def _on_flist(self, msg: Dict[str, Any]) -> None:
-        self._file_op(msg, _file_list)
+        self._file_op(msg, "list")
+
+    def _on_fnext(self, msg: Dict[str, Any]) -> None:
+        self._file_op(msg, "more")
 
     def _on_fread(self, msg: Dict[str, Any]) -> None:
-        self._file_op(msg, _file_read)
+        self._file_op(msg, "read")
 
-    def _file_op(self, msg: Dict[str, Any], op: Callable[[Any, Dict[str, Any]], Dict[str, Any]]
-                 ) -> None:
+    def _file_op(self, msg: Dict[str, Any], op: str) -> None:
+        from pshell.remote.files import FileService
         slot = self.slots.get(int(msg.get("rs", 0)))
         try:
             if slot is None:
                 raise OSError(f"no runspace {msg.get('rs', 0)}")
-            answer = op(slot.runspace, msg)
+            if self._files is None:
+                self._files = FileService()
+            answer = getattr(self._files, op)(slot.runspace, msg)
         except OSError as exc:
             answer = {"error": f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}"
                                .rstrip(": ")}
+        except (ValueError, TypeError, KeyError) as exc:     # UnsafePath, or a malformed request
+            answer = {"error": str(exc) or type(exc).__name__}
         answer.update(t="fdone", id=msg.get("id"))
         self.send(answer)
 
@@ -321,6 +335,8 @@ class RunspaceHost:
         for slot in list(self.slots.values()):
             slot.close()
         self.slots.clear()
+        if self._files is not None:
+            self._files.close()
 
     # ---- running ----------------------------------------------------------------------
     def _run(self, slot: _RunspaceSlot, inv: _Invocation) -> None:
@@ -393,50 +409,6 @@ class RunspaceHost:
 def _error(message: str) -> Any:
     from pshell.engine.errors import ErrorRecord
     return ErrorRecord(message, "RemoteServerError", "NotSpecified")
-
-
-def _file_put(runspace: Any, msg: Dict[str, Any]) -> Dict[str, Any]:
-    import base64
-    path = runspace.resolve_path(msg["path"])
-    if msg.get("kind") == "dir":
-        os.makedirs(path, exist_ok=True)
-    else:
-        with open(path, "ab" if msg.get("append") else "wb") as fh:
-            fh.write(base64.b64decode(msg.get("data") or ""))
-    if msg.get("last", True):
-        if msg.get("mode") is not None:
-            os.chmod(path, int(msg["mode"]) & 0o7777)
-        if msg.get("mtime") is not None:
-            os.utime(path, (float(msg["mtime"]), float(msg["mtime"])))
-    return {"path": path}
-
-
-def _file_list(runspace: Any, msg: Dict[str, Any]) -> Dict[str, Any]:
-    root = runspace.resolve_path(msg["path"])
-    if not os.path.exists(root):
-        return {"path": root, "kind": None, "entries": []}
-    st = os.stat(root)
-    kind = "dir" if os.path.isdir(root) else "file"
-    entries = [["", kind, st.st_mode & 0o7777, st.st_mtime, st.st_size]]
-    if kind == "dir" and msg.get("recurse"):
-        for top, dirs, files in os.walk(root):
-            dirs.sort()
-            for name in dirs + sorted(files):
-                full = os.path.join(top, name)
-                st = os.stat(full)
-                rel = os.path.relpath(full, root)
-                entries.append([rel, "dir" if os.path.isdir(full) else "file",
-                                st.st_mode & 0o7777, st.st_mtime, st.st_size])
-    return {"path": root, "kind": kind, "entries": entries}
-
-
-def _file_read(runspace: Any, msg: Dict[str, Any]) -> Dict[str, Any]:
-    import base64
-    path = runspace.resolve_path(msg["path"])
-    with open(path, "rb") as fh:
-        fh.seek(int(msg.get("offset", 0)))
-        data = fh.read(int(msg.get("size", 1 << 20)))
-    return {"data": base64.b64encode(data).decode("ascii"), "n": len(data)}
 
 
 def _default_runspace() -> Any:

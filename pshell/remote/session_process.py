@@ -447,12 +447,16 @@ class _Connection:
             self._no_session(msg)
             return True
         if kind == "disconnect":
+            error = None
             if msg.get("idle") is not None:
-                session.idle_timeout = float(msg["idle"])
-                session.save_meta(force=True)
+                from pshell.remote.validate import valid_idle
+                idle, error = valid_idle(msg["idle"])       # a bad one is refused, the old kept
+                if idle is not None:
+                    session.idle_timeout = idle
+                    session.save_meta(force=True)
             session.detach(self)
             self.session = None
-            self.send({"t": "disconnected", "id": msg.get("id")})
+            self.send({"t": "disconnected", "id": msg.get("id"), "error": error})
             return True
         if kind == "receive":
             session.receive(self, msg.get("id"))
@@ -628,6 +632,8 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, byt
             count = session.restore_runspace(str(restore))
             session.lost_process = str(restore)
             _log(f"session {session.name} restored from disk ({count} jobs): {restore}")
+            if setup.get("resave"):     # its stored idle timeout was out of range: corrected
+                session.save_meta(force=True)
         elif setup.get("named"):
             session.save_meta()         # a name is for finding it later, even after a crash
         if conn is not None:

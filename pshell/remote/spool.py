@@ -26,7 +26,8 @@ import struct
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
-from pshell.engine.jobs import Job, JobBuffer, JobManager, JobState
+from pshell.engine.job_buffer import JobBuffer
+from pshell.engine.jobs import Job, JobManager, JobState
 
 __all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic",
            "HOST_ENDED", "spooling_enabled"]
@@ -52,7 +53,7 @@ def write_atomic(path: str, data: Dict[str, Any]) -> None:
     """Write JSON to ``path`` so that a reader sees the old or the new content, never half."""
     import json
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
         os.write(fd, json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
     finally:
@@ -150,7 +151,7 @@ class _JobSpool:
         self.closed = False
         self.state_dirty = False
         self.state_written = 0.0
-        self.fd = os.open(self.spool_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        self.fd = os.open(self.spool_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
                           | getattr(os, "O_CLOEXEC", 0), 0o600)
 
     def has_new(self) -> bool:

@@ -155,10 +155,16 @@ class Supervisor:
             try:
                 with open(meta_path, encoding="utf-8") as fh:
                     meta = json.load(fh)
-                child = _Child(str(meta["id"]), str(meta["name"]),
-                               float(meta.get("idle") or DEFAULT_IDLE_TIMEOUT),
+                from pshell.remote.validate import session_id_error, stored_idle
+                if meta["id"] != name:
+                    raise ValueError(session_id_error(meta["id"]) or "its id is not its folder's")
+                idle, warning = stored_idle(meta.get("idle"), DEFAULT_IDLE_TIMEOUT)
+                child = _Child(str(meta["id"]), str(meta["name"]), idle,
                                float(meta.get("created") or time.time()),
                                dict(self.template), self.template_umask)
+                if warning:
+                    _log(f"warning: session {child.name}: {warning}")
+                    child.resave = True     # type: ignore[attr-defined]
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 _log(f"cannot restore session {name}: {exc}")
                 import shutil
@@ -409,6 +415,7 @@ class Supervisor:
                 return None
             setup = {"id": child.id, "name": child.name, "idle": child.idle,
                      "created": child.created, "restore": child.restore,
+                     "resave": bool(getattr(child, "resave", False)),
                      "named": bool(getattr(child, "named", False)),
                      "sessions_dir": self.sessions_dir, "socket": self.socket_path}
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -531,7 +538,13 @@ class Supervisor:
     def create(self, session_id: str, name: str, idle: Any, env: Dict[bytes, bytes], umask: int
                ) -> Tuple[Optional[_Child], str]:
         import uuid
+        from pshell.remote.validate import session_id_error, valid_idle
         session_id = session_id or str(uuid.uuid4())
+        error = session_id_error(session_id)        # it names a directory: nothing else goes
+        if idle is not None and not error:
+            idle, error = valid_idle(idle)
+        if error:
+            return None, error
         with self.lock:
             if session_id in self.children:
                 return None, f"a session with id {session_id} already exists"
@@ -545,10 +558,7 @@ class Supervisor:
             else:
                 name = self._default_name()
                 named = False
-            try:
-                seconds = float(idle) if idle else DEFAULT_IDLE_TIMEOUT
-            except (TypeError, ValueError):
-                seconds = DEFAULT_IDLE_TIMEOUT
+            seconds = idle if idle is not None else DEFAULT_IDLE_TIMEOUT
             child = _Child(session_id, name, seconds, time.time(), env, umask)
             child.named = named       # type: ignore[attr-defined]
             self.children[session_id] = child
@@ -649,7 +659,8 @@ class Supervisor:
 
     def _shutdown(self) -> None:
         import fcntl
-        lock_fd = os.open(os.path.join(self.run_dir, "host.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        lock_fd = os.open(os.path.join(self.run_dir, "host.lock"),
+                          os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)     # no relay starts a host while we leave
             for path in (self.socket_path, self.pid_path):
@@ -724,7 +735,7 @@ def _detach_stdio(keep: int) -> None:
             os.unlink(log_path)
     except OSError:
         pass
-    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log = paths.open_private(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(log, 2)
     os.close(log)
     try:

@@ -6,8 +6,11 @@ spliced into a shell command line:
 
 1. the client sends the stage-two program (:data:`STAGE_TWO`, with the engine's digest as data);
 2. stage two checks the Python version, then looks for the engine: the cache
-   ``~/.cache/pshell/<digest>/`` (0700), else an installed pshell speaking our protocol version.
-   If neither, it
+   ``~/.cache/pshell/<digest>/`` (0700; it and every directory above it must be the user's or
+   root's and closed to others' writes, or it is refused with a ``PSHELL-ERROR`` saying which and
+   why), checked against the digest before every use - a file changed, added, missing, a symbolic
+   link or another user's file, and the copy is thrown away and fetched again - else an installed
+   pshell speaking our protocol version.  If neither, it
    writes ``PSHELL-NEED`` and the client sends the engine as a zip (the stdlib-only packages
    ``lang engine cmdlets remote``, built from this installed package); stage two checks the
    digest, unpacks to a temporary directory and renames it into place;
@@ -45,7 +48,7 @@ LOADER_COMMAND = (
     "exec(compile(r(int(r(10))),\"<pshell-loader>\",\"exec\"))'"
 )
 
-ENGINE_PACKAGES = ("lang", "engine", "cmdlets", "remote", "help")
+ENGINE_PACKAGES = ("lang", "engine", "cmdlets", "remote", "client", "help")
 
 STAGE_TWO = r'''
 import os, sys
@@ -58,16 +61,28 @@ if sys.version_info < (3, 9):
          % sys.version_info[:2])
     raise SystemExit(4)
 def _digest(root):
-    import hashlib
+    # what a file's content hashes to, and every file counts: one added, removed, changed, a
+    # symbolic link or a file of another user changes the digest (the cache is then replaced)
+    import hashlib, stat
     h = hashlib.sha256()
     names = []
+    me = os.getuid()
     for top, dirs, files in os.walk(os.path.join(root, "pshell")):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for f in files:
+        for f in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
             if not f.endswith((".pyc", ".pyo")):
                 names.append(os.path.relpath(os.path.join(top, f), root).replace(os.sep, "/"))
+        for d in [top] + [os.path.join(top, d) for d in dirs]:
+            st = os.lstat(d)
+            if st.st_uid != me or st.st_mode & 0o022 or stat.S_ISLNK(st.st_mode):
+                return "%s is not a private directory of this user" % d
     for name in sorted(names):
-        with open(os.path.join(root, name), "rb") as fh:
+        path = os.path.join(root, name)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if st.st_uid != me or not stat.S_ISREG(st.st_mode):
+                return "%s is not a file of this user" % name
             data = fh.read()
         h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
     return h.hexdigest()[:32]
@@ -81,10 +96,38 @@ def _installed():
     except Exception:
         return False
     return getattr(p, "PROTOCOL_VERSION", None) == PROTOCOL
+def _refuse(path, why):
+    _say("PSHELL-ERROR", "refusing the engine cache %s on the remote computer: %s" % (path, why))
+    raise SystemExit(7)
+def _check(path, leaf):
+    # every directory down to the cache: root's or ours and closed to others' writes (sticky
+    # ones like /tmp excepted above the cache); the cache itself ours and 0700
+    import stat
+    st = os.lstat(path)
+    if leaf and not stat.S_ISDIR(st.st_mode):
+        _refuse(path, "it is not a directory")
+    if st.st_uid != os.getuid() and (leaf or st.st_uid != 0):
+        try:
+            import pwd
+            who = "user %s (uid %d)" % (pwd.getpwuid(st.st_uid).pw_name, st.st_uid)
+        except Exception:
+            who = "uid %d" % st.st_uid
+        _refuse(path, "it belongs to %s, not to this user; remove it" % who)
+    if st.st_mode & 0o022 and (leaf or not st.st_mode & 0o1000):
+        _refuse(path, "it is writable by other users (mode %04o); what is in it may not be "
+                "yours: remove it, or check it and chmod 700 it" % stat.S_IMODE(st.st_mode))
 def _cache():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    root = os.path.join(base, "pshell")
-    os.makedirs(root, mode=0o700, exist_ok=True)
+    root = os.path.realpath(os.path.join(base, "pshell"))
+    path = os.sep
+    for name in [n for n in root.split(os.sep) if n]:
+        _check(path, False)
+        path = os.path.join(path, name)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+    _check(root, True)
     os.chmod(root, 0o700)
     return root
 def _fetch(root, target):
@@ -101,24 +144,73 @@ def _fetch(root, target):
     except OSError:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
-        if not os.path.isdir(target):
+        if _state(target) != "":
             raise
+def _state(target):
+    # None: no engine here; "": the engine, checked against its digest; else what is wrong
+    if not os.path.lexists(target):
+        return None
+    try:
+        st = os.lstat(target)
+        found = _digest(target) if st.st_uid == os.getuid() and not st.st_mode & 0o022 \
+            and os.path.isdir(target) and not os.path.islink(target) else "not a private directory"
+    except OSError as exc:
+        found = "%s" % exc
+    if found == DIGEST:
+        return ""
+    return found if len(found) != 32 else "its files do not match the engine's digest"
+def _discard(root, target):
+    import shutil
+    aside = os.path.join(root, ".damaged-%d" % os.getpid())
+    try:
+        os.rename(target, aside)
+    except OSError:
+        return                          # another connection moved it first
+    shutil.rmtree(aside, ignore_errors=True)
+    if os.path.lexists(aside):
+        os.unlink(aside)
 def _main():
     root = _cache()
     target = os.path.join(root, DIGEST)
-    if os.path.isdir(os.path.join(target, "pshell")) or not _installed():
-        if not os.path.isdir(os.path.join(target, "pshell")):
+    state = _state(target)
+    if state is not None or not _installed():
+        if state:
+            _discard(root, target)
+            os.write(2, ("pshell: the engine cache %s was damaged (%s): fetching it again\n"
+                         % (target, state)).encode("utf-8", "replace"))
+        if state != "":
             _fetch(root, target)
         sys.path.insert(0, target)
         for name in [m for m in sys.modules if m == "pshell" or m.startswith("pshell.")]:
             del sys.modules[name]
+        if state:
+            try:
+                from pshell.engine.events import write_event
+                write_event("the engine cache %s was damaged (%s) and fetched again"
+                            % (target, state), "Warning")
+            except Exception:
+                pass
+    direct = os.environ.get("PSHELL_DIRECT")
+    # imported before READY, so that a failure is a PSHELL-ERROR line, not junk in the protocol;
+    # a damaged bytecode file (not part of the digest) is dropped and the import tried again
+    name = "pshell.remote.server" if direct else "pshell.remote.relay"
+    try:
+        __import__(name)
+    except (EOFError, ValueError, ImportError):
+        if sys.path[0] != target:
+            raise
+        import shutil
+        for top, dirs, files in os.walk(os.path.join(target, "pshell")):
+            if "__pycache__" in dirs:
+                shutil.rmtree(os.path.join(top, "__pycache__"), ignore_errors=True)
+        for name_ in [m for m in sys.modules if m == "pshell" or m.startswith("pshell.")]:
+            del sys.modules[name_]
+        __import__(name)
     _say("PSHELL-READY")
-    if not os.environ.get("PSHELL_DIRECT"):
-        # the usual case: hand the channel to the per-user host (no engine import here)
-        from pshell.remote.relay import relay
-        raise SystemExit(relay(0, 1))
-    from pshell.remote import server
-    raise SystemExit(server.main())
+    if not direct:
+        # the usual case: hand the channel to the per-user host (the relay imports no engine)
+        raise SystemExit(sys.modules[name].relay(0, 1))
+    raise SystemExit(sys.modules[name].main())
 try:
     _main()
 except SystemExit:
@@ -203,7 +295,33 @@ def engine_payload() -> bytes:
     return b"%012d" % len(data) + data
 
 
-def missing_python_message(computer: str, exit_status: Optional[int], stderr: str) -> str:
+FIRST_BYTES = 80            # of what a remote that is not the loader sent, shown to the user
+MAX_STATUS_LINE = 4096      # a status line longer than this is not one
+
+
+def is_status_line(line: bytes) -> bool:
+    return line.startswith((NEED, READY, ERROR))
+
+
+def first_bytes(kept: bytes, more: bytes) -> bytes:
+    """``kept`` with ``more`` added, up to FIRST_BYTES."""
+    return kept + more[:max(0, FIRST_BYTES - len(kept))]
+
+
+def not_pshell_message(computer: str, sent: bytes, seconds: Optional[float] = None) -> str:
+    """What to say when the remote command is not pshell's loader: what it sent, if anything
+    (control characters visible), or that it said nothing within ConnectTimeout."""
+    from pshell.remote.client import shown_bytes
+    if sent:
+        return (f"{computer} is not speaking the pshell protocol (is a ForceCommand or the login "
+                f"shell printing instead?); it sent: {shown_bytes(sent)}")
+    return (f"{computer} did not start pshell within {seconds or 0:g} seconds (ConnectTimeout) "
+            f"and sent nothing")
+
+
+def missing_python_message(computer: str, exit_status: Optional[int], stderr: str,
+                           sent: bytes = b"") -> str:
+    from pshell.engine.host import visible
     detail = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     if exit_status == 127 or "not found" in detail:
         return (f"python3 was not found on {computer}: pshell needs python3 (3.9 or newer) on the "
@@ -212,7 +330,10 @@ def missing_python_message(computer: str, exit_status: Optional[int], stderr: st
     if exit_status is not None:
         text += f" (exit status {exit_status})"
     if detail:
-        text += f": {detail}"
+        text += f": {visible(detail, newlines=False)}"
+    if sent:
+        from pshell.remote.client import shown_bytes
+        text += f"; it sent: {shown_bytes(sent)}"
     return text
 
 

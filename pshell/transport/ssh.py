@@ -336,6 +336,7 @@ def load_asyncssh() -> Any:
         if module is not None:
             return module
         import ctypes.util
+        import warnings
         real = ctypes.util.find_library
 
         def find_library(name: str) -> Optional[str]:
@@ -345,7 +346,13 @@ def load_asyncssh() -> Any:
 
         ctypes.util.find_library = find_library
         try:
-            import asyncssh
+            with warnings.catch_warnings():
+                # asyncssh names the crypto library's DSA types at import; a release of that
+                # library that deprecates DSA (cryptography 51 does) then prints ten lines in
+                # every process that connects. They are about asyncssh's code, not anything
+                # the user did (pshell offers no DSA keys, OpenSSH dropped them): not shown.
+                warnings.filterwarnings("ignore", module=r"asyncssh(\.|$)")
+                import asyncssh
         finally:
             ctypes.util.find_library = real
         return asyncssh
@@ -480,6 +487,17 @@ def _snake(name: str) -> str:
 
 # --------------------------------------------------------------------------- the channel
 
+def _connect_timeout_of(ssh: Any) -> float:
+    """ConnectTimeout as the connection has it (its config, parsed by now), else the default."""
+    options = getattr(ssh, "_options", None)
+    config = getattr(options, "config", None)
+    try:
+        value = config.get("ConnectTimeout", None) if config is not None else None
+        return float(value or getattr(options, "connect_timeout", None) or DEFAULT_CONNECT_TIMEOUT)
+    except (TypeError, ValueError):
+        return float(DEFAULT_CONNECT_TIMEOUT)
+
+
 class SSHSessionLink:
     """An SSH channel running the pshell server, as a link for :class:`RemoteConnection`.
 
@@ -496,6 +514,9 @@ class SSHSessionLink:
         self.owns_ssh = True
         self._booting = True
         self._status = b""
+        self._sent = b""             # the first bytes that were not status lines (shown)
+        self._needed = False         # the loader asked for the engine
+        self.boot_timeout: float = DEFAULT_CONNECT_TIMEOUT     # ConnectTimeout, from start()
         self._ready: Any = None      # asyncio.Future set when the protocol starts
         self._stderr: List[str] = []
         self._exit_status: Optional[int] = None
@@ -547,8 +568,16 @@ class SSHSessionLink:
         self._status += data
         lines, rest = bootstrap.parse_status_lines(self._status)
         self._status = rest
+        # no line end in sight: not the loader (only its first bytes are kept, to be shown)
+        if len(rest) > bootstrap.MAX_STATUS_LINE and not (lines and lines[-1].startswith(
+                (bootstrap.READY, bootstrap.ERROR))):
+            lines.append(rest)
+            self._status = b""
         for line in lines:
-            if line.startswith(bootstrap.NEED):
+            if not bootstrap.is_status_line(line):      # a chatty login shell, or not pshell
+                self._sent = bootstrap.first_bytes(self._sent, line + b"\n")
+            elif line.startswith(bootstrap.NEED):
+                self._needed = True
                 self.chan.write(bootstrap.engine_payload())
             elif line.startswith(bootstrap.READY):
                 self._booting = False
@@ -569,7 +598,8 @@ class SSHSessionLink:
                 return
             if self._ready is not None and not self._ready.done():
                 self._ready.set_exception(SSHError(bootstrap.missing_python_message(
-                    self.computer, self._exit_status, "\n".join(self._stderr))))
+                    self.computer, self._exit_status, "\n".join(self._stderr),
+                    bootstrap.first_bytes(self._sent, self._status))))
             return
         if self.conn is None:
             return
@@ -660,6 +690,7 @@ class SSHSessionLink:
         import asyncio
         import asyncssh
         self.ssh = ssh
+        self.boot_timeout = _connect_timeout_of(ssh)
         self._ready = asyncio.get_running_loop().create_future()
         path = known_socket(self.cache_key) if self.cache_key else None
         if path and await self._start_direct(ssh, path):
@@ -676,7 +707,19 @@ class SSHSessionLink:
         self.chan, _ = await ssh.create_session(self.session_factory, bootstrap.LOADER_COMMAND,
                                                 encoding=None, request_pty=False)
         self.chan.write(bootstrap.stage_two())
-        await self._ready
+        try:        # a remote command that is not the loader fails within ConnectTimeout
+            await asyncio.wait_for(asyncio.shield(self._ready), self.boot_timeout)
+        except asyncio.TimeoutError:
+            self._ready.add_done_callback(lambda f: f.cancelled() or f.exception())
+            if self._needed:        # it is the loader, and the engine is on its way: once more
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._ready), self.boot_timeout)
+                    return
+                except asyncio.TimeoutError:
+                    pass
+            raise SSHError(bootstrap.not_pshell_message(
+                self.computer, bootstrap.first_bytes(self._sent, self._status),
+                self.boot_timeout)) from None
 
 
 def _direct_line(ssh: Any) -> bytes:

@@ -6,7 +6,7 @@ import shutil
 import sys
 from typing import Any, Iterator
 
-from pshell.engine.host import PlainHost
+from pshell.engine.host import PlainHost, visible, writable
 
 __all__ = ["ConsoleHost"]
 
@@ -35,14 +35,15 @@ class ConsoleHost(PlainHost):
     def console(self) -> Any:
         if self._console is None:
             from rich.console import Console
-            self._console = Console(highlight=False, soft_wrap=True)
+            self._console = Console(file=_SafeStream("stdout"), highlight=False, soft_wrap=True)
         return self._console
 
     @property
     def err_console(self) -> Any:
         if self._err_console is None:
             from rich.console import Console
-            self._err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+            self._err_console = Console(file=_SafeStream("stderr"), highlight=False,
+                                        soft_wrap=True)
         return self._err_console
 
     def formatter(self) -> Any:
@@ -56,7 +57,8 @@ class ConsoleHost(PlainHost):
         with self.lock:
             self._end_progress()
             sys.stdout.flush()
-            self.err_console.print(text, style=style, markup=False, highlight=False, emoji=False)
+            self.err_console.print(visible(text), style=style, markup=False, highlight=False,
+                                   emoji=False)
 
     def error(self, record: Any) -> None:
         self._styled_err(record.render() if hasattr(record, "render") else str(record), "red")
@@ -99,7 +101,7 @@ class ConsoleHost(PlainHost):
             if self._progress is None:
                 self._progress = Progress(console=self.err_console, transient=True)
                 self._progress.start()
-            description = f"{record.Activity}: {record.StatusDescription}"
+            description = visible(f"{record.Activity}: {record.StatusDescription}", False)
             task = self._tasks.get(record.ActivityId)
             total = 100 if record.PercentComplete >= 0 else None
             if task is None:
@@ -123,6 +125,25 @@ class ConsoleHost(PlainHost):
         finally:
             with self.lock:
                 self._end_progress()
+
+
+class _SafeStream:
+    """``sys.stdout``/``sys.stderr`` as they are at each write (the REPL's patch_stdout swaps
+    them), writing text the stream cannot encode - a lone surrogate - with replacement instead
+    of failing the statement."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def write(self, text: str) -> int:
+        stream = getattr(sys, self._name)
+        try:
+            return stream.write(text)
+        except UnicodeEncodeError:
+            return stream.write(writable(text, stream))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(getattr(sys, self._name), name)
 
 
 class _RichFormatter:

@@ -276,6 +276,10 @@ def other_user(sshd_hosts) -> OtherUser:
         subprocess.run(["useradd", "-m", "-s", "/bin/sh", OTHER_USER], check=True)
     subprocess.run(["usermod", "-p", "*", OTHER_USER], check=True)
     entry = pwd.getpwnam(OTHER_USER)
+    # sessions an earlier run left on this account (its host outlives runs) would answer for ours
+    leftover = os.path.join(entry.pw_dir, ".local", "state", "pshell")
+    stop_host_in(leftover)
+    shutil.rmtree(leftover, ignore_errors=True)
     ssh_dir = os.path.join(entry.pw_dir, ".ssh")
     os.makedirs(ssh_dir, exist_ok=True)
     with open(os.path.join(sshd_hosts.home, ".ssh", "id_ed25519.pub")) as fh:

@@ -156,3 +156,13 @@ def test_pshell_c_does_not_import_asyncssh(pshell):
 def sshd_env(pshell):
     return dict(os.environ, PYTHONPATH=os.path.dirname(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def test_a_remote_call_writes_nothing_on_stderr(pshell):
+    """Nothing but pshell's own words on the screen: the SSH library and the crypto library under it
+    print nothing of theirs (cryptography 51 deprecates the DSA types asyncssh names at import)."""
+    proc = pshell("-c", "Invoke-Command -ComputerName server01, server02 { 'ok' } | Sort-Object;"
+                        "$s = New-PSSession server01; Invoke-Command -Session $s { 2 }; Remove-PSSession $s")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["ok", "ok", "2"]
+    assert proc.stderr == ""

@@ -103,7 +103,8 @@ Invoke-Command -Session $s {
 """)
     assert errors == []
     pid = out[0]
-    other = run(rs, "$o = New-PSSession server01 -Name iso-kill-other; Invoke-Command -Session $o { $PID }")[0]
+    other = run(rs, "$o = New-PSSession server01 -Name iso-kill-other; "
+                    "Invoke-Command -Session $o { $PID }")[0]
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: run(rs, "$s.State")[0] == ["Broken"])
     out, errors = run(rs, """
@@ -141,3 +142,21 @@ $c = $j.ChildJobs[0]
     assert out[0] == "Failed Failed", out
     assert "the session's process on " in out[1] and "ended (killed by signal 9" in out[1], out
     assert time.monotonic() - started < 15
+
+
+def test_copy_to_session_applies_the_logins_umask(rs, tmp_path):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    if mask & 0o022 == 0:
+        pytest.skip("the login's umask takes nothing from 0777 here")
+    src = tmp_path / "tool"
+    src.write_text("x")
+    os.chmod(src, 0o4777)
+    out, errors = run(rs, f"""
+$s = New-PSSession server02
+Copy-Item '{src}' -Destination '~/iso-copied-tool' -ToSession $s
+Invoke-Command -Session $s {{ sh -c 'stat -c %a ~/iso-copied-tool; rm -f ~/iso-copied-tool' }}
+Remove-PSSession $s
+""")
+    assert errors == []
+    assert out == [f"{0o777 & ~mask:o}"]       # no setuid, and the login's umask applied

@@ -285,3 +285,50 @@ def test_remote_native_output_to_local_file_is_byte_exact(rs, tmp_path):
     out, rec = run(rs, "Invoke-Command -ComputerName server01,server02 { cat $using:p } > two.txt")
     assert not errors_of(rec)
     assert sorted((tmp_path / "two.txt").read_text().split()) == ["one", "one", "two", "two"]
+
+
+def test_a_session_given_by_position_binds_to_session(rs, tmp_path):
+    """Invoke-Command $s { } and Invoke-Command $s -FilePath f run in the session, as in PowerShell
+    (before, $s was taken for a computer name: "unknown host name")."""
+    script = tmp_path / "where.ps1"
+    script.write_text("$PSSenderInfo -ne $null; $here\n")
+    out, rec = run(rs, f"$s = New-PSSession server01; Invoke-Command -Session $s {{ $here = 'kept' }};"
+                       f"Invoke-Command $s {{ $here }}; Invoke-Command $s -FilePath {script}")
+    assert not errors_of(rec)
+    assert out == ["kept", True, "kept"]
+    out, rec = run(rs, "Invoke-Command $s { 1 } -Session $s")
+    assert "both by position and with -Session" in errors_of(rec)[0]
+
+
+def test_computer_names_bind_from_the_pipeline(rs, tmp_path):
+    """Get-Content servers.txt | New-PSSession; New-PSSession -Session $s opens another to the same
+    computer."""
+    (tmp_path / "servers.txt").write_text("server01\nserver02\n")
+    out, rec = run(rs, "Get-Content servers.txt | New-PSSession | ForEach-Object ComputerName")
+    assert not errors_of(rec)
+    assert out == ["server01", "server02"]
+    out, rec = run(rs, "$a = New-PSSession server03; $b = New-PSSession -Session $a; "
+                       "$b.ComputerName; $a.Id -ne $b.Id")
+    assert not errors_of(rec)
+    assert out == ["server03", True]
+
+
+def test_native_arguments_are_expanded_on_the_remote_side(rs, tmp_path):
+    """Globs and ~ in a bare native argument are expanded where the command runs: the remote
+    computer's files and its user's home."""
+    (tmp_path / "r1.log").write_text("1")
+    (tmp_path / "r2.log").write_text("2")
+    out, rec = run(rs, f"Invoke-Command server01 {{ Set-Location '{tmp_path}'; printf '%s\\n' *.log; "
+                       f"(printf '%s' ~) -eq $env:HOME }}")
+    assert not errors_of(rec)
+    assert out == ["r1.log", "r2.log", True]
+
+
+def test_a_null_session_is_an_error_not_a_local_run(rs):
+    """A New-PSSession that failed leaves $s empty: Invoke-Command -Session $s must not run the
+    block on the local computer (PowerShell refuses a null -Session too)."""
+    out, rec = run(rs, "$s = $null; Invoke-Command -Session $s { 'ran here' }; "
+                       "Invoke-Command -ComputerName @() { 'ran here' }")
+    assert out == []
+    errors = errors_of(rec)
+    assert len(errors) == 2 and "parameter 'Session'" in errors[0] and "ComputerName" in errors[1]

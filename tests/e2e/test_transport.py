@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from pshell.remote.protocol import PROTOCOL_VERSION
 from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
 
 
@@ -22,7 +23,7 @@ def test_connect_bootstrap_and_cache(client_home):
     conn = open_ssh_connection(SSHTarget("server01"))
     try:
         info = conn.server_info
-        assert info["v"] == 1 and info["pid"] > 0
+        assert info["v"] == PROTOCOL_VERSION and info["pid"] > 0
         # the remote ran the system python with nothing installed: the engine came over the wire
         from pshell.transport.bootstrap import engine_digest
         assert os.path.isdir(os.path.join(cache, engine_digest(), "pshell", "engine"))

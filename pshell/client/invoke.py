@@ -1,0 +1,369 @@
+"""Running one script on many computers: fan-out, -AsJob children, reconnecting dropped ones.
+
+A :class:`Work` is one script on one computer, through an open PSSession or a temporary one opened
+for it.  :func:`fan_out` runs several at once and hands their output, records and ends over in the
+order they arrive; :func:`start_job` makes an ``Invoke-Command -AsJob`` job with one child per
+computer.  The cmdlet (``pshell/cmdlets/session.py``) only turns parameters into these.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, Iterator, List, Optional
+
+from pshell.client.session import (PSSession, Target, not_connected_message, open_session,
+                                   remote_error)
+from pshell.engine.errors import RuntimeException
+
+__all__ = ["Work", "WorkOptions", "fan_out", "start_job"]
+
+
+class WorkOptions:
+    """What every computer of one Invoke-Command shares."""
+
+    def __init__(self, hide: bool = False, prompt: Any = None, timeout: float = 120.0,
+                 idle: Optional[float] = None, session_name: Optional[str] = None,
+                 reconnect_seconds: float = 180.0, source: str = "<remote>",
+                 raw: bool = False) -> None:
+        self.hide = hide
+        self.prompt = prompt
+        self.timeout = timeout
+        self.idle = idle
+        self.session_name = session_name
+        self.reconnect_seconds = reconnect_seconds
+        self.source = source
+        self.raw = raw
+
+
+class QueueStreams:
+    """Records from worker threads, queued to be written on the pipeline's thread in order."""
+
+    def __init__(self, put: Any) -> None:
+        self._put = put
+
+    def __getattr__(self, stream: str) -> Any:
+        if stream in ("error", "warning", "verbose", "debug", "information", "progress"):
+            return lambda record: self._put(("rec", stream, record))
+        raise AttributeError(stream)
+
+
+def _run_child(child: Any, item: "Work", gate: Any) -> None:
+    from pshell.engine.jobs import JobState
+    with gate:
+        error = item.run_into_job(child)
+    if item.stopped:
+        child.set_state(JobState.Stopped)
+    elif error is not None:
+        child.fail(error)
+    else:
+        child.set_state(JobState.Completed)
+
+
+class _JobSink:
+    """Stream records of a remote child job go into its buffers."""
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+
+    def __getattr__(self, stream: str) -> Any:
+        if stream in ("error", "warning", "verbose", "debug", "information", "progress"):
+            return lambda record: self.job.add_record(stream, record)
+        raise AttributeError(stream)
+
+
+class Work:
+    """Running one script on one computer: through an open session, or a temporary connection
+    opened for it and closed afterwards (a Start-Job inside it is cancelled with it).
+
+    When the connection drops, the remote command goes on (its session is Disconnected on the
+    remote computer).  An ``-AsJob`` child then goes Disconnected and reconnects with backoff for
+    ``$PSSessionReconnectSeconds`` (default 180), resuming the output where it stopped; without
+    -AsJob the error says how to pick the output up (Connect-PSSession, Receive-PSSession)."""
+
+    def __init__(self, options: WorkOptions, session: Optional[PSSession],
+                 target: Optional[Target], script: str, args: List[Any],
+                 using: Dict[str, Any], data: Optional[List[Any]]) -> None:
+        self.session = session
+        self.target = target
+        self.script = script
+        self.args = args
+        self.using = using
+        self.data = data
+        self.computer = session.ComputerName if session is not None else target.host  # type: ignore
+        self.hide = options.hide
+        self.prompt = options.prompt
+        self.timeout = options.timeout
+        self.idle = options.idle
+        self.session_name = options.session_name
+        self.reconnect_seconds = options.reconnect_seconds
+        self.source = options.source
+        self.raw = options.raw
+        self._inv: Any = None
+        self._temp: Optional[PSSession] = None
+        self.stopped = False
+        self._lock = threading.Lock()
+        self._stop_event = threading.Event()
+
+    def _open(self) -> PSSession:
+        if self.session is not None:
+            if not self.session.connected:
+                raise remote_error(self.computer, not_connected_message(self.session))
+            return self.session
+        assert self.target is not None
+        session = open_session(self.target, self.prompt, self.session_name, self.timeout,
+                               self.idle)
+        with self._lock:
+            self._temp = session
+            if self.stopped:
+                session.close()
+                from pshell.engine.errors import PipelineStopped
+                raise PipelineStopped()
+        return session
+
+    def _close(self) -> None:
+        with self._lock:
+            temp, self._temp = self._temp, None
+        if temp is not None and temp.State != "Disconnected":   # a dropped one goes on there
+            temp.close()
+
+    def _start(self, session: PSSession, streams: Any) -> Any:
+        session.busy += 1
+        inv = session.connection.start(session.runspace.id, self.script, self.args, self.using,
+                                       self.data, streams, self.source,
+                                       None if self.hide else self.computer, raw=self.raw)
+        self._inv = inv
+        session.followers.add(inv)
+        return inv
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            inv, temp = self._inv, self._temp
+        self._stop_event.set()
+        if inv is not None and inv.result is None:
+            inv.stop()
+            if temp is not None:
+                # the remote runspace ends with the connection: its process tree goes too
+                threading.Timer(2.0, temp.close).start()
+
+    def _finish(self, session: PSSession) -> None:
+        session.busy = max(0, session.busy - 1)
+        inv = self._inv
+        if inv is not None:
+            session.followers.discard(inv)
+            if inv.result is None or inv.result.get("broken"):
+                session.interrupted[inv.id] = inv.progress()   # Receive-PSSession gets the rest
+        if inv is not None and inv.result and inv.result.get("prompt"):
+            session.runspace.last_prompt = inv.result["prompt"]
+
+    def _lost_error(self, session: Optional[PSSession], exc: Any) -> Any:
+        text = f"The connection to {self.computer} was lost: {exc}"
+        if session is not None and session.persistent:
+            text += (f". The command goes on there, in session {session.Name}: "
+                     f"Connect-PSSession -ComputerName {self.computer} -Name {session.Name}, then "
+                     f"Receive-PSSession, get its output")
+        return remote_error(self.computer, text)
+
+    def run_here(self, streams: Any) -> Iterator[Any]:
+        """In the pipeline's thread (one computer): stream the output as it comes."""
+        from pshell.remote.client import ConnectionBroken
+        session = self._open()
+        try:
+            inv = self._start(session, streams)
+            try:
+                yield from inv
+            finally:
+                if inv.result is None and session.connected:
+                    inv.stop()
+        except ConnectionBroken as exc:
+            raise self._lost_error(session, exc)
+        finally:
+            self._finish(session)
+            self._close()
+
+    def run_queued(self, put: Any) -> None:
+        """In a worker thread (several computers): everything goes to ``put`` in order, ending
+        with ("end", computer, error-or-None)."""
+        from pshell.remote.client import ConnectionBroken
+        error = None
+        session = None
+        try:
+            session = self._open()
+            inv = self._start(session, QueueStreams(put))
+            for item in inv:
+                put(("out", item))
+        except RuntimeException as exc:
+            error = exc.record
+            if not error.computer_name and self.computer not in error.message:
+                error.computer_name = self.computer
+        except ConnectionBroken as exc:
+            error = self._lost_error(session, exc).record
+        except Exception as exc:
+            if not self.stopped:
+                error = remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
+        finally:
+            if session is not None:
+                self._finish(session)
+            self._close()
+            put(("end", self.computer, error))
+
+    def run_into_job(self, job: Any) -> Optional[Any]:
+        """For -AsJob: results go into the child job's buffers; returns the failure, if any.
+        A dropped connection makes the job Disconnected while it reconnects."""
+        from pshell.remote.client import ConnectionBroken
+        session = None
+        try:
+            session = self._open()
+            inv = self._start(session, _JobSink(job))
+            while True:
+                try:
+                    for item in inv:
+                        job.add_output(item)
+                    return None
+                except ConnectionBroken as exc:
+                    if self.stopped:
+                        return None
+                    if not session.persistent or session.State == "Closed":
+                        return self._lost_error(None, exc).record
+                    error = self._reconnect(session, inv, job, str(exc))
+                    if error is _STOPPED_HERE:
+                        return None
+                    if error is not None:
+                        return error
+        except RuntimeException as exc:
+            if self.stopped:
+                return None
+            record = exc.record
+            if not record.computer_name and self.computer not in record.message:
+                record.computer_name = self.computer
+            return record
+        except ConnectionBroken as exc:
+            if self.stopped:
+                return None
+            return self._lost_error(None, exc).record
+        except Exception as exc:
+            if self.stopped:
+                return None
+            return remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
+        finally:
+            if session is not None:
+                self._finish(session)
+            self._close()
+
+    def _reconnect(self, session: PSSession, inv: Any, job: Any, reason: str) -> Optional[Any]:
+        """Disconnected: try again with backoff until it works, the time is up, or it can't."""
+        import time
+        from pshell.engine.jobs import JobState
+        from pshell.remote.client import ConnectionBroken, SessionRefused
+        if getattr(session.connection, "session_ended", False):
+            return remote_error(self.computer, f"The command failed: {reason}.").record
+        job.StatusMessage = f"Disconnected ({reason}); reconnecting"
+        job.set_state(JobState.Disconnected)
+        deadline = time.monotonic() + self.reconnect_seconds
+        delay = 0.25
+        last = reason
+        while True:
+            if self.stopped:
+                return self._stop_there(session, inv)
+            if session.State == "Closed":
+                return remote_error(self.computer, f"The session {session.Name} was removed "
+                                     f"while disconnected.").record
+            if session._disconnected:       # Disconnect-PSSession: wait for Connect-PSSession
+                if session.connected:
+                    lost = session.last_lost
+                    break
+                self._stop_event.wait(0.25)
+                deadline = time.monotonic() + self.reconnect_seconds
+                continue
+            try:
+                lost = session.reconnect(timeout=max(5.0, min(30.0, self.reconnect_seconds)))
+                break
+            except SessionRefused as exc:
+                return remote_error(self.computer, f"The connection to {self.computer} was lost "
+                                     f"({reason}) and the session cannot be reconnected: {exc}"
+                                     ).record
+            except (RuntimeException, ConnectionBroken) as exc:
+                last = exc.record.message if isinstance(exc, RuntimeException) else str(exc)
+            if time.monotonic() + delay > deadline:
+                return remote_error(self.computer, f"The connection to {self.computer} was lost "
+                                     f"({reason}) and could not be re-established within "
+                                     f"{self.reconnect_seconds:g} seconds: {last}").record
+            self._stop_event.wait(delay)
+            delay = min(delay * 2, 5.0)
+        if inv.id in lost:
+            return remote_error(self.computer, f"The pshell host process on {self.computer} "
+                                 f"ended while the command ran; what it did after the connection "
+                                 f"was lost is unknown (host process ended).").record
+        job.StatusMessage = ""
+        job.set_state(JobState.Running)
+        if self.stopped:
+            inv.stop()
+        return None
+
+
+    def _stop_there(self, session: PSSession, inv: Any) -> Any:
+        """Stop-Job while the connection is down: the command still runs on the remote
+        computer, so reconnect (one try) to stop it there.  None: stopped there, its end is on
+        the way; _STOPPED_HERE: it could not be reached (the job stops here; a temporary
+        session's idle timeout ends the command there)."""
+        from pshell.remote.client import ConnectionBroken, SessionRefused
+        if session._disconnected or session.State == "Closed":
+            return _STOPPED_HERE
+        try:
+            lost = session.reconnect(timeout=STOP_RECONNECT_SECONDS)
+        except (SessionRefused, RuntimeException, ConnectionBroken):
+            return _STOPPED_HERE
+        if inv.id in lost:
+            return _STOPPED_HERE
+        inv.stop()
+        return None
+
+
+_STOPPED_HERE = object()
+STOP_RECONNECT_SECONDS = 10.0
+
+
+def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
+    """Run every item, at most ``limit`` at a time, and yield what they produce as it comes:
+    ("out", object), ("rec", stream, record), ("end", computer, error-record-or-None).  Closing
+    the iterator early stops what still runs."""
+    import queue
+    events: "queue.Queue[Any]" = queue.Queue()
+    gate = threading.Semaphore(max(1, limit))
+    remaining = len(work)
+
+    def run(item: "Work") -> None:
+        with gate:
+            item.run_queued(events.put)
+
+    for item in work:
+        threading.Thread(target=run, args=(item,), daemon=True).start()
+    try:
+        while remaining:
+            event = events.get()
+            if event[0] == "end":
+                remaining -= 1
+            yield event
+    finally:
+        for item in work:
+            item.stop()
+
+
+def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], limit: int) -> Any:
+    """Invoke-Command -AsJob: a RemoteJob in ``jobs`` with a child per computer, each run in its
+    own thread (at most ``limit`` at a time); returns the parent at once."""
+    from pshell.engine.jobs import Job, JobState
+    parent = Job(command=command, name=name, type_name="RemoteJob")
+    gate = threading.Semaphore(max(1, limit))
+    children = []
+    for item in work:
+        child = Job(command=command, location=item.computer, type_name="RemoteJob")
+        child.stop_handler = item.stop
+        parent.add_child(child)
+        children.append((child, item))
+    jobs.add(parent)
+    for child, item in children:
+        child.set_state(JobState.Running)
+        threading.Thread(target=_run_child, args=(child, item, gate), daemon=True,
+                         name=f"pshell-remote-job-{child.Id}").start()
+    return parent

@@ -1,0 +1,106 @@
+"""The engine cache on the remote computer (``~/.cache/pshell/<digest>/``) through real sshd: checked
+against its digest before each use, fetched again when changed or damaged, refused when it is not
+the user's own.  ``PSHELL_SSH_DIRECT=0`` makes every connection start the loader (a direct
+connection to a running host never reads the cache)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pshell.transport.bootstrap import engine_digest, engine_files
+
+
+def _cache_root(sshd_hosts) -> str:
+    return os.path.join(sshd_hosts.remote_home, ".cache", "pshell")
+
+
+def _run(pshell, script: str):
+    return pshell("-c", script, env={"PSHELL_SSH_DIRECT": "0"})
+
+
+@pytest.fixture
+def cache(sshd_hosts, pshell):
+    """The engine's cached copy, there after one connection; left as it was found."""
+    proc = _run(pshell, "Invoke-Command server01 { 'warm' }")
+    assert proc.stdout.split() == ["warm"], proc.stderr
+    root = _cache_root(sshd_hosts)
+    yield os.path.join(root, engine_digest())
+    os.chown(root, 0, 0)
+    os.chmod(root, 0o700)
+
+
+def _original(name: str) -> bytes:
+    return dict(engine_files())[name]
+
+
+def test_modified_module_in_the_cache_is_replaced_before_it_runs(cache, pshell, tmp_path):
+    marker = tmp_path / "planted-ran"
+    relay = os.path.join(cache, "pshell", "remote", "relay.py")
+    with open(relay, "a") as fh:
+        fh.write(f"\nopen({str(marker)!r}, 'w').write('planted')\n")
+    extra = os.path.join(cache, "pshell", "remote", "extra.py")
+    with open(extra, "w") as fh:
+        fh.write("x = 1\n")
+    proc = _run(pshell, "Invoke-Command server01 { 'after' }")
+    assert proc.stdout.split() == ["after"], proc.stderr
+    assert not marker.exists()
+    with open(relay, "rb") as fh:
+        assert fh.read() == _original("pshell/remote/relay.py")
+    assert not os.path.exists(extra)
+
+
+def test_truncated_cache_is_repaired_on_the_next_connection(cache, pshell):
+    relay = os.path.join(cache, "pshell", "remote", "relay.py")
+    os.truncate(relay, 100)
+    protocol = os.path.join(cache, "pshell", "remote", "protocol.py")
+    os.unlink(protocol)
+    proc = _run(pshell, "Invoke-Command server01 { 6 * 7 }")
+    assert proc.stdout.split() == ["42"], proc.stderr
+    with open(relay, "rb") as fh:
+        assert fh.read() == _original("pshell/remote/relay.py")
+    assert os.path.exists(protocol)
+
+
+def test_symlink_in_the_cache_is_not_followed(cache, pshell, tmp_path):
+    outside = tmp_path / "outside.py"
+    outside.write_bytes(_original("pshell/remote/relay.py"))    # same text, but not ours to trust
+    relay = os.path.join(cache, "pshell", "remote", "relay.py")
+    os.unlink(relay)
+    os.symlink(outside, relay)
+    proc = _run(pshell, "Invoke-Command server01 { 'ok' }")
+    assert proc.stdout.split() == ["ok"], proc.stderr
+    assert not os.path.islink(relay)
+
+
+def test_cache_of_another_user_is_refused(cache, pshell, sshd_hosts, other_user):
+    import pwd
+    root = _cache_root(sshd_hosts)
+    entry = pwd.getpwnam(other_user.name)
+    os.chown(root, entry.pw_uid, entry.pw_gid)
+    proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+    assert "ran" not in proc.stdout
+    assert (f"refusing the engine cache {root} on the remote computer: it belongs to user "
+            f"{other_user.name}") in proc.stderr, proc.stderr
+    assert "server01" in proc.stderr
+
+
+def test_cache_writable_by_others_is_refused(cache, pshell, sshd_hosts):
+    root = _cache_root(sshd_hosts)
+    os.chmod(root, 0o777)
+    proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+    assert "ran" not in proc.stdout
+    assert (f"refusing the engine cache {root} on the remote computer: it is writable by other "
+            f"users (mode 0777)") in proc.stderr, proc.stderr
+    os.chmod(root, 0o700)
+    proc = _run(pshell, "Invoke-Command server01 { 'again' }")
+    assert proc.stdout.split() == ["again"], proc.stderr
+
+
+def test_damaged_bytecode_in_the_cache_is_dropped(cache, pshell):
+    folder = os.path.join(cache, "pshell", "remote", "__pycache__")
+    (pyc,) = [n for n in os.listdir(folder) if n.startswith("relay.")]
+    os.truncate(os.path.join(folder, pyc), 20)       # header intact, code cut short
+    proc = _run(pshell, "Invoke-Command server01 { 'fine' }")
+    assert proc.stdout.split() == ["fine"], proc.stderr
