@@ -11,7 +11,6 @@ naming the message and the field; fields not listed are ignored.  Values inside 
 
 from __future__ import annotations
 
-import math
 from typing import Any, Dict
 
 from pshell.remote.protocol import ProtocolError
@@ -33,8 +32,10 @@ def _count(value: Any) -> bool:
     return type(value) is int and 0 <= value <= _BIG
 
 
-def _seconds(value: Any) -> bool:
-    return value is None or (type(value) in (int, float) and 0 <= value and math.isfinite(value))
+def _idle(value: Any) -> bool:
+    """An idle timeout as sent: a scalar only.  Its range is the host's to refuse, with
+    PowerShell's message (remote/validate.py), not a reason to drop the connection."""
+    return value is None or type(value) in (int, float) or (type(value) is str and len(value) <= 64)
 
 
 def _kinds(*kinds: type) -> Any:
@@ -59,13 +60,13 @@ _COMMON: Dict[str, Any] = {"id": _id, "rs": _OPT_COUNT, "q": _OPT_COUNT}
 
 _REQUESTS: Dict[str, Dict[str, Any]] = {
     "hello": {"v": _kinds(int), "session": _S, "name": _S, "new": _B, "token": _S,
-              "idle": _seconds, "attach": _S, "force": _B, "resume": _resume},
+              "idle": _idle, "attach": _S, "force": _B, "resume": _resume},
     "create": {}, "stop": {}, "prompt": {}, "close": {}, "list": {}, "receive": {},
     "invoke": {"script": _kinds(str), "args": _L, "using": _kinds(dict),
                "input": _kinds(list, _NONE), "source": _S, "raw": _B, "top": _B},
     "complete": {"text": _kinds(str), "cursor": _count},
     "ack": {"pq": _count, "pn": _count},
-    "disconnect": {"idle": _seconds},
+    "disconnect": {"idle": _idle},
     "remove": {"session": _S, "force": _B},
     "fput": {"path": _kinds(str), "kind": _S, "data": _S, "append": _B, "last": _B,
              "mode": _OPT_COUNT, "mtime": _kinds(int, float, _NONE)},
