@@ -243,7 +243,8 @@ def run_all(sides: list, opts) -> None:
             pid = host_root(side, int(answer["pid"]))
             pss, procs = pss_tree(pid, int(answer["pid"]))
             figures[(side.name, n)] = pss
-            row(f"{n:>3} idle sessions, {side.name} ({procs} processes)", pss / 1e6, "MB")
+            row(f"{n:>3} idle sessions (+1 for the round trip), {side.name}, {procs} proc.",
+                pss / 1e6, "MB")
     for side in sides:
         extra = (figures[(side.name, counts[-1])] - figures[(side.name, counts[0])]) / (
             counts[-1] - counts[0])

@@ -42,6 +42,7 @@ __all__ = ["HostedSession", "SessionProcess", "session_main", "DEFAULT_IDLE_TIME
 DEFAULT_IDLE_TIMEOUT = 24 * 3600
 OUTBOX_LIMIT = 32 << 20
 CONTROL_MAX = 1 << 20
+SPARE_CHUNK = 1 << 15       # the environment goes to a spare process in packets this size
 _SEQUENCED = ("out", "rec", "done")
 _SUPERVISOR_ONLY = ("this connection belongs to a session: list and remove sessions on a "
                     "connection without one")
@@ -608,6 +609,33 @@ class SessionProcess:
             if session.conn is None and at is not None and time.time() - at > session.idle_timeout:
                 _log(f"session {session.name} idle for {session.idle_timeout:g}s: ended")
                 self.end_session(session)
+
+
+def spare_main(ctl: socket.socket) -> None:
+    """A process forked ahead of time (never returns): it waits for ``start`` (the setup,
+    umask, connection and its descriptors; then the environment in ``parts`` packets) and
+    becomes that session's process.  It ends when the supervisor closes the socket."""
+    try:
+        try:        # touch what a session touches, so that its pages are this process's now
+            from pshell.remote.server import _default_runspace
+            _default_runspace().invoke("$null")
+        except Exception as exc:
+            _log(f"spare session process: warming up: {exc}")
+        data, fds, _, _ = socket.recv_fds(ctl, CONTROL_MAX, 3)
+        if not data:
+            os._exit(0)
+        msg = json.loads(data.decode("utf-8", "surrogatepass"))
+        blob = b"".join(ctl.recv(SPARE_CHUNK) for _ in range(int(msg["parts"])))
+        env: Dict[bytes, bytes] = {}
+        for entry in blob.split(b"\0"):
+            key, eq, value = entry.partition(b"=")
+            if eq and key:
+                env[key] = value
+        setup, umask, conn = msg["setup"], int(msg["umask"]), msg.get("conn")
+    except BaseException as exc:        # noqa: B902 - nothing may return into the supervisor
+        _log(f"spare session process: {exc}")
+        os._exit(70)
+    session_main(ctl, setup, env, umask, conn, list(fds))
 
 
 def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, bytes], umask: int,

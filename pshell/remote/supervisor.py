@@ -36,7 +36,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, prompt_info,
                                     read_frame)
-from pshell.remote.session_process import DEFAULT_IDLE_TIMEOUT, _log, session_main
+from pshell.remote.session_process import (DEFAULT_IDLE_TIMEOUT, SPARE_CHUNK, _log, session_main,
+                                           spare_main)
 
 __all__ = ["Supervisor", "daemon_main", "PER_CONNECTION"]
 
@@ -118,6 +119,7 @@ class Supervisor:
         self.empty_since: Optional[float] = time.monotonic()
         self.exiting = False
         self.prewarmed = threading.Event()
+        self.spare: Optional[Tuple[int, socket.socket]] = None     # (pid, control socket)
         self.hostname = prompt_info("")["host"]
         self.template: Dict[bytes, bytes] = {k: v for k, v in os.environb.items()
                                              if k not in PER_CONNECTION}
@@ -188,6 +190,7 @@ class Supervisor:
         gc.collect()
         gc.freeze()
         self.prewarmed.set()
+        self.make_spare()
         with self.lock:
             waiting = [c for c in self.children.values() if c.pid is None]
         for child in waiting:
@@ -418,6 +421,45 @@ class Supervisor:
                      "resave": bool(getattr(child, "resave", False)),
                      "named": bool(getattr(child, "named", False)),
                      "sessions_dir": self.sessions_dir, "socket": self.socket_path}
+            spare, self.spare = self.spare, None
+            if spare is not None and not _start_spare(spare[1], setup, child.env, child.umask,
+                                                      conn, list(conn_fds or ())):
+                _discard_spare(*spare)
+                spare = None
+            if spare is not None:
+                pid, ours = spare
+            else:
+                ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                try:
+                    import gc
+                    gc.freeze()
+                    pid = os.fork()
+                except OSError as exc:
+                    ours.close()
+                    theirs.close()
+                    return f"cannot start the session's process: {exc.strerror or exc}"
+                if pid == 0:
+                    try:
+                        keep = {0, 1, 2, theirs.fileno()} | set(conn_fds or ())
+                        _close_all_but(keep)
+                    finally:
+                        session_main(theirs, setup, child.env, child.umask, conn,
+                                     list(conn_fds or ()))
+                theirs.close()
+            child.pid = pid
+            child.ctl = ours
+            child.restore = ""
+        threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
+                         daemon=True).start()
+        threading.Thread(target=self.make_spare, name="pshell-host-spare", daemon=True).start()
+        return None
+
+    def make_spare(self) -> None:
+        """Fork the next session's process ahead of time: it waits (its pages shared with the
+        supervisor's) until a session needs it, so New-PSSession costs no fork."""
+        with self.fork_lock:
+            if self.spare is not None or self.exiting or not self.prewarmed.is_set():
+                return
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
                 import gc
@@ -426,20 +468,15 @@ class Supervisor:
             except OSError as exc:
                 ours.close()
                 theirs.close()
-                return f"cannot start the session's process: {exc.strerror or exc}"
+                _log(f"cannot fork a spare session process: {exc}")
+                return
             if pid == 0:
                 try:
-                    keep = {0, 1, 2, theirs.fileno()} | set(conn_fds or ())
-                    _close_all_but(keep)
+                    _close_all_but({0, 1, 2, theirs.fileno()})
                 finally:
-                    session_main(theirs, setup, child.env, child.umask, conn, list(conn_fds or ()))
+                    spare_main(theirs)
             theirs.close()
-            child.pid = pid
-            child.ctl = ours
-            child.restore = ""
-        threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
-                         daemon=True).start()
-        return None
+            self.spare = (pid, ours)
 
     def _watch(self, child: _Child) -> None:
         """Read what the session's process says; when it ends, tell the truth about it."""
@@ -693,6 +730,33 @@ def _no_session(fd: int, msg: Dict[str, Any]) -> None:
         _write(fd, {"t": "created", "rs": msg.get("rs", 0), "error": text})
     else:
         _write(fd, {"t": "error", "id": msg.get("id"), "message": text})
+
+
+def _start_spare(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, bytes], umask: int,
+                 conn: Optional[Dict[str, Any]], conn_fds: List[int]) -> bool:
+    """Make the spare process this session's: the setup (and the connection's descriptors),
+    then the environment in packets of SPARE_CHUNK bytes.  False when the spare is gone."""
+    blob = b"\0".join(k + b"=" + v for k, v in env.items())
+    parts = [blob[i:i + SPARE_CHUNK] for i in range(0, len(blob), SPARE_CHUNK)]
+    head = json.dumps({"op": "start", "setup": setup, "umask": umask, "conn": conn,
+                       "parts": len(parts)}).encode("utf-8", "surrogatepass")
+    try:
+        socket.send_fds(ctl, [head], conn_fds)
+        for part in parts:
+            ctl.send(part)
+    except OSError as exc:
+        _log(f"the spare session process is gone ({exc}): forking one")
+        return False
+    return True
+
+
+def _discard_spare(pid: int, ctl: socket.socket) -> None:
+    ctl.close()
+    try:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
 
 
 def _close(wfd: int, lfd: int) -> None:
