@@ -220,7 +220,11 @@ class Supervisor:
                 sock.close()
                 return
             sock.settimeout(20)
-            data, fds, _, _ = socket.recv_fds(sock, 4096, 2)
+            data, fds, flags, _ = socket.recv_fds(sock, 4096, 2)
+            if flags & getattr(socket, "MSG_CTRUNC", 0):    # more descriptors than a channel
+                for fd in fds:
+                    os.close(fd)
+                raise ValueError("a connection passed more than two descriptors")
             for _ in range(64):
                 if b"\n" in data or len(data) >= 4096:
                     break
