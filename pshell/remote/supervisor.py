@@ -23,15 +23,24 @@ what the client saw of its TCP connection.  pshell never forwards the agent, so 
 
 from __future__ import annotations
 
+# Everything this module imports is imported before its first thread starts (the stdlib here,
+# pshell's own in prewarm, before any fork): a module that one thread is still importing while
+# another forks leaves the child that module's lock, held for ever (the child hangs importing it).
+import fcntl
+import gc
 import itertools
 import json
 import os
+import platform
 import queue
+import shutil
+import signal
 import socket
 import struct
 import sys
 import threading
 import time
+import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, prompt_info,
@@ -58,7 +67,6 @@ def _linger() -> float:
 def status_text(status: int) -> str:
     """An exit status as words: "exit status 3", "killed by signal 9 (SIGKILL)"."""
     if os.WIFSIGNALED(status):
-        import signal
         number = os.WTERMSIG(status)
         try:
             name = signal.Signals(number).name
@@ -169,7 +177,6 @@ class Supervisor:
                     child.resave = True     # type: ignore[attr-defined]
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 _log(f"cannot restore session {name}: {exc}")
-                import shutil
                 shutil.rmtree(os.path.join(self.sessions_dir, name), ignore_errors=True)
                 continue
             from pshell.remote.spool import HOST_ENDED
@@ -184,9 +191,9 @@ class Supervisor:
             Runspace().invoke("$null")
             import pshell.remote.server  # noqa: F401
             import pshell.remote.spool  # noqa: F401
+            import pshell.remote.validate  # noqa: F401
         except Exception as exc:
             _log(f"prewarm: {exc}")
-        import gc
         gc.collect()
         gc.freeze()
         self.prewarmed.set()
@@ -353,7 +360,6 @@ class Supervisor:
     def _hello(self, msg: Dict[str, Any], rfd: int, wfd: int, lifeline: socket.socket,
                info: Dict[str, Any]) -> bool:
         """Answer a hello, or hand the connection to the session's process (True)."""
-        import platform
         who = prompt_info("")
         answer: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(),
                                   "user": who["user"], "host": who["host"],
@@ -435,7 +441,6 @@ class Supervisor:
             else:
                 ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
                 try:
-                    import gc
                     gc.freeze()
                     pid = os.fork()
                 except OSError as exc:
@@ -466,7 +471,6 @@ class Supervisor:
                 return
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
-                import gc
                 gc.freeze()
                 pid = os.fork()
             except OSError as exc:
@@ -578,7 +582,6 @@ class Supervisor:
     # ---- sessions --------------------------------------------------------------------------
     def create(self, session_id: str, name: str, idle: Any, env: Dict[bytes, bytes], umask: int
                ) -> Tuple[Optional[_Child], str]:
-        import uuid
         from pshell.remote.validate import session_id_error, valid_idle
         session_id = session_id or str(uuid.uuid4())
         error = session_id_error(session_id)        # it names a directory: nothing else goes
@@ -699,7 +702,6 @@ class Supervisor:
             self._shutdown()
 
     def _shutdown(self) -> None:
-        import fcntl
         lock_fd = os.open(os.path.join(self.run_dir, "host.lock"),
                           os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
@@ -826,7 +828,6 @@ def daemon_main(ready_fd: int) -> int:
     except OSError:
         os.chdir("/")
     try:
-        import signal
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         daemon = Supervisor()
