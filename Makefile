@@ -7,7 +7,7 @@ TSTAMP := $(VENV)/.test-installed
 DSTAMP := $(VENV)/.dev-installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-deps system-deps bench lint clean
+.PHONY: run test test-deps system-deps bench lint clean pester corpus
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,18 @@ test: test-deps
 bench: test-deps
 	$(BIN)/python -m compileall -q pshell >/dev/null
 	$(BIN)/python bench/run.py
+
+# Yardsticks (not part of `make test`: they need a checkout of PowerShell/PowerShell, see README).
+# pester: PowerShell's language tests through tests/pester/Pester.ps1, compared with
+# tests/pester/failing.txt (PESTER_ARGS=--update records a new baseline, -v lists failures).
+pester: $(STAMP)
+	@test -n "$(PESTER_SRC)" || { echo "usage: make pester PESTER_SRC=<PowerShell checkout>"; exit 2; }
+	$(BIN)/python tests/pester/run.py $(PESTER_ARGS) $(PESTER_SRC)
+
+# corpus: every .ps1/.psm1 of PowerShell's repository through pshell's parser
+corpus: $(STAMP)
+	@test -n "$(PS_REPO)" || { echo "usage: make corpus PS_REPO=<PowerShell checkout>"; exit 2; }
+	$(BIN)/python tests/pester/corpus.py $(PS_REPO)
 
 $(DSTAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev]'

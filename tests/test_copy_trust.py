@@ -131,8 +131,7 @@ def test_names_that_are_not_names_are_refused(box, bad, shown):
 def test_a_frame_that_is_not_utf8_ends_the_connection_clearly(box):
     tmp_path, copy_from = box
     _, errors = copy_from({"raw": True})
-    assert len(errors) == 1 and "[evilbox]" in errors[0], errors
-    assert "sent data that is not valid (malformed frame" in errors[0], errors
+    assert len(errors) == 1 and "[evilbox]" in errors[0] and "not valid" in errors[0], errors
     assert "Traceback" not in errors[0]
     assert tree_of(tmp_path / "dest") == [] and tree_of(tmp_path / "outside") == []
 

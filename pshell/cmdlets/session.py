@@ -452,6 +452,7 @@ class InvokeCommand(_RemoteCmdlet):
     synopsis = "Runs a script block on remote computers (or PSSessions) and returns the results."
     # parameters this class rebinds after binding (declared for the type checker only)
     ScriptBlock: Any
+    Session: Any
     ComputerName: Any
     # `Invoke-Command { .. }` and `Invoke-Command server01 { .. }` both work: the first
     # positional argument is taken as the script block, and swapped when it is the computer.

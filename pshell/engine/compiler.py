@@ -50,12 +50,14 @@ class ParamSpec:
 
 
 class CompiledBlock:
-    __slots__ = ("begin", "process", "end", "params", "advanced", "using_names", "positional_binding")
+    __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
+                 "positional_binding")
 
     def __init__(self) -> None:
         self.begin: Any = None
         self.process: Any = None
         self.end: Any = None
+        self.clean: Any = None
         self.params: Optional[List[ParamSpec]] = None
         self.advanced = False
         self.using_names: List[str] = []
@@ -147,7 +149,7 @@ class _BlockCompiler:
         self.constrained = _type_constraints(block)
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
-        for kind in ("begin", "process", "end"):
+        for kind in ("begin", "process", "end", "clean"):
             named = getattr(block, kind)
             if named is not None:
                 names[kind] = self.function_for_statements(named.statements, kind)
@@ -195,7 +197,7 @@ class _BlockCompiler:
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
-        if kind in ("begin", "process", "end"):
+        if kind in ("begin", "process", "end", "clean"):
             self.trapped = bool(traps)
         for stmt in traps:
             self.statement(stmt, 1)
@@ -926,17 +928,30 @@ class _BlockCompiler:
     def member_name(self, member: A.Expr) -> str:
         if isinstance(member, A.StringConstant):
             return repr(member.value)
+        if isinstance(member, A.Constant) and type(member.value) is int:
+            return repr(str(member.value))
         return f"_s({self.expr(member)})"
 
+    def nullsafe(self, e: Any, access: str) -> str:
+        """``?.`` / ``?[``: ``access`` (a format with ``{o}`` for the object) unless it is null."""
+        o = self.new_name("_o")
+        return f"(lambda {o}: None if _isnull({o}) else {access.format(o=o)})({self.expr(e.obj)})"
+
     def ex_Member(self, e: A.Member) -> str:
+        if e.nullsafe:
+            return self.nullsafe(e, f"_mem({{o}}, {self.member_name(e.member)})")
         if e.static:
             if isinstance(e.obj, A.TypeLiteral):
                 return f"_static({e.obj.type_name!r}, {self.member_name(e.member)})"
             return f"_static_of({self.expr(e.obj)}, {self.member_name(e.member)})"
+        if isinstance(e.member, A.Constant) and type(e.member.value) is int:
+            return f"_memnum({self.expr(e.obj)}, {e.member.value!r})"
         return f"_mem({self.expr(e.obj)}, {self.member_name(e.member)})"
 
     def ex_InvokeMember(self, e: A.InvokeMember) -> str:
         args = ", ".join(self.expr(a) for a in e.args)
+        if e.nullsafe:
+            return self.nullsafe(e, f"_call(F, {{o}}, {self.member_name(e.member)}, [{args}])")
         if e.static:
             if isinstance(e.obj, A.TypeLiteral):
                 return f"_static_call(F, {e.obj.type_name!r}, {self.member_name(e.member)}, [{args}])"
@@ -944,6 +959,8 @@ class _BlockCompiler:
         return f"_call(F, {self.expr(e.obj)}, {self.member_name(e.member)}, [{args}])"
 
     def ex_Index(self, e: A.Index) -> str:
+        if e.nullsafe:
+            return self.nullsafe(e, f"_idx({{o}}, {self.expr(e.index)})")
         return f"_idx({self.expr(e.obj)}, {self.expr(e.index)})"
 
 

@@ -606,14 +606,48 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
 _RETURNS_NULL = {"get_item"}
 
 
+_WHERE_MODES = ("default", "first", "last", "skipuntil", "until", "split")
+
+
+def _where(items: Any, test: Callable[[Any], bool], args: List[Any]) -> Any:
+    """``.Where({...}, mode, count)``: Default, First, Last, SkipUntil, Until or Split."""
+    mode = to_str(args[1]).lower() if len(args) > 1 and args[1] is not None else "default"
+    if mode not in _WHERE_MODES:
+        raise RuntimeException.make(f"Cannot convert value \"{to_str(args[1])}\" to type "
+                                    f"\"System.Management.Automation.WhereOperatorSelectionMode\".",
+                                    "InvalidCastFromStringToEnum", "InvalidArgument")
+    count = int(to_str(args[2])) if len(args) > 2 and args[2] is not None else 0
+    items = list(items)
+    if mode in ("default", "first", "last"):
+        hits = [item for item in items if test(item)]
+        if mode == "first":
+            return hits[:count or 1]
+        if mode == "last":
+            return hits[-(count or 1):]
+        return hits[:count] if count else hits
+    if mode == "split":
+        yes: List[Any] = []
+        no: List[Any] = []
+        for item in items:
+            (yes if (not count or len(yes) < count) and test(item) else no).append(item)
+        return [yes, no]
+    for index, item in enumerate(items):               # SkipUntil / Until: the first match splits
+        if test(item):
+            chosen = items[index:] if mode == "skipuntil" else items[:index]
+            break
+    else:
+        chosen = [] if mode == "skipuntil" else items
+    return chosen[:count] if count else chosen
+
+
 def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
     """``.Where({...})`` and ``.ForEach({...})`` on arrays."""
     from pshell.engine.pipeline import invoke_block
     from pshell.engine.runtime import collect
     block = _arg(args, 0)
     if name == "where":
-        return [item for item in items
-                if to_bool(collect(invoke_block(frame, block, (), dollar_under=item, new_scope=False)))]
+        return _where(items, lambda item: to_bool(collect(invoke_block(
+            frame, block, (), dollar_under=item, new_scope=False))), args)
     result: List[Any] = []
     for item in items:
         if hasattr(block, "compiled"):
@@ -652,6 +686,16 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "int": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
     "int32": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
     "long": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
+    "uint32": {"maxvalue": lambda: 2**32 - 1, "minvalue": lambda: 0},
+    "uint": {"maxvalue": lambda: 2**32 - 1, "minvalue": lambda: 0},
+    "uint64": {"maxvalue": lambda: 2**64 - 1, "minvalue": lambda: 0},
+    "ulong": {"maxvalue": lambda: 2**64 - 1, "minvalue": lambda: 0},
+    "int16": {"maxvalue": lambda: 2**15 - 1, "minvalue": lambda: -2**15},
+    "short": {"maxvalue": lambda: 2**15 - 1, "minvalue": lambda: -2**15},
+    "uint16": {"maxvalue": lambda: 2**16 - 1, "minvalue": lambda: 0},
+    "ushort": {"maxvalue": lambda: 2**16 - 1, "minvalue": lambda: 0},
+    "byte": {"maxvalue": lambda: 255, "minvalue": lambda: 0},
+    "sbyte": {"maxvalue": lambda: 127, "minvalue": lambda: -128},
     "int64": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
     "double": {"maxvalue": lambda: 1.7976931348623157e308, "minvalue": lambda: -1.7976931348623157e308,
                "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),

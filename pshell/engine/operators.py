@@ -39,10 +39,21 @@ def _normalize_int(value: Any) -> Any:
 
 # --------------------------------------------------------------------------- arithmetic
 
+def _overflow(a: int, b: int, r: int) -> Any:
+    """An integer result outside Int32: Int64 when an operand already was one, a Double when the
+    result overflows the wider operand's type (as .NET arithmetic in PowerShell does)."""
+    if -2**31 <= a < 2**31 and -2**31 <= b < 2**31:
+        return float(r)
+    if -2**63 <= r < 2**63 or not (-2**63 <= a < 2**63 and -2**63 <= b < 2**63):
+        return r
+    return float(r)
+
+
 def add(a: Any, b: Any) -> Any:
     ta = type(a)
     if ta is int and type(b) is int:
-        return a + b
+        r = a + b
+        return r if -2147483648 <= r <= 2147483647 else _overflow(a, b, r)
     if a is None or a is AutomationNull:
         if isinstance(b, (list, tuple)):
             return list(b)
@@ -77,7 +88,8 @@ def add(a: Any, b: Any) -> Any:
 
 def sub(a: Any, b: Any) -> Any:
     if type(a) is int and type(b) is int:
-        return a - b
+        r = a - b
+        return r if -2147483648 <= r <= 2147483647 else _overflow(a, b, r)
     if isinstance(a, _dt.datetime):
         if isinstance(b, _dt.datetime):
             return a - b
@@ -93,7 +105,8 @@ def sub(a: Any, b: Any) -> Any:
 
 def mul(a: Any, b: Any) -> Any:
     if type(a) is int and type(b) is int:
-        return a * b
+        r = a * b
+        return r if -2147483648 <= r <= 2147483647 else _overflow(a, b, r)
     if isinstance(a, str):
         count = _num(b, "*")
         return a * int(count)
@@ -439,7 +452,11 @@ def join(a: Any, b: Any) -> str:
 
 def in_range(a: Any, b: Any) -> range:
     """``a..b``, both ends included, counting down when ``b < a``; lazy, so that
-    ``1..1e9 | Select-Object -First 3`` builds no list."""
+    ``1..1e9 | Select-Object -First 3`` builds no list.  ``'a'..'e'``: characters."""
+    if (isinstance(a, str) and isinstance(b, str) and len(a) == 1 and len(b) == 1
+            and not (a.isdigit() and b.isdigit())):
+        step = 1 if ord(a) <= ord(b) else -1
+        return [PSChar(chr(c)) for c in range(ord(a), ord(b) + step, step)]  # type: ignore[return-value]
     start = int(round(to_number(a)))
     stop = int(round(to_number(b)))
     if start <= stop:

@@ -166,7 +166,7 @@ class CommandContext:
         if not new_scope and not args and input is None:
             compiled = block.compiled
             if compiled.end is not None and compiled.params is None and compiled.begin is None \
-                    and compiled.process is None:
+                    and compiled.process is None and compiled.clean is None:
                 # ForEach-Object / Where-Object calling the same block per object: reuse one frame
                 # in the caller's scope and call the compiled body directly
                 frame = self._block_frames.get(id(block)) if self._block_frames else None
@@ -319,6 +319,23 @@ def _run_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
                 bound: Optional[BindResult], top: bool = False) -> Iterator[Any]:
     """Run begin / process (per input) / end.  ``top``: the outermost block of an invocation,
     where a stray break/continue just ends the script (inside, they travel to a loop)."""
+    if compiled.clean is None:
+        yield from _run_named_blocks(frame, compiled, upstream, bound, top)
+        return
+    try:
+        yield from _run_named_blocks(frame, compiled, upstream, bound, top)
+    finally:
+        # the clean block runs last, also after an error or when the pipeline stops early;
+        # what it writes to the output stream is dropped, as in pwsh
+        try:
+            for _ in compiled.clean(frame):
+                pass
+        except ReturnException:
+            pass
+
+
+def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
+                      bound: Optional[BindResult], top: bool) -> Iterator[Any]:
     variables = frame.scope.vars
     try:
         if compiled.begin is not None:

@@ -231,8 +231,8 @@ def _collect_list(iterator: Iterable[Any]) -> List[Any]:
 
 
 def _arr(value: Any) -> List[Any]:
-    """``@(expr)``."""
-    if value is None or value is AutomationNull:
+    """``@(expr)``: ``@($null)`` holds one $null; only "no output" (AutomationNull) is empty."""
+    if value is AutomationNull:
         return []
     if isinstance(value, list):
         return list(value)
@@ -328,7 +328,13 @@ def _ujoin(value: Any) -> str:
 
 
 def _add(a: Any, b: Any) -> Any:
-    if type(a) is int and type(b) is int:
+    if type(a) is int:
+        if type(b) is int:
+            r = a + b
+            if -2147483648 <= r <= 2147483647:
+                return r
+            return ops._overflow(a, b, r)
+    elif type(a) is float and type(b) is int:              # a sum that overflowed Int32 goes on
         return a + b
     return ops.add(a, b)
 
@@ -474,6 +480,13 @@ def _incdec_var(F: Any, scope: Any, name: str, delta: int, post: bool) -> Any:
 
 
 # --------------------------------------------------------------------------- members
+
+def _memnum(obj: Any, number: int) -> Any:
+    """``$Matches.0``: a dictionary's entry under the number (or its text), else a member."""
+    if isinstance(obj, dict):
+        return obj[number] if number in obj else obj.get(str(number))
+    return _mem(obj, str(number))
+
 
 def _mem(obj: Any, name: str) -> Any:
     from pshell.engine.members import get_member
@@ -678,6 +691,7 @@ NAMESPACE: Dict[str, Any] = {
     "_stmt_error": stmt_error, "_enum": _enum, "_pipe": _pipe, "_background": _background,
     "_add": _add, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": ops.mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
+    "_memnum": _memnum,
     "_conv": _conv, "_as_list": _as_list, "_rest": _rest, "_bad_target": _bad_target,
     "_readonly": _readonly, "_store": _store, "_env_set": _env_set,
     "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_stopped": _stopped,

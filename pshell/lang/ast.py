@@ -197,6 +197,7 @@ class ScriptBlockAst(Node):
     end: Optional[NamedBlock] = None
     text: str = ""
     source: str = ""
+    clean: Optional[NamedBlock] = None  # PowerShell 7.3's clean block: runs last, even after errors
     span: Span = NOSPAN
 
 
@@ -577,6 +578,7 @@ class Member(Expr):
     obj: Expr
     member: Expr
     static: bool = False
+    nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
 
 
@@ -587,6 +589,7 @@ class InvokeMember(Expr):
     member: Expr
     args: Tuple[Expr, ...] = ()
     static: bool = False
+    nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
 
 
@@ -595,6 +598,7 @@ class Index(Expr):
     """``$a[0]``, ``$a[1..3]``, ``$h['k']``, ``$a[-1]``."""
     obj: Expr
     index: Expr
+    nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
 
 

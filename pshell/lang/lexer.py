@@ -99,7 +99,15 @@ def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:
     multiplier ``kb mb gb tb pb`` (case-insensitive)."""
     hexd = dec = None
     k = i
-    if text.startswith(("0x", "0X"), i):
+    if text.startswith(("0b", "0B"), i):
+        k = i + 2
+        while k < n and text[k] in "01":
+            k += 1
+        if k > i + 2:
+            hexd = format(int(text[i + 2:k], 2), "x")      # kept as hex digits from here on
+        else:
+            k = i
+    elif text.startswith(("0x", "0X"), i):
         k = i + 2
         while k < n and text[k] in _HEX_DIGITS:
             k += 1
@@ -126,13 +134,27 @@ def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:
                 k = m
         dec = text[i:k]
     suffix = mult = ""
-    if k < n and text[k] in "lLdD":
-        suffix = text[k].lower()
-        k += 1
+    for candidate in _TYPE_SUFFIXES:
+        if text[k:k + len(candidate)].lower() == candidate:
+            suffix = candidate
+            k += len(candidate)
+            break
     if k + 1 < n and text[k] in "kKmMgGtTpP" and text[k + 1] in "bB":
         mult = text[k].lower()
         k += 2
     return k, hexd, dec, suffix, mult
+
+
+# Type suffixes of number literals, longest first: long, unsigned long, unsigned (int), unsigned
+# short, unsigned byte, short, signed byte, decimal, BigInteger.  The value range each allows.
+_TYPE_SUFFIXES = ("ul", "us", "uy", "l", "u", "s", "y", "d", "n")
+_SUFFIX_RANGES = {"l": (-2**63, 2**63 - 1), "ul": (0, 2**64 - 1), "u": (0, 2**64 - 1),
+                  "us": (0, 2**16 - 1), "uy": (0, 255), "s": (-2**15, 2**15 - 1), "y": (-128, 127)}
+
+
+# A command argument spelled with one of these suffixes stays its text (a [string] parameter gets
+# "34uy" back, as in pwsh) until pshell's binder can keep a literal's spelling beside its value.
+_TEXT_ARGUMENT_SUFFIXES = ("u", "ul", "us", "uy", "s", "y", "n")
 
 
 def number_value(parts: NumberParts) -> Any:
@@ -143,6 +165,10 @@ def number_value(parts: NumberParts) -> Any:
         if suffix == "d":
             return None
         value = int(hexd, 16)
+        if suffix in ("l", "y", "s") and value >= _SUFFIX_RANGES[suffix][1] + 1:
+            value -= 2 * (_SUFFIX_RANGES[suffix][1] + 1)     # 0xFFl is 255, 0xFFy is -1
+        elif suffix == "" and 2**31 <= value < 2**32:
+            value -= 2**32                                   # 0xFFFFFFFF is -1 (an Int32)
     else:
         assert dec is not None
         real = "." in dec or "e" in dec or "E" in dec
@@ -153,9 +179,13 @@ def number_value(parts: NumberParts) -> Any:
             except Exception:                                   # pragma: no cover - defensive
                 return None
         elif real:
-            if suffix == "l":
-                return None
-            value = float(dec)
+            if suffix:
+                exact = float(dec)
+                if suffix == "d" or exact != int(exact):
+                    return None
+                value = int(exact)                           # 1.0l, 1e3u: whole numbers
+            else:
+                value = float(dec)
         else:
             try:
                 value = int(dec)
@@ -163,6 +193,9 @@ def number_value(parts: NumberParts) -> Any:
                 value = float(dec)
     if mult:
         value = value * _MULTIPLIERS[mult]
+    bounds = _SUFFIX_RANGES.get(suffix)
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        return None
     return value
 
 
@@ -470,7 +503,7 @@ class Lexer:
             j += 1
         word = text[start:j]
         value = parse_number(word)
-        if value is None:
+        if value is None or word.rstrip("kKmMgGtTpPbB").lower().endswith(_TEXT_ARGUMENT_SUFFIXES):
             return None
         return Token("num", start, j, A.Constant(value, word, span=self.span(start, j)), spaced)
 
@@ -741,7 +774,7 @@ class Lexer:
                 scope, name = name[:colon].lower(), name[colon + 1:]
             return A.Variable(name, scope, splat, span=self.span(pos, j + 1)), j + 1
         j = i
-        while j < n and is_name_char(text[j]):
+        while j < n and (is_name_char(text[j]) or (text[j] == "?" and j > i)):  # $a? is a name
             j += 1
         if j == i:
             if not splat and text[i] in "?^$":

@@ -29,7 +29,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import ast as A
 from .errors import ParseError, SourceLocation
 from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS, Lexer,
-                    Token, is_name_char, is_word_end)
+                    Token, is_name_char, is_word_end, number_value, scan_number)
 
 __all__ = ["parse", "Parser", "MAX_DEPTH"]
 
@@ -46,8 +46,17 @@ _OPERAND_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", 
 _PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
 _SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file")
 _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
-_NAMED_BLOCKS = ("begin", "process", "end")
+_NAMED_BLOCKS = ("begin", "process", "end", "clean")
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
+
+
+
+def _ends_with_background(stmt: A.Statement) -> bool:
+    """``cmd &`` (also ``$j = cmd &``) ends its statement: another may follow on the line."""
+    while isinstance(stmt, A.Assignment):
+        stmt = stmt.value
+    return isinstance(stmt, A.Pipeline) and stmt.background
+
 
 _QUOTES = SINGLE_QUOTES + DOUBLE_QUOTES
 _MISSING_BRACE = "Missing closing '}' in statement block or type definition."
@@ -98,6 +107,7 @@ class Parser:
         self.pos = 0
         self.depth = 0
         self.records: List[Tuple[int, int, str]] = []
+        self._clean: Optional[A.NamedBlock] = None         # the last body's clean block
 
     # ------------------------------------------------------------------ plumbing
 
@@ -194,10 +204,11 @@ class Parser:
 
     def parse_script(self) -> A.ScriptBlockAst:
         pb, begin, process, end, _ = self.parse_script_body(None, 0)
+        clean = self._clean
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source,
+        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
                                 span=self.span(0, self.n))
 
     def parse_script_body(self, closer: Optional[str], open_start: int):
@@ -212,11 +223,14 @@ class Parser:
         elif self.is_word(tok, "param"):
             pb = self.parse_param_block(tok, (), tok.start)
             tok = self.skip_separators()
+        self._clean = None
         if self.is_word(tok, *_NAMED_BLOCKS) and self._named_block_follows(tok):
             blocks = self.parse_named_blocks(closer, open_start)
+            self._clean = blocks.get("clean")               # read by the caller at once
             return pb, blocks.get("begin"), blocks.get("process"), blocks.get("end"), False
         first = tok.start
         stmts = self.parse_statements(closer, open_start, _MISSING_BRACE)
+        self._clean = None                                  # (nested blocks may have set it)
         if stmts:
             span = self.span(stmts[0].span.start, stmts[-1].span.end)
         else:
@@ -242,7 +256,7 @@ class Parser:
                 return blocks
             if not self.is_word(tok, *_NAMED_BLOCKS):
                 raise self.fail(f"Unexpected token '{self.describe(tok)}': a script block that "
-                                "uses begin/process/end blocks cannot contain other statements.",
+                                "uses begin/process/end/clean blocks cannot contain other statements.",
                                 tok)
             kind = self.keyword(tok)
             if kind in blocks:
@@ -400,12 +414,13 @@ class Parser:
         try:
             open_tok = self.take(self.peek("E"), "punctuation")
             pb, begin, process, end, unnamed = self.parse_script_body("}", open_tok.start)
+            clean = self._clean
             close = self.expect("}", _MISSING_BRACE)
             if is_filter and unnamed:
                 process, end = (A.NamedBlock("process", end.statements, span=end.span)
                                 if end is not None else None), None
             return A.ScriptBlockAst(pb, begin, process, end,
-                                    self.text[open_tok.end:close.start], self.source,
+                                    self.text[open_tok.end:close.start], self.source, clean,
                                     span=self.span(open_tok.start, close.end))
         finally:
             self.depth -= 1
@@ -439,7 +454,7 @@ class Parser:
                 raise self.unexpected(tok)
             stmt = self.parse_statement()
             stmts.append(stmt)
-            if isinstance(stmt, _NEEDS_SEPARATOR):
+            if isinstance(stmt, _NEEDS_SEPARATOR) and not _ends_with_background(stmt):
                 tok = self.peek("E")
                 if tok.kind not in ("newline", ";", "eof", ")", "}"):
                     raise self.unexpected(tok)
@@ -534,7 +549,7 @@ class Parser:
                             end=target.span.end, incomplete=False)
         self.take(tok, "operator")
         nxt = self.skip_newlines()
-        if nxt.kind in _CMD_END:
+        if nxt.kind in _CMD_END and nxt.kind != "&":            # `$x = & { ... }` invokes
             raise self.fail(f"You must provide a value expression on the right-hand side of the "
                             f"'{op}' operator.", nxt)
         value = self.parse_statement()
@@ -562,6 +577,10 @@ class Parser:
                 return self.parse_command_expression()
             if "0" <= c <= "9" or (c == "." and text[tok.start + 1:tok.start + 2].isdigit()):
                 # ``1..10``, ``1+2``, ``2*3`` are expressions; ``7z``, ``1.2.3`` are commands
+                parts = scan_number(text, tok.start, tok.end)
+                if parts is not None and parts[0] == tok.end and number_value(parts) is None:
+                    raise self.fail(f"The numeric constant {text[tok.start:tok.end]} is not valid.",
+                                    tok, incomplete=False)
                 num = self.lx.token(tok.start, "E")
                 e = num.end
                 nc = text[e] if e < self.n else ""
@@ -571,6 +590,12 @@ class Parser:
             return self.parse_command(tok.start, None)
         if k in ("num", "var", "$(", "@(", "@{", "(", "str", "dstr", "{", "splat", "param",
                  "dashdash", ","):
+            return self.parse_command_expression()
+        if k == "redir" and text[tok.start].isdigit():
+            # `1>>file` at a statement's start: the number is the expression, '>>' redirects it
+            # (the lexer's token cache takes the number for this position, in expression mode)
+            self.pos = tok.start
+            self.lx.cache[tok.start * 2] = self.lx.lex_number(tok.start, tok.spaced)
             return self.parse_command_expression()
         if k == "|":
             raise self.fail("An empty pipe element is not allowed.", tok)
@@ -975,6 +1000,9 @@ class Parser:
                                     "catch block.", t)
                 self.take(t, "keyword")
                 types: List[str] = []
+                after_catch = self.pos
+                if self.skip_newlines().kind != "[":            # the type may be on the next line
+                    self.pos = after_catch
                 while True:
                     x = self.peek("E")
                     if x.kind != "[":
@@ -986,8 +1014,10 @@ class Parser:
                         raise self.fail("Expected an exception type name in catch clause.",
                                         start=x.start, end=self.pos)
                     types.append(value)
-                    x = self.peek("E")
+                    after_type = self.pos
+                    x = self.skip_newlines()                # the ',' may start the next line
                     if x.kind != ",":
+                        self.pos = after_type
                         break
                     self.take(x, "punctuation")
                     self.skip_newlines()
@@ -1051,7 +1081,7 @@ class Parser:
         t = self.peek("C")
         value = None
         end = tok.end
-        if t.kind not in _CMD_END:
+        if t.kind not in _CMD_END or t.kind == "&":             # `return & $sb` invokes
             value = self.parse_pipeline_statement()
             end = value.span.end
         return cls(value, span=self.span(tok.start, end))
@@ -1085,9 +1115,6 @@ class Parser:
                                              "'??' operator.", comma)
             return A.Binary("??", left, right, span=self.span(left.span.start, right.span.end))
         if tok.kind == "?":
-            if not tok.spaced:
-                raise self.fail("The '?' of a ternary expression must follow a space: "
-                                "'<condition> ? <if-true> : <if-false>'.", tok)
             then = self._operand_after(tok, "You must provide a value expression after the '?' "
                                             "of a ternary expression.", comma)
             colon = self.peek("E")
@@ -1124,6 +1151,12 @@ class Parser:
                 return left
             self.take(tok, "operator")
             rt = self.skip_newlines()
+            if rt.kind == "redir" and self.text[rt.start].isdigit():
+                # `1..3>$null`: the 3 is the operand, the '>' a redirection of the statement
+                num = self.lx.lex_number(rt.start, rt.spaced)
+                self.take(num, "number")
+                left = A.Binary(op, left, num.value, span=self.span(left.span.start, num.end))
+                continue
             if rt.kind not in _OPERAND_START and not self._unary_op(rt):
                 raise self.fail(f"You must provide a value expression following the '{op}' "
                                 "operator.", rt)
@@ -1308,6 +1341,16 @@ class Parser:
                 node = self.parse_member(node, True)
             elif c == "[":
                 node = self.parse_index(node)
+            elif c == "?" and text.startswith((".", "["), p + 1) and not text.startswith("..", p + 1):
+                # null-conditional ${a}?.Name, ${a}?[0]: nothing when the object is null
+                self.records.append((p, p + 2, "operator"))
+                if text[p + 1] == ".":
+                    self.pos = p + 2
+                    node = self.parse_member(node, False)
+                else:
+                    self.pos = p + 1
+                    node = self.parse_index(node)
+                node.nullsafe = True                        # type: ignore[attr-defined]
             elif (not command and (text.startswith("++", p) or text.startswith("--", p))
                   and isinstance(node, (A.Variable, A.Member, A.Index))):
                 self.records.append((p, p + 2, "operator"))
@@ -1332,6 +1375,13 @@ class Parser:
             member: A.Expr = A.StringConstant(text[p:j], "bare", span=self.span(p, j))
             self.records.append((p, j, "member"))
             self.pos = j
+        elif c.isdigit() and not static:
+            j = p                                           # $Matches.0: a numeric member
+            while j < self.n and text[j].isdigit():
+                j += 1
+            member = A.Constant(int(text[p:j]), text[p:j], span=self.span(p, j))
+            self.records.append((p, j, "member"))
+            self.pos = j
         elif c and c in _QUOTES:
             tok = self.peek("E")
             self.take(tok, "string")
@@ -1351,6 +1401,10 @@ class Parser:
         if self.pos < self.n and text[self.pos] == "(":
             args = self.parse_call_arguments()
             return A.InvokeMember(obj, member, tuple(args), static,
+                                  span=self.span(obj.span.start, self.pos))
+        if self.pos < self.n and text[self.pos] == "{" and isinstance(member, A.StringConstant):
+            block = self.parse_script_block_expr()          # .ForEach{ ... }, .Where{ ... }
+            return A.InvokeMember(obj, member, (block,), static,
                                   span=self.span(obj.span.start, self.pos))
         return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
 

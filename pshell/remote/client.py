@@ -398,7 +398,9 @@ class RemoteConnection:
         which part of it is missing (and acknowledges it, so no reconnect brings it back);
         anything else breaks the connection."""
         kind = msg.get("t")
-        inv = self._invocations.get(msg.get("id")) if kind in ("out", "rec", "done") else None
+        inv = self._invocations.get(msg.get("id"))  # type: ignore[arg-type]
+        if kind not in ("out", "rec", "done"):
+            inv = None
         if inv is None:
             raise ProtocolError(f"a {kind!r} message of {msg['_toobig']} bytes, larger than the "
                                 f"limit of {MAX_MESSAGE} bytes")

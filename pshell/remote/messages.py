@@ -33,9 +33,9 @@ def _count(value: Any) -> bool:
 
 
 def _idle(value: Any) -> bool:
-    """An idle timeout as sent: a scalar only.  Its range is the host's to refuse, with
-    PowerShell's message (remote/validate.py), not a reason to drop the connection."""
-    return value is None or type(value) in (int, float) or (type(value) is str and len(value) <= 64)
+    """An idle timeout as sent: its range is judged where it is used (remote/validate.py), which
+    answers with PowerShell's message instead of dropping the connection."""
+    return value is None or type(value) in (int, float) or (type(value) is str and len(value) <= 100)
 
 
 def _kinds(*kinds: type) -> Any:

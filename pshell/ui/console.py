@@ -35,14 +35,16 @@ class ConsoleHost(PlainHost):
     def console(self) -> Any:
         if self._console is None:
             from rich.console import Console
-            self._console = Console(file=_SafeStream("stdout"), highlight=False, soft_wrap=True)
+            self._console = Console(file=_SafeStream("stdout"),  # type: ignore[arg-type]
+                                    highlight=False, soft_wrap=True)
         return self._console
 
     @property
     def err_console(self) -> Any:
         if self._err_console is None:
             from rich.console import Console
-            self._err_console = Console(file=_SafeStream("stderr"), highlight=False,
+            self._err_console = Console(file=_SafeStream("stderr"),  # type: ignore[arg-type]
+                                        highlight=False,
                                         soft_wrap=True)
         return self._err_console
 

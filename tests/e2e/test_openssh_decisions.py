@@ -1,0 +1,313 @@
+"""The differential test: OpenSSH's ``ssh`` and pshell, same config, same known_hosts, same
+real sshd - the same decision (connect or refuse), and after an accept-new the same names
+recorded.  Each case also states the decision expected, so a broken fixture that makes both
+refuse cannot pass.
+
+The sshds (started once for the module): A on 127.0.0.81, B on 127.0.0.82 (a jump host), L on
+127.0.0.1 (reached as ``localhost``: a name that is not its address), C on 127.0.0.83 with a
+host certificate.  All listen on one free port, so every lookup is ``[name]:port``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from conftest import SSHD, _keygen, _sshd_config, _wait_listening
+
+from test_password import password_host  # noqa: F401  (the fixture: a user with a password)
+
+from pshell.transport.known_hosts import KnownHosts, hash_name
+
+SSH = shutil.which("ssh")
+ADDR = {"A": "127.0.0.81", "B": "127.0.0.82", "L": "127.0.0.1", "C": "127.0.0.83"}
+
+
+class Lab:
+    def __init__(self, root: str, port: int) -> None:
+        self.root = root
+        self.port = port
+        self.keys = {}
+        self.procs = []
+        self.client_key = os.path.join(root, "id_client")
+
+    def key(self, name: str) -> str:
+        return self.keys[name]
+
+    def line(self, names: str, key: str) -> str:
+        return f"{names} {self.key(key)}\n"
+
+    def ip(self, name: str) -> str:
+        return f"[{ADDR[name]}]:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if not os.path.exists(SSHD) or SSH is None:
+        pytest.skip("OpenSSH's sshd and ssh are needed")
+    from conftest import _free_port
+    root = str(tmp_path_factory.mktemp("decisions"))
+    os.chmod(root, 0o755)
+    os.makedirs("/run/sshd", exist_ok=True)
+    lab = Lab(root, _free_port())
+    _keygen(lab.client_key)
+    shutil.copy(lab.client_key + ".pub", os.path.join(root, "authorized_keys"))
+    remote_home = os.path.join(root, "rhome")
+    os.makedirs(remote_home)
+    ca = os.path.join(root, "host_ca")
+    _keygen(ca)
+    for name, addr in ADDR.items():
+        hostkey = os.path.join(root, f"hostkey_{name}")
+        _keygen(hostkey)
+        extra = ""
+        if name == "C":
+            subprocess.run(["ssh-keygen", "-q", "-s", ca, "-I", "hostC", "-h", "-n", addr,
+                            hostkey + ".pub"], check=True)
+            extra = f"HostCertificate {hostkey}-cert.pub"
+        conf = _sshd_config(root, name, addr, lab.port, hostkey, remote_home, extra)
+        lab.procs.append(subprocess.Popen([SSHD, "-D", "-f", conf, "-E",
+                                           os.path.join(root, f"sshd_{name}.log")]))
+        lab.keys[name] = " ".join(open(hostkey + ".pub").read().split()[:2])
+    lab.keys["CA"] = " ".join(open(ca + ".pub").read().split()[:2])
+    other = os.path.join(root, "other_ed")
+    _keygen(other)
+    lab.keys["X"] = " ".join(open(other + ".pub").read().split()[:2])     # "changed"
+    rsa = os.path.join(root, "other_rsa")
+    _keygen(rsa, "rsa")
+    lab.keys["R"] = " ".join(open(rsa + ".pub").read().split()[:2])       # another kind
+    for addr in ADDR.values():
+        _wait_listening(addr, lab.port)
+    yield lab
+    for proc in lab.procs:
+        proc.terminate()
+    for proc in lab.procs:
+        proc.wait(5)
+
+
+def _config(lab: Lab, case_dir: str, extra: str) -> str:
+    path = os.path.join(case_dir, "config")
+    with open(path, "w") as fh:
+        fh.write(extra.format(port=lab.port, dir=case_dir, A=ADDR["A"], B=ADDR["B"]))
+        fh.write(f"""
+Host hosta HostA
+  HostName {ADDR['A']}
+Host jumpb
+  HostName {ADDR['B']}
+Host hostc
+  HostName {ADDR['C']}
+Host *
+  Port {lab.port}
+  User root
+  IdentityFile {lab.client_key}
+  IdentitiesOnly yes
+  BatchMode yes
+  UserKnownHostsFile {case_dir}/known_hosts
+  GlobalKnownHostsFile {case_dir}/global_known_hosts
+  ConnectTimeout 5
+""")
+    return path
+
+
+# (id, destination, config lines before the common part, known_hosts, expected)
+# known_hosts is a function of the lab: lines naming keys A, B, L, C, X (unrelated), R (rsa)
+CASES = [
+    ("known-by-hostname", "hosta", "", lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("unknown-refused", "hosta", "", lambda h: "", "refuse"),
+    ("unknown-accept-new", "hosta", "StrictHostKeyChecking accept-new\n", lambda h: "", "connect"),
+    ("unknown-no", "hosta", "StrictHostKeyChecking no\n", lambda h: "", "connect"),
+    ("unknown-yes", "hosta", "StrictHostKeyChecking yes\n", lambda h: "", "refuse"),
+    ("changed-refused", "hosta", "", lambda h: h.line(h.ip("A"), "X"), "refuse"),
+    ("changed-accept-new", "hosta", "StrictHostKeyChecking accept-new\n",
+     lambda h: h.line(h.ip("A"), "X"), "refuse"),
+    ("changed-no-connects-with-keys", "hosta", "StrictHostKeyChecking no\n",
+     lambda h: h.line(h.ip("A"), "X"), "connect"),
+    ("changed-yes", "hosta", "StrictHostKeyChecking yes\n", lambda h: h.line(h.ip("A"), "X"),
+     "refuse"),
+    ("other-kind-known-is-changed", "hosta", "StrictHostKeyChecking accept-new\n",
+     lambda h: h.line(h.ip("A"), "R"), "refuse"),
+    ("other-kind-and-right-key", "hosta", "",
+     lambda h: h.line(h.ip("A"), "R") + h.line(h.ip("A"), "A"), "connect"),
+    ("trusted-under-config-alias-only", "hosta", "",
+     lambda h: h.line(f"[hosta]:{h.port}", "A"), "refuse"),
+    ("hostkeyalias-trusted", "hosta", "Host hosta\n  HostKeyAlias web-a\n",
+     lambda h: h.line("web-a", "A"), "connect"),
+    ("hostkeyalias-with-port-form", "hosta", "Host hosta\n  HostKeyAlias web-a\n",
+     lambda h: h.line(f"[web-a]:{h.port}", "A"), "refuse"),
+    ("hostkeyalias-wrong-alias", "hosta", "Host hosta\n  HostKeyAlias web-z\n",
+     lambda h: h.line(h.ip("A"), "A") + h.line("web-a", "A"), "refuse"),
+    ("revoked", "hosta", "", lambda h: h.line(h.ip("A"), "A") + h.line("@revoked *", "A"),
+     "refuse"),
+    # pshell is stricter here, deliberately: ssh connects to a revoked key under
+    # StrictHostKeyChecking no (password auth off); pshell never does
+    ("revoked-even-with-no", "hosta", "StrictHostKeyChecking no\n",
+     lambda h: h.line(h.ip("A"), "A") + h.line("@revoked *", "A"), "refuse"),
+    ("hashed-entry", "hosta", "", lambda h: h.line(hash_name(h.ip("A")), "A"), "connect"),
+    ("hashed-entry-without-port", "hosta", "", lambda h: h.line(hash_name(ADDR["A"]), "A"),
+     "connect"),
+    ("plain-address-without-port", "hosta", "", lambda h: h.line(ADDR["A"], "A"), "connect"),
+    ("without-port-other-key", "hosta", "", lambda h: h.line(ADDR["A"], "X"), "refuse"),
+    ("without-port-accept-new", "hosta", "StrictHostKeyChecking accept-new\n",
+     lambda h: h.line(ADDR["A"], "X"), "connect"),
+    ("wildcard-pattern", "hosta", "", lambda h: h.line(f"[127.0.0.8?]:{h.port}", "A"), "connect"),
+    ("negated-pattern", "hosta", "",
+     lambda h: h.line(f"[127.0.0.*]:{h.port},!{h.ip('A')}", "A"), "refuse"),
+    ("ip-only-trust-for-a-name", "localhost", "", lambda h: h.line(h.ip("L"), "L"), "refuse"),
+    ("ip-only-trust-checkhostip", "localhost", "CheckHostIP yes\n",
+     lambda h: h.line(h.ip("L"), "L"), "refuse"),
+    ("name-trusted", "localhost", "", lambda h: h.line(f"[localhost]:{h.port}", "L"), "connect"),
+    ("accept-new-records-the-name", "localhost", "StrictHostKeyChecking accept-new\n",
+     lambda h: "", "connect"),
+    ("capitalised-host-pattern", "HostA", "", lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("global-known-hosts", "hosta", "", lambda h: "", "connect"),     # see _GLOBAL below
+    ("second-user-known-hosts-file", "hosta",
+     "UserKnownHostsFile {dir}/empty {dir}/second\n", lambda h: "", "connect"),
+    ("cipher-cbc-not-offered", "hosta", "Ciphers aes128-cbc\n", lambda h: h.line(h.ip("A"), "A"),
+     "refuse"),
+    ("cipher-ctr", "hosta", "Ciphers aes256-ctr\n", lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("kex-group1-not-offered", "hosta", "KexAlgorithms diffie-hellman-group1-sha1\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("kex-curve25519", "hosta", "KexAlgorithms curve25519-sha256\n",
+     lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("mac-md5-not-offered", "hosta", "Ciphers aes128-ctr\nMACs hmac-md5\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("hostkeyalgorithms-rsa-only", "hosta", "HostKeyAlgorithms rsa-sha2-256\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("jump-trusted", "hosta", "Host hosta\n  ProxyJump jumpb\n",
+     lambda h: h.line(h.ip("A"), "A") + h.line(h.ip("B"), "B"), "connect"),
+    ("jump-untrusted", "hosta", "Host hosta\n  ProxyJump jumpb\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("jump-trusted-under-alias-only", "hosta", "Host hosta\n  ProxyJump jumpb\n",
+     lambda h: h.line(h.ip("A"), "A") + h.line(f"[jumpb]:{h.port}", "B"), "refuse"),
+    ("jump-own-accept-new", "hosta",
+     "Host hosta\n  ProxyJump jumpb\nHost jumpb\n  StrictHostKeyChecking accept-new\n",
+     lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("jump-target-unknown", "hosta", "Host hosta\n  ProxyJump jumpb\n",
+     lambda h: h.line(h.ip("B"), "B"), "refuse"),
+    ("jump-changed-target", "hosta", "Host hosta\n  ProxyJump jumpb\n",
+     lambda h: h.line(h.ip("A"), "X") + h.line(h.ip("B"), "B"), "refuse"),
+    ("cert-authority", "hostc", "", lambda h: h.line("@cert-authority *", "CA"), "connect"),
+    ("cert-authority-revoked", "hostc", "",
+     lambda h: h.line("@cert-authority *", "CA") + h.line("@revoked *", "CA"), "refuse"),
+    ("cert-authority-other-hosts", "hostc", "",
+     lambda h: h.line("@cert-authority *.example", "CA"), "refuse"),
+    ("include-sets-accept-new", "hosta", "Include {dir}/inc.conf\n", lambda h: "", "connect"),
+    ("match-host-sets-alias", "hosta",
+     "Host hosta\n  HostName {A}\nMatch host {A}\n  HostKeyAlias matched\n",
+     lambda h: h.line("matched", "A"), "connect"),
+]
+
+#: cases where pshell refuses what ssh accepts (never the other way round): what ssh does
+_STRICTER = {"revoked-even-with-no": "connect"}
+
+_EXTRA_FILES = {
+    "global-known-hosts": lambda h: {"global_known_hosts": h.line(h.ip("A"), "A")},
+    "second-user-known-hosts-file": lambda h: {"second": h.line(h.ip("A"), "A"), "empty": ""},
+    "include-sets-accept-new": lambda h: {"inc.conf": "StrictHostKeyChecking accept-new\n"},
+}
+
+
+def _setup(lab: Lab, base: str, case: tuple) -> str:
+    name, dest, extra, known, expected = case
+    os.makedirs(base)
+    with open(os.path.join(base, "known_hosts"), "w") as fh:
+        fh.write(known(lab))
+    for file, text in _EXTRA_FILES.get(name, lambda h: {})(lab).items():
+        with open(os.path.join(base, file), "w") as fh:
+            fh.write(text)
+    return _config(lab, base, extra)
+
+
+def _ssh_decides(config: str, dest: str) -> str:
+    debug = os.environ.get("PSHELL_TEST_SSH_DEBUG", "").split()      # e.g. -v
+    out = subprocess.run([SSH, *debug, "-F", config, dest, "true"], capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=30)
+    if debug:
+        print(out.stderr)
+    return "connect" if out.returncode == 0 else "refuse:" + out.stderr.strip()[-300:]
+
+
+def _pshell_decides(config: str, dest: str, monkeypatch) -> str:
+    from pshell.transport.ssh import SSHError, SSHTarget, connect, run_async
+    monkeypatch.setenv("PSHELL_SSH_CONFIG", config)
+    home = os.path.join(os.path.dirname(config), "home")      # the same file as ~/.ssh/config
+    os.makedirs(os.path.join(home, ".ssh"))
+    os.symlink(config, os.path.join(home, ".ssh", "config"))
+    monkeypatch.setenv("HOME", home)
+
+    async def attempt():
+        conn = await connect(SSHTarget(dest))
+        conn.close()
+        await conn.wait_closed()
+    try:
+        run_async(attempt(), 30)
+        return "connect"
+    except SSHError as exc:
+        return "refuse:" + str(exc)
+
+
+def _recorded(lab: Lab, path: str) -> dict:
+    names = [lab.ip(n) for n in ADDR] + [f"[{n}]:{lab.port}" for n in ("hosta", "jumpb", "localhost")]
+    hosts = KnownHosts([path])
+    return {n: hosts.known_kinds([n]) for n in names}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_same_decision_as_openssh(lab, tmp_path, monkeypatch, case):
+    name, dest, _, _, expected = case
+    ours_dir, theirs_dir = str(tmp_path / "pshell"), str(tmp_path / "ssh")
+    theirs = _ssh_decides(_setup(lab, theirs_dir, case), dest)
+    ours = _pshell_decides(_setup(lab, ours_dir, case), dest, monkeypatch)
+    ssh_expected = _STRICTER.get(name, expected)
+    assert (theirs.split(":")[0], ours.split(":")[0]) == (ssh_expected, expected), (theirs, ours)
+    assert _recorded(lab, theirs_dir + "/known_hosts") == _recorded(lab, ours_dir + "/known_hosts")
+
+
+def test_enough_cases():
+    assert len(CASES) >= 30
+
+
+# --------------------------------------------------------------------------- a changed key under "no"
+
+@pytest.fixture
+def pw_home(request, tmp_path, monkeypatch):
+    """A copy of the password host's client HOME (its config and known_hosts) to edit."""
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("needs root and useradd to create a user with a password")
+    password_home = request.getfixturevalue("password_host")
+    home = tmp_path / "home"
+    shutil.copytree(password_home, home)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("PSHELL_SSH_CONFIG", raising=False)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return home
+
+
+def _connect_with_password(dest: str) -> str:
+    from pshell.transport.ssh import SSHError, SSHTarget, connect, run_async
+    from test_password import PASSWORD
+
+    async def attempt():
+        conn = await connect(SSHTarget(dest, password=PASSWORD))
+        conn.close()
+    try:
+        run_async(attempt(), 30)
+        return "connect"
+    except SSHError as exc:
+        return str(exc)
+
+
+def test_changed_key_with_no_sends_no_password(pw_home, lab):
+    """ssh, on a changed key under StrictHostKeyChecking no, connects but turns password and
+    keyboard-interactive authentication off (a man in the middle must not get the password).
+    The password works with the right key; with a changed one pshell does not send it."""
+    config = pw_home / ".ssh" / "config"
+    config.write_text("Host pwhost\n  StrictHostKeyChecking no\n  PubkeyAuthentication no\n"
+                      + config.read_text())
+    assert _connect_with_password("pwhost") == "connect"
+    known = pw_home / ".ssh" / "known_hosts"
+    names = known.read_text().split()[0]
+    known.write_text(f"{names} {lab.key('X')}\n")
+    result = _connect_with_password("pwhost")
+    assert "authentication failed" in result and "host key has changed" in result
