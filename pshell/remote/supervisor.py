@@ -43,6 +43,7 @@ import time
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
+from pshell.remote import messages as _messages  # noqa: F401 - read_frame's checks, imported late
 from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, prompt_info,
                                     read_frame)
 from pshell.remote.session_process import (DEFAULT_IDLE_TIMEOUT, SPARE_CHUNK, _log, session_main,
