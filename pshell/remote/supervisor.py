@@ -372,9 +372,9 @@ class Supervisor:
             answer["error"] = error
             _write(wfd, answer)
             return False
-        error = self.hand(child, msg, info, rfd, wfd, lifeline)
-        if error:
-            answer["error"] = error
+        refused = self.hand(child, msg, info, rfd, wfd, lifeline)
+        if refused:
+            answer["error"] = refused
             _write(wfd, answer)
             return False
         return True
