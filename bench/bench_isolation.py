@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 
-OLD_COMMIT = "a84bcad"      # main before "every PSSession its own process"
+OLD_COMMIT = "8d3c08d"      # main just before "every PSSession its own process" was merged
 
 
 # --------------------------------------------------------------------------- the worker
