@@ -215,6 +215,7 @@ class Work:
         try:
             session = self._open()
             inv = self._start(session, _JobSink(job))
+            session.jobs.add(job)
             while True:
                 try:
                     for item in inv:
@@ -247,6 +248,7 @@ class Work:
             return remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
         finally:
             if session is not None:
+                session.jobs.discard(job)
                 self._finish(session)
             self._close()
 

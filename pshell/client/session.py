@@ -70,6 +70,7 @@ class PSSession:
         self.followers: "weakref.WeakSet[Any]" = weakref.WeakSet()
         self.interrupted: Dict[int, Dict[str, int]] = {}
         self.last_lost: List[int] = []
+        self.jobs: "weakref.WeakSet[Any]" = weakref.WeakSet()   # -AsJob children running here
         self._lock = threading.RLock()
         if connection is not None:
             self._use(connection)
@@ -210,6 +211,13 @@ class PSSession:
             if idle is not None:
                 self.info["idle"] = idle
             self.info["state"] = "Disconnected"
+            # the -AsJob jobs of this session are Disconnected when this returns (their threads
+            # notice the dropped connection a moment later and wait for Connect-PSSession)
+            from pshell.engine.jobs import JobState
+            for job in list(self.jobs):
+                if not job.is_finished:
+                    job.StatusMessage = "Disconnected (Disconnect-PSSession)"
+                    job.set_state(JobState.Disconnected)
             conn.drop("the session was disconnected")
 
     def close(self) -> None:

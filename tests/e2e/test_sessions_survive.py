@@ -338,3 +338,21 @@ Connect-PSSession -ComputerName otherbox -Name surv-mine
 
 
 _unused = REPO
+
+
+def test_asjob_job_is_disconnected_when_disconnect_pssession_returns(rs):
+    """The job's state is set before Disconnect-PSSession returns, not later by the thread that
+    notices the dropped connection."""
+    out, errors = run(rs, """
+$s = New-PSSession -ComputerName server01 -Name surv-dj
+foreach ($i in 1..8) {
+    $j = Invoke-Command -Session $s { Start-Sleep 30 } -AsJob
+    while ($j.State -ne 'Running') { Start-Sleep -Milliseconds 10 }
+    Disconnect-PSSession $s | Out-Null
+    "$($j.State) $($j.ChildJobs[0].State) $($s.State)"
+    Connect-PSSession $s | Out-Null
+    Stop-Job $j
+}
+""")
+    assert errors == []
+    assert out == ["Disconnected Disconnected Disconnected"] * 8
