@@ -200,10 +200,11 @@ class Job:
     """
 
     ps_type_names: Tuple[str, ...] = JOB_TYPE_NAMES
-    ps_properties = ("Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location", "Command",
-                     "InstanceId", "JobStateInfo", "StatusMessage", "ChildJobs", "PSBeginTime",
-                     "PSEndTime", "Output", "Error", "Progress", "Verbose", "Debug", "Warning",
-                     "Information")
+    # PowerShell's order (Select-Object *, Format-List *); the table view is registered below
+    ps_properties = ("State", "HasMoreData", "StatusMessage", "Location", "Command", "JobStateInfo",
+                     "Finished", "InstanceId", "Id", "Name", "ChildJobs", "PSBeginTime",
+                     "PSEndTime", "PSJobTypeName", "Output", "Error", "Progress", "Verbose",
+                     "Debug", "Warning", "Information")
 
     def __init__(self, command: str = "", name: Optional[str] = None, type_name: str = "",
                  location: Optional[str] = None, type_names: Optional[Sequence[str]] = None) -> None:
@@ -253,6 +254,11 @@ class Job:
     @property
     def JobStateInfo(self) -> JobStateInfo:
         return self._info
+
+    @property
+    def Finished(self) -> "FinishedHandle":
+        """The wait handle PowerShell's jobs have (shown by its type name, as there)."""
+        return FinishedHandle(self._finished)
 
     @property
     def Location(self) -> str:
@@ -796,6 +802,27 @@ def command_text(block: Any) -> str:
     return to_str(block)
 
 
+
+
+class FinishedHandle:
+    """A job's ``Finished`` property: ``WaitOne([timeout ms])`` waits for the job's end."""
+
+    ps_type_names = ("System.Threading.ManualResetEvent", "System.Threading.WaitHandle")
+    ps_properties = ("SafeWaitHandle",)
+
+    def __init__(self, event: threading.Event) -> None:
+        self._event = event
+        self.SafeWaitHandle = None
+
+    def WaitOne(self, timeout: Any = None) -> bool:
+        seconds = None if timeout is None or int(timeout) < 0 else int(timeout) / 1000.0
+        return self._event.wait(seconds)
+
+    def ToString(self) -> str:
+        return "System.Threading.ManualResetEvent"
+
+    def __str__(self) -> str:
+        return self.ToString()
 
 
 def _register_views() -> None:

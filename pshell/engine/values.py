@@ -24,6 +24,7 @@ __all__ = [
     "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
+    "InputEnumerator",
 ]
 
 
@@ -391,6 +392,49 @@ def as_list(value: Any) -> List[Any]:
     if isinstance(value, (tuple, range)):
         return list(value)
     return [value]
+
+
+class InputEnumerator:
+    """``$input``: an enumerator over what came down the pipeline (or ``-InputObject``), with
+    ``MoveNext()``, ``Current`` and ``Reset()`` as in PowerShell; binding it to a parameter
+    takes what is left of it."""
+
+    ps_type_names = ("System.Collections.IEnumerator",)
+    ps_properties = ("Current",)
+
+    def __init__(self, source: Any = ()) -> None:
+        self._source = iter(source)
+        self._seen: List[Any] = []
+        self._pos = 0
+        self.Current: Any = None
+
+    def __iter__(self) -> "InputEnumerator":
+        return self
+
+    def __next__(self) -> Any:
+        if self._pos < len(self._seen):
+            value = self._seen[self._pos]
+        else:
+            value = next(self._source)
+            self._seen.append(value)
+        self._pos += 1
+        self.Current = value
+        return value
+
+    def MoveNext(self) -> bool:
+        try:
+            next(self)
+        except StopIteration:
+            self.Current = None
+            return False
+        return True
+
+    def Reset(self) -> None:
+        self._pos = 0
+        self.Current = None
+
+    def ToString(self) -> str:
+        return "System.Collections.IEnumerator"
 
 
 def enumerate_value(value: Any) -> Iterator[Any]:
