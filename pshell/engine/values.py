@@ -24,7 +24,7 @@ __all__ = [
     "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
-    "InputEnumerator",
+    "InputEnumerator", "with_computer_name",
 ]
 
 
@@ -435,6 +435,46 @@ class InputEnumerator:
 
     def ToString(self) -> str:
         return "System.Collections.IEnumerator"
+
+
+_REMOTE_TYPES: Dict[Tuple[type, str], type] = {}
+
+
+def with_computer_name(value: Any, computer: str) -> Any:
+    """A remote command's result tagged with ``PSComputerName`` (and PowerShell's other remoting
+    properties).  Objects get the properties; strings and numbers become instances of a subclass
+    made once per computer, whose class carries them (so tagging costs one call per value, and
+    ``"$_"``, comparisons and arithmetic see the plain value)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float:
+        cls = _REMOTE_TYPES.get((kind, computer))
+        if cls is None:
+            cls = _REMOTE_TYPES[(kind, computer)] = type(kind.__name__, (kind,), {
+                "__slots__": (), "PSComputerName": computer, "PSShowComputerName": True,
+                "__reduce__": lambda self, k=kind, c=computer: (with_computer_name, (k(self), c))})
+        return cls(value)
+    if isinstance(value, PSObject):
+        value.set("PSComputerName", computer)
+    return value
+
+
+def remote_values(values: Iterable[Any], computer: str) -> Iterator[Any]:
+    """``with_computer_name`` over a run of plain values (strings of one batch), at C speed."""
+    first = None
+    for first in values:
+        break
+    else:
+        return iter(())
+    kind = type(first)
+    if kind is not str:
+        return map(lambda v: with_computer_name(v, computer), _chain(first, values))
+    with_computer_name(first, computer)
+    return map(_REMOTE_TYPES[(str, computer)], _chain(first, values))
+
+
+def _chain(first: Any, rest: Iterable[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
 
 
 def enumerate_value(value: Any) -> Iterator[Any]:
