@@ -15,9 +15,9 @@ def test_start_job_example_1_start_a_background_job(rs):
     shown = text(rs, "Start-Job -ScriptBlock { Get-Process -Name sshd }")
     header, row = table_rows(shown)
     assert header == JOB_COLUMNS
-    assert row[1:3] == ["Job1", "BackgroundJob"] and row[5:] == ["localhost", "Get-Process", "-Name",
+    assert row[1:3] == [f"Job{row[0]}", "BackgroundJob"] and row[5:] == ["localhost", "Get-Process", "-Name",
                                                                     "sshd"]
-    out, errors = run(rs, "Receive-Job -Id 1 -Wait | ForEach-Object ProcessName")
+    out, errors = run(rs, f"Receive-Job -Id {row[0]} -Wait | ForEach-Object ProcessName")
     assert errors == [] and out and set(out) == {"sshd"}
 
 

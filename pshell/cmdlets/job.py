@@ -114,6 +114,9 @@ class _JobCmdlet(Cmdlet):
     def _by_name(self, name: str) -> List[Job]:
         matches = [j for j in self.manager.jobs() if _like(name, j.Name)] if _has_wildcard(name) \
             else [j for j in self.manager.jobs() if j.Name.lower() == name.lower()]
+        if not matches and not _has_wildcard(name):     # a child job, by its own name
+            matches = [j for j in self.manager.jobs(include_children=True)
+                       if j.Name.lower() == name.lower()]
         if not matches and not _has_wildcard(name):
             self._not_found(f"The command cannot find the job because the job name {name} was not "
                             f"found. Verify the value of the Name parameter, and then try the "
@@ -283,11 +286,11 @@ class GetJob(_JobCmdlet):
     name = "Get-Job"
     synopsis = "Gets the background jobs of the current session."
     params = (
-        Param("Id", "object[]", position=0),
-        Param("Name", "string[]"),
-        Param("InstanceId", "string[]"),
-        Param("State", _state),
-        Param("Command", "string[]"),
+        Param("Id", "object[]", position=0, by_property=True),
+        Param("Name", "string[]", by_property=True),
+        Param("InstanceId", "string[]", by_property=True),
+        Param("State", _state, by_property=True),
+        Param("Command", "string[]", by_property=True),
         Param("HasMoreData", "bool"),
         Param("Newest", "int"),
         Param("Before", "datetime"),

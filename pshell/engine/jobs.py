@@ -78,12 +78,16 @@ def next_job_id() -> int:
     return next(_ids)
 
 
+MAX_KEPT_ERRORS = 1000          # received error records a job still shows in its Error property
+
+
 def _new_guid() -> str:
+    from pshell.engine.values import Guid
     raw = bytearray(os.urandom(16))
     raw[6] = (raw[6] & 0x0F) | 0x40
     raw[8] = (raw[8] & 0x3F) | 0x80
     h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return Guid(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
 
 
 # --------------------------------------------------------------------------- states
@@ -233,6 +237,7 @@ class Job:
         self._data_listeners: List[Listener] = []
         self._stop_requested = False
         self._abandoned = False
+        self._errors_received: List[Any] = []
 
     # ---- PowerShell properties -------------------------------------------------------
     @property
@@ -291,7 +296,9 @@ class Job:
 
     @property
     def Error(self) -> List[Any]:
-        return self._buffer.items("error")
+        """The errors, those received too (as in PowerShell, where Receive-Job leaves a child
+        job's Error collection readable; at most MAX_KEPT_ERRORS received ones are kept)."""
+        return self._errors_received + self._buffer.items("error")
 
     @property
     def Warning(self) -> List[Any]:
@@ -484,6 +491,8 @@ class Job:
             reader = job._buffer.peek() if keep else job._buffer.take()
             for batch in reader:
                 for stream, item in batch:
+                    if stream == "error" and not keep and len(job._errors_received) < MAX_KEPT_ERRORS:
+                        job._errors_received.append(item)
                     yield job, stream, item
 
     def _receive_order(self, recurse: bool, locations: Optional[Sequence[str]]) -> List["Job"]:
@@ -833,6 +842,7 @@ def _register_views() -> None:
         return
     register_view(JOB_TYPE_NAMES[0], "table",
                   ("Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location", "Command"))
+    register_view("System.Guid", "table", (("Guid", lambda g: str.__str__(g)),))
 
 
 _register_views()

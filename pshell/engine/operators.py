@@ -758,7 +758,8 @@ def _to_version(value: Any, type_name: str) -> Any:
 def _to_guid(value: Any, type_name: str) -> str:
     import uuid
     try:
-        return str(uuid.UUID(to_str(value)))
+        from pshell.engine.values import Guid
+        return Guid(uuid.UUID(to_str(value)))
     except ValueError:
         raise _cast_error(value, "System.Guid") from None
 

@@ -24,7 +24,7 @@ __all__ = [
     "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
-    "InputEnumerator", "with_computer_name",
+    "InputEnumerator", "with_computer_name", "Guid",
 ]
 
 
@@ -274,6 +274,8 @@ def type_names_of(value: Any) -> List[str]:
     if isinstance(value, str):
         if type(value) is PSChar:
             return ["System.Char", "System.ValueType", "System.Object"]
+        if type(value) is Guid:
+            return ["System.Guid", "System.ValueType", "System.Object"]
         return ["System.String", "System.Object"]
     if isinstance(value, Hashtable):
         if type(value) is OrderedHashtable:
@@ -435,6 +437,16 @@ class InputEnumerator:
 
     def ToString(self) -> str:
         return "System.Collections.IEnumerator"
+
+
+class Guid(str):
+    """A System.Guid (a job's or session's InstanceId): its text, shown as a table headed Guid."""
+
+    __slots__ = ()
+    ps_type_names = ("System.Guid", "System.ValueType")
+
+    def ToString(self) -> str:
+        return str.__str__(self)
 
 
 _REMOTE_TYPES: Dict[Tuple[type, str], type] = {}
