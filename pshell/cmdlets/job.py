@@ -105,6 +105,11 @@ class _JobCmdlet(Cmdlet):
             return []
         elif isinstance(item, str):
             return self._by_name(item)
+        elif isinstance(item, PSObject) and item.get("InstanceId", None) is not None:
+            # a job that crossed a connection and came back ($using:j): the same job here
+            job = self.manager.by_instance_id(to_str(item.get("InstanceId")))
+            if job is not None:
+                return [job]
         self.write_error(self.error_record(
             f"Cannot use '{to_str(item)}' as a job: it is not a job of this session. Pass a job "
             f"object from Get-Job, or use -Id or -Name.", "JobParameterNotAJob", "InvalidArgument",
