@@ -21,9 +21,28 @@ e2e = importlib.util.module_from_spec(_spec)
 sys.modules["pshell_e2e_fixtures"] = e2e
 _spec.loader.exec_module(e2e)
 
-sshd_hosts = e2e.sshd_hosts
 pshell = e2e.pshell
 rs = e2e.rs
+
+
+@pytest.fixture(scope="session")
+def sshd_hosts(tmp_path_factory):
+    """The e2e hosts, and ``localhost`` as one more name of server01 (the pages run commands
+    on "localhost", which here is server01's sshd: nothing listens on 127.0.0.1's port)."""
+    if not os.path.exists(e2e.SSHD):
+        pytest.skip(f"{e2e.SSHD} is missing (apt-get install openssh-server)")
+    hosts = e2e.start_hosts(str(tmp_path_factory.mktemp("sshd")))
+    config = os.path.join(hosts.home, ".ssh", "config")
+    with open(config) as fh:
+        text = fh.read()
+    with open(config, "w") as fh:
+        fh.write(f"Host localhost\n  HostName {hosts.addresses['server01']}\n" + text)
+    with open(os.path.join(hosts.root, "hostkey_server01.pub")) as fh:
+        key = " ".join(fh.read().split()[:2])
+    with open(os.path.join(hosts.home, ".ssh", "known_hosts"), "a") as fh:
+        fh.write(f"[localhost]:{hosts.port} {key}\n")
+    yield hosts
+    e2e.stop_hosts(hosts)
 
 
 def pytest_collection_modifyitems(items):
