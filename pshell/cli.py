@@ -137,7 +137,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
     finally:
         try:
+            if interactive:
+                _announce_running_jobs(shell)
             shell.close()
+        except KeyboardInterrupt:
+            sys.stderr.write("pshell: left without waiting for the jobs to stop.\n")
         except Exception:
             pass
         from pshell.engine.events import write_event
@@ -186,6 +190,22 @@ def _run(shell: Any, opts: _Options, interactive: bool) -> int:
     return _run_stdin(shell)
 
 
+def _announce_running_jobs(shell: Any) -> None:
+    """Leaving the REPL stops the jobs still running: say which, so the wait is not a mystery
+    (a remote -AsJob job is stopped on each of its computers)."""
+    try:
+        running = [job for job in shell.runspace.jobs.jobs() if not job.is_finished]
+    except Exception:
+        return
+    if not running:
+        return
+    names = ", ".join(f"[{job.Id}] {job.Name} on {job.Location}" for job in running[:5])
+    more = f" and {len(running) - 5} more" if len(running) > 5 else ""
+    sys.stderr.write(f"pshell: stopping {len(running)} running job{'s' if len(running) != 1 else ''} "
+                     f"before exiting: {names}{more}. Ctrl-C leaves without waiting.\n")
+    sys.stderr.flush()
+
+
 def _status(shell: Any, ok: bool) -> int:
     """`exit N`, else 1 after any terminating error that no catch handled (even one that only
     ended its statement) or a parse error, else 0."""
@@ -194,19 +214,18 @@ def _status(shell: Any, ok: bool) -> int:
     return 0 if ok and not shell.runspace.uncaught_errors else 1
 
 
-def _profile_path() -> str:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(base, "pshell", "profile.ps1")
-
-
 def _run_profile(shell: Any) -> None:
-    path = _profile_path()
-    if os.path.isfile(path):
+    """The profile scripts that exist, in pwsh's order (``engine/profile.py``)."""
+    from pshell.engine.profile import profile_paths
+    for path in profile_paths().in_load_order():
+        if not os.path.isfile(path):
+            continue
         try:
             with open(path, encoding="utf-8-sig") as handle:
                 text = handle.read()
-        except OSError:
-            return
+        except OSError as error:
+            sys.stderr.write(f"pshell: cannot read the profile {path}: {error.strerror}\n")
+            continue
         shell.run_text(text, path)
 
 

@@ -277,11 +277,23 @@ def test_format_table_wrap():
     assert out.splitlines()[3:6] == ["one   z", "two", "three"]
 
 
-def test_long_header_wraps_over_lines_when_the_column_is_narrow():
+def test_long_header_is_cut_with_an_ellipsis_when_the_column_is_narrow():
     shape = fmt.Shape("table", [fmt.Column("Long Header", width=4, align="left"),
                                 fmt.Column("b", width=1)])
     lines = fmt.format_to_text([shape.make_entry(obj(**{"Long Header": 1, "b": 2}))]).splitlines()
-    assert lines[1:5] == ["Long b", "Head", "er", "---- -"]
+    assert lines[1:4] == ["Lon… b", "---- -", "1    2"]
+
+
+def test_table_at_80_columns_cuts_cells_and_leaves_out_what_cannot_show():
+    wide = obj(Name="item1", First="x" * 30, Second="y" * 30, Third="z" * 20, Fourth="w" * 25)
+    shape = fmt.Shape("table", [fmt.Column(n) for n in ("Name", "First", "Second", "Third", "Fourth")])
+    lines = fmt.format_to_text([shape.make_entry(wide), shape.make_entry(wide)], width=80).splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    header = lines[1]
+    assert header.split() == ["Name", "First", "Second", "Third"]     # Fourth left out
+    assert lines[3].split() == ["item1", "x" * 30, "y" * 30, "z" * 11 + "…"]
+    # no header stacked over several lines: header, dashes, the two rows
+    assert len([line for line in lines if line]) == 4
 
 
 def test_wide_defaults_to_two_columns_and_takes_a_column_count():

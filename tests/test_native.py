@@ -429,3 +429,22 @@ def test_e2e_read_host_in_a_job_is_a_clear_error(tmp_path):
 def test_e2e_native_stderr_is_plain(tmp_path):
     proc = _pshell("sh -c 'echo to-stderr >&2'", tmp_path)
     assert proc.stderr.decode() == "to-stderr\n"
+
+
+def test_a_remote_programs_stderr_line_renders_as_one_line():
+    """A line a program wrote to stderr on a remote computer arrives through the wire as a plain
+    ErrorRecord; it is still shown as the one line the program wrote, after the computer."""
+    from pshell.engine.runtime import Runspace
+    from pshell.engine.streams import CollectingStreams
+    from pshell.remote.protocol import deserialize_record, serialize_record
+    rs = Runspace()
+    streams = CollectingStreams()
+    rs.invoke("ls /nonexistent-for-the-test", streams=streams)
+    record = [r for kind, r in streams.records if kind == "error"][0]
+    arrived = deserialize_record(serialize_record(record))
+    arrived.computer_name = "web01"
+    assert arrived.render() == ("[web01] ls: cannot access '/nonexistent-for-the-test': "
+                                "No such file or directory")
+    caught = rs.invoke("try { Get-Item /nope -ErrorAction Stop } catch { $_ }")[0]
+    other = deserialize_record(serialize_record(caught))
+    assert "\n" in other.render()        # other errors keep their position block

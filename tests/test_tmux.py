@@ -157,3 +157,39 @@ def test_ssh_host_completion_and_multiline(term):
     while term.alive() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not term.alive(), "pshell did not end after Ctrl-D"
+
+
+def test_progress_bar_never_mixes_with_rows(term):
+    term.wait_for(lambda s: term.prompts(s), "the first prompt")
+    term.type("1..6 | ForEach-Object { Write-Progress -Activity Copying -Status \"step $_\" "
+              "-PercentComplete ($_ * 15); Start-Sleep -Milliseconds 250; "
+              "\"$_ \" + 'd' * 118 }; 'all' + ' finished'")
+    term.send("Enter")
+    seen = []
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        screen = term.screen()
+        seen.append(screen)
+        if "all finished" in screen:
+            break
+        time.sleep(0.05)
+    for screen in seen:
+        for line in screen.splitlines():
+            assert not ("Copying" in line and "ddd" in line), screen
+            if "ddd" in line:
+                assert re.fullmatch(r"\s*\d d{118}\s*", line), screen
+    final = term.screen()
+    rows = [line.split()[0] for line in final.splitlines() if re.fullmatch(r"\s*\d d{118}\s*", line)]
+    assert rows == ["1", "2", "3", "4", "5", "6"], final
+
+
+def test_exit_says_which_running_jobs_it_stops(term):
+    term.wait_for(lambda s: term.prompts(s), "the first prompt")
+    term.type("$j = Start-Job -Name sleeper { Start-Sleep 60 }")
+    term.send("Enter")
+    term.wait_for(lambda s: len(term.prompts(s)) >= 2, "the prompt after Start-Job")
+    term.tmux("set-option", "-t", "t", "remain-on-exit", "on")
+    term.type("exit")
+    term.send("Enter")
+    screen = term.wait_for(lambda s: "before exiting" in s or "Pane is dead" in s, "the exit message")
+    assert "stopping 1 running job before exiting: [" in screen and "sleeper on localhost" in screen

@@ -41,6 +41,10 @@ MODULES = {
     "object": ("ForEach-Object", "Select-Object", "Tee-Object", "Where-Object",),
     "pathname": ("Join-Path", "Resolve-Path", "Split-Path",),
     "process": ("Get-Process", "Stop-Process",),
+    "readline": (
+        "Get-PSReadLineKeyHandler", "Get-PSReadLineOption", "Import-Module", "Set-PSReadLineKeyHandler",
+        "Set-PSReadLineOption",
+    ),
     "selectstring": ("Select-String",),
     "session": (
         "Enter-PSSession", "Exit-PSSession", "Get-Credential", "Get-PSSession", "Invoke-Command",

@@ -4,7 +4,7 @@ from their declared parameters."""
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
@@ -67,12 +67,74 @@ def read_topic(name: str) -> Optional[str]:
     return None
 
 
+def _wrap(text: str) -> List[str]:
+    import textwrap
+    return textwrap.wrap(text, 92, initial_indent="    ", subsequent_indent="    ")
+
+
 def _topic_synopsis(text: str) -> str:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if line.strip() == "SHORT DESCRIPTION" and i + 1 < len(lines):
             return lines[i + 1].strip()
     return ""
+
+
+class CommandEntry:
+    """The description and examples of one cmdlet, from ``pshell/help/commands_*.txt``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.description: List[str] = []
+        self.examples: List[Tuple[List[str], List[str]]] = []    # (code lines, remark lines)
+
+
+_ENTRIES: Dict[str, CommandEntry] = {}
+
+
+def command_entries() -> Dict[str, CommandEntry]:
+    """Lower-cased cmdlet name -> its entry, read once from the help directory."""
+    if not _ENTRIES:
+        for name in sorted(os.listdir(HELP_DIR)):
+            if name.startswith("commands_") and name.endswith(".txt"):
+                with open(os.path.join(HELP_DIR, name), encoding="utf-8") as handle:
+                    _parse_entries(handle.read(), _ENTRIES)
+    return _ENTRIES
+
+
+def _parse_entries(text: str, into: Dict[str, CommandEntry]) -> None:
+    entry: Optional[CommandEntry] = None
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        if line.startswith("@ "):
+            entry = CommandEntry(line[2:].strip())
+            into[entry.name.lower()] = entry
+        elif entry is None:
+            continue
+        elif line.startswith(">> ") and entry.examples:
+            entry.examples[-1][0].append(line[3:])
+        elif line.startswith("> "):
+            entry.examples.append(([line[2:]], []))
+        elif entry.examples:
+            if line.strip():
+                entry.examples[-1][1].append(line.strip())
+        elif line.strip():
+            entry.description.append(line.strip())
+
+
+def _examples_lines(entry: Optional[CommandEntry]) -> List[str]:
+    if entry is None or not entry.examples:
+        return []
+    out = ["", "EXAMPLES"]
+    for number, (code, remarks) in enumerate(entry.examples, 1):
+        out.append(f"    ----- Example {number} -----")
+        out += [f"    PS> {line}" for line in code]
+        if remarks:
+            out.append("")
+            out += [f"    {line}" for line in remarks]
+        out.append("")
+    return out[:-1]
 
 
 def _type_label(param: Param) -> str:
@@ -111,13 +173,26 @@ def _syntax_lines(name: str, params: Any) -> List[str]:
     return lines
 
 
-def command_help(cls: Any, full: bool) -> str:
-    out = ["NAME", f"    {cls.name}", "", "SYNOPSIS", f"    {cls.synopsis or '(no synopsis)'}", "",
-           "SYNTAX"]
+def command_help(cls: Any, full: bool, detailed: bool = False, examples_only: bool = False) -> str:
+    """The help of a cmdlet: the default view (synopsis, syntax, description, examples), only the
+    examples, or with its parameters (-Detailed, and -Full with their details)."""
+    entry = command_entries().get(cls.name.lower())
+    out = ["NAME", f"    {cls.name}", "", "SYNOPSIS", f"    {cls.synopsis or '(no synopsis)'}"]
+    if examples_only:
+        return "\n".join(out + _examples_lines(entry)) + "\n"
+    out += ["", "SYNTAX"]
     out += _syntax_lines(cls.name, cls.params)
+    if entry is not None and entry.description:
+        out += ["", "DESCRIPTION"] + _wrap(" ".join(entry.description))
     aliases = sorted(a for a, target in DEFAULT_ALIASES.items() if target.lower() == cls.name.lower())
     if aliases:
         out += ["", "ALIASES", "    " + ", ".join(aliases)]
+    if detailed and not full and cls.params:
+        out += ["", "PARAMETERS"]
+        for p in cls.params:
+            out.append(f"    -{p.name} <{_type_label(p)}>")
+            if p.help:
+                out.append(f"        {p.help}")
     if full and cls.params:
         out += ["", "PARAMETERS"]
         for p in cls.params:
@@ -139,6 +214,7 @@ def command_help(cls: Any, full: bool) -> str:
             if p.validate_set:
                 out.append(f"        Accepted values              {', '.join(p.validate_set)}")
             out.append("")
+    out += _examples_lines(entry)
     topics = [t for t in topic_names() if cls.name.split("-")[-1].lower() in t.lower()]
     if topics:
         out += ["", "RELATED", "    " + ", ".join(topics)]
@@ -173,7 +249,7 @@ class GetHelp(Cmdlet):
             if self.Parameter:
                 yield from self._parameter_help(cls)
                 return
-            yield command_help(cls, self.Full or self.Detailed)
+            yield command_help(cls, bool(self.Full), bool(self.Detailed), bool(self.Examples))
             return
         function = self.ctx.frame.scope.find_function(name.lower())
         if function is not None:

@@ -42,6 +42,7 @@ def _color(value: Any) -> Optional[str]:
 
 
 _color.type_label = "ConsoleColor"  # type: ignore[attr-defined]  # for help
+_color.choices = tuple(COLORS)  # type: ignore[attr-defined]  # for completion
 _category = enum_type("System.Management.Automation.ErrorCategory", CATEGORIES)
 
 

@@ -128,6 +128,7 @@ def enum_type(type_name: str, names: Sequence[str]) -> Callable[[Any], str]:
                              f'{", ".join(names)}"')
         return found
     convert.type_label = type_name.rsplit(".", 1)[-1]  # type: ignore[attr-defined]  # for help
+    convert.choices = tuple(names)  # type: ignore[attr-defined]  # for completion
     return convert
 
 

@@ -156,6 +156,11 @@ def complete(runspace: Any, text: str, cursor: Optional[int] = None) -> List[Com
     if cursor is None or cursor > len(text):
         cursor = len(text)
     try:
+        from pshell.engine.completion_args import expression_members
+        members = expression_members(runspace, text[:cursor])
+        if members is not None:
+            start, names = members
+            return [Completion(n, start, n, "member") for n in names]
         words, in_comment = split_words(text[:cursor])
     except Exception:   # completion must never break the prompt
         return []
@@ -239,9 +244,10 @@ class _Context:
         return found
 
     def parameter_values(self) -> Optional[List[Completion]]:
-        """Values for the parameter just before the word, or for the host-name argument of the
-        session commands; None when the word is not such a value."""
-        previous = self.words[-2] if len(self.words) >= 2 else None
+        """Values for the parameter just before the word (or before a list of values ending in a
+        comma: ``-ComputerName a,b,<Tab>``), or for a positional argument whose values are known
+        (``completion_args.py``); None when the word is not such a value."""
+        previous = self._previous_parameter_word()
         command = _resolve_alias(self.runspace, self.command_name).lower()
         param_name = ""
         if previous is not None and previous.value.startswith("-") and not previous.quote:
@@ -256,23 +262,48 @@ class _Context:
                     return self.hosts()
                 if choices:
                     return self._choices(choices)
+                return self._argument_values(command, name, -1)
             if param_name.lower() in _HOST_PARAMETERS:
                 return self.hosts()
             return None
+        first_of_list = len(self.words) - 1
+        while first_of_list > 1 and self.text[:self.words[first_of_list].start].rstrip().endswith(","):
+            first_of_list -= 1
+        positional = [w for w in self.words[1:first_of_list] if not w.value.startswith("-")]
         if command in _HOST_COMMANDS or self.command_name.lower() in _HOST_COMMANDS:
-            positional = [w for w in self.words[1:-1] if not w.value.startswith("-")]
             if not positional and not any(w.value.startswith("-") for w in self.words[1:-1]):
                 return self.hosts()
-        return None
+        from pshell.engine.completion_args import ssh_program
+        if ssh_program(self.command_name) and not self.word.value.startswith("-"):
+            return self.hosts(allow_user=True)
+        return self._argument_values(command, "", len(positional))
+
+    def _previous_parameter_word(self) -> Optional[Word]:
+        index = len(self.words) - 2
+        while index >= 1 and self.text[:self.words[index + 1].start].rstrip().endswith(","):
+            index -= 1
+        return self.words[index] if index >= 0 and len(self.words) >= 2 else None
+
+    def _argument_values(self, command: str, param: str, positional: int) -> Optional[List[Completion]]:
+        from pshell.engine.completion_args import argument_values, upstream_text
+        values = argument_values(self.runspace, command, param, positional, self.word.value,
+                                 upstream_text(self.text[:self.word.start]))
+        if values is None:
+            return None
+        lowered = self.word.value.lower()
+        return [Completion(_quote_if_needed(text), self.word.start, display, "value")
+                for text, display in values if text.lower().startswith(lowered)]
 
     def _choices(self, choices: Sequence[str]) -> List[Completion]:
         lowered = self.word.value.lower()
         return [Completion(_quote_if_needed(c), self.word.start, c, "value")
                 for c in choices if c.lower().startswith(lowered)]
 
-    def hosts(self) -> List[Completion]:
-        lowered = self.word.value.lower()
-        return [Completion(h, self.word.start, h, "host")
+    def hosts(self, allow_user: bool = False) -> List[Completion]:
+        """Host names from ~/.ssh/config; after ``user@`` when ``allow_user`` (ssh's argument)."""
+        user, at, typed = self.word.value.rpartition("@") if allow_user else ("", "", self.word.value)
+        lowered = typed.lower()
+        return [Completion(user + at + h, self.word.start, h, "host")
                 for h in ssh_config_hosts() if h.lower().startswith(lowered)]
 
     # ---- variables ------------------------------------------------------------------------
@@ -551,8 +582,8 @@ def _command_params(runspace: Any, name: str) -> List[_ParamSpec]:
     cls = lookup_cmdlet(resolved)
     if cls is None:
         return []
-    return _with_common([(p.name, tuple(p.aliases), p.is_switch, p.validate_set)
-                         for p in cls.params])
+    return _with_common([(p.name, tuple(p.aliases), p.is_switch,
+                          p.validate_set or getattr(p.type, "choices", None)) for p in cls.params])
 
 
 def _with_common(result: List[_ParamSpec]) -> List[_ParamSpec]:

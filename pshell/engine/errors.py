@@ -84,11 +84,19 @@ class ErrorRecord:
     def render(self) -> str:
         """The text the host prints for an error that reaches it."""
         prefix = f"[{self.computer_name}] " if self.computer_name else ""
+        if self.is_native_stderr_line():
+            return prefix + self.message        # a line a program wrote, as it wrote it
         head = f"{self.command}: " if self.command else ""
         text = f"{prefix}{head}{self.message}"
         if self.location is not None and self.location.text:
             text = f"{text}\n{render_location(self.location)}"
         return text
+
+    def is_native_stderr_line(self) -> bool:
+        """A line a native program wrote to stderr (here, or on a remote computer, where it was
+        a ``native.NativeErrorRecord`` before it crossed the wire)."""
+        return (self.FullyQualifiedErrorId.split(",")[0] == "NativeCommandError"
+                and self.exception_type_short == "RemoteException")
 
     def ToString(self) -> str:
         return self.message

@@ -586,6 +586,9 @@ def _wrap(text: str, width: int) -> List[str]:
     return out
 
 
+_NARROWEST = 4         # a shrunk last column narrower than this is left out instead
+
+
 def _fit_widths(widths: List[int], screen: int) -> List[int]:
     """PowerShell's column-width manager: unsized columns share the room left; when the table
     is too wide, the last visible column shrinks, or is hidden (-1)."""
@@ -612,8 +615,8 @@ def _fit_widths(widths: List[int], screen: int) -> List[int]:
         if excess <= 0:
             return widths
         last = visible[-1]
-        if widths[last] - excess < 1:
-            widths[last] = -1
+        if widths[last] - excess < min(_NARROWEST, widths[last]) and len(visible) > 1:
+            widths[last] = -1           # too narrow to show anything useful: left out
         else:
             widths[last] -= excess
 
@@ -765,7 +768,9 @@ class _Group:
     def _header(self) -> List[StyledLine]:
         columns = self.shape.columns or []
         labels = [col.header for col in columns]
-        lines = self._multiline_row(labels, self.aligns or [], style="header")
+        # one line, cut with an ellipsis like a cell: a narrow column never stacks its header
+        # one letter per line
+        lines = self._single_row(labels, self.aligns or [], style="header", pad_last=True)
         dashes = []
         for k, label in enumerate(labels):
             width = (self.widths or [])[k]
@@ -781,8 +786,8 @@ class _Group:
             return self._multiline_row(cells, use)
         return self._single_row(cells, use)
 
-    def _single_row(self, cells: List[str], aligns: List[str], style: Optional[str] = None
-                    ) -> List[StyledLine]:
+    def _single_row(self, cells: List[str], aligns: List[str], style: Optional[str] = None,
+                    pad_last: bool = False) -> List[StyledLine]:
         widths = self.widths or []
         parts: List[str] = []
         last = len(widths) - 1
@@ -790,7 +795,7 @@ class _Group:
             if width <= 0:
                 continue
             parts.append(_fit_field(cells[k], width, aligns[k] if k < len(aligns) else "left",
-                                    pad=k != last))
+                                    pad=pad_last or k != last))
         return [[(" ".join(parts).rstrip(), style)]]
 
     def _multiline_row(self, cells: List[str], aligns: List[str], style: Optional[str] = None

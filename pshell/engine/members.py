@@ -99,8 +99,10 @@ def _get_member(obj: Any, name: str) -> Any:
         return 0 if lowered in ("count", "length") else None
     if isinstance(obj, str):
         fn = _STR_PROPS.get(lowered)
-        if fn is None and type(obj) is not str:
-            return _remote_property(obj, lowered)
+        if fn is None and type(obj) is not str:      # a string with notes of its own ($PROFILE)
+            found = next((getattr(obj, p) for p in getattr(obj, "ps_properties", ())
+                          if p.lower() == lowered), None)
+            return found if found is not None else _remote_property(obj, lowered)
         return fn(obj) if fn is not None else None
     if isinstance(obj, (list, tuple)):
         fn = _LIST_PROPS.get(lowered)

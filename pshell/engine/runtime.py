@@ -504,6 +504,9 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         return rs
     if name == "psitem":
         return _NOT_FOUND
+    if name == "profile":
+        from pshell.engine.profile import profile_paths
+        return profile_paths(rs.environ if isinstance(getattr(rs, "environ", None), dict) else None)
     return _NOT_FOUND
 
 

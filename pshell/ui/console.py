@@ -50,7 +50,7 @@ class ConsoleHost(PlainHost):
 
     def formatter(self) -> Any:
         from pshell.ui.render import RichOutDefault
-        return _RichFormatter(RichOutDefault(self.console, self.location, batch_seconds=None))
+        return _RichFormatter(RichOutDefault(self.console, self.location, batch_seconds=None), self)
 
     def write_lines(self, lines: Any) -> None:
         pass   # the rich formatter has printed them already
@@ -149,13 +149,37 @@ class _SafeStream:
 
 
 class _RichFormatter:
-    def __init__(self, inner: Any) -> None:
+    """Output through rich.  A progress bar on the screen is taken away before rows are printed
+    (the next progress record draws it again below them): rows that arrive while it is shown
+    would otherwise be glued to the bar's line or interleaved with it."""
+
+    def __init__(self, inner: Any, host: Any = None) -> None:
         self.inner = inner
+        self.host = host
 
     def feed(self, obj: Any) -> list:
-        self.inner.feed(obj)
+        with self._no_progress():
+            self.inner.feed(obj)
         return []
 
     def flush(self) -> list:
-        self.inner.flush()
+        with self._no_progress():
+            self.inner.flush()
         return []
+
+    def _no_progress(self) -> Any:
+        import contextlib
+        host = self.host
+        if host is None:
+            return contextlib.nullcontext()
+        lock = host.lock
+        lock.acquire()
+        host._end_progress()
+
+        @contextlib.contextmanager
+        def held() -> Iterator[None]:
+            try:
+                yield
+            finally:
+                lock.release()
+        return held()

@@ -30,7 +30,7 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from pshell.ui.highlight import PshellLexer, pshell_style
-from pshell.ui.keys import build_key_bindings
+from pshell.ui.keys import build_key_bindings, readline_key_bindings
 
 __all__ = ["run_repl", "Repl", "FrameCompleter", "history_path", "is_sensitive"]
 
@@ -169,6 +169,7 @@ class Repl:
         self._interrupts = 0
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._pending_notices: List[str] = []
+        self._options_version = -1
 
     # ---- the loop --------------------------------------------------------------------------
     def make_session(self) -> "PromptSession[str]":
@@ -178,6 +179,7 @@ class Repl:
             complete_while_typing=False,
             history=self.history if self.history is not None else open_history(),
             key_bindings=build_key_bindings(),
+            enable_open_in_editor=False,               # ours: edits without running (ui/keys.py)
             multiline=True,
             prompt_continuation=lambda width, line, wrap: [("class:prompt-continuation",
                                                             CONTINUATION_PROMPT)],
@@ -218,8 +220,28 @@ class Repl:
                 return self.exit_code
 
     async def _read(self, session: "PromptSession[str]") -> str:
+        self._apply_readline_options(session)
         with patch_stdout(raw=True):
             return await session.prompt_async(self._prompt_text())
+
+    def _apply_readline_options(self, session: "PromptSession[str]") -> None:
+        """What Set-PSReadLineOption/-KeyHandler changed since the last prompt (a profile, or the
+        last command), applied to the prompt session."""
+        host = getattr(self.shell, "host", None)
+        options = getattr(host, "readline_options", None)
+        if options is None or options.version == self._options_version:
+            return
+        self._options_version = options.version
+        from prompt_toolkit.enums import EditingMode
+        from prompt_toolkit.key_binding import merge_key_bindings
+        from prompt_toolkit.styles import Style, merge_styles
+        mode = str(options.get("EditMode", "Emacs")).lower()
+        session.editing_mode = EditingMode.VI if mode == "vi" else EditingMode.EMACS
+        prediction = str(options.get("PredictionSource", "History")).lower()
+        session.auto_suggest = None if prediction == "none" else AutoSuggestFromHistory()
+        session.key_bindings = merge_key_bindings([build_key_bindings(),
+                                                   readline_key_bindings(options.handlers)])
+        session.style = merge_styles([pshell_style(), Style(_color_rules(options.colors))])
 
     def _prompt_text(self) -> str:
         try:
@@ -337,6 +359,55 @@ class Repl:
             sys.stderr.write("\nThe command is still stopping in the background.\n")
             sys.stderr.flush()
             running.cancel()
+
+
+def _color_rules(colors: Any) -> List[Any]:
+    """-Colors values (a console colour name, or an escape sequence such as "`e[93m") as style
+    rules for the token classes of ``ui/highlight.py``."""
+    from pshell.engine.readline_options import COLOR_TOKENS
+    from pshell.ui.highlight import KIND_CLASSES
+    rules = []
+    for token, value in colors.items():
+        style = _style_of(str(value))
+        kind = COLOR_TOKENS.get(token, "")
+        if style is None or not kind:
+            continue
+        target = KIND_CLASSES.get(kind) or f"class:{kind}"
+        rules.append((target.replace("class:", "", 1), style))
+    return rules
+
+
+_CONSOLE_COLORS = {"black": "ansiblack", "darkblue": "ansiblue", "darkgreen": "ansigreen",
+                   "darkcyan": "ansicyan", "darkred": "ansired", "darkmagenta": "ansimagenta",
+                   "darkyellow": "ansiyellow", "gray": "ansigray", "darkgray": "ansibrightblack",
+                   "blue": "ansibrightblue", "green": "ansibrightgreen", "cyan": "ansibrightcyan",
+                   "red": "ansibrightred", "magenta": "ansibrightmagenta", "yellow": "ansibrightyellow",
+                   "white": "ansiwhite"}
+_SGR_COLORS = ("ansiblack", "ansired", "ansigreen", "ansiyellow", "ansiblue", "ansimagenta", "ansicyan",
+               "ansigray")
+
+
+def _style_of(value: str) -> Optional[str]:
+    import re
+    named = _CONSOLE_COLORS.get(value.strip().lower())
+    if named is not None:
+        return named
+    match = re.fullmatch(r"\x1b\[([0-9;]*)m", value)
+    if match is None:
+        return None
+    parts = []
+    for code in (int(c) for c in match.group(1).split(";") if c.isdigit()):
+        if 30 <= code <= 37:
+            parts.append(_SGR_COLORS[code - 30])
+        elif 90 <= code <= 97:
+            parts.append(_SGR_COLORS[code - 90].replace("ansi", "ansibright").replace("brightgray", "white"))
+        elif 40 <= code <= 47:
+            parts.append("bg:" + _SGR_COLORS[code - 40])
+        elif code == 1:
+            parts.append("bold")
+        elif code == 4:
+            parts.append("underline")
+    return " ".join(parts) or None
 
 
 def _write(stream: Any, text: str) -> None:
