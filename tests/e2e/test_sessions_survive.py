@@ -356,3 +356,17 @@ foreach ($i in 1..8) {
 """)
     assert errors == []
     assert out == ["Disconnected Disconnected Disconnected"] * 8
+
+
+def test_receive_pssession_waits_for_a_command_that_has_not_written_yet(pshell):
+    """Receive-PSSession on a session whose command has written nothing yet waits for it and
+    receives its output (it once returned at once with nothing, and the output was lost)."""
+    ok(pshell("-c", "Invoke-Command -ComputerName server01 -InDisconnectedSession "
+                    "-SessionName surv-late { Start-Sleep 2; 'late'; 'later' } | Out-Null"))
+    lines = ok(pshell("-c", """
+$r = Receive-PSSession -ComputerName server01 -Name surv-late
+"got: $r"
+"again: $(Receive-PSSession -Name surv-late)"
+Remove-PSSession -Name surv-late
+"""))
+    assert lines == ["got: late later", "again: "]
