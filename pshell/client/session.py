@@ -206,6 +206,13 @@ class PSSession:
             self._use(conn)
             lost = [int(i) for i in answer.get("lost") or () if str(i).isdigit()]
             self.last_lost = lost
+            # the -AsJob jobs of this session run again when this returns (their threads pick
+            # the output up where it stopped)
+            from pshell.engine.jobs import JobState
+            for job in list(self.jobs):
+                if job.State == JobState.Disconnected:
+                    job.StatusMessage = ""
+                    job.set_state(JobState.Running)
             return lost
 
     def disconnect(self, idle: Optional[float] = None) -> None:
