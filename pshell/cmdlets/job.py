@@ -280,6 +280,7 @@ class StartThreadJob(_StartCmdlet):
                                  f"{self.ThrottleLimit} argument is less than the minimum allowed "
                                  f"range of 1.", "ParameterArgumentValidationError",
                                  "InvalidData", self.ThrottleLimit)
+        work.streaming_host = self.StreamingHost
         return self.runspace.jobs.start_thread_job(work, self.command_text, name=self.Name,
                                                    throttle=self.ThrottleLimit)
 
