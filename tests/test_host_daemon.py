@@ -377,3 +377,16 @@ def test_spool_on_a_full_disk_keeps_what_it_can_and_says_what_it_lost(tmp_path):
                in w for w in warnings), warnings
     assert again.State == "Failed"
     assert "could not be kept" in str(again.ChildJobs[0].JobStateInfo.Reason)
+
+
+def test_session_job_names_follow_the_session_ids(tmp_path):
+    """Jobs of a session are numbered from 1 in the session, and their default names follow:
+    the first is Job1 even when the process made other jobs before."""
+    from pshell.engine.runtime import Runspace
+    from pshell.remote.spool import SpoolingJobManager
+    Runspace(location=str(tmp_path)).invoke("Start-Job { 1 } | Wait-Job | Out-Null")
+    rs = Runspace(location=str(tmp_path))
+    rs._jobs = SpoolingJobManager(rs, str(tmp_path / "jobs"), spool=False)
+    out = rs.invoke("$j = Start-Job { 2 }; $j.Id; $j.Name; $j.ChildJobs[0].Name; "
+                    "(Start-Job -Name Mine { 3 }).Name; (Receive-Job -Name Job1 -Wait)")
+    assert out == [1, "Job1", "Job2", "Mine", 2]

@@ -433,6 +433,8 @@ class SpoolingJobManager(JobManager):
                 self._last_id = max(self._last_id, job.Id)
             else:
                 self._last_id += 1
+                if job.Name == f"Job{job.Id}":     # a default name follows the session's Id
+                    job.Name = f"Job{self._last_id}"
                 job.Id = self._last_id
 
     def add(self, job: Job) -> Job:
