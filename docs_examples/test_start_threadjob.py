@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from examples import run, table_rows, text
 

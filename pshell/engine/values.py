@@ -472,16 +472,15 @@ def with_computer_name(value: Any, computer: str) -> Any:
 
 def remote_values(values: Iterable[Any], computer: str) -> Iterator[Any]:
     """``with_computer_name`` over a run of plain values (strings of one batch), at C speed."""
-    first = None
-    for first in values:
-        break
-    else:
+    it = iter(values)
+    sentinel = object()
+    first = next(it, sentinel)
+    if first is sentinel:
         return iter(())
-    kind = type(first)
-    if kind is not str:
-        return map(lambda v: with_computer_name(v, computer), _chain(first, values))
+    if type(first) is not str:
+        return map(lambda v: with_computer_name(v, computer), _chain(first, it))
     with_computer_name(first, computer)
-    return map(_REMOTE_TYPES[(str, computer)], _chain(first, values))
+    return map(_REMOTE_TYPES[(str, computer)], _chain(first, it))
 
 
 def _chain(first: Any, rest: Iterable[Any]) -> Iterator[Any]:
