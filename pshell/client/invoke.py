@@ -359,6 +359,8 @@ def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], 
     for item in work:
         child = Job(command=command, location=item.computer, type_name="RemoteJob")
         child.stop_handler = item.stop
+        if item.session is not None:        # Disconnect-PSSession finds it from now on
+            item.session.jobs.add(child)
         parent.add_child(child)
         children.append((child, item))
     jobs.add(parent)
