@@ -1015,7 +1015,8 @@ COMPLETE_BUT_WRONG = [
     "switch ($x) { default { } default { } }", "try { } catch { } catch [X] { }",
     "function f($a) { param($b) }", "begin { } 1", "1\nbegin { }", "echo a < b", "[int",
     "[int]]", "$x[]", "$x.Foo(1 2)", "@{ a 1 }", "@{ a = 1 b = 2 }", "else { }",
-    "catch { }", "class Foo { }", "$a = ", "1 +)", "-not )", "(", "{ ) }",
+    "catch { }", "class Foo { 1 }", "enum E { 1 }", "class C : { }",
+    "using frob x", "class C { [int] Foo { } }", "$a = ", "1 +)", "-not )", "(", "{ ) }",
     "Get-X -Name:;", "do { } 1", "for (1 2) { }", "param($a) param($b)", "1 param($a)",
     "[Foo()]$x", "\"$(1 2)\"", "ls 2>&2", "@x", "1 ++ 2 3",
 ]
@@ -1048,8 +1049,11 @@ def test_param_block_first_only():
     assert "begin" in error("1\nbegin { }").message
 
 
-def test_unsupported_keywords():
-    assert "not supported" in error("class Foo { }").message
+def test_class_and_enum_errors_name_the_definition():
+    assert "class 'Foo'" in error("class Foo { 1 }").message
+    assert "enum 'E'" in error("enum E { A B }").message
+    assert "already defined" in error("class C { $a; $A }").message
+    assert "base" in error("class C { [int] M() : base() { } }").message
 
 
 def test_nesting_limit_is_a_parse_error():

@@ -257,6 +257,8 @@ class Work:
         import time
         from pshell.engine.jobs import JobState
         from pshell.remote.client import ConnectionBroken, SessionRefused
+        if getattr(session.connection, "session_ended", False):
+            return remote_error(self.computer, f"The command failed: {reason}.").record
         job.StatusMessage = f"Disconnected ({reason}); reconnecting"
         job.set_state(JobState.Disconnected)
         deadline = time.monotonic() + self.reconnect_seconds

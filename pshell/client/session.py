@@ -96,6 +96,8 @@ class PSSession:
         if self._disconnected:
             return "Disconnected"
         if self._broken is not None or self.connection.broken is not None:
+            if getattr(self.connection, "session_ended", False):
+                return "Broken"             # its process on the remote computer is gone
             return "Disconnected" if self.persistent else "Broken"
         return "Opened"
 
@@ -257,7 +259,17 @@ class PSSession:
             if conn is not None:
                 conn.drop("the session was closed")
         if self.persistent and self.InstanceId and self.target is not None:
-            _remove_remote(self, force=conn is not None or self.info.get("state") != "Opened")
+            force = conn is not None or self.info.get("state") != "Opened"
+            from pshell.remote.client import in_lost_callback
+            if in_lost_callback():
+                # the link's reader is telling us the connection ended: the removal takes a
+                # new connection, which that very thread would have to serve
+                thread = threading.Thread(target=_remove_in_background, args=(self, force),
+                                          name="pshell-remove-session", daemon=True)
+                _REMOVING.add(thread)
+                thread.start()
+            else:
+                _remove_remote(self, force=force)
 
     def ToString(self) -> str:
         return f"[PSSession]{self.Name}"
@@ -305,9 +317,28 @@ def _remove_remote(session: PSSession, force: bool) -> None:
         raise remote_error(session.ComputerName, error)
 
 
+_REMOVING: "set[threading.Thread]" = set()
+
+
+def _remove_in_background(session: PSSession, force: bool) -> None:
+    try:
+        _remove_remote(session, force)
+    except RuntimeException as exc:
+        import sys
+        sys.stderr.write(f"pshell: {exc.record.message}\n")
+    except Exception as exc:
+        import sys
+        sys.stderr.write(f"pshell: cannot remove the session {session.Name} on "
+                         f"{session.ComputerName}: {exc}\n")
+    finally:
+        _REMOVING.discard(threading.current_thread())
+
+
 def _close_at_exit() -> None:
     """Sessions still open when the shell exits end with it (as in PowerShell); disconnected
-    ones stay on their computers, to be picked up later."""
+    ones stay on their computers, to be picked up later.  Removals under way finish first."""
+    for thread in list(_REMOVING):
+        thread.join(10)
     for session in list(_LIVE):
         try:
             if session.connected:
@@ -509,4 +540,7 @@ def not_connected_message(session: PSSession) -> str:
             else ""
         return (f"The session {session.Name} to {session.ComputerName} is disconnected{why}. "
                 f"Reconnect it with Connect-PSSession; its runspace and jobs are still there.")
+    reason = session.lost_reason if state == "Broken" else None
+    if reason:
+        return f"The session {session.Name} to {session.ComputerName} is broken: {reason}."
     return f"The session {session.Name} to {session.ComputerName} is {state.lower()}."

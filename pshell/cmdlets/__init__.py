@@ -38,11 +38,14 @@ MODULES = {
     "location": ("Get-Location", "Pop-Location", "Push-Location", "Set-Location",),
     "member": ("Get-Member",),
     "misc": ("Get-Date", "Get-Random", "Measure-Command", "New-Object", "Start-Sleep",),
+    "module": (
+        "Export-ModuleMember", "Get-Module", "Import-Module", "New-ModuleManifest", "Remove-Module",
+    ),
     "object": ("ForEach-Object", "Select-Object", "Tee-Object", "Where-Object",),
     "pathname": ("Join-Path", "Resolve-Path", "Split-Path",),
     "process": ("Get-Process", "Stop-Process",),
     "readline": (
-        "Get-PSReadLineKeyHandler", "Get-PSReadLineOption", "Import-Module", "Set-PSReadLineKeyHandler",
+        "Get-PSReadLineKeyHandler", "Get-PSReadLineOption", "Set-PSReadLineKeyHandler",
         "Set-PSReadLineOption",
     ),
     "selectstring": ("Select-String",),

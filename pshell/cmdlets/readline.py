@@ -1,5 +1,6 @@
-"""Set-PSReadLineOption, Set-PSReadLineKeyHandler and their Get- pairs, and Import-Module for the
-one module a pwsh profile imports for them: what people keep in their profiles loads here too.
+"""Set-PSReadLineOption, Set-PSReadLineKeyHandler and their Get- pairs, so that what people keep in
+their pwsh profiles loads here too (``Import-Module PSReadLine`` is accepted by cmdlets/module.py:
+PSReadLine is built into the prompt).
 The settings are data on the host (``engine/readline_options.py``); the REPL applies them."""
 
 from __future__ import annotations
@@ -119,25 +120,3 @@ class GetPSReadLineKeyHandler(Cmdlet):
         for handler in options_of(self.runspace.host).handlers:
             if not wanted or handler.Key.lower() in wanted:
                 yield handler
-
-
-@register
-class ImportModule(Cmdlet):
-    name = "Import-Module"
-    synopsis = "Loads a module: PSReadLine is built into pshell's prompt; others are not available."
-    params = (
-        Param("Name", "string[]", position=0, mandatory=True),
-        Param("Force", "switch"),
-        Param("Global", "switch"),
-        Param("PassThru", "switch"),
-        Param("MinimumVersion", "object"),
-        Param("RequiredVersion", "object"),
-    )
-
-    def process(self) -> Iterator[Any]:
-        for name in self.Name:
-            if name.lower() != "psreadline":
-                self.write_error(f"The module '{name}' could not be loaded: pshell has no module "
-                                 f"system; PSReadLine is built in.", "Modules_ModuleNotFound",
-                                 "ResourceUnavailable", name)
-        return iter(())

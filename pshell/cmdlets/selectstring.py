@@ -6,6 +6,7 @@ import os
 from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.dotnet_regex import GroupCollection
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import AutomationNull, get_property, to_str, type_names_of
 from pshell.engine.wildcards import wildcard_match
@@ -37,7 +38,7 @@ class RegexMatch(RegexGroup):
         names = {index: name for name, index in m.re.groupindex.items()}
         for index in range(1, (m.re.groups or 0) + 1):
             groups.append(RegexGroup(names.get(index, str(index)), m.group(index), m.start(index)))
-        self.Groups = groups
+        self.Groups = GroupCollection(groups)        # by number and by name
 
 
 class MatchContext:

@@ -872,7 +872,7 @@ class EnterPSSession(_RemoteCmdlet):
 def _lost_while_entered(frame: Any, session: PSSession, reason: str) -> None:
     if not frame.exited and session.State != "Closed" and not session._disconnected:
         text = f"The connection to {session.ComputerName} was lost: {reason}. "
-        if session.persistent:
+        if session.persistent and not getattr(session.connection, "session_ended", False):
             text += (f"The session {session.Name} goes on there; Connect-PSSession "
                      f"-ComputerName {session.ComputerName} -Name {session.Name} reconnects. ")
         frame.leave(text + "Back in the local session.")

@@ -30,5 +30,5 @@ DEFAULT_ALIASES = {
     "iex": "Invoke-Expression", "gps": "Get-Process", "spps": "Stop-Process",
     "oh": "Out-Host", "type": "Get-Content", "epcsv": "Export-Csv",
     "ipcsv": "Import-Csv",
-    "sc": "Set-Content",
+    "sc": "Set-Content", "ipmo": "Import-Module", "rmo": "Remove-Module", "gmo": "Get-Module",
 }

@@ -142,11 +142,15 @@ class _BlockCompiler:
         self.fn: _Function = _Function("")
         self.top_level = False
         self.constrained: Dict[str, str] = {}
+        self.method = False         # a class method's body: statement output is dropped
 
     # ---- entry ---------------------------------------------------------------------
     def compile(self, block: A.ScriptBlockAst) -> CompiledBlock:
         result = CompiledBlock()
         self.constrained = _type_constraints(block)
+        self.method = block.is_method
+        # `#requires -Modules ...` of a script: checked before its first statement runs
+        self.requires = _required_modules(self.unit.text) if block is self.unit.root else []
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
         for kind in ("begin", "process", "end", "clean"):
@@ -194,6 +198,9 @@ class _BlockCompiler:
         self.functions.append(fn)
         fn.lines.append(f"def {name}(F):")
         fn.lines.append(" L = F.scope.vars; RS = F.rs")
+        if self.requires and kind in ("begin", "process", "end"):
+            fn.lines.append(f" _requires(F, {self.requires!r})")
+            self.requires = []
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
@@ -201,8 +208,11 @@ class _BlockCompiler:
             self.trapped = bool(traps)
         for stmt in traps:
             self.statement(stmt, 1)
+        # classes and enums are known to the whole block, also above their definition
+        for definition in [s for s in statements if isinstance(s, _DEFINITIONS)]:
+            self.statement(definition, 1)
         for stmt in statements:
-            if not isinstance(stmt, A.Trap):
+            if not isinstance(stmt, (A.Trap,) + _DEFINITIONS):
                 self.statement(stmt, 1)
         self.trapped = outer_trapped
         fn.lines.append(" if False: yield None")
@@ -301,6 +311,17 @@ class _BlockCompiler:
         return False
 
     def st_Pipeline(self, stmt: A.Pipeline, d: int) -> None:
+        if self.method:
+            # a method's statements give no output: only `return` makes its value
+            expr = _lone_expression(stmt)
+            if expr is not None and not stmt.background:
+                if isinstance(expr, A.Unary) and expr.op in ("++", "--", "post++", "post--"):
+                    self.incdec_statement(expr, d)
+                else:
+                    self.emit(d, f"_drop({self.expr(expr)})")
+            else:
+                self.emit(d, f"_drop({self.pipeline(stmt) if not stmt.background else 'None'})")
+            return
         if stmt.background:
             self.emit(d, f"yield _background(F, {self.unit.ast_id(stmt)})")
             return
@@ -676,6 +697,11 @@ class _BlockCompiler:
             self.emit(d, f"raise {exc}({label!r})")
 
     def st_Return(self, stmt: A.Return, d: int) -> None:
+        if self.method:
+            value = "None" if stmt.value is None else self.statement_value(stmt.value)
+            self.emit(d, f"yield _Returned({value})")
+            self.emit(d, "return")
+            return
         if stmt.value is not None:
             self.statement(stmt.value, d)
         self.emit(d, "return")
@@ -690,6 +716,21 @@ class _BlockCompiler:
 
     def st_FunctionDefinition(self, stmt: A.FunctionDefinition, d: int) -> None:
         self.emit(d, f"_deffn(F, {stmt.name!r}, {self.unit.ast_id(stmt)})")
+
+    def st_ClassDefinition(self, stmt: A.ClassDefinition, d: int) -> None:
+        defaults = []
+        for member in stmt.members:
+            if isinstance(member, A.PropertyMember) and member.default is not None:
+                defaults.append(f"({member.name.lower()!r}, {self.default_function(member.default)})")
+        self.emit(d, f"_defclass(F, {self.unit.ast_id(stmt)}, dict([{', '.join(defaults)}]))")
+
+    def st_EnumDefinition(self, stmt: A.EnumDefinition, d: int) -> None:
+        values = ", ".join("None" if value is None else self.expr(value) for _, value in stmt.members)
+        self.emit(d, f"_defenum(F, {self.unit.ast_id(stmt)}, [{values}])")
+
+    def st_UsingStatement(self, stmt: A.UsingStatement, d: int) -> None:
+        spec = "None" if stmt.module_spec is None else self.expr(stmt.module_spec)
+        self.emit(d, f"_use(F, {stmt.kind!r}, {stmt.name!r}, {spec}, {self.nid(stmt)})")
 
     def st_Trap(self, stmt: A.Trap, d: int) -> None:
         outer_trapped = self.trapped
@@ -964,6 +1005,35 @@ class _BlockCompiler:
         return f"_idx({self.expr(e.obj)}, {self.expr(e.index)})"
 
 
+_DEFINITIONS = (A.ClassDefinition, A.EnumDefinition)
+
+
+def _required_modules(text: str) -> List[str]:
+    """The module names of a script's ``#requires -Modules a, b`` lines (hash table
+    specifications kept as their text)."""
+    if "#requires" not in text.lower():
+        return []
+    import re
+    found: List[str] = []
+    for m in re.finditer(r"(?im)^#requires[ \t]+-modules?[ \t]+(.+)$", text):
+        rest = m.group(1).strip()
+        while rest:
+            if rest.startswith("@{"):
+                end = rest.find("}")
+                end = len(rest) - 1 if end < 0 else end
+                found.append(rest[:end + 1])
+                rest = rest[end + 1:].lstrip(" \t,")
+                continue
+            item, _, rest = rest.partition(",")
+            rest = rest.strip()
+            item = item.strip().strip("'\"")
+            if item.startswith("-"):
+                break
+            if item:
+                found.append(item)
+    return found
+
+
 def _lone_expression(stmt: Any) -> Optional[A.Expr]:
     """The expression of a statement that is nothing but one expression (a pipeline of a single
     CommandExpression, not backgrounded, not redirected); None otherwise."""
@@ -974,6 +1044,9 @@ def _lone_expression(stmt: Any) -> Optional[A.Expr]:
     return None
 
 
+_OPAQUE = (A.ScriptBlockExpr, A.FunctionDefinition, A.ClassDefinition)
+
+
 def _walk(node: Any) -> Any:
     """Every node under ``node`` (not descending into nested script blocks)."""
     stack = [node]
@@ -982,7 +1055,7 @@ def _walk(node: Any) -> Any:
         yield current
         for name in getattr(current, "_fields", ()):
             value = getattr(current, name)
-            if isinstance(value, A.ScriptBlockExpr) or isinstance(value, A.FunctionDefinition):
+            if isinstance(value, _OPAQUE):
                 continue
             if isinstance(value, A.Node):
                 stack.append(value)
@@ -990,9 +1063,9 @@ def _walk(node: Any) -> Any:
                 for item in value:
                     if isinstance(item, tuple):
                         stack.extend(x for x in item if isinstance(x, A.Node) and
-                                     not isinstance(x, (A.ScriptBlockExpr, A.FunctionDefinition)))
+                                     not isinstance(x, _OPAQUE))
                     elif isinstance(item, A.Node) and not isinstance(
-                            item, (A.ScriptBlockExpr, A.FunctionDefinition)):
+                            item, _OPAQUE):
                         stack.append(item)
 
 

@@ -7,6 +7,7 @@ import datetime as _dt
 import functools
 import math
 import os
+import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.errors import RuntimeException
@@ -16,6 +17,12 @@ from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSChar
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
            "static_call", "type_info"]
+
+
+def user_type(type_name: str) -> Any:
+    """The class or enum a script of this runspace defined under that name, or None."""
+    classes = sys.modules.get("pshell.engine.classes")
+    return None if classes is None else classes.find_type(type_name)
 
 
 def _err(message: str, error_id: str, category: str = "InvalidOperation",
@@ -172,6 +179,12 @@ def set_member(obj: Any, name: str, value: Any) -> None:
     if obj is None:
         raise _err(f"The property '{name}' cannot be found on this object. Verify that the property "
                    f"exists and can be set.", "PropertyNotFound")
+    if isinstance(obj, PSObject) and getattr(obj, "ps_class", None) is not None:
+        obj.ps_class.set_property(obj, name, value)     # type: ignore[attr-defined]
+        return
+    if isinstance(obj, PSTypeInfo) and hasattr(obj, "set_static"):
+        obj.set_static(name, value)
+        return
     if isinstance(obj, dict):
         obj[name] = value
         return
@@ -197,6 +210,8 @@ def get_index(obj: Any, index: Any) -> Any:
         return obj[index]
     if isinstance(obj, PSObject):
         return obj.get(to_str(index))
+    if isinstance(index, str) and hasattr(obj, "by_name"):
+        return obj.named(index)                 # $m.Groups['name']
     if isinstance(obj, (list, tuple, str, range)):
         if isinstance(index, (list, tuple, range)):
             result = []
@@ -581,6 +596,16 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                     results.append(value)
             return results if len(results) != 1 else results[0]
     if isinstance(obj, PSObject):
+        cls = getattr(obj, "ps_class", None)
+        if cls is not None:
+            from pshell.engine import classes
+            result = classes.call_instance_method(frame, obj, name, args)  # type: ignore[arg-type]
+            if result is not classes.NOT_OURS:
+                return result
+            if lowered == "gettype":
+                return cls
+            if lowered == "tostring":
+                return classes.instance_to_string(obj)  # type: ignore[arg-type]
         member = obj.get(name, NO_PROPERTY)
         if member is not NO_PROPERTY and hasattr(member, "compiled"):
             from pshell.engine.pipeline import invoke_block
@@ -592,7 +617,12 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
             return PSTypeInfo(obj.type_names[0] if obj.type_names else "System.Object")
         if lowered == "psobject":
             return _PSObjectView(obj)
+    if isinstance(obj, PSTypeInfo) and hasattr(obj, "static_call") and lowered not in (
+            "tostring", "gettype"):
+        return obj.method(name, args)  # type: ignore[attr-defined]  # [Color].GetEnumNames()
     if lowered == "gettype":
+        if hasattr(obj, "ps_enum"):
+            return obj.ps_enum
         return PSTypeInfo(type_names_of(obj)[0])
     if lowered == "tostring" and not hasattr(obj, "ToString"):
         return to_str(obj)
@@ -673,6 +703,9 @@ def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
 # --------------------------------------------------------------------------- types & statics
 
 def type_info(type_name: str) -> PSTypeInfo:
+    found = user_type(type_name)
+    if found is not None:
+        return found
     from pshell.engine.operators import full_type_name, lookup_type
     kind = lookup_type(type_name)
     if kind == "named":
@@ -725,7 +758,8 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
                     "is64bitprocess": lambda: True, "processid": os.getpid,
                     "tickcount": _tick_count,
                     "userdomainname": lambda: os.uname().nodename},
-    "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":"},
+    "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":",
+                "altdirectoryseparatorchar": lambda: "/"},
     "timespan": {"zero": lambda: _dt.timedelta(0)},
     "guid": {"empty": lambda: "00000000-0000-0000-0000-000000000000"},
 }
@@ -740,6 +774,9 @@ def _username() -> str:
 
 
 def static_member(type_name: str, name: str) -> Any:
+    found = user_type(type_name)
+    if found is not None:
+        return found.static(name)
     table = _STATIC_PROPS.get(_norm_type(type_name))
     if table is not None:
         fn = table.get(name.lower())
@@ -757,6 +794,20 @@ def _known_type(type_name: str) -> None:
     lookup_type(type_name)
 
 
+def _create_script_block(text: str) -> Any:
+    """``[scriptblock]::Create(text)``: a parse error is a ParseException, as in pwsh."""
+    from pshell.engine.compiler import Unit
+    from pshell.engine.errors import ErrorRecord
+    from pshell.lang.errors import ParseError
+    try:
+        return Unit.from_text(text, "<scriptblock>").script_block()
+    except ParseError as exc:
+        raise RuntimeException(ErrorRecord(exc.message, "ParseException", "ParserError", text,
+                                           exc.location,
+                                           exception_type="System.Management.Automation."
+                                                          "ParseException")) from None
+
+
 def _round(args: List[Any]) -> Any:
     value = to_number(args[0])
     digits = int(to_number(args[1])) if len(args) > 1 and not isinstance(args[1], str) else 0
@@ -772,40 +823,34 @@ def _round(args: List[Any]) -> Any:
     return result
 
 
+def _rx(args: List[Any], options_at: int) -> Any:
+    """``[regex]::Method(input, pattern, ..., [options])``: a [regex] value, case-sensitive
+    unless the options say IgnoreCase (as in .NET)."""
+    from pshell.engine.operators import convert_to
+    pattern = args[1]
+    if len(args) > options_at:
+        return convert_to([pattern, args[options_at]], "regex")
+    return convert_to(pattern, "regex")
+
+
 def _regex_match(args: List[Any]) -> Any:
-    from pshell.engine.operators import regex
-    m = regex(args[1]).search(to_str(args[0]))
-    return _match_obj(m)
+    return _rx(args, 2).Match(args[0])
 
 
 def _regex_is_match(args: List[Any]) -> bool:
-    from pshell.engine.operators import regex
-    return regex(args[1]).search(to_str(args[0])) is not None
+    return _rx(args, 2).IsMatch(args[0])
 
 
 def _regex_matches(args: List[Any]) -> List[Any]:
-    from pshell.engine.operators import regex
-    return [_match_obj(m) for m in regex(args[1]).finditer(to_str(args[0]))]
+    return _rx(args, 2).Matches(args[0])
 
 
 def _regex_replace(args: List[Any]) -> Any:
-    from pshell.engine.operators import replace
-    return replace(args[0], [args[1], args[2]], False)
+    return _rx(args, 3).Replace(args[0], args[2])
 
 
 def _regex_split(args: List[Any]) -> List[str]:
-    from pshell.engine.operators import regex
-    return regex(args[1]).split(to_str(args[0]))
-
-
-def _match_obj(m: Any) -> Any:
-    if m is None:
-        return PSObject.from_pairs([("Success", False), ("Value", ""), ("Groups", [])])
-    groups = [PSObject.from_pairs([("Value", g or ""), ("Success", g is not None)])
-              for g in (m.group(0),) + m.groups()]
-    return PSObject.from_pairs([("Success", True), ("Value", m.group(0)), ("Index", m.start()),
-                                ("Length", m.end() - m.start()), ("Groups", groups)],
-                               ["System.Text.RegularExpressions.Match"])
+    return _rx(args, 2).Split(args[0])
 
 
 def _path_combine(args: List[Any]) -> str:
@@ -995,6 +1040,7 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "replace": _regex_replace,
         "split": _regex_split,
         "unescape": lambda a: to_str(a[0]).replace("\\", ""),
+        "new": lambda a: _rx(["", *a], 2),
     },
     "convert": {
         "tobase64string": _base64, "frombase64string": _from_base64,
@@ -1030,6 +1076,8 @@ _STATIC_METHODS["array"] = {
     "sort": lambda a: a[0].sort(key=functools.cmp_to_key(_cmp)) if isinstance(a[0], list) else None,
 }
 _STATIC_METHODS["system.array"] = _STATIC_METHODS["array"]
+_STATIC_METHODS["scriptblock"] = {"create": lambda a: _create_script_block(to_str(a[0]))}
+_STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptblock"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
@@ -1063,6 +1111,12 @@ def _parse_exact(text: str, fmt: str) -> _dt.datetime:
 
 
 def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
+    found = user_type(type_name)
+    if found is not None:
+        return found.static_call(frame, name, args)
+    if _norm_type(type_name) == "enum" and sys.modules.get("pshell.engine.classes") is not None:
+        from pshell.engine.classes import enum_static_call
+        return enum_static_call(type_name, name, args)
     table = _STATIC_METHODS.get(_norm_type(type_name))
     env_fn = _ENVIRONMENT_METHODS.get(_norm_type(type_name), {}).get(name.lower())
     if env_fn is not None and frame is not None:

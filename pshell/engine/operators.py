@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import sys
 from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
@@ -143,7 +144,10 @@ def negate(a: Any) -> Any:
 
 
 def _int_op(a: Any, b: Any, fn: Callable[[int, int], int]) -> int:
-    return fn(int(_num(a, "bit")), int(_num(b, "bit")))
+    result = fn(int(_num(a, "bit")), int(_num(b, "bit")))
+    if type(a) is not int and hasattr(a, "ps_enum"):
+        return a.ps_enum.value(result)          # [Flags] enums: Red -bor Blue stays the enum
+    return result
 
 
 # --------------------------------------------------------------------------- comparison
@@ -155,6 +159,11 @@ def _coerce_pair(a: Any, b: Any) -> Any:
     if isinstance(a, (int, float)):
         if isinstance(b, (int, float)) and not isinstance(b, bool):
             return a, b
+        if isinstance(b, str) and type(a) is not int and hasattr(a, "ps_enum"):
+            try:                                # [Color]::Red -eq 'Red'
+                return a, a.ps_enum.convert(b)
+            except RuntimeException:
+                return None
         if isinstance(b, bool):
             return a, int(b)
         try:
@@ -219,25 +228,31 @@ def compare_values(a: Any, b: Any, cs: bool = False) -> int:
 _RE_CACHE: Dict[Any, Any] = {}
 
 
-def regex(pattern: Any, cs: bool = False) -> Any:
+def regex(pattern: Any, cs: bool = False, flags: int = 0) -> Any:
+    """The compiled form of a .NET pattern (cached); ``flags``: more of ``re``'s flags."""
     text = to_str(pattern)
-    key = (text, cs)
+    key = (text, cs, flags)
     found = _RE_CACHE.get(key)
     if found is None:
-        try:
-            found = re.compile(_translate_regex(text), 0 if cs else re.IGNORECASE)
-        except re.error as exc:
-            raise _fail(f'The regular expression pattern {text} is not valid: {exc}.',
-                        "InvalidRegularExpression") from None
+        found = compile_regex(text, (0 if cs else re.IGNORECASE) | flags)
         if len(_RE_CACHE) > 500:
             _RE_CACHE.clear()
         _RE_CACHE[key] = found
     return found
 
 
-def _translate_regex(pattern: str) -> str:
-    """.NET named groups ``(?<name>...)`` are Python's ``(?P<name>...)``."""
-    return re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
+def compile_regex(text: str, flags: int) -> Any:
+    """A .NET pattern compiled by Python's engine (engine/dotnet_regex.py translates it); a bad
+    or untranslatable pattern is an error naming the pattern and what is wrong."""
+    from pshell.engine.dotnet_regex import RegexNotSupported, translate
+    try:
+        return re.compile(translate(text), flags)
+    except (re.error, RegexNotSupported) as exc:
+        raise _fail(f'The regular expression pattern {text} is not valid: {exc}.',
+                    "InvalidRegularExpression") from None
+    except (OverflowError, RecursionError):
+        raise _fail(f'The regular expression pattern {text} is too large or too deeply nested.',
+                    "InvalidRegularExpression") from None
 
 
 def _like(a: Any, b: Any, cs: bool) -> bool:
@@ -326,46 +341,12 @@ def replace(a: Any, b: Any, cs: bool) -> Any:
         fn = replacement.invoke_with_match
         repl: Any = lambda m: to_str(fn(m))
     else:
-        repl_text = _translate_replacement(to_str(replacement))
-        repl = repl_text
+        from pshell.engine.dotnet_regex import substitution
+        repl = substitution(to_str(replacement))
     a = _seq(a)
     if _is_list(a):
         return [compiled.sub(repl, to_str(item)) for item in a]
     return compiled.sub(repl, to_str(a))
-
-
-def _translate_replacement(text: str) -> str:
-    """.NET substitutions (``$1``, ``${name}``, ``$$``, ``$0``) to Python's."""
-    out = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "$" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == "$":
-                out.append("$")
-                i += 1
-            elif nxt.isdigit():
-                j = i + 1
-                while j < len(text) and text[j].isdigit():
-                    j += 1
-                out.append(f"\\g<{text[i + 1:j]}>")
-                i = j - 1
-            elif nxt == "{":
-                end = text.find("}", i)
-                if end > 0:
-                    out.append(f"\\g<{text[i + 2:end]}>")
-                    i = end
-                else:
-                    out.append("$")
-            else:
-                out.append("$")
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
 
 
 def split(a: Any, b: Any, cs: bool) -> List[str]:
@@ -412,11 +393,7 @@ def _split_regex(pattern: str, cs: bool, options: str) -> Any:
         flags |= re.DOTALL
     if "ignorepatternwhitespace" in words:
         flags |= re.VERBOSE
-    try:
-        return re.compile(_translate_regex(pattern), flags)
-    except re.error as exc:
-        raise _fail(f'The regular expression pattern {pattern} is not valid: {exc}.',
-                    "InvalidRegularExpression") from None
+    return compile_regex(pattern, flags)
 
 
 def _split_with_block(block: Any, text: str, limit: int) -> List[str]:
@@ -507,6 +484,9 @@ def lookup_type(name: str) -> str:
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
+        classes = sys.modules.get("pshell.engine.classes")
+        if classes is not None and classes.find_type(key) is not None:
+            return "user"
         raise RuntimeException.make(f"Unable to find type [{name}].", "TypeNotFound",
                                      "InvalidOperation")
     return kind
@@ -735,7 +715,14 @@ def _to_scriptblock(value: Any, type_name: str) -> Any:
 
 
 def _to_regex(value: Any, type_name: str) -> Any:
-    return regex(value, False)
+    from pshell.engine.dotnet_regex import Regex, options_flags
+    if isinstance(value, Regex):
+        return value
+    flags = 0
+    if isinstance(value, (list, tuple)) and len(value) == 2:        # [regex]::new(p, options)
+        value, flags = value[0], options_flags(value[1])
+    text = to_str(value)
+    return Regex(text, regex(text, not flags & re.IGNORECASE, flags & ~re.IGNORECASE))
 
 
 def _to_void(value: Any, type_name: str) -> Any:
@@ -784,6 +771,14 @@ def _to_int32(value: Any, type_name: str) -> int:
     return number
 
 
+def _to_user(value: Any, type_name: str) -> Any:
+    from pshell.engine.classes import find_type
+    found = find_type(type_name)
+    if found is None:
+        raise _cast_error(value, type_name)
+    return found.convert(value)
+
+
 def _not_a_value(value: Any, type_name: str) -> Any:
     raise _cast_error(value, type_name)
 
@@ -805,7 +800,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "timespan": _to_timespan, "scriptblock": _to_scriptblock, "regex": _to_regex,
     "void": _to_void, "switch": _to_switch, "version": _to_version, "guid": _to_guid,
     "list": _to_list, "math": _not_a_value, "securestring": _identity, "pscredential": _identity,
-    "environment": _not_a_value, "named": _to_named,
+    "environment": _not_a_value, "named": _to_named, "user": _to_user,
 }
 
 

@@ -532,6 +532,11 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
     elif resolved.kind in ("function", "block"):
         block = resolved.target.block if resolved.kind == "function" else resolved.target
         stage.block = block
+        module = getattr(resolved.target, "module", None) if resolved.kind == "function" else None
+        if module is not None and module.scope is not None:
+            # a module's function runs below its module's scope, whoever calls it
+            stage.value = Frame(frame.rs, module.scope, frame.streams, module.scope, block.unit,
+                                frame.using, False)
         compiled = block.compiled
         if compiled.params is not None:
             stage.bound = bind_arguments(script_params(compiled), args, ctx, block)
@@ -651,6 +656,8 @@ def _run_stage(frame: Frame, stage: _Stage, upstream: Optional[Iterator[Any]]) -
                                     dot=stage.dot)
     else:
         streams = stage.sink if stage.sink is not None else None
+        if isinstance(stage.value, Frame):
+            frame = stage.value
         if stage.bound is not None:
             output = invoke_block(frame, stage.block, (), upstream=upstream, new_scope=not stage.dot,
                                   bound=stage.bound, ctx=stage.ctx, streams=streams)

@@ -4,6 +4,7 @@ PowerShell construct uses it."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from pshell.engine import operators as ops
@@ -571,6 +572,72 @@ def _deffn(F: Any, name: str, index: int) -> None:
     target.set_function(info)
 
 
+def _defclass(F: Any, index: int, defaults: Dict[str, Any]) -> None:
+    from pshell.engine.classes import define_class
+    define_class(F, F.unit.asts[index], defaults)
+
+
+def _defenum(F: Any, index: int, values: List[Any]) -> None:
+    from pshell.engine.classes import define_enum
+    define_enum(F, F.unit.asts[index], values)
+
+
+def _use(F: Any, kind: str, name: str, spec: Any, nid: int) -> None:
+    """``using namespace`` changes nothing at run time (type names resolve by their last part
+    too); ``using module`` imports the module; ``using assembly`` cannot load .NET assemblies."""
+    if kind == "namespace":
+        return
+    if kind == "assembly":
+        raise RuntimeException.make(f"'using assembly {name}': pshell cannot load .NET assemblies.",
+                                    "UsingAssemblyNotSupported", "NotImplemented")
+    from pshell.engine.modules import import_module
+    source = F.unit.source if F.unit is not None else ""
+    if spec is None and name.startswith((".", "..")) and os.path.isfile(source):
+        name = os.path.join(os.path.dirname(source), name)    # relative to the script's own folder
+    import_module(F, spec if spec is not None else name, using=True)
+
+
+def _requires(F: Any, names: List[str]) -> None:
+    """``#requires -Modules``: each module is imported (a loaded one is kept); one that cannot be
+    found stops the script before it starts."""
+    from pshell.engine.errors import ErrorRecord
+    from pshell.engine.modules import import_module, modules_of
+    missing = []
+    for name in names:
+        target: Any = name
+        if name.startswith("@{"):
+            target = F.rs.invoke(name)[0] if name.endswith("}") else name
+            key = next((to_str(v) for k, v in target.items() if to_str(k).lower() == "modulename"),
+                       name) if isinstance(target, dict) else name
+        else:
+            key = name
+        if key.lower() in modules_of(F.rs):
+            continue
+        try:
+            import_module(F, target)
+        except RuntimeException:
+            missing.append(key)
+    if missing:
+        raise RuntimeException(ErrorRecord(
+            f"The script cannot be run because the following modules that are specified by the "
+            f"\"#requires\" statements of the script are missing: {', '.join(missing)}.",
+            "ScriptRequiresMissingModules", "ResourceUnavailable", None,
+            exception_type="System.Management.Automation.ScriptRequiresException"))
+
+
+def _returned(value: Any) -> Any:
+    """What ``return`` yields in a class method (kept apart from any other object)."""
+    from pshell.engine.classes import Returned
+    return Returned(value)
+
+
+def _drop(value: Any) -> None:
+    """A statement in a class method: run it (a pipeline to its end), keep nothing."""
+    if hasattr(value, "__next__"):
+        for _ in value:
+            pass
+
+
 def _deftrap(F: Any, type_name: Optional[str], body: Any) -> None:
     """``trap [type] { ... }``: ``body`` is the compiled generator function of its statements."""
     traps = F.scope.vars.get("\x00traps")
@@ -705,6 +772,8 @@ NAMESPACE: Dict[str, Any] = {
     "_replace": _replace, "_split": _split, "_join": _join, "_BIN": ops.BINARY, "_neg": _neg,
     "_num": _num, "_bnot": _bnot, "_usplit": _usplit, "_ujoin": _ujoin,
     "_incdec_index": _incdec_index, "_incdec_member": _incdec_member, "_incdec_var": _incdec_var,
+    "_defclass": _defclass, "_defenum": _defenum, "_use": _use, "_Returned": _returned,
+    "_drop": _drop, "_requires": _requires,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
     "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
     "_NOARG": NOARG, "_isnull": _isnull,

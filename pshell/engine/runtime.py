@@ -28,6 +28,10 @@ __all__ = ["Scope", "Frame", "Runspace", "ScriptBlock", "FunctionInfo", "collect
 
 _NOT_FOUND = object()
 
+#: what the runspace running on this thread publishes for code that has no frame at hand:
+#: ``types``, its table of script-defined classes and enums (see engine/classes.py)
+CURRENT = threading.local()
+
 
 class Scope:
     """Variables, functions and aliases defined at one level of the scope chain."""
@@ -121,7 +125,7 @@ class Frame:
 class FunctionInfo:
     """A function or filter defined with ``function``."""
 
-    __slots__ = ("name", "block", "is_filter")
+    __slots__ = ("name", "block", "is_filter", "module")
     ps_properties = ("CommandType", "Name", "Version", "Source")
     ps_type_names = ("System.Management.Automation.FunctionInfo",)
 
@@ -129,6 +133,7 @@ class FunctionInfo:
         self.name = name
         self.block = block
         self.is_filter = is_filter
+        self.module: Any = None            # the PSModuleInfo that exported it (engine/modules.py)
 
     @property
     def Name(self) -> str:
@@ -146,8 +151,15 @@ class FunctionInfo:
     def ScriptBlock(self) -> "ScriptBlock":
         return self.block
 
+    @property
+    def Source(self) -> str:
+        return self.module.Name if self.module is not None else ""
+
+    @property
+    def ModuleName(self) -> str:
+        return self.Source
+
     Version = ""
-    Source = ""
 
 
 class ScriptBlock:
@@ -212,24 +224,10 @@ class ScriptBlock:
         frame = self.bound_frame
         if frame is None:
             raise RuntimeException.make("The script block has no runspace to run in.")
+        from pshell.engine.dotnet_regex import Match
         from pshell.engine.pipeline import invoke_block
-        return collect(invoke_block(frame, self, (), dollar_under=_MatchObject(match)))
-
-
-class _MatchObject:
-    __slots__ = ("Value", "Index", "Length", "Groups", "Success")
-    ps_properties = ("Groups", "Success", "Index", "Length", "Value")
-
-    def __init__(self, m: Any) -> None:
-        self.Value = m.group(0)
-        self.Index = m.start()
-        self.Length = m.end() - m.start()
-        self.Groups = [PSObject.from_pairs([("Value", g or ""), ("Success", g is not None)])
-                       for g in (m.group(0),) + m.groups()]
-        self.Success = True
-
-    def ToString(self) -> str:
-        return self.Value
+        found = Match(match)               # $_ for -replace, the argument for [regex]::Replace
+        return collect(invoke_block(frame, self, (found,), dollar_under=found))
 
 
 def collect(iterator: Iterable[Any]) -> Any:
@@ -408,6 +406,7 @@ class Runspace:
         from pshell.engine.pipeline import invoke_block
         block = script if isinstance(script, ScriptBlock) else self.compile(str(script), source)
         frame = self.new_frame(streams, using, unit=block.unit)
+        CURRENT.types = self.__dict__.get("types")
         upstream = None if input is None else iter(input)
         self.clear_stop()
         return invoke_block(frame, block, tuple(args), upstream=upstream, new_scope=new_scope,
@@ -423,6 +422,7 @@ class Runspace:
         host, errors reported, never raising except ExitException.  Returns None, or raises
         ExitException for ``exit``."""
         from pshell.engine.toplevel import execute
+        CURRENT.types = self.__dict__.get("types")
         return execute(self, text, source)
 
     # ---- stopping ------------------------------------------------------------------

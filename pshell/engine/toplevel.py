@@ -69,7 +69,18 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
     frame = rs.new_frame(host_output=True, unit=unit)
     rs.clear_stop()
     from pshell.engine.pipeline import invoke_block
+    if unit.__dict__.get("requires_failed"):
+        return False                # `#requires` stopped this script: none of it runs
     try:
+        if "requires_checked" not in unit.__dict__:
+            unit.requires_checked = True
+            from pshell.engine.compiler import _required_modules
+            names = _required_modules(unit.text)
+            if names:
+                from pshell.engine.rt import _requires
+                unit.requires_failed = True
+                _requires(frame, names)
+                unit.requires_failed = False
         # top-level statements keep the script's $args (pshell FILE a b runs them one by one)
         top_args = rs.global_scope.vars.get("args")
         args = tuple(top_args) if isinstance(top_args, list) else ()

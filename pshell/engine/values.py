@@ -268,6 +268,8 @@ def type_names_of(value: Any) -> List[str]:
     if isinstance(value, bool):
         return ["System.Boolean", "System.ValueType", "System.Object"]
     if isinstance(value, int):
+        if type(value) is not int and hasattr(value, "ps_type_names"):
+            return list(value.ps_type_names) + ["System.Object"]       # an enum's value
         return [_int_type(value), "System.ValueType", "System.Object"]
     if isinstance(value, float):
         return ["System.Double", "System.ValueType", "System.Object"]
@@ -552,7 +554,7 @@ def to_str(value: Any, ofs: str = " ") -> str:
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, int):
-        return str(value)
+        return str(value)           # (an enum's value: its name)
     if isinstance(value, float):
         return format_number(value)
     if isinstance(value, (list, tuple)):
@@ -574,6 +576,9 @@ def to_str(value: Any, ofs: str = " ") -> str:
         tostring = value.get("ToString")
         if isinstance(tostring, str):
             return tostring
+        if getattr(value, "ps_class", None) is not None:
+            from pshell.engine.classes import instance_to_string
+            return instance_to_string(value)  # type: ignore[arg-type]
         return value.type_names[0].replace("Deserialized.", "", 1)
     method = getattr(value, "ToString", None)
     if callable(method):

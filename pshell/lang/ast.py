@@ -198,6 +198,7 @@ class ScriptBlockAst(Node):
     text: str = ""
     source: str = ""
     clean: Optional[NamedBlock] = None  # PowerShell 7.3's clean block: runs last, even after errors
+    is_method: bool = False             # a class method's body: only `return` gives its value
     span: Span = NOSPAN
 
 
@@ -386,6 +387,64 @@ class FunctionDefinition(Statement):
     name: str
     body: ScriptBlockAst
     is_filter: bool = False
+    span: Span = NOSPAN
+
+
+@_node
+class PropertyMember(Node):
+    """``[static] [hidden] [type] $Name [= default]`` in a class body."""
+    name: str
+    type_name: Optional[str] = None
+    default: Optional[Expr] = None
+    static: bool = False
+    hidden: bool = False
+    attributes: Tuple[AttributeAst, ...] = ()
+    span: Span = NOSPAN
+
+
+@_node
+class MethodMember(Node):
+    """A method (``[type] Name(params) { ... }``) or a constructor (``Name(params) [: base(args)]
+    { ... }``, ``is_constructor``) of a class; ``body.param_block`` holds the parameters."""
+    name: str
+    body: ScriptBlockAst
+    return_type: Optional[str] = None
+    static: bool = False
+    hidden: bool = False
+    is_constructor: bool = False
+    base_args: Optional[Tuple[Expr, ...]] = None      # ``: base(a, b)`` of a constructor
+    span: Span = NOSPAN
+
+
+@_node
+class ClassDefinition(Statement):
+    """``class Name [: Base, Interface] { members }`` with the attributes written before it."""
+    name: str
+    bases: Tuple[str, ...] = ()
+    members: Tuple[Any, ...] = ()                     # PropertyMember / MethodMember
+    attributes: Tuple[AttributeAst, ...] = ()
+    span: Span = NOSPAN
+
+
+@_node
+class EnumDefinition(Statement):
+    """``[Flags()] enum Name [: type] { A; B = 2 }``: ``members`` pairs a name with its value
+    expression (None: the previous value plus one)."""
+    name: str
+    members: Tuple[Tuple[str, Optional[Expr]], ...] = ()
+    underlying: Optional[str] = None
+    attributes: Tuple[AttributeAst, ...] = ()
+    span: Span = NOSPAN
+
+
+@_node
+class UsingStatement(Statement):
+    """``using namespace N`` / ``using module M`` (a name or a path, ``M`` may be a hashtable
+    expression) / ``using assembly A``; ``alias`` for ``using namespace X = Y``."""
+    kind: str                                          # 'namespace' | 'module' | 'assembly'
+    name: str
+    module_spec: Optional[Expr] = None
+    alias: Optional[str] = None
     span: Span = NOSPAN
 
 

@@ -122,6 +122,8 @@ def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:
             k += 2
             while k < n and text[k] in _DIGITS:
                 k += 1
+        elif k > i and k < n and text[k] == "." and (k + 1 == n or text[k + 1] in " \t\r\n;,)}]"):
+            k += 1                                          # 20. is a double
         if k == i:
             return None
         if k < n and text[k] in "eE":
@@ -805,6 +807,8 @@ class Lexer:
         while i < n and is_ws(text[i]):
             i += 1
         name = text[ns:ne]
+        if any(is_ws(c) for c in name):
+            name = "".join(c for c in name if not is_ws(c))
         if i < n and text[i] == "(":
             return name, ns, ne, i, True
         if i < n and text[i] == "]":
@@ -824,6 +828,15 @@ class Lexer:
             if i >= n:
                 raise self.error("Missing type name after '['.", i, i, incomplete=True)
             raise self.error("Missing type name after '['.", i, i + 1)
+        s = j
+        while s < n and is_ws(text[s]):
+            s += 1
+        if s > j and s < n and text[s] == "[":              # [string []]: space before the rank
+            k = s + 1
+            while k < n and is_ws(text[k]):
+                k += 1
+            if k < n and text[k] in "],":
+                j = s
         while j < n and text[j] == "[":
             k = j + 1
             while k < n and is_ws(text[k]):

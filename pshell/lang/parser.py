@@ -46,7 +46,7 @@ _OPERAND_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", 
 _PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
 _SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file")
 _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
-_NAMED_BLOCKS = ("begin", "process", "end", "clean")
+_NAMED_BLOCKS = ("begin", "process", "end", "clean", "dynamicparam")   # dynamicparam: parsed, not run
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
 
 
@@ -85,6 +85,15 @@ def parse(text: str, source: str = "<stdin>") -> A.ScriptBlockAst:
             sys.setrecursionlimit(old_limit)
 
 
+def _lone_expr(stmt: A.Statement) -> Optional[A.Expr]:
+    """The expression of a statement that is just one (no command, pipe or redirection)."""
+    if isinstance(stmt, A.Pipeline) and not stmt.background and len(stmt.elements) == 1:
+        element = stmt.elements[0]
+        if isinstance(element, A.CommandExpression) and not element.redirections:
+            return element.expr
+    return None
+
+
 def _assignable(e: A.Expr, op: str) -> bool:
     if isinstance(e, A.Variable):
         return not e.splatted
@@ -94,6 +103,9 @@ def _assignable(e: A.Expr, op: str) -> bool:
         return _assignable(e.expr, op)
     if isinstance(e, A.ArrayLiteral) and op == "=":
         return all(_assignable(x, op) for x in e.elements)
+    if isinstance(e, A.Paren) and op == "=":        # ($a, $b) = 1, 2
+        inner = _lone_expr(e.statement)
+        return inner is not None and _assignable(inner, op)
     return False
 
 
@@ -465,6 +477,10 @@ class Parser:
         self.enter()
         try:
             tok = self.peek("C")
+            if tok.start < self.n and self.text[tok.start] == "[":
+                stmt = self.try_attributed_definition()
+                if stmt is not None:
+                    return stmt
             if tok.kind == "word" and tok.plain is not None:
                 word = tok.plain.lower()
                 handler = _KEYWORD_HANDLERS.get(word)
@@ -535,10 +551,18 @@ class Parser:
                                            span=self.span(first.span.start, right.span.end))
                     tok = self.peek("E")
                 return left
+            elif tok.kind == "newline" and self._pipe_on_next_line(tok):
+                self.skip_newlines()                        # a line that starts with '|' continues
             else:
                 break
         return A.Pipeline(tuple(elements), background,
                           span=self.span(first.span.start, end))
+
+    def _pipe_on_next_line(self, tok: Token) -> bool:
+        t = tok
+        while t.kind == "newline":
+            t = self.lx.token(t.end, "E")
+        return t.kind == "|"
 
     def parse_assignment(self, target: A.Expr, tok: Token) -> A.Assignment:
         op = tok.kind
@@ -1097,8 +1121,237 @@ class Parser:
                             tok)
         raise self.fail(f"Unexpected token '{tok.plain}' in expression or statement.", tok)
 
-    def kw_unsupported(self, tok: Token, label) -> A.Statement:
-        raise self.fail(f"The '{tok.plain}' statement is not supported by pshell.", tok)
+    # ------------------------------------------------------------------ classes, enums, using
+
+    def try_attributed_definition(self) -> Optional[A.Statement]:
+        """``[Flags()] enum E {...}`` / ``[Attr()] class C {...}``: attributes, then the keyword.
+        None (nothing consumed) when the ``[`` starts anything else."""
+        save_pos, save_rec = self.pos, len(self.records)
+        attrs: List[A.AttributeAst] = []
+        try:
+            while self.peek("E").kind == "[":
+                kind, value = self.parse_attribute_or_type()
+                if kind != "attr":
+                    break
+                attrs.append(value)
+                self.skip_newlines()
+        except ParseError as e:
+            if e.incomplete:
+                raise
+            attrs = []
+        tok = self.peek("C")
+        if attrs and self.is_word(tok, "class", "enum"):
+            if self.keyword(tok) == "class":
+                return self.kw_class(tok, None, tuple(attrs))
+            return self.kw_enum(tok, None, tuple(attrs))
+        self.pos = save_pos
+        del self.records[save_rec:]
+        return None
+
+    def definition_name(self, keyword: str) -> Token:
+        t = self.peek("E")
+        if t.kind != "ident" or not t.value or not (t.value[0].isalpha() or t.value[0] == "_"):
+            raise self.fail(f"Missing name after '{keyword}' keyword.", t)
+        return self.take(t, "type")
+
+    def base_type_name(self) -> str:
+        """A type name written without brackets (``: Base``, ``enum E : byte``)."""
+        t = self.skip_newlines()
+        if t.kind != "ident":
+            raise self.fail("Missing type name after ':'.", t)
+        end = self.lx._type_name_end(t.start, 0)
+        self.records.append((t.start, end, "type"))
+        self.pos = end
+        return self.text[t.start:end]
+
+    def kw_class(self, tok: Token, label, attrs: Tuple[A.AttributeAst, ...] = ()) -> A.Statement:
+        self.take(tok, "keyword")
+        name = self.definition_name("class").value
+        bases: List[str] = []
+        t = self.skip_newlines()
+        if t.kind == ":":
+            self.take(t, "punctuation")
+            while True:
+                bases.append(self.base_type_name())
+                t = self.skip_newlines()
+                if t.kind != ",":
+                    break
+                self.take(t, "punctuation")
+        if t.kind != "{":
+            raise self.fail(f"Missing opening '{{' of the body of class '{name}'.", t)
+        open_tok = self.take(t, "punctuation")
+        members: List[Any] = []
+        self.enter()
+        try:
+            while True:
+                t, closed = self.inside_braces(open_tok, f"the definition of class '{name}'")
+                if closed:
+                    break
+                members.append(self.parse_class_member(name))
+        finally:
+            self.depth -= 1
+        seen: Dict[str, A.PropertyMember] = {}
+        for member in members:
+            if isinstance(member, A.PropertyMember):
+                key = member.name.lower()
+                if key in seen:
+                    raise self.fail(f"The member '{member.name}' is already defined.",
+                                    start=member.span.start, end=member.span.end)
+                seen[key] = member
+        return A.ClassDefinition(name, tuple(bases), tuple(members), attrs,
+                                 span=self.span(attrs[0].span.start if attrs else tok.start, self.pos))
+
+    def parse_class_member(self, class_name: str) -> Any:
+        t = self.peek("E")
+        start = t.start
+        static = hidden = False
+        type_name: Optional[str] = None
+        attrs: List[A.AttributeAst] = []
+        while True:
+            if t.kind == "[":
+                kind, value = self.parse_attribute_or_type()
+                if kind == "attr":
+                    attrs.append(value)
+                else:
+                    type_name = value
+            elif t.kind == "ident" and t.value.lower() in ("static", "hidden"):
+                self.take(t, "keyword")
+                if t.value.lower() == "static":
+                    static = True
+                else:
+                    hidden = True
+            else:
+                break
+            t = self.skip_newlines()
+        if t.kind == "var":
+            self.take(t, "variable")
+            var = t.value
+            if var.scope is not None or var.splatted:
+                raise self.fail("A property name is a plain variable name.", t)
+            default = None
+            end = t.end
+            eq = self.peek("E")
+            if eq.kind == "=":
+                self.take(eq, "operator")
+                self.skip_newlines()
+                stmt = self.parse_pipeline_statement()
+                default = _lone_expr(stmt)
+                if default is None:
+                    raise self.fail("A property's default value must be an expression.",
+                                    start=stmt.span.start, end=stmt.span.end)
+                end = default.span.end
+            return A.PropertyMember(var.name, type_name, default, static, hidden, tuple(attrs),
+                                    span=self.span(start, end))
+        if t.kind == "ident":
+            self.take(t, "member")
+            mname = t.value
+            self.expect("(", f"Missing '(' after '{mname}' in the definition of class "
+                             f"'{class_name}': a member is a property '[type] $Name' or a method "
+                             "'[type] Name() { }'.")
+            plist = self.parse_parameter_list()
+            close = self.expect(")", "Missing ')' in method parameter list.")
+            params = A.ParamBlock(tuple(plist), (), span=self.span(start, close.end))
+            is_ctor = mname.lower() == class_name.lower() and type_name is None
+            base_args: Optional[Tuple[A.Expr, ...]] = None
+            nxt = self.skip_newlines()
+            if nxt.kind == ":":
+                if not is_ctor:
+                    raise self.fail("Only a constructor can call a base class constructor "
+                                    "(': base(...)').", nxt)
+                self.take(nxt, "punctuation")
+                b = self.skip_newlines()
+                if b.kind != "ident" or b.value.lower() != "base":
+                    raise self.fail("Missing 'base' after ':' in constructor.", b)
+                self.take(b, "keyword")
+                if self.skip_newlines().kind != "(":
+                    raise self.fail("Missing '(' after 'base'.", self.peek("E"))
+                base_args = tuple(self.parse_call_arguments())
+                nxt = self.skip_newlines()
+            if nxt.kind != "{":
+                raise self.fail(f"Missing the body of method '{mname}'.", nxt)
+            body = self.parse_script_block()
+            if body.param_block is not None:
+                raise self.fail("A method cannot have a param block: its parameters are written in "
+                                "parentheses after its name.", start=body.param_block.span.start,
+                                end=body.param_block.span.end)
+            body = replace(body, param_block=params, is_method=True)
+            return A.MethodMember(mname, body, type_name, static, hidden, is_ctor, base_args,
+                                  span=self.span(start, body.span.end))
+        raise self.fail(f"Unexpected token '{self.describe(t)}' in the definition of class "
+                        f"'{class_name}': a member is a property '[type] $Name' or a method "
+                        "'[type] Name() {{ }}'.", t)
+
+    def kw_enum(self, tok: Token, label, attrs: Tuple[A.AttributeAst, ...] = ()) -> A.Statement:
+        self.take(tok, "keyword")
+        name = self.definition_name("enum").value
+        underlying = None
+        t = self.skip_newlines()
+        if t.kind == ":":
+            self.take(t, "punctuation")
+            underlying = self.base_type_name()
+            t = self.skip_newlines()
+        if t.kind != "{":
+            raise self.fail(f"Missing opening '{{' of the body of enum '{name}'.", t)
+        open_tok = self.take(t, "punctuation")
+        members: List[Tuple[str, Optional[A.Expr]]] = []
+        seen = set()
+        while True:
+            t, closed = self.inside_braces(open_tok, f"the definition of enum '{name}'")
+            if closed:
+                break
+            t = self.peek("E")
+            if t.kind != "ident":
+                raise self.fail(f"Unexpected token '{self.describe(t)}' in the definition of enum "
+                                f"'{name}': a member is a name, optionally '= value'.", t)
+            self.take(t, "member")
+            if t.value.lower() in seen:
+                raise self.fail(f"The enum member '{t.value}' is already defined.", t)
+            seen.add(t.value.lower())
+            value = None
+            eq = self.peek("E")
+            if eq.kind == "=":
+                self.take(eq, "operator")
+                self.skip_newlines()
+                value = self.parse_expression()
+            members.append((t.value, value))
+            nxt = self.peek("E")
+            if nxt.kind not in ("newline", ";", "}"):
+                raise self.unexpected(nxt, f"in the definition of enum '{name}'")
+        return A.EnumDefinition(name, tuple(members), underlying, attrs,
+                                span=self.span(attrs[0].span.start if attrs else tok.start, self.pos))
+
+    def kw_using(self, tok: Token, label) -> A.Statement:
+        self.take(tok, "keyword")
+        t = self.peek("E")
+        kind = t.value.lower() if t.kind == "ident" and t.value else ""
+        if kind not in ("namespace", "module", "assembly"):
+            raise self.fail("A 'using' statement names what it uses: 'using namespace', "
+                            "'using module' or 'using assembly'.", t)
+        self.take(t, "keyword")
+        t = self.peek("C")
+        if t.kind in _CMD_END:
+            raise self.fail(f"Missing the {kind} name after 'using {kind}'.", t)
+        if kind == "module" and self.text.startswith("@{", t.start):
+            spec = self.parse_expression(comma=False)
+            return A.UsingStatement(kind, "", spec, span=self.span(tok.start, spec.span.end))
+        arg = self.parse_command_argument(t)
+        if isinstance(arg, A.StringConstant):
+            text = arg.value
+        else:
+            raise self.fail(f"The {kind} name after 'using {kind}' must be a constant.",
+                            start=arg.span.start, end=arg.span.end)
+        alias = None
+        end = arg.span.end
+        eq = self.peek("C")
+        if kind == "namespace" and eq.kind == "word" and self.text[eq.start:eq.end] == "=":
+            self.take(eq, "operator")
+            target = self.parse_command_argument(self.peek("C"))
+            if not isinstance(target, A.StringConstant):
+                raise self.fail("Missing the namespace after '=' in 'using namespace'.",
+                                start=target.span.start, end=target.span.end)
+            alias, text = text, target.value
+            end = target.span.end
+        return A.UsingStatement(kind, text, None, alias, span=self.span(tok.start, end))
 
     # ------------------------------------------------------------------ expressions
 
@@ -1215,8 +1468,8 @@ class Parser:
         self.records.append((nxt - 1, nxt, "punctuation"))
         self.pos = nxt
         t = self.peek("E")
-        if t.kind in _PRIMARY_START or (not t.spaced and (t.kind in _OPERAND_START
-                                                          or self._unary_op(t))):
+        if t.kind in _PRIMARY_START or (not t.spaced and t.kind != "," and (
+                t.kind in _OPERAND_START or self._unary_op(t))):
             operand = self.parse_unary()
             span = self.span(start, operand.span.end)
             if name.lower() == "ordered" and isinstance(operand, A.Hashtable):
@@ -1332,6 +1585,11 @@ class Parser:
                     return node
                 self.records.append((p, p + 1, "punctuation"))
                 self.pos = p + 1
+                q = p + 1
+                while q < n and text[q] in " \t\r\n":
+                    q += 1
+                if q > p + 1 and "\n" in text[p + 1:q] and self._member_start(q):
+                    self.pos = q                            # `$x.` then the member on the next line
                 node = self.parse_member(node, False)
             elif c == ":" and text.startswith("::", p):
                 if command and not self._member_start(p + 2):
@@ -1497,7 +1755,7 @@ _KEYWORD_HANDLERS = {
     "catch": Parser.kw_misplaced,
     "finally": Parser.kw_misplaced,
     "until": Parser.kw_misplaced,
-    "class": Parser.kw_unsupported,
-    "enum": Parser.kw_unsupported,
-    "using": Parser.kw_unsupported,
+    "class": Parser.kw_class,
+    "enum": Parser.kw_enum,
+    "using": Parser.kw_using,
 }

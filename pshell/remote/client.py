@@ -275,6 +275,15 @@ class RemoteInvocation:
             raise PipelineStopped()
 
 
+_CALLBACKS = threading.local()
+
+
+def in_lost_callback() -> bool:
+    """True while this thread runs a connection's ``on_lost`` callbacks - usually the link's
+    reader, which must not wait for the network there (it would wait for itself)."""
+    return getattr(_CALLBACKS, "depth", 0) > 0
+
+
 _RECORD_CLASSES: Dict[str, Any] = {}
 
 
@@ -316,6 +325,7 @@ class RemoteConnection:
         self.closed = False
         self.server_info: Dict[str, Any] = {}
         self.on_lost: List[Callable[[str], None]] = []
+        self.session_ended = False
         self._paused_by: set = set()
         self._first: Optional[bytes] = b""      # the first bytes, until a message decodes
 
@@ -374,6 +384,7 @@ class RemoteConnection:
                 inv._post(("done", msg), q)
             return
         if kind == "bye":
+            self.session_ended = bool(msg.get("ended"))     # its process died: nothing to reattach
             self.lost(msg.get("reason") or "the remote computer closed the session")
             return
         if kind == "pending":
@@ -432,11 +443,15 @@ class RemoteConnection:
             inv._post(("broken", reason))
         for waiter in waiters:
             waiter.put(None)
-        for callback in list(self.on_lost):
-            try:
-                callback(reason)
-            except Exception:
-                pass
+        _CALLBACKS.depth = getattr(_CALLBACKS, "depth", 0) + 1
+        try:
+            for callback in list(self.on_lost):
+                try:
+                    callback(reason)
+                except Exception:
+                    pass
+        finally:
+            _CALLBACKS.depth -= 1
 
     # ---- engine side --------------------------------------------------------------------
     def _send(self, msg: Dict[str, Any]) -> None:

@@ -15,7 +15,8 @@ When a host starts and finds sessions on disk (the previous host died), :func:`r
 rebuilds their jobs with their Ids: finished ones with the records not yet received, running
 ones marked Failed with the reason "host process ended".
 
-Directories are 0700 and files 0600 (the host runs with umask 077 and creates them so).
+Directories are 0700 and files 0600, given explicitly: a session's process runs with the
+SSH login's umask.
 """
 
 from __future__ import annotations
@@ -476,9 +477,9 @@ class SpoolingJobManager(JobManager):
 
 # --------------------------------------------------------------------------- recovery
 
-def recover_jobs(manager: SpoolingJobManager) -> int:
-    """Rebuild the jobs found in the manager's directory (a previous host's); returns how many.
-    Finished jobs keep their unreceived records; unfinished ones fail with HOST_ENDED."""
+def recover_jobs(manager: SpoolingJobManager, reason: str = HOST_ENDED) -> int:
+    """Rebuild the jobs found in the manager's directory (a previous process's); returns how
+    many.  Finished jobs keep their unreceived records; unfinished ones fail with ``reason``."""
     import json
     directory = manager.directory
     try:
@@ -540,7 +541,7 @@ def recover_jobs(manager: SpoolingJobManager) -> int:
         elif state in JobState.FINISHED:
             job.set_state(state, data.get("reason") if state == JobState.Failed else None)
         else:
-            job.set_state(JobState.Failed, HOST_ENDED)
+            job.set_state(JobState.Failed, reason)
         if state in JobState.FINISHED:
             _restore_times(job, data)
     return len(jobs)
