@@ -144,7 +144,13 @@ class _RemoteCmdlet(Cmdlet):
         transport = self.Transport or "SSH"
         options = dict(self.Options or {})
         targets: List[_Target] = []
-        for computer in self.ComputerName or ():
+        computers = list(self.ComputerName or ())
+        if not computers and not self.SSHConnection:
+            # -Options @{ Host = ...; User = ...; Port = ... } alone names the destination
+            where = next((k for k in options if str(k).lower() in ("host", "hostname")), None)
+            if where is not None:
+                computers = [options.pop(where)]
+        for computer in computers:
             u, host, port = parse_destination_text(to_str(computer))
             targets.append(_Target(host, u or user, port or self.Port, self.KeyFilePath,
                                    password, transport, options))
@@ -219,6 +225,9 @@ class NewPSSession(_RemoteCmdlet):
 
     def process(self) -> Iterator[Any]:
         targets = self.targets()
+        if not targets and self.Session is None:
+            self.ComputerName = ["localhost"]       # as PowerShell: the local computer
+            targets = self.targets()
         if not targets:
             raise self.terminate("Specify the computers to connect to with -ComputerName (or "
                                  "-HostName, or -SSHConnection).", "MissingComputerName",
@@ -226,8 +235,10 @@ class NewPSSession(_RemoteCmdlet):
         names = list(self.Name or ())
         prompt = _prompt_function(self)
         idle = _idle_timeout(self)
+        from pshell.client.session import reserve_session_ids
+        ids = reserve_session_ids(len(targets))
         results = _parallel(targets, lambda t, i: open_session(
-            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle),
+            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
             self.ThrottleLimit or 32)
         table = self.table()
         for target, (session, error) in zip(targets, results):
@@ -534,8 +545,10 @@ class InvokeCommand(_RemoteCmdlet):
         names = list(self.SessionName or ())
         idle = _idle_timeout(self)
         prompt = _prompt_function(self)
+        from pshell.client.session import reserve_session_ids
+        ids = reserve_session_ids(len(targets))
         opened = _parallel(targets, lambda t, i: open_session(
-            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle),
+            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
             self.ThrottleLimit or 32)
         table = self.table()
         chosen: List[PSSession] = list(sessions)

@@ -153,7 +153,7 @@ class RemoteInvocation:
         return self._iterate()
 
     def _iterate(self) -> Iterator[Any]:
-        from pshell.engine.values import PSObject
+        from pshell.engine.values import remote_values, with_computer_name
         events = self.events
         get = events.get
         computer = self.computer_name
@@ -180,18 +180,26 @@ class RemoteInvocation:
                 self._part_len = len(batch)
                 it = self._part_it = iter(batch)
                 if lines or (len(set(map(type, batch))) == 1 and type(batch[0]) in _PLAIN):
-                    yield from it           # a run of strings (or raw chunks): as they are
+                    # a run of strings (or raw chunks): as they are, strings tagged with the
+                    # computer they came from
+                    if computer is not None and type(batch[0]) is str:
+                        yield from remote_values(it, computer)
+                    else:
+                        yield from it
                 for data in it:
-                    if type(data) is str or type(data) is bytes:
+                    if type(data) is bytes:
                         yield data
+                        continue
+                    if type(data) is str:
+                        yield data if computer is None else with_computer_name(data, computer)
                         continue
                     try:
                         value = deserialize(data)
                     except ProtocolError as exc:
                         self._bad(f"an output object that is not valid ({exc})")
                         continue
-                    if computer is not None and isinstance(value, PSObject):
-                        value.set("PSComputerName", computer)
+                    if computer is not None:
+                        value = with_computer_name(value, computer)
                     yield value
                 if self.part_q:
                     self.done_q = self.part_q

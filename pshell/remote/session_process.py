@@ -206,6 +206,14 @@ class HostedSession:
         if not self.closed:
             self.save_meta()
 
+    def expect(self, inv_id: Any) -> None:
+        """An invocation starts: its outbox exists from now on, so that a client that leaves
+        before it writes anything (-InDisconnectedSession) finds it pending, and waits for it."""
+        with self.cond:
+            if inv_id not in self.outboxes:
+                box = self.outboxes[inv_id] = Outbox(inv_id)
+                box.attached = self.conn is not None
+
     def receive(self, conn: "_Connection", request_id: Any) -> None:
         """Send the list of invocations whose output this client has not seen, then it."""
         with self.cond:
@@ -464,6 +472,8 @@ class _Connection:
             return True
         if kind == "stop":
             session.stopping(msg.get("id"))
+        if kind == "invoke":
+            session.expect(msg.get("id"))
         session.rhost.handle(msg)
         return True
 
