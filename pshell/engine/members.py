@@ -91,6 +91,15 @@ def get_member(obj: Any, name: str) -> Any:
     return value
 
 
+def _remote_property(obj: Any, lowered: str) -> Any:
+    """PSComputerName and PSShowComputerName of a string or number a remote command returned."""
+    if lowered == "pscomputername":
+        return getattr(obj, "PSComputerName", None)
+    if lowered == "psshowcomputername":
+        return getattr(obj, "PSShowComputerName", None)
+    return None
+
+
 def _get_member(obj: Any, name: str) -> Any:
     lowered = name.lower()
     if obj is None or obj is AutomationNull:
@@ -98,8 +107,9 @@ def _get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, str):
         fn = _STR_PROPS.get(lowered)
         if fn is None and type(obj) is not str:      # a string with notes of its own ($PROFILE)
-            return next((getattr(obj, p) for p in getattr(obj, "ps_properties", ())
-                         if p.lower() == lowered), None)
+            found = next((getattr(obj, p) for p in getattr(obj, "ps_properties", ())
+                          if p.lower() == lowered), None)
+            return found if found is not None else _remote_property(obj, lowered)
         return fn(obj) if fn is not None else None
     if isinstance(obj, (list, tuple)):
         fn = _LIST_PROPS.get(lowered)
@@ -130,7 +140,7 @@ def _get_member(obj: Any, name: str) -> Any:
             return _PSObjectView(obj)
         return None
     if isinstance(obj, bool) or isinstance(obj, (int, float)):
-        return None
+        return _remote_property(obj, lowered)
     if isinstance(obj, _dt.datetime):
         date_prop = _DATE_PROPS.get(lowered)
         return date_prop(obj) if date_prop is not None else None

@@ -83,6 +83,8 @@ def add(a: Any, b: Any) -> Any:
         return a + _dt.timedelta(microseconds=to_number(b) / 10)
     if isinstance(a, _dt.timedelta) and isinstance(b, _dt.timedelta):
         return a + b
+    if isinstance(a, (str, int, float)):     # a remote result tagged with its computer
+        return add(ta.__mro__[1](a), b)
     raise _fail(f"Method invocation failed because [{type_names_of(a)[0]}] does not contain a method "
                 f"named 'op_Addition'.", "MethodNotFound")
 
@@ -743,7 +745,8 @@ def _to_version(value: Any, type_name: str) -> Any:
 def _to_guid(value: Any, type_name: str) -> str:
     import uuid
     try:
-        return str(uuid.UUID(to_str(value)))
+        from pshell.engine.values import Guid
+        return Guid(uuid.UUID(to_str(value)))
     except ValueError:
         raise _cast_error(value, "System.Guid") from None
 
