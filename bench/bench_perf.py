@@ -10,6 +10,9 @@
   setcontent  peak RSS of `Get-Content big | Set-Content out` vs `Get-Content big > out` <= 50 MB
   remote      `Invoke-Command -Session $s { Get-Content $using:big } > file` vs
               `ssh host cat big > file` (starts its own sshd, like the e2e tests)        <= 1.5x
+  fanout      `pshell -c 'Invoke-Command -ComputerName <20|100 hosts> { 1 }'` from a fresh
+              process, repeated, the connection broker up, vs `ssh` to each (parallel) with
+              ControlMaster up; also without the broker, and `pshell -c 1`               <= 1.0x
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 
 from _common import REPO, row  # (bench/ is on the path: these run as scripts)
 
-CASES = ("strings", "where", "sort", "redirect", "setcontent", "remote")
+CASES = ("strings", "where", "sort", "redirect", "setcontent", "remote", "fanout")
 
 
 def best(func, repeat: int) -> float:
@@ -196,6 +199,60 @@ def bench_remote(root, big, opts) -> None:
             os.environ["HOME"] = home
 
 
+def bench_fanout(root, opts) -> None:
+    if not os.path.exists("/usr/sbin/sshd"):
+        print("fanout: /usr/sbin/sshd is missing")
+        return
+    import glob
+    import signal
+    import statistics
+    sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+    from conftest import start_hosts, stop_hosts
+    counts = (20,) if opts.quick else (20, 100)
+    os.makedirs(os.path.join(root, "fan"))
+    hosts = start_hosts(os.path.join(root, "fan"), max(counts), shared=True, extra_names=False)
+    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
+    env = hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="120", XDG_RUNTIME_DIR=runtime)
+    direct = dict(env, PSHELL_BROKER="0")
+    config = os.path.join(hosts.home, ".ssh", "config")
+    control = os.path.join(root, "cm-%C")
+    try:
+        for count in counts:
+            names = hosts.names[:count]
+            command = ("Invoke-Command -ComputerName " + ",".join(names) +
+                       " { 1 } -ThrottleLimit 200 | Out-Null")
+            ssh = " ".join(f"ssh -F {config} -o BatchMode=yes -o ControlMaster=auto "
+                           f"-o ControlPath={control} -o ControlPersist=120 {n} true &"
+                           for n in names) + " wait"
+            print(f"fan-out over {count} hosts from a fresh process (medians)")
+            for _ in range(2):          # masters and the broker up, the page cache warm
+                subprocess.run(ssh, shell=True, env=env, check=True)
+                child_run(pshell_argv(command), env)
+            ours, theirs, plain = [], [], []
+            for _ in range(opts.repeat + 2):
+                ours.append(child_run(pshell_argv(command), env))
+                theirs.append(child_run(["sh", "-c", ssh], env))
+                plain.append(child_run(pshell_argv(command), direct))
+            start = best(lambda: child_run(pshell_argv("1"), env), 3)
+            o, t, p = (statistics.median(x) for x in (ours, theirs, plain))
+            row(f"pshell -c Invoke-Command x{count}, broker up", o, "s", t,
+                "ssh, ControlMaster up", "target <= 1.0x")
+            row(f"pshell -c Invoke-Command x{count}, no broker", p, "s", t, "ssh, ControlMaster up")
+            row(f"ssh x{count} in parallel, ControlMaster up", t, "s")
+            row("pshell -c 1 (start-up)", start, "s")
+    finally:
+        subprocess.run(" ".join(f"ssh -F {config} -o ControlPath={control} -O exit {n} 2>/dev/null;"
+                                for n in hosts.names[:max(counts)]), shell=True, env=env)
+        for pid_file in glob.glob(os.path.join(runtime, "pshell", "*", "pid")):
+            try:
+                with open(pid_file) as handle:
+                    os.kill(int(handle.read()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
+        stop_hosts(hosts)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -214,10 +271,14 @@ def main() -> int:
         if name in wanted:
             func(rs, opts)
     file_cases = [c for c in ("redirect", "setcontent", "remote") if c in wanted]
-    if not file_cases:
+    if not file_cases and "fanout" not in wanted:
         return 0
     root = tempfile.mkdtemp(prefix="pshell-bench-perf-")
     try:
+        if "fanout" in wanted:
+            bench_fanout(root, opts)
+        if not file_cases:
+            return 0
         big = os.path.join(root, "big.txt")
         make_big(big, 200_000 if opts.quick else 1_000_000)
         subprocess.run(["cat", big], stdout=subprocess.DEVNULL, check=True)     # page cache
