@@ -663,7 +663,7 @@ class OutFile(_WriterCmdlet):
         """The held objects formatted as the console shows them (``final``: and what the
         formatter still holds); one formatter for the whole input, so a table's widths come
         from all its rows held so far."""
-        formatter = getattr(self, "_formatter", None)
+        formatter: Any = getattr(self, "_formatter", None)
         if formatter is None:
             width = self.Width if self.Width and self.Width > 0 else 120
             try:
