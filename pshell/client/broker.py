@@ -40,6 +40,9 @@ class BrokerRefused(Exception):
 
 
 def enabled() -> bool:
+    """On unless PSHELL_BROKER says no; only where the peer's uid can be checked (Linux)."""
+    if not hasattr(socket, "SO_PEERCRED") or not hasattr(os, "getuid"):
+        return False
     return os.environ.get("PSHELL_BROKER", "1").strip().lower() not in ("0", "no", "false", "off")
 
 
@@ -99,7 +102,7 @@ def _dial(path: str) -> Optional[socket.socket]:
     return sock
 
 
-def _spawn(directory: str) -> None:
+def _spawn(directory: str) -> Any:
     import subprocess
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
@@ -115,6 +118,7 @@ def _spawn(directory: str) -> None:
     finally:
         os.close(log)
     threading.Thread(target=proc.wait, daemon=True).start()     # no zombie while we run
+    return proc
 
 
 def _connect_broker() -> Optional[socket.socket]:
@@ -127,13 +131,15 @@ def _connect_broker() -> Optional[socket.socket]:
         sock = _dial(path)
         if sock is not None:
             return sock
-        _spawn(directory)
+        proc = _spawn(directory)
         deadline = time.monotonic() + _START_WAIT
         while time.monotonic() < deadline:
             time.sleep(0.01)
             sock = _dial(path)
             if sock is not None:
                 return sock
+            if proc.returncode not in (None, 0):
+                break           # it failed (its broker.log says why): connect directly
     return None
 
 
