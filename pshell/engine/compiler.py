@@ -469,7 +469,14 @@ class _BlockCompiler:
                 lname = target.name.lower()
                 if lname not in self.constrained and lname not in _CONSTANT_VARS and \
                         lname not in ("null", "true", "false", "?", "psitem", "_"):
-                    self.emit(d, f"_iadd_var(F, L, {lname!r}, {value})")    # strings grow in place
+                    # a string held only by the variable grows in place: the scope's reference
+                    # is dropped for the append (see rt._iadd_var, the general case)
+                    v, a = self.new_name("_v"), self.new_name("_a")
+                    self.emit(d, f"{v} = {value}; {a} = L.get({lname!r})")
+                    self.emit(d, f"if type({a}) is str and type({v}) is str:")
+                    self.emit(d + 1, f"del L[{lname!r}]; {a} += {v}; L[{lname!r}] = {a}")
+                    self.emit(d, "else:")
+                    self.emit(d + 1, f"_iadd_var(F, L, {lname!r}, {v})")
                     return
             value = f"{op}({self.expr(target)}, {value})"
             if isinstance(target, A.Variable):
