@@ -36,7 +36,7 @@ MODULES = {
     ),
     "location": ("Get-Location", "Pop-Location", "Push-Location", "Set-Location",),
     "member": ("Get-Member",),
-    "misc": ("Get-Date", "Get-Random", "Measure-Command", "New-Object", "Start-Sleep",),
+    "misc": ("Get-Date", "Get-Random", "Get-SecureRandom", "Measure-Command", "New-Object", "Start-Sleep",),
     "module": (
         "Export-ModuleMember", "Get-Module", "Import-Module", "New-ModuleManifest", "Remove-Module",
     ),
@@ -54,6 +54,10 @@ MODULES = {
     ),
     "session_connect": (
         "Connect-PSSession", "Disconnect-PSSession", "New-PSSessionOption", "Receive-PSSession",
+    ),
+    "utility": (
+        "ConvertFrom-StringData", "Get-Culture", "Get-Host", "Get-UICulture", "Get-Unique", "Get-Verb",
+        "Join-String", "New-Guid", "Set-StrictMode",
     ),
     "variable": (
         "Clear-Variable", "Get-Variable", "New-Variable", "Remove-Variable", "Set-Variable",

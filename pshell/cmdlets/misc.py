@@ -215,7 +215,11 @@ class GetRandom(Cmdlet):
                 f"than the minimum allowed range of 1. Supply an argument that is greater than or "
                 f"equal to 1 and then try the command again.", "ParameterArgumentValidationError",
                 "InvalidData")
-        rng = _generator(self, self.SetSeed)
+        if self.name == "Get-SecureRandom":
+            import random
+            rng: Any = random.SystemRandom()
+        else:
+            rng = _generator(self, self.SetSeed)
         if upstream is not None or self.is_bound("InputObject") or self.Shuffle:
             items: List[Any] = []
             if upstream is not None:
@@ -258,6 +262,17 @@ class GetRandom(Cmdlet):
             raise self.terminate(
                 f"The Minimum value ({to_str(low)}) cannot be greater than or equal to the "
                 f"Maximum value ({to_str(high)}).", "MinGreaterThanOrEqualMax", "InvalidArgument")
+
+
+@register
+class GetSecureRandom(GetRandom):
+    name = "Get-SecureRandom"
+    synopsis = "Gets a random number or random items, from the system's cryptographically secure source."
+    params = tuple(p for p in GetRandom.params if p.name != "SetSeed")
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        self.SetSeed = None
+        return super().run(upstream)
 
 
 # --------------------------------------------------------------------------- Start-Sleep

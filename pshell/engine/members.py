@@ -11,7 +11,8 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSChar, PSObject, PSTypeInfo,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSChar, PSGuid, PSObject,
+                                  PSTypeInfo,
                                   get_property, set_property, to_bool, to_number, to_str,
                                   type_names_of)
 
@@ -349,13 +350,14 @@ _STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
     "indexof": lambda s, a: _index_of(s, a), "lastindexof": lambda s, a: _index_of(s, a, True),
     "indexofany": lambda s, a: min([i for i in (s.find(c) for c in to_str(a[0])) if i >= 0] or [-1]),
     "padleft": lambda s, a: _pad(s, a, True), "padright": lambda s, a: _pad(s, a, False),
-    "tostring": lambda s, a: s, "equals": lambda s, a: s == to_str(_arg(a, 0)),
+    "tostring": lambda s, a: str(s), "equals": lambda s, a: s == to_str(_arg(a, 0)),
     "compareto": lambda s, a: (s > to_str(a[0])) - (s < to_str(a[0])),
     "insert": lambda s, a: s[:int(a[0])] + to_str(a[1]) + s[int(a[0]):],
     "remove": lambda s, a: s[:int(a[0])] + (s[int(a[0]) + int(a[1]):] if len(a) > 1 else ""),
     "tochararray": lambda s, a: [PSChar(c) for c in s], "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
     "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
-    "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else "System.String"),
+    "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else
+                                       "System.Guid" if type(s) is PSGuid else "System.String"),
     "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),
 }
 
@@ -751,7 +753,7 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":",
                 "altdirectoryseparatorchar": lambda: "/"},
     "timespan": {"zero": lambda: _dt.timedelta(0)},
-    "guid": {"empty": lambda: "00000000-0000-0000-0000-000000000000"},
+    "guid": {"empty": lambda: PSGuid("00000000-0000-0000-0000-000000000000")},
 }
 
 
@@ -910,6 +912,11 @@ def _is_leap_year(args: List[Any]) -> bool:
     return calendar.isleap(int(args[0]))
 
 
+def new_guid_v4() -> Any:
+    from pshell.engine.values import PSGuid
+    return PSGuid(_new_guid())
+
+
 def _new_guid() -> Any:
     import uuid
     return uuid.uuid4()
@@ -990,7 +997,7 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "daysinmonth": _days_in_month,
         "isleapyear": _is_leap_year,
     },
-    "guid": {"newguid": lambda a: _new_guid().__str__()},
+    "guid": {"newguid": lambda a: new_guid_v4()},
     "environment": {
         "exit": _exit,
     },

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSChar,
+                                  PSGuid,
                                   PSObject, to_bool,
                                   to_number, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
@@ -523,6 +524,7 @@ _KNOWN_NAMED_TYPES = {
     "itemnotfoundexception", "system.management.automation.itemnotfoundexception",
     "commandnotfoundexception", "system.management.automation.commandnotfoundexception",
     "invalidoperationexception", "system.invalidoperationexception", "psinvalidcastexception",
+    "cultureinfo", "system.globalization.cultureinfo", "globalization.cultureinfo",
 }
 
 
@@ -742,8 +744,9 @@ def _to_version(value: Any, type_name: str) -> Any:
 
 def _to_guid(value: Any, type_name: str) -> str:
     import uuid
+    from pshell.engine.values import PSGuid
     try:
-        return str(uuid.UUID(to_str(value)))
+        return PSGuid(uuid.UUID(to_str(value)))
     except ValueError:
         raise _cast_error(value, "System.Guid") from None
 
@@ -812,7 +815,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "long": lambda v: type(v) is int,
         "byte": lambda v: False,
         "double": lambda v: type(v) is float,
-        "string": lambda v: isinstance(v, str),
+        "string": lambda v: isinstance(v, str) and type(v) is not PSGuid,
+        "guid": lambda v: type(v) is PSGuid,
         "bool": lambda v: isinstance(v, bool),
         "array": lambda v: isinstance(v, (list, tuple)),
         "hashtable": lambda v: isinstance(v, dict) and type(v) is not OrderedHashtable,

@@ -80,6 +80,26 @@ class PSChar(str):
         return f"PSChar({str.__repr__(self)})"
 
 
+class PSGuid(str):
+    """A ``System.Guid``: its canonical text (lower-case hex in 8-4-4-4-12 groups)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"PSGuid({str.__repr__(self)})"
+
+
+def new_guid_v7() -> PSGuid:
+    """A time-ordered UUID (version 7): 48 bits of Unix milliseconds, then random bits."""
+    import os
+    import time
+    raw = bytearray((int(time.time() * 1000) & (2**48 - 1)).to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return PSGuid(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+
+
 class Hashtable(dict):
     """A dict whose string keys compare case-insensitively; the first spelling of a key is kept."""
 
@@ -275,6 +295,8 @@ def type_names_of(value: Any) -> List[str]:
     if isinstance(value, str):
         if type(value) is PSChar:
             return ["System.Char", "System.ValueType", "System.Object"]
+        if type(value) is PSGuid:
+            return ["System.Guid", "System.ValueType", "System.Object"]
         return ["System.String", "System.Object"]
     if isinstance(value, Hashtable):
         if type(value) is OrderedHashtable:

@@ -160,7 +160,16 @@ function It {
                     foreach ($__pesterF in $global:__PesterState.Stack) {
                         foreach ($__pesterBlockCode in $__pesterF.BeforeEach) { $null = . $__pesterBlockCode }
                     }
-                    $__pesterSplat = $__pesterCase
+                    # as Pester 5: the case's values are variables, and arguments of the parameters
+                    # the test declares
+                    $__pesterSplat = @{}
+                    $__pesterDeclared = @()
+                    if ($null -ne $__pesterTest.Ast.param_block) {
+                        $__pesterDeclared = @($__pesterTest.Ast.param_block.parameters | ForEach-Object { $_.name })
+                    }
+                    foreach ($__pesterKey in @($__pesterCase.Keys)) {
+                        if ($__pesterDeclared -contains $__pesterKey) { $__pesterSplat[$__pesterKey] = $__pesterCase[$__pesterKey] }
+                    }
                     $null = . $__pesterTest @__pesterSplat
                 } finally {
                     $__pesterStack = @($global:__PesterState.Stack)
