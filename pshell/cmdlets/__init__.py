@@ -42,7 +42,11 @@ MODULES = {
     ),
     "object": ("ForEach-Object", "Select-Object", "Tee-Object", "Where-Object",),
     "pathname": ("Join-Path", "Resolve-Path", "Split-Path",),
-    "process": ("Get-Process", "Stop-Process",),
+    "process": ("Get-Process", "Start-Process", "Stop-Process",),
+    "provider": (
+        "Clear-Content", "Convert-Path", "Get-ItemProperty", "Get-PSDrive", "Get-PSProvider", "New-PSDrive",
+        "Remove-PSDrive", "Set-ItemProperty",
+    ),
     "readline": (
         "Get-PSReadLineKeyHandler", "Get-PSReadLineOption", "Set-PSReadLineKeyHandler",
         "Set-PSReadLineOption",

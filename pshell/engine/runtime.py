@@ -341,10 +341,15 @@ class Runspace:
         if path is None:
             return self.location
         text = str(path)
+        if "\\" in text:
+            text = text.replace("\\", "/")    # pwsh on Linux: a backslash separates too
         if text.startswith("~"):
             text = self.expand_home(text)
         if text.lower().startswith("filesystem::"):
             text = text[12:]
+        if ":" in text:
+            from pshell.engine.drives import map_drive_path
+            text = map_drive_path(self, text) or text
         if not os.path.isabs(text):
             text = os.path.join(self.location, text)
         return os.path.normpath(text)

@@ -301,6 +301,15 @@ function Should {
     }
 }
 
+# Pester 4's Setup: a file or folder in the TestDrive
+function Setup {
+    param([switch]$Dir, [switch]$File, $Path, $Content = '', [switch]$PassThru)
+    $__pesterFull = Join-Path $TestDrive $Path
+    if ($Dir) { $__pesterItem = New-Item -ItemType Directory -Path $__pesterFull -Force }
+    else { $__pesterItem = New-Item -ItemType File -Path $__pesterFull -Value $Content -Force }
+    if ($PassThru) { $__pesterItem }
+}
+
 # ------------------------------------------------------------------------------ entry point
 
 function Invoke-PesterFile {
@@ -308,6 +317,7 @@ function Invoke-PesterFile {
     $global:__PesterState = @{ Stack = @(); Passed = 0; Failed = 0; Skipped = 0 }
     $global:TestDrive = Join-Path ([System.IO.Path]::GetTempPath()) 'TestDrive'
     $null = New-Item -ItemType Directory -Path $global:TestDrive -Force
+    $null = New-PSDrive -Name TestDrive -PSProvider FileSystem -Root $global:TestDrive -Scope Global
     try {
         try { $null = & $__pesterPath }
         catch { __PesterReport FAIL (__PesterPath '(file)') "$_" }
