@@ -156,6 +156,11 @@ class GetContent(PathCmdlet):
 
     env_drive = True
 
+    def begin(self) -> None:
+        if self.TotalCount is not None and self.Tail is not None:
+            raise self.terminate("The parameters TotalCount and Tail cannot be used together. Give one "
+                                 "of them.", "TailAndHeadCannotCoexist", "InvalidOperation")
+
     def process(self) -> Iterator[Any]:
         yield from self._environment_values()
         for _, full, _ in self.paths_of(bool(self.Force)):

@@ -158,6 +158,9 @@ def convert_param(param: Param, value: Any, ctx: Optional["CommandContext"] = No
             items = list(value) if isinstance(value, (list, tuple, range)) else [value]
             return [_convert_scalar(base, item) for item in items]
         return _convert_scalar(ptype, value)
+    except ParameterBindingError as exc:        # a conversion that names its own error id
+        raise _error(ctx, exc.record.message, exc.record.FullyQualifiedErrorId.split(",")[0],
+                     value) from None
     except RuntimeException as exc:
         raise _error(ctx, f"Cannot process argument transformation on parameter '{param.name}'. "
                           f"{exc.record.message}", "ParameterArgumentTransformationError",
@@ -321,6 +324,9 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
             positional.append(value)
         i += 1
 
+    if advanced and ctx is not None:
+        _apply_default_values(ctx, table, named)
+
     # parameter sets: the sets compatible with every named parameter
     candidates = _candidate_sets(table, params, named, target)
     chosen = _choose_set(table, params, candidates, target)
@@ -376,6 +382,29 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         target.bound = dict(result.values)
         target.parameter_set = chosen
     return result
+
+
+def _apply_default_values(ctx: "CommandContext", table: _Table, named: Dict[str, Any]) -> None:
+    """``$PSDefaultParameterValues``: 'Command:Parameter' keys (wildcards in the command name) give
+    values to parameters the command line left unset; a script block value is run for the value;
+    ``Disabled = $true`` turns them all off."""
+    defaults = ctx.frame.scope.lookup("psdefaultparametervalues")
+    if not isinstance(defaults, dict) or not defaults:
+        return
+    if to_bool(defaults.get("Disabled", False)):
+        return
+    from pshell.engine.wildcards import wildcard_match
+    for key, value in list(defaults.items()):
+        command, sep, pname = to_str(key).partition(":")
+        if not sep or not pname.strip() or not wildcard_match(command.strip(), ctx.name):
+            continue
+        param = table.by_name.get(pname.strip().lower())
+        if param is None or param.name in named or param.pipeline or param.by_property:
+            continue
+        if hasattr(value, "ast") and hasattr(value, "compiled"):
+            from pshell.engine.runtime import collect
+            value = collect(ctx.invoke_iter(value, ()))
+        named[param.name] = value
 
 
 def _splat(table: _Table, value: Any, named: Dict[str, Any], positional: List[Any],

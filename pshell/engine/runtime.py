@@ -503,6 +503,10 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         return table
     if name == "host":
         return rs.host
+    if name == "psstyle":
+        from pshell.engine.psstyle import PSStyle
+        style = rs.global_scope.vars["psstyle"] = PSStyle()
+        return style
     if name in ("psculture", "psuiculture"):
         from pshell.engine.culture import current_culture
         env = rs.environ if isinstance(getattr(rs, "environ", None), dict) else None

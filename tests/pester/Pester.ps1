@@ -318,6 +318,17 @@ function Invoke-PesterFile {
     $global:TestDrive = Join-Path ([System.IO.Path]::GetTempPath()) 'TestDrive'
     $null = New-Item -ItemType Directory -Path $global:TestDrive -Force
     $null = New-PSDrive -Name TestDrive -PSProvider FileSystem -Root $global:TestDrive -Scope Global
+    # the test tools' modules of the checkout (HelpersCommon: Wait-UntilTrue, ...), as PowerShell's
+    # own test setup makes them importable; the parts that need .NET stay unusable
+    $__pesterAt = $__pesterPath.Replace('\', '/').LastIndexOf('/test/powershell/')
+    if ($__pesterAt -ge 0) {
+        $__pesterTools = $__pesterPath.Substring(0, $__pesterAt) + '/test/tools/Modules'
+        $env:PSModulePath = $__pesterTools + [System.IO.Path]::PathSeparator + $env:PSModulePath
+        try { Import-Module (Join-Path $__pesterTools HelpersCommon) -ErrorAction SilentlyContinue 2>$null } catch { }
+    }
+    # HelpersCommon's TestDynamic type is C# (Add-Type): without it the file still runs, and the
+    # Its that use the type fail on their own
+    function global:Add-TestDynamicType { Write-Warning 'Add-TestDynamicType: C# types cannot be added' }
     try {
         try { $null = & $__pesterPath }
         catch { __PesterReport FAIL (__PesterPath '(file)') "$_" }
