@@ -92,6 +92,11 @@ class _JobCmdlet(Cmdlet):
 
     def _from_value(self, item: Any) -> List[Job]:
         if isinstance(item, Job):
+            if self.name == "Get-Job" and self.manager.get(item.Id) is not item:   # removed
+                self._not_found(f"The command cannot find the job because the job name {item.Name} was "
+                                f"not found. Verify the value of the Name parameter, and then try the "
+                                f"command again.", "JobWithSpecifiedNameNotFound", item.Name)
+                return []
             return [item]
         if isinstance(item, bool) or item is None:
             pass
