@@ -7,7 +7,7 @@ TSTAMP := $(VENV)/.test-installed
 DSTAMP := $(VENV)/.dev-installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-deps system-deps bench lint clean pester corpus
+.PHONY: run test test-deps system-deps bench lint clean pester corpus docs-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ pester: $(STAMP)
 corpus: $(STAMP)
 	@test -n "$(PS_REPO)" || { echo "usage: make corpus PS_REPO=<PowerShell checkout>"; exit 2; }
 	$(BIN)/python tests/pester/corpus.py $(PS_REPO)
+
+# docs-examples: the examples of PowerShell's reference pages on jobs and remoting, each translated
+# to Linux and loopback sshd as a test of ours (docs_examples/; the table is in the README)
+docs-examples: test-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider docs_examples
 
 $(DSTAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev]'

@@ -8,7 +8,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUITES = ["bench_engine.py", "bench_repl.py", "bench_jobs.py", "bench_remote.py",
-          "bench_sessions.py"]
+          "bench_sessions.py", "bench_isolation.py"]
 
 
 def main() -> int:

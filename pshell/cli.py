@@ -177,8 +177,7 @@ def _run(shell: Any, opts: _Options, interactive: bool) -> int:
     if opts.command is not None:
         if opts.command == "-":
             return _run_stdin(shell)
-        ok = shell.run_text(opts.command, "<command line>")
-        return _status(shell, ok)
+        return _run_command(shell, opts.command)
     if opts.file is not None:
         return _run_file(shell, opts.file, opts.args)
     if interactive:
@@ -255,6 +254,24 @@ def _statements_of(unit: Any) -> Optional[List[Any]]:
     if root.param_block is not None or root.begin is not None or root.process is not None:
         return None
     return list(root.end.statements) if root.end is not None else []
+
+
+def _run_command(shell: Any, text: str) -> int:
+    """-c: statement by statement, each to the frame on top (after Enter-PSSession, the next
+    statements run on that computer, as in a script or piped stdin)."""
+    from pshell.engine.toplevel import parse_unit
+    unit = parse_unit(shell.runspace, text, "<command line>")
+    if unit is None:
+        return 1
+    statements = _statements_of(unit)
+    if statements is None:
+        return _status(shell, shell.run_text(text, "<command line>"))
+    for statement in statements:
+        if not _dispatch(shell, unit, statement):
+            return _status(shell, False)
+        if shell.exit_requested:
+            return shell.exit_code
+    return _status(shell, True)
 
 
 def _run_file(shell: Any, path: str, args: List[str]) -> int:

@@ -317,7 +317,9 @@ def test_remote_side_keeps_permission_bits_only_and_refuses_other_types(real_rem
     root = str(tmp_path / "dest")
     remote.file_request("fput", root=root, rel="s", kind="file", data=b64(b"#!"), last=True,
                         mode=0o4777, mtime=T)
-    assert stat.S_IMODE(os.stat(tmp_path / "dest" / "s").st_mode) == 0o777
+    umask = os.umask(0o022)
+    os.umask(umask)             # the remote side applies its own (the SSH login's) umask
+    assert stat.S_IMODE(os.stat(tmp_path / "dest" / "s").st_mode) == 0o777 & ~umask
     assert int(os.stat(tmp_path / "dest" / "s").st_mtime) == T
     with pytest.raises(OSError, match="only files and directories"):
         remote.file_request("fput", root=root, rel="p", kind="fifo")

@@ -329,3 +329,64 @@ def test_job_buffer_take_never_drops_a_spilled_frame(tmp_path, monkeypatch):
     got += [item for batch in buffer.take() for _, item in batch]
     assert got == list(range(10))
     buffer.close()
+
+
+_FULL_DISK_CHILD = r"""
+import resource, signal, sys
+from pshell.engine.job_runner import LocalWork
+from pshell.engine.runtime import Runspace
+from pshell.remote.spool import SpoolingJobManager
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)      # past the limit: short write, then EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (30000, resource.RLIM_INFINITY))
+where = sys.argv[1]
+rs = Runspace(location=where)
+manager = SpoolingJobManager(rs, where + "/jobs")
+rs._jobs = manager
+job = manager.start_job(LocalWork(rs.compile(
+    "foreach ($i in 1..6000) { 'line {0:d5} of the job that fills the disk' -f $i;"
+    " if ($i % 500 -eq 0) { Start-Sleep -Milliseconds 120 } }", "<t>"), where), "fill")
+assert job.wait(60)
+print(job.State)
+"""
+
+
+def test_spool_on_a_full_disk_keeps_what_it_can_and_says_what_it_lost(tmp_path):
+    """A short write (the disk filled mid-frame) is neither counted as written nor left torn:
+    after the host's death the job is not "Completed" with part of its output - its state and a
+    warning say how many records could not be kept, and every record before them is there."""
+    import subprocess
+    import sys
+    from pshell.engine.runtime import Runspace
+    from pshell.remote.spool import SpoolingJobManager, recover_jobs
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"),
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.run([sys.executable, "-c", _FULL_DISK_CHILD, str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "Completed", proc.stderr     # live, memory had everything
+    fresh = SpoolingJobManager(Runspace(location=str(tmp_path)), str(tmp_path / "jobs"))
+    recover_jobs(fresh)
+    (again,) = fresh.jobs()
+    rest = [(stream, item) for _, stream, item in again.receive()]
+    lines = [item for stream, item in rest if stream == "output"]
+    assert 0 < len(lines) < 6000
+    assert lines == [f"line {i:05d} of the job that fills the disk" for i in range(1, len(lines) + 1)]
+    warnings = [str(item) for stream, item in rest if stream == "warning"]
+    # the lost records: the lines not here, and the warning the live job was given when it happened
+    lost = 6000 - len(lines) + 1
+    assert any(f"{lost} records" in w and "could not be kept" in w and f"the {len(lines)} records"
+               in w for w in warnings), warnings
+    assert again.State == "Failed"
+    assert "could not be kept" in str(again.ChildJobs[0].JobStateInfo.Reason)
+
+
+def test_session_job_names_follow_the_session_ids(tmp_path):
+    """Jobs of a session are numbered from 1 in the session, and their default names follow:
+    the first is Job1 even when the process made other jobs before."""
+    from pshell.engine.runtime import Runspace
+    from pshell.remote.spool import SpoolingJobManager
+    Runspace(location=str(tmp_path)).invoke("Start-Job { 1 } | Wait-Job | Out-Null")
+    rs = Runspace(location=str(tmp_path))
+    rs._jobs = SpoolingJobManager(rs, str(tmp_path / "jobs"), spool=False)
+    out = rs.invoke("$j = Start-Job { 2 }; $j.Id; $j.Name; $j.ChildJobs[0].Name; "
+                    "(Start-Job -Name Mine { 3 }).Name; (Receive-Job -Name Job1 -Wait)")
+    assert out == [1, "Job1", "Job2", "Mine", 2]

@@ -530,3 +530,24 @@ def test_records_spilled_during_a_take_are_not_lost():
     got.extend(item for batch in buffer.take() for _, item in batch)
     assert got == list(range(25))
     buffer.close()
+
+
+def test_foreach_object_parallel_throttle_asjob_timeout_using_and_environ():
+    from pshell.engine.runtime import Runspace
+    from pshell.engine.streams import CollectingStreams
+    rs = Runspace()
+    out = rs.invoke("$x = 5; 1..4 | ForEach-Object -Parallel { $_ * $using:x } -ThrottleLimit 2 | "
+                    "Sort-Object")
+    assert out == [5, 10, 15, 20]
+    out = rs.invoke("$j = 1..3 | ForEach-Object -Parallel { $_ + $using:x } -AsJob; $j.PSJobTypeName; "
+                    "$j | Receive-Job -Wait | Sort-Object")
+    assert out == ["PSTaskJob", 6, 7, 8]
+    streams = CollectingStreams()
+    out = rs.invoke("1..2 | ForEach-Object -Parallel { Start-Sleep 30; 'late' } -TimeoutSeconds 1; 'on'",
+                    streams=streams)
+    assert out == ["on"] and any("TimeoutSeconds" in r.message for s, r in streams.records)
+    # the blocks share the caller's environment dict and $using: objects themselves
+    out = rs.invoke("$env:PSH_PAR = 'a'; $list = [System.Collections.ArrayList]::new(); "
+                    "1 | ForEach-Object -Parallel { $env:PSH_PAR; $env:PSH_PAR = 'b'; "
+                    "($using:list).Add(7) | Out-Null }; $env:PSH_PAR; $list.Count")
+    assert out == ["a", "b", 1]

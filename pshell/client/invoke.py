@@ -215,6 +215,7 @@ class Work:
         try:
             session = self._open()
             inv = self._start(session, _JobSink(job))
+            session.jobs.add(job)
             while True:
                 try:
                     for item in inv:
@@ -247,6 +248,7 @@ class Work:
             return remote_error(self.computer, f"{type(exc).__name__}: {exc}").record
         finally:
             if session is not None:
+                session.jobs.discard(job)
                 self._finish(session)
             self._close()
 
@@ -255,6 +257,8 @@ class Work:
         import time
         from pshell.engine.jobs import JobState
         from pshell.remote.client import ConnectionBroken, SessionRefused
+        if getattr(session.connection, "session_ended", False):
+            return remote_error(self.computer, f"The command failed: {reason}.").record
         job.StatusMessage = f"Disconnected ({reason}); reconnecting"
         job.set_state(JobState.Disconnected)
         deadline = time.monotonic() + self.reconnect_seconds
@@ -357,6 +361,8 @@ def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], 
     for item in work:
         child = Job(command=command, location=item.computer, type_name="RemoteJob")
         child.stop_handler = item.stop
+        if item.session is not None:        # Disconnect-PSSession finds it from now on
+            item.session.jobs.add(child)
         parent.add_child(child)
         children.append((child, item))
     jobs.add(parent)

@@ -45,9 +45,9 @@ class PSSession:
 
     def __init__(self, computer: str, connection: Any, runspace: Any, transport: str = "SSH",
                  name: Optional[str] = None, user: Optional[str] = None,
-                 target: Any = None, token: str = "", info: Optional[Dict[str, Any]] = None
-                 ) -> None:
-        self.Id = next(_session_ids)
+                 target: Any = None, token: str = "", info: Optional[Dict[str, Any]] = None,
+                 ps_id: Optional[int] = None) -> None:
+        self.Id = ps_id if ps_id is not None else next(_session_ids)
         self.ComputerName = computer
         self.ComputerType = "RemoteMachine"
         self.Transport = transport
@@ -70,6 +70,7 @@ class PSSession:
         self.followers: "weakref.WeakSet[Any]" = weakref.WeakSet()
         self.interrupted: Dict[int, Dict[str, int]] = {}
         self.last_lost: List[int] = []
+        self.jobs: "weakref.WeakSet[Any]" = weakref.WeakSet()   # -AsJob children running here
         self._lock = threading.RLock()
         if connection is not None:
             self._use(connection)
@@ -95,6 +96,8 @@ class PSSession:
         if self._disconnected:
             return "Disconnected"
         if self._broken is not None or self.connection.broken is not None:
+            if getattr(self.connection, "session_ended", False):
+                return "Broken"             # its process on the remote computer is gone
             return "Disconnected" if self.persistent else "Broken"
         return "Opened"
 
@@ -105,6 +108,8 @@ class PSSession:
             if self.connection is None:      # connected to another client
                 return "Busy"
             return "Busy" if self.busy else "Available"
+        if state == "Disconnected" and (self.busy or self.info.get("busy")):
+            return "Busy"           # a command still runs there
         return "None"
 
     @property
@@ -120,6 +125,20 @@ class PSSession:
     @property
     def StartTime(self) -> Any:
         return _parse_time(self.info.get("created"))
+
+    @property
+    def Port(self) -> Any:
+        """The SSH port: as given, else what the ssh config says for the computer."""
+        target = self.target
+        if target is None:
+            return None
+        if target.port:
+            return target.port
+        try:
+            from pshell.transport.ssh_config import resolve
+            return int(resolve(target.host, overrides=target.options).get("port") or 22)
+        except Exception:
+            return 22
 
     @property
     def JobCount(self) -> Any:
@@ -189,6 +208,13 @@ class PSSession:
             self._use(conn)
             lost = [int(i) for i in answer.get("lost") or () if str(i).isdigit()]
             self.last_lost = lost
+            # the -AsJob jobs of this session run again when this returns (their threads pick
+            # the output up where it stopped)
+            from pshell.engine.jobs import JobState
+            for job in list(self.jobs):
+                if job.State == JobState.Disconnected:
+                    job.StatusMessage = ""
+                    job.set_state(JobState.Running)
             return lost
 
     def disconnect(self, idle: Optional[float] = None) -> None:
@@ -210,6 +236,13 @@ class PSSession:
             if idle is not None:
                 self.info["idle"] = idle
             self.info["state"] = "Disconnected"
+            # the -AsJob jobs of this session are Disconnected when this returns (their threads
+            # notice the dropped connection a moment later and wait for Connect-PSSession)
+            from pshell.engine.jobs import JobState
+            for job in list(self.jobs):
+                if not job.is_finished:
+                    job.StatusMessage = "Disconnected (Disconnect-PSSession)"
+                    job.set_state(JobState.Disconnected)
             conn.drop("the session was disconnected")
 
     def close(self) -> None:
@@ -226,7 +259,17 @@ class PSSession:
             if conn is not None:
                 conn.drop("the session was closed")
         if self.persistent and self.InstanceId and self.target is not None:
-            _remove_remote(self, force=conn is not None or self.info.get("state") != "Opened")
+            force = conn is not None or self.info.get("state") != "Opened"
+            from pshell.remote.client import in_lost_callback
+            if in_lost_callback():
+                # the link's reader is telling us the connection ended: the removal takes a
+                # new connection, which that very thread would have to serve
+                thread = threading.Thread(target=_remove_in_background, args=(self, force),
+                                          name="pshell-remove-session", daemon=True)
+                _REMOVING.add(thread)
+                thread.start()
+            else:
+                _remove_remote(self, force=force)
 
     def ToString(self) -> str:
         return f"[PSSession]{self.Name}"
@@ -274,9 +317,28 @@ def _remove_remote(session: PSSession, force: bool) -> None:
         raise remote_error(session.ComputerName, error)
 
 
+_REMOVING: "set[threading.Thread]" = set()
+
+
+def _remove_in_background(session: PSSession, force: bool) -> None:
+    try:
+        _remove_remote(session, force)
+    except RuntimeException as exc:
+        import sys
+        sys.stderr.write(f"pshell: {exc.record.message}\n")
+    except Exception as exc:
+        import sys
+        sys.stderr.write(f"pshell: cannot remove the session {session.Name} on "
+                         f"{session.ComputerName}: {exc}\n")
+    finally:
+        _REMOVING.discard(threading.current_thread())
+
+
 def _close_at_exit() -> None:
     """Sessions still open when the shell exits end with it (as in PowerShell); disconnected
-    ones stay on their computers, to be picked up later."""
+    ones stay on their computers, to be picked up later.  Removals under way finish first."""
+    for thread in list(_REMOVING):
+        thread.join(10)
     for session in list(_LIVE):
         try:
             if session.connected:
@@ -308,10 +370,9 @@ def _register_views() -> None:
         from pshell.engine.format import register_view
     except Exception:
         return
-    # PowerShell's columns, with the two that never vary here (ComputerType, ConfigurationName)
-    # traded for what tells sessions kept on a computer apart: when they started, how many jobs
-    register_view(SESSION_TYPE, "table", ("Id", "Name", "Transport", "ComputerName", "State",
-                                          "Availability", "StartTime", ("Jobs", "JobCount")))
+    # PowerShell 7's columns (StartTime and JobCount are there for Format-List and Select)
+    register_view(SESSION_TYPE, "table", ("Id", "Name", "Transport", "ComputerName", "ComputerType",
+                                          "State", "ConfigurationName", "Availability"))
 
 
 _register_views()
@@ -361,8 +422,15 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120) -> 
         raise remote_error(target.host, str(exc))
 
 
+def reserve_session_ids(count: int) -> List[int]:
+    """Ids for sessions about to be opened together, so that they follow the order of the
+    computers asked for whichever connects first."""
+    return [next(_session_ids) for _ in range(count)]
+
+
 def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
-                 timeout: float = 120, idle: Optional[float] = None) -> PSSession:
+                 timeout: float = 120, idle: Optional[float] = None,
+                 ps_id: Optional[int] = None) -> PSSession:
     """Connect, start the engine, create the session and its runspace.  Raises
     RuntimeException with a clear message when it cannot."""
     import uuid
@@ -380,7 +448,7 @@ def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
         raise remote_error(target.host, f"Cannot start pshell on {target.host}: {exc}")
     _register_atexit()
     return PSSession(target.host, conn, runspace, "Process" if target.transport.lower() == "process"
-                     else "SSH", name, target.user, target=target, token=token)
+                     else "SSH", name, target.user, target=target, token=token, ps_id=ps_id)
 
 
 def attach_session(target: Target, key: str, prompt: Any = None, force: bool = False,
@@ -472,4 +540,7 @@ def not_connected_message(session: PSSession) -> str:
             else ""
         return (f"The session {session.Name} to {session.ComputerName} is disconnected{why}. "
                 f"Reconnect it with Connect-PSSession; its runspace and jobs are still there.")
+    reason = session.lost_reason if state == "Broken" else None
+    if reason:
+        return f"The session {session.Name} to {session.ComputerName} is broken: {reason}."
     return f"The session {session.Name} to {session.ComputerName} is {state.lower()}."

@@ -25,6 +25,7 @@ MODULES = {
         "Out-String",
     ),
     "help": ("Get-Help",),
+    "host_info": ("Get-Culture", "Get-Host", "Get-UICulture",),
     "hostio": ("Clear-Host", "Read-Host",),
     "item": (
         "Copy-Item", "Get-ChildItem", "Get-Item", "Move-Item", "New-Item", "Remove-Item",
@@ -53,9 +54,9 @@ MODULES = {
     ),
     "selectstring": ("Select-String",),
     "session": (
-        "Enter-PSSession", "Exit-PSSession", "Get-Credential", "Get-PSSession", "Invoke-Command",
-        "New-PSSession", "Remove-PSSession",
+        "Get-Credential", "Get-PSSession", "Invoke-Command", "New-PSSession", "Remove-PSSession",
     ),
+    "session_enter": ("Enter-PSSession", "Exit-PSSession",),
     "session_connect": (
         "Connect-PSSession", "Disconnect-PSSession", "New-PSSessionOption", "Receive-PSSession",
     ),
@@ -79,6 +80,8 @@ VIEW_MODULES = {
     "system.diagnostics.eventing.reader.eventlogrecord": "eventlog",
     "system.diagnostics.eventlogentry": "eventlog",
     "system.diagnostics.process": "process",
+    "system.globalization.cultureinfo": "host_info",
+    "system.guid": "job",
     "system.io.directoryinfo": "item",
     "system.io.fileinfo": "item",
     "system.management.automation.aliasinfo": "commands",
@@ -86,4 +89,5 @@ VIEW_MODULES = {
     "system.management.automation.job": "job",
     "system.management.automation.psvariable": "variable",
     "system.management.automation.runspaces.pssession": "session",
+    "system.version": "host_info",
 }

@@ -51,9 +51,13 @@ def property_value(obj: Any, name: str) -> Any:
         return NO_PROPERTY
     if isinstance(obj, (PSObject, dict)):
         return get_property(obj, name)
-    if isinstance(obj, str):
-        return len(obj) if name.lower() == "length" else NO_PROPERTY
-    if isinstance(obj, (bool, int, float)):
+    if isinstance(obj, (str, bool, int, float)):
+        if isinstance(obj, str) and name.lower() == "length":
+            return len(obj)
+        if type(obj) not in (str, bool, int, float):     # a remote result: PSComputerName
+            from pshell.engine.members import get_member
+            value = get_member(obj, name)
+            return NO_PROPERTY if value is None else value
         return NO_PROPERTY
     if isinstance(obj, (list, tuple, _dt.datetime, _dt.timedelta)):
         from pshell.engine.members import get_member

@@ -136,6 +136,11 @@ class _Formatter(Cmdlet):
                 pattern = _wildcard(spec)
                 columns += [fmt.Column(p, p) for p in fmt.default_properties(obj)
                             if pattern.match(p)]
+            elif isinstance(spec, str):
+                # the header is the property's own spelling (Format-Table ID shows "Id")
+                real = next((p for p in fmt.default_properties(obj) if p.lower() == spec.lower()),
+                            spec)
+                columns.append(self._column(real))
             else:
                 columns.append(self._column(spec))
         return columns

@@ -110,6 +110,11 @@ class _JobCmdlet(Cmdlet):
             return []
         elif isinstance(item, str):
             return self._by_name(item)
+        elif isinstance(item, PSObject) and item.get("InstanceId", None) is not None:
+            # a job that crossed a connection and came back ($using:j): the same job here
+            job = self.manager.by_instance_id(to_str(item.get("InstanceId")))
+            if job is not None:
+                return [job]
         self.write_error(self.error_record(
             f"Cannot use '{to_str(item)}' as a job: it is not a job of this session. Pass a job "
             f"object from Get-Job, or use -Id or -Name.", "JobParameterNotAJob", "InvalidArgument",
@@ -119,6 +124,9 @@ class _JobCmdlet(Cmdlet):
     def _by_name(self, name: str) -> List[Job]:
         matches = [j for j in self.manager.jobs() if _like(name, j.Name)] if _has_wildcard(name) \
             else [j for j in self.manager.jobs() if j.Name.lower() == name.lower()]
+        if not matches and not _has_wildcard(name):     # a child job, by its own name
+            matches = [j for j in self.manager.jobs(include_children=True)
+                       if j.Name.lower() == name.lower()]
         if not matches and not _has_wildcard(name):
             self._not_found(f"The command cannot find the job because the job name {name} was not "
                             f"found. Verify the value of the Name parameter, and then try the "
@@ -277,6 +285,7 @@ class StartThreadJob(_StartCmdlet):
                                  f"{self.ThrottleLimit} argument is less than the minimum allowed "
                                  f"range of 1.", "ParameterArgumentValidationError",
                                  "InvalidData", self.ThrottleLimit)
+        work.streaming_host = self.StreamingHost
         return self.runspace.jobs.start_thread_job(work, self.command_text, name=self.Name,
                                                    throttle=self.ThrottleLimit)
 
@@ -288,11 +297,11 @@ class GetJob(_JobCmdlet):
     name = "Get-Job"
     synopsis = "Gets the background jobs of the current session."
     params = (
-        Param("Id", "object[]", position=0),
-        Param("Name", "string[]"),
-        Param("InstanceId", "string[]"),
-        Param("State", _state),
-        Param("Command", "string[]"),
+        Param("Id", "object[]", position=0, by_property=True),
+        Param("Name", "string[]", by_property=True),
+        Param("InstanceId", "string[]", by_property=True),
+        Param("State", _state, by_property=True),
+        Param("Command", "string[]", by_property=True),
         Param("HasMoreData", "bool"),
         Param("Newest", "int"),
         Param("Before", "datetime"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional
+from typing import Dict, Any, Iterator, List, Optional
 
 from pshell.cmdlets._objects import (PropertyExpr, evaluate, hash_key, is_scriptblock,
                                      parse_properties, property_value, unwrap_result)
@@ -333,10 +333,6 @@ class ForEachObject(Cmdlet):
             self._process_blocks: List[Any] = []
             self._end_blocks: List[Any] = []
             return
-        if self.Parallel is not None:
-            raise self.terminate("ForEach-Object -Parallel is not supported by pshell; use "
-                                 "Start-ThreadJob or Start-Job for concurrency.",
-                                 "ParallelNotSupported", "NotImplemented")
         for block in scripts:
             if not is_scriptblock(block) and block is not None:
                 raise self.terminate(
@@ -353,6 +349,9 @@ class ForEachObject(Cmdlet):
         self._begin_blocks, self._process_blocks, self._end_blocks = begin, scripts, end
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        if self.Parallel is not None:
+            yield from self._run_parallel(upstream)
+            return
         self._plan()
         for block in self._begin_blocks:
             if block is not None:
@@ -374,6 +373,62 @@ class ForEachObject(Cmdlet):
         for block in self._end_blocks:
             if block is not None:
                 yield from self.invoke_iter(block, new_scope=False)
+
+    def _run_parallel(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        """-Parallel: engine/parallel.py runs the block per object; -AsJob makes it a thread
+        job (PSTaskJob) that does the same."""
+        import threading
+        items = list(upstream) if upstream is not None else \
+            [self.InputObject] if self.is_bound("InputObject") else []
+        throttle = self.ThrottleLimit if self.ThrottleLimit is not None else 5
+        if throttle < 1:
+            raise self.terminate(f"Cannot validate argument on parameter 'ThrottleLimit'. The "
+                                 f"{throttle} argument is less than the minimum allowed range "
+                                 f"of 1.", "ParameterArgumentValidationError", "InvalidData")
+        names = getattr(self.Parallel, "using_names", None)
+        frame = getattr(self.ctx, "frame", None)
+        using = self.Parallel.using_values(frame) if names is not None and names() \
+            and frame is not None else {}
+        if self.AsJob:
+            yield self._parallel_job(items, throttle, using)
+            return
+        stop = self._parallel_stop = threading.Event()
+        from pshell.engine.parallel import run_parallel
+        for stream, value in run_parallel(self.Parallel, items, self.runspace.location,
+                                          self.runspace.environ, using, throttle,
+                                          self.TimeoutSeconds, stop):
+            if stream == "output":
+                yield value
+            elif stream == "timeout":
+                self.write_error(f"ForEach-Object -Parallel: {value} script block(s) still ran "
+                                 f"after -TimeoutSeconds {self.TimeoutSeconds} and were stopped.",
+                                 "ParallelTimeout", "OperationTimeout")
+            else:
+                self._write_record(stream, value)
+
+    def _write_record(self, stream: str, record: Any) -> None:
+        writer = getattr(self.ctx.streams, stream, None) if getattr(self.ctx, "streams", None) \
+            else None
+        if writer is not None:
+            writer(record)
+        elif stream == "error":
+            self.write_error(str(record), "ParallelError", "NotSpecified")
+
+    def _parallel_job(self, items: List[Any], throttle: int, using: Dict[str, Any]) -> Any:
+        from pshell.engine.parallel import parallel_work
+        work = parallel_work(self.Parallel, items, self.runspace.location, self.runspace.environ,
+                             using, throttle, self.TimeoutSeconds)
+        job = self.runspace.jobs.start_thread_job(work, to_str(getattr(self.Parallel, "text", "")))
+        job.PSJobTypeName = "PSTaskJob"
+        return job
+
+    def stop(self) -> None:
+        event = getattr(self, "_parallel_stop", None)
+        if event is not None:
+            event.set()
+        parent = getattr(super(), "stop", None)
+        if parent is not None:
+            parent()
 
     def _member_of(self, item: Any) -> Iterator[Any]:
         name = self._member or ""

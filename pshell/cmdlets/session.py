@@ -1,5 +1,6 @@
-"""PSSessions and remote commands: New/Get/Remove-PSSession, Invoke-Command,
-Enter/Exit-PSSession, Get-Credential.
+"""PSSessions and remote commands: New/Get/Remove-PSSession, Invoke-Command, Get-Credential
+(Enter/Exit-PSSession are in session_enter.py, the disconnected-session cmdlets in
+session_connect.py).
 
 The cmdlets turn parameters into what ``pshell/client`` works with: the PSSession model and how a
 session is opened (``client/session.py``), running a script on many computers (``client/invoke.py``).
@@ -16,76 +17,13 @@ from pshell.client.session import PSSession, sessions_of, open_session, list_ses
 from pshell.client.session import Target as _Target, parallel as _parallel, \
     remote_error as _remote_error, not_connected_message as _not_connected_message
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.errors import ErrorRecord, RuntimeException
+from pshell.engine.credentials import PSCredential, SecureString, plain_text as _plain, \
+    credential_parts as _credential_parts
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import enumerate_value, get_property, to_str
 
 __all__ = ["PSSession", "PSCredential", "SecureString", "sessions_of", "open_session"]
 
-
-
-# --------------------------------------------------------------------------- credentials
-
-class SecureString:
-    """A password held in memory only: prints as its type name, never serialised as text."""
-
-    __slots__ = ("_value",)
-    ps_type_names = ("System.Security.SecureString",)
-    ps_properties = ("Length",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    @property
-    def Length(self) -> int:
-        return len(self._value)
-
-    def ToString(self) -> str:
-        return "System.Security.SecureString"
-
-    def __str__(self) -> str:
-        return "System.Security.SecureString"
-
-    def __repr__(self) -> str:
-        return "SecureString(****)"
-
-
-class PSCredential:
-    ps_type_names = ("System.Management.Automation.PSCredential",)
-    ps_properties = ("UserName", "Password")
-
-    def __init__(self, user: str, password: Any) -> None:
-        self.UserName = user
-        self.Password = password if not isinstance(password, str) else SecureString(password)
-
-    def GetNetworkCredential(self) -> Any:
-        from pshell.engine.values import PSObject
-        return PSObject({"UserName": self.UserName, "Password": _plain(self.Password)})
-
-    def ToString(self) -> str:
-        return "System.Management.Automation.PSCredential"
-
-
-def _plain(secret: Any) -> Optional[str]:
-    """The clear text of a SecureString-like value (ours, or another module's)."""
-    if secret is None:
-        return None
-    if isinstance(secret, str):
-        return secret
-    for attr in ("_value", "value", "plain", "_plain"):
-        value = getattr(secret, attr, None)
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def _credential_parts(cred: Any) -> Tuple[Optional[str], Optional[str]]:
-    if cred is None:
-        return None, None
-    if isinstance(cred, str):
-        return cred, None
-    user = get_property(cred, "UserName", None)
-    password = _plain(get_property(cred, "Password", None))
-    return (None if user is None else to_str(user)), password
 
 
 # --------------------------------------------------------------------------- sessions
@@ -144,7 +82,13 @@ class _RemoteCmdlet(Cmdlet):
         transport = self.Transport or "SSH"
         options = dict(self.Options or {})
         targets: List[_Target] = []
-        for computer in self.ComputerName or ():
+        computers = list(self.ComputerName or ())
+        if not computers and not self.SSHConnection:
+            # -Options @{ Host = ...; User = ...; Port = ... } alone names the destination
+            where = next((k for k in options if str(k).lower() in ("host", "hostname")), None)
+            if where is not None:
+                computers = [options.pop(where)]
+        for computer in computers:
             u, host, port = parse_destination_text(to_str(computer))
             targets.append(_Target(host, u or user, port or self.Port, self.KeyFilePath,
                                    password, transport, options))
@@ -219,6 +163,9 @@ class NewPSSession(_RemoteCmdlet):
 
     def process(self) -> Iterator[Any]:
         targets = self.targets()
+        if not targets and self.Session is None:
+            self.ComputerName = ["localhost"]       # as PowerShell: the local computer
+            targets = self.targets()
         if not targets:
             raise self.terminate("Specify the computers to connect to with -ComputerName (or "
                                  "-HostName, or -SSHConnection).", "MissingComputerName",
@@ -226,8 +173,10 @@ class NewPSSession(_RemoteCmdlet):
         names = list(self.Name or ())
         prompt = _prompt_function(self)
         idle = _idle_timeout(self)
+        from pshell.client.session import reserve_session_ids
+        ids = reserve_session_ids(len(targets))
         results = _parallel(targets, lambda t, i: open_session(
-            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle),
+            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
             self.ThrottleLimit or 32)
         table = self.table()
         for target, (session, error) in zip(targets, results):
@@ -534,8 +483,10 @@ class InvokeCommand(_RemoteCmdlet):
         names = list(self.SessionName or ())
         idle = _idle_timeout(self)
         prompt = _prompt_function(self)
+        from pshell.client.session import reserve_session_ids
+        ids = reserve_session_ids(len(targets))
         opened = _parallel(targets, lambda t, i: open_session(
-            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle),
+            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
             self.ThrottleLimit or 32)
         table = self.table()
         chosen: List[PSSession] = list(sessions)
@@ -743,176 +694,3 @@ def _seconds(value: Any, milliseconds: bool = False) -> Optional[float]:
     except (TypeError, ValueError):
         return None
     return number / 1000.0 if milliseconds else number
-
-
-
-
-# --------------------------------------------------------------------------- Enter/Exit-PSSession
-
-@register
-class EnterPSSession(_RemoteCmdlet):
-    name = "Enter-PSSession"
-    synopsis = "Starts an interactive session with a remote computer: statements run there."
-    ComputerName: Any       # rebound by targets() (declared for the type checker only)
-    params = _CONNECT_PARAMS[1:] + (
-        Param("ComputerName", "string", position=0, aliases=("Cn", "HostName")),
-        Param("Session", "object"),
-        Param("Id", "int"),
-        Param("Name", "string"),
-        Param("InstanceId", "string"),
-    )
-
-    def targets(self) -> List[_Target]:
-        computer = self.ComputerName
-        self.ComputerName = [computer] if computer else None
-        try:
-            return super().targets()
-        finally:
-            self.ComputerName = computer
-
-    def process(self) -> None:
-        stack = _session_stack(self.runspace)
-        if stack is None:
-            raise self.terminate("Enter-PSSession needs an interactive shell (a REPL, a script "
-                                 "or piped commands); it cannot run inside a job or a remote "
-                                 "session.", "NoSessionStack", "InvalidOperation")
-        session, close_on_exit = self._session()
-        from pshell.remote.frame import RemoteFrame
-
-        def on_exit(frame: Any, reason: str) -> None:
-            _pop_frame(stack, frame)
-            if reason:
-                host = getattr(self.runspace, "host", None)
-                record = ErrorRecord(reason, "PSSessionLost", "ConnectionError",
-                                     session.ComputerName)
-                if host is not None and hasattr(host, "error"):
-                    host.error(record)
-
-        frame = RemoteFrame(session, self.runspace.host, on_exit, close_on_exit)
-        session.connection.on_lost.append(
-            lambda reason: _lost_while_entered(frame, session, reason))
-        _push_frame(stack, frame)
-
-    def _session(self) -> Tuple[PSSession, bool]:
-        table = self.table()
-        if self.Session is not None:
-            session = self.Session
-            if isinstance(session, list) and len(session) == 1:
-                session = session[0]
-            if not isinstance(session, PSSession):
-                raise self.terminate("-Session takes a PSSession (what New-PSSession returns).",
-                                     "NotASession", "InvalidArgument", session)
-        elif self.Id is not None or self.Name is not None or self.InstanceId is not None:
-            found = [s for s in table if (self.Id is None or s.Id == self.Id)
-                     and (self.Name is None or s.Name.lower() == self.Name.lower())
-                     and (self.InstanceId is None or s.InstanceId == self.InstanceId)]
-            if not found:
-                what = f"Id {self.Id}" if self.Id is not None else f"name '{self.Name}'"
-                raise self.terminate(f"Cannot find a PSSession with {what}.", "NoSessionFound",
-                                     "ObjectNotFound")
-            session = found[0]
-        else:
-            targets = self.targets()
-            if not targets:
-                raise self.terminate("Specify a computer (-ComputerName), a -Session, -Id or "
-                                     "-Name.", "MissingComputerName", "InvalidArgument")
-            return open_session(targets[0], _prompt_function(self), None, self._timeout()), True
-        if session.State == "Disconnected" or (session.State == "Opened"
-                                               and not session.connected):
-            self._offer_reconnect(session)
-        if session.State != "Opened":
-            raise self.terminate(f"The session {session.Name} to {session.ComputerName} is "
-                                 f"{session.State.lower()}.", "InvalidSessionState",
-                                 "InvalidOperation", session)
-        return session, False
-
-    def _offer_reconnect(self, session: PSSession) -> None:
-        """A session whose connection dropped (or that was disconnected): on a terminal, ask;
-        without one, reconnect at once (saying so) - the user asked to enter it after all."""
-        from pshell.remote.client import SessionRefused
-        host = getattr(self.runspace, "host", None)
-        where = f"The session {session.Name} to {session.ComputerName} is disconnected"
-        if host is not None and getattr(host, "is_terminal", False) and \
-                getattr(host, "read_line", None) is not None:
-            try:
-                answer = host.read_line(f"{where}. Reconnect? [Y] Yes  [N] No (default is Y): ")
-            except (EOFError, KeyboardInterrupt):
-                answer = "n"
-            if to_str(answer).strip().lower() not in ("", "y", "yes"):
-                raise self.terminate(f"{where}; not reconnected.", "InvalidSessionState",
-                                     "InvalidOperation", session)
-        else:
-            self.write_warning(f"{where}; reconnecting.")
-        try:
-            session.reconnect(prompt=_prompt_function(self), timeout=self._timeout())
-        except SessionRefused as exc:
-            raise self.terminate(f"Cannot reconnect the session {session.Name}: {exc}",
-                                 "ReconnectFailed", "ResourceUnavailable", session) from None
-        except RuntimeException as exc:
-            raise self.terminate(exc.record.message, "ReconnectFailed", "ConnectionError",
-                                 session) from None
-        table = self.table()
-        if session not in table:
-            table.append(session)
-
-
-def _lost_while_entered(frame: Any, session: PSSession, reason: str) -> None:
-    if not frame.exited and session.State != "Closed" and not session._disconnected:
-        text = f"The connection to {session.ComputerName} was lost: {reason}. "
-        if session.persistent:
-            text += (f"The session {session.Name} goes on there; Connect-PSSession "
-                     f"-ComputerName {session.ComputerName} -Name {session.Name} reconnects. ")
-        frame.leave(text + "Back in the local session.")
-
-
-@register
-class ExitPSSession(Cmdlet):
-    name = "Exit-PSSession"
-    synopsis = "Ends the interactive session with a remote computer."
-    params = ()
-
-    def process(self) -> None:
-        from pshell.engine.errors import ExitException
-        if self.runspace.get_variable("PSSenderInfo") is not None:
-            raise ExitException(0)      # we are the remote end: the client pops its frame
-        stack = _session_stack(self.runspace)
-        top = _top_frame(stack) if stack is not None else None
-        if top is not None and getattr(top, "is_remote", False):
-            top.leave("")
-
-
-def _session_stack(runspace: Any) -> Any:
-    host = getattr(runspace, "host", None)
-    for owner in (getattr(runspace, "shell", None), getattr(host, "session_stack", None),
-                  getattr(host, "stack", None)):
-        if owner is not None:
-            return getattr(owner, "session_stack", owner)
-    return None
-
-
-def _push_frame(stack: Any, frame: Any) -> None:
-    push = getattr(stack, "push", None)
-    if push is None:
-        raise RuntimeException.make("the shell has no session stack to push a remote frame on")
-    push(frame)
-
-
-def _pop_frame(stack: Any, frame: Any) -> None:
-    pop = getattr(stack, "pop", None)
-    if pop is None:
-        return
-    try:
-        pop(frame)
-    except TypeError:
-        if _top_frame(stack) is frame:
-            pop()
-
-
-def _top_frame(stack: Any) -> Any:
-    top = getattr(stack, "top", None)
-    if callable(top):
-        return top()
-    if top is not None:
-        return top
-    frames = getattr(stack, "frames", None)
-    return frames[-1] if frames else None

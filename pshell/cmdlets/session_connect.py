@@ -63,6 +63,27 @@ class _SessionPicker(_RemoteCmdlet):
                          "NoSessionFound", "ObjectNotFound", what)
 
 
+def _buffering_mode(value: Any) -> str:
+    """-OutputBufferingMode: Block or Drop (unique prefixes, any case).  pshell keeps every
+    record either way: a full output buffer pauses the command (Block) - Drop is accepted and
+    keeps the output too, since nothing is lost silently here."""
+    text = to_str(value).strip()
+    for mode in ("Block", "Drop", "None"):
+        if text and mode.lower().startswith(text.lower()):
+            return mode
+    raise ValueError(f'Cannot convert value "{text}" to type "OutputBufferingMode": '
+                     f'the valid values are "Block", "Drop" and "None".')
+
+
+def _out_target(value: Any) -> str:
+    text = to_str(value).strip()
+    for target in ("Default", "Host", "Job"):
+        if text and target.lower().startswith(text.lower()):
+            return target
+    raise ValueError(f'Cannot convert value "{text}" to type "OutTarget": the valid values are '
+                     f'"Default", "Host" and "Job".')
+
+
 # --------------------------------------------------------------------------- Disconnect-PSSession
 
 @register
@@ -76,6 +97,7 @@ class DisconnectPSSession(_SessionPicker):
         Param("Name", "string[]"),
         Param("InstanceId", "string[]"),
         Param("ThrottleLimit", "int", default=32),
+        Param("OutputBufferingMode", _buffering_mode),
     ) + _IDLE_PARAMS
 
     def process(self) -> Iterator[Any]:
@@ -199,9 +221,72 @@ class ReceivePSSession(_Connecting):
     params = _PICK_PARAMS + _CONNECT_PARAMS[1:] + (
         Param("ComputerName", "string[]", aliases=("Cn", "HostName")),
         Param("HideComputerName", "switch", aliases=("HCN",)),
+        Param("OutTarget", _out_target),
+        Param("JobName", "string"),
     )
 
     def process(self) -> Iterator[Any]:
+        if self.OutTarget == "Job" or (self.JobName and self.OutTarget is None):
+            yield from self._as_job()
+            return
+        yield from self._to_host()
+
+    def _as_job(self) -> Iterator[Any]:
+        """-OutTarget Job: the output comes into a local job (Receive-Job), one child per
+        session, while this returns at once."""
+        import threading
+        from pshell.engine.jobs import Job, JobState
+        from pshell.remote.client import ConnectionBroken
+        sessions = list(self.connected_sessions())
+        if not sessions:
+            return
+        parent = Job(command="", name=self.JobName or None, type_name="RemoteJob")
+        feeds = []
+        for session in sessions:
+            try:
+                invocations = session.connection.receive_pending(self._timeout())
+            except ConnectionBroken as exc:
+                self.write_error(_remote_error(session.ComputerName, f"The connection to "
+                                               f"{session.ComputerName} was lost: {exc}").record)
+                continue
+            child = Job(command="", location=session.ComputerName, type_name="RemoteJob")
+            parent.add_child(child)
+            feeds.append((session, child, invocations))
+        if not feeds:
+            return
+        self.runspace.jobs.add(parent)
+        hide = bool(self.HideComputerName)
+
+        def feed(session: PSSession, child: Any, invocations: List[Any]) -> None:
+            from pshell.client.invoke import _JobSink
+            child.stop_handler = lambda: [inv.stop() for inv in invocations]
+            error = None
+            for inv in invocations:
+                inv.streams = _JobSink(child)
+                inv.computer_name = None if hide else session.ComputerName
+                try:
+                    for item in inv:
+                        child.add_output(item)
+                except RuntimeException as exc:
+                    error = exc.record
+                except ConnectionBroken as exc:
+                    error = _remote_error(session.ComputerName, f"The connection to "
+                                          f"{session.ComputerName} was lost: {exc}").record
+                    break
+                session.interrupted.pop(inv.id, None)
+            if error is not None:
+                child.add_record("error", error)
+                child.set_state(JobState.Failed, error)
+            else:
+                child.set_state(JobState.Completed)
+
+        for session, child, invocations in feeds:
+            child.set_state(JobState.Running)
+            threading.Thread(target=feed, args=(session, child, invocations), daemon=True,
+                             name=f"pshell-receive-{child.Id}").start()
+        yield parent
+
+    def _to_host(self) -> Iterator[Any]:
         from pshell.remote.client import ConnectionBroken
         streams = _CmdletStreams(self)
         for session in list(self.connected_sessions()):
@@ -243,13 +328,14 @@ class PSSessionOption:
     ps_type_names = ("System.Management.Automation.Remoting.PSSessionOption",)
     ps_properties = ("IdleTimeout", "OpenTimeout", "OutputBufferingMode")
 
-    def __init__(self, idle: Optional[Any], open_timeout: Optional[Any]) -> None:
+    def __init__(self, idle: Optional[Any], open_timeout: Optional[Any],
+                 buffering: str = "Block") -> None:
         import datetime as _dt
         seconds = _seconds(idle, milliseconds=True) if idle is not None else None
         self.IdleTimeout = _dt.timedelta(seconds=seconds if seconds is not None else 24 * 3600)
         open_seconds = _seconds(open_timeout, milliseconds=True) if open_timeout else 120.0
         self.OpenTimeout = _dt.timedelta(seconds=open_seconds or 120.0)
-        self.OutputBufferingMode = "Block"
+        self.OutputBufferingMode = buffering
 
 
 @register
@@ -258,8 +344,9 @@ class NewPSSessionOption(Cmdlet):
     synopsis = ("Creates options for new sessions: -IdleTimeout (milliseconds, or a TimeSpan) is "
                 "how long a disconnected session is kept on its computer.")
     params = (
-        Param("IdleTimeout", "object"),
-        Param("OpenTimeout", "object"),
+        Param("IdleTimeout", "object", aliases=("IdleTimeoutMSec",)),
+        Param("OpenTimeout", "object", aliases=("OpenTimeoutMSec",)),
+        Param("OutputBufferingMode", _buffering_mode),
     )
 
     def process(self) -> Iterator[Any]:
@@ -269,7 +356,8 @@ class NewPSSessionOption(Cmdlet):
                                  "InvalidArgument", self.IdleTimeout)
         if self.IdleTimeout is not None:
             _checked_idle(self, self.IdleTimeout, "IdleTimeout", milliseconds=True)
-        yield PSSessionOption(self.IdleTimeout, self.OpenTimeout)
+        yield PSSessionOption(self.IdleTimeout, self.OpenTimeout,
+                              self.OutputBufferingMode or "Block")
 
 
 _unused = (PSObject, _Target)

@@ -7,7 +7,7 @@ import re
 from typing import Any, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.values import Hashtable, PSGuid, get_property, new_guid_v7, to_str
+from pshell.engine.values import Hashtable, Guid, get_property, new_guid_v7, to_str
 
 __all__: List[str] = []
 
@@ -26,11 +26,11 @@ class NewGuid(Cmdlet):
 
     def process(self) -> Iterator[Any]:
         if self.Empty:
-            yield PSGuid(EMPTY_GUID)
+            yield Guid(EMPTY_GUID)
         elif self.InputObject is not None:
             import uuid
             try:
-                yield PSGuid(uuid.UUID(self.InputObject.strip()))
+                yield Guid(uuid.UUID(self.InputObject.strip()))
             except ValueError:
                 self.write_error(f"Cannot convert '{self.InputObject}' to a Guid: it is not 32 hex digits "
                                  f"in the form 00000000-0000-0000-0000-000000000000.",

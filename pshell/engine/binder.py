@@ -151,6 +151,10 @@ def convert_param(param: Param, value: Any, ctx: Optional["CommandContext"] = No
             return ptype(value)
         if ptype == "object":
             return value
+        if hasattr(value, "__next__") and not isinstance(value, str):
+            value = list(value)         # an enumerator ($input) binds as what is left in it
+            if len(value) == 1 and not ptype.endswith("[]"):
+                value = value[0]
         if ptype.endswith("[]"):
             base = ptype[:-2]
             if value is None:

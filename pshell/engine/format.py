@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 from pshell.engine.errors import FlowControl, PipelineStopped
 from pshell.engine.values import (
     NO_PROPERTY,
+    Guid,
     AutomationNull,
     PSObject,
     PSTypeInfo,
@@ -96,7 +97,7 @@ def format_value(value: Any, limit: int = ENUMERATION_LIMIT) -> str:
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool, SwitchParameter))
+    return isinstance(value, (str, int, float, bool, SwitchParameter)) and type(value) is not Guid
 
 
 def _default_align(value: Any) -> str:

@@ -137,6 +137,49 @@ class JobStreams:
     name = "pshell"
 
 
+class StreamingJobStreams(JobStreams):
+    """A thread job's host with ``-StreamingHost``: every record goes to the job's buffer and,
+    as it happens, to the given host too; Read-Host asks that host."""
+
+    def __init__(self, job: Job, host: Any) -> None:
+        super().__init__(job)
+        self.streaming = host
+
+    def _forward(self, stream: str, record: Any) -> None:
+        target = getattr(self.streaming, stream, None)
+        if target is not None:
+            try:
+                target(record)
+            except Exception:
+                pass
+
+    def error(self, record: Any) -> None:
+        super().error(record)
+        self._forward("error", record)
+
+    def warning(self, record: Any) -> None:
+        super().warning(record)
+        self._forward("warning", record)
+
+    def verbose(self, record: Any) -> None:
+        super().verbose(record)
+        self._forward("verbose", record)
+
+    def debug(self, record: Any) -> None:
+        super().debug(record)
+        self._forward("debug", record)
+
+    def information(self, record: Any) -> None:
+        super().information(record)
+        self._forward("information", record)
+
+    def read_line(self, prompt: str = "", secure: bool = False) -> str:
+        reader = getattr(self.streaming, "read_line", None)
+        if reader is None:
+            return super().read_line(prompt, secure)
+        return reader(prompt, secure)
+
+
 class LocalWork:
     """What a local job runs: a script block (or script text) with its inputs, in a new Runspace
     started in ``location`` with ``environ`` as its environment (the dict itself: Start-Job hands
@@ -154,6 +197,7 @@ class LocalWork:
         self.using = using or {}
         self.init = init
         self.source = source
+        self.streaming_host: Any = None     # Start-ThreadJob -StreamingHost
 
     def run(self, job: Job) -> None:
         """Run in the calling (pool) thread, reporting into ``job``."""
@@ -163,7 +207,9 @@ class LocalWork:
         from pshell.engine import errors
         try:
             from pshell.engine.runtime import Runspace
-            runspace = Runspace(host=JobStreams(job), location=self.location, environ=self.environ)
+            host = JobStreams(job) if self.streaming_host is None \
+                else StreamingJobStreams(job, self.streaming_host)
+            runspace = Runspace(host=host, location=self.location, environ=self.environ)
         except Exception as exc:
             job.fail(f"The job could not start: {exc}")
             return

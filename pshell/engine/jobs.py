@@ -78,12 +78,16 @@ def next_job_id() -> int:
     return next(_ids)
 
 
+MAX_KEPT_ERRORS = 1000          # received error records a job still shows in its Error property
+
+
 def _new_guid() -> str:
+    from pshell.engine.values import Guid
     raw = bytearray(os.urandom(16))
     raw[6] = (raw[6] & 0x0F) | 0x40
     raw[8] = (raw[8] & 0x3F) | 0x80
     h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return Guid(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
 
 
 # --------------------------------------------------------------------------- states
@@ -200,10 +204,11 @@ class Job:
     """
 
     ps_type_names: Tuple[str, ...] = JOB_TYPE_NAMES
-    ps_properties = ("Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location", "Command",
-                     "InstanceId", "JobStateInfo", "StatusMessage", "ChildJobs", "PSBeginTime",
-                     "PSEndTime", "Output", "Error", "Progress", "Verbose", "Debug", "Warning",
-                     "Information")
+    # PowerShell's order (Select-Object *, Format-List *); the table view is registered below
+    ps_properties = ("State", "HasMoreData", "StatusMessage", "Location", "Command", "JobStateInfo",
+                     "Finished", "InstanceId", "Id", "Name", "ChildJobs", "PSBeginTime",
+                     "PSEndTime", "PSJobTypeName", "Output", "Error", "Progress", "Verbose",
+                     "Debug", "Warning", "Information")
 
     def __init__(self, command: str = "", name: Optional[str] = None, type_name: str = "",
                  location: Optional[str] = None, type_names: Optional[Sequence[str]] = None) -> None:
@@ -232,6 +237,7 @@ class Job:
         self._data_listeners: List[Listener] = []
         self._stop_requested = False
         self._abandoned = False
+        self._errors_received: List[Any] = []
 
     # ---- PowerShell properties -------------------------------------------------------
     @property
@@ -253,6 +259,11 @@ class Job:
     @property
     def JobStateInfo(self) -> JobStateInfo:
         return self._info
+
+    @property
+    def Finished(self) -> "FinishedHandle":
+        """The wait handle PowerShell's jobs have (shown by its type name, as there)."""
+        return FinishedHandle(self._finished)
 
     @property
     def Location(self) -> str:
@@ -285,7 +296,9 @@ class Job:
 
     @property
     def Error(self) -> List[Any]:
-        return self._buffer.items("error")
+        """The errors, those received too (as in PowerShell, where Receive-Job leaves a child
+        job's Error collection readable; at most MAX_KEPT_ERRORS received ones are kept)."""
+        return self._errors_received + self._buffer.items("error")
 
     @property
     def Warning(self) -> List[Any]:
@@ -478,6 +491,8 @@ class Job:
             reader = job._buffer.peek() if keep else job._buffer.take()
             for batch in reader:
                 for stream, item in batch:
+                    if stream == "error" and not keep and len(job._errors_received) < MAX_KEPT_ERRORS:
+                        job._errors_received.append(item)
                     yield job, stream, item
 
     def _receive_order(self, recurse: bool, locations: Optional[Sequence[str]]) -> List["Job"]:
@@ -798,6 +813,27 @@ def command_text(block: Any) -> str:
 
 
 
+class FinishedHandle:
+    """A job's ``Finished`` property: ``WaitOne([timeout ms])`` waits for the job's end."""
+
+    ps_type_names = ("System.Threading.ManualResetEvent", "System.Threading.WaitHandle")
+    ps_properties = ("SafeWaitHandle",)
+
+    def __init__(self, event: threading.Event) -> None:
+        self._event = event
+        self.SafeWaitHandle = None
+
+    def WaitOne(self, timeout: Any = None) -> bool:
+        seconds = None if timeout is None or int(timeout) < 0 else int(timeout) / 1000.0
+        return self._event.wait(seconds)
+
+    def ToString(self) -> str:
+        return "System.Threading.ManualResetEvent"
+
+    def __str__(self) -> str:
+        return self.ToString()
+
+
 def _register_views() -> None:
     """The default table of a job (deserialised remote jobs find it through their type names)."""
     try:
@@ -806,6 +842,7 @@ def _register_views() -> None:
         return
     register_view(JOB_TYPE_NAMES[0], "table",
                   ("Id", "Name", "PSJobTypeName", "State", "HasMoreData", "Location", "Command"))
+    register_view("System.Guid", "table", (("Guid", lambda g: str.__str__(g)),))
 
 
 _register_views()

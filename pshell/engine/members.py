@@ -11,9 +11,8 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSChar, PSGuid, PSObject,
-                                  PSTypeInfo,
-                                  get_property, set_property, to_bool, to_number, to_str,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
+                                  PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
                                   type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
@@ -92,6 +91,15 @@ def get_member(obj: Any, name: str) -> Any:
     return value
 
 
+def _remote_property(obj: Any, lowered: str) -> Any:
+    """PSComputerName and PSShowComputerName of a string or number a remote command returned."""
+    if lowered == "pscomputername":
+        return getattr(obj, "PSComputerName", None)
+    if lowered == "psshowcomputername":
+        return getattr(obj, "PSShowComputerName", None)
+    return None
+
+
 def _get_member(obj: Any, name: str) -> Any:
     lowered = name.lower()
     if obj is None or obj is AutomationNull:
@@ -99,8 +107,9 @@ def _get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, str):
         fn = _STR_PROPS.get(lowered)
         if fn is None and type(obj) is not str:      # a string with notes of its own ($PROFILE)
-            return next((getattr(obj, p) for p in getattr(obj, "ps_properties", ())
-                         if p.lower() == lowered), None)
+            found = next((getattr(obj, p) for p in getattr(obj, "ps_properties", ())
+                          if p.lower() == lowered), None)
+            return found if found is not None else _remote_property(obj, lowered)
         return fn(obj) if fn is not None else None
     if isinstance(obj, (list, tuple)):
         fn = _LIST_PROPS.get(lowered)
@@ -131,7 +140,7 @@ def _get_member(obj: Any, name: str) -> Any:
             return _PSObjectView(obj)
         return None
     if isinstance(obj, bool) or isinstance(obj, (int, float)):
-        return None
+        return _remote_property(obj, lowered)
     if isinstance(obj, _dt.datetime):
         date_prop = _DATE_PROPS.get(lowered)
         return date_prop(obj) if date_prop is not None else None
@@ -357,7 +366,7 @@ _STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
     "tochararray": lambda s, a: [PSChar(c) for c in s], "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
     "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
     "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else
-                                       "System.Guid" if type(s) is PSGuid else "System.String"),
+                                       "System.Guid" if type(s) is Guid else "System.String"),
     "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),
 }
 
@@ -753,7 +762,7 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":",
                 "altdirectoryseparatorchar": lambda: "/"},
     "timespan": {"zero": lambda: _dt.timedelta(0)},
-    "guid": {"empty": lambda: PSGuid("00000000-0000-0000-0000-000000000000")},
+    "guid": {"empty": lambda: Guid("00000000-0000-0000-0000-000000000000")},
 }
 
 
@@ -913,8 +922,8 @@ def _is_leap_year(args: List[Any]) -> bool:
 
 
 def new_guid_v4() -> Any:
-    from pshell.engine.values import PSGuid
-    return PSGuid(_new_guid())
+    from pshell.engine.values import Guid
+    return Guid(_new_guid())
 
 
 def _new_guid() -> Any:

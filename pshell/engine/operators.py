@@ -13,10 +13,8 @@ import sys
 from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSChar,
-                                  PSGuid,
-                                  PSObject, to_bool,
-                                  to_number, to_str, type_names_of)
+from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable,
+                                  PSChar, PSObject, to_bool, to_number, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
@@ -84,6 +82,8 @@ def add(a: Any, b: Any) -> Any:
         return a + _dt.timedelta(microseconds=to_number(b) / 10)
     if isinstance(a, _dt.timedelta) and isinstance(b, _dt.timedelta):
         return a + b
+    if isinstance(a, (str, int, float)):     # a remote result tagged with its computer
+        return add(ta.__mro__[1](a), b)
     raise _fail(f"Method invocation failed because [{type_names_of(a)[0]}] does not contain a method "
                 f"named 'op_Addition'.", "MethodNotFound")
 
@@ -744,9 +744,8 @@ def _to_version(value: Any, type_name: str) -> Any:
 
 def _to_guid(value: Any, type_name: str) -> str:
     import uuid
-    from pshell.engine.values import PSGuid
     try:
-        return PSGuid(uuid.UUID(to_str(value)))
+        return Guid(uuid.UUID(to_str(value)))
     except ValueError:
         raise _cast_error(value, "System.Guid") from None
 
@@ -815,8 +814,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "long": lambda v: type(v) is int,
         "byte": lambda v: False,
         "double": lambda v: type(v) is float,
-        "string": lambda v: isinstance(v, str) and type(v) is not PSGuid,
-        "guid": lambda v: type(v) is PSGuid,
+        "string": lambda v: isinstance(v, str) and type(v) is not Guid,
+        "guid": lambda v: type(v) is Guid,
         "bool": lambda v: isinstance(v, bool),
         "array": lambda v: isinstance(v, (list, tuple)),
         "hashtable": lambda v: isinstance(v, dict) and type(v) is not OrderedHashtable,

@@ -21,7 +21,7 @@ from pshell.engine.errors import (ActionPreferenceStop, BreakException, CommandN
 from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
 from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, Streams,
                                    VerboseRecord, WarningRecord)
-from pshell.engine.values import AutomationNull, enumerate_value, to_str
+from pshell.engine.values import AutomationNull, InputEnumerator, enumerate_value, to_str
 from pshell.lang.errors import SourceLocation
 
 __all__ = ["run_pipeline", "invoke_block", "CommandContext", "resolve_command", "start_background",
@@ -351,7 +351,7 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                         _bind_script_pipeline(frame, pipeline_specs, item, bound)
                     yield from compiled.process(frame)
             if compiled.end is not None:
-                variables["input"] = iter(())
+                variables["input"] = InputEnumerator()
                 yield from compiled.end(frame)
         elif compiled.end is not None:
             if upstream is not None:
@@ -362,11 +362,11 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                     if spec.name not in (bound.values if bound else {}):
                         value = items[0] if len(items) == 1 else items
                         variables[spec.name.lower()] = _convert_default(spec, value)
-                    variables["input"] = iter(items)
+                    variables["input"] = InputEnumerator(items)
                 else:
-                    variables["input"] = upstream
+                    variables["input"] = InputEnumerator(upstream)
             else:
-                variables["input"] = iter(())
+                variables["input"] = InputEnumerator()
             yield from compiled.end(frame)
         elif upstream is not None:
             for _ in upstream:

@@ -24,6 +24,7 @@ __all__ = [
     "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
+    "InputEnumerator", "with_computer_name", "Guid",
 ]
 
 
@@ -80,16 +81,7 @@ class PSChar(str):
         return f"PSChar({str.__repr__(self)})"
 
 
-class PSGuid(str):
-    """A ``System.Guid``: its canonical text (lower-case hex in 8-4-4-4-12 groups)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"PSGuid({str.__repr__(self)})"
-
-
-def new_guid_v7() -> PSGuid:
+def new_guid_v7() -> "Guid":
     """A time-ordered UUID (version 7): 48 bits of Unix milliseconds, then random bits."""
     import os
     import time
@@ -97,7 +89,7 @@ def new_guid_v7() -> PSGuid:
     raw[6] = (raw[6] & 0x0F) | 0x70
     raw[8] = (raw[8] & 0x3F) | 0x80
     h = raw.hex()
-    return PSGuid(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return Guid(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
 
 
 class Hashtable(dict):
@@ -295,7 +287,7 @@ def type_names_of(value: Any) -> List[str]:
     if isinstance(value, str):
         if type(value) is PSChar:
             return ["System.Char", "System.ValueType", "System.Object"]
-        if type(value) is PSGuid:
+        if type(value) is Guid:
             return ["System.Guid", "System.ValueType", "System.Object"]
         return ["System.String", "System.Object"]
     if isinstance(value, Hashtable):
@@ -415,6 +407,98 @@ def as_list(value: Any) -> List[Any]:
     if isinstance(value, (tuple, range)):
         return list(value)
     return [value]
+
+
+class InputEnumerator:
+    """``$input``: an enumerator over what came down the pipeline (or ``-InputObject``), with
+    ``MoveNext()``, ``Current`` and ``Reset()`` as in PowerShell; binding it to a parameter
+    takes what is left of it."""
+
+    ps_type_names = ("System.Collections.IEnumerator",)
+    ps_properties = ("Current",)
+
+    def __init__(self, source: Any = ()) -> None:
+        self._source = iter(source)
+        self._seen: List[Any] = []
+        self._pos = 0
+        self.Current: Any = None
+
+    def __iter__(self) -> "InputEnumerator":
+        return self
+
+    def __next__(self) -> Any:
+        if self._pos < len(self._seen):
+            value = self._seen[self._pos]
+        else:
+            value = next(self._source)
+            self._seen.append(value)
+        self._pos += 1
+        self.Current = value
+        return value
+
+    def MoveNext(self) -> bool:
+        try:
+            next(self)
+        except StopIteration:
+            self.Current = None
+            return False
+        return True
+
+    def Reset(self) -> None:
+        self._pos = 0
+        self.Current = None
+
+    def ToString(self) -> str:
+        return "System.Collections.IEnumerator"
+
+
+class Guid(str):
+    """A System.Guid (a job's or session's InstanceId): its text, shown as a table headed Guid."""
+
+    __slots__ = ()
+    ps_type_names = ("System.Guid", "System.ValueType")
+
+    def ToString(self) -> str:
+        return str.__str__(self)
+
+
+_REMOTE_TYPES: Dict[Tuple[type, str], type] = {}
+
+
+def with_computer_name(value: Any, computer: str) -> Any:
+    """A remote command's result tagged with ``PSComputerName`` (and PowerShell's other remoting
+    properties).  Objects get the properties; strings and numbers become instances of a subclass
+    made once per computer, whose class carries them (so tagging costs one call per value, and
+    ``"$_"``, comparisons and arithmetic see the plain value)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float:
+        cls = _REMOTE_TYPES.get((kind, computer))
+        if cls is None:
+            cls = _REMOTE_TYPES[(kind, computer)] = type(kind.__name__, (kind,), {
+                "__slots__": (), "PSComputerName": computer, "PSShowComputerName": True,
+                "__reduce__": lambda self, k=kind, c=computer: (with_computer_name, (k(self), c))})
+        return cls(value)
+    if isinstance(value, PSObject):
+        value.set("PSComputerName", computer)
+    return value
+
+
+def remote_values(values: Iterable[Any], computer: str) -> Iterator[Any]:
+    """``with_computer_name`` over a run of plain values (strings of one batch), at C speed."""
+    it = iter(values)
+    sentinel = object()
+    first = next(it, sentinel)
+    if first is sentinel:
+        return iter(())
+    if type(first) is not str:
+        return map(lambda v: with_computer_name(v, computer), _chain(first, it))
+    with_computer_name(first, computer)
+    return map(_REMOTE_TYPES[(str, computer)], _chain(first, it))
+
+
+def _chain(first: Any, rest: Iterable[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
 
 
 def enumerate_value(value: Any) -> Iterator[Any]:

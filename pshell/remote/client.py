@@ -153,7 +153,7 @@ class RemoteInvocation:
         return self._iterate()
 
     def _iterate(self) -> Iterator[Any]:
-        from pshell.engine.values import PSObject
+        from pshell.engine.values import remote_values, with_computer_name
         events = self.events
         get = events.get
         computer = self.computer_name
@@ -180,18 +180,26 @@ class RemoteInvocation:
                 self._part_len = len(batch)
                 it = self._part_it = iter(batch)
                 if lines or (len(set(map(type, batch))) == 1 and type(batch[0]) in _PLAIN):
-                    yield from it           # a run of strings (or raw chunks): as they are
+                    # a run of strings (or raw chunks): as they are, strings tagged with the
+                    # computer they came from
+                    if computer is not None and type(batch[0]) is str:
+                        yield from remote_values(it, computer)
+                    else:
+                        yield from it
                 for data in it:
-                    if type(data) is str or type(data) is bytes:
+                    if type(data) is bytes:
                         yield data
+                        continue
+                    if type(data) is str:
+                        yield data if computer is None else with_computer_name(data, computer)
                         continue
                     try:
                         value = deserialize(data)
                     except ProtocolError as exc:
                         self._bad(f"an output object that is not valid ({exc})")
                         continue
-                    if computer is not None and isinstance(value, PSObject):
-                        value.set("PSComputerName", computer)
+                    if computer is not None:
+                        value = with_computer_name(value, computer)
                     yield value
                 if self.part_q:
                     self.done_q = self.part_q
@@ -267,6 +275,15 @@ class RemoteInvocation:
             raise PipelineStopped()
 
 
+_CALLBACKS = threading.local()
+
+
+def in_lost_callback() -> bool:
+    """True while this thread runs a connection's ``on_lost`` callbacks - usually the link's
+    reader, which must not wait for the network there (it would wait for itself)."""
+    return getattr(_CALLBACKS, "depth", 0) > 0
+
+
 _RECORD_CLASSES: Dict[str, Any] = {}
 
 
@@ -308,6 +325,7 @@ class RemoteConnection:
         self.closed = False
         self.server_info: Dict[str, Any] = {}
         self.on_lost: List[Callable[[str], None]] = []
+        self.session_ended = False
         self._paused_by: set = set()
         self._first: Optional[bytes] = b""      # the first bytes, until a message decodes
 
@@ -366,6 +384,7 @@ class RemoteConnection:
                 inv._post(("done", msg), q)
             return
         if kind == "bye":
+            self.session_ended = bool(msg.get("ended"))     # its process died: nothing to reattach
             self.lost(msg.get("reason") or "the remote computer closed the session")
             return
         if kind == "pending":
@@ -424,11 +443,15 @@ class RemoteConnection:
             inv._post(("broken", reason))
         for waiter in waiters:
             waiter.put(None)
-        for callback in list(self.on_lost):
-            try:
-                callback(reason)
-            except Exception:
-                pass
+        _CALLBACKS.depth = getattr(_CALLBACKS, "depth", 0) + 1
+        try:
+            for callback in list(self.on_lost):
+                try:
+                    callback(reason)
+                except Exception:
+                    pass
+        finally:
+            _CALLBACKS.depth -= 1
 
     # ---- engine side --------------------------------------------------------------------
     def _send(self, msg: Dict[str, Any]) -> None:

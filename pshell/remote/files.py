@@ -14,8 +14,8 @@ the client when it receives (-FromSession).  Both write through :class:`Confined
   complete (an existing link, fifo or device of that name is replaced, never opened); an
   incomplete file is removed, never left half-written;
 - only regular files and directories are created; modes keep the permission bits alone
-  (setuid, setgid and sticky never come from the peer), and the receiving user's umask applies
-  where it is that user's (the client).
+  (setuid, setgid and sticky never come from the peer), and the receiving process's umask
+  applies (the client's; remotely the session process's, which is the SSH login's).
 
 The remote side's file messages (``fput``, ``flist``, ``fnext``, ``fread``) are served by
 :class:`FileService`, which keeps what spans messages: files being received and listings being
@@ -371,6 +371,7 @@ class FileService:
         self._ids = itertools.count(1)
         self._uploads: Dict[int, IncomingFile] = {}
         self._listings: Dict[int, Iterator[List[Any]]] = {}
+        self.umask = user_umask()       # the session's process has the SSH login's umask
 
     def close(self) -> None:
         with self._lock:
@@ -396,7 +397,7 @@ class FileService:
         with ConfinedTree(root) as tree:
             if kind == "dir":
                 if msg.get("attributes"):
-                    tree.set_attributes(parts, permission_bits(msg.get("mode"), rel),
+                    tree.set_attributes(parts, permission_bits(msg.get("mode"), rel, self.umask),
                                         check_mtime(msg.get("mtime"), rel))
                     return {"path": os.path.join(root, rel)}
                 return {"path": os.path.join(root, rel), "created": tree.make_dir(parts)}
@@ -421,7 +422,7 @@ class FileService:
             if msg.get("last", True):
                 with self._lock:
                     self._uploads.pop(upload_id, None)
-                upload.finish(permission_bits(msg["mode"], rel) if msg.get("mode") is not None
+                upload.finish(permission_bits(msg["mode"], rel, self.umask) if msg.get("mode") is not None
                               else None, check_mtime(msg.get("mtime"), rel))
         except BaseException:
             with self._lock:

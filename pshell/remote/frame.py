@@ -8,6 +8,7 @@ runs in the remote runspace; output comes back as objects and is formatted by th
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Callable, List, Optional
 
 from pshell.remote.client import ConnectionBroken
@@ -38,6 +39,8 @@ class RemoteFrame:
         self.on_exit = on_exit
         self.close_on_exit = close_on_exit
         self.exited = False
+        self._leaving = threading.Lock()
+        self._left = threading.Event()
 
     @property
     def runspace(self) -> Any:
@@ -96,9 +99,20 @@ class RemoteFrame:
 
     # ---- leaving ---------------------------------------------------------------------------
     def leave(self, reason: str) -> None:
-        if self.exited:
+        with self._leaving:
+            first = not self.exited
+            self.exited = True
+        if not first:
+            # the other caller (the link's reader, or the command that saw the link break)
+            # pops the frame: the next statement must not start before it is off the stack
+            self._left.wait(10)
             return
-        self.exited = True
+        try:
+            self._leave(reason)
+        finally:
+            self._left.set()
+
+    def _leave(self, reason: str) -> None:
         if self.close_on_exit and not (reason and self.session.State == "Disconnected"):
             # a session that dropped goes on on its computer: Connect-PSSession finds it
             try:

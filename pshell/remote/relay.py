@@ -1,9 +1,11 @@
 """The per-channel end on the remote computer: hand the SSH channel to the per-user host.
 
 sshd starts one process per channel (the bootstrap's stage two, or the ``pshell`` subsystem).
-That process does not run any runspace itself: it connects to the user's host process over its
-Unix socket (starting the host first if none runs), passes its stdin/stdout file descriptors -
-the channel - with ``SCM_RIGHTS``, and then only waits.  The host reads and writes the channel
+That process does not run any runspace itself: it connects to the user's host process (the
+supervisor, :mod:`pshell.remote.supervisor`) over its Unix socket (starting it first if none
+runs), passes its stdin/stdout file descriptors - the channel - with ``SCM_RIGHTS``, followed by
+the login's environment and umask (what a session created over this channel starts with), and
+then only waits.  The host reads and writes the channel
 directly, so the relay costs nothing per message.
 
 The relay must stay alive while the channel is in use: when sshd's child exits, sshd stops
@@ -104,7 +106,7 @@ def _spawn_host() -> None:
             os.close(read_fd)
             os.setsid()
             if os.fork() == 0:
-                from pshell.remote.host import daemon_main
+                from pshell.remote.supervisor import daemon_main
                 code = daemon_main(write_fd)
             os._exit(0)
         except BaseException as exc:
@@ -141,11 +143,17 @@ def relay(in_fd: int = 0, out_fd: int = 1) -> int:
     """Pass the channel (``in_fd``/``out_fd``) to the host and wait until it is done with it."""
     # JSON by hand (no json import): SSH_CONNECTION is addresses and ports
     ssh = "".join(c for c in os.environ.get("SSH_CONNECTION", "") if c.isalnum() or c in ".:% -")
-    info = '{"pid":%d,"ssh":"%s"}' % (os.getpid(), ssh)
+    # the login's environment and umask follow the first line: a session created over this
+    # channel starts with them (sshd and PAM set them for this login, not the host's)
+    env = b"\0".join(k + b"=" + v for k, v in os.environb.items())
+    umask = os.umask(0o077)
+    os.umask(umask)
+    info = '{"pid":%d,"ssh":"%s","umask":%d,"env":%d}' % (os.getpid(), ssh, umask, len(env))
     for attempt in range(3):
         try:
             sock = connect_host()
             _send_fds(sock, info.encode() + b"\n", [in_fd, out_fd])
+            sock.sendall(env)
             sock.settimeout(START_TIMEOUT)
             if sock.recv(1) == b"A":        # the host took the channel
                 sock.settimeout(None)

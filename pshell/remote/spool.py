@@ -15,7 +15,8 @@ When a host starts and finds sessions on disk (the previous host died), :func:`r
 rebuilds their jobs with their Ids: finished ones with the records not yet received, running
 ones marked Failed with the reason "host process ended".
 
-Directories are 0700 and files 0600 (the host runs with umask 077 and creates them so).
+Directories are 0700 and files 0600, given explicitly: a session's process runs with the
+SSH login's umask.
 """
 
 from __future__ import annotations
@@ -49,15 +50,30 @@ def spooling_enabled() -> bool:
 
 
 def write_atomic(path: str, data: Dict[str, Any]) -> None:
-    """Write JSON to ``path`` so that a reader sees the old or the new content, never half."""
+    """Write JSON to ``path`` so that a reader sees the old or the new content, never half
+    (a write that cannot finish - the disk is full - raises OSError and leaves the old)."""
     import json
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
-        os.write(fd, json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
-    finally:
+        write_all(fd, json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    except OSError:
         os.close(fd)
+        _unlink(tmp)
+        raise
+    os.close(fd)
     os.replace(tmp, path)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written: a short write is retried, and one that writes
+    nothing (or fails: ENOSPC, EFBIG) raises OSError."""
+    view = memoryview(data)
+    while view:
+        count = os.write(fd, view)
+        if count <= 0:
+            raise OSError(28, os.strerror(28))
+        view = view[count:]
 
 
 # --------------------------------------------------------------------------- the writer thread
@@ -150,6 +166,8 @@ class _JobSpool:
         self.closed = False
         self.state_dirty = False
         self.state_written = 0.0
+        self.lost = 0                # records that could not be written (the disk filled) ...
+        self.lost_error: Optional[str] = None    # ... and why; nothing is written after one
         self.fd = os.open(self.spool_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
                           | getattr(os, "O_CLOEXEC", 0), 0o600)
 
@@ -169,15 +187,37 @@ class _JobSpool:
                     records, self.pending = self.pending, []
             else:
                 records, self.pending = self.pending, []
-            if records:
+            if records and self.lost_error is None:
                 data = _batch_bytes(records)
                 try:
-                    os.write(self.fd, data)
-                except OSError:
+                    write_all(self.fd, data)
+                except OSError as exc:
+                    self._failed_locked(exc, records)
                     return
                 self.written += len(records)
                 self.size += len(data)
+            elif records:
+                self.lost += len(records)   # after a gap the file would skip records: stop
+                self.state_dirty = True
             self._compact_locked()
+
+    def _failed_locked(self, exc: OSError, records: List[Tuple[str, Any]]) -> None:
+        """A batch could not be written whole: cut the torn frame off, count the batch and all
+        that follows as lost (recovery says so), and say it now - the records are still in
+        memory, but a host that ends before they are received cannot give them back."""
+        try:
+            os.ftruncate(self.fd, self.size)
+        except OSError:
+            pass                        # a torn last frame is skipped when read back
+        self.lost += len(records)
+        self.lost_error = exc.strerror or str(exc)
+        self.state_dirty = True
+        self.save_state_locked()
+        job, first = self.job, self.written + 1
+        message = (f"The output of job {job.Id} from record {first} on could not be written to "
+                   f"{self.spool_path} ({self.lost_error}): it is kept in memory only, and is "
+                   f"lost if the host process ends before it is received.")
+        threading.Thread(target=job.add_record, args=("warning", message), daemon=True).start()
 
     def _compact_locked(self) -> None:
         if self.size > _COMPACT_BYTES and self.consumed >= self.written and not self.pending:
@@ -248,7 +288,8 @@ class _JobSpool:
                 "reason": None if reason is None else str(getattr(reason, "Message", reason)),
                 "begin": _iso(job.PSBeginTime), "end": _iso(job.PSEndTime),
                 "parent": job.parent.Id if job.parent is not None else None,
-                "base": self.base, "written": self.written, "consumed": self.consumed})
+                "base": self.base, "written": self.written, "consumed": self.consumed,
+                "lost": self.lost, "lost_error": self.lost_error})
         except OSError:
             pass
 
@@ -393,6 +434,8 @@ class SpoolingJobManager(JobManager):
                 self._last_id = max(self._last_id, job.Id)
             else:
                 self._last_id += 1
+                if job.Name == f"Job{job.Id}":     # a default name follows the session's Id
+                    job.Name = f"Job{self._last_id}"
                 job.Id = self._last_id
 
     def add(self, job: Job) -> Job:
@@ -434,9 +477,9 @@ class SpoolingJobManager(JobManager):
 
 # --------------------------------------------------------------------------- recovery
 
-def recover_jobs(manager: SpoolingJobManager) -> int:
-    """Rebuild the jobs found in the manager's directory (a previous host's); returns how many.
-    Finished jobs keep their unreceived records; unfinished ones fail with HOST_ENDED."""
+def recover_jobs(manager: SpoolingJobManager, reason: str = HOST_ENDED) -> int:
+    """Rebuild the jobs found in the manager's directory (a previous process's); returns how
+    many.  Finished jobs keep their unreceived records; unfinished ones fail with ``reason``."""
     import json
     directory = manager.directory
     try:
@@ -480,21 +523,41 @@ def recover_jobs(manager: SpoolingJobManager) -> int:
             manager.add(top)             # spools every member afresh (new files)
     finally:
         manager.keep_ids = False
+    lost: Dict[int, str] = {}
     for job_id, job in jobs.items():
         for stream, item in records[job_id]:
             job.add_record(stream, item)
+        missing = _lost_message(states[job_id], len(records[job_id]))
+        if missing:
+            lost[job_id] = missing
+            job.add_record("warning", missing)
     for job_id in sorted(jobs, key=lambda i: -_depth(jobs[i])):   # children before parents
         job, data = jobs[job_id], states[job_id]
         state = data.get("state")
         if job.ChildJobs:
             job._child_changed(job.ChildJobs[0])
+        elif job_id in lost:
+            job.set_state(JobState.Failed, lost[job_id])
         elif state in JobState.FINISHED:
             job.set_state(state, data.get("reason") if state == JobState.Failed else None)
         else:
-            job.set_state(JobState.Failed, HOST_ENDED)
+            job.set_state(JobState.Failed, reason)
         if state in JobState.FINISHED:
             _restore_times(job, data)
     return len(jobs)
+
+
+def _lost_message(data: Dict[str, Any], kept: int) -> Optional[str]:
+    """What a state file says could not be kept (the disk filled), as a message; else None."""
+    try:
+        lost = int(data.get("lost") or 0)
+    except (TypeError, ValueError):
+        lost = 1
+    if lost <= 0:
+        return None
+    why = str(data.get("lost_error") or "a write failed")[:200]
+    return (f"{lost} records of the output of job {data.get('id')} could not be kept on disk "
+            f"({why}); the {kept} records before them are here.")
 
 
 def _depth(job: Job) -> int:

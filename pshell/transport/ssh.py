@@ -253,7 +253,7 @@ class SSHSessionLink:
         try:
             self.chan, _ = await ssh.create_unix_connection(
                 lambda: self.session_factory(unix=True), path)
-            self.chan.write(b'{"direct":1}\n')
+            self.chan.write(_direct_line(ssh))
             await asyncio.wait_for(asyncio.shield(self._ready), 15)
             return True
         except (asyncssh.Error, OSError, asyncio.TimeoutError):
@@ -302,6 +302,21 @@ class SSHSessionLink:
             raise SSHError(bootstrap.not_pshell_message(
                 self.computer, bootstrap.first_bytes(self._sent, self._status),
                 self.boot_timeout)) from None
+
+
+def _direct_line(ssh: Any) -> bytes:
+    """The first line on a direct channel: what this side sees of the TCP connection, which
+    the remote host gives a session as SSH_CONNECTION (no login process reports it there)."""
+    import json
+    line: Dict[str, Any] = {"direct": 1}
+    try:
+        local = ssh.get_extra_info("sockname")
+        remote = ssh.get_extra_info("peername")
+        if local and remote:
+            line["ssh"] = f"{local[0]} {local[1]} {remote[0]} {remote[1]}"
+    except Exception:
+        pass
+    return json.dumps(line).encode() + b"\n"
 
 
 # --------------------------------------------------------------------------- the host's socket

@@ -134,6 +134,7 @@ kill -9 $PID
     proc = pshell(input=script, timeout=60)
     no_traceback(proc)
     assert "lost" in proc.stderr.lower()
+    assert "after" in proc.stdout            # the next statement runs here, not in the dead frame
     assert "local: True" in proc.stdout
 
 

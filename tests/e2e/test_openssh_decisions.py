@@ -196,6 +196,25 @@ CASES = [
     ("match-host-sets-alias", "hosta",
      "Host hosta\n  HostName {A}\nMatch host {A}\n  HostKeyAlias matched\n",
      lambda h: h.line("matched", "A"), "connect"),
+    # how and where: options that decide whether authentication or the route can succeed
+    ("port-nothing-listens", "hosta", "Host hosta\n  Port 1\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("hostname-from-an-alias", "webserver", "Host webserver\n  HostName {A}\n",
+     lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("pubkey-authentication-off", "hosta", "Host hosta\n  PubkeyAuthentication no\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("preferred-authentications-password-only", "hosta",
+     "Host hosta\n  PreferredAuthentications password\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("identityfile-accumulates", "hosta",
+     "Host hosta\n  IdentityFile {dir}/../../not_authorized\n  IdentitiesOnly yes\n",
+     lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("proxycommand-trusted", "hosta",
+     "Host hosta\n  ProxyCommand ssh -F {dir}/config -W %h:%p jumpb\n",
+     lambda h: h.line(h.ip("A"), "A") + h.line(h.ip("B"), "B"), "connect"),
+    ("proxycommand-target-unknown", "hosta",
+     "Host hosta\n  ProxyCommand ssh -F {dir}/config -W %h:%p jumpb\n",
+     lambda h: h.line(h.ip("B"), "B"), "refuse"),
 ]
 
 #: cases where pshell refuses what ssh accepts (never the other way round): what ssh does

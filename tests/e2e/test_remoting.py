@@ -58,6 +58,20 @@ def test_invoke_command_many_computers_and_pscomputername(rs):
     assert not out[0].has("PSComputerName")
 
 
+def test_strings_and_numbers_carry_pscomputername_with_and_without_asjob(rs):
+    script = ("Invoke-Command -ComputerName server01,server02 { 'who'; 7; 2.5 }TAIL | "
+              "ForEach-Object { \"$($_.PSComputerName)=$_ $($_ + 1)\" } | Sort-Object")
+    expected = sorted(f"{c}={v}" for c in ("server01", "server02")
+                      for v in ("who who1", "7 8", "2.5 3.5"))
+    for tail in ("", " -AsJob | Receive-Job -Wait -AutoRemoveJob"):
+        out, rec = run(rs, script.replace("TAIL", tail))
+        assert not errors_of(rec)
+        assert out == expected
+    out, _ = run(rs, "Invoke-Command -ComputerName server01 -HideComputerName { 'x' } | "
+                     "ForEach-Object { $null -eq $_.PSComputerName }")
+    assert out == [True]
+
+
 def test_hostile_strings_arrive_byte_exact(rs):
     hostile = "it's \"quoted\"; rm -rf / #\n$(Get-Process) `backtick` & | > \\ é\t"
     rs.set_variable("hostile", hostile)

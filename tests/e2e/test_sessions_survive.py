@@ -338,3 +338,35 @@ Connect-PSSession -ComputerName otherbox -Name surv-mine
 
 
 _unused = REPO
+
+
+def test_asjob_job_is_disconnected_when_disconnect_pssession_returns(rs):
+    """The job's state is set before Disconnect-PSSession returns, not later by the thread that
+    notices the dropped connection."""
+    out, errors = run(rs, """
+$s = New-PSSession -ComputerName server01 -Name surv-dj
+foreach ($i in 1..8) {
+    $j = Invoke-Command -Session $s { Start-Sleep 30 } -AsJob
+    while ($j.State -ne 'Running') { Start-Sleep -Milliseconds 10 }
+    Disconnect-PSSession $s | Out-Null
+    "$($j.State) $($j.ChildJobs[0].State) $($s.State)"
+    Connect-PSSession $s | Out-Null
+    Stop-Job $j
+}
+""")
+    assert errors == []
+    assert out == ["Disconnected Disconnected Disconnected"] * 8
+
+
+def test_receive_pssession_waits_for_a_command_that_has_not_written_yet(pshell):
+    """Receive-PSSession on a session whose command has written nothing yet waits for it and
+    receives its output (it once returned at once with nothing, and the output was lost)."""
+    ok(pshell("-c", "Invoke-Command -ComputerName server01 -InDisconnectedSession "
+                    "-SessionName surv-late { Start-Sleep 2; 'late'; 'later' } | Out-Null"))
+    lines = ok(pshell("-c", """
+$r = Receive-PSSession -ComputerName server01 -Name surv-late
+"got: $r"
+"again: $(Receive-PSSession -Name surv-late)"
+Remove-PSSession -Name surv-late
+"""))
+    assert lines == ["got: late later", "again: "]

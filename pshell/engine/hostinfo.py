@@ -1,0 +1,105 @@
+"""What Get-Host and Get-Culture return: the host program's identity and the culture of the
+runspace (from its ``LC_ALL``/``LC_MESSAGES``/``LANG``, as .NET reads them on Linux)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+__all__ = ["CultureInfo", "HostInfo", "culture_of"]
+
+_DISPLAY = {
+    "en-US": ("English (United States)", 1033), "en-GB": ("English (United Kingdom)", 2057),
+    "de-DE": ("German (Germany)", 1031), "fr-FR": ("French (France)", 1036),
+    "es-ES": ("Spanish (Spain)", 3082), "it-IT": ("Italian (Italy)", 1040),
+    "ja-JP": ("Japanese (Japan)", 1041), "nl-NL": ("Dutch (Netherlands)", 1043),
+    "pt-BR": ("Portuguese (Brazil)", 1046), "zh-CN": ("Chinese (Simplified, China)", 2052),
+}
+
+
+class CultureInfo:
+    """A culture as Get-Culture shows it (LCID, Name, DisplayName)."""
+
+    ps_type_names = ("System.Globalization.CultureInfo",)
+    ps_properties = ("LCID", "Name", "DisplayName", "EnglishName", "TwoLetterISOLanguageName")
+
+    def __init__(self, name: str) -> None:
+        self.Name = name
+        display, lcid = _DISPLAY.get(name, (name or "Invariant Language (Invariant Country)",
+                                            4096 if name else 127))
+        self.LCID = lcid
+        self.DisplayName = display
+        self.EnglishName = display
+        self.TwoLetterISOLanguageName = name.split("-")[0] if name else "iv"
+
+    def ToString(self) -> str:
+        return self.Name
+
+    def __str__(self) -> str:
+        return self.Name
+
+
+def culture_of(environ: Any) -> CultureInfo:
+    """The culture the locale variables name (``de_DE.UTF-8`` is de-DE; C and POSIX are the
+    invariant culture)."""
+    value: Optional[str] = None
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(key):
+            value = environ.get(key)
+            break
+    text = (value or "").split(".")[0].split("@")[0]
+    if not text or text in ("C", "POSIX"):
+        return CultureInfo("")
+    parts = text.replace("_", "-").split("-")
+    name = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
+    return CultureInfo(name)
+
+
+class HostInfo:
+    """The host program (Get-Host, ``$Host``'s identity): Name, Version, InstanceId, cultures."""
+
+    ps_type_names = ("System.Management.Automation.Internal.Host.InternalHost",)
+    ps_properties = ("Name", "Version", "InstanceId", "UI", "CurrentCulture", "CurrentUICulture",
+                     "PrivateData", "DebuggerEnabled", "IsRunspacePushed", "Runspace")
+
+    def __init__(self, runspace: Any, name: str) -> None:
+        from pshell import __version__
+        from pshell.engine.values import Guid
+        self.Name = name
+        self.Version = _Version(__version__)
+        self.InstanceId = Guid(_host_guid())
+        self.UI = getattr(runspace, "host", None)
+        self.CurrentCulture = culture_of(runspace.environ)
+        self.CurrentUICulture = self.CurrentCulture
+        self.PrivateData = None
+        self.DebuggerEnabled = False
+        self.IsRunspacePushed = False
+        self.Runspace = runspace
+
+
+class _Version:
+    """A System.Version: Major, Minor, Build, Revision; its text is the dotted number."""
+
+    ps_type_names = ("System.Version",)
+    ps_properties = ("Major", "Minor", "Build", "Revision")
+
+    def __init__(self, text: str) -> None:
+        numbers = [int(p) if p.isdigit() else 0 for p in text.split(".")] + [-1, -1, -1, -1]
+        self.Major, self.Minor, self.Build, self.Revision = numbers[:4]
+        self._text = text
+
+    def ToString(self) -> str:
+        return self._text
+
+    def __str__(self) -> str:
+        return self._text
+
+
+_GUID: Optional[str] = None
+
+
+def _host_guid() -> str:
+    global _GUID
+    if _GUID is None:
+        import uuid
+        _GUID = str(uuid.uuid4())
+    return _GUID
