@@ -61,8 +61,7 @@ MODULES = {
         "Connect-PSSession", "Disconnect-PSSession", "New-PSSessionOption", "Receive-PSSession",
     ),
     "utility": (
-        "ConvertFrom-StringData", "Get-Culture", "Get-Host", "Get-UICulture", "Get-Unique", "Get-Verb",
-        "Join-String", "New-Guid", "Set-StrictMode",
+        "ConvertFrom-StringData", "Get-Unique", "Get-Verb", "Join-String", "New-Guid", "Set-StrictMode",
     ),
     "variable": (
         "Clear-Variable", "Get-Variable", "New-Variable", "Remove-Variable", "Set-Variable",

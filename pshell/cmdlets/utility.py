@@ -1,5 +1,5 @@
-"""New-Guid, Join-String, Get-Unique, Get-Culture, Get-UICulture, Get-Host, Set-StrictMode,
-ConvertFrom-StringData, Get-Verb: small utility cmdlets."""
+"""New-Guid, Join-String, Get-Unique, Set-StrictMode, ConvertFrom-StringData, Get-Verb: small utility
+cmdlets."""
 
 from __future__ import annotations
 
@@ -143,55 +143,6 @@ def _same(a: Any, b: Any) -> bool:
         return bool(equals(a, b, True))
     except Exception:           # values that cannot be compared are different
         return a is b
-
-
-@register
-class GetCulture(Cmdlet):
-    name = "Get-Culture"
-    synopsis = "Gets the current culture (from LC_ALL, LC_CTYPE or LANG), or a culture by name."
-    default_set = "CurrentCulture"
-    params = (
-        Param("Name", "string[]", position=0, pipeline=True, sets=("Name",)),
-        Param("ListAvailable", "switch", sets=("ListAvailable",)),
-        Param("NoUserOverrides", "switch"),
-    )
-
-    def process(self) -> Iterator[Any]:
-        from pshell.engine.culture import all_cultures, current_culture, find_culture
-        if self.ListAvailable:
-            yield from all_cultures()
-        elif self.Name is not None:
-            for name in self.Name:
-                found = find_culture(name or "")
-                if found is None:
-                    self.write_error(f"Cannot validate argument on parameter 'Name'. '{name}' is not a "
-                                     f"culture name (such as en-US).", "ParameterArgumentValidationError",
-                                     "InvalidArgument", name)
-                else:
-                    yield found
-        else:
-            yield current_culture(self.runspace.environ if isinstance(
-                getattr(self.runspace, "environ", None), dict) else None)
-
-
-@register
-class GetUICulture(Cmdlet):
-    name = "Get-UICulture"
-    synopsis = "Gets the culture of the user interface (from LC_ALL, LC_MESSAGES or LANG)."
-
-    def process(self) -> Iterator[Any]:
-        from pshell.engine.culture import current_culture
-        yield current_culture(self.runspace.environ if isinstance(
-            getattr(self.runspace, "environ", None), dict) else None, ui=True)
-
-
-@register
-class GetHost(Cmdlet):
-    name = "Get-Host"
-    synopsis = "Gets the object that stands for the host program ($Host)."
-
-    def process(self) -> Iterator[Any]:
-        yield self.runspace.host
 
 
 @register

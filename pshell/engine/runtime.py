@@ -508,9 +508,8 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         style = rs.global_scope.vars["psstyle"] = PSStyle()
         return style
     if name in ("psculture", "psuiculture"):
-        from pshell.engine.culture import current_culture
-        env = rs.environ if isinstance(getattr(rs, "environ", None), dict) else None
-        return current_culture(env, ui=name == "psuiculture").Name
+        from pshell.engine.hostinfo import culture_of
+        return culture_of(rs.environ).Name
     if name == "?":
         return rs.last_success
     if name == "executioncontext":
