@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import weakref
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, ClassVar, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import PipelineStopped, RuntimeException
@@ -198,7 +198,7 @@ class GetRandom(Cmdlet):
     name = "Get-Random"
     synopsis = "Gets a random number, or random items from a collection."
     default_set = "RandomNumberParameterSet"
-    params = (
+    params: ClassVar[Tuple[Param, ...]] = (
         Param("Maximum", "object", position=0, sets=("RandomNumberParameterSet",)),
         Param("Minimum", "object", sets=("RandomNumberParameterSet",)),
         Param("InputObject", "object", pipeline=True, sets=("RandomListItemParameterSet",
@@ -268,7 +268,7 @@ class GetRandom(Cmdlet):
 class GetSecureRandom(GetRandom):
     name = "Get-SecureRandom"
     synopsis = "Gets a random number or random items, from the system's cryptographically secure source."
-    params = tuple(p for p in GetRandom.params if p.name != "SetSeed")
+    params: ClassVar[Tuple[Param, ...]] = tuple(p for p in GetRandom.params if p.name != "SetSeed")
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         self.SetSeed = None

@@ -61,9 +61,7 @@ class JoinPath(Cmdlet):
 def _with_extension(path: str, extension: str) -> str:
     """The last extension of the path's leaf replaced (or added); an empty one removes it."""
     head, sep, leaf = path.rpartition("/")
-    stem, old = os.path.splitext(leaf)
-    if not stem:
-        stem, old = leaf, ""
+    stem = os.path.splitext(leaf)[0] or leaf
     if extension and not extension.startswith("."):
         extension = "." + extension
     return head + sep + stem + extension

@@ -572,7 +572,8 @@ class StartedProcess(ProcessInfo):
 @register
 class StartProcess(Cmdlet):
     name = "Start-Process"
-    synopsis = "Starts a program in the background (or waits with -Wait), optionally redirecting its input and output to files."
+    synopsis = ("Starts a program in the background (or waits with -Wait), optionally redirecting its "
+                "input and output to files.")
     params = (
         Param("FilePath", "string", position=0, mandatory=True, aliases=("PSPath", "Path")),
         Param("ArgumentList", "string[]", position=1, aliases=("Args",)),
@@ -642,12 +643,14 @@ class StartProcess(Cmdlet):
                 env.pop(to_str(key), None)
             else:
                 env[to_str(key)] = to_str(value)
-        files = []
+        files: List[Any] = []
         try:
             stdin = self._open(self.RedirectStandardInput, "rb", files) if self.RedirectStandardInput \
                 else subprocess.DEVNULL if not self.NoNewWindow else None
-            stdout = self._open(self.RedirectStandardOutput, "wb", files) if self.RedirectStandardOutput else None
-            stderr = self._open(self.RedirectStandardError, "wb", files) if self.RedirectStandardError else None
+            stdout = self._open(self.RedirectStandardOutput, "wb", files) \
+                if self.RedirectStandardOutput else None
+            stderr = self._open(self.RedirectStandardError, "wb", files) \
+                if self.RedirectStandardError else None
             popen = subprocess.Popen([program] + args, cwd=cwd, env=env, stdin=stdin, stdout=stdout,
                                      stderr=stderr, start_new_session=not self.NoNewWindow)
         except OSError as exc:

@@ -46,7 +46,8 @@ class GetPSDrive(Cmdlet):
         from pshell.engine.drives import drives_of
         drives = drives_of(self.runspace)
         if self.PSProvider:
-            drives = [d for d in drives if any(wildcard_match(p, d.Provider.Name) for p in self.PSProvider)]
+            drives = [d for d in drives
+                      if any(wildcard_match(p, d.Provider.Name) for p in self.PSProvider)]
         for pattern in self.Name or ["*"]:
             found = [d for d in drives if wildcard_match(pattern, d.Name)]
             if not found and not has_wildcards(pattern):
@@ -60,7 +61,7 @@ class GetPSDrive(Cmdlet):
 @register
 class NewPSDrive(Cmdlet):
     name = "New-PSDrive"
-    synopsis = "Makes a drive whose paths are below a folder: New-PSDrive -Name Logs -PSProvider FileSystem -Root /var/log."
+    synopsis = "Makes a drive whose paths are below a folder (New-PSDrive Logs FileSystem /var/log)."
     params = (
         Param("Name", "string", position=0, mandatory=True, by_property=True),
         Param("PSProvider", "string", position=1, mandatory=True, by_property=True),
@@ -128,7 +129,7 @@ class RemovePSDrive(Cmdlet):
                 builtin = any(d.Name.lower() == pattern.lower() for d in drives_of(self.runspace))
                 if literal:
                     self.write_error(self.error_record(
-                        f"Drive '{pattern}' cannot be removed: it is one of the shell's own drives." if builtin
+                        f"Drive '{pattern}' cannot be removed: it is one of the shell's drives." if builtin
                         else f"Cannot find drive. A drive with the name '{pattern}' does not exist.",
                         "DriveNotRemovable" if builtin else "DriveNotFound",
                         "InvalidOperation" if builtin else "ObjectNotFound", pattern,
@@ -197,7 +198,8 @@ class ClearContent(PathCmdlet):
                                  "WriteError", full)
                 continue
             if whatif:
-                self.ctx.write_host(f'What if: Performing the operation "Clear Content" on target "Item: {full}".')
+                self.ctx.write_host(f'What if: Performing the operation "Clear Content" on target '
+                                    f'"Item: {full}".')
                 continue
             try:
                 with open(full, "r+b") as handle:
@@ -255,14 +257,15 @@ class GetItemProperty(PathCmdlet):
                 for name in dict.fromkeys(found):
                     pairs.append((name, get_property(item, name, None)))
             if pairs:
-                yield PSObject.from_pairs(pairs + [("PSPath", item.PSPath), ("PSParentPath", item.PSParentPath),
-                                                   ("PSChildName", item.Name), ("PSProvider", item.PSProvider)])
+                yield PSObject.from_pairs(pairs + [
+                    ("PSPath", item.PSPath), ("PSParentPath", item.PSParentPath),
+                    ("PSChildName", item.Name), ("PSProvider", item.PSProvider)])
 
 
 @register
 class SetItemProperty(PathCmdlet):
     name = "Set-ItemProperty"
-    synopsis = "Changes a property of files and folders: LastWriteTime, LastAccessTime, Attributes, IsReadOnly."
+    synopsis = "Changes a property of files and folders: LastWriteTime, LastAccessTime, IsReadOnly..."
     params = (
         Param("Path", "string[]", position=0, pipeline=True, by_property=True),
         PATH_PARAMS[1],
