@@ -75,7 +75,10 @@ def run_file(src: str, rel: str, timeout: float, pshell: List[str]) -> FileResul
     path = os.path.join(src, rel)
     script = f". '{RUNNER}'; Invoke-PesterFile '{path}'"
     with tempfile.TemporaryDirectory(prefix="pester-home-") as home:
-        env = dict(os.environ, HOME=home, NO_COLOR="1", PYTHONPATH=ROOT, TMPDIR=home)
+        # the culture PowerShell's CI machines have (some Its run only under en-US)
+        env = dict(os.environ, HOME=home, NO_COLOR="1", PYTHONPATH=ROOT, TMPDIR=home, LANG="en_US.UTF-8")
+        env.pop("LC_ALL", None)
+        env.pop("LC_MESSAGES", None)
         try:
             proc = subprocess.run(pshell + ["-NoProfile", "-NonInteractive", "-c", script], cwd=home,
                                   env=env, capture_output=True, text=True, timeout=timeout,
