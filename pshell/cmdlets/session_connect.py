@@ -249,7 +249,7 @@ class ReceivePSSession(_Connecting):
                 self.write_error(_remote_error(session.ComputerName, f"The connection to "
                                                f"{session.ComputerName} was lost: {exc}").record)
                 continue
-            child = Job(command="", location=session.ComputerName, type_name="RemoteJob")
+            child = Job(command="", location=session.ComputerName)     # a child: no type name
             parent.add_child(child)
             feeds.append((session, child, invocations))
         if not feeds:
