@@ -491,6 +491,52 @@ _DICT_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
 }
 
 
+def _locked(fn: Callable[[Any, List[Any]], Any]) -> Callable[[Any, List[Any]], Any]:
+    def call(d: Any, a: List[Any]) -> Any:
+        with d.lock:
+            return fn(d, a)
+    return call
+
+
+def _try_add(d: Any, a: List[Any]) -> bool:
+    key = _arg(a, 0)
+    if key in d:
+        return False
+    d[key] = _arg(a, 1)
+    return True
+
+
+def _get_or_add(d: Any, a: List[Any]) -> Any:
+    key = _arg(a, 0)
+    if key not in d:
+        d[key] = _arg(a, 1)
+    return d[key]
+
+
+def _try_remove(d: Any, a: List[Any]) -> bool:
+    key = _arg(a, 0)
+    if key not in d:
+        return False
+    del d[key]
+    return True
+
+
+_CONCURRENT_METHODS = dict(_DICT_METHODS, tryadd=_locked(_try_add), getoradd=_locked(_get_or_add),
+                           tryremove=_locked(_try_remove),
+                           addorupdate=_locked(lambda d, a: d.__setitem__(_arg(a, 0), _arg(a, 1))
+                                               or d[_arg(a, 0)]))
+
+
+def _hashtable_synchronized(a: List[Any]) -> Any:
+    """[hashtable]::Synchronized: the table itself (each of its operations is already atomic
+    here; a read-modify-write such as $h.n++ is not, as in PowerShell)."""
+    table = _arg(a, 0)
+    if not isinstance(table, dict):
+        raise _err(f'Cannot convert argument "table", with value: "{to_str(table)}", for '
+                   f'"Synchronized" to type "System.Collections.Hashtable".', "MethodArgumentConversionInvalidCastArgument")
+    return table
+
+
 def _date_add(unit: str) -> Callable[[_dt.datetime, List[Any]], Any]:
     def add(d: _dt.datetime, a: List[Any]) -> Any:
         amount = float(to_number(_arg(a, 0, 0)))
@@ -562,7 +608,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
             return _magic_method(frame, obj, lowered, args)
         table = _LIST_METHODS
     elif isinstance(obj, dict):
-        table = _DICT_METHODS
+        table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
     elif isinstance(obj, _dt.datetime):
         table = _DATE_METHODS
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
@@ -1080,6 +1126,8 @@ _STATIC_METHODS["scriptblock"] = {"create": lambda a: _create_script_block(to_st
 _STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptblock"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
+_STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
+_STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
 _STATIC_METHODS["long"] = _STATIC_METHODS["int32"]
 

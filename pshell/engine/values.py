@@ -81,6 +81,18 @@ class PSChar(str):
         return f"PSChar({str.__repr__(self)})"
 
 
+class ConcurrentDictionary(dict):
+    """System.Collections.Concurrent.ConcurrentDictionary: keys compare exactly (as its string
+    comparer does), and its Try*/GetOrAdd methods are atomic under one lock."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+        self.lock = threading.Lock()
+
+
 class Hashtable(dict):
     """A dict whose string keys compare case-insensitively; the first spelling of a key is kept."""
 
@@ -279,6 +291,8 @@ def type_names_of(value: Any) -> List[str]:
         if type(value) is Guid:
             return ["System.Guid", "System.ValueType", "System.Object"]
         return ["System.String", "System.Object"]
+    if type(value) is ConcurrentDictionary:
+        return ["System.Collections.Concurrent.ConcurrentDictionary`2", "System.Object"]
     if isinstance(value, Hashtable):
         if type(value) is OrderedHashtable:
             return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
