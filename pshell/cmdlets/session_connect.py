@@ -127,6 +127,9 @@ _PICK_PARAMS = (
     Param("Name", "string[]"),
     Param("InstanceId", "string[]"),
     Param("Force", "switch"),
+    # a New-PSSessionOption: its OutputBufferingMode is accepted (every record is kept either
+    # way here); its IdleTimeout does not change the session's, as in PowerShell
+    Param("SessionOption", "object"),
 )
 
 
