@@ -169,8 +169,10 @@ def test_about_remote_disconnected_sessions_example_11_closing_the_shell(pshell)
     # is not kept
     ok(pshell("-c", "$busy = New-PSSession server02 -Name Busy-11\n$idle = New-PSSession server02 -Name Idle-11\n"
                     "Invoke-Command -Session $busy { Start-Sleep 1; 'late' } -AsJob | Out-Null"))
-    lines = ok(pshell("-c", "Get-PSSession -ComputerName server02 | Where-Object Name -like '*-11' | "
+    proc = pshell("-c", "Get-PSSession -ComputerName server02 | Where-Object Name -like '*-11' | "
                             "ForEach-Object { \"$($_.Name) $($_.State)\" }\n"
                             "Receive-PSSession -ComputerName server02 -Name Busy-11\n"
-                            "Get-PSSession -ComputerName server02 -Name Busy-11 | Remove-PSSession"))
+                            "Get-PSSession -ComputerName server02 -Name Busy-11 | Remove-PSSession")
+    lines = ok(proc)
+    assert lines == ["Busy-11 Disconnected", "late"], proc.stderr
     assert lines == ["Busy-11 Disconnected", "late"]

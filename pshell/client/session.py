@@ -344,10 +344,18 @@ def _close_at_exit() -> None:
         thread.join(10)
     for session in list(_LIVE):
         try:
-            if session.connected:
+            if session.connected and session.persistent and _running_there(session):
+                # a command still runs: the session stays, Disconnected, for Receive-PSSession
+                # (about_Remote_Disconnected_Sessions); an idle one ends with the shell
+                session.disconnect(None)
+            elif session.connected:
                 session.connection.close(wait=2.0)
         except Exception:
             pass
+
+
+def _running_there(session: PSSession) -> bool:
+    return bool(session.busy) or any(not job.is_finished for job in list(session.jobs))
 
 
 def _register_atexit() -> None:
