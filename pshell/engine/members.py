@@ -53,6 +53,9 @@ _DATE_PROPS: Dict[str, Callable[[_dt.datetime], Any]] = {
                                          microseconds=d.microsecond),
     "kind": lambda d: ("Utc" if d.tzinfo is not None and d.utcoffset() == _dt.timedelta(0)
                        else "Local"),
+    # PowerShell's extended DateTime property: the long date and the long time
+    "datetime": lambda d: (d.strftime("%A, %B %d, %Y").replace(" 0", " ") + " "
+                           + d.strftime("%I:%M:%S %p").lstrip("0")),
 }
 def _span_component(span: _dt.timedelta, unit: float, modulo: int) -> int:
     """Hours, Minutes or Seconds of a TimeSpan: whole units truncated toward zero, signed as the
@@ -143,7 +146,7 @@ def _get_member(obj: Any, name: str) -> Any:
         return _remote_property(obj, lowered)
     if isinstance(obj, _dt.datetime):
         date_prop = _DATE_PROPS.get(lowered)
-        return date_prop(obj) if date_prop is not None else None
+        return date_prop(obj) if date_prop is not None else _remote_property(obj, lowered)
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
         return span_prop(obj) if span_prop is not None else None

@@ -481,6 +481,14 @@ def with_computer_name(value: Any, computer: str) -> Any:
                 "__slots__": (), "PSComputerName": computer, "PSShowComputerName": True,
                 "__reduce__": lambda self, k=kind, c=computer: (with_computer_name, (k(self), c))})
         return cls(value)
+    if kind is _dt.datetime:
+        cls = _REMOTE_TYPES.get((kind, computer))
+        if cls is None:
+            cls = _REMOTE_TYPES[(kind, computer)] = type("datetime", (kind,), {
+                "__slots__": (), "PSComputerName": computer, "PSShowComputerName": True,
+                "__reduce__": lambda self, c=computer: (
+                    with_computer_name, (_dt.datetime.combine(self.date(), self.timetz()), c))})
+        return cls.combine(value.date(), value.timetz())
     if isinstance(value, PSObject):
         value.set("PSComputerName", computer)
     return value
