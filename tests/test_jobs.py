@@ -574,3 +574,17 @@ def test_foreach_object_parallel_asjob_has_a_child_per_input():
                     "$j | Wait-Job | Out-Null; $j.ChildJobs.Count; $j.ChildJobs.PSJobTypeName | Select-Object -Unique; "
                     "$j.ChildJobs | ForEach-Object State; $j.State")
     assert out == [3, "PSTaskChildJob", "Completed", "Failed", "Completed", "Failed"]
+
+
+def test_running_thread_job_reports_has_more_data_as_it_produces(tmp_path):
+    from pshell.engine.runtime import Runspace
+    rs = Runspace()
+    flag = tmp_path / "go"
+    out = rs.invoke(f"$j = Start-ThreadJob {{ 'first'; while (-not (Test-Path '{flag}')) "
+                    "{ Start-Sleep -Milliseconds 20 }; 'second' }\n"
+                    "while (-not $j.HasMoreData) { Start-Sleep -Milliseconds 20 }\n"
+                    "$j.State; Receive-Job $j; $j.HasMoreData")
+    assert out == ["Running", "first", False]
+    flag.write_text("")
+    out = rs.invoke("$j | Wait-Job | Out-Null; $j.State; $j.HasMoreData; Receive-Job $j; $j.HasMoreData")
+    assert out == ["Completed", True, "second", False]
