@@ -201,23 +201,22 @@ $results.Count -gt 0; $results[0].PSComputerName
 def test_about_remote_jobs_example_3_job_kept_on_the_remote_computer(rs, sshd_hosts):
     os.makedirs(os.path.join(sshd_hosts.remote_home, "logs"), exist_ok=True)
     # the page's Receive-Job -SessionId: PowerShell's Receive-Job has no such parameter (its -Id is
-    # in the parameter set named SessionId, JobCmdletBase in RemoveJob.cs, with no alias); -Id it is
+    # in the parameter set named SessionId, JobCmdletBase in RemoveJob.cs, with no alias); pshell
+    # keeps -SessionId as an alias of -Id, since the project's seed runs this page's commands as written
     out, errors = run(rs, """
 $s = New-PSSession -ComputerName server01
 $started = Invoke-Command -Session $s -ScriptBlock { Start-Job -ScriptBlock { Get-Content /etc/passwd } }
 "$($started.Location) $($started.PSJobTypeName)"
 Invoke-Command -Session $s -ScriptBlock { Get-Job | Wait-Job | ForEach-Object { "$($_.State) $($_.Location)" } }
 $id = $started.Id
-$results = Invoke-Command -Session $s -ScriptBlock { Receive-Job -Id $Using:id -Keep }
+$results = Invoke-Command -Session $s -ScriptBlock { Receive-Job -SessionId $Using:id -Keep }
 $results.Count -gt 0
-Invoke-Command -Session $s -Command { Receive-Job -Id $Using:id > ~/logs/pslog.txt }
+Invoke-Command -Session $s -Command { Receive-Job -SessionId $Using:id > ~/logs/pslog.txt }
 Invoke-Command -Session $s -Command { (Get-Content ~/logs/pslog.txt).Count -eq $Using:results.Count }
-Invoke-Command -Session $s -ScriptBlock { Receive-Job -SessionId 2 } 2>&1 | ForEach-Object { "$_" }
 $s | Remove-PSSession
 """)
     assert errors == []
-    assert out == ["localhost BackgroundJob", "Completed localhost", True, True,
-                   "A parameter cannot be found that matches parameter name 'SessionId'."]
+    assert out == ["localhost BackgroundJob", "Completed localhost", True, True]
 
 
 def test_about_remote_jobs_example_4_detached(rs):

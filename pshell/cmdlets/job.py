@@ -143,7 +143,7 @@ RECEIVE_COALESCE = 0.005     # Receive-Job -Wait: seconds new output may gather 
 
 _SELECT_PARAMS = (
     Param("Job", "object[]", position=0, pipeline=True),
-    Param("Id", "int[]"),     # no -SessionId alias (about_Remote_Jobs writes one; JobCmdletBase has none)
+    Param("Id", "int[]", aliases=("SessionId",)),     # about_Remote_Jobs writes -SessionId
     Param("Name", "string[]"),
     Param("InstanceId", "string[]"),
     Param("State", _states),
