@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from examples import run, table_rows, text, wait_for
+from examples import run, table_rows, text
 
 
 def ok(proc):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from examples import run, table_rows, text, wait_for
+from examples import run, table_rows, text
 
 
 # --------------------------------------------------------------------------- about_Jobs

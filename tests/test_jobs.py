@@ -557,8 +557,8 @@ def test_synchronized_hashtable_and_concurrent_dictionary_shared_by_thread_jobs(
     from pshell.engine.runtime import Runspace
     rs = Runspace()
     out = rs.invoke("$h = [hashtable]::Synchronized(@{}); $jobs = 1..8 | ForEach-Object { "
-                    "Start-ThreadJob { ($using:h)[\"k$using:_\"] = $using:_ } }; $jobs | Wait-Job | Out-Null; "
-                    "$h.Count; $h.k8; [hashtable]::Synchronized(5)")
+                    "Start-ThreadJob { ($using:h)[\"k$using:_\"] = $using:_ } }; "
+                    "$jobs | Wait-Job | Out-Null; $h.Count; $h.k8; [hashtable]::Synchronized(5)")
     assert out[:2] == [8, 8] and len(out) == 2
     out = rs.invoke("$d = [System.Collections.Concurrent.ConcurrentDictionary[string,object]]::new(); "
                     "$r = 1..6 | ForEach-Object -Parallel { ($using:d).TryAdd('k' + ($_ % 3), $_) }; "
@@ -571,7 +571,8 @@ def test_foreach_object_parallel_asjob_has_a_child_per_input():
     from pshell.engine.runtime import Runspace
     rs = Runspace()
     out = rs.invoke("$j = 1..3 | ForEach-Object -Parallel { if ($_ -eq 2) { throw 'two' }; $_ } -AsJob; "
-                    "$j | Wait-Job | Out-Null; $j.ChildJobs.Count; $j.ChildJobs.PSJobTypeName | Select-Object -Unique; "
+                    "$j | Wait-Job | Out-Null; $j.ChildJobs.Count; "
+                    "$j.ChildJobs.PSJobTypeName | Select-Object -Unique; "
                     "$j.ChildJobs | ForEach-Object State; $j.State")
     assert out == [3, "PSTaskChildJob", "Completed", "Failed", "Completed", "Failed"]
 

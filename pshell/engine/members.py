@@ -536,7 +536,8 @@ def _hashtable_synchronized(a: List[Any]) -> Any:
     table = _arg(a, 0)
     if not isinstance(table, dict):
         raise _err(f'Cannot convert argument "table", with value: "{to_str(table)}", for '
-                   f'"Synchronized" to type "System.Collections.Hashtable".', "MethodArgumentConversionInvalidCastArgument")
+                   f'"Synchronized" to type "System.Collections.Hashtable".',
+                   "MethodArgumentConversionInvalidCastArgument")
     return table
 
 

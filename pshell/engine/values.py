@@ -488,7 +488,7 @@ def with_computer_name(value: Any, computer: str) -> Any:
                 "__slots__": (), "PSComputerName": computer, "PSShowComputerName": True,
                 "__reduce__": lambda self, c=computer: (
                     with_computer_name, (_dt.datetime.combine(self.date(), self.timetz()), c))})
-        return cls.combine(value.date(), value.timetz())
+        return cls.combine(value.date(), value.timetz())  # type: ignore[attr-defined]
     if isinstance(value, PSObject):
         value.set("PSComputerName", computer)
     return value
