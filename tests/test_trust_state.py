@@ -246,8 +246,8 @@ SECRET = "hunter2-plaintext-Zq9"
 
 
 def _secrets():
-    from pshell.cmdlets.hostio import SecureString as ReadHostSecure
-    from pshell.cmdlets.session import PSCredential, SecureString
+    from pshell.engine.credentials import SecureString as ReadHostSecure
+    from pshell.engine.credentials import PSCredential, SecureString
     from pshell.engine.values import PSObject
     return [ReadHostSecure(SECRET), SecureString(SECRET), PSCredential("me", SECRET),
             PSObject({"Inner": [SecureString(SECRET)]})]
@@ -289,3 +289,16 @@ def test_securestring_never_reaches_a_remote_spool_file(tmp_path):
     assert b"end" in blobs and b"System.Security.SecureString" in blobs
     assert SECRET.encode() not in blobs
     rs.close()
+
+
+def test_one_securestring_for_read_host_and_credentials():
+    """Read-Host -AsSecureString and Get-Credential make the same SecureString, and a credential
+    built from Read-Host's gives its password to the SSH layer (two classes existed before, and
+    the credential code could not read the other's text: the password was silently None)."""
+    from pshell.cmdlets import hostio, session
+    from pshell.engine.credentials import PSCredential, SecureString, credential_parts
+    assert hostio.SecureString is SecureString is session.SecureString
+    secret = SecureString("s3cret")
+    assert str(secret) == "System.Security.SecureString" and "s3cret" not in repr(secret)
+    assert credential_parts(PSCredential("ops", secret)) == ("ops", "s3cret")
+    assert credential_parts(PSCredential("ops", "plain")) == ("ops", "plain")

@@ -50,9 +50,9 @@ MODULES = {
     ),
     "selectstring": ("Select-String",),
     "session": (
-        "Enter-PSSession", "Exit-PSSession", "Get-Credential", "Get-PSSession", "Invoke-Command",
-        "New-PSSession", "Remove-PSSession",
+        "Get-Credential", "Get-PSSession", "Invoke-Command", "New-PSSession", "Remove-PSSession",
     ),
+    "session_enter": ("Enter-PSSession", "Exit-PSSession",),
     "session_connect": (
         "Connect-PSSession", "Disconnect-PSSession", "New-PSSessionOption", "Receive-PSSession",
     ),

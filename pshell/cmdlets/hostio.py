@@ -11,38 +11,10 @@ import sys
 from typing import Any, Iterator, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.credentials import SecureString
 from pshell.engine.values import to_str
 
 __all__ = ["SecureString"]
-
-
-class SecureString:
-    """``System.Security.SecureString``: text that does not print itself."""
-
-    ps_type_names = ("System.Security.SecureString",)
-    ps_properties = ()          # shown by its type name, as pwsh does
-
-    __slots__ = ("_text",)
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-
-    @property
-    def Length(self) -> int:
-        return len(self._text)
-
-    def plain_text(self) -> str:
-        """The secret, for code that must use it (credentials, ConvertFrom-SecureString)."""
-        return self._text
-
-    def ToString(self) -> str:
-        return "System.Security.SecureString"
-
-    def __str__(self) -> str:
-        return "System.Security.SecureString"
-
-    def __repr__(self) -> str:
-        return "SecureString(****)"
 
 
 @register
