@@ -262,6 +262,16 @@ class StartJob(_StartCmdlet):
             self.FilePath = self.LiteralPath
         return super().work(items)
 
+    def _using(self, block: Any) -> Dict[str, Any]:
+        """A background job gets copies of the $using: values, as across PowerShell's process
+        boundary (about_Remote_Variables): the wire's serialisation, so a change in the job
+        never reaches the caller's object."""
+        values = super()._using(block)
+        if not values:
+            return values
+        from pshell.remote.protocol import deserialize, serialize
+        return {name: deserialize(serialize(value)) for name, value in values.items()}
+
     def start(self, work: LocalWork) -> Job:
         return self.runspace.jobs.start_job(work, self.command_text, name=self.Name)
 

@@ -415,12 +415,10 @@ class ForEachObject(Cmdlet):
             self.write_error(str(record), "ParallelError", "NotSpecified")
 
     def _parallel_job(self, items: List[Any], throttle: int, using: Dict[str, Any]) -> Any:
-        from pshell.engine.parallel import parallel_work
-        work = parallel_work(self.Parallel, items, self.runspace.location, self.runspace.environ,
-                             using, throttle, self.TimeoutSeconds)
-        job = self.runspace.jobs.start_thread_job(work, to_str(getattr(self.Parallel, "text", "")))
-        job.PSJobTypeName = "PSTaskJob"
-        return job
+        from pshell.engine.parallel import parallel_job
+        return parallel_job(self.runspace.jobs, self.Parallel, items, self.runspace.location,
+                            self.runspace.environ, using, throttle, self.TimeoutSeconds,
+                            to_str(getattr(self.Parallel, "text", "")))
 
     def stop(self) -> None:
         event = getattr(self, "_parallel_stop", None)

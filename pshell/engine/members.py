@@ -53,6 +53,9 @@ _DATE_PROPS: Dict[str, Callable[[_dt.datetime], Any]] = {
                                          microseconds=d.microsecond),
     "kind": lambda d: ("Utc" if d.tzinfo is not None and d.utcoffset() == _dt.timedelta(0)
                        else "Local"),
+    # PowerShell's extended DateTime property: the long date and the long time
+    "datetime": lambda d: (d.strftime("%A, %B %d, %Y").replace(" 0", " ") + " "
+                           + d.strftime("%I:%M:%S %p").lstrip("0")),
 }
 def _span_component(span: _dt.timedelta, unit: float, modulo: int) -> int:
     """Hours, Minutes or Seconds of a TimeSpan: whole units truncated toward zero, signed as the
@@ -143,7 +146,7 @@ def _get_member(obj: Any, name: str) -> Any:
         return _remote_property(obj, lowered)
     if isinstance(obj, _dt.datetime):
         date_prop = _DATE_PROPS.get(lowered)
-        return date_prop(obj) if date_prop is not None else None
+        return date_prop(obj) if date_prop is not None else _remote_property(obj, lowered)
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
         return span_prop(obj) if span_prop is not None else None
@@ -492,6 +495,53 @@ _DICT_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
 }
 
 
+def _locked(fn: Callable[[Any, List[Any]], Any]) -> Callable[[Any, List[Any]], Any]:
+    def call(d: Any, a: List[Any]) -> Any:
+        with d.lock:
+            return fn(d, a)
+    return call
+
+
+def _try_add(d: Any, a: List[Any]) -> bool:
+    key = _arg(a, 0)
+    if key in d:
+        return False
+    d[key] = _arg(a, 1)
+    return True
+
+
+def _get_or_add(d: Any, a: List[Any]) -> Any:
+    key = _arg(a, 0)
+    if key not in d:
+        d[key] = _arg(a, 1)
+    return d[key]
+
+
+def _try_remove(d: Any, a: List[Any]) -> bool:
+    key = _arg(a, 0)
+    if key not in d:
+        return False
+    del d[key]
+    return True
+
+
+_CONCURRENT_METHODS = dict(_DICT_METHODS, tryadd=_locked(_try_add), getoradd=_locked(_get_or_add),
+                           tryremove=_locked(_try_remove),
+                           addorupdate=_locked(lambda d, a: d.__setitem__(_arg(a, 0), _arg(a, 1))
+                                               or d[_arg(a, 0)]))
+
+
+def _hashtable_synchronized(a: List[Any]) -> Any:
+    """[hashtable]::Synchronized: the table itself (each of its operations is already atomic
+    here; a read-modify-write such as $h.n++ is not, as in PowerShell)."""
+    table = _arg(a, 0)
+    if not isinstance(table, dict):
+        raise _err(f'Cannot convert argument "table", with value: "{to_str(table)}", for '
+                   f'"Synchronized" to type "System.Collections.Hashtable".',
+                   "MethodArgumentConversionInvalidCastArgument")
+    return table
+
+
 def _date_add(unit: str) -> Callable[[_dt.datetime, List[Any]], Any]:
     def add(d: _dt.datetime, a: List[Any]) -> Any:
         amount = float(to_number(_arg(a, 0, 0)))
@@ -563,7 +613,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
             return _magic_method(frame, obj, lowered, args)
         table = _LIST_METHODS
     elif isinstance(obj, dict):
-        table = _DICT_METHODS
+        table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
     elif isinstance(obj, _dt.datetime):
         table = _DATE_METHODS
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
@@ -1086,6 +1136,8 @@ _STATIC_METHODS["scriptblock"] = {"create": lambda a: _create_script_block(to_st
 _STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptblock"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
+_STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
+_STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
 _STATIC_METHODS["long"] = _STATIC_METHODS["int32"]
 

@@ -478,6 +478,9 @@ def lookup_type(name: str) -> str:
     if kind is None:
         if key.endswith("[]"):
             return "array"
+        if key.startswith(("system.collections.concurrent.concurrentdictionary",
+                           "collections.concurrent.concurrentdictionary")):
+            return "concurrentdictionary"
         if key.startswith("system.collections.generic.list") or key in (
                 "system.collections.arraylist", "collections.arraylist"):
             return "list"
@@ -800,7 +803,16 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "void": _to_void, "switch": _to_switch, "version": _to_version, "guid": _to_guid,
     "list": _to_list, "math": _not_a_value, "securestring": _identity, "pscredential": _identity,
     "environment": _not_a_value, "named": _to_named, "user": _to_user,
+    "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
 }
+
+
+def _new_concurrent(value: Any) -> Any:
+    from pshell.engine.values import ConcurrentDictionary
+    if value is not None:
+        raise RuntimeException.make("A ConcurrentDictionary is made empty: ::new().",
+                                    "InvalidCastConstructorException", "InvalidArgument")
+    return ConcurrentDictionary()
 
 
 def is_type(value: Any, type_name: str) -> bool:

@@ -70,6 +70,10 @@ def test_strings_and_numbers_carry_pscomputername_with_and_without_asjob(rs):
     out, _ = run(rs, "Invoke-Command -ComputerName server01 -HideComputerName { 'x' } | "
                      "ForEach-Object { $null -eq $_.PSComputerName }")
     assert out == [True]
+    # Get-Member shows the notes of a remote string, number and date (PowerShell's remoting notes)
+    out, rec = run(rs, "Invoke-Command -ComputerName server01 { 'x'; 7; Get-Date } | "
+                       "ForEach-Object { ($_ | Get-Member -MemberType NoteProperty).Name -join ',' }")
+    assert out == ["PSComputerName,PSShowComputerName"] * 3 and not errors_of(rec)
 
 
 def test_hostile_strings_arrive_byte_exact(rs):
