@@ -350,3 +350,15 @@ def test_a_null_session_is_an_error_not_a_local_run(rs):
     assert out == []
     errors = errors_of(rec)
     assert len(errors) == 2 and "parameter 'Session'" in errors[0] and "ComputerName" in errors[1]
+
+
+def test_a_remote_get_process_table_shows_its_values(rs):
+    """Get-Process from a remote computer formats as the local table does, with the values filled
+    in (the deserialized process keeps its view) and the computer's name beside them."""
+    out, rec = run(rs, "$r = Invoke-Command server01 { Get-Process -Id $PID }; "
+                       "$r | Format-Table | Out-String -Width 200; $r.Id")
+    assert not errors_of(rec)
+    table, pid = out
+    header, rule, row = [line for line in table.splitlines() if line.strip()][:3]
+    assert header.split()[-3:] == ["SI", "ProcessName", "PSComputerName"]
+    assert str(pid) in row.split() and row.split()[-1] == "server01"
