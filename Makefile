@@ -50,11 +50,13 @@ bench: test-deps
 	$(BIN)/python bench/run.py
 
 # Yardsticks (not part of `make test`: they need a checkout of PowerShell/PowerShell, see README).
-# pester: PowerShell's language tests through tests/pester/Pester.ps1, compared with
-# tests/pester/failing.txt (PESTER_ARGS=--update records a new baseline, -v lists failures).
+# pester: PowerShell's own tests through tests/pester/Pester.ps1. PESTER_SET=language (Language's tests,
+# baseline tests/pester/failing.txt) or cmdlets (Modules/Microsoft.PowerShell.{Utility,Management,Core},
+# baseline tests/pester/failing-cmdlets.txt); PESTER_ARGS=--update records a new baseline, -v lists failures.
+PESTER_SET ?= language
 pester: $(STAMP)
 	@test -n "$(PESTER_SRC)" || { echo "usage: make pester PESTER_SRC=<PowerShell checkout>"; exit 2; }
-	$(BIN)/python tests/pester/run.py $(PESTER_ARGS) $(PESTER_SRC)
+	$(BIN)/python tests/pester/run.py --set $(PESTER_SET) $(PESTER_ARGS) $(PESTER_SRC)
 
 # corpus: every .ps1/.psm1 of PowerShell's repository through pshell's parser
 corpus: $(STAMP)

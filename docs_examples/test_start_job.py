@@ -67,10 +67,11 @@ def test_start_job_example_6_named_job(rs):
 
 
 def test_start_job_example_7_initialization_script(rs, tmp_path):
-    # Import-Module of the page is another area: the initialization script defines the function
-    out, errors = run(rs, """
-Start-Job -Name GetMappingFiles -InitializationScript { function Get-Map { 'map data' } } -ScriptBlock {
-   Get-Map -Name * | Set-Content -Path ./Maps.txt } | Wait-Job | Out-Null
+    # the initialization script imports a module whose function the job then calls
+    (tmp_path / "MapFunctions.psm1").write_text("function Get-Map { 'map data' }\n")
+    out, errors = run(rs, f"""
+Start-Job -Name GetMappingFiles -InitializationScript {{ Import-Module {tmp_path}/MapFunctions.psm1 }} -ScriptBlock {{
+   Get-Map -Name * | Set-Content -Path ./Maps.txt }} | Wait-Job | Out-Null
 (Get-Job -Name GetMappingFiles).State
 """)
     assert errors == [] and out == ["Completed"]

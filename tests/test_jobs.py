@@ -551,3 +551,41 @@ def test_foreach_object_parallel_throttle_asjob_timeout_using_and_environ():
                     "1 | ForEach-Object -Parallel { $env:PSH_PAR; $env:PSH_PAR = 'b'; "
                     "($using:list).Add(7) | Out-Null }; $env:PSH_PAR; $list.Count")
     assert out == ["a", "b", 1]
+
+
+def test_synchronized_hashtable_and_concurrent_dictionary_shared_by_thread_jobs():
+    from pshell.engine.runtime import Runspace
+    rs = Runspace()
+    out = rs.invoke("$h = [hashtable]::Synchronized(@{}); $jobs = 1..8 | ForEach-Object { "
+                    "Start-ThreadJob { ($using:h)[\"k$using:_\"] = $using:_ } }; "
+                    "$jobs | Wait-Job | Out-Null; $h.Count; $h.k8; [hashtable]::Synchronized(5)")
+    assert out[:2] == [8, 8] and len(out) == 2
+    out = rs.invoke("$d = [System.Collections.Concurrent.ConcurrentDictionary[string,object]]::new(); "
+                    "$r = 1..6 | ForEach-Object -Parallel { ($using:d).TryAdd('k' + ($_ % 3), $_) }; "
+                    "@($r | Where-Object { $_ }).Count; $d.Count; $d.TryAdd('k0', 0); $d.ContainsKey('K0'); "
+                    "$d.GetOrAdd('new', 9); $d.TryRemove('new'); $d.Count")
+    assert out == [3, 3, False, False, 9, True, 3]
+
+
+def test_foreach_object_parallel_asjob_has_a_child_per_input():
+    from pshell.engine.runtime import Runspace
+    rs = Runspace()
+    out = rs.invoke("$j = 1..3 | ForEach-Object -Parallel { if ($_ -eq 2) { throw 'two' }; $_ } -AsJob; "
+                    "$j | Wait-Job | Out-Null; $j.ChildJobs.Count; "
+                    "$j.ChildJobs.PSJobTypeName | Select-Object -Unique; "
+                    "$j.ChildJobs | ForEach-Object State; $j.State")
+    assert out == [3, "PSTaskChildJob", "Completed", "Failed", "Completed", "Failed"]
+
+
+def test_running_thread_job_reports_has_more_data_as_it_produces(tmp_path):
+    from pshell.engine.runtime import Runspace
+    rs = Runspace()
+    flag = tmp_path / "go"
+    out = rs.invoke(f"$j = Start-ThreadJob {{ 'first'; while (-not (Test-Path '{flag}')) "
+                    "{ Start-Sleep -Milliseconds 20 }; 'second' }\n"
+                    "while (-not $j.HasMoreData) { Start-Sleep -Milliseconds 20 }\n"
+                    "$j.State; Receive-Job $j; $j.HasMoreData")
+    assert out == ["Running", "first", False]
+    flag.write_text("")
+    out = rs.invoke("$j | Wait-Job | Out-Null; $j.State; $j.HasMoreData; Receive-Job $j; $j.HasMoreData")
+    assert out == ["Completed", True, "second", False]

@@ -359,7 +359,7 @@ def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], 
     gate = threading.Semaphore(max(1, limit))
     children = []
     for item in work:
-        child = Job(command=command, location=item.computer, type_name="RemoteJob")
+        child = Job(command=command, location=item.computer)     # PSRemotingChildJob: no type name
         child.stop_handler = item.stop
         if item.session is not None:        # Disconnect-PSSession finds it from now on
             item.session.jobs.add(child)

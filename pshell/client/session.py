@@ -92,7 +92,10 @@ class PSSession:
         if self._closed:
             return "Closed"
         if self.connection is None:
-            return to_str(self.info.get("state") or "Disconnected")
+            # State is relative to this shell (about_Remote_Disconnected_Sessions): a session
+            # another client holds open is Disconnected here, and Busy
+            state = to_str(self.info.get("state") or "Disconnected")
+            return "Disconnected" if state == "Opened" else state
         if self._disconnected:
             return "Disconnected"
         if self._broken is not None or self.connection.broken is not None:
@@ -103,10 +106,10 @@ class PSSession:
 
     @property
     def Availability(self) -> str:
+        if (self.connection is None or self._disconnected) and self.info.get("state") == "Opened":
+            return "Busy"                    # connected to another client
         state = self.State
         if state == "Opened":
-            if self.connection is None:      # connected to another client
-                return "Busy"
             return "Busy" if self.busy else "Available"
         if state == "Disconnected" and (self.busy or self.info.get("busy")):
             return "Busy"           # a command still runs there
@@ -341,10 +344,18 @@ def _close_at_exit() -> None:
         thread.join(10)
     for session in list(_LIVE):
         try:
-            if session.connected:
+            if session.connected and session.persistent and _running_there(session):
+                # a command still runs: the session stays, Disconnected, for Receive-PSSession
+                # (about_Remote_Disconnected_Sessions); an idle one ends with the shell
+                session.disconnect(None)
+            elif session.connected:
                 session.connection.close(wait=2.0)
         except Exception:
             pass
+
+
+def _running_there(session: PSSession) -> bool:
+    return bool(session.busy) or any(not job.is_finished for job in list(session.jobs))
 
 
 def _register_atexit() -> None:

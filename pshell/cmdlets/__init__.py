@@ -37,13 +37,17 @@ MODULES = {
     ),
     "location": ("Get-Location", "Pop-Location", "Push-Location", "Set-Location",),
     "member": ("Get-Member",),
-    "misc": ("Get-Date", "Get-Random", "Measure-Command", "New-Object", "Start-Sleep",),
+    "misc": ("Get-Date", "Get-Random", "Get-SecureRandom", "Measure-Command", "New-Object", "Start-Sleep",),
     "module": (
         "Export-ModuleMember", "Get-Module", "Import-Module", "New-ModuleManifest", "Remove-Module",
     ),
     "object": ("ForEach-Object", "Select-Object", "Tee-Object", "Where-Object",),
     "pathname": ("Join-Path", "Resolve-Path", "Split-Path",),
-    "process": ("Get-Process", "Stop-Process",),
+    "process": ("Get-Process", "Start-Process", "Stop-Process",),
+    "provider": (
+        "Clear-Content", "Convert-Path", "Get-ItemProperty", "Get-PSDrive", "Get-PSProvider", "New-PSDrive",
+        "Remove-PSDrive", "Set-ItemProperty",
+    ),
     "readline": (
         "Get-PSReadLineKeyHandler", "Get-PSReadLineOption", "Set-PSReadLineKeyHandler",
         "Set-PSReadLineOption",
@@ -55,6 +59,9 @@ MODULES = {
     "session_enter": ("Enter-PSSession", "Exit-PSSession",),
     "session_connect": (
         "Connect-PSSession", "Disconnect-PSSession", "New-PSSessionOption", "Receive-PSSession",
+    ),
+    "utility": (
+        "ConvertFrom-StringData", "Get-Unique", "Get-Verb", "Join-String", "New-Guid", "Set-StrictMode",
     ),
     "variable": (
         "Clear-Variable", "Get-Variable", "New-Variable", "Remove-Variable", "Set-Variable",

@@ -159,6 +159,10 @@ def parse_properties(cmdlet: Any, specs: Any, allowed_extra: Sequence[str] = (),
         if isinstance(spec, dict):
             result.append(_calculated(cmdlet, spec, allowed_extra, allow_name))
         elif is_scriptblock(spec):
+            if not to_str(spec).strip() and getattr(cmdlet, "name", "") == "Select-Object":
+                raise cmdlet.terminate("A property can not be an empty script block without a name: give "
+                                       "it @{Name=...; Expression={...}}.", "EmptyScriptBlockAndNoName",
+                                       "InvalidArgument")
             result.append(PropertyExpr(to_str(spec).strip(), spec, source=spec))
         else:
             text = to_str(spec)

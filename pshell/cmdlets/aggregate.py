@@ -451,7 +451,9 @@ class MeasureObject(Cmdlet):
             if self.Average and stat.count:
                 info.Average = float(stat.sum) / stat.count
             if self.StandardDeviation:
-                info.StandardDeviation = math.sqrt(stat.variance)
+                # the sample standard deviation (n - 1), as pwsh gives
+                n = stat.count
+                info.StandardDeviation = math.sqrt(stat.variance * n / (n - 1)) if n > 1 else 0.0
         numeric_extremes = all(v is None or _as_double(v) is not None for v in (stat.min, stat.max))
         if self.Maximum and stat.max is not None:
             info.Maximum = _as_double(stat.max) if numeric_extremes else stat.max

@@ -215,6 +215,11 @@ class GetContent(PathCmdlet):
     # invocation whose client writes to one): the lines are then handed over as UTF-8 bytes
     text_as_bytes = False
 
+    def begin(self) -> None:
+        if self.TotalCount is not None and self.Tail is not None:
+            raise self.terminate("The parameters TotalCount and Tail cannot be used together. Give one "
+                                 "of them.", "TailAndHeadCannotCoexist", "InvalidOperation")
+
     def process(self) -> Iterator[Any]:
         yield from self._environment_values()
         for _, full, _ in self.paths_of(bool(self.Force)):

@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.format import register_view
-from pshell.engine.hostinfo import HostInfo, culture_of
+from pshell.engine.hostinfo import HostInfo, all_cultures, culture_of, find_culture
 
 __all__ = ["GetHost", "GetCulture", "GetUICulture"]
 
@@ -34,15 +34,26 @@ class GetHost(Cmdlet):
 @register
 class GetCulture(Cmdlet):
     name = "Get-Culture"
-    synopsis = "Gets the culture set by the locale (LC_ALL, LC_MESSAGES, LANG)."
-    params = (Param("Name", "string", position=0), Param("ListAvailable", "switch"),
+    synopsis = "Gets the culture set by the locale (LC_ALL, LC_MESSAGES, LANG), or cultures by name."
+    default_set = "CurrentCulture"
+    params = (Param("Name", "string[]", position=0, pipeline=True, sets=("Name",)),
+              Param("ListAvailable", "switch", sets=("ListAvailable",)),
               Param("NoUserOverrides", "switch"))
 
     def process(self) -> Iterator[Any]:
-        if self.Name is not None:
-            yield culture_of({"LANG": self.Name})
-            return
-        yield culture_of(self.runspace.environ)
+        if self.ListAvailable:
+            yield from all_cultures()
+        elif self.Name is not None:
+            for name in self.Name:
+                found = find_culture(name or "")
+                if found is None:
+                    self.write_error(f"Cannot validate argument on parameter 'Name'. '{name}' is not a "
+                                     f"culture name (such as en-US).", "ParameterArgumentValidationError",
+                                     "InvalidArgument", name)
+                else:
+                    yield found
+        else:
+            yield culture_of(self.runspace.environ)
 
 
 @register

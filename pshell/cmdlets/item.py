@@ -175,9 +175,31 @@ class FileSystemItem:
     def LastWriteTime(self) -> _dt.datetime:
         return _dt.datetime.fromtimestamp(self._st.st_mtime)
 
+    @LastWriteTime.setter
+    def LastWriteTime(self, value: Any) -> None:
+        self._set_times(mtime=_timestamp(value))
+
     @property
     def LastAccessTime(self) -> _dt.datetime:
         return _dt.datetime.fromtimestamp(self._st.st_atime)
+
+    @LastAccessTime.setter
+    def LastAccessTime(self, value: Any) -> None:
+        self._set_times(atime=_timestamp(value))
+
+    def _set_times(self, atime: Optional[float] = None, mtime: Optional[float] = None) -> None:
+        """Changes the file's times (through a link, to its target, as .NET does) and reads
+        them back."""
+        os.utime(self.FullName, (self._st.st_atime if atime is None else atime,
+                                 self._st.st_mtime if mtime is None else mtime))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._lst = os.lstat(self.FullName)
+        try:
+            self._st = os.stat(self.FullName) if self._is_link else self._lst
+        except OSError:
+            self._st = self._lst
 
     @property
     def CreationTime(self) -> _dt.datetime:
@@ -187,6 +209,11 @@ class FileSystemItem:
     @property
     def LastWriteTimeUtc(self) -> _dt.datetime:
         return _dt.datetime.utcfromtimestamp(self._st.st_mtime)
+
+    @LastWriteTimeUtc.setter
+    def LastWriteTimeUtc(self, value: Any) -> None:
+        when = _to_datetime(value).replace(tzinfo=_dt.timezone.utc)
+        self._set_times(mtime=when.timestamp())
 
     @property
     def UnixMode(self) -> str:
@@ -207,6 +234,16 @@ class FileSystemItem:
     @property
     def IsReadOnly(self) -> bool:
         return not (self._st.st_mode & _stat.S_IWUSR)
+
+    @IsReadOnly.setter
+    def IsReadOnly(self, value: Any) -> None:
+        """True takes every write permission away (as .NET does on Unix); False gives the
+        owner's back."""
+        from pshell.engine.values import to_bool
+        mode = _stat.S_IMODE(self._st.st_mode)
+        mode = mode & ~0o222 if to_bool(value) else mode | _stat.S_IWUSR
+        os.chmod(self.FullName, mode)
+        self._refresh()
 
     @property
     def Hidden(self) -> bool:
@@ -232,9 +269,25 @@ class FileSystemItem:
             names.append("ReparsePoint")
         return ", ".join(names) if names else "Normal"
 
+    @Attributes.setter
+    def Attributes(self, value: Any) -> None:
+        """Of the attributes only ReadOnly means something on Linux: it is set or cleared;
+        Normal, Archive and the like are accepted; Hidden (a leading dot) cannot be given."""
+        words = {w.strip().lower() for w in to_str(value).replace("+", ",").split(",") if w.strip()}
+        unknown = words - {"readonly", "normal", "archive", "directory", "notcontentindexed",
+                           "reparsepoint"}
+        if unknown:
+            raise OSError(f"Cannot set the attributes {', '.join(sorted(unknown))} of "
+                          f"'{self.FullName}': only ReadOnly has a meaning on Linux.")
+        self.IsReadOnly = "readonly" in words
+
     @property
     def LinkType(self) -> Optional[str]:
-        return "SymbolicLink" if self._is_link else None
+        if self._is_link:
+            return "SymbolicLink"
+        if not self.PSIsContainer and self._lst.st_nlink > 1:
+            return "HardLink"
+        return None
 
     @property
     def Target(self) -> Optional[str]:
@@ -263,6 +316,16 @@ class FileSystemItem:
     def GetDirectories(self, pattern: str = "*") -> List["FileSystemItem"]:
         return [i for i in _list_dir(self.FullName, True) if i.PSIsContainer
                 and wildcard_match(pattern, i.Name, case_sensitive=True)]
+
+
+def _to_datetime(value: Any) -> _dt.datetime:
+    from pshell.engine.operators import convert_to
+    return convert_to(value, "datetime")
+
+
+def _timestamp(value: Any) -> float:
+    when = _to_datetime(value)
+    return when.timestamp()     # a naive time is local time, as .NET's DateTime Kind Local
 
 
 def make_item(path: str) -> FileSystemItem:

@@ -92,6 +92,11 @@ class _JobCmdlet(Cmdlet):
 
     def _from_value(self, item: Any) -> List[Job]:
         if isinstance(item, Job):
+            if self.name == "Get-Job" and self.manager.get(item.Id) is not item:   # removed
+                self._not_found(f"The command cannot find the job because the job name {item.Name} was "
+                                f"not found. Verify the value of the Name parameter, and then try the "
+                                f"command again.", "JobWithSpecifiedNameNotFound", item.Name)
+                return []
             return [item]
         if isinstance(item, bool) or item is None:
             pass
@@ -256,6 +261,16 @@ class StartJob(_StartCmdlet):
         if self.LiteralPath is not None and self.FilePath is None:
             self.FilePath = self.LiteralPath
         return super().work(items)
+
+    def _using(self, block: Any) -> Dict[str, Any]:
+        """A background job gets copies of the $using: values, as across PowerShell's process
+        boundary (about_Remote_Variables): the wire's serialisation, so a change in the job
+        never reaches the caller's object."""
+        values = super()._using(block)
+        if not values:
+            return values
+        from pshell.remote.protocol import deserialize, serialize
+        return {name: deserialize(serialize(value)) for name, value in values.items()}
 
     def start(self, work: LocalWork) -> Job:
         return self.runspace.jobs.start_job(work, self.command_text, name=self.Name)

@@ -172,6 +172,16 @@ Member = Tuple[str, str, str]      # name, member type, definition
 
 def members_of(value: Any) -> List[Member]:
     """The members Get-Member lists for ``value`` (unsorted)."""
+    members = _own_members(value)
+    computer = None if isinstance(value, PSObject) else getattr(type(value), "PSComputerName", None)
+    if computer is not None:
+        # a string, number or date a remote command returned: its remoting notes, as PowerShell's
+        members += [("PSComputerName", "NoteProperty", _note_definition("PSComputerName", computer)),
+                    ("PSShowComputerName", "NoteProperty", "bool PSShowComputerName=True")]
+    return members
+
+
+def _own_members(value: Any) -> List[Member]:
     if isinstance(value, PSObject):
         out = [(n, "Method", d) for n, d in _OBJECT_METHODS]
         out += [(n, "NoteProperty", _note_definition(n, v)) for n, v in value.items()]

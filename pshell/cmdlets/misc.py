@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import weakref
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, ClassVar, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import PipelineStopped, RuntimeException
@@ -198,7 +198,7 @@ class GetRandom(Cmdlet):
     name = "Get-Random"
     synopsis = "Gets a random number, or random items from a collection."
     default_set = "RandomNumberParameterSet"
-    params = (
+    params: ClassVar[Tuple[Param, ...]] = (
         Param("Maximum", "object", position=0, sets=("RandomNumberParameterSet",)),
         Param("Minimum", "object", sets=("RandomNumberParameterSet",)),
         Param("InputObject", "object", pipeline=True, sets=("RandomListItemParameterSet",
@@ -215,7 +215,11 @@ class GetRandom(Cmdlet):
                 f"than the minimum allowed range of 1. Supply an argument that is greater than or "
                 f"equal to 1 and then try the command again.", "ParameterArgumentValidationError",
                 "InvalidData")
-        rng = _generator(self, self.SetSeed)
+        if self.name == "Get-SecureRandom":
+            import random
+            rng: Any = random.SystemRandom()
+        else:
+            rng = _generator(self, self.SetSeed)
         if upstream is not None or self.is_bound("InputObject") or self.Shuffle:
             items: List[Any] = []
             if upstream is not None:
@@ -258,6 +262,17 @@ class GetRandom(Cmdlet):
             raise self.terminate(
                 f"The Minimum value ({to_str(low)}) cannot be greater than or equal to the "
                 f"Maximum value ({to_str(high)}).", "MinGreaterThanOrEqualMax", "InvalidArgument")
+
+
+@register
+class GetSecureRandom(GetRandom):
+    name = "Get-SecureRandom"
+    synopsis = "Gets a random number or random items, from the system's cryptographically secure source."
+    params: ClassVar[Tuple[Param, ...]] = tuple(p for p in GetRandom.params if p.name != "SetSeed")
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        self.SetSeed = None
+        return super().run(upstream)
 
 
 # --------------------------------------------------------------------------- Start-Sleep

@@ -35,10 +35,11 @@ class SelectObject(Cmdlet):
         Param("CaseInsensitive", "switch"),
         Param("Last", "int", sets=("DefaultParameter",)),
         Param("First", "int", sets=("DefaultParameter",)),
-        Param("Skip", "int", sets=("DefaultParameter",)),
+        Param("Skip", "int", sets=("DefaultParameter", "SkipLastParameter")),
         Param("SkipLast", "int", sets=("SkipLastParameter",)),
         Param("Wait", "switch", sets=("DefaultParameter", "IndexParameter")),
         Param("Index", "int[]", sets=("IndexParameter",)),
+        Param("SkipIndex", "int[]", sets=("SkipIndexParameter",)),
     )
 
     # ---- the driver -------------------------------------------------------------------
@@ -64,8 +65,8 @@ class SelectObject(Cmdlet):
     def _transformed(self, source: Iterator[Any]) -> Iterator[Any]:
         """Each input object's selection (one or more output objects), with -Unique applied."""
         for item in source:
-            if item is AutomationNull:
-                continue
+            if item is AutomationNull or item is None:
+                continue                # pwsh selects nothing from $null
             for out in self._select(item):
                 if self.Unique and not self._first_time(out):
                     continue
@@ -83,10 +84,18 @@ class SelectObject(Cmdlet):
                 if position >= last:
                     return
             return
+        if self.SkipIndex is not None:
+            skipped = {int(i) for i in self.SkipIndex}
+            for position, item in enumerate(items):
+                if position not in skipped:
+                    yield item
+            return
         if self.SkipLast is not None:
             import collections
             buffer: Any = collections.deque()
-            for item in items:
+            for position, item in enumerate(items):
+                if position < (self.Skip or 0):
+                    continue
                 buffer.append(item)
                 if len(buffer) > self.SkipLast:
                     yield buffer.popleft()
@@ -428,12 +437,10 @@ class ForEachObject(Cmdlet):
             self.write_error(str(record), "ParallelError", "NotSpecified")
 
     def _parallel_job(self, items: List[Any], throttle: int, using: Dict[str, Any]) -> Any:
-        from pshell.engine.parallel import parallel_work
-        work = parallel_work(self.Parallel, items, self.runspace.location, self.runspace.environ,
-                             using, throttle, self.TimeoutSeconds)
-        job = self.runspace.jobs.start_thread_job(work, to_str(getattr(self.Parallel, "text", "")))
-        job.PSJobTypeName = "PSTaskJob"
-        return job
+        from pshell.engine.parallel import parallel_job
+        return parallel_job(self.runspace.jobs, self.Parallel, items, self.runspace.location,
+                            self.runspace.environ, using, throttle, self.TimeoutSeconds,
+                            to_str(getattr(self.Parallel, "text", "")))
 
     def stop(self) -> None:
         event = getattr(self, "_parallel_stop", None)

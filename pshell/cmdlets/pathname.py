@@ -22,20 +22,33 @@ class JoinPath(Cmdlet):
     params = (
         Param("Path", "string[]", position=0, mandatory=True, pipeline=True, by_property=True,
               aliases=("PSPath",)),
-        Param("ChildPath", "string", position=1),
+        Param("ChildPath", "string[]", position=1, by_property=True),
         Param("AdditionalChildPath", "string[]", position=2, remaining=True),
+        Param("Extension", "string", by_property=True),
         Param("Resolve", "switch"),
     )
 
     def process(self) -> Iterator[str]:
-        children = [c for c in [self.ChildPath] + list(self.AdditionalChildPath or []) if c]
+        children = [c for c in list(self.ChildPath or []) + list(self.AdditionalChildPath or [])
+                    if c is not None]
         for base in self.Path:
             joined = base
-            for child in children:
-                joined = joined.rstrip("/") + "/" + child.lstrip("/") if joined else child
+            for child in children or [""]:
+                joined = joined.rstrip("/\\") + "/" + child.lstrip("/\\") if joined else child
+            if self.Extension is not None:
+                joined = _with_extension(joined, self.Extension)
             if not self.Resolve:
                 yield joined
                 continue
+            drive = joined.split(":", 1)[0] if ":" in joined.split("/")[0] else None
+            if drive is not None and drive.lower() not in ("filesystem",):
+                from pshell.engine.drives import find_drive
+                if find_drive(self.runspace, drive) is None:
+                    self.write_error(self.error_record(
+                        f"Cannot find drive. A drive with the name '{drive}' does not exist.",
+                        "DriveNotFound", "ObjectNotFound", drive,
+                        exception_type="System.Management.Automation.DriveNotFoundException"))
+                    continue
             full = self.resolve_path(joined)
             matches = sorted(glob.glob(full)) if _has_wildcard(full) else (
                 [full] if os.path.exists(full) else [])
@@ -43,6 +56,15 @@ class JoinPath(Cmdlet):
                 self.write_error(f"Cannot find path '{full}' because it does not exist.",
                                  "PathNotFound", "ObjectNotFound", full)
             yield from matches
+
+
+def _with_extension(path: str, extension: str) -> str:
+    """The last extension of the path's leaf replaced (or added); an empty one removes it."""
+    head, sep, leaf = path.rpartition("/")
+    stem = os.path.splitext(leaf)[0] or leaf
+    if extension and not extension.startswith("."):
+        extension = "." + extension
+    return head + sep + stem + extension
 
 
 @register

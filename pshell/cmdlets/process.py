@@ -541,3 +541,142 @@ def _register_views() -> None:
 
 
 _register_views()
+
+
+# --------------------------------------------------------------------------- Start-Process
+
+class StartedProcess(ProcessInfo):
+    """A process Start-Process started: its exit code is known once it ends."""
+
+    def __init__(self, popen: Any) -> None:
+        self._popen = popen
+        super().__init__(popen.pid)
+
+    @property
+    def ExitCode(self) -> Optional[int]:          # type: ignore[override]
+        return self._popen.poll()
+
+    @property
+    def HasExited(self) -> bool:
+        return self._popen.poll() is not None
+
+    def WaitForExit(self, milliseconds: Any = None) -> bool:
+        import subprocess
+        try:
+            self._popen.wait(None if milliseconds is None else int(milliseconds) / 1000)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+
+@register
+class StartProcess(Cmdlet):
+    name = "Start-Process"
+    synopsis = ("Starts a program in the background (or waits with -Wait), optionally redirecting its "
+                "input and output to files.")
+    params = (
+        Param("FilePath", "string", position=0, mandatory=True, aliases=("PSPath", "Path")),
+        Param("ArgumentList", "string[]", position=1, aliases=("Args",)),
+        Param("WorkingDirectory", "string"),
+        Param("PassThru", "switch"),
+        Param("Wait", "switch"),
+        Param("NoNewWindow", "switch", aliases=("nnw",)),
+        Param("RedirectStandardInput", "string", aliases=("RSI",)),
+        Param("RedirectStandardOutput", "string", aliases=("RSO",)),
+        Param("RedirectStandardError", "string", aliases=("RSE",)),
+        Param("UseNewEnvironment", "switch"),
+        Param("Environment", "hashtable"),
+        Param("Verb", "string"),
+        Param("WindowStyle", "string"),
+        Param("LoadUserProfile", "switch", aliases=("Lup",)),
+        Param("Credential", "object"),
+        Param("WhatIf", "switch", aliases=("wi",)),
+        Param("Confirm", "switch", aliases=("cf",)),
+    )
+
+    def process(self) -> Iterator[Any]:
+        import shlex
+        import shutil
+        import subprocess
+        for unsupported in ("Verb", "WindowStyle", "Credential", "LoadUserProfile"):
+            if self.is_bound(unsupported):
+                raise self.terminate(f"The parameter -{unsupported} is not supported on Linux.",
+                                     "NotSupportedException", "InvalidOperation")
+        rs = self.runspace
+        program = self.FilePath
+        if "/" in program or program.startswith("."):
+            program = rs.resolve_path(program)
+        else:
+            found = shutil.which(program, path=rs.environ.get("PATH"))
+            if found is None:
+                raise self.terminate(f"This command cannot be run due to the error: cannot find the "
+                                     f"program '{program}'.", "InvalidOperationException",
+                                     "InvalidOperation", program)
+            program = found
+        args: List[str] = []
+        if self.ArgumentList:
+            try:
+                args = shlex.split(" ".join(a for a in self.ArgumentList if a is not None))
+            except ValueError as exc:
+                raise self.terminate(f"Cannot split the argument list: {exc}.", "InvalidArgument",
+                                     "InvalidArgument") from None
+        cwd = rs.resolve_path(self.WorkingDirectory) if self.WorkingDirectory else rs.location
+        if not os.path.isdir(cwd):
+            raise self.terminate(f"This command cannot be run because the working directory '{cwd}' "
+                                 f"does not exist.", "DirectoryNotFoundException", "InvalidOperation", cwd)
+        if self.RedirectStandardOutput and self.RedirectStandardError and \
+                rs.resolve_path(self.RedirectStandardOutput) == rs.resolve_path(self.RedirectStandardError):
+            raise self.terminate("This command cannot be run because \"RedirectStandardOutput\" and "
+                                 "\"RedirectStandardError\" are the same file. Give different files.",
+                                 "DuplicateEntry", "InvalidOperation")
+        target = " ".join([program] + args)
+        if self.WhatIf or rs.get_variable("WhatIfPreference"):
+            self.ctx.write_host(f'What if: Performing the operation "Start-Process" on target "{target}".')
+            return
+        env = {} if self.UseNewEnvironment else dict(rs.environ)
+        if self.UseNewEnvironment:
+            for key in ("HOME", "USER", "LOGNAME", "PATH", "SHELL"):
+                if key in os.environ:
+                    env[key] = os.environ[key]
+        for key, value in (self.Environment or {}).items():
+            if value is None:
+                env.pop(to_str(key), None)
+            else:
+                env[to_str(key)] = to_str(value)
+        files: List[Any] = []
+        try:
+            stdin = self._open(self.RedirectStandardInput, "rb", files) if self.RedirectStandardInput \
+                else subprocess.DEVNULL if not self.NoNewWindow else None
+            stdout = self._open(self.RedirectStandardOutput, "wb", files) \
+                if self.RedirectStandardOutput else None
+            stderr = self._open(self.RedirectStandardError, "wb", files) \
+                if self.RedirectStandardError else None
+            popen = subprocess.Popen([program] + args, cwd=cwd, env=env, stdin=stdin, stdout=stdout,
+                                     stderr=stderr, start_new_session=not self.NoNewWindow)
+        except OSError as exc:
+            raise self.terminate(f"This command cannot be run due to the error: {exc.strerror or exc}.",
+                                 "InvalidOperationException", "InvalidOperation", program) from None
+        finally:
+            for handle in files:
+                handle.close()
+        started = StartedProcess(popen)
+        if self.Wait:
+            while popen.poll() is None:
+                if rs.stopping:
+                    break
+                try:
+                    popen.wait(0.1)
+                except subprocess.TimeoutExpired:
+                    pass
+        if self.PassThru:
+            yield started
+
+    def _open(self, path: str, mode: str, files: List[Any]) -> Any:
+        full = self.runspace.resolve_path(path)
+        try:
+            handle = open(full, mode)
+        except OSError as exc:
+            raise self.terminate(f"Cannot open '{full}' for the redirection: {exc.strerror}.",
+                                 "FileOpenFailure", "OpenError", full) from None
+        files.append(handle)
+        return handle

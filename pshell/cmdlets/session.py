@@ -297,13 +297,15 @@ class GetPSSession(_RemoteCmdlet):
 class RemovePSSession(_RemoteCmdlet):
     name = "Remove-PSSession"
     synopsis = "Closes PSSessions: their remote runspaces end, with their jobs."
+    # one way to choose per call, as PowerShell's parameter sets (-ComputerName with -Id is refused)
     params = (
-        Param("Session", "object[]", position=0, pipeline=True),
-        Param("Id", "int[]"),
-        Param("Name", "string[]"),
-        Param("ComputerName", "string[]", aliases=("Cn",)),
-        Param("InstanceId", "string[]"),
+        Param("Session", "object[]", position=0, pipeline=True, sets=("Session",)),
+        Param("Id", "int[]", sets=("Id",)),
+        Param("Name", "string[]", sets=("Name",)),
+        Param("ComputerName", "string[]", aliases=("Cn",), sets=("ComputerName",)),
+        Param("InstanceId", "string[]", sets=("InstanceId",)),
     )
+    default_set = "Id"
 
     def process(self) -> None:
         table = self.table()

@@ -127,6 +127,9 @@ _PICK_PARAMS = (
     Param("Name", "string[]"),
     Param("InstanceId", "string[]"),
     Param("Force", "switch"),
+    # a New-PSSessionOption: its OutputBufferingMode is accepted (every record is kept either
+    # way here); its IdleTimeout does not change the session's, as in PowerShell
+    Param("SessionOption", "object"),
 )
 
 
@@ -249,7 +252,7 @@ class ReceivePSSession(_Connecting):
                 self.write_error(_remote_error(session.ComputerName, f"The connection to "
                                                f"{session.ComputerName} was lost: {exc}").record)
                 continue
-            child = Job(command="", location=session.ComputerName, type_name="RemoteJob")
+            child = Job(command="", location=session.ComputerName)     # a child: no type name
             parent.add_child(child)
             feeds.append((session, child, invocations))
         if not feeds:

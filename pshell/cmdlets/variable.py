@@ -37,12 +37,36 @@ class PSVariable:
     ps_type_names = ("System.Management.Automation.PSVariable",)
     ps_properties = ("Name", "Value")
 
-    def __init__(self, name: str, value: Any, options: str = "None", description: str = "") -> None:
+    def __init__(self, name: str, value: Any, options: str = "None", description: str = "",
+                 scope: Any = None) -> None:
         self.Name = name
-        self.Value = value
+        self._value = value
+        self._scope = scope
         self.Options = options
         self.Description = description
         self.Visibility = "Public"
+
+    # The variable itself, as PowerShell's PSVariable: with the scope it came from, reading Value
+    # reads the variable now and setting it sets the variable (about_Scopes: a thread job changes
+    # the caller's $Count through ($Using:ref).Value).
+    @property
+    def Value(self) -> Any:
+        scope = self._scope
+        if scope is not None:
+            return scope.vars.get(self.Name.lower(), self._value)
+        return self._value
+
+    @Value.setter
+    def Value(self, value: Any) -> None:
+        scope = self._scope
+        if scope is not None:
+            if self.Options in ("ReadOnly", "Constant"):
+                from pshell.engine.errors import RuntimeException
+                raise RuntimeException.make(f"Cannot overwrite variable {self.Name} because it is "
+                                            f"read-only or constant.", "VariableNotWritable",
+                                            "WriteError")
+            scope.vars[self.Name.lower()] = value
+        self._value = value
 
     def ToString(self) -> str:
         return self.Name
@@ -182,7 +206,7 @@ class _VariableCmdlet(Cmdlet):
                                      "NotAllowed", "InvalidData")
 
     def _variable(self, name: str, value: Any, scope: Any) -> PSVariable:
-        return PSVariable(name, value, self._option_of(scope, name))
+        return PSVariable(name, value, self._option_of(scope, name), scope=scope)
 
 
 def _strip(name: str) -> str:

@@ -38,7 +38,13 @@ def _color(value: Any) -> Optional[str]:
     text = to_str(value).strip()
     if text.isdigit() and int(text) < len(COLORS):
         return COLORS[int(text)]
-    return _color_name(text)
+    try:
+        return _color_name(text)
+    except ValueError as exc:           # pwsh's id for an argument no conversion takes
+        from pshell.engine.errors import ErrorRecord, ParameterBindingError
+        raise ParameterBindingError(ErrorRecord(
+            f"Cannot bind parameter. {exc}", "CannotConvertArgumentNoMessage", "InvalidArgument", text,
+            exception_type="System.Management.Automation.ParameterBindingException")) from None
 
 
 _color.type_label = "ConsoleColor"  # type: ignore[attr-defined]  # for help

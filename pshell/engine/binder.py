@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from pshell.engine.cmdlet import COMMON_PARAMETERS, Cmdlet, Param
+from pshell.engine.cmdlet import COMMON_PARAMETERS, Cmdlet, Param, qualified_name
 from pshell.engine.errors import ErrorRecord, ParameterBindingError, RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, get_property,
                                   to_bool, to_str, type_name_of)
@@ -38,7 +38,7 @@ class BindResult:
 
 def _error(ctx: Optional["CommandContext"], message: str, error_id: str, target: Any = None,
            category: str = "InvalidArgument") -> ParameterBindingError:
-    record = ErrorRecord(message, f"{error_id},{ctx.name if ctx else ''}", category, target,
+    record = ErrorRecord(message, f"{error_id},{qualified_name(ctx.name) if ctx else ''}", category, target,
                          ctx.location if ctx else None, ctx.name if ctx else "",
                          exception_type="System.Management.Automation.ParameterBindingException")
     return ParameterBindingError(record)
@@ -162,6 +162,9 @@ def convert_param(param: Param, value: Any, ctx: Optional["CommandContext"] = No
             items = list(value) if isinstance(value, (list, tuple, range)) else [value]
             return [_convert_scalar(base, item) for item in items]
         return _convert_scalar(ptype, value)
+    except ParameterBindingError as exc:        # a conversion that names its own error id
+        raise _error(ctx, exc.record.message, exc.record.FullyQualifiedErrorId.split(",")[0],
+                     value) from None
     except RuntimeException as exc:
         raise _error(ctx, f"Cannot process argument transformation on parameter '{param.name}'. "
                           f"{exc.record.message}", "ParameterArgumentTransformationError",
@@ -237,6 +240,11 @@ class _Table:
         self.pipeline = [p for p in params if p.pipeline or p.by_property]
         self.remaining = [p for p in params if p.remaining]
 
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` is a parameter, an alias or the prefix of one."""
+        lowered = name.lower()
+        return lowered in self.by_name or any(n.startswith(lowered) for n in self.names)
+
     def find(self, name: str, ctx: Optional["CommandContext"]) -> Param:
         lowered = name.lower()
         exact = self.by_name.get(lowered)
@@ -287,6 +295,14 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
             continue
         if kind == "p":
             name, argument = value, extra
+            if not advanced and not table.knows(name):
+                # a simple function takes a name it does not declare as an argument ($args)
+                if argument is NOARG:
+                    positional.append("-" + name)
+                else:
+                    positional += ["-" + name + ":", argument]
+                i += 1
+                continue
             param = table.find(name, ctx)
             if param.name in named:
                 raise _error(ctx, f"Cannot bind parameter because parameter '{param.name}' is "
@@ -307,10 +323,13 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
             else:
                 named[param.name] = argument
         elif kind == "s":
-            _splat(table, value, named, positional, ctx)
+            _splat(table, value, named, positional, ctx, advanced)
         else:
             positional.append(value)
         i += 1
+
+    if advanced and ctx is not None:
+        _apply_default_values(ctx, table, named)
 
     # parameter sets: the sets compatible with every named parameter
     candidates = _candidate_sets(table, params, named, target)
@@ -369,10 +388,36 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     return result
 
 
+def _apply_default_values(ctx: "CommandContext", table: _Table, named: Dict[str, Any]) -> None:
+    """``$PSDefaultParameterValues``: 'Command:Parameter' keys (wildcards in the command name) give
+    values to parameters the command line left unset; a script block value is run for the value;
+    ``Disabled = $true`` turns them all off."""
+    defaults = ctx.frame.scope.lookup("psdefaultparametervalues")
+    if not isinstance(defaults, dict) or not defaults:
+        return
+    if to_bool(defaults.get("Disabled", False)):
+        return
+    from pshell.engine.wildcards import wildcard_match
+    for key, value in list(defaults.items()):
+        command, sep, pname = to_str(key).partition(":")
+        if not sep or not pname.strip() or not wildcard_match(command.strip(), ctx.name):
+            continue
+        param = table.by_name.get(pname.strip().lower())
+        if param is None or param.name in named or param.pipeline or param.by_property:
+            continue
+        if hasattr(value, "ast") and hasattr(value, "compiled"):
+            from pshell.engine.runtime import collect
+            value = collect(ctx.invoke_iter(value, ()))
+        named[param.name] = value
+
+
 def _splat(table: _Table, value: Any, named: Dict[str, Any], positional: List[Any],
-           ctx: Optional["CommandContext"]) -> None:
+           ctx: Optional["CommandContext"], advanced: bool = True) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
+            if not advanced and not table.knows(to_str(key)):
+                positional += ["-" + to_str(key) + ":", item]
+                continue
             param = table.find(to_str(key), ctx)
             if param.type == "switch":
                 named[param.name] = to_bool(item)

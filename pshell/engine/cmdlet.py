@@ -148,6 +148,14 @@ COMMON_PARAMETERS: Tuple[Param, ...] = (
 )
 
 
+def qualified_name(name: str) -> str:
+    """How a FullyQualifiedErrorId names a command: a cmdlet by its .NET class
+    (``Microsoft.PowerShell.Commands.GetItemCommand``), anything else by its name."""
+    if "-" not in name or lookup_cmdlet(name) is None:
+        return name
+    return "Microsoft.PowerShell.Commands." + name.replace("-", "") + "Command"
+
+
 class Cmdlet:
     """Base of every compiled-in command.  See the module docstring."""
 
@@ -269,7 +277,7 @@ class Cmdlet:
                      target: Any = None,
                      exception_type: str = "System.Management.Automation.RuntimeException"
                      ) -> ErrorRecord:
-        fqid = f"{error_id or 'RuntimeException'},{self.name}"
+        fqid = f"{error_id or 'RuntimeException'},{qualified_name(self.name)}"
         return ErrorRecord(message, fqid, category, target, self.ctx.location, self.name,
                            exception_type=exception_type)
 

@@ -3,9 +3,10 @@ runspace (from its ``LC_ALL``/``LC_MESSAGES``/``LANG``, as .NET reads them on Li
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import re
+from typing import Any, List, Optional
 
-__all__ = ["CultureInfo", "HostInfo", "culture_of"]
+__all__ = ["CultureInfo", "HostInfo", "culture_of", "find_culture", "all_cultures"]
 
 _DISPLAY = {
     "en-US": ("English (United States)", 1033), "en-GB": ("English (United Kingdom)", 2057),
@@ -13,7 +14,29 @@ _DISPLAY = {
     "es-ES": ("Spanish (Spain)", 3082), "it-IT": ("Italian (Italy)", 1040),
     "ja-JP": ("Japanese (Japan)", 1041), "nl-NL": ("Dutch (Netherlands)", 1043),
     "pt-BR": ("Portuguese (Brazil)", 1046), "zh-CN": ("Chinese (Simplified, China)", 2052),
+    "ru-RU": ("Russian (Russia)", 1049), "sv-SE": ("Swedish (Sweden)", 1053),
+    "pl-PL": ("Polish (Poland)", 1045), "tr-TR": ("Turkish (Türkiye)", 1055),
+    "en": ("English", 9), "de": ("German", 7), "fr": ("French", 12), "ru": ("Russian", 25),
 }
+_SHAPE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
+
+
+def find_culture(name: str) -> Optional["CultureInfo"]:
+    """The culture of that name in any case ('' is the invariant culture), or None when the text
+    cannot be a culture name."""
+    if name == "":
+        return CultureInfo("")
+    for known in _DISPLAY:
+        if known.lower() == name.lower():
+            return CultureInfo(known)
+    if not _SHAPE.match(name):
+        return None
+    parts = name.split("-")
+    return CultureInfo("-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:]]))
+
+
+def all_cultures() -> List["CultureInfo"]:
+    return [CultureInfo("")] + [CultureInfo(name) for name in sorted(_DISPLAY)]
 
 
 class CultureInfo:

@@ -11,8 +11,8 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Hashtable, PSChar, PSObject, PSTypeInfo,
-                                  get_property, set_property, to_bool, to_number, to_str,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
+                                  PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
                                   type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
@@ -53,6 +53,9 @@ _DATE_PROPS: Dict[str, Callable[[_dt.datetime], Any]] = {
                                          microseconds=d.microsecond),
     "kind": lambda d: ("Utc" if d.tzinfo is not None and d.utcoffset() == _dt.timedelta(0)
                        else "Local"),
+    # PowerShell's extended DateTime property: the long date and the long time
+    "datetime": lambda d: (d.strftime("%A, %B %d, %Y").replace(" 0", " ") + " "
+                           + d.strftime("%I:%M:%S %p").lstrip("0")),
 }
 def _span_component(span: _dt.timedelta, unit: float, modulo: int) -> int:
     """Hours, Minutes or Seconds of a TimeSpan: whole units truncated toward zero, signed as the
@@ -143,7 +146,7 @@ def _get_member(obj: Any, name: str) -> Any:
         return _remote_property(obj, lowered)
     if isinstance(obj, _dt.datetime):
         date_prop = _DATE_PROPS.get(lowered)
-        return date_prop(obj) if date_prop is not None else None
+        return date_prop(obj) if date_prop is not None else _remote_property(obj, lowered)
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
         return span_prop(obj) if span_prop is not None else None
@@ -359,13 +362,14 @@ _STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
     "indexof": lambda s, a: _index_of(s, a), "lastindexof": lambda s, a: _index_of(s, a, True),
     "indexofany": lambda s, a: min([i for i in (s.find(c) for c in to_str(a[0])) if i >= 0] or [-1]),
     "padleft": lambda s, a: _pad(s, a, True), "padright": lambda s, a: _pad(s, a, False),
-    "tostring": lambda s, a: s, "equals": lambda s, a: s == to_str(_arg(a, 0)),
+    "tostring": lambda s, a: str(s), "equals": lambda s, a: s == to_str(_arg(a, 0)),
     "compareto": lambda s, a: (s > to_str(a[0])) - (s < to_str(a[0])),
     "insert": lambda s, a: s[:int(a[0])] + to_str(a[1]) + s[int(a[0]):],
     "remove": lambda s, a: s[:int(a[0])] + (s[int(a[0]) + int(a[1]):] if len(a) > 1 else ""),
     "tochararray": lambda s, a: [PSChar(c) for c in s], "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
     "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
-    "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else "System.String"),
+    "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else
+                                       "System.Guid" if type(s) is Guid else "System.String"),
     "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),
 }
 
@@ -491,6 +495,53 @@ _DICT_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
 }
 
 
+def _locked(fn: Callable[[Any, List[Any]], Any]) -> Callable[[Any, List[Any]], Any]:
+    def call(d: Any, a: List[Any]) -> Any:
+        with d.lock:
+            return fn(d, a)
+    return call
+
+
+def _try_add(d: Any, a: List[Any]) -> bool:
+    key = _arg(a, 0)
+    if key in d:
+        return False
+    d[key] = _arg(a, 1)
+    return True
+
+
+def _get_or_add(d: Any, a: List[Any]) -> Any:
+    key = _arg(a, 0)
+    if key not in d:
+        d[key] = _arg(a, 1)
+    return d[key]
+
+
+def _try_remove(d: Any, a: List[Any]) -> bool:
+    key = _arg(a, 0)
+    if key not in d:
+        return False
+    del d[key]
+    return True
+
+
+_CONCURRENT_METHODS = dict(_DICT_METHODS, tryadd=_locked(_try_add), getoradd=_locked(_get_or_add),
+                           tryremove=_locked(_try_remove),
+                           addorupdate=_locked(lambda d, a: d.__setitem__(_arg(a, 0), _arg(a, 1))
+                                               or d[_arg(a, 0)]))
+
+
+def _hashtable_synchronized(a: List[Any]) -> Any:
+    """[hashtable]::Synchronized: the table itself (each of its operations is already atomic
+    here; a read-modify-write such as $h.n++ is not, as in PowerShell)."""
+    table = _arg(a, 0)
+    if not isinstance(table, dict):
+        raise _err(f'Cannot convert argument "table", with value: "{to_str(table)}", for '
+                   f'"Synchronized" to type "System.Collections.Hashtable".',
+                   "MethodArgumentConversionInvalidCastArgument")
+    return table
+
+
 def _date_add(unit: str) -> Callable[[_dt.datetime, List[Any]], Any]:
     def add(d: _dt.datetime, a: List[Any]) -> Any:
         amount = float(to_number(_arg(a, 0, 0)))
@@ -562,7 +613,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
             return _magic_method(frame, obj, lowered, args)
         table = _LIST_METHODS
     elif isinstance(obj, dict):
-        table = _DICT_METHODS
+        table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
     elif isinstance(obj, _dt.datetime):
         table = _DATE_METHODS
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
@@ -761,7 +812,7 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "io.path": {"directoryseparatorchar": lambda: "/", "pathseparator": lambda: ":",
                 "altdirectoryseparatorchar": lambda: "/"},
     "timespan": {"zero": lambda: _dt.timedelta(0)},
-    "guid": {"empty": lambda: "00000000-0000-0000-0000-000000000000"},
+    "guid": {"empty": lambda: Guid("00000000-0000-0000-0000-000000000000")},
 }
 
 
@@ -920,6 +971,11 @@ def _is_leap_year(args: List[Any]) -> bool:
     return calendar.isleap(int(args[0]))
 
 
+def new_guid_v4() -> Any:
+    from pshell.engine.values import Guid
+    return Guid(_new_guid())
+
+
 def _new_guid() -> Any:
     import uuid
     return uuid.uuid4()
@@ -1000,7 +1056,7 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
         "daysinmonth": _days_in_month,
         "isleapyear": _is_leap_year,
     },
-    "guid": {"newguid": lambda a: _new_guid().__str__()},
+    "guid": {"newguid": lambda a: new_guid_v4()},
     "environment": {
         "exit": _exit,
     },
@@ -1080,6 +1136,8 @@ _STATIC_METHODS["scriptblock"] = {"create": lambda a: _create_script_block(to_st
 _STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptblock"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
+_STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
+_STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
 _STATIC_METHODS["long"] = _STATIC_METHODS["int32"]
 

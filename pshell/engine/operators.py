@@ -13,9 +13,8 @@ import sys
 from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSChar,
-                                  PSObject, to_bool,
-                                  to_number, to_str, type_names_of)
+from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable,
+                                  PSChar, PSObject, to_bool, to_number, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
@@ -479,6 +478,9 @@ def lookup_type(name: str) -> str:
     if kind is None:
         if key.endswith("[]"):
             return "array"
+        if key.startswith(("system.collections.concurrent.concurrentdictionary",
+                           "collections.concurrent.concurrentdictionary")):
+            return "concurrentdictionary"
         if key.startswith("system.collections.generic.list") or key in (
                 "system.collections.arraylist", "collections.arraylist"):
             return "list"
@@ -525,6 +527,7 @@ _KNOWN_NAMED_TYPES = {
     "itemnotfoundexception", "system.management.automation.itemnotfoundexception",
     "commandnotfoundexception", "system.management.automation.commandnotfoundexception",
     "invalidoperationexception", "system.invalidoperationexception", "psinvalidcastexception",
+    "cultureinfo", "system.globalization.cultureinfo", "globalization.cultureinfo",
 }
 
 
@@ -745,7 +748,6 @@ def _to_version(value: Any, type_name: str) -> Any:
 def _to_guid(value: Any, type_name: str) -> str:
     import uuid
     try:
-        from pshell.engine.values import Guid
         return Guid(uuid.UUID(to_str(value)))
     except ValueError:
         raise _cast_error(value, "System.Guid") from None
@@ -801,7 +803,16 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "void": _to_void, "switch": _to_switch, "version": _to_version, "guid": _to_guid,
     "list": _to_list, "math": _not_a_value, "securestring": _identity, "pscredential": _identity,
     "environment": _not_a_value, "named": _to_named, "user": _to_user,
+    "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
 }
+
+
+def _new_concurrent(value: Any) -> Any:
+    from pshell.engine.values import ConcurrentDictionary
+    if value is not None:
+        raise RuntimeException.make("A ConcurrentDictionary is made empty: ::new().",
+                                    "InvalidCastConstructorException", "InvalidArgument")
+    return ConcurrentDictionary()
 
 
 def is_type(value: Any, type_name: str) -> bool:
@@ -815,7 +826,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "long": lambda v: type(v) is int,
         "byte": lambda v: False,
         "double": lambda v: type(v) is float,
-        "string": lambda v: isinstance(v, str),
+        "string": lambda v: isinstance(v, str) and type(v) is not Guid,
+        "guid": lambda v: type(v) is Guid,
         "bool": lambda v: isinstance(v, bool),
         "array": lambda v: isinstance(v, (list, tuple)),
         "hashtable": lambda v: isinstance(v, dict) and type(v) is not OrderedHashtable,

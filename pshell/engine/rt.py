@@ -474,6 +474,12 @@ def _getv(F: Any, scope: str, name: str) -> Any:
 
 def _setv(F: Any, scope: str, name: str, value: Any) -> None:
     target = _scope_for(F, scope)
+    if target is None and scope.lower() == "using":
+        # $Using:x is a value, not a variable (PowerShell's parser refuses it on the left)
+        raise RuntimeException.make("The assignment expression is not valid. The input to an assignment "
+                                    "operator must be an object that is able to accept assignments, "
+                                    "such as a variable or a property.", "InvalidLeftHandSide",
+                                    "ParserError")
     if target is None:
         raise RuntimeException.make(f"Cannot assign to the '{scope}:' drive here.",
                                     "DriveNotSupported", "InvalidOperation")

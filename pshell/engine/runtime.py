@@ -294,8 +294,8 @@ class Runspace:
             "progresspreference": "Continue", "confirmpreference": "High",
             "whatifpreference": False, "ofs": " ", "home": self.home(),
             "pid": os.getpid(), "lastexitcode": None, "psjobnotifications": True,
-            "maximumhistorycount": 4096, "nestedpromptlevel": 0, "psculture": "en-US",
-            "psuiculture": "en-US", "islinux": True, "iswindows": False, "ismacos": False,
+            "maximumhistorycount": 4096, "nestedpromptlevel": 0,
+            "islinux": True, "iswindows": False, "ismacos": False,
             "iscoreclr": True, "shellid": "pshell", "pshome": os.path.dirname(os.path.dirname(
                 os.path.abspath(__file__))),
         })
@@ -343,10 +343,15 @@ class Runspace:
         if path is None:
             return self.location
         text = str(path)
+        if "\\" in text:
+            text = text.replace("\\", "/")    # pwsh on Linux: a backslash separates too
         if text.startswith("~"):
             text = self.expand_home(text)
         if text.lower().startswith("filesystem::"):
             text = text[12:]
+        if ":" in text:
+            from pshell.engine.drives import map_drive_path
+            text = map_drive_path(self, text) or text
         if not os.path.isabs(text):
             text = os.path.join(self.location, text)
         return os.path.normpath(text)
@@ -500,6 +505,13 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         return table
     if name == "host":
         return rs.host
+    if name == "psstyle":
+        from pshell.engine.psstyle import PSStyle
+        style = rs.global_scope.vars["psstyle"] = PSStyle()
+        return style
+    if name in ("psculture", "psuiculture"):
+        from pshell.engine.hostinfo import culture_of
+        return culture_of(rs.environ).Name
     if name == "?":
         return rs.last_success
     if name == "executioncontext":
@@ -535,12 +547,22 @@ class _PathInfo:
         return self.Path
 
 
+#: the scope variable Set-StrictMode sets (a name no script can spell): 0 off, else the version
+STRICT_MODE_VAR = "\x00strictmode"
+
+
 def lookup_variable(frame: Frame, name: str) -> Any:
-    """Slow path of a variable read: the scope chain, then automatic variables; ``$null``."""
+    """Slow path of a variable read: the scope chain, then automatic variables; ``$null``, or under
+    ``Set-StrictMode -Version 1`` or later an error."""
     value = frame.scope.lookup(name)
     if value is _NOT_FOUND:
         value = automatic_variable(frame.rs, name)
         if value is _NOT_FOUND:
+            if frame.scope.lookup(STRICT_MODE_VAR) not in (_NOT_FOUND, 0, None):
+                from pshell.engine.errors import RuntimeException
+                raise RuntimeException.make(
+                    f"The variable '${name}' cannot be retrieved because it has not been set.",
+                    "VariableIsUndefined", "InvalidOperation", name)
             return None
     return value
 

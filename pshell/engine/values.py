@@ -81,6 +81,29 @@ class PSChar(str):
         return f"PSChar({str.__repr__(self)})"
 
 
+def new_guid_v7() -> "Guid":
+    """A time-ordered UUID (version 7): 48 bits of Unix milliseconds, then random bits."""
+    import os
+    import time
+    raw = bytearray((int(time.time() * 1000) & (2**48 - 1)).to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return Guid(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+
+
+class ConcurrentDictionary(dict):
+    """System.Collections.Concurrent.ConcurrentDictionary: keys compare exactly (as its string
+    comparer does), and its Try*/GetOrAdd methods are atomic under one lock."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+        self.lock = threading.Lock()
+
+
 class Hashtable(dict):
     """A dict whose string keys compare case-insensitively; the first spelling of a key is kept."""
 
@@ -279,6 +302,8 @@ def type_names_of(value: Any) -> List[str]:
         if type(value) is Guid:
             return ["System.Guid", "System.ValueType", "System.Object"]
         return ["System.String", "System.Object"]
+    if type(value) is ConcurrentDictionary:
+        return ["System.Collections.Concurrent.ConcurrentDictionary`2", "System.Object"]
     if isinstance(value, Hashtable):
         if type(value) is OrderedHashtable:
             return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
@@ -467,6 +492,14 @@ def with_computer_name(value: Any, computer: str) -> Any:
                 "__slots__": (), "PSComputerName": computer, "PSShowComputerName": True,
                 "__reduce__": lambda self, k=kind, c=computer: (with_computer_name, (k(self), c))})
         return cls(value)
+    if kind is _dt.datetime:
+        cls = _REMOTE_TYPES.get((kind, computer))
+        if cls is None:
+            cls = _REMOTE_TYPES[(kind, computer)] = type("datetime", (kind,), {
+                "__slots__": (), "PSComputerName": computer, "PSShowComputerName": True,
+                "__reduce__": lambda self, c=computer: (
+                    with_computer_name, (_dt.datetime.combine(self.date(), self.timetz()), c))})
+        return cls.combine(value.date(), value.timetz())  # type: ignore[attr-defined]
     if isinstance(value, PSObject):
         value.set("PSComputerName", computer)
     return value

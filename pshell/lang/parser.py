@@ -1626,6 +1626,13 @@ class Parser:
     def parse_member(self, obj: A.Expr, static: bool) -> A.Expr:
         text, p = self.text, self.pos
         c = text[p] if p < self.n else ""
+        if c in (" ", "\t"):
+            j = p                                           # `$a. Count`: pwsh skips blanks there
+            while j < self.n and text[j] in " \t":
+                j += 1
+            if j < self.n and (text[j].isalpha() or text[j] == "_"):
+                p = self.pos = j
+                c = text[p]
         if c and (c.isalpha() or c == "_" or (c > "\x7f" and is_name_char(c))):
             j = p
             while j < self.n and is_name_char(text[j]):

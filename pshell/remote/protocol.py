@@ -507,12 +507,20 @@ def _field(data: Dict[str, Any], key: str, kinds: tuple, default: Any = None) ->
                         f"{type(value).__name__}")
 
 
+# Types PowerShell's deserializer rehydrates whose copy here is the whole object (its properties
+# and its text): they keep their own type name (about_Remote_Variables: a System.Version arrives
+# as a System.Version).
+_REHYDRATED = frozenset({"System.Version"})
+
+
 def _decode_object(data: Dict[str, Any]) -> Any:
     names = []
-    for name in _field(data, "n", (list,), ()):
+    given = _field(data, "n", (list,), ())
+    exact = bool(given) and given[0] in _REHYDRATED
+    for name in given:
         if type(name) is not str:
             raise ProtocolError("malformed value: a type name that is not a string")
-        if name == "System.Object" or name.startswith("Deserialized."):
+        if exact or name == "System.Object" or name.startswith("Deserialized."):
             names.append(name)
         else:
             names.append("Deserialized." + name)

@@ -70,6 +70,10 @@ def test_strings_and_numbers_carry_pscomputername_with_and_without_asjob(rs):
     out, _ = run(rs, "Invoke-Command -ComputerName server01 -HideComputerName { 'x' } | "
                      "ForEach-Object { $null -eq $_.PSComputerName }")
     assert out == [True]
+    # Get-Member shows the notes of a remote string, number and date (PowerShell's remoting notes)
+    out, rec = run(rs, "Invoke-Command -ComputerName server01 { 'x'; 7; Get-Date } | "
+                       "ForEach-Object { ($_ | Get-Member -MemberType NoteProperty).Name -join ',' }")
+    assert out == ["PSComputerName,PSShowComputerName"] * 3 and not errors_of(rec)
 
 
 def test_hostile_strings_arrive_byte_exact(rs):
@@ -362,3 +366,15 @@ def test_remote_get_content_to_a_local_file_and_using_pwd(rs, tmp_path):
     assert (tmp_path / "copy.txt").read_text(encoding="utf-8") == expected
     out, rec = run(rs, "Invoke-Command -Session $s { \"$using:PWD\" }")
     assert out == [str(tmp_path)]
+
+
+def test_a_remote_get_process_table_shows_its_values(rs):
+    """Get-Process from a remote computer formats as the local table does, with the values filled
+    in (the deserialized process keeps its view) and the computer's name beside them."""
+    out, rec = run(rs, "$r = Invoke-Command server01 { Get-Process -Id $PID }; "
+                       "$r | Format-Table | Out-String -Width 200; $r.Id")
+    assert not errors_of(rec)
+    table, pid = out
+    header, rule, row = [line for line in table.splitlines() if line.strip()][:3]
+    assert header.split()[-3:] == ["SI", "ProcessName", "PSComputerName"]
+    assert str(pid) in row.split() and row.split()[-1] == "server01"

@@ -160,7 +160,16 @@ function It {
                     foreach ($__pesterF in $global:__PesterState.Stack) {
                         foreach ($__pesterBlockCode in $__pesterF.BeforeEach) { $null = . $__pesterBlockCode }
                     }
-                    $__pesterSplat = $__pesterCase
+                    # as Pester 5: the case's values are variables, and arguments of the parameters
+                    # the test declares
+                    $__pesterSplat = @{}
+                    $__pesterDeclared = @()
+                    if ($null -ne $__pesterTest.Ast.param_block) {
+                        $__pesterDeclared = @($__pesterTest.Ast.param_block.parameters | ForEach-Object { $_.name })
+                    }
+                    foreach ($__pesterKey in @($__pesterCase.Keys)) {
+                        if ($__pesterDeclared -contains $__pesterKey) { $__pesterSplat[$__pesterKey] = $__pesterCase[$__pesterKey] }
+                    }
                     $null = . $__pesterTest @__pesterSplat
                 } finally {
                     $__pesterStack = @($global:__PesterState.Stack)
@@ -292,6 +301,15 @@ function Should {
     }
 }
 
+# Pester 4's Setup: a file or folder in the TestDrive
+function Setup {
+    param([switch]$Dir, [switch]$File, $Path, $Content = '', [switch]$PassThru)
+    $__pesterFull = Join-Path $TestDrive $Path
+    if ($Dir) { $__pesterItem = New-Item -ItemType Directory -Path $__pesterFull -Force }
+    else { $__pesterItem = New-Item -ItemType File -Path $__pesterFull -Value $Content -Force }
+    if ($PassThru) { $__pesterItem }
+}
+
 # ------------------------------------------------------------------------------ entry point
 
 function Invoke-PesterFile {
@@ -299,6 +317,18 @@ function Invoke-PesterFile {
     $global:__PesterState = @{ Stack = @(); Passed = 0; Failed = 0; Skipped = 0 }
     $global:TestDrive = Join-Path ([System.IO.Path]::GetTempPath()) 'TestDrive'
     $null = New-Item -ItemType Directory -Path $global:TestDrive -Force
+    $null = New-PSDrive -Name TestDrive -PSProvider FileSystem -Root $global:TestDrive -Scope Global
+    # the test tools' modules of the checkout (HelpersCommon: Wait-UntilTrue, ...), as PowerShell's
+    # own test setup makes them importable; the parts that need .NET stay unusable
+    $__pesterAt = $__pesterPath.Replace('\', '/').LastIndexOf('/test/powershell/')
+    if ($__pesterAt -ge 0) {
+        $__pesterTools = $__pesterPath.Substring(0, $__pesterAt) + '/test/tools/Modules'
+        $env:PSModulePath = $__pesterTools + [System.IO.Path]::PathSeparator + $env:PSModulePath
+        try { Import-Module (Join-Path $__pesterTools HelpersCommon) -ErrorAction SilentlyContinue 2>$null } catch { }
+    }
+    # HelpersCommon's TestDynamic type is C# (Add-Type): without it the file still runs, and the
+    # Its that use the type fail on their own
+    function global:Add-TestDynamicType { Write-Warning 'Add-TestDynamicType: C# types cannot be added' }
     try {
         try { $null = & $__pesterPath }
         catch { __PesterReport FAIL (__PesterPath '(file)') "$_" }

@@ -22,10 +22,18 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RUNNER = os.path.join(HERE, "Pester.ps1")
-FAILING = os.path.join(HERE, "failing.txt")
 EXCLUDED = os.path.join(HERE, "excluded.txt")
-DEFAULT_DIRS = ("test/powershell/Language/Operators", "test/powershell/Language/Parser",
-                "test/powershell/Language/Scripting")
+# the sets of test folders (--set), each compared with its own baseline file
+SETS = {
+    "language": (("test/powershell/Language/Operators", "test/powershell/Language/Parser",
+                  "test/powershell/Language/Scripting"), os.path.join(HERE, "failing.txt")),
+    "cmdlets": (("test/powershell/Modules/Microsoft.PowerShell.Utility",
+                 "test/powershell/Modules/Microsoft.PowerShell.Management",
+                 "test/powershell/Modules/Microsoft.PowerShell.Core"),
+                os.path.join(HERE, "failing-cmdlets.txt")),
+}
+FAILING = SETS["language"][1]
+DEFAULT_DIRS = SETS["language"][0]
 _IT = re.compile(r"^\s*It\s", re.IGNORECASE | re.MULTILINE)
 
 
@@ -67,7 +75,10 @@ def run_file(src: str, rel: str, timeout: float, pshell: List[str]) -> FileResul
     path = os.path.join(src, rel)
     script = f". '{RUNNER}'; Invoke-PesterFile '{path}'"
     with tempfile.TemporaryDirectory(prefix="pester-home-") as home:
-        env = dict(os.environ, HOME=home, NO_COLOR="1", PYTHONPATH=ROOT, TMPDIR=home)
+        # the culture PowerShell's CI machines have (some Its run only under en-US)
+        env = dict(os.environ, HOME=home, NO_COLOR="1", PYTHONPATH=ROOT, TMPDIR=home, LANG="en_US.UTF-8")
+        env.pop("LC_ALL", None)
+        env.pop("LC_MESSAGES", None)
         try:
             proc = subprocess.run(pshell + ["-NoProfile", "-NonInteractive", "-c", script], cwd=home,
                                   env=env, capture_output=True, text=True, timeout=timeout,
@@ -161,7 +172,9 @@ def git_commit(src: str) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("src", help="a checkout of PowerShell/PowerShell")
-    ap.add_argument("paths", nargs="*", help="test files or folders (default: Language's three)")
+    ap.add_argument("paths", nargs="*", help="test files or folders (default: the set's folders)")
+    ap.add_argument("--set", default="language", choices=sorted(SETS),
+                    help="which folders and baseline: language (default) or cmdlets")
     ap.add_argument("--timeout", type=float, default=180)
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--update", action="store_true", help="rewrite failing.txt from this run")
@@ -169,7 +182,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = ap.parse_args(argv)
     src = os.path.abspath(args.src)
     excluded = read_excluded()
-    dirs = args.paths or list(DEFAULT_DIRS)
+    set_dirs, baseline = SETS[args.set]
+    dirs = args.paths or list(set_dirs)
     files = []
     for d in dirs:
         rel = os.path.relpath(os.path.abspath(os.path.join(src, d)), src) if not os.path.isabs(d) \
@@ -190,18 +204,35 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"{'':25}FAIL {name}: {message[:200]}")
     print(f"{totals[0]:7} {totals[1]:7} {totals[2]:7}  total ({len(results)} files, "
           f"{len(excluded)} left out: see tests/pester/excluded.txt)")
+    print_subtotals(results, dirs)
     commit = git_commit(src)
     if args.update:
-        write_baseline(results, commit, FAILING)
-        print(f"failing.txt updated (PowerShell at {commit})")
+        write_baseline(results, commit, baseline)
+        print(f"{os.path.basename(baseline)} updated (PowerShell at {commit})")
         return 0
-    return compare(results)
+    return compare(results, baseline)
 
 
-def compare(results: List[FileResult]) -> int:
-    failing, passed = read_baseline(FAILING)
+def print_subtotals(results: List[FileResult], dirs: List[str]) -> None:
+    """Passed / failed / skipped per folder given (a module's tests), and the share of Its that ran
+    (not skipped) and passed."""
+    if len(dirs) < 2:
+        return
+    for d in dirs:
+        prefix = d.rstrip("/") + "/"
+        mine = [r for r in results if r.path.startswith(prefix)]
+        if not mine:
+            continue
+        p, f, s = (sum(len(getattr(r, k)) for r in mine) for k in ("passed", "failed", "skipped"))
+        share = f"{100 * p / (p + f):.0f}%" if p + f else "-"
+        print(f"{p:7} {f:7} {s:7}  {d} ({len(mine)} files, {share} of the Its that ran pass)")
+
+
+def compare(results: List[FileResult], baseline: Optional[str] = None) -> int:
+    baseline = baseline or FAILING
+    failing, passed = read_baseline(baseline)
     if not passed:
-        print("no baseline in tests/pester/failing.txt (run with --update to record one)")
+        print(f"no baseline in {os.path.relpath(baseline, ROOT)} (run with --update to record one)")
         return 0
     regressions, fixed = [], 0
     for r in results:
@@ -216,7 +247,7 @@ def compare(results: List[FileResult]) -> int:
         if before is not None and len(r.passed) > before:
             fixed += len(r.passed) - before
     if fixed:
-        print(f"{fixed} more Its pass than in failing.txt: record them with --update")
+        print(f"{fixed} more Its pass than in {os.path.basename(baseline)}: record them with --update")
     for line in regressions:
         print("REGRESSION " + line)
     return 1 if regressions else 0
