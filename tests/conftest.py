@@ -1,8 +1,9 @@
 import os
 import sys
 
-# no connection broker (it would outlive the tests); tests/e2e/test_broker.py turns it on
-os.environ["PSHELL_BROKER"] = "0"
+# no connection broker (it would outlive the tests); tests/e2e/test_broker.py turns it on.
+# PSHELL_TEST_BROKER=1 runs every test through the broker instead (it is on by default for users)
+os.environ["PSHELL_BROKER"] = "1" if os.environ.get("PSHELL_TEST_BROKER") == "1" else "0"
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

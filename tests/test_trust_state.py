@@ -302,3 +302,31 @@ def test_one_securestring_for_read_host_and_credentials():
     assert str(secret) == "System.Security.SecureString" and "s3cret" not in repr(secret)
     assert credential_parts(PSCredential("ops", secret)) == ("ops", "s3cret")
     assert credential_parts(PSCredential("ops", "plain")) == ("ops", "plain")
+
+
+def test_the_broker_lives_in_the_users_own_directories_not_the_shared_tmp(tmp_path, monkeypatch):
+    """The connection broker's socket goes under XDG_RUNTIME_DIR or pshell's state directory; the
+    shared temporary directory, where another user can take the name first, only when a socket
+    path would be too long anywhere else - and a name taken there is refused, not used."""
+    from pshell.client.broker import broker_dir
+    from pshell.engine.private import UnsafeDirectory
+    for name in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "PSHELL_STATE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    import tempfile
+    home = tempfile.mkdtemp(prefix="h", dir="/tmp")       # short enough for a socket path
+    try:
+        monkeypatch.setenv("HOME", home)
+        assert broker_dir().startswith(os.path.join(home, ".local", "state", "pshell", "run"))
+    finally:
+        shutil.rmtree(home)
+    long_home = tmp_path / ("h" * 90)
+    long_home.mkdir()
+    monkeypatch.setenv("HOME", str(long_home))
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o1777)
+    taken = shared / f"pshell-{os.getuid()}"
+    taken.mkdir()
+    os.chown(taken, 65534, 65534)
+    monkeypatch.setattr("tempfile.tempdir", str(shared))
+    with pytest.raises(UnsafeDirectory):
+        broker_dir()

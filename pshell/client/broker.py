@@ -73,15 +73,27 @@ def _identity() -> str:
 
 
 def broker_dir() -> str:
-    """The broker's private directory (created 0700, checked)."""
-    from pshell.engine.private import private_dir
+    """The broker's private directory (created 0700, checked the whole way down): under
+    $XDG_RUNTIME_DIR, else pshell's state directory, and only when a socket path there would be
+    too long, in the shared temporary directory (where another user may have taken the name:
+    private_dir then refuses, and pshell connects without a broker)."""
+    from pshell.engine.private import UnsafeDirectory, private_dir
     import tempfile
     name = f"broker-{_identity()}"
+    bases = []
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = os.path.join(runtime, "pshell") if runtime and os.path.isdir(runtime) else ""
-    if not base or len(os.path.join(base, name, "sock")) > 100:     # a socket path's limit
-        base = os.path.join(tempfile.gettempdir(), f"pshell-{os.getuid()}")
-    return private_dir(os.path.join(base, name))
+    if runtime and os.path.isdir(runtime):
+        bases.append(os.path.join(runtime, "pshell"))
+    try:
+        from pshell.remote.paths import state_dir
+        bases.append(os.path.join(state_dir(), "run"))
+    except (OSError, UnsafeDirectory):
+        pass
+    bases.append(os.path.join(tempfile.gettempdir(), f"pshell-{os.getuid()}"))
+    for base in bases:
+        if len(os.path.join(base, name, "sock").encode()) <= 100:     # a socket path's limit
+            return private_dir(os.path.join(base, name))
+    return private_dir(os.path.join(bases[-1], name))
 
 
 def _peer_uid(sock: socket.socket) -> int:
