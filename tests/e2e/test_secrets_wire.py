@@ -32,7 +32,8 @@ $Cred = [pscredential]::new('ops', (ConvertTo-SecureString '{SECRET}' -AsPlainTe
 $s = New-PSSession -ComputerName server01
 Invoke-Command $s {{ ($using:Cred).GetNetworkCredential().Password; $using:Cred -is [pscredential] }}
 Invoke-Command $s {{ param($c) $c.Password -is [securestring] }} -ArgumentList $Cred
-$back = Invoke-Command $s {{ [pscredential]::new('far', (ConvertTo-SecureString 'far-{SECRET}' -AsPlainText)) }}
+$back = Invoke-Command $s {{
+  [pscredential]::new('far', (ConvertTo-SecureString 'far-{SECRET}' -AsPlainText)) }}
 $back -is [pscredential]; $back.UserName; $back.GetNetworkCredential().Password
 $j = Invoke-Command $s {{ $using:Cred; 'job-end' }} -AsJob
 $j | Wait-Job | Out-Null
