@@ -1,6 +1,9 @@
 import os
 import sys
 
+# no connection broker (it would outlive the tests); tests/e2e/test_broker.py turns it on
+os.environ["PSHELL_BROKER"] = "0"
+
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

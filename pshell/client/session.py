@@ -420,6 +420,13 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120) -> 
         conn = RemoteConnection(link, target.host)
         link.attach(conn)
         return conn
+    from pshell.client.broker import BrokerRefused, open_via_broker
+    try:
+        conn = open_via_broker(target, prompt, timeout)     # held connections: no handshake
+    except BrokerRefused as exc:
+        raise remote_error(target.host, str(exc))
+    if conn is not None:
+        return conn
     try:
         from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
     except ImportError as exc:

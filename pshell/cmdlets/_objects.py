@@ -78,6 +78,16 @@ def unwrap_result(items: List[Any]) -> Any:
     return list(items)
 
 
+def single_output(value: Any) -> Any:
+    """What ``unwrap_result(invoke(block))`` gives, from the value of a one-expression block's
+    :meth:`item_function`: the value unrolled as its output would be, then made one value."""
+    kind = type(value)
+    if kind is bool or kind is int or kind is str or kind is float:
+        return value
+    from pshell.engine.rt import _enum
+    return unwrap_result(list(_enum(value)))
+
+
 class PropertyExpr:
     """One entry of ``-Property``: a name, a wildcard, or a calculated property."""
 
@@ -112,6 +122,15 @@ def evaluate(cmdlet: Any, expression: Any, obj: Any) -> Any:
     when a named property does not exist."""
     if isinstance(expression, str):
         return property_value(obj, expression)
+    fast = getattr(cmdlet, "_item_functions", None)
+    if fast is None:
+        fast = cmdlet._item_functions = {}
+    key = id(expression)
+    if key not in fast:
+        fast[key] = (expression, cmdlet.item_function(expression, new_scope=True))
+    function = fast[key][1]
+    if function is not None:
+        return single_output(function(obj))
     return unwrap_result(cmdlet.invoke(expression, dollar_under=obj))
 
 

@@ -56,7 +56,10 @@ class SortObject(Cmdlet):
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         specs = parse_properties(self, self.Property, allowed_extra=("ascending", "descending"))
-        items = list(_input(self, upstream))
+        if upstream is None:
+            items = list(_input(self, upstream))
+        else:                                   # the whole input in one step
+            items = [item for item in upstream if item is not AutomationNull]
         if self.Top is not None and self.Bottom is not None:
             raise self.terminate("Parameter set cannot be resolved using the specified named "
                                  "parameters.", "AmbiguousParameterSet", "InvalidArgument")
@@ -68,6 +71,11 @@ class SortObject(Cmdlet):
                     f"less than the minimum allowed range of 1. Supply an argument that is "
                     f"greater than or equal to 1 and then try the command again.",
                     "ParameterArgumentValidationError", "InvalidData")
+        if not specs and not self.Unique and self.Top is None and self.Bottom is None:
+            plain = _plain_sort(items, bool(self.Descending), bool(self.CaseSensitive))
+            if plain is not None:
+                yield from plain
+                return
         rows = [(_values(self, specs, item), item) for item in items]
         directions = [self._descending(spec) for spec in specs] or [bool(self.Descending)]
         ordered = self._sorted(rows, directions)
@@ -115,6 +123,17 @@ class SortObject(Cmdlet):
             seen.add(marker)
             out.append((keys, item))
         return out
+
+
+def _plain_sort(items: List[Any], descending: bool, cs: bool) -> Optional[List[Any]]:
+    """Numbers, or strings compared without case, sorted as they are (no key rows); None for
+    any other input.  Python's sort is stable in both directions, as the general path is."""
+    kinds = set(map(type, items))
+    if kinds <= {int, float}:
+        return sorted(items, reverse=descending)
+    if kinds == {str} and not cs:
+        return sorted(items, key=str.lower, reverse=descending)
+    return None
 
 
 def _fast_key(rows: List[Tuple[List[Any], Any]], cs: bool) -> Any:

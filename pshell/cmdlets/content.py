@@ -2,8 +2,9 @@
 
 Get-Content streams: lines are read as the pipeline pulls them, so
 ``Get-Content big.log | Select-Object -First 1`` reads only the start, ``-Tail`` reads the file
-from its end, and ``-Wait`` follows appended lines until the pipeline is stopped.  Writers collect
-their input and write when it ends, so ``Get-Content f | Set-Content f`` is safe.
+from its end, and ``-Wait`` follows appended lines until the pipeline is stopped.  Writers hold
+their input up to a bound, then write as it comes (cmdlets/_writer.py); ``Get-Content f |
+Set-Content f`` is still safe.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import IO, Any, Iterator, List, Optional
 
 from pshell.cmdlets.item import (FileSystemItem, PathCmdlet, _as_paths, env_entries, env_name,
                                  os_message)
+from pshell.cmdlets import _writer
+from pshell.cmdlets._writer import StreamedFiles, text_size
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import enumerate_value, to_str
@@ -32,6 +35,7 @@ _ENCODINGS = {
 }
 
 
+_PLAIN_TEXT = frozenset((str, int, float, bool))
 _WRITE_CODECS = {"utf-16-le": "utf-16", "utf-32-le": "utf-32"}
 
 
@@ -91,6 +95,58 @@ def _chunked_lines(handle: IO[str]) -> Iterator[str]:
         yield from lines
     if rest:
         yield rest
+
+
+def _line_bytes(path: str) -> Iterator[bytes]:
+    """A file's lines as a redirection writes them (UTF-8, each ending with LF), in big blocks
+    with no str per line: what `Get-Content file > out` hands over.  An ASCII block without CR
+    goes as it was read; any other is cut after its last LF (never inside a UTF-8 sequence), with
+    invalid bytes made U+FFFD and CRLF or lone CR made LF, as text mode reads them.  A file
+    starting with a byte order mark is read as text."""
+    with open(path, "rb", buffering=0) as handle:
+        head = handle.read(4)
+        if _bom_codec(head, ""):
+            with open_text(path, None) as text:
+                for line in _chunked_lines(text):
+                    yield line.encode("utf-8", "replace") + b"\n"
+            return
+        rest = head
+        last = b"\n"
+        while True:
+            block = handle.read(_CHUNK * 4)
+            if not block:
+                break
+            if rest:
+                block, rest = rest + block, b""
+            if b"\r" not in block and block.isascii():
+                last = block[-1:]
+                yield block                         # the everyday case: no copy, no split
+                continue
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:            # no LF at all: a CR ends a line when a byte follows it
+                cut = block.rfind(b"\r", 0, len(block) - 1) + 1
+            if cut == 0:
+                rest = block
+                continue
+            rest = block[cut:]
+            last = b"\n"
+            yield _clean_lines(block[:cut])
+        if rest:
+            yield _clean_lines(rest if rest.endswith((b"\n", b"\r")) else rest + b"\n")
+        elif last != b"\n":
+            yield b"\n"
+
+
+def _clean_lines(data: bytes) -> bytes:
+    """Whole lines of bytes as text mode would give them back: LF endings, valid UTF-8."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("utf-8", "replace").encode("utf-8")
+    return data
 
 
 def read_lines(handle: IO[str]) -> Iterator[str]:
@@ -155,6 +211,9 @@ class GetContent(PathCmdlet):
     )
 
     env_drive = True
+    # set by the pipeline when the output goes straight to a file (`> file`, or a remote
+    # invocation whose client writes to one): the lines are then handed over as UTF-8 bytes
+    text_as_bytes = False
 
     def begin(self) -> None:
         if self.TotalCount is not None and self.Tail is not None:
@@ -171,7 +230,9 @@ class GetContent(PathCmdlet):
                     "PermissionDenied", target=full))
                 continue
             try:
-                if self._plain():
+                if self._plain() and self.text_as_bytes and self._codec() is None:
+                    yield from _line_bytes(full)
+                elif self._plain():
                     # the everyday case, at C speed: no wrapper generators per line
                     with open_text(full, self._codec()) as handle:
                         yield from _chunked_lines(handle)
@@ -334,6 +395,8 @@ class _WriterCmdlet(PathCmdlet):
     def begin(self) -> None:
         self._values: List[Any] = []
         self._seen_input = False
+        self._size = 0                          # about how many characters _values make
+        self._files: Optional[StreamedFiles] = None
 
     def process(self) -> None:
         value = self._input_value()
@@ -341,8 +404,49 @@ class _WriterCmdlet(PathCmdlet):
                 and not self.is_bound("InputObject"):
             return
         self._seen_input = True
-        for item in enumerate_value(value) if isinstance(value, (list, tuple)) else [value]:
-            self._values.append(item)
+        values = self._values
+        if isinstance(value, (list, tuple)):
+            for item in enumerate_value(value):
+                values.append(item)
+                self._size += text_size(item)
+        else:
+            values.append(value)
+            self._size += text_size(value)
+        if self._size > _writer.SPILL:
+            self._spill()
+
+    def _spill(self) -> None:
+        """Past SPILL characters: open the files (once) and write what is held."""
+        self._size = 0
+        if self._files is None:
+            if not self._streams():
+                self._size = -(1 << 62)         # held to the end, as before
+                return
+            self._files = StreamedFiles(self._stream_targets(), self.append, self._open_target,
+                                        lambda exc, full: self.io_error(exc, full, "WriteError"))
+        text = self._text(final=False)
+        self._values = []
+        self._files.write(text)
+
+    def _streams(self) -> bool:
+        """Whether this writer may write as input arrives (not for -PassThru, -WhatIf, bytes,
+        or the Env: drive, which need the whole input)."""
+        if getattr(self, "PassThru", False) or getattr(self, "WhatIf", False) or \
+                getattr(self, "AsByteStream", False) or getattr(self, "Encoding", None) == "bytes":
+            return False
+        literal = getattr(self, "LiteralPath", None) is not None
+        given = self.LiteralPath if literal else self.Path
+        return all(env_name(to_str(raw)) is None for raw in _as_paths(given))
+
+    def _stream_targets(self) -> List[str]:
+        return self._targets()
+
+    def _finish_streaming(self) -> None:
+        files = self._files
+        assert files is not None
+        files.write(self._text())
+        self._values = []
+        files.close()
 
     def _input_value(self) -> Any:
         return getattr(self, "Value", None)
@@ -371,7 +475,7 @@ class _WriterCmdlet(PathCmdlet):
                 out.append(self.absolute(text))
         return out
 
-    def _text(self) -> str:
+    def _text(self, final: bool = True) -> str:
         pieces = [to_str(v) for v in self._values]
         if getattr(self, "NoNewline", False):
             return "".join(pieces)
@@ -383,25 +487,29 @@ class _WriterCmdlet(PathCmdlet):
                 f"Access to the path '{full}' is denied.", "UnauthorizedAccessError",
                 "PermissionDenied", target=full))
             return False
-        codec = getattr(self, "Encoding", None) or "utf-8"
-        if codec == "bytes":
-            codec = "latin-1"
         try:
-            if not os.path.isdir(os.path.dirname(full)):
-                raise OSError(2, "No such file or directory", full)
-            if getattr(self, "Force", False) and os.path.exists(full) \
-                    and not os.access(full, os.W_OK):
-                os.chmod(full, os.stat(full).st_mode | 0o200)
-            # "utf-16"/"utf-32"/"utf-8-sig" write a byte order mark, except when appending to
-            # a file that already has content (TextIOWrapper knows the position)
-            codec = _WRITE_CODECS.get(codec, codec)
-            with open(full, "a" if append else "w", encoding=codec, errors="replace",
-                      newline="") as handle:
+            with self._open_target(full, append) as handle:
                 handle.write(text)
         except OSError as exc:
             self.io_error(exc, full, "WriteError")
             return False
         return True
+
+    def _open_target(self, full: str, append: bool) -> IO[str]:
+        if os.path.isdir(full):
+            raise IsADirectoryError(21, "Is a directory", full)
+        codec = getattr(self, "Encoding", None) or "utf-8"
+        if codec == "bytes":
+            codec = "latin-1"
+        if not os.path.isdir(os.path.dirname(full)):
+            raise OSError(2, "No such file or directory", full)
+        if getattr(self, "Force", False) and os.path.exists(full) \
+                and not os.access(full, os.W_OK):
+            os.chmod(full, os.stat(full).st_mode | 0o200)
+        # "utf-16"/"utf-32"/"utf-8-sig" write a byte order mark, except when appending to
+        # a file that already has content (TextIOWrapper knows the position)
+        codec = _WRITE_CODECS.get(codec, codec)
+        return open(full, "a" if append else "w", encoding=codec, errors="replace", newline="")
 
 
 @register
@@ -423,6 +531,9 @@ class SetContent(_WriterCmdlet):
     env_drive = True
 
     def end(self) -> Iterator[Any]:
+        if self._files is not None:             # the input passed SPILL: written as it came
+            self._finish_streaming()
+            return
         text = self._text()
         if self._set_environment() and self.PassThru:
             yield from self._values
@@ -514,11 +625,30 @@ class OutFile(_WriterCmdlet):
     def _input_value(self) -> Any:
         return self.InputObject
 
+    @property
+    def append(self) -> bool:  # type: ignore[override]
+        return bool(self.Append)
+
     def process(self) -> None:
         if self.is_bound("InputObject") or self.InputObject is not None:
             self._values.append(self.InputObject)
+            self._size += text_size(self.InputObject)
+            if self._size > _writer.SPILL:
+                self._spill()
+
+    def _streams(self) -> bool:
+        if self.NoClobber and not self.Append and self._targets() and \
+                os.path.exists(self._targets()[0]):
+            return False                        # end() says so
+        return super()._streams()
+
+    def _stream_targets(self) -> List[str]:
+        return self._targets()[:1]
 
     def end(self) -> None:
+        if self._files is not None:             # the input passed SPILL: written as it came
+            self._finish_streaming()
+            return
         targets = self._targets()
         if not targets:
             return
@@ -532,16 +662,38 @@ class OutFile(_WriterCmdlet):
             self.write_host(f'What if: Performing the operation "Output to File" on target '
                             f'"{full}".')
             return
-        self._write(full, self._formatted(), bool(self.Append))
+        self._write(full, self._text(), bool(self.Append))
 
-    def _formatted(self) -> str:
-        width = self.Width if self.Width and self.Width > 0 else 120
-        try:
-            from pshell.engine.format import format_lines
-        except ImportError:    # a bare engine without formatting
+    def _text(self, final: bool = True) -> str:
+        """The held objects formatted as the console shows them (``final``: and what the
+        formatter still holds); one formatter for the whole input, so a table's widths come
+        from all its rows held so far."""
+        formatter: Any = getattr(self, "_formatter", None)
+        if formatter is None:
+            width = self.Width if self.Width and self.Width > 0 else 120
+            try:
+                from pshell.engine.format import OutDefault
+            except ImportError:    # a bare engine without formatting
+                formatter = False
+            else:
+                formatter = OutDefault(width, batch_seconds=None, batch_max=10**9,
+                                       location=lambda: self.runspace.location)
+            self._formatter = formatter
+        if formatter is False:
             lines = [to_str(v) for v in self._values]
         else:
-            lines = format_lines(self._values, width, lambda: self.runspace.location)
+            lines = []
+            plain = not self.NoNewline
+            for value in self._values:
+                kind = type(value)
+                if plain and kind in _PLAIN_TEXT and not formatter.holding:
+                    text = value if kind is str else to_str(value)     # its own text, as feed
+                    lines.append(text.replace("\r\n", "\n") if "\r" in text else text)
+                else:
+                    lines += formatter.feed(value)
+            if final:
+                lines += formatter.flush()
+        self._values = []
         if self.NoNewline:
             return "".join(lines)
         return "".join(line + "\n" for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, Any, Iterator, List, Optional
 
 from pshell.cmdlets._objects import (PropertyExpr, evaluate, hash_key, is_scriptblock,
-                                     parse_properties, property_value, unwrap_result)
+                                     parse_properties, property_value, single_output, unwrap_result)
 from pshell.cmdlets import _engine
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import (AutomationNull, NO_PROPERTY, PSObject, enumerate_value,
@@ -272,6 +272,15 @@ class WhereObject(Cmdlet):
             upstream = iter((self.InputObject,))
         if self._block is not None:
             block = self._block
+            function = self.item_function(block)
+            if function is not None:            # one expression: a call per item, no frame
+                for item in upstream:
+                    if item is AutomationNull:
+                        continue
+                    value = function(item)
+                    if value is True or (value is not False and to_bool(single_output(value))):
+                        yield item
+                return
             for item in upstream:
                 if item is AutomationNull:
                     continue
@@ -292,6 +301,9 @@ class WhereObject(Cmdlet):
         if op == "Not":
             return not to_bool(value)
         return to_bool(_engine.compare(op.lower(), value, self.Value))
+
+
+_SCALARS = (int, float, bool, str)
 
 
 def _property_value(item: Any, name: str) -> Any:
@@ -356,6 +368,8 @@ class ForEachObject(Cmdlet):
         for block in self._begin_blocks:
             if block is not None:
                 yield from self.invoke_iter(block, new_scope=False)
+        process = [(block, self.item_function(block)) for block in self._process_blocks
+                   if block is not None]
         if upstream is None:
             upstream = iter((self.InputObject if self.is_bound("InputObject") else None,))
             lone = True
@@ -367,8 +381,16 @@ class ForEachObject(Cmdlet):
                     continue
                 yield from self._member_of(item)
                 continue
-            for block in self._process_blocks:
-                if block is not None:
+            for block, function in process:
+                if function is not None:        # one expression: a call per item, no frame
+                    value = function(item)
+                    if value is None:
+                        yield None
+                    elif type(value) in _SCALARS:
+                        yield value
+                    else:
+                        yield from enumerate_value(value)
+                else:
                     yield from self.invoke_iter(block, dollar_under=item, new_scope=False)
         for block in self._end_blocks:
             if block is not None:

@@ -266,6 +266,12 @@ class Cmdlet:
         return self.ctx.invoke_iter(block, args, dollar_under=dollar_under, input=input,
                                     new_scope=new_scope)
 
+    def item_function(self, block: Any, new_scope: bool = False) -> Any:
+        """A function of one pipeline item for a block that is one expression, giving its value
+        without a generator or frame per call (see CommandContext.item_function); None when the
+        block is anything else (then call :meth:`invoke`)."""
+        return self.ctx.item_function(block, new_scope)
+
     # ---- streams --------------------------------------------------------------------
     def error_record(self, message: str, error_id: str = "", category: str = "NotSpecified",
                      target: Any = None,

@@ -51,9 +51,10 @@ class ParamSpec:
 
 class CompiledBlock:
     __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
-                 "positional_binding")
+                 "positional_binding", "value")
 
     def __init__(self) -> None:
+        self.value: Any = None      # a block that is one expression: F -> its value (not unrolled)
         self.begin: Any = None
         self.process: Any = None
         self.end: Any = None
@@ -157,6 +158,7 @@ class _BlockCompiler:
             named = getattr(block, kind)
             if named is not None:
                 names[kind] = self.function_for_statements(named.statements, kind)
+        value_name = self.value_function_for(block)
         if block.param_block is not None:
             result.params, result.advanced = self.param_specs(block.param_block)
             result.positional_binding = True
@@ -173,11 +175,43 @@ class _BlockCompiler:
                 "ScriptTooComplex", "InvalidOperation") from None
         for kind, fname in names.items():
             setattr(result, kind, namespace[fname])
+        if value_name is not None:
+            result.value = namespace[value_name]
         for spec in result.params or ():
             if isinstance(spec.default, str):
                 spec.default = namespace[spec.default]
         result.using_names = sorted(set(self.using))
         return result
+
+    def value_function_for(self, block: A.ScriptBlockAst) -> Optional[str]:
+        """``{ $_ % 3 -eq 0 }``: a block of one expression also compiles to a plain function giving
+        the expression's value, so a cmdlet calling it per pipeline item (Where-Object,
+        ForEach-Object, calculated properties) pays a call, not a generator and a frame."""
+        if block.param_block is not None or block.begin is not None or block.process is not None \
+                or block.clean is not None or block.end is None or block.is_method \
+                or block is self.unit.root or len(block.end.statements) != 1:
+            return None
+        stmt = block.end.statements[0]
+        expr = _lone_expression(stmt)
+        if expr is None or (isinstance(expr, A.Unary) and expr.op in ("++", "--", "post++", "post--")) \
+                or (isinstance(expr, A.Convert) and expr.type_name.lower() == "void"):
+            return None
+        name = self.new_name("_value")
+        outer = self.fn
+        fn = _Function(name)
+        self.fn = fn
+        self.functions.append(fn)
+        outer_top, self.top_level = self.top_level, False
+        fn.lines.append(f"def {name}(F):")
+        fn.lines.append(" L = F.scope.vars; RS = F.rs")
+        fn.lines.append(" try:")
+        fn.lines.append(f"  return {self.expr(expr, lazy_range=True)}")
+        fn.lines.append(" except Exception as _e:")
+        fn.lines.append(f"  _stmt_error(F, _e, {self.nid(stmt)})")
+        fn.lines.append("  return _AUTONULL")
+        self.fn = outer
+        self.top_level = outer_top
+        return name
 
     def new_name(self, prefix: str) -> str:
         self.counter += 1
@@ -431,6 +465,19 @@ class _BlockCompiler:
                 self.emit(d, f"{obj} = {self.expr(target.obj)}")
                 self.emit(d, f"_setmem({obj}, {name}, {op}(_mem({obj}, {name}), {value}))")
                 return
+            if op == "_add" and isinstance(target, A.Variable) and target.scope is None:
+                lname = target.name.lower()
+                if lname not in self.constrained and lname not in _CONSTANT_VARS and \
+                        lname not in ("null", "true", "false", "?", "psitem", "_"):
+                    # a string held only by the variable grows in place: the scope's reference
+                    # is dropped for the append (see rt._iadd_var, the general case)
+                    v, a = self.new_name("_v"), self.new_name("_a")
+                    self.emit(d, f"{v} = {value}; {a} = L.get({lname!r})")
+                    self.emit(d, f"if type({a}) is str and type({v}) is str:")
+                    self.emit(d + 1, f"del L[{lname!r}]; {a} += {v}; L[{lname!r}] = {a}")
+                    self.emit(d, "else:")
+                    self.emit(d + 1, f"_iadd_var(F, L, {lname!r}, {v})")
+                    return
             value = f"{op}({self.expr(target)}, {value})"
             if isinstance(target, A.Variable):
                 # an operator's result is never AutomationNull or a lazy range: no _store needed

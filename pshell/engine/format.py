@@ -446,6 +446,9 @@ def _is_deserialized(obj: Any) -> bool:
         and obj.type_names[0].startswith("Deserialized.")
 
 
+_NO_VIEW = object()
+
+
 class ShapeCache:
     """Hands out one :class:`Shape` per kind of object, so consecutive objects of one type (or,
     without a view, one property set) share a table.  ``kind`` forces table/list/wide."""
@@ -453,9 +456,14 @@ class ShapeCache:
     def __init__(self, location: Optional[Callable[[], Optional[str]]] = None) -> None:
         self.location = location
         self._shapes: Dict[Any, Optional[Shape]] = {}
+        self._views: Dict[Any, Any] = {}
 
     def get(self, obj: Any, kind: Optional[str] = None) -> Optional[Shape]:
-        view = find_view(obj, kind)
+        names = tuple(type_names_of(obj))
+        found = self._views.get((names, kind), _NO_VIEW)     # views are looked up once per type
+        if found is _NO_VIEW:
+            found = self._views[(names, kind)] = find_view(obj, kind)
+        view = found
         if view is not None:
             remote = _is_deserialized(obj) and \
                 get_property(obj, "PSComputerName", None) not in (None, NO_PROPERTY)
@@ -888,6 +896,11 @@ class OutDefault:
 
     def poll(self) -> List[str]:
         return [styled_text(line) for line in self.poll_styled()]
+
+    @property
+    def holding(self) -> bool:
+        """Rows of a table or list are held (a plain line now goes through feed, after them)."""
+        return self._group is not None
 
     def feed_styled(self, obj: Any) -> List[StyledLine]:
         out: List[StyledLine] = []

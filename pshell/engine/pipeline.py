@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.binder import BindResult, bind_arguments, bind_pipeline_item, script_params
@@ -157,6 +157,38 @@ class CommandContext:
     def invoke(self, block: Any, args: Any, dollar_under: Any = None, input: Any = None,
                new_scope: bool = True) -> List[Any]:
         return list(self.invoke_iter(block, args, dollar_under, input, new_scope))
+
+    def item_function(self, block: Any, new_scope: bool = False) -> Optional[Callable[[Any], Any]]:
+        """For a script block that is one expression (``{ $_ % 3 -eq 0 }``): a function of the
+        pipeline item giving the expression's value (not unrolled: AutomationNull after a reported
+        error), run with ``$_`` set in the caller's scope (``new_scope``: in a fresh child scope per
+        call).  None for any other block: the caller uses invoke_iter."""
+        if not isinstance(block, ScriptBlock):
+            return None
+        compiled = block.compiled
+        value = compiled.value
+        if value is None:
+            return None
+        parent = self.frame
+        frame = Frame(parent.rs, parent.scope, self.streams, parent.script_scope, block.unit,
+                      parent.using, False)
+        frame.block = block
+        if not new_scope:
+            variables = parent.scope.vars
+
+            def in_caller_scope(item: Any) -> Any:
+                variables["_"] = item
+                return value(frame)
+            return in_caller_scope
+
+        def in_child_scope(item: Any) -> Any:
+            callee = Frame(parent.rs, Scope(parent.scope), self.streams, parent.script_scope,
+                           block.unit, parent.using, False)
+            callee.block = block
+            callee.scope.vars["_"] = item
+            callee.scope.vars["args"] = []
+            return value(callee)
+        return in_child_scope
 
     def invoke_iter(self, block: Any, args: Any, dollar_under: Any = None, input: Any = None,
                     new_scope: bool = True) -> Iterator[Any]:
@@ -630,6 +662,11 @@ def _expand_word(word: str, frame: Frame) -> List[str]:
 def _wire_natives(frame: Frame, stages: List[_Stage], top: bool) -> None:
     last = len(stages) - 1
     for i, stage in enumerate(stages):
+        if stage.kind == "cmdlet" and getattr(stage.cmd, "text_as_bytes", None) is False:
+            # a cmdlet that can hand its lines over as bytes (Get-Content) straight to a file
+            if (stage.sink is not None and stage.sink.bytes_ok()) or \
+                    (i == last and top and stage.sink is None and getattr(frame.rs, "raw_output", False)):
+                stage.cmd.text_as_bytes = True
         if stage.kind != "native":
             continue
         cmd = stage.cmd
@@ -924,6 +961,9 @@ class _RedirectSink(Streams):
                     route.close()
 
 
+_PLAIN_TEXT = frozenset((str, int, float, bool))
+
+
 class _FileTarget:
     """A file a redirection writes to; opened on first write, formatted like the console."""
 
@@ -933,6 +973,7 @@ class _FileTarget:
         self.handle: Any = None
         self.formatter: Any = None
         self.opened = False
+        self.pending: List[str] = []        # plain text not written yet (see write_object)
 
     def _open(self) -> None:
         if self.opened:
@@ -946,7 +987,20 @@ class _FileTarget:
                 "OpenError", self.path, exception_type="System.IO.IOException") from None
 
     def write_object(self, item: Any) -> None:
+        kind = type(item)
+        if kind in _PLAIN_TEXT and (self.formatter is None or not self.formatter.holding):
+            # a string or number is its text: batched, without the formatter (which would only
+            # find it has no view); not while the formatter holds rows, to keep the order
+            if not self.opened:
+                self._open()
+            pending = self.pending
+            pending.append(item if kind is str else to_str(item))
+            if len(pending) >= 4096:
+                self.flush_text()
+            return
         self._open()
+        if self.pending:
+            self.flush_text()
         if isinstance(item, bytes):
             self.handle.write(item)
             return
@@ -956,11 +1010,22 @@ class _FileTarget:
         for line in self.formatter.feed(item):
             self.handle.write(line.encode("utf-8", "replace") + b"\n")
 
+    def flush_text(self) -> None:
+        """Write the batched text: one line per item (CRLF inside an item made LF, as the
+        formatter does)."""
+        text = "\n".join(self.pending)
+        self.pending = []
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        self.handle.write(text.encode("utf-8", "replace") + b"\n")
+
     def close(self) -> None:
         if not self.opened:
             # `> file` with no output still creates (truncates) the file
             self._open()
         if self.handle is not None:
+            if self.pending:
+                self.flush_text()
             if self.formatter is not None:
                 for line in self.formatter.flush():
                     self.handle.write(line.encode("utf-8", "replace") + b"\n")

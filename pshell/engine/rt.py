@@ -340,21 +340,50 @@ def _add(a: Any, b: Any) -> Any:
     return ops.add(a, b)
 
 
-def _cmp_fast(name: str) -> Any:
-    fn = ops._SCALAR_COMPARE[name]
-    py = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
-          "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}[name]
+def _mod(a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int and a >= 0 and b > 0:
+        return a % b
+    return ops.mod(a, b)
 
-    def compare(a: Any, b: Any) -> Any:
-        ta = type(a)
-        if (ta is int or ta is float) and (type(b) is int or type(b) is float):
-            return py(a, b)
-        if isinstance(a, (list, tuple)):
-            return [item for item in a if fn(item, b, False)]
-        if hasattr(a, "__next__"):
-            return [item for item in a if fn(item, b, False)]
-        return fn(a, b, False)
-    return compare
+
+def _iadd_var(F: Any, L: Any, name: str, b: Any) -> None:
+    """``$name += b`` on an unscoped, unconstrained variable.  A string held only by the variable
+    grows in place (the dict's reference is taken out for the append, so CPython can resize it),
+    which makes building a string in a loop linear instead of quadratic."""
+    if name not in L:
+        L[name] = _add(_rv(F, name), b)
+        return
+    a = L[name]
+    if type(a) is str:
+        tail = b if type(b) is str else ops.to_str(b)
+        del L[name]
+        try:
+            a += tail                                   # in place when ``a`` has no other holder
+        finally:
+            L[name] = a
+        return
+    L[name] = _add(a, b)
+
+
+_CMP_TEMPLATE = """
+def compare(a, b):
+    ta = type(a)
+    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+        return a {op} b
+    if isinstance(a, (list, tuple)):
+        return [item for item in a if fn(item, b, False)]
+    if hasattr(a, "__next__"):
+        return [item for item in a if fn(item, b, False)]
+    return fn(a, b, False)
+"""
+
+
+def _cmp_fast(name: str) -> Any:
+    """``-eq`` and friends with numbers compared inline (one generated function per operator)."""
+    symbol = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[name]
+    namespace: Dict[str, Any] = {"fn": ops._SCALAR_COMPARE[name]}
+    exec(_CMP_TEMPLATE.format(op=symbol), namespace)
+    return namespace["compare"]
 
 
 def _compare(op: str, a: Any, b: Any) -> Any:
@@ -762,7 +791,7 @@ def _isnull(value: Any) -> bool:
 
 NAMESPACE: Dict[str, Any] = {
     "_stmt_error": stmt_error, "_enum": _enum, "_pipe": _pipe, "_background": _background,
-    "_add": _add, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": ops.mod,
+    "_add": _add, "_iadd_var": _iadd_var, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": _mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_memnum": _memnum,
     "_conv": _conv, "_as_list": _as_list, "_rest": _rest, "_bad_target": _bad_target,
@@ -782,7 +811,7 @@ NAMESPACE: Dict[str, Any] = {
     "_drop": _drop, "_requires": _requires,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
     "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
-    "_NOARG": NOARG, "_isnull": _isnull,
+    "_NOARG": NOARG, "_isnull": _isnull, "_AUTONULL": AutomationNull,
 }
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
     NAMESPACE[f"_c{_name}"] = _cmp_fast(_name)

@@ -216,6 +216,8 @@ class ScriptBlock:
             value = frame.scope.lookup(name)
             if value is _NOT_FOUND and frame.using is not None and name in frame.using:
                 value = frame.using[name]
+            if value is _NOT_FOUND:         # $using:PWD, $using:HOME...: the local automatic one
+                value = automatic_variable(frame.rs, name)
             values[name] = None if value is _NOT_FOUND else value
         return values
 

@@ -660,11 +660,18 @@ _SAID: set = set()
 
 def warn_unhonoured(options: SSHOptions, say: Callable[[str], None]) -> None:
     """Say once per config line what pshell cannot carry out."""
-    for key, path, line in options.unhonoured:
-        mark = (key, path, line)
+    for mark, text in unhonoured_messages(options):
         if mark in _SAID:
             continue
         _SAID.add(mark)
+        say(text)
+
+
+def unhonoured_messages(options: SSHOptions) -> List[Tuple[Tuple[str, str, int], str]]:
+    """(config line, what to say) for each option pshell cannot carry out."""
+    out = []
+    for key, path, line in options.unhonoured:
         place = f"{path} line {line}" if path else "the options given"
-        say(f"{place}: pshell cannot honour '{key} {options.get(key)}'; "
-            f"it connects without it")
+        out.append(((key, path, line), f"{place}: pshell cannot honour '{key} {options.get(key)}'; "
+                                       f"it connects without it"))
+    return out

@@ -352,6 +352,22 @@ def test_a_null_session_is_an_error_not_a_local_run(rs):
     assert len(errors) == 2 and "parameter 'Session'" in errors[0] and "ComputerName" in errors[1]
 
 
+def test_remote_get_content_to_a_local_file_and_using_pwd(rs, tmp_path):
+    """Get-Content on the far side whose output the client writes to a file goes over as bytes
+    (lines normalised as text mode reads them); Found: $using:PWD arrived empty (it is the local
+    location, an automatic variable, not one in a scope)."""
+    src = tmp_path / "text.txt"
+    src.write_bytes(b"one\r\ntwo\rthr\xffee\n" + b"x" * 300000 + b"\nlast")
+    rs.set_variable("src", str(src))
+    run(rs, f"Set-Location '{tmp_path}'; $s = New-PSSession server01")
+    out, rec = run(rs, "Invoke-Command -Session $s { Get-Content $using:src } > copy.txt")
+    assert not errors_of(rec) and out == []
+    expected = "one\ntwo\nthr\ufffdee\n" + "x" * 300000 + "\nlast\n"
+    assert (tmp_path / "copy.txt").read_text(encoding="utf-8") == expected
+    out, rec = run(rs, "Invoke-Command -Session $s { \"$using:PWD\" }")
+    assert out == [str(tmp_path)]
+
+
 def test_a_remote_get_process_table_shows_its_values(rs):
     """Get-Process from a remote computer formats as the local table does, with the values filled
     in (the deserialized process keeps its view) and the computer's name beside them."""

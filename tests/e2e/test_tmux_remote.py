@@ -28,7 +28,8 @@ class Term:
 
     def start(self, cwd):
         env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "PYTHONPATH": REPO, "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+               "PYTHONPATH": REPO, "TERM": "xterm-256color", "LANG": "C.UTF-8",
+               "PSHELL_BROKER": os.environ.get("PSHELL_BROKER", "1")}
         command = " ".join(["exec", "env", "-i"] + [f"{k}='{v}'" for k, v in env.items()]
                            + [sys.executable, "-m", "pshell", "-NoProfile"])
         self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "120", "-y", "30",

@@ -1,0 +1,294 @@
+"""The client side of the connection broker (the broker itself: ``transport/broker_server.py``).
+
+A pshell process that needs an SSH connection asks the user's broker for a channel over a Unix
+socket and speaks the remoting protocol through it: no ``import asyncssh``, no handshake, when the
+broker already holds a connection to that computer.  The broker starts on demand and ends when it
+has held nothing for ``PSHELL_BROKER_PERSIST`` seconds (default 600, ssh's ControlPersist);
+``PSHELL_BROKER=0`` turns it off.
+
+Its directory is private (0700, checked by ``engine.private``) and named after what changes SSH
+decisions in the environment (HOME, the config file, the agent, PATH...) and this pshell's own
+files, so a process never gets a connection decided under other settings.  The peer's uid is
+checked on both sides.  A target carrying a password never goes through the broker; one whose
+authentication would need a prompt comes back here to connect directly (where a prompt exists).
+A process served by the broker imports no SSH module at all (the broker resolves the config and
+says what a direct connection would warn about).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+from typing import Any, Dict, List, Optional
+
+__all__ = ["enabled", "broker_dir", "open_via_broker", "BrokerLink", "BrokerRefused"]
+
+DEFAULT_PERSIST = 600.0
+_START_WAIT = 5.0            # how long a new broker may take to listen
+_SPAWN_LOCK = threading.Lock()
+_ENV_KEYS = ("HOME", "USER", "LOGNAME", "PATH", "SHELL", "SSH_AUTH_SOCK", "PSHELL_SSH_CONFIG",
+             "PSHELL_SSH_DIRECT", "XDG_CACHE_HOME", "XDG_STATE_HOME", "PYTHONPATH")
+
+
+class BrokerRefused(Exception):
+    """The broker could not connect (its message is what a direct connection would say)."""
+
+
+def enabled() -> bool:
+    """On unless PSHELL_BROKER says no; only where the peer's uid can be checked (Linux)."""
+    if not hasattr(socket, "SO_PEERCRED") or not hasattr(os, "getuid"):
+        return False
+    return os.environ.get("PSHELL_BROKER", "1").strip().lower() not in ("0", "no", "false", "off")
+
+
+def persist_seconds() -> float:
+    try:
+        value = float(os.environ.get("PSHELL_BROKER_PERSIST", DEFAULT_PERSIST))
+    except ValueError:
+        return DEFAULT_PERSIST
+    return min(max(value, 0.5), 86400.0)
+
+
+def _identity() -> str:
+    """What the broker's decisions depend on, as a short hash."""
+    import hashlib
+    digest = hashlib.sha256()
+    for key in _ENV_KEYS:
+        digest.update(f"{key}={os.environ.get(key, '')}\0".encode("utf-8", "surrogateescape"))
+    digest.update(sys.executable.encode("utf-8", "surrogateescape"))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in ("transport/broker_server.py", "transport/ssh.py", "transport/ssh_connect.py",
+                 "transport/ssh_config.py", "transport/known_hosts.py", "remote/protocol.py"):
+        try:
+            info = os.stat(os.path.join(here, name))
+            digest.update(f"{name}:{info.st_mtime_ns}:{info.st_size}\0".encode())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
+def broker_dir() -> str:
+    """The broker's private directory (created 0700, checked)."""
+    from pshell.engine.private import private_dir
+    import tempfile
+    name = f"broker-{_identity()}"
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = os.path.join(runtime, "pshell") if runtime and os.path.isdir(runtime) else ""
+    if not base or len(os.path.join(base, name, "sock")) > 100:     # a socket path's limit
+        base = os.path.join(tempfile.gettempdir(), f"pshell-{os.getuid()}")
+    return private_dir(os.path.join(base, name))
+
+
+def _peer_uid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def _dial(path: str) -> Optional[socket.socket]:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        return None
+    if _peer_uid(sock) != os.getuid():     # cannot happen in a 0700 directory of ours, but
+        sock.close()                        # nothing is taken on trust
+        return None
+    return sock
+
+
+def _spawn(directory: str) -> Any:
+    import subprocess
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    log = os.open(os.path.join(directory, "broker.log"),
+                  os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pshell.transport.broker_server", directory,
+             repr(persist_seconds())],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd="/",
+            start_new_session=True, close_fds=True)
+    finally:
+        os.close(log)
+    threading.Thread(target=proc.wait, daemon=True).start()     # no zombie while we run
+    return proc
+
+
+def _connect_broker() -> Optional[socket.socket]:
+    directory = broker_dir()
+    path = os.path.join(directory, "sock")
+    sock = _dial(path)
+    if sock is not None:
+        return sock
+    with _SPAWN_LOCK:                       # the threads of one fan-out start one broker
+        sock = _dial(path)
+        if sock is not None:
+            return sock
+        proc = _spawn(directory)
+        deadline = time.monotonic() + _START_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+            sock = _dial(path)
+            if sock is not None:
+                return sock
+            if proc.returncode not in (None, 0):
+                break           # it failed (its broker.log says why): connect directly
+    return None
+
+
+def _request(target: Any, subsystem: Optional[str]) -> Optional[bytes]:
+    req = {"v": 1, "host": target.host, "user": target.user, "port": target.port,
+           "key_file": target.key_file, "options": target.options or {}, "subsystem": subsystem}
+    try:
+        return json.dumps(req).encode("utf-8") + b"\n"
+    except (TypeError, ValueError):
+        return None                         # options that are not plain data: connect directly
+
+
+_SAID: set = set()
+
+
+def _say_warnings(warnings: List[Any]) -> None:
+    """Warnings the broker passed on: an option pshell cannot honour (once per process, as a
+    direct connection says it), what connecting said (a changed key accepted...)."""
+    for text in warnings:
+        if not isinstance(text, str) or text in _SAID:
+            continue
+        _SAID.add(text)
+        from pshell.transport.ssh_connect import _warn
+        _warn(text)
+
+
+def open_via_broker(target: Any, prompt: Any = None, timeout: float = 120,
+                    subsystem: Optional[str] = "pshell") -> Any:
+    """A RemoteConnection to ``target`` through the broker (the engine started, before hello);
+    None when the broker is off, cannot be reached or cannot decide for a prompt (connect
+    directly then).  Raises BrokerRefused with the connection's error."""
+    if not enabled() or target.password is not None:
+        return None
+    line = _request(target, subsystem)
+    if line is None:
+        return None
+    try:
+        sock = _connect_broker()
+    except OSError:
+        return None
+    if sock is None:
+        return None
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(line)
+        answer, rest = _read_answer(sock)
+        sock.settimeout(None)
+    except (OSError, ValueError):
+        sock.close()
+        return None
+    _say_warnings(answer.get("warnings") or [])
+    if not answer.get("ok"):
+        sock.close()
+        if answer.get("auth") and prompt is not None:
+            return None                      # a prompt may help: connect directly
+        raise BrokerRefused(str(answer.get("error") or "the connection broker failed"))
+    from pshell.remote.client import RemoteConnection
+    link = BrokerLink(sock, target.host, str(answer.get("cache_key") or ""),
+                      answer.get("socket_known"))
+    conn = RemoteConnection(link, target.host)
+    link.attach(conn, rest)
+    return conn
+
+
+def _read_answer(sock: socket.socket) -> Any:
+    data = b""
+    while b"\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ValueError("the broker closed the connection")
+        data += chunk
+        if len(data) > 1 << 20:
+            raise ValueError("the broker's answer is too long")
+    line, _, rest = data.partition(b"\n")
+    answer = json.loads(line.decode("utf-8"))
+    if not isinstance(answer, dict):
+        raise ValueError("the broker's answer is not a table")
+    return answer, rest
+
+
+class BrokerLink:
+    """A channel through the broker, as a link for RemoteConnection."""
+
+    def __init__(self, sock: socket.socket, computer: str, cache_key: str,
+                 socket_known: Any = None) -> None:
+        self.sock = sock
+        self.computer = computer
+        self.cache_key = cache_key
+        self.socket_known = socket_known        # the host's socket path the broker knew
+        self.conn: Any = None
+        self._write_lock = threading.Lock()
+        self._resume = threading.Event()
+        self._resume.set()
+        self.closed = False
+
+    def attach(self, conn: Any, first: bytes) -> None:
+        self.conn = conn
+        threading.Thread(target=self._read_loop, args=(first,), name="pshell-broker-read",
+                         daemon=True).start()
+
+    def send(self, data: bytes) -> None:
+        if self.closed:
+            from pshell.remote.client import ConnectionBroken
+            raise ConnectionBroken(f"the connection to {self.computer} is closed")
+        with self._write_lock:
+            try:
+                self.sock.sendall(data)
+            except OSError as exc:
+                from pshell.remote.client import ConnectionBroken
+                raise ConnectionBroken(f"the connection to {self.computer} was lost ({exc})")
+
+    def pause_reading(self) -> None:
+        self._resume.clear()
+
+    def resume_reading(self) -> None:
+        self._resume.set()
+
+    def hello_received(self, info: Dict[str, Any]) -> None:
+        path = info.get("sock")
+        if self.cache_key and isinstance(path, str) and path and path != self.socket_known:
+            from pshell.transport.ssh import remember_socket
+            remember_socket(self.cache_key, path)
+
+    def _read_loop(self, first: bytes) -> None:
+        if first:
+            self.conn.feed(first)
+        while True:
+            self._resume.wait()
+            try:
+                data = self.sock.recv(1 << 18)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            self.conn.feed(data)
+        if self.closed:
+            self.conn.lost("the session was closed")
+        else:
+            self.conn.lost(f"the connection to {self.computer} was closed")
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+    def abort(self) -> None:
+        self.close()

@@ -1,0 +1,189 @@
+"""The connection broker (client/broker.py, transport/broker_server.py) against real sshd: a fresh
+pshell reuses the broker's connection (no new SSH connection, no asyncssh import), decides as a
+direct connection would, and the broker refuses what is not a well-formed request from its user,
+ends when idle, and stays away when turned off."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import needs_cli
+
+pytestmark = needs_cli
+
+# runs pshell and says on stderr whether asyncssh was imported
+WRAPPER = ("import runpy, sys\nsys.argv = ['pshell', '-NoProfile', '-c', sys.argv[1]]\n"
+           "try:\n    runpy.run_module('pshell', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+           "print('ASYNCSSH', 'asyncssh' in sys.modules, file=sys.stderr)\n")
+
+
+@pytest.fixture
+def broker_env(sshd_hosts):
+    """An environment with the broker on, in a short private runtime directory of its own; the
+    broker it starts is stopped (by its pid) at the end."""
+    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
+    env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", XDG_RUNTIME_DIR=runtime)
+    yield env
+    for pid_file in _find(runtime, "pid"):
+        try:
+            with open(pid_file) as fh:
+                os.kill(int(fh.read().strip()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+    time.sleep(0.2)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _find(root, name):
+    return [os.path.join(d, name) for d, _, files in os.walk(root) if name in files]
+
+
+def run(env, command, cwd):
+    return subprocess.run([sys.executable, "-c", WRAPPER, command], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def connections(sshd_hosts, names):
+    return sum(len(sshd_hosts.session_pids(name)) for name in names)
+
+
+def test_a_fresh_process_reuses_the_brokers_connections(sshd_hosts, broker_env, tmp_path):
+    command = ("Invoke-Command -ComputerName server01,server02 { \"$(hostname) $PSVersionTable\" "
+               "| Out-Null; 'hi' } | Sort-Object; Get-Content -Raw /dev/null")
+    first = run(broker_env, command, str(tmp_path))
+    assert first.stdout.split() == ["hi", "hi"], first.stderr
+    held = connections(sshd_hosts, ["server01", "server02"])
+    second = run(broker_env, command, str(tmp_path))
+    assert second.stdout.split() == ["hi", "hi"], second.stderr
+    assert "ASYNCSSH False" in second.stderr          # no SSH code in the short-lived process
+    assert connections(sshd_hosts, ["server01", "server02"]) <= held    # no new handshake
+    runtime = broker_env["XDG_RUNTIME_DIR"]
+    (sock,) = _find(runtime, "sock")
+    assert stat.S_IMODE(os.stat(os.path.dirname(sock)).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
+
+
+def test_sessions_jobs_and_errors_through_the_broker(broker_env, sshd_hosts, tmp_path):
+    script = ("$s = New-PSSession server01\n"
+              "Invoke-Command -Session $s { $x = 40 }\n"
+              "Invoke-Command -Session $s { $x + 2 }\n"
+              "$j = Invoke-Command -Session $s { 'job' } -AsJob\n"
+              "Receive-Job $j -Wait\n"
+              "Remove-PSSession $s\n"
+              "Invoke-Command -ComputerName stranger { 1 }\n"
+              "'end'\n")
+    through = run(broker_env, script, str(tmp_path))
+    direct = run(dict(broker_env, PSHELL_BROKER="0"), script, str(tmp_path))
+    assert through.stdout.split() == ["42", "job", "end"], through.stderr
+    assert through.stdout == direct.stdout
+    # the unknown host key is refused with the words a direct connection uses
+    said = [line for line in through.stderr.splitlines() if "stranger" in line]
+    assert said and said == [line for line in direct.stderr.splitlines() if "stranger" in line]
+
+
+def test_hostile_requests_get_an_answer_and_the_broker_goes_on(broker_env, tmp_path):
+    assert "hi" in run(broker_env, "Invoke-Command server01 { 'hi' }", str(tmp_path)).stdout
+    (path,) = _find(broker_env["XDG_RUNTIME_DIR"], "sock")
+
+    def ask(data):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(30)
+            sock.connect(path)
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            answer = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return answer
+                answer += chunk
+
+    for data, words in ((b"garbage\n", "not JSON"), (b"\xff\xfe\n", "not JSON"),
+                        (b'{"v": 2}\n', "version 1"),
+                        (b'{"v": 1, "host": "a\\u001bb"}\n', "not a valid name"),
+                        (b'{"v": 1, "host": "x", "port": 70000}\n', "65535"),
+                        (b'{"v": 1, "host": "x", "options": {"a": {"b": 1}}}\n', "option a"),
+                        (b"x" * 200000 + b"\n", "at most"), (b"no end of line", "one line")):
+        answer = json.loads(ask(data).split(b"\n")[0])
+        assert answer["ok"] is False and words in answer["error"], (data[:40], answer)
+    assert "hi" in run(broker_env, "Invoke-Command server01 { 'hi' }", str(tmp_path)).stdout
+
+
+def test_the_broker_ends_when_idle_and_can_be_turned_off(sshd_hosts, tmp_path):
+    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
+    try:
+        env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="1", XDG_RUNTIME_DIR=runtime)
+        assert "hi" in run(env, "Invoke-Command server01 { 'hi' }", str(tmp_path)).stdout
+        (pid_file,) = _find(runtime, "pid")
+        with open(pid_file) as fh:
+            pid = int(fh.read())
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+            time.sleep(0.2)
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        assert not os.path.exists(f"/proc/{pid}") or \
+            open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+        assert not _find(runtime, "sock")
+        off = dict(env, PSHELL_BROKER="0", XDG_RUNTIME_DIR=tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
+        assert "hi" in run(off, "Invoke-Command server01 { 'hi' }", str(tmp_path)).stdout
+        assert not os.listdir(off["XDG_RUNTIME_DIR"])
+        shutil.rmtree(off["XDG_RUNTIME_DIR"], ignore_errors=True)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_a_changed_config_gets_a_new_connection(sshd_hosts, broker_env, tmp_path):
+    """The broker keys what it holds by every resolved option: a connection made under the old
+    config is not handed out under the new one."""
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    config = home / ".ssh" / "config"
+    env = dict(broker_env, HOME=str(home))
+    env["PSHELL_SSH_CONFIG"] = str(config)
+    assert "hi" in run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path)).stdout
+    before = connections(sshd_hosts, ["server03"])
+    assert "hi" in run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path)).stdout
+    assert connections(sshd_hosts, ["server03"]) <= before
+    config.write_text(config.read_text() + "Host server03\n  ServerAliveInterval 7\n")
+    assert "hi" in run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path)).stdout
+    assert connections(sshd_hosts, ["server03"]) > before
+
+
+def test_another_user_is_not_answered(broker_env, other_user, tmp_path):
+    """Even with the directory opened up, the broker answers only its own user (SO_PEERCRED)."""
+    assert "hi" in run(broker_env, "Invoke-Command server01 { 'hi' }", str(tmp_path)).stdout
+    (path,) = _find(broker_env["XDG_RUNTIME_DIR"], "sock")
+    opened = []
+    directory = path
+    while directory != "/tmp":
+        opened.append((directory, stat.S_IMODE(os.stat(directory).st_mode)))
+        os.chmod(directory, 0o777 if directory == path else 0o711)
+        directory = os.path.dirname(directory)
+    try:
+        probe = ("import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.settimeout(20)\n"
+                 "s.connect(sys.argv[1])\ns.sendall(b'{\"v\": 1, \"host\": \"server01\"}\\n')\n"
+                 "print(repr(s.recv(100)))\n")
+        done = subprocess.run(["runuser", "-u", other_user.name, "--", "python3", "-c", probe, path],
+                              capture_output=True, text=True, timeout=60)
+        # it reached the socket, and got nothing but the end (or a reset)
+        assert "PermissionError" not in done.stderr and "FileNotFound" not in done.stderr
+        assert done.stdout.strip() == "b''" or "ConnectionResetError" in done.stderr or \
+            "BrokenPipeError" in done.stderr, \
+            (done.stdout, done.stderr)
+    finally:
+        for directory, mode in opened:
+            os.chmod(directory, mode)
