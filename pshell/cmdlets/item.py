@@ -399,6 +399,14 @@ class PathCmdlet(Cmdlet):
     #: the command reads Env: paths itself; for the others :meth:`paths_of` refuses them
     env_drive = False
 
+    def _refuse_credential(self) -> Iterator[Any]:
+        """-Credential: the FileSystem provider works as the user running pshell; a credential
+        is taken only by New-PSDrive (as in PowerShell), so say that instead of ignoring it."""
+        raise self.terminate("The FileSystem provider takes credentials only on "
+                             "New-PSDrive; run the command again without -Credential.",
+                             "NotSupported", "NotImplemented")
+        yield  # a generator: the error comes when the pipeline runs
+
     def absolute(self, path: Any) -> str:
         text = to_str(path)
         if text.startswith(PROVIDER_PREFIX):
@@ -488,6 +496,8 @@ class PathCmdlet(Cmdlet):
                                      "InvalidData")
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        if self.__dict__.get("Credential") is not None:
+            return self._refuse_credential()
         self._literal_positionals()
         if upstream is None:
             return super().run(None)
@@ -594,6 +604,8 @@ PATH_PARAMS = (
     Param("Path", "string[]", position=0, pipeline=True, by_property=True),
     Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True),
 )
+#: -Credential, which the FileSystem cmdlets refuse with a clear error (PathCmdlet.run)
+CREDENTIAL_PARAM = Param("Credential", "object")
 #: What :meth:`PathCmdlet.selected` reads.
 SELECTION_PARAMS = (
     Param("Filter", "string"),
@@ -719,6 +731,7 @@ class GetItem(PathCmdlet):
         PATH_PARAMS[1],
         Param("Force", "switch"),
         *SELECTION_PARAMS,
+        CREDENTIAL_PARAM,
     )
 
     def process(self) -> Iterator[Any]:
@@ -756,6 +769,7 @@ class TestPath(PathCmdlet):
         *SELECTION_PARAMS,
         Param("NewerThan", "datetime"),
         Param("OlderThan", "datetime"),
+        CREDENTIAL_PARAM,
     )
 
     def process(self) -> Iterator[bool]:
@@ -832,6 +846,7 @@ class NewItem(PathCmdlet):
         Param("ItemType", _item_type, aliases=("Type",)),
         Param("Value", "object", pipeline=True, by_property=True, aliases=("Target",)),
         Param("Force", "switch"),
+        CREDENTIAL_PARAM,
     )
 
     def process(self) -> Iterator[Any]:
@@ -961,6 +976,7 @@ class RemoveItem(PathCmdlet):
         *SELECTION_PARAMS,
         Param("WhatIf", "switch", aliases=("wi",)),
         Param("Confirm", "switch", aliases=("cf",)),
+        CREDENTIAL_PARAM,
     )
 
     def process(self) -> None:
@@ -1174,6 +1190,7 @@ class RenameItem(PathCmdlet):
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         Param("WhatIf", "switch", aliases=("wi",)),
+        CREDENTIAL_PARAM,
     )
 
     def process(self) -> Iterator[Any]:

@@ -270,7 +270,7 @@ class StartJob(_StartCmdlet):
         if not values:
             return values
         from pshell.remote.protocol import deserialize, serialize
-        return {name: deserialize(serialize(value)) for name, value in values.items()}
+        return {name: deserialize(serialize(value, secrets=True)) for name, value in values.items()}
 
     def start(self, work: LocalWork) -> Job:
         return self.runspace.jobs.start_job(work, self.command_text, name=self.Name)

@@ -414,6 +414,10 @@ class NewObject(Cmdlet):
             if len(args) == 2:
                 return to_str(args[0]) * int(to_number(args[1]))
             return "".join(to_str(a) for a in args)
+        from pshell.engine.credentials import CONSTRUCTORS
+        new = CONSTRUCTORS.get(key[7:] if key.startswith("system.") else key)
+        if new is not None:          # New-Object System.Management.Automation.PSCredential(u, p)
+            return new(args)
         raise self.terminate(f"Cannot find type [{name}]: verify that the assembly containing "
                              f"this type is loaded.", "TypeNotFound", "InvalidType", name)
 

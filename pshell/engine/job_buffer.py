@@ -70,9 +70,7 @@ def _pid_alive(pid: int) -> bool:
 
 def _secret(value: Any) -> bool:
     """A SecureString (or a credential holding one): its text stays in memory, never on disk."""
-    names = getattr(type(value), "ps_type_names", ())
-    return "System.Security.SecureString" in names \
-        or "System.Management.Automation.PSCredential" in names
+    return getattr(type(value), "ps_secret", False) is True
 
 
 _PICKLER: Any = None

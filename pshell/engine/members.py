@@ -10,6 +10,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
+from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
                                   PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
@@ -1140,6 +1141,10 @@ _STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
 _STATIC_METHODS["long"] = _STATIC_METHODS["int32"]
+for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscredential]::new(u, p)
+    _STATIC_METHODS[_type] = {"new": _new}
+_STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
+    "empty": lambda: PSCredential(None, None)}
 
 
 def _convert_tostring(args: List[Any]) -> str:

@@ -463,6 +463,7 @@ _TYPE_ALIASES = {
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
     "xml": "string", "math": "math", "system.math": "math",
     "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
+    "security.securestring": "securestring", "management.automation.pscredential": "pscredential",
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
     "bool[]": "bool[]", "byte[]": "byte[]", "hashtable[]": "array", "psobject[]": "array",
     "pscustomobject[]": "array", "datetime[]": "array", "scriptblock[]": "array",
@@ -508,6 +509,8 @@ _FULL_TYPE_NAMES = {
     "guid": "System.Guid", "string[]": "System.String[]", "int[]": "System.Int32[]",
     "math": "System.Math", "list": "System.Collections.Generic.List", "long[]": "System.Int64[]",
     "double[]": "System.Double[]", "environment": "System.Environment",
+    "securestring": "System.Security.SecureString",
+    "pscredential": "System.Management.Automation.PSCredential",
 }
 
 
@@ -528,6 +531,7 @@ _KNOWN_NAMED_TYPES = {
     "commandnotfoundexception", "system.management.automation.commandnotfoundexception",
     "invalidoperationexception", "system.invalidoperationexception", "psinvalidcastexception",
     "cultureinfo", "system.globalization.cultureinfo", "globalization.cultureinfo",
+    "system.net.networkcredential", "net.networkcredential",
 }
 
 
@@ -791,6 +795,13 @@ def _to_named(value: Any, type_name: str) -> Any:
     raise _cast_error(value, type_name)
 
 
+def _to_secret(value: Any, type_name: str) -> Any:
+    """[securestring] and [pscredential] take only what already is one (text is no secret)."""
+    if value is None or is_type(value, type_name):
+        return value
+    raise _cast_error(value, type_name)
+
+
 _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "int": _to_int32, "long": _to_int_kind, "byte": _to_byte, "double": _to_double,
     "string": _to_string, "bool": _to_bool, "char": _to_char, "array": _to_array,
@@ -801,7 +812,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "psobject": _identity, "object": _identity, "datetime": _to_datetime,
     "timespan": _to_timespan, "scriptblock": _to_scriptblock, "regex": _to_regex,
     "void": _to_void, "switch": _to_switch, "version": _to_version, "guid": _to_guid,
-    "list": _to_list, "math": _not_a_value, "securestring": _identity, "pscredential": _identity,
+    "list": _to_list, "math": _not_a_value, "securestring": _to_secret, "pscredential": _to_secret,
     "environment": _not_a_value, "named": _to_named, "user": _to_user,
     "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
 }
@@ -837,6 +848,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "datetime": lambda v: isinstance(v, _dt.datetime),
         "timespan": lambda v: isinstance(v, _dt.timedelta),
         "scriptblock": lambda v: hasattr(v, "ast") and hasattr(v, "text"),
+        "securestring": lambda v: "System.Security.SecureString" in type_names_of(v),
+        "pscredential": lambda v: "System.Management.Automation.PSCredential" in type_names_of(v),
     }
     check = checks.get(kind)
     if check is not None:

@@ -624,14 +624,14 @@ class RemoteConnection:
         inv_id = next(self._ids)
         inv = RemoteInvocation(self, inv_id, streams, computer_name)
         msg: Dict[str, Any] = {"t": "invoke", "id": inv_id, "rs": rs_id, "script": script,
-                               "args": [serialize(a) for a in args or ()], "source": source}
+                               "args": [serialize(a, secrets=True) for a in args or ()], "source": source}
         if raw:
             msg["raw"] = True
         if using:
-            msg["using"] = {str(k).lower(): serialize(v) for k, v in using.items()}
+            msg["using"] = {str(k).lower(): serialize(v, secrets=True) for k, v in using.items()}
         if input is not None:
             from pshell.engine.values import enumerate_value
-            msg["input"] = [serialize(x) for x in enumerate_value(input)]
+            msg["input"] = [serialize(x, secrets=True) for x in enumerate_value(input)]
         with self._lock:
             if self.broken is not None:
                 raise ConnectionBroken(self.broken)

@@ -359,14 +359,19 @@ _BIG_LINES = 8 << 20
 
 # --------------------------------------------------------------------------- values
 
-def serialize(value: Any, depth: int = DEFAULT_DEPTH) -> Any:
-    """A JSON-able form of ``value``; nesting deeper than ``depth`` becomes strings."""
+def serialize(value: Any, depth: int = DEFAULT_DEPTH, secrets: bool = False) -> Any:
+    """A JSON-able form of ``value``; nesting deeper than ``depth`` becomes strings.
+
+    A secret (SecureString, PSCredential, NetworkCredential: ``ps_secret``) goes with its text
+    only when ``secrets`` is true - what the SSH channel (encrypted) asks for, so that the other
+    side gets a usable one.  Otherwise (the remote spool, anything written to a file) it is only
+    its type, as before: secret text never reaches a disk."""
     if type(value) in _SCALARS:
         return value
-    return _serialize(value, depth)
+    return _serialize(value, depth, secrets)
 
 
-def _serialize(value: Any, depth: int) -> Any:
+def _serialize(value: Any, depth: int, secrets: bool = False) -> Any:
     if isinstance(value, _SCALARS):
         if isinstance(value, bool):
             return bool(value)
@@ -380,11 +385,12 @@ def _serialize(value: Any, depth: int) -> Any:
     if isinstance(value, (list, tuple)):
         if depth <= 0:
             return "System.Object[]"
-        return [serialize(item, depth - 1) for item in value]
+        return [serialize(item, depth - 1, secrets) for item in value]
     if isinstance(value, dict):
         if depth <= 0:
             return "System.Collections.Hashtable"
-        pairs = [[serialize(k, depth - 1), serialize(v, depth - 1)] for k, v in value.items()]
+        pairs = [[serialize(k, depth - 1, secrets), serialize(v, depth - 1, secrets)]
+                 for k, v in value.items()]
         result: Dict[str, Any] = {"@": "h", "v": pairs}
         if not isinstance(value, Hashtable):
             result["ord"] = 1
@@ -401,7 +407,9 @@ def _serialize(value: Any, depth: int) -> Any:
     if _is_scriptblock(value):
         return to_str(value)
     if isinstance(value, PSObject):
-        return _serialize_bag(value.type_names, value.items(), value, depth)
+        return _serialize_bag(value.type_names, value.items(), value, depth, secrets)
+    if getattr(type(value), "ps_secret", False) is True:
+        return _serialize_secret(value, depth, secrets)
     props = getattr(value, "ps_properties", None)
     if props is not None:
         from pshell.engine.values import get_property, type_names_of
@@ -411,7 +419,25 @@ def _serialize(value: Any, depth: int) -> Any:
                 items.append((name, get_property(value, name, None)))
             except Exception as exc:  # a property getter failed: keep the object, not the error
                 items.append((name, f"<{exc}>"))
-        return _serialize_bag(type_names_of(value), items, value, depth)
+        return _serialize_bag(type_names_of(value), items, value, depth, secrets)
+    return to_str(value)
+
+
+def _serialize_secret(value: Any, depth: int, secrets: bool) -> Any:
+    """``{"@": "ss", "v": text}``, ``{"@": "pc", "u": user, "p": text}`` and ``{"@": "nc", "u":
+    user, "p": text, "dm": domain}`` on the wire; elsewhere a bag of the type name alone."""
+    from pshell.engine.credentials import NetworkCredential, PSCredential, SecureString, plain_text
+    if not secrets:
+        return {"@": "o", "n": [type(value).ps_type_names[0], "System.Object"], "p": {},
+                "s": type(value).ps_type_names[0]}
+    if isinstance(value, SecureString):
+        return {"@": "ss", "v": value.plain_text()}
+    if isinstance(value, PSCredential):
+        return {"@": "pc", "u": None if value.UserName is None else to_str(value.UserName),
+                "p": plain_text(value.Password)}
+    if isinstance(value, NetworkCredential):
+        return {"@": "nc", "u": to_str(value.UserName), "p": to_str(value.Password),
+                "dm": to_str(value.Domain)}
     return to_str(value)
 
 
@@ -419,13 +445,14 @@ def _is_scriptblock(value: Any) -> bool:
     return type(value).__name__ == "ScriptBlock"
 
 
-def _serialize_bag(type_names: Iterable[str], items: Iterable[Any], value: Any, depth: int) -> Any:
+def _serialize_bag(type_names: Iterable[str], items: Iterable[Any], value: Any, depth: int,
+                   secrets: bool = False) -> Any:
     names = [n for n in type_names if n != "System.Object"] + ["System.Object"]
     if depth <= 0:
         return {"@": "o", "n": names, "p": {}, "s": _safe_str(value)}
     props = {}
     for name, item in items:
-        props[str(name)] = serialize(item, depth - 1)
+        props[str(name)] = serialize(item, depth - 1, secrets)
     return {"@": "o", "n": names, "p": props, "s": _safe_str(value)}
 
 
@@ -569,6 +596,43 @@ def _decode_bytes(data: Dict[str, Any]) -> Any:
         return base64.b64decode(_field(data, "v", (str,), ""), validate=True)
     except (binascii.Error, ValueError):
         raise ProtocolError("malformed value: bytes that are not base64") from None
+
+
+def _decode_secure_string(data: Dict[str, Any]) -> Any:
+    from pshell.engine.credentials import SecureString
+    _only(data, ("@", "v"))
+    return SecureString(_required(data, "v"))
+
+
+def _decode_credential(data: Dict[str, Any]) -> Any:
+    from pshell.engine.credentials import PSCredential, SecureString
+    _only(data, ("@", "u", "p"))
+    user = _field(data, "u", (str,))
+    password = _field(data, "p", (str,))
+    if user is None and password is not None:
+        raise ProtocolError("malformed value: a credential with a password and no user name")
+    return PSCredential(user, None if password is None else SecureString(password))
+
+
+def _decode_network_credential(data: Dict[str, Any]) -> Any:
+    from pshell.engine.credentials import NetworkCredential
+    _only(data, ("@", "u", "p", "dm"))
+    return NetworkCredential(_required(data, "u"), _required(data, "p"), _required(data, "dm"))
+
+
+def _only(data: Dict[str, Any], keys: tuple) -> None:
+    extra = [k for k in data if k not in keys]
+    if extra:
+        raise ProtocolError(f"malformed value: unexpected field {_short(extra[0])} in a "
+                            f"{_short(data.get('@'))} value")
+
+
+def _required(data: Dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if type(value) is not str:
+        raise ProtocolError(f"malformed value: field {key!r} of a {_short(data.get('@'))} value is "
+                            f"{'missing' if value is None else type(value).__name__}")
+    return value
 
 
 # --------------------------------------------------------------------------- stream records
@@ -717,6 +781,7 @@ _DECODERS: Dict[str, Callable[[Dict[str, Any]], Any]] = {
     "o": _decode_object, "h": _decode_hashtable, "d": _decode_date, "ts": _decode_timespan,
     "b": _decode_bytes, "e": _decode_error, "w": _decode_message, "vb": _decode_message,
     "db": _decode_message, "i": _decode_information, "p": _decode_progress,
+    "ss": _decode_secure_string, "pc": _decode_credential, "nc": _decode_network_credential,
 }
 
 

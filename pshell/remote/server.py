@@ -178,7 +178,7 @@ class RunspaceHost:
             with self._lock:
                 self._send({"t": "out", "id": inv.id, "_bin": item})
             return
-        queue.append(item if kind is str else serialize(item))
+        queue.append(item if kind is str else serialize(item, secrets=True))
         size = len(queue)
         if size == 1:
             inv.first_at = time.monotonic()
