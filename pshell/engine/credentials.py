@@ -221,8 +221,8 @@ def new_network_credential(args: List[Any]) -> NetworkCredential:
     _overload("System.Net.NetworkCredential", args, (0, 2, 3))
     if not args:
         return NetworkCredential()
-    texts = [plain_text(a) if isinstance(a, SecureString) else ("" if a is None else to_str(a))
-             for a in args]
+    texts = [(plain_text(a) or "") if isinstance(a, SecureString)
+             else ("" if a is None else to_str(a)) for a in args]
     return NetworkCredential(texts[0], texts[1], texts[2] if len(texts) > 2 else "")
 
 
