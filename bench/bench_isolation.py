@@ -80,7 +80,10 @@ class Side:
     def __init__(self, name: str, tree: str, root: str, start_hosts) -> None:
         self.name = name
         self.hosts = start_hosts(root, 1, extra_names=False)
-        env = dict(os.environ, HOME=self.hosts.home, PYTHONPATH=tree, NO_COLOR="1", TERM="dumb")
+        # no connection broker: both sides make their own SSH connection, so what differs is
+        # the remote host's design alone
+        env = dict(os.environ, HOME=self.hosts.home, PYTHONPATH=tree, NO_COLOR="1", TERM="dumb",
+                   PSHELL_BROKER="0")
         env.pop("SSH_AUTH_SOCK", None)
         self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
