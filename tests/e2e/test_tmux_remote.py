@@ -52,6 +52,12 @@ class Term:
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {needle!r}; screen:\n{screen}")
 
+    def wait_prompts(self, prompt, count, timeout=30):
+        deadline = time.monotonic() + timeout
+        while self.screen().count(prompt) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.screen().count(prompt) >= count, self.screen()
+
     def close(self):
         self.tmux("kill-server", check=False)
 
@@ -110,5 +116,44 @@ def test_enter_pssession_offers_to_reconnect_on_a_terminal(sshd_hosts, tmp_path)
         term.type_line("exit")
         term.type_line("\"back: $($s.State)\"; Remove-PSSession $s")
         term.wait_for("back: Opened")
+    finally:
+        term.close()
+
+
+def test_terminal_programs_run_on_a_remote_pty(sshd_hosts, tmp_path):
+    """Inside Enter-PSSession, vi/less/stty run on a pty of the remote computer with this
+    terminal in raw mode: vi writes a file there, less quits with q, stty sees the pane's size,
+    and the remote prompt is back after each."""
+    term = Term(tmp_path, sshd_hosts.home)
+    cwd = str(tmp_path)
+    target = tmp_path / "written-by-vi.txt"
+    term.start(cwd)
+    try:
+        term.wait_for(f"PS {cwd}>")
+        term.type_line("Enter-PSSession server01")
+        prompt = f"[server01]: PS {sshd_hosts.remote_home}>"
+        term.wait_for(prompt)
+        term.type_line("stty size")
+        term.wait_for("30 120")
+        term.type_line(f"vi {target}")
+        term.wait_for("~")
+        term.tmux("send-keys", "-t", "t", "-l", "ihello from vi")
+        term.tmux("send-keys", "-t", "t", "Escape")
+        term.tmux("send-keys", "-t", "t", "-l", ":wq")
+        term.tmux("send-keys", "-t", "t", "Enter")
+        deadline = time.monotonic() + 20
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert target.read_text() == "hello from vi\n"
+        term.wait_prompts(prompt, 3)
+        term.type_line("\"status $LASTEXITCODE\"")
+        term.wait_for("status 0")
+        term.type_line(f"less {target}")
+        term.wait_for("hello from vi")
+        term.tmux("send-keys", "-t", "t", "q")
+        term.wait_prompts(prompt, 5)
+        term.type_line("\"after less\"")
+        screen = term.wait_for("after less")
+        assert prompt in screen
     finally:
         term.close()
