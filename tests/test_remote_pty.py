@@ -10,7 +10,7 @@ import pytest
 from pshell.remote.messages import check_request, check_reply
 from pshell.remote.protocol import ProtocolError
 from pshell.remote.server import RunspaceHost
-from pshell.ui.remote_pty import terminal_command
+from pshell.ui.remote_pty import _ends_mid_line, terminal_command
 
 
 @pytest.mark.parametrize("text, argv", [
@@ -21,6 +21,11 @@ from pshell.ui.remote_pty import terminal_command
     ("vi $file", None), ("less x | Out-String", None), ("vi a; ls", None), ("top > out", None),
     ("ls -l", None), ("Get-Content x", None), ("vi 'unclosed", None), ("", None),
     ("vi (Get-Item x)", None), ("sudo `\nls", None),
+    ("sh -c 'echo a; sleep 1 | cat'", ["sh", "-c", "echo a; sleep 1 | cat"]),
+    ("vi 'it''s'", ["vi", "it's"]), ('less "a b"', ["less", "a b"]), ('less "$x"', None),
+    ('less "a`tb"', None), ("vi a'b c'", ["vi", "ab c"]), ("vi 'a", None), ('vi "a', None),
+    ("vi #comment", None), ("vi a,b", None), ("'vi' x", ["vi", "x"]), ("'' x", None),
+    ("vim\tx", ["vim", "x"]),
 ])
 def test_which_statements_run_on_a_pty(text, argv):
     assert terminal_command(text) == argv
@@ -98,3 +103,11 @@ def test_an_unknown_program_or_runspace_is_an_error_not_a_hang():
         host.handle({"t": "pwin", "id": 99, "rows": 99999, "cols": 0})
     finally:
         host.close()
+
+
+@pytest.mark.parametrize("tail, mid", [
+    (b"sleeping\r\n^C", True), (b"done\r\n", False), (b"text\x1b[?1049l", False),
+    (b"\x1b[?1l\x1b>", False), (b"abc", True), (b"x\x1b(B", False),
+])
+def test_the_prompt_starts_a_new_line_only_after_text(tail, mid):
+    assert _ends_mid_line(tail) is mid

@@ -384,7 +384,7 @@ class RemoteConnection:
                     inv._post(("out", msg["o"], q), q)
                 inv._post(("done", msg), q)
             return
-        if kind == "pout" or kind == "pexit":
+        if kind == "pout" or kind == "pexit" or (kind == "error" and msg.get("id") in self.ptys):
             handler = self.ptys.get(msg.get("id"))
             if handler is not None:
                 handler(msg)

@@ -115,8 +115,9 @@ def start_pty(host: Any, msg: Dict[str, Any]) -> None:
     slot = host.slots.get(int(msg.get("rs") or 0))
     argv = msg.get("argv") or []
     if slot is None or not argv or inv_id in host.ptys:
-        host.send({"t": "pexit", "id": inv_id, "code": 127,
-                   "error": "no such runspace" if slot is None else "nothing to run"})
+        why = ("no such runspace" if slot is None else "nothing to run" if not argv
+               else f"a program with id {inv_id!r} is already running")
+        host.send({"t": "pexit", "id": inv_id, "code": 127, "error": why})
         return
     runspace = slot.runspace
     env = {str(k): str(v) for k, v in dict(getattr(runspace, "environ", os.environ)).items()}

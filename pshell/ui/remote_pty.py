@@ -12,8 +12,8 @@ terminal's.  The program's exit status becomes the remote $LASTEXITCODE.
 from __future__ import annotations
 
 import os
+import re
 import select
-import shlex
 import struct
 import threading
 from typing import Any, Dict, List, Optional
@@ -28,21 +28,69 @@ TERMINAL_PROGRAMS = frozenset((
     "zsh", "fish", "visudo", "crontab", "systemctl", "journalctl", "dialog", "whiptail",
 ))
 
-_SPECIAL = set("|;&<>$(){}@`\n\r,")
+_SPECIAL = set("|;&<>$(){}@`,#\n\r")
+
+
+def _words(text: str) -> Optional[List[str]]:
+    """``text`` split into words by PowerShell's quoting, or None when anything in it is more
+    than a literal word: an operator, a variable, a subexpression, an escape."""
+    words: List[str] = []
+    word: List[str] = []
+    started = False
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in " \t":
+            if started:
+                words.append("".join(word))
+                word, started = [], False
+            i += 1
+            continue
+        started = True
+        if ch == "'":
+            end = i + 1
+            while True:
+                end = text.find("'", end)
+                if end < 0:
+                    return None
+                if text[end + 1:end + 2] == "'":          # '' is a quote inside
+                    word.append(text[i + 1:end + 1])
+                    i, end = end + 1, end + 2
+                    continue
+                break
+            word.append(text[i + 1:end])
+            i = end + 1
+        elif ch == '"':
+            end = text.find('"', i + 1)
+            if end < 0 or any(c in "$`" for c in text[i + 1:end]):
+                return None
+            word.append(text[i + 1:end])
+            i = end + 1
+        elif ch in _SPECIAL:
+            return None
+        else:
+            word.append(ch)
+            i += 1
+    if started:
+        words.append("".join(word))
+    return words
 
 
 def terminal_command(text: str) -> Optional[List[str]]:
     """The argv of ``text`` when it runs on a remote pty by the rule above, else None."""
-    stripped = text.strip()
-    if not stripped or any(ch in _SPECIAL for ch in stripped):
-        return None
-    try:
-        argv = shlex.split(stripped)
-    except ValueError:
-        return None
-    if not argv or os.path.basename(argv[0]) not in TERMINAL_PROGRAMS or argv[0].startswith("-"):
+    argv = _words(text.strip())
+    if not argv or not argv[0] or os.path.basename(argv[0]) not in TERMINAL_PROGRAMS:
         return None
     return argv
+
+
+_CONTROL_END = re.compile(rb"\x1b(\[[0-9;?]*[@-~]|[()][0-9A-Za-z]|[78=>])$")
+
+
+def _ends_mid_line(tail: bytes) -> bool:
+    """Whether output ending with ``tail`` leaves the cursor after text on its line (a full-screen
+    program's last bytes are control sequences that put it back where it was: not then)."""
+    return not tail.endswith(b"\n") and _CONTROL_END.search(tail) is None
 
 
 def _size(fd: int) -> Any:
@@ -67,9 +115,13 @@ def run_on_remote_pty(conn: Any, rs_id: int, argv: List[str], stdin: int = 0, st
     wake_r, wake_w = os.pipe()
     finished = threading.Event()
 
+    tail = [b"\n"]
+
     def on_message(msg: Dict[str, Any]) -> None:
         if msg.get("t") == "pout":
             data = bytes(msg.get("_bin") or b"")
+            if data:
+                tail[0] = (tail[0] + data)[-32:]
             view = memoryview(data)
             try:
                 while view:
@@ -111,8 +163,12 @@ def run_on_remote_pty(conn: Any, rs_id: int, argv: List[str], stdin: int = 0, st
         conn.ptys.pop(inv_id, None)
         os.close(wake_r)
         os.close(wake_w)
+    if _ends_mid_line(tail[0]):
+        os.write(stdout, b"\r\n")      # the prompt starts on a line of its own
     if conn.broken is not None:
         raise ConnectionBroken(conn.broken)
+    if ended.get("t") == "error":           # a far side that does not know ``pty``
+        ended = {"code": 127, "error": f"{argv[0]} was not run: {ended.get('message')}"}
     if ended.get("error"):
-        os.write(2, f"{ended['error']}\r\n".encode("utf-8", "replace"))
+        os.write(2, f"{ended['error']}\n".encode("utf-8", "replace"))
     return int(ended.get("code") or 0)

@@ -58,6 +58,17 @@ class Term:
             time.sleep(0.05)
         assert self.screen().count(prompt) >= count, self.screen()
 
+    def wait_last_line(self, start, timeout=30):
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            lines = [ln for ln in self.screen().splitlines() if ln.strip()]
+            last = lines[-1] if lines else ""
+            if last.startswith(start):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the last line is not {start!r}:\n{self.screen()}")
+
     def close(self):
         self.tmux("kill-server", check=False)
 
@@ -155,5 +166,14 @@ def test_terminal_programs_run_on_a_remote_pty(sshd_hosts, tmp_path):
         term.type_line("\"after less\"")
         screen = term.wait_for("after less")
         assert prompt in screen
+        term.tmux("resize-window", "-t", "t", "-x", "100", "-y", "25")
+        term.type_line("stty size")
+        term.wait_for("25 100")
+        term.type_line("sh -c 'echo sleeping; sleep 60'")   # Ctrl-C goes to the remote program
+        term.wait_for("\nsleeping")
+        term.tmux("send-keys", "-t", "t", "C-c")
+        term.wait_last_line(prompt)
+        term.type_line("\"ctrl-c status $LASTEXITCODE\"")
+        term.wait_for("ctrl-c status 130")
     finally:
         term.close()
