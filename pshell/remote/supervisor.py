@@ -49,8 +49,14 @@ from pshell.remote.children import (_close, _close_all_but, _detach_stdio, _disc
                                     _no_session, _start_spare, _write, status_text)
 from pshell.remote.session_process import DEFAULT_IDLE_TIMEOUT, _log, session_main, spare_main
 
-#: seconds between handing a session its process and forking the next spare
+#: seconds without a new session before spares are forked (a spare's warm-up competes with a new
+#: session's first reply for the CPU: forked at once, it cost +4 ms a session)
 SPARE_DELAY = 0.25
+#: sessions started less than BURST_GAP seconds apart count as one burst (a fan-out); the next
+#: burst is expected to be as large, so that many spares wait for it, up to _max_spares()
+BURST_GAP = 1.0
+#: after this many seconds without a session the spares beyond the first are let go
+SPARE_KEEP = 120.0
 
 __all__ = ["Supervisor", "daemon_main", "PER_CONNECTION"]
 
@@ -59,6 +65,13 @@ PER_CONNECTION = (b"SSH_CONNECTION", b"SSH_CLIENT", b"SSH_TTY", b"SSH_ORIGINAL_C
                   b"SSH_AUTH_SOCK")
 _ENV_MAX = 1 << 20
 _TOMBSTONES = 200
+
+
+def _max_spares() -> int:
+    try:
+        return max(1, min(256, int(os.environ.get("PSHELL_HOST_SPARES", "64"))))
+    except ValueError:
+        return 64
 
 
 def _linger() -> float:
@@ -119,7 +132,11 @@ class Supervisor:
         self.empty_since: Optional[float] = time.monotonic()
         self.exiting = False
         self.prewarmed = threading.Event()
-        self.spare: Optional[Tuple[int, socket.socket]] = None     # (pid, control socket)
+        self.spares: List[Tuple[int, socket.socket]] = []     # (pid, control socket), ready
+        self.want_spares = 1            # how many: the size of the latest burst of sessions
+        self.burst = 0                  # sessions in the current burst
+        self.last_start = 0.0           # monotonic time of the latest session start
+        self.refill_pending = False
         self.hostname = prompt_info("")["host"]
         self.template: Dict[bytes, bytes] = {k: v for k, v in os.environb.items()
                                              if k not in PER_CONNECTION}
@@ -189,7 +206,7 @@ class Supervisor:
         gc.collect()
         gc.freeze()
         self.prewarmed.set()
-        self.make_spare()
+        self.fill_spares()
         with self.lock:
             waiting = [c for c in self.children.values() if c.pid is None]
         for child in waiting:
@@ -423,7 +440,7 @@ class Supervisor:
                      "resave": bool(getattr(child, "resave", False)),
                      "named": bool(getattr(child, "named", False)),
                      "sessions_dir": self.sessions_dir, "socket": self.socket_path}
-            spare, self.spare = self.spare, None
+            spare = self.spares.pop(0) if self.spares else None     # the oldest: warm
             if spare is not None and not _start_spare(spare[1], setup, child.env, child.umask,
                                                       conn, list(conn_fds or ())):
                 _discard_spare(*spare)
@@ -452,19 +469,66 @@ class Supervisor:
             child.restore = ""
         threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
                          daemon=True).start()
-        # the next spare is forked (and warms up) once this session has had time to answer: done
-        # at once, its CPU competes with the new session's first reply (measured: +4 ms a session)
-        timer = threading.Timer(SPARE_DELAY, self.make_spare)
-        timer.daemon = True
-        timer.start()
+        self._started()
         return None
 
-    def make_spare(self) -> None:
-        """Fork the next session's process ahead of time: it waits (its pages shared with the
-        supervisor's) until a session needs it, so New-PSSession costs no fork."""
-        with self.fork_lock:
-            if self.spare is not None or self.exiting or not self.prewarmed.is_set():
+    def _started(self) -> None:
+        """A session got its process: count the burst, and refill the spares once it is over."""
+        with self.lock:
+            now = time.monotonic()
+            self.burst = self.burst + 1 if now - self.last_start < BURST_GAP else 1
+            self.last_start = now
+            self.want_spares = min(_max_spares(), max(self.want_spares, self.burst))
+            if self.refill_pending:
                 return
+            self.refill_pending = True
+        self._refill_later(SPARE_DELAY)
+
+    def _refill_later(self, delay: float) -> None:
+        timer = threading.Timer(delay, self._refill)
+        timer.daemon = True
+        timer.start()
+
+    def _refill(self) -> None:
+        """Fork spares up to ``want_spares``, once no session has started for SPARE_DELAY
+        seconds: spares warming up would compete with a burst's sessions for the CPU."""
+        with self.lock:
+            quiet = time.monotonic() - self.last_start
+            if quiet < SPARE_DELAY:
+                wait = SPARE_DELAY - quiet
+            else:
+                wait = 0.0
+                self.refill_pending = False
+        if wait:
+            self._refill_later(wait)
+            return
+        self.fill_spares()
+
+    def fill_spares(self) -> None:
+        started = self.last_start
+        while len(self.spares) < self.want_spares and self.last_start == started:
+            if not self.make_spare():
+                return
+
+    def trim_spares(self) -> None:
+        """After SPARE_KEEP quiet seconds, one spare is enough again."""
+        with self.lock:
+            if self.want_spares <= 1 or time.monotonic() - self.last_start < SPARE_KEEP:
+                return
+            self.want_spares = 1
+        with self.fork_lock:
+            extra, self.spares[1:] = self.spares[1:], []
+        for spare in extra:
+            _discard_spare(*spare)
+
+    def make_spare(self) -> bool:
+        """Fork a session's process ahead of time: it waits (its pages shared with the
+        supervisor's) until a session needs it, so New-PSSession costs no fork.  False when
+        no more should (or can) be forked."""
+        with self.fork_lock:
+            if (len(self.spares) >= self.want_spares or self.exiting
+                    or not self.prewarmed.is_set()):
+                return False
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
                 gc.freeze()
@@ -473,14 +537,15 @@ class Supervisor:
                 ours.close()
                 theirs.close()
                 _log(f"cannot fork a spare session process: {exc}")
-                return
+                return False
             if pid == 0:
                 try:
                     _close_all_but({0, 1, 2, theirs.fileno()})
                 finally:
                     spare_main(theirs)
             theirs.close()
-            self.spare = (pid, ours)
+            self.spares.append((pid, ours))
+        return True
 
     def _watch(self, child: _Child) -> None:
         """Read what the session's process says; when it ends, tell the truth about it."""
@@ -680,6 +745,7 @@ class Supervisor:
     def _reaper(self) -> None:
         while not self.exiting:
             time.sleep(0.5)
+            self.trim_spares()
             if not os.path.isdir(self.sessions_dir):     # the state directory was removed
                 with self.lock:
                     self.exiting = True
