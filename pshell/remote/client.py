@@ -327,6 +327,7 @@ class RemoteConnection:
         self.on_lost: List[Callable[[str], None]] = []
         self.session_ended = False
         self._paused_by: set = set()
+        self.ptys: Dict[Any, Callable[[Dict[str, Any]], None]] = {}   # pty programs (ui/remote_pty.py)
         self._first: Optional[bytes] = b""      # the first bytes, until a message decodes
 
     # ---- link side ----------------------------------------------------------------------
@@ -382,6 +383,11 @@ class RemoteConnection:
                 if msg.get("o"):            # the last objects came with the end
                     inv._post(("out", msg["o"], q), q)
                 inv._post(("done", msg), q)
+            return
+        if kind == "pout" or kind == "pexit" or (kind == "error" and msg.get("id") in self.ptys):
+            handler = self.ptys.get(msg.get("id"))
+            if handler is not None:
+                handler(msg)
             return
         if kind == "bye":
             self.session_ended = bool(msg.get("ended"))     # its process died: nothing to reattach
@@ -443,6 +449,8 @@ class RemoteConnection:
             inv._post(("broken", reason))
         for waiter in waiters:
             waiter.put(None)
+        for handler in list(self.ptys.values()):
+            handler({"t": "pexit", "code": 255, "error": reason})
         _CALLBACKS.depth = getattr(_CALLBACKS, "depth", 0) + 1
         try:
             for callback in list(self.on_lost):

@@ -26,6 +26,14 @@ def local_user() -> str:
         return ""
 
 
+def _on_terminal() -> bool:
+    import os
+    try:
+        return os.isatty(0) and os.isatty(1)
+    except OSError:
+        return False
+
+
 class RemoteFrame:
     """Session-stack frame for a remote runspace.  ``on_exit(frame, reason)`` is called once when
     the frame must be popped (exit, or a lost connection with ``reason``)."""
@@ -60,6 +68,16 @@ class RemoteFrame:
             return None
         if not text.strip():
             return None
+        if source == "<interactive>" and _on_terminal():
+            from pshell.ui.remote_pty import run_on_remote_pty, terminal_command
+            argv = terminal_command(text)
+            if argv is not None:
+                try:
+                    run_on_remote_pty(self.session.connection, self.runspace.id, argv)
+                except ConnectionBroken as exc:
+                    self.leave(f"The connection to {self.session.ComputerName} was lost: {exc}. "
+                               f"Back in the local session.")
+                return None
         from pshell.engine.errors import PipelineStopped, RuntimeException
         inv = None
         try:

@@ -71,6 +71,11 @@ _REQUESTS: Dict[str, Dict[str, Any]] = {
     "fput": {"path": _kinds(str), "kind": _S, "data": _S, "append": _B, "last": _B,
              "mode": _OPT_COUNT, "mtime": _kinds(int, float, _NONE)},
     "flist": {"path": _kinds(str), "recurse": _B},
+    "pty": {"argv": lambda v: type(v) is list and 0 < len(v) <= 1000
+                    and all(type(a) is str and "\0" not in a for a in v),
+            "term": lambda v: v is None or (type(v) is str and len(v) <= 100),
+            "rows": _OPT_COUNT, "cols": _OPT_COUNT},
+    "pin": {}, "pwin": {"rows": _OPT_COUNT, "cols": _OPT_COUNT},
     "fread": {"path": _kinds(str), "offset": _count, "size": lambda v: _count(v) and v <= 64 << 20},
 }
 
@@ -91,6 +96,7 @@ _REPLIES: Dict[str, Dict[str, Any]] = {
     "sessions": {"sessions": _L},
     "pending": {"ids": lambda v: type(v) is list and all(type(e) is dict and _id(e.get("id"))
                                                           for e in v)},
+    "pout": {}, "pexit": {"code": _count, "error": _S},
     "disconnected": {}, "closed": {}, "removed": {"error": _S},
 }
 

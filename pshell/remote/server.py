@@ -160,6 +160,7 @@ class RunspaceHost:
         self._wake = threading.Event()
         self._closed = False
         self._files: Any = None           # pshell.remote.files.FileService, made on first use
+        self.ptys: Dict[Any, Any] = {}     # programs on a pty by request id (remote/pty.py)
         self._flusher = threading.Thread(target=self._flush_loop, name="pshell-flush", daemon=True)
         self._flusher.start()
 
@@ -330,8 +331,24 @@ class RunspaceHost:
             return
         self.close()
 
+    def _on_pty(self, msg: Dict[str, Any]) -> None:
+        from pshell.remote.pty import start_pty
+        start_pty(self, msg)
+
+    def _on_pin(self, msg: Dict[str, Any]) -> None:
+        program = self.ptys.get(msg.get("id"))
+        if program is not None and msg.get("_bin") is not None:
+            program.write(bytes(msg["_bin"]))
+
+    def _on_pwin(self, msg: Dict[str, Any]) -> None:
+        program = self.ptys.get(msg.get("id"))
+        if program is not None:
+            program.resize(msg.get("rows") or 24, msg.get("cols") or 80)
+
     def close(self) -> None:
         self._closed = True
+        for program in list(self.ptys.values()):
+            program.kill()
         for slot in list(self.slots.values()):
             slot.close()
         self.slots.clear()

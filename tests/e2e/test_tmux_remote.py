@@ -52,6 +52,23 @@ class Term:
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {needle!r}; screen:\n{screen}")
 
+    def wait_prompts(self, prompt, count, timeout=30):
+        deadline = time.monotonic() + timeout
+        while self.screen().count(prompt) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.screen().count(prompt) >= count, self.screen()
+
+    def wait_last_line(self, start, timeout=30):
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            lines = [ln for ln in self.screen().splitlines() if ln.strip()]
+            last = lines[-1] if lines else ""
+            if last.startswith(start):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the last line is not {start!r}:\n{self.screen()}")
+
     def close(self):
         self.tmux("kill-server", check=False)
 
@@ -110,5 +127,53 @@ def test_enter_pssession_offers_to_reconnect_on_a_terminal(sshd_hosts, tmp_path)
         term.type_line("exit")
         term.type_line("\"back: $($s.State)\"; Remove-PSSession $s")
         term.wait_for("back: Opened")
+    finally:
+        term.close()
+
+
+def test_terminal_programs_run_on_a_remote_pty(sshd_hosts, tmp_path):
+    """Inside Enter-PSSession, vi/less/stty run on a pty of the remote computer with this
+    terminal in raw mode: vi writes a file there, less quits with q, stty sees the pane's size,
+    and the remote prompt is back after each."""
+    term = Term(tmp_path, sshd_hosts.home)
+    cwd = str(tmp_path)
+    target = tmp_path / "written-by-vi.txt"
+    term.start(cwd)
+    try:
+        term.wait_for(f"PS {cwd}>")
+        term.type_line("Enter-PSSession server01")
+        prompt = f"[server01]: PS {sshd_hosts.remote_home}>"
+        term.wait_for(prompt)
+        term.type_line("stty size")
+        term.wait_for("30 120")
+        term.type_line(f"vi {target}")
+        term.wait_for("~")
+        term.tmux("send-keys", "-t", "t", "-l", "ihello from vi")
+        term.tmux("send-keys", "-t", "t", "Escape")
+        term.tmux("send-keys", "-t", "t", "-l", ":wq")
+        term.tmux("send-keys", "-t", "t", "Enter")
+        deadline = time.monotonic() + 20
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert target.read_text() == "hello from vi\n"
+        term.wait_prompts(prompt, 3)
+        term.type_line("\"status $LASTEXITCODE\"")
+        term.wait_for("status 0")
+        term.type_line(f"less {target}")
+        term.wait_for("hello from vi")
+        term.tmux("send-keys", "-t", "t", "q")
+        term.wait_prompts(prompt, 5)
+        term.type_line("\"after less\"")
+        screen = term.wait_for("after less")
+        assert prompt in screen
+        term.tmux("resize-window", "-t", "t", "-x", "100", "-y", "25")
+        term.type_line("stty size")
+        term.wait_for("25 100")
+        term.type_line("sh -c 'echo sleeping; sleep 60'")   # Ctrl-C goes to the remote program
+        term.wait_for("\nsleeping")
+        term.tmux("send-keys", "-t", "t", "C-c")
+        term.wait_last_line(prompt)
+        term.type_line("\"ctrl-c status $LASTEXITCODE\"")
+        term.wait_for("ctrl-c status 130")
     finally:
         term.close()
