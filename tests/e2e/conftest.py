@@ -85,6 +85,17 @@ def stop_host_in(state_dir: str) -> None:
             pass
 
 
+def wait_for(predicate, timeout: float = 20.0, step: float = 0.05):
+    """predicate()'s first true value, polled until ``timeout``; else the test fails."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -9,6 +9,7 @@ import signal
 import time
 
 import pytest
+from conftest import wait_for
 
 from pshell.engine.streams import CollectingStreams
 
@@ -17,16 +18,6 @@ def run(rs, text):
     streams = CollectingStreams()
     out = rs.invoke(text, streams=streams)
     return out, [r.message for s, r in streams.records if s == "error"]
-
-
-def wait_for(predicate, timeout=20.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
 
 
 def test_two_sessions_of_one_user_have_their_own_env(rs):

@@ -17,7 +17,7 @@ import sys
 import time
 
 
-from conftest import REPO, host_pid_in
+from conftest import REPO, host_pid_in, wait_for
 
 from pshell.engine.streams import CollectingStreams
 
@@ -31,16 +31,6 @@ def run(rs, text):
 def ok(proc):
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.stdout.splitlines()
-
-
-def wait_for(predicate, timeout=20.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
 
 
 # --------------------------------------------------------------------------- reconnecting
