@@ -4,6 +4,7 @@ one, commands run there, and ``exit`` brings the local prompt back."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,13 +27,13 @@ class Term:
         return subprocess.run([TMUX, "-S", self.socket, *args], capture_output=True, text=True,
                               check=check, timeout=20)
 
-    def start(self, cwd):
+    def start(self, cwd, width=120):
         env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "PYTHONPATH": REPO, "TERM": "xterm-256color", "LANG": "C.UTF-8",
                "PSHELL_BROKER": os.environ.get("PSHELL_BROKER", "1")}
         command = " ".join(["exec", "env", "-i"] + [f"{k}='{v}'" for k, v in env.items()]
                            + [sys.executable, "-m", "pshell", "-NoProfile"])
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "120", "-y", "30",
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(width), "-y", "30",
                   "-c", cwd, command)
 
     def screen(self):
@@ -175,5 +176,43 @@ def test_terminal_programs_run_on_a_remote_pty(sshd_hosts, tmp_path):
         term.wait_last_line(prompt)
         term.type_line("\"ctrl-c status $LASTEXITCODE\"")
         term.wait_for("ctrl-c status 130")
+    finally:
+        term.close()
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_invoke_command_progress_never_mixes_with_rows(sshd_hosts, tmp_path, width):
+    """Issue 14: wide rows from four computers, arriving at different times while the
+    Invoke-Command progress bar is shown, each stay whole on their own lines (the bar was glued
+    to them at 160 columns and interleaved with them at 80)."""
+    term = Term(tmp_path, sshd_hosts.home)
+    cwd = str(tmp_path)
+    term.start(cwd, width)
+    try:
+        prompt = f"PS {cwd}>"
+        term.wait_for(prompt)
+        term.type_line("$ProgressPreference = 'Continue'; Invoke-Command -ComputerName "
+                       "server01,server02,server03,server04 { Start-Sleep -Milliseconds "
+                       "(200 * [int]$env:SSH_CONNECTION.Split(' ')[2].Split('.')[3]); "
+                       "[pscustomobject]@{ A = 'x' * 30; B = 'y' * 30; C = 'z' * 30 } }")
+        seen = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            screen = term.screen()
+            seen.append(screen)
+            if screen.count(prompt) >= 2:
+                break
+            time.sleep(0.03)
+        assert seen[-1].count(prompt) >= 2, seen[-1]
+        assert any("running" in screen for screen in seen), "the progress bar was never seen"
+        row = re.compile("x{30} y{30} z{1,30}\u2026?( +server0\\d)?\\s*")
+        for screen in seen:
+            for line in screen.splitlines():
+                if re.search("xxx|yyy|zzz", line):
+                    assert row.fullmatch(line), f"a row mixed with the bar or split:\n{screen}"
+                else:
+                    assert not re.match("[yz\u2026]", line), f"a split row:\n{screen}"
+        rows = [line for line in seen[-1].splitlines() if row.fullmatch(line)]
+        assert len(rows) == 4, seen[-1]
     finally:
         term.close()
