@@ -160,36 +160,24 @@ class _Upload(_Copy):
 
 
 def _local_tree(cmdlet: Any, top: str) -> Iterator[Tuple[str, Any]]:
-    """(relative path, stat) below ``top``, a directory before what is in it.  A link to a
-    regular file is sent as that file; other links, pipes, sockets and devices are skipped with
-    a warning (opening a pipe would hang, following a directory link could loop)."""
-    stack: List[Tuple[str, Iterator[str]]] = [("", iter(sorted(os.listdir(top))))]
-    while stack:
-        prefix, names = stack[-1]
-        name = next(names, None)
-        if name is None:
-            stack.pop()
-            continue
-        rel = prefix + name
+    """(relative path, stat) below ``top``, a directory before what is in it: the remote side's
+    walk (``remote/files.walk_entries``), so both directions skip the same things.  A link to a
+    regular file is sent as that file; other links, pipes, sockets and devices are skipped with a
+    warning (opening a pipe would hang, following a directory link could loop)."""
+    from pshell.remote.files import walk_entries
+    for entry in walk_entries(top):
+        rel, kind = entry[0], entry[1]
         path = os.path.join(top, rel)
+        if kind == "skip":
+            cmdlet.write_warning(f"Skipped '{path}': {entry[5]}.")
+            continue
         try:
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                st = os.stat(path)
-                if not stat.S_ISREG(st.st_mode):
-                    cmdlet.write_warning(f"Skipped '{path}': a symbolic link to something not a file.")
-                    continue
-            elif stat.S_ISDIR(st.st_mode):
-                yield rel, st
-                stack.append((rel + "/", iter(sorted(os.listdir(path)))))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                cmdlet.write_warning(f"Skipped '{path}': not a regular file or directory.")
-                continue
+            st = os.stat(path)          # a link to a file counts as that file
         except OSError as exc:
             cmdlet.write_warning(f"Skipped '{path}': {exc.strerror}.")
             continue
-        yield rel, st
+        if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
+            yield rel, st
 
 
 # --------------------------------------------------------------------------- -FromSession
