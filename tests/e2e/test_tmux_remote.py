@@ -39,6 +39,10 @@ class Term:
     def screen(self):
         return self.tmux("capture-pane", "-p", "-t", "t").stdout
 
+    def history(self):
+        """The whole scroll-back, lines the terminal wrapped joined again."""
+        return self.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "t").stdout
+
     def type_line(self, text):
         self.tmux("send-keys", "-t", "t", "-l", text)
         self.tmux("send-keys", "-t", "t", "Enter")
@@ -182,37 +186,42 @@ def test_terminal_programs_run_on_a_remote_pty(sshd_hosts, tmp_path):
 
 @pytest.mark.parametrize("width", [80, 160])
 def test_invoke_command_progress_never_mixes_with_rows(sshd_hosts, tmp_path, width):
-    """Issue 14: wide rows from four computers, arriving at different times while the
-    Invoke-Command progress bar is shown, each stay whole on their own lines (the bar was glued
-    to them at 160 columns and interleaved with them at 80)."""
+    """Issue 14: rows of 102 characters from four computers, 200 ms apart, arrive while the
+    Invoke-Command progress bar is on the screen.  Each must end up whole on a line of its own
+    (wrapped lines joined), with no trace of the bar left in the scroll-back.  Before the fix rows
+    went straight to the terminal past the bar: at 160 columns a row was glued to the end of the
+    bar's line, at 80 (where the bar fills the line) a stale bar was left between the rows.  The
+    byte log of the pane shows that the bar was really drawn before the rows came."""
     term = Term(tmp_path, sshd_hosts.home)
     cwd = str(tmp_path)
+    raw = tmp_path / "pane.log"
     term.start(cwd, width)
     try:
         prompt = f"PS {cwd}>"
         term.wait_for(prompt)
+        term.tmux("pipe-pane", "-o", "-t", "t", f"cat >> {raw}")
         term.type_line("$ProgressPreference = 'Continue'; Invoke-Command -ComputerName "
-                       "server01,server02,server03,server04 { Start-Sleep -Milliseconds "
-                       "(200 * [int]$env:SSH_CONNECTION.Split(' ')[2].Split('.')[3]); "
-                       "[pscustomobject]@{ A = 'x' * 30; B = 'y' * 30; C = 'z' * 30 } }")
-        seen = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            screen = term.screen()
-            seen.append(screen)
-            if screen.count(prompt) >= 2:
-                break
-            time.sleep(0.03)
-        assert seen[-1].count(prompt) >= 2, seen[-1]
-        assert any("running" in screen for screen in seen), "the progress bar was never seen"
-        row = re.compile("x{30} y{30} z{1,30}\u2026?( +server0\\d)?\\s*")
-        for screen in seen:
-            for line in screen.splitlines():
-                if re.search("xxx|yyy|zzz", line):
-                    assert row.fullmatch(line), f"a row mixed with the bar or split:\n{screen}"
-                else:
-                    assert not re.match("[yz\u2026]", line), f"a split row:\n{screen}"
-        rows = [line for line in seen[-1].splitlines() if row.fullmatch(line)]
-        assert len(rows) == 4, seen[-1]
+                       "server01,server02,server03,server04 { $n = [int]$env:SSH_CONNECTION."
+                       "Split(' ')[2].Split('.')[3]; Start-Sleep -Milliseconds (200 * $n); "
+                       "\"$n \" + 'r' * 100 }")
+        term.wait_prompts(prompt, 2, timeout=60)
+        drawn = b""
+        deadline = time.monotonic() + 10
+        while b"3 running" not in drawn and time.monotonic() < deadline:
+            time.sleep(0.05)
+            drawn = raw.read_bytes() if raw.exists() else b""
+        assert b"3 running" in drawn, "the progress bar was never drawn"
+        history = term.history().splitlines()
+        first = next(i for i, line in enumerate(history) if line.startswith(prompt))
+        last = max(i for i, line in enumerate(history) if line.startswith(prompt))
+        echo_end = first + 1
+        while history[echo_end].startswith(">> "):
+            echo_end += 1
+        output = [line.rstrip() for line in history[echo_end:last] if line.strip()]
+        shown = "\n".join(history).rstrip()
+        assert all(re.fullmatch(r"[2-5] r{100}", line) for line in output), \
+            f"a row mixed with the bar or split:\n{shown}"
+        assert sorted(line[0] for line in output) == ["2", "3", "4", "5"], shown
+        assert "running" not in shown and "\u2501" not in shown, f"the bar was left:\n{shown}"
     finally:
         term.close()
