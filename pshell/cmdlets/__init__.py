@@ -20,6 +20,7 @@ MODULES = {
     ),
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
     "expression": ("Invoke-Expression",),
+    "filetools": ("Get-FileHash", "New-TemporaryDirectory", "New-TemporaryFile",),
     "format": (
         "Format-List", "Format-Table", "Format-Wide", "Out-Default", "Out-Host", "Out-Null",
         "Out-String",

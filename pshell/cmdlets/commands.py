@@ -37,7 +37,36 @@ class CommandInfo:
     def Synopsis(self) -> str:
         return getattr(self.target, "synopsis", "")
 
+    @property
+    def OutputType(self) -> List["OutputTypeName"]:
+        """The type names a cmdlet declares it writes (``Cmdlet.output_type``, comma-separated)."""
+        text = getattr(self.target, "output_type", "") or ""
+        return [OutputTypeName(n.strip()) for n in text.split(",") if n.strip()]
+
     def ToString(self) -> str:
+        return self.Name
+
+
+class OutputTypeName:
+    """One entry of a command's OutputType: a type's name (equal to that text)."""
+    ps_type_names = ("System.Management.Automation.PSTypeName",)
+    ps_properties = ("Name",)
+
+    def __init__(self, name: str) -> None:
+        self.Name = name
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OutputTypeName):
+            return other.Name == self.Name
+        return isinstance(other, str) and other == self.Name
+
+    def __hash__(self) -> int:
+        return hash(self.Name)
+
+    def ToString(self) -> str:
+        return self.Name
+
+    def __str__(self) -> str:
         return self.Name
 
 
