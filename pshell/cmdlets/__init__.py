@@ -32,6 +32,7 @@ MODULES = {
         "Copy-Item", "Get-ChildItem", "Get-Item", "Move-Item", "New-Item", "Remove-Item",
         "Rename-Item", "Test-Path",
     ),
+    "item_state": ("Clear-Item", "Set-Item",),
     "job": (
         "Get-Job", "Receive-Job", "Remove-Job", "Start-Job", "Start-ThreadJob", "Stop-Job",
         "Wait-Job",

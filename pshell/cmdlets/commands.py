@@ -7,6 +7,7 @@ import os
 from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine.aliases import DEFAULT_ALIASES
+from pshell.engine.state_drives import AliasInfo, alias_name, remember_alias_name
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
 from pshell.engine.values import to_str
@@ -67,27 +68,6 @@ class OutputTypeName:
         return self.Name
 
     def __str__(self) -> str:
-        return self.Name
-
-
-class AliasInfo:
-    ps_type_names = ("System.Management.Automation.AliasInfo",)
-    ps_properties = ("CommandType", "Name", "Definition")
-
-    def __init__(self, name: str, definition: str) -> None:
-        self.CommandType = "Alias"
-        self.Name = name
-        self.Definition = definition
-
-    @property
-    def DisplayName(self) -> str:
-        return f"{self.Name} -> {self.Definition}"
-
-    @property
-    def ResolvedCommandName(self) -> str:
-        return self.Definition
-
-    def ToString(self) -> str:
         return self.Name
 
 
@@ -285,7 +265,7 @@ class GetAlias(Cmdlet):
             if self.Exclude and _matches(self.Exclude, alias):
                 continue
             any_found = True
-            yield AliasInfo(alias, target)
+            yield AliasInfo(alias_name(self.runspace, alias), target)
         if self.Name and not any_found:
             for name in self.Name:
                 if not any(c in name for c in "*?["):
@@ -318,6 +298,7 @@ class _AliasSetter(Cmdlet):
                                  f"'{self.Name}' already exists.", "AliasAlreadyExists",
                                  "ResourceExists", self.Name)
         scope.aliases[key] = self.Value
+        remember_alias_name(self.runspace, self.Name)
         if self.PassThru:
             yield AliasInfo(self.Name, self.Value)
 

@@ -500,6 +500,9 @@ class PathCmdlet(Cmdlet):
             return self._refuse_credential()
         self._literal_positionals()
         if upstream is None:
+            from pshell.cmdlets import _state_items
+            if _state_items.claims(self):      # Variable:, Function:, Alias: (engine/state_drives.py)
+                return _state_items.run(self)
             return super().run(None)
         return super().run(self._tap(upstream))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.state_drives import PSVariable
 from pshell.engine.values import AutomationNull, to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
 
@@ -31,45 +32,6 @@ def _options(value: Any) -> List[str]:
                              f'one of the following enumerator names and try again:\n'
                              f'{", ".join(_OPTIONS)}"')
     return out
-
-
-class PSVariable:
-    ps_type_names = ("System.Management.Automation.PSVariable",)
-    ps_properties = ("Name", "Value")
-
-    def __init__(self, name: str, value: Any, options: str = "None", description: str = "",
-                 scope: Any = None) -> None:
-        self.Name = name
-        self._value = value
-        self._scope = scope
-        self.Options = options
-        self.Description = description
-        self.Visibility = "Public"
-
-    # The variable itself, as PowerShell's PSVariable: with the scope it came from, reading Value
-    # reads the variable now and setting it sets the variable (about_Scopes: a thread job changes
-    # the caller's $Count through ($Using:ref).Value).
-    @property
-    def Value(self) -> Any:
-        scope = self._scope
-        if scope is not None:
-            return scope.vars.get(self.Name.lower(), self._value)
-        return self._value
-
-    @Value.setter
-    def Value(self, value: Any) -> None:
-        scope = self._scope
-        if scope is not None:
-            if self.Options in ("ReadOnly", "Constant"):
-                from pshell.engine.errors import RuntimeException
-                raise RuntimeException.make(f"Cannot overwrite variable {self.Name} because it is "
-                                            f"read-only or constant.", "VariableNotWritable",
-                                            "WriteError")
-            scope.vars[self.Name.lower()] = value
-        self._value = value
-
-    def ToString(self) -> str:
-        return self.Name
 
 
 def _register_view() -> None:
