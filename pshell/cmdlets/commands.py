@@ -7,6 +7,7 @@ import os
 from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine.aliases import DEFAULT_ALIASES
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.state_drives import AliasInfo, alias_name, remember_alias_name
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
@@ -282,7 +283,7 @@ class _AliasSetter(Cmdlet):
         Param("PassThru", "switch"),
         Param("Description", "string"),
         Param("Option", "string"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
     refuse_existing = False
 
     def end(self) -> Iterator[Any]:
@@ -297,6 +298,9 @@ class _AliasSetter(Cmdlet):
             raise self.terminate(f"The alias is not allowed, because an alias with the name "
                                  f"'{self.Name}' already exists.", "AliasAlreadyExists",
                                  "ResourceExists", self.Name)
+        action = "New alias" if self.refuse_existing else "Set alias"
+        if not self.should_process(f"Name: {self.Name} Value: {self.Value}", action):
+            return
         scope.aliases[key] = self.Value
         remember_alias_name(self.runspace, self.Name)
         if self.PassThru:
