@@ -20,6 +20,7 @@ MODULES = {
     ),
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
     "expression": ("Invoke-Expression",),
+    "filetools": ("Get-FileHash", "New-TemporaryDirectory", "New-TemporaryFile",),
     "format": (
         "Format-List", "Format-Table", "Format-Wide", "Out-Default", "Out-Host", "Out-Null",
         "Out-String",
@@ -31,6 +32,7 @@ MODULES = {
         "Copy-Item", "Get-ChildItem", "Get-Item", "Move-Item", "New-Item", "Remove-Item",
         "Rename-Item", "Test-Path",
     ),
+    "item_state": ("Clear-Item", "Set-Item",),
     "job": (
         "Get-Job", "Receive-Job", "Remove-Job", "Start-Job", "Start-ThreadJob", "Stop-Job",
         "Wait-Job",

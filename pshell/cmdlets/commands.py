@@ -7,6 +7,8 @@ import os
 from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine.aliases import DEFAULT_ALIASES
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
+from pshell.engine.state_drives import AliasInfo, alias_name, remember_alias_name
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
 from pshell.engine.values import to_str
@@ -37,28 +39,36 @@ class CommandInfo:
     def Synopsis(self) -> str:
         return getattr(self.target, "synopsis", "")
 
+    @property
+    def OutputType(self) -> List["OutputTypeName"]:
+        """The type names a cmdlet declares it writes (``Cmdlet.output_type``, comma-separated)."""
+        text = getattr(self.target, "output_type", "") or ""
+        return [OutputTypeName(n.strip()) for n in text.split(",") if n.strip()]
+
     def ToString(self) -> str:
         return self.Name
 
 
-class AliasInfo:
-    ps_type_names = ("System.Management.Automation.AliasInfo",)
-    ps_properties = ("CommandType", "Name", "Definition")
+class OutputTypeName:
+    """One entry of a command's OutputType: a type's name (equal to that text)."""
+    ps_type_names = ("System.Management.Automation.PSTypeName",)
+    ps_properties = ("Name",)
 
-    def __init__(self, name: str, definition: str) -> None:
-        self.CommandType = "Alias"
+    def __init__(self, name: str) -> None:
         self.Name = name
-        self.Definition = definition
 
-    @property
-    def DisplayName(self) -> str:
-        return f"{self.Name} -> {self.Definition}"
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OutputTypeName):
+            return other.Name == self.Name
+        return isinstance(other, str) and other == self.Name
 
-    @property
-    def ResolvedCommandName(self) -> str:
-        return self.Definition
+    def __hash__(self) -> int:
+        return hash(self.Name)
 
     def ToString(self) -> str:
+        return self.Name
+
+    def __str__(self) -> str:
         return self.Name
 
 
@@ -256,7 +266,7 @@ class GetAlias(Cmdlet):
             if self.Exclude and _matches(self.Exclude, alias):
                 continue
             any_found = True
-            yield AliasInfo(alias, target)
+            yield AliasInfo(alias_name(self.runspace, alias), target)
         if self.Name and not any_found:
             for name in self.Name:
                 if not any(c in name for c in "*?["):
@@ -273,7 +283,7 @@ class _AliasSetter(Cmdlet):
         Param("PassThru", "switch"),
         Param("Description", "string"),
         Param("Option", "string"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
     refuse_existing = False
 
     def end(self) -> Iterator[Any]:
@@ -288,7 +298,11 @@ class _AliasSetter(Cmdlet):
             raise self.terminate(f"The alias is not allowed, because an alias with the name "
                                  f"'{self.Name}' already exists.", "AliasAlreadyExists",
                                  "ResourceExists", self.Name)
+        action = "New alias" if self.refuse_existing else "Set alias"
+        if not self.should_process(f"Name: {self.Name} Value: {self.Value}", action):
+            return
         scope.aliases[key] = self.Value
+        remember_alias_name(self.runspace, self.Name)
         if self.PassThru:
             yield AliasInfo(self.Name, self.Value)
 

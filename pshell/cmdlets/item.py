@@ -14,6 +14,7 @@ import os
 import stat as _stat
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
@@ -500,6 +501,9 @@ class PathCmdlet(Cmdlet):
             return self._refuse_credential()
         self._literal_positionals()
         if upstream is None:
+            from pshell.cmdlets import _state_items
+            if _state_items.claims(self):      # Variable:, Function:, Alias: (engine/state_drives.py)
+                return _state_items.run(self)
             return super().run(None)
         return super().run(self._tap(upstream))
 
@@ -847,7 +851,7 @@ class NewItem(PathCmdlet):
         Param("Value", "object", pipeline=True, by_property=True, aliases=("Target",)),
         Param("Force", "switch"),
         CREDENTIAL_PARAM,
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def process(self) -> Iterator[Any]:
         if self.Path is None and self.Name is None:
@@ -894,6 +898,9 @@ class NewItem(PathCmdlet):
 
     def _create(self, full: str) -> Optional[FileSystemItem]:
         kind = self.ItemType or "File"
+        if not self.should_process(f"Destination: {full}",
+                                   "Create Directory" if kind == "Directory" else "Create File"):
+            return None
         try:
             if kind == "Directory":
                 return self._directory(full)
@@ -989,9 +996,7 @@ class RemoveItem(PathCmdlet):
                 for entry in entries:
                     if not self.selected(entry.Key):
                         continue
-                    if self.WhatIf:
-                        self.write_host(f'What if: Performing the operation "Remove Item" on '
-                                        f'target "Item: {entry.Key}".')
+                    if not self.should_process(f"Item: {entry.Key}", "Remove Item"):
                         continue
                     self.runspace.environ.pop(entry.Key, None)
         for _, full, _wild in self.paths_of(bool(self.Force)):
@@ -1008,9 +1013,7 @@ class RemoveItem(PathCmdlet):
                 "Cannot remove the root directory '/'.", "RemoveRootDirectory",
                 "InvalidOperation", target=full))
             return
-        if self.WhatIf:
-            what = "Remove Directory" if is_dir else "Remove File"
-            self.write_host(f'What if: Performing the operation "{what}" on target "{full}".')
+        if not self.should_process(full, "Remove Directory" if is_dir else "Remove File"):
             return
         try:
             if is_dir:

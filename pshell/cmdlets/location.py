@@ -121,6 +121,7 @@ class LocationCmdlet(PathCmdlet):
         rs = self.runspace
         previous = rs.location
         rs.set_location(target)
+        rs.state_location = None
         if remember and rs.location != previous:
             walks = _walks(rs)
             walks.back.append(previous)
@@ -152,6 +153,11 @@ class GetLocation(LocationCmdlet):
                 for path in reversed(stack or []):
                     yield PathInfo(path)
             return
+        state = getattr(self.runspace, "state_location", None)
+        if state:
+            from pshell.engine.state_drives import STORES
+            yield PathInfo(f"{STORES[state].drive}:\\")
+            return
         yield PathInfo(self.runspace.location)
 
 
@@ -180,6 +186,14 @@ class SetLocation(LocationCmdlet):
             if not self._walk_history(to_str(raw)):
                 return
         else:
+            from pshell.engine.state_drives import STORES, split_state_path
+            state = split_state_path(rs, raw)
+            if state is not None and not state[1]:
+                # Variable:, Function:, Alias:: relative item paths name their items
+                rs.state_location = state[0]
+                if self.PassThru:
+                    yield PathInfo(f"{STORES[state[0]].drive}:\\")
+                return
             target = self._container(raw, literal)
             if target is None:
                 return

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
+from pshell.engine.state_drives import PSVariable
 from pshell.engine.values import AutomationNull, to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
 
@@ -31,45 +33,6 @@ def _options(value: Any) -> List[str]:
                              f'one of the following enumerator names and try again:\n'
                              f'{", ".join(_OPTIONS)}"')
     return out
-
-
-class PSVariable:
-    ps_type_names = ("System.Management.Automation.PSVariable",)
-    ps_properties = ("Name", "Value")
-
-    def __init__(self, name: str, value: Any, options: str = "None", description: str = "",
-                 scope: Any = None) -> None:
-        self.Name = name
-        self._value = value
-        self._scope = scope
-        self.Options = options
-        self.Description = description
-        self.Visibility = "Public"
-
-    # The variable itself, as PowerShell's PSVariable: with the scope it came from, reading Value
-    # reads the variable now and setting it sets the variable (about_Scopes: a thread job changes
-    # the caller's $Count through ($Using:ref).Value).
-    @property
-    def Value(self) -> Any:
-        scope = self._scope
-        if scope is not None:
-            return scope.vars.get(self.Name.lower(), self._value)
-        return self._value
-
-    @Value.setter
-    def Value(self, value: Any) -> None:
-        scope = self._scope
-        if scope is not None:
-            if self.Options in ("ReadOnly", "Constant"):
-                from pshell.engine.errors import RuntimeException
-                raise RuntimeException.make(f"Cannot overwrite variable {self.Name} because it is "
-                                            f"read-only or constant.", "VariableNotWritable",
-                                            "WriteError")
-            scope.vars[self.Name.lower()] = value
-        self._value = value
-
-    def ToString(self) -> str:
-        return self.Name
 
 
 def _register_view() -> None:
@@ -254,7 +217,7 @@ class SetVariable(_VariableCmdlet):
         Param("Visibility", "string", validate_set=("Public", "Private")),
         Param("PassThru", "switch"),
         Param("Scope", "string"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         value = self.Value
@@ -286,6 +249,8 @@ class SetVariable(_VariableCmdlet):
             for key, _, scope in targets:
                 if not self._writable(scope, key, bool(self.Force)):
                     continue
+                if not self.should_process(f"Name: {key} Value: {to_str(value)}", "Set variable"):
+                    continue
                 scope.vars[key] = value
                 if options:
                     self._set_options(scope, key, options)
@@ -306,7 +271,7 @@ class NewVariable(_VariableCmdlet):
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         Param("Scope", "string"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def process(self) -> Iterator[Any]:
         self._require_name()
@@ -323,6 +288,8 @@ class NewVariable(_VariableCmdlet):
                 self.write_error(f"Cannot overwrite variable {name} because it is read-only or "
                                  f"constant.", "VariableNotWritable", "WriteError", name)
                 return
+        if not self.should_process(f"Name: {name} Value: {to_str(value)}", "New variable"):
+            return
         scope.vars[key] = value
         self._set_options(scope, key, self.Option or [])
         if self.PassThru:
@@ -339,7 +306,7 @@ class RemoveVariable(_VariableCmdlet):
         Param("Exclude", "string[]"),
         Param("Force", "switch"),
         Param("Scope", "string"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def process(self) -> None:
         self._require_name()
@@ -350,6 +317,8 @@ class RemoveVariable(_VariableCmdlet):
                                  f"read-only. If the variable is read-only, try the operation "
                                  f"again specifying the Force option.", "VariableNotRemovable",
                                  "WriteError", key)
+                continue
+            if not self.should_process(f"Name: {key}", "Remove variable"):
                 continue
             scope.vars.pop(key, None)
             if scope.readonly:
@@ -367,12 +336,14 @@ class ClearVariable(_VariableCmdlet):
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         Param("Scope", "string"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def process(self) -> Iterator[Any]:
         self._require_name()
         for _, (key, _, scope) in self._matching([_strip(n) for n in self.Name or []]):
             if not self._writable(scope, key, bool(self.Force)):
+                continue
+            if not self.should_process(f"Name: {key}", "Clear variable"):
                 continue
             scope.vars[key] = None
             if self.PassThru:

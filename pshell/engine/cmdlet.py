@@ -165,6 +165,9 @@ class Cmdlet:
     default_set: ClassVar[Optional[str]] = None
     #: Extra type names for ``Get-Command``'s OutputType column; informational only.
     output_type: ClassVar[str] = ""
+    #: How much a change by this command matters, for -Confirm / $ConfirmPreference
+    #: (engine/shouldprocess.py): 'Low', 'Medium' or 'High'.
+    confirm_impact: ClassVar[str] = "Medium"
 
     ctx: "CommandContext"
     bound: Dict[str, Any]
@@ -271,6 +274,12 @@ class Cmdlet:
         without a generator or frame per call (see CommandContext.item_function); None when the
         block is anything else (then call :meth:`invoke`)."""
         return self.ctx.item_function(block, new_scope)
+
+    def should_process(self, target: Any, action: str = "") -> bool:
+        """Whether to make a change now: False under -WhatIf (after saying what it would do)
+        or when -Confirm's answer is no.  See engine/shouldprocess.py."""
+        from pshell.engine.shouldprocess import should_process
+        return should_process(self, target, action)
 
     # ---- streams --------------------------------------------------------------------
     def error_record(self, message: str, error_id: str = "", category: str = "NotSpecified",

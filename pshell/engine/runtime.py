@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from pshell.engine.errors import (ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
@@ -125,7 +125,7 @@ class Frame:
 class FunctionInfo:
     """A function or filter defined with ``function``."""
 
-    __slots__ = ("name", "block", "is_filter", "module")
+    __slots__ = ("name", "block", "is_filter", "module", "options")
     ps_properties = ("CommandType", "Name", "Version", "Source")
     ps_type_names = ("System.Management.Automation.FunctionInfo",)
 
@@ -134,6 +134,7 @@ class FunctionInfo:
         self.block = block
         self.is_filter = is_filter
         self.module: Any = None            # the PSModuleInfo that exported it (engine/modules.py)
+        self.options: Tuple[str, ...] = ()  # 'ReadOnly', 'Constant', ... (Set-Item -Options)
 
     @property
     def Name(self) -> str:
@@ -142,6 +143,11 @@ class FunctionInfo:
     @property
     def CommandType(self) -> str:
         return "Filter" if self.is_filter else "Function"
+
+    @property
+    def Options(self) -> str:
+        from pshell.engine.state_drives import OPTION_NAMES
+        return ", ".join(o for o in OPTION_NAMES if o in self.options) or "None"
 
     @property
     def Definition(self) -> str:
@@ -281,6 +287,9 @@ class Runspace:
         self.history: List[Any] = []
         self.location_stack: Dict[str, List[str]] = {}
         self.previous_location: Optional[str] = None
+        #: Variable:, Function: or Alias: after `Set-Location Function:` (engine/state_drives.py):
+        #: relative item paths then name items there; None on the file system
+        self.state_location: Optional[str] = None
         self.shell: Any = None                # the session stack owner, when interactive
         self.non_interactive = False          # -NonInteractive: never prompt
         self.uncaught_errors = 0              # terminating errors that reached no catch (exit 1)
