@@ -553,6 +553,12 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
         if exc.record.location is None:
             exc.record.location = frame.location(nid)
         raise
+    if len(args) == 1 and args[0][0] == "p" and args[0][1] == "?" and args[0][2] is _NOARG_MARK() \
+            and resolved.kind in ("cmdlet", "function", "script"):
+        # `command -?` is the command's help
+        target = resolved.target if resolved.kind == "script" else resolved.name
+        args = [("a", target, None, args[0][3])]
+        resolved = resolve_command(frame, "Get-Help")
     stage.kind = resolved.kind
     stage.name = resolved.name
     ctx = CommandContext(frame, streams, nid, resolved.name)

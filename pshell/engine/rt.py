@@ -596,6 +596,7 @@ def _deffn(F: Any, name: str, index: int) -> None:
     from pshell.engine.runtime import FunctionInfo, ScriptBlock
     node = F.unit.asts[index]
     info = FunctionInfo(name, ScriptBlock(node.body, F.unit), node.is_filter)
+    info.start = node.span.start                    # where its comment-based help may begin
     target = F.scope
     lowered = name.lower()
     if lowered.startswith("global:"):
