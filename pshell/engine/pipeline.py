@@ -357,13 +357,39 @@ def _run_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
     try:
         yield from _run_named_blocks(frame, compiled, upstream, bound, top)
     finally:
-        # the clean block runs last, also after an error or when the pipeline stops early;
-        # what it writes to the output stream is dropped, as in pwsh
-        try:
-            for _ in compiled.clean(frame):
-                pass
-        except ReturnException:
+        _run_clean(frame, compiled, bound)
+
+
+def _run_clean(frame: Frame, compiled: Any, bound: Optional[BindResult]) -> None:
+    """The clean block runs last, also after an error or when the pipeline stops early.  What it
+    writes to the output stream is dropped, as in pwsh.  A terminating error ends the clean
+    block but goes no further: it is reported (kept in $Error, -ErrorVariable, and written to
+    the error stream unless -ErrorAction says SilentlyContinue or Ignore) and $? is false; a
+    try or trap around the command never sees it."""
+    rs = frame.rs
+    saved_depth = rs.try_depth
+    rs.try_depth = 0                    # the caller's try does not make its errors terminating
+    try:
+        for _ in compiled.clean(frame):
             pass
+    except ReturnException:
+        pass
+    except (BreakException, ContinueException, ExitException, PipelineStopped):
+        raise
+    except Exception as exc:            # noqa: BLE001 - reported, not propagated
+        from pshell.engine.rt import to_runtime_exception
+        record = to_runtime_exception(exc).record
+        rs.last_success = False
+        if not isinstance(exc, ActionPreferenceStop):   # write_error has recorded those
+            rs.add_error(record)
+            ctx = bound.ctx if bound is not None else None
+            if ctx is not None and ctx.error_var is not None:
+                ctx.error_var.append(record)
+        pref = frame.scope.lookup("erroractionpreference")
+        if pref is _NOT_FOUND or str(pref).lower() not in ("silentlycontinue", "ignore"):
+            frame.streams.error(record)
+    finally:
+        rs.try_depth = saved_depth
 
 
 def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
