@@ -802,7 +802,8 @@ def _isnull(value: Any) -> bool:
 
 
 NAMESPACE: Dict[str, Any] = {
-    "_stmt_error": stmt_error, "_located": _located, "_enum": _enum, "_pipe": _pipe, "_background": _background,
+    "_stmt_error": stmt_error, "_located": _located, "_enum": _enum, "_pipe": _pipe,
+    "_background": _background,
     "_add": _add, "_iadd_var": _iadd_var, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": _mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_memnum": _memnum,
