@@ -354,10 +354,12 @@ def _run_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
     if compiled.clean is None:
         yield from _run_named_blocks(frame, compiled, upstream, bound, top)
         return
+    ran: List[bool] = []
     try:
-        yield from _run_named_blocks(frame, compiled, upstream, bound, top)
+        yield from _run_named_blocks(frame, compiled, upstream, bound, top, ran)
     finally:
-        _run_clean(frame, compiled, bound)
+        if ran:                         # only after another block began (pwsh skips it otherwise)
+            _run_clean(frame, compiled, bound)
 
 
 def _run_clean(frame: Frame, compiled: Any, bound: Optional[BindResult]) -> None:
@@ -393,13 +395,20 @@ def _run_clean(frame: Frame, compiled: Any, bound: Optional[BindResult]) -> None
 
 
 def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
-                      bound: Optional[BindResult], top: bool) -> Iterator[Any]:
+                      bound: Optional[BindResult], top: bool, ran: Optional[List[bool]] = None
+                      ) -> Iterator[Any]:
+    """begin, process (per input), end.  ``ran`` (when given) gets an entry once one of them
+    starts: the clean block runs only then."""
     variables = frame.scope.vars
+    if ran is None:
+        ran = []
     try:
         if compiled.begin is not None:
+            ran.append(True)
             yield from compiled.begin(frame)
         if compiled.process is not None:
             if upstream is None:
+                ran.append(True)
                 yield from compiled.process(frame)
             else:
                 pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline or s.by_property]
@@ -407,11 +416,14 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                     variables["_"] = item
                     if pipeline_specs:
                         _bind_script_pipeline(frame, pipeline_specs, item, bound)
+                    ran.append(True)
                     yield from compiled.process(frame)
             if compiled.end is not None:
                 variables["input"] = InputEnumerator()
+                ran.append(True)
                 yield from compiled.end(frame)
         elif compiled.end is not None:
+            ran.append(True)
             if upstream is not None:
                 pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline]
                 if pipeline_specs:
