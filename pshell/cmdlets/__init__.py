@@ -79,6 +79,8 @@ VIEW_MODULES = {
     "microsoft.powershell.commands.historyinfo": "commands",
     "microsoft.powershell.commands.memberdefinition": "member",
     "pshell.helpinfo": "help",
+    "pshell.scripthelpinfo": "help",            # registered by _script_help, which help imports
+    "pshell.scripthelpinfo.syntax": "help",
     "system.diagnostics.eventing.reader.eventlogrecord": "eventlog",
     "system.diagnostics.eventlogentry": "eventlog",
     "system.diagnostics.process": "process",

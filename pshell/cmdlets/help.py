@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from pshell.cmdlets._script_help import help_of_function, help_of_script, matches_filter
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
@@ -233,6 +234,9 @@ class GetHelp(Cmdlet):
         Param("Parameter", "string"),
         Param("Category", "string[]"),
         Param("Online", "switch"),
+        Param("Component", "string[]"),
+        Param("Role", "string[]"),
+        Param("Functionality", "string[]"),
     )
 
     def end(self) -> Iterator[Any]:
@@ -253,7 +257,11 @@ class GetHelp(Cmdlet):
             return
         function = self.ctx.frame.scope.find_function(name.lower())
         if function is not None:
-            yield self._function_help(function)
+            yield from self._script_help(name, *help_of_function(function, self._culture()))
+            return
+        script = self._script_file(name)
+        if script is not None:
+            yield from self._script_help(name, *help_of_script(*script))
             return
         matches = self._search(name)
         if not matches:
@@ -282,12 +290,40 @@ class GetHelp(Cmdlet):
             raise self.terminate(f"No parameter matches criteria {self.Parameter}.",
                                  "NoParmsFound", "InvalidArgument", self.Parameter)
 
-    def _function_help(self, function: Any) -> str:
-        compiled = function.block.compiled
-        from pshell.engine.binder import script_params
-        params = script_params(compiled) if compiled.params is not None else ()
-        lines = ["NAME", f"    {function.name}", "", "SYNTAX"] + _syntax_lines(function.name, params)
-        return "\n".join(lines) + "\n"
+    def _script_help(self, name: str, found: Any, comment: Any) -> Iterator[Any]:
+        """A function's or script's help object, forwarded where its help says so, filtered by
+        -Component/-Role/-Functionality."""
+        if comment is not None and comment.forward_name and comment.forward_name.lower() != name.lower():
+            cls = self._command(comment.forward_name)
+            if cls is not None:
+                yield HelpInfo(cls.name, "Cmdlet", cls.synopsis, command_help(cls, bool(self.Full)))
+                return
+            target = self.ctx.frame.scope.find_function(comment.forward_name.lower())
+            if target is not None:
+                found, comment = help_of_function(target, self._culture())
+        for field in ("Component", "Role", "Functionality"):
+            wanted = getattr(self, field)
+            if wanted and not matches_filter(comment, field.lower(), list(wanted)):
+                self.write_error(f"Get-Help could not find {name} in a help file in this session "
+                                 f"with {field} {', '.join(wanted)}.", "HelpNotFound",
+                                 "ResourceUnavailable", name)
+                return
+        yield found
+
+    def _culture(self) -> str:
+        from pshell.engine.hostinfo import culture_of
+        return culture_of(self.runspace.environ).Name or "en-US"
+
+    def _script_file(self, name: str) -> Optional[Tuple[str, str]]:
+        """(path, text) when ``name`` is a script file (*.ps1)."""
+        if not name.lower().endswith(".ps1"):
+            return None
+        path = self.resolve_path(name)
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                return path, handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def _search(self, pattern: str) -> List[HelpInfo]:
         if not any(c in pattern for c in "*?["):

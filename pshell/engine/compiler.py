@@ -643,9 +643,13 @@ class _BlockCompiler:
         first = self.new_name("_first")
         cond = self.condition(stmt.condition)
         test = f"({cond})" if negate else f"(not ({cond}))"
+        done, err = self.new_name("_done"), self.new_name("_e")
         self.emit(d, f"{first} = True")
+        # the condition's errors are located at the condition (a line after the `do`)
         self.loop(stmt.label, d, "while True:",
-                  [f"if not {first} and {test}: break", f"{first} = False"], stmt.body)
+                  [f"if not {first}:", " try:", f"  {done} = {test}",
+                   f" except Exception as {err}:", f"  raise _located(F, {err}, {self.nid(stmt.condition)})",
+                   f" if {done}: break", f"{first} = False"], stmt.body)
 
     def st_DoWhile(self, stmt: A.DoWhile, d: int) -> None:
         self._do(stmt, d, negate=False)

@@ -54,12 +54,26 @@ class ErrorRecord:
         self.TargetObject = target
         self.location = location
         self.command = command
-        self.ScriptStackTrace = ""
+        self._stack = ""
         self.computer_name: Optional[str] = None   # set when the record came from a remote computer
 
     @property
     def message(self) -> str:
         return str(getattr(self.Exception, "Message", self.Exception))
+
+    @property
+    def ScriptStackTrace(self) -> str:
+        """Where the error happened, as ``at <ScriptBlock>, file: line N`` (the innermost frame
+        only) unless a stack was given (a remote computer's)."""
+        if self._stack or self.location is None:
+            return self._stack
+        source = self.location.source
+        named = source and not source.startswith("<")
+        return f"at <ScriptBlock>, {source if named else '<No file>'}: line {self.location.line}"
+
+    @ScriptStackTrace.setter
+    def ScriptStackTrace(self, value: str) -> None:
+        self._stack = value
 
     @property
     def CategoryInfo(self) -> "ErrorCategoryInfo":

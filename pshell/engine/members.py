@@ -213,6 +213,8 @@ def get_index(obj: Any, index: Any) -> Any:
             return [obj[k] for k in index]
         return obj[index]
     if isinstance(obj, PSObject):
+        if isinstance(index, int) and not isinstance(index, bool) and index in (0, -1):
+            return obj                          # a scalar indexed with 0 or -1 is itself
         return obj.get(to_str(index))
     if isinstance(index, str) and hasattr(obj, "by_name"):
         return obj.named(index)                 # $m.Groups['name']

@@ -354,26 +354,61 @@ def _run_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
     if compiled.clean is None:
         yield from _run_named_blocks(frame, compiled, upstream, bound, top)
         return
+    ran: List[bool] = []
     try:
-        yield from _run_named_blocks(frame, compiled, upstream, bound, top)
+        yield from _run_named_blocks(frame, compiled, upstream, bound, top, ran)
     finally:
-        # the clean block runs last, also after an error or when the pipeline stops early;
-        # what it writes to the output stream is dropped, as in pwsh
-        try:
-            for _ in compiled.clean(frame):
-                pass
-        except ReturnException:
+        if ran:                         # only after another block began (pwsh skips it otherwise)
+            _run_clean(frame, compiled, bound)
+
+
+def _run_clean(frame: Frame, compiled: Any, bound: Optional[BindResult]) -> None:
+    """The clean block runs last, also after an error or when the pipeline stops early.  What it
+    writes to the output stream is dropped, as in pwsh.  A terminating error ends the clean
+    block but goes no further: it is reported (kept in $Error, -ErrorVariable, and written to
+    the error stream unless -ErrorAction says SilentlyContinue or Ignore) and $? is false; a
+    try or trap around the command never sees it."""
+    rs = frame.rs
+    saved_depth = rs.try_depth
+    rs.try_depth = 0                    # the caller's try does not make its errors terminating
+    try:
+        for _ in compiled.clean(frame):
             pass
+    except ReturnException:
+        pass
+    except (BreakException, ContinueException, ExitException, PipelineStopped):
+        raise
+    except Exception as exc:            # noqa: BLE001 - reported, not propagated
+        from pshell.engine.rt import to_runtime_exception
+        record = to_runtime_exception(exc).record
+        rs.last_success = False
+        if not isinstance(exc, ActionPreferenceStop):   # write_error has recorded those
+            rs.add_error(record)
+            ctx = bound.ctx if bound is not None else None
+            if ctx is not None and ctx.error_var is not None:
+                ctx.error_var.append(record)
+        pref = frame.scope.lookup("erroractionpreference")
+        if pref is _NOT_FOUND or str(pref).lower() not in ("silentlycontinue", "ignore"):
+            frame.streams.error(record)
+    finally:
+        rs.try_depth = saved_depth
 
 
 def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[Any]],
-                      bound: Optional[BindResult], top: bool) -> Iterator[Any]:
+                      bound: Optional[BindResult], top: bool, ran: Optional[List[bool]] = None
+                      ) -> Iterator[Any]:
+    """begin, process (per input), end.  ``ran`` (when given) gets an entry once one of them
+    starts: the clean block runs only then."""
     variables = frame.scope.vars
+    if ran is None:
+        ran = []
     try:
         if compiled.begin is not None:
+            ran.append(True)
             yield from compiled.begin(frame)
         if compiled.process is not None:
             if upstream is None:
+                ran.append(True)
                 yield from compiled.process(frame)
             else:
                 pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline or s.by_property]
@@ -381,11 +416,14 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                     variables["_"] = item
                     if pipeline_specs:
                         _bind_script_pipeline(frame, pipeline_specs, item, bound)
+                    ran.append(True)
                     yield from compiled.process(frame)
             if compiled.end is not None:
                 variables["input"] = InputEnumerator()
+                ran.append(True)
                 yield from compiled.end(frame)
         elif compiled.end is not None:
+            ran.append(True)
             if upstream is not None:
                 pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline]
                 if pipeline_specs:
@@ -553,6 +591,12 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
         if exc.record.location is None:
             exc.record.location = frame.location(nid)
         raise
+    if len(args) == 1 and args[0][0] == "p" and args[0][1] == "?" and args[0][2] is _NOARG_MARK() \
+            and resolved.kind in ("cmdlet", "function", "script"):
+        # `command -?` is the command's help
+        target = resolved.target if resolved.kind == "script" else resolved.name
+        args = [("a", target, None, args[0][3])]
+        resolved = resolve_command(frame, "Get-Help")
     stage.kind = resolved.kind
     stage.name = resolved.name
     ctx = CommandContext(frame, streams, nid, resolved.name)

@@ -88,6 +88,17 @@ def stmt_error(F: Any, exc: BaseException, nid: int) -> None:
         F.streams.error(record)
 
 
+def _located(F: Any, exc: BaseException, nid: int) -> BaseException:
+    """``exc`` as a RuntimeException located at node ``nid`` when it has no location yet
+    (flow control passes unchanged)."""
+    if isinstance(exc, (FlowControl, PipelineStopped)):
+        return exc
+    err = to_runtime_exception(exc)
+    if err.record.location is None:
+        err.record.location = F.location(nid)
+    return err
+
+
 def _pref(F: Any, name: str) -> str:
     value = F.scope.lookup(name)
     if value is _MISSING_SENTINEL or value is None:
@@ -596,6 +607,7 @@ def _deffn(F: Any, name: str, index: int) -> None:
     from pshell.engine.runtime import FunctionInfo, ScriptBlock
     node = F.unit.asts[index]
     info = FunctionInfo(name, ScriptBlock(node.body, F.unit), node.is_filter)
+    info.start = node.span.start                    # where its comment-based help may begin
     target = F.scope
     lowered = name.lower()
     if lowered.startswith("global:"):
@@ -790,7 +802,8 @@ def _isnull(value: Any) -> bool:
 
 
 NAMESPACE: Dict[str, Any] = {
-    "_stmt_error": stmt_error, "_enum": _enum, "_pipe": _pipe, "_background": _background,
+    "_stmt_error": stmt_error, "_located": _located, "_enum": _enum, "_pipe": _pipe,
+    "_background": _background,
     "_add": _add, "_iadd_var": _iadd_var, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": _mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_memnum": _memnum,

@@ -125,7 +125,7 @@ class Frame:
 class FunctionInfo:
     """A function or filter defined with ``function``."""
 
-    __slots__ = ("name", "block", "is_filter", "module", "options")
+    __slots__ = ("name", "block", "is_filter", "module", "options", "start")
     ps_properties = ("CommandType", "Name", "Version", "Source")
     ps_type_names = ("System.Management.Automation.FunctionInfo",)
 
@@ -135,6 +135,7 @@ class FunctionInfo:
         self.is_filter = is_filter
         self.module: Any = None            # the PSModuleInfo that exported it (engine/modules.py)
         self.options: Tuple[str, ...] = ()  # 'ReadOnly', 'Constant', ... (Set-Item -Options)
+        self.start: Optional[int] = None   # offset of its `function` keyword in block.unit.text
 
     @property
     def Name(self) -> str:
