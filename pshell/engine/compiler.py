@@ -1008,6 +1008,9 @@ class _BlockCompiler:
                 isinstance(e.expr, A.Hashtable):
             pairs = ", ".join(f"({self.hash_key(k)}, {self.statement_value(v)})" for k, v in e.expr.pairs)
             return f"_pso(({pairs}{',' if pairs else ''}))"
+        if tname in ("ref", "system.management.automation.psreference") and \
+                isinstance(e.expr, A.Variable) and e.expr.scope not in ("env", "using", "function"):
+            return f"_ref_var(F, {e.expr.scope!r}, {e.expr.name.lower()!r})"
         return f"_conv({self.expr(e.expr)}, {e.type_name!r})"
 
     def ex_TypeLiteral(self, e: A.TypeLiteral) -> str:
