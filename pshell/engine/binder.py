@@ -502,13 +502,7 @@ def _apply_common(ctx: Optional["CommandContext"], param: Param, value: Any) -> 
             ctx.prefs = {}
         ctx.prefs[key] = text
     elif name in ("errorvariable", "warningvariable", "informationvariable"):
-        var = to_str(value)
-        append = var.startswith("+")
-        var = var.lstrip("+").lower()
-        scope = ctx.frame.scope
-        existing = scope.lookup(var) if append else None
-        collected = existing if isinstance(existing, list) else []
-        scope.vars[var] = collected
+        collected = collecting_variable(ctx.frame, to_str(value))
         if name == "errorvariable":
             ctx.error_var = collected
         elif name == "warningvariable":
@@ -523,6 +517,27 @@ def _apply_common(ctx: Optional["CommandContext"], param: Param, value: Any) -> 
         ctx.verbose = to_bool(value)
     elif name == "debug":
         ctx.debug = to_bool(value)
+
+
+def collecting_variable(frame: Any, spec: str) -> List[Any]:
+    """The list a ``-ErrorVariable``/``-OutVariable`` (``name``, ``scope:name``, ``+name`` to
+    append) collects into, already stored in its variable."""
+    from pshell.engine.rt import _scope_for
+    from pshell.engine.runtime import _NOT_FOUND
+    append = spec.startswith("+")
+    spec = spec[1:] if append else spec
+    scope_name, _, var = spec.rpartition(":")
+    var = var.lower()
+    scope = (_scope_for(frame, scope_name.lower()) if scope_name else None) or frame.scope
+    collected: List[Any] = []
+    if append:
+        existing = scope.lookup(var) if not scope_name else scope.vars.get(var)
+        if isinstance(existing, list):
+            collected = existing
+        elif existing not in (None, AutomationNull, _NOT_FOUND):
+            collected = [existing]
+    scope.vars[var] = collected
+    return collected
 
 
 # --------------------------------------------------------------------------- pipeline input

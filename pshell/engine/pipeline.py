@@ -21,7 +21,7 @@ from pshell.engine.errors import (ActionPreferenceStop, BreakException, CommandN
 from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
 from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, Streams,
                                    VerboseRecord, WarningRecord)
-from pshell.engine.values import AutomationNull, InputEnumerator, enumerate_value, to_str
+from pshell.engine.values import AutomationNull, InputEnumerator, enumerate_value, to_bool, to_str
 from pshell.lang.errors import SourceLocation
 
 __all__ = ["run_pipeline", "invoke_block", "CommandContext", "resolve_command", "start_background",
@@ -237,6 +237,9 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
     compiled = block.compiled
     scope = Scope(frame.scope) if new_scope else frame.scope
     target_streams = streams if streams is not None else frame.streams
+    if ctx is not None and (ctx.error_var is not None or ctx.warning_var is not None
+                            or ctx.info_var is not None):
+        target_streams = _CollectingSink(target_streams, ctx)
     callee = Frame(frame.rs, scope, target_streams, scope if script_scope else frame.script_scope,
                    block.unit, frame.using, frame.host_output and not new_scope)
     callee.block = block
@@ -329,6 +332,13 @@ class ScriptCmdlet:
         if not isinstance(record, ErrorRecord):
             record = ErrorRecord(to_str(record))
         raise RuntimeException(record)
+
+    def WriteObject(self, value: Any, enumerate_collection: Any = False) -> Any:
+        """The value comes back as the method call's result, which the calling statement
+        writes to the output stream (a collection as one object unless asked to enumerate)."""
+        if isinstance(value, (list, tuple)) and not to_bool(enumerate_collection):
+            return [value]
+        return value
 
     def ShouldProcess(self, *args: Any) -> bool:
         return True
@@ -750,20 +760,44 @@ def _run_command(rs: Runspace, stage: _Stage, upstream: Optional[Iterator[Any]])
 
 
 def _out_variable(ctx: CommandContext, output: Iterator[Any]) -> Iterator[Any]:
-    name = ctx.prefs["\x00outvar"] if ctx.prefs else ""
-    append = name.startswith("+")
-    name = name.lstrip("+").lower()
-    collected: List[Any] = []
-    if append:
-        existing = ctx.frame.scope.lookup(name)
-        if isinstance(existing, list):
-            collected = existing
-        elif existing is not _NOT_FOUND and existing is not None:
-            collected = [existing]
-    ctx.frame.scope.vars[name] = collected
+    from pshell.engine.binder import collecting_variable
+    collected = collecting_variable(ctx.frame, ctx.prefs["\x00outvar"] if ctx.prefs else "")
     for item in output:
         collected.append(item)
         yield item
+
+
+class _CollectingSink(Streams):
+    """The streams a function with -ErrorVariable/-WarningVariable/-InformationVariable runs
+    with: records its commands write on their way out also go to those variables."""
+
+    def __init__(self, parent: Streams, ctx: CommandContext) -> None:
+        self.parent = parent
+        self.ctx = ctx
+
+    def error(self, record: Any) -> None:
+        if self.ctx.error_var is not None:
+            self.ctx.error_var.append(record)
+        self.parent.error(record)
+
+    def warning(self, record: Any) -> None:
+        if self.ctx.warning_var is not None:
+            self.ctx.warning_var.append(record)
+        self.parent.warning(record)
+
+    def information(self, record: Any) -> None:
+        if self.ctx.info_var is not None:
+            self.ctx.info_var.append(record)
+        self.parent.information(record)
+
+    def verbose(self, record: Any) -> None:
+        self.parent.verbose(record)
+
+    def debug(self, record: Any) -> None:
+        self.parent.debug(record)
+
+    def progress(self, record: Any) -> None:
+        self.parent.progress(record)
 
 
 # --------------------------------------------------------------------------- script files
