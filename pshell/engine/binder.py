@@ -72,6 +72,8 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
                             aliases=tuple(str(a) for a in spec.aliases), pipeline=spec.pipeline,
                             by_property=spec.by_property, sets=spec.sets, remaining=spec.remaining,
                             validate_set=spec.validate_set))
+    if getattr(compiled, "should_process", False):
+        params += [Param("WhatIf", "switch", aliases=("wi",)), Param("Confirm", "switch", aliases=("cf",))]
     result = tuple(params)
     try:
         compiled._param_cache = result

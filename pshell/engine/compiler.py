@@ -51,7 +51,7 @@ class ParamSpec:
 
 class CompiledBlock:
     __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
-                 "positional_binding", "value")
+                 "positional_binding", "value", "should_process", "confirm_impact")
 
     def __init__(self) -> None:
         self.value: Any = None      # a block that is one expression: F -> its value (not unrolled)
@@ -63,6 +63,8 @@ class CompiledBlock:
         self.advanced = False
         self.using_names: List[str] = []
         self.positional_binding = True
+        self.should_process = False     # [CmdletBinding(SupportsShouldProcess)]: -WhatIf, -Confirm
+        self.confirm_impact = "medium"
 
 
 class Unit:
@@ -162,6 +164,7 @@ class _BlockCompiler:
         if block.param_block is not None:
             result.params, result.advanced = self.param_specs(block.param_block)
             result.positional_binding = True
+            self.cmdlet_binding(block.param_block, result)
         source = "\n".join("\n".join(f.lines) for f in self.functions)
         namespace = dict(rt.NAMESPACE)
         namespace["K"] = self.constants
@@ -285,6 +288,19 @@ class _BlockCompiler:
                     pass
             specs.append(spec)
         return specs, advanced
+
+    def cmdlet_binding(self, block: A.ParamBlock, result: "CompiledBlock") -> None:
+        for attr in block.attributes:
+            if attr.name.lower() != "cmdletbinding":
+                continue
+            for key, value in attr.named:
+                literal = True if value is None else rt.literal_value(value)
+                if key.lower() == "supportsshouldprocess":
+                    result.should_process = bool(literal)
+                elif key.lower() == "confirmimpact":
+                    result.confirm_impact = str(literal).lower()
+                elif key.lower() == "positionalbinding":
+                    result.positional_binding = bool(literal)
 
     def parameter_attribute(self, spec: ParamSpec, attr: A.AttributeAst) -> None:
         for key, value in attr.named:

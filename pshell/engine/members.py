@@ -1149,6 +1149,19 @@ def _langapi(name: str) -> Callable[[List[Any]], Any]:
 
 _STATIC_METHODS["management.automation.psparser"] = {"tokenize": _langapi("tokenize")}
 _STATIC_METHODS["management.automation.language.parser"] = {"parseinput": _langapi("parse_input")}
+
+
+def _psapi(name: str) -> Callable[[List[Any]], Any]:
+    def call(args: List[Any]) -> Any:
+        from pshell.engine import powershell_api
+        return getattr(powershell_api, name)(args)
+    return call
+
+
+for _type in ("powershell", "management.automation.powershell"):
+    _STATIC_METHODS[_type] = {"create": _psapi("create_powershell")}
+for _type in ("runspacefactory", "management.automation.runspaces.runspacefactory"):
+    _STATIC_METHODS[_type] = {"createrunspace": _psapi("create_runspace")}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
 _STATIC_METHODS["long"] = _STATIC_METHODS["int32"]

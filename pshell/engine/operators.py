@@ -535,6 +535,8 @@ _KNOWN_NAMED_TYPES = {
     "cultureinfo", "system.globalization.cultureinfo", "globalization.cultureinfo",
     "system.net.networkcredential", "net.networkcredential",
     "system.management.automation.psparser", "management.automation.psparser",
+    "powershell", "system.management.automation.powershell", "runspacefactory",
+    "system.management.automation.runspaces.runspacefactory",
     "system.management.automation.language.parser", "management.automation.language.parser",
 }
 

@@ -278,6 +278,14 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
                 raise
         else:
             variables[key] = SwitchParameter(False) if spec.switch else None
+    if getattr(compiled, "should_process", False):
+        # -WhatIf / -Confirm of a SupportsShouldProcess function are its preference variables
+        if "WhatIf" in bound.values:
+            variables["whatifpreference"] = to_bool(bound.values["WhatIf"])
+            psbound["WhatIf"] = SwitchParameter(to_bool(bound.values["WhatIf"]))
+        if "Confirm" in bound.values:
+            variables["confirmpreference"] = "Low" if to_bool(bound.values["Confirm"]) else "None"
+            psbound["Confirm"] = SwitchParameter(to_bool(bound.values["Confirm"]))
     variables["psboundparameters"] = psbound
     variables["args"] = list(bound.unbound)
     ctx = bound.ctx
@@ -341,10 +349,51 @@ class ScriptCmdlet:
         return value
 
     def ShouldProcess(self, *args: Any) -> bool:
-        return True
+        """``ShouldProcess(target)``, ``(target, action)`` or ``(description, warning, caption)``:
+        false under -WhatIf (after saying what would happen); asks when the function's
+        ConfirmImpact reaches $ConfirmPreference (-Confirm lowers it to Low)."""
+        target = to_str(args[0]) if args else ""
+        action = to_str(args[1]) if len(args) == 2 else (self._command_name() if len(args) < 2 else "")
+        text = to_str(args[0]) if len(args) >= 3 else \
+            f"Performing the operation \"{action}\" on target \"{target}\"."
+        if to_bool(self._lookup("whatifpreference")):
+            self._context().write_host(f"What if: {text}")
+            return False
+        block = getattr(self._frame, "block", None)
+        impact = getattr(getattr(block, "compiled", None), "confirm_impact", "medium")
+        preference = to_str(self._lookup("confirmpreference") or "High").lower()
+        if _IMPACT.get(impact, 2) == 0 or _IMPACT.get(preference, 3) == 0 or \
+                _IMPACT.get(impact, 2) < _IMPACT.get(preference, 3):
+            return True
+        return self._ask("Are you sure you want to perform this action?", text)
 
-    def ShouldContinue(self, *args: Any) -> bool:
-        return True
+    def ShouldContinue(self, query: Any = "", caption: Any = "", *rest: Any) -> bool:
+        return self._ask(to_str(caption), to_str(query))
+
+    def _command_name(self) -> str:
+        from pshell.engine.values import NO_PROPERTY, get_property
+        command = get_property(self.MyInvocation, "MyCommand")
+        name = get_property(command, "Name") if command is not NO_PROPERTY else NO_PROPERTY
+        return to_str(name) if name not in (NO_PROPERTY, None) else "Function"
+
+    def _lookup(self, name: str) -> Any:
+        value = self._frame.scope.lookup(name)
+        if value is _NOT_FOUND:
+            value = self._frame.rs.get_variable(name)
+        return value
+
+    def _ask(self, caption: str, message: str) -> bool:
+        host = getattr(self._frame.rs, "host", None)
+        if host is None or not getattr(host, "is_terminal", False):
+            raise RuntimeException.make(
+                f"{caption} {message} The host cannot prompt for confirmation: the session is "
+                f"not interactive.", "HostPromptNotAvailable", "NotImplemented",
+                exception_type="System.Management.Automation.Host.HostException")
+        answer = host.read_line(f"{caption}\n{message}\n[Y] Yes  [N] No (default is \"Y\"): ")
+        return (answer or "y").strip().lower() in ("y", "yes", "a")
+
+
+_IMPACT = {"none": 0, "low": 1, "medium": 2, "high": 3}
 
 
 def _convert_default(spec: Any, value: Any) -> Any:
