@@ -30,7 +30,7 @@ class ParamSpec:
 
     __slots__ = ("name", "type_name", "default", "mandatory", "position", "pipeline", "by_property",
                  "aliases", "validate_set", "sets", "remaining", "switch", "validate_range",
-                 "not_null")
+                 "not_null", "allow", "checks")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -47,6 +47,8 @@ class ParamSpec:
         self.sets: Tuple[str, ...] = ()
         self.remaining = False
         self.switch = False
+        self.allow: Tuple[str, ...] = ()    # "null", "emptystring", "emptycollection"
+        self.checks: List[Tuple[Any, ...]] = []   # (kind, argument, ErrorMessage or None)
 
 
 class CompiledBlock:
@@ -284,8 +286,10 @@ class _BlockCompiler:
                                            rt.literal_value(attr.positional[1]))
                 elif lname in ("validatenotnullorempty", "validatenotnull"):
                     spec.not_null = True
-                elif lname == "allowempty" or lname == "allownull" or lname == "allowemptystring":
-                    pass
+                elif lname in ("allownull", "allowemptystring", "allowemptycollection"):
+                    spec.allow += (lname[5:],)
+                elif lname in ("validatescript", "validatepattern", "validatelength", "validatecount"):
+                    self.validation(spec, lname[8:], attr)
             specs.append(spec)
         return specs, advanced
 
@@ -301,6 +305,20 @@ class _BlockCompiler:
                     result.confirm_impact = str(literal).lower()
                 elif key.lower() == "positionalbinding":
                     result.positional_binding = bool(literal)
+
+    def validation(self, spec: ParamSpec, kind: str, attr: A.AttributeAst) -> None:
+        """[ValidateScript({..})], [ValidatePattern('re')], [ValidateLength(1, 5)],
+        [ValidateCount(1, 3)], each with an optional ErrorMessage format."""
+        message = next((rt.literal_value(v) for k, v in attr.named
+                        if k.lower() == "errormessage" and v is not None), None)
+        args = attr.positional
+        if kind == "script" and args and isinstance(args[0], A.ScriptBlockExpr):
+            from pshell.engine.runtime import ScriptBlock
+            spec.checks.append(("script", ScriptBlock(args[0].block, self.unit), message))
+        elif kind == "pattern" and args:
+            spec.checks.append(("pattern", str(rt.literal_value(args[0])), message))
+        elif kind in ("length", "count") and len(args) == 2:
+            spec.checks.append((kind, (rt.literal_value(args[0]), rt.literal_value(args[1])), message))
 
     def parameter_attribute(self, spec: ParamSpec, attr: A.AttributeAst) -> None:
         for key, value in attr.named:
