@@ -252,7 +252,28 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
         _apply_bound(callee, compiled, bound)
     else:
         variables["args"] = list(args)
+    if ctx is not None and ctx.name and new_scope:
+        variables["myinvocation"] = info = _invocation_info(ctx, variables, upstream is not None)
+        if isinstance(variables.get("pscmdlet"), ScriptCmdlet):
+            variables["pscmdlet"].MyInvocation = info
     return _run_blocks(callee, compiled, upstream, bound, top)
+
+
+def _invocation_info(ctx: CommandContext, variables: Dict[str, Any], expecting_input: bool) -> Any:
+    """``$MyInvocation`` inside a function: the command called, how, and from where."""
+    from pshell.engine.values import Hashtable, PSObject
+    loc = ctx.location
+    source = loc.source if loc is not None else ""
+    script = source if source and not source.startswith("<") else ""
+    return PSObject.from_pairs([
+        ("MyCommand", PSObject.from_pairs([("Name", ctx.name), ("CommandType", "Function")])),
+        ("BoundParameters", variables.get("psboundparameters", Hashtable())),
+        ("UnboundArguments", variables.get("args", [])),
+        ("ScriptLineNumber", loc.line if loc is not None else 0),
+        ("OffsetInLine", loc.column if loc is not None else 0),
+        ("ScriptName", script), ("Line", loc.line_text() if loc is not None else ""),
+        ("PSScriptRoot", os.path.dirname(script)), ("PSCommandPath", script),
+        ("InvocationName", ctx.name), ("ExpectingInput", expecting_input)])
 
 
 def _positional_args(args: Tuple[Any, ...]) -> List[Tuple[Any, ...]]:
