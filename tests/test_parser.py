@@ -1213,11 +1213,14 @@ def test_pipeline_chains_are_left_associative():
     assert isinstance(stmt, A.Assignment) and isinstance(stmt.value, A.PipelineChain)
 
 
-def test_null_coalescing_and_ternary_bind_more_loosely_than_binary_operators():
+def test_null_coalescing_binds_between_bitwise_and_arithmetic_and_ternary_loosest():
     (stmt,) = parse("$a -and $b ?? 1 + 2").end.statements
     expr = stmt.elements[0].expr
-    assert isinstance(expr, A.Binary) and expr.op == "??"
-    assert expr.left.op == "-and" and expr.right.op == "+"
+    assert isinstance(expr, A.Binary) and expr.op == "-and"
+    assert expr.right.op == "??" and expr.right.right.op == "+"
+    (stmt,) = parse("$a ?? $b ?? $c").end.statements
+    expr = stmt.elements[0].expr
+    assert expr.op == "??" and expr.right.op == "??"     # it groups to the right
     (stmt,) = parse("$x -gt 1 ? 'a' : $y ? 'b' : 'c'").end.statements
     expr = stmt.elements[0].expr
     assert isinstance(expr, A.Ternary) and expr.condition.op == "-gt"

@@ -62,8 +62,9 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
         ptype: Any = _TYPE_TO_PARAM.get(type_name.lower())
         if ptype is None:
             ptype = _script_converter(type_name) if type_name else "object"
-        if (spec.validate_range is not None or spec.not_null) and ptype not in ("switch", "bool"):
-            ptype = _validating(ptype, spec.validate_range, spec.not_null)
+        if (spec.validate_range is not None or spec.not_null or spec.checks or spec.mandatory) \
+                and ptype not in ("switch", "bool"):
+            ptype = _validating(ptype, spec)
         position = spec.position
         if position is None and not explicit_positions and not spec.switch:
             position = positional_index
@@ -72,6 +73,8 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
                             aliases=tuple(str(a) for a in spec.aliases), pipeline=spec.pipeline,
                             by_property=spec.by_property, sets=spec.sets, remaining=spec.remaining,
                             validate_set=spec.validate_set))
+    if getattr(compiled, "should_process", False):
+        params += [Param("WhatIf", "switch", aliases=("wi",)), Param("Confirm", "switch", aliases=("cf",))]
     result = tuple(params)
     try:
         compiled._param_cache = result
@@ -80,14 +83,24 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
     return result
 
 
-def _validating(ptype: Any, value_range: Any, not_null: bool) -> Any:
-    """A parameter type that also checks [ValidateRange()] / [ValidateNotNullOrEmpty()] after
-    conversion (the binder calls ``.validate``)."""
+def _validating(ptype: Any, spec: Any) -> Any:
+    """A parameter type that also checks, after conversion, what a mandatory parameter refuses
+    (null, '' and @() unless [AllowNull()] / [AllowEmptyString()] / [AllowEmptyCollection()]),
+    [ValidateRange()], [ValidateNotNullOrEmpty()], [ValidateScript()], [ValidatePattern()],
+    [ValidateLength()] and [ValidateCount()] (the binder calls ``.validate``)."""
+    value_range, not_null = spec.validate_range, spec.not_null
+
     def convert(value: Any) -> Any:
-        return ptype(value) if callable(ptype) else value
+        if callable(ptype):
+            return ptype(value)
+        return convert_param(Param(spec.name, ptype), value) if ptype != "object" else value
 
     def validate(ctx: Optional["CommandContext"], param: Param, value: Any) -> None:
+        if spec.mandatory:
+            _check_mandatory_value(ctx, param, value, spec.allow)
         items = value if isinstance(value, list) else [value]
+        for check in spec.checks:
+            _run_check(ctx, param, check, value, items)
         if not_null and (value is None or value == "" or value == [] or
                          any(item is None or item == "" for item in items)):
             raise _error(ctx, f"Cannot validate argument on parameter '{param.name}'. The argument "
@@ -113,6 +126,71 @@ def _validating(ptype: Any, value_range: Any, not_null: bool) -> Any:
     convert.validate = validate  # type: ignore[attr-defined]
     convert.type_label = getattr(ptype, "type_label", "System.Object")  # type: ignore[attr-defined]
     return convert
+
+
+def _check_mandatory_value(ctx: Optional["CommandContext"], param: Param, value: Any,
+                           allow: Tuple[str, ...]) -> None:
+    if value is None and "null" not in allow:
+        raise _error(ctx, f"Cannot bind argument to parameter '{param.name}' because it is null.",
+                     "ParameterArgumentValidationErrorNullNotAllowed", value)
+    if value == "" and isinstance(value, str) and "emptystring" not in allow:
+        raise _error(ctx, f"Cannot bind argument to parameter '{param.name}' because it is an "
+                          f"empty string.", "ParameterArgumentValidationErrorEmptyStringNotAllowed", value)
+    if isinstance(value, list) and not value and "emptycollection" not in allow:
+        raise _error(ctx, f"Cannot bind argument to parameter '{param.name}' because it is an "
+                          f"empty array.", "ParameterArgumentValidationErrorEmptyArrayNotAllowed", value)
+
+
+def _run_check(ctx: Optional["CommandContext"], param: Param, check: Tuple[Any, ...], value: Any,
+               items: List[Any]) -> None:
+    from pshell.engine.operators import ps_format
+    kind, argument, message = check
+    prefix = f"Cannot validate argument on parameter '{param.name}'. "
+
+    def fail(item: Any, default: str, shown: Any) -> None:
+        text = ps_format(message, [item, shown]) if message else default
+        raise _error(ctx, prefix + text, "ParameterArgumentValidationError", item)
+
+    if kind == "count":
+        low, high = argument
+        if not low <= len(items) <= high:
+            fail(value, f"The parameter requires at least {low} value(s) and no more than {high} "
+                        f"value(s) to be supplied, but {len(items)} value(s) were supplied.", argument)
+        return
+    for item in items:
+        if kind == "script":
+            if ctx is None:
+                return
+            body = argument.text.strip()
+            body = body[1:-1].strip() if body.startswith("{") and body.endswith("}") else body
+            try:
+                ok = any(to_bool(v) for v in ctx.invoke(argument, (), dollar_under=item))
+            except RuntimeException as exc:
+                fail(item, f"The \"{body}\" validation script for the argument with value "
+                           f"\"{to_str(item)}\" did not return a result of True: "
+                           f"{exc.record.message}", body)
+            if not ok:
+                fail(item, f"The \"{body}\" validation script for the argument with value "
+                           f"\"{to_str(item)}\" did not return a result of True. Determine why the "
+                           f"validation script failed, and then try the command again.", body)
+        elif kind == "pattern":
+            from pshell.engine.operators import compile_regex
+            import re
+            if compile_regex(argument, re.IGNORECASE).search(to_str(item)) is None:
+                fail(item, f"The argument \"{to_str(item)}\" does not match the \"{argument}\" "
+                           f"pattern. Supply an argument that matches \"{argument}\" and try the "
+                           f"command again.", argument)
+        elif kind == "length":
+            low, high = argument
+            size = len(to_str(item))
+            if size < low:
+                fail(item, f"The character length of the {size} argument is too short. Specify an "
+                           f"argument with a length that is greater than or equal to \"{low}\", and "
+                           f"then try the command again.", argument)
+            if size > high:
+                fail(item, f"The character length ({size}) of the argument is too long. Specify an "
+                           f"argument with a length that is less than or equal to \"{high}\" and "
+                           f"then try the command again.", argument)
 
 
 def _script_converter(type_name: str) -> Any:
@@ -332,7 +410,7 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         _apply_default_values(ctx, table, named)
 
     # parameter sets: the sets compatible with every named parameter
-    candidates = _candidate_sets(table, params, named, target)
+    candidates = _candidate_sets(table, params, named, target, ctx)
     chosen = _choose_set(table, params, candidates, target)
 
     # positional
@@ -430,7 +508,7 @@ def _splat(table: _Table, value: Any, named: Dict[str, Any], positional: List[An
 
 
 def _candidate_sets(table: _Table, params: Sequence[Param], named: Dict[str, Any],
-                    target: Any) -> List[str]:
+                    target: Any, ctx: Optional["CommandContext"] = None) -> List[str]:
     candidates = list(table.sets)
     for name in named:
         param = table.by_name.get(name.lower())
@@ -441,7 +519,7 @@ def _candidate_sets(table: _Table, params: Sequence[Param], named: Dict[str, Any
             candidates = narrowed
         else:
             # parameters from sets that don't meet: PowerShell's "cannot be resolved" error
-            raise _error(getattr(target, "ctx", None),
+            raise _error(getattr(target, "ctx", None) or ctx,
                          "Parameter set cannot be resolved using the specified named parameters. "
                          "One or more parameters issued cannot be used together or an insufficient "
                          "number of parameters were provided.", "AmbiguousParameterSet")
@@ -502,13 +580,7 @@ def _apply_common(ctx: Optional["CommandContext"], param: Param, value: Any) -> 
             ctx.prefs = {}
         ctx.prefs[key] = text
     elif name in ("errorvariable", "warningvariable", "informationvariable"):
-        var = to_str(value)
-        append = var.startswith("+")
-        var = var.lstrip("+").lower()
-        scope = ctx.frame.scope
-        existing = scope.lookup(var) if append else None
-        collected = existing if isinstance(existing, list) else []
-        scope.vars[var] = collected
+        collected = collecting_variable(ctx.frame, to_str(value))
         if name == "errorvariable":
             ctx.error_var = collected
         elif name == "warningvariable":
@@ -523,6 +595,27 @@ def _apply_common(ctx: Optional["CommandContext"], param: Param, value: Any) -> 
         ctx.verbose = to_bool(value)
     elif name == "debug":
         ctx.debug = to_bool(value)
+
+
+def collecting_variable(frame: Any, spec: str) -> List[Any]:
+    """The list a ``-ErrorVariable``/``-OutVariable`` (``name``, ``scope:name``, ``+name`` to
+    append) collects into, already stored in its variable."""
+    from pshell.engine.rt import _scope_for
+    from pshell.engine.runtime import _NOT_FOUND
+    append = spec.startswith("+")
+    spec = spec[1:] if append else spec
+    scope_name, _, var = spec.rpartition(":")
+    var = var.lower()
+    scope = (_scope_for(frame, scope_name.lower()) if scope_name else None) or frame.scope
+    collected: List[Any] = []
+    if append:
+        existing = scope.lookup(var) if not scope_name else scope.vars.get(var)
+        if isinstance(existing, list):
+            collected = existing
+        elif existing not in (None, AutomationNull, _NOT_FOUND):
+            collected = [existing]
+    scope.vars[var] = collected
+    return collected
 
 
 # --------------------------------------------------------------------------- pipeline input

@@ -30,7 +30,7 @@ class ParamSpec:
 
     __slots__ = ("name", "type_name", "default", "mandatory", "position", "pipeline", "by_property",
                  "aliases", "validate_set", "sets", "remaining", "switch", "validate_range",
-                 "not_null")
+                 "not_null", "allow", "checks")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -47,11 +47,13 @@ class ParamSpec:
         self.sets: Tuple[str, ...] = ()
         self.remaining = False
         self.switch = False
+        self.allow: Tuple[str, ...] = ()    # "null", "emptystring", "emptycollection"
+        self.checks: List[Tuple[Any, ...]] = []   # (kind, argument, ErrorMessage or None)
 
 
 class CompiledBlock:
     __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
-                 "positional_binding", "value")
+                 "positional_binding", "value", "should_process", "confirm_impact")
 
     def __init__(self) -> None:
         self.value: Any = None      # a block that is one expression: F -> its value (not unrolled)
@@ -63,6 +65,8 @@ class CompiledBlock:
         self.advanced = False
         self.using_names: List[str] = []
         self.positional_binding = True
+        self.should_process = False     # [CmdletBinding(SupportsShouldProcess)]: -WhatIf, -Confirm
+        self.confirm_impact = "medium"
 
 
 class Unit:
@@ -162,6 +166,7 @@ class _BlockCompiler:
         if block.param_block is not None:
             result.params, result.advanced = self.param_specs(block.param_block)
             result.positional_binding = True
+            self.cmdlet_binding(block.param_block, result)
         source = "\n".join("\n".join(f.lines) for f in self.functions)
         namespace = dict(rt.NAMESPACE)
         namespace["K"] = self.constants
@@ -281,10 +286,39 @@ class _BlockCompiler:
                                            rt.literal_value(attr.positional[1]))
                 elif lname in ("validatenotnullorempty", "validatenotnull"):
                     spec.not_null = True
-                elif lname == "allowempty" or lname == "allownull" or lname == "allowemptystring":
-                    pass
+                elif lname in ("allownull", "allowemptystring", "allowemptycollection"):
+                    spec.allow += (lname[5:],)
+                elif lname in ("validatescript", "validatepattern", "validatelength", "validatecount"):
+                    self.validation(spec, lname[8:], attr)
             specs.append(spec)
         return specs, advanced
+
+    def cmdlet_binding(self, block: A.ParamBlock, result: "CompiledBlock") -> None:
+        for attr in block.attributes:
+            if attr.name.lower() != "cmdletbinding":
+                continue
+            for key, value in attr.named:
+                literal = True if value is None else rt.literal_value(value)
+                if key.lower() == "supportsshouldprocess":
+                    result.should_process = bool(literal)
+                elif key.lower() == "confirmimpact":
+                    result.confirm_impact = str(literal).lower()
+                elif key.lower() == "positionalbinding":
+                    result.positional_binding = bool(literal)
+
+    def validation(self, spec: ParamSpec, kind: str, attr: A.AttributeAst) -> None:
+        """[ValidateScript({..})], [ValidatePattern('re')], [ValidateLength(1, 5)],
+        [ValidateCount(1, 3)], each with an optional ErrorMessage format."""
+        message = next((rt.literal_value(v) for k, v in attr.named
+                        if k.lower() == "errormessage" and v is not None), None)
+        args = attr.positional
+        if kind == "script" and args and isinstance(args[0], A.ScriptBlockExpr):
+            from pshell.engine.runtime import ScriptBlock
+            spec.checks.append(("script", ScriptBlock(args[0].block, self.unit), message))
+        elif kind == "pattern" and args:
+            spec.checks.append(("pattern", str(rt.literal_value(args[0])), message))
+        elif kind in ("length", "count") and len(args) == 2:
+            spec.checks.append((kind, (rt.literal_value(args[0]), rt.literal_value(args[1])), message))
 
     def parameter_attribute(self, spec: ParamSpec, attr: A.AttributeAst) -> None:
         for key, value in attr.named:
@@ -1012,6 +1046,9 @@ class _BlockCompiler:
                 isinstance(e.expr, A.Hashtable):
             pairs = ", ".join(f"({self.hash_key(k)}, {self.statement_value(v)})" for k, v in e.expr.pairs)
             return f"_pso(({pairs}{',' if pairs else ''}))"
+        if tname in ("ref", "system.management.automation.psreference") and \
+                isinstance(e.expr, A.Variable) and e.expr.scope not in ("env", "using", "function"):
+            return f"_ref_var(F, {e.expr.scope!r}, {e.expr.name.lower()!r})"
         return f"_conv({self.expr(e.expr)}, {e.type_name!r})"
 
     def ex_TypeLiteral(self, e: A.TypeLiteral) -> str:

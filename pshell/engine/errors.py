@@ -25,6 +25,10 @@ class ExceptionInfo:
         self.type_name = type_name
         self.InnerException = inner
 
+    @property
+    def ps_type_names(self) -> Any:
+        return (self.type_name, "System.Exception")
+
     def GetType(self) -> Any:
         from pshell.engine.values import PSTypeInfo
         return PSTypeInfo(self.type_name)
@@ -48,6 +52,8 @@ class ErrorRecord:
                  location: Optional[SourceLocation] = None, command: str = "",
                  exception_type: str = "System.Management.Automation.RuntimeException",
                  exception: Any = None) -> None:
+        if error_id == "PathNotFound" and exception_type.endswith(".RuntimeException"):
+            exception_type = "System.Management.Automation.ItemNotFoundException"
         self.Exception = exception if exception is not None else ExceptionInfo(message, exception_type)
         self.FullyQualifiedErrorId = error_id
         self.category = category

@@ -1140,6 +1140,30 @@ _STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptbl
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
 _STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
+
+
+def _langapi(name: str) -> Callable[[List[Any]], Any]:
+    def call(args: List[Any]) -> Any:
+        from pshell.engine import langapi
+        return getattr(langapi, name)(args)
+    return call
+
+
+_STATIC_METHODS["management.automation.psparser"] = {"tokenize": _langapi("tokenize")}
+_STATIC_METHODS["management.automation.language.parser"] = {"parseinput": _langapi("parse_input")}
+
+
+def _psapi(name: str) -> Callable[[List[Any]], Any]:
+    def call(args: List[Any]) -> Any:
+        from pshell.engine import powershell_api
+        return getattr(powershell_api, name)(args)
+    return call
+
+
+for _type in ("powershell", "management.automation.powershell"):
+    _STATIC_METHODS[_type] = {"create": _psapi("create_powershell")}
+for _type in ("runspacefactory", "management.automation.runspaces.runspacefactory"):
+    _STATIC_METHODS[_type] = {"createrunspace": _psapi("create_runspace")}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
 _STATIC_METHODS["long"] = _STATIC_METHODS["int32"]

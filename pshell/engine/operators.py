@@ -467,6 +467,7 @@ _TYPE_ALIASES = {
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
     "bool[]": "bool[]", "byte[]": "byte[]", "hashtable[]": "array", "psobject[]": "array",
     "pscustomobject[]": "array", "datetime[]": "array", "scriptblock[]": "array",
+    "ref": "ref", "management.automation.psreference": "ref",
 }
 
 
@@ -511,6 +512,7 @@ _FULL_TYPE_NAMES = {
     "double[]": "System.Double[]", "environment": "System.Environment",
     "securestring": "System.Security.SecureString",
     "pscredential": "System.Management.Automation.PSCredential",
+    "ref": "System.Management.Automation.PSReference",
 }
 
 
@@ -532,6 +534,10 @@ _KNOWN_NAMED_TYPES = {
     "invalidoperationexception", "system.invalidoperationexception", "psinvalidcastexception",
     "cultureinfo", "system.globalization.cultureinfo", "globalization.cultureinfo",
     "system.net.networkcredential", "net.networkcredential",
+    "system.management.automation.psparser", "management.automation.psparser",
+    "powershell", "system.management.automation.powershell", "runspacefactory",
+    "system.management.automation.runspaces.runspacefactory",
+    "system.management.automation.language.parser", "management.automation.language.parser",
 }
 
 
@@ -815,7 +821,13 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "list": _to_list, "math": _not_a_value, "securestring": _to_secret, "pscredential": _to_secret,
     "environment": _not_a_value, "named": _to_named, "user": _to_user,
     "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
+    "ref": lambda value, type_name: _to_ref(value),
 }
+
+
+def _to_ref(value: Any) -> Any:
+    from pshell.engine.values import PSReference
+    return value if isinstance(value, PSReference) else PSReference(value)
 
 
 def _new_concurrent(value: Any) -> Any:
@@ -850,6 +862,7 @@ def is_type(value: Any, type_name: str) -> bool:
         "scriptblock": lambda v: hasattr(v, "ast") and hasattr(v, "text"),
         "securestring": lambda v: "System.Security.SecureString" in type_names_of(v),
         "pscredential": lambda v: "System.Management.Automation.PSCredential" in type_names_of(v),
+        "ref": lambda v: "System.Management.Automation.PSReference" in type_names_of(v),
     }
     check = checks.get(kind)
     if check is not None:

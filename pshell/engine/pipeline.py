@@ -21,7 +21,7 @@ from pshell.engine.errors import (ActionPreferenceStop, BreakException, CommandN
 from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
 from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, Streams,
                                    VerboseRecord, WarningRecord)
-from pshell.engine.values import AutomationNull, InputEnumerator, enumerate_value, to_str
+from pshell.engine.values import AutomationNull, InputEnumerator, enumerate_value, to_bool, to_str
 from pshell.lang.errors import SourceLocation
 
 __all__ = ["run_pipeline", "invoke_block", "CommandContext", "resolve_command", "start_background",
@@ -237,6 +237,9 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
     compiled = block.compiled
     scope = Scope(frame.scope) if new_scope else frame.scope
     target_streams = streams if streams is not None else frame.streams
+    if ctx is not None and (ctx.error_var is not None or ctx.warning_var is not None
+                            or ctx.info_var is not None):
+        target_streams = _CollectingSink(target_streams, ctx)
     callee = Frame(frame.rs, scope, target_streams, scope if script_scope else frame.script_scope,
                    block.unit, frame.using, frame.host_output and not new_scope)
     callee.block = block
@@ -249,7 +252,28 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
         _apply_bound(callee, compiled, bound)
     else:
         variables["args"] = list(args)
+    if ctx is not None and ctx.name and new_scope:
+        variables["myinvocation"] = info = _invocation_info(ctx, variables, upstream is not None)
+        if isinstance(variables.get("pscmdlet"), ScriptCmdlet):
+            variables["pscmdlet"].MyInvocation = info
     return _run_blocks(callee, compiled, upstream, bound, top)
+
+
+def _invocation_info(ctx: CommandContext, variables: Dict[str, Any], expecting_input: bool) -> Any:
+    """``$MyInvocation`` inside a function: the command called, how, and from where."""
+    from pshell.engine.values import Hashtable, PSObject
+    loc = ctx.location
+    source = loc.source if loc is not None else ""
+    script = source if source and not source.startswith("<") else ""
+    return PSObject.from_pairs([
+        ("MyCommand", PSObject.from_pairs([("Name", ctx.name), ("CommandType", "Function")])),
+        ("BoundParameters", variables.get("psboundparameters", Hashtable())),
+        ("UnboundArguments", variables.get("args", [])),
+        ("ScriptLineNumber", loc.line if loc is not None else 0),
+        ("OffsetInLine", loc.column if loc is not None else 0),
+        ("ScriptName", script), ("Line", loc.line_text() if loc is not None else ""),
+        ("PSScriptRoot", os.path.dirname(script)), ("PSCommandPath", script),
+        ("InvocationName", ctx.name), ("ExpectingInput", expecting_input)])
 
 
 def _positional_args(args: Tuple[Any, ...]) -> List[Tuple[Any, ...]]:
@@ -275,6 +299,14 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
                 raise
         else:
             variables[key] = SwitchParameter(False) if spec.switch else None
+    if getattr(compiled, "should_process", False):
+        # -WhatIf / -Confirm of a SupportsShouldProcess function are its preference variables
+        if "WhatIf" in bound.values:
+            variables["whatifpreference"] = to_bool(bound.values["WhatIf"])
+            psbound["WhatIf"] = SwitchParameter(to_bool(bound.values["WhatIf"]))
+        if "Confirm" in bound.values:
+            variables["confirmpreference"] = "Low" if to_bool(bound.values["Confirm"]) else "None"
+            psbound["Confirm"] = SwitchParameter(to_bool(bound.values["Confirm"]))
     variables["psboundparameters"] = psbound
     variables["args"] = list(bound.unbound)
     ctx = bound.ctx
@@ -330,11 +362,59 @@ class ScriptCmdlet:
             record = ErrorRecord(to_str(record))
         raise RuntimeException(record)
 
-    def ShouldProcess(self, *args: Any) -> bool:
-        return True
+    def WriteObject(self, value: Any, enumerate_collection: Any = False) -> Any:
+        """The value comes back as the method call's result, which the calling statement
+        writes to the output stream (a collection as one object unless asked to enumerate)."""
+        if isinstance(value, (list, tuple)) and not to_bool(enumerate_collection):
+            return [value]
+        return value
 
-    def ShouldContinue(self, *args: Any) -> bool:
-        return True
+    def ShouldProcess(self, *args: Any) -> bool:
+        """``ShouldProcess(target)``, ``(target, action)`` or ``(description, warning, caption)``:
+        false under -WhatIf (after saying what would happen); asks when the function's
+        ConfirmImpact reaches $ConfirmPreference (-Confirm lowers it to Low)."""
+        target = to_str(args[0]) if args else ""
+        action = to_str(args[1]) if len(args) == 2 else (self._command_name() if len(args) < 2 else "")
+        text = to_str(args[0]) if len(args) >= 3 else \
+            f"Performing the operation \"{action}\" on target \"{target}\"."
+        if to_bool(self._lookup("whatifpreference")):
+            self._context().write_host(f"What if: {text}")
+            return False
+        block = getattr(self._frame, "block", None)
+        impact = getattr(getattr(block, "compiled", None), "confirm_impact", "medium")
+        preference = to_str(self._lookup("confirmpreference") or "High").lower()
+        if _IMPACT.get(impact, 2) == 0 or _IMPACT.get(preference, 3) == 0 or \
+                _IMPACT.get(impact, 2) < _IMPACT.get(preference, 3):
+            return True
+        return self._ask("Are you sure you want to perform this action?", text)
+
+    def ShouldContinue(self, query: Any = "", caption: Any = "", *rest: Any) -> bool:
+        return self._ask(to_str(caption), to_str(query))
+
+    def _command_name(self) -> str:
+        from pshell.engine.values import NO_PROPERTY, get_property
+        command = get_property(self.MyInvocation, "MyCommand")
+        name = get_property(command, "Name") if command is not NO_PROPERTY else NO_PROPERTY
+        return to_str(name) if name not in (NO_PROPERTY, None) else "Function"
+
+    def _lookup(self, name: str) -> Any:
+        value = self._frame.scope.lookup(name)
+        if value is _NOT_FOUND:
+            value = self._frame.rs.get_variable(name)
+        return value
+
+    def _ask(self, caption: str, message: str) -> bool:
+        host = getattr(self._frame.rs, "host", None)
+        if host is None or not getattr(host, "is_terminal", False):
+            raise RuntimeException.make(
+                f"{caption} {message} The host cannot prompt for confirmation: the session is "
+                f"not interactive.", "HostPromptNotAvailable", "NotImplemented",
+                exception_type="System.Management.Automation.Host.HostException")
+        answer = host.read_line(f"{caption}\n{message}\n[Y] Yes  [N] No (default is \"Y\"): ")
+        return (answer or "y").strip().lower() in ("y", "yes", "a")
+
+
+_IMPACT = {"none": 0, "low": 1, "medium": 2, "high": 3}
 
 
 def _convert_default(spec: Any, value: Any) -> Any:
@@ -794,20 +874,44 @@ def _run_command(rs: Runspace, stage: _Stage, upstream: Optional[Iterator[Any]])
 
 
 def _out_variable(ctx: CommandContext, output: Iterator[Any]) -> Iterator[Any]:
-    name = ctx.prefs["\x00outvar"] if ctx.prefs else ""
-    append = name.startswith("+")
-    name = name.lstrip("+").lower()
-    collected: List[Any] = []
-    if append:
-        existing = ctx.frame.scope.lookup(name)
-        if isinstance(existing, list):
-            collected = existing
-        elif existing is not _NOT_FOUND and existing is not None:
-            collected = [existing]
-    ctx.frame.scope.vars[name] = collected
+    from pshell.engine.binder import collecting_variable
+    collected = collecting_variable(ctx.frame, ctx.prefs["\x00outvar"] if ctx.prefs else "")
     for item in output:
         collected.append(item)
         yield item
+
+
+class _CollectingSink(Streams):
+    """The streams a function with -ErrorVariable/-WarningVariable/-InformationVariable runs
+    with: records its commands write on their way out also go to those variables."""
+
+    def __init__(self, parent: Streams, ctx: CommandContext) -> None:
+        self.parent = parent
+        self.ctx = ctx
+
+    def error(self, record: Any) -> None:
+        if self.ctx.error_var is not None:
+            self.ctx.error_var.append(record)
+        self.parent.error(record)
+
+    def warning(self, record: Any) -> None:
+        if self.ctx.warning_var is not None:
+            self.ctx.warning_var.append(record)
+        self.parent.warning(record)
+
+    def information(self, record: Any) -> None:
+        if self.ctx.info_var is not None:
+            self.ctx.info_var.append(record)
+        self.parent.information(record)
+
+    def verbose(self, record: Any) -> None:
+        self.parent.verbose(record)
+
+    def debug(self, record: Any) -> None:
+        self.parent.debug(record)
+
+    def progress(self, record: Any) -> None:
+        self.parent.progress(record)
 
 
 # --------------------------------------------------------------------------- script files

@@ -463,6 +463,19 @@ def _rv(F: Any, name: str) -> Any:
     return lookup_variable(F, name)
 
 
+def _ref_var(F: Any, scope: Any, name: str) -> Any:
+    """``[ref]$name``: a reference to the variable in the scope that holds it (the local scope
+    when no scope has it yet, as pwsh makes the variable there)."""
+    from pshell.engine.values import PSReference
+    if scope in (None, "variable"):
+        target = F.scope.find_scope(name) or F.scope
+    else:
+        target = _scope_for(F, scope)
+        if target is None:
+            return PSReference(_getv(F, scope, name))
+    return PSReference(scope=target, name=name)
+
+
 def _scope_for(F: Any, scope: str) -> Any:
     if scope == "global":
         return F.rs.global_scope
@@ -821,7 +834,7 @@ NAMESPACE: Dict[str, Any] = {
     "_num": _num, "_bnot": _bnot, "_usplit": _usplit, "_ujoin": _ujoin,
     "_incdec_index": _incdec_index, "_incdec_member": _incdec_member, "_incdec_var": _incdec_var,
     "_defclass": _defclass, "_defenum": _defenum, "_use": _use, "_Returned": _returned,
-    "_drop": _drop, "_requires": _requires,
+    "_drop": _drop, "_requires": _requires, "_ref_var": _ref_var,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
     "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
     "_NOARG": NOARG, "_isnull": _isnull, "_AUTONULL": AutomationNull,

@@ -51,6 +51,8 @@ for _o in ("-and", "-or", "-xor"):
     BINARY_PRECEDENCE[_o] = PREC_LOGICAL
 for _o in ("-band", "-bor", "-bxor", "-shl", "-shr"):
     BINARY_PRECEDENCE[_o] = PREC_BITWISE
+# `a ?? b` binds tighter than the comparison, logical and bitwise operators, looser than arithmetic
+BINARY_PRECEDENCE["??"] = PREC_BITWISE + 0.5  # type: ignore[assignment]
 BINARY_PRECEDENCE.update({"+": PREC_ADD, "-": PREC_ADD, "*": PREC_MUL, "/": PREC_MUL,
                           "%": PREC_MUL, "-f": PREC_FORMAT, "..": PREC_RANGE})
 

@@ -1359,14 +1359,10 @@ class Parser:
         return tok.kind == "op" and tok.value in UNARY_DASH_OPERATORS
 
     def parse_expression(self, comma: bool = True) -> A.Expr:
-        """An expression; the ternary ``c ? a : b`` and ``a ?? b`` bind more loosely than every
-        binary operator (as in PowerShell 7), and both group to the right."""
+        """An expression; the ternary ``c ? a : b`` binds more loosely than every binary operator
+        (as in PowerShell 7) and groups to the right."""
         left = self.parse_binary(1, comma)
         tok = self.peek("E")
-        if tok.kind == "op" and tok.value == "??":
-            right = self._operand_after(tok, "You must provide a value expression following the "
-                                             "'??' operator.", comma)
-            return A.Binary("??", left, right, span=self.span(left.span.start, right.span.end))
         if tok.kind == "?":
             then = self._operand_after(tok, "You must provide a value expression after the '?' "
                                             "of a ternary expression.", comma)
@@ -1388,7 +1384,7 @@ class Parser:
             raise self.fail(missing, nxt)
         return self.parse_expression(comma)
 
-    def parse_binary(self, min_prec: int, comma: bool) -> A.Expr:
+    def parse_binary(self, min_prec: float, comma: bool) -> A.Expr:
         left = self.parse_array(comma)
         while True:
             tok = self.peek("E")
@@ -1413,7 +1409,8 @@ class Parser:
             if rt.kind not in _OPERAND_START and not self._unary_op(rt):
                 raise self.fail(f"You must provide a value expression following the '{op}' "
                                 "operator.", rt)
-            right = self.parse_binary(prec + 1, comma)
+            # `??` groups to the right; the others to the left
+            right = self.parse_binary(prec if op == "??" else prec + 0.5, comma)
             left = A.Binary(op, left, right, span=self.span(left.span.start, right.span.end))
 
     def parse_array(self, comma: bool) -> A.Expr:

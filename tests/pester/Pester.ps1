@@ -207,8 +207,9 @@ function __PesterEqual {
         if ($__pesterA -is [array] -or $__pesterB -is [array]) {
             if (-not (__PesterEqual $__pesterA $__pesterB $__pesterExact)) { return $false }
         } elseif ($__pesterExact) {
-            if (-not ($__pesterA -ceq $__pesterB)) { return $false }
-        } elseif (-not ($__pesterA -eq $__pesterB)) {
+            # as Pester does, the expected value on the left: an ErrorRecord actual equals its text
+            if (-not ($__pesterB -ceq $__pesterA)) { return $false }
+        } elseif (-not ($__pesterB -eq $__pesterA)) {
             return $false
         }
     }
