@@ -226,7 +226,7 @@ class TestJson(Cmdlet):
         yield self._test(text)
 
     def _file(self, given: str, literal: bool) -> Optional[str]:
-        from pshell.engine.wildcards import has_wildcards
+        from pshell.engine.wildcards import has_wildcards, unescape
         if "::" in given:                # a PSPath (Microsoft.PowerShell.Core\FileSystem::/x)
             given = given.split("::", 1)[1]
         full = self.resolve_path(given)
@@ -241,6 +241,8 @@ class TestJson(Cmdlet):
                                  "FileOpenFailure", "OpenError", full)
                 return None
             return found[0]
+        if not literal:
+            full = self.resolve_path(unescape(given))
         if not os.path.exists(full):
             self.write_error(f"Cannot find path '{full}' because it does not exist.",
                              "PathNotFound", "ObjectNotFound", full)
