@@ -32,6 +32,15 @@ class SchemaError(ValueError):
     """The schema itself is unusable."""
 
 
+class _TooDeep(Exception):
+    def __init__(self, at: str) -> None:
+        super().__init__(at)
+        self.at = at
+
+
+_MAX_DEPTH = 300        # levels of schema applied to one value, nested values and $refs together
+
+
 def json_type(value: Any) -> str:
     """The JSON type of a parsed value ('integer' for a whole number)."""
     if value is None:
@@ -189,7 +198,14 @@ class Schema:
     # ---- validating ---------------------------------------------------------------------
     def validate(self, instance: Any) -> List[Tuple[str, str]]:
         errors: List[Tuple[str, str]] = []
-        self._validate(self.root, instance, "", self.root, self.base, errors, 0)
+        try:
+            self._validate(self.root, instance, "", self.root, self.base, errors, 0)
+        except _TooDeep as exc:
+            return [("",
+                     f"the document and schema nest more than {_MAX_DEPTH} levels deep (a value "
+                     f"at '{exc.at[:80]}...', or a $ref that leads back to itself): not checked")]
+        except RecursionError:
+            return [("", "the document is nested too deeply to check against the schema")]
         return errors
 
     def is_valid(self, node: Any, instance: Any, pointer: str, root: Any, base: str,
@@ -200,9 +216,8 @@ class Schema:
 
     def _validate(self, node: Any, value: Any, at: str, root: Any, base: str,
                   errors: List[Tuple[str, str]], depth: int) -> None:
-        if depth > 500:
-            errors.append((at, "the schema refers to itself without end"))
-            return
+        if depth > _MAX_DEPTH:
+            raise _TooDeep(at)
         if node is True or node == {}:
             return
         if node is False:

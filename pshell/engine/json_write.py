@@ -144,7 +144,18 @@ def _iso_date(value: _dt.datetime) -> str:
 
 def _truncated_text(value: Any) -> str:
     """What an object past the depth limit is written as: its string form (an array's items
-    joined with spaces, as PowerShell turns an array into a string)."""
+    joined with spaces, each as .NET would write it: an inner array as its type name, a custom
+    object as nothing)."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(_element_text(item) for item in value)
+    return to_str(value)
+
+
+def _element_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "System.Object[]"
+    if isinstance(value, PSObject) and "System.Management.Automation.PSCustomObject" in value.type_names:
+        return ""
     return to_str(value)
 
 
