@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from pshell.cmdlets import _objects
 from pshell.cmdlets.aggregate import GenericMeasureInfo, GroupInfo
-from pshell.cmdlets.convert import _JsonWriter, _json_load, _parse_csv_records
+from pshell.cmdlets.convert import _parse_csv_records
 from pshell.cmdlets.misc import _uformat
 from pshell.cmdlets.selectstring import MatchInfo
+from pshell.engine.json_read import json_to_objects
+from pshell.engine.json_write import JsonWriter
 from pshell.engine.runtime import Runspace
 from pshell.engine.streams import CollectingStreams
 from pshell.engine.values import Hashtable, PSObject
@@ -201,13 +203,13 @@ def test_match_info_rendering():
 
 def test_json_writer_layout():
     value = Hashtable([("a", [1, Hashtable([("b", None)])]), ("c", "x")])
-    assert _JsonWriter(5, False).dump(value) == (
+    assert JsonWriter(5, False).dump(value) == (
         '{\n  "a": [\n    1,\n    {\n      "b": null\n    }\n  ],\n  "c": "x"\n}')
-    assert _JsonWriter(5, True).dump(value) == '{"a":[1,{"b":null}],"c":"x"}'
+    assert JsonWriter(5, True).dump(value) == '{"a":[1,{"b":null}],"c":"x"}'
 
 
 def test_json_writer_truncates_beyond_depth():
-    writer = _JsonWriter(1, True)
+    writer = JsonWriter(1, True)
     text = writer.dump(Hashtable([("a", Hashtable([("b", Hashtable([("c", 1)]))]))]))
     assert text == '{"a":{"b":"System.Collections.Hashtable"}}'
     assert writer.truncated
@@ -256,8 +258,8 @@ def _plain(value):
 @given(_json_values)
 def test_json_round_trip(value):
     import json
-    text = _JsonWriter(100, True).dump(value)
+    text = JsonWriter(100, True).dump(value)
     assert json.loads(text) == value
-    loaded = _json_load(text, True)
+    loaded = json_to_objects(text, True)
     if not isinstance(value, str) or "T" not in value[:11]:
         assert _plain(loaded) == value

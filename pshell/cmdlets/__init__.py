@@ -14,10 +14,7 @@ MODULES = {
         "Set-Alias",
     ),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
-    "convert": (
-        "ConvertFrom-Csv", "ConvertFrom-Json", "ConvertTo-Csv", "ConvertTo-Json", "Export-Csv",
-        "Import-Csv",
-    ),
+    "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
     "expression": ("Invoke-Expression",),
     "filetools": ("Get-FileHash", "New-TemporaryDirectory", "New-TemporaryFile",),
@@ -33,6 +30,7 @@ MODULES = {
         "Rename-Item", "Test-Path",
     ),
     "item_state": ("Clear-Item", "Set-Item",),
+    "json": ("ConvertFrom-Json", "ConvertTo-Json", "Test-Json",),
     "job": (
         "Get-Job", "Receive-Job", "Remove-Job", "Start-Job", "Start-ThreadJob", "Stop-Job",
         "Wait-Job",

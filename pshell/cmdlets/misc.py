@@ -28,64 +28,28 @@ def _to_datetime(cmdlet: Cmdlet, value: Any, parameter: str) -> _dt.datetime:
 # --------------------------------------------------------------------------- Get-Date
 
 def _uformat(value: _dt.datetime, fmt: str) -> str:
-    """``Get-Date -UFormat``: Unix ``date`` specifiers, as pwsh implements them."""
-    out: List[str] = []
-    i = 0
-    while i < len(fmt):
-        ch = fmt[i]
-        if ch != "%" or i + 1 >= len(fmt):
-            out.append(ch)
-            i += 1
-            continue
-        code = fmt[i + 1]
-        out.append(_uformat_code(value, code))
-        i += 2
-    return "".join(out)
+    from pshell.engine.dates import uformat
+    return uformat(value, fmt)
 
 
-def _uformat_code(value: _dt.datetime, code: str) -> str:
-    if code == "s":
-        aware = value if value.tzinfo else value.astimezone()
-        return str(int(aware.timestamp()))
-    if code == "Z":
-        offset = (value if value.tzinfo else value.astimezone()).utcoffset() or _dt.timedelta(0)
-        hours = int(offset.total_seconds() // 3600)
-        return f"{'+' if hours >= 0 else '-'}{abs(hours):02d}"
-    if code == "z":
-        offset = (value if value.tzinfo else value.astimezone()).utcoffset() or _dt.timedelta(0)
-        minutes = int(offset.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "-"
-        minutes = abs(minutes)
-        return f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
-    if code == "e":
-        return f"{value.day:>2d}"
-    if code == "k":
-        return f"{value.hour:>2d}"
-    if code == "l":
-        return f"{value.hour % 12 or 12:>2d}"
-    if code == "u":
-        return str(value.isoweekday())
-    if code == "w":
-        return str(value.isoweekday() % 7)
-    if code == "n":
-        return "\n"
-    if code == "t":
-        return "\t"
-    if code == "%":
-        return "%"
-    if code == "C":
-        return f"{value.year // 100:02d}"
-    if code == "D" or code == "x":
-        return value.strftime("%m/%d/%y")
-    if code == "c":
-        return value.strftime("%a %b ") + f"{value.day:>2d}" + value.strftime(" %H:%M:%S %Y")
-    if code == "R":
-        return value.strftime("%H:%M")
-    if code == "r":
-        return value.strftime("%I:%M:%S %p")
-    if code in "aAbBdFgGhHIjmMpSTUVWXyY":
-        return value.strftime("%" + code)
-    return "%" + code
+def _date_argument(value: Any) -> Any:
+    """-Date takes a date, or text or a number that converts to one; another object coming down
+    the pipeline binds by its Date or LastWriteTime property instead."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, PSObject) or not isinstance(value, (_dt.datetime, str, int, float)):
+        if value is not None and value is not AutomationNull:
+            raise ValueError(f"Cannot convert the \"{to_str(value)}\" value to type "
+                             f"\"System.DateTime\".")
+    return value
+
+
+def _file_stamp(value: _dt.datetime, with_time: bool, utc: bool) -> str:
+    text = f"{value.year:04d}{value.month:02d}{value.day:02d}"
+    if with_time:
+        text += (f"T{value.hour:02d}{value.minute:02d}{value.second:02d}"
+                 f"{value.microsecond // 100:04d}")
+    return text + ("Z" if utc else "")
 
 
 _DATE_PARTS = ("Year", "Month", "Day", "Hour", "Minute", "Second", "Millisecond")
@@ -97,7 +61,7 @@ class GetDate(Cmdlet):
     synopsis = "Gets the current date and time, or a date built from parts or parsed from text."
     default_set = "DateAndFormat"
     params = (
-        Param("Date", "object", position=0, pipeline=True, by_property=True,
+        Param("Date", _date_argument, position=0, pipeline=True, by_property=True,
               aliases=("LastWriteTime",), sets=("DateAndFormat", "DateAndUFormat")),
         Param("UnixTimeSeconds", "long", aliases=("UnixTime",),
               sets=("UnixTimeSecondsAndFormat", "UnixTimeSecondsAndUFormat")),
@@ -110,6 +74,13 @@ class GetDate(Cmdlet):
     )
 
     def process(self) -> Iterator[Any]:
+        if self.is_bound("UFormat") and not self.UFormat:
+            empty = "EmptyString" if self.UFormat == "" else "Null"
+            raise self.terminate(f"Cannot validate argument on parameter 'UFormat'. The argument is "
+                                 f"{'empty' if empty == 'EmptyString' else 'null'}. Provide a "
+                                 f"valid value for the argument, and then try running the "
+                                 f"command again.", f"ParameterArgumentValidationError{empty}NotAllowed",
+                                 "InvalidData")
         if self.Format is not None and self.UFormat is not None:
             raise self.terminate("Parameter set cannot be resolved using the specified named "
                                  "parameters. One or more parameters issued cannot be used "
@@ -119,20 +90,25 @@ class GetDate(Cmdlet):
         value = self._with_parts(value)
         if self.AsUTC:
             aware = value if value.tzinfo else value.astimezone()
-            value = aware.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            value = aware.astimezone(_dt.timezone.utc)
         if self.UFormat is not None:
             yield _uformat(value, self.UFormat)
         elif self.Format is not None:
             from pshell.engine.dates import format_datetime
-            if self.Format.lower() == "filedatetime":
-                yield value.strftime("%Y%m%dT%H%M") + f"{value.second:02d}{value.microsecond // 100:04d}"
-            elif self.Format.lower() == "filedate":
-                yield value.strftime("%Y%m%d")
-            elif self.Format.lower() == "filedatetimeuniversal":
-                utc = value.astimezone(_dt.timezone.utc)
-                yield utc.strftime("%Y%m%dT%H%M") + f"{utc.second:02d}{utc.microsecond // 100:04d}Z"
+            kind = self.Format.lower()
+            if kind in ("filedate", "filedatetime", "filedateuniversal", "filedatetimeuniversal"):
+                universal = kind.endswith("universal")
+                if universal:
+                    try:
+                        value = value.astimezone(_dt.timezone.utc)
+                    except (OverflowError, ValueError, OSError):
+                        pass
+                yield _file_stamp(value, "time" in kind, universal)
             else:
                 yield format_datetime(value, self.Format)
+        elif self.DisplayHint is not None:
+            from pshell.engine.dates import with_display_hint
+            yield with_display_hint(value, self.DisplayHint)
         else:
             yield value
 

@@ -1009,8 +1009,10 @@ def format_to_text(objects: Iterable[Any], width: int = 120,
 def _long_date(value: _dt.datetime) -> str:
     hour = value.hour % 12 or 12
     half = "AM" if value.hour < 12 else "PM"
-    return (f"{value.strftime('%A')}, {value.strftime('%B')} {value.day}, {value.year} "
-            f"{hour}:{value.minute:02d}:{value.second:02d} {half}")
+    day = f"{value.strftime('%A')}, {value.strftime('%B')} {value.day}, {value.year}"
+    time = f"{hour}:{value.minute:02d}:{value.second:02d} {half}"
+    hint = getattr(value, "DisplayHint", "DateTime")       # Get-Date -DisplayHint
+    return day if hint == "Date" else time if hint == "Time" else f"{day} {time}"
 
 
 def _render_date(obj: Any) -> str:

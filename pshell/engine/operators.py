@@ -699,6 +699,10 @@ def parse_datetime(text: str) -> _dt.datetime:
             return parsed
         except ValueError:
             continue
+    from pshell.engine.dates import parse_loose_datetime
+    loose = parse_loose_datetime(cleaned)
+    if loose is not None:
+        return loose
     raise _cast_error(text, "System.DateTime",
                       f'String \'{text}\' was not recognized as a valid DateTime.')
 
