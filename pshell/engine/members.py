@@ -1000,6 +1000,13 @@ _ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
     },
 }
 _ENVIRONMENT_METHODS["system.io.path"] = _ENVIRONMENT_METHODS["io.path"]
+_ENVIRONMENT_METHODS["powershell"] = _ENVIRONMENT_METHODS["management.automation.powershell"] = {
+    "create": lambda rs, a: _hosting().create(rs, a)}
+
+
+def _hosting() -> Any:
+    from pshell.engine import hosting
+    return hosting
 
 
 def _exit(args: List[Any]) -> None:

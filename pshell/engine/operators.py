@@ -532,6 +532,7 @@ _KNOWN_NAMED_TYPES = {
     "invalidoperationexception", "system.invalidoperationexception", "psinvalidcastexception",
     "cultureinfo", "system.globalization.cultureinfo", "globalization.cultureinfo",
     "system.net.networkcredential", "net.networkcredential",
+    "powershell", "system.management.automation.powershell",
 }
 
 
