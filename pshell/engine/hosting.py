@@ -178,9 +178,9 @@ class PowerShellInstance:
         except ParseError as exc:
             self.HadErrors = True
             self.InvocationStateInfo = "Failed"
-            record = ErrorRecord(exc.message, "ParseException", "ParserError", None, exc.location,
+            record = ErrorRecord(exc.message, exc.error_id, "ParserError", None, exc.location,
                                  exception_type="System.Management.Automation.ParseException")
-            raise _method_exception(record) from None
+            raise _method_exception(record, "ParseException") from None
         except RuntimeException as exc:
             self.HadErrors = True
             self.InvocationStateInfo = "Failed"
@@ -236,13 +236,14 @@ def _items(input: Any) -> Any:
     return input if isinstance(input, (list, tuple)) else [input]
 
 
-def _method_exception(record: ErrorRecord) -> RuntimeException:
+def _method_exception(record: ErrorRecord, error_id: str = "") -> RuntimeException:
     """What a .NET method call that failed gives a script: MethodInvocationException around the
-    original exception; the record keeps the original's id (``catch`` and ``-ErrorId`` see it)."""
+    original exception; the record keeps the original's id (``catch`` and ``-ErrorId`` see it),
+    a parse error's is ParseException (its inner record has the parse error's own id)."""
     inner = InnerExceptionInfo(record)
     message = f'Exception calling "Invoke" with "0" argument(s): "{inner.Message}"'
     outer = ExceptionInfo(message, "System.Management.Automation.MethodInvocationException", inner)
-    return RuntimeException(ErrorRecord(message, record.FullyQualifiedErrorId, record.category,
+    return RuntimeException(ErrorRecord(message, error_id or record.FullyQualifiedErrorId, record.category,
                                         record.TargetObject, exception=outer))
 
 
