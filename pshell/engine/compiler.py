@@ -379,10 +379,26 @@ class _BlockCompiler:
             self.st_PipelineChain(left, d)
         else:
             self.emit(d, "RS.last_success = True")
-            self.st_Pipeline(left, d)   # type: ignore[arg-type]
+            self.chain_part(left, d)   # type: ignore[arg-type]
         self.emit(d, "if RS.last_success:" if stmt.op == "&&" else "if not RS.last_success:")
         self.emit(d + 1, "RS.last_success = True")
-        self.st_Pipeline(stmt.right, d + 1)
+        self.chain_part(stmt.right, d + 1)
+
+    def chain_part(self, part: A.Pipeline, d: int) -> None:
+        """One pipeline of a chain: an error that ends only it (a statement-terminating one, or
+        one a trap continues after) makes $? false and the chain goes on; `throw`, -ErrorAction
+        Stop, errors inside try and an expression's own error still end the whole statement."""
+        if _lone_expression(part) is not None:
+            self.st_Pipeline(part, d)
+            return
+        err = self.new_name("_e")
+        self.emit(d, "try:")
+        self.st_Pipeline(part, d + 1)
+        self.emit(d, f"except Exception as {err}:")
+        if self.trapped:
+            self.emit(d + 1, f"yield from _trapped(F, {err}, {self.nid(part)})")
+        else:
+            self.emit(d + 1, f"_stmt_error(F, {err}, {self.nid(part)})")
 
     def pipeline(self, stmt: A.Pipeline, collected: bool = False) -> str:
         """``collected``: the output is a value (``$x = ...``), not the statement's output."""

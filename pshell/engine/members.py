@@ -11,7 +11,7 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
-from pshell.engine.errors import RuntimeException
+from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
                                   PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
                                   type_names_of)
@@ -1154,6 +1154,67 @@ _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredentia
     "empty": lambda: PSCredential(None, None)}
 
 
+# exceptions of PowerShell's own namespace that scripts name without it
+_SMA_EXCEPTIONS = {
+    "runtimeexception", "parseexception", "methodinvocationexception", "cmdletinvocationexception",
+    "actionpreferencestopexception", "itemnotfoundexception", "commandnotfoundexception",
+    "psinvalidcastexception", "psargumentexception", "psinvalidoperationexception",
+    "parameterbindingexception", "pipelinestoppedexception", "methodexception",
+    "psnotsupportedexception", "psargumentnullexception", "psargumentoutofrangeexception",
+}
+_SMA = "System.Management.Automation."
+
+
+def exception_type_name(type_name: str) -> str:
+    """The full name of an exception type as a script spelled it (``[ArgumentException]``,
+    ``[IO.IOException]``, ``[System.Management.Automation.RuntimeException]``)."""
+    name = type_name.strip()
+    lowered = name.lower()
+    if lowered.startswith("system."):
+        return name
+    if lowered.startswith("management.automation."):
+        return "System." + name
+    if "." not in name and lowered in _SMA_EXCEPTIONS:
+        return _SMA + name
+    return "System." + name
+
+
+def _new_error_object(type_name: str, args: List[Any]) -> Any:
+    """``[SomeException]::new(message[, inner])`` and ``[ErrorRecord]::new(exception, id,
+    category, target)``; None for other types."""
+    lowered = _norm_type(type_name)
+    if lowered.endswith("exception"):
+        message = to_str(args[0]) if args and args[0] is not None else \
+            f"Exception of type '{exception_type_name(type_name)}' was thrown."
+        inner = args[1] if len(args) > 1 and isinstance(args[1], ExceptionInfo) else None
+        return ExceptionInfo(message, exception_type_name(type_name), inner)
+    if lowered in ("management.automation.errorrecord", "errorrecord"):
+        if len(args) != 4:
+            raise _err(f'Cannot find an overload for "new" and the argument count: "{len(args)}".',
+                       "MethodCountCouldNotFindBest",
+                       exception_type="System.Management.Automation.MethodException")
+        exception, error_id, category, target = args
+        if isinstance(exception, ErrorRecord):
+            exception = exception.Exception
+        if not isinstance(exception, ExceptionInfo):
+            exception = ExceptionInfo(to_str(exception), "System.Exception")
+        return ErrorRecord(exception.Message, to_str(error_id) if error_id is not None else "",
+                           to_str(category) if category is not None else "NotSpecified", target,
+                           exception=exception)
+    return None
+
+
+ERROR_CATEGORIES = (
+    "NotSpecified", "OpenError", "CloseError", "DeviceError", "DeadlockDetected", "InvalidArgument",
+    "InvalidData", "InvalidOperation", "InvalidResult", "InvalidType", "MetadataError",
+    "NotImplemented", "NotInstalled", "ObjectNotFound", "OperationStopped", "OperationTimeout",
+    "SyntaxError", "ParserError", "PermissionDenied", "ResourceBusy", "ResourceExists",
+    "ResourceUnavailable", "ReadError", "WriteError", "FromStdErr", "SecurityError", "ProtocolError",
+    "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded", "NotEnabled")
+_STATIC_PROPS["management.automation.errorcategory"] = _STATIC_PROPS["errorcategory"] = {
+    c.lower(): (lambda c=c: c) for c in ERROR_CATEGORIES}
+
+
 def _convert_tostring(args: List[Any]) -> str:
     if len(args) > 1:
         value, base = int(to_number(args[0])), int(to_number(args[1]))
@@ -1206,6 +1267,9 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
             return AutomationNull if result is None else result
     _known_type(type_name)
     if name.lower() == "new":
+        made = _new_error_object(type_name, args)
+        if made is not None:
+            return made
         from pshell.engine.operators import convert_to
         return convert_to(args[0] if len(args) == 1 else list(args), type_name) if args else \
             convert_to(None, type_name)

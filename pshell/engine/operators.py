@@ -487,6 +487,9 @@ def lookup_type(name: str) -> str:
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
+        if key.endswith("exception") and (key.startswith(("system.", "management.automation."))
+                                          or "." not in key or key.startswith("io.")):
+            return "named"      # .NET's exceptions: ::new makes one, -is and catch match it
         classes = sys.modules.get("pshell.engine.classes")
         if classes is not None and classes.find_type(key) is not None:
             return "user"
@@ -533,6 +536,7 @@ _KNOWN_NAMED_TYPES = {
     "cultureinfo", "system.globalization.cultureinfo", "globalization.cultureinfo",
     "system.net.networkcredential", "net.networkcredential",
     "powershell", "system.management.automation.powershell",
+    "errorcategory", "system.management.automation.errorcategory",
 }
 
 

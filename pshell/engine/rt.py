@@ -73,7 +73,7 @@ def stmt_error(F: Any, exc: BaseException, nid: int) -> None:
         record.location = F.location(nid)
     rs = F.rs
     if rs.try_depth > 0 or getattr(err, "script_terminating", False) or \
-            isinstance(err, ActionPreferenceStop) or rs.stop_requested:
+            isinstance(err, ActionPreferenceStop) or rs.stop_requested or _inside(F, err):
         if err is exc:
             raise err
         raise err from None
@@ -86,6 +86,19 @@ def stmt_error(F: Any, exc: BaseException, nid: int) -> None:
         raise err
     if pref not in ("silentlycontinue", "ignore"):
         F.streams.error(record)
+
+
+def _inside(F: Any, err: Any) -> bool:
+    """True while a ThrowTerminatingError is still inside the function that raised it."""
+    scope = getattr(err, "pipeline_scope", None)
+    if scope is None:
+        return False
+    current = F.scope
+    while current is not None:
+        if current is scope:
+            return True
+        current = current.parent
+    return False
 
 
 def _pref(F: Any, name: str) -> str:
@@ -675,9 +688,9 @@ def _drop(value: Any) -> None:
 
 def _deftrap(F: Any, type_name: Optional[str], body: Any) -> None:
     """``trap [type] { ... }``: ``body`` is the compiled generator function of its statements."""
-    traps = F.scope.vars.get("\x00traps")
+    traps = F.traps
     if traps is None:
-        traps = F.scope.vars["\x00traps"] = []
+        traps = F.traps = []
     traps.append((type_name, body))
 
 
@@ -694,7 +707,7 @@ def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
     rs = F.rs
     handler = None
     if not rs.stop_requested:
-        for type_name, body in F.scope.vars.get("\x00traps") or ():
+        for type_name, body in F.traps or ():
             if type_name is None or _catch_match(err, (type_name,)):
                 handler = body
                 break
