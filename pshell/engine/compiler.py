@@ -144,11 +144,20 @@ class _BlockCompiler:
         self.top_level = False
         self.constrained: Dict[str, str] = {}
         self.method = False         # a class method's body: statement output is dropped
+        self.root_trapped = False   # a top-level statement run alone, in a script with traps
 
     # ---- entry ---------------------------------------------------------------------
     def compile(self, block: A.ScriptBlockAst) -> CompiledBlock:
         result = CompiledBlock()
         self.constrained = _type_constraints(block)
+        self.root_trapped = False
+        root = self.unit.root
+        if block is not root and id(block) in self.unit.top_blocks:
+            # some top-level statements of a script run alone (pshell FILE runs them one by one):
+            # the script's type constraints and traps hold for them all
+            self.constrained = dict(_type_constraints(root), **self.constrained)
+            self.root_trapped = root.end is not None and any(
+                isinstance(stmt, A.Trap) for stmt in root.end.statements)
         self.method = block.is_method
         # `#requires -Modules ...` of a script: checked before its first statement runs
         self.requires = _required_modules(self.unit.text) if block is self.unit.root else []
@@ -239,7 +248,7 @@ class _BlockCompiler:
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
         if kind in ("begin", "process", "end", "clean"):
-            self.trapped = bool(traps)
+            self.trapped = bool(traps) or (kind == "end" and self.root_trapped)
         for stmt in traps:
             self.statement(stmt, 1)
         # classes and enums are known to the whole block, also above their definition
@@ -505,6 +514,9 @@ class _BlockCompiler:
         if isinstance(target, A.Variable):
             self.store_variable(target, value, d)
         elif isinstance(target, A.Convert) and isinstance(target.expr, A.Variable):
+            if target.expr.scope is None and target.type_name.lower() not in _UNCONSTRAINED:
+                # known at run time too, for what writes the variable from outside ([ref]$x)
+                self.emit(d, f"_constrain(F, {target.expr.name.lower()!r}, {target.type_name!r})")
             if target.expr.name.lower() in self.constrained:
                 self.store_variable(target.expr, value, d)
             else:
@@ -1024,6 +1036,9 @@ class _BlockCompiler:
                 isinstance(e.expr, A.Hashtable):
             pairs = ", ".join(f"({self.hash_key(k)}, {self.statement_value(v)})" for k, v in e.expr.pairs)
             return f"_pso(({pairs}{',' if pairs else ''}))"
+        if tname in ("ref", "system.management.automation.psreference") and \
+                isinstance(e.expr, A.Variable) and not e.expr.scope and not e.expr.splatted:
+            return f"_varref(F, {e.expr.name.lower()!r})"       # [ref]$x: the variable itself
         return f"_conv({self.expr(e.expr)}, {e.type_name!r})"
 
     def ex_TypeLiteral(self, e: A.TypeLiteral) -> str:

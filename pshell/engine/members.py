@@ -684,6 +684,10 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         return collect(invoke_block(frame, obj, tuple(args)))
     if lowered == "getnewclosure" and hasattr(obj, "compiled"):
         return obj
+    if lowered.startswith("get_") and not args and len(name) > 4:
+        value = get_member(obj, name[4:])       # a property's getter: $h.get_Keys()
+        if value is not None:
+            return value
     method = get_property(obj, name)
     if method is not NO_PROPERTY and callable(method):
         try:
@@ -798,6 +802,9 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "double": {"maxvalue": lambda: 1.7976931348623157e308, "minvalue": lambda: -1.7976931348623157e308,
                "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
                "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 5e-324},
+    "single": {"maxvalue": lambda: 3.4028234663852886e38, "minvalue": lambda: -3.4028234663852886e38,
+               "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
+               "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 1.401298464324817e-45},
     "string": {"empty": lambda: ""},
     "datetime": {"now": _dt.datetime.now, "today": lambda: _dt.datetime.combine(_dt.date.today(),
                                                                                  _dt.time()),
@@ -1122,9 +1129,11 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     },
     "text.encoding": {},
     "int": {"parse": lambda a: int(to_str(a[0]).strip()),
-            "tryparse": lambda a: to_str(a[0]).strip().lstrip("-").isdigit()},
-    "int32": {"parse": lambda a: int(to_str(a[0]).strip())},
-    "double": {"parse": lambda a: float(to_str(a[0]).strip())},
+            "tryparse": lambda a: _try_parse(a, int, 2**31)},
+    "int32": {"parse": lambda a: int(to_str(a[0]).strip()),
+              "tryparse": lambda a: _try_parse(a, int, 2**31)},
+    "double": {"parse": lambda a: float(to_str(a[0]).strip()),
+               "tryparse": lambda a: _try_parse(a, float, 0)},
     "timespan": {
         "fromseconds": lambda a: _dt.timedelta(seconds=to_number(a[0])),
         "fromminutes": lambda a: _dt.timedelta(minutes=to_number(a[0])),
@@ -1146,8 +1155,9 @@ _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
 _STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
-_STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
-_STATIC_METHODS["long"] = _STATIC_METHODS["int32"]
+_STATIC_METHODS["int64"] = _STATIC_METHODS["long"] = {
+    "parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: _try_parse(a, int, 2**63)}
+_STATIC_PROPS["float"] = _STATIC_PROPS["single"]
 for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscredential]::new(u, p)
     _STATIC_METHODS[_type] = {"new": _new}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
@@ -1213,6 +1223,22 @@ ERROR_CATEGORIES = (
     "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded", "NotEnabled")
 _STATIC_PROPS["management.automation.errorcategory"] = _STATIC_PROPS["errorcategory"] = {
     c.lower(): (lambda c=c: c) for c in ERROR_CATEGORIES}
+
+
+def _try_parse(args: List[Any], kind: Callable[[str], Any], limit: int) -> bool:
+    """``[int]::TryParse(text, [ref]$n)``: whether ``text`` is a number of the type; the number
+    (or 0 when it is not) goes to the reference."""
+    from pshell.engine.reference import set_out
+    text = to_str(args[0]).strip() if args and args[0] is not None else ""
+    value: Any = kind("0")
+    try:
+        value = kind(text)
+        ok = not limit or -limit <= value < limit
+    except ValueError:
+        ok = False
+    if len(args) > 1:
+        set_out(args[1], value if ok else kind("0"))
+    return ok
 
 
 def _convert_tostring(args: List[Any]) -> str:

@@ -460,6 +460,9 @@ _TYPE_ALIASES = {
     "timespan": "timespan", "system.timespan": "timespan", "scriptblock": "scriptblock",
     "regex": "regex", "void": "void", "switch": "switch", "version": "version", "guid": "guid",
     "uint32": "long", "uint64": "long", "int16": "int", "uint16": "int", "sbyte": "int",
+    "short": "int", "ushort": "int", "uint": "long", "ulong": "long", "bigint": "long",
+    "numerics.biginteger": "long", "system.numerics.biginteger": "long",
+    "ref": "ref", "psreference": "ref", "management.automation.psreference": "ref",
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
     "xml": "string", "math": "math", "system.math": "math",
     "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
@@ -514,6 +517,7 @@ _FULL_TYPE_NAMES = {
     "double[]": "System.Double[]", "environment": "System.Environment",
     "securestring": "System.Security.SecureString",
     "pscredential": "System.Management.Automation.PSCredential",
+    "ref": "System.Management.Automation.PSReference",
 }
 
 
@@ -820,7 +824,13 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "list": _to_list, "math": _not_a_value, "securestring": _to_secret, "pscredential": _to_secret,
     "environment": _not_a_value, "named": _to_named, "user": _to_user,
     "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
+    "ref": lambda value, type_name: _reference().to_reference(value),
 }
+
+
+def _reference() -> Any:
+    from pshell.engine import reference
+    return reference
 
 
 def _new_concurrent(value: Any) -> Any:
@@ -855,6 +865,7 @@ def is_type(value: Any, type_name: str) -> bool:
         "scriptblock": lambda v: hasattr(v, "ast") and hasattr(v, "text"),
         "securestring": lambda v: "System.Security.SecureString" in type_names_of(v),
         "pscredential": lambda v: "System.Management.Automation.PSCredential" in type_names_of(v),
+        "ref": lambda v: "System.Management.Automation.PSReference" in type_names_of(v),
     }
     check = checks.get(kind)
     if check is not None:

@@ -240,6 +240,8 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
     callee = Frame(frame.rs, scope, target_streams, scope if script_scope else frame.script_scope,
                    block.unit, frame.using, frame.host_output and not new_scope)
     callee.block = block
+    if frame.traps is not None and frame.block is None and not new_scope:
+        callee.traps = frame.traps      # a script's statements run one by one share its traps
     variables = scope.vars
     if dollar_under is not _UNSET:
         variables["_"] = dollar_under

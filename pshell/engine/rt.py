@@ -101,6 +101,18 @@ def _inside(F: Any, err: Any) -> bool:
     return False
 
 
+def _constrain(F: Any, name: str, type_name: str) -> None:
+    constraints = F.scope.constraints
+    if constraints is None:
+        constraints = F.scope.constraints = {}
+    constraints[name] = type_name
+
+
+def _varref(F: Any, name: str) -> Any:
+    from pshell.engine.reference import variable_reference
+    return variable_reference(F, name)
+
+
 def _pref(F: Any, name: str) -> str:
     value = F.scope.lookup(name)
     if value is _MISSING_SENTINEL or value is None:
@@ -807,7 +819,7 @@ NAMESPACE: Dict[str, Any] = {
     "_add": _add, "_iadd_var": _iadd_var, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": _mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_memnum": _memnum,
-    "_conv": _conv, "_as_list": _as_list, "_rest": _rest, "_bad_target": _bad_target,
+    "_conv": _conv, "_varref": _varref, "_constrain": _constrain, "_as_list": _as_list, "_rest": _rest, "_bad_target": _bad_target,
     "_readonly": _readonly, "_store": _store, "_env_set": _env_set,
     "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_stopped": _stopped,
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
