@@ -161,6 +161,7 @@ class WriteError(Cmdlet):
         caller = self._caller_name()
         if caller:
             record.command = caller
+            record.FullyQualifiedErrorId = f"{error_id},{caller}"
         return record
 
     def _caller_name(self) -> Optional[str]:

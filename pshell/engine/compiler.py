@@ -148,11 +148,20 @@ class _BlockCompiler:
         self.top_level = False
         self.constrained: Dict[str, str] = {}
         self.method = False         # a class method's body: statement output is dropped
+        self.root_trapped = False   # a top-level statement run alone, in a script with traps
 
     # ---- entry ---------------------------------------------------------------------
     def compile(self, block: A.ScriptBlockAst) -> CompiledBlock:
         result = CompiledBlock()
         self.constrained = _type_constraints(block)
+        self.root_trapped = False
+        root = self.unit.root
+        if block is not root and id(block) in self.unit.top_blocks:
+            # some top-level statements of a script run alone (pshell FILE runs them one by one):
+            # the script's type constraints and traps hold for them all
+            self.constrained = dict(_type_constraints(root), **self.constrained)
+            self.root_trapped = root.end is not None and any(
+                isinstance(stmt, A.Trap) for stmt in root.end.statements)
         self.method = block.is_method
         # `#requires -Modules ...` of a script: checked before its first statement runs
         self.requires = _required_modules(self.unit.text) if block is self.unit.root else []
@@ -244,7 +253,7 @@ class _BlockCompiler:
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
         if kind in ("begin", "process", "end", "clean"):
-            self.trapped = bool(traps)
+            self.trapped = bool(traps) or (kind == "end" and self.root_trapped)
         for stmt in traps:
             self.statement(stmt, 1)
         # classes and enums are known to the whole block, also above their definition
@@ -413,10 +422,26 @@ class _BlockCompiler:
             self.st_PipelineChain(left, d)
         else:
             self.emit(d, "RS.last_success = True")
-            self.st_Pipeline(left, d)   # type: ignore[arg-type]
+            self.chain_part(left, d)   # type: ignore[arg-type]
         self.emit(d, "if RS.last_success:" if stmt.op == "&&" else "if not RS.last_success:")
         self.emit(d + 1, "RS.last_success = True")
-        self.st_Pipeline(stmt.right, d + 1)
+        self.chain_part(stmt.right, d + 1)
+
+    def chain_part(self, part: A.Pipeline, d: int) -> None:
+        """One pipeline of a chain: an error that ends only it (a statement-terminating one, or
+        one a trap continues after) makes $? false and the chain goes on; `throw`, -ErrorAction
+        Stop, errors inside try and an expression's own error still end the whole statement."""
+        if _lone_expression(part) is not None:
+            self.st_Pipeline(part, d)
+            return
+        err = self.new_name("_e")
+        self.emit(d, "try:")
+        self.st_Pipeline(part, d + 1)
+        self.emit(d, f"except Exception as {err}:")
+        if self.trapped:
+            self.emit(d + 1, f"yield from _trapped(F, {err}, {self.nid(part)})")
+        else:
+            self.emit(d + 1, f"_stmt_error(F, {err}, {self.nid(part)})")
 
     def pipeline(self, stmt: A.Pipeline, collected: bool = False) -> str:
         """``collected``: the output is a value (``$x = ...``), not the statement's output."""
@@ -523,6 +548,9 @@ class _BlockCompiler:
         if isinstance(target, A.Variable):
             self.store_variable(target, value, d)
         elif isinstance(target, A.Convert) and isinstance(target.expr, A.Variable):
+            if target.expr.scope is None and target.type_name.lower() not in _UNCONSTRAINED:
+                # known at run time too, for what writes the variable from outside ([ref]$x)
+                self.emit(d, f"_constrain(F, {target.expr.name.lower()!r}, {target.type_name!r})")
             if target.expr.name.lower() in self.constrained:
                 self.store_variable(target.expr, value, d)
             else:
@@ -1047,8 +1075,9 @@ class _BlockCompiler:
             pairs = ", ".join(f"({self.hash_key(k)}, {self.statement_value(v)})" for k, v in e.expr.pairs)
             return f"_pso(({pairs}{',' if pairs else ''}))"
         if tname in ("ref", "system.management.automation.psreference") and \
-                isinstance(e.expr, A.Variable) and e.expr.scope not in ("env", "using", "function"):
-            return f"_ref_var(F, {e.expr.scope!r}, {e.expr.name.lower()!r})"
+                isinstance(e.expr, A.Variable) and e.expr.scope not in ("env", "using", "function") \
+                and not e.expr.splatted:
+            return f"_ref_var(F, {e.expr.scope!r}, {e.expr.name.lower()!r})"   # the variable itself
         return f"_conv({self.expr(e.expr)}, {e.type_name!r})"
 
     def ex_TypeLiteral(self, e: A.TypeLiteral) -> str:

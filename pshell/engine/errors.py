@@ -13,6 +13,9 @@ __all__ = [
 ]
 
 
+_RUNTIME_EXCEPTION = "System.Management.Automation.RuntimeException"
+
+
 class ExceptionInfo:
     """What ``$_.Exception`` / ``$Error[0].Exception`` shows: a message and a type name."""
 
@@ -25,13 +28,21 @@ class ExceptionInfo:
         self.type_name = type_name
         self.InnerException = inner
 
-    @property
-    def ps_type_names(self) -> Any:
-        return (self.type_name, "System.Exception")
-
     def GetType(self) -> Any:
         from pshell.engine.values import PSTypeInfo
         return PSTypeInfo(self.type_name)
+
+    @property
+    def ps_type_names(self) -> tuple:
+        """The type and the bases ``-is`` and ``catch [T]`` match: PowerShell's own exceptions
+        derive from RuntimeException, every one from System.Exception."""
+        names = [self.type_name]
+        if self.type_name.startswith("System.Management.Automation.") and \
+                self.type_name != _RUNTIME_EXCEPTION:
+            names.append(_RUNTIME_EXCEPTION)
+        if self.type_name != "System.Exception":
+            names.append("System.Exception")
+        return tuple(names)
 
     def ToString(self) -> str:
         return self.Message

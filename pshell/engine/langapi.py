@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-from pshell.engine.values import PSObject, PSReference
+from pshell.engine.reference import PSReference
+from pshell.engine.values import PSObject
 
 __all__ = ["tokenize", "parse_input"]
 

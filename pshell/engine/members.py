@@ -11,7 +11,7 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
-from pshell.engine.errors import RuntimeException
+from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
                                   PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
                                   type_names_of)
@@ -686,6 +686,10 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         return collect(invoke_block(frame, obj, tuple(args)))
     if lowered == "getnewclosure" and hasattr(obj, "compiled"):
         return obj
+    if lowered.startswith("get_") and not args and len(name) > 4:
+        value = get_member(obj, name[4:])       # a property's getter: $h.get_Keys()
+        if value is not None:
+            return value
     method = get_property(obj, name)
     if method is not NO_PROPERTY and callable(method):
         try:
@@ -800,6 +804,9 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "double": {"maxvalue": lambda: 1.7976931348623157e308, "minvalue": lambda: -1.7976931348623157e308,
                "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
                "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 5e-324},
+    "single": {"maxvalue": lambda: 3.4028234663852886e38, "minvalue": lambda: -3.4028234663852886e38,
+               "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
+               "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 1.401298464324817e-45},
     "string": {"empty": lambda: ""},
     "datetime": {"now": _dt.datetime.now, "today": lambda: _dt.datetime.combine(_dt.date.today(),
                                                                                  _dt.time()),
@@ -1002,8 +1009,6 @@ _ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
     },
 }
 _ENVIRONMENT_METHODS["system.io.path"] = _ENVIRONMENT_METHODS["io.path"]
-
-
 def _exit(args: List[Any]) -> None:
     from pshell.engine.errors import ExitException
     raise ExitException(int(args[0]))
@@ -1117,9 +1122,11 @@ _STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     },
     "text.encoding": {},
     "int": {"parse": lambda a: int(to_str(a[0]).strip()),
-            "tryparse": lambda a: to_str(a[0]).strip().lstrip("-").isdigit()},
-    "int32": {"parse": lambda a: int(to_str(a[0]).strip())},
-    "double": {"parse": lambda a: float(to_str(a[0]).strip())},
+            "tryparse": lambda a: _try_parse(a, int, 2**31)},
+    "int32": {"parse": lambda a: int(to_str(a[0]).strip()),
+              "tryparse": lambda a: _try_parse(a, int, 2**31)},
+    "double": {"parse": lambda a: float(to_str(a[0]).strip()),
+               "tryparse": lambda a: _try_parse(a, float, 0)},
     "timespan": {
         "fromseconds": lambda a: _dt.timedelta(seconds=to_number(a[0])),
         "fromminutes": lambda a: _dt.timedelta(minutes=to_number(a[0])),
@@ -1165,12 +1172,94 @@ for _type in ("powershell", "management.automation.powershell"):
 for _type in ("runspacefactory", "management.automation.runspaces.runspacefactory"):
     _STATIC_METHODS[_type] = {"createrunspace": _psapi("create_runspace")}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
-_STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
-_STATIC_METHODS["long"] = _STATIC_METHODS["int32"]
+_STATIC_METHODS["int64"] = _STATIC_METHODS["long"] = {
+    "parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: _try_parse(a, int, 2**63)}
+_STATIC_PROPS["float"] = _STATIC_PROPS["single"]
 for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscredential]::new(u, p)
     _STATIC_METHODS[_type] = {"new": _new}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
     "empty": lambda: PSCredential(None, None)}
+
+
+# exceptions of PowerShell's own namespace that scripts name without it
+_SMA_EXCEPTIONS = {
+    "runtimeexception", "parseexception", "methodinvocationexception", "cmdletinvocationexception",
+    "actionpreferencestopexception", "itemnotfoundexception", "commandnotfoundexception",
+    "psinvalidcastexception", "psargumentexception", "psinvalidoperationexception",
+    "parameterbindingexception", "pipelinestoppedexception", "methodexception",
+    "psnotsupportedexception", "psargumentnullexception", "psargumentoutofrangeexception",
+}
+_SMA = "System.Management.Automation."
+
+
+def exception_type_name(type_name: str) -> str:
+    """The full name of an exception type as a script spelled it (``[ArgumentException]``,
+    ``[IO.IOException]``, ``[System.Management.Automation.RuntimeException]``)."""
+    name = type_name.strip()
+    lowered = name.lower()
+    if lowered.startswith("system."):
+        return name
+    if lowered.startswith("management.automation."):
+        return "System." + name
+    if "." not in name and lowered in _SMA_EXCEPTIONS:
+        return _SMA + name
+    return "System." + name
+
+
+def _new_error_object(type_name: str, args: List[Any]) -> Any:
+    """``[SomeException]::new(message[, inner])`` and ``[ErrorRecord]::new(exception, id,
+    category, target)``; None for other types."""
+    lowered = _norm_type(type_name)
+    if lowered.endswith("exception"):
+        message = to_str(args[0]) if args and args[0] is not None else \
+            f"Exception of type '{exception_type_name(type_name)}' was thrown."
+        inner = args[1] if len(args) > 1 and isinstance(args[1], ExceptionInfo) else None
+        return ExceptionInfo(message, exception_type_name(type_name), inner)
+    if lowered in ("management.automation.errorrecord", "errorrecord"):
+        if len(args) != 4:
+            raise _err(f'Cannot find an overload for "new" and the argument count: "{len(args)}".',
+                       "MethodCountCouldNotFindBest",
+                       exception_type="System.Management.Automation.MethodException")
+        exception, error_id, category, target = args
+        if isinstance(exception, ErrorRecord):
+            exception = exception.Exception
+        if not isinstance(exception, ExceptionInfo):
+            exception = ExceptionInfo(to_str(exception), "System.Exception")
+        return ErrorRecord(exception.Message, to_str(error_id) if error_id is not None else "",
+                           to_str(category) if category is not None else "NotSpecified", target,
+                           exception=exception)
+    return None
+
+
+ERROR_CATEGORIES = (
+    "NotSpecified", "OpenError", "CloseError", "DeviceError", "DeadlockDetected", "InvalidArgument",
+    "InvalidData", "InvalidOperation", "InvalidResult", "InvalidType", "MetadataError",
+    "NotImplemented", "NotInstalled", "ObjectNotFound", "OperationStopped", "OperationTimeout",
+    "SyntaxError", "ParserError", "PermissionDenied", "ResourceBusy", "ResourceExists",
+    "ResourceUnavailable", "ReadError", "WriteError", "FromStdErr", "SecurityError", "ProtocolError",
+    "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded", "NotEnabled")
+def _constant(value: str) -> Callable[[], str]:
+    return lambda: value
+
+
+_STATIC_PROPS["management.automation.errorcategory"] = _STATIC_PROPS["errorcategory"] = {
+    c.lower(): _constant(c) for c in ERROR_CATEGORIES}
+
+
+def _try_parse(args: List[Any], kind: Callable[[str], Any], limit: int) -> bool:
+    """``[int]::TryParse(text, [ref]$n)``: whether ``text`` is a number of the type; the number
+    (or 0 when it is not) goes to the reference."""
+    from pshell.engine.reference import set_out
+    text = to_str(args[0]).strip() if args and args[0] is not None else ""
+    value: Any = kind("0")
+    try:
+        value = kind(text)
+        ok = not limit or -limit <= value < limit
+    except ValueError:
+        ok = False
+    if len(args) > 1:
+        set_out(args[1], value if ok else kind("0"))
+    return ok
 
 
 def _convert_tostring(args: List[Any]) -> str:
@@ -1225,6 +1314,9 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
             return AutomationNull if result is None else result
     _known_type(type_name)
     if name.lower() == "new":
+        made = _new_error_object(type_name, args)
+        if made is not None:
+            return made
         from pshell.engine.operators import convert_to
         return convert_to(args[0] if len(args) == 1 else list(args), type_name) if args else \
             convert_to(None, type_name)

@@ -460,6 +460,9 @@ _TYPE_ALIASES = {
     "timespan": "timespan", "system.timespan": "timespan", "scriptblock": "scriptblock",
     "regex": "regex", "void": "void", "switch": "switch", "version": "version", "guid": "guid",
     "uint32": "long", "uint64": "long", "int16": "int", "uint16": "int", "sbyte": "int",
+    "short": "int", "ushort": "int", "uint": "long", "ulong": "long", "bigint": "long",
+    "numerics.biginteger": "long", "system.numerics.biginteger": "long",
+    "ref": "ref", "psreference": "ref", "management.automation.psreference": "ref",
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
     "xml": "string", "math": "math", "system.math": "math",
     "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
@@ -467,7 +470,6 @@ _TYPE_ALIASES = {
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
     "bool[]": "bool[]", "byte[]": "byte[]", "hashtable[]": "array", "psobject[]": "array",
     "pscustomobject[]": "array", "datetime[]": "array", "scriptblock[]": "array",
-    "ref": "ref", "management.automation.psreference": "ref",
 }
 
 
@@ -488,6 +490,9 @@ def lookup_type(name: str) -> str:
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
+        if key.endswith("exception") and (key.startswith(("system.", "management.automation."))
+                                          or "." not in key or key.startswith("io.")):
+            return "named"      # .NET's exceptions: ::new makes one, -is and catch match it
         classes = sys.modules.get("pshell.engine.classes")
         if classes is not None and classes.find_type(key) is not None:
             return "user"
@@ -538,6 +543,7 @@ _KNOWN_NAMED_TYPES = {
     "powershell", "system.management.automation.powershell", "runspacefactory",
     "system.management.automation.runspaces.runspacefactory",
     "system.management.automation.language.parser", "management.automation.language.parser",
+    "errorcategory", "system.management.automation.errorcategory",
 }
 
 
@@ -825,13 +831,13 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "list": _to_list, "math": _not_a_value, "securestring": _to_secret, "pscredential": _to_secret,
     "environment": _not_a_value, "named": _to_named, "user": _to_user,
     "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
-    "ref": lambda value, type_name: _to_ref(value),
+    "ref": lambda value, type_name: _reference().to_reference(value),
 }
 
 
-def _to_ref(value: Any) -> Any:
-    from pshell.engine.values import PSReference
-    return value if isinstance(value, PSReference) else PSReference(value)
+def _reference() -> Any:
+    from pshell.engine import reference
+    return reference
 
 
 def _new_concurrent(value: Any) -> Any:

@@ -243,6 +243,8 @@ def invoke_block(frame: Frame, block: ScriptBlock, args: Tuple[Any, ...] = (),
     callee = Frame(frame.rs, scope, target_streams, scope if script_scope else frame.script_scope,
                    block.unit, frame.using, frame.host_output and not new_scope)
     callee.block = block
+    if frame.traps is not None and frame.block is None and not new_scope:
+        callee.traps = frame.traps      # a script's statements run one by one share its traps
     variables = scope.vars
     if dollar_under is not _UNSET:
         variables["_"] = dollar_under
@@ -352,15 +354,28 @@ class ScriptCmdlet:
     def WriteDebug(self, message: Any) -> None:
         self._context().write_debug(to_str(message))
 
-    def WriteError(self, record: Any) -> None:
+    def _own(self, record: Any) -> ErrorRecord:
+        """The record as this function reports it: a copy whose id names the function
+        (``NTERROR,Test-It``), as a cmdlet's does."""
         if not isinstance(record, ErrorRecord):
             record = ErrorRecord(to_str(record))
-        self._context().write_error(record)
+        name = self._ctx.name if self._ctx is not None else ""
+        if name and "," not in record.FullyQualifiedErrorId:
+            import copy
+            record = copy.copy(record)
+            record.FullyQualifiedErrorId = f"{record.FullyQualifiedErrorId},{name}"
+            record.command = record.command or name
+        return record
+
+    def WriteError(self, record: Any) -> None:
+        self._context().write_error(self._own(record))
 
     def ThrowTerminatingError(self, record: Any) -> None:
-        if not isinstance(record, ErrorRecord):
-            record = ErrorRecord(to_str(record))
-        raise RuntimeException(record)
+        err = RuntimeException(self._own(record))
+        # it ends the function's pipeline: no statement of the function (or of blocks it runs)
+        # goes on after it; the caller's statement reports it as any statement's error
+        err.pipeline_scope = self._frame.scope  # type: ignore[attr-defined]
+        raise err
 
     def WriteObject(self, value: Any, enumerate_collection: Any = False) -> Any:
         """The value comes back as the method call's result, which the calling statement

@@ -14,7 +14,9 @@ from typing import Any, Dict, List, Optional
 
 from pshell.engine.errors import ErrorRecord, ExitException, RuntimeException
 from pshell.engine.streams import Streams
+from pshell.engine.errors import ExceptionInfo
 from pshell.engine.values import Hashtable, PSObject, to_str
+from pshell.lang.errors import ParseError
 
 __all__ = ["PowerShell", "RunspaceHandle", "create_powershell", "create_runspace"]
 
@@ -158,7 +160,7 @@ class PowerShell:
         self._state = "NotStarted"
         self._reason: Any = None
         self._result: List[Any] = []
-        self._failure: Optional[BaseException] = None
+        self._failure: Optional[RuntimeException] = None
         self._own: Optional[RunspaceHandle] = None
 
     # ---- building -------------------------------------------------------------------
@@ -222,9 +224,15 @@ class PowerShell:
 
     # ---- running --------------------------------------------------------------------
     def Invoke(self, input: Any = None) -> List[Any]:
+        if not any(self.Commands.statements):
+            raise RuntimeException.make('Exception calling "Invoke" with "0" argument(s): "No '
+                                        'commands are specified."', "InvalidOperationException",
+                                        "InvalidOperation",
+                                        exception_type="System.Management.Automation."
+                                                       "MethodInvocationException")
         self._run(input)
         if self._failure is not None:
-            raise self._failure
+            raise _method_exception(self._failure.record, "Invoke")
         return self._result
 
     def BeginInvoke(self, input: Any = None, *rest: Any) -> PSObject:
@@ -233,7 +241,7 @@ class PowerShell:
 
     def EndInvoke(self, async_result: Any = None) -> List[Any]:
         if self._failure is not None:
-            raise self._failure
+            raise _method_exception(self._failure.record, "EndInvoke")
         return self._result
 
     def Stop(self) -> None:
@@ -249,6 +257,7 @@ class PowerShell:
         from pshell.engine.runtime import CURRENT
         rs = self._runspace()
         self._state, self._reason, self._failure, self._result = "Running", None, None, []
+        self._parse_failed = False
         saved_types = getattr(CURRENT, "types", None)
         items = None if input is None else (input if isinstance(input, list) else [input])
         try:
@@ -261,10 +270,11 @@ class PowerShell:
             self._state = "Completed"
         except RuntimeException as exc:
             self._fail(exc)
-        except Exception as exc:   # a parse error of AddScript's text
-            record = ErrorRecord(str(getattr(exc, "message", exc)), "ParseException", "ParserError",
-                                 exception_type="System.Management.Automation.ParseException")
+        except ParseError as exc:   # a parse error of AddScript's text: nothing of it ran
+            record = ErrorRecord(exc.message, exc.error_id or "ParseException", "ParserError", None,
+                                 exc.location, exception_type="System.Management.Automation.ParseException")
             self._fail(RuntimeException(record))
+            self._parse_failed = True
         finally:
             CURRENT.types = saved_types
 
@@ -307,6 +317,31 @@ def _splat_lines(statement: List[_Command]) -> List[str]:
         setup.append(f"$__psapi_p{index} = $args[{index}].params; $__psapi_a{index} = $args[{index}].args")
         stages.append(f"& $args[{index}].text @__psapi_p{index} @__psapi_a{index}")
     return setup + [" | ".join(stages)]
+
+
+class InnerExceptionInfo(ExceptionInfo):
+    """The exception a failed Invoke() wraps: the original message and type, with its record."""
+
+    __slots__ = ("ErrorRecord",)
+
+    def __init__(self, record: ErrorRecord) -> None:
+        inner = record.Exception
+        super().__init__(str(getattr(inner, "Message", inner)),
+                         getattr(inner, "type_name", "System.Management.Automation.RuntimeException"),
+                         getattr(inner, "InnerException", None))
+        self.ErrorRecord = record
+
+
+def _method_exception(record: ErrorRecord, method: str) -> RuntimeException:
+    """What a failed .NET method call gives a script: a MethodInvocationException around the
+    original exception.  The record keeps the original's id (``catch`` and ``-ErrorId`` see it),
+    except a parse error's, which is ParseException (the inner record has the parse error's own id)."""
+    inner = InnerExceptionInfo(record)
+    message = f'Exception calling "{method}" with "0" argument(s): "{inner.Message}"'
+    outer = ExceptionInfo(message, "System.Management.Automation.MethodInvocationException", inner)
+    parse = record.category == "ParserError"
+    return RuntimeException(ErrorRecord(message, "ParseException" if parse else record.FullyQualifiedErrorId,
+                                        record.category, record.TargetObject, exception=outer))
 
 
 def create_powershell(args: List[Any]) -> PowerShell:

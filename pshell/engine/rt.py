@@ -73,7 +73,7 @@ def stmt_error(F: Any, exc: BaseException, nid: int) -> None:
         record.location = F.location(nid)
     rs = F.rs
     if rs.try_depth > 0 or getattr(err, "script_terminating", False) or \
-            isinstance(err, ActionPreferenceStop) or rs.stop_requested:
+            isinstance(err, ActionPreferenceStop) or rs.stop_requested or _inside(F, err):
         if err is exc:
             raise err
         raise err from None
@@ -97,6 +97,26 @@ def _located(F: Any, exc: BaseException, nid: int) -> BaseException:
     if err.record.location is None:
         err.record.location = F.location(nid)
     return err
+
+
+def _inside(F: Any, err: Any) -> bool:
+    """True while a ThrowTerminatingError is still inside the function that raised it."""
+    scope = getattr(err, "pipeline_scope", None)
+    if scope is None:
+        return False
+    current = F.scope
+    while current is not None:
+        if current is scope:
+            return True
+        current = current.parent
+    return False
+
+
+def _constrain(F: Any, name: str, type_name: str) -> None:
+    constraints = F.scope.constraints
+    if constraints is None:
+        constraints = F.scope.constraints = {}
+    constraints[name] = type_name
 
 
 def _pref(F: Any, name: str) -> str:
@@ -466,7 +486,7 @@ def _rv(F: Any, name: str) -> Any:
 def _ref_var(F: Any, scope: Any, name: str) -> Any:
     """``[ref]$name``: a reference to the variable in the scope that holds it (the local scope
     when no scope has it yet, as pwsh makes the variable there)."""
-    from pshell.engine.values import PSReference
+    from pshell.engine.reference import PSReference
     if scope in (None, "variable"):
         target = F.scope.find_scope(name) or F.scope
     else:
@@ -700,9 +720,9 @@ def _drop(value: Any) -> None:
 
 def _deftrap(F: Any, type_name: Optional[str], body: Any) -> None:
     """``trap [type] { ... }``: ``body`` is the compiled generator function of its statements."""
-    traps = F.scope.vars.get("\x00traps")
+    traps = F.traps
     if traps is None:
-        traps = F.scope.vars["\x00traps"] = []
+        traps = F.traps = []
     traps.append((type_name, body))
 
 
@@ -719,7 +739,7 @@ def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
     rs = F.rs
     handler = None
     if not rs.stop_requested:
-        for type_name, body in F.scope.vars.get("\x00traps") or ():
+        for type_name, body in F.traps or ():
             if type_name is None or _catch_match(err, (type_name,)):
                 handler = body
                 break
@@ -820,7 +840,8 @@ NAMESPACE: Dict[str, Any] = {
     "_add": _add, "_iadd_var": _iadd_var, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": _mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_memnum": _memnum,
-    "_conv": _conv, "_as_list": _as_list, "_rest": _rest, "_bad_target": _bad_target,
+    "_conv": _conv, "_constrain": _constrain, "_as_list": _as_list, "_rest": _rest,
+    "_bad_target": _bad_target,
     "_readonly": _readonly, "_store": _store, "_env_set": _env_set,
     "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_stopped": _stopped,
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,

@@ -93,7 +93,7 @@ class Frame:
     """One activation of a script block."""
 
     __slots__ = ("rs", "scope", "streams", "script_scope", "unit", "using", "host_output",
-                 "invocation", "block")
+                 "invocation", "block", "traps")
 
     def __init__(self, rs: "Runspace", scope: Scope, streams: Streams, script_scope: Scope,
                  unit: Optional["Unit"] = None, using: Optional[Dict[str, Any]] = None,
@@ -107,6 +107,9 @@ class Frame:
         self.host_output = host_output
         self.invocation: Any = None
         self.block: Optional["ScriptBlock"] = None
+        #: the traps this activation defined (a trap belongs to its script block's run, not to
+        #: a scope: the global scope outlives every line typed at the prompt)
+        self.traps: Optional[List[Any]] = None
 
     def location(self, nid: int) -> Optional[SourceLocation]:
         unit = self.unit

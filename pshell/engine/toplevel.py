@@ -67,6 +67,7 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
     unit.top_blocks.add(id(block_ast))
     block = ScriptBlock(block_ast, unit)
     frame = rs.new_frame(host_output=True, unit=unit)
+    frame.traps = unit.__dict__.setdefault("top_traps", [])    # a script's traps, for each statement
     rs.clear_stop()
     from pshell.engine.pipeline import invoke_block
     if unit.__dict__.get("requires_failed"):

@@ -24,7 +24,7 @@ __all__ = [
     "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
-    "InputEnumerator", "with_computer_name", "Guid", "PSReference",
+    "InputEnumerator", "with_computer_name", "Guid",
 ]
 
 
@@ -464,36 +464,6 @@ class InputEnumerator:
 
     def ToString(self) -> str:
         return "System.Collections.IEnumerator"
-
-
-class PSReference:
-    """``[ref]``: a reference to a variable (``[ref]$x``: reading or setting ``.Value`` reads or
-    sets ``$x`` in the scope that holds it) or, made from any other value, a box holding it.  A
-    method with an out parameter (``[PSParser]::Tokenize($s, [ref]$errors)``) sets ``.Value``."""
-
-    ps_type_names = ("System.Management.Automation.PSReference",)
-    ps_properties = ("Value",)
-
-    def __init__(self, value: Any = None, scope: Any = None, name: str = "") -> None:
-        self._value = value
-        self._scope = scope
-        self._name = name
-
-    @property
-    def Value(self) -> Any:
-        if self._scope is not None:
-            return self._scope.vars.get(self._name)
-        return self._value
-
-    @Value.setter
-    def Value(self, new: Any) -> None:
-        if self._scope is not None:
-            self._scope.vars[self._name] = new
-        else:
-            self._value = new
-
-    def ToString(self) -> str:
-        return "System.Management.Automation.PSReference"
 
 
 class Guid(str):

@@ -45,18 +45,34 @@ def render_location(loc: SourceLocation) -> str:
     return f"At {loc}\n+ {expanded}\n+ {caret}"
 
 
+# the ids PowerShell gives these parse errors (ParseException's inner record, $errors[i].ErrorId)
+_ERROR_IDS = (
+    ("You must provide a value expression", "ExpectedValueExpression"),
+    ("An empty pipe element is not allowed", "EmptyPipeElement"),
+    ("Unexpected token", "UnexpectedToken"),
+    ("Missing closing ')' in expression", "MissingEndParenthesisInExpression"),
+    ("Missing ')' in method call", "MissingEndParenthesisInMethodCall"),
+    ("Missing closing '}'", "MissingEndCurlyBrace"),
+    ("The Try statement is missing its Catch or Finally block", "MissingCatchOrFinally"),
+    ("The assignment expression is not valid", "InvalidLeftHandSide"),
+    ("Missing a pipeline after the", "EmptyPipelineChainElement"),
+    ("The string is missing the terminator", "TerminatorExpectedAtEndOfString"),
+)
+
+
 class ParseError(Exception):
     """A syntax error.  ``incomplete`` is true when the input ended inside an open construct
     (a brace, bracket, quote, here-string, or after a trailing ``|`` / operator / backtick), so an
     interactive reader should ask for another line instead of reporting it."""
 
     def __init__(self, message: str, location: SourceLocation, incomplete: bool = False,
-                 error_id: str = "ParseError") -> None:
+                 error_id: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.location = location
         self.incomplete = incomplete
-        self.error_id = error_id
+        self.error_id = error_id or next((eid for start, eid in _ERROR_IDS if message.startswith(start)),
+                                         "ParseError")
 
     def render(self) -> str:
         return f"ParserError: {render_location(self.location)}\n{self.message}"

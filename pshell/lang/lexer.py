@@ -319,6 +319,9 @@ class Lexer:
                     end = pos + 2
                 elif nc == "\r":
                     end = pos + (3 if text.startswith("\n", pos + 2) else 2)
+                elif is_ws(nc):
+                    pos += 2            # an escaped blank is a blank (no continuation)
+                    continue
                 else:
                     break
                 if end >= n:

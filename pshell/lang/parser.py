@@ -559,9 +559,15 @@ class Parser:
                           span=self.span(first.span.start, end))
 
     def _pipe_on_next_line(self, tok: Token) -> bool:
+        """A line starting with '|' continues the pipeline above it; only comment lines may be
+        between (a blank line, or a line continued with a backtick, ends the statement)."""
         t = tok
         while t.kind == "newline":
-            t = self.lx.token(t.end, "E")
+            nxt = self.lx.token(t.end, "E")
+            gap = self.text[t.end:nxt.start]
+            if (nxt.kind == "newline" and not gap.strip()) or "`\n" in gap or "`\r" in gap:
+                return False
+            t = nxt
         return t.kind == "|"
 
     def parse_assignment(self, target: A.Expr, tok: Token) -> A.Assignment:

@@ -201,9 +201,19 @@ function __PesterShow {
 function __PesterEqual {
     # Pester's Be: both sides as arrays, same count, equal item by item (nested arrays in turn)
     $__pesterL = @($args[0]); $__pesterR = @($args[1]); $__pesterExact = $args[2]
+    # null, @() and @($null) are all "null or empty", and equal to each other
+    $__pesterLNull = $__pesterL.Count -eq 0 -or ($__pesterL.Count -eq 1 -and $null -eq $__pesterL[0])
+    $__pesterRNull = $__pesterR.Count -eq 0 -or ($__pesterR.Count -eq 1 -and $null -eq $__pesterR[0])
+    if ($__pesterLNull -or $__pesterRNull) { return $__pesterLNull -and $__pesterRNull }
     if ($__pesterL.Count -ne $__pesterR.Count) { return $false }
     for ($__pesterI = 0; $__pesterI -lt $__pesterL.Count; $__pesterI++) {
         $__pesterA = $__pesterL[$__pesterI]; $__pesterB = $__pesterR[$__pesterI]
+        # an error or stream record compares as its text ($ps.Streams.Error | Should -Be 'msg')
+        if ($__pesterB -is [string] -and ($__pesterA -is [System.Management.Automation.ErrorRecord] -or
+                $__pesterA -is [System.Management.Automation.WarningRecord] -or
+                $__pesterA -is [System.Management.Automation.VerboseRecord] -or
+                $__pesterA -is [System.Management.Automation.DebugRecord] -or
+                $__pesterA -is [System.Management.Automation.InformationRecord])) { $__pesterA = "$__pesterA" }
         if ($__pesterA -is [array] -or $__pesterB -is [array]) {
             if (-not (__PesterEqual $__pesterA $__pesterB $__pesterExact)) { return $false }
         } elseif ($__pesterExact) {

@@ -79,6 +79,8 @@ def run_file(src: str, rel: str, timeout: float, pshell: List[str]) -> FileResul
         env = dict(os.environ, HOME=home, NO_COLOR="1", PYTHONPATH=ROOT, TMPDIR=home, LANG="en_US.UTF-8")
         env.pop("LC_ALL", None)
         env.pop("LC_MESSAGES", None)
+        # testexe, the small native program many tests call (tools/testexe, our own stand-in)
+        env["PATH"] = os.path.join(HERE, "tools") + os.pathsep + env.get("PATH", "")
         try:
             proc = subprocess.run(pshell + ["-NoProfile", "-NonInteractive", "-c", script], cwd=home,
                                   env=env, capture_output=True, text=True, timeout=timeout,
