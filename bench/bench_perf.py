@@ -13,6 +13,8 @@
   fanout      `pshell -c 'Invoke-Command -ComputerName <20|100 hosts> { 1 }'` from a fresh
               process, repeated, the connection broker up, vs `ssh` to each (parallel) with
               ControlMaster up; also without the broker, and `pshell -c 1`               <= 1.0x
+              and the first fan-out (no broker, no host running) vs parallel-ssh (<= 1.0x)
+              and a plain asyncssh script (<= 1.2x)
 """
 
 from __future__ import annotations
@@ -246,6 +248,7 @@ def bench_fanout(root, opts) -> None:
             row(f"pshell -c Invoke-Command x{count}, no broker", p, "s", t, "ssh, ControlMaster up")
             row(f"ssh x{count} in parallel, ControlMaster up", t, "s")
             row("pshell -c 1 (start-up)", start, "s")
+            bench_first_fanout(hosts, names, config, env, opts)
     finally:
         subprocess.run(" ".join(f"ssh -F {config} -o ControlPath={control} -O exit {n} 2>/dev/null;"
                                 for n in hosts.names[:max(counts)]), shell=True, env=env)
@@ -257,6 +260,56 @@ def bench_fanout(root, opts) -> None:
                 pass
         stop_hosts(hosts)
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+ASYNCSSH_FANOUT = """
+import asyncio, sys, asyncssh
+async def one(name):
+    async with asyncssh.connect(name, config=[sys.argv[1]]) as conn:
+        return (await conn.run("true")).exit_status
+async def main():
+    codes = await asyncio.gather(*(one(n) for n in sys.argv[2:]))
+    sys.exit(max(codes))
+asyncio.run(main())
+"""
+
+
+def bench_first_fanout(hosts, names, config, env, opts) -> None:
+    """The first fan-out: no broker, no pshell host running on the far side (stopped before each
+    run; its engine stays cached there, as an installed program would), vs parallel-ssh and a
+    plain asyncssh script, both making fresh connections."""
+    import statistics
+    from conftest import stop_host_in
+    count = len(names)
+    first = dict(env, PSHELL_BROKER="0")
+    command = ("Invoke-Command -ComputerName " + ",".join(names) + " { 1 } -ThrottleLimit 200"
+               " | Out-Null")
+    pssh = shutil.which("parallel-ssh") or shutil.which("pssh")
+    script = os.path.join(hosts.root, "asyncssh_fanout.py")
+    with open(script, "w") as handle:
+        handle.write(ASYNCSSH_FANOUT)
+
+    def ours() -> float:
+        stop_host_in(hosts.state_dir)
+        time.sleep(0.2)
+        return child_run(pshell_argv(command), first)
+    child_run(pshell_argv(command), first)          # the engine cached on the far side
+    mine, theirs, plain = [], [], []
+    for _ in range(opts.repeat):
+        mine.append(ours())
+        plain.append(child_run([sys.executable, "-W", "ignore", script, config] + names, env))
+        if pssh:
+            theirs.append(child_run([pssh, "-p", str(count), "-t", "60", "-H", " ".join(names),
+                                     "-x", f"-F {config} -o BatchMode=yes", "true"], env))
+    print(f"first fan-out over {count} hosts (nothing running on either side; medians)")
+    o, a = statistics.median(mine), statistics.median(plain)
+    if pssh:
+        row(f"pshell -c Invoke-Command x{count}, first", o, "s", statistics.median(theirs),
+            "parallel-ssh", "target <= 1.0x")
+    else:
+        print("  parallel-ssh is not installed (Debian: apt-get install pssh)")
+    row(f"pshell -c Invoke-Command x{count}, first", o, "s", a, "asyncssh script",
+        "target <= 1.2x")
 
 
 def main() -> int:

@@ -295,3 +295,38 @@ def test_proxyjump_loop_is_a_clear_error(home, tmp_path, monkeypatch):
     with pytest.raises(SSHError) as info:
         run_async(connect(SSHTarget("loop")), 10)
     assert "ProxyJump" in str(info.value) and "loop" in str(info.value)
+
+
+def test_plain_and_wildcard_host_patterns():
+    # a name without * or ? is compared as it is (brackets are not a class for ssh)
+    assert sc.match_pattern_list("server01", ["server01"]) == 1
+    assert sc.match_pattern_list("server010", ["server01"]) == 0
+    assert sc.match_pattern_list("a[b]", ["a[b]"]) == 1
+    assert sc.match_pattern_list("ab", ["a[b]"]) == 0
+    assert sc.match_pattern_list("SERVER01", ["Server01"], fold=True) == 1
+    assert sc.match_pattern_list("server01", ["server0?", "!server01"]) == -1
+    assert sc.match_pattern_list("web7", ["web*", "db*"]) == 1
+
+
+def test_remembered_sockets_are_read_again_only_when_the_file_changed(tmp_path, monkeypatch):
+    import json
+    from pshell.transport import ssh
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = tmp_path / "pshell" / "sockets.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"u@a:": "/run/one"}))
+    ssh.refresh_sockets()
+    assert ssh.known_socket("u@a:") == "/run/one"
+    cached = ssh._SOCKETS[str(path)]
+    ssh.refresh_sockets()                       # unchanged: the same table, not read again
+    assert ssh._SOCKETS[str(path)] is cached
+    other = tmp_path / "pshell" / "new.json"    # another process writes it (write + rename)
+    other.write_text(json.dumps({"u@a:": "/run/two", "u@b:": "/run/three"}))
+    os.replace(other, path)
+    ssh.refresh_sockets()
+    assert ssh.known_socket("u@a:") == "/run/two" and ssh.known_socket("u@b:") == "/run/three"
+    ssh.remember_socket("u@c:", "/run/four")    # our own write is what we hold: no re-read
+    cached = ssh._SOCKETS[str(path)]
+    ssh.refresh_sockets()
+    assert ssh._SOCKETS[str(path)] is cached
+    assert json.loads(path.read_text())["u@c:"] == "/run/four"

@@ -330,3 +330,33 @@ def test_the_broker_lives_in_the_users_own_directories_not_the_shared_tmp(tmp_pa
     monkeypatch.setattr("tempfile.tempdir", str(shared))
     with pytest.raises(UnsafeDirectory):
         broker_dir()
+
+
+def test_the_broker_directory_is_worked_out_once_and_made_again_when_removed(tmp_path,
+                                                                              monkeypatch):
+    """A fan-out's threads share one answer for the broker's directory while the environment that
+    decides it is the same; another environment gets its own, and a directory removed under a
+    running pshell is made again (and a broker started in it) instead of failing."""
+    import signal
+    import tempfile
+    import time
+    from pshell.client import broker
+    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
+    try:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
+        monkeypatch.setenv("PSHELL_BROKER_PERSIST", "1")
+        first = broker._known_dir()
+        assert first == broker.broker_dir() and first.startswith(runtime)
+        assert broker._known_dir() is first
+        monkeypatch.setenv("PSHELL_SSH_CONFIG", str(tmp_path / "other_config"))
+        second = broker._known_dir()
+        assert second != first and os.path.isdir(second)
+        shutil.rmtree(second)
+        sock = broker._connect_broker()
+        assert sock is not None and os.path.isdir(second)
+        sock.close()
+        with open(os.path.join(second, "pid")) as fh:
+            os.kill(int(fh.read()), signal.SIGTERM)
+        time.sleep(0.1)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)

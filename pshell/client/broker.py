@@ -72,28 +72,50 @@ def _identity() -> str:
     return digest.hexdigest()[:16]
 
 
+def _bases() -> Any:
+    """Where the broker's directory may go, in order of preference."""
+    from pshell.engine.private import UnsafeDirectory
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        yield os.path.join(runtime, "pshell")
+    try:
+        from pshell.remote.paths import state_dir
+        yield os.path.join(state_dir(), "run")
+    except (OSError, UnsafeDirectory):
+        pass
+    import tempfile
+    yield os.path.join(tempfile.gettempdir(), f"pshell-{os.getuid()}")
+
+
 def broker_dir() -> str:
     """The broker's private directory (created 0700, checked the whole way down): under
     $XDG_RUNTIME_DIR, else pshell's state directory, and only when a socket path there would be
     too long, in the shared temporary directory (where another user may have taken the name:
     private_dir then refuses, and pshell connects without a broker)."""
-    from pshell.engine.private import UnsafeDirectory, private_dir
-    import tempfile
+    from pshell.engine.private import private_dir
     name = f"broker-{_identity()}"
-    bases = []
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and os.path.isdir(runtime):
-        bases.append(os.path.join(runtime, "pshell"))
-    try:
-        from pshell.remote.paths import state_dir
-        bases.append(os.path.join(state_dir(), "run"))
-    except (OSError, UnsafeDirectory):
-        pass
-    bases.append(os.path.join(tempfile.gettempdir(), f"pshell-{os.getuid()}"))
-    for base in bases:
+    base = ""
+    for base in _bases():
         if len(os.path.join(base, name, "sock").encode()) <= 100:     # a socket path's limit
             return private_dir(os.path.join(base, name))
-    return private_dir(os.path.join(bases[-1], name))
+    return private_dir(os.path.join(base, name))
+
+
+_KNOWN_DIR: Dict[Any, str] = {}     # the environment that decided it -> the broker's directory
+
+
+def _environment() -> Any:
+    return tuple(os.environ.get(key) for key in _ENV_KEYS + ("XDG_RUNTIME_DIR", "TMPDIR"))
+
+
+def _known_dir() -> str:
+    """broker_dir(), worked out (hashing, checking the directories) once per process while
+    the environment that decides it is unchanged."""
+    key = _environment()
+    directory = _KNOWN_DIR.get(key)
+    if directory is None:
+        directory = _KNOWN_DIR[key] = broker_dir()
+    return directory
 
 
 def _peer_uid(sock: socket.socket) -> int:
@@ -134,12 +156,13 @@ def _spawn(directory: str) -> Any:
 
 
 def _connect_broker() -> Optional[socket.socket]:
-    directory = broker_dir()
-    path = os.path.join(directory, "sock")
-    sock = _dial(path)
+    sock = _dial(os.path.join(_known_dir(), "sock"))
     if sock is not None:
         return sock
     with _SPAWN_LOCK:                       # the threads of one fan-out start one broker
+        directory = broker_dir()            # checked again: it may have been removed
+        _KNOWN_DIR[_environment()] = directory
+        path = os.path.join(directory, "sock")
         sock = _dial(path)
         if sock is not None:
             return sock
@@ -179,10 +202,16 @@ def _say_warnings(warnings: List[Any]) -> None:
 
 
 def open_via_broker(target: Any, prompt: Any = None, timeout: float = 120,
-                    subsystem: Optional[str] = "pshell") -> Any:
+                    subsystem: Optional[str] = "pshell", prepare: Any = None) -> Any:
     """A RemoteConnection to ``target`` through the broker (the engine started, before hello);
     None when the broker is off, cannot be reached or cannot decide for a prompt (connect
-    directly then).  Raises BrokerRefused with the connection's error."""
+    directly then).  Raises BrokerRefused with the connection's error.
+
+    ``prepare(conn)``, when given, is called before anything is sent: what it sends (hello,
+    create, the first invocation) goes out in the same write as the request, and the broker
+    passes it on once the channel is open, so a temporary session costs one round trip; its
+    result is ``conn.prepared``.  When the broker does not take the request, what it sent is
+    dropped with that connection (nothing reached a remote computer)."""
     if not enabled() or target.password is not None:
         return None
     line = _request(target, subsystem)
@@ -194,24 +223,31 @@ def open_via_broker(target: Any, prompt: Any = None, timeout: float = 120,
         return None
     if sock is None:
         return None
+    from pshell.remote.client import RemoteConnection
+    link = BrokerLink(sock, target.host, "", None)
+    conn = RemoteConnection(link, target.host)
+    link.corked = [line]
     try:
+        if prepare is not None:
+            conn.prepared = prepare(conn)
         sock.settimeout(timeout)
-        sock.sendall(line)
+        sock.sendall(b"".join(link.corked))
+        link.corked = None
         answer, rest = _read_answer(sock)
         sock.settimeout(None)
     except (OSError, ValueError):
         sock.close()
+        conn.lost("the connection broker did not answer")
         return None
     _say_warnings(answer.get("warnings") or [])
     if not answer.get("ok"):
         sock.close()
+        conn.lost("the connection broker did not connect")
         if answer.get("auth") and prompt is not None:
             return None                      # a prompt may help: connect directly
         raise BrokerRefused(str(answer.get("error") or "the connection broker failed"))
-    from pshell.remote.client import RemoteConnection
-    link = BrokerLink(sock, target.host, str(answer.get("cache_key") or ""),
-                      answer.get("socket_known"))
-    conn = RemoteConnection(link, target.host)
+    link.cache_key = str(answer.get("cache_key") or "")
+    link.socket_known = answer.get("socket_known")
     link.attach(conn, rest)
     return conn
 
@@ -242,6 +278,7 @@ class BrokerLink:
         self.cache_key = cache_key
         self.socket_known = socket_known        # the host's socket path the broker knew
         self.conn: Any = None
+        self.corked: Optional[List[bytes]] = None    # held until the request goes out
         self._write_lock = threading.Lock()
         self._resume = threading.Event()
         self._resume.set()
@@ -257,6 +294,9 @@ class BrokerLink:
             from pshell.remote.client import ConnectionBroken
             raise ConnectionBroken(f"the connection to {self.computer} is closed")
         with self._write_lock:
+            if self.corked is not None:
+                self.corked.append(data)
+                return
             try:
                 self.sock.sendall(data)
             except OSError as exc:

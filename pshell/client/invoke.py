@@ -104,14 +104,20 @@ class Work:
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
 
-    def _open(self) -> PSSession:
+    def _open(self, streams: Any = None) -> PSSession:
+        """The session to run in: the given one, or a temporary one whose creation carries the
+        invocation itself (``session.first``: started with ``streams``)."""
         if self.session is not None:
             if not self.session.connected:
                 raise remote_error(self.computer, not_connected_message(self.session))
             return self.session
         assert self.target is not None
+
+        def start(conn: Any, rs_id: int) -> Any:
+            return self._send_invoke(conn, rs_id, streams)
+
         session = open_session(self.target, self.prompt, self.session_name, self.timeout,
-                               self.idle)
+                               self.idle, start=start)
         with self._lock:
             self._temp = session
             if self.stopped:
@@ -126,11 +132,15 @@ class Work:
         if temp is not None and temp.State != "Disconnected":   # a dropped one goes on there
             temp.close()
 
+    def _send_invoke(self, conn: Any, rs_id: int, streams: Any) -> Any:
+        return conn.start(rs_id, self.script, self.args, self.using, self.data, streams,
+                          self.source, None if self.hide else self.computer, raw=self.raw)
+
     def _start(self, session: PSSession, streams: Any) -> Any:
         session.busy += 1
-        inv = session.connection.start(session.runspace.id, self.script, self.args, self.using,
-                                       self.data, streams, self.source,
-                                       None if self.hide else self.computer, raw=self.raw)
+        inv, session.first = session.first, None
+        if inv is None:
+            inv = self._send_invoke(session.connection, session.runspace.id, streams)
         self._inv = inv
         session.followers.add(inv)
         return inv
@@ -167,7 +177,7 @@ class Work:
     def run_here(self, streams: Any) -> Iterator[Any]:
         """In the pipeline's thread (one computer): stream the output as it comes."""
         from pshell.remote.client import ConnectionBroken
-        session = self._open()
+        session = self._open(streams)
         try:
             inv = self._start(session, streams)
             try:
@@ -188,8 +198,9 @@ class Work:
         error = None
         session = None
         try:
-            session = self._open()
-            inv = self._start(session, QueueStreams(put))
+            streams = QueueStreams(put)
+            session = self._open(streams)
+            inv = self._start(session, streams)
             for item in inv:
                 put(("out", item))
         except RuntimeException as exc:
@@ -213,8 +224,9 @@ class Work:
         from pshell.remote.client import ConnectionBroken
         session = None
         try:
-            session = self._open()
-            inv = self._start(session, _JobSink(job))
+            sink = _JobSink(job)
+            session = self._open(sink)
+            inv = self._start(session, sink)
             session.jobs.add(job)
             while True:
                 try:

@@ -71,6 +71,7 @@ class PSSession:
         self.interrupted: Dict[int, Dict[str, int]] = {}
         self.last_lost: List[int] = []
         self.jobs: "weakref.WeakSet[Any]" = weakref.WeakSet()   # -AsJob children running here
+        self.first: Any = None          # the invocation open_session sent with the session
         self._lock = threading.RLock()
         if connection is not None:
             self._use(connection)
@@ -290,6 +291,17 @@ def _new_token() -> str:
     return os.urandom(12).hex()
 
 
+def _new_uuid() -> str:
+    """A random (version 4) UUID in its usual text form, without importing ``uuid`` (which
+    costs a fresh pshell more than the rest of opening a session)."""
+    import os
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _parse_time(text: Any) -> Any:
     if not text:
         return None
@@ -408,8 +420,11 @@ class Target:
         return self.host
 
 
-def connect_only(target: "Target", prompt: Any = None, timeout: float = 120) -> Any:
-    """A connection to ``target``'s computer with the engine started, before any hello."""
+def connect_only(target: "Target", prompt: Any = None, timeout: float = 120,
+                 prepare: Any = None) -> Any:
+    """A connection to ``target``'s computer with the engine started, before any hello.
+    ``prepare(conn)`` sends the first requests (its result is ``conn.prepared``): through the
+    connection broker they leave with the request for the channel, otherwise once connected."""
     if target.transport.lower() == "process":
         from pshell.transport.process import ProcessLink
         from pshell.remote.client import RemoteConnection
@@ -419,10 +434,10 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120) -> 
             raise remote_error(target.host, f"cannot start a local pshell process: {exc}")
         conn = RemoteConnection(link, target.host)
         link.attach(conn)
-        return conn
+        return _prepared(conn, prepare)
     from pshell.client.broker import BrokerRefused, open_via_broker
     try:
-        conn = open_via_broker(target, prompt, timeout)     # held connections: no handshake
+        conn = open_via_broker(target, prompt, timeout, prepare=prepare)   # no handshake
     except BrokerRefused as exc:
         raise remote_error(target.host, str(exc))
     if conn is not None:
@@ -435,9 +450,22 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120) -> 
     ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
                            target.password, target.options)
     try:
-        return open_ssh_connection(ssh_target, prompt, timeout=timeout, hello=False)
+        conn = open_ssh_connection(ssh_target, prompt, timeout=timeout, hello=False)
     except SSHError as exc:
         raise remote_error(target.host, str(exc))
+    return _prepared(conn, prepare)
+
+
+def _prepared(conn: Any, prepare: Any) -> Any:
+    if prepare is not None:
+        from pshell.remote.client import ConnectionBroken
+        try:
+            conn.prepared = prepare(conn)
+        except ConnectionBroken as exc:
+            conn.close(wait=0)
+            raise remote_error(conn.computer_name, f"Cannot start pshell on "
+                                                   f"{conn.computer_name}: {exc}")
+    return conn
 
 
 def reserve_session_ids(count: int) -> List[int]:
@@ -448,16 +476,28 @@ def reserve_session_ids(count: int) -> List[int]:
 
 def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
                  timeout: float = 120, idle: Optional[float] = None,
-                 ps_id: Optional[int] = None) -> PSSession:
+                 ps_id: Optional[int] = None, start: Any = None) -> PSSession:
     """Connect, start the engine, create the session and its runspace.  Raises
-    RuntimeException with a clear message when it cannot."""
-    import uuid
+    RuntimeException with a clear message when it cannot.
+
+    ``start(conn, rs_id)``: the first invocation, sent right behind the requests that create
+    the session, before their answers (a temporary session of Invoke-Command: one round trip
+    for all of it); what it returns is the new session's ``first``.  The remote host reads the
+    requests in order, so it runs only in the session just created, and not at all when that
+    was refused."""
     from pshell.remote.client import ConnectionBroken, SessionRefused
-    session_id = str(uuid.uuid4())
+    session_id = _new_uuid()
     token = _new_token()
-    conn = connect_only(target, prompt, timeout)
+
+    def prepare(conn: Any) -> Any:
+        pending = conn.open_send(session_id, name or "", 0, idle, token)
+        return pending, (start(conn, 0) if start is not None else None)
+
+    conn = connect_only(target, prompt, timeout, prepare)
+    pending, first = conn.prepared
+    conn.prepared = None
     try:
-        runspace = conn.open(session_id, name or "", 0, timeout, idle, token)
+        runspace = conn.open_wait(pending, timeout)
     except SessionRefused as exc:
         conn.drop("refused")
         raise remote_error(target.host, str(exc))
@@ -465,8 +505,11 @@ def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
         conn.close(wait=0)
         raise remote_error(target.host, f"Cannot start pshell on {target.host}: {exc}")
     _register_atexit()
-    return PSSession(target.host, conn, runspace, "Process" if target.transport.lower() == "process"
-                     else "SSH", name, target.user, target=target, token=token, ps_id=ps_id)
+    session = PSSession(target.host, conn, runspace, "Process" if target.transport.lower() ==
+                        "process" else "SSH", name, target.user, target=target, token=token,
+                        ps_id=ps_id)
+    session.first = first
+    return session
 
 
 def attach_session(target: Target, key: str, prompt: Any = None, force: bool = False,

@@ -329,6 +329,7 @@ class RemoteConnection:
         self._paused_by: set = set()
         self.ptys: Dict[Any, Callable[[Dict[str, Any]], None]] = {}   # pty programs (ui/remote_pty.py)
         self._first: Optional[bytes] = b""      # the first bytes, until a message decodes
+        self.prepared: Any = None               # what the opener sent ahead (client/session.py)
 
     # ---- link side ----------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -522,6 +523,13 @@ class RemoteConnection:
              token: str = "") -> "RemoteRunspace":
         """hello + create in one round trip (both requests are sent before either answer).
         Raises SessionRefused when the host will not create the session (a name in use)."""
+        pending = self.open_send(session_id, name, rs_id, idle, token)
+        return self.open_wait(pending, timeout)
+
+    def open_send(self, session_id: str = "", name: str = "", rs_id: int = 0,
+                  idle: Optional[float] = None, token: str = "") -> Any:
+        """The first half of :meth:`open`: send hello and create (more requests, such as the
+        first invocation, may follow before the answers); :meth:`open_wait` takes the answers."""
         hello_q: "queue.Queue[Any]" = queue.Queue()
         create_q: "queue.Queue[Any]" = queue.Queue()
         with self._lock:
@@ -535,6 +543,12 @@ class RemoteConnection:
             hello["idle"] = idle
         self._send(hello)
         self._send({"t": "create", "rs": rs_id})
+        return hello_q, create_q, rs_id
+
+    def open_wait(self, pending: Any, timeout: Optional[float] = 60) -> "RemoteRunspace":
+        """The answers to :meth:`open_send`: the session's runspace, or SessionRefused /
+        ConnectionBroken."""
+        hello_q, create_q, rs_id = pending
         answers = []
         for waiter in (hello_q, create_q):
             wait = self._answer_timeout(timeout)

@@ -305,8 +305,7 @@ class Broker:
             link.conn = relay               # type: ignore[assignment]
             link.owns_ssh = False
             relay.link = link
-            with ssh_transport._SOCKETS_LOCK:    # clients remember host sockets: read them again
-                ssh_transport._SOCKETS.clear()
+            ssh_transport.refresh_sockets()     # clients remember host sockets too
             try:
                 await link.start(held.ssh, req["subsystem"])
                 return held, link

@@ -361,6 +361,28 @@ def _load_sockets() -> Dict[str, str]:
     return sockets
 
 
+def _file_stamp(path: str) -> Any:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+_SOCKETS_STAMP: Dict[str, Any] = {}
+
+
+def refresh_sockets() -> None:
+    """Read the remembered host sockets again when another process changed the file (the
+    connection broker serves many pshell processes, each of which may have learnt one)."""
+    path = _sockets_file()
+    stamp = _file_stamp(path)
+    with _SOCKETS_LOCK:
+        if path not in _SOCKETS or _SOCKETS_STAMP.get(path) != stamp:
+            _SOCKETS.pop(path, None)
+            _SOCKETS_STAMP[path] = stamp
+
+
 def known_socket(key: str) -> Optional[str]:
     with _SOCKETS_LOCK:
         return _load_sockets().get(key)
@@ -393,6 +415,7 @@ def _save_sockets(sockets: Dict[str, str]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(sockets, fh)
         os.replace(tmp, path)
+        _SOCKETS_STAMP[path] = _file_stamp(path)
     except OSError:
         pass                  # a cache: not being able to write it costs speed, nothing else
 

@@ -268,6 +268,8 @@ def local_user() -> str:
 # --------------------------------------------------------------------------- patterns
 
 def _wildcard(text: str, pattern: str) -> bool:
+    if "*" not in pattern and "?" not in pattern:
+        return text == pattern      # a plain name (most Host lines): no pattern machinery
     from fnmatch import fnmatchcase
     if "[" in pattern:     # ssh's patterns know * and ? only
         import re

@@ -187,3 +187,52 @@ def test_another_user_is_not_answered(broker_env, other_user, tmp_path):
     finally:
         for directory, mode in opened:
             os.chmod(directory, mode)
+
+
+# a temporary session's requests ride with the request to the broker (client/session.py
+# open_session's ``start``): the remote host must run the invocation only in the session those
+# requests create, and not at all when it refuses to create it
+PIPELINED = r"""
+import os, sys
+from pshell.client.session import Target, connect_only, open_session
+from pshell.remote.client import SessionRefused
+marker = sys.argv[1]
+held = open_session(Target("server01"), name="pipelined-taken")
+script = "Set-Content -LiteralPath $args[0] -Value ran; $PID"
+
+def prepare(conn):
+    pending = conn.open_send("", "pipelined-taken", 0, None, "t0ken")
+    return pending, conn.start(0, script, [marker], None, None, None, "<t>", "server01")
+
+conn = connect_only(Target("server01"), None, 30, prepare)
+print("BROKER", type(conn.link).__name__)
+pending, inv = conn.prepared
+try:
+    conn.open_wait(pending, 30)
+    print("OPENED")
+except SessionRefused as exc:
+    print("REFUSED", exc)
+# the host reads a connection's requests in order: once this is answered, the refused
+# session's create and invoke have been dealt with
+print("LISTED", len(conn.list_sessions(30)) >= 1)
+conn.drop("done")
+print("RAN", os.path.exists(marker))
+
+session = open_session(Target("server01"), start=lambda c, rs: c.start(
+    rs, script, [marker], None, None, None, "<t>", "server01"))
+print("PID", list(session.first)[0] != held.connection.server_info.get("pid"),
+      open(marker).read().strip())
+session.close()
+held.close()
+"""
+
+
+def test_a_pipelined_invocation_runs_only_in_the_session_it_came_with(broker_env, tmp_path):
+    marker = tmp_path / "marker"
+    done = subprocess.run([sys.executable, "-c", PIPELINED, str(marker)], env=broker_env,
+                          cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    out = done.stdout.splitlines()
+    assert "BROKER BrokerLink" in out, done.stderr
+    assert any(line.startswith("REFUSED") and "pipelined-taken" in line for line in out), out
+    assert "LISTED True" in out and "RAN False" in out, (out, done.stderr)
+    assert "PID True ran" in out, (out, done.stderr)
