@@ -368,7 +368,7 @@ _STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
     "insert": lambda s, a: s[:int(a[0])] + to_str(a[1]) + s[int(a[0]):],
     "remove": lambda s, a: s[:int(a[0])] + (s[int(a[0]) + int(a[1]):] if len(a) > 1 else ""),
     "tochararray": lambda s, a: [PSChar(c) for c in s], "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
-    "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
+    "normalize": lambda s, a: s, "isnormalized": lambda s, a: True, "clone": lambda s, a: s,
     "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else
                                        "System.Guid" if type(s) is Guid else "System.String"),
     "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),
