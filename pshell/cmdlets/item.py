@@ -554,11 +554,16 @@ class PathCmdlet(Cmdlet):
                         "InvalidOperation", target=to_str(raw)))
                 continue                # the Env: drive: the command handles those itself
             matches, wild = self.expand(raw, literal, force)
+            if wild and not matches:
+                self.no_match(raw)
             for full in matches:
                 if not wild and not os.path.lexists(full):
                     self.not_found(full)
                     continue
                 yield to_str(raw), full, wild
+
+    def no_match(self, raw: Any) -> None:
+        """A wildcard path that matched nothing: no error, unless the command says otherwise."""
 
     def env_not_found(self, name: str) -> None:
         self.not_found(f"Env:\\{name}")
