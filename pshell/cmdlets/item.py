@@ -272,10 +272,10 @@ class FileSystemItem:
     @Attributes.setter
     def Attributes(self, value: Any) -> None:
         """Of the attributes only ReadOnly means something on Linux: it is set or cleared;
-        Normal, Archive and the like are accepted; Hidden (a leading dot) cannot be given."""
+        Normal, Archive and the like are accepted; Hidden (a leading dot) only where it already is."""
         words = {w.strip().lower() for w in to_str(value).replace("+", ",").split(",") if w.strip()}
         unknown = words - {"readonly", "normal", "archive", "directory", "notcontentindexed",
-                           "reparsepoint"}
+                           "reparsepoint"} - ({"hidden"} if self.Hidden else set())
         if unknown:
             raise OSError(f"Cannot set the attributes {', '.join(sorted(unknown))} of "
                           f"'{self.FullName}': only ReadOnly has a meaning on Linux.")
@@ -358,7 +358,7 @@ def _list_dir(folder: str, force: bool, on_error: Any = None) -> List[FileSystem
             items.append(FileSystemItem(entry.path, entry.stat(follow_symlinks=False)))
         except OSError:
             continue
-    items.sort(key=lambda i: (not i.PSIsContainer, i.Name))
+    items.sort(key=lambda i: (not i.PSIsContainer, i.Name.lower(), i.Name))
     return items
 
 
@@ -418,7 +418,7 @@ class PathCmdlet(Cmdlet):
     def selected(self, name: str) -> bool:
         """Whether the command's -Filter, -Include and -Exclude let an item named ``name``
         through (for the commands that declare the three)."""
-        if self.Filter and not wildcard_match(self.Filter, name, case_sensitive=True):
+        if self.Filter and not filter_match(self.Filter, name):
             return False
         if self.Include and not _any_match(self.Include, name):
             return False
@@ -579,6 +579,15 @@ class PathCmdlet(Cmdlet):
         self.write_error(self.error_record(os_message(exc, full), error_id, category, target=full))
 
 
+def filter_match(pattern: str, name: str) -> bool:
+    """-Filter: a wildcard, case-sensitive as Linux names are; ``x*.*`` also takes names without
+    any extension (the file system's old rule, which PowerShell keeps on every platform)."""
+    if wildcard_match(pattern, name, case_sensitive=True):
+        return True
+    return pattern.endswith(".*") and "." not in name and \
+        wildcard_match(pattern[:-2], name, case_sensitive=True)
+
+
 def _as_paths(value: Any) -> List[Any]:
     if value is None:
         return []
@@ -665,7 +674,19 @@ class GetChildItem(PathCmdlet):
                         yield entry.Key if self.Name else entry
                 continue
             name_filter = None
-            if recurse and not literal and has_wildcards(os.path.basename(text)) \
+            if recurse and not has_wildcards(text) and text.endswith(("/", "\\")) and \
+                    os.path.isfile(self.absolute(text.rstrip("/\\"))):
+                self.write_error(self.error_record(
+                    f"Cannot find path '{text}': it ends with a separator but names a file.",
+                    "ItemNotFound", "ObjectNotFound", target=text,
+                    exception_type="System.Management.Automation.ItemNotFoundException"))
+                continue
+            if recurse and not literal and not has_wildcards(text) and \
+                    os.path.isfile(self.absolute(text)) and os.path.basename(text):
+                # `Get-ChildItem dir/name -Recurse`: files of that name in dir and below it
+                name_filter = os.path.basename(text.replace("\\", "/"))
+                text = os.path.dirname(text.replace("\\", "/")) or "."
+            elif recurse and not literal and has_wildcards(os.path.basename(text)) \
                     and not has_wildcards(os.path.dirname(text)):
                 # `Get-ChildItem *.log -Recurse`: the pattern filters names at every level
                 name_filter = os.path.basename(text)
@@ -870,6 +891,8 @@ class NewItem(PathCmdlet):
             if env is not None:
                 yield from self._env_variable(env + (self.Name or "") if env else self.Name or "")
                 continue
+            if self.Name:
+                text = unescape(text)       # a folder to create in: `[ and `] are brackets
             full = self.absolute(os.path.join(text, self.Name) if self.Name else text)
             made = self._create(full)
             if made is not None:
