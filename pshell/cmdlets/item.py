@@ -59,6 +59,17 @@ def _group_name(gid: int) -> str:
     return _GROUPS[gid]
 
 
+_RESET = "\x1b[0m"
+_STYLES: List[Any] = []
+
+
+def _file_styles() -> Any:
+    if not _STYLES:
+        from pshell.engine.psstyle import PSStyle
+        _STYLES.append(PSStyle().FileInfo)
+    return _STYLES[0]
+
+
 class FileSystemItem:
     """A file or directory as pwsh shows it (``System.IO.FileInfo`` / ``DirectoryInfo``):
     the properties are read from one ``lstat`` when the object is made."""
@@ -113,6 +124,20 @@ class FileSystemItem:
         if not ext and self.Name.startswith(".") and self.Name.count(".") == 1 and len(self.Name) > 1:
             return self.Name        # .bashrc: .NET treats the whole name as the extension
         return ext
+
+    @property
+    def NameString(self) -> str:
+        """The name as a listing colours it ($PSStyle.FileInfo's defaults); a link shows its target."""
+        style = _file_styles()
+        if self._is_link:
+            return f"{style.SymbolicLink}{self.Name}{_RESET} -> {self.Target}"
+        if self.PSIsContainer:
+            colour = style.Directory
+        elif self._st.st_mode & 0o111:
+            colour = style.Executable
+        else:
+            colour = style.Extension.get(self.Extension.lower(), "")
+        return f"{colour}{self.Name}{_RESET}" if colour else self.Name
 
     @property
     def BaseName(self) -> str:
@@ -553,6 +578,8 @@ class PathCmdlet(Cmdlet):
                         f"$env:NAME to read or set a variable.", "NotSupportedOnEnvDrive",
                         "InvalidOperation", target=to_str(raw)))
                 continue                # the Env: drive: the command handles those itself
+            if not literal and self.bad_qualifier(to_str(raw)):
+                continue
             matches, wild = self.expand(raw, literal, force)
             if wild and not matches:
                 self.no_match(raw)
@@ -561,6 +588,30 @@ class PathCmdlet(Cmdlet):
                     self.not_found(full)
                     continue
                 yield to_str(raw), full, wild
+
+    def bad_qualifier(self, text: str) -> bool:
+        """``Nope::path`` or ``Nope:/path`` naming no provider or drive (and no such file): said
+        as PowerShell says it (ProviderNotFound, DriveNotFound); True when it was."""
+        import re
+        match = re.match(r"^([A-Za-z][\w.\\-]*)(::?)", text)
+        if match is None or os.path.lexists(self.absolute(text)):
+            return False
+        from pshell.engine.drives import PROVIDERS, find_drive
+        name, colons = match.group(1), match.group(2)
+        if colons == "::":
+            provider = name.rsplit("\\", 1)[-1].lower()
+            if provider in PROVIDERS:
+                return False
+            message, error_id = f"Cannot find a provider with the name '{name}'.", "ProviderNotFound"
+            exception = "System.Management.Automation.ProviderNotFoundException"
+        else:
+            if find_drive(self.runspace, name) is not None:
+                return False
+            message = f"Cannot find drive. A drive with the name '{name}' does not exist."
+            error_id, exception = "DriveNotFound", "System.Management.Automation.DriveNotFoundException"
+        self.write_error(self.error_record(message, error_id, "ObjectNotFound", target=name,
+                                           exception_type=exception))
+        return True
 
     def no_match(self, raw: Any) -> None:
         """A wildcard path that matched nothing: no error, unless the command says otherwise."""
@@ -768,7 +819,14 @@ class GetItem(PathCmdlet):
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 yield from (e for e in entries if self.selected(e.Key))
-        for _, full, _ in self.paths_of(bool(self.Force)):
+        for _, full, wild in self.paths_of(bool(self.Force)):
+            name = os.path.basename(full)
+            if not wild and not self.Force and name.startswith(".") and name not in (".", ".."):
+                self.write_error(self.error_record(
+                    f"Could not find item {full}: it is hidden (its name starts with '.'); "
+                    f"use -Force to get it.", "ItemNotFound", "ObjectNotFound", target=full,
+                    exception_type="System.IO.IOException"))
+                continue
             try:
                 item = FileSystemItem(full)
             except OSError as exc:
