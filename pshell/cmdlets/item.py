@@ -630,6 +630,14 @@ class PathCmdlet(Cmdlet):
         self.write_error(self.error_record(os_message(exc, full), error_id, category, target=full))
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths reach one file (a hard link, a symbolic link or a chain of them)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def filter_match(pattern: str, name: str) -> bool:
     """-Filter: a wildcard, case-sensitive as Linux names are; ``x*.*`` also takes names without
     any extension (the file system's old rule, which PowerShell keeps on every platform)."""
@@ -766,6 +774,8 @@ class GetChildItem(PathCmdlet):
         if self.FollowSymlink:
             key = os.path.realpath(folder)
             if key in seen:
+                self.write_warning(f"Skipping '{folder}': it leads to '{key}', which was listed "
+                                   f"already (a link loop).")
                 return
             seen.add(key)
         items = _list_dir(folder, force,
@@ -1028,6 +1038,15 @@ class NewItem(PathCmdlet):
             raise self.terminate("The Value (Target) parameter is required to create a link.",
                                  "ArgumentNull", "InvalidArgument")
         target = to_str(self.Value)
+        reached = os.path.realpath(self.absolute(target))
+        if os.path.normpath(self.absolute(target)) == os.path.normpath(full) or (
+                os.path.lexists(full) and not os.path.islink(full) and reached == os.path.realpath(full)):
+            # checked before -Force removes the path: the link would replace its own target
+            self.write_error(self.error_record(
+                f"Cannot create the link '{full}': its target is the link's own path.",
+                "TargetIsSameAsLink", "InvalidArgument", target=full,
+                exception_type="System.IO.IOException"))
+            return None
         if os.path.lexists(full):
             if not self.Force:
                 self.write_error(self.error_record(
@@ -1038,12 +1057,7 @@ class NewItem(PathCmdlet):
         if kind == "HardLink":
             os.link(self.absolute(target), full)
         else:
-            if not os.path.lexists(self.absolute(target)):
-                self.write_error(self.error_record(
-                    f"Cannot find path '{self.absolute(target)}' because it does not exist.",
-                    "PathNotFound", "ObjectNotFound", target=target))
-                return None
-            os.symlink(target, full)
+            os.symlink(target, full)            # a link to nothing (yet) is allowed, as in pwsh
         return FileSystemItem(full)
 
 
@@ -1180,10 +1194,13 @@ class CopyItem(_TransferCmdlet):
         target = destination
         if os.path.isdir(destination):
             target = os.path.join(destination, os.path.basename(src))
-        if os.path.abspath(target) == os.path.abspath(src):
-            self.write_error(self.error_record(
+        if os.path.abspath(target) == os.path.abspath(src) or _same_file(src, target) or \
+                (os.path.isdir(destination) and _same_file(src, destination)):
+            record = self.error_record(
                 f"Cannot overwrite the item {src} with itself.", "CopyError", "WriteError",
-                target=src, exception_type="System.IO.IOException"))
+                target=src, exception_type="System.IO.IOException")
+            record.Exception.Data["SelfCopy"] = True     # type: ignore[attr-defined]
+            self.write_error(record)
             return None
         if self.WhatIf:
             self.write_host(f'What if: Performing the operation "Copy File" on target '
@@ -1238,14 +1255,22 @@ class MoveItem(_TransferCmdlet):
         target = destination
         if os.path.isdir(destination) and not os.path.islink(destination):
             target = os.path.join(destination, os.path.basename(src))
-        if target == src:
+        is_dir = os.path.isdir(src) and not os.path.islink(src)
+        if target == src and not is_dir:
             return target
-        if os.path.isdir(src) and (target + "/").startswith(src.rstrip("/") + "/"):
+        if is_dir and (target + "/").startswith(src.rstrip("/") + "/"):
             self.write_error(self.error_record(
-                f"Cannot move the directory '{src}' into itself ('{target}').",
-                "MoveItemArgumentError", "InvalidArgument", target=src))
+                f"Cannot move the directory '{src}' onto or into itself ('{target}').",
+                "MoveItemArgumentError", "InvalidArgument", target=src,
+                exception_type="System.ArgumentException"))
             return None
         if os.path.lexists(target):
+            if is_dir:
+                self.write_error(self.error_record(
+                    f"Cannot move the directory '{src}': an item named '{target}' already exists.",
+                    "DirectoryExist", "WriteError", target=target,
+                    exception_type="System.IO.IOException"))
+                return None
             if not self.Force or os.path.isdir(target):
                 self.write_error(self.error_record(
                     "Cannot create a file when that file already exists.", "MoveFileInfoItemIOError",
@@ -1260,7 +1285,10 @@ class MoveItem(_TransferCmdlet):
                 raise OSError(2, "No such file or directory", target)
             shutil.move(src, target)
         except OSError as exc:
-            self.io_error(exc, getattr(exc, "filename", None) or target, "MoveItemIOError")
+            self.write_error(self.error_record(
+                os_message(exc, getattr(exc, "filename", None) or target),
+                "MoveDirectoryItemIOError" if is_dir else "MoveFileInfoItemIOError", "WriteError",
+                target=src, exception_type="System.IO.IOException"))
             return None
         return target
 

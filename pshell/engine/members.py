@@ -1137,6 +1137,12 @@ _STATIC_METHODS["scriptblock"] = {"create": lambda a: _create_script_block(to_st
 _STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptblock"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
+_STATIC_METHODS["management.automation.wildcardpattern"] = _STATIC_METHODS["wildcardpattern"] = {
+    "escape": lambda a: __import__("pshell.engine.wildcards", fromlist=["escape"]).escape(to_str(a[0])),
+    "unescape": lambda a: __import__("pshell.engine.wildcards", fromlist=["u"]).unescape(to_str(a[0])),
+    "containswildcardcharacters":
+        lambda a: __import__("pshell.engine.wildcards", fromlist=["h"]).has_wildcards(to_str(a[0])),
+}
 _STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["int32"]
