@@ -31,9 +31,15 @@ class CommandInfo:
         self.target = target
 
     @property
-    def Parameters(self) -> List[str]:
-        params = getattr(self.target, "params", None)
-        return [p.name for p in params] if params else []
+    def Parameters(self) -> Any:
+        """Name -> ParameterMetadata (Name, Aliases, SwitchParameter), names case-insensitive."""
+        from pshell.engine.values import Hashtable, PSObject
+        table = Hashtable()
+        for p in getattr(self.target, "params", None) or ():
+            table[p.name] = PSObject.from_pairs(
+                [("Name", p.name), ("Aliases", list(p.aliases)), ("SwitchParameter", p.type == "switch")],
+                ["System.Management.Automation.ParameterMetadata"])
+        return table
 
     @property
     def Synopsis(self) -> str:

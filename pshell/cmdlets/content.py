@@ -16,9 +16,10 @@ from pshell.cmdlets.item import (FileSystemItem, PathCmdlet, _as_paths, env_entr
                                  os_message)
 from pshell.cmdlets import _writer
 from pshell.cmdlets._writer import StreamedFiles, text_size
+from pshell.engine.binder import ranged
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import enumerate_value, to_str
+from pshell.engine.values import enumerate_value, to_int, to_str
 from pshell.engine.wildcards import has_wildcards
 
 __all__ = ["encoding_of", "read_lines"]
@@ -32,6 +33,7 @@ _ENCODINGS = {
     "bigendianunicode": "utf-16-be", "utf32": "utf-32-le", "bigendianutf32": "utf-32-be",
     "latin1": "latin-1", "iso-8859-1": "latin-1", "oem": "utf-8", "default": "utf-8",
     "utf7": "utf-7", "byte": "bytes", "string": "utf-8", "unknown": "utf-8",
+    "ansi": "cp1252",
 }
 
 
@@ -65,15 +67,15 @@ def _bom_codec(head: bytes, default: str) -> str:
     return default
 
 
-def open_text(path: str, codec: Optional[str]) -> IO[str]:
-    """A text reader with universal newlines; a byte order mark picks the encoding when no
-    encoding was asked for."""
+def open_text(path: str, codec: Optional[str], newline: Optional[str] = None) -> IO[str]:
+    """A text reader with universal newlines (``newline=""``: line ends as they are); a byte
+    order mark picks the encoding when no encoding was asked for."""
     with open(path, "rb") as probe:
         marked = _bom_codec(probe.read(4), "")
     if marked and (codec is None or codec.replace("-sig", "").split("-")[:2]
                    == marked.replace("-sig", "").split("-")[:2]):
         codec = marked        # the mark wins over a compatible -Encoding, and is not text
-    return open(path, "r", encoding=codec or "utf-8", errors="replace", newline=None)
+    return open(path, "r", encoding=codec or "utf-8", errors="replace", newline=newline)
 
 
 
@@ -188,6 +190,16 @@ def _tail_lines(path: str, count: int, codec: Optional[str]) -> List[str]:
 
 # --------------------------------------------------------------------------- Get-Content
 
+# -TotalCount and -Tail: -1 means every line, anything below is refused when binding
+def _count(value: Any) -> int:
+    return to_int(value)
+
+
+_count.type_label = "Int32"            # type: ignore[attr-defined]
+_COUNT = ranged(_count, -1, 2 ** 63 - 1)
+_OTHER_DRIVES = ("env:", "variable:", "function:", "alias:")
+
+
 @register
 class GetContent(PathCmdlet):
     name = "Get-Content"
@@ -196,8 +208,8 @@ class GetContent(PathCmdlet):
         Param("Path", "string[]", position=0, pipeline=False,
               by_property=True),
         Param("LiteralPath", "string[]", aliases=("PSPath", "LP"), by_property=True),
-        Param("TotalCount", "long", aliases=("First", "Head")),
-        Param("Tail", "int", aliases=("Last",)),
+        Param("TotalCount", _COUNT, aliases=("First", "Head")),
+        Param("Tail", _COUNT, aliases=("Last",)),
         Param("ReadCount", "long", default=1),
         Param("Raw", "switch"),
         Param("Wait", "switch"),
@@ -219,6 +231,22 @@ class GetContent(PathCmdlet):
         if self.TotalCount is not None and self.Tail is not None:
             raise self.terminate("The parameters TotalCount and Tail cannot be used together. Give one "
                                  "of them.", "TailAndHeadCannotCoexist", "InvalidOperation")
+        if self.Tail is not None and self.Raw:
+            raise self.terminate("The parameters Tail and Raw cannot be used together: -Raw reads the "
+                                 "whole file as one string.", "InvalidOperation", "InvalidOperation")
+        if self.Tail is not None:
+            given = _as_paths(self.LiteralPath if self.LiteralPath is not None else self.Path)
+            other = next((to_str(p) for p in given if to_str(p).lower().startswith(_OTHER_DRIVES)
+                          or (env_name(p) is not None)), None)
+            if other is not None:
+                raise self.terminate(f"The -Tail parameter works on files only, not on '{other}'.",
+                                     "TailNotSupported", "InvalidOperation", other)
+
+    def no_match(self, raw: Any) -> None:
+        self.write_error(self.error_record(
+            f"Cannot find path '{to_str(raw)}' because it does not exist.", "ItemNotFound",
+            "ObjectNotFound", target=to_str(raw),
+            exception_type="System.Management.Automation.ItemNotFoundException"))
 
     def process(self) -> Iterator[Any]:
         yield from self._environment_values()
@@ -226,8 +254,8 @@ class GetContent(PathCmdlet):
             if os.path.isdir(full):
                 self.write_error(self.error_record(
                     f"Unable to get content because it is a directory: '{full}'. Please use "
-                    f"'Get-ChildItem' instead.", "GetContentReaderUnauthorizedAccessError",
-                    "PermissionDenied", target=full))
+                    f"'Get-ChildItem' instead.", "GetContainerContentException",
+                    "InvalidOperation", target=full))
                 continue
             try:
                 if self._plain() and self.text_as_bytes and self._codec() is None:
@@ -267,7 +295,7 @@ class GetContent(PathCmdlet):
             yield from self._bytes(full)
             return
         if self.Raw:
-            with open_text(full, self._codec()) as handle:
+            with open_text(full, self._codec(), newline="") as handle:
                 text = handle.read()
             if text:
                 yield text
@@ -314,8 +342,9 @@ class GetContent(PathCmdlet):
     def _delimited(self, full: str) -> Iterator[str]:
         with open_text(full, self._codec()) as handle:
             text = handle.read()
+        # each piece without its delimiter, as PowerShell 7 gives them
         parts = text.split(self.Delimiter) if self.Delimiter else [text]
-        pieces = [p + self.Delimiter for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+        pieces = parts[:-1] + ([parts[-1]] if parts[-1] else [])
         limit = self.TotalCount
         if self.Tail is not None:
             pieces = pieces[-self.Tail:] if self.Tail > 0 else []

@@ -60,6 +60,17 @@ def _group_name(gid: int) -> str:
     return _GROUPS[gid]
 
 
+_RESET = "\x1b[0m"
+_STYLES: List[Any] = []
+
+
+def _file_styles() -> Any:
+    if not _STYLES:
+        from pshell.engine.psstyle import PSStyle
+        _STYLES.append(PSStyle().FileInfo)
+    return _STYLES[0]
+
+
 class FileSystemItem:
     """A file or directory as pwsh shows it (``System.IO.FileInfo`` / ``DirectoryInfo``):
     the properties are read from one ``lstat`` when the object is made."""
@@ -114,6 +125,20 @@ class FileSystemItem:
         if not ext and self.Name.startswith(".") and self.Name.count(".") == 1 and len(self.Name) > 1:
             return self.Name        # .bashrc: .NET treats the whole name as the extension
         return ext
+
+    @property
+    def NameString(self) -> str:
+        """The name as a listing colours it ($PSStyle.FileInfo's defaults); a link shows its target."""
+        style = _file_styles()
+        if self._is_link:
+            return f"{style.SymbolicLink}{self.Name}{_RESET} -> {self.Target}"
+        if self.PSIsContainer:
+            colour = style.Directory
+        elif self._st.st_mode & 0o111:
+            colour = style.Executable
+        else:
+            colour = style.Extension.get(self.Extension.lower(), "")
+        return f"{colour}{self.Name}{_RESET}" if colour else self.Name
 
     @property
     def BaseName(self) -> str:
@@ -273,10 +298,10 @@ class FileSystemItem:
     @Attributes.setter
     def Attributes(self, value: Any) -> None:
         """Of the attributes only ReadOnly means something on Linux: it is set or cleared;
-        Normal, Archive and the like are accepted; Hidden (a leading dot) cannot be given."""
+        Normal, Archive and the like are accepted; Hidden (a leading dot) only where it already is."""
         words = {w.strip().lower() for w in to_str(value).replace("+", ",").split(",") if w.strip()}
         unknown = words - {"readonly", "normal", "archive", "directory", "notcontentindexed",
-                           "reparsepoint"}
+                           "reparsepoint"} - ({"hidden"} if self.Hidden else set())
         if unknown:
             raise OSError(f"Cannot set the attributes {', '.join(sorted(unknown))} of "
                           f"'{self.FullName}': only ReadOnly has a meaning on Linux.")
@@ -359,7 +384,7 @@ def _list_dir(folder: str, force: bool, on_error: Any = None) -> List[FileSystem
             items.append(FileSystemItem(entry.path, entry.stat(follow_symlinks=False)))
         except OSError:
             continue
-    items.sort(key=lambda i: (not i.PSIsContainer, i.Name))
+    items.sort(key=lambda i: (not i.PSIsContainer, i.Name.lower(), i.Name))
     return items
 
 
@@ -419,7 +444,7 @@ class PathCmdlet(Cmdlet):
     def selected(self, name: str) -> bool:
         """Whether the command's -Filter, -Include and -Exclude let an item named ``name``
         through (for the commands that declare the three)."""
-        if self.Filter and not wildcard_match(self.Filter, name, case_sensitive=True):
+        if self.Filter and not filter_match(self.Filter, name):
             return False
         if self.Include and not _any_match(self.Include, name):
             return False
@@ -557,12 +582,43 @@ class PathCmdlet(Cmdlet):
                         f"$env:NAME to read or set a variable.", "NotSupportedOnEnvDrive",
                         "InvalidOperation", target=to_str(raw)))
                 continue                # the Env: drive: the command handles those itself
+            if not literal and self.bad_qualifier(to_str(raw)):
+                continue
             matches, wild = self.expand(raw, literal, force)
+            if wild and not matches:
+                self.no_match(raw)
             for full in matches:
                 if not wild and not os.path.lexists(full):
                     self.not_found(full)
                     continue
                 yield to_str(raw), full, wild
+
+    def bad_qualifier(self, text: str) -> bool:
+        """``Nope::path`` or ``Nope:/path`` naming no provider or drive (and no such file): said
+        as PowerShell says it (ProviderNotFound, DriveNotFound); True when it was."""
+        import re
+        match = re.match(r"^([A-Za-z][\w.\\-]*)(::?)", text)
+        if match is None or os.path.lexists(self.absolute(text)):
+            return False
+        from pshell.engine.drives import PROVIDERS, find_drive
+        name, colons = match.group(1), match.group(2)
+        if colons == "::":
+            provider = name.rsplit("\\", 1)[-1].lower()
+            if provider in PROVIDERS:
+                return False
+            message, error_id = f"Cannot find a provider with the name '{name}'.", "ProviderNotFound"
+            exception = "System.Management.Automation.ProviderNotFoundException"
+        else:
+            if find_drive(self.runspace, name) is not None:
+                return False
+            message = f"Cannot find drive. A drive with the name '{name}' does not exist."
+            error_id, exception = "DriveNotFound", "System.Management.Automation.DriveNotFoundException"
+        self.write_error(self.error_record(message, error_id, "ObjectNotFound", target=name,
+                                           exception_type=exception))
+        return True
+
+    def no_match(self, raw: Any) -> None:
+        """A wildcard path that matched nothing: no error, unless the command says otherwise."""
 
     def env_not_found(self, name: str) -> None:
         self.not_found(f"Env:\\{name}")
@@ -576,6 +632,23 @@ class PathCmdlet(Cmdlet):
     def io_error(self, exc: OSError, full: str, error_id: str = "IOError",
                  category: str = "WriteError") -> None:
         self.write_error(self.error_record(os_message(exc, full), error_id, category, target=full))
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths reach one file (a hard link, a symbolic link or a chain of them)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def filter_match(pattern: str, name: str) -> bool:
+    """-Filter: a wildcard, case-sensitive as Linux names are; ``x*.*`` also takes names without
+    any extension (the file system's old rule, which PowerShell keeps on every platform)."""
+    if wildcard_match(pattern, name, case_sensitive=True):
+        return True
+    return pattern.endswith(".*") and "." not in name and \
+        wildcard_match(pattern[:-2], name, case_sensitive=True)
 
 
 def _as_paths(value: Any) -> List[Any]:
@@ -664,7 +737,19 @@ class GetChildItem(PathCmdlet):
                         yield entry.Key if self.Name else entry
                 continue
             name_filter = None
-            if recurse and not literal and has_wildcards(os.path.basename(text)) \
+            if recurse and not has_wildcards(text) and text.endswith(("/", "\\")) and \
+                    os.path.isfile(self.absolute(text.rstrip("/\\"))):
+                self.write_error(self.error_record(
+                    f"Cannot find path '{text}': it ends with a separator but names a file.",
+                    "ItemNotFound", "ObjectNotFound", target=text,
+                    exception_type="System.Management.Automation.ItemNotFoundException"))
+                continue
+            if recurse and not literal and not has_wildcards(text) and \
+                    os.path.isfile(self.absolute(text)) and os.path.basename(text):
+                # `Get-ChildItem dir/name -Recurse`: files of that name in dir and below it
+                name_filter = os.path.basename(text.replace("\\", "/"))
+                text = os.path.dirname(text.replace("\\", "/")) or "."
+            elif recurse and not literal and has_wildcards(os.path.basename(text)) \
                     and not has_wildcards(os.path.dirname(text)):
                 # `Get-ChildItem *.log -Recurse`: the pattern filters names at every level
                 name_filter = os.path.basename(text)
@@ -693,6 +778,8 @@ class GetChildItem(PathCmdlet):
         if self.FollowSymlink:
             key = os.path.realpath(folder)
             if key in seen:
+                self.write_warning(f"Skipping '{folder}': it leads to '{key}', which was listed "
+                                   f"already (a link loop).")
                 return
             seen.add(key)
         items = _list_dir(folder, force,
@@ -746,7 +833,14 @@ class GetItem(PathCmdlet):
                 if not entries and not has_wildcards(env):
                     self.env_not_found(env)
                 yield from (e for e in entries if self.selected(e.Key))
-        for _, full, _ in self.paths_of(bool(self.Force)):
+        for _, full, wild in self.paths_of(bool(self.Force)):
+            name = os.path.basename(full)
+            if not wild and not self.Force and name.startswith(".") and name not in (".", ".."):
+                self.write_error(self.error_record(
+                    f"Could not find item {full}: it is hidden (its name starts with '.'); "
+                    f"use -Force to get it.", "ItemNotFound", "ObjectNotFound", target=full,
+                    exception_type="System.IO.IOException"))
+                continue
             try:
                 item = FileSystemItem(full)
             except OSError as exc:
@@ -869,6 +963,8 @@ class NewItem(PathCmdlet):
             if env is not None:
                 yield from self._env_variable(env + (self.Name or "") if env else self.Name or "")
                 continue
+            if self.Name:
+                text = unescape(text)       # a folder to create in: `[ and `] are brackets
             full = self.absolute(os.path.join(text, self.Name) if self.Name else text)
             made = self._create(full)
             if made is not None:
@@ -949,6 +1045,15 @@ class NewItem(PathCmdlet):
             raise self.terminate("The Value (Target) parameter is required to create a link.",
                                  "ArgumentNull", "InvalidArgument")
         target = to_str(self.Value)
+        reached = os.path.realpath(self.absolute(target))
+        if os.path.normpath(self.absolute(target)) == os.path.normpath(full) or (
+                os.path.lexists(full) and not os.path.islink(full) and reached == os.path.realpath(full)):
+            # checked before -Force removes the path: the link would replace its own target
+            self.write_error(self.error_record(
+                f"Cannot create the link '{full}': its target is the link's own path.",
+                "TargetIsSameAsLink", "InvalidArgument", target=full,
+                exception_type="System.IO.IOException"))
+            return None
         if os.path.lexists(full):
             if not self.Force:
                 self.write_error(self.error_record(
@@ -959,12 +1064,7 @@ class NewItem(PathCmdlet):
         if kind == "HardLink":
             os.link(self.absolute(target), full)
         else:
-            if not os.path.lexists(self.absolute(target)):
-                self.write_error(self.error_record(
-                    f"Cannot find path '{self.absolute(target)}' because it does not exist.",
-                    "PathNotFound", "ObjectNotFound", target=target))
-                return None
-            os.symlink(target, full)
+            os.symlink(target, full)            # a link to nothing (yet) is allowed, as in pwsh
         return FileSystemItem(full)
 
 
@@ -1097,10 +1197,13 @@ class CopyItem(_TransferCmdlet):
         target = destination
         if os.path.isdir(destination):
             target = os.path.join(destination, os.path.basename(src))
-        if os.path.abspath(target) == os.path.abspath(src):
-            self.write_error(self.error_record(
+        if os.path.abspath(target) == os.path.abspath(src) or _same_file(src, target) or \
+                (os.path.isdir(destination) and _same_file(src, destination)):
+            record = self.error_record(
                 f"Cannot overwrite the item {src} with itself.", "CopyError", "WriteError",
-                target=src, exception_type="System.IO.IOException"))
+                target=src, exception_type="System.IO.IOException")
+            record.Exception.Data["SelfCopy"] = True     # type: ignore[attr-defined]
+            self.write_error(record)
             return None
         if self.WhatIf:
             self.write_host(f'What if: Performing the operation "Copy File" on target '
@@ -1155,14 +1258,22 @@ class MoveItem(_TransferCmdlet):
         target = destination
         if os.path.isdir(destination) and not os.path.islink(destination):
             target = os.path.join(destination, os.path.basename(src))
-        if target == src:
+        is_dir = os.path.isdir(src) and not os.path.islink(src)
+        if target == src and not is_dir:
             return target
-        if os.path.isdir(src) and (target + "/").startswith(src.rstrip("/") + "/"):
+        if is_dir and (target + "/").startswith(src.rstrip("/") + "/"):
             self.write_error(self.error_record(
-                f"Cannot move the directory '{src}' into itself ('{target}').",
-                "MoveItemArgumentError", "InvalidArgument", target=src))
+                f"Cannot move the directory '{src}' onto or into itself ('{target}').",
+                "MoveItemArgumentError", "InvalidArgument", target=src,
+                exception_type="System.ArgumentException"))
             return None
         if os.path.lexists(target):
+            if is_dir:
+                self.write_error(self.error_record(
+                    f"Cannot move the directory '{src}': an item named '{target}' already exists.",
+                    "DirectoryExist", "WriteError", target=target,
+                    exception_type="System.IO.IOException"))
+                return None
             if not self.Force or os.path.isdir(target):
                 self.write_error(self.error_record(
                     "Cannot create a file when that file already exists.", "MoveFileInfoItemIOError",
@@ -1177,7 +1288,10 @@ class MoveItem(_TransferCmdlet):
                 raise OSError(2, "No such file or directory", target)
             shutil.move(src, target)
         except OSError as exc:
-            self.io_error(exc, getattr(exc, "filename", None) or target, "MoveItemIOError")
+            self.write_error(self.error_record(
+                os_message(exc, getattr(exc, "filename", None) or target),
+                "MoveDirectoryItemIOError" if is_dir else "MoveFileInfoItemIOError", "WriteError",
+                target=src, exception_type="System.IO.IOException"))
             return None
         return target
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterator, List
 
-from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.cmdlet import Cmdlet, Param, qualified_name, register
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 
@@ -17,13 +17,44 @@ def _list(value: Any) -> List[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def _owned(cmdlet: Cmdlet, exc: RuntimeException) -> RuntimeException:
+    """The engine's error with the cmdlet's name in its id, as the cmdlet's own errors have."""
+    record = exc.record
+    if "," not in record.FullyQualifiedErrorId:
+        record.FullyQualifiedErrorId += "," + qualified_name(cmdlet.name)
+    return exc
+
+
+def _version_text(value: Any) -> str:
+    """A -ModuleVersion argument: ``2.0`` typed bare arrives as a number; keep it a version."""
+    from pshell.engine.version import Version
+    if isinstance(value, float):
+        value = repr(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value}.0"
+    found = Version.parse(value)
+    if found is None:
+        raise ValueError(f"Cannot convert value \"{to_str(value)}\" to type \"System.Version\".")
+    return found.ToString()
+
+
+def _spec_of(value: Any) -> Any:
+    from pshell.engine.module_spec import to_spec
+    return to_spec(value)
+
+
+def _specs(values: Any) -> List[Any]:
+    return [_spec_of(v) for v in _list(values)]
+
+
 @register
 class ImportModule(Cmdlet):
     name = "Import-Module"
     synopsis = "Loads a script module (.psm1) or manifest (.psd1) by name ($env:PSModulePath) or path."
     params = (
         Param("Name", "object", position=0, mandatory=True, pipeline=True,
-              aliases=("ModuleInfo", "FullyQualifiedName", "Path")),
+              aliases=("ModuleInfo", "Path")),
+        Param("FullyQualifiedName", _specs),
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         Param("Global", "switch"),
@@ -35,21 +66,37 @@ class ImportModule(Cmdlet):
         Param("Cmdlet", "string[]"),
         Param("ArgumentList", "object[]", aliases=("Args",)),
         Param("DisableNameChecking", "switch"),
-        Param("MinimumVersion", "string"),
-        Param("RequiredVersion", "string"),
+        Param("MinimumVersion", _version_text, aliases=("Version",)),
+        Param("MaximumVersion", "string"),
+        Param("RequiredVersion", _version_text),
+        Param("SkipEditionCheck", "switch"),
+        Param("NoClobber", "switch"),
     )
+
+    def _version_spec(self, target: Any) -> Any:
+        if not (self.MinimumVersion or self.MaximumVersion or self.RequiredVersion):
+            return None
+        from pshell.engine.module_spec import to_spec
+        table = {"ModuleName": to_str(target)}
+        for key, value in (("ModuleVersion", self.MinimumVersion),
+                           ("MaximumVersion", self.MaximumVersion),
+                           ("RequiredVersion", self.RequiredVersion)):
+            if value:
+                table[key] = value
+        return to_spec(table)
 
     def process(self) -> Iterator[Any]:
         from pshell.engine.modules import import_module
         frame = self.ctx.frame
         scope = frame.scope if (self.Scope or "").lower() == "local" and not self.Global else None
-        for target in _list(self.Name):
+        for target in _list(self.Name) + _list(self.FullyQualifiedName):
             try:
                 module = import_module(frame, target, force=bool(self.Force), scope=scope,
                                        args=_list(self.ArgumentList), functions=self.Function,
-                                       variables=self.Variable, prefix=self.Prefix or "")
+                                       variables=self.Variable, prefix=self.Prefix or "",
+                                       spec=self._version_spec(target))
             except RuntimeException as exc:
-                self.write_error(exc)
+                self.write_error(_owned(self, exc))
                 continue
             self.write_verbose(f"Importing module '{module.Name}' from '{module.Path}'.")
             if self.PassThru:
@@ -61,25 +108,45 @@ class RemoveModule(Cmdlet):
     name = "Remove-Module"
     synopsis = "Removes loaded modules and the commands they exported."
     params = (
-        Param("Name", "object", position=0, mandatory=True, pipeline=True,
-              aliases=("ModuleInfo", "FullyQualifiedName")),
+        Param("Name", "object", position=0, mandatory=("name",), pipeline=True, sets=("name",)),
+        Param("FullyQualifiedName", _specs, mandatory=("fqn",), sets=("fqn",)),
+        Param("ModuleInfo", "object[]", mandatory=("info",), sets=("info",)),
         Param("Force", "switch"),
     )
 
-    def process(self) -> None:
-        from pshell.engine.modules import PSModuleInfo, loaded_matching, remove_module
+    def _targets(self) -> List[Any]:
+        from pshell.engine.modules import PSModuleInfo, loaded_by_spec, loaded_matching
+        found: List[Any] = []
         for target in _list(self.Name):
             if isinstance(target, PSModuleInfo):
-                remove_module(self.runspace, target)
+                found.append(target)
+            else:
+                found.extend(loaded_matching(self.runspace, [to_str(target)]))
+        for spec in _list(self.FullyQualifiedName):
+            found.extend(loaded_by_spec(self.runspace, spec))
+        found.extend(_list(self.ModuleInfo))
+        unique: List[Any] = []
+        for module in found:
+            if not any(module is m for m in unique):
+                unique.append(module)
+        return unique
+
+    def process(self) -> None:
+        from pshell.engine.modules import check_removable, remove_module
+        modules = self._targets()
+        if not modules and self.ModuleInfo is None:
+            what = ", ".join(to_str(n) for n in _list(self.Name) + _list(self.FullyQualifiedName))
+            self.write_error("No modules were removed. Verify that the specification of modules "
+                             "to remove is correct and those modules exist in the runspace.",
+                             "Modules_NoModulesRemoved", "ResourceUnavailable", what)
+            return
+        for module in modules:
+            try:
+                check_removable(self.runspace, module, bool(self.Force), modules)
+            except RuntimeException as exc:
+                self.write_error(_owned(self, exc))
                 continue
-            name = to_str(target)
-            found = loaded_matching(self.runspace, [name])
-            if not found:
-                self.write_error("No modules were removed. Verify that the specification of modules "
-                                 "to remove is correct and those modules exist in the runspace.",
-                                 "Modules_NoModulesRemoved", "ResourceUnavailable", name)
-            for module in found:
-                remove_module(self.runspace, module)
+            remove_module(self.runspace, module, bool(self.Force))
 
 
 @register
@@ -88,18 +155,34 @@ class GetModule(Cmdlet):
     synopsis = "Lists loaded modules, or with -ListAvailable those found under $env:PSModulePath."
     params = (
         Param("Name", "string[]", position=0, pipeline=True),
+        Param("FullyQualifiedName", _specs),
         Param("ListAvailable", "switch"),
         Param("All", "switch"),
         Param("Refresh", "switch"),
+        Param("PSEdition", "string", validate_set=("Desktop", "Core")),
+        Param("SkipEditionCheck", "switch"),
     )
 
     def process(self) -> Iterator[Any]:
-        from pshell.engine.modules import available_modules, loaded_matching
-        patterns = self.Name or ["*"]
+        from pshell.engine.modules import available_modules, loaded_by_spec, loaded_matching
+        found: List[Any] = []
+        specs = _list(self.FullyQualifiedName)
         if self.ListAvailable:
-            yield from available_modules(self.runspace, patterns)
-            return
-        yield from sorted(loaded_matching(self.runspace, patterns), key=lambda m: m.Name.lower())
+            if specs:
+                for spec in specs:
+                    found.extend(available_modules(self.runspace, [spec.Name], bool(self.All), spec))
+            else:
+                found = available_modules(self.runspace, self.Name or ["*"], bool(self.All))
+        elif specs:
+            for spec in specs:
+                found.extend(loaded_by_spec(self.runspace, spec))
+        else:
+            found = sorted(loaded_matching(self.runspace, self.Name or ["*"]),
+                           key=lambda m: m.Name.lower())
+        if self.PSEdition:
+            edition = self.PSEdition.lower()
+            found = [m for m in found if edition in (e.lower() for e in m.CompatiblePSEditions)]
+        yield from found
 
 
 @register
@@ -138,7 +221,7 @@ class NewModuleManifest(Cmdlet):
     params = (
         Param("Path", "string", position=0, mandatory=True),
         Param("RootModule", "string", aliases=("ModuleToProcess",)),
-        Param("ModuleVersion", "string"),
+        Param("ModuleVersion", _version_text),
         Param("Guid", "string"),
         Param("Author", "string"),
         Param("CompanyName", "string"),
@@ -146,6 +229,8 @@ class NewModuleManifest(Cmdlet):
         Param("Description", "string"),
         Param("PowerShellVersion", "string"),
         Param("RequiredModules", "object[]"),
+        Param("ScriptsToProcess", "string[]"),
+        Param("CompatiblePSEditions", "string[]"),
         Param("NestedModules", "object[]"),
         Param("FunctionsToExport", "string[]"),
         Param("CmdletsToExport", "string[]"),
@@ -171,7 +256,7 @@ class NewModuleManifest(Cmdlet):
         ]
         if self.PowerShellVersion:
             fields.append(("PowerShellVersion", self.PowerShellVersion))
-        for key in ("RequiredModules", "NestedModules"):
+        for key in ("RequiredModules", "NestedModules", "ScriptsToProcess", "CompatiblePSEditions"):
             if getattr(self, key):
                 fields.append((key, list(getattr(self, key))))
         fields += [

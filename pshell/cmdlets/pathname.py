@@ -7,6 +7,7 @@ import os
 from typing import Any, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.values import to_str
 
 __all__: List[str] = []
 
@@ -135,16 +136,26 @@ class ResolvePath(Cmdlet):
         Param("LiteralPath", "string[]", aliases=("LP",)),
         Param("Relative", "switch"),
         Param("RelativeBasePath", "string"),
+        Param("Force", "switch"),
     )
+
+    def _full(self, path: str, base: str) -> str:
+        """A relative path is relative to -RelativeBasePath when given."""
+        text = to_str(path).replace("\\", "/")
+        if self.RelativeBasePath and not (os.path.isabs(text) or text.startswith("~") or ":" in text):
+            return self.resolve_path(os.path.join(base, text))
+        return self.resolve_path(path)
 
     def process(self) -> Iterator[Any]:
         paths = [(p, False) for p in (self.Path or [])] + [(p, True) for p in (self.LiteralPath or [])]
         base = self.resolve_path(self.RelativeBasePath) if self.RelativeBasePath else \
             self.runspace.location
         for path, literal in paths:
-            full = self.resolve_path(path)
+            full = self._full(path, base)
             found = [full] if (literal or not _has_wildcard(full)) and os.path.exists(full) else (
                 sorted(glob.glob(full)) if not literal else [])
+            if found and not self.Force and not literal and _has_wildcard(full):
+                found = [f for f in found if not os.path.basename(f).startswith(".")]   # hidden
             if not found:
                 self.write_error(f"Cannot find path '{full}' because it does not exist.",
                                  "PathNotFound", "ObjectNotFound", full)

@@ -128,6 +128,15 @@ def _validating(ptype: Any, spec: Any) -> Any:
     return convert
 
 
+def ranged(ptype: Any, low: Any, high: Any) -> Any:
+    """A cmdlet's parameter type that refuses values outside ``low..high`` when binding, as a
+    script's ``[ValidateRange(low, high)]`` does."""
+    from types import SimpleNamespace
+    spec = SimpleNamespace(name="", validate_range=(low, high), not_null=False, mandatory=False,
+                           checks=(), allow=())
+    return _validating(ptype, spec)
+
+
 def _check_mandatory_value(ctx: Optional["CommandContext"], param: Param, value: Any,
                            allow: Tuple[str, ...]) -> None:
     if value is None and "null" not in allow:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from pshell.lang.errors import SourceLocation, render_location
 
@@ -13,13 +13,12 @@ __all__ = [
 ]
 
 
-_RUNTIME_EXCEPTION = "System.Management.Automation.RuntimeException"
 
 
 class ExceptionInfo:
     """What ``$_.Exception`` / ``$Error[0].Exception`` shows: a message and a type name."""
 
-    __slots__ = ("Message", "type_name", "InnerException")
+    __slots__ = ("Message", "type_name", "InnerException", "_data")
     ps_properties = ("Message",)
 
     def __init__(self, message: str, type_name: str = "System.Management.Automation.RuntimeException",
@@ -27,21 +26,38 @@ class ExceptionInfo:
         self.Message = message
         self.type_name = type_name
         self.InnerException = inner
+        self._data: Any = None
+
+    @property
+    def Data(self) -> Any:
+        """The exception's Data dictionary (made when first asked for)."""
+        if self._data is None:
+            from pshell.engine.values import Hashtable
+            self._data = Hashtable()
+        return self._data
 
     def GetType(self) -> Any:
         from pshell.engine.values import PSTypeInfo
         return PSTypeInfo(self.type_name)
 
     @property
-    def ps_type_names(self) -> tuple:
-        """The type and the bases ``-is`` and ``catch [T]`` match: PowerShell's own exceptions
-        derive from RuntimeException, every one from System.Exception."""
+    def ps_type_names(self) -> Tuple[str, ...]:
+        """The exception's type and the types it derives from (``-is [System.IO.IOException]``
+        holds for a FileNotFoundException), as ``catch`` matches them."""
+        from pshell.engine.rt import _TYPE_PARENTS
         names = [self.type_name]
-        if self.type_name.startswith("System.Management.Automation.") and \
-                self.type_name != _RUNTIME_EXCEPTION:
-            names.append(_RUNTIME_EXCEPTION)
-        if self.type_name != "System.Exception":
-            names.append("System.Exception")
+        stack = [self.type_name.lower()]
+        while stack:
+            for parent in _TYPE_PARENTS.get(stack.pop(), ()):
+                if parent not in (n.lower() for n in names):
+                    names.append(parent)
+                    stack.append(parent)
+        if self.type_name.lower().startswith("system.management.automation.") and \
+                "system.management.automation.runtimeexception" not in (n.lower() for n in names):
+            names.append("System.Management.Automation.RuntimeException")
+        for base in ("System.SystemException", "System.Exception", "System.Object"):
+            if base.lower() not in (n.lower() for n in names):
+                names.append(base)
         return tuple(names)
 
     def ToString(self) -> str:

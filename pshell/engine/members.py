@@ -370,7 +370,7 @@ _STRING_METHODS: Dict[str, Callable[[str, List[Any]], Any]] = {
     "insert": lambda s, a: s[:int(a[0])] + to_str(a[1]) + s[int(a[0]):],
     "remove": lambda s, a: s[:int(a[0])] + (s[int(a[0]) + int(a[1]):] if len(a) > 1 else ""),
     "tochararray": lambda s, a: [PSChar(c) for c in s], "gethashcode": lambda s, a: hash(s) & 0x7FFFFFFF,
-    "normalize": lambda s, a: s, "isnormalized": lambda s, a: True,
+    "normalize": lambda s, a: s, "isnormalized": lambda s, a: True, "clone": lambda s, a: s,
     "gettype": lambda s, a: PSTypeInfo("System.Char" if type(s) is PSChar else
                                        "System.Guid" if type(s) is Guid else "System.String"),
     "format": lambda s, a: __import__("pshell.engine.operators", fromlist=["ps_format"]).ps_format(s, a),
@@ -1146,6 +1146,12 @@ _STATIC_METHODS["scriptblock"] = {"create": lambda a: _create_script_block(to_st
 _STATIC_METHODS["management.automation.scriptblock"] = _STATIC_METHODS["scriptblock"]
 _STATIC_METHODS["system.io.path"] = _STATIC_METHODS["io.path"]
 _STATIC_PROPS["system.io.path"] = _STATIC_PROPS["io.path"]
+_STATIC_METHODS["management.automation.wildcardpattern"] = _STATIC_METHODS["wildcardpattern"] = {
+    "escape": lambda a: __import__("pshell.engine.wildcards", fromlist=["escape"]).escape(to_str(a[0])),
+    "unescape": lambda a: __import__("pshell.engine.wildcards", fromlist=["u"]).unescape(to_str(a[0])),
+    "containswildcardcharacters":
+        lambda a: __import__("pshell.engine.wildcards", fromlist=["h"]).has_wildcards(to_str(a[0])),
+}
 _STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
 
 

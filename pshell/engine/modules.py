@@ -17,15 +17,18 @@ The table of loaded modules is per runspace (``modules_of(rs)``).
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from pshell.engine.errors import RuntimeException
+from pshell.engine.module_spec import (ModuleSpecification, listed_modules, module_dirs_of, to_spec,
+                                       version_matches)
 from pshell.engine.runtime import Frame, FunctionInfo, Scope
 from pshell.engine.values import Hashtable, to_str
+from pshell.engine.version import Version
 from pshell.engine.wildcards import has_wildcards, wildcard_match
 
 __all__ = ["PSModuleInfo", "import_module", "remove_module", "modules_of", "find_module_file",
-           "module_paths", "available_modules", "read_manifest"]
+           "module_paths", "available_modules", "read_manifest", "is_loaded", "loaded_by_spec"]
 
 _EXTENSIONS = (".psd1", ".psm1", ".ps1")
 MAX_NESTING = 32                       # modules importing modules: a cycle is an error, not a hang
@@ -41,16 +44,22 @@ class PSModuleInfo:
 
     ps_type_names = ("System.Management.Automation.PSModuleInfo",)
     ps_properties = ("ModuleType", "Version", "Name", "ExportedCommands")
+    _ACCESS_MODES = ("ReadWrite", "ReadOnly", "Constant")
 
     def __init__(self, name: str, path: str, module_type: str = "Script") -> None:
         self.Name = name
         self.Path = path
         self.ModuleBase = os.path.dirname(path)
         self.ModuleType = module_type
-        self.Version = "0.0"
+        self.Version = Version((0, 0))
         self.Description = ""
         self.Guid = ""
         self.Author = ""
+        self.CompatiblePSEditions: List[str] = []
+        self.NestedModules: List[PSModuleInfo] = []
+        self.RequiredModules: List[PSModuleInfo] = []
+        self._access = "ReadWrite"
+        self.listed_exports: Optional[List[str]] = None       # a listed (not loaded) manifest's
         self.scope: Optional[Scope] = None
         self.functions: Dict[str, FunctionInfo] = {}
         self.variables: Dict[str, Any] = {}
@@ -60,7 +69,29 @@ class PSModuleInfo:
         self.manifest: Optional[Hashtable] = None
 
     @property
+    def AccessMode(self) -> str:
+        return self._access
+
+    @AccessMode.setter
+    def AccessMode(self, value: Any) -> None:
+        text = to_str(value)
+        mode = next((m for m in self._ACCESS_MODES if m.lower() == text.lower()), None)
+        if mode is None:
+            raise RuntimeException.make(
+                f'Cannot convert value "{text}" to type "System.Management.Automation.ModuleAccessMode"'
+                f'. Use one of: {", ".join(self._ACCESS_MODES)}.', "InvalidCastFromStringToEnum",
+                "InvalidArgument", exception_type="System.Management.Automation.PSInvalidCastException")
+        if self._access == "Constant" and mode != "Constant":
+            raise RuntimeException.make(f"The module '{self.Name}' is constant: its access mode "
+                                        f"cannot change.", "Modules_ModuleIsConstant",
+                                        "PermissionDenied",
+                                        exception_type="System.InvalidOperationException")
+        self._access = mode
+
+    @property
     def ExportedFunctions(self) -> Hashtable:
+        if self.listed_exports is not None:
+            return Hashtable((name, name) for name in self.listed_exports)
         return Hashtable((info.name, info) for info in self.functions.values())
 
     @property
@@ -101,10 +132,15 @@ _register_view()
 
 
 def modules_of(rs: Any) -> Dict[str, PSModuleInfo]:
+    """The loaded modules, by the real path of their file (two versions of one name both load)."""
     table = rs.__dict__.get("modules")
     if table is None:
         table = rs.__dict__.setdefault("modules", {})
     return table
+
+
+def is_loaded(rs: Any, name: str) -> bool:
+    return any(m.Name.lower() == name.lower() for m in modules_of(rs).values())
 
 
 # --------------------------------------------------------------------------- finding modules
@@ -116,77 +152,101 @@ def module_paths(rs: Any) -> List[str]:
         home = rs.home()
         text = os.pathsep.join([os.path.join(home, ".local", "share", "powershell", "Modules"),
                                 "/usr/local/share/powershell/Modules"])
-    return [p for p in text.split(os.pathsep) if p]
+    return [p.replace("\\", "/") for p in text.split(os.pathsep) if p]
 
 
 def _looks_like_path(name: str) -> bool:
-    return "/" in name or name.startswith(("~", ".")) or name.lower().endswith(_EXTENSIONS)
+    return "/" in name or "\\" in name or name.startswith(("~", ".")) or \
+        name.lower().endswith(_EXTENSIONS)
 
 
-def _file_in_directory(directory: str, name: str) -> Optional[str]:
-    """``<dir>/<name>.psd1`` or ``.psm1`` (also one version directory down)."""
-    for ext in (".psd1", ".psm1"):
-        candidate = os.path.join(directory, name + ext)
-        if os.path.isfile(candidate):
-            return candidate
+def _module_files(rs: Any, name: str) -> List[str]:
+    """The files a module name or path stands for, the highest version first."""
+    if _looks_like_path(name):
+        path = rs.resolve_path(name).rstrip("/") or "/"
+        if os.path.isdir(path):
+            return list(module_dirs_of(path, os.path.basename(path)))
+        if os.path.isfile(path):
+            return [path]
+        for ext in (".psd1", ".psm1"):
+            if os.path.isfile(path + ext):
+                return [path + ext]
+        if os.path.isabs(name.replace("\\", "/")) or name.startswith(("~", ".")):
+            return []
+    first = name.replace("\\", "/").split("/")[0]
+    found: List[str] = []
+    for directory in module_paths(rs):
+        folder = os.path.join(directory, name.replace("\\", "/"))
+        if not os.path.isdir(folder):
+            folder = _entry_ignoring_case(directory, first) or folder
+        found.extend(module_dirs_of(folder, first))
+    return found
+
+
+def _entry_ignoring_case(directory: str, name: str) -> Optional[str]:
     try:
-        versions = sorted((d for d in os.listdir(directory) if d[:1].isdigit()),
-                          key=_version_key, reverse=True)
+        entries = os.listdir(directory)
     except OSError:
         return None
-    for version in versions:
-        for ext in (".psd1", ".psm1"):
-            candidate = os.path.join(directory, version, name + ext)
-            if os.path.isfile(candidate):
-                return candidate
-    return None
-
-
-def _version_key(text: str) -> List[int]:
-    return [int(p) if p.isdigit() else 0 for p in text.split(".")]
+    match = next((e for e in entries if e.lower() == name.lower()), None)
+    return None if match is None else os.path.join(directory, match)
 
 
 def find_module_file(rs: Any, name: str) -> Optional[str]:
     """The file a module name or path stands for, or None."""
-    if _looks_like_path(name):
-        path = rs.resolve_path(name)
-        if os.path.isdir(path):
-            return _file_in_directory(path, os.path.basename(path.rstrip("/")))
-        if os.path.isfile(path):
-            return path
-        for ext in (".psd1", ".psm1"):
-            if os.path.isfile(path + ext):
-                return path + ext
-        return None
-    for directory in module_paths(rs):
-        found = _file_in_directory(os.path.join(directory, name), name)
-        if found is not None:
-            return found
-    return None
+    found = _module_files(rs, name)
+    return found[0] if found else None
 
 
-def available_modules(rs: Any, patterns: Sequence[str] = ("*",)) -> List[PSModuleInfo]:
-    """Modules found under ``$env:PSModulePath`` whose names match (Get-Module -ListAvailable)."""
+def listed_info(rs: Any, path: str) -> PSModuleInfo:
+    """What Get-Module -ListAvailable shows of a module file, without running it."""
+    base = os.path.splitext(os.path.basename(path))[0]
+    kind = {".psd1": "Manifest", ".dll": "Binary"}.get(os.path.splitext(path)[1].lower(), "Script")
+    info = PSModuleInfo(base, path, kind)
+    if kind == "Manifest":
+        try:
+            manifest = read_manifest(rs, path)
+        except RuntimeException:
+            return info
+        _apply_manifest_fields(info, manifest)
+        info.listed_exports = [n for n in _names(manifest.get("FunctionsToExport")) or ()
+                               if not has_wildcards(n)]
+    return info
+
+
+def _version_of_file(rs: Any, path: str) -> Tuple[Version, str]:
+    if not path.lower().endswith(".psd1"):
+        return Version((0, 0)), ""
+    info = listed_info(rs, path)
+    return info.Version, info.Guid
+
+
+def available_modules(rs: Any, patterns: Sequence[str] = ("*",), all_files: bool = False,
+                      spec: Optional[ModuleSpecification] = None) -> List[PSModuleInfo]:
+    """Modules on disk (Get-Module -ListAvailable): names or wildcards are looked for under
+    ``$env:PSModulePath``, paths (wildcards too) name module folders or files."""
+    import glob
+    files: List[str] = []
+    names = [p for p in patterns if not _looks_like_path(p)]
+    for pattern in patterns:
+        if pattern in names:
+            continue
+        resolved = rs.resolve_path(pattern).rstrip("/") or "/"
+        for path in sorted(glob.glob(resolved)) if has_wildcards(resolved) else [resolved]:
+            if os.path.isdir(path):
+                files.extend(module_dirs_of(path, os.path.basename(path)))
+            elif os.path.isfile(path):
+                files.append(path)
+    if names:
+        files.extend(listed_modules(module_paths(rs), names, all_files))
     found: List[PSModuleInfo] = []
     seen = set()
-    for directory in module_paths(rs):
-        try:
-            entries = sorted(os.listdir(directory))
-        except OSError:
+    for path in files:
+        if path in seen:
             continue
-        for entry in entries:
-            if entry.lower() in seen or not any(wildcard_match(p, entry) for p in patterns):
-                continue
-            path = _file_in_directory(os.path.join(directory, entry), entry)
-            if path is None:
-                continue
-            seen.add(entry.lower())
-            info = PSModuleInfo(entry, path, "Manifest" if path.endswith(".psd1") else "Script")
-            if path.endswith(".psd1"):
-                try:
-                    _apply_manifest_fields(info, read_manifest(rs, path))
-                except RuntimeException:
-                    pass
+        seen.add(path)
+        info = listed_info(rs, path)
+        if spec is None or version_matches(spec, info.Version, info.Guid):
             found.append(info)
     return found
 
@@ -280,7 +340,8 @@ def _not_data(node: Any, path: str) -> None:
 
 def _apply_manifest_fields(info: PSModuleInfo, manifest: Hashtable) -> None:
     info.manifest = manifest
-    info.Version = to_str(manifest.get("ModuleVersion") or info.Version)
+    info.Version = Version.parse(manifest.get("ModuleVersion")) or info.Version
+    info.CompatiblePSEditions = _names(manifest.get("CompatiblePSEditions")) or []
     info.Description = to_str(manifest.get("Description") or "")
     info.Guid = to_str(manifest.get("GUID") or "")
     info.Author = to_str(manifest.get("Author") or "")
@@ -298,40 +359,56 @@ def _names(value: Any) -> Optional[List[str]]:
 def import_module(F: Frame, target: Any, using: bool = False, force: bool = False,
                   scope: Optional[Scope] = None, args: Sequence[Any] = (),
                   functions: Optional[List[str]] = None, variables: Optional[List[str]] = None,
-                  prefix: str = "") -> PSModuleInfo:
+                  prefix: str = "", spec: Optional[ModuleSpecification] = None) -> PSModuleInfo:
     """Load (once; again with ``force``) and import a module by name, path, hash table
-    specification (``@{ ModuleName = ...; ModuleVersion = ... }``) or PSModuleInfo."""
+    specification (``@{ ModuleName = ...; ModuleVersion = ... }``) or PSModuleInfo; ``spec``
+    (-MinimumVersion, -RequiredVersion...) narrows the versions a name may load."""
     rs = F.rs
     if isinstance(target, PSModuleInfo):
-        name = target.Path
-    elif isinstance(target, dict):
-        spec = Hashtable(target.items())
-        name = to_str(spec.get("ModuleName") or "")
-        if not name:
-            raise _err("A module specification must have a ModuleName key.", "ModuleSpecInvalid",
-                       "InvalidArgument", exception_type="System.ArgumentException")
+        name = target.Path or target.Name
+    elif isinstance(target, (dict, ModuleSpecification)):
+        spec = to_spec(target)
+        name = spec.Name
     else:
         name = to_str(target)
     if not name.strip():
         raise _err("The module name is empty.", "Modules_ModuleNotFound", "InvalidArgument")
-    path = find_module_file(rs, name)
-    if path is None and name.lower() == "psreadline":
-        return _BUILT_IN                      # built into pshell's prompt: nothing to load
-    if path is None:
-        raise _err(f"The specified module '{name}' was not loaded because no valid module file was "
+    candidates = _module_files(rs, name)
+    if spec is not None:
+        candidates = [c for c in candidates if version_matches(spec, *_version_of_file(rs, c))]
+    if not candidates:
+        builtin = builtin_module(name)
+        if builtin is not None:
+            return modules_of(rs).setdefault(builtin.Name.lower(), builtin)
+        wanted = name if spec is None else spec.ToString()
+        raise _err(f"The specified module '{wanted}' was not loaded because no valid module file was "
                    f"found in any module directory.", "Modules_ModuleNotFound", target=name)
     loaded = modules_of(rs)
-    path = os.path.realpath(path)
-    module = None if force else next((m for m in loaded.values() if m.Path == path), None)
+    path = os.path.realpath(candidates[0])
+    module = loaded.get(path)
+    if module is not None and force and module.AccessMode != "Constant":
+        remove_module(rs, module, force=True)
+        module = None
     if module is None:
         module = _load(F, path, list(args))
-        loaded[module.Name.lower()] = module
+        loaded[path] = module
     into = scope if scope is not None else rs.global_scope
     _import_into(module, into, functions, variables, prefix)
     return module
 
 
-_BUILT_IN = PSModuleInfo("PSReadLine", "", "Binary")
+# modules whose commands are built into pshell: importing one loads nothing, and it is listed
+_BUILT_IN_NAMES = ("Microsoft.PowerShell.Management", "Microsoft.PowerShell.Utility",
+                   "Microsoft.PowerShell.Security", "Microsoft.PowerShell.Host", "PSReadLine")
+
+
+def builtin_module(name: str) -> Optional[PSModuleInfo]:
+    found = next((n for n in _BUILT_IN_NAMES if n.lower() == name.lower()), None)
+    if found is None:
+        return None
+    info = PSModuleInfo(found, "", "Binary" if found == "PSReadLine" else "Manifest")
+    info.Version = Version((7, 0, 0, 0)) if found.startswith("Microsoft.") else Version((2, 3, 0))
+    return info
 
 
 def _load(F: Frame, path: str, args: List[Any]) -> PSModuleInfo:
@@ -351,45 +428,82 @@ def _load(F: Frame, path: str, args: List[Any]) -> PSModuleInfo:
 def _load_file(F: Frame, path: str, args: List[Any]) -> PSModuleInfo:
     rs = F.rs
     base = os.path.splitext(os.path.basename(path))[0]
-    if path.endswith(".psd1"):
-        manifest = read_manifest(rs, path)
-        module = PSModuleInfo(base, path, "Manifest")
-        _apply_manifest_fields(module, manifest)
+    if not path.endswith(".psd1"):
+        module = PSModuleInfo(base, path)
         module.scope = Scope(rs.global_scope)
-        for required in _names(manifest.get("RequiredModules")) or ():
-            import_module(F, required)
-        parts = list(_names(manifest.get("NestedModules")) or [])
-        root = manifest.get("RootModule") or manifest.get("ModuleToProcess")
-        if root:
-            parts.append(to_str(root))
-        for part in parts:
-            part_path = part if os.path.isabs(part) else os.path.join(module.ModuleBase, part)
-            found = find_module_file(rs, part_path) or find_module_file(rs, part)
-            if found is None:
-                raise _err(f"The module '{part}' named by the manifest '{path}' was not found.",
-                           "Modules_ModuleFileNotFound", target=part)
-            if found.endswith(".psd1"):
-                inner = _load(F, os.path.realpath(found), args)
-                module.functions.update(inner.functions)
-                module.variables.update(inner.variables)
-                module.aliases.update(inner.aliases)
-                continue
-            if root and part == to_str(root):
+        _run_module_script(F, module, path, args)
+        return module
+    manifest = read_manifest(rs, path)
+    module = PSModuleInfo(base, path, "Manifest")
+    _apply_manifest_fields(module, manifest)
+    module.scope = Scope(rs.global_scope)
+    required_list = manifest.get("RequiredModules") or []
+    for required in required_list if isinstance(required_list, list) else [required_list]:
+        if isinstance(required, str) and is_loaded(rs, required):
+            module.RequiredModules.extend(loaded_matching(rs, [required]))
+        else:
+            module.RequiredModules.append(import_module(F, required))
+    for script in _names(manifest.get("ScriptsToProcess")) or ():
+        _run_script_to_process(F, os.path.join(module.ModuleBase, script))
+    root = manifest.get("RootModule") or manifest.get("ModuleToProcess")
+    parts = [(p, False) for p in _names(manifest.get("NestedModules")) or []]
+    if root:
+        parts.append((to_str(root), True))
+    for part, is_root in parts:
+        found = _part_file(rs, module, part, is_root)
+        if found == path:                     # the manifest names itself: nothing more to load
+            if not is_root:
+                module.NestedModules.append(module)
+            continue
+        if found.endswith(".psd1"):
+            inner = _load(F, found, args)
+            if not is_root:
+                module.NestedModules.append(inner)
+        else:
+            if is_root:
                 module.ModuleType = "Script"
-            inner = PSModuleInfo(base, found)
+            inner = PSModuleInfo(os.path.splitext(os.path.basename(found))[0], found)
             inner.scope = module.scope
             _run_module_script(F, inner, found, args)
-            module.functions.update(inner.functions)
-            module.variables.update(inner.variables)
-            module.aliases.update(inner.aliases)
-        _narrow(module.functions, _names(manifest.get("FunctionsToExport")))
-        _narrow(module.variables, _names(manifest.get("VariablesToExport")))
-        _narrow(module.aliases, _names(manifest.get("AliasesToExport")))
-        return module
-    module = PSModuleInfo(base, path)
-    module.scope = Scope(rs.global_scope)
-    _run_module_script(F, module, path, args)
+            if not is_root:
+                module.NestedModules.append(inner)
+        module.functions.update(inner.functions)
+        module.variables.update(inner.variables)
+        module.aliases.update(inner.aliases)
+    _narrow(module.functions, _names(manifest.get("FunctionsToExport")))
+    _narrow(module.variables, _names(manifest.get("VariablesToExport")))
+    _narrow(module.aliases, _names(manifest.get("AliasesToExport")))
     return module
+
+
+def _part_file(rs: Any, module: PSModuleInfo, part: str, is_root: bool) -> str:
+    """The file a manifest's RootModule or NestedModules entry names (relative to the manifest's
+    folder, else by name); a RootModule without extension that finds the manifest itself means
+    its .psm1 (a nested module that does is the manifest's module itself)."""
+    local = part if os.path.isabs(part) else os.path.join(module.ModuleBase, part.replace("\\", "/"))
+    found = find_module_file(rs, local) or find_module_file(rs, part)
+    if is_root and found is not None and os.path.realpath(found) == module.Path and \
+            not part.lower().endswith(".psd1") and os.path.isfile(local + ".psm1"):
+        found = local + ".psm1"
+    if found is None:
+        raise _err(f"The module '{part}' named by the manifest '{module.Path}' was not found.",
+                   "Modules_ModuleFileNotFound", target=part)
+    return os.path.realpath(found)
+
+
+def _run_script_to_process(F: Frame, path: str) -> None:
+    """A manifest's ScriptsToProcess run in the importer's scope, before the module loads."""
+    from pshell.engine.pipeline import invoke_block, load_script
+    from pshell.lang.errors import ParseError
+    try:
+        block = load_script(path)
+    except ParseError as exc:
+        raise RuntimeException.make(exc.message, "ParseException", "ParserError", path) from None
+    except OSError as exc:
+        raise _err(f"The script '{path}' named by ScriptsToProcess cannot be read: {exc.strerror}.",
+                   "Modules_ScriptNotFound", target=path) from None
+    for _ in invoke_block(F, block, (), new_scope=False):
+        pass
 
 
 def _narrow(table: Dict[str, Any], patterns: Optional[List[str]]) -> None:
@@ -470,8 +584,31 @@ def export_members(F: Frame, kind: str, patterns: List[str]) -> None:
     module.exports.setdefault(kind, []).extend(patterns)
 
 
-def remove_module(rs: Any, module: PSModuleInfo) -> None:
-    """Forget a module and take what it exported out of the scopes it was imported into."""
+def _refuse(module: PSModuleInfo, message: str, error_id: str) -> RuntimeException:
+    return RuntimeException.make(message, error_id, "PermissionDenied", module,
+                                 exception_type="System.InvalidOperationException")
+
+
+def check_removable(rs: Any, module: PSModuleInfo, force: bool = False,
+                    leaving: Sequence[PSModuleInfo] = ()) -> None:
+    """Raise why ``module`` may not be removed: constant, read-only without ``force``, or
+    required by a loaded module that stays (``leaving``: those removed with it)."""
+    if module.AccessMode == "Constant":
+        raise _refuse(module, f"Unable to remove module '{module.Name}' because it is constant. "
+                      f"A constant module cannot be removed.", "Modules_ModuleIsConstant")
+    if module.AccessMode == "ReadOnly" and not force:
+        raise _refuse(module, f"Unable to remove module '{module.Name}' because it is read-only. "
+                      f"Use -Force to remove a read-only module.", "Modules_ModuleIsReadOnly")
+    for other in modules_of(rs).values():
+        if other is not module and other not in leaving and \
+                any(r is module for r in other.RequiredModules):
+            raise _refuse(module, f"Unable to remove module '{module.Name}' because it is required "
+                          f"by '{other.Name}'.", "Modules_ModuleIsRequired")
+
+
+def remove_module(rs: Any, module: PSModuleInfo, force: bool = False) -> None:
+    """Forget a module (and its nested modules) and take what it exported out of the scopes it
+    was imported into.  The caller checks first with ``check_removable``."""
     for scope in module.imported_into:
         for key, info in list((scope.functions or {}).items()):
             if getattr(info, "module", None) is module:
@@ -482,10 +619,23 @@ def remove_module(rs: Any, module: PSModuleInfo) -> None:
         for key in module.aliases:
             if scope.aliases is not None:
                 scope.aliases.pop(key, None)
+    module.imported_into = []
     table = modules_of(rs)
     for key, value in list(table.items()):
-        if value is module:
+        if value is module or any(n is value for n in module.NestedModules):
             del table[key]
+
+
+def loaded_by_spec(rs: Any, spec: ModuleSpecification) -> List[PSModuleInfo]:
+    """Loaded modules a ModuleSpecification accepts (its name may be a wildcard or a path)."""
+    name = spec.Name
+    if _looks_like_path(name):
+        path = rs.resolve_path(name).rstrip("/")
+        found = [m for m in modules_of(rs).values()
+                 if m.Path == path or m.ModuleBase == path or os.path.dirname(m.ModuleBase) == path]
+    else:
+        found = loaded_matching(rs, [name])
+    return [m for m in found if version_matches(spec, m.Version, m.Guid)]
 
 
 def loaded_matching(rs: Any, patterns: Sequence[str]) -> List[PSModuleInfo]:

@@ -470,6 +470,8 @@ _TYPE_ALIASES = {
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
     "bool[]": "bool[]", "byte[]": "byte[]", "hashtable[]": "array", "psobject[]": "array",
     "pscustomobject[]": "array", "datetime[]": "array", "scriptblock[]": "array",
+    "microsoft.powershell.commands.modulespecification": "modulespecification",
+    "modulespecification": "modulespecification",
 }
 
 
@@ -544,6 +546,7 @@ _KNOWN_NAMED_TYPES = {
     "system.management.automation.runspaces.runspacefactory",
     "system.management.automation.language.parser", "management.automation.language.parser",
     "errorcategory", "system.management.automation.errorcategory",
+    "psmoduleinfo", "system.management.automation.psmoduleinfo",
 }
 
 
@@ -757,12 +760,11 @@ def _to_switch(value: Any, type_name: str) -> bool:
 
 
 def _to_version(value: Any, type_name: str) -> Any:
-    text = to_str(value)
-    parts = text.split(".")
-    if not 2 <= len(parts) <= 4 or not all(p.isdigit() for p in parts):
+    from pshell.engine.version import Version
+    found = Version.parse(value) if not isinstance(value, int) else None
+    if found is None:
         raise _cast_error(value, "System.Version")
-    return PSObject.from_pairs(zip(("Major", "Minor", "Build", "Revision"),
-                                   [int(p) for p in parts]), ["System.Version"])
+    return found
 
 
 def _to_guid(value: Any, type_name: str) -> str:
@@ -832,12 +834,18 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "environment": _not_a_value, "named": _to_named, "user": _to_user,
     "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
     "ref": lambda value, type_name: _reference().to_reference(value),
+    "modulespecification": lambda value, type_name: _to_module_spec(value),
 }
 
 
 def _reference() -> Any:
     from pshell.engine import reference
     return reference
+
+
+def _to_module_spec(value: Any) -> Any:
+    from pshell.engine.module_spec import to_spec
+    return to_spec(value)
 
 
 def _new_concurrent(value: Any) -> Any:

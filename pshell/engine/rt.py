@@ -681,7 +681,7 @@ def _requires(F: Any, names: List[str]) -> None:
     """``#requires -Modules``: each module is imported (a loaded one is kept); one that cannot be
     found stops the script before it starts."""
     from pshell.engine.errors import ErrorRecord
-    from pshell.engine.modules import import_module, modules_of
+    from pshell.engine.modules import import_module, is_loaded
     missing = []
     for name in names:
         target: Any = name
@@ -691,7 +691,7 @@ def _requires(F: Any, names: List[str]) -> None:
                        name) if isinstance(target, dict) else name
         else:
             key = name
-        if key.lower() in modules_of(F.rs):
+        if is_loaded(F.rs, key):
             continue
         try:
             import_module(F, target)

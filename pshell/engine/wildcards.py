@@ -28,6 +28,11 @@ def has_wildcards(text: str) -> bool:
     return False
 
 
+def escape(text: str) -> str:
+    """``[WildcardPattern]::Escape``: a backtick before each of ``*?[]`` and backtick itself."""
+    return "".join("`" + ch if ch in "*?[]`" else ch for ch in text)
+
+
 def unescape(text: str) -> str:
     """A wildcard-free pattern as the literal text it stands for (backticks removed)."""
     if "`" not in text:

@@ -288,8 +288,11 @@ function Should {
         'MatchExactly' { $__pesterActual -cmatch $__pesterExpected }
         'BeLike' { $__pesterActual -like $__pesterExpected }
         'BeLikeExactly' { $__pesterActual -clike $__pesterExpected }
-        'BeOfType' { $__pesterActual -is $__pesterExpected }
-        'HaveType' { $__pesterActual -is $__pesterExpected }
+        # as Pester 4: operators without array input test each piped object
+        'BeOfType' { if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterExpected }) }
+                     else { $__pesterActual -is $__pesterExpected } }
+        'HaveType' { if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterExpected }) }
+                     else { $__pesterActual -is $__pesterExpected } }
         'Contain' { @($__pesterActual) -contains $__pesterExpected }
         'BeIn' { @($__pesterExpected) -contains $__pesterActual }
         'HaveCount' { $(if ($__pesterInput.Count -eq 0 -and -not $__pesterP.Named.ContainsKey('ActualValue')) { 0 }
