@@ -10,6 +10,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
+from pshell.engine import dotnet_types
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
@@ -21,9 +22,11 @@ __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", 
 
 
 def user_type(type_name: str) -> Any:
-    """The class or enum a script of this runspace defined under that name, or None."""
+    """The class or enum a script of this runspace defined under that name (or a built-in enum
+    such as DayOfWeek), or None."""
     classes = sys.modules.get("pshell.engine.classes")
-    return None if classes is None else classes.find_type(type_name)
+    found = None if classes is None else classes.find_type(type_name)
+    return found if found is not None else dotnet_types.builtin_enum(type_name)
 
 
 def _err(message: str, error_id: str, category: str = "InvalidOperation",
@@ -1145,6 +1148,10 @@ for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscred
     _STATIC_METHODS[_type] = {"new": _new}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
     "empty": lambda: PSCredential(None, None)}
+for _type, _methods in dotnet_types.STATIC_METHODS.items():  # [IO.File], [Text.Encoding], ...
+    _STATIC_METHODS.setdefault(_type, {}).update(_methods)
+for _type, _props in dotnet_types.STATIC_PROPS.items():
+    _STATIC_PROPS.setdefault(_type, {}).update(_props)
 
 
 def _convert_tostring(args: List[Any]) -> str:
