@@ -352,7 +352,8 @@ STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
 #: type names (lower case, with and without "system.") lookup_type accepts as named types
 KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
-    + ["wildcardpattern", "text.encoding", "system.text.encoding"])
+    + ["wildcardpattern", "text.encoding", "system.text.encoding",
+       "microsoft.powershell.commands.bytecollection"])
 
 
 # --------------------------------------------------------------------------- built-in enums
