@@ -23,6 +23,7 @@ MODULES = {
         "Out-String",
     ),
     "help": ("Get-Help",),
+    "hex": ("Format-Hex",),
     "host_info": ("Get-Culture", "Get-Host", "Get-UICulture",),
     "hostio": ("Clear-Host", "Read-Host",),
     "item": (
@@ -74,6 +75,7 @@ MODULES = {
 }
 
 VIEW_MODULES = {
+    "microsoft.powershell.commands.bytecollection": "hex",
     "microsoft.powershell.commands.historyinfo": "commands",
     "microsoft.powershell.commands.memberdefinition": "member",
     "pshell.helpinfo": "help",

@@ -3,28 +3,67 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.values import Hashtable, PSObject, to_str
+from pshell.engine.errors import ParameterBindingError, RuntimeException
+from pshell.engine.instance_members import (CANONICAL, MEMBER_KINDS, Member, carrier,
+                                            extra_type_names, find, table_of)
+from pshell.engine.members import get_member
+from pshell.engine.operators import lookup_type
+from pshell.engine.values import Hashtable, PSObject, to_str, type_name_of
 
 __all__: List[str] = []
 
-_MEMBER_TYPES = ("NoteProperty", "ScriptProperty", "ScriptMethod", "AliasProperty")
+def _binding_error(message: str, error_id: str) -> ParameterBindingError:
+    return ParameterBindingError.make(message, error_id, "InvalidData")
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise _binding_error("The argument is null. Provide a valid value for the argument, and "
+                             "then try running the command again.",
+                             "ParameterArgumentValidationErrorNullNotAllowed")
+    return value
+
+
+def _name(value: Any) -> str:
+    text = to_str(_not_null(value))
+    if text == "":
+        raise _binding_error("The argument is an empty string. Provide a name that is not empty.",
+                             "ParameterArgumentValidationErrorEmptyStringNotAllowed")
+    return text
+
+
+def _member_type(value: Any) -> str:
+    """-MemberType: a PSMemberTypes name (any case) or its number."""
+    _not_null(value)
+    text = to_str(value).strip()
+    kind = CANONICAL.get(text.lower())
+    if kind is None and text.lstrip("-").isdigit():
+        kind = next((CANONICAL[k] for k, n in MEMBER_KINDS.items() if n == int(text)), None)
+    if kind is None:
+        raise _binding_error(f'Cannot convert value "{text}" to a member type. Use one of: '
+                             f'NoteProperty, AliasProperty, ScriptProperty, ScriptMethod, '
+                             f'CodeProperty, CodeMethod, MemberSet, PropertySet.',
+                             "CannotConvertArgumentNoMessage")
+    return kind
+
+
+_NO_SECOND_VALUE = ("CodeMethod", "MemberSet", "PropertySet", "ScriptMethod", "NoteProperty")
 
 
 @register
 class AddMember(Cmdlet):
     name = "Add-Member"
-    synopsis = "Adds a property (note, script or alias) or a script method to an object."
+    synopsis = "Adds a property (note, script or alias) or a script method to any object."
     params = (
-        Param("InputObject", "object", mandatory=True, pipeline=True),
-        Param("MemberType", "string", position=0, sets=("TypedMember",), aliases=("Type",),
-              validate_set=_MEMBER_TYPES),
-        Param("Name", "string", position=1, sets=("TypedMember",)),
+        Param("InputObject", _not_null, mandatory=True, pipeline=True),
+        Param("MemberType", _member_type, position=0, sets=("TypedMember",), aliases=("Type",)),
+        Param("Name", _name, position=1, sets=("TypedMember",)),
         Param("Value", "object", position=2, sets=("TypedMember",)),
         Param("SecondValue", "object", position=3, sets=("TypedMember",)),
-        Param("NotePropertyName", "string", position=0, sets=("NotePropertySingle",)),
+        Param("NotePropertyName", _name, position=0, sets=("NotePropertySingle",)),
         Param("NotePropertyValue", "object", position=1, sets=("NotePropertySingle",)),
         Param("NotePropertyMembers", "hashtable", position=0, sets=("NotePropertyMulti",)),
         Param("TypeName", "string"),
@@ -33,50 +72,119 @@ class AddMember(Cmdlet):
     )
     default_set = "TypedMember"
 
+    @staticmethod
+    def positional_set(named: Dict[str, Any], positional: List[Any]) -> Optional[str]:
+        """``Add-Member $o Name Value`` adds a note; ``Add-Member $o @{...}`` several; three or
+        more positions are -MemberType, -Name, -Value (as in PowerShell)."""
+        if {"MemberType", "Name", "Value", "NotePropertyName", "NotePropertyMembers"} & set(named):
+            return None
+        if len(positional) == 1 and isinstance(positional[0], dict):
+            return "NotePropertyMulti"
+        if len(positional) == 2:
+            return "NotePropertySingle"
+        return None
+
     def process(self) -> Iterator[Any]:
         target = self.InputObject
-        if not isinstance(target, PSObject):
-            raise self.terminate(
-                f"Add-Member can only add members to custom objects here (got a "
-                f"{type(target).__name__ if target is not None else 'null'} value); use "
-                f"[pscustomobject]@{{...}} or Select-Object to make one.", "CannotAddMember",
-                "InvalidOperation", target)
-        for name, value in self._members():
-            if target.has(name) and not self.Force:
-                raise self.terminate(f'Cannot add a member with the name "{name}" because a member '
-                                     f'with that name already exists. To overwrite the member '
-                                     f'anyway, add the Force parameter to your command.',
-                                     "MemberAlreadyExists", "InvalidOperation", name)
-            target.set(name, value)
+        members = self._members()
+        holder = target if isinstance(target, PSObject) else carrier(target)
+        if holder is None:
+            raise self.terminate(f"Cannot add a member to a {type_name_of(target)} value.",
+                                 "CannotAddMember", "InvalidOperation", target)
+        for member in members:
+            self._add(holder, member)
         if self.TypeName:
-            target.type_names.insert(0, self.TypeName)
+            names = holder.type_names if isinstance(holder, PSObject) else extra_type_names(holder)
+            names.insert(0, self.TypeName)
         if self.PassThru:
-            yield target
+            yield holder
 
-    def _members(self) -> List[Any]:
+    def _add(self, holder: Any, member: Member) -> None:
+        if isinstance(holder, PSObject):
+            exists = holder.has(member.name)
+        else:
+            exists = find(holder, member.name) is not None
+        if exists and not self.Force:
+            self.write_error(self.error_record(
+                f'Cannot add a member with the name "{member.name}" because a member with that '
+                f'name already exists. To overwrite the member anyway, add the Force parameter to '
+                f'your command.', "MemberAlreadyExists", "InvalidOperation", member.name,
+                exception_type="System.InvalidOperationException"))
+            return
+        if not isinstance(holder, PSObject):
+            table_of(holder)[member.name.lower()] = member
+        elif member.kind in ("NoteProperty", "ScriptMethod"):
+            holder.set(member.name, member.value)     # a script block note: $obj.Name() runs it
+        else:                       # a custom object keeps the value the member has now
+            holder.set(member.name, member.read(holder))
+
+    def _members(self) -> List[Member]:
+        frame = self.ctx.frame
         if self.NotePropertyMembers is not None:
             table: Hashtable = self.NotePropertyMembers
-            return [(to_str(k), v) for k, v in table.items()]
+            return [Member("NoteProperty", to_str(k), v) for k, v in table.items()]
         if self.NotePropertyName is not None:
-            return [(self.NotePropertyName, self.NotePropertyValue)]
-        if not self.Name:
-            raise self.terminate("Add-Member needs -Name (or -NotePropertyName / "
-                                 "-NotePropertyMembers).", "MissingName", "InvalidArgument")
-        kind = (self.MemberType or "NoteProperty").lower()
-        if kind == "noteproperty":
-            return [(self.Name, self.Value)]
-        if kind == "aliasproperty":
-            return [(self.Name, self.InputObject.get(to_str(self.Value)))]
-        if kind in ("scriptproperty", "scriptmethod"):
-            if not hasattr(self.Value, "compiled"):
-                raise self.terminate(f"A {self.MemberType} needs a script block as its -Value.",
-                                     "ScriptBlockRequired", "InvalidArgument", self.Value)
-            if kind == "scriptproperty":
-                value = self.invoke(self.Value, dollar_under=self.InputObject)
-                return [(self.Name, value[0] if len(value) == 1 else (value or None))]
-            return [(self.Name, self.Value)]     # a script block member: $obj.Name() runs it
-        raise self.terminate(f"Member type {self.MemberType} is not supported.",
-                             "MemberTypeNotSupported", "InvalidArgument")
+            return [Member("NoteProperty", self.NotePropertyName, self.NotePropertyValue)]
+        kind = self.MemberType
+        if kind is None:
+            if self.Name is None:
+                if self.TypeName:
+                    return []
+                raise self.terminate("Add-Member needs -MemberType and -Name, -NotePropertyName, "
+                                     "-NotePropertyMembers or -TypeName.", "MissingName",
+                                     "InvalidArgument")
+            kind = "NoteProperty"
+        if kind in ("Method", "Property", "ParameterizedProperty"):
+            raise self.terminate(f"Add-Member cannot add a member of type {kind}: those are the "
+                                 f"object's own.", "CannotAddMemberType", "InvalidOperation", kind)
+        if self.Name is None:
+            raise self.terminate("Add-Member needs -Name for a -MemberType.", "MissingName",
+                                 "InvalidArgument")
+        second = self.bound.get("SecondValue")
+        if kind in _NO_SECOND_VALUE and second is not None:
+            raise self.terminate(f"A {kind} takes no -SecondValue.", "Value2ShouldNotBeSpecified",
+                                 "InvalidOperation", second)
+        value = self.Value
+        if kind in ("CodeProperty", "ScriptProperty") and value is None and second is None:
+            raise self.terminate(f"A {kind} needs a getter (-Value) or a setter (-SecondValue).",
+                                 "Value1AndValue2AreNotBothNull", "InvalidOperation")
+        if kind in ("CodeProperty", "CodeMethod"):
+            raise self.terminate(f"A {kind} needs a .NET method, which pshell has none of; use a "
+                                 f"Script{kind[4:]} with a script block.",
+                                 "ConvertToFinalInvalidCastException", "InvalidArgument", value)
+        if kind in ("ScriptProperty", "ScriptMethod"):
+            for block in (value, second):
+                if block is not None and not hasattr(block, "compiled"):
+                    raise self.terminate(f"A {kind} needs script blocks; got '{to_str(block)}'.",
+                                         "ConvertToFinalInvalidCastException", "InvalidArgument",
+                                         block)
+            return [Member(kind, self.Name, value, second, frame)]
+        if kind == "AliasProperty":
+            if second is not None:
+                try:
+                    lookup_type(to_str(second))
+                except RuntimeException:
+                    raise self.terminate(f'Cannot convert "{to_str(second)}" to a type: no type of '
+                                         f'that name.', "InvalidCastFromStringToType",
+                                         "InvalidArgument", second) from None
+            return [Member(kind, self.Name, to_str(value), to_str(second) if second else None)]
+        if kind == "MemberSet":
+            return [Member("NoteProperty", self.Name, self._member_set(value))]
+        if kind == "PropertySet":
+            return [Member("NoteProperty", self.Name, value)]
+        return [Member("NoteProperty", self.Name, value)]
+
+    def _member_set(self, value: Any) -> PSObject:
+        bag = PSObject()
+        if value is None:
+            return bag
+        if not isinstance(value, (list, tuple)):
+            raise self.terminate(f"A MemberSet needs a collection of members; got "
+                                 f"'{to_str(value)}'.", "ConvertToFinalInvalidCastException",
+                                 "InvalidArgument", value)
+        for item in value:
+            bag.set(to_str(get_member(item, "Name")), get_member(item, "Value"))
+        return bag
 
 
 @register

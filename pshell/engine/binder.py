@@ -421,6 +421,9 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     # parameter sets: the sets compatible with every named parameter
     candidates = _candidate_sets(table, params, named, target, ctx)
     chosen = _choose_set(table, params, candidates, target)
+    chooser = getattr(target, "positional_set", None) if is_cmdlet and positional else None
+    if chooser is not None:          # a cmdlet whose sets differ in how many positions they take
+        chosen = chooser(named, positional) or chosen
 
     # positional
     leftovers: List[Any] = []

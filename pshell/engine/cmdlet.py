@@ -151,9 +151,11 @@ COMMON_PARAMETERS: Tuple[Param, ...] = (
 def qualified_name(name: str) -> str:
     """How a FullyQualifiedErrorId names a command: a cmdlet by its .NET class
     (``Microsoft.PowerShell.Commands.GetItemCommand``), anything else by its name."""
-    if "-" not in name or lookup_cmdlet(name) is None:
+    cls = lookup_cmdlet(name) if "-" in name else None
+    if cls is None:
         return name
-    return "Microsoft.PowerShell.Commands." + name.replace("-", "") + "Command"
+    return "Microsoft.PowerShell.Commands." + (getattr(cls, "dotnet_class", "") or
+                                               name.replace("-", "") + "Command")
 
 
 class Cmdlet:

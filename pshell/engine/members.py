@@ -10,6 +10,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
+from pshell.engine import dotnet_types, instance_members
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
@@ -21,9 +22,11 @@ __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", 
 
 
 def user_type(type_name: str) -> Any:
-    """The class or enum a script of this runspace defined under that name, or None."""
+    """The class or enum a script of this runspace defined under that name (or a built-in enum
+    such as DayOfWeek), or None."""
     classes = sys.modules.get("pshell.engine.classes")
-    return None if classes is None else classes.find_type(type_name)
+    found = None if classes is None else classes.find_type(type_name)
+    return found if found is not None else dotnet_types.builtin_enum(type_name)
 
 
 def _err(message: str, error_id: str, category: str = "InvalidOperation",
@@ -104,10 +107,19 @@ def _remote_property(obj: Any, lowered: str) -> Any:
     return None
 
 
+_NO_INSTANCE_MEMBERS = frozenset((str, int, float, bool, list, PSObject, _dt.datetime))
+
+
 def _get_member(obj: Any, name: str) -> Any:
     lowered = name.lower()
     if obj is None or obj is AutomationNull:
         return 0 if lowered in ("count", "length") else None
+    if type(obj) not in _NO_INSTANCE_MEMBERS:          # what Add-Member put on a value
+        added = instance_members.find(obj, name)
+        if added is not None:
+            return added.read(obj)
+        if lowered == "pstypenames" and "ps_extra_type_names" in getattr(obj, "__dict__", ()):
+            return list(obj.ps_extra_type_names) + type_names_of(obj)
     if isinstance(obj, str):
         fn = _STR_PROPS.get(lowered)
         if fn is None and type(obj) is not str:      # a string with notes of its own ($PROFILE)
@@ -183,6 +195,10 @@ def set_member(obj: Any, name: str, value: Any) -> None:
     if obj is None:
         raise _err(f"The property '{name}' cannot be found on this object. Verify that the property "
                    f"exists and can be set.", "PropertyNotFound")
+    added = instance_members.find(obj, name) if type(obj) not in _NO_INSTANCE_MEMBERS else None
+    if added is not None:
+        added.write(obj, value)
+        return
     if isinstance(obj, PSObject) and getattr(obj, "ps_class", None) is not None:
         obj.ps_class.set_property(obj, name, value)     # type: ignore[attr-defined]
         return
@@ -609,6 +625,10 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     if obj is None or obj is AutomationNull:
         raise _err("You cannot call a method on a null-valued expression.", "InvokeMethodOnNull")
     table: Optional[Dict[str, Callable[..., Any]]] = None
+    added = instance_members.find(obj, name) if type(obj) not in _NO_INSTANCE_MEMBERS else None
+    if added is not None and added.kind == "ScriptMethod":
+        result = added.run(added.value, obj, args)
+        return AutomationNull if result is None else result
     if isinstance(obj, str):
         table = _STRING_METHODS
     elif isinstance(obj, (list, tuple)):
@@ -1185,6 +1205,10 @@ for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscred
     _STATIC_METHODS[_type] = {"new": _new}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
     "empty": lambda: PSCredential(None, None)}
+for _type, _methods in dotnet_types.STATIC_METHODS.items():  # [IO.File], [Text.Encoding], ...
+    _STATIC_METHODS.setdefault(_type, {}).update(_methods)
+for _type, _props in dotnet_types.STATIC_PROPS.items():
+    _STATIC_PROPS.setdefault(_type, {}).update(_props)
 
 
 # exceptions of PowerShell's own namespace that scripts name without it

@@ -498,6 +498,11 @@ def lookup_type(name: str) -> str:
         classes = sys.modules.get("pshell.engine.classes")
         if classes is not None and classes.find_type(key) is not None:
             return "user"
+        from pshell.engine import dotnet_types
+        if key in dotnet_types.ENUM_NAMES:
+            return "user"
+        if key in dotnet_types.KNOWN_TYPES or "system." + key in dotnet_types.KNOWN_TYPES:
+            return "named"
         raise RuntimeException.make(f"Unable to find type [{name}].", "TypeNotFound",
                                      "InvalidOperation")
     return kind
@@ -797,7 +802,8 @@ def _to_int32(value: Any, type_name: str) -> int:
 
 def _to_user(value: Any, type_name: str) -> Any:
     from pshell.engine.classes import find_type
-    found = find_type(type_name)
+    from pshell.engine.dotnet_types import builtin_enum
+    found = find_type(type_name) or builtin_enum(type_name)
     if found is None:
         raise _cast_error(value, type_name)
     return found.convert(value)

@@ -43,6 +43,7 @@ function __PesterNamedArgs {
         $__pesterA = $args[$__pesterI]
         if ($__pesterA -is [string] -and $__pesterA -match '^-([A-Za-z]+):?$') {
             $__pesterKey = $Matches[1]
+            if ($__pesterKey -in 'TestCase', 'ForEach') { $__pesterKey = 'TestCases' }   # Pester's other spellings
             $__pesterNext = $__pesterI + 1
             if ($__pesterA.EndsWith(':') -or ($__pesterNext -lt $args.Count -and
                     $__pesterKey -in 'TestCases', 'Skip', 'Pending', 'Tag', 'Tags', 'Because',
