@@ -15,7 +15,7 @@ from pshell.engine.values import Hashtable, PSObject, to_str, type_name_of
 
 __all__: List[str] = []
 
-def _binding_error(message: str, error_id: str) -> ParameterBindingError:
+def _binding_error(message: str, error_id: str) -> RuntimeException:
     return ParameterBindingError.make(message, error_id, "InvalidData")
 
 

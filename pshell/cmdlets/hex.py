@@ -6,7 +6,7 @@ import os
 from typing import Any, Iterator, List, Optional
 
 from pshell.cmdlets.item import FileSystemItem, PathCmdlet
-from pshell.engine.binder import _validating as validating
+from pshell.engine.binder import ranged
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.dotnet_types import encoding_named
 from pshell.engine.format import register_view
@@ -20,8 +20,8 @@ _BLOCK = 1 << 16
 
 
 #: -Count at least 1, -Offset at least 0 (the binder's [ValidateRange()] checks)
-_COUNT = validating("long", (1, 2**63 - 1), False)
-_OFFSET = validating("long", (0, 2**63 - 1), False)
+_COUNT = ranged("long", 1, 2**63 - 1)
+_OFFSET = ranged("long", 0, 2**63 - 1)
 
 
 def _encoding(value: Any) -> Any:

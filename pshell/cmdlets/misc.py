@@ -395,9 +395,9 @@ class NewObject(Cmdlet):
         if new is not None:          # New-Object System.Management.Automation.PSCredential(u, p)
             return new(args)
         from pshell.engine.dotnet_types import CONSTRUCTORS as DOTNET_CONSTRUCTORS
-        new = DOTNET_CONSTRUCTORS.get(key[7:] if key.startswith("system.") else key)
-        if new is not None:          # New-Object System.Text.UTF8Encoding $false
-            return new(args)
+        make = DOTNET_CONSTRUCTORS.get(key[7:] if key.startswith("system.") else key)
+        if make is not None:         # New-Object System.Text.UTF8Encoding $false
+            return make(args)
         raise self.terminate(f"Cannot find type [{name}]: verify that the assembly containing "
                              f"this type is loaded.", "TypeNotFound", "InvalidType", name)
 
