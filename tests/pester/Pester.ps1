@@ -199,7 +199,8 @@ function __PesterShow {
 }
 
 function __PesterEqual {
-    # Pester's Be: both sides as arrays, same count, equal item by item (nested arrays in turn)
+    # Pester's Be: both sides as arrays, same count, equal item by item (nested arrays in turn);
+    # the expected item is the left operand, so 'hello' -eq $matchInfo compares as strings
     $__pesterL = @($args[0]); $__pesterR = @($args[1]); $__pesterExact = $args[2]
     if ($__pesterL.Count -ne $__pesterR.Count) { return $false }
     for ($__pesterI = 0; $__pesterI -lt $__pesterL.Count; $__pesterI++) {
@@ -207,8 +208,8 @@ function __PesterEqual {
         if ($__pesterA -is [array] -or $__pesterB -is [array]) {
             if (-not (__PesterEqual $__pesterA $__pesterB $__pesterExact)) { return $false }
         } elseif ($__pesterExact) {
-            if (-not ($__pesterA -ceq $__pesterB)) { return $false }
-        } elseif (-not ($__pesterA -eq $__pesterB)) {
+            if (-not ($__pesterB -ceq $__pesterA)) { return $false }
+        } elseif (-not ($__pesterB -eq $__pesterA)) {
             return $false
         }
     }
