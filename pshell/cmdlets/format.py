@@ -127,9 +127,27 @@ class _Formatter(Cmdlet):
             self._getter(expression)
         return fmt.Column(label, getter, width, align)
 
+    def _selected(self) -> Any:
+        """-Property, or ``*`` when only -ExcludeProperty is given."""
+        if self.Property is None and self._excluded():
+            return ["*"]
+        return self.Property
+
+    def _excluded(self) -> List[Any]:
+        names = getattr(self, "ExcludeProperty", None)
+        if names is None:
+            return []
+        return [_wildcard(to_str(n)) for n in (names if isinstance(names, (list, tuple)) else [names])]
+
     def _columns_for(self, obj: Any) -> List[fmt.Column]:
         """-Property entries as columns, wildcards matched against ``obj``'s properties."""
-        specs = self.Property if isinstance(self.Property, (list, tuple)) else [self.Property]
+        columns = self._property_columns(obj)
+        excluded = self._excluded()
+        return [c for c in columns if not any(p.match(c.header) for p in excluded)]
+
+    def _property_columns(self, obj: Any) -> List[fmt.Column]:
+        selected = self._selected()
+        specs = selected if isinstance(selected, (list, tuple)) else [selected]
         columns: List[fmt.Column] = []
         for spec in specs:
             if isinstance(spec, str) and any(ch in spec for ch in "*?"):
@@ -186,13 +204,14 @@ class FormatTable(_Formatter):
         Param("HideTableHeaders", "switch"),
         Param("Wrap", "switch"),
         Param("RepeatHeader", "switch"),
+        Param("ExcludeProperty", "string[]"),
     ) + _COMMON
     kind = "table"
     HideTableHeaders: bool
     Wrap: bool
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
-        if self.Property is None:
+        if self._selected() is None:
             if _is_plain(obj):
                 return fmt.FormatEntry(None, raw=to_str(obj))
             if _out_of_band(obj):
@@ -214,7 +233,7 @@ class FormatTable(_Formatter):
 class FormatList(_Formatter):
     name = "Format-List"
     synopsis = "Formats the output as a list of properties, each on its own line."
-    params = (Param("Property", "object[]", position=0),) + _COMMON
+    params = (Param("Property", "object[]", position=0), Param("ExcludeProperty", "string[]")) + _COMMON
     kind = "list"
 
     def begin(self) -> None:
@@ -222,7 +241,7 @@ class FormatList(_Formatter):
         self._list_shape = self._options(fmt.Shape("list", None))
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
-        if self.Property is None:
+        if self._selected() is None:
             if _is_plain(obj) or _out_of_band(obj):
                 return fmt.FormatEntry(None, raw=_as_text(obj))
             view = fmt.find_view(obj, "list")
