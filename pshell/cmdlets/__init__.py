@@ -21,8 +21,8 @@ MODULES = {
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
     "expression": ("Invoke-Expression",),
     "format": (
-        "Format-List", "Format-Table", "Format-Wide", "Out-Default", "Out-Host", "Out-Null",
-        "Out-String",
+        "Format-Custom", "Format-List", "Format-Table", "Format-Wide", "Get-FormatData", "Out-Default",
+        "Out-Host", "Out-Null", "Out-String",
     ),
     "help": ("Get-Help",),
     "host_info": ("Get-Culture", "Get-Host", "Get-UICulture",),

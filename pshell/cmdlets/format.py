@@ -1,4 +1,4 @@
-"""Format-Table, Format-List, Format-Wide, Out-String, Out-Default, Out-Host, Out-Null.
+"""Format-Table, Format-List, Format-Wide, Format-Custom, Out-String, Out-Default, Out-Host, Out-Null.
 
 ``Format-*`` turn objects into :class:`~pshell.engine.format.FormatEntry` records (cells already
 text, calculated properties already evaluated); Out-Default, Out-String and redirection render
@@ -11,9 +11,12 @@ from typing import Any, Callable, Iterator, List, Optional
 
 from pshell.engine import format as fmt
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.format_custom import DEFAULT_DEPTH, render_custom
 from pshell.engine.values import AutomationNull, to_str
 
 __all__ = [
+    "FormatCustom",
+    "GetFormatData",
     "FormatList",
     "FormatTable",
     "FormatWide",
@@ -284,6 +287,46 @@ class FormatWide(_Formatter):
         shape.autosize = bool(self.AutoSize)
         shape.wide_columns = int(self.Column or 0)
         return self._options(shape).make_entry(obj)
+
+
+@register
+class FormatCustom(_Formatter):
+    name = "Format-Custom"
+    synopsis = "Shows each object as a tree of its properties, nested objects and collections."
+    params = (
+        Param("Property", "object[]", position=0),
+        Param("ExcludeProperty", "string[]"),
+        Param("Depth", "int"),
+    ) + _COMMON
+    kind = "custom"
+    Depth: Optional[int]
+
+    def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
+        selected = self._selected()
+        if selected is None and (_is_plain(obj) or fmt.find_view(obj, "custom") is not None):
+            return fmt.FormatEntry(None, raw=_as_text(obj))
+        fields = None
+        if selected is not None:
+            fields = [(col.header, col.value) for col in self._columns_for(obj)]
+        depth = self.Depth if self.Depth is not None and self.Depth >= 0 else DEFAULT_DEPTH
+        text = render_custom(obj, fields, depth)
+        return fmt.FormatEntry(None, raw="\n" + text + "\n")
+
+
+@register
+class GetFormatData(Cmdlet):
+    name = "Get-FormatData"
+    synopsis = "Gets the formatting views registered for types."
+    params = (
+        Param("TypeName", "string[]", position=0),
+        Param("PowerShellVersion", "object"),
+    )
+    TypeName: Any
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        from pshell.engine.format_data import format_definitions
+        names = self.TypeName if self.TypeName else ["*"]
+        yield from format_definitions([to_str(n) for n in names])
 
 
 def _get(obj: Any, name: str) -> Any:

@@ -17,7 +17,7 @@ DEFAULT_ALIASES = {
     "gm": "Get-Member", "gv": "Get-Variable", "sv": "Set-Variable", "set": "Set-Variable",
     "nv": "New-Variable", "rv": "Remove-Variable", "clv": "Clear-Variable", "h": "Get-History",
     "history": "Get-History", "ghy": "Get-History", "r": "Invoke-History", "ihy": "Invoke-History",
-    "ft": "Format-Table", "fl": "Format-List", "fw": "Format-Wide", "group": "Group-Object",
+    "ft": "Format-Table", "fl": "Format-List", "fw": "Format-Wide", "fc": "Format-Custom", "group": "Group-Object",
     "measure": "Measure-Object",
     "sls": "Select-String", "ni": "New-Item", "ri": "Remove-Item",
     "del": "Remove-Item", "erase": "Remove-Item", "rd": "Remove-Item",
