@@ -18,6 +18,7 @@ MODULES = {
         "ConvertFrom-Csv", "ConvertFrom-Json", "ConvertTo-Csv", "ConvertTo-Json", "Export-Csv",
         "Import-Csv",
     ),
+    "errorview": ("Get-Error",),
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
     "expression": ("Invoke-Expression",),
     "format": (
@@ -85,6 +86,7 @@ VIEW_MODULES = {
     "system.io.directoryinfo": "item",
     "system.io.fileinfo": "item",
     "system.management.automation.aliasinfo": "commands",
+    "system.management.automation.errorrecord#psextendederror": "errorview",
     "system.management.automation.commandinfo": "commands",
     "system.management.automation.job": "job",
     "system.management.automation.psvariable": "variable",

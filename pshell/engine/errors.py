@@ -29,6 +29,17 @@ class ExceptionInfo:
         from pshell.engine.values import PSTypeInfo
         return PSTypeInfo(self.type_name)
 
+    @property
+    def ps_type_names(self) -> Any:
+        if self.type_name == "System.Exception":
+            return (self.type_name,)
+        return (self.type_name, "System.Exception")
+
+    @property
+    def HResult(self) -> Optional[int]:
+        from pshell.engine.error_view import HRESULTS
+        return HRESULTS.get(self.type_name)
+
     def ToString(self) -> str:
         return self.Message
 
@@ -149,6 +160,15 @@ class RuntimeException(PSException):
              exception_type: str = "System.Management.Automation.RuntimeException") -> "RuntimeException":
         return cls(ErrorRecord(message, error_id, category, target, location,
                                exception_type=exception_type))
+
+    @classmethod
+    def wrapping(cls, message: str, inner_type: str, error_id: str = "RuntimeException",
+                 category: str = "NotSpecified") -> "RuntimeException":
+        """A .NET exception thrown inside script code, as pwsh reports it: a RuntimeException
+        with the same message whose InnerException is the original (``catch [Inner]`` matches)."""
+        inner = ExceptionInfo(message, inner_type)
+        outer = ExceptionInfo(message, "System.Management.Automation.RuntimeException", inner)
+        return cls(ErrorRecord(message, error_id, category, exception=outer))
 
 
 class ActionPreferenceStop(RuntimeException):

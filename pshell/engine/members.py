@@ -13,8 +13,8 @@ from typing import Any, Callable, Dict, List, Optional
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
-                                  PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
-                                  type_names_of)
+                                  PSTypeInfo, get_property, properties_of, set_property, to_bool,
+                                  to_number, to_str, type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
            "static_call", "type_info"]
@@ -153,6 +153,8 @@ def _get_member(obj: Any, name: str) -> Any:
         return span_prop(obj) if span_prop is not None else None
     if lowered == "pstypenames":
         return type_names_of(obj)
+    if lowered == "psobject" and get_property(obj, name) is NO_PROPERTY:
+        return _BaseObjectView(obj)
     value = get_property(obj, name)
     if value is NO_PROPERTY:
         return None
@@ -177,6 +179,24 @@ class _PSObjectView:
     @property
     def TypeNames(self) -> List[str]:
         return list(self._obj.type_names)
+
+
+class _BaseObjectView:
+    """``$obj.psobject`` of an object that is not a property bag: its type names and properties."""
+
+    ps_properties = ("Properties", "TypeNames")
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    @property
+    def Properties(self) -> List[PSObject]:
+        return [PSObject.from_pairs([("Name", k), ("Value", get_member(self._obj, k)),
+                                     ("MemberType", "Property")]) for k in properties_of(self._obj)]
+
+    @property
+    def TypeNames(self) -> List[str]:
+        return type_names_of(self._obj)
 
 
 def set_member(obj: Any, name: str, value: Any) -> None:
