@@ -139,7 +139,7 @@ def _get_member(obj: Any, name: str) -> Any:
         if value is not NO_PROPERTY:
             return value
         if lowered == "pstypenames":
-            return list(obj.type_names)
+            return _with_object(obj.type_names)
         if lowered == "psobject":
             return _PSObjectView(obj)
         return None
@@ -163,6 +163,23 @@ def _get_member(obj: Any, name: str) -> Any:
     return value
 
 
+def _with_object(names: List[str]) -> List[str]:
+    """A property bag's type names end in System.Object, as every .NET type's do."""
+    return list(names) if names and names[-1] == "System.Object" else list(names) + ["System.Object"]
+
+
+class PropertyCollection(list):
+    """``$obj.psobject.Properties``: a list of properties that also finds one by name."""
+
+    def Item(self, name: Any) -> Any:
+        wanted = to_str(name).lower()
+        return next((p for p in self if to_str(p.get("Name")).lower() == wanted), None)
+
+    def Match(self, pattern: Any) -> List[Any]:
+        from pshell.engine.wildcards import wildcard_match
+        return [p for p in self if wildcard_match(to_str(pattern), to_str(p.get("Name")))]
+
+
 class _PSObjectView:
     """``$obj.psobject``: its properties, for scripts that enumerate them."""
 
@@ -173,12 +190,13 @@ class _PSObjectView:
 
     @property
     def Properties(self) -> List[PSObject]:
-        return [PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
-                for k, v in self._obj.items()]
+        return PropertyCollection(
+            PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
+            for k, v in self._obj.items())
 
     @property
     def TypeNames(self) -> List[str]:
-        return list(self._obj.type_names)
+        return _with_object(self._obj.type_names)
 
 
 class _BaseObjectView:
@@ -191,8 +209,9 @@ class _BaseObjectView:
 
     @property
     def Properties(self) -> List[PSObject]:
-        return [PSObject.from_pairs([("Name", k), ("Value", get_member(self._obj, k)),
-                                     ("MemberType", "Property")]) for k in properties_of(self._obj)]
+        return PropertyCollection(
+            PSObject.from_pairs([("Name", k), ("Value", get_member(self._obj, k)),
+                                 ("MemberType", "Property")]) for k in properties_of(self._obj))
 
     @property
     def TypeNames(self) -> List[str]:
@@ -632,6 +651,8 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     elif isinstance(obj, (list, tuple)):
         if lowered in ("where", "foreach"):
             return _magic_method(frame, obj, lowered, args)
+        if isinstance(obj, PropertyCollection) and lowered in ("item", "match"):
+            return getattr(obj, name[0].upper() + lowered[1:])(*args[:1])
         table = _LIST_METHODS
     elif isinstance(obj, dict):
         table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
