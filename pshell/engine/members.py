@@ -164,8 +164,11 @@ def _get_member(obj: Any, name: str) -> Any:
 
 
 def _with_object(names: List[str]) -> List[str]:
-    """A property bag's type names end in System.Object, as every .NET type's do."""
-    return list(names) if names and names[-1] == "System.Object" else list(names) + ["System.Object"]
+    """A custom object's type names end in System.Object, its base type (names set outright, as
+    Import-Csv's ``#Type`` does, stay as they are)."""
+    if names and names[-1] == "System.Management.Automation.PSCustomObject":
+        return list(names) + ["System.Object"]
+    return list(names)
 
 
 class PropertyCollection(list):
@@ -252,6 +255,8 @@ def get_index(obj: Any, index: Any) -> Any:
             return [obj[k] for k in index]
         return obj[index]
     if isinstance(obj, PSObject):
+        if isinstance(index, int) and not isinstance(index, bool):
+            return obj if index in (0, -1) else None     # one object is a one-item list
         return obj.get(to_str(index))
     if isinstance(index, str) and hasattr(obj, "by_name"):
         return obj.named(index)                 # $m.Groups['name']
