@@ -131,7 +131,7 @@ class SelectObject(Cmdlet):
         tail = list(buffer)
         if skip:
             tail = tail[:-skip] if skip < len(tail) else []
-        yield from tail[len(tail) - self.Last:] if self.Last else []
+        yield from tail[max(0, len(tail) - self.Last):] if self.Last else []
 
     def _first_time(self, value: Any) -> bool:
         case_sensitive = not self.CaseInsensitive
@@ -154,6 +154,10 @@ class SelectObject(Cmdlet):
         if self.ExpandProperty is not None:
             return self._expand(item)
         if not self._specs and not self._exclude:
+            if isinstance(item, PSObject) and item.type_names and \
+                    not item.type_names[0].startswith("Selected."):
+                # the same bag passes through, marked as selected (once), as pwsh does
+                item.type_names.insert(0, "Selected." + item.type_names[0])
             return [item]
         return [self._project(item)]
 

@@ -18,6 +18,7 @@ DEFAULT_ALIASES = {
     "nv": "New-Variable", "rv": "Remove-Variable", "clv": "Clear-Variable", "h": "Get-History",
     "history": "Get-History", "ghy": "Get-History", "r": "Invoke-History", "ihy": "Invoke-History",
     "ft": "Format-Table", "fl": "Format-List", "fw": "Format-Wide", "group": "Group-Object",
+    "fc": "Format-Custom",
     "measure": "Measure-Object",
     "sls": "Select-String", "ni": "New-Item", "ri": "Remove-Item",
     "del": "Remove-Item", "erase": "Remove-Item", "rd": "Remove-Item",

@@ -866,7 +866,7 @@ class _BlockCompiler:
             for i, clause in enumerate(stmt.catches):
                 test = f"_catch_match({err}, {clause.type_names!r})" if clause.type_names else "True"
                 self.emit(d + 1, f"{'if' if i == 0 else 'elif'} {test}:")
-                self.emit(d + 2, f"L['_'] = {err}.record; L['psitem'] = {err}.record")
+                self.emit(d + 2, f"_caught(RS, {err}); L['_'] = {err}.record; L['psitem'] = {err}.record")
                 self.block(clause.body, d + 2)
             self.emit(d + 1, "else:")
             self.emit(d + 2, "raise")

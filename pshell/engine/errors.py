@@ -60,6 +60,11 @@ class ExceptionInfo:
                 names.append(base)
         return tuple(names)
 
+    @property
+    def HResult(self) -> Optional[int]:
+        from pshell.engine.error_view import HRESULTS
+        return HRESULTS.get(self.type_name)
+
     def ToString(self) -> str:
         return self.Message
 
@@ -196,6 +201,15 @@ class RuntimeException(PSException):
              exception_type: str = "System.Management.Automation.RuntimeException") -> "RuntimeException":
         return cls(ErrorRecord(message, error_id, category, target, location,
                                exception_type=exception_type))
+
+    @classmethod
+    def wrapping(cls, message: str, inner_type: str, error_id: str = "RuntimeException",
+                 category: str = "NotSpecified") -> "RuntimeException":
+        """A .NET exception thrown inside script code, as pwsh reports it: a RuntimeException
+        with the same message whose InnerException is the original (``catch [Inner]`` matches)."""
+        inner = ExceptionInfo(message, inner_type)
+        outer = ExceptionInfo(message, "System.Management.Automation.RuntimeException", inner)
+        return cls(ErrorRecord(message, error_id, category, exception=outer))
 
 
 class ActionPreferenceStop(RuntimeException):

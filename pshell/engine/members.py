@@ -14,8 +14,8 @@ from pshell.engine import dotnet_types, instance_members
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
-                                  PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
-                                  type_names_of)
+                                  PSTypeInfo, get_property, properties_of, set_property, to_bool,
+                                  to_number, to_str, type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
            "static_call", "type_info"]
@@ -151,7 +151,7 @@ def _get_member(obj: Any, name: str) -> Any:
         if value is not NO_PROPERTY:
             return value
         if lowered == "pstypenames":
-            return list(obj.type_names)
+            return _with_object(obj.type_names)
         if lowered == "psobject":
             return _PSObjectView(obj)
         return None
@@ -165,12 +165,34 @@ def _get_member(obj: Any, name: str) -> Any:
         return span_prop(obj) if span_prop is not None else None
     if lowered == "pstypenames":
         return type_names_of(obj)
+    if lowered == "psobject" and get_property(obj, name) is NO_PROPERTY:
+        return _BaseObjectView(obj)
     value = get_property(obj, name)
     if value is NO_PROPERTY:
         return None
     if callable(value) and not isinstance(value, type):
         return None
     return value
+
+
+def _with_object(names: List[str]) -> List[str]:
+    """A custom object's type names end in System.Object, its base type (names set outright, as
+    Import-Csv's ``#Type`` does, stay as they are)."""
+    if names and names[-1] == "System.Management.Automation.PSCustomObject":
+        return list(names) + ["System.Object"]
+    return list(names)
+
+
+class PropertyCollection(list):
+    """``$obj.psobject.Properties``: a list of properties that also finds one by name."""
+
+    def Item(self, name: Any) -> Any:
+        wanted = to_str(name).lower()
+        return next((p for p in self if to_str(p.get("Name")).lower() == wanted), None)
+
+    def Match(self, pattern: Any) -> List[Any]:
+        from pshell.engine.wildcards import wildcard_match
+        return [p for p in self if wildcard_match(to_str(pattern), to_str(p.get("Name")))]
 
 
 class _PSObjectView:
@@ -183,12 +205,32 @@ class _PSObjectView:
 
     @property
     def Properties(self) -> List[PSObject]:
-        return [PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
-                for k, v in self._obj.items()]
+        return PropertyCollection(
+            PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
+            for k, v in self._obj.items())
 
     @property
     def TypeNames(self) -> List[str]:
-        return list(self._obj.type_names)
+        return _with_object(self._obj.type_names)
+
+
+class _BaseObjectView:
+    """``$obj.psobject`` of an object that is not a property bag: its type names and properties."""
+
+    ps_properties = ("Properties", "TypeNames")
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    @property
+    def Properties(self) -> List[PSObject]:
+        return PropertyCollection(
+            PSObject.from_pairs([("Name", k), ("Value", get_member(self._obj, k)),
+                                 ("MemberType", "Property")]) for k in properties_of(self._obj))
+
+    @property
+    def TypeNames(self) -> List[str]:
+        return type_names_of(self._obj)
 
 
 def set_member(obj: Any, name: str, value: Any) -> None:
@@ -229,8 +271,8 @@ def get_index(obj: Any, index: Any) -> Any:
             return [obj[k] for k in index]
         return obj[index]
     if isinstance(obj, PSObject):
-        if isinstance(index, int) and not isinstance(index, bool) and index in (0, -1):
-            return obj                          # a scalar indexed with 0 or -1 is itself
+        if isinstance(index, int) and not isinstance(index, bool):
+            return obj if index in (0, -1) else None     # one object is a one-item list
         return obj.get(to_str(index))
     if isinstance(index, str) and hasattr(obj, "by_name"):
         return obj.named(index)                 # $m.Groups['name']
@@ -634,6 +676,8 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     elif isinstance(obj, (list, tuple)):
         if lowered in ("where", "foreach"):
             return _magic_method(frame, obj, lowered, args)
+        if isinstance(obj, PropertyCollection) and lowered in ("item", "match"):
+            return getattr(obj, name[0].upper() + lowered[1:])(*args[:1])
         table = _LIST_METHODS
     elif isinstance(obj, dict):
         table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS

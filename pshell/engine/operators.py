@@ -121,8 +121,7 @@ def div(a: Any, b: Any) -> Any:
     x = _num(a, "/")
     y = _num(b, "/")
     if y == 0:
-        raise _fail("Attempted to divide by zero.", "RuntimeException",
-                    "System.DivideByZeroException")
+        raise RuntimeException.wrapping("Attempted to divide by zero.", "System.DivideByZeroException")
     if isinstance(x, int) and isinstance(y, int) and x % y == 0:
         return x // y
     return x / y
@@ -132,8 +131,7 @@ def mod(a: Any, b: Any) -> Any:
     x = _num(a, "%")
     y = _num(b, "%")
     if y == 0:
-        raise _fail("Attempted to divide by zero.", "RuntimeException",
-                    "System.DivideByZeroException")
+        raise RuntimeException.wrapping("Attempted to divide by zero.", "System.DivideByZeroException")
     result = abs(x) % abs(y)        # .NET remainder takes the sign of the dividend
     return -result if x < 0 else result
 
@@ -892,8 +890,13 @@ def is_type(value: Any, type_name: str) -> bool:
     if check is not None:
         return check(value)
     wanted = type_name.lower()
+    # the class's own names count too: PSTypeNames changed on an instance do not change its type
+    names = type_names_of(value)
+    own = getattr(type(value), "ps_type_names", None)
+    if isinstance(own, (tuple, list)):
+        names = names + list(own)
     return any(name.lower() in (wanted, "deserialized." + wanted) or
-               name.lower().endswith("." + wanted) for name in type_names_of(value))
+               name.lower().endswith("." + wanted) for name in names)
 
 
 # --------------------------------------------------------------------------- -f

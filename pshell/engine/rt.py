@@ -158,6 +158,12 @@ def _catchable(exc: BaseException) -> RuntimeException:
     return to_runtime_exception(exc)
 
 
+def _caught(rs: Any, err: RuntimeException) -> None:
+    """A catch took the error: it is in ``$Error`` like any other (once)."""
+    if not rs.errors or rs.errors[0] is not err.record:
+        rs.add_error(err.record)
+
+
 _TYPE_PARENTS = {
     "system.dividebyzeroexception": ("system.arithmeticexception",),
     "system.overflowexception": ("system.arithmeticexception",),
@@ -171,9 +177,14 @@ _TYPE_PARENTS = {
 
 
 def _catch_match(err: RuntimeException, type_names: Any) -> bool:
-    actual = getattr(err.record.Exception, "type_name", "System.Exception").lower()
+    exception = err.record.Exception
+    actual = getattr(exception, "type_name", "System.Exception").lower()
     family = {actual}
     stack = [actual]
+    inner = getattr(exception, "InnerException", None)
+    if inner is not None and actual == "system.management.automation.runtimeexception":
+        stack.append(getattr(inner, "type_name", "System.Exception").lower())  # pwsh's wrapper
+        family.add(stack[-1])
     while stack:
         for parent in _TYPE_PARENTS.get(stack.pop(), ()):
             if parent not in family:
@@ -848,6 +859,7 @@ NAMESPACE: Dict[str, Any] = {
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
     "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,
     "_throw": _throw, "_deffn": _deffn, "_deftrap": _deftrap, "_trapped": _trapped, "_catchable": _catchable,
+    "_caught": _caught,
     "_catch_match": _catch_match, "_range": _range, "_rangel": _rangel, "_s": _s, "_sx": _sx, "_rv": _rv,
     "_using": _using, "_fnval": _fnval, "_arr": _arr, "_ht": _ht, "_sb": _sb, "_as": _as,
     "_is": _is, "_compare": _compare, "_match": _match, "_contains": _contains,

@@ -200,7 +200,8 @@ function __PesterShow {
 }
 
 function __PesterEqual {
-    # Pester's Be: both sides as arrays, same count, equal item by item (nested arrays in turn)
+    # Pester's Be: both sides as arrays, same count, equal item by item (nested arrays in turn);
+    # the expected item is the left operand, so 'hello' -eq $matchInfo compares as strings
     $__pesterL = @($args[0]); $__pesterR = @($args[1]); $__pesterExact = $args[2]
     # null, @() and @($null) are all "null or empty", and equal to each other
     $__pesterLNull = $__pesterL.Count -eq 0 -or ($__pesterL.Count -eq 1 -and $null -eq $__pesterL[0])
