@@ -1153,6 +1153,14 @@ _STATIC_METHODS["management.automation.psparser"] = {"tokenize": _langapi("token
 _STATIC_METHODS["management.automation.language.parser"] = {"parseinput": _langapi("parse_input")}
 
 
+def _json_api(args: List[Any]) -> Any:
+    from pshell.engine.json_read import convert_from_json_api
+    return convert_from_json_api(args)
+
+
+_STATIC_METHODS["microsoft.powershell.commands.jsonobject"] = {"convertfromjson": _json_api}
+
+
 def _psapi(name: str) -> Callable[[List[Any]], Any]:
     def call(args: List[Any]) -> Any:
         from pshell.engine import powershell_api
