@@ -53,6 +53,7 @@ MODULES = {
         "Set-PSReadLineOption",
     ),
     "selectstring": ("Select-String",),
+    "timezone": ("Get-TimeZone", "Set-TimeZone",),
     "security": ("ConvertFrom-SecureString", "ConvertTo-SecureString",),
     "session": (
         "Get-Credential", "Get-PSSession", "Invoke-Command", "New-PSSession", "Remove-PSSession",

@@ -1161,6 +1161,19 @@ def _json_api(args: List[Any]) -> Any:
 _STATIC_METHODS["microsoft.powershell.commands.jsonobject"] = {"convertfromjson": _json_api}
 
 
+def _timezones() -> Any:
+    from pshell.engine import timezones
+    return timezones
+
+
+_STATIC_PROPS["timezoneinfo"] = {"local": lambda: _timezones().local_zone(),
+                                 "utc": lambda: _timezones().find_zone("UTC")}
+_STATIC_METHODS["timezoneinfo"] = {
+    "getsystemtimezones": lambda a: _timezones().system_zones(),
+    "findsystemtimezonebyid": lambda a: _timezones().find_zone(to_str(a[0])),
+}
+
+
 def _psapi(name: str) -> Callable[[List[Any]], Any]:
     def call(args: List[Any]) -> Any:
         from pshell.engine import powershell_api
