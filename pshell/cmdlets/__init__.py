@@ -54,6 +54,7 @@ MODULES = {
     ),
     "selectstring": ("Select-String",),
     "timezone": ("Get-TimeZone", "Set-TimeZone",),
+    "typedata": ("Get-TypeData", "Remove-TypeData", "Update-TypeData",),
     "security": ("ConvertFrom-SecureString", "ConvertTo-SecureString",),
     "session": (
         "Get-Credential", "Get-PSSession", "Invoke-Command", "New-PSSession", "Remove-PSSession",

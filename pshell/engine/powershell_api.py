@@ -250,6 +250,7 @@ class PowerShell:
         rs = self._runspace()
         self._state, self._reason, self._failure, self._result = "Running", None, None, []
         saved_types = getattr(CURRENT, "types", None)
+        saved_type_data = getattr(CURRENT, "type_data", None)
         items = None if input is None else (input if isinstance(input, list) else [input])
         try:
             for statement in self.Commands.statements:
@@ -267,6 +268,7 @@ class PowerShell:
             self._fail(RuntimeException(record))
         finally:
             CURRENT.types = saved_types
+            CURRENT.type_data = saved_type_data
 
     def _fail(self, exc: RuntimeException) -> None:
         from pshell.engine.errors import ActionPreferenceStop
