@@ -55,6 +55,8 @@ MODULES = {
         "Set-PSReadLineOption",
     ),
     "selectstring": ("Select-String",),
+    "timezone": ("Get-TimeZone", "Set-TimeZone",),
+    "typedata": ("Get-TypeData", "Remove-TypeData", "Update-TypeData",),
     "security": ("ConvertFrom-SecureString", "ConvertTo-SecureString",),
     "session": (
         "Get-Credential", "Get-PSSession", "Invoke-Command", "New-PSSession", "Remove-PSSession",

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional
 from pshell.engine import dotnet_types, instance_members
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
+from pshell.engine.runtime import CURRENT
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
                                   PSTypeInfo, get_property, properties_of, set_property, to_bool,
                                   to_number, to_str, type_names_of)
@@ -92,6 +93,12 @@ def get_member(obj: Any, name: str) -> Any:
     """``obj.name``: properties, the built-in members of strings/arrays/hashtables, and member
     enumeration over arrays (``$files.Name``)."""
     value = _get_member(obj, name)
+    if value is None:
+        table = getattr(CURRENT, "type_data", None)       # Update-TypeData's members
+        if table is not None:
+            found, typed = table.property_value(obj, name)
+            if found:
+                return typed
     if value is None and name.lower() in ("count", "length"):
         # PowerShell's intrinsic members: $null has 0 items, any other single object 1
         return 0 if obj is None or obj is AutomationNull else 1
@@ -671,6 +678,12 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     if added is not None and added.kind == "ScriptMethod":
         result = added.run(added.value, obj, args)
         return AutomationNull if result is None else result
+    types = getattr(CURRENT, "type_data", None)             # Update-TypeData's script methods
+    if types is not None:
+        member = types.member(obj, name)
+        if member is not None and member.MemberType == "ScriptMethod":
+            result = types.run(obj, member.Value, args)
+            return result[0] if len(result) == 1 else (result or None)
     if isinstance(obj, str):
         table = _STRING_METHODS
     elif isinstance(obj, (list, tuple)):
@@ -1228,6 +1241,32 @@ def _langapi(name: str) -> Callable[[List[Any]], Any]:
 
 _STATIC_METHODS["management.automation.psparser"] = {"tokenize": _langapi("tokenize")}
 _STATIC_METHODS["management.automation.language.parser"] = {"parseinput": _langapi("parse_input")}
+
+
+def _json_api(args: List[Any]) -> Any:
+    from pshell.engine.json_read import convert_from_json_api
+    return convert_from_json_api(args)
+
+
+_STATIC_METHODS["microsoft.powershell.commands.jsonobject"] = {"convertfromjson": _json_api}
+
+
+def _timezones() -> Any:
+    from pshell.engine import timezones
+    return timezones
+
+
+_STATIC_PROPS["timezoneinfo"] = {"local": lambda: _timezones().local_zone(),
+                                 "utc": lambda: _timezones().find_zone("UTC")}
+for _type in ("initialsessionstate", "management.automation.runspaces.initialsessionstate"):
+    # a session state to pass to CreateRunspace: pshell's runspaces all start the same way
+    _STATIC_METHODS[_type] = dict.fromkeys(("create", "createdefault", "createdefault2"), lambda a: (
+        PSObject.from_pairs([("LanguageMode", "FullLanguage")],
+                            ["System.Management.Automation.Runspaces.InitialSessionState"])))
+_STATIC_METHODS["timezoneinfo"] = {
+    "getsystemtimezones": lambda a: _timezones().system_zones(),
+    "findsystemtimezonebyid": lambda a: _timezones().find_zone(to_str(a[0])),
+}
 
 
 def _psapi(name: str) -> Callable[[List[Any]], Any]:

@@ -553,6 +553,10 @@ _KNOWN_NAMED_TYPES = {
 }
 
 
+# objects of engine modules that have no conversion of their own (kept apart from the set above)
+_KNOWN_NAMED_TYPES.update(("timezoneinfo", "system.timezoneinfo"))
+
+
 def full_type_name(kind: str) -> str:
     return _FULL_TYPE_NAMES.get(kind, kind)
 

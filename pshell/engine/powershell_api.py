@@ -259,6 +259,7 @@ class PowerShell:
         self._state, self._reason, self._failure, self._result = "Running", None, None, []
         self._parse_failed = False
         saved_types = getattr(CURRENT, "types", None)
+        saved_type_data = getattr(CURRENT, "type_data", None)
         items = None if input is None else (input if isinstance(input, list) else [input])
         try:
             for statement in self.Commands.statements:
@@ -277,6 +278,7 @@ class PowerShell:
             self._parse_failed = True
         finally:
             CURRENT.types = saved_types
+            CURRENT.type_data = saved_type_data
 
     def _fail(self, exc: RuntimeException) -> None:
         from pshell.engine.errors import ActionPreferenceStop

@@ -427,6 +427,7 @@ class Runspace:
         block = script if isinstance(script, ScriptBlock) else self.compile(str(script), source)
         frame = self.new_frame(streams, using, unit=block.unit)
         CURRENT.types = self.__dict__.get("types")
+        CURRENT.type_data = self.__dict__.get("type_data")
         upstream = None if input is None else iter(input)
         self.clear_stop()
         return invoke_block(frame, block, tuple(args), upstream=upstream, new_scope=new_scope,
@@ -443,6 +444,7 @@ class Runspace:
         ExitException for ``exit``."""
         from pshell.engine.toplevel import execute
         CURRENT.types = self.__dict__.get("types")
+        CURRENT.type_data = self.__dict__.get("type_data")
         return execute(self, text, source)
 
     # ---- stopping ------------------------------------------------------------------
