@@ -139,7 +139,8 @@ def _get_member(obj: Any, name: str) -> Any:
         if value is not NO_PROPERTY:
             return value
         if lowered == "pstypenames":
-            return list(obj.type_names)
+            names = list(obj.type_names)
+            return names if names and names[-1] == "System.Object" else names + ["System.Object"]
         if lowered == "psobject":
             return _PSObjectView(obj)
         return None

@@ -697,7 +697,11 @@ def _to_ordered(value: Any, type_name: str) -> Hashtable:
 
 def _to_pscustomobject(value: Any, type_name: str) -> Any:
     if isinstance(value, dict):
-        return PSObject(dict(value.items()))
+        obj = PSObject(dict((k, v) for k, v in value.items() if to_str(k).lower() != "pstypename"))
+        for k, v in value.items():
+            if to_str(k).lower() == "pstypename":   # names the object's type, is no property
+                obj.type_names.insert(0, to_str(v))
+        return obj
     return value
 
 

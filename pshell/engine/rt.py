@@ -313,7 +313,11 @@ def _ht(pairs: Any, ordered: bool = False) -> Hashtable:
 def _pso(pairs: Any) -> PSObject:
     obj = PSObject()
     for key, value in pairs:
-        obj.set(to_str(key), _store(value))
+        name = to_str(key)
+        if name.lower() == "pstypename":          # names the object's type, is no property
+            obj.type_names.insert(0, to_str(value))
+            continue
+        obj.set(name, _store(value))
     return obj
 
 
