@@ -1108,6 +1108,14 @@ class _BlockCompiler:
 
     def ex_InvokeMember(self, e: A.InvokeMember) -> str:
         args = ", ".join(self.expr(a) for a in e.args)
+        if e.type_args:
+            types = tuple(e.type_args)
+            if e.static and isinstance(e.obj, A.TypeLiteral):
+                target = repr(e.obj.type_name)
+            else:
+                target = self.expr(e.obj)
+            return (f"_gcall(F, {target}, {self.member_name(e.member)}, {types!r}, [{args}], "
+                    f"{bool(e.static)!r})")
         if e.nullsafe:
             return self.nullsafe(e, f"_call(F, {{o}}, {self.member_name(e.member)}, [{args}])")
         if e.static:

@@ -594,9 +594,7 @@ def _try_remove(d: Any, a: List[Any]) -> bool:
 
 
 _CONCURRENT_METHODS = dict(_DICT_METHODS, tryadd=_locked(_try_add), getoradd=_locked(_get_or_add),
-                           tryremove=_locked(_try_remove),
-                           addorupdate=_locked(lambda d, a: d.__setitem__(_arg(a, 0), _arg(a, 1))
-                                               or d[_arg(a, 0)]))
+                           tryremove=_locked(_try_remove))
 
 
 def _hashtable_synchronized(a: List[Any]) -> Any:
@@ -701,6 +699,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     elif isinstance(obj, _dt.timedelta):
         if lowered == "tostring":
             return to_str(obj)
+    if table is _CONCURRENT_METHODS and lowered == "addorupdate":
+        from pshell.engine.generic_methods import add_or_update
+        return add_or_update(frame, obj, args)      # its value factories are scripts to run
     if table is not None:
         fn = table.get(lowered)
         if fn is not None:

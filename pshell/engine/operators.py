@@ -358,6 +358,7 @@ def split(a: Any, b: Any, cs: bool) -> List[str]:
     else:
         pattern = b
     compiled = None
+    explicit = "explicitcapture" in options
     if options and not hasattr(pattern, "compiled"):
         compiled = _split_regex(to_str(pattern), cs, options)
     result: List[str] = []
@@ -368,9 +369,34 @@ def split(a: Any, b: Any, cs: bool) -> List[str]:
             result.extend(_split_with_block(pattern, text, limit))
             continue
         splitter = compiled if compiled is not None else regex(pattern, cs)
+        if limit < 0 or explicit:
+            result.extend(_split_at(splitter, text, limit, explicit))
+            continue
         parts = splitter.split(text, maxsplit=max(0, limit - 1) if limit > 0 else 0)
         result.extend(p for p in parts if p is not None)
     return result
+
+
+def _split_at(rx: Any, text: str, limit: int, explicit: bool) -> List[str]:
+    """Split at ``rx``'s matches keeping what its groups capture (only the named groups with
+    ExplicitCapture).  A negative ``limit`` counts the pieces from the right: ``-2`` splits at
+    the last match only."""
+    matches = [m for m in rx.finditer(text) if m.end() > 0 and m.start() < len(text)]
+    if limit > 0:
+        matches = matches[:limit - 1]
+    elif limit < 0:
+        matches = matches[len(matches) - min(len(matches), -limit - 1):]
+    named = set(rx.groupindex.values())
+    parts: List[str] = []
+    start = 0
+    for m in matches:
+        parts.append(text[start:m.start()])
+        for number in range(1, (rx.groups or 0) + 1):
+            if (not explicit or number in named) and m.group(number) is not None:
+                parts.append(m.group(number))
+        start = m.end()
+    parts.append(text[start:])
+    return parts
 
 
 def _split_regex(pattern: str, cs: bool, options: str) -> Any:
@@ -381,6 +407,9 @@ def _split_regex(pattern: str, cs: bool, options: str) -> Any:
     if unknown:
         raise _fail(f"Cannot convert value \"{options}\" to type "
                     f"\"System.Management.Automation.SplitOptions\".", "InvalidSplitOptions")
+    if {"simplematch", "regexmatch"} <= words:
+        raise _fail("Cannot combine SimpleMatch and RegexMatch in the options of -split.",
+                    "InvalidSplitOptionCombination")
     flags = 0 if cs and "ignorecase" not in words else re.IGNORECASE
     if "simplematch" in words:
         return re.compile(re.escape(pattern), flags)
@@ -402,6 +431,14 @@ def _split_with_block(block: Any, text: str, limit: int) -> List[str]:
         raise _fail("The script block has no runspace to run in.")
     parts: List[str] = []
     start = 0
+    if limit < 0:                                   # the last -limit - 1 separators
+        at = [index for index, char in enumerate(text)
+              if to_bool(collect(invoke_block(frame, block, (char, index), dollar_under=char)))]
+        for index in at[len(at) - min(len(at), -limit - 1):]:
+            parts.append(text[start:index])
+            start = index + 1
+        parts.append(text[start:])
+        return parts
     for index, char in enumerate(text):
         if 0 < limit <= len(parts) + 1:
             break
@@ -676,7 +713,11 @@ def _to_ordered(value: Any, type_name: str) -> Hashtable:
 
 def _to_pscustomobject(value: Any, type_name: str) -> Any:
     if isinstance(value, dict):
-        return PSObject(dict(value.items()))
+        obj = PSObject(dict((k, v) for k, v in value.items() if to_str(k).lower() != "pstypename"))
+        for k, v in value.items():
+            if to_str(k).lower() == "pstypename":   # names the object's type, is no property
+                obj.type_names.insert(0, to_str(v))
+        return obj
     return value
 
 

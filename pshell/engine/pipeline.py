@@ -1048,7 +1048,12 @@ class _RedirectSink(Streams):
                     else:
                         sink.routes[number] = "null"
             else:
-                target = _FileTarget(frame.rs.resolve_path(to_str(redir[2])), redir[3])
+                text = to_str(redir[2])
+                target: _FileTarget
+                if text[:9].lower() == "variable:" and len(text) > 9:
+                    target = _VariableTarget(frame, text[9:].lstrip("/\\"), redir[3])
+                else:
+                    target = _FileTarget(frame.rs.resolve_path(text), redir[3])
                 numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
                 for number in numbers:
                     if number == "1":
@@ -1058,7 +1063,7 @@ class _RedirectSink(Streams):
         return sink
 
     def bytes_ok(self) -> bool:
-        return isinstance(self.output_target, _FileTarget) and not any(
+        return type(self.output_target) is _FileTarget and not any(
             route == "merge" for route in self.routes.values())
 
     def _route(self, number: str, record: Any, forward: Any) -> None:
@@ -1125,6 +1130,7 @@ class _RedirectSink(Streams):
 
 
 _PLAIN_TEXT = frozenset((str, int, float, bool))
+
 
 
 class _FileTarget:
@@ -1195,3 +1201,32 @@ class _FileTarget:
                 self.formatter = None
             self.handle.close()
             self.handle = None
+
+
+class _VariableTarget(_FileTarget):
+    """``> variable:name`` / ``>> variable:name``: the objects themselves (not their text) become
+    the variable's value in the current scope (one object alone, several as an array); ``>>``
+    adds them after what the variable holds."""
+
+    def __init__(self, frame: Frame, name: str, append: bool) -> None:
+        super().__init__("variable:" + name, append)
+        self.frame, self.name = frame, name
+        self.items: List[Any] = []
+
+    def write_object(self, item: Any) -> None:
+        self.items.append(item)
+
+    def close(self) -> None:
+        if self.opened:
+            return
+        self.opened = True
+        key = self.name.lower()
+        values = list(self.items)
+        if self.append:
+            scope: Optional[Scope] = self.frame.scope
+            while scope is not None and key not in scope.vars:
+                scope = scope.parent
+            if scope is not None and scope.vars[key] is not None:
+                old = scope.vars[key]
+                values = (list(old) if isinstance(old, list) else [old]) + values
+        self.frame.scope.vars[key] = values[0] if len(values) == 1 else (values or None)

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from pshell.engine.errors import ErrorRecord, ExitException, RuntimeException
+from pshell.engine.errors import ErrorRecord, ExceptionInfo, ExitException, RuntimeException
 from pshell.engine.streams import Streams
-from pshell.engine.errors import ExceptionInfo
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import ParseError
 
@@ -232,6 +231,8 @@ class PowerShell:
                                                        "MethodInvocationException")
         self._run(input)
         if self._failure is not None:
+            if self._parse_failed:       # already the MethodInvocationException .NET gives
+                raise RuntimeException(self._failure.record)
             raise _method_exception(self._failure.record, "Invoke")
         return self._result
 
@@ -272,8 +273,7 @@ class PowerShell:
         except RuntimeException as exc:
             self._fail(exc)
         except ParseError as exc:   # a parse error of AddScript's text: nothing of it ran
-            record = ErrorRecord(exc.message, exc.error_id or "ParseException", "ParserError", None,
-                                 exc.location, exception_type="System.Management.Automation.ParseException")
+            record = _parse_failure(exc)
             self._fail(RuntimeException(record))
             self._parse_failed = True
         finally:
@@ -305,6 +305,33 @@ class PowerShell:
 
     def ToString(self) -> str:
         return "System.Management.Automation.PowerShell"
+
+
+def _parse_failure(exc: Any) -> Any:
+    """The record of a script that does not parse, as .NET reports it from Invoke: a
+    MethodInvocationException whose id is the parse exception's type name (IncompleteParseException
+    when the text ended inside an open construct) and whose InnerException is that parse exception,
+    carrying its own ErrorRecord with the parse error's id (MissingEndCurlyBrace, ...)."""
+    message = str(getattr(exc, "message", exc))
+    kind = "IncompleteParseException" if getattr(exc, "incomplete", False) else "ParseException"
+    inner_record = ErrorRecord(message, getattr(exc, "error_id", kind), "ParserError",
+                               exception_type="System.Management.Automation." + kind)
+    inner = _ParseExceptionInfo(message, "System.Management.Automation." + kind)
+    inner.ErrorRecord = inner_record
+    outer = ExceptionInfo(f'Exception calling "Invoke" with "0" argument(s): "{message}"',
+                          "System.Management.Automation.MethodInvocationException", inner)
+    return ErrorRecord(message, kind, "ParserError", exception=outer)
+
+
+class _ParseExceptionInfo(ExceptionInfo):
+    """A ParseException: an exception that also carries the parse error's record."""
+
+    __slots__ = ("ErrorRecord",)
+    ps_properties = ("Message", "ErrorRecord")  # type: ignore[assignment]
+
+    def __init__(self, message: str, type_name: str) -> None:
+        super().__init__(message, type_name)
+        self.ErrorRecord: Any = None
 
 
 def _splat_lines(statement: List[_Command]) -> List[str]:

@@ -344,7 +344,11 @@ def _ht(pairs: Any, ordered: bool = False) -> Hashtable:
 def _pso(pairs: Any) -> PSObject:
     obj = PSObject()
     for key, value in pairs:
-        obj.set(to_str(key), _store(value))
+        name = to_str(key)
+        if name.lower() == "pstypename":          # names the object's type, is no property
+            obj.type_names.insert(0, to_str(value))
+            continue
+        obj.set(name, _store(value))
     return obj
 
 
@@ -592,6 +596,13 @@ def _setmem(obj: Any, name: str, value: Any) -> None:
 def _call(F: Any, obj: Any, name: str, args: List[Any]) -> Any:
     from pshell.engine.members import call_method
     return call_method(F, obj, name, args)
+
+
+def _gcall(F: Any, obj: Any, name: str, type_args: Any, args: List[Any], static: bool) -> Any:
+    from pshell.engine.generic_methods import call_generic
+    if static and isinstance(obj, PSTypeInfo):
+        obj = obj.FullName
+    return call_generic(F, obj, name, type_args, args, static)
 
 
 def _static(type_name: str, name: str) -> Any:
@@ -869,7 +880,7 @@ NAMESPACE: Dict[str, Any] = {
     "_defclass": _defclass, "_defenum": _defenum, "_use": _use, "_Returned": _returned,
     "_drop": _drop, "_requires": _requires, "_ref_var": _ref_var,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
-    "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
+    "_static_call": _static_call, "_gcall": _gcall, "_static_call_of": _static_call_of, "_call": _call,
     "_NOARG": NOARG, "_isnull": _isnull, "_AUTONULL": AutomationNull,
 }
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):

@@ -643,13 +643,15 @@ class Member(Expr):
 
 @_node
 class InvokeMember(Expr):
-    """``$s.Split(',')``, ``[math]::Round(2.5)``."""
+    """``$s.Split(',')``, ``[math]::Round(2.5)``, ``[array]::Empty[string]()`` (``type_args``: the
+    generic method's type arguments as written)."""
     obj: Expr
     member: Expr
     args: Tuple[Expr, ...] = ()
     static: bool = False
     nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
+    type_args: Tuple[str, ...] = ()
 
 
 @_node

@@ -1471,7 +1471,7 @@ class Parser:
         self.records.append((nxt - 1, nxt, "punctuation"))
         self.pos = nxt
         t = self.peek("E")
-        if t.kind in _PRIMARY_START or (not t.spaced and t.kind != "," and (
+        if t.kind in _PRIMARY_START or t.kind == "{" or (not t.spaced and t.kind != "," and (
                 t.kind in _OPERAND_START or self._unary_op(t))):
             operand = self.parse_unary()
             span = self.span(start, operand.span.end)
@@ -1666,15 +1666,58 @@ class Parser:
         else:
             raise self.fail("Missing property name after reference operator.",
                             start=p, end=p + 1 if p < self.n else p, incomplete=p >= self.n)
+        type_args: Tuple[str, ...] = ()
+        if self.pos < self.n and text[self.pos] == "[" and isinstance(member, A.StringConstant):
+            type_args = self.generic_method_arguments()
         if self.pos < self.n and text[self.pos] == "(":
             args = self.parse_call_arguments()
             return A.InvokeMember(obj, member, tuple(args), static,
-                                  span=self.span(obj.span.start, self.pos))
+                                  span=self.span(obj.span.start, self.pos), type_args=type_args)
         if self.pos < self.n and text[self.pos] == "{" and isinstance(member, A.StringConstant):
             block = self.parse_script_block_expr()          # .ForEach{ ... }, .Where{ ... }
             return A.InvokeMember(obj, member, (block,), static,
                                   span=self.span(obj.span.start, self.pos))
         return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
+
+    def generic_method_arguments(self) -> Tuple[str, ...]:
+        """At ``[`` after a method name: ``[string]`` or ``[int, float]`` followed at once by ``(``
+        is a generic method's type argument list; consume it and return the type names (else
+        consume nothing and return ())."""
+        text, start = self.text, self.pos
+        depth, j = 0, start
+        while j < self.n:
+            ch = text[j]
+            if ch == "[":
+                depth += 1
+            elif ch == "]":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif ch in "\n(){}$'\"":
+                return ()
+            j += 1
+        if depth != 0 or j + 1 >= self.n or text[j + 1] != "(":
+            return ()
+        names: List[str] = []
+        level, piece_start = 0, start + 1
+        for k in range(start + 1, j + 1):
+            ch = text[k]
+            if ch == "[":
+                level += 1
+            elif ch == "]" and level > 0:
+                level -= 1
+            elif (ch == "," and level == 0) or k == j:
+                name = text[piece_start:k].strip()
+                if name.startswith("["):
+                    return ()                               # $o.M[[type]](): an index, not types
+                if not name:
+                    raise self.fail("Missing type name in the generic method's type arguments.",
+                                    start=k, end=k + 1)
+                names.append(name)
+                piece_start = k + 1
+        self.records.append((start + 1, j, "type"))
+        self.pos = j + 1
+        return tuple(names)
 
     def parse_call_arguments(self) -> List[A.Expr]:
         self.enter()

@@ -30,6 +30,12 @@ function __PesterReport {
     Write-Host ("##pester## {0}`t{1}`t{2}" -f $__pesterOutcome, $__pesterName, $__pesterLine)
 }
 
+function __PesterTypeArgument($__pesterType) {
+    # `Should -BeOfType [int]` passes the bare word '[int]': Pester reads it without its brackets
+    if ($__pesterType -is [string]) { return $__pesterType -replace '^\[(.*)\]$', '$1' }
+    $__pesterType
+}
+
 function __PesterPath {
     $__pesterNames = @($global:__PesterState.Stack | ForEach-Object { $_.Name }) + @($args)
     $__pesterNames -join ' > '
@@ -291,10 +297,12 @@ function Should {
         'BeLike' { $__pesterActual -like $__pesterExpected }
         'BeLikeExactly' { $__pesterActual -clike $__pesterExpected }
         # as Pester 4: operators without array input test each piped object
-        'BeOfType' { if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterExpected }) }
-                     else { $__pesterActual -is $__pesterExpected } }
-        'HaveType' { if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterExpected }) }
-                     else { $__pesterActual -is $__pesterExpected } }
+        'BeOfType' { $__pesterT = __PesterTypeArgument $__pesterExpected
+                     if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterT }) }
+                     else { $__pesterActual -is $__pesterT } }
+        'HaveType' { $__pesterT = __PesterTypeArgument $__pesterExpected
+                     if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterT }) }
+                     else { $__pesterActual -is $__pesterT } }
         'Contain' { @($__pesterActual) -contains $__pesterExpected }
         'BeIn' { @($__pesterExpected) -contains $__pesterActual }
         'HaveCount' { $(if ($__pesterInput.Count -eq 0 -and -not $__pesterP.Named.ContainsKey('ActualValue')) { 0 }
