@@ -36,6 +36,7 @@ MODULES = {
         "Wait-Job",
     ),
     "location": ("Get-Location", "Pop-Location", "Push-Location", "Set-Location",),
+    "markdown": ("ConvertFrom-Markdown", "Get-MarkdownOption", "Set-MarkdownOption", "Show-Markdown",),
     "member": ("Get-Member",),
     "misc": ("Get-Date", "Get-Random", "Get-SecureRandom", "Measure-Command", "New-Object", "Start-Sleep",),
     "module": (
@@ -76,6 +77,7 @@ MODULES = {
 VIEW_MODULES = {
     "microsoft.powershell.commands.historyinfo": "commands",
     "microsoft.powershell.commands.memberdefinition": "member",
+    "microsoft.powershell.markdownrender.psmarkdownoptioninfo": "markdown",
     "pshell.helpinfo": "help",
     "pshell.scripthelpinfo": "help",            # registered by _script_help, which help imports
     "pshell.scripthelpinfo.syntax": "help",
