@@ -546,6 +546,8 @@ class _InlineParser:
             if text.startswith("[", after) and after in pairs:
                 end = pairs[after] + 1
                 ref_label = text[after + 1:end - 1] or label
+            if len(ref_label) > 999 or not self.refs:      # CommonMark's longest label
+                return None
             ref = self.refs.get(_normal_label(ref_label))
             if ref is None:
                 return None
@@ -576,14 +578,22 @@ def _opens(node: object, char: str) -> bool:
 def _finish(nodes: List[object]) -> List[Inline]:
     """Unmatched delimiters become text; neighbouring texts are joined."""
     out: List[Inline] = []
+    texts: List[str] = []
     for node in nodes:
         if isinstance(node, _Delim):
-            node = Inline("text", node.char * node.count)
+            texts.append(node.char * node.count)
+            continue
         assert isinstance(node, Inline)
-        if node.kind == "text" and out and out[-1].kind == "text":
-            out[-1] = Inline("text", out[-1].text + node.text)
-        elif node.kind != "text" or node.text:
-            out.append(node)
+        if node.kind == "text":
+            texts.append(node.text)
+            continue
+        joined = "".join(texts)
+        if joined:
+            out.append(Inline("text", joined))
+        texts = []
+        out.append(node)
+    if texts and "".join(texts):
+        out.append(Inline("text", "".join(texts)))
     return out
 
 

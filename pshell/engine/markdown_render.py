@@ -211,21 +211,30 @@ class _Html:
         self.ids[ident] = 0 if seen is None else seen + 1
         return ident if seen is None else f"{ident}-{seen + 1}"
 
-    def inlines(self, inlines: List[Inline], depth: int = 0) -> str:
+    def inlines(self, inlines: List[Inline]) -> str:
+        """A work list, not recursion: emphasis may nest as deep as the text is long."""
         parts: List[str] = []
-        for node in inlines:
+        todo: List[Any] = list(reversed(inlines))
+        while todo:
+            node = todo.pop()
+            if isinstance(node, str):
+                parts.append(node)
+                continue
             kind = node.kind
             if kind == "text":
                 parts.append(html.escape(node.text, quote=False))
             elif kind == "code":
                 parts.append(f"<code>{html.escape(node.text, quote=False)}</code>")
-            elif kind in ("emph", "strong", "strike"):
-                tag = {"emph": "em", "strong": "strong", "strike": "del"}[kind]
-                parts.append(f"<{tag}>{self.inlines(node.children, depth + 1)}</{tag}>")
-            elif kind == "link":
-                title = f' title="{_attr(node.title)}"' if node.title else ""
-                parts.append(f'<a href="{_url(node.url)}"{title}>'
-                             f'{self.inlines(node.children, depth + 1)}</a>')
+            elif kind in ("emph", "strong", "strike", "link"):
+                if kind == "link":
+                    title = f' title="{_attr(node.title)}"' if node.title else ""
+                    opening, closing = f'<a href="{_url(node.url)}"{title}>', "</a>"
+                else:
+                    tag = {"emph": "em", "strong": "strong", "strike": "del"}[kind]
+                    opening, closing = f"<{tag}>", f"</{tag}>"
+                parts.append(opening)
+                todo.append(closing)
+                todo.extend(reversed(node.children))
             elif kind == "image":
                 title = f' title="{_attr(node.title)}"' if node.title else ""
                 parts.append(f'<img src="{_url(node.url)}" alt="{_attr(plain_text(node.children))}"'
