@@ -16,6 +16,7 @@ CHANGING_VERBS = {"New", "Set", "Remove", "Clear", "Rename", "Move", "Copy", "St
 #: commands of those verbs that change no state of the session, the machine or a file
 NOT_STATE = {"New-Object", "New-Guid", "New-TimeSpan", "New-PSSessionOption", "Set-Location",
              "Set-StrictMode", "Set-PSReadLineOption", "Set-PSReadLineKeyHandler", "Clear-Host",
+             "Set-MarkdownOption",
              "Out-Default", "Out-Host", "Out-Null", "Out-String", "Add-Member", "Import-Csv",
              "Import-Module", "Start-Sleep", "Start-Job", "Start-ThreadJob", "New-PSSession",
              "Export-ModuleMember", "Add-Type", "New-PSDrive", "Remove-PSDrive"}

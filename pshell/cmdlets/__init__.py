@@ -38,6 +38,7 @@ MODULES = {
         "Wait-Job",
     ),
     "location": ("Get-Location", "Pop-Location", "Push-Location", "Set-Location",),
+    "markdown": ("ConvertFrom-Markdown", "Get-MarkdownOption", "Set-MarkdownOption", "Show-Markdown",),
     "member": ("Get-Member",),
     "misc": ("Get-Date", "Get-Random", "Get-SecureRandom", "Measure-Command", "New-Object", "Start-Sleep",),
     "module": (
@@ -81,6 +82,7 @@ VIEW_MODULES = {
     "microsoft.powershell.commands.bytecollection": "hex",
     "microsoft.powershell.commands.historyinfo": "commands",
     "microsoft.powershell.commands.memberdefinition": "member",
+    "microsoft.powershell.markdownrender.psmarkdownoptioninfo": "markdown",
     "pshell.helpinfo": "help",
     "pshell.scripthelpinfo": "help",            # registered by _script_help, which help imports
     "pshell.scripthelpinfo.syntax": "help",

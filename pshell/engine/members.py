@@ -1270,6 +1270,20 @@ _STATIC_METHODS["timezoneinfo"] = {
 }
 
 
+def _markdown_info(args: List[Any]) -> Any:
+    from pshell.engine.markdown_render import MarkdownInfo
+    return MarkdownInfo()
+
+
+def _set_test_hook(args: List[Any]) -> None:
+    from pshell.engine.testhooks import set_test_hook
+    set_test_hook(args)
+
+
+_STATIC_METHODS["microsoft.powershell.markdownrender.markdowninfo"] = {"new": _markdown_info}
+_STATIC_METHODS["management.automation.internal.internaltesthooks"] = {"settesthook": _set_test_hook}
+
+
 def _psapi(name: str) -> Callable[[List[Any]], Any]:
     def call(args: List[Any]) -> Any:
         from pshell.engine import powershell_api
