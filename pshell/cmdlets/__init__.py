@@ -9,6 +9,7 @@ tests/test_cmdlet_index.py checks both against what the modules register."""
 MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
     "aggregate": ("Compare-Object", "Group-Object", "Measure-Object", "Sort-Object",),
+    "clixml": ("ConvertFrom-CliXml", "ConvertTo-CliXml", "Export-Clixml", "Import-Clixml",),
     "commands": (
         "Clear-History", "Get-Alias", "Get-Command", "Get-History", "Invoke-History", "New-Alias",
         "Set-Alias",

@@ -1187,6 +1187,39 @@ _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredentia
     "empty": lambda: PSCredential(None, None)}
 
 
+# ---- [Platform], [NullString], [Random]: what scripts and PowerShell's tests ask of them
+_STATIC_PROPS["management.automation.platform"] = {
+    "iswindows": lambda: False, "islinux": lambda: sys.platform.startswith("linux"),
+    "ismacos": lambda: sys.platform == "darwin", "isnanoserver": lambda: False, "isiot": lambda: False,
+    "iswindowsdesktop": lambda: False, "isstaticsite": lambda: False}
+_STATIC_PROPS["nullstring"] = _STATIC_PROPS["management.automation.language.nullstring"] = {
+    "value": lambda: None}
+
+
+class DotNetRandom:
+    """``[Random]::new()``: Next, NextDouble and NextBytes over Python's generator."""
+
+    ps_type_names = ("System.Random",)
+    ps_properties = ()
+
+    def __init__(self, seed: Any = None) -> None:
+        import random
+        self._gen = random.Random(seed)
+
+    def Next(self, *bounds: Any) -> int:
+        low, high = (0, 2**31 - 1) if not bounds else (0, int(bounds[0])) if len(bounds) == 1 \
+            else (int(bounds[0]), int(bounds[1]))
+        if high < low:
+            raise _err("'minValue' cannot be greater than maxValue.", "ArgumentOutOfRangeException")
+        return low if high == low else self._gen.randrange(low, high)
+
+    def NextDouble(self) -> float:
+        return self._gen.random()
+
+
+_STATIC_METHODS["random"] = {"new": lambda a: DotNetRandom(a[0] if a else None)}
+
+
 # exceptions of PowerShell's own namespace that scripts name without it
 _SMA_EXCEPTIONS = {
     "runtimeexception", "parseexception", "methodinvocationexception", "cmdletinvocationexception",
