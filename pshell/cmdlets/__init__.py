@@ -10,10 +10,8 @@ MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
     "aggregate": ("Compare-Object", "Group-Object", "Measure-Object", "Sort-Object",),
     "clixml": ("ConvertFrom-CliXml", "ConvertTo-CliXml", "Export-Clixml", "Import-Clixml",),
-    "commands": (
-        "Clear-History", "Get-Alias", "Get-Command", "Get-History", "Invoke-History", "New-Alias",
-        "Set-Alias",
-    ),
+    "history": ("Add-History", "Clear-History", "Get-History", "Invoke-History",),
+    "commands": ("Get-Alias", "Get-Command", "New-Alias", "Set-Alias",),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
     "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
@@ -75,7 +73,7 @@ MODULES = {
 }
 
 VIEW_MODULES = {
-    "microsoft.powershell.commands.historyinfo": "commands",
+    "microsoft.powershell.commands.historyinfo": "history",
     "microsoft.powershell.commands.memberdefinition": "member",
     "pshell.helpinfo": "help",
     "pshell.scripthelpinfo": "help",            # registered by _script_help, which help imports

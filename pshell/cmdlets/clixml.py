@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.clixml import CliXmlError, dumps, loads
+from pshell.engine.clixml import CliXmlError, dumps, loads, secure_key
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import AutomationNull, to_str
 
@@ -59,6 +59,12 @@ def _null_path(cmdlet: Cmdlet) -> None:
                                    "ParameterArgumentValidationErrorNullNotAllowed", "InvalidData")
 
 
+def _key_of(cmdlet: Cmdlet) -> Callable[[], bytes]:
+    """This user's SecureString key, found through the runspace's HOME (made when first needed)."""
+    environ = cmdlet.runspace.environ
+    return lambda: secure_key(environ)
+
+
 def _encoding(cmdlet: Cmdlet) -> str:
     name = to_str(cmdlet.Encoding or "utf8").lower().replace("-", "")
     return {"utf8": "utf-8", "utf8nobom": "utf-8", "utf8bom": "utf-8-sig", "ascii": "ascii",
@@ -100,7 +106,7 @@ class ExportClixml(Cmdlet):
                                  target)
         if not self.should_process(target):
             return
-        text = dumps(self._values, self._depth)
+        text = _dump(self, self._values, self._depth)
         if os.path.isdir(target):
             raise self.terminate(f"'{target}' is a directory.", "FileOpenFailure", "OpenError", target)
         if self.Force and os.path.exists(target) and not os.access(target, os.W_OK):
@@ -114,6 +120,14 @@ class ExportClixml(Cmdlet):
         except OSError as exc:
             raise self.terminate(f"Cannot write '{target}': {exc.strerror}.", "FileOpenFailure",
                                  "OpenError", target) from None
+
+
+def _dump(cmdlet: Cmdlet, values: List[Any], depth: int) -> str:
+    try:
+        return dumps(values, depth, _key_of(cmdlet))
+    except (CliXmlError, OSError) as exc:
+        raise cmdlet.terminate(f"Cannot write the objects as CLIXML: {exc}", "CliXmlWriteFailed",
+                               "InvalidOperation") from None
 
 
 @register
@@ -164,7 +178,7 @@ class ImportClixml(Cmdlet):
 
 def _read(cmdlet: Cmdlet, text: str, where: str) -> List[Any]:
     try:
-        return loads(text)
+        return loads(text, _key_of(cmdlet))
     except CliXmlError as exc:
         raise cmdlet.terminate(f"'{where}' is not CLIXML pshell will read: {exc}", "InvalidCliXml",
                                "InvalidData", where) from None
@@ -188,7 +202,7 @@ class ConvertToCliXml(Cmdlet):
             self._values.append(self.InputObject)
 
     def end(self) -> Iterator[Any]:
-        yield dumps(self._values, self._depth)
+        yield _dump(self, self._values, self._depth)
 
 
 @register

@@ -24,7 +24,7 @@ import binascii
 import datetime as _dt
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from xml.parsers import expat
 
 from pshell.engine.values import (AutomationNull, Guid, Hashtable, PSChar, PSObject, get_property,
@@ -64,12 +64,13 @@ def _attr(text: str) -> str:
 
 # --------------------------------------------------------------------------- secure strings
 
-def secure_key() -> bytes:
+def secure_key(environ: Mapping[str, str]) -> bytes:
     """This user's key for SecureStrings in CLIXML: 32 random bytes in a 0600 file under
     ``~/.local/share/pshell`` (made on first use).  A key file that is not a private regular file
     of 32 bytes is refused rather than trusted."""
     from pshell.engine.secure_text import check_key
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    home = environ.get("HOME") or os.path.expanduser("~")
+    base = environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
     folder = os.path.join(base, "pshell")
     path = os.path.join(folder, "clixml.key")
     os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -93,9 +94,23 @@ def secure_key() -> bytes:
 
 # --------------------------------------------------------------------------- writing
 
+KeySource = Optional[Callable[[], bytes]]
+
+
+def _key(source: KeySource) -> bytes:
+    if source is None:
+        raise CliXmlError("a SecureString needs this user's key, and none was given")
+    try:
+        return source()
+    except OSError as exc:
+        raise CliXmlError(f"this user's SecureString key cannot be read or made: "
+                          f"{exc.strerror or exc} ({exc.filename})") from None
+
+
 class _Writer:
-    def __init__(self, depth: int) -> None:
+    def __init__(self, depth: int, key: KeySource) -> None:
         self.depth = depth
+        self.key = key
         self.out: List[str] = []
         self._type_ids: Dict[Tuple[str, ...], int] = {}
         self._refs: Dict[int, int] = {}
@@ -169,8 +184,7 @@ class _Writer:
             self.value(item, level + 1, prop)
         self.out.append(f"</{tag}>")
 
-    @staticmethod
-    def _simple(value: Any) -> Optional[Tuple[str, Optional[str]]]:
+    def _simple(self, value: Any) -> Optional[Tuple[str, Optional[str]]]:
         from pshell.engine.credentials import SecureString
         if value is None or value is AutomationNull:
             return "Nil", None
@@ -195,7 +209,7 @@ class _Writer:
             return "BA", base64.b64encode(bytes(value)).decode("ascii")
         if isinstance(value, SecureString):
             from pshell.engine.secure_text import encrypt
-            return "SS", encrypt(value.plain_text(), secure_key())
+            return "SS", encrypt(value.plain_text(), _key(self.key))
         return None
 
 
@@ -208,9 +222,10 @@ def _duration(value: _dt.timedelta) -> str:
     return f"{sign}P{days}DT{seconds // 3600}H{seconds // 60 % 60}M{seconds % 60}{frac}S"
 
 
-def dumps(values: List[Any], depth: int = 2) -> str:
-    """The CLIXML document for ``values``, one element each."""
-    writer = _Writer(depth)
+def dumps(values: List[Any], depth: int = 2, key: KeySource = None) -> str:
+    """The CLIXML document for ``values``, one element each; ``key`` gives the key SecureStrings
+    are encrypted under (``secure_key``)."""
+    writer = _Writer(depth, key)
     for value in values:
         writer.value(value, 0)
     return (f'<Objs Version="1.1.0.1" xmlns="{NAMESPACE}">' + "".join(writer.out) + "</Objs>")
@@ -234,7 +249,7 @@ def _parse(text: str) -> _Element:
     root = _Element("", {}, 0)
     stack = [root]
 
-    def refuse(*_: Any) -> None:
+    def refuse(*_: Any) -> Any:
         raise CliXmlError(f"line {parser.CurrentLineNumber}: a DOCTYPE or entity declaration "
                           f"(refused: CLIXML has none)")
 
@@ -270,11 +285,14 @@ def _parse(text: str) -> _Element:
 
 _INT_TAGS = {"I32": (-2**31, 2**31), "I64": (-2**63, 2**63), "I16": (-2**15, 2**15), "By": (0, 256),
              "SB": (-128, 128), "U16": (0, 2**16), "U32": (0, 2**32), "U64": (0, 2**64)}
+_DURATION = re.compile(r"(-?)P(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?"
+                       r"(?:(\d{1,12})(?:\.(\d{1,7}))?S)?)?")
 _STRING_TAGS = {"S", "URI", "XD", "SBK", "Version", "PR"}
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, key: KeySource) -> None:
+        self.key = key
         self.types: Dict[str, List[str]] = {}
         self.objects: Dict[str, Any] = {}
 
@@ -355,14 +373,14 @@ class _Reader:
 
     @staticmethod
     def _timespan(element: _Element, text: str) -> _dt.timedelta:
-        match = re.fullmatch(r"(-?)P(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,12})(?:\.(\d{1,7}))?S)?)?",
-                             text)
+        match = _DURATION.fullmatch(text)
         if match is None or text in ("P", "-P"):
             raise CliXmlError(f"line {element.line}: <TS>: '{text[:40]}' is not a duration")
         sign, days, hours, minutes, seconds, frac = match.groups()
         try:
-            value = _dt.timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0),
-                                  seconds=int(seconds or 0), microseconds=int((frac or "0")[:6].ljust(6, "0")))
+            value = _dt.timedelta(days=int(days or 0), hours=int(hours or 0),
+                                  minutes=int(minutes or 0), seconds=int(seconds or 0),
+                                  microseconds=int((frac or "0")[:6].ljust(6, "0")))
         except OverflowError:
             raise CliXmlError(f"line {element.line}: <TS>: '{text[:40]}' is too long a time") from None
         return -value if sign else value
@@ -371,7 +389,7 @@ class _Reader:
         from pshell.engine.credentials import SecureString
         from pshell.engine.secure_text import SecureTextError, decrypt
         try:
-            return SecureString(decrypt(text, secure_key()))
+            return SecureString(decrypt(text, _key(self.key)))
         except SecureTextError as exc:
             raise self.fail(element, f"the SecureString cannot be read here: {exc} Only the user who "
                                      f"wrote it, on the computer it was written on, can read it.") from None
@@ -440,8 +458,8 @@ class _Reader:
         return obj
 
 
-def loads(text: str) -> List[Any]:
+def loads(text: str, key: KeySource = None) -> List[Any]:
     """The values of a CLIXML document; ``CliXmlError`` when it is not one pshell will read."""
     root = _parse(text)
-    reader = _Reader()
+    reader = _Reader(key)
     return [reader.value(child) for child in root.children]

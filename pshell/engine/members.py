@@ -1220,6 +1220,38 @@ class DotNetRandom:
 _STATIC_METHODS["random"] = {"new": lambda a: DotNetRandom(a[0] if a else None)}
 
 
+def static_new(type_name: str) -> Optional[Callable[[List[Any]], Any]]:
+    """``[T]::new`` for a type pshell knows the constructor of (New-Object uses it too), or None."""
+    return _STATIC_METHODS.get(_norm_type(type_name), {}).get("new")
+
+
+def _new_invocation_settings(args: List[Any]) -> Any:
+    from pshell.engine.powershell_api import PSInvocationSettings
+    return PSInvocationSettings()
+
+
+_STATIC_METHODS["management.automation.psinvocationsettings"] = {"new": _new_invocation_settings}
+def _constant(value: str) -> Callable[[], Any]:
+    return lambda: value
+
+
+_STATIC_PROPS["management.automation.runspaces.pipelinestate"] = {
+    name.lower(): _constant(name) for name in (
+        "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed", "Disconnected")}
+
+
+def _new_datetime(args: List[Any]) -> Any:
+    """``[datetime]::new(year, month, day[, hour, minute, second[, millisecond]])`` or (ticks)."""
+    numbers = [int(to_number(a)) for a in args]
+    if len(numbers) == 1:
+        return _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=numbers[0] // 10)
+    year, month, day, hour, minute, second, milli = (numbers + [0] * 7)[:7]
+    return _dt.datetime(year, month, day, hour, minute, second, milli * 1000)
+
+
+_STATIC_METHODS["datetime"]["new"] = _new_datetime
+
+
 # exceptions of PowerShell's own namespace that scripts name without it
 _SMA_EXCEPTIONS = {
     "runtimeexception", "parseexception", "methodinvocationexception", "cmdletinvocationexception",
