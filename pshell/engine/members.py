@@ -1231,12 +1231,12 @@ def _new_invocation_settings(args: List[Any]) -> Any:
 
 
 _STATIC_METHODS["management.automation.psinvocationsettings"] = {"new": _new_invocation_settings}
-def _constant(value: str) -> Callable[[], Any]:
+def _enum_value(value: str) -> Callable[[], Any]:
     return lambda: value
 
 
 _STATIC_PROPS["management.automation.runspaces.pipelinestate"] = {
-    name.lower(): _constant(name) for name in (
+    name.lower(): _enum_value(name) for name in (
         "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed", "Disconnected")}
 
 
