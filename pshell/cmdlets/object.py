@@ -455,24 +455,30 @@ class ForEachObject(Cmdlet):
     def _parallel_using(self) -> Dict[str, Any]:
         """The block's $using: values, read here; an undefined one or a script block is an error."""
         from pshell.engine.runtime import _NOT_FOUND, automatic_variable
-        names_of = getattr(self.Parallel, "using_names", None)
+        from pshell.engine.parallel import using_names
         frame = getattr(self.ctx, "frame", None)
-        names = names_of() if names_of is not None else []
-        if not names or frame is None:
-            return {}
-        using = self.Parallel.using_values(frame)
-        for name in names:
-            # a $using: value of an enclosing -Parallel is not a variable of this scope
-            if frame.scope.lookup(name) is _NOT_FOUND and \
-                    automatic_variable(frame.rs, name) is _NOT_FOUND:
+        ast = getattr(self.Parallel, "ast", None)
+        own, nested = using_names(ast) if ast is not None else ([], [])
+        using: Dict[str, Any] = {}
+        if frame is None:
+            return using
+        for name in own + nested:
+            value = frame.scope.lookup(name)
+            if value is _NOT_FOUND:
+                value = automatic_variable(frame.rs, name)
+            if value is _NOT_FOUND:
+                if name in nested:      # perhaps a nested -Parallel's, defined where that runs
+                    continue
+                # (a $using: value of an enclosing -Parallel is not a variable of this scope)
                 raise self.terminate(f"The value of the using variable '$using:{name}' cannot be "
                                      f"found: it is not defined in this scope.",
                                      "UsingVariableIsUndefined", "InvalidOperation", name)
-            if is_scriptblock(using.get(name)):
+            if is_scriptblock(value):
                 raise self.terminate(f"The using variable '$using:{name}' holds a script block, which "
                                      f"cannot run in another runspace; pass its text and use "
                                      f"[scriptblock]::Create there.",
                                      "ParallelUsingVariableCannotBeScriptBlock", "InvalidType", name)
+            using[name] = value
         return using
 
     def _write_record(self, stream: str, record: Any) -> None:

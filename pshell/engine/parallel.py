@@ -19,7 +19,28 @@ import threading
 import time
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-__all__ = ["run_parallel", "parallel_job", "RunspacePool", "task_error"]
+__all__ = ["run_parallel", "parallel_job", "RunspacePool", "task_error", "using_names"]
+
+
+def using_names(ast: Any) -> Tuple[List[str], List[str]]:
+    """The ``$using:`` names (lower case) of a script block's syntax tree: its own, and those only
+    in script blocks nested in it (which may be another -Parallel's, defined in that runspace)."""
+    from pshell.lang.ast import Node, ScriptBlockAst, Variable
+    own, nested = set(), set()
+    stack: List[Tuple[Any, bool]] = [(ast, False)]
+    while stack:
+        node, inner = stack.pop()
+        if isinstance(node, Variable):
+            if node.scope == "using":
+                (nested if inner else own).add(node.name.lower())
+        elif isinstance(node, Node):
+            inner = inner or (isinstance(node, ScriptBlockAst) and node is not ast)
+            stack.extend((getattr(node, name, None), inner) for name in node._fields)
+        elif isinstance(node, (list, tuple)):
+            stack.extend((item, inner) for item in node)
+        elif isinstance(node, dict):
+            stack.extend((item, inner) for item in node.values())
+    return sorted(own), sorted(nested - own)
 
 
 class RunspacePool:
