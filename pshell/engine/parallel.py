@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 __all__ = ["run_parallel", "parallel_job", "RunspacePool", "task_error", "using_names"]
 
@@ -26,7 +26,8 @@ def using_names(ast: Any) -> Tuple[List[str], List[str]]:
     """The ``$using:`` names (lower case) of a script block's syntax tree: its own, and those only
     in script blocks nested in it (which may be another -Parallel's, defined in that runspace)."""
     from pshell.lang.ast import Node, ScriptBlockAst, Variable
-    own, nested = set(), set()
+    own: Set[str] = set()
+    nested: Set[str] = set()
     stack: List[Tuple[Any, bool]] = [(ast, False)]
     while stack:
         node, inner = stack.pop()
@@ -35,7 +36,7 @@ def using_names(ast: Any) -> Tuple[List[str], List[str]]:
                 (nested if inner else own).add(node.name.lower())
         elif isinstance(node, Node):
             inner = inner or (isinstance(node, ScriptBlockAst) and node is not ast)
-            stack.extend((getattr(node, name, None), inner) for name in node._fields)
+            stack.extend((getattr(node, name, None), inner) for name in getattr(node, "_fields", ()))
         elif isinstance(node, (list, tuple)):
             stack.extend((item, inner) for item in node)
         elif isinstance(node, dict):
