@@ -217,7 +217,10 @@ def parallel_job(jobs: Any, block: Any, items: List[Any], location: str, environ
             if stream == "start":
                 child.set_state(JobState.Running)
             elif stream == "terminating":
-                child.fail(value)
+                if stop.is_set():           # Stop-Job: the block ended because it was stopped
+                    child.set_state(JobState.Stopped)
+                else:
+                    child.fail(value)
             elif stream == "done":
                 if not child.is_finished:
                     child.set_state(JobState.Stopped if stop.is_set() else JobState.Completed)
