@@ -73,12 +73,13 @@ class RunspacePool:
             self._free.append(rs)
 
 
-def task_error(exc: BaseException) -> Any:
-    """The error record a block's terminating error becomes (see the module docstring)."""
+def task_error(exc: BaseException, stopped_why: str = "") -> Any:
+    """The error record a block's terminating error becomes (see the module docstring);
+    ``stopped_why`` says why a stopped block was stopped."""
     from pshell.engine.errors import ErrorRecord, ExceptionInfo, PipelineStopped
     record = getattr(exc, "record", None)
     if isinstance(exc, PipelineStopped):
-        info = ExceptionInfo("The pipeline has been stopped.",
+        info = ExceptionInfo(stopped_why or "The pipeline has been stopped.",
                              "System.Management.Automation.PipelineStoppedException")
         return ErrorRecord(info.Message, "PSTaskException", "OperationStopped", exception=info)
     if record is not None and not getattr(exc, "script_terminating", False) and \
@@ -106,6 +107,7 @@ def run_parallel(block: Any, items: Iterable[Any], location: str, environ: Dict[
     running: List[Any] = []
     lock = threading.Lock()
     pool = pool if pool is not None else RunspacePool(location, environ)
+    timed_out = threading.Event()
     text = getattr(block, "text", None) or str(block)
     wrapped = f"process {{ {text}\n}}"
 
@@ -130,7 +132,9 @@ def run_parallel(block: Any, items: Iterable[Any], location: str, environ: Dict[
                                             source="<ForEach-Object -Parallel>"):
                     put("output", value)
             except Exception as exc:            # a terminating error ends this block only
-                put("terminating" if tagged else "error", task_error(exc))
+                why = f"The block still ran after -TimeoutSeconds {timeout} and was stopped." \
+                    if timed_out.is_set() else ""
+                put("terminating" if tagged else "error", task_error(exc, why))
                 failed = True
             finally:
                 for stream, record in streams.records:
@@ -154,6 +158,8 @@ def run_parallel(block: Any, items: Iterable[Any], location: str, environ: Dict[
             event = results.get(timeout=0.5 if wait is None else min(wait, 0.5))
         except queue.Empty:
             if stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                if not stop.is_set():
+                    timed_out.set()
                 stop.set()
                 deadline = None
                 with lock:
