@@ -9,10 +9,9 @@ tests/test_cmdlet_index.py checks both against what the modules register."""
 MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
     "aggregate": ("Compare-Object", "Group-Object", "Measure-Object", "Sort-Object",),
-    "commands": (
-        "Clear-History", "Get-Alias", "Get-Command", "Get-History", "Invoke-History", "New-Alias",
-        "Set-Alias",
-    ),
+    "clixml": ("ConvertFrom-CliXml", "ConvertTo-CliXml", "Export-Clixml", "Import-Clixml",),
+    "history": ("Add-History", "Clear-History", "Get-History", "Invoke-History",),
+    "commands": ("Get-Alias", "Get-Command", "New-Alias", "Set-Alias",),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
     "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
     "errorview": ("Get-Error",),
@@ -80,7 +79,7 @@ MODULES = {
 
 VIEW_MODULES = {
     "microsoft.powershell.commands.bytecollection": "hex",
-    "microsoft.powershell.commands.historyinfo": "commands",
+    "microsoft.powershell.commands.historyinfo": "history",
     "microsoft.powershell.commands.memberdefinition": "member",
     "microsoft.powershell.markdownrender.psmarkdownoptioninfo": "markdown",
     "pshell.helpinfo": "help",
