@@ -43,6 +43,11 @@ class CommandInfo:
         return table
 
     @property
+    def ScriptBlock(self) -> Any:
+        """A function's or filter's script block (None for other commands)."""
+        return getattr(self.target, "block", None)
+
+    @property
     def Synopsis(self) -> str:
         return getattr(self.target, "synopsis", "")
 

@@ -148,6 +148,7 @@ class _BlockCompiler:
         self.top_level = False
         self.constrained: Dict[str, str] = {}
         self.method = False         # a class method's body: statement output is dropped
+        self.in_trap = False        # compiling a trap's body: `return` leaves the trapping block
         self.root_trapped = False   # a top-level statement run alone, in a script with traps
 
     # ---- entry ---------------------------------------------------------------------
@@ -817,7 +818,7 @@ class _BlockCompiler:
             return
         if stmt.value is not None:
             self.statement(stmt.value, d)
-        self.emit(d, "return")
+        self.emit(d, "raise _ReturnException()" if self.in_trap else "return")
 
     def st_Exit(self, stmt: A.Exit, d: int) -> None:
         value = "None" if stmt.value is None else self.statement_value(stmt.value)
@@ -846,10 +847,10 @@ class _BlockCompiler:
         self.emit(d, f"_use(F, {stmt.kind!r}, {stmt.name!r}, {spec}, {self.nid(stmt)})")
 
     def st_Trap(self, stmt: A.Trap, d: int) -> None:
-        outer_trapped = self.trapped
-        self.trapped = False
+        outer_trapped, outer_in_trap = self.trapped, self.in_trap
+        self.trapped, self.in_trap = False, True
         body = self.function_for_nested(stmt.body.statements)
-        self.trapped = outer_trapped
+        self.trapped, self.in_trap = outer_trapped, outer_in_trap
         self.emit(d, f"_deftrap(F, {stmt.type_name!r}, {body})")
 
     def st_Try(self, stmt: A.Try, d: int) -> None:
@@ -857,7 +858,17 @@ class _BlockCompiler:
         self.emit(d, "RS.try_depth += 1")
         self.emit(d, "try:")
         self.emit(d + 1, "try:")
-        self.block(stmt.body, d + 2)
+        # errors in the body go to its catch before any trap of the enclosing block; a trap
+        # written inside the body covers the whole body
+        body_traps = [s for s in stmt.body.statements if isinstance(s, A.Trap)]
+        outer_trapped = self.trapped
+        if stmt.catches or body_traps:
+            self.trapped = bool(body_traps)
+        for trap in body_traps:
+            self.statement(trap, d + 2)
+        rest = [s for s in stmt.body.statements if not isinstance(s, A.Trap)]
+        self.block(A.StatementBlock(tuple(rest), stmt.body.span) if body_traps else stmt.body, d + 2)
+        self.trapped = outer_trapped
         self.emit(d + 1, "finally:")
         self.emit(d + 2, "RS.try_depth -= 1")
         if stmt.catches:

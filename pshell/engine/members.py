@@ -10,9 +10,9 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
-from pshell.engine import dotnet_types, instance_members
+from pshell.engine import dotnet_types, instance_members, powershell_api
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
-from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
+from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
                                   PSTypeInfo, get_property, properties_of, set_property, to_bool,
@@ -845,7 +845,8 @@ def type_info(type_name: str) -> PSTypeInfo:
     from pshell.engine.operators import full_type_name, lookup_type
     kind = lookup_type(type_name)
     if kind == "named":
-        return PSTypeInfo(type_name)
+        from pshell.engine.exception_types import exception_name
+        return PSTypeInfo(exception_name(type_name) or type_name)
     if kind in ("array", "string[]", "int[]") and type_name.endswith("[]"):
         return PSTypeInfo(type_name if "." in type_name else full_type_name(kind))
     return PSTypeInfo(full_type_name(kind))
@@ -1074,7 +1075,8 @@ def _set_environment_variable(rs: Any, args: List[Any]) -> None:
     rs.set_env(to_str(args[0]), None if args[1] is None or args[1] == "" else to_str(args[1]))
 
 
-#: static methods that read or change the calling runspace's environment: fn(runspace, args)
+#: static methods that need the calling runspace (its environment, or to make a runspace beside it:
+#: engine/powershell_api.py's hosting types): fn(runspace, args)
 _ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
     "environment": {
         "getenvironmentvariable": lambda rs, a: rs.environ.get(to_str(a[0])),
@@ -1087,6 +1089,7 @@ _ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
     },
 }
 _ENVIRONMENT_METHODS["system.io.path"] = _ENVIRONMENT_METHODS["io.path"]
+_ENVIRONMENT_METHODS.update(powershell_api.STATIC_METHODS)    # [PowerShell], [RunspaceFactory], ...
 def _exit(args: List[Any]) -> None:
     from pshell.engine.errors import ExitException
     raise ExitException(int(args[0]))
@@ -1259,11 +1262,6 @@ def _timezones() -> Any:
 
 _STATIC_PROPS["timezoneinfo"] = {"local": lambda: _timezones().local_zone(),
                                  "utc": lambda: _timezones().find_zone("UTC")}
-for _type in ("initialsessionstate", "management.automation.runspaces.initialsessionstate"):
-    # a session state to pass to CreateRunspace: pshell's runspaces all start the same way
-    _STATIC_METHODS[_type] = dict.fromkeys(("create", "createdefault", "createdefault2"), lambda a: (
-        PSObject.from_pairs([("LanguageMode", "FullLanguage")],
-                            ["System.Management.Automation.Runspaces.InitialSessionState"])))
 _STATIC_METHODS["timezoneinfo"] = {
     "getsystemtimezones": lambda a: _timezones().system_zones(),
     "findsystemtimezonebyid": lambda a: _timezones().find_zone(to_str(a[0])),
@@ -1284,17 +1282,6 @@ _STATIC_METHODS["microsoft.powershell.markdownrender.markdowninfo"] = {"new": _m
 _STATIC_METHODS["management.automation.internal.internaltesthooks"] = {"settesthook": _set_test_hook}
 
 
-def _psapi(name: str) -> Callable[[List[Any]], Any]:
-    def call(args: List[Any]) -> Any:
-        from pshell.engine import powershell_api
-        return getattr(powershell_api, name)(args)
-    return call
-
-
-for _type in ("powershell", "management.automation.powershell"):
-    _STATIC_METHODS[_type] = {"create": _psapi("create_powershell")}
-for _type in ("runspacefactory", "management.automation.runspaces.runspacefactory"):
-    _STATIC_METHODS[_type] = {"createrunspace": _psapi("create_runspace")}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["long"] = {
     "parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: _try_parse(a, int, 2**63)}
@@ -1309,11 +1296,7 @@ for _type, _props in dotnet_types.STATIC_PROPS.items():
     _STATIC_PROPS.setdefault(_type, {}).update(_props)
 
 
-# ---- [Platform], [NullString], [Random]: what scripts and PowerShell's tests ask of them
-_STATIC_PROPS["management.automation.platform"] = {
-    "iswindows": lambda: False, "islinux": lambda: sys.platform.startswith("linux"),
-    "ismacos": lambda: sys.platform == "darwin", "isnanoserver": lambda: False, "isiot": lambda: False,
-    "iswindowsdesktop": lambda: False, "isstaticsite": lambda: False}
+# ---- [NullString], [Random]: what scripts and PowerShell's tests ask of them
 _STATIC_PROPS["nullstring"] = _STATIC_PROPS["management.automation.language.nullstring"] = {
     "value": lambda: None}
 
@@ -1342,17 +1325,14 @@ class DotNetRandom:
 _STATIC_METHODS["random"] = {"new": lambda a: DotNetRandom(a[0] if a else None)}
 
 
-def static_new(type_name: str) -> Optional[Callable[[List[Any]], Any]]:
+def static_new(type_name: str, runspace: Any = None) -> Optional[Callable[[List[Any]], Any]]:
     """``[T]::new`` for a type pshell knows the constructor of (New-Object uses it too), or None."""
+    made = _ENVIRONMENT_METHODS.get(_norm_type(type_name), {}).get("new")
+    if made is not None:
+        return functools.partial(made, runspace)
     return _STATIC_METHODS.get(_norm_type(type_name), {}).get("new")
 
 
-def _new_invocation_settings(args: List[Any]) -> Any:
-    from pshell.engine.powershell_api import PSInvocationSettings
-    return PSInvocationSettings()
-
-
-_STATIC_METHODS["management.automation.psinvocationsettings"] = {"new": _new_invocation_settings}
 def _enum_value(value: str) -> Callable[[], Any]:
     return lambda: value
 
@@ -1374,53 +1354,18 @@ def _new_datetime(args: List[Any]) -> Any:
 _STATIC_METHODS["datetime"]["new"] = _new_datetime
 
 
-# exceptions of PowerShell's own namespace that scripts name without it
-_SMA_EXCEPTIONS = {
-    "runtimeexception", "parseexception", "methodinvocationexception", "cmdletinvocationexception",
-    "actionpreferencestopexception", "itemnotfoundexception", "commandnotfoundexception",
-    "psinvalidcastexception", "psargumentexception", "psinvalidoperationexception",
-    "parameterbindingexception", "pipelinestoppedexception", "methodexception",
-    "psnotsupportedexception", "psargumentnullexception", "psargumentoutofrangeexception",
-}
-_SMA = "System.Management.Automation."
-
-
-def exception_type_name(type_name: str) -> str:
-    """The full name of an exception type as a script spelled it (``[ArgumentException]``,
-    ``[IO.IOException]``, ``[System.Management.Automation.RuntimeException]``)."""
-    name = type_name.strip()
-    lowered = name.lower()
-    if lowered.startswith("system."):
-        return name
-    if lowered.startswith("management.automation."):
-        return "System." + name
-    if "." not in name and lowered in _SMA_EXCEPTIONS:
-        return _SMA + name
-    return "System." + name
+_STATIC_PROPS.update(powershell_api.STATIC_PROPS)          # [RunspaceMode]::CurrentRunspace
 
 
 def _new_error_object(type_name: str, args: List[Any]) -> Any:
-    """``[SomeException]::new(message[, inner])`` and ``[ErrorRecord]::new(exception, id,
-    category, target)``; None for other types."""
-    lowered = _norm_type(type_name)
-    if lowered.endswith("exception"):
-        message = to_str(args[0]) if args and args[0] is not None else \
-            f"Exception of type '{exception_type_name(type_name)}' was thrown."
-        inner = args[1] if len(args) > 1 and isinstance(args[1], ExceptionInfo) else None
-        return ExceptionInfo(message, exception_type_name(type_name), inner)
-    if lowered in ("management.automation.errorrecord", "errorrecord"):
-        if len(args) != 4:
-            raise _err(f'Cannot find an overload for "new" and the argument count: "{len(args)}".',
-                       "MethodCountCouldNotFindBest",
-                       exception_type="System.Management.Automation.MethodException")
-        exception, error_id, category, target = args
-        if isinstance(exception, ErrorRecord):
-            exception = exception.Exception
-        if not isinstance(exception, ExceptionInfo):
-            exception = ExceptionInfo(to_str(exception), "System.Exception")
-        return ErrorRecord(exception.Message, to_str(error_id) if error_id is not None else "",
-                           to_str(category) if category is not None else "NotSpecified", target,
-                           exception=exception)
+    """``[SomeException]::new(...)`` with .NET's overloads and ``[ErrorRecord]::new(exception, id,
+    category, target)`` (engine/exception_types.py); None for other types."""
+    from pshell.engine import exception_types
+    full = exception_types.exception_name(type_name)
+    if full is not None:
+        return exception_types.construct(full, args)
+    if _norm_type(type_name) in ("management.automation.errorrecord", "errorrecord"):
+        return exception_types.new_error_record(args)
     return None
 
 
@@ -1431,6 +1376,8 @@ ERROR_CATEGORIES = (
     "SyntaxError", "ParserError", "PermissionDenied", "ResourceBusy", "ResourceExists",
     "ResourceUnavailable", "ReadError", "WriteError", "FromStdErr", "SecurityError", "ProtocolError",
     "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded", "NotEnabled")
+
+
 def _constant(value: str) -> Callable[[], str]:
     return lambda: value
 
@@ -1499,7 +1446,12 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
                 result = fn(args)
             except RuntimeException:
                 raise
-            except (IndexError, TypeError, ValueError, OSError, KeyError) as exc:
+            except IndexError:          # the method read an argument it was not given
+                raise _err(f'Cannot find an overload for "{name}" and the argument count: '
+                           f'"{len(args)}".',
+                           "MethodCountCouldNotFindBest",
+                           exception_type="System.Management.Automation.MethodException") from None
+            except (TypeError, ValueError, OSError, KeyError) as exc:
                 detail = getattr(exc, "strerror", None) or str(exc)
                 raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "{detail}"',
                            "MethodInvocationException",

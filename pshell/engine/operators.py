@@ -527,9 +527,9 @@ def lookup_type(name: str) -> str:
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
-        if key.endswith("exception") and (key.startswith(("system.", "management.automation."))
-                                          or "." not in key or key.startswith("io.")):
-            return "named"      # .NET's exceptions: ::new makes one, -is and catch match it
+        from pshell.engine import exception_types, powershell_api
+        if exception_types.is_exception_type(key) or powershell_api.is_hosting_type(key):
+            return "named"      # .NET's exceptions (::new, -is, catch) and the hosting types
         classes = sys.modules.get("pshell.engine.classes")
         if classes is not None and classes.find_type(key) is not None:
             return "user"
@@ -602,12 +602,17 @@ def _cast_error(value: Any, type_name: str, detail: str = "") -> RuntimeExceptio
     shown = to_str(value)
     src = type_names_of(value)[0]
     extra = f' Error: "{detail}"' if detail else ""
-    return RuntimeException.make(
-        f'Cannot convert value "{shown}" to type "{type_name}".{extra}' if not isinstance(
-            value, (list, tuple, dict, PSObject)) else
-        f'Cannot convert the "{shown}" value of type "{src}" to type "{type_name}".',
-        "InvalidCastException" if not detail else "InvalidCastParseTargetInvocation",
-        "InvalidArgument", exception_type="System.Management.Automation.PSInvalidCastException")
+    message = f'Cannot convert value "{shown}" to type "{type_name}".{extra}' if not isinstance(
+        value, (list, tuple, dict, PSObject)) else \
+        f'Cannot convert the "{shown}" value of type "{src}" to type "{type_name}".'
+    return invalid_cast(message, "InvalidCastException" if not detail else
+                        "InvalidCastParseTargetInvocation")
+
+
+def invalid_cast(message: str, error_id: str = "InvalidCastException") -> RuntimeException:
+    """A failed conversion as pwsh reports it: a RuntimeException around a PSInvalidCastException."""
+    return RuntimeException.wrapping(message, "System.Management.Automation.PSInvalidCastException",
+                                     error_id, "InvalidArgument")
 
 
 def convert_to(value: Any, type_name: str) -> Any:

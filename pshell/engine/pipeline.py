@@ -36,7 +36,8 @@ class CommandContext:
     """What a running command sees: its runspace, frame, streams, location and preferences."""
 
     __slots__ = ("frame", "runspace", "streams", "nid", "name", "prefs", "error_var", "warning_var",
-                 "info_var", "_location", "pipeline_params", "verbose", "debug", "_block_frames")
+                 "info_var", "_location", "pipeline_params", "verbose", "debug", "_block_frames",
+                 "wrote_error")
 
     def __init__(self, frame: Frame, streams: Streams, nid: int, name: str) -> None:
         self.frame = frame
@@ -53,6 +54,7 @@ class CommandContext:
         self.verbose: Optional[bool] = None
         self.debug: Optional[bool] = None
         self._block_frames: Optional[Dict[int, Frame]] = None
+        self.wrote_error = False     # $PSCmdlet.WriteError was called: $? is false afterwards
 
     @property
     def location(self) -> Optional[SourceLocation]:
@@ -370,6 +372,8 @@ class ScriptCmdlet:
         return record
 
     def WriteError(self, record: Any) -> None:
+        if self._ctx is not None:
+            self._ctx.wrote_error = True    # $? is false after the function, as after a cmdlet
         self._context().write_error(self._own(record))
 
     def ThrowTerminatingError(self, record: Any) -> None:
@@ -860,7 +864,7 @@ def _run_stage(frame: Frame, stage: _Stage, upstream: Optional[Iterator[Any]]) -
         else:
             output = invoke_block(frame, stage.block, tuple(stage.args), upstream=upstream,
                                   new_scope=not stage.dot, ctx=stage.ctx, streams=streams)
-        output = _track_success(frame.rs, output)
+        output = _track_success(frame.rs, output, stage.ctx)
     if stage.ctx is not None and (stage.ctx.prefs is not None) and stage.ctx.prefs.get("\x00outvar"):
         output = _out_variable(stage.ctx, output)
     if stage.sink is not None:
@@ -890,9 +894,12 @@ def _expr_output(value: Any, upstream: Optional[Iterator[Any]], rs: Optional[Run
 _RANGE_CHUNK = 65536
 
 
-def _track_success(rs: Runspace, output: Iterator[Any]) -> Iterator[Any]:
+def _track_success(rs: Runspace, output: Iterator[Any], ctx: Optional[CommandContext] = None
+                   ) -> Iterator[Any]:
     rs.last_success = True
     yield from output
+    if ctx is not None and ctx.wrote_error:    # the function reported an error as a cmdlet does
+        rs.last_success = False
 
 
 def _run_command(rs: Runspace, stage: _Stage, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:

@@ -5,12 +5,12 @@ PowerShell construct uses it."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
 
 from pshell.engine import operators as ops
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
                                   ErrorRecord, ExceptionInfo, ExitException, FlowControl,
-                                  PipelineStopped, RuntimeException)
+                                  PipelineStopped, ReturnException, RuntimeException)
 from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSObject,
                                   PSTypeInfo,
                                   as_list, enumerate_value, to_bool, to_number, to_str)
@@ -37,7 +37,6 @@ def literal_value(node: Any) -> Any:
 # --------------------------------------------------------------------------- errors
 
 _PY_ERRORS = {
-    ZeroDivisionError: ("Attempted to divide by zero.", "System.DivideByZeroException"),
     RecursionError: ("The script failed due to call depth overflow.",
                      "System.Management.Automation.ScriptCallDepthException"),
     MemoryError: ("Out of memory.", "System.OutOfMemoryException"),
@@ -49,8 +48,9 @@ def to_runtime_exception(exc: BaseException) -> RuntimeException:
     if isinstance(exc, RuntimeException):
         return exc
     if isinstance(exc, ConversionError):
-        return RuntimeException.make(str(exc), "InvalidCastException", "InvalidArgument",
-                                     exception_type="System.Management.Automation.PSInvalidCastException")
+        return ops.invalid_cast(str(exc))
+    if isinstance(exc, ZeroDivisionError):
+        return RuntimeException.wrapping("Attempted to divide by zero.", "System.DivideByZeroException")
     for cls, (message, type_name) in _PY_ERRORS.items():
         if isinstance(exc, cls):
             return RuntimeException.make(message, cls.__name__, "InvalidOperation",
@@ -164,39 +164,21 @@ def _caught(rs: Any, err: RuntimeException) -> None:
         rs.add_error(err.record)
 
 
-_TYPE_PARENTS = {
-    "system.dividebyzeroexception": ("system.arithmeticexception",),
-    "system.overflowexception": ("system.arithmeticexception",),
-    "system.management.automation.itemnotfoundexception":
-        ("system.management.automation.sessionstateexception",),
-    "system.management.automation.commandnotfoundexception": (),
-    "system.management.automation.psinvalidcastexception": ("system.invalidcastexception",),
-    "system.io.filenotfoundexception": ("system.io.ioexception",),
-    "system.io.directorynotfoundexception": ("system.io.ioexception",),
-}
-
-
 def _catch_match(err: RuntimeException, type_names: Any) -> bool:
-    exception = err.record.Exception
-    actual = getattr(exception, "type_name", "System.Exception").lower()
-    family = {actual}
-    stack = [actual]
-    inner = getattr(exception, "InnerException", None)
-    if inner is not None and actual == "system.management.automation.runtimeexception":
-        stack.append(getattr(inner, "type_name", "System.Exception").lower())  # pwsh's wrapper
-        family.add(stack[-1])
-    while stack:
-        for parent in _TYPE_PARENTS.get(stack.pop(), ()):
-            if parent not in family:
-                family.add(parent)
-                stack.append(parent)
-    family.update(("system.exception", "exception", "system.systemexception"))
-    if actual.startswith("system.management.automation."):
-        family.add("system.management.automation.runtimeexception")
+    """Does ``catch [T1], [T2]`` catch ``err``: is its exception, or the exception it wraps, one
+    of those types or derived from one (engine/exception_types.py knows the hierarchy)?"""
+    from pshell.engine.exception_types import ancestry, exception_name
+    family: Set[str] = set()
+    exc = err.record.Exception
+    for candidate in (exc, getattr(exc, "InnerException", None)):
+        if candidate is not None:
+            family.update(n.lower() for n in ancestry(getattr(candidate, "type_name", "System.Exception")))
+    if isinstance(err, ActionPreferenceStop):       # -ErrorAction Stop: catchable as either
+        family.update(n.lower() for n in ancestry("ActionPreferenceStopException"))
+    shorts = {f.rsplit(".", 1)[-1] for f in family}
     for name in type_names:
-        wanted = name.lower()
-        short = wanted.rsplit(".", 1)[-1]
-        if wanted in family or any(f.rsplit(".", 1)[-1] == short for f in family):
+        wanted = (exception_name(name) or name).lower()
+        if wanted in family or wanted.rsplit(".", 1)[-1] in shorts:
             return True
     return False
 
@@ -662,6 +644,7 @@ def _deffn(F: Any, name: str, index: int) -> None:
     from pshell.engine.runtime import FunctionInfo, ScriptBlock
     node = F.unit.asts[index]
     info = FunctionInfo(name, ScriptBlock(node.body, F.unit), node.is_filter)
+    info.block.definition = node
     info.start = node.span.start                    # where its comment-based help may begin
     target = F.scope
     lowered = name.lower()
@@ -748,6 +731,21 @@ def _deftrap(F: Any, type_name: Optional[str], body: Any) -> None:
     traps.append((type_name, body))
 
 
+def _unwrapped(record: ErrorRecord) -> ErrorRecord:
+    """What a trap sees as ``$_``: for an error the engine wrapped around a .NET exception (1/0,
+    a method call that threw), a record of the original exception, as in pwsh."""
+    exc = record.Exception
+    inner = getattr(exc, "InnerException", None)
+    wrapper = getattr(exc, "wraps", False) or getattr(exc, "type_name", "") in (
+        "System.Management.Automation.RuntimeException",
+        "System.Management.Automation.MethodInvocationException")
+    if not wrapper or not isinstance(inner, ExceptionInfo):
+        return record
+    copy = ErrorRecord(inner.Message, record.FullyQualifiedErrorId, record.category,
+                       record.TargetObject, record.location, record.command, exception=inner)
+    return copy
+
+
 def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
     """A statement failed in a block that has traps: run the first trap that matches (its output
     is the block's output), then carry on with the next statement; ``break`` in the trap makes
@@ -770,7 +768,7 @@ def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
         return
     from pshell.engine.runtime import Scope
     trap_frame = F.child(scope=Scope(F.scope))
-    trap_frame.scope.vars["_"] = record
+    trap_frame.scope.vars["_"] = _unwrapped(record)
     action = None
     try:
         yield from handler(trap_frame)
@@ -778,8 +776,12 @@ def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
         action = "continue"
     except BreakException:
         action = "break"
+    except ReturnException:
+        action = "return"
     rs.add_error(record)
     rs.last_success = False
+    if action == "return":              # `return` in a trap leaves the block the trap is in
+        raise ReturnException()
     if action == "break":
         err.script_terminating = True  # type: ignore[attr-defined]
         raise err
@@ -869,6 +871,7 @@ NAMESPACE: Dict[str, Any] = {
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
     "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,
+    "_ReturnException": ReturnException,
     "_throw": _throw, "_deffn": _deffn, "_deftrap": _deftrap, "_trapped": _trapped, "_catchable": _catchable,
     "_caught": _caught,
     "_catch_match": _catch_match, "_range": _range, "_rangel": _rangel, "_s": _s, "_sx": _sx, "_rv": _rv,

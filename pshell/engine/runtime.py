@@ -172,10 +172,45 @@ class FunctionInfo:
     Version = ""
 
 
+class Extent:
+    """Where an AST node is in its source: ``.Extent`` of an AST, with its text."""
+
+    ps_type_names = ("System.Management.Automation.Language.InternalScriptExtent",)
+    ps_properties = ("File", "StartLineNumber", "StartColumnNumber", "Text")
+
+    def __init__(self, unit: "Unit", start: int, end: int, line: int, col: int) -> None:
+        self.File = unit.source
+        self.Text = unit.text[start:end]
+        self.StartOffset = start
+        self.EndOffset = end
+        self.StartLineNumber = line
+        self.StartColumnNumber = col
+
+    def ToString(self) -> str:
+        return self.Text
+
+
+class FunctionDefinitionView:
+    """``(Get-Command f).ScriptBlock.Ast``: the ``function f {...}`` definition."""
+
+    ps_type_names = ("System.Management.Automation.Language.FunctionDefinitionAst",)
+    ps_properties = ("Name", "IsFilter", "Body", "Extent")
+
+    def __init__(self, node: Any, unit: "Unit") -> None:
+        self.Name = node.name
+        self.IsFilter = node.is_filter
+        self.Body = node.body
+        span = node.span
+        self.Extent = Extent(unit, span.start, span.end, span.line, span.col)
+
+    def ToString(self) -> str:
+        return self.Extent.Text
+
+
 class ScriptBlock:
     """A ``{ ... }`` value: an AST plus where it came from; compiled once, on first use."""
 
-    __slots__ = ("ast", "unit", "_compiled", "bound_frame")
+    __slots__ = ("ast", "unit", "_compiled", "bound_frame", "definition")
     ps_type_names = ("System.Management.Automation.ScriptBlock",)
     ps_properties = ("Ast",)
 
@@ -184,6 +219,7 @@ class ScriptBlock:
         self.unit = unit
         self._compiled: Optional["CompiledBlock"] = None
         self.bound_frame: Optional[Frame] = None
+        self.definition: Any = None     # a function's body: its FunctionDefinition node
 
     @property
     def text(self) -> str:
@@ -198,7 +234,10 @@ class ScriptBlock:
         return found
 
     @property
-    def Ast(self) -> "ast.ScriptBlockAst":
+    def Ast(self) -> Any:
+        """The block's AST; a function's body answers with its whole definition, as in pwsh."""
+        if self.definition is not None:
+            return FunctionDefinitionView(self.definition, self.unit)
         return self.ast
 
     @property
@@ -289,6 +328,7 @@ class Runspace:
         self._lock = threading.Lock()
         self.errors: List[Any] = []           # $Error, newest first
         self.history: List[Any] = []
+        self.history_id = 0                   # the history entry the running command will be
         self.location_stack: Dict[str, List[str]] = {}
         self.previous_location: Optional[str] = None
         #: Variable:, Function: or Alias: after `Set-Location Function:` (engine/state_drives.py):
@@ -388,6 +428,11 @@ class Runspace:
 
     # ---- errors --------------------------------------------------------------------
     def add_error(self, record: Any) -> None:
+        if self.history_id and not getattr(record, "history_id", 0):
+            try:
+                record.history_id = self.history_id
+            except AttributeError:
+                pass
         self.errors.insert(0, record)
         if len(self.errors) > 256:
             del self.errors[256:]

@@ -45,6 +45,7 @@ def _execute_recorded(rs: Runspace, text: str, source: str) -> bool:
     """An interactive command: run it, then add it to the session history (Get-History)."""
     import datetime as _dt
     start = _dt.datetime.now()
+    rs.history_id = rs.history[-1].Id + 1 if rs.history else 1
     ok = False
     try:
         unit = parse_unit(rs, text, source)
