@@ -9,10 +9,8 @@ tests/test_cmdlet_index.py checks both against what the modules register."""
 MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
     "aggregate": ("Compare-Object", "Group-Object", "Measure-Object", "Sort-Object",),
-    "commands": (
-        "Clear-History", "Get-Alias", "Get-Command", "Get-History", "Invoke-History", "New-Alias",
-        "Set-Alias",
-    ),
+    "commands": ("Clear-History", "Get-Command", "Get-History", "Invoke-History",),
+    "alias": ("Export-Alias", "Get-Alias", "Import-Alias", "New-Alias", "Set-Alias",),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
     "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
     "errorview": ("Get-Error",),

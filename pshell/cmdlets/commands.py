@@ -6,9 +6,8 @@ import datetime as _dt
 import os
 from typing import Any, Dict, Iterator, List, Optional
 
-from pshell.engine.aliases import DEFAULT_ALIASES
-from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
-from pshell.engine.state_drives import AliasInfo, alias_name, remember_alias_name
+from pshell.engine import alias_table
+from pshell.engine.state_drives import AliasInfo
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
 from pshell.engine.values import to_str
@@ -133,12 +132,6 @@ def _matches(patterns: Optional[List[str]], name: str) -> bool:
     return any(wildcard_regex(p).match(name) for p in patterns)
 
 
-def _all_aliases(runspace: Any) -> Dict[str, str]:
-    aliases = {k: v for k, v in DEFAULT_ALIASES.items()}
-    scope = runspace.global_scope
-    if scope.aliases:
-        aliases.update(scope.aliases)
-    return aliases
 
 
 def _functions(scope: Any) -> Dict[str, Any]:
@@ -191,9 +184,11 @@ class GetCommand(Cmdlet):
         names = self.Name
         wildcard = not names or any(any(c in n for c in "*?[") for n in names)
         if "alias" in kinds and not self.Verb and not self.Noun:
-            for alias, target in sorted(_all_aliases(self.runspace).items()):
-                if _matches(names, alias):
-                    result.append(CommandInfo("Alias", alias, target, "", AliasInfo(alias, target)))
+            table = alias_table.visible(self.ctx.frame)
+            for key in sorted(table):
+                info = alias_table.info_for(self.ctx.frame, key, table[key][0])
+                if _matches(names, info.Name):
+                    result.append(info)
         if kinds & {"function", "filter"}:
             for _, info in sorted(_functions(self.ctx.frame.scope).items()):
                 if _matches(names, info.name):
@@ -249,81 +244,6 @@ def _syntax(info: CommandInfo) -> str:
             text = f"[-{p.name}] <{label}>"
         parts.append(text if p.mandatory is True else f"[{text}]")
     return " ".join(parts)
-
-
-@register
-class GetAlias(Cmdlet):
-    name = "Get-Alias"
-    synopsis = "Lists aliases, or the aliases of a command (-Definition)."
-    params = (
-        Param("Name", "string[]", position=0),
-        Param("Definition", "string[]"),
-        Param("Exclude", "string[]"),
-    )
-
-    def end(self) -> Iterator[Any]:
-        aliases = _all_aliases(self.runspace)
-        any_found = False
-        for alias, target in sorted(aliases.items()):
-            if not _matches(self.Name, alias):
-                continue
-            if self.Definition and not _matches(self.Definition, target):
-                continue
-            if self.Exclude and _matches(self.Exclude, alias):
-                continue
-            any_found = True
-            yield AliasInfo(alias_name(self.runspace, alias), target)
-        if self.Name and not any_found:
-            for name in self.Name:
-                if not any(c in name for c in "*?["):
-                    self.write_error(f"Cannot find alias because alias '{name}' does not exist.",
-                                     "ItemNotFoundException", "ObjectNotFound", name)
-
-
-class _AliasSetter(Cmdlet):
-    params = (
-        Param("Name", "string", position=0, mandatory=True),
-        Param("Value", "string", position=1, mandatory=True),
-        Param("Scope", "string"),
-        Param("Force", "switch"),
-        Param("PassThru", "switch"),
-        Param("Description", "string"),
-        Param("Option", "string"),
-    ) + SHOULD_PROCESS_PARAMS
-    refuse_existing = False
-
-    def end(self) -> Iterator[Any]:
-        scope = self.ctx.frame.scope if (self.Scope or "").lower() in ("local", "0") else \
-            self.runspace.global_scope
-        if (self.Scope or "").lower() == "script":
-            scope = self.ctx.frame.script_scope
-        if scope.aliases is None:
-            scope.aliases = {}
-        key = self.Name.lower()
-        if self.refuse_existing and not self.Force and (key in scope.aliases or key in DEFAULT_ALIASES):
-            raise self.terminate(f"The alias is not allowed, because an alias with the name "
-                                 f"'{self.Name}' already exists.", "AliasAlreadyExists",
-                                 "ResourceExists", self.Name)
-        action = "New alias" if self.refuse_existing else "Set alias"
-        if not self.should_process(f"Name: {self.Name} Value: {self.Value}", action):
-            return
-        scope.aliases[key] = self.Value
-        remember_alias_name(self.runspace, self.Name)
-        if self.PassThru:
-            yield AliasInfo(self.Name, self.Value)
-
-
-@register
-class SetAlias(_AliasSetter):
-    name = "Set-Alias"
-    synopsis = "Creates or changes an alias."
-
-
-@register
-class NewAlias(_AliasSetter):
-    name = "New-Alias"
-    synopsis = "Creates an alias; refuses one that exists unless -Force."
-    refuse_existing = True
 
 
 @register
