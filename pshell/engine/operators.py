@@ -599,6 +599,11 @@ _KNOWN_NAMED_TYPES = {
 
 # objects of engine modules that have no conversion of their own (kept apart from the set above)
 _KNOWN_NAMED_TYPES.update(("timezoneinfo", "system.timezoneinfo"))
+# what Get-Command and Get-Alias give (cmdlets/commands.py, engine/alias_table.py)
+_KNOWN_NAMED_TYPES.update(("aliasinfo", "system.management.automation.aliasinfo", "cmdletinfo",
+                           "system.management.automation.cmdletinfo", "functioninfo",
+                           "system.management.automation.functioninfo", "applicationinfo",
+                           "system.management.automation.applicationinfo"))
 
 
 def full_type_name(kind: str) -> str:
