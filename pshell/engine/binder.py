@@ -144,7 +144,7 @@ def not_empty(ptype: Any) -> Any:
     spec = SimpleNamespace(name="", validate_range=None, not_null=True, mandatory=False,
                            checks=(), allow=())
     convert = _validating(ptype, spec)
-    convert.type_label = type_label(ptype)  # type: ignore[attr-defined]
+    convert.type_label = ptype if isinstance(ptype, str) else type_label(ptype)  # type: ignore[attr-defined]
     return convert
 
 
