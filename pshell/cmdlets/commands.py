@@ -295,10 +295,10 @@ class GetCommand(Cmdlet):
                 and not modules:
             table = alias_table.visible(self.ctx.frame)
             for key in sorted(table):
-                info = alias_table.info_for(self.ctx.frame, key, table[key][0])
-                score = match(info.Name)
+                alias = alias_table.info_for(self.ctx.frame, key, table[key][0])
+                score = match(alias.Name)
                 if score is not None:
-                    add(info, score)
+                    add(alias, score)
         if kinds & {"function", "filter"}:
             for _, fn in sorted(_functions(self.ctx.frame.scope).items()):
                 score = match(fn.name)
