@@ -9,9 +9,10 @@ tests/test_cmdlet_index.py checks both against what the modules register."""
 MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
     "aggregate": ("Compare-Object", "Group-Object", "Measure-Object", "Sort-Object",),
+    "alias": ("Export-Alias", "Get-Alias", "Import-Alias", "New-Alias", "Set-Alias",),
     "clixml": ("ConvertFrom-CliXml", "ConvertTo-CliXml", "Export-Clixml", "Import-Clixml",),
     "history": ("Add-History", "Clear-History", "Get-History", "Invoke-History",),
-    "commands": ("Get-Alias", "Get-Command", "New-Alias", "Set-Alias",),
+    "commands": ("Get-Command",),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
     "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
     "errorview": ("Get-Error",),

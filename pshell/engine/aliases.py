@@ -14,6 +14,7 @@ DEFAULT_ALIASES = {
     "gc": "Get-Content", "gci": "Get-ChildItem", "dir": "Get-ChildItem", "gi": "Get-Item",
     "echo": "Write-Output", "cls": "Clear-Host",
     "gcm": "Get-Command", "help": "Get-Help", "gal": "Get-Alias",
+    "sal": "Set-Alias", "nal": "New-Alias", "epal": "Export-Alias", "ipal": "Import-Alias",
     "gm": "Get-Member", "gv": "Get-Variable", "sv": "Set-Variable", "set": "Set-Variable",
     "nv": "New-Variable", "rv": "Remove-Variable", "clv": "Clear-Variable", "h": "Get-History",
     "history": "Get-History", "ghy": "Get-History", "r": "Invoke-History", "ihy": "Invoke-History",

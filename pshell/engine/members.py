@@ -1234,6 +1234,23 @@ _STATIC_METHODS["management.automation.wildcardpattern"] = _STATIC_METHODS["wild
         lambda a: __import__("pshell.engine.wildcards", fromlist=["h"]).has_wildcards(to_str(a[0])),
 }
 _STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
+_STATIC_METHODS["object"] = _STATIC_METHODS["system.object"] = {
+    "referenceequals": lambda a: _same_object(_arg_or_none(a, 0), _arg_or_none(a, 1)),
+}
+
+
+def _arg_or_none(args: List[Any], index: int) -> Any:
+    return args[index] if index < len(args) else None
+
+
+def _same_object(a: Any, b: Any) -> bool:
+    """[object]::ReferenceEquals: the same object (nulls are the same; a number or a string is a
+    value, boxed anew each time in .NET, so never the same object as another)."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float, str, bool)):
+        return False
+    return a is b
 
 
 def _langapi(name: str) -> Callable[[List[Any]], Any]:

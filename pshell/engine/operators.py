@@ -199,9 +199,9 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
 def compare_values(a: Any, b: Any, cs: bool = False) -> int:
     """-1/0/1 as PowerShell orders values (used by -lt/-gt and Sort-Object)."""
     if a is None or a is AutomationNull:
-        return 0 if (b is None or b is AutomationNull) else -1
+        return 0 if (b is None or b is AutomationNull) else -_null_against(b)
     if b is None or b is AutomationNull:
-        return 1
+        return _null_against(a)
     pair = _coerce_pair(a, b)
     if pair is None:
         x, y = to_str(a), to_str(b)
@@ -220,6 +220,13 @@ def compare_values(a: Any, b: Any, cs: bool = False) -> int:
     except TypeError:
         sa, sb = to_str(a).lower(), to_str(b).lower()
         return (sa > sb) - (sa < sb)
+
+
+def _null_against(value: Any) -> int:
+    """How ``value`` compares with null: a negative number is below it, anything else above."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return -1
+    return 1
 
 
 _RE_CACHE: Dict[Any, Any] = {}
@@ -592,6 +599,11 @@ _KNOWN_NAMED_TYPES = {
 
 # objects of engine modules that have no conversion of their own (kept apart from the set above)
 _KNOWN_NAMED_TYPES.update(("timezoneinfo", "system.timezoneinfo"))
+# what Get-Command and Get-Alias give (cmdlets/commands.py, engine/alias_table.py)
+_KNOWN_NAMED_TYPES.update(("aliasinfo", "system.management.automation.aliasinfo", "cmdletinfo",
+                           "system.management.automation.cmdletinfo", "functioninfo",
+                           "system.management.automation.functioninfo", "applicationinfo",
+                           "system.management.automation.applicationinfo"))
 
 
 def full_type_name(kind: str) -> str:
