@@ -170,6 +170,11 @@ def _get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
         return span_prop(obj) if span_prop is not None else None
+    dynamic = getattr(type(obj), "ps_dynamic_member", None)
+    if dynamic is not None:                     # an XML node's attributes and children
+        found = dynamic(obj, name)
+        if found is not NO_PROPERTY:
+            return found
     if lowered == "pstypenames":
         return type_names_of(obj)
     if lowered == "psobject" and get_property(obj, name) is NO_PROPERTY:
@@ -261,6 +266,14 @@ def set_member(obj: Any, name: str, value: Any) -> None:
         for item in obj:
             set_member(item, name, value)
         return
+    dynamic = getattr(type(obj), "ps_set_dynamic_member", None)
+    if dynamic is not None:                     # an XML node's attribute or simple child
+        from pshell.engine.xmldoc import XmlError
+        try:
+            if dynamic(obj, name, value):
+                return
+        except XmlError as exc:
+            raise _err(str(exc), "XmlNodeSetShouldBeAString") from None
     try:
         set_property(obj, name, value)
     except (KeyError, AttributeError):
