@@ -119,8 +119,9 @@ class SelectXml(Cmdlet):
             found = xpath.select_nodes(node, self.XPath, namespaces)
         except xpath.XPathError as exc:
             error_id = "PrefixError" if exc.kind == "prefix" else "XPathEvaluationError"
-            raise self.terminate(f"The XPath '{self.XPath}' cannot be used: {exc}", error_id,
-                                 "InvalidArgument", self.XPath) from None
+            self.write_error(f"The XPath '{self.XPath}' cannot be used: {exc}", error_id,
+                             "InvalidArgument", self.XPath)
+            return
         for hit in found:
             yield xpath.SelectXmlInfo(hit, path, self.XPath)
 

@@ -499,7 +499,8 @@ _TYPE_ALIASES = {
     "numerics.biginteger": "long", "system.numerics.biginteger": "long",
     "ref": "ref", "psreference": "ref", "management.automation.psreference": "ref",
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
-    "xml": "xml", "xml.xmldocument": "xml", "system.xml.xmldocument": "xml", "math": "math", "system.math": "math",
+    "xml": "xml", "xml.xmldocument": "xml", "system.xml.xmldocument": "xml",
+    "math": "math", "system.math": "math",
     "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
     "security.securestring": "securestring", "management.automation.pscredential": "pscredential",
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
@@ -593,6 +594,9 @@ _KNOWN_NAMED_TYPES = {
 
 # objects of engine modules that have no conversion of their own (kept apart from the set above)
 _KNOWN_NAMED_TYPES.update(("timezoneinfo", "system.timezoneinfo"))
+_KNOWN_NAMED_TYPES.update("system.xml." + name for name in (        # engine/xmldoc.py's nodes
+    "xmlnode", "xmlelement", "xmlattribute", "xmltext", "xmlcdatasection", "xmlcomment",
+    "xmldeclaration", "xmlnodelist", "xmlnamespacemanager", "xmllinkednode", "xmlcharacterdata"))
 
 
 def full_type_name(kind: str) -> str:

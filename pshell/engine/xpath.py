@@ -21,7 +21,7 @@ __all__ = ["XPathError", "select_nodes", "evaluate", "SelectXmlInfo"]
 Value = Union[List[XmlNode], str, float, bool]
 
 
-class XPathError(Exception):
+class XPathError(ValueError):
     """A malformed expression, or a prefix with no namespace; ``kind`` says which."""
 
     def __init__(self, message: str, kind: str = "syntax") -> None:
@@ -39,6 +39,8 @@ _TOKEN = re.compile(r"""\s*(?:
   )""", re.VERBOSE)
 
 _OPERATOR_NAMES = ("and", "or", "mod", "div")
+MAX_TOKENS = 600        # a longer query is refused (evaluation recurses once per operator)
+MAX_NESTING = 32        # parentheses, predicates and calls inside each other
 _NODE_TYPES = ("node", "text", "comment", "processing-instruction")
 
 
@@ -53,6 +55,8 @@ def _tokenize(text: str) -> List[Tuple[str, str]]:
             raise XPathError(f"'{text}' has an invalid token at position {pos + 1}.")
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
+        if len(tokens) > MAX_TOKENS:
+            raise XPathError(f"The XPath expression is longer than {MAX_TOKENS} tokens.")
         pos = match.end()
     return tokens
 
@@ -66,6 +70,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.nesting = 0
 
     def peek(self, offset: int = 0) -> Tuple[str, str]:
         j = self.i + offset
@@ -106,7 +111,13 @@ class _Parser:
         return left
 
     def or_expr(self) -> Any:
-        return self._binary(("or",), self.and_expr)
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise XPathError(f"The XPath expression nests deeper than {MAX_NESTING} levels.")
+        try:
+            return self._binary(("or",), self.and_expr)
+        finally:
+            self.nesting -= 1
 
     def and_expr(self) -> Any:
         return self._binary(("and",), self.eq_expr)
@@ -124,10 +135,12 @@ class _Parser:
         return self._binary(("*", "div", "mod"), self.unary_expr)
 
     def unary_expr(self) -> Any:
-        if self.peek() == ("op", "-"):
+        negations = 0
+        while self.peek() == ("op", "-"):
             self.take()
-            return ("negate", self.unary_expr())
-        return self.union_expr()
+            negations += 1
+        expr = self.union_expr()
+        return ("negate", expr) if negations % 2 else (("number-of", expr) if negations else expr)
 
     def union_expr(self) -> Any:
         left = self.path_expr()
@@ -410,6 +423,8 @@ def _eval(tree: Any, node: XmlNode, position: int, size: int, ctx: _Context) -> 
         return ctx.sort(left + right)
     if kind == "negate":
         return -_number(_eval(tree[1], node, position, size, ctx))
+    if kind == "number-of":
+        return _number(_eval(tree[1], node, position, size, ctx))
     if kind == "call":
         args = [_eval(a, node, position, size, ctx) for a in tree[2]]
         return _FUNCTIONS[tree[1]](args, node, position, size)
