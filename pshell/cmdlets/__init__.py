@@ -9,10 +9,9 @@ tests/test_cmdlet_index.py checks both against what the modules register."""
 MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
     "aggregate": ("Compare-Object", "Group-Object", "Measure-Object", "Sort-Object",),
-    "commands": (
-        "Clear-History", "Get-Alias", "Get-Command", "Get-History", "Invoke-History", "New-Alias",
-        "Set-Alias",
-    ),
+    "clixml": ("ConvertFrom-CliXml", "ConvertTo-CliXml", "Export-Clixml", "Import-Clixml",),
+    "history": ("Add-History", "Clear-History", "Get-History", "Invoke-History",),
+    "commands": ("Get-Alias", "Get-Command", "New-Alias", "Set-Alias",),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
     "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
     "errorview": ("Get-Error",),
@@ -38,6 +37,7 @@ MODULES = {
         "Wait-Job",
     ),
     "location": ("Get-Location", "Pop-Location", "Push-Location", "Set-Location",),
+    "markdown": ("ConvertFrom-Markdown", "Get-MarkdownOption", "Set-MarkdownOption", "Show-Markdown",),
     "member": ("Get-Member",),
     "misc": ("Get-Date", "Get-Random", "Get-SecureRandom", "Measure-Command", "New-Object", "Start-Sleep",),
     "module": (
@@ -80,8 +80,9 @@ MODULES = {
 
 VIEW_MODULES = {
     "microsoft.powershell.commands.bytecollection": "hex",
-    "microsoft.powershell.commands.historyinfo": "commands",
+    "microsoft.powershell.commands.historyinfo": "history",
     "microsoft.powershell.commands.memberdefinition": "member",
+    "microsoft.powershell.markdownrender.psmarkdownoptioninfo": "markdown",
     "pshell.helpinfo": "help",
     "pshell.scripthelpinfo": "help",            # registered by _script_help, which help imports
     "pshell.scripthelpinfo.syntax": "help",

@@ -1,8 +1,7 @@
-"""Get-Command, Get-Alias / Set-Alias / New-Alias, Get-History / Invoke-History / Clear-History."""
+"""Get-Command, Get-Alias / Set-Alias / New-Alias (the history cmdlets are in history.py)."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -13,6 +12,8 @@ from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import wildcard_regex
+
+from pshell.engine.history import HistoryInfo, record_history
 
 __all__ = ["CommandInfo", "AliasInfo", "HistoryInfo", "record_history"]
 
@@ -78,53 +79,12 @@ class OutputTypeName:
         return self.Name
 
 
-class HistoryInfo:
-    ps_type_names = ("Microsoft.PowerShell.Commands.HistoryInfo",)
-    ps_properties = ("Id", "Duration", "CommandLine")
-
-    def __init__(self, id_: int, line: str, status: str, start: _dt.datetime, end: _dt.datetime) -> None:
-        self.Id = id_
-        self.CommandLine = line
-        self.ExecutionStatus = status
-        self.StartExecutionTime = start
-        self.EndExecutionTime = end
-
-    @property
-    def Duration(self) -> _dt.timedelta:
-        return self.EndExecutionTime - self.StartExecutionTime
-
-    def ToString(self) -> str:
-        return self.CommandLine
-
-
-def _duration(info: HistoryInfo) -> str:
-    seconds = info.Duration.total_seconds()
-    return f"{seconds:.3f}"
-
-
 register_view("System.Management.Automation.CommandInfo", "table", [
     ("CommandType", "CommandType", 11), ("Name", "Name", 40), ("Version", "Version", 10),
     ("Source", "Source")])
 register_view("System.Management.Automation.AliasInfo", "table", [
     ("CommandType", "CommandType", 11), ("Name", lambda a: a.DisplayName if hasattr(a, "DisplayName")
                                          else to_str(getattr(a, "Name", ""))), ])
-register_view("Microsoft.PowerShell.Commands.HistoryInfo", "table", [
-    ("Id", "Id", 4, "right"), ("Duration", _duration, 10, "right"), ("CommandLine", "CommandLine")])
-
-
-def record_history(runspace: Any, line: str, ok: bool, start: _dt.datetime) -> None:
-    """Called by the top level for each interactive command."""
-    history = runspace.history
-    next_id = history[-1].Id + 1 if history else 1
-    history.append(HistoryInfo(next_id, line, "Completed" if ok else "Failed", start,
-                               _dt.datetime.now()))
-    limit = runspace.get_variable("MaximumHistoryCount", 4096)
-    try:
-        limit = int(limit)
-    except (TypeError, ValueError):
-        limit = 4096
-    if len(history) > limit:
-        del history[:len(history) - limit]
 
 
 def _matches(patterns: Optional[List[str]], name: str) -> bool:
@@ -324,71 +284,3 @@ class NewAlias(_AliasSetter):
     name = "New-Alias"
     synopsis = "Creates an alias; refuses one that exists unless -Force."
     refuse_existing = True
-
-
-@register
-class GetHistory(Cmdlet):
-    name = "Get-History"
-    synopsis = "Lists the commands entered in this session."
-    params = (
-        Param("Id", "long[]", position=0),
-        Param("Count", "int", position=1),
-    )
-
-    def end(self) -> Iterator[Any]:
-        history = list(self.runspace.history)
-        if self.Id:
-            wanted = set(self.Id)
-            found = [h for h in history if h.Id in wanted]
-            for missing in wanted - {h.Id for h in found}:
-                self.write_error(f"Cannot locate history for Id {missing}.", "GetHistoryNotFound",
-                                 "ObjectNotFound", missing)
-            yield from found
-            return
-        if self.Count is not None:
-            history = history[-self.Count:] if self.Count > 0 else []
-        yield from history
-
-
-@register
-class ClearHistory(Cmdlet):
-    name = "Clear-History"
-    synopsis = "Forgets the commands entered in this session."
-    params = (Param("Id", "long[]", position=0), Param("Count", "int"))
-
-    def end(self) -> None:
-        history = self.runspace.history
-        if self.Id:
-            history[:] = [h for h in history if h.Id not in set(self.Id)]
-        elif self.Count is not None:
-            del history[-self.Count:]
-        else:
-            history.clear()
-
-
-@register
-class InvokeHistory(Cmdlet):
-    name = "Invoke-History"
-    synopsis = "Runs a command from the session history again (the last one by default)."
-    params = (Param("Id", "string", position=0),)
-
-    def end(self) -> Iterator[Any]:
-        history = [h for h in self.runspace.history if h.CommandLine.split()[:1] and
-                   h.CommandLine.split()[0].lower() not in ("r", "invoke-history", "ihy")]
-        if not history:
-            raise self.terminate("Cannot invoke history: the history is empty.", "InvokeHistoryEmpty",
-                                 "ObjectNotFound")
-        entry = history[-1]
-        if self.Id is not None:
-            text = to_str(self.Id)
-            if text.isdigit():
-                matches = [h for h in self.runspace.history if h.Id == int(text)]
-            else:
-                matches = [h for h in reversed(history) if h.CommandLine.lower().startswith(text.lower())]
-            if not matches:
-                raise self.terminate(f"Cannot locate history for '{text}'.", "InvokeHistoryNotFound",
-                                     "ObjectNotFound", text)
-            entry = matches[0]
-        self.write_host(entry.CommandLine)
-        yield from self.ctx.invoke_iter(self.runspace.compile(entry.CommandLine, "<history>"), (),
-                                        new_scope=False)

@@ -599,10 +599,10 @@ def _apply_common(ctx: Optional["CommandContext"], param: Param, value: Any) -> 
             ctx.warning_var = collected
         else:
             ctx.info_var = collected
-    elif name == "outvariable":
+    elif name in ("outvariable", "pipelinevariable"):
         if ctx.prefs is None:
             ctx.prefs = {}
-        ctx.prefs["\x00outvar"] = to_str(value)
+        ctx.prefs["\x00outvar" if name == "outvariable" else "\x00pipevar"] = to_str(value)
     elif name == "verbose":
         ctx.verbose = to_bool(value)
     elif name == "debug":

@@ -1287,6 +1287,20 @@ _STATIC_METHODS["timezoneinfo"] = {
 }
 
 
+def _markdown_info(args: List[Any]) -> Any:
+    from pshell.engine.markdown_render import MarkdownInfo
+    return MarkdownInfo()
+
+
+def _set_test_hook(args: List[Any]) -> None:
+    from pshell.engine.testhooks import set_test_hook
+    set_test_hook(args)
+
+
+_STATIC_METHODS["microsoft.powershell.markdownrender.markdowninfo"] = {"new": _markdown_info}
+_STATIC_METHODS["management.automation.internal.internaltesthooks"] = {"settesthook": _set_test_hook}
+
+
 def _psapi(name: str) -> Callable[[List[Any]], Any]:
     def call(args: List[Any]) -> Any:
         from pshell.engine import powershell_api
@@ -1318,6 +1332,71 @@ for _type, _props in dotnet_types.STATIC_PROPS.items():
 def _xmldoc() -> Any:
     from pshell.engine import xmldoc
     return xmldoc
+
+
+# ---- [Platform], [NullString], [Random]: what scripts and PowerShell's tests ask of them
+_STATIC_PROPS["management.automation.platform"] = {
+    "iswindows": lambda: False, "islinux": lambda: sys.platform.startswith("linux"),
+    "ismacos": lambda: sys.platform == "darwin", "isnanoserver": lambda: False, "isiot": lambda: False,
+    "iswindowsdesktop": lambda: False, "isstaticsite": lambda: False}
+_STATIC_PROPS["nullstring"] = _STATIC_PROPS["management.automation.language.nullstring"] = {
+    "value": lambda: None}
+
+
+class DotNetRandom:
+    """``[Random]::new()``: Next, NextDouble and NextBytes over Python's generator."""
+
+    ps_type_names = ("System.Random",)
+    ps_properties = ()
+
+    def __init__(self, seed: Any = None) -> None:
+        import random
+        self._gen = random.Random(seed)
+
+    def Next(self, *bounds: Any) -> int:
+        low, high = (0, 2**31 - 1) if not bounds else (0, int(bounds[0])) if len(bounds) == 1 \
+            else (int(bounds[0]), int(bounds[1]))
+        if high < low:
+            raise _err("'minValue' cannot be greater than maxValue.", "ArgumentOutOfRangeException")
+        return low if high == low else self._gen.randrange(low, high)
+
+    def NextDouble(self) -> float:
+        return self._gen.random()
+
+
+_STATIC_METHODS["random"] = {"new": lambda a: DotNetRandom(a[0] if a else None)}
+
+
+def static_new(type_name: str) -> Optional[Callable[[List[Any]], Any]]:
+    """``[T]::new`` for a type pshell knows the constructor of (New-Object uses it too), or None."""
+    return _STATIC_METHODS.get(_norm_type(type_name), {}).get("new")
+
+
+def _new_invocation_settings(args: List[Any]) -> Any:
+    from pshell.engine.powershell_api import PSInvocationSettings
+    return PSInvocationSettings()
+
+
+_STATIC_METHODS["management.automation.psinvocationsettings"] = {"new": _new_invocation_settings}
+def _enum_value(value: str) -> Callable[[], Any]:
+    return lambda: value
+
+
+_STATIC_PROPS["management.automation.runspaces.pipelinestate"] = {
+    name.lower(): _enum_value(name) for name in (
+        "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed", "Disconnected")}
+
+
+def _new_datetime(args: List[Any]) -> Any:
+    """``[datetime]::new(year, month, day[, hour, minute, second[, millisecond]])`` or (ticks)."""
+    numbers = [int(to_number(a)) for a in args]
+    if len(numbers) == 1:
+        return _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=numbers[0] // 10)
+    year, month, day, hour, minute, second, milli = (numbers + [0] * 7)[:7]
+    return _dt.datetime(year, month, day, hour, minute, second, milli * 1000)
+
+
+_STATIC_METHODS["datetime"]["new"] = _new_datetime
 
 
 # exceptions of PowerShell's own namespace that scripts name without it

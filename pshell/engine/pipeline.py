@@ -299,8 +299,10 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
                 variables[key] = _convert_default(spec, spec.default(frame))
             except RuntimeException:
                 raise
-        else:
-            variables[key] = SwitchParameter(False) if spec.switch else None
+        elif spec.switch:
+            variables[key] = SwitchParameter(False)
+        else:       # an unbound [string]/[int]/[bool]... parameter holds its type's empty value
+            variables[key] = _unbound_value(spec.type_name)
     if getattr(compiled, "should_process", False):
         # -WhatIf / -Confirm of a SupportsShouldProcess function are its preference variables
         if "WhatIf" in bound.values:
@@ -430,6 +432,24 @@ class ScriptCmdlet:
 
 
 _IMPACT = {"none": 0, "low": 1, "medium": 2, "high": 3}
+
+
+_VALUE_TYPES = frozenset({"string", "int", "int32", "long", "int64", "double", "bool", "boolean",
+                          "char", "byte", "decimal", "single", "float"})
+
+
+def _unbound_value(type_name: Any) -> Any:
+    """'' for [string], 0 for the numbers, $false for [bool]: what pwsh gives a typed parameter
+    the call left out; None for any other type."""
+    name = str(type_name or "").lower()
+    name = name[7:] if name.startswith("system.") else name
+    if name not in _VALUE_TYPES:
+        return None
+    from pshell.engine.rt import _conv
+    try:
+        return _conv(None, name)
+    except RuntimeException:
+        return None
 
 
 def _convert_default(spec: Any, value: Any) -> Any:

@@ -17,7 +17,20 @@ from pshell.engine.streams import Streams
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import ParseError
 
-__all__ = ["PowerShell", "RunspaceHandle", "create_powershell", "create_runspace"]
+__all__ = ["PowerShell", "RunspaceHandle", "create_powershell", "create_runspace", "PSInvocationSettings"]
+
+
+class PSInvocationSettings:
+    """``[PSInvocationSettings]``: how Invoke runs; pshell honours AddToHistory (the commands
+    run are added to the runspace's history, as a typed command would be)."""
+
+    ps_type_names = ("System.Management.Automation.PSInvocationSettings",)
+    ps_properties = ("AddToHistory", "ErrorActionPreference", "FlowImpersonationPolicy")
+
+    def __init__(self, *_: Any) -> None:
+        self.AddToHistory = False
+        self.ErrorActionPreference: Any = None
+        self.FlowImpersonationPolicy = False
 
 
 class PSDataStreams:
@@ -222,19 +235,32 @@ class PowerShell:
         return self._own.rs
 
     # ---- running --------------------------------------------------------------------
-    def Invoke(self, input: Any = None) -> List[Any]:
+    def Invoke(self, input: Any = None, settings: Any = None) -> List[Any]:
         if not any(self.Commands.statements):
             raise RuntimeException.make('Exception calling "Invoke" with "0" argument(s): "No '
                                         'commands are specified."', "InvalidOperationException",
                                         "InvalidOperation",
                                         exception_type="System.Management.Automation."
                                                        "MethodInvocationException")
+        import datetime as _dt
+        entry = None
+        if isinstance(settings, PSInvocationSettings) and settings.AddToHistory:
+            from pshell.engine.history import add_entry     # in the history while it runs, as in pwsh
+            entry = add_entry(self._runspace(), self._history_line(), "Running", _dt.datetime.now())
         self._run(input)
+        if entry is not None:
+            entry.ExecutionStatus = "Completed" if self._failure is None else "Failed"
+            entry.EndExecutionTime = _dt.datetime.now()
         if self._failure is not None:
             if self._parse_failed:       # already the MethodInvocationException .NET gives
                 raise RuntimeException(self._failure.record)
             raise _method_exception(self._failure.record, "Invoke")
         return self._result
+
+    def _history_line(self) -> str:
+        """The commands as a history line: each pipeline's commands joined by ' | '."""
+        return "; ".join(" | ".join(c.text for c in statement)
+                         for statement in self.Commands.statements if statement)
 
     def BeginInvoke(self, input: Any = None, *rest: Any) -> PSObject:
         self._run(input)

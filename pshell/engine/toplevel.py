@@ -51,7 +51,7 @@ def _execute_recorded(rs: Runspace, text: str, source: str) -> bool:
         ok = unit is not None and run_statements(rs, unit, None)
         return ok
     finally:
-        from pshell.cmdlets.commands import record_history
+        from pshell.engine.history import record_history
         record_history(rs, text.strip(), ok, start)
 
 

@@ -348,7 +348,8 @@ function Invoke-PesterFile {
     if ($__pesterAt -ge 0) {
         $__pesterTools = $__pesterPath.Substring(0, $__pesterAt) + '/test/tools/Modules'
         $env:PSModulePath = $__pesterTools + [System.IO.Path]::PathSeparator + $env:PSModulePath
-        try { Import-Module (Join-Path $__pesterTools HelpersCommon) -ErrorAction SilentlyContinue 2>$null } catch { }
+        # not inside try: a type the module names that pshell lacks would end the whole import there
+        Import-Module (Join-Path $__pesterTools HelpersCommon) -ErrorAction SilentlyContinue 2>$null
     }
     # HelpersCommon's TestDynamic type is C# (Add-Type): without it the file still runs, and the
     # Its that use the type fail on their own
