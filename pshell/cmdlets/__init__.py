@@ -72,6 +72,7 @@ MODULES = {
     "variable": (
         "Clear-Variable", "Get-Variable", "New-Variable", "Remove-Variable", "Set-Variable",
     ),
+    "xml": ("ConvertTo-Html", "ConvertTo-Xml", "Select-Xml",),
     "write": (
         "Write-Debug", "Write-Error", "Write-Host", "Write-Information", "Write-Output",
         "Write-Progress", "Write-Verbose", "Write-Warning",

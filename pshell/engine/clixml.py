@@ -27,8 +27,8 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from xml.parsers import expat
 
-from pshell.engine.values import (AutomationNull, Guid, Hashtable, PSChar, PSObject, get_property,
-                                  properties_of, to_str, type_names_of)
+from pshell.engine.values import (AutomationNull, Guid, Hashtable, OrderedHashtable, PSChar,
+                                  PSObject, get_property, properties_of, to_str, type_names_of)
 
 __all__ = ["CliXmlError", "dumps", "loads", "MAX_NESTING", "secure_key"]
 
@@ -434,6 +434,8 @@ class _Reader:
                 body, has_body = table, True
             else:
                 body, has_body = self.value(child), True
+        if isinstance(body, Hashtable) and names and names[0].endswith(".OrderedDictionary"):
+            body = OrderedHashtable(body.items())      # an [ordered] dictionary stays ordered
         result = self._made(names, props, body, has_body, text)
         if "RefId" in element.attrs:
             self.objects[element.attrs["RefId"]] = result

@@ -170,6 +170,11 @@ def _get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
         return span_prop(obj) if span_prop is not None else None
+    dynamic = getattr(type(obj), "ps_dynamic_member", None)
+    if dynamic is not None:                     # an XML node's attributes and children
+        found = dynamic(obj, name)
+        if found is not NO_PROPERTY:
+            return found
     if lowered == "pstypenames":
         return type_names_of(obj)
     if lowered == "psobject" and get_property(obj, name) is NO_PROPERTY:
@@ -261,6 +266,14 @@ def set_member(obj: Any, name: str, value: Any) -> None:
         for item in obj:
             set_member(item, name, value)
         return
+    dynamic = getattr(type(obj), "ps_set_dynamic_member", None)
+    if dynamic is not None:                     # an XML node's attribute or simple child
+        from pshell.engine.xmldoc import XmlError
+        try:
+            if dynamic(obj, name, value):
+                return
+        except XmlError as exc:
+            raise _err(str(exc), "XmlNodeSetShouldBeAString") from None
     try:
         set_property(obj, name, value)
     except (KeyError, AttributeError):
@@ -777,6 +790,10 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         except TypeError as exc:
             raise _err(f'Cannot find an overload for "{name}" and the argument count: "{len(args)}".',
                        "MethodCountCouldNotFindBest") from exc
+        except ValueError as exc:       # what the method refused (an XML document's LoadXml, ...)
+            raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "{exc}"',
+                       "MethodInvocationException",
+                       exception_type="System.Management.Automation.MethodInvocationException") from None
         return AutomationNull if result is None else result
     raise _err(f"Method invocation failed because [{type_names_of(obj)[0]}] does not contain a "
                f"method named '{name}'.", "MethodNotFound")
@@ -1305,12 +1322,20 @@ _STATIC_METHODS["int64"] = _STATIC_METHODS["long"] = {
 _STATIC_PROPS["float"] = _STATIC_PROPS["single"]
 for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscredential]::new(u, p)
     _STATIC_METHODS[_type] = {"new": _new}
+for _type in ("xml", "xml.xmldocument"):                # [xml]::new(), an empty document
+    _STATIC_METHODS[_type] = {"new": lambda a: _xmldoc().XmlDocument()}
+_STATIC_METHODS["xml.xmlnamespacemanager"] = {"new": lambda a: _xmldoc().XmlNamespaceManager(*a[:1])}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
     "empty": lambda: PSCredential(None, None)}
 for _type, _methods in dotnet_types.STATIC_METHODS.items():  # [IO.File], [Text.Encoding], ...
     _STATIC_METHODS.setdefault(_type, {}).update(_methods)
 for _type, _props in dotnet_types.STATIC_PROPS.items():
     _STATIC_PROPS.setdefault(_type, {}).update(_props)
+
+
+def _xmldoc() -> Any:
+    from pshell.engine import xmldoc
+    return xmldoc
 
 
 # ---- [NullString], [Random]: what scripts and PowerShell's tests ask of them

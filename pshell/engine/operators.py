@@ -506,7 +506,8 @@ _TYPE_ALIASES = {
     "numerics.biginteger": "long", "system.numerics.biginteger": "long",
     "ref": "ref", "psreference": "ref", "management.automation.psreference": "ref",
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
-    "xml": "string", "math": "math", "system.math": "math",
+    "xml": "xml", "xml.xmldocument": "xml", "system.xml.xmldocument": "xml",
+    "math": "math", "system.math": "math",
     "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
     "security.securestring": "securestring", "management.automation.pscredential": "pscredential",
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
@@ -567,6 +568,7 @@ _FULL_TYPE_NAMES = {
     "securestring": "System.Security.SecureString",
     "pscredential": "System.Management.Automation.PSCredential",
     "ref": "System.Management.Automation.PSReference",
+    "xml": "System.Xml.XmlDocument",
 }
 
 
@@ -604,6 +606,9 @@ _KNOWN_NAMED_TYPES.update(("aliasinfo", "system.management.automation.aliasinfo"
                            "system.management.automation.cmdletinfo", "functioninfo",
                            "system.management.automation.functioninfo", "applicationinfo",
                            "system.management.automation.applicationinfo"))
+_KNOWN_NAMED_TYPES.update("system.xml." + name for name in (        # engine/xmldoc.py's nodes
+    "xmlnode", "xmlelement", "xmlattribute", "xmltext", "xmlcdatasection", "xmlcomment",
+    "xmldeclaration", "xmlnodelist", "xmlnamespacemanager", "xmllinkednode", "xmlcharacterdata"))
 
 
 def full_type_name(kind: str) -> str:
@@ -901,7 +906,22 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
     "ref": lambda value, type_name: _reference().to_reference(value),
     "modulespecification": lambda value, type_name: _to_module_spec(value),
+    "xml": lambda value, type_name: _to_xml(value),
 }
+
+
+def _to_xml(value: Any) -> Any:
+    """``[xml]text``: a document (engine/xmldoc.py); text that is not XML is a cast error."""
+    from pshell.engine import xmldoc
+    if value is None:
+        return None
+    try:
+        return xmldoc.to_document(value)
+    except xmldoc.XmlError as exc:
+        raise RuntimeException.make(
+            f'Cannot convert value "{to_str(value)[:200]}" to type "System.Xml.XmlDocument". '
+            f'Error: "{exc}"', "InvalidCastToXmlDocument", "InvalidArgument",
+            exception_type="System.Management.Automation.PSInvalidCastException") from None
 
 
 def _reference() -> Any:
@@ -947,6 +967,7 @@ def is_type(value: Any, type_name: str) -> bool:
         "securestring": lambda v: "System.Security.SecureString" in type_names_of(v),
         "pscredential": lambda v: "System.Management.Automation.PSCredential" in type_names_of(v),
         "ref": lambda v: "System.Management.Automation.PSReference" in type_names_of(v),
+        "xml": lambda v: "System.Xml.XmlDocument" in type_names_of(v),
     }
     check = checks.get(kind)
     if check is not None:
