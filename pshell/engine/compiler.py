@@ -845,6 +845,16 @@ class _BlockCompiler:
         spec = "None" if stmt.module_spec is None else self.expr(stmt.module_spec)
         self.emit(d, f"_use(F, {stmt.kind!r}, {stmt.name!r}, {spec}, {self.nid(stmt)})")
 
+    def st_DataSection(self, stmt: A.DataSection, d: int) -> None:
+        """The body's value, as ``$( body )`` gives it, goes to the variable or the output."""
+        value = A.SubExpression(stmt.body.statements, span=stmt.body.span)
+        pipe = A.Pipeline((A.CommandExpression(value, span=stmt.body.span),), span=stmt.body.span)
+        if stmt.variable is None:
+            self.st_Pipeline(pipe, d)
+        else:
+            target = A.Variable(stmt.variable, span=stmt.span)
+            self.st_Assignment(A.Assignment(target, "=", pipe, span=stmt.span), d)
+
     def st_Trap(self, stmt: A.Trap, d: int) -> None:
         outer_trapped = self.trapped
         self.trapped = False

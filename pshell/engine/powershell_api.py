@@ -260,6 +260,7 @@ class PowerShell:
         self._state, self._reason, self._failure, self._result = "Running", None, None, []
         self._parse_failed = False
         saved_types = getattr(CURRENT, "types", None)
+        saved_runspace = getattr(CURRENT, "runspace", None)
         saved_type_data = getattr(CURRENT, "type_data", None)
         items = None if input is None else (input if isinstance(input, list) else [input])
         try:
@@ -278,6 +279,7 @@ class PowerShell:
             self._parse_failed = True
         finally:
             CURRENT.types = saved_types
+            CURRENT.runspace = saved_runspace
             CURRENT.type_data = saved_type_data
 
     def _fail(self, exc: RuntimeException) -> None:
