@@ -221,8 +221,13 @@ class Parser:
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
+        root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
                                 span=self.span(0, self.n))
+        from .requires import read_requires
+        requirements = read_requires(self.text, self.lx.comments, self.source)
+        if requirements is not None:
+            object.__setattr__(root, "requires", requirements)     # read by compiler.requirements_of
+        return root
 
     def parse_script_body(self, closer: Optional[str], open_start: int):
         """The inside of a script block: optional ``param()`` (with attributes), then named
