@@ -17,7 +17,8 @@ CHANGING_VERBS = {"New", "Set", "Remove", "Clear", "Rename", "Move", "Copy", "St
 NOT_STATE = {"New-Object", "New-Guid", "New-TimeSpan", "New-PSSessionOption", "Set-Location",
              "Set-StrictMode", "Set-PSReadLineOption", "Set-PSReadLineKeyHandler", "Clear-Host",
              "Set-MarkdownOption",
-             "Out-Default", "Out-Host", "Out-Null", "Out-String", "Add-Member", "Import-Csv", "Import-LocalizedData",
+             "Out-Default", "Out-Host", "Out-Null", "Out-String", "Add-Member", "Import-Csv",
+             "Import-LocalizedData",
              "Import-Module", "Start-Sleep", "Start-Job", "Start-ThreadJob", "New-PSSession",
              "Export-ModuleMember", "Add-Type", "New-PSDrive", "Remove-PSDrive"}
 #: state-changing commands that do not take -WhatIf/-Confirm yet (the list may only shrink)
