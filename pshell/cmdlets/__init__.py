@@ -25,7 +25,7 @@ MODULES = {
     ),
     "help": ("Get-Help",),
     "hex": ("Format-Hex",),
-    "host_info": ("Get-Culture", "Get-Host", "Get-UICulture",),
+    "host_info": ("Get-Culture", "Get-Host", "Get-UICulture", "Import-LocalizedData",),
     "hostio": ("Clear-Host", "Read-Host",),
     "item": (
         "Copy-Item", "Get-ChildItem", "Get-Item", "Move-Item", "New-Item", "Remove-Item",

@@ -164,8 +164,8 @@ class _BlockCompiler:
             self.root_trapped = root.end is not None and any(
                 isinstance(stmt, A.Trap) for stmt in root.end.statements)
         self.method = block.is_method
-        # `#requires -Modules ...` of a script: checked before its first statement runs
-        self.requires = _required_modules(self.unit.text) if block is self.unit.root else []
+        # `#requires` of a script (lang/requires.py): checked before its first statement runs
+        self.requires = requirements_of(self.unit) if block is self.unit.root else None
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
         for kind in ("begin", "process", "end", "clean"):
@@ -249,7 +249,7 @@ class _BlockCompiler:
         fn.lines.append(" L = F.scope.vars; RS = F.rs")
         if self.requires and kind in ("begin", "process", "end"):
             fn.lines.append(f" _requires(F, {self.requires!r})")
-            self.requires = []
+            self.requires = None
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
@@ -846,6 +846,16 @@ class _BlockCompiler:
         spec = "None" if stmt.module_spec is None else self.expr(stmt.module_spec)
         self.emit(d, f"_use(F, {stmt.kind!r}, {stmt.name!r}, {spec}, {self.nid(stmt)})")
 
+    def st_DataSection(self, stmt: A.DataSection, d: int) -> None:
+        """The body's value, as ``$( body )`` gives it, goes to the variable or the output."""
+        value = A.SubExpression(stmt.body.statements, span=stmt.body.span)
+        pipe = A.Pipeline((A.CommandExpression(value, span=stmt.body.span),), span=stmt.body.span)
+        if stmt.variable is None:
+            self.st_Pipeline(pipe, d)
+        else:
+            target = A.Variable(stmt.variable, span=stmt.span)
+            self.st_Assignment(A.Assignment(target, "=", pipe, span=stmt.span), d)
+
     def st_Trap(self, stmt: A.Trap, d: int) -> None:
         outer_trapped, outer_in_trap = self.trapped, self.in_trap
         self.trapped, self.in_trap = False, True
@@ -1144,30 +1154,9 @@ class _BlockCompiler:
 _DEFINITIONS = (A.ClassDefinition, A.EnumDefinition)
 
 
-def _required_modules(text: str) -> List[str]:
-    """The module names of a script's ``#requires -Modules a, b`` lines (hash table
-    specifications kept as their text)."""
-    if "#requires" not in text.lower():
-        return []
-    import re
-    found: List[str] = []
-    for m in re.finditer(r"(?im)^#requires[ \t]+-modules?[ \t]+(.+)$", text):
-        rest = m.group(1).strip()
-        while rest:
-            if rest.startswith("@{"):
-                end = rest.find("}")
-                end = len(rest) - 1 if end < 0 else end
-                found.append(rest[:end + 1])
-                rest = rest[end + 1:].lstrip(" \t,")
-                continue
-            item, _, rest = rest.partition(",")
-            rest = rest.strip()
-            item = item.strip().strip("'\"")
-            if item.startswith("-"):
-                break
-            if item:
-                found.append(item)
-    return found
+def requirements_of(unit: Any) -> Any:
+    """The ``#requires`` requirements the parser read from the script's comments (None: none)."""
+    return getattr(unit.root, "requires", None)
 
 
 def _lone_expression(stmt: Any) -> Optional[A.Expr]:

@@ -356,6 +356,58 @@ KNOWN_TYPES = frozenset(
        "microsoft.powershell.commands.bytecollection"])
 
 
+# --------------------------------------------------------------------------- collections
+
+class Stack:
+    """``[System.Collections.Generic.Stack[T]]``: last in, first out (enumerated top first)."""
+
+    ps_type_names = ("System.Collections.Generic.Stack`1", "System.Object")
+
+    def __init__(self, items: Any = ()) -> None:
+        self._items: List[Any] = list(items)
+
+    @property
+    def Count(self) -> int:
+        return len(self._items)
+
+    def Push(self, item: Any) -> None:
+        self._items.append(item)
+
+    def Pop(self) -> Any:
+        if not self._items:
+            raise ValueError("Stack empty.")
+        return self._items.pop()
+
+    def Peek(self) -> Any:
+        if not self._items:
+            raise ValueError("Stack empty.")
+        return self._items[-1]
+
+    def Clear(self) -> None:
+        self._items.clear()
+
+    def Contains(self, item: Any) -> bool:
+        return item in self._items
+
+    def ToArray(self) -> List[Any]:
+        return self._items[::-1]
+
+    def __iter__(self) -> Any:
+        return iter(self._items[::-1])
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def new_stack(value: Any) -> Stack:
+    """``[Stack[T]]::new()`` / ``::new(capacity)`` / ``::new(items)`` and ``[Stack[T]]@(...)``."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return Stack()
+    if isinstance(value, Stack):
+        return Stack(value._items)
+    return Stack(value if isinstance(value, (list, tuple)) else [value])
+
+
 # --------------------------------------------------------------------------- built-in enums
 
 _ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]]]] = {

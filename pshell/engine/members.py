@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
-from pshell.engine import dotnet_types, instance_members, powershell_api
+from pshell.engine import dotnet_types, hostinfo, instance_members, powershell_api
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT
@@ -259,6 +259,11 @@ def set_member(obj: Any, name: str, value: Any) -> None:
     if isinstance(obj, PSTypeInfo) and hasattr(obj, "set_static"):
         obj.set_static(name, value)
         return
+    if isinstance(obj, PSTypeInfo):
+        setter = _STATIC_SETTERS.get(_norm_type(obj.FullName), {}).get(name.lower())
+        if setter is not None:
+            setter(value)
+            return
     if isinstance(obj, dict):
         obj[name] = value
         return
@@ -1331,6 +1336,12 @@ for _type, _methods in dotnet_types.STATIC_METHODS.items():  # [IO.File], [Text.
     _STATIC_METHODS.setdefault(_type, {}).update(_methods)
 for _type, _props in dotnet_types.STATIC_PROPS.items():
     _STATIC_PROPS.setdefault(_type, {}).update(_props)
+for _type, _props in hostinfo.STATIC_PROPS.items():        # [CultureInfo]
+    _STATIC_PROPS.setdefault(_type, {}).update(_props)
+for _type, _methods in hostinfo.STATIC_METHODS.items():
+    _STATIC_METHODS.setdefault(_type, {}).update(_methods)
+#: settable static properties: type -> name -> setter
+_STATIC_SETTERS: Dict[str, Dict[str, Callable[[Any], None]]] = dict(hostinfo.STATIC_SETTERS)
 
 
 def _xmldoc() -> Any:

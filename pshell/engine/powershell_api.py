@@ -461,6 +461,7 @@ class PowerShell:
         hosted.busy = True
         saved_types = getattr(runtime.CURRENT, "types", None)
         saved_type_data = getattr(runtime.CURRENT, "type_data", None)
+        saved_runspace = getattr(runtime.CURRENT, "runspace", None)
         nested = not hosted.owned
         saved = (rs.try_depth, rs.stop_requested) if nested else None
         output: List[Any] = []
@@ -508,6 +509,7 @@ class PowerShell:
             hosted.busy = False
             runtime.CURRENT.types = saved_types
             runtime.CURRENT.type_data = saved_type_data
+            runtime.CURRENT.runspace = saved_runspace
             if saved is not None:
                 rs.try_depth, rs.stop_requested = saved
         return output

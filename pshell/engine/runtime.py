@@ -460,6 +460,7 @@ class Runspace:
 
     def new_frame(self, streams: Optional[Streams] = None, using: Optional[Dict[str, Any]] = None,
                   host_output: bool = False, unit: Optional["Unit"] = None) -> Frame:
+        CURRENT.runspace = self         # what frame-less code (static members) runs for
         return Frame(self, self.global_scope, streams if streams is not None else self.host,
                      self.global_scope, unit, using, host_output)
 
@@ -570,8 +571,8 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         style = rs.global_scope.vars["psstyle"] = PSStyle()
         return style
     if name in ("psculture", "psuiculture"):
-        from pshell.engine.hostinfo import culture_of
-        return culture_of(rs.environ).Name
+        from pshell.engine.hostinfo import current_culture, current_ui_culture
+        return (current_culture if name == "psculture" else current_ui_culture)(rs).Name
     if name == "?":
         return rs.last_success
     if name == "executioncontext":

@@ -76,12 +76,12 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
     try:
         if "requires_checked" not in unit.__dict__:
             unit.requires_checked = True
-            from pshell.engine.compiler import _required_modules
-            names = _required_modules(unit.text)
-            if names:
+            from pshell.engine.compiler import requirements_of
+            requirements = requirements_of(unit)
+            if requirements:
                 from pshell.engine.rt import _requires
                 unit.requires_failed = True
-                _requires(frame, names)
+                _requires(frame, requirements)
                 unit.requires_failed = False
         # top-level statements keep the script's $args (pshell FILE a b runs them one by one)
         top_args = rs.global_scope.vars.get("args")

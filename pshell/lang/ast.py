@@ -471,6 +471,16 @@ class Trap(Statement):
 
 
 @_node
+class DataSection(Statement):
+    """``data [variable] [-SupportedCommand ...] { ... }``: a body in the restricted language,
+    checked when parsed; its value goes to ``variable`` (in the current scope) or to the output."""
+    variable: Optional[str]
+    commands: Tuple[str, ...]
+    body: StatementBlock
+    span: Span = NOSPAN
+
+
+@_node
 class Break(Statement):
     label: Optional[Expr] = None                  # StringConstant for `break outer`
     span: Span = NOSPAN

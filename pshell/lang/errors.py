@@ -76,6 +76,7 @@ _ERROR_IDS: Tuple[Tuple[str, str], ...] = (
     (r"Missing the terminator '#>'", "TerminatorExpectedAtEndOfString"),
     (r"Missing condition in (if|elseif|while|switch)", "IfStatementMissingCondition"),
     (r"Missing closing '\)' after expression in '", "MissingEndParenthesisAfterStatement"),
+    (r"Missing statement block in data section", "MissingStatementBlockForDataSection"),
     (r"Missing statement block", "MissingStatementBlock"),
     (r"Missing expression after unary operator", "MissingExpressionAfterOperator"),
     (r"You must provide a value expression following", "ExpectedValueExpression"),

@@ -138,13 +138,14 @@ class Parser:
         return self.lx.span(start, end)
 
     def fail(self, message: str, tok: Optional[Token] = None, start: int = 0,
-             end: Optional[int] = None, incomplete: Optional[bool] = None) -> ParseError:
+             end: Optional[int] = None, incomplete: Optional[bool] = None,
+             error_id: Optional[str] = None) -> ParseError:
         if tok is not None:
             start, end = tok.start, tok.end
             if incomplete is None:
                 incomplete = tok.kind == "eof"
         return ParseError(message, SourceLocation(self.source, self.text, start, end),
-                          incomplete=bool(incomplete))
+                          incomplete=bool(incomplete), error_id=error_id)
 
     def describe(self, tok: Token) -> str:
         if tok.kind == "eof":
@@ -220,8 +221,13 @@ class Parser:
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
+        root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
                                 span=self.span(0, self.n))
+        from .requires import read_requires
+        requirements = read_requires(self.text, self.lx.comments, self.source)
+        if requirements is not None:
+            object.__setattr__(root, "requires", requirements)     # read by compiler.requirements_of
+        return root
 
     def parse_script_body(self, closer: Optional[str], open_start: int):
         """The inside of a script block: optional ``param()`` (with attributes), then named
@@ -1086,6 +1092,42 @@ class Parser:
         body = self.parse_statement_block("Missing statement block in trap statement.")
         return A.Trap(type_name, body, span=self.span(tok.start, body.span.end))
 
+    def kw_data(self, tok: Token, label) -> A.DataSection:
+        """``data [name] [-SupportedCommand a, b] { ... }``: the body is checked against the
+        restricted language (``lang/restricted.py``) here, at parse time, as PowerShell does."""
+        from .restricted import DATA_COMMANDS, check_restricted
+        self.take(tok, "keyword")
+        name: Optional[str] = None
+        commands: List[str] = []
+        t = self.skip_newlines()
+        t = self.peek("C")
+        if t.kind == "word" and t.plain is not None:
+            self.take(t, "variable")
+            name = t.plain
+            self.skip_newlines()
+            t = self.peek("C")
+        if t.kind == "param":
+            if not "supportedcommand".startswith(t.value[0].lower()):
+                raise self.fail(f"'-{t.value[0]}' is not a parameter of a data section (only "
+                                "-SupportedCommand is).", t,
+                                error_id="InvalidParameterForDataSectionStatement")
+            self.take(t, "parameter")
+            arg_tok = self.peek("C")
+            if arg_tok.kind in _CMD_END or arg_tok.kind == "{":
+                raise self.fail("Missing the command names after -SupportedCommand.", arg_tok,
+                                error_id="MissingValueForSupportedCommandInDataSectionStatement")
+            arg = self.parse_argument_list(arg_tok)
+            for item in (arg.elements if isinstance(arg, A.ArrayLiteral) else (arg,)):
+                if not isinstance(item, A.StringConstant):
+                    raise self.fail("The names after -SupportedCommand must be constant words.",
+                                    start=item.span.start, end=item.span.end,
+                                    error_id="SupportedCommandInDataSectionNotSupported")
+                commands.append(item.value)
+            self.skip_newlines()
+        body = self.parse_statement_block("Missing statement block in data section.")
+        check_restricted(body, DATA_COMMANDS + tuple(commands), self.source, self.text)
+        return A.DataSection(name, tuple(commands), body, span=self.span(tok.start, body.span.end))
+
     def kw_break(self, tok: Token, label) -> A.Statement:
         self.take(tok, "keyword")
         cls = A.Break if self.keyword(tok) == "break" else A.Continue
@@ -1794,6 +1836,7 @@ _KEYWORD_HANDLERS = {
     "filter": Parser.kw_function,
     "try": Parser.kw_try,
     "trap": Parser.kw_trap,
+    "data": Parser.kw_data,
     "break": Parser.kw_break,
     "continue": Parser.kw_break,
     "return": Parser.kw_return,
