@@ -36,7 +36,7 @@ CURRENT = threading.local()
 class Scope:
     """Variables, functions and aliases defined at one level of the scope chain."""
 
-    __slots__ = ("vars", "parent", "functions", "aliases", "readonly", "constraints")
+    __slots__ = ("vars", "parent", "functions", "aliases", "readonly", "constraints", "var_meta")
 
     def __init__(self, parent: Optional["Scope"] = None) -> None:
         self.vars: Dict[str, Any] = {}
@@ -45,6 +45,7 @@ class Scope:
         self.aliases: Optional[Dict[str, str]] = None
         self.readonly: Optional[Dict[str, str]] = None      # name -> 'ReadOnly' | 'Constant'
         self.constraints: Optional[Dict[str, str]] = None   # name -> type name ([int]$x = ...)
+        self.var_meta: Optional[Dict[str, Any]] = None      # name -> engine/variable_meta.VariableMeta
 
     def lookup(self, name: str) -> Any:
         scope: Optional[Scope] = self
