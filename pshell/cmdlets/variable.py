@@ -320,7 +320,8 @@ class SetVariable(_VariableCmdlet):
                 if not self.should_process(f"Name: {key} Value: {to_str(value)}", "Set variable"):
                     continue
                 if self.Append:
-                    kept = [] if not exists or old is None else (list(old) if isinstance(old, list) else [old])
+                    old = scope.vars.get(key)
+                    kept = [] if old is None else (list(old) if isinstance(old, list) else [old])
                     scope.vars[key] = kept + value
                 elif bound or not exists:
                     scope.vars[key] = value
