@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 from pshell.engine.errors import (ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
 from pshell.engine.streams import Streams
-from pshell.engine.values import AutomationNull, Hashtable, PSObject
+from pshell.engine.values import AutomationNull, Hashtable
 from pshell.lang.errors import SourceLocation
 
 if TYPE_CHECKING:
@@ -513,8 +513,8 @@ def _env_problem(name: str, value: str) -> str:
 def automatic_variable(rs: Runspace, name: str) -> Any:
     """Variables computed on demand (not stored): ``$PWD``, ``$PSVersionTable``, ``$Host``."""
     if name == "pwd":
-        return PSObject.from_pairs([("Path", rs.location)], ["System.Management.Automation.PathInfo"]) \
-            if False else _PathInfo(rs.location)
+        from pshell.engine.drives import logical_location
+        return _PathInfo(logical_location(rs))
     if name == "psversiontable":
         table = _version_table()
         rs.global_scope.vars["psversiontable"] = table
