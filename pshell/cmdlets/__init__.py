@@ -44,6 +44,7 @@ MODULES = {
     "module": (
         "Export-ModuleMember", "Get-Module", "Import-Module", "New-ModuleManifest", "Remove-Module",
     ),
+    "net": ("Test-Connection",),
     "object": ("ForEach-Object", "Select-Object", "Tee-Object", "Where-Object",),
     "pathname": ("Join-Path", "Resolve-Path", "Split-Path",),
     "process": ("Get-Process", "Start-Process", "Stop-Process",),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 from pshell.engine.errors import (ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
 from pshell.engine.streams import Streams
-from pshell.engine.values import AutomationNull, Hashtable, PSObject
+from pshell.engine.values import AutomationNull, Hashtable
 from pshell.lang.errors import SourceLocation
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ CURRENT = threading.local()
 class Scope:
     """Variables, functions and aliases defined at one level of the scope chain."""
 
-    __slots__ = ("vars", "parent", "functions", "aliases", "readonly", "constraints")
+    __slots__ = ("vars", "parent", "functions", "aliases", "readonly", "constraints", "var_meta")
 
     def __init__(self, parent: Optional["Scope"] = None) -> None:
         self.vars: Dict[str, Any] = {}
@@ -45,6 +45,7 @@ class Scope:
         self.aliases: Optional[Dict[str, str]] = None
         self.readonly: Optional[Dict[str, str]] = None      # name -> 'ReadOnly' | 'Constant'
         self.constraints: Optional[Dict[str, str]] = None   # name -> type name ([int]$x = ...)
+        self.var_meta: Optional[Dict[str, Any]] = None      # name -> engine/variable_meta.VariableMeta
 
     def lookup(self, name: str) -> Any:
         scope: Optional[Scope] = self
@@ -558,8 +559,8 @@ def _env_problem(name: str, value: str) -> str:
 def automatic_variable(rs: Runspace, name: str) -> Any:
     """Variables computed on demand (not stored): ``$PWD``, ``$PSVersionTable``, ``$Host``."""
     if name == "pwd":
-        return PSObject.from_pairs([("Path", rs.location)], ["System.Management.Automation.PathInfo"]) \
-            if False else _PathInfo(rs.location)
+        from pshell.engine.drives import logical_location
+        return _PathInfo(logical_location(rs))
     if name == "psversiontable":
         table = _version_table()
         rs.global_scope.vars["psversiontable"] = table
