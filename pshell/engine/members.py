@@ -867,24 +867,9 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "math": {"pi": lambda: math.pi, "e": lambda: math.e, "tau": lambda: math.tau},
     "int": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
     "int32": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
-    "long": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
-    "uint32": {"maxvalue": lambda: 2**32 - 1, "minvalue": lambda: 0},
-    "uint": {"maxvalue": lambda: 2**32 - 1, "minvalue": lambda: 0},
-    "uint64": {"maxvalue": lambda: 2**64 - 1, "minvalue": lambda: 0},
-    "ulong": {"maxvalue": lambda: 2**64 - 1, "minvalue": lambda: 0},
-    "int16": {"maxvalue": lambda: 2**15 - 1, "minvalue": lambda: -2**15},
-    "short": {"maxvalue": lambda: 2**15 - 1, "minvalue": lambda: -2**15},
-    "uint16": {"maxvalue": lambda: 2**16 - 1, "minvalue": lambda: 0},
-    "ushort": {"maxvalue": lambda: 2**16 - 1, "minvalue": lambda: 0},
-    "byte": {"maxvalue": lambda: 255, "minvalue": lambda: 0},
-    "sbyte": {"maxvalue": lambda: 127, "minvalue": lambda: -128},
-    "int64": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
     "double": {"maxvalue": lambda: 1.7976931348623157e308, "minvalue": lambda: -1.7976931348623157e308,
                "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
                "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 5e-324},
-    "single": {"maxvalue": lambda: 3.4028234663852886e38, "minvalue": lambda: -3.4028234663852886e38,
-               "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
-               "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 1.401298464324817e-45},
     "string": {"empty": lambda: ""},
     "datetime": {"now": _dt.datetime.now, "today": lambda: _dt.datetime.combine(_dt.date.today(),
                                                                                  _dt.time()),
@@ -1282,13 +1267,24 @@ for _type in ("powershell", "management.automation.powershell"):
 for _type in ("runspacefactory", "management.automation.runspaces.runspacefactory"):
     _STATIC_METHODS[_type] = {"createrunspace": _psapi("create_runspace")}
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
-_STATIC_METHODS["int64"] = _STATIC_METHODS["long"] = {
-    "parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: _try_parse(a, int, 2**63)}
-_STATIC_PROPS["float"] = _STATIC_PROPS["single"]
 for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscredential]::new(u, p)
     _STATIC_METHODS[_type] = {"new": _new}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
     "empty": lambda: PSCredential(None, None)}
+
+def _number_statics() -> None:
+    """[byte]::MaxValue, [decimal]::Parse(...) ...: under every name of each type of numbers.py."""
+    from pshell.engine import numbers
+    from pshell.engine.operators import _TYPE_ALIASES
+    props, methods = numbers.static_props(), numbers.static_methods()
+    for alias, kind in _TYPE_ALIASES.items():
+        if kind in numbers.KINDS and not alias.startswith("system."):
+            _STATIC_PROPS[alias] = props[kind]
+            _STATIC_METHODS[alias] = methods[kind]
+
+
+_number_statics()
+_STATIC_PROPS["char"] = {"maxvalue": lambda: PSChar("\uffff"), "minvalue": lambda: PSChar("\0")}
 for _type, _methods in dotnet_types.STATIC_METHODS.items():  # [IO.File], [Text.Encoding], ...
     _STATIC_METHODS.setdefault(_type, {}).update(_methods)
 for _type, _props in dotnet_types.STATIC_PROPS.items():
