@@ -10,12 +10,13 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
-from pshell.engine import dotnet_types, instance_members
+from pshell.engine import dotnet_types, instance_members, numbers
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.runtime import CURRENT
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
-                                  PSTypeInfo, get_property, properties_of, set_property, to_bool,
+                                  PSTypeInfo, format_number, get_property, properties_of, set_property,
+                                  to_bool,
                                   to_number, to_str, type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
@@ -661,10 +662,28 @@ _NUMBER_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
 
 
 def _number_tostring(n: Any, args: List[Any]) -> str:
-    if args:
+    if args and not (len(args) == 1 and not isinstance(args[0], str)):  # (a format provider only)
         from pshell.engine.operators import format_value
         return format_value(n, to_str(args[0]))
+    if type(n) is float:
+        return format_number(n, roundtrip=True)
+    if type(n) is numbers.PSSingle:
+        return numbers.format_single(n, shortest=True)
     return to_str(n)
+
+
+for _kind in numbers.KINDS:       # IConvertible's ToByte(provider), ToDecimal(), ToSingle() ...
+    _NUMBER_METHODS["to" + numbers.KINDS[_kind][1].rsplit(".", 1)[1].lower()] = \
+        lambda n, a, k=_kind: numbers.make(k, n)
+_NUMBER_METHODS["toint32"] = lambda n, a: _int32(n)
+_NUMBER_METHODS["todouble"] = lambda n, a: float(n)
+
+
+def _int32(n: Any) -> int:
+    value = n if isinstance(n, int) else numbers.round_half_even(n)
+    if not -2**31 <= value < 2**31:
+        raise numbers.NumberError("Value was either too large or too small for an Int32.")
+    return int(value)
 
 
 def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
@@ -694,7 +713,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
     elif isinstance(obj, _dt.datetime):
         table = _DATE_METHODS
-    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+    elif isinstance(obj, (int, float, numbers.Decimal)) and not isinstance(obj, bool):
         table = _NUMBER_METHODS
     elif isinstance(obj, _dt.timedelta):
         if lowered == "tostring":

@@ -99,7 +99,7 @@ class PSSingle(float):
         return f"PSSingle({format_single(self)})"
 
     def __str__(self) -> str:
-        return format_single(self)
+        return format_single(self, shortest=True)
 
     def __reduce__(self) -> Any:
         return (PSSingle, (float(self),))
@@ -129,9 +129,10 @@ def is_typed(value: Any) -> bool:
 
 # --------------------------------------------------------------------------- text
 
-def format_single(value: float) -> str:
-    """A Single as .NET writes it: the shortest text that reads back as the same float32,
-    scientific from 1E+07 up and below 1E-05."""
+def format_single(value: float, shortest: bool = False) -> str:
+    """A Single as PowerShell's string conversion writes it (7 significant digits) or, with
+    ``shortest``, as its ToString() does: the shortest text that reads back as the same float32.
+    Scientific from 1E+07 up and below 1E-05."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -139,6 +140,9 @@ def format_single(value: float) -> str:
     if value == 0:
         return "-0" if math.copysign(1.0, value) < 0 else "0"
     for digits in range(1, 10):
+        if not shortest:
+            text = f"{value:.6e}"
+            break
         text = f"{value:.{digits}e}" if digits > 1 else f"{value:.0e}"
         if _single_value(float(text)) == value:
             break

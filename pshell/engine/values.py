@@ -567,8 +567,9 @@ def to_bool(value: Any) -> bool:
     return True
 
 
-def format_number(value: float) -> str:
-    """A double as PowerShell prints it: shortest round-trip, ``E+nn`` for large exponents."""
+def format_number(value: float, roundtrip: bool = False) -> str:
+    """A double as PowerShell prints it: 15 significant digits (with ``roundtrip``, as ToString()
+    gives it: the shortest text that reads back the same), ``E+nn`` for large exponents."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -581,7 +582,7 @@ def format_number(value: float) -> str:
         sign = "-" if exp.startswith("-") else "+"
         digits = exp.lstrip("+-").rjust(2, "0")
         return f"{mantissa}E{sign}{digits}"
-    if len(text.replace("-", "").replace(".", "").lstrip("0")) > 15:
+    if not roundtrip and len(text.replace("-", "").replace(".", "").lstrip("0")) > 15:
         text = f"{value:.15g}"
     return text
 
@@ -693,8 +694,26 @@ def parse_number(text: str) -> Any:
         number = float(lowered) * mult
         return number
     except ValueError:
+        typed = _suffixed_number(stripped)
+        if typed is not None:
+            return typed
         raise ConversionError(f'Cannot convert value "{text}" to type "System.Int32". '
                               f'Error: "Input string was not in a correct format."') from None
+
+
+def _suffixed_number(text: str) -> Any:
+    """A number spelled with a type suffix (``"100y"``, ``"0x10L"``, ``"1.5d"``) as that type,
+    or None."""
+    from pshell.engine import numbers
+    from pshell.lang.lexer import literal_type, parse_number as parse_literal
+    value = parse_literal(text)
+    if value is None:
+        return None
+    kind = literal_type(text)
+    try:
+        return numbers.make(kind, value) if kind else value
+    except numbers.NumberError:
+        return None
 
 
 def to_int(value: Any) -> int:
