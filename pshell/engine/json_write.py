@@ -82,7 +82,7 @@ class JsonWriter:
                 return _decimal_place(format_single(value, shortest=True))
             return _json_double(value)
         if type(value) is Decimal:
-            return _decimal_place(format_decimal(value))
+            return format_decimal(value)
         if isinstance(value, str):
             return self._string(value)
         if isinstance(value, _dt.datetime):
@@ -124,7 +124,7 @@ class JsonWriter:
 
 
 def _decimal_place(text: str) -> str:
-    """A Single's or Decimal's text with a decimal point, as JSON writers give it (``1.0``)."""
+    """A Single's text with a decimal point, as JSON writers give it (``1.0``)."""
     return text if "." in text or "E" in text else text + ".0"
 
 

@@ -25,7 +25,8 @@ __all__ = ["PSInteger", "PSByte", "PSSByte", "PSInt16", "PSUInt16", "PSUInt32", 
 
 Decimal = decimal.Decimal
 DECIMAL_MAX = Decimal("79228162514264337593543950335")
-_CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN, Emax=999, Emin=-999)
+_CONTEXT = decimal.Context(prec=80, rounding=decimal.ROUND_HALF_EVEN, Emax=999, Emin=-999)
+_MANTISSA = 2**96 - 1
 
 # .NET's TypeCode order: the wider operand's code picks the operation
 CHAR, SBYTE, BYTE, INT16, UINT16, INT32, UINT32, INT64, UINT64, SINGLE, DOUBLE, DECIMAL = range(4, 16)
@@ -95,8 +96,8 @@ class PSSingle(float):
     def __new__(cls, value: Any = 0.0) -> "PSSingle":
         return float.__new__(cls, _single_value(float(value)))
 
-    def __repr__(self) -> str:
-        return f"PSSingle({format_single(self)})"
+    def __repr__(self) -> str:            # code that writes a float with repr() gets the double's
+        return float.__repr__(self)
 
     def __str__(self) -> str:
         return format_single(self, shortest=True)
@@ -199,8 +200,19 @@ def _to_decimal(value: Any) -> Decimal:
 
 
 def _decimal_result(result: Decimal) -> Decimal:
-    if result.is_finite() and abs(result) > DECIMAL_MAX:
+    """``result`` as a .NET Decimal holds it: at most 28 decimal places and a 96-bit mantissa
+    (rounded half to even), beyond DECIMAL_MAX an error."""
+    if not result.is_finite() or result.copy_abs() > DECIMAL_MAX:
         raise NumberError("Value was either too large or too small for a Decimal.")
+    places = -int(result.as_tuple().exponent)
+    if places > 28:
+        places = 28
+        result = result.quantize(Decimal(1).scaleb(-28), rounding=decimal.ROUND_HALF_EVEN,
+                                 context=_CONTEXT)
+    while places > 0 and abs(result.scaleb(places, context=_CONTEXT)) > _MANTISSA:
+        places -= 1
+        result = result.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_EVEN,
+                                 context=_CONTEXT)
     return result
 
 
@@ -327,7 +339,7 @@ def bitwise(fn: Callable[[int, int], int], a: Any, b: Any) -> Any:
 def negate(value: Any) -> Any:
     code = _code(value)
     if code == DECIMAL:
-        return -value
+        return value.copy_negate()
     if code == SINGLE:
         return PSSingle(-float(value))
     if code == BIGINT:
@@ -355,7 +367,7 @@ def complement(value: Any) -> Any:
 def _limits(kind: str) -> Tuple[Any, Any]:
     cls = KINDS[kind][0]
     if cls is Decimal:
-        return DECIMAL_MAX, -DECIMAL_MAX
+        return DECIMAL_MAX, DECIMAL_MAX.copy_negate()
     if cls is PSSingle:
         top = PSSingle(3.4028234663852886e38)
         return top, PSSingle(-top)

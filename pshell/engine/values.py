@@ -570,6 +570,8 @@ def to_bool(value: Any) -> bool:
 def format_number(value: float, roundtrip: bool = False) -> str:
     """A double as PowerShell prints it: 15 significant digits (with ``roundtrip``, as ToString()
     gives it: the shortest text that reads back the same), ``E+nn`` for large exponents."""
+    if type(value) is PSSingle:
+        return format_single(value, shortest=roundtrip)
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
