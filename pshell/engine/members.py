@@ -674,7 +674,7 @@ def _number_tostring(n: Any, args: List[Any]) -> str:
 
 for _kind in numbers.KINDS:       # IConvertible's ToByte(provider), ToDecimal(), ToSingle() ...
     _NUMBER_METHODS["to" + numbers.KINDS[_kind][1].rsplit(".", 1)[1].lower()] = \
-        lambda n, a, k=_kind: numbers.make(k, n)
+        functools.partial(lambda k, n, a: numbers.make(k, n), _kind)
 _NUMBER_METHODS["toint32"] = lambda n, a: _int32(n)
 _NUMBER_METHODS["todouble"] = lambda n, a: float(n)
 

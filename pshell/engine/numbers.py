@@ -14,6 +14,7 @@ widening, Decimal overflow an error.
 from __future__ import annotations
 
 import decimal
+import functools
 import math
 import struct
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -383,7 +384,7 @@ def static_props() -> Dict[str, Dict[str, Callable[[], Any]]]:
                             "minusone": lambda: PSBigInteger(-1)}
             continue
         top, bottom = _limits(kind)
-        tables[kind] = {"maxvalue": lambda t=top: t, "minvalue": lambda b=bottom: b}
+        tables[kind] = {"maxvalue": _constant(top), "minvalue": _constant(bottom)}
     tables["decimal"].update(zero=lambda: Decimal(0), one=lambda: Decimal(1),
                              minusone=lambda: Decimal(-1))
     tables["single"].update(nan=lambda: PSSingle(math.nan), epsilon=lambda: PSSingle(1.401298464324817e-45),
@@ -414,9 +415,17 @@ def static_methods() -> Dict[str, Dict[str, Callable[[List[Any]], Any]]]:
     from pshell.engine.values import to_str
     tables: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {}
     for kind in KINDS:
-        tables[kind] = {"parse": lambda a, k=kind: parse(k, to_str(a[0])),
-                        "tryparse": lambda a, k=kind: _try_parse(k, a)}
+        tables[kind] = {"parse": functools.partial(_parse_args, kind, to_str),
+                        "tryparse": functools.partial(_try_parse, kind)}
     return tables
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _parse_args(kind: str, to_str: Callable[[Any], str], args: List[Any]) -> Any:
+    return parse(kind, to_str(args[0]))
 
 
 def _try_parse(kind: str, args: List[Any]) -> bool:
