@@ -18,9 +18,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
-from pshell.engine import rt
+from pshell.engine import numbers, rt
 from pshell.engine.errors import RuntimeException
 from pshell.lang import ast as A
+from pshell.lang.lexer import literal_type
 
 __all__ = ["Unit", "CompiledBlock", "ParamSpec"]
 
@@ -907,8 +908,13 @@ class _BlockCompiler:
 
     def ex_Constant(self, e: A.Constant) -> str:
         value = e.value
-        if type(value).__name__ == "Decimal":      # 1d: pshell has no decimal type; a double
-            value = float(value)
+        kind = literal_type(e.text) if e.text[-1:].isalpha() else ""
+        if kind:                                    # 10l, 7uy, 1.5d, 5n: that .NET type
+            return self.const(numbers.make(kind, value))
+        if type(value) is int and not -2**63 <= value < 2**63:
+            # a literal past Int64 is a Decimal while one can hold it, else a Double
+            return self.const(numbers.make("decimal", value) if abs(value) <= numbers.DECIMAL_MAX
+                              else float(value))
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             return self.const(value)
         return repr(value)

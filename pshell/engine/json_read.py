@@ -244,14 +244,16 @@ class _Reader:
 
 
 def _number(word: str) -> Any:
-    """A JSON number's value (int for an integer literal, float otherwise), None if ``word`` is
-    not one."""
+    """A JSON number's value (Int64 for an integer literal, a double otherwise), None if ``word``
+    is not one."""
     import re
     if not re.fullmatch(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", word):
         return None
     if any(c in word for c in ".eE"):
         return float(word)
-    return int(word)
+    from pshell.engine.numbers import PSBigInteger, PSInt64
+    number = int(word)                  # an integer is an Int64, as ConvertFrom-Json gives it
+    return PSInt64(number) if -2**63 <= number < 2**63 else PSBigInteger(number)
 
 
 def _pairs_as_dict(pairs: List[Tuple[str, Any]], path: str) -> Any:

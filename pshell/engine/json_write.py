@@ -5,8 +5,11 @@ written as their string form, the three -EscapeHandling modes, enums as numbers 
 from __future__ import annotations
 
 import datetime as _dt
+import math
+from decimal import Decimal
 from typing import Any, List, Optional, Tuple
 
+from pshell.engine.numbers import PSSingle, format_decimal, format_single
 from pshell.engine.values import AutomationNull, PSObject, get_property, properties_of, to_str
 
 __all__ = ["JsonWriter", "JsonKeyError"]
@@ -75,7 +78,11 @@ class JsonWriter:
                 return self._string(str(value)) if self.enums_as_strings else str(int(value))
             return str(int(value))
         if isinstance(value, float):
+            if type(value) is PSSingle and value == value and abs(value) != math.inf:
+                return _decimal_place(format_single(value, shortest=True))
             return _json_double(value)
+        if type(value) is Decimal:
+            return format_decimal(value)
         if isinstance(value, str):
             return self._string(value)
         if isinstance(value, _dt.datetime):
@@ -114,6 +121,11 @@ class JsonWriter:
             self._value(item, depth + 1, indent + 1, out)
         out.append(self._newline(indent))
         out.append("}")
+
+
+def _decimal_place(text: str) -> str:
+    """A Single's text with a decimal point, as JSON writers give it (``1.0``)."""
+    return text if "." in text or "E" in text else text + ".0"
 
 
 def _json_double(value: float) -> str:

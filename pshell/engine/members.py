@@ -10,12 +10,13 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
-from pshell.engine import dotnet_types, hostinfo, instance_members, powershell_api
+from pshell.engine import dotnet_types, hostinfo, instance_members, numbers, powershell_api
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
-                                  PSTypeInfo, get_property, properties_of, set_property, to_bool,
+                                  PSTypeInfo, format_number, get_property, properties_of, set_property,
+                                  to_bool,
                                   to_number, to_str, type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
@@ -679,10 +680,28 @@ _NUMBER_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
 
 
 def _number_tostring(n: Any, args: List[Any]) -> str:
-    if args:
+    if args and not (len(args) == 1 and not isinstance(args[0], str)):  # (a format provider only)
         from pshell.engine.operators import format_value
         return format_value(n, to_str(args[0]))
+    if type(n) is float:
+        return format_number(n, roundtrip=True)
+    if type(n) is numbers.PSSingle:
+        return numbers.format_single(n, shortest=True)
     return to_str(n)
+
+
+for _kind in numbers.KINDS:       # IConvertible's ToByte(provider), ToDecimal(), ToSingle() ...
+    _NUMBER_METHODS["to" + numbers.KINDS[_kind][1].rsplit(".", 1)[1].lower()] = \
+        functools.partial(lambda k, n, a: numbers.make(k, n), _kind)
+_NUMBER_METHODS["toint32"] = lambda n, a: _int32(n)
+_NUMBER_METHODS["todouble"] = lambda n, a: float(n)
+
+
+def _int32(n: Any) -> int:
+    value = n if isinstance(n, int) else numbers.round_half_even(n)
+    if not -2**31 <= value < 2**31:
+        raise numbers.NumberError("Value was either too large or too small for an Int32.")
+    return int(value)
 
 
 def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
@@ -712,7 +731,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
     elif isinstance(obj, _dt.datetime):
         table = _DATE_METHODS
-    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+    elif isinstance(obj, (int, float, numbers.Decimal)) and not isinstance(obj, bool):
         table = _NUMBER_METHODS
     elif isinstance(obj, _dt.timedelta):
         if lowered == "tostring":
@@ -890,24 +909,9 @@ _STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "math": {"pi": lambda: math.pi, "e": lambda: math.e, "tau": lambda: math.tau},
     "int": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
     "int32": {"maxvalue": lambda: 2**31 - 1, "minvalue": lambda: -2**31},
-    "long": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
-    "uint32": {"maxvalue": lambda: 2**32 - 1, "minvalue": lambda: 0},
-    "uint": {"maxvalue": lambda: 2**32 - 1, "minvalue": lambda: 0},
-    "uint64": {"maxvalue": lambda: 2**64 - 1, "minvalue": lambda: 0},
-    "ulong": {"maxvalue": lambda: 2**64 - 1, "minvalue": lambda: 0},
-    "int16": {"maxvalue": lambda: 2**15 - 1, "minvalue": lambda: -2**15},
-    "short": {"maxvalue": lambda: 2**15 - 1, "minvalue": lambda: -2**15},
-    "uint16": {"maxvalue": lambda: 2**16 - 1, "minvalue": lambda: 0},
-    "ushort": {"maxvalue": lambda: 2**16 - 1, "minvalue": lambda: 0},
-    "byte": {"maxvalue": lambda: 255, "minvalue": lambda: 0},
-    "sbyte": {"maxvalue": lambda: 127, "minvalue": lambda: -128},
-    "int64": {"maxvalue": lambda: 2**63 - 1, "minvalue": lambda: -2**63},
     "double": {"maxvalue": lambda: 1.7976931348623157e308, "minvalue": lambda: -1.7976931348623157e308,
                "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
                "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 5e-324},
-    "single": {"maxvalue": lambda: 3.4028234663852886e38, "minvalue": lambda: -3.4028234663852886e38,
-               "nan": lambda: float("nan"), "positiveinfinity": lambda: float("inf"),
-               "negativeinfinity": lambda: float("-inf"), "epsilon": lambda: 1.401298464324817e-45},
     "string": {"empty": lambda: ""},
     "datetime": {"now": _dt.datetime.now, "today": lambda: _dt.datetime.combine(_dt.date.today(),
                                                                                  _dt.time()),
@@ -1322,9 +1326,6 @@ _STATIC_METHODS["management.automation.internal.internaltesthooks"] = {"settesth
 
 
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
-_STATIC_METHODS["int64"] = _STATIC_METHODS["long"] = {
-    "parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: _try_parse(a, int, 2**63)}
-_STATIC_PROPS["float"] = _STATIC_PROPS["single"]
 for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscredential]::new(u, p)
     _STATIC_METHODS[_type] = {"new": _new}
 for _type in ("xml", "xml.xmldocument"):                # [xml]::new(), an empty document
@@ -1332,6 +1333,20 @@ for _type in ("xml", "xml.xmldocument"):                # [xml]::new(), an empty
 _STATIC_METHODS["xml.xmlnamespacemanager"] = {"new": lambda a: _xmldoc().XmlNamespaceManager(*a[:1])}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
     "empty": lambda: PSCredential(None, None)}
+
+def _number_statics() -> None:
+    """[byte]::MaxValue, [decimal]::Parse(...) ...: under every name of each type of numbers.py."""
+    from pshell.engine import numbers
+    from pshell.engine.operators import _TYPE_ALIASES
+    props, methods = numbers.static_props(), numbers.static_methods()
+    for alias, kind in _TYPE_ALIASES.items():
+        if kind in numbers.KINDS and not alias.startswith("system."):
+            _STATIC_PROPS[alias] = props[kind]
+            _STATIC_METHODS[alias] = methods[kind]
+
+
+_number_statics()
+_STATIC_PROPS["char"] = {"maxvalue": lambda: PSChar("\uffff"), "minvalue": lambda: PSChar("\0")}
 for _type, _methods in dotnet_types.STATIC_METHODS.items():  # [IO.File], [Text.Encoding], ...
     _STATIC_METHODS.setdefault(_type, {}).update(_methods)
 for _type, _props in dotnet_types.STATIC_PROPS.items():

@@ -12,6 +12,7 @@ import re
 import sys
 from typing import Any, Callable, Dict, List
 
+from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable,
                                   PSChar, PSObject, to_bool, to_number, to_str, type_names_of)
@@ -37,6 +38,23 @@ def _normalize_int(value: Any) -> Any:
     return value
 
 
+def _typed_op(op: str, a: Any, b: Any) -> Any:
+    """``a op b`` when an operand is a number of a type from engine/numbers.py (Byte, Int64,
+    Decimal, Single...): the operand that is not a number is converted first."""
+    x, y = _num(a, op), _num(b, op)
+    try:
+        return _numbers.binary(op, x, y)
+    except ZeroDivisionError:
+        raise RuntimeException.wrapping("Attempted to divide by zero.",
+                                        "System.DivideByZeroException") from None
+    except _numbers.NumberError as exc:
+        raise RuntimeException.wrapping(str(exc), "System.OverflowException") from None
+
+
+def _is_typed(a: Any, b: Any) -> bool:
+    return _numbers.is_typed(a) or (_numbers.is_typed(b) and not isinstance(a, (str, list, tuple)))
+
+
 # --------------------------------------------------------------------------- arithmetic
 
 def _overflow(a: int, b: int, r: int) -> Any:
@@ -60,6 +78,8 @@ def add(a: Any, b: Any) -> Any:
         return b
     if ta is str:
         return a + to_str(b)
+    if _is_typed(a, b):
+        return _typed_op("+", a, b)
     if ta is float or ta is int or ta is bool or ta is PSChar:
         return _num(a, "+") + _num(b, "+")
     if isinstance(a, (list, tuple)):
@@ -102,6 +122,8 @@ def sub(a: Any, b: Any) -> Any:
     if isinstance(a, (list, tuple, dict)):
         raise _fail(f"Method invocation failed because [{type_names_of(a)[0]}] does not contain a "
                     f"method named 'op_Subtraction'.", "MethodNotFound")
+    if _is_typed(a, b):
+        return _typed_op("-", a, b)
     return _num(a, "-") - _num(b, "-")
 
 
@@ -114,10 +136,14 @@ def mul(a: Any, b: Any) -> Any:
         return a * int(count)
     if isinstance(a, (list, tuple)):
         return list(a) * int(_num(b, "*"))
+    if _is_typed(a, b):
+        return _typed_op("*", a, b)
     return _num(a, "*") * _num(b, "*")
 
 
 def div(a: Any, b: Any) -> Any:
+    if _is_typed(a, b):
+        return _typed_op("/", a, b)
     x = _num(a, "/")
     y = _num(b, "/")
     if y == 0:
@@ -128,6 +154,8 @@ def div(a: Any, b: Any) -> Any:
 
 
 def mod(a: Any, b: Any) -> Any:
+    if _is_typed(a, b):
+        return _typed_op("%", a, b)
     x = _num(a, "%")
     y = _num(b, "%")
     if y == 0:
@@ -137,14 +165,36 @@ def mod(a: Any, b: Any) -> Any:
 
 
 def negate(a: Any) -> Any:
-    return -_num(a, "-")
+    value = _num(a, "-")
+    if _numbers.is_typed(value):
+        return _numbers.negate(value)
+    return -value
+
+
+def complement(a: Any) -> Any:
+    """``-bnot``: in the operand's integer type (at least Int32)."""
+    value = _num(a, "-bnot")
+    if _numbers.is_typed(value) or not -2**31 <= int(value) < 2**31:
+        return _numbers.complement(value if isinstance(value, int) else _integral(value))
+    return ~int(value)
+
+
+def _integral(value: Any) -> Any:
+    """A Double or Decimal operand of a bitwise operator: the Int64 it rounds to."""
+    try:
+        return _numbers.make("long", value)
+    except _numbers.NumberError as exc:
+        raise _fail(str(exc), "InvalidCastException") from None
 
 
 def _int_op(a: Any, b: Any, fn: Callable[[int, int], int]) -> int:
-    result = fn(int(_num(a, "bit")), int(_num(b, "bit")))
+    x, y = _num(a, "bit"), _num(b, "bit")
     if type(a) is not int and hasattr(a, "ps_enum"):
-        return a.ps_enum.value(result)          # [Flags] enums: Red -bor Blue stays the enum
-    return result
+        return a.ps_enum.value(fn(int(x), int(y)))   # [Flags] enums: Red -bor Blue stays the enum
+    if _numbers.is_typed(x) or _numbers.is_typed(y):
+        return _numbers.bitwise(fn, x if isinstance(x, int) else _integral(x),
+                                y if isinstance(y, int) else _integral(y))
+    return fn(int(x), int(y))
 
 
 # --------------------------------------------------------------------------- comparison
@@ -489,8 +539,8 @@ def in_range(a: Any, b: Any) -> range:
 _TYPE_ALIASES = {
     "int": "int", "int32": "int", "system.int32": "int", "long": "long", "int64": "long",
     "system.int64": "long", "byte": "byte", "system.byte": "byte", "double": "double",
-    "system.double": "double", "float": "double", "single": "double", "decimal": "double",
-    "system.decimal": "double", "string": "string", "system.string": "string", "bool": "bool",
+    "system.double": "double", "float": "single", "single": "single", "decimal": "decimal",
+    "system.decimal": "decimal", "string": "string", "system.string": "string", "bool": "bool",
     "boolean": "bool", "system.boolean": "bool", "char": "char", "system.char": "char",
     "array": "array", "system.array": "array", "object[]": "array", "hashtable": "hashtable",
     "system.collections.hashtable": "hashtable", "ordered": "ordered",
@@ -501,9 +551,9 @@ _TYPE_ALIASES = {
     "system.object": "object", "datetime": "datetime", "system.datetime": "datetime",
     "timespan": "timespan", "system.timespan": "timespan", "scriptblock": "scriptblock",
     "regex": "regex", "void": "void", "switch": "switch", "version": "version", "guid": "guid",
-    "uint32": "long", "uint64": "long", "int16": "int", "uint16": "int", "sbyte": "int",
-    "short": "int", "ushort": "int", "uint": "long", "ulong": "long", "bigint": "long",
-    "numerics.biginteger": "long", "system.numerics.biginteger": "long",
+    "uint32": "uint32", "uint64": "uint64", "int16": "int16", "uint16": "uint16", "sbyte": "sbyte",
+    "short": "int16", "ushort": "uint16", "uint": "uint32", "ulong": "uint64", "bigint": "bigint",
+    "numerics.biginteger": "bigint", "system.numerics.biginteger": "bigint",
     "ref": "ref", "psreference": "ref", "management.automation.psreference": "ref",
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
     "xml": "xml", "xml.xmldocument": "xml", "system.xml.xmldocument": "xml",
@@ -573,6 +623,7 @@ _FULL_TYPE_NAMES = {
     "ref": "System.Management.Automation.PSReference",
     "xml": "System.Xml.XmlDocument",
 }
+_FULL_TYPE_NAMES.update((kind, full) for kind, (_, full) in _numbers.KINDS.items())
 
 
 # .NET types pshell has no conversion for but whose objects it produces (so `-is [ErrorRecord]`,
@@ -646,6 +697,8 @@ def convert_to(value: Any, type_name: str) -> Any:
         return _CONVERTERS[kind](value, type_name)
     except RuntimeException:
         raise
+    except _numbers.NumberError as exc:
+        raise _cast_error(value, full_type_name(kind), str(exc)) from None
     except (ConversionError, ValueError, TypeError, OverflowError) as exc:
         detail = str(exc) if isinstance(exc, ConversionError) else ""
         raise _cast_error(value, full_type_name(kind), "" if detail else "") from None
@@ -854,12 +907,21 @@ def _to_list(value: Any, type_name: str) -> List[Any]:
     return _to_array(value, "object[]")
 
 
-def _to_byte(value: Any, type_name: str) -> int:
-    number = _to_int_kind(value, type_name)
-    if not 0 <= number <= 255:
-        raise _cast_error(value, "System.Byte", "Value was either too large or too small for an "
-                                               "unsigned byte.")
-    return number
+def _numeric(kind: str) -> Callable[[Any, str], Any]:
+    """The converter to one of engine/numbers.py's types."""
+    full = _numbers.KINDS[kind][1]
+
+    def to_kind(value: Any, type_name: str) -> Any:
+        value = _unwrap_single(value)
+        if isinstance(value, (list, tuple, dict, PSObject)):
+            raise _cast_error(value, full)
+        if isinstance(value, str) and type(value) is not PSChar and value.strip():
+            try:
+                return _numbers.convert(value, kind, to_number)
+            except ConversionError:
+                raise _cast_error(value, full, "Input string was not in a correct format.") from None
+        return _numbers.convert(value, kind, lambda v: ord(v) if type(v) is PSChar else to_number(v))
+    return to_kind
 
 
 def _to_int32(value: Any, type_name: str) -> int:
@@ -900,7 +962,7 @@ def _to_secret(value: Any, type_name: str) -> Any:
 
 
 _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
-    "int": _to_int32, "long": _to_int_kind, "byte": _to_byte, "double": _to_double,
+    "int": _to_int32, "double": _to_double,
     "string": _to_string, "bool": _to_bool, "char": _to_char, "array": _to_array,
     "string[]": _to_typed_array, "int[]": _to_typed_array, "long[]": _to_typed_array,
     "double[]": _to_typed_array, "bool[]": _to_typed_array, "byte[]": _to_typed_array,
@@ -917,6 +979,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "xml": lambda value, type_name: _to_xml(value),
     "stack": lambda value, type_name: _new_stack(value),
 }
+_CONVERTERS.update((kind, _numeric(kind)) for kind in _numbers.KINDS)
 
 
 def _to_xml(value: Any) -> Any:
@@ -964,8 +1027,10 @@ def is_type(value: Any, type_name: str) -> bool:
         return True
     checks: Dict[str, Callable[[Any], bool]] = {
         "int": lambda v: type(v) is int and -2**31 <= v < 2**31,
-        "long": lambda v: type(v) is int,
-        "byte": lambda v: False,
+        "long": lambda v: type(v) is _numbers.PSInt64 or (type(v) is int and -2**63 <= v < 2**63
+                                                          and not -2**31 <= v < 2**31),
+        "bigint": lambda v: type(v) is _numbers.PSBigInteger or (type(v) is int and
+                                                                 not -2**63 <= v < 2**63),
         "double": lambda v: type(v) is float,
         "string": lambda v: isinstance(v, str) and type(v) is not Guid,
         "guid": lambda v: type(v) is Guid,
@@ -986,6 +1051,8 @@ def is_type(value: Any, type_name: str) -> bool:
     check = checks.get(kind)
     if check is not None:
         return check(value)
+    if kind in _numbers.KINDS:
+        return type(value) is _numbers.KINDS[kind][0]
     wanted = type_name.lower()
     # the class's own names count too: PSTypeNames changed on an instance do not change its type
     names = type_names_of(value)

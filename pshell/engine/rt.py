@@ -344,8 +344,10 @@ def _num(value: Any) -> Any:
     return to_number(value)
 
 
-def _bnot(value: Any) -> int:
-    return ~int(to_number(value))
+def _bnot(value: Any) -> Any:
+    if type(value) is int and -2**31 <= value < 2**31:
+        return ~value
+    return ops.complement(value)
 
 
 def _usplit(value: Any) -> List[str]:

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from decimal import Decimal
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+from pshell.engine.numbers import PSSingle, format_decimal, format_single, round_half_even
 
 __all__ = [
     "Hashtable", "OrderedHashtable", "PSObject", "PSChar", "PSTypeInfo", "AutomationNull", "type_names_of",
@@ -295,7 +298,11 @@ def type_names_of(value: Any) -> List[str]:
             return list(value.ps_type_names) + ["System.Object"]       # an enum's value
         return [_int_type(value), "System.ValueType", "System.Object"]
     if isinstance(value, float):
+        if type(value) is PSSingle:
+            return ["System.Single", "System.ValueType", "System.Object"]
         return ["System.Double", "System.ValueType", "System.Object"]
+    if type(value) is Decimal:
+        return ["System.Decimal", "System.ValueType", "System.Object"]
     if isinstance(value, str):
         if type(value) is PSChar:
             return ["System.Char", "System.ValueType", "System.Object"]
@@ -545,7 +552,7 @@ def to_bool(value: Any) -> bool:
     judged by its element; a longer array is true; any other object is true."""
     if value is None or value is AutomationNull:
         return False
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (bool, int, float, Decimal)):
         return bool(value)
     if isinstance(value, str):
         return len(value) > 0
@@ -560,8 +567,11 @@ def to_bool(value: Any) -> bool:
     return True
 
 
-def format_number(value: float) -> str:
-    """A double as PowerShell prints it: shortest round-trip, ``E+nn`` for large exponents."""
+def format_number(value: float, roundtrip: bool = False) -> str:
+    """A double as PowerShell prints it: 15 significant digits (with ``roundtrip``, as ToString()
+    gives it: the shortest text that reads back the same), ``E+nn`` for large exponents."""
+    if type(value) is PSSingle:
+        return format_single(value, shortest=roundtrip)
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -574,7 +584,7 @@ def format_number(value: float) -> str:
         sign = "-" if exp.startswith("-") else "+"
         digits = exp.lstrip("+-").rjust(2, "0")
         return f"{mantissa}E{sign}{digits}"
-    if len(text.replace("-", "").replace(".", "").lstrip("0")) > 15:
+    if not roundtrip and len(text.replace("-", "").replace(".", "").lstrip("0")) > 15:
         text = f"{value:.15g}"
     return text
 
@@ -594,7 +604,9 @@ def to_str(value: Any, ofs: str = " ") -> str:
     if isinstance(value, int):
         return str(value)           # (an enum's value: its name)
     if isinstance(value, float):
-        return format_number(value)
+        return format_single(value) if type(value) is PSSingle else format_number(value)
+    if type(value) is Decimal:
+        return format_decimal(value)
     if isinstance(value, (list, tuple)):
         return ofs.join(to_str(item, ofs) for item in value)
     if isinstance(value, _dt.datetime):
@@ -650,7 +662,7 @@ def to_number(value: Any) -> Any:
         return 0
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) or type(value) is Decimal:
         return value
     if isinstance(value, str):
         if type(value) is PSChar:
@@ -684,8 +696,26 @@ def parse_number(text: str) -> Any:
         number = float(lowered) * mult
         return number
     except ValueError:
+        typed = _suffixed_number(stripped)
+        if typed is not None:
+            return typed
         raise ConversionError(f'Cannot convert value "{text}" to type "System.Int32". '
                               f'Error: "Input string was not in a correct format."') from None
+
+
+def _suffixed_number(text: str) -> Any:
+    """A number spelled with a type suffix (``"100y"``, ``"0x10L"``, ``"1.5d"``) as that type,
+    or None."""
+    from pshell.engine import numbers
+    from pshell.lang.lexer import literal_type, parse_number as parse_literal
+    value = parse_literal(text)
+    if value is None:
+        return None
+    kind = literal_type(text)
+    try:
+        return numbers.make(kind, value) if kind else value
+    except numbers.NumberError:
+        return None
 
 
 def to_int(value: Any) -> int:
@@ -695,4 +725,6 @@ def to_int(value: Any) -> int:
         if math.isnan(number) or math.isinf(number):
             raise ConversionError(f'Cannot convert value "{format_number(number)}" to type "System.Int32".')
         return int(round(number))
+    if type(number) is Decimal:
+        return round_half_even(number)
     return int(number)

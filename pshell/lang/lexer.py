@@ -203,6 +203,24 @@ def number_value(parts: NumberParts) -> Any:
     return value
 
 
+# The .NET type a suffix names (the engine's kind names); "u" is UInt32, or UInt64 past its range.
+_SUFFIX_TYPES = {"l": "long", "ul": "uint64", "us": "uint16", "uy": "byte", "s": "int16", "y": "sbyte",
+                 "d": "decimal", "n": "bigint"}
+
+
+def literal_type(text: str) -> str:
+    """The type the suffix of the number literal ``text`` names (``10l``: ``long``), or '' when it
+    has none (its value decides: Int32, Int64, Double)."""
+    start = 1 if text[:1] in ("-", "\u2013", "\u2014", "\u2015") else 0
+    parts = scan_number(text, start, len(text))
+    if parts is None or not parts[3]:
+        return ""
+    if parts[3] == "u":
+        value = number_value(parts)
+        return "uint32" if value is not None and value < 2**32 else "uint64"
+    return _SUFFIX_TYPES[parts[3]]
+
+
 def parse_number(word: str) -> Any:
     """The value of ``word`` if the whole word is a PowerShell number literal, else None."""
     neg = word[:1] in ("-", "\u2013", "\u2014", "\u2015")

@@ -38,6 +38,7 @@ import datetime as _dt
 import struct
 from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Optional
 
+from pshell.engine import numbers
 from pshell.engine.errors import ErrorRecord, ExceptionInfo
 from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, VerboseRecord,
                                    WarningRecord)
@@ -372,6 +373,10 @@ def serialize(value: Any, depth: int = DEFAULT_DEPTH, secrets: bool = False) -> 
 
 
 def _serialize(value: Any, depth: int, secrets: bool = False) -> Any:
+    if numbers.is_typed(value):         # a Byte, Int64, Decimal, Single...: its exact type crosses
+        return {"@": "n", "t": value.ps_type_names[0] if hasattr(value, "ps_type_names")
+                else "System.Decimal", "v": str(value) if type(value) is not numbers.PSSingle
+                else repr(float(value))}
     if isinstance(value, _SCALARS):
         if isinstance(value, bool):
             return bool(value)
@@ -777,11 +782,30 @@ def deserialize_record(data: Dict[str, Any]) -> Any:
     return deserialize(data)
 
 
+def _decode_number(data: Dict[str, Any]) -> Any:
+    """A number of an exact .NET type: the type must be one pshell has, the text its number,
+    within the type's range."""
+    kind = numbers.type_of_name(_field(data, "t", (str,), ""))
+    text = _field(data, "v", (str,), "")
+    if kind is None or not text or len(text) > 80:
+        raise ProtocolError(f"malformed value: number {_short(data.get('t'))} {_short(text)}")
+    try:
+        number: Any = float(text) if kind == "single" else numbers.Decimal(text) \
+            if kind == "decimal" else int(text)
+        if kind == "decimal" and not number.is_finite():
+            raise ValueError(text)
+        return numbers.make(kind, number)
+    except (ValueError, ArithmeticError) as exc:
+        raise ProtocolError(f"malformed value: number {_short(text)} of type {data['t']}: "
+                            f"{exc}") from None
+
+
 _DECODERS: Dict[str, Callable[[Dict[str, Any]], Any]] = {
     "o": _decode_object, "h": _decode_hashtable, "d": _decode_date, "ts": _decode_timespan,
     "b": _decode_bytes, "e": _decode_error, "w": _decode_message, "vb": _decode_message,
     "db": _decode_message, "i": _decode_information, "p": _decode_progress,
     "ss": _decode_secure_string, "pc": _decode_credential, "nc": _decode_network_credential,
+    "n": _decode_number,
 }
 
 
