@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from pshell.engine import net_info
+from pshell.engine import dotnet_misc, net_info
 from pshell.engine.values import PSChar, to_str
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
@@ -344,18 +344,21 @@ STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
 for _name, _new in CONSTRUCTORS.items():
     STATIC_METHODS.setdefault(_name, {})["new"] = _new
 STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddress], NetworkInterface
+STATIC_METHODS.update(dotnet_misc.STATIC_METHODS)   # [Diagnostics.Stopwatch], [Text.StringBuilder]
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "text.encoding": _ENCODING_PROPS,
     "management.automation.platform": _PLATFORM_PROPS,
     "io.path": {"volumeseparatorchar": lambda: "/"},
+    **dotnet_misc.STATIC_PROPS,
 }
 
 #: type names (lower case, with and without "system.") lookup_type accepts as named types
 KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
-       "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES))
+       "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
+    + list(dotnet_misc.KNOWN_TYPES))
 
 
 # --------------------------------------------------------------------------- collections
@@ -416,6 +419,8 @@ _ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]]]] = {
     "dayofweek": ("System.DayOfWeek", [(d, i) for i, d in enumerate(
         ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))]),
     "datetimekind": ("System.DateTimeKind", [("Unspecified", 0), ("Utc", 1), ("Local", 2)]),
+    "stringsplitoptions": ("System.StringSplitOptions",
+                           [("None", 0), ("RemoveEmptyEntries", 1), ("TrimEntries", 2)]),
 }
 ENUM_NAMES = frozenset([k for k in _ENUMS] + ["system." + k for k in _ENUMS])
 _MADE: Dict[str, Any] = {}

@@ -380,7 +380,7 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
     count = None
     options = None
     for extra in args[1:]:
-        if isinstance(extra, int) and not isinstance(extra, bool):
+        if isinstance(extra, int) and not isinstance(extra, bool) and type(extra).__name__ != "EnumValue":
             count = extra
         else:
             options = to_str(extra)
@@ -392,10 +392,39 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
         seps = [to_str(sep)]
     import re
     pattern = "|".join(re.escape(x) for x in seps if x) or r"\s"
-    parts = re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
-    if options and "removeemptyentries" in options.lower():
-        parts = [p for p in parts if p]
-    return parts
+    options = (options or "").lower()
+    if "removeemptyentries" in options or "trimentries" in options:
+        return _split_kept(s, re.compile(pattern), count, "removeemptyentries" in options,
+                           "trimentries" in options)
+    return re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
+
+
+def _split_kept(s: str, sep: Any, count: Optional[int], drop_empty: bool, trim: bool) -> List[str]:
+    """Split with RemoveEmptyEntries/TrimEntries: as .NET, at most ``count`` pieces are kept, the
+    last holding the rest of the text (only empty pieces are dropped before the limit counts)."""
+    parts: List[str] = []
+    pos = 0
+    limit = count if count is not None else -1
+    while limit < 0 or len(parts) < limit - 1:
+        found = sep.search(s, pos)
+        if found is None or (found.end() == found.start()):
+            break
+        piece = s[pos:found.start()]
+        piece = piece.strip() if trim else piece
+        if piece or not drop_empty:
+            parts.append(piece)
+        pos = found.end()
+    rest = s[pos:]
+    if drop_empty:
+        while True:             # the last piece starts after any separators that lead it
+            found = sep.match(rest)
+            if found is None or not found.group():
+                break
+            rest = rest[found.end():]
+    rest = rest.strip() if trim else rest
+    if rest or not drop_empty:
+        parts.append(rest)
+    return parts[:limit] if limit >= 0 else parts
 
 
 def _trim_chars(args: List[Any]) -> Optional[str]:
