@@ -1137,6 +1137,9 @@ class _FileTarget:
         self.formatter: Any = None
         self.opened = False
         self.pending: List[str] = []        # plain text not written yet (see write_object)
+        self.blocks = 0                     # blocks of bytes received
+        self.writer: Any = None             # a BlockWriter from the second block on
+        self.failed = False                 # a write failed and was raised: close quietly
 
     def _open(self) -> None:
         if self.opened:
@@ -1165,33 +1168,90 @@ class _FileTarget:
         if self.pending:
             self.flush_text()
         if isinstance(item, bytes):
-            self.handle.write(item)
+            self._write_block(item)
             return
+        if self.writer is not None:
+            self._settle()
         if self.formatter is None:
             from pshell.engine.host import make_text_formatter
             self.formatter = make_text_formatter(120)
         for line in self.formatter.feed(item):
-            self.handle.write(line.encode("utf-8", "replace") + b"\n")
+            self._write(line.encode("utf-8", "replace") + b"\n")
+
+    def _write_block(self, block: bytes) -> None:
+        """Bytes (Get-Content's lines as UTF-8, a remote's raw output): the first block as it
+        comes, the next ones through a writer thread, so reading overlaps writing."""
+        self.blocks += 1
+        if self.writer is None:
+            if self.blocks == 1:
+                self._write(block)
+                return
+            from pshell.engine.blockwriter import BlockWriter
+            self._guarded(self.handle.flush)
+            self.writer = BlockWriter(self.handle.fileno())
+        self._guarded(self.writer.put, block)
+
+    def _settle(self) -> None:
+        """Wait for the writer thread to write what it holds (text follows it in order)."""
+        writer, self.writer = self.writer, None
+        self._guarded(writer.finish)
+
+    def _write(self, data: bytes) -> None:
+        self._guarded(self.handle.write, data)
+
+    def _guarded(self, func: Any, *args: Any) -> Any:
+        """A failed write (full disk, file too large, a device gone) says which file: the rest
+        of the output is lost, and the redirection must not look as if it worked."""
+        try:
+            return func(*args)
+        except OSError as exc:
+            self.failed = True
+            raise RuntimeException.make(
+                f"Could not write to file '{self.path}': {exc.strerror or exc}. The file is incomplete.",
+                "FileWriteFailure", "WriteError", self.path,
+                exception_type="System.IO.IOException") from None
 
     def flush_text(self) -> None:
         """Write the batched text: one line per item (CRLF inside an item made LF, as the
         formatter does)."""
+        if self.writer is not None:
+            self._settle()
         text = "\n".join(self.pending)
         self.pending = []
         if "\r" in text:
             text = text.replace("\r\n", "\n")
-        self.handle.write(text.encode("utf-8", "replace") + b"\n")
+        self._write(text.encode("utf-8", "replace") + b"\n")
 
     def close(self) -> None:
         if not self.opened:
             # `> file` with no output still creates (truncates) the file
             self._open()
-        if self.handle is not None:
+        if self.handle is None:
+            return
+        handle = self.handle
+        try:
+            if self.failed:             # already raised: only let go of the file
+                if self.writer is not None:
+                    self.writer.finish()
+                return
+            if self.writer is not None:
+                self._settle()
             if self.pending:
                 self.flush_text()
             if self.formatter is not None:
                 for line in self.formatter.flush():
-                    self.handle.write(line.encode("utf-8", "replace") + b"\n")
+                    self._write(line.encode("utf-8", "replace") + b"\n")
                 self.formatter = None
-            self.handle.close()
+            self._guarded(handle.flush)
+        except OSError:
+            pass                        # the writer's failure, raised before
+        finally:
             self.handle = None
+            self.writer = None
+            if self.failed:
+                try:
+                    handle.close()
+                except OSError:
+                    pass
+            else:
+                self._guarded(handle.close)
