@@ -187,3 +187,13 @@ def test_a_file_size_limit_is_an_error_and_keeps_what_was_written(tmp_path):
     assert "Could not write to file" in done.stderr.decode() and "out.txt" in done.stderr.decode()
     assert "Traceback" not in done.stderr.decode()
     assert len(written) == limit and data.startswith(written)
+
+
+def test_one_failing_redirection_still_writes_the_others(tmp_path):
+    """`2> /dev/full > ok.txt`: the full disk is reported, and ok.txt still gets its lines."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    out, err = run("& { 'a'; Write-Error 'oops'; 'b' } 2> /dev/full > ok.txt; 'after'", str(tmp_path))
+    assert (tmp_path / "ok.txt").read_text() == "a\nb\n"
+    assert "Could not write to file '/dev/full'" in err
+    assert out == "after\n"

@@ -74,3 +74,5 @@ class BlockWriter:
                     write_all(self.fd, block)
                 except OSError as exc:
                     self.error = exc
+                except Exception as exc:     # never die with blocks still coming: put would wait
+                    self.error = OSError(errno.EIO, f"{type(exc).__name__}: {exc}")

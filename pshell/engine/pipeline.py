@@ -1119,9 +1119,16 @@ class _RedirectSink(Streams):
                 for item in output:
                     target.write_object(item)
         finally:
+            # every file is closed (its held text written) even when one of them fails
+            failure: Optional[BaseException] = None
             for route in list(self.routes.values()) + [target]:
                 if isinstance(route, _FileTarget):
-                    route.close()
+                    try:
+                        route.close()
+                    except Exception as exc:
+                        failure = failure or exc
+            if failure is not None:
+                raise failure
 
 
 _PLAIN_TEXT = frozenset((str, int, float, bool))
