@@ -197,3 +197,15 @@ def test_one_failing_redirection_still_writes_the_others(tmp_path):
     assert (tmp_path / "ok.txt").read_text() == "a\nb\n"
     assert "Could not write to file '/dev/full'" in err
     assert out == "after\n"
+
+
+def test_an_encoding_reads_the_same_to_a_file_as_through_a_pipeline(tmp_path):
+    data = b"caf\xe9\r\nna\xefve\rend\xff"
+    (tmp_path / "in").write_bytes(data)
+    run("Get-Content -Encoding utf8 in > u1.txt; Get-Content -Encoding utf8 in | Write-Output > u2.txt\n"
+        "Get-Content -Encoding latin1 in > l1.txt; Get-Content -Encoding latin1 in | Write-Output > l2.txt",
+        str(tmp_path))
+    assert (tmp_path / "u1.txt").read_bytes() == (tmp_path / "u2.txt").read_bytes()
+    assert (tmp_path / "u1.txt").read_text(encoding="utf-8") == "caf\ufffd\nna\ufffdve\nend\ufffd\n"
+    assert (tmp_path / "l1.txt").read_bytes() == (tmp_path / "l2.txt").read_bytes()
+    assert (tmp_path / "l1.txt").read_text(encoding="utf-8") == "café\nnaïve\nendÿ\n"
