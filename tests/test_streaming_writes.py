@@ -165,9 +165,11 @@ def test_a_full_disk_under_get_content_is_reported_with_the_file(tmp_path):
     assert err.count("Could not write to file '/dev/full': No space left on device") == 2
 
 
-def test_a_file_size_limit_is_an_error_and_keeps_what_was_written(tmp_path):
+@pytest.mark.parametrize("one_cpu", [False, True], ids=["writer-thread", "one-cpu"])
+def test_a_file_size_limit_is_an_error_and_keeps_what_was_written(tmp_path, one_cpu):
     """A short write (the file size limit reached inside a block) is continued and then fails
-    loudly: the command exits non-zero and the file holds a prefix of the lines, never more."""
+    loudly: the command exits non-zero and the file holds a prefix of the lines, never more.
+    On one CPU the blocks are written without the writer thread."""
     import resource
     import subprocess
     import sys
@@ -177,6 +179,8 @@ def test_a_file_size_limit_is_an_error_and_keeps_what_was_written(tmp_path):
 
     def limited():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        if one_cpu:
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     done = subprocess.run([sys.executable, "-m", "pshell", "-NoProfile", "-c",
                            "Get-Content in > out.txt; 'after'"],

@@ -1134,6 +1134,15 @@ class _RedirectSink(Streams):
 _PLAIN_TEXT = frozenset((str, int, float, bool))
 
 
+def _several_cpus() -> bool:
+    """Whether this process may run on more than one CPU (a writer thread has nothing to overlap
+    with on one: it would only add its hand-overs)."""
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except (AttributeError, OSError):
+        return (os.cpu_count() or 1) > 1
+
+
 class _FileTarget:
     """A file a redirection writes to; opened on first write, formatted like the console."""
 
@@ -1190,7 +1199,7 @@ class _FileTarget:
         comes, the next ones through a writer thread, so reading overlaps writing."""
         self.blocks += 1
         if self.writer is None:
-            if self.blocks == 1:
+            if self.blocks == 1 or not _several_cpus():
                 self._write(block)
                 return
             from pshell.engine.blockwriter import BlockWriter
