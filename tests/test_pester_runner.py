@@ -42,3 +42,15 @@ def test_regressions_are_failures_missing_from_the_baseline(tmp_path, monkeypatc
                                   [], "ok", "")
     assert pester_run.compare([worse]) == 1
     assert "REGRESSION a.Tests.ps1 :: D > p2" in capsys.readouterr().out
+
+
+def test_be_puts_the_expected_value_on_the_left(tmp_path):
+    # 'hello' -eq $matchInfo compares as strings; $matchInfo -eq 'hello' does not
+    (tmp_path / "Order.Tests.ps1").write_text(
+        "Describe 'o' {\n"
+        "  It 'be' { 'hello', 'x' | Select-String hello | Should -Be 'hello' }\n"
+        "  It 'exactly' { 'hello', 'x' | Select-String hello | Should -BeExactly 'hello' }\n"
+        "  It 'not' { 'hello' | Select-String hello | Should -Not -BeExactly 'Hello' }\n"
+        "}\n")
+    result = _run(str(tmp_path), "Order.Tests.ps1")
+    assert result.failed == [] and len(result.passed) == 3

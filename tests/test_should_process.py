@@ -16,11 +16,13 @@ CHANGING_VERBS = {"New", "Set", "Remove", "Clear", "Rename", "Move", "Copy", "St
 #: commands of those verbs that change no state of the session, the machine or a file
 NOT_STATE = {"New-Object", "New-Guid", "New-TimeSpan", "New-PSSessionOption", "Set-Location",
              "Set-StrictMode", "Set-PSReadLineOption", "Set-PSReadLineKeyHandler", "Clear-Host",
-             "Out-Default", "Out-Host", "Out-Null", "Out-String", "Add-Member", "Import-Csv",
+             "Set-MarkdownOption",
+             "Out-Default", "Out-Host", "Out-Null", "Out-String", "Add-Member", "Import-Csv", "Import-Clixml",
+             "Import-LocalizedData",
              "Import-Module", "Start-Sleep", "Start-Job", "Start-ThreadJob", "New-PSSession",
              "Export-ModuleMember", "Add-Type", "New-PSDrive", "Remove-PSDrive"}
 #: state-changing commands that do not take -WhatIf/-Confirm yet (the list may only shrink)
-NOT_YET = {"Clear-History", "Export-Csv", "New-ModuleManifest", "Remove-Job", "Remove-Module",
+NOT_YET = {"Export-Csv", "New-ModuleManifest", "Remove-Job", "Remove-Module",
            "Remove-PSSession", "Stop-Job", "Add-Content", "Copy-Item", "Move-Item", "Out-File",
            "Rename-Item", "Set-Content"}
 

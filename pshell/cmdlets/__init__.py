@@ -9,22 +9,23 @@ tests/test_cmdlet_index.py checks both against what the modules register."""
 MODULES = {
     "addmember": ("Add-Member", "New-TimeSpan",),
     "aggregate": ("Compare-Object", "Group-Object", "Measure-Object", "Sort-Object",),
-    "commands": (
-        "Clear-History", "Get-Alias", "Get-Command", "Get-History", "Invoke-History", "New-Alias",
-        "Set-Alias",
-    ),
+    "alias": ("Export-Alias", "Get-Alias", "Import-Alias", "New-Alias", "Set-Alias",),
+    "clixml": ("ConvertFrom-CliXml", "ConvertTo-CliXml", "Export-Clixml", "Import-Clixml",),
+    "history": ("Add-History", "Clear-History", "Get-History", "Invoke-History",),
+    "commands": ("Get-Command",),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
     "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
+    "errorview": ("Get-Error",),
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
     "expression": ("Invoke-Expression",),
     "filetools": ("Get-FileHash", "New-TemporaryDirectory", "New-TemporaryFile",),
     "format": (
-        "Format-List", "Format-Table", "Format-Wide", "Out-Default", "Out-Host", "Out-Null",
-        "Out-String",
+        "Format-Custom", "Format-List", "Format-Table", "Format-Wide", "Get-FormatData", "Out-Default",
+        "Out-Host", "Out-Null", "Out-String",
     ),
     "help": ("Get-Help",),
     "hex": ("Format-Hex",),
-    "host_info": ("Get-Culture", "Get-Host", "Get-UICulture",),
+    "host_info": ("Get-Culture", "Get-Host", "Get-UICulture", "Import-LocalizedData",),
     "hostio": ("Clear-Host", "Read-Host",),
     "item": (
         "Copy-Item", "Get-ChildItem", "Get-Item", "Move-Item", "New-Item", "Remove-Item",
@@ -37,11 +38,13 @@ MODULES = {
         "Wait-Job",
     ),
     "location": ("Get-Location", "Pop-Location", "Push-Location", "Set-Location",),
+    "markdown": ("ConvertFrom-Markdown", "Get-MarkdownOption", "Set-MarkdownOption", "Show-Markdown",),
     "member": ("Get-Member",),
     "misc": ("Get-Date", "Get-Random", "Get-SecureRandom", "Measure-Command", "New-Object", "Start-Sleep",),
     "module": (
         "Export-ModuleMember", "Get-Module", "Import-Module", "New-ModuleManifest", "Remove-Module",
     ),
+    "net": ("Test-Connection",),
     "object": ("ForEach-Object", "Select-Object", "Tee-Object", "Where-Object",),
     "pathname": ("Join-Path", "Resolve-Path", "Split-Path",),
     "process": ("Get-Process", "Start-Process", "Stop-Process",),
@@ -54,6 +57,8 @@ MODULES = {
         "Set-PSReadLineOption",
     ),
     "selectstring": ("Select-String",),
+    "timezone": ("Get-TimeZone", "Set-TimeZone",),
+    "typedata": ("Get-TypeData", "Remove-TypeData", "Update-TypeData",),
     "security": ("ConvertFrom-SecureString", "ConvertTo-SecureString",),
     "session": (
         "Get-Credential", "Get-PSSession", "Invoke-Command", "New-PSSession", "Remove-PSSession",
@@ -68,6 +73,7 @@ MODULES = {
     "variable": (
         "Clear-Variable", "Get-Variable", "New-Variable", "Remove-Variable", "Set-Variable",
     ),
+    "xml": ("ConvertTo-Html", "ConvertTo-Xml", "Select-Xml",),
     "write": (
         "Write-Debug", "Write-Error", "Write-Host", "Write-Information", "Write-Output",
         "Write-Progress", "Write-Verbose", "Write-Warning",
@@ -76,8 +82,9 @@ MODULES = {
 
 VIEW_MODULES = {
     "microsoft.powershell.commands.bytecollection": "hex",
-    "microsoft.powershell.commands.historyinfo": "commands",
+    "microsoft.powershell.commands.historyinfo": "history",
     "microsoft.powershell.commands.memberdefinition": "member",
+    "microsoft.powershell.markdownrender.psmarkdownoptioninfo": "markdown",
     "pshell.helpinfo": "help",
     "pshell.scripthelpinfo": "help",            # registered by _script_help, which help imports
     "pshell.scripthelpinfo.syntax": "help",
@@ -89,6 +96,7 @@ VIEW_MODULES = {
     "system.io.directoryinfo": "item",
     "system.io.fileinfo": "item",
     "system.management.automation.aliasinfo": "commands",
+    "system.management.automation.errorrecord#psextendederror": "errorview",
     "system.management.automation.commandinfo": "commands",
     "system.management.automation.job": "job",
     "system.management.automation.psvariable": "variable",

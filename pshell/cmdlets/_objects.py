@@ -10,6 +10,7 @@ import datetime as _dt
 import functools
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, get_property,
                                   properties_of, to_str)
 from pshell.engine.wildcards import has_wildcards, wildcard_match
@@ -44,12 +45,21 @@ def member_names(value: Any) -> List[str]:
     return properties_of(value)
 
 
+_DICTIONARY_MEMBERS = ("count", "keys", "values", "isreadonly", "issynchronized")
+
+
 def property_value(obj: Any, name: str) -> Any:
     """``obj.name`` as script code sees it (string ``Length``, date parts, member enumeration
     over arrays), or ``NO_PROPERTY`` when there is no such property."""
     if obj is None or obj is AutomationNull:
         return NO_PROPERTY
-    if isinstance(obj, (PSObject, dict)):
+    if isinstance(obj, dict):
+        value = get_property(obj, name)
+        if value is NO_PROPERTY and name.lower() in _DICTIONARY_MEMBERS:
+            from pshell.engine.members import get_member
+            return get_member(obj, name)       # an entry of that name wins over the member
+        return value
+    if isinstance(obj, PSObject):
         return get_property(obj, name)
     if isinstance(obj, (str, bool, int, float)):
         if isinstance(obj, str) and name.lower() == "length":
@@ -160,9 +170,10 @@ def parse_properties(cmdlet: Any, specs: Any, allowed_extra: Sequence[str] = (),
             result.append(_calculated(cmdlet, spec, allowed_extra, allow_name))
         elif is_scriptblock(spec):
             if not to_str(spec).strip() and getattr(cmdlet, "name", "") == "Select-Object":
-                raise cmdlet.terminate("A property can not be an empty script block without a name: give "
-                                       "it @{Name=...; Expression={...}}.", "EmptyScriptBlockAndNoName",
-                                       "InvalidArgument")
+                raise RuntimeException(cmdlet.error_record(
+                    "A property can not be an empty script block without a name: give it "
+                    "@{Name=...; Expression={...}}.", "EmptyScriptBlockAndNoName", "InvalidArgument",
+                    exception_type="System.Management.Automation.PSArgumentException"))
             result.append(PropertyExpr(to_str(spec).strip(), spec, source=spec))
         else:
             text = to_str(spec)

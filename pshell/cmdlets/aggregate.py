@@ -23,15 +23,26 @@ def _input(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
             yield item
 
 
-def _values(cmdlet: Cmdlet, specs: List[PropertyExpr], item: Any) -> List[Any]:
-    """One value per property expression (wildcards expand to every matching property)."""
+class _Missing:
+    """The sort key of a property an object does not have."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+def _values(cmdlet: Cmdlet, specs: List[PropertyExpr], item: Any, missing: Any = None) -> List[Any]:
+    """One value per property expression (wildcards expand to every matching property); a
+    property the object lacks is ``missing``."""
     if not specs:
         return [item]
     out: List[Any] = []
     for spec in specs:
         for _, expression in spec.resolve(item):
             value = evaluate(cmdlet, expression, item)
-            out.append(None if value is NO_PROPERTY else value)
+            out.append(missing if value is NO_PROPERTY else value)
     return out
 
 
@@ -76,48 +87,53 @@ class SortObject(Cmdlet):
             if plain is not None:
                 yield from plain
                 return
-        rows = [(_values(self, specs, item), item) for item in items]
+        rows = [(_values(self, specs, item, MISSING), item) for item in items]
         directions = [self._descending(spec) for spec in specs] or [bool(self.Descending)]
         ordered = self._sorted(rows, directions)
         if self.Unique:
             ordered = self._unique(ordered)
         result = [item for _, item in ordered]
         if self.Top is not None:
-            result = result[:max(self.Top, 0)]
-        yield from result       # -Bottom was applied while sorting
+            result = result[:self.Top]
+        elif self.Bottom is not None:
+            result = result[-self.Bottom:]
+        yield from result
 
     def _descending(self, spec: PropertyExpr) -> bool:
         return bool(self.Descending) if spec.descending is None else spec.descending
 
     def _sorted(self, rows: List[Tuple[List[Any], Any]], directions: List[bool]
                 ) -> List[Tuple[List[Any], Any]]:
+        """Stable, in ``directions`` key by key; a property an object lacks sorts after every
+        value in either direction (null among numbers sorts as pwsh orders it: see
+        ``compare_values``)."""
         cs = bool(self.CaseSensitive)
         fast = _fast_key(rows, cs) if len(directions) == 1 else None
-        if self.Bottom is not None:
-            directions = [not d for d in directions]
         if fast is not None:
-            ordered = sorted(rows, key=fast, reverse=directions[0])
-        else:
-            def cmp(a: Tuple[List[Any], Any], b: Tuple[List[Any], Any]) -> int:
-                for index, descending in enumerate(directions):
-                    x = a[0][index] if index < len(a[0]) else None
-                    y = b[0][index] if index < len(b[0]) else None
-                    result = compare_values(x, y, cs)
+            return sorted(rows, key=fast, reverse=directions[0])
+
+        def cmp(a: Tuple[List[Any], Any], b: Tuple[List[Any], Any]) -> int:
+            for index in range(max(len(a[0]), len(b[0]))):
+                x = a[0][index] if index < len(a[0]) else MISSING
+                y = b[0][index] if index < len(b[0]) else MISSING
+                if x is MISSING or y is MISSING:
+                    result = (x is MISSING) - (y is MISSING)
                     if result:
-                        return -result if descending else result
-                return 0
-            ordered = sorted(rows, key=functools.cmp_to_key(cmp))
-        if self.Bottom is not None:
-            ordered = ordered[:max(self.Bottom, 0)]
-            ordered.reverse()
-        return ordered
+                        return result
+                    continue
+                result = compare_values(x, y, cs)
+                if result:
+                    descending = directions[index] if index < len(directions) else directions[-1]
+                    return -result if descending else result
+            return 0
+        return sorted(rows, key=functools.cmp_to_key(cmp))
 
     def _unique(self, ordered: List[Tuple[List[Any], Any]]) -> List[Tuple[List[Any], Any]]:
         cs = bool(self.CaseSensitive)
         out: List[Tuple[List[Any], Any]] = []
         seen = set()
         for keys, item in ordered:
-            marker = tuple(hash_key(k, cs) for k in keys)
+            marker = tuple(hash_key(k, cs) if k is not MISSING else (MISSING,) for k in keys)
             if marker in seen:
                 continue
             seen.add(marker)

@@ -1,18 +1,21 @@
-"""Get-Command, Get-Alias / Set-Alias / New-Alias, Get-History / Invoke-History / Clear-History."""
+"""Get-Command (the alias cmdlets are in alias.py, the history cmdlets in history.py)."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from pshell.engine.aliases import DEFAULT_ALIASES
-from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
-from pshell.engine.state_drives import AliasInfo, alias_name, remember_alias_name
+from pshell.engine import alias_table
+from pshell.engine.binder import not_empty
+from pshell.engine.command_info import (edit_distance, is_abbreviation, module_of, parameter_sets,
+                                        show_command_info, syntax_lines, type_text)
+from pshell.engine.state_drives import AliasInfo
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
 from pshell.engine.values import to_str
-from pshell.engine.wildcards import wildcard_regex
+from pshell.engine.wildcards import has_wildcards, wildcard_regex
+
+from pshell.engine.history import HistoryInfo, record_history
 
 __all__ = ["CommandInfo", "AliasInfo", "HistoryInfo", "record_history"]
 
@@ -31,15 +34,51 @@ class CommandInfo:
         self.target = target
 
     @property
+    def Path(self) -> str:
+        """Where a program or a script file is ('' for a cmdlet or a function)."""
+        return self.Source if self.CommandType in ("Application", "ExternalScript") else ""
+
+    @property
     def Parameters(self) -> Any:
         """Name -> ParameterMetadata (Name, Aliases, SwitchParameter), names case-insensitive."""
         from pshell.engine.values import Hashtable, PSObject
         table = Hashtable()
-        for p in getattr(self.target, "params", None) or ():
+        for p in params_of(self.target):
             table[p.name] = PSObject.from_pairs(
                 [("Name", p.name), ("Aliases", list(p.aliases)), ("SwitchParameter", p.type == "switch")],
                 ["System.Management.Automation.ParameterMetadata"])
         return table
+
+    @property
+    def ScriptBlock(self) -> Any:
+        """A function's or filter's script block (None for other commands)."""
+        return getattr(self.target, "block", None)
+
+    @property
+    def ModuleName(self) -> str:
+        return _module_name(self)
+
+    @property
+    def ParameterSets(self) -> List[Any]:
+        """One object per parameter set: Name, IsDefault, Parameters (Name, ParameterType, IsMandatory,
+        Position, Aliases) and the set's syntax line (its ToString)."""
+        from pshell.engine.values import PSObject
+        target = self.target
+        default = getattr(target, "default_set", None)
+        out = []
+        for set_name, members in parameter_sets(params_of(target), default):
+            items = [PSObject.from_pairs([
+                ("Name", p.name), ("ParameterType", type_text(p.type)),
+                ("IsMandatory", bool(p.mandatory_in(set_name))), ("IsDynamic", False),
+                ("Position", p.position if p.position is not None else -2147483648),
+                ("ValueFromPipeline", bool(p.pipeline)),
+                ("ValueFromPipelineByPropertyName", bool(p.by_property)),
+                ("Aliases", list(p.aliases))], ["System.Management.Automation.CommandParameterInfo"])
+                for p in members]
+            out.append(PSObject.from_pairs([
+                ("Name", set_name), ("IsDefault", set_name in (default, "__AllParameterSets")),
+                ("Parameters", items)], ["System.Management.Automation.CommandParameterSetInfo"]))
+        return out
 
     @property
     def Synopsis(self) -> str:
@@ -78,67 +117,18 @@ class OutputTypeName:
         return self.Name
 
 
-class HistoryInfo:
-    ps_type_names = ("Microsoft.PowerShell.Commands.HistoryInfo",)
-    ps_properties = ("Id", "Duration", "CommandLine")
-
-    def __init__(self, id_: int, line: str, status: str, start: _dt.datetime, end: _dt.datetime) -> None:
-        self.Id = id_
-        self.CommandLine = line
-        self.ExecutionStatus = status
-        self.StartExecutionTime = start
-        self.EndExecutionTime = end
-
-    @property
-    def Duration(self) -> _dt.timedelta:
-        return self.EndExecutionTime - self.StartExecutionTime
-
-    def ToString(self) -> str:
-        return self.CommandLine
-
-
-def _duration(info: HistoryInfo) -> str:
-    seconds = info.Duration.total_seconds()
-    return f"{seconds:.3f}"
-
-
 register_view("System.Management.Automation.CommandInfo", "table", [
     ("CommandType", "CommandType", 11), ("Name", "Name", 40), ("Version", "Version", 10),
     ("Source", "Source")])
 register_view("System.Management.Automation.AliasInfo", "table", [
     ("CommandType", "CommandType", 11), ("Name", lambda a: a.DisplayName if hasattr(a, "DisplayName")
                                          else to_str(getattr(a, "Name", ""))), ])
-register_view("Microsoft.PowerShell.Commands.HistoryInfo", "table", [
-    ("Id", "Id", 4, "right"), ("Duration", _duration, 10, "right"), ("CommandLine", "CommandLine")])
-
-
-def record_history(runspace: Any, line: str, ok: bool, start: _dt.datetime) -> None:
-    """Called by the top level for each interactive command."""
-    history = runspace.history
-    next_id = history[-1].Id + 1 if history else 1
-    history.append(HistoryInfo(next_id, line, "Completed" if ok else "Failed", start,
-                               _dt.datetime.now()))
-    limit = runspace.get_variable("MaximumHistoryCount", 4096)
-    try:
-        limit = int(limit)
-    except (TypeError, ValueError):
-        limit = 4096
-    if len(history) > limit:
-        del history[:len(history) - limit]
-
-
 def _matches(patterns: Optional[List[str]], name: str) -> bool:
     if not patterns:
         return True
     return any(wildcard_regex(p).match(name) for p in patterns)
 
 
-def _all_aliases(runspace: Any) -> Dict[str, str]:
-    aliases = {k: v for k, v in DEFAULT_ALIASES.items()}
-    scope = runspace.global_scope
-    if scope.aliases:
-        aliases.update(scope.aliases)
-    return aliases
 
 
 def _functions(scope: Any) -> Dict[str, Any]:
@@ -150,245 +140,252 @@ def _functions(scope: Any) -> Dict[str, Any]:
     return found
 
 
+def params_of(target: Any) -> Tuple[Any, ...]:
+    """A command's parameters: a cmdlet's ``params``, or those of a function's ``param()``."""
+    if isinstance(target, type) and issubclass(target, Cmdlet):
+        return tuple(target.params)
+    block = getattr(target, "block", None)
+    compiled = getattr(block, "compiled", None)
+    if compiled is not None and compiled.params is not None:
+        from pshell.engine.binder import script_params
+        return script_params(compiled)
+    return ()
+
+
+_ALL_KINDS = {"alias", "function", "cmdlet", "application", "filter", "externalscript"}
+
+
 @register
 class GetCommand(Cmdlet):
     name = "Get-Command"
     synopsis = "Lists the commands pshell can run: cmdlets, functions, aliases and programs on PATH."
     params = (
-        Param("Name", "string[]", position=0),
+        Param("Name", not_empty("string[]"), position=0, pipeline=True, by_property=True),
         Param("CommandType", "string[]", aliases=("Type",)),
         Param("Noun", "string[]"),
         Param("Verb", "string[]"),
+        Param("Module", "string[]", aliases=("PSSnapin",)),
+        Param("ExcludeModule", "string[]"),
+        Param("ParameterName", "string[]"),
+        Param("ParameterType", "string[]"),
         Param("All", "switch"),
         Param("ListImported", "switch"),
         Param("TotalCount", "int"),
         Param("Syntax", "switch"),
+        Param("ShowCommandInfo", "switch"),
+        Param("UseFuzzyMatch", "switch"),
+        Param("FuzzyMinimumDistance", "int", default=5),
+        Param("UseAbbreviationExpansion", "switch"),
+        Param("ArgumentList", "object[]", aliases=("Args",), position=1),
     )
 
-    def end(self) -> Iterator[Any]:
-        found = self._commands()
-        if self.TotalCount is not None:
-            found = found[:self.TotalCount]
-        if self.Name and not found and not any(any(c in n for c in "*?[") for n in self.Name):
-            for name in self.Name:
+    def begin(self) -> None:
+        self._seen: set = set()
+        self._count = 0
+
+    def process(self) -> Iterator[Any]:
+        names = self.Name
+        found = self._commands(names)
+        if self.UseFuzzyMatch:
+            found.sort(key=lambda c: (c.Score, c.Name.lower()))
+        if names and not found and not self.UseAbbreviationExpansion and \
+                not any(has_wildcards(n) for n in names):
+            for name in names:
                 self.write_error(f"The term '{name}' is not recognized as a name of a cmdlet, function, "
                                  f"script file, or executable program.\nCheck the spelling of the name, "
                                  f"or if a path was included, verify that the path is correct and try "
                                  f"again.", "CommandNotFoundException", "ObjectNotFound", name)
             return
         for info in found:
+            key = (info.CommandType, info.Name.lower())
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            if self.TotalCount is not None and self.TotalCount >= 0 and self._count >= self.TotalCount:
+                return
+            self._count += 1
             if self.Syntax:
-                yield _syntax(info)
+                yield self._syntax(info)
+            elif self.ShowCommandInfo:
+                yield show_command_info(info.CommandType, info.Name, _module_name(info),
+                                        params_of(info.target) if hasattr(info, "target") else (),
+                                        getattr(getattr(info, "target", None), "default_set", None),
+                                        to_str(getattr(info, "Definition", "")))
             else:
                 yield info
 
-    def _commands(self) -> List[CommandInfo]:
-        kinds = {k.lower() for k in (self.CommandType or ["alias", "function", "cmdlet",
-                                                          "application", "filter"])}
+    def _syntax(self, info: Any) -> str:
+        if isinstance(info, AliasInfo):
+            target = self._commands([info.ResolvedCommandName], aliases=False)
+            if not target:
+                return f"{info.Name} (alias) -> {info.ResolvedCommandName}"
+            lines = _syntax(target[0], info.Name)
+            shown = target[0].Source if target[0].CommandType == "ExternalScript" else \
+                info.ResolvedCommandName
+            return f"{info.Name} (alias) -> {shown}\n\n{lines}"
+        return _syntax(info)
+
+    def _matcher(self, names: Optional[List[str]]) -> Any:
+        if not names:
+            return lambda name: 0
+        if self.UseAbbreviationExpansion:
+            return lambda name: 0 if any(not has_wildcards(n) and is_abbreviation(n, name)
+                                         for n in names) else None
+        if self.UseFuzzyMatch:
+            limit = int(self.FuzzyMinimumDistance)
+
+            def fuzzy(name: str) -> Optional[int]:
+                best = min(edit_distance(n, name) for n in names)
+                return best if best <= limit else None
+            return fuzzy
+        return lambda name: 0 if _matches(names, name) else None
+
+    def _commands(self, names: Optional[List[str]], aliases: bool = True) -> List[Any]:
+        kinds = {k.lower() for k in (self.CommandType or [])} or set(_ALL_KINDS)
         if "all" in kinds:
-            kinds = {"alias", "function", "cmdlet", "application", "filter"}
-        result: List[CommandInfo] = []
-        names = self.Name
-        wildcard = not names or any(any(c in n for c in "*?[") for n in names)
-        if "alias" in kinds and not self.Verb and not self.Noun:
-            for alias, target in sorted(_all_aliases(self.runspace).items()):
-                if _matches(names, alias):
-                    result.append(CommandInfo("Alias", alias, target, "", AliasInfo(alias, target)))
+            kinds = set(_ALL_KINDS)
+        match = self._matcher(names)
+        result: List[Any] = []
+
+        def add(info: Any, score: Any) -> None:
+            if self.UseFuzzyMatch:
+                info.Score = score
+            result.append(info)
+
+        by_parameter = bool(self.ParameterName or self.ParameterType)
+        modules = self.Module or None
+        if aliases and "alias" in kinds and not self.Verb and not self.Noun and not by_parameter \
+                and not modules:
+            table = alias_table.visible(self.ctx.frame)
+            for key in sorted(table):
+                alias = alias_table.info_for(self.ctx.frame, key, table[key][0])
+                score = match(alias.Name)
+                if score is not None:
+                    add(alias, score)
         if kinds & {"function", "filter"}:
-            for _, info in sorted(_functions(self.ctx.frame.scope).items()):
-                if _matches(names, info.name):
-                    result.append(CommandInfo(info.CommandType, info.name, info.block.text, "", info))
+            for _, fn in sorted(_functions(self.ctx.frame.scope).items()):
+                score = match(fn.name)
+                if score is None or not self._verb_noun(fn.name):
+                    continue
+                info = CommandInfo(fn.CommandType, fn.name, fn.block.text, "", fn)
+                if self._wanted(info):
+                    add(info, score)
         if "cmdlet" in kinds:
             for cls in sorted(all_cmdlets().values(), key=lambda c: c.name):
-                verb, _, noun = cls.name.partition("-")
-                if not _matches(names, cls.name):
+                score = match(cls.name)
+                if score is None or not self._verb_noun(cls.name):
                     continue
-                if self.Verb and not _matches(self.Verb, verb):
-                    continue
-                if self.Noun and not _matches(self.Noun, noun):
-                    continue
-                result.append(CommandInfo("Cmdlet", cls.name, cls.synopsis, "pshell", cls))
-        if "application" in kinds and names and not self.Verb and not self.Noun:
-            result.extend(self._applications(names, wildcard))
+                info = CommandInfo("Cmdlet", cls.name, "\n".join(syntax_lines(cls.name, cls.params,
+                                                                              cls.default_set)),
+                                   "pshell", cls)
+                if self._wanted(info):
+                    add(info, score)
+        if "application" in kinds and names and not self.Verb and not self.Noun and not by_parameter \
+                and not modules and not self.UseAbbreviationExpansion:
+            for info in self._applications(names, any(has_wildcards(n) for n in names) or
+                                           bool(self.UseFuzzyMatch)):
+                score = match(info.Name) if self.UseFuzzyMatch else 0
+                if score is not None:
+                    add(info, score)
         return result
+
+    def _verb_noun(self, name: str) -> bool:
+        verb, _, noun = name.partition("-")
+        if self.Verb and not _matches(self.Verb, verb):
+            return False
+        return not (self.Noun and not _matches(self.Noun, noun))
+
+    def _wanted(self, info: "CommandInfo") -> bool:
+        module = _module_name(info)
+        if self.Module and not _matches(self.Module, module) and not _matches(self.Module, info.Source):
+            return False
+        if self.ExcludeModule and (_matches(self.ExcludeModule, module) or
+                                   _matches(self.ExcludeModule, info.Source)):
+            return False
+        if self.ParameterName or self.ParameterType:
+            params = params_of(info.target)
+            if self.ParameterName and not any(_matches(self.ParameterName, n) for p in params
+                                              for n in (p.name,) + tuple(p.aliases)):
+                return False
+            if self.ParameterType and not any(_matches(self.ParameterType, t) for p in params
+                                              for t in _type_names(p.type)):
+                return False
+        return True
 
     def _applications(self, names: List[str], wildcard: bool) -> List[CommandInfo]:
         from pshell.engine.native import find_executable
         found: List[CommandInfo] = []
+        directories = self.runspace.environ.get("PATH", "").split(os.pathsep)
         if not wildcard:
             for name in names:
+                script = self._script(name, directories)
+                if script is not None:
+                    found.append(script)
+                    continue
                 path = find_executable(name, self.runspace.location, self.runspace.environ)
                 if path:
                     found.append(CommandInfo("Application", os.path.basename(path), path, path))
             return found
         seen = set()
-        for directory in self.runspace.environ.get("PATH", "").split(os.pathsep):
+        patterns = list(names)
+        given = set()
+        for name in names:          # .\tool* and sub/dir/tool?: a wildcard in a directory given
+            head, tail = os.path.split(name.replace("\\", "/"))
+            if head and has_wildcards(tail):
+                given.add(self.resolve_path(head))
+                directories.insert(0, self.resolve_path(head))
+                patterns.append(tail)
+        for directory in directories:
+            base = self.resolve_path(directory) if directory else self.runspace.location
             try:
-                entries = sorted(os.listdir(directory or "."))
+                entries = sorted(os.listdir(base))
             except OSError:
                 continue
             for entry in entries:
-                path = os.path.join(directory, entry)
-                if entry in seen or not _matches(names, entry):
+                path = os.path.join(base, entry)
+                if entry in seen or not (self.UseFuzzyMatch or _matches(patterns, entry) or
+                                         entry in patterns):
                     continue
-                if os.path.isfile(path) and os.access(path, os.X_OK):
+                if os.path.isfile(path) and (os.access(path, os.X_OK) or base in given):
                     seen.add(entry)
                     found.append(CommandInfo("Application", entry, path, path))
         return found
 
-
-def _syntax(info: CommandInfo) -> str:
-    params = getattr(info.target, "params", None)
-    if not params:
-        return info.Name
-    parts = [info.Name]
-    for p in params:
-        label = p.type if isinstance(p.type, str) else "object"
-        text = f"-{p.name}" if p.type == "switch" else f"-{p.name} <{label}>"
-        if p.position is not None and p.type != "switch":
-            text = f"[-{p.name}] <{label}>"
-        parts.append(text if p.mandatory is True else f"[{text}]")
-    return " ".join(parts)
-
-
-@register
-class GetAlias(Cmdlet):
-    name = "Get-Alias"
-    synopsis = "Lists aliases, or the aliases of a command (-Definition)."
-    params = (
-        Param("Name", "string[]", position=0),
-        Param("Definition", "string[]"),
-        Param("Exclude", "string[]"),
-    )
-
-    def end(self) -> Iterator[Any]:
-        aliases = _all_aliases(self.runspace)
-        any_found = False
-        for alias, target in sorted(aliases.items()):
-            if not _matches(self.Name, alias):
-                continue
-            if self.Definition and not _matches(self.Definition, target):
-                continue
-            if self.Exclude and _matches(self.Exclude, alias):
-                continue
-            any_found = True
-            yield AliasInfo(alias_name(self.runspace, alias), target)
-        if self.Name and not any_found:
-            for name in self.Name:
-                if not any(c in name for c in "*?["):
-                    self.write_error(f"Cannot find alias because alias '{name}' does not exist.",
-                                     "ItemNotFoundException", "ObjectNotFound", name)
+    def _script(self, name: str, directories: List[str]) -> Optional["CommandInfo"]:
+        """A .ps1 file: by its path, or found in a PATH directory (a relative one taken from the
+        current location)."""
+        if not name.lower().endswith(".ps1"):
+            return None
+        candidates = [self.resolve_path(name)] if ("/" in name or "\\" in name) else \
+            [os.path.join(self.resolve_path(d) if d else self.runspace.location, name)
+             for d in directories]
+        for path in candidates:
+            if os.path.isfile(path):
+                return CommandInfo("ExternalScript", os.path.basename(path), path, path)
+        return None
 
 
-class _AliasSetter(Cmdlet):
-    params = (
-        Param("Name", "string", position=0, mandatory=True),
-        Param("Value", "string", position=1, mandatory=True),
-        Param("Scope", "string"),
-        Param("Force", "switch"),
-        Param("PassThru", "switch"),
-        Param("Description", "string"),
-        Param("Option", "string"),
-    ) + SHOULD_PROCESS_PARAMS
-    refuse_existing = False
-
-    def end(self) -> Iterator[Any]:
-        scope = self.ctx.frame.scope if (self.Scope or "").lower() in ("local", "0") else \
-            self.runspace.global_scope
-        if (self.Scope or "").lower() == "script":
-            scope = self.ctx.frame.script_scope
-        if scope.aliases is None:
-            scope.aliases = {}
-        key = self.Name.lower()
-        if self.refuse_existing and not self.Force and (key in scope.aliases or key in DEFAULT_ALIASES):
-            raise self.terminate(f"The alias is not allowed, because an alias with the name "
-                                 f"'{self.Name}' already exists.", "AliasAlreadyExists",
-                                 "ResourceExists", self.Name)
-        action = "New alias" if self.refuse_existing else "Set alias"
-        if not self.should_process(f"Name: {self.Name} Value: {self.Value}", action):
-            return
-        scope.aliases[key] = self.Value
-        remember_alias_name(self.runspace, self.Name)
-        if self.PassThru:
-            yield AliasInfo(self.Name, self.Value)
+def _type_names(ptype: Any) -> List[str]:
+    text = type_text(ptype)
+    names = [text, text.rstrip("[]")]
+    return names + [f"System.{n}" for n in names]
 
 
-@register
-class SetAlias(_AliasSetter):
-    name = "Set-Alias"
-    synopsis = "Creates or changes an alias."
+def _module_name(info: Any) -> str:
+    target = getattr(info, "target", None)
+    if isinstance(target, type) and issubclass(target, Cmdlet):
+        return module_of(target.name)
+    module = getattr(target, "module", None)
+    return to_str(getattr(module, "Name", "")) if module is not None else ""
 
 
-@register
-class NewAlias(_AliasSetter):
-    name = "New-Alias"
-    synopsis = "Creates an alias; refuses one that exists unless -Force."
-    refuse_existing = True
-
-
-@register
-class GetHistory(Cmdlet):
-    name = "Get-History"
-    synopsis = "Lists the commands entered in this session."
-    params = (
-        Param("Id", "long[]", position=0),
-        Param("Count", "int", position=1),
-    )
-
-    def end(self) -> Iterator[Any]:
-        history = list(self.runspace.history)
-        if self.Id:
-            wanted = set(self.Id)
-            found = [h for h in history if h.Id in wanted]
-            for missing in wanted - {h.Id for h in found}:
-                self.write_error(f"Cannot locate history for Id {missing}.", "GetHistoryNotFound",
-                                 "ObjectNotFound", missing)
-            yield from found
-            return
-        if self.Count is not None:
-            history = history[-self.Count:] if self.Count > 0 else []
-        yield from history
-
-
-@register
-class ClearHistory(Cmdlet):
-    name = "Clear-History"
-    synopsis = "Forgets the commands entered in this session."
-    params = (Param("Id", "long[]", position=0), Param("Count", "int"))
-
-    def end(self) -> None:
-        history = self.runspace.history
-        if self.Id:
-            history[:] = [h for h in history if h.Id not in set(self.Id)]
-        elif self.Count is not None:
-            del history[-self.Count:]
-        else:
-            history.clear()
-
-
-@register
-class InvokeHistory(Cmdlet):
-    name = "Invoke-History"
-    synopsis = "Runs a command from the session history again (the last one by default)."
-    params = (Param("Id", "string", position=0),)
-
-    def end(self) -> Iterator[Any]:
-        history = [h for h in self.runspace.history if h.CommandLine.split()[:1] and
-                   h.CommandLine.split()[0].lower() not in ("r", "invoke-history", "ihy")]
-        if not history:
-            raise self.terminate("Cannot invoke history: the history is empty.", "InvokeHistoryEmpty",
-                                 "ObjectNotFound")
-        entry = history[-1]
-        if self.Id is not None:
-            text = to_str(self.Id)
-            if text.isdigit():
-                matches = [h for h in self.runspace.history if h.Id == int(text)]
-            else:
-                matches = [h for h in reversed(history) if h.CommandLine.lower().startswith(text.lower())]
-            if not matches:
-                raise self.terminate(f"Cannot locate history for '{text}'.", "InvokeHistoryNotFound",
-                                     "ObjectNotFound", text)
-            entry = matches[0]
-        self.write_host(entry.CommandLine)
-        yield from self.ctx.invoke_iter(self.runspace.compile(entry.CommandLine, "<history>"), (),
-                                        new_scope=False)
+def _syntax(info: Any, shown_as: str = "") -> str:
+    target = getattr(info, "target", None)
+    if info.CommandType == "Application":
+        return info.Definition
+    params = params_of(target)
+    name = shown_as or info.Name
+    if not params and not isinstance(target, type):
+        return f"{name} [<CommonParameters>]" if target is not None else name
+    lines = syntax_lines(name, params, getattr(target, "default_set", None))
+    return "\n".join(lines) + "\n"

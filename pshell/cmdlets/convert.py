@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
-from pshell.engine.values import (AutomationNull, PSObject, format_number,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, format_number,
                                   get_property, properties_of, to_str, type_names_of)
 
 
@@ -242,9 +243,11 @@ def _parse_csv_records(text: str, delimiter: str) -> List[List[str]]:
                 field.append(ch)
             i += 1
             continue
-        if ch == '"':
+        if ch == '"' and delimiter != '"':     # a quote as delimiter quotes nothing
             in_quotes = True
             line_has_content = True
+        elif ch in " \t" and not line_has_content and not field:
+            pass                                # indentation before a line's first field
         elif ch == delimiter:
             fields.append("".join(field))
             field = []
@@ -269,17 +272,27 @@ def _parse_csv_records(text: str, delimiter: str) -> List[List[str]]:
 def _csv_objects(cmdlet: Cmdlet, text: str, delimiter: str, header: Optional[List[str]]
                  ) -> Iterator[PSObject]:
     type_names = ["System.Management.Automation.PSCustomObject", "System.Object"]
-    lines = text.split("\n")
-    if lines and lines[0].startswith("#TYPE "):
-        type_name = lines[0][6:].strip()
-        type_names = [f"CSV:{type_name}", type_name] if type_name else type_names
-        text = "\n".join(lines[1:])
+    lines = re.split(r"\r\n|\r|\n", text)
+    fields: Optional[List[str]] = None
+    skipped = 0
+    for line in lines:                  # '#' lines before the header: #TYPE, W3C #Fields, comments
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        skipped += 1
+        if stripped[:6].upper() == "#TYPE " and stripped[6:].strip():
+            type_name = stripped[6:].strip()
+            type_names = [type_name, f"CSV:{type_name}"]
+        elif stripped.lower().startswith("#fields:"):
+            fields = _parse_csv_records(stripped[8:].strip(), delimiter)[0] or None
+    if skipped:
+        text = "\n".join(lines[skipped:])
     records = _parse_csv_records(text, delimiter)
-    names = list(header) if header else None
+    names = list(header) if header else fields
     seen_names = set()
     for record in records:
         if names is None:
-            names = record
+            names = [name or f"H{index}" for index, name in enumerate(record)]  # unnamed: H<position>
             for name in names:
                 if name.lower() in seen_names:
                     raise cmdlet.terminate(f'The member "{name}" is already present.',
@@ -316,12 +329,33 @@ class ConvertFromCsv(Cmdlet):
         yield from _csv_objects(self, "\n".join(lines), _delimiter(self), self.Header)
 
 
+def _csv_sources(items: List[Any]) -> Tuple[List[str], List[str]]:
+    """Import-Csv's -Path values split into wildcard paths and literal ones: an object piped in
+    gives its LiteralPath/PSPath (a file item) or its Path property, as pwsh binds by name."""
+    paths: List[str] = []
+    literal: List[str] = []
+    for item in items:
+        if isinstance(item, str):
+            paths.append(item)
+            continue
+        found = False
+        for name, into in (("LiteralPath", literal), ("FullName", literal), ("Path", paths)):
+            value = get_property(item, name) if not isinstance(item, (int, float)) else NO_PROPERTY
+            if value is not NO_PROPERTY and value is not None:
+                into.append(to_str(value))
+                found = True
+                break
+        if not found:
+            paths.append(to_str(item))
+    return paths, literal
+
+
 @register
 class ImportCsv(Cmdlet):
     name = "Import-Csv"
     synopsis = "Reads a CSV file into objects."
     params = (
-        Param("Path", "string[]", position=0, pipeline=True),
+        Param("Path", "object[]", position=0, pipeline=True),
         Param("LiteralPath", "string[]", aliases=("PSPath", "LP")),
         Param("Delimiter", "object", position=1),
         Param("UseCulture", "switch"),
@@ -336,7 +370,8 @@ class ImportCsv(Cmdlet):
                                  "parameters: Path.", "MissingMandatoryParameter",
                                  "InvalidArgument")
         delimiter = _delimiter(self)
-        for path in expand_paths(self, self.Path or [], self.LiteralPath or []):
+        paths, literal = _csv_sources(self.Path or [])
+        for path in expand_paths(self, paths, literal + list(self.LiteralPath or [])):
             try:
                 with open(path, encoding="utf-8-sig", newline="") as handle:
                     text = handle.read()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.cmdlet import Cmdlet, Param, qualified_name, register
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
 
@@ -31,7 +31,7 @@ class InvokeExpression(Cmdlet):
         try:
             block = Unit.from_text(text, "<Invoke-Expression>").script_block()
         except ParseError as exc:
-            raise RuntimeException(ErrorRecord(exc.message, "ParseException,Invoke-Expression",
+            raise RuntimeException(ErrorRecord(exc.message, f"{exc.error_id},{qualified_name(self.name)}",
                                                "ParserError", text, exc.location,
                                                self.name)) from None
         yield from self.invoke_iter(block, new_scope=False)

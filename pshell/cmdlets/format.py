@@ -1,4 +1,4 @@
-"""Format-Table, Format-List, Format-Wide, Out-String, Out-Default, Out-Host, Out-Null.
+"""Format-Table, Format-List, Format-Wide, Format-Custom, Out-String, Out-Default, Out-Host, Out-Null.
 
 ``Format-*`` turn objects into :class:`~pshell.engine.format.FormatEntry` records (cells already
 text, calculated properties already evaluated); Out-Default, Out-String and redirection render
@@ -11,9 +11,12 @@ from typing import Any, Callable, Iterator, List, Optional
 
 from pshell.engine import format as fmt
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.format_custom import DEFAULT_DEPTH, render_custom
 from pshell.engine.values import AutomationNull, to_str
 
 __all__ = [
+    "FormatCustom",
+    "GetFormatData",
     "FormatList",
     "FormatTable",
     "FormatWide",
@@ -127,9 +130,27 @@ class _Formatter(Cmdlet):
             self._getter(expression)
         return fmt.Column(label, getter, width, align)
 
+    def _selected(self) -> Any:
+        """-Property, or ``*`` when only -ExcludeProperty is given."""
+        if self.Property is None and self._excluded():
+            return ["*"]
+        return self.Property
+
+    def _excluded(self) -> List[Any]:
+        names = getattr(self, "ExcludeProperty", None)
+        if names is None:
+            return []
+        return [_wildcard(to_str(n)) for n in (names if isinstance(names, (list, tuple)) else [names])]
+
     def _columns_for(self, obj: Any) -> List[fmt.Column]:
         """-Property entries as columns, wildcards matched against ``obj``'s properties."""
-        specs = self.Property if isinstance(self.Property, (list, tuple)) else [self.Property]
+        columns = self._property_columns(obj)
+        excluded = self._excluded()
+        return [c for c in columns if not any(p.match(c.header) for p in excluded)]
+
+    def _property_columns(self, obj: Any) -> List[fmt.Column]:
+        selected = self._selected()
+        specs = selected if isinstance(selected, (list, tuple)) else [selected]
         columns: List[fmt.Column] = []
         for spec in specs:
             if isinstance(spec, str) and any(ch in spec for ch in "*?"):
@@ -186,13 +207,14 @@ class FormatTable(_Formatter):
         Param("HideTableHeaders", "switch"),
         Param("Wrap", "switch"),
         Param("RepeatHeader", "switch"),
+        Param("ExcludeProperty", "string[]"),
     ) + _COMMON
     kind = "table"
     HideTableHeaders: bool
     Wrap: bool
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
-        if self.Property is None:
+        if self._selected() is None:
             if _is_plain(obj):
                 return fmt.FormatEntry(None, raw=to_str(obj))
             if _out_of_band(obj):
@@ -214,7 +236,7 @@ class FormatTable(_Formatter):
 class FormatList(_Formatter):
     name = "Format-List"
     synopsis = "Formats the output as a list of properties, each on its own line."
-    params = (Param("Property", "object[]", position=0),) + _COMMON
+    params = (Param("Property", "object[]", position=0), Param("ExcludeProperty", "string[]")) + _COMMON
     kind = "list"
 
     def begin(self) -> None:
@@ -222,7 +244,7 @@ class FormatList(_Formatter):
         self._list_shape = self._options(fmt.Shape("list", None))
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
-        if self.Property is None:
+        if self._selected() is None:
             if _is_plain(obj) or _out_of_band(obj):
                 return fmt.FormatEntry(None, raw=_as_text(obj))
             view = fmt.find_view(obj, "list")
@@ -265,6 +287,46 @@ class FormatWide(_Formatter):
         shape.autosize = bool(self.AutoSize)
         shape.wide_columns = int(self.Column or 0)
         return self._options(shape).make_entry(obj)
+
+
+@register
+class FormatCustom(_Formatter):
+    name = "Format-Custom"
+    synopsis = "Shows each object as a tree of its properties, nested objects and collections."
+    params = (
+        Param("Property", "object[]", position=0),
+        Param("ExcludeProperty", "string[]"),
+        Param("Depth", "int"),
+    ) + _COMMON
+    kind = "custom"
+    Depth: Optional[int]
+
+    def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
+        selected = self._selected()
+        if selected is None and (_is_plain(obj) or fmt.find_view(obj, "custom") is not None):
+            return fmt.FormatEntry(None, raw=_as_text(obj))
+        fields = None
+        if selected is not None:
+            fields = [(col.header, col.value) for col in self._columns_for(obj)]
+        depth = self.Depth if self.Depth is not None and self.Depth >= 0 else DEFAULT_DEPTH
+        text = render_custom(obj, fields, depth)
+        return fmt.FormatEntry(None, raw="\n" + text + "\n")
+
+
+@register
+class GetFormatData(Cmdlet):
+    name = "Get-FormatData"
+    synopsis = "Gets the formatting views registered for types."
+    params = (
+        Param("TypeName", "string[]", position=0),
+        Param("PowerShellVersion", "object"),
+    )
+    TypeName: Any
+
+    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
+        from pshell.engine.format_data import format_definitions
+        names = self.TypeName if self.TypeName else ["*"]
+        yield from format_definitions([to_str(n) for n in names])
 
 
 def _get(obj: Any, name: str) -> Any:

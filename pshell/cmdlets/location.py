@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 from pshell.cmdlets.item import PathCmdlet
 from pshell.engine.cmdlet import Param, register
+from pshell.engine.drives import logical_location, note_location_drive
 from pshell.engine.values import to_str
 
 if TYPE_CHECKING:
@@ -117,11 +118,13 @@ class LocationCmdlet(PathCmdlet):
             return None
         return matches[0]
 
-    def _go(self, target: str, remember: bool = True) -> None:
+    def _go(self, target: str, remember: bool = True, raw: str = "/") -> None:
+        """Move to the folder ``target``; ``raw`` is the path as given (its drive is kept)."""
         rs = self.runspace
         previous = rs.location
         rs.set_location(target)
         rs.state_location = None
+        note_location_drive(rs, raw)
         if remember and rs.location != previous:
             walks = _walks(rs)
             walks.back.append(previous)
@@ -158,7 +161,7 @@ class GetLocation(LocationCmdlet):
             from pshell.engine.state_drives import STORES
             yield PathInfo(f"{STORES[state].drive}:\\")
             return
-        yield PathInfo(self.runspace.location)
+        yield PathInfo(logical_location(self.runspace))
 
 
 @register
@@ -197,9 +200,9 @@ class SetLocation(LocationCmdlet):
             target = self._container(raw, literal)
             if target is None:
                 return
-            self._go(target)
+            self._go(target, raw=to_str(raw))
         if self.PassThru:
-            yield PathInfo(rs.location)
+            yield PathInfo(logical_location(rs))
 
     def _walk_history(self, direction: str) -> bool:
         rs = self.runspace
@@ -242,11 +245,11 @@ class PushLocation(LocationCmdlet):
             if target is None:
                 return
         name = self.StackName or _walks(rs).default_stack
-        location_stacks(rs).setdefault(name, []).append(rs.location)
+        location_stacks(rs).setdefault(name, []).append(logical_location(rs))
         if target is not None:
-            self._go(target)
+            self._go(target, raw=to_str(raw))
         if self.PassThru:
-            yield PathInfo(rs.location)
+            yield PathInfo(logical_location(rs))
 
 
 @register
@@ -265,15 +268,17 @@ class PopLocation(LocationCmdlet):
         if name not in stacks and self.StackName:
             self.write_error(self.error_record(
                 f"Cannot find location stack '{name}'. It does not exist or it is not a "
-                f"container.", "StackNotFound", "ObjectNotFound", target=name))
+                f"container.", "Argument", "InvalidArgument", target=name,
+                exception_type="System.Management.Automation.PSArgumentException"))
             return
         stack = stacks.get(name) or []
         if not stack:
             return
-        target = stack.pop()
+        shown = stack.pop()
+        target = rs.resolve_path(shown)
         if not os.path.isdir(target):
             self.not_found(target)
             return
-        self._go(target)
+        self._go(target, raw=shown)
         if self.PassThru:
-            yield PathInfo(rs.location)
+            yield PathInfo(logical_location(rs))

@@ -398,6 +398,10 @@ class NewObject(Cmdlet):
         make = DOTNET_CONSTRUCTORS.get(key[7:] if key.startswith("system.") else key)
         if make is not None:         # New-Object System.Text.UTF8Encoding $false
             return make(args)
+        from pshell.engine.members import static_new
+        made = static_new(name, self.runspace)
+        if made is not None:          # a type whose [T]::new() pshell has
+            return made(args)
         raise self.terminate(f"Cannot find type [{name}]: verify that the assembly containing "
                              f"this type is loaded.", "TypeNotFound", "InvalidType", name)
 

@@ -8,6 +8,7 @@ from pshell.cmdlets._objects import (PropertyExpr, evaluate, hash_key, is_script
                                      parse_properties, property_value, single_output, unwrap_result)
 from pshell.cmdlets import _engine
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.errors import ErrorRecord
 from pshell.engine.values import (AutomationNull, NO_PROPERTY, PSObject, enumerate_value,
                                   to_bool, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_match
@@ -131,7 +132,7 @@ class SelectObject(Cmdlet):
         tail = list(buffer)
         if skip:
             tail = tail[:-skip] if skip < len(tail) else []
-        yield from tail[len(tail) - self.Last:] if self.Last else []
+        yield from tail[max(0, len(tail) - self.Last):] if self.Last else []
 
     def _first_time(self, value: Any) -> bool:
         case_sensitive = not self.CaseInsensitive
@@ -154,6 +155,10 @@ class SelectObject(Cmdlet):
         if self.ExpandProperty is not None:
             return self._expand(item)
         if not self._specs and not self._exclude:
+            if isinstance(item, PSObject) and item.type_names and \
+                    not item.type_names[0].startswith("Selected."):
+                # the same bag passes through, marked as selected (once), as pwsh does
+                item.type_names.insert(0, "Selected." + item.type_names[0])
             return [item]
         return [self._project(item)]
 
@@ -400,47 +405,101 @@ class ForEachObject(Cmdlet):
         """-Parallel: engine/parallel.py runs the block per object; -AsJob makes it a thread
         job (PSTaskJob) that does the same."""
         import threading
-        items = list(upstream) if upstream is not None else \
-            [self.InputObject] if self.is_bound("InputObject") else []
+        self._check_parallel()
+        using = self._parallel_using()
+        items = []
+        for item in (list(upstream) if upstream is not None else
+                     [self.InputObject] if self.is_bound("InputObject") else []):
+            if is_scriptblock(item):
+                self.write_error(self.error_record(
+                    "A script block cannot be piped to ForEach-Object -Parallel: it would run in "
+                    "another runspace than the one it was made in.",
+                    "ParallelPipedInputObjectCannotBeScriptBlock", "InvalidType", target=item))
+                continue
+            items.append(item)
         throttle = self.ThrottleLimit if self.ThrottleLimit is not None else 5
-        if throttle < 1:
-            raise self.terminate(f"Cannot validate argument on parameter 'ThrottleLimit'. The "
-                                 f"{throttle} argument is less than the minimum allowed range "
-                                 f"of 1.", "ParameterArgumentValidationError", "InvalidData")
-        names = getattr(self.Parallel, "using_names", None)
-        frame = getattr(self.ctx, "frame", None)
-        using = self.Parallel.using_values(frame) if names is not None and names() \
-            and frame is not None else {}
         if self.AsJob:
-            yield self._parallel_job(items, throttle, using)
+            from pshell.engine.parallel import parallel_job
+            yield parallel_job(self.runspace.jobs, self.Parallel, items, self.runspace.location,
+                               self.runspace.environ, using, throttle,
+                               to_str(getattr(self.Parallel, "text", "")), bool(self.UseNewRunspace))
             return
         stop = self._parallel_stop = threading.Event()
-        from pshell.engine.parallel import run_parallel
+        from pshell.engine.parallel import RunspacePool, run_parallel
+        pool = RunspacePool(self.runspace.location, self.runspace.environ, bool(self.UseNewRunspace))
         for stream, value in run_parallel(self.Parallel, items, self.runspace.location,
                                           self.runspace.environ, using, throttle,
-                                          self.TimeoutSeconds, stop):
+                                          self.TimeoutSeconds, stop, pool=pool):
             if stream == "output":
                 yield value
-            elif stream == "timeout":
-                self.write_error(f"ForEach-Object -Parallel: {value} script block(s) still ran "
-                                 f"after -TimeoutSeconds {self.TimeoutSeconds} and were stopped.",
-                                 "ParallelTimeout", "OperationTimeout")
             else:
                 self._write_record(stream, value)
 
+    def _check_parallel(self) -> None:
+        """What -Parallel refuses before anything runs."""
+        throttle = self.ThrottleLimit
+        if throttle is not None and throttle < 1:
+            raise self.terminate(f"Cannot validate argument on parameter 'ThrottleLimit'. The "
+                                 f"{throttle} argument is less than the minimum allowed range "
+                                 f"of 1.", "ParameterArgumentValidationError", "InvalidData")
+        if self.AsJob and self.is_bound("TimeoutSeconds"):
+            raise self.terminate("-TimeoutSeconds cannot be used with -AsJob: stop the job with "
+                                 "Stop-Job, or wait for it with Wait-Job -Timeout.",
+                                 "ParallelCannotUseTimeoutWithJob", "InvalidArgument")
+        prefs = self.ctx.prefs or {}
+        refused = [name for name, key in (("ErrorAction", "erroraction"), ("WarningAction", "warning"),
+                                          ("InformationAction", "information")) if key in prefs]
+        if "\x00pipevar" in prefs:
+            refused.append("PipelineVariable")
+        if refused:
+            raise self.terminate(f"ForEach-Object -Parallel does not take -{refused[0]}: each block "
+                                 f"runs in a runspace of its own; set the preference inside the block.",
+                                 "ParallelCommonParametersNotSupported", "InvalidArgument")
+
+    def _parallel_using(self) -> Dict[str, Any]:
+        """The block's $using: values, read here; an undefined one or a script block is an error."""
+        from pshell.engine.runtime import _NOT_FOUND, automatic_variable
+        from pshell.engine.parallel import using_names
+        frame = getattr(self.ctx, "frame", None)
+        ast = getattr(self.Parallel, "ast", None)
+        own, nested = using_names(ast) if ast is not None else ([], [])
+        using: Dict[str, Any] = {}
+        if frame is None:
+            return using
+        for name in own + nested:
+            value = frame.scope.lookup(name)
+            if value is _NOT_FOUND:
+                value = automatic_variable(frame.rs, name)
+            if value is _NOT_FOUND:
+                if name in nested:      # perhaps a nested -Parallel's, defined where that runs
+                    continue
+                # (a $using: value of an enclosing -Parallel is not a variable of this scope)
+                raise self.terminate(f"The value of the using variable '$using:{name}' cannot be "
+                                     f"found: it is not defined in this scope.",
+                                     "UsingVariableIsUndefined", "InvalidOperation", name)
+            if is_scriptblock(value):
+                raise self.terminate(f"The using variable '$using:{name}' holds a script block, which "
+                                     f"cannot run in another runspace; pass its text and use "
+                                     f"[scriptblock]::Create there.",
+                                     "ParallelUsingVariableCannotBeScriptBlock", "InvalidType", name)
+            using[name] = value
+        return using
+
     def _write_record(self, stream: str, record: Any) -> None:
-        writer = getattr(self.ctx.streams, stream, None) if getattr(self.ctx, "streams", None) \
-            else None
+        """A record of a block, written here as if this command wrote it (so -ErrorVariable,
+        -WarningVariable and -InformationVariable see it)."""
+        ctx = self.ctx
+        if stream == "error":
+            if not isinstance(record, ErrorRecord):
+                record = self.error_record(str(record), "PSTaskException", "NotSpecified")
+            ctx.write_error(record)
+            return
+        collected = {"warning": ctx.warning_var, "information": ctx.info_var}.get(stream)
+        if collected is not None:
+            collected.append(getattr(record, "record", record))
+        writer = getattr(ctx.streams, stream, None) if getattr(ctx, "streams", None) else None
         if writer is not None:
             writer(record)
-        elif stream == "error":
-            self.write_error(str(record), "ParallelError", "NotSpecified")
-
-    def _parallel_job(self, items: List[Any], throttle: int, using: Dict[str, Any]) -> Any:
-        from pshell.engine.parallel import parallel_job
-        return parallel_job(self.runspace.jobs, self.Parallel, items, self.runspace.location,
-                            self.runspace.environ, using, throttle, self.TimeoutSeconds,
-                            to_str(getattr(self.Parallel, "text", "")))
 
     def stop(self) -> None:
         event = getattr(self, "_parallel_stop", None)

@@ -7,6 +7,7 @@ import os
 from typing import Any, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.drives import as_drive_path, qualifier_of
 from pshell.engine.values import to_str
 
 __all__: List[str] = []
@@ -56,7 +57,7 @@ class JoinPath(Cmdlet):
             if not matches:
                 self.write_error(f"Cannot find path '{full}' because it does not exist.",
                                  "PathNotFound", "ObjectNotFound", full)
-            yield from matches
+            yield from (_shown(self.runspace, joined, match) for match in matches)
 
 
 def _with_extension(path: str, extension: str) -> str:
@@ -66,6 +67,16 @@ def _with_extension(path: str, extension: str) -> str:
     if extension and not extension.startswith("."):
         extension = "." + extension
     return head + sep + stem + extension
+
+
+def _shown(rs: Any, given: str, physical: str) -> str:
+    """A resolved path as pwsh writes it: through the drive ``given`` named, or, for a relative
+    ``given``, through the drive the location was entered by."""
+    text = to_str(given).replace("\\", "/")
+    drive = qualifier_of(text)
+    if drive is None and not text.startswith(("/", "~")):
+        drive = getattr(rs, "location_drive", None)
+    return as_drive_path(rs, drive, physical)
 
 
 @register
@@ -92,25 +103,28 @@ class SplitPath(Cmdlet):
                 full = self.resolve_path(path)
                 targets = sorted(glob.glob(full)) if _has_wildcard(full) else [full]
             for target in targets:
-                yield self._part(target)
+                yield self._part(_shown(self.runspace, path, target) if self.Resolve else target)
 
     def _part(self, path: str) -> Any:
         trimmed = path.rstrip("/") or path
         if self.IsAbsolute:
-            return path.startswith("/") or path.startswith("~")
+            return path.startswith("/") or path.startswith("~") or qualifier_of(path) is not None
         if self.Leaf:
             return os.path.basename(trimmed)
         if self.LeafBase:
             return os.path.splitext(os.path.basename(trimmed))[0]
         if self.Extension:
             return os.path.splitext(os.path.basename(trimmed))[1]
+        drive = qualifier_of(path)
         if self.Qualifier:
+            if drive is not None:
+                return drive + ":"
             if path.startswith("/"):
                 return "/"
             raise self.terminate(f"Cannot parse path because path '{path}' does not have a "
                                  f"qualifier specified.", "ParsePathError", "InvalidArgument", path)
         if self.NoQualifier:
-            return path
+            return path[len(drive) + 1:] if drive is not None else path
         parent = os.path.dirname(trimmed)
         return parent if parent != trimmed else ""
 
@@ -163,6 +177,8 @@ class ResolvePath(Cmdlet):
             for item in found:
                 if self.Relative:
                     relative = os.path.relpath(item, base)
-                    yield relative if relative.startswith("..") else "./" + relative
+                    if not relative.startswith(".."):
+                        relative = "./" + ("" if relative == "." else relative)
+                    yield relative
                 else:
-                    yield PathInfo(item)
+                    yield PathInfo(_shown(self.runspace, to_str(path), item))

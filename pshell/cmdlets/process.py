@@ -604,6 +604,9 @@ class StartProcess(Cmdlet):
                                      "NotSupportedException", "InvalidOperation")
         rs = self.runspace
         program = self.FilePath
+        if not program:
+            raise self.terminate("Cannot bind argument to parameter 'FilePath' because it is null or empty.",
+                                 "ParameterArgumentValidationErrorNullNotAllowed", "InvalidData")
         if "/" in program or program.startswith("."):
             program = rs.resolve_path(program)
         else:

@@ -7,11 +7,16 @@ from typing import Any, Iterator, List, Optional, Tuple
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.state_drives import PSVariable
+from pshell.engine.variable_meta import drop_meta, ensure_meta, is_private, meta_of, options_text
 from pshell.engine.values import AutomationNull, to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
 
 _OPTIONS = ("None", "ReadOnly", "Constant", "Private", "AllScope", "Unspecified")
 _AUTOMATIC = ("pwd", "psversiontable", "host", "?", "executioncontext")
+#: automatic variables Get-Variable lists although they are computed, with their spelling
+_LISTED = {"?": "?", "host": "Host", "pwd": "PWD"}
+_NOT_FOUND = "System.Management.Automation.ItemNotFoundException"
+_UNAUTHORIZED = "System.Management.Automation.SessionStateUnauthorizedAccessException"
 
 
 def _options(value: Any) -> List[str]:
@@ -83,10 +88,10 @@ class _VariableCmdlet(Cmdlet):
     def _visible(self) -> List[Tuple[str, Any, Any]]:
         """``(name, value, scope)`` of every variable visible from the target scope."""
         seen = {}
-        scope = self._target_scope()
+        start = scope = self._target_scope()
         while scope is not None:
             for name, value in scope.vars.items():
-                if name not in seen:
+                if name not in seen and (scope is start or not is_private(scope, name)):
                     seen[name] = (name, value, scope)
             if not self._search_chain():
                 break
@@ -95,9 +100,9 @@ class _VariableCmdlet(Cmdlet):
 
     def _find(self, name: str) -> Optional[Tuple[str, Any, Any]]:
         key = name.lower()
-        scope = self._target_scope()
+        start = scope = self._target_scope()
         while scope is not None:
-            if key in scope.vars:
+            if key in scope.vars and (scope is start or not is_private(scope, key)):
                 return key, scope.vars[key], scope
             if not self._search_chain():
                 return None
@@ -129,8 +134,18 @@ class _VariableCmdlet(Cmdlet):
                 yield pattern, hit
 
     def _not_found(self, name: str) -> None:
-        self.write_error(f"Cannot find a variable with the name '{name}'.", "VariableNotFound",
-                         "ObjectNotFound", name)
+        self._error(f"Cannot find a variable with the name '{name}'.", "VariableNotFound",
+                    "ObjectNotFound", name, _NOT_FOUND)
+
+    def _error(self, message: str, error_id: str, category: str, target: Any, exception: str) -> None:
+        self.write_error(self.error_record(message, error_id, category, target, exception_type=exception))
+
+    def _excluded(self, name: str) -> bool:
+        """Whether -Include/-Exclude leave ``name`` out."""
+        include = list(getattr(self, "Include", None) or [])
+        exclude = list(getattr(self, "Exclude", None) or [])
+        return bool((include and not any(wildcard_match(p, name) for p in include))
+                    or (exclude and any(wildcard_match(p, name) for p in exclude)))
 
     @staticmethod
     def _option_of(scope: Any, name: str) -> str:
@@ -140,12 +155,16 @@ class _VariableCmdlet(Cmdlet):
     def _writable(self, scope: Any, name: str, force: bool) -> bool:
         option = self._option_of(scope, name)
         if option == "Constant" or (option == "ReadOnly" and not force):
-            self.write_error(f"Cannot overwrite variable {name} because it is read-only or "
-                             f"constant.", "VariableNotWritable", "WriteError", name)
+            self._error(f"Cannot overwrite variable {self._spelled(scope, name)} because it is read-only "
+                        f"or constant.", "VariableNotWritable", "WriteError", name, _UNAUTHORIZED)
             return False
         return True
 
     def _set_options(self, scope: Any, name: str, options: List[str]) -> None:
+        if "Private" in options or "AllScope" in options or meta_of(scope, name.lower()) is not None:
+            meta = ensure_meta(scope, name)
+            meta.private = "Private" in options
+            meta.allscope = "AllScope" in options
         flag = "Constant" if "Constant" in options else ("ReadOnly" if "ReadOnly" in options
                                                          else None)
         if flag is None:
@@ -169,7 +188,32 @@ class _VariableCmdlet(Cmdlet):
                                      "NotAllowed", "InvalidData")
 
     def _variable(self, name: str, value: Any, scope: Any) -> PSVariable:
-        return PSVariable(name, value, self._option_of(scope, name), scope=scope)
+        key = name.lower()
+        meta = meta_of(scope, key)
+        variable = PSVariable(meta.name if meta is not None else _LISTED.get(key, name), value,
+                              options_text(scope, key), meta.description if meta is not None else "",
+                              scope=scope)
+        if meta is not None:
+            variable.Visibility = meta.visibility
+        return variable
+
+    @staticmethod
+    def _spelled(scope: Any, key: str) -> str:
+        meta = meta_of(scope, key.lower())
+        return meta.name if meta is not None else key
+
+    def _describe(self, scope: Any, name: str) -> None:
+        """Record -Description, -Visibility and the name's spelling for a variable just set."""
+        description = getattr(self, "Description", None)
+        visibility = getattr(self, "Visibility", None)
+        meta = meta_of(scope, name.lower())
+        if meta is None and description is None and visibility is None and name == name.lower():
+            return
+        meta = meta or ensure_meta(scope, name)
+        if description is not None:
+            meta.description = to_str(description)
+        if visibility is not None:
+            meta.visibility = to_str(visibility)
 
 
 def _strip(name: str) -> str:
@@ -190,8 +234,18 @@ class GetVariable(_VariableCmdlet):
 
     def process(self) -> Iterator[Any]:
         patterns = [_strip(n) for n in (self.Name or ["*"])]
+        seen = set()
         for _, (name, value, scope) in self._matching(patterns):
+            seen.add(name)
             yield value if self.ValueOnly else self._variable(name, value, scope)
+        if not self._search_chain():
+            return
+        for key in sorted(_LISTED):      # computed, never stored: listed when a pattern asks for them
+            if key not in seen and any(has_wildcards(p) and wildcard_match(p, key) for p in patterns) \
+                    and not self._excluded(key):
+                found = self._find(key)
+                if found is not None:
+                    yield found[1] if self.ValueOnly else self._variable(key, found[1], found[2])
 
     def _find(self, name: str) -> Optional[Tuple[str, Any, Any]]:
         found = super()._find(name)
@@ -217,45 +271,68 @@ class SetVariable(_VariableCmdlet):
         Param("Visibility", "string", validate_set=("Public", "Private")),
         Param("PassThru", "switch"),
         Param("Scope", "string"),
+        Param("Append", "switch"),
     ) + SHOULD_PROCESS_PARAMS
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
-        value = self.Value
+        value, bound = self.Value, self.is_bound("Value")
+        values: List[Any] = []
         if upstream is not None:
-            values = []
             bind = self.ctx.bind_pipeline_input
             for item in upstream:
                 bind(self, item)
                 values.append(self.Value)
             if values:
-                value = values[0] if len(values) == 1 else values
-        yield from self._assign(value)
+                value, bound = (values[0] if len(values) == 1 else values), True
+        if self.Append:
+            value = values if values else [value]
+        yield from self._assign(value, bound)
 
-    def _assign(self, value: Any) -> Iterator[Any]:
+    def _assign(self, value: Any, bound: bool) -> Iterator[Any]:
         self._require_name()
         if value is AutomationNull:
             value = None
-        options = self.Option or []
+        options = list(self.Option or [])
+        private = to_str(self.Scope or "").strip().lower() == "private"
+        if private and options and "Private" not in options:
+            options.append("Private")
         for raw in self.Name or []:
             name = _strip(raw)
             if has_wildcards(name):
                 targets = [hit for _, hit in self._matching([name])]
+            elif self._excluded(name):
+                continue
             else:
                 found = self._find(name) if self._search_chain() else None
                 # an assignment without -Scope creates the variable in the caller's scope
                 if found is not None and found[2] is not self._target_scope():
                     found = None
                 targets = [found] if found is not None else [(name.lower(), None, self._target_scope())]
-            for key, _, scope in targets:
-                if not self._writable(scope, key, bool(self.Force)):
+            for key, old, scope in targets:
+                exists = key in scope.vars
+                if exists and "Constant" in options and self._option_of(scope, key) != "Constant":
+                    self._error(f"Existing variable {self._spelled(scope, key)} cannot be made constant. "
+                                f"Variables can be made constant only at creation time.",
+                                "VariableCannotBeMadeConstant", "InvalidOperation", key, _UNAUTHORIZED)
+                    continue
+                if exists and not self._writable(scope, key, bool(self.Force)):
                     continue
                 if not self.should_process(f"Name: {key} Value: {to_str(value)}", "Set variable"):
                     continue
-                scope.vars[key] = value
+                if self.Append:
+                    old = scope.vars.get(key)
+                    kept = [] if old is None else (list(old) if isinstance(old, list) else [old])
+                    scope.vars[key] = kept + value
+                elif bound or not exists:
+                    scope.vars[key] = value
+                spelled = key if has_wildcards(name) else name
                 if options:
-                    self._set_options(scope, key, options)
+                    self._set_options(scope, spelled, options)
+                elif private:
+                    ensure_meta(scope, spelled).private = True
+                self._describe(scope, spelled)
                 if self.PassThru:
-                    yield self._variable(name if not has_wildcards(name) else key, value, scope)
+                    yield self._variable(spelled, scope.vars[key], scope)
 
 
 @register
@@ -281,17 +358,22 @@ class NewVariable(_VariableCmdlet):
         value = None if self.Value is AutomationNull else self.Value
         if key in scope.vars:
             if not self.Force:
-                self.write_error(f"A variable with name '{name}' already exists.",
-                                 "VariableAlreadyExists", "ResourceExists", name)
+                self._error(f"A variable with name '{name}' already exists.", "VariableAlreadyExists",
+                            "ResourceExists", name, "System.Management.Automation.SessionStateException")
                 return
             if self._option_of(scope, key) == "Constant":
-                self.write_error(f"Cannot overwrite variable {name} because it is read-only or "
-                                 f"constant.", "VariableNotWritable", "WriteError", name)
+                self._error(f"Cannot overwrite variable {name} because it is read-only or constant.",
+                            "VariableNotWritable", "WriteError", name, _UNAUTHORIZED)
                 return
         if not self.should_process(f"Name: {name} Value: {to_str(value)}", "New variable"):
             return
         scope.vars[key] = value
-        self._set_options(scope, key, self.Option or [])
+        drop_meta(scope, key)
+        options = list(self.Option or [])
+        if to_str(self.Scope or "").strip().lower() == "private" and "Private" not in options:
+            options.append("Private")
+        self._set_options(scope, name, options)
+        self._describe(scope, name)
         if self.PassThru:
             yield self._variable(name, value, scope)
 
@@ -313,14 +395,14 @@ class RemoveVariable(_VariableCmdlet):
         for _, (key, _, scope) in self._matching([_strip(n) for n in self.Name or []]):
             option = self._option_of(scope, key)
             if option == "Constant" or (option == "ReadOnly" and not self.Force):
-                self.write_error(f"Cannot remove variable {key} because it is constant or "
-                                 f"read-only. If the variable is read-only, try the operation "
-                                 f"again specifying the Force option.", "VariableNotRemovable",
-                                 "WriteError", key)
+                self._error(f"Cannot remove variable {self._spelled(scope, key)} because it is constant or "
+                            f"read-only. If the variable is read-only, try the operation again specifying "
+                            f"the Force option.", "VariableNotRemovable", "WriteError", key, _UNAUTHORIZED)
                 continue
             if not self.should_process(f"Name: {key}", "Remove variable"):
                 continue
             scope.vars.pop(key, None)
+            drop_meta(scope, key)
             if scope.readonly:
                 scope.readonly.pop(key, None)
 
@@ -345,6 +427,8 @@ class ClearVariable(_VariableCmdlet):
                 continue
             if not self.should_process(f"Name: {key}", "Clear variable"):
                 continue
+            if self._search_chain():
+                scope = self.ctx.frame.scope      # without -Scope the $null goes in the caller's scope
             scope.vars[key] = None
             if self.PassThru:
                 yield self._variable(key, None, scope)

@@ -137,6 +137,17 @@ def ranged(ptype: Any, low: Any, high: Any) -> Any:
     return _validating(ptype, spec)
 
 
+def not_empty(ptype: Any) -> Any:
+    """A cmdlet's parameter type that refuses null, '' and an array holding either when binding,
+    as ``[ValidateNotNullOrEmpty()]`` does."""
+    from types import SimpleNamespace
+    spec = SimpleNamespace(name="", validate_range=None, not_null=True, mandatory=False,
+                           checks=(), allow=())
+    convert = _validating(ptype, spec)
+    convert.type_label = ptype if isinstance(ptype, str) else type_label(ptype)  # type: ignore[attr-defined]
+    return convert
+
+
 def _check_mandatory_value(ctx: Optional["CommandContext"], param: Param, value: Any,
                            allow: Tuple[str, ...]) -> None:
     if value is None and "null" not in allow:
@@ -599,10 +610,10 @@ def _apply_common(ctx: Optional["CommandContext"], param: Param, value: Any) -> 
             ctx.warning_var = collected
         else:
             ctx.info_var = collected
-    elif name == "outvariable":
+    elif name in ("outvariable", "pipelinevariable"):
         if ctx.prefs is None:
             ctx.prefs = {}
-        ctx.prefs["\x00outvar"] = to_str(value)
+        ctx.prefs["\x00outvar" if name == "outvariable" else "\x00pipevar"] = to_str(value)
     elif name == "verbose":
         ctx.verbose = to_bool(value)
     elif name == "debug":
@@ -648,16 +659,22 @@ def bind_pipeline_item(ctx: "CommandContext", cmdlet: Cmdlet, item: Any) -> None
             continue
         if param.pipeline and not by_value_done:
             try:
-                setattr(cmdlet, param.name, convert_param(param, item, ctx))
+                converted = convert_param(param, item, ctx)
+            except RuntimeException:
+                converted = NO_PROPERTY
+            if converted is not NO_PROPERTY:
+                check = getattr(param.type, "validate", None)
+                if check is not None:           # [ValidateNotNullOrEmpty()] and the like
+                    check(ctx, param, converted)
+                setattr(cmdlet, param.name, converted)
                 by_value_done = True
                 continue
-            except RuntimeException:
-                if not param.by_property:
-                    raise _error(ctx, "The input object cannot be bound to any parameters for the "
-                                      "command either because the command does not take pipeline "
-                                      "input or the input and its properties do not match any of "
-                                      "the parameters that take pipeline input.",
-                                 "InputObjectNotBound", item)
+            if not param.by_property:
+                raise _error(ctx, "The input object cannot be bound to any parameters for the "
+                                  "command either because the command does not take pipeline "
+                                  "input or the input and its properties do not match any of "
+                                  "the parameters that take pipeline input.",
+                             "InputObjectNotBound", item)
         if param.by_property:
             for name in (param.name,) + param.aliases:
                 value = get_property(item, name) if isinstance(item, (PSObject, dict)) or \

@@ -148,6 +148,7 @@ class _BlockCompiler:
         self.top_level = False
         self.constrained: Dict[str, str] = {}
         self.method = False         # a class method's body: statement output is dropped
+        self.in_trap = False        # compiling a trap's body: `return` leaves the trapping block
         self.root_trapped = False   # a top-level statement run alone, in a script with traps
 
     # ---- entry ---------------------------------------------------------------------
@@ -163,8 +164,8 @@ class _BlockCompiler:
             self.root_trapped = root.end is not None and any(
                 isinstance(stmt, A.Trap) for stmt in root.end.statements)
         self.method = block.is_method
-        # `#requires -Modules ...` of a script: checked before its first statement runs
-        self.requires = _required_modules(self.unit.text) if block is self.unit.root else []
+        # `#requires` of a script (lang/requires.py): checked before its first statement runs
+        self.requires = requirements_of(self.unit) if block is self.unit.root else None
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
         for kind in ("begin", "process", "end", "clean"):
@@ -248,7 +249,7 @@ class _BlockCompiler:
         fn.lines.append(" L = F.scope.vars; RS = F.rs")
         if self.requires and kind in ("begin", "process", "end"):
             fn.lines.append(f" _requires(F, {self.requires!r})")
-            self.requires = []
+            self.requires = None
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
@@ -817,7 +818,7 @@ class _BlockCompiler:
             return
         if stmt.value is not None:
             self.statement(stmt.value, d)
-        self.emit(d, "return")
+        self.emit(d, "raise _ReturnException()" if self.in_trap else "return")
 
     def st_Exit(self, stmt: A.Exit, d: int) -> None:
         value = "None" if stmt.value is None else self.statement_value(stmt.value)
@@ -845,11 +846,21 @@ class _BlockCompiler:
         spec = "None" if stmt.module_spec is None else self.expr(stmt.module_spec)
         self.emit(d, f"_use(F, {stmt.kind!r}, {stmt.name!r}, {spec}, {self.nid(stmt)})")
 
+    def st_DataSection(self, stmt: A.DataSection, d: int) -> None:
+        """The body's value, as ``$( body )`` gives it, goes to the variable or the output."""
+        value = A.SubExpression(stmt.body.statements, span=stmt.body.span)
+        pipe = A.Pipeline((A.CommandExpression(value, span=stmt.body.span),), span=stmt.body.span)
+        if stmt.variable is None:
+            self.st_Pipeline(pipe, d)
+        else:
+            target = A.Variable(stmt.variable, span=stmt.span)
+            self.st_Assignment(A.Assignment(target, "=", pipe, span=stmt.span), d)
+
     def st_Trap(self, stmt: A.Trap, d: int) -> None:
-        outer_trapped = self.trapped
-        self.trapped = False
+        outer_trapped, outer_in_trap = self.trapped, self.in_trap
+        self.trapped, self.in_trap = False, True
         body = self.function_for_nested(stmt.body.statements)
-        self.trapped = outer_trapped
+        self.trapped, self.in_trap = outer_trapped, outer_in_trap
         self.emit(d, f"_deftrap(F, {stmt.type_name!r}, {body})")
 
     def st_Try(self, stmt: A.Try, d: int) -> None:
@@ -857,7 +868,17 @@ class _BlockCompiler:
         self.emit(d, "RS.try_depth += 1")
         self.emit(d, "try:")
         self.emit(d + 1, "try:")
-        self.block(stmt.body, d + 2)
+        # errors in the body go to its catch before any trap of the enclosing block; a trap
+        # written inside the body covers the whole body
+        body_traps = [s for s in stmt.body.statements if isinstance(s, A.Trap)]
+        outer_trapped = self.trapped
+        if stmt.catches or body_traps:
+            self.trapped = bool(body_traps)
+        for trap in body_traps:
+            self.statement(trap, d + 2)
+        rest = [s for s in stmt.body.statements if not isinstance(s, A.Trap)]
+        self.block(A.StatementBlock(tuple(rest), stmt.body.span) if body_traps else stmt.body, d + 2)
+        self.trapped = outer_trapped
         self.emit(d + 1, "finally:")
         self.emit(d + 2, "RS.try_depth -= 1")
         if stmt.catches:
@@ -866,7 +887,7 @@ class _BlockCompiler:
             for i, clause in enumerate(stmt.catches):
                 test = f"_catch_match({err}, {clause.type_names!r})" if clause.type_names else "True"
                 self.emit(d + 1, f"{'if' if i == 0 else 'elif'} {test}:")
-                self.emit(d + 2, f"L['_'] = {err}.record; L['psitem'] = {err}.record")
+                self.emit(d + 2, f"_caught(RS, {err}); L['_'] = {err}.record; L['psitem'] = {err}.record")
                 self.block(clause.body, d + 2)
             self.emit(d + 1, "else:")
             self.emit(d + 2, "raise")
@@ -1108,6 +1129,14 @@ class _BlockCompiler:
 
     def ex_InvokeMember(self, e: A.InvokeMember) -> str:
         args = ", ".join(self.expr(a) for a in e.args)
+        if e.type_args:
+            types = tuple(e.type_args)
+            if e.static and isinstance(e.obj, A.TypeLiteral):
+                target = repr(e.obj.type_name)
+            else:
+                target = self.expr(e.obj)
+            return (f"_gcall(F, {target}, {self.member_name(e.member)}, {types!r}, [{args}], "
+                    f"{bool(e.static)!r})")
         if e.nullsafe:
             return self.nullsafe(e, f"_call(F, {{o}}, {self.member_name(e.member)}, [{args}])")
         if e.static:
@@ -1125,30 +1154,9 @@ class _BlockCompiler:
 _DEFINITIONS = (A.ClassDefinition, A.EnumDefinition)
 
 
-def _required_modules(text: str) -> List[str]:
-    """The module names of a script's ``#requires -Modules a, b`` lines (hash table
-    specifications kept as their text)."""
-    if "#requires" not in text.lower():
-        return []
-    import re
-    found: List[str] = []
-    for m in re.finditer(r"(?im)^#requires[ \t]+-modules?[ \t]+(.+)$", text):
-        rest = m.group(1).strip()
-        while rest:
-            if rest.startswith("@{"):
-                end = rest.find("}")
-                end = len(rest) - 1 if end < 0 else end
-                found.append(rest[:end + 1])
-                rest = rest[end + 1:].lstrip(" \t,")
-                continue
-            item, _, rest = rest.partition(",")
-            rest = rest.strip()
-            item = item.strip().strip("'\"")
-            if item.startswith("-"):
-                break
-            if item:
-                found.append(item)
-    return found
+def requirements_of(unit: Any) -> Any:
+    """The ``#requires`` requirements the parser read from the script's comments (None: none)."""
+    return getattr(unit.root, "requires", None)
 
 
 def _lone_expression(stmt: Any) -> Optional[A.Expr]:

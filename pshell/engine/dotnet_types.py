@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from pshell.engine import net_info
 from pshell.engine.values import PSChar, to_str
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
@@ -342,6 +343,7 @@ STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
 }
 for _name, _new in CONSTRUCTORS.items():
     STATIC_METHODS.setdefault(_name, {})["new"] = _new
+STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddress], NetworkInterface
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "text.encoding": _ENCODING_PROPS,
@@ -353,7 +355,59 @@ STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
 KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
-       "microsoft.powershell.commands.bytecollection"])
+       "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES))
+
+
+# --------------------------------------------------------------------------- collections
+
+class Stack:
+    """``[System.Collections.Generic.Stack[T]]``: last in, first out (enumerated top first)."""
+
+    ps_type_names = ("System.Collections.Generic.Stack`1", "System.Object")
+
+    def __init__(self, items: Any = ()) -> None:
+        self._items: List[Any] = list(items)
+
+    @property
+    def Count(self) -> int:
+        return len(self._items)
+
+    def Push(self, item: Any) -> None:
+        self._items.append(item)
+
+    def Pop(self) -> Any:
+        if not self._items:
+            raise ValueError("Stack empty.")
+        return self._items.pop()
+
+    def Peek(self) -> Any:
+        if not self._items:
+            raise ValueError("Stack empty.")
+        return self._items[-1]
+
+    def Clear(self) -> None:
+        self._items.clear()
+
+    def Contains(self, item: Any) -> bool:
+        return item in self._items
+
+    def ToArray(self) -> List[Any]:
+        return self._items[::-1]
+
+    def __iter__(self) -> Any:
+        return iter(self._items[::-1])
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def new_stack(value: Any) -> Stack:
+    """``[Stack[T]]::new()`` / ``::new(capacity)`` / ``::new(items)`` and ``[Stack[T]]@(...)``."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return Stack()
+    if isinstance(value, Stack):
+        return Stack(value._items)
+    return Stack(value if isinstance(value, (list, tuple)) else [value])
 
 
 # --------------------------------------------------------------------------- built-in enums

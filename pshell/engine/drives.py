@@ -167,3 +167,48 @@ def map_drive_path(rs: Any, text: str) -> Optional[str]:
         root = drive.Root
     rest = text[len(name) + 1:].lstrip("\\/")
     return os.path.join(root, rest) if rest else root
+
+
+# --------------------------------------------------------------------------- drive-qualified locations
+
+def qualifier_of(text: str) -> Optional[str]:
+    """The drive name ``text`` starts with (``TestDrive`` of ``TestDrive:/a``), else None."""
+    match = _DRIVE_PREFIX.match(text)
+    return match.group(1) if match is not None and not text.startswith(match.group(0) + ":") else None
+
+
+def _fs_drive(rs: Any, name: Optional[str]) -> Optional[PSDriveInfo]:
+    drive = find_drive(rs, name) if name else None
+    if drive is None or drive.Provider.Name != "FileSystem" or drive.Name == "/" or not drive.Root:
+        return None
+    return drive
+
+
+def as_drive_path(rs: Any, name: Optional[str], physical: str) -> str:
+    """``physical`` written through the file system drive ``name`` (``TestDrive:/a/b``) when it lies
+    under that drive's root; else unchanged."""
+    drive = _fs_drive(rs, name)
+    if drive is None:
+        return physical
+    root = os.path.normpath(drive.Root).rstrip("/")
+    if physical == root or physical == root + "/":
+        return f"{drive.Name}:/"
+    if physical.startswith(root + "/"):
+        return f"{drive.Name}:/" + physical[len(root) + 1:]
+    return physical
+
+
+def note_location_drive(rs: Any, raw: str) -> None:
+    """After the location changed to where ``raw`` leads: remember the drive it was entered by
+    (a drive-qualified path sets it, an absolute path clears it, a relative one keeps it)."""
+    text = raw.replace("\\", "/")
+    name = qualifier_of(text)
+    if name is not None:
+        rs.location_drive = name if _fs_drive(rs, name) is not None else None
+    elif text.startswith(("/", "~")):
+        rs.location_drive = None
+
+
+def logical_location(rs: Any) -> str:
+    """The current location as pwsh shows it: through the drive it was entered by, if any."""
+    return as_drive_path(rs, getattr(rs, "location_drive", None), rs.location)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 from pshell.lang.errors import SourceLocation, render_location
 
@@ -13,12 +13,11 @@ __all__ = [
 ]
 
 
-
-
 class ExceptionInfo:
-    """What ``$_.Exception`` / ``$Error[0].Exception`` shows: a message and a type name."""
+    """What ``$_.Exception`` / ``$Error[0].Exception`` shows: a .NET exception as a message, a type
+    name (its base types are in engine/exception_types.py) and the exception it wraps, if any."""
 
-    __slots__ = ("Message", "type_name", "InnerException", "_data")
+    __slots__ = ("Message", "type_name", "InnerException", "ParamName", "wraps", "ErrorRecord", "_data")
     ps_properties = ("Message",)
 
     def __init__(self, message: str, type_name: str = "System.Management.Automation.RuntimeException",
@@ -26,6 +25,9 @@ class ExceptionInfo:
         self.Message = message
         self.type_name = type_name
         self.InnerException = inner
+        self.ParamName: Any = None
+        self.wraps = False          # made by the engine around a .NET exception (1/0, a method call)
+        self.ErrorRecord: Any = None    # a RuntimeException's or ParseException's record, when known
         self._data: Any = None
 
     @property
@@ -40,31 +42,33 @@ class ExceptionInfo:
         from pshell.engine.values import PSTypeInfo
         return PSTypeInfo(self.type_name)
 
+    def GetBaseException(self) -> "ExceptionInfo":
+        found = self
+        while isinstance(found.InnerException, ExceptionInfo):
+            found = found.InnerException
+        return found
+
     @property
     def ps_type_names(self) -> Tuple[str, ...]:
         """The exception's type and the types it derives from (``-is [System.IO.IOException]``
-        holds for a FileNotFoundException), as ``catch`` matches them."""
-        from pshell.engine.rt import _TYPE_PARENTS
-        names = [self.type_name]
-        stack = [self.type_name.lower()]
-        while stack:
-            for parent in _TYPE_PARENTS.get(stack.pop(), ()):
-                if parent not in (n.lower() for n in names):
-                    names.append(parent)
-                    stack.append(parent)
-        if self.type_name.lower().startswith("system.management.automation.") and \
-                "system.management.automation.runtimeexception" not in (n.lower() for n in names):
-            names.append("System.Management.Automation.RuntimeException")
-        for base in ("System.SystemException", "System.Exception", "System.Object"):
-            if base.lower() not in (n.lower() for n in names):
-                names.append(base)
-        return tuple(names)
+        holds for a FileNotFoundException), as ``catch`` matches them (engine/exception_types.py
+        knows the hierarchy)."""
+        from pshell.engine.exception_types import ancestry
+        return (*ancestry(self.type_name), "System.Object")
+
+    @property
+    def HResult(self) -> Optional[int]:
+        from pshell.engine.error_view import HRESULTS
+        return HRESULTS.get(self.type_name)
 
     def ToString(self) -> str:
         return self.Message
 
     def __str__(self) -> str:
         return self.Message
+
+    def __repr__(self) -> str:
+        return f"ExceptionInfo({self.Message!r}, {self.type_name!r})"
 
 
 class ErrorRecord:
@@ -88,6 +92,7 @@ class ErrorRecord:
         self.location = location
         self.command = command
         self._stack = ""
+        self.history_id = 0         # the history entry of the command that made it (rs.add_error)
         self.computer_name: Optional[str] = None   # set when the record came from a remote computer
 
     @property
@@ -126,6 +131,7 @@ class ErrorRecord:
             ("ScriptName", loc.source), ("ScriptLineNumber", loc.line),
             ("OffsetInLine", loc.column), ("Line", loc.line_text()),
             ("PositionMessage", render_location(loc)), ("MyCommand", self.command),
+            ("HistoryId", self.history_id),
         ])
 
     def render(self) -> str:
@@ -196,6 +202,18 @@ class RuntimeException(PSException):
              exception_type: str = "System.Management.Automation.RuntimeException") -> "RuntimeException":
         return cls(ErrorRecord(message, error_id, category, target, location,
                                exception_type=exception_type))
+
+    @classmethod
+    def wrapping(cls, message: str, inner: Union[str, ExceptionInfo], error_id: str = "RuntimeException",
+                 category: str = "NotSpecified") -> "RuntimeException":
+        """A .NET exception thrown inside script code (``1/0``, a failed cast), as pwsh reports it:
+        a RuntimeException with the same message whose InnerException is the original (``catch
+        [Inner]`` matches; a trap sees the original).  ``inner`` is the original or its type name."""
+        if not isinstance(inner, ExceptionInfo):
+            inner = ExceptionInfo(message, inner)
+        outer = ExceptionInfo(message, "System.Management.Automation.RuntimeException", inner)
+        outer.wraps = True
+        return cls(ErrorRecord(message, error_id, category, exception=outer))
 
 
 class ActionPreferenceStop(RuntimeException):

@@ -192,6 +192,7 @@ class View:
         "group_label",
         "kind",
         "name",
+        "names",
         "out_of_band",
         "render",
         "type_name",
@@ -209,6 +210,7 @@ class View:
         self.render = render
         self.out_of_band = out_of_band
         self.name = name or type_name
+        self.names = [type_name]
 
     def __repr__(self) -> str:
         return f"View({self.type_name!r}, {self.kind!r})"
@@ -243,11 +245,17 @@ def register_view(type_name: Union[str, Sequence[str]], kind: str = "table",
     cols = [_as_column(spec, "left") for spec in columns]
     group = _as_column(group_by, None) if group_by is not None else None
     view = View(names[0], kind, cols, group, group_label, render, out_of_band, name)
+    view.names = names
     for one in names:
         bucket = _VIEWS.setdefault(one.lower(), [])
         bucket[:] = [v for v in bucket if v.kind != kind]
         bucket.append(view)
     return view
+
+
+def all_views() -> List[List[View]]:
+    """Every registered type's views (for Get-FormatData)."""
+    return [list(bucket) for bucket in _VIEWS.values()]
 
 
 def views_for(type_name: str) -> List[View]:

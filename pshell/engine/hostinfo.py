@@ -3,10 +3,14 @@ runspace (from its ``LC_ALL``/``LC_MESSAGES``/``LANG``, as .NET reads them on Li
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Any, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
-__all__ = ["CultureInfo", "HostInfo", "culture_of", "find_culture", "all_cultures"]
+__all__ = ["CultureInfo", "HostInfo", "culture_of", "find_culture", "all_cultures", "to_culture",
+           "current_culture", "current_ui_culture", "STATIC_PROPS", "STATIC_SETTERS", "STATIC_METHODS"]
+
+
 
 _DISPLAY = {
     "en-US": ("English (United States)", 1033), "en-GB": ("English (United Kingdom)", 2057),
@@ -54,11 +58,97 @@ class CultureInfo:
         self.EnglishName = display
         self.TwoLetterISOLanguageName = name.split("-")[0] if name else "iv"
 
+    @property
+    def Parent(self) -> "CultureInfo":
+        """en-US's parent is en, en's the invariant culture (whose parent is itself)."""
+        return CultureInfo(self.Name.rsplit("-", 1)[0] if "-" in self.Name else "")
+
+    @property
+    def IetfLanguageTag(self) -> str:
+        return self.Name
+
     def ToString(self) -> str:
         return self.Name
 
     def __str__(self) -> str:
         return self.Name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CultureInfo) and other.Name.lower() == self.Name.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.Name.lower())
+
+
+def to_culture(value: Any) -> CultureInfo:
+    """``[cultureinfo]value``: a culture, its name, or an LCID."""
+    if isinstance(value, CultureInfo):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        for name, (_, lcid) in _DISPLAY.items():
+            if lcid == value:
+                return CultureInfo(name)
+        if value == 127:
+            return CultureInfo("")
+        raise ValueError(f"Culture ID {value} is not a supported culture.")
+    from pshell.engine.values import to_str
+    text = to_str(value)
+    found = find_culture(text)
+    if found is None:
+        raise ValueError(f"Culture is not supported: '{text}' is an invalid culture identifier.")
+    return found
+
+
+def _runspace() -> Any:
+    """The runspace running on this thread (None outside one)."""
+    from pshell.engine.runtime import CURRENT
+    return getattr(CURRENT, "runspace", None)
+
+
+def _current(attr: str, rs: Any) -> CultureInfo:
+    # [CultureInfo]::CurrentCulture / CurrentUICulture set by a script belong to its runspace (a
+    # job's runspace starts from the locale again, as pwsh's job process does)
+    if rs is None:
+        rs = _runspace()
+    found = rs.__dict__.get(attr) if rs is not None else None
+    if found is not None:
+        return found
+    return culture_of(rs.environ if rs is not None else os.environ)
+
+
+def current_culture(rs: Any = None) -> CultureInfo:
+    """The culture of ``rs`` (else the thread's runspace): what a script set, else the locale's."""
+    return _current("culture_override", rs)
+
+
+def current_ui_culture(rs: Any = None) -> CultureInfo:
+    return _current("ui_culture_override", rs)
+
+
+def _setter(attr: str) -> Callable[[Any], None]:
+    def set_culture(value: Any) -> None:
+        rs = _runspace()
+        if rs is None:
+            raise ValueError("there is no runspace to set the culture of")
+        rs.__dict__[attr] = None if value is None else to_culture(value)
+    return set_culture
+
+
+_CULTURE_PROPS: Dict[str, Callable[[], Any]] = {
+    "currentculture": current_culture, "currentuiculture": current_ui_culture,
+    "invariantculture": lambda: CultureInfo(""),
+    "defaultthreadcurrentculture": lambda: None, "defaultthreadcurrentuiculture": lambda: None,
+}
+_CULTURE_SETTERS = {"currentculture": _setter("culture_override"),
+                    "currentuiculture": _setter("ui_culture_override")}
+_CULTURE_METHODS: Dict[str, Callable[[List[Any]], Any]] = {
+    "new": lambda a: to_culture(a[0]), "getcultureinfo": lambda a: to_culture(a[0]),
+    "getcultures": lambda a: all_cultures(),
+}
+#: merged into members.py's static tables (names lower case, without "system.")
+STATIC_PROPS = {"cultureinfo": _CULTURE_PROPS, "globalization.cultureinfo": _CULTURE_PROPS}
+STATIC_SETTERS = {"cultureinfo": _CULTURE_SETTERS, "globalization.cultureinfo": _CULTURE_SETTERS}
+STATIC_METHODS = {"cultureinfo": _CULTURE_METHODS, "globalization.cultureinfo": _CULTURE_METHODS}
 
 
 def culture_of(environ: Any) -> CultureInfo:
@@ -91,8 +181,8 @@ class HostInfo:
         self.Version = _Version(__version__)
         self.InstanceId = Guid(_host_guid())
         self.UI = getattr(runspace, "host", None)
-        self.CurrentCulture = culture_of(runspace.environ)
-        self.CurrentUICulture = self.CurrentCulture
+        self.CurrentCulture = current_culture(runspace)
+        self.CurrentUICulture = current_ui_culture(runspace)
         self.PrivateData = None
         self.DebuggerEnabled = False
         self.IsRunspacePushed = False

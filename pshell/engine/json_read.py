@@ -16,6 +16,7 @@ Objects are handed to ``make_object(pairs, path)`` with their key/value pairs in
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, List, Optional, Tuple
 
 __all__ = ["JsonSyntaxError", "read_json"]
@@ -311,6 +312,21 @@ def json_date(text: str, kind: str = "Default") -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=None)
+def _case_sensitive_hashtable() -> Any:
+    """pwsh's -AsHashtable table compares keys by case, so ``{"a":1,"A":2}`` keeps both."""
+    from pshell.engine.values import Hashtable
+
+    class CaseSensitiveHashtable(Hashtable):
+        __slots__ = ()
+
+        @staticmethod
+        def _fold(key: Any) -> Any:
+            return key
+
+    return CaseSensitiveHashtable
+
+
 class JsonShapeError(ValueError):
     """Valid JSON that has no PSCustomObject form (an empty or case-clashing key): ``error_id``
     is the FullyQualifiedErrorId pwsh gives it."""
@@ -324,7 +340,7 @@ def json_to_objects(text: str, as_hashtable: bool = False, max_depth: Optional[i
                     date_kind: str = "Default") -> Any:
     """ConvertFrom-Json's value of one document: objects as PSCustomObjects (ordered hashtables
     with ``as_hashtable``), arrays as lists, ISO dates as datetimes."""
-    from pshell.engine.values import Hashtable, PSObject
+    from pshell.engine.values import PSObject
 
     def leaf(value: Any) -> Any:
         if isinstance(value, str) and "T" in value[:11]:
@@ -336,7 +352,7 @@ def json_to_objects(text: str, as_hashtable: bool = False, max_depth: Optional[i
 
     def make(pairs: List[Tuple[str, Any]], path: str) -> Any:
         if as_hashtable:
-            table = Hashtable()
+            table = _case_sensitive_hashtable()()
             for key, value in pairs:
                 table[key] = leaf(value)
             return table
@@ -356,3 +372,29 @@ def json_to_objects(text: str, as_hashtable: bool = False, max_depth: Optional[i
 
     return leaf(read_json(text, lenient=True, max_depth=max_depth, make_object=make,
                           make_array=array))
+
+
+def convert_from_json_api(args: List[Any]) -> Any:
+    """``[Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson(text, [hashtable?], [depth?],
+    [ref]$error)``: the value of ConvertFrom-Json.  Bad JSON throws an ArgumentException; JSON with
+    no PSCustomObject form is no throw but an ErrorRecord set into the last (out) argument."""
+    from pshell.engine.errors import ErrorRecord, RuntimeException
+    from pshell.engine.reference import PSReference
+    from pshell.engine.values import to_bool
+    if not args or not isinstance(args[-1], PSReference):
+        raise ValueError("ConvertFromJson needs [ref] for its last argument (the error record)")
+    out, rest = args[-1], args[:-1]
+    text = "" if not rest or rest[0] is None else str(rest[0])
+    as_hashtable = to_bool(rest[1]) if len(rest) > 1 else False
+    depth = int(rest[2]) if len(rest) > 2 else 1024
+    out.Value = None
+    if not text.strip():
+        return None
+    try:
+        return json_to_objects(text, as_hashtable, depth)
+    except JsonSyntaxError as exc:
+        raise RuntimeException.make(f"Conversion from JSON failed with error: {exc}", "ArgumentException",
+                                    "InvalidArgument", exception_type="System.ArgumentException") from None
+    except JsonShapeError as exc:
+        out.Value = ErrorRecord(str(exc), exc.error_id, "InvalidOperation", text)
+        return None

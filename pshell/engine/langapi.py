@@ -33,7 +33,8 @@ def _extent(text: str, start: int, end: int) -> PSObject:
                      ("StartLineNumber", first.get("LineNumber")),
                      ("StartColumnNumber", first.get("ColumnNumber")),
                      ("EndLineNumber", last.get("LineNumber")),
-                     ("EndColumnNumber", last.get("ColumnNumber"))])
+                     ("EndColumnNumber", last.get("ColumnNumber")),
+                     ("StartScriptPosition", first), ("EndScriptPosition", last)])
 
 
 def _parse(text: str) -> Any:

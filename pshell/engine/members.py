@@ -10,12 +10,13 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
-from pshell.engine import dotnet_types, instance_members
+from pshell.engine import dotnet_types, hostinfo, instance_members, powershell_api
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
-from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
+from pshell.engine.errors import RuntimeException
+from pshell.engine.runtime import CURRENT
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
-                                  PSTypeInfo, get_property, set_property, to_bool, to_number, to_str,
-                                  type_names_of)
+                                  PSTypeInfo, get_property, properties_of, set_property, to_bool,
+                                  to_number, to_str, type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
            "static_call", "type_info"]
@@ -92,6 +93,12 @@ def get_member(obj: Any, name: str) -> Any:
     """``obj.name``: properties, the built-in members of strings/arrays/hashtables, and member
     enumeration over arrays (``$files.Name``)."""
     value = _get_member(obj, name)
+    if value is None:
+        table = getattr(CURRENT, "type_data", None)       # Update-TypeData's members
+        if table is not None:
+            found, typed = table.property_value(obj, name)
+            if found:
+                return typed
     if value is None and name.lower() in ("count", "length"):
         # PowerShell's intrinsic members: $null has 0 items, any other single object 1
         return 0 if obj is None or obj is AutomationNull else 1
@@ -151,7 +158,7 @@ def _get_member(obj: Any, name: str) -> Any:
         if value is not NO_PROPERTY:
             return value
         if lowered == "pstypenames":
-            return list(obj.type_names)
+            return _with_object(obj.type_names)
         if lowered == "psobject":
             return _PSObjectView(obj)
         return None
@@ -163,14 +170,41 @@ def _get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
         return span_prop(obj) if span_prop is not None else None
+    dynamic = getattr(type(obj), "ps_dynamic_member", None)
+    if dynamic is not None:                     # an XML node's attributes and children
+        found = dynamic(obj, name)
+        if found is not NO_PROPERTY:
+            return found
     if lowered == "pstypenames":
         return type_names_of(obj)
+    if lowered == "psobject" and get_property(obj, name) is NO_PROPERTY:
+        return _BaseObjectView(obj)
     value = get_property(obj, name)
     if value is NO_PROPERTY:
         return None
     if callable(value) and not isinstance(value, type):
         return None
     return value
+
+
+def _with_object(names: List[str]) -> List[str]:
+    """A custom object's type names end in System.Object, its base type (names set outright, as
+    Import-Csv's ``#Type`` does, stay as they are)."""
+    if names and names[-1] == "System.Management.Automation.PSCustomObject":
+        return list(names) + ["System.Object"]
+    return list(names)
+
+
+class PropertyCollection(list):
+    """``$obj.psobject.Properties``: a list of properties that also finds one by name."""
+
+    def Item(self, name: Any) -> Any:
+        wanted = to_str(name).lower()
+        return next((p for p in self if to_str(p.get("Name")).lower() == wanted), None)
+
+    def Match(self, pattern: Any) -> List[Any]:
+        from pshell.engine.wildcards import wildcard_match
+        return [p for p in self if wildcard_match(to_str(pattern), to_str(p.get("Name")))]
 
 
 class _PSObjectView:
@@ -183,12 +217,32 @@ class _PSObjectView:
 
     @property
     def Properties(self) -> List[PSObject]:
-        return [PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
-                for k, v in self._obj.items()]
+        return PropertyCollection(
+            PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
+            for k, v in self._obj.items())
 
     @property
     def TypeNames(self) -> List[str]:
-        return list(self._obj.type_names)
+        return _with_object(self._obj.type_names)
+
+
+class _BaseObjectView:
+    """``$obj.psobject`` of an object that is not a property bag: its type names and properties."""
+
+    ps_properties = ("Properties", "TypeNames")
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    @property
+    def Properties(self) -> List[PSObject]:
+        return PropertyCollection(
+            PSObject.from_pairs([("Name", k), ("Value", get_member(self._obj, k)),
+                                 ("MemberType", "Property")]) for k in properties_of(self._obj))
+
+    @property
+    def TypeNames(self) -> List[str]:
+        return type_names_of(self._obj)
 
 
 def set_member(obj: Any, name: str, value: Any) -> None:
@@ -205,6 +259,11 @@ def set_member(obj: Any, name: str, value: Any) -> None:
     if isinstance(obj, PSTypeInfo) and hasattr(obj, "set_static"):
         obj.set_static(name, value)
         return
+    if isinstance(obj, PSTypeInfo):
+        setter = _STATIC_SETTERS.get(_norm_type(obj.FullName), {}).get(name.lower())
+        if setter is not None:
+            setter(value)
+            return
     if isinstance(obj, dict):
         obj[name] = value
         return
@@ -212,6 +271,14 @@ def set_member(obj: Any, name: str, value: Any) -> None:
         for item in obj:
             set_member(item, name, value)
         return
+    dynamic = getattr(type(obj), "ps_set_dynamic_member", None)
+    if dynamic is not None:                     # an XML node's attribute or simple child
+        from pshell.engine.xmldoc import XmlError
+        try:
+            if dynamic(obj, name, value):
+                return
+        except XmlError as exc:
+            raise _err(str(exc), "XmlNodeSetShouldBeAString") from None
     try:
         set_property(obj, name, value)
     except (KeyError, AttributeError):
@@ -229,8 +296,8 @@ def get_index(obj: Any, index: Any) -> Any:
             return [obj[k] for k in index]
         return obj[index]
     if isinstance(obj, PSObject):
-        if isinstance(index, int) and not isinstance(index, bool) and index in (0, -1):
-            return obj                          # a scalar indexed with 0 or -1 is itself
+        if isinstance(index, int) and not isinstance(index, bool):
+            return obj if index in (0, -1) else None     # one object is a one-item list
         return obj.get(to_str(index))
     if isinstance(index, str) and hasattr(obj, "by_name"):
         return obj.named(index)                 # $m.Groups['name']
@@ -545,9 +612,7 @@ def _try_remove(d: Any, a: List[Any]) -> bool:
 
 
 _CONCURRENT_METHODS = dict(_DICT_METHODS, tryadd=_locked(_try_add), getoradd=_locked(_get_or_add),
-                           tryremove=_locked(_try_remove),
-                           addorupdate=_locked(lambda d, a: d.__setitem__(_arg(a, 0), _arg(a, 1))
-                                               or d[_arg(a, 0)]))
+                           tryremove=_locked(_try_remove))
 
 
 def _hashtable_synchronized(a: List[Any]) -> Any:
@@ -629,11 +694,19 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     if added is not None and added.kind == "ScriptMethod":
         result = added.run(added.value, obj, args)
         return AutomationNull if result is None else result
+    types = getattr(CURRENT, "type_data", None)             # Update-TypeData's script methods
+    if types is not None:
+        member = types.member(obj, name)
+        if member is not None and member.MemberType == "ScriptMethod":
+            result = types.run(obj, member.Value, args)
+            return result[0] if len(result) == 1 else (result or None)
     if isinstance(obj, str):
         table = _STRING_METHODS
     elif isinstance(obj, (list, tuple)):
         if lowered in ("where", "foreach"):
             return _magic_method(frame, obj, lowered, args)
+        if isinstance(obj, PropertyCollection) and lowered in ("item", "match"):
+            return getattr(obj, name[0].upper() + lowered[1:])(*args[:1])
         table = _LIST_METHODS
     elif isinstance(obj, dict):
         table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
@@ -644,6 +717,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     elif isinstance(obj, _dt.timedelta):
         if lowered == "tostring":
             return to_str(obj)
+    if table is _CONCURRENT_METHODS and lowered == "addorupdate":
+        from pshell.engine.generic_methods import add_or_update
+        return add_or_update(frame, obj, args)      # its value factories are scripts to run
     if table is not None:
         fn = table.get(lowered)
         if fn is not None:
@@ -719,6 +795,10 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         except TypeError as exc:
             raise _err(f'Cannot find an overload for "{name}" and the argument count: "{len(args)}".',
                        "MethodCountCouldNotFindBest") from exc
+        except ValueError as exc:       # what the method refused (an XML document's LoadXml, ...)
+            raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "{exc}"',
+                       "MethodInvocationException",
+                       exception_type="System.Management.Automation.MethodInvocationException") from None
         return AutomationNull if result is None else result
     raise _err(f"Method invocation failed because [{type_names_of(obj)[0]}] does not contain a "
                f"method named '{name}'.", "MethodNotFound")
@@ -787,7 +867,8 @@ def type_info(type_name: str) -> PSTypeInfo:
     from pshell.engine.operators import full_type_name, lookup_type
     kind = lookup_type(type_name)
     if kind == "named":
-        return PSTypeInfo(type_name)
+        from pshell.engine.exception_types import exception_name
+        return PSTypeInfo(exception_name(type_name) or type_name)
     if kind in ("array", "string[]", "int[]") and type_name.endswith("[]"):
         return PSTypeInfo(type_name if "." in type_name else full_type_name(kind))
     return PSTypeInfo(full_type_name(kind))
@@ -1016,7 +1097,8 @@ def _set_environment_variable(rs: Any, args: List[Any]) -> None:
     rs.set_env(to_str(args[0]), None if args[1] is None or args[1] == "" else to_str(args[1]))
 
 
-#: static methods that read or change the calling runspace's environment: fn(runspace, args)
+#: static methods that need the calling runspace (its environment, or to make a runspace beside it:
+#: engine/powershell_api.py's hosting types): fn(runspace, args)
 _ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
     "environment": {
         "getenvironmentvariable": lambda rs, a: rs.environ.get(to_str(a[0])),
@@ -1029,6 +1111,7 @@ _ENVIRONMENT_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {
     },
 }
 _ENVIRONMENT_METHODS["system.io.path"] = _ENVIRONMENT_METHODS["io.path"]
+_ENVIRONMENT_METHODS.update(powershell_api.STATIC_METHODS)    # [PowerShell], [RunspaceFactory], ...
 def _exit(args: List[Any]) -> None:
     from pshell.engine.errors import ExitException
     raise ExitException(int(args[0]))
@@ -1173,6 +1256,23 @@ _STATIC_METHODS["management.automation.wildcardpattern"] = _STATIC_METHODS["wild
         lambda a: __import__("pshell.engine.wildcards", fromlist=["h"]).has_wildcards(to_str(a[0])),
 }
 _STATIC_METHODS["hashtable"] = {"synchronized": _hashtable_synchronized}
+_STATIC_METHODS["object"] = _STATIC_METHODS["system.object"] = {
+    "referenceequals": lambda a: _same_object(_arg_or_none(a, 0), _arg_or_none(a, 1)),
+}
+
+
+def _arg_or_none(args: List[Any], index: int) -> Any:
+    return args[index] if index < len(args) else None
+
+
+def _same_object(a: Any, b: Any) -> bool:
+    """[object]::ReferenceEquals: the same object (nulls are the same; a number or a string is a
+    value, boxed anew each time in .NET, so never the same object as another)."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float, str, bool)):
+        return False
+    return a is b
 
 
 def _langapi(name: str) -> Callable[[List[Any]], Any]:
@@ -1186,78 +1286,139 @@ _STATIC_METHODS["management.automation.psparser"] = {"tokenize": _langapi("token
 _STATIC_METHODS["management.automation.language.parser"] = {"parseinput": _langapi("parse_input")}
 
 
-def _psapi(name: str) -> Callable[[List[Any]], Any]:
-    def call(args: List[Any]) -> Any:
-        from pshell.engine import powershell_api
-        return getattr(powershell_api, name)(args)
-    return call
+def _json_api(args: List[Any]) -> Any:
+    from pshell.engine.json_read import convert_from_json_api
+    return convert_from_json_api(args)
 
 
-for _type in ("powershell", "management.automation.powershell"):
-    _STATIC_METHODS[_type] = {"create": _psapi("create_powershell")}
-for _type in ("runspacefactory", "management.automation.runspaces.runspacefactory"):
-    _STATIC_METHODS[_type] = {"createrunspace": _psapi("create_runspace")}
+_STATIC_METHODS["microsoft.powershell.commands.jsonobject"] = {"convertfromjson": _json_api}
+
+
+def _timezones() -> Any:
+    from pshell.engine import timezones
+    return timezones
+
+
+_STATIC_PROPS["timezoneinfo"] = {"local": lambda: _timezones().local_zone(),
+                                 "utc": lambda: _timezones().find_zone("UTC")}
+_STATIC_METHODS["timezoneinfo"] = {
+    "getsystemtimezones": lambda a: _timezones().system_zones(),
+    "findsystemtimezonebyid": lambda a: _timezones().find_zone(to_str(a[0])),
+}
+
+
+def _markdown_info(args: List[Any]) -> Any:
+    from pshell.engine.markdown_render import MarkdownInfo
+    return MarkdownInfo()
+
+
+def _set_test_hook(args: List[Any]) -> None:
+    from pshell.engine.testhooks import set_test_hook
+    set_test_hook(args)
+
+
+_STATIC_METHODS["microsoft.powershell.markdownrender.markdowninfo"] = {"new": _markdown_info}
+_STATIC_METHODS["management.automation.internal.internaltesthooks"] = {"settesthook": _set_test_hook}
+
+
 _STATIC_METHODS["collections.hashtable"] = _STATIC_METHODS["hashtable"]
 _STATIC_METHODS["int64"] = _STATIC_METHODS["long"] = {
     "parse": lambda a: int(to_str(a[0]).strip()), "tryparse": lambda a: _try_parse(a, int, 2**63)}
 _STATIC_PROPS["float"] = _STATIC_PROPS["single"]
 for _type, _new in CONSTRUCTORS.items():        # [securestring]::new(), [pscredential]::new(u, p)
     _STATIC_METHODS[_type] = {"new": _new}
+for _type in ("xml", "xml.xmldocument"):                # [xml]::new(), an empty document
+    _STATIC_METHODS[_type] = {"new": lambda a: _xmldoc().XmlDocument()}
+_STATIC_METHODS["xml.xmlnamespacemanager"] = {"new": lambda a: _xmldoc().XmlNamespaceManager(*a[:1])}
 _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredential"] = {
     "empty": lambda: PSCredential(None, None)}
 for _type, _methods in dotnet_types.STATIC_METHODS.items():  # [IO.File], [Text.Encoding], ...
     _STATIC_METHODS.setdefault(_type, {}).update(_methods)
 for _type, _props in dotnet_types.STATIC_PROPS.items():
     _STATIC_PROPS.setdefault(_type, {}).update(_props)
+for _type, _props in hostinfo.STATIC_PROPS.items():        # [CultureInfo]
+    _STATIC_PROPS.setdefault(_type, {}).update(_props)
+for _type, _methods in hostinfo.STATIC_METHODS.items():
+    _STATIC_METHODS.setdefault(_type, {}).update(_methods)
+#: settable static properties: type -> name -> setter
+_STATIC_SETTERS: Dict[str, Dict[str, Callable[[Any], None]]] = dict(hostinfo.STATIC_SETTERS)
 
 
-# exceptions of PowerShell's own namespace that scripts name without it
-_SMA_EXCEPTIONS = {
-    "runtimeexception", "parseexception", "methodinvocationexception", "cmdletinvocationexception",
-    "actionpreferencestopexception", "itemnotfoundexception", "commandnotfoundexception",
-    "psinvalidcastexception", "psargumentexception", "psinvalidoperationexception",
-    "parameterbindingexception", "pipelinestoppedexception", "methodexception",
-    "psnotsupportedexception", "psargumentnullexception", "psargumentoutofrangeexception",
-}
-_SMA = "System.Management.Automation."
+def _xmldoc() -> Any:
+    from pshell.engine import xmldoc
+    return xmldoc
 
 
-def exception_type_name(type_name: str) -> str:
-    """The full name of an exception type as a script spelled it (``[ArgumentException]``,
-    ``[IO.IOException]``, ``[System.Management.Automation.RuntimeException]``)."""
-    name = type_name.strip()
-    lowered = name.lower()
-    if lowered.startswith("system."):
-        return name
-    if lowered.startswith("management.automation."):
-        return "System." + name
-    if "." not in name and lowered in _SMA_EXCEPTIONS:
-        return _SMA + name
-    return "System." + name
+# ---- [NullString], [Random]: what scripts and PowerShell's tests ask of them
+_STATIC_PROPS["nullstring"] = _STATIC_PROPS["management.automation.language.nullstring"] = {
+    "value": lambda: None}
+
+
+class DotNetRandom:
+    """``[Random]::new()``: Next, NextDouble and NextBytes over Python's generator."""
+
+    ps_type_names = ("System.Random",)
+    ps_properties = ()
+
+    def __init__(self, seed: Any = None) -> None:
+        import random
+        self._gen = random.Random(seed)
+
+    def Next(self, *bounds: Any) -> int:
+        low, high = (0, 2**31 - 1) if not bounds else (0, int(bounds[0])) if len(bounds) == 1 \
+            else (int(bounds[0]), int(bounds[1]))
+        if high < low:
+            raise _err("'minValue' cannot be greater than maxValue.", "ArgumentOutOfRangeException")
+        return low if high == low else self._gen.randrange(low, high)
+
+    def NextDouble(self) -> float:
+        return self._gen.random()
+
+
+_STATIC_METHODS["random"] = {"new": lambda a: DotNetRandom(a[0] if a else None)}
+
+
+def static_new(type_name: str, runspace: Any = None) -> Optional[Callable[[List[Any]], Any]]:
+    """``[T]::new`` for a type pshell knows the constructor of (New-Object uses it too), or None."""
+    made = _ENVIRONMENT_METHODS.get(_norm_type(type_name), {}).get("new")
+    if made is not None:
+        return functools.partial(made, runspace)
+    return _STATIC_METHODS.get(_norm_type(type_name), {}).get("new")
+
+
+def _enum_value(value: str) -> Callable[[], Any]:
+    return lambda: value
+
+
+_STATIC_PROPS["management.automation.runspaces.pipelinestate"] = {
+    name.lower(): _enum_value(name) for name in (
+        "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed", "Disconnected")}
+
+
+def _new_datetime(args: List[Any]) -> Any:
+    """``[datetime]::new(year, month, day[, hour, minute, second[, millisecond]])`` or (ticks)."""
+    numbers = [int(to_number(a)) for a in args]
+    if len(numbers) == 1:
+        return _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=numbers[0] // 10)
+    year, month, day, hour, minute, second, milli = (numbers + [0] * 7)[:7]
+    return _dt.datetime(year, month, day, hour, minute, second, milli * 1000)
+
+
+_STATIC_METHODS["datetime"]["new"] = _new_datetime
+
+
+_STATIC_PROPS.update(powershell_api.STATIC_PROPS)          # [RunspaceMode]::CurrentRunspace
 
 
 def _new_error_object(type_name: str, args: List[Any]) -> Any:
-    """``[SomeException]::new(message[, inner])`` and ``[ErrorRecord]::new(exception, id,
-    category, target)``; None for other types."""
-    lowered = _norm_type(type_name)
-    if lowered.endswith("exception"):
-        message = to_str(args[0]) if args and args[0] is not None else \
-            f"Exception of type '{exception_type_name(type_name)}' was thrown."
-        inner = args[1] if len(args) > 1 and isinstance(args[1], ExceptionInfo) else None
-        return ExceptionInfo(message, exception_type_name(type_name), inner)
-    if lowered in ("management.automation.errorrecord", "errorrecord"):
-        if len(args) != 4:
-            raise _err(f'Cannot find an overload for "new" and the argument count: "{len(args)}".',
-                       "MethodCountCouldNotFindBest",
-                       exception_type="System.Management.Automation.MethodException")
-        exception, error_id, category, target = args
-        if isinstance(exception, ErrorRecord):
-            exception = exception.Exception
-        if not isinstance(exception, ExceptionInfo):
-            exception = ExceptionInfo(to_str(exception), "System.Exception")
-        return ErrorRecord(exception.Message, to_str(error_id) if error_id is not None else "",
-                           to_str(category) if category is not None else "NotSpecified", target,
-                           exception=exception)
+    """``[SomeException]::new(...)`` with .NET's overloads and ``[ErrorRecord]::new(exception, id,
+    category, target)`` (engine/exception_types.py); None for other types."""
+    from pshell.engine import exception_types
+    full = exception_types.exception_name(type_name)
+    if full is not None:
+        return exception_types.construct(full, args)
+    if _norm_type(type_name) in ("management.automation.errorrecord", "errorrecord"):
+        return exception_types.new_error_record(args)
     return None
 
 
@@ -1268,6 +1429,8 @@ ERROR_CATEGORIES = (
     "SyntaxError", "ParserError", "PermissionDenied", "ResourceBusy", "ResourceExists",
     "ResourceUnavailable", "ReadError", "WriteError", "FromStdErr", "SecurityError", "ProtocolError",
     "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded", "NotEnabled")
+
+
 def _constant(value: str) -> Callable[[], str]:
     return lambda: value
 
@@ -1336,7 +1499,12 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
                 result = fn(args)
             except RuntimeException:
                 raise
-            except (IndexError, TypeError, ValueError, OSError, KeyError) as exc:
+            except IndexError:          # the method read an argument it was not given
+                raise _err(f'Cannot find an overload for "{name}" and the argument count: '
+                           f'"{len(args)}".',
+                           "MethodCountCouldNotFindBest",
+                           exception_type="System.Management.Automation.MethodException") from None
+            except (TypeError, ValueError, OSError, KeyError) as exc:
                 detail = getattr(exc, "strerror", None) or str(exc)
                 raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "{detail}"',
                            "MethodInvocationException",

@@ -121,8 +121,7 @@ def div(a: Any, b: Any) -> Any:
     x = _num(a, "/")
     y = _num(b, "/")
     if y == 0:
-        raise _fail("Attempted to divide by zero.", "RuntimeException",
-                    "System.DivideByZeroException")
+        raise RuntimeException.wrapping("Attempted to divide by zero.", "System.DivideByZeroException")
     if isinstance(x, int) and isinstance(y, int) and x % y == 0:
         return x // y
     return x / y
@@ -132,8 +131,7 @@ def mod(a: Any, b: Any) -> Any:
     x = _num(a, "%")
     y = _num(b, "%")
     if y == 0:
-        raise _fail("Attempted to divide by zero.", "RuntimeException",
-                    "System.DivideByZeroException")
+        raise RuntimeException.wrapping("Attempted to divide by zero.", "System.DivideByZeroException")
     result = abs(x) % abs(y)        # .NET remainder takes the sign of the dividend
     return -result if x < 0 else result
 
@@ -201,9 +199,9 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
 def compare_values(a: Any, b: Any, cs: bool = False) -> int:
     """-1/0/1 as PowerShell orders values (used by -lt/-gt and Sort-Object)."""
     if a is None or a is AutomationNull:
-        return 0 if (b is None or b is AutomationNull) else -1
+        return 0 if (b is None or b is AutomationNull) else -_null_against(b)
     if b is None or b is AutomationNull:
-        return 1
+        return _null_against(a)
     pair = _coerce_pair(a, b)
     if pair is None:
         x, y = to_str(a), to_str(b)
@@ -222,6 +220,13 @@ def compare_values(a: Any, b: Any, cs: bool = False) -> int:
     except TypeError:
         sa, sb = to_str(a).lower(), to_str(b).lower()
         return (sa > sb) - (sa < sb)
+
+
+def _null_against(value: Any) -> int:
+    """How ``value`` compares with null: a negative number is below it, anything else above."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return -1
+    return 1
 
 
 _RE_CACHE: Dict[Any, Any] = {}
@@ -360,6 +365,7 @@ def split(a: Any, b: Any, cs: bool) -> List[str]:
     else:
         pattern = b
     compiled = None
+    explicit = "explicitcapture" in options
     if options and not hasattr(pattern, "compiled"):
         compiled = _split_regex(to_str(pattern), cs, options)
     result: List[str] = []
@@ -370,9 +376,34 @@ def split(a: Any, b: Any, cs: bool) -> List[str]:
             result.extend(_split_with_block(pattern, text, limit))
             continue
         splitter = compiled if compiled is not None else regex(pattern, cs)
+        if limit < 0 or explicit:
+            result.extend(_split_at(splitter, text, limit, explicit))
+            continue
         parts = splitter.split(text, maxsplit=max(0, limit - 1) if limit > 0 else 0)
         result.extend(p for p in parts if p is not None)
     return result
+
+
+def _split_at(rx: Any, text: str, limit: int, explicit: bool) -> List[str]:
+    """Split at ``rx``'s matches keeping what its groups capture (only the named groups with
+    ExplicitCapture).  A negative ``limit`` counts the pieces from the right: ``-2`` splits at
+    the last match only."""
+    matches = [m for m in rx.finditer(text) if m.end() > 0 and m.start() < len(text)]
+    if limit > 0:
+        matches = matches[:limit - 1]
+    elif limit < 0:
+        matches = matches[len(matches) - min(len(matches), -limit - 1):]
+    named = set(rx.groupindex.values())
+    parts: List[str] = []
+    start = 0
+    for m in matches:
+        parts.append(text[start:m.start()])
+        for number in range(1, (rx.groups or 0) + 1):
+            if (not explicit or number in named) and m.group(number) is not None:
+                parts.append(m.group(number))
+        start = m.end()
+    parts.append(text[start:])
+    return parts
 
 
 def _split_regex(pattern: str, cs: bool, options: str) -> Any:
@@ -383,6 +414,9 @@ def _split_regex(pattern: str, cs: bool, options: str) -> Any:
     if unknown:
         raise _fail(f"Cannot convert value \"{options}\" to type "
                     f"\"System.Management.Automation.SplitOptions\".", "InvalidSplitOptions")
+    if {"simplematch", "regexmatch"} <= words:
+        raise _fail("Cannot combine SimpleMatch and RegexMatch in the options of -split.",
+                    "InvalidSplitOptionCombination")
     flags = 0 if cs and "ignorecase" not in words else re.IGNORECASE
     if "simplematch" in words:
         return re.compile(re.escape(pattern), flags)
@@ -404,6 +438,14 @@ def _split_with_block(block: Any, text: str, limit: int) -> List[str]:
         raise _fail("The script block has no runspace to run in.")
     parts: List[str] = []
     start = 0
+    if limit < 0:                                   # the last -limit - 1 separators
+        at = [index for index, char in enumerate(text)
+              if to_bool(collect(invoke_block(frame, block, (char, index), dollar_under=char)))]
+        for index in at[len(at) - min(len(at), -limit - 1):]:
+            parts.append(text[start:index])
+            start = index + 1
+        parts.append(text[start:])
+        return parts
     for index, char in enumerate(text):
         if 0 < limit <= len(parts) + 1:
             break
@@ -464,7 +506,8 @@ _TYPE_ALIASES = {
     "numerics.biginteger": "long", "system.numerics.biginteger": "long",
     "ref": "ref", "psreference": "ref", "management.automation.psreference": "ref",
     "string[]": "string[]", "int[]": "int[]", "long[]": "long[]", "double[]": "double[]",
-    "xml": "string", "math": "math", "system.math": "math",
+    "xml": "xml", "xml.xmldocument": "xml", "system.xml.xmldocument": "xml",
+    "math": "math", "system.math": "math",
     "ipaddress": "string", "securestring": "securestring", "pscredential": "pscredential",
     "security.securestring": "securestring", "management.automation.pscredential": "pscredential",
     "environment": "environment", "system.environment": "environment", "char[]": "char[]",
@@ -487,14 +530,16 @@ def lookup_type(name: str) -> str:
         if key.startswith(("system.collections.concurrent.concurrentdictionary",
                            "collections.concurrent.concurrentdictionary")):
             return "concurrentdictionary"
+        if key.startswith(("system.collections.generic.stack", "collections.generic.stack")):
+            return "stack"
         if key.startswith("system.collections.generic.list") or key in (
                 "system.collections.arraylist", "collections.arraylist"):
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
-        if key.endswith("exception") and (key.startswith(("system.", "management.automation."))
-                                          or "." not in key or key.startswith("io.")):
-            return "named"      # .NET's exceptions: ::new makes one, -is and catch match it
+        from pshell.engine import exception_types, powershell_api
+        if exception_types.is_exception_type(key) or powershell_api.is_hosting_type(key):
+            return "named"      # .NET's exceptions (::new, -is, catch) and the hosting types
         classes = sys.modules.get("pshell.engine.classes")
         if classes is not None and classes.find_type(key) is not None:
             return "user"
@@ -520,11 +565,13 @@ _FULL_TYPE_NAMES = {
     "regex": "System.Text.RegularExpressions.Regex", "void": "System.Void",
     "switch": "System.Management.Automation.SwitchParameter", "version": "System.Version",
     "guid": "System.Guid", "string[]": "System.String[]", "int[]": "System.Int32[]",
-    "math": "System.Math", "list": "System.Collections.Generic.List", "long[]": "System.Int64[]",
+    "math": "System.Math", "list": "System.Collections.Generic.List",
+    "stack": "System.Collections.Generic.Stack`1", "long[]": "System.Int64[]",
     "double[]": "System.Double[]", "environment": "System.Environment",
     "securestring": "System.Security.SecureString",
     "pscredential": "System.Management.Automation.PSCredential",
     "ref": "System.Management.Automation.PSReference",
+    "xml": "System.Xml.XmlDocument",
 }
 
 
@@ -555,6 +602,20 @@ _KNOWN_NAMED_TYPES = {
 }
 
 
+# objects of engine modules that have no conversion of their own (kept apart from the set above)
+_KNOWN_NAMED_TYPES.update(("timezoneinfo", "system.timezoneinfo",
+                           "system.management.automation.internal.internaltesthooks",
+                           "management.automation.internal.internaltesthooks"))
+# what Get-Command and Get-Alias give (cmdlets/commands.py, engine/alias_table.py)
+_KNOWN_NAMED_TYPES.update(("aliasinfo", "system.management.automation.aliasinfo", "cmdletinfo",
+                           "system.management.automation.cmdletinfo", "functioninfo",
+                           "system.management.automation.functioninfo", "applicationinfo",
+                           "system.management.automation.applicationinfo"))
+_KNOWN_NAMED_TYPES.update("system.xml." + name for name in (        # engine/xmldoc.py's nodes
+    "xmlnode", "xmlelement", "xmlattribute", "xmltext", "xmlcdatasection", "xmlcomment",
+    "xmldeclaration", "xmlnodelist", "xmlnamespacemanager", "xmllinkednode", "xmlcharacterdata"))
+
+
 def full_type_name(kind: str) -> str:
     return _FULL_TYPE_NAMES.get(kind, kind)
 
@@ -563,12 +624,17 @@ def _cast_error(value: Any, type_name: str, detail: str = "") -> RuntimeExceptio
     shown = to_str(value)
     src = type_names_of(value)[0]
     extra = f' Error: "{detail}"' if detail else ""
-    return RuntimeException.make(
-        f'Cannot convert value "{shown}" to type "{type_name}".{extra}' if not isinstance(
-            value, (list, tuple, dict, PSObject)) else
-        f'Cannot convert the "{shown}" value of type "{src}" to type "{type_name}".',
-        "InvalidCastException" if not detail else "InvalidCastParseTargetInvocation",
-        "InvalidArgument", exception_type="System.Management.Automation.PSInvalidCastException")
+    message = f'Cannot convert value "{shown}" to type "{type_name}".{extra}' if not isinstance(
+        value, (list, tuple, dict, PSObject)) else \
+        f'Cannot convert the "{shown}" value of type "{src}" to type "{type_name}".'
+    return invalid_cast(message, "InvalidCastException" if not detail else
+                        "InvalidCastParseTargetInvocation")
+
+
+def invalid_cast(message: str, error_id: str = "InvalidCastException") -> RuntimeException:
+    """A failed conversion as pwsh reports it: a RuntimeException around a PSInvalidCastException."""
+    return RuntimeException.wrapping(message, "System.Management.Automation.PSInvalidCastException",
+                                     error_id, "InvalidArgument")
 
 
 def convert_to(value: Any, type_name: str) -> Any:
@@ -674,7 +740,11 @@ def _to_ordered(value: Any, type_name: str) -> Hashtable:
 
 def _to_pscustomobject(value: Any, type_name: str) -> Any:
     if isinstance(value, dict):
-        return PSObject(dict(value.items()))
+        obj = PSObject(dict((k, v) for k, v in value.items() if to_str(k).lower() != "pstypename"))
+        for k, v in value.items():
+            if to_str(k).lower() == "pstypename":   # names the object's type, is no property
+                obj.type_names.insert(0, to_str(v))
+        return obj
     return value
 
 
@@ -816,6 +886,9 @@ def _not_a_value(value: Any, type_name: str) -> Any:
 def _to_named(value: Any, type_name: str) -> Any:
     if is_type(value, type_name):
         return value
+    if type_name.strip().lower().rsplit(".", 1)[-1] == "cultureinfo" and value is not None:
+        from pshell.engine.hostinfo import to_culture
+        return to_culture(_unwrap_single(value))
     raise _cast_error(value, type_name)
 
 
@@ -841,7 +914,28 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "concurrentdictionary": lambda value, type_name: _new_concurrent(value),
     "ref": lambda value, type_name: _reference().to_reference(value),
     "modulespecification": lambda value, type_name: _to_module_spec(value),
+    "xml": lambda value, type_name: _to_xml(value),
+    "stack": lambda value, type_name: _new_stack(value),
 }
+
+
+def _to_xml(value: Any) -> Any:
+    """``[xml]text``: a document (engine/xmldoc.py); text that is not XML is a cast error."""
+    from pshell.engine import xmldoc
+    if value is None:
+        return None
+    try:
+        return xmldoc.to_document(value)
+    except xmldoc.XmlError as exc:
+        raise RuntimeException.make(
+            f'Cannot convert value "{to_str(value)[:200]}" to type "System.Xml.XmlDocument". '
+            f'Error: "{exc}"', "InvalidCastToXmlDocument", "InvalidArgument",
+            exception_type="System.Management.Automation.PSInvalidCastException") from None
+
+
+def _new_stack(value: Any) -> Any:
+    from pshell.engine.dotnet_types import new_stack
+    return new_stack(value)
 
 
 def _reference() -> Any:
@@ -887,13 +981,19 @@ def is_type(value: Any, type_name: str) -> bool:
         "securestring": lambda v: "System.Security.SecureString" in type_names_of(v),
         "pscredential": lambda v: "System.Management.Automation.PSCredential" in type_names_of(v),
         "ref": lambda v: "System.Management.Automation.PSReference" in type_names_of(v),
+        "xml": lambda v: "System.Xml.XmlDocument" in type_names_of(v),
     }
     check = checks.get(kind)
     if check is not None:
         return check(value)
     wanted = type_name.lower()
+    # the class's own names count too: PSTypeNames changed on an instance do not change its type
+    names = type_names_of(value)
+    own = getattr(type(value), "ps_type_names", None)
+    if isinstance(own, (tuple, list)):
+        names = names + list(own)
     return any(name.lower() in (wanted, "deserialized." + wanted) or
-               name.lower().endswith("." + wanted) for name in type_names_of(value))
+               name.lower().endswith("." + wanted) for name in names)
 
 
 # --------------------------------------------------------------------------- -f

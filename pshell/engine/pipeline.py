@@ -37,7 +37,8 @@ class CommandContext:
     """What a running command sees: its runspace, frame, streams, location and preferences."""
 
     __slots__ = ("frame", "runspace", "streams", "nid", "name", "prefs", "error_var", "warning_var",
-                 "info_var", "_location", "pipeline_params", "verbose", "debug", "_block_frames")
+                 "info_var", "_location", "pipeline_params", "verbose", "debug", "_block_frames",
+                 "wrote_error")
 
     def __init__(self, frame: Frame, streams: Streams, nid: int, name: str) -> None:
         self.frame = frame
@@ -54,6 +55,7 @@ class CommandContext:
         self.verbose: Optional[bool] = None
         self.debug: Optional[bool] = None
         self._block_frames: Optional[Dict[int, Frame]] = None
+        self.wrote_error = False     # $PSCmdlet.WriteError was called: $? is false afterwards
 
     @property
     def location(self) -> Optional[SourceLocation]:
@@ -300,8 +302,10 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
                 variables[key] = _convert_default(spec, spec.default(frame))
             except RuntimeException:
                 raise
-        else:
-            variables[key] = SwitchParameter(False) if spec.switch else None
+        elif spec.switch:
+            variables[key] = SwitchParameter(False)
+        else:       # an unbound [string]/[int]/[bool]... parameter holds its type's empty value
+            variables[key] = _unbound_value(spec.type_name)
     if getattr(compiled, "should_process", False):
         # -WhatIf / -Confirm of a SupportsShouldProcess function are its preference variables
         if "WhatIf" in bound.values:
@@ -369,6 +373,8 @@ class ScriptCmdlet:
         return record
 
     def WriteError(self, record: Any) -> None:
+        if self._ctx is not None:
+            self._ctx.wrote_error = True    # $? is false after the function, as after a cmdlet
         self._context().write_error(self._own(record))
 
     def ThrowTerminatingError(self, record: Any) -> None:
@@ -431,6 +437,24 @@ class ScriptCmdlet:
 
 
 _IMPACT = {"none": 0, "low": 1, "medium": 2, "high": 3}
+
+
+_VALUE_TYPES = frozenset({"string", "int", "int32", "long", "int64", "double", "bool", "boolean",
+                          "char", "byte", "decimal", "single", "float"})
+
+
+def _unbound_value(type_name: Any) -> Any:
+    """'' for [string], 0 for the numbers, $false for [bool]: what pwsh gives a typed parameter
+    the call left out; None for any other type."""
+    name = str(type_name or "").lower()
+    name = name[7:] if name.startswith("system.") else name
+    if name not in _VALUE_TYPES:
+        return None
+    from pshell.engine.rt import _conv
+    try:
+        return _conv(None, name)
+    except RuntimeException:
+        return None
 
 
 def _convert_default(spec: Any, value: Any) -> Any:
@@ -841,7 +865,7 @@ def _run_stage(frame: Frame, stage: _Stage, upstream: Optional[Iterator[Any]]) -
         else:
             output = invoke_block(frame, stage.block, tuple(stage.args), upstream=upstream,
                                   new_scope=not stage.dot, ctx=stage.ctx, streams=streams)
-        output = _track_success(frame.rs, output)
+        output = _track_success(frame.rs, output, stage.ctx)
     if stage.ctx is not None and (stage.ctx.prefs is not None) and stage.ctx.prefs.get("\x00outvar"):
         output = _out_variable(stage.ctx, output)
     if stage.sink is not None:
@@ -871,9 +895,12 @@ def _expr_output(value: Any, upstream: Optional[Iterator[Any]], rs: Optional[Run
 _RANGE_CHUNK = 65536
 
 
-def _track_success(rs: Runspace, output: Iterator[Any]) -> Iterator[Any]:
+def _track_success(rs: Runspace, output: Iterator[Any], ctx: Optional[CommandContext] = None
+                   ) -> Iterator[Any]:
     rs.last_success = True
     yield from output
+    if ctx is not None and ctx.wrote_error:    # the function reported an error as a cmdlet does
+        rs.last_success = False
 
 
 def _run_command(rs: Runspace, stage: _Stage, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
@@ -1049,7 +1076,12 @@ class _RedirectSink(Streams):
                     else:
                         sink.routes[number] = "null"
             else:
-                target = FileTarget(frame.rs.resolve_path(to_str(redir[2])), redir[3])
+                text = to_str(redir[2])
+                target: FileTarget
+                if text[:9].lower() == "variable:" and len(text) > 9:
+                    target = _VariableTarget(frame, text[9:].lstrip("/\\"), redir[3])
+                else:
+                    target = FileTarget(frame.rs.resolve_path(text), redir[3])
                 numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
                 for number in numbers:
                     if number == "1":
@@ -1059,7 +1091,7 @@ class _RedirectSink(Streams):
         return sink
 
     def bytes_ok(self) -> bool:
-        return isinstance(self.output_target, FileTarget) and not any(
+        return type(self.output_target) is FileTarget and not any(
             route == "merge" for route in self.routes.values())
 
     def _route(self, number: str, record: Any, forward: Any) -> None:
@@ -1130,3 +1162,32 @@ class _RedirectSink(Streams):
                         failure = failure or exc
             if failure is not None:
                 raise failure
+
+
+class _VariableTarget(FileTarget):
+    """``> variable:name`` / ``>> variable:name``: the objects themselves (not their text) become
+    the variable's value in the current scope (one object alone, several as an array); ``>>``
+    adds them after what the variable holds."""
+
+    def __init__(self, frame: Frame, name: str, append: bool) -> None:
+        super().__init__("variable:" + name, append)
+        self.frame, self.name = frame, name
+        self.items: List[Any] = []
+
+    def write_object(self, item: Any) -> None:
+        self.items.append(item)
+
+    def close(self) -> None:
+        if self.opened:
+            return
+        self.opened = True
+        key = self.name.lower()
+        values = list(self.items)
+        if self.append:
+            scope: Optional[Scope] = self.frame.scope
+            while scope is not None and key not in scope.vars:
+                scope = scope.parent
+            if scope is not None and scope.vars[key] is not None:
+                old = scope.vars[key]
+                values = (list(old) if isinstance(old, list) else [old]) + values
+        self.frame.scope.vars[key] = values[0] if len(values) == 1 else (values or None)

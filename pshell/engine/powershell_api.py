@@ -1,111 +1,210 @@
-"""``[PowerShell]::Create()`` and ``[RunspaceFactory]::CreateRunspace()``: running commands in a
-runspace of their own from a script, as the .NET API does.
+"""``[PowerShell]::Create()``, ``[RunspaceFactory]::CreateRunspace()`` and ``[InitialSessionState]``:
+running commands in a runspace of their own from a script, as the .NET hosting API does.
 
-A ``PowerShell`` object collects commands (``AddScript``, ``AddCommand`` + ``AddParameter`` /
-``AddArgument``, ``AddStatement``) and runs them in its runspace (a new one unless ``Runspace``
-was set) with no host: every non-output record lands in ``Streams``, and a confirmation prompt is
-an error (the host cannot prompt).  ``BeginInvoke`` runs to the end before it returns (there is no
-thread behind it); ``EndInvoke`` hands back the output or raises the terminating error.
+A ``PowerShell`` object holds statements of commands (``AddScript``, ``AddCommand``,
+``AddParameter(s)``, ``AddArgument``, ``AddStatement``) and runs them with ``Invoke()`` in a runspace
+of its own (a fresh ``Runspace``: new global scope, no functions of the caller; it shares the
+caller's location and environment, as one process does), in one made by ``[RunspaceFactory]``, or in
+the caller's runspace when created with ``'CurrentRunspace'``.  Output comes back as a list; errors,
+warnings, verbose, debug and information records are kept in ``Streams`` (there is no host: a
+confirmation prompt is an error).  A terminating error leaves ``Invoke`` as a
+MethodInvocationException whose InnerException is the original, as a .NET method call would; text
+that does not parse runs nothing and fails the same way around a ParseException (an
+IncompleteParseException when it ended inside an open construct) that carries the parse error's
+record.  ``BeginInvoke`` runs the same on a thread; ``Stop`` stops it.  ``[initialsessionstate]``
+hands variables, functions and modules to a new runspace; ``PSInvocationSettings.AddToHistory``
+makes an invocation a history entry.
+
+members.py wires ``STATIC_METHODS`` (each ``fn(calling runspace, args)``) and ``STATIC_PROPS``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import itertools
+import threading
+import uuid
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from pshell.engine.errors import ErrorRecord, ExitException, RuntimeException
+from pshell.engine.errors import (ActionPreferenceStop, ErrorRecord, ExceptionInfo, ExitException,
+                                  FlowControl, PipelineStopped, RuntimeException)
 from pshell.engine.streams import Streams
-from pshell.engine.errors import ExceptionInfo
-from pshell.engine.values import Hashtable, PSObject, to_str
+from pshell.engine.values import to_str
 from pshell.lang.errors import ParseError
 
-__all__ = ["PowerShell", "RunspaceHandle", "create_powershell", "create_runspace"]
+__all__ = ["PowerShell", "HostedRunspace", "InitialSessionState", "STATIC_METHODS", "STATIC_PROPS",
+           "is_hosting_type"]
+
+_SMA = "System.Management.Automation."
+_RUNSPACES = "management.automation.runspaces."
 
 
-class PSDataStreams:
-    """``$ps.Streams``: one list per stream, filled as the commands write."""
+def _keys(*names: str) -> List[str]:
+    """The table keys of a type (members.py looks types up without a leading ``system.``)."""
+    return [name[len("system."):] if name.startswith("system.") else name for name in names]
 
-    ps_type_names = ("System.Management.Automation.PSDataStreams",)
-    ps_properties = ("Error", "Progress", "Verbose", "Debug", "Warning", "Information")
+
+_POWERSHELL = _keys("powershell", "management.automation.powershell")
+_ISS = _keys("initialsessionstate", _RUNSPACES + "initialsessionstate")
+_FACTORY = _keys("runspacefactory", _RUNSPACES + "runspacefactory")
+_VARIABLE_ENTRY = _keys("sessionstatevariableentry", _RUNSPACES + "sessionstatevariableentry")
+_FUNCTION_ENTRY = _keys("sessionstatefunctionentry", _RUNSPACES + "sessionstatefunctionentry")
+_SETTINGS = _keys("psinvocationsettings", "management.automation.psinvocationsettings")
+_MODE = _keys("runspacemode", "management.automation.runspacemode")
+_OTHER = _keys("runspace", _RUNSPACES + "runspace", "psdatacollection",
+               "management.automation.psdatacollection", "psinvocationstate",
+               "management.automation.psinvocationstate")
+_ALL = frozenset((*_POWERSHELL, *_ISS, *_FACTORY, *_VARIABLE_ENTRY, *_FUNCTION_ENTRY, *_SETTINGS,
+                  *_MODE, *_OTHER))
+
+
+def is_hosting_type(key: str) -> bool:
+    key = key.strip().lower()
+    return (key[len("system."):] if key.startswith("system.") else key) in _ALL
+
+
+def _argument_null(method: str, count: int, param: str) -> RuntimeException:
+    from pshell.engine.exception_types import construct, method_exception
+    return method_exception(method, count, construct("System.ArgumentNullException", [param]))
+
+
+def _invalid_operation(method: str, count: int, message: str) -> RuntimeException:
+    from pshell.engine.exception_types import construct, method_exception
+    return method_exception(method, count, construct("System.InvalidOperationException", [message]))
+
+
+# --------------------------------------------------------------------------- session state
+
+class SessionStateVariableEntry:
+    ps_type_names = ("System.Management.Automation.Runspaces.SessionStateVariableEntry",)
+    ps_properties = ("Name", "Value", "Description")
+
+    def __init__(self, name: Any, value: Any = None, description: Any = None, *rest: Any) -> None:
+        self.Name = str(name)
+        self.Value = value
+        self.Description = description
+
+
+class SessionStateFunctionEntry:
+    ps_type_names = ("System.Management.Automation.Runspaces.SessionStateFunctionEntry",)
+    ps_properties = ("Name", "Definition")
+
+    def __init__(self, name: Any, definition: Any, *rest: Any) -> None:
+        self.Name = str(name)
+        self.Definition = str(definition)
+
+
+class PSInvocationSettings:
+    """The second argument of ``Invoke(input, settings)``: ``AddToHistory`` makes the
+    invocation an entry of the runspace's history (Get-History, errors' HistoryId)."""
+
+    ps_type_names = ("System.Management.Automation.PSInvocationSettings",)
+    ps_properties = ("AddToHistory", "ErrorActionPreference")
 
     def __init__(self) -> None:
-        self.Error: List[Any] = []
-        self.Progress: List[Any] = []
-        self.Verbose: List[Any] = []
-        self.Debug: List[Any] = []
-        self.Warning: List[Any] = []
-        self.Information: List[Any] = []
-
-    def ClearStreams(self) -> None:
-        for items in (self.Error, self.Progress, self.Verbose, self.Debug, self.Warning,
-                      self.Information):
-            items.clear()
+        self.AddToHistory = False
+        self.ErrorActionPreference: Any = None
 
 
-class _StreamsSink(Streams):
-    """Writes each record into its list of a PSDataStreams (whose property names would clash
-    with a sink's methods, hence two objects)."""
+class InitialSessionState:
+    """What a new runspace starts with: variables and functions to define, modules to import."""
 
-    def __init__(self, lists: PSDataStreams) -> None:
-        self.lists = lists
+    ps_type_names = ("System.Management.Automation.Runspaces.InitialSessionState",)
+    ps_properties = ("LanguageMode", "Variables", "Commands")
 
-    def error(self, record: Any) -> None:
-        self.lists.Error.append(record)
+    def __init__(self) -> None:
+        self.Variables: List[Any] = []
+        self.Commands: List[Any] = []
+        self.StartupScripts: List[Any] = []
+        self.Modules: List[Any] = []
+        self.LanguageMode = "FullLanguage"
+        self.ExecutionPolicy = "Unrestricted"
+        self.ThreadOptions = "Default"
 
-    def warning(self, record: Any) -> None:
-        self.lists.Warning.append(record)
+    def ImportPSModule(self, *names: Any) -> None:
+        if not names or names[0] is None:
+            raise _argument_null("ImportPSModule", len(names), "name")
+        for name in names:
+            self.Modules.extend(name if isinstance(name, list) else [name])
 
-    def verbose(self, record: Any) -> None:
-        self.lists.Verbose.append(record)
+    def apply(self, rs: Any) -> None:
+        from pshell.engine.runtime import FunctionInfo
+        for entry in self.Variables:
+            if isinstance(entry, SessionStateVariableEntry):
+                rs.set_variable(entry.Name, entry.Value)
+        for entry in self.Commands:
+            if isinstance(entry, SessionStateFunctionEntry):
+                block = rs.compile(entry.Definition, f"<function {entry.Name}>")
+                rs.global_scope.set_function(FunctionInfo(entry.Name, block))
+        for module in self.Modules:
+            rs.invoke("param($m) Import-Module $m", [module])
+        for script in self.StartupScripts:
+            rs.invoke("param($p) . $p", [script])
 
-    def debug(self, record: Any) -> None:
-        self.lists.Debug.append(record)
 
-    def information(self, record: Any) -> None:
-        self.lists.Information.append(record)
+# --------------------------------------------------------------------------- runspaces
 
-    def progress(self, record: Any) -> None:
-        self.lists.Progress.append(record)
+_RUNSPACE_IDS = itertools.count(2)      # 1 is the shell's own
 
 
-class RunspaceHandle:
-    """What CreateRunspace returns: a pshell Runspace with the .NET lifecycle around it."""
+class HostedRunspace:
+    """``$ps.Runspace``: an engine Runspace with the handful of members scripts look at."""
 
     ps_type_names = ("System.Management.Automation.Runspaces.LocalRunspace",
                      "System.Management.Automation.Runspaces.Runspace")
-    ps_properties = ("Id", "Name", "RunspaceStateInfo", "Availability")
+    ps_properties = ("Id", "Name", "InstanceId", "RunspaceStateInfo", "RunspaceAvailability")
 
-    _next_id = 1
-
-    def __init__(self) -> None:
-        from pshell.engine.runtime import Runspace
-        self.rs = Runspace()
-        self.Id = RunspaceHandle._next_id
-        RunspaceHandle._next_id += 1
+    def __init__(self, caller: Any, iss: Optional[InitialSessionState] = None,
+                 engine: Any = None) -> None:
+        self._caller = caller           # the runspace that made it: a new one starts in its location
+        self._iss = iss
+        self.engine = engine            # made on first use (Open or the first Invoke)
+        self.owned = engine is None
+        self.Id = next(_RUNSPACE_IDS) if engine is None else 1
         self.Name = f"Runspace{self.Id}"
-        self._state = "BeforeOpen"
+        self.InstanceId = str(uuid.uuid4())
+        self.state = "BeforeOpen" if engine is None else "Opened"
+        self.busy = False
 
     @property
-    def RunspaceStateInfo(self) -> PSObject:
-        return PSObject.from_pairs([("State", self._state), ("Reason", None)])
+    def RunspaceStateInfo(self) -> Any:
+        from pshell.engine.values import PSObject
+        return PSObject.from_pairs([("State", self.state), ("Reason", None)])
 
     @property
-    def Availability(self) -> str:
-        return "Available" if self._state == "Opened" else "None"
+    def RunspaceAvailability(self) -> str:
+        if self.state != "Opened":
+            return "None"
+        return "Busy" if self.busy else "Available"
 
     @property
     def SessionStateProxy(self) -> "_SessionStateProxy":
-        return _SessionStateProxy(self.rs)
+        return _SessionStateProxy(self)
 
     def Open(self) -> None:
-        self._state = "Opened"
+        self.runspace()
 
     def OpenAsync(self) -> None:
-        self._state = "Opened"
+        self.runspace()
+
+    def runspace(self) -> Any:
+        if self.state in ("Closed", "Broken"):
+            raise _invalid_operation("Invoke", 0, "The runspace is closed.")
+        if self.engine is None:
+            from pshell.engine.runtime import Runspace
+            caller = self._caller
+            self.engine = Runspace(host=Streams(), name=self.Name,
+                                   location=caller.location if caller is not None else None,
+                                   environ=caller.environ if caller is not None else None)
+            if self._iss is not None:
+                self._iss.apply(self.engine)
+            self.state = "Opened"
+        return self.engine
 
     def Close(self) -> None:
-        if self._state != "Closed":
-            self.rs.close()
-        self._state = "Closed"
+        if self.owned and self.engine is not None:
+            self.engine.close()
+        if self.owned:
+            self.state = "Closed"
 
     def Dispose(self) -> None:
         self.Close()
@@ -115,239 +214,411 @@ class RunspaceHandle:
 
 
 class _SessionStateProxy:
-    def __init__(self, rs: Any) -> None:
-        self._rs = rs
+    """``$runspace.SessionStateProxy``: the runspace's global variables, read and set from outside."""
+
+    def __init__(self, hosted: HostedRunspace) -> None:
+        self._hosted = hosted
 
     def SetVariable(self, name: Any, value: Any) -> None:
-        self._rs.set_variable(to_str(name), value)
+        self._hosted.runspace().set_variable(to_str(name), value)
 
     def GetVariable(self, name: Any) -> Any:
-        return self._rs.get_variable(to_str(name))
+        return self._hosted.runspace().get_variable(to_str(name))
 
 
-class _Command:
-    def __init__(self, kind: str, text: str) -> None:
-        self.kind = kind                     # "script" or "command"
-        self.text = text
-        self.params: Dict[str, Any] = Hashtable()
-        self.args: List[Any] = []
+# --------------------------------------------------------------------------- commands and streams
+
+class Command:
+    ps_type_names = ("System.Management.Automation.Runspaces.Command",)
+    ps_properties = ("CommandText", "IsScript", "UseLocalScope")
+
+    def __init__(self, text: Any, is_script: bool, local: bool) -> None:
+        self.CommandText = text if isinstance(text, str) else getattr(text, "Name", text)
+        self.target = text
+        self.IsScript = is_script
+        self.UseLocalScope = local
+        self.Parameters: List[Any] = []         # (name or None, value or NOARG)
+
+    def ToString(self) -> str:
+        return str(self.CommandText)
 
 
-class _Commands:
-    """``$ps.Commands``: the statements added so far (``Commands.Clear()`` empties them)."""
+class PSCommand:
+    """``$ps.Commands``: statements, each a pipeline of commands."""
+
+    ps_type_names = ("System.Management.Automation.PSCommand",)
+    ps_properties = ("Commands",)
 
     def __init__(self) -> None:
-        self.statements: List[List[_Command]] = [[]]
+        self.statements: List[List[Command]] = [[]]
 
     @property
-    def Commands(self) -> List[str]:
-        return [c.text for statement in self.statements for c in statement]
+    def Commands(self) -> List[Command]:
+        return [c for statement in self.statements for c in statement]
 
     def Clear(self) -> None:
         self.statements = [[]]
 
+    def last(self, method: str, count: int) -> Command:
+        if not self.statements[-1]:
+            raise _invalid_operation(method, count, "A command is required to add a parameter. A "
+                                                    "command must be added to the PowerShell "
+                                                    "instance before adding a parameter.")
+        return self.statements[-1][-1]
+
+
+class PSDataCollection(list):
+    """One of ``$ps.Streams``' collections (a list scripts can count, index and clear)."""
+
+    ps_type_names = ("System.Management.Automation.PSDataCollection`1", "System.Object[]")
+
+
+class PSDataStreams:
+    """``$ps.Streams``."""
+
+    ps_type_names = ("System.Management.Automation.PSDataStreams",)
+    ps_properties = ("Error", "Progress", "Verbose", "Debug", "Warning", "Information")
+
+    def __init__(self) -> None:
+        self.Error = PSDataCollection()
+        self.Progress = PSDataCollection()
+        self.Verbose = PSDataCollection()
+        self.Debug = PSDataCollection()
+        self.Warning = PSDataCollection()
+        self.Information = PSDataCollection()
+
+    def ClearStreams(self) -> None:
+        for name in self.ps_properties:
+            getattr(self, name).clear()
+
+
+class _StreamsSink(Streams):
+    """Where the invoked commands' records go: the PowerShell object's collections."""
+
+    def __init__(self, owner: "PowerShell") -> None:
+        self.owner = owner
+
+    def error(self, record: ErrorRecord) -> None:
+        self.owner.HadErrors = True
+        self.owner.Streams.Error.append(record)
+
+    def warning(self, record: Any) -> None:
+        self.owner.Streams.Warning.append(record)
+
+    def verbose(self, record: Any) -> None:
+        self.owner.Streams.Verbose.append(record)
+
+    def debug(self, record: Any) -> None:
+        self.owner.Streams.Debug.append(record)
+
+    def information(self, record: Any) -> None:
+        self.owner.Streams.Information.append(record)
+
+    def progress(self, record: Any) -> None:
+        self.owner.Streams.Progress.append(record)
+
+
+# --------------------------------------------------------------------------- the PowerShell object
+
+class AsyncResult:
+    ps_type_names = ("System.Management.Automation.PowerShellAsyncResult",)
+    ps_properties = ("IsCompleted",)
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = thread
+        self.output: List[Any] = []
+        self.error: Optional[BaseException] = None
+
+    @property
+    def IsCompleted(self) -> bool:
+        return not self.thread.is_alive()
+
+    @property
+    def AsyncWaitHandle(self) -> "AsyncResult":
+        return self
+
+    def WaitOne(self, *timeout: Any) -> bool:
+        seconds = None
+        if timeout and isinstance(timeout[0], (int, float)) and timeout[0] >= 0:
+            seconds = timeout[0] / 1000
+        self.thread.join(seconds)
+        return not self.thread.is_alive()
+
 
 class PowerShell:
     ps_type_names = ("System.Management.Automation.PowerShell",)
-    ps_properties = ("Commands", "Streams", "InstanceId", "InvocationStateInfo", "Runspace",
-                     "HadErrors")
+    ps_properties = ("Commands", "Streams", "InstanceId", "InvocationStateInfo", "IsNested",
+                     "HadErrors", "Runspace")
 
-    def __init__(self, runspace: Optional[RunspaceHandle] = None) -> None:
-        self.Commands = _Commands()
+    def __init__(self, runspace: HostedRunspace) -> None:
+        self.Commands = PSCommand()
         self.Streams = PSDataStreams()
-        self.Runspace: Any = runspace
+        self.InstanceId = str(uuid.uuid4())
+        self.Runspace = runspace
+        self.HadErrors = False
+        self.IsNested = False
+        self.state = "NotStarted"
+        self.reason: Any = None
         self.RunspacePool: Any = None
-        self._state = "NotStarted"
-        self._reason: Any = None
-        self._result: List[Any] = []
-        self._failure: Optional[RuntimeException] = None
-        self._own: Optional[RunspaceHandle] = None
+        self._async: Optional[AsyncResult] = None
+        self._made: Optional[HostedRunspace] = None     # the runspace Dispose closes (not a given one)
 
-    # ---- building -------------------------------------------------------------------
-    def _last(self) -> _Command:
-        statement = self.Commands.statements[-1]
-        if not statement:
-            raise RuntimeException.make("A command is required to add a parameter. A command can be "
-                                        "added using the AddCommand or AddScript methods.",
-                                        "InvalidOperation", "InvalidOperation")
-        return statement[-1]
+    @classmethod
+    def create(cls, caller: Any, args: List[Any]) -> "PowerShell":
+        """``Create()``, ``Create('NewRunspace' | 'CurrentRunspace')``, ``Create($iss)`` or
+        ``Create($runspace)``."""
+        given = args[0] if args else None
+        if isinstance(given, HostedRunspace):
+            return cls(given)
+        mode = to_str(given).lower() if isinstance(given, str) else "newrunspace"
+        if mode not in ("newrunspace", "currentrunspace"):
+            raise RuntimeException.make(
+                f"Cannot convert value \"{given}\" to type \"System.Management.Automation."
+                f"RunspaceMode\". Use one of: NewRunspace, CurrentRunspace.", "InvalidCastException",
+                "InvalidArgument", exception_type="System.Management.Automation.PSInvalidCastException")
+        if mode == "currentrunspace":
+            return cls(HostedRunspace(caller, engine=caller))
+        made = cls(HostedRunspace(caller, _iss_of(args)))
+        made._made = made.Runspace
+        return made
+
+    @property
+    def InvocationStateInfo(self) -> Any:
+        from pshell.engine.values import PSObject
+        return PSObject.from_pairs([("State", self.state), ("Reason", self.reason)])
+
+    # ---- building ------------------------------------------------------------------
+    def AddCommand(self, command: Any, use_local_scope: Any = None) -> "PowerShell":
+        if command is None or command == "":
+            raise _argument_null("AddCommand", 1, "command")
+        self.Commands.statements[-1].append(Command(command, False, bool(use_local_scope)))
+        return self
 
     def AddScript(self, script: Any, use_local_scope: Any = False) -> "PowerShell":
-        self.Commands.statements[-1].append(_Command("script", to_str(script)))
+        if script is None:
+            raise _argument_null("AddScript", 1, "script")
+        self.Commands.statements[-1].append(Command(str(script), True, bool(use_local_scope)))
         return self
 
-    def AddCommand(self, name: Any, use_local_scope: Any = False) -> "PowerShell":
-        self.Commands.statements[-1].append(_Command("command", to_str(name)))
+    def AddParameter(self, name: Any, *value: Any) -> "PowerShell":
+        from pshell.engine.rt import NOARG
+        command = self.Commands.last("AddParameter", 1 + len(value))
+        command.Parameters.append((str(name), value[0] if value else NOARG))
         return self
 
-    def AddParameter(self, name: Any, value: Any = True) -> "PowerShell":
-        self._last().params[to_str(name)] = value
-        return self
-
-    def AddParameters(self, values: Any) -> "PowerShell":
-        command = self._last()
-        if isinstance(values, dict):
-            for key, value in values.items():
-                command.params[to_str(key)] = value
+    def AddParameters(self, parameters: Any) -> "PowerShell":
+        command = self.Commands.last("AddParameters", 1)
+        if isinstance(parameters, dict):
+            command.Parameters.extend((str(k), v) for k, v in parameters.items())
+        elif isinstance(parameters, (list, tuple)):
+            command.Parameters.extend((None, v) for v in parameters)
         else:
-            command.args.extend(values if isinstance(values, list) else [values])
+            raise _argument_null("AddParameters", 1, "parameters")
         return self
 
     def AddArgument(self, value: Any) -> "PowerShell":
-        self._last().args.append(value)
+        self.Commands.last("AddArgument", 1).Parameters.append((None, value))
         return self
 
     def AddStatement(self) -> "PowerShell":
-        self.Commands.statements.append([])
+        if self.Commands.statements[-1]:
+            self.Commands.statements.append([])
         return self
 
-    # ---- state ----------------------------------------------------------------------
-    @property
-    def InvocationStateInfo(self) -> PSObject:
-        return PSObject.from_pairs([("State", self._state), ("Reason", self._reason)])
-
-    @property
-    def HadErrors(self) -> bool:
-        return bool(self.Streams.Error) or self._failure is not None
-
-    @property
-    def InstanceId(self) -> str:
-        return f"{id(self):032x}"[-32:]
-
-    def _runspace(self) -> Any:
-        if isinstance(self.Runspace, RunspaceHandle):
-            return self.Runspace.rs
-        if self._own is None:
-            self._own = RunspaceHandle()
-            self._own.Open()
-        return self._own.rs
-
-    # ---- running --------------------------------------------------------------------
-    def Invoke(self, input: Any = None) -> List[Any]:
+    # ---- running -------------------------------------------------------------------
+    def Invoke(self, input: Any = None, settings: Any = None, *rest: Any) -> List[Any]:
+        if self.state == "Running":
+            raise _invalid_operation("Invoke", 0, "The pipeline is already running.")
         if not any(self.Commands.statements):
-            raise RuntimeException.make('Exception calling "Invoke" with "0" argument(s): "No '
-                                        'commands are specified."', "InvalidOperationException",
-                                        "InvalidOperation",
-                                        exception_type="System.Management.Automation."
-                                                       "MethodInvocationException")
-        self._run(input)
-        if self._failure is not None:
-            raise _method_exception(self._failure.record, "Invoke")
-        return self._result
-
-    def BeginInvoke(self, input: Any = None, *rest: Any) -> PSObject:
-        self._run(input)
-        return PSObject.from_pairs([("IsCompleted", True), ("CompletedSynchronously", True)])
-
-    def EndInvoke(self, async_result: Any = None) -> List[Any]:
-        if self._failure is not None:
-            raise _method_exception(self._failure.record, "EndInvoke")
-        return self._result
-
-    def Stop(self) -> None:
-        if self._state == "Running":
-            self._runspace().stop()
-
-    def Dispose(self) -> None:
-        if self._own is not None:
-            self._own.Close()
-            self._own = None
-
-    def _run(self, input: Any) -> None:
-        from pshell.engine.runtime import CURRENT
-        rs = self._runspace()
-        self._state, self._reason, self._failure, self._result = "Running", None, None, []
-        self._parse_failed = False
-        saved_types = getattr(CURRENT, "types", None)
-        items = None if input is None else (input if isinstance(input, list) else [input])
+            raise _invalid_operation("Invoke", 0, "No commands are specified.")
         try:
+            return self._run(input, settings)
+        except RuntimeException as exc:
+            raise self._method_error("Invoke", exc) from None
+
+    def _method_error(self, method: str, exc: RuntimeException) -> RuntimeException:
+        """The MethodInvocationException a failed Invoke/EndInvoke gives the calling script: its
+        InnerException is the original exception carrying the original record (its error id is the
+        inner exception's type name: RuntimeException, ParseException, ...)."""
+        from pshell.engine.exception_types import method_exception
+        inner = exc.record.Exception
+        if isinstance(exc, ActionPreferenceStop):
+            # -ErrorAction Stop ends the invocation as .NET's ActionPreferenceStopException
+            inner = ExceptionInfo(f"The running command stopped because the preference variable "
+                                  f"\"ErrorActionPreference\" or common parameter is set to Stop: "
+                                  f"{exc.record.message}", _SMA + "ActionPreferenceStopException")
+        elif not isinstance(inner, ExceptionInfo):
+            inner = ExceptionInfo(exc.record.message)
+        inner.ErrorRecord = exc.record
+        return method_exception(method, 1 if method == "EndInvoke" else 0, inner)
+
+    def _run(self, input: Any, settings: Any = None) -> List[Any]:
+        from pshell.engine import runtime
+        hosted = self.Runspace
+        rs = hosted.runspace()
+        self.HadErrors = False
+        self.state, self.reason = "Running", None
+        hosted.busy = True
+        saved_types = getattr(runtime.CURRENT, "types", None)
+        saved_type_data = getattr(runtime.CURRENT, "type_data", None)
+        saved_runspace = getattr(runtime.CURRENT, "runspace", None)
+        nested = not hosted.owned
+        saved = (rs.try_depth, rs.stop_requested) if nested else None
+        output: List[Any] = []
+        history = bool(getattr(settings, "AddToHistory", False)) and not nested
+        if history:
+            import datetime as _dt
+            start = _dt.datetime.now()
+            rs.history_id = rs.history[-1].Id + 1 if rs.history else 1
+        try:
+            if not nested:
+                rs.clear_stop()
+            rs.try_depth = 0
             for statement in self.Commands.statements:
                 if statement:
-                    self._result.extend(self._run_statement(rs, statement, items))
-                    items = None
-            self._state = "Completed"
-        except ExitException:
-            self._state = "Completed"
+                    runtime.CURRENT.types = rs.__dict__.get("types")
+                    runtime.CURRENT.type_data = rs.__dict__.get("type_data")
+                    output.extend(self._run_statement(rs, statement, input))
+                    input = None
+            self.state = "Completed"            # before `finally`: the history entry says so
+        except PipelineStopped:
+            self.state = "Stopped"
+            raise RuntimeException.make("The pipeline has been stopped.", "PipelineStopped",
+                                        "OperationStopped", exception_type="System.Management."
+                                        "Automation.PipelineStoppedException") from None
+        except (ExitException, FlowControl):
+            self.state = "Completed"            # `exit`, or break/return outside a loop, ends it
+        except ParseError as exc:               # text of AddScript that does not parse: it runs nothing
+            self.state = "Failed"
+            failure = _parse_failure(exc)
+            self.reason, self.HadErrors = failure.record.Exception, True
+            raise failure from None
         except RuntimeException as exc:
-            self._fail(exc)
-        except ParseError as exc:   # a parse error of AddScript's text: nothing of it ran
-            record = ErrorRecord(exc.message, exc.error_id or "ParseException", "ParserError", None,
-                                 exc.location, exception_type="System.Management.Automation.ParseException")
-            self._fail(RuntimeException(record))
-            self._parse_failed = True
+            self.state, self.reason = "Failed", exc.record.Exception
+            self.HadErrors = True
+            if not rs.errors or rs.errors[0] is not exc.record:
+                rs.add_error(exc.record)
+            raise
         finally:
-            CURRENT.types = saved_types
+            if self.state == "Running":         # anything else that left: never "already running"
+                self.state = "Failed"
+            if history:
+                from pshell.engine.history import record_history
+                record_history(rs, self._history_text(), self.state == "Completed", start)
+                rs.history_id = 0
+            hosted.busy = False
+            runtime.CURRENT.types = saved_types
+            runtime.CURRENT.type_data = saved_type_data
+            runtime.CURRENT.runspace = saved_runspace
+            if saved is not None:
+                rs.try_depth, rs.stop_requested = saved
+        return output
 
-    def _fail(self, exc: RuntimeException) -> None:
-        from pshell.engine.errors import ActionPreferenceStop
-        self._state = "Failed"
-        self._reason = exc.record.Exception
-        if isinstance(exc, ActionPreferenceStop):
-            # as .NET raises it: the stop ends the invocation as an ActionPreferenceStopException
-            record = ErrorRecord(f"The running command stopped because the preference variable "
-                                 f"\"ErrorActionPreference\" or common parameter is set to Stop: "
-                                 f"{exc.record.message}", "ActionPreferenceStopException",
-                                 "OperationStopped",
-                                 exception_type="System.Management.Automation."
-                                                "ActionPreferenceStopException")
-            exc = RuntimeException(record)
-        self._failure = exc
+    def _history_text(self) -> str:
+        return "; ".join(" | ".join(str(c.CommandText) for c in statement)
+                         for statement in self.Commands.statements if statement)
 
-    def _run_statement(self, rs: Any, statement: List[_Command], items: Any) -> List[Any]:
-        if len(statement) == 1 and statement[0].kind == "script":
-            return rs.invoke(statement[0].text, input=items, streams=_StreamsSink(self.Streams),
-                             source="<PowerShell.AddScript>")
-        text = "\n".join(_splat_lines(statement))
-        return rs.invoke(text, args=statement, input=items, streams=_StreamsSink(self.Streams),
-                         source="<PowerShell.AddCommand>")
+    def _run_statement(self, rs: Any, statement: List[Command], input: Any) -> Iterator[Any]:
+        from pshell.engine.pipeline import run_pipeline
+        frame = rs.new_frame(_StreamsSink(self))
+        stages: List[Any] = []
+        for command in statement:
+            target = command.target
+            if command.IsScript:
+                target = rs.compile(str(target), "<ScriptBlock>")
+            invocation = "&" if command.UseLocalScope or not command.IsScript else "."
+            args = [("a", value, None, -1) if name is None else ("p", name, value, -1)
+                    for name, value in command.Parameters]
+            stages.append((1, -1, target, invocation, args, None))
+        if input is not None:
+            from pshell.engine.values import enumerate_value
+            stages.insert(0, (0, -1, list(enumerate_value(input)), None))
+        return run_pipeline(frame, tuple(stages), True)
 
-    def ToString(self) -> str:
-        return "System.Management.Automation.PowerShell"
+    def BeginInvoke(self, *args: Any) -> AsyncResult:
+        if self.state == "Running":
+            raise _invalid_operation("BeginInvoke", len(args), "The pipeline is already running.")
+        if not any(self.Commands.statements):
+            raise _invalid_operation("BeginInvoke", len(args), "No commands are specified.")
+        self.Runspace.runspace()
+        self.state = "Running"           # before the thread starts: Stop() may come at once
+        input = args[0] if args else None
 
+        def work() -> None:
+            try:
+                result.output = self._run(input)
+            except BaseException as exc:            # noqa: BLE001 - EndInvoke raises it
+                result.error = exc
 
-def _splat_lines(statement: List[_Command]) -> List[str]:
-    """The text running one pipeline of added commands: each command's parameters are splatted
-    from a variable filled from ``$args`` (the _Command objects)."""
-    setup = []
-    stages = []
-    for index, command in enumerate(statement):
-        if command.kind == "script":
-            stages.append(f"& ([scriptblock]::Create($args[{index}].text))")
-            continue
-        setup.append(f"$__psapi_p{index} = $args[{index}].params; $__psapi_a{index} = $args[{index}].args")
-        stages.append(f"& $args[{index}].text @__psapi_p{index} @__psapi_a{index}")
-    return setup + [" | ".join(stages)]
+        result = AsyncResult(threading.Thread(target=work, name="pshell-powershell", daemon=True))
+        self._async = result
+        result.thread.start()
+        return result
 
+    def EndInvoke(self, result: Any) -> List[Any]:
+        if not isinstance(result, AsyncResult):
+            raise _argument_null("EndInvoke", 1, "asyncResult")
+        result.thread.join()
+        if isinstance(result.error, RuntimeException):
+            raise self._method_error("EndInvoke", result.error)
+        if result.error is not None:
+            raise result.error
+        return result.output
 
-class InnerExceptionInfo(ExceptionInfo):
-    """The exception a failed Invoke() wraps: the original message and type, with its record."""
+    def Stop(self) -> None:
+        rs = self.Runspace.engine
+        if rs is not None and self.state == "Running":
+            rs.stop()
+        if self._async is not None and self.Runspace.owned:
+            self._async.thread.join(10)
 
-    __slots__ = ("ErrorRecord",)
+    def BeginStop(self, *args: Any) -> None:
+        self.Stop()
 
-    def __init__(self, record: ErrorRecord) -> None:
-        inner = record.Exception
-        super().__init__(str(getattr(inner, "Message", inner)),
-                         getattr(inner, "type_name", "System.Management.Automation.RuntimeException"),
-                         getattr(inner, "InnerException", None))
-        self.ErrorRecord = record
-
-
-def _method_exception(record: ErrorRecord, method: str) -> RuntimeException:
-    """What a failed .NET method call gives a script: a MethodInvocationException around the
-    original exception.  The record keeps the original's id (``catch`` and ``-ErrorId`` see it),
-    except a parse error's, which is ParseException (the inner record has the parse error's own id)."""
-    inner = InnerExceptionInfo(record)
-    message = f'Exception calling "{method}" with "0" argument(s): "{inner.Message}"'
-    outer = ExceptionInfo(message, "System.Management.Automation.MethodInvocationException", inner)
-    parse = record.category == "ParserError"
-    return RuntimeException(ErrorRecord(message, "ParseException" if parse else record.FullyQualifiedErrorId,
-                                        record.category, record.TargetObject, exception=outer))
-
-
-def create_powershell(args: List[Any]) -> PowerShell:
-    runspace = args[0] if args and isinstance(args[0], RunspaceHandle) else None
-    return PowerShell(runspace)
+    def Dispose(self) -> None:
+        self.Stop()
+        if self._made is not None:
+            self._made.Close()
+        self.state = "Disposed" if self.state == "NotStarted" else self.state
 
 
-def create_runspace(args: List[Any]) -> RunspaceHandle:
-    return RunspaceHandle()
+def _parse_failure(exc: ParseError) -> RuntimeException:
+    """Text that does not parse, as .NET reports it: a ParseException (IncompleteParseException when
+    the text ended inside an open construct) whose record has the parse error's id
+    (MissingEndCurlyBrace, ...); Invoke wraps it as any failure."""
+    kind = "IncompleteParseException" if exc.incomplete else "ParseException"
+    return RuntimeException(ErrorRecord(exc.message, exc.error_id or kind, "ParserError",
+                                        exception_type=_SMA + kind))
+
+
+def _iss_of(args: List[Any]) -> Optional[InitialSessionState]:
+    return next((a for a in args if isinstance(a, InitialSessionState)), None)
+
+
+def _create_runspace(caller: Any, args: List[Any]) -> HostedRunspace:
+    return HostedRunspace(caller, _iss_of(args))
+
+
+def _new_iss(caller: Any, args: List[Any]) -> InitialSessionState:
+    return InitialSessionState()
+
+
+#: static methods of the hosting types, by members.py's type key: fn(calling runspace, args)
+STATIC_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {}
+for _key in _POWERSHELL:
+    STATIC_METHODS[_key] = {"create": PowerShell.create}
+for _key in _ISS:
+    STATIC_METHODS[_key] = dict.fromkeys(("create", "createdefault", "createdefault2"), _new_iss)
+for _key in _FACTORY:
+    STATIC_METHODS[_key] = dict.fromkeys(("createrunspace", "createoutofprocessrunspace"), _create_runspace)
+for _key in _SETTINGS:
+    STATIC_METHODS[_key] = {"new": lambda caller, a: PSInvocationSettings()}
+for _key in _VARIABLE_ENTRY:
+    STATIC_METHODS[_key] = {"new": lambda caller, a: SessionStateVariableEntry(*a)}
+for _key in _FUNCTION_ENTRY:
+    STATIC_METHODS[_key] = {"new": lambda caller, a: SessionStateFunctionEntry(*a)}
+
+#: ``[RunspaceMode]::CurrentRunspace``
+STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
+    key: {"newrunspace": lambda: "NewRunspace", "currentrunspace": lambda: "CurrentRunspace"}
+    for key in _MODE}

@@ -5,12 +5,12 @@ PowerShell construct uses it."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
 
 from pshell.engine import operators as ops
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
                                   ErrorRecord, ExceptionInfo, ExitException, FlowControl,
-                                  PipelineStopped, RuntimeException)
+                                  PipelineStopped, ReturnException, RuntimeException)
 from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSObject,
                                   PSTypeInfo,
                                   as_list, enumerate_value, to_bool, to_number, to_str)
@@ -37,7 +37,6 @@ def literal_value(node: Any) -> Any:
 # --------------------------------------------------------------------------- errors
 
 _PY_ERRORS = {
-    ZeroDivisionError: ("Attempted to divide by zero.", "System.DivideByZeroException"),
     RecursionError: ("The script failed due to call depth overflow.",
                      "System.Management.Automation.ScriptCallDepthException"),
     MemoryError: ("Out of memory.", "System.OutOfMemoryException"),
@@ -49,8 +48,9 @@ def to_runtime_exception(exc: BaseException) -> RuntimeException:
     if isinstance(exc, RuntimeException):
         return exc
     if isinstance(exc, ConversionError):
-        return RuntimeException.make(str(exc), "InvalidCastException", "InvalidArgument",
-                                     exception_type="System.Management.Automation.PSInvalidCastException")
+        return ops.invalid_cast(str(exc))
+    if isinstance(exc, ZeroDivisionError):
+        return RuntimeException.wrapping("Attempted to divide by zero.", "System.DivideByZeroException")
     for cls, (message, type_name) in _PY_ERRORS.items():
         if isinstance(exc, cls):
             return RuntimeException.make(message, cls.__name__, "InvalidOperation",
@@ -158,34 +158,27 @@ def _catchable(exc: BaseException) -> RuntimeException:
     return to_runtime_exception(exc)
 
 
-_TYPE_PARENTS = {
-    "system.dividebyzeroexception": ("system.arithmeticexception",),
-    "system.overflowexception": ("system.arithmeticexception",),
-    "system.management.automation.itemnotfoundexception":
-        ("system.management.automation.sessionstateexception",),
-    "system.management.automation.commandnotfoundexception": (),
-    "system.management.automation.psinvalidcastexception": ("system.invalidcastexception",),
-    "system.io.filenotfoundexception": ("system.io.ioexception",),
-    "system.io.directorynotfoundexception": ("system.io.ioexception",),
-}
+def _caught(rs: Any, err: RuntimeException) -> None:
+    """A catch took the error: it is in ``$Error`` like any other (once)."""
+    if not rs.errors or rs.errors[0] is not err.record:
+        rs.add_error(err.record)
 
 
 def _catch_match(err: RuntimeException, type_names: Any) -> bool:
-    actual = getattr(err.record.Exception, "type_name", "System.Exception").lower()
-    family = {actual}
-    stack = [actual]
-    while stack:
-        for parent in _TYPE_PARENTS.get(stack.pop(), ()):
-            if parent not in family:
-                family.add(parent)
-                stack.append(parent)
-    family.update(("system.exception", "exception", "system.systemexception"))
-    if actual.startswith("system.management.automation."):
-        family.add("system.management.automation.runtimeexception")
+    """Does ``catch [T1], [T2]`` catch ``err``: is its exception, or the exception it wraps, one
+    of those types or derived from one (engine/exception_types.py knows the hierarchy)?"""
+    from pshell.engine.exception_types import ancestry, exception_name
+    family: Set[str] = set()
+    exc = err.record.Exception
+    for candidate in (exc, getattr(exc, "InnerException", None)):
+        if candidate is not None:
+            family.update(n.lower() for n in ancestry(getattr(candidate, "type_name", "System.Exception")))
+    if isinstance(err, ActionPreferenceStop):       # -ErrorAction Stop: catchable as either
+        family.update(n.lower() for n in ancestry("ActionPreferenceStopException"))
+    shorts = {f.rsplit(".", 1)[-1] for f in family}
     for name in type_names:
-        wanted = name.lower()
-        short = wanted.rsplit(".", 1)[-1]
-        if wanted in family or any(f.rsplit(".", 1)[-1] == short for f in family):
+        wanted = (exception_name(name) or name).lower()
+        if wanted in family or wanted.rsplit(".", 1)[-1] in shorts:
             return True
     return False
 
@@ -333,7 +326,11 @@ def _ht(pairs: Any, ordered: bool = False) -> Hashtable:
 def _pso(pairs: Any) -> PSObject:
     obj = PSObject()
     for key, value in pairs:
-        obj.set(to_str(key), _store(value))
+        name = to_str(key)
+        if name.lower() == "pstypename":          # names the object's type, is no property
+            obj.type_names.insert(0, to_str(value))
+            continue
+        obj.set(name, _store(value))
     return obj
 
 
@@ -583,6 +580,13 @@ def _call(F: Any, obj: Any, name: str, args: List[Any]) -> Any:
     return call_method(F, obj, name, args)
 
 
+def _gcall(F: Any, obj: Any, name: str, type_args: Any, args: List[Any], static: bool) -> Any:
+    from pshell.engine.generic_methods import call_generic
+    if static and isinstance(obj, PSTypeInfo):
+        obj = obj.FullName
+    return call_generic(F, obj, name, type_args, args, static)
+
+
 def _static(type_name: str, name: str) -> Any:
     from pshell.engine.members import static_member
     return static_member(type_name, name)
@@ -640,6 +644,7 @@ def _deffn(F: Any, name: str, index: int) -> None:
     from pshell.engine.runtime import FunctionInfo, ScriptBlock
     node = F.unit.asts[index]
     info = FunctionInfo(name, ScriptBlock(node.body, F.unit), node.is_filter)
+    info.block.definition = node
     info.start = node.span.start                    # where its comment-based help may begin
     target = F.scope
     lowered = name.lower()
@@ -677,32 +682,59 @@ def _use(F: Any, kind: str, name: str, spec: Any, nid: int) -> None:
     import_module(F, spec if spec is not None else name, using=True)
 
 
-def _requires(F: Any, names: List[str]) -> None:
-    """``#requires -Modules``: each module is imported (a loaded one is kept); one that cannot be
-    found stops the script before it starts."""
-    from pshell.engine.errors import ErrorRecord
-    from pshell.engine.modules import import_module, is_loaded
-    missing = []
-    for name in names:
-        target: Any = name
-        if name.startswith("@{"):
-            target = F.rs.invoke(name)[0] if name.endswith("}") else name
-            key = next((to_str(v) for k, v in target.items() if to_str(k).lower() == "modulename"),
-                       name) if isinstance(target, dict) else name
-        else:
-            key = name
-        if is_loaded(F.rs, key):
-            continue
-        try:
-            import_module(F, target)
-        except RuntimeException:
-            missing.append(key)
+def _requires(F: Any, requirements: Any) -> None:
+    """``#requires`` (read by lang/requires.py): the language version and edition, then each module
+    imported (a loaded one is kept); what is not met stops the script before it starts."""
+    version, editions, modules, admin = requirements
+    from pshell.lang.requires import LANGUAGE_VERSION
+    if version is not None:
+        wanted = tuple(int(p) for p in version.split("."))
+        if wanted[:2] > LANGUAGE_VERSION[:len(wanted[:2])]:
+            raise _requires_error(f"The script cannot be run because it requires PowerShell {version}, "
+                                  f"and pshell speaks the language of PowerShell "
+                                  f"{'.'.join(map(str, LANGUAGE_VERSION))}.",
+                                  "ScriptRequiresUnmatchedPSVersion")
+    if editions and not any(e.lower() == "core" for e in editions):
+        raise _requires_error(f"The script cannot be run because it requires PowerShell's "
+                              f"{' or '.join(editions)} edition; pshell is a Core edition.",
+                              "ScriptRequiresUnmatchedPSEdition")
+    if admin and os.geteuid() != 0:
+        raise _requires_error("The script cannot be run because it requires running as root "
+                              "(#requires -RunAsAdministrator).", "ScriptRequiresElevation")
+    missing = [text for text in (_require_module(F, spec) for spec in modules) if text]
     if missing:
-        raise RuntimeException(ErrorRecord(
-            f"The script cannot be run because the following modules that are specified by the "
-            f"\"#requires\" statements of the script are missing: {', '.join(missing)}.",
-            "ScriptRequiresMissingModules", "ResourceUnavailable", None,
-            exception_type="System.Management.Automation.ScriptRequiresException"))
+        raise _requires_error(f"The script cannot be run because the following modules that are specified "
+                              f"by the \"#requires\" statements of the script are missing: "
+                              f"{', '.join(missing)}.", "ScriptRequiresMissingModules")
+
+
+def _require_module(F: Any, spec: str) -> str:
+    """Import one ``#requires -Modules`` item; '' when it is there, else how to name it missing."""
+    from pshell.engine.modules import import_module, is_loaded
+    target: Any = spec
+    key, shown = spec, spec
+    if spec.startswith("@{"):
+        target = F.rs.invoke(spec)[0] if spec.endswith("}") else spec
+        if isinstance(target, dict):
+            fields = {to_str(k).lower(): to_str(v) for k, v in target.items()}
+            key = fields.get("modulename", spec)
+            limits = [f"{label} {fields[name]}" for name, label in (
+                ("moduleversion", "version"), ("requiredversion", "exactly version"),
+                ("maximumversion", "at most version")) if name in fields]
+            shown = f"'{key}' ({', '.join(limits)})" if limits else f"'{key}'"
+    if is_loaded(F.rs, key):
+        return ""
+    try:
+        import_module(F, target)
+    except RuntimeException:
+        return shown
+    return ""
+
+
+def _requires_error(message: str, error_id: str) -> RuntimeException:
+    from pshell.engine.errors import ErrorRecord
+    return RuntimeException(ErrorRecord(message, error_id, "ResourceUnavailable", None,
+                                        exception_type="System.Management.Automation.ScriptRequiresException"))
 
 
 def _returned(value: Any) -> Any:
@@ -724,6 +756,21 @@ def _deftrap(F: Any, type_name: Optional[str], body: Any) -> None:
     if traps is None:
         traps = F.traps = []
     traps.append((type_name, body))
+
+
+def _unwrapped(record: ErrorRecord) -> ErrorRecord:
+    """What a trap sees as ``$_``: for an error the engine wrapped around a .NET exception (1/0,
+    a method call that threw), a record of the original exception, as in pwsh."""
+    exc = record.Exception
+    inner = getattr(exc, "InnerException", None)
+    wrapper = getattr(exc, "wraps", False) or getattr(exc, "type_name", "") in (
+        "System.Management.Automation.RuntimeException",
+        "System.Management.Automation.MethodInvocationException")
+    if not wrapper or not isinstance(inner, ExceptionInfo):
+        return record
+    copy = ErrorRecord(inner.Message, record.FullyQualifiedErrorId, record.category,
+                       record.TargetObject, record.location, record.command, exception=inner)
+    return copy
 
 
 def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
@@ -748,7 +795,7 @@ def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
         return
     from pshell.engine.runtime import Scope
     trap_frame = F.child(scope=Scope(F.scope))
-    trap_frame.scope.vars["_"] = record
+    trap_frame.scope.vars["_"] = _unwrapped(record)
     action = None
     try:
         yield from handler(trap_frame)
@@ -756,8 +803,12 @@ def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
         action = "continue"
     except BreakException:
         action = "break"
+    except ReturnException:
+        action = "return"
     rs.add_error(record)
     rs.last_success = False
+    if action == "return":              # `return` in a trap leaves the block the trap is in
+        raise ReturnException()
     if action == "break":
         err.script_terminating = True  # type: ignore[attr-defined]
         raise err
@@ -847,7 +898,9 @@ NAMESPACE: Dict[str, Any] = {
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
     "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,
+    "_ReturnException": ReturnException,
     "_throw": _throw, "_deffn": _deffn, "_deftrap": _deftrap, "_trapped": _trapped, "_catchable": _catchable,
+    "_caught": _caught,
     "_catch_match": _catch_match, "_range": _range, "_rangel": _rangel, "_s": _s, "_sx": _sx, "_rv": _rv,
     "_using": _using, "_fnval": _fnval, "_arr": _arr, "_ht": _ht, "_sb": _sb, "_as": _as,
     "_is": _is, "_compare": _compare, "_match": _match, "_contains": _contains,
@@ -857,7 +910,7 @@ NAMESPACE: Dict[str, Any] = {
     "_defclass": _defclass, "_defenum": _defenum, "_use": _use, "_Returned": _returned,
     "_drop": _drop, "_requires": _requires, "_ref_var": _ref_var,
     "_pso": _pso, "_type": _type, "_static": _static, "_static_of": _static_of,
-    "_static_call": _static_call, "_static_call_of": _static_call_of, "_call": _call,
+    "_static_call": _static_call, "_gcall": _gcall, "_static_call_of": _static_call_of, "_call": _call,
     "_NOARG": NOARG, "_isnull": _isnull, "_AUTONULL": AutomationNull,
 }
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):

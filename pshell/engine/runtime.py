@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 from pshell.engine.errors import (ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
 from pshell.engine.streams import Streams
-from pshell.engine.values import AutomationNull, Hashtable, PSObject
+from pshell.engine.values import AutomationNull, Hashtable
 from pshell.lang.errors import SourceLocation
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ CURRENT = threading.local()
 class Scope:
     """Variables, functions and aliases defined at one level of the scope chain."""
 
-    __slots__ = ("vars", "parent", "functions", "aliases", "readonly", "constraints")
+    __slots__ = ("vars", "parent", "functions", "aliases", "readonly", "constraints", "var_meta")
 
     def __init__(self, parent: Optional["Scope"] = None) -> None:
         self.vars: Dict[str, Any] = {}
@@ -45,6 +45,7 @@ class Scope:
         self.aliases: Optional[Dict[str, str]] = None
         self.readonly: Optional[Dict[str, str]] = None      # name -> 'ReadOnly' | 'Constant'
         self.constraints: Optional[Dict[str, str]] = None   # name -> type name ([int]$x = ...)
+        self.var_meta: Optional[Dict[str, Any]] = None      # name -> engine/variable_meta.VariableMeta
 
     def lookup(self, name: str) -> Any:
         scope: Optional[Scope] = self
@@ -172,10 +173,45 @@ class FunctionInfo:
     Version = ""
 
 
+class Extent:
+    """Where an AST node is in its source: ``.Extent`` of an AST, with its text."""
+
+    ps_type_names = ("System.Management.Automation.Language.InternalScriptExtent",)
+    ps_properties = ("File", "StartLineNumber", "StartColumnNumber", "Text")
+
+    def __init__(self, unit: "Unit", start: int, end: int, line: int, col: int) -> None:
+        self.File = unit.source
+        self.Text = unit.text[start:end]
+        self.StartOffset = start
+        self.EndOffset = end
+        self.StartLineNumber = line
+        self.StartColumnNumber = col
+
+    def ToString(self) -> str:
+        return self.Text
+
+
+class FunctionDefinitionView:
+    """``(Get-Command f).ScriptBlock.Ast``: the ``function f {...}`` definition."""
+
+    ps_type_names = ("System.Management.Automation.Language.FunctionDefinitionAst",)
+    ps_properties = ("Name", "IsFilter", "Body", "Extent")
+
+    def __init__(self, node: Any, unit: "Unit") -> None:
+        self.Name = node.name
+        self.IsFilter = node.is_filter
+        self.Body = node.body
+        span = node.span
+        self.Extent = Extent(unit, span.start, span.end, span.line, span.col)
+
+    def ToString(self) -> str:
+        return self.Extent.Text
+
+
 class ScriptBlock:
     """A ``{ ... }`` value: an AST plus where it came from; compiled once, on first use."""
 
-    __slots__ = ("ast", "unit", "_compiled", "bound_frame")
+    __slots__ = ("ast", "unit", "_compiled", "bound_frame", "definition")
     ps_type_names = ("System.Management.Automation.ScriptBlock",)
     ps_properties = ("Ast",)
 
@@ -184,6 +220,7 @@ class ScriptBlock:
         self.unit = unit
         self._compiled: Optional["CompiledBlock"] = None
         self.bound_frame: Optional[Frame] = None
+        self.definition: Any = None     # a function's body: its FunctionDefinition node
 
     @property
     def text(self) -> str:
@@ -198,7 +235,10 @@ class ScriptBlock:
         return found
 
     @property
-    def Ast(self) -> "ast.ScriptBlockAst":
+    def Ast(self) -> Any:
+        """The block's AST; a function's body answers with its whole definition, as in pwsh."""
+        if self.definition is not None:
+            return FunctionDefinitionView(self.definition, self.unit)
         return self.ast
 
     @property
@@ -289,6 +329,7 @@ class Runspace:
         self._lock = threading.Lock()
         self.errors: List[Any] = []           # $Error, newest first
         self.history: List[Any] = []
+        self.history_id = 0                   # the history entry the running command will be
         self.location_stack: Dict[str, List[str]] = {}
         self.previous_location: Optional[str] = None
         #: Variable:, Function: or Alias: after `Set-Location Function:` (engine/state_drives.py):
@@ -388,6 +429,11 @@ class Runspace:
 
     # ---- errors --------------------------------------------------------------------
     def add_error(self, record: Any) -> None:
+        if self.history_id and not getattr(record, "history_id", 0):
+            try:
+                record.history_id = self.history_id
+            except AttributeError:
+                pass
         self.errors.insert(0, record)
         if len(self.errors) > 256:
             del self.errors[256:]
@@ -415,6 +461,7 @@ class Runspace:
 
     def new_frame(self, streams: Optional[Streams] = None, using: Optional[Dict[str, Any]] = None,
                   host_output: bool = False, unit: Optional["Unit"] = None) -> Frame:
+        CURRENT.runspace = self         # what frame-less code (static members) runs for
         return Frame(self, self.global_scope, streams if streams is not None else self.host,
                      self.global_scope, unit, using, host_output)
 
@@ -427,6 +474,7 @@ class Runspace:
         block = script if isinstance(script, ScriptBlock) else self.compile(str(script), source)
         frame = self.new_frame(streams, using, unit=block.unit)
         CURRENT.types = self.__dict__.get("types")
+        CURRENT.type_data = self.__dict__.get("type_data")
         upstream = None if input is None else iter(input)
         self.clear_stop()
         return invoke_block(frame, block, tuple(args), upstream=upstream, new_scope=new_scope,
@@ -443,6 +491,7 @@ class Runspace:
         ExitException for ``exit``."""
         from pshell.engine.toplevel import execute
         CURRENT.types = self.__dict__.get("types")
+        CURRENT.type_data = self.__dict__.get("type_data")
         return execute(self, text, source)
 
     # ---- stopping ------------------------------------------------------------------
@@ -510,8 +559,8 @@ def _env_problem(name: str, value: str) -> str:
 def automatic_variable(rs: Runspace, name: str) -> Any:
     """Variables computed on demand (not stored): ``$PWD``, ``$PSVersionTable``, ``$Host``."""
     if name == "pwd":
-        return PSObject.from_pairs([("Path", rs.location)], ["System.Management.Automation.PathInfo"]) \
-            if False else _PathInfo(rs.location)
+        from pshell.engine.drives import logical_location
+        return _PathInfo(logical_location(rs))
     if name == "psversiontable":
         table = _version_table()
         rs.global_scope.vars["psversiontable"] = table
@@ -523,8 +572,8 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         style = rs.global_scope.vars["psstyle"] = PSStyle()
         return style
     if name in ("psculture", "psuiculture"):
-        from pshell.engine.hostinfo import culture_of
-        return culture_of(rs.environ).Name
+        from pshell.engine.hostinfo import current_culture, current_ui_culture
+        return (current_culture if name == "psculture" else current_ui_culture)(rs).Name
     if name == "?":
         return rs.last_success
     if name == "executioncontext":

@@ -124,7 +124,7 @@ class PSVariable:
 
 
 class AliasInfo:
-    ps_type_names = ("System.Management.Automation.AliasInfo",)
+    ps_type_names = ("System.Management.Automation.AliasInfo", "System.Management.Automation.CommandInfo")
     ps_properties = ("CommandType", "Name", "Definition")
 
     def __init__(self, name: str, definition: str, options: str = "None",
@@ -134,14 +134,15 @@ class AliasInfo:
         self.Definition = definition
         self.Options = options
         self.Description = description
+        self.resolved = ""          # the command an alias of an alias ends at (alias_table.info_for)
 
     @property
     def DisplayName(self) -> str:
-        return f"{self.Name} -> {self.Definition}"
+        return f"{self.Name} -> {self.ResolvedCommandName}"
 
     @property
     def ResolvedCommandName(self) -> str:
-        return self.Definition
+        return self.resolved or self.Definition
 
     @property
     def ReferencedCommand(self) -> str:
@@ -357,7 +358,11 @@ class _AliasStore(_Store):
         return found
 
     def item(self, frame: Any, key: str, value: Any, scope: Any) -> AliasInfo:
-        return AliasInfo(alias_name(frame.rs, key), value)
+        return AliasInfo(getattr(value, "name", "") or alias_name(frame.rs, key), str(value),
+                         getattr(value, "options", "None"), getattr(value, "description", ""))
+
+    def options(self, scope: Any, key: str, value: Any) -> List[str]:
+        return [o.strip() for o in getattr(value, "options", "None").split(",")]
 
     def set(self, frame: Any, name: str, value: Any, force: bool = False,
             options: Optional[List[str]] = None, new: bool = False) -> Any:
@@ -384,6 +389,7 @@ class _AliasStore(_Store):
             raise StateError(f"Alias '{name}' is one of pshell's built-in aliases; it cannot be "
                              f"removed (define another with Set-Alias to change it).",
                              "AliasNotRemovable", "WriteError", name)
+        self.check_writable(found[1], name.lower(), found[0], force, "remove")
         found[1].aliases.pop(name.lower(), None)
 
 

@@ -45,13 +45,14 @@ def _execute_recorded(rs: Runspace, text: str, source: str) -> bool:
     """An interactive command: run it, then add it to the session history (Get-History)."""
     import datetime as _dt
     start = _dt.datetime.now()
+    rs.history_id = rs.history[-1].Id + 1 if rs.history else 1
     ok = False
     try:
         unit = parse_unit(rs, text, source)
         ok = unit is not None and run_statements(rs, unit, None)
         return ok
     finally:
-        from pshell.cmdlets.commands import record_history
+        from pshell.engine.history import record_history
         record_history(rs, text.strip(), ok, start)
 
 
@@ -75,12 +76,12 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
     try:
         if "requires_checked" not in unit.__dict__:
             unit.requires_checked = True
-            from pshell.engine.compiler import _required_modules
-            names = _required_modules(unit.text)
-            if names:
+            from pshell.engine.compiler import requirements_of
+            requirements = requirements_of(unit)
+            if requirements:
                 from pshell.engine.rt import _requires
                 unit.requires_failed = True
-                _requires(frame, names)
+                _requires(frame, requirements)
                 unit.requires_failed = False
         # top-level statements keep the script's $args (pshell FILE a b runs them one by one)
         top_args = rs.global_scope.vars.get("args")

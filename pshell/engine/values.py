@@ -471,6 +471,11 @@ class Guid(str):
 
     __slots__ = ()
     ps_type_names = ("System.Guid", "System.ValueType")
+    ps_properties = ("Guid",)
+
+    @property
+    def Guid(self) -> str:
+        return str.__str__(self)
 
     def ToString(self) -> str:
         return str.__str__(self)

@@ -471,6 +471,16 @@ class Trap(Statement):
 
 
 @_node
+class DataSection(Statement):
+    """``data [variable] [-SupportedCommand ...] { ... }``: a body in the restricted language,
+    checked when parsed; its value goes to ``variable`` (in the current scope) or to the output."""
+    variable: Optional[str]
+    commands: Tuple[str, ...]
+    body: StatementBlock
+    span: Span = NOSPAN
+
+
+@_node
 class Break(Statement):
     label: Optional[Expr] = None                  # StringConstant for `break outer`
     span: Span = NOSPAN
@@ -643,13 +653,15 @@ class Member(Expr):
 
 @_node
 class InvokeMember(Expr):
-    """``$s.Split(',')``, ``[math]::Round(2.5)``."""
+    """``$s.Split(',')``, ``[math]::Round(2.5)``, ``[array]::Empty[string]()`` (``type_args``: the
+    generic method's type arguments as written)."""
     obj: Expr
     member: Expr
     args: Tuple[Expr, ...] = ()
     static: bool = False
     nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
+    type_args: Tuple[str, ...] = ()
 
 
 @_node

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import re
+from typing import Optional, Tuple
 
 __all__ = ["SourceLocation", "ParseError", "render_location"]
 
@@ -45,19 +46,94 @@ def render_location(loc: SourceLocation) -> str:
     return f"At {loc}\n+ {expanded}\n+ {caret}"
 
 
-# the ids PowerShell gives these parse errors (ParseException's inner record, $errors[i].ErrorId)
-_ERROR_IDS = (
-    ("You must provide a value expression", "ExpectedValueExpression"),
-    ("An empty pipe element is not allowed", "EmptyPipeElement"),
-    ("Unexpected token", "UnexpectedToken"),
-    ("Missing closing ')' in expression", "MissingEndParenthesisInExpression"),
-    ("Missing ')' in method call", "MissingEndParenthesisInMethodCall"),
-    ("Missing closing '}'", "MissingEndCurlyBrace"),
-    ("The Try statement is missing its Catch or Finally block", "MissingCatchOrFinally"),
-    ("The assignment expression is not valid", "InvalidLeftHandSide"),
-    ("Missing a pipeline after the", "EmptyPipelineChainElement"),
-    ("The string is missing the terminator", "TerminatorExpectedAtEndOfString"),
+# The ErrorId PowerShell gives each parse error, found from our message (the messages are ours; the
+# ids are the names scripts test for, e.g. through [Parser]::ParseInput's error list).  First match wins.
+_ERROR_IDS: Tuple[Tuple[str, str], ...] = (
+    (r"Unexpected token .* in expression or statement", "UnexpectedToken"),
+    (r"Unexpected token '\}'", "UnexpectedToken"),
+    (r"Unexpected token .*: a script block that", "MissingNamedBlocks"),
+    (r"Unexpected token", "UnexpectedToken"),
+    (r"Unexpected attribute", "UnexpectedAttribute"),
+    (r"Unexpected '.*' block", "MissingNamedBlocks"),
+    (r"Unexpected end of input", "UnexpectedToken"),
+    (r"Missing closing '\}' of the variable name", "IncompleteDollarVariableReference"),
+    (r"Missing closing '\}'", "MissingEndCurlyBrace"),
+    (r"Missing closing '\)' in expression", "MissingEndParenthesisInExpression"),
+    (r"Missing closing '\)' in (subexpression|array expression)", "MissingEndParenthesisInSubexpression"),
+    (r"Missing closing '\)' in for loop", "MissingEndParenthesisAfterStatement"),
+    (r"Missing closing '\)'", "MissingEndParenthesisInExpression"),
+    (r"Missing '\)' in method call", "MissingEndParenthesisInMethodCall"),
+    (r"Missing '\)' in function parameter list", "MissingEndParenthesisInFunctionParameterList"),
+    (r"Missing '\)' in attribute", "MissingEndParenthesisInExpression"),
+    (r"Missing argument in method call", "MissingExpression"),
+    (r"Missing '\]' at end of type name", "EndSquareBracketExpectedAtEndOfType"),
+    (r"Missing '\]' at end of generic", "EndSquareBracketExpectedAtEndOfType"),
+    (r"Missing '\]' after array index", "MissingEndSquareBracket"),
+    (r"Missing type name after '\['", "MissingTypename"),
+    (r"Missing type name", "MissingTypename"),
+    (r"Array index expression is missing", "MissingArrayIndexExpression"),
+    (r"The string is missing the terminator", "TerminatorExpectedAtEndOfString"),
+    (r"Missing the terminator '#>'", "TerminatorExpectedAtEndOfString"),
+    (r"Missing condition in (if|elseif|while|switch)", "IfStatementMissingCondition"),
+    (r"Missing closing '\)' after expression in '", "MissingEndParenthesisAfterStatement"),
+    (r"Missing statement block in data section", "MissingStatementBlockForDataSection"),
+    (r"Missing statement block", "MissingStatementBlock"),
+    (r"Missing expression after unary operator", "MissingExpressionAfterOperator"),
+    (r"You must provide a value expression following", "ExpectedValueExpression"),
+    (r"You must provide a value expression on the right", "ExpectedValueExpression"),
+    (r"Missing expression after ','", "MissingExpressionAfterToken"),
+    (r"Missing expression after '.*' in pipeline element", "MissingExpression"),
+    (r"Missing expression", "ExpectedExpression"),
+    (r"An expression was expected after '\('", "ExpectedExpression"),
+    (r"Missing statement after '=' in hash literal", "MissingStatementAfterAssignment"),
+    (r"Missing '=' operator after key in hash literal", "MissingEqualsInHashLiteral"),
+    (r"Missing statement", "MissingStatement"),
+    (r"Missing property name after reference operator", "MissingPropertyName"),
+    (r"An empty pipe element is not allowed", "EmptyPipeElement"),
+    (r"The assignment expression is not valid", "InvalidLeftHandSide"),
+    (r"Missing while or until keyword", "MissingWhileOrUntilInDoWhile"),
+    (r"Missing 'in' after variable in foreach", "MissingInInForeach"),
+    (r"Missing variable name after 'foreach \('", "MissingVariableNameAfterForeach"),
+    (r"Missing expression after 'in' in foreach", "MissingForeachExpression"),
+    (r"Missing condition in do loop", "MissingExpressionAfterKeyword"),
+    (r"Missing name after '.*' keyword", "MissingNameAfterKeyword"),
+    (r"Missing function body", "MissingFunctionBody"),
+    (r"Missing file specification after redirection", "MissingFileSpecification"),
+    (r"The redirection operator .* is", "RedirectionNotSupported"),
+    (r"The Try statement is missing its Catch or Finally", "MissingCatchOrFinally"),
+    (r"The catch block with no exception type must be the last", "EmptyCatchNotLast"),
+    (r"The param block must be the first", "UnexpectedToken"),
+    (r"Script command clause '.*' has already been defined", "DuplicateScriptCommandClause"),
+    (r"The switch statement has more than one 'default'", "MultipleSwitchDefault"),
+    (r"The member '.*' is already defined", "MemberAlreadyDefined"),
+    (r"The enum member '.*' is already defined", "MemberAlreadyDefined"),
+    (r"Missing opening '\{' of the body of", "MissingTypeBody"),
+    (r"Missing the body of method", "MissingFunctionBody"),
+    (r"The numeric constant", "BadNumericConstant"),
+    (r"Splatted variable", "SplattingNotPermitted"),
+    (r"Missing a line after the line-continuation", "IncompleteLineContinuation"),
+    (r"Missing a character after the escape", "IncompleteLineContinuation"),
+    (r"Empty variable name", "EmptyVariableReference"),
+    (r"Missing an argument for parameter", "MissingArgument"),
+    (r"Missing a pipeline after the", "EmptyPipelineChainElement"),
+    (r"The script is nested too deeply", "ScriptTooComplicated"),
+    (r"Missing the .* name after 'using", "MissingNamespaceArgument"),
+    (r"The .* name after 'using .*' must be a constant", "InvalidValueForUsingItemName"),
+    (r"Expected an exception type name", "MissingTypeLiteralToken"),
+    (r"Missing value after '=' for attribute argument", "MissingExpressionInNamedArgument"),
+    (r"Missing default value after '='", "MissingExpressionAfterToken"),
+    (r"Missing ':' in the ternary", "MissingColonInTernaryExpression"),
+    (r"Missing argument after ',' in parameter list", "MissingExpressionAfterToken"),
+    (r"Missing file path after 'switch -File'", "MissingFilenameOption"),
 )
+
+
+def error_id_for(message: str) -> str:
+    """The PowerShell ErrorId for a parse error message (``ParseError`` when none fits)."""
+    for pattern, error_id in _ERROR_IDS:
+        if re.match(pattern, message):
+            return error_id
+    return "ParseError"
 
 
 class ParseError(Exception):
@@ -66,13 +142,12 @@ class ParseError(Exception):
     interactive reader should ask for another line instead of reporting it."""
 
     def __init__(self, message: str, location: SourceLocation, incomplete: bool = False,
-                 error_id: str = "") -> None:
+                 error_id: Optional[str] = None) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
         self.incomplete = incomplete
-        self.error_id = error_id or next((eid for start, eid in _ERROR_IDS if message.startswith(start)),
-                                         "ParseError")
+        self.error_id = error_id or error_id_for(message)
 
     def render(self) -> str:
         return f"ParserError: {render_location(self.location)}\n{self.message}"

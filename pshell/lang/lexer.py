@@ -762,8 +762,8 @@ class Lexer:
             while j < n:
                 ch = text[j]
                 if ch == "`" and j + 1 < n:
-                    buf.append(text[j + 1])
-                    j += 2
+                    piece, j = self.escape_at(j + 1)  # `u{2195} and the C# escapes work here too
+                    buf.append(piece)
                 elif ch == "}":
                     break
                 else:

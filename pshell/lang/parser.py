@@ -138,13 +138,14 @@ class Parser:
         return self.lx.span(start, end)
 
     def fail(self, message: str, tok: Optional[Token] = None, start: int = 0,
-             end: Optional[int] = None, incomplete: Optional[bool] = None) -> ParseError:
+             end: Optional[int] = None, incomplete: Optional[bool] = None,
+             error_id: Optional[str] = None) -> ParseError:
         if tok is not None:
             start, end = tok.start, tok.end
             if incomplete is None:
                 incomplete = tok.kind == "eof"
         return ParseError(message, SourceLocation(self.source, self.text, start, end),
-                          incomplete=bool(incomplete))
+                          incomplete=bool(incomplete), error_id=error_id)
 
     def describe(self, tok: Token) -> str:
         if tok.kind == "eof":
@@ -220,8 +221,13 @@ class Parser:
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        return A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
+        root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
                                 span=self.span(0, self.n))
+        from .requires import read_requires
+        requirements = read_requires(self.text, self.lx.comments, self.source)
+        if requirements is not None:
+            object.__setattr__(root, "requires", requirements)     # read by compiler.requirements_of
+        return root
 
     def parse_script_body(self, closer: Optional[str], open_start: int):
         """The inside of a script block: optional ``param()`` (with attributes), then named
@@ -1086,6 +1092,42 @@ class Parser:
         body = self.parse_statement_block("Missing statement block in trap statement.")
         return A.Trap(type_name, body, span=self.span(tok.start, body.span.end))
 
+    def kw_data(self, tok: Token, label) -> A.DataSection:
+        """``data [name] [-SupportedCommand a, b] { ... }``: the body is checked against the
+        restricted language (``lang/restricted.py``) here, at parse time, as PowerShell does."""
+        from .restricted import DATA_COMMANDS, check_restricted
+        self.take(tok, "keyword")
+        name: Optional[str] = None
+        commands: List[str] = []
+        t = self.skip_newlines()
+        t = self.peek("C")
+        if t.kind == "word" and t.plain is not None:
+            self.take(t, "variable")
+            name = t.plain
+            self.skip_newlines()
+            t = self.peek("C")
+        if t.kind == "param":
+            if not "supportedcommand".startswith(t.value[0].lower()):
+                raise self.fail(f"'-{t.value[0]}' is not a parameter of a data section (only "
+                                "-SupportedCommand is).", t,
+                                error_id="InvalidParameterForDataSectionStatement")
+            self.take(t, "parameter")
+            arg_tok = self.peek("C")
+            if arg_tok.kind in _CMD_END or arg_tok.kind == "{":
+                raise self.fail("Missing the command names after -SupportedCommand.", arg_tok,
+                                error_id="MissingValueForSupportedCommandInDataSectionStatement")
+            arg = self.parse_argument_list(arg_tok)
+            for item in (arg.elements if isinstance(arg, A.ArrayLiteral) else (arg,)):
+                if not isinstance(item, A.StringConstant):
+                    raise self.fail("The names after -SupportedCommand must be constant words.",
+                                    start=item.span.start, end=item.span.end,
+                                    error_id="SupportedCommandInDataSectionNotSupported")
+                commands.append(item.value)
+            self.skip_newlines()
+        body = self.parse_statement_block("Missing statement block in data section.")
+        check_restricted(body, DATA_COMMANDS + tuple(commands), self.source, self.text)
+        return A.DataSection(name, tuple(commands), body, span=self.span(tok.start, body.span.end))
+
     def kw_break(self, tok: Token, label) -> A.Statement:
         self.take(tok, "keyword")
         cls = A.Break if self.keyword(tok) == "break" else A.Continue
@@ -1471,7 +1513,7 @@ class Parser:
         self.records.append((nxt - 1, nxt, "punctuation"))
         self.pos = nxt
         t = self.peek("E")
-        if t.kind in _PRIMARY_START or (not t.spaced and t.kind != "," and (
+        if t.kind in _PRIMARY_START or t.kind == "{" or (not t.spaced and t.kind != "," and (
                 t.kind in _OPERAND_START or self._unary_op(t))):
             operand = self.parse_unary()
             span = self.span(start, operand.span.end)
@@ -1666,15 +1708,58 @@ class Parser:
         else:
             raise self.fail("Missing property name after reference operator.",
                             start=p, end=p + 1 if p < self.n else p, incomplete=p >= self.n)
+        type_args: Tuple[str, ...] = ()
+        if self.pos < self.n and text[self.pos] == "[" and isinstance(member, A.StringConstant):
+            type_args = self.generic_method_arguments()
         if self.pos < self.n and text[self.pos] == "(":
             args = self.parse_call_arguments()
             return A.InvokeMember(obj, member, tuple(args), static,
-                                  span=self.span(obj.span.start, self.pos))
+                                  span=self.span(obj.span.start, self.pos), type_args=type_args)
         if self.pos < self.n and text[self.pos] == "{" and isinstance(member, A.StringConstant):
             block = self.parse_script_block_expr()          # .ForEach{ ... }, .Where{ ... }
             return A.InvokeMember(obj, member, (block,), static,
                                   span=self.span(obj.span.start, self.pos))
         return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
+
+    def generic_method_arguments(self) -> Tuple[str, ...]:
+        """At ``[`` after a method name: ``[string]`` or ``[int, float]`` followed at once by ``(``
+        is a generic method's type argument list; consume it and return the type names (else
+        consume nothing and return ())."""
+        text, start = self.text, self.pos
+        depth, j = 0, start
+        while j < self.n:
+            ch = text[j]
+            if ch == "[":
+                depth += 1
+            elif ch == "]":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif ch in "\n(){}$'\"":
+                return ()
+            j += 1
+        if depth != 0 or j + 1 >= self.n or text[j + 1] != "(":
+            return ()
+        names: List[str] = []
+        level, piece_start = 0, start + 1
+        for k in range(start + 1, j + 1):
+            ch = text[k]
+            if ch == "[":
+                level += 1
+            elif ch == "]" and level > 0:
+                level -= 1
+            elif (ch == "," and level == 0) or k == j:
+                name = text[piece_start:k].strip()
+                if name.startswith("["):
+                    return ()                               # $o.M[[type]](): an index, not types
+                if not name:
+                    raise self.fail("Missing type name in the generic method's type arguments.",
+                                    start=k, end=k + 1)
+                names.append(name)
+                piece_start = k + 1
+        self.records.append((start + 1, j, "type"))
+        self.pos = j + 1
+        return tuple(names)
 
     def parse_call_arguments(self) -> List[A.Expr]:
         self.enter()
@@ -1751,6 +1836,7 @@ _KEYWORD_HANDLERS = {
     "filter": Parser.kw_function,
     "try": Parser.kw_try,
     "trap": Parser.kw_trap,
+    "data": Parser.kw_data,
     "break": Parser.kw_break,
     "continue": Parser.kw_break,
     "return": Parser.kw_return,

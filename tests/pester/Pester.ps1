@@ -30,6 +30,12 @@ function __PesterReport {
     Write-Host ("##pester## {0}`t{1}`t{2}" -f $__pesterOutcome, $__pesterName, $__pesterLine)
 }
 
+function __PesterTypeArgument($__pesterType) {
+    # `Should -BeOfType [int]` passes the bare word '[int]': Pester reads it without its brackets
+    if ($__pesterType -is [string]) { return $__pesterType -replace '^\[(.*)\]$', '$1' }
+    $__pesterType
+}
+
 function __PesterPath {
     $__pesterNames = @($global:__PesterState.Stack | ForEach-Object { $_.Name }) + @($args)
     $__pesterNames -join ' > '
@@ -200,7 +206,8 @@ function __PesterShow {
 }
 
 function __PesterEqual {
-    # Pester's Be: both sides as arrays, same count, equal item by item (nested arrays in turn)
+    # Pester's Be: both sides as arrays, same count, equal item by item (nested arrays in turn);
+    # the expected item is the left operand, so 'hello' -eq $matchInfo compares as strings
     $__pesterL = @($args[0]); $__pesterR = @($args[1]); $__pesterExact = $args[2]
     # null, @() and @($null) are all "null or empty", and equal to each other
     $__pesterLNull = $__pesterL.Count -eq 0 -or ($__pesterL.Count -eq 1 -and $null -eq $__pesterL[0])
@@ -290,10 +297,12 @@ function Should {
         'BeLike' { $__pesterActual -like $__pesterExpected }
         'BeLikeExactly' { $__pesterActual -clike $__pesterExpected }
         # as Pester 4: operators without array input test each piped object
-        'BeOfType' { if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterExpected }) }
-                     else { $__pesterActual -is $__pesterExpected } }
-        'HaveType' { if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterExpected }) }
-                     else { $__pesterActual -is $__pesterExpected } }
+        'BeOfType' { $__pesterT = __PesterTypeArgument $__pesterExpected
+                     if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterT }) }
+                     else { $__pesterActual -is $__pesterT } }
+        'HaveType' { $__pesterT = __PesterTypeArgument $__pesterExpected
+                     if ($__pesterInput.Count -gt 1) { -not ($__pesterInput | Where-Object { $_ -isnot $__pesterT }) }
+                     else { $__pesterActual -is $__pesterT } }
         'Contain' { @($__pesterActual) -contains $__pesterExpected }
         'BeIn' { @($__pesterExpected) -contains $__pesterActual }
         'HaveCount' { $(if ($__pesterInput.Count -eq 0 -and -not $__pesterP.Named.ContainsKey('ActualValue')) { 0 }
@@ -339,7 +348,8 @@ function Invoke-PesterFile {
     if ($__pesterAt -ge 0) {
         $__pesterTools = $__pesterPath.Substring(0, $__pesterAt) + '/test/tools/Modules'
         $env:PSModulePath = $__pesterTools + [System.IO.Path]::PathSeparator + $env:PSModulePath
-        try { Import-Module (Join-Path $__pesterTools HelpersCommon) -ErrorAction SilentlyContinue 2>$null } catch { }
+        # not inside try: a type the module names that pshell lacks would end the whole import there
+        Import-Module (Join-Path $__pesterTools HelpersCommon) -ErrorAction SilentlyContinue 2>$null
     }
     # HelpersCommon's TestDynamic type is C# (Add-Type): without it the file still runs, and the
     # Its that use the type fail on their own
