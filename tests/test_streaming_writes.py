@@ -106,8 +106,12 @@ def test_redirection_of_text_and_objects_keeps_order(tmp_path):
     b"a\r\nb\r\nc", b"a\rb\rc\r", b"one\r\ntwo\rthree\nfour\r", b"ok\n\xe2\x82\nhalf\xff\xfe!\n",
     b"\xef\xbb\xbfhello\nworld", "hi\nthere\n".encode("utf-16"), b"", b"\n", b"x",
     (b"y" * 300000 + b"\r") * 5, b"q" * (1 << 20) + b"\r\n" + b"\xc3\xa9" * 1000 + b"\n",
+    b"a\n\n\nb\n\n", b"\x00\n\x00\x00\n", b"\xf0\x9f\x98\x80" * (1 << 19),
+    b"\xe2\x82" * 700000, b"\x80\xbf" * 600000 + b"\xf0\x9f",
+    b"\xed\xa0\x80 \xc0\xaf \xe0\x80\xaf \xf4\x90\x80\x80 \xf8\x88\x80\x80\x80\n" * 50000,
 ], ids=["crlf", "cr", "mixed", "invalid-utf8", "bom", "utf16", "empty", "newline", "no-eol",
-        "long-cr", "block-edge"])
+        "long-cr", "block-edge", "empty-lines", "nul-lines", "huge-line-4-byte-chars",
+        "huge-line-truncated-chars", "stray-continuations-cut-end", "surrogates-overlong"])
 def test_get_content_to_a_file_as_bytes_equals_the_text_path(tmp_path, data):
     (tmp_path / "in").write_bytes(data)
     run("Get-Content in > bytes.txt; Get-Content in | Write-Output > text.txt", str(tmp_path))
@@ -117,3 +121,95 @@ def test_get_content_to_a_file_as_bytes_equals_the_text_path(tmp_path, data):
     if lines and lines[-1] == "":
         lines.pop()
     assert (tmp_path / "text.txt").read_text(encoding="utf-8") == "".join(x + "\n" for x in lines)
+
+
+def _edges():
+    """Files whose block boundaries (every 1 MiB after 4 bytes) fall inside a character, between
+    CR and LF, after a lone CR, or inside an invalid sequence."""
+    block = 4 + (1 << 20)
+    cases = {}
+    for name, tail in (("crlf", b"\r\n"), ("cr", b"\rz"), ("euro", "\u20ac".encode()),
+                       ("emoji", "\U0001f600".encode()), ("bad", b"\xe2\x82z"), ("e9", b"\xc3\xa9")):
+        for shift in range(len(tail) + 1):
+            body = b"a" * (block - shift) + tail + "\u00e9\n".encode() * 3
+            cases[f"{name}-{shift}"] = body + body[:-1]
+    return cases
+
+
+EDGES = _edges()
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_block_edges_in_get_content_to_a_file(tmp_path, name):
+    (tmp_path / "in").write_bytes(EDGES[name])
+    run("Get-Content in > bytes.txt; Get-Content in | Write-Output > text.txt", str(tmp_path))
+    assert (tmp_path / "bytes.txt").read_bytes() == (tmp_path / "text.txt").read_bytes()
+
+
+def test_appending_blocks_and_text_keeps_order(tmp_path):
+    """Blocks go through the writer thread; text after them waits for it."""
+    big = b"".join(b"%08d\n" % i for i in range(400000))
+    (tmp_path / "in").write_bytes(big)
+    run("& { Get-Content in; 'between'; Get-Content in; 42 } > out.txt; 'x' >> out.txt; "
+        "Get-Content in >> out.txt", str(tmp_path))
+    assert (tmp_path / "out.txt").read_bytes() == big + b"between\n" + big + b"42\nx\n" + big
+
+
+def test_a_full_disk_under_get_content_is_reported_with_the_file(tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    (tmp_path / "in").write_bytes(b"line\n" * 1000000)
+    (tmp_path / "one").write_bytes(b"line\n")
+    out, err = run("Get-Content in > /dev/full; 'next'; Get-Content one > /dev/full", str(tmp_path))
+    assert out == "next\n"
+    assert err.count("Could not write to file '/dev/full': No space left on device") == 2
+
+
+@pytest.mark.parametrize("one_cpu", [False, True], ids=["writer-thread", "one-cpu"])
+def test_a_file_size_limit_is_an_error_and_keeps_what_was_written(tmp_path, one_cpu):
+    """A short write (the file size limit reached inside a block) is continued and then fails
+    loudly: the command exits non-zero and the file holds a prefix of the lines, never more.
+    On one CPU the blocks are written without the writer thread."""
+    import resource
+    import subprocess
+    import sys
+    data = b"".join(b"%07d\n" % i for i in range(1000000))          # 8 MB: several blocks
+    (tmp_path / "in").write_bytes(data)
+    limit = 3 * (1 << 20) + 12345                                     # inside the fourth block
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        if one_cpu:
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-m", "pshell", "-NoProfile", "-c",
+                           "Get-Content in > out.txt; 'after'"],
+                          cwd=tmp_path, preexec_fn=limited, capture_output=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=repo, NO_COLOR="1"))
+    written = (tmp_path / "out.txt").read_bytes()
+    assert done.returncode != 0
+    assert "Could not write to file" in done.stderr.decode() and "out.txt" in done.stderr.decode()
+    assert "Traceback" not in done.stderr.decode()
+    assert len(written) == limit and data.startswith(written)
+
+
+def test_one_failing_redirection_still_writes_the_others(tmp_path):
+    """`2> /dev/full > ok.txt`: the full disk is reported, and ok.txt still gets its lines."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    out, err = run("& { 'a'; Write-Error 'oops'; 'b' } 2> /dev/full > ok.txt; 'after'", str(tmp_path))
+    assert (tmp_path / "ok.txt").read_text() == "a\nb\n"
+    assert "Could not write to file '/dev/full'" in err
+    assert out == "after\n"
+
+
+def test_an_encoding_reads_the_same_to_a_file_as_through_a_pipeline(tmp_path):
+    data = b"caf\xe9\r\nna\xefve\rend\xff"
+    (tmp_path / "in").write_bytes(data)
+    run("Get-Content -Encoding utf8 in > u1.txt; Get-Content -Encoding utf8 in | Write-Output > u2.txt\n"
+        "Get-Content -Encoding latin1 in > l1.txt; Get-Content -Encoding latin1 in | Write-Output > l2.txt",
+        str(tmp_path))
+    assert (tmp_path / "u1.txt").read_bytes() == (tmp_path / "u2.txt").read_bytes()
+    assert (tmp_path / "u1.txt").read_text(encoding="utf-8") == "caf\ufffd\nna\ufffdve\nend\ufffd\n"
+    assert (tmp_path / "l1.txt").read_bytes() == (tmp_path / "l2.txt").read_bytes()
+    assert (tmp_path / "l1.txt").read_text(encoding="utf-8") == "café\nnaïve\nendÿ\n"

@@ -59,7 +59,7 @@ MODULES = {
         "Set-PSReadLineOption",
     ),
     "selectstring": ("Select-String",),
-    "timezone": ("Get-TimeZone", "Set-TimeZone",),
+    "timezone": ("Get-TimeZone",),
     "typedata": ("Get-TypeData", "Remove-TypeData", "Update-TypeData",),
     "security": ("ConvertFrom-SecureString", "ConvertTo-SecureString",),
     "session": (

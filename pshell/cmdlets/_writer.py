@@ -10,7 +10,6 @@ open is written to a temporary file instead, copied into the target when the inp
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import IO, Any, Callable, List, Tuple
 
 SPILL = 1 << 22          # characters held before the files are opened
@@ -64,6 +63,7 @@ class StreamedFiles:
         for full in targets:
             try:
                 if open_elsewhere(full):
+                    import tempfile     # (not at import: it costs ~2 ms at every start)
                     spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass",
                                                    newline="")
                     self.files.append((full, spool, True))

@@ -102,9 +102,10 @@ def _chunked_lines(handle: IO[str]) -> Iterator[str]:
 def _line_bytes(path: str) -> Iterator[bytes]:
     """A file's lines as a redirection writes them (UTF-8, each ending with LF), in big blocks
     with no str per line: what `Get-Content file > out` hands over.  An ASCII block without CR
-    goes as it was read; any other is cut after its last LF (never inside a UTF-8 sequence), with
-    invalid bytes made U+FFFD and CRLF or lone CR made LF, as text mode reads them.  A file
-    starting with a byte order mark is read as text."""
+    goes as it was read; any other is cut before a byte that starts a character (never inside a
+    UTF-8 sequence, nor after a CR an LF may follow), with invalid bytes made U+FFFD and CRLF or
+    lone CR made LF, as text mode reads them.  A file starting with a byte order mark is read as
+    text."""
     with open(path, "rb", buffering=0) as handle:
         head = handle.read(4)
         if _bom_codec(head, ""):
@@ -124,19 +125,31 @@ def _line_bytes(path: str) -> Iterator[bytes]:
                 last = block[-1:]
                 yield block                         # the everyday case: no copy, no split
                 continue
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:            # no LF at all: a CR ends a line when a byte follows it
-                cut = block.rfind(b"\r", 0, len(block) - 1) + 1
-            if cut == 0:
-                rest = block
-                continue
+            cut = _char_cut(block)
             rest = block[cut:]
-            last = b"\n"
-            yield _clean_lines(block[:cut])
+            if cut:
+                block = _clean_lines(block[:cut])
+                last = block[-1:]
+                yield block
         if rest:
             yield _clean_lines(rest if rest.endswith((b"\n", b"\r")) else rest + b"\n")
         elif last != b"\n":
             yield b"\n"
+
+
+def _char_cut(block: bytes) -> int:
+    """Where ``block`` can be cut so that cleaning each part gives what cleaning it whole would:
+    before a final CR (an LF may follow), before the start of its last character when that is
+    in its last four bytes (it may go on in the next block), else at its end."""
+    end = len(block)
+    if block[end - 1] == 13:
+        return end - 1
+    for at in range(end - 1, max(end - 5, -1), -1):
+        if block[at] < 0x80:
+            return end
+        if block[at] >= 0xC0:
+            return at
+    return end
 
 
 def _clean_lines(data: bytes) -> bytes:

@@ -30,7 +30,6 @@ A terminating error is ``raise self.terminate(...)``.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import threading
 from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iterator, List,
                     Optional, Sequence, Tuple, Type, Union)
@@ -359,6 +358,7 @@ def _load_all() -> None:
     with _LOAD_LOCK:          # jobs and the REPL's warm-up may look commands up concurrently
         if _LOADED:
             return
+        import pkgutil
         import pshell.cmdlets as package
         for info in pkgutil.iter_modules(package.__path__):
             if not info.name.startswith("_"):

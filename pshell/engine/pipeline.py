@@ -18,6 +18,7 @@ from pshell.engine.cmdlet import Cmdlet, lookup_cmdlet
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, CommandNotFound,
                                   ContinueException, ErrorRecord, ExitException, PipelineStopped,
                                   ReturnException, RuntimeException)
+from pshell.engine.filetarget import FileTarget
 from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
 from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, Streams,
                                    VerboseRecord, WarningRecord)
@@ -1052,8 +1053,8 @@ class _RedirectSink(Streams):
         self.frame = frame
         self.parent = parent
         self.merged: Deque[Any] = deque()
-        self.routes: Dict[str, Any] = {}      # stream number -> 'merge' | 'null' | _FileTarget
-        self.output_target: Any = None        # None | 'null' | _FileTarget
+        self.routes: Dict[str, Any] = {}      # stream number -> 'merge' | 'null' | FileTarget
+        self.output_target: Any = None        # None | 'null' | FileTarget
 
     @classmethod
     def make(cls, frame: Frame, redirs: Any) -> Optional["_RedirectSink"]:
@@ -1076,11 +1077,11 @@ class _RedirectSink(Streams):
                         sink.routes[number] = "null"
             else:
                 text = to_str(redir[2])
-                target: _FileTarget
+                target: FileTarget
                 if text[:9].lower() == "variable:" and len(text) > 9:
                     target = _VariableTarget(frame, text[9:].lstrip("/\\"), redir[3])
                 else:
-                    target = _FileTarget(frame.rs.resolve_path(text), redir[3])
+                    target = FileTarget(frame.rs.resolve_path(text), redir[3])
                 numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
                 for number in numbers:
                     if number == "1":
@@ -1090,7 +1091,7 @@ class _RedirectSink(Streams):
         return sink
 
     def bytes_ok(self) -> bool:
-        return type(self.output_target) is _FileTarget and not any(
+        return type(self.output_target) is FileTarget and not any(
             route == "merge" for route in self.routes.values())
 
     def _route(self, number: str, record: Any, forward: Any) -> None:
@@ -1151,86 +1152,19 @@ class _RedirectSink(Streams):
                 for item in output:
                     target.write_object(item)
         finally:
+            # every file is closed (its held text written) even when one of them fails
+            failure: Optional[BaseException] = None
             for route in list(self.routes.values()) + [target]:
-                if isinstance(route, _FileTarget):
-                    route.close()
+                if isinstance(route, FileTarget):
+                    try:
+                        route.close()
+                    except Exception as exc:
+                        failure = failure or exc
+            if failure is not None:
+                raise failure
 
 
-_PLAIN_TEXT = frozenset((str, int, float, bool))
-
-
-
-class _FileTarget:
-    """A file a redirection writes to; opened on first write, formatted like the console."""
-
-    def __init__(self, path: str, append: bool) -> None:
-        self.path = path
-        self.append = append
-        self.handle: Any = None
-        self.formatter: Any = None
-        self.opened = False
-        self.pending: List[str] = []        # plain text not written yet (see write_object)
-
-    def _open(self) -> None:
-        if self.opened:
-            return
-        self.opened = True
-        try:
-            self.handle = open(self.path, "ab" if self.append else "wb")
-        except OSError as exc:
-            raise RuntimeException.make(
-                f"Could not open file '{self.path}': {exc.strerror}.", "FileOpenFailure",
-                "OpenError", self.path, exception_type="System.IO.IOException") from None
-
-    def write_object(self, item: Any) -> None:
-        kind = type(item)
-        if kind in _PLAIN_TEXT and (self.formatter is None or not self.formatter.holding):
-            # a string or number is its text: batched, without the formatter (which would only
-            # find it has no view); not while the formatter holds rows, to keep the order
-            if not self.opened:
-                self._open()
-            pending = self.pending
-            pending.append(item if kind is str else to_str(item))
-            if len(pending) >= 4096:
-                self.flush_text()
-            return
-        self._open()
-        if self.pending:
-            self.flush_text()
-        if isinstance(item, bytes):
-            self.handle.write(item)
-            return
-        if self.formatter is None:
-            from pshell.engine.host import make_text_formatter
-            self.formatter = make_text_formatter(120)
-        for line in self.formatter.feed(item):
-            self.handle.write(line.encode("utf-8", "replace") + b"\n")
-
-    def flush_text(self) -> None:
-        """Write the batched text: one line per item (CRLF inside an item made LF, as the
-        formatter does)."""
-        text = "\n".join(self.pending)
-        self.pending = []
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        self.handle.write(text.encode("utf-8", "replace") + b"\n")
-
-    def close(self) -> None:
-        if not self.opened:
-            # `> file` with no output still creates (truncates) the file
-            self._open()
-        if self.handle is not None:
-            if self.pending:
-                self.flush_text()
-            if self.formatter is not None:
-                for line in self.formatter.flush():
-                    self.handle.write(line.encode("utf-8", "replace") + b"\n")
-                self.formatter = None
-            self.handle.close()
-            self.handle = None
-
-
-class _VariableTarget(_FileTarget):
+class _VariableTarget(FileTarget):
     """``> variable:name`` / ``>> variable:name``: the objects themselves (not their text) become
     the variable's value in the current scope (one object alone, several as an array); ``>>``
     adds them after what the variable holds."""

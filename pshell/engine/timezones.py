@@ -1,13 +1,13 @@
 """Time zones as scripts see them: ``[TimeZoneInfo]`` objects over the standard library's zoneinfo
-(the IANA database), for Get-TimeZone / Set-TimeZone and ``[TimeZoneInfo]::Local``.
+(the IANA database), for Get-TimeZone and ``[TimeZoneInfo]::Local``.
 
 A zone's Id is its IANA key (``Europe/Paris``), as .NET has it on Linux.  IANA keeps only
 abbreviations (``CET``), so StandardName and DaylightName spell out the common ones from a small
 table of our own and fall back to the offset (``UTC+03:00``) for the rest.
 
 The local zone is, as on .NET for Linux: ``$TZ`` of the process, else the target of
-``/etc/localtime``, else ``/etc/timezone``, else UTC.  Changing it (Set-TimeZone) repoints
-``/etc/localtime`` and so needs root: it is the computer's zone, for every user.
+``/etc/localtime``, else ``/etc/timezone``, else UTC.  pshell does not change it (pwsh has no
+Set-TimeZone on Linux: the computer's zone is the system's, set with timedatectl).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import os
 from typing import Any, Iterable, List, Optional
 
 __all__ = ["TimeZoneInfo", "TimeZoneNotFound", "local_zone", "find_zone", "system_zones",
-           "set_system_zone", "zones_named", "ZONEINFO_DIRS"]
+           "zones_named", "ZONEINFO_DIRS"]
 
 ZONEINFO_DIRS = ("/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo")
 
@@ -199,28 +199,3 @@ def zones_named(patterns: Iterable[str]) -> List[TimeZoneInfo]:
     regexes = [wildcard_regex(p) for p in patterns]
     return [z for z in system_zones()
             if any(r.match(z.StandardName) for r in regexes)]
-
-
-def set_system_zone(zone: TimeZoneInfo, localtime: str = "/etc/localtime") -> None:
-    """Point ``localtime`` at the zone's file (a new link renamed over the old one, so a reader
-    never sees it missing) and rewrite the ``timezone`` file beside it if there is one.  Raises
-    OSError (PermissionError without root)."""
-    target = None
-    for base in ZONEINFO_DIRS:
-        candidate = os.path.join(base, zone.Id)
-        if os.path.isfile(candidate):
-            target = candidate
-            break
-    if target is None:
-        raise FileNotFoundError(f"no zoneinfo file for '{zone.Id}' under {', '.join(ZONEINFO_DIRS)}")
-    temporary = f"{localtime}.pshell-{os.getpid()}"
-    os.symlink(target, temporary)
-    try:
-        os.replace(temporary, localtime)
-    except OSError:
-        os.unlink(temporary)
-        raise
-    timezone_file = os.path.join(os.path.dirname(localtime), "timezone")
-    if os.path.isfile(timezone_file):
-        with open(timezone_file, "w", encoding="utf-8") as f:
-            f.write(zone.Id + "\n")

@@ -259,11 +259,28 @@ function __PesterThrow {
     if ($__pesterP.Switches['PassThru']) { $__pesterErr }
 }
 
+$script:__PesterOperators = @(
+    'Be', 'BeExactly', 'BeNullOrEmpty', 'BeTrue', 'BeFalse', 'Match', 'MatchExactly', 'BeLike',
+    'BeLikeExactly', 'BeOfType', 'HaveType', 'Contain', 'BeIn', 'HaveCount', 'BeGreaterThan',
+    'BeLessThan', 'BeGreaterOrEqual', 'BeLessOrEqual', 'Throw', 'Exist', 'FileContentMatch',
+    'FileContentMatchExactly', 'FileContentMatchMultiline', 'Invoke', 'InvokeVerifiable')
+
 function Should {
     $__pesterInput = @($input)
     $__pesterP = __PesterNamedArgs @args
     $__pesterNot = [bool]$__pesterP.Switches['Not']
     $__pesterOps = @($__pesterP.Switches.Keys | Where-Object { $_ -notin 'Not', 'PassThru', 'CallerSessionState' })
+    if ($__pesterOps.Count -gt 1) {
+        # a value that looks like a switch ('-rwxrwxrwx' in a variable) is the expected value, not
+        # an operator: the runner sees only strings in $args, so keep the one operator Should knows
+        $__pesterKnown = @($__pesterOps | Where-Object { $_ -in $script:__PesterOperators })
+        if ($__pesterKnown.Count -eq 1) {
+            foreach ($__pesterOther in @($__pesterOps | Where-Object { $_ -notin $script:__PesterOperators })) {
+                $__pesterP.Positional += , "-$__pesterOther"
+            }
+            $__pesterOps = $__pesterKnown
+        }
+    }
     if ($__pesterOps.Count -eq 0 -and $__pesterP.Positional.Count -gt 0) {
         # Pester 3's form: Should Be 1, Should Not Be 1
         $__pesterPos = @($__pesterP.Positional)
