@@ -31,6 +31,8 @@ class ImportPowerShellDataFile(PathCmdlet):
                 try:
                     yield read_data_file(path, bool(self.SkipLimitCheck))
                 except DataFileError as exc:
-                    self.write_error(RuntimeException(self.error_record(
-                        exc.message, exc.error_id, exc.category, path,
-                        exception_type=exc.exception_type)))
+                    record = self.error_record(exc.message, exc.error_id, exc.category, path,
+                                               exception_type=exc.exception_type)
+                    if exc.exception_type == "System.InvalidOperationException":
+                        raise RuntimeException(record) from None     # unsafe or too large: stop
+                    self.write_error(record)

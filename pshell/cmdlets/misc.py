@@ -253,13 +253,25 @@ class GetSecureRandom(GetRandom):
 
 # --------------------------------------------------------------------------- Start-Sleep
 
+def _seconds_or_span(value: Any) -> Any:
+    """-Seconds as a Double; a TimeSpan given by position or through the pipeline is kept for
+    -Duration (pwsh picks the FromTimeSpan set by the argument's type)."""
+    if isinstance(value, _dt.timedelta):
+        return value
+    from pshell.engine.binder import _convert_scalar
+    return _convert_scalar("double", value)
+
+
+_seconds_or_span.type_label = "System.Double"     # type: ignore[attr-defined]
+
+
 @register
 class StartSleep(Cmdlet):
     name = "Start-Sleep"
     synopsis = "Suspends the script for a time; Ctrl-C or Stop-Job ends the wait at once."
     default_set = "Seconds"
     params = (
-        Param("Seconds", "double", position=0, mandatory=("Seconds",), sets=("Seconds",),
+        Param("Seconds", _seconds_or_span, position=0, mandatory=("Seconds",), sets=("Seconds",),
               pipeline=True),
         Param("Milliseconds", "int", mandatory=("Milliseconds",), sets=("Milliseconds",),
               aliases=("ms",)),
@@ -268,6 +280,18 @@ class StartSleep(Cmdlet):
     )
 
     def process(self) -> None:
+        if isinstance(self.Seconds, _dt.timedelta):     # Start-Sleep $span: the FromTimeSpan set
+            self.Duration, self.Seconds = self.Seconds, None
+        if isinstance(self.Duration, _dt.timedelta):
+            if self.Duration < _dt.timedelta(0):
+                raise self.terminate(
+                    f"Cannot validate argument on parameter 'Duration'. The {to_str(self.Duration)} "
+                    f"argument is less than zero.", "ParameterArgumentValidationError", "InvalidData")
+            if self.Duration.total_seconds() * 1000 > 2 ** 31 - 1:
+                raise self.terminate(
+                    f"Cannot sleep for {to_str(self.Duration)}: the longest sleep is "
+                    f"{to_str(_dt.timedelta(milliseconds=2 ** 31 - 1))}.", "MaximumDurationExceeded",
+                    "InvalidArgument", self.Duration)
         if self.Duration is not None:
             seconds = self.Duration.total_seconds() if isinstance(self.Duration, _dt.timedelta) \
                 else float(to_number(self.Duration))
