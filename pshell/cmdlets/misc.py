@@ -280,8 +280,9 @@ class StartSleep(Cmdlet):
     )
 
     def process(self) -> None:
-        if isinstance(self.Seconds, _dt.timedelta):     # Start-Sleep $span: the FromTimeSpan set
-            self.Duration, self.Seconds = self.Seconds, None
+        given: Any = self.Seconds
+        if isinstance(given, _dt.timedelta):     # Start-Sleep $span: the FromTimeSpan set
+            self.Duration, self.Seconds = given, None
         if isinstance(self.Duration, _dt.timedelta):
             if self.Duration < _dt.timedelta(0):
                 raise self.terminate(

@@ -40,7 +40,8 @@ def read_data_file(path: str, skip_limit: bool = False) -> Hashtable:
     from pshell.lang.parser import _lone_expr, parse
     if not os.path.isfile(path):
         raise DataFileError(f"Cannot find the data file '{path}': it does not exist or is not a file.",
-                            "PathNotFound", "ObjectNotFound", "System.Management.Automation.ItemNotFoundException")
+                            "PathNotFound", "ObjectNotFound",
+                            "System.Management.Automation.ItemNotFoundException")
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_SIZE + 1)

@@ -337,6 +337,7 @@ class Runspace:
         self.state_location: Optional[str] = None
         self.shell: Any = None                # the session stack owner, when interactive
         self.non_interactive = False          # -NonInteractive: never prompt
+        self.owns_process = False             # the command line's runspace: Switch-Process may exec
         self.uncaught_errors = 0              # terminating errors that reached no catch (exit 1)
         self.exit_on_script_exit = False
         self.script_depth = 0
