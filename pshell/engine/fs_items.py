@@ -58,6 +58,13 @@ def _file_styles() -> Any:
     return _STYLES[0]
 
 
+#: the names of System.IO.FileAttributes (lower case)
+_ATTRIBUTE_NAMES = frozenset((
+    "readonly", "hidden", "system", "directory", "archive", "device", "normal", "temporary",
+    "sparsefile", "reparsepoint", "compressed", "offline", "notcontentindexed", "encrypted",
+    "integritystream", "noscrubdata"))
+
+
 class FileSystemItem:
     """A file or directory as pwsh shows it (``System.IO.FileInfo`` / ``DirectoryInfo``):
     the properties are read from one ``lstat`` when the object is made."""
@@ -86,9 +93,11 @@ class FileSystemItem:
                   "User", "Group", "Size", "Name", "FullName", "Extension", "BaseName")
         if self.PSIsContainer:
             return common + ("Parent", "Root", "Exists", "CreationTime", "LastAccessTime",
-                             "LastWriteTime", "Attributes", "LinkType", "Target")
+                             "LastWriteTime", "Attributes", "LinkType", "Target", "LinkTarget",
+                             "ResolvedTarget", "UnixStat")
         return common + ("Length", "DirectoryName", "IsReadOnly", "Exists", "CreationTime",
-                         "LastAccessTime", "LastWriteTime", "Attributes", "LinkType", "Target")
+                         "LastAccessTime", "LastWriteTime", "Attributes", "LinkType", "Target",
+                         "LinkTarget", "ResolvedTarget", "UnixStat")
 
     def ToString(self) -> str:
         return self.FullName
@@ -284,14 +293,16 @@ class FileSystemItem:
 
     @Attributes.setter
     def Attributes(self, value: Any) -> None:
-        """Of the attributes only ReadOnly means something on Linux: it is set or cleared;
-        Normal, Archive and the like are accepted; Hidden (a leading dot) only where it already is."""
+        """Of the attributes only ReadOnly means something on Linux: it is set or cleared.  The
+        others are accepted and change nothing, as .NET does on Linux (Hidden is a leading dot in
+        the name, not a flag); a word that is no attribute at all is refused."""
         words = {w.strip().lower() for w in to_str(value).replace("+", ",").split(",") if w.strip()}
-        unknown = words - {"readonly", "normal", "archive", "directory", "notcontentindexed",
-                           "reparsepoint"} - ({"hidden"} if self.Hidden else set())
+        unknown = words - _ATTRIBUTE_NAMES
         if unknown:
-            raise OSError(f"Cannot set the attributes {', '.join(sorted(unknown))} of "
-                          f"'{self.FullName}': only ReadOnly has a meaning on Linux.")
+            from pshell.engine.values import ConversionError
+            raise ConversionError(f"Cannot convert value \"{to_str(value)}\" to type \"System.IO.FileAttributes\": "
+                             f"{', '.join(sorted(unknown))} is not one of "
+                             f"{', '.join(sorted(_ATTRIBUTE_NAMES))}.")
         self.IsReadOnly = "readonly" in words
 
     @property
@@ -311,6 +322,23 @@ class FileSystemItem:
         except OSError:
             return None
 
+    @property
+    def LinkTarget(self) -> Optional[str]:
+        """The link's own target text (.NET's FileSystemInfo.LinkTarget); None for no link."""
+        return self.Target
+
+    @property
+    def ResolvedTarget(self) -> str:
+        """Where the item finally leads: a link followed to its end (even when the end does not
+        exist), any other item its own full name."""
+        if not self._is_link:
+            return self.FullName
+        return os.path.realpath(self.FullName)
+
+    @property
+    def UnixStat(self) -> "UnixStat":
+        return UnixStat(self._lst)
+
     # ---- a few methods admins call ----------------------------------------------------
     def Delete(self, recursive: Any = False) -> None:
         import shutil
@@ -329,6 +357,56 @@ class FileSystemItem:
     def GetDirectories(self, pattern: str = "*") -> List["FileSystemItem"]:
         return [i for i in _list_dir(self.FullName, True) if i.PSIsContainer
                 and wildcard_match(pattern, i.Name, case_sensitive=True)]
+
+
+class UnixStat:
+    """What ``lstat`` says about an item (pwsh's Platform+Unix+CommonStat)."""
+
+    ps_type_names = ("System.Management.Automation.Platform+Unix+CommonStat", "System.Object")
+    ps_properties = ("Inode", "Mode", "UserId", "GroupId", "HardlinkCount", "Size", "AccessTime",
+                     "ModifiedTime", "StatusChangeTime", "BlockSize", "DeviceId", "NumberOfBlocks",
+                     "IsDirectory", "IsFile", "IsSymbolicLink", "IsReadOnly", "IsSetUid", "IsSetGid",
+                     "IsSticky")
+
+    def __init__(self, st: os.stat_result) -> None:
+        self._st = st
+        self.Inode = st.st_ino
+        self.Mode = st.st_mode
+        self.UserId = st.st_uid
+        self.GroupId = st.st_gid
+        self.HardlinkCount = st.st_nlink
+        self.Size = st.st_size
+        self.BlockSize = getattr(st, "st_blksize", 0)
+        self.DeviceId = st.st_dev
+        self.NumberOfBlocks = getattr(st, "st_blocks", 0)
+        self.IsDirectory = _stat.S_ISDIR(st.st_mode)
+        self.IsFile = _stat.S_ISREG(st.st_mode)
+        self.IsSymbolicLink = _stat.S_ISLNK(st.st_mode)
+        self.IsSetUid = bool(st.st_mode & _stat.S_ISUID)
+        self.IsSetGid = bool(st.st_mode & _stat.S_ISGID)
+        self.IsSticky = bool(st.st_mode & _stat.S_ISVTX)
+
+    @property
+    def IsReadOnly(self) -> bool:
+        return not self._st.st_mode & 0o222
+
+    @property
+    def AccessTime(self) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(self._st.st_atime)
+
+    @property
+    def ModifiedTime(self) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(self._st.st_mtime)
+
+    @property
+    def StatusChangeTime(self) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(self._st.st_ctime)
+
+    def GetModeString(self) -> str:
+        return _stat.filemode(self._st.st_mode)
+
+    def ToString(self) -> str:
+        return self.GetModeString()
 
 
 def _to_datetime(value: Any) -> _dt.datetime:

@@ -197,11 +197,16 @@ def _with_object(names: List[str]) -> List[str]:
 
 
 class PropertyCollection(list):
-    """``$obj.psobject.Properties``: a list of properties that also finds one by name."""
+    """``$obj.psobject.Properties``: a list of properties that also finds one by name
+    (``.Item('Name')``, ``['Name']``)."""
+
+    by_name = True
 
     def Item(self, name: Any) -> Any:
         wanted = to_str(name).lower()
         return next((p for p in self if to_str(p.get("Name")).lower() == wanted), None)
+
+    named = Item
 
     def Match(self, pattern: Any) -> List[Any]:
         from pshell.engine.wildcards import wildcard_match
@@ -219,12 +224,17 @@ class _PSObjectView:
     @property
     def Properties(self) -> List[PSObject]:
         return PropertyCollection(
-            PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
+            PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty"),
+                                 ("TypeNameOfValue", _type_name_of_value(v))])
             for k, v in self._obj.items())
 
     @property
     def TypeNames(self) -> List[str]:
         return _with_object(self._obj.type_names)
+
+
+def _type_name_of_value(value: Any) -> str:
+    return "System.Object" if value is None else type_names_of(value)[0]
 
 
 class _BaseObjectView:
@@ -238,8 +248,9 @@ class _BaseObjectView:
     @property
     def Properties(self) -> List[PSObject]:
         return PropertyCollection(
-            PSObject.from_pairs([("Name", k), ("Value", get_member(self._obj, k)),
-                                 ("MemberType", "Property")]) for k in properties_of(self._obj))
+            PSObject.from_pairs([("Name", k), ("Value", value), ("MemberType", "Property"),
+                                 ("TypeNameOfValue", _type_name_of_value(value))])
+            for k in properties_of(self._obj) for value in (get_member(self._obj, k),))
 
     @property
     def TypeNames(self) -> List[str]:
