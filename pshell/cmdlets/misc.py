@@ -280,26 +280,26 @@ class StartSleep(Cmdlet):
     )
 
     def process(self) -> None:
-        given: Any = self.Seconds
-        if isinstance(given, _dt.timedelta):     # Start-Sleep $span: the FromTimeSpan set
-            self.Duration, self.Seconds = given, None
-        if isinstance(self.Duration, _dt.timedelta):
-            if self.Duration < _dt.timedelta(0):
+        span: Any = self.Duration
+        by_seconds: Any = self.Seconds
+        if isinstance(by_seconds, _dt.timedelta):     # Start-Sleep $span: the FromTimeSpan set
+            span, by_seconds = by_seconds, None
+        if isinstance(span, _dt.timedelta):
+            if span < _dt.timedelta(0):
                 raise self.terminate(
-                    f"Cannot validate argument on parameter 'Duration'. The {to_str(self.Duration)} "
+                    f"Cannot validate argument on parameter 'Duration'. The {to_str(span)} "
                     f"argument is less than zero.", "ParameterArgumentValidationError", "InvalidData")
-            if self.Duration.total_seconds() * 1000 > 2 ** 31 - 1:
+            if span.total_seconds() * 1000 > 2 ** 31 - 1:
                 raise self.terminate(
-                    f"Cannot sleep for {to_str(self.Duration)}: the longest sleep is "
+                    f"Cannot sleep for {to_str(span)}: the longest sleep is "
                     f"{to_str(_dt.timedelta(milliseconds=2 ** 31 - 1))}.", "MaximumDurationExceeded",
-                    "InvalidArgument", self.Duration)
-        if self.Duration is not None:
-            seconds = self.Duration.total_seconds() if isinstance(self.Duration, _dt.timedelta) \
-                else float(to_number(self.Duration))
+                    "InvalidArgument", span)
+        if span is not None:
+            seconds = span.total_seconds() if isinstance(span, _dt.timedelta) else float(to_number(span))
         elif self.Milliseconds is not None:
             seconds = int(self.Milliseconds) / 1000.0
-        elif self.Seconds is not None:
-            seconds = float(self.Seconds)
+        elif by_seconds is not None:
+            seconds = float(by_seconds)
         else:
             raise self.terminate("Cannot process command because of one or more missing "
                                  "mandatory parameters: Seconds.", "MissingMandatoryParameter",

@@ -300,9 +300,9 @@ class FileSystemItem:
         unknown = words - _ATTRIBUTE_NAMES
         if unknown:
             from pshell.engine.values import ConversionError
-            raise ConversionError(f"Cannot convert value \"{to_str(value)}\" to type \"System.IO.FileAttributes\": "
-                             f"{', '.join(sorted(unknown))} is not one of "
-                             f"{', '.join(sorted(_ATTRIBUTE_NAMES))}.")
+            raise ConversionError(f"Cannot convert value \"{to_str(value)}\" to type "
+                                  f"\"System.IO.FileAttributes\": {', '.join(sorted(unknown))} is not one of "
+                                  f"{', '.join(sorted(_ATTRIBUTE_NAMES))}.")
         self.IsReadOnly = "readonly" in words
 
     @property
