@@ -101,9 +101,12 @@ class PathCmdlet(Cmdlet):
         value = getter("HOME") if getter is not None else None
         return to_str(value) if value else os.path.expanduser("~")
 
-    def expand(self, path: Any, literal: bool = False, force: bool = False) -> Tuple[List[str], bool]:
+    def expand(self, path: Any, literal: bool = False, force: bool = False,
+               dot_pattern_shows_hidden: bool = True) -> Tuple[List[str], bool]:
         """The existing paths ``path`` names: (matches, was_wildcard).  A literal path is
-        returned whether it exists or not (the caller checks)."""
+        returned whether it exists or not (the caller checks).  Hidden (dot) names match a
+        wildcard only with ``force``, or when the pattern itself starts with a dot and
+        ``dot_pattern_shows_hidden`` (pwsh's Convert-Path wants -Force even then)."""
         text = to_str(path)
         if text.startswith(PROVIDER_PREFIX):
             literal = True        # a PSPath from an item: already a literal path
@@ -124,7 +127,8 @@ class PathCmdlet(Cmdlet):
                     except OSError:
                         continue
                     for name in names:
-                        if name.startswith(".") and not force and not part.startswith("."):
+                        if name.startswith(".") and not force and \
+                                not (part.startswith(".") and dot_pattern_shows_hidden):
                             continue
                         if wildcard_match(part, name, case_sensitive=True):
                             candidate = os.path.join(base, name)
@@ -145,14 +149,16 @@ class PathCmdlet(Cmdlet):
     def require_path(self) -> None:
         path, literal = getattr(self, "Path", None), getattr(self, "LiteralPath", None)
         if path is None and literal is None:
+            binding = "System.Management.Automation.ParameterBindingException"
             for name in ("LiteralPath", "Path"):
                 if name in self.bound:
-                    raise self.terminate(
+                    raise RuntimeException(self.error_record(
                         f"Cannot bind argument to parameter '{name}' because it is null.",
-                        "ParameterArgumentValidationErrorNullNotAllowed", "InvalidData")
-            raise self.terminate("Cannot process command because of one or more missing "
-                                 "mandatory parameters: Path.", "MissingMandatoryParameter",
-                                 "InvalidArgument")
+                        "ParameterArgumentValidationErrorNullNotAllowed", "InvalidData",
+                        exception_type=binding))
+            raise RuntimeException(self.error_record(
+                "Cannot process command because of one or more missing mandatory parameters: Path.",
+                "MissingMandatoryParameter", "InvalidArgument", exception_type=binding))
         self.reject_empty("LiteralPath" if literal is not None else "Path",
                           literal if literal is not None else path)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 from pshell.cmdlets.item import PathCmdlet
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.drives import logical_location, note_location_drive
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class LocationCmdlet(PathCmdlet):
         rs.set_location(target)
         rs.state_location = None
         note_location_drive(rs, raw)
-        if remember and rs.location != previous:
+        if remember:        # even a move to where it already is counts, as in pwsh
             walks = _walks(rs)
             walks.back.append(previous)
             del walks.back[:-_HISTORY_LIMIT]
@@ -211,10 +212,10 @@ class SetLocation(LocationCmdlet):
             (walks.forward, walks.back)
         if not source:
             word = "backward" if direction == "-" else "forward"
-            self.write_error(self.error_record(
+            raise RuntimeException(self.error_record(
                 f"There is no location history left to navigate {word}.",
-                "InvalidOperation", "InvalidOperation", target=direction))
-            return False
+                "System.InvalidOperationException", "InvalidOperation", target=direction,
+                exception_type="System.InvalidOperationException"))
         target = source.pop()
         if not os.path.isdir(target):
             self.not_found(target)
