@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import to_str
 
 
@@ -12,7 +13,7 @@ from pshell.engine.values import to_str
 class SwitchProcess(Cmdlet):
     name = "Switch-Process"
     synopsis = "Replaces pshell with a program, which keeps its process id, environment and terminal."
-    params = (Param("WithCommand", "string[]", position=0, remaining=True),)
+    params = (Param("WithCommand", "string[]", position=0, remaining=True),) + SHOULD_PROCESS_PARAMS
     literal_after_first = True      # `exec bash -c cmd`: -c belongs to bash (engine/binder.py)
 
     def process(self) -> Iterator[Any]:
@@ -31,8 +32,9 @@ class SwitchProcess(Cmdlet):
             raise self.terminate("Switch-Process can only replace pshell itself: this runspace (a job, "
                                  "a hosted PowerShell or a remote session) shares its process.",
                                  "SwitchProcessNotOwner", "InvalidOperation", name)
-        if False:
-            yield None
+        if not self.should_process(" ".join([path, *args]), "Switch-Process"):
+            return
+        yield from ()
         try:
             replace_process(path, args, self.runspace.environ, self.runspace.location,
                             self.runspace.host)

@@ -422,6 +422,7 @@ _ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]]]] = {
     "stringsplitoptions": ("System.StringSplitOptions",
                            [("None", 0), ("RemoveEmptyEntries", 1), ("TrimEntries", 2)]),
 }
+_FLAG_ENUMS = frozenset(("stringsplitoptions",))
 ENUM_NAMES = frozenset([k for k in _ENUMS] + ["system." + k for k in _ENUMS])
 _MADE: Dict[str, Any] = {}
 
@@ -437,5 +438,5 @@ def builtin_enum(name: str) -> Optional[Any]:
     if found is None:
         from pshell.engine.classes import PSEnum
         full, members = _ENUMS[key]
-        found = _MADE.setdefault(key, PSEnum(full, members))
+        found = _MADE.setdefault(key, PSEnum(full, members, flags=key in _FLAG_ENUMS))
     return found
