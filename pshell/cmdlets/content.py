@@ -19,6 +19,7 @@ from pshell.cmdlets._writer import StreamedFiles, text_size
 from pshell.engine.binder import ranged
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.errors import RuntimeException
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS, must_confirm, what_if
 from pshell.engine.values import enumerate_value, to_int, to_str
 from pshell.engine.wildcards import has_wildcards
 
@@ -263,7 +264,10 @@ class GetContent(PathCmdlet):
 
     def process(self) -> Iterator[Any]:
         yield from self._environment_values()
+        narrowed = bool(self.Filter or self.Include or self.Exclude)
         for _, full, _ in self.paths_of(bool(self.Force)):
+            if narrowed and not self.selected(os.path.basename(full)):
+                continue            # -Filter/-Include/-Exclude: the name must pass all three
             if os.path.isdir(full):
                 self.write_error(self.error_record(
                     f"Unable to get content because it is a directory: '{full}'. Please use "
@@ -473,7 +477,7 @@ class _WriterCmdlet(PathCmdlet):
     def _streams(self) -> bool:
         """Whether this writer may write as input arrives (not for -PassThru, -WhatIf, bytes,
         or the Env: drive, which need the whole input)."""
-        if getattr(self, "PassThru", False) or getattr(self, "WhatIf", False) or \
+        if getattr(self, "PassThru", False) or what_if(self) or must_confirm(self) or \
                 getattr(self, "AsByteStream", False) or getattr(self, "Encoding", None) == "bytes":
             return False
         literal = getattr(self, "LiteralPath", None) is not None
@@ -512,6 +516,9 @@ class _WriterCmdlet(PathCmdlet):
                 files = [m for m in matches if not os.path.isdir(m)]
                 if not files:
                     self.not_found(self.absolute(text))
+                if getattr(self, "Include", None) or getattr(self, "Exclude", None) or \
+                        getattr(self, "Filter", None):
+                    files = [m for m in files if self.selected(os.path.basename(m))]
                 out += files
             else:
                 out.append(self.absolute(text))
@@ -567,10 +574,17 @@ class SetContent(_WriterCmdlet):
         Param("Encoding", encoding_of),
         Param("Force", "switch"),
         Param("AsByteStream", "switch"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
+        *SHOULD_PROCESS_PARAMS,
     )
 
     env_drive = True
+
+    @property
+    def _action(self) -> str:
+        return "Add Content" if self.append else "Set Content"
 
     def end(self) -> Iterator[Any]:
         if self._files is not None:             # the input passed SPILL: written as it came
@@ -580,9 +594,7 @@ class SetContent(_WriterCmdlet):
         if self._set_environment() and self.PassThru:
             yield from self._values
         for full in self._targets():
-            if self.WhatIf:
-                self.write_host(f'What if: Performing the operation "Set Content" on target '
-                                f'"Path: {full}".')
+            if not self.should_process(f"Path: {full}", self._action):
                 continue
             if self.AsByteStream:
                 ok = self._write_bytes(full, append=self.append)
@@ -609,9 +621,7 @@ class SetContent(_WriterCmdlet):
             value = joiner.join(to_str(v) for v in self._values)
             if self.append:
                 value = self.runspace.environ.get(name, "") + value
-            if self.WhatIf:
-                self.write_host(f'What if: Performing the operation "Set Content" on target '
-                                f'"Item: {name}".')
+            if not self.should_process(f"Item: {name}", self._action):
                 continue
             try:
                 self.runspace.set_env(name, value or None)
@@ -657,7 +667,7 @@ class OutFile(_WriterCmdlet):
         Param("NoClobber", "switch", aliases=("NoOverwrite",)),
         Param("Width", "int"),
         Param("NoNewline", "switch"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
     )
 
     @property
@@ -700,9 +710,7 @@ class OutFile(_WriterCmdlet):
                 f"The file '{full}' already exists.", "NoClobber", "ResourceExists", target=full,
                 exception_type="System.IO.IOException"))
             return
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Output to File" on target '
-                            f'"{full}".')
+        if not self.should_process(full, "Output to File"):
             return
         self._write(full, self._text(), bool(self.Append))
 

@@ -957,7 +957,7 @@ class RenameItem(PathCmdlet):
         Param("NewName", "object", position=1, mandatory=True, by_property=True),
         Param("Force", "switch"),
         Param("PassThru", "switch"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
         CREDENTIAL_PARAM,
     )
 
@@ -986,9 +986,7 @@ class RenameItem(PathCmdlet):
                 "Cannot create a file when that file already exists.", "RenameItemIOError",
                 "WriteError", target=full, exception_type="System.IO.IOException"))
             return None
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Rename Item" on target '
-                            f'"Item: {full} Destination: {target}".')
+        if not self.should_process(f"Item: {full} Destination: {target}", "Rename Item"):
             return None
         try:
             os.rename(full, target)
