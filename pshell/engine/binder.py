@@ -26,10 +26,11 @@ _ACTION_VALUES = ("continue", "silentlycontinue", "stop", "inquire", "ignore", "
 
 
 class BindResult:
-    __slots__ = ("values", "unbound", "parameter_set", "from_pipeline", "ctx")
+    __slots__ = ("values", "unbound", "parameter_set", "from_pipeline", "ctx", "dynamic")
 
     def __init__(self) -> None:
         self.ctx: Any = None
+        self.dynamic: Any = None        # what a dynamicparam block gave (engine/dynparams.py)
         self.values: Dict[str, Any] = {}
         self.unbound: List[Any] = []
         self.parameter_set = "__AllParameterSets"
@@ -58,21 +59,11 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
     positional_index = 0
     explicit_positions = any(spec.position is not None for spec in compiled.params or ())
     for spec in compiled.params or ():
-        type_name = spec.type_name or ""
-        ptype: Any = _TYPE_TO_PARAM.get(type_name.lower())
-        if ptype is None:
-            ptype = _script_converter(type_name) if type_name else "object"
-        if (spec.validate_range is not None or spec.not_null or spec.checks or spec.mandatory) \
-                and ptype not in ("switch", "bool"):
-            ptype = _validating(ptype, spec)
         position = spec.position
         if position is None and not explicit_positions and not spec.switch:
             position = positional_index
             positional_index += 1
-        params.append(Param(spec.name, ptype, position=position, mandatory=spec.mandatory,
-                            aliases=tuple(str(a) for a in spec.aliases), pipeline=spec.pipeline,
-                            by_property=spec.by_property, sets=spec.sets, remaining=spec.remaining,
-                            validate_set=spec.validate_set))
+        params.append(param_of_spec(spec, position))
     if getattr(compiled, "should_process", False):
         params += [Param("WhatIf", "switch", aliases=("wi",)), Param("Confirm", "switch", aliases=("cf",))]
     result = tuple(params)
@@ -81,6 +72,21 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
     except AttributeError:
         pass
     return result
+
+
+def param_of_spec(spec: Any, position: Optional[int]) -> Param:
+    """The binder's Param for a ParamSpec of ``param()`` (or a dynamic parameter)."""
+    type_name = spec.type_name or ""
+    ptype: Any = _TYPE_TO_PARAM.get(type_name.lower())
+    if ptype is None:
+        ptype = _script_converter(type_name) if type_name else "object"
+    if (spec.validate_range is not None or spec.not_null or spec.checks or spec.mandatory) \
+            and ptype not in ("switch", "bool"):
+        ptype = _validating(ptype, spec)
+    return Param(spec.name, ptype, position=position, mandatory=spec.mandatory,
+                 aliases=tuple(str(a) for a in spec.aliases), pipeline=spec.pipeline,
+                 by_property=spec.by_property, sets=spec.sets, remaining=spec.remaining,
+                 validate_set=spec.validate_set)
 
 
 def _validating(ptype: Any, spec: Any) -> Any:
@@ -372,10 +378,16 @@ def _table_for(params: Sequence[Param], with_common: bool) -> _Table:
     return table
 
 
+def knows_name(params: Sequence[Param], advanced: bool, name: str) -> bool:
+    """Whether ``-name`` names one of ``params`` (or a common parameter of an advanced command)."""
+    return _table_for(params, advanced).knows(name)
+
+
 def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
-                   ctx: Optional["CommandContext"], target: Any) -> BindResult:
+                   ctx: Optional["CommandContext"], target: Any, partial: bool = False) -> BindResult:
     """Bind command-line arguments.  ``target`` is a Cmdlet instance (its attributes are set) or
-    a ScriptBlock (the values are returned)."""
+    a ScriptBlock (the values are returned).  ``partial``: what a dynamicparam block sees first
+    (no mandatory check, arguments left over are no error)."""
     from pshell.engine.rt import NOARG
     is_cmdlet = isinstance(target, Cmdlet)
     advanced = is_cmdlet or bool(getattr(getattr(target, "compiled", None), "advanced", False))
@@ -393,8 +405,9 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
             continue
         if kind == "p":
             name, argument = value, extra
-            if not advanced and not table.knows(name):
-                # a simple function takes a name it does not declare as an argument ($args)
+            if not table.knows(name) and (not advanced or table.remaining):
+                # a simple function takes a name it does not declare as an argument ($args), a
+                # command with ValueFromRemainingArguments as one of the remaining arguments
                 if argument is NOARG:
                     positional.append("-" + name)
                 else:
@@ -459,7 +472,7 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         if remaining:
             named[remaining[0].name] = leftovers if len(leftovers) > 1 else leftovers[0]
             leftovers = []
-        elif advanced:
+        elif advanced and not partial:
             raise _error(ctx, f"A positional parameter cannot be found that accepts argument "
                               f"'{to_str(leftovers[0])}'.", "PositionalParameterNotFound",
                          leftovers[0])
@@ -480,7 +493,8 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         result.values[param.name] = converted
     result.parameter_set = chosen
 
-    _check_mandatory(ctx, params, result, chosen, target)
+    if not partial:
+        _check_mandatory(ctx, params, result, chosen, target)
     if is_cmdlet:
         for name, value in result.values.items():
             setattr(target, name, value)

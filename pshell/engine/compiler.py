@@ -52,8 +52,8 @@ class ParamSpec:
 
 
 class CompiledBlock:
-    __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
-                 "positional_binding", "value", "should_process", "confirm_impact")
+    __slots__ = ("begin", "process", "end", "clean", "dynamicparam", "params", "advanced",
+                 "using_names", "positional_binding", "value", "should_process", "confirm_impact")
 
     def __init__(self) -> None:
         self.value: Any = None      # a block that is one expression: F -> its value (not unrolled)
@@ -61,6 +61,7 @@ class CompiledBlock:
         self.process: Any = None
         self.end: Any = None
         self.clean: Any = None
+        self.dynamicparam: Any = None   # run while binding (engine/dynparams.py)
         self.params: Optional[List[ParamSpec]] = None
         self.advanced = False
         self.using_names: List[str] = []
@@ -168,7 +169,7 @@ class _BlockCompiler:
         self.requires = requirements_of(self.unit) if block is self.unit.root else None
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
-        for kind in ("begin", "process", "end", "clean"):
+        for kind in ("begin", "process", "end", "clean", "dynamicparam"):
             named = getattr(block, kind)
             if named is not None:
                 names[kind] = self.function_for_statements(named.statements, kind)
@@ -253,7 +254,7 @@ class _BlockCompiler:
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
-        if kind in ("begin", "process", "end", "clean"):
+        if kind in ("begin", "process", "end", "clean", "dynamicparam"):
             self.trapped = bool(traps) or (kind == "end" and self.root_trapped)
         for stmt in traps:
             self.statement(stmt, 1)

@@ -532,7 +532,8 @@ def lookup_type(name: str) -> str:
             return "concurrentdictionary"
         if key.startswith(("system.collections.generic.stack", "collections.generic.stack")):
             return "stack"
-        if key.startswith("system.collections.generic.list") or key in (
+        if key.startswith(("system.collections.generic.list", "system.collections.objectmodel.collection",
+                           "collections.objectmodel.collection")) or key in (
                 "system.collections.arraylist", "collections.arraylist"):
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:

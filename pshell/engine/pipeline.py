@@ -313,6 +313,9 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
         if "Confirm" in bound.values:
             variables["confirmpreference"] = "Low" if to_bool(bound.values["Confirm"]) else "None"
             psbound["Confirm"] = SwitchParameter(to_bool(bound.values["Confirm"]))
+    if bound.dynamic is not None:
+        from pshell.engine.dynparams import apply_dynamic
+        apply_dynamic(variables, bound, psbound)
     variables["psboundparameters"] = psbound
     variables["args"] = list(bound.unbound)
     ctx = bound.ctx
@@ -733,7 +736,11 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
             stage.value = Frame(frame.rs, module.scope, frame.streams, module.scope, block.unit,
                                 frame.using, False)
         compiled = block.compiled
-        if compiled.params is not None:
+        if compiled.dynamicparam is not None:
+            from pshell.engine.dynparams import bind_dynamic
+            stage.bound = bind_dynamic(stage.value if isinstance(stage.value, Frame) else frame,
+                                       block, args, ctx)
+        elif compiled.params is not None:
             stage.bound = bind_arguments(script_params(compiled), args, ctx, block)
         else:
             stage.args = _plain_args(args)
