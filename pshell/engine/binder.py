@@ -378,6 +378,15 @@ def _table_for(params: Sequence[Param], with_common: bool) -> _Table:
     return table
 
 
+class _Extra:
+    """An argument only the ValueFromRemainingArguments parameter takes (an unknown -name)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 def knows_name(params: Sequence[Param], advanced: bool, name: str) -> bool:
     """Whether ``-name`` names one of ``params`` (or a common parameter of an advanced command)."""
     return _table_for(params, advanced).knows(name)
@@ -405,9 +414,19 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
             continue
         if kind == "p":
             name, argument = value, extra
-            if not table.knows(name) and (not advanced or table.remaining):
-                # a simple function takes a name it does not declare as an argument ($args), a
-                # command with ValueFromRemainingArguments as one of the remaining arguments
+            if advanced and table.remaining and not table.knows(name):
+                # a name the command does not know (and the value after it) goes, in its place
+                # on the line, to the ValueFromRemainingArguments parameter
+                positional.append(_Extra("-" + name if argument is NOARG else "-" + name + ":"))
+                if argument is not NOARG:
+                    positional.append(_Extra(argument))
+                elif i + 1 < count and args[i + 1][0] == "a":
+                    i += 1
+                    positional.append(_Extra(args[i][1]))
+                i += 1
+                continue
+            if not advanced and not table.knows(name):
+                # a simple function takes a name it does not declare as an argument ($args)
                 if argument is NOARG:
                     positional.append("-" + name)
                 else:
@@ -456,11 +475,13 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         pos_params = [p for p in table.positional if p.name not in named and
                       any(p.in_set(s) for s in candidates)]
     for index, value in enumerate(positional):
-        if pos_params:
+        if isinstance(value, _Extra):
+            leftovers.append(value.value)
+        elif pos_params:
             param = pos_params.pop(0)
             if param.remaining and not pos_params and index + 1 < len(positional):
                 # Position=N plus ValueFromRemainingArguments: it takes the rest (Write-Output 1 2 3)
-                named[param.name] = list(positional[index:])
+                named[param.name] = [v.value if isinstance(v, _Extra) else v for v in positional[index:]]
                 break
             named[param.name] = value
             if param.sets and chosen not in param.sets:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable,
-                                  PSChar, PSObject, to_bool, to_number, to_str, type_names_of)
+                                  PSChar, PSObject, PSTypeInfo, to_bool, to_number, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
@@ -182,6 +182,10 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
         return b is None or b is AutomationNull
     if b is None or b is AutomationNull:
         return False
+    if isinstance(a, PSTypeInfo) and isinstance(b, str):   # [int] -eq 'int': the type named
+        return _type_named(a, b)
+    if isinstance(b, PSTypeInfo) and isinstance(a, str):
+        return _type_named(b, a)
     pair = _coerce_pair(a, b)
     if pair is None:
         return False
@@ -193,6 +197,14 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
     try:
         return bool(x == y)
     except Exception:
+        return False
+
+
+def _type_named(a: Any, name: str) -> bool:
+    from pshell.engine.members import type_info
+    try:
+        return bool(a == type_info(name))
+    except RuntimeException:
         return False
 
 
