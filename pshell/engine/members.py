@@ -782,6 +782,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         return collect(invoke_block(frame, obj, tuple(args)))
     if lowered == "getnewclosure" and hasattr(obj, "compiled"):
         return obj
+    if lowered == "getsteppablepipeline" and hasattr(obj, "compiled"):
+        from pshell.engine.steppable import steppable_pipeline
+        return steppable_pipeline(frame, obj)
     if lowered.startswith("get_") and not args and len(name) > 4:
         value = get_member(obj, name[4:])       # a property's getter: $h.get_Keys()
         if value is not None:

@@ -545,7 +545,6 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                 ran.append(True)
                 yield from compiled.end(frame)
         elif compiled.end is not None:
-            ran.append(True)
             if upstream is not None:
                 pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline]
                 if pipeline_specs:
@@ -555,10 +554,14 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                         value = items[0] if len(items) == 1 else items
                         variables[spec.name.lower()] = _convert_default(spec, value)
                     variables["input"] = InputEnumerator(items)
+                elif _reads_input(frame):
+                    variables["input"] = InputEnumerator(upstream)     # read as it comes
                 else:
-                    variables["input"] = InputEnumerator(upstream)
+                    # the end block runs after the commands before it have finished, as in pwsh
+                    variables["input"] = InputEnumerator(list(upstream))
             else:
                 variables["input"] = InputEnumerator()
+            ran.append(True)
             yield from compiled.end(frame)
         elif upstream is not None:
             for _ in upstream:
@@ -568,6 +571,13 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
     except (BreakException, ContinueException):
         if not top:
             raise
+
+
+def _reads_input(frame: Frame) -> bool:
+    """Whether the running block mentions ``$input`` (then its end block reads the pipeline as
+    the items come, and may stop it early)."""
+    block = frame.block
+    return block is None or "$input" in block.text.lower()
 
 
 def _bind_script_pipeline(frame: Frame, specs: List[Any], item: Any, bound: Optional[BindResult]
