@@ -188,6 +188,7 @@ class GetCommand(Cmdlet):
         Param("UseAbbreviationExpansion", "switch"),
         Param("ArgumentList", "object[]", aliases=("Args",), position=1, remaining=True),
     )
+    takes_unknown_names = True      # Get-Command f -DynamicName x: the command line of f
 
     def begin(self) -> None:
         self._seen: set = set()

@@ -51,6 +51,9 @@ _TYPE_TO_PARAM = {"switch": "switch", "system.management.automation.switchparame
                   "bool": "bool", "boolean": "bool", "system.boolean": "bool"}
 
 
+_MAX_SETS = 32
+
+
 def script_params(compiled: Any) -> Tuple[Param, ...]:
     cached = getattr(compiled, "_param_cache", None)
     if cached is not None:
@@ -67,6 +70,11 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
     if getattr(compiled, "should_process", False):
         params += [Param("WhatIf", "switch", aliases=("wi",)), Param("Confirm", "switch", aliases=("cf",))]
     result = tuple(params)
+    sets = {name.lower() for p in result for name in p.sets}
+    if len(sets) > _MAX_SETS:
+        raise RuntimeException.make(f"The command has {len(sets)} parameter sets: no more than "
+                                    f"{_MAX_SETS} are allowed.", "ParsingTooManyParameterSets",
+                                    "MetadataError")
     try:
         compiled._param_cache = result
     except AttributeError:
@@ -177,6 +185,14 @@ def _run_check(ctx: Optional["CommandContext"], param: Param, check: Tuple[Any, 
         text = ps_format(message, [item, shown]) if message else default
         raise _error(ctx, prefix + text, "ParameterArgumentValidationError", item)
 
+    if kind == "set":
+        allowed = {to_str(v).lower() for v in argument}
+        for item in items:
+            if to_str(item).lower() not in allowed:
+                fail(item, f"The argument \"{to_str(item)}\" does not belong to the set "
+                           f"\"{','.join(argument)}\" specified by the ValidateSet attribute.",
+                     ",".join(argument))
+        return
     if kind == "count":
         low, high = argument
         if not low <= len(items) <= high:
@@ -414,9 +430,11 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
             continue
         if kind == "p":
             name, argument = value, extra
-            if advanced and table.remaining and not table.knows(name):
-                # a name the command does not know (and the value after it) goes, in its place
-                # on the line, to the ValueFromRemainingArguments parameter
+            if advanced and table.remaining and not table.knows(name) and (
+                    not is_cmdlet or getattr(target, "takes_unknown_names", False)):
+                # a name a function does not know (and the value after it) goes, in its place
+                # on the line, to its ValueFromRemainingArguments parameter (a cmdlet refuses it,
+                # but for Get-Command's -ArgumentList)
                 positional.append(_Extra("-" + name if argument is NOARG else "-" + name + ":"))
                 if argument is not NOARG:
                     positional.append(_Extra(argument))
@@ -586,6 +604,8 @@ def _candidate_sets(table: _Table, params: Sequence[Param], named: Dict[str, Any
 
 def _choose_set(table: _Table, params: Sequence[Param], candidates: List[str], target: Any) -> str:
     default = getattr(target, "default_set", None)
+    if default is None and hasattr(target, "compiled"):     # a script block's DefaultParameterSetName
+        default = getattr(target.compiled, "default_set", None)
     if not candidates:
         return default or "__AllParameterSets"
     if default in candidates:

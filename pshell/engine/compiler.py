@@ -53,7 +53,8 @@ class ParamSpec:
 
 class CompiledBlock:
     __slots__ = ("begin", "process", "end", "clean", "dynamicparam", "params", "advanced",
-                 "using_names", "positional_binding", "value", "should_process", "confirm_impact")
+                 "using_names", "positional_binding", "value", "should_process", "confirm_impact",
+                 "default_set")
 
     def __init__(self) -> None:
         self.value: Any = None      # a block that is one expression: F -> its value (not unrolled)
@@ -68,6 +69,7 @@ class CompiledBlock:
         self.positional_binding = True
         self.should_process = False     # [CmdletBinding(SupportsShouldProcess)]: -WhatIf, -Confirm
         self.confirm_impact = "medium"
+        self.default_set: Optional[str] = None     # [CmdletBinding(DefaultParameterSetName=..)]
 
 
 class Unit:
@@ -291,7 +293,13 @@ class _BlockCompiler:
                 elif lname == "alias":
                     spec.aliases = tuple(rt.literal_value(a) for a in attr.positional)
                 elif lname == "validateset":
-                    spec.validate_set = tuple(str(rt.literal_value(a)) for a in attr.positional)
+                    values = tuple(str(rt.literal_value(a)) for a in attr.positional)
+                    message = next((rt.literal_value(v) for k, v in attr.named
+                                    if k.lower() == "errormessage" and v is not None), None)
+                    if message is None:
+                        spec.validate_set = values
+                    else:               # its own message: checked with the other validations
+                        spec.checks.append(("set", values, str(message)))
                 elif lname == "validaterange" and len(attr.positional) == 2:
                     spec.validate_range = (rt.literal_value(attr.positional[0]),
                                            rt.literal_value(attr.positional[1]))
@@ -316,6 +324,8 @@ class _BlockCompiler:
                     result.confirm_impact = str(literal).lower()
                 elif key.lower() == "positionalbinding":
                     result.positional_binding = bool(literal)
+                elif key.lower() == "defaultparametersetname" and literal is not None:
+                    result.default_set = str(literal)
 
     def validation(self, spec: ParamSpec, kind: str, attr: A.AttributeAst) -> None:
         """[ValidateScript({..})], [ValidatePattern('re')], [ValidateLength(1, 5)],

@@ -700,6 +700,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         if member is not None and member.MemberType == "ScriptMethod":
             result = types.run(obj, member.Value, args)
             return result[0] if len(result) == 1 else (result or None)
+    if lowered == "getenumerator" and isinstance(obj, (list, tuple, range)) and not args:
+        from pshell.engine.values import InputEnumerator
+        return InputEnumerator(obj)         # its own position: MoveNext(), Current, Reset()
     if isinstance(obj, str):
         table = _STRING_METHODS
     elif isinstance(obj, (list, tuple)):

@@ -584,18 +584,37 @@ def _bind_script_pipeline(frame: Frame, specs: List[Any], item: Any, bound: Opti
                           ) -> None:
     from pshell.engine.values import get_property, NO_PROPERTY
     explicit = bound.values if bound is not None else {}
+    unconverted: Any = None
+    by_name = False
     for spec in specs:
         if spec.name in explicit and not bound.from_pipeline.get(spec.name):  # type: ignore[union-attr]
             continue
         if spec.pipeline:
-            frame.scope.vars[spec.name.lower()] = _convert_default(spec, item)
-            return
+            try:        # an item its type refuses may still bind by property name to another
+                frame.scope.vars[spec.name.lower()] = _conv_strict(spec, item)
+                return
+            except RuntimeException:
+                if unconverted is None:
+                    unconverted = spec
+                continue
         if spec.by_property:
             for name in (spec.name,) + tuple(spec.aliases):
                 value = get_property(item, name)
+                if value is NO_PROPERTY and isinstance(item, str) and name.lower() == "length":
+                    value = len(item)               # a string's own property
                 if value is not NO_PROPERTY:
                     frame.scope.vars[spec.name.lower()] = _convert_default(spec, value)
+                    by_name = True
                     break
+    if unconverted is not None and not by_name:     # as before: the item as it is
+        frame.scope.vars[unconverted.name.lower()] = item
+
+
+def _conv_strict(spec: Any, value: Any) -> Any:
+    if spec.type_name and value is not None:
+        from pshell.engine.rt import _conv
+        return _conv(value, spec.type_name)
+    return value
 
 
 # --------------------------------------------------------------------------- resolution
