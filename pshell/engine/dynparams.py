@@ -16,7 +16,7 @@ running the function.  The attribute objects are also what ``New-Object`` and ``
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from pshell.engine.cmdlet import Param
 from pshell.engine.values import Hashtable, PSTypeInfo, to_str

@@ -129,7 +129,7 @@ class SteppablePipeline:
 def steppable_pipeline(frame: Any, block: Any) -> SteppablePipeline:
     """``{ ... }.GetSteppablePipeline()``: the block must be one pipeline of commands."""
     ast = block.ast
-    statements = ast.end.statements if ast.end is not None else ()
+    statements: Any = ast.end.statements if ast.end is not None else ()
     if ast.begin is not None or ast.process is not None or len(statements) != 1 \
             or type(statements[0]).__name__ != "Pipeline":
         raise RuntimeException.make("Can only convert a script block that contains exactly one "
