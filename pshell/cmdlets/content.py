@@ -57,6 +57,9 @@ def encoding_of(value: Any) -> str:
             f"page name.") from None
 
 
+encoding_of.type_label = "System.Text.Encoding"     # type: ignore[attr-defined]  # for help
+
+
 def _bom_codec(head: bytes, default: str) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
@@ -217,6 +220,8 @@ _OTHER_DRIVES = ("env:", "variable:", "function:", "alias:")
 class GetContent(PathCmdlet):
     name = "Get-Content"
     synopsis = "Gets the content of a file, line by line."
+    #: parameters only the FileSystem provider has (Get-Command Get-Content -Path function:)
+    provider_params = ("FileSystem", ("Raw", "Wait", "Encoding", "Delimiter", "AsByteStream"))
     params = (
         Param("Path", "string[]", position=0, pipeline=False,
               by_property=True),

@@ -317,9 +317,10 @@ class _Method:
 
 
 class _Property:
-    __slots__ = ("name", "type_name", "default", "static", "hidden")
+    __slots__ = ("name", "type_name", "default", "static", "hidden", "attributes")
 
     def __init__(self, node: Any, default: Any) -> None:
+        self.attributes = node.attributes   # [Parameter()] on a property: engine/dynparams.py
         self.name: str = node.name
         self.type_name: Optional[str] = node.type_name
         self.default = default          # compiled function F -> value, or None

@@ -53,8 +53,9 @@ class ParamSpec:
 
 
 class CompiledBlock:
-    __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
-                 "positional_binding", "value", "should_process", "confirm_impact")
+    __slots__ = ("begin", "process", "end", "clean", "dynamicparam", "params", "advanced",
+                 "using_names", "positional_binding", "value", "should_process", "confirm_impact",
+                 "default_set")
 
     def __init__(self) -> None:
         self.value: Any = None      # a block that is one expression: F -> its value (not unrolled)
@@ -62,12 +63,14 @@ class CompiledBlock:
         self.process: Any = None
         self.end: Any = None
         self.clean: Any = None
+        self.dynamicparam: Any = None   # run while binding (engine/dynparams.py)
         self.params: Optional[List[ParamSpec]] = None
         self.advanced = False
         self.using_names: List[str] = []
         self.positional_binding = True
         self.should_process = False     # [CmdletBinding(SupportsShouldProcess)]: -WhatIf, -Confirm
         self.confirm_impact = "medium"
+        self.default_set: Optional[str] = None     # [CmdletBinding(DefaultParameterSetName=..)]
 
 
 class Unit:
@@ -169,7 +172,7 @@ class _BlockCompiler:
         self.requires = requirements_of(self.unit) if block is self.unit.root else None
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
-        for kind in ("begin", "process", "end", "clean"):
+        for kind in ("begin", "process", "end", "clean", "dynamicparam"):
             named = getattr(block, kind)
             if named is not None:
                 names[kind] = self.function_for_statements(named.statements, kind)
@@ -254,7 +257,7 @@ class _BlockCompiler:
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
-        if kind in ("begin", "process", "end", "clean"):
+        if kind in ("begin", "process", "end", "clean", "dynamicparam"):
             self.trapped = bool(traps) or (kind == "end" and self.root_trapped)
         for stmt in traps:
             self.statement(stmt, 1)
@@ -291,7 +294,13 @@ class _BlockCompiler:
                 elif lname == "alias":
                     spec.aliases = tuple(rt.literal_value(a) for a in attr.positional)
                 elif lname == "validateset":
-                    spec.validate_set = tuple(str(rt.literal_value(a)) for a in attr.positional)
+                    values = tuple(str(rt.literal_value(a)) for a in attr.positional)
+                    message = next((rt.literal_value(v) for k, v in attr.named
+                                    if k.lower() == "errormessage" and v is not None), None)
+                    if message is None:
+                        spec.validate_set = values
+                    else:               # its own message: checked with the other validations
+                        spec.checks.append(("set", values, str(message)))
                 elif lname == "validaterange" and len(attr.positional) == 2:
                     spec.validate_range = (rt.literal_value(attr.positional[0]),
                                            rt.literal_value(attr.positional[1]))
@@ -316,6 +325,8 @@ class _BlockCompiler:
                     result.confirm_impact = str(literal).lower()
                 elif key.lower() == "positionalbinding":
                     result.positional_binding = bool(literal)
+                elif key.lower() == "defaultparametersetname" and literal is not None:
+                    result.default_set = str(literal)
 
     def validation(self, spec: ParamSpec, kind: str, attr: A.AttributeAst) -> None:
         """[ValidateScript({..})], [ValidatePattern('re')], [ValidateLength(1, 5)],

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from pshell.engine import dynparams as _dynparams
 from pshell.engine import net_info
 from pshell.engine.values import PSChar, to_str
 
@@ -332,6 +333,7 @@ def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
 
 
 CONSTRUCTORS = _constructors()
+CONSTRUCTORS.update(_dynparams.CONSTRUCTORS)    # [RuntimeDefinedParameter], [ParameterAttribute]...
 
 #: names (lower case, without "system.") -> static methods; members.py merges them into its own
 STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {

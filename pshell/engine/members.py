@@ -719,6 +719,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         if member is not None and member.MemberType == "ScriptMethod":
             result = types.run(obj, member.Value, args)
             return result[0] if len(result) == 1 else (result or None)
+    if lowered == "getenumerator" and isinstance(obj, (list, tuple, range)) and not args:
+        from pshell.engine.values import InputEnumerator
+        return InputEnumerator(obj)         # its own position: MoveNext(), Current, Reset()
     if isinstance(obj, str):
         table = _STRING_METHODS
     elif isinstance(obj, (list, tuple)):
@@ -801,6 +804,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         return collect(invoke_block(frame, obj, tuple(args)))
     if lowered == "getnewclosure" and hasattr(obj, "compiled"):
         return obj
+    if lowered == "getsteppablepipeline" and hasattr(obj, "compiled"):
+        from pshell.engine.steppable import steppable_pipeline
+        return steppable_pipeline(frame, obj)
     if lowered.startswith("get_") and not args and len(name) > 4:
         value = get_member(obj, name[4:])       # a property's getter: $h.get_Keys()
         if value is not None:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable,
-                                  PSChar, PSObject, to_bool, to_number, to_str, type_names_of)
+                                  PSChar, PSObject, PSTypeInfo, to_bool, to_number, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
@@ -232,6 +232,10 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
         return b is None or b is AutomationNull
     if b is None or b is AutomationNull:
         return False
+    if isinstance(a, PSTypeInfo) and isinstance(b, str):   # [int] -eq 'int': the type named
+        return _type_named(a, b)
+    if isinstance(b, PSTypeInfo) and isinstance(a, str):
+        return _type_named(b, a)
     pair = _coerce_pair(a, b)
     if pair is None:
         return False
@@ -243,6 +247,14 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
     try:
         return bool(x == y)
     except Exception:
+        return False
+
+
+def _type_named(a: Any, name: str) -> bool:
+    from pshell.engine.members import type_info
+    try:
+        return bool(a == type_info(name))
+    except RuntimeException:
         return False
 
 
@@ -582,7 +594,8 @@ def lookup_type(name: str) -> str:
             return "concurrentdictionary"
         if key.startswith(("system.collections.generic.stack", "collections.generic.stack")):
             return "stack"
-        if key.startswith("system.collections.generic.list") or key in (
+        if key.startswith(("system.collections.generic.list", "system.collections.objectmodel.collection",
+                           "collections.objectmodel.collection")) or key in (
                 "system.collections.arraylist", "collections.arraylist"):
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:

@@ -314,6 +314,9 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
         if "Confirm" in bound.values:
             variables["confirmpreference"] = "Low" if to_bool(bound.values["Confirm"]) else "None"
             psbound["Confirm"] = SwitchParameter(to_bool(bound.values["Confirm"]))
+    if bound.dynamic is not None:
+        from pshell.engine.dynparams import apply_dynamic
+        apply_dynamic(variables, bound, psbound)
     variables["psboundparameters"] = psbound
     variables["args"] = list(bound.unbound)
     ctx = bound.ctx
@@ -543,7 +546,6 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                 ran.append(True)
                 yield from compiled.end(frame)
         elif compiled.end is not None:
-            ran.append(True)
             if upstream is not None:
                 pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline]
                 if pipeline_specs:
@@ -553,10 +555,14 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                         value = items[0] if len(items) == 1 else items
                         variables[spec.name.lower()] = _convert_default(spec, value)
                     variables["input"] = InputEnumerator(items)
+                elif _reads_input(frame):
+                    variables["input"] = InputEnumerator(upstream)     # read as it comes
                 else:
-                    variables["input"] = InputEnumerator(upstream)
+                    # the end block runs after the commands before it have finished, as in pwsh
+                    variables["input"] = InputEnumerator(list(upstream))
             else:
                 variables["input"] = InputEnumerator()
+            ran.append(True)
             yield from compiled.end(frame)
         elif upstream is not None:
             for _ in upstream:
@@ -568,22 +574,48 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
             raise
 
 
+def _reads_input(frame: Frame) -> bool:
+    """Whether the running block mentions ``$input`` (then its end block reads the pipeline as
+    the items come, and may stop it early)."""
+    block = frame.block
+    return block is None or "$input" in block.text.lower()
+
+
 def _bind_script_pipeline(frame: Frame, specs: List[Any], item: Any, bound: Optional[BindResult]
                           ) -> None:
     from pshell.engine.values import get_property, NO_PROPERTY
     explicit = bound.values if bound is not None else {}
+    unconverted: Any = None
+    by_name = False
     for spec in specs:
         if spec.name in explicit and not bound.from_pipeline.get(spec.name):  # type: ignore[union-attr]
             continue
         if spec.pipeline:
-            frame.scope.vars[spec.name.lower()] = _convert_default(spec, item)
-            return
+            try:        # an item its type refuses may still bind by property name to another
+                frame.scope.vars[spec.name.lower()] = _conv_strict(spec, item)
+                return
+            except RuntimeException:
+                if unconverted is None:
+                    unconverted = spec
+                continue
         if spec.by_property:
             for name in (spec.name,) + tuple(spec.aliases):
                 value = get_property(item, name)
+                if value is NO_PROPERTY and isinstance(item, str) and name.lower() == "length":
+                    value = len(item)               # a string's own property
                 if value is not NO_PROPERTY:
                     frame.scope.vars[spec.name.lower()] = _convert_default(spec, value)
+                    by_name = True
                     break
+    if unconverted is not None and not by_name:     # as before: the item as it is
+        frame.scope.vars[unconverted.name.lower()] = item
+
+
+def _conv_strict(spec: Any, value: Any) -> Any:
+    if spec.type_name and value is not None:
+        from pshell.engine.rt import _conv
+        return _conv(value, spec.type_name)
+    return value
 
 
 # --------------------------------------------------------------------------- resolution
@@ -734,7 +766,11 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
             stage.value = Frame(frame.rs, module.scope, frame.streams, module.scope, block.unit,
                                 frame.using, False)
         compiled = block.compiled
-        if compiled.params is not None:
+        if compiled.dynamicparam is not None:
+            from pshell.engine.dynparams import bind_dynamic
+            stage.bound = bind_dynamic(stage.value if isinstance(stage.value, Frame) else frame,
+                                       block, args, ctx)
+        elif compiled.params is not None:
             stage.bound = bind_arguments(script_params(compiled), args, ctx, block)
         else:
             stage.args = _plain_args(args)

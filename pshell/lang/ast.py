@@ -200,6 +200,7 @@ class ScriptBlockAst(Node):
     clean: Optional[NamedBlock] = None  # PowerShell 7.3's clean block: runs last, even after errors
     is_method: bool = False             # a class method's body: only `return` gives its value
     span: Span = NOSPAN
+    dynamicparam: Optional[NamedBlock] = None   # run while binding: more parameters (dynparams.py)
 
 
 @_node

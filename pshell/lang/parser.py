@@ -46,7 +46,7 @@ _OPERAND_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", 
 _PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
 _SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file")
 _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
-_NAMED_BLOCKS = ("begin", "process", "end", "clean", "dynamicparam")   # dynamicparam: parsed, not run
+_NAMED_BLOCKS = ("begin", "process", "end", "clean", "dynamicparam")
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
 
 
@@ -120,6 +120,7 @@ class Parser:
         self.depth = 0
         self.records: List[Tuple[int, int, str]] = []
         self._clean: Optional[A.NamedBlock] = None         # the last body's clean block
+        self._dynamicparam: Optional[A.NamedBlock] = None  # ... and its dynamicparam block
 
     # ------------------------------------------------------------------ plumbing
 
@@ -217,12 +218,12 @@ class Parser:
 
     def parse_script(self) -> A.ScriptBlockAst:
         pb, begin, process, end, _ = self.parse_script_body(None, 0)
-        clean = self._clean
+        clean, dynamicparam = self._clean, self._dynamicparam
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
         root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
-                                span=self.span(0, self.n))
+                                span=self.span(0, self.n), dynamicparam=dynamicparam)
         from .requires import read_requires
         requirements = read_requires(self.text, self.lx.comments, self.source)
         if requirements is not None:
@@ -241,14 +242,15 @@ class Parser:
         elif self.is_word(tok, "param"):
             pb = self.parse_param_block(tok, (), tok.start)
             tok = self.skip_separators()
-        self._clean = None
+        self._clean = self._dynamicparam = None
         if self.is_word(tok, *_NAMED_BLOCKS) and self._named_block_follows(tok):
             blocks = self.parse_named_blocks(closer, open_start)
             self._clean = blocks.get("clean")               # read by the caller at once
+            self._dynamicparam = blocks.get("dynamicparam")
             return pb, blocks.get("begin"), blocks.get("process"), blocks.get("end"), False
         first = tok.start
         stmts = self.parse_statements(closer, open_start, _MISSING_BRACE)
-        self._clean = None                                  # (nested blocks may have set it)
+        self._clean = self._dynamicparam = None             # (nested blocks may have set it)
         if stmts:
             span = self.span(stmts[0].span.start, stmts[-1].span.end)
         else:
@@ -432,14 +434,15 @@ class Parser:
         try:
             open_tok = self.take(self.peek("E"), "punctuation")
             pb, begin, process, end, unnamed = self.parse_script_body("}", open_tok.start)
-            clean = self._clean
+            clean, dynamicparam = self._clean, self._dynamicparam
             close = self.expect("}", _MISSING_BRACE)
             if is_filter and unnamed:
                 process, end = (A.NamedBlock("process", end.statements, span=end.span)
                                 if end is not None else None), None
             return A.ScriptBlockAst(pb, begin, process, end,
                                     self.text[open_tok.end:close.start], self.source, clean,
-                                    span=self.span(open_tok.start, close.end))
+                                    span=self.span(open_tok.start, close.end),
+                                    dynamicparam=dynamicparam)
         finally:
             self.depth -= 1
 
