@@ -623,7 +623,7 @@ class Parser:
                 num = self.lx.token(tok.start, "E")
                 e = num.end
                 nc = text[e] if e < self.n else ""
-                if not (is_name_char(nc) or nc in "`'\"$" or
+                if not (is_name_char(nc) or (nc and nc in "`'\"$") or
                         (nc == "." and text[e + 1:e + 2].isdigit())):
                     return self.parse_command_expression()
             return self.parse_command(tok.start, None)
