@@ -2,7 +2,7 @@
 and ``[System.Management.Automation.Language.Parser]::ParseInput``.
 
 Both fill their out parameters (``[ref]$tokens``, ``[ref]$errors``) and never throw for a syntax
-error: pshell's parser stops at the first error, so the error list holds at most one entry.
+error: the parser recovers after each error (lang/recovery.py), so the list holds every one.
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ def _parse(text: str) -> Any:
         return None, exc
 
 
+def _all(exc: Any) -> List[Any]:
+    return [] if exc is None else list(getattr(exc, "errors", None) or [exc])
+
+
 def _error_record(text: str, exc: Any) -> PSObject:
     loc = exc.location
     error = PSObject.from_pairs([("ErrorId", exc.error_id), ("Message", exc.message),
@@ -80,9 +84,9 @@ def tokenize(args: List[Any]) -> List[PSObject]:
                                 ("StartLine", pos.get("LineNumber")),
                                 ("StartColumn", pos.get("ColumnNumber"))]))
     _, exc = _parse(text)
-    errors = [] if exc is None else [PSObject.from_pairs([("Message", exc.message),
-                                               ("Token", _extent(text, exc.location.start,
-                                                                 exc.location.end))])]
+    errors = [PSObject.from_pairs([("Message", e.message),
+                                   ("Token", _extent(text, e.location.start, e.location.end))])
+              for e in _all(exc)]
     if len(args) > 1:
         _set(args[1], errors)
     return tokens
@@ -115,5 +119,5 @@ def parse_input(args: List[Any]) -> ScriptBlockAst:
     if len(args) > 1:
         _set(args[1], tokenize([text]))
     if len(args) > 2:
-        _set(args[2], [] if exc is None else [_error_record(text, exc)])
+        _set(args[2], [_error_record(text, e) for e in _all(exc)])
     return ScriptBlockAst(text, tree)

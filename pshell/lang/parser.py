@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
+from .recovery import Recovery, TooManyErrors, too_many
 from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS, Lexer,
                     Token, is_name_char, is_word_end, number_value, scan_number)
 
@@ -75,11 +76,13 @@ def parse(text: str, source: str = "<stdin>") -> A.ScriptBlockAst:
     except ParseError:
         raise
     except RecursionError:
-        raise ParseError("The script is nested too deeply to be parsed.",
-                         SourceLocation(source, text, parser.pos)) from None
+        parser.recovery.finish(ParseError("The script is nested too deeply to be parsed.",
+                                          SourceLocation(source, text, parser.pos)))
+        raise AssertionError("unreachable") from None       # pragma: no cover
     except Exception as e:                                  # a parser bug: still a ParseError
-        raise ParseError(f"Internal parser error: {type(e).__name__}: {e}",
-                         SourceLocation(source, text, parser.pos)) from None
+        parser.recovery.finish(ParseError(f"Internal parser error: {type(e).__name__}: {e}",
+                                          SourceLocation(source, text, parser.pos)))
+        raise AssertionError("unreachable") from None       # pragma: no cover
     finally:
         if raised and sys.getrecursionlimit() == 6000:
             sys.setrecursionlimit(old_limit)
@@ -120,6 +123,7 @@ class Parser:
         self.depth = 0
         self.records: List[Tuple[int, int, str]] = []
         self._clean: Optional[A.NamedBlock] = None         # the last body's clean block
+        self.recovery = Recovery()                         # errors so far (see lang/recovery.py)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -216,7 +220,16 @@ class Parser:
     # ------------------------------------------------------------------ script blocks
 
     def parse_script(self) -> A.ScriptBlockAst:
-        pb, begin, process, end, _ = self.parse_script_body(None, 0)
+        """The whole text.  Raises the first ParseError (its ``errors``: all of them)."""
+        try:
+            pb, begin, process, end, _ = self.parse_script_body(None, 0)
+        except TooManyErrors:
+            self.recovery.finish(too_many(self))
+            raise AssertionError("unreachable") from None   # pragma: no cover
+        except ParseError as exc:
+            self.recovery.finish(exc)
+            raise
+        self.recovery.finish()
         clean = self._clean
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
@@ -296,7 +309,8 @@ class Parser:
                 if tok.kind != "[":
                     break
                 start = tok.start if not attrs else start
-                kind, value = self.parse_attribute_or_type()
+                with self.recovery.suspended():
+                    kind, value = self.parse_attribute_or_type()
                 if kind != "attr":
                     raise self.fail("not an attribute", tok)
                 attrs.append(value)
@@ -468,14 +482,20 @@ class Parser:
                 raise self.fail(missing, start=open_start, end=open_start + 1, incomplete=True)
             if tok.kind == closer:
                 return stmts
-            if tok.kind in (")", "}"):
-                raise self.unexpected(tok)
-            stmt = self.parse_statement()
-            stmts.append(stmt)
-            if isinstance(stmt, _NEEDS_SEPARATOR) and not _ends_with_background(stmt):
-                tok = self.peek("E")
-                if tok.kind not in ("newline", ";", "eof", ")", "}"):
+            start = tok.start
+            try:
+                if tok.kind in (")", "}"):
                     raise self.unexpected(tok)
+                stmt = self.parse_statement()
+                stmts.append(stmt)
+                if isinstance(stmt, _NEEDS_SEPARATOR) and not _ends_with_background(stmt):
+                    tok = self.peek("E")
+                    if tok.kind not in ("newline", ";", "eof", ")", "}"):
+                        raise self.unexpected(tok)
+            except ParseError as exc:
+                if not self.recovery.active:
+                    raise
+                self.recovery.resume(self, exc, start, closer)
 
     # ------------------------------------------------------------------ statements
 
@@ -1178,7 +1198,8 @@ class Parser:
         attrs: List[A.AttributeAst] = []
         try:
             while self.peek("E").kind == "[":
-                kind, value = self.parse_attribute_or_type()
+                with self.recovery.suspended():
+                    kind, value = self.parse_attribute_or_type()
                 if kind != "attr":
                     break
                 attrs.append(value)
@@ -1710,7 +1731,10 @@ class Parser:
                             start=p, end=p + 1 if p < self.n else p, incomplete=p >= self.n)
         type_args: Tuple[str, ...] = ()
         if self.pos < self.n and text[self.pos] == "[" and isinstance(member, A.StringConstant):
-            type_args = self.generic_method_arguments()
+            found = self.generic_method_arguments()
+            if found is None:
+                return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
+            type_args = found
         if self.pos < self.n and text[self.pos] == "(":
             args = self.parse_call_arguments()
             return A.InvokeMember(obj, member, tuple(args), static,
@@ -1721,13 +1745,27 @@ class Parser:
                                   span=self.span(obj.span.start, self.pos))
         return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
 
-    def generic_method_arguments(self) -> Tuple[str, ...]:
-        """At ``[`` after a method name: ``[string]`` or ``[int, float]`` followed at once by ``(``
-        is a generic method's type argument list; consume it and return the type names (else
-        consume nothing and return ())."""
-        text, start = self.text, self.pos
-        depth, j = 0, start
-        while j < self.n:
+    def report(self, error: ParseError) -> None:
+        """An error the parser can go on after: recorded (raised while recovery is off)."""
+        if not self.recovery.active:
+            raise error
+        self.recovery.record(error)
+
+    def generic_method_arguments(self) -> Optional[Tuple[str, ...]]:
+        """At ``[`` right after a member name.  A list of type names closed by ``]`` and followed
+        at once by ``(`` is a generic method's type arguments: consumed, the names returned.  A list
+        closed by ``]`` without ``(``, or anything not starting with a name, is an index: nothing is
+        consumed, () returned.  A list cut short (by the end of input or a token that cannot be in
+        a type name) is an error: recorded, the names so far consumed, None returned (the member
+        ends there)."""
+        text, start, n = self.text, self.pos, self.n
+        j = start + 1
+        while j < n and text[j] in " \t":
+            j += 1
+        if j >= n or not (text[j].isalpha() or text[j] == "_"):
+            return ()
+        depth, j = 1, start + 1
+        while j < n:
             ch = text[j]
             if ch == "[":
                 depth += 1
@@ -1735,30 +1773,47 @@ class Parser:
                 depth -= 1
                 if depth == 0:
                     break
-            elif ch in "\n(){}$'\"":
-                return ()
+            elif not (ch.isalnum() or ch in "_.+`, \t" or (ch > "\x7f" and is_name_char(ch))):
+                break
             j += 1
-        if depth != 0 or j + 1 >= self.n or text[j + 1] != "(":
-            return ()
+        if j < n and text[j] == "]":
+            if j + 1 >= n or text[j + 1] != "(":
+                return ()
+            return self._generic_names(start, j)
+        # cut short: every bracket still open is missing its ']'
+        cut_end = j + 1 if j < n else j
+        for level in range(depth, 0, -1):
+            error_id = ("EndSquareBracketExpectedAtEndOfType" if level == 1
+                        else "EndSquareBracketExpectedAtEndOfAttribute")
+            self.report(self.fail("Missing ']' at end of type name." if level == 1 else
+                                  "Missing ']' at end of generic type argument list.",
+                                  start=j, end=cut_end, incomplete=j >= n,
+                                  error_id=error_id))
+        self.records.append((start + 1, j, "type"))
+        self.pos = j
+        return None
+
+    def _generic_names(self, start: int, close: int) -> Tuple[str, ...]:
+        """The comma-separated names of ``[name, name]`` (``start`` and ``close`` its brackets)."""
+        text = self.text
         names: List[str] = []
         level, piece_start = 0, start + 1
-        for k in range(start + 1, j + 1):
+        for k in range(start + 1, close + 1):
             ch = text[k]
             if ch == "[":
                 level += 1
             elif ch == "]" and level > 0:
                 level -= 1
-            elif (ch == "," and level == 0) or k == j:
+            elif (ch == "," and level == 0) or k == close:
                 name = text[piece_start:k].strip()
-                if name.startswith("["):
-                    return ()                               # $o.M[[type]](): an index, not types
                 if not name:
-                    raise self.fail("Missing type name in the generic method's type arguments.",
-                                    start=k, end=k + 1)
-                names.append(name)
+                    self.report(self.fail("Missing type name in the generic method's type "
+                                          "arguments.", start=k, end=k + 1))
+                else:
+                    names.append(name)
                 piece_start = k + 1
-        self.records.append((start + 1, j, "type"))
-        self.pos = j + 1
+        self.records.append((start + 1, close, "type"))
+        self.pos = close + 1
         return tuple(names)
 
     def parse_call_arguments(self) -> List[A.Expr]:
