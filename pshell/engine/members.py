@@ -14,7 +14,7 @@ from pshell.engine import dotnet_types, hostinfo, instance_members, powershell_a
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, DBNull, Guid, NullString, Hashtable, PSChar, PSObject,
                                   PSTypeInfo, get_property, properties_of, set_property, to_bool,
                                   to_number, to_str, type_names_of)
 
@@ -1351,7 +1351,11 @@ def _xmldoc() -> Any:
 
 # ---- [NullString], [Random]: what scripts and PowerShell's tests ask of them
 _STATIC_PROPS["nullstring"] = _STATIC_PROPS["management.automation.language.nullstring"] = {
-    "value": lambda: None}
+    "value": lambda: NullString}
+_STATIC_PROPS["dbnull"] = {"value": lambda: DBNull}
+_STATIC_PROPS["management.automation.internal.automationnull"] = {"value": lambda: AutomationNull}
+_STATIC_METHODS["psobject"] = _STATIC_METHODS["management.automation.psobject"] = {
+    "new": lambda a: a[0] if a else PSObject()}
 
 
 class DotNetRandom:
