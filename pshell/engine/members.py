@@ -14,7 +14,8 @@ from pshell.engine import dotnet_types, hostinfo, instance_members, powershell_a
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, DBNull, Guid, NullString, Hashtable, PSChar, PSObject,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, DBNull, Guid, Hashtable, NullString, PSChar,
+                                  PSObject,
                                   PSTypeInfo, get_property, properties_of, set_property, to_bool,
                                   to_number, to_str, type_names_of)
 

@@ -13,7 +13,8 @@ import sys
 from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (AutomationNull, ConversionError, DBNull, NullString, Guid, Hashtable, OrderedHashtable,
+from pshell.engine.values import (AutomationNull, ConversionError, DBNull, Guid, Hashtable, NullString,
+                                  OrderedHashtable,
                                   PSChar, PSObject, to_bool, to_number, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
