@@ -114,6 +114,7 @@ _ERROR_IDS: Tuple[Tuple[str, str], ...] = (
     (r"Missing a line after the line-continuation", "IncompleteLineContinuation"),
     (r"Missing a character after the escape", "IncompleteLineContinuation"),
     (r"Empty variable name", "EmptyVariableReference"),
+    (r"Invalid variable reference '.*:'", "InvalidVariableReferenceWithDrive"),
     (r"Missing an argument for parameter", "MissingArgument"),
     (r"Missing a pipeline after the", "EmptyPipelineChainElement"),
     (r"The script is nested too deeply", "ScriptTooComplicated"),

@@ -124,6 +124,7 @@ class Parser:
         self.records: List[Tuple[int, int, str]] = []
         self._clean: Optional[A.NamedBlock] = None         # the last body's clean block
         self.recovery = Recovery()                         # errors so far (see lang/recovery.py)
+        self.jumps: List[str] = []                          # innermost last: loop, finally, block
 
     # ------------------------------------------------------------------ plumbing
 
@@ -443,6 +444,7 @@ class Parser:
     def parse_script_block(self, is_filter: bool = False) -> A.ScriptBlockAst:
         """At ``{``: a script block literal / function body."""
         self.enter()
+        self.jumps.append("block")
         try:
             open_tok = self.take(self.peek("E"), "punctuation")
             pb, begin, process, end, unnamed = self.parse_script_body("}", open_tok.start)
@@ -456,12 +458,17 @@ class Parser:
                                     span=self.span(open_tok.start, close.end))
         finally:
             self.depth -= 1
+            self.jumps.pop()
 
-    def parse_statement_block(self, message: str) -> A.StatementBlock:
+    def parse_statement_block(self, message: str, jump: Optional[str] = None) -> A.StatementBlock:
+        """``{ statements }``; ``jump`` (loop / finally) is what break and continue inside it
+        would leave."""
         tok = self.peek("E")
         if tok.kind != "{":
             raise self.fail(message, tok)
         self.enter()
+        if jump is not None:
+            self.jumps.append(jump)
         try:
             self.take(tok, "punctuation")
             stmts = self.parse_statements("}", tok.start, _MISSING_BRACE)
@@ -469,6 +476,8 @@ class Parser:
             return A.StatementBlock(tuple(stmts), span=self.span(tok.start, close.end))
         finally:
             self.depth -= 1
+            if jump is not None:
+                self.jumps.pop()
 
     def parse_statements(self, closer: Optional[str], open_start: int,
                          missing: str) -> List[A.Statement]:
@@ -548,6 +557,10 @@ class Parser:
                 if nxt.kind in _CMD_END and nxt.kind != "&":    # `| & $sb` invokes
                     raise self.fail("An empty pipe element is not allowed.", nxt)
                 el = self.parse_element()
+                if isinstance(el, A.CommandExpression):     # `1 | 3`: a value cannot take input
+                    self.report(self.fail("Expressions are only allowed as the first element of a "
+                                          "pipeline.", start=el.span.start, end=el.span.end,
+                                          error_id="ExpressionsMustBeFirstInPipeline"))
                 elements.append(el)
                 end = el.span.end
             elif tok.kind == "&":
@@ -853,7 +866,7 @@ class Parser:
         name, start = self._label(label)
         self.take(tok, "keyword")
         cond = self._paren_condition("while", "Missing opening '(' after keyword 'while'.")
-        body = self.parse_statement_block("Missing statement block in while loop.")
+        body = self.parse_statement_block("Missing statement block in while loop.", "loop")
         return A.While(cond, body, name, span=self.span(start if name else tok.start,
                                                          body.span.end))
 
@@ -861,7 +874,7 @@ class Parser:
         name, start = self._label(label)
         self.take(tok, "keyword")
         self.skip_newlines()
-        body = self.parse_statement_block("Missing statement block after 'do'.")
+        body = self.parse_statement_block("Missing statement block after 'do'.", "loop")
         self.skip_newlines()
         kw = self.peek("C")
         if not self.is_word(kw, "while", "until"):
@@ -908,7 +921,7 @@ class Parser:
         self.skip_newlines()
         self.expect(")", "Missing closing ')' after expression in 'for' statement.")
         self.skip_newlines()
-        body = self.parse_statement_block("Missing statement block in for loop.")
+        body = self.parse_statement_block("Missing statement block in for loop.", "loop")
         return A.For(parts[0], parts[1], parts[2], body, name,
                      span=self.span(start if name else tok.start, body.span.end))
 
@@ -934,11 +947,18 @@ class Parser:
         self.skip_newlines()
         self.expect(")", "Missing closing ')' after expression in 'foreach' statement.")
         self.skip_newlines()
-        body = self.parse_statement_block("Missing statement block in foreach loop.")
+        body = self.parse_statement_block("Missing statement block in foreach loop.", "loop")
         return A.Foreach(var, iterable, body, name,
                          span=self.span(start if name else tok.start, body.span.end))
 
     def kw_switch(self, tok: Token, label) -> A.Switch:
+        self.jumps.append("loop")                           # break / continue leave the switch
+        try:
+            return self._switch(tok, label)
+        finally:
+            self.jumps.pop()
+
+    def _switch(self, tok: Token, label) -> A.Switch:
         name, start = self._label(label)
         self.take(tok, "keyword")
         flags: List[str] = []
@@ -1089,7 +1109,7 @@ class Parser:
             if self.is_word(t, "finally"):
                 self.take(t, "keyword")
                 self.skip_newlines()
-                fin = self.parse_statement_block("Missing statement block after 'finally'.")
+                fin = self.parse_statement_block("Missing statement block after 'finally'.", "finally")
                 end = fin.span.end
                 break
             self.pos = save
@@ -1164,6 +1184,9 @@ class Parser:
             raise self.unexpected(t)
         if target is not None:
             end = target.span.end
+        if self.jumps and self.jumps[-1] == "finally":
+            self.report(self.fail(f"Control cannot leave a finally block: '{self.keyword(tok)}' is not "
+                                  "allowed there.", tok, error_id="ControlLeavingFinally"))
         return cls(target, span=self.span(tok.start, end))
 
     def kw_return(self, tok: Token, label) -> A.Statement:
