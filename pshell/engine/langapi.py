@@ -99,12 +99,22 @@ class ScriptBlockAst:
                      "System.Management.Automation.Language.Ast")
     ps_properties = ("Extent",)
 
-    def __init__(self, text: str, tree: Optional[Any]) -> None:
+    def __init__(self, text: str, tree: Optional[Any], errors: Optional[List[Any]] = None) -> None:
         self.Extent = _extent(text, 0, len(text))
         self._text = text
         self._tree = tree
+        self._errors = errors or []
 
     def GetScriptBlock(self) -> Any:
+        """The script block of the text; a text with parse errors has none (an invalid operation,
+        not a parse error: the errors were the caller's to read)."""
+        if self._errors:
+            from pshell.engine.errors import RuntimeException
+            raise RuntimeException.make(
+                f"The script block cannot be made: the text has {len(self._errors)} parse "
+                f"error(s), the first: {self._errors[0].message}", "PSInvalidOperationException",
+                "InvalidOperation",
+                exception_type="System.Management.Automation.PSInvalidOperationException")
         from pshell.engine.members import _create_script_block
         return _create_script_block(self._text)
 
@@ -120,4 +130,4 @@ def parse_input(args: List[Any]) -> ScriptBlockAst:
         _set(args[1], tokenize([text]))
     if len(args) > 2:
         _set(args[2], [_error_record(text, e) for e in _all(exc)])
-    return ScriptBlockAst(text, tree)
+    return ScriptBlockAst(text, tree, _all(exc))

@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
+from .checks import automatic_constraint_problem
 from .recovery import Recovery, TooManyErrors, too_many
 from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS, Lexer,
                     Token, is_name_char, is_word_end, number_value, scan_number)
@@ -616,6 +617,10 @@ class Parser:
                             "operator must be an object that is able to accept assignments, such "
                             "as a variable or a property.", start=target.span.start,
                             end=target.span.end, incomplete=False)
+        problem = automatic_constraint_problem(target)
+        if problem is not None:
+            self.report(self.fail(problem, start=target.span.start, end=target.span.end,
+                                  error_id="AssignmentStatementToAutomaticNotSupported"))
         self.take(tok, "operator")
         nxt = self.skip_newlines()
         if nxt.kind in _CMD_END and nxt.kind != "&":            # `$x = & { ... }` invokes
