@@ -579,8 +579,11 @@ def test_strings():
     assert same(expr('"$x[0]"'), A.ExpandableString((V("x"), "[0]")))
     assert same(expr('"$env:HOME/x"'), A.ExpandableString((V("HOME", "env"), "/x")))
     assert same(expr('"${x}:"'), A.ExpandableString((V("x"), ":")))
-    assert same(expr('"$x:"'), A.ExpandableString((V("x"), ":")))
-    assert same(expr('"$x: y"'), A.ExpandableString((V("x"), ": y")))
+    for text in ('"$x:"', '"$x: y"', "$x: "):       # a drive-qualified name missing its name
+        with pytest.raises(ParseError) as info:
+            parse(text)
+        assert info.value.error_id == "InvalidVariableReferenceWithDrive"
+    assert same(expr('"$Variable:a:b"'), A.ExpandableString((V("a:b", "variable"),)))
     assert same(expr('"cost: $ 5 $"'), S("cost: $ 5 $", "double"))
     assert same(expr('"$global:x"'), A.ExpandableString((V("x", "global"),)))
     assert same(expr('"${a b}"'), A.ExpandableString((V("a b"),)))

@@ -596,7 +596,7 @@ class _BlockCompiler:
             if name == "null":
                 self.emit(d, f"{value}")
                 return
-            if name in ("true", "false", "?"):
+            if name in ("true", "false", "?", "home", "pid"):       # read-only / constant
                 self.emit(d, f"_readonly({name!r})")
                 return
             if name == "psitem":

@@ -2,7 +2,7 @@
 and ``[System.Management.Automation.Language.Parser]::ParseInput``.
 
 Both fill their out parameters (``[ref]$tokens``, ``[ref]$errors``) and never throw for a syntax
-error: pshell's parser stops at the first error, so the error list holds at most one entry.
+error: the parser recovers after each error (lang/recovery.py), so the list holds every one.
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ def _parse(text: str) -> Any:
         return None, exc
 
 
+def _all(exc: Any) -> List[Any]:
+    return [] if exc is None else list(getattr(exc, "errors", None) or [exc])
+
+
 def _error_record(text: str, exc: Any) -> PSObject:
     loc = exc.location
     error = PSObject.from_pairs([("ErrorId", exc.error_id), ("Message", exc.message),
@@ -80,9 +84,9 @@ def tokenize(args: List[Any]) -> List[PSObject]:
                                 ("StartLine", pos.get("LineNumber")),
                                 ("StartColumn", pos.get("ColumnNumber"))]))
     _, exc = _parse(text)
-    errors = [] if exc is None else [PSObject.from_pairs([("Message", exc.message),
-                                               ("Token", _extent(text, exc.location.start,
-                                                                 exc.location.end))])]
+    errors = [PSObject.from_pairs([("Message", e.message),
+                                   ("Token", _extent(text, e.location.start, e.location.end))])
+              for e in _all(exc)]
     if len(args) > 1:
         _set(args[1], errors)
     return tokens
@@ -95,12 +99,22 @@ class ScriptBlockAst:
                      "System.Management.Automation.Language.Ast")
     ps_properties = ("Extent",)
 
-    def __init__(self, text: str, tree: Optional[Any]) -> None:
+    def __init__(self, text: str, tree: Optional[Any], errors: Optional[List[Any]] = None) -> None:
         self.Extent = _extent(text, 0, len(text))
         self._text = text
         self._tree = tree
+        self._errors = errors or []
 
     def GetScriptBlock(self) -> Any:
+        """The script block of the text; a text with parse errors has none (an invalid operation,
+        not a parse error: the errors were the caller's to read)."""
+        if self._errors:
+            from pshell.engine.errors import RuntimeException
+            raise RuntimeException.make(
+                f"The script block cannot be made: the text has {len(self._errors)} parse "
+                f"error(s), the first: {self._errors[0].message}", "PSInvalidOperationException",
+                "InvalidOperation",
+                exception_type="System.Management.Automation.PSInvalidOperationException")
         from pshell.engine.members import _create_script_block
         return _create_script_block(self._text)
 
@@ -115,5 +129,5 @@ def parse_input(args: List[Any]) -> ScriptBlockAst:
     if len(args) > 1:
         _set(args[1], tokenize([text]))
     if len(args) > 2:
-        _set(args[2], [] if exc is None else [_error_record(text, exc)])
-    return ScriptBlockAst(text, tree)
+        _set(args[2], [_error_record(text, e) for e in _all(exc)])
+    return ScriptBlockAst(text, tree, _all(exc))

@@ -14,9 +14,9 @@ from pshell.engine import dotnet_types, hostinfo, instance_members, numbers, pow
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
-                                  PSTypeInfo, format_number, get_property, properties_of, set_property,
-                                  to_bool,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, DBNull, Guid, Hashtable, NullString, PSChar,
+                                  PSObject, PSTypeInfo, format_number, get_property, properties_of,
+                                  set_property, to_bool,
                                   to_number, to_str, type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
@@ -1372,7 +1372,11 @@ def _xmldoc() -> Any:
 
 # ---- [NullString], [Random]: what scripts and PowerShell's tests ask of them
 _STATIC_PROPS["nullstring"] = _STATIC_PROPS["management.automation.language.nullstring"] = {
-    "value": lambda: None}
+    "value": lambda: NullString}
+_STATIC_PROPS["dbnull"] = {"value": lambda: DBNull}
+_STATIC_PROPS["management.automation.internal.automationnull"] = {"value": lambda: AutomationNull}
+_STATIC_METHODS["psobject"] = _STATIC_METHODS["management.automation.psobject"] = {
+    "new": lambda a: a[0] if a else PSObject()}
 
 
 class DotNetRandom:

@@ -14,8 +14,9 @@ from typing import Any, Callable, Dict, List
 
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable,
-                                  PSChar, PSObject, PSTypeInfo, to_bool, to_number, to_str, type_names_of)
+from pshell.engine.values import (AutomationNull, ConversionError, DBNull, Guid, Hashtable, NullString,
+                                  OrderedHashtable, PSChar, PSObject, PSTypeInfo, to_bool, to_number, to_str,
+                                  type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
@@ -228,6 +229,10 @@ def _coerce_pair(a: Any, b: Any) -> Any:
 
 
 def equals(a: Any, b: Any, cs: bool = False) -> bool:
+    if a is DBNull or a is NullString:                      # both equal $null (and each other)
+        a = None
+    if b is DBNull or b is NullString:
+        b = None
     if a is None or a is AutomationNull:
         return b is None or b is AutomationNull
     if b is None or b is AutomationNull:

@@ -27,7 +27,7 @@ __all__ = [
     "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
-    "InputEnumerator", "with_computer_name", "Guid",
+    "InputEnumerator", "with_computer_name", "Guid", "DBNull", "NullString",
 ]
 
 
@@ -44,6 +44,30 @@ class _AutomationNull:
 
 
 AutomationNull = _AutomationNull()
+
+
+class _NullLike:
+    """``[DBNull]::Value`` and ``[NullString]::Value``: objects, so ``??`` and ``?.`` keep them,
+    yet equal to ``$null`` for ``-eq``, false, and empty as text."""
+
+    __slots__ = ("ps_type_names",)
+    ps_properties = ()
+
+    def __init__(self, type_name: str) -> None:
+        self.ps_type_names = (type_name,)
+
+    def ToString(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return self.ps_type_names[0]
+
+    def __bool__(self) -> bool:
+        return False
+
+
+DBNull = _NullLike("System.DBNull")
+NullString = _NullLike("System.Management.Automation.Language.NullString")
 
 
 class SwitchParameter:
@@ -550,7 +574,7 @@ def enumerate_value(value: Any) -> Iterator[Any]:
 def to_bool(value: Any) -> bool:
     """PowerShell truthiness: ``$null``, 0, '', empty arrays are false; a one-element array is
     judged by its element; a longer array is true; any other object is true."""
-    if value is None or value is AutomationNull:
+    if value is None or value is AutomationNull or type(value) is _NullLike:
         return False
     if isinstance(value, (bool, int, float, Decimal)):
         return bool(value)

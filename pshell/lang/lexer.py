@@ -809,10 +809,15 @@ class Lexer:
         scope = None
         if j + 1 < n and text[j] == ":" and is_name_char(text[j + 1]):
             k = j + 1
-            while k < n and is_name_char(text[k]):
-                k += 1
+            while k < n and (is_name_char(text[k]) or
+                             (text[k] == ":" and k + 1 < n and is_name_char(text[k + 1]))):
+                k += 1                                      # $Variable:a:b names 'a:b'
             scope, name = name.lower(), text[j + 1:k]
             j = k
+        elif j < n and text[j] == ":" and not text.startswith("::", j) and not splat:
+            raise self.error(f"Invalid variable reference '{text[pos:j + 1]}': a ':' after a variable "
+                             f"name must be followed by a name (write ${{{name}}} to end the name "
+                             "before the ':').", pos, j + 1)
         return A.Variable(name, scope, splat, span=self.span(pos, j)), j
 
     # ------------------------------------------------------------------ type names
