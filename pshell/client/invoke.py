@@ -104,9 +104,10 @@ class Work:
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
 
-    def _open(self, streams: Any = None) -> PSSession:
+    def _open(self, streams: Any = None, once: bool = False) -> PSSession:
         """The session to run in: the given one, or a temporary one whose creation carries the
-        invocation itself (``session.first``: started with ``streams``)."""
+        invocation itself (``session.first``: started with ``streams``).  ``once``: the
+        temporary session ends with its connection (not for -AsJob, which reconnects)."""
         if self.session is not None:
             if not self.session.connected:
                 raise remote_error(self.computer, not_connected_message(self.session))
@@ -117,7 +118,8 @@ class Work:
             return self._send_invoke(conn, rs_id, streams)
 
         session = open_session(self.target, self.prompt, self.session_name, self.timeout,
-                               self.idle, start=start)
+                               self.idle, start=start,
+                               once=once and self.session_name is None and self.idle is None)
         with self._lock:
             self._temp = session
             if self.stopped:
@@ -177,7 +179,7 @@ class Work:
     def run_here(self, streams: Any) -> Iterator[Any]:
         """In the pipeline's thread (one computer): stream the output as it comes."""
         from pshell.remote.client import ConnectionBroken
-        session = self._open(streams)
+        session = self._open(streams, once=True)
         try:
             inv = self._start(session, streams)
             try:
@@ -199,7 +201,7 @@ class Work:
         session = None
         try:
             streams = QueueStreams(put)
-            session = self._open(streams)
+            session = self._open(streams, once=True)
             inv = self._start(session, streams)
             for item in inv:
                 put(("out", item))
