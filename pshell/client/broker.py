@@ -117,7 +117,10 @@ def _known_dir() -> str:
     key = _environment()
     directory = _KNOWN_DIR.get(key)
     if directory is None:
-        directory = _KNOWN_DIR[key] = broker_dir()
+        with _SPAWN_LOCK:       # a fan-out's threads all ask at once: one works it out
+            directory = _KNOWN_DIR.get(key)
+            if directory is None:
+                directory = _KNOWN_DIR[key] = broker_dir()
     return directory
 
 
