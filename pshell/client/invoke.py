@@ -78,7 +78,9 @@ class Work:
     When the connection drops, the remote command goes on (its session is Disconnected on the
     remote computer).  An ``-AsJob`` child then goes Disconnected and reconnects with backoff for
     ``$PSSessionReconnectSeconds`` (default 180), resuming the output where it stopped; without
-    -AsJob the error says how to pick the output up (Connect-PSSession, Receive-PSSession)."""
+    -AsJob the error says how to pick the output up (Connect-PSSession, Receive-PSSession).  The
+    exception: the temporary session of a synchronous Invoke-Command -ComputerName is ``once``
+    (remote/oneshot.py), which nobody can reattach to, so its command ends with the connection."""
 
     def __init__(self, options: WorkOptions, session: Optional[PSSession],
                  target: Optional[Target], script: str, args: List[Any],
