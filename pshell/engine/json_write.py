@@ -145,7 +145,8 @@ def _iso_date(value: _dt.datetime) -> str:
         text += "." + f"{value.microsecond:06d}".rstrip("0")
     if value.tzinfo is not None:
         offset = value.utcoffset() or _dt.timedelta(0)
-        if offset == _dt.timedelta(0) and value.tzinfo is _dt.timezone.utc:
+        if offset == _dt.timedelta(0) and value.tzinfo is _dt.timezone.utc and not getattr(
+                value, "is_offset", False):
             return text + "Z"
         minutes = int(offset.total_seconds() // 60)
         sign = "+" if minutes >= 0 else "-"
