@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List
 
 from pshell.engine.values import PSTypeInfo, to_number, to_str
 
-__all__ = ["DateTimeOffset", "from_datetime", "STATIC_METHODS", "STATIC_PROPS", "KNOWN_TYPES"]
+__all__ = ["DateTimeOffset", "from_datetime", "to_datetimeoffset", "STATIC_METHODS", "STATIC_PROPS", "KNOWN_TYPES"]
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _ZERO_TICKS = _dt.datetime(1, 1, 1)
@@ -69,6 +69,17 @@ def from_datetime(value: _dt.datetime, offset: Any = None) -> DateTimeOffset:
         base = value
     return DateTimeOffset(base.year, base.month, base.day, base.hour, base.minute, base.second,
                           base.microsecond, tzinfo=zone)
+
+
+def to_datetimeoffset(value: Any) -> DateTimeOffset:
+    """``[DateTimeOffset]value``: a date (local when it has no zone) or text in a date form."""
+    if isinstance(value, DateTimeOffset):
+        return value
+    if isinstance(value, _dt.datetime):
+        return from_datetime(value)
+    if isinstance(value, str):
+        return _parse([value])
+    raise TypeError(to_str(value))
 
 
 def _span(value: Any) -> _dt.timedelta:

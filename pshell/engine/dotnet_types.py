@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from pshell.engine import dotnet_time, net_info
+from pshell.engine import dotnet_time, dotnet_uri, net_info
 from pshell.engine.values import PSChar, to_str
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
@@ -345,12 +345,20 @@ for _name, _new in CONSTRUCTORS.items():
     STATIC_METHODS.setdefault(_name, {})["new"] = _new
 STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddress], NetworkInterface
 STATIC_METHODS.update(dotnet_time.STATIC_METHODS)   # [DateTimeOffset]
+STATIC_METHODS.update(dotnet_uri.STATIC_METHODS)    # [Uri]
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "text.encoding": _ENCODING_PROPS,
     "management.automation.platform": _PLATFORM_PROPS,
     "io.path": {"volumeseparatorchar": lambda: "/"},
     **dotnet_time.STATIC_PROPS,
+    **dotnet_uri.STATIC_PROPS,
+}
+
+#: type names (lower case, without "system.") -> the conversion a cast to it makes
+CASTS: Dict[str, Callable[[Any], Any]] = {
+    "uri": dotnet_uri.to_uri,
+    "datetimeoffset": dotnet_time.to_datetimeoffset,
 }
 
 #: type names (lower case, with and without "system.") lookup_type accepts as named types
@@ -358,7 +366,7 @@ KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
        "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
-    + list(dotnet_time.KNOWN_TYPES))
+    + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES))
 
 
 # --------------------------------------------------------------------------- collections
