@@ -14,7 +14,8 @@ from typing import Any, Callable, Dict, List
 
 from pshell.engine.values import PSTypeInfo, to_number, to_str
 
-__all__ = ["DateTimeOffset", "from_datetime", "to_datetimeoffset", "STATIC_METHODS", "STATIC_PROPS", "KNOWN_TYPES"]
+__all__ = ["DateTimeOffset", "from_datetime", "to_datetimeoffset", "STATIC_METHODS", "STATIC_PROPS",
+           "KNOWN_TYPES"]
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _ZERO_TICKS = _dt.datetime(1, 1, 1)

@@ -184,15 +184,15 @@ def to_uri(value: Any, kind: str = "Absolute", strict: bool = True) -> Any:
     try:
         absolute = _absolute(text)
         if absolute:
-            urllib.parse.urlsplit(text).port      # a bad port number raises here
+            _ = urllib.parse.urlsplit(text).port      # a bad port number raises here
     except ValueError:
         absolute = False
     if (kind == "absolute" and not absolute) or (kind == "relative" and absolute) or not text.strip() \
             and kind == "absolute":
         if not strict:
             return None
-        raise ValueError(f'Invalid URI: "{text}" is not {"an absolute" if kind == "absolute" else "a relative"}'
-                         " URI.")
+        wanted = "an absolute" if kind == "absolute" else "a relative"
+        raise ValueError(f'Invalid URI: "{text}" is not {wanted} URI.')
     return Uri(text, absolute)
 
 

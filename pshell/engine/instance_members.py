@@ -13,7 +13,7 @@ the one Add-Member ran in.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["Member", "carrier", "table_of", "find", "extra_type_names", "MEMBER_KINDS"]
 
@@ -64,8 +64,9 @@ def _noted_date(value: _dt.datetime) -> NotedDate:
     return NotedDate.combine(value.date(), value.timetz())
 
 
-_COPIES = {str: NotedStr, int: NotedInt, float: NotedFloat, list: NotedList, tuple: NotedList,
-           _dt.datetime: _noted_date}
+_COPIES: Dict[type, Callable[[Any], Any]] = {
+    str: NotedStr, int: NotedInt, float: NotedFloat, list: NotedList, tuple: NotedList,
+    _dt.datetime: _noted_date}
 
 
 def carrier(obj: Any) -> Optional[Any]:
