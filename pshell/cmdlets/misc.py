@@ -8,8 +8,9 @@ from typing import Any, ClassVar, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import PipelineStopped, RuntimeException
+from pshell.engine.numbers import PSInt64
 from pshell.engine.values import (AutomationNull, Hashtable, PSObject, set_property, to_number,
-                                  to_str)
+                                  to_str, type_name_of)
 
 
 def _to_datetime(cmdlet: Cmdlet, value: Any, parameter: str) -> _dt.datetime:
@@ -169,6 +170,12 @@ def _is_double(value: Any) -> bool:
     return False
 
 
+def _wants_int64(given: Tuple[Any, ...], bounds: Tuple[int, int]) -> bool:
+    """pwsh draws an Int64 when a bound is one, or does not fit an Int32."""
+    return any(type_name_of(v) == "System.Int64" for v in given if v is not None) or any(
+        not -2**31 <= b <= INT32_MAX for b in bounds)
+
+
 @register
 class GetRandom(Cmdlet):
     name = "Get-Random"
@@ -231,7 +238,8 @@ class GetRandom(Cmdlet):
             return low_f + rng.random() * (high_f - low_f)
         high_i = INT32_MAX if high is None else int(high)
         self._check_range(low, high_i)
-        return rng.randrange(int(low), high_i)
+        drawn = rng.randrange(int(low), high_i)
+        return PSInt64(drawn) if _wants_int64((maximum, minimum), (high_i, int(low))) else drawn
 
     def _check_range(self, low: Any, high: Any) -> None:
         if low >= high:

@@ -14,8 +14,8 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from pshell.engine import dotnet_time, dotnet_uri, net_info
 from pshell.engine import dynparams as _dynparams
-from pshell.engine import net_info
 from pshell.engine.values import PSChar, to_str
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
@@ -346,18 +346,29 @@ STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
 for _name, _new in CONSTRUCTORS.items():
     STATIC_METHODS.setdefault(_name, {})["new"] = _new
 STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddress], NetworkInterface
+STATIC_METHODS.update(dotnet_time.STATIC_METHODS)   # [DateTimeOffset]
+STATIC_METHODS.update(dotnet_uri.STATIC_METHODS)    # [Uri]
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "text.encoding": _ENCODING_PROPS,
     "management.automation.platform": _PLATFORM_PROPS,
     "io.path": {"volumeseparatorchar": lambda: "/"},
+    **dotnet_time.STATIC_PROPS,
+    **dotnet_uri.STATIC_PROPS,
+}
+
+#: type names (lower case, without "system.") -> the conversion a cast to it makes
+CASTS: Dict[str, Callable[[Any], Any]] = {
+    "uri": dotnet_uri.to_uri,
+    "datetimeoffset": dotnet_time.to_datetimeoffset,
 }
 
 #: type names (lower case, with and without "system.") lookup_type accepts as named types
 KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
-       "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES))
+       "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
+    + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES))
 
 
 # --------------------------------------------------------------------------- collections
@@ -414,10 +425,22 @@ def new_stack(value: Any) -> Stack:
 
 # --------------------------------------------------------------------------- built-in enums
 
-_ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]]]] = {
+_COLORS = ("Black", "DarkBlue", "DarkGreen", "DarkCyan", "DarkRed", "DarkMagenta", "DarkYellow",
+           "Gray", "DarkGray", "Blue", "Green", "Cyan", "Red", "Magenta", "Yellow", "White")
+_FILE_ATTRIBUTES = ("ReadOnly", "Hidden", "System", "", "Directory", "Archive", "Device", "Normal",
+                    "Temporary", "SparseFile", "ReparsePoint", "Compressed", "Offline",
+                    "NotContentIndexed", "Encrypted", "IntegrityStream", "", "NoScrubData")
+
+#: lower-case name without "system." -> (full name, members, is a [Flags] enum)
+_ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]], bool]] = {
     "dayofweek": ("System.DayOfWeek", [(d, i) for i, d in enumerate(
-        ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))]),
-    "datetimekind": ("System.DateTimeKind", [("Unspecified", 0), ("Utc", 1), ("Local", 2)]),
+        ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))], False),
+    "datetimekind": ("System.DateTimeKind", [("Unspecified", 0), ("Utc", 1), ("Local", 2)], False),
+    "consolecolor": ("System.ConsoleColor", [(c, i) for i, c in enumerate(_COLORS)], False),
+    "io.fileattributes": ("System.IO.FileAttributes", [(a, 1 << i) for i, a in
+                                                       enumerate(_FILE_ATTRIBUTES) if a], True),
+    "urikind": ("System.UriKind", [("RelativeOrAbsolute", 0), ("Absolute", 1), ("Relative", 2)],
+                False),
 }
 ENUM_NAMES = frozenset([k for k in _ENUMS] + ["system." + k for k in _ENUMS])
 _MADE: Dict[str, Any] = {}
@@ -433,6 +456,6 @@ def builtin_enum(name: str) -> Optional[Any]:
     found = _MADE.get(key)
     if found is None:
         from pshell.engine.classes import PSEnum
-        full, members = _ENUMS[key]
-        found = _MADE.setdefault(key, PSEnum(full, members))
+        full, members, flags = _ENUMS[key]
+        found = _MADE.setdefault(key, PSEnum(full, members, flags))
     return found

@@ -166,7 +166,9 @@ def _get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, bool) or isinstance(obj, (int, float)):
         return _remote_property(obj, lowered)
     if isinstance(obj, _dt.datetime):
-        date_prop = _DATE_PROPS.get(lowered)
+        own = getattr(type(obj), "ps_props", None)       # [DateTimeOffset]'s members first
+        date_prop = own.get(lowered) if own is not None else None
+        date_prop = date_prop or _DATE_PROPS.get(lowered)
         return date_prop(obj) if date_prop is not None else _remote_property(obj, lowered)
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
@@ -733,7 +735,8 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     elif isinstance(obj, dict):
         table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
     elif isinstance(obj, _dt.datetime):
-        table = _DATE_METHODS
+        own_methods = getattr(type(obj), "ps_methods", None)
+        table = own_methods if own_methods is not None and lowered in own_methods else _DATE_METHODS
     elif isinstance(obj, (int, float, numbers.Decimal)) and not isinstance(obj, bool):
         table = _NUMBER_METHODS
     elif isinstance(obj, _dt.timedelta):
@@ -1420,13 +1423,31 @@ _STATIC_PROPS["management.automation.runspaces.pipelinestate"] = {
         "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed", "Disconnected")}
 
 
+def _date_kind(value: Any) -> Optional[str]:
+    """The DateTimeKind an argument names ('Utc', [DateTimeKind]::Local), or None for a number."""
+    enum = getattr(value, "ps_enum", None)
+    if enum is not None and enum.name == "System.DateTimeKind":
+        return to_str(value).lower()
+    if isinstance(value, str) and value.strip().lower() in ("utc", "local", "unspecified"):
+        return value.strip().lower()
+    return None
+
+
 def _new_datetime(args: List[Any]) -> Any:
-    """``[datetime]::new(year, month, day[, hour, minute, second[, millisecond]])`` or (ticks)."""
+    """``[datetime]::new(year, month, day[, hour, minute, second[, millisecond[, microsecond]]]
+    [, kind])`` or (ticks[, kind]).  A Utc kind gives an aware UTC date; Local and Unspecified
+    the plain (local) date pshell uses for both."""
+    kind = _date_kind(args[-1]) if len(args) in (2, 7, 8, 9) else None
+    if kind is not None:
+        args = args[:-1]
     numbers = [int(to_number(a)) for a in args]
     if len(numbers) == 1:
-        return _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=numbers[0] // 10)
-    year, month, day, hour, minute, second, milli = (numbers + [0] * 7)[:7]
-    return _dt.datetime(year, month, day, hour, minute, second, milli * 1000)
+        made = _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=numbers[0] / 10)
+    else:
+        year, month, day, hour, minute, second, milli, micro = (numbers + [0] * 8)[:8]
+        made = _dt.datetime(year, month, day, hour, minute, second) + _dt.timedelta(
+            milliseconds=milli, microseconds=micro)
+    return made.replace(tzinfo=_dt.timezone.utc) if kind == "utc" else made
 
 
 _STATIC_METHODS["datetime"]["new"] = _new_datetime
@@ -1510,7 +1531,7 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
     found = user_type(type_name)
     if found is not None:
         return found.static_call(frame, name, args)
-    if _norm_type(type_name) == "enum" and sys.modules.get("pshell.engine.classes") is not None:
+    if _norm_type(type_name) in ("enum", "system.enum"):
         from pshell.engine.classes import enum_static_call
         return enum_static_call(type_name, name, args)
     table = _STATIC_METHODS.get(_norm_type(type_name))

@@ -969,6 +969,16 @@ def _to_named(value: Any, type_name: str) -> Any:
     if type_name.strip().lower().rsplit(".", 1)[-1] == "cultureinfo" and value is not None:
         from pshell.engine.hostinfo import to_culture
         return to_culture(_unwrap_single(value))
+    from pshell.engine.dotnet_types import CASTS
+    key = type_name.strip().lower()
+    cast = CASTS.get(key[7:] if key.startswith("system.") else key)
+    if cast is not None and value is not None:          # [Uri]'...', [DateTimeOffset]$date
+        try:
+            return cast(_unwrap_single(value))
+        except ValueError as exc:
+            raise _cast_error(value, type_name, str(exc)) from None
+        except TypeError:
+            pass
     raise _cast_error(value, type_name)
 
 

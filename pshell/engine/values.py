@@ -344,7 +344,8 @@ def type_names_of(value: Any) -> List[str]:
     if isinstance(value, (list, tuple)):
         return ["System.Object[]", "System.Array", "System.Object"]
     if isinstance(value, _dt.datetime):
-        return ["System.DateTime", "System.ValueType", "System.Object"]
+        own = getattr(type(value), "ps_type_names", None)   # [DateTimeOffset]
+        return list(own or ("System.DateTime", "System.ValueType")) + ["System.Object"]
     if isinstance(value, _dt.timedelta):
         return ["System.TimeSpan", "System.ValueType", "System.Object"]
     names = getattr(value, "ps_type_names", None)
@@ -614,6 +615,8 @@ def format_number(value: float, roundtrip: bool = False) -> str:
 
 
 def format_date(value: _dt.datetime) -> str:
+    if getattr(value, "is_offset", False):
+        return str(value)
     return value.strftime("%m/%d/%Y %H:%M:%S")
 
 
