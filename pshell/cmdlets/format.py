@@ -289,12 +289,19 @@ class FormatWide(_Formatter):
         Param("Property", "object", position=0),
         Param("AutoSize", "switch"),
         Param("Column", "int"),
+        Param("ExcludeProperty", "string[]"),
     ) + _COMMON
     kind = "wide"
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
         view_name = self._named_view(obj)
-        if self.Property is not None or _is_plain(obj):
+        if self._selected() is not None and not _is_plain(obj):
+            # -Property (wildcards allowed) less -ExcludeProperty: the first that is left
+            if self._fixed is None:
+                columns = self._columns_for(obj)
+                self._fixed = fmt.Shape("wide", columns[:1] or [fmt.Column("", lambda o: None)])
+            shape = self._fixed
+        elif self.Property is not None or _is_plain(obj):
             if self._fixed is None:
                 column = self._column(self.Property) if self.Property is not None else \
                     fmt.Column("", lambda o: o)
