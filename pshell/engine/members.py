@@ -159,7 +159,7 @@ def _get_member(obj: Any, name: str) -> Any:
         if value is not NO_PROPERTY:
             return value
         if lowered == "pstypenames":
-            return _with_object(obj.type_names)
+            return TypeNameList(obj)
         if lowered == "psobject":
             return _PSObjectView(obj)
         return None
@@ -198,6 +198,38 @@ def _with_object(names: List[str]) -> List[str]:
     return list(names)
 
 
+class TypeNameList(list):
+    """A property bag's ``pstypenames``: inserting, adding or removing a name changes the
+    object's own type names (the ``System.Object`` shown last is not stored)."""
+
+    def __init__(self, owner: PSObject) -> None:
+        super().__init__(_with_object(owner.type_names))
+        self._owner = owner
+        self._shown_base = len(self) > len(owner.type_names)
+
+    def _sync(self) -> None:
+        names = list(self)
+        if self._shown_base and names and names[-1] == "System.Object":
+            names.pop()
+        self._owner.type_names = names
+
+
+def _syncing(method: str) -> Callable[..., Any]:
+    base = getattr(list, method)
+
+    def call(self: TypeNameList, *args: Any) -> Any:
+        result = base(self, *args)
+        self._sync()
+        return result
+    call.__name__ = method
+    return call
+
+
+for _method in ("insert", "append", "extend", "remove", "pop", "clear", "reverse", "__setitem__",
+                "__delitem__"):
+    setattr(TypeNameList, _method, _syncing(_method))
+
+
 class PropertyCollection(list):
     """``$obj.psobject.Properties``: a list of properties that also finds one by name."""
 
@@ -226,7 +258,7 @@ class _PSObjectView:
 
     @property
     def TypeNames(self) -> List[str]:
-        return _with_object(self._obj.type_names)
+        return TypeNameList(self._obj)
 
 
 class _BaseObjectView:

@@ -312,6 +312,10 @@ class _StreamsSink(Streams):
         self.owner.Streams.Debug.append(record)
 
     def information(self, record: Any) -> None:
+        # a record $InformationPreference hides still lands in Streams.Information, as in pwsh
+        from pshell.engine.pipeline import _Hidden
+        if isinstance(record, _Hidden):
+            record = record.record
         self.owner.Streams.Information.append(record)
 
     def progress(self, record: Any) -> None:
