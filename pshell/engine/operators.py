@@ -589,6 +589,10 @@ def lookup_type(name: str) -> str:
     if kind is None:
         if key.endswith("[]"):
             return "array"
+        if key.endswith("]") and "[" in key:
+            from pshell.engine import generics
+            if generics.resolve(name) is not None:
+                return "generic"            # [List[int]], [Dictionary[string, int]] ...
         if key.startswith(("system.collections.concurrent.concurrentdictionary",
                            "collections.concurrent.concurrentdictionary")):
             return "concurrentdictionary"
@@ -663,6 +667,7 @@ _KNOWN_NAMED_TYPES = {
     "system.management.automation.language.parser", "management.automation.language.parser",
     "errorcategory", "system.management.automation.errorcategory",
     "psmoduleinfo", "system.management.automation.psmoduleinfo",
+    "attribute", "system.attribute",        # engine/dynparams.py's attribute objects
 }
 
 
@@ -991,6 +996,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "modulespecification": lambda value, type_name: _to_module_spec(value),
     "xml": lambda value, type_name: _to_xml(value),
     "stack": lambda value, type_name: _new_stack(value),
+    "generic": lambda value, type_name: _generics().convert(value, type_name),
 }
 _CONVERTERS.update((kind, _numeric(kind)) for kind in _numbers.KINDS)
 
@@ -1007,6 +1013,11 @@ def _to_xml(value: Any) -> Any:
             f'Cannot convert value "{to_str(value)[:200]}" to type "System.Xml.XmlDocument". '
             f'Error: "{exc}"', "InvalidCastToXmlDocument", "InvalidArgument",
             exception_type="System.Management.Automation.PSInvalidCastException") from None
+
+
+def _generics() -> Any:
+    from pshell.engine import generics
+    return generics
 
 
 def _new_stack(value: Any) -> Any:
@@ -1038,6 +1049,8 @@ def is_type(value: Any, type_name: str) -> bool:
         return False
     if kind == "object" or kind == "psobject":
         return True
+    if kind == "generic":
+        return bool(_generics().is_generic(value, type_name))
     checks: Dict[str, Callable[[Any], bool]] = {
         "int": lambda v: type(v) is int and -2**31 <= v < 2**31,
         "long": lambda v: type(v) is _numbers.PSInt64 or (type(v) is int and -2**63 <= v < 2**63
