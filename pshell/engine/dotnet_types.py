@@ -414,25 +414,47 @@ def new_stack(value: Any) -> Stack:
 
 # --------------------------------------------------------------------------- built-in enums
 
-_ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]]]] = {
-    "dayofweek": ("System.DayOfWeek", [(d, i) for i, d in enumerate(
-        ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))]),
-    "datetimekind": ("System.DateTimeKind", [("Unspecified", 0), ("Utc", 1), ("Local", 2)]),
+def _numbered(*names: str) -> List[Tuple[str, int]]:
+    return [(name, i) for i, name in enumerate(names)]
+
+
+# full name -> (members, [Flags], underlying type)
+_ENUMS: Dict[str, Tuple[List[Tuple[str, int]], bool, str]] = {
+    "System.DayOfWeek": (_numbered("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                   "Saturday"), False, "int"),
+    "System.DateTimeKind": (_numbered("Unspecified", "Utc", "Local"), False, "int"),
+    "System.ConsoleColor": (_numbered("Black", "DarkBlue", "DarkGreen", "DarkCyan", "DarkRed",
+                                      "DarkMagenta", "DarkYellow", "Gray", "DarkGray", "Blue", "Green",
+                                      "Cyan", "Red", "Magenta", "Yellow", "White"), False, "int"),
+    "System.Management.Automation.ActionPreference": (_numbered(
+        "SilentlyContinue", "Stop", "Continue", "Inquire", "Ignore", "Suspend", "Break"), False, "int"),
+    "System.Management.Automation.CommandTypes": ([
+        ("Alias", 1), ("Function", 2), ("Filter", 4), ("Cmdlet", 8), ("ExternalScript", 16),
+        ("Application", 32), ("Script", 64), ("Configuration", 256), ("All", 383)], True, "int"),
+    "System.Security.AccessControl.AceFlags": ([
+        ("None", 0), ("ObjectInherit", 1), ("ContainerInherit", 2), ("NoPropagateInherit", 4),
+        ("InheritOnly", 8), ("InheritanceFlags", 15), ("Inherited", 16), ("SuccessfulAccess", 64),
+        ("FailedAccess", 128), ("AuditFlags", 192)], True, "byte"),
 }
-ENUM_NAMES = frozenset([k for k in _ENUMS] + ["system." + k for k in _ENUMS])
+# every spelling of each name -> its full name: System.X, X without System., and the last part
+_ENUM_KEYS: Dict[str, str] = {}
+for _full in _ENUMS:
+    _lowered = _full.lower()
+    for _key in (_lowered, _lowered[7:], _lowered.rsplit(".", 1)[-1]):
+        _ENUM_KEYS.setdefault(_key, _full)
+ENUM_NAMES = frozenset(_ENUM_KEYS)
 _MADE: Dict[str, Any] = {}
 
 
 def builtin_enum(name: str) -> Optional[Any]:
-    """The ``PSEnum`` for a built-in .NET enum name (``DayOfWeek``, ``System.DateTimeKind``), made
-    on first use; None for any other name."""
-    key = name.strip().lower()
-    if key not in ENUM_NAMES:
+    """The ``PSEnum`` for a built-in .NET enum name (``DayOfWeek``, ``System.DateTimeKind``,
+    ``[System.Management.Automation.CommandTypes]``), made on first use; None for any other name."""
+    full = _ENUM_KEYS.get(name.strip().lower())
+    if full is None:
         return None
-    key = key[7:] if key.startswith("system.") else key
-    found = _MADE.get(key)
+    found = _MADE.get(full)
     if found is None:
         from pshell.engine.classes import PSEnum
-        full, members = _ENUMS[key]
-        found = _MADE.setdefault(key, PSEnum(full, members))
+        members, flags, underlying = _ENUMS[full]
+        found = _MADE.setdefault(full, PSEnum(full, members, flags, underlying))
     return found

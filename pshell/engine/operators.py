@@ -8,6 +8,7 @@ comparison operators filter it (``1,2,3 -gt 1`` is ``2,3``), as PowerShell does.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import re
 import sys
 from typing import Any, Callable, Dict, List
@@ -1047,7 +1048,10 @@ def is_type(value: Any, type_name: str) -> bool:
     kind = lookup_type(type_name)
     if value is None or value is AutomationNull:
         return False
-    if kind == "object" or kind == "psobject":
+    if kind == "psobject":
+        # a bare string, number or bool (a literal, a variable's value) is no PSObject wrapper
+        return not isinstance(value, (str, int, float, decimal.Decimal)) or type(value) is Guid
+    if kind == "object":
         return True
     if kind == "generic":
         return bool(_generics().is_generic(value, type_name))
