@@ -320,6 +320,27 @@ _ENCODING_METHODS: Dict[str, Callable[[List[Any]], Any]] = {
 }
 
 
+def _type_name(value: Any) -> str:
+    """The name of a type argument: ``[int]``, a class or enum of the script, or text."""
+    return to_str(getattr(value, "FullName", None) or getattr(value, "name", None) or value)
+
+
+def _convert_to(args: List[Any]) -> Any:
+    from pshell.engine.operators import convert_to
+    return convert_to(args[0], _type_name(args[1]))
+
+
+def _is_true(args: List[Any]) -> bool:
+    from pshell.engine.values import to_bool
+    return to_bool(args[0])
+
+
+#: [System.Management.Automation.LanguagePrimitives]: the language's own conversions
+_LANGUAGE_PRIMITIVES: Dict[str, Callable[[List[Any]], Any]] = {
+    "convertto": _convert_to, "istrue": _is_true,
+}
+
+
 def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
     return {
         "text.utf8encoding": lambda a: _utf8(_flag(a, 0, False)),
@@ -342,6 +363,7 @@ STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     "text.encoding": _ENCODING_METHODS,
     "wildcardpattern": _WILDCARD_METHODS,
     "management.automation.wildcardpattern": _WILDCARD_METHODS,
+    "management.automation.languageprimitives": _LANGUAGE_PRIMITIVES,
 }
 for _name, _new in CONSTRUCTORS.items():
     STATIC_METHODS.setdefault(_name, {})["new"] = _new

@@ -124,7 +124,7 @@ def resolve(name: str) -> Optional[GenericType]:
     if parsed is None:
         return None
     base, args = parsed
-    found = _BASES.get(base.lower().rsplit(".", 1)[-1])
+    found = _BASES.get(base.lower().rsplit(".", 1)[-1].split("`", 1)[0])     # List`1 is List
     if found is None or len(args) != found[2]:
         return None
     from pshell.engine.members import type_info
