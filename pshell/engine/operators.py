@@ -775,7 +775,7 @@ def _to_char(value: Any, type_name: str) -> str:
 
 def _to_array(value: Any, type_name: str) -> List[Any]:
     if value is None:
-        return []
+        return None  # type: ignore[return-value]  # [object[]]$null is $null
     element = type_name.strip()[:-2] if type_name.strip().endswith("[]") else ""
     if isinstance(value, (list, tuple, range)):
         items = list(value)
@@ -923,7 +923,7 @@ def _to_guid(value: Any, type_name: str) -> str:
 
 
 def _to_list(value: Any, type_name: str) -> List[Any]:
-    return _to_array(value, "object[]")
+    return [] if value is None else _to_array(value, "object[]")   # [ArrayList]::new() is empty
 
 
 def _numeric(kind: str) -> Callable[[Any, str], Any]:
