@@ -287,7 +287,7 @@ def _run_file(shell: Any, path: str, args: List[str]) -> int:
     rs = shell.runspace
     full = rs.resolve_path(path)
     try:
-        with open(full, encoding="utf-8-sig", errors="replace") as handle:
+        with open(full, encoding="utf-8-sig", errors="replace", newline="") as handle:
             text = handle.read()
     except OSError as exc:
         sys.stderr.write(f"pshell: cannot run '{path}': {exc.strerror}\n")

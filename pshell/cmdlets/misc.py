@@ -376,6 +376,9 @@ class NewObject(Cmdlet):
             if key in ("object", "system.object"):
                 return PSObject(type_names=("System.Object",))
             return PSObject()
+        from pshell.engine import generics
+        if generics.resolve(name) is not None:      # List[int], Dictionary[string, int] ...
+            return generics.new(name, args)
         if key in _LIST_NAMES or key.startswith(("system.collections.generic.list",
                                                  "collections.generic.list")):
             if args and isinstance(args[0], (list, tuple)):

@@ -320,6 +320,27 @@ _ENCODING_METHODS: Dict[str, Callable[[List[Any]], Any]] = {
 }
 
 
+def _type_name(value: Any) -> str:
+    """The name of a type argument: ``[int]``, a class or enum of the script, or text."""
+    return to_str(getattr(value, "FullName", None) or getattr(value, "name", None) or value)
+
+
+def _convert_to(args: List[Any]) -> Any:
+    from pshell.engine.operators import convert_to
+    return convert_to(args[0], _type_name(args[1]))
+
+
+def _is_true(args: List[Any]) -> bool:
+    from pshell.engine.values import to_bool
+    return to_bool(args[0])
+
+
+#: [System.Management.Automation.LanguagePrimitives]: the language's own conversions
+_LANGUAGE_PRIMITIVES: Dict[str, Callable[[List[Any]], Any]] = {
+    "convertto": _convert_to, "istrue": _is_true,
+}
+
+
 def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
     return {
         "text.utf8encoding": lambda a: _utf8(_flag(a, 0, False)),
@@ -342,6 +363,7 @@ STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     "text.encoding": _ENCODING_METHODS,
     "wildcardpattern": _WILDCARD_METHODS,
     "management.automation.wildcardpattern": _WILDCARD_METHODS,
+    "management.automation.languageprimitives": _LANGUAGE_PRIMITIVES,
 }
 for _name, _new in CONSTRUCTORS.items():
     STATIC_METHODS.setdefault(_name, {})["new"] = _new
@@ -425,37 +447,54 @@ def new_stack(value: Any) -> Stack:
 
 # --------------------------------------------------------------------------- built-in enums
 
-_COLORS = ("Black", "DarkBlue", "DarkGreen", "DarkCyan", "DarkRed", "DarkMagenta", "DarkYellow",
-           "Gray", "DarkGray", "Blue", "Green", "Cyan", "Red", "Magenta", "Yellow", "White")
 _FILE_ATTRIBUTES = ("ReadOnly", "Hidden", "System", "", "Directory", "Archive", "Device", "Normal",
                     "Temporary", "SparseFile", "ReparsePoint", "Compressed", "Offline",
                     "NotContentIndexed", "Encrypted", "IntegrityStream", "", "NoScrubData")
 
-#: lower-case name without "system." -> (full name, members, is a [Flags] enum)
-_ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]], bool]] = {
-    "dayofweek": ("System.DayOfWeek", [(d, i) for i, d in enumerate(
-        ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))], False),
-    "datetimekind": ("System.DateTimeKind", [("Unspecified", 0), ("Utc", 1), ("Local", 2)], False),
-    "consolecolor": ("System.ConsoleColor", [(c, i) for i, c in enumerate(_COLORS)], False),
-    "io.fileattributes": ("System.IO.FileAttributes", [(a, 1 << i) for i, a in
-                                                       enumerate(_FILE_ATTRIBUTES) if a], True),
-    "urikind": ("System.UriKind", [("RelativeOrAbsolute", 0), ("Absolute", 1), ("Relative", 2)],
-                False),
+
+def _numbered(*names: str) -> List[Tuple[str, int]]:
+    return [(name, i) for i, name in enumerate(names)]
+
+
+# full name -> (members, [Flags], underlying type)
+_ENUMS: Dict[str, Tuple[List[Tuple[str, int]], bool, str]] = {
+    "System.DayOfWeek": (_numbered("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                   "Saturday"), False, "int"),
+    "System.DateTimeKind": (_numbered("Unspecified", "Utc", "Local"), False, "int"),
+    "System.ConsoleColor": (_numbered("Black", "DarkBlue", "DarkGreen", "DarkCyan", "DarkRed",
+                                      "DarkMagenta", "DarkYellow", "Gray", "DarkGray", "Blue", "Green",
+                                      "Cyan", "Red", "Magenta", "Yellow", "White"), False, "int"),
+    "System.Management.Automation.ActionPreference": (_numbered(
+        "SilentlyContinue", "Stop", "Continue", "Inquire", "Ignore", "Suspend", "Break"), False, "int"),
+    "System.Management.Automation.CommandTypes": ([
+        ("Alias", 1), ("Function", 2), ("Filter", 4), ("Cmdlet", 8), ("ExternalScript", 16),
+        ("Application", 32), ("Script", 64), ("Configuration", 256), ("All", 383)], True, "int"),
+    "System.Security.AccessControl.AceFlags": ([
+        ("None", 0), ("ObjectInherit", 1), ("ContainerInherit", 2), ("NoPropagateInherit", 4),
+        ("InheritOnly", 8), ("InheritanceFlags", 15), ("Inherited", 16), ("SuccessfulAccess", 64),
+        ("FailedAccess", 128), ("AuditFlags", 192)], True, "byte"),
+    "System.IO.FileAttributes": ([(a, 1 << i) for i, a in enumerate(_FILE_ATTRIBUTES) if a], True, "int"),
+    "System.UriKind": (_numbered("RelativeOrAbsolute", "Absolute", "Relative"), False, "int"),
 }
-ENUM_NAMES = frozenset([k for k in _ENUMS] + ["system." + k for k in _ENUMS])
+# every spelling of each name -> its full name: System.X, X without System., and the last part
+_ENUM_KEYS: Dict[str, str] = {}
+for _full in _ENUMS:
+    _lowered = _full.lower()
+    for _key in (_lowered, _lowered[7:], _lowered.rsplit(".", 1)[-1]):
+        _ENUM_KEYS.setdefault(_key, _full)
+ENUM_NAMES = frozenset(_ENUM_KEYS)
 _MADE: Dict[str, Any] = {}
 
 
 def builtin_enum(name: str) -> Optional[Any]:
-    """The ``PSEnum`` for a built-in .NET enum name (``DayOfWeek``, ``System.DateTimeKind``), made
-    on first use; None for any other name."""
-    key = name.strip().lower()
-    if key not in ENUM_NAMES:
+    """The ``PSEnum`` for a built-in .NET enum name (``DayOfWeek``, ``System.DateTimeKind``,
+    ``[System.Management.Automation.CommandTypes]``), made on first use; None for any other name."""
+    full = _ENUM_KEYS.get(name.strip().lower())
+    if full is None:
         return None
-    key = key[7:] if key.startswith("system.") else key
-    found = _MADE.get(key)
+    found = _MADE.get(full)
     if found is None:
         from pshell.engine.classes import PSEnum
-        full, members, flags = _ENUMS[key]
-        found = _MADE.setdefault(key, PSEnum(full, members, flags))
+        members, flags, underlying = _ENUMS[full]
+        found = _MADE.setdefault(full, PSEnum(full, members, flags, underlying))
     return found

@@ -556,8 +556,9 @@ _LIST_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
     "toarray": lambda items, a: list(items),
     "reverse": lambda items, a: items.reverse(),
     "sort": lambda items, a: items.sort(key=_sort_key),
-    "gettype": lambda items, a: PSTypeInfo("System.Object[]"),
-    "tostring": lambda items, a: "System.Object[]",
+    "gettype": lambda items, a: items.generic.type_info() if hasattr(items, "generic") else
+    PSTypeInfo("System.Object[]"),
+    "tostring": lambda items, a: items.ToString() if hasattr(items, "generic") else "System.Object[]",
     "where": lambda items, a: None, "foreach": lambda items, a: None,
     "getvalue": lambda items, a: items[int(a[0])],
     "setvalue": lambda items, a: items.__setitem__(int(a[1]), a[0]),
@@ -926,6 +927,9 @@ def type_info(type_name: str) -> PSTypeInfo:
         return found
     from pshell.engine.operators import full_type_name, lookup_type
     kind = lookup_type(type_name)
+    if kind == "generic":
+        from pshell.engine import generics
+        return generics.type_info(type_name) or PSTypeInfo(type_name)
     if kind == "named":
         from pshell.engine.exception_types import exception_name
         return PSTypeInfo(exception_name(type_name) or type_name)
@@ -1589,6 +1593,11 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
                            exception_type="System.Management.Automation.MethodInvocationException") from None
             return AutomationNull if result is None else result
     _known_type(type_name)
+    if name.lower() == "new" and type_name.endswith("]") and not type_name.endswith("[]"):
+        from pshell.engine import generics
+        made = generics.new(type_name, args)
+        if made is not None:
+            return made
     if name.lower() == "new":
         made = _new_error_object(type_name, args)
         if made is not None:

@@ -8,6 +8,7 @@ comparison operators filter it (``1,2,3 -gt 1`` is ``2,3``), as PowerShell does.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import re
 import sys
 from typing import Any, Callable, Dict, List
@@ -594,6 +595,10 @@ def lookup_type(name: str) -> str:
     if kind is None:
         if key.endswith("[]"):
             return "array"
+        if key.endswith("]") and "[" in key:
+            from pshell.engine import generics
+            if generics.resolve(name) is not None:
+                return "generic"            # [List[int]], [Dictionary[string, int]] ...
         if key.startswith(("system.collections.concurrent.concurrentdictionary",
                            "collections.concurrent.concurrentdictionary")):
             return "concurrentdictionary"
@@ -668,6 +673,7 @@ _KNOWN_NAMED_TYPES = {
     "system.management.automation.language.parser", "management.automation.language.parser",
     "errorcategory", "system.management.automation.errorcategory",
     "psmoduleinfo", "system.management.automation.psmoduleinfo",
+    "attribute", "system.attribute",        # engine/dynparams.py's attribute objects
 }
 
 
@@ -774,7 +780,7 @@ def _to_char(value: Any, type_name: str) -> str:
 
 def _to_array(value: Any, type_name: str) -> List[Any]:
     if value is None:
-        return []
+        return None  # type: ignore[return-value]  # [object[]]$null is $null
     element = type_name.strip()[:-2] if type_name.strip().endswith("[]") else ""
     if isinstance(value, (list, tuple, range)):
         items = list(value)
@@ -922,7 +928,7 @@ def _to_guid(value: Any, type_name: str) -> str:
 
 
 def _to_list(value: Any, type_name: str) -> List[Any]:
-    return _to_array(value, "object[]")
+    return [] if value is None else _to_array(value, "object[]")   # [ArrayList]::new() is empty
 
 
 def _numeric(kind: str) -> Callable[[Any, str], Any]:
@@ -1006,6 +1012,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "modulespecification": lambda value, type_name: _to_module_spec(value),
     "xml": lambda value, type_name: _to_xml(value),
     "stack": lambda value, type_name: _new_stack(value),
+    "generic": lambda value, type_name: _generics().convert(value, type_name),
 }
 _CONVERTERS.update((kind, _numeric(kind)) for kind in _numbers.KINDS)
 
@@ -1022,6 +1029,11 @@ def _to_xml(value: Any) -> Any:
             f'Cannot convert value "{to_str(value)[:200]}" to type "System.Xml.XmlDocument". '
             f'Error: "{exc}"', "InvalidCastToXmlDocument", "InvalidArgument",
             exception_type="System.Management.Automation.PSInvalidCastException") from None
+
+
+def _generics() -> Any:
+    from pshell.engine import generics
+    return generics
 
 
 def _new_stack(value: Any) -> Any:
@@ -1051,8 +1063,13 @@ def is_type(value: Any, type_name: str) -> bool:
     kind = lookup_type(type_name)
     if value is None or value is AutomationNull:
         return False
-    if kind == "object" or kind == "psobject":
+    if kind == "psobject":
+        # a bare string, number or bool (a literal, a variable's value) is no PSObject wrapper
+        return not isinstance(value, (str, int, float, decimal.Decimal)) or type(value) is Guid
+    if kind == "object":
         return True
+    if kind == "generic":
+        return bool(_generics().is_generic(value, type_name))
     checks: Dict[str, Callable[[Any], bool]] = {
         "int": lambda v: type(v) is int and -2**31 <= v < 2**31,
         "long": lambda v: type(v) is _numbers.PSInt64 or (type(v) is int and -2**63 <= v < 2**63

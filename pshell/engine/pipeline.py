@@ -654,7 +654,8 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
         text = alias
         lowered = alias.lower()
         seen += 1
-    if "\\" in lowered and not lowered.startswith((".", "/")):
+    qualifier = lowered.split("\\", 1)[0]
+    if "\\" in lowered and not lowered.startswith((".", "/")) and ":" not in qualifier:
         lowered = lowered.rsplit("\\", 1)[1]
         text = text.rsplit("\\", 1)[1]
     info = frame.scope.find_function(lowered)
@@ -665,7 +666,8 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
         return _Resolved("cmdlet", cls, cls.name)
     rs = frame.rs
     if lowered.endswith(".ps1"):
-        path = rs.resolve_path(text) if ("/" in text or text.startswith("~")) else None
+        pathlike = "/" in text or "\\" in text or ":" in text or text.startswith("~")
+        path = rs.resolve_path(text) if pathlike else None
         if path is not None and os.path.isfile(path):
             return _Resolved("script", path, text)
     from pshell.engine.native import find_executable
@@ -1005,7 +1007,7 @@ def load_script(path: str) -> ScriptBlock:
         cached = _SCRIPT_CACHE.get(path)
         if cached is not None and cached[0] == mtime:
             return cached[1].script_block()
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             text = handle.read()
     except OSError as exc:
         raise RuntimeException.make(f"Cannot read script '{path}': {exc.strerror}.", "ScriptNotReadable",

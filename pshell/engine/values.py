@@ -336,12 +336,16 @@ def type_names_of(value: Any) -> List[str]:
     if type(value) is ConcurrentDictionary:
         return ["System.Collections.Concurrent.ConcurrentDictionary`2", "System.Object"]
     if isinstance(value, Hashtable):
+        if hasattr(value, "generic"):
+            return value.generic.type_names()         # engine/generics.py's Dictionary[K, V]
         if type(value) is OrderedHashtable:
             return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
         return ["System.Collections.Hashtable", "System.Object"]
     if isinstance(value, dict):
         return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
     if isinstance(value, (list, tuple)):
+        if type(value) is not list and hasattr(value, "generic"):
+            return value.generic.type_names()         # engine/generics.py's List[T]
         return ["System.Object[]", "System.Array", "System.Object"]
     if isinstance(value, _dt.datetime):
         own = getattr(type(value), "ps_type_names", None)   # [DateTimeOffset]
@@ -641,6 +645,8 @@ def to_str(value: Any, ofs: str = " ") -> str:
     if isinstance(value, _dt.timedelta):
         return format_timespan(value)
     if isinstance(value, Hashtable):
+        if hasattr(value, "generic"):
+            return value.ToString()  # type: ignore[attr-defined]
         if type(value) is OrderedHashtable:
             return "System.Collections.Specialized.OrderedDictionary"
         return "System.Collections.Hashtable"

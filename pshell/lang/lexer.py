@@ -693,7 +693,8 @@ class Lexer:
             if text.startswith("'@", i):
                 content, end = "", i + 2
             else:
-                k = text.find("\n'@", i)
+                k = min((at for at in (text.find("\n'@", i), text.find("\r'@", i)) if at >= 0),
+                        default=-1)                 # a line ends with LF, CRLF or a lone CR
                 if k < 0:
                     raise self.error("The string is missing the terminator: '@.", start,
                                      start + 2, incomplete=True)
@@ -724,6 +725,9 @@ class Lexer:
                     break
                 if c == "\r" and text.startswith('\n"@', i + 1):
                     end = i + 4
+                    break
+                if c == "\r" and text.startswith('"@', i + 1):     # a lone CR ends the line too
+                    end = i + 3
                     break
             elif c in DOUBLE_QUOTES:
                 if i + 1 < n and text[i + 1] in DOUBLE_QUOTES:
