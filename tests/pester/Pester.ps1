@@ -259,13 +259,12 @@ function __PesterThrow {
     if ($__pesterP.Switches['PassThru']) { $__pesterErr }
 }
 
-$script:__PesterOperators = @(
+function Should {
+    $__pesterOperatorNames = @(
     'Be', 'BeExactly', 'BeNullOrEmpty', 'BeTrue', 'BeFalse', 'Match', 'MatchExactly', 'BeLike',
     'BeLikeExactly', 'BeOfType', 'HaveType', 'Contain', 'BeIn', 'HaveCount', 'BeGreaterThan',
     'BeLessThan', 'BeGreaterOrEqual', 'BeLessOrEqual', 'Throw', 'Exist', 'FileContentMatch',
     'FileContentMatchExactly', 'FileContentMatchMultiline', 'Invoke', 'InvokeVerifiable')
-
-function Should {
     $__pesterInput = @($input)
     $__pesterP = __PesterNamedArgs @args
     $__pesterNot = [bool]$__pesterP.Switches['Not']
@@ -273,9 +272,9 @@ function Should {
     if ($__pesterOps.Count -gt 1) {
         # a value that looks like a switch ('-rwxrwxrwx' in a variable) is the expected value, not
         # an operator: the runner sees only strings in $args, so keep the one operator Should knows
-        $__pesterKnown = @($__pesterOps | Where-Object { $_ -in $script:__PesterOperators })
+        $__pesterKnown = @($__pesterOps | Where-Object { $_ -in $__pesterOperatorNames })
         if ($__pesterKnown.Count -eq 1) {
-            foreach ($__pesterOther in @($__pesterOps | Where-Object { $_ -notin $script:__PesterOperators })) {
+            foreach ($__pesterOther in @($__pesterOps | Where-Object { $_ -notin $__pesterOperatorNames })) {
                 $__pesterP.Positional += , "-$__pesterOther"
             }
             $__pesterOps = $__pesterKnown
