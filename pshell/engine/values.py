@@ -368,6 +368,11 @@ _TIMESPAN_PROPS = ("Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks
                    "TotalHours", "TotalMinutes", "TotalSeconds", "TotalMilliseconds")
 
 
+#: what Export-Csv, Select-Object * and Format-List * show of a DateTime
+_DATETIME_PROPS = ("DateTime", "Date", "Day", "DayOfWeek", "DayOfYear", "Hour", "Kind", "Millisecond",
+                   "Minute", "Month", "Second", "Ticks", "TimeOfDay", "Year")
+
+
 def properties_of(value: Any) -> List[str]:
     """The names formatting shows for a value, in order."""
     if isinstance(value, PSObject):
@@ -378,6 +383,8 @@ def properties_of(value: Any) -> List[str]:
         return []
     if isinstance(value, _dt.timedelta):
         return list(_TIMESPAN_PROPS)
+    if isinstance(value, _dt.datetime) and not hasattr(value, "ps_properties"):
+        return list(_DATETIME_PROPS)
     props = getattr(value, "ps_properties", None)
     if props is not None:
         return list(props)
