@@ -379,11 +379,15 @@ class _BlockCompiler:
             return
         if self._trivial(stmt):
             method(stmt, d)
+            if not self.method:
+                self.emit(d, "RS.last_success = True")
             return
         nid = self.nid(stmt)
         err = self.new_name("_e")
         self.emit(d, "try:")
         method(stmt, d + 1)
+        if not self.method and _sets_success(stmt):
+            self.emit(d + 1, "RS.last_success = True")
         self.emit(d, f"except Exception as {err}:")
         if self.trapped:
             self.emit(d + 1, f"yield from _trapped(F, {err}, {nid})")
@@ -430,6 +434,9 @@ class _BlockCompiler:
     def st_PipelineChain(self, stmt: A.PipelineChain, d: int) -> None:
         """``a && b``: run b when $? is true after a; ``a || b``: when it is false.  Each part
         starts with $? true (an expression that runs succeeds; errors make it false)."""
+        if stmt.background:
+            self.emit(d, f"yield _background(F, {self.unit.ast_id(stmt)})")
+            return
         left = stmt.left
         if isinstance(left, A.PipelineChain):
             self.st_PipelineChain(left, d)
@@ -652,9 +659,11 @@ class _BlockCompiler:
     # -- control flow
     def condition(self, stmt: A.Statement) -> str:
         expr = _lone_expression(stmt)
-        if expr is not None:
-            return self.truth(expr)
-        return f"_tb({self.statement_value(stmt)})"
+        test = self.truth(expr) if expr is not None else f"_tb({self.statement_value(stmt)})"
+        if any(isinstance(node, A.CommandAst) for node in _walk(stmt)):
+            # a condition that ran a command leaves $? true, whatever the command did
+            test = f"_cond_ok(RS, {test})"
+        return test
 
     def truth(self, expr: A.Expr) -> str:
         if isinstance(expr, A.Binary) and expr.op in ("-and", "-or"):
@@ -1184,6 +1193,29 @@ def _lone_expression(stmt: Any) -> Optional[A.Expr]:
         if isinstance(element, A.CommandExpression) and not element.redirections:
             return element.expr
     return None
+
+
+def _sets_success(node: Any) -> bool:
+    """Whether $? becomes true after this statement (or expression) by itself: a statement that
+    is an expression (or an assignment of one) succeeded when it ran without error.  Commands
+    set $? themselves, and so do the statements inside $( ) and @( ) (or an empty one is true)."""
+    if isinstance(node, A.Assignment):
+        return _sets_success(node.value)
+    if isinstance(node, A.Pipeline):
+        if node.background or len(node.elements) != 1 or \
+                not isinstance(node.elements[0], A.CommandExpression):
+            return False
+        return _sets_success(node.elements[0].expr)
+    if isinstance(node, A.Paren):
+        return _sets_success(node.statement)
+    if isinstance(node, (A.SubExpression, A.ArrayExpression)):
+        inner = [s for s in node.statements if not isinstance(s, A.Trap)]
+        if not inner:
+            return True
+        if len(inner) > 1 or len(inner) != len(node.statements):
+            return False
+        return _sets_success(inner[0])
+    return isinstance(node, A.Expr)
 
 
 _OPAQUE = (A.ScriptBlockExpr, A.FunctionDefinition, A.ClassDefinition)

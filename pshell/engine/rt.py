@@ -305,6 +305,12 @@ def _tb(value: Any) -> bool:
     return to_bool(value)
 
 
+def _cond_ok(rs: Any, value: bool) -> bool:
+    """The truth of an if/while/for condition that ran a command: $? is true after it."""
+    rs.last_success = True
+    return value
+
+
 def _range(a: Any, b: Any) -> range:
     return ops.in_range(a, b)  # type: ignore[return-value]
 
@@ -896,7 +902,7 @@ NAMESPACE: Dict[str, Any] = {
     "_conv": _conv, "_constrain": _constrain, "_as_list": _as_list, "_rest": _rest,
     "_bad_target": _bad_target,
     "_readonly": _readonly, "_store": _store, "_env_set": _env_set,
-    "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_stopped": _stopped,
+    "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_cond_ok": _cond_ok, "_stopped": _stopped,
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
     "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,
