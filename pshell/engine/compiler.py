@@ -259,14 +259,26 @@ class _BlockCompiler:
         outer_trapped = self.trapped
         if kind in ("begin", "process", "end", "clean", "dynamicparam"):
             self.trapped = bool(traps) or (kind == "end" and self.root_trapped)
+        guarded = self.trapped and kind in ("begin", "process", "end", "clean", "dynamicparam")
+        d = 1
+        if guarded:
+            # a trap guards what the block calls as a try does: errors in the commands it runs
+            # come back to it (rt._trapped undoes this while a trap runs)
+            fn.lines.append(" RS.try_depth += 1")
+            fn.lines.append(" try:")
+            d = 2
         for stmt in traps:
-            self.statement(stmt, 1)
+            self.statement(stmt, d)
         # classes and enums are known to the whole block, also above their definition
         for definition in [s for s in statements if isinstance(s, _DEFINITIONS)]:
-            self.statement(definition, 1)
+            self.statement(definition, d)
         for stmt in statements:
             if not isinstance(stmt, (A.Trap,) + _DEFINITIONS):
-                self.statement(stmt, 1)
+                self.statement(stmt, d)
+        if guarded:
+            fn.lines.append("  pass")
+            fn.lines.append(" finally:")
+            fn.lines.append("  RS.try_depth -= 1")
         self.trapped = outer_trapped
         fn.lines.append(" if False: yield None")
         self.fn = outer
@@ -895,13 +907,15 @@ class _BlockCompiler:
         outer_trapped = self.trapped
         if stmt.catches or body_traps:
             self.trapped = bool(body_traps)
+        if body_traps:
+            self.emit(d + 2, "RS.try_depth += 1")     # undone by rt._trapped while a trap runs
         for trap in body_traps:
             self.statement(trap, d + 2)
         rest = [s for s in stmt.body.statements if not isinstance(s, A.Trap)]
         self.block(A.StatementBlock(tuple(rest), stmt.body.span) if body_traps else stmt.body, d + 2)
         self.trapped = outer_trapped
         self.emit(d + 1, "finally:")
-        self.emit(d + 2, "RS.try_depth -= 1")
+        self.emit(d + 2, f"RS.try_depth -= {2 if body_traps else 1}")
         if stmt.catches:
             self.emit(d, f"except Exception as {err}:")
             self.emit(d + 1, f"{err} = _catchable({err})")
