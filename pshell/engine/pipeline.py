@@ -1100,6 +1100,23 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
 
 # --------------------------------------------------------------------------- redirection
 
+def _redirect_encoding(frame: Frame) -> Any:
+    """`> file` writes as Out-File does: $PSDefaultParameterValues['Out-File:Encoding'] (an
+    encoding object or name) when set, else UTF-8 without a byte order mark (None)."""
+    defaults = frame.scope.lookup("psdefaultparametervalues")
+    if defaults is _NOT_FOUND or not hasattr(defaults, "items"):
+        return None
+    for key, value in defaults.items():
+        if isinstance(key, str) and key.replace(" ", "").lower() == "out-file:encoding":
+            from pshell.engine.dotnet_types import encoding_named
+            try:
+                encoding = encoding_named(value)
+            except ValueError:
+                return None
+            return None if (encoding.codec, encoding.bom) == ("utf-8", b"") else encoding
+    return None
+
+
 class _RedirectSink(Streams):
     """The non-output streams of one redirected command: merged into its output, sent to files,
     discarded, or passed on to the enclosing frame's streams."""
@@ -1136,7 +1153,8 @@ class _RedirectSink(Streams):
                 if text[:9].lower() == "variable:" and len(text) > 9:
                     target = _VariableTarget(frame, text[9:].lstrip("/\\"), redir[3])
                 else:
-                    target = FileTarget(frame.rs.resolve_path(text), redir[3])
+                    target = FileTarget(frame.rs.resolve_path(text), redir[3],
+                                        _redirect_encoding(frame))
                 numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
                 for number in numbers:
                     if number == "1":
