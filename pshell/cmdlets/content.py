@@ -42,7 +42,11 @@ _WRITE_CODECS = {"utf-16-le": "utf-16", "utf-32-le": "utf-32"}
 
 
 def encoding_of(value: Any) -> str:
-    """-Encoding: PowerShell's names (and code page names Python knows) to a codec name."""
+    """-Encoding: PowerShell's names (and code page names Python knows), or an encoding object
+    ([System.Text.Encoding]::Unicode), to a codec name."""
+    from pshell.engine.dotnet_types import TextEncoding
+    if isinstance(value, TextEncoding):
+        return "utf-8-sig" if value.codec == "utf-8" and value.bom else value.codec
     text = to_str(value).strip()
     codec = _ENCODINGS.get(text.lower())
     if codec is not None:

@@ -259,14 +259,26 @@ class _BlockCompiler:
         outer_trapped = self.trapped
         if kind in ("begin", "process", "end", "clean", "dynamicparam"):
             self.trapped = bool(traps) or (kind == "end" and self.root_trapped)
+        guarded = self.trapped and kind in ("begin", "process", "end", "clean", "dynamicparam")
+        d = 1
+        if guarded:
+            # a trap guards what the block calls as a try does: errors in the commands it runs
+            # come back to it (rt._trapped undoes this while a trap runs)
+            fn.lines.append(" RS.try_depth += 1")
+            fn.lines.append(" try:")
+            d = 2
         for stmt in traps:
-            self.statement(stmt, 1)
+            self.statement(stmt, d)
         # classes and enums are known to the whole block, also above their definition
         for definition in [s for s in statements if isinstance(s, _DEFINITIONS)]:
-            self.statement(definition, 1)
+            self.statement(definition, d)
         for stmt in statements:
             if not isinstance(stmt, (A.Trap,) + _DEFINITIONS):
-                self.statement(stmt, 1)
+                self.statement(stmt, d)
+        if guarded:
+            fn.lines.append("  pass")
+            fn.lines.append(" finally:")
+            fn.lines.append("  RS.try_depth -= 1")
         self.trapped = outer_trapped
         fn.lines.append(" if False: yield None")
         self.fn = outer
@@ -379,11 +391,15 @@ class _BlockCompiler:
             return
         if self._trivial(stmt):
             method(stmt, d)
+            if not self.method:
+                self.emit(d, "RS.last_success = True")
             return
         nid = self.nid(stmt)
         err = self.new_name("_e")
         self.emit(d, "try:")
         method(stmt, d + 1)
+        if not self.method and _sets_success(stmt):
+            self.emit(d + 1, "RS.last_success = True")
         self.emit(d, f"except Exception as {err}:")
         if self.trapped:
             self.emit(d + 1, f"yield from _trapped(F, {err}, {nid})")
@@ -430,6 +446,9 @@ class _BlockCompiler:
     def st_PipelineChain(self, stmt: A.PipelineChain, d: int) -> None:
         """``a && b``: run b when $? is true after a; ``a || b``: when it is false.  Each part
         starts with $? true (an expression that runs succeeds; errors make it false)."""
+        if stmt.background:
+            self.emit(d, f"yield _background(F, {self.unit.ast_id(stmt)})")
+            return
         left = stmt.left
         if isinstance(left, A.PipelineChain):
             self.st_PipelineChain(left, d)
@@ -652,9 +671,11 @@ class _BlockCompiler:
     # -- control flow
     def condition(self, stmt: A.Statement) -> str:
         expr = _lone_expression(stmt)
-        if expr is not None:
-            return self.truth(expr)
-        return f"_tb({self.statement_value(stmt)})"
+        test = self.truth(expr) if expr is not None else f"_tb({self.statement_value(stmt)})"
+        if any(isinstance(node, A.CommandAst) for node in _walk(stmt)):
+            # a condition that ran a command leaves $? true, whatever the command did
+            test = f"_cond_ok(RS, {test})"
+        return test
 
     def truth(self, expr: A.Expr) -> str:
         if isinstance(expr, A.Binary) and expr.op in ("-and", "-or"):
@@ -886,13 +907,15 @@ class _BlockCompiler:
         outer_trapped = self.trapped
         if stmt.catches or body_traps:
             self.trapped = bool(body_traps)
+        if body_traps:
+            self.emit(d + 2, "RS.try_depth += 1")     # undone by rt._trapped while a trap runs
         for trap in body_traps:
             self.statement(trap, d + 2)
         rest = [s for s in stmt.body.statements if not isinstance(s, A.Trap)]
         self.block(A.StatementBlock(tuple(rest), stmt.body.span) if body_traps else stmt.body, d + 2)
         self.trapped = outer_trapped
         self.emit(d + 1, "finally:")
-        self.emit(d + 2, "RS.try_depth -= 1")
+        self.emit(d + 2, f"RS.try_depth -= {2 if body_traps else 1}")
         if stmt.catches:
             self.emit(d, f"except Exception as {err}:")
             self.emit(d + 1, f"{err} = _catchable({err})")
@@ -1184,6 +1207,29 @@ def _lone_expression(stmt: Any) -> Optional[A.Expr]:
         if isinstance(element, A.CommandExpression) and not element.redirections:
             return element.expr
     return None
+
+
+def _sets_success(node: Any) -> bool:
+    """Whether $? becomes true after this statement (or expression) by itself: a statement that
+    is an expression (or an assignment of one) succeeded when it ran without error.  Commands
+    set $? themselves, and so do the statements inside $( ) and @( ) (or an empty one is true)."""
+    if isinstance(node, A.Assignment):
+        return _sets_success(node.value)
+    if isinstance(node, A.Pipeline):
+        if node.background or len(node.elements) != 1 or \
+                not isinstance(node.elements[0], A.CommandExpression):
+            return False
+        return _sets_success(node.elements[0].expr)
+    if isinstance(node, A.Paren):
+        return _sets_success(node.statement)
+    if isinstance(node, (A.SubExpression, A.ArrayExpression)):
+        inner = [s for s in node.statements if not isinstance(s, A.Trap)]
+        if not inner:
+            return True
+        if len(inner) > 1 or len(inner) != len(node.statements):
+            return False
+        return _sets_success(inner[0])
+    return isinstance(node, A.Expr)
 
 
 _OPAQUE = (A.ScriptBlockExpr, A.FunctionDefinition, A.ClassDefinition)

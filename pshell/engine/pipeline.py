@@ -38,7 +38,7 @@ class CommandContext:
 
     __slots__ = ("frame", "runspace", "streams", "nid", "name", "prefs", "error_var", "warning_var",
                  "info_var", "_location", "pipeline_params", "verbose", "debug", "_block_frames",
-                 "wrote_error")
+                 "wrote_error", "pipe_failed")
 
     def __init__(self, frame: Frame, streams: Streams, nid: int, name: str) -> None:
         self.frame = frame
@@ -56,6 +56,8 @@ class CommandContext:
         self.debug: Optional[bool] = None
         self._block_frames: Optional[Dict[int, Frame]] = None
         self.wrote_error = False     # $PSCmdlet.WriteError was called: $? is false afterwards
+        # shared by the commands of one pipeline: one of them wrote an error or failed
+        self.pipe_failed: Optional[List[bool]] = None
 
     @property
     def location(self) -> Optional[SourceLocation]:
@@ -74,6 +76,9 @@ class CommandContext:
     def set_success(self, ok: bool) -> None:
         if not ok:
             self.runspace.last_success = False
+            self.wrote_error = True
+            if self.pipe_failed is not None:
+                self.pipe_failed[0] = True
 
     # ---- streams --------------------------------------------------------------------
     def write_error(self, record: ErrorRecord) -> None:
@@ -83,6 +88,9 @@ class CommandContext:
             record.command = self.name
         pref = self.preference("erroraction")
         self.runspace.last_success = False
+        self.wrote_error = True
+        if self.pipe_failed is not None:
+            self.pipe_failed[0] = True
         if pref != "ignore":
             self.runspace.add_error(record)
         if self.error_var is not None:
@@ -717,6 +725,10 @@ class _Stage:
 
 def run_pipeline(frame: Frame, stages: Tuple[Any, ...], top: bool) -> Iterator[Any]:
     built = [_build_stage(frame, spec) for spec in stages]
+    failed = [False]
+    for stage in built:
+        if stage.ctx is not None:
+            stage.ctx.pipe_failed = failed
     _wire_natives(frame, built, top)
     iterator: Optional[Iterator[Any]] = None
     for stage in built:
@@ -950,6 +962,11 @@ def _run_command(rs: Runspace, stage: _Stage, upstream: Optional[Iterator[Any]])
             if rs.stop_requested:
                 raise PipelineStopped()
             yield item
+        ctx = stage.ctx
+        if stage.kind == "cmdlet" and ctx is not None and ctx.pipe_failed is not None:
+            # $? after a cmdlet is whether its pipeline failed, not what the last command of
+            # a script block it ran (ForEach-Object { native }) left behind
+            rs.last_success = not ctx.pipe_failed[0]
     finally:
         rs.unregister_active(stage)
 
@@ -1067,13 +1084,15 @@ def _script_body(frame: Frame, block: ScriptBlock, compiled: Any, bound: Any, ar
 # --------------------------------------------------------------------------- background
 
 def start_background(frame: Frame, pipeline: Any) -> Any:
-    """``pipeline &``: run the pipeline as a background job and return the job."""
+    """``pipeline &`` (or ``a && b &``): run it as a background job and return the job."""
     from pshell.engine.compiler import Unit
-    first = pipeline.elements[0].span
+    start = pipeline.span.start
+    while not hasattr(pipeline, "elements"):        # a chain: its text ends where its last pipeline does
+        pipeline = pipeline.right
     last = pipeline.elements[-1].span
     source = frame.unit
     assert source is not None, "a compiled pipeline always runs in a frame with its unit"
-    unit = Unit.from_text(source.text[first.start:last.end], source.source)
+    unit = Unit.from_text(source.text[start:last.end], source.source)
     block = unit.script_block()
     from pshell.engine import job_runner
     ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
@@ -1082,6 +1101,23 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- redirection
+
+def _redirect_encoding(frame: Frame) -> Any:
+    """`> file` writes as Out-File does: $PSDefaultParameterValues['Out-File:Encoding'] (an
+    encoding object or name) when set, else UTF-8 without a byte order mark (None)."""
+    defaults = frame.scope.lookup("psdefaultparametervalues")
+    if defaults is _NOT_FOUND or not hasattr(defaults, "items"):
+        return None
+    for key, value in defaults.items():
+        if isinstance(key, str) and key.replace(" ", "").lower() == "out-file:encoding":
+            from pshell.engine.dotnet_types import encoding_named
+            try:
+                encoding = encoding_named(value)
+            except ValueError:
+                return None
+            return None if (encoding.codec, encoding.bom) == ("utf-8", b"") else encoding
+    return None
+
 
 class _RedirectSink(Streams):
     """The non-output streams of one redirected command: merged into its output, sent to files,
@@ -1119,7 +1155,8 @@ class _RedirectSink(Streams):
                 if text[:9].lower() == "variable:" and len(text) > 9:
                     target = _VariableTarget(frame, text[9:].lstrip("/\\"), redir[3])
                 else:
-                    target = FileTarget(frame.rs.resolve_path(text), redir[3])
+                    target = FileTarget(frame.rs.resolve_path(text), redir[3],
+                                        _redirect_encoding(frame))
                 numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
                 for number in numbers:
                     if number == "1":

@@ -453,6 +453,12 @@ class PowerShell:
                                   f"{exc.record.message}", _SMA + "ActionPreferenceStopException")
         elif not isinstance(inner, ExceptionInfo):
             inner = ExceptionInfo(exc.record.message)
+        elif getattr(exc, "pipeline_scope", None) is not None or \
+                (inner.wraps and not getattr(exc, "from_throw", False)):
+            # $PSCmdlet.ThrowTerminatingError, or a .NET exception (1/0, a method call) a command
+            # let end the run: the invocation failed as a CmdletInvocationException around it
+            inner.ErrorRecord = exc.record
+            inner = ExceptionInfo(inner.Message, _SMA + "CmdletInvocationException", inner)
         inner.ErrorRecord = exc.record
         return method_exception(method, 1 if method == "EndInvoke" else 0, inner)
 

@@ -283,6 +283,7 @@ class PipelineChain(Statement):
     left: Statement
     op: str
     right: Pipeline
+    background: bool = False     # `a && b &`: the whole chain runs as a job
     span: Span = NOSPAN
 
 

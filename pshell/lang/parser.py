@@ -11,8 +11,8 @@ its display class in :attr:`Parser.records` (used by ``tokenize_for_display``).
 Representation notes for the compiler:
 - ``--`` in a command's arguments ends parameter parsing; it is kept as
   ``CommandParameter(name='-')`` (cmdlets should drop it, native commands receive ``--``).
-- Pipeline chain operators ``&&`` / ``||`` join pipelines (A.PipelineChain); a chain cannot run
-  in the background.
+- Pipeline chain operators ``&&`` / ``||`` join pipelines (A.PipelineChain); ``a && b &``
+  runs the whole chain in the background (``a & && b`` is an error).
 - A negative number literal (``-1`` directly followed by digits) is folded into a Constant.
 - Binary operator precedence (high to low): ``..``, ``-f``, ``* / %``, ``+ -``,
   ``-band -bor -bxor -shl -shr``, comparisons, ``-and -or -xor``, then ``??`` and the ternary
@@ -571,6 +571,11 @@ class Parser:
                 self.take(tok, "operator")
                 background = True
                 end = tok.end
+                after = self.peek("E")
+                if after.kind in ("&&", "||"):
+                    raise self.fail(f"A background pipeline cannot be followed by '{after.kind}': "
+                                    f"put the '&' at the end of the whole chain.", after,
+                                    incomplete=False, error_id="BackgroundOperatorInPipelineChain")
                 break
             elif tok.kind in ("&&", "||") and not chained:
                 left: A.Statement = A.Pipeline(tuple(elements), False,
@@ -578,20 +583,26 @@ class Parser:
                 while tok.kind in ("&&", "||"):
                     self.take(tok, "operator")
                     nxt = self.skip_newlines()
-                    if nxt.kind in _CMD_END:
+                    if nxt.kind == "&" and self.lx.token(nxt.end, "E").kind in _CMD_END:
+                        raise self.fail(f"An expression was expected after the '{tok.kind}' "
+                                        f"operator, not a lone '&'.", nxt, incomplete=False,
+                                        error_id="MissingExpression")
+                    if nxt.kind in _CMD_END and nxt.kind != "&":    # `&& & cmd` invokes
                         raise self.fail(f"Missing a pipeline after the '{tok.kind}' operator.",
-                                        nxt)
+                                        nxt, error_id="EmptyPipelineChainElement")
                     right = self.parse_pipeline_statement(chained=True)
                     if not isinstance(right, A.Pipeline):
                         raise self.fail(f"An assignment cannot follow the '{tok.kind}' operator.",
                                         start=right.span.start, end=right.span.end,
                                         incomplete=False)
-                    if right.background:
-                        raise self.fail("A pipeline chain cannot run in the background.",
-                                        start=right.span.start, end=right.span.end,
-                                        incomplete=False)
-                    left = A.PipelineChain(left, tok.kind, right,
+                    chain_background = right.background
+                    if chain_background:        # `a && b &`: the whole chain is one job
+                        right = A.Pipeline(right.elements, False, span=self.span(
+                            right.elements[0].span.start, right.elements[-1].span.end))
+                    left = A.PipelineChain(left, tok.kind, right, chain_background,
                                            span=self.span(first.span.start, right.span.end))
+                    if chain_background:
+                        break
                     tok = self.peek("E")
                 return left
             elif tok.kind == "newline" and self._pipe_on_next_line(tok):
