@@ -439,6 +439,13 @@ _ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]], bool]] = {
     "consolecolor": ("System.ConsoleColor", [(c, i) for i, c in enumerate(_COLORS)], False),
     "io.fileattributes": ("System.IO.FileAttributes", [(a, 1 << i) for i, a in
                                                        enumerate(_FILE_ATTRIBUTES) if a], True),
+    # the flags of foreach / switch statements in [Parser]::ParseInput's tree (engine/ast_view.py)
+    "management.automation.language.foreachflags": (
+        "System.Management.Automation.Language.ForEachFlags", [("None", 0), ("Parallel", 1)], True),
+    "management.automation.language.switchflags": (
+        "System.Management.Automation.Language.SwitchFlags",
+        [("None", 0), ("File", 1), ("Regex", 2), ("Wildcard", 4), ("Exact", 8), ("CaseSensitive", 16),
+         ("Parallel", 32)], True),
     "urikind": ("System.UriKind", [("RelativeOrAbsolute", 0), ("Absolute", 1), ("Relative", 2)],
                 False),
 }

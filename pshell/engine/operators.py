@@ -605,6 +605,10 @@ def lookup_type(name: str) -> str:
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
+        if key.startswith(("system.management.automation.language.", "management.automation.language.")):
+            from pshell.engine.ast_view import TYPE_NAMES      # [Parser]::ParseInput's tree
+            if key.rsplit(".", 1)[-1] in TYPE_NAMES:
+                return "named"
         from pshell.engine import exception_types, powershell_api
         if exception_types.is_exception_type(key) or powershell_api.is_hosting_type(key):
             return "named"      # .NET's exceptions (::new, -is, catch) and the hosting types

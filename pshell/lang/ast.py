@@ -350,6 +350,8 @@ class Foreach(Statement):
     body: StatementBlock
     label: Optional[str] = None
     span: Span = NOSPAN
+    flags: Tuple[str, ...] = ()        # ('parallel',): a workflow's option, a parse error here
+    throttle: Optional[Expr] = None    # -ThrottleLimit n (workflows too)
 
 
 @_node
@@ -367,7 +369,8 @@ class Switch(Statement):
     """``switch -Regex -CaseSensitive (subject) { cond { ... } default { ... } }``.
 
     ``flags`` holds the lower-cased flag names given (``'regex'``, ``'wildcard'``, ``'exact'``,
-    ``'casesensitive'``, ``'file'``).  With ``-File``, ``subject`` is the path expression.
+    ``'casesensitive'``, ``'file'``; ``'parallel'``, a workflow's, is a parse error).
+    With ``-File``, ``subject`` is the path expression.
     """
     subject: Statement
     clauses: Tuple[SwitchClause, ...]
