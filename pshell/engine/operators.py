@@ -12,6 +12,7 @@ import re
 import sys
 from typing import Any, Callable, Dict, List
 
+from pshell.engine import accelerators as _accelerators
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, ConversionError, DBNull, Guid, Hashtable, NullString,
@@ -589,6 +590,8 @@ def lookup_type(name: str) -> str:
     """The canonical kind for a type name, or raise 'Unable to find type'."""
     key = name.strip().lower()
     kind = _TYPE_ALIASES.get(key)
+    if kind is None and key in _accelerators.USER:       # [TypeAccelerators]::Add's names
+        return lookup_type(_accelerators.USER[key][1])
     if kind is None and key.startswith("system."):
         kind = _TYPE_ALIASES.get(key[7:])
     if kind is None:
