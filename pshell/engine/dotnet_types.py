@@ -475,6 +475,11 @@ _ENUMS: Dict[str, Tuple[List[Tuple[str, int]], bool, str]] = {
         ("FailedAccess", 128), ("AuditFlags", 192)], True, "byte"),
     "System.IO.FileAttributes": ([(a, 1 << i) for i, a in enumerate(_FILE_ATTRIBUTES) if a], True, "int"),
     "System.UriKind": (_numbered("RelativeOrAbsolute", "Absolute", "Relative"), False, "int"),
+    # the flags of foreach / switch statements in [Parser]::ParseInput's tree (engine/ast_view.py)
+    "System.Management.Automation.Language.ForEachFlags": ([("None", 0), ("Parallel", 1)], True, "int"),
+    "System.Management.Automation.Language.SwitchFlags": ([
+        ("None", 0), ("File", 1), ("Regex", 2), ("Wildcard", 4), ("Exact", 8), ("CaseSensitive", 16),
+        ("Parallel", 32)], True, "int"),
 }
 # every spelling of each name -> its full name: System.X, X without System., and the last part
 _ENUM_KEYS: Dict[str, str] = {}

@@ -7,7 +7,7 @@ error: the parser recovers after each error (lang/recovery.py), so the list hold
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, List
 
 from pshell.engine.reference import PSReference
 from pshell.engine.values import PSObject
@@ -92,42 +92,14 @@ def tokenize(args: List[Any]) -> List[PSObject]:
     return tokens
 
 
-class ScriptBlockAst:
-    """What ParseInput returns: the text's extent, its script block, and the parsed tree."""
-
-    ps_type_names = ("System.Management.Automation.Language.ScriptBlockAst",
-                     "System.Management.Automation.Language.Ast")
-    ps_properties = ("Extent",)
-
-    def __init__(self, text: str, tree: Optional[Any], errors: Optional[List[Any]] = None) -> None:
-        self.Extent = _extent(text, 0, len(text))
-        self._text = text
-        self._tree = tree
-        self._errors = errors or []
-
-    def GetScriptBlock(self) -> Any:
-        """The script block of the text; a text with parse errors has none (an invalid operation,
-        not a parse error: the errors were the caller's to read)."""
-        if self._errors:
-            from pshell.engine.errors import RuntimeException
-            raise RuntimeException.make(
-                f"The script block cannot be made: the text has {len(self._errors)} parse "
-                f"error(s), the first: {self._errors[0].message}", "PSInvalidOperationException",
-                "InvalidOperation",
-                exception_type="System.Management.Automation.PSInvalidOperationException")
-        from pshell.engine.members import _create_script_block
-        return _create_script_block(self._text)
-
-    def ToString(self) -> str:
-        return self._text
-
-
-def parse_input(args: List[Any]) -> ScriptBlockAst:
-    """``[Parser]::ParseInput(script, [ref]$tokens, [ref]$errors)``."""
+def parse_input(args: List[Any]) -> Any:
+    """``[Parser]::ParseInput(script, [ref]$tokens, [ref]$errors)``: the tree as a read-only view
+    (engine/ast_view.py); with errors, the tree the parser recovered around them."""
+    from pshell.engine.ast_view import view_of
     text = _text(args[0] if args else None)
     tree, exc = _parse(text)
     if len(args) > 1:
         _set(args[1], tokenize([text]))
     if len(args) > 2:
         _set(args[2], [_error_record(text, e) for e in _all(exc)])
-    return ScriptBlockAst(text, tree, _all(exc))
+    return view_of(tree if exc is None else exc.tree, text, _all(exc))

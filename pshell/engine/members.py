@@ -828,7 +828,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     if isinstance(obj, PSTypeInfo) and hasattr(obj, "static_call") and lowered not in (
             "tostring", "gettype"):
         return obj.method(name, args)  # type: ignore[attr-defined]  # [Color].GetEnumNames()
-    if lowered == "gettype":
+    if lowered == "gettype" and not (args and hasattr(type(obj), "GetType")):   # Assembly.GetType(name)
         if hasattr(obj, "ps_enum"):
             return obj.ps_enum
         return PSTypeInfo(type_names_of(obj)[0])
@@ -922,6 +922,10 @@ def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
 # --------------------------------------------------------------------------- types & statics
 
 def type_info(type_name: str) -> PSTypeInfo:
+    from pshell.engine.accelerators import target_of
+    added = target_of(type_name.strip().lower())        # [TypeAccelerators]::Add's names
+    if added is not None:
+        return type_info(added)
     found = user_type(type_name)
     if found is not None:
         return found
@@ -1329,6 +1333,16 @@ def _langapi(name: str) -> Callable[[List[Any]], Any]:
         from pshell.engine import langapi
         return getattr(langapi, name)(args)
     return call
+
+
+_STATIC_PROPS["management.automation.typeaccelerators"] = {"get": lambda: _accelerators().get_table()}
+_STATIC_METHODS["management.automation.typeaccelerators"] = {
+    "add": lambda a: _accelerators().add(a), "remove": lambda a: _accelerators().remove(a)}
+
+
+def _accelerators() -> Any:
+    from pshell.engine import accelerators
+    return accelerators
 
 
 _STATIC_METHODS["management.automation.psparser"] = {"tokenize": _langapi("tokenize")}

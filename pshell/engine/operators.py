@@ -13,6 +13,7 @@ import re
 import sys
 from typing import Any, Callable, Dict, List
 
+from pshell.engine import accelerators as _accelerators
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, ConversionError, DBNull, Guid, Hashtable, NullString,
@@ -590,6 +591,8 @@ def lookup_type(name: str) -> str:
     """The canonical kind for a type name, or raise 'Unable to find type'."""
     key = name.strip().lower()
     kind = _TYPE_ALIASES.get(key)
+    if kind is None and key in _accelerators.USER:       # [TypeAccelerators]::Add's names
+        return lookup_type(_accelerators.USER[key][1])
     if kind is None and key.startswith("system."):
         kind = _TYPE_ALIASES.get(key[7:])
     if kind is None:
@@ -610,6 +613,10 @@ def lookup_type(name: str) -> str:
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
+        if key.startswith(("system.management.automation.language.", "management.automation.language.")):
+            from pshell.engine.ast_view import TYPE_NAMES      # [Parser]::ParseInput's tree
+            if key.rsplit(".", 1)[-1] in TYPE_NAMES:
+                return "named"
         from pshell.engine import exception_types, powershell_api
         if exception_types.is_exception_type(key) or powershell_api.is_hosting_type(key):
             return "named"      # .NET's exceptions (::new, -is, catch) and the hosting types

@@ -288,6 +288,12 @@ class PSTypeInfo:
     def Name(self) -> str:
         return self.FullName.rsplit(".", 1)[-1]
 
+    @property
+    def Assembly(self) -> Any:
+        """The engine's assembly (only to reach its TypeAccelerators type)."""
+        from pshell.engine.accelerators import Assembly
+        return Assembly()
+
     def ToString(self) -> str:
         return self.FullName
 

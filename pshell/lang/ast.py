@@ -351,6 +351,8 @@ class Foreach(Statement):
     body: StatementBlock
     label: Optional[str] = None
     span: Span = NOSPAN
+    flags: Tuple[str, ...] = ()        # ('parallel',): a workflow's option, a parse error here
+    throttle: Optional[Expr] = None    # -ThrottleLimit n (workflows too)
 
 
 @_node
@@ -368,7 +370,8 @@ class Switch(Statement):
     """``switch -Regex -CaseSensitive (subject) { cond { ... } default { ... } }``.
 
     ``flags`` holds the lower-cased flag names given (``'regex'``, ``'wildcard'``, ``'exact'``,
-    ``'casesensitive'``, ``'file'``).  With ``-File``, ``subject`` is the path expression.
+    ``'casesensitive'``, ``'file'``; ``'parallel'``, a workflow's, is a parse error).
+    With ``-File``, ``subject`` is the path expression.
     """
     subject: Statement
     clauses: Tuple[SwitchClause, ...]

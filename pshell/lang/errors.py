@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 __all__ = ["SourceLocation", "ParseError", "render_location"]
 
@@ -150,6 +150,7 @@ class ParseError(Exception):
         self.incomplete = incomplete
         self.error_id = error_id or error_id_for(message)
         self.errors: List["ParseError"] = [self]     # every error of the text, this one first
+        self.tree: Any = None          # the recovered tree, when parsing got to the end (parse())
 
     def render(self) -> str:
         text = f"ParserError: {render_location(self.location)}\n{self.message}"

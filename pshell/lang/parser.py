@@ -46,7 +46,7 @@ _CMD_END = frozenset(("newline", ";", "|", "||", "&", "&&", ")", "}", "eof"))
 _OPERAND_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "{", "[", "-", "+",
                             "!", "++", "--", ","))
 _PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
-_SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file")
+_SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file", "parallel")
 _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
 _NAMED_BLOCKS = ("begin", "process", "end", "clean", "dynamicparam")
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
@@ -232,13 +232,16 @@ class Parser:
         except ParseError as exc:
             self.recovery.finish(exc)
             raise
-        self.recovery.finish()
-        clean, dynamicparam = self._clean, self._dynamicparam
+        root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, self._clean,
+                                span=self.span(0, self.n), dynamicparam=self._dynamicparam)
+        try:
+            self.recovery.finish()
+        except ParseError as exc:
+            exc.tree = root           # what was parsed around the errors ([Parser]::ParseInput's)
+            raise
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
-                                span=self.span(0, self.n), dynamicparam=dynamicparam)
         from .requires import read_requires
         requirements = read_requires(self.text, self.lx.comments, self.source)
         if requirements is not None:
@@ -947,6 +950,7 @@ class Parser:
     def kw_foreach(self, tok: Token, label) -> A.Foreach:
         name, start = self._label(label)
         self.take(tok, "keyword")
+        flags, throttle = self._foreach_options()
         self.skip_newlines()
         self.expect("(", "Missing opening '(' after keyword 'foreach'.")
         t = self.skip_newlines()
@@ -968,7 +972,45 @@ class Parser:
         self.skip_newlines()
         body = self.parse_statement_block("Missing statement block in foreach loop.", "loop")
         return A.Foreach(var, iterable, body, name,
-                         span=self.span(start if name else tok.start, body.span.end))
+                         span=self.span(start if name else tok.start, body.span.end),
+                         flags=flags, throttle=throttle)
+
+    def _foreach_options(self) -> Tuple[Tuple[str, ...], Optional[A.Expr]]:
+        """``foreach -Parallel -ThrottleLimit n (...)``: the workflow options.  They parse (the tree
+        keeps them, as PowerShell 7's does) but each is an error: pshell runs no workflows."""
+        flags: List[str] = []
+        throttle: Optional[A.Expr] = None
+        while True:
+            self.skip_newlines()
+            t = self.peek("C")
+            if t.kind != "param":
+                break
+            self.take(t, "parameter")
+            given = t.value[0].lower()
+            if given and "parallel".startswith(given):
+                self.report(self.fail(f"The foreach option '-{t.value[0]}' is reserved for workflows, "
+                                      "which pshell does not run.", t,
+                                      error_id="KeywordParameterReservedForFutureUse"))
+                if "parallel" not in flags:
+                    flags.append("parallel")
+            elif given and "throttlelimit".startswith(given):
+                self.report(self.fail(f"The foreach option '-{t.value[0]}' is reserved for workflows, "
+                                      "which pshell does not run.", t,
+                                      error_id="KeywordParameterReservedForFutureUse"))
+                self.skip_newlines()
+                arg = self.peek("C")
+                if arg.kind in _CMD_END or arg.kind in ("(", "redir", ","):
+                    raise self.fail("Missing value after the foreach option '-ThrottleLimit'.", arg)
+                throttle = self.parse_command_argument(arg)
+            else:
+                self.report(self.fail(f"'-{t.value[0]}' is not a valid foreach statement option "
+                                      "(expected -Parallel or -ThrottleLimit).", t,
+                                      error_id="InvalidForeachFlag"))
+        if throttle is not None and "parallel" not in flags:
+            self.report(self.fail("The foreach option '-ThrottleLimit' needs '-Parallel' too.",
+                                  None, throttle.span.start, throttle.span.end,
+                                  error_id="ThrottleLimitRequiresParallelFlag"))
+        return tuple(flags), throttle
 
     def kw_switch(self, tok: Token, label) -> A.Switch:
         self.jumps.append("loop")                           # break / continue leave the switch
@@ -990,11 +1032,16 @@ class Parser:
             matches = [f for f in _SWITCH_FLAGS if f.startswith(pname)]
             if pname in _SWITCH_FLAGS:
                 matches = [pname]
-            if len(matches) != 1:
-                raise self.fail(f"'-{t.value[0]}' is not a valid switch statement option "
-                                "(expected -Regex, -Wildcard, -Exact, -CaseSensitive or -File).",
-                                t)
             self.take(t, "parameter")
+            if len(matches) == 1 and matches[0] == "parallel":
+                self.report(self.fail(f"The switch option '-{t.value[0]}' is reserved for workflows, "
+                                      "which pshell does not run.", t,
+                                      error_id="KeywordParameterReservedForFutureUse"))
+            elif len(matches) != 1:
+                self.report(self.fail(f"'-{t.value[0]}' is not a valid switch statement option "
+                                      "(expected -Regex, -Wildcard, -Exact, -CaseSensitive or -File).",
+                                      t, error_id="InvalidSwitchFlag"))
+                continue
             if matches[0] not in flags:
                 flags.append(matches[0])
         if "file" in flags:
