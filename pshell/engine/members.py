@@ -860,6 +860,8 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                        "MethodInvocationException",
                        exception_type="System.Management.Automation.MethodInvocationException") from None
         return AutomationNull if result is None else result
+    if lowered in ("where", "foreach"):             # a scalar is a collection of one
+        return _magic_method(frame, [obj], lowered, args)
     raise _err(f"Method invocation failed because [{type_names_of(obj)[0]}] does not contain a "
                f"method named '{name}'.", "MethodNotFound")
 
