@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pshell.engine import dotnet_time, dotnet_uri, net_info
 from pshell.engine import dynparams as _dynparams
+from pshell.engine.constructors import CONSTRUCTORS as _host_types
 from pshell.engine.values import PSChar, to_str
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
@@ -334,6 +335,7 @@ def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
 
 CONSTRUCTORS = _constructors()
 CONSTRUCTORS.update(_dynparams.CONSTRUCTORS)    # [RuntimeDefinedParameter], [ParameterAttribute]...
+CONSTRUCTORS.update(_host_types)                # [Management.Automation.Host.Coordinates], Size
 
 #: names (lower case, without "system.") -> static methods; members.py merges them into its own
 STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {

@@ -1591,6 +1591,9 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
                            exception_type="System.Management.Automation.MethodInvocationException") from None
             return AutomationNull if result is None else result
     _known_type(type_name)
+    if name.lower() == "new" and type_name.rstrip().endswith("[]"):
+        from pshell.engine.constructors import construct
+        return construct(frame, type_name, args)        # [int[]]::new(3): three zeros
     if name.lower() == "new":
         made = _new_error_object(type_name, args)
         if made is not None:
