@@ -1162,7 +1162,8 @@ def _register_builtin_views() -> None:
     register_view("System.Management.Automation.InformationRecord", "custom",
                   render=lambda o: to_str(o),
                   out_of_band=True)
-    type_columns = [("IsPublic", lambda o: True, 8), ("IsSerial", lambda o: is_serializable(_type_full_name(o)), 8),
+    type_columns = [("IsPublic", lambda o: True, 8),
+                    ("IsSerial", lambda o: is_serializable(_type_full_name(o)), 8),
                     ("Name", "Name", 40), ("BaseType", _type_base)]
     register_view("System.RuntimeType", "table", type_columns)
     register_view("pshell.PSTypeInfo", "table", type_columns)
