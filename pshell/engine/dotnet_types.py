@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from pshell.engine import dotnet_time, dotnet_uri, net_info
+from pshell.engine import dotnet_time, dotnet_uri, language_primitives, net_info
 from pshell.engine import dynparams as _dynparams
 from pshell.engine.constructors import CONSTRUCTORS as _host_types
 from pshell.engine.values import PSChar, to_str
@@ -350,6 +350,7 @@ for _name, _new in CONSTRUCTORS.items():
 STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddress], NetworkInterface
 STATIC_METHODS.update(dotnet_time.STATIC_METHODS)   # [DateTimeOffset]
 STATIC_METHODS.update(dotnet_uri.STATIC_METHODS)    # [Uri]
+STATIC_METHODS.update(language_primitives.STATIC_METHODS)   # [LanguagePrimitives]
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "text.encoding": _ENCODING_PROPS,
@@ -370,7 +371,8 @@ KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
        "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
-    + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES))
+    + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES)
+    + list(language_primitives.KNOWN_TYPES))
 
 
 # --------------------------------------------------------------------------- collections
@@ -441,6 +443,8 @@ _ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]], bool]] = {
     "consolecolor": ("System.ConsoleColor", [(c, i) for i, c in enumerate(_COLORS)], False),
     "io.fileattributes": ("System.IO.FileAttributes", [(a, 1 << i) for i, a in
                                                        enumerate(_FILE_ATTRIBUTES) if a], True),
+    "stringsplitoptions": ("System.StringSplitOptions", [("None", 0), ("RemoveEmptyEntries", 1),
+                                                         ("TrimEntries", 2)], True),
     "urikind": ("System.UriKind", [("RelativeOrAbsolute", 0), ("Absolute", 1), ("Relative", 2)],
                 False),
 }

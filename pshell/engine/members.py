@@ -414,10 +414,10 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
     count = None
     options = None
     for extra in args[1:]:
-        if isinstance(extra, int) and not isinstance(extra, bool):
+        if isinstance(extra, int) and not isinstance(extra, bool) and not hasattr(extra, "ps_enum"):
             count = extra
         else:
-            options = to_str(extra)
+            options = to_str(extra)     # [StringSplitOptions]::RemoveEmptyEntries, 'TrimEntries'...
     if isinstance(sep, (list, tuple)):
         seps = [to_str(x) for x in sep]
     else:
@@ -427,6 +427,8 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
     import re
     pattern = "|".join(re.escape(x) for x in seps if x) or r"\s"
     parts = re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
+    if options and "trimentries" in options.lower():
+        parts = [p.strip() for p in parts]
     if options and "removeemptyentries" in options.lower():
         parts = [p for p in parts if p]
     return parts
