@@ -113,6 +113,7 @@ def parse_args(argv: List[str]) -> Tuple[_Options, Optional[str]]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("PSHELL_PYTHON", sys.executable)     # what $PSHOME/pwsh starts
     try:
         opts, action = parse_args(argv)
     except UsageError as exc:

@@ -14,8 +14,9 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from pshell.engine import dotnet_time, dotnet_uri, net_info
+from pshell.engine import dotnet_time, dotnet_uri, language_primitives, net_info
 from pshell.engine import dynparams as _dynparams
+from pshell.engine.constructors import CONSTRUCTORS as _host_types
 from pshell.engine.values import PSChar, to_str
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
@@ -355,6 +356,7 @@ def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
 
 CONSTRUCTORS = _constructors()
 CONSTRUCTORS.update(_dynparams.CONSTRUCTORS)    # [RuntimeDefinedParameter], [ParameterAttribute]...
+CONSTRUCTORS.update(_host_types)                # [Management.Automation.Host.Coordinates], Size
 
 #: names (lower case, without "system.") -> static methods; members.py merges them into its own
 STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
@@ -370,6 +372,7 @@ for _name, _new in CONSTRUCTORS.items():
 STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddress], NetworkInterface
 STATIC_METHODS.update(dotnet_time.STATIC_METHODS)   # [DateTimeOffset]
 STATIC_METHODS.update(dotnet_uri.STATIC_METHODS)    # [Uri]
+STATIC_METHODS.update(language_primitives.STATIC_METHODS)   # [LanguagePrimitives]
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "text.encoding": _ENCODING_PROPS,
@@ -390,7 +393,8 @@ KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
        "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
-    + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES))
+    + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES)
+    + list(language_primitives.KNOWN_TYPES))
 
 
 # --------------------------------------------------------------------------- collections
@@ -475,6 +479,7 @@ _ENUMS: Dict[str, Tuple[List[Tuple[str, int]], bool, str]] = {
         ("FailedAccess", 128), ("AuditFlags", 192)], True, "byte"),
     "System.IO.FileAttributes": ([(a, 1 << i) for i, a in enumerate(_FILE_ATTRIBUTES) if a], True, "int"),
     "System.UriKind": (_numbered("RelativeOrAbsolute", "Absolute", "Relative"), False, "int"),
+    "System.StringSplitOptions": ([("None", 0), ("RemoveEmptyEntries", 1), ("TrimEntries", 2)], True, "int"),
     # the flags of foreach / switch statements in [Parser]::ParseInput's tree (engine/ast_view.py)
     "System.Management.Automation.Language.ForEachFlags": ([("None", 0), ("Parallel", 1)], True, "int"),
     "System.Management.Automation.Language.SwitchFlags": ([

@@ -29,6 +29,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from pshell.engine.errors import FlowControl, PipelineStopped
+from pshell.engine.type_facts import base_type_name, is_serializable
 from pshell.engine.values import (
     NO_PROPERTY,
     Guid,
@@ -1094,20 +1095,6 @@ def _timespan_getter(name: str) -> Callable[[Any], Any]:
 _TIMESPAN_FIELDS = ("Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks", "TotalDays",
                     "TotalHours", "TotalMinutes", "TotalSeconds", "TotalMilliseconds")
 
-_BASE_TYPES = {
-    "system.object": "", "system.valuetype": "System.Object", "system.string": "System.Object",
-    "system.array": "System.Object", "system.object[]": "System.Array",
-    "system.collections.hashtable": "System.Object",
-    "system.collections.specialized.ordereddictionary": "System.Object",
-    "system.management.automation.pscustomobject": "System.Object",
-    "system.management.automation.psobject": "System.Object",
-    "system.management.automation.scriptblock": "System.Object",
-    "system.enum": "System.ValueType",
-}
-_NOT_SERIALIZABLE = {"system.management.automation.pscustomobject",
-                     "system.management.automation.scriptblock"}
-
-
 def _type_full_name(obj: Any) -> str:
     if isinstance(obj, PSTypeInfo):
         return obj.FullName
@@ -1115,19 +1102,12 @@ def _type_full_name(obj: Any) -> str:
 
 
 def _type_base(obj: Any) -> str:
-    name = _type_full_name(obj).lower()
-    if name in _BASE_TYPES:
-        return _BASE_TYPES[name]
-    if name.endswith("[]"):
-        return "System.Array"
-    base = _property(obj, "BaseType")
-    if base is not None:
-        return to_str(base)
-    if name.startswith("system.") and name.split(".")[-1] in (
-            "int32", "int64", "int16", "byte", "double", "single", "decimal", "boolean", "char",
-            "datetime", "timespan", "guid", "uint32", "uint64", "sbyte", "uint16"):
-        return "System.ValueType"
-    return "System.Object"
+    name = _type_full_name(obj)
+    if type(obj) is not PSTypeInfo:
+        base = _property(obj, "BaseType")       # a script class names its own
+        if base is not None:
+            return to_str(base)
+    return base_type_name(name)
 
 
 def _match_info(obj: Any, location: Optional[str] = None) -> str:
@@ -1182,8 +1162,8 @@ def _register_builtin_views() -> None:
     register_view("System.Management.Automation.InformationRecord", "custom",
                   render=lambda o: to_str(o),
                   out_of_band=True)
-    type_columns = [("IsPublic", lambda o: True, 8), ("IsSerial", lambda o: _type_full_name(o)
-                                                      .lower() not in _NOT_SERIALIZABLE, 8),
+    type_columns = [("IsPublic", lambda o: True, 8),
+                    ("IsSerial", lambda o: is_serializable(_type_full_name(o)), 8),
                     ("Name", "Name", 40), ("BaseType", _type_base)]
     register_view("System.RuntimeType", "table", type_columns)
     register_view("pshell.PSTypeInfo", "table", type_columns)

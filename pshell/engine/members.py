@@ -414,10 +414,10 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
     count = None
     options = None
     for extra in args[1:]:
-        if isinstance(extra, int) and not isinstance(extra, bool):
+        if isinstance(extra, int) and not isinstance(extra, bool) and not hasattr(extra, "ps_enum"):
             count = extra
         else:
-            options = to_str(extra)
+            options = to_str(extra)     # [StringSplitOptions]::RemoveEmptyEntries, 'TrimEntries'...
     if isinstance(sep, (list, tuple)):
         seps = [to_str(x) for x in sep]
     else:
@@ -427,6 +427,8 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
     import re
     pattern = "|".join(re.escape(x) for x in seps if x) or r"\s"
     parts = re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
+    if options and "trimentries" in options.lower():
+        parts = [p.strip() for p in parts]
     if options and "removeemptyentries" in options.lower():
         parts = [p for p in parts if p]
     return parts
@@ -861,6 +863,8 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                        "MethodInvocationException",
                        exception_type="System.Management.Automation.MethodInvocationException") from None
         return AutomationNull if result is None else result
+    if lowered in ("where", "foreach"):             # a scalar is a collection of one
+        return _magic_method(frame, [obj], lowered, args)
     raise _err(f"Method invocation failed because [{type_names_of(obj)[0]}] does not contain a "
                f"method named '{name}'.", "MethodNotFound")
 
@@ -1612,6 +1616,9 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
         made = generics.new(type_name, args)
         if made is not None:
             return made
+    if name.lower() == "new" and type_name.rstrip().endswith("[]"):
+        from pshell.engine.constructors import construct
+        return construct(frame, type_name, args)        # [int[]]::new(3): three zeros
     if name.lower() == "new":
         made = _new_error_object(type_name, args)
         if made is not None:

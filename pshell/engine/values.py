@@ -294,6 +294,26 @@ class PSTypeInfo:
         from pshell.engine.accelerators import Assembly
         return Assembly()
 
+    @property
+    def BaseType(self) -> Optional["PSTypeInfo"]:
+        from pshell.engine.type_facts import base_type_name
+        base = base_type_name(self.FullName)
+        return PSTypeInfo(base) if base else None
+
+    @property
+    def IsPublic(self) -> bool:
+        return True
+
+    @property
+    def IsSerializable(self) -> bool:
+        from pshell.engine.type_facts import is_serializable
+        return is_serializable(self.FullName)
+
+    @property
+    def IsValueType(self) -> bool:
+        from pshell.engine.type_facts import is_value_type
+        return is_value_type(self.FullName)
+
     def ToString(self) -> str:
         return self.FullName
 
