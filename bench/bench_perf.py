@@ -15,6 +15,8 @@
               ControlMaster up; also without the broker, and `pshell -c 1`               <= 1.0x
               and the first fan-out (no broker, no host running) vs parallel-ssh (<= 1.0x)
               and a plain asyncssh script (<= 1.2x)
+              --baseline DIR: DIR's pshell too (e.g. `git worktree add /tmp/old <commit>`), on
+              hosts of its own, in the same rounds
 """
 
 from __future__ import annotations
@@ -111,10 +113,11 @@ def make_big(path: str, lines: int) -> None:
         handle.write(b"".join(batch))
 
 
-def child_run(argv, env=None) -> float:
+def child_run(argv, env=None, cwd=None) -> float:
     """Run a process; its wall time."""
     start = time.perf_counter()
-    subprocess.run(argv, check=True, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   cwd=cwd)
     return time.perf_counter() - start
 
 
@@ -234,6 +237,12 @@ def bench_fanout(root, opts) -> None:
     runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
     env = hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="120", XDG_RUNTIME_DIR=runtime)
     direct = dict(env, PSHELL_BROKER="0")
+    old = None              # --baseline: another checkout, on hosts of its own (its own host process)
+    if opts.baseline:
+        os.makedirs(os.path.join(root, "fan-old"))
+        old = start_hosts(os.path.join(root, "fan-old"), max(counts), shared=True, extra_names=False)
+        old_env = old.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="120", XDG_RUNTIME_DIR=runtime,
+                          PYTHONPATH=opts.baseline)
     config = os.path.join(hosts.home, ".ssh", "config")
     control = os.path.join(root, "cm-%C")
     try:
@@ -248,16 +257,24 @@ def bench_fanout(root, opts) -> None:
             for _ in range(2):          # masters and the broker up, the page cache warm
                 subprocess.run(ssh, shell=True, env=env, check=True)
                 child_run(pshell_argv(command), env)
-            ours, theirs, plain = [], [], []
+                if old is not None:
+                    child_run(pshell_argv(command), old_env, opts.baseline)
+            ours, theirs, plain, before = [], [], [], []
             for _ in range(opts.repeat + 2):
                 ours.append(child_run(pshell_argv(command), env))
                 theirs.append(child_run(["sh", "-c", ssh], env))
                 plain.append(child_run(pshell_argv(command), direct))
+                if old is not None:
+                    before.append(child_run(pshell_argv(command), old_env, opts.baseline))
             start = best(lambda: child_run(pshell_argv("1"), env), 3)
             o, t, p = (statistics.median(x) for x in (ours, theirs, plain))
             row(f"pshell -c Invoke-Command x{count}, broker up", o, "s", t,
                 "ssh, ControlMaster up", "target <= 1.0x")
             row(f"pshell -c Invoke-Command x{count}, no broker", p, "s", t, "ssh, ControlMaster up")
+            if old is not None:
+                b = statistics.median(before)
+                row("  the baseline's, broker up", b, "s", t, "ssh, ControlMaster up")
+                row("  this pshell against the baseline", o, "s", b, "baseline")
             row(f"ssh x{count} in parallel, ControlMaster up", t, "s")
             row("pshell -c 1 (start-up)", start, "s")
             bench_first_fanout(hosts, names, config, env, opts)
@@ -271,6 +288,8 @@ def bench_fanout(root, opts) -> None:
             except (OSError, ValueError):
                 pass
         stop_hosts(hosts)
+        if old is not None:
+            stop_hosts(old)
         shutil.rmtree(runtime, ignore_errors=True)
 
 
@@ -328,7 +347,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated: " + ",".join(CASES))
+    parser.add_argument("--baseline", default="", help="fanout: also run this checkout's pshell "
+                        "(a directory holding its pshell package), side by side")
     opts = parser.parse_args()
+    opts.baseline = os.path.abspath(opts.baseline) if opts.baseline else ""
     wanted = [c for c in opts.only.split(",") if c] or list(CASES)
     unknown = [c for c in wanted if c not in CASES]
     if unknown:

@@ -355,8 +355,9 @@ needs_cli = pytest.mark.skipif(not _have_cli(), reason="the command line is not 
 
 @needs_cli
 def test_e2e_lastexitcode(tmp_path):
-    proc = _pshell("sh -c 'exit 4'; $LASTEXITCODE; $?", tmp_path)
-    assert proc.stdout.decode().split() == ["4", "False"]
+    # $? is false after the command; the expression statement $LASTEXITCODE makes it true again
+    proc = _pshell("sh -c 'exit 4'; $?; $LASTEXITCODE; $?", tmp_path)
+    assert proc.stdout.decode().split() == ["False", "4", "True"]
 
 
 @needs_cli

@@ -579,8 +579,11 @@ def test_strings():
     assert same(expr('"$x[0]"'), A.ExpandableString((V("x"), "[0]")))
     assert same(expr('"$env:HOME/x"'), A.ExpandableString((V("HOME", "env"), "/x")))
     assert same(expr('"${x}:"'), A.ExpandableString((V("x"), ":")))
-    assert same(expr('"$x:"'), A.ExpandableString((V("x"), ":")))
-    assert same(expr('"$x: y"'), A.ExpandableString((V("x"), ": y")))
+    for text in ('"$x:"', '"$x: y"', "$x: "):       # a drive-qualified name missing its name
+        with pytest.raises(ParseError) as info:
+            parse(text)
+        assert info.value.error_id == "InvalidVariableReferenceWithDrive"
+    assert same(expr('"$Variable:a:b"'), A.ExpandableString((V("a:b", "variable"),)))
     assert same(expr('"cost: $ 5 $"'), S("cost: $ 5 $", "double"))
     assert same(expr('"$global:x"'), A.ExpandableString((V("x", "global"),)))
     assert same(expr('"${a b}"'), A.ExpandableString((V("a b"),)))
@@ -954,7 +957,8 @@ def test_every_node_has_a_span():
     ("function f", "Missing function body in function declaration.", 1, 11),
     ("ls > ", "Missing file specification after redirection operator.", 1, 6),
     ("a && $x = 1", "An assignment cannot follow the '&&' operator.", 1, 6),
-    ("a || b &", "A pipeline chain cannot run in the background.", 1, 6),
+    ("a & || b", "A background pipeline cannot be followed by '||': put the '&' at the end of the "
+                 "whole chain.", 1, 5),
     ("@'abc\n'@", "No characters are allowed after a here-string header but before the end of "
                   "the line.", 1, 3),
     ("echo a < b", "The '<' operator is reserved for future use.", 1, 8),
@@ -1011,7 +1015,7 @@ def test_incomplete_input(src):
 
 COMPLETE_BUT_WRONG = [
     ")", "}", "1 2", "(1 2)", "if ()", "if ($x) 1", "Get-X | | b", "1 = 2", "@'abc",
-    "a && $x = 1", "a || b &", "$x .Name", "foreach ($x) { }", "foreach (1 in $y) { }",
+    "a && $x = 1", "a & || b", "a && &", "$x .Name", "foreach ($x) { }", "foreach (1 in $y) { }",
     "switch ($x) { default { } default { } }", "try { } catch { } catch [X] { }",
     "function f($a) { param($b) }", "begin { } 1", "1\nbegin { }", "echo a < b", "[int",
     "[int]]", "$x[]", "$x.Foo(1 2)", "@{ a 1 }", "@{ a = 1 b = 2 }", "else { }",

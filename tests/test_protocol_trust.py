@@ -241,6 +241,15 @@ def test_host_request_reader_survives_anything(data):
         pass
 
 
+@pytest.mark.parametrize("once", ["yes", 1, [True], {"x": 1}])
+def test_a_hello_whose_once_is_not_a_boolean_is_refused(once):
+    """``once`` (a temporary session, served by remote/oneshot.py) is checked like every field."""
+    hello = {"t": "hello", "v": 2, "session": "s", "name": "", "new": True, "once": once}
+    with pytest.raises(ProtocolError, match="once"):
+        read_frame(io.BytesIO(frame(hello)))
+    assert read_frame(io.BytesIO(frame(dict(hello, once=True))))["once"] is True
+
+
 @FUZZ
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
                     lambda c: st.lists(c, max_size=3) | st.dictionaries(

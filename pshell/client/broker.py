@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import _socket as socket     # the C module: socket.py builds its enums (~1.7 ms of each remoting process)
 import struct
 import sys
 import threading
@@ -56,8 +56,11 @@ def persist_seconds() -> float:
 
 def _identity() -> str:
     """What the broker's decisions depend on, as a short hash."""
-    import hashlib
-    digest = hashlib.sha256()
+    try:
+        from _blake2 import blake2b     # what hashlib's blake2b is, without loading OpenSSL
+    except ImportError:                 # (1.5 ms of every pshell that remotes)
+        from hashlib import blake2b
+    digest = blake2b(digest_size=8)
     for key in _ENV_KEYS:
         digest.update(f"{key}={os.environ.get(key, '')}\0".encode("utf-8", "surrogateescape"))
     digest.update(sys.executable.encode("utf-8", "surrogateescape"))
@@ -114,7 +117,10 @@ def _known_dir() -> str:
     key = _environment()
     directory = _KNOWN_DIR.get(key)
     if directory is None:
-        directory = _KNOWN_DIR[key] = broker_dir()
+        with _SPAWN_LOCK:       # a fan-out's threads all ask at once: one works it out
+            directory = _KNOWN_DIR.get(key)
+            if directory is None:
+                directory = _KNOWN_DIR[key] = broker_dir()
     return directory
 
 

@@ -78,7 +78,9 @@ class Work:
     When the connection drops, the remote command goes on (its session is Disconnected on the
     remote computer).  An ``-AsJob`` child then goes Disconnected and reconnects with backoff for
     ``$PSSessionReconnectSeconds`` (default 180), resuming the output where it stopped; without
-    -AsJob the error says how to pick the output up (Connect-PSSession, Receive-PSSession)."""
+    -AsJob the error says how to pick the output up (Connect-PSSession, Receive-PSSession).  The
+    exception: the temporary session of a synchronous Invoke-Command -ComputerName is ``once``
+    (remote/oneshot.py), which nobody can reattach to, so its command ends with the connection."""
 
     def __init__(self, options: WorkOptions, session: Optional[PSSession],
                  target: Optional[Target], script: str, args: List[Any],
@@ -104,9 +106,10 @@ class Work:
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
 
-    def _open(self, streams: Any = None) -> PSSession:
+    def _open(self, streams: Any = None, once: bool = False) -> PSSession:
         """The session to run in: the given one, or a temporary one whose creation carries the
-        invocation itself (``session.first``: started with ``streams``)."""
+        invocation itself (``session.first``: started with ``streams``).  ``once``: the
+        temporary session ends with its connection (not for -AsJob, which reconnects)."""
         if self.session is not None:
             if not self.session.connected:
                 raise remote_error(self.computer, not_connected_message(self.session))
@@ -117,7 +120,8 @@ class Work:
             return self._send_invoke(conn, rs_id, streams)
 
         session = open_session(self.target, self.prompt, self.session_name, self.timeout,
-                               self.idle, start=start)
+                               self.idle, start=start,
+                               once=once and self.session_name is None and self.idle is None)
         with self._lock:
             self._temp = session
             if self.stopped:
@@ -177,7 +181,7 @@ class Work:
     def run_here(self, streams: Any) -> Iterator[Any]:
         """In the pipeline's thread (one computer): stream the output as it comes."""
         from pshell.remote.client import ConnectionBroken
-        session = self._open(streams)
+        session = self._open(streams, once=True)
         try:
             inv = self._start(session, streams)
             try:
@@ -199,7 +203,7 @@ class Work:
         session = None
         try:
             streams = QueueStreams(put)
-            session = self._open(streams)
+            session = self._open(streams, once=True)
             inv = self._start(session, streams)
             for item in inv:
                 put(("out", item))

@@ -476,7 +476,7 @@ def reserve_session_ids(count: int) -> List[int]:
 
 def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
                  timeout: float = 120, idle: Optional[float] = None,
-                 ps_id: Optional[int] = None, start: Any = None) -> PSSession:
+                 ps_id: Optional[int] = None, start: Any = None, once: bool = False) -> PSSession:
     """Connect, start the engine, create the session and its runspace.  Raises
     RuntimeException with a clear message when it cannot.
 
@@ -484,13 +484,14 @@ def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
     the session, before their answers (a temporary session of Invoke-Command: one round trip
     for all of it); what it returns is the new session's ``first``.  The remote host reads the
     requests in order, so it runs only in the session just created, and not at all when that
-    was refused."""
+    was refused.  ``once``: a temporary session that ends with its connection (see
+    ``RemoteConnection.open_send``)."""
     from pshell.remote.client import ConnectionBroken, SessionRefused
     session_id = _new_uuid()
     token = _new_token()
 
     def prepare(conn: Any) -> Any:
-        pending = conn.open_send(session_id, name or "", 0, idle, token)
+        pending = conn.open_send(session_id, name or "", 0, idle, token, once)
         return pending, (start(conn, 0) if start is not None else None)
 
     conn = connect_only(target, prompt, timeout, prepare)

@@ -25,6 +25,7 @@ MODULES = {
         "Format-Custom", "Format-List", "Format-Table", "Format-Wide", "Get-FormatData", "Out-Default",
         "Out-Host", "Out-Null", "Out-String",
     ),
+    "format_data": ("Export-FormatData", "Update-FormatData",),
     "help": ("Get-Help",),
     "hex": ("Format-Hex",),
     "host_info": ("Get-Culture", "Get-Host", "Get-UICulture", "Import-LocalizedData",),

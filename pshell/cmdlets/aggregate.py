@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from pshell.cmdlets._objects import (PropertyExpr, compare_values, evaluate, hash_key,
                                      parse_properties, values_equal)
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.compare_objects import sync_compare
 from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, to_number,
                                   to_str)
 
@@ -516,25 +517,19 @@ class CompareObject(Cmdlet):
         self._specs = parse_properties(self, self.Property)
         cs = bool(self.CaseSensitive)
         ref_keys = [self._key(item) for item in reference]
-        pending = list(range(len(reference)))
+        diff_keys = [self._key(item) for item in difference]
         include_diff = not self.ExcludeDifferent
-        include_equal = bool(self.IncludeEqual) or bool(self.ExcludeDifferent)
-        for item in difference:
-            key = self._key(item)
-            match = None
-            for position, index in enumerate(pending):
-                if _keys_equal(ref_keys[index], key, cs):
-                    match = position
-                    break
-            if match is not None:
-                index = pending.pop(match)
+        # -ExcludeDifferent shows the equal ones unless -IncludeEqual:$false says otherwise
+        include_equal = bool(self.IncludeEqual) or \
+            (bool(self.ExcludeDifferent) and not self.is_bound("IncludeEqual"))
+        window = self.SyncWindow if self.SyncWindow is not None else 2 ** 31 - 1
+        for side, index in sync_compare(ref_keys, diff_keys, window,
+                                        lambda a, b: _keys_equal(a, b, cs)):
+            if side == "==":
                 if include_equal:
-                    yield self._result(reference[index], "==")
+                    yield self._result(reference[index], side)
             elif include_diff:
-                yield self._result(item, "=>")
-        if include_diff:
-            for index in pending:
-                yield self._result(reference[index], "<=")
+                yield self._result((reference if side == "<=" else difference)[index], side)
 
     def _key(self, item: Any) -> List[Any]:
         if not self._specs:
@@ -565,11 +560,17 @@ def _as_items(value: Any) -> List[Any]:
     return [value]
 
 
+def _is_simple(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
 def _keys_equal(a: List[Any], b: List[Any], cs: bool) -> bool:
     if len(a) != len(b):
         return False
     for x, y in zip(a, b):
-        if isinstance(x, PSObject) or isinstance(y, PSObject):
+        if isinstance(x, PSObject) or isinstance(y, PSObject) or \
+                not (_is_simple(x) and _is_simple(y)) and not values_equal(x, y, cs):
+            # objects that do not compare as values compare by their text, as in pwsh
             if to_str(x) != to_str(y) if cs else to_str(x).lower() != to_str(y).lower():
                 return False
             continue

@@ -8,7 +8,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from pshell.engine import alias_table
 from pshell.engine.binder import not_empty
 from pshell.engine.command_info import (edit_distance, is_abbreviation, module_of, parameter_sets,
-                                        show_command_info, syntax_lines, type_text)
+                                        parameter_type, show_command_info, syntax_lines,
+                                        type_text)
 from pshell.engine.state_drives import AliasInfo
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
@@ -32,6 +33,14 @@ class CommandInfo:
         self.Source = source
         self.Version = ""
         self.target = target
+        self.dynamic_params: Tuple[Any, ...] = ()   # what Get-Command name args... added
+        self.hidden_params: Any = ()                # provider parameters the path's provider lacks
+
+    def _params(self) -> Tuple[Any, ...]:
+        params = params_of(self.target) + tuple(self.dynamic_params)
+        if self.hidden_params:
+            params = tuple(p for p in params if p.name.lower() not in self.hidden_params)
+        return params
 
     @property
     def Path(self) -> str:
@@ -43,7 +52,7 @@ class CommandInfo:
         """Name -> ParameterMetadata (Name, Aliases, SwitchParameter), names case-insensitive."""
         from pshell.engine.values import Hashtable, PSObject
         table = Hashtable()
-        for p in params_of(self.target):
+        for p in self._params():
             table[p.name] = PSObject.from_pairs(
                 [("Name", p.name), ("Aliases", list(p.aliases)), ("SwitchParameter", p.type == "switch")],
                 ["System.Management.Automation.ParameterMetadata"])
@@ -66,10 +75,11 @@ class CommandInfo:
         target = self.target
         default = getattr(target, "default_set", None)
         out = []
-        for set_name, members in parameter_sets(params_of(target), default):
+        dynamic = {p.name for p in self.dynamic_params}
+        for set_name, members in parameter_sets(self._params(), default):
             items = [PSObject.from_pairs([
-                ("Name", p.name), ("ParameterType", type_text(p.type)),
-                ("IsMandatory", bool(p.mandatory_in(set_name))), ("IsDynamic", False),
+                ("Name", p.name), ("ParameterType", parameter_type(p.type)),
+                ("IsMandatory", bool(p.mandatory_in(set_name))), ("IsDynamic", p.name in dynamic),
                 ("Position", p.position if p.position is not None else -2147483648),
                 ("ValueFromPipeline", bool(p.pipeline)),
                 ("ValueFromPipelineByPropertyName", bool(p.by_property)),
@@ -176,8 +186,9 @@ class GetCommand(Cmdlet):
         Param("UseFuzzyMatch", "switch"),
         Param("FuzzyMinimumDistance", "int", default=5),
         Param("UseAbbreviationExpansion", "switch"),
-        Param("ArgumentList", "object[]", aliases=("Args",), position=1),
+        Param("ArgumentList", "object[]", aliases=("Args",), position=1, remaining=True),
     )
+    takes_unknown_names = True      # Get-Command f -DynamicName x: the command line of f
 
     def begin(self) -> None:
         self._seen: set = set()
@@ -200,6 +211,8 @@ class GetCommand(Cmdlet):
             key = (info.CommandType, info.Name.lower())
             if key in self._seen:
                 continue
+            if self.ArgumentList and not self._with_arguments(info):
+                continue
             self._seen.add(key)
             if self.TotalCount is not None and self.TotalCount >= 0 and self._count >= self.TotalCount:
                 return
@@ -213,6 +226,29 @@ class GetCommand(Cmdlet):
                                         to_str(getattr(info, "Definition", "")))
             else:
                 yield info
+
+    def _with_arguments(self, info: Any) -> bool:
+        """``Get-Command name args...``: the parameters the command has for that command line
+        (a function's dynamicparam block, a cmdlet's provider parameters).  False when a
+        dynamicparam block failed (reported)."""
+        from pshell.engine.errors import RuntimeException
+        target = getattr(info, "target", None)
+        args = _argument_tuples(self.ArgumentList)
+        block = getattr(target, "block", None)
+        if block is not None and block.compiled.dynamicparam is not None:
+            from pshell.engine.dynparams import dynamic_params_for
+            try:
+                info.dynamic_params = dynamic_params_for(self.ctx.frame, block, args, None)
+            except RuntimeException as exc:
+                self.write_error(f"{exc.record.message}", "GetCommandMetadataError", "InvalidArgument",
+                                 info.Name)
+                return False
+        provider_params = getattr(target, "provider_params", None)
+        if provider_params is not None:
+            provider, names = provider_params
+            if _provider_of(self.ctx.frame.rs, _path_argument(args)) not in (None, provider):
+                info.hidden_params = {n.lower() for n in names}
+        return True
 
     def _syntax(self, info: Any) -> str:
         if isinstance(info, AliasInfo):
@@ -363,6 +399,41 @@ class GetCommand(Cmdlet):
             if os.path.isfile(path):
                 return CommandInfo("ExternalScript", os.path.basename(path), path, path)
         return None
+
+
+def _argument_tuples(values: List[Any]) -> List[Tuple[Any, ...]]:
+    """Get-Command's -ArgumentList as a command line: '-Name' is a parameter name."""
+    from pshell.engine.rt import NOARG
+    out: List[Tuple[Any, ...]] = []
+    for value in values:
+        if isinstance(value, str) and len(value) > 1 and value.startswith("-"):
+            out.append(("p", value[1:].rstrip(":"), NOARG, -1))
+        else:
+            out.append(("a", value, False, -1))
+    return out
+
+
+def _path_argument(args: List[Tuple[Any, ...]]) -> Optional[str]:
+    """The -Path/-LiteralPath (or first positional) value of a command line, if any."""
+    for i, (kind, value, _, _) in enumerate(args):
+        if kind == "p" and value.lower() in ("path", "literalpath", "pspath", "lp", "p") \
+                and i + 1 < len(args) and args[i + 1][0] == "a":
+            return to_str(args[i + 1][1])
+    positional = [value for kind, value, _, _ in args if kind == "a"]
+    return to_str(positional[0]) if positional else None
+
+
+def _provider_of(rs: Any, path: Optional[str]) -> Optional[str]:
+    """The provider name a path belongs to (a drive-qualified path's drive; else FileSystem)."""
+    if path is None:
+        return None
+    from pshell.engine.drives import find_drive
+    name, colon, _ = path.partition(":")
+    if colon and name and "/" not in name:
+        drive = find_drive(rs, name)
+        if drive is not None:
+            return to_str(getattr(drive.Provider, "Name", drive.Provider))
+    return "FileSystem"
 
 
 def _type_names(ptype: Any) -> List[str]:

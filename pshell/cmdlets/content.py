@@ -43,7 +43,11 @@ _WRITE_CODECS = {"utf-16-le": "utf-16", "utf-32-le": "utf-32"}
 
 
 def encoding_of(value: Any) -> str:
-    """-Encoding: PowerShell's names (and code page names Python knows) to a codec name."""
+    """-Encoding: PowerShell's names (and code page names Python knows), or an encoding object
+    ([System.Text.Encoding]::Unicode), to a codec name."""
+    from pshell.engine.dotnet_types import TextEncoding
+    if isinstance(value, TextEncoding):
+        return "utf-8-sig" if value.codec == "utf-8" and value.bom else value.codec
     text = to_str(value).strip()
     codec = _ENCODINGS.get(text.lower())
     if codec is not None:
@@ -56,6 +60,9 @@ def encoding_of(value: Any) -> str:
             f"Cannot convert '{text}' to an encoding. Use one of: ascii, bigendianunicode, "
             f"bigendianutf32, oem, unicode, utf7, utf8, utf8BOM, utf8NoBOM, utf32, or a code "
             f"page name.") from None
+
+
+encoding_of.type_label = "System.Text.Encoding"     # type: ignore[attr-defined]  # for help
 
 
 def _bom_codec(head: bytes, default: str) -> str:
@@ -218,6 +225,8 @@ _OTHER_DRIVES = ("env:", "variable:", "function:", "alias:")
 class GetContent(PathCmdlet):
     name = "Get-Content"
     synopsis = "Gets the content of a file, line by line."
+    #: parameters only the FileSystem provider has (Get-Command Get-Content -Path function:)
+    provider_params = ("FileSystem", ("Raw", "Wait", "Encoding", "Delimiter", "AsByteStream"))
     params = (
         Param("Path", "string[]", position=0, pipeline=False,
               by_property=True),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import re
 from typing import Any, Iterator, List, Optional, Tuple
 
+from pshell.engine.format import member_value
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, format_number,
                                   get_property, properties_of, to_str, type_names_of)
@@ -36,6 +39,8 @@ def _csv_value(obj: Any, name: str) -> Optional[str]:
         value = obj.get(name) if name in obj else get_property(obj, name, None)
     elif isinstance(obj, str) and name.lower() == "length":
         value = len(obj)
+    elif isinstance(obj, _dt.datetime):
+        value = member_value(obj, name)             # Ticks, TimeOfDay...: members, not attributes
     else:
         value = get_property(obj, name, None)
     if value is None or value is AutomationNull:
@@ -82,7 +87,8 @@ class _CsvWriter:
 
 def _delimiter(cmdlet: Cmdlet) -> str:
     if getattr(cmdlet, "UseCulture", False):
-        return ","
+        from pshell.engine.hostinfo import current_culture
+        return current_culture(cmdlet.runspace).TextInfo.ListSeparator or ","
     value = getattr(cmdlet, "Delimiter", None)
     if value is None:
         return ","

@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterator, List, Optional
 from pshell.engine import format as fmt
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.format_custom import DEFAULT_DEPTH, render_custom
-from pshell.engine.values import AutomationNull, to_str
+from pshell.engine.errors import RuntimeException
+from pshell.engine.values import AutomationNull, to_str, type_names_of
 
 __all__ = [
     "FormatCustom",
@@ -175,6 +176,22 @@ class _Formatter(Cmdlet):
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
         raise NotImplementedError
 
+    def _named_view(self, obj: Any) -> Optional[str]:
+        """-View's name, checked: a name no view of ``obj``'s type has stops the command."""
+        name = getattr(self, "View", None)
+        if not name:
+            return None
+        if self.Property is not None:
+            raise self.terminate("-View and -Property cannot be used together.",
+                                 "FormatCannotSpecifyViewAndProperty", "InvalidArgument")
+        if fmt.find_view(obj, self.kind, name) is None:
+            record = self.error_record(
+                f"No {self.kind} view named '{name}' is defined for the type "
+                f"'{type_names_of(obj)[0]}'.", "FormatViewNotFound", "InvalidArgument", obj,
+                exception_type="System.Management.Automation.PipelineStoppedException")
+            raise RuntimeException(record)
+        return str(name)
+
 
 def _key_kind(key: str) -> Optional[str]:
     lowered = key.lower()
@@ -219,16 +236,19 @@ class FormatTable(_Formatter):
                 return fmt.FormatEntry(None, raw=to_str(obj))
             if _out_of_band(obj):
                 return fmt.FormatEntry(None, raw=_as_text(obj))
-            shape = self._shapes.get(obj, "table")
+            shape = self._shapes.get(obj, "table", self._named_view(obj))
             if shape is None:
                 return fmt.FormatEntry(None, raw=to_str(obj))
         else:
+            self._named_view(obj)
             if self._fixed is None:
                 self._fixed = fmt.Shape("table", self._columns_for(obj))
             shape = self._fixed
-        shape.autosize = bool(self.AutoSize)
-        shape.hide_headers = bool(self.HideTableHeaders)
-        shape.wrap = bool(self.Wrap)
+        # a view's own AutoSize/HideTableHeaders/Wrap stay unless the switch says otherwise
+        for param, attr in (("AutoSize", "autosize"), ("HideTableHeaders", "hide_headers"),
+                            ("Wrap", "wrap")):
+            if self.is_bound(param):
+                setattr(shape, attr, bool(getattr(self, param)))
         return self._options(shape).make_entry(obj)
 
 
@@ -247,7 +267,7 @@ class FormatList(_Formatter):
         if self._selected() is None:
             if _is_plain(obj) or _out_of_band(obj):
                 return fmt.FormatEntry(None, raw=_as_text(obj))
-            view = fmt.find_view(obj, "list")
+            view = fmt.find_view(obj, "list", self._named_view(obj))
             if view is not None:
                 pairs = [(c.header, fmt.format_value(c.value(obj))) for c in view.columns]
             else:
@@ -269,23 +289,33 @@ class FormatWide(_Formatter):
         Param("Property", "object", position=0),
         Param("AutoSize", "switch"),
         Param("Column", "int"),
+        Param("ExcludeProperty", "string[]"),
     ) + _COMMON
     kind = "wide"
 
     def _entry(self, obj: Any) -> Optional[fmt.FormatEntry]:
-        if self.Property is not None or _is_plain(obj):
+        view_name = self._named_view(obj)
+        if self._selected() is not None and not _is_plain(obj):
+            # -Property (wildcards allowed) less -ExcludeProperty: the first that is left
+            if self._fixed is None:
+                columns = self._columns_for(obj)
+                self._fixed = fmt.Shape("wide", columns[:1] or [fmt.Column("", lambda o: None)])
+            shape = self._fixed
+        elif self.Property is not None or _is_plain(obj):
             if self._fixed is None:
                 column = self._column(self.Property) if self.Property is not None else \
                     fmt.Column("", lambda o: o)
                 self._fixed = fmt.Shape("wide", [column])
             shape = self._fixed
         else:
-            found = self._shapes.get(obj, "wide")
+            found = self._shapes.get(obj, "wide", view_name)
             if found is None:
                 return fmt.FormatEntry(None, raw=to_str(obj))
             shape = found
-        shape.autosize = bool(self.AutoSize)
-        shape.wide_columns = int(self.Column or 0)
+        if self.AutoSize:
+            shape.autosize = True
+        if self.Column:
+            shape.wide_columns = int(self.Column)
         return self._options(shape).make_entry(obj)
 
 
@@ -325,8 +355,9 @@ class GetFormatData(Cmdlet):
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         from pshell.engine.format_data import format_definitions
+        from pshell.engine.format_xml import session_views
         names = self.TypeName if self.TypeName else ["*"]
-        yield from format_definitions([to_str(n) for n in names])
+        yield from format_definitions([to_str(n) for n in names], session_views(self.runspace))
 
 
 def _get(obj: Any, name: str) -> Any:

@@ -8,8 +8,9 @@ from typing import Any, ClassVar, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import PipelineStopped, RuntimeException
+from pshell.engine.numbers import PSInt64
 from pshell.engine.values import (AutomationNull, Hashtable, PSObject, set_property, to_number,
-                                  to_str)
+                                  to_str, type_name_of)
 
 
 def _to_datetime(cmdlet: Cmdlet, value: Any, parameter: str) -> _dt.datetime:
@@ -169,6 +170,12 @@ def _is_double(value: Any) -> bool:
     return False
 
 
+def _wants_int64(given: Tuple[Any, ...], bounds: Tuple[int, int]) -> bool:
+    """pwsh draws an Int64 when a bound is one, or does not fit an Int32."""
+    return any(type_name_of(v) == "System.Int64" for v in given if v is not None) or any(
+        not -2**31 <= b <= INT32_MAX for b in bounds)
+
+
 @register
 class GetRandom(Cmdlet):
     name = "Get-Random"
@@ -231,7 +238,8 @@ class GetRandom(Cmdlet):
             return low_f + rng.random() * (high_f - low_f)
         high_i = INT32_MAX if high is None else int(high)
         self._check_range(low, high_i)
-        return rng.randrange(int(low), high_i)
+        drawn = rng.randrange(int(low), high_i)
+        return PSInt64(drawn) if _wants_int64((maximum, minimum), (high_i, int(low))) else drawn
 
     def _check_range(self, low: Any, high: Any) -> None:
         if low >= high:
@@ -362,6 +370,9 @@ _ORDERED_NAMES = {"ordered", "system.collections.specialized.ordereddictionary",
                   "collections.specialized.ordereddictionary"}
 
 
+_NOT_A_TYPE = object()
+
+
 @register
 class NewObject(Cmdlet):
     name = "New-Object"
@@ -371,14 +382,9 @@ class NewObject(Cmdlet):
         Param("TypeName", "string", position=0, mandatory=("Net",), sets=("Net",)),
         Param("ArgumentList", "object[]", position=1, aliases=("Args",), sets=("Net",)),
         Param("Property", "object"),
-        Param("ComObject", "string", mandatory=("Com",), sets=("Com",)),
-        Param("Strict", "switch", sets=("Com",)),
-    )
+    )       # no -ComObject: pwsh off Windows has none either
 
     def process(self) -> Iterator[Any]:
-        if self.ComObject is not None:
-            raise self.terminate("COM objects are not supported on this platform.",
-                                 "NoCOMClassIdentified", "ResourceUnavailable", self.ComObject)
         name = (self.TypeName or "").strip()
         if name.startswith("[") and name.endswith("]"):
             name = name[1:-1]
@@ -393,6 +399,9 @@ class NewObject(Cmdlet):
             if key in ("object", "system.object"):
                 return PSObject(type_names=("System.Object",))
             return PSObject()
+        from pshell.engine import generics
+        if generics.resolve(name) is not None:      # List[int], Dictionary[string, int] ...
+            return generics.new(name, args)
         if key in _LIST_NAMES or key.startswith(("system.collections.generic.list",
                                                  "collections.generic.list")):
             if args and isinstance(args[0], (list, tuple)):
@@ -422,13 +431,37 @@ class NewObject(Cmdlet):
         from pshell.engine.dotnet_types import CONSTRUCTORS as DOTNET_CONSTRUCTORS
         make = DOTNET_CONSTRUCTORS.get(key[7:] if key.startswith("system.") else key)
         if make is not None:         # New-Object System.Text.UTF8Encoding $false
-            return make(args)
+            return self._construct(make, name, args)
         from pshell.engine.members import static_new
         made = static_new(name, self.runspace)
         if made is not None:          # a type whose [T]::new() pshell has
-            return made(args)
-        raise self.terminate(f"Cannot find type [{name}]: verify that the assembly containing "
-                             f"this type is loaded.", "TypeNotFound", "InvalidType", name)
+            return self._construct(made, name, args)
+        from pshell.engine.constructors import construct
+        found = self._construct(lambda a: construct(self.ctx.frame, name, a), name, args)
+        if found is not _NOT_A_TYPE:
+            return found
+        raise RuntimeException(self.error_record(
+            f"Cannot find type [{name}]: verify that the assembly containing this type is loaded.",
+            "TypeNotFound", "InvalidType", name,
+            exception_type="System.Management.Automation.PSArgumentException"))
+
+    def _construct(self, make: Any, name: str, args: List[Any]) -> Any:
+        try:
+            return make(args)
+        except RuntimeException as exc:
+            if exc.record.FullyQualifiedErrorId.split(",")[0] == "TypeNotFound":
+                return _NOT_A_TYPE
+            raise self._constructor_failed(exc.record.message, name, getattr(
+                exc.record.Exception, "type_name", "")) from None
+        except (ValueError, TypeError) as exc:
+            raise self._constructor_failed(f"Cannot create [{name}]: {exc}.", name, "") from None
+
+    def _constructor_failed(self, message: str, name: str, inner_type: str) -> RuntimeException:
+        """The constructor refused its arguments (a MethodException) or threw (the rest)."""
+        kind = inner_type if inner_type.endswith(".MethodException") else \
+            "System.Management.Automation.MethodInvocationException"
+        return RuntimeException(self.error_record(message, "ConstructorInvokedThrowException",
+                                                  "InvalidOperation", name, exception_type=kind))
 
     def _timespan(self, args: List[Any]) -> _dt.timedelta:
         numbers = [int(to_number(a)) for a in args]

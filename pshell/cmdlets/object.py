@@ -262,6 +262,13 @@ class WhereObject(Cmdlet):
                                  "InvalidArgument")
         self._operator = chosen[0] if chosen else None
         self._property = to_str(self.Property)
+        if self._operator is None and self.is_bound("Value"):
+            # a value with no operator is -EQ, unless an operator was switched off (-GT:$false)
+            if any(self.is_bound(op) for op in _WHERE_OPERATORS + ("Not",)):
+                raise self.terminate(
+                    "A comparison operator is required when -Value is given; none of the operator "
+                    "switches is on.", "OperatorNotSpecified", "InvalidArgument")
+            self._operator = "EQ"
         if self._operator and self._operator != "Not" and not self.is_bound("Value"):
             if self._operator not in ("EQ", "NE", "CEQ", "CNE"):
                 raise self.terminate(

@@ -94,7 +94,8 @@ class JoinString(Cmdlet):
         elif self.UseCulture:
             separator = ","
         else:
-            ofs = self.runspace.get_variable("OFS")
+            from pshell.engine.runtime import lookup_variable
+            ofs = lookup_variable(self.ctx.frame, "ofs")      # the caller's $OFS, not the global one
             separator = "" if ofs is None else to_str(ofs)
         yield (self.OutputPrefix or "") + separator.join(self._parts) + (self.OutputSuffix or "")
 

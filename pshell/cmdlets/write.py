@@ -224,7 +224,8 @@ class WriteInformation(Cmdlet):
     name = "Write-Information"
     synopsis = "Writes data to the information stream."
     params = (
-        Param("MessageData", "object", position=0, mandatory=True, aliases=("Msg", "Message")),
+        # mandatory in pwsh, but $null is allowed (AllowNull): a piped $null is one empty record
+        Param("MessageData", "object", position=0, pipeline=True, aliases=("Msg", "Message")),
         Param("Tags", "string[]", position=1),
     )
 

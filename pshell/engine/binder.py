@@ -26,10 +26,11 @@ _ACTION_VALUES = ("continue", "silentlycontinue", "stop", "inquire", "ignore", "
 
 
 class BindResult:
-    __slots__ = ("values", "unbound", "parameter_set", "from_pipeline", "ctx")
+    __slots__ = ("values", "unbound", "parameter_set", "from_pipeline", "ctx", "dynamic")
 
     def __init__(self) -> None:
         self.ctx: Any = None
+        self.dynamic: Any = None        # what a dynamicparam block gave (engine/dynparams.py)
         self.values: Dict[str, Any] = {}
         self.unbound: List[Any] = []
         self.parameter_set = "__AllParameterSets"
@@ -50,6 +51,9 @@ _TYPE_TO_PARAM = {"switch": "switch", "system.management.automation.switchparame
                   "bool": "bool", "boolean": "bool", "system.boolean": "bool"}
 
 
+_MAX_SETS = 32
+
+
 def script_params(compiled: Any) -> Tuple[Param, ...]:
     cached = getattr(compiled, "_param_cache", None)
     if cached is not None:
@@ -58,29 +62,39 @@ def script_params(compiled: Any) -> Tuple[Param, ...]:
     positional_index = 0
     explicit_positions = any(spec.position is not None for spec in compiled.params or ())
     for spec in compiled.params or ():
-        type_name = spec.type_name or ""
-        ptype: Any = _TYPE_TO_PARAM.get(type_name.lower())
-        if ptype is None:
-            ptype = _script_converter(type_name) if type_name else "object"
-        if (spec.validate_range is not None or spec.not_null or spec.checks or spec.mandatory) \
-                and ptype not in ("switch", "bool"):
-            ptype = _validating(ptype, spec)
         position = spec.position
         if position is None and not explicit_positions and not spec.switch:
             position = positional_index
             positional_index += 1
-        params.append(Param(spec.name, ptype, position=position, mandatory=spec.mandatory,
-                            aliases=tuple(str(a) for a in spec.aliases), pipeline=spec.pipeline,
-                            by_property=spec.by_property, sets=spec.sets, remaining=spec.remaining,
-                            validate_set=spec.validate_set))
+        params.append(param_of_spec(spec, position))
     if getattr(compiled, "should_process", False):
         params += [Param("WhatIf", "switch", aliases=("wi",)), Param("Confirm", "switch", aliases=("cf",))]
     result = tuple(params)
+    sets = {name.lower() for p in result for name in p.sets}
+    if len(sets) > _MAX_SETS:
+        raise RuntimeException.make(f"The command has {len(sets)} parameter sets: no more than "
+                                    f"{_MAX_SETS} are allowed.", "ParsingTooManyParameterSets",
+                                    "MetadataError")
     try:
         compiled._param_cache = result
     except AttributeError:
         pass
     return result
+
+
+def param_of_spec(spec: Any, position: Optional[int]) -> Param:
+    """The binder's Param for a ParamSpec of ``param()`` (or a dynamic parameter)."""
+    type_name = spec.type_name or ""
+    ptype: Any = _TYPE_TO_PARAM.get(type_name.lower())
+    if ptype is None:
+        ptype = _script_converter(type_name) if type_name else "object"
+    if (spec.validate_range is not None or spec.not_null or spec.checks or spec.mandatory) \
+            and ptype not in ("switch", "bool"):
+        ptype = _validating(ptype, spec)
+    return Param(spec.name, ptype, position=position, mandatory=spec.mandatory,
+                 aliases=tuple(str(a) for a in spec.aliases), pipeline=spec.pipeline,
+                 by_property=spec.by_property, sets=spec.sets, remaining=spec.remaining,
+                 validate_set=spec.validate_set)
 
 
 def _validating(ptype: Any, spec: Any) -> Any:
@@ -171,6 +185,14 @@ def _run_check(ctx: Optional["CommandContext"], param: Param, check: Tuple[Any, 
         text = ps_format(message, [item, shown]) if message else default
         raise _error(ctx, prefix + text, "ParameterArgumentValidationError", item)
 
+    if kind == "set":
+        allowed = {to_str(v).lower() for v in argument}
+        for item in items:
+            if to_str(item).lower() not in allowed:
+                fail(item, f"The argument \"{to_str(item)}\" does not belong to the set "
+                           f"\"{','.join(argument)}\" specified by the ValidateSet attribute.",
+                     ",".join(argument))
+        return
     if kind == "count":
         low, high = argument
         if not low <= len(items) <= high:
@@ -372,10 +394,25 @@ def _table_for(params: Sequence[Param], with_common: bool) -> _Table:
     return table
 
 
+class _Extra:
+    """An argument only the ValueFromRemainingArguments parameter takes (an unknown -name)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def knows_name(params: Sequence[Param], advanced: bool, name: str) -> bool:
+    """Whether ``-name`` names one of ``params`` (or a common parameter of an advanced command)."""
+    return _table_for(params, advanced).knows(name)
+
+
 def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
-                   ctx: Optional["CommandContext"], target: Any) -> BindResult:
+                   ctx: Optional["CommandContext"], target: Any, partial: bool = False) -> BindResult:
     """Bind command-line arguments.  ``target`` is a Cmdlet instance (its attributes are set) or
-    a ScriptBlock (the values are returned)."""
+    a ScriptBlock (the values are returned).  ``partial``: what a dynamicparam block sees first
+    (no mandatory check, arguments left over are no error)."""
     from pshell.engine.rt import NOARG
     is_cmdlet = isinstance(target, Cmdlet)
     advanced = is_cmdlet or bool(getattr(getattr(target, "compiled", None), "advanced", False))
@@ -394,6 +431,19 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
             continue
         if kind == "p":
             name, argument = value, extra
+            if advanced and table.remaining and not table.knows(name) and (
+                    not is_cmdlet or getattr(target, "takes_unknown_names", False)):
+                # a name a function does not know (and the value after it) goes, in its place
+                # on the line, to its ValueFromRemainingArguments parameter (a cmdlet refuses it,
+                # but for Get-Command's -ArgumentList)
+                positional.append(_Extra("-" + name if argument is NOARG else "-" + name + ":"))
+                if argument is not NOARG:
+                    positional.append(_Extra(argument))
+                elif i + 1 < count and args[i + 1][0] == "a":
+                    i += 1
+                    positional.append(_Extra(args[i][1]))
+                i += 1
+                continue
             if (not advanced and not table.knows(name)) or (positional and literal_rest):
                 # (Switch-Process: after the program's name every word is the program's)
                 # a simple function takes a name it does not declare as an argument ($args)
@@ -445,11 +495,13 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         pos_params = [p for p in table.positional if p.name not in named and
                       any(p.in_set(s) for s in candidates)]
     for index, value in enumerate(positional):
-        if pos_params:
+        if isinstance(value, _Extra):
+            leftovers.append(value.value)
+        elif pos_params:
             param = pos_params.pop(0)
             if param.remaining and not pos_params and index + 1 < len(positional):
                 # Position=N plus ValueFromRemainingArguments: it takes the rest (Write-Output 1 2 3)
-                named[param.name] = list(positional[index:])
+                named[param.name] = [v.value if isinstance(v, _Extra) else v for v in positional[index:]]
                 break
             named[param.name] = value
             if param.sets and chosen not in param.sets:
@@ -461,7 +513,7 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         if remaining:
             named[remaining[0].name] = leftovers if len(leftovers) > 1 else leftovers[0]
             leftovers = []
-        elif advanced:
+        elif advanced and not partial:
             raise _error(ctx, f"A positional parameter cannot be found that accepts argument "
                               f"'{to_str(leftovers[0])}'.", "PositionalParameterNotFound",
                          leftovers[0])
@@ -482,7 +534,8 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
         result.values[param.name] = converted
     result.parameter_set = chosen
 
-    _check_mandatory(ctx, params, result, chosen, target)
+    if not partial:
+        _check_mandatory(ctx, params, result, chosen, target)
     if is_cmdlet:
         for name, value in result.values.items():
             setattr(target, name, value)
@@ -553,6 +606,8 @@ def _candidate_sets(table: _Table, params: Sequence[Param], named: Dict[str, Any
 
 def _choose_set(table: _Table, params: Sequence[Param], candidates: List[str], target: Any) -> str:
     default = getattr(target, "default_set", None)
+    if default is None and hasattr(target, "compiled"):     # a script block's DefaultParameterSetName
+        default = getattr(target.compiled, "default_set", None)
     if not candidates:
         return default or "__AllParameterSets"
     if default in candidates:

@@ -264,7 +264,8 @@ def enum_static_call(type_name: str, name: str, args: List[Any]) -> Any:
     """``[enum]::GetNames([Color])`` and its relatives."""
     target = args[0] if args else None
     if isinstance(target, str):
-        target = find_type(target)
+        from pshell.engine.dotnet_types import builtin_enum
+        target = find_type(target) or builtin_enum(target)
     if not isinstance(target, PSEnum):
         raise _err(f'Exception calling "{name}" with "{len(args)}" argument(s): "Type provided must '
                    f'be an Enum."', "MethodInvocationException",
@@ -317,9 +318,10 @@ class _Method:
 
 
 class _Property:
-    __slots__ = ("name", "type_name", "default", "static", "hidden")
+    __slots__ = ("name", "type_name", "default", "static", "hidden", "attributes")
 
     def __init__(self, node: Any, default: Any) -> None:
+        self.attributes = node.attributes   # [Parameter()] on a property: engine/dynparams.py
         self.name: str = node.name
         self.type_name: Optional[str] = node.type_name
         self.default = default          # compiled function F -> value, or None

@@ -44,6 +44,19 @@ def type_text(ptype: Any) -> str:
     return label.rsplit(".", 1)[-1]
 
 
+def parameter_type(ptype: Any) -> Any:
+    """A parameter's type as a type object (``.ParameterType``): [string], [int[]], ..."""
+    from pshell.engine.errors import RuntimeException
+    from pshell.engine.values import PSTypeInfo
+    label = ptype if isinstance(ptype, str) else (getattr(ptype, "type_label", "") or "Object")
+    label = {"switch": "switch", "object": "System.Object"}.get(label, label)
+    from pshell.engine.members import type_info
+    try:
+        return type_info(label)
+    except RuntimeException:
+        return PSTypeInfo(label)
+
+
 def _mandatory(p: Any, set_name: str) -> bool:
     return bool(p.mandatory_in(set_name)) if hasattr(p, "mandatory_in") else bool(p.mandatory)
 

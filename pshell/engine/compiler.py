@@ -53,8 +53,9 @@ class ParamSpec:
 
 
 class CompiledBlock:
-    __slots__ = ("begin", "process", "end", "clean", "params", "advanced", "using_names",
-                 "positional_binding", "value", "should_process", "confirm_impact")
+    __slots__ = ("begin", "process", "end", "clean", "dynamicparam", "params", "advanced",
+                 "using_names", "positional_binding", "value", "should_process", "confirm_impact",
+                 "default_set")
 
     def __init__(self) -> None:
         self.value: Any = None      # a block that is one expression: F -> its value (not unrolled)
@@ -62,12 +63,14 @@ class CompiledBlock:
         self.process: Any = None
         self.end: Any = None
         self.clean: Any = None
+        self.dynamicparam: Any = None   # run while binding (engine/dynparams.py)
         self.params: Optional[List[ParamSpec]] = None
         self.advanced = False
         self.using_names: List[str] = []
         self.positional_binding = True
         self.should_process = False     # [CmdletBinding(SupportsShouldProcess)]: -WhatIf, -Confirm
         self.confirm_impact = "medium"
+        self.default_set: Optional[str] = None     # [CmdletBinding(DefaultParameterSetName=..)]
 
 
 class Unit:
@@ -169,7 +172,7 @@ class _BlockCompiler:
         self.requires = requirements_of(self.unit) if block is self.unit.root else None
         self.top_level = block is self.unit.root or id(block) in self.unit.top_blocks
         names = {}
-        for kind in ("begin", "process", "end", "clean"):
+        for kind in ("begin", "process", "end", "clean", "dynamicparam"):
             named = getattr(block, kind)
             if named is not None:
                 names[kind] = self.function_for_statements(named.statements, kind)
@@ -254,16 +257,28 @@ class _BlockCompiler:
         # a trap covers its whole block: register traps first, route statement errors to them
         traps = [stmt for stmt in statements if isinstance(stmt, A.Trap)]
         outer_trapped = self.trapped
-        if kind in ("begin", "process", "end", "clean"):
+        if kind in ("begin", "process", "end", "clean", "dynamicparam"):
             self.trapped = bool(traps) or (kind == "end" and self.root_trapped)
+        guarded = self.trapped and kind in ("begin", "process", "end", "clean", "dynamicparam")
+        d = 1
+        if guarded:
+            # a trap guards what the block calls as a try does: errors in the commands it runs
+            # come back to it (rt._trapped undoes this while a trap runs)
+            fn.lines.append(" RS.try_depth += 1")
+            fn.lines.append(" try:")
+            d = 2
         for stmt in traps:
-            self.statement(stmt, 1)
+            self.statement(stmt, d)
         # classes and enums are known to the whole block, also above their definition
         for definition in [s for s in statements if isinstance(s, _DEFINITIONS)]:
-            self.statement(definition, 1)
+            self.statement(definition, d)
         for stmt in statements:
             if not isinstance(stmt, (A.Trap,) + _DEFINITIONS):
-                self.statement(stmt, 1)
+                self.statement(stmt, d)
+        if guarded:
+            fn.lines.append("  pass")
+            fn.lines.append(" finally:")
+            fn.lines.append("  RS.try_depth -= 1")
         self.trapped = outer_trapped
         fn.lines.append(" if False: yield None")
         self.fn = outer
@@ -291,7 +306,13 @@ class _BlockCompiler:
                 elif lname == "alias":
                     spec.aliases = tuple(rt.literal_value(a) for a in attr.positional)
                 elif lname == "validateset":
-                    spec.validate_set = tuple(str(rt.literal_value(a)) for a in attr.positional)
+                    values = tuple(str(rt.literal_value(a)) for a in attr.positional)
+                    message = next((rt.literal_value(v) for k, v in attr.named
+                                    if k.lower() == "errormessage" and v is not None), None)
+                    if message is None:
+                        spec.validate_set = values
+                    else:               # its own message: checked with the other validations
+                        spec.checks.append(("set", values, str(message)))
                 elif lname == "validaterange" and len(attr.positional) == 2:
                     spec.validate_range = (rt.literal_value(attr.positional[0]),
                                            rt.literal_value(attr.positional[1]))
@@ -316,6 +337,8 @@ class _BlockCompiler:
                     result.confirm_impact = str(literal).lower()
                 elif key.lower() == "positionalbinding":
                     result.positional_binding = bool(literal)
+                elif key.lower() == "defaultparametersetname" and literal is not None:
+                    result.default_set = str(literal)
 
     def validation(self, spec: ParamSpec, kind: str, attr: A.AttributeAst) -> None:
         """[ValidateScript({..})], [ValidatePattern('re')], [ValidateLength(1, 5)],
@@ -368,11 +391,15 @@ class _BlockCompiler:
             return
         if self._trivial(stmt):
             method(stmt, d)
+            if not self.method:
+                self.emit(d, "RS.last_success = True")
             return
         nid = self.nid(stmt)
         err = self.new_name("_e")
         self.emit(d, "try:")
         method(stmt, d + 1)
+        if not self.method and _sets_success(stmt):
+            self.emit(d + 1, "RS.last_success = True")
         self.emit(d, f"except Exception as {err}:")
         if self.trapped:
             self.emit(d + 1, f"yield from _trapped(F, {err}, {nid})")
@@ -419,6 +446,9 @@ class _BlockCompiler:
     def st_PipelineChain(self, stmt: A.PipelineChain, d: int) -> None:
         """``a && b``: run b when $? is true after a; ``a || b``: when it is false.  Each part
         starts with $? true (an expression that runs succeeds; errors make it false)."""
+        if stmt.background:
+            self.emit(d, f"yield _background(F, {self.unit.ast_id(stmt)})")
+            return
         left = stmt.left
         if isinstance(left, A.PipelineChain):
             self.st_PipelineChain(left, d)
@@ -585,7 +615,7 @@ class _BlockCompiler:
             if name == "null":
                 self.emit(d, f"{value}")
                 return
-            if name in ("true", "false", "?"):
+            if name in ("true", "false", "?", "home", "pid"):       # read-only / constant
                 self.emit(d, f"_readonly({name!r})")
                 return
             if name == "psitem":
@@ -641,9 +671,11 @@ class _BlockCompiler:
     # -- control flow
     def condition(self, stmt: A.Statement) -> str:
         expr = _lone_expression(stmt)
-        if expr is not None:
-            return self.truth(expr)
-        return f"_tb({self.statement_value(stmt)})"
+        test = self.truth(expr) if expr is not None else f"_tb({self.statement_value(stmt)})"
+        if any(isinstance(node, A.CommandAst) for node in _walk(stmt)):
+            # a condition that ran a command leaves $? true, whatever the command did
+            test = f"_cond_ok(RS, {test})"
+        return test
 
     def truth(self, expr: A.Expr) -> str:
         if isinstance(expr, A.Binary) and expr.op in ("-and", "-or"):
@@ -875,13 +907,15 @@ class _BlockCompiler:
         outer_trapped = self.trapped
         if stmt.catches or body_traps:
             self.trapped = bool(body_traps)
+        if body_traps:
+            self.emit(d + 2, "RS.try_depth += 1")     # undone by rt._trapped while a trap runs
         for trap in body_traps:
             self.statement(trap, d + 2)
         rest = [s for s in stmt.body.statements if not isinstance(s, A.Trap)]
         self.block(A.StatementBlock(tuple(rest), stmt.body.span) if body_traps else stmt.body, d + 2)
         self.trapped = outer_trapped
         self.emit(d + 1, "finally:")
-        self.emit(d + 2, "RS.try_depth -= 1")
+        self.emit(d + 2, f"RS.try_depth -= {2 if body_traps else 1}")
         if stmt.catches:
             self.emit(d, f"except Exception as {err}:")
             self.emit(d + 1, f"{err} = _catchable({err})")
@@ -1173,6 +1207,29 @@ def _lone_expression(stmt: Any) -> Optional[A.Expr]:
         if isinstance(element, A.CommandExpression) and not element.redirections:
             return element.expr
     return None
+
+
+def _sets_success(node: Any) -> bool:
+    """Whether $? becomes true after this statement (or expression) by itself: a statement that
+    is an expression (or an assignment of one) succeeded when it ran without error.  Commands
+    set $? themselves, and so do the statements inside $( ) and @( ) (or an empty one is true)."""
+    if isinstance(node, A.Assignment):
+        return _sets_success(node.value)
+    if isinstance(node, A.Pipeline):
+        if node.background or len(node.elements) != 1 or \
+                not isinstance(node.elements[0], A.CommandExpression):
+            return False
+        return _sets_success(node.elements[0].expr)
+    if isinstance(node, A.Paren):
+        return _sets_success(node.statement)
+    if isinstance(node, (A.SubExpression, A.ArrayExpression)):
+        inner = [s for s in node.statements if not isinstance(s, A.Trap)]
+        if not inner:
+            return True
+        if len(inner) > 1 or len(inner) != len(node.statements):
+            return False
+        return _sets_success(inner[0])
+    return isinstance(node, A.Expr)
 
 
 _OPAQUE = (A.ScriptBlockExpr, A.FunctionDefinition, A.ClassDefinition)

@@ -14,7 +14,9 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from pshell.engine import dotnet_misc, net_info
+from pshell.engine import dotnet_misc, dotnet_time, dotnet_uri, language_primitives, net_info
+from pshell.engine import dynparams as _dynparams
+from pshell.engine.constructors import CONSTRUCTORS as _host_types
 from pshell.engine.values import PSChar, to_str
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
@@ -319,6 +321,27 @@ _ENCODING_METHODS: Dict[str, Callable[[List[Any]], Any]] = {
 }
 
 
+def _type_name(value: Any) -> str:
+    """The name of a type argument: ``[int]``, a class or enum of the script, or text."""
+    return to_str(getattr(value, "FullName", None) or getattr(value, "name", None) or value)
+
+
+def _convert_to(args: List[Any]) -> Any:
+    from pshell.engine.operators import convert_to
+    return convert_to(args[0], _type_name(args[1]))
+
+
+def _is_true(args: List[Any]) -> bool:
+    from pshell.engine.values import to_bool
+    return to_bool(args[0])
+
+
+#: [System.Management.Automation.LanguagePrimitives]: the language's own conversions
+_LANGUAGE_PRIMITIVES: Dict[str, Callable[[List[Any]], Any]] = {
+    "convertto": _convert_to, "istrue": _is_true,
+}
+
+
 def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
     return {
         "text.utf8encoding": lambda a: _utf8(_flag(a, 0, False)),
@@ -332,6 +355,8 @@ def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
 
 
 CONSTRUCTORS = _constructors()
+CONSTRUCTORS.update(_dynparams.CONSTRUCTORS)    # [RuntimeDefinedParameter], [ParameterAttribute]...
+CONSTRUCTORS.update(_host_types)                # [Management.Automation.Host.Coordinates], Size
 
 #: names (lower case, without "system.") -> static methods; members.py merges them into its own
 STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
@@ -340,10 +365,14 @@ STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     "text.encoding": _ENCODING_METHODS,
     "wildcardpattern": _WILDCARD_METHODS,
     "management.automation.wildcardpattern": _WILDCARD_METHODS,
+    "management.automation.languageprimitives": _LANGUAGE_PRIMITIVES,
 }
 for _name, _new in CONSTRUCTORS.items():
     STATIC_METHODS.setdefault(_name, {})["new"] = _new
 STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddress], NetworkInterface
+STATIC_METHODS.update(dotnet_time.STATIC_METHODS)   # [DateTimeOffset]
+STATIC_METHODS.update(dotnet_uri.STATIC_METHODS)    # [Uri]
+STATIC_METHODS.update(language_primitives.STATIC_METHODS)   # [LanguagePrimitives]
 STATIC_METHODS.update(dotnet_misc.STATIC_METHODS)   # [Diagnostics.Stopwatch], [Text.StringBuilder]
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
@@ -351,6 +380,14 @@ STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "management.automation.platform": _PLATFORM_PROPS,
     "io.path": {"volumeseparatorchar": lambda: "/"},
     **dotnet_misc.STATIC_PROPS,
+    **dotnet_time.STATIC_PROPS,
+    **dotnet_uri.STATIC_PROPS,
+}
+
+#: type names (lower case, without "system.") -> the conversion a cast to it makes
+CASTS: Dict[str, Callable[[Any], Any]] = {
+    "uri": dotnet_uri.to_uri,
+    "datetimeoffset": dotnet_time.to_datetimeoffset,
 }
 
 #: type names (lower case, with and without "system.") lookup_type accepts as named types
@@ -358,7 +395,8 @@ KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
        "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
-    + list(dotnet_misc.KNOWN_TYPES))
+    + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES)
+    + list(language_primitives.KNOWN_TYPES) + list(dotnet_misc.KNOWN_TYPES))
 
 
 # --------------------------------------------------------------------------- collections
@@ -415,28 +453,60 @@ def new_stack(value: Any) -> Stack:
 
 # --------------------------------------------------------------------------- built-in enums
 
-_ENUMS: Dict[str, Tuple[str, List[Tuple[str, int]]]] = {
-    "dayofweek": ("System.DayOfWeek", [(d, i) for i, d in enumerate(
-        ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))]),
-    "datetimekind": ("System.DateTimeKind", [("Unspecified", 0), ("Utc", 1), ("Local", 2)]),
-    "stringsplitoptions": ("System.StringSplitOptions",
-                           [("None", 0), ("RemoveEmptyEntries", 1), ("TrimEntries", 2)]),
+_FILE_ATTRIBUTES = ("ReadOnly", "Hidden", "System", "", "Directory", "Archive", "Device", "Normal",
+                    "Temporary", "SparseFile", "ReparsePoint", "Compressed", "Offline",
+                    "NotContentIndexed", "Encrypted", "IntegrityStream", "", "NoScrubData")
+
+
+def _numbered(*names: str) -> List[Tuple[str, int]]:
+    return [(name, i) for i, name in enumerate(names)]
+
+
+# full name -> (members, [Flags], underlying type)
+_ENUMS: Dict[str, Tuple[List[Tuple[str, int]], bool, str]] = {
+    "System.DayOfWeek": (_numbered("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                   "Saturday"), False, "int"),
+    "System.DateTimeKind": (_numbered("Unspecified", "Utc", "Local"), False, "int"),
+    "System.ConsoleColor": (_numbered("Black", "DarkBlue", "DarkGreen", "DarkCyan", "DarkRed",
+                                      "DarkMagenta", "DarkYellow", "Gray", "DarkGray", "Blue", "Green",
+                                      "Cyan", "Red", "Magenta", "Yellow", "White"), False, "int"),
+    "System.Management.Automation.ActionPreference": (_numbered(
+        "SilentlyContinue", "Stop", "Continue", "Inquire", "Ignore", "Suspend", "Break"), False, "int"),
+    "System.Management.Automation.CommandTypes": ([
+        ("Alias", 1), ("Function", 2), ("Filter", 4), ("Cmdlet", 8), ("ExternalScript", 16),
+        ("Application", 32), ("Script", 64), ("Configuration", 256), ("All", 383)], True, "int"),
+    "System.Security.AccessControl.AceFlags": ([
+        ("None", 0), ("ObjectInherit", 1), ("ContainerInherit", 2), ("NoPropagateInherit", 4),
+        ("InheritOnly", 8), ("InheritanceFlags", 15), ("Inherited", 16), ("SuccessfulAccess", 64),
+        ("FailedAccess", 128), ("AuditFlags", 192)], True, "byte"),
+    "System.IO.FileAttributes": ([(a, 1 << i) for i, a in enumerate(_FILE_ATTRIBUTES) if a], True, "int"),
+    "System.UriKind": (_numbered("RelativeOrAbsolute", "Absolute", "Relative"), False, "int"),
+    "System.StringSplitOptions": ([("None", 0), ("RemoveEmptyEntries", 1), ("TrimEntries", 2)], True, "int"),
+    # the flags of foreach / switch statements in [Parser]::ParseInput's tree (engine/ast_view.py)
+    "System.Management.Automation.Language.ForEachFlags": ([("None", 0), ("Parallel", 1)], True, "int"),
+    "System.Management.Automation.Language.SwitchFlags": ([
+        ("None", 0), ("File", 1), ("Regex", 2), ("Wildcard", 4), ("Exact", 8), ("CaseSensitive", 16),
+        ("Parallel", 32)], True, "int"),
 }
-_FLAG_ENUMS = frozenset(("stringsplitoptions",))
-ENUM_NAMES = frozenset([k for k in _ENUMS] + ["system." + k for k in _ENUMS])
+# every spelling of each name -> its full name: System.X, X without System., and the last part
+_ENUM_KEYS: Dict[str, str] = {}
+for _full in _ENUMS:
+    _lowered = _full.lower()
+    for _key in (_lowered, _lowered[7:], _lowered.rsplit(".", 1)[-1]):
+        _ENUM_KEYS.setdefault(_key, _full)
+ENUM_NAMES = frozenset(_ENUM_KEYS)
 _MADE: Dict[str, Any] = {}
 
 
 def builtin_enum(name: str) -> Optional[Any]:
-    """The ``PSEnum`` for a built-in .NET enum name (``DayOfWeek``, ``System.DateTimeKind``), made
-    on first use; None for any other name."""
-    key = name.strip().lower()
-    if key not in ENUM_NAMES:
+    """The ``PSEnum`` for a built-in .NET enum name (``DayOfWeek``, ``System.DateTimeKind``,
+    ``[System.Management.Automation.CommandTypes]``), made on first use; None for any other name."""
+    full = _ENUM_KEYS.get(name.strip().lower())
+    if full is None:
         return None
-    key = key[7:] if key.startswith("system.") else key
-    found = _MADE.get(key)
+    found = _MADE.get(full)
     if found is None:
         from pshell.engine.classes import PSEnum
-        full, members = _ENUMS[key]
-        found = _MADE.setdefault(key, PSEnum(full, members, flags=key in _FLAG_ENUMS))
+        members, flags, underlying = _ENUMS[full]
+        found = _MADE.setdefault(full, PSEnum(full, members, flags, underlying))
     return found

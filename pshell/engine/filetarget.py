@@ -31,9 +31,10 @@ def _several_cpus() -> bool:
 class FileTarget:
     """A file a redirection writes to; opened on first write, formatted like the console."""
 
-    def __init__(self, path: str, append: bool) -> None:
+    def __init__(self, path: str, append: bool, encoding: Any = None) -> None:
         self.path = path
         self.append = append
+        self.encoding = encoding            # a dotnet_types.TextEncoding, None for UTF-8 (no BOM)
         self.handle: Any = None
         self.formatter: Any = None
         self.opened = False
@@ -52,6 +53,13 @@ class FileTarget:
             raise RuntimeException.make(
                 f"Could not open file '{self.path}': {exc.strerror}.", "FileOpenFailure",
                 "OpenError", self.path, exception_type="System.IO.IOException") from None
+        if self.encoding is not None and self.encoding.bom and self.handle.tell() == 0:
+            self._write(self.encoding.bom)
+
+    def _encode(self, text: str) -> bytes:
+        if self.encoding is None:
+            return text.encode("utf-8", "replace")
+        return self.encoding.encode(text)
 
     def write_object(self, item: Any) -> None:
         kind = type(item)
@@ -77,12 +85,14 @@ class FileTarget:
             from pshell.engine.host import make_text_formatter
             self.formatter = make_text_formatter(120)
         for line in self.formatter.feed(item):
-            self._write(line.encode("utf-8", "replace") + b"\n")
+            self._write(self._encode(line + "\n"))
 
     def _write_block(self, block: bytes) -> None:
         """Bytes (Get-Content's lines as UTF-8, a remote's raw output): the first block as it
         comes, the next ones through a writer thread, so reading overlaps writing."""
         self.blocks += 1
+        if self.encoding is not None:       # blocks are UTF-8: written in the file's encoding
+            block = self._encode(block.decode("utf-8", "replace"))
         if self.writer is None:
             if self.blocks == 1 or not _several_cpus():
                 self._write(block)
@@ -121,7 +131,7 @@ class FileTarget:
         self.pending = []
         if "\r" in text:
             text = text.replace("\r\n", "\n")
-        self._write(text.encode("utf-8", "replace") + b"\n")
+        self._write(self._encode(text + "\n"))
 
     def close(self) -> None:
         if not self.opened:
@@ -141,7 +151,7 @@ class FileTarget:
                 self.flush_text()
             if self.formatter is not None:
                 for line in self.formatter.flush():
-                    self._write(line.encode("utf-8", "replace") + b"\n")
+                    self._write(self._encode(line + "\n"))
                 self.formatter = None
             self._guarded(handle.flush)
         except OSError:

@@ -29,6 +29,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from pshell.engine.errors import FlowControl, PipelineStopped
+from pshell.engine.type_facts import base_type_name, is_serializable
 from pshell.engine.values import (
     NO_PROPERTY,
     Guid,
@@ -193,8 +194,10 @@ class View:
         "kind",
         "name",
         "names",
+        "options",
         "out_of_band",
         "render",
+        "source",
         "type_name",
     )
 
@@ -211,6 +214,8 @@ class View:
         self.out_of_band = out_of_band
         self.name = name or type_name
         self.names = [type_name]
+        self.options: Dict[str, Any] = {}    # from a format file: autosize, hide_headers, wrap, columns
+        self.source: Any = None              # the format file's element it was read from
 
     def __repr__(self) -> str:
         return f"View({self.type_name!r}, {self.kind!r})"
@@ -262,25 +267,47 @@ def views_for(type_name: str) -> List[View]:
     return list(_VIEWS.get(type_name.lower(), ()))
 
 
-def find_view(obj: Any, kind: Optional[str] = None) -> Optional[View]:
-    """The view for ``obj`` (of ``kind`` if given), searching its type names most specific first;
-    ``Deserialized.X`` matches X's views.  A view whose cmdlet module was not imported yet is
-    loaded first (see ``pshell.cmdlets.VIEW_MODULES``)."""
+def _session_views() -> Any:
+    """The running runspace's views from format files (engine/format_xml.py), or None."""
+    global _CURRENT
+    if _CURRENT is None:
+        from pshell.engine.runtime import CURRENT
+        _CURRENT = CURRENT
+    runspace = getattr(_CURRENT, "runspace", None)
+    return None if runspace is None else runspace.__dict__.get("format_views")
+
+
+_CURRENT: Any = None
+
+
+def _candidates(lowered: str, session: Any) -> List[View]:
+    built_in = _VIEWS.get(lowered, [])
+    if session is None:
+        return built_in
+    return session.before.get(lowered, []) + built_in + session.after.get(lowered, [])
+
+
+def find_view(obj: Any, kind: Optional[str] = None, name: Optional[str] = None) -> Optional[View]:
+    """The view for ``obj`` (of ``kind`` if given, called ``name`` if given), searching its type
+    names most specific first; ``Deserialized.X`` matches X's views.  Views the runspace read
+    from format files count too (prepended ones first, appended ones after the built-in ones).
+    A view whose cmdlet module was not imported yet is loaded first (see
+    ``pshell.cmdlets.VIEW_MODULES``)."""
     names = type_names_of(obj)
     _load_view_modules(names)
-    for name in names:
-        lowered = name.lower()
+    session = _session_views()
+    for type_name in names:
+        lowered = type_name.lower()
         for candidate in (lowered, lowered[len("deserialized."):]
                           if lowered.startswith("deserialized.") else None):
             if candidate is None:
                 continue
-            views = _VIEWS.get(candidate)
+            views = _candidates(candidate, session)
             if not views:
                 continue
-            if kind is None:
-                return views[0]
             for view in views:
-                if view.kind == kind:
+                if (kind is None or view.kind == kind) and \
+                        (name is None or view.name.lower() == name.lower()):
                     return view
     return None
 
@@ -445,8 +472,11 @@ def _shape_from_view(view: View, obj: Any, location: Any) -> Shape:
             and get_property(obj, "PSComputerName", None) not in (None, NO_PROPERTY)
             and not any(c.header.lower() == "pscomputername" for c in columns)):
         columns.append(Column("PSComputerName", "PSComputerName", 0, "left"))
+    options = view.options
     return Shape(view.kind, columns, group_by=view.group_by, group_label=view.group_label,
-                 render=view.render, out_of_band=view.out_of_band, location=location)
+                 render=view.render, out_of_band=view.out_of_band, location=location,
+                 autosize=bool(options.get("autosize")), hide_headers=bool(options.get("hide_headers")),
+                 wrap=bool(options.get("wrap")), wide_columns=int(options.get("columns") or 0))
 
 
 def _is_deserialized(obj: Any) -> bool:
@@ -466,17 +496,21 @@ class ShapeCache:
         self._shapes: Dict[Any, Optional[Shape]] = {}
         self._views: Dict[Any, Any] = {}
 
-    def get(self, obj: Any, kind: Optional[str] = None) -> Optional[Shape]:
+    def get(self, obj: Any, kind: Optional[str] = None, view_name: Optional[str] = None
+            ) -> Optional[Shape]:
         names = tuple(type_names_of(obj))
-        found = self._views.get((names, kind), _NO_VIEW)     # views are looked up once per type
+        found = self._views.get((names, kind, view_name), _NO_VIEW)   # looked up once per type
         if found is _NO_VIEW:
-            found = self._views[(names, kind)] = find_view(obj, kind)
+            found = self._views[(names, kind, view_name)] = find_view(obj, kind, view_name)
         view = found
         if view is not None:
             remote = _is_deserialized(obj) and \
                 get_property(obj, "PSComputerName", None) not in (None, NO_PROPERTY)
             key: Any = ("view", view.kind, tuple(_column_key(c) for c in view.columns),
                         view.group_label, id(view.render) if view.render else None, remote)
+            if key not in self._shapes:
+                self._shapes[key] = _shape_from_view(view, obj, self.location)
+            return self._shapes[key]
         elif kind is None and _is_scalar(obj):
             return None
         else:
@@ -784,9 +818,14 @@ class _Group:
     def _header(self) -> List[StyledLine]:
         columns = self.shape.columns or []
         labels = [col.header for col in columns]
-        # one line, cut with an ellipsis like a cell: a narrow column never stacks its header
-        # one letter per line
-        lines = self._single_row(labels, self.aligns or [], style="header", pad_last=True)
+        # a header wider than the width its view declares wraps onto more lines, as pwsh does;
+        # any other (sized from the data, shrunk to the screen) is cut with an ellipsis, so a
+        # narrow column never stacks its header one letter per line
+        if not self.shape.data_sized and any(0 < col.width < cell_width(col.header)
+                                              for col in columns):
+            lines = self._multiline_row(labels, self.aligns or [], style="header")
+        else:
+            lines = self._single_row(labels, self.aligns or [], style="header", pad_last=True)
         dashes = []
         for k, label in enumerate(labels):
             width = (self.widths or [])[k]
@@ -1056,20 +1095,6 @@ def _timespan_getter(name: str) -> Callable[[Any], Any]:
 _TIMESPAN_FIELDS = ("Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks", "TotalDays",
                     "TotalHours", "TotalMinutes", "TotalSeconds", "TotalMilliseconds")
 
-_BASE_TYPES = {
-    "system.object": "", "system.valuetype": "System.Object", "system.string": "System.Object",
-    "system.array": "System.Object", "system.object[]": "System.Array",
-    "system.collections.hashtable": "System.Object",
-    "system.collections.specialized.ordereddictionary": "System.Object",
-    "system.management.automation.pscustomobject": "System.Object",
-    "system.management.automation.psobject": "System.Object",
-    "system.management.automation.scriptblock": "System.Object",
-    "system.enum": "System.ValueType",
-}
-_NOT_SERIALIZABLE = {"system.management.automation.pscustomobject",
-                     "system.management.automation.scriptblock"}
-
-
 def _type_full_name(obj: Any) -> str:
     if isinstance(obj, PSTypeInfo):
         return obj.FullName
@@ -1077,19 +1102,12 @@ def _type_full_name(obj: Any) -> str:
 
 
 def _type_base(obj: Any) -> str:
-    name = _type_full_name(obj).lower()
-    if name in _BASE_TYPES:
-        return _BASE_TYPES[name]
-    if name.endswith("[]"):
-        return "System.Array"
-    base = _property(obj, "BaseType")
-    if base is not None:
-        return to_str(base)
-    if name.startswith("system.") and name.split(".")[-1] in (
-            "int32", "int64", "int16", "byte", "double", "single", "decimal", "boolean", "char",
-            "datetime", "timespan", "guid", "uint32", "uint64", "sbyte", "uint16"):
-        return "System.ValueType"
-    return "System.Object"
+    name = _type_full_name(obj)
+    if type(obj) is not PSTypeInfo:
+        base = _property(obj, "BaseType")       # a script class names its own
+        if base is not None:
+            return to_str(base)
+    return base_type_name(name)
 
 
 def _match_info(obj: Any, location: Optional[str] = None) -> str:
@@ -1144,8 +1162,8 @@ def _register_builtin_views() -> None:
     register_view("System.Management.Automation.InformationRecord", "custom",
                   render=lambda o: to_str(o),
                   out_of_band=True)
-    type_columns = [("IsPublic", lambda o: True, 8), ("IsSerial", lambda o: _type_full_name(o)
-                                                      .lower() not in _NOT_SERIALIZABLE, 8),
+    type_columns = [("IsPublic", lambda o: True, 8),
+                    ("IsSerial", lambda o: is_serializable(_type_full_name(o)), 8),
                     ("Name", "Name", 40), ("BaseType", _type_base)]
     register_view("System.RuntimeType", "table", type_columns)
     register_view("pshell.PSTypeInfo", "table", type_columns)

@@ -43,6 +43,32 @@ def all_cultures() -> List["CultureInfo"]:
     return [CultureInfo("")] + [CultureInfo(name) for name in sorted(_DISPLAY)]
 
 
+# languages whose decimal separator is a comma separate lists with ';' (as .NET's culture data does)
+_SEMICOLON_LISTS = frozenset(("de", "fr", "es", "it", "nl", "pt", "ru", "pl", "sv", "da", "nb", "fi",
+                              "cs", "tr", "el", "hu", "ro", "uk", "id", "vi"))
+
+
+class TextInfo:
+    """``CultureInfo.TextInfo``: the list separator (Export-Csv -UseCulture), case mapping."""
+
+    ps_type_names = ("System.Globalization.TextInfo",)
+    ps_properties = ("ListSeparator", "CultureName", "IsRightToLeft")
+
+    def __init__(self, culture: str) -> None:
+        self.CultureName = culture
+        self.ListSeparator = ";" if culture.split("-")[0].lower() in _SEMICOLON_LISTS else ","
+        self.IsRightToLeft = culture.split("-")[0].lower() in ("ar", "he", "fa", "ur")
+
+    def ToUpper(self, text: Any) -> Any:
+        return text.upper() if isinstance(text, str) else text
+
+    def ToLower(self, text: Any) -> Any:
+        return text.lower() if isinstance(text, str) else text
+
+    def ToTitleCase(self, text: str) -> str:
+        return " ".join(w[:1].upper() + w[1:] if not w.isupper() else w for w in text.split(" "))
+
+
 class CultureInfo:
     """A culture as Get-Culture shows it (LCID, Name, DisplayName)."""
 
@@ -57,6 +83,14 @@ class CultureInfo:
         self.DisplayName = display
         self.EnglishName = display
         self.TwoLetterISOLanguageName = name.split("-")[0] if name else "iv"
+        self._text_info: Optional[TextInfo] = None
+
+    @property
+    def TextInfo(self) -> TextInfo:
+        """Made once per object, so a script's change of ListSeparator stays on this culture."""
+        if self._text_info is None:
+            self._text_info = TextInfo(self.Name)
+        return self._text_info
 
     @property
     def Parent(self) -> "CultureInfo":

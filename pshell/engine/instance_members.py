@@ -12,7 +12,8 @@ the one Add-Member ran in.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import datetime as _dt
+from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["Member", "carrier", "table_of", "find", "extra_type_names", "MEMBER_KINDS"]
 
@@ -51,7 +52,21 @@ class NotedList(list):
         return (list, (list(self),))
 
 
-_COPIES = {str: NotedStr, int: NotedInt, float: NotedFloat, list: NotedList, tuple: NotedList}
+class NotedDate(_dt.datetime):
+    """A DateTime carrying members of its own."""
+
+    def __reduce__(self) -> Any:
+        return (_dt.datetime, (self.year, self.month, self.day, self.hour, self.minute, self.second,
+                               self.microsecond, self.tzinfo))
+
+
+def _noted_date(value: _dt.datetime) -> NotedDate:
+    return NotedDate.combine(value.date(), value.timetz())
+
+
+_COPIES: Dict[type, Callable[[Any], Any]] = {
+    str: NotedStr, int: NotedInt, float: NotedFloat, list: NotedList, tuple: NotedList,
+    _dt.datetime: _noted_date}
 
 
 def carrier(obj: Any) -> Optional[Any]:
@@ -62,7 +77,7 @@ def carrier(obj: Any) -> Optional[Any]:
     if "ps_members" in getattr(obj, "__dict__", ()):
         return obj
     for base, copy in _COPIES.items():
-        if isinstance(obj, base):
+        if isinstance(obj, base) and not (base is _dt.datetime and type(obj) is not base):
             return copy(obj)
     try:
         obj.__dict__.setdefault("ps_members", {})

@@ -281,6 +281,8 @@ def json_date(text: str, kind: str = "Default") -> Any:
     an aware UTC datetime, Offset keeps the written offset, String keeps the text."""
     import datetime as _dt
     import re
+
+    from pshell.engine.dotnet_time import from_datetime
     if kind.lower() == "string":
         return text
     m = re.match(_DATE_PATTERN, text)
@@ -288,10 +290,11 @@ def json_date(text: str, kind: str = "Default") -> Any:
         return text
     year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
     second = int(m.group(6) or 0)
-    micro = int((m.group(7) or "0").ljust(7, "0")[:6])
-    try:
-        value = _dt.datetime(year, month, day, hour, minute, second, micro)
-    except ValueError:
+    ticks = int((m.group(7) or "0").ljust(7, "0"))
+    try:        # 100 ns ticks rounded to the microsecond, as AddTicks rounds them
+        value = _dt.datetime(year, month, day, hour, minute, second) + _dt.timedelta(
+            microseconds=ticks / 10)
+    except (ValueError, OverflowError):
         return text
     zone = m.group(8)
     kind = kind.lower()
@@ -303,14 +306,14 @@ def json_date(text: str, kind: str = "Default") -> Any:
             offset = sign * _dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
         aware = value.replace(tzinfo=_dt.timezone(offset))
         if kind == "offset":
-            return aware
-        if kind == "utc":
+            return from_datetime(aware)
+        if kind == "utc" or (zone == "Z" and kind == "default"):
             return aware.astimezone(_dt.timezone.utc)
         return aware.astimezone().replace(tzinfo=None)
     if kind == "utc":
         return value.astimezone(_dt.timezone.utc)
     if kind == "offset":
-        return value.astimezone()
+        return from_datetime(value)
     return value
 
 

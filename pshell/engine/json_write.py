@@ -55,6 +55,16 @@ class JsonWriter:
         return "" if self.compress else "\n" + "  " * indent
 
     def _value(self, value: Any, depth: int, indent: int, out: List[str]) -> None:
+        noted = None if type(value) is _Bare else _noted_value(value)
+        if type(value) is _Bare:
+            value = value.inner
+        if noted is not None:       # a number, an array, a Uri... with members Add-Member gave it
+            if depth > self.depth:
+                self.truncated = True
+                out.append(self._string(_truncated_text(value)))
+            else:
+                self._object(noted, depth, indent, out)
+            return
         scalar = self._scalar(value)
         if scalar is not None:
             out.append(scalar)
@@ -89,6 +99,8 @@ class JsonWriter:
             return self._string(_iso_date(value))
         if _is_scriptblock(value):
             return self._string(to_str(value))
+        if hasattr(type(value), "ps_json_text"):     # [Uri]: the text it was made from
+            return self._string(value.ps_json_text())
         if type(value).__name__ == "SwitchParameter":
             return "true" if value else "false"
         return None
@@ -123,6 +135,43 @@ class JsonWriter:
         out.append("}")
 
 
+_PROPERTY_KINDS = ("NoteProperty", "AliasProperty", "ScriptProperty", "CodeProperty", "Property")
+
+
+def _noted_value(value: Any) -> Optional[List[Tuple[str, Any]]]:
+    """``value`` and the properties Add-Member put on it, as pwsh writes them (``{"value":...,
+    "Note":...}``), for anything but a string, a DateTime and a dictionary (whose notes JSON
+    ignores); None when it has none."""
+    members = getattr(value, "__dict__", {}).get("ps_members") if hasattr(value, "__dict__") else None
+    if not members or isinstance(value, (str, dict, PSObject)):
+        return None
+    if isinstance(value, _dt.datetime) and not getattr(value, "is_offset", False):
+        return None
+    props = [m for m in members.values() if m.kind in _PROPERTY_KINDS]
+    if not props:
+        return None
+    if isinstance(value, bool):
+        plain: Any = bool(value)
+    elif isinstance(value, int):
+        plain = int(value)
+    elif isinstance(value, float):
+        plain = float(value)
+    elif isinstance(value, (list, tuple)):
+        plain = list(value)
+    else:
+        plain = _Bare(value)
+    return [("value", plain)] + [(m.name, m.read(value)) for m in props]
+
+
+class _Bare:
+    """A value to write without the members Add-Member gave it."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+
 def _decimal_place(text: str) -> str:
     """A Single's text with a decimal point, as JSON writers give it (``1.0``)."""
     return text if "." in text or "E" in text else text + ".0"
@@ -145,7 +194,8 @@ def _iso_date(value: _dt.datetime) -> str:
         text += "." + f"{value.microsecond:06d}".rstrip("0")
     if value.tzinfo is not None:
         offset = value.utcoffset() or _dt.timedelta(0)
-        if offset == _dt.timedelta(0) and value.tzinfo is _dt.timezone.utc:
+        if offset == _dt.timedelta(0) and value.tzinfo is _dt.timezone.utc and not getattr(
+                value, "is_offset", False):
             return text + "Z"
         minutes = int(offset.total_seconds() // 60)
         sign = "+" if minutes >= 0 else "-"

@@ -2,12 +2,12 @@
 and ``[System.Management.Automation.Language.Parser]::ParseInput``.
 
 Both fill their out parameters (``[ref]$tokens``, ``[ref]$errors``) and never throw for a syntax
-error: pshell's parser stops at the first error, so the error list holds at most one entry.
+error: the parser recovers after each error (lang/recovery.py), so the list holds every one.
 """
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, List
 
 from pshell.engine.reference import PSReference
 from pshell.engine.values import PSObject
@@ -47,6 +47,10 @@ def _parse(text: str) -> Any:
         return None, exc
 
 
+def _all(exc: Any) -> List[Any]:
+    return [] if exc is None else list(getattr(exc, "errors", None) or [exc])
+
+
 def _error_record(text: str, exc: Any) -> PSObject:
     loc = exc.location
     error = PSObject.from_pairs([("ErrorId", exc.error_id), ("Message", exc.message),
@@ -80,40 +84,22 @@ def tokenize(args: List[Any]) -> List[PSObject]:
                                 ("StartLine", pos.get("LineNumber")),
                                 ("StartColumn", pos.get("ColumnNumber"))]))
     _, exc = _parse(text)
-    errors = [] if exc is None else [PSObject.from_pairs([("Message", exc.message),
-                                               ("Token", _extent(text, exc.location.start,
-                                                                 exc.location.end))])]
+    errors = [PSObject.from_pairs([("Message", e.message),
+                                   ("Token", _extent(text, e.location.start, e.location.end))])
+              for e in _all(exc)]
     if len(args) > 1:
         _set(args[1], errors)
     return tokens
 
 
-class ScriptBlockAst:
-    """What ParseInput returns: the text's extent, its script block, and the parsed tree."""
-
-    ps_type_names = ("System.Management.Automation.Language.ScriptBlockAst",
-                     "System.Management.Automation.Language.Ast")
-    ps_properties = ("Extent",)
-
-    def __init__(self, text: str, tree: Optional[Any]) -> None:
-        self.Extent = _extent(text, 0, len(text))
-        self._text = text
-        self._tree = tree
-
-    def GetScriptBlock(self) -> Any:
-        from pshell.engine.members import _create_script_block
-        return _create_script_block(self._text)
-
-    def ToString(self) -> str:
-        return self._text
-
-
-def parse_input(args: List[Any]) -> ScriptBlockAst:
-    """``[Parser]::ParseInput(script, [ref]$tokens, [ref]$errors)``."""
+def parse_input(args: List[Any]) -> Any:
+    """``[Parser]::ParseInput(script, [ref]$tokens, [ref]$errors)``: the tree as a read-only view
+    (engine/ast_view.py); with errors, the tree the parser recovered around them."""
+    from pshell.engine.ast_view import view_of
     text = _text(args[0] if args else None)
     tree, exc = _parse(text)
     if len(args) > 1:
         _set(args[1], tokenize([text]))
     if len(args) > 2:
-        _set(args[2], [] if exc is None else [_error_record(text, exc)])
-    return ScriptBlockAst(text, tree)
+        _set(args[2], [_error_record(text, e) for e in _all(exc)])
+    return view_of(tree if exc is None else exc.tree, text, _all(exc))

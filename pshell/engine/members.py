@@ -14,9 +14,9 @@ from pshell.engine import dotnet_types, hostinfo, instance_members, numbers, pow
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
 from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT
-from pshell.engine.values import (NO_PROPERTY, AutomationNull, Guid, Hashtable, PSChar, PSObject,
-                                  PSTypeInfo, format_number, get_property, properties_of, set_property,
-                                  to_bool,
+from pshell.engine.values import (NO_PROPERTY, AutomationNull, DBNull, Guid, Hashtable, NullString, PSChar,
+                                  PSObject, PSTypeInfo, format_number, get_property, properties_of,
+                                  set_property, to_bool,
                                   to_number, to_str, type_names_of)
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index", "static_member",
@@ -159,14 +159,16 @@ def _get_member(obj: Any, name: str) -> Any:
         if value is not NO_PROPERTY:
             return value
         if lowered == "pstypenames":
-            return _with_object(obj.type_names)
+            return TypeNameList(obj)
         if lowered == "psobject":
             return _PSObjectView(obj)
         return None
     if isinstance(obj, bool) or isinstance(obj, (int, float)):
         return _remote_property(obj, lowered)
     if isinstance(obj, _dt.datetime):
-        date_prop = _DATE_PROPS.get(lowered)
+        own = getattr(type(obj), "ps_props", None)       # [DateTimeOffset]'s members first
+        date_prop = own.get(lowered) if own is not None else None
+        date_prop = date_prop or _DATE_PROPS.get(lowered)
         return date_prop(obj) if date_prop is not None else _remote_property(obj, lowered)
     if isinstance(obj, _dt.timedelta):
         span_prop = _SPAN_PROPS.get(lowered)
@@ -194,6 +196,38 @@ def _with_object(names: List[str]) -> List[str]:
     if names and names[-1] == "System.Management.Automation.PSCustomObject":
         return list(names) + ["System.Object"]
     return list(names)
+
+
+class TypeNameList(list):
+    """A property bag's ``pstypenames``: inserting, adding or removing a name changes the
+    object's own type names (the ``System.Object`` shown last is not stored)."""
+
+    def __init__(self, owner: PSObject) -> None:
+        super().__init__(_with_object(owner.type_names))
+        self._owner = owner
+        self._shown_base = len(self) > len(owner.type_names)
+
+    def _sync(self) -> None:
+        names = list(self)
+        if self._shown_base and names and names[-1] == "System.Object":
+            names.pop()
+        self._owner.type_names = names
+
+
+def _syncing(method: str) -> Callable[..., Any]:
+    base = getattr(list, method)
+
+    def call(self: TypeNameList, *args: Any) -> Any:
+        result = base(self, *args)
+        self._sync()
+        return result
+    call.__name__ = method
+    return call
+
+
+for _method in ("insert", "append", "extend", "remove", "pop", "clear", "reverse", "__setitem__",
+                "__delitem__"):
+    setattr(TypeNameList, _method, _syncing(_method))
 
 
 class PropertyCollection(list):
@@ -230,7 +264,7 @@ class _PSObjectView:
 
     @property
     def TypeNames(self) -> List[str]:
-        return _with_object(self._obj.type_names)
+        return TypeNameList(self._obj)
 
 
 def _type_name_of_value(value: Any) -> str:
@@ -391,10 +425,10 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
     count = None
     options = None
     for extra in args[1:]:
-        if isinstance(extra, int) and not isinstance(extra, bool) and type(extra).__name__ != "EnumValue":
+        if isinstance(extra, int) and not isinstance(extra, bool) and not hasattr(extra, "ps_enum"):
             count = extra
         else:
-            options = to_str(extra)
+            options = to_str(extra)     # [StringSplitOptions]::RemoveEmptyEntries, 'TrimEntries'...
     if isinstance(sep, (list, tuple)):
         seps = [to_str(x) for x in sep]
     else:
@@ -418,7 +452,7 @@ def _split_kept(s: str, sep: Any, count: Optional[int], drop_empty: bool, trim: 
     limit = count if count is not None else -1
     while limit < 0 or len(parts) < limit - 1:
         found = sep.search(s, pos)
-        if found is None or (found.end() == found.start()):
+        if found is None or found.end() == found.start():
             break
         piece = s[pos:found.start()]
         piece = piece.strip() if trim else piece
@@ -562,8 +596,9 @@ _LIST_METHODS: Dict[str, Callable[[Any, List[Any]], Any]] = {
     "toarray": lambda items, a: list(items),
     "reverse": lambda items, a: items.reverse(),
     "sort": lambda items, a: items.sort(key=_sort_key),
-    "gettype": lambda items, a: PSTypeInfo("System.Object[]"),
-    "tostring": lambda items, a: "System.Object[]",
+    "gettype": lambda items, a: items.generic.type_info() if hasattr(items, "generic") else
+    PSTypeInfo("System.Object[]"),
+    "tostring": lambda items, a: items.ToString() if hasattr(items, "generic") else "System.Object[]",
     "where": lambda items, a: None, "foreach": lambda items, a: None,
     "getvalue": lambda items, a: items[int(a[0])],
     "setvalue": lambda items, a: items.__setitem__(int(a[1]), a[0]),
@@ -759,6 +794,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         if member is not None and member.MemberType == "ScriptMethod":
             result = types.run(obj, member.Value, args)
             return result[0] if len(result) == 1 else (result or None)
+    if lowered == "getenumerator" and isinstance(obj, (list, tuple, range)) and not args:
+        from pshell.engine.values import InputEnumerator
+        return InputEnumerator(obj)         # its own position: MoveNext(), Current, Reset()
     if isinstance(obj, str):
         table = _STRING_METHODS
     elif isinstance(obj, (list, tuple)):
@@ -770,7 +808,8 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     elif isinstance(obj, dict):
         table = _CONCURRENT_METHODS if type(obj).__name__ == "ConcurrentDictionary" else _DICT_METHODS
     elif isinstance(obj, _dt.datetime):
-        table = _DATE_METHODS
+        own_methods = getattr(type(obj), "ps_methods", None)
+        table = own_methods if own_methods is not None and lowered in own_methods else _DATE_METHODS
     elif isinstance(obj, (int, float, numbers.Decimal)) and not isinstance(obj, bool):
         table = _NUMBER_METHODS
     elif isinstance(obj, _dt.timedelta):
@@ -829,7 +868,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     if isinstance(obj, PSTypeInfo) and hasattr(obj, "static_call") and lowered not in (
             "tostring", "gettype"):
         return obj.method(name, args)  # type: ignore[attr-defined]  # [Color].GetEnumNames()
-    if lowered == "gettype":
+    if lowered == "gettype" and not (args and hasattr(type(obj), "GetType")):   # Assembly.GetType(name)
         if hasattr(obj, "ps_enum"):
             return obj.ps_enum
         return PSTypeInfo(type_names_of(obj)[0])
@@ -841,6 +880,9 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
         return collect(invoke_block(frame, obj, tuple(args)))
     if lowered == "getnewclosure" and hasattr(obj, "compiled"):
         return obj
+    if lowered == "getsteppablepipeline" and hasattr(obj, "compiled"):
+        from pshell.engine.steppable import steppable_pipeline
+        return steppable_pipeline(frame, obj)
     if lowered.startswith("get_") and not args and len(name) > 4:
         value = get_member(obj, name[4:])       # a property's getter: $h.get_Keys()
         if value is not None:
@@ -859,6 +901,8 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                        "MethodInvocationException",
                        exception_type="System.Management.Automation.MethodInvocationException") from None
         return AutomationNull if result is None else result
+    if lowered in ("where", "foreach"):             # a scalar is a collection of one
+        return _magic_method(frame, [obj], lowered, args)
     raise _err(f"Method invocation failed because [{type_names_of(obj)[0]}] does not contain a "
                f"method named '{name}'.", "MethodNotFound")
 
@@ -920,11 +964,18 @@ def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
 # --------------------------------------------------------------------------- types & statics
 
 def type_info(type_name: str) -> PSTypeInfo:
+    from pshell.engine.accelerators import target_of
+    added = target_of(type_name.strip().lower())        # [TypeAccelerators]::Add's names
+    if added is not None:
+        return type_info(added)
     found = user_type(type_name)
     if found is not None:
         return found
     from pshell.engine.operators import full_type_name, lookup_type
     kind = lookup_type(type_name)
+    if kind == "generic":
+        from pshell.engine import generics
+        return generics.type_info(type_name) or PSTypeInfo(type_name)
     if kind == "named":
         from pshell.engine.exception_types import exception_name
         return PSTypeInfo(exception_name(type_name) or type_name)
@@ -1326,6 +1377,16 @@ def _langapi(name: str) -> Callable[[List[Any]], Any]:
     return call
 
 
+_STATIC_PROPS["management.automation.typeaccelerators"] = {"get": lambda: _accelerators().get_table()}
+_STATIC_METHODS["management.automation.typeaccelerators"] = {
+    "add": lambda a: _accelerators().add(a), "remove": lambda a: _accelerators().remove(a)}
+
+
+def _accelerators() -> Any:
+    from pshell.engine import accelerators
+    return accelerators
+
+
 _STATIC_METHODS["management.automation.psparser"] = {"tokenize": _langapi("tokenize")}
 _STATIC_METHODS["management.automation.language.parser"] = {"parseinput": _langapi("parse_input")}
 
@@ -1406,7 +1467,11 @@ def _xmldoc() -> Any:
 
 # ---- [NullString], [Random]: what scripts and PowerShell's tests ask of them
 _STATIC_PROPS["nullstring"] = _STATIC_PROPS["management.automation.language.nullstring"] = {
-    "value": lambda: None}
+    "value": lambda: NullString}
+_STATIC_PROPS["dbnull"] = {"value": lambda: DBNull}
+_STATIC_PROPS["management.automation.internal.automationnull"] = {"value": lambda: AutomationNull}
+_STATIC_METHODS["psobject"] = _STATIC_METHODS["management.automation.psobject"] = {
+    "new": lambda a: a[0] if a else PSObject()}
 
 
 class DotNetRandom:
@@ -1450,13 +1515,31 @@ _STATIC_PROPS["management.automation.runspaces.pipelinestate"] = {
         "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed", "Disconnected")}
 
 
+def _date_kind(value: Any) -> Optional[str]:
+    """The DateTimeKind an argument names ('Utc', [DateTimeKind]::Local), or None for a number."""
+    enum = getattr(value, "ps_enum", None)
+    if enum is not None and enum.name == "System.DateTimeKind":
+        return to_str(value).lower()
+    if isinstance(value, str) and value.strip().lower() in ("utc", "local", "unspecified"):
+        return value.strip().lower()
+    return None
+
+
 def _new_datetime(args: List[Any]) -> Any:
-    """``[datetime]::new(year, month, day[, hour, minute, second[, millisecond]])`` or (ticks)."""
+    """``[datetime]::new(year, month, day[, hour, minute, second[, millisecond[, microsecond]]]
+    [, kind])`` or (ticks[, kind]).  A Utc kind gives an aware UTC date; Local and Unspecified
+    the plain (local) date pshell uses for both."""
+    kind = _date_kind(args[-1]) if len(args) in (2, 7, 8, 9) else None
+    if kind is not None:
+        args = args[:-1]
     numbers = [int(to_number(a)) for a in args]
     if len(numbers) == 1:
-        return _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=numbers[0] // 10)
-    year, month, day, hour, minute, second, milli = (numbers + [0] * 7)[:7]
-    return _dt.datetime(year, month, day, hour, minute, second, milli * 1000)
+        made = _dt.datetime(1, 1, 1) + _dt.timedelta(microseconds=numbers[0] / 10)
+    else:
+        year, month, day, hour, minute, second, milli, micro = (numbers + [0] * 8)[:8]
+        made = _dt.datetime(year, month, day, hour, minute, second) + _dt.timedelta(
+            milliseconds=milli, microseconds=micro)
+    return made.replace(tzinfo=_dt.timezone.utc) if kind == "utc" else made
 
 
 _STATIC_METHODS["datetime"]["new"] = _new_datetime
@@ -1540,7 +1623,7 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
     found = user_type(type_name)
     if found is not None:
         return found.static_call(frame, name, args)
-    if _norm_type(type_name) == "enum" and sys.modules.get("pshell.engine.classes") is not None:
+    if _norm_type(type_name) in ("enum", "system.enum"):
         from pshell.engine.classes import enum_static_call
         return enum_static_call(type_name, name, args)
     table = _STATIC_METHODS.get(_norm_type(type_name))
@@ -1566,6 +1649,14 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
                            exception_type="System.Management.Automation.MethodInvocationException") from None
             return AutomationNull if result is None else result
     _known_type(type_name)
+    if name.lower() == "new" and type_name.endswith("]") and not type_name.endswith("[]"):
+        from pshell.engine import generics
+        made = generics.new(type_name, args)
+        if made is not None:
+            return made
+    if name.lower() == "new" and type_name.rstrip().endswith("[]"):
+        from pshell.engine.constructors import construct
+        return construct(frame, type_name, args)        # [int[]]::new(3): three zeros
     if name.lower() == "new":
         made = _new_error_object(type_name, args)
         if made is not None:

@@ -259,7 +259,7 @@ def read_manifest(rs: Any, path: str) -> Hashtable:
     from pshell.lang.errors import ParseError
     from pshell.lang.parser import parse
     try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             text = handle.read()
     except OSError as exc:
         raise _err(f"Cannot read the module manifest '{path}': {exc.strerror}.", "ManifestNotReadable",
@@ -329,7 +329,7 @@ def _not_data(node: Any, path: str) -> None:
     span = getattr(node, "span", None)
     if span is not None:
         try:
-            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
                 where = f" (line {SourceLocation(path, handle.read(), span.start, span.end).line})"
         except (OSError, AttributeError):
             where = ""

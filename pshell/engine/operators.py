@@ -8,14 +8,17 @@ comparison operators filter it (``1,2,3 -gt 1`` is ``2,3``), as PowerShell does.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import re
 import sys
 from typing import Any, Callable, Dict, List
 
+from pshell.engine import accelerators as _accelerators
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable,
-                                  PSChar, PSObject, to_bool, to_number, to_str, type_names_of)
+from pshell.engine.values import (AutomationNull, ConversionError, DBNull, Guid, Hashtable, NullString,
+                                  OrderedHashtable, PSChar, PSObject, PSTypeInfo, to_bool, to_number, to_str,
+                                  type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
@@ -228,10 +231,18 @@ def _coerce_pair(a: Any, b: Any) -> Any:
 
 
 def equals(a: Any, b: Any, cs: bool = False) -> bool:
+    if a is DBNull or a is NullString:                      # both equal $null (and each other)
+        a = None
+    if b is DBNull or b is NullString:
+        b = None
     if a is None or a is AutomationNull:
         return b is None or b is AutomationNull
     if b is None or b is AutomationNull:
         return False
+    if isinstance(a, PSTypeInfo) and isinstance(b, str):   # [int] -eq 'int': the type named
+        return _type_named(a, b)
+    if isinstance(b, PSTypeInfo) and isinstance(a, str):
+        return _type_named(b, a)
     pair = _coerce_pair(a, b)
     if pair is None:
         return False
@@ -243,6 +254,14 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
     try:
         return bool(x == y)
     except Exception:
+        return False
+
+
+def _type_named(a: Any, name: str) -> bool:
+    from pshell.engine.members import type_info
+    try:
+        return bool(a == type_info(name))
+    except RuntimeException:
         return False
 
 
@@ -572,21 +591,32 @@ def lookup_type(name: str) -> str:
     """The canonical kind for a type name, or raise 'Unable to find type'."""
     key = name.strip().lower()
     kind = _TYPE_ALIASES.get(key)
+    if kind is None and key in _accelerators.USER:       # [TypeAccelerators]::Add's names
+        return lookup_type(_accelerators.USER[key][1])
     if kind is None and key.startswith("system."):
         kind = _TYPE_ALIASES.get(key[7:])
     if kind is None:
         if key.endswith("[]"):
             return "array"
+        if key.endswith("]") and "[" in key:
+            from pshell.engine import generics
+            if generics.resolve(name) is not None:
+                return "generic"            # [List[int]], [Dictionary[string, int]] ...
         if key.startswith(("system.collections.concurrent.concurrentdictionary",
                            "collections.concurrent.concurrentdictionary")):
             return "concurrentdictionary"
         if key.startswith(("system.collections.generic.stack", "collections.generic.stack")):
             return "stack"
-        if key.startswith("system.collections.generic.list") or key in (
+        if key.startswith(("system.collections.generic.list", "system.collections.objectmodel.collection",
+                           "collections.objectmodel.collection")) or key in (
                 "system.collections.arraylist", "collections.arraylist"):
             return "list"
         if key in _KNOWN_NAMED_TYPES or key.rsplit(".", 1)[-1] in _KNOWN_NAMED_TYPES:
             return "named"
+        if key.startswith(("system.management.automation.language.", "management.automation.language.")):
+            from pshell.engine.ast_view import TYPE_NAMES      # [Parser]::ParseInput's tree
+            if key.rsplit(".", 1)[-1] in TYPE_NAMES:
+                return "named"
         from pshell.engine import exception_types, powershell_api
         if exception_types.is_exception_type(key) or powershell_api.is_hosting_type(key):
             return "named"      # .NET's exceptions (::new, -is, catch) and the hosting types
@@ -650,6 +680,7 @@ _KNOWN_NAMED_TYPES = {
     "system.management.automation.language.parser", "management.automation.language.parser",
     "errorcategory", "system.management.automation.errorcategory",
     "psmoduleinfo", "system.management.automation.psmoduleinfo",
+    "attribute", "system.attribute",        # engine/dynparams.py's attribute objects
 }
 
 
@@ -756,7 +787,7 @@ def _to_char(value: Any, type_name: str) -> str:
 
 def _to_array(value: Any, type_name: str) -> List[Any]:
     if value is None:
-        return []
+        return None  # type: ignore[return-value]  # [object[]]$null is $null
     element = type_name.strip()[:-2] if type_name.strip().endswith("[]") else ""
     if isinstance(value, (list, tuple, range)):
         items = list(value)
@@ -904,7 +935,7 @@ def _to_guid(value: Any, type_name: str) -> str:
 
 
 def _to_list(value: Any, type_name: str) -> List[Any]:
-    return _to_array(value, "object[]")
+    return [] if value is None else _to_array(value, "object[]")   # [ArrayList]::new() is empty
 
 
 def _numeric(kind: str) -> Callable[[Any, str], Any]:
@@ -951,6 +982,16 @@ def _to_named(value: Any, type_name: str) -> Any:
     if type_name.strip().lower().rsplit(".", 1)[-1] == "cultureinfo" and value is not None:
         from pshell.engine.hostinfo import to_culture
         return to_culture(_unwrap_single(value))
+    from pshell.engine.dotnet_types import CASTS
+    key = type_name.strip().lower()
+    cast = CASTS.get(key[7:] if key.startswith("system.") else key)
+    if cast is not None and value is not None:          # [Uri]'...', [DateTimeOffset]$date
+        try:
+            return cast(_unwrap_single(value))
+        except ValueError as exc:
+            raise _cast_error(value, type_name, str(exc)) from None
+        except TypeError:
+            pass
     raise _cast_error(value, type_name)
 
 
@@ -978,6 +1019,7 @@ _CONVERTERS: Dict[str, Callable[[Any, str], Any]] = {
     "modulespecification": lambda value, type_name: _to_module_spec(value),
     "xml": lambda value, type_name: _to_xml(value),
     "stack": lambda value, type_name: _new_stack(value),
+    "generic": lambda value, type_name: _generics().convert(value, type_name),
 }
 _CONVERTERS.update((kind, _numeric(kind)) for kind in _numbers.KINDS)
 
@@ -994,6 +1036,11 @@ def _to_xml(value: Any) -> Any:
             f'Cannot convert value "{to_str(value)[:200]}" to type "System.Xml.XmlDocument". '
             f'Error: "{exc}"', "InvalidCastToXmlDocument", "InvalidArgument",
             exception_type="System.Management.Automation.PSInvalidCastException") from None
+
+
+def _generics() -> Any:
+    from pshell.engine import generics
+    return generics
 
 
 def _new_stack(value: Any) -> Any:
@@ -1023,8 +1070,13 @@ def is_type(value: Any, type_name: str) -> bool:
     kind = lookup_type(type_name)
     if value is None or value is AutomationNull:
         return False
-    if kind == "object" or kind == "psobject":
+    if kind == "psobject":
+        # a bare string, number or bool (a literal, a variable's value) is no PSObject wrapper
+        return not isinstance(value, (str, int, float, decimal.Decimal)) or type(value) is Guid
+    if kind == "object":
         return True
+    if kind == "generic":
+        return bool(_generics().is_generic(value, type_name))
     checks: Dict[str, Callable[[Any], bool]] = {
         "int": lambda v: type(v) is int and -2**31 <= v < 2**31,
         "long": lambda v: type(v) is _numbers.PSInt64 or (type(v) is int and -2**63 <= v < 2**63

@@ -39,7 +39,7 @@ class CommandContext:
 
     __slots__ = ("frame", "runspace", "streams", "nid", "name", "prefs", "error_var", "warning_var",
                  "info_var", "_location", "pipeline_params", "verbose", "debug", "_block_frames",
-                 "wrote_error")
+                 "wrote_error", "pipe_failed")
 
     def __init__(self, frame: Frame, streams: Streams, nid: int, name: str) -> None:
         self.frame = frame
@@ -57,6 +57,8 @@ class CommandContext:
         self.debug: Optional[bool] = None
         self._block_frames: Optional[Dict[int, Frame]] = None
         self.wrote_error = False     # $PSCmdlet.WriteError was called: $? is false afterwards
+        # shared by the commands of one pipeline: one of them wrote an error or failed
+        self.pipe_failed: Optional[List[bool]] = None
 
     @property
     def location(self) -> Optional[SourceLocation]:
@@ -75,6 +77,9 @@ class CommandContext:
     def set_success(self, ok: bool) -> None:
         if not ok:
             self.runspace.last_success = False
+            self.wrote_error = True
+            if self.pipe_failed is not None:
+                self.pipe_failed[0] = True
 
     # ---- streams --------------------------------------------------------------------
     def write_error(self, record: ErrorRecord) -> None:
@@ -84,6 +89,9 @@ class CommandContext:
             record.command = self.name
         pref = self.preference("erroraction")
         self.runspace.last_success = False
+        self.wrote_error = True
+        if self.pipe_failed is not None:
+            self.pipe_failed[0] = True
         if pref != "ignore":
             self.runspace.add_error(record)
         if self.error_var is not None:
@@ -315,6 +323,9 @@ def _apply_bound(frame: Frame, compiled: Any, bound: BindResult) -> None:
         if "Confirm" in bound.values:
             variables["confirmpreference"] = "Low" if to_bool(bound.values["Confirm"]) else "None"
             psbound["Confirm"] = SwitchParameter(to_bool(bound.values["Confirm"]))
+    if bound.dynamic is not None:
+        from pshell.engine.dynparams import apply_dynamic
+        apply_dynamic(variables, bound, psbound)
     variables["psboundparameters"] = psbound
     variables["args"] = list(bound.unbound)
     ctx = bound.ctx
@@ -544,7 +555,6 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                 ran.append(True)
                 yield from compiled.end(frame)
         elif compiled.end is not None:
-            ran.append(True)
             if upstream is not None:
                 pipeline_specs = [s for s in (compiled.params or ()) if s.pipeline]
                 if pipeline_specs:
@@ -554,10 +564,14 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
                         value = items[0] if len(items) == 1 else items
                         variables[spec.name.lower()] = _convert_default(spec, value)
                     variables["input"] = InputEnumerator(items)
+                elif _reads_input(frame):
+                    variables["input"] = InputEnumerator(upstream)     # read as it comes
                 else:
-                    variables["input"] = InputEnumerator(upstream)
+                    # the end block runs after the commands before it have finished, as in pwsh
+                    variables["input"] = InputEnumerator(list(upstream))
             else:
                 variables["input"] = InputEnumerator()
+            ran.append(True)
             yield from compiled.end(frame)
         elif upstream is not None:
             for _ in upstream:
@@ -569,22 +583,48 @@ def _run_named_blocks(frame: Frame, compiled: Any, upstream: Optional[Iterator[A
             raise
 
 
+def _reads_input(frame: Frame) -> bool:
+    """Whether the running block mentions ``$input`` (then its end block reads the pipeline as
+    the items come, and may stop it early)."""
+    block = frame.block
+    return block is None or "$input" in block.text.lower()
+
+
 def _bind_script_pipeline(frame: Frame, specs: List[Any], item: Any, bound: Optional[BindResult]
                           ) -> None:
     from pshell.engine.values import get_property, NO_PROPERTY
     explicit = bound.values if bound is not None else {}
+    unconverted: Any = None
+    by_name = False
     for spec in specs:
         if spec.name in explicit and not bound.from_pipeline.get(spec.name):  # type: ignore[union-attr]
             continue
         if spec.pipeline:
-            frame.scope.vars[spec.name.lower()] = _convert_default(spec, item)
-            return
+            try:        # an item its type refuses may still bind by property name to another
+                frame.scope.vars[spec.name.lower()] = _conv_strict(spec, item)
+                return
+            except RuntimeException:
+                if unconverted is None:
+                    unconverted = spec
+                continue
         if spec.by_property:
             for name in (spec.name,) + tuple(spec.aliases):
                 value = get_property(item, name)
+                if value is NO_PROPERTY and isinstance(item, str) and name.lower() == "length":
+                    value = len(item)               # a string's own property
                 if value is not NO_PROPERTY:
                     frame.scope.vars[spec.name.lower()] = _convert_default(spec, value)
+                    by_name = True
                     break
+    if unconverted is not None and not by_name:     # as before: the item as it is
+        frame.scope.vars[unconverted.name.lower()] = item
+
+
+def _conv_strict(spec: Any, value: Any) -> Any:
+    if spec.type_name and value is not None:
+        from pshell.engine.rt import _conv
+        return _conv(value, spec.type_name)
+    return value
 
 
 # --------------------------------------------------------------------------- resolution
@@ -626,7 +666,8 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
     if lowered in BUILTIN_FUNCTIONS:             # cd.., cd\, cd~ (engine/builtin_functions.py)
         info = frame.scope.find_function(lowered) or builtin_function(lowered)
         return _Resolved("function", info, info.name)
-    if "\\" in lowered and not lowered.startswith((".", "/")):
+    qualifier = lowered.split("\\", 1)[0]
+    if "\\" in lowered and not lowered.startswith((".", "/")) and ":" not in qualifier:
         lowered = lowered.rsplit("\\", 1)[1]
         text = text.rsplit("\\", 1)[1]
     info = frame.scope.find_function(lowered)
@@ -637,7 +678,8 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
         return _Resolved("cmdlet", cls, cls.name)
     rs = frame.rs
     if lowered.endswith(".ps1"):
-        path = rs.resolve_path(text) if ("/" in text or text.startswith("~")) else None
+        pathlike = "/" in text or "\\" in text or ":" in text or text.startswith("~")
+        path = rs.resolve_path(text) if pathlike else None
         if path is not None and os.path.isfile(path):
             return _Resolved("script", path, text)
     from pshell.engine.native import find_executable
@@ -687,6 +729,10 @@ class _Stage:
 
 def run_pipeline(frame: Frame, stages: Tuple[Any, ...], top: bool) -> Iterator[Any]:
     built = [_build_stage(frame, spec) for spec in stages]
+    failed = [False]
+    for stage in built:
+        if stage.ctx is not None:
+            stage.ctx.pipe_failed = failed
     _wire_natives(frame, built, top)
     iterator: Optional[Iterator[Any]] = None
     for stage in built:
@@ -738,7 +784,11 @@ def _build_stage(frame: Frame, spec: Tuple[Any, ...]) -> _Stage:
             stage.value = Frame(frame.rs, module.scope, frame.streams, module.scope, block.unit,
                                 frame.using, False)
         compiled = block.compiled
-        if compiled.params is not None:
+        if compiled.dynamicparam is not None:
+            from pshell.engine.dynparams import bind_dynamic
+            stage.bound = bind_dynamic(stage.value if isinstance(stage.value, Frame) else frame,
+                                       block, args, ctx)
+        elif compiled.params is not None:
             stage.bound = bind_arguments(script_params(compiled), args, ctx, block)
         else:
             stage.args = _plain_args(args)
@@ -916,6 +966,11 @@ def _run_command(rs: Runspace, stage: _Stage, upstream: Optional[Iterator[Any]])
             if rs.stop_requested:
                 raise PipelineStopped()
             yield item
+        ctx = stage.ctx
+        if stage.kind == "cmdlet" and ctx is not None and ctx.pipe_failed is not None:
+            # $? after a cmdlet is whether its pipeline failed, not what the last command of
+            # a script block it ran (ForEach-Object { native }) left behind
+            rs.last_success = not ctx.pipe_failed[0]
     finally:
         rs.unregister_active(stage)
 
@@ -973,7 +1028,7 @@ def load_script(path: str) -> ScriptBlock:
         cached = _SCRIPT_CACHE.get(path)
         if cached is not None and cached[0] == mtime:
             return cached[1].script_block()
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             text = handle.read()
     except OSError as exc:
         raise RuntimeException.make(f"Cannot read script '{path}': {exc.strerror}.", "ScriptNotReadable",
@@ -1033,13 +1088,15 @@ def _script_body(frame: Frame, block: ScriptBlock, compiled: Any, bound: Any, ar
 # --------------------------------------------------------------------------- background
 
 def start_background(frame: Frame, pipeline: Any) -> Any:
-    """``pipeline &``: run the pipeline as a background job and return the job."""
+    """``pipeline &`` (or ``a && b &``): run it as a background job and return the job."""
     from pshell.engine.compiler import Unit
-    first = pipeline.elements[0].span
+    start = pipeline.span.start
+    while not hasattr(pipeline, "elements"):        # a chain: its text ends where its last pipeline does
+        pipeline = pipeline.right
     last = pipeline.elements[-1].span
     source = frame.unit
     assert source is not None, "a compiled pipeline always runs in a frame with its unit"
-    unit = Unit.from_text(source.text[first.start:last.end], source.source)
+    unit = Unit.from_text(source.text[start:last.end], source.source)
     block = unit.script_block()
     from pshell.engine import job_runner
     ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
@@ -1048,6 +1105,23 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- redirection
+
+def _redirect_encoding(frame: Frame) -> Any:
+    """`> file` writes as Out-File does: $PSDefaultParameterValues['Out-File:Encoding'] (an
+    encoding object or name) when set, else UTF-8 without a byte order mark (None)."""
+    defaults = frame.scope.lookup("psdefaultparametervalues")
+    if defaults is _NOT_FOUND or not hasattr(defaults, "items"):
+        return None
+    for key, value in defaults.items():
+        if isinstance(key, str) and key.replace(" ", "").lower() == "out-file:encoding":
+            from pshell.engine.dotnet_types import encoding_named
+            try:
+                encoding = encoding_named(value)
+            except ValueError:
+                return None
+            return None if (encoding.codec, encoding.bom) == ("utf-8", b"") else encoding
+    return None
+
 
 class _RedirectSink(Streams):
     """The non-output streams of one redirected command: merged into its output, sent to files,
@@ -1085,7 +1159,8 @@ class _RedirectSink(Streams):
                 if text[:9].lower() == "variable:" and len(text) > 9:
                     target = _VariableTarget(frame, text[9:].lstrip("/\\"), redir[3])
                 else:
-                    target = FileTarget(frame.rs.resolve_path(text), redir[3])
+                    target = FileTarget(frame.rs.resolve_path(text), redir[3],
+                                        _redirect_encoding(frame))
                 numbers = ("1", "2", "3", "4", "5", "6") if redir[1] == "*" else (redir[1],)
                 for number in numbers:
                     if number == "1":

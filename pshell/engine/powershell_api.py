@@ -314,6 +314,10 @@ class _StreamsSink(Streams):
         self.owner.Streams.Debug.append(record)
 
     def information(self, record: Any) -> None:
+        # a record $InformationPreference hides still lands in Streams.Information, as in pwsh
+        from pshell.engine.pipeline import _Hidden
+        if isinstance(record, _Hidden):
+            record = record.record
         self.owner.Streams.Information.append(record)
 
     def progress(self, record: Any) -> None:
@@ -451,6 +455,12 @@ class PowerShell:
                                   f"{exc.record.message}", _SMA + "ActionPreferenceStopException")
         elif not isinstance(inner, ExceptionInfo):
             inner = ExceptionInfo(exc.record.message)
+        elif getattr(exc, "pipeline_scope", None) is not None or \
+                (inner.wraps and not getattr(exc, "from_throw", False)):
+            # $PSCmdlet.ThrowTerminatingError, or a .NET exception (1/0, a method call) a command
+            # let end the run: the invocation failed as a CmdletInvocationException around it
+            inner.ErrorRecord = exc.record
+            inner = ExceptionInfo(inner.Message, _SMA + "CmdletInvocationException", inner)
         inner.ErrorRecord = exc.record
         return method_exception(method, 1 if method == "EndInvoke" else 0, inner)
 

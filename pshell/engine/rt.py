@@ -72,8 +72,24 @@ def stmt_error(F: Any, exc: BaseException, nid: int) -> None:
     if record.location is None:
         record.location = F.location(nid)
     rs = F.rs
+    if getattr(err, "from_throw", False) and rs.try_depth == 0 and not rs.stop_requested and \
+            _pref(F, "erroractionpreference") in ("silentlycontinue", "ignore"):
+        # `throw` under -ErrorAction SilentlyContinue/Ignore (no try or trap around it) is
+        # dropped: kept in $Error and -ErrorVariable only, and the next statement runs
+        rs.add_error(record)
+        rs.last_success = False
+        sink = F.streams
+        for _ in range(64):
+            ctx = getattr(sink, "ctx", None)
+            if ctx is not None and getattr(ctx, "error_var", None) is not None:
+                ctx.error_var.append(record)
+            sink = getattr(sink, "parent", None)
+            if sink is None:
+                break
+        return
     if rs.try_depth > 0 or getattr(err, "script_terminating", False) or \
             isinstance(err, ActionPreferenceStop) or rs.stop_requested or _inside(F, err):
+        err.passed_up = True  # type: ignore[attr-defined]   # a trap up there sees it as raised here
         if err is exc:
             raise err
         raise err from None
@@ -149,6 +165,7 @@ def _throw(F: Any, value: Any, nid: int) -> RuntimeException:
     if err.record.location is None:
         err.record.location = F.location(nid)
     err.script_terminating = True  # type: ignore[attr-defined]
+    err.from_throw = True  # type: ignore[attr-defined]
     return err
 
 
@@ -303,6 +320,12 @@ def _tb(value: Any) -> bool:
     if value is False or value is None:
         return False
     return to_bool(value)
+
+
+def _cond_ok(rs: Any, value: bool) -> bool:
+    """The truth of an if/while/for condition that ran a command: $? is true after it."""
+    rs.last_success = True
+    return value
 
 
 def _range(a: Any, b: Any) -> range:
@@ -792,12 +815,21 @@ def _trapped(F: Any, exc: BaseException, nid: int) -> Iterator[Any]:
             if type_name is None or _catch_match(err, (type_name,)):
                 handler = body
                 break
-    if handler is None:
-        stmt_error(F, exc, nid)
-        return
+    rs.try_depth -= 1                   # the block's own trap guards it like a try (see compiler)
+    try:
+        if handler is None:
+            stmt_error(F, exc, nid)
+            return
+        yield from _run_trap(F, err, record, handler)
+    finally:
+        rs.try_depth += 1
+
+
+def _run_trap(F: Any, err: Any, record: Any, handler: Any) -> Iterator[Any]:
+    rs = F.rs
     from pshell.engine.runtime import Scope
     trap_frame = F.child(scope=Scope(F.scope))
-    trap_frame.scope.vars["_"] = _unwrapped(record)
+    trap_frame.scope.vars["_"] = record if getattr(err, "passed_up", False) else _unwrapped(record)
     action = None
     try:
         yield from handler(trap_frame)
@@ -896,7 +928,8 @@ NAMESPACE: Dict[str, Any] = {
     "_conv": _conv, "_constrain": _constrain, "_as_list": _as_list, "_rest": _rest,
     "_bad_target": _bad_target,
     "_readonly": _readonly, "_store": _store, "_env_set": _env_set,
-    "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_stopped": _stopped,
+    "_setv": _setv, "_getv": _getv, "_collect": _collect, "_tb": _tb, "_cond_ok": _cond_ok,
+    "_stopped": _stopped,
     "_BREAK": BreakException, "_CONTINUE": ContinueException, "_label_ok": _label_ok,
     "_iter": _iter, "_collect_list": _collect_list, "_switch_items": _switch_items,
     "_switch_block": _switch_block, "_switch_test": _switch_test, "_exit": _exit,

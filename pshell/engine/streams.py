@@ -9,6 +9,7 @@ remote server, or a redirection wrapper (``2>&1``, ``3> file``).
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from typing import Any, Callable, List, Optional, Tuple
 
 from pshell.engine.errors import ErrorRecord
@@ -62,7 +63,8 @@ class InformationRecord:
 
     __slots__ = ("MessageData", "Tags", "TimeGenerated", "Source", "host", "newline", "fg", "bg")
     ps_type_names = ("System.Management.Automation.InformationRecord",)
-    ps_properties = ("MessageData", "Tags", "TimeGenerated", "Source")
+    ps_properties = ("MessageData", "Source", "TimeGenerated", "Tags", "User", "Computer", "ProcessId",
+                     "NativeThreadId", "ManagedThreadId")
 
     def __init__(self, data: Any, tags: Tuple[str, ...] = (), source: str = "", host: bool = False,
                  newline: bool = True, fg: Optional[str] = None, bg: Optional[str] = None) -> None:
@@ -78,6 +80,34 @@ class InformationRecord:
     def ToString(self) -> str:
         from pshell.engine.values import to_str
         return to_str(self.MessageData)
+
+    # where the record was written: this process, its user and computer (read when asked)
+    @property
+    def User(self) -> str:
+        import getpass
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return str(os.getuid()) if hasattr(os, "getuid") else ""
+
+    @property
+    def Computer(self) -> str:
+        import socket
+        return socket.gethostname()
+
+    @property
+    def ProcessId(self) -> int:
+        return os.getpid()
+
+    @property
+    def NativeThreadId(self) -> int:
+        import threading
+        return threading.get_native_id()
+
+    @property
+    def ManagedThreadId(self) -> int:
+        import threading
+        return threading.get_ident() & 0x7FFFFFFF
 
     def __str__(self) -> str:
         return self.ToString()

@@ -27,7 +27,7 @@ __all__ = [
     "type_name_of",
     "properties_of", "get_property", "set_property", "to_bool", "to_str", "to_number", "to_int",
     "is_list", "as_list", "enumerate_value", "format_number", "format_date", "SwitchParameter",
-    "InputEnumerator", "with_computer_name", "Guid",
+    "InputEnumerator", "with_computer_name", "Guid", "DBNull", "NullString",
 ]
 
 
@@ -44,6 +44,30 @@ class _AutomationNull:
 
 
 AutomationNull = _AutomationNull()
+
+
+class _NullLike:
+    """``[DBNull]::Value`` and ``[NullString]::Value``: objects, so ``??`` and ``?.`` keep them,
+    yet equal to ``$null`` for ``-eq``, false, and empty as text."""
+
+    __slots__ = ("ps_type_names",)
+    ps_properties = ()
+
+    def __init__(self, type_name: str) -> None:
+        self.ps_type_names = (type_name,)
+
+    def ToString(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return self.ps_type_names[0]
+
+    def __bool__(self) -> bool:
+        return False
+
+
+DBNull = _NullLike("System.DBNull")
+NullString = _NullLike("System.Management.Automation.Language.NullString")
 
 
 class SwitchParameter:
@@ -264,6 +288,32 @@ class PSTypeInfo:
     def Name(self) -> str:
         return self.FullName.rsplit(".", 1)[-1]
 
+    @property
+    def Assembly(self) -> Any:
+        """The engine's assembly (only to reach its TypeAccelerators type)."""
+        from pshell.engine.accelerators import Assembly
+        return Assembly()
+
+    @property
+    def BaseType(self) -> Optional["PSTypeInfo"]:
+        from pshell.engine.type_facts import base_type_name
+        base = base_type_name(self.FullName)
+        return PSTypeInfo(base) if base else None
+
+    @property
+    def IsPublic(self) -> bool:
+        return True
+
+    @property
+    def IsSerializable(self) -> bool:
+        from pshell.engine.type_facts import is_serializable
+        return is_serializable(self.FullName)
+
+    @property
+    def IsValueType(self) -> bool:
+        from pshell.engine.type_facts import is_value_type
+        return is_value_type(self.FullName)
+
     def ToString(self) -> str:
         return self.FullName
 
@@ -312,15 +362,20 @@ def type_names_of(value: Any) -> List[str]:
     if type(value) is ConcurrentDictionary:
         return ["System.Collections.Concurrent.ConcurrentDictionary`2", "System.Object"]
     if isinstance(value, Hashtable):
+        if hasattr(value, "generic"):
+            return value.generic.type_names()         # engine/generics.py's Dictionary[K, V]
         if type(value) is OrderedHashtable:
             return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
         return ["System.Collections.Hashtable", "System.Object"]
     if isinstance(value, dict):
         return ["System.Collections.Specialized.OrderedDictionary", "System.Object"]
     if isinstance(value, (list, tuple)):
+        if type(value) is not list and hasattr(value, "generic"):
+            return value.generic.type_names()         # engine/generics.py's List[T]
         return ["System.Object[]", "System.Array", "System.Object"]
     if isinstance(value, _dt.datetime):
-        return ["System.DateTime", "System.ValueType", "System.Object"]
+        own = getattr(type(value), "ps_type_names", None)   # [DateTimeOffset]
+        return list(own or ("System.DateTime", "System.ValueType")) + ["System.Object"]
     if isinstance(value, _dt.timedelta):
         return ["System.TimeSpan", "System.ValueType", "System.Object"]
     names = getattr(value, "ps_type_names", None)
@@ -339,6 +394,11 @@ _TIMESPAN_PROPS = ("Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks
                    "TotalHours", "TotalMinutes", "TotalSeconds", "TotalMilliseconds")
 
 
+#: what Export-Csv, Select-Object * and Format-List * show of a DateTime
+_DATETIME_PROPS = ("DateTime", "Date", "Day", "DayOfWeek", "DayOfYear", "Hour", "Kind", "Millisecond",
+                   "Minute", "Month", "Second", "Ticks", "TimeOfDay", "Year")
+
+
 def properties_of(value: Any) -> List[str]:
     """The names formatting shows for a value, in order."""
     if isinstance(value, PSObject):
@@ -349,6 +409,8 @@ def properties_of(value: Any) -> List[str]:
         return []
     if isinstance(value, _dt.timedelta):
         return list(_TIMESPAN_PROPS)
+    if isinstance(value, _dt.datetime) and not hasattr(value, "ps_properties"):
+        return list(_DATETIME_PROPS)
     props = getattr(value, "ps_properties", None)
     if props is not None:
         return list(props)
@@ -550,7 +612,7 @@ def enumerate_value(value: Any) -> Iterator[Any]:
 def to_bool(value: Any) -> bool:
     """PowerShell truthiness: ``$null``, 0, '', empty arrays are false; a one-element array is
     judged by its element; a longer array is true; any other object is true."""
-    if value is None or value is AutomationNull:
+    if value is None or value is AutomationNull or type(value) is _NullLike:
         return False
     if isinstance(value, (bool, int, float, Decimal)):
         return bool(value)
@@ -590,6 +652,8 @@ def format_number(value: float, roundtrip: bool = False) -> str:
 
 
 def format_date(value: _dt.datetime) -> str:
+    if getattr(value, "is_offset", False):
+        return str(value)
     return value.strftime("%m/%d/%Y %H:%M:%S")
 
 
@@ -614,6 +678,8 @@ def to_str(value: Any, ofs: str = " ") -> str:
     if isinstance(value, _dt.timedelta):
         return format_timespan(value)
     if isinstance(value, Hashtable):
+        if hasattr(value, "generic"):
+            return value.ToString()  # type: ignore[attr-defined]
         if type(value) is OrderedHashtable:
             return "System.Collections.Specialized.OrderedDictionary"
         return "System.Collections.Hashtable"

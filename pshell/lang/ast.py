@@ -200,6 +200,7 @@ class ScriptBlockAst(Node):
     clean: Optional[NamedBlock] = None  # PowerShell 7.3's clean block: runs last, even after errors
     is_method: bool = False             # a class method's body: only `return` gives its value
     span: Span = NOSPAN
+    dynamicparam: Optional[NamedBlock] = None   # run while binding: more parameters (dynparams.py)
 
 
 @_node
@@ -282,6 +283,7 @@ class PipelineChain(Statement):
     left: Statement
     op: str
     right: Pipeline
+    background: bool = False     # `a && b &`: the whole chain runs as a job
     span: Span = NOSPAN
 
 
@@ -349,6 +351,8 @@ class Foreach(Statement):
     body: StatementBlock
     label: Optional[str] = None
     span: Span = NOSPAN
+    flags: Tuple[str, ...] = ()        # ('parallel',): a workflow's option, a parse error here
+    throttle: Optional[Expr] = None    # -ThrottleLimit n (workflows too)
 
 
 @_node
@@ -366,7 +370,8 @@ class Switch(Statement):
     """``switch -Regex -CaseSensitive (subject) { cond { ... } default { ... } }``.
 
     ``flags`` holds the lower-cased flag names given (``'regex'``, ``'wildcard'``, ``'exact'``,
-    ``'casesensitive'``, ``'file'``).  With ``-File``, ``subject`` is the path expression.
+    ``'casesensitive'``, ``'file'``; ``'parallel'``, a workflow's, is a parse error).
+    With ``-File``, ``subject`` is the path expression.
     """
     subject: Statement
     clauses: Tuple[SwitchClause, ...]

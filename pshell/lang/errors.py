@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 __all__ = ["SourceLocation", "ParseError", "render_location"]
 
@@ -114,6 +114,7 @@ _ERROR_IDS: Tuple[Tuple[str, str], ...] = (
     (r"Missing a line after the line-continuation", "IncompleteLineContinuation"),
     (r"Missing a character after the escape", "IncompleteLineContinuation"),
     (r"Empty variable name", "EmptyVariableReference"),
+    (r"Invalid variable reference '.*:'", "InvalidVariableReferenceWithDrive"),
     (r"Missing an argument for parameter", "MissingArgument"),
     (r"Missing a pipeline after the", "EmptyPipelineChainElement"),
     (r"The script is nested too deeply", "ScriptTooComplicated"),
@@ -148,9 +149,16 @@ class ParseError(Exception):
         self.location = location
         self.incomplete = incomplete
         self.error_id = error_id or error_id_for(message)
+        self.errors: List["ParseError"] = [self]     # every error of the text, this one first
+        self.tree: Any = None          # the recovered tree, when parsing got to the end (parse())
 
     def render(self) -> str:
-        return f"ParserError: {render_location(self.location)}\n{self.message}"
+        text = f"ParserError: {render_location(self.location)}\n{self.message}"
+        others = [e for e in self.errors if e is not self]
+        if others:
+            lines = [f"  {e.location}: {e.message}" for e in others]
+            text += f"\n{len(others)} more parse error{'s' if len(others) > 1 else ''}:\n" + "\n".join(lines)
+        return text
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"

@@ -693,7 +693,8 @@ class Lexer:
             if text.startswith("'@", i):
                 content, end = "", i + 2
             else:
-                k = text.find("\n'@", i)
+                k = min((at for at in (text.find("\n'@", i), text.find("\r'@", i)) if at >= 0),
+                        default=-1)                 # a line ends with LF, CRLF or a lone CR
                 if k < 0:
                     raise self.error("The string is missing the terminator: '@.", start,
                                      start + 2, incomplete=True)
@@ -724,6 +725,9 @@ class Lexer:
                     break
                 if c == "\r" and text.startswith('\n"@', i + 1):
                     end = i + 4
+                    break
+                if c == "\r" and text.startswith('"@', i + 1):     # a lone CR ends the line too
+                    end = i + 3
                     break
             elif c in DOUBLE_QUOTES:
                 if i + 1 < n and text[i + 1] in DOUBLE_QUOTES:
@@ -809,10 +813,15 @@ class Lexer:
         scope = None
         if j + 1 < n and text[j] == ":" and is_name_char(text[j + 1]):
             k = j + 1
-            while k < n and is_name_char(text[k]):
-                k += 1
+            while k < n and (is_name_char(text[k]) or
+                             (text[k] == ":" and k + 1 < n and is_name_char(text[k + 1]))):
+                k += 1                                      # $Variable:a:b names 'a:b'
             scope, name = name.lower(), text[j + 1:k]
             j = k
+        elif j < n and text[j] == ":" and not text.startswith("::", j) and not splat:
+            raise self.error(f"Invalid variable reference '{text[pos:j + 1]}': a ':' after a variable "
+                             f"name must be followed by a name (write ${{{name}}} to end the name "
+                             "before the ':').", pos, j + 1)
         return A.Variable(name, scope, splat, span=self.span(pos, j)), j
 
     # ------------------------------------------------------------------ type names

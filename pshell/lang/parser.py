@@ -11,8 +11,8 @@ its display class in :attr:`Parser.records` (used by ``tokenize_for_display``).
 Representation notes for the compiler:
 - ``--`` in a command's arguments ends parameter parsing; it is kept as
   ``CommandParameter(name='-')`` (cmdlets should drop it, native commands receive ``--``).
-- Pipeline chain operators ``&&`` / ``||`` join pipelines (A.PipelineChain); a chain cannot run
-  in the background.
+- Pipeline chain operators ``&&`` / ``||`` join pipelines (A.PipelineChain); ``a && b &``
+  runs the whole chain in the background (``a & && b`` is an error).
 - A negative number literal (``-1`` directly followed by digits) is folded into a Constant.
 - Binary operator precedence (high to low): ``..``, ``-f``, ``* / %``, ``+ -``,
   ``-band -bor -bxor -shl -shr``, comparisons, ``-and -or -xor``, then ``??`` and the ternary
@@ -28,6 +28,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
+from .checks import automatic_constraint_problem
+from .recovery import Recovery, TooManyErrors, too_many
 from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS, Lexer,
                     Token, is_name_char, is_word_end, number_value, scan_number)
 
@@ -44,9 +46,9 @@ _CMD_END = frozenset(("newline", ";", "|", "||", "&", "&&", ")", "}", "eof"))
 _OPERAND_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "{", "[", "-", "+",
                             "!", "++", "--", ","))
 _PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
-_SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file")
+_SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file", "parallel")
 _LOOP_KEYWORDS = frozenset(("while", "do", "for", "foreach", "switch"))
-_NAMED_BLOCKS = ("begin", "process", "end", "clean", "dynamicparam")   # dynamicparam: parsed, not run
+_NAMED_BLOCKS = ("begin", "process", "end", "clean", "dynamicparam")
 _NEEDS_SEPARATOR = (A.Pipeline, A.Assignment, A.Return, A.Exit, A.Throw, A.Break, A.Continue)
 
 
@@ -75,11 +77,13 @@ def parse(text: str, source: str = "<stdin>") -> A.ScriptBlockAst:
     except ParseError:
         raise
     except RecursionError:
-        raise ParseError("The script is nested too deeply to be parsed.",
-                         SourceLocation(source, text, parser.pos)) from None
+        parser.recovery.finish(ParseError("The script is nested too deeply to be parsed.",
+                                          SourceLocation(source, text, parser.pos)))
+        raise AssertionError("unreachable") from None       # pragma: no cover
     except Exception as e:                                  # a parser bug: still a ParseError
-        raise ParseError(f"Internal parser error: {type(e).__name__}: {e}",
-                         SourceLocation(source, text, parser.pos)) from None
+        parser.recovery.finish(ParseError(f"Internal parser error: {type(e).__name__}: {e}",
+                                          SourceLocation(source, text, parser.pos)))
+        raise AssertionError("unreachable") from None       # pragma: no cover
     finally:
         if raised and sys.getrecursionlimit() == 6000:
             sys.setrecursionlimit(old_limit)
@@ -120,6 +124,9 @@ class Parser:
         self.depth = 0
         self.records: List[Tuple[int, int, str]] = []
         self._clean: Optional[A.NamedBlock] = None         # the last body's clean block
+        self._dynamicparam: Optional[A.NamedBlock] = None  # ... and its dynamicparam block
+        self.recovery = Recovery()                         # errors so far (see lang/recovery.py)
+        self.jumps: List[str] = []                          # innermost last: loop, finally, block
 
     # ------------------------------------------------------------------ plumbing
 
@@ -216,13 +223,25 @@ class Parser:
     # ------------------------------------------------------------------ script blocks
 
     def parse_script(self) -> A.ScriptBlockAst:
-        pb, begin, process, end, _ = self.parse_script_body(None, 0)
-        clean = self._clean
+        """The whole text.  Raises the first ParseError (its ``errors``: all of them)."""
+        try:
+            pb, begin, process, end, _ = self.parse_script_body(None, 0)
+        except TooManyErrors:
+            self.recovery.finish(too_many(self))
+            raise AssertionError("unreachable") from None   # pragma: no cover
+        except ParseError as exc:
+            self.recovery.finish(exc)
+            raise
+        root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, self._clean,
+                                span=self.span(0, self.n), dynamicparam=self._dynamicparam)
+        try:
+            self.recovery.finish()
+        except ParseError as exc:
+            exc.tree = root           # what was parsed around the errors ([Parser]::ParseInput's)
+            raise
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        root = A.ScriptBlockAst(pb, begin, process, end, self.text, self.source, clean,
-                                span=self.span(0, self.n))
         from .requires import read_requires
         requirements = read_requires(self.text, self.lx.comments, self.source)
         if requirements is not None:
@@ -241,14 +260,15 @@ class Parser:
         elif self.is_word(tok, "param"):
             pb = self.parse_param_block(tok, (), tok.start)
             tok = self.skip_separators()
-        self._clean = None
+        self._clean = self._dynamicparam = None
         if self.is_word(tok, *_NAMED_BLOCKS) and self._named_block_follows(tok):
             blocks = self.parse_named_blocks(closer, open_start)
             self._clean = blocks.get("clean")               # read by the caller at once
+            self._dynamicparam = blocks.get("dynamicparam")
             return pb, blocks.get("begin"), blocks.get("process"), blocks.get("end"), False
         first = tok.start
         stmts = self.parse_statements(closer, open_start, _MISSING_BRACE)
-        self._clean = None                                  # (nested blocks may have set it)
+        self._clean = self._dynamicparam = None             # (nested blocks may have set it)
         if stmts:
             span = self.span(stmts[0].span.start, stmts[-1].span.end)
         else:
@@ -296,7 +316,8 @@ class Parser:
                 if tok.kind != "[":
                     break
                 start = tok.start if not attrs else start
-                kind, value = self.parse_attribute_or_type()
+                with self.recovery.suspended():
+                    kind, value = self.parse_attribute_or_type()
                 if kind != "attr":
                     raise self.fail("not an attribute", tok)
                 attrs.append(value)
@@ -429,25 +450,32 @@ class Parser:
     def parse_script_block(self, is_filter: bool = False) -> A.ScriptBlockAst:
         """At ``{``: a script block literal / function body."""
         self.enter()
+        self.jumps.append("block")
         try:
             open_tok = self.take(self.peek("E"), "punctuation")
             pb, begin, process, end, unnamed = self.parse_script_body("}", open_tok.start)
-            clean = self._clean
+            clean, dynamicparam = self._clean, self._dynamicparam
             close = self.expect("}", _MISSING_BRACE)
             if is_filter and unnamed:
                 process, end = (A.NamedBlock("process", end.statements, span=end.span)
                                 if end is not None else None), None
             return A.ScriptBlockAst(pb, begin, process, end,
                                     self.text[open_tok.end:close.start], self.source, clean,
-                                    span=self.span(open_tok.start, close.end))
+                                    span=self.span(open_tok.start, close.end),
+                                    dynamicparam=dynamicparam)
         finally:
             self.depth -= 1
+            self.jumps.pop()
 
-    def parse_statement_block(self, message: str) -> A.StatementBlock:
+    def parse_statement_block(self, message: str, jump: Optional[str] = None) -> A.StatementBlock:
+        """``{ statements }``; ``jump`` (loop / finally) is what break and continue inside it
+        would leave."""
         tok = self.peek("E")
         if tok.kind != "{":
             raise self.fail(message, tok)
         self.enter()
+        if jump is not None:
+            self.jumps.append(jump)
         try:
             self.take(tok, "punctuation")
             stmts = self.parse_statements("}", tok.start, _MISSING_BRACE)
@@ -455,6 +483,8 @@ class Parser:
             return A.StatementBlock(tuple(stmts), span=self.span(tok.start, close.end))
         finally:
             self.depth -= 1
+            if jump is not None:
+                self.jumps.pop()
 
     def parse_statements(self, closer: Optional[str], open_start: int,
                          missing: str) -> List[A.Statement]:
@@ -468,14 +498,20 @@ class Parser:
                 raise self.fail(missing, start=open_start, end=open_start + 1, incomplete=True)
             if tok.kind == closer:
                 return stmts
-            if tok.kind in (")", "}"):
-                raise self.unexpected(tok)
-            stmt = self.parse_statement()
-            stmts.append(stmt)
-            if isinstance(stmt, _NEEDS_SEPARATOR) and not _ends_with_background(stmt):
-                tok = self.peek("E")
-                if tok.kind not in ("newline", ";", "eof", ")", "}"):
+            start = tok.start
+            try:
+                if tok.kind in (")", "}"):
                     raise self.unexpected(tok)
+                stmt = self.parse_statement()
+                stmts.append(stmt)
+                if isinstance(stmt, _NEEDS_SEPARATOR) and not _ends_with_background(stmt):
+                    tok = self.peek("E")
+                    if tok.kind not in ("newline", ";", "eof", ")", "}"):
+                        raise self.unexpected(tok)
+            except ParseError as exc:
+                if not self.recovery.active:
+                    raise
+                self.recovery.resume(self, exc, start, closer)
 
     # ------------------------------------------------------------------ statements
 
@@ -528,12 +564,21 @@ class Parser:
                 if nxt.kind in _CMD_END and nxt.kind != "&":    # `| & $sb` invokes
                     raise self.fail("An empty pipe element is not allowed.", nxt)
                 el = self.parse_element()
+                if isinstance(el, A.CommandExpression):     # `1 | 3`: a value cannot take input
+                    self.report(self.fail("Expressions are only allowed as the first element of a "
+                                          "pipeline.", start=el.span.start, end=el.span.end,
+                                          error_id="ExpressionsMustBeFirstInPipeline"))
                 elements.append(el)
                 end = el.span.end
             elif tok.kind == "&":
                 self.take(tok, "operator")
                 background = True
                 end = tok.end
+                after = self.peek("E")
+                if after.kind in ("&&", "||"):
+                    raise self.fail(f"A background pipeline cannot be followed by '{after.kind}': "
+                                    f"put the '&' at the end of the whole chain.", after,
+                                    incomplete=False, error_id="BackgroundOperatorInPipelineChain")
                 break
             elif tok.kind in ("&&", "||") and not chained:
                 left: A.Statement = A.Pipeline(tuple(elements), False,
@@ -541,20 +586,26 @@ class Parser:
                 while tok.kind in ("&&", "||"):
                     self.take(tok, "operator")
                     nxt = self.skip_newlines()
-                    if nxt.kind in _CMD_END:
+                    if nxt.kind == "&" and self.lx.token(nxt.end, "E").kind in _CMD_END:
+                        raise self.fail(f"An expression was expected after the '{tok.kind}' "
+                                        f"operator, not a lone '&'.", nxt, incomplete=False,
+                                        error_id="MissingExpression")
+                    if nxt.kind in _CMD_END and nxt.kind != "&":    # `&& & cmd` invokes
                         raise self.fail(f"Missing a pipeline after the '{tok.kind}' operator.",
-                                        nxt)
+                                        nxt, error_id="EmptyPipelineChainElement")
                     right = self.parse_pipeline_statement(chained=True)
                     if not isinstance(right, A.Pipeline):
                         raise self.fail(f"An assignment cannot follow the '{tok.kind}' operator.",
                                         start=right.span.start, end=right.span.end,
                                         incomplete=False)
-                    if right.background:
-                        raise self.fail("A pipeline chain cannot run in the background.",
-                                        start=right.span.start, end=right.span.end,
-                                        incomplete=False)
-                    left = A.PipelineChain(left, tok.kind, right,
+                    chain_background = right.background
+                    if chain_background:        # `a && b &`: the whole chain is one job
+                        right = A.Pipeline(right.elements, False, span=self.span(
+                            right.elements[0].span.start, right.elements[-1].span.end))
+                    left = A.PipelineChain(left, tok.kind, right, chain_background,
                                            span=self.span(first.span.start, right.span.end))
+                    if chain_background:
+                        break
                     tok = self.peek("E")
                 return left
             elif tok.kind == "newline" and self._pipe_on_next_line(tok):
@@ -583,6 +634,10 @@ class Parser:
                             "operator must be an object that is able to accept assignments, such "
                             "as a variable or a property.", start=target.span.start,
                             end=target.span.end, incomplete=False)
+        problem = automatic_constraint_problem(target)
+        if problem is not None:
+            self.report(self.fail(problem, start=target.span.start, end=target.span.end,
+                                  error_id="AssignmentStatementToAutomaticNotSupported"))
         self.take(tok, "operator")
         nxt = self.skip_newlines()
         if nxt.kind in _CMD_END and nxt.kind != "&":            # `$x = & { ... }` invokes
@@ -620,7 +675,7 @@ class Parser:
                 num = self.lx.token(tok.start, "E")
                 e = num.end
                 nc = text[e] if e < self.n else ""
-                if not (is_name_char(nc) or nc in "`'\"$" or
+                if not (is_name_char(nc) or (nc and nc in "`'\"$") or
                         (nc == "." and text[e + 1:e + 2].isdigit())):
                     return self.parse_command_expression()
             return self.parse_command(tok.start, None)
@@ -833,7 +888,7 @@ class Parser:
         name, start = self._label(label)
         self.take(tok, "keyword")
         cond = self._paren_condition("while", "Missing opening '(' after keyword 'while'.")
-        body = self.parse_statement_block("Missing statement block in while loop.")
+        body = self.parse_statement_block("Missing statement block in while loop.", "loop")
         return A.While(cond, body, name, span=self.span(start if name else tok.start,
                                                          body.span.end))
 
@@ -841,7 +896,7 @@ class Parser:
         name, start = self._label(label)
         self.take(tok, "keyword")
         self.skip_newlines()
-        body = self.parse_statement_block("Missing statement block after 'do'.")
+        body = self.parse_statement_block("Missing statement block after 'do'.", "loop")
         self.skip_newlines()
         kw = self.peek("C")
         if not self.is_word(kw, "while", "until"):
@@ -888,13 +943,14 @@ class Parser:
         self.skip_newlines()
         self.expect(")", "Missing closing ')' after expression in 'for' statement.")
         self.skip_newlines()
-        body = self.parse_statement_block("Missing statement block in for loop.")
+        body = self.parse_statement_block("Missing statement block in for loop.", "loop")
         return A.For(parts[0], parts[1], parts[2], body, name,
                      span=self.span(start if name else tok.start, body.span.end))
 
     def kw_foreach(self, tok: Token, label) -> A.Foreach:
         name, start = self._label(label)
         self.take(tok, "keyword")
+        flags, throttle = self._foreach_options()
         self.skip_newlines()
         self.expect("(", "Missing opening '(' after keyword 'foreach'.")
         t = self.skip_newlines()
@@ -914,11 +970,56 @@ class Parser:
         self.skip_newlines()
         self.expect(")", "Missing closing ')' after expression in 'foreach' statement.")
         self.skip_newlines()
-        body = self.parse_statement_block("Missing statement block in foreach loop.")
+        body = self.parse_statement_block("Missing statement block in foreach loop.", "loop")
         return A.Foreach(var, iterable, body, name,
-                         span=self.span(start if name else tok.start, body.span.end))
+                         span=self.span(start if name else tok.start, body.span.end),
+                         flags=flags, throttle=throttle)
+
+    def _foreach_options(self) -> Tuple[Tuple[str, ...], Optional[A.Expr]]:
+        """``foreach -Parallel -ThrottleLimit n (...)``: the workflow options.  They parse (the tree
+        keeps them, as PowerShell 7's does) but each is an error: pshell runs no workflows."""
+        flags: List[str] = []
+        throttle: Optional[A.Expr] = None
+        while True:
+            self.skip_newlines()
+            t = self.peek("C")
+            if t.kind != "param":
+                break
+            self.take(t, "parameter")
+            given = t.value[0].lower()
+            if given and "parallel".startswith(given):
+                self.report(self.fail(f"The foreach option '-{t.value[0]}' is reserved for workflows, "
+                                      "which pshell does not run.", t,
+                                      error_id="KeywordParameterReservedForFutureUse"))
+                if "parallel" not in flags:
+                    flags.append("parallel")
+            elif given and "throttlelimit".startswith(given):
+                self.report(self.fail(f"The foreach option '-{t.value[0]}' is reserved for workflows, "
+                                      "which pshell does not run.", t,
+                                      error_id="KeywordParameterReservedForFutureUse"))
+                self.skip_newlines()
+                arg = self.peek("C")
+                if arg.kind in _CMD_END or arg.kind in ("(", "redir", ","):
+                    raise self.fail("Missing value after the foreach option '-ThrottleLimit'.", arg)
+                throttle = self.parse_command_argument(arg)
+            else:
+                self.report(self.fail(f"'-{t.value[0]}' is not a valid foreach statement option "
+                                      "(expected -Parallel or -ThrottleLimit).", t,
+                                      error_id="InvalidForeachFlag"))
+        if throttle is not None and "parallel" not in flags:
+            self.report(self.fail("The foreach option '-ThrottleLimit' needs '-Parallel' too.",
+                                  None, throttle.span.start, throttle.span.end,
+                                  error_id="ThrottleLimitRequiresParallelFlag"))
+        return tuple(flags), throttle
 
     def kw_switch(self, tok: Token, label) -> A.Switch:
+        self.jumps.append("loop")                           # break / continue leave the switch
+        try:
+            return self._switch(tok, label)
+        finally:
+            self.jumps.pop()
+
+    def _switch(self, tok: Token, label) -> A.Switch:
         name, start = self._label(label)
         self.take(tok, "keyword")
         flags: List[str] = []
@@ -931,11 +1032,16 @@ class Parser:
             matches = [f for f in _SWITCH_FLAGS if f.startswith(pname)]
             if pname in _SWITCH_FLAGS:
                 matches = [pname]
-            if len(matches) != 1:
-                raise self.fail(f"'-{t.value[0]}' is not a valid switch statement option "
-                                "(expected -Regex, -Wildcard, -Exact, -CaseSensitive or -File).",
-                                t)
             self.take(t, "parameter")
+            if len(matches) == 1 and matches[0] == "parallel":
+                self.report(self.fail(f"The switch option '-{t.value[0]}' is reserved for workflows, "
+                                      "which pshell does not run.", t,
+                                      error_id="KeywordParameterReservedForFutureUse"))
+            elif len(matches) != 1:
+                self.report(self.fail(f"'-{t.value[0]}' is not a valid switch statement option "
+                                      "(expected -Regex, -Wildcard, -Exact, -CaseSensitive or -File).",
+                                      t, error_id="InvalidSwitchFlag"))
+                continue
             if matches[0] not in flags:
                 flags.append(matches[0])
         if "file" in flags:
@@ -1069,7 +1175,7 @@ class Parser:
             if self.is_word(t, "finally"):
                 self.take(t, "keyword")
                 self.skip_newlines()
-                fin = self.parse_statement_block("Missing statement block after 'finally'.")
+                fin = self.parse_statement_block("Missing statement block after 'finally'.", "finally")
                 end = fin.span.end
                 break
             self.pos = save
@@ -1144,6 +1250,9 @@ class Parser:
             raise self.unexpected(t)
         if target is not None:
             end = target.span.end
+        if self.jumps and self.jumps[-1] == "finally":
+            self.report(self.fail(f"Control cannot leave a finally block: '{self.keyword(tok)}' is not "
+                                  "allowed there.", tok, error_id="ControlLeavingFinally"))
         return cls(target, span=self.span(tok.start, end))
 
     def kw_return(self, tok: Token, label) -> A.Statement:
@@ -1178,7 +1287,8 @@ class Parser:
         attrs: List[A.AttributeAst] = []
         try:
             while self.peek("E").kind == "[":
-                kind, value = self.parse_attribute_or_type()
+                with self.recovery.suspended():
+                    kind, value = self.parse_attribute_or_type()
                 if kind != "attr":
                     break
                 attrs.append(value)
@@ -1710,7 +1820,10 @@ class Parser:
                             start=p, end=p + 1 if p < self.n else p, incomplete=p >= self.n)
         type_args: Tuple[str, ...] = ()
         if self.pos < self.n and text[self.pos] == "[" and isinstance(member, A.StringConstant):
-            type_args = self.generic_method_arguments()
+            found = self.generic_method_arguments()
+            if found is None:
+                return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
+            type_args = found
         if self.pos < self.n and text[self.pos] == "(":
             args = self.parse_call_arguments()
             return A.InvokeMember(obj, member, tuple(args), static,
@@ -1721,13 +1834,27 @@ class Parser:
                                   span=self.span(obj.span.start, self.pos))
         return A.Member(obj, member, static, span=self.span(obj.span.start, member.span.end))
 
-    def generic_method_arguments(self) -> Tuple[str, ...]:
-        """At ``[`` after a method name: ``[string]`` or ``[int, float]`` followed at once by ``(``
-        is a generic method's type argument list; consume it and return the type names (else
-        consume nothing and return ())."""
-        text, start = self.text, self.pos
-        depth, j = 0, start
-        while j < self.n:
+    def report(self, error: ParseError) -> None:
+        """An error the parser can go on after: recorded (raised while recovery is off)."""
+        if not self.recovery.active:
+            raise error
+        self.recovery.record(error)
+
+    def generic_method_arguments(self) -> Optional[Tuple[str, ...]]:
+        """At ``[`` right after a member name.  A list of type names closed by ``]`` and followed
+        at once by ``(`` is a generic method's type arguments: consumed, the names returned.  A list
+        closed by ``]`` without ``(``, or anything not starting with a name, is an index: nothing is
+        consumed, () returned.  A list cut short (by the end of input or a token that cannot be in
+        a type name) is an error: recorded, the names so far consumed, None returned (the member
+        ends there)."""
+        text, start, n = self.text, self.pos, self.n
+        j = start + 1
+        while j < n and text[j] in " \t":
+            j += 1
+        if j >= n or not (text[j].isalpha() or text[j] == "_"):
+            return ()
+        depth, j = 1, start + 1
+        while j < n:
             ch = text[j]
             if ch == "[":
                 depth += 1
@@ -1735,30 +1862,47 @@ class Parser:
                 depth -= 1
                 if depth == 0:
                     break
-            elif ch in "\n(){}$'\"":
-                return ()
+            elif not (ch.isalnum() or ch in "_.+`, \t" or (ch > "\x7f" and is_name_char(ch))):
+                break
             j += 1
-        if depth != 0 or j + 1 >= self.n or text[j + 1] != "(":
-            return ()
+        if j < n and text[j] == "]":
+            if j + 1 >= n or text[j + 1] != "(":
+                return ()
+            return self._generic_names(start, j)
+        # cut short: every bracket still open is missing its ']'
+        cut_end = j + 1 if j < n else j
+        for level in range(depth, 0, -1):
+            error_id = ("EndSquareBracketExpectedAtEndOfType" if level == 1
+                        else "EndSquareBracketExpectedAtEndOfAttribute")
+            self.report(self.fail("Missing ']' at end of type name." if level == 1 else
+                                  "Missing ']' at end of generic type argument list.",
+                                  start=j, end=cut_end, incomplete=j >= n,
+                                  error_id=error_id))
+        self.records.append((start + 1, j, "type"))
+        self.pos = j
+        return None
+
+    def _generic_names(self, start: int, close: int) -> Tuple[str, ...]:
+        """The comma-separated names of ``[name, name]`` (``start`` and ``close`` its brackets)."""
+        text = self.text
         names: List[str] = []
         level, piece_start = 0, start + 1
-        for k in range(start + 1, j + 1):
+        for k in range(start + 1, close + 1):
             ch = text[k]
             if ch == "[":
                 level += 1
             elif ch == "]" and level > 0:
                 level -= 1
-            elif (ch == "," and level == 0) or k == j:
+            elif (ch == "," and level == 0) or k == close:
                 name = text[piece_start:k].strip()
-                if name.startswith("["):
-                    return ()                               # $o.M[[type]](): an index, not types
                 if not name:
-                    raise self.fail("Missing type name in the generic method's type arguments.",
-                                    start=k, end=k + 1)
-                names.append(name)
+                    self.report(self.fail("Missing type name in the generic method's type "
+                                          "arguments.", start=k, end=k + 1))
+                else:
+                    names.append(name)
                 piece_start = k + 1
-        self.records.append((start + 1, j, "type"))
-        self.pos = j + 1
+        self.records.append((start + 1, close, "type"))
+        self.pos = close + 1
         return tuple(names)
 
     def parse_call_arguments(self) -> List[A.Expr]:

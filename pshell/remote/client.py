@@ -527,9 +527,11 @@ class RemoteConnection:
         return self.open_wait(pending, timeout)
 
     def open_send(self, session_id: str = "", name: str = "", rs_id: int = 0,
-                  idle: Optional[float] = None, token: str = "") -> Any:
+                  idle: Optional[float] = None, token: str = "", once: bool = False) -> Any:
         """The first half of :meth:`open`: send hello and create (more requests, such as the
-        first invocation, may follow before the answers); :meth:`open_wait` takes the answers."""
+        first invocation, may follow before the answers); :meth:`open_wait` takes the answers.
+        ``once``: a temporary session (one invocation, then closed; never reattached), which
+        the host may serve in a lighter process (remote/oneshot.py)."""
         hello_q: "queue.Queue[Any]" = queue.Queue()
         create_q: "queue.Queue[Any]" = queue.Queue()
         with self._lock:
@@ -541,6 +543,8 @@ class RemoteConnection:
                                  "name": name, "new": True, "token": token}
         if idle is not None:
             hello["idle"] = idle
+        if once:
+            hello["once"] = True
         self._send(hello)
         self._send({"t": "create", "rs": rs_id})
         return hello_q, create_q, rs_id

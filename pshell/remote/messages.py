@@ -60,7 +60,7 @@ _COMMON: Dict[str, Any] = {"id": _id, "rs": _OPT_COUNT, "q": _OPT_COUNT}
 
 _REQUESTS: Dict[str, Dict[str, Any]] = {
     "hello": {"v": _kinds(int), "session": _S, "name": _S, "new": _B, "token": _S,
-              "idle": _idle, "attach": _S, "force": _B, "resume": _resume},
+              "once": _B, "idle": _idle, "attach": _S, "force": _B, "resume": _resume},
     "create": {}, "stop": {}, "prompt": {}, "close": {}, "list": {}, "receive": {},
     "invoke": {"script": _kinds(str), "args": _L, "using": _kinds(dict),
                "input": _kinds(list, _NONE), "source": _S, "raw": _B, "top": _B},

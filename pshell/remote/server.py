@@ -82,7 +82,7 @@ class _WireStreams(Streams):
 class _RunspaceSlot:
     """One runspace and the worker thread that runs its invocations one after another."""
 
-    def __init__(self, host: "RunspaceHost", rs_id: int, runspace: Any) -> None:
+    def __init__(self, host: "RunspaceHost", rs_id: int, runspace: Any, start: bool = True) -> None:
         import collections
         self.host = host
         self.id = rs_id
@@ -92,7 +92,8 @@ class _RunspaceSlot:
         self.cond = threading.Condition()
         self.closed = False
         self.thread = threading.Thread(target=self._work, name=f"pshell-rs-{rs_id}", daemon=True)
-        self.thread.start()
+        if start:
+            self.thread.start()
 
     def submit(self, inv: _Invocation) -> None:
         with self.cond:
@@ -161,8 +162,7 @@ class RunspaceHost:
         self._closed = False
         self._files: Any = None           # pshell.remote.files.FileService, made on first use
         self.ptys: Dict[Any, Any] = {}     # programs on a pty by request id (remote/pty.py)
-        self._flusher = threading.Thread(target=self._flush_loop, name="pshell-flush", daemon=True)
-        self._flusher.start()
+        self._flusher: Optional[threading.Thread] = None     # started by the first batch
 
     # ---- sending ----------------------------------------------------------------------
     def send(self, message: Dict[str, Any]) -> None:
@@ -185,9 +185,20 @@ class RunspaceHost:
             inv.first_at = time.monotonic()
             self._pending[inv.id] = inv
             if not self._wake.is_set():
-                self._wake.set()
+                self._wake_flusher()
         elif size >= BATCH_ITEMS:
             self._flush(inv, True)
+
+    def _wake_flusher(self) -> None:
+        """A batch waits: the flusher sends it after BATCH_DELAY unless it is sent before (by
+        its producer, or in the ``done`` message).  The thread starts with the first batch."""
+        if self._flusher is None:
+            with self._lock:
+                if self._flusher is None and not self._closed:
+                    self._flusher = threading.Thread(target=self._flush_loop, name="pshell-flush",
+                                                     daemon=True)
+                    self._flusher.start()
+        self._wake.set()
 
     def _flush(self, inv: _Invocation, producer: bool = False) -> None:
         """Send what ``inv`` has batched.  ``producer``: called by the thread that appends to
@@ -387,7 +398,7 @@ class RunspaceHost:
                         inv.first_at = time.monotonic()
                         self._pending[inv.id] = inv
                         if not self._wake.is_set():
-                            self._wake.set()
+                            self._wake_flusher()
                     elif size >= BATCH_ITEMS:
                         self._flush(inv, True)
                 else:
@@ -426,6 +437,33 @@ class RunspaceHost:
 def _error(message: str) -> Any:
     from pshell.engine.errors import ErrorRecord
     return ErrorRecord(message, "RemoteServerError", "NotSpecified")
+
+
+def warm_up() -> None:
+    """Do, in a spare process, what serving a session's first request does (read the request
+    frames, make a runspace, run a statement, send its output), so that the pages it writes
+    are this process's before a session needs them: a page first written after the fork costs
+    a copy then, on the session's time."""
+    import io
+    from pshell.remote.protocol import PROTOCOL_VERSION as version
+    requests = io.BytesIO(b"".join(encode_frame(m) for m in (
+        {"t": "hello", "v": version, "session": "warm-up", "name": "", "new": True, "token": ""},
+        {"t": "create", "rs": 0},
+        {"t": "invoke", "id": 1, "rs": 0, "script": "1", "args": [], "using": {}, "input": None,
+         "source": "<remote>"})))
+    sent: List[bytes] = []
+    host = RunspaceHost(lambda msg: sent.append(encode_frame(msg)))
+    try:
+        prompt_info("")
+        read_frame(requests)
+        read_frame(requests)
+        slot = _RunspaceSlot(host, 0, _default_runspace(), start=False)
+        msg = read_frame(requests)
+        assert msg is not None
+        host._run(slot, _Invocation(msg))
+        slot.close()
+    finally:
+        host.close()
 
 
 def _default_runspace() -> Any:

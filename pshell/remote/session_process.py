@@ -630,8 +630,8 @@ def spare_main(ctl: socket.socket) -> None:
         import signal
         faulthandler.register(signal.SIGUSR1, all_threads=True)    # kill -USR1: stacks in host.log
         try:        # touch what a session touches, so that its pages are this process's now
-            from pshell.remote.server import _default_runspace
-            _default_runspace().invoke("$null")
+            from pshell.remote.server import warm_up
+            warm_up()
         except Exception as exc:
             _log(f"spare session process: warming up: {exc}")
         data, fds, _, _ = socket.recv_fds(ctl, CONTROL_MAX, 3)
@@ -664,6 +664,9 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, byt
         os.environb.clear()
         os.environb.update(env)
         os.umask(umask)
+        if setup.get("once") and conn is not None and len(conn_fds) == 3:
+            from pshell.remote.oneshot import oneshot_main
+            oneshot_main(setup, conn, conn_fds)
         proc = SessionProcess(ctl, setup["sessions_dir"], setup["socket"])
         restore = setup.get("restore")
         session = HostedSession(proc, setup["id"], setup["name"], float(setup["idle"]),

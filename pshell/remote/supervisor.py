@@ -108,6 +108,7 @@ class _Child:
         self.ctl: Optional[socket.socket] = None
         self.restore = ""               # bring it back from disk, for this reason
         self.ending = False
+        self.once = False               # a temporary session (one invocation, no reconnect)
         self.conns: Dict[int, Tuple[int, int]] = {}    # number -> (write fd, lifeline fd)
         self.waiters: Dict[int, "queue.Queue[Any]"] = {}
         self.gone = threading.Event()
@@ -198,6 +199,7 @@ class Supervisor:
         try:
             from pshell.engine.runtime import Runspace
             Runspace().invoke("$null")
+            import pshell.remote.oneshot  # noqa: F401
             import pshell.remote.server  # noqa: F401
             import pshell.remote.spool  # noqa: F401
             import pshell.remote.validate  # noqa: F401
@@ -385,6 +387,8 @@ class Supervisor:
             env, umask = self._login_env(info)
             child, error = self.create(str(msg.get("session") or ""), str(msg.get("name") or ""),
                                        msg.get("idle"), env, umask)
+            if child is not None and msg.get("once") and not msg.get("name"):
+                child.once = True       # a temporary session: remote/oneshot.py
         else:
             _write(wfd, answer)
             return False
@@ -438,7 +442,7 @@ class Supervisor:
             setup = {"id": child.id, "name": child.name, "idle": child.idle,
                      "created": child.created, "restore": child.restore,
                      "resave": bool(getattr(child, "resave", False)),
-                     "named": bool(getattr(child, "named", False)),
+                     "named": bool(getattr(child, "named", False)), "once": child.once,
                      "sessions_dir": self.sessions_dir, "socket": self.socket_path}
             spare = self.spares.pop(0) if self.spares else None     # the oldest: warm
             if spare is not None and not _start_spare(spare[1], setup, child.env, child.umask,
@@ -590,7 +594,7 @@ class Supervisor:
         with child.lock:
             conns = list(child.conns.values())
             child.conns.clear()
-        if child.ending:
+        if child.ending or (child.once and status == 0):
             for fds in conns:
                 _close(*fds)
             self._forget(child)

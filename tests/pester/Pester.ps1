@@ -259,14 +259,12 @@ function __PesterThrow {
     if ($__pesterP.Switches['PassThru']) { $__pesterErr }
 }
 
-# a function, not a $script: variable: Should runs from the test file's script scope
-function __PesterOperators { @(
+function Should {
+    $__pesterOperatorNames = @(
     'Be', 'BeExactly', 'BeNullOrEmpty', 'BeTrue', 'BeFalse', 'Match', 'MatchExactly', 'BeLike',
     'BeLikeExactly', 'BeOfType', 'HaveType', 'Contain', 'BeIn', 'HaveCount', 'BeGreaterThan',
     'BeLessThan', 'BeGreaterOrEqual', 'BeLessOrEqual', 'Throw', 'Exist', 'FileContentMatch',
-    'FileContentMatchExactly', 'FileContentMatchMultiline', 'Invoke', 'InvokeVerifiable') }
-
-function Should {
+    'FileContentMatchExactly', 'FileContentMatchMultiline', 'Invoke', 'InvokeVerifiable')
     $__pesterInput = @($input)
     $__pesterP = __PesterNamedArgs @args
     $__pesterNot = [bool]$__pesterP.Switches['Not']
@@ -274,10 +272,9 @@ function Should {
     if ($__pesterOps.Count -gt 1) {
         # a value that looks like a switch ('-rwxrwxrwx' in a variable) is the expected value, not
         # an operator: the runner sees only strings in $args, so keep the one operator Should knows
-        $__pesterAll = __PesterOperators
-        $__pesterKnown = @($__pesterOps | Where-Object { $_ -in $__pesterAll })
+        $__pesterKnown = @($__pesterOps | Where-Object { $_ -in $__pesterOperatorNames })
         if ($__pesterKnown.Count -eq 1) {
-            foreach ($__pesterOther in @($__pesterOps | Where-Object { $_ -notin $__pesterAll })) {
+            foreach ($__pesterOther in @($__pesterOps | Where-Object { $_ -notin $__pesterOperatorNames })) {
                 $__pesterP.Positional += , "-$__pesterOther"
             }
             $__pesterOps = $__pesterKnown

@@ -1,0 +1,92 @@
+"""The temporary session of an ``Invoke-Command -ComputerName`` (issue 15's light process,
+remote/oneshot.py), against real OpenSSH sshd: each one is a process never used before, so
+nothing one leaves (environment, umask, its own death) reaches the next; it ends with its
+connection; an -AsJob one is still a full session that survives a dropped connection."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import wait_for
+
+from pshell.engine.streams import CollectingStreams
+
+
+def run(rs, text):
+    streams = CollectingStreams()
+    out = rs.invoke(text, streams=streams)
+    return out, [r.message for s, r in streams.records if s == "error"]
+
+
+def test_env_set_in_one_is_not_seen_by_the_next(rs):
+    out, errors = run(rs, """
+Invoke-Command -ComputerName server01 { $env:TMP_ISO_X = 'leak'; $PID }
+Invoke-Command -ComputerName server01 { "next sees [$env:TMP_ISO_X]"; $PID }
+Invoke-Command -ComputerName server01,server01,server01 { $env:TMP_ISO_Y = "$PID"; $env:TMP_ISO_Y }
+Invoke-Command -ComputerName server01 { "then [$env:TMP_ISO_Y]" }
+""")
+    assert errors == []
+    first, seen, second, a, b, c, then = out
+    assert seen == "next sees []" and then == "then []"
+    assert len({first, second, a, b, c}) == 5           # a process each, never one used before
+
+
+def test_stop_process_pid_in_one_does_not_hurt_the_next(rs):
+    out, errors = run(rs, """
+Invoke-Command -ComputerName server02 { 'before'; Stop-Process -Id $PID; 'never' }
+Invoke-Command -ComputerName server02 { 'next works' }
+""")
+    assert out[-1] == "next works" and "never" not in out
+    assert len(errors) == 1 and "the session's process on" in errors[0], errors
+    assert "ended (killed by signal" in errors[0], errors
+
+
+def test_a_temporary_session_is_not_left_behind(rs):
+    out, errors = run(rs, """
+Invoke-Command -ComputerName server03 { $PID }
+@(Get-PSSession -ComputerName server03).Count
+""")
+    assert errors == []
+    pid, count = out
+    assert count == 0
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=10)
+
+
+def test_a_killed_client_ends_its_temporary_sessions_command(sshd_hosts, tmp_path):
+    """Nobody can reattach to a temporary session: when its connection goes, so does what it
+    ran (a native child included), instead of running on unreachable."""
+    marker = f"sleep 3{os.getpid() % 100:02d}7"
+    pids = tmp_path / "pid.txt"
+    client = subprocess.Popen(
+        [sys.executable, "-m", "pshell", "-NoProfile", "-c",
+         f"Invoke-Command -ComputerName server04 {{ $PID; /bin/{marker} }}"],
+        stdout=open(pids, "w"), stderr=subprocess.DEVNULL, env=sshd_hosts.env())
+    try:
+        running = lambda: os.popen(f"pgrep -x -f '{marker}'").read().strip()   # noqa: E731
+        wait_for(running, timeout=30)
+        pid = int(wait_for(lambda: pids.read_text().strip(), timeout=10))
+    finally:
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+    wait_for(lambda: not running(), timeout=20)
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=20)
+
+
+def test_an_asjob_temporary_session_still_survives_a_dropped_connection(rs, sshd_hosts):
+    """-AsJob keeps the full session (it reconnects): only synchronous ones are light."""
+    out, errors = run(rs, "$j = Invoke-Command -ComputerName server04 "
+                          "{ $PID; 1..20 | ForEach-Object { $_; Start-Sleep -Milliseconds 100 } }"
+                          " -AsJob; $j")
+    child = out[0].ChildJobs[0]
+    wait_for(lambda: len(child.Output) > 0, timeout=30)
+    before = set(sshd_hosts.session_pids("server04"))
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.3)
+    wait_for(lambda: child.State in ("Completed", "Failed"), timeout=60)
+    out, errors = run(rs, "Receive-Job $j")
+    assert errors == [] and out[1:] == list(range(1, 21)), (out, errors)
