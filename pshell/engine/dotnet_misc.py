@@ -1,5 +1,6 @@
 """Two small .NET classes scripts use for timing and for building text:
-``[System.Diagnostics.Stopwatch]`` and ``[System.Text.StringBuilder]``.
+``[System.Diagnostics.Stopwatch]`` and ``[System.Text.StringBuilder]`` (and the names of
+ProcessModule and FileVersionInfo, so that ``-is`` and ``-eq`` know them as types).
 
 ``dotnet_types`` merges ``STATIC_METHODS`` (``::StartNew()``, ``::new()``...) and ``KNOWN_TYPES``
 into its own tables.
@@ -192,4 +193,6 @@ STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "diagnostics.stopwatch": {"frequency": lambda: FREQUENCY, "ishighresolution": lambda: True},
 }
-KNOWN_TYPES = frozenset(n for base in STATIC_METHODS for n in (base, "system." + base))
+#: also named types: what Get-Process -Module / -FileVersionInfo write (engine/proc_modules.py)
+_OTHER_TYPES = ("diagnostics.processmodule", "diagnostics.fileversioninfo")
+KNOWN_TYPES = frozenset(n for base in (*STATIC_METHODS, *_OTHER_TYPES) for n in (base, "system." + base))
