@@ -407,7 +407,7 @@ class NewObject(Cmdlet):
         make = DOTNET_CONSTRUCTORS.get(key[7:] if key.startswith("system.") else key)
         if make is not None:         # New-Object System.Text.UTF8Encoding $false
             return self._construct(make, name, args)
-        from pshell.engine.members import static_new
+        from pshell.engine.statics import static_new
         made = static_new(name, self.runspace)
         if made is not None:          # a type whose [T]::new() pshell has
             return self._construct(made, name, args)

@@ -59,7 +59,7 @@ def _type_name_of(value: Any) -> str:
 
 def get_table() -> Any:
     """``::Get``: every short name and the type it stands for (names compare case-insensitively)."""
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     from pshell.engine.errors import RuntimeException
     from pshell.engine.values import Hashtable
     table = Hashtable()
@@ -104,7 +104,7 @@ class Assembly:
         wanted = to_str(name).strip()
         if wanted.lower() == TYPE_NAME.lower():
             return PSTypeInfo(TYPE_NAME)
-        from pshell.engine.members import type_info
+        from pshell.engine.statics import type_info
         from pshell.engine.errors import RuntimeException
         try:
             return type_info(wanted)

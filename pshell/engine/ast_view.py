@@ -278,7 +278,7 @@ class AstView:
                 f"error(s), the first: {self._errors[0].message}", "PSInvalidOperationException",
                 "InvalidOperation",
                 exception_type="System.Management.Automation.PSInvalidOperationException")
-        from pshell.engine.members import _create_script_block
+        from pshell.engine.statics import _create_script_block
         text = self._node.text if self._parent is not None else self._source
         return _create_script_block(text)
 

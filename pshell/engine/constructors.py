@@ -70,7 +70,7 @@ _DEFAULTS: Dict[str, Callable[[], Any]] = {"char": lambda: PSChar("\0")}
 
 def construct(frame: Any, type_name: str, args: List[Any]) -> Any:
     """The object; an unknown type raises the runtime's 'Unable to find type' error."""
-    from pshell.engine.members import static_call
+    from pshell.engine.statics import static_call
     from pshell.engine.operators import convert_to, lookup_type
     lookup_type(type_name)
     key = type_name.strip().lower()

@@ -3,7 +3,7 @@
 ``[Management.Automation.Platform]``, ``[WildcardPattern]`` and the built-in enums ``DayOfWeek`` and
 ``DateTimeKind``.
 
-``members.py`` merges ``STATIC_METHODS``/``STATIC_PROPS`` into its tables and asks ``CONSTRUCTORS``
+``statics.py`` merges ``STATIC_METHODS``/``STATIC_PROPS`` into its tables and asks ``CONSTRUCTORS``
 for ``::new``; ``operators.lookup_type`` knows ``KNOWN_TYPES``; ``builtin_enum`` makes the enums as
 script enums (``classes.PSEnum``) the first time one is named.  Byte arrays are lists of ints.
 """
@@ -358,7 +358,7 @@ CONSTRUCTORS = _constructors()
 CONSTRUCTORS.update(_dynparams.CONSTRUCTORS)    # [RuntimeDefinedParameter], [ParameterAttribute]...
 CONSTRUCTORS.update(_host_types)                # [Management.Automation.Host.Coordinates], Size
 
-#: names (lower case, without "system.") -> static methods; members.py merges them into its own
+#: names (lower case, without "system.") -> static methods; statics.py merges them into its own
 STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     "io.file": _FILE_METHODS,
     "io.path": _PATH_METHODS,

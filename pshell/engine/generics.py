@@ -113,7 +113,7 @@ class GenericTypeInfo(PSTypeInfo):
         return True
 
     def GetGenericArguments(self) -> List[Any]:
-        from pshell.engine.members import type_info
+        from pshell.engine.statics import type_info
         return [type_info(arg) for arg in self.generic.args]
 
 
@@ -127,7 +127,7 @@ def resolve(name: str) -> Optional[GenericType]:
     found = _BASES.get(base.lower().rsplit(".", 1)[-1].split("`", 1)[0])     # List`1 is List
     if found is None or len(args) != found[2]:
         return None
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     return GenericType(found[0], found[1], [type_info(arg).FullName for arg in args])
 
 

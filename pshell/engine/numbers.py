@@ -376,7 +376,7 @@ def _limits(kind: str) -> Tuple[Any, Any]:
 
 
 def static_props() -> Dict[str, Dict[str, Callable[[], Any]]]:
-    """``[byte]::MaxValue`` and the like, for members.py's table (keyed by type name)."""
+    """``[byte]::MaxValue`` and the like, for statics.py's table (keyed by type name)."""
     tables: Dict[str, Dict[str, Callable[[], Any]]] = {}
     for kind in KINDS:
         if kind == "bigint":

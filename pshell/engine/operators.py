@@ -258,7 +258,7 @@ def equals(a: Any, b: Any, cs: bool = False) -> bool:
 
 
 def _type_named(a: Any, name: str) -> bool:
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     try:
         return bool(a == type_info(name))
     except RuntimeException:

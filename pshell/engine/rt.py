@@ -494,7 +494,7 @@ def _is(value: Any, type_name: Any) -> bool:
 
 
 def _type(type_name: str) -> PSTypeInfo:
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     return type_info(type_name)
 
 
@@ -613,7 +613,7 @@ def _gcall(F: Any, obj: Any, name: str, type_args: Any, args: List[Any], static:
 
 
 def _static(type_name: str, name: str) -> Any:
-    from pshell.engine.members import static_member
+    from pshell.engine.statics import static_member
     return static_member(type_name, name)
 
 
@@ -623,7 +623,7 @@ def _static_of(obj: Any, name: str) -> Any:
 
 
 def _static_call(F: Any, type_name: str, name: str, args: List[Any]) -> Any:
-    from pshell.engine.members import static_call
+    from pshell.engine.statics import static_call
     return static_call(F, type_name, name, args)
 
 
