@@ -46,7 +46,8 @@ def compare(op: str, left: Any, right: Any) -> Any:
         return found if base == "in" else not found
     if base in ("is", "isnot"):
         type_name = getattr(right, "FullName", None) or to_str(right).strip("[]")
-        result = ops.is_type(left, type_name)
+        from pshell.engine.types import is_type
+        result = is_type(left, type_name)
         return result if base == "is" else not result
     raise ValueError(f"unknown operator -{op}")
 

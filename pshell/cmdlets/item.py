@@ -345,7 +345,7 @@ class FileSystemItem:
 
 
 def _to_datetime(value: Any) -> _dt.datetime:
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     return convert_to(value, "datetime")
 
 

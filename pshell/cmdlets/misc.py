@@ -18,7 +18,7 @@ def _to_datetime(cmdlet: Cmdlet, value: Any, parameter: str) -> _dt.datetime:
         return value
     if isinstance(value, (list, tuple)) and len(value) == 1:
         return _to_datetime(cmdlet, value[0], parameter)
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     try:
         return convert_to(value, "datetime")
     except RuntimeException as exc:

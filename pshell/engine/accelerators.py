@@ -2,7 +2,7 @@
 the ones scripts add through ``[psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')``
 (``::Get`` the table, ``::Add(name, type)``, ``::Remove(name)``).
 
-The built-in short names are resolved by ``operators.lookup_type``; this module lists the ones it
+The built-in short names are resolved by ``types.lookup_type``; this module lists the ones it
 knows (for ``::Get``) and holds the added ones.  Like PowerShell's, the added names are the
 process's, not one runspace's.
 """

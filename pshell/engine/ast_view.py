@@ -636,7 +636,7 @@ _SPEC_SOURCE: Dict[str, Tuple[Tuple[str, ...], Dict[str, Getter], Tuple[str, ...
 _SPECS: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...], Dict[str, Getter]]] = {
     kind: (types, children, getters) for kind, (types, getters, children) in _SPEC_SOURCE.items()}
 
-#: every type name the view gives (for ``-is [...Ast]``: engine/operators.py)
+#: every type name the view gives (for ``-is [...Ast]``: engine/types.py)
 TYPE_NAMES = frozenset(name.lower() for types, _, _ in _SPECS.values() for name in types) | {"ast"}
 
 

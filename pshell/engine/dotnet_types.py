@@ -4,7 +4,7 @@
 ``DateTimeKind``.
 
 ``statics.py`` merges ``STATIC_METHODS``/``STATIC_PROPS`` into its tables and asks ``CONSTRUCTORS``
-for ``::new``; ``operators.lookup_type`` knows ``KNOWN_TYPES``; ``builtin_enum`` makes the enums as
+for ``::new``; ``types.lookup_type`` knows ``KNOWN_TYPES``; ``builtin_enum`` makes the enums as
 script enums (``classes.PSEnum``) the first time one is named.  Byte arrays are lists of ints.
 """
 
@@ -327,7 +327,7 @@ def _type_name(value: Any) -> str:
 
 
 def _convert_to(args: List[Any]) -> Any:
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     return convert_to(args[0], _type_name(args[1]))
 
 

@@ -66,7 +66,7 @@ def type_info(type_name: str) -> PSTypeInfo:
     found = user_type(type_name)
     if found is not None:
         return found
-    from pshell.engine.operators import full_type_name, lookup_type
+    from pshell.engine.types import full_type_name, lookup_type
     kind = lookup_type(type_name)
     if kind == "generic":
         from pshell.engine import generics
@@ -142,7 +142,7 @@ def _known_type(type_name: str) -> None:
     """Raise 'Unable to find type' for a name that is no type at all."""
     if _norm_type(type_name) in _STATIC_PROPS or _norm_type(type_name) in _STATIC_METHODS:
         return
-    from pshell.engine.operators import lookup_type
+    from pshell.engine.types import lookup_type
     lookup_type(type_name)
 
 
@@ -178,7 +178,7 @@ def _round(args: List[Any]) -> Any:
 def _rx(args: List[Any], options_at: int) -> Any:
     """``[regex]::Method(input, pattern, ..., [options])``: a [regex] value, case-sensitive
     unless the options say IgnoreCase (as in .NET)."""
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     pattern = args[1]
     if len(args) > options_at:
         return convert_to([pattern, args[options_at]], "regex")
@@ -258,7 +258,7 @@ def _string_compare(args: List[Any]) -> int:
 
 
 def _parse_datetime(args: List[Any]) -> Any:
-    from pshell.engine.operators import parse_datetime
+    from pshell.engine.conversions import parse_datetime
     return parse_datetime(to_str(args[0]))
 
 
@@ -532,7 +532,7 @@ _STATIC_PROPS["pscredential"] = _STATIC_PROPS["management.automation.pscredentia
 
 def _number_statics() -> None:
     """[byte]::MaxValue, [decimal]::Parse(...) ...: under every name of each type of numbers.py."""
-    from pshell.engine.operators import _TYPE_ALIASES
+    from pshell.engine.types import _TYPE_ALIASES
     props, methods = numbers.static_props(), numbers.static_methods()
     for alias, kind in _TYPE_ALIASES.items():
         if kind in numbers.KINDS and not alias.startswith("system."):
@@ -760,7 +760,7 @@ def static_call(frame: Any, type_name: str, name: str, args: List[Any]) -> Any:
         made = _new_error_object(type_name, args)
         if made is not None:
             return made
-        from pshell.engine.operators import convert_to
+        from pshell.engine.conversions import convert_to
         return convert_to(args[0] if len(args) == 1 else list(args), type_name) if args else \
             convert_to(None, type_name)
     raise _err(f"Method invocation failed because [{type_name}] does not contain a method named "
