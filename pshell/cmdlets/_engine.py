@@ -75,7 +75,7 @@ def format_lines(cmdlet: Any, objects: List[Any], width: Optional[int] = None) -
 
 def format_text(cmdlet: Any, objects: List[Any], width: Optional[int] = None) -> str:
     """Objects as the default formatter renders them (Out-File / Out-String text)."""
-    from pshell.engine.format import format_to_text
+    from pshell.engine.format_render import format_to_text
     location = cmdlet.runspace.location
     return format_to_text(objects, width or 120, location=lambda: location)
 
