@@ -187,7 +187,7 @@ def test_bad_entry_type(logdir, rs):
 
 
 def test_table_view(logdir, rs):
-    from pshell.engine.format import format_to_text
+    from pshell.engine.format_render import format_to_text
     text = format_to_text(run(rs, "Get-EventLog system -Newest 2"))
     header = [line for line in text.splitlines() if line.strip()][0].split()
     assert header == ["Index", "Time", "EntryType", "Source", "InstanceID", "Message"]
@@ -224,7 +224,7 @@ def test_winevent_missing_log(logdir, rs):
 
 
 def test_winevent_view(logdir, rs):
-    from pshell.engine.format import format_to_text
+    from pshell.engine.format_render import format_to_text
     text = format_to_text(run(rs, "Get-WinEvent system -MaxEvents 1"))
     assert "TimeCreated" in text and "LevelDisplayName" in text and "ProviderName: pshell" in text
 

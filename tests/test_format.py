@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pshell.engine import format as fmt
+from pshell.engine import format_render as render
 from pshell.engine.errors import ErrorRecord
 from pshell.engine.values import Hashtable, PSObject, PSTypeInfo
 
@@ -21,7 +22,7 @@ def obj(**props):
 
 
 def text(*objects, width=120):
-    return fmt.format_to_text(objects, width=width)
+    return render.format_to_text(objects, width=width)
 
 
 # --------------------------------------------------------------------------- tables
@@ -91,16 +92,16 @@ def test_ordered_dictionary_keeps_its_order():
 
 
 def test_right_aligned_value_truncates_from_the_left():
-    assert fmt._fit_field("abcdef", 4, "right", True) == "…def"
-    assert fmt._fit_field("abcdef", 4, "left", True) == "abc…"
-    assert fmt._fit_field("ab", 4, "center", True) == " ab "
+    assert render._fit_field("abcdef", 4, "right", True) == "…def"
+    assert render._fit_field("abcdef", 4, "left", True) == "abc…"
+    assert render._fit_field("ab", 4, "center", True) == " ab "
 
 
 def test_column_width_manager_shares_room_and_trims_the_last_column():
-    assert fmt._fit_widths([30, 0], 120) == [30, 89]
-    assert fmt._fit_widths([5, 25, 0], 120) == [5, 25, 88]
-    assert fmt._fit_widths([50, 80], 100) == [50, 49]
-    assert fmt._fit_widths([50, 60, 10], 100) == [50, 49, -1]
+    assert render._fit_widths([30, 0], 120) == [30, 89]
+    assert render._fit_widths([5, 25, 0], 120) == [5, 25, 88]
+    assert render._fit_widths([50, 80], 100) == [50, 49]
+    assert render._fit_widths([50, 60, 10], 100) == [50, 49, -1]
 
 
 # --------------------------------------------------------------------------- lists
@@ -186,7 +187,7 @@ def test_match_info_shows_path_relative_to_the_location():
     match.type_names = ["Microsoft.PowerShell.Commands.MatchInfo"]
     piped = obj(Path="InputStream", LineNumber=1, Line="just the line")
     piped.type_names = ["Microsoft.PowerShell.Commands.MatchInfo"]
-    out = fmt.format_to_text([match, piped], location=lambda: "/tmp/w")
+    out = render.format_to_text([match, piped], location=lambda: "/tmp/w")
     assert out == "\na.txt:3:hello there\njust the line\n\n"
 
 
@@ -227,14 +228,14 @@ def test_group_by_view_prints_group_headers():
         entry = obj(Dir=directory, Item=item)
         entry.type_names = ["Test.Grouped"]
         items.append(entry)
-    assert fmt.format_to_text(items) == (
+    assert render.format_to_text(items) == (
         "\n   Directory: /a\n\nItem\n----\nx\ny\n\n   Directory: /b\n\nItem\n----\nz\n\n")
 
 
 # --------------------------------------------------------------------------- streaming
 
 def test_streaming_table_waits_for_its_batch_then_streams_rows():
-    out = fmt.OutDefault(120, batch_seconds=None, batch_max=2)
+    out = render.OutDefault(120, batch_seconds=None, batch_max=2)
     assert out.feed(obj(a=1)) == [""]
     assert out.feed(obj(a=22)) == [" a", " -", " 1", "22"]
     assert out.feed(obj(a=333)) == ["…3"]
@@ -242,23 +243,23 @@ def test_streaming_table_waits_for_its_batch_then_streams_rows():
 
 
 def test_streaming_strings_print_at_once():
-    out = fmt.make_out_default()
+    out = render.make_out_default()
     assert out.feed("hello") == ["hello"]
     assert out.feed(5) == ["5"]
     assert out.flush() == []
 
 
 def test_poll_releases_a_table_once_its_time_is_up():
-    out = fmt.OutDefault(120, batch_seconds=0.0)
+    out = render.OutDefault(120, batch_seconds=0.0)
     assert out.feed(obj(a=1)) == ["", "a", "-", "1"]
-    out = fmt.OutDefault(120, batch_seconds=3600)
+    out = render.OutDefault(120, batch_seconds=3600)
     assert out.feed(obj(a=1)) == [""]
     assert out.poll() == []
     assert out.flush() == ["a", "-", "1", ""]
 
 
 def test_declared_widths_stream_without_waiting():
-    out = fmt.make_out_default()
+    out = render.make_out_default()
     lines = out.feed(Hashtable([("k", "v")]))
     assert lines[1].startswith("Name ") and lines[3].startswith("k ")
 
@@ -267,20 +268,20 @@ def test_declared_widths_stream_without_waiting():
 
 def test_format_table_shape_options():
     shape = fmt.Shape("table", [fmt.Column("a"), fmt.Column("b")], hide_headers=True)
-    out = fmt.format_to_text([shape.make_entry(obj(a=1, b="x")), shape.make_entry(obj(a=2, b="y"))])
+    out = render.format_to_text([shape.make_entry(obj(a=1, b="x")), shape.make_entry(obj(a=2, b="y"))])
     assert out == "\n1 x\n2 y\n\n"
 
 
 def test_format_table_wrap():
     shape = fmt.Shape("table", [fmt.Column("a", width=5), fmt.Column("b")], wrap=True)
-    out = fmt.format_to_text([shape.make_entry(obj(a="one two three", b="z"))])
+    out = render.format_to_text([shape.make_entry(obj(a="one two three", b="z"))])
     assert out.splitlines()[3:6] == ["one   z", "two", "three"]
 
 
 def test_long_header_is_cut_with_an_ellipsis_when_the_column_is_narrow():
     shape = fmt.Shape("table", [fmt.Column("Long Header"), fmt.Column("b")])
     row = obj(**{"Long Header": 1, "b": "x" * 30})
-    lines = fmt.format_to_text([shape.make_entry(row)], width=20).splitlines()
+    lines = render.format_to_text([shape.make_entry(row)], width=20).splitlines()
     assert lines[1:3] == ["Long Header b", "----------- -"]     # the last column shrinks, not this
 
 
@@ -288,14 +289,14 @@ def test_long_header_wraps_within_the_width_a_view_declares():
     # pwsh stacks a header wider than its declared width (Format-Table.Tests "span multiple rows")
     shape = fmt.Shape("table", [fmt.Column("Long Header", width=4, align="left"),
                                 fmt.Column("b", width=1)])
-    lines = fmt.format_to_text([shape.make_entry(obj(**{"Long Header": 1, "b": 2}))]).splitlines()
+    lines = render.format_to_text([shape.make_entry(obj(**{"Long Header": 1, "b": 2}))]).splitlines()
     assert lines[1:6] == ["Long b", "Head", "er", "---- -", "1    2"]
 
 
 def test_table_at_80_columns_cuts_cells_and_leaves_out_what_cannot_show():
     wide = obj(Name="item1", First="x" * 30, Second="y" * 30, Third="z" * 20, Fourth="w" * 25)
     shape = fmt.Shape("table", [fmt.Column(n) for n in ("Name", "First", "Second", "Third", "Fourth")])
-    lines = fmt.format_to_text([shape.make_entry(wide), shape.make_entry(wide)], width=80).splitlines()
+    lines = render.format_to_text([shape.make_entry(wide), shape.make_entry(wide)], width=80).splitlines()
     assert all(len(line) <= 80 for line in lines)
     header = lines[1]
     assert header.split() == ["Name", "First", "Second", "Third"]     # Fourth left out
@@ -306,23 +307,23 @@ def test_table_at_80_columns_cuts_cells_and_leaves_out_what_cannot_show():
 
 def test_wide_defaults_to_two_columns_and_takes_a_column_count():
     shape = fmt.Shape("wide", [fmt.Column("Name")])
-    out = fmt.format_to_text([shape.make_entry(obj(Name=n)) for n in "abc"], width=20)
+    out = render.format_to_text([shape.make_entry(obj(Name=n)) for n in "abc"], width=20)
     assert out == "\na          b\nc\n\n"
     shape = fmt.Shape("wide", [fmt.Column("Name")], wide_columns=3)
-    out = fmt.format_to_text([shape.make_entry(obj(Name=n)) for n in "abcd"], width=20)
+    out = render.format_to_text([shape.make_entry(obj(Name=n)) for n in "abcd"], width=20)
     assert out == "\na      b      c\nd\n\n"
 
 
 def test_wide_autosize_fits_as_many_as_the_longest_allows():
     shape = fmt.Shape("wide", [fmt.Column("Name")], autosize=True)
-    out = fmt.format_to_text([shape.make_entry(obj(Name=n)) for n in ("aaaa", "b", "c", "d")],
+    out = render.format_to_text([shape.make_entry(obj(Name=n)) for n in ("aaaa", "b", "c", "d")],
                              width=20)
     assert out.splitlines()[1] == "aaaa  b    c    d"
 
 
 def test_format_entries_of_a_list_shape():
     shape = fmt.Shape("list", None)
-    out = fmt.format_to_text([shape.make_entry(obj(x=1, yy=2))])
+    out = render.format_to_text([shape.make_entry(obj(x=1, yy=2))])
     assert out == "\nx  : 1\nyy : 2\n\n"
 
 
@@ -360,7 +361,7 @@ def test_format_table_property_names_wildcards_and_calculated():
     entries = _run("FormatTable", rows,
                    Property=["N*", {"Label": "KB", "Expression": "Size", "Width": 6,
                                     "Alignment": "Left"}])
-    out = fmt.format_to_text(entries)
+    out = render.format_to_text(entries)
     assert out == "\nName KB\n---- --\na    10\nb    2000\n\n"
 
 
@@ -374,25 +375,25 @@ def test_format_table_calculated_key_errors_are_clear():
 
 def test_format_list_star_and_strings_pass_through():
     entries = _run("FormatList", [obj(a=1, b=2), "plain"], Property=None)
-    assert fmt.format_to_text(entries) == "\na : 1\nb : 2\n\nplain\n"
+    assert render.format_to_text(entries) == "\na : 1\nb : 2\n\nplain\n"
 
 
 def test_format_list_of_a_hashtable_shows_its_entries():
     entries = _run("FormatList", [Hashtable([("k", "v")])])
-    assert fmt.format_to_text(entries) == "\nName  : k\nValue : v\n\n"
+    assert render.format_to_text(entries) == "\nName  : k\nValue : v\n\n"
 
 
 def test_format_table_group_by():
     rows = [obj(k="a", v=1), obj(k="a", v=2), obj(k="b", v=3)]
     entries = _run("FormatTable", rows, Property=["v"], GroupBy="k")
-    assert fmt.format_to_text(entries) == (
+    assert render.format_to_text(entries) == (
         "\n   k: a\n\nv\n-\n1\n2\n\n   k: b\n\nv\n-\n3\n\n")
 
 
 def test_format_wide_property_and_columns():
     entries = _run("FormatWide", [obj(Name="a", X=1), obj(Name="b", X=2), obj(Name="c", X=3)],
                    Property="X", Column=3)
-    assert fmt.format_to_text(entries, width=12).splitlines()[1] == "1    2   3"
+    assert render.format_to_text(entries, width=12).splitlines()[1] == "1    2   3"
 
 
 def test_out_string_joins_lines_and_streams():
@@ -423,7 +424,7 @@ _values = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.boo
 @given(st.lists(st.dictionaries(_names, _values, min_size=1, max_size=8), min_size=1, max_size=6),
        st.integers(min_value=10, max_value=160))
 def test_tables_and_lists_never_exceed_the_width(bags, width):
-    lines = fmt.format_lines([PSObject(bag) for bag in bags], width=width)
+    lines = render.format_lines([PSObject(bag) for bag in bags], width=width)
     assert all(len(line) <= width for line in lines), lines
 
 
@@ -439,7 +440,7 @@ def test_rich_plain_console_matches_the_plain_renderer():
     objects = [obj(a=1, b="x"), "s", Hashtable([("k", 1)]), obj(a=1, b=2, c=3, d=4, e=5)]
     console = _console(force_terminal=False)
     render_objects(objects, console)
-    assert console.file.getvalue() == fmt.format_to_text(objects, width=60)
+    assert console.file.getvalue() == render.format_to_text(objects, width=60)
 
 
 def test_rich_colours_headers_and_labels_not_data():
@@ -470,7 +471,7 @@ def test_types_with_the_same_layout_share_one_table():
         item = obj(Name=name)
         item.type_names = [type_name]
         items.append(item)
-    assert fmt.format_to_text(items) == "\nName\n----\nd\nf\no\n\n"
+    assert render.format_to_text(items) == "\nName\n----\nd\nf\no\n\n"
 
 
 def test_group_label_template_is_the_whole_group_line():
@@ -478,7 +479,7 @@ def test_group_label_template_is_the_whole_group_line():
                       group_label="    Directory: {0}")
     item = obj(Dir="/x", Name="n")
     item.type_names = ["Test.InDir"]
-    assert fmt.format_to_text([item]) == "\n    Directory: /x\n\nName\n----\nn\n\n"
+    assert render.format_to_text([item]) == "\n    Directory: /x\n\nName\n----\nn\n\n"
 
 
 def test_stream_records_in_the_output_print_their_message():
@@ -496,9 +497,9 @@ def test_rich_keeps_record_colours():
 
 
 def test_wide_characters_take_two_cells():
-    assert fmt.cell_width("日本") == 4
-    assert fmt._fit_field("日本語", 4, "left", True) == "日… "
-    assert fmt._fit_field("日本語テキスト", 6, "right", True) == " …スト"
+    assert render.cell_width("日本") == 4
+    assert render._fit_field("日本語", 4, "left", True) == "日… "
+    assert render._fit_field("日本語テキスト", 6, "right", True) == " …スト"
     out = text(obj(Name="日本", N=1), obj(Name="ab", N=2))
     assert out.splitlines()[1:5] == ["Name N", "---- -", "日本 1", "ab   2"]
 
@@ -507,4 +508,4 @@ def test_wide_characters_take_two_cells():
 @given(st.text(alphabet="ab日本é\u0301 ", max_size=30), st.integers(min_value=1, max_value=12),
        st.sampled_from(["left", "right", "center"]))
 def test_fitted_cells_are_exactly_the_width(value, width, align):
-    assert fmt.cell_width(fmt._fit_field(value, width, align, pad=True)) == width
+    assert render.cell_width(render._fit_field(value, width, align, pad=True)) == width

@@ -46,7 +46,8 @@ def compare(op: str, left: Any, right: Any) -> Any:
         return found if base == "in" else not found
     if base in ("is", "isnot"):
         type_name = getattr(right, "FullName", None) or to_str(right).strip("[]")
-        result = ops.is_type(left, type_name)
+        from pshell.engine.types import is_type
+        result = is_type(left, type_name)
         return result if base == "is" else not result
     raise ValueError(f"unknown operator -{op}")
 
@@ -74,7 +75,7 @@ def format_lines(cmdlet: Any, objects: List[Any], width: Optional[int] = None) -
 
 def format_text(cmdlet: Any, objects: List[Any], width: Optional[int] = None) -> str:
     """Objects as the default formatter renders them (Out-File / Out-String text)."""
-    from pshell.engine.format import format_to_text
+    from pshell.engine.format_render import format_to_text
     location = cmdlet.runspace.location
     return format_to_text(objects, width or 120, location=lambda: location)
 

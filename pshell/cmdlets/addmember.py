@@ -10,7 +10,7 @@ from pshell.engine.errors import ParameterBindingError, RuntimeException
 from pshell.engine.instance_members import (CANONICAL, MEMBER_KINDS, Member, carrier,
                                             extra_type_names, find, table_of)
 from pshell.engine.members import get_member
-from pshell.engine.operators import lookup_type
+from pshell.engine.types import lookup_type
 from pshell.engine.values import Hashtable, PSObject, to_str, type_name_of
 
 __all__: List[str] = []

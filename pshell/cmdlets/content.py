@@ -731,7 +731,7 @@ class OutFile(_WriterCmdlet):
         if formatter is None:
             width = self.Width if self.Width and self.Width > 0 else 120
             try:
-                from pshell.engine.format import OutDefault
+                from pshell.engine.format_render import OutDefault
             except ImportError:    # a bare engine without formatting
                 formatter = False
             else:

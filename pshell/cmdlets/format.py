@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, List, Optional
 
 from pshell.engine import format as fmt
+from pshell.engine import format_render
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.format_custom import DEFAULT_DEPTH, render_custom
 from pshell.engine.errors import RuntimeException
@@ -402,7 +403,7 @@ class OutString(Cmdlet):
     def begin(self) -> None:
         self._items: List[Any] = []
         width = self.Width if self.Width and self.Width > 0 else _host_width(self)
-        self._out = fmt.OutDefault(width, batch_seconds=None,
+        self._out = format_render.OutDefault(width, batch_seconds=None,
                                    location=lambda: self.runspace.location)
 
     def process(self) -> Iterator[Any]:

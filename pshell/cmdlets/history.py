@@ -76,7 +76,7 @@ class AddHistory(Cmdlet):
 
     @staticmethod
     def _fields(item: Any) -> "tuple[str, str, _dt.datetime, _dt.datetime]":
-        from pshell.engine.operators import convert_to
+        from pshell.engine.conversions import convert_to
         values = []
         for name in ("CommandLine", "ExecutionStatus", "StartExecutionTime", "EndExecutionTime"):
             value = get_property(item, name)

@@ -18,7 +18,7 @@ def _to_datetime(cmdlet: Cmdlet, value: Any, parameter: str) -> _dt.datetime:
         return value
     if isinstance(value, (list, tuple)) and len(value) == 1:
         return _to_datetime(cmdlet, value[0], parameter)
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     try:
         return convert_to(value, "datetime")
     except RuntimeException as exc:
@@ -432,7 +432,7 @@ class NewObject(Cmdlet):
         make = DOTNET_CONSTRUCTORS.get(key[7:] if key.startswith("system.") else key)
         if make is not None:         # New-Object System.Text.UTF8Encoding $false
             return self._construct(make, name, args)
-        from pshell.engine.members import static_new
+        from pshell.engine.statics import static_new
         made = static_new(name, self.runspace)
         if made is not None:          # a type whose [T]::new() pshell has
             return self._construct(made, name, args)

@@ -36,7 +36,7 @@ def _standard_value(name: str, value: Any) -> Any:
 
 def _type_name(name: str) -> str:
     """A type's full name: accelerators ([datetime], [pscredential]) spelled out."""
-    from pshell.engine.operators import full_type_name, lookup_type
+    from pshell.engine.types import full_type_name, lookup_type
     try:
         kind = lookup_type(name)
     except Exception:

@@ -2,7 +2,7 @@
 the ones scripts add through ``[psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')``
 (``::Get`` the table, ``::Add(name, type)``, ``::Remove(name)``).
 
-The built-in short names are resolved by ``operators.lookup_type``; this module lists the ones it
+The built-in short names are resolved by ``types.lookup_type``; this module lists the ones it
 knows (for ``::Get``) and holds the added ones.  Like PowerShell's, the added names are the
 process's, not one runspace's.
 """
@@ -59,7 +59,7 @@ def _type_name_of(value: Any) -> str:
 
 def get_table() -> Any:
     """``::Get``: every short name and the type it stands for (names compare case-insensitively)."""
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     from pshell.engine.errors import RuntimeException
     from pshell.engine.values import Hashtable
     table = Hashtable()
@@ -104,7 +104,7 @@ class Assembly:
         wanted = to_str(name).strip()
         if wanted.lower() == TYPE_NAME.lower():
             return PSTypeInfo(TYPE_NAME)
-        from pshell.engine.members import type_info
+        from pshell.engine.statics import type_info
         from pshell.engine.errors import RuntimeException
         try:
             return type_info(wanted)

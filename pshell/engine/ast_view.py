@@ -278,7 +278,7 @@ class AstView:
                 f"error(s), the first: {self._errors[0].message}", "PSInvalidOperationException",
                 "InvalidOperation",
                 exception_type="System.Management.Automation.PSInvalidOperationException")
-        from pshell.engine.members import _create_script_block
+        from pshell.engine.statics import _create_script_block
         text = self._node.text if self._parent is not None else self._source
         return _create_script_block(text)
 
@@ -636,7 +636,7 @@ _SPEC_SOURCE: Dict[str, Tuple[Tuple[str, ...], Dict[str, Getter], Tuple[str, ...
 _SPECS: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...], Dict[str, Getter]]] = {
     kind: (types, children, getters) for kind, (types, getters, children) in _SPEC_SOURCE.items()}
 
-#: every type name the view gives (for ``-is [...Ast]``: engine/operators.py)
+#: every type name the view gives (for ``-is [...Ast]``: engine/types.py)
 TYPE_NAMES = frozenset(name.lower() for types, _, _ in _SPECS.values() for name in types) | {"ast"}
 
 

@@ -236,7 +236,7 @@ def _run_check(ctx: Optional["CommandContext"], param: Param, check: Tuple[Any, 
 
 
 def _script_converter(type_name: str) -> Any:
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
 
     def convert(value: Any) -> Any:
         return convert_to(value, type_name)
@@ -310,7 +310,7 @@ def _convert_scalar(kind: str, value: Any) -> Any:
         if value is None:
             return None
         return to_str(value)
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     if kind == "int":
         return convert_to(value, "int")
     if kind == "long":

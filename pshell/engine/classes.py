@@ -86,7 +86,7 @@ def convert(value: Any, type_name: Optional[str]) -> Any:
     """``[type_name]value`` for a declared property, parameter or return type."""
     if not type_name:
         return value
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     return convert_to(value, type_name)
 
 

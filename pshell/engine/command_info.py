@@ -50,7 +50,7 @@ def parameter_type(ptype: Any) -> Any:
     from pshell.engine.values import PSTypeInfo
     label = ptype if isinstance(ptype, str) else (getattr(ptype, "type_label", "") or "Object")
     label = {"switch": "switch", "object": "System.Object"}.get(label, label)
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     try:
         return type_info(label)
     except RuntimeException:

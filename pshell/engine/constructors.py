@@ -70,8 +70,9 @@ _DEFAULTS: Dict[str, Callable[[], Any]] = {"char": lambda: PSChar("\0")}
 
 def construct(frame: Any, type_name: str, args: List[Any]) -> Any:
     """The object; an unknown type raises the runtime's 'Unable to find type' error."""
-    from pshell.engine.members import static_call
-    from pshell.engine.operators import convert_to, lookup_type
+    from pshell.engine.statics import static_call
+    from pshell.engine.conversions import convert_to
+    from pshell.engine.types import lookup_type
     lookup_type(type_name)
     key = type_name.strip().lower()
     key = key[7:] if key.startswith("system.") else key
@@ -106,7 +107,7 @@ _NUMBERS = frozenset(("int", "int32", "long", "int64", "short", "int16", "byte",
 
 def _default(element: str) -> Any:
     """An array element's start value: a number type's zero, a char's NUL, else $null."""
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     key = element.lower()
     key = key[7:] if key.startswith("system.") else key
     if key in _DEFAULTS:

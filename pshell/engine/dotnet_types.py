@@ -3,8 +3,8 @@
 ``[Management.Automation.Platform]``, ``[WildcardPattern]`` and the built-in enums ``DayOfWeek`` and
 ``DateTimeKind``.
 
-``members.py`` merges ``STATIC_METHODS``/``STATIC_PROPS`` into its tables and asks ``CONSTRUCTORS``
-for ``::new``; ``operators.lookup_type`` knows ``KNOWN_TYPES``; ``builtin_enum`` makes the enums as
+``statics.py`` merges ``STATIC_METHODS``/``STATIC_PROPS`` into its tables and asks ``CONSTRUCTORS``
+for ``::new``; ``types.lookup_type`` knows ``KNOWN_TYPES``; ``builtin_enum`` makes the enums as
 script enums (``classes.PSEnum``) the first time one is named.  Byte arrays are lists of ints.
 """
 
@@ -327,7 +327,7 @@ def _type_name(value: Any) -> str:
 
 
 def _convert_to(args: List[Any]) -> Any:
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     return convert_to(args[0], _type_name(args[1]))
 
 
@@ -358,7 +358,7 @@ CONSTRUCTORS = _constructors()
 CONSTRUCTORS.update(_dynparams.CONSTRUCTORS)    # [RuntimeDefinedParameter], [ParameterAttribute]...
 CONSTRUCTORS.update(_host_types)                # [Management.Automation.Host.Coordinates], Size
 
-#: names (lower case, without "system.") -> static methods; members.py merges them into its own
+#: names (lower case, without "system.") -> static methods; statics.py merges them into its own
 STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
     "io.file": _FILE_METHODS,
     "io.path": _PATH_METHODS,

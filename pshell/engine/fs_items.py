@@ -410,7 +410,7 @@ class UnixStat:
 
 
 def _to_datetime(value: Any) -> _dt.datetime:
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     return convert_to(value, "datetime")
 
 

@@ -13,7 +13,7 @@ __all__ = ["call_generic", "add_or_update"]
 
 
 def _check_types(type_args: Sequence[str]) -> None:
-    from pshell.engine.operators import lookup_type
+    from pshell.engine.types import lookup_type
     for name in type_args:
         lookup_type(name)
 
@@ -21,8 +21,9 @@ def _check_types(type_args: Sequence[str]) -> None:
 def call_generic(frame: Any, obj: Any, name: str, type_args: Sequence[str], args: List[Any],
                  static: bool) -> Any:
     """``obj.name[type_args](args)`` (``obj`` is a type name when ``static``)."""
-    from pshell.engine.members import call_method, static_call
-    from pshell.engine.operators import lookup_type
+    from pshell.engine.members import call_method
+    from pshell.engine.statics import static_call
+    from pshell.engine.types import lookup_type
     from pshell.engine.errors import RuntimeException
     _check_types(type_args)
     if static:

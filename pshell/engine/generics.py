@@ -2,7 +2,7 @@
 ``[Dictionary[string, int]]``, ``[Stack[double]]``, written with bare or bracketed arguments
 (``list[[int]]``) and nested (``dictionary[dictionary[list[int],string], stack[double]]``).
 
-``parse_generic`` splits such a name; ``operators.lookup_type`` gives it the kind ``"generic"`` and
+``parse_generic`` splits such a name; ``types.lookup_type`` gives it the kind ``"generic"`` and
 asks ``convert`` for ``[List[int]]@(1, '2')``, ``is_generic`` for ``-is`` and ``type_info`` for the
 type value.  A list or a dictionary made here remembers its element types: what is added to it is
 converted (``$l.Add('4')`` stores the number 4), and ``GetType()`` gives ``List`1`` with its
@@ -113,7 +113,7 @@ class GenericTypeInfo(PSTypeInfo):
         return True
 
     def GetGenericArguments(self) -> List[Any]:
-        from pshell.engine.members import type_info
+        from pshell.engine.statics import type_info
         return [type_info(arg) for arg in self.generic.args]
 
 
@@ -127,12 +127,12 @@ def resolve(name: str) -> Optional[GenericType]:
     found = _BASES.get(base.lower().rsplit(".", 1)[-1].split("`", 1)[0])     # List`1 is List
     if found is None or len(args) != found[2]:
         return None
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     return GenericType(found[0], found[1], [type_info(arg).FullName for arg in args])
 
 
 def _element(value: Any, type_name: str) -> Any:
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     return convert_to(value, type_name)
 
 
@@ -220,7 +220,7 @@ def convert(value: Any, type_name: str) -> Any:
     if getattr(value, "generic", None) is not None and value.generic.full_name == generic.full_name:
         return value
     if generic.kind == "dictionary" and not isinstance(value, dict):
-        from pshell.engine.operators import invalid_cast
+        from pshell.engine.conversions import invalid_cast
         raise invalid_cast(f'Cannot convert value "{value}" to type "{generic.full_name}".')
     return _make(generic, value)
 

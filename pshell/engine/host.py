@@ -56,7 +56,7 @@ def writable(text: str, stream: Any) -> str:
 
 
 def make_text_formatter(width: int = 120) -> Any:
-    from pshell.engine.format import make_out_default
+    from pshell.engine.format_render import make_out_default
     return make_out_default(width, batch_seconds=None)
 
 
@@ -108,7 +108,7 @@ class PlainHost(Streams):
                 self.write_lines(lines)
 
     def formatter(self) -> Any:
-        from pshell.engine.format import make_out_default
+        from pshell.engine.format_render import make_out_default
         return make_out_default(self.width, self.location, batch_seconds=None)
 
     def write_lines(self, lines: Any) -> None:

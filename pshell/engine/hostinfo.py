@@ -179,7 +179,7 @@ _CULTURE_METHODS: Dict[str, Callable[[List[Any]], Any]] = {
     "new": lambda a: to_culture(a[0]), "getcultureinfo": lambda a: to_culture(a[0]),
     "getcultures": lambda a: all_cultures(),
 }
-#: merged into members.py's static tables (names lower case, without "system.")
+#: merged into statics.py's static tables (names lower case, without "system.")
 STATIC_PROPS = {"cultureinfo": _CULTURE_PROPS, "globalization.cultureinfo": _CULTURE_PROPS}
 STATIC_SETTERS = {"cultureinfo": _CULTURE_SETTERS, "globalization.cultureinfo": _CULTURE_SETTERS}
 STATIC_METHODS = {"cultureinfo": _CULTURE_METHODS, "globalization.cultureinfo": _CULTURE_METHODS}

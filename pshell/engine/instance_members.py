@@ -124,7 +124,7 @@ class Member:
             from pshell.engine.members import get_member
             value = get_member(obj, self.value)
             if self.second:
-                from pshell.engine.operators import convert_to
+                from pshell.engine.conversions import convert_to
                 value = convert_to(value, self.second)
             return value
         if self.kind == "ScriptProperty":

@@ -18,7 +18,7 @@ def _type_name(value: Any) -> str:
 
 
 def _convert_to(args: List[Any]) -> Any:
-    from pshell.engine.operators import convert_to
+    from pshell.engine.conversions import convert_to
     if len(args) < 2:
         raise IndexError("ConvertTo takes a value and a type")
     return convert_to(args[0], _type_name(args[1]))

@@ -430,7 +430,7 @@ class _InputText:
 
     def _make_formatter(self) -> Any:
         try:
-            from pshell.engine.format import make_out_default
+            from pshell.engine.format_render import make_out_default
         except ImportError:   # a bare engine without formatting
             return None
         return make_out_default(self.width, batch_seconds=None)

@@ -107,7 +107,7 @@ class PSSingle(float):
         return (PSSingle, (float(self),))
 
 
-# kind (the name operators.lookup_type gives) -> class, full name
+# kind (the name types.lookup_type gives) -> class, full name
 KINDS: Dict[str, Tuple[Any, str]] = {
     "byte": (PSByte, "System.Byte"), "sbyte": (PSSByte, "System.SByte"),
     "int16": (PSInt16, "System.Int16"), "uint16": (PSUInt16, "System.UInt16"),
@@ -376,7 +376,7 @@ def _limits(kind: str) -> Tuple[Any, Any]:
 
 
 def static_props() -> Dict[str, Dict[str, Callable[[], Any]]]:
-    """``[byte]::MaxValue`` and the like, for members.py's table (keyed by type name)."""
+    """``[byte]::MaxValue`` and the like, for statics.py's table (keyed by type name)."""
     tables: Dict[str, Dict[str, Callable[[], Any]]] = {}
     for kind in KINDS:
         if kind == "bigint":

@@ -15,7 +15,7 @@ record.  ``BeginInvoke`` runs the same on a thread; ``Stop`` stops it.  ``[initi
 hands variables, functions and modules to a new runspace; ``PSInvocationSettings.AddToHistory``
 makes an invocation a history entry.
 
-members.py wires ``STATIC_METHODS`` (each ``fn(calling runspace, args)``) and ``STATIC_PROPS``.
+statics.py wires ``STATIC_METHODS`` (each ``fn(calling runspace, args)``) and ``STATIC_PROPS``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ _RUNSPACES = "management.automation.runspaces."
 
 
 def _keys(*names: str) -> List[str]:
-    """The table keys of a type (members.py looks types up without a leading ``system.``)."""
+    """The table keys of a type (statics.py looks types up without a leading ``system.``)."""
     return [name[len("system."):] if name.startswith("system.") else name for name in names]
 
 
@@ -620,7 +620,7 @@ def _new_iss(caller: Any, args: List[Any]) -> InitialSessionState:
     return InitialSessionState()
 
 
-#: static methods of the hosting types, by members.py's type key: fn(calling runspace, args)
+#: static methods of the hosting types, by statics.py's type key: fn(calling runspace, args)
 STATIC_METHODS: Dict[str, Dict[str, Callable[[Any, List[Any]], Any]]] = {}
 for _key in _POWERSHELL:
     STATIC_METHODS[_key] = {"create": PowerShell.create}

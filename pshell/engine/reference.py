@@ -40,7 +40,7 @@ class PSReference:
         target = self._scope.find_scope(self._name) or self._scope
         constraint = (target.constraints or {}).get(self._name)
         if constraint:
-            from pshell.engine.operators import convert_to
+            from pshell.engine.conversions import convert_to
             value = convert_to(value, constraint)
         target.vars[self._name] = value
 

@@ -8,12 +8,14 @@ import os
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
 
 from pshell.engine import operators as ops
+from pshell.engine.conversions import convert_to, invalid_cast
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
                                   ErrorRecord, ExceptionInfo, ExitException, FlowControl,
                                   PipelineStopped, ReturnException, RuntimeException)
 from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSObject,
                                   PSTypeInfo,
                                   as_list, enumerate_value, to_bool, to_number, to_str)
+from pshell.engine.types import is_type
 from pshell.lang import ast as A
 
 __all__ = ["NAMESPACE", "literal_value", "stmt_error", "to_runtime_exception"]
@@ -48,7 +50,7 @@ def to_runtime_exception(exc: BaseException) -> RuntimeException:
     if isinstance(exc, RuntimeException):
         return exc
     if isinstance(exc, ConversionError):
-        return ops.invalid_cast(str(exc))
+        return invalid_cast(str(exc))
     if isinstance(exc, ZeroDivisionError):
         return RuntimeException.wrapping("Attempted to divide by zero.", "System.DivideByZeroException")
     for cls, (message, type_name) in _PY_ERRORS.items():
@@ -477,24 +479,24 @@ def _conv(value: Any, type_name: str) -> Any:
         return value
     if lowered == "string" and type(value) is str:
         return value
-    return ops.convert_to(value, type_name)
+    return convert_to(value, type_name)
 
 
 def _as(value: Any, type_name: Any) -> Any:
     name = type_name.FullName if isinstance(type_name, PSTypeInfo) else to_str(type_name)
     try:
-        return ops.convert_to(value, name)
+        return convert_to(value, name)
     except RuntimeException:
         return None
 
 
 def _is(value: Any, type_name: Any) -> bool:
     name = type_name.FullName if isinstance(type_name, PSTypeInfo) else to_str(type_name)
-    return ops.is_type(value, name)
+    return is_type(value, name)
 
 
 def _type(type_name: str) -> PSTypeInfo:
-    from pshell.engine.members import type_info
+    from pshell.engine.statics import type_info
     return type_info(type_name)
 
 
@@ -613,7 +615,7 @@ def _gcall(F: Any, obj: Any, name: str, type_args: Any, args: List[Any], static:
 
 
 def _static(type_name: str, name: str) -> Any:
-    from pshell.engine.members import static_member
+    from pshell.engine.statics import static_member
     return static_member(type_name, name)
 
 
@@ -623,7 +625,7 @@ def _static_of(obj: Any, name: str) -> Any:
 
 
 def _static_call(F: Any, type_name: str, name: str, args: List[Any]) -> Any:
-    from pshell.engine.members import static_call
+    from pshell.engine.statics import static_call
     return static_call(F, type_name, name, args)
 
 

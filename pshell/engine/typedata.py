@@ -158,7 +158,7 @@ class TypeTable:
             from pshell.engine.members import get_member
             value = get_member(obj, to_str(member.Value))
             if member.SecondValue:
-                from pshell.engine.operators import convert_to
+                from pshell.engine.conversions import convert_to
                 value = convert_to(value, to_str(member.SecondValue))
             return True, value
         result = self.run(obj, member.Value, [])

@@ -13,7 +13,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional
 from rich.console import Console
 from rich.text import Text
 
-from pshell.engine.format import BATCH_SECONDS, OutDefault, StyledLine, styled_text
+from pshell.engine.format import BATCH_SECONDS, StyledLine
+from pshell.engine.format_render import OutDefault, styled_text
 
 __all__ = ["STYLES", "RichOutDefault", "render_objects", "to_rich_text"]
 
