@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from pshell.engine import numbers, rt
 from pshell.engine.errors import RuntimeException
 from pshell.lang import ast as A
-from pshell.lang.lexer import literal_type
+from pshell.lang.lex_numbers import literal_type
 
 __all__ = ["Unit", "CompiledBlock", "ParamSpec"]
 

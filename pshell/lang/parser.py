@@ -36,7 +36,8 @@ from . import ast as A
 from .errors import ParseError, SourceLocation
 from .checks import automatic_constraint_problem
 from .recovery import TooManyErrors, too_many
-from .lexer import Token, is_name_char, is_word_end, number_value, scan_number
+from .lex_numbers import number_value, scan_number
+from .lexer import Token, is_name_char, is_word_end
 from .parse_base import MAX_DEPTH, _CMD_END, _MISSING_BRACE, _NAMED_BLOCKS, _OPERAND_START, _lone_expr
 from .parse_expressions import ExpressionParser
 from .parse_keywords import _KEYWORD_HANDLERS, KeywordParser
