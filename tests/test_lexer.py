@@ -8,7 +8,9 @@ import pytest
 
 from pshell.lang import ast as A
 from pshell.lang.errors import ParseError
-from pshell.lang.lexer import Lexer, parse_number, tokenize_for_display
+from pshell.lang.lex_display import tokenize_for_display
+from pshell.lang.lex_numbers import parse_number
+from pshell.lang.lexer import Lexer
 
 KINDS = {"keyword", "command", "parameter", "variable", "string", "number", "operator", "comment",
          "type", "member", "punctuation", "text", "error"}

@@ -324,7 +324,7 @@ def _holds(predicate: Any, node: AstView) -> bool:
         if frame is None:
             from pshell.engine.errors import RuntimeException
             raise RuntimeException.make("The predicate script block has no runspace to run in.")
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         from pshell.engine.runtime import collect
         return to_bool(collect(invoke_block(frame, predicate, (node,), dollar_under=node)))
     if callable(predicate):

@@ -17,7 +17,7 @@ from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, get_pro
                                   to_bool, to_str, type_name_of)
 
 if TYPE_CHECKING:
-    from pshell.engine.pipeline import CommandContext
+    from pshell.engine.command_context import CommandContext
 
 __all__ = ["BindResult", "bind_arguments", "bind_pipeline_item", "script_params", "convert_param"]
 

@@ -38,7 +38,7 @@ from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
 
 if TYPE_CHECKING:
-    from pshell.engine.pipeline import CommandContext
+    from pshell.engine.command_context import CommandContext
     from pshell.engine.runtime import Runspace
 
 __all__ = ["Param", "Cmdlet", "register", "lookup_cmdlet", "all_cmdlets", "COMMON_PARAMETERS",

@@ -328,7 +328,7 @@ def _run_block(frame: Any, block: Any, bound: Any) -> Tuple[Any, Any]:
     """Run the dynamicparam block in a new scope below ``frame`` holding what the first binding
     gave; returns (what the block returned, the scope)."""
     from pshell.engine.errors import ReturnException
-    from pshell.engine.pipeline import _apply_bound
+    from pshell.engine.command_context import _apply_bound
     from pshell.engine.runtime import Frame, Scope
     compiled = block.compiled
     scope = Scope(frame.scope)

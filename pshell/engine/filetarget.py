@@ -1,4 +1,4 @@
-"""Where `> file`, `>> file` and `2> file` write (engine/pipeline._RedirectSink routes streams here).
+"""Where `> file`, `>> file` and `2> file` write (engine/redirection._RedirectSink routes streams here).
 
 Strings and plain scalars go as their text, batched, without the formatter; other objects are
 formatted as on the console; blocks of bytes (Get-Content's lines as UTF-8, a remote's raw

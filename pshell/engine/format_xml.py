@@ -338,7 +338,7 @@ def script_runner(runspace: Any) -> ScriptRunner:
     blocks: Dict[str, Any] = {}
 
     def run(text: str, obj: Any) -> Any:
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         block = blocks.get(text)
         if block is None:
             block = blocks[text] = runspace.compile(text, "<format view>")

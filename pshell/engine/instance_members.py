@@ -148,7 +148,7 @@ class Member:
 
     def run(self, block: Any, obj: Any, args: Any) -> Any:
         """The block's output as a value (nothing is None, one object itself, more a list)."""
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         from pshell.engine.runtime import Frame, Scope, collect
         home = self.frame
         scope = Scope(home.scope)

@@ -73,7 +73,7 @@ def _text(value: Any) -> str:
 def tokenize(args: List[Any]) -> List[PSObject]:
     """``[PSParser]::Tokenize(script, [ref]$errors)``: PSToken objects (Content, Type, Start,
     Length, StartLine, StartColumn); the errors as PSParseError objects (Message, Token)."""
-    from pshell.lang.lexer import tokenize_for_display
+    from pshell.lang.lex_display import tokenize_for_display
     text = _text(args[0] if args else None)
     tokens = []
     for start, end, kind in tokenize_for_display(text):

@@ -819,7 +819,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
                 return classes.instance_to_string(obj)  # type: ignore[arg-type]
         member = obj.get(name, NO_PROPERTY)
         if member is not NO_PROPERTY and hasattr(member, "compiled"):
-            from pshell.engine.pipeline import invoke_block
+            from pshell.engine.command_context import invoke_block
             from pshell.engine.runtime import collect
             return collect(invoke_block(frame, member, tuple(args), dollar_under=obj))
         if lowered == "tostring":
@@ -838,7 +838,7 @@ def call_method(frame: Any, obj: Any, name: str, args: List[Any]) -> Any:
     if lowered == "tostring" and not hasattr(obj, "ToString"):
         return to_str(obj)
     if lowered == "invoke" and hasattr(obj, "compiled"):
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         from pshell.engine.runtime import collect
         return collect(invoke_block(frame, obj, tuple(args)))
     if lowered == "getnewclosure" and hasattr(obj, "compiled"):
@@ -909,7 +909,7 @@ def _where(items: Any, test: Callable[[Any], bool], args: List[Any]) -> Any:
 
 def _magic_method(frame: Any, items: Any, name: str, args: List[Any]) -> Any:
     """``.Where({...})`` and ``.ForEach({...})`` on arrays."""
-    from pshell.engine.pipeline import invoke_block
+    from pshell.engine.command_context import invoke_block
     from pshell.engine.runtime import collect
     block = _arg(args, 0)
     if name == "where":

@@ -493,7 +493,8 @@ def _part_file(rs: Any, module: PSModuleInfo, part: str, is_root: bool) -> str:
 
 def _run_script_to_process(F: Frame, path: str) -> None:
     """A manifest's ScriptsToProcess run in the importer's scope, before the module loads."""
-    from pshell.engine.pipeline import invoke_block, load_script
+    from pshell.engine.command_context import invoke_block
+    from pshell.engine.pipeline import load_script
     from pshell.lang.errors import ParseError
     try:
         block = load_script(path)
@@ -516,7 +517,8 @@ def _narrow(table: Dict[str, Any], patterns: Optional[List[str]]) -> None:
 
 
 def _run_module_script(F: Frame, module: PSModuleInfo, path: str, args: List[Any]) -> None:
-    from pshell.engine.pipeline import invoke_block, load_script
+    from pshell.engine.command_context import invoke_block
+    from pshell.engine.pipeline import load_script
     from pshell.lang.errors import ParseError
     try:
         block = load_script(path)

@@ -499,7 +499,7 @@ def _split_regex(pattern: str, cs: bool, options: str) -> Any:
 
 def _split_with_block(block: Any, text: str, limit: int) -> List[str]:
     """``-split { predicate }``: split at each character for which the block is true."""
-    from pshell.engine.pipeline import invoke_block
+    from pshell.engine.command_context import invoke_block
     from pshell.engine.runtime import collect
     frame = block.bound_frame
     if frame is None:

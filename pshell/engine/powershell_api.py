@@ -315,7 +315,7 @@ class _StreamsSink(Streams):
 
     def information(self, record: Any) -> None:
         # a record $InformationPreference hides still lands in Streams.Information, as in pwsh
-        from pshell.engine.pipeline import _Hidden
+        from pshell.engine.command_context import _Hidden
         if isinstance(record, _Hidden):
             record = record.record
         self.owner.Streams.Information.append(record)

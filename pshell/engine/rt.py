@@ -883,7 +883,7 @@ def _switch_items(F: Any, subject: Any, flags: Any) -> Iterable[Any]:
 
 
 def _switch_block(F: Any, block: Any, item: Any) -> Any:
-    from pshell.engine.pipeline import invoke_block
+    from pshell.engine.command_context import invoke_block
     return _collect(invoke_block(F, block, (), dollar_under=item, new_scope=False))
 
 

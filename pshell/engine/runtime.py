@@ -277,7 +277,7 @@ class ScriptBlock:
         if frame is None:
             raise RuntimeException.make("The script block has no runspace to run in.")
         from pshell.engine.dotnet_regex import Match
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         found = Match(match)               # $_ for -replace, the argument for [regex]::Replace
         return collect(invoke_block(frame, self, (found,), dollar_under=found))
 
@@ -472,7 +472,7 @@ class Runspace:
                     source: str = "<invoke>", new_scope: bool = False) -> Iterator[Any]:
         """Run ``script`` (text or ScriptBlock) at the runspace's top level and stream its output.
         Terminating errors propagate as RuntimeException."""
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         block = script if isinstance(script, ScriptBlock) else self.compile(str(script), source)
         frame = self.new_frame(streams, using, unit=block.unit)
         CURRENT.types = self.__dict__.get("types")

@@ -111,7 +111,7 @@ class SteppablePipeline:
                 raise _Close()
 
     def _work(self, state: Any) -> None:
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         from pshell.engine.runtime import CURRENT
         CURRENT.runspace, CURRENT.types, CURRENT.type_data = state
         try:

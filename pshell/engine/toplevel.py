@@ -70,7 +70,7 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
     frame = rs.new_frame(host_output=True, unit=unit)
     frame.traps = unit.__dict__.setdefault("top_traps", [])    # a script's traps, for each statement
     rs.clear_stop()
-    from pshell.engine.pipeline import invoke_block
+    from pshell.engine.command_context import invoke_block
     if unit.__dict__.get("requires_failed"):
         return False                # `#requires` stopped this script: none of it runs
     try:

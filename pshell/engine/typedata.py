@@ -188,7 +188,7 @@ class TypeTable:
 
     def run(self, this: Any, block: Any, args: List[Any]) -> List[Any]:
         """Run a script member's block with ``$this`` set to the object."""
-        from pshell.engine.pipeline import invoke_block
+        from pshell.engine.command_context import invoke_block
         from pshell.engine.runtime import Frame, Scope
         if not hasattr(block, "compiled"):
             block = self.runspace.compile(to_str(block), "<type member>")

@@ -773,7 +773,7 @@ def _suffixed_number(text: str) -> Any:
     """A number spelled with a type suffix (``"100y"``, ``"0x10L"``, ``"1.5d"``) as that type,
     or None."""
     from pshell.engine import numbers
-    from pshell.lang.lexer import literal_type, parse_number as parse_literal
+    from pshell.lang.lex_numbers import literal_type, parse_number as parse_literal
     value = parse_literal(text)
     if value is None:
         return None

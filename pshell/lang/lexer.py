@@ -10,9 +10,8 @@ Strings, bare words and variables are turned into AST nodes right here (the toke
 ``$( ... )`` inside a double-quoted string or a bare word calls back into the parser through
 :attr:`Lexer.hook`.
 
-:func:`tokenize_for_display` classifies a text for syntax highlighting; it is driven by the parser
-(which records the tokens it consumes, classified as it sees them) with a tolerant scanner for
-whatever the parser did not reach.
+Number literals are scanned and valued in ``lex_numbers``; ``lex_display`` classifies a text for
+syntax highlighting (:func:`~pshell.lang.lex_display.tokenize_for_display`).
 """
 
 from __future__ import annotations
@@ -22,10 +21,11 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
+from .lex_numbers import _TEXT_ARGUMENT_SUFFIXES, number_value, parse_number, scan_number
 
 __all__ = [
-    "Token", "Lexer", "tokenize_for_display", "STATEMENT_KEYWORDS", "BINARY_PRECEDENCE",
-    "UNARY_DASH_OPERATORS", "DASH_OPERATORS", "parse_number",
+    "Token", "Lexer", "STATEMENT_KEYWORDS", "BINARY_PRECEDENCE", "UNARY_DASH_OPERATORS",
+    "DASH_OPERATORS",
 ]
 
 # --------------------------------------------------------------------------- tables
@@ -74,11 +74,6 @@ SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 DOUBLE_QUOTES = '"\u201c\u201d\u201e'
 _SMART_SINGLE = SINGLE_QUOTES[1:]
 
-_DIGITS = frozenset("0123456789")
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-_MULTIPLIERS = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}
-
-
 def is_name_char(c: str) -> bool:
     return c in _NAME_ASCII or (c > "\x7f" and c.isalnum())
 
@@ -89,148 +84,6 @@ def is_ws(c: str) -> bool:
 
 def is_word_end(c: str) -> bool:
     return c in _WORD_END or c in _WS_ASCII or (c > "\x7f" and c.isspace())
-
-
-NumberParts = Tuple[int, Optional[str], Optional[str], str, str]
-
-
-def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:
-    """The longest number literal at ``text[i:n]``: ``(end, hex_digits, decimal_text, type_suffix,
-    multiplier)`` or None.  Grammar: ``0x`` hex digits | digits [``.`` digits] | ``.`` digits, with
-    an optional exponent (decimal only), then an optional type suffix ``l``/``d`` and an optional
-    multiplier ``kb mb gb tb pb`` (case-insensitive)."""
-    hexd = dec = None
-    k = i
-    if text.startswith(("0b", "0B"), i):
-        k = i + 2
-        while k < n and text[k] in "01":
-            k += 1
-        if k > i + 2:
-            hexd = format(int(text[i + 2:k], 2), "x")      # kept as hex digits from here on
-        else:
-            k = i
-    elif text.startswith(("0x", "0X"), i):
-        k = i + 2
-        while k < n and text[k] in _HEX_DIGITS:
-            k += 1
-        if k > i + 2:
-            hexd = text[i + 2:k]
-        else:
-            k = i
-    if hexd is None:
-        while k < n and text[k] in _DIGITS:
-            k += 1
-        if k + 1 < n and text[k] == "." and text[k + 1] in _DIGITS:
-            k += 2
-            while k < n and text[k] in _DIGITS:
-                k += 1
-        elif k > i and k < n and text[k] == "." and (k + 1 == n or text[k + 1] in " \t\r\n;,)}]"):
-            k += 1                                          # 20. is a double
-        if k == i:
-            return None
-        if k < n and text[k] in "eE":
-            m = k + 1
-            if m < n and text[m] in "+-":
-                m += 1
-            if m < n and text[m] in _DIGITS:
-                while m < n and text[m] in _DIGITS:
-                    m += 1
-                k = m
-        dec = text[i:k]
-    suffix = mult = ""
-    for candidate in _TYPE_SUFFIXES:
-        if text[k:k + len(candidate)].lower() == candidate:
-            suffix = candidate
-            k += len(candidate)
-            break
-    if k + 1 < n and text[k] in "kKmMgGtTpP" and text[k + 1] in "bB":
-        mult = text[k].lower()
-        k += 2
-    return k, hexd, dec, suffix, mult
-
-
-# Type suffixes of number literals, longest first: long, unsigned long, unsigned (int), unsigned
-# short, unsigned byte, short, signed byte, decimal, BigInteger.  The value range each allows.
-_TYPE_SUFFIXES = ("ul", "us", "uy", "l", "u", "s", "y", "d", "n")
-_SUFFIX_RANGES = {"l": (-2**63, 2**63 - 1), "ul": (0, 2**64 - 1), "u": (0, 2**64 - 1),
-                  "us": (0, 2**16 - 1), "uy": (0, 255), "s": (-2**15, 2**15 - 1), "y": (-128, 127)}
-
-
-# A command argument spelled with one of these suffixes stays its text (a [string] parameter gets
-# "34uy" back, as in pwsh) until pshell's binder can keep a literal's spelling beside its value.
-_TEXT_ARGUMENT_SUFFIXES = ("u", "ul", "us", "uy", "s", "y", "n")
-
-
-def number_value(parts: NumberParts) -> Any:
-    """The value of a :func:`scan_number` result, or None when the suffixes make no sense."""
-    _, hexd, dec, suffix, mult = parts
-    value: Any
-    if hexd is not None:
-        if suffix == "d":
-            return None
-        value = int(hexd, 16)
-        if suffix in ("l", "y", "s") and value >= _SUFFIX_RANGES[suffix][1] + 1:
-            value -= 2 * (_SUFFIX_RANGES[suffix][1] + 1)     # 0xFFl is 255, 0xFFy is -1
-        elif suffix == "" and 2**31 <= value < 2**32:
-            value -= 2**32                                   # 0xFFFFFFFF is -1 (an Int32)
-    else:
-        assert dec is not None
-        real = "." in dec or "e" in dec or "E" in dec
-        if suffix == "d":
-            import decimal
-            try:
-                value = decimal.Decimal(dec)
-            except Exception:                                   # pragma: no cover - defensive
-                return None
-        elif real:
-            if suffix:
-                exact = float(dec)
-                if suffix == "d" or exact != int(exact):
-                    return None
-                value = int(exact)                           # 1.0l, 1e3u: whole numbers
-            else:
-                value = float(dec)
-        else:
-            try:
-                value = int(dec)
-            except ValueError:          # more digits than int() accepts from a string
-                value = float(dec)
-    if mult:
-        value = value * _MULTIPLIERS[mult]
-    bounds = _SUFFIX_RANGES.get(suffix)
-    if bounds is not None and not bounds[0] <= value <= bounds[1]:
-        return None
-    return value
-
-
-# The .NET type a suffix names (the engine's kind names); "u" is UInt32, or UInt64 past its range.
-_SUFFIX_TYPES = {"l": "long", "ul": "uint64", "us": "uint16", "uy": "byte", "s": "int16", "y": "sbyte",
-                 "d": "decimal", "n": "bigint"}
-
-
-def literal_type(text: str) -> str:
-    """The type the suffix of the number literal ``text`` names (``10l``: ``long``), or '' when it
-    has none (its value decides: Int32, Int64, Double)."""
-    start = 1 if text[:1] in ("-", "\u2013", "\u2014", "\u2015") else 0
-    parts = scan_number(text, start, len(text))
-    if parts is None or not parts[3]:
-        return ""
-    if parts[3] == "u":
-        value = number_value(parts)
-        return "uint32" if value is not None and value < 2**32 else "uint64"
-    return _SUFFIX_TYPES[parts[3]]
-
-
-def parse_number(word: str) -> Any:
-    """The value of ``word`` if the whole word is a PowerShell number literal, else None."""
-    neg = word[:1] in ("-", "\u2013", "\u2014", "\u2015")
-    parts = scan_number(word, 1 if neg else 0, len(word))
-    if parts is None or parts[0] != len(word):
-        return None
-    v = number_value(parts)
-    if v is None:
-        return None
-    return -v if neg else v
 
 
 # --------------------------------------------------------------------------- tokens
@@ -910,171 +763,3 @@ class Lexer:
                     break
                 raise self.error("Missing ']' at end of generic type arguments.", k, k + 1)
         return j
-
-
-# --------------------------------------------------------------------------- display
-
-_DISPLAY_KINDS = frozenset(("keyword", "command", "parameter", "variable", "string", "number",
-                            "operator", "comment", "type", "member", "punctuation", "text",
-                            "error"))
-
-_PUNCT = frozenset(("(", ")", "{", "}", "[", "]", ",", ";", "$(", "@(", "@{", "::", "."))
-_OPERATOR_TOKENS = frozenset(("|", "||", "&", "&&", "=", "+=", "-=", "*=", "/=", "%=", "++", "--",
-                              "+", "-", "*", "/", "%", "!", "..", "op", "redir", "dashdash"))
-
-
-def tokenize_for_display(text: str) -> List[Tuple[int, int, str]]:
-    """Classify ``text`` for syntax highlighting: ``(start, end, kind)`` runs covering the whole
-    text in order.  Never raises; incomplete input is fine."""
-    try:
-        return _display(text)
-    except Exception:                                       # pragma: no cover - last resort
-        return [(0, len(text), "text")] if text else []
-
-
-def _display(text: str) -> List[Tuple[int, int, str]]:
-    n = len(text)
-    if not n:
-        return []
-    from .parser import Parser
-    parser = Parser(text, "<display>")
-    error: Optional[ParseError] = None
-    try:
-        parser.parse_script()
-    except ParseError as exc:
-        error = exc
-    except Exception:
-        pass
-    owner = [0] * n
-    kinds = ["text"]
-
-    def paint(records: List[Tuple[int, int, str]]) -> None:
-        for s, e, k in sorted(records, key=lambda r: r[0] - r[1]):
-            s = max(0, s)
-            e = min(n, e)
-            if s < e:
-                kinds.append(k)
-                owner[s:e] = [len(kinds) - 1] * (e - s)
-
-    paint(_fallback_scan(text))
-    recs = list(parser.records)
-    recs.extend((s, e, "comment") for s, e in parser.lx.comments.items())
-    paint(recs)
-    if error is not None and not error.incomplete:
-        s, e = error.location.start, error.location.end
-        if s < n:
-            paint([(s, max(e, s + 1), "error")])
-    out: List[Tuple[int, int, str]] = []
-    run_start = 0
-    cur = owner[0]
-    for i in range(1, n):
-        o = owner[i]
-        if o != cur:
-            out.append((run_start, i, kinds[cur]))
-            run_start = i
-            cur = o
-    out.append((run_start, n, kinds[cur]))
-    return out
-
-
-def _fallback_scan(text: str) -> List[Tuple[int, int, str]]:
-    """A tolerant classification used where the parser did not get (after a syntax error or in
-    incomplete input): a small state machine over the modal lexer."""
-    from .parser import Parser
-    helper = Parser(text, "<display>")
-    lx = helper.lx
-    n = len(text)
-    out: List[Tuple[int, int, str]] = []
-    pos = 0
-    state = "start"                                         # start | args | expr
-    prev = ""
-    guard = 0
-    while pos < n and guard < 4 * n + 10:
-        guard += 1
-        mode = "E" if state == "expr" else "C"
-        try:
-            tok = lx.token(pos, mode)
-        except ParseError as e:
-            s = max(pos, e.location.start)
-            if s >= n:
-                break
-            c = text[s]
-            kind = "error"
-            if c in "'\"" or (c == "@" and text.startswith(("'", '"'), s + 1)):
-                kind = "string"
-            elif c == "<" and text.startswith("#", s + 1):
-                kind = "comment"
-            elif c == "$":
-                kind = "variable"
-            elif c == "[":
-                kind = "type"
-            elif c == "`":
-                kind = "text"
-            if kind == "error" and s + 1 < n:
-                out.append((s, s + 1, "error"))
-                pos = s + 1
-                continue
-            out.append((s, n, kind))
-            break
-        k = tok.kind
-        if k == "eof":
-            break
-        kind = "text"
-        nstate = state
-        if k == "newline" or k == ";" or k == "|" or k == "||" or k == "&&":
-            nstate = "start"
-            kind = "operator" if k in ("|", "||", "&&") else "punctuation"
-        elif k in ("(", "{", "$(", "@("):
-            nstate = "start"
-            kind = "punctuation"
-        elif k in (")", "}", "]", ",", "@{", "[", "::", "."):
-            kind = "punctuation"
-            nstate = "expr" if state != "args" else "args"
-            if k == "[" and state == "expr" and prev not in ("var", ")", "]"):
-                kind = "punctuation"
-        elif k == "word":
-            if state == "start":
-                low = (tok.plain or "").lower()
-                if low in STATEMENT_KEYWORDS:
-                    kind = "keyword"
-                    nstate = "start"
-                elif text[tok.start] in "[":
-                    kind = "type"
-                    nstate = "expr"
-                else:
-                    kind = "command"
-                    nstate = "args"
-            else:
-                kind = "text"
-        elif k == "ident":
-            kind = "member" if prev in (".", "::") else "text"
-        elif k == "num":
-            kind = "number"
-            if state == "start":
-                nstate = "expr"
-        elif k in ("str", "dstr"):
-            kind = "string"
-            if state == "start":
-                nstate = "expr"
-        elif k in ("var", "splat"):
-            kind = "variable"
-            if state == "start":
-                nstate = "expr"
-        elif k == "param":
-            kind = "parameter" if state == "args" else "operator"
-        elif k in _OPERATOR_TOKENS:
-            kind = "operator"
-            if k == "&" and state == "start":
-                nstate = "args"
-            elif state == "start":
-                nstate = "expr"
-        elif k == "bad":
-            kind = "error"
-        out.append((tok.start, tok.end, kind))
-        if tok.inner:
-            out.extend(tok.inner)
-        prev = k
-        state = nstate
-        pos = tok.end if tok.end > pos else pos + 1
-    out.extend((s, e, "comment") for s, e in lx.comments.items())
-    return out

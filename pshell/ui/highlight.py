@@ -1,6 +1,6 @@
 """Syntax highlighting for the REPL, driven by the parser's own lexer.
 
-``pshell.lang.lexer.tokenize_for_display(text)`` returns ``(start, end, kind)`` spans; this module
+``pshell.lang.lex_display.tokenize_for_display(text)`` returns ``(start, end, kind)`` spans; this module
 only maps kinds to prompt_toolkit style classes (named like pygments' token classes, so a pygments
 palette applies) and cuts the spans into lines.  There is no second grammar here: what is coloured
 as a command is what the parser will run as a command.
@@ -63,7 +63,7 @@ def pshell_style() -> Style:
 
 def _default_tokenizer() -> Callable[[str], List[Tuple[int, int, str]]]:
     try:
-        from pshell.lang.lexer import tokenize_for_display
+        from pshell.lang.lex_display import tokenize_for_display
     except ImportError:         # the lexer is not there (yet): no colours rather than no prompt
         return lambda text: []
     return tokenize_for_display

@@ -424,7 +424,7 @@ def _warm_up() -> None:
     safe to run beside a command that looks a cmdlet up.)"""
     def load() -> None:
         try:
-            from pshell.lang.lexer import tokenize_for_display
+            from pshell.lang.lex_display import tokenize_for_display
             tokenize_for_display("Get-Item -Path $x")
         except Exception:
             pass
