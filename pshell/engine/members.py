@@ -939,6 +939,8 @@ def type_info(type_name: str) -> PSTypeInfo:
         from pshell.engine import generics
         return generics.type_info(type_name) or PSTypeInfo(type_name)
     if kind == "named":
+        if type_name.strip().lower() in ("type", "system.type"):
+            return PSTypeInfo("System.Type")
         from pshell.engine.exception_types import exception_name
         return PSTypeInfo(exception_name(type_name) or type_name)
     if kind in ("array", "string[]", "int[]") and type_name.endswith("[]"):

@@ -357,7 +357,7 @@ def _seq(value: Any) -> Any:
     """An enumerator (``$input``, a generator) as the list it yields; anything else as is."""
     if hasattr(value, "__next__") and not isinstance(value, str):
         return list(value)
-    if isinstance(value, range):
+    if isinstance(value, range) or getattr(type(value), "ps_enumerable", False):
         return list(value)
     return value
 
@@ -1100,6 +1100,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "ref": lambda v: "System.Management.Automation.PSReference" in type_names_of(v),
         "xml": lambda v: "System.Xml.XmlDocument" in type_names_of(v),
     }
+    if type_name.strip().lower() in ("type", "system.type"):
+        return isinstance(value, PSTypeInfo)
     check = checks.get(kind)
     if check is not None:
         return check(value)

@@ -246,7 +246,7 @@ def _iter(value: Any) -> Iterable[Any]:
         return value
     if isinstance(value, dict) or isinstance(value, str):
         return (value,)
-    if hasattr(value, "__next__"):
+    if hasattr(value, "__next__") or getattr(type(value), "ps_enumerable", False):
         return value
     return (value,)
 
@@ -281,6 +281,8 @@ def _arr(value: Any) -> List[Any]:
     if isinstance(value, (tuple, range)):
         return list(value)
     if hasattr(value, "__next__") and not isinstance(value, str):
+        return list(value)
+    if getattr(type(value), "ps_enumerable", False):
         return list(value)
     return [value]
 
