@@ -11,8 +11,8 @@ from pshell.engine import operators as ops
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
                                   ErrorRecord, ExceptionInfo, ExitException, FlowControl,
                                   PipelineStopped, ReturnException, RuntimeException)
-from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSObject,
-                                  PSTypeInfo,
+from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, InputEnumerator, OrderedHashtable,
+                                  PSObject, PSTypeInfo,
                                   as_list, enumerate_value, to_bool, to_number, to_str)
 from pshell.lang import ast as A
 
@@ -310,6 +310,8 @@ def _sx(F: Any, value: Any) -> str:
     """A value expanded into a string: arrays are joined with ``$OFS``."""
     if type(value) is str:
         return value
+    if isinstance(value, InputEnumerator) or getattr(type(value), "ps_enumerable", False):
+        value = list(value)                 # "in: $input", "$stack": the items, joined
     if isinstance(value, (list, tuple)):
         ofs = F.scope.lookup("ofs")
         return to_str(value, " " if ofs is _MISSING_SENTINEL or ofs is None else to_str(ofs))
