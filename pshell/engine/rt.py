@@ -864,6 +864,41 @@ def _background(F: Any, index: int) -> Any:
     return start_background(F, F.unit.asts[index])
 
 
+class LoopEnumerator:
+    """``$foreach`` / ``$switch``: the enumerator of the loop that is running; ``MoveNext()`` in
+    the body takes the next item, which the loop then skips."""
+
+    ps_type_names = ("System.Collections.IEnumerator", "System.Object")
+    ps_properties = ("Current",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = iter(items)
+        self.Current: Any = None
+
+    def __iter__(self) -> "LoopEnumerator":
+        return self
+
+    def __next__(self) -> Any:
+        self.Current = next(self._items)
+        return self.Current
+
+    def MoveNext(self) -> bool:
+        try:
+            next(self)
+        except StopIteration:
+            self.Current = None
+            return False
+        return True
+
+    def Reset(self) -> None:
+        raise ValueError("a loop's enumerator cannot be reset")
+
+
+def _loop_enumerator(L: Any, name: str, items: Iterable[Any]) -> LoopEnumerator:
+    L[name] = found = LoopEnumerator(items)
+    return found
+
+
 def _switch_items(F: Any, subject: Any, flags: Any) -> Iterable[Any]:
     if "file" in flags:
         path = F.rs.resolve_path(to_str(subject))
@@ -925,7 +960,7 @@ def _isnull(value: Any) -> bool:
 
 NAMESPACE: Dict[str, Any] = {
     "_stmt_error": stmt_error, "_located": _located, "_enum": _enum, "_pipe": _pipe,
-    "_background": _background,
+    "_background": _background, "_loop_enumerator": _loop_enumerator,
     "_add": _add, "_iadd_var": _iadd_var, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": _mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_memnum": _memnum,
