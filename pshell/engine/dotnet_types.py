@@ -406,7 +406,8 @@ CASTS: Dict[str, Callable[[Any], Any]] = {
 #: type names (lower case, with and without "system.") lookup_type accepts as named types
 KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
-    + ["wildcardpattern", "type", "system.type", "text.stringbuilder", "text.encoding", "system.text.encoding",
+    + ["wildcardpattern", "type", "system.type", "text.stringbuilder", "text.encoding",
+       "system.text.encoding",
        "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
     + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES)
     + list(language_primitives.KNOWN_TYPES))

@@ -56,7 +56,8 @@ def find_executable(name: str, location: str, environ: Optional[Mapping[str, str
     return None
 
 
-def find_script_on_path(name: str, location: str, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+def find_script_on_path(name: str, location: str,
+                        environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """The ``.ps1`` file a bare name runs from PATH (``deploy`` or ``deploy.ps1``), or None; a
     script needs no execute permission to run, as in PowerShell."""
     if not name or "/" in name or name.startswith("~"):

@@ -11,8 +11,8 @@ from pshell.engine import operators as ops
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
                                   ErrorRecord, ExceptionInfo, ExitException, FlowControl,
                                   PipelineStopped, ReturnException, RuntimeException)
-from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, InputEnumerator, OrderedHashtable,
-                                  PSObject, PSTypeInfo,
+from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, InputEnumerator,
+                                  OrderedHashtable, PSObject, PSTypeInfo,
                                   as_list, enumerate_value, to_bool, to_number, to_str)
 from pshell.lang import ast as A
 
