@@ -366,6 +366,12 @@ def _run_whole_script(shell: Any, unit: Any, path: str, args: List[str]) -> int:
         return 1
 
 
+def _has_top_level_trap(unit: Any) -> bool:
+    from pshell.lang import ast as A
+    statements = _statements_of(unit)
+    return bool(statements) and any(isinstance(st, A.Trap) for st in statements or ())
+
+
 def _run_stdin(shell: Any) -> int:
     """Read statements from standard input and run each as soon as it is complete."""
     from pshell.engine.compiler import Unit
@@ -388,6 +394,12 @@ def _run_stdin(shell: Any) -> int:
             continue
         try:
             unit = Unit.from_text(text, "<stdin>")
+            if not at_eof and _has_top_level_trap(unit):
+                # a trap guards the statements after it: from here stdin is read whole and run
+                # as one script, as a file would be
+                rest = stdin.read()
+                text, at_eof = text + rest, True
+                unit = Unit.from_text(text, "<stdin>")
         except ParseError as exc:
             if exc.incomplete and not at_eof:
                 continue

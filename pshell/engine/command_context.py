@@ -91,6 +91,10 @@ class CommandContext:
         if pref == "stop":
             raise ActionPreferenceStop(record)
         if pref in ("silentlycontinue", "ignore"):
+            if pref == "silentlycontinue":      # silenced, yet still the calling function's -ErrorVariable
+                silenced = getattr(self.streams, "silenced_error", None)
+                if silenced is not None:
+                    silenced(record)
             return
         self.streams.error(record)
 
@@ -631,6 +635,14 @@ class _CollectingSink(Streams):
         if self.ctx.error_var is not None:
             self.ctx.error_var.append(record)
         self.parent.error(record)
+
+    def silenced_error(self, record: Any) -> None:
+        """An error -ErrorAction SilentlyContinue kept off the stream: the variable still gets it."""
+        if self.ctx.error_var is not None:
+            self.ctx.error_var.append(record)
+        silenced = getattr(self.parent, "silenced_error", None)
+        if silenced is not None:
+            silenced(record)
 
     def warning(self, record: Any) -> None:
         if self.ctx.warning_var is not None:

@@ -450,7 +450,10 @@ class StatementEmitter:
         self.store_variable(stmt.variable, var, 0)
         assign = self.fn.lines
         self.fn.lines = saved
-        self.loop(stmt.label, d, f"for {var} in _iter({iterable}):", assign, stmt.body)
+        source = f"_iter({iterable})"
+        if A.mentions_variable(stmt.body, "foreach"):       # $foreach.MoveNext(), .Current
+            source = f"_loop_enumerator(L, 'foreach', {source})"
+        self.loop(stmt.label, d, f"for {var} in {source}:", assign, stmt.body)
 
     def statement_value_lazy(self, stmt: A.Statement) -> str:
         expr = _lone_expression(stmt)
@@ -467,6 +470,8 @@ class StatementEmitter:
         matched = self.new_name("_hit")
         self.emit(d, f"{matched} = False")
         head = f"for {item} in _switch_items(F, {subject}, {flags!r}):"
+        if A.mentions_variable((stmt.clauses, stmt.default), "switch"):     # $switch.MoveNext()
+            head = f"for {item} in _loop_enumerator(L, 'switch', _switch_items(F, {subject}, {flags!r})):"
         self.emit(d, head)
         self.emit(d + 1, "if RS.stop_requested: _stopped()")
         self.emit(d + 1, f"L['_'] = {item}; {matched} = False")

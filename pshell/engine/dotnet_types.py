@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pshell.engine import dotnet_misc, dotnet_time, dotnet_uri, language_primitives, net_info
 from pshell.engine import dynparams as _dynparams
+from pshell.engine import stringbuilder as _stringbuilder
 from pshell.engine.constructors import CONSTRUCTORS as _host_types
 from pshell.engine.values import PSChar, to_str
 
@@ -357,6 +358,7 @@ def _constructors() -> Dict[str, Callable[[List[Any]], Any]]:
 CONSTRUCTORS = _constructors()
 CONSTRUCTORS.update(_dynparams.CONSTRUCTORS)    # [RuntimeDefinedParameter], [ParameterAttribute]...
 CONSTRUCTORS.update(_host_types)                # [Management.Automation.Host.Coordinates], Size
+CONSTRUCTORS.update(_stringbuilder.CONSTRUCTORS)    # [System.Text.StringBuilder]
 
 #: names (lower case, without "system.") -> static methods; statics.py merges them into its own
 STATIC_METHODS: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {
@@ -385,15 +387,29 @@ STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
 }
 
 #: type names (lower case, without "system.") -> the conversion a cast to it makes
+def _to_type(value: Any) -> Any:
+    """``[type]'int'``: the type a name stands for (a type is itself)."""
+    from pshell.engine.values import PSTypeInfo
+    if isinstance(value, PSTypeInfo):
+        return value
+    if not isinstance(value, str):
+        raise TypeError("not a type name")
+    from pshell.engine.statics import type_info
+    return type_info(value)
+
+
 CASTS: Dict[str, Callable[[Any], Any]] = {
     "uri": dotnet_uri.to_uri,
+    "type": _to_type,
+    "text.stringbuilder": lambda value: _stringbuilder.StringBuilder(to_str(value)),
     "datetimeoffset": dotnet_time.to_datetimeoffset,
 }
 
 #: type names (lower case, with and without "system.") lookup_type accepts as named types
 KNOWN_TYPES = frozenset(
     [n for base in list(STATIC_METHODS) + list(STATIC_PROPS) for n in (base, "system." + base)]
-    + ["wildcardpattern", "text.encoding", "system.text.encoding",
+    + ["wildcardpattern", "type", "system.type", "text.stringbuilder", "text.encoding",
+       "system.text.encoding",
        "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
     + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES)
     + list(language_primitives.KNOWN_TYPES) + list(dotnet_misc.KNOWN_TYPES))
@@ -405,6 +421,7 @@ class Stack:
     """``[System.Collections.Generic.Stack[T]]``: last in, first out (enumerated top first)."""
 
     ps_type_names = ("System.Collections.Generic.Stack`1", "System.Object")
+    ps_enumerable = True            # a pipeline, foreach and @() take its items
 
     def __init__(self, items: Any = ()) -> None:
         self._items: List[Any] = list(items)
@@ -481,6 +498,10 @@ _ENUMS: Dict[str, Tuple[List[Tuple[str, int]], bool, str]] = {
         ("FailedAccess", 128), ("AuditFlags", 192)], True, "byte"),
     "System.IO.FileAttributes": ([(a, 1 << i) for i, a in enumerate(_FILE_ATTRIBUTES) if a], True, "int"),
     "System.UriKind": (_numbered("RelativeOrAbsolute", "Absolute", "Relative"), False, "int"),
+    "System.Text.RegularExpressions.RegexOptions": ([
+        ("None", 0), ("IgnoreCase", 1), ("Multiline", 2), ("ExplicitCapture", 4), ("Compiled", 8),
+        ("Singleline", 16), ("IgnorePatternWhitespace", 32), ("RightToLeft", 64), ("ECMAScript", 256),
+        ("CultureInvariant", 512), ("NonBacktracking", 1024)], True, "int"),
     "System.StringSplitOptions": ([("None", 0), ("RemoveEmptyEntries", 1), ("TrimEntries", 2)], True, "int"),
     # the flags of foreach / switch statements in [Parser]::ParseInput's tree (engine/ast_view.py)
     "System.Management.Automation.Language.ForEachFlags": ([("None", 0), ("Parallel", 1)], True, "int"),

@@ -12,11 +12,11 @@ converted (``$l.Add('4')`` stores the number 4), and ``GetType()`` gives ``List`
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from pshell.engine.values import Hashtable, PSTypeInfo
 
-__all__ = ["parse_generic", "GenericType", "GenericList", "GenericDictionary", "resolve",
+__all__ = ["parse_generic", "GenericType", "GenericList", "GenericDictionary", "GenericHashSet", "resolve",
            "convert", "new", "is_generic", "type_info"]
 
 # the last part of a base name -> (its .NET full name without the arity, its kind, its arity)
@@ -25,6 +25,7 @@ _BASES = {
     "collection": ("System.Collections.ObjectModel.Collection", "list", 1),
     "dictionary": ("System.Collections.Generic.Dictionary", "dictionary", 2),
     "stack": ("System.Collections.Generic.Stack", "stack", 1),
+    "hashset": ("System.Collections.Generic.HashSet", "hashset", 1),
     "concurrentdictionary": ("System.Collections.Concurrent.ConcurrentDictionary", "concurrent", 2),
 }
 
@@ -79,7 +80,7 @@ class GenericType:
 
     def __init__(self, base: str, kind: str, args: List[str]) -> None:
         self.base = base            # System.Collections.Generic.List
-        self.kind = kind            # list | dictionary | stack | concurrent
+        self.kind = kind            # list | dictionary | stack | hashset | concurrent
         self.args = args            # the arguments' full names: System.Int32, ...
 
     @property
@@ -188,6 +189,87 @@ class GenericDictionary(Hashtable):
         return f"{self.generic.base}`2[{self.generic.args[0]},{self.generic.args[1]}]"
 
 
+class GenericHashSet:
+    """``HashSet[T]``: distinct items (strings compare case-sensitively, as .NET's default does),
+    kept in the order they were added; ``Add`` says whether the item was new."""
+
+    __slots__ = ("generic", "_items")
+    ps_properties = ("Count",)
+    ps_enumerable = True            # a pipeline, foreach and @() take its items
+
+    def __init__(self, generic: GenericType, items: Iterable[Any] = ()) -> None:
+        self.generic = generic
+        self._items: Dict[Any, Any] = {}
+        self.UnionWith(items)
+
+    @property
+    def ps_type_names(self) -> Tuple[str, ...]:
+        return (self.generic.full_name, "System.Object")
+
+    @staticmethod
+    def _key(value: Any) -> Any:
+        try:
+            hash(value)
+        except TypeError:                   # a list, a hashtable: the same object only
+            return ("\0object", id(value))
+        return (type(value) is str, value)
+
+    @property
+    def Count(self) -> int:
+        return len(self._items)
+
+    def Add(self, value: Any) -> bool:
+        item = _element(value, self.generic.args[0])
+        key = self._key(item)
+        if key in self._items:
+            return False
+        self._items[key] = item
+        return True
+
+    def Remove(self, value: Any) -> bool:
+        return self._items.pop(self._key(_element(value, self.generic.args[0])), _MISSING) is not _MISSING
+
+    def Contains(self, value: Any) -> bool:
+        return self._key(_element(value, self.generic.args[0])) in self._items
+
+    def Clear(self) -> None:
+        self._items.clear()
+
+    def UnionWith(self, values: Iterable[Any]) -> None:
+        for value in _items(values) if values is not None else ():
+            self.Add(value)
+
+    def IntersectWith(self, values: Iterable[Any]) -> None:
+        keep = {self._key(_element(v, self.generic.args[0])) for v in _items(values)}
+        self._items = {k: v for k, v in self._items.items() if k in keep}
+
+    def ExceptWith(self, values: Iterable[Any]) -> None:
+        for value in _items(values):
+            self.Remove(value)
+
+    def IsSubsetOf(self, values: Iterable[Any]) -> bool:
+        other = {self._key(_element(v, self.generic.args[0])) for v in _items(values)}
+        return all(k in other for k in self._items)
+
+    def IsSupersetOf(self, values: Iterable[Any]) -> bool:
+        return all(self.Contains(v) for v in _items(values))
+
+    def Overlaps(self, values: Iterable[Any]) -> bool:
+        return any(self.Contains(v) for v in _items(values))
+
+    def __iter__(self) -> Any:
+        return iter(list(self._items.values()))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def ToString(self) -> str:
+        return f"{self.generic.base}`1[{self.generic.args[0]}]"
+
+
+_MISSING = object()
+
+
 def _items(value: Any) -> List[Any]:
     if isinstance(value, (list, tuple, range)):
         return list(value)
@@ -208,6 +290,8 @@ def _make(generic: GenericType, value: Any) -> Any:
     if generic.kind == "stack":
         from pshell.engine.dotnet_types import new_stack
         return new_stack(value)
+    if generic.kind == "hashset":
+        return GenericHashSet(generic, () if value is None else _items(value))
     from pshell.engine.values import ConcurrentDictionary
     return ConcurrentDictionary()
 

@@ -56,6 +56,21 @@ def find_executable(name: str, location: str, environ: Optional[Mapping[str, str
     return None
 
 
+def find_script_on_path(name: str, location: str,
+                        environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """The ``.ps1`` file a bare name runs from PATH (``deploy`` or ``deploy.ps1``), or None; a
+    script needs no execute permission to run, as in PowerShell."""
+    if not name or "/" in name or name.startswith("~"):
+        return None
+    file_name = name if name.lower().endswith(".ps1") else name + ".ps1"
+    env = os.environ if environ is None else environ
+    for folder in _path_folders(env.get("PATH", os.defpath), location):
+        candidate = os.path.join(folder, file_name)
+        if os.path.isfile(candidate):
+            return os.path.normpath(candidate)
+    return None
+
+
 def _expand_home(name: str, env: Mapping[str, str]) -> str:
     home = env.get("HOME")
     if home and (name == "~" or name.startswith("~/")):

@@ -356,7 +356,7 @@ def _seq(value: Any) -> Any:
     """An enumerator (``$input``, a generator) as the list it yields; anything else as is."""
     if hasattr(value, "__next__") and not isinstance(value, str):
         return list(value)
-    if isinstance(value, range):
+    if isinstance(value, range) or getattr(type(value), "ps_enumerable", False):
         return list(value)
     return value
 

@@ -83,11 +83,18 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
         path = rs.resolve_path(text) if pathlike else None
         if path is not None and os.path.isfile(path):
             return _Resolved("script", path, text)
-    from pshell.engine.native import find_executable
+    from pshell.engine.native import find_executable, find_script_on_path
+    if lowered.endswith(".ps1"):
+        script = find_script_on_path(text, rs.location, rs.environ)
+        if script is not None:
+            return _Resolved("script", script, text)
     exe = find_executable(rs.expand_home(text) if text.startswith("~") else text, rs.location,
                           rs.environ)
     if exe is not None:
         return _Resolved("native", exe, text)
+    script = find_script_on_path(text, rs.location, rs.environ)     # `deploy` runs deploy.ps1
+    if script is not None:
+        return _Resolved("script", script, text)
     return None
 
 

@@ -12,8 +12,8 @@ from pshell.engine.conversions import convert_to, invalid_cast
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException,
                                   ErrorRecord, ExceptionInfo, ExitException, FlowControl,
                                   PipelineStopped, ReturnException, RuntimeException)
-from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, OrderedHashtable, PSObject,
-                                  PSTypeInfo,
+from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, InputEnumerator,
+                                  OrderedHashtable, PSObject, PSTypeInfo,
                                   as_list, enumerate_value, to_bool, to_number, to_str)
 from pshell.engine.types import is_type
 from pshell.lang import ast as A
@@ -248,7 +248,7 @@ def _iter(value: Any) -> Iterable[Any]:
         return value
     if isinstance(value, dict) or isinstance(value, str):
         return (value,)
-    if hasattr(value, "__next__"):
+    if hasattr(value, "__next__") or getattr(type(value), "ps_enumerable", False):
         return value
     return (value,)
 
@@ -284,6 +284,8 @@ def _arr(value: Any) -> List[Any]:
         return list(value)
     if hasattr(value, "__next__") and not isinstance(value, str):
         return list(value)
+    if getattr(type(value), "ps_enumerable", False):
+        return list(value)
     return [value]
 
 
@@ -310,6 +312,8 @@ def _sx(F: Any, value: Any) -> str:
     """A value expanded into a string: arrays are joined with ``$OFS``."""
     if type(value) is str:
         return value
+    if isinstance(value, InputEnumerator) or getattr(type(value), "ps_enumerable", False):
+        value = list(value)                 # "in: $input", "$stack": the items, joined
     if isinstance(value, (list, tuple)):
         ofs = F.scope.lookup("ofs")
         return to_str(value, " " if ofs is _MISSING_SENTINEL or ofs is None else to_str(ofs))
@@ -862,6 +866,41 @@ def _background(F: Any, index: int) -> Any:
     return start_background(F, F.unit.asts[index])
 
 
+class LoopEnumerator:
+    """``$foreach`` / ``$switch``: the enumerator of the loop that is running; ``MoveNext()`` in
+    the body takes the next item, which the loop then skips."""
+
+    ps_type_names = ("System.Collections.IEnumerator", "System.Object")
+    ps_properties = ("Current",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = iter(items)
+        self.Current: Any = None
+
+    def __iter__(self) -> "LoopEnumerator":
+        return self
+
+    def __next__(self) -> Any:
+        self.Current = next(self._items)
+        return self.Current
+
+    def MoveNext(self) -> bool:
+        try:
+            next(self)
+        except StopIteration:
+            self.Current = None
+            return False
+        return True
+
+    def Reset(self) -> None:
+        raise ValueError("a loop's enumerator cannot be reset")
+
+
+def _loop_enumerator(L: Any, name: str, items: Iterable[Any]) -> LoopEnumerator:
+    L[name] = found = LoopEnumerator(items)
+    return found
+
+
 def _switch_items(F: Any, subject: Any, flags: Any) -> Iterable[Any]:
     if "file" in flags:
         path = F.rs.resolve_path(to_str(subject))
@@ -923,7 +962,7 @@ def _isnull(value: Any) -> bool:
 
 NAMESPACE: Dict[str, Any] = {
     "_stmt_error": stmt_error, "_located": _located, "_enum": _enum, "_pipe": _pipe,
-    "_background": _background,
+    "_background": _background, "_loop_enumerator": _loop_enumerator,
     "_add": _add, "_iadd_var": _iadd_var, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": _mod,
     "_fmt": ops.ps_format, "_setidx": _setidx, "_idx": _idx, "_setmem": _setmem, "_mem": _mem,
     "_memnum": _memnum,

@@ -300,8 +300,14 @@ def _version_table() -> Hashtable:
     import platform
     import sys
     from pshell import __version__
+    from pshell.engine.version import Version
+    from pshell.lang.requires import LANGUAGE_VERSION
+    # PSVersion is the PowerShell language level pshell speaks (scripts test ``.Major -ge 7``);
+    # pshell's own version is beside it.
     return Hashtable([
-        ("PSVersion", __version__), ("PSEdition", "pshell"), ("PythonVersion", platform.python_version()),
+        ("PSVersion", Version(LANGUAGE_VERSION)), ("PSEdition", "Core"),
+        ("PShellVersion", Version(tuple(int(p) for p in __version__.split(".")))),
+        ("PythonVersion", platform.python_version()),
         ("Platform", sys.platform.capitalize()), ("OS", f"{platform.system()} {platform.release()}"),
         ("PSRemotingProtocolVersion", "1.0"),
     ])

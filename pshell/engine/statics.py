@@ -72,6 +72,8 @@ def type_info(type_name: str) -> PSTypeInfo:
         from pshell.engine import generics
         return generics.type_info(type_name) or PSTypeInfo(type_name)
     if kind == "named":
+        if type_name.strip().lower() in ("type", "system.type"):
+            return PSTypeInfo("System.Type")
         from pshell.engine.exception_types import exception_name
         return PSTypeInfo(exception_name(type_name) or type_name)
     if kind in ("array", "string[]", "int[]") and type_name.endswith("[]"):
@@ -456,11 +458,11 @@ def _arg_or_none(args: List[Any], index: int) -> Any:
 
 
 def _same_object(a: Any, b: Any) -> bool:
-    """[object]::ReferenceEquals: the same object (nulls are the same; a number or a string is a
-    value, boxed anew each time in .NET, so never the same object as another)."""
+    """[object]::ReferenceEquals: the same object (nulls are the same; a number is a value,
+    boxed anew each time in .NET, so never the same object as another; a string is an object)."""
     if a is None or b is None:
         return a is None and b is None
-    if isinstance(a, (int, float, str, bool)):
+    if isinstance(a, (int, float, bool)) and not isinstance(a, str):
         return False
     return a is b
 

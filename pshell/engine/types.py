@@ -11,7 +11,8 @@ from typing import Any, Callable, Dict
 from pshell.engine import accelerators as _accelerators
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
-from pshell.engine.values import AutomationNull, Guid, Hashtable, OrderedHashtable, PSObject, type_names_of
+from pshell.engine.values import (AutomationNull, Guid, Hashtable, OrderedHashtable, PSObject, PSTypeInfo,
+                                  type_names_of)
 
 _TYPE_ALIASES = {
     "int": "int", "int32": "int", "system.int32": "int", "long": "long", "int64": "long",
@@ -195,6 +196,8 @@ def is_type(value: Any, type_name: str) -> bool:
         "ref": lambda v: "System.Management.Automation.PSReference" in type_names_of(v),
         "xml": lambda v: "System.Xml.XmlDocument" in type_names_of(v),
     }
+    if type_name.strip().lower() in ("type", "system.type"):
+        return isinstance(value, PSTypeInfo)
     check = checks.get(kind)
     if check is not None:
         return check(value)

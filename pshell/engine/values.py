@@ -487,7 +487,7 @@ def as_list(value: Any) -> List[Any]:
         return []
     if isinstance(value, list):
         return value
-    if isinstance(value, (tuple, range)):
+    if isinstance(value, (tuple, range)) or getattr(type(value), "ps_enumerable", False):
         return list(value)
     return [value]
 
@@ -606,6 +606,8 @@ def enumerate_value(value: Any) -> Iterator[Any]:
         return iter(())
     if hasattr(value, "__next__") and not isinstance(value, str):
         return value
+    if getattr(type(value), "ps_enumerable", False):      # a .NET collection (Stack, HashSet)
+        return iter(value)
     return iter((value,))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 __all__ = [
+    "mentions_variable",
     "Span", "Node", "Statement", "Expr",
     "ScriptBlockAst", "ParamBlock", "ParameterAst", "AttributeAst", "NamedBlock", "StatementBlock",
     "Pipeline", "CommandAst", "CommandParameter", "CommandExpression",
@@ -679,6 +680,19 @@ class Index(Expr):
 
 
 # --------------------------------------------------------------------------- dumper
+
+def mentions_variable(node: Any, name: str) -> bool:
+    """Whether ``$name`` (unqualified or ``$local:``) is written anywhere under ``node``: the
+    compiler makes ``$foreach`` and ``$switch`` only for loops whose bodies use them."""
+    if isinstance(node, Variable):
+        return node.name.lower() == name and node.scope in (None, "local")
+    if isinstance(node, Node):
+        return any(mentions_variable(getattr(node, field), name) for field in fields(node)
+                   if field != "span")
+    if isinstance(node, tuple):
+        return any(mentions_variable(item, name) for item in node)
+    return False
+
 
 def dump(node: Any, indent: int = 0) -> str:
     """A readable tree, one node per line, for golden tests and debugging."""

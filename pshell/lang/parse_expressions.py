@@ -71,8 +71,9 @@ class ExpressionParser(ParserBase):
                 left = A.Binary(op, left, num.value, span=self.span(left.span.start, num.end))
                 continue
             if rt.kind not in _OPERAND_START and not self._unary_op(rt):
+                # reported just after the operator (its own line), not where the next token is
                 raise self.fail(f"You must provide a value expression following the '{op}' "
-                                "operator.", rt)
+                                "operator.", start=tok.end, end=tok.end, incomplete=rt.kind == "eof")
             # `??` groups to the right; the others to the left
             right = self.parse_binary(prec if op == "??" else prec + 0.5, comma)
             left = A.Binary(op, left, right, span=self.span(left.span.start, right.span.end))
