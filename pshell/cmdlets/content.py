@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from typing import IO, Any, Iterator, List, Optional
 
-from pshell.cmdlets.item import (FileSystemItem, PathCmdlet, _as_paths, env_entries, env_name,
-                                 os_message)
+from pshell.cmdlets.item import (SELECTION_PARAMS, FileSystemItem, PathCmdlet, _as_paths,
+                                 env_entries, env_name, os_message)
 from pshell.cmdlets import _writer
 from pshell.cmdlets._writer import StreamedFiles, text_size
 from pshell.engine.binder import ranged
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.errors import RuntimeException
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS, must_confirm, what_if
 from pshell.engine.values import enumerate_value, to_int, to_str
 from pshell.engine.wildcards import has_wildcards
 
@@ -482,7 +483,7 @@ class _WriterCmdlet(PathCmdlet):
     def _streams(self) -> bool:
         """Whether this writer may write as input arrives (not for -PassThru, -WhatIf, bytes,
         or the Env: drive, which need the whole input)."""
-        if getattr(self, "PassThru", False) or getattr(self, "WhatIf", False) or \
+        if getattr(self, "PassThru", False) or what_if(self) or must_confirm(self) or \
                 getattr(self, "AsByteStream", False) or getattr(self, "Encoding", None) == "bytes":
             return False
         literal = getattr(self, "LiteralPath", None) is not None
@@ -524,6 +525,8 @@ class _WriterCmdlet(PathCmdlet):
                 out += files
             else:
                 out.append(self.absolute(text))
+        if any(getattr(self, name, None) for name in ("Filter", "Include", "Exclude")):
+            out = [full for full in out if self.selected(os.path.basename(full))]
         return out
 
     def _text(self, final: bool = True) -> str:
@@ -576,10 +579,12 @@ class SetContent(_WriterCmdlet):
         Param("Encoding", encoding_of),
         Param("Force", "switch"),
         Param("AsByteStream", "switch"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SELECTION_PARAMS,
+        *SHOULD_PROCESS_PARAMS,
     )
 
     env_drive = True
+    action = "Set Content"
 
     def end(self) -> Iterator[Any]:
         if self._files is not None:             # the input passed SPILL: written as it came
@@ -589,9 +594,7 @@ class SetContent(_WriterCmdlet):
         if self._set_environment() and self.PassThru:
             yield from self._values
         for full in self._targets():
-            if self.WhatIf:
-                self.write_host(f'What if: Performing the operation "Set Content" on target '
-                                f'"Path: {full}".')
+            if not self.should_process(f"Path: {full}", self.action):
                 continue
             if self.AsByteStream:
                 ok = self._write_bytes(full, append=self.append)
@@ -618,9 +621,7 @@ class SetContent(_WriterCmdlet):
             value = joiner.join(to_str(v) for v in self._values)
             if self.append:
                 value = self.runspace.environ.get(name, "") + value
-            if self.WhatIf:
-                self.write_host(f'What if: Performing the operation "Set Content" on target '
-                                f'"Item: {name}".')
+            if not self.should_process(f"Item: {name}", self.action):
                 continue
             try:
                 self.runspace.set_env(name, value or None)
@@ -647,6 +648,7 @@ class AddContent(SetContent):
     name = "Add-Content"
     synopsis = "Appends content to a file, creating it if needed."
     append = True
+    action = "Add Content"
 
 
 @register
@@ -666,7 +668,7 @@ class OutFile(_WriterCmdlet):
         Param("NoClobber", "switch", aliases=("NoOverwrite",)),
         Param("Width", "int"),
         Param("NoNewline", "switch"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
     )
 
     @property
@@ -709,9 +711,7 @@ class OutFile(_WriterCmdlet):
                 f"The file '{full}' already exists.", "NoClobber", "ResourceExists", target=full,
                 exception_type="System.IO.IOException"))
             return
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Output to File" on target '
-                            f'"{full}".')
+        if not self.should_process(full, "Output to File"):
             return
         self._write(full, self._text(), bool(self.Append))
 

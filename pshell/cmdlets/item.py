@@ -1178,7 +1178,7 @@ class CopyItem(_TransferCmdlet):
         # Remoting (issue 4) plugs in here: copy to/from a PSSession over its channel.
         Param("ToSession", "object"),
         Param("FromSession", "object"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
     )
 
     def process(self) -> Iterator[Any]:
@@ -1205,9 +1205,8 @@ class CopyItem(_TransferCmdlet):
             record.Exception.Data["SelfCopy"] = True     # type: ignore[attr-defined]
             self.write_error(record)
             return None
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Copy File" on target '
-                            f'"Item: {src} Destination: {target}".')
+        if not self.should_process(f"Item: {src} Destination: {target}",
+                                   "Copy Directory" if os.path.isdir(src) else "Copy File"):
             return None
         try:
             if os.path.isdir(src):
@@ -1250,7 +1249,7 @@ class MoveItem(_TransferCmdlet):
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         *SELECTION_PARAMS,
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
     )
 
     def transfer(self, src: str, destination: str) -> Optional[str]:
@@ -1279,9 +1278,8 @@ class MoveItem(_TransferCmdlet):
                     "Cannot create a file when that file already exists.", "MoveFileInfoItemIOError",
                     "WriteError", target=target, exception_type="System.IO.IOException"))
                 return None
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Move File" on target '
-                            f'"Item: {src} Destination: {target}".')
+        if not self.should_process(f"Item: {src} Destination: {target}",
+                                   "Move Directory" if is_dir else "Move File"):
             return None
         try:
             if not os.path.isdir(os.path.dirname(target)):
@@ -1306,7 +1304,7 @@ class RenameItem(PathCmdlet):
         Param("NewName", "object", position=1, mandatory=True, by_property=True),
         Param("Force", "switch"),
         Param("PassThru", "switch"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
         CREDENTIAL_PARAM,
     )
 
@@ -1335,9 +1333,7 @@ class RenameItem(PathCmdlet):
                 "Cannot create a file when that file already exists.", "RenameItemIOError",
                 "WriteError", target=full, exception_type="System.IO.IOException"))
             return None
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Rename Item" on target '
-                            f'"Item: {full} Destination: {target}".')
+        if not self.should_process(f"Item: {full} Destination: {target}", "Rename Item"):
             return None
         try:
             os.rename(full, target)
