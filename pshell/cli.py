@@ -172,6 +172,7 @@ def _make_shell(interactive: bool, opts: _Options) -> Any:
         from pshell.engine.host import PlainHost
         host = PlainHost()
     runspace = Runspace(host=host)
+    runspace.owns_process = True          # Switch-Process may replace pshell (only from here)
     runspace.non_interactive = opts.non_interactive or not sys.stdin.isatty()
     shell = Shell(runspace)
     host.location = None

@@ -18,7 +18,7 @@ NOT_STATE = {"New-Object", "New-Guid", "New-TimeSpan", "New-PSSessionOption", "S
              "Set-StrictMode", "Set-PSReadLineOption", "Set-PSReadLineKeyHandler", "Clear-Host",
              "Set-MarkdownOption",
              "Out-Default", "Out-Host", "Out-Null", "Out-String", "Add-Member", "Import-Csv", "Import-Clixml",
-             "Import-LocalizedData",
+             "Import-LocalizedData", "Import-PowerShellDataFile",
              "Import-Module", "Start-Sleep", "Start-Job", "Start-ThreadJob", "New-PSSession",
              "Export-ModuleMember", "Add-Type", "New-PSDrive", "Remove-PSDrive"}
 #: state-changing commands that do not take -WhatIf/-Confirm yet (the list may only shrink)

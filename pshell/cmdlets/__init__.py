@@ -15,6 +15,8 @@ MODULES = {
     "commands": ("Get-Command",),
     "content": ("Add-Content", "Get-Content", "Out-File", "Set-Content",),
     "convert": ("ConvertFrom-Csv", "ConvertTo-Csv", "Export-Csv", "Import-Csv",),
+    "datafile": ("Import-PowerShellDataFile",),
+    "switch_process": ("Switch-Process",),
     "errorview": ("Get-Error",),
     "eventlog": ("Get-EventLog", "Get-WinEvent",),
     "expression": ("Invoke-Expression",),

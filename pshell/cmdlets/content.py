@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from typing import IO, Any, Iterator, List, Optional
 
-from pshell.cmdlets.item import (SELECTION_PARAMS, FileSystemItem, PathCmdlet, _as_paths,
-                                 env_entries, env_name, os_message)
+from pshell.cmdlets.item import (FileSystemItem, PathCmdlet, _as_paths, env_entries, env_name,
+                                 os_message)
 from pshell.cmdlets import _writer
 from pshell.cmdlets._writer import StreamedFiles, text_size
 from pshell.engine.binder import ranged
@@ -273,7 +273,10 @@ class GetContent(PathCmdlet):
 
     def process(self) -> Iterator[Any]:
         yield from self._environment_values()
+        narrowed = bool(self.Filter or self.Include or self.Exclude)
         for _, full, _ in self.paths_of(bool(self.Force)):
+            if narrowed and not self.selected(os.path.basename(full)):
+                continue            # -Filter/-Include/-Exclude: the name must pass all three
             if os.path.isdir(full):
                 self.write_error(self.error_record(
                     f"Unable to get content because it is a directory: '{full}'. Please use "
@@ -522,11 +525,12 @@ class _WriterCmdlet(PathCmdlet):
                 files = [m for m in matches if not os.path.isdir(m)]
                 if not files:
                     self.not_found(self.absolute(text))
+                if getattr(self, "Include", None) or getattr(self, "Exclude", None) or \
+                        getattr(self, "Filter", None):
+                    files = [m for m in files if self.selected(os.path.basename(m))]
                 out += files
             else:
                 out.append(self.absolute(text))
-        if any(getattr(self, name, None) for name in ("Filter", "Include", "Exclude")):
-            out = [full for full in out if self.selected(os.path.basename(full))]
         return out
 
     def _text(self, final: bool = True) -> str:
@@ -579,12 +583,17 @@ class SetContent(_WriterCmdlet):
         Param("Encoding", encoding_of),
         Param("Force", "switch"),
         Param("AsByteStream", "switch"),
-        *SELECTION_PARAMS,
+        Param("Filter", "string"),
+        Param("Include", "string[]"),
+        Param("Exclude", "string[]"),
         *SHOULD_PROCESS_PARAMS,
     )
 
     env_drive = True
-    action = "Set Content"
+
+    @property
+    def _action(self) -> str:
+        return "Add Content" if self.append else "Set Content"
 
     def end(self) -> Iterator[Any]:
         if self._files is not None:             # the input passed SPILL: written as it came
@@ -594,7 +603,7 @@ class SetContent(_WriterCmdlet):
         if self._set_environment() and self.PassThru:
             yield from self._values
         for full in self._targets():
-            if not self.should_process(f"Path: {full}", self.action):
+            if not self.should_process(f"Path: {full}", self._action):
                 continue
             if self.AsByteStream:
                 ok = self._write_bytes(full, append=self.append)
@@ -621,7 +630,7 @@ class SetContent(_WriterCmdlet):
             value = joiner.join(to_str(v) for v in self._values)
             if self.append:
                 value = self.runspace.environ.get(name, "") + value
-            if not self.should_process(f"Item: {name}", self.action):
+            if not self.should_process(f"Item: {name}", self._action):
                 continue
             try:
                 self.runspace.set_env(name, value or None)
@@ -648,7 +657,6 @@ class AddContent(SetContent):
     name = "Add-Content"
     synopsis = "Appends content to a file, creating it if needed."
     append = True
-    action = "Add Content"
 
 
 @register

@@ -28,6 +28,13 @@ class ReadHost(Cmdlet):
     )
 
     def process(self) -> Iterator[Any]:
+        script_host = getattr(self.runspace, "script_host", None)
+        if script_host is not None:         # a host a script gave CreateRunspace (engine/host_ui.py)
+            from pshell.engine.host_ui import read_through_ui
+            prompt_name = None if self.Prompt is None else self._prompt_text()[:-2]
+            yield read_through_ui(self.ctx.frame, script_host, prompt_name, bool(self.AsSecureString),
+                                  bool(self.MaskInput))
+            return
         prompt = self._prompt_text()
         secure = bool(self.AsSecureString or self.MaskInput)
         line = self._read(prompt, secure)

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import stat as _stat
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.errors import RuntimeException
+# the item objects live in the engine; other cmdlet modules import these names from here
+from pshell.engine.fs_items import (ITEM_TYPE_DIR, ITEM_TYPE_FILE, PROVIDER_PREFIX, FileSystemItem,
+                                    _item_or_none, _list_dir, make_item)
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, unescape, wildcard_match
 
-__all__ = ["FileSystemItem", "make_item", "PathCmdlet", "PROVIDER_PREFIX", "ITEM_TYPE_FILE", "ITEM_TYPE_DIR"]
-
-PROVIDER_PREFIX = "Microsoft.PowerShell.Core\\FileSystem::"
-ITEM_TYPE_FILE = ("System.IO.FileInfo", "System.IO.FileSystemInfo", "System.MarshalByRefObject")
-ITEM_TYPE_DIR = ("System.IO.DirectoryInfo", "System.IO.FileSystemInfo", "System.MarshalByRefObject")
+__all__ = ["FileSystemItem", "make_item", "PathCmdlet", "PROVIDER_PREFIX", "ITEM_TYPE_FILE", "ITEM_TYPE_DIR",
+           "_item_or_none", "_list_dir"]
 
 
 # --------------------------------------------------------------------------- wildcards
@@ -32,360 +31,6 @@ ITEM_TYPE_DIR = ("System.IO.DirectoryInfo", "System.IO.FileSystemInfo", "System.
 
 def _any_match(patterns: Optional[Sequence[str]], name: str) -> bool:
     return any(wildcard_match(p, name) for p in patterns or ())
-
-
-# --------------------------------------------------------------------------- items
-
-_USERS: Dict[int, str] = {}
-_GROUPS: Dict[int, str] = {}
-
-
-def _user_name(uid: int) -> str:
-    if uid not in _USERS:
-        try:
-            import pwd
-            _USERS[uid] = pwd.getpwuid(uid).pw_name
-        except (KeyError, ImportError):
-            _USERS[uid] = str(uid)
-    return _USERS[uid]
-
-
-def _group_name(gid: int) -> str:
-    if gid not in _GROUPS:
-        try:
-            import grp
-            _GROUPS[gid] = grp.getgrgid(gid).gr_name
-        except (KeyError, ImportError):
-            _GROUPS[gid] = str(gid)
-    return _GROUPS[gid]
-
-
-_RESET = "\x1b[0m"
-_STYLES: List[Any] = []
-
-
-def _file_styles() -> Any:
-    if not _STYLES:
-        from pshell.engine.psstyle import PSStyle
-        _STYLES.append(PSStyle().FileInfo)
-    return _STYLES[0]
-
-
-class FileSystemItem:
-    """A file or directory as pwsh shows it (``System.IO.FileInfo`` / ``DirectoryInfo``):
-    the properties are read from one ``lstat`` when the object is made."""
-
-    def __init__(self, path: str, st: Optional[os.stat_result] = None) -> None:
-        self.FullName = path
-        self.Name = os.path.basename(path) or path
-        if st is None:
-            st = os.lstat(path)
-        self._lst = st
-        self._is_link = _stat.S_ISLNK(st.st_mode)
-        target_st = st
-        if self._is_link:
-            try:
-                target_st = os.stat(path)
-            except OSError:
-                target_st = st
-        self._st = target_st
-        self.PSIsContainer = _stat.S_ISDIR(target_st.st_mode)
-        self.ps_type_names = ITEM_TYPE_DIR if self.PSIsContainer else ITEM_TYPE_FILE
-
-    # ---- identity ------------------------------------------------------------------
-    @property
-    def ps_properties(self) -> Tuple[str, ...]:
-        common = ("PSPath", "PSParentPath", "PSChildName", "PSIsContainer", "Mode", "UnixMode",
-                  "User", "Group", "Size", "Name", "FullName", "Extension", "BaseName")
-        if self.PSIsContainer:
-            return common + ("Parent", "Root", "Exists", "CreationTime", "LastAccessTime",
-                             "LastWriteTime", "Attributes", "LinkType", "Target")
-        return common + ("Length", "DirectoryName", "IsReadOnly", "Exists", "CreationTime",
-                         "LastAccessTime", "LastWriteTime", "Attributes", "LinkType", "Target")
-
-    def ToString(self) -> str:
-        return self.FullName
-
-    def __str__(self) -> str:
-        return self.FullName
-
-    def __repr__(self) -> str:
-        return f"FileSystemItem({self.FullName!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FileSystemItem) and other.FullName == self.FullName
-
-    def __hash__(self) -> int:
-        return hash(self.FullName)
-
-    # ---- names ---------------------------------------------------------------------
-    @property
-    def Extension(self) -> str:
-        base, ext = os.path.splitext(self.Name)
-        if not ext and self.Name.startswith(".") and self.Name.count(".") == 1 and len(self.Name) > 1:
-            return self.Name        # .bashrc: .NET treats the whole name as the extension
-        return ext
-
-    @property
-    def NameString(self) -> str:
-        """The name as a listing colours it ($PSStyle.FileInfo's defaults); a link shows its target."""
-        style = _file_styles()
-        if self._is_link:
-            return f"{style.SymbolicLink}{self.Name}{_RESET} -> {self.Target}"
-        if self.PSIsContainer:
-            colour = style.Directory
-        elif self._st.st_mode & 0o111:
-            colour = style.Executable
-        else:
-            colour = style.Extension.get(self.Extension.lower(), "")
-        return f"{colour}{self.Name}{_RESET}" if colour else self.Name
-
-    @property
-    def BaseName(self) -> str:
-        if self.PSIsContainer:
-            return self.Name
-        ext = self.Extension
-        return self.Name[: len(self.Name) - len(ext)] if ext else self.Name
-
-    @property
-    def DirectoryName(self) -> Optional[str]:
-        return os.path.dirname(self.FullName) if self.FullName != "/" else None
-
-    @property
-    def Directory(self) -> Optional["FileSystemItem"]:
-        return _item_or_none(self.DirectoryName)
-
-    @property
-    def Parent(self) -> Optional["FileSystemItem"]:
-        return _item_or_none(self.DirectoryName)
-
-    @property
-    def Root(self) -> "FileSystemItem":
-        return FileSystemItem("/")
-
-    @property
-    def PSPath(self) -> str:
-        return PROVIDER_PREFIX + self.FullName
-
-    @property
-    def PSParentPath(self) -> str:
-        parent = self.DirectoryName
-        return PROVIDER_PREFIX + parent if parent is not None else ""
-
-    @property
-    def PSChildName(self) -> str:
-        return self.Name
-
-    @property
-    def PSDrive(self) -> str:
-        return "/"
-
-    @property
-    def PSProvider(self) -> str:
-        return "Microsoft.PowerShell.Core\\FileSystem"
-
-    # ---- stat ----------------------------------------------------------------------
-    @property
-    def Exists(self) -> bool:
-        return os.path.lexists(self.FullName)
-
-    @property
-    def Length(self) -> Optional[int]:
-        return None if self.PSIsContainer else self._st.st_size
-
-    @property
-    def Size(self) -> int:
-        return self._lst.st_size
-
-    @property
-    def LastWriteTime(self) -> _dt.datetime:
-        return _dt.datetime.fromtimestamp(self._st.st_mtime)
-
-    @LastWriteTime.setter
-    def LastWriteTime(self, value: Any) -> None:
-        self._set_times(mtime=_timestamp(value))
-
-    @property
-    def LastAccessTime(self) -> _dt.datetime:
-        return _dt.datetime.fromtimestamp(self._st.st_atime)
-
-    @LastAccessTime.setter
-    def LastAccessTime(self, value: Any) -> None:
-        self._set_times(atime=_timestamp(value))
-
-    def _set_times(self, atime: Optional[float] = None, mtime: Optional[float] = None) -> None:
-        """Changes the file's times (through a link, to its target, as .NET does) and reads
-        them back."""
-        os.utime(self.FullName, (self._st.st_atime if atime is None else atime,
-                                 self._st.st_mtime if mtime is None else mtime))
-        self._refresh()
-
-    def _refresh(self) -> None:
-        self._lst = os.lstat(self.FullName)
-        try:
-            self._st = os.stat(self.FullName) if self._is_link else self._lst
-        except OSError:
-            self._st = self._lst
-
-    @property
-    def CreationTime(self) -> _dt.datetime:
-        birth = getattr(self._st, "st_birthtime", None)
-        return _dt.datetime.fromtimestamp(birth if birth is not None else self._st.st_mtime)
-
-    @property
-    def LastWriteTimeUtc(self) -> _dt.datetime:
-        return _dt.datetime.utcfromtimestamp(self._st.st_mtime)
-
-    @LastWriteTimeUtc.setter
-    def LastWriteTimeUtc(self, value: Any) -> None:
-        when = _to_datetime(value).replace(tzinfo=_dt.timezone.utc)
-        self._set_times(mtime=when.timestamp())
-
-    @property
-    def UnixMode(self) -> str:
-        return _stat.filemode(self._lst.st_mode)
-
-    @property
-    def UnixFileMode(self) -> int:
-        return _stat.S_IMODE(self._lst.st_mode)
-
-    @property
-    def User(self) -> str:
-        return _user_name(self._lst.st_uid)
-
-    @property
-    def Group(self) -> str:
-        return _group_name(self._lst.st_gid)
-
-    @property
-    def IsReadOnly(self) -> bool:
-        return not (self._st.st_mode & _stat.S_IWUSR)
-
-    @IsReadOnly.setter
-    def IsReadOnly(self, value: Any) -> None:
-        """True takes every write permission away (as .NET does on Unix); False gives the
-        owner's back."""
-        from pshell.engine.values import to_bool
-        mode = _stat.S_IMODE(self._st.st_mode)
-        mode = mode & ~0o222 if to_bool(value) else mode | _stat.S_IWUSR
-        os.chmod(self.FullName, mode)
-        self._refresh()
-
-    @property
-    def Hidden(self) -> bool:
-        return self.Name.startswith(".")
-
-    @property
-    def Mode(self) -> str:
-        kind = "l" if self._is_link else ("d" if self.PSIsContainer else "-")
-        readonly = "r" if (self.IsReadOnly and not self.PSIsContainer) else "-"
-        hidden = "h" if self.Hidden else "-"
-        return f"{kind}-{readonly}{hidden}-"
-
-    @property
-    def Attributes(self) -> str:
-        names = []
-        if self.IsReadOnly and not self.PSIsContainer:
-            names.append("ReadOnly")
-        if self.Hidden:
-            names.append("Hidden")
-        if self.PSIsContainer:
-            names.append("Directory")
-        if self._is_link:
-            names.append("ReparsePoint")
-        return ", ".join(names) if names else "Normal"
-
-    @Attributes.setter
-    def Attributes(self, value: Any) -> None:
-        """Of the attributes only ReadOnly means something on Linux: it is set or cleared;
-        Normal, Archive and the like are accepted; Hidden (a leading dot) only where it already is."""
-        words = {w.strip().lower() for w in to_str(value).replace("+", ",").split(",") if w.strip()}
-        unknown = words - {"readonly", "normal", "archive", "directory", "notcontentindexed",
-                           "reparsepoint"} - ({"hidden"} if self.Hidden else set())
-        if unknown:
-            raise OSError(f"Cannot set the attributes {', '.join(sorted(unknown))} of "
-                          f"'{self.FullName}': only ReadOnly has a meaning on Linux.")
-        self.IsReadOnly = "readonly" in words
-
-    @property
-    def LinkType(self) -> Optional[str]:
-        if self._is_link:
-            return "SymbolicLink"
-        if not self.PSIsContainer and self._lst.st_nlink > 1:
-            return "HardLink"
-        return None
-
-    @property
-    def Target(self) -> Optional[str]:
-        if not self._is_link:
-            return None
-        try:
-            return os.readlink(self.FullName)
-        except OSError:
-            return None
-
-    # ---- a few methods admins call ----------------------------------------------------
-    def Delete(self, recursive: Any = False) -> None:
-        import shutil
-        if self.PSIsContainer and not self._is_link:
-            if recursive:
-                shutil.rmtree(self.FullName)
-            else:
-                os.rmdir(self.FullName)
-        else:
-            os.remove(self.FullName)
-
-    def GetFiles(self, pattern: str = "*") -> List["FileSystemItem"]:
-        return [i for i in _list_dir(self.FullName, True) if not i.PSIsContainer
-                and wildcard_match(pattern, i.Name, case_sensitive=True)]
-
-    def GetDirectories(self, pattern: str = "*") -> List["FileSystemItem"]:
-        return [i for i in _list_dir(self.FullName, True) if i.PSIsContainer
-                and wildcard_match(pattern, i.Name, case_sensitive=True)]
-
-
-def _to_datetime(value: Any) -> _dt.datetime:
-    from pshell.engine.operators import convert_to
-    return convert_to(value, "datetime")
-
-
-def _timestamp(value: Any) -> float:
-    when = _to_datetime(value)
-    return when.timestamp()     # a naive time is local time, as .NET's DateTime Kind Local
-
-
-def make_item(path: str) -> FileSystemItem:
-    return FileSystemItem(path)
-
-
-def _item_or_none(path: Optional[str]) -> Optional[FileSystemItem]:
-    if path is None:
-        return None
-    try:
-        return FileSystemItem(path)
-    except OSError:
-        return None
-
-
-def _list_dir(folder: str, force: bool, on_error: Any = None) -> List[FileSystemItem]:
-    """A directory's entries: directories first, then files, each sorted by name.
-    ``on_error(exc)`` hears about a directory that cannot be read."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError as exc:
-        if on_error is not None:
-            on_error(exc)
-        return []
-    items = []
-    for entry in entries:
-        if not force and entry.name.startswith("."):
-            continue
-        try:
-            items.append(FileSystemItem(entry.path, entry.stat(follow_symlinks=False)))
-        except OSError:
-            continue
-    items.sort(key=lambda i: (not i.PSIsContainer, i.Name.lower(), i.Name))
-    return items
 
 
 # --------------------------------------------------------------------------- the Env: drive
@@ -456,9 +101,12 @@ class PathCmdlet(Cmdlet):
         value = getter("HOME") if getter is not None else None
         return to_str(value) if value else os.path.expanduser("~")
 
-    def expand(self, path: Any, literal: bool = False, force: bool = False) -> Tuple[List[str], bool]:
+    def expand(self, path: Any, literal: bool = False, force: bool = False,
+               dot_pattern_shows_hidden: bool = True) -> Tuple[List[str], bool]:
         """The existing paths ``path`` names: (matches, was_wildcard).  A literal path is
-        returned whether it exists or not (the caller checks)."""
+        returned whether it exists or not (the caller checks).  Hidden (dot) names match a
+        wildcard only with ``force``, or when the pattern itself starts with a dot and
+        ``dot_pattern_shows_hidden`` (pwsh's Convert-Path wants -Force even then)."""
         text = to_str(path)
         if text.startswith(PROVIDER_PREFIX):
             literal = True        # a PSPath from an item: already a literal path
@@ -479,7 +127,8 @@ class PathCmdlet(Cmdlet):
                     except OSError:
                         continue
                     for name in names:
-                        if name.startswith(".") and not force and not part.startswith("."):
+                        if name.startswith(".") and not force and \
+                                not (part.startswith(".") and dot_pattern_shows_hidden):
                             continue
                         if wildcard_match(part, name, case_sensitive=True):
                             candidate = os.path.join(base, name)
@@ -500,14 +149,16 @@ class PathCmdlet(Cmdlet):
     def require_path(self) -> None:
         path, literal = getattr(self, "Path", None), getattr(self, "LiteralPath", None)
         if path is None and literal is None:
+            binding = "System.Management.Automation.ParameterBindingException"
             for name in ("LiteralPath", "Path"):
                 if name in self.bound:
-                    raise self.terminate(
+                    raise RuntimeException(self.error_record(
                         f"Cannot bind argument to parameter '{name}' because it is null.",
-                        "ParameterArgumentValidationErrorNullNotAllowed", "InvalidData")
-            raise self.terminate("Cannot process command because of one or more missing "
-                                 "mandatory parameters: Path.", "MissingMandatoryParameter",
-                                 "InvalidArgument")
+                        "ParameterArgumentValidationErrorNullNotAllowed", "InvalidData",
+                        exception_type=binding))
+            raise RuntimeException(self.error_record(
+                "Cannot process command because of one or more missing mandatory parameters: Path.",
+                "MissingMandatoryParameter", "InvalidArgument", exception_type=binding))
         self.reject_empty("LiteralPath" if literal is not None else "Path",
                           literal if literal is not None else path)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 from pshell.cmdlets.item import PathCmdlet
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.drives import logical_location, note_location_drive
+from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 
 if TYPE_CHECKING:
@@ -80,12 +81,13 @@ class _Walks:
     """What the location cmdlets remember of one runspace besides its named stacks: the history
     ``Set-Location -`` and ``+`` walk, and the stack ``Set-Location -StackName`` made the default."""
 
-    __slots__ = ("back", "forward", "default_stack")
+    __slots__ = ("back", "forward", "default_stack", "drive_locations")
 
     def __init__(self) -> None:
         self.back: List[str] = []
         self.forward: List[str] = []
         self.default_stack = _DEFAULT_STACK
+        self.drive_locations: Dict[str, str] = {}   # drive (lower case) -> last folder on it
 
 
 _WALKS: "weakref.WeakKeyDictionary[Runspace, _Walks]" = weakref.WeakKeyDictionary()
@@ -125,7 +127,10 @@ class LocationCmdlet(PathCmdlet):
         rs.set_location(target)
         rs.state_location = None
         note_location_drive(rs, raw)
-        if remember and rs.location != previous:
+        drive = getattr(rs, "location_drive", None)
+        if drive:
+            _walks(rs).drive_locations[drive.lower()] = rs.location
+        if remember:        # even a move to where it already is counts, as in pwsh
             walks = _walks(rs)
             walks.back.append(previous)
             del walks.back[:-_HISTORY_LIMIT]
@@ -197,12 +202,28 @@ class SetLocation(LocationCmdlet):
                 if self.PassThru:
                     yield PathInfo(f"{STORES[state[0]].drive}:\\")
                 return
-            target = self._container(raw, literal)
+            target = None if literal else self._drive_location(to_str(raw))
+            if target is None:
+                target = self._container(raw, literal)
             if target is None:
                 return
             self._go(target, raw=to_str(raw))
         if self.PassThru:
             yield PathInfo(logical_location(rs))
+
+    def _drive_location(self, text: str) -> Optional[str]:
+        """``Set-Location X:`` (the drive's name alone): the folder last visited through drive X,
+        while it still exists and lies under the drive's root; None otherwise."""
+        if not text.endswith(":") or ":" in text[:-1] or not text[:-1]:
+            return None
+        from pshell.engine.drives import find_drive
+        drive = find_drive(self.runspace, text[:-1])
+        known = _walks(self.runspace).drive_locations.get(text[:-1].lower())
+        if drive is None or known is None or not getattr(drive, "Root", None) or not os.path.isdir(known):
+            return None
+        root = os.path.realpath(self.absolute(text))
+        inside = os.path.realpath(known)
+        return known if inside == root or inside.startswith(root.rstrip("/") + "/") else None
 
     def _walk_history(self, direction: str) -> bool:
         rs = self.runspace
@@ -211,10 +232,10 @@ class SetLocation(LocationCmdlet):
             (walks.forward, walks.back)
         if not source:
             word = "backward" if direction == "-" else "forward"
-            self.write_error(self.error_record(
+            raise RuntimeException(self.error_record(
                 f"There is no location history left to navigate {word}.",
-                "InvalidOperation", "InvalidOperation", target=direction))
-            return False
+                "System.InvalidOperationException", "InvalidOperation", target=direction,
+                exception_type="System.InvalidOperationException"))
         target = source.pop()
         if not os.path.isdir(target):
             self.not_found(target)

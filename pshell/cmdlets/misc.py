@@ -261,13 +261,25 @@ class GetSecureRandom(GetRandom):
 
 # --------------------------------------------------------------------------- Start-Sleep
 
+def _seconds_or_span(value: Any) -> Any:
+    """-Seconds as a Double; a TimeSpan given by position or through the pipeline is kept for
+    -Duration (pwsh picks the FromTimeSpan set by the argument's type)."""
+    if isinstance(value, _dt.timedelta):
+        return value
+    from pshell.engine.binder import _convert_scalar
+    return _convert_scalar("double", value)
+
+
+_seconds_or_span.type_label = "System.Double"     # type: ignore[attr-defined]
+
+
 @register
 class StartSleep(Cmdlet):
     name = "Start-Sleep"
     synopsis = "Suspends the script for a time; Ctrl-C or Stop-Job ends the wait at once."
     default_set = "Seconds"
     params = (
-        Param("Seconds", "double", position=0, mandatory=("Seconds",), sets=("Seconds",),
+        Param("Seconds", _seconds_or_span, position=0, mandatory=("Seconds",), sets=("Seconds",),
               pipeline=True),
         Param("Milliseconds", "int", mandatory=("Milliseconds",), sets=("Milliseconds",),
               aliases=("ms",)),
@@ -276,13 +288,26 @@ class StartSleep(Cmdlet):
     )
 
     def process(self) -> None:
-        if self.Duration is not None:
-            seconds = self.Duration.total_seconds() if isinstance(self.Duration, _dt.timedelta) \
-                else float(to_number(self.Duration))
+        span: Any = self.Duration
+        by_seconds: Any = self.Seconds
+        if isinstance(by_seconds, _dt.timedelta):     # Start-Sleep $span: the FromTimeSpan set
+            span, by_seconds = by_seconds, None
+        if isinstance(span, _dt.timedelta):
+            if span < _dt.timedelta(0):
+                raise self.terminate(
+                    f"Cannot validate argument on parameter 'Duration'. The {to_str(span)} "
+                    f"argument is less than zero.", "ParameterArgumentValidationError", "InvalidData")
+            if span.total_seconds() * 1000 > 2 ** 31 - 1:
+                raise self.terminate(
+                    f"Cannot sleep for {to_str(span)}: the longest sleep is "
+                    f"{to_str(_dt.timedelta(milliseconds=2 ** 31 - 1))}.", "MaximumDurationExceeded",
+                    "InvalidArgument", span)
+        if span is not None:
+            seconds = span.total_seconds() if isinstance(span, _dt.timedelta) else float(to_number(span))
         elif self.Milliseconds is not None:
             seconds = int(self.Milliseconds) / 1000.0
-        elif self.Seconds is not None:
-            seconds = float(self.Seconds)
+        elif by_seconds is not None:
+            seconds = float(by_seconds)
         else:
             raise self.terminate("Cannot process command because of one or more missing "
                                  "mandatory parameters: Seconds.", "MissingMandatoryParameter",

@@ -117,6 +117,19 @@ class ProcessInfo:
             return None
 
     @property
+    def MainModule(self) -> Any:
+        from pshell.engine.proc_modules import main_module
+        return main_module(self.Id, self.Path)
+
+    @property
+    def Modules(self) -> List[Any]:
+        from pshell.engine.proc_modules import process_modules
+        try:
+            return list(process_modules(self.Id))
+        except OSError:
+            return []
+
+    @property
     def CommandLine(self) -> str:
         return " ".join(self._argv)
 
@@ -366,6 +379,20 @@ def _sorted(procs: List[ProcessInfo]) -> List[ProcessInfo]:
 
 # --------------------------------------------------------------------------- cmdlets
 
+def _mandatory(name: str, kind: str) -> Any:
+    """A mandatory parameter's type: null is refused when binding, as pwsh does."""
+    from pshell.engine.binder import _convert_scalar, _error
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            raise _error(None, f"Cannot bind argument to parameter '{name}' because it is null.",
+                         "ParameterArgumentValidationErrorNullNotAllowed", category="InvalidData")
+        items = list(value) if isinstance(value, (list, tuple)) else [value]
+        return [_convert_scalar(kind[:-2], item) for item in items]
+    convert.type_label = "System.Int32[]" if kind == "int[]" else "System.Object[]"  # type: ignore[attr-defined]
+    return convert
+
+
 @register
 class GetProcess(Cmdlet):
     name = "Get-Process"
@@ -374,16 +401,41 @@ class GetProcess(Cmdlet):
     params = (
         Param("Name", "string[]", position=0, by_property=True, aliases=("ProcessName",),
               sets=("Name", "NameWithUserName")),
-        Param("Id", "int[]", mandatory=("Id", "IdWithUserName"), by_property=True,
+        Param("Id", _mandatory("Id", "int[]"), mandatory=("Id", "IdWithUserName"), by_property=True,
               aliases=("PID",), sets=("Id", "IdWithUserName")),
-        Param("InputObject", "object[]", pipeline=True, mandatory=("InputObject",),
-              sets=("InputObject",)),
+        Param("InputObject", _mandatory("InputObject", "object[]"), pipeline=True,
+              mandatory=("InputObject",), sets=("InputObject",)),
         Param("IncludeUserName", "switch"),
         Param("Module", "switch"),
         Param("FileVersionInfo", "switch", aliases=("FV", "FVI")),
     )
 
     def process(self) -> Iterator[Any]:
+        if not (self.Module or self.FileVersionInfo):
+            yield from self._processes()
+            return
+        for proc in self._processes():
+            if self.Module:
+                from pshell.engine.proc_modules import process_modules
+                try:
+                    yield from process_modules(proc.Id)
+                except OSError as exc:
+                    self.write_error(self.error_record(
+                        f"Cannot enumerate the modules of the \"{proc.ProcessName}\" process: "
+                        f"{exc.strerror or exc}.", "CouldNotEnumerateModules", "PermissionDenied",
+                        target=proc))
+            if self.FileVersionInfo:
+                from pshell.engine.proc_modules import FileVersionInfo
+                path = proc.Path
+                if path:
+                    yield FileVersionInfo(path)
+                else:
+                    self.write_error(self.error_record(
+                        f"Cannot enumerate the file version information of the "
+                        f"\"{proc.ProcessName}\" process: its program file cannot be read.",
+                        "CouldNotEnumerateFileVer", "PermissionDenied", target=proc))
+
+    def _processes(self) -> Iterator[Any]:
         if self.InputObject is not None:
             for obj in self.InputObject:
                 if isinstance(obj, ProcessInfo):

@@ -150,10 +150,12 @@ class ConvertPath(PathCmdlet):
               sets=("Path",)),
         Param("LiteralPath", "string[]", mandatory=("LiteralPath",), aliases=("PSPath", "LP"),
               by_property=True, sets=("LiteralPath",)),
+        Param("Force", "switch"),
     )
     default_set = "Path"
 
     def process(self) -> Iterator[Any]:
+        self.require_path()
         given = self.LiteralPath if self.LiteralPath is not None else self.Path
         self.reject_empty("LiteralPath" if self.LiteralPath is not None else "Path", given)
         for raw in given or []:
@@ -163,7 +165,8 @@ class ConvertPath(PathCmdlet):
                 if not entries:
                     self.env_not_found(name)
                 continue        # no file system path stands for an environment variable
-            matches, wild = self.expand(raw, self.LiteralPath is not None)
+            matches, wild = self.expand(raw, self.LiteralPath is not None, bool(self.Force),
+                                        dot_pattern_shows_hidden=False)
             for full in matches:
                 if not wild and not os.path.lexists(full):
                     self.not_found(full)

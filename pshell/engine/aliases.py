@@ -12,7 +12,7 @@ DEFAULT_ALIASES = {
     "select": "Select-Object", "cd": "Set-Location", "chdir": "Set-Location", "sl": "Set-Location",
     "pwd": "Get-Location", "gl": "Get-Location", "pushd": "Push-Location", "popd": "Pop-Location",
     "gc": "Get-Content", "gci": "Get-ChildItem", "dir": "Get-ChildItem", "gi": "Get-Item",
-    "echo": "Write-Output", "cls": "Clear-Host",
+    "echo": "Write-Output", "cls": "Clear-Host", "exec": "Switch-Process",
     "gcm": "Get-Command", "help": "Get-Help", "gal": "Get-Alias",
     "sal": "Set-Alias", "nal": "New-Alias", "epal": "Export-Alias", "ipal": "Import-Alias",
     "gm": "Get-Member", "gv": "Get-Variable", "sv": "Set-Variable", "set": "Set-Variable",

@@ -421,6 +421,7 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     result.ctx = ctx
     named: Dict[str, Any] = {}
     positional: List[Any] = []
+    literal_rest = is_cmdlet and getattr(target, "literal_after_first", False)
     i = 0
     count = len(args)
     while i < count:
@@ -443,7 +444,8 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
                     positional.append(_Extra(args[i][1]))
                 i += 1
                 continue
-            if not advanced and not table.knows(name):
+            if (not advanced and not table.knows(name)) or (positional and literal_rest):
+                # (Switch-Process: after the program's name every word is the program's)
                 # a simple function takes a name it does not declare as an argument ($args)
                 if argument is NOARG:
                     positional.append("-" + name)

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from pshell.engine import dotnet_time, dotnet_uri, language_primitives, net_info
+from pshell.engine import dotnet_misc, dotnet_time, dotnet_uri, language_primitives, net_info
 from pshell.engine import dynparams as _dynparams
 from pshell.engine.constructors import CONSTRUCTORS as _host_types
 from pshell.engine.values import PSChar, to_str
@@ -373,11 +373,13 @@ STATIC_METHODS.update(net_info.STATIC_METHODS)      # [System.Net.Dns], [IPAddre
 STATIC_METHODS.update(dotnet_time.STATIC_METHODS)   # [DateTimeOffset]
 STATIC_METHODS.update(dotnet_uri.STATIC_METHODS)    # [Uri]
 STATIC_METHODS.update(language_primitives.STATIC_METHODS)   # [LanguagePrimitives]
+STATIC_METHODS.update(dotnet_misc.STATIC_METHODS)   # [Diagnostics.Stopwatch], [Text.StringBuilder]
 
 STATIC_PROPS: Dict[str, Dict[str, Callable[[], Any]]] = {
     "text.encoding": _ENCODING_PROPS,
     "management.automation.platform": _PLATFORM_PROPS,
     "io.path": {"volumeseparatorchar": lambda: "/"},
+    **dotnet_misc.STATIC_PROPS,
     **dotnet_time.STATIC_PROPS,
     **dotnet_uri.STATIC_PROPS,
 }
@@ -394,7 +396,7 @@ KNOWN_TYPES = frozenset(
     + ["wildcardpattern", "text.encoding", "system.text.encoding",
        "microsoft.powershell.commands.bytecollection"] + list(net_info.KNOWN_TYPES)
     + list(dotnet_time.KNOWN_TYPES) + list(dotnet_uri.KNOWN_TYPES)
-    + list(language_primitives.KNOWN_TYPES))
+    + list(language_primitives.KNOWN_TYPES) + list(dotnet_misc.KNOWN_TYPES))
 
 
 # --------------------------------------------------------------------------- collections

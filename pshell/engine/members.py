@@ -231,11 +231,16 @@ for _method in ("insert", "append", "extend", "remove", "pop", "clear", "reverse
 
 
 class PropertyCollection(list):
-    """``$obj.psobject.Properties``: a list of properties that also finds one by name."""
+    """``$obj.psobject.Properties``: a list of properties that also finds one by name
+    (``.Item('Name')``, ``['Name']``)."""
+
+    by_name = True
 
     def Item(self, name: Any) -> Any:
         wanted = to_str(name).lower()
         return next((p for p in self if to_str(p.get("Name")).lower() == wanted), None)
+
+    named = Item
 
     def Match(self, pattern: Any) -> List[Any]:
         from pshell.engine.wildcards import wildcard_match
@@ -253,12 +258,17 @@ class _PSObjectView:
     @property
     def Properties(self) -> List[PSObject]:
         return PropertyCollection(
-            PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty")])
+            PSObject.from_pairs([("Name", k), ("Value", v), ("MemberType", "NoteProperty"),
+                                 ("TypeNameOfValue", _type_name_of_value(v))])
             for k, v in self._obj.items())
 
     @property
     def TypeNames(self) -> List[str]:
         return TypeNameList(self._obj)
+
+
+def _type_name_of_value(value: Any) -> str:
+    return "System.Object" if value is None else type_names_of(value)[0]
 
 
 class _BaseObjectView:
@@ -272,8 +282,9 @@ class _BaseObjectView:
     @property
     def Properties(self) -> List[PSObject]:
         return PropertyCollection(
-            PSObject.from_pairs([("Name", k), ("Value", get_member(self._obj, k)),
-                                 ("MemberType", "Property")]) for k in properties_of(self._obj))
+            PSObject.from_pairs([("Name", k), ("Value", value), ("MemberType", "Property"),
+                                 ("TypeNameOfValue", _type_name_of_value(value))])
+            for k in properties_of(self._obj) for value in (get_member(self._obj, k),))
 
     @property
     def TypeNames(self) -> List[str]:
@@ -426,12 +437,39 @@ def _str_split(s: str, args: List[Any]) -> List[str]:
         seps = [to_str(sep)]
     import re
     pattern = "|".join(re.escape(x) for x in seps if x) or r"\s"
-    parts = re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
-    if options and "trimentries" in options.lower():
-        parts = [p.strip() for p in parts]
-    if options and "removeemptyentries" in options.lower():
-        parts = [p for p in parts if p]
-    return parts
+    options = (options or "").lower()
+    if "removeemptyentries" in options or "trimentries" in options:
+        return _split_kept(s, re.compile(pattern), count, "removeemptyentries" in options,
+                           "trimentries" in options)
+    return re.split(pattern, s) if count is None else re.split(pattern, s, maxsplit=max(count - 1, 0))
+
+
+def _split_kept(s: str, sep: Any, count: Optional[int], drop_empty: bool, trim: bool) -> List[str]:
+    """Split with RemoveEmptyEntries/TrimEntries: as .NET, at most ``count`` pieces are kept, the
+    last holding the rest of the text (only empty pieces are dropped before the limit counts)."""
+    parts: List[str] = []
+    pos = 0
+    limit = count if count is not None else -1
+    while limit < 0 or len(parts) < limit - 1:
+        found = sep.search(s, pos)
+        if found is None or found.end() == found.start():
+            break
+        piece = s[pos:found.start()]
+        piece = piece.strip() if trim else piece
+        if piece or not drop_empty:
+            parts.append(piece)
+        pos = found.end()
+    rest = s[pos:]
+    if drop_empty:
+        while True:             # the last piece starts after any separators that lead it
+            found = sep.match(rest)
+            if found is None or not found.group():
+                break
+            rest = rest[found.end():]
+    rest = rest.strip() if trim else rest
+    if rest or not drop_empty:
+        parts.append(rest)
+    return parts[:limit] if limit >= 0 else parts
 
 
 def _trim_chars(args: List[Any]) -> Optional[str]:

@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.aliases import DEFAULT_ALIASES
+from pshell.engine.builtin_functions import BUILTIN_FUNCTIONS, builtin_function
 from pshell.engine.binder import BindResult, bind_arguments, bind_pipeline_item, script_params
 from pshell.engine.cmdlet import Cmdlet, lookup_cmdlet
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, CommandNotFound,
@@ -662,6 +663,9 @@ def _resolve_name(frame: Frame, text: str) -> Optional[_Resolved]:
         text = alias
         lowered = alias.lower()
         seen += 1
+    if lowered in BUILTIN_FUNCTIONS:             # cd.., cd\, cd~ (engine/builtin_functions.py)
+        info = frame.scope.find_function(lowered) or builtin_function(lowered)
+        return _Resolved("function", info, info.name)
     qualifier = lowered.split("\\", 1)[0]
     if "\\" in lowered and not lowered.startswith((".", "/")) and ":" not in qualifier:
         lowered = lowered.rsplit("\\", 1)[1]

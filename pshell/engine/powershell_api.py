@@ -154,9 +154,10 @@ class HostedRunspace:
     ps_properties = ("Id", "Name", "InstanceId", "RunspaceStateInfo", "RunspaceAvailability")
 
     def __init__(self, caller: Any, iss: Optional[InitialSessionState] = None,
-                 engine: Any = None) -> None:
+                 engine: Any = None, script_host: Any = None) -> None:
         self._caller = caller           # the runspace that made it: a new one starts in its location
         self._iss = iss
+        self._script_host = script_host  # CreateRunspace($host): Read-Host and $Host use it
         self.engine = engine            # made on first use (Open or the first Invoke)
         self.owned = engine is None
         self.Id = next(_RUNSPACE_IDS) if engine is None else 1
@@ -197,6 +198,7 @@ class HostedRunspace:
                                    environ=caller.environ if caller is not None else None)
             if self._iss is not None:
                 self._iss.apply(self.engine)
+            self.engine.script_host = self._script_host
             self.state = "Opened"
         return self.engine
 
@@ -606,7 +608,12 @@ def _iss_of(args: List[Any]) -> Optional[InitialSessionState]:
 
 
 def _create_runspace(caller: Any, args: List[Any]) -> HostedRunspace:
-    return HostedRunspace(caller, _iss_of(args))
+    """CreateRunspace([iss]) or CreateRunspace(host[, iss]): a host object a script made (anything
+    with a UI member) answers Read-Host in the new runspace (engine/host_ui.py)."""
+    from pshell.engine.members import get_member
+    host = next((a for a in args if a is not None and not isinstance(a, (InitialSessionState, str))
+                 and get_member(a, "UI") is not None), None)
+    return HostedRunspace(caller, _iss_of(args), script_host=host)
 
 
 def _new_iss(caller: Any, args: List[Any]) -> InitialSessionState:

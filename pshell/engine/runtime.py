@@ -337,6 +337,8 @@ class Runspace:
         self.state_location: Optional[str] = None
         self.shell: Any = None                # the session stack owner, when interactive
         self.non_interactive = False          # -NonInteractive: never prompt
+        self.owns_process = False             # the command line's runspace: Switch-Process may exec
+        self.script_host: Any = None          # a host object a script gave CreateRunspace ($Host)
         self.uncaught_errors = 0              # terminating errors that reached no catch (exit 1)
         self.exit_on_script_exit = False
         self.script_depth = 0
@@ -566,7 +568,7 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         rs.global_scope.vars["psversiontable"] = table
         return table
     if name == "host":
-        return rs.host
+        return rs.script_host if rs.script_host is not None else rs.host
     if name == "psstyle":
         from pshell.engine.psstyle import PSStyle
         style = rs.global_scope.vars["psstyle"] = PSStyle(rs.host)

@@ -350,6 +350,45 @@ function Setup {
     if ($PassThru) { $__pesterItem }
 }
 
+# New-TestHost: what PowerShell's test tools build in C# (HelpersHostCS), written as script classes
+# for pshell: a host whose UI answers ReadLine, secure reads and Prompt with fixed data and records
+# each prompt (CreateRunspace($host) hands it to Read-Host in that runspace)
+class PesterTestStreams {
+    [System.Collections.ArrayList] $ConsoleOutput = [System.Collections.ArrayList]::new()
+    [System.Collections.ArrayList] $Prompt = [System.Collections.ArrayList]::new()
+    [void] Clear() { $this.ConsoleOutput.Clear(); $this.Prompt.Clear() }
+}
+
+class PesterTestUI {
+    [string] $ReadLineData = 'This is readline data'
+    [string] $StringForSecureString = 'TEST'
+    [object] $promptResponse = 'this is a prompt response'
+    [int] $PromptedChoice = 0
+    [PesterTestStreams] $Streams = [PesterTestStreams]::new()
+    [string] ReadLine() { return $this.ReadLineData }
+    [string] ReadLineMaskedAsString() { return $this.StringForSecureString }
+    [object] ReadLineAsSecureString() {
+        return ConvertTo-SecureString $this.StringForSecureString -AsPlainText -Force
+    }
+    [hashtable] Prompt([string] $caption, [string] $message, [object] $descriptions) {
+        $field = "$($descriptions[0].Name)"
+        $null = $this.Streams.Prompt.Add("${caption}:${message}:$field")
+        return @{ $field = $this.promptResponse }
+    }
+    [int] PromptForChoice([string] $caption, [string] $message, [object] $choices, [int] $default) {
+        $null = $this.Streams.Prompt.Add("${caption}:${message}")
+        return $this.PromptedChoice
+    }
+}
+
+class PesterTestHost {
+    [string] $Name = 'TestHost'
+    [version] $Version = [version]'6.0'
+    [PesterTestUI] $UI = [PesterTestUI]::new()
+}
+
+function New-TestHost { [PesterTestHost]::new() }
+
 # ------------------------------------------------------------------------------ entry point
 
 function Invoke-PesterFile {

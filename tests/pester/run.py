@@ -80,7 +80,9 @@ def run_file(src: str, rel: str, timeout: float, pshell: List[str]) -> FileResul
         env.pop("LC_ALL", None)
         env.pop("LC_MESSAGES", None)
         # testexe, the small native program many tests call (tools/testexe, our own stand-in)
+        # testexe, and pwsh (pshell itself, for the tests that start a new shell)
         env["PATH"] = os.path.join(HERE, "tools") + os.pathsep + env.get("PATH", "")
+        env["PESTER_PYTHON"] = pshell[0]
         try:
             proc = subprocess.run(pshell + ["-NoProfile", "-NonInteractive", "-c", script], cwd=home,
                                   env=env, capture_output=True, text=True, timeout=timeout,
