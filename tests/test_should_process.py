@@ -22,8 +22,7 @@ NOT_STATE = {"New-Object", "New-Guid", "New-TimeSpan", "New-PSSessionOption", "S
              "Import-Module", "Start-Sleep", "Start-Job", "Start-ThreadJob", "New-PSSession",
              "Export-ModuleMember", "Add-Type", "New-PSDrive", "Remove-PSDrive"}
 #: state-changing commands that do not take -WhatIf/-Confirm yet (the list may only shrink)
-NOT_YET = {"Export-Csv", "New-ModuleManifest", "Remove-Job", "Remove-Module",
-           "Remove-PSSession", "Stop-Job", "Copy-Item", "Move-Item"}
+NOT_YET: set = set()
 
 
 def _state_changing():
@@ -60,6 +59,19 @@ CASES = {
     "Clear-Content": ("Set-Content f.txt 1", "Clear-Content f.txt", "Get-Content f.txt"),
     "Set-ItemProperty": ("Set-Content f.txt 1", "Set-ItemProperty f.txt IsReadOnly $true",
                          "(Get-Item f.txt).IsReadOnly"),
+    "Set-Content": ("Set-Content f.txt 1", "Set-Content f.txt 2", "Get-Content f.txt"),
+    "Add-Content": ("Set-Content f.txt 1", "Add-Content f.txt 2", "Get-Content f.txt"),
+    "Out-File": ("Set-Content f.txt 1", "'2' | Out-File f.txt", "Get-Content f.txt"),
+    "Copy-Item": ("Set-Content f.txt 1", "Copy-Item f.txt g.txt", "Test-Path g.txt"),
+    "Move-Item": ("Set-Content f.txt 1", "Move-Item f.txt g.txt", "(Get-ChildItem).Name"),
+    "Rename-Item": ("Set-Content f.txt 1", "Rename-Item f.txt g.txt", "(Get-ChildItem).Name"),
+    "Export-Csv": ("", "[pscustomobject]@{a=1} | Export-Csv f.csv", "Test-Path f.csv"),
+    "New-ModuleManifest": ("", "New-ModuleManifest m.psd1", "Test-Path m.psd1"),
+    "Remove-Module": ("Set-Content zzm.psm1 'function zzf { 1 }'; Import-Module ./zzm.psm1",
+                      "Remove-Module zzm", "zzf"),
+    "Stop-Job": ("$j = Start-Job { Start-Sleep 30 }", "Stop-Job $j",
+                 "$j.State -ne 'Stopped'; Remove-Job $j -Force"),
+    "Remove-Job": ("$j = Start-Job { 1 } | Wait-Job", "Remove-Job $j", "@(Get-Job).Count"),
 }
 
 
@@ -90,3 +102,30 @@ def test_whatif_changes_nothing(tmp_path, name, how):
 def test_every_case_is_a_state_changing_cmdlet():
     names = {cls.name for cls in _state_changing()}
     assert set(CASES) - names == set()
+
+
+def _run_answering(tmp_path, script, answers):
+    out, err = io.StringIO(), io.StringIO()
+    rs = Runspace(host=PlainHost(out, err, 120, stdin=io.StringIO(answers)), location=str(tmp_path))
+    try:
+        rs.execute(script, "<test>")
+    finally:
+        rs.close()
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("name", ["Set-Content", "Add-Content", "Out-File", "Copy-Item", "Move-Item",
+                                  "Rename-Item", "Export-Csv", "Remove-Job"])
+def test_confirm_no_changes_nothing_and_yes_changes(tmp_path, name):
+    setup, command, check = CASES[name]
+    for sub in "abc":
+        (tmp_path / sub).mkdir()
+    before, _ = _run(tmp_path / "a", f"{setup}\n{check}")
+    out, err = _run_answering(tmp_path / "b", f"{setup}\n{command} -Confirm\n{check}", "n\n")
+    assert "Are you sure you want to perform this action?" in out, (out, err)
+    assert out.endswith(before), (out, before, err)
+    # yes: the change is made ($ConfirmPreference Low asks too, -Confirm:$false then does not)
+    out, err = _run_answering(tmp_path / "c", f"{setup}\n$ConfirmPreference = 'Low'\n{command}\n"
+                              f"{command} -Confirm:$false -ErrorAction SilentlyContinue\n{check}", "y\n")
+    assert out.count("Are you sure") == 1, (out, err)
+    assert not out.endswith(before), (out, before, err)

@@ -55,6 +55,11 @@ def property_value(obj: Any, name: str) -> Any:
         return NO_PROPERTY
     if isinstance(obj, dict):
         value = get_property(obj, name)
+        if value is NO_PROPERTY and "ps_members" in getattr(obj, "__dict__", ()):
+            from pshell.engine.instance_members import find
+            added = find(obj, name)                # what Add-Member put on the table
+            if added is not None:
+                return added.read(obj)
         if value is NO_PROPERTY and name.lower() in _DICTIONARY_MEMBERS:
             from pshell.engine.members import get_member
             return get_member(obj, name)       # an entry of that name wins over the member

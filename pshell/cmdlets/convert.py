@@ -9,6 +9,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 from pshell.engine.format import member_value
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, format_number,
                                   get_property, properties_of, to_str, type_names_of)
 
@@ -174,7 +175,7 @@ class ExportCsv(Cmdlet):
         Param("NoClobber", "switch", aliases=("NoOverwrite",)),
         Param("Encoding", "string"),
         Param("Append", "switch"),
-    ) + _CSV_OUT_PARAMS
+    ) + _CSV_OUT_PARAMS + SHOULD_PROCESS_PARAMS
 
     def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
         import os
@@ -196,6 +197,10 @@ class ExportCsv(Cmdlet):
                 writer.names = existing
                 header = False
         source: Iterator[Any] = iter(_gather(self, None)) if upstream is None else upstream
+        if not self.should_process(path, "Export-Csv"):
+            for _ in source:                    # the input is taken, nothing written
+                pass
+            return
         handle = _open_for_write(self, path, bool(self.Append))
         try:
             if self.Append and exists and _needs_newline(path):

@@ -829,7 +829,7 @@ class CopyItem(_TransferCmdlet):
         # Remoting (issue 4) plugs in here: copy to/from a PSSession over its channel.
         Param("ToSession", "object"),
         Param("FromSession", "object"),
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
     )
 
     def process(self) -> Iterator[Any]:
@@ -856,9 +856,8 @@ class CopyItem(_TransferCmdlet):
             record.Exception.Data["SelfCopy"] = True     # type: ignore[attr-defined]
             self.write_error(record)
             return None
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Copy File" on target '
-                            f'"Item: {src} Destination: {target}".')
+        if not self.should_process(f"Item: {src} Destination: {target}",
+                                   "Copy Directory" if os.path.isdir(src) else "Copy File"):
             return None
         try:
             if os.path.isdir(src):
@@ -901,7 +900,7 @@ class MoveItem(_TransferCmdlet):
         Param("Force", "switch"),
         Param("PassThru", "switch"),
         *SELECTION_PARAMS,
-        Param("WhatIf", "switch", aliases=("wi",)),
+        *SHOULD_PROCESS_PARAMS,
     )
 
     def transfer(self, src: str, destination: str) -> Optional[str]:
@@ -930,9 +929,8 @@ class MoveItem(_TransferCmdlet):
                     "Cannot create a file when that file already exists.", "MoveFileInfoItemIOError",
                     "WriteError", target=target, exception_type="System.IO.IOException"))
                 return None
-        if self.WhatIf:
-            self.write_host(f'What if: Performing the operation "Move File" on target '
-                            f'"Item: {src} Destination: {target}".')
+        if not self.should_process(f"Item: {src} Destination: {target}",
+                                   "Move Directory" if is_dir else "Move File"):
             return None
         try:
             if not os.path.isdir(os.path.dirname(target)):

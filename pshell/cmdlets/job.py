@@ -12,6 +12,7 @@ import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.job_runner import LocalWork
 from pshell.engine.jobs import Job, JobError, JobState, JobWaiter, command_text
 from pshell.engine.values import PSObject, enumerate_value, to_str
@@ -564,16 +565,21 @@ _SUSPENDED_WARNING = ("One or more jobs are in a suspended or disconnected state
 
 # --------------------------------------------------------------------------- Stop-Job
 
+def _job_target(job: Any) -> str:
+    """How -WhatIf and -Confirm name a job."""
+    return f"Id: {getattr(job, 'Id', '')} Name: {getattr(job, 'Name', '')}"
+
+
 @register
 class StopJob(_CollectingJobCmdlet):
     name = "Stop-Job"
     synopsis = "Stops background jobs; a stopped job keeps what it wrote until received."
     params = _SELECT_PARAMS + (
         Param("PassThru", "switch"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def end(self) -> Iterator[Any]:
-        jobs = _unique(self._jobs)
+        jobs = [job for job in _unique(self._jobs) if self.should_process(_job_target(job))]
         for job in jobs:           # ask every job first, then wait: stops run in parallel
             job.request_stop()
         import time
@@ -594,11 +600,13 @@ class RemoveJob(_JobCmdlet):
     params = _SELECT_PARAMS + (
         Param("Command", "string[]"),
         Param("Force", "switch", aliases=("F",)),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def process(self) -> None:
         jobs = self.select(self.Job, self.Id, self.Name, self.InstanceId, self.State, self.Command)
         for job in jobs:
+            if not self.should_process(_job_target(job)):
+                continue
             try:
                 self.manager.remove(job, force=bool(self.Force))
             except JobError as exc:

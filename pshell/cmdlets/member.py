@@ -173,6 +173,12 @@ Member = Tuple[str, str, str]      # name, member type, definition
 def members_of(value: Any) -> List[Member]:
     """The members Get-Member lists for ``value`` (unsorted)."""
     members = _own_members(value)
+    added = getattr(value, "__dict__", {}).get("ps_members") if not isinstance(value, PSObject) else None
+    for member in (added or {}).values():        # what Add-Member put on a hashtable, a string...
+        if member.kind == "NoteProperty":
+            members.append((member.name, "NoteProperty", _note_definition(member.name, member.value)))
+        else:
+            members.append((member.name, member.kind, f"System.Object {member.name}"))
     computer = None if isinstance(value, PSObject) else getattr(type(value), "PSComputerName", None)
     if computer is not None:
         # a string, number or date a remote command returned: its remoting notes, as PowerShell's

@@ -7,6 +7,7 @@ import os
 from typing import Any, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, qualified_name, register
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 
@@ -112,7 +113,7 @@ class RemoveModule(Cmdlet):
         Param("FullyQualifiedName", _specs, mandatory=("fqn",), sets=("fqn",)),
         Param("ModuleInfo", "object[]", mandatory=("info",), sets=("info",)),
         Param("Force", "switch"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def _targets(self) -> List[Any]:
         from pshell.engine.modules import PSModuleInfo, loaded_by_spec, loaded_matching
@@ -146,7 +147,8 @@ class RemoveModule(Cmdlet):
             except RuntimeException as exc:
                 self.write_error(_owned(self, exc))
                 continue
-            remove_module(self.runspace, module, bool(self.Force))
+            if self.should_process(f"name: '{module.Name}'", "Remove-Module"):
+                remove_module(self.runspace, module, bool(self.Force))
 
 
 @register
@@ -237,7 +239,7 @@ class NewModuleManifest(Cmdlet):
         Param("VariablesToExport", "string[]"),
         Param("AliasesToExport", "string[]"),
         Param("PassThru", "switch"),
-    )
+    ) + SHOULD_PROCESS_PARAMS
 
     def end(self) -> Iterator[Any]:
         import uuid
@@ -277,8 +279,9 @@ class NewModuleManifest(Cmdlet):
         lines.append("}")
         text = "\n".join(lines) + "\n"
         try:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            if self.should_process(path, "Create Module Manifest"):
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(text)
         except OSError as exc:
             raise self.terminate(f"Cannot write the module manifest '{path}': {exc.strerror}.",
                                  "Modules_ManifestNotWritten", "WriteError", path) from None

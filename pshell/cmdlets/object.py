@@ -7,6 +7,7 @@ from typing import Dict, Any, Iterator, List, Optional
 from pshell.cmdlets._objects import (PropertyExpr, evaluate, hash_key, is_scriptblock,
                                      parse_properties, property_value, single_output, unwrap_result)
 from pshell.cmdlets import _engine
+from pshell.cmdlets.content import _WRITE_CODECS, encoding_of
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import ErrorRecord
 from pshell.engine.values import (AutomationNull, NO_PROPERTY, PSObject, enumerate_value,
@@ -559,7 +560,7 @@ class TeeObject(Cmdlet):
         Param("LiteralPath", "string", mandatory=("LiteralFile",), sets=("LiteralFile",),
               aliases=("PSPath", "LP")),
         Param("Append", "switch", sets=("File", "LiteralFile")),
-        Param("Encoding", "string", sets=("File", "LiteralFile")),
+        Param("Encoding", encoding_of, sets=("File", "LiteralFile")),
         Param("Variable", "string", mandatory=("Variable",), sets=("Variable",)),
     )
 
@@ -575,8 +576,12 @@ class TeeObject(Cmdlet):
         handle = None
         if path is not None:
             full = self.resolve_path(path)
+            codec = self.Encoding if self.Encoding not in (None, "bytes") else "utf-8"
+            # a byte order mark on a new file only (TextIOWrapper knows where an append starts)
+            codec = _WRITE_CODECS.get(codec, codec)
             try:
-                handle = open(full, "a" if self.Append else "w", encoding="utf-8", newline="")
+                handle = open(full, "a" if self.Append else "w", encoding=codec, errors="replace",
+                              newline="")
             except OSError as exc:
                 raise self.terminate(f"Could not open file '{full}': {exc.strerror}.",
                                      "FileOpenFailure", "OpenError", path) from None

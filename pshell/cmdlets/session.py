@@ -20,6 +20,7 @@ from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.credentials import PSCredential, SecureString, plain_text as _plain, \
     credential_parts as _credential_parts
 from pshell.engine.errors import RuntimeException
+from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import enumerate_value, get_property, to_str
 
 __all__ = ["PSSession", "PSCredential", "SecureString", "sessions_of", "open_session"]
@@ -304,7 +305,7 @@ class RemovePSSession(_RemoteCmdlet):
         Param("Name", "string[]", sets=("Name",)),
         Param("ComputerName", "string[]", aliases=("Cn",), sets=("ComputerName",)),
         Param("InstanceId", "string[]", sets=("InstanceId",)),
-    )
+    ) + SHOULD_PROCESS_PARAMS
     default_set = "Id"
 
     def process(self) -> None:
@@ -324,6 +325,9 @@ class RemovePSSession(_RemoteCmdlet):
                 self.write_error(f"Cannot find a PSSession with {what}.", "NoSessionFound",
                                  "ObjectNotFound")
         for session in chosen:
+            if not self.should_process(f"Id: {session.Id} Name: {session.Name} "
+                                       f"ComputerName: {session.ComputerName}"):
+                continue
             try:
                 session.close()
             except RuntimeException as exc:

@@ -160,7 +160,8 @@ class ExpressionEmitter:
             right = repr(e.right.type_name) if isinstance(e.right, A.TypeLiteral) else self.expr(e.right)
             if op == "-as":
                 return f"_as({left}, {right})"
-            test = f"_is({left}, {right})"
+            test = f"_is({left}, {right})" if isinstance(e.right, A.TypeLiteral) \
+                else f"_is({left}, {right}, True)"
             return test if op == "-is" else f"(not {test})"
         right = self.expr(e.right)
         simple = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod", "-f": "_fmt"}

@@ -8,6 +8,7 @@ pipe), Write-Host to stdout.  The UI layer subclasses it with colour (``ui/conso
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from typing import Any, Callable, Iterator, Optional, TextIO
@@ -65,6 +66,7 @@ class PlainHost(Streams):
 
     is_terminal = False
     name = "pshell"
+    plain_text = False      # $PSStyle.OutputRendering = 'PlainText': no escape sequences written
 
     def __init__(self, out: Optional[TextIO] = None, err: Optional[TextIO] = None,
                  width: Optional[int] = None, stdin: Optional[TextIO] = None) -> None:
@@ -112,11 +114,14 @@ class PlainHost(Streams):
         return make_out_default(self.width, self.location, batch_seconds=None)
 
     def write_lines(self, lines: Any) -> None:
+        text = "".join(line + "\n" for line in lines)
         with self.lock:
-            _write(self.out, "".join(line + "\n" for line in lines))
+            _write(self.out, _ANSI.sub("", text) if self.plain_text else text)
             self.out.flush()
 
     def write_text(self, text: str, newline: bool = True) -> None:
+        if self.plain_text:
+            text = _ANSI.sub("", text)
         with self.lock:
             _write(self.out, text + ("\n" if newline else ""))
             self.out.flush()
@@ -184,6 +189,10 @@ class PlainHost(Streams):
 
     def ToString(self) -> str:
         return "pshell"
+
+
+#: an escape sequence: CSI (colours, cursor), OSC (hyperlinks, titles) or a two-character one
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 
 def _write(stream: Any, text: str) -> None:

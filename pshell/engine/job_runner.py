@@ -188,8 +188,10 @@ class LocalWork:
 
     def __init__(self, block: Any, location: str, args: Sequence[Any] = (), input: Any = None,
                  using: Optional[Dict[str, Any]] = None, init: Any = None,
-                 source: str = "<job>", environ: Optional[Dict[str, str]] = None) -> None:
+                 source: str = "<job>", environ: Optional[Dict[str, str]] = None,
+                 variables: Optional[Dict[str, Any]] = None) -> None:
         self.block = block
+        self.variables = variables or {}    # set in the job's global scope before it runs
         self.location = location
         self.environ = environ
         self.args = list(args)
@@ -244,6 +246,7 @@ class LocalWork:
 
     def _invoke(self, job: Job, runspace: "Runspace") -> None:
         add = job.add_output
+        runspace.global_scope.vars.update(self.variables)
         if self.init is not None:
             for item in self._start(runspace, job, _private_copy(self.init)):
                 add(item)
@@ -307,13 +310,17 @@ def _script_blocks(node: Any) -> Iterator[Any]:
                 stack.append(value)
 
 
-def start_background_job(ctx: Any, block: Any, using: Optional[Dict[str, Any]] = None) -> Job:
+def start_background_job(ctx: Any, block: Any, using: Optional[Dict[str, Any]] = None,
+                         variables: Optional[Dict[str, Any]] = None) -> Job:
     """The background operator ``pipeline &``: start ``block`` (the pipeline as a script block) as
     a BackgroundJob in the caller's current directory and return the job.  ``using`` holds the
-    ``$using:`` values computed in the caller (computed here when None)."""
+    ``$using:`` values computed in the caller (computed here when None); ``variables`` the
+    caller's variables the pipeline names, which the job starts with (as pwsh 7 reads each as
+    ``$using:``)."""
     runspace = ctx.runspace
     if using is None:
         compute = getattr(block, "using_values", None)
         using = compute(ctx) if compute is not None else {}
-    work = LocalWork(block, runspace.location, using=using, environ=dict(runspace.environ))
+    work = LocalWork(block, runspace.location, using=using, environ=dict(runspace.environ),
+                     variables=variables)
     return runspace.jobs.start_job(work, command_text(block))

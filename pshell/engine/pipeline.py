@@ -22,7 +22,7 @@ from pshell.engine.command_context import CommandContext, _apply_bound, _run_blo
 from pshell.engine.errors import (CommandNotFound, ErrorRecord, ExitException, PipelineStopped,
                                   RuntimeException)
 from pshell.engine.redirection import _RedirectSink
-from pshell.engine.runtime import Frame, Runspace, Scope, ScriptBlock
+from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
 from pshell.engine.values import AutomationNull, enumerate_value, to_str
 
 __all__ = ["run_pipeline", "resolve_command", "start_background", "invoke_script_file", "load_script"]
@@ -476,4 +476,39 @@ def start_background(frame: Frame, pipeline: Any) -> Any:
     from pshell.engine import job_runner
     ctx = CommandContext(frame, frame.streams, -1, "Start-Job")
     starter = job_runner.start_background_job
-    return starter(ctx, block, block.using_values(frame))
+    return starter(ctx, block, block.using_values(frame), _caller_variables(frame, unit.root))
+
+
+#: variables a background job never takes from its caller: its own automatic ones
+_NOT_COPIED = frozenset(("_", "psitem", "args", "input", "this", "true", "false", "null", "pid",
+                         "psversiontable", "psedition", "pshome", "host", "myinvocation",
+                         "pscmdlet", "psboundparameters", "psscriptroot", "pscommandpath",
+                         "executioncontext", "?", "^", "$", "lastexitcode", "error", "matches",
+                         "foreach", "switch", "pwd", "stacktrace", "sender", "event",
+                         "eventargs", "eventsubscriber", "sourceargs", "sourceeventargs"))
+
+
+def _caller_variables(frame: Frame, root: Any) -> Dict[str, Any]:
+    """The caller's current value of each plain variable the background pipeline names."""
+    from pshell.lang.ast import Node, Variable
+    found: Dict[str, Any] = {}
+    stack: List[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+            continue
+        if not isinstance(node, Node):
+            continue
+        if isinstance(node, Variable) and node.scope in (None, "global", "local"):
+            name = node.name.lower()
+            if name not in found and name not in _NOT_COPIED:
+                scope = frame.rs.global_scope if node.scope == "global" else frame.scope
+                value = scope.lookup(name)
+                if value is not _NOT_FOUND:
+                    found[name] = value
+        for field_name in getattr(node, "_fields", ()):
+            value = getattr(node, field_name, None)
+            if isinstance(value, (list, tuple, Node)):
+                stack.append(value)
+    return found

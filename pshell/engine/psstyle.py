@@ -1,6 +1,7 @@
 """``$PSStyle``: ANSI escape sequences by name, and OutputRendering (Host, PlainText or Ansi,
 checked when set). pshell's formatted output has colour only on a terminal, so what a script
-captures is plain text whatever OutputRendering says."""
+captures is plain text whatever OutputRendering says; PlainText also takes the escape sequences
+out of the strings the runspace's host writes (``"$($PSStyle.Foreground.Red)x"`` shows ``x``)."""
 
 from __future__ import annotations
 
@@ -78,8 +79,9 @@ class PSStyle:
                      "Underline", "StrikethroughOff", "Strikethrough", "OutputRendering", "Formatting",
                      "Foreground", "Background", "FileInfo")
 
-    def __init__(self) -> None:
+    def __init__(self, host: Any = None) -> None:
         self._rendering = "Host"
+        self._host = host
         self.Reset = f"{_ESC}0m"
         self.Blink, self.BlinkOff = f"{_ESC}5m", f"{_ESC}25m"
         self.Bold, self.BoldOff = f"{_ESC}1m", f"{_ESC}22m"
@@ -104,6 +106,11 @@ class PSStyle:
         for name in _RENDERINGS:
             if name.lower() == text.lower():
                 self._rendering = name
+                if self._host is not None:
+                    try:
+                        self._host.plain_text = name == "PlainText"
+                    except AttributeError:
+                        pass
                 return
         from pshell.engine.errors import RuntimeException
         raise RuntimeException.make(f'Cannot convert value "{text}" to type '

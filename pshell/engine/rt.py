@@ -494,9 +494,22 @@ def _as(value: Any, type_name: Any) -> Any:
         return None
 
 
-def _is(value: Any, type_name: Any) -> bool:
+def _is(value: Any, type_name: Any, from_value: bool = False) -> bool:
+    """``-is``: ``from_value`` when the right side is a value (``-is 'Name'``), not a type literal;
+    a name that is no type is then a failed conversion to [type], not TypeNotFound."""
     name = type_name.FullName if isinstance(type_name, PSTypeInfo) else to_str(type_name)
-    return is_type(value, name)
+    if not from_value:
+        return is_type(value, name)
+    from pshell.engine.values import type_name_of
+    try:
+        return is_type(value, name)
+    except RuntimeException as exc:
+        if exc.record.FullyQualifiedErrorId.split(",")[0] != "TypeNotFound":
+            raise
+        raise RuntimeException.wrapping(
+            f'Cannot convert the "{name}" value of type "{type_name_of(type_name)}" to type '
+            f'"System.Type".', "System.Management.Automation.PSInvalidCastException",
+            category="InvalidArgument") from None
 
 
 def _type(type_name: str) -> PSTypeInfo:

@@ -577,8 +577,12 @@ def automatic_variable(rs: Runspace, name: str) -> Any:
         return rs.script_host if rs.script_host is not None else rs.host
     if name == "psstyle":
         from pshell.engine.psstyle import PSStyle
-        style = rs.global_scope.vars["psstyle"] = PSStyle()
+        style = rs.global_scope.vars["psstyle"] = PSStyle(rs.host)
         return style
+    if name == "psdefaultparametervalues":      # made empty on first use, then an ordinary variable
+        from pshell.engine.values import Hashtable
+        defaults = rs.global_scope.vars["psdefaultparametervalues"] = Hashtable()
+        return defaults
     if name in ("psculture", "psuiculture"):
         from pshell.engine.hostinfo import current_culture, current_ui_culture
         return (current_culture if name == "psculture" else current_ui_culture)(rs).Name

@@ -134,7 +134,7 @@ class ConcurrentDictionary(dict):
 class Hashtable(dict):
     """A dict whose string keys compare case-insensitively; the first spelling of a key is kept."""
 
-    __slots__ = ("_folded",)
+    __slots__ = ("_folded", "__dict__")     # __dict__: what Add-Member puts on it
 
     def __init__(self, items: Iterable[Tuple[Any, Any]] = (), ordered: bool = False) -> None:
         super().__init__()
