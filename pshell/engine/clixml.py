@@ -25,7 +25,7 @@ import datetime as _dt
 import os
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
-from xml.parsers import expat
+from pshell.engine.safe_xml import XmlElement, XmlReadError, read_elements
 
 from pshell.engine.values import (AutomationNull, Guid, Hashtable, OrderedHashtable, PSChar,
                                   PSObject, get_property, properties_of, to_str, type_names_of)
@@ -233,54 +233,14 @@ def dumps(values: List[Any], depth: int = 2, key: KeySource = None) -> str:
 
 # --------------------------------------------------------------------------- reading
 
-class _Element:
-    __slots__ = ("tag", "attrs", "children", "text", "line")
-
-    def __init__(self, tag: str, attrs: Dict[str, str], line: int) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.children: List[_Element] = []
-        self.text: List[str] = []
-        self.line = line
-
-
-def _parse(text: str) -> _Element:
-    parser = expat.ParserCreate(namespace_separator=" ")
-    root = _Element("", {}, 0)
-    stack = [root]
-
-    def refuse(*_: Any) -> Any:
-        raise CliXmlError(f"line {parser.CurrentLineNumber}: a DOCTYPE or entity declaration "
-                          f"(refused: CLIXML has none)")
-
-    def start(tag: str, attrs: Dict[str, str]) -> None:
-        if len(stack) > MAX_NESTING:
-            raise CliXmlError(f"line {parser.CurrentLineNumber}: elements nested more than "
-                              f"{MAX_NESTING} deep")
-        element = _Element(tag.rpartition(" ")[2], attrs, parser.CurrentLineNumber)
-        stack[-1].children.append(element)
-        stack.append(element)
-
-    def end(_tag: str) -> None:
-        stack.pop()
-
-    def data(chunk: str) -> None:
-        stack[-1].text.append(chunk)
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = data
+def _parse(text: str) -> XmlElement:
     try:
-        parser.Parse(text, True)
-    except expat.ExpatError as exc:
-        raise CliXmlError(f"line {exc.lineno}: {expat.errors.messages[exc.code]}") from None
-    if len(root.children) != 1 or root.children[0].tag != "Objs":
+        root = read_elements(text, MAX_NESTING, "CLIXML", local_names=True)
+    except XmlReadError as exc:
+        raise CliXmlError(str(exc)) from None
+    if root.tag != "Objs":
         raise CliXmlError("line 1: the document is not an <Objs> element")
-    return root.children[0]
+    return root
 
 
 _INT_TAGS = {"I32": (-2**31, 2**31), "I64": (-2**63, 2**63), "I16": (-2**15, 2**15), "By": (0, 256),
@@ -296,12 +256,12 @@ class _Reader:
         self.types: Dict[str, List[str]] = {}
         self.objects: Dict[str, Any] = {}
 
-    def fail(self, element: _Element, detail: str) -> CliXmlError:
+    def fail(self, element: XmlElement, detail: str) -> CliXmlError:
         return CliXmlError(f"line {element.line}: <{element.tag}>: {detail}")
 
-    def value(self, element: _Element) -> Any:
+    def value(self, element: XmlElement) -> Any:
         tag = element.tag
-        text = "".join(element.text)
+        text = element.text
         if tag == "Nil":
             return None
         if tag in _STRING_TAGS:
@@ -352,7 +312,7 @@ class _Reader:
         raise self.fail(element, "not an element CLIXML has here")
 
     @staticmethod
-    def _date(element: _Element, text: str) -> _dt.datetime:
+    def _date(element: XmlElement, text: str) -> _dt.datetime:
         match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?", text)
         if match is None:
             raise CliXmlError(f"line {element.line}: <DT>: '{text[:40]}' is not a date")
@@ -372,7 +332,7 @@ class _Reader:
         return value
 
     @staticmethod
-    def _timespan(element: _Element, text: str) -> _dt.timedelta:
+    def _timespan(element: XmlElement, text: str) -> _dt.timedelta:
         match = _DURATION.fullmatch(text)
         if match is None or text in ("P", "-P"):
             raise CliXmlError(f"line {element.line}: <TS>: '{text[:40]}' is not a duration")
@@ -385,7 +345,7 @@ class _Reader:
             raise CliXmlError(f"line {element.line}: <TS>: '{text[:40]}' is too long a time") from None
         return -value if sign else value
 
-    def _secure(self, element: _Element, text: str) -> Any:
+    def _secure(self, element: XmlElement, text: str) -> Any:
         from pshell.engine.credentials import SecureString
         from pshell.engine.secure_text import SecureTextError, decrypt
         try:
@@ -394,7 +354,7 @@ class _Reader:
             raise self.fail(element, f"the SecureString cannot be read here: {exc} Only the user who "
                                      f"wrote it, on the computer it was written on, can read it.") from None
 
-    def _object(self, element: _Element) -> Any:
+    def _object(self, element: XmlElement) -> Any:
         names: List[str] = []
         props: List[Tuple[str, Any]] = []
         body: Any = None
@@ -403,7 +363,7 @@ class _Reader:
         for child in element.children:
             tag = child.tag
             if tag == "TN":
-                names = [_decode_text("".join(t.text)) for t in child.children if t.tag == "T"]
+                names = [_decode_text(t.text) for t in child.children if t.tag == "T"]
                 if "RefId" in child.attrs:
                     self.types[child.attrs["RefId"]] = names
             elif tag == "TNRef":
@@ -412,7 +372,7 @@ class _Reader:
                     raise self.fail(child, f"refers to type names '{ref[:40]}', not defined before it")
                 names = self.types[ref]
             elif tag == "ToString":
-                text = _decode_text("".join(child.text))
+                text = _decode_text(child.text)
             elif tag in ("Props", "MS"):
                 for item in child.children:
                     if "N" not in item.attrs:

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from xml.sax.saxutils import escape, quoteattr
 
 from pshell.engine import format as fmt
-from pshell.engine.format_xml import XmlElement
+from pshell.engine.safe_xml import XmlElement
 from pshell.engine.values import PSObject
 from pshell.engine.wildcards import wildcard_match
 

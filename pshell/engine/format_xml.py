@@ -21,7 +21,7 @@ as it was read.
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
-from xml.parsers import expat
+from pshell.engine.safe_xml import XmlElement, XmlReadError, read_elements
 
 from pshell.engine import format as fmt
 
@@ -36,65 +36,14 @@ class FormatXmlError(ValueError):
     """A format file pshell will not load; the message names the file and line."""
 
 
-class XmlElement:
-    """One element of a parsed file: tag, attributes, children, text, line."""
-
-    __slots__ = ("attrs", "children", "line", "tag", "text")
-
-    def __init__(self, tag: str, attrs: Dict[str, str], line: int) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.children: List[XmlElement] = []
-        self.text = ""
-        self.line = line
-
-    def child(self, tag: str) -> Optional["XmlElement"]:
-        return next((c for c in self.children if c.tag == tag), None)
-
-    def value(self, tag: str) -> Optional[str]:
-        found = self.child(tag)
-        return None if found is None else found.text.strip()
-
-
 def parse_xml(text: str, path: str) -> XmlElement:
     """The root element of ``text``, read safely (see the module's docstring)."""
     if len(text) > MAX_BYTES:
         raise FormatXmlError(f"{path}: the file is larger than {MAX_BYTES} bytes.")
-    parser = expat.ParserCreate()
-    top = XmlElement("", {}, 0)
-    stack = [top]
-
-    def refuse(*_: Any) -> Any:
-        raise FormatXmlError(f"{path}, line {parser.CurrentLineNumber}: a DOCTYPE or entity "
-                             f"declaration (refused: format files have none).")
-
-    def start(tag: str, attrs: Dict[str, str]) -> None:
-        if len(stack) > MAX_NESTING:
-            raise FormatXmlError(f"{path}, line {parser.CurrentLineNumber}: elements nested more "
-                                 f"than {MAX_NESTING} deep.")
-        element = XmlElement(tag, dict(attrs), parser.CurrentLineNumber)
-        stack[-1].children.append(element)
-        stack.append(element)
-
-    def end(_tag: str) -> None:
-        stack.pop()
-
-    def data(chunk: str) -> None:
-        stack[-1].text += chunk
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = data
     try:
-        parser.Parse(text.lstrip("\ufeff"), True)
-    except expat.ExpatError as exc:
-        raise FormatXmlError(f"{path}, line {exc.lineno}: not valid XML: "
-                             f"{expat.errors.messages[exc.code]}.") from None
-    return top.children[0]
+        return read_elements(text, MAX_NESTING, "format files")
+    except XmlReadError as exc:
+        raise FormatXmlError(f"{path}, line {exc.line}: {exc.detail}.") from None
 
 
 # --------------------------------------------------------------------------- views
