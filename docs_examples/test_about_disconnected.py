@@ -166,9 +166,10 @@ $s | Remove-PSSession
 
 def test_about_remote_disconnected_sessions_example_11_closing_the_shell(pshell):
     # a command still running when the shell exits: its session stays, Disconnected; an idle one
-    # is not kept
+    # is not kept (the command sleeps long enough to be still running when the first shell exits:
+    # with 1 s it sometimes finished first, and a session whose command is done ends with the shell)
     ok(pshell("-c", "$busy = New-PSSession server02 -Name Busy-11\n$idle = New-PSSession server02 -Name Idle-11\n"
-                    "Invoke-Command -Session $busy { Start-Sleep 1; 'late' } -AsJob | Out-Null"))
+                    "Invoke-Command -Session $busy { Start-Sleep 4; 'late' } -AsJob | Out-Null"))
     proc = pshell("-c", "Get-PSSession -ComputerName server02 | Where-Object Name -like '*-11' | "
                             "ForEach-Object { \"$($_.Name) $($_.State)\" }\n"
                             "Receive-PSSession -ComputerName server02 -Name Busy-11\n"

@@ -203,11 +203,19 @@ def _run(shell: Any, opts: _Options, interactive: bool) -> int:
 def _announce_running_jobs(shell: Any) -> None:
     """Leaving the REPL stops the jobs still running: say which, so the wait is not a mystery
     (a remote -AsJob job is stopped on each of its computers)."""
+    from pshell.engine.jobs import job_outlives_shell
     try:
         running = [job for job in shell.runspace.jobs.jobs() if not job.is_finished]
     except Exception:
         return
+    kept = [job for job in running if job_outlives_shell(job)]
+    if kept:
+        names = ", ".join(f"[{job.Id}] {job.Name} on {job.Location}" for job in kept[:5])
+        sys.stderr.write(f"pshell: leaving {names} running in {'its' if len(kept) == 1 else 'their'} "
+                         f"session, Disconnected: Receive-PSSession picks the results up later.\n")
+    running = [job for job in running if not job_outlives_shell(job)]
     if not running:
+        sys.stderr.flush()
         return
     names = ", ".join(f"[{job.Id}] {job.Name} on {job.Location}" for job in running[:5])
     more = f" and {len(running) - 5} more" if len(running) > 5 else ""

@@ -379,6 +379,9 @@ def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], 
         child.stop_handler = item.stop
         if item.session is not None:        # Disconnect-PSSession finds it from now on
             item.session.jobs.add(child)
+            # a command in a PSSession goes on when the shell exits: the session is left
+            # Disconnected with it (session._close_at_exit), not stopped
+            child.outlives_shell = item.session.persistent
         parent.add_child(child)
         children.append((child, item))
     jobs.add(parent)

@@ -354,6 +354,7 @@ def _close_at_exit() -> None:
     ones stay on their computers, to be picked up later.  Removals under way finish first."""
     for thread in list(_REMOVING):
         thread.join(10)
+    _wait_for_starting_jobs(list(_LIVE))
     for session in list(_LIVE):
         try:
             if session.connected and session.persistent and _running_there(session):
@@ -364,6 +365,20 @@ def _close_at_exit() -> None:
                 session.connection.close(wait=2.0)
         except Exception:
             pass
+
+
+def _wait_for_starting_jobs(sessions: List[PSSession], limit: float = 5.0) -> None:
+    """An -AsJob started just before the shell exits may not have sent its command yet: wait (a
+    few seconds at most) until every such command is on its computer, so the session is kept
+    Disconnected with it instead of ending idle and taking the job with it."""
+    import time
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        starting = [s for s in sessions if s.connected and s.persistent and not s.followers
+                    and any(not job.is_finished for job in list(s.jobs))]
+        if not starting:
+            return
+        time.sleep(0.02)
 
 
 def _running_there(session: PSSession) -> bool:

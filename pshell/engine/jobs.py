@@ -237,6 +237,9 @@ class Job:
         self._data_listeners: List[Listener] = []
         self._stop_requested = False
         self._abandoned = False
+        #: the work goes on elsewhere when this shell exits: a command in a PSSession, which the
+        #: session layer leaves Disconnected on its computer (about_Remote_Disconnected_Sessions)
+        self.outlives_shell = False
         self._errors_received: List[Any] = []
 
     # ---- PowerShell properties -------------------------------------------------------
@@ -634,6 +637,12 @@ def _pool() -> Any:
     return POOL
 
 
+def job_outlives_shell(job: "Job") -> bool:
+    """Whether every leaf of ``job`` runs on in a session when the shell exits."""
+    leaves = [member for member in job.iter_tree() if not member.ChildJobs]
+    return bool(leaves) and all(leaf.outlives_shell for leaf in leaves)
+
+
 class JobManager:
     """The job table of one runspace (``runspace.jobs``): the jobs Get-Job lists, in Id order.
     Children are reachable by Id too, but only top-level jobs are listed by default."""
@@ -704,8 +713,9 @@ class JobManager:
         job.dispose()
 
     def stop_all(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """Stop every running job (the shell is exiting): ask all at once, then wait."""
-        running = [job for job in self.jobs() if not job.is_finished]
+        """Stop every running job (the shell is exiting): ask all at once, then wait.  Jobs whose
+        work outlives the shell (commands in a PSSession) are left to their session."""
+        running = [job for job in self.jobs() if not job.is_finished and not job_outlives_shell(job)]
         for job in running:
             job.request_stop()
         for job in running:
@@ -716,6 +726,8 @@ class JobManager:
         """Stop every job and release their buffers and spill files."""
         self.stop_all()
         for job in self.jobs():
+            if not job.is_finished and job_outlives_shell(job):
+                continue
             try:
                 self.remove(job, force=True)
             except JobError:

@@ -360,3 +360,17 @@ $r = Receive-PSSession -ComputerName server01 -Name surv-late
 Remove-PSSession -Name surv-late
 """))
     assert lines == ["got: late later", "again: "]
+
+
+def test_a_session_job_started_just_before_exit_outlives_the_shell(pshell):
+    """`-AsJob` on a PSSession and the shell exits at once: the shell does not stop that job (its
+    command goes on in the session, left Disconnected) and says so; Receive-PSSession gets every
+    line later.  Before, the shell's exit stopped the job, and the session often ended with it."""
+    first = pshell("-c", "$s = New-PSSession server01 -Name surv-exit\n"
+                         "Invoke-Command -Session $s { Start-Sleep 2; 'late 1'; 'late 2' } -AsJob | Out-Null")
+    assert ok(first) == []
+    lines = ok(pshell("-c", "Get-PSSession -ComputerName server01 -Name surv-exit | "
+                            "ForEach-Object { \"$($_.State)\" }\n"
+                            "Receive-PSSession -ComputerName server01 -Name surv-exit\n"
+                            "Get-PSSession -ComputerName server01 -Name surv-exit | Remove-PSSession"))
+    assert lines == ["Disconnected", "late 1", "late 2"]
