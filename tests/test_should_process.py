@@ -129,3 +129,13 @@ def test_confirm_no_changes_nothing_and_yes_changes(tmp_path, name):
                               f"{command} -Confirm:$false -ErrorAction SilentlyContinue\n{check}", "y\n")
     assert out.count("Are you sure") == 1, (out, err)
     assert not out.endswith(before), (out, before, err)
+
+
+def test_one_rule_decides_when_to_ask_for_cmdlets_and_functions():
+    from pshell.engine.shouldprocess import confirm_needed, read_choice
+    assert confirm_needed("High", "High") and confirm_needed("Medium", "Low")
+    assert not confirm_needed("Medium", "High") and not confirm_needed("None", "Low")
+    assert not confirm_needed("High", "None") and not confirm_needed("High", "bogus")
+    assert confirm_needed("bogus", "Medium")            # an unknown impact counts as Medium
+    answers = iter(["maybe", "L"])
+    assert read_choice(lambda _q: next(answers), "x") == "none"     # asks again until it understands

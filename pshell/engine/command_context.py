@@ -410,13 +410,12 @@ class ScriptCmdlet:
         if to_bool(self._lookup("whatifpreference")):
             self._context().write_host(f"What if: {text}")
             return False
+        from pshell.engine.shouldprocess import confirm_needed
         block = getattr(self._frame, "block", None)
         impact = getattr(getattr(block, "compiled", None), "confirm_impact", "medium")
-        preference = to_str(self._lookup("confirmpreference") or "High").lower()
-        if _IMPACT.get(impact, 2) == 0 or _IMPACT.get(preference, 3) == 0 or \
-                _IMPACT.get(impact, 2) < _IMPACT.get(preference, 3):
+        if not confirm_needed(impact, self._lookup("confirmpreference") or "High"):
             return True
-        return self._ask("Are you sure you want to perform this action?", text)
+        return self._ask("Confirm", text)
 
     def ShouldContinue(self, query: Any = "", caption: Any = "", *rest: Any) -> bool:
         return self._ask(to_str(caption), to_str(query))
@@ -440,11 +439,8 @@ class ScriptCmdlet:
                 f"{caption} {message} The host cannot prompt for confirmation: the session is "
                 f"not interactive.", "HostPromptNotAvailable", "NotImplemented",
                 exception_type="System.Management.Automation.Host.HostException")
-        answer = host.read_line(f"{caption}\n{message}\n[Y] Yes  [N] No (default is \"Y\"): ")
-        return (answer or "y").strip().lower() in ("y", "yes", "a")
-
-
-_IMPACT = {"none": 0, "low": 1, "medium": 2, "high": 3}
+        from pshell.engine.shouldprocess import read_choice
+        return read_choice(host.read_line, message, caption) in ("yes", "all")
 
 
 _VALUE_TYPES = frozenset({"string", "int", "int32", "long", "int64", "double", "bool", "boolean",

@@ -21,7 +21,7 @@ from pshell.engine.cmdlet import Param
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_bool, to_str
 
-__all__ = ["SHOULD_PROCESS_PARAMS", "should_process", "IMPACT_LEVELS"]
+__all__ = ["SHOULD_PROCESS_PARAMS", "should_process", "IMPACT_LEVELS", "confirm_needed", "read_choice"]
 
 SHOULD_PROCESS_PARAMS: Tuple[Param, ...] = (
     Param("WhatIf", "switch", aliases=("wi",)),
@@ -53,19 +53,46 @@ def what_if(cmd: Any) -> bool:
     return value is not _MISSING and value is not None and bool(to_bool(value))
 
 
+def confirm_needed(impact: Any, preference: Any) -> bool:
+    """Whether a command of ConfirmImpact ``impact`` asks under ``$ConfirmPreference``
+    ``preference``: when its impact reaches the preference.  An impact or a preference of 'None'
+    (or anything unknown as a preference) never asks; an unknown impact counts as Medium."""
+    names = [n.lower() for n in IMPACT_LEVELS]
+    level = to_str(preference).strip().lower() if preference is not None else ""
+    weight = to_str(impact).strip().lower() if impact is not None else "medium"
+    if level not in names or weight == "none":
+        return False
+    if weight not in names:
+        weight = "medium"
+    return names.index(weight) >= names.index(level)
+
+
 def must_confirm(cmd: Any) -> bool:
     """Whether ``cmd`` asks before each change."""
     if "Confirm" in cmd.bound:
         return bool(to_bool(cmd.bound["Confirm"]))
     value = _preference(cmd, "ConfirmPreference")
-    if value is _MISSING or value is None:
+    if value is _MISSING:
         return False
-    level = to_str(value).strip().lower()
-    names = [n.lower() for n in IMPACT_LEVELS]
-    if level not in names:
-        return False                       # 'None' or anything unknown: never ask
-    impact = getattr(cmd, "confirm_impact", "Medium").lower()
-    return names.index(impact) >= names.index(level)
+    return confirm_needed(getattr(cmd, "confirm_impact", "Medium"), value)
+
+
+def read_choice(reader: Any, text: str, caption: str = "Confirm") -> str:
+    """Ask ``text`` through ``reader`` (a host's read_line) until the answer is one of Yes / Yes
+    to All / No / No to All: 'yes', 'all', 'no' or 'none'.  A reader that cannot read raises
+    (EOFError, OSError) to the caller, who says why it cannot ask."""
+    question = (f"{caption}\nAre you sure you want to perform this action?\n{text}\n"
+                f'[Y] Yes  [A] Yes to All  [N] No  [L] No to All  (default is "Y"): ')
+    while True:
+        answer = to_str(reader(question)).strip().lower()
+        if answer in ("", "y", "yes"):
+            return "yes"
+        if answer in ("a", "yes to all"):
+            return "all"
+        if answer in ("n", "no"):
+            return "no"
+        if answer in ("l", "no to all"):
+            return "none"
 
 
 def should_process(cmd: Any, target: Any, action: str = "") -> bool:
@@ -86,27 +113,16 @@ def should_process(cmd: Any, target: Any, action: str = "") -> bool:
 def _ask(cmd: Any, action: str, target: str) -> bool:
     host = getattr(cmd.runspace, "host", None)
     reader = getattr(host, "read_line", None) if host is not None else None
-    question = (f"Confirm\nAre you sure you want to perform this action?\n"
-                f'Performing the operation "{action}" on target "{target}".\n'
-                f'[Y] Yes  [A] Yes to All  [N] No  [L] No to All  (default is "Y"): ')
-    while True:
-        try:
-            if reader is None:
-                raise EOFError
-            answer = to_str(reader(question)).strip().lower()
-        except (EOFError, RuntimeException, OSError):
-            raise cmd.terminate(
-                f'{cmd.name} needs confirmation to perform "{action}" on "{target}", but the host '
-                f'cannot ask. Run it again with -Confirm:$false (or set $ConfirmPreference to '
-                f"'None') to go ahead, or -WhatIf to see what it would do.",
-                "ConfirmationNotPossible", "InvalidOperation", target) from None
-        if answer in ("", "y", "yes"):
-            return True
-        if answer in ("n", "no"):
-            return False
-        if answer in ("a", "yes to all"):
-            cmd.__dict__["_confirm_all"] = True
-            return True
-        if answer in ("l", "no to all"):
-            cmd.__dict__["_confirm_all"] = False
-            return False
+    try:
+        if reader is None:
+            raise EOFError
+        choice = read_choice(reader, f'Performing the operation "{action}" on target "{target}".')
+    except (EOFError, RuntimeException, OSError):
+        raise cmd.terminate(
+            f'{cmd.name} needs confirmation to perform "{action}" on "{target}", but the host '
+            f'cannot ask. Run it again with -Confirm:$false (or set $ConfirmPreference to '
+            f"'None') to go ahead, or -WhatIf to see what it would do.",
+            "ConfirmationNotPossible", "InvalidOperation", target) from None
+    if choice in ("all", "none"):
+        cmd.__dict__["_confirm_all"] = choice == "all"
+    return choice in ("yes", "all")
