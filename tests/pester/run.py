@@ -79,10 +79,11 @@ def run_file(src: str, rel: str, timeout: float, pshell: List[str]) -> FileResul
         env = dict(os.environ, HOME=home, NO_COLOR="1", PYTHONPATH=ROOT, TMPDIR=home, LANG="en_US.UTF-8")
         env.pop("LC_ALL", None)
         env.pop("LC_MESSAGES", None)
-        # testexe, the small native program many tests call (tools/testexe, our own stand-in)
-        # testexe, and pwsh (pshell itself, for the tests that start a new shell)
-        env["PATH"] = os.path.join(HERE, "tools") + os.pathsep + env.get("PATH", "")
-        env["PESTER_PYTHON"] = pshell[0]
+        # testexe, the small native program many tests call (tools/testexe, our own stand-in), and
+        # pwsh for the tests that start a new shell: pshell's own $PSHOME/pwsh (pshell/pwsh)
+        env["PATH"] = os.pathsep.join((os.path.join(HERE, "tools"), os.path.join(ROOT, "pshell"),
+                                       env.get("PATH", "")))
+        env["PSHELL_PYTHON"] = pshell[0]
         try:
             proc = subprocess.run(pshell + ["-NoProfile", "-NonInteractive", "-c", script], cwd=home,
                                   env=env, capture_output=True, text=True, timeout=timeout,
