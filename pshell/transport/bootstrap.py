@@ -9,7 +9,9 @@ spliced into a shell command line:
    ``~/.cache/pshell/<digest>/`` (0700; it and every directory above it must be the user's or
    root's and closed to others' writes, or it is refused with a ``PSHELL-ERROR`` saying which and
    why), checked against the digest before every use - a file changed, added, missing, a symbolic
-   link or another user's file, and the copy is thrown away and fetched again - else an installed
+   link or another user's file, and the copy is thrown away and fetched again (the full check is
+   skipped while every file's lstat - inode, owner, mode, size, mtime, ctime - is what it was at
+   the last full check that matched, recorded in ``.checked``) - else an installed
    pshell speaking our protocol version.  If neither, it
    writes ``PSHELL-NEED`` and the client sends the engine as a zip (the stdlib-only packages
    ``lang engine cmdlets remote``, built from this installed package); stage two checks the
@@ -146,13 +148,59 @@ def _fetch(root, target):
         shutil.rmtree(tmp, ignore_errors=True)
         if _state(target) != "":
             raise
+def _seen(root):
+    # what the tree looks like to lstat: a file written, replaced, added, removed, chmod-ed or
+    # chown-ed changes it (a write moves ctime, which only root can set back)
+    import stat
+    try:
+        from _blake2 import blake2b     # hashlib would load OpenSSL: 3.7 ms of 5
+    except ImportError:
+        from hashlib import blake2b
+    h = blake2b(DIGEST.encode(), digest_size=32)
+    for top, dirs, files in os.walk(os.path.join(root, "pshell")):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in [""] + dirs + sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            st = os.lstat(os.path.join(top, name))
+            kept = (st.st_ino, st.st_uid, st.st_mode) if stat.S_ISDIR(st.st_mode) else \
+                (st.st_ino, st.st_uid, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            h.update(("%s/%s %r\n" % (top, name, kept)).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+def _verified(target):
+    # the full digest reads and hashes every file (~7 ms); it is skipped when the tree is exactly
+    # as lstat saw it at the last full check that matched (recorded in .checked, 0600)
+    seen = _seen(target)
+    stamp = os.path.join(target, ".checked")
+    try:
+        fd = os.open(stamp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if fh.read(100).decode("ascii", "replace") == seen:
+                return DIGEST
+    except OSError:
+        pass
+    found = _digest(target)
+    if found == DIGEST:
+        tmp = "%s.%d" % (stamp, os.getpid())
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                         0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(seen.encode("ascii"))
+            os.rename(tmp, stamp)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return found
 def _state(target):
     # None: no engine here; "": the engine, checked against its digest; else what is wrong
     if not os.path.lexists(target):
         return None
     try:
         st = os.lstat(target)
-        found = _digest(target) if st.st_uid == os.getuid() and not st.st_mode & 0o022 \
+        found = _verified(target) if st.st_uid == os.getuid() and not st.st_mode & 0o022 \
             and os.path.isdir(target) and not os.path.islink(target) else "not a private directory"
     except OSError as exc:
         found = "%s" % exc

@@ -104,3 +104,54 @@ def test_damaged_bytecode_in_the_cache_is_dropped(cache, pshell):
     os.truncate(os.path.join(folder, pyc), 20)       # header intact, code cut short
     proc = _run(pshell, "Invoke-Command server01 { 'fine' }")
     assert proc.stdout.split() == ["fine"], proc.stderr
+
+
+def _stamp(cache) -> str:
+    return os.path.join(cache, ".checked")
+
+
+def test_a_checked_cache_is_not_read_again_but_a_same_size_same_mtime_change_is_seen(
+        cache, pshell, tmp_path):
+    # after a full check the loader records what lstat saw; a file rewritten in place with the
+    # same size and its mtime set back still has a new ctime, so the full check runs again
+    assert os.path.isfile(_stamp(cache))
+    assert oct(os.stat(_stamp(cache)).st_mode & 0o777) == oct(0o600)
+    marker = tmp_path / "planted-ran"
+    relay = os.path.join(cache, "pshell", "remote", "relay.py")
+    before = os.stat(relay)
+    original = _original("pshell/remote/relay.py")
+    planted = f"open({str(marker)!r}, 'w').write('planted')\n".encode()
+    changed = planted + original[len(planted):]
+    assert len(changed) == len(original)
+    with open(relay, "r+b") as fh:
+        fh.write(changed)
+    os.utime(relay, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(relay).st_mtime_ns == before.st_mtime_ns
+    proc = _run(pshell, "Invoke-Command server01 { 'after' }")
+    assert proc.stdout.split() == ["after"], proc.stderr
+    assert not marker.exists()
+    with open(relay, "rb") as fh:
+        assert fh.read() == original
+
+
+def test_a_forged_or_linked_stamp_does_not_skip_the_check(cache, pshell, tmp_path):
+    relay = os.path.join(cache, "pshell", "remote", "relay.py")
+    with open(relay, "a") as fh:
+        fh.write("\nraise SystemExit('planted')\n")
+    # a stamp that is a link to a file holding anything is not followed
+    elsewhere = tmp_path / "stamp"
+    with open(_stamp(cache), "rb") as fh:
+        elsewhere.write_bytes(fh.read())
+    os.unlink(_stamp(cache))
+    os.symlink(elsewhere, _stamp(cache))
+    proc = _run(pshell, "Invoke-Command server01 { 'after' }")
+    assert proc.stdout.split() == ["after"], proc.stderr
+    assert not os.path.islink(_stamp(cache))
+    with open(relay, "rb") as fh:
+        assert fh.read() == _original("pshell/remote/relay.py")
+    # a stamp of garbage (or an absurd size) only costs a full check
+    with open(_stamp(cache), "wb") as fh:
+        fh.write(b"\xff" * 1_000_000)
+    proc = _run(pshell, "Invoke-Command server01 { 'again' }")
+    assert proc.stdout.split() == ["again"], proc.stderr
+    assert os.path.getsize(_stamp(cache)) == 64
