@@ -203,7 +203,7 @@ def _run(shell: Any, opts: _Options, interactive: bool) -> int:
 def _announce_running_jobs(shell: Any) -> None:
     """Leaving the REPL stops the jobs still running: say which, so the wait is not a mystery
     (a remote -AsJob job is stopped on each of its computers)."""
-    from pshell.engine.jobs import job_outlives_shell
+    from pshell.engine.job_table import job_outlives_shell
     try:
         running = [job for job in shell.runspace.jobs.jobs() if not job.is_finished]
     except Exception:

@@ -19,8 +19,10 @@ from pshell.engine import jobs as jobmod
 from pshell.engine.errors import ErrorRecord
 from pshell.engine import job_buffer
 from pshell.engine.job_buffer import JobBuffer
-from pshell.engine.jobs import (Job, JobError, JobManager, JobState, JobWaiter,
-                                derive_parent_state)
+from pshell.engine.job_state import derive_parent_state
+from pshell.engine.job_table import JobError, JobManager
+from pshell.engine.job_wait import JobWaiter
+from pshell.engine.jobs import Job, JobState
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -1,8 +1,8 @@
 """Start-Job, Start-ThreadJob, Get-Job, Receive-Job, Wait-Job, Stop-Job, Remove-Job.
 
-The job model and the job table live in ``engine/jobs.py``; these cmdlets select jobs the way
-PowerShell does (by object, ``-Id``, ``-Name``, ``-InstanceId``, ``-State``) and move records from a
-job's buffers to the caller's streams.
+The job model lives in ``engine/jobs.py``, the job table in ``engine/job_table.py``; these cmdlets
+select jobs the way PowerShell does (by object, ``-Id``, ``-Name``, ``-InstanceId``, ``-State``) and
+move records from a job's buffers to the caller's streams.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.job_runner import LocalWork
-from pshell.engine.jobs import Job, JobError, JobState, JobWaiter, command_text
+from pshell.engine.job_table import JobError
+from pshell.engine.job_wait import JobWaiter
+from pshell.engine.jobs import Job, JobState, command_text
 from pshell.engine.values import PSObject, enumerate_value, to_str
 
 __all__ = ["StartJob", "StartThreadJob", "GetJob", "ReceiveJob", "WaitJob", "StopJob", "RemoveJob"]

@@ -1,5 +1,7 @@
 """Background jobs: the job model shared by local jobs (Start-Job, ThreadJob, ``pipeline &``) and
-remote jobs (Invoke-Command -AsJob), and the per-runspace job table.
+remote jobs (Invoke-Command -AsJob).  Its states are ``job_state.py``, the per-runspace job table
+(``JobManager``) is ``job_table.py``, waiting on jobs ``job_wait.py``, the local runner
+``job_runner.py`` and the buffers ``job_buffer.py``.
 
 The model follows PowerShell's (Job.cs): a job has an Id from one process-wide counter shared by
 parents and children, a Name, an InstanceId, a state with a reason, and buffers of what it wrote.
@@ -39,27 +41,23 @@ drops it); nothing a job produced is lost until it is received or the job remove
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import itertools
 import os
 import threading
-from collections import deque
-from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional,
-                    Sequence, Tuple)
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from pshell.engine.job_buffer import JobBuffer
+from pshell.engine.job_state import JobState, JobStateInfo, derive_parent_state
+from pshell.engine.job_wait import FinishedHandle
 
 if TYPE_CHECKING:
-    from pshell.engine.job_runner import LocalWork
-    from pshell.engine.runtime import Runspace
+    from pshell.engine.job_table import JobManager
 
+#: JobState and JobStateInfo are part of the job model's API (defined in job_state.py).
 __all__ = [
-    "JobState", "JobStateInfo", "Job", "JobManager", "JobError", "JobWaiter", "next_job_id",
-    "NOTIFICATION_VARIABLE", "STREAMS", "JOB_TYPE_NAMES", "command_text", "job_notice",
+    "JobState", "JobStateInfo", "Job", "next_job_id", "STREAMS", "JOB_TYPE_NAMES", "STOP_GRACE_SECONDS",
+    "command_text", "job_notice",
 ]
-
-#: Preference variable: ``$PSJobNotifications = $false`` turns off the REPL's "job finished" notice.
-NOTIFICATION_VARIABLE = "PSJobNotifications"
 
 #: Stream names of buffered records, in PowerShell's stream order.
 STREAMS = ("output", "error", "warning", "verbose", "debug", "information", "progress")
@@ -90,107 +88,7 @@ def _new_guid() -> str:
     return Guid(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
 
 
-# --------------------------------------------------------------------------- states
-
-class JobState:
-    """Job states as PowerShell names them; values are plain strings (``$j.State -eq 'Running'``)."""
-
-    NotStarted = "NotStarted"
-    Running = "Running"
-    Completed = "Completed"
-    Failed = "Failed"
-    Stopped = "Stopped"
-    Blocked = "Blocked"
-    Suspended = "Suspended"
-    Disconnected = "Disconnected"
-    Suspending = "Suspending"
-    Stopping = "Stopping"
-    AtBreakpoint = "AtBreakpoint"
-
-    ALL: Tuple[str, ...] = (NotStarted, Running, Completed, Failed, Stopped, Blocked, Suspended,
-                            Disconnected, Suspending, Stopping, AtBreakpoint)
-    FINISHED = frozenset((Completed, Failed, Stopped))
-
-    @classmethod
-    def parse(cls, text: Any) -> str:
-        """The state named ``text`` (case-insensitive); ValueError naming the valid ones."""
-        wanted = str(text).strip().lower()
-        for state in cls.ALL:
-            if state.lower() == wanted:
-                return state
-        raise ValueError(f'Cannot convert value "{text}" to type "JobState". Specify one of the '
-                         f'following enumerator names and try again: {", ".join(cls.ALL)}')
-
-    @classmethod
-    def is_finished(cls, state: str) -> bool:
-        return state in cls.FINISHED
-
-
-class JobStateInfo:
-    """What ``$job.JobStateInfo`` shows: the state and, for a failed job, the reason."""
-
-    __slots__ = ("State", "Reason")
-    ps_type_names = ("System.Management.Automation.JobStateInfo",)
-    ps_properties = ("State", "Reason")
-
-    def __init__(self, state: str, reason: Any = None) -> None:
-        self.State = state
-        self.Reason = reason
-
-    def ToString(self) -> str:
-        return self.State
-
-    def __str__(self) -> str:
-        return self.State
-
-    def __repr__(self) -> str:
-        return f"JobStateInfo({self.State!r}, {self.Reason!r})"
-
-
-def derive_parent_state(states: Sequence[str], stop_requested: bool, current: str) -> str:
-    """A parent's state from its children's, by PowerShell's rules (ContainerParentJob)."""
-    if not states:
-        return current
-    if JobState.Blocked in states:
-        return JobState.Blocked
-    finished = sum(1 for s in states if s in JobState.FINISHED)
-    disconnected = states.count(JobState.Disconnected)
-    if finished + disconnected == len(states):
-        if disconnected:
-            return JobState.Disconnected
-        if JobState.Failed in states:
-            return JobState.Failed
-        if stop_requested or JobState.Stopped in states:
-            return JobState.Stopped
-        return JobState.Completed
-    if stop_requested:
-        return JobState.Stopping
-    if all(s == JobState.NotStarted for s in states):
-        return JobState.NotStarted
-    unfinished = [s for s in states if s not in JobState.FINISHED]
-    if all(s == JobState.Suspended for s in unfinished):
-        return JobState.Suspended
-    if all(s in (JobState.Suspended, JobState.Disconnected) for s in unfinished) and disconnected:
-        return JobState.Disconnected
-    return JobState.Running
-
-
-
-
 # --------------------------------------------------------------------------- jobs
-
-class JobError(Exception):
-    """A misuse of a job (remove a running job, remove a child alone); carries PowerShell's error
-    id and category so the cmdlets can write a proper error record."""
-
-    def __init__(self, message: str, error_id: str = "JobError",
-                 category: str = "InvalidOperation", target: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.error_id = error_id
-        self.category = category
-        self.target = target
-
 
 Listener = Callable[["Job"], None]
 
@@ -591,223 +489,6 @@ def _message_record(stream: str, record: Any) -> Any:
     return cls(record)
 
 
-# --------------------------------------------------------------------------- waiting
-
-class JobWaiter:
-    """Wakes a waiting thread when any of a set of jobs (and their descendants) changes state or
-    buffers a record.  A context manager: listeners are removed on exit."""
-
-    def __init__(self, jobs: Iterable[Job], data: bool = False) -> None:
-        self._event = threading.Event()
-        self._jobs = [j for job in jobs for j in job.iter_tree()]
-        self._data = data
-
-    def _wake(self, job: Job) -> None:
-        self._event.set()
-
-    def wake(self) -> None:
-        """Wake the waiter from outside (a stop request)."""
-        self._event.set()
-
-    def __enter__(self) -> "JobWaiter":
-        for job in self._jobs:
-            job.add_listener(self._wake)
-            if self._data:
-                job.add_data_listener(self._wake)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for job in self._jobs:
-            job.remove_listener(self._wake)
-            if self._data:
-                job.remove_data_listener(self._wake)
-
-    def wait(self, timeout: Optional[float] = None) -> bool:
-        """Block until woken or ``timeout``; clears the wake-up.  Whether it was woken."""
-        woken = self._event.wait(timeout)
-        self._event.clear()
-        return woken
-
-
-
-# --------------------------------------------------------------------------- the job table
-
-def _pool() -> Any:
-    from pshell.engine.job_runner import POOL
-    return POOL
-
-
-def job_outlives_shell(job: "Job") -> bool:
-    """Whether every leaf of ``job`` runs on in a session when the shell exits."""
-    leaves = [member for member in job.iter_tree() if not member.ChildJobs]
-    return bool(leaves) and all(leaf.outlives_shell for leaf in leaves)
-
-
-class JobManager:
-    """The job table of one runspace (``runspace.jobs``): the jobs Get-Job lists, in Id order.
-    Children are reachable by Id too, but only top-level jobs are listed by default."""
-
-    def __init__(self, runspace: Optional["Runspace"] = None) -> None:
-        self.runspace = runspace
-        self._lock = threading.Lock()
-        self._top: Dict[int, Job] = {}
-        self._all: Dict[int, Job] = {}
-        self._thread_queue: Deque[Tuple[Job, "LocalWork"]] = deque()
-        self._thread_running = 0
-        self.thread_limit = 5
-
-    # ---- table -------------------------------------------------------------------------
-    def add(self, job: Job) -> Job:
-        """Register a top-level job (and its children) in this table."""
-        with self._lock:
-            self._top[job.Id] = job
-        for member in job.iter_tree():
-            self._register(member)
-        job.add_listener(self._on_state)
-        return job
-
-    def _register(self, job: Job) -> None:
-        job.manager = self
-        with self._lock:
-            self._all[job.Id] = job
-
-    def jobs(self, include_children: bool = False) -> List[Job]:
-        with self._lock:
-            return list(self._all.values() if include_children else self._top.values())
-
-    def get(self, job_id: int) -> Optional[Job]:
-        with self._lock:
-            return self._all.get(job_id)
-
-    def by_instance_id(self, instance_id: str) -> Optional[Job]:
-        wanted = str(instance_id).strip("{} ").lower()
-        for job in self.jobs(include_children=True):
-            if job.InstanceId == wanted:
-                return job
-        return None
-
-    def __len__(self) -> int:
-        return len(self._top)
-
-    def __iter__(self) -> Iterator[Job]:
-        return iter(self.jobs())
-
-    def remove(self, job: Job, force: bool = False) -> None:
-        """Remove-Job: refuse a child, and a job not finished unless ``force`` (which stops it)."""
-        if job.parent is not None or job.Id not in self._top:
-            raise JobError("The command cannot remove the job because it does not exist or because "
-                           "it is a child job. Child jobs can be removed only by removing the parent "
-                           "job.", "CannotRemoveJob", "InvalidOperation", job)
-        if not job.is_finished:
-            if not force:
-                raise JobError(f"The command cannot remove the job with the job ID {job.Id} because "
-                               f"the job is not finished. To remove the job, first stop the job, or "
-                               f"use the Force parameter.", "JobObjectNotFinishedCannotBeRemoved",
-                               "InvalidOperation", job)
-            job.stop()
-        with self._lock:
-            self._top.pop(job.Id, None)
-            for member in job.iter_tree():
-                self._all.pop(member.Id, None)
-        job.remove_listener(self._on_state)
-        job.dispose()
-
-    def stop_all(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """Stop every running job (the shell is exiting): ask all at once, then wait.  Jobs whose
-        work outlives the shell (commands in a PSSession) are left to their session."""
-        running = [job for job in self.jobs() if not job.is_finished and not job_outlives_shell(job)]
-        for job in running:
-            job.request_stop()
-        for job in running:
-            if not job.wait(grace):
-                job.force_stopped()
-
-    def close(self) -> None:
-        """Stop every job and release their buffers and spill files."""
-        self.stop_all()
-        for job in self.jobs():
-            if not job.is_finished and job_outlives_shell(job):
-                continue
-            try:
-                self.remove(job, force=True)
-            except JobError:
-                pass
-
-    # ---- starting local jobs -------------------------------------------------------
-    def start_job(self, work: "LocalWork", command: str, name: Optional[str] = None,
-                  type_name: str = "BackgroundJob") -> Job:
-        """Start-Job: a parent of type ``type_name`` with one child that runs ``work``."""
-        parent = Job(command, name=name, type_name=type_name, location="localhost",
-                     type_names=("System.Management.Automation.PSRemotingJob",))
-        child = Job(command, location="localhost",
-                    type_names=("System.Management.Automation.PSRemotingChildJob",))
-        parent.add_child(child)
-        self.add(parent)
-        child.set_state(JobState.Running)     # accepted: running as far as anyone can tell
-        _pool().submit(lambda: work.run(child))
-        return parent
-
-    def start_thread_job(self, work: "LocalWork", command: str, name: Optional[str] = None,
-                         throttle: Optional[int] = None) -> Job:
-        """Start-ThreadJob: one job (no children), at most ``thread_limit`` running at once; the
-        others wait NotStarted in a queue."""
-        if throttle is not None and throttle > 0:
-            self.thread_limit = throttle
-        job = Job(command, name=name, type_name="ThreadJob", location="PowerShell",
-                  type_names=("ThreadJob.ThreadJob",))
-        self.add(job)
-        with self._lock:
-            self._thread_queue.append((job, work))
-        self._pump_thread_jobs()
-        return job
-
-    def _pump_thread_jobs(self) -> None:
-        while True:
-            with self._lock:
-                if self._thread_running >= self.thread_limit or not self._thread_queue:
-                    return
-                job, work = self._thread_queue.popleft()
-                if job.is_finished:
-                    continue
-                self._thread_running += 1
-            _pool().submit(functools.partial(self._run_thread_job, job, work))
-
-    def _run_thread_job(self, job: Job, work: "LocalWork") -> None:
-        try:
-            work.run(job)
-        finally:
-            with self._lock:
-                self._thread_running -= 1
-            self._pump_thread_jobs()
-
-    # ---- notices -------------------------------------------------------------------------
-    def _on_state(self, job: Job) -> None:
-        if not job.is_finished or job.parent is not None:
-            return
-        runspace = self.runspace
-        host = getattr(runspace, "host", None)
-        notify = getattr(host, "job_finished", None)
-        if notify is None or not self.notifications_enabled():
-            return
-        try:
-            notify(job)
-        except Exception:
-            pass
-
-    def notifications_enabled(self) -> bool:
-        runspace = self.runspace
-        if runspace is None:
-            return False
-        try:
-            value = runspace.get_variable(NOTIFICATION_VARIABLE)
-        except Exception:
-            return True
-        if value is None:
-            return True
-        from pshell.engine.values import to_bool
-        return to_bool(value)
-
-
 def job_notice(job: Job) -> str:
     """The one-line REPL notice for a finished job, like bash's ``[1]+ Done``."""
     return f"[{job.Id}] {job.Name} {job.State}"
@@ -821,29 +502,6 @@ def command_text(block: Any) -> str:
             return value
     from pshell.engine.values import to_str
     return to_str(block)
-
-
-
-
-class FinishedHandle:
-    """A job's ``Finished`` property: ``WaitOne([timeout ms])`` waits for the job's end."""
-
-    ps_type_names = ("System.Threading.ManualResetEvent", "System.Threading.WaitHandle")
-    ps_properties = ("SafeWaitHandle",)
-
-    def __init__(self, event: threading.Event) -> None:
-        self._event = event
-        self.SafeWaitHandle = None
-
-    def WaitOne(self, timeout: Any = None) -> bool:
-        seconds = None if timeout is None or int(timeout) < 0 else int(timeout) / 1000.0
-        return self._event.wait(seconds)
-
-    def ToString(self) -> str:
-        return "System.Threading.ManualResetEvent"
-
-    def __str__(self) -> str:
-        return self.ToString()
 
 
 def _register_views() -> None:

@@ -431,7 +431,7 @@ class Runspace:
     @property
     def jobs(self) -> Any:
         if self._jobs is None:
-            from pshell.engine.jobs import JobManager
+            from pshell.engine.job_table import JobManager
             self._jobs = JobManager(self)
         return self._jobs
 

@@ -27,7 +27,8 @@ import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine.job_buffer import JobBuffer
-from pshell.engine.jobs import Job, JobManager, JobState
+from pshell.engine.job_table import JobManager
+from pshell.engine.jobs import Job, JobState
 
 __all__ = ["SpoolingJobManager", "SpooledBuffer", "recover_jobs", "write_atomic",
            "HOST_ENDED", "spooling_enabled"]
