@@ -34,7 +34,13 @@ MAX_CHANNELS = 8
 MAX_REQUEST = 64 * 1024
 SOCKET_NAME = "sock"
 LOCK_NAME = "lock"
+STATUS_REQUEST = b'{"v": 1, "status": true}\n'     # what the broker holds (tests use it)
 _PAUSE_AT = 4 << 20            # bytes waiting for the client before the channel stops reading
+_PLANS = 256                   # requests whose decisions are kept (while the config is unchanged)
+_PLAN_LINE = 8192              # a longer request line is decided each time
+MAX_WARM = 8                   # warm channels kept per connection key
+WARM_DELAY = 0.2               # seconds without a request for a key before its channels are replaced
+DEFAULT_WARM_KEEP = 30.0       # seconds a warm channel waits to be used (PSHELL_BROKER_WARM)
 
 
 class BadRequest(ValueError):
@@ -85,12 +91,57 @@ def _peer_uid(sock: socket.socket) -> int:
 
 
 class _Held:
-    """One SSH connection the broker keeps, and how many channels use it."""
+    """One SSH connection the broker keeps, and how many channels use it (warm ones too)."""
 
     def __init__(self, ssh: Any) -> None:
         self.ssh = ssh
         self.channels = 0
         self.idle: Any = None           # the timer that closes it when unused
+        self.used = time.monotonic()    # when a client's channel on it last ended
+
+
+class _Plan:
+    """What one request line decides, kept while the config files are unchanged: the checked
+    request, the held-connection key, what to warn about, where the host's socket is
+    remembered."""
+
+    def __init__(self, req: Dict[str, Any], key: str, said: List[str], stamp: Any,
+                 cache_key: str) -> None:
+        self.req = req
+        self.key = key
+        self.said = said
+        self.stamp = stamp
+        self.cache_key = cache_key
+
+
+class _Warm:
+    """A direct channel to a host's socket, opened ahead of a request (the host has said "A":
+    it holds the channel as a connection without a session, reading its first frame).  Whatever
+    arrives on it before it is handed out, or its end, makes it unusable."""
+
+    def __init__(self, broker: "Broker", key: str, held: _Held, path: str) -> None:
+        self.broker = broker
+        self.key = key
+        self.held = held
+        self.path = path
+        self.link: Any = None
+        self.dead = False
+        self.expiry: Any = None
+
+    def feed(self, data: bytes) -> None:
+        self.broker._unwarm(self)
+
+    def lost(self, reason: str) -> None:
+        self.broker._unwarm(self)
+
+
+class _Demand:
+    """Requests for one key since its channels were last replaced."""
+
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self.count = 0
+        self.opening = 0
 
 
 class _Relay:
@@ -142,6 +193,101 @@ class _Relay:
         pass
 
 
+def warm_keep() -> float:
+    """How long a warm channel waits for a request (PSHELL_BROKER_WARM seconds; 0: none)."""
+    try:
+        value = float(os.environ.get("PSHELL_BROKER_WARM", DEFAULT_WARM_KEEP))
+    except ValueError:
+        return DEFAULT_WARM_KEEP
+    return min(max(value, 0.0), 3600.0) if value == value else DEFAULT_WARM_KEEP
+
+
+_FILE_FACTS: Dict[str, Any] = {}     # path -> (its stat, its Include patterns, Match exec in it)
+_GLOBS: Dict[str, Any] = {}          # Include pattern -> (its directory's stat, the files found)
+
+
+def _stat(path: str) -> Any:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev)
+
+
+def _file_facts(path: str, stat: Any) -> Any:
+    """(Include patterns, whether a Match exec is there) of a config file, read again only
+    when its stat changed.  Raises ConfigError."""
+    known = _FILE_FACTS.get(path)
+    if known is not None and known[0] == stat:
+        return known[1], known[2]
+    from pshell.transport import ssh_config
+    patterns: List[str] = []
+    runs = False
+    for key, args, _, _ in ssh_config._parse_file(path):
+        if key == "match" and any(arg.lower().lstrip("!") == "exec" for arg in args):
+            runs = True
+        elif key == "include":
+            for arg in args:
+                pattern = os.path.expanduser(arg) if arg.startswith("~") else arg
+                if not os.path.isabs(pattern):
+                    pattern = os.path.join(ssh_config._home(), ".ssh", pattern)
+                patterns.append(pattern)
+    if len(_FILE_FACTS) > 256:
+        _FILE_FACTS.clear()
+    _FILE_FACTS[path] = (stat, patterns, runs)
+    return patterns, runs
+
+
+def _included(pattern: str) -> Any:
+    """(what decides it, the files) an Include pattern names: globbed again only when the
+    directory of a pattern whose wildcards are all in its last part changed."""
+    import glob
+    directory = os.path.dirname(pattern)
+    if glob.has_magic(directory):
+        found = sorted(glob.glob(pattern))
+        return tuple(found), found
+    stat = _stat(directory)
+    known = _GLOBS.get(pattern)
+    if known is None or known[0] != stat or stat is None:
+        known = (stat, sorted(glob.glob(pattern)))
+        if len(_GLOBS) > 256:
+            _GLOBS.clear()
+        _GLOBS[pattern] = known
+    return stat, known[1]
+
+
+def config_stamp() -> Any:
+    """What the ssh_config decisions depend on besides the request: every config file that
+    would be read (Include globs followed, their directories) with its stat, and the local host
+    name (%l, %C).  None when a decision may change with the files unchanged (``Match exec``)
+    or a file cannot be read (each request is then decided anew, and says what is wrong)."""
+    from pshell.transport import ssh_config
+    files, _ = ssh_config.config_files()
+    stamp: List[Any] = [os.uname().nodename]
+    todo = list(reversed(files))
+    while todo:
+        path = todo.pop()
+        if len(stamp) > 512:
+            return None
+        stat = _stat(path)
+        stamp.append((path, stat))
+        if stat is None:
+            continue
+        try:
+            patterns, runs = _file_facts(path, stat)
+        except ssh_config.ConfigError:
+            return None
+        if runs:
+            return None
+        found: List[str] = []
+        for pattern in patterns:
+            decided, names = _included(pattern)
+            stamp.append((pattern, decided))
+            found.extend(names)
+        todo.extend(reversed(found))
+    return tuple(stamp)
+
+
 class Broker:
     def __init__(self, directory: str, persist: float) -> None:
         self.directory = directory
@@ -150,8 +296,36 @@ class Broker:
         self.clients = 0
         self.last_used = time.monotonic()
         self.warnings: List[List[str]] = []     # one list per connect in progress
+        self.plans: Dict[bytes, _Plan] = {}
+        self.warm: Dict[str, List[_Warm]] = {}
+        self.demand: Dict[str, _Demand] = {}
+        self.warm_keep = min(warm_keep(), persist)
+        self.refill_timer: Any = None
+        self.burst_began = 0.0
 
-    # ---- connections ------------------------------------------------------------------
+    # ---- what a request decides -------------------------------------------------------
+    def _plan(self, line: bytes) -> _Plan:
+        """The request's decisions: kept per request line while config_stamp() is unchanged
+        (resolving the config was a quarter of the broker's work per channel)."""
+        stamp = config_stamp()
+        plan = self.plans.get(line)
+        if plan is not None and stamp is not None and plan.stamp == stamp:
+            return plan
+        req = check_request(line)
+        key, said = self._key(req)
+        from pshell.transport import ssh as ssh_transport
+        from pshell.transport.ssh_connect import SSHTarget
+        target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
+                           req["options"])
+        new = _Plan(req, key, said, stamp, ssh_transport.cache_key(target))
+        if plan is not None and plan.key != key:
+            self._drop_warm(plan.key)       # decided under a config that changed
+        if stamp is not None and len(line) <= _PLAN_LINE:
+            if len(self.plans) >= _PLANS:
+                self.plans.clear()
+            self.plans[line] = new
+        return new
+
     def _key(self, req: Dict[str, Any]) -> Any:
         """The held-connection key (the request and every resolved option) and what a direct
         connection would warn about the config."""
@@ -169,6 +343,7 @@ class Broker:
         return json.dumps([req["host"].lower(), req["user"], req["port"], req["key_file"],
                            sorted((k, repr(v)) for k, v in req["options"].items()), decided]), said
 
+    # ---- connections ------------------------------------------------------------------
     async def _connection(self, key: str, req: Dict[str, Any], fresh: bool) -> _Held:
         from pshell.transport.ssh_connect import SSHTarget, connect
         pool = self.held.setdefault(key, [])
@@ -183,13 +358,24 @@ class Broker:
         pool.append(held)
         return held
 
-    def _release(self, key: str, held: _Held) -> None:
+    def _take(self, held: _Held) -> None:
+        held.channels += 1
+        if held.idle is not None:
+            held.idle.cancel()
+            held.idle = None
+
+    def _release(self, key: str, held: _Held, warm: bool = False) -> None:
+        """A channel on ``held`` ended; the connection closes ``persist`` seconds after the
+        last client's channel (a warm channel that was never used does not count)."""
         held.channels -= 1
-        self.last_used = time.monotonic()
-        if held.channels == 0:
+        now = time.monotonic()
+        if not warm:
+            self.last_used = held.used = now
+        if held.channels == 0 and held in self.held.get(key, ()):
             import asyncio
             loop = asyncio.get_running_loop()
-            held.idle = loop.call_later(self.persist, self._expire, key, held)
+            held.idle = loop.call_later(max(0.0, held.used + self.persist - now), self._expire,
+                                        key, held)
 
     def _expire(self, key: str, held: _Held) -> None:
         if held.channels:
@@ -207,9 +393,142 @@ class Broker:
         except Exception:
             pass
 
+    # ---- warm channels ----------------------------------------------------------------
+    # After a burst of requests for a key, as many direct channels as the burst had are opened
+    # in the background (on held connections with room; never a new connection for them), so
+    # that the next burst skips the channel's round trips.  A warm channel is handed out only
+    # for the same key (the same request under the same config) and the same host socket path,
+    # while nothing has arrived on it and it has not ended; unused, it closes after warm_keep.
+
+    def _warm_channel(self, plan: _Plan) -> Optional[_Warm]:
+        pool = self.warm.get(plan.key)
+        if not pool:
+            return None
+        while pool:
+            warm = pool.pop(0)          # the oldest first: the newest live longest
+            if warm.expiry is not None:
+                warm.expiry.cancel()
+                warm.expiry = None
+            link = warm.link
+            if warm.dead or link.chan is None or link.chan.is_closing() or _closed(warm.held.ssh):
+                self._unwarm(warm)
+                continue
+            warm.dead = True            # handed out: no longer the broker's to drop
+            return warm
+        return None
+
+    def _unwarm(self, warm: _Warm) -> None:
+        """A warm channel goes (it ended, something arrived on it, it expired, or its config
+        changed)."""
+        if warm.dead and warm.link is not None and not isinstance(warm.link.conn, _Warm):
+            return                      # handed out: its relay owns it now
+        pool = self.warm.get(warm.key)
+        if pool is not None and warm in pool:
+            pool.remove(warm)
+            if not pool:
+                del self.warm[warm.key]
+        if warm.expiry is not None:
+            warm.expiry.cancel()
+            warm.expiry = None
+        first = not warm.dead
+        warm.dead = True
+        if warm.link is not None:
+            warm.link.closed = True
+            try:
+                if warm.link.chan is not None:
+                    warm.link.chan.close()
+            except Exception:
+                pass
+        if first:
+            self._release(warm.key, warm.held, warm=True)
+
+    def _drop_warm(self, key: str) -> None:
+        for warm in list(self.warm.get(key, ())):
+            self._unwarm(warm)
+
+    def _served(self, plan: _Plan) -> None:
+        """A request for this key was served: its replacement is opened once the burst is over
+        (WARM_DELAY without a request, at most a second after the burst began), all keys'
+        together."""
+        if self.warm_keep <= 0 or not plan.cache_key:
+            return
+        import asyncio
+        demand = self.demand.get(plan.key)
+        if demand is None:
+            demand = self.demand[plan.key] = _Demand(plan)
+        demand.plan = plan
+        demand.count += 1
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self.refill_timer is None:
+            self.burst_began = now
+        else:
+            self.refill_timer.cancel()
+        self.refill_timer = loop.call_at(min(now + WARM_DELAY, self.burst_began + 1.0),
+                                         self._refill_all)
+
+    def _refill_all(self) -> None:
+        import asyncio
+        self.refill_timer = None
+        for key, demand in list(self.demand.items()):
+            if demand.count:
+                asyncio.ensure_future(self._refill(demand))
+            elif not demand.opening:
+                del self.demand[key]
+
+    async def _refill(self, demand: _Demand) -> None:
+        """As many warm channels for the key as its last burst had requests."""
+        import asyncio
+        from pshell.transport import ssh as ssh_transport
+        plan = demand.plan
+        want, demand.count = min(MAX_WARM, demand.count), 0
+        pool = self.warm.get(plan.key) or []
+        while len(pool) > want:         # the last burst was smaller
+            self._unwarm(pool[0])
+        missing = want - len(pool) - demand.opening
+        path = None
+        if missing > 0:
+            ssh_transport.refresh_sockets()
+            path = ssh_transport.known_socket(plan.cache_key)
+        if path:
+            demand.opening += missing
+            try:
+                await asyncio.gather(*(self._open_warm(plan, path) for _ in range(missing)),
+                                     return_exceptions=True)
+            finally:
+                demand.opening -= missing
+        if demand.opening == 0 and demand.count == 0 and self.demand.get(plan.key) is demand:
+            del self.demand[plan.key]
+
+    async def _open_warm(self, plan: _Plan, path: str) -> None:
+        import asyncio
+        from pshell.transport import ssh as ssh_transport
+        held = next((h for h in self.held.get(plan.key, ())
+                     if h.channels < MAX_CHANNELS and not _closed(h.ssh)), None)
+        if held is None:
+            return                      # no new connection just to keep a channel warm
+        self._take(held)
+        warm = _Warm(self, plan.key, held, path)
+        link = ssh_transport.SSHSessionLink(plan.req["host"], plan.cache_key)
+        link.conn = warm                # type: ignore[assignment]
+        link.owns_ssh = False
+        link.ssh = held.ssh
+        link._ready = asyncio.get_running_loop().create_future()
+        warm.link = link
+        try:
+            opened = await link._start_direct(held.ssh, path)
+        except Exception:
+            opened = False
+        if not opened or warm.dead or link.chan is None:
+            self._unwarm(warm)
+            return
+        self.warm.setdefault(plan.key, []).append(warm)
+        warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
+
     # ---- a client -----------------------------------------------------------------------
     async def handle(self, reader: Any, writer: Any) -> None:
         import asyncio
+        from pshell.transport.ssh_connect import SSHError
         self.clients += 1
         self.last_used = time.monotonic()
         try:
@@ -218,7 +537,10 @@ class Broker:
                 return                  # only this user's own processes
             try:
                 line = await asyncio.wait_for(reader.readuntil(b"\n"), 30)
-                req = check_request(line)
+                if line == STATUS_REQUEST:
+                    await self._answer(writer, self.status())
+                    return
+                plan = self._plan(line)
             except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError):
                 await self._answer(writer, {"ok": False, "error": "the request was not one line "
                                             f"of at most {MAX_REQUEST} bytes", "auth": False})
@@ -226,7 +548,14 @@ class Broker:
             except BadRequest as exc:
                 await self._answer(writer, {"ok": False, "error": str(exc), "auth": False})
                 return
-            await self._serve(req, reader, writer)
+            except SSHError as exc:         # the config cannot be read
+                await self._answer(writer, {"ok": False, "error": str(exc), "auth": False})
+                return
+            except Exception as exc:        # the broker must go on serving others
+                await self._answer(writer, {"ok": False, "error": f"the connection broker failed: "
+                                            f"{type(exc).__name__}: {exc}", "auth": False})
+                return
+            await self._serve(plan, reader, writer)
         except (ConnectionError, OSError):
             pass
         finally:
@@ -237,40 +566,52 @@ class Broker:
             except Exception:
                 pass
 
+    def status(self) -> Dict[str, Any]:
+        """What the broker holds (for tests and the curious): connections, channels, warm."""
+        pools = [held for pool in self.held.values() for held in pool]
+        return {"ok": True, "connections": len(pools),
+                "channels": sum(held.channels for held in pools),
+                "warm": sum(len(pool) for pool in self.warm.values()), "clients": self.clients - 1}
+
     async def _answer(self, writer: Any, answer: Dict[str, Any]) -> None:
         writer.write(json.dumps(answer).encode("utf-8") + b"\n")
         await writer.drain()
 
-    async def _serve(self, req: Dict[str, Any], reader: Any, writer: Any) -> None:
+    async def _serve(self, plan: _Plan, reader: Any, writer: Any) -> None:
         import asyncio
         import asyncssh
         from pshell.transport import ssh as ssh_transport
-        from pshell.transport.ssh_connect import SSHError, SSHTarget
-        warnings: List[str] = []
-        self.warnings.append(warnings)
+        from pshell.transport.ssh_connect import SSHError
+        req, key = plan.req, plan.key
         relay = _Relay(writer)
-        target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
-                           req["options"])
-        try:
-            key, said = self._key(req)
-            warnings[:0] = said
-            held, link = await self._channel(key, req, relay, target)
-        except SSHError as exc:
-            text = str(exc)
-            await self._answer(writer, {"ok": False, "error": text, "warnings": warnings,
-                                        "auth": "authentication failed" in text})
-            return
-        except Exception as exc:        # the broker must go on serving others
-            await self._answer(writer, {"ok": False, "error": f"the connection broker failed: "
-                                        f"{type(exc).__name__}: {exc}", "auth": False})
-            return
-        finally:
-            self.warnings.remove(warnings)
+        warm = self._warm_channel(plan)
+        if warm is not None:
+            held, link = warm.held, warm.link
+            link.conn = relay
+            relay.link = link
+            warnings = list(plan.said)
+            known: Optional[str] = warm.path
+        else:
+            warnings = list(plan.said)
+            self.warnings.append(warnings)
+            try:
+                held, link = await self._channel(key, req, relay, plan.cache_key)
+            except SSHError as exc:
+                text = str(exc)
+                await self._answer(writer, {"ok": False, "error": text, "warnings": warnings,
+                                            "auth": "authentication failed" in text})
+                return
+            except Exception as exc:        # the broker must go on serving others
+                await self._answer(writer, {"ok": False, "error": f"the connection broker failed: "
+                                            f"{type(exc).__name__}: {exc}", "auth": False})
+                return
+            finally:
+                self.warnings.remove(warnings)
+            known = ssh_transport.known_socket(link.cache_key) if link.cache_key else None
+        self._served(plan)
         try:
             await self._answer(writer, {"ok": True, "warnings": warnings,
-                                        "cache_key": link.cache_key,
-                                        "socket_known": ssh_transport.known_socket(link.cache_key)
-                                        if link.cache_key else None})
+                                        "cache_key": link.cache_key, "socket_known": known})
             relay.start()
             while not relay.ended:
                 data = await reader.read(1 << 18)
@@ -290,18 +631,15 @@ class Broker:
                 pass
             self._release(key, held)
 
-    async def _channel(self, key: str, req: Dict[str, Any], relay: _Relay, target: Any) -> Any:
+    async def _channel(self, key: str, req: Dict[str, Any], relay: _Relay, cache_key: str) -> Any:
         """A held (or new) connection with a started channel on it: (held, link)."""
         import asyncssh
         from pshell.transport import ssh as ssh_transport
         from pshell.transport.ssh_connect import SSHError
         for attempt in (0, 1):      # a held connection may have died, or be full: once more
             held = await self._connection(key, req, fresh=attempt > 0)
-            held.channels += 1
-            if held.idle is not None:
-                held.idle.cancel()
-                held.idle = None
-            link = ssh_transport.SSHSessionLink(req["host"], ssh_transport.cache_key(target))
+            self._take(held)
+            link = ssh_transport.SSHSessionLink(req["host"], cache_key)
             link.conn = relay               # type: ignore[assignment]
             link.owns_ssh = False
             relay.link = link
