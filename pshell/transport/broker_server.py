@@ -136,12 +136,13 @@ class _Warm:
 
 
 class _Demand:
-    """Requests for one key since its channels were last replaced."""
+    """How many channels one key needed at once since its warm ones were last replaced."""
 
     def __init__(self, plan: _Plan) -> None:
         self.plan = plan
-        self.count = 0
-        self.opening = 0
+        self.active = 0                 # clients served on the key now
+        self.peak = 0                   # the most at once since the last refill
+        self.opening = 0                # warm channels being opened
 
 
 class _Relay:
@@ -302,6 +303,7 @@ class Broker:
         self.warm_keep = min(warm_keep(), persist)
         self.refill_timer: Any = None
         self.burst_began = 0.0
+        self.counts = {"served": 0, "warm_opened": 0, "warm_used": 0}
 
     # ---- what a request decides -------------------------------------------------------
     def _plan(self, line: bytes) -> _Plan:
@@ -414,6 +416,7 @@ class Broker:
                 self._unwarm(warm)
                 continue
             warm.dead = True            # handed out: no longer the broker's to drop
+            self.counts["warm_used"] += 1
             return warm
         return None
 
@@ -446,18 +449,19 @@ class Broker:
         for warm in list(self.warm.get(key, ())):
             self._unwarm(warm)
 
-    def _served(self, plan: _Plan) -> None:
+    def _served(self, plan: _Plan) -> Optional[_Demand]:
         """A request for this key was served: its replacement is opened once the burst is over
         (WARM_DELAY without a request, at most a second after the burst began), all keys'
-        together."""
+        together.  The caller lowers ``active`` when the client is done."""
         if self.warm_keep <= 0 or not plan.cache_key:
-            return
+            return None
         import asyncio
         demand = self.demand.get(plan.key)
         if demand is None:
             demand = self.demand[plan.key] = _Demand(plan)
         demand.plan = plan
-        demand.count += 1
+        demand.active += 1
+        demand.peak = max(demand.peak, demand.active)
         loop = asyncio.get_running_loop()
         now = loop.time()
         if self.refill_timer is None:
@@ -466,14 +470,15 @@ class Broker:
             self.refill_timer.cancel()
         self.refill_timer = loop.call_at(min(now + WARM_DELAY, self.burst_began + 1.0),
                                          self._refill_all)
+        return demand
 
     def _refill_all(self) -> None:
         import asyncio
         self.refill_timer = None
         for key, demand in list(self.demand.items()):
-            if demand.count:
+            if demand.peak:
                 asyncio.ensure_future(self._refill(demand))
-            elif not demand.opening:
+            elif not demand.opening and not demand.active:
                 del self.demand[key]
 
     async def _refill(self, demand: _Demand) -> None:
@@ -481,7 +486,7 @@ class Broker:
         import asyncio
         from pshell.transport import ssh as ssh_transport
         plan = demand.plan
-        want, demand.count = min(MAX_WARM, demand.count), 0
+        want, demand.peak = min(MAX_WARM, demand.peak), 0
         pool = self.warm.get(plan.key) or []
         while len(pool) > want:         # the last burst was smaller
             self._unwarm(pool[0])
@@ -497,7 +502,8 @@ class Broker:
                                      return_exceptions=True)
             finally:
                 demand.opening -= missing
-        if demand.opening == 0 and demand.count == 0 and self.demand.get(plan.key) is demand:
+        if not (demand.opening or demand.peak or demand.active) and \
+                self.demand.get(plan.key) is demand:
             del self.demand[plan.key]
 
     async def _open_warm(self, plan: _Plan, path: str) -> None:
@@ -523,6 +529,7 @@ class Broker:
             self._unwarm(warm)
             return
         self.warm.setdefault(plan.key, []).append(warm)
+        self.counts["warm_opened"] += 1
         warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
 
     # ---- a client -----------------------------------------------------------------------
@@ -567,11 +574,13 @@ class Broker:
                 pass
 
     def status(self) -> Dict[str, Any]:
-        """What the broker holds (for tests and the curious): connections, channels, warm."""
+        """What the broker holds (for tests and the curious): connections, channels (warm
+        ones included), warm channels, and how many channels it served."""
         pools = [held for pool in self.held.values() for held in pool]
         return {"ok": True, "connections": len(pools),
                 "channels": sum(held.channels for held in pools),
-                "warm": sum(len(pool) for pool in self.warm.values()), "clients": self.clients - 1}
+                "warm": sum(len(pool) for pool in self.warm.values()), "clients": self.clients - 1,
+                **self.counts}
 
     async def _answer(self, writer: Any, answer: Dict[str, Any]) -> None:
         writer.write(json.dumps(answer).encode("utf-8") + b"\n")
@@ -608,7 +617,8 @@ class Broker:
             finally:
                 self.warnings.remove(warnings)
             known = ssh_transport.known_socket(link.cache_key) if link.cache_key else None
-        self._served(plan)
+        self.counts["served"] += 1
+        demand = self._served(plan)
         try:
             await self._answer(writer, {"ok": True, "warnings": warnings,
                                         "cache_key": link.cache_key, "socket_known": known})
@@ -630,6 +640,8 @@ class Broker:
             except Exception:
                 pass
             self._release(key, held)
+            if demand is not None:
+                demand.active -= 1
 
     async def _channel(self, key: str, req: Dict[str, Any], relay: _Relay, cache_key: str) -> Any:
         """A held (or new) connection with a started channel on it: (held, link)."""
