@@ -20,6 +20,7 @@ Run: ``python3 -m pshell.transport.broker_server DIRECTORY PERSIST_SECONDS``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -143,55 +144,6 @@ class _Demand:
         self.active = 0                 # clients served on the key now
         self.peak = 0                   # the most at once since the last refill
         self.opening = 0                # warm channels being opened
-
-
-class _Relay:
-    """What SSHSessionLink feeds: the channel's bytes go to the client's socket (held back
-    until the answer line is written)."""
-
-    def __init__(self, writer: Any) -> None:
-        self.writer = writer
-        self.started = False
-        self.early: List[bytes] = []
-        self.link: Any = None
-        self.ended = False
-
-    def feed(self, data: bytes) -> None:
-        if not self.started:
-            self.early.append(data)
-            return
-        self.writer.write(data)
-        transport = self.writer.transport
-        if self.link is not None and transport.get_write_buffer_size() > _PAUSE_AT:
-            self.link.chan.pause_reading()
-            import asyncio
-            asyncio.ensure_future(self._drain())
-
-    async def _drain(self) -> None:
-        try:
-            await self.writer.drain()
-        except (ConnectionError, OSError):
-            return
-        try:
-            self.link.chan.resume_reading()
-        except Exception:
-            pass
-
-    def start(self) -> None:
-        self.started = True
-        for data in self.early:
-            self.writer.write(data)
-        self.early = []
-
-    def lost(self, reason: str) -> None:
-        self.ended = True
-        try:
-            self.writer.close()
-        except Exception:
-            pass
-
-    def hello(self, *args: Any, **kwargs: Any) -> None:   # never called: the client says hello
-        pass
 
 
 def warm_keep() -> float:
@@ -533,117 +485,17 @@ class Broker:
         warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
 
     # ---- a client -----------------------------------------------------------------------
-    async def handle(self, reader: Any, writer: Any) -> None:
-        import asyncio
-        from pshell.transport.ssh_connect import SSHError
-        self.clients += 1
-        self.last_used = time.monotonic()
-        try:
-            sock = writer.get_extra_info("socket")
-            if sock is None or _peer_uid(sock) != os.getuid():
-                return                  # only this user's own processes
-            try:
-                line = await asyncio.wait_for(reader.readuntil(b"\n"), 30)
-                if line == STATUS_REQUEST:
-                    await self._answer(writer, self.status())
-                    return
-                plan = self._plan(line)
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError):
-                await self._answer(writer, {"ok": False, "error": "the request was not one line "
-                                            f"of at most {MAX_REQUEST} bytes", "auth": False})
-                return
-            except BadRequest as exc:
-                await self._answer(writer, {"ok": False, "error": str(exc), "auth": False})
-                return
-            except SSHError as exc:         # the config cannot be read
-                await self._answer(writer, {"ok": False, "error": str(exc), "auth": False})
-                return
-            except Exception as exc:        # the broker must go on serving others
-                await self._answer(writer, {"ok": False, "error": f"the connection broker failed: "
-                                            f"{type(exc).__name__}: {exc}", "auth": False})
-                return
-            await self._serve(plan, reader, writer)
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            self.clients -= 1
-            self.last_used = time.monotonic()
-            try:
-                writer.close()
-            except Exception:
-                pass
-
     def status(self) -> Dict[str, Any]:
         """What the broker holds (for tests and the curious): connections, channels (warm
         ones included), warm channels, and how many channels it served."""
         pools = [held for pool in self.held.values() for held in pool]
         return {"ok": True, "connections": len(pools),
                 "channels": sum(held.channels for held in pools),
-                "warm": sum(len(pool) for pool in self.warm.values()), "clients": self.clients - 1,
+                "warm": sum(len(pool) for pool in self.warm.values()), "clients": self.clients,
                 **self.counts}
 
-    async def _answer(self, writer: Any, answer: Dict[str, Any]) -> None:
-        writer.write(json.dumps(answer).encode("utf-8") + b"\n")
-        await writer.drain()
-
-    async def _serve(self, plan: _Plan, reader: Any, writer: Any) -> None:
-        import asyncio
-        import asyncssh
-        from pshell.transport import ssh as ssh_transport
-        from pshell.transport.ssh_connect import SSHError
-        req, key = plan.req, plan.key
-        relay = _Relay(writer)
-        warm = self._warm_channel(plan)
-        if warm is not None:
-            held, link = warm.held, warm.link
-            link.conn = relay
-            relay.link = link
-            warnings = list(plan.said)
-            known: Optional[str] = warm.path
-        else:
-            warnings = list(plan.said)
-            self.warnings.append(warnings)
-            try:
-                held, link = await self._channel(key, req, relay, plan.cache_key)
-            except SSHError as exc:
-                text = str(exc)
-                await self._answer(writer, {"ok": False, "error": text, "warnings": warnings,
-                                            "auth": "authentication failed" in text})
-                return
-            except Exception as exc:        # the broker must go on serving others
-                await self._answer(writer, {"ok": False, "error": f"the connection broker failed: "
-                                            f"{type(exc).__name__}: {exc}", "auth": False})
-                return
-            finally:
-                self.warnings.remove(warnings)
-            known = ssh_transport.known_socket(link.cache_key) if link.cache_key else None
-        self.counts["served"] += 1
-        demand = self._served(plan)
-        try:
-            await self._answer(writer, {"ok": True, "warnings": warnings,
-                                        "cache_key": link.cache_key, "socket_known": known})
-            relay.start()
-            while not relay.ended:
-                data = await reader.read(1 << 18)
-                if not data:
-                    break
-                link.chan.write(data)
-                while link.chan.get_write_buffer_size() > _PAUSE_AT and not relay.ended:
-                    await asyncio.sleep(0.005)      # the far side is slower than the client
-        except (ConnectionError, OSError, asyncssh.Error):
-            pass
-        finally:
-            link.closed = True
-            try:
-                if link.chan is not None:
-                    link.chan.close()
-            except Exception:
-                pass
-            self._release(key, held)
-            if demand is not None:
-                demand.active -= 1
-
-    async def _channel(self, key: str, req: Dict[str, Any], relay: _Relay, cache_key: str) -> Any:
+    async def _channel(self, key: str, req: Dict[str, Any], client: "_Client",
+                       cache_key: str) -> Any:
         """A held (or new) connection with a started channel on it: (held, link)."""
         import asyncssh
         from pshell.transport import ssh as ssh_transport
@@ -652,9 +504,8 @@ class Broker:
             held = await self._connection(key, req, fresh=attempt > 0)
             self._take(held)
             link = ssh_transport.SSHSessionLink(req["host"], cache_key)
-            link.conn = relay               # type: ignore[assignment]
+            link.conn = client              # type: ignore[assignment]
             link.owns_ssh = False
-            relay.link = link
             ssh_transport.refresh_sockets()     # clients remember host sockets too
             try:
                 await link.start(held.ssh, req["subsystem"])
@@ -681,6 +532,228 @@ class Broker:
             time.monotonic() - self.last_used > self.persist
 
 
+class _Client(asyncio.Protocol):
+    """One client on the broker's socket (an asyncio protocol): its request line, the answer,
+    then the channel's bytes both ways.  Nothing past the request line goes anywhere before the
+    channel is open (it is held, and the socket is not read meanwhile); the channel's bytes that
+    arrive before the answer is written wait for it.  Either side's end ends both."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.transport: Any = None
+        self.buffer = b""               # the request line, until its end arrives
+        self.pending: List[bytes] = []  # what followed it, until the channel is open
+        self.early: List[bytes] = []    # the channel's bytes, until the answer is written
+        self.state = "line"             # line, opening, relay, done
+        self.timer: Any = None
+        self.plan: Optional[_Plan] = None
+        self.held: Optional[_Held] = None
+        self.link: Any = None
+        self.demand: Optional[_Demand] = None
+        self.ended = False              # the channel ended while it was being opened
+
+    # ---- the client's socket ----------------------------------------------------------
+    def connection_made(self, transport: Any) -> None:
+        import asyncio
+        self.transport = transport
+        self.broker.clients += 1
+        self.broker.last_used = time.monotonic()
+        sock = transport.get_extra_info("socket")
+        if sock is None or _peer_uid(sock) != os.getuid():
+            self.state = "done"         # only this user's own processes
+            transport.close()
+            return
+        transport.set_write_buffer_limits(high=_PAUSE_AT)
+        self.timer = asyncio.get_running_loop().call_later(30, self._no_line)
+
+    def data_received(self, data: bytes) -> None:
+        if self.state == "relay":
+            self._to_channel(data)
+        elif self.state == "opening":
+            self.pending.append(data)
+        elif self.state == "line":
+            self.buffer += data
+            end = self.buffer.find(b"\n")
+            if end < 0 and len(self.buffer) <= MAX_REQUEST:
+                return
+            if end < 0 or end >= MAX_REQUEST:
+                self._no_line()
+                return
+            line, rest = self.buffer[:end + 1], self.buffer[end + 1:]
+            self.buffer = b""
+            if rest:
+                self.pending.append(rest)
+            self._request(line)
+
+    def eof_received(self) -> bool:
+        if self.state == "line":
+            self._no_line()
+        else:
+            self._finish()
+        return False
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        if self.transport is not None:
+            self.transport = None
+            self.broker.clients -= 1
+            self.broker.last_used = time.monotonic()
+        self._finish()
+
+    def pause_writing(self) -> None:    # the client reads slower than the channel brings
+        try:
+            self.link.chan.pause_reading()
+        except Exception:
+            pass
+
+    def resume_writing(self) -> None:
+        try:
+            self.link.chan.resume_reading()
+        except Exception:
+            pass
+
+    def _no_line(self) -> None:
+        self._refuse({"ok": False, "error": "the request was not one line of at most "
+                      f"{MAX_REQUEST} bytes", "auth": False})
+
+    def _refuse(self, answer: Dict[str, Any]) -> None:
+        if self.transport is not None and self.state != "done":
+            self.transport.write(json.dumps(answer).encode("utf-8") + b"\n")
+        self._finish()
+
+    # ---- the request -------------------------------------------------------------------
+    def _request(self, line: bytes) -> None:
+        import asyncio
+        from pshell.transport.ssh_connect import SSHError
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if line == STATUS_REQUEST:
+            self._refuse(self.broker.status())
+            return
+        try:
+            plan = self.plan = self.broker._plan(line)
+        except (BadRequest, SSHError) as exc:   # SSHError: the config cannot be read
+            self._refuse({"ok": False, "error": str(exc), "auth": False})
+            return
+        except Exception as exc:        # the broker must go on serving others
+            self._refuse({"ok": False, "error": "the connection broker failed: "
+                          f"{type(exc).__name__}: {exc}", "auth": False})
+            return
+        warm = self.broker._warm_channel(plan)
+        if warm is not None:
+            warm.link.conn = self
+            self._relay(warm.held, warm.link, list(plan.said), warm.path)
+            return
+        self.state = "opening"
+        self.transport.pause_reading()
+        asyncio.ensure_future(self._open(plan))
+
+    async def _open(self, plan: _Plan) -> None:
+        from pshell.transport import ssh as ssh_transport
+        from pshell.transport.ssh_connect import SSHError
+        warnings = list(plan.said)
+        self.broker.warnings.append(warnings)
+        try:
+            held, link = await self.broker._channel(plan.key, plan.req, self, plan.cache_key)
+        except SSHError as exc:
+            text = str(exc)
+            self._refuse({"ok": False, "error": text, "warnings": warnings,
+                          "auth": "authentication failed" in text})
+            return
+        except Exception as exc:        # the broker must go on serving others
+            self._refuse({"ok": False, "error": "the connection broker failed: "
+                          f"{type(exc).__name__}: {exc}", "auth": False})
+            return
+        finally:
+            self.broker.warnings.remove(warnings)
+        known = ssh_transport.known_socket(link.cache_key) if link.cache_key else None
+        self._relay(held, link, warnings, known)
+
+    def _relay(self, held: _Held, link: Any, warnings: List[str], known: Optional[str]) -> None:
+        """The channel is open: answer, then pass the bytes both ways."""
+        self.held, self.link = held, link
+        assert self.plan is not None
+        self.broker.counts["served"] += 1
+        self.demand = self.broker._served(self.plan)
+        if self.state == "done" or self.ended:      # the client, or the channel, went away
+            self._finish()
+            return
+        self.state = "relay"
+        answer = {"ok": True, "warnings": warnings, "cache_key": link.cache_key,
+                  "socket_known": known}
+        self.transport.write(json.dumps(answer).encode("utf-8") + b"\n")
+        for data in self.early:
+            self.transport.write(data)
+        self.early = []
+        self.transport.resume_reading()
+        pending, self.pending = self.pending, []
+        for data in pending:
+            if self.state == "relay":
+                self._to_channel(data)
+
+    def _to_channel(self, data: bytes) -> None:
+        import asyncio
+        try:
+            self.link.chan.write(data)
+        except Exception:               # the channel is gone
+            self._finish()
+            return
+        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
+            self.transport.pause_reading()      # the far side is slower than the client
+            asyncio.get_running_loop().call_later(0.005, self._drained)
+
+    def _drained(self) -> None:
+        if self.state != "relay":
+            return
+        import asyncio
+        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
+            asyncio.get_running_loop().call_later(0.005, self._drained)
+        else:
+            self.transport.resume_reading()
+
+    def _finish(self) -> None:
+        """The end, from either side (once): the channel closes, the client's socket too."""
+        if self.state == "done" and self.link is None:
+            if self.transport is not None:
+                self.transport.close()
+            return
+        self.state = "done"
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        link, self.link = self.link, None
+        if link is not None:
+            link.closed = True
+            try:
+                if link.chan is not None:
+                    link.chan.close()
+            except Exception:
+                pass
+            assert self.plan is not None and self.held is not None
+            self.broker._release(self.plan.key, self.held)
+            if self.demand is not None:
+                self.demand.active -= 1
+                self.demand = None
+        if self.transport is not None:
+            self.transport.close()
+
+    # ---- what SSHSessionLink calls (the channel's side) ----------------------------------
+    def feed(self, data: bytes) -> None:
+        if self.state == "relay":
+            self.transport.write(data)
+        elif self.state != "done":
+            self.early.append(data)
+
+    def lost(self, reason: str) -> None:
+        if self.state == "relay":
+            self._finish()
+        else:
+            self.ended = True
+
+    def hello(self, *args: Any, **kwargs: Any) -> None:   # never called: the client says hello
+        pass
+
+
 def _closed(ssh: Any) -> bool:
     transport = getattr(ssh, "_transport", None)
     return transport is None or transport.is_closing()
@@ -692,7 +765,8 @@ async def _serve_forever(directory: str, persist: float, server_sock: socket.soc
     from pshell.transport.ssh_connect import set_warning_sink
     broker = Broker(directory, persist)
     set_warning_sink(broker.warn)
-    server = await asyncio.start_unix_server(broker.handle, sock=server_sock, limit=MAX_REQUEST)
+    server = await asyncio.get_running_loop().create_unix_server(lambda: _Client(broker),
+                                                                   sock=server_sock)
     path = os.path.join(directory, SOCKET_NAME)
     async with server:
         while True:
