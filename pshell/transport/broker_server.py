@@ -13,7 +13,13 @@ line, ``{"ok": true, "warnings": [...]}`` then the channel's bytes both ways, or
 "error": text, "auth": bool}`` and the end (``auth``: authentication failed, so the client, if it
 may prompt, connects itself).  Connections are reused only for the same request and the same
 resolved ssh_config (a changed config gives a new connection); each carries at most
-``MAX_CHANNELS`` channels (sshd's MaxSessions is 10 by default).
+``MAX_CHANNELS`` channels (sshd's MaxSessions is 10 by default).  The line
+``{"v": 1, "status": true}`` is answered with what the broker holds.
+
+What a request line decides is kept while the config files are unchanged (``config_stamp``).
+After a burst, direct channels to the hosts' sockets are opened ahead of the next one ("warm"):
+as many per key as it had clients at once, on held connections with room, handed out only for
+the same key while alive, closed after ``PSHELL_BROKER_WARM`` seconds unused.
 
 Run: ``python3 -m pshell.transport.broker_server DIRECTORY PERSIST_SECONDS``.
 """
