@@ -357,8 +357,8 @@ class Broker:
     # After a burst of requests for a key, as many direct channels as the burst had are opened
     # in the background (on held connections with room; never a new connection for them), so
     # that the next burst skips the channel's round trips.  A warm channel is handed out only
-    # for the same key (the same request under the same config) and the same host socket path,
-    # while nothing has arrived on it and it has not ended; unused, it closes after warm_keep.
+    # for the same key (the same request under the same config), while nothing has arrived on
+    # it and neither it nor its connection has ended; unused, it closes after warm_keep.
 
     def _warm_channel(self, plan: _Plan) -> Optional[_Warm]:
         pool = self.warm.get(plan.key)
@@ -440,7 +440,7 @@ class Broker:
                 del self.demand[key]
 
     async def _refill(self, demand: _Demand) -> None:
-        """As many warm channels for the key as its last burst had requests."""
+        """As many warm channels for the key as it had clients at once in its last burst."""
         import asyncio
         from pshell.transport import ssh as ssh_transport
         plan = demand.plan
@@ -497,7 +497,8 @@ class Broker:
         pools = [held for pool in self.held.values() for held in pool]
         return {"ok": True, "connections": len(pools),
                 "channels": sum(held.channels for held in pools),
-                "warm": sum(len(pool) for pool in self.warm.values()), "clients": self.clients,
+                "warm": sum(len(pool) for pool in self.warm.values()),
+                "clients": self.clients - 1,        # not counting the one asking
                 **self.counts}
 
     async def _channel(self, key: str, req: Dict[str, Any], client: "_Client",
