@@ -355,3 +355,54 @@ def test_warm_channels_end_after_their_idle_time(sshd_hosts, tmp_path):
             except (OSError, ValueError):
                 pass
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_a_warm_channel_that_speaks_before_a_hello_is_dropped(sshd_hosts, broker_env, tmp_path):
+    """Hostile host socket: it accepts the channel ("A") and then sends bytes nobody asked
+    for.  The broker's warm channel to it is closed when they arrive, never handed out."""
+    import threading
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    env = dict(broker_env, HOME=str(home), PSHELL_SSH_CONFIG=str(home / ".ssh" / "config"))
+    path = str(tmp_path / "fake.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            conn.settimeout(10)
+            try:
+                while b"\n" not in conn.recv(4096):
+                    pass
+                conn.sendall(b"A")
+                time.sleep(0.2)
+                conn.sendall(b"\x00\x00\x00\x05junk!")
+            except OSError:
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        cache = home / ".cache" / "pshell"
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / "sockets.json").write_text(json.dumps({"@server03:": path}))
+        first = run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path))
+        assert "hi" not in first.stdout            # the fake host answered nonsense
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(accepted) < 2:
+            time.sleep(0.05)
+        assert len(accepted) >= 2                   # the client's channel, then a warm one
+        now = wait_status(env, lambda s: s["warm_opened"] >= 1 and s["warm"] == 0)
+        assert now["warm_opened"] >= 1 and now["warm"] == 0 and now["warm_used"] == 0, now
+        run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path))
+        assert status(env)["warm_used"] == 0
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
