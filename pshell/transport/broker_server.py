@@ -13,13 +13,20 @@ line, ``{"ok": true, "warnings": [...]}`` then the channel's bytes both ways, or
 "error": text, "auth": bool}`` and the end (``auth``: authentication failed, so the client, if it
 may prompt, connects itself).  Connections are reused only for the same request and the same
 resolved ssh_config (a changed config gives a new connection); each carries at most
-``MAX_CHANNELS`` channels (sshd's MaxSessions is 10 by default).
+``MAX_CHANNELS`` channels (sshd's MaxSessions is 10 by default).  The line
+``{"v": 1, "status": true}`` is answered with what the broker holds.
+
+What a request line decides is kept while the config files are unchanged (``config_stamp``).
+After a burst, direct channels to the hosts' sockets are opened ahead of the next one ("warm"):
+as many per key as it had clients at once, on held connections with room, handed out only for
+the same key while alive, closed after ``PSHELL_BROKER_WARM`` seconds unused.
 
 Run: ``python3 -m pshell.transport.broker_server DIRECTORY PERSIST_SECONDS``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -34,7 +41,13 @@ MAX_CHANNELS = 8
 MAX_REQUEST = 64 * 1024
 SOCKET_NAME = "sock"
 LOCK_NAME = "lock"
+STATUS_REQUEST = b'{"v": 1, "status": true}\n'     # what the broker holds (tests use it)
 _PAUSE_AT = 4 << 20            # bytes waiting for the client before the channel stops reading
+_PLANS = 256                   # requests whose decisions are kept (while the config is unchanged)
+_PLAN_LINE = 8192              # a longer request line is decided each time
+MAX_WARM = 8                   # warm channels kept per connection key
+WARM_DELAY = 0.2               # seconds without a request for a key before its channels are replaced
+DEFAULT_WARM_KEEP = 30.0       # seconds a warm channel waits to be used (PSHELL_BROKER_WARM)
 
 
 class BadRequest(ValueError):
@@ -85,61 +98,153 @@ def _peer_uid(sock: socket.socket) -> int:
 
 
 class _Held:
-    """One SSH connection the broker keeps, and how many channels use it."""
+    """One SSH connection the broker keeps, and how many channels use it (warm ones too)."""
 
     def __init__(self, ssh: Any) -> None:
         self.ssh = ssh
         self.channels = 0
         self.idle: Any = None           # the timer that closes it when unused
+        self.used = time.monotonic()    # when a client's channel on it last ended
 
 
-class _Relay:
-    """What SSHSessionLink feeds: the channel's bytes go to the client's socket (held back
-    until the answer line is written)."""
+class _Plan:
+    """What one request line decides, kept while the config files are unchanged: the checked
+    request, the held-connection key, what to warn about, where the host's socket is
+    remembered."""
 
-    def __init__(self, writer: Any) -> None:
-        self.writer = writer
-        self.started = False
-        self.early: List[bytes] = []
+    def __init__(self, req: Dict[str, Any], key: str, said: List[str], stamp: Any,
+                 cache_key: str) -> None:
+        self.req = req
+        self.key = key
+        self.said = said
+        self.stamp = stamp
+        self.cache_key = cache_key
+
+
+class _Warm:
+    """A direct channel to a host's socket, opened ahead of a request (the host has said "A":
+    it holds the channel as a connection without a session, reading its first frame).  Whatever
+    arrives on it before it is handed out, or its end, makes it unusable."""
+
+    def __init__(self, broker: "Broker", key: str, held: _Held, path: str) -> None:
+        self.broker = broker
+        self.key = key
+        self.held = held
+        self.path = path
         self.link: Any = None
-        self.ended = False
+        self.dead = False
+        self.expiry: Any = None
 
     def feed(self, data: bytes) -> None:
-        if not self.started:
-            self.early.append(data)
-            return
-        self.writer.write(data)
-        transport = self.writer.transport
-        if self.link is not None and transport.get_write_buffer_size() > _PAUSE_AT:
-            self.link.chan.pause_reading()
-            import asyncio
-            asyncio.ensure_future(self._drain())
-
-    async def _drain(self) -> None:
-        try:
-            await self.writer.drain()
-        except (ConnectionError, OSError):
-            return
-        try:
-            self.link.chan.resume_reading()
-        except Exception:
-            pass
-
-    def start(self) -> None:
-        self.started = True
-        for data in self.early:
-            self.writer.write(data)
-        self.early = []
+        self.broker._unwarm(self)
 
     def lost(self, reason: str) -> None:
-        self.ended = True
-        try:
-            self.writer.close()
-        except Exception:
-            pass
+        self.broker._unwarm(self)
 
-    def hello(self, *args: Any, **kwargs: Any) -> None:   # never called: the client says hello
-        pass
+
+class _Demand:
+    """How many channels one key needed at once since its warm ones were last replaced."""
+
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self.active = 0                 # clients served on the key now
+        self.peak = 0                   # the most at once since the last refill
+        self.opening = 0                # warm channels being opened
+
+
+def warm_keep() -> float:
+    """How long a warm channel waits for a request (PSHELL_BROKER_WARM seconds; 0: none)."""
+    try:
+        value = float(os.environ.get("PSHELL_BROKER_WARM", DEFAULT_WARM_KEEP))
+    except ValueError:
+        return DEFAULT_WARM_KEEP
+    return min(max(value, 0.0), 3600.0) if value == value else DEFAULT_WARM_KEEP
+
+
+_FILE_FACTS: Dict[str, Any] = {}     # path -> (its stat, its Include patterns, Match exec in it)
+_GLOBS: Dict[str, Any] = {}          # Include pattern -> (its directory's stat, the files found)
+
+
+def _stat(path: str) -> Any:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev)
+
+
+def _file_facts(path: str, stat: Any) -> Any:
+    """(Include patterns, whether a Match exec is there) of a config file, read again only
+    when its stat changed.  Raises ConfigError."""
+    known = _FILE_FACTS.get(path)
+    if known is not None and known[0] == stat:
+        return known[1], known[2]
+    from pshell.transport import ssh_config
+    patterns: List[str] = []
+    runs = False
+    for key, args, _, _ in ssh_config._parse_file(path):
+        if key == "match" and any(arg.lower().lstrip("!") == "exec" for arg in args):
+            runs = True
+        elif key == "include":
+            for arg in args:
+                pattern = os.path.expanduser(arg) if arg.startswith("~") else arg
+                if not os.path.isabs(pattern):
+                    pattern = os.path.join(ssh_config._home(), ".ssh", pattern)
+                patterns.append(pattern)
+    if len(_FILE_FACTS) > 256:
+        _FILE_FACTS.clear()
+    _FILE_FACTS[path] = (stat, patterns, runs)
+    return patterns, runs
+
+
+def _included(pattern: str) -> Any:
+    """(what decides it, the files) an Include pattern names: globbed again only when the
+    directory of a pattern whose wildcards are all in its last part changed."""
+    import glob
+    directory = os.path.dirname(pattern)
+    if glob.has_magic(directory):
+        found = sorted(glob.glob(pattern))
+        return tuple(found), found
+    stat = _stat(directory)
+    known = _GLOBS.get(pattern)
+    if known is None or known[0] != stat or stat is None:
+        known = (stat, sorted(glob.glob(pattern)))
+        if len(_GLOBS) > 256:
+            _GLOBS.clear()
+        _GLOBS[pattern] = known
+    return stat, known[1]
+
+
+def config_stamp() -> Any:
+    """What the ssh_config decisions depend on besides the request: every config file that
+    would be read (Include globs followed, their directories) with its stat, and the local host
+    name (%l, %C).  None when a decision may change with the files unchanged (``Match exec``)
+    or a file cannot be read (each request is then decided anew, and says what is wrong)."""
+    from pshell.transport import ssh_config
+    files, _ = ssh_config.config_files()
+    stamp: List[Any] = [os.uname().nodename]
+    todo = list(reversed(files))
+    while todo:
+        path = todo.pop()
+        if len(stamp) > 512:
+            return None
+        stat = _stat(path)
+        stamp.append((path, stat))
+        if stat is None:
+            continue
+        try:
+            patterns, runs = _file_facts(path, stat)
+        except ssh_config.ConfigError:
+            return None
+        if runs:
+            return None
+        found: List[str] = []
+        for pattern in patterns:
+            decided, names = _included(pattern)
+            stamp.append((pattern, decided))
+            found.extend(names)
+        todo.extend(reversed(found))
+    return tuple(stamp)
 
 
 class Broker:
@@ -150,8 +255,37 @@ class Broker:
         self.clients = 0
         self.last_used = time.monotonic()
         self.warnings: List[List[str]] = []     # one list per connect in progress
+        self.plans: Dict[bytes, _Plan] = {}
+        self.warm: Dict[str, List[_Warm]] = {}
+        self.demand: Dict[str, _Demand] = {}
+        self.warm_keep = min(warm_keep(), persist)
+        self.refill_timer: Any = None
+        self.burst_began = 0.0
+        self.counts = {"served": 0, "warm_opened": 0, "warm_used": 0}
 
-    # ---- connections ------------------------------------------------------------------
+    # ---- what a request decides -------------------------------------------------------
+    def _plan(self, line: bytes) -> _Plan:
+        """The request's decisions: kept per request line while config_stamp() is unchanged
+        (resolving the config was a quarter of the broker's work per channel)."""
+        stamp = config_stamp()
+        plan = self.plans.get(line)
+        if plan is not None and stamp is not None and plan.stamp == stamp:
+            return plan
+        req = check_request(line)
+        key, said = self._key(req)
+        from pshell.transport import ssh as ssh_transport
+        from pshell.transport.ssh_connect import SSHTarget
+        target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
+                           req["options"])
+        new = _Plan(req, key, said, stamp, ssh_transport.cache_key(target))
+        if plan is not None and plan.key != key:
+            self._drop_warm(plan.key)       # decided under a config that changed
+        if stamp is not None and len(line) <= _PLAN_LINE:
+            if len(self.plans) >= _PLANS:
+                self.plans.clear()
+            self.plans[line] = new
+        return new
+
     def _key(self, req: Dict[str, Any]) -> Any:
         """The held-connection key (the request and every resolved option) and what a direct
         connection would warn about the config."""
@@ -169,6 +303,7 @@ class Broker:
         return json.dumps([req["host"].lower(), req["user"], req["port"], req["key_file"],
                            sorted((k, repr(v)) for k, v in req["options"].items()), decided]), said
 
+    # ---- connections ------------------------------------------------------------------
     async def _connection(self, key: str, req: Dict[str, Any], fresh: bool) -> _Held:
         from pshell.transport.ssh_connect import SSHTarget, connect
         pool = self.held.setdefault(key, [])
@@ -183,13 +318,24 @@ class Broker:
         pool.append(held)
         return held
 
-    def _release(self, key: str, held: _Held) -> None:
+    def _take(self, held: _Held) -> None:
+        held.channels += 1
+        if held.idle is not None:
+            held.idle.cancel()
+            held.idle = None
+
+    def _release(self, key: str, held: _Held, warm: bool = False) -> None:
+        """A channel on ``held`` ended; the connection closes ``persist`` seconds after the
+        last client's channel (a warm channel that was never used does not count)."""
         held.channels -= 1
-        self.last_used = time.monotonic()
-        if held.channels == 0:
+        now = time.monotonic()
+        if not warm:
+            self.last_used = held.used = now
+        if held.channels == 0 and held in self.held.get(key, ()):
             import asyncio
             loop = asyncio.get_running_loop()
-            held.idle = loop.call_later(self.persist, self._expire, key, held)
+            held.idle = loop.call_later(max(0.0, held.used + self.persist - now), self._expire,
+                                        key, held)
 
     def _expire(self, key: str, held: _Held) -> None:
         if held.channels:
@@ -207,104 +353,166 @@ class Broker:
         except Exception:
             pass
 
-    # ---- a client -----------------------------------------------------------------------
-    async def handle(self, reader: Any, writer: Any) -> None:
-        import asyncio
-        self.clients += 1
-        self.last_used = time.monotonic()
-        try:
-            sock = writer.get_extra_info("socket")
-            if sock is None or _peer_uid(sock) != os.getuid():
-                return                  # only this user's own processes
+    # ---- warm channels ----------------------------------------------------------------
+    # After a burst of requests for a key, as many direct channels as the burst had are opened
+    # in the background (on held connections with room; never a new connection for them), so
+    # that the next burst skips the channel's round trips.  A warm channel is handed out only
+    # for the same key (the same request under the same config), while nothing has arrived on
+    # it and neither it nor its connection has ended; unused, it closes after warm_keep.
+
+    def _warm_channel(self, plan: _Plan) -> Optional[_Warm]:
+        pool = self.warm.get(plan.key)
+        if not pool:
+            return None
+        while pool:
+            warm = pool.pop(0)          # the oldest first: the newest live longest
+            if warm.expiry is not None:
+                warm.expiry.cancel()
+                warm.expiry = None
+            link = warm.link
+            if warm.dead or link.chan is None or link.chan.is_closing() or _closed(warm.held.ssh):
+                self._unwarm(warm)
+                continue
+            warm.dead = True            # handed out: no longer the broker's to drop
+            self.counts["warm_used"] += 1
+            return warm
+        return None
+
+    def _unwarm(self, warm: _Warm) -> None:
+        """A warm channel goes (it ended, something arrived on it, it expired, or its config
+        changed)."""
+        if warm.dead and warm.link is not None and not isinstance(warm.link.conn, _Warm):
+            return                      # handed out: its relay owns it now
+        pool = self.warm.get(warm.key)
+        if pool is not None and warm in pool:
+            pool.remove(warm)
+            if not pool:
+                del self.warm[warm.key]
+        if warm.expiry is not None:
+            warm.expiry.cancel()
+            warm.expiry = None
+        first = not warm.dead
+        warm.dead = True
+        if warm.link is not None:
+            warm.link.closed = True
             try:
-                line = await asyncio.wait_for(reader.readuntil(b"\n"), 30)
-                req = check_request(line)
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError):
-                await self._answer(writer, {"ok": False, "error": "the request was not one line "
-                                            f"of at most {MAX_REQUEST} bytes", "auth": False})
-                return
-            except BadRequest as exc:
-                await self._answer(writer, {"ok": False, "error": str(exc), "auth": False})
-                return
-            await self._serve(req, reader, writer)
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            self.clients -= 1
-            self.last_used = time.monotonic()
-            try:
-                writer.close()
+                if warm.link.chan is not None:
+                    warm.link.chan.close()
             except Exception:
                 pass
+        if first:
+            self._release(warm.key, warm.held, warm=True)
 
-    async def _answer(self, writer: Any, answer: Dict[str, Any]) -> None:
-        writer.write(json.dumps(answer).encode("utf-8") + b"\n")
-        await writer.drain()
+    def _drop_warm(self, key: str) -> None:
+        for warm in list(self.warm.get(key, ())):
+            self._unwarm(warm)
 
-    async def _serve(self, req: Dict[str, Any], reader: Any, writer: Any) -> None:
+    def _served(self, plan: _Plan) -> Optional[_Demand]:
+        """A request for this key was served: its replacement is opened once the burst is over
+        (WARM_DELAY without a request, at most a second after the burst began), all keys'
+        together.  The caller lowers ``active`` when the client is done."""
+        if self.warm_keep <= 0 or not plan.cache_key:
+            return None
         import asyncio
-        import asyncssh
+        demand = self.demand.get(plan.key)
+        if demand is None:
+            demand = self.demand[plan.key] = _Demand(plan)
+        demand.plan = plan
+        demand.active += 1
+        demand.peak = max(demand.peak, demand.active)
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self.refill_timer is None:
+            self.burst_began = now
+        else:
+            self.refill_timer.cancel()
+        self.refill_timer = loop.call_at(min(now + WARM_DELAY, self.burst_began + 1.0),
+                                         self._refill_all)
+        return demand
+
+    def _refill_all(self) -> None:
+        import asyncio
+        self.refill_timer = None
+        for key, demand in list(self.demand.items()):
+            if demand.peak:
+                asyncio.ensure_future(self._refill(demand))
+            elif not demand.opening and not demand.active:
+                del self.demand[key]
+
+    async def _refill(self, demand: _Demand) -> None:
+        """As many warm channels for the key as it had clients at once in its last burst."""
+        import asyncio
         from pshell.transport import ssh as ssh_transport
-        from pshell.transport.ssh_connect import SSHError, SSHTarget
-        warnings: List[str] = []
-        self.warnings.append(warnings)
-        relay = _Relay(writer)
-        target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
-                           req["options"])
-        try:
-            key, said = self._key(req)
-            warnings[:0] = said
-            held, link = await self._channel(key, req, relay, target)
-        except SSHError as exc:
-            text = str(exc)
-            await self._answer(writer, {"ok": False, "error": text, "warnings": warnings,
-                                        "auth": "authentication failed" in text})
-            return
-        except Exception as exc:        # the broker must go on serving others
-            await self._answer(writer, {"ok": False, "error": f"the connection broker failed: "
-                                        f"{type(exc).__name__}: {exc}", "auth": False})
-            return
-        finally:
-            self.warnings.remove(warnings)
-        try:
-            await self._answer(writer, {"ok": True, "warnings": warnings,
-                                        "cache_key": link.cache_key,
-                                        "socket_known": ssh_transport.known_socket(link.cache_key)
-                                        if link.cache_key else None})
-            relay.start()
-            while not relay.ended:
-                data = await reader.read(1 << 18)
-                if not data:
-                    break
-                link.chan.write(data)
-                while link.chan.get_write_buffer_size() > _PAUSE_AT and not relay.ended:
-                    await asyncio.sleep(0.005)      # the far side is slower than the client
-        except (ConnectionError, OSError, asyncssh.Error):
-            pass
-        finally:
-            link.closed = True
+        plan = demand.plan
+        want, demand.peak = min(MAX_WARM, demand.peak), 0
+        pool = self.warm.get(plan.key) or []
+        while len(pool) > want:         # the last burst was smaller
+            self._unwarm(pool[0])
+        missing = want - len(pool) - demand.opening
+        path = None
+        if missing > 0:
+            ssh_transport.refresh_sockets()
+            path = ssh_transport.known_socket(plan.cache_key)
+        if path:
+            demand.opening += missing
             try:
-                if link.chan is not None:
-                    link.chan.close()
-            except Exception:
-                pass
-            self._release(key, held)
+                await asyncio.gather(*(self._open_warm(plan, path) for _ in range(missing)),
+                                     return_exceptions=True)
+            finally:
+                demand.opening -= missing
+        if not (demand.opening or demand.peak or demand.active) and \
+                self.demand.get(plan.key) is demand:
+            del self.demand[plan.key]
 
-    async def _channel(self, key: str, req: Dict[str, Any], relay: _Relay, target: Any) -> Any:
+    async def _open_warm(self, plan: _Plan, path: str) -> None:
+        import asyncio
+        from pshell.transport import ssh as ssh_transport
+        held = next((h for h in self.held.get(plan.key, ())
+                     if h.channels < MAX_CHANNELS and not _closed(h.ssh)), None)
+        if held is None:
+            return                      # no new connection just to keep a channel warm
+        self._take(held)
+        warm = _Warm(self, plan.key, held, path)
+        link = ssh_transport.SSHSessionLink(plan.req["host"], plan.cache_key)
+        link.conn = warm                # type: ignore[assignment]
+        link.owns_ssh = False
+        link.ssh = held.ssh
+        link._ready = asyncio.get_running_loop().create_future()
+        warm.link = link
+        try:
+            opened = await link._start_direct(held.ssh, path)
+        except Exception:
+            opened = False
+        if not opened or warm.dead or link.chan is None:
+            self._unwarm(warm)
+            return
+        self.warm.setdefault(plan.key, []).append(warm)
+        self.counts["warm_opened"] += 1
+        warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
+
+    # ---- a client -----------------------------------------------------------------------
+    def status(self) -> Dict[str, Any]:
+        """What the broker holds (for tests and the curious): connections, channels (warm
+        ones included), warm channels, and how many channels it served."""
+        pools = [held for pool in self.held.values() for held in pool]
+        return {"ok": True, "connections": len(pools),
+                "channels": sum(held.channels for held in pools),
+                "warm": sum(len(pool) for pool in self.warm.values()),
+                "clients": self.clients - 1,        # not counting the one asking
+                **self.counts}
+
+    async def _channel(self, key: str, req: Dict[str, Any], client: "_Client",
+                       cache_key: str) -> Any:
         """A held (or new) connection with a started channel on it: (held, link)."""
         import asyncssh
         from pshell.transport import ssh as ssh_transport
         from pshell.transport.ssh_connect import SSHError
         for attempt in (0, 1):      # a held connection may have died, or be full: once more
             held = await self._connection(key, req, fresh=attempt > 0)
-            held.channels += 1
-            if held.idle is not None:
-                held.idle.cancel()
-                held.idle = None
-            link = ssh_transport.SSHSessionLink(req["host"], ssh_transport.cache_key(target))
-            link.conn = relay               # type: ignore[assignment]
+            self._take(held)
+            link = ssh_transport.SSHSessionLink(req["host"], cache_key)
+            link.conn = client              # type: ignore[assignment]
             link.owns_ssh = False
-            relay.link = link
             ssh_transport.refresh_sockets()     # clients remember host sockets too
             try:
                 await link.start(held.ssh, req["subsystem"])
@@ -331,6 +539,228 @@ class Broker:
             time.monotonic() - self.last_used > self.persist
 
 
+class _Client(asyncio.Protocol):
+    """One client on the broker's socket (an asyncio protocol): its request line, the answer,
+    then the channel's bytes both ways.  Nothing past the request line goes anywhere before the
+    channel is open (it is held, and the socket is not read meanwhile); the channel's bytes that
+    arrive before the answer is written wait for it.  Either side's end ends both."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.transport: Any = None
+        self.buffer = b""               # the request line, until its end arrives
+        self.pending: List[bytes] = []  # what followed it, until the channel is open
+        self.early: List[bytes] = []    # the channel's bytes, until the answer is written
+        self.state = "line"             # line, opening, relay, done
+        self.timer: Any = None
+        self.plan: Optional[_Plan] = None
+        self.held: Optional[_Held] = None
+        self.link: Any = None
+        self.demand: Optional[_Demand] = None
+        self.ended = False              # the channel ended while it was being opened
+
+    # ---- the client's socket ----------------------------------------------------------
+    def connection_made(self, transport: Any) -> None:
+        import asyncio
+        self.transport = transport
+        self.broker.clients += 1
+        self.broker.last_used = time.monotonic()
+        sock = transport.get_extra_info("socket")
+        if sock is None or _peer_uid(sock) != os.getuid():
+            self.state = "done"         # only this user's own processes
+            transport.close()
+            return
+        transport.set_write_buffer_limits(high=_PAUSE_AT)
+        self.timer = asyncio.get_running_loop().call_later(30, self._no_line)
+
+    def data_received(self, data: bytes) -> None:
+        if self.state == "relay":
+            self._to_channel(data)
+        elif self.state == "opening":
+            self.pending.append(data)
+        elif self.state == "line":
+            self.buffer += data
+            end = self.buffer.find(b"\n")
+            if end < 0 and len(self.buffer) <= MAX_REQUEST:
+                return
+            if end < 0 or end >= MAX_REQUEST:
+                self._no_line()
+                return
+            line, rest = self.buffer[:end + 1], self.buffer[end + 1:]
+            self.buffer = b""
+            if rest:
+                self.pending.append(rest)
+            self._request(line)
+
+    def eof_received(self) -> bool:
+        if self.state == "line":
+            self._no_line()
+        else:
+            self._finish()
+        return False
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        if self.transport is not None:
+            self.transport = None
+            self.broker.clients -= 1
+            self.broker.last_used = time.monotonic()
+        self._finish()
+
+    def pause_writing(self) -> None:    # the client reads slower than the channel brings
+        try:
+            self.link.chan.pause_reading()
+        except Exception:
+            pass
+
+    def resume_writing(self) -> None:
+        try:
+            self.link.chan.resume_reading()
+        except Exception:
+            pass
+
+    def _no_line(self) -> None:
+        self._refuse({"ok": False, "error": "the request was not one line of at most "
+                      f"{MAX_REQUEST} bytes", "auth": False})
+
+    def _refuse(self, answer: Dict[str, Any]) -> None:
+        if self.transport is not None and self.state != "done":
+            self.transport.write(json.dumps(answer).encode("utf-8") + b"\n")
+        self._finish()
+
+    # ---- the request -------------------------------------------------------------------
+    def _request(self, line: bytes) -> None:
+        import asyncio
+        from pshell.transport.ssh_connect import SSHError
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if line == STATUS_REQUEST:
+            self._refuse(self.broker.status())
+            return
+        try:
+            plan = self.plan = self.broker._plan(line)
+        except (BadRequest, SSHError) as exc:   # SSHError: the config cannot be read
+            self._refuse({"ok": False, "error": str(exc), "auth": False})
+            return
+        except Exception as exc:        # the broker must go on serving others
+            self._refuse({"ok": False, "error": "the connection broker failed: "
+                          f"{type(exc).__name__}: {exc}", "auth": False})
+            return
+        warm = self.broker._warm_channel(plan)
+        if warm is not None:
+            warm.link.conn = self
+            self._relay(warm.held, warm.link, list(plan.said), warm.path)
+            return
+        self.state = "opening"
+        self.transport.pause_reading()
+        asyncio.ensure_future(self._open(plan))
+
+    async def _open(self, plan: _Plan) -> None:
+        from pshell.transport import ssh as ssh_transport
+        from pshell.transport.ssh_connect import SSHError
+        warnings = list(plan.said)
+        self.broker.warnings.append(warnings)
+        try:
+            held, link = await self.broker._channel(plan.key, plan.req, self, plan.cache_key)
+        except SSHError as exc:
+            text = str(exc)
+            self._refuse({"ok": False, "error": text, "warnings": warnings,
+                          "auth": "authentication failed" in text})
+            return
+        except Exception as exc:        # the broker must go on serving others
+            self._refuse({"ok": False, "error": "the connection broker failed: "
+                          f"{type(exc).__name__}: {exc}", "auth": False})
+            return
+        finally:
+            self.broker.warnings.remove(warnings)
+        known = ssh_transport.known_socket(link.cache_key) if link.cache_key else None
+        self._relay(held, link, warnings, known)
+
+    def _relay(self, held: _Held, link: Any, warnings: List[str], known: Optional[str]) -> None:
+        """The channel is open: answer, then pass the bytes both ways."""
+        self.held, self.link = held, link
+        assert self.plan is not None
+        self.broker.counts["served"] += 1
+        self.demand = self.broker._served(self.plan)
+        if self.state == "done" or self.ended:      # the client, or the channel, went away
+            self._finish()
+            return
+        self.state = "relay"
+        answer = {"ok": True, "warnings": warnings, "cache_key": link.cache_key,
+                  "socket_known": known}
+        self.transport.write(json.dumps(answer).encode("utf-8") + b"\n")
+        for data in self.early:
+            self.transport.write(data)
+        self.early = []
+        self.transport.resume_reading()
+        pending, self.pending = self.pending, []
+        for data in pending:
+            if self.state == "relay":
+                self._to_channel(data)
+
+    def _to_channel(self, data: bytes) -> None:
+        import asyncio
+        try:
+            self.link.chan.write(data)
+        except Exception:               # the channel is gone
+            self._finish()
+            return
+        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
+            self.transport.pause_reading()      # the far side is slower than the client
+            asyncio.get_running_loop().call_later(0.005, self._drained)
+
+    def _drained(self) -> None:
+        if self.state != "relay":
+            return
+        import asyncio
+        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
+            asyncio.get_running_loop().call_later(0.005, self._drained)
+        else:
+            self.transport.resume_reading()
+
+    def _finish(self) -> None:
+        """The end, from either side (once): the channel closes, the client's socket too."""
+        if self.state == "done" and self.link is None:
+            if self.transport is not None:
+                self.transport.close()
+            return
+        self.state = "done"
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        link, self.link = self.link, None
+        if link is not None:
+            link.closed = True
+            try:
+                if link.chan is not None:
+                    link.chan.close()
+            except Exception:
+                pass
+            assert self.plan is not None and self.held is not None
+            self.broker._release(self.plan.key, self.held)
+            if self.demand is not None:
+                self.demand.active -= 1
+                self.demand = None
+        if self.transport is not None:
+            self.transport.close()
+
+    # ---- what SSHSessionLink calls (the channel's side) ----------------------------------
+    def feed(self, data: bytes) -> None:
+        if self.state == "relay":
+            self.transport.write(data)
+        elif self.state != "done":
+            self.early.append(data)
+
+    def lost(self, reason: str) -> None:
+        if self.state == "relay":
+            self._finish()
+        else:
+            self.ended = True
+
+    def hello(self, *args: Any, **kwargs: Any) -> None:   # never called: the client says hello
+        pass
+
+
 def _closed(ssh: Any) -> bool:
     transport = getattr(ssh, "_transport", None)
     return transport is None or transport.is_closing()
@@ -342,7 +772,8 @@ async def _serve_forever(directory: str, persist: float, server_sock: socket.soc
     from pshell.transport.ssh_connect import set_warning_sink
     broker = Broker(directory, persist)
     set_warning_sink(broker.warn)
-    server = await asyncio.start_unix_server(broker.handle, sock=server_sock, limit=MAX_REQUEST)
+    server = await asyncio.get_running_loop().create_unix_server(lambda: _Client(broker),
+                                                                   sock=server_sock)
     path = os.path.join(directory, SOCKET_NAME)
     async with server:
         while True:

@@ -236,3 +236,173 @@ def test_a_pipelined_invocation_runs_only_in_the_session_it_came_with(broker_env
     assert any(line.startswith("REFUSED") and "pipelined-taken" in line for line in out), out
     assert "LISTED True" in out and "RAN False" in out, (out, done.stderr)
     assert "PID True ran" in out, (out, done.stderr)
+
+
+def status(env):
+    """What the broker says it holds (its status request)."""
+    (path,) = _find(env["XDG_RUNTIME_DIR"], "sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(30)
+        sock.connect(path)
+        sock.sendall(b'{"v": 1, "status": true}\n')
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
+
+
+def wait_status(env, predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        now = status(env)
+        if predicate(now) or time.monotonic() > deadline:
+            return now
+        time.sleep(0.05)
+
+
+def test_a_warm_channel_whose_host_was_killed_is_not_handed_out(sshd_hosts, broker_env, tmp_path):
+    """After a burst the broker opens a channel to the host's socket ahead of the next one; the
+    next request gets it (no channel to open on its path).  When the remote host process dies,
+    that channel ends with it: the next request opens a new one (the host starts again) and
+    never gets the dead one."""
+    command = "Invoke-Command server04 { $PID }"
+    first = run(broker_env, command, str(tmp_path))
+    assert first.stdout.strip().isdigit(), first.stderr
+    assert run(broker_env, command, str(tmp_path)).stdout.strip().isdigit()  # a direct channel
+    ready = wait_status(broker_env, lambda s: s["warm"] >= 1)
+    assert ready["warm"] == 1, ready
+    third = run(broker_env, command, str(tmp_path))
+    assert third.stdout.strip().isdigit(), third.stderr
+    used = wait_status(broker_env, lambda s: s["warm"] >= 1)
+    assert used["warm_used"] == ready["warm_used"] + 1 and used["warm"] == 1, (ready, used)
+    host = sshd_hosts.host_pid()
+    os.kill(host, signal.SIGKILL)
+    after = run(broker_env, command, str(tmp_path))
+    assert after.stdout.strip().isdigit() and after.returncode == 0, (after.stdout, after.stderr)
+    assert sshd_hosts.host_pid() not in (None, host)
+    now = status(broker_env)
+    assert now["warm_used"] == used["warm_used"], now      # the dead one was not handed out
+
+
+def test_a_changed_config_gets_no_warm_channel_of_the_old_one(sshd_hosts, broker_env, tmp_path):
+    """A warm channel belongs to the connection decided under the config it was opened for:
+    after the config changes, the request gets a new connection (its SSH_CONNECTION says
+    which) and the old config's warm channels are closed."""
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    config = home / ".ssh" / "config"
+    env = dict(broker_env, HOME=str(home), PSHELL_SSH_CONFIG=str(config))
+    command = "Invoke-Command server02 { $env:SSH_CONNECTION }"
+
+    def client_port():
+        done = run(env, command, str(tmp_path))
+        assert done.stdout.strip(), done.stderr
+        return done.stdout.split()[1]
+
+    client_port()
+    before = client_port()
+    ready = wait_status(env, lambda s: s["warm"] >= 1)
+    assert ready["warm"] == 1, ready
+    assert client_port() == before                  # the warm channel, same connection
+    wait_status(env, lambda s: s["warm"] >= 1)
+    config.write_text(config.read_text() + "Host server02\n  ServerAliveInterval 7\n")
+    used = status(env)["warm_used"]
+    assert client_port() != before
+    after = status(env)
+    assert after["warm_used"] == used and after["connections"] == 2, after
+
+
+def test_warm_channels_end_after_their_idle_time(sshd_hosts, tmp_path):
+    """Warm channels close after PSHELL_BROKER_WARM seconds unused (here 1): nothing stays
+    open on the remote host for them, the broker's descriptors do not grow with repeated
+    fan-outs, and an idle broker uses next to no CPU."""
+    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
+    env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", PSHELL_BROKER_WARM="1",
+                         XDG_RUNTIME_DIR=runtime)
+    names = "server01,server02,server03"
+    command = f"Invoke-Command {names} {{ 1 }} | Measure-Object | % Count"
+    try:
+        assert run(env, command, str(tmp_path)).stdout.strip() == "3"
+        (pid_file,) = _find(runtime, "pid")
+        with open(pid_file) as fh:
+            pid = int(fh.read())
+        counts = []
+        for _ in range(5):
+            assert run(env, command, str(tmp_path)).stdout.strip() == "3"
+            assert wait_status(env, lambda s: s["warm"] == 3)["warm"] == 3
+            counts.append(len(os.listdir(f"/proc/{pid}/fd")))
+        assert max(counts) - min(counts) <= 1, counts    # (a client's socket may be closing)
+        idle = wait_status(env, lambda s: s["warm"] == 0 and s["channels"] == 0)
+        assert idle["warm"] == 0 and idle["channels"] == 0 and idle["connections"] == 3, idle
+
+        def cpu():
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        spent = cpu()
+        time.sleep(2)
+        assert cpu() - spent < 0.2
+        assert len(os.listdir(f"/proc/{pid}/fd")) <= max(counts)
+        # the remote host holds no connection for them any more: it answers as usual
+        assert run(env, command, str(tmp_path)).stdout.strip() == "3"
+    finally:
+        for pid_file in _find(runtime, "pid"):
+            try:
+                with open(pid_file) as fh:
+                    os.kill(int(fh.read().strip()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_a_warm_channel_that_speaks_before_a_hello_is_dropped(sshd_hosts, broker_env, tmp_path):
+    """Hostile host socket: it accepts the channel ("A") and then sends bytes nobody asked
+    for.  The broker's warm channel to it is closed when they arrive, never handed out."""
+    import threading
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    env = dict(broker_env, HOME=str(home), PSHELL_SSH_CONFIG=str(home / ".ssh" / "config"))
+    path = str(tmp_path / "fake.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            conn.settimeout(10)
+            try:
+                while b"\n" not in conn.recv(4096):
+                    pass
+                conn.sendall(b"A")
+                time.sleep(0.2)
+                conn.sendall(b"\x00\x00\x00\x05junk!")
+            except OSError:
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        cache = home / ".cache" / "pshell"
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / "sockets.json").write_text(json.dumps({"@server03:": path}))
+        first = run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path))
+        assert "hi" not in first.stdout            # the fake host answered nonsense
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(accepted) < 2:
+            time.sleep(0.05)
+        assert len(accepted) >= 2                   # the client's channel, then a warm one
+        now = wait_status(env, lambda s: s["warm_opened"] >= 1 and s["warm"] == 0)
+        assert now["warm_opened"] >= 1 and now["warm"] == 0 and now["warm_used"] == 0, now
+        run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path))
+        assert status(env)["warm_used"] == 0
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
