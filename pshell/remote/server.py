@@ -453,11 +453,12 @@ def warm_up() -> None:
          "source": "<remote>"})))
     sent: List[bytes] = []
     host = RunspaceHost(lambda msg: sent.append(encode_frame(msg)))
+    host._wake.set()        # no flusher thread: the output goes with ``done``
     try:
         prompt_info("")
         read_frame(requests)
         read_frame(requests)
-        slot = _RunspaceSlot(host, 0, _default_runspace(), start=False)
+        slot = _RunspaceSlot(host, 0, _default_runspace(event=False), start=False)
         msg = read_frame(requests)
         assert msg is not None
         host._run(slot, _Invocation(msg))
@@ -466,7 +467,9 @@ def warm_up() -> None:
         host.close()
 
 
-def _default_runspace() -> Any:
+def _default_runspace(event: bool = True) -> Any:
+    """A session's runspace, in the user's home.  ``event``: note it in the event log (a
+    warm-up's runspace is nobody's session)."""
     from pshell.engine.runtime import Runspace
     home = os.path.expanduser("~")     # remote sessions start in the user's home, as in pwsh
     rs = Runspace(location=home if os.path.isdir(home) else None)
@@ -477,6 +480,8 @@ def _default_runspace() -> Any:
             "ApplicationArguments": None}, type_names=["pshell.PSSenderInfo"]))
     except Exception:
         pass
+    if not event:
+        return rs
     from pshell.engine.events import write_event
     write_event("Engine state is changed from None to Available. HostName=RemoteSession "
                 f"SessionUser={prompt_info('')['user']}")

@@ -626,9 +626,6 @@ def spare_main(ctl: socket.socket) -> None:
     umask, connection and its descriptors; then the environment in ``parts`` packets) and
     becomes that session's process.  It ends when the supervisor closes the socket."""
     try:
-        import faulthandler
-        import signal
-        faulthandler.register(signal.SIGUSR1, all_threads=True)    # kill -USR1: stacks in host.log
         try:        # touch what a session touches, so that its pages are this process's now
             from pshell.remote.server import warm_up
             warm_up()

@@ -26,6 +26,7 @@ from __future__ import annotations
 # Everything this module imports is imported before its first thread starts (the stdlib here,
 # pshell's own in prewarm, before any fork): a module that one thread is still importing while
 # another forks leaves the child that module's lock, held for ever (the child hangs importing it).
+import faulthandler
 import fcntl
 import gc
 import itertools
@@ -55,6 +56,9 @@ SPARE_DELAY = 0.25
 #: sessions started less than BURST_GAP seconds apart count as one burst (a fan-out); the next
 #: burst is expected to be as large, so that many spares wait for it, up to _max_spares()
 BURST_GAP = 1.0
+#: how many times the supervisor runs a session's first request itself before it forks (CPython
+#: specialises a function's code after 8 calls; a spare then writes fewer pages)
+PREWARM_RUNS = 8
 #: after this many seconds without a session the spares beyond the first are let go
 SPARE_KEEP = 120.0
 
@@ -203,6 +207,11 @@ class Supervisor:
             import pshell.remote.server  # noqa: F401
             import pshell.remote.spool  # noqa: F401
             import pshell.remote.validate  # noqa: F401
+            # a session's first request, done here until its code is specialised and its caches
+            # filled: otherwise every spare does that work, and copies the pages it writes
+            from pshell.remote.server import warm_up
+            for _ in range(PREWARM_RUNS):
+                warm_up()
         except Exception as exc:
             _log(f"prewarm: {exc}")
         gc.collect()
@@ -797,6 +806,9 @@ def daemon_main(ready_fd: int) -> int:
     try:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        # kill -USR1: every thread's stack in host.log (session processes inherit it: registering
+        # it in each of them imported faulthandler there, ~130 pages copied per session)
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         daemon = Supervisor()
         daemon.template_umask = login_umask
         daemon.recover()

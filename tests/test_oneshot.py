@@ -1,0 +1,113 @@
+"""Temporary sessions (``once`` in the hello: remote/oneshot.py) served by a real supervisor
+without sshd: a relay started as a local child starts the supervisor, then each session is a
+connection straight to its socket, as sshd's direct-streamlocal channel makes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pshell.remote.protocol import PROTOCOL_VERSION, FrameDecoder, encode_frame
+
+
+@pytest.fixture
+def supervisor(tmp_path, monkeypatch):
+    """The socket path of a supervisor keeping its state in tmp_path/state."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("PSHELL_STATE_DIR", str(state))
+    monkeypatch.setenv("PSHELL_HOST_LINGER", "30")
+    relay = subprocess.Popen([sys.executable, "-m", "pshell.remote.server"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE)
+    assert relay.stdin is not None and relay.stdout is not None
+    relay.stdin.write(encode_frame({"t": "hello", "v": PROTOCOL_VERSION}))
+    relay.stdin.flush()
+    answers = FrameDecoder().feed(relay.stdout.read1(1 << 16))
+    relay.stdin.close()
+    relay.wait(30)
+    yield answers[0]["sock"], state
+    try:
+        with open(state / "run" / "host.pid") as fh:
+            os.kill(json.load(fh)["pid"], signal.SIGKILL)
+    except (OSError, ValueError, KeyError):
+        pass
+
+
+class Once:
+    """A temporary session on a direct connection to the supervisor's socket."""
+
+    def __init__(self, sock_path: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(sock_path)
+        self.sock.sendall(b'{"direct": 1, "ssh": "127.0.0.9 40000 127.0.0.1 22"}\n')
+        assert self.sock.recv(1) == b"A"
+        self.decoder = FrameDecoder()
+        self.pending: list = []
+
+    def send(self, *msgs: dict) -> None:
+        self.sock.sendall(b"".join(encode_frame(m) for m in msgs))
+
+    def open(self, script: str = "", inv_id: int = 1) -> None:
+        self.send({"t": "hello", "v": PROTOCOL_VERSION, "session": "", "name": "", "new": True,
+                   "token": "", "once": True}, {"t": "create", "rs": 0})
+        if script:
+            self.invoke(script, inv_id)
+
+    def invoke(self, script: str, inv_id: int = 1) -> None:
+        self.send({"t": "invoke", "id": inv_id, "rs": 0, "script": script, "args": [],
+                   "using": {}, "input": None, "source": "<test>"})
+
+    def until(self, kind: str, timeout: float = 30, inv_id=None) -> list:
+        """Messages up to the first of ``kind`` (for ``inv_id``), that one included."""
+        got: list = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while self.pending:
+                msg = self.pending.pop(0)
+                got.append(msg)
+                if msg.get("t") == kind and (inv_id is None or msg.get("id") == inv_id):
+                    return got
+            ready, _, _ = select.select([self.sock], [], [], 0.5)
+            if ready:
+                data = self.sock.recv(1 << 16)
+                if not data:
+                    break
+                self.pending += self.decoder.feed(data)
+        raise AssertionError(f"no {kind!r} within {timeout}s; got {got}")
+
+    def close(self) -> None:
+        try:
+            self.send({"t": "close", "id": 99})
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def test_a_spares_warm_up_writes_nothing_in_the_event_log(tmp_path, monkeypatch):
+    from pshell.remote.server import _default_runspace, warm_up
+    monkeypatch.setenv("PSHELL_STATE_DIR", str(tmp_path))
+    warm_up()
+    assert not (tmp_path / "pshell.log").exists()
+    _default_runspace()
+    assert (tmp_path / "pshell.log").read_text().count("HostName=RemoteSession") == 1
+
+
+def test_each_temporary_session_is_one_event_log_entry(supervisor):
+    sock_path, state = supervisor
+    pids = []
+    for _ in range(4):
+        once = Once(sock_path)
+        once.open("$PID")
+        pids.append(once.until("done")[-1]["o"][0])
+        once.close()
+        time.sleep(0.4)         # spares are forked (and warmed up) between them
+    assert len(set(pids)) == 4
+    lines = [ln for ln in (state / "pshell.log").read_text().splitlines() if "RemoteSession" in ln]
+    assert sorted(int(ln.split("pshell[")[1].split("]")[0]) for ln in lines) == sorted(pids)
