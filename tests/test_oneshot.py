@@ -111,3 +111,59 @@ def test_each_temporary_session_is_one_event_log_entry(supervisor):
     assert len(set(pids)) == 4
     lines = [ln for ln in (state / "pshell.log").read_text().splitlines() if "RemoteSession" in ln]
     assert sorted(int(ln.split("pshell[")[1].split("]")[0]) for ln in lines) == sorted(pids)
+
+
+def test_a_short_invocations_output_travels_in_its_done(supervisor):
+    once = Once(supervisor[0])
+    once.open("1; 'two'")
+    got = once.until("done")
+    assert [m["t"] for m in got] == ["hello", "created", "done"], got
+    assert got[-1]["ok"] and got[-1]["o"] == [1, "two"]
+    once.close()
+
+
+def test_a_long_invocations_output_comes_before_its_end_and_stop_ends_it(supervisor):
+    """The invocation runs in the process's main thread: once it lasts, a helper reads the
+    connection (``stop`` is heard) and batches are sent without waiting for ``done``."""
+    once = Once(supervisor[0])
+    once.open("'first'; Start-Sleep -Seconds 60; 'never'")
+    got = once.until("out")
+    assert bytes(got[-1]["_bin"]) == b"first", got
+    once.send({"t": "stop", "id": 1})
+    done = once.until("done", timeout=10)[-1]
+    assert done.get("stopped") and "o" not in done, done
+    once.invoke("'after the stop'", 2)          # the session still serves its connection
+    assert once.until("done", inv_id=2)[-1]["o"] == ["after the stop"]
+    once.close()
+
+
+def test_a_dropped_connection_ends_a_running_invocation_and_its_native_child(supervisor, tmp_path):
+    marker = f"sleep 3{os.getpid() % 100:02d}9"
+    once = Once(supervisor[0])
+    once.open(f"$PID; /bin/{marker}")
+    pid = once.until("out")[-1]["o"][0]
+    running = lambda: os.popen(f"pgrep -x -f '{marker}'").read().strip()   # noqa: E731
+    deadline = time.monotonic() + 20
+    while not running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running()
+    once.sock.close()                           # no close: the channel just drops
+    deadline = time.monotonic() + 20
+    while (running() or os.path.exists(f"/proc/{pid}")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running() and not os.path.exists(f"/proc/{pid}")
+
+
+def test_stop_for_an_invocation_queued_behind_a_running_one(supervisor):
+    once = Once(supervisor[0])
+    once.open("Start-Sleep -Milliseconds 300; 'one'")
+    time.sleep(0.1)                             # the helper reads by now
+    once.invoke("'two'", 2)
+    once.send({"t": "stop", "id": 2})
+    got = once.until("done", inv_id=2)
+    if not any(m["t"] == "done" and m.get("id") == 1 for m in got):
+        got += once.until("done", inv_id=1)
+    dones = {m["id"]: m for m in got if m["t"] == "done"}
+    assert dones[1]["o"] == ["one"], got
+    assert dones[2].get("stopped") and "o" not in dones[2], got
+    once.close()
