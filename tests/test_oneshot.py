@@ -167,3 +167,25 @@ def test_stop_for_an_invocation_queued_behind_a_running_one(supervisor):
     assert dones[1]["o"] == ["one"], got
     assert dones[2].get("stopped") and "o" not in dones[2], got
     once.close()
+
+
+def test_taking_a_logins_environment_leaves_exactly_it(tmp_path):
+    """Only what differs is changed, yet os.environ and what a native command inherits are
+    the login's exactly: names gone, values changed, bytes that are not UTF-8."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("""
+import os, subprocess, sys
+from pshell.remote.session_process import take_environment
+os.environb[b"PSHELL_T_GONE"] = b"x"
+os.environb[b"PSHELL_T_SAME"] = b"same"
+os.environb[b"PSHELL_T_CHANGED"] = b"old"
+login = {k: v for k, v in os.environb.items() if k not in (b"HOME", b"PSHELL_T_GONE")}
+login.update({b"PSHELL_T_CHANGED": b"new", b"PSHELL_T_NEW": b"\\xff not utf-8 =x",
+              b"HOME": b"/nonexistent/h"})
+take_environment(login)
+assert dict(os.environb) == login
+seen = subprocess.run(["/usr/bin/env", "-0"], capture_output=True, check=True).stdout
+assert dict(e.split(b"=", 1) for e in seen.split(b"\\0") if e) == login
+""")
+    subprocess.run([sys.executable, str(probe)], check=True, cwd=os.getcwd(),
+                   env=dict(os.environ, PYTHONPATH=os.getcwd()))

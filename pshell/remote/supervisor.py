@@ -207,6 +207,7 @@ class Supervisor:
             import pshell.remote.server  # noqa: F401
             import pshell.remote.spool  # noqa: F401
             import pshell.remote.validate  # noqa: F401
+            import pshell.engine.events  # noqa: F401 - a session's runspace writes an event
             # a session's first request, done here until its code is specialised and its caches
             # filled: otherwise every spare does that work, and copies the pages it writes
             from pshell.remote.server import warm_up
