@@ -91,7 +91,8 @@ class Once:
 
 
 def test_a_spares_warm_up_writes_nothing_in_the_event_log(tmp_path, monkeypatch):
-    from pshell.remote.server import _default_runspace, warm_up
+    from pshell.remote.oneshot import warm_up
+    from pshell.remote.server import _default_runspace
     monkeypatch.setenv("PSHELL_STATE_DIR", str(tmp_path))
     warm_up()
     assert not (tmp_path / "pshell.log").exists()

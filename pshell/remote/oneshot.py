@@ -32,7 +32,7 @@ from typing import Any, Dict, Optional, Set
 
 from pshell.remote.protocol import PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
 
-__all__ = ["oneshot_main", "HELPER_AFTER"]
+__all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
 
 #: seconds an invocation runs before a helper thread reads the connection and flushes output
 #: (wall-clock: an invocation that waits must still hear ``stop``)
@@ -199,3 +199,41 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
         code, why = 70, f"failed: {type(exc).__name__}: {exc}"
     finally:
         once.end(code, why)
+
+
+def warm_up(signals: bool = True) -> None:
+    """Serve, in a spare process, what a temporary session's connection brings (a runspace,
+    ``1`` run, the connection closed) over a socket pair, so that the pages a session writes
+    are this process's before one needs them: a page first written after the fork costs a
+    copy then, on the session's time.  The supervisor runs it too before it forks, so that the
+    code is specialised and the caches filled once for all (``signals``: False there, in a
+    thread that cannot set a handler).  Writes no event: this is nobody's session."""
+    from pshell.remote.protocol import encode_frame
+    from pshell.remote.server import RunspaceHost, _default_runspace, _FrameWriter
+    ours, theirs = socket.socketpair()
+    try:
+        theirs.sendall(b"".join(encode_frame(m) for m in (
+            {"t": "create", "rs": 0},
+            {"t": "invoke", "id": 1, "rs": 0, "script": "1", "args": [], "using": {},
+             "input": None, "source": "<remote>"},
+            {"t": "close", "id": 2})))
+        write = _FrameWriter(ours.fileno())
+        rhost = RunspaceHost(write, lambda: _default_runspace(event=False), "warm-up", "")
+        rhost.threaded = False
+        rhost.lazy_flusher = True
+        once = _Once(os.dup(ours.fileno()), ours.fileno(), write, rhost, "warm-up")
+        if signals:
+            signal.signal(signal.SIGALRM, once.on_alarm)
+        who = prompt_info("")
+        write({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": who["user"],
+               "host": who["host"], "python": "", "persistent": False, "session": "warm-up"})
+        try:
+            once.serve()
+        finally:
+            once.reader.close()
+            rhost.close()
+            if signals:
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    finally:
+        ours.close()
+        theirs.close()

@@ -459,34 +459,6 @@ def _error(message: str) -> Any:
     return ErrorRecord(message, "RemoteServerError", "NotSpecified")
 
 
-def warm_up() -> None:
-    """Do, in a spare process, what serving a session's first request does (read the request
-    frames, make a runspace, run a statement, send its output), so that the pages it writes
-    are this process's before a session needs them: a page first written after the fork costs
-    a copy then, on the session's time."""
-    import io
-    from pshell.remote.protocol import PROTOCOL_VERSION as version
-    requests = io.BytesIO(b"".join(encode_frame(m) for m in (
-        {"t": "hello", "v": version, "session": "warm-up", "name": "", "new": True, "token": ""},
-        {"t": "create", "rs": 0},
-        {"t": "invoke", "id": 1, "rs": 0, "script": "1", "args": [], "using": {}, "input": None,
-         "source": "<remote>"})))
-    sent: List[bytes] = []
-    host = RunspaceHost(lambda msg: sent.append(encode_frame(msg)))
-    host._wake.set()        # no flusher thread: the output goes with ``done``
-    try:
-        prompt_info("")
-        read_frame(requests)
-        read_frame(requests)
-        slot = _RunspaceSlot(host, 0, _default_runspace(event=False), start=False)
-        msg = read_frame(requests)
-        assert msg is not None
-        host._run(slot, _Invocation(msg))
-        slot.close()
-    finally:
-        host.close()
-
-
 def _default_runspace(event: bool = True) -> Any:
     """A session's runspace, in the user's home.  ``event``: note it in the event log (a
     warm-up's runspace is nobody's session)."""

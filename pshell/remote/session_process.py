@@ -639,7 +639,7 @@ def spare_main(ctl: socket.socket) -> None:
     becomes that session's process.  It ends when the supervisor closes the socket."""
     try:
         try:        # touch what a session touches, so that its pages are this process's now
-            from pshell.remote.server import warm_up
+            from pshell.remote.oneshot import warm_up
             warm_up()
         except Exception as exc:
             _log(f"spare session process: warming up: {exc}")

@@ -210,9 +210,9 @@ class Supervisor:
             import pshell.engine.events  # noqa: F401 - a session's runspace writes an event
             # a session's first request, done here until its code is specialised and its caches
             # filled: otherwise every spare does that work, and copies the pages it writes
-            from pshell.remote.server import warm_up
+            from pshell.remote.oneshot import warm_up
             for _ in range(PREWARM_RUNS):
-                warm_up()
+                warm_up(signals=False)
         except Exception as exc:
             _log(f"prewarm: {exc}")
         gc.collect()
