@@ -190,3 +190,24 @@ assert dict(e.split(b"=", 1) for e in seen.split(b"\\0") if e) == login
 """)
     subprocess.run([sys.executable, str(probe)], check=True, cwd=os.getcwd(),
                    env=dict(os.environ, PYTHONPATH=os.getcwd()))
+
+
+def test_a_temporary_session_is_neither_listed_nor_found_by_others(supervisor):
+    """Its process reads no control message: asking it (Get-PSSession, Remove-PSSession,
+    Connect-PSSession by its name) waited for an answer that never came (10 s each)."""
+    sock_path, _ = supervisor
+    once = Once(sock_path)
+    once.open("'started'; Start-Sleep -Seconds 8; 'finished'")
+    once.until("out")
+    other = Once(sock_path)
+    other.send({"t": "list", "id": 7})
+    assert other.until("sessions")[-1]["sessions"] == []
+    other.send({"t": "hello", "v": PROTOCOL_VERSION, "attach": "Session1", "token": "",
+                "force": True, "resume": {}})
+    assert "There is no session 'Session1'" in other.until("hello")[-1]["error"]
+    other.send({"t": "remove", "id": 8, "session": "Session1", "force": True})
+    assert "There is no session" in other.until("removed")[-1]["error"]
+    other.close()
+    ready, _, _ = select.select([once.sock], [], [], 0)
+    assert not ready, "the temporary session's invocation ended before the answers came"
+    once.close()

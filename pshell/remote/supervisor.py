@@ -85,12 +85,15 @@ def _linger() -> float:
         return 60.0
 
 
+_ADDRESS_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:%")
+
+
 def _ssh_fields(text: Any) -> Optional[List[str]]:
     """``client-ip client-port server-ip server-port`` from a client, checked."""
     if not isinstance(text, str) or len(text) > 200:
         return None
     fields = text.split()
-    if len(fields) != 4 or not all(f and all(c.isalnum() or c in ".:%" for c in f) for f in fields):
+    if len(fields) != 4 or not all(f and _ADDRESS_CHARS.issuperset(f) for f in fields):
         return None
     if not (fields[1].isdigit() and fields[3].isdigit()):
         return None
@@ -658,8 +661,9 @@ class Supervisor:
     def create(self, session_id: str, name: str, idle: Any, env: Dict[bytes, bytes], umask: int
                ) -> Tuple[Optional[_Child], str]:
         from pshell.remote.validate import session_id_error, valid_idle
+        # a client's id names a directory: nothing else goes (a uuid made here needs no check)
+        error = session_id_error(session_id) if session_id else None
         session_id = session_id or str(uuid.uuid4())
-        error = session_id_error(session_id)        # it names a directory: nothing else goes
         if idle is not None and not error:
             idle, error = valid_idle(idle)
         if error:
@@ -712,17 +716,21 @@ class Supervisor:
             pass
 
     def find(self, key: str) -> Tuple[Optional[_Child], str]:
+        """A session by id or name.  A temporary one is nobody else's: its process serves its
+        one connection and reads no control message (asked, it would never answer)."""
         with self.lock:
             child = self.children.get(key)
             if child is None:
                 matches = [c for c in self.children.values() if c.name.lower() == key.lower()]
                 child = matches[0] if matches else None
+            if child is not None and child.once:
+                child = None
             if child is not None:
                 return child, ""
             for sid, (name, why) in self.tombstones.items():
                 if key == sid or key.lower() == name.lower():
                     return None, f"The session {name} is gone: {why}."
-            names = sorted(c.name for c in self.children.values())
+            names = sorted(c.name for c in self.children.values() if not c.once)
         listing = ", ".join(names) if names else "none"
         return None, (f"There is no session '{key}' for this user on this computer. "
                       f"Sessions here: {listing}.")
@@ -747,7 +755,8 @@ class Supervisor:
 
     def listing(self) -> List[Dict[str, Any]]:
         with self.lock:
-            children = sorted(self.children.values(), key=lambda c: c.created)
+            children = sorted((c for c in self.children.values() if not c.once),
+                              key=lambda c: c.created)
         out = []
         for child in children:
             answer = self.ask(child, {"op": "describe"})
