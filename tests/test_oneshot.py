@@ -152,7 +152,10 @@ def test_a_dropped_connection_ends_a_running_invocation_and_its_native_child(sup
     deadline = time.monotonic() + 20
     while (running() or os.path.exists(f"/proc/{pid}")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not running() and not os.path.exists(f"/proc/{pid}")
+    left = running()
+    for child in left.split():                  # never leave it behind, even when failing
+        os.kill(int(child), signal.SIGKILL)
+    assert not left and not os.path.exists(f"/proc/{pid}")
 
 
 def test_stop_for_an_invocation_queued_behind_a_running_one(supervisor):
@@ -211,3 +214,30 @@ def test_a_temporary_session_is_neither_listed_nor_found_by_others(supervisor):
     ready, _, _ = select.select([once.sock], [], [], 0)
     assert not ready, "the temporary session's invocation ended before the answers came"
     once.close()
+
+
+def test_the_supervisors_start_brings_back_only_sessions_found_on_disk(tmp_path):
+    """A hello that comes while the supervisor starts creates its session, then waits for the
+    engine to be loaded; the start (prewarm) then brought back every session without a process
+    - that one too, as a full session without its connection: a temporary session that
+    outlived its connection (found by the dropped-connection test, once in four runs)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("""
+import os, sys
+from pshell.remote.supervisor import Supervisor
+sup = Supervisor()
+child, error = sup.create("", "", None, dict(os.environb), 0o22)
+child.once = True
+try:
+    sup.prewarm()
+    print("started" if child.pid is not None else "left alone")
+finally:
+    for pid in [p for p, _ in sup.spares] + [child.pid]:
+        if pid:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+""")
+    out = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=os.getcwd(),
+                                  PSHELL_STATE_DIR=str(tmp_path / "state")))
+    assert out.stdout.strip() == "left alone", (out.stdout, out.stderr)

@@ -117,6 +117,7 @@ class _Child:
         self.ending = False
         self.once = False               # a temporary session (one invocation, no reconnect)
         self.conns: Dict[int, Tuple[int, int]] = {}    # number -> (write fd, lifeline fd)
+        self.unwatched = False          # started for a connection whose thread will watch it
         self.waiters: Dict[int, "queue.Queue[Any]"] = {}
         self.gone = threading.Event()
         self.lock = threading.Lock()
@@ -223,7 +224,8 @@ class Supervisor:
         self.prewarmed.set()
         self.fill_spares()
         with self.lock:
-            waiting = [c for c in self.children.values() if c.pid is None]
+            # sessions found on disk; not one a hello created meanwhile (its own thread starts it)
+            waiting = [c for c in self.children.values() if c.pid is None and c.restore]
         for child in waiting:
             self.ensure_started(child)
 
@@ -297,11 +299,14 @@ class Supervisor:
             except OSError:
                 pass
             return
+        started: Optional[_Child] = None
         try:
-            self._serve(fds[0], fds[1], sock, info)
+            started = self._serve(fds[0], fds[1], sock, info)
         finally:
             with self.lock:
                 self.connections -= 1
+        if started is not None:
+            self._watch(started)     # this thread is free now: no thread more per session
 
     def _login(self, info: Dict[str, Any], rest: bytes, sock: socket.socket) -> None:
         """A relay's login environment and umask: they follow its first line."""
@@ -340,11 +345,13 @@ class Supervisor:
             env[b"SSH_CLIENT"] = " ".join((fields[0], fields[1], fields[3])).encode()
         return env, umask
 
-    def _serve(self, rfd: int, wfd: int, lifeline: socket.socket, info: Dict[str, Any]) -> None:
+    def _serve(self, rfd: int, wfd: int, lifeline: socket.socket, info: Dict[str, Any]
+               ) -> Optional[_Child]:
         """A connection without a session.  Frames are read one by one, never ahead: once a
-        hello takes it to a session, the rest of the stream is that process's."""
+        hello takes it to a session, the rest of the stream is that process's.  Returns the
+        session whose process was started for it (the caller watches that process)."""
         reader = os.fdopen(rfd, "rb", buffering=0, closefd=False)
-        handed = False
+        handed: Optional[_Child] = None
         try:
             while True:
                 msg = read_frame(reader)
@@ -353,8 +360,11 @@ class Supervisor:
                 kind = msg.get("t")
                 if kind == "hello":
                     handed = self._hello(msg, rfd, wfd, lifeline, info)
-                    if handed:
-                        return
+                    if handed is not None:
+                        if handed.unwatched:
+                            handed.unwatched = False
+                            return handed
+                        return None
                 elif kind == "list":
                     _write(wfd, {"t": "sessions", "id": msg.get("id"), "sessions": self.listing()})
                 elif kind == "remove":
@@ -369,7 +379,7 @@ class Supervisor:
             _log(f"connection ended: {exc}")
         finally:
             reader.close()
-            if not handed:
+            if handed is None:
                 for fd in {rfd, wfd}:
                     try:
                         os.close(fd)
@@ -380,10 +390,11 @@ class Supervisor:
                 except OSError:
                     pass
                 lifeline.close()
+        return None
 
     def _hello(self, msg: Dict[str, Any], rfd: int, wfd: int, lifeline: socket.socket,
-               info: Dict[str, Any]) -> bool:
-        """Answer a hello, or hand the connection to the session's process (True)."""
+               info: Dict[str, Any]) -> Optional[_Child]:
+        """Answer a hello, or hand the connection to the session's process (returned)."""
         who = prompt_info("")
         answer: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(),
                                   "user": who["user"], "host": who["host"],
@@ -392,7 +403,7 @@ class Supervisor:
         if int(msg.get("v") or 0) != PROTOCOL_VERSION:
             answer["error"] = f"the pshell host speaks protocol {PROTOCOL_VERSION}"
             _write(wfd, answer)
-            return False
+            return None
         child: Optional[_Child]
         if msg.get("attach"):
             child, error = self.find(str(msg["attach"]))
@@ -404,17 +415,17 @@ class Supervisor:
                 child.once = True       # a temporary session: remote/oneshot.py
         else:
             _write(wfd, answer)
-            return False
+            return None
         if child is None:
             answer["error"] = error
             _write(wfd, answer)
-            return False
+            return None
         refused = self.hand(child, msg, info, rfd, wfd, lifeline)
         if refused:
             answer["error"] = refused
             _write(wfd, answer)
-            return False
-        return True
+            return None
+        return child
 
     def hand(self, child: _Child, hello: Dict[str, Any], info: Dict[str, Any], rfd: int, wfd: int,
              lifeline: socket.socket) -> Optional[str]:
@@ -424,7 +435,7 @@ class Supervisor:
         plain = {k: v for k, v in info.items() if k not in ("env", "umask")}
         msg = {"op": "conn", "c": number, "hello": hello, "info": plain}
         if child.pid is None:
-            error = self.ensure_started(child, msg, [rfd, wfd, lifeline.fileno()])
+            error = self.ensure_started(child, msg, [rfd, wfd, lifeline.fileno()], watch=False)
             if error:
                 return error
         else:
@@ -443,7 +454,10 @@ class Supervisor:
 
     # ---- session processes ---------------------------------------------------------------------
     def ensure_started(self, child: _Child, conn: Optional[Dict[str, Any]] = None,
-                       conn_fds: Optional[List[int]] = None) -> Optional[str]:
+                       conn_fds: Optional[List[int]] = None, watch: bool = True) -> Optional[str]:
+        """Start the session's process (a spare's when one waits); an error message when it
+        cannot.  ``watch`` False: a process started here is left ``unwatched`` for the caller's
+        thread to watch (a connection's thread, free once it has handed its connection)."""
         self.prewarmed.wait(60)
         with self.fork_lock:
             if child.pid is not None:
@@ -484,8 +498,11 @@ class Supervisor:
             child.pid = pid
             child.ctl = ours
             child.restore = ""
-        threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
-                         daemon=True).start()
+        if watch:
+            threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
+                             daemon=True).start()
+        else:
+            child.unwatched = True
         self._started()
         return None
 
