@@ -241,3 +241,20 @@ finally:
                          env=dict(os.environ, PYTHONPATH=os.getcwd(),
                                   PSHELL_STATE_DIR=str(tmp_path / "state")))
     assert out.stdout.strip() == "left alone", (out.stdout, out.stderr)
+
+
+def test_a_slow_warm_up_does_not_end_its_spare(tmp_path):
+    """A warm-up is served like a temporary session, close included: with the timer armed, an
+    invocation slower than HELPER_AFTER (a loaded machine) gave its close to a helper thread,
+    which ended the spare process."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("""
+import pshell.remote.oneshot as oneshot
+oneshot.HELPER_AFTER = 1e-6
+oneshot.warm_up()
+print("still here")
+""")
+    out = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=os.getcwd(),
+                                  PSHELL_STATE_DIR=str(tmp_path / "state")))
+    assert out.stdout.strip() == "still here", (out.stdout, out.stderr)

@@ -48,8 +48,10 @@ class _Once:
     """The connection of a temporary session: read by the main thread, or by the helper thread
     once an invocation has run for HELPER_AFTER seconds."""
 
-    def __init__(self, rfd: int, lfd: int, write: Any, rhost: Any, name: str) -> None:
+    def __init__(self, rfd: int, lfd: int, write: Any, rhost: Any, name: str,
+                 helper_after: float = HELPER_AFTER) -> None:
         self.reader = os.fdopen(rfd, "rb", buffering=1 << 16)
+        self.helper_after = helper_after    # 0: no timer, no helper (a warm-up)
         self.lfd = lfd
         self.write = write
         self.rhost = rhost
@@ -144,12 +146,14 @@ class _Once:
         with slot.cond:
             slot.current = inv
         self.running = True
-        signal.setitimer(signal.ITIMER_REAL, HELPER_AFTER)
+        if self.helper_after:
+            signal.setitimer(signal.ITIMER_REAL, self.helper_after)
         try:
             self.rhost._run(slot, inv)
         finally:
             self.running = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            if self.helper_after:
+                signal.setitimer(signal.ITIMER_REAL, 0)
             with slot.cond:
                 slot.current = None
 
@@ -201,13 +205,14 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
         once.end(code, why)
 
 
-def warm_up(signals: bool = True) -> None:
+def warm_up() -> None:
     """Serve, in a spare process, what a temporary session's connection brings (a runspace,
     ``1`` run, the connection closed) over a socket pair, so that the pages a session writes
     are this process's before one needs them: a page first written after the fork costs a
     copy then, on the session's time.  The supervisor runs it too before it forks, so that the
-    code is specialised and the caches filled once for all (``signals``: False there, in a
-    thread that cannot set a handler).  Writes no event: this is nobody's session."""
+    code is specialised and the caches filled once for all.  No timer: a helper thread would
+    take the ``close`` and end the process (a slow machine's warm-up must not kill its spare).
+    Writes no event: this is nobody's session."""
     from pshell.remote.protocol import encode_frame
     from pshell.remote.server import RunspaceHost, _default_runspace, _FrameWriter
     ours, theirs = socket.socketpair()
@@ -221,9 +226,7 @@ def warm_up(signals: bool = True) -> None:
         rhost = RunspaceHost(write, lambda: _default_runspace(event=False), "warm-up", "")
         rhost.threaded = False
         rhost.lazy_flusher = True
-        once = _Once(os.dup(ours.fileno()), ours.fileno(), write, rhost, "warm-up")
-        if signals:
-            signal.signal(signal.SIGALRM, once.on_alarm)
+        once = _Once(os.dup(ours.fileno()), ours.fileno(), write, rhost, "warm-up", 0)
         who = prompt_info("")
         write({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": who["user"],
                "host": who["host"], "python": "", "persistent": False, "session": "warm-up"})
@@ -232,8 +235,6 @@ def warm_up(signals: bool = True) -> None:
         finally:
             once.reader.close()
             rhost.close()
-            if signals:
-                signal.signal(signal.SIGALRM, signal.SIG_DFL)
     finally:
         ours.close()
         theirs.close()

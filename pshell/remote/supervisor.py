@@ -216,7 +216,7 @@ class Supervisor:
             # filled: otherwise every spare does that work, and copies the pages it writes
             from pshell.remote.oneshot import warm_up
             for _ in range(PREWARM_RUNS):
-                warm_up(signals=False)
+                warm_up()
         except Exception as exc:
             _log(f"prewarm: {exc}")
         gc.collect()
