@@ -189,6 +189,7 @@ def test_an_environment_cut_short_is_refused(keeper):
     {"x": 1},
     12,
     "\udcff 1 2 3",
+    "1.2.3.4 \u0665 \u00e9\u00e9 22",        # digits and letters, but not ASCII ones
 ])
 def test_a_direct_lines_ssh_field_is_checked(keeper, ssh):
     raw = Raw(sock_path(keeper), json.dumps({"direct": 1, "ssh": ssh}).encode() + b"\n",

@@ -6,8 +6,15 @@ before (see :mod:`pshell.remote.session_process`), so ``$env:``, the umask or ``
 $PID`` in one never reach the next.  What it leaves out is what only a session that outlives
 its connection needs: no outboxes (output is not kept for a reconnect, so it carries no sequence
 numbers and needs no acknowledgement), no writer thread (a frame is written by the thread that
-sends it, blocking while the channel is full), no reaper, no control loop, nothing on disk.  The
-connection is read by the main thread; the invocation runs in the runspace's worker thread.
+sends it, blocking while the channel is full), no reaper, no control loop, nothing on disk.
+
+One thread does it all while it can: the main thread reads the connection and runs the
+invocation itself (no worker thread, no hand-off between threads).  While an invocation runs
+nobody reads, so a timer (``SIGALRM`` after HELPER_AFTER seconds, disarmed when it ends) starts
+a helper thread for one that lasts: from then on the helper reads the connection (``stop`` and
+a dropped channel act at once, the rest waits its turn in a queue for the main thread) and the
+output flusher thread sends batches without waiting for ``done``.  A short invocation (``{ 1 }``)
+never starts a thread; its output travels in its ``done``.
 
 When the connection ends (``close``, or the channel drops) the process stops what runs and
 exits: nobody can reattach to a temporary session, and the client says so (the hello answer
@@ -16,16 +23,159 @@ has ``persistent`` false).  Standard library only (shipped to the remote compute
 
 from __future__ import annotations
 
+import _thread
 import os
+import queue
+import signal
 import socket
-from typing import Any, Dict
+from typing import Any, Dict, Optional, Set
 
 from pshell.remote.protocol import PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
 
-__all__ = ["oneshot_main"]
+__all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
+
+#: seconds an invocation runs before a helper thread reads the connection and flushes output
+#: (wall-clock: an invocation that waits must still hear ``stop``)
+HELPER_AFTER = 0.02
 
 _SUPERVISOR_ONLY = ("this connection belongs to a session: list and remove sessions on a "
                     "connection without one")
+# what the main thread takes in order (the helper queues them); the rest acts at once
+_IN_ORDER = ("invoke", "create")
+
+
+class _Once:
+    """The connection of a temporary session: read by the main thread, or by the helper thread
+    once an invocation has run for HELPER_AFTER seconds."""
+
+    def __init__(self, rfd: int, lfd: int, write: Any, rhost: Any, name: str,
+                 helper_after: float = HELPER_AFTER) -> None:
+        self.reader = os.fdopen(rfd, "rb", buffering=1 << 16)
+        self.helper_after = helper_after    # 0: no timer, no helper (a warm-up)
+        self.lfd = lfd
+        self.write = write
+        self.rhost = rhost
+        self.name = name
+        self.running = False            # the main thread runs an invocation
+        self.helper = False             # the helper thread reads (the main thread never again)
+        self.queue: "queue.SimpleQueue[Optional[Dict[str, Any]]]" = queue.SimpleQueue()
+        self.stopped: Set[Any] = set()  # ids stopped before they ran
+        self.ending = _thread.allocate_lock()
+
+    # ---- reading ---------------------------------------------------------------------------
+    def next(self) -> Optional[Dict[str, Any]]:
+        if self.helper:
+            return self.queue.get()
+        return read_frame(self.reader)
+
+    def on_alarm(self, signum: int, frame: Any) -> None:
+        """SIGALRM, in the main thread between two bytecodes of the invocation: start the helper.
+        Nothing here may take a lock the interrupted code could hold (``_thread``, not
+        ``threading``)."""
+        if self.running and not self.helper:
+            self.helper = True
+            _thread.start_new_thread(self._help, ())
+
+    def _help(self) -> None:
+        self.rhost.start_flusher()
+        try:
+            while True:
+                msg = read_frame(self.reader)
+                if msg is None:
+                    break
+                kind = msg.get("t")
+                if kind == "close" and msg.get("rs") is None:
+                    self.close(msg)         # stops what runs, as it always did
+                    break
+                if kind in _IN_ORDER:
+                    self.queue.put(msg)
+                else:
+                    self.handle(msg)
+        except (ProtocolError, OSError, ValueError) as exc:
+            self.end(0, f"connection ended: {exc}")
+        except BaseException as exc:        # noqa: B902 - never a silent thread death
+            self.end(70, f"failed: {type(exc).__name__}: {exc}")
+        self.end(0)
+
+    # ---- serving ---------------------------------------------------------------------------
+    def serve(self) -> None:
+        while True:
+            msg = self.next()
+            if msg is None:
+                return
+            if msg.get("t") == "close" and msg.get("rs") is None:
+                self.close(msg)
+                return
+            self.handle(msg)
+
+    def close(self, msg: Dict[str, Any]) -> None:
+        self.rhost.close()
+        try:
+            self.write({"t": "closed", "id": msg.get("id")})
+        except OSError:     # the client does not wait for it
+            pass
+
+    def handle(self, msg: Dict[str, Any]) -> None:
+        kind = msg.get("t")
+        if kind == "ack":
+            return
+        if kind in ("hello", "list", "remove"):
+            self.write({"t": "hello" if kind == "hello" else "error", "id": msg.get("id"),
+                        "error": _SUPERVISOR_ONLY, "message": _SUPERVISOR_ONLY})
+        elif kind == "disconnect":
+            self.write({"t": "disconnected", "id": msg.get("id"),
+                        "error": "a temporary session ends with its connection"})
+        elif kind == "receive":
+            self.write({"t": "pending", "id": msg.get("id"), "ids": []})
+        elif kind == "invoke":
+            self.invoke(msg)
+        else:
+            if kind == "stop":
+                self.stopped.add(msg.get("id"))
+            self.rhost.handle(msg)
+
+    def invoke(self, msg: Dict[str, Any]) -> None:
+        started = self.rhost.prepare_invoke(msg)
+        if started is None:
+            return
+        slot, inv = started
+        if inv.id in self.stopped:      # stopped while it waited behind another
+            self.write({"t": "done", "id": inv.id, "ok": False, "stopped": True,
+                        "prompt": slot.prompt()})
+            return
+        with slot.cond:
+            slot.current = inv
+        self.running = True
+        if self.helper_after:
+            signal.setitimer(signal.ITIMER_REAL, self.helper_after)
+        try:
+            self.rhost._run(slot, inv)
+        finally:
+            self.running = False
+            if self.helper_after:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            with slot.cond:
+                slot.current = None
+
+    # ---- ending ----------------------------------------------------------------------------
+    def end(self, code: int, why: str = "") -> None:
+        """Stop what still runs (its jobs and native commands too), let sshd end the channel,
+        and end the process (never returns).  Either thread may call it; the first one does."""
+        self.ending.acquire()
+        if why:
+            from pshell.remote.session_process import _log
+            _log(f"temporary session {self.name}: {why}")
+        try:
+            self.rhost.close()
+        except BaseException:   # noqa: B902
+            pass
+        try:
+            # sshd ends the channel now (the supervisor's copies of the descriptors go when it
+            # reaps this process)
+            socket.socket(fileno=self.lfd).shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        os._exit(code)
 
 
 def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
@@ -33,55 +183,58 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     (read, write, lifeline) until it closes; then end the process (never returns)."""
     import platform
     from pshell.remote.server import RunspaceHost, _FrameWriter, _default_runspace
-    from pshell.remote.session_process import _log
     rfd, wfd, lfd = fds
     write = _FrameWriter(wfd)
     rhost = RunspaceHost(write, _default_runspace, str(setup["id"]), str(setup["name"]))
-    code = 0
+    rhost.threaded = False
+    rhost.lazy_flusher = True
+    once = _Once(rfd, lfd, write, rhost, str(setup.get("name")))
+    code, why = 0, ""
     try:
+        signal.signal(signal.SIGALRM, once.on_alarm)
         who = prompt_info("")
         write({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": who["user"],
                "host": who["host"], "python": platform.python_version(), "persistent": False,
                "session": setup["id"], "name": setup["name"], "sock": setup["socket"]})
-        reader = os.fdopen(rfd, "rb", buffering=1 << 16)
-        while True:
-            msg = read_frame(reader)
-            if msg is None:
-                break
-            kind = msg.get("t")
-            if kind == "close" and msg.get("rs") is None:
-                rhost.close()
-                try:
-                    write({"t": "closed", "id": msg.get("id")})
-                except OSError:     # the client does not wait for it
-                    pass
-                break
-            if kind == "ack":
-                continue
-            if kind in ("hello", "list", "remove"):
-                write({"t": "hello" if kind == "hello" else "error", "id": msg.get("id"),
-                       "error": _SUPERVISOR_ONLY, "message": _SUPERVISOR_ONLY})
-            elif kind == "disconnect":
-                write({"t": "disconnected", "id": msg.get("id"),
-                       "error": "a temporary session ends with its connection"})
-            elif kind == "receive":
-                write({"t": "pending", "id": msg.get("id"), "ids": []})
-            else:
-                rhost.handle(msg)
+        once.serve()
     except (ProtocolError, OSError, ValueError) as exc:
-        _log(f"temporary session {setup.get('name')}: connection ended: {exc}")
+        why = f"connection ended: {exc}"
     except BaseException as exc:        # noqa: B902 - nothing may return into the supervisor
-        _log(f"temporary session {setup.get('name')} failed: {type(exc).__name__}: {exc}")
-        code = 70
+        code, why = 70, f"failed: {type(exc).__name__}: {exc}"
     finally:
+        once.end(code, why)
+
+
+def warm_up() -> None:
+    """Serve, in a spare process, what a temporary session's connection brings (a runspace,
+    ``1`` run, the connection closed) over a socket pair, so that the pages a session writes
+    are this process's before one needs them: a page first written after the fork costs a
+    copy then, on the session's time.  The supervisor runs it too before it forks, so that the
+    code is specialised and the caches filled once for all.  No timer: a helper thread would
+    take the ``close`` and end the process (a slow machine's warm-up must not kill its spare).
+    Writes no event: this is nobody's session."""
+    from pshell.remote.protocol import encode_frame
+    from pshell.remote.server import RunspaceHost, _default_runspace, _FrameWriter
+    ours, theirs = socket.socketpair()
+    try:
+        theirs.sendall(b"".join(encode_frame(m) for m in (
+            {"t": "create", "rs": 0},
+            {"t": "invoke", "id": 1, "rs": 0, "script": "1", "args": [], "using": {},
+             "input": None, "source": "<remote>"},
+            {"t": "close", "id": 2})))
+        write = _FrameWriter(ours.fileno())
+        rhost = RunspaceHost(write, lambda: _default_runspace(event=False), "warm-up", "")
+        rhost.threaded = False
+        rhost.lazy_flusher = True
+        once = _Once(os.dup(ours.fileno()), ours.fileno(), write, rhost, "warm-up", 0)
+        who = prompt_info("")
+        write({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": who["user"],
+               "host": who["host"], "python": "", "persistent": False, "session": "warm-up"})
         try:
-            rhost.close()       # stops what still runs (its jobs and native commands too)
-        except BaseException:   # noqa: B902
-            pass
-        try:
-            # sshd ends the channel now (the supervisor's copies of the descriptors go when it
-            # reaps this process)
-            socket.socket(fileno=lfd).shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        os._exit(code)
+            once.serve()
+        finally:
+            once.reader.close()
+            rhost.close()
+    finally:
+        ours.close()
+        theirs.close()

@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, BinaryIO, Callable, Deque, Dict, List, Optional
+from typing import Any, BinaryIO, Callable, Deque, Dict, List, Optional, Tuple
 
 from pshell.engine.streams import Streams
 from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, lines_message,
@@ -163,6 +163,12 @@ class RunspaceHost:
         self._files: Any = None           # pshell.remote.files.FileService, made on first use
         self.ptys: Dict[Any, Any] = {}     # programs on a pty by request id (remote/pty.py)
         self._flusher: Optional[threading.Thread] = None     # started by the first batch
+        #: False: a runspace gets no worker thread; whoever takes ``prepare_invoke``'s answer runs
+        #: it (a temporary session's main thread, remote/oneshot.py)
+        self.threaded = True
+        #: True: a batch does not start the flusher thread (until ``start_flusher``); what is
+        #: batched goes with ``done``, or when the batch is full
+        self.lazy_flusher = False
 
     # ---- sending ----------------------------------------------------------------------
     def send(self, message: Dict[str, Any]) -> None:
@@ -193,6 +199,9 @@ class RunspaceHost:
         """A batch waits: the flusher sends it after BATCH_DELAY unless it is sent before (by
         its producer, or in the ``done`` message).  The thread starts with the first batch."""
         if self._flusher is None:
+            if self.lazy_flusher:
+                self._wake.set()
+                return
             with self._lock:
                 if self._flusher is None and not self._closed:
                     self._flusher = threading.Thread(target=self._flush_loop, name="pshell-flush",
@@ -219,6 +228,11 @@ class RunspaceHost:
                 self._pending[inv.id] = inv
             # sent under the lock so that batches of one invocation never overtake each other
             self._send(lines_message(inv.id, items) or {"t": "out", "id": inv.id, "o": items})
+
+    def start_flusher(self) -> None:
+        """End ``lazy_flusher``: from now on a batch waits at most BATCH_DELAY."""
+        self.lazy_flusher = False
+        self._wake_flusher()
 
     def _flush_loop(self) -> None:
         while not self._closed:
@@ -262,7 +276,7 @@ class RunspaceHost:
         except Exception as exc:   # report, never die: the client shows the reason
             self.send({"t": "created", "rs": rs_id, "error": f"cannot create a runspace: {exc}"})
             return
-        slot = _RunspaceSlot(self, rs_id, runspace)
+        slot = _RunspaceSlot(self, rs_id, runspace, start=self.threaded)
         self.slots[rs_id] = slot
         self.send({"t": "created", "rs": rs_id, "prompt": slot.prompt()})
 
@@ -274,15 +288,21 @@ class RunspaceHost:
         return slot
 
     def _on_invoke(self, msg: Dict[str, Any]) -> None:
+        started = self.prepare_invoke(msg)
+        if started is not None:
+            started[0].submit(started[1])
+
+    def prepare_invoke(self, msg: Dict[str, Any]) -> Optional[Tuple["_RunspaceSlot", _Invocation]]:
+        """The runspace and the invocation an ``invoke`` asks for; None when it is answered
+        already (no such runspace, a request too large)."""
         if msg.get("_toobig"):        # skipped by the frame decoder: say so, never run half
             self.send({"t": "done", "id": msg.get("id"), "ok": False, "error": serialize_record(
                 _error(f"the command was not run: its request ({msg['_toobig']} bytes with its "
                        f"arguments, $using: values and input) is larger than this computer "
                        f"takes"))})
-            return
+            return None
         slot = self._slot(msg)
-        if slot is not None:
-            slot.submit(_Invocation(msg))
+        return None if slot is None else (slot, _Invocation(msg))
 
     def _on_stop(self, msg: Dict[str, Any]) -> None:
         for slot in list(self.slots.values()):
@@ -439,34 +459,9 @@ def _error(message: str) -> Any:
     return ErrorRecord(message, "RemoteServerError", "NotSpecified")
 
 
-def warm_up() -> None:
-    """Do, in a spare process, what serving a session's first request does (read the request
-    frames, make a runspace, run a statement, send its output), so that the pages it writes
-    are this process's before a session needs them: a page first written after the fork costs
-    a copy then, on the session's time."""
-    import io
-    from pshell.remote.protocol import PROTOCOL_VERSION as version
-    requests = io.BytesIO(b"".join(encode_frame(m) for m in (
-        {"t": "hello", "v": version, "session": "warm-up", "name": "", "new": True, "token": ""},
-        {"t": "create", "rs": 0},
-        {"t": "invoke", "id": 1, "rs": 0, "script": "1", "args": [], "using": {}, "input": None,
-         "source": "<remote>"})))
-    sent: List[bytes] = []
-    host = RunspaceHost(lambda msg: sent.append(encode_frame(msg)))
-    try:
-        prompt_info("")
-        read_frame(requests)
-        read_frame(requests)
-        slot = _RunspaceSlot(host, 0, _default_runspace(), start=False)
-        msg = read_frame(requests)
-        assert msg is not None
-        host._run(slot, _Invocation(msg))
-        slot.close()
-    finally:
-        host.close()
-
-
-def _default_runspace() -> Any:
+def _default_runspace(event: bool = True) -> Any:
+    """A session's runspace, in the user's home.  ``event``: note it in the event log (a
+    warm-up's runspace is nobody's session)."""
     from pshell.engine.runtime import Runspace
     home = os.path.expanduser("~")     # remote sessions start in the user's home, as in pwsh
     rs = Runspace(location=home if os.path.isdir(home) else None)
@@ -477,6 +472,8 @@ def _default_runspace() -> Any:
             "ApplicationArguments": None}, type_names=["pshell.PSSenderInfo"]))
     except Exception:
         pass
+    if not event:
+        return rs
     from pshell.engine.events import write_event
     write_event("Engine state is changed from None to Available. HostName=RemoteSession "
                 f"SessionUser={prompt_info('')['user']}")

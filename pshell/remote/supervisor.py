@@ -26,6 +26,7 @@ from __future__ import annotations
 # Everything this module imports is imported before its first thread starts (the stdlib here,
 # pshell's own in prewarm, before any fork): a module that one thread is still importing while
 # another forks leaves the child that module's lock, held for ever (the child hangs importing it).
+import faulthandler
 import fcntl
 import gc
 import itertools
@@ -55,6 +56,9 @@ SPARE_DELAY = 0.25
 #: sessions started less than BURST_GAP seconds apart count as one burst (a fan-out); the next
 #: burst is expected to be as large, so that many spares wait for it, up to _max_spares()
 BURST_GAP = 1.0
+#: how many times the supervisor runs a session's first request itself before it forks (CPython
+#: specialises a function's code after 8 calls; a spare then writes fewer pages)
+PREWARM_RUNS = 8
 #: after this many seconds without a session the spares beyond the first are let go
 SPARE_KEEP = 120.0
 
@@ -81,12 +85,15 @@ def _linger() -> float:
         return 60.0
 
 
+_ADDRESS_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:%")
+
+
 def _ssh_fields(text: Any) -> Optional[List[str]]:
     """``client-ip client-port server-ip server-port`` from a client, checked."""
     if not isinstance(text, str) or len(text) > 200:
         return None
     fields = text.split()
-    if len(fields) != 4 or not all(f and all(c.isalnum() or c in ".:%" for c in f) for f in fields):
+    if len(fields) != 4 or not all(f and _ADDRESS_CHARS.issuperset(f) for f in fields):
         return None
     if not (fields[1].isdigit() and fields[3].isdigit()):
         return None
@@ -110,6 +117,7 @@ class _Child:
         self.ending = False
         self.once = False               # a temporary session (one invocation, no reconnect)
         self.conns: Dict[int, Tuple[int, int]] = {}    # number -> (write fd, lifeline fd)
+        self.unwatched = False          # started for a connection whose thread will watch it
         self.waiters: Dict[int, "queue.Queue[Any]"] = {}
         self.gone = threading.Event()
         self.lock = threading.Lock()
@@ -203,6 +211,12 @@ class Supervisor:
             import pshell.remote.server  # noqa: F401
             import pshell.remote.spool  # noqa: F401
             import pshell.remote.validate  # noqa: F401
+            import pshell.engine.events  # noqa: F401 - a session's runspace writes an event
+            # a session's first request, done here until its code is specialised and its caches
+            # filled: otherwise every spare does that work, and copies the pages it writes
+            from pshell.remote.oneshot import warm_up
+            for _ in range(PREWARM_RUNS):
+                warm_up()
         except Exception as exc:
             _log(f"prewarm: {exc}")
         gc.collect()
@@ -210,7 +224,8 @@ class Supervisor:
         self.prewarmed.set()
         self.fill_spares()
         with self.lock:
-            waiting = [c for c in self.children.values() if c.pid is None]
+            # sessions found on disk; not one a hello created meanwhile (its own thread starts it)
+            waiting = [c for c in self.children.values() if c.pid is None and c.restore]
         for child in waiting:
             self.ensure_started(child)
 
@@ -284,11 +299,14 @@ class Supervisor:
             except OSError:
                 pass
             return
+        started: Optional[_Child] = None
         try:
-            self._serve(fds[0], fds[1], sock, info)
+            started = self._serve(fds[0], fds[1], sock, info)
         finally:
             with self.lock:
                 self.connections -= 1
+        if started is not None:
+            self._watch(started)     # this thread is free now: no thread more per session
 
     def _login(self, info: Dict[str, Any], rest: bytes, sock: socket.socket) -> None:
         """A relay's login environment and umask: they follow its first line."""
@@ -327,11 +345,13 @@ class Supervisor:
             env[b"SSH_CLIENT"] = " ".join((fields[0], fields[1], fields[3])).encode()
         return env, umask
 
-    def _serve(self, rfd: int, wfd: int, lifeline: socket.socket, info: Dict[str, Any]) -> None:
+    def _serve(self, rfd: int, wfd: int, lifeline: socket.socket, info: Dict[str, Any]
+               ) -> Optional[_Child]:
         """A connection without a session.  Frames are read one by one, never ahead: once a
-        hello takes it to a session, the rest of the stream is that process's."""
+        hello takes it to a session, the rest of the stream is that process's.  Returns the
+        session whose process was started for it (the caller watches that process)."""
         reader = os.fdopen(rfd, "rb", buffering=0, closefd=False)
-        handed = False
+        handed: Optional[_Child] = None
         try:
             while True:
                 msg = read_frame(reader)
@@ -340,8 +360,11 @@ class Supervisor:
                 kind = msg.get("t")
                 if kind == "hello":
                     handed = self._hello(msg, rfd, wfd, lifeline, info)
-                    if handed:
-                        return
+                    if handed is not None:
+                        if handed.unwatched:
+                            handed.unwatched = False
+                            return handed
+                        return None
                 elif kind == "list":
                     _write(wfd, {"t": "sessions", "id": msg.get("id"), "sessions": self.listing()})
                 elif kind == "remove":
@@ -356,7 +379,7 @@ class Supervisor:
             _log(f"connection ended: {exc}")
         finally:
             reader.close()
-            if not handed:
+            if handed is None:
                 for fd in {rfd, wfd}:
                     try:
                         os.close(fd)
@@ -367,10 +390,11 @@ class Supervisor:
                 except OSError:
                     pass
                 lifeline.close()
+        return None
 
     def _hello(self, msg: Dict[str, Any], rfd: int, wfd: int, lifeline: socket.socket,
-               info: Dict[str, Any]) -> bool:
-        """Answer a hello, or hand the connection to the session's process (True)."""
+               info: Dict[str, Any]) -> Optional[_Child]:
+        """Answer a hello, or hand the connection to the session's process (returned)."""
         who = prompt_info("")
         answer: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(),
                                   "user": who["user"], "host": who["host"],
@@ -379,7 +403,7 @@ class Supervisor:
         if int(msg.get("v") or 0) != PROTOCOL_VERSION:
             answer["error"] = f"the pshell host speaks protocol {PROTOCOL_VERSION}"
             _write(wfd, answer)
-            return False
+            return None
         child: Optional[_Child]
         if msg.get("attach"):
             child, error = self.find(str(msg["attach"]))
@@ -391,17 +415,17 @@ class Supervisor:
                 child.once = True       # a temporary session: remote/oneshot.py
         else:
             _write(wfd, answer)
-            return False
+            return None
         if child is None:
             answer["error"] = error
             _write(wfd, answer)
-            return False
+            return None
         refused = self.hand(child, msg, info, rfd, wfd, lifeline)
         if refused:
             answer["error"] = refused
             _write(wfd, answer)
-            return False
-        return True
+            return None
+        return child
 
     def hand(self, child: _Child, hello: Dict[str, Any], info: Dict[str, Any], rfd: int, wfd: int,
              lifeline: socket.socket) -> Optional[str]:
@@ -411,7 +435,7 @@ class Supervisor:
         plain = {k: v for k, v in info.items() if k not in ("env", "umask")}
         msg = {"op": "conn", "c": number, "hello": hello, "info": plain}
         if child.pid is None:
-            error = self.ensure_started(child, msg, [rfd, wfd, lifeline.fileno()])
+            error = self.ensure_started(child, msg, [rfd, wfd, lifeline.fileno()], watch=False)
             if error:
                 return error
         else:
@@ -430,7 +454,10 @@ class Supervisor:
 
     # ---- session processes ---------------------------------------------------------------------
     def ensure_started(self, child: _Child, conn: Optional[Dict[str, Any]] = None,
-                       conn_fds: Optional[List[int]] = None) -> Optional[str]:
+                       conn_fds: Optional[List[int]] = None, watch: bool = True) -> Optional[str]:
+        """Start the session's process (a spare's when one waits); an error message when it
+        cannot.  ``watch`` False: a process started here is left ``unwatched`` for the caller's
+        thread to watch (a connection's thread, free once it has handed its connection)."""
         self.prewarmed.wait(60)
         with self.fork_lock:
             if child.pid is not None:
@@ -471,8 +498,11 @@ class Supervisor:
             child.pid = pid
             child.ctl = ours
             child.restore = ""
-        threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
-                         daemon=True).start()
+        if watch:
+            threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
+                             daemon=True).start()
+        else:
+            child.unwatched = True
         self._started()
         return None
 
@@ -648,8 +678,9 @@ class Supervisor:
     def create(self, session_id: str, name: str, idle: Any, env: Dict[bytes, bytes], umask: int
                ) -> Tuple[Optional[_Child], str]:
         from pshell.remote.validate import session_id_error, valid_idle
+        # a client's id names a directory: nothing else goes (a uuid made here needs no check)
+        error = session_id_error(session_id) if session_id else None
         session_id = session_id or str(uuid.uuid4())
-        error = session_id_error(session_id)        # it names a directory: nothing else goes
         if idle is not None and not error:
             idle, error = valid_idle(idle)
         if error:
@@ -702,17 +733,21 @@ class Supervisor:
             pass
 
     def find(self, key: str) -> Tuple[Optional[_Child], str]:
+        """A session by id or name.  A temporary one is nobody else's: its process serves its
+        one connection and reads no control message (asked, it would never answer)."""
         with self.lock:
             child = self.children.get(key)
             if child is None:
                 matches = [c for c in self.children.values() if c.name.lower() == key.lower()]
                 child = matches[0] if matches else None
+            if child is not None and child.once:
+                child = None
             if child is not None:
                 return child, ""
             for sid, (name, why) in self.tombstones.items():
                 if key == sid or key.lower() == name.lower():
                     return None, f"The session {name} is gone: {why}."
-            names = sorted(c.name for c in self.children.values())
+            names = sorted(c.name for c in self.children.values() if not c.once)
         listing = ", ".join(names) if names else "none"
         return None, (f"There is no session '{key}' for this user on this computer. "
                       f"Sessions here: {listing}.")
@@ -737,7 +772,8 @@ class Supervisor:
 
     def listing(self) -> List[Dict[str, Any]]:
         with self.lock:
-            children = sorted(self.children.values(), key=lambda c: c.created)
+            children = sorted((c for c in self.children.values() if not c.once),
+                              key=lambda c: c.created)
         out = []
         for child in children:
             answer = self.ask(child, {"op": "describe"})
@@ -797,6 +833,9 @@ def daemon_main(ready_fd: int) -> int:
     try:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        # kill -USR1: every thread's stack in host.log (session processes inherit it: registering
+        # it in each of them imported faulthandler there, ~130 pages copied per session)
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         daemon = Supervisor()
         daemon.template_umask = login_umask
         daemon.recover()
