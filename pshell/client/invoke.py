@@ -346,9 +346,10 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
     ("out", object), ("rec", stream, record), ("end", computer, error-record-or-None).  Closing
     the iterator early stops what still runs."""
     import queue
-    events: "queue.Queue[Any]" = queue.Queue()
+    events: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
     gate = threading.Semaphore(max(1, limit))
     remaining = len(work)
+    _ready_for_threads(work)
 
     def run(item: "Work") -> None:
         with gate:
@@ -365,6 +366,22 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
     finally:
         for item in work:
             item.stop()
+
+
+def _ready_for_threads(work: List["Work"]) -> None:
+    """What every thread of a fan-out would otherwise do first, done once before they start:
+    import the modules they use (twenty threads importing one module queue on its lock) and
+    work out the connection broker's directory."""
+    import pshell.remote.client  # noqa: F401
+    if any(item.target is not None for item in work):
+        from pshell.client import broker
+        if broker.enabled() and any(item.target is not None and item.target.password is None
+                                    and item.target.transport.lower() != "process"
+                                    for item in work):
+            try:
+                broker._known_dir()
+            except Exception:
+                pass        # each thread tries again (and connects directly when it fails)
 
 
 def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], limit: int) -> Any:
