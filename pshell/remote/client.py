@@ -25,7 +25,7 @@ from pshell.remote.protocol import (MAX_MESSAGE, PROTOCOL_VERSION, FrameDecoder,
                                     deserialize, encode_frame, serialize, split_lines)
 
 __all__ = ["RemoteConnection", "RemoteRunspace", "RemoteInvocation", "ConnectionBroken",
-           "SessionRefused", "add_computer_name", "shown_bytes"]
+           "SessionRefused", "add_computer_name", "shown_bytes", "invocation_data"]
 
 
 class ConnectionBroken(Exception):
@@ -672,20 +672,18 @@ class RemoteConnection:
 
     def start(self, rs_id: int, script: str, args: Any = (), using: Optional[Dict[str, Any]] = None,
               input: Any = None, streams: Any = None, source: str = "<remote>",
-              computer_name: Optional[str] = None, raw: bool = False) -> RemoteInvocation:
+              computer_name: Optional[str] = None, raw: bool = False,
+              payload: Optional[Dict[str, Any]] = None) -> RemoteInvocation:
         """Start ``script``.  ``raw``: the output goes to a file, so a native command ending the
-        remote statements may send its output as raw bytes chunks (written byte-exact)."""
+        remote statements may send its output as raw bytes chunks (written byte-exact).
+        ``payload``: ``invocation_data(args, using, input)`` made once for several computers."""
         inv_id = next(self._ids)
         inv = RemoteInvocation(self, inv_id, streams, computer_name)
         msg: Dict[str, Any] = {"t": "invoke", "id": inv_id, "rs": rs_id, "script": script,
-                               "args": [serialize(a, secrets=True) for a in args or ()], "source": source}
+                               "source": source}
+        msg.update(invocation_data(args, using, input) if payload is None else payload)
         if raw:
             msg["raw"] = True
-        if using:
-            msg["using"] = {str(k).lower(): serialize(v, secrets=True) for k, v in using.items()}
-        if input is not None:
-            from pshell.engine.values import enumerate_value
-            msg["input"] = [serialize(x, secrets=True) for x in enumerate_value(input)]
         with self._lock:
             if self.broken is not None:
                 raise ConnectionBroken(self.broken)
@@ -729,6 +727,19 @@ class RemoteConnection:
             self.link.close()
         finally:
             self.lost("the session was closed")
+
+
+def invocation_data(args: Any = (), using: Optional[Dict[str, Any]] = None,
+                    input: Any = None) -> Dict[str, Any]:
+    """The arguments, ``$using:`` values and input of an invocation as they cross (serialised):
+    the same for every computer of a fan-out, so it makes them once."""
+    data: Dict[str, Any] = {"args": [serialize(a, secrets=True) for a in args or ()]}
+    if using:
+        data["using"] = {str(k).lower(): serialize(v, secrets=True) for k, v in using.items()}
+    if input is not None:
+        from pshell.engine.values import enumerate_value
+        data["input"] = [serialize(x, secrets=True) for x in enumerate_value(input)]
+    return data
 
 
 class RemoteRunspace:

@@ -59,6 +59,11 @@ Invoke-Command -ComputerName server01,server02,server03 {
     Write-Error 'remote trouble'
     Write-Warning 'remote care'
 } -ThrottleLimit 2 | ForEach-Object { "$_ [$($_.PSComputerName)]" }
+$big = 'x' * 100000
+$list = 1..3
+1..4 | Invoke-Command -ComputerName server01,server02,server03 -ArgumentList 'arg' {
+    param($a) "$a $($using:big.Length) $(@($input).Count) $($using:list -join '+')"
+} | ForEach-Object { "$_ [$($_.PSComputerName)]" }
 Invoke-Command -ComputerName server01,server02 { 'hidden' } -HideComputerName |
     ForEach-Object { "$_ [$($_.PSComputerName)]" }
 Invoke-Command -ComputerName server01,server02 { 'dies'; Stop-Process -Id $PID; 'never' }
@@ -78,6 +83,7 @@ def test_a_fan_out_through_the_broker_shows_what_a_direct_one_shows(broker_env, 
     assert out[-1] == "end" and "never" not in through.stdout
     assert out.count("hidden []") == 2 and "one computer" in out
     for host in ("server01", "server02", "server03"):
+        assert f"arg 100000 4 1+2+3 [{host}]" in out     # arguments, $using:, input: each
         assert [line.split()[0] for line in out if line.endswith(f"[{host}]") and " of " in line] \
             == ["1", "2", "3"]          # in order per computer
     assert sorted(through.stderr.splitlines()) == sorted(direct.stderr.splitlines()), \
