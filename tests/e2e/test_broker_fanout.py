@@ -96,10 +96,13 @@ def _but_dies(text):
     return [line for line in text.splitlines() if line != "dies"]
 
 
-def test_ctrl_c_stops_a_fan_out_through_the_broker_there(broker_env, sshd_hosts, tmp_path):
+@pytest.mark.parametrize("computers", ["server01", "server01,server02"])
+def test_ctrl_c_stops_a_command_through_the_broker_there(broker_env, sshd_hosts, tmp_path,
+                                                          computers):
+    """One computer: the pipeline's thread reads the channel; several: a thread each."""
     # the computers share the remote home: both add to the one mark file
     mark = os.path.join(sshd_hosts.remote_home, "fan-ctrl-c.txt")
-    command = ("Invoke-Command -ComputerName server01,server02 { while ($true) { "
+    command = (f"Invoke-Command -ComputerName {computers} {{ while ($true) {{ "
                "Add-Content ~/fan-ctrl-c.txt x; Start-Sleep -Milliseconds 100 } }")
     proc = subprocess.Popen(_pshell(broker_env, command, str(tmp_path)), env=broker_env,
                             cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
