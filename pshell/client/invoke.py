@@ -362,8 +362,11 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
     """Run every item, at most ``limit`` at a time, and yield what they produce as it comes:
     ("out", object), ("rec", stream, record), ("end", computer, error-record-or-None).  Closing
     the iterator early stops what still runs."""
-    import queue
-    events: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+    try:
+        from _queue import SimpleQueue      # without queue.py (see remote/client.py)
+    except ImportError:
+        from queue import SimpleQueue  # type: ignore[assignment]
+    events: "SimpleQueue[Any]" = SimpleQueue()
     gate = threading.Semaphore(max(1, limit))
     remaining = len(work)
     _ready_for_threads(work)
