@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from select import POLLIN as _POLLIN, poll as _poll
 import _socket as socket     # the C module: socket.py builds its enums (~1.7 ms of each remoting process)
 import struct
 import sys
@@ -30,6 +31,7 @@ __all__ = ["enabled", "broker_dir", "open_via_broker", "BrokerLink", "BrokerRefu
 
 DEFAULT_PERSIST = 600.0
 _START_WAIT = 5.0            # how long a new broker may take to listen
+_PUMP_TURN = 0.05            # how long a second waiter on a pumped link waits for the first
 _SPAWN_LOCK = threading.Lock()
 _ENV_KEYS = ("HOME", "USER", "LOGNAME", "PATH", "SHELL", "SSH_AUTH_SOCK", "PSHELL_SSH_CONFIG",
              "PSHELL_SSH_DIRECT", "XDG_CACHE_HOME", "XDG_STATE_HOME", "PYTHONPATH")
@@ -208,7 +210,8 @@ def _say_warnings(warnings: List[Any]) -> None:
 
 
 def open_via_broker(target: Any, prompt: Any = None, timeout: float = 120,
-                    subsystem: Optional[str] = "pshell", prepare: Any = None) -> Any:
+                    subsystem: Optional[str] = "pshell", prepare: Any = None,
+                    reader: bool = True) -> Any:
     """A RemoteConnection to ``target`` through the broker (the engine started, before hello);
     None when the broker is off, cannot be reached or cannot decide for a prompt (connect
     directly then).  Raises BrokerRefused with the connection's error.
@@ -217,7 +220,8 @@ def open_via_broker(target: Any, prompt: Any = None, timeout: float = 120,
     create, the first invocation) goes out in the same write as the request, and the broker
     passes it on once the channel is open, so a temporary session costs one round trip; its
     result is ``conn.prepared``.  When the broker does not take the request, what it sent is
-    dropped with that connection (nothing reached a remote computer)."""
+    dropped with that connection (nothing reached a remote computer).  ``reader`` false: no
+    reader thread, the thread that waits for an answer reads (``BrokerLink.pump``)."""
     if not enabled() or target.password is not None:
         return None
     line = _request(target, subsystem)
@@ -254,7 +258,7 @@ def open_via_broker(target: Any, prompt: Any = None, timeout: float = 120,
         raise BrokerRefused(str(answer.get("error") or "the connection broker failed"))
     link.cache_key = str(answer.get("cache_key") or "")
     link.socket_known = answer.get("socket_known")
-    link.attach(conn, rest)
+    link.attach(conn, rest, reader)
     return conn
 
 
@@ -290,10 +294,43 @@ class BrokerLink:
         self._resume.set()
         self.closed = False
 
-    def attach(self, conn: Any, first: bytes) -> None:
+    def attach(self, conn: Any, first: bytes, reader: bool = True) -> None:
+        """Start delivering to ``conn``: from a reader thread, or (``reader`` false) from
+        whichever thread waits for an answer (``conn.pump``): a temporary session has one
+        thread that waits, so it needs no second one to read for it."""
         self.conn = conn
-        threading.Thread(target=self._read_loop, args=(first,), name="pshell-broker-read",
-                         daemon=True).start()
+        if reader:
+            threading.Thread(target=self._read_loop, args=(first,), name="pshell-broker-read",
+                             daemon=True).start()
+            return
+        self._pumping = threading.Lock()
+        conn.pump = self.pump
+        if first:
+            conn.feed(first)
+
+    def pump(self, timeout: Optional[float]) -> None:
+        """Read what has arrived, waiting at most ``timeout`` (None: until something does),
+        and feed it to the connection; the end of the stream is the connection's end.  When
+        another thread is reading, wait a moment instead (what it reads may be ours)."""
+        if not self._pumping.acquire(timeout=_PUMP_TURN if timeout is None
+                                     else min(timeout, _PUMP_TURN)):
+            return
+        try:
+            try:
+                if timeout is not None:
+                    poller = _poll()
+                    poller.register(self.sock.fileno(), _POLLIN)    # closed: -1, ValueError
+                    if not poller.poll(int(timeout * 1000) + 1):
+                        return
+                data = self.sock.recv(1 << 18)
+            except (OSError, ValueError):
+                data = b""
+            if data:
+                self.conn.feed(data)
+            else:
+                self._ended()
+        finally:
+            self._pumping.release()
 
     def send(self, data: bytes) -> None:
         if self.closed:
@@ -333,6 +370,9 @@ class BrokerLink:
             if not data:
                 break
             self.conn.feed(data)
+        self._ended()
+
+    def _ended(self) -> None:
         if self.closed:
             self.conn.lost("the session was closed")
         else:

@@ -33,6 +33,21 @@ class WorkOptions:
         self.reconnect_seconds = reconnect_seconds
         self.source = source
         self.raw = raw
+        self._data: Any = None         # (args, using, input, what they are on the wire)
+        self._data_lock = threading.Lock()
+
+    def invocation_data(self, args: List[Any], using: Dict[str, Any], data: Optional[List[Any]]
+                        ) -> Dict[str, Any]:
+        """The serialised arguments, $using: values and input, made by the first computer's
+        thread and reused by the others (the same objects; a failure is each one's own)."""
+        with self._data_lock:
+            made = self._data
+            if made is not None and made[0] is args and made[1] is using and made[2] is data:
+                return made[3]
+            from pshell.remote.client import invocation_data
+            wire = invocation_data(args, using, data)
+            self._data = (args, using, data, wire)
+            return wire
 
 
 class QueueStreams:
@@ -100,6 +115,7 @@ class Work:
         self.reconnect_seconds = options.reconnect_seconds
         self.source = options.source
         self.raw = options.raw
+        self.options = options
         self._inv: Any = None
         self._temp: Optional[PSSession] = None
         self.stopped = False
@@ -138,7 +154,8 @@ class Work:
 
     def _send_invoke(self, conn: Any, rs_id: int, streams: Any) -> Any:
         return conn.start(rs_id, self.script, self.args, self.using, self.data, streams,
-                          self.source, None if self.hide else self.computer, raw=self.raw)
+                          self.source, None if self.hide else self.computer, raw=self.raw,
+                          payload=self.options.invocation_data(self.args, self.using, self.data))
 
     def _start(self, session: PSSession, streams: Any) -> Any:
         session.busy += 1
@@ -345,10 +362,14 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
     """Run every item, at most ``limit`` at a time, and yield what they produce as it comes:
     ("out", object), ("rec", stream, record), ("end", computer, error-record-or-None).  Closing
     the iterator early stops what still runs."""
-    import queue
-    events: "queue.Queue[Any]" = queue.Queue()
+    try:
+        from _queue import SimpleQueue      # without queue.py (see remote/client.py)
+    except ImportError:
+        from queue import SimpleQueue  # type: ignore[assignment]
+    events: "SimpleQueue[Any]" = SimpleQueue()
     gate = threading.Semaphore(max(1, limit))
     remaining = len(work)
+    _ready_for_threads(work)
 
     def run(item: "Work") -> None:
         with gate:
@@ -365,6 +386,22 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
     finally:
         for item in work:
             item.stop()
+
+
+def _ready_for_threads(work: List["Work"]) -> None:
+    """What every thread of a fan-out would otherwise do first, done once before they start:
+    import the modules they use (twenty threads importing one module queue on its lock) and
+    work out the connection broker's directory."""
+    import pshell.remote.client  # noqa: F401
+    if any(item.target is not None for item in work):
+        from pshell.client import broker
+        if broker.enabled() and any(item.target is not None and item.target.password is None
+                                    and item.target.transport.lower() != "process"
+                                    for item in work):
+            try:
+                broker._known_dir()
+            except Exception:
+                pass        # each thread tries again (and connects directly when it fails)
 
 
 def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], limit: int) -> Any:

@@ -436,10 +436,12 @@ class Target:
 
 
 def connect_only(target: "Target", prompt: Any = None, timeout: float = 120,
-                 prepare: Any = None) -> Any:
+                 prepare: Any = None, reader: bool = True) -> Any:
     """A connection to ``target``'s computer with the engine started, before any hello.
     ``prepare(conn)`` sends the first requests (its result is ``conn.prepared``): through the
-    connection broker they leave with the request for the channel, otherwise once connected."""
+    connection broker they leave with the request for the channel, otherwise once connected.
+    ``reader`` false: one thread uses the connection, and through the broker it reads the
+    channel itself while it waits (no reader thread)."""
     if target.transport.lower() == "process":
         from pshell.transport.process import ProcessLink
         from pshell.remote.client import RemoteConnection
@@ -452,7 +454,8 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120,
         return _prepared(conn, prepare)
     from pshell.client.broker import BrokerRefused, open_via_broker
     try:
-        conn = open_via_broker(target, prompt, timeout, prepare=prepare)   # no handshake
+        conn = open_via_broker(target, prompt, timeout, prepare=prepare,   # no handshake
+                               reader=reader)
     except BrokerRefused as exc:
         raise remote_error(target.host, str(exc))
     if conn is not None:
@@ -509,7 +512,8 @@ def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
         pending = conn.open_send(session_id, name or "", 0, idle, token, once)
         return pending, (start(conn, 0) if start is not None else None)
 
-    conn = connect_only(target, prompt, timeout, prepare)
+    # a temporary session is used by the one thread that opened it: no reader thread
+    conn = connect_only(target, prompt, timeout, prepare, reader=not once)
     pending, first = conn.prepared
     conn.prepared = None
     try:

@@ -577,6 +577,9 @@ class InvokeCommand(_RemoteCmdlet):
         if self.ScriptBlock is None:
             raise self.terminate("Specify the commands to run with -ScriptBlock, or a script "
                                  "file with -FilePath.", "MissingScriptBlock", "InvalidArgument")
+        written = getattr(self.ScriptBlock, "text", None)   # as written (command_text's first
+        if isinstance(written, str):                        # choice), without importing jobs
+            return written, written
         from pshell.engine.jobs import command_text
         text = command_text(self.ScriptBlock)
         return text, text

@@ -14,8 +14,13 @@ that consumes the invocation, in arrival order.
 from __future__ import annotations
 
 import itertools
-import queue
+from functools import partial
 import threading
+try:        # SimpleQueue and Empty without queue.py and heapq (~0.5 ms of each remoting process)
+    import _queue as queue
+except ImportError:                     # not CPython
+    import queue  # type: ignore[no-redef]
+import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from pshell.remote.messages import check_reply
@@ -23,7 +28,7 @@ from pshell.remote.protocol import (MAX_MESSAGE, PROTOCOL_VERSION, FrameDecoder,
                                     deserialize, encode_frame, serialize, split_lines)
 
 __all__ = ["RemoteConnection", "RemoteRunspace", "RemoteInvocation", "ConnectionBroken",
-           "SessionRefused", "add_computer_name", "shown_bytes"]
+           "SessionRefused", "add_computer_name", "shown_bytes", "invocation_data"]
 
 
 class ConnectionBroken(Exception):
@@ -155,7 +160,9 @@ class RemoteInvocation:
     def _iterate(self) -> Iterator[Any]:
         from pshell.engine.values import remote_values, with_computer_name
         events = self.events
-        get = events.get
+        get: Callable[[], Any] = events.get
+        if self.conn.pump is not None:      # the link is read by whoever waits (BrokerLink)
+            get = partial(self.conn.take, events)
         computer = self.computer_name
         while True:
             if self.done_q > self.acked_q and (self.done_q - self.acked_q >= _ACK_EVERY
@@ -319,7 +326,7 @@ class RemoteConnection:
         self._decoder = FrameDecoder()
         self._ids = itertools.count(1)
         self._invocations: Dict[int, RemoteInvocation] = {}
-        self._waiters: Dict[Any, "queue.Queue[Any]"] = {}
+        self._waiters: Dict[Any, "queue.SimpleQueue[Any]"] = {}
         self._lock = threading.Lock()
         self.broken: Optional[str] = None
         self.closed = False
@@ -330,6 +337,9 @@ class RemoteConnection:
         self.ptys: Dict[Any, Callable[[Dict[str, Any]], None]] = {}   # pty programs (ui/remote_pty.py)
         self._first: Optional[bytes] = b""      # the first bytes, until a message decodes
         self.prepared: Any = None               # what the opener sent ahead (client/session.py)
+        # pump(timeout): set by a link that has no reader thread of its own; it reads what has
+        # arrived (waiting at most ``timeout``) and feeds it here, in the thread that waits
+        self.pump: Optional[Callable[[Optional[float]], None]] = None
 
     # ---- link side ----------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -475,9 +485,30 @@ class RemoteConnection:
                       f"was lost ({exc})")
             raise ConnectionBroken(self.broken) from None
 
+    def take(self, waiter: Any, timeout: Optional[float] = None) -> Any:
+        """The next item of ``waiter`` (a queue this connection posts to), within ``timeout``
+        (else queue.Empty).  When the link has no reader thread (``pump``), the waiting thread
+        reads the link itself until the item is there."""
+        pump = self.pump
+        if pump is None:
+            return waiter.get(timeout=timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                return waiter.get(False)
+            except queue.Empty:
+                pass
+            if self.broken is not None:         # nothing more comes from the link
+                return waiter.get(timeout=None if deadline is None
+                                  else max(0.0, deadline - time.monotonic()))
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise queue.Empty
+            pump(left)
+
     def request(self, msg: Dict[str, Any], key: Any, timeout: Optional[float] = None
                 ) -> Dict[str, Any]:
-        waiter: "queue.Queue[Any]" = queue.Queue()
+        waiter: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         with self._lock:
             if self.broken is not None:
                 raise ConnectionBroken(self.broken)
@@ -485,7 +516,7 @@ class RemoteConnection:
         self._send(msg)
         timeout = self._answer_timeout(timeout)
         try:
-            answer = waiter.get(timeout=timeout)
+            answer = self.take(waiter, timeout)
         except queue.Empty:
             self._waiters.pop(key, None)
             raise self._silent(timeout) from None
@@ -532,8 +563,8 @@ class RemoteConnection:
         first invocation, may follow before the answers); :meth:`open_wait` takes the answers.
         ``once``: a temporary session (one invocation, then closed; never reattached), which
         the host may serve in a lighter process (remote/oneshot.py)."""
-        hello_q: "queue.Queue[Any]" = queue.Queue()
-        create_q: "queue.Queue[Any]" = queue.Queue()
+        hello_q: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        create_q: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         with self._lock:
             if self.broken is not None:
                 raise ConnectionBroken(self.broken)
@@ -557,7 +588,7 @@ class RemoteConnection:
         for waiter in (hello_q, create_q):
             wait = self._answer_timeout(timeout)
             try:
-                answer = waiter.get(timeout=wait)
+                answer = self.take(waiter, wait)
             except queue.Empty:
                 raise self._silent(wait) from None
             if answer is None:
@@ -644,20 +675,18 @@ class RemoteConnection:
 
     def start(self, rs_id: int, script: str, args: Any = (), using: Optional[Dict[str, Any]] = None,
               input: Any = None, streams: Any = None, source: str = "<remote>",
-              computer_name: Optional[str] = None, raw: bool = False) -> RemoteInvocation:
+              computer_name: Optional[str] = None, raw: bool = False,
+              payload: Optional[Dict[str, Any]] = None) -> RemoteInvocation:
         """Start ``script``.  ``raw``: the output goes to a file, so a native command ending the
-        remote statements may send its output as raw bytes chunks (written byte-exact)."""
+        remote statements may send its output as raw bytes chunks (written byte-exact).
+        ``payload``: ``invocation_data(args, using, input)`` made once for several computers."""
         inv_id = next(self._ids)
         inv = RemoteInvocation(self, inv_id, streams, computer_name)
         msg: Dict[str, Any] = {"t": "invoke", "id": inv_id, "rs": rs_id, "script": script,
-                               "args": [serialize(a, secrets=True) for a in args or ()], "source": source}
+                               "source": source}
+        msg.update(invocation_data(args, using, input) if payload is None else payload)
         if raw:
             msg["raw"] = True
-        if using:
-            msg["using"] = {str(k).lower(): serialize(v, secrets=True) for k, v in using.items()}
-        if input is not None:
-            from pshell.engine.values import enumerate_value
-            msg["input"] = [serialize(x, secrets=True) for x in enumerate_value(input)]
         with self._lock:
             if self.broken is not None:
                 raise ConnectionBroken(self.broken)
@@ -701,6 +730,19 @@ class RemoteConnection:
             self.link.close()
         finally:
             self.lost("the session was closed")
+
+
+def invocation_data(args: Any = (), using: Optional[Dict[str, Any]] = None,
+                    input: Any = None) -> Dict[str, Any]:
+    """The arguments, ``$using:`` values and input of an invocation as they cross (serialised):
+    the same for every computer of a fan-out, so it makes them once."""
+    data: Dict[str, Any] = {"args": [serialize(a, secrets=True) for a in args or ()]}
+    if using:
+        data["using"] = {str(k).lower(): serialize(v, secrets=True) for k, v in using.items()}
+    if input is not None:
+        from pshell.engine.values import enumerate_value
+        data["input"] = [serialize(x, secrets=True) for x in enumerate_value(input)]
+    return data
 
 
 class RemoteRunspace:
