@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.host import PlainHost, visible
-from pshell.engine.streams import CollectingStreams
+from pshell.engine.streams import (CollectingStreams, HiddenInformation, InformationRecord,
+                                   WarningRecord)
 from pshell.remote import protocol
 from pshell.remote.client import ConnectionBroken, RemoteConnection
 from pshell.remote.protocol import (FrameDecoder, ProtocolError, decode_frame, deserialize,
@@ -139,6 +140,39 @@ def test_a_malformed_object_is_an_error_naming_the_computer_and_the_rest_comes()
     messages = [r.message for s, r in records if s == "error"]
     assert len(messages) == 3 and all(m.startswith("server01 sent ") for m in messages)
     assert "Internal error" not in " ".join(messages)
+
+
+def test_a_record_of_the_wrong_kind_for_its_stream_is_refused_naming_the_computer():
+    """Found: a hidden Write-Information record went on the wire as a warning; the client named
+    it "a information record that is a WarningRecord".  Each stream takes only its own kind."""
+    warning = serialize_record(WarningRecord("w"))
+    info = serialize_record(InformationRecord("i"))
+    out, records = run_invocation(connection(), {"t": "rec", "s": "information", "r": warning},
+                                  {"t": "rec", "s": "warning", "r": info},
+                                  {"t": "rec", "s": "verbose", "r": {"@": "db", "m": "d"}},
+                                  {"t": "rec", "s": "error", "r": {"@": "p", "v": []}},
+                                  {"t": "rec", "s": "information", "r": dict(info, hid="yes")},
+                                  {"t": "rec", "s": "warning", "r": warning})
+    assert [s for s, r in records] == ["error"] * 5 + ["warning"]     # refused, never shown
+    messages = [r.message for s, r in records[:5]]
+    assert messages[0] == "server01 sent a warning record on its information stream; it was refused"
+    assert messages[1] == "server01 sent an information record on its warning stream; it was refused"
+    assert "a debug record on its verbose" in messages[2] and "a progress record on its error" in messages[3]
+    assert "an information record that is not valid" in messages[4] and "'hid'" in messages[4]
+    assert all(m.startswith("server01 sent ") for m in messages)
+
+
+def test_a_hidden_information_record_crosses_the_wire_still_hidden():
+    hidden = serialize_record(HiddenInformation(InformationRecord("i", ("t",))), "information")
+    out, records = run_invocation(connection(), {"t": "rec", "s": "information", "r": hidden},
+                                  {"t": "rec", "s": "information",
+                                   "r": serialize_record(InformationRecord("shown"))})
+    (_, first), (_, second) = records
+    assert isinstance(first, HiddenInformation) and first.record.MessageData == "i"
+    assert first.record.Tags == ["t"] and isinstance(second, InformationRecord)
+    # a value that is not a record becomes a record of the stream it was written to
+    assert deserialize(serialize_record("note", "verbose")).Message == "note"
+    assert deserialize(serialize_record(5, "information")).MessageData == 5
 
 
 def test_a_malformed_message_breaks_the_connection_with_a_reason():

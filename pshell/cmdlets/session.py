@@ -384,18 +384,21 @@ class _CmdletStreams:
     def warning(self, record: Any) -> None:
         self.c.write_warning(to_str(getattr(record, "Message", record)))
 
+    # the remote side's preferences decided that these are written: shown as they come
     def verbose(self, record: Any) -> None:
-        self.c.write_verbose(to_str(getattr(record, "Message", record)))
+        self.c.ctx.streams.verbose(record)
 
     def debug(self, record: Any) -> None:
-        self.c.write_debug(to_str(getattr(record, "Message", record)))
+        self.c.ctx.streams.debug(record)
 
     def information(self, record: Any) -> None:
         if getattr(record, "host", False):
             self.c.write_host(to_str(record.MessageData), record.newline, record.fg, record.bg)
-        else:
-            self.c.write_information(record.MessageData,
-                                     tuple(t for t in record.Tags if t != "PSHOST"))
+            return
+        ctx = self.c.ctx        # a record InformationPreference hid there (HiddenInformation) stays hidden
+        if ctx.info_var is not None:
+            ctx.info_var.append(getattr(record, "record", record))
+        ctx.streams.information(record)
 
     def progress(self, record: Any) -> None:
         self.c.write_progress(record)

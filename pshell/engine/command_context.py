@@ -16,8 +16,8 @@ from pshell.engine.cmdlet import Cmdlet
 from pshell.engine.errors import (ActionPreferenceStop, BreakException, ContinueException, ErrorRecord,
                                   ExitException, PipelineStopped, ReturnException, RuntimeException)
 from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
-from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, Streams,
-                                   VerboseRecord, WarningRecord)
+from pshell.engine.streams import (DebugRecord, HiddenInformation, InformationRecord, ProgressRecord,
+                                   Streams, VerboseRecord, WarningRecord)
 from pshell.engine.values import InputEnumerator, enumerate_value, to_bool, to_str
 from pshell.lang.errors import SourceLocation
 
@@ -225,13 +225,7 @@ class CommandContext:
                             new_scope=new_scope)
 
 
-class _Hidden:
-    """An information record that was written while InformationPreference hides it."""
-
-    __slots__ = ("record",)
-
-    def __init__(self, record: InformationRecord) -> None:
-        self.record = record
+_Hidden = HiddenInformation   # the name the sinks import
 
 
 # --------------------------------------------------------------------------- script blocks

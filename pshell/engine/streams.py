@@ -113,6 +113,16 @@ class InformationRecord:
         return self.ToString()
 
 
+class HiddenInformation:
+    """An information record that was written while InformationPreference hides it: it stays on
+    the stream (6>&1, jobs, -InformationVariable, the remote wire) but is not shown."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: InformationRecord) -> None:
+        self.record = record
+
+
 class ProgressRecord:
     __slots__ = ("Activity", "StatusDescription", "PercentComplete", "ActivityId", "ParentActivityId",
                  "CurrentOperation", "SecondsRemaining", "RecordType")

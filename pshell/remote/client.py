@@ -247,13 +247,15 @@ class RemoteInvocation:
         try:
             record = deserialize(data)
         except ProtocolError as exc:
-            self._bad(f"a {stream} record that is not valid ({exc})")
+            self._bad(f"{_a(stream)} record that is not valid ({exc})")
             return
         if not isinstance(record, _record_class(stream)):
-            self._bad(f"a {stream} record that is a {type(record).__name__}")
+            self._bad(f"{_kind_name(record)} on its {stream} stream; it was refused")
             return
         if stream == "error" and self.computer_name and not getattr(record, "computer_name", None):
             record.computer_name = self.computer_name
+        elif stream == "information" and data.get("hid") is True:
+            record = _hidden(record)            # InformationPreference hid it there: still hidden
         sink = getattr(self.streams, stream, None) if self.streams is not None else None
         if sink is not None:
             sink(record)
@@ -304,6 +306,25 @@ def _record_class(stream: str) -> Any:
                                debug=DebugRecord, information=InformationRecord,
                                progress=ProgressRecord)
     return _RECORD_CLASSES[stream]
+
+
+def _kind_name(record: Any) -> str:
+    """What a record of the wrong kind is, in words ("a warning record", "an error record")."""
+    name = type(record).__name__
+    if name.endswith("Record") and name != "Record":
+        name = name[:-6].lower() + " record"
+    else:
+        name += " value"
+    return _a(name)
+
+
+def _a(words: str) -> str:
+    return ("an " if words[:1] in "aeiouAEIOU" else "a ") + words
+
+
+def _hidden(record: Any) -> Any:
+    from pshell.engine.streams import HiddenInformation
+    return HiddenInformation(record)
 
 
 def add_computer_name(value: Any, computer: str) -> None:

@@ -13,7 +13,8 @@ A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON,
                                              or with ``ln: n`` a batch of n strings, UTF-8, joined
                                              by newlines (see lines_message)
 ``rec``        {id, s: stream, r: record}    (server) an error/warning/verbose/debug/information/
-                                             progress record
+                                             progress record, of its stream's kind only (an
+                                             information one with ``hid``: shown by no host)
 ``done``       {id, ok, error, exit, prompt, o} (server) the invocation ended; ``o`` its last
                                              output objects (if any); ``error`` is the
                                              terminating error record, ``exit`` an exit code when
@@ -40,8 +41,8 @@ from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Optional
 
 from pshell.engine import numbers
 from pshell.engine.errors import ErrorRecord, ExceptionInfo
-from pshell.engine.streams import (DebugRecord, InformationRecord, ProgressRecord, VerboseRecord,
-                                   WarningRecord)
+from pshell.engine.streams import (DebugRecord, HiddenInformation, InformationRecord, ProgressRecord,
+                                   VerboseRecord, WarningRecord)
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import SourceLocation
 
@@ -645,17 +646,22 @@ def _required(data: Dict[str, Any], key: str) -> str:
 _RECORD_TYPES = (WarningRecord, VerboseRecord, DebugRecord, InformationRecord, ProgressRecord)
 _MESSAGE_TAGS = {WarningRecord: "w", VerboseRecord: "vb", DebugRecord: "db"}
 _MESSAGE_CLASSES = {"w": WarningRecord, "vb": VerboseRecord, "db": DebugRecord}
+_STREAM_TAGS = {"warning": "w", "verbose": "vb", "debug": "db"}
 _PROGRESS_FIELDS = ("Activity", "StatusDescription", "PercentComplete", "ActivityId",
                     "ParentActivityId", "CurrentOperation", "SecondsRemaining", "RecordType")
 
 
-def serialize_record(record: Any) -> Dict[str, Any]:
-    """An error, warning, verbose, debug, information or progress record as a tagged object."""
+def serialize_record(record: Any, stream: Optional[str] = None) -> Dict[str, Any]:
+    """An error, warning, verbose, debug, information or progress record as a tagged object.  An
+    information record InformationPreference hid keeps that mark (``hid``).  A value that is not
+    a record (``stream`` names where it was written) becomes a record of that stream."""
     if isinstance(record, ErrorRecord):
         return _serialize_error(record)
     tag = _MESSAGE_TAGS.get(type(record))
     if tag is not None:
         return {"@": tag, "m": record.Message}
+    if isinstance(record, HiddenInformation):
+        return dict(serialize_record(record.record, "information"), hid=True)
     if isinstance(record, InformationRecord):
         return {"@": "i", "d": serialize(record.MessageData), "tags": list(record.Tags),
                 "src": record.Source, "host": record.host, "nl": record.newline,
@@ -665,7 +671,9 @@ def serialize_record(record: Any) -> Dict[str, Any]:
     for cls, tag in _MESSAGE_TAGS.items():   # subclasses
         if isinstance(record, cls):
             return {"@": tag, "m": record.Message}
-    return {"@": "w", "m": to_str(record)}
+    if stream == "information":
+        return {"@": "i", "d": serialize(record)}
+    return {"@": _STREAM_TAGS.get(stream or "", "w"), "m": to_str(record)}
 
 
 def _serialize_error(record: ErrorRecord) -> Dict[str, Any]:
@@ -757,6 +765,7 @@ def _decode_information(data: Dict[str, Any]) -> InformationRecord:
                                _field(data, "src", _OPT_STR) or "", bool(data.get("host")),
                                bool(data.get("nl", True)), _field(data, "fg", _OPT_STR),
                                _field(data, "bg", _OPT_STR))
+    _field(data, "hid", (bool, type(None)))     # honoured by the client, for a record of its stream
     return record
 
 

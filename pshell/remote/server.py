@@ -58,7 +58,8 @@ class _WireStreams(Streams):
 
     def _send(self, stream: str, record: Any) -> None:
         self._host._flush(self._inv)
-        self._host.send({"t": "rec", "id": self._inv.id, "s": stream, "r": serialize_record(record)})
+        self._host.send({"t": "rec", "id": self._inv.id, "s": stream,
+                         "r": serialize_record(record, stream)})
 
     def error(self, record: Any) -> None:
         self._send("error", record)
