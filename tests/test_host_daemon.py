@@ -390,3 +390,27 @@ def test_session_job_names_follow_the_session_ids(tmp_path):
     out = rs.invoke("$j = Start-Job { 2 }; $j.Id; $j.Name; $j.ChildJobs[0].Name; "
                     "(Start-Job -Name Mine { 3 }).Name; (Receive-Job -Name Job1 -Wait)")
     assert out == [1, "Job1", "Job2", "Mine", 2]
+
+
+def test_a_relay_reaches_the_host_without_importing_the_engine(state):
+    """Every SSH channel starts a relay: it finds the host's socket (named after the protocol's
+    version) and passes the channel with no engine or protocol module (they were most of its CPU)."""
+    import subprocess
+    from pshell.remote import paths
+    from pshell.remote.protocol import PROTOCOL_VERSION
+    assert os.path.basename(paths.socket_path()) == f"host-v{PROTOCOL_VERSION}.sock"
+    probe = ("import sys\nfrom pshell.remote import relay\n"
+             "try:\n    relay.connect_host(start=False)\nexcept relay.HostUnavailable as exc:\n"
+             "    print(exc)\n"
+             "print(' '.join(sorted(m for m in sys.modules if m.startswith('pshell.'))))\n"
+             "print(' '.join(m for m in ('typing', 'collections', 'array', 'json', 're')"
+             " if m in sys.modules))\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=root), timeout=60)
+    lines = out.stdout.splitlines()
+    assert out.returncode == 0 and len(lines) == 3, out.stderr
+    assert lines[0] == "no pshell host process is running"
+    assert lines[1].split() == ["pshell.engine", "pshell.engine.private", "pshell.remote",
+                                "pshell.remote.paths", "pshell.remote.relay"]
+    assert lines[2] == ""

@@ -25,6 +25,11 @@ __all__ = ["state_dir", "run_dir", "socket_path", "sessions_dir", "private_dir",
 
 _SUN_PATH_MAX = 104        # sockaddr_un.sun_path is 108 bytes on Linux, 104 on the BSDs
 
+#: protocol.PROTOCOL_VERSION, in the socket's name (a host of another protocol listens elsewhere);
+#: not imported from there: every channel's relay finds the socket, and the protocol module's
+#: imports (typing, datetime, decimal, the engine's values) were half of a relay's CPU
+SOCKET_PROTOCOL = 2
+
 
 def state_dir() -> str:
     explicit = os.environ.get("PSHELL_STATE_DIR", "")
@@ -53,8 +58,7 @@ def run_dir() -> str:
 
 
 def socket_path() -> str:
-    from pshell.remote.protocol import PROTOCOL_VERSION
-    name = f"host-v{PROTOCOL_VERSION}.sock"
+    name = f"host-v{SOCKET_PROTOCOL}.sock"
     run = run_dir()
     path = os.path.join(run, name)
     if len(path.encode()) < _SUN_PATH_MAX:
