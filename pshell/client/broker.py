@@ -25,7 +25,10 @@ import struct
 import sys
 import threading
 import time
-from typing import Any, Dict, List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 __all__ = ["enabled", "broker_dir", "open_via_broker", "BrokerLink", "BrokerRefused"]
 

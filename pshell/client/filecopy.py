@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.values import enumerate_value, to_str
 from pshell.remote.files import (CHUNK, PAGE, ConfinedTree, UnsafePath, check_mtime, check_name,
                                  decode_data, permission_bits, show, split_relpath, user_umask)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["copy_with_session"]
 

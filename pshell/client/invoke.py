@@ -9,11 +9,14 @@ computer.  The cmdlet (``pshell/cmdlets/session.py``) only turns parameters into
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.client.session import (PSSession, Target, not_connected_message, open_session,
                                    remote_error)
 from pshell.engine.errors import RuntimeException
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional
 
 __all__ = ["Work", "WorkOptions", "fan_out", "start_job"]
 

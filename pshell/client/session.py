@@ -14,10 +14,13 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["PSSession", "Target", "sessions_of", "connect_only", "open_session", "attach_session",
            "list_sessions", "remote_error", "remote_session_object", "not_connected_message",

@@ -7,9 +7,12 @@ import and the cmdlets do not depend on engine internals directly.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
 
 from pshell.engine.values import AutomationNull, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 __all__ = ["compare", "call_method", "format_text", "format_lines", "caller_scope",
            "set_variable"]

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, get_property,
                                   properties_of, to_str)
 from pshell.engine.wildcards import has_wildcards, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 __all__ = ["is_scriptblock", "PropertyExpr", "parse_properties",
            "compare_values", "values_equal", "sort_key", "member_names", "unwrap_result",

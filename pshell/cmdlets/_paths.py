@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List
 
 from pshell.engine.wildcards import has_wildcards
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, List
 
 def expand_paths(cmdlet: Any, paths: Iterable[str], literal: Iterable[str] = (),
                  report_missing: bool = False) -> List[str]:

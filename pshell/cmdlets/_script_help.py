@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine.format import register_view
 from pshell.engine.values import PSObject
 from pshell.lang import ast as A
 from pshell.lang.comment_help import (CommentHelp, comment_spans, function_help, parameter_comment,
                                       script_help)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["help_of_function", "help_of_script", "HELP_TYPE", "matches_filter"]
 

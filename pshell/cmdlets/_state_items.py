@@ -5,12 +5,15 @@ errors).  ``claims(cmd)`` says whether every path a command was given is on such
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Tuple
 
 from pshell.engine.state_drives import STORES, StateError, parse_options, split_state_path
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional, Tuple
 
 def _given(cmd: Any) -> Optional[List[Any]]:
     literal = getattr(cmd, "LiteralPath", None)

@@ -10,7 +10,10 @@ open is written to a temporary file instead, copied into the target when the inp
 from __future__ import annotations
 
 import os
-from typing import IO, Any, Callable, List, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, IO, List, Tuple
 
 SPILL = 1 << 22          # characters held before the files are opened
 _COPY = 1 << 20

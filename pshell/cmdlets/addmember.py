@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import ParameterBindingError, RuntimeException
@@ -12,6 +11,10 @@ from pshell.engine.instance_members import (CANONICAL, MEMBER_KINDS, Member, car
 from pshell.engine.members import get_member
 from pshell.engine.types import lookup_type
 from pshell.engine.values import Hashtable, PSObject, to_str, type_name_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional
 
 __all__: List[str] = []
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.cmdlets._objects import (PropertyExpr, compare_values, evaluate, hash_key,
                                      parse_properties, values_equal)
@@ -12,6 +11,10 @@ from pshell.engine.compare_objects import sync_compare
 from pshell.engine.values import (AutomationNull, Hashtable, NO_PROPERTY, PSObject, to_number,
                                   to_str)
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 def _input(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
     """The objects a whole-input cmdlet works on: the pipeline, or ``-InputObject`` as one."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as _dt
 import getpass
 import os
-from typing import Any, Iterator, List
 
 from pshell.engine import alias_table
 from pshell.engine.binder import not_empty
@@ -14,6 +13,10 @@ from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.state_drives import AliasInfo, StateError, remember_alias_name
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_regex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List
 
 __all__ = ["GetAlias", "SetAlias", "NewAlias", "ExportAlias", "ImportAlias"]
 

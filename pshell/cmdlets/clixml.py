@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Iterator, List, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.clixml import CliXmlError, dumps, loads, secure_key
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import AutomationNull, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterator, List, Optional
 
 __all__ = ["ExportClixml", "ImportClixml", "ConvertToCliXml", "ConvertFromCliXml"]
 

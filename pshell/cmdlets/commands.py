@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine import alias_table
 from pshell.engine.binder import not_empty
@@ -17,6 +16,10 @@ from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_regex
 
 from pshell.engine.history import HistoryInfo, record_history
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["CommandInfo", "AliasInfo", "HistoryInfo", "record_history"]
 

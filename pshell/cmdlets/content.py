@@ -10,7 +10,6 @@ Set-Content f`` is still safe.
 from __future__ import annotations
 
 import os
-from typing import IO, Any, Iterator, List, Optional
 
 from pshell.cmdlets.item import (FileSystemItem, PathCmdlet, _as_paths, env_entries, env_name,
                                  os_message)
@@ -22,6 +21,10 @@ from pshell.engine.errors import RuntimeException
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS, must_confirm, what_if
 from pshell.engine.values import enumerate_value, to_int, to_str
 from pshell.engine.wildcards import has_wildcards
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, IO, Iterator, List, Optional
 
 __all__ = ["encoding_of", "read_lines"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as _dt
 
 import re
-from typing import Any, Iterator, List, Optional, Tuple
 
 from pshell.engine.format import member_value
 from pshell.engine.cmdlet import Cmdlet, Param, register
@@ -13,6 +12,10 @@ from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, format_number,
                                   get_property, properties_of, to_str, type_names_of)
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional, Tuple
 
 def _gather(cmdlet: Cmdlet, upstream: Optional[Iterator[Any]]) -> List[Any]:
     if upstream is None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from pshell.cmdlets.item import PathCmdlet
 from pshell.engine.cmdlet import Param, register
 from pshell.engine.errors import RuntimeException
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 @register
 class ImportPowerShellDataFile(PathCmdlet):

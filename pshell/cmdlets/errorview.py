@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional
 
 from pshell.engine import format as fmt
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.error_view import EXTENDED_SUFFIX, extended_copy, render_extended
 from pshell.engine.values import AutomationNull
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 __all__ = ["GetError"]
 

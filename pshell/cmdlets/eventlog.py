@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Generator, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import Hashtable, to_str
 from pshell.engine.wildcards import wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Generator, Iterator, List, Optional, Tuple
 
 __all__ = ["EventLogEntry", "EventRecord", "read_log", "LogNotFound"]
 

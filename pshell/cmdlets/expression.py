@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from pshell.engine.cmdlet import Cmdlet, Param, qualified_name, register
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 __all__ = ["InvokeExpression"]
 

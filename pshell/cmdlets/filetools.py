@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, List
 
 from pshell.cmdlets.item import PathCmdlet, make_item
 from pshell.engine.cmdlet import Cmdlet, Param, register
@@ -11,6 +10,10 @@ from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import PSObject, to_str
 from pshell.engine.wildcards import has_wildcards
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List
 
 def temp_folder(rs: Any) -> str:
     """The temporary folder, as [System.IO.Path]::GetTempPath() names it: the runspace's

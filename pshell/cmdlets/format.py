@@ -7,7 +7,6 @@ those records like any other object, so ``Get-Job | Format-List | Out-String`` w
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List, Optional
 
 from pshell.engine import format as fmt
 from pshell.engine import format_render
@@ -15,6 +14,10 @@ from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.format_custom import DEFAULT_DEPTH, render_custom
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import AutomationNull, to_str, type_names_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterator, List, Optional
 
 __all__ = [
     "FormatCustom",

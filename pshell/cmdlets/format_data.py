@@ -4,7 +4,6 @@ engine/format_data.py)."""
 from __future__ import annotations
 
 import os
-from typing import Any, List
 
 from pshell.cmdlets.clixml import _file_path
 from pshell.engine.cmdlet import Cmdlet, Param, register
@@ -12,6 +11,10 @@ from pshell.engine.format_data import ViewDefinition, export_xml
 from pshell.engine.format_xml import MAX_BYTES, FormatXmlError, load_file, session_views
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List
 
 __all__ = ["ExportFormatData", "UpdateFormatData"]
 

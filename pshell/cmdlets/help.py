@@ -4,13 +4,16 @@ from their declared parameters."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.cmdlets._script_help import help_of_function, help_of_script, matches_filter
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.cmdlet import Cmdlet, Param, all_cmdlets, register
 from pshell.engine.format import register_view
 from pshell.engine.wildcards import wildcard_regex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["HelpInfo", "topic_names", "read_topic"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, List, Optional
 
 from pshell.cmdlets.item import FileSystemItem, PathCmdlet
 from pshell.engine.binder import ranged
@@ -13,6 +12,10 @@ from pshell.engine.format import register_view
 from pshell.engine.hexdump import ByteCollection, rows, value_bytes
 from pshell.engine.values import to_str, type_name_of
 from pshell.engine.wildcards import has_wildcards
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 __all__ = ["FormatHex"]
 

@@ -4,7 +4,6 @@ engine/history.py)."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterator, List, Set
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import RuntimeException
@@ -12,6 +11,10 @@ from pshell.engine.format import register_view
 from pshell.engine.history import HistoryInfo, add_entry
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import NO_PROPERTY, get_property, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Set
 
 __all__ = ["GetHistory", "AddHistory", "ClearHistory", "InvokeHistory"]
 

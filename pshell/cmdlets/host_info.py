@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from pshell.engine.cmdlet import Cmdlet, Param, qualified_name, register
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.format import register_view
 from pshell.engine.hostinfo import HostInfo, all_cultures, current_culture, current_ui_culture, find_culture
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 __all__ = ["GetHost", "GetCulture", "GetUICulture", "ImportLocalizedData"]
 

@@ -8,11 +8,14 @@ without one falls back to the process's own stdin (``getpass`` for secrets on a 
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterator, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.credentials import SecureString
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, Optional
 
 __all__ = ["SecureString"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.errors import RuntimeException
@@ -21,6 +20,10 @@ from pshell.engine.fs_items import (ITEM_TYPE_DIR, ITEM_TYPE_FILE, PROVIDER_PREF
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, unescape, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 __all__ = ["FileSystemItem", "make_item", "PathCmdlet", "PROVIDER_PREFIX", "ITEM_TYPE_FILE", "ITEM_TYPE_DIR",
            "_item_or_none", "_list_dir"]

@@ -3,7 +3,6 @@ drives (the FileSystem provider has no item values: Set-Content and Clear-Conten
 
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from pshell.cmdlets.item import PATH_PARAMS, PathCmdlet, env_entries, env_name
 from pshell.engine.cmdlet import Param, register
@@ -12,6 +11,10 @@ from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 class _ValueCmdlet(PathCmdlet):
     env_drive = True

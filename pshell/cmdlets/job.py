@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
@@ -18,6 +17,10 @@ from pshell.engine.job_table import JobError
 from pshell.engine.job_wait import JobWaiter
 from pshell.engine.jobs import Job, JobState, command_text
 from pshell.engine.values import PSObject, enumerate_value, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 __all__ = ["StartJob", "StartThreadJob", "GetJob", "ReceiveJob", "WaitJob", "StopJob", "RemoveJob"]
 

@@ -4,13 +4,16 @@ engine/json_write.py and engine/json_schema.py)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, List, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.json_read import JsonShapeError, JsonSyntaxError, json_to_objects, read_json
 from pshell.engine.json_schema import Schema, SchemaError
 from pshell.engine.json_write import JsonKeyError, JsonWriter
 from pshell.engine.values import AutomationNull, Guid, PSObject, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 __all__ = ["ConvertToJson", "ConvertFromJson", "TestJson"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import weakref
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 from pshell.cmdlets.item import PathCmdlet
 from pshell.engine.cmdlet import Param, register
@@ -17,7 +16,9 @@ from pshell.engine.drives import logical_location, note_location_drive
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional
     from pshell.engine.runtime import Runspace
 
 __all__ = ["PathInfo", "location_stacks"]

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterator, List, Optional
 
 from pshell.cmdlets.item import FileSystemItem, PathCmdlet, env_name
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.format import register_view
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 #: a file larger than this is refused rather than read whole into memory
 MAX_FILE_BYTES = 64 << 20

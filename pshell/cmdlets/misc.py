@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import weakref
-from typing import Any, ClassVar, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import PipelineStopped, RuntimeException
@@ -12,6 +11,10 @@ from pshell.engine.numbers import PSInt64
 from pshell.engine.values import (AutomationNull, Hashtable, PSObject, set_property, to_number,
                                   to_str, type_name_of)
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Dict, Iterator, List, Optional, Tuple
 
 def _to_datetime(cmdlet: Cmdlet, value: Any, parameter: str) -> _dt.datetime:
     if isinstance(value, _dt.datetime):

@@ -4,13 +4,16 @@ cmdlets over engine/modules.py."""
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, qualified_name, register
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List
 
 def _list(value: Any) -> List[Any]:
     if value is None:

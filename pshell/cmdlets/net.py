@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import socket
-from typing import Any, Iterator
 
 from pshell.engine.binder import ranged
 from pshell.engine.cmdlet import Cmdlet, Param, qualified_name, register
 from pshell.engine.connection_test import IcmpUnavailable, Probe, ProbeFailure, ProbeOptions
 from pshell.engine.errors import ErrorRecord, ExceptionInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 _INT_MAX = 2 ** 31 - 1
 _PINGS = ("DefaultPing", "RepeatPing")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, Any, Iterator, List, Optional
 
 from pshell.cmdlets._objects import (PropertyExpr, evaluate, hash_key, is_scriptblock,
                                      parse_properties, property_value, single_output, unwrap_result)
@@ -14,6 +13,10 @@ from pshell.engine.values import (AutomationNull, NO_PROPERTY, PSObject, enumera
                                   to_bool, to_str, type_names_of)
 from pshell.engine.wildcards import wildcard_match
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional
 
 def _selected_type_names(obj: Any) -> List[str]:
     names = type_names_of(obj)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import glob
 import os
-from typing import Any, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.drives import as_drive_path, qualifier_of
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List
 
 __all__: List[str] = []
 

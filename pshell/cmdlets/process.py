@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional
 
 __all__ = ["ProcessInfo", "list_processes", "get_process"]
 

@@ -5,12 +5,15 @@ Clear-Content, Get-ItemProperty, Set-ItemProperty."""
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, List
 
 from pshell.cmdlets.item import PATH_PARAMS, FileSystemItem, PathCmdlet, env_entries, env_name
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import PSObject, get_property, set_property, to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List
 
 __all__: List[str] = []
 

@@ -5,12 +5,15 @@ The settings are data on the host (``engine/readline_options.py``); the REPL app
 
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.readline_options import (COLOR_TOKENS, KEY_FUNCTIONS, KeyHandler, options_of,
                                             parse_chord)
 from pshell.engine.values import PSObject, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 __all__: list = []
 

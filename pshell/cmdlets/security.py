@@ -7,13 +7,16 @@ Without either there is nothing to encrypt with here (no DPAPI): a clear error, 
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.credentials import SecureString, plain_text
 from pshell.engine.secure_text import SecureTextError, decrypt, encrypt, foreign_reason, is_dpapi
 from pshell.engine.values import to_str, type_names_of
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, Optional
 
 def _key_bytes(cmdlet: Cmdlet) -> Optional[bytes]:
     """The -Key (bytes) or -SecureKey (a SecureString, its UTF-8 bytes) given, or None."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.dotnet_regex import GroupCollection
@@ -11,6 +10,10 @@ from pshell.engine.errors import RuntimeException
 from pshell.engine.values import AutomationNull, get_property, to_str, type_names_of
 from pshell.engine.wildcards import wildcard_match
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 class RegexGroup:
     ps_type_names: Tuple[str, ...] = ("System.Text.RegularExpressions.Group",)

@@ -9,7 +9,6 @@ Everything here is standard-library only and cheap to load (it also runs on remo
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.client.invoke import Work, WorkOptions, fan_out, start_job
 from pshell.client.session import PSSession, sessions_of, open_session, list_sessions, \
@@ -22,6 +21,10 @@ from pshell.engine.credentials import PSCredential, SecureString, plain_text as 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import enumerate_value, get_property, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["PSSession", "PSCredential", "SecureString", "sessions_of", "open_session"]
 

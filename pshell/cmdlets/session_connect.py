@@ -9,7 +9,6 @@ the same user), and collect the output of commands that ran while nobody was con
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional
 
 from pshell.client.session import PSSession, attach_session
 from pshell.client.session import Target as _Target, remote_error as _remote_error
@@ -18,6 +17,10 @@ from pshell.cmdlets.session import (_CmdletStreams, _checked_idle, _idle_timeout
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import PSObject, enumerate_value, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 __all__ = ["DisconnectPSSession", "ConnectPSSession", "ReceivePSSession", "NewPSSessionOption"]
 

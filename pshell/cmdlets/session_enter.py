@@ -3,7 +3,6 @@ run on the remote computer until Exit-PSSession (a RemoteFrame on the shell's se
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
 
 from pshell.client.session import PSSession, open_session
 from pshell.client.session import Target as _Target
@@ -11,6 +10,10 @@ from pshell.cmdlets.session import _CONNECT_PARAMS, _RemoteCmdlet, _prompt_funct
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Tuple
 
 __all__ = ["EnterPSSession", "ExitPSSession"]
 

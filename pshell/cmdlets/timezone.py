@@ -3,7 +3,6 @@ neither has pshell: the zone of the computer is the system's (timedatectl)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.timezones import (TimeZoneInfo, TimeZoneNotFound, find_zone, local_zone,
@@ -11,6 +10,10 @@ from pshell.engine.timezones import (TimeZoneInfo, TimeZoneNotFound, find_zone, 
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 def _not_found(what: str, value: str) -> str:
     return f"A time zone with the {what} '{value}' was not found."

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.typedata import MEMBER_KINDS, TypeData, TypeDataError, table_of
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_regex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List
 
 _STANDARD = ("SerializationMethod", "StringSerializationSource", "TargetTypeForDeserialization",
              "SerializationDepth", "InheritPropertySerializationSet", "PropertySerializationSet")

@@ -4,10 +4,13 @@ cmdlets."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, List
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import Hashtable, Guid, get_property, new_guid_v7, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List
 
 __all__: List[str] = []
 

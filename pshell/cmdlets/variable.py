@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
@@ -10,6 +9,10 @@ from pshell.engine.state_drives import PSVariable
 from pshell.engine.variable_meta import drop_meta, ensure_meta, is_private, meta_of, options_text
 from pshell.engine.values import AutomationNull, to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional, Tuple
 
 _OPTIONS = ("None", "ReadOnly", "Constant", "Private", "AllScope", "Unspecified")
 _AUTOMATIC = ("pwd", "psversiontable", "host", "?", "executioncontext")

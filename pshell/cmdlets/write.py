@@ -3,14 +3,15 @@ Write-Information, Write-Progress."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from pshell.engine.cmdlet import Cmdlet, Param, enum_type, register
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
 from pshell.engine.streams import ProgressRecord
 from pshell.engine.values import AutomationNull, enumerate_value, to_str
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Iterator, Optional
     from pshell.engine.runtime import Scope
 
 COLORS = ("Black", "DarkBlue", "DarkGreen", "DarkCyan", "DarkRed", "DarkMagenta", "DarkYellow",

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, Iterator, List, Optional
 
 from pshell.engine import html_table, xmldoc, xpath
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.values import NO_PROPERTY, AutomationNull, properties_of, to_str
 from pshell.engine.xml_convert import XmlConverter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional
 
 __all__ = ["SelectXml", "ConvertToXml", "ConvertToHtml"]
 

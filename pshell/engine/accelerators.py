@@ -9,9 +9,12 @@ process's, not one runspace's.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine.values import PSTypeInfo, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["USER", "target_of", "get_table", "add", "remove", "Assembly", "TYPE_NAME"]
 

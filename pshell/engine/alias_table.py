@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.state_drives import AliasInfo, StateError, alias_name, parse_options
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 __all__ = ["AliasTarget", "scope_named", "visible", "info_for", "set_alias", "export_text",
            "parse_alias_file", "AliasFileError"]

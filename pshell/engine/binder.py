@@ -9,14 +9,15 @@ parameters (``-ErrorAction``, ``-ErrorVariable``, ``-Verbose`` ...) configure th
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from pshell.engine.cmdlet import COMMON_PARAMETERS, Cmdlet, Param, qualified_name
 from pshell.engine.errors import ErrorRecord, ParameterBindingError, RuntimeException
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSObject, get_property,
                                   to_bool, to_str, type_name_of)
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
     from pshell.engine.command_context import CommandContext
 
 __all__ = ["BindResult", "bind_arguments", "bind_pipeline_item", "script_params", "convert_param"]

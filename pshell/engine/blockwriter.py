@@ -12,7 +12,10 @@ import errno
 import os
 import queue
 import threading
-from typing import Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["BlockWriter", "write_all"]
 

@@ -6,7 +6,10 @@ called and shared by all runspaces; a function of the same name defined in a sco
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 __all__ = ["BUILTIN_FUNCTIONS", "builtin_function"]
 

@@ -21,11 +21,14 @@ as its name (``Red, Blue`` for a ``[Flags()]`` combination) and whose type names
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.runtime import CURRENT, Frame, Scope, ScriptBlock
 from pshell.engine.values import AutomationNull, PSObject, PSTypeInfo, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ["PSClass", "PSEnum", "ClassInstance", "EnumValue", "find_type", "types_of",
            "define_class", "define_enum", "new_object", "convert", "UserType"]

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iterator, List,
-                    Optional, Sequence, Tuple, Type, Union)
 
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import (Any, Callable, ClassVar, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple,
+                        Type, Union)
     from pshell.engine.command_context import CommandContext
     from pshell.engine.runtime import Runspace
 

@@ -9,7 +9,6 @@ begin / process / end / clean blocks, and ``$PSCmdlet`` (:class:`ScriptCmdlet`).
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.binder import BindResult, bind_arguments, bind_pipeline_item, script_params
 from pshell.engine.cmdlet import Cmdlet
@@ -20,6 +19,10 @@ from pshell.engine.streams import (DebugRecord, HiddenInformation, InformationRe
                                    Streams, VerboseRecord, WarningRecord)
 from pshell.engine.values import InputEnumerator, enumerate_value, to_bool, to_str
 from pshell.lang.errors import SourceLocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 _UNSET = object()
 

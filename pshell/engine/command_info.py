@@ -9,9 +9,12 @@ makes of a script's ``param()`` block); a parameter without ``sets`` belongs to 
 from __future__ import annotations
 
 import re
-from typing import Any, List, Optional, Sequence, Tuple
 
 from pshell.engine.values import PSObject
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Sequence, Tuple
 
 __all__ = ["parameter_sets", "syntax_lines", "edit_distance", "abbreviation_of", "module_of",
            "show_command_info", "type_text"]

@@ -9,7 +9,10 @@ items come out as they are met and differences later, in the order pwsh gives th
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Optional, Tuple
 
 __all__ = ["sync_compare"]
 

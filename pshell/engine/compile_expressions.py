@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List
 
 from pshell.engine import numbers
 from pshell.engine.compile_statements import _CONSTANT_VARS, _Function, _lone_expression
 from pshell.engine.errors import RuntimeException
 from pshell.lang import ast as A
 from pshell.lang.lex_numbers import literal_type
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 _SIMPLE_COMPARE = {"eq", "ne", "gt", "ge", "lt", "le"}
 _COMPARE_FAMILY = {"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike"}

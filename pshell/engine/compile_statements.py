@@ -5,10 +5,13 @@ helpers the compiler shares (:func:`_lone_expression`, :func:`_sets_success`, :f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from pshell.engine import rt
 from pshell.lang import ast as A
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 _CONSTANT_VARS = {"true": "True", "false": "False", "null": "None"}
 

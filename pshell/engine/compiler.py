@@ -16,7 +16,6 @@ statement-terminating errors are reported and execution continues with the next 
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine import rt
 from pshell.engine.errors import RuntimeException
@@ -24,6 +23,10 @@ from pshell.lang import ast as A
 from pshell.engine.compile_expressions import ExpressionEmitter
 from pshell.engine.compile_statements import (_UNCONSTRAINED, StatementEmitter, _Function, _lone_expression,
                                              _walk)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["Unit", "CompiledBlock", "ParamSpec"]
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import errno
 import socket
 import time
-from typing import Any, Callable, Generator, Iterator
 
 from pshell.engine.icmp import EchoResult, IcmpSocket, IcmpUnavailable, open_icmp, payload_of
 from pshell.engine.net_info import (HOST_NOT_FOUND, IPAddress, PingMtuStatus, PingOptions, PingReply,
                                     PingStatus, SocketErrorInfo, TcpPortStatus, TraceStatus,
                                     ip_address, resolve)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Generator, Iterator
 
 __all__ = ["ProbeOptions", "Probe", "ProbeFailure", "IcmpUnavailable"]
 

@@ -4,10 +4,13 @@ pshell: an array of a length (``int[]`` 10), a value type's default (``char``), 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import PSChar, PSObject, to_number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List
 
 __all__ = ["construct", "CONSTRUCTORS"]
 

@@ -4,8 +4,6 @@ errors pwsh reports for them."""
 from __future__ import annotations
 
 import datetime as _dt
-import re
-from typing import Any, Callable, Dict, List
 
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
@@ -14,6 +12,10 @@ from pshell.engine.types import full_type_name, is_type, lookup_type
 from pshell.engine.values import (AutomationNull, ConversionError, Guid, Hashtable, OrderedHashtable, PSChar,
                                   PSObject, to_bool, to_number, to_str, type_names_of)
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List
 
 def _cast_error(value: Any, type_name: str, detail: str = "") -> RuntimeException:
     shown = to_str(value)
@@ -195,6 +197,7 @@ def _to_timespan(value: Any, type_name: str) -> _dt.timedelta:
     if isinstance(value, (int, float)):
         return _dt.timedelta(microseconds=value / 10)
     if isinstance(value, str):
+        import re
         m = re.match(r"^\s*(-)?(?:(\d+)\.)?(\d+):(\d+)(?::(\d+)(?:\.(\d+))?)?\s*$", value)
         if m:
             sign = -1 if m.group(1) else 1
@@ -213,6 +216,7 @@ def _to_scriptblock(value: Any, type_name: str) -> Any:
 
 
 def _to_regex(value: Any, type_name: str) -> Any:
+    import re
     from pshell.engine.dotnet_regex import Regex, options_flags
     if isinstance(value, Regex):
         return value

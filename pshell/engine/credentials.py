@@ -12,7 +12,10 @@ so the remote spool and anything else that writes values to a file never holds t
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 __all__ = ["SecureString", "PSCredential", "NetworkCredential", "plain_text", "credential_parts",
            "CONSTRUCTORS", "is_secret"]

@@ -10,9 +10,12 @@ the top hash table is refused unless the caller skips that check; the file is re
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from pshell.engine.values import Hashtable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["DataFileError", "read_data_file", "KEY_LIMIT", "MAX_SIZE"]
 

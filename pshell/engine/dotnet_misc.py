@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["Stopwatch", "StringBuilder", "STATIC_METHODS", "STATIC_PROPS", "KNOWN_TYPES"]
 

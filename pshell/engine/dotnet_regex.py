@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any, Callable, List, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Tuple
 
 # Python warns that '[a--b]' may mean a set difference some day; .NET never does, and the warning
 # would reach the user's terminal

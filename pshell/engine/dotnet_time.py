@@ -10,9 +10,12 @@ local time where an offset is needed.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Dict, List
 
 from pshell.engine.values import PSTypeInfo, to_number, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List
 
 __all__ = ["DateTimeOffset", "from_datetime", "to_datetimeoffset", "STATIC_METHODS", "STATIC_PROPS",
            "KNOWN_TYPES"]

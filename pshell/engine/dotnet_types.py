@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pshell.engine import dotnet_misc, dotnet_time, dotnet_uri, language_primitives, net_info
 from pshell.engine import dynparams as _dynparams
 from pshell.engine import stringbuilder as _stringbuilder
 from pshell.engine.constructors import CONSTRUCTORS as _host_types
 from pshell.engine.values import PSChar, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __all__ = ["TextEncoding", "encoding_named", "STATIC_METHODS", "STATIC_PROPS", "CONSTRUCTORS",
            "KNOWN_TYPES", "builtin_enum", "ENUM_NAMES", "to_bytes"]

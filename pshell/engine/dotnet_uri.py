@@ -7,9 +7,12 @@ is a conversion error naming it.  JSON writes a Uri as the text it was made from
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any, Callable, Dict, List
 
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List
 
 __all__ = ["Uri", "to_uri", "STATIC_METHODS", "STATIC_PROPS", "KNOWN_TYPES"]
 

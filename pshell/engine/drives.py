@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from typing import Any, Dict, List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 __all__ = ["ProviderInfo", "PSDriveInfo", "PROVIDERS", "drives_of", "find_drive", "add_drive",
            "remove_drive", "map_drive_path"]

@@ -16,10 +16,13 @@ running the function.  The attribute objects are also what ``New-Object`` and ``
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Tuple
 
 from pshell.engine.cmdlet import Param
 from pshell.engine.values import Hashtable, PSTypeInfo, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Sequence, Tuple
 
 __all__ = ["ParameterAttribute", "RuntimeDefinedParameter", "RuntimeDefinedParameterDictionary",
            "CONSTRUCTORS", "bind_dynamic", "dynamic_params_for", "apply_dynamic"]

@@ -9,9 +9,12 @@ back, as pwsh's formatter does.  The original in ``$Error`` is never touched.
 from __future__ import annotations
 
 import copy
-from typing import Any, List, Tuple
 
 from pshell.engine.values import AutomationNull, PSObject, properties_of, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Tuple
 
 __all__ = ["EXTENDED_SUFFIX", "extended_copy", "render_extended", "HRESULTS"]
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple, Union
 
 from pshell.lang.errors import SourceLocation, render_location
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple, Union
 
 __all__ = [
     "ErrorRecord", "PSException", "RuntimeException", "ActionPreferenceStop", "PipelineStopped",

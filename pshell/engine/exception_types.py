@@ -7,9 +7,12 @@ An exception value is an ``errors.ExceptionInfo``; this module only knows names 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
 
 from pshell.engine.errors import ErrorRecord, ExceptionInfo, RuntimeException
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 __all__ = ["canonical_name", "exception_name", "ancestry", "is_exception_type", "construct",
            "new_error_record", "method_exception"]

@@ -8,10 +8,13 @@ failed write raises FileWriteFailure naming the file."""
 from __future__ import annotations
 
 import os
-from typing import Any, List
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List
 
 __all__ = ["FileTarget"]
 

@@ -15,7 +15,6 @@ This module holds the model; the text is made in format_render.py.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from pshell.engine.errors import FlowControl, PipelineStopped
 from pshell.engine.type_facts import base_type_name, is_serializable
@@ -57,9 +56,12 @@ BATCH_SECONDS = 0.3
 BATCH_MAX = 1000
 MAX_TABLE_COLUMNS = 10
 
-Segment = Tuple[str, Optional[str]]
-StyledLine = List[Segment]
-Getter = Union[str, Callable[[Any], Any]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+    Segment = Tuple[str, Optional[str]]
+    StyledLine = List[Segment]
+    Getter = Union[str, Callable[[Any], Any]]
 
 
 # --------------------------------------------------------------------------- values as cell text
@@ -152,7 +154,8 @@ def member_value(obj: Any, name: str) -> Any:
         return None
 
 
-ColumnSpec = Union[Column, str, Sequence[Any]]
+if TYPE_CHECKING:
+    ColumnSpec = Union[Column, str, Sequence[Any]]
 
 
 def _as_column(spec: ColumnSpec, default_align: Optional[str]) -> Column:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from pshell.engine.values import (
     AutomationNull,
@@ -23,7 +22,10 @@ __all__ = ["DEFAULT_DEPTH", "render_custom"]
 DEFAULT_DEPTH = 5
 INDENT = "  "
 
-Pairs = Sequence[Tuple[str, Callable[[Any], Any]]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Optional, Sequence, Tuple
+    Pairs = Sequence[Tuple[str, Callable[[Any], Any]]]
 
 
 def render_custom(obj: Any, fields: Optional[Pairs] = None, depth: int = DEFAULT_DEPTH) -> str:

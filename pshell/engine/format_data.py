@@ -14,13 +14,16 @@ by pshell's own code is written as the property of its header's name).
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict, List, Optional, Sequence, Tuple
 from xml.sax.saxutils import escape, quoteattr
 
 from pshell.engine import format as fmt
 from pshell.engine.safe_xml import XmlElement
 from pshell.engine.values import PSObject
 from pshell.engine.wildcards import wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ["ViewDefinition", "export_xml", "format_definitions"]
 

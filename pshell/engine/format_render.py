@@ -16,11 +16,16 @@ plain.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 from pshell.engine.format import (BATCH_MAX, BATCH_SECONDS, ELLIPSIS, DictionaryEntry, FormatEntry, Shape,
-                                  ShapeCache, StyledLine)
+                                  ShapeCache)
 from pshell.engine.values import AutomationNull, to_str, type_names_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, List, Optional, Tuple
+
+    from pshell.engine.format import StyledLine
 
 __all__ = ["OutDefault", "cell_width", "format_lines", "format_to_text", "make_out_default", "styled_text"]
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import stat as _stat
-from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["FileSystemItem", "make_item", "list_dir", "item_or_none", "PROVIDER_PREFIX",
            "ITEM_TYPE_FILE", "ITEM_TYPE_DIR"]

@@ -7,7 +7,10 @@ methods whose behaviour depends on being generic, or that exist only as generic 
 
 from __future__ import annotations
 
-from typing import Any, List, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Sequence
 
 __all__ = ["call_generic", "add_or_update"]
 

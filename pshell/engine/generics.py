@@ -12,9 +12,12 @@ converted (``$l.Add('4')`` stores the number 4), and ``GetType()`` gives ``List`
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from pshell.engine.values import Hashtable, PSTypeInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 __all__ = ["parse_generic", "GenericType", "GenericList", "GenericDictionary", "GenericHashSet", "resolve",
            "convert", "new", "is_generic", "type_info"]

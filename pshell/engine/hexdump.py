@@ -4,9 +4,12 @@ from) and the conversion of pipeline values to the bytes .NET keeps them in."""
 from __future__ import annotations
 
 import struct
-from typing import Any, Iterable, Iterator, Optional, Tuple
 
 from pshell.engine.values import PSChar
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Iterator, Optional, Tuple
 
 __all__ = ["ByteCollection", "rows", "value_bytes", "ROW"]
 

@@ -5,7 +5,10 @@ up to ``$MaximumHistoryCount`` entries."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["HistoryInfo", "record_history", "add_entry"]
 

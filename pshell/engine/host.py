@@ -8,12 +8,14 @@ pipe), Write-Host to stdout.  The UI layer subclasses it with colour (``ui/conso
 from __future__ import annotations
 
 import os
-import re
 import sys
 import threading
-from typing import Any, Callable, Iterator, Optional, TextIO
 
 from pshell.engine.streams import Streams
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterator, Optional, TextIO
 
 __all__ = ["PlainHost", "make_text_formatter", "visible", "writable"]
 
@@ -116,12 +118,12 @@ class PlainHost(Streams):
     def write_lines(self, lines: Any) -> None:
         text = "".join(line + "\n" for line in lines)
         with self.lock:
-            _write(self.out, _ANSI.sub("", text) if self.plain_text else text)
+            _write(self.out, _without_escapes(text) if self.plain_text else text)
             self.out.flush()
 
     def write_text(self, text: str, newline: bool = True) -> None:
         if self.plain_text:
-            text = _ANSI.sub("", text)
+            text = _without_escapes(text)
         with self.lock:
             _write(self.out, text + ("\n" if newline else ""))
             self.out.flush()
@@ -192,7 +194,13 @@ class PlainHost(Streams):
 
 
 #: an escape sequence: CSI (colours, cursor), OSC (hyperlinks, titles) or a two-character one
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_ANSI = r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])"
+
+
+def _without_escapes(text: str) -> str:
+    """``text`` without its escape sequences ($PSStyle.OutputRendering = 'PlainText')."""
+    import re
+    return re.sub(_ANSI, "", text)
 
 
 def _write(stream: Any, text: str) -> None:

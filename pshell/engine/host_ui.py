@@ -7,7 +7,10 @@ Its methods are called through the engine (a script class's methods run as scrip
 
 from __future__ import annotations
 
-from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["FieldDescription", "read_through_ui"]
 

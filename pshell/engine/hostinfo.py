@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Dict, List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["CultureInfo", "HostInfo", "culture_of", "find_culture", "all_cultures", "to_culture",
            "current_culture", "current_ui_culture", "STATIC_PROPS", "STATIC_SETTERS", "STATIC_METHODS"]

@@ -5,9 +5,12 @@ shows as its type name, as a table cell cannot hold several values."""
 from __future__ import annotations
 
 import html
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from pshell.engine.values import to_str, type_names_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 __all__ = ["Column", "HtmlPage", "cell_text", "META_NAMES", "HTTP_EQUIV_NAMES"]
 

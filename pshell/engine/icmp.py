@@ -17,7 +17,10 @@ import select
 import socket
 import struct
 import time
-from typing import Any, Dict, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Tuple
 
 __all__ = ["IcmpUnavailable", "EchoResult", "IcmpSocket", "checksum", "build_echo",
            "parse_reply", "payload_of", "open_icmp"]

@@ -13,7 +13,10 @@ the one Add-Member ran in.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Dict, List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["Member", "carrier", "table_of", "find", "extra_type_names", "MEMBER_KINDS"]
 

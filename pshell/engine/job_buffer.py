@@ -14,7 +14,10 @@ import itertools
 import os
 import threading
 from collections import deque
-from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["JobBuffer", "spill_directory"]
 

@@ -9,12 +9,12 @@ lands in the job's buffer.  The job model itself is ``engine/jobs.py``.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, \
-    Tuple
 
 from pshell.engine.jobs import Job, JobState, command_text
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
     from pshell.engine.runtime import Runspace
 
 __all__ = ["LocalWork", "JobStreams", "POOL", "start_background_job"]

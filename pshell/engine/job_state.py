@@ -3,7 +3,10 @@ state follows from its children's."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence, Tuple
 
 __all__ = ["JobState", "JobStateInfo", "derive_parent_state"]
 

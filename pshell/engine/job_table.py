@@ -6,11 +6,12 @@ from __future__ import annotations
 import functools
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.jobs import STOP_GRACE_SECONDS, Job, JobState
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
     from pshell.engine.job_runner import LocalWork
     from pshell.engine.runtime import Runspace
 

@@ -4,9 +4,10 @@ the wait handle of a job's ``Finished`` property."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Optional
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Iterable, Optional
     from pshell.engine.jobs import Job
 
 __all__ = ["JobWaiter", "FinishedHandle"]

@@ -17,7 +17,10 @@ Objects are handed to ``make_object(pairs, path)`` with their key/value pairs in
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Optional, Tuple
 
 __all__ = ["JsonSyntaxError", "read_json"]
 

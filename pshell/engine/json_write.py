@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from decimal import Decimal
-from typing import Any, List, Optional, Tuple
 
 from pshell.engine.numbers import PSSingle, format_decimal, format_single
 from pshell.engine.values import AutomationNull, PSObject, get_property, properties_of, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 __all__ = ["JsonWriter", "JsonKeyError"]
 

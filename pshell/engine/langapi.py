@@ -7,10 +7,13 @@ error: the parser recovers after each error (lang/recovery.py), so the list hold
 
 from __future__ import annotations
 
-from typing import Any, List
 
 from pshell.engine.reference import PSReference
 from pshell.engine.values import PSObject
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List
 
 __all__ = ["tokenize", "parse_input"]
 

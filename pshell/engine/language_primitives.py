@@ -4,10 +4,13 @@ and the names of cmdlet output types scripts test with ``-is`` (``GenericMeasure
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_bool, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List
 
 __all__ = ["STATIC_METHODS", "KNOWN_TYPES"]
 

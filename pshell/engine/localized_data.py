@@ -8,9 +8,12 @@ fr), then ``<base>/<name>.psd1``; when no culture was asked for, en-US and its p
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, List, Optional
 
 from pshell.engine.hostinfo import CultureInfo, find_culture
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, List, Optional
 
 __all__ = ["candidate_files", "find_data_file", "parse_data_file", "MAX_DATA_FILE"]
 

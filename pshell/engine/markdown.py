@@ -13,7 +13,10 @@ The renderers (HTML and VT100 text) are in ``engine/markdown_render.py``.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 __all__ = ["Block", "Inline", "parse", "parse_inlines", "plain_text", "MAX_DEPTH"]
 

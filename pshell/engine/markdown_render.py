@@ -13,9 +13,12 @@ import html
 import re
 import sys
 import unicodedata
-from typing import Any, Dict, List, Optional
 
 from pshell.engine.markdown import Block, Inline, parse, plain_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 __all__ = ["PSMarkdownOptionInfo", "MarkdownInfo", "convert", "to_html", "to_vt100",
            "options_of", "set_options", "OPTION_NAMES"]

@@ -6,7 +6,6 @@ in statics.py."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine import instance_members, numbers
 from pshell.engine.errors import RuntimeException
@@ -19,6 +18,10 @@ from pshell.engine.value_members import (CONCURRENT_METHODS, DATE_METHODS, DATE_
 from pshell.engine.value_members import member_error as _err
 from pshell.engine.values import (NO_PROPERTY, AutomationNull, PSChar, PSObject, PSTypeInfo, get_property,
                                   set_property, to_bool, to_number, to_str, type_names_of)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["get_member", "set_member", "call_method", "get_index", "set_index"]
 

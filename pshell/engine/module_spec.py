@@ -11,12 +11,15 @@ path. ``Get-Module -ListAvailable`` looks at each folder of ``$env:PSModulePath`
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, List, Optional
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import Hashtable, to_str
 from pshell.engine.version import Version
 from pshell.engine.wildcards import has_wildcards, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 __all__ = ["ModuleSpecification", "to_spec", "version_matches", "listed_modules", "module_dirs_of"]
 

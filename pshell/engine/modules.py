@@ -17,7 +17,6 @@ The table of loaded modules is per runspace (``modules_of(rs)``).
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from pshell.engine.errors import RuntimeException
 from pshell.engine.module_spec import (ModuleSpecification, listed_modules, module_dirs_of, to_spec,
@@ -26,6 +25,10 @@ from pshell.engine.runtime import Frame, FunctionInfo, Scope
 from pshell.engine.values import Hashtable, to_str
 from pshell.engine.version import Version
 from pshell.engine.wildcards import has_wildcards, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ["PSModuleInfo", "import_module", "remove_module", "modules_of", "find_module_file",
            "module_paths", "available_modules", "read_manifest", "is_loaded", "loaded_by_spec"]

@@ -22,10 +22,13 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from pshell.engine.cmdlet import Cmdlet
 from pshell.engine.errors import ErrorRecord, PipelineStopped
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 __all__ = ["find_executable", "NativeCommand", "NativeErrorRecord", "exit_code_of"]
 

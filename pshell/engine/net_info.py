@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine.errors import ExceptionInfo, RuntimeException
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["IPAddress", "ip_address", "SocketErrorInfo", "resolve", "host_entry", "STATIC_METHODS",
            "KNOWN_TYPES", "PingOptions", "PingReply", "PingStatus", "PingMtuStatus", "TraceStatus",

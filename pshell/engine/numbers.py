@@ -17,7 +17,10 @@ import decimal
 import functools
 import math
 import struct
-from typing import Any, Callable, Dict, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __all__ = ["PSInteger", "PSByte", "PSSByte", "PSInt16", "PSUInt16", "PSUInt32", "PSInt64",
            "PSUInt64", "PSBigInteger", "PSSingle", "Decimal", "is_typed", "binary", "negate",

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import re
-from typing import Any, Callable, Dict, List
 
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
@@ -18,6 +16,10 @@ from pshell.engine.values import (AutomationNull, ConversionError, DBNull, Hasht
                                   PSChar, PSObject, PSTypeInfo, to_bool, to_number, to_str,
                                   type_names_of)
 from pshell.engine.wildcards import wildcard_regex as like_to_regex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List
 
 __all__ = ["add", "sub", "mul", "div", "mod", "BINARY", "compare_values", "equals", "like_to_regex",
            "ps_format"]
@@ -306,6 +308,7 @@ def regex(pattern: Any, cs: bool = False, flags: int = 0) -> Any:
     key = (text, cs, flags)
     found = _RE_CACHE.get(key)
     if found is None:
+        import re
         found = compile_regex(text, (0 if cs else re.IGNORECASE) | flags)
         if len(_RE_CACHE) > 500:
             _RE_CACHE.clear()
@@ -316,6 +319,7 @@ def regex(pattern: Any, cs: bool = False, flags: int = 0) -> Any:
 def compile_regex(text: str, flags: int) -> Any:
     """A .NET pattern compiled by Python's engine (engine/dotnet_regex.py translates it); a bad
     or untranslatable pattern is an error naming the pattern and what is wrong."""
+    import re
     from pshell.engine.dotnet_regex import RegexNotSupported, translate
     try:
         return re.compile(translate(text), flags)
@@ -476,6 +480,7 @@ def _split_at(rx: Any, text: str, limit: int, explicit: bool) -> List[str]:
 
 def _split_regex(pattern: str, cs: bool, options: str) -> Any:
     """``-split pattern, max, 'SimpleMatch,IgnoreCase,Multiline,Singleline'``."""
+    import re
     words = {word.strip() for word in options.split(",")}
     unknown = words - {"simplematch", "regexmatch", "ignorecase", "multiline", "singleline",
                        "ignorepatternwhitespace", "explicitcapture", "cultureinvariant", "none", ""}

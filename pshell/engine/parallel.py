@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 __all__ = ["run_parallel", "parallel_job", "RunspacePool", "task_error", "using_names"]
 

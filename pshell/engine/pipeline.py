@@ -12,7 +12,6 @@ streams in ``redirection``.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.builtin_functions import BUILTIN_FUNCTIONS, builtin_function
@@ -24,6 +23,10 @@ from pshell.engine.errors import (CommandNotFound, ErrorRecord, ExitException, P
 from pshell.engine.redirection import _RedirectSink
 from pshell.engine.runtime import _NOT_FOUND, Frame, Runspace, Scope, ScriptBlock
 from pshell.engine.values import AutomationNull, enumerate_value, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["run_pipeline", "resolve_command", "start_background", "invoke_script_file", "load_script"]
 

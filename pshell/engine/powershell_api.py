@@ -23,13 +23,16 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
-from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from pshell.engine.errors import (ActionPreferenceStop, ErrorRecord, ExceptionInfo, ExitException,
                                   FlowControl, PipelineStopped, RuntimeException)
 from pshell.engine.streams import Streams
 from pshell.engine.values import to_str
 from pshell.lang.errors import ParseError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterator, List, Optional
 
 __all__ = ["PowerShell", "HostedRunspace", "InitialSessionState", "STATIC_METHODS", "STATIC_PROPS",
            "is_hosting_type"]

@@ -7,7 +7,10 @@ mappings its size); Linux files carry no version resource, so the version fields
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 __all__ = ["ProcessModule", "FileVersionInfo", "process_modules", "main_module"]
 

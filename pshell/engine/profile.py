@@ -9,7 +9,10 @@ hosts, current user this host (``cli._run_profile``).
 from __future__ import annotations
 
 import os
-from typing import List
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List
 
 __all__ = ["ProfilePaths", "profile_paths"]
 

@@ -3,9 +3,12 @@ that writes back, and the ``$obj.psobject`` view of any value (its Properties an
 
 from __future__ import annotations
 
-from typing import Any, Callable, List
 
 from pshell.engine.values import PSObject, properties_of, to_str, type_names_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List
 
 __all__ = ["TypeNameList", "PropertyCollection", "_PSObjectView", "_BaseObjectView"]
 

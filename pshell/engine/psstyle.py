@@ -5,7 +5,10 @@ out of the strings the runspace's host writes (``"$($PSStyle.Foreground.Red)x"``
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Tuple
 
 __all__ = ["PSStyle"]
 

@@ -8,7 +8,10 @@ without errors; ``KEY_FUNCTIONS`` lists the editing functions the REPL can bind.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["ReadLineOptions", "KeyHandler", "KEY_FUNCTIONS", "parse_chord", "COLOR_TOKENS", "options_of"]
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.command_context import _Hidden
 from pshell.engine.filetarget import FileTarget
@@ -13,7 +12,9 @@ from pshell.engine.runtime import _NOT_FOUND, Frame, Scope
 from pshell.engine.streams import Streams
 from pshell.engine.values import to_str
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
     from pshell.engine.pipeline import _Stage
 
 

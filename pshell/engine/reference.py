@@ -8,7 +8,10 @@ the value.  .NET methods with out/ref parameters (``[int]::TryParse(s, [ref]$n)`
 
 from __future__ import annotations
 
-from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["PSReference", "variable_reference", "to_reference"]
 

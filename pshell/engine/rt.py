@@ -5,7 +5,6 @@ PowerShell construct uses it."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
 
 from pshell.engine import operators as ops
 from pshell.engine.conversions import convert_to, invalid_cast
@@ -17,6 +16,10 @@ from pshell.engine.values import (AutomationNull, ConversionError, Hashtable, In
                                   as_list, enumerate_value, to_bool, to_number, to_str)
 from pshell.engine.types import is_type
 from pshell.lang import ast as A
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
 
 __all__ = ["NAMESPACE", "literal_value", "stmt_error", "to_runtime_exception"]
 

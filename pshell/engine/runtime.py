@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from pshell.engine.errors import (ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
@@ -20,7 +19,9 @@ from pshell.engine.streams import Streams
 from pshell.engine.values import AutomationNull, Hashtable
 from pshell.lang.errors import SourceLocation
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
     from pshell.engine.compiler import CompiledBlock, Unit
     from pshell.lang import ast
 

@@ -9,8 +9,11 @@ richer tree with the same refusals.)
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
 from xml.parsers import expat
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 __all__ = ["XmlElement", "XmlReadError", "read_elements"]
 

@@ -9,10 +9,13 @@ they have.
 from __future__ import annotations
 
 import threading
-from typing import Any, List, Optional
 
 from pshell.engine.errors import ExitException
 from pshell.engine.runtime import Runspace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional
 
 __all__ = ["LocalFrame", "SessionStack", "Shell"]
 

@@ -15,11 +15,14 @@ change; it makes the change only when the answer is True.
 
 from __future__ import annotations
 
-from typing import Any, Tuple
 
 from pshell.engine.cmdlet import Param
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import to_bool, to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Tuple
 
 __all__ = ["SHOULD_PROCESS_PARAMS", "should_process", "IMPACT_LEVELS", "confirm_needed", "read_choice"]
 

@@ -14,11 +14,14 @@ scope (as Set-Alias does).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.engine.aliases import DEFAULT_ALIASES
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, wildcard_match
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["StateError", "split_state_path", "STORES", "PSVariable", "AliasInfo",
            "OPTION_NAMES", "parse_options", "remember_alias_name", "alias_name"]

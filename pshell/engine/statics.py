@@ -8,7 +8,6 @@ import functools
 import math
 import os
 import sys
-from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine import dotnet_types, hostinfo, numbers, powershell_api
 from pshell.engine.credentials import CONSTRUCTORS, PSCredential
@@ -16,6 +15,10 @@ from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, DBNull, Guid, Hashtable, NullString, PSChar, PSObject,
                                   PSTypeInfo, to_bool, to_number, to_str)
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 def _err(message: str, error_id: str, category: str = "InvalidOperation",
          exception_type: str = "System.Management.Automation.RuntimeException") -> RuntimeException:

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Iterator, List, Optional
 
 from pshell.engine.errors import PipelineStopped, RuntimeException
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 __all__ = ["SteppablePipeline", "steppable_pipeline"]
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Callable, List, Optional, Tuple
 
 from pshell.engine.errors import ErrorRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Optional, Tuple
 
 __all__ = ["WarningRecord", "VerboseRecord", "DebugRecord", "InformationRecord", "ProgressRecord",
            "Streams", "CollectingStreams", "STREAM_NUMBERS"]

@@ -7,9 +7,12 @@ calls chain, and a script writes ``[void]`` or ``$null =`` before them, as in Po
 
 from __future__ import annotations
 
-from typing import Any, List
 
 from pshell.engine.values import to_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List
 
 __all__ = ["StringBuilder", "CONSTRUCTORS"]
 

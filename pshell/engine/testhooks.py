@@ -4,7 +4,10 @@ Show-Markdown -UseBrowser writes the HTML instead of opening a browser).  Proces
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 __all__ = ["set_test_hook", "test_hook"]
 

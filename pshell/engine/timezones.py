@@ -15,7 +15,10 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import os
-from typing import Any, Iterable, List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, List, Optional
 
 __all__ = ["TimeZoneInfo", "TimeZoneNotFound", "local_zone", "find_zone", "system_zones",
            "zones_named", "ZONEINFO_DIRS"]

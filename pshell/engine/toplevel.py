@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Optional, Sequence
 
 from pshell.engine.errors import (BreakException, ContinueException, ExitException, PipelineStopped,
                                   ReturnException, RuntimeException)
 from pshell.engine.runtime import Runspace, ScriptBlock
 from pshell.lang import ast as A
 from pshell.lang.errors import ParseError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Sequence
 
 __all__ = ["execute", "run_statements", "parse_unit", "report_internal_error"]
 

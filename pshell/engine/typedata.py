@@ -8,9 +8,12 @@ found here come after an object's own: a type's note never hides a real property
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from pshell.engine.values import Hashtable, PSObject, to_str, type_names_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 __all__ = ["TypeData", "TypeTable", "TypeDataError", "table_of", "MEMBER_KINDS"]
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import sys
-from typing import Any, Callable, Dict
 
 from pshell.engine import accelerators as _accelerators
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import (AutomationNull, Guid, Hashtable, OrderedHashtable, PSObject, PSTypeInfo,
                                   type_names_of)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict
 
 _TYPE_ALIASES = {
     "int": "int", "int32": "int", "system.int32": "int", "long": "long", "int64": "long",

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from typing import Any, Callable, Dict, List, Optional
 
 from pshell.engine import numbers
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import Guid, Hashtable, PSChar, PSObject, PSTypeInfo, format_number, to_number, \
     to_str, type_names_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["member_error", "nth_arg", "STR_PROPS", "LIST_PROPS", "DICT_PROPS", "DATE_PROPS", "SPAN_PROPS",
            "STRING_METHODS", "LIST_METHODS", "DICT_METHODS", "CONCURRENT_METHODS", "DATE_METHODS",

@@ -18,9 +18,12 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from decimal import Decimal
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from pshell.engine.numbers import PSSingle, format_decimal, format_single, round_half_even
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 __all__ = [
     "Hashtable", "OrderedHashtable", "PSObject", "PSChar", "PSTypeInfo", "AutomationNull", "type_names_of",

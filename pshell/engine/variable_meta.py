@@ -6,7 +6,10 @@ in ``Scope.readonly`` (the language checks them on every assignment); this table
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional
 
 __all__ = ["VariableMeta", "meta_of", "ensure_meta", "drop_meta", "options_text", "option_names",
            "is_private"]

@@ -7,7 +7,10 @@ Module versions, ``[version]'1.2'`` and ``$PSVersionTable``-like values are thes
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple
 
 __all__ = ["Version", "parse_version"]
 

@@ -9,7 +9,10 @@ unless asked for (file names on Linux are matched case-sensitively by their call
 from __future__ import annotations
 
 import functools
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["has_wildcards", "wildcard_regex", "wildcard_match", "unescape"]
 

@@ -10,10 +10,13 @@ nameless property per item.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterator, List, Optional
 
 from pshell.engine.values import (PSObject, get_property, properties_of, to_str, type_names_of)
 from pshell.engine.xmldoc import XmlDeclaration, XmlDocument, XmlElement, XmlText, write_node
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional
 
 __all__ = ["XmlConverter"]
 

@@ -8,11 +8,12 @@ allows (xmldoc.MAX_DEPTH).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from pshell.engine.values import NO_PROPERTY, to_str
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
     from pshell.engine.xmldoc import XmlDocument
 
 __all__ = ["XmlError", "XmlNode", "XmlElement", "XmlAttribute", "XmlText", "XmlCDataSection",

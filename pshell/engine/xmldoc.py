@@ -13,7 +13,6 @@ than :data:`MAX_DEPTH`; nothing is ever fetched.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Tuple
 from xml.parsers import expat
 
 from pshell.engine.values import to_str
@@ -23,6 +22,10 @@ from pshell.engine.xml_nodes import (XmlAttribute, XmlAttributeCollection, XmlCD
                                      XmlProcessingInstruction, XmlText, XmlWhitespace, adopt, check_name,
                                      child_names, copy_children, escape_attribute, escape_text,
                                      is_xml_node, member_by_name, set_by_name)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, List, Optional, Tuple
 
 __all__ = ["XmlError", "XmlNode", "XmlDocument", "XmlElement", "XmlAttribute", "XmlText",
            "XmlCDataSection", "XmlComment", "XmlDeclaration", "XmlProcessingInstruction",

@@ -16,7 +16,10 @@ Conventions
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple, Union
+
 
 __all__ = [
     "mentions_variable",
@@ -230,7 +233,8 @@ class MergingRedirection(Node):
     span: Span = NOSPAN
 
 
-Redirection = Union[FileRedirection, MergingRedirection]
+if TYPE_CHECKING:
+    Redirection = Union[FileRedirection, MergingRedirection]
 
 
 @_node

@@ -3,9 +3,12 @@ a script is parsed, before anything runs)."""
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
 
 from . import ast as A
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Optional, Tuple
 
 __all__ = ["automatic_constraint_problem"]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 __all__ = ["SourceLocation", "ParseError", "render_location"]
 
@@ -131,6 +133,7 @@ _ERROR_IDS: Tuple[Tuple[str, str], ...] = (
 
 def error_id_for(message: str) -> str:
     """The PowerShell ErrorId for a parse error message (``ParseError`` when none fits)."""
+    import re
     for pattern, error_id in _ERROR_IDS:
         if re.match(pattern, message):
             return error_id

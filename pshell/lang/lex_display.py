@@ -5,10 +5,13 @@ parser did not reach (after a syntax error, in incomplete input)."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
 
 from .errors import ParseError
 from .lexer import STATEMENT_KEYWORDS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
 
 __all__ = ["tokenize_for_display"]
 

@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
 
 _DIGITS = frozenset("0123456789")
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _MULTIPLIERS = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}
 
 
-NumberParts = Tuple[int, Optional[str], Optional[str], str, str]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple
+    NumberParts = Tuple[int, Optional[str], Optional[str], str, str]
 
 
 def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:

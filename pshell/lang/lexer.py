@@ -17,7 +17,6 @@ syntax highlighting (:func:`~pshell.lang.lex_display.tokenize_for_display`).
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
@@ -113,11 +112,14 @@ class Token:
         return f"Token({self.kind!r}, {self.start}, {self.end}, {self.value!r})"
 
 
-Hook = Callable[[int], Tuple[A.Expr, int, list]]
-#: A string literal: constant, or with variables/subexpressions to expand.
-StringNode = Union[A.StringConstant, A.ExpandableString]
-#: A scanned string: its node, the offset after it, display records of what is nested in it.
-ScannedString = Tuple[StringNode, int, list]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+    Hook = Callable[[int], Tuple[A.Expr, int, list]]
+    #: A string literal: constant, or with variables/subexpressions to expand.
+    StringNode = Union[A.StringConstant, A.ExpandableString]
+    #: A scanned string: its node, the offset after it, display records of what is nested in it.
+    ScannedString = Tuple[StringNode, int, list]
 
 
 class Lexer:

@@ -4,12 +4,15 @@ parse errors and recovery, the nesting guard, and the constants the parser's mix
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
 from .recovery import Recovery
 from .lexer import Lexer, Token
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 # Nesting guard, in "depth units": a statement, a unary expression and each bracketed construct
 # count one, so about 200 levels of nested parentheses / braces / subexpressions are accepted.

@@ -5,12 +5,15 @@ calls with generic arguments, indexes, and the ``$( )`` inside strings (the lexe
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
 
 from . import ast as A
 from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS,
                     Token, is_name_char)
 from .parse_base import _CMD_END, _OPERAND_START, ParserBase
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
 
 _PRIMARY_START = frozenset(("num", "str", "dstr", "var", "$(", "@(", "@{", "(", "["))
 _QUOTES = SINGLE_QUOTES + DOUBLE_QUOTES

@@ -5,13 +5,16 @@ trap, data, break / continue / return / exit / throw, class, enum and using.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.lang.ast import replace
 from . import ast as A
 from .errors import ParseError
 from .lexer import Token
 from .parse_base import _CMD_END, _NAMED_BLOCKS, ParserBase, _lone_expr
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 _SWITCH_FLAGS = ("regex", "wildcard", "exact", "casesensitive", "file", "parallel")
 

@@ -30,7 +30,6 @@ Representation notes for the compiler:
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, List, Optional, Tuple
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
@@ -41,6 +40,10 @@ from .lexer import Token, is_name_char, is_word_end
 from .parse_base import MAX_DEPTH, _CMD_END, _MISSING_BRACE, _NAMED_BLOCKS, _OPERAND_START, _lone_expr
 from .parse_expressions import ExpressionParser
 from .parse_keywords import _KEYWORD_HANDLERS, KeywordParser
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["parse", "Parser", "MAX_DEPTH"]
 

@@ -20,9 +20,12 @@ carrying the whole list (``ParseError.errors``): a script with any error runs no
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator, List, Optional
 
 from .errors import ParseError, SourceLocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, List, Optional
 
 if TYPE_CHECKING:                                          # pragma: no cover
     from .parser import Parser

@@ -7,8 +7,6 @@ the script's root node as plain data for the engine to check before the first st
 
 from __future__ import annotations
 
-import re
-from typing import Dict, List, Optional, Tuple
 
 from .errors import ParseError, SourceLocation
 
@@ -17,11 +15,14 @@ __all__ = ["LANGUAGE_VERSION", "read_requires"]
 #: the PowerShell language version pshell speaks (what ``#requires -Version`` is checked against)
 LANGUAGE_VERSION = (7, 7)
 
-_VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
+_VERSION = r"^\d+(\.\d+){0,3}$"
 _PARAMS = ("version", "psedition", "modules", "runasadministrator", "shellid", "pssnapin", "assembly")
 
-# (version text or None, editions, module specifications as text, run as administrator)
-Requirements = Tuple[Optional[str], Tuple[str, ...], Tuple[str, ...], bool]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
+    # (version text or None, editions, module specifications as text, run as administrator)
+    Requirements = Tuple[Optional[str], Tuple[str, ...], Tuple[str, ...], bool]
 
 
 def read_requires(text: str, comments: Dict[int, int], source: str) -> Optional[Requirements]:
@@ -33,6 +34,7 @@ def read_requires(text: str, comments: Dict[int, int], source: str) -> Optional[
     editions: List[str] = []
     modules: List[str] = []
     admin = False
+    import re
     found = False
     for start, stop in sorted(comments.items()):
         comment = text[start:stop]
@@ -41,7 +43,7 @@ def read_requires(text: str, comments: Dict[int, int], source: str) -> Optional[
         found = True
         for name, values, at in _parameters(comment, start, text, source):
             if name == "version":
-                if len(values) != 1 or not _VERSION.match(values[0]):
+                if len(values) != 1 or not re.match(_VERSION, values[0]):
                     raise _fail(f"'{','.join(values)}' is not a version for #requires -Version "
                                 f"(write it as 7 or 7.2).", "RequiresVersionInvalid", at, stop, text, source)
                 version = values[0]
@@ -66,6 +68,7 @@ def _fail(message: str, error_id: str, start: int, stop: int, text: str, source:
 
 def _parameters(comment: str, offset: int, text: str, source: str) -> List[Tuple[str, List[str], int]]:
     """``(parameter, values, offset)`` of one ``#requires`` comment."""
+    import re
     rest = comment[9:]
     pos = 0
     out: List[Tuple[str, List[str], int]] = []
@@ -104,6 +107,7 @@ def _parameters(comment: str, offset: int, text: str, source: str) -> List[Tuple
 
 def _values(rest: str, pos: int) -> Tuple[List[str], int]:
     """Comma-separated arguments: words, quoted strings, ``@{...}`` hash tables (kept as text)."""
+    import re
     values: List[str] = []
     while True:
         while pos < len(rest) and rest[pos] in " \t":

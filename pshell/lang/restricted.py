@@ -10,10 +10,13 @@ the one PowerShell gives it (``CmdletNotInAllowedListForDataSection``, ...).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional
 
 from . import ast as A
 from .errors import ParseError, SourceLocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, Optional
 
 __all__ = ["DATA_COMMANDS", "ALLOWED_VARIABLES", "check_restricted"]
 

@@ -212,6 +212,8 @@ class Supervisor:
             import pshell.remote.spool  # noqa: F401
             import pshell.remote.validate  # noqa: F401
             import pshell.engine.events  # noqa: F401 - a session's runspace writes an event
+            import re  # noqa: F401 - the engine imports these where first needed (start-up)
+            import typing  # noqa: F401
             # a session's first request, done here until its code is specialised and its caches
             # filled: otherwise every spare does that work, and copies the pages it writes
             from pshell.remote.oneshot import warm_up

@@ -8,13 +8,16 @@ style names to rich styles and prints them without rich's own wrapping, markup o
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
 
 from rich.console import Console
 from rich.text import Text
 
-from pshell.engine.format import BATCH_SECONDS, StyledLine
+from pshell.engine.format import BATCH_SECONDS
 from pshell.engine.format_render import OutDefault, styled_text
+
+if TYPE_CHECKING:
+    from pshell.engine.format import StyledLine
 
 __all__ = ["STYLES", "RichOutDefault", "render_objects", "to_rich_text"]
 

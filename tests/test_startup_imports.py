@@ -1,0 +1,44 @@
+"""What ``pshell -c`` imports before its first statement runs (issue 15: every fresh ``pshell -c``
+pays for it, in a fan-out too).  ``typing`` and ``re`` (with ``enum``) are imported where first
+needed; the paths that import ``re`` late still work in a process that had not imported it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(script: str) -> subprocess.CompletedProcess:
+    code = ("import sys\n"
+            "from pshell.cli import main\n"
+            f"rc = main(['-NoProfile', '-c', {script!r}])\n"
+            "sys.stdout.flush()\n"
+            "print('LOADED', *sorted(m for m in ('typing', 're', 'enum', 'json') if m in sys.modules))\n"
+            "sys.exit(rc)\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_a_command_imports_neither_typing_nor_re():
+    done = _run("1 + 1; 'a' -eq 'A'")
+    assert done.stdout.splitlines() == ["2", "True", "LOADED"], done.stdout + done.stderr
+
+
+def test_what_imports_re_late_works_in_a_fresh_process():
+    done = _run("'abc' -match 'B'; ('a1b2c' -split '\\d').Count; 'x.y' -split '.', 0, 'SimpleMatch';"
+                "([timespan]'1.02:03:04').TotalSeconds; ([regex]'a+').Match('baaa').Value;"
+                "$PSStyle.OutputRendering = 'PlainText'; Write-Host \"`e[31mred`e[0m\"")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True", "3", "x", "y", "93784", "aaa", "red",
+                                        "LOADED enum re"], done.stdout + done.stderr
+
+
+def test_a_parse_error_and_requires_in_a_fresh_process():
+    done = _run("#requires -Version 99\n1")
+    assert done.returncode == 1
+    assert "99" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    done = _run("if (")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and done.stderr.strip(), done.stderr
