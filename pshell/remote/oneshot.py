@@ -182,6 +182,7 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     """Serve the connection ``conn`` (its ``hello`` already read by the supervisor) over ``fds``
     (read, write, lifeline) until it closes; then end the process (never returns)."""
     import platform
+    from pshell.engine import own_process
     from pshell.remote.server import RunspaceHost, _FrameWriter, _default_runspace
     rfd, wfd, lfd = fds
     write = _FrameWriter(wfd)
@@ -189,6 +190,9 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     rhost.threaded = False
     rhost.lazy_flusher = True
     once = _Once(rfd, lfd, write, rhost, str(setup.get("name")))
+    # Stop-Process -Id $PID: what waits for ``done`` or the flusher goes out before the signal
+    # (the writer writes each frame whole before it returns)
+    own_process.before_end(rhost.flush_all)
     code, why = 0, ""
     try:
         signal.signal(signal.SIGALRM, once.on_alarm)

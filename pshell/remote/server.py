@@ -229,6 +229,12 @@ class RunspaceHost:
             # sent under the lock so that batches of one invocation never overtake each other
             self._send(lines_message(inv.id, items) or {"t": "out", "id": inv.id, "o": items})
 
+    def flush_all(self) -> None:
+        """Send every batch that waits, now (before this process ends by its own hand:
+        :mod:`pshell.engine.own_process`)."""
+        for inv in list(self._pending.values()):
+            self._flush(inv)
+
     def start_flusher(self) -> None:
         """End ``lazy_flusher``: from now on a batch waits at most BATCH_DELAY."""
         self.lazy_flusher = False
@@ -506,8 +512,10 @@ class _FrameWriter:
 def serve(reader: BinaryIO, write_fd: int,
           runspace_factory: Optional[Callable[[], Any]] = None) -> int:
     """Serve one connection until the peer closes it; close the runspaces then."""
+    from pshell.engine import own_process
     writer = _FrameWriter(write_fd)
     host = RunspaceHost(writer, runspace_factory)
+    own_process.before_end(host.flush_all)      # frames are written at once: nothing more
     try:
         while True:
             try:
@@ -524,6 +532,7 @@ def serve(reader: BinaryIO, write_fd: int,
             except OSError:
                 return 0
     finally:
+        own_process.forget(host.flush_all)
         host.close()
 
 

@@ -248,6 +248,14 @@ class HostedSession:
             self.max_id = value
 
     # ---- ending ----------------------------------------------------------------------------
+    def before_end(self) -> None:
+        """The process kills itself (``Stop-Process -Id $PID``): send what waits in a batch,
+        and let the writer thread write what the channel did not take at once."""
+        self.rhost.flush_all()
+        conn = self.conn
+        if conn is not None:
+            conn.drain()
+
     def close(self) -> None:
         with self.cond:
             if self.closed:
@@ -355,6 +363,17 @@ class _Connection:
 
     def send(self, msg: Dict[str, Any]) -> None:
         self.send_frame(encode_frame(msg))
+
+    def drain(self, patience: float = 30.0) -> None:
+        """Wait until the writer thread has written every queued frame (the channel's reader
+        took them), while it makes progress: at most ``patience`` seconds without any."""
+        left = self._backlog
+        deadline = time.monotonic() + patience
+        while self.alive and self._backlog and time.monotonic() < deadline:
+            time.sleep(0.002)
+            if self._backlog < left:
+                left = self._backlog
+                deadline = time.monotonic() + patience
 
     def _write_loop(self) -> None:
         get = self._out.get
@@ -680,6 +699,8 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, byt
         session = HostedSession(proc, setup["id"], setup["name"], float(setup["idle"]),
                                 setup.get("created"), restored=bool(restore))
         proc.session = session
+        from pshell.engine import own_process
+        own_process.before_end(session.before_end)
         if restore:
             count = session.restore_runspace(str(restore))
             session.lost_process = str(restore)

@@ -20,7 +20,7 @@ from pshell.engine.streams import CollectingStreams
 
 # a short script (its output waits to travel with ``done``), then one that fills more than a batch
 DIES = "param($i) \"dies $i\"; Stop-Process -Id $PID; 'never'"
-MANY = "1..5000 | ForEach-Object { \"line $_\" }; Write-Warning 'last words'; Stop-Process -Id $PID"
+MANY = "Write-Warning 'first words'; 1..5000 | ForEach-Object { \"line $_\" }; Stop-Process -Id $PID"
 ROUNDS = 4
 ENDED = "ended (killed by signal 9"
 
@@ -67,7 +67,7 @@ def _check_fan(out, errors, computers):
     ended = [e for e in errors if ENDED in e]
     assert len(ended) == ROUNDS * len(hosts), errors
     for host in set(hosts):
-        assert sum(f" on {host} " in e for e in ended) == ROUNDS * hosts.count(host), errors
+        assert sum(f"to {host} " in e for e in ended) == ROUNDS * hosts.count(host), errors
 
 
 @pytest.mark.parametrize("computers", COMPUTERS)
@@ -86,7 +86,7 @@ def test_through_the_broker_too(broker_env, tmp_path, computers):
 def test_many_lines_and_a_record_before_stop_process_pid(rs):
     out, errors, warnings = run(rs, f"Invoke-Command -ComputerName server02 {{ {MANY} }}")
     assert out == [f"line {i}" for i in range(1, 5001)]
-    assert warnings == ["last words"]
+    assert warnings == ["first words"]
     assert len(errors) == 1 and ENDED in errors[0], errors
 
 
@@ -112,7 +112,7 @@ $s = New-PSSession server03
 Invoke-Command -Session $s {{ {MANY} }}
 """)
     assert out == [f"line {i}" for i in range(1, 5001)]
-    assert warnings == ["last words"]
+    assert warnings == ["first words"]
     assert len(errors) == 1 and ENDED in errors[0], errors
 
 
