@@ -30,6 +30,7 @@ import signal
 import socket
 from typing import Any, Dict, Optional, Set
 
+from pshell.engine import own_process
 from pshell.remote.protocol import PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
 
 __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
@@ -182,7 +183,6 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     """Serve the connection ``conn`` (its ``hello`` already read by the supervisor) over ``fds``
     (read, write, lifeline) until it closes; then end the process (never returns)."""
     import platform
-    from pshell.engine import own_process
     from pshell.remote.server import RunspaceHost, _FrameWriter, _default_runspace
     rfd, wfd, lfd = fds
     write = _FrameWriter(wfd)

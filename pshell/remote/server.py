@@ -24,6 +24,7 @@ import threading
 import time
 from typing import Any, BinaryIO, Callable, Deque, Dict, List, Optional, Tuple
 
+from pshell.engine import own_process
 from pshell.engine.streams import Streams
 from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, lines_message,
                                     prompt_info, read_frame, serialize, serialize_record)
@@ -512,7 +513,6 @@ class _FrameWriter:
 def serve(reader: BinaryIO, write_fd: int,
           runspace_factory: Optional[Callable[[], Any]] = None) -> int:
     """Serve one connection until the peer closes it; close the runspaces then."""
-    from pshell.engine import own_process
     writer = _FrameWriter(write_fd)
     host = RunspaceHost(writer, runspace_factory)
     own_process.before_end(host.flush_all)      # frames are written at once: nothing more

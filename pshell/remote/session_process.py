@@ -33,6 +33,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional
 
+from pshell.engine import own_process
 from pshell.remote.outbox import Outbox
 from pshell.remote.protocol import ProtocolError, encode_frame, prompt_info, read_frame
 
@@ -699,7 +700,6 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, byt
         session = HostedSession(proc, setup["id"], setup["name"], float(setup["idle"]),
                                 setup.get("created"), restored=bool(restore))
         proc.session = session
-        from pshell.engine import own_process
         own_process.before_end(session.before_end)
         if restore:
             count = session.restore_runspace(str(restore))
