@@ -159,3 +159,16 @@ def test_a_kill_from_outside_is_said_loudly(rs, sshd_hosts):
         pid_of.clear()
         assert "never" not in out
         assert len(errors) == 1 and ENDED in errors[0] and "server04" in errors[0], errors
+
+
+def test_exit_and_environment_exit_keep_what_was_written(rs):
+    """``exit`` and ``[Environment]::Exit`` end the remote script (its output travels with
+    ``done``), not the process: nothing is lost and the session stays usable."""
+    out, errors, _ = run(rs, """
+Invoke-Command -ComputerName server01,server02 { 'before exit'; exit 3; 'never' }
+$s = New-PSSession server03
+Invoke-Command -Session $s { 'before Exit'; [Environment]::Exit(4); 'never' }
+Invoke-Command -Session $s { 'still there' }
+""")
+    assert out == ["before exit", "before exit", "before Exit", "still there"], (out, errors)
+    assert errors == []
