@@ -314,7 +314,7 @@ class ProcessInfo:
 
     # ---- methods -----------------------------------------------------------------------
     def Kill(self, entire_tree: Any = False) -> None:
-        import signal
+        from pshell.engine.own_process import kill
         if entire_tree:
             for child in list_processes():
                 if child.ParentProcessId == self.Id:
@@ -322,7 +322,7 @@ class ProcessInfo:
                         child.Kill(True)
                     except OSError:
                         pass
-        os.kill(self.Id, signal.SIGKILL)
+        kill(self.Id)
 
     def WaitForExit(self, milliseconds: Any = None) -> bool:
         import time
@@ -541,13 +541,13 @@ class StopProcess(Cmdlet):
         return proc
 
     def _stop(self, proc: ProcessInfo) -> bool:
-        import signal
+        from pshell.engine.own_process import kill
         if self.WhatIf:
             self.write_host(f'What if: Performing the operation "Stop-Process" on target '
                             f'"{proc.ProcessName} ({proc.Id})".')
             return False
         try:
-            os.kill(proc.Id, signal.SIGKILL)
+            kill(proc.Id)       # this process: what it has not written yet goes out first
         except ProcessLookupError:
             return True
         except OSError as exc:

@@ -30,6 +30,7 @@ import signal
 import socket
 from typing import Any, Dict, Optional, Set
 
+from pshell.engine import own_process
 from pshell.remote.protocol import PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
 
 __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
@@ -189,6 +190,9 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     rhost.threaded = False
     rhost.lazy_flusher = True
     once = _Once(rfd, lfd, write, rhost, str(setup.get("name")))
+    # Stop-Process -Id $PID: what waits for ``done`` or the flusher goes out before the signal
+    # (the writer writes each frame whole before it returns)
+    own_process.before_end(rhost.flush_all)
     code, why = 0, ""
     try:
         signal.signal(signal.SIGALRM, once.on_alarm)

@@ -24,6 +24,7 @@ import threading
 import time
 from typing import Any, BinaryIO, Callable, Deque, Dict, List, Optional, Tuple
 
+from pshell.engine import own_process
 from pshell.engine.streams import Streams
 from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, lines_message,
                                     prompt_info, read_frame, serialize, serialize_record)
@@ -229,6 +230,12 @@ class RunspaceHost:
                 self._pending[inv.id] = inv
             # sent under the lock so that batches of one invocation never overtake each other
             self._send(lines_message(inv.id, items) or {"t": "out", "id": inv.id, "o": items})
+
+    def flush_all(self) -> None:
+        """Send every batch that waits, now (before this process ends by its own hand:
+        :mod:`pshell.engine.own_process`)."""
+        for inv in list(self._pending.values()):
+            self._flush(inv)
 
     def start_flusher(self) -> None:
         """End ``lazy_flusher``: from now on a batch waits at most BATCH_DELAY."""
@@ -509,6 +516,7 @@ def serve(reader: BinaryIO, write_fd: int,
     """Serve one connection until the peer closes it; close the runspaces then."""
     writer = _FrameWriter(write_fd)
     host = RunspaceHost(writer, runspace_factory)
+    own_process.before_end(host.flush_all)      # frames are written at once: nothing more
     try:
         while True:
             try:
@@ -525,6 +533,7 @@ def serve(reader: BinaryIO, write_fd: int,
             except OSError:
                 return 0
     finally:
+        own_process.forget(host.flush_all)
         host.close()
 
 

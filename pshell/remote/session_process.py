@@ -33,6 +33,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional
 
+from pshell.engine import own_process
 from pshell.remote.outbox import Outbox
 from pshell.remote.protocol import ProtocolError, encode_frame, prompt_info, read_frame
 
@@ -248,6 +249,14 @@ class HostedSession:
             self.max_id = value
 
     # ---- ending ----------------------------------------------------------------------------
+    def before_end(self) -> None:
+        """The process kills itself (``Stop-Process -Id $PID``): send what waits in a batch,
+        and let the writer thread write what the channel did not take at once."""
+        self.rhost.flush_all()
+        conn = self.conn
+        if conn is not None:
+            conn.drain()
+
     def close(self) -> None:
         with self.cond:
             if self.closed:
@@ -355,6 +364,17 @@ class _Connection:
 
     def send(self, msg: Dict[str, Any]) -> None:
         self.send_frame(encode_frame(msg))
+
+    def drain(self, patience: float = 30.0) -> None:
+        """Wait until the writer thread has written every queued frame (the channel's reader
+        took them), while it makes progress: at most ``patience`` seconds without any."""
+        left = self._backlog
+        deadline = time.monotonic() + patience
+        while self.alive and self._backlog and time.monotonic() < deadline:
+            time.sleep(0.002)
+            if self._backlog < left:
+                left = self._backlog
+                deadline = time.monotonic() + patience
 
     def _write_loop(self) -> None:
         get = self._out.get
@@ -680,6 +700,7 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, byt
         session = HostedSession(proc, setup["id"], setup["name"], float(setup["idle"]),
                                 setup.get("created"), restored=bool(restore))
         proc.session = session
+        own_process.before_end(session.before_end)
         if restore:
             count = session.restore_runspace(str(restore))
             session.lost_process = str(restore)
