@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import Callable, List
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, List
 
 __all__ = ["before_end", "forget", "kill", "ending"]
 

@@ -21,11 +21,14 @@ try:        # SimpleQueue and Empty without queue.py and heapq (~0.5 ms of each 
 except ImportError:                     # not CPython
     import queue  # type: ignore[no-redef]
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from pshell.remote.messages import check_reply
 from pshell.remote.protocol import (MAX_MESSAGE, PROTOCOL_VERSION, FrameDecoder, ProtocolError,
                                     deserialize, encode_frame, serialize, split_lines)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterator, List, Optional
 
 __all__ = ["RemoteConnection", "RemoteRunspace", "RemoteInvocation", "ConnectionBroken",
            "SessionRefused", "add_computer_name", "shown_bytes", "invocation_data"]

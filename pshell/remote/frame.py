@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Callable, List, Optional
 
 from pshell.remote.client import ConnectionBroken
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Optional
 
 __all__ = ["RemoteFrame", "local_user"]
 

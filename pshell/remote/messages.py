@@ -11,9 +11,11 @@ naming the message and the field; fields not listed are ignored.  Values inside 
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from pshell.remote.protocol import ProtocolError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 __all__ = ["check_request", "check_reply", "STREAMS"]
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import struct
-from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Optional
 
 from pshell.engine import numbers
 from pshell.engine.errors import ErrorRecord, ExceptionInfo
@@ -45,6 +44,10 @@ from pshell.engine.streams import (DebugRecord, HiddenInformation, InformationRe
                                    VerboseRecord, WarningRecord)
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import SourceLocation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Optional
 
 __all__ = ["PROTOCOL_VERSION", "MAX_FRAME", "encode_frame", "FrameDecoder", "read_frame",
            "serialize", "deserialize", "is_binary", "decode_binary", "lines_message", "split_lines",
