@@ -35,14 +35,19 @@ def broker_env(sshd_hosts):
     runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
     env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", XDG_RUNTIME_DIR=runtime)
     yield env
+    _stop_brokers(runtime)
+    time.sleep(0.2)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _stop_brokers(runtime: str) -> None:
+    """SIGTERM to every broker whose pid file is under ``runtime``."""
     for pid_file in _find(runtime, "pid"):
         try:
             with open(pid_file) as fh:
                 os.kill(int(fh.read().strip()), signal.SIGTERM)
         except (OSError, ValueError):
             pass
-    time.sleep(0.2)
-    shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _find(root, name):
@@ -348,12 +353,7 @@ def test_warm_channels_end_after_their_idle_time(sshd_hosts, tmp_path):
         # the remote host holds no connection for them any more: it answers as usual
         assert run(env, command, str(tmp_path)).stdout.strip() == "3"
     finally:
-        for pid_file in _find(runtime, "pid"):
-            try:
-                with open(pid_file) as fh:
-                    os.kill(int(fh.read().strip()), signal.SIGTERM)
-            except (OSError, ValueError):
-                pass
+        _stop_brokers(runtime)
         shutil.rmtree(runtime, ignore_errors=True)
 
 
