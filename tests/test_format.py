@@ -8,7 +8,7 @@ import io
 import types
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pshell.engine import format as fmt
@@ -423,9 +423,14 @@ _values = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.boo
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.dictionaries(_names, _values, min_size=1, max_size=8), min_size=1, max_size=6),
        st.integers(min_value=10, max_value=160))
+@example([{"a": None, "aa": None, "b": "00000\U0001e000"}], 10)     # a combining mark: no cell
+@example([{"a": "\u4e2d\u6587" * 20}], 10)                           # wide: two cells each
+@example([{"b": None, "aaaaaa": None, "a": "\u4e2d"}], 10)             # 2 cells in a 1-cell field
 def test_tables_and_lists_never_exceed_the_width(bags, width):
+    # the width is in terminal cells, not code points
+    from pshell.engine.format_render import cell_width
     lines = render.format_lines([PSObject(bag) for bag in bags], width=width)
-    assert all(len(line) <= width for line in lines), lines
+    assert all(cell_width(line) <= width for line in lines), lines
 
 
 # --------------------------------------------------------------------------- rich

@@ -107,7 +107,11 @@ def _wrap(text: str, width: int) -> List[str]:
             if line:
                 out.append(line)
             while cell_width(word) > width:
-                piece = _head(word, width) or word[:1]
+                piece = _head(word, width)
+                if not piece:           # a character wider than the whole field (2 cells in 1)
+                    out.append(ELLIPSIS)
+                    word = word[1:]
+                    continue
                 out.append(piece)
                 word = word[len(piece):]
             line = word
