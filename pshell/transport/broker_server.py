@@ -182,14 +182,14 @@ def _file_facts(path: str, stat: Any) -> Any:
     from pshell.transport import ssh_config
     patterns: List[str] = []
     runs = False
-    for key, args, _, _ in ssh_config._parse_file(path):
+    for key, args, _, _ in ssh_config.config_lines(path):
         if key == "match" and any(arg.lower().lstrip("!") == "exec" for arg in args):
             runs = True
         elif key == "include":
             for arg in args:
                 pattern = os.path.expanduser(arg) if arg.startswith("~") else arg
                 if not os.path.isabs(pattern):
-                    pattern = os.path.join(ssh_config._home(), ".ssh", pattern)
+                    pattern = os.path.join(ssh_config.home(), ".ssh", pattern)
                 patterns.append(pattern)
     if len(_FILE_FACTS) > 256:
         _FILE_FACTS.clear()
@@ -475,12 +475,9 @@ class Broker:
         warm = _Warm(self, plan.key, held, path)
         link = ssh_transport.SSHSessionLink(plan.req["host"], plan.cache_key)
         link.conn = warm                # type: ignore[assignment]
-        link.owns_ssh = False
-        link.ssh = held.ssh
-        link._ready = asyncio.get_running_loop().create_future()
         warm.link = link
         try:
-            opened = await link._start_direct(held.ssh, path)
+            opened = await link.open_direct(held.ssh, path)
         except Exception:
             opened = False
         if not opened or warm.dead or link.chan is None:

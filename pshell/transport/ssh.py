@@ -244,6 +244,15 @@ class SSHSessionLink:
         if self.cache_key and isinstance(path, str) and path:
             remember_socket(self.cache_key, path)
 
+    async def open_direct(self, ssh: Any, path: str) -> bool:
+        """On a connection held by someone else (the broker): open the channel forwarded to the
+        host's socket, sending nothing after the direct line; False when the host is not there."""
+        import asyncio
+        self.owns_ssh = False
+        self.ssh = ssh
+        self._ready = asyncio.get_running_loop().create_future()
+        return await self._start_direct(ssh, path)
+
     async def _start_direct(self, ssh: Any, path: str) -> bool:
         """Open a channel forwarded to the host's socket (no process starts on the remote
         computer); False when the host is not there (not running, forwarding refused)."""

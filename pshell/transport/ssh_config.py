@@ -23,8 +23,9 @@ import os
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["ConfigError", "SSHOptions", "resolve", "config_files", "expand_algorithms",
-           "DEFAULT_ALGORITHMS", "percent_expand", "local_user", "match_pattern_list"]
+__all__ = ["ConfigError", "SSHOptions", "resolve", "config_files", "config_lines", "home",
+           "expand_algorithms", "DEFAULT_ALGORITHMS", "percent_expand", "local_user",
+           "match_pattern_list"]
 
 SYSTEM_CONFIG = "/etc/ssh/ssh_config"
 MAX_INCLUDE_DEPTH = 16
@@ -255,6 +256,17 @@ def config_files() -> Tuple[List[str], bool]:
 
 def _home() -> str:
     return os.environ.get("HOME") or os.path.expanduser("~")
+
+
+def home() -> str:
+    """The home directory relative Include patterns start from (~/.ssh is under it)."""
+    return _home()
+
+
+def config_lines(path: str) -> List[Tuple[str, List[str], str, int]]:
+    """``path``'s lines as (keyword, arguments, file, line number), parsed once while the file
+    is unchanged (missing: none).  Raises ConfigError for a line ssh would refuse."""
+    return _parse_file(path)
 
 
 def local_user() -> str:
