@@ -153,14 +153,25 @@ def test_terminal_programs_run_on_a_remote_pty(sshd_hosts, tmp_path):
         term.wait_for("30 120")
         term.type_line(f"vi {target}")
         term.wait_for("~")
-        term.tmux("send-keys", "-t", "t", "-l", "ihello from vi")
+        # one step at a time, each seen on the screen: keys typed while vi still waits for the
+        # terminal's answers to its start-up queries can be taken as part of those answers
+        term.tmux("send-keys", "-t", "t", "-l", "i")
+        term.wait_for("-- INSERT --")
+        term.tmux("send-keys", "-t", "t", "-l", "hello from vi")
+        term.wait_for("hello from vi")
         term.tmux("send-keys", "-t", "t", "Escape")
+        deadline = time.monotonic() + 20
+        while "-- INSERT --" in term.screen() and time.monotonic() < deadline:
+            time.sleep(0.05)
         term.tmux("send-keys", "-t", "t", "-l", ":wq")
         term.tmux("send-keys", "-t", "t", "Enter")
+        # vi creates the file before it writes it: wait for the content, not the name
         deadline = time.monotonic() + 20
-        while not target.exists() and time.monotonic() < deadline:
+        written = ""
+        while written != "hello from vi\n" and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert target.read_text() == "hello from vi\n"
+            written = target.read_text() if target.exists() else ""
+        assert written == "hello from vi\n", term.screen()
         term.wait_prompts(prompt, 3)
         term.type_line("\"status $LASTEXITCODE\"")
         term.wait_for("status 0")
