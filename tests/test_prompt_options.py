@@ -56,8 +56,12 @@ def test_unknown_key_function_is_a_warning_not_an_error(tmp_path):
 
 
 def _escape(d: Driver) -> None:
+    """ESC, and wait until vi took it (prompt_toolkit holds a lone ESC for a while in case a key
+    sequence follows: keys sent before it let go would make one with it)."""
+    from prompt_toolkit.key_binding.vi_state import InputMode
     d.type("\x1b")
-    time.sleep(0.8)          # longer than prompt_toolkit's wait for a key after ESC
+    d.wait(lambda: d.session is not None
+           and d.session.app.vi_state.input_mode == InputMode.NAVIGATION, "vi's navigation mode")
 
 
 def test_vi_mode_edits_the_line(shell):     # noqa: F811
@@ -95,7 +99,7 @@ def test_ctrl_x_ctrl_e_edits_the_line_in_the_editor(shell, tmp_path, monkeypatch
     def script(d: Driver) -> None:
         d.type("Write-Output 'before'")
         d.type("\x18\x05")                     # Ctrl-X Ctrl-E
-        time.sleep(1.0)
+        d.wait_buffer(lambda text: "'after'" in text, "the edited line")
         assert d.executed == []                # edited, not run
         d.run("")
         d.type("exit\r")
@@ -113,6 +117,7 @@ def test_enter_on_the_menu_takes_the_choice_and_does_not_run(shell, tmp_path):  
         d.complete("Get-Content my\t")         # common part, quoted once: 'my
         d.complete("\t")                       # the menu's first choice
         d.type("\r")                           # takes it...
+        d.wait(lambda: d.session.default_buffer.complete_state is None, "the menu to close")
         time.sleep(0.5)
         assert d.executed == []                # ... without running the line
         d.run("")

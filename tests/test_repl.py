@@ -79,6 +79,7 @@ class Driver:
         self.screen = screen
         self.executed: List[str] = []
         self.finished: List[str] = []
+        self.session: Any = None        # the REPL's PromptSession (set by drive())
         self._changed = threading.Condition()
         frame = shell.stack.top
         original = frame.execute
@@ -123,12 +124,43 @@ class Driver:
     def wait_screen(self, text: str) -> None:
         self.wait(lambda: text in self.screen.text(), f"{text!r} on the screen")
 
+    def buffer(self) -> str:
+        """The text of the line being edited (the prompt's buffer)."""
+        session = self.session
+        return "" if session is None else session.default_buffer.text
+
+    def wait_buffer(self, predicate: Callable[[str], bool], what: str) -> str:
+        """Wait until the line being edited satisfies ``predicate`` (keys are handled by the
+        REPL's own thread: what was typed is there only once it has taken it)."""
+        deadline = time.monotonic() + WAIT
+        text = self.buffer()
+        while not predicate(text):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; the line: {text!r}, "
+                                     f"executed={self.executed}")
+            time.sleep(0.02)
+            text = self.buffer()
+        return text
+
     def complete(self, keys: str) -> None:
-        """Type ``keys`` ending in Tab and wait until the completion landed on the screen."""
-        before = len(self.screen.text())
-        self.type(keys)
-        self.wait(lambda: len(self.screen.text()) > before, "the completion to be drawn")
-        time.sleep(0.3)     # the completer runs in a thread; let it insert before Enter
+        """Type ``keys`` ending in Tab and wait until the completion changed the line or put up
+        a menu of its choices (the completer runs in a thread: a key typed before it is done
+        acts on the line as it was)."""
+        typed, tab = keys[:-1], keys[-1]
+        assert tab == "\t", keys
+        if typed:
+            before = self.buffer()
+            self.type(typed)
+            self.wait_buffer(lambda text: text == before + typed, f"{typed!r} to be typed")
+        before = self.buffer()
+        menu = self.session.default_buffer.complete_state if self.session is not None else None
+
+        def completed(text: str) -> bool:
+            state = self.session.default_buffer.complete_state
+            return text != before or (state is not None and state is not menu
+                                      and len(state.completions) >= 2)
+        self.type(tab)
+        self.wait_buffer(completed, f"the completion of {before!r}")
 
     def interrupt(self) -> None:
         os.kill(os.getpid(), signal.SIGINT)
@@ -140,8 +172,16 @@ def drive(shell: Any, script: Callable[[Driver], None], history: Any = None) -> 
     output = Vt100_Output(screen, lambda: Size(rows=40, columns=120), term="xterm-256color",
                           enable_cpr=False)
     failure: List[BaseException] = []
+    from pshell.ui.repl import Repl
+    make_session = Repl.make_session
+
+    def capture_session(repl: Any) -> Any:
+        driver.session = make_session(repl)
+        return driver.session
+
     with create_pipe_input() as pipe:
         driver = Driver(shell, pipe, screen)
+        Repl.make_session = capture_session     # type: ignore[method-assign]
 
         def run_script() -> None:
             try:
@@ -156,8 +196,11 @@ def drive(shell: Any, script: Callable[[Driver], None], history: Any = None) -> 
 
         thread = threading.Thread(target=run_script, daemon=True)
         thread.start()
-        status = run_repl(shell, input=pipe, output=output,
-                          history=history if history is not None else InMemoryHistory())
+        try:
+            status = run_repl(shell, input=pipe, output=output,
+                              history=history if history is not None else InMemoryHistory())
+        finally:
+            Repl.make_session = make_session    # type: ignore[method-assign]
         thread.join(WAIT)
     if failure:
         raise failure[0]
@@ -269,9 +312,11 @@ def test_tab_completes_parameter(shell):
 
 def test_ctrl_c_cancels_running_command_and_shell_continues(shell):
     def script(d: Driver) -> None:
-        d.type("Start-Sleep 100\r")
+        # the statement says it runs before it sleeps: a Ctrl-C taken before the engine starts
+        # the statement is forgotten (the engine clears stop requests as a statement begins)
+        d.type("'now ' + 'sleeping'; Start-Sleep 100\r")
         d.wait_started(1)
-        time.sleep(0.3)
+        d.wait(lambda: "now sleeping" in printed(shell), "the statement to run")
         started = time.monotonic()
         d.interrupt()
         d.wait_finished(1)
@@ -492,10 +537,10 @@ def test_third_ctrl_c_abandons_a_command_that_does_not_stop():
     def script(d: Driver) -> None:
         d.type("hang\r")
         d.wait_started(1)
-        for _ in range(3):
+        for count in range(1, 4):
+            # one at a time: two signals sent before the handler ran are taken as one
             d.interrupt()
-            time.sleep(0.2)
-        d.wait(lambda: shell.stack.top.stops >= 3, "three stop requests")
+            d.wait(lambda c=count: shell.stack.top.stops >= c, f"stop request {count}")
         d.type("exit\r")
         d.wait_started(2)
 
