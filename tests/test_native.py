@@ -176,7 +176,7 @@ def test_streaming_yields_before_exit(tmp_path):
     assert next(gen) == "first"       # arrives while the child is still sleeping
     start = time.monotonic()
     gen.close()                        # the consumer lost interest: the child is killed
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 15     # not the 30 s the child would sleep
     assert cmd._proc.poll() is not None
 
 
@@ -195,7 +195,7 @@ def test_upstream_native_killed_when_downstream_exits(tmp_path):
     second.stdin_raw = True
     out = b"".join(second.run(first.run(None)))
     assert out == b"y\n" * 5
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 30
     while first._proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert first._proc.poll() is not None
@@ -258,7 +258,7 @@ def test_upstream_error_is_reraised(tmp_path):
 
 # ---------------------------------------------------------------------------- stop
 
-def _wait_for_pid_file(path, timeout=5.0):
+def _wait_for_pid_file(path, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists() and path.read_text().strip():
@@ -297,12 +297,14 @@ def test_stop_kills_process_tree_quickly(tmp_path):
     grandchild = _wait_for_pid_file(pidfile)
     start = time.monotonic()
     cmd.stop()
-    thread.join(5)
+    thread.join(30)
     elapsed = time.monotonic() - start
     assert not thread.is_alive()
     assert result.get("stopped")
-    assert elapsed < 1.0
-    deadline = time.monotonic() + 1.0
+    # SIGTERM is ignored: SIGKILL follows after the grace, not after the 60 s sleep (the bound
+    # was 1.0 s, barely above twice the grace, within a loaded machine's scheduling delays)
+    assert elapsed < 15
+    deadline = time.monotonic() + 30
     while _alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not _alive(grandchild)
@@ -322,7 +324,7 @@ def test_runspace_stopping_flag_is_honoured(tmp_path):
     thread.start()
     time.sleep(0.2)
     ctx.runspace.stopping = True
-    thread.join(5)
+    thread.join(30)
     assert result.get("stopped")
 
 
