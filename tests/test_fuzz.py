@@ -179,7 +179,9 @@ def _evaluate_in(text: str, folder: str) -> None:
     errors = err.getvalue()
     assert "Internal error" not in errors, f"{text!r}\n{errors}"
     assert "Traceback" not in errors, f"{text!r}\n{errors}"
-    assert elapsed < 5, f"{text!r} ran {elapsed:.1f}s"
+    # stopped after 1 s: it must end, not run on (a wall-clock bound, with room for a loaded
+    # machine: 4 s of margin is not much when the process gets a tenth of a CPU)
+    assert elapsed < 30, f"{text!r} ran {elapsed:.1f}s"
 
 
 @settings(deadline=None, max_examples=600, database=None,

@@ -306,15 +306,16 @@ def test_display_covers_text_exactly():
 
 
 def test_display_is_fast_enough():
+    # CPU time of this thread, not the clock: under load a few ms of work took seconds of it
     text = "Get-ChildItem -Path /tmp *.log | Where-Object { $_.Length -gt 1kb } # c\n" * 300
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     check_cover(text)
-    assert time.perf_counter() - t0 < 2
-    t0 = time.perf_counter()
+    assert time.thread_time() - t0 < 2
+    t0 = time.thread_time()
     check_cover("(" * 3000)
     check_cover('"$(' * 1000)
     check_cover("{" * 3000)
-    assert time.perf_counter() - t0 < 3
+    assert time.thread_time() - t0 < 3
 
 
 try:
@@ -336,14 +337,14 @@ if given is not None:
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.text(max_size=200))
     def test_hypothesis_display_random_text(text):
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         check_cover(text)
-        assert time.perf_counter() - t0 < 2
+        assert time.thread_time() - t0 < 2
 
     @settings(deadline=None, max_examples=300,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.lists(_pieces, max_size=60).map("".join))
     def test_hypothesis_display_token_soup(text):
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         check_cover(text)
-        assert time.perf_counter() - t0 < 2
+        assert time.thread_time() - t0 < 2

@@ -1061,14 +1061,16 @@ def test_class_and_enum_errors_name_the_definition():
 
 
 def test_nesting_limit_is_a_parse_error():
+    # the bounds below are on this thread's CPU time: a loaded machine's clock ran 3 s for 0.14 s
+    # of parsing
     for src in ["(" * 1000 + "1" + ")" * 1000, "{" * 5000, "$(" * 3000, "-" * 20000 + "1",
                 "!" * 20000 + "$x", '"$(' * 1000, "@{a=" * 1000, "[int]" * 5000 + "1",
                 "$a" + "[1" * 3000, "if (1) {" * 1000, "echo a$(" * 1000, "," * 5000 + "1",
                 "param([a({" * 1000, "$a = " * 5000 + "1", "[a[" * 2000]:
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         with pytest.raises(ParseError) as info:
             parse(src)
-        assert time.perf_counter() - t0 < 2
+        assert time.thread_time() - t0 < 2
         assert not info.value.message.startswith("Internal")
 
 
@@ -1081,9 +1083,9 @@ def test_moderate_nesting_is_fine():
 
 def test_long_flat_scripts_are_fast():
     src = "Get-ChildItem -Path /tmp *.log | Where-Object { $_.Length -gt 1kb }\n" * 500
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     parse(src)
-    assert time.perf_counter() - t0 < 2
+    assert time.thread_time() - t0 < 2
     parse("1 + " * 3000 + "1")
     parse("a | " * 2000 + "b")
     parse("$a" + ".b" * 3000)
@@ -1128,14 +1130,14 @@ end { $n }
 
 
 def _check_parse(src):
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     try:
         parse(src)
     except ParseError as e:
         assert isinstance(e.message, str) and e.message
         assert not e.message.startswith("Internal parser error"), (src, e.message)
         assert 0 <= e.location.start <= len(src)
-    assert time.perf_counter() - t0 < 2, src
+    assert time.thread_time() - t0 < 2, src
 
 
 def test_sample_parses():

@@ -202,7 +202,7 @@ def test_unknown_tag_rejected():
 
 def test_batched_lines_are_fast():
     lines = [f"line number {i} of the log" for i in range(200_000)]
-    start = time.perf_counter()
+    start = time.thread_time()      # CPU time: a loaded machine's clock says nothing of the code
     data = b"".join(encode_frame({"t": "out", "id": 1, "o": [serialize(x) for x in lines[i:i + 4096]]})
                     for i in range(0, len(lines), 4096))
     got = []
@@ -210,7 +210,7 @@ def test_batched_lines_are_fast():
     for i in range(0, len(data), 1 << 16):
         for msg in decoder.feed(data[i:i + (1 << 16)]):
             got.extend(deserialize(x) for x in msg["o"])
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert got == lines
     # not a timing assertion of the product: a sanity bound far above the 1M lines/s target
     assert elapsed < 5
