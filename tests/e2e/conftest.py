@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -85,15 +86,55 @@ def stop_host_in(state_dir: str) -> None:
             pass
 
 
-def wait_for(predicate, timeout: float = 20.0, step: float = 0.05):
-    """predicate()'s first true value, polled until ``timeout``; else the test fails."""
+def wait_for(predicate, timeout: float = 60.0, step: float = 0.05, what: str = ""):
+    """predicate()'s first true value, polled until ``timeout`` (generous: a loaded machine is
+    slow, and only a failing test waits that long); else the test fails."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(step)
-    raise AssertionError("timed out waiting")
+    raise AssertionError(f"timed out after {timeout} s waiting" + (f" for {what}" if what else ""))
+
+
+@contextmanager
+def sigint_as_a_terminal_sends_it():
+    """Processes started inside take SIGINT as Ctrl-C in a terminal does (KeyboardInterrupt).
+    A suite started in the background by a non-interactive shell (`make test &`, some CI
+    runners) has SIGINT ignored, and a child inherits an ignored signal through exec: its
+    pshell would rightly ignore a SIGINT too (as under nohup), and never stop."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def process_gone(pid: int) -> bool:
+    """The process has ended (a zombie has: it only waits to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def pids_of(command: str, home: str) -> List[int]:
+    """Processes whose command line is exactly ``command`` and whose HOME is ``home``: the ones a
+    test started on its "remote computers" (the loopback hosts of this run), not another run's
+    (a `pgrep -f` alone would see every run's on the machine)."""
+    found = []
+    out = subprocess.run(["pgrep", "-x", "-f", command], capture_output=True, text=True).stdout
+    for pid in out.split():
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                env = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if b"HOME=" + os.fsencode(home) in env and not process_gone(int(pid)):
+            found.append(int(pid))
+    return found
 
 
 def _free_port() -> int:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import needs_cli, wait_for
+from conftest import needs_cli, process_gone, sigint_as_a_terminal_sends_it, wait_for
 
 pytestmark = needs_cli
 
@@ -99,18 +99,36 @@ def test_ctrl_c_stops_a_command_through_the_broker_there(broker_env, sshd_hosts,
     # the computers share the remote home: both add to the one mark file
     mark = os.path.join(sshd_hosts.remote_home, "fan-ctrl-c.txt")
     command = (f"Invoke-Command -ComputerName {computers} {{ while ($true) {{ "
-               "Add-Content ~/fan-ctrl-c.txt x; Start-Sleep -Milliseconds 100 } }")
-    proc = subprocess.Popen(_pshell(broker_env, command, str(tmp_path)), env=broker_env,
-                            cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+               "Add-Content ~/fan-ctrl-c.txt $PID; Start-Sleep -Milliseconds 100 } }")
+
+    def writers():
+        """(lines written, the pids that wrote them): whole lines only (one may be half written)"""
+        with open(mark) as fh:
+            lines = fh.read().split("\n")[:-1]
+        return len(lines), {int(pid) for pid in lines}
+
+    with sigint_as_a_terminal_sends_it():
+        proc = subprocess.Popen(_pshell(broker_env, command, str(tmp_path)), env=broker_env,
+                                cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
     try:
-        wait_for(lambda: os.path.exists(mark) and os.path.getsize(mark) > 8, timeout=30)
+        count = len(computers.split(","))
+        wait_for(lambda: os.path.exists(mark) and writers()[0] > 2 * count
+                 and len(writers()[1]) == count, what="the loop running on each computer")
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
-        time.sleep(0.5)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("pshell did not end on SIGINT") from None
+        # stopped on both computers: the processes that ran the loop end (a temporary session's
+        # process ends with its connection; the client does not wait for that), and nothing
+        # writes any more
+        pids = writers()[1]
+        wait_for(lambda: all(process_gone(pid) for pid in pids),
+                 what=f"the loops' processes {sorted(pids)} to end")
         size = os.path.getsize(mark)
-        time.sleep(1.0)
-        assert os.path.getsize(mark) == size        # stopped on both computers
+        time.sleep(0.5)
+        assert os.path.getsize(mark) == size
     finally:
         if proc.poll() is None:
             proc.kill()

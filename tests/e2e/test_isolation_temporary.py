@@ -9,9 +9,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
-from conftest import wait_for
+from conftest import pids_of, process_gone, wait_for
 
 from pshell.engine.streams import CollectingStreams
 
@@ -53,7 +52,7 @@ Invoke-Command -ComputerName server03 { $PID }
     assert errors == []
     pid, count = out
     assert count == 0
-    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=10)
+    wait_for(lambda: process_gone(pid), what=f"the temporary session's process {pid} to end")
 
 
 def test_a_killed_client_ends_its_temporary_sessions_command(sshd_hosts, tmp_path):
@@ -66,14 +65,14 @@ def test_a_killed_client_ends_its_temporary_sessions_command(sshd_hosts, tmp_pat
          f"Invoke-Command -ComputerName server04 {{ $PID; /bin/{marker} }}"],
         stdout=open(pids, "w"), stderr=subprocess.DEVNULL, env=sshd_hosts.env())
     try:
-        running = lambda: os.popen(f"pgrep -x -f '{marker}'").read().strip()   # noqa: E731
-        wait_for(running, timeout=30)
-        pid = int(wait_for(lambda: pids.read_text().strip(), timeout=10))
+        running = lambda: pids_of(marker, sshd_hosts.remote_home)   # noqa: E731
+        wait_for(running, what=f"{marker} to run there")
+        pid = int(wait_for(lambda: pids.read_text().strip(), what="the session's $PID"))
     finally:
         client.send_signal(signal.SIGKILL)
         client.wait()
-    wait_for(lambda: not running(), timeout=20)
-    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=20)
+    wait_for(lambda: not running(), what=f"{marker} to end")
+    wait_for(lambda: process_gone(pid), what=f"the session's process {pid} to end")
 
 
 def test_an_asjob_temporary_session_still_survives_a_dropped_connection(rs, sshd_hosts):
@@ -82,11 +81,10 @@ def test_an_asjob_temporary_session_still_survives_a_dropped_connection(rs, sshd
                           "{ $PID; 1..20 | ForEach-Object { $_; Start-Sleep -Milliseconds 100 } }"
                           " -AsJob; $j")
     child = out[0].ChildJobs[0]
-    wait_for(lambda: len(child.Output) > 0, timeout=30)
+    wait_for(lambda: len(child.Output) > 0, what="the job's first output")
     before = set(sshd_hosts.session_pids("server04"))
     for pid in before:
         os.kill(pid, signal.SIGKILL)
-    time.sleep(0.3)
-    wait_for(lambda: child.State in ("Completed", "Failed"), timeout=60)
+    wait_for(lambda: child.State in ("Completed", "Failed"), timeout=120, what="the job to end")
     out, errors = run(rs, "Receive-Job $j")
     assert errors == [] and out[1:] == list(range(1, 21)), (out, errors)

@@ -7,8 +7,8 @@ tests/e2e/test_cli_remoting.py runs the same through the ``pshell`` command in i
 from __future__ import annotations
 
 import os
-import time
 
+from conftest import pids_of, process_gone, wait_for
 
 from pshell.engine.streams import CollectingStreams
 
@@ -152,37 +152,29 @@ def test_stop_job_stops_remote_work(rs, sshd_hosts):
     marker = f"pshell-stop-test-{os.getpid()}"
     # /bin/sleep: a real process there (plain `sleep` is Start-Sleep); its argv[0] is "sleep"
     run(rs, f"$j = Invoke-Command -ComputerName server03 {{ /bin/sleep 300; '{marker}' }} -AsJob")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if os.popen("pgrep -x -f 'sleep 300'").read().strip():
-            break
-        time.sleep(0.1)
-    assert os.popen("pgrep -x -f 'sleep 300'").read().strip(), "the remote command did not start"
+    running = lambda: pids_of("sleep 300", sshd_hosts.remote_home)     # noqa: E731
+    wait_for(running, what="the remote command to start")
     run(rs, "Stop-Job $j")
     out, _ = run(rs, "$j.State")
     assert out == ["Stopped"]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and os.popen("pgrep -x -f 'sleep 300'").read().strip():
-        time.sleep(0.1)
-    assert not os.popen("pgrep -x -f 'sleep 300'").read().strip()
+    wait_for(lambda: not running(), what="the remote command to end")
 
 
 def test_killed_connection_asjob_disconnects_then_resumes(rs, sshd_hosts):
     """Killing the sshd session process during an -AsJob job: the child goes Disconnected (not
     Failed), reconnects by itself and completes with all of its output, each item once."""
-    before = set(sshd_hosts.session_pids("server04"))
     out, _ = run(rs, "$j = Invoke-Command -ComputerName server04 "
-                     "{ 1..30 | ForEach-Object { $_; Start-Sleep -Milliseconds 100 } } -AsJob; $j")
+                     "{ 1..30 | ForEach-Object { $_; Start-Sleep -Milliseconds 200 } } -AsJob; $j")
     child = out[0].ChildJobs[0]
     states = []
     child.add_listener(lambda job: states.append(job.State))
-    deadline = time.monotonic() + 30
-    new = set()
-    while time.monotonic() < deadline and not new:
-        new = set(sshd_hosts.session_pids("server04")) - before
-        time.sleep(0.05)
-    time.sleep(1.0)
-    for pid in new:
+    # the command runs there (its first output came back): only now is the connection's end a
+    # drop in the middle (killed during its set-up, the job fails to start instead)
+    wait_for(lambda: len(child.Output) > 0, what="the job's first output")
+    # every connection to server04: the job's may be one the connection broker already held
+    connections = sshd_hosts.session_pids("server04")
+    assert connections, "no connection to server04"
+    for pid in connections:
         os.kill(pid, 9)
     run(rs, "Wait-Job $j -Force -Timeout 60 | Out-Null")
     assert "Disconnected" in states
@@ -216,11 +208,13 @@ def test_seed_method_three_remote_job_in_session(rs, tmp_path):
 
 def test_temporary_connection_cancels_start_job(rs, tmp_path):
     marker = tmp_path / "job-ran"
-    out, _ = run(rs, f"Invoke-Command -ComputerName server02 {{ Start-Job {{ Start-Sleep 3; "
-                     f"Set-Content '{marker}' 'ran' }} }}")
-    assert out[0].get("State") in ("Running", "NotStarted")
-    # the connection closed when Invoke-Command returned: the remote job was cancelled with it
-    time.sleep(5)
+    out, _ = run(rs, f"Invoke-Command -ComputerName server02 {{ Start-Job {{ Start-Sleep 15; "
+                     f"Set-Content '{marker}' 'ran' }}; $PID }}")
+    job, pid = out
+    assert job.get("State") in ("Running", "NotStarted")
+    # the connection closed when Invoke-Command returned: the remote job (a thread of the
+    # session's process) was cancelled with it, long before it would have written
+    wait_for(lambda: process_gone(pid), what=f"the session's process {pid} to end")
     assert not marker.exists()
 
 
