@@ -64,7 +64,7 @@ class Once:
         self.send({"t": "invoke", "id": inv_id, "rs": 0, "script": script, "args": [],
                    "using": {}, "input": None, "source": "<test>"})
 
-    def until(self, kind: str, timeout: float = 30, inv_id=None) -> list:
+    def until(self, kind: str, timeout: float = 60, inv_id=None) -> list:
         """Messages up to the first of ``kind`` (for ``inv_id``), that one included."""
         got: list = []
         deadline = time.monotonic() + timeout
@@ -131,7 +131,7 @@ def test_a_long_invocations_output_comes_before_its_end_and_stop_ends_it(supervi
     got = once.until("out")
     assert bytes(got[-1]["_bin"]) == b"first", got
     once.send({"t": "stop", "id": 1})
-    done = once.until("done", timeout=10)[-1]
+    done = once.until("done")[-1]
     assert done.get("stopped") and "o" not in done, done
     once.invoke("'after the stop'", 2)          # the session still serves its connection
     assert once.until("done", inv_id=2)[-1]["o"] == ["after the stop"]
@@ -144,12 +144,12 @@ def test_a_dropped_connection_ends_a_running_invocation_and_its_native_child(sup
     once.open(f"$PID; /bin/{marker}")
     pid = once.until("out")[-1]["o"][0]
     running = lambda: os.popen(f"pgrep -x -f '{marker}'").read().strip()   # noqa: E731
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while not running() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert running()
     once.sock.close()                           # no close: the channel just drops
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while (running() or os.path.exists(f"/proc/{pid}")) and time.monotonic() < deadline:
         time.sleep(0.05)
     left = running()

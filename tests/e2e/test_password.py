@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -81,7 +80,7 @@ def test_password_prompt_on_a_terminal(password_host, tmp_path):
         screen = term.wait_for(f"[{USER}@pwhost]: PS /home/{USER}>")
         assert PASSWORD not in screen
         term.type_line("exit")
-        time.sleep(0.5)
+        term.wait_last_line(f"PS {tmp_path}>")      # back home: everything is on the screen
         assert PASSWORD not in term.screen()
     finally:
         term.close()
