@@ -133,7 +133,7 @@ def test_the_broker_ends_when_idle_and_can_be_turned_off(sshd_hosts, tmp_path):
         (pid_file,) = _find(runtime, "pid")
         with open(pid_file) as fh:
             pid = int(fh.read())
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
             time.sleep(0.2)
         try:
@@ -259,7 +259,7 @@ def status(env):
     return json.loads(data)
 
 
-def wait_status(env, predicate, timeout=20.0):
+def wait_status(env, predicate, timeout=60.0):
     deadline = time.monotonic() + timeout
     while True:
         now = status(env)
@@ -321,11 +321,12 @@ def test_a_changed_config_gets_no_warm_channel_of_the_old_one(sshd_hosts, broker
 
 
 def test_warm_channels_end_after_their_idle_time(sshd_hosts, tmp_path):
-    """Warm channels close after PSHELL_BROKER_WARM seconds unused (here 1): nothing stays
-    open on the remote host for them, the broker's descriptors do not grow with repeated
-    fan-outs, and an idle broker uses next to no CPU."""
+    """Warm channels close after PSHELL_BROKER_WARM seconds unused (here 3: with 1, a loaded
+    machine could let the first of three expire before the third was open, or before the test
+    looked): nothing stays open on the remote host for them, the broker's descriptors do not
+    grow with repeated fan-outs, and an idle broker uses next to no CPU."""
     runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
-    env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", PSHELL_BROKER_WARM="1",
+    env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", PSHELL_BROKER_WARM="3",
                          XDG_RUNTIME_DIR=runtime)
     names = "server01,server02,server03"
     command = f"Invoke-Command {names} {{ 1 }} | Measure-Object | % Count"
@@ -394,7 +395,7 @@ def test_a_warm_channel_that_speaks_before_a_hello_is_dropped(sshd_hosts, broker
         (cache / "sockets.json").write_text(json.dumps({"@server03:": path}))
         first = run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path))
         assert "hi" not in first.stdout            # the fake host answered nonsense
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(accepted) < 2:
             time.sleep(0.05)
         assert len(accepted) >= 2                   # the client's channel, then a warm one

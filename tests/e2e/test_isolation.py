@@ -125,14 +125,15 @@ $j.ChildJobs[0].Output.Count
     os.kill(pid, signal.SIGKILL)
     started = time.monotonic()
     out, errors = run(rs, """
-Wait-Job $j -Timeout 20 | Out-Null
+Wait-Job $j -Timeout 90 | Out-Null
 $c = $j.ChildJobs[0]
 "$($c.State) $($j.State)"
 "$($c.JobStateInfo.Reason.Message)"
 """)
     assert out[0] == "Failed Failed", out
     assert "the session's process on " in out[1] and "ended (killed by signal 9" in out[1], out
-    assert time.monotonic() - started < 15
+    # at once: not after reconnect attempts (180 s by default); a loaded machine may take a while
+    assert time.monotonic() - started < 60
 
 
 def test_copy_to_session_applies_the_logins_umask(rs, tmp_path):

@@ -17,7 +17,7 @@ import sys
 import time
 
 
-from conftest import REPO, host_pid_in, wait_for
+from conftest import REPO, host_pid_in, pids_of, wait_for
 
 from pshell.engine.streams import CollectingStreams
 
@@ -149,8 +149,8 @@ def test_stop_job_while_disconnected_stops_the_remote_command(rs, sshd_hosts):
                      f"$j = Invoke-Command -ComputerName {name} {{ /bin/{marker}; 'never' }} -AsJob; $j")
     child = out[0].ChildJobs[0]
     # /bin/sleep: a real process there (plain `sleep` is Start-Sleep); its argv[0] is "sleep"
-    running = lambda: os.popen(f"pgrep -x -f '{marker}'").read().strip()   # noqa: E731
-    wait_for(running, timeout=30)
+    running = lambda: pids_of(marker, sshd_hosts.remote_home)   # noqa: E731
+    wait_for(running, what=f"{marker} to run there")
     listener = sshd_hosts.procs[name]
     sessions = sshd_hosts.session_pids(name)
     listener.terminate()            # no new connections: reconnecting fails for now
@@ -158,7 +158,7 @@ def test_stop_job_while_disconnected_stops_the_remote_command(rs, sshd_hosts):
     try:
         for pid in sessions:
             os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: child.State == "Disconnected", timeout=20)
+        wait_for(lambda: child.State == "Disconnected", what="the job to be Disconnected")
         time.sleep(2.0)             # the reconnect attempts back off: it now waits between two
         assert running()            # the command goes on there meanwhile
     finally:
@@ -166,8 +166,8 @@ def test_stop_job_while_disconnected_stops_the_remote_command(rs, sshd_hosts):
             [SSHD, "-D", "-f", conf, "-E", sshd_hosts.logs[name]])
         _wait_listening(sshd_hosts.addresses[name], sshd_hosts.port)
     run(rs, "Stop-Job $j")
-    wait_for(lambda: child.State == "Stopped", timeout=30)
-    wait_for(lambda: not running(), timeout=20)
+    wait_for(lambda: child.State == "Stopped", what="the job to be Stopped")
+    wait_for(lambda: not running(), what=f"{marker} to end")
     out, _ = run(rs, "Receive-Job $j")
     assert "never" not in out
 
@@ -183,7 +183,7 @@ def test_kill9_client_then_every_number_exactly_once(sshd_hosts, pshell, tmp_pat
     script.write_text("""\
 $s = New-PSSession server03 -Name surv-seq
 Invoke-Command -Session $s {
-    Start-Job -Name seq { 1..400 | ForEach-Object { $_; Start-Sleep -Milliseconds 5 } } } | Out-Null
+    Start-Job -Name seq { 1..400 | ForEach-Object { $_; Start-Sleep -Milliseconds 10 } } } | Out-Null
 while ($true) {
     Invoke-Command -Session $s { Receive-Job -Name seq }
     Start-Sleep -Milliseconds 30
@@ -194,7 +194,8 @@ while ($true) {
                                  stderr=subprocess.DEVNULL, env=sshd_hosts.env(),
                                  cwd=str(tmp_path))
     try:
-        wait_for(lambda: len(first_out.read_text().split()) >= 60, timeout=60)
+        wait_for(lambda: len(first_out.read_text().split()) >= 60, timeout=120,
+                 what="60 numbers in the first pshell")
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()

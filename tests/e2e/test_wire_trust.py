@@ -124,10 +124,12 @@ def test_remote_that_is_not_pshell_fails_within_connect_timeout(pshell, junk_hom
     with an empty reason."""
     started = time.monotonic()
     result = pshell("-c", f"Invoke-Command -ComputerName {name} {{ 1 }}; 'after'",
-                    env={"HOME": junk_home, "PYTHONWARNINGS": "ignore"}, timeout=60)
+                    env={"HOME": junk_home, "PYTHONWARNINGS": "ignore"}, timeout=120)
     elapsed = time.monotonic() - started
     assert f"{name} is not speaking the pshell protocol" in result.stderr, result.stderr
     assert f"it sent: {shown}" in result.stderr
     assert "\x1b" not in result.stderr
     assert "after" in result.stdout
-    assert elapsed < 3 + 10
+    # the connect timeout (3 s), not the 120 s it hung; the rest is start-up and the handshake,
+    # which a loaded machine can stretch to many seconds
+    assert elapsed < 3 + 45, elapsed
