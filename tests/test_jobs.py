@@ -373,17 +373,20 @@ class TestEndToEnd:
         assert _wait_until(lambda: _processes(argv)), "the native command never started"
         rs.invoke(f"Stop-Job -Id {job.Id}")
         assert job.State == JobState.Stopped
-        assert _wait_until(lambda: not _processes(argv), 2.0), "the native process survived"
+        assert _wait_until(lambda: not _processes(argv), 30.0), "the native process survived"
 
     @pytest.mark.parametrize("body", ["Start-Sleep 100", "while ($true) {}",
                                       "while ($true) { 'spam' }", "foreach ($i in 1..1e9) { }",
                                       "function f { f }; Start-Sleep 100"])
     def test_stop_ends_the_work_itself(self, rs, body):
         job = rs.invoke(f"Start-Job {{ {body} }}")[0]
+        child = job.ChildJobs[0]
+        # stopped before its work began, a job has no work to stop (it is marked abandoned):
+        # the work must run first (0.2 s was not always enough for it to start under load)
+        assert _wait_until(lambda: child.State == JobState.Running, 30.0), child.State
         time.sleep(0.2)
         rs.invoke(f"Stop-Job -Id {job.Id}")
         assert job.State == JobState.Stopped
-        child = job.ChildJobs[0]
         assert not child._abandoned, "the work did not stop by itself within the grace period"
 
     def test_never_ending_printer_does_not_block_the_caller(self, rs):
@@ -514,7 +517,7 @@ def test_waiting_cmdlets_are_interrupted_by_a_stop(tmp_path, command):
     time.sleep(0.3)
     assert not done.is_set()
     runspace.stop()
-    assert done.wait(5), "the waiting cmdlet ignored the stop"
+    assert done.wait(30), "the waiting cmdlet ignored the stop"
     assert job.State == JobState.Running
     runspace.clear_stop()
     runspace.jobs.close()
