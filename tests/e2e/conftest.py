@@ -251,7 +251,25 @@ def start_hosts(root: str, n_hosts: int = N_HOSTS, shared: bool = False,
     return hosts
 
 
+def stop_brokers_of(root: str) -> None:
+    """End the connection brokers that pshell processes of this run started with their default
+    settings (600 s of life after their last client): they would outlive the run, holding
+    connections to its sshd processes.  A broker is this run's when its HOME is under ``root``."""
+    out = subprocess.run(["pgrep", "-f", "pshell.transport.broker_server"], capture_output=True,
+                         text=True).stdout
+    prefix = b"HOME=" + os.fsencode(root.rstrip("/")) + b"/"
+    for pid in out.split():
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                if not any(entry.startswith(prefix) for entry in fh.read().split(b"\0")):
+                    continue
+            os.kill(int(pid), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+
+
 def stop_hosts(hosts: SSHHosts) -> None:
+    stop_brokers_of(hosts.root)
     stop_host_in(hosts.state_dir)
     procs = {id(p): p for p in hosts.procs.values()}.values()
     for proc in procs:
