@@ -328,8 +328,6 @@ def test_ctrl_c_cancels_running_command_and_shell_continues(shell):
     assert "after the interrupt" in printed(shell)
 
 
-@pytest.mark.xfail(strict=True, reason="product race, engine/toplevel.py: a stop requested "
-                   "before the statement starts is cleared as it starts (rs.clear_stop())")
 def test_ctrl_c_right_after_enter_stops_the_statement(shell):
     """Ctrl-C pressed after Enter, while the statement is still on its way to the engine (being
     parsed and compiled: held back here until the REPL has passed the stop on), must stop it.

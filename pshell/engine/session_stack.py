@@ -2,8 +2,8 @@
 
 The bottom frame is the local runspace; ``Enter-PSSession`` pushes a remote frame
 (``remote/frame.py``) and ``Exit-PSSession``/``exit`` pops it.  A frame offers ``prompt()``,
-``execute(text, source)``, ``complete(text, cursor)`` and ``stop()``; callers never ask which kind
-they have.
+``execute(text, source)``, ``complete(text, cursor)`` and ``stop()`` (and may offer ``accept()``,
+called as a line is taken, before it runs); callers never ask which kind they have.
 """
 
 from __future__ import annotations
@@ -53,6 +53,10 @@ class LocalFrame:
 
     def stop(self) -> None:
         self.runspace.stop()
+
+    def accept(self) -> None:
+        """A line is about to be run: a stop requested before now was for an earlier one."""
+        self.runspace.clear_stop()
 
 
 class SessionStack:

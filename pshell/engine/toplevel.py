@@ -72,7 +72,9 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
     block = ScriptBlock(block_ast, unit)
     frame = rs.new_frame(host_output=True, unit=unit)
     frame.traps = unit.__dict__.setdefault("top_traps", [])    # a script's traps, for each statement
-    rs.clear_stop()
+    # no clear_stop() here: a stop requested while the statement was on its way (Ctrl-C right
+    # after Enter) is this statement's; the REPL clears stale ones as it accepts a line
+    # (LocalFrame.accept), and the previous statement cleared its own as it ended
     from pshell.engine.command_context import invoke_block
     if unit.__dict__.get("requires_failed"):
         return False                # `#requires` stopped this script: none of it runs

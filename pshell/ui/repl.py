@@ -298,6 +298,9 @@ class Repl:
         frame = self.shell.stack.top
         self._running_frame = frame
         self._interrupts = 0
+        accept = getattr(frame, "accept", None)
+        if accept is not None:          # here, in the loop's thread, where Ctrl-C is taken
+            accept()
         self._running = _in_thread(self._loop, frame.execute, text, "<interactive>")
         try:
             result = await self._running
