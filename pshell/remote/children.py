@@ -52,13 +52,19 @@ def _no_session(fd: int, msg: Dict[str, Any]) -> None:
 
 
 def _start_spare(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, bytes], umask: int,
-                 conn: Optional[Dict[str, Any]], conn_fds: List[int]) -> bool:
+                 conn: Optional[Dict[str, Any]], conn_fds: List[int], base: Dict[bytes, bytes]
+                 ) -> bool:
     """Make the spare process this session's: the setup (and the connection's descriptors),
-    then the environment in packets of SPARE_CHUNK bytes.  False when the spare is gone."""
-    blob = b"\0".join(k + b"=" + v for k, v in env.items())
+    then how ``env`` differs from ``base`` (the environment the spare was forked with) in
+    packets of SPARE_CHUNK bytes: the ``set`` entries that are new or changed, then the names
+    to remove.  A login's environment is mostly the template's, so a few names cross, and the
+    spare touches only those.  False when the spare is gone."""
+    changed = [k + b"=" + v for k, v in env.items() if base.get(k) != v]
+    gone = [k for k in base if k not in env]
+    blob = b"\0".join(changed + gone)
     parts = [blob[i:i + SPARE_CHUNK] for i in range(0, len(blob), SPARE_CHUNK)]
     head = json.dumps({"op": "start", "setup": setup, "umask": umask, "conn": conn,
-                       "parts": len(parts)}).encode("utf-8", "surrogatepass")
+                       "parts": len(parts), "set": len(changed)}).encode("utf-8", "surrogatepass")
     try:
         socket.send_fds(ctl, [head], conn_fds)
         for part in parts:

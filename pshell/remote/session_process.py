@@ -668,29 +668,37 @@ def spare_main(ctl: socket.socket) -> None:
             os._exit(0)
         msg = json.loads(data.decode("utf-8", "surrogatepass"))
         blob = b"".join(ctl.recv(SPARE_CHUNK) for _ in range(int(msg["parts"])))
-        env: Dict[bytes, bytes] = {}
-        for entry in blob.split(b"\0"):
+        entries = blob.split(b"\0") if blob else []
+        count = int(msg["set"])
+        # the login's environment as a difference from the one this process was forked with
+        # (the supervisor's, which it never changes)
+        current = os.environb
+        for key in entries[count:]:
+            current.pop(key, None)
+        for entry in entries[:count]:
             key, eq, value = entry.partition(b"=")
             if eq and key:
-                env[key] = value
+                current[key] = value
         setup, umask, conn = msg["setup"], int(msg["umask"]), msg.get("conn")
     except BaseException as exc:        # noqa: B902 - nothing may return into the supervisor
         _log(f"spare session process: {exc}")
         os._exit(70)
-    session_main(ctl, setup, env, umask, conn, list(fds))
+    session_main(ctl, setup, None, umask, conn, list(fds))
 
 
-def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, bytes], umask: int,
-                 conn: Optional[Dict[str, Any]], conn_fds: List[int]) -> None:
+def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Optional[Dict[bytes, bytes]],
+                 umask: int, conn: Optional[Dict[str, Any]], conn_fds: List[int]) -> None:
     """The forked session process (never returns).  ``setup``: the session's id, name, idle
     timeout, creation time, ``restore`` (a reason: bring it back from disk) and where the
-    supervisor keeps things; ``env``/``umask``: the SSH login's, taken before any runspace."""
+    supervisor keeps things; ``env``/``umask``: the SSH login's, taken before any runspace
+    (``env`` None: ``os.environ`` is already the login's, a spare took it as a difference)."""
     code = 0
     try:
         import signal
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        take_environment(env)
+        if env is not None:
+            take_environment(env)
         os.umask(umask)
         if setup.get("once") and conn is not None and len(conn_fds) == 3:
             from pshell.remote.oneshot import oneshot_main

@@ -142,6 +142,9 @@ class Supervisor:
         self.exiting = False
         self.prewarmed = threading.Event()
         self.spares: List[Tuple[int, socket.socket]] = []     # (pid, control socket), ready
+        #: the environment each spare was forked with (it is sent a login's as a difference)
+        self.spare_env: Dict[int, Dict[bytes, bytes]] = {}
+        self._fork_env: Dict[bytes, bytes] = {}
         self.want_spares = 1            # how many: the size of the latest burst of sessions
         self.burst = 0                  # sessions in the current burst
         self.last_start = 0.0           # monotonic time of the latest session start
@@ -474,8 +477,9 @@ class Supervisor:
                      "named": bool(getattr(child, "named", False)), "once": child.once,
                      "sessions_dir": self.sessions_dir, "socket": self.socket_path}
             spare = self.spares.pop(0) if self.spares else None     # the oldest: warm
-            if spare is not None and not _start_spare(spare[1], setup, child.env, child.umask,
-                                                      conn, list(conn_fds or ())):
+            base = self.spare_env.pop(spare[0], None) if spare is not None else None
+            if spare is not None and (base is None or not _start_spare(
+                    spare[1], setup, child.env, child.umask, conn, list(conn_fds or ()), base)):
                 _discard_spare(*spare)
                 spare = None
             if spare is not None:
@@ -554,6 +558,8 @@ class Supervisor:
             self.want_spares = 1
         with self.fork_lock:
             extra, self.spares[1:] = self.spares[1:], []
+            for pid, _ in extra:
+                self.spare_env.pop(pid, None)
         for spare in extra:
             _discard_spare(*spare)
 
@@ -566,6 +572,9 @@ class Supervisor:
                     or not self.prewarmed.is_set()):
                 return False
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            if self._fork_env != os.environb:       # nothing here changes it; never assumed
+                self._fork_env = dict(os.environb)
+            base = self._fork_env
             try:
                 gc.freeze()
                 pid = os.fork()
@@ -580,6 +589,7 @@ class Supervisor:
                 finally:
                     spare_main(theirs)
             theirs.close()
+            self.spare_env[pid] = base
             self.spares.append((pid, ours))
         return True
 
