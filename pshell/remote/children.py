@@ -109,10 +109,10 @@ def _close_all_but(keep: set) -> None:
     os.closerange(last + 1, max(last + 1, min(top, 1 << 20)))
 
 
-def _detach_stdio(keep: int) -> None:
-    """Close everything inherited from the relay (the channel's pipes, the start lock) and
-    point stdio at /dev/null and the log file."""
-    _close_all_but({keep})
+def _detach_stdio(*keep: int) -> None:
+    """Close everything inherited from the relay (the channel's pipes, the start lock) but
+    ``keep`` and point stdio at /dev/null and the log file."""
+    _close_all_but({fd for fd in keep if fd > 2})
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 __all__ = ["relay", "connect_host", "HostUnavailable"]
 
 START_TIMEOUT = 20.0
+#: connections the host's socket queues while the host starts (a fan-out's channels all arrive
+#: then); the kernel caps it at net.core.somaxconn
+LISTEN_BACKLOG = 1024
 
 
 class HostUnavailable(Exception):
@@ -87,7 +90,13 @@ def _start_and_connect(path: str) -> "_socket.socket":
             os.unlink(path)             # a socket left by a host that died
         except FileNotFoundError:
             pass
-        _spawn_host()
+        # listening before the host has imported anything: the channels that arrive while it
+        # starts (relays, and direct ones forwarded by sshd) wait in the backlog, not on a lock
+        listener = _listen(path)
+        try:
+            _spawn_host(listener.fileno())
+        finally:
+            listener.close()
         sock = _try_connect(path)
         if sock is None:
             raise HostUnavailable("the pshell host process started but does not listen")
@@ -96,8 +105,26 @@ def _start_and_connect(path: str) -> "_socket.socket":
         os.close(lock_fd)
 
 
-def _spawn_host() -> None:
-    """Double-fork the host; wait until it says it listens (or why it cannot)."""
+def _listen(path: str) -> "_socket.socket":
+    """The host's socket, bound (0600, in the private run directory) and listening; the host
+    inherits it."""
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    umask = os.umask(0o077)
+    try:
+        sock.bind(path)
+        os.chmod(path, 0o600)
+        sock.listen(LISTEN_BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
+    finally:
+        os.umask(umask)
+    return sock
+
+
+def _spawn_host(listen_fd: int) -> None:
+    """Double-fork the host (it serves ``listen_fd``); wait until it says it is ready (or why it
+    cannot)."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:                        # child: new session, then the host as a grandchild
@@ -107,7 +134,7 @@ def _spawn_host() -> None:
             os.setsid()
             if os.fork() == 0:
                 from pshell.remote.supervisor import daemon_main
-                code = daemon_main(write_fd)
+                code = daemon_main(write_fd, listen_fd)
             os._exit(0)
         except BaseException as exc:
             try:

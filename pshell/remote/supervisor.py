@@ -160,15 +160,30 @@ class Supervisor:
         self._counter_path = os.path.join(os.path.dirname(self.sessions_dir), "counter.json")
 
     # ---- start -----------------------------------------------------------------------------
-    def listen(self) -> None:
-        try:
-            os.unlink(self.socket_path)
-        except FileNotFoundError:
-            pass
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(self.socket_path)         # the supervisor's umask is 077; the mode is set too
-        os.chmod(self.socket_path, 0o600)
-        sock.listen(128)
+    def listen(self, listen_fd: int = -1) -> None:
+        """Serve the socket the starting relay bound (``listen_fd``, when it is the one at our
+        path), else bind it here."""
+        sock = None
+        if listen_fd >= 0:
+            sock = socket.socket(fileno=listen_fd)
+            try:
+                ours = (sock.family == socket.AF_UNIX and sock.type == socket.SOCK_STREAM
+                        and sock.getsockname() == self.socket_path
+                        and os.lstat(self.socket_path).st_uid == os.getuid())
+            except OSError:
+                ours = False
+            if not ours:
+                sock.close()
+                sock = None
+        if sock is None:
+            try:
+                os.unlink(self.socket_path)
+            except FileNotFoundError:
+                pass
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(self.socket_path)     # the supervisor's umask is 077; the mode is set too
+            os.chmod(self.socket_path, 0o600)
+            sock.listen(1024)
         self.listener = sock
         from pshell.remote.spool import write_atomic
         write_atomic(self.pid_path, {"pid": os.getpid(), "socket": self.socket_path,
@@ -831,11 +846,13 @@ class Supervisor:
         os._exit(0)
 
 
-def daemon_main(ready_fd: int) -> int:
+def daemon_main(ready_fd: int, listen_fd: int = -1) -> int:
     """Run the supervisor (in the double-forked grandchild); ``ready_fd`` learns "ok" or the
-    error.  Its own files get their modes explicitly; umask 077 is only a second guard."""
+    error; ``listen_fd``: the socket the relay that starts it bound, already listening (the
+    channels that arrive while the engine loads wait in its backlog).  Its own files get their
+    modes explicitly; umask 077 is only a second guard."""
     login_umask = os.umask(0o077)
-    _detach_stdio(ready_fd)
+    _detach_stdio(ready_fd, listen_fd)
     for name in PER_CONNECTION:
         os.environb.pop(name, None)
     try:
@@ -851,7 +868,7 @@ def daemon_main(ready_fd: int) -> int:
         daemon = Supervisor()
         daemon.template_umask = login_umask
         daemon.recover()
-        daemon.listen()
+        daemon.listen(listen_fd)
     except BaseException as exc:
         try:
             os.write(ready_fd, f"error {type(exc).__name__}: {exc}\n".encode())
