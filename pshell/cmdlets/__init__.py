@@ -104,6 +104,6 @@ VIEW_MODULES = {
     "system.management.automation.commandinfo": "commands",
     "system.management.automation.job": "job",
     "system.management.automation.psvariable": "variable",
-    "system.management.automation.runspaces.pssession": "session",
+    "system.management.automation.runspaces.pssession": "session_views",
     "system.version": "host_info",
 }

@@ -34,7 +34,7 @@ def test_a_fan_out_through_the_broker_imports_no_json_re_or_formatting(sshd_host
            "Invoke-Command -ComputerName server01,server02 { 2 } -ThrottleLimit 1 | Out-Null; "
            "Write-Host done")
     try:
-        for first in (True, False):     # the first starts the broker (subprocess and all)
+        for _ in range(2):      # the first starts the broker (subprocess and all)
             done = subprocess.run([sys.executable, "-c", CODE, fan], env=env, cwd=str(tmp_path),
                                   capture_output=True, text=True, timeout=120)
             assert done.returncode == 0, done.stderr
