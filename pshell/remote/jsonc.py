@@ -39,13 +39,15 @@ class _Context:
         self.memo: dict = {}
 
 
+_encode: Any = None
+_scan: Any = None
 try:
-    from _json import encode_basestring as _c_string, make_encoder as _c_encoder, \
-        make_scanner as _c_scanner
+    import _json
     # markers (None: no circular check), default, string encoder, indent, key separator, item
     # separator, sort_keys, skipkeys, allow_nan: what json.JSONEncoder passes since Python 3.6
-    _encode = _c_encoder(None, _default, _c_string, None, ":", ",", False, False, True)
-    _scan = _c_scanner(_Context())
+    _encode = _json.make_encoder(None, _default, _json.encode_basestring, None, ":", ",",
+                                 False, False, True)
+    _scan = _json.make_scanner(_Context())  # type: ignore[arg-type]
 except (ImportError, TypeError, AttributeError):      # pragma: no cover (not CPython)
     _encode = _scan = None
 
