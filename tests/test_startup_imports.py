@@ -1,6 +1,6 @@
 """What ``pshell -c`` imports before its first statement runs (issue 15: every fresh ``pshell -c``
-pays for it, in a fan-out too).  ``typing`` and ``re`` (with ``enum``) are imported where first
-needed; the paths that import ``re`` late still work in a process that had not imported it."""
+pays for it, in a fan-out too).  ``typing``, ``contextlib`` and ``re`` (with ``enum``) are imported
+where first needed; the paths that import ``re`` late still work in a process that had not imported it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def _run(script: str) -> subprocess.CompletedProcess:
             "from pshell.cli import main\n"
             f"rc = main(['-NoProfile', '-c', {script!r}])\n"
             "sys.stdout.flush()\n"
-            "print('LOADED', *sorted(m for m in ('typing', 're', 'enum', 'json') if m in sys.modules))\n"
+            "print('LOADED', *sorted(m for m in ('typing', 're', 'enum', 'json', 'contextlib')\n"
+            "                        if m in sys.modules))\n"
             "sys.exit(rc)\n")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
 
