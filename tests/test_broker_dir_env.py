@@ -5,12 +5,25 @@ must give the directory of the new environment, never the one worked out before.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
 
 from pshell.client import broker
 
 
-def test_the_directory_follows_the_environment(tmp_path, monkeypatch):
-    first, second = tmp_path / "one", tmp_path / "two"
+@pytest.fixture
+def short_dir():
+    """A directory with a short name (a socket path must fit in ~100 bytes)."""
+    path = tempfile.mkdtemp(prefix="bd-", dir="/tmp")
+    yield Path(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_the_directory_follows_the_environment(short_dir, tmp_path, monkeypatch):
+    first, second = short_dir / "one", short_dir / "two"
     first.mkdir(mode=0o700)
     second.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(first))
