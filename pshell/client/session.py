@@ -406,17 +406,9 @@ def sessions_of(runspace: Any) -> List[PSSession]:
         return table
 
 
-def _register_views() -> None:
-    try:
-        from pshell.engine.format import register_view
-    except Exception:
-        return
-    # PowerShell 7's columns (StartTime and JobCount are there for Format-List and Select)
-    register_view(SESSION_TYPE, "table", ("Id", "Name", "Transport", "ComputerName", "ComputerType",
-                                          "State", "ConfigurationName", "Availability"))
-
-
-_register_views()
+# The table view of a PSSession is registered by pshell/cmdlets/session_views.py, which the
+# formatting loads when it first shows one (pshell.cmdlets.VIEW_MODULES): a fan-out whose output
+# is not shown does not load the formatting.
 
 
 class Target:

@@ -23,8 +23,9 @@ MODULES = {
     "filetools": ("Get-FileHash", "New-TemporaryDirectory", "New-TemporaryFile",),
     "format": (
         "Format-Custom", "Format-List", "Format-Table", "Format-Wide", "Get-FormatData", "Out-Default",
-        "Out-Host", "Out-Null", "Out-String",
+        "Out-Host", "Out-String",
     ),
+    "out_null": ("Out-Null",),
     "format_data": ("Export-FormatData", "Update-FormatData",),
     "help": ("Get-Help",),
     "hex": ("Format-Hex",),
@@ -103,6 +104,6 @@ VIEW_MODULES = {
     "system.management.automation.commandinfo": "commands",
     "system.management.automation.job": "job",
     "system.management.automation.psvariable": "variable",
-    "system.management.automation.runspaces.pssession": "session",
+    "system.management.automation.runspaces.pssession": "session_views",
     "system.version": "host_info",
 }

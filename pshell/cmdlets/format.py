@@ -14,6 +14,7 @@ from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.format_custom import DEFAULT_DEPTH, render_custom
 from pshell.engine.errors import RuntimeException
 from pshell.engine.values import AutomationNull, to_str, type_names_of
+from pshell.cmdlets.out_null import OutNull   # noqa: F401  (its own module: it formats nothing)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -476,17 +477,3 @@ class OutHost(_ToHost):
         Param("Paging", "switch"),
         Param("InputObject", "object", pipeline=True),
     )
-
-
-@register
-class OutNull(Cmdlet):
-    name = "Out-Null"
-    synopsis = "Hides the output instead of sending it down the pipeline or displaying it."
-    params = (Param("InputObject", "object", pipeline=True),)
-
-    def run(self, upstream: Optional[Iterator[Any]]) -> Iterator[Any]:
-        if upstream is not None:
-            for _ in upstream:
-                pass
-        return
-        yield

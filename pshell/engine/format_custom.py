@@ -8,7 +8,7 @@ The columns (from ``-Property``) apply to the top object only; nested ones show 
 from __future__ import annotations
 
 import datetime as _dt
-import enum
+import sys
 
 from pshell.engine.values import (
     AutomationNull,
@@ -41,7 +41,10 @@ def render_custom(obj: Any, fields: Optional[Pairs] = None, depth: int = DEFAULT
 def _is_leaf(value: Any) -> bool:
     if value is None or value is AutomationNull or isinstance(value, (str, int, float, bool)):
         return True
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.timedelta, enum.Enum)):
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.timedelta)):
+        return True
+    enum = sys.modules.get("enum")      # not imported: no value is an enum member
+    if enum is not None and isinstance(value, enum.Enum):
         return True
     if _is_collection(value):
         return False

@@ -427,25 +427,58 @@ def _iadd_var(F: Any, L: Any, name: str, b: Any) -> None:
     L[name] = _add(a, b)
 
 
-_CMP_TEMPLATE = """
-def compare(a, b):
-    ta = type(a)
-    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
-        return a {op} b
-    if isinstance(a, (list, tuple)):
-        return [item for item in a if fn(item, b, False)]
-    if hasattr(a, "__next__"):
+# ``-eq`` and friends with numbers compared inline, written out (generating them with exec cost
+# every pshell start ~0.5 ms of compiling); anything else goes through the operator's function
+def _cmp_rest(fn: Any, a: Any, b: Any) -> Any:
+    if isinstance(a, (list, tuple)) or hasattr(a, "__next__"):
         return [item for item in a if fn(item, b, False)]
     return fn(a, b, False)
-"""
 
 
-def _cmp_fast(name: str) -> Any:
-    """``-eq`` and friends with numbers compared inline (one generated function per operator)."""
-    symbol = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[name]
-    namespace: Dict[str, Any] = {"fn": ops._SCALAR_COMPARE[name]}
-    exec(_CMP_TEMPLATE.format(op=symbol), namespace)
-    return namespace["compare"]
+def _ceq(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+        return a == b
+    return _cmp_rest(_SCALAR_EQ, a, b)
+
+
+def _cne(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+        return a != b
+    return _cmp_rest(_SCALAR_NE, a, b)
+
+
+def _clt(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+        return a < b
+    return _cmp_rest(_SCALAR_LT, a, b)
+
+
+def _cle(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+        return a <= b
+    return _cmp_rest(_SCALAR_LE, a, b)
+
+
+def _cgt(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+        return a > b
+    return _cmp_rest(_SCALAR_GT, a, b)
+
+
+def _cge(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+        return a >= b
+    return _cmp_rest(_SCALAR_GE, a, b)
+
+
+_SCALAR_EQ, _SCALAR_NE, _SCALAR_LT, _SCALAR_LE, _SCALAR_GT, _SCALAR_GE = (
+    ops._SCALAR_COMPARE[name] for name in ("eq", "ne", "lt", "le", "gt", "ge"))
 
 
 def _compare(op: str, a: Any, b: Any) -> Any:
@@ -1005,5 +1038,4 @@ NAMESPACE: Dict[str, Any] = {
     "_static_call": _static_call, "_gcall": _gcall, "_static_call_of": _static_call_of, "_call": _call,
     "_NOARG": NOARG, "_isnull": _isnull, "_AUTONULL": AutomationNull,
 }
-for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
-    NAMESPACE[f"_c{_name}"] = _cmp_fast(_name)
+NAMESPACE.update(_ceq=_ceq, _cne=_cne, _clt=_clt, _cle=_cle, _cgt=_cgt, _cge=_cge)

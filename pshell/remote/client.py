@@ -357,6 +357,7 @@ class RemoteConnection:
         self.server_info: Dict[str, Any] = {}
         self.on_lost: List[Callable[[str], None]] = []
         self.session_ended = False
+        self.once = False                       # a temporary session (open_send)
         self._paused_by: set = set()
         self.ptys: Dict[Any, Callable[[Dict[str, Any]], None]] = {}   # pty programs (ui/remote_pty.py)
         self._first: Optional[bytes] = b""      # the first bytes, until a message decodes
@@ -600,6 +601,7 @@ class RemoteConnection:
             hello["idle"] = idle
         if once:
             hello["once"] = True
+            self.once = True
         self._send(hello)
         self._send({"t": "create", "rs": rs_id})
         return hello_q, create_q, rs_id
@@ -742,7 +744,10 @@ class RemoteConnection:
         if self.closed:
             return
         self.closed = True
-        if self.broken is None:
+        # a temporary session the host said ends with its connection needs no "close": the
+        # link's end says it (the message, and its answer, cost every hop of the way)
+        ends_with_link = self.once and self.server_info.get("persistent") is False
+        if self.broken is None and not ends_with_link:
             try:
                 if wait and self.server_info.get("persistent"):
                     self.call({"t": "close"}, wait)

@@ -44,6 +44,7 @@ from pshell.engine.streams import (DebugRecord, HiddenInformation, InformationRe
                                    VerboseRecord, WarningRecord)
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import SourceLocation
+from pshell.remote.jsonc import dumps as _json_text, loads as _json_value  # json without re, enum
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -97,18 +98,15 @@ def encode_frame(message: Dict[str, Any]) -> bytes:
     set, and the body is a 4-byte length, the JSON of the rest of the message, then the bytes
     as they are (raw native output crosses without base64).  Decoding puts them back in
     ``"_bin"``.  A body longer than FRAGMENT goes as fragments (see _fragments)."""
-    import json
     raw = message.get("_bin")
     if raw is not None:
         rest = {k: v for k, v in message.items() if k != "_bin"}
-        head = json.dumps(rest, ensure_ascii=False, separators=(",", ":"), allow_nan=True,
-                          check_circular=False).encode("utf-8", "surrogatepass")
+        head = _json_text(rest).encode("utf-8", "surrogatepass")
         size = 4 + len(head) + len(raw)
         if size > FRAGMENT:
             return _fragments(message, _HEADER.pack(len(head)) + head + raw, _BINARY)
         return b"".join((_HEADER.pack(size | _BINARY), _HEADER.pack(len(head)), head, raw))
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=True,
-                      check_circular=False).encode("utf-8", "surrogatepass")
+    body = _json_text(message).encode("utf-8", "surrogatepass")
     if len(body) > FRAGMENT:
         return _fragments(message, body, 0)
     return _HEADER.pack(len(body)) + body
@@ -118,10 +116,9 @@ def _fragments(message: Dict[str, Any], body: bytes, binary: int) -> bytes:
     """A head frame (the message's envelope - type, id, sequence number - and the body's size,
     so a receiver can skip a message too big for it and still say which one it was) followed
     by parts of at most FRAGMENT bytes.  The frames of one message are written together."""
-    import json
     envelope = {k: message[k] for k in _ENVELOPE if k in message}
     envelope["n"] = len(body)
-    head = json.dumps(envelope, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    head = _json_text(envelope).encode("utf-8", "surrogatepass")
     pieces: List[Any] = [_HEADER.pack(len(head) | _HEAD | binary), head]
     view = memoryview(body)
     for start in range(0, len(body), FRAGMENT):
@@ -157,11 +154,10 @@ def decode_binary(body: Any) -> Dict[str, Any]:
 
 
 def decode_body(body: Any) -> Dict[str, Any]:
-    import json
     try:
         text = body if type(body) is str else str(body, "utf-8", "surrogatepass")
         del body
-        message = json.loads(text)
+        message = _json_value(text)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"malformed frame: {exc}") from None
     if not isinstance(message, dict) or not isinstance(message.get("t"), str):
