@@ -44,10 +44,11 @@ import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.remote import messages as _messages  # noqa: F401 - read_frame's checks, imported late
-from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, prompt_info,
-                                    read_frame)
+from pshell.remote.protocol import (_HEADER, _SIZE, PROTOCOL_VERSION, ProtocolError, encode_frame,
+                                    prompt_info, read_frame)
 from pshell.remote.children import (_close, _close_all_but, _detach_stdio, _discard_spare,
                                     _no_session, _start_spare, _write, status_text)
+from pshell.remote.lobby import Lobby
 from pshell.remote.session_process import DEFAULT_IDLE_TIMEOUT, _log, session_main, spare_main
 
 #: seconds without a new session before spares are forked (a spare's warm-up competes with a new
@@ -98,6 +99,17 @@ def _ssh_fields(text: Any) -> Optional[List[str]]:
     if not (fields[1].isdigit() and fields[3].isdigit()):
         return None
     return fields
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether reading ``sock`` would not wait (something to read, its end, or an error)."""
+    try:
+        sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
 
 
 class _Child:
@@ -158,6 +170,9 @@ class Supervisor:
         self._counter: Optional[int] = None
         self._counter_saved = 0
         self._counter_path = os.path.join(os.path.dirname(self.sessions_dir), "counter.json")
+        #: connections waiting for their first frame and the session processes' control
+        #: sockets, watched by one thread (a thread each would cost every fork page copies)
+        self.lobby = Lobby(_log)
 
     # ---- start -----------------------------------------------------------------------------
     def listen(self, listen_fd: int = -1) -> None:
@@ -251,6 +266,7 @@ class Supervisor:
 
     def serve_forever(self) -> None:
         threading.Thread(target=self._reaper, name="pshell-host-reaper", daemon=True).start()
+        self.lobby.start()
         assert self.listener is not None
         while not self.exiting:
             try:
@@ -273,6 +289,7 @@ class Supervisor:
                 sock.close()
                 return
             sock.settimeout(20)
+            direct = False
             data, fds, flags, _ = socket.recv_fds(sock, 4096, 2)
             if flags & getattr(socket, "MSG_CTRUNC", 0):    # more descriptors than a channel
                 for fd in fds:
@@ -296,6 +313,7 @@ class Supervisor:
                     sock.close()
                     return
                 fds = [os.dup(sock.fileno()), os.dup(sock.fileno())]
+                direct = True
             elif len(fds) != 2:
                 for fd in fds:
                     os.close(fd)
@@ -319,14 +337,75 @@ class Supervisor:
             except OSError:
                 pass
             return
+        if direct and not _readable(sock):
+            # a direct channel with nothing to say yet (a broker's warm channel): it waits in
+            # the lobby, not in a thread of its own
+            self.lobby.add(fds[0], lambda fd: self._first_frame(fds[0], fds[1], sock, info))
+            return
+        self._serve_then_watch(fds[0], fds[1], sock, info)
+
+    def _serve_then_watch(self, rfd: int, wfd: int, sock: socket.socket, info: Dict[str, Any],
+                          first: Optional[Dict[str, Any]] = None) -> None:
         started: Optional[_Child] = None
         try:
-            started = self._serve(fds[0], fds[1], sock, info)
+            started = self._serve(rfd, wfd, sock, info, first)
         finally:
             with self.lock:
                 self.connections -= 1
         if started is not None:
-            self._watch(started)     # this thread is free now: no thread more per session
+            self._watch_later(started)
+
+    def _first_frame(self, rfd: int, wfd: int, sock: socket.socket, info: Dict[str, Any]) -> None:
+        """In the lobby: a waiting direct connection has something to say.  A hello that creates
+        a session, whole in the socket already (a client's always is), is answered here: the
+        session's process takes the connection without a thread started on the session's path.
+        Anything else (an attach, a list, a frame in pieces, garbage, the end) goes to a thread
+        that serves the connection as any other."""
+        self.lobby.drop(rfd)
+        try:
+            head = sock.recv(1 << 16, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except OSError:
+            head = b""
+        msg: Optional[Dict[str, Any]] = None
+        if len(head) >= 4 and self.prewarmed.is_set():
+            (word,) = _HEADER.unpack_from(head)
+            if word == word & _SIZE and word <= len(head) - 4:     # a plain frame, all here
+                reader = os.fdopen(rfd, "rb", buffering=0, closefd=False)
+                try:
+                    msg = read_frame(reader)     # exactly that frame: never ahead
+                except (ProtocolError, OSError, ValueError) as exc:
+                    _log(f"connection ended: {exc}")
+                    self._drop_connection(rfd, wfd, sock)
+                    return
+                finally:
+                    reader.close()
+        if (msg is not None and msg.get("t") == "hello" and not msg.get("attach")
+                and (msg.get("new") or msg.get("session"))):
+            handed = self._hello(msg, rfd, wfd, sock, info)
+            msg = None          # answered: a refused hello's connection goes on in a thread
+            if handed is not None:
+                with self.lock:
+                    self.connections -= 1
+                if handed.unwatched:
+                    handed.unwatched = False
+                    self._watch_later(handed)
+                return
+        threading.Thread(target=self._serve_then_watch, args=(rfd, wfd, sock, info, msg),
+                         name="pshell-host-conn", daemon=True).start()
+
+    def _drop_connection(self, rfd: int, wfd: int, lifeline: socket.socket) -> None:
+        for fd in {rfd, wfd}:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            lifeline.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        lifeline.close()
+        with self.lock:
+            self.connections -= 1
 
     def _login(self, info: Dict[str, Any], rest: bytes, sock: socket.socket) -> None:
         """A relay's login environment and umask: they follow its first line."""
@@ -365,16 +444,17 @@ class Supervisor:
             env[b"SSH_CLIENT"] = " ".join((fields[0], fields[1], fields[3])).encode()
         return env, umask
 
-    def _serve(self, rfd: int, wfd: int, lifeline: socket.socket, info: Dict[str, Any]
-               ) -> Optional[_Child]:
+    def _serve(self, rfd: int, wfd: int, lifeline: socket.socket, info: Dict[str, Any],
+               first: Optional[Dict[str, Any]] = None) -> Optional[_Child]:
         """A connection without a session.  Frames are read one by one, never ahead: once a
         hello takes it to a session, the rest of the stream is that process's.  Returns the
-        session whose process was started for it (the caller watches that process)."""
+        session whose process was started for it (the caller watches that process).  ``first``:
+        a frame the lobby has read already."""
         reader = os.fdopen(rfd, "rb", buffering=0, closefd=False)
         handed: Optional[_Child] = None
         try:
             while True:
-                msg = read_frame(reader)
+                msg, first = (first, None) if first is not None else (read_frame(reader), None)
                 if msg is None:
                     break
                 kind = msg.get("t")
@@ -520,8 +600,7 @@ class Supervisor:
             child.ctl = ours
             child.restore = ""
         if watch:
-            threading.Thread(target=self._watch, args=(child,), name="pshell-host-child",
-                             daemon=True).start()
+            self._watch_later(child)
         else:
             child.unwatched = True
         self._started()
@@ -608,41 +687,64 @@ class Supervisor:
             self.spares.append((pid, ours))
         return True
 
-    def _watch(self, child: _Child) -> None:
-        """Read what the session's process says; when it ends, tell the truth about it."""
+    def _watch_later(self, child: _Child) -> None:
+        """Watch the session's process from the lobby: what it says, and its end."""
         ctl = child.ctl
         assert ctl is not None and child.pid is not None
-        while True:
-            try:
-                data = ctl.recv(1 << 20)
-            except OSError:
-                data = b""
-            if not data:
-                break
-            try:
-                msg = json.loads(data.decode("utf-8", "surrogatepass"))
-                op = msg.get("op")
-            except (ValueError, AttributeError):
-                continue
-            if op == "gone":
-                with child.lock:
-                    fds = child.conns.pop(int(msg.get("c") or 0), None)
-                if fds is not None:
-                    _close(*fds)
-            elif op == "saved":
-                self.save_counter()
-            elif op == "ending":
-                child.ending = True
-            elif op in ("described", "removed"):
-                waiter = child.waiters.pop(int(msg.get("n") or 0), None)
-                if waiter is not None:
-                    waiter.put(msg)
+        self.lobby.add(ctl.fileno(), lambda fd: self._control(child, ctl, fd))
+
+    def _control(self, child: _Child, ctl: socket.socket, fd: int) -> None:
+        """In the lobby: a message from a session's process, or its end (then the truth about
+        it is told once the process is reaped)."""
         try:
-            _, status = os.waitpid(child.pid, 0)
-        except ChildProcessError:
-            status = 0
-        ctl.close()
-        self._ended(child, status)
+            data = ctl.recv(1 << 20, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._heard(child, data)
+            return
+        self.lobby.drop(fd)
+        pid = child.pid
+        assert pid is not None
+
+        def reap() -> bool:
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if not done:
+                return False        # its descriptors closed before it ended: soon
+            ctl.close()
+            if child.ending or (child.once and status == 0):
+                self._ended(child, status)      # nothing to tell, nothing to restart
+            else:
+                threading.Thread(target=self._ended, args=(child, status),
+                                 name="pshell-host-ended", daemon=True).start()
+            return True
+        if not reap():
+            self.lobby.retry(reap)
+
+    def _heard(self, child: _Child, data: bytes) -> None:
+        try:
+            msg = json.loads(data.decode("utf-8", "surrogatepass"))
+            op = msg.get("op")
+        except (ValueError, AttributeError):
+            return
+        if op == "gone":
+            with child.lock:
+                fds = child.conns.pop(int(msg.get("c") or 0), None)
+            if fds is not None:
+                _close(*fds)
+        elif op == "saved":
+            self.save_counter()
+        elif op == "ending":
+            child.ending = True
+        elif op in ("described", "removed"):
+            waiter = child.waiters.pop(int(msg.get("n") or 0), None)
+            if waiter is not None:
+                waiter.put(msg)
 
     def _ended(self, child: _Child, status: int) -> None:
         for waiter in list(child.waiters.values()):
