@@ -222,6 +222,10 @@ def bench_remote(root, big, opts) -> None:
             os.environ["HOME"] = home
 
 
+#: seconds of quiet before each measured fan-out (more than the hosts' burst gap of 1 s)
+SETTLE = 1.2
+
+
 def bench_fanout(root, opts) -> None:
     if not os.path.exists("/usr/sbin/sshd"):
         print("fanout: /usr/sbin/sshd is missing")
@@ -260,12 +264,19 @@ def bench_fanout(root, opts) -> None:
                 if old is not None:
                     child_run(pshell_argv(command), old_env, opts.baseline)
             ours, theirs, plain, before = [], [], [], []
+
+            def settled(argv, run_env, *extra):
+                # each measured run starts on a settled machine, as a user's next command would:
+                # not inside the aftermath of the run before it (ssh's masters are idle, pshell's
+                # hosts fork the spares of the last burst a quarter of a second after it)
+                time.sleep(SETTLE)
+                return child_run(argv, run_env, *extra)
             for _ in range(opts.repeat + 2):
-                ours.append(child_run(pshell_argv(command), env))
-                theirs.append(child_run(["sh", "-c", ssh], env))
-                plain.append(child_run(pshell_argv(command), direct))
+                ours.append(settled(pshell_argv(command), env))
+                theirs.append(settled(["sh", "-c", ssh], env))
+                plain.append(settled(pshell_argv(command), direct))
                 if old is not None:
-                    before.append(child_run(pshell_argv(command), old_env, opts.baseline))
+                    before.append(settled(pshell_argv(command), old_env, opts.baseline))
             start = best(lambda: child_run(pshell_argv("1"), env), 3)
             o, t, p = (statistics.median(x) for x in (ours, theirs, plain))
             row(f"pshell -c Invoke-Command x{count}, broker up", o, "s", t,
