@@ -337,7 +337,7 @@ def _bash_complete(words, cwd):
               f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
               "_pshell; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
     result = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], cwd=cwd,
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=120)
     return sorted(line for line in result.stdout.splitlines() if line)
 
 
@@ -369,7 +369,7 @@ def test_fish_completes_options_and_scripts(scripts_dir):
     def fish(line):
         result = subprocess.run(["fish", "-N", "-c", f"source {COMPLETIONS}/pshell.fish; "
                                  f"complete -C '{line}'"], cwd=scripts_dir, capture_output=True,
-                                text=True, timeout=30)
+                                text=True, timeout=120)
         return [row.split("\t")[0] for row in result.stdout.splitlines()]
 
     assert sorted(fish("pshell -No")) == ["-NoLogo", "-NoProfile", "-NonInteractive"]
@@ -381,7 +381,7 @@ def test_fish_completes_options_and_scripts(scripts_dir):
 def test_zsh_script_parses():
     import subprocess
     result = subprocess.run(["zsh", "-n", os.path.join(COMPLETIONS, "_pshell")], capture_output=True,
-                            text=True, timeout=30)
+                            text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 
 

@@ -389,7 +389,7 @@ def test_e2e_yes_select_first(tmp_path):
     start = time.monotonic()
     proc = _pshell("yes | Select-Object -First 3", tmp_path)
     assert proc.stdout.decode().split() == ["y", "y", "y"]
-    assert time.monotonic() - start < 20
+    assert time.monotonic() - start < 50      # yes is stopped (not the 60 s timeout); room for load
 
 
 @needs_cli

@@ -149,7 +149,7 @@ def test_a_broker_killed_in_the_middle_ends_each_computer_with_an_error(broker_e
         assert out is not None
         assert [out.readline().strip(), out.readline().strip()] == ["started", "started"]
         os.kill(pid, signal.SIGKILL)
-        rest, err = proc.communicate(timeout=30)
+        rest, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -105,7 +105,7 @@ Host *
   BatchMode yes
   UserKnownHostsFile {case_dir}/known_hosts
   GlobalKnownHostsFile {case_dir}/global_known_hosts
-  ConnectTimeout 5
+  ConnectTimeout 30
 """)
     return path
 
@@ -241,7 +241,7 @@ def _setup(lab: Lab, base: str, case: tuple) -> str:
 def _ssh_decides(config: str, dest: str) -> str:
     debug = os.environ.get("PSHELL_TEST_SSH_DEBUG", "").split()      # e.g. -v
     out = subprocess.run([SSH, *debug, "-F", config, dest, "true"], capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=30)
+                         stdin=subprocess.DEVNULL, timeout=90)
     if debug:
         print(out.stderr)
     return "connect" if out.returncode == 0 else "refuse:" + out.stderr.strip()[-300:]
@@ -260,7 +260,7 @@ def _pshell_decides(config: str, dest: str, monkeypatch) -> str:
         conn.close()
         await conn.wait_closed()
     try:
-        run_async(attempt(), 30)
+        run_async(attempt(), 90)
         return "connect"
     except SSHError as exc:
         return "refuse:" + str(exc)
@@ -311,7 +311,7 @@ def _connect_with_password(dest: str) -> str:
         conn = await connect(SSHTarget(dest, password=PASSWORD))
         conn.close()
     try:
-        run_async(attempt(), 30)
+        run_async(attempt(), 90)
         return "connect"
     except SSHError as exc:
         return str(exc)

@@ -290,7 +290,7 @@ Connect-PSSession -ComputerName otherbox -Name surv-mine
 (Get-PSSession -ComputerName otherbox).Name
 """)
     lines = ok(proc)
-    assert lines == [other_user.name, "theirs"]
+    assert lines == [other_user.name, "theirs"], proc.stderr
     assert "There is no session 'surv-mine'" in proc.stderr
     # root can enter the other user's directories, but the host checks the peer's uid
     their_sock = os.path.join(other_user.state_dir, "run", "host-v2.sock")
