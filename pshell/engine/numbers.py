@@ -14,9 +14,7 @@ widening, Decimal overflow an error.
 from __future__ import annotations
 
 import decimal
-import functools
 import math
-import struct
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,6 +82,7 @@ class PSBigInteger(PSInteger):
 
 def _single_value(value: float) -> float:
     """``value`` rounded to the nearest float32 (beyond its range: an infinity)."""
+    import struct          # here: a Single is rare, and struct loads a C extension
     try:
         return struct.unpack("<f", struct.pack("<f", value))[0]
     except OverflowError:
@@ -418,9 +417,16 @@ def static_methods() -> Dict[str, Dict[str, Callable[[List[Any]], Any]]]:
     from pshell.engine.values import to_str
     tables: Dict[str, Dict[str, Callable[[List[Any]], Any]]] = {}
     for kind in KINDS:
-        tables[kind] = {"parse": functools.partial(_parse_args, kind, to_str),
-                        "tryparse": functools.partial(_try_parse, kind)}
+        tables[kind] = {"parse": _parse_of(kind, to_str), "tryparse": _try_parse_of(kind)}
     return tables
+
+
+def _parse_of(kind: str, to_str: Callable[[Any], str]) -> Callable[[List[Any]], Any]:
+    return lambda args: _parse_args(kind, to_str, args)
+
+
+def _try_parse_of(kind: str) -> Callable[[List[Any]], bool]:
+    return lambda args: _try_parse(kind, args)
 
 
 def _constant(value: Any) -> Callable[[], Any]:

@@ -7,7 +7,10 @@ comparison operators filter it (``1,2,3 -gt 1`` is ``2,3``), as PowerShell does.
 
 from __future__ import annotations
 
-import datetime as _dt
+try:                            # datetime's classes from the C module datetime.py re-exports:
+    import _datetime as _dt     # datetime.py first defines them in Python (~0.6 ms of start-up)
+except ImportError:
+    import datetime as _dt
 import decimal
 
 from pshell.engine import numbers as _numbers
