@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-import weakref
+from _weakrefset import WeakSet    # weakref.WeakSet, without weakref.py (~0.3 ms of a fan-out)
 
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
@@ -21,6 +21,7 @@ from pshell.engine.values import to_str
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
+    import weakref
 
 __all__ = ["PSSession", "Target", "sessions_of", "connect_only", "open_session", "attach_session",
            "list_sessions", "remote_error", "remote_session_object", "not_connected_message",
@@ -28,7 +29,6 @@ __all__ = ["PSSession", "Target", "sessions_of", "connect_only", "open_session",
 
 SESSION_TYPE = "System.Management.Automation.Runspaces.PSSession"
 _session_ids = itertools.count(1)
-_TABLES: "weakref.WeakKeyDictionary[Any, List[PSSession]]" = weakref.WeakKeyDictionary()
 _TABLES_LOCK = threading.Lock()
 
 
@@ -70,10 +70,10 @@ class PSSession:
         self._broken: Optional[str] = None
         self._disconnected = connection is None
         self.busy = 0
-        self.followers: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self.followers: "weakref.WeakSet[Any]" = WeakSet()
         self.interrupted: Dict[int, Dict[str, int]] = {}
         self.last_lost: List[int] = []
-        self.jobs: "weakref.WeakSet[Any]" = weakref.WeakSet()   # -AsJob children running here
+        self.jobs: "weakref.WeakSet[Any]" = WeakSet()   # -AsJob children running here
         self.first: Any = None          # the invocation open_session sent with the session
         self._lock = threading.RLock()
         if connection is not None:
@@ -285,7 +285,7 @@ class PSSession:
         return f"PSSession({self.Id}, {self.ComputerName!r}, {self.State})"
 
 
-_LIVE: "weakref.WeakSet[PSSession]" = weakref.WeakSet()
+_LIVE: "weakref.WeakSet[PSSession]" = WeakSet()
 _ATEXIT = False
 
 
@@ -397,12 +397,12 @@ def _register_atexit() -> None:
 
 
 def sessions_of(runspace: Any) -> List[PSSession]:
-    """The session table of a (local) runspace."""
+    """The session table of a (local) runspace: kept on the runspace, so it lives as long as the
+    runspace does."""
     with _TABLES_LOCK:
-        table = _TABLES.get(runspace)
+        table = runspace.__dict__.get("ps_sessions")
         if table is None:
-            table = []
-            _TABLES[runspace] = table
+            table = runspace.ps_sessions = []
         return table
 
 

@@ -8,7 +8,10 @@ parameters (``-ErrorAction``, ``-ErrorVariable``, ``-Verbose`` ...) configure th
 
 from __future__ import annotations
 
-import datetime as _dt
+try:                            # datetime's classes from the C module datetime.py re-exports:
+    import _datetime as _dt     # datetime.py first defines them in Python (~0.6 ms of start-up)
+except ImportError:
+    import datetime as _dt
 
 from pshell.engine.cmdlet import COMMON_PARAMETERS, Cmdlet, Param, qualified_name
 from pshell.engine.errors import ErrorRecord, ParameterBindingError, RuntimeException

@@ -5,7 +5,7 @@ called and shared by all runspaces; a function of the same name defined in a sco
 
 from __future__ import annotations
 
-import threading
+import _thread
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ BUILTIN_FUNCTIONS: Dict[str, str] = {
     "cd~": "Set-Location ~",
 }
 _MADE: Dict[str, Any] = {}
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()
 
 
 def builtin_function(lowered: str) -> Any:

@@ -29,8 +29,8 @@ A terminating error is ``raise self.terminate(...)``.
 
 from __future__ import annotations
 
-import importlib
-import threading
+import _thread
+import sys
 
 from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.values import to_str
@@ -340,7 +340,7 @@ def _default_for(param: Param) -> Any:
 
 _REGISTRY: Dict[str, Type[Cmdlet]] = {}
 _LOADED = False
-_LOAD_LOCK = threading.RLock()
+_LOAD_LOCK = _thread.RLock()
 
 
 def register(cls: Type[Cmdlet]) -> Type[Cmdlet]:
@@ -349,6 +349,12 @@ def register(cls: Type[Cmdlet]) -> Type[Cmdlet]:
         raise TypeError(f"{cls.__name__} has no name")
     _REGISTRY[cls.name.lower()] = cls
     return cls
+
+
+def _import(name: str) -> Any:
+    """``importlib.import_module`` without importing importlib (and warnings) at start-up."""
+    __import__(name)
+    return sys.modules[name]
 
 
 def _load_all() -> None:
@@ -363,7 +369,7 @@ def _load_all() -> None:
         import pshell.cmdlets as package
         for info in pkgutil.iter_modules(package.__path__):
             if not info.name.startswith("_"):
-                importlib.import_module(f"pshell.cmdlets.{info.name}")
+                _import(f"pshell.cmdlets.{info.name}")
         _LOADED = True
 
 
@@ -383,7 +389,7 @@ def lookup_cmdlet(name: str) -> Optional[Type[Cmdlet]]:
         module = _WHERE.get(key)
         if module is not None:
             with _LOAD_LOCK:
-                importlib.import_module(f"pshell.cmdlets.{module}")
+                _import(f"pshell.cmdlets.{module}")
             found = _REGISTRY.get(key)
     return found
 

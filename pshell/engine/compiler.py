@@ -15,7 +15,7 @@ statement-terminating errors are reported and execution continues with the next 
 
 from __future__ import annotations
 
-import threading
+import _thread
 
 from pshell.engine import rt
 from pshell.engine.errors import RuntimeException
@@ -89,7 +89,7 @@ class Unit:
         self.asts: List[Any] = []
         self._ast_index: Dict[int, int] = {}
         self._cache: Dict[int, Tuple[Any, CompiledBlock]] = {}
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()
         self.top_blocks: set = set()     # ids of blocks run at top level (kept alive by _cache)
 
     @classmethod

@@ -14,7 +14,10 @@ This module holds the model; the text is made in format_render.py.
 """
 from __future__ import annotations
 
-import datetime as _dt
+try:                            # datetime's classes from the C module datetime.py re-exports:
+    import _datetime as _dt     # datetime.py first defines them in Python (~0.6 ms of start-up)
+except ImportError:
+    import datetime as _dt
 
 from pshell.engine.errors import FlowControl, PipelineStopped
 from pshell.engine.type_facts import base_type_name, is_serializable

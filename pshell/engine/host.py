@@ -8,8 +8,8 @@ pipe), Write-Host to stdout.  The UI layer subclasses it with colour (``ui/conso
 from __future__ import annotations
 
 import os
+import _thread
 import sys
-import threading
 
 from pshell.engine.streams import Streams
 
@@ -78,7 +78,7 @@ class PlainHost(Streams):
         self._err = err
         self.stdin = stdin
         self.width = width or 120
-        self.lock = threading.RLock()
+        self.lock = _thread.RLock()      # threading.RLock, without importing threading
         self.session_stack: Any = None
         self.job_notice: Optional[Callable[[Any], None]] = None
         self.location: Optional[Callable[[], Optional[str]]] = None

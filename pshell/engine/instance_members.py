@@ -12,7 +12,10 @@ the one Add-Member ran in.
 
 from __future__ import annotations
 
-import datetime as _dt
+try:                            # datetime's classes from the C module datetime.py re-exports:
+    import _datetime as _dt     # datetime.py first defines them in Python (~0.6 ms of start-up)
+except ImportError:
+    import datetime as _dt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

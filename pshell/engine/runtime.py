@@ -10,8 +10,8 @@ time.
 
 from __future__ import annotations
 
+import _thread
 import os
-import threading
 
 from pshell.engine.errors import (ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
@@ -31,7 +31,7 @@ _NOT_FOUND = object()
 
 #: what the runspace running on this thread publishes for code that has no frame at hand:
 #: ``types``, its table of script-defined classes and enums (see engine/classes.py)
-CURRENT = threading.local()
+CURRENT = _thread._local()          # threading.local, without importing threading
 
 
 class Scope:
@@ -329,11 +329,11 @@ class Runspace:
         self.global_scope = Scope()
         self.last_success = True
         self.try_depth = 0
-        self._stop_event = threading.Event()
+        self._stop_event: Any = None          # a threading.Event, made by the first wait_stop
         self.stop_requested = False
         self._jobs: Any = None
         self._active: List[Any] = []          # command processors that can be stopped
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self.errors: List[Any] = []           # $Error, newest first
         self.history: List[Any] = []
         self.history_id = 0                   # the history entry the running command will be
@@ -507,7 +507,9 @@ class Runspace:
     def stop(self) -> None:
         """Stop the running pipeline (thread-safe)."""
         self.stop_requested = True
-        self._stop_event.set()
+        event = self._stop_event
+        if event is not None:
+            event.set()
         with self._lock:
             active = list(self._active)
         for proc in active:
@@ -518,7 +520,9 @@ class Runspace:
 
     def clear_stop(self) -> None:
         self.stop_requested = False
-        self._stop_event.clear()
+        event = self._stop_event
+        if event is not None:
+            event.clear()
 
     @property
     def stopping(self) -> bool:
@@ -526,7 +530,20 @@ class Runspace:
 
     def wait_stop(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True if a stop was requested meanwhile."""
-        return self._stop_event.wait(seconds)
+        event = self._stop_event
+        if event is None:
+            # made on first use: importing threading (and functools, collections) is a tenth of
+            # pshell's start-up.  stop() sets stop_requested before it looks for the event, and
+            # the event is published before stop_requested is read here, so a stop that raced
+            # with its creation is seen by one side or the other.
+            import threading
+            with self._lock:
+                if self._stop_event is None:
+                    self._stop_event = threading.Event()
+                event = self._stop_event
+            if self.stop_requested:
+                return True
+        return event.wait(seconds)
 
     def register_active(self, proc: Any) -> None:
         with self._lock:

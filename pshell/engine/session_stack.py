@@ -8,7 +8,7 @@ called as a line is taken, before it runs); callers never ask which kind they ha
 
 from __future__ import annotations
 
-import threading
+import _thread
 
 from pshell.engine.errors import ExitException
 from pshell.engine.runtime import Runspace
@@ -62,7 +62,7 @@ class LocalFrame:
 class SessionStack:
     def __init__(self, bottom: Any) -> None:
         self.frames: List[Any] = [bottom]
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     @property
     def top(self) -> Any:

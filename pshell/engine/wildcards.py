@@ -8,11 +8,9 @@ unless asked for (file names on Linux are matched case-sensitively by their call
 
 from __future__ import annotations
 
-import functools
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Dict, Tuple
 
 __all__ = ["has_wildcards", "wildcard_regex", "wildcard_match", "unescape"]
 
@@ -59,9 +57,26 @@ def _char_set(body: str) -> str:
     return ("[^" if negate else "[") + inner + "]"
 
 
-@functools.lru_cache(maxsize=512)
+#: the translations made so far (emptied when it reaches _CACHE_MAX).  A plain dict rather than
+#: functools.lru_cache, whose import pulls collections into every start-up.  Two threads may
+#: translate the same pattern at once: both get equal expressions, one of them stays.
+_CACHE: Dict[Tuple[str, bool], Any] = {}
+_CACHE_MAX = 512
+
+
 def wildcard_regex(pattern: str, case_sensitive: bool = False) -> Any:
     """``pattern`` as a compiled regular expression matching whole texts (use ``.match``)."""
+    key = (pattern, case_sensitive)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _translate(pattern, case_sensitive)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found
+
+
+def _translate(pattern: str, case_sensitive: bool) -> Any:
     import re
     out = []
     i = 0

@@ -16,8 +16,6 @@ syntax highlighting (:func:`~pshell.lang.lex_display.tokenize_for_display`).
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from . import ast as A
 from .errors import ParseError, SourceLocation
 from .lex_numbers import _TEXT_ARGUMENT_SUFFIXES, number_value, parse_number, scan_number
@@ -141,11 +139,16 @@ class Lexer:
             nls.append(i)
             i = find("\n", i + 1)
         self._nls = nls
+        if nls:                 # one line (``pshell -c``) needs no search: bisect loads a C extension
+            from bisect import bisect_right
+            self._line_of = bisect_right
 
     # ------------------------------------------------------------------ helpers
 
     def span(self, start: int, end: int) -> A.Span:
-        line = bisect_right(self._nls, start - 1)
+        if not self._nls:
+            return A.Span(start, end, 1, start + 1)
+        line = self._line_of(self._nls, start - 1)
         col = start - (self._nls[line - 1] + 1 if line else 0) + 1
         return A.Span(start, end, line + 1, col)
 

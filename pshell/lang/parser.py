@@ -125,10 +125,11 @@ class Parser(KeywordParser, ExpressionParser):
         tok = self.peek("C")
         if tok.kind != "eof":                               # pragma: no cover - defensive
             raise self.unexpected(tok)
-        from .requires import read_requires
-        requirements = read_requires(self.text, self.lx.comments, self.source)
-        if requirements is not None:
-            object.__setattr__(root, "requires", requirements)     # read by compiler.requirements_of
+        if self.lx.comments:        # `#requires` is a comment: no need to load its reader otherwise
+            from .requires import read_requires
+            requirements = read_requires(self.text, self.lx.comments, self.source)
+            if requirements is not None:
+                object.__setattr__(root, "requires", requirements)  # read by compiler.requirements_of
         return root
 
     def parse_script_body(self, closer: Optional[str], open_start: int):

@@ -35,8 +35,11 @@ spliced into script text.
 
 from __future__ import annotations
 
-import datetime as _dt
 import struct
+try:                            # datetime's classes from the C module datetime.py re-exports:
+    import _datetime as _dt     # datetime.py first defines them in Python (~0.6 ms of a fan-out)
+except ImportError:
+    import datetime as _dt
 
 from pshell.engine import numbers
 from pshell.engine.errors import ErrorRecord, ExceptionInfo
