@@ -57,7 +57,7 @@ class ExpressionEmitter:
             return self.const(numbers.make(kind, value))
         if type(value) is int and not -2**63 <= value < 2**63:
             # a literal past Int64 is a Decimal while one can hold it, else a Double
-            return self.const(numbers.make("decimal", value) if abs(value) <= numbers.DECIMAL_MAX_INT
+            return self.const(numbers.make("decimal", value) if abs(value) <= numbers.DECIMAL_MAX
                               else float(value))
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             return self.const(value)

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from decimal import Decimal
 
 from pshell.engine.numbers import PSSingle, format_decimal, format_single
 from pshell.engine.values import AutomationNull, PSObject, get_property, properties_of, to_str
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from decimal import Decimal
     from typing import Any, List, Optional, Tuple
-else:               # the decimal module is loaded when first needed (pshell/lang/lex_numbers.py)
-    from pshell.lang.lex_numbers import Decimal
 
 __all__ = ["JsonWriter", "JsonKeyError"]
 

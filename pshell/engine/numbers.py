@@ -13,29 +13,21 @@ widening, Decimal overflow an error.
 
 from __future__ import annotations
 
+import decimal
 import math
 
-from pshell.lang.lex_numbers import decimal_module, when_decimal_loads
-
 TYPE_CHECKING = False
-if TYPE_CHECKING:
-    import decimal
-    from decimal import Decimal
-else:               # the decimal module is loaded when first needed (pshell/lang/lex_numbers.py)
-    from pshell.lang.lex_numbers import Decimal, decimal
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __all__ = ["PSInteger", "PSByte", "PSSByte", "PSInt16", "PSUInt16", "PSUInt32", "PSInt64",
            "PSUInt64", "PSBigInteger", "PSSingle", "Decimal", "is_typed", "binary", "negate",
            "convert", "KINDS", "format_single", "format_decimal", "make", "type_of_name",
-           "DECIMAL_MAX", "DECIMAL_MAX_INT", "decimal_module", "NumberError"]
+           "DECIMAL_MAX", "NumberError"]
 
-DECIMAL_MAX_INT = 79228162514264337593543950335
-#: decimal.Decimal(DECIMAL_MAX_INT) and the context of Decimal arithmetic, made when the decimal
-#: module is loaded (_bind_decimal): no Decimal can exist before
-DECIMAL_MAX: Decimal = None  # type: ignore[assignment]
-_CONTEXT: decimal.Context = None  # type: ignore[assignment]
+Decimal = decimal.Decimal
+DECIMAL_MAX = Decimal("79228162514264337593543950335")
+_CONTEXT = decimal.Context(prec=80, rounding=decimal.ROUND_HALF_EVEN, Emax=999, Emin=-999)
 _MANTISSA = 2**96 - 1
 
 # .NET's TypeCode order: the wider operand's code picks the operation
@@ -126,16 +118,6 @@ KINDS: Dict[str, Tuple[Any, str]] = {
     "single": (PSSingle, "System.Single"), "decimal": (Decimal, "System.Decimal"),
 }
 _BY_FULL_NAME = {full.lower(): kind for kind, (_, full) in KINDS.items()}
-
-
-def _bind_decimal(module: Any) -> None:
-    global DECIMAL_MAX, _CONTEXT
-    DECIMAL_MAX = module.Decimal(DECIMAL_MAX_INT)
-    _CONTEXT = module.Context(prec=80, rounding=module.ROUND_HALF_EVEN, Emax=999, Emin=-999)
-    KINDS["decimal"] = (module.Decimal, "System.Decimal")
-
-
-when_decimal_loads(_bind_decimal)
 
 
 def type_of_name(full_name: str) -> Optional[str]:
@@ -249,9 +231,9 @@ def round_half_even(value: Any) -> int:
 def make(kind: str, number: Any) -> Any:
     """``number`` (already numeric: int, float, Decimal) as the type of ``kind``; out of range is a
     NumberError with .NET's wording."""
-    if kind == "decimal":
-        return _decimal_result(_to_decimal(number))
     cls = KINDS[kind][0]
+    if cls is Decimal:
+        return _decimal_result(_to_decimal(number))
     if cls is PSSingle:
         return PSSingle(float(number))
     whole = number if isinstance(number, int) else round_half_even(number)
@@ -386,10 +368,9 @@ def complement(value: Any) -> Any:
 # --------------------------------------------------------------------------- [T]:: members
 
 def _limits(kind: str) -> Tuple[Any, Any]:
-    if kind == "decimal":
-        decimal_module()
-        return DECIMAL_MAX, DECIMAL_MAX.copy_negate()
     cls = KINDS[kind][0]
+    if cls is Decimal:
+        return DECIMAL_MAX, DECIMAL_MAX.copy_negate()
     if cls is PSSingle:
         top = PSSingle(3.4028234663852886e38)
         return top, PSSingle(-top)

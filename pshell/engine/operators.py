@@ -11,6 +11,7 @@ try:                            # datetime's classes from the C module datetime.
     import _datetime as _dt     # datetime.py first defines them in Python (~0.6 ms of start-up)
 except ImportError:
     import datetime as _dt
+import decimal
 
 from pshell.engine import numbers as _numbers
 from pshell.engine.errors import RuntimeException
@@ -622,7 +623,6 @@ def _fixed(value: Any, places: int, grouping: bool) -> str:
     (2.25 -> '2.3'), where Python's format rounds them to even."""
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return to_str(value)
-    decimal = _numbers.decimal_module()
     exact = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-places),
                                             rounding=decimal.ROUND_HALF_UP)
     return f"{exact:{',' if grouping else ''}.{places}f}"

@@ -170,9 +170,9 @@ def _round(args: List[Any]) -> Any:
     digits = int(to_number(args[1])) if len(args) > 1 and not isinstance(args[1], str) else 0
     mode = to_str(args[-1]).lower() if len(args) > 1 and isinstance(args[-1], str) else ""
     if mode == "awayfromzero":
-        decimal = numbers.decimal_module()
-        quant = decimal.Decimal(1).scaleb(-digits)
-        result = float(decimal.Decimal(str(value)).quantize(quant, rounding=decimal.ROUND_HALF_UP))
+        from decimal import ROUND_HALF_UP, Decimal
+        quant = Decimal(1).scaleb(-digits)
+        result = float(Decimal(str(value)).quantize(quant, rounding=ROUND_HALF_UP))
     else:
         result = round(value, digits)
     if digits == 0 and isinstance(value, float):

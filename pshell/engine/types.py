@@ -7,6 +7,7 @@ try:                            # datetime's classes from the C module datetime.
     import _datetime as _dt     # datetime.py first defines them in Python (~0.6 ms of start-up)
 except ImportError:
     import datetime as _dt
+import decimal
 import sys
 
 from pshell.engine import accelerators as _accelerators
@@ -172,7 +173,7 @@ def is_type(value: Any, type_name: str) -> bool:
         return False
     if kind == "psobject":
         # a bare string, number or bool (a literal, a variable's value) is no PSObject wrapper
-        return not isinstance(value, (str, int, float, _numbers.Decimal)) or type(value) is Guid
+        return not isinstance(value, (str, int, float, decimal.Decimal)) or type(value) is Guid
     if kind == "object":
         return True
     if kind == "generic":

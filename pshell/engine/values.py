@@ -20,15 +20,13 @@ try:                            # datetime's classes from the C module datetime.
 except ImportError:
     import datetime as _dt
 import math
+from decimal import Decimal
 
 from pshell.engine.numbers import PSSingle, format_decimal, format_single, round_half_even
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from decimal import Decimal
     from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
-else:               # the decimal module is loaded when first needed (pshell/lang/lex_numbers.py)
-    from pshell.lang.lex_numbers import Decimal
 
 __all__ = [
     "Hashtable", "OrderedHashtable", "PSObject", "PSChar", "PSTypeInfo", "AutomationNull", "type_names_of",

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import _thread
-import sys
 
 _DIGITS = frozenset("0123456789")
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -15,92 +13,8 @@ _MULTIPLIERS = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, List, Optional, Tuple
+    from typing import Any, Optional, Tuple
     NumberParts = Tuple[int, Optional[str], Optional[str], str, str]
-
-
-# --------------------------------------------------------------------------- the decimal module
-#
-# Loading ``decimal`` costs ~1.7 ms of every start-up (it pulls collections and numbers with it),
-# and most commands never see a Decimal.  So modules take ``Decimal`` and ``decimal`` from here
-# (``from pshell.lang.lex_numbers import Decimal``) instead of importing the module: until it is
-# loaded they are stand-ins (DecimalNotLoaded, DECIMAL_NOT_LOADED), and calling the one or
-# reading an attribute of the other loads it (decimal_module), which then rebinds those names in
-# every loaded module (here too, so a module imported later gets the real ones) before any real
-# Decimal is handed out.  No value is a DecimalNotLoaded, and while it is bound no Decimal exists
-# (every way of making one in pshell goes through here: tests/test_startup_imports.py checks that
-# nothing else imports decimal), so type checks against it are right before the load as after.
-
-class DecimalNotLoaded:
-    """``Decimal`` until the decimal module is loaded: calling it loads the module and returns a
-    real ``decimal.Decimal``."""
-
-    __slots__ = ()
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:       # type: ignore[misc]
-        return decimal_module().Decimal(*args, **kwargs)
-
-
-class _DecimalModuleNotLoaded:
-    """``decimal`` until the module is loaded: any attribute loads it."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(decimal_module(), name)
-
-
-DECIMAL_NOT_LOADED: Any = _DecimalModuleNotLoaded()
-Decimal: Any = DecimalNotLoaded             # decimal.Decimal once loaded
-decimal: Any = DECIMAL_NOT_LOADED           # the decimal module once loaded
-_DECIMAL: List[Any] = []                    # the module, once loaded and bound everywhere
-_DECIMAL_LOCK = _thread.RLock()
-_ON_LOAD: List[Callable[[Any], None]] = []
-
-
-def when_decimal_loads(bind: Callable[[Any], None]) -> None:
-    """Call ``bind(decimal)`` once the decimal module is loaded (now, if it is), before the real
-    class is handed out: for tables and constants made from it."""
-    with _DECIMAL_LOCK:
-        _ON_LOAD.append(bind)
-        if _DECIMAL:
-            bind(_DECIMAL[0])
-
-
-_MAKERS = ("pshell.engine.numbers", __name__)
-
-
-def _bind(decimal: Any, which: Callable[[str], bool]) -> None:
-    module_type = type(sys)
-    for module in list(sys.modules.values()):
-        if not isinstance(module, module_type):
-            continue
-        names = module.__dict__
-        if not which(str(names.get("__name__"))):
-            continue
-        if names.get("Decimal") is DecimalNotLoaded:
-            names["Decimal"] = decimal.Decimal
-        if names.get("decimal") is DECIMAL_NOT_LOADED:
-            names["decimal"] = decimal
-
-
-def decimal_module() -> Any:
-    """The decimal module, loaded on first need (thread-safe; see above)."""
-    if _DECIMAL:
-        return _DECIMAL[0]
-    with _DECIMAL_LOCK:
-        if not _DECIMAL:
-            import decimal as module
-            for bind in _ON_LOAD:
-                bind(module)
-            # numbers.py and this module, whose names others make values with or import, are
-            # bound after the modules that only check types; a last pass binds a module that
-            # imported a stand-in meanwhile
-            _bind(module, lambda name: name not in _MAKERS)
-            _bind(module, lambda name: name in _MAKERS)
-            _bind(module, lambda name: True)
-            _DECIMAL.append(module)
-    return _DECIMAL[0]
 
 
 def scan_number(text: str, i: int, n: int) -> Optional[NumberParts]:
@@ -186,8 +100,9 @@ def number_value(parts: NumberParts) -> Any:
         assert dec is not None
         real = "." in dec or "e" in dec or "E" in dec
         if suffix == "d":
+            import decimal
             try:
-                value = decimal_module().Decimal(dec)
+                value = decimal.Decimal(dec)
             except Exception:                                   # pragma: no cover - defensive
                 return None
         elif real:
