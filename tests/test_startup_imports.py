@@ -76,8 +76,7 @@ def test_a_command_compiles_only_itself():
 #: with __import__), the #requires reader (a text without comments has none), the static members
 #: of types (~12 ms of tables and the modules they pull: a member of a value does not need them).
 _DEFERRED = ("threading", "functools", "types", "_weakrefset", "datetime", "struct", "bisect",
-             "importlib", "warnings", "pshell.lang.requires", "pshell.engine.statics", "collections",
-             "decimal")
+             "importlib", "warnings", "pshell.lang.requires", "pshell.engine.statics")
 
 
 def _loaded_after(script: str, names=_DEFERRED) -> subprocess.CompletedProcess:
