@@ -74,9 +74,11 @@ def test_a_command_compiles_only_itself():
 #: datetime's Python half (the engine uses the C _datetime), struct and bisect (C extensions loaded
 #: for a Single and for a text of several lines), importlib (with warnings: the cmdlet index imports
 #: with __import__), the #requires reader (a text without comments has none), the static members
-#: of types (~12 ms of tables and the modules they pull: a member of a value does not need them).
+#: of types (~12 ms of tables and the modules they pull: a member of a value does not need them),
+#: the runtime's error and #requires/using helpers (rt.py forwards to them).
 _DEFERRED = ("threading", "functools", "types", "_weakrefset", "datetime", "struct", "bisect",
-             "importlib", "warnings", "pshell.lang.requires", "pshell.engine.statics")
+             "importlib", "warnings", "pshell.lang.requires", "pshell.engine.statics",
+             "pshell.engine.rt_errors", "pshell.engine.rt_requires")
 
 
 def _loaded_after(script: str, names=_DEFERRED) -> subprocess.CompletedProcess:

@@ -500,7 +500,7 @@ def _run_clean(frame: Frame, compiled: Any, bound: Optional[BindResult]) -> None
     except (BreakException, ContinueException, ExitException, PipelineStopped):
         raise
     except Exception as exc:            # noqa: BLE001 - reported, not propagated
-        from pshell.engine.rt import to_runtime_exception
+        from pshell.engine.rt_errors import to_runtime_exception
         record = to_runtime_exception(exc).record
         rs.last_success = False
         if not isinstance(exc, ActionPreferenceStop):   # write_error has recorded those

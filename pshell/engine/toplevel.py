@@ -84,7 +84,7 @@ def run_statements(rs: Runspace, unit: Any, statements: Optional[Sequence[Any]])
             from pshell.engine.compiler import requirements_of
             requirements = requirements_of(unit)
             if requirements:
-                from pshell.engine.rt import _requires
+                from pshell.engine.rt_requires import _requires
                 unit.requires_failed = True
                 _requires(frame, requirements)
                 unit.requires_failed = False
