@@ -1,5 +1,7 @@
 """File system items: Get-ChildItem, Get-Item, Test-Path, New-Item, Remove-Item, Copy-Item,
-Move-Item, Rename-Item, and the path machinery the location and content cmdlets share.
+Move-Item, Rename-Item, and ``PathCmdlet``, the path handling the location and content cmdlets
+share.  The FileSystem provider's work (paths, creating, removing, copying, moving) is
+engine/fs_provider.py; these classes bind parameters and call it.
 
 Paths are resolved against the runspace's location (never the process's cwd).  Wildcards follow
 PowerShell: ``*``, ``?``, ``[abc]``/``[a-z]``, a backtick escapes the next character; matching
@@ -17,52 +19,21 @@ from pshell.engine.errors import RuntimeException
 # the item objects live in the engine; other cmdlet modules import these names from here
 from pshell.engine.fs_items import (ITEM_TYPE_DIR, ITEM_TYPE_FILE, PROVIDER_PREFIX, FileSystemItem,
                                     _item_or_none, _list_dir, make_item)
+# the provider's work; env_name, env_entries, _as_paths and os_message are imported from here too
+from pshell.engine.fs_provider import (_any_match, _as_paths, absolute, bad_qualifier, copy_item,
+                                       env_entries, env_name, expand, filter_match, home, move_item,
+                                       new_directory, new_file, new_link, os_message, remove_item,
+                                       rename_item)
 from pshell.engine.shouldprocess import SHOULD_PROCESS_PARAMS
 from pshell.engine.values import to_str
 from pshell.engine.wildcards import has_wildcards, unescape, wildcard_match
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+    from typing import Any, Iterator, List, Optional, Tuple
 
 __all__ = ["FileSystemItem", "make_item", "PathCmdlet", "PROVIDER_PREFIX", "ITEM_TYPE_FILE", "ITEM_TYPE_DIR",
-           "_item_or_none", "_list_dir"]
-
-
-# --------------------------------------------------------------------------- wildcards
-# File names are matched case-sensitively (Linux); -Include/-Exclude ignore case, as pwsh's do.
-
-def _any_match(patterns: Optional[Sequence[str]], name: str) -> bool:
-    return any(wildcard_match(p, name) for p in patterns or ())
-
-
-# --------------------------------------------------------------------------- the Env: drive
-
-def env_name(path: Any) -> Optional[str]:
-    """For a path on the ``Env:`` drive (``Env:``, ``env:PATH``, ``Env:\\HOME``, ``env:/X*``): the
-    variable name or pattern after the drive ('' for the whole drive); None for any other path."""
-    text = to_str(path)
-    if len(text) < 4 or text[:4].lower() != "env:":
-        return None
-    return text[4:].lstrip("\\/")
-
-
-def env_entries(environ: Dict[str, str], pattern: str) -> List[Any]:
-    """The variables of ``environ`` (a runspace's environment) that ``pattern`` names (all for
-    ''), sorted, as DictionaryEntry items (what pwsh's Environment provider gives: Name/Key and
-    Value).  Names match exactly first (Linux names are case-sensitive), then ignoring case."""
-    from pshell.engine.format import DictionaryEntry
-    env = dict(environ)          # a snapshot: a thread job may change a shared environment
-    names = sorted(env)
-    if not pattern:
-        chosen = names
-    elif has_wildcards(pattern):
-        chosen = [n for n in names if wildcard_match(pattern, n, case_sensitive=False)]
-    elif pattern in env:
-        chosen = [pattern]
-    else:
-        chosen = [n for n in names if n.lower() == pattern.lower()][:1]
-    return [DictionaryEntry(n, env[n]) for n in chosen]
+           "_item_or_none", "_list_dir", "_as_paths", "env_entries", "env_name", "filter_match", "os_message"]
 
 
 # --------------------------------------------------------------------------- path resolution
@@ -82,12 +53,7 @@ class PathCmdlet(Cmdlet):
         yield  # a generator: the error comes when the pipeline runs
 
     def absolute(self, path: Any) -> str:
-        text = to_str(path)
-        if text.startswith(PROVIDER_PREFIX):
-            text = text[len(PROVIDER_PREFIX):]
-        if text == "~" or text.startswith("~/"):
-            text = self.home() + text[1:]
-        return self.resolve_path(text)
+        return absolute(self, path)
 
     def selected(self, name: str) -> bool:
         """Whether the command's -Filter, -Include and -Exclude let an item named ``name``
@@ -100,51 +66,12 @@ class PathCmdlet(Cmdlet):
 
     def home(self) -> str:
         """``~``: the runspace's $HOME (a remote or test runspace may have its own)."""
-        getter = getattr(self.runspace, "get_variable", None)
-        value = getter("HOME") if getter is not None else None
-        return to_str(value) if value else os.path.expanduser("~")
+        return home(self)
 
     def expand(self, path: Any, literal: bool = False, force: bool = False,
                dot_pattern_shows_hidden: bool = True) -> Tuple[List[str], bool]:
-        """The existing paths ``path`` names: (matches, was_wildcard).  A literal path is
-        returned whether it exists or not (the caller checks).  Hidden (dot) names match a
-        wildcard only with ``force``, or when the pattern itself starts with a dot and
-        ``dot_pattern_shows_hidden`` (pwsh's Convert-Path wants -Force even then)."""
-        text = to_str(path)
-        if text.startswith(PROVIDER_PREFIX):
-            literal = True        # a PSPath from an item: already a literal path
-        if literal or not has_wildcards(text):
-            return [self.absolute(unescape(text) if not literal else text)], False
-        full = self.absolute(text)
-        parts = full.split("/")
-        current = ["/"]
-        for index, part in enumerate(parts[1:], 1):
-            if not part:
-                continue
-            last = index == len(parts) - 1
-            nxt: List[str] = []
-            for base in current:
-                if has_wildcards(part):
-                    try:
-                        names = sorted(os.listdir(base))
-                    except OSError:
-                        continue
-                    for name in names:
-                        if name.startswith(".") and not force and \
-                                not (part.startswith(".") and dot_pattern_shows_hidden):
-                            continue
-                        if wildcard_match(part, name, case_sensitive=True):
-                            candidate = os.path.join(base, name)
-                            if last or os.path.isdir(candidate):
-                                nxt.append(candidate)
-                else:
-                    candidate = os.path.join(base, unescape(part))
-                    if os.path.lexists(candidate):
-                        nxt.append(candidate)
-            current = nxt
-            if not current:
-                break
-        return current, True
+        """The existing paths ``path`` names: (matches, was_wildcard); see fs_provider.expand."""
+        return expand(self, path, literal, force, dot_pattern_shows_hidden)
 
     # Path and LiteralPath are declared without parameter sets: a file item piped in binds its
     # PSPath to LiteralPath (by property name) whatever set the named arguments chose.
@@ -248,28 +175,8 @@ class PathCmdlet(Cmdlet):
                 yield to_str(raw), full, wild
 
     def bad_qualifier(self, text: str) -> bool:
-        """``Nope::path`` or ``Nope:/path`` naming no provider or drive (and no such file): said
-        as PowerShell says it (ProviderNotFound, DriveNotFound); True when it was."""
-        import re
-        match = re.match(r"^([A-Za-z][\w.\\-]*)(::?)", text)
-        if match is None or os.path.lexists(self.absolute(text)):
-            return False
-        from pshell.engine.drives import PROVIDERS, find_drive
-        name, colons = match.group(1), match.group(2)
-        if colons == "::":
-            provider = name.rsplit("\\", 1)[-1].lower()
-            if provider in PROVIDERS:
-                return False
-            message, error_id = f"Cannot find a provider with the name '{name}'.", "ProviderNotFound"
-            exception = "System.Management.Automation.ProviderNotFoundException"
-        else:
-            if find_drive(self.runspace, name) is not None:
-                return False
-            message = f"Cannot find drive. A drive with the name '{name}' does not exist."
-            error_id, exception = "DriveNotFound", "System.Management.Automation.DriveNotFoundException"
-        self.write_error(self.error_record(message, error_id, "ObjectNotFound", target=name,
-                                           exception_type=exception))
-        return True
+        """``Nope::path`` naming no provider or drive: reported; True when it was."""
+        return bad_qualifier(self, text)
 
     def no_match(self, raw: Any) -> None:
         """A wildcard path that matched nothing: no error, unless the command says otherwise."""
@@ -286,49 +193,6 @@ class PathCmdlet(Cmdlet):
     def io_error(self, exc: OSError, full: str, error_id: str = "IOError",
                  category: str = "WriteError") -> None:
         self.write_error(self.error_record(os_message(exc, full), error_id, category, target=full))
-
-
-def _same_file(a: str, b: str) -> bool:
-    """Whether two paths reach one file (a hard link, a symbolic link or a chain of them)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def filter_match(pattern: str, name: str) -> bool:
-    """-Filter: a wildcard, case-sensitive as Linux names are; ``x*.*`` also takes names without
-    any extension (the file system's old rule, which PowerShell keeps on every platform)."""
-    if wildcard_match(pattern, name, case_sensitive=True):
-        return True
-    return pattern.endswith(".*") and "." not in name and \
-        wildcard_match(pattern[:-2], name, case_sensitive=True)
-
-
-def _as_paths(value: Any) -> List[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if v is not None]
-    return [value]
-
-
-def os_message(exc: OSError, full: str) -> str:
-    import errno
-    code = exc.errno
-    if code in (errno.EACCES, errno.EPERM):
-        return f"Access to the path '{full}' is denied."
-    if code == errno.ENOENT:
-        return f"Could not find a part of the path '{full}'."
-    if code == errno.ENOTEMPTY:
-        return f"Directory not empty : '{full}'"
-    if code == errno.EEXIST:
-        return f"The file '{full}' already exists."
-    if code == errno.EISDIR:
-        return f"The path '{full}' is a directory."
-    if code == errno.ENOTDIR:
-        return f"The path '{full}' is not a directory."
-    return f"{exc.strerror or exc} : '{full}'"
 
 
 PATH_PARAMS = (
@@ -662,64 +526,13 @@ class NewItem(PathCmdlet):
             return None
 
     def _directory(self, full: str) -> Optional[FileSystemItem]:
-        if os.path.lexists(full):
-            if os.path.isdir(full) and self.Force:
-                return FileSystemItem(full)
-            self.write_error(self.error_record(
-                f"An item with the specified name {full} already exists.",
-                "DirectoryExist", "ResourceExists", target=full,
-                exception_type="System.IO.IOException"))
-            return None
-        os.makedirs(full)
-        return FileSystemItem(full)
+        return new_directory(self, full, bool(self.Force))
 
     def _file(self, full: str) -> Optional[FileSystemItem]:
-        if os.path.isdir(full):
-            self.write_error(self.error_record(
-                f"An item with the specified name {full} already exists.", "DirectoryExist",
-                "ResourceExists", target=full, exception_type="System.IO.IOException"))
-            return None
-        if os.path.lexists(full) and not self.Force:
-            self.write_error(self.error_record(
-                f"The file '{full}' already exists.", "NewItemIOError", "WriteError",
-                target=full, exception_type="System.IO.IOException"))
-            return None
-        parent = os.path.dirname(full)
-        if not os.path.isdir(parent):
-            if not self.Force:
-                raise OSError(2, "No such file or directory", full)
-            os.makedirs(parent)
-        with open(full, "w", encoding="utf-8", newline="") as handle:
-            if self.Value is not None:
-                handle.write(to_str(self.Value))
-        return FileSystemItem(full)
+        return new_file(self, full, bool(self.Force), self.Value)
 
     def _link(self, full: str, kind: str) -> Optional[FileSystemItem]:
-        if self.Value is None:
-            raise self.terminate("The Value (Target) parameter is required to create a link.",
-                                 "ArgumentNull", "InvalidArgument")
-        target = to_str(self.Value)
-        reached = os.path.realpath(self.absolute(target))
-        if os.path.normpath(self.absolute(target)) == os.path.normpath(full) or (
-                os.path.lexists(full) and not os.path.islink(full) and reached == os.path.realpath(full)):
-            # checked before -Force removes the path: the link would replace its own target
-            self.write_error(self.error_record(
-                f"Cannot create the link '{full}': its target is the link's own path.",
-                "TargetIsSameAsLink", "InvalidArgument", target=full,
-                exception_type="System.IO.IOException"))
-            return None
-        if os.path.lexists(full):
-            if not self.Force:
-                self.write_error(self.error_record(
-                    f"An item with the specified name {full} already exists.", "SymLinkExists",
-                    "ResourceExists", target=full))
-                return None
-            os.remove(full)
-        if kind == "HardLink":
-            os.link(self.absolute(target), full)
-        else:
-            os.symlink(target, full)            # a link to nothing (yet) is allowed, as in pwsh
-        return FileSystemItem(full)
+        return new_link(self, full, kind, bool(self.Force), self.Value)
 
 
 # --------------------------------------------------------------------------- Remove-Item
@@ -760,42 +573,10 @@ class RemoveItem(PathCmdlet):
             self._remove(full)
 
     def _remove(self, full: str) -> None:
-        import shutil
-        is_dir = os.path.isdir(full) and not os.path.islink(full)
-        if full == "/":
-            self.write_error(self.error_record(
-                "Cannot remove the root directory '/'.", "RemoveRootDirectory",
-                "InvalidOperation", target=full))
-            return
-        if not self.should_process(full, "Remove Directory" if is_dir else "Remove File"):
-            return
-        try:
-            if is_dir:
-                if os.listdir(full) and not self.Recurse:
-                    self.write_error(self.error_record(
-                        f"The item at {full} has children and the Recurse parameter was not "
-                        f"specified. Nothing was removed; use -Recurse to remove it with its "
-                        f"contents.", "DirectoryNotEmpty", "WriteError", target=full,
-                        exception_type="System.IO.IOException"))
-                    return
-                if self.Recurse:
-                    errors: List[Tuple[str, Any]] = []
-                    shutil.rmtree(full, onerror=lambda f, p, e: errors.append((p, e[1])))
-                    for path, exc in errors[:1]:
-                        self.io_error(exc, path, "RemoveItemIOError")
-                else:
-                    os.rmdir(full)
-            else:
-                os.remove(full)
-        except OSError as exc:
-            self.io_error(exc, full, "RemoveItemIOError")
+        remove_item(self, full, bool(self.Recurse))
 
 
 # --------------------------------------------------------------------------- Copy / Move / Rename
-
-def _copy_tree(src: str, dst: str, force: bool) -> None:
-    import shutil
-    shutil.copytree(src, dst, symlinks=True, copy_function=shutil.copy2, dirs_exist_ok=True)
 
 
 class _TransferCmdlet(PathCmdlet):
@@ -847,49 +628,7 @@ class CopyItem(_TransferCmdlet):
         yield from copy_with_session(self)
 
     def transfer(self, src: str, destination: str) -> Optional[str]:
-        import shutil
-        target = destination
-        if os.path.isdir(destination):
-            target = os.path.join(destination, os.path.basename(src))
-        if os.path.abspath(target) == os.path.abspath(src) or _same_file(src, target) or \
-                (os.path.isdir(destination) and _same_file(src, destination)):
-            record = self.error_record(
-                f"Cannot overwrite the item {src} with itself.", "CopyError", "WriteError",
-                target=src, exception_type="System.IO.IOException")
-            record.Exception.Data["SelfCopy"] = True     # type: ignore[attr-defined]
-            self.write_error(record)
-            return None
-        if not self.should_process(f"Item: {src} Destination: {target}",
-                                   "Copy Directory" if os.path.isdir(src) else "Copy File"):
-            return None
-        try:
-            if os.path.isdir(src):
-                if (target + "/").startswith(src.rstrip("/") + "/"):
-                    self.write_error(self.error_record(
-                        f"Cannot copy the directory '{src}' into itself ('{target}').",
-                        "CopyContainerItemToLeafError", "InvalidArgument", target=src))
-                    return None
-                if os.path.lexists(target) and not os.path.isdir(target):
-                    self.write_error(self.error_record(
-                        f"An item with the specified name {target} already exists.",
-                        "DirectoryExist", "ResourceExists", target=target))
-                    return None
-                if self.Recurse:
-                    _copy_tree(src, target, bool(self.Force))
-                else:
-                    os.makedirs(target, exist_ok=True)
-                    shutil.copystat(src, target)
-            else:
-                parent = os.path.dirname(target)
-                if not os.path.isdir(parent):
-                    raise OSError(2, "No such file or directory", target)
-                if os.path.exists(target) and not os.access(target, os.W_OK) and self.Force:
-                    os.chmod(target, 0o600)
-                shutil.copy2(src, target, follow_symlinks=True)
-        except OSError as exc:
-            self.io_error(exc, getattr(exc, "filename", None) or target, "CopyError")
-            return None
-        return target
+        return copy_item(self, src, destination, bool(self.Recurse), bool(self.Force))
 
 
 @register
@@ -907,45 +646,7 @@ class MoveItem(_TransferCmdlet):
     )
 
     def transfer(self, src: str, destination: str) -> Optional[str]:
-        import shutil
-        target = destination
-        if os.path.isdir(destination) and not os.path.islink(destination):
-            target = os.path.join(destination, os.path.basename(src))
-        is_dir = os.path.isdir(src) and not os.path.islink(src)
-        if target == src and not is_dir:
-            return target
-        if is_dir and (target + "/").startswith(src.rstrip("/") + "/"):
-            self.write_error(self.error_record(
-                f"Cannot move the directory '{src}' onto or into itself ('{target}').",
-                "MoveItemArgumentError", "InvalidArgument", target=src,
-                exception_type="System.ArgumentException"))
-            return None
-        if os.path.lexists(target):
-            if is_dir:
-                self.write_error(self.error_record(
-                    f"Cannot move the directory '{src}': an item named '{target}' already exists.",
-                    "DirectoryExist", "WriteError", target=target,
-                    exception_type="System.IO.IOException"))
-                return None
-            if not self.Force or os.path.isdir(target):
-                self.write_error(self.error_record(
-                    "Cannot create a file when that file already exists.", "MoveFileInfoItemIOError",
-                    "WriteError", target=target, exception_type="System.IO.IOException"))
-                return None
-        if not self.should_process(f"Item: {src} Destination: {target}",
-                                   "Move Directory" if is_dir else "Move File"):
-            return None
-        try:
-            if not os.path.isdir(os.path.dirname(target)):
-                raise OSError(2, "No such file or directory", target)
-            shutil.move(src, target)
-        except OSError as exc:
-            self.write_error(self.error_record(
-                os_message(exc, getattr(exc, "filename", None) or target),
-                "MoveDirectoryItemIOError" if is_dir else "MoveFileInfoItemIOError", "WriteError",
-                target=src, exception_type="System.IO.IOException"))
-            return None
-        return target
+        return move_item(self, src, destination, bool(self.Force))
 
 
 @register
@@ -972,29 +673,7 @@ class RenameItem(PathCmdlet):
     def _rename(self, full: str) -> Optional[str]:
         new_name = to_str(self.delay_bound(self.NewName))
         self.reject_empty("NewName", new_name)
-        parent = os.path.dirname(full)
-        if "/" in new_name:
-            candidate = self.absolute(new_name)
-            if os.path.dirname(candidate) != parent:
-                self.write_error(self.error_record(
-                    "Cannot rename the specified target, because it represents a path or device "
-                    "name.", "Argument", "InvalidArgument", target=new_name))
-                return None
-            new_name = os.path.basename(candidate)
-        target = os.path.join(parent, new_name)
-        if os.path.lexists(target) and target != full:
-            self.write_error(self.error_record(
-                "Cannot create a file when that file already exists.", "RenameItemIOError",
-                "WriteError", target=full, exception_type="System.IO.IOException"))
-            return None
-        if not self.should_process(f"Item: {full} Destination: {target}", "Rename Item"):
-            return None
-        try:
-            os.rename(full, target)
-        except OSError as exc:
-            self.io_error(exc, full, "RenameItemIOError")
-            return None
-        return target
+        return rename_item(self, full, new_name)
 
 
 # --------------------------------------------------------------------------- views
