@@ -156,3 +156,86 @@ def test_a_stale_socket_path_falls_back_to_the_loader(client_home, tmp_path):
         assert ssh.known_socket(key) == conn.server_info["sock"]
     finally:
         conn.close()
+
+
+def _own_sshd(client_home, root: str, addr: str, extra: str = "", path: str = "/usr/bin:/bin"):
+    """An sshd of this test's own on ``addr`` (its log at ``root/log``), known to the client."""
+    import subprocess
+
+    from conftest import SSHD, _keygen, _sshd_config, _wait_listening
+    os.chmod(root, 0o755)
+    hostkey = os.path.join(root, "hostkey")
+    _keygen(hostkey)
+    remote_home = os.path.join(root, "rhome")
+    os.makedirs(remote_home)
+    conf = _sshd_config(root, "own", addr, client_home.port, hostkey, remote_home, extra=extra)
+    text = open(conf).read().replace(f"AuthorizedKeysFile {root}/authorized_keys",
+                                     f"AuthorizedKeysFile {client_home.root}/authorized_keys")
+    open(conf, "w").write(text.replace("PATH=/usr/bin:/bin", f"PATH={path}"))
+    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(root, "log")])
+    _wait_listening(addr, client_home.port)
+    pub = " ".join(open(hostkey + ".pub").read().split()[:2])
+    with open(os.path.join(client_home.home, ".ssh", "known_hosts"), "a") as fh:
+        fh.write(f"[{addr}]:{client_home.port} {pub}\n")
+    return proc
+
+
+def _subsystem_asks(root: str) -> int:
+    with open(os.path.join(root, "log")) as fh:
+        text = fh.read()
+    return text.count("subsystem request for pshell") + text.count("subsystem 'pshell'")
+
+
+def test_a_refused_subsystem_is_not_asked_again(client_home, tmp_path):
+    """A computer whose sshd refused the pshell subsystem is remembered (with the host's
+    socket): its next first contact starts the loader without asking (two round trips)."""
+    from conftest import stop_host_in
+    from pshell.transport import ssh
+    root = str(tmp_path)
+    proc = _own_sshd(client_home, root, "127.0.0.72")
+    target = SSHTarget("127.0.0.72")
+    key = ssh.cache_key(target)
+    try:
+        open_ssh_connection(target).close()
+        assert _subsystem_asks(root) == 1
+        assert ssh.refused_subsystem(key) == "pshell"
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        ssh.forget_socket(key)              # no direct channel: a first contact again
+        conn = open_ssh_connection(target)
+        try:
+            assert not conn.link.direct and conn.server_info["persistent"]
+        finally:
+            conn.close()
+        assert _subsystem_asks(root) == 1
+    finally:
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        proc.terminate()
+        proc.wait(5)
+
+
+def test_a_remembered_refusal_gives_way_when_the_loader_fails(client_home, tmp_path):
+    """The refusal is a hint: where the loader then fails (no python3 on the login's PATH) and
+    sshd has the subsystem now, the subsystem is asked after all, and the hint forgotten."""
+    from conftest import REPO, stop_host_in
+    from pshell.transport import ssh
+    root = str(tmp_path)
+    proc = _own_sshd(client_home, root, "127.0.0.73", path="/nonexistent",
+                     extra=f"Subsystem pshell /usr/bin/env PYTHONPATH={REPO} /usr/bin/python3 "
+                           f"-m pshell.remote.server")
+    target = SSHTarget("127.0.0.73")
+    key = ssh.cache_key(target)
+    ssh.forget_socket(key)
+    ssh.remember_refused_subsystem(key, "pshell")
+    try:
+        conn = open_ssh_connection(target)
+        try:
+            with open(f"/proc/{conn.server_info['pid']}/cmdline", "rb") as fh:
+                assert b"pshell.remote.server" in fh.read()
+        finally:
+            conn.close()
+        assert _subsystem_asks(root) == 1
+        assert ssh.refused_subsystem(key) is None
+    finally:
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        proc.terminate()
+        proc.wait(5)
