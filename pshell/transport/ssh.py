@@ -274,7 +274,9 @@ class SSHSessionLink:
         self.direct = False
         self._booting = True
         self._ready = asyncio.get_running_loop().create_future()
-        forget_socket(self.cache_key)
+        # the path is kept: it is where the host started by the loader listens again (its
+        # hello says so, and a different path replaces it); forgetting it and learning it
+        # back rewrote sockets.json twice per computer of a first fan-out
         return False
 
     def _restart(self) -> None:

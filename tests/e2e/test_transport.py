@@ -158,6 +158,30 @@ def test_a_stale_socket_path_falls_back_to_the_loader(client_home, tmp_path):
         conn.close()
 
 
+def test_a_host_that_is_not_running_leaves_its_remembered_socket_alone(client_home):
+    """A direct attempt where nothing listens falls back to the loader without forgetting the
+    path: the host it starts listens there again, so sockets.json is not rewritten (twice per
+    computer of a first fan-out, each time the whole file)."""
+    from conftest import stop_host_in
+    from pshell.transport import ssh
+    target = SSHTarget("server03")
+    key = ssh.cache_key(target)
+    open_ssh_connection(target).close()
+    path = ssh.known_socket(key)
+    assert path
+    stop_host_in(client_home.state_dir)
+    cache = os.path.join(client_home.home, ".cache", "pshell", "sockets.json")
+    before = os.stat(cache)
+    conn = open_ssh_connection(target)
+    try:
+        assert not conn.link.direct and conn.server_info["sock"] == path
+    finally:
+        conn.close()
+    after = os.stat(cache)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert ssh.known_socket(key) == path
+
+
 def _own_sshd(client_home, root: str, addr: str, extra: str = "", path: str = "/usr/bin:/bin"):
     """An sshd of this test's own on ``addr`` (its log at ``root/log``), known to the client."""
     import subprocess
