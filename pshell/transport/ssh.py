@@ -316,7 +316,7 @@ class SSHSessionLink:
         try:
             await self._start_loader(ssh)
         except SSHError:
-            if not skipped:
+            if not skipped or not subsystem:
                 raise
             self._ready.add_done_callback(lambda f: f.cancelled() or f.exception())
             forget_refused_subsystem(self.cache_key)
