@@ -34,13 +34,11 @@ import json
 import os
 import platform
 import queue
-import shutil
 import signal
 import socket
 import struct
 import threading
 import time
-import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.remote import messages as _messages  # noqa: F401 - read_frame's checks, imported late
@@ -112,6 +110,16 @@ def _readable(sock: socket.socket) -> bool:
     return True
 
 
+def _random_uuid() -> str:
+    """A version-4 UUID's text (what ``uuid.uuid4()`` gives; the module is 0.5 ms of every
+    host's start for the rare hello without an id)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class _Child:
     """A session and its process, as the supervisor sees it."""
 
@@ -152,7 +160,8 @@ class Supervisor:
         self.listener: Optional[socket.socket] = None
         self.empty_since: Optional[float] = time.monotonic()
         self.exiting = False
-        self.prewarmed = threading.Event()
+        self.engine_ready = threading.Event()  # sessions may be forked
+        self.prewarmed = threading.Event()      # and spares (the warm-up runs are done)
         self.spares: List[Tuple[int, socket.socket]] = []     # (pid, control socket), ready
         #: the environment each spare was forked with (it is sent a login's as a difference)
         self.spare_env: Dict[int, Dict[bytes, bytes]] = {}
@@ -228,6 +237,7 @@ class Supervisor:
                     child.resave = True     # type: ignore[attr-defined]
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 _log(f"cannot restore session {name}: {exc}")
+                import shutil       # only here (the main thread, before any other starts)
                 shutil.rmtree(os.path.join(self.sessions_dir, name), ignore_errors=True)
                 continue
             from pshell.remote.spool import HOST_ENDED
@@ -236,7 +246,10 @@ class Supervisor:
 
     def prewarm(self) -> None:
         """Import the engine (and run a statement) so that every session process forked from
-        here has it; then start the sessions found on disk."""
+        here has it; then start the sessions found on disk.  The sessions of the first burst
+        (the connections that started this host) are forked as soon as the engine is in: the
+        warm-up runs and the first spares wait until that burst is over (they serve later
+        sessions, and taking the CPU from the first ones only delayed them)."""
         try:
             from pshell.engine.runtime import Runspace
             Runspace().invoke("$null")
@@ -247,22 +260,41 @@ class Supervisor:
             import pshell.engine.events  # noqa: F401 - a session's runspace writes an event
             import re  # noqa: F401 - the engine imports these where first needed (start-up)
             import typing  # noqa: F401
-            # a session's first request, done here until its code is specialised and its caches
-            # filled: otherwise every spare does that work, and copies the pages it writes
-            from pshell.remote.oneshot import warm_up
-            for _ in range(PREWARM_RUNS):
-                warm_up()
         except Exception as exc:
             _log(f"prewarm: {exc}")
-        gc.collect()
-        gc.freeze()
-        self.prewarmed.set()
-        self.fill_spares()
+        self.engine_ready.set()
         with self.lock:
             # sessions found on disk; not one a hello created meanwhile (its own thread starts it)
             waiting = [c for c in self.children.values() if c.pid is None and c.restore]
         for child in waiting:
             self.ensure_started(child)
+        self._after_first_burst()
+        with self.fork_lock:            # nothing forks while it runs (it may import)
+            try:
+                # a session's first request, done here until its code is specialised and its
+                # caches filled: otherwise every spare does that work, and copies the pages
+                # it writes
+                from pshell.remote.oneshot import warm_up
+                for _ in range(PREWARM_RUNS):
+                    warm_up()
+            except Exception as exc:
+                _log(f"prewarm: {exc}")
+            gc.unfreeze()               # the first burst's forks froze the imports' garbage
+            gc.collect()
+            gc.freeze()
+            self.prewarmed.set()
+        self.fill_spares()
+
+    def _after_first_burst(self) -> None:
+        """Return once no session has started for SPARE_DELAY seconds (at once when none came:
+        a host started by a listing)."""
+        time.sleep(SPARE_DELAY)
+        while not self.exiting:
+            with self.lock:
+                wait = SPARE_DELAY - (time.monotonic() - self.last_start)
+            if wait <= 0:
+                return
+            time.sleep(wait)
 
     def serve_forever(self) -> None:
         threading.Thread(target=self._reaper, name="pshell-host-reaper", daemon=True).start()
@@ -558,7 +590,7 @@ class Supervisor:
         """Start the session's process (a spare's when one waits); an error message when it
         cannot.  ``watch`` False: a process started here is left ``unwatched`` for the caller's
         thread to watch (a connection's thread, free once it has handed its connection)."""
-        self.prewarmed.wait(60)
+        self.engine_ready.wait(60)
         with self.fork_lock:
             if child.pid is not None:
                 if conn is not None:       # started meanwhile: hand it over the usual way
@@ -809,7 +841,7 @@ class Supervisor:
         from pshell.remote.validate import session_id_error, valid_idle
         # a client's id names a directory: nothing else goes (a uuid made here needs no check)
         error = session_id_error(session_id) if session_id else None
-        session_id = session_id or str(uuid.uuid4())
+        session_id = session_id or _random_uuid()
         if idle is not None and not error:
             idle, error = valid_idle(idle)
         if error:

@@ -146,30 +146,60 @@ def _elsewhere(root, target, state):
                         % (target, state), "Warning")
         except Exception:
             pass
-"""
-def _cold():
-    if "_digest" not in globals():
-        exec(compile(_COLD, "<pshell-stage-two-cold>", "exec"), globals())
-def _refuse(path, why):
-    _say("PSHELL-ERROR", "refusing the engine cache %s on the remote computer: %s" % (path, why))
-    raise SystemExit(7)
-def _check(path, leaf):
-    # every directory down to the cache: root's or ours and closed to others' writes (sticky
-    # ones like /tmp excepted above the cache); the cache itself ours and 0700
+def _refuse(path, leaf, st):
     import stat
-    st = os.lstat(path)
     if leaf and not stat.S_ISDIR(st.st_mode):
-        _refuse(path, "it is not a directory")
-    if st.st_uid != os.getuid() and (leaf or st.st_uid != 0):
+        why = "it is not a directory"
+    elif st.st_uid != os.getuid() and (leaf or st.st_uid != 0):
         try:
             import pwd
             who = "user %s (uid %d)" % (pwd.getpwuid(st.st_uid).pw_name, st.st_uid)
         except Exception:
             who = "uid %d" % st.st_uid
-        _refuse(path, "it belongs to %s, not to this user; remove it" % who)
-    if st.st_mode & 0o022 and (leaf or not st.st_mode & 0o1000):
-        _refuse(path, "it is writable by other users (mode %04o); what is in it may not be "
-                "yours: remove it, or check it and chmod 700 it" % stat.S_IMODE(st.st_mode))
+        why = "it belongs to %s, not to this user; remove it" % who
+    else:
+        why = ("it is writable by other users (mode %04o); what is in it may not be yours: "
+               "remove it, or check it and chmod 700 it" % stat.S_IMODE(st.st_mode))
+    _say("PSHELL-ERROR", "refusing the engine cache %s on the remote computer: %s" % (path, why))
+    raise SystemExit(7)
+def _full(target, seen, stamp):
+    found = _digest(target)
+    if found == DIGEST:
+        tmp = "%s.%d" % (stamp, os.getpid())
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                         0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(seen.encode("ascii"))
+            os.rename(tmp, stamp)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return found
+def _reimport(target, name):
+    # a damaged bytecode file (not part of the digest) is dropped and the import tried again
+    import shutil
+    for top, dirs, files in os.walk(os.path.join(target, "pshell")):
+        if "__pycache__" in dirs:
+            shutil.rmtree(os.path.join(top, "__pycache__"), ignore_errors=True)
+    for name_ in [m for m in sys.modules if m == "pshell" or m.startswith("pshell.")]:
+        del sys.modules[name_]
+    __import__(name)
+"""
+def _cold():
+    if "_digest" not in globals():
+        exec(compile(_COLD, "<pshell-stage-two-cold>", "exec"), globals())
+def _check(path, leaf):
+    # every directory down to the cache: root's or ours and closed to others' writes (sticky
+    # ones like /tmp excepted above the cache); the cache itself ours and 0700
+    st = os.lstat(path)
+    if (leaf and st.st_mode & 0o170000 != 0o040000) or (
+            st.st_uid != os.getuid() and (leaf or st.st_uid != 0)) or (
+            st.st_mode & 0o022 and (leaf or not st.st_mode & 0o1000)):
+        _cold()
+        _refuse(path, leaf, st)
 def _cache():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     root = os.path.realpath(os.path.join(base, "pshell"))
@@ -187,22 +217,31 @@ def _cache():
 def _seen(root):
     # what the tree looks like to lstat: a file written, replaced, added, removed, chmod-ed or
     # chown-ed changes it (a write moves ctime, which only root can set back)
-    import stat
     try:
         from _blake2 import blake2b     # hashlib would load OpenSSL: 3.7 ms of 5
     except ImportError:
         from hashlib import blake2b
-    h = blake2b(DIGEST.encode(), digest_size=32)
-    for top, dirs, files in os.walk(os.path.join(root, "pshell")):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in [""] + dirs + sorted(files):
-            if name.endswith((".pyc", ".pyo")):
+    top = os.path.join(root, "pshell")
+    st = os.lstat(top)
+    lines = [DIGEST, "%d %d %d" % (st.st_ino, st.st_uid, st.st_mode)]
+    tops = [top]
+    while tops:
+        top = tops.pop()
+        lines.append(top)
+        with os.scandir(top) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            name = e.name
+            if name == "__pycache__" or name.endswith((".pyc", ".pyo")):
                 continue
-            st = os.lstat(os.path.join(top, name))
-            kept = (st.st_ino, st.st_uid, st.st_mode) if stat.S_ISDIR(st.st_mode) else \
-                (st.st_ino, st.st_uid, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            h.update(("%s/%s %r\n" % (top, name, kept)).encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
+            st = e.stat(follow_symlinks=False)
+            if e.is_dir(follow_symlinks=False):
+                lines.append("%s/ %d %d %d" % (name, st.st_ino, st.st_uid, st.st_mode))
+                tops.append(e.path)
+            else:
+                lines.append("%s %d %d %d %d %d %d" % (name, st.st_ino, st.st_uid, st.st_mode,
+                                                      st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
 def _verified(target):
     # the full digest reads and hashes every file (~7 ms); it is skipped when the tree is exactly
     # as lstat saw it at the last full check that matched (recorded in .checked, 0600)
@@ -210,27 +249,15 @@ def _verified(target):
     stamp = os.path.join(target, ".checked")
     try:
         fd = os.open(stamp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if fh.read(100).decode("ascii", "replace") == seen:
+        try:
+            if os.read(fd, 100) == seen.encode():
                 return DIGEST
+        finally:
+            os.close(fd)
     except OSError:
         pass
     _cold()
-    found = _digest(target)
-    if found == DIGEST:
-        tmp = "%s.%d" % (stamp, os.getpid())
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                         0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(seen.encode("ascii"))
-            os.rename(tmp, stamp)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return found
+    return _full(target, seen, stamp)
 def _state(target):
     # None: no engine here; "": the engine, checked against its digest; else what is wrong
     if not os.path.lexists(target):
@@ -262,13 +289,8 @@ def _main():
     except (EOFError, ValueError, ImportError):
         if sys.path[0] != target:
             raise
-        import shutil
-        for top, dirs, files in os.walk(os.path.join(target, "pshell")):
-            if "__pycache__" in dirs:
-                shutil.rmtree(os.path.join(top, "__pycache__"), ignore_errors=True)
-        for name_ in [m for m in sys.modules if m == "pshell" or m.startswith("pshell.")]:
-            del sys.modules[name_]
-        __import__(name)
+        _cold()
+        _reimport(target, name)
     _say("PSHELL-READY")
     if not direct:
         # the usual case: hand the channel to the per-user host (the relay imports no engine);

@@ -274,30 +274,81 @@ class SSHSessionLink:
         self.direct = False
         self._booting = True
         self._ready = asyncio.get_running_loop().create_future()
-        forget_socket(self.cache_key)
+        # the path is kept: it is where the host started by the loader listens again (its
+        # hello says so, and a different path replaces it); forgetting it and learning it
+        # back rewrote sockets.json twice per computer of a first fan-out
         return False
+
+    def _restart(self) -> None:
+        """Forget what an attempt that failed left (its channel's callbacks are ignored from
+        now on), before another is made on the same connection."""
+        import asyncio
+        self.attempt += 1
+        if self.chan is not None:
+            try:
+                self.chan.close()
+            except Exception:
+                pass
+            self.chan = None
+        self.direct = False
+        self._booting = True
+        self._status = b""
+        self._sent = b""
+        self._needed = False
+        self._stderr = []
+        self._exit_status = None
+        self._ready = asyncio.get_running_loop().create_future()
 
     async def start(self, ssh: Any, subsystem: Optional[str] = "pshell") -> None:
         import asyncio
-        import asyncssh
         self.ssh = ssh
         self.boot_timeout = _connect_timeout_of(ssh)
         self._ready = asyncio.get_running_loop().create_future()
         path = known_socket(self.cache_key) if self.cache_key else None
         if path and await self._start_direct(ssh, path):
             return
-        if subsystem:
-            try:
-                self.chan, _ = await ssh.create_session(self.session_factory, subsystem=subsystem,
-                                                        encoding=None, request_pty=False)
-                self._booting = False
-                self._ready.set_result(True)
+        # a host that refused the subsystem before is not asked again (two round trips of
+        # every first contact); if its loader fails, the subsystem is tried after all
+        skipped = bool(subsystem and self.cache_key
+                       and refused_subsystem(self.cache_key) == subsystem)
+        if subsystem and not skipped and await self._start_subsystem(ssh, subsystem):
+            return
+        try:
+            await self._start_loader(ssh)
+        except SSHError:
+            if not skipped or not subsystem:
+                raise
+            self._ready.add_done_callback(lambda f: f.cancelled() or f.exception())
+            forget_refused_subsystem(self.cache_key)
+            self._restart()
+            if await self._start_subsystem(ssh, subsystem):
                 return
-            except asyncssh.ChannelOpenError:
-                self.attempt += 1
+            raise
+
+    async def _start_subsystem(self, ssh: Any, subsystem: str) -> bool:
+        """The ``pshell`` subsystem (an installed pshell sshd starts); False when refused."""
+        import asyncssh
+        try:
+            self.chan, _ = await ssh.create_session(self.session_factory, subsystem=subsystem,
+                                                    encoding=None, request_pty=False)
+        except asyncssh.ChannelOpenError:
+            self.attempt += 1
+            self.chan = None
+            if self.cache_key:
+                remember_refused_subsystem(self.cache_key, subsystem)
+            return False
+        self._booting = False
+        self._ready.set_result(True)
+        return True
+
+    async def _start_loader(self, ssh: Any) -> None:
+        import asyncio
         self.chan, _ = await ssh.create_session(self.session_factory, bootstrap.LOADER_COMMAND,
                                                 encoding=None, request_pty=False)
-        self.chan.write(bootstrap.stage_two())
+        try:
+            self.chan.write(bootstrap.stage_two())
+        except OSError:             # it ended at once (no python3?): the channel's end says why
+            pass
         try:        # a remote command that is not the loader fails within ConnectTimeout
             await asyncio.wait_for(asyncio.shield(self._ready), self.boot_timeout)
         except asyncio.TimeoutError:
@@ -411,6 +462,25 @@ def forget_socket(key: str) -> None:
         sockets = _load_sockets()
         if sockets.pop(key, None) is not None:
             _save_sockets(sockets)
+
+
+# A computer whose sshd refused the ``pshell`` subsystem is remembered in the same file (key
+# ``REFUSED + cache key``, value the subsystem's name): its next first contact goes straight
+# to the loader.  Also only a hint: a loader that fails there tries the subsystem again.
+REFUSED = "refused-subsystem "
+
+
+def refused_subsystem(key: str) -> Optional[str]:
+    with _SOCKETS_LOCK:
+        return _load_sockets().get(REFUSED + key)
+
+
+def remember_refused_subsystem(key: str, subsystem: str) -> None:
+    remember_socket(REFUSED + key, subsystem)
+
+
+def forget_refused_subsystem(key: str) -> None:
+    forget_socket(REFUSED + key)
 
 
 def _save_sockets(sockets: Dict[str, str]) -> None:

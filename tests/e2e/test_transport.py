@@ -156,3 +156,110 @@ def test_a_stale_socket_path_falls_back_to_the_loader(client_home, tmp_path):
         assert ssh.known_socket(key) == conn.server_info["sock"]
     finally:
         conn.close()
+
+
+def test_a_host_that_is_not_running_leaves_its_remembered_socket_alone(client_home):
+    """A direct attempt where nothing listens falls back to the loader without forgetting the
+    path: the host it starts listens there again, so sockets.json is not rewritten (twice per
+    computer of a first fan-out, each time the whole file)."""
+    from conftest import stop_host_in
+    from pshell.transport import ssh
+    target = SSHTarget("server03")
+    key = ssh.cache_key(target)
+    open_ssh_connection(target).close()
+    path = ssh.known_socket(key)
+    assert path
+    stop_host_in(client_home.state_dir)
+    cache = os.path.join(client_home.home, ".cache", "pshell", "sockets.json")
+    before = os.stat(cache)
+    conn = open_ssh_connection(target)
+    try:
+        assert not conn.link.direct and conn.server_info["sock"] == path
+    finally:
+        conn.close()
+    after = os.stat(cache)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert ssh.known_socket(key) == path
+
+
+def _own_sshd(client_home, root: str, addr: str, extra: str = "", path: str = "/usr/bin:/bin"):
+    """An sshd of this test's own on ``addr`` (its log at ``root/log``), known to the client."""
+    import subprocess
+
+    from conftest import SSHD, _keygen, _sshd_config, _wait_listening
+    os.chmod(root, 0o755)
+    hostkey = os.path.join(root, "hostkey")
+    _keygen(hostkey)
+    remote_home = os.path.join(root, "rhome")
+    os.makedirs(remote_home)
+    conf = _sshd_config(root, "own", addr, client_home.port, hostkey, remote_home, extra=extra)
+    text = open(conf).read().replace(f"AuthorizedKeysFile {root}/authorized_keys",
+                                     f"AuthorizedKeysFile {client_home.root}/authorized_keys")
+    open(conf, "w").write(text.replace("PATH=/usr/bin:/bin", f"PATH={path}"))
+    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(root, "log")])
+    _wait_listening(addr, client_home.port)
+    pub = " ".join(open(hostkey + ".pub").read().split()[:2])
+    with open(os.path.join(client_home.home, ".ssh", "known_hosts"), "a") as fh:
+        fh.write(f"[{addr}]:{client_home.port} {pub}\n")
+    return proc
+
+
+def _subsystem_asks(root: str) -> int:
+    with open(os.path.join(root, "log")) as fh:
+        text = fh.read()
+    return text.count("subsystem request for pshell") + text.count("subsystem 'pshell'")
+
+
+def test_a_refused_subsystem_is_not_asked_again(client_home, tmp_path):
+    """A computer whose sshd refused the pshell subsystem is remembered (with the host's
+    socket): its next first contact starts the loader without asking (two round trips)."""
+    from conftest import stop_host_in
+    from pshell.transport import ssh
+    root = str(tmp_path)
+    proc = _own_sshd(client_home, root, "127.0.0.72")
+    target = SSHTarget("127.0.0.72")
+    key = ssh.cache_key(target)
+    try:
+        open_ssh_connection(target).close()
+        assert _subsystem_asks(root) == 1
+        assert ssh.refused_subsystem(key) == "pshell"
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        ssh.forget_socket(key)              # no direct channel: a first contact again
+        conn = open_ssh_connection(target)
+        try:
+            assert not conn.link.direct and conn.server_info["persistent"]
+        finally:
+            conn.close()
+        assert _subsystem_asks(root) == 1
+    finally:
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        proc.terminate()
+        proc.wait(5)
+
+
+def test_a_remembered_refusal_gives_way_when_the_loader_fails(client_home, tmp_path):
+    """The refusal is a hint: where the loader then fails (no python3 on the login's PATH) and
+    sshd has the subsystem now, the subsystem is asked after all, and the hint forgotten."""
+    from conftest import REPO, stop_host_in
+    from pshell.transport import ssh
+    root = str(tmp_path)
+    proc = _own_sshd(client_home, root, "127.0.0.73", path="/nonexistent",
+                     extra=f"Subsystem pshell /usr/bin/env PYTHONPATH={REPO} /usr/bin/python3 "
+                           f"-m pshell.remote.server")
+    target = SSHTarget("127.0.0.73")
+    key = ssh.cache_key(target)
+    ssh.forget_socket(key)
+    ssh.remember_refused_subsystem(key, "pshell")
+    try:
+        conn = open_ssh_connection(target)
+        try:
+            with open(f"/proc/{conn.server_info['pid']}/cmdline", "rb") as fh:
+                assert b"pshell.remote.server" in fh.read()
+        finally:
+            conn.close()
+        assert _subsystem_asks(root) == 1
+        assert ssh.refused_subsystem(key) is None
+    finally:
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        proc.terminate()
+        proc.wait(5)

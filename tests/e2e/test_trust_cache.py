@@ -155,3 +155,49 @@ def test_a_forged_or_linked_stamp_does_not_skip_the_check(cache, pshell, tmp_pat
     proc = _run(pshell, "Invoke-Command server01 { 'again' }")
     assert proc.stdout.split() == ["again"], proc.stderr
     assert os.path.getsize(_stamp(cache)) == 64
+
+
+def test_a_directory_above_the_cache_is_checked(cache, pshell, sshd_hosts, other_user):
+    """Every directory on the way to the cache: another user's (not root's) or one others may
+    write to (unless sticky, as /tmp) is refused, naming it; a sticky one is used."""
+    import pwd
+    above = os.path.dirname(_cache_root(sshd_hosts))          # ~/.cache
+    mode = os.stat(above).st_mode & 0o7777
+    try:
+        os.chmod(above, 0o777)
+        proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+        assert "ran" not in proc.stdout
+        assert (f"refusing the engine cache {above} on the remote computer: it is writable by "
+                f"other users (mode 0777)") in proc.stderr, proc.stderr
+        os.chmod(above, 0o1777)
+        proc = _run(pshell, "Invoke-Command server01 { 'sticky' }")
+        assert proc.stdout.split() == ["sticky"], proc.stderr
+        os.chmod(above, mode)
+        entry = pwd.getpwnam(other_user.name)
+        os.chown(above, entry.pw_uid, entry.pw_gid)
+        proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+        assert "ran" not in proc.stdout
+        assert (f"refusing the engine cache {above} on the remote computer: it belongs to user "
+                f"{other_user.name}") in proc.stderr, proc.stderr
+    finally:
+        os.chown(above, 0, 0)
+        os.chmod(above, mode)
+
+
+def test_a_cache_that_is_not_a_directory_is_refused(cache, pshell, sshd_hosts):
+    root = _cache_root(sshd_hosts)
+    aside = root + ".aside"
+    os.rename(root, aside)
+    try:
+        with open(root, "w") as fh:
+            fh.write("not a directory\n")
+        proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+        assert "ran" not in proc.stdout
+        assert (f"refusing the engine cache {root} on the remote computer: it is not a "
+                f"directory") in proc.stderr, proc.stderr
+    finally:
+        if os.path.isfile(root):
+            os.unlink(root)
+        os.rename(aside, root)
+    proc = _run(pshell, "Invoke-Command server01 { 'again' }")
+    assert proc.stdout.split() == ["again"], proc.stderr
