@@ -1107,7 +1107,10 @@ def work(fn, budget, under=_PACKAGE, lines=True):
 
 def assert_linear(run, make, n, growth=10):
     """``run(make(8n))`` does at most ``growth`` times the work of ``run(make(n))``."""
-    small = work(lambda: run(make(n)), budget=4000 * (len(make(n)) + 1))
+    try:
+        small = work(lambda: run(make(n)), budget=4000 * (len(make(n)) + 1))
+    except OverBudget:
+        pytest.fail(f"{make(n)[:40]!r}... did more than 4000 lines a character")
     try:
         work(lambda: run(make(8 * n)), budget=growth * small)
     except OverBudget:
