@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import os
+import sys
 
 import pytest
 
@@ -11,6 +12,8 @@ from pshell.lang.errors import ParseError
 from pshell.lang.lex_display import tokenize_for_display
 from pshell.lang.lex_numbers import parse_number
 from pshell.lang.lexer import Lexer
+
+_PACKAGE = os.path.dirname(os.path.abspath(A.__file__)) + os.sep   # pshell/lang/
 
 KINDS = {"keyword", "command", "parameter", "variable", "string", "number", "operator", "comment",
          "type", "member", "punctuation", "text", "error"}
@@ -305,17 +308,70 @@ def test_display_covers_text_exactly():
         check_cover(text)
 
 
-def test_display_is_fast_enough():
-    # CPU time of this thread, not the clock: under load a few ms of work took seconds of it
-    text = "Get-ChildItem -Path /tmp *.log | Where-Object { $_.Length -gt 1kb } # c\n" * 300
-    t0 = time.thread_time()
-    check_cover(text)
-    assert time.thread_time() - t0 < 2
-    t0 = time.thread_time()
-    check_cover("(" * 3000)
-    check_cover('"$(' * 1000)
-    check_cover("{" * 3000)
-    assert time.thread_time() - t0 < 3
+# --------------------------------------------------------------------------- counting work
+# "How long did it take" depends on the machine's load; "how many lines of the package ran" does
+# not.  The checks below count the Python lines run inside the package for an input of size n and
+# 8n: linear code does about 8x the work, a quadratic or exponential regression 64x and more, and
+# the budget stops such a run after it has done 10x the work instead of letting it run on.
+
+class OverBudget(BaseException):
+    """More work than allowed.  A BaseException, so that the code under test's own ``except
+    Exception`` cannot turn it into one of its errors."""
+
+
+def work(fn, budget, under=_PACKAGE, lines=True):
+    """The number of Python lines (``lines=False``: function calls) run in files under ``under``
+    while ``fn()`` runs; raises OverBudget once it passes ``budget``."""
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+            if count > budget:
+                raise OverBudget(f"more than {budget} lines")
+        return local
+
+    def calls(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename.startswith(under):
+            count += 1
+            if count > budget:
+                raise OverBudget(f"more than {budget} calls")
+            return local if lines else None
+        return None
+
+    old = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        fn()
+    finally:
+        sys.settrace(old)
+    return count
+
+
+def assert_linear(run, make, n, growth=10):
+    """``run(make(8n))`` does at most ``growth`` times the work of ``run(make(n))``."""
+    try:
+        small = work(lambda: run(make(n)), budget=4000 * (len(make(n)) + 1))
+    except OverBudget:
+        pytest.fail(f"{make(n)[:40]!r}... did more than 4000 lines a character")
+    try:
+        work(lambda: run(make(8 * n)), budget=growth * small)
+    except OverBudget:
+        pytest.fail(f"{make(n)[:40]!r}... 8x longer did more than {growth}x the work ({small} lines)")
+    return small
+
+
+@pytest.mark.parametrize("piece, n", [
+    ("Get-ChildItem -Path /tmp *.log | Where-Object { $_.Length -gt 1kb } # c\n", 20),
+    ("(", 100), ('"$(', 50), ("{", 100), ("'unclosed ", 50), ("@{a=", 50),
+    pytest.param("echo a$(", 20, marks=pytest.mark.xfail(
+        strict=True, reason="found by this test: the parser reparses an unclosed `echo a$(` nest "
+        "twice per level (2^k work), so the highlighter would hang on 25 such characters"))])
+def test_display_work_is_linear(piece, n):
+    # highlighting runs on every key press: 8x the text, at most 10x the work, runs covering it all
+    assert_linear(check_cover, lambda k: piece * k, n)
 
 
 try:
@@ -323,6 +379,15 @@ try:
     from hypothesis import strategies as st
 except ImportError:                                        # pragma: no cover
     given = None
+
+def _check_cover_bounded(text):
+    # no text, however odd, makes the highlighter do more than a bounded work per character
+    # (calls into the package; typical texts take about 10 a character)
+    try:
+        work(lambda: check_cover(text), budget=300 * len(text) + 5000, lines=False)
+    except OverBudget:
+        pytest.fail(f"more than 300 calls a character highlighting {text!r}")
+
 
 if given is not None:
     _pieces = st.sampled_from([
@@ -337,14 +402,10 @@ if given is not None:
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.text(max_size=200))
     def test_hypothesis_display_random_text(text):
-        t0 = time.thread_time()
-        check_cover(text)
-        assert time.thread_time() - t0 < 2
+        _check_cover_bounded(text)
 
     @settings(deadline=None, max_examples=300,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.lists(_pieces, max_size=60).map("".join))
     def test_hypothesis_display_token_soup(text):
-        t0 = time.thread_time()
-        check_cover(text)
-        assert time.thread_time() - t0 < 2
+        _check_cover_bounded(text)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
-import time
+import sys
 
 import pytest
 
 from pshell.lang import ast as A
 from pshell.lang.errors import ParseError
 from pshell.lang.parser import parse
+
+_PACKAGE = os.path.dirname(os.path.abspath(A.__file__)) + os.sep   # pshell/lang/
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1060,18 +1063,101 @@ def test_class_and_enum_errors_name_the_definition():
     assert "base" in error("class C { [int] M() : base() { } }").message
 
 
-def test_nesting_limit_is_a_parse_error():
-    # the bounds below are on this thread's CPU time: a loaded machine's clock ran 3 s for 0.14 s
-    # of parsing
-    for src in ["(" * 1000 + "1" + ")" * 1000, "{" * 5000, "$(" * 3000, "-" * 20000 + "1",
-                "!" * 20000 + "$x", '"$(' * 1000, "@{a=" * 1000, "[int]" * 5000 + "1",
-                "$a" + "[1" * 3000, "if (1) {" * 1000, "echo a$(" * 1000, "," * 5000 + "1",
-                "param([a({" * 1000, "$a = " * 5000 + "1", "[a[" * 2000]:
-        t0 = time.thread_time()
-        with pytest.raises(ParseError) as info:
-            parse(src)
-        assert time.thread_time() - t0 < 2
-        assert not info.value.message.startswith("Internal")
+# --------------------------------------------------------------------------- counting work
+# "How long did it take" depends on the machine's load; "how many lines of the package ran" does
+# not.  The checks below count the Python lines run inside the package for an input of size n and
+# 8n: linear code does about 8x the work, a quadratic or exponential regression 64x and more, and
+# the budget stops such a run after it has done 10x the work instead of letting it run on.
+
+class OverBudget(BaseException):
+    """More work than allowed.  A BaseException, so that the code under test's own ``except
+    Exception`` cannot turn it into one of its errors."""
+
+
+def work(fn, budget, under=_PACKAGE, lines=True):
+    """The number of Python lines (``lines=False``: function calls) run in files under ``under``
+    while ``fn()`` runs; raises OverBudget once it passes ``budget``."""
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+            if count > budget:
+                raise OverBudget(f"more than {budget} lines")
+        return local
+
+    def calls(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename.startswith(under):
+            count += 1
+            if count > budget:
+                raise OverBudget(f"more than {budget} calls")
+            return local if lines else None
+        return None
+
+    old = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        fn()
+    finally:
+        sys.settrace(old)
+    return count
+
+
+def assert_linear(run, make, n, growth=10):
+    """``run(make(8n))`` does at most ``growth`` times the work of ``run(make(n))``."""
+    try:
+        small = work(lambda: run(make(n)), budget=4000 * (len(make(n)) + 1))
+    except OverBudget:
+        pytest.fail(f"{make(n)[:40]!r}... did more than 4000 lines a character")
+    try:
+        work(lambda: run(make(8 * n)), budget=growth * small)
+    except OverBudget:
+        pytest.fail(f"{make(n)[:40]!r}... 8x longer did more than {growth}x the work ({small} lines)")
+    return small
+
+
+def _parse_or_error(src):
+    try:
+        parse(src)
+    except ParseError as e:
+        assert not e.message.startswith("Internal"), (src[:40], e.message)
+
+
+def _parse_error(src):
+    with pytest.raises(ParseError) as info:
+        parse(src)
+    assert not info.value.message.startswith("Internal"), (src[:40], info.value.message)
+
+
+# Deeply nested scripts: (piece, tail).  `piece * k + tail` nests k levels.
+_DEEP = [("(", "1"), ("{", ""), ("$(", ""), ("-", "1"), ("!", "$x"), ('"$(', ""), ("@{a=", ""),
+         ("[int]", "1"), ("[1", ""), ("if (1) {", ""), ("echo a$(", ""), (",", "1"),
+         ("param([a({", ""), ("$a = ", "1"), ("[a[", "")]
+
+
+def _nest(piece, tail):
+    return lambda k: ("$a" if piece == "[1" else "") + piece * k + tail
+_EXPONENTIAL = pytest.mark.xfail(strict=True, reason="found by this test: an unclosed `echo a$(` nest "
+                                 "is reparsed twice per level (2^k work; k=20 is about 25 s)")
+_RESCANS = pytest.mark.xfail(strict=True, reason="found by this test: each level rescans the rest of "
+                             "the text (scan_word), quadratic up to the nesting guard")
+
+
+@pytest.mark.parametrize("piece, tail", [
+    pytest.param(p, t, marks=_EXPONENTIAL) if p == "echo a$(" else (p, t) for p, t in _DEEP])
+def test_nesting_below_the_limit_is_linear(piece, tail):
+    # 20 and 160 levels: both under the nesting guard (about 200 levels; 40 for type names)
+    assert_linear(_parse_or_error, _nest(piece, tail), 5 if piece == "[a[" else 20)
+
+
+@pytest.mark.parametrize("piece, tail", [
+    pytest.param(p, t, marks=_RESCANS) if p in ("-", "!", "[int]", "[1") else (p, t) for p, t in _DEEP])
+def test_nesting_limit_is_a_parse_error(piece, tail):
+    # 700 and 5600 levels, both past the guard: a ParseError (not an internal one, not a
+    # RecursionError), after bounded work: 8x deeper, at most 10x the work
+    assert_linear(_parse_error, _nest(piece, tail), 700)
 
 
 def test_moderate_nesting_is_fine():
@@ -1081,14 +1167,13 @@ def test_moderate_nesting_is_fine():
     parse("$(" * 150 + ")" * 150)
 
 
-def test_long_flat_scripts_are_fast():
-    src = "Get-ChildItem -Path /tmp *.log | Where-Object { $_.Length -gt 1kb }\n" * 500
-    t0 = time.thread_time()
-    parse(src)
-    assert time.thread_time() - t0 < 2
-    parse("1 + " * 3000 + "1")
-    parse("a | " * 2000 + "b")
-    parse("$a" + ".b" * 3000)
+@pytest.mark.parametrize("piece, tail, n", [
+    ("Get-ChildItem -Path /tmp *.log | Where-Object { $_.Length -gt 1kb }\n", "", 20),
+    ("1 + ", "1", 100), ("a | ", "b", 100), (".b", "", 100), ("$x = @{ a = 1; 'b' = @(1, 2) }; ", "", 20),
+    ("# comment\n", "", 50), ("'s' + ", "1", 100)])
+def test_long_flat_scripts_are_linear(piece, tail, n):
+    # long, flat scripts (no nesting): 8x longer, at most 10x the work
+    assert_linear(parse, lambda k: ("$a" if piece == ".b" else "") + piece * k + tail, n)
 
 
 # --------------------------------------------------------------------------- fuzzing
@@ -1129,15 +1214,21 @@ end { $n }
 '''
 
 
-def _check_parse(src):
-    t0 = time.thread_time()
+def _check_parse(src, counted=True):
+    # the work is bounded per character: no input, however mangled, makes the parser backtrack
+    # without end (SAMPLE takes about 8 calls a character; counting slows parsing down 3x, so the
+    # long deterministic run counts one script in five)
     try:
-        parse(src)
+        if counted:
+            work(lambda: parse(src), budget=200 * len(src) + 5000, lines=False)
+        else:
+            parse(src)
     except ParseError as e:
         assert isinstance(e.message, str) and e.message
         assert not e.message.startswith("Internal parser error"), (src, e.message)
         assert 0 <= e.location.start <= len(src)
-    assert time.thread_time() - t0 < 2, src
+    except OverBudget:
+        pytest.fail(f"more than 200 calls a character parsing {src!r}")
 
 
 def test_sample_parses():
@@ -1150,7 +1241,7 @@ def test_random_mutations_deterministic():
     alphabet = list("$@(){}[]'\"`#<>|&;,.-+*/%!=:\n \t\r0123456789abcxyz") + [
         "if", "else", "foreach", "-eq", '@"\n', '"@', "@'\n", "'@", "$(", "${", "<#", "#>",
         "..", "::", "function", "param", "switch", "-not", "[int]", "2>&1", "--"]
-    for _ in range(1500):
+    for n in range(1500):
         src = SAMPLE
         for _ in range(rnd.randint(1, 6)):
             i = rnd.randint(0, len(src))
@@ -1162,8 +1253,8 @@ def test_random_mutations_deterministic():
                 src = src[:i] + rnd.choice(alphabet) + src[i:]
             else:
                 src = src[:i] + src[i:j] * rnd.randint(2, 4) + src[j:]
-        _check_parse(src)
-        _check_parse(src[:rnd.randint(0, len(src))])
+        _check_parse(src, counted=n % 5 == 0)
+        _check_parse(src[:rnd.randint(0, len(src))], counted=n % 5 == 2)
 
 
 try:
@@ -1207,7 +1298,7 @@ if given is not None:
             src = src[:i] + repl + src[j:]
         _check_parse(src)
         cut = data.draw(st.integers(0, len(src)))
-        _check_parse(src[:cut])
+        _check_parse(src[:cut], counted=False)
 
 
 def test_pipeline_chains_are_left_associative():

@@ -6,8 +6,8 @@ import datetime as dt
 import io
 import os
 import socket
+import sys
 import threading
-import time
 
 import pytest
 from hypothesis import given, strategies as st
@@ -21,6 +21,8 @@ from pshell.remote.client import ConnectionBroken, RemoteConnection
 from pshell.remote.protocol import (FrameDecoder, ProtocolError, deserialize, encode_frame,
                                     read_frame, serialize)
 from pshell.remote.server import serve
+
+_PACKAGE = os.path.dirname(os.path.abspath(encode_frame.__code__.co_filename)) + os.sep   # pshell/remote/
 
 
 def roundtrip(value, depth=4):
@@ -200,20 +202,78 @@ def test_unknown_tag_rejected():
         deserialize({"@": "nope"})
 
 
-def test_batched_lines_are_fast():
-    lines = [f"line number {i} of the log" for i in range(200_000)]
-    start = time.thread_time()      # CPU time: a loaded machine's clock says nothing of the code
-    data = b"".join(encode_frame({"t": "out", "id": 1, "o": [serialize(x) for x in lines[i:i + 4096]]})
-                    for i in range(0, len(lines), 4096))
-    got = []
-    decoder = FrameDecoder()
-    for i in range(0, len(data), 1 << 16):
-        for msg in decoder.feed(data[i:i + (1 << 16)]):
-            got.extend(deserialize(x) for x in msg["o"])
-    elapsed = time.thread_time() - start
-    assert got == lines
-    # not a timing assertion of the product: a sanity bound far above the 1M lines/s target
-    assert elapsed < 5
+# --------------------------------------------------------------------------- counting work
+# "How long did it take" depends on the machine's load; "how many lines of the package ran" does
+# not.  The checks below count the Python lines run inside pshell/remote for an input of size n and
+# 8n: linear code does about 8x the work, a quadratic or exponential regression 64x and more, and
+# the budget stops such a run after it has done 10x the work instead of letting it run on.
+
+class OverBudget(BaseException):
+    """More work than allowed.  A BaseException, so that the code under test's own ``except
+    Exception`` cannot turn it into one of its errors."""
+
+
+def work(fn, budget, under=_PACKAGE, lines=True):
+    """The number of Python lines (``lines=False``: function calls) run in files under ``under``
+    while ``fn()`` runs; raises OverBudget once it passes ``budget``."""
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+            if count > budget:
+                raise OverBudget(f"more than {budget} lines")
+        return local
+
+    def calls(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename.startswith(under):
+            count += 1
+            if count > budget:
+                raise OverBudget(f"more than {budget} calls")
+            return local if lines else None
+        return None
+
+    old = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        fn()
+    finally:
+        sys.settrace(old)
+    return count
+
+
+def _decoding(count, batch, chunk, width):
+    """Decode ``count`` lines sent ``batch`` to a message, the bytes fed ``chunk`` at a time."""
+    lines = [f"line number {i} of the log" + "." * width for i in range(count)]
+    data = b"".join(encode_frame({"t": "out", "id": 1, "o": [serialize(x) for x in lines[i:i + batch]]})
+                    for i in range(0, count, batch))
+
+    def decode():
+        got = []
+        decoder = FrameDecoder()
+        for i in range(0, len(data), chunk):
+            for msg in decoder.feed(data[i:i + chunk]):
+                got.extend(deserialize(x) for x in msg["o"])
+        assert got == lines
+        assert decoder.pending == 0
+    return decode
+
+
+@pytest.mark.parametrize("batch, chunk, width", [
+    (512, 1 << 16, 0),          # many frames in each read
+    (100_000, 1 << 16, 1000),   # one message of 2 MB (16 MB) in 1 MB fragments, over many reads
+    (64, 100, 0),               # frames split across small reads
+])
+def test_decoding_work_is_linear(batch, chunk, width):
+    # the decoder's and deserialiser's work: 8x the lines, at most 10x the Python lines run
+    assert len(encode_frame({"o": ["." * width] * 2000})) > 1 << 20 or width == 0
+    small = work(_decoding(2000, batch, chunk, width), budget=10**7)
+    try:
+        work(_decoding(16000, batch, chunk, width), budget=10 * small)
+    except OverBudget:
+        pytest.fail(f"decoding 8x the lines did more than 10x the work ({small} lines)")
 
 
 # --------------------------------------------------------------------------- server + client
