@@ -1,3 +1,3 @@
-from pshell.cli import main
+from pshell.cli import run
 
-raise SystemExit(main())
+run()

@@ -147,6 +147,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         gc.freeze()
         gc.enable()
+    global _SCRIPTED
+    _SCRIPTED = not interactive         # -c, -File, stdin: run() may leave without the teardown
     try:
         return _run(shell, opts, interactive)
     except KeyboardInterrupt:
@@ -166,6 +168,102 @@ def main(argv: Optional[List[str]] = None) -> int:
             sys.stdout.flush()
         except (OSError, ValueError):
             pass
+
+
+# --------------------------------------------------------------------------- leaving
+
+_SCRIPTED = False
+_INHERITED: frozenset = frozenset()
+
+
+def run() -> None:
+    """The ``pshell`` command: :func:`main`, then leave.
+
+    After a fan-out without the broker the interpreter's own teardown took ~25 ms of CPU (and
+    more with more computers): no finaliser with Python code, but several full cycle collections
+    over every object made after start-up's gc.freeze (asyncssh, its connections) and the
+    freeing of ~400 modules.  A -c/-File/stdin run leaves with ``os._exit`` after the atexit
+    handlers instead, when :func:`_nothing_to_lose` says it can; otherwise it exits as before."""
+    global _INHERITED
+    _INHERITED = _inherited_fds()
+    code = main()
+    if _SCRIPTED:
+        _exit_now(code)
+    sys.exit(code)
+
+
+def _inherited_fds() -> frozenset:
+    """The descriptors the process had from its parent (pshell never wraps them in a file
+    object of its own); not the listing's own, closed by now."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return frozenset()
+    kept = []
+    for name in names:
+        try:
+            os.fstat(int(name))
+        except (OSError, ValueError):
+            continue
+        kept.append(name)
+    return frozenset(kept)
+
+
+def _exit_now(code: int) -> None:
+    """Run the atexit handlers and end the process, skipping the teardown; returns (and the
+    caller exits normally) when something could be lost by that."""
+    if not isinstance(code, int) or not _nothing_to_lose():
+        return
+    import atexit
+    atexit._run_exitfuncs()
+    if not _nothing_to_lose():              # a handler opened a file, or a flush failed
+        return
+    os._exit(code & 0xFF)               # as sys.exit(code) gives it to the parent
+
+
+def _nothing_to_lose() -> bool:
+    """Whether ending the process now leaves everything as the interpreter's teardown would:
+    no thread but daemon ones runs (a normal exit waits for the others), standard output and
+    error flush, and no file or pipe is open for writing but those the process inherited (pshell's writers
+    close their files when their pipeline ends; a file still open would be flushed by its
+    finaliser in the teardown, so then the teardown runs)."""
+    import threading
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        return False
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            return False                    # the teardown reports it as it always did
+    import stat
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return False
+    for name in fds:
+        fd = int(name)
+        if fd <= 2 or name in _INHERITED:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+                continue                    # sockets (SSH, the broker) and directories
+            with open(f"/proc/self/fdinfo/{fd}") as info:
+                flags = _fd_flags(info.read())
+        except (OSError, ValueError):
+            continue                        # closed meanwhile (the listing's own fd)
+        if flags & (os.O_WRONLY | os.O_RDWR):
+            return False
+    return True
+
+
+def _fd_flags(fdinfo: str) -> int:
+    for line in fdinfo.splitlines():
+        if line.startswith("flags:"):
+            return int(line.split()[1], 8)
+    raise ValueError("no flags")
 
 
 def _make_shell(interactive: bool, opts: _Options) -> Any:

@@ -23,8 +23,8 @@ from conftest import needs_cli
 pytestmark = needs_cli
 
 # runs pshell and says on stderr whether asyncssh was imported
-WRAPPER = ("import runpy, sys\nsys.argv = ['pshell', '-NoProfile', '-c', sys.argv[1]]\n"
-           "try:\n    runpy.run_module('pshell', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+WRAPPER = ("import sys\nsys.argv = ['pshell', '-NoProfile', '-c', sys.argv[1]]\n"
+           "from pshell.cli import main\nmain()\n"     # main(): `python -m pshell` leaves by os._exit
            "print('ASYNCSSH', 'asyncssh' in sys.modules, file=sys.stderr)\n")
 
 

@@ -144,9 +144,7 @@ def test_pshell_c_does_not_import_asyncssh(pshell):
     assert proc.returncode == 0
     import subprocess
     import sys
-    code = ("import sys, runpy; sys.argv=['pshell','-c','1'];\n"
-            "try:\n runpy.run_module('pshell', run_name='__main__')\n"
-            "except SystemExit: pass\n"
+    code = ("import sys\nfrom pshell.cli import main\nmain(['-c', '1'])\n"
             "print('asyncssh' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=sshd_env(pshell))
