@@ -63,6 +63,9 @@ _NAME_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _WS_ASCII = frozenset(" \t\f\v")
 # Characters that end a bare word (command mode) besides whitespace.
 _WORD_END = frozenset(";,|&(){}<>\r\n")
+# Characters that end a run of plain characters in a bare word (see Lexer.plain_end).
+_RUN_STOP = _WORD_END | _WS_ASCII | frozenset("`$'\"\u2018\u2019\u201a\u201b\u201c\u201d\u201e")
+_LONG_RUN = 64
 _TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.`+")
 
 # PowerShell accepts typographic dashes and quotes (text pasted from documents) as ASCII ones.
@@ -131,6 +134,7 @@ class Lexer:
         self.str_cache: Dict[int, ScannedString] = {}
         self.comments: Dict[int, int] = {}
         self.hook: Optional[Hook] = None
+        self._runs: Optional[tuple] = None          # long plain runs: (starts, ends, bisect_right)
         self.smart_quotes = any(q in text for q in _SMART_SINGLE)
         nls = []
         find = text.find
@@ -376,14 +380,9 @@ class Lexer:
 
     def try_number_word(self, start: int, spaced: bool) -> Optional[Token]:
         text, n = self.text, self.n
-        j = start
-        while j < n:
-            ch = text[j]
-            if is_word_end(ch):
-                break
-            if ch in "'\"$`" or ch in SINGLE_QUOTES or ch in DOUBLE_QUOTES:
-                return None
-            j += 1
+        j = self.plain_end(start)
+        if j < n and not is_word_end(text[j]):
+            return None                                     # a quote, `$` or backtick follows
         word = text[start:j]
         value = parse_number(word)
         if value is None or word.rstrip("kKmMgGtTpPbB").lower().endswith(_TEXT_ARGUMENT_SUFFIXES):
@@ -449,13 +448,46 @@ class Lexer:
                 i = end
                 plain = False
             else:
-                buf.append(c)
-                i += 1
+                j = self.plain_end(i + 1)
+                buf.append(text[i:j])
+                i = j
         if buf:
             parts.append("".join(buf))
         word = self.string_node(parts, "bare", start, i)
         return Token("word", start, i, word, spaced, inner or None,
                      text[start:i] if plain else None)
+
+    def plain_end(self, i: int) -> int:
+        """The end of the run of plain word characters at ``i``: the first word end, quote, ``$``
+        or backtick.  Runs longer than :data:`_LONG_RUN` are remembered, so the parser asking for a
+        word at many places of one long run (a statement after each nesting error in ``!!!!...``)
+        scans it once, not once per place."""
+        text, n = self.text, self.n
+        j = i
+        stop = min(n, i + _LONG_RUN)
+        while j < stop:
+            c = text[j]
+            if c in _RUN_STOP or (c > "\x7f" and c.isspace()):
+                return j
+            j += 1
+        if j >= n:
+            return j
+        runs = self._runs
+        if runs is None:
+            from bisect import bisect_right
+            runs = self._runs = ([], [], bisect_right)
+        starts, ends, bisect = runs
+        k = bisect(starts, i) - 1
+        if k >= 0 and i < ends[k]:
+            return ends[k]                                  # inside a run scanned before
+        while j < n:
+            c = text[j]
+            if c in _RUN_STOP or (c > "\x7f" and c.isspace()):
+                break
+            j += 1
+        starts.insert(k + 1, i)
+        ends.insert(k + 1, j)
+        return j
 
     def _var_at(self, i: int) -> bool:
         """Is there a variable reference at ``text[i] == '$'``?"""

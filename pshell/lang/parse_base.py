@@ -12,7 +12,7 @@ from .lexer import Lexer, Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, List, Optional, Tuple
+    from typing import Any, Dict, List, Optional, Tuple
 
 # Nesting guard, in "depth units": a statement, a unary expression and each bracketed construct
 # count one, so about 200 levels of nested parentheses / braces / subexpressions are accepted.
@@ -50,6 +50,9 @@ class ParserBase:
         self._dynamicparam: Optional[A.NamedBlock] = None  # ... and its dynamicparam block
         self.recovery = Recovery()                         # errors so far (see lang/recovery.py)
         self.jumps: List[str] = []                          # innermost last: loop, finally, block
+        self.guard_hits = 0                                 # times the nesting guard tripped
+        # ``$( )`` in strings and bare words that failed to parse: see _string_subexpression
+        self.failed_subexpressions: Dict[Tuple[int, bool, Optional[str]], Tuple[int, bool, ParseError]] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -94,6 +97,7 @@ class ParserBase:
     def enter(self, units: int = 1) -> None:
         self.depth += units
         if self.depth > MAX_DEPTH:
+            self.guard_hits += 1
             raise self.fail("The script is nested too deeply to be parsed (about 200 levels of "
                             "nested brackets are allowed).",
                             start=self.pos, end=self.pos + 1, incomplete=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 from . import ast as A
+from .errors import ParseError
 from .lexer import (BINARY_PRECEDENCE, DOUBLE_QUOTES, SINGLE_QUOTES, UNARY_DASH_OPERATORS,
                     Token, is_name_char)
 from .parse_base import _CMD_END, _OPERAND_START, ParserBase
@@ -456,7 +457,32 @@ class ExpressionParser(ParserBase):
     # ------------------------------------------------------------------ strings
 
     def _string_subexpression(self, dollar: int):
-        """Lexer hook: parse ``$( ... )`` at ``dollar`` inside a string or bare word."""
+        """Lexer hook: parse ``$( ... )`` at ``dollar`` inside a string or bare word.
+
+        A failure is remembered: the lexer caches tokens, not errors, so after an error the
+        statement loop's recovery lexes the same word again, and without this memo every level of
+        an unclosed ``echo a$(echo a$(...`` would be parsed twice per level above it (2^k).  The
+        same text fails the same way, given the same recovery mode and enclosing jump context, at
+        any depth where the nesting guard does not trip: a remembered failure is raised again (as a
+        new error, as a new parse would) when the guard did not trip in it and the depth is no
+        deeper, or when the depth is the same."""
+        key = (dollar, self.recovery.active, self.jumps[-1] if self.jumps else None)
+        depth, failed = self.depth, self.failed_subexpressions.get(key)
+        if failed is not None:
+            at, guarded, error = failed
+            if depth == at or (not guarded and depth <= at):
+                raise ParseError(error.message, error.location, error.incomplete, error.error_id)
+        hits = self.guard_hits
+        try:
+            return self._parse_string_subexpression(dollar)
+        except ParseError as error:
+            guarded = self.guard_hits != hits
+            # keep the entry that serves more depths: unguarded, and the deepest such
+            if failed is None or failed[1] or (not guarded and depth > failed[0]):
+                self.failed_subexpressions[key] = (depth, guarded, error)
+            raise
+
+    def _parse_string_subexpression(self, dollar: int):
         saved_pos, saved_records = self.pos, self.records
         self.records = [(dollar, dollar + 2, "punctuation")]
         try:
