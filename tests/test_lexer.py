@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
+from work_count import OverBudget, assert_linear, work
 
 from pshell.lang import ast as A
 from pshell.lang.errors import ParseError
@@ -309,58 +309,7 @@ def test_display_covers_text_exactly():
 
 
 # --------------------------------------------------------------------------- counting work
-# "How long did it take" depends on the machine's load; "how many lines of the package ran" does
-# not.  The checks below count the Python lines run inside the package for an input of size n and
-# 8n: linear code does about 8x the work, a quadratic or exponential regression 64x and more, and
-# the budget stops such a run after it has done 10x the work instead of letting it run on.
-
-class OverBudget(BaseException):
-    """More work than allowed.  A BaseException, so that the code under test's own ``except
-    Exception`` cannot turn it into one of its errors."""
-
-
-def work(fn, budget, under=_PACKAGE, lines=True):
-    """The number of Python lines (``lines=False``: function calls) run in files under ``under``
-    while ``fn()`` runs; raises OverBudget once it passes ``budget``."""
-    count = 0
-
-    def local(frame, event, arg):
-        nonlocal count
-        if event == "line":
-            count += 1
-            if count > budget:
-                raise OverBudget(f"more than {budget} lines")
-        return local
-
-    def calls(frame, event, arg):
-        nonlocal count
-        if frame.f_code.co_filename.startswith(under):
-            count += 1
-            if count > budget:
-                raise OverBudget(f"more than {budget} calls")
-            return local if lines else None
-        return None
-
-    old = sys.gettrace()
-    sys.settrace(calls)
-    try:
-        fn()
-    finally:
-        sys.settrace(old)
-    return count
-
-
-def assert_linear(run, make, n, growth=10):
-    """``run(make(8n))`` does at most ``growth`` times the work of ``run(make(n))``."""
-    try:
-        small = work(lambda: run(make(n)), budget=4000 * (len(make(n)) + 1))
-    except OverBudget:
-        pytest.fail(f"{make(n)[:40]!r}... did more than 4000 lines a character")
-    try:
-        work(lambda: run(make(8 * n)), budget=growth * small)
-    except OverBudget:
-        pytest.fail(f"{make(n)[:40]!r}... 8x longer did more than {growth}x the work ({small} lines)")
-    return small
+# (tests/work_count.py: lines of the package counted, not time)
 
 
 @pytest.mark.parametrize("piece, n", [
@@ -371,7 +320,7 @@ def test_display_work_is_linear(piece, n):
     # highlighting runs on every key press: 8x the text, at most 10x the work, runs covering it all.
     # Found: an unclosed `echo a$(` nest was parsed twice per level (2^k work), so the highlighter
     # hung on about 25 such characters; 40 and 320 of them now take linear work
-    assert_linear(check_cover, lambda k: piece * k, n)
+    assert_linear(check_cover, lambda k: piece * k, n, _PACKAGE)
 
 
 try:
@@ -384,7 +333,7 @@ def _check_cover_bounded(text):
     # no text, however odd, makes the highlighter do more than a bounded work per character
     # (calls into the package; typical texts take about 10 a character)
     try:
-        work(lambda: check_cover(text), budget=300 * len(text) + 5000, lines=False)
+        work(lambda: check_cover(text), 300 * len(text) + 5000, _PACKAGE, lines=False)
     except OverBudget:
         pytest.fail(f"more than 300 calls a character highlighting {text!r}")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 
 import pytest
+from work_count import OverBudget, assert_linear, work
 
 from pshell.lang import ast as A
 from pshell.lang.errors import ParseError
@@ -1064,58 +1064,7 @@ def test_class_and_enum_errors_name_the_definition():
 
 
 # --------------------------------------------------------------------------- counting work
-# "How long did it take" depends on the machine's load; "how many lines of the package ran" does
-# not.  The checks below count the Python lines run inside the package for an input of size n and
-# 8n: linear code does about 8x the work, a quadratic or exponential regression 64x and more, and
-# the budget stops such a run after it has done 10x the work instead of letting it run on.
-
-class OverBudget(BaseException):
-    """More work than allowed.  A BaseException, so that the code under test's own ``except
-    Exception`` cannot turn it into one of its errors."""
-
-
-def work(fn, budget, under=_PACKAGE, lines=True):
-    """The number of Python lines (``lines=False``: function calls) run in files under ``under``
-    while ``fn()`` runs; raises OverBudget once it passes ``budget``."""
-    count = 0
-
-    def local(frame, event, arg):
-        nonlocal count
-        if event == "line":
-            count += 1
-            if count > budget:
-                raise OverBudget(f"more than {budget} lines")
-        return local
-
-    def calls(frame, event, arg):
-        nonlocal count
-        if frame.f_code.co_filename.startswith(under):
-            count += 1
-            if count > budget:
-                raise OverBudget(f"more than {budget} calls")
-            return local if lines else None
-        return None
-
-    old = sys.gettrace()
-    sys.settrace(calls)
-    try:
-        fn()
-    finally:
-        sys.settrace(old)
-    return count
-
-
-def assert_linear(run, make, n, growth=10):
-    """``run(make(8n))`` does at most ``growth`` times the work of ``run(make(n))``."""
-    try:
-        small = work(lambda: run(make(n)), budget=4000 * (len(make(n)) + 1))
-    except OverBudget:
-        pytest.fail(f"{make(n)[:40]!r}... did more than 4000 lines a character")
-    try:
-        work(lambda: run(make(8 * n)), budget=growth * small)
-    except OverBudget:
-        pytest.fail(f"{make(n)[:40]!r}... 8x longer did more than {growth}x the work ({small} lines)")
-    return small
+# (tests/work_count.py: lines of the package counted, not time)
 
 
 def _parse_or_error(src):
@@ -1146,7 +1095,7 @@ def test_nesting_below_the_limit_is_linear(piece, tail):
     # 20 and 160 levels: both under the nesting guard (about 200 levels; 40 for type names).
     # Found: an unclosed `echo a$(` nest was parsed twice per level (2^k work; k=20 took 25 s):
     # the statement loop's recovery lexed the failed word again (see _string_subexpression)
-    assert_linear(_parse_or_error, _nest(piece, tail), 5 if piece == "[a[" else 20)
+    assert_linear(_parse_or_error, _nest(piece, tail), 5 if piece == "[a[" else 20, _PACKAGE)
 
 
 @pytest.mark.parametrize("piece, tail", _DEEP)
@@ -1156,7 +1105,7 @@ def test_nesting_limit_is_a_parse_error(piece, tail):
     # nesting error a statement starts further on and lexed the rest of the text as a bare word
     # again (quadratic for `!!!...`, `[int][int]...`); Lexer.plain_end remembers long runs.
     # (`-` x 700 is 350 `--` operators, under the guard: `--` pieces nest 700 levels.)
-    assert_linear(_parse_error, _nest("--" if piece == "-" else piece, tail), 700)
+    assert_linear(_parse_error, _nest("--" if piece == "-" else piece, tail), 700, _PACKAGE)
 
 
 def test_moderate_nesting_is_fine():
@@ -1172,7 +1121,7 @@ def test_moderate_nesting_is_fine():
     ("# comment\n", "", 50), ("'s' + ", "1", 100)])
 def test_long_flat_scripts_are_linear(piece, tail, n):
     # long, flat scripts (no nesting): 8x longer, at most 10x the work
-    assert_linear(parse, lambda k: ("$a" if piece == ".b" else "") + piece * k + tail, n)
+    assert_linear(parse, lambda k: ("$a" if piece == ".b" else "") + piece * k + tail, n, _PACKAGE)
 
 
 # --------------------------------------------------------------------------- fuzzing
@@ -1219,7 +1168,7 @@ def _check_parse(src, counted=True):
     # long deterministic run counts one script in five)
     try:
         if counted:
-            work(lambda: parse(src), budget=200 * len(src) + 5000, lines=False)
+            work(lambda: parse(src), 200 * len(src) + 5000, _PACKAGE, lines=False)
         else:
             parse(src)
     except ParseError as e:

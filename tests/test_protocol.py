@@ -6,10 +6,10 @@ import datetime as dt
 import io
 import os
 import socket
-import sys
 import threading
 
 import pytest
+from work_count import OverBudget, work
 from hypothesis import given, strategies as st
 
 from pshell.engine.errors import ErrorRecord, ExitException, RuntimeException
@@ -203,45 +203,7 @@ def test_unknown_tag_rejected():
 
 
 # --------------------------------------------------------------------------- counting work
-# "How long did it take" depends on the machine's load; "how many lines of the package ran" does
-# not.  The checks below count the Python lines run inside pshell/remote for an input of size n and
-# 8n: linear code does about 8x the work, a quadratic or exponential regression 64x and more, and
-# the budget stops such a run after it has done 10x the work instead of letting it run on.
-
-class OverBudget(BaseException):
-    """More work than allowed.  A BaseException, so that the code under test's own ``except
-    Exception`` cannot turn it into one of its errors."""
-
-
-def work(fn, budget, under=_PACKAGE, lines=True):
-    """The number of Python lines (``lines=False``: function calls) run in files under ``under``
-    while ``fn()`` runs; raises OverBudget once it passes ``budget``."""
-    count = 0
-
-    def local(frame, event, arg):
-        nonlocal count
-        if event == "line":
-            count += 1
-            if count > budget:
-                raise OverBudget(f"more than {budget} lines")
-        return local
-
-    def calls(frame, event, arg):
-        nonlocal count
-        if frame.f_code.co_filename.startswith(under):
-            count += 1
-            if count > budget:
-                raise OverBudget(f"more than {budget} calls")
-            return local if lines else None
-        return None
-
-    old = sys.gettrace()
-    sys.settrace(calls)
-    try:
-        fn()
-    finally:
-        sys.settrace(old)
-    return count
+# (tests/work_count.py: lines of the package counted, not time)
 
 
 def _decoding(count, batch, chunk, width):
@@ -269,9 +231,9 @@ def _decoding(count, batch, chunk, width):
 def test_decoding_work_is_linear(batch, chunk, width):
     # the decoder's and deserialiser's work: 8x the lines, at most 10x the Python lines run
     assert len(encode_frame({"o": ["." * width] * 2000})) > 1 << 20 or width == 0
-    small = work(_decoding(2000, batch, chunk, width), budget=10**7)
+    small = work(_decoding(2000, batch, chunk, width), 10**7, _PACKAGE)
     try:
-        work(_decoding(16000, batch, chunk, width), budget=10 * small)
+        work(_decoding(16000, batch, chunk, width), 10 * small, _PACKAGE)
     except OverBudget:
         pytest.fail(f"decoding 8x the lines did more than 10x the work ({small} lines)")
 
