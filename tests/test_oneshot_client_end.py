@@ -7,40 +7,20 @@ straight to its socket, as sshd's direct-streamlocal channel does)."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 
 from pshell.client.broker import BrokerLink
 from pshell.remote.client import RemoteConnection
-from pshell.remote.protocol import PROTOCOL_VERSION, FrameDecoder, encode_frame
+from pshell.remote.protocol import FrameDecoder
+from test_oneshot import supervisor  # noqa: F401 (a fixture: a real supervisor)
 
 
 @pytest.fixture
-def host_socket(tmp_path, monkeypatch):
-    state = tmp_path / "state"
-    monkeypatch.setenv("PSHELL_STATE_DIR", str(state))
-    monkeypatch.setenv("PSHELL_HOST_LINGER", "30")
-    relay = subprocess.Popen([sys.executable, "-m", "pshell.remote.server"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE)
-    assert relay.stdin is not None and relay.stdout is not None
-    relay.stdin.write(encode_frame({"t": "hello", "v": PROTOCOL_VERSION}))
-    relay.stdin.flush()
-    answer = FrameDecoder().feed(relay.stdout.read1(1 << 16))[0]
-    relay.stdin.close()
-    relay.wait(30)
-    yield answer["sock"]
-    try:
-        with open(state / "run" / "host.pid") as fh:
-            os.kill(json.load(fh)["pid"], signal.SIGKILL)
-    except (OSError, ValueError, KeyError):
-        pass
+def host_socket(supervisor):  # noqa: F811 (the fixture imported above)
+    return supervisor[0]
 
 
 class _Recorded(BrokerLink):

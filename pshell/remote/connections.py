@@ -62,6 +62,21 @@ def _readable(sock: socket.socket) -> bool:
     return True
 
 
+
+def _close_connection(rfd: int, wfd: int, lifeline: socket.socket) -> None:
+    """Close a connection's descriptors and its lifeline (ending the relay's wait)."""
+    for fd in {rfd, wfd}:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    try:
+        lifeline.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    lifeline.close()
+
+
 class Connections(SessionTable):
     """The connections part of :class:`pshell.remote.supervisor.Supervisor` (which sets this
     state up)."""
@@ -189,16 +204,7 @@ class Connections(SessionTable):
                          name="pshell-host-conn", daemon=True).start()
 
     def _drop_connection(self, rfd: int, wfd: int, lifeline: socket.socket) -> None:
-        for fd in {rfd, wfd}:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            lifeline.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        lifeline.close()
+        _close_connection(rfd, wfd, lifeline)
         with self.lock:
             self.connections -= 1
 
@@ -275,16 +281,7 @@ class Connections(SessionTable):
         finally:
             reader.close()
             if handed is None:
-                for fd in {rfd, wfd}:
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-                try:
-                    lifeline.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                lifeline.close()
+                _close_connection(rfd, wfd, lifeline)
         return None
 
     def _hello(self, msg: Dict[str, Any], rfd: int, wfd: int, lifeline: socket.socket,

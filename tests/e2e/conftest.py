@@ -251,6 +251,18 @@ def start_hosts(root: str, n_hosts: int = N_HOSTS, shared: bool = False,
     return hosts
 
 
+def stop_brokers_in(runtime: str) -> None:
+    """End the brokers whose directories are under ``runtime`` (their XDG_RUNTIME_DIR): each
+    writes its pid there."""
+    for directory, _, files in os.walk(runtime):
+        if "pid" in files:
+            try:
+                with open(os.path.join(directory, "pid")) as fh:
+                    os.kill(int(fh.read().strip()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
+
+
 def stop_brokers_of(root: str) -> None:
     """End the connection brokers that pshell processes of this run started with their default
     settings (600 s of life after their last client): they would outlive the run, holding

@@ -6,13 +6,11 @@ works when something else had loaded them (the rest of the suite)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import tempfile
 
-from conftest import needs_cli
+from conftest import needs_cli, stop_brokers_in
 
 pytestmark = needs_cli
 
@@ -41,10 +39,4 @@ def test_a_fan_out_through_the_broker_imports_no_json_re_or_formatting(sshd_host
             assert done.stdout.splitlines()[0] == "done", done.stdout + done.stderr
         assert done.stdout.splitlines()[1:] == ["LOADED"], done.stdout + done.stderr
     finally:
-        for directory, _, files in os.walk(runtime):
-            if "pid" in files:
-                try:
-                    with open(os.path.join(directory, "pid")) as fh:
-                        os.kill(int(fh.read().strip()), signal.SIGTERM)
-                except (OSError, ValueError):
-                    pass
+        stop_brokers_in(runtime)

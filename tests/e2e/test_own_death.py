@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from conftest import needs_cli, wait_for
+from conftest import needs_cli, stop_brokers_in, wait_for
 
 from pshell.engine.streams import CollectingStreams
 
@@ -41,13 +41,7 @@ def _cli(env, command, cwd):
 def broker_env(sshd_hosts):
     runtime = tempfile.mkdtemp(prefix="od-", dir="/tmp")
     yield sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", XDG_RUNTIME_DIR=runtime)
-    for directory, _, files in os.walk(runtime):
-        if "pid" in files:
-            try:
-                with open(os.path.join(directory, "pid")) as fh:
-                    os.kill(int(fh.read().strip()), signal.SIGTERM)
-            except (OSError, ValueError):
-                pass
+    stop_brokers_in(runtime)
 
 
 COMPUTERS = ["server01", "server01,server02,server03"]
