@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import sys
 
 from pshell.engine.errors import (ExitException, FlowControl,
                                   PipelineStopped, RuntimeException)
@@ -314,6 +315,18 @@ def _version_table() -> Hashtable:
     ])
 
 
+def _environ_copy() -> Dict[str, str]:
+    """``dict(os.environ)`` without a Python-level call per name and value (a session's
+    runspace is made in a fresh process: this is on every remote session's path)."""
+    try:
+        data = os.environ._data     # type: ignore[attr-defined]  # bytes -> bytes on POSIX
+        enc = sys.getfilesystemencoding()
+        return {k.decode(enc, "surrogateescape"): v.decode(enc, "surrogateescape")
+                for k, v in data.items()}
+    except (AttributeError, TypeError):
+        return dict(os.environ)
+
+
 class Runspace:
     """An independent PowerShell world.  Cheap to create: jobs make one each."""
 
@@ -323,7 +336,7 @@ class Runspace:
         #: the environment scripts see (``$env:``, ``Env:``, native commands, ``~``): a copy of the
         #: process's at creation unless given; a thread job passes its parent's own dict to share
         #: it, Start-Job a copy.  The process's os.environ stays pshell's own configuration.
-        self.environ: Dict[str, str] = dict(os.environ) if environ is None else environ
+        self.environ: Dict[str, str] = _environ_copy() if environ is None else environ
         self.location = os.path.abspath(location) if location else os.getcwd()
         self.name = name
         self.global_scope = Scope()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import platform
 import queue
 import signal
 import socket
@@ -39,6 +40,8 @@ __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
 #: (wall-clock: an invocation that waits must still hear ``stop``)
 HELPER_AFTER = 0.02
 
+#: worked out once, in the supervisor (every session forked from it answers with it)
+_PYTHON_VERSION = platform.python_version()
 _SUPERVISOR_ONLY = ("this connection belongs to a session: list and remove sessions on a "
                     "connection without one")
 # what the main thread takes in order (the helper queues them); the rest acts at once
@@ -195,7 +198,6 @@ def _exit_quietly(code: int) -> None:
 def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     """Serve the connection ``conn`` (its ``hello`` already read by the supervisor) over ``fds``
     (read, write, lifeline) until it closes; then end the process (never returns)."""
-    import platform
     from pshell.remote.server import RunspaceHost, _FrameWriter, _default_runspace
     rfd, wfd, lfd = fds
     write = _FrameWriter(wfd)
@@ -211,7 +213,7 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
         signal.signal(signal.SIGALRM, once.on_alarm)
         who = prompt_info("")
         write({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": who["user"],
-               "host": who["host"], "python": platform.python_version(), "persistent": False,
+               "host": who["host"], "python": _PYTHON_VERSION, "persistent": False,
                "session": setup["id"], "name": setup["name"], "sock": setup["socket"]})
         once.serve()
     except (ProtocolError, OSError, ValueError) as exc:

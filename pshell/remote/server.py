@@ -93,9 +93,8 @@ class _RunspaceSlot:
         self.current: Optional[_Invocation] = None
         self.cond = threading.Condition()
         self.closed = False
-        self.thread = threading.Thread(target=self._work, name=f"pshell-rs-{rs_id}", daemon=True)
-        if start:
-            self.thread.start()
+        if start:       # (a temporary session's runs in its main thread: no Thread object made)
+            threading.Thread(target=self._work, name=f"pshell-rs-{rs_id}", daemon=True).start()
 
     def submit(self, inv: _Invocation) -> None:
         with self.cond:

@@ -329,6 +329,8 @@ class Supervisor(Connections):
 
     def fill_spares(self) -> None:
         started = self.last_start
+        if self._fork_env != os.environb:   # nothing here changes it; never assumed (compared
+            self._fork_env = dict(os.environb)      # once a refill: per fork, it was 1/3 of it)
         while len(self.spares) < self.want_spares and self.last_start == started:
             if not self.make_spare():
                 return
@@ -355,8 +357,6 @@ class Supervisor(Connections):
                     or not self.prewarmed.is_set()):
                 return False
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            if self._fork_env != os.environb:       # nothing here changes it; never assumed
-                self._fork_env = dict(os.environb)
             base = self._fork_env
             try:
                 gc.freeze()
