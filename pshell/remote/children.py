@@ -7,7 +7,7 @@ computer); everything is imported at the top (see the supervisor's note on forki
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import signal
 import socket
@@ -63,8 +63,11 @@ def _start_spare(ctl: socket.socket, setup: Dict[str, Any], env: Dict[bytes, byt
     gone = [k for k in base if k not in env]
     blob = b"\0".join(changed + gone)
     parts = [blob[i:i + SPARE_CHUNK] for i in range(0, len(blob), SPARE_CHUNK)]
-    head = json.dumps({"op": "start", "setup": setup, "umask": umask, "conn": conn,
-                       "parts": len(parts), "set": len(changed)}).encode("utf-8", "surrogatepass")
+    # marshal, not JSON: its loads is one C call where the spare touches no module's code on
+    # its session's path (json's Python layers and regex were ~15 page copies a session); the
+    # socket pair is the supervisor's and the spare's alone, both the same program
+    head = marshal.dumps({"op": "start", "setup": setup, "umask": umask, "conn": conn,
+                          "parts": len(parts), "set": len(changed)})
     try:
         socket.send_fds(ctl, [head], conn_fds)
         for part in parts:

@@ -29,7 +29,7 @@ import platform
 import queue
 import signal
 import socket
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 from pshell.engine import own_process
 from pshell.remote.protocol import PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
@@ -195,6 +195,24 @@ def _exit_quietly(code: int) -> None:
     os._exit(code)
 
 
+#: the temporary session of this process (SIGALRM's handler is installed before it is known)
+_ONCE: "List[_Once]" = []
+_alarm_ready = False
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _ONCE:
+        _ONCE[0].on_alarm(signum, frame)
+
+
+def ready_alarm() -> None:
+    """Install SIGALRM's handler (once; a spare does it before it is told its session)."""
+    global _alarm_ready
+    if not _alarm_ready:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        _alarm_ready = True
+
+
 def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     """Serve the connection ``conn`` (its ``hello`` already read by the supervisor) over ``fds``
     (read, write, lifeline) until it closes; then end the process (never returns)."""
@@ -205,12 +223,13 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     rhost.threaded = False
     rhost.lazy_flusher = True
     once = _Once(rfd, lfd, write, rhost, str(setup.get("name")))
+    _ONCE.append(once)
     # Stop-Process -Id $PID: what waits for ``done`` or the flusher goes out before the signal
     # (the writer writes each frame whole before it returns)
     own_process.before_end(rhost.flush_all)
     code, why = 0, ""
     try:
-        signal.signal(signal.SIGALRM, once.on_alarm)
+        ready_alarm()
         who = prompt_info("")
         write({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": who["user"],
                "host": who["host"], "python": _PYTHON_VERSION, "persistent": False,

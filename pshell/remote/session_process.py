@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import marshal
 import os
 import socket
 import threading
@@ -646,11 +647,23 @@ def take_environment(env: Dict[bytes, bytes]) -> None:
     supervisor's, which most logins' differ from in a name or two (emptying and refilling it
     cost a session ~70 copied pages)."""
     current = os.environb
-    for key in [k for k in current if k not in env]:
+    # read through the mapping's own dict (bytes -> bytes): os.environb's methods are Python
+    # calls per name (this is on every session's path that is forked for it, a first burst's)
+    data = getattr(current, "_data", None)
+    if type(data) is not dict:
+        data = dict(current)
+    for key in [k for k in data if k not in env]:
         del current[key]
     for key, value in env.items():
-        if current.get(key) != value:
+        if data.get(key) != value:
             current[key] = value
+
+
+def _own_signals() -> None:
+    """A session's process reaps nothing of the supervisor's and ends on SIGTERM."""
+    import signal
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def spare_main(ctl: socket.socket) -> None:
@@ -658,15 +671,17 @@ def spare_main(ctl: socket.socket) -> None:
     umask, connection and its descriptors; then the environment in ``parts`` packets) and
     becomes that session's process.  It ends when the supervisor closes the socket."""
     try:
+        _own_signals()      # off the session's path: it is not known yet
         try:        # touch what a session touches, so that its pages are this process's now
-            from pshell.remote.oneshot import warm_up
+            from pshell.remote.oneshot import ready_alarm, warm_up
+            ready_alarm()
             warm_up()
         except Exception as exc:
             _log(f"spare session process: warming up: {exc}")
         data, fds, _, _ = socket.recv_fds(ctl, CONTROL_MAX, 3)
         if not data:
             os._exit(0)
-        msg = json.loads(data.decode("utf-8", "surrogatepass"))
+        msg = marshal.loads(data)
         blob = b"".join(ctl.recv(SPARE_CHUNK) for _ in range(int(msg["parts"])))
         entries = blob.split(b"\0") if blob else []
         count = int(msg["set"])
@@ -694,10 +709,8 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Optional[Dict[b
     (``env`` None: ``os.environ`` is already the login's, a spare took it as a difference)."""
     code = 0
     try:
-        import signal
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if env is not None:
+        if env is not None:     # forked for it (a spare did both before it was told its session)
+            _own_signals()
             take_environment(env)
         os.umask(umask)
         if setup.get("once") and conn is not None and len(conn_fds) == 3:
