@@ -35,6 +35,8 @@ from pshell.remote.session_table import SessionTable, _Child
 PER_CONNECTION = (b"SSH_CONNECTION", b"SSH_CLIENT", b"SSH_TTY", b"SSH_ORIGINAL_COMMAND",
                   b"SSH_AUTH_SOCK")
 _ENV_MAX = 1 << 20
+#: what every hello answer says (worked out once: it was a chain of calls per session)
+_PYTHON_VERSION = platform.python_version()
 
 _ADDRESS_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:%")
 
@@ -290,7 +292,7 @@ class Connections(SessionTable):
         who = prompt_info("")
         answer: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(),
                                   "user": who["user"], "host": who["host"],
-                                  "python": platform.python_version(), "persistent": True,
+                                  "python": _PYTHON_VERSION, "persistent": True,
                                   "sock": self.socket_path}
         if int(msg.get("v") or 0) != PROTOCOL_VERSION:
             answer["error"] = f"the pshell host speaks protocol {PROTOCOL_VERSION}"
