@@ -666,6 +666,23 @@ def _own_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _touch_start() -> None:
+    """Do once what taking a start does (descriptors received, an environment variable set
+    and removed), so that the pages it writes are a spare's own before a session waits on it."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        socket.send_fds(ours, [marshal.dumps({"op": "warm"})], [ours.fileno()])
+        data, fds, _, _ = socket.recv_fds(theirs, CONTROL_MAX, 3)
+        marshal.loads(data)
+        for fd in fds:
+            os.close(fd)
+    finally:
+        ours.close()
+        theirs.close()
+    os.environb[b"PSHELL_SPARE_WARM_UP"] = b"1"
+    os.environb.pop(b"PSHELL_SPARE_WARM_UP", None)
+
+
 def spare_main(ctl: socket.socket) -> None:
     """A process forked ahead of time (never returns): it waits for ``start`` (the setup,
     umask, connection and its descriptors; then the environment in ``parts`` packets) and
@@ -676,6 +693,7 @@ def spare_main(ctl: socket.socket) -> None:
             from pshell.remote.oneshot import ready_alarm, warm_up
             ready_alarm()
             warm_up()
+            _touch_start()
         except Exception as exc:
             _log(f"spare session process: warming up: {exc}")
         data, fds, _, _ = socket.recv_fds(ctl, CONTROL_MAX, 3)
