@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import signal
 import time
 
 from test_isolation_hostile import Raw, keeper, line, sock_path, state, still_fine  # noqa: F401
@@ -40,6 +41,13 @@ SESSIONS: set = set()       # processes of the sessions made here (a temporary o
 def session_env(blob: bytes, state, keeper, once: bool) -> dict:
     """The environment a session made over a relay that sent ``blob`` sees (a temporary
     session's, or a named one's), served by a spare process forked before it."""
+    text = in_spare(blob, state, keeper, once, LISTING)
+    return dict(entry.partition("=")[::2] for entry in text.split("|"))
+
+
+def in_spare(blob: bytes, state, keeper, once: bool, script: str) -> str:
+    """What ``script`` says in a session made over a relay that sent ``blob`` (a temporary
+    session, or a named one), served by a spare process forked before it."""
     spares = waiting_spares(state, keeper)
     raw = Raw(sock_path(keeper), line(env=len(blob)), blob)
     try:
@@ -50,7 +58,7 @@ def session_env(blob: bytes, state, keeper, once: bool) -> dict:
         else:
             hello["name"] = f"env-{len(blob)}-{os.getpid()}"
         answers = raw.ask(hello, {"t": "create", "rs": 0},
-                          {"t": "invoke", "id": 1, "rs": 0, "script": LISTING + "; $PID",
+                          {"t": "invoke", "id": 1, "rs": 0, "script": script + "; $PID",
                            "args": [], "source": "t"}, want=3)
         while not any(m.get("t") == "done" for m in answers):
             more = raw.ask(want=1)
@@ -63,7 +71,7 @@ def session_env(blob: bytes, state, keeper, once: bool) -> dict:
         SESSIONS.add(pid)
     finally:
         raw.close()
-    return dict(entry.partition("=")[::2] for entry in text.split("|"))
+    return text
 
 
 def test_a_sessions_environment_is_exactly_its_logins(state, keeper):
@@ -93,4 +101,20 @@ def test_the_next_session_does_not_inherit_the_previous_logins_difference(state,
     for env in (first, second, first):
         blob = b"\0".join(k.encode() + b"=" + v.encode() for k, v in env.items())
         assert session_env(blob, state, keeper, True) == env
+    still_fine(keeper)
+
+
+def test_a_spare_readies_sigalrm_only_for_a_temporary_session(state, keeper):
+    """A spare installs SIGALRM's handler (a temporary session's helper-thread timer) before it
+    knows its session: a named session's process has the default back, as one forked for it;
+    neither catches SIGCHLD or SIGTERM (the supervisor's dispositions are not a session's)."""
+    blob = b"HOME=" + os.environ["HOME"].encode()
+    caught = {}
+    for once in (True, False):
+        text = in_spare(blob, state, keeper, once, "((Get-Content /proc/$PID/status) -match '^SigCgt:')[0]")
+        caught[once] = int(text.split()[1], 16)
+    alarm = 1 << (signal.SIGALRM - 1)
+    assert caught[True] & alarm and not caught[False] & alarm, caught
+    others = (1 << (signal.SIGCHLD - 1)) | (1 << (signal.SIGTERM - 1))
+    assert not (caught[True] | caught[False]) & others, caught
     still_fine(keeper)

@@ -29,6 +29,7 @@ import datetime as _dt
 import json
 import marshal
 import os
+import signal
 import socket
 import threading
 import time
@@ -661,7 +662,6 @@ def take_environment(env: Dict[bytes, bytes]) -> None:
 
 def _own_signals() -> None:
     """A session's process reaps nothing of the supervisor's and ends on SIGTERM."""
-    import signal
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -734,6 +734,8 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Optional[Dict[b
         if setup.get("once") and conn is not None and len(conn_fds) == 3:
             from pshell.remote.oneshot import oneshot_main
             oneshot_main(setup, conn, conn_fds)
+        if env is None:     # a spare readied SIGALRM for a temporary session, not this one
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
         proc = SessionProcess(ctl, setup["sessions_dir"], setup["socket"])
         restore = setup.get("restore")
         session = HostedSession(proc, setup["id"], setup["name"], float(setup["idle"]),
