@@ -4,6 +4,7 @@ connection straight to its socket, as sshd's direct-streamlocal channel makes it
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import select
@@ -258,3 +259,63 @@ print("still here")
                          env=dict(os.environ, PYTHONPATH=os.getcwd(),
                                   PSHELL_STATE_DIR=str(tmp_path / "state")))
     assert out.stdout.strip() == "still here", (out.stdout, out.stderr)
+
+
+def test_a_hello_with_odd_values_still_gets_its_session(supervisor):
+    """What the client's hello holds crosses to the spare with its start: bytes (a hello sent
+    as a binary frame), a lone surrogate, a deep nesting, a huge number all arrive, and the
+    session answers (a binary hello lost its spare and its connection without a word)."""
+    sock_path, state = supervisor
+    first = Once(sock_path)         # the supervisor's first burst forks; spares come after it
+    first.open("$PID")
+    first.until("done")
+    first.close()
+    odd: object = "\udcff"
+    for _ in range(300):
+        odd = [odd]
+    for extra in ({"_bin": b"\x00\xff raw"}, {"x": odd, "n": 10 ** 60, "f": 1e308}):
+        spare_waits(state)
+        once = Once(sock_path)
+        hello = {"t": "hello", "v": PROTOCOL_VERSION, "session": "", "name": "", "new": True,
+                 "token": "", "once": True, **extra}
+        once.sock.sendall(encode_frame(hello))
+        once.send({"t": "create", "rs": 0})
+        once.invoke("1 + 1")
+        got = once.until("done", timeout=30)
+        assert got[0]["t"] == "hello" and not got[0].get("error"), got
+        assert got[-1]["o"] == [2], got
+        once.close()
+
+
+def test_an_attach_sent_as_a_binary_frame_reaches_its_session(supervisor):
+    """The hello is handed to the session's process as JSON: a binary frame's bytes ended the
+    supervisor's thread (TypeError) and the connection without a word."""
+    sock_path, _ = supervisor
+    name = f"keep-{os.getpid()}"
+    first = Once(sock_path)
+    first.send({"t": "hello", "v": PROTOCOL_VERSION, "session": "", "name": name, "new": True,
+                "token": "t"}, {"t": "create", "rs": 0})
+    first.until("created")
+    first.sock.close()          # dropped: a named session waits for its client
+    again = Once(sock_path)
+    again.sock.sendall(encode_frame({"t": "hello", "v": PROTOCOL_VERSION, "attach": name,
+                                     "token": "t", "force": True, "resume": {},
+                                     "_bin": b"\x00 raw"}))
+    answer = again.until("hello", timeout=30)[-1]
+    assert answer.get("attached") and not answer.get("error"), answer
+    again.close()               # ends the session
+
+
+def spare_waits(state) -> None:
+    """Return once the supervisor has a spare process waiting (a child that serves no session)."""
+    with open(state / "run" / "host.pid") as fh:
+        supervisor = json.load(fh)["pid"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for path in glob.glob(f"/proc/{supervisor}/task/*/children"):
+            with open(path) as fh:
+                if fh.read().split():
+                    time.sleep(0.3)         # its warm-up
+                    return
+        time.sleep(0.05)
+    raise AssertionError("no spare session process within 30 s")

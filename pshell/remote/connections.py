@@ -326,6 +326,8 @@ class Connections(SessionTable):
         """Give the connection to the session's process (starting it when needed).  Keeps the
         write end and the lifeline until the process says it closed them."""
         number = next(self._numbers)
+        if "_bin" in hello:     # a hello sent as a binary frame: its bytes mean nothing, and a
+            hello = {k: v for k, v in hello.items() if k != "_bin"}    # control message is JSON
         plain = {k: v for k, v in info.items() if k not in ("env", "umask")}
         msg = {"op": "conn", "c": number, "hello": hello, "info": plain}
         if child.pid is None:
