@@ -301,7 +301,7 @@ def _mentions_using(tree: Any) -> bool:
             if node.scope == "using":
                 return True
         elif isinstance(node, Node):
-            for name in node._fields:
+            for name in node._fields:  # type: ignore[attr-defined]
                 value = getattr(node, name, None)
                 if value is not None and type(value) is not str:
                     push(value)
