@@ -4,8 +4,12 @@ The remote command line is fixed and tiny (:data:`LOADER_COMMAND`): it reads a l
 Python program from stdin and runs it.  Everything else travels as data on the channel, never
 spliced into a shell command line:
 
-1. the client sends the stage-two program (:data:`STAGE_TWO`, with the engine's digest as data);
-2. stage two checks the Python version, then looks for the engine: the cache
+1. the client sends the stage-two program (:func:`stage_two`: the engine's digest as data, the
+   text of :mod:`pshell.remote.handoff`, then :data:`STAGE_HOT`; :data:`STAGE_WARM` and
+   :data:`STAGE_COLD` as strings, run only when needed);
+2. stage two checks the Python version; when a host of this user already listens (its
+   ``SO_PEERCRED`` says so) it hands the channel over, says ``PSHELL-READY`` and waits, running
+   nothing of the engine cache.  Otherwise it looks for the engine: the cache
    ``~/.cache/pshell/<digest>/`` (0700; it and every directory above it must be the user's or
    root's and closed to others' writes, or it is refused with a ``PSHELL-ERROR`` saying which and
    why), checked against the digest before every use - a file changed, added, missing, a symbolic
