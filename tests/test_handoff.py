@@ -173,3 +173,80 @@ def test_the_loader_does_not_hand_its_channel_to_another_users_socket(short_path
     assert seen in (b"", b"0 0\n"), seen              # no channel, no environment
     assert proc.returncode == 3, (out + rest, err)
     assert b"refusing to use the state directory" in err and b"belongs to user" in err, err
+
+
+def test_stage_two_hands_its_channel_to_our_host_without_os_or_the_cache(short_path):
+    """The loader meets a listener of ours where the socket is guessed: it passes its stdin and
+    stdout, a first line and the login's environment, says PSHELL-READY once the host took the
+    channel (never before), reads nothing of the engine cache (there is none: no PSHELL-NEED),
+    and ends when the host closes the socket."""
+    home = short_path / "home"
+    home.mkdir(mode=0o700)
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "SSH_CONNECTION": "10.0.0.1 5 10.0.0.2 22",
+           "ODD": "a=b"}
+    path = handoff.guess_socket({k.encode(): v.encode() for k, v in env.items()}, NAME)
+    run = os.path.dirname(path.decode())
+    os.makedirs(run, mode=0o700)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path.decode())
+    server.listen(1)
+    proc = subprocess.Popen([sys.executable, "-S", "-c",
+                             bootstrap.LOADER_COMMAND.split("-c '", 1)[1][:-1]],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(home))
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(bootstrap.stage_two())
+        proc.stdin.flush()
+        server.settimeout(30)
+        conn, _ = server.accept()
+        conn.settimeout(30)
+        data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+        while data.count(b"\n") < 1 or len(data.partition(b"\n")[2]) < int(
+                data.split(b'"env":')[1].split(b"}")[0]):
+            data += conn.recv(65536)
+        line, _, blob = data.partition(b"\n")
+        import json
+        info = json.loads(line)
+        assert info["pid"] == proc.pid and info["ssh"] == "10.0.0.1 5 10.0.0.2 22"
+        sent = dict(e.partition(b"=")[::2] for e in blob.split(b"\0"))
+        sent.pop(b"LC_CTYPE", None)     # the interpreter's locale coercion (PEP 538) adds it
+        assert sent == {k.encode(): v.encode() for k, v in env.items()}
+        assert len(fds) == 2
+        os.set_blocking(proc.stdout.fileno(), False)
+        assert proc.stdout.read() is None               # nothing before the host took it
+        conn.sendall(b"A")
+        with os.fdopen(fds[1], "wb") as out:
+            os.set_blocking(proc.stdout.fileno(), True)
+            assert proc.stdout.readline() == b"PSHELL-READY\n"
+            out.write(b"from the host\n")               # the channel is the host's now
+        assert proc.stdout.readline() == b"from the host\n"
+        os.close(fds[0])
+        conn.close()
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.close()
+    assert not os.path.exists(home / ".cache")          # the cache was not even looked for
+
+
+def test_the_hand_over_imports_no_os(short_path):
+    path = short_path / "s"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    with open(handoff.__file__, encoding="utf-8") as fh:
+        source = fh.read()
+    code = (source + "\nimport posix\nsock = connect_ours(%r)\n"
+            "print(hand_over(sock, 0, 1, posix.environ), 'os' in sys.modules)\n" % str(path))
+    proc = subprocess.Popen([sys.executable, "-S", "-c", code], stdout=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})
+    conn, _ = server.accept()
+    _, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+    for fd in fds:
+        os.close(fd)
+    conn.sendall(b"A")
+    out, _ = proc.communicate(timeout=30)
+    conn.close()
+    server.close()
+    assert out.split() == [b"True", b"False"]
