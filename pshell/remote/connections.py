@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import platform
 import socket
 import struct
 import threading
@@ -27,7 +26,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.remote import messages as _messages  # noqa: F401 - read_frame's checks, imported late
 from pshell.remote.children import _no_session, _write
-from pshell.remote.protocol import _HEADER, _SIZE, PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
+from pshell.remote.protocol import (_HEADER, _SIZE, PROTOCOL_VERSION, ProtocolError, prompt_info,
+                                     python_version, read_frame)
 from pshell.remote.session_process import _log
 from pshell.remote.session_table import SessionTable, _Child
 
@@ -290,7 +290,7 @@ class Connections(SessionTable):
         who = prompt_info("")
         answer: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(),
                                   "user": who["user"], "host": who["host"],
-                                  "python": platform.python_version(), "persistent": True,
+                                  "python": python_version(), "persistent": True,
                                   "sock": self.socket_path}
         if int(msg.get("v") or 0) != PROTOCOL_VERSION:
             answer["error"] = f"the pshell host speaks protocol {PROTOCOL_VERSION}"

@@ -31,7 +31,8 @@ import socket
 from typing import Any, Dict, Optional, Set
 
 from pshell.engine import own_process
-from pshell.remote.protocol import PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
+from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, prompt_info, python_version,
+                                     read_frame)
 
 __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
 
@@ -195,7 +196,6 @@ def _exit_quietly(code: int) -> None:
 def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     """Serve the connection ``conn`` (its ``hello`` already read by the supervisor) over ``fds``
     (read, write, lifeline) until it closes; then end the process (never returns)."""
-    import platform
     from pshell.remote.server import RunspaceHost, _FrameWriter, _default_runspace
     rfd, wfd, lfd = fds
     write = _FrameWriter(wfd)
@@ -211,7 +211,7 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
         signal.signal(signal.SIGALRM, once.on_alarm)
         who = prompt_info("")
         write({"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(), "user": who["user"],
-               "host": who["host"], "python": platform.python_version(), "persistent": False,
+               "host": who["host"], "python": python_version(), "persistent": False,
                "session": setup["id"], "name": setup["name"], "sock": setup["socket"]})
         once.serve()
     except (ProtocolError, OSError, ValueError) as exc:
