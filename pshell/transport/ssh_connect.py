@@ -520,7 +520,10 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
     policy = HostKeyPolicy(options, label, bool(jump or proxy_command or tunnel), batch)
     kwargs = _auth_kwargs(options, target)
     kwargs.update(
-        port=int(options.get("port")), config=None, known_hosts=b"",
+        # no trusted keys of asyncssh's own: every host key goes to the policy (known_hosts=b""
+        # made it read ~/.ssh/known_hosts for each connection and trust what it found there,
+        # whatever UserKnownHostsFile said, without asking the policy)
+        port=int(options.get("port")), config=None, known_hosts=([], [], []),
         x509_trusted_certs=None,
         encryption_algs=_algorithms(options, "ciphers", label),
         mac_algs=_algorithms(options, "macs", label),
