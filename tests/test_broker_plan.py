@@ -10,7 +10,8 @@ import os
 import pytest
 
 from pshell.transport import broker_server
-from pshell.transport.broker_server import BadRequest, Broker, config_stamp
+from pshell.transport.broker_request import BadRequest, config_stamp
+from pshell.transport.broker_server import Broker
 
 
 @pytest.fixture

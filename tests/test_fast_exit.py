@@ -121,3 +121,17 @@ def test_stdout_whose_reader_is_gone(tmp_path):
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def test_a_run_without_threads_leaves_fast_without_importing_threading(tmp_path):
+    """Deciding whether a thread is left needs ``threading`` only when something imported it
+    (no thread was started otherwise); a fast exit of ``pshell -c 1`` does not load it."""
+    runner = FAST + "\n"
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", runner, "-NoProfile", "-c",
+                           "1; exit 4"], cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=ROOT, NO_COLOR="1", TERM="dumb"))
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")]
+    assert (done.returncode, done.stdout) == (4, "1\n"), done.stderr
+    assert "@@teardown" not in done.stderr
+    assert "pshell.cli" in imported and "threading" not in imported

@@ -27,8 +27,11 @@ def waiting_spares(state, keeper) -> set:
     while True:
         children = set()
         for path in glob.glob(f"/proc/{supervisor}/task/*/children"):
-            with open(path) as fh:
-                children |= {int(p) for p in fh.read().split()}
+            try:
+                with open(path) as fh:
+                    children |= {int(p) for p in fh.read().split()}
+            except FileNotFoundError:
+                pass            # a thread that ended since the listing
         spares = children - {keeper[2]} - SESSIONS
         if spares or time.monotonic() > deadline:
             return spares

@@ -257,7 +257,13 @@ class ScriptBlock:
         return "{" + self.ast.text + "}"
 
     def using_names(self) -> List[str]:
-        """Names (lower case) of the ``$using:`` variables the block refers to."""
+        """Names (lower case) of the ``$using:`` variables the block refers to.  A block not
+        compiled yet whose tree has no ``$using:`` variable at all (in it or in a block nested
+        in it) is not compiled for the answer: the block Invoke-Command and Start-Job send away
+        is compiled where it runs, and compiling it here too cost ~0.2 ms for ``{ 1 }``, more
+        with its size."""
+        if self._compiled is None and not _mentions_using(self.ast):
+            return []
         return self.compiled.using_names
 
     def using_values(self, frame: Frame) -> Dict[str, Any]:
@@ -282,6 +288,29 @@ class ScriptBlock:
         from pshell.engine.command_context import invoke_block
         found = Match(match)               # $_ for -replace, the argument for [regex]::Replace
         return collect(invoke_block(frame, self, (found,), dollar_under=found))
+
+
+def _mentions_using(tree: Any) -> bool:
+    """Whether any ``$using:`` variable is in ``tree``, nested script blocks, functions and
+    classes included (the compiler finds a block's own among them)."""
+    from pshell.lang.ast import Node, Variable
+    stack = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        node = pop()
+        if isinstance(node, Variable):
+            if node.scope == "using":
+                return True
+        elif isinstance(node, Node):
+            for name in node._fields:  # type: ignore[attr-defined]
+                value = getattr(node, name, None)
+                if value is not None and type(value) is not str:
+                    push(value)
+        elif isinstance(node, (tuple, list)):
+            extend(node)
+        elif isinstance(node, dict):
+            extend(node.values())
+    return False
 
 
 def collect(iterator: Iterable[Any]) -> Any:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import platform
 import socket
 import struct
 import threading
@@ -27,7 +26,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.remote import messages as _messages  # noqa: F401 - read_frame's checks, imported late
 from pshell.remote.children import _no_session, _write
-from pshell.remote.protocol import _HEADER, _SIZE, PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
+from pshell.remote.protocol import (_HEADER, _SIZE, PROTOCOL_VERSION, ProtocolError, prompt_info,
+                                     python_version, read_frame)
 from pshell.remote.session_process import _log
 from pshell.remote.session_table import SessionTable, _Child
 
@@ -36,7 +36,7 @@ PER_CONNECTION = (b"SSH_CONNECTION", b"SSH_CLIENT", b"SSH_TTY", b"SSH_ORIGINAL_C
                   b"SSH_AUTH_SOCK")
 _ENV_MAX = 1 << 20
 #: what every hello answer says (worked out once: it was a chain of calls per session)
-_PYTHON_VERSION = platform.python_version()
+_PYTHON_VERSION = python_version()
 
 _ADDRESS_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:%")
 

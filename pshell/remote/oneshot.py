@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import _thread
 import os
-import platform
 import queue
 import signal
 import socket
 from typing import Any, Dict, List, Optional, Set
 
 from pshell.engine import own_process
-from pshell.remote.protocol import PROTOCOL_VERSION, ProtocolError, prompt_info, read_frame
+from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, prompt_info, python_version,
+                                     read_frame)
 
 __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
 
@@ -41,7 +41,7 @@ __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
 HELPER_AFTER = 0.02
 
 #: worked out once, in the supervisor (every session forked from it answers with it)
-_PYTHON_VERSION = platform.python_version()
+_PYTHON_VERSION = python_version()
 _SUPERVISOR_ONLY = ("this connection belongs to a session: list and remove sessions on a "
                     "connection without one")
 # what the main thread takes in order (the helper queues them); the rest acts at once

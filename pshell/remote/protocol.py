@@ -825,6 +825,15 @@ _DECODERS: Dict[str, Callable[[Dict[str, Any]], Any]] = {
 _WHO: Optional[tuple] = None
 
 
+def python_version() -> str:
+    """``platform.python_version()`` without importing ``platform`` (~1.6 ms of the host's start,
+    on every computer's first contact): 3.11.2, 3.13.0rc1."""
+    import sys
+    major, minor, micro, level, serial = sys.version_info
+    suffix = {"alpha": "a", "beta": "b", "candidate": "rc"}.get(level, "")
+    return f"{major}.{minor}.{micro}" + (f"{suffix}{serial}" if suffix else "")
+
+
 def prompt_info(location: str) -> Dict[str, Any]:
     """What the client needs to draw ``[host]: PS dir>``: the remote cwd, user and host name
     (looked up once: every invocation's answer carries them)."""

@@ -37,7 +37,8 @@ from typing import Any, Dict, List, Optional
 
 from pshell.engine import own_process
 from pshell.remote.outbox import Outbox
-from pshell.remote.protocol import ProtocolError, encode_frame, prompt_info, read_frame
+from pshell.remote.protocol import (ProtocolError, encode_frame, prompt_info, python_version,
+                                     read_frame)
 
 __all__ = ["HostedSession", "SessionProcess", "session_main", "take_environment",
            "DEFAULT_IDLE_TIMEOUT", "OUTBOX_LIMIT"]
@@ -571,14 +572,13 @@ class SessionProcess:
 
     def _serve(self, conn: "_Connection", hello: Dict[str, Any]) -> None:
         """Answer the hello the supervisor routed here (create or attach), then serve."""
-        import platform
         from pshell.remote.protocol import PROTOCOL_VERSION
         session = self.session
         assert session is not None
         info = prompt_info("")
         answer: Dict[str, Any] = {"t": "hello", "v": PROTOCOL_VERSION, "pid": os.getpid(),
                                   "user": info["user"], "host": info["host"],
-                                  "python": platform.python_version(), "persistent": True,
+                                  "python": python_version(), "persistent": True,
                                   "sock": self.socket_path}
         error = session.attach(conn, str(hello.get("token") or ""),
                                bool(hello.get("force")) and bool(hello.get("attach")),

@@ -193,6 +193,10 @@ class Supervisor(Connections):
             import typing  # noqa: F401
         except Exception as exc:
             _log(f"prewarm: {exc}")
+        # the start's imports ran without the cyclic collector (relay._spawn_host turned it
+        # off: ~10% of their CPU); what they made is frozen, so no session process collects it
+        gc.freeze()
+        gc.enable()
         self.engine_ready.set()
         with self.lock:
             # sessions found on disk; not one a hello created meanwhile (its own thread starts it)

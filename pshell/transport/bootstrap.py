@@ -4,8 +4,12 @@ The remote command line is fixed and tiny (:data:`LOADER_COMMAND`): it reads a l
 Python program from stdin and runs it.  Everything else travels as data on the channel, never
 spliced into a shell command line:
 
-1. the client sends the stage-two program (:data:`STAGE_TWO`, with the engine's digest as data);
-2. stage two checks the Python version, then looks for the engine: the cache
+1. the client sends the stage-two program (:func:`stage_two`: the engine's digest as data, the
+   text of :mod:`pshell.remote.handoff`, then :data:`STAGE_HOT`; :data:`STAGE_WARM` and
+   :data:`STAGE_COLD` as strings, run only when needed);
+2. stage two checks the Python version; when a host of this user already listens (its
+   ``SO_PEERCRED`` says so) it hands the channel over, says ``PSHELL-READY`` and waits, running
+   nothing of the engine cache.  Otherwise it looks for the engine: the cache
    ``~/.cache/pshell/<digest>/`` (0700; it and every directory above it must be the user's or
    root's and closed to others' writes, or it is refused with a ``PSHELL-ERROR`` saying which and
    why), checked against the digest before every use - a file changed, added, missing, a symbolic
@@ -36,35 +40,188 @@ ERROR = b"PSHELL-ERROR"
 
 # Read exactly n bytes from fd 0 (no buffering: what follows belongs to the protocol server).
 # -S: no site module (its .pth scanning is most of a bare interpreter's start); stage two
-# imports it only when it looks for an installed pshell.
+# imports it only when it looks for an installed pshell.  posix, not os: os is not imported by
+# python3 -S, and importing it (with _collections_abc) was ~0.85 ms of every relay; exec of the
+# text, not of compile()'s code: the first compile() call builds the ast module's types (~0.55 ms).
 LOADER_COMMAND = (
     "exec python3 -S -c '"
-    "import os\n"
+    "import posix\n"
     "def r(n):\n"
     " b=bytes()\n"
     " while len(b)<n:\n"
-    "  c=os.read(0,n-len(b))\n"
+    "  c=posix.read(0,n-len(b))\n"
     "  if not c:raise SystemExit(3)\n"
     "  b+=c\n"
     " return b\n"
-    "exec(compile(r(int(r(10))),\"<pshell-loader>\",\"exec\"))'"
+    "exec(r(int(r(10))))'"
 )
 
 ENGINE_PACKAGES = ("lang", "engine", "cmdlets", "remote", "client", "help")
 
-STAGE_TWO = r'''
-import os, sys
+# Stage two, in three parts (joined by stage_two()): what every relay compiles (the hot path:
+# the host already runs, and the channel is handed over without os and without the engine cache),
+# the usual start (compiled when no host answers: the cache is checked, the relay imported from it)
+# and what a missing, damaged, changed or refused cache needs (compiled only then).
+STAGE_HOT = r'''
 def _say(word, text=""):
     line = (word + (" " + text if text else "") + "\n").encode("utf-8", "replace")
     while line:
-        line = line[os.write(1, line):]
+        line = line[posix.write(1, line):]
 if sys.version_info < (3, 9):
     _say("PSHELL-ERROR", "pshell needs python3 >= 3.9 on the remote computer; found %d.%d"
          % sys.version_info[:2])
     raise SystemExit(4)
-# compiled only when the cache is missing, damaged or changed: compiling all of stage two
-# was a tenth of every channel's CPU
-_COLD = r"""
+def _hot():
+    # a host of this user already listens: hand the channel over and wait (handoff's functions,
+    # above); nothing of the engine cache runs here, so there is nothing of it to check
+    environ = posix.environ
+    if environ.get(b"PSHELL_DIRECT"):
+        return
+    path = guess_socket(environ, b"host-v%d.sock" % PROTOCOL)
+    sock = connect_ours(path) if path else None
+    if sock is None:
+        return
+    try:
+        if not hand_over(sock, 0, 1, environ):
+            return                      # it was leaving: the usual start makes another
+    except OSError:
+        sock.close()
+        return
+    _say("PSHELL-READY")
+    code = wait_released(sock, 0, 1)
+    sys.stderr.flush()
+    posix._exit(code)                   # without the interpreter's teardown
+def _cold():
+    if "_digest" not in globals():
+        exec(_COLD, globals())
+try:
+    _hot()
+    exec(_WARM, globals())
+    _main()
+except SystemExit:
+    raise
+except BaseException as exc:
+    _say("PSHELL-ERROR", "cannot start pshell on the remote computer: %s: %s"
+         % (type(exc).__name__, exc))
+    raise SystemExit(6)
+'''
+
+# No host answered: the engine cache (checked) or an installed pshell, then the relay, which
+# starts the host.
+STAGE_WARM = r'''
+import os
+def _check(path, leaf):
+    # every directory down to the cache: root's or ours and closed to others' writes (sticky
+    # ones like /tmp excepted above the cache); the cache itself ours and 0700
+    st = os.lstat(path)
+    if (leaf and st.st_mode & 0o170000 != 0o040000) or (
+            st.st_uid != os.getuid() and (leaf or st.st_uid != 0)) or (
+            st.st_mode & 0o022 and (leaf or not st.st_mode & 0o1000)):
+        _cold()
+        _refuse(path, leaf, st)
+def _cache():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    root = os.path.realpath(os.path.join(base, "pshell"))
+    path = os.sep
+    for name in [n for n in root.split(os.sep) if n]:
+        _check(path, False)
+        path = os.path.join(path, name)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+    _check(root, True)
+    os.chmod(root, 0o700)
+    return root
+def _seen(root):
+    # what the tree looks like to lstat: a file written, replaced, added, removed, chmod-ed or
+    # chown-ed changes it (a write moves ctime, which only root can set back)
+    try:
+        from _blake2 import blake2b     # hashlib would load OpenSSL: 3.7 ms of 5
+    except ImportError:
+        from hashlib import blake2b
+    top = os.path.join(root, "pshell")
+    st = os.lstat(top)
+    lines = [DIGEST, "%d %d %d" % (st.st_ino, st.st_uid, st.st_mode)]
+    tops = [top]
+    while tops:
+        top = tops.pop()
+        lines.append(top)
+        with os.scandir(top) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            name = e.name
+            if name == "__pycache__" or name.endswith((".pyc", ".pyo")):
+                continue
+            st = e.stat(follow_symlinks=False)
+            if e.is_dir(follow_symlinks=False):
+                lines.append("%s/ %d %d %d" % (name, st.st_ino, st.st_uid, st.st_mode))
+                tops.append(e.path)
+            else:
+                lines.append("%s %d %d %d %d %d %d" % (name, st.st_ino, st.st_uid, st.st_mode,
+                                                      st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
+def _verified(target):
+    # the full digest reads and hashes every file (~7 ms); it is skipped when the tree is exactly
+    # as lstat saw it at the last full check that matched (recorded in .checked, 0600)
+    seen = _seen(target)
+    stamp = os.path.join(target, ".checked")
+    try:
+        fd = os.open(stamp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            if os.read(fd, 100) == seen.encode():
+                return DIGEST
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    _cold()
+    return _full(target, seen, stamp)
+def _state(target):
+    # None: no engine here; "": the engine, checked against its digest; else what is wrong
+    if not os.path.lexists(target):
+        return None
+    try:
+        st = os.lstat(target)
+        found = _verified(target) if st.st_uid == os.getuid() and not st.st_mode & 0o022 \
+            and os.path.isdir(target) and not os.path.islink(target) else "not a private directory"
+    except OSError as exc:
+        found = "%s" % exc
+    if found == DIGEST:
+        return ""
+    return found if len(found) != 32 else "its files do not match the engine's digest"
+def _main():
+    root = _cache()
+    target = os.path.join(root, DIGEST)
+    state = _state(target)
+    if state != "":
+        _cold()
+        _elsewhere(root, target, state)
+    else:
+        sys.path.insert(0, target)
+    direct = os.environ.get("PSHELL_DIRECT")
+    # imported before READY, so that a failure is a PSHELL-ERROR line, not junk in the protocol;
+    # a damaged bytecode file (not part of the digest) is dropped and the import tried again
+    name = "pshell.remote.server" if direct else "pshell.remote.relay"
+    try:
+        __import__(name)
+    except (EOFError, ValueError, ImportError):
+        if sys.path[0] != target:
+            raise
+        _cold()
+        _reimport(target, name)
+    _say("PSHELL-READY")
+    if not direct:
+        # the usual case: hand the channel to the per-user host (the relay imports no engine);
+        # then exit without the interpreter's teardown (a millisecond of every channel's CPU)
+        code = sys.modules[name].relay(0, 1)
+        sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(sys.modules[name].main())
+'''
+
+# A missing, damaged, changed or refused cache.
+STAGE_COLD = r'''
 def _digest(root):
     # what a file's content hashes to, and every file counts: one added, removed, changed, a
     # symbolic link or a file of another user changes the digest (the cache is then replaced)
@@ -187,126 +344,6 @@ def _reimport(target, name):
     for name_ in [m for m in sys.modules if m == "pshell" or m.startswith("pshell.")]:
         del sys.modules[name_]
     __import__(name)
-"""
-def _cold():
-    if "_digest" not in globals():
-        exec(compile(_COLD, "<pshell-stage-two-cold>", "exec"), globals())
-def _check(path, leaf):
-    # every directory down to the cache: root's or ours and closed to others' writes (sticky
-    # ones like /tmp excepted above the cache); the cache itself ours and 0700
-    st = os.lstat(path)
-    if (leaf and st.st_mode & 0o170000 != 0o040000) or (
-            st.st_uid != os.getuid() and (leaf or st.st_uid != 0)) or (
-            st.st_mode & 0o022 and (leaf or not st.st_mode & 0o1000)):
-        _cold()
-        _refuse(path, leaf, st)
-def _cache():
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    root = os.path.realpath(os.path.join(base, "pshell"))
-    path = os.sep
-    for name in [n for n in root.split(os.sep) if n]:
-        _check(path, False)
-        path = os.path.join(path, name)
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            pass
-    _check(root, True)
-    os.chmod(root, 0o700)
-    return root
-def _seen(root):
-    # what the tree looks like to lstat: a file written, replaced, added, removed, chmod-ed or
-    # chown-ed changes it (a write moves ctime, which only root can set back)
-    try:
-        from _blake2 import blake2b     # hashlib would load OpenSSL: 3.7 ms of 5
-    except ImportError:
-        from hashlib import blake2b
-    top = os.path.join(root, "pshell")
-    st = os.lstat(top)
-    lines = [DIGEST, "%d %d %d" % (st.st_ino, st.st_uid, st.st_mode)]
-    tops = [top]
-    while tops:
-        top = tops.pop()
-        lines.append(top)
-        with os.scandir(top) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for e in entries:
-            name = e.name
-            if name == "__pycache__" or name.endswith((".pyc", ".pyo")):
-                continue
-            st = e.stat(follow_symlinks=False)
-            if e.is_dir(follow_symlinks=False):
-                lines.append("%s/ %d %d %d" % (name, st.st_ino, st.st_uid, st.st_mode))
-                tops.append(e.path)
-            else:
-                lines.append("%s %d %d %d %d %d %d" % (name, st.st_ino, st.st_uid, st.st_mode,
-                                                      st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-    return blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
-def _verified(target):
-    # the full digest reads and hashes every file (~7 ms); it is skipped when the tree is exactly
-    # as lstat saw it at the last full check that matched (recorded in .checked, 0600)
-    seen = _seen(target)
-    stamp = os.path.join(target, ".checked")
-    try:
-        fd = os.open(stamp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            if os.read(fd, 100) == seen.encode():
-                return DIGEST
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-    _cold()
-    return _full(target, seen, stamp)
-def _state(target):
-    # None: no engine here; "": the engine, checked against its digest; else what is wrong
-    if not os.path.lexists(target):
-        return None
-    try:
-        st = os.lstat(target)
-        found = _verified(target) if st.st_uid == os.getuid() and not st.st_mode & 0o022 \
-            and os.path.isdir(target) and not os.path.islink(target) else "not a private directory"
-    except OSError as exc:
-        found = "%s" % exc
-    if found == DIGEST:
-        return ""
-    return found if len(found) != 32 else "its files do not match the engine's digest"
-def _main():
-    root = _cache()
-    target = os.path.join(root, DIGEST)
-    state = _state(target)
-    if state != "":
-        _cold()
-        _elsewhere(root, target, state)
-    else:
-        sys.path.insert(0, target)
-    direct = os.environ.get("PSHELL_DIRECT")
-    # imported before READY, so that a failure is a PSHELL-ERROR line, not junk in the protocol;
-    # a damaged bytecode file (not part of the digest) is dropped and the import tried again
-    name = "pshell.remote.server" if direct else "pshell.remote.relay"
-    try:
-        __import__(name)
-    except (EOFError, ValueError, ImportError):
-        if sys.path[0] != target:
-            raise
-        _cold()
-        _reimport(target, name)
-    _say("PSHELL-READY")
-    if not direct:
-        # the usual case: hand the channel to the per-user host (the relay imports no engine);
-        # then exit without the interpreter's teardown (a millisecond of every channel's CPU)
-        code = sys.modules[name].relay(0, 1)
-        sys.stderr.flush()
-        os._exit(code)
-    raise SystemExit(sys.modules[name].main())
-try:
-    _main()
-except SystemExit:
-    raise
-except BaseException as exc:
-    _say("PSHELL-ERROR", "cannot start pshell on the remote computer: %s: %s"
-         % (type(exc).__name__, exc))
-    raise SystemExit(6)
 '''
 
 
@@ -370,11 +407,25 @@ def engine_zip() -> bytes:
     return _ZIP
 
 
+_HANDOFF: Optional[str] = None
+
+
+def _handoff_source() -> str:
+    """pshell/remote/handoff.py's text (what the engine zip carries too): stage two's hot path."""
+    global _HANDOFF
+    if _HANDOFF is None:
+        with open(os.path.join(_package_root(), "pshell", "remote", "handoff.py"),
+                  encoding="utf-8") as fh:
+            _HANDOFF = fh.read()
+    return _HANDOFF
+
+
 def stage_two() -> bytes:
     """The stage-two program, framed for the loader (10-digit length, then the source)."""
     from pshell.remote.protocol import PROTOCOL_VERSION
-    source = (f"DIGEST = {engine_digest()!r}\nPROTOCOL = {PROTOCOL_VERSION!r}\n"
-              + STAGE_TWO).encode("utf-8")
+    source = (f"import posix, sys\nDIGEST = {engine_digest()!r}\nPROTOCOL = {PROTOCOL_VERSION!r}\n"
+              f"_WARM = {STAGE_WARM!r}\n_COLD = {STAGE_COLD!r}\n"
+              + _handoff_source() + STAGE_HOT).encode("utf-8")
     return b"%010d" % len(source) + source
 
 

@@ -16,7 +16,7 @@ resolved ssh_config (a changed config gives a new connection); each carries at m
 ``MAX_CHANNELS`` channels (sshd's MaxSessions is 10 by default).  The line
 ``{"v": 1, "status": true}`` is answered with what the broker holds.
 
-What a request line decides is kept while the config files are unchanged (``config_stamp``).
+What a request line decides (``broker_request.py``) is kept while the config files are unchanged.
 After a burst, direct channels to the hosts' sockets are opened ahead of the next one ("warm"):
 as many per key as it had clients at once, on held connections with room, handed out only for
 the same key while alive, closed after ``PSHELL_BROKER_WARM`` seconds unused.
@@ -35,6 +35,8 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
+from pshell.transport.broker_request import BadRequest, Plan, check_request, config_stamp, decide
+
 __all__ = ["main", "check_request"]
 
 MAX_CHANNELS = 8
@@ -50,48 +52,6 @@ WARM_DELAY = 0.2               # seconds without a request for a key before its 
 DEFAULT_WARM_KEEP = 30.0       # seconds a warm channel waits to be used (PSHELL_BROKER_WARM)
 
 
-class BadRequest(ValueError):
-    pass
-
-
-def _text(value: Any, what: str, limit: int = 1024) -> Optional[str]:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value or len(value) > limit or \
-            any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise BadRequest(f"{what} is not a valid name")
-    return value
-
-
-def check_request(line: bytes) -> Dict[str, Any]:
-    """The request's fields, checked (types, sizes, no control characters); BadRequest else."""
-    try:
-        req = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("the request is not JSON") from None
-    if not isinstance(req, dict) or req.get("v") != 1:
-        raise BadRequest("the request is not a version 1 request")
-    host = _text(req.get("host"), "the host", 255)
-    if host is None:
-        raise BadRequest("the request names no host")
-    port = req.get("port")
-    if port is not None and (type(port) is not int or not 0 < port < 65536):
-        raise BadRequest("the port is not a number from 1 to 65535")
-    options = req.get("options") or {}
-    if not isinstance(options, dict) or len(options) > 64:
-        raise BadRequest("the options are not a table of at most 64 entries")
-    for key, value in options.items():
-        _text(key, "an option name", 64)
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if not isinstance(item, (str, int)) or isinstance(item, bool) or \
-                    (isinstance(item, str) and len(item) > 4096):
-                raise BadRequest(f"option {key} has a value that is not text or a number")
-    return {"host": host, "user": _text(req.get("user"), "the user", 255), "port": port,
-            "key_file": _text(req.get("key_file"), "the key file", 4096), "options": options,
-            "subsystem": _text(req.get("subsystem"), "the subsystem", 64)}
-
-
 def _peer_uid(sock: socket.socket) -> int:
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     return struct.unpack("3i", creds)[1]
@@ -105,20 +65,6 @@ class _Held:
         self.channels = 0
         self.idle: Any = None           # the timer that closes it when unused
         self.used = time.monotonic()    # when a client's channel on it last ended
-
-
-class _Plan:
-    """What one request line decides, kept while the config files are unchanged: the checked
-    request, the held-connection key, what to warn about, where the host's socket is
-    remembered."""
-
-    def __init__(self, req: Dict[str, Any], key: str, said: List[str], stamp: Any,
-                 cache_key: str) -> None:
-        self.req = req
-        self.key = key
-        self.said = said
-        self.stamp = stamp
-        self.cache_key = cache_key
 
 
 class _Warm:
@@ -145,7 +91,7 @@ class _Warm:
 class _Demand:
     """How many channels one key needed at once since its warm ones were last replaced."""
 
-    def __init__(self, plan: _Plan) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.active = 0                 # clients served on the key now
         self.peak = 0                   # the most at once since the last refill
@@ -161,92 +107,6 @@ def warm_keep() -> float:
     return min(max(value, 0.0), 3600.0) if value == value else DEFAULT_WARM_KEEP
 
 
-_FILE_FACTS: Dict[str, Any] = {}     # path -> (its stat, its Include patterns, Match exec in it)
-_GLOBS: Dict[str, Any] = {}          # Include pattern -> (its directory's stat, the files found)
-
-
-def _stat(path: str) -> Any:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev)
-
-
-def _file_facts(path: str, stat: Any) -> Any:
-    """(Include patterns, whether a Match exec is there) of a config file, read again only
-    when its stat changed.  Raises ConfigError."""
-    known = _FILE_FACTS.get(path)
-    if known is not None and known[0] == stat:
-        return known[1], known[2]
-    from pshell.transport import ssh_config
-    patterns: List[str] = []
-    runs = False
-    for key, args, _, _ in ssh_config.config_lines(path):
-        if key == "match" and any(arg.lower().lstrip("!") == "exec" for arg in args):
-            runs = True
-        elif key == "include":
-            for arg in args:
-                pattern = os.path.expanduser(arg) if arg.startswith("~") else arg
-                if not os.path.isabs(pattern):
-                    pattern = os.path.join(ssh_config.home(), ".ssh", pattern)
-                patterns.append(pattern)
-    if len(_FILE_FACTS) > 256:
-        _FILE_FACTS.clear()
-    _FILE_FACTS[path] = (stat, patterns, runs)
-    return patterns, runs
-
-
-def _included(pattern: str) -> Any:
-    """(what decides it, the files) an Include pattern names: globbed again only when the
-    directory of a pattern whose wildcards are all in its last part changed."""
-    import glob
-    directory = os.path.dirname(pattern)
-    if glob.has_magic(directory):
-        found = sorted(glob.glob(pattern))
-        return tuple(found), found
-    stat = _stat(directory)
-    known = _GLOBS.get(pattern)
-    if known is None or known[0] != stat or stat is None:
-        known = (stat, sorted(glob.glob(pattern)))
-        if len(_GLOBS) > 256:
-            _GLOBS.clear()
-        _GLOBS[pattern] = known
-    return stat, known[1]
-
-
-def config_stamp() -> Any:
-    """What the ssh_config decisions depend on besides the request: every config file that
-    would be read (Include globs followed, their directories) with its stat, and the local host
-    name (%l, %C).  None when a decision may change with the files unchanged (``Match exec``)
-    or a file cannot be read (each request is then decided anew, and says what is wrong)."""
-    from pshell.transport import ssh_config
-    files, _ = ssh_config.config_files()
-    stamp: List[Any] = [os.uname().nodename]
-    todo = list(reversed(files))
-    while todo:
-        path = todo.pop()
-        if len(stamp) > 512:
-            return None
-        stat = _stat(path)
-        stamp.append((path, stat))
-        if stat is None:
-            continue
-        try:
-            patterns, runs = _file_facts(path, stat)
-        except ssh_config.ConfigError:
-            return None
-        if runs:
-            return None
-        found: List[str] = []
-        for pattern in patterns:
-            decided, names = _included(pattern)
-            stamp.append((pattern, decided))
-            found.extend(names)
-        todo.extend(reversed(found))
-    return tuple(stamp)
-
-
 class Broker:
     def __init__(self, directory: str, persist: float) -> None:
         self.directory = directory
@@ -255,7 +115,7 @@ class Broker:
         self.clients = 0
         self.last_used = time.monotonic()
         self.warnings: List[List[str]] = []     # one list per connect in progress
-        self.plans: Dict[bytes, _Plan] = {}
+        self.plans: Dict[bytes, Plan] = {}
         self.warm: Dict[str, List[_Warm]] = {}
         self.demand: Dict[str, _Demand] = {}
         self.warm_keep = min(warm_keep(), persist)
@@ -264,7 +124,7 @@ class Broker:
         self.counts = {"served": 0, "warm_opened": 0, "warm_used": 0}
 
     # ---- what a request decides -------------------------------------------------------
-    def _plan(self, line: bytes) -> _Plan:
+    def _plan(self, line: bytes) -> Plan:
         """The request's decisions: kept per request line while config_stamp() is unchanged
         (resolving the config was a quarter of the broker's work per channel)."""
         stamp = config_stamp()
@@ -272,12 +132,12 @@ class Broker:
         if plan is not None and stamp is not None and plan.stamp == stamp:
             return plan
         req = check_request(line)
-        key, said = self._key(req)
+        key, said = decide(req)
         from pshell.transport import ssh as ssh_transport
         from pshell.transport.ssh_connect import SSHTarget
         target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
                            req["options"])
-        new = _Plan(req, key, said, stamp, ssh_transport.cache_key(target))
+        new = Plan(req, key, said, stamp, ssh_transport.cache_key(target))
         if plan is not None and plan.key != key:
             self._drop_warm(plan.key)       # decided under a config that changed
         if stamp is not None and len(line) <= _PLAN_LINE:
@@ -285,23 +145,6 @@ class Broker:
                 self.plans.clear()
             self.plans[line] = new
         return new
-
-    def _key(self, req: Dict[str, Any]) -> Any:
-        """The held-connection key (the request and every resolved option) and what a direct
-        connection would warn about the config."""
-        from pshell.transport import ssh_config
-        from pshell.transport.ssh_connect import SSHTarget, _overrides
-        target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
-                           req["options"])
-        try:
-            resolved = ssh_config.resolve(req["host"], req["user"], req["port"], _overrides(target))
-        except ssh_config.ConfigError as exc:
-            from pshell.transport.ssh_connect import SSHError
-            raise SSHError(f"Cannot connect to {req['host']}: {exc}") from None
-        said = [text for _, text in ssh_config.unhonoured_messages(resolved)]
-        decided = sorted((name, repr(value)) for name, value in resolved.values.items())
-        return json.dumps([req["host"].lower(), req["user"], req["port"], req["key_file"],
-                           sorted((k, repr(v)) for k, v in req["options"].items()), decided]), said
 
     # ---- connections ------------------------------------------------------------------
     async def _connection(self, key: str, req: Dict[str, Any], fresh: bool) -> _Held:
@@ -360,7 +203,7 @@ class Broker:
     # for the same key (the same request under the same config), while nothing has arrived on
     # it and neither it nor its connection has ended; unused, it closes after warm_keep.
 
-    def _warm_channel(self, plan: _Plan) -> Optional[_Warm]:
+    def _warm_channel(self, plan: Plan) -> Optional[_Warm]:
         pool = self.warm.get(plan.key)
         if not pool:
             return None
@@ -407,7 +250,7 @@ class Broker:
         for warm in list(self.warm.get(key, ())):
             self._unwarm(warm)
 
-    def _served(self, plan: _Plan) -> Optional[_Demand]:
+    def _served(self, plan: Plan) -> Optional[_Demand]:
         """A request for this key was served: its replacement is opened once the burst is over
         (WARM_DELAY without a request, at most a second after the burst began), all keys'
         together.  The caller lowers ``active`` when the client is done."""
@@ -464,7 +307,7 @@ class Broker:
                 self.demand.get(plan.key) is demand:
             del self.demand[plan.key]
 
-    async def _open_warm(self, plan: _Plan, path: str) -> None:
+    async def _open_warm(self, plan: Plan, path: str) -> None:
         import asyncio
         from pshell.transport import ssh as ssh_transport
         held = next((h for h in self.held.get(plan.key, ())
@@ -550,7 +393,7 @@ class _Client(asyncio.Protocol):
         self.early: List[bytes] = []    # the channel's bytes, until the answer is written
         self.state = "line"             # line, opening, relay, done
         self.timer: Any = None
-        self.plan: Optional[_Plan] = None
+        self.plan: Optional[Plan] = None
         self.held: Optional[_Held] = None
         self.link: Any = None
         self.demand: Optional[_Demand] = None
@@ -652,7 +495,7 @@ class _Client(asyncio.Protocol):
         self.transport.pause_reading()
         asyncio.ensure_future(self._open(plan))
 
-    async def _open(self, plan: _Plan) -> None:
+    async def _open(self, plan: Plan) -> None:
         from pshell.transport import ssh as ssh_transport
         from pshell.transport.ssh_connect import SSHError
         warnings = list(plan.said)

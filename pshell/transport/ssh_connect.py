@@ -123,6 +123,25 @@ def _liboqs_present() -> bool:
     return any(glob.glob(os.path.join(d, "liboqs.so*")) for d in dirs)
 
 
+def _no_ignore_packets(conn: Any) -> None:
+    """asyncssh puts an empty ``SSH_MSG_IGNORE`` before every packet it encrypts: a defence of
+    CBC ciphers (the next packet's IV is the last ciphertext block, which an observer saw).  With
+    a counter-mode or AEAD cipher (every default: aes-gcm, chacha20-poly1305, aes-ctr) it
+    protects nothing and doubles the packets, their encryption and sshd's work decrypting them
+    (OpenSSH sends none): this connection keeps them only while its outgoing cipher is CBC.
+    (The padding ignore is asyncssh's only sender of the message.)"""
+    from asyncssh.constants import MSG_IGNORE
+    send = conn.send_packet
+    empty = b"\0\0\0\0"         # String(b""): the padding ignore's only argument
+
+    def send_packet(pkttype: int, *args: bytes, handler: Any = None) -> None:
+        if pkttype == MSG_IGNORE and args == (empty,) and \
+                not getattr(conn, "_enc_alg_cs", b"").endswith(b"-cbc"):
+            return
+        send(pkttype, *args, handler=handler)
+    conn.send_packet = send_packet
+
+
 def _quick_acks(conn: Any) -> None:
     """Acknowledge what arrives at once instead of after the kernel's delayed-ACK timer.
 
@@ -346,6 +365,7 @@ def _client_class(policy: HostKeyPolicy, label: str, batch: bool, prompt: Option
 
         def connection_made(self, conn: Any) -> None:
             _quick_acks(conn)
+            _no_ignore_packets(conn)
 
         def validate_host_public_key(self, host: str, addr: str, port: int, key: Any) -> bool:
             return policy.decide(addr, key)
@@ -500,7 +520,10 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
     policy = HostKeyPolicy(options, label, bool(jump or proxy_command or tunnel), batch)
     kwargs = _auth_kwargs(options, target)
     kwargs.update(
-        port=int(options.get("port")), config=None, known_hosts=b"",
+        # no trusted keys of asyncssh's own: every host key goes to the policy (known_hosts=b""
+        # made it read ~/.ssh/known_hosts for each connection and trust what it found there,
+        # whatever UserKnownHostsFile said, without asking the policy)
+        port=int(options.get("port")), config=None, known_hosts=([], [], []),
         x509_trusted_certs=None,
         encryption_algs=_algorithms(options, "ciphers", label),
         mac_algs=_algorithms(options, "macs", label),

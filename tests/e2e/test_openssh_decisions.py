@@ -161,6 +161,9 @@ CASES = [
      lambda h: "", "connect"),
     ("capitalised-host-pattern", "HostA", "", lambda h: h.line(h.ip("A"), "A"), "connect"),
     ("global-known-hosts", "hosta", "", lambda h: "", "connect"),     # see _GLOBAL below
+    # ~/.ssh/known_hosts is only read when no UserKnownHostsFile says otherwise (asyncssh's
+    # default read it for every connection and trusted its keys without asking pshell)
+    ("default-file-when-another-is-configured", "hosta", "", lambda h: "", "refuse"),
     ("second-user-known-hosts-file", "hosta",
      "UserKnownHostsFile {dir}/empty {dir}/second\n", lambda h: "", "connect"),
     ("cipher-cbc-not-offered", "hosta", "Ciphers aes128-cbc\n", lambda h: h.line(h.ip("A"), "A"),
@@ -224,6 +227,8 @@ _EXTRA_FILES = {
     "global-known-hosts": lambda h: {"global_known_hosts": h.line(h.ip("A"), "A")},
     "second-user-known-hosts-file": lambda h: {"second": h.line(h.ip("A"), "A"), "empty": ""},
     "include-sets-accept-new": lambda h: {"inc.conf": "StrictHostKeyChecking accept-new\n"},
+    "default-file-when-another-is-configured":
+        lambda h: {"home/.ssh/known_hosts": h.line(h.ip("A"), "A")},
 }
 
 
@@ -233,6 +238,7 @@ def _setup(lab: Lab, base: str, case: tuple) -> str:
     with open(os.path.join(base, "known_hosts"), "w") as fh:
         fh.write(known(lab))
     for file, text in _EXTRA_FILES.get(name, lambda h: {})(lab).items():
+        os.makedirs(os.path.dirname(os.path.join(base, file)), exist_ok=True)
         with open(os.path.join(base, file), "w") as fh:
             fh.write(text)
     return _config(lab, base, extra)
@@ -251,7 +257,7 @@ def _pshell_decides(config: str, dest: str, monkeypatch) -> str:
     from pshell.transport.ssh import SSHError, SSHTarget, connect, run_async
     monkeypatch.setenv("PSHELL_SSH_CONFIG", config)
     home = os.path.join(os.path.dirname(config), "home")      # the same file as ~/.ssh/config
-    os.makedirs(os.path.join(home, ".ssh"))
+    os.makedirs(os.path.join(home, ".ssh"), exist_ok=True)
     os.symlink(config, os.path.join(home, ".ssh", "config"))
     monkeypatch.setenv("HOME", home)
 

@@ -12,6 +12,19 @@ from pshell.transport.ssh import SSHError, SSHTarget, open_ssh_connection
 
 
 @pytest.fixture
+def short_root():
+    """A directory for a test's own sshd and remote home with a short path, so the remote host's
+    socket is its own: under a long path it goes to the shared /tmp/pshell-<uid>, where a host
+    another test (or run) left running would answer instead."""
+    import shutil
+    import tempfile
+    root = tempfile.mkdtemp(prefix="tr-", dir="/tmp")
+    os.chmod(root, 0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
 def client_home(sshd_hosts, monkeypatch):
     monkeypatch.setenv("HOME", sshd_hosts.home)
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
@@ -79,13 +92,12 @@ def test_bad_user_fails_authentication_without_prompt(client_home):
     assert "authentication failed" in str(info.value)
 
 
-def test_sshd_subsystem_is_used_when_configured(client_home, tmp_path):
+def test_sshd_subsystem_is_used_when_configured(client_home, short_root):
     """With ``Subsystem pshell ...`` in sshd_config the engine is not sent: sshd starts it."""
     import subprocess
 
-    from conftest import REPO, SSHD, _keygen, _sshd_config, _wait_listening
-    root = str(tmp_path)
-    os.chmod(root, 0o755)
+    from conftest import REPO, SSHD, _keygen, _sshd_config, _wait_listening, stop_host_in
+    root = short_root
     hostkey = os.path.join(root, "hostkey")
     _keygen(hostkey)
     remote_home = os.path.join(root, "rhome")
@@ -111,6 +123,7 @@ def test_sshd_subsystem_is_used_when_configured(client_home, tmp_path):
         finally:
             conn.close()
     finally:
+        stop_host_in(os.path.join(remote_home, ".local", "state", "pshell"))
         proc.terminate()
         proc.wait(5)
 
@@ -210,12 +223,12 @@ def _subsystem_asks(root: str) -> int:
     return text.count("subsystem request for pshell") + text.count("subsystem 'pshell'")
 
 
-def test_a_refused_subsystem_is_not_asked_again(client_home, tmp_path):
+def test_a_refused_subsystem_is_not_asked_again(client_home, short_root):
     """A computer whose sshd refused the pshell subsystem is remembered (with the host's
     socket): its next first contact starts the loader without asking (two round trips)."""
     from conftest import stop_host_in
     from pshell.transport import ssh
-    root = str(tmp_path)
+    root = short_root
     proc = _own_sshd(client_home, root, "127.0.0.72")
     target = SSHTarget("127.0.0.72")
     key = ssh.cache_key(target)
@@ -237,12 +250,12 @@ def test_a_refused_subsystem_is_not_asked_again(client_home, tmp_path):
         proc.wait(5)
 
 
-def test_a_remembered_refusal_gives_way_when_the_loader_fails(client_home, tmp_path):
+def test_a_remembered_refusal_gives_way_when_the_loader_fails(client_home, short_root):
     """The refusal is a hint: where the loader then fails (no python3 on the login's PATH) and
     sshd has the subsystem now, the subsystem is asked after all, and the hint forgotten."""
     from conftest import REPO, stop_host_in
     from pshell.transport import ssh
-    root = str(tmp_path)
+    root = short_root
     proc = _own_sshd(client_home, root, "127.0.0.73", path="/nonexistent",
                      extra=f"Subsystem pshell /usr/bin/env PYTHONPATH={REPO} /usr/bin/python3 "
                            f"-m pshell.remote.server")

@@ -10,22 +10,29 @@ import os
 import pytest
 
 from pshell.transport.bootstrap import engine_digest, engine_files
+from conftest import stop_host_in
 
 
 def _cache_root(sshd_hosts) -> str:
     return os.path.join(sshd_hosts.remote_home, ".cache", "pshell")
 
 
-def _run(pshell, script: str):
+def _run(pshell, script: str, hosts):
+    """Run ``script`` with the loader starting the host (from the cache) on server01."""
+    stop_host_in(hosts.state_dir)
     return pshell("-c", script, env={"PSHELL_SSH_DIRECT": "0"})
 
 
 @pytest.fixture
 def cache(sshd_hosts, pshell):
-    """The engine's cached copy, there after one connection; left as it was found."""
-    proc = _run(pshell, "Invoke-Command server01 { 'warm' }")
-    assert proc.stdout.split() == ["warm"], proc.stderr
+    """The engine's cached copy, there and checked (its stamp written) after a connection or
+    two; left as it was found."""
     root = _cache_root(sshd_hosts)
+    for _ in range(2):          # a cache fetched by the first is checked by the second
+        proc = _run(pshell, "Invoke-Command server01 { 'warm' }", sshd_hosts)
+        assert proc.stdout.split() == ["warm"], proc.stderr
+        if os.path.exists(os.path.join(root, engine_digest(), ".checked")):
+            break
     yield os.path.join(root, engine_digest())
     os.chown(root, 0, 0)
     os.chmod(root, 0o700)
@@ -35,7 +42,7 @@ def _original(name: str) -> bytes:
     return dict(engine_files())[name]
 
 
-def test_modified_module_in_the_cache_is_replaced_before_it_runs(cache, pshell, tmp_path):
+def test_modified_module_in_the_cache_is_replaced_before_it_runs(cache, sshd_hosts, pshell, tmp_path):
     marker = tmp_path / "planted-ran"
     relay = os.path.join(cache, "pshell", "remote", "relay.py")
     with open(relay, "a") as fh:
@@ -43,7 +50,7 @@ def test_modified_module_in_the_cache_is_replaced_before_it_runs(cache, pshell, 
     extra = os.path.join(cache, "pshell", "remote", "extra.py")
     with open(extra, "w") as fh:
         fh.write("x = 1\n")
-    proc = _run(pshell, "Invoke-Command server01 { 'after' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'after' }", sshd_hosts)
     assert proc.stdout.split() == ["after"], proc.stderr
     assert not marker.exists()
     with open(relay, "rb") as fh:
@@ -51,25 +58,25 @@ def test_modified_module_in_the_cache_is_replaced_before_it_runs(cache, pshell, 
     assert not os.path.exists(extra)
 
 
-def test_truncated_cache_is_repaired_on_the_next_connection(cache, pshell):
+def test_truncated_cache_is_repaired_on_the_next_connection(cache, sshd_hosts, pshell):
     relay = os.path.join(cache, "pshell", "remote", "relay.py")
     os.truncate(relay, 100)
     protocol = os.path.join(cache, "pshell", "remote", "protocol.py")
     os.unlink(protocol)
-    proc = _run(pshell, "Invoke-Command server01 { 6 * 7 }")
+    proc = _run(pshell, "Invoke-Command server01 { 6 * 7 }", sshd_hosts)
     assert proc.stdout.split() == ["42"], proc.stderr
     with open(relay, "rb") as fh:
         assert fh.read() == _original("pshell/remote/relay.py")
     assert os.path.exists(protocol)
 
 
-def test_symlink_in_the_cache_is_not_followed(cache, pshell, tmp_path):
+def test_symlink_in_the_cache_is_not_followed(cache, sshd_hosts, pshell, tmp_path):
     outside = tmp_path / "outside.py"
     outside.write_bytes(_original("pshell/remote/relay.py"))    # same text, but not ours to trust
     relay = os.path.join(cache, "pshell", "remote", "relay.py")
     os.unlink(relay)
     os.symlink(outside, relay)
-    proc = _run(pshell, "Invoke-Command server01 { 'ok' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'ok' }", sshd_hosts)
     assert proc.stdout.split() == ["ok"], proc.stderr
     assert not os.path.islink(relay)
 
@@ -79,7 +86,7 @@ def test_cache_of_another_user_is_refused(cache, pshell, sshd_hosts, other_user)
     root = _cache_root(sshd_hosts)
     entry = pwd.getpwnam(other_user.name)
     os.chown(root, entry.pw_uid, entry.pw_gid)
-    proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'ran' }", sshd_hosts)
     assert "ran" not in proc.stdout
     assert (f"refusing the engine cache {root} on the remote computer: it belongs to user "
             f"{other_user.name}") in proc.stderr, proc.stderr
@@ -89,20 +96,20 @@ def test_cache_of_another_user_is_refused(cache, pshell, sshd_hosts, other_user)
 def test_cache_writable_by_others_is_refused(cache, pshell, sshd_hosts):
     root = _cache_root(sshd_hosts)
     os.chmod(root, 0o777)
-    proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'ran' }", sshd_hosts)
     assert "ran" not in proc.stdout
     assert (f"refusing the engine cache {root} on the remote computer: it is writable by other "
             f"users (mode 0777)") in proc.stderr, proc.stderr
     os.chmod(root, 0o700)
-    proc = _run(pshell, "Invoke-Command server01 { 'again' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'again' }", sshd_hosts)
     assert proc.stdout.split() == ["again"], proc.stderr
 
 
-def test_damaged_bytecode_in_the_cache_is_dropped(cache, pshell):
+def test_damaged_bytecode_in_the_cache_is_dropped(cache, sshd_hosts, pshell):
     folder = os.path.join(cache, "pshell", "remote", "__pycache__")
     (pyc,) = [n for n in os.listdir(folder) if n.startswith("relay.")]
     os.truncate(os.path.join(folder, pyc), 20)       # header intact, code cut short
-    proc = _run(pshell, "Invoke-Command server01 { 'fine' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'fine' }", sshd_hosts)
     assert proc.stdout.split() == ["fine"], proc.stderr
 
 
@@ -111,7 +118,7 @@ def _stamp(cache) -> str:
 
 
 def test_a_checked_cache_is_not_read_again_but_a_same_size_same_mtime_change_is_seen(
-        cache, pshell, tmp_path):
+        cache, sshd_hosts, pshell, tmp_path):
     # after a full check the loader records what lstat saw; a file rewritten in place with the
     # same size and its mtime set back still has a new ctime, so the full check runs again
     assert os.path.isfile(_stamp(cache))
@@ -127,14 +134,14 @@ def test_a_checked_cache_is_not_read_again_but_a_same_size_same_mtime_change_is_
         fh.write(changed)
     os.utime(relay, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert os.stat(relay).st_mtime_ns == before.st_mtime_ns
-    proc = _run(pshell, "Invoke-Command server01 { 'after' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'after' }", sshd_hosts)
     assert proc.stdout.split() == ["after"], proc.stderr
     assert not marker.exists()
     with open(relay, "rb") as fh:
         assert fh.read() == original
 
 
-def test_a_forged_or_linked_stamp_does_not_skip_the_check(cache, pshell, tmp_path):
+def test_a_forged_or_linked_stamp_does_not_skip_the_check(cache, sshd_hosts, pshell, tmp_path):
     relay = os.path.join(cache, "pshell", "remote", "relay.py")
     with open(relay, "a") as fh:
         fh.write("\nraise SystemExit('planted')\n")
@@ -144,7 +151,7 @@ def test_a_forged_or_linked_stamp_does_not_skip_the_check(cache, pshell, tmp_pat
         elsewhere.write_bytes(fh.read())
     os.unlink(_stamp(cache))
     os.symlink(elsewhere, _stamp(cache))
-    proc = _run(pshell, "Invoke-Command server01 { 'after' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'after' }", sshd_hosts)
     assert proc.stdout.split() == ["after"], proc.stderr
     assert not os.path.islink(_stamp(cache))
     with open(relay, "rb") as fh:
@@ -152,7 +159,7 @@ def test_a_forged_or_linked_stamp_does_not_skip_the_check(cache, pshell, tmp_pat
     # a stamp of garbage (or an absurd size) only costs a full check
     with open(_stamp(cache), "wb") as fh:
         fh.write(b"\xff" * 1_000_000)
-    proc = _run(pshell, "Invoke-Command server01 { 'again' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'again' }", sshd_hosts)
     assert proc.stdout.split() == ["again"], proc.stderr
     assert os.path.getsize(_stamp(cache)) == 64
 
@@ -165,17 +172,17 @@ def test_a_directory_above_the_cache_is_checked(cache, pshell, sshd_hosts, other
     mode = os.stat(above).st_mode & 0o7777
     try:
         os.chmod(above, 0o777)
-        proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+        proc = _run(pshell, "Invoke-Command server01 { 'ran' }", sshd_hosts)
         assert "ran" not in proc.stdout
         assert (f"refusing the engine cache {above} on the remote computer: it is writable by "
                 f"other users (mode 0777)") in proc.stderr, proc.stderr
         os.chmod(above, 0o1777)
-        proc = _run(pshell, "Invoke-Command server01 { 'sticky' }")
+        proc = _run(pshell, "Invoke-Command server01 { 'sticky' }", sshd_hosts)
         assert proc.stdout.split() == ["sticky"], proc.stderr
         os.chmod(above, mode)
         entry = pwd.getpwnam(other_user.name)
         os.chown(above, entry.pw_uid, entry.pw_gid)
-        proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+        proc = _run(pshell, "Invoke-Command server01 { 'ran' }", sshd_hosts)
         assert "ran" not in proc.stdout
         assert (f"refusing the engine cache {above} on the remote computer: it belongs to user "
                 f"{other_user.name}") in proc.stderr, proc.stderr
@@ -191,7 +198,7 @@ def test_a_cache_that_is_not_a_directory_is_refused(cache, pshell, sshd_hosts):
     try:
         with open(root, "w") as fh:
             fh.write("not a directory\n")
-        proc = _run(pshell, "Invoke-Command server01 { 'ran' }")
+        proc = _run(pshell, "Invoke-Command server01 { 'ran' }", sshd_hosts)
         assert "ran" not in proc.stdout
         assert (f"refusing the engine cache {root} on the remote computer: it is not a "
                 f"directory") in proc.stderr, proc.stderr
@@ -199,5 +206,26 @@ def test_a_cache_that_is_not_a_directory_is_refused(cache, pshell, sshd_hosts):
         if os.path.isfile(root):
             os.unlink(root)
         os.rename(aside, root)
-    proc = _run(pshell, "Invoke-Command server01 { 'again' }")
+    proc = _run(pshell, "Invoke-Command server01 { 'again' }", sshd_hosts)
     assert proc.stdout.split() == ["again"], proc.stderr
+
+
+def test_a_relay_whose_host_runs_runs_nothing_of_the_cache(cache, sshd_hosts, pshell, tmp_path):
+    """With the host running, a connection's relay hands its channel over from stage two's own
+    code: a changed cache runs nowhere, and the next start of the host (from the loader) finds
+    the change and fetches the engine again before running any of it."""
+    marker = tmp_path / "planted-ran"
+    planted = f"\nopen({str(marker)!r}, 'a').write('planted')\n"
+    for name in ("relay.py", "handoff.py", "paths.py"):
+        with open(os.path.join(cache, "pshell", "remote", name), "a") as fh:
+            fh.write(planted)
+    assert sshd_hosts.host_pid() is not None
+    proc = pshell("-c", "Invoke-Command server01 { 'running' }", env={"PSHELL_SSH_DIRECT": "0"})
+    assert proc.stdout.split() == ["running"], proc.stderr
+    assert not marker.exists()
+    proc = _run(pshell, "Invoke-Command server01 { 'restarted' }", sshd_hosts)
+    assert proc.stdout.split() == ["restarted"], proc.stderr
+    assert not marker.exists()
+    for name in ("relay.py", "handoff.py", "paths.py"):
+        with open(os.path.join(cache, "pshell", "remote", name), "rb") as fh:
+            assert fh.read() == _original(f"pshell/remote/{name}")
