@@ -176,6 +176,27 @@ Subsystem sftp internal-sftp
     return path
 
 
+def own_sshd(hosts: "SSHHosts", root: str, addr: str, extra: str = "",
+             path: str = "/usr/bin:/bin") -> subprocess.Popen:
+    """An sshd of a test's own on ``addr`` (the fixture hosts' port and client key; its log at
+    ``root/log``, its remote home ``root/rhome``), known to the client's known_hosts."""
+    os.chmod(root, 0o755)
+    hostkey = os.path.join(root, "hostkey")
+    _keygen(hostkey)
+    remote_home = os.path.join(root, "rhome")
+    os.makedirs(remote_home)
+    conf = _sshd_config(root, "own", addr, hosts.port, hostkey, remote_home, extra=extra)
+    text = open(conf).read().replace(f"AuthorizedKeysFile {root}/authorized_keys",
+                                     f"AuthorizedKeysFile {hosts.root}/authorized_keys")
+    open(conf, "w").write(text.replace("PATH=/usr/bin:/bin", f"PATH={path}"))
+    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(root, "log")])
+    _wait_listening(addr, hosts.port)
+    pub = " ".join(open(hostkey + ".pub").read().split()[:2])
+    with open(os.path.join(hosts.home, ".ssh", "known_hosts"), "a") as fh:
+        fh.write(f"[{addr}]:{hosts.port} {pub}\n")
+    return proc
+
+
 def _wait_listening(addr: str, port: int, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

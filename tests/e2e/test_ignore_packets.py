@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
 import tempfile
 
 import pytest
@@ -64,30 +63,16 @@ def test_no_ignore_packets_with_an_aead_cipher(client_home):
 
 
 def test_a_cbc_cipher_keeps_them(client_home):
-    from conftest import SSHD, _keygen, _sshd_config, _wait_listening, stop_host_in
+    from conftest import own_sshd, stop_host_in
     # a short root: the remote host's socket fits there (a long path would put it in the
     # shared /tmp/pshell-<uid>, where a host left running answers for other tests' sshd)
     root = tempfile.mkdtemp(prefix="cbc-", dir="/tmp")
-    os.chmod(root, 0o755)
-    hostkey = os.path.join(root, "hostkey")
-    _keygen(hostkey)
-    remote_home = os.path.join(root, "rhome")
-    os.makedirs(remote_home)
     addr = "127.0.0.72"
-    conf = _sshd_config(root, "cbc", addr, client_home.port, hostkey, remote_home,
-                        extra="Ciphers aes128-cbc")
-    text = open(conf).read().replace(f"AuthorizedKeysFile {root}/authorized_keys",
-                                     f"AuthorizedKeysFile {client_home.root}/authorized_keys")
-    open(conf, "w").write(text)
-    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(root, "log")])
+    proc = own_sshd(client_home, root, addr, extra="Ciphers aes128-cbc")
     try:
-        _wait_listening(addr, client_home.port)
-        pub = " ".join(open(hostkey + ".pub").read().split()[:2])
-        with open(os.path.join(client_home.home, ".ssh", "known_hosts"), "a") as fh:
-            fh.write(f"[{addr}]:{client_home.port} {pub}\n")
         sent = _packets_sent(Target(addr, options={"Ciphers": "aes128-cbc"}))
     finally:
-        stop_host_in(os.path.join(remote_home, ".local", "state", "pshell"))
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
         proc.terminate()
         proc.wait(5)
         shutil.rmtree(root, ignore_errors=True)

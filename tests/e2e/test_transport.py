@@ -94,27 +94,14 @@ def test_bad_user_fails_authentication_without_prompt(client_home):
 
 def test_sshd_subsystem_is_used_when_configured(client_home, short_root):
     """With ``Subsystem pshell ...`` in sshd_config the engine is not sent: sshd starts it."""
-    import subprocess
-
-    from conftest import REPO, SSHD, _keygen, _sshd_config, _wait_listening, stop_host_in
+    from conftest import REPO, stop_host_in
     root = short_root
-    hostkey = os.path.join(root, "hostkey")
-    _keygen(hostkey)
     remote_home = os.path.join(root, "rhome")
-    os.makedirs(remote_home)
     addr = "127.0.0.71"
-    conf = _sshd_config(root, "sub", addr, client_home.port, hostkey, remote_home,
-                        extra=f"Subsystem pshell /usr/bin/env PYTHONPATH={REPO} /usr/bin/python3 "
-                              f"-m pshell.remote.server")
-    text = open(conf).read().replace(f"AuthorizedKeysFile {root}/authorized_keys",
-                                     f"AuthorizedKeysFile {client_home.root}/authorized_keys")
-    open(conf, "w").write(text)
-    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(root, "log")])
+    proc = _own_sshd(client_home, root, addr,
+                     extra=f"Subsystem pshell /usr/bin/env PYTHONPATH={REPO} /usr/bin/python3 "
+                           f"-m pshell.remote.server")
     try:
-        _wait_listening(addr, client_home.port)
-        pub = " ".join(open(hostkey + ".pub").read().split()[:2])
-        with open(os.path.join(client_home.home, ".ssh", "known_hosts"), "a") as fh:
-            fh.write(f"[{addr}]:{client_home.port} {pub}\n")
         conn = open_ssh_connection(SSHTarget(addr))
         try:
             with open(f"/proc/{conn.server_info['pid']}/cmdline", "rb") as fh:
@@ -196,25 +183,8 @@ def test_a_host_that_is_not_running_leaves_its_remembered_socket_alone(client_ho
 
 
 def _own_sshd(client_home, root: str, addr: str, extra: str = "", path: str = "/usr/bin:/bin"):
-    """An sshd of this test's own on ``addr`` (its log at ``root/log``), known to the client."""
-    import subprocess
-
-    from conftest import SSHD, _keygen, _sshd_config, _wait_listening
-    os.chmod(root, 0o755)
-    hostkey = os.path.join(root, "hostkey")
-    _keygen(hostkey)
-    remote_home = os.path.join(root, "rhome")
-    os.makedirs(remote_home)
-    conf = _sshd_config(root, "own", addr, client_home.port, hostkey, remote_home, extra=extra)
-    text = open(conf).read().replace(f"AuthorizedKeysFile {root}/authorized_keys",
-                                     f"AuthorizedKeysFile {client_home.root}/authorized_keys")
-    open(conf, "w").write(text.replace("PATH=/usr/bin:/bin", f"PATH={path}"))
-    proc = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(root, "log")])
-    _wait_listening(addr, client_home.port)
-    pub = " ".join(open(hostkey + ".pub").read().split()[:2])
-    with open(os.path.join(client_home.home, ".ssh", "known_hosts"), "a") as fh:
-        fh.write(f"[{addr}]:{client_home.port} {pub}\n")
-    return proc
+    from conftest import own_sshd
+    return own_sshd(client_home, root, addr, extra, path)
 
 
 def _subsystem_asks(root: str) -> int:
