@@ -269,10 +269,10 @@ class SSHSessionLink:
         try:
             self.chan, _ = await ssh.create_unix_connection(
                 lambda: self.session_factory(unix=True), path)
-            self.chan.write(_direct_line(ssh))
+            piped = self._pipelined()
+            # the first requests follow the direct line at once, not after the host's "A"
+            self.chan.write(_direct_line(ssh, bool(piped)) + piped)
             await asyncio.wait_for(asyncio.shield(self._ready), 15)
-            if self.corked:
-                self.chan.write(self._pipelined())
             return True
         except (asyncssh.Error, OSError, asyncio.TimeoutError):
             pass
@@ -387,9 +387,17 @@ class SSHSessionLink:
                 self.boot_timeout)) from None
 
 
-def _direct_line(ssh: Any) -> bytes:
+# The host reads a connection's first line with reads of at most this many bytes in all
+# (remote/connections.py, Connections._accept): a direct line padded to exactly this size is
+# all it reads, so the requests behind it stay on the channel for the session to read.
+FIRST_LINE_READ = 4096
+
+
+def _direct_line(ssh: Any, padded: bool = False) -> bytes:
     """The first line on a direct channel: what this side sees of the TCP connection, which
-    the remote host gives a session as SSH_CONNECTION (no login process reports it there)."""
+    the remote host gives a session as SSH_CONNECTION (no login process reports it there).
+    ``padded``: requests follow it in the same write, so it is padded with spaces (JSON
+    whitespace) to the size of the host's first read."""
     import json
     line: Dict[str, Any] = {"direct": 1}
     try:
@@ -399,7 +407,10 @@ def _direct_line(ssh: Any) -> bytes:
             line["ssh"] = f"{local[0]} {local[1]} {remote[0]} {remote[1]}"
     except Exception:
         pass
-    return json.dumps(line).encode() + b"\n"
+    text = json.dumps(line).encode()
+    if padded:
+        text = text.ljust(FIRST_LINE_READ - 1)
+    return text + b"\n"
 
 
 # --------------------------------------------------------------------------- the host's socket
