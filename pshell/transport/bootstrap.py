@@ -24,6 +24,13 @@ spliced into a shell command line:
    server itself with ``PSHELL_DIRECT``) on the same stdin/stdout.
 
 Errors before the protocol starts are written as ``PSHELL-ERROR <message>`` lines.
+
+The client's first requests (hello, create, invoke) follow stage two in the same write; stage two
+knows their size (``PIPED``) and reads none of them: the host reads them from the channel.  When
+it asks for the engine it drops them first (the client sends them again behind the engine), and
+on the hot path it says ``PSHELL-READY`` before the hand-over, since the host answers at once;
+should the host then not take the channel, what stage two still has to say goes as a ``bye``
+frame.
 """
 
 from __future__ import annotations
