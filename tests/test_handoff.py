@@ -250,3 +250,78 @@ def test_the_hand_over_imports_no_os(short_path):
     conn.close()
     server.close()
     assert out.split() == [b"True", b"False"]
+
+
+def _stage_two_with_requests(short_path, piped: bytes):
+    """The loader with stage two and ``piped`` (the client's first requests) behind it, in one
+    write, a listener of ours where the socket is guessed: (process, server socket, home)."""
+    home = short_path / "home"
+    home.mkdir(mode=0o700)
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PSHELL_NO_INSTALLED": "1"}
+    path = handoff.guess_socket({k.encode(): v.encode() for k, v in env.items()}, NAME)
+    os.makedirs(os.path.dirname(path.decode()), mode=0o700)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path.decode())
+    server.listen(1)
+    server.settimeout(30)
+    proc = subprocess.Popen([sys.executable, "-S", "-c",
+                             bootstrap.LOADER_COMMAND.split("-c '", 1)[1][:-1]],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(home))
+    assert proc.stdin is not None
+    proc.stdin.write(bootstrap.stage_two(len(piped)) + piped)
+    proc.stdin.flush()
+    return proc, server, home
+
+
+def test_requests_behind_stage_two_are_left_to_the_host_and_ready_comes_first(short_path):
+    """The client's first requests follow stage two in the same write: stage two reads none of
+    them, and says PSHELL-READY before it passes the channel (the host answers them at once, and
+    its answer must come after READY)."""
+    piped = b"\x00\x00\x00\x02{}" * 3
+    proc, server, home = _stage_two_with_requests(short_path, piped)
+    try:
+        conn, _ = server.accept()
+        conn.settimeout(30)
+        _, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+        assert len(fds) == 2
+        os.set_blocking(proc.stdout.fileno(), True)               # type: ignore[union-attr]
+        assert proc.stdout.readline() == b"PSHELL-READY\n"      # type: ignore[union-attr]
+        assert os.read(fds[0], 65536) == piped                  # all of them, for the host
+        conn.sendall(b"A")
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.close()
+    assert not os.path.exists(home / ".cache")
+
+
+def test_a_host_leaving_after_ready_went_out_ends_the_channel_with_a_bye(short_path):
+    """READY went out before the hand-over, and the host closed the socket without taking the
+    channel (it was exiting): what stage two then has to say (here: the engine is missing) can
+    no longer be a status line - it is a `bye` frame with the reason, and nothing runs."""
+    import io
+
+    from pshell.remote.protocol import read_frame
+    piped = b"\x00\x00\x00\x02{}"
+    proc, server, home = _stage_two_with_requests(short_path, piped)
+    try:
+        conn, _ = server.accept()
+        _, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+        for fd in fds:
+            os.close(fd)
+        conn.close()                                            # leaving: no "A"
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.close()
+    assert out.startswith(b"PSHELL-READY\n"), out
+    frames = io.BytesIO(out[len(b"PSHELL-READY\n"):])
+    bye = read_frame(frames)
+    assert bye is not None and bye["t"] == "bye" and "run the command again" in bye["reason"], out
+    assert read_frame(frames) is None                           # nothing after it
+    assert proc.returncode == 8

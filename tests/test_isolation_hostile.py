@@ -233,6 +233,46 @@ def test_a_direct_lines_ssh_field_is_checked(keeper, ssh):
     still_fine(keeper)
 
 
+@pytest.mark.parametrize("pad", [0, 1])
+def test_requests_in_the_same_write_as_a_padded_direct_line(keeper, pad):
+    """A client's first contact over a direct channel sends the direct line padded to the
+    host's first read (FIRST_LINE_READ) and its requests behind it in the same write: the host
+    reads the line and nothing more, so the session gets every request.  A line one byte longer
+    than that read leaves its end in the channel, where it is no frame: the connection ends and
+    nothing of what follows runs."""
+    from pshell.transport.ssh import FIRST_LINE_READ
+    direct = json.dumps({"direct": 1, "ssh": "10.1.2.3 4 10.5.6.7 22"}).encode()
+    direct = direct.ljust(FIRST_LINE_READ - 1 + pad) + b"\n"
+    requests = (encode_frame({"t": "hello", "v": PROTOCOL_VERSION, "session": "", "name": "",
+                              "new": True, "token": "t"})
+                + encode_frame({"t": "create", "rs": 0})
+                + encode_frame({"t": "invoke", "id": 1, "rs": 0, "args": [], "source": "t",
+                                "script": "\"[$env:SSH_CONNECTION]\""}))
+    raw = Raw(sock_path(keeper), direct + requests, fds=False)
+    got: list = []
+    try:
+        if raw.answer == b"A":
+            decoder = FrameDecoder()
+            deadline = time.monotonic() + 30
+            while not any(m.get("t") == "done" for m in got) and time.monotonic() < deadline:
+                try:
+                    data = raw.sock.recv(1 << 16)
+                except OSError:         # dropped with the rest unread: a reset
+                    break
+                if not data:
+                    break
+                got += decoder.feed(data)
+    finally:
+        raw.close()
+    done = [m for m in got if m.get("t") == "done"]
+    if pad:
+        assert not done and "created" not in [m.get("t") for m in got], got
+    else:
+        assert [m.get("t") for m in got][:2] == ["hello", "created"], got
+        assert done and done[0]["o"] == ["[10.1.2.3 4 10.5.6.7 22]"], got
+    still_fine(keeper)
+
+
 # --------------------------------------------------------------------------- garbage on the socket
 
 @pytest.mark.parametrize("garbage", [

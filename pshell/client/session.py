@@ -463,10 +463,13 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120,
     ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
                            target.password, target.options)
     try:
-        conn = open_ssh_connection(ssh_target, prompt, timeout=timeout, hello=False)
+        # the first requests leave with stage two (or the direct line): no round trip waits
+        # for the engine's READY before them
+        conn = open_ssh_connection(ssh_target, prompt, timeout=timeout, hello=False,
+                                   prepare=prepare)
     except SSHError as exc:
         raise remote_error(target.host, str(exc))
-    return _prepared(conn, prepare)
+    return conn
 
 
 def _prepared(conn: Any, prepare: Any) -> Any:

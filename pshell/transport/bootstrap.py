@@ -24,6 +24,13 @@ spliced into a shell command line:
    server itself with ``PSHELL_DIRECT``) on the same stdin/stdout.
 
 Errors before the protocol starts are written as ``PSHELL-ERROR <message>`` lines.
+
+The client's first requests (hello, create, invoke) follow stage two in the same write; stage two
+knows their size (``PIPED``) and reads none of them: the host reads them from the channel.  When
+it asks for the engine it drops them first (the client sends them again behind the engine), and
+on the hot path it says ``PSHELL-READY`` before the hand-over, since the host answers at once;
+should the host then not take the channel, what stage two still has to say goes as a ``bye``
+frame.
 """
 
 from __future__ import annotations
@@ -63,10 +70,25 @@ ENGINE_PACKAGES = ("lang", "engine", "cmdlets", "remote", "client", "help")
 # the usual start (compiled when no host answers: the cache is checked, the relay imported from it)
 # and what a missing, damaged, changed or refused cache needs (compiled only then).
 STAGE_HOT = r'''
+_SAID = []
+def _write(data):
+    while data:
+        data = data[posix.write(1, data):]
 def _say(word, text=""):
-    line = (word + (" " + text if text else "") + "\n").encode("utf-8", "replace")
-    while line:
-        line = line[posix.write(1, line):]
+    if _SAID:
+        # READY went out before the hand-over (the client's requests follow stage two): the
+        # client reads frames now, so what stage two still has to say is the connection's end
+        if word == "PSHELL-READY":
+            return
+        import json
+        body = json.dumps({"t": "bye", "reason": text if word == "PSHELL-ERROR" else
+                           "the pshell host process on the remote computer ended as this "
+                           "connection reached it; run the command again"}).encode()
+        _write(len(body).to_bytes(4, "big") + body)
+        raise SystemExit(8)
+    if word == "PSHELL-READY":
+        _SAID.append(1)
+    _write((word + (" " + text if text else "") + "\n").encode("utf-8", "replace"))
 if sys.version_info < (3, 9):
     _say("PSHELL-ERROR", "pshell needs python3 >= 3.9 on the remote computer; found %d.%d"
          % sys.version_info[:2])
@@ -81,6 +103,10 @@ def _hot():
     sock = connect_ours(path) if path else None
     if sock is None:
         return
+    if PIPED:
+        # the client's first requests follow stage two on the channel: READY must be on it
+        # before the host has the channel and answers them
+        _say("PSHELL-READY")
     try:
         if not hand_over(sock, 0, 1, environ):
             return                      # it was leaving: the usual start makes another
@@ -260,6 +286,9 @@ def _installed():
     return getattr(p, "PROTOCOL_VERSION", None) == PROTOCOL
 def _fetch(root, target):
     import io, tempfile, zipfile
+    # the client's first requests, sent behind stage two, are in the way: it sends them again
+    # behind the engine
+    r(PIPED)
     _say("PSHELL-NEED")
     data = r(int(r(12)))
     tmp = tempfile.mkdtemp(prefix=".incoming-", dir=root)
@@ -420,12 +449,21 @@ def _handoff_source() -> str:
     return _HANDOFF
 
 
-def stage_two() -> bytes:
-    """The stage-two program, framed for the loader (10-digit length, then the source)."""
-    from pshell.remote.protocol import PROTOCOL_VERSION
-    source = (f"import posix, sys\nDIGEST = {engine_digest()!r}\nPROTOCOL = {PROTOCOL_VERSION!r}\n"
-              f"_WARM = {STAGE_WARM!r}\n_COLD = {STAGE_COLD!r}\n"
-              + _handoff_source() + STAGE_HOT).encode("utf-8")
+_STAGE_BODY: Optional[bytes] = None
+
+
+def stage_two(piped: int = 0) -> bytes:
+    """The stage-two program, framed for the loader (10-digit length, then the source).
+    ``piped``: how many bytes of the client's first requests follow it on the channel (stage
+    two leaves them to the host, or drops them when it asks for the engine: the client sends
+    them again behind it)."""
+    global _STAGE_BODY
+    if _STAGE_BODY is None:
+        from pshell.remote.protocol import PROTOCOL_VERSION
+        _STAGE_BODY = (f"DIGEST = {engine_digest()!r}\nPROTOCOL = {PROTOCOL_VERSION!r}\n"
+                       f"_WARM = {STAGE_WARM!r}\n_COLD = {STAGE_COLD!r}\n"
+                       + _handoff_source() + STAGE_HOT).encode("utf-8")
+    source = b"import posix, sys\nPIPED = %d\n" % piped + _STAGE_BODY
     return b"%010d" % len(source) + source
 
 

@@ -104,6 +104,9 @@ class SSHSessionLink:
         self._exit_status: Optional[int] = None
         self.closed = False
         self.attempt = 0
+        # the first requests (hello, create, invoke) sent before the channel is ready: they
+        # follow stage two or the direct line on the channel, in the same write
+        self.corked: Optional[List[bytes]] = None
 
     # ---- asyncssh session callbacks (loop thread) ----------------------------------------
     def session_factory(self, unix: bool = False) -> Any:
@@ -160,7 +163,8 @@ class SSHSessionLink:
                 self._sent = bootstrap.first_bytes(self._sent, line + b"\n")
             elif line.startswith(bootstrap.NEED):
                 self._needed = True
-                self.chan.write(bootstrap.engine_payload())
+                # stage two dropped the first requests that followed it: again, behind the engine
+                self.chan.write(bootstrap.engine_payload() + self._pipelined())
             elif line.startswith(bootstrap.READY):
                 self._booting = False
                 if not self._ready.done():
@@ -195,6 +199,9 @@ class SSHSessionLink:
 
     # ---- link interface (any thread) -------------------------------------------------------
     def send(self, data: bytes) -> None:
+        if self.corked is not None:         # before the start (one thread: the one preparing)
+            self.corked.append(data)
+            return
         if self.closed or self.chan is None:
             raise ConnectionBroken(f"the connection to {self.computer} is closed")
         event_loop().call_soon_threadsafe(self._write, data)
@@ -262,7 +269,9 @@ class SSHSessionLink:
         try:
             self.chan, _ = await ssh.create_unix_connection(
                 lambda: self.session_factory(unix=True), path)
-            self.chan.write(_direct_line(ssh))
+            piped = self._pipelined()
+            # the first requests follow the direct line at once, not after the host's "A"
+            self.chan.write(_direct_line(ssh, bool(piped)) + piped)
             await asyncio.wait_for(asyncio.shield(self._ready), 15)
             return True
         except (asyncssh.Error, OSError, asyncio.TimeoutError):
@@ -299,7 +308,16 @@ class SSHSessionLink:
         self._exit_status = None
         self._ready = asyncio.get_running_loop().create_future()
 
+    def _pipelined(self) -> bytes:
+        return b"".join(self.corked) if self.corked else b""
+
     async def start(self, ssh: Any, subsystem: Optional[str] = "pshell") -> None:
+        try:
+            await self._start(ssh, subsystem)
+        finally:
+            self.corked = None
+
+    async def _start(self, ssh: Any, subsystem: Optional[str]) -> None:
         import asyncio
         self.ssh = ssh
         self.boot_timeout = _connect_timeout_of(ssh)
@@ -339,14 +357,19 @@ class SSHSessionLink:
             return False
         self._booting = False
         self._ready.set_result(True)
+        if self.corked:
+            self.chan.write(self._pipelined())
         return True
 
     async def _start_loader(self, ssh: Any) -> None:
         import asyncio
         self.chan, _ = await ssh.create_session(self.session_factory, bootstrap.LOADER_COMMAND,
                                                 encoding=None, request_pty=False)
+        # the first requests follow stage two at once, not after its READY: sshd opens the
+        # channel's window only with the command's answer, so that round trip stays
+        piped = self._pipelined()
         try:
-            self.chan.write(bootstrap.stage_two())
+            self.chan.write(bootstrap.stage_two(len(piped)) + piped)
         except OSError:             # it ended at once (no python3?): the channel's end says why
             pass
         try:        # a remote command that is not the loader fails within ConnectTimeout
@@ -364,9 +387,17 @@ class SSHSessionLink:
                 self.boot_timeout)) from None
 
 
-def _direct_line(ssh: Any) -> bytes:
+# The host reads a connection's first line with reads of at most this many bytes in all
+# (remote/connections.py, Connections._accept): a direct line padded to exactly this size is
+# all it reads, so the requests behind it stay on the channel for the session to read.
+FIRST_LINE_READ = 4096
+
+
+def _direct_line(ssh: Any, padded: bool = False) -> bytes:
     """The first line on a direct channel: what this side sees of the TCP connection, which
-    the remote host gives a session as SSH_CONNECTION (no login process reports it there)."""
+    the remote host gives a session as SSH_CONNECTION (no login process reports it there).
+    ``padded``: requests follow it in the same write, so it is padded with spaces (JSON
+    whitespace) to the size of the host's first read."""
     import json
     line: Dict[str, Any] = {"direct": 1}
     try:
@@ -376,7 +407,10 @@ def _direct_line(ssh: Any) -> bytes:
             line["ssh"] = f"{local[0]} {local[1]} {remote[0]} {remote[1]}"
     except Exception:
         pass
-    return json.dumps(line).encode() + b"\n"
+    text = json.dumps(line).encode()
+    if padded:
+        text = text.ljust(FIRST_LINE_READ - 1)
+    return text + b"\n"
 
 
 # --------------------------------------------------------------------------- the host's socket
@@ -501,18 +535,24 @@ def _save_sockets(sockets: Dict[str, str]) -> None:
 
 def open_ssh_connection(target: SSHTarget, prompt: Optional[PromptFunc] = None,
                         session_id: str = "", name: str = "", timeout: float = 120,
-                        subsystem: Optional[str] = "pshell", hello: bool = True
-                        ) -> RemoteConnection:
-    """Connect, start the engine, say hello: a ready :class:`RemoteConnection`.  Raises SSHError."""
+                        subsystem: Optional[str] = "pshell", hello: bool = True,
+                        prepare: Any = None) -> RemoteConnection:
+    """Connect, start the engine, say hello: a ready :class:`RemoteConnection`.  Raises SSHError.
+    ``prepare(conn)`` (instead of the hello) sends the first requests, which leave with stage
+    two or the direct line (its result is ``conn.prepared``)."""
     computer = target.host
     load_asyncssh()             # here, not on the event loop's thread while others wait on it
-    # the RemoteConnection must exist before bytes arrive: create it first, attach in the loop
+    # the RemoteConnection must exist before bytes arrive
     conn = RemoteConnection(None, computer)
+    link = SSHSessionLink(computer, cache_key(target))
+    link.conn = conn
+    conn.link = link
+    if prepare is not None:
+        hello = False
+        link.corked = []
+        conn.prepared = prepare(conn)
 
     async def start() -> SSHSessionLink:
-        link = SSHSessionLink(computer, cache_key(target))
-        link.conn = conn
-        conn.link = link
         ssh = await connect(target, prompt)
         try:
             await link.start(ssh, subsystem)
