@@ -440,19 +440,27 @@ def _overrides(target: "SSHTarget") -> Dict[str, Any]:
     return {str(k): v for k, v in target.options.items()}
 
 
+class _NoKeyFiles(list):   # type: ignore[type-arg]
+    """No key file to offer, the agent still asked: asyncssh takes an empty ``client_keys``
+    as "load ~/.ssh/id_*" (keys ssh offers only when no IdentityFile is configured) and
+    ``None`` as "no public key authentication at all, agent included"."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
 def _auth_kwargs(options: ssh_config.SSHOptions, target: "SSHTarget") -> Dict[str, Any]:
-    kwargs: Dict[str, Any] = {"username": options.get("user")}
-    if target.key_file:
-        files = [os.path.expanduser(target.key_file)]
-    elif options.get("identityfile_default"):
-        files = []
-    else:
-        files = [f for f in options.get("identityfile") if os.path.exists(f)]
-    if files:
-        kwargs["client_keys"] = files
-        certs = [f for f in options.get("certificatefile") or () if os.path.exists(f)]
-        if certs:
-            kwargs["client_certs"] = certs
+    # the keys are ssh's: the IdentityFiles, or ssh's default files when none is configured
+    # (never asyncssh's own defaults); a key under a passphrase is skipped, as ssh skips it
+    # without a terminal (its agent copy, if any, is still offered)
+    kwargs: Dict[str, Any] = {"username": options.get("user"), "ignore_encrypted": True}
+    configured = ([os.path.expanduser(target.key_file)] if target.key_file
+                  else list(options.get("identityfile")))
+    files = [f for f in configured if os.path.exists(f)]
+    kwargs["client_keys"] = files or _NoKeyFiles()
+    certs = [f for f in options.get("certificatefile") or () if os.path.exists(f)]
+    if certs:
+        kwargs["client_certs"] = certs
     agent = options.get("identityagent")
     if agent is not None:
         if agent.lower() == "none":
@@ -462,7 +470,14 @@ def _auth_kwargs(options: ssh_config.SSHOptions, target: "SSHTarget") -> Dict[st
         else:
             kwargs["agent_path"] = agent
     if options.get("identitiesonly") == "yes":
-        kwargs["agent_identities"] = files or None
+        # only the agent's keys whose public half a configured file holds (asyncssh takes
+        # an empty list as "every key of the agent")
+        identities = [f + ".pub" if os.path.exists(f + ".pub") else f for f in configured
+                      if os.path.exists(f + ".pub") or os.path.exists(f)]
+        if identities:
+            kwargs["agent_identities"] = identities
+        else:
+            kwargs["agent_path"] = None
     if options.get("passwordauthentication") == "no":
         kwargs["password_auth"] = False
     if options.get("kbdinteractiveauthentication") == "no":
@@ -471,11 +486,13 @@ def _auth_kwargs(options: ssh_config.SSHOptions, target: "SSHTarget") -> Dict[st
         kwargs["public_key_auth"] = False
     kwargs["gss_auth"] = options.get("gssapiauthentication") == "yes"
     kwargs["gss_kex"] = False
+    kwargs["host_based_auth"] = False       # HostbasedAuthentication: warned about, not done
     preferred = options.get("preferredauthentications")
     if preferred:
         known = ("gssapi-keyex", "gssapi-with-mic", "hostbased", "publickey",
                  "keyboard-interactive", "password")
-        kwargs["preferred_auth"] = [m for m in preferred if m in known]
+        # none known: ssh has no method left and refuses; asyncssh takes [] as "all"
+        kwargs["preferred_auth"] = [m for m in preferred if m in known] or ["none"]
     return kwargs
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 from conftest import SSHD, _keygen, _sshd_config, _wait_listening
@@ -77,8 +78,22 @@ def lab(tmp_path_factory):
     rsa = os.path.join(root, "other_rsa")
     _keygen(rsa, "rsa")
     lab.keys["R"] = " ".join(open(rsa + ".pub").read().split()[:2])       # another kind
+    # the client key again, under a passphrase, and an agent holding the client key
+    shutil.copy(lab.client_key, lab.client_key + "_enc")
+    shutil.copy(lab.client_key + ".pub", lab.client_key + "_enc.pub")
+    subprocess.run(["ssh-keygen", "-q", "-p", "-P", "", "-N", "secret", "-f",
+                    lab.client_key + "_enc"], check=True, capture_output=True)
+    lab.agent = os.path.join(root, "agent.sock")
+    lab.procs.append(subprocess.Popen(["ssh-agent", "-D", "-a", lab.agent],
+                                      stdout=subprocess.DEVNULL))
     for addr in ADDR.values():
         _wait_listening(addr, lab.port)
+    for _ in range(100):
+        if os.path.exists(lab.agent):
+            break
+        time.sleep(0.05)
+    subprocess.run(["ssh-add", "-q", lab.client_key], check=True,
+                   env=dict(os.environ, SSH_AUTH_SOCK=lab.agent))
     yield lab
     for proc in lab.procs:
         proc.terminate()
@@ -89,10 +104,14 @@ def lab(tmp_path_factory):
 def _config(lab: Lab, case_dir: str, extra: str) -> str:
     path = os.path.join(case_dir, "config")
     with open(path, "w") as fh:
-        fh.write(extra.format(port=lab.port, dir=case_dir, A=ADDR["A"], B=ADDR["B"]))
+        fh.write(extra.format(port=lab.port, dir=case_dir, A=ADDR["A"], B=ADDR["B"],
+                              key=lab.client_key))
         fh.write(f"""
-Host hosta HostA
+Host hosta HostA keyless
   HostName {ADDR['A']}
+Host * !keyless
+  IdentityFile {lab.client_key}
+  IdentitiesOnly yes
 Host jumpb
   HostName {ADDR['B']}
 Host hostc
@@ -100,8 +119,6 @@ Host hostc
 Host *
   Port {lab.port}
   User root
-  IdentityFile {lab.client_key}
-  IdentitiesOnly yes
   BatchMode yes
   UserKnownHostsFile {case_dir}/known_hosts
   GlobalKnownHostsFile {case_dir}/global_known_hosts
@@ -218,6 +235,29 @@ CASES = [
     ("proxycommand-target-unknown", "hosta",
      "Host hosta\n  ProxyCommand ssh -F {dir}/config -W %h:%p jumpb\n",
      lambda h: h.line(h.ip("B"), "B"), "refuse"),
+    ("preferred-authentications-unknown-only", "hosta",
+     "Host hosta\n  PreferredAuthentications no-such-method\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    # which keys are offered: "keyless" has no IdentityFile of the common part; SSH_AUTH_SOCK
+    # is an agent holding the client key; in the cases of the loop under _EXTRA_FILES,
+    # pshell's ~/.ssh/id_ed25519 is the client key (ssh's ~ is root's passwd home, where no
+    # such key is), so a default key ssh would not offer connects pshell only
+    ("agent-without-identityfile", "keyless", "", lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("identityagent-none", "keyless", "Host keyless\n  IdentityAgent none\n"
+     "  IdentityFile {dir}/missing\n", lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("identityfile-missing-no-default-keys", "keyless",
+     "Host keyless\n  IdentityFile {dir}/missing\n  IdentityAgent none\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("identityfile-missing-agent-still-asked", "keyless",
+     "Host keyless\n  IdentityFile {dir}/missing\n", lambda h: h.line(h.ip("A"), "A"), "connect"),
+    ("identityfile-missing-identitiesonly", "keyless",
+     "Host keyless\n  IdentityFile {dir}/missing\n  IdentitiesOnly yes\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("identitiesonly-without-identityfile", "keyless", "Host keyless\n  IdentitiesOnly yes\n",
+     lambda h: h.line(h.ip("A"), "A"), "refuse"),
+    ("identitiesonly-encrypted-key-in-agent", "keyless",
+     "Host keyless\n  IdentityFile {key}_enc\n  IdentitiesOnly yes\n",
+     lambda h: h.line(h.ip("A"), "A"), "connect"),
 ]
 
 #: cases where pshell refuses what ssh accepts (never the other way round): what ssh does
@@ -230,6 +270,10 @@ _EXTRA_FILES = {
     "default-file-when-another-is-configured":
         lambda h: {"home/.ssh/known_hosts": h.line(h.ip("A"), "A")},
 }
+for _name in ("identityagent-none", "identityfile-missing-no-default-keys",
+              "identityfile-missing-agent-still-asked", "identityfile-missing-identitiesonly",
+              "identitiesonly-encrypted-key-in-agent"):
+    _EXTRA_FILES[_name] = lambda h: {"home/.ssh/id_ed25519": open(h.client_key).read()}
 
 
 def _setup(lab: Lab, base: str, case: tuple) -> str:
@@ -281,6 +325,7 @@ def _recorded(lab: Lab, path: str) -> dict:
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_same_decision_as_openssh(lab, tmp_path, monkeypatch, case):
     name, dest, _, _, expected = case
+    monkeypatch.setenv("SSH_AUTH_SOCK", lab.agent)
     ours_dir, theirs_dir = str(tmp_path / "pshell"), str(tmp_path / "ssh")
     theirs = _ssh_decides(_setup(lab, theirs_dir, case), dest)
     ours = _pshell_decides(_setup(lab, ours_dir, case), dest, monkeypatch)
