@@ -449,6 +449,37 @@ class _NoKeyFiles(list):   # type: ignore[type-arg]
         return True
 
 
+_KEY_FILES: Dict[str, Any] = {}      # path -> (its stat, whether asyncssh can load it)
+_KEY_FILES_LOCK = threading.Lock()
+
+
+def _loadable_key(path: str, explicit: bool) -> bool:
+    """Whether ``path`` is a key file asyncssh can load (one under a passphrase counts: it is
+    skipped at login, as ssh skips it without a terminal).  One it cannot load (XMSS, a security
+    key without its library, a damaged file) is left out instead of failing the connection, as
+    ssh leaves it out; a configured one is said once (ssh says ``Load key "...": ...``).  Decided
+    once per file while its stat is unchanged (a fan-out asks for each computer)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+    with _KEY_FILES_LOCK:
+        known = _KEY_FILES.get(path)
+        if known is not None and known[0] == stamp:
+            return bool(known[1])
+        asyncssh = load_asyncssh()
+        try:
+            asyncssh.load_keypairs(path, ignore_encrypted=True)
+            loadable, reason = True, ""
+        except (asyncssh.KeyImportError, OSError, ValueError, TypeError) as exc:
+            loadable, reason = False, str(exc) or type(exc).__name__
+        _KEY_FILES[path] = (stamp, loadable)
+    if not loadable and explicit:
+        _warn(f'Load key "{path}": {reason} (the key is not offered)')
+    return loadable
+
+
 def _auth_kwargs(options: ssh_config.SSHOptions, target: "SSHTarget") -> Dict[str, Any]:
     # the keys are ssh's: the IdentityFiles, or ssh's default files when none is configured
     # (never asyncssh's own defaults); a key under a passphrase is skipped, as ssh skips it
@@ -456,7 +487,8 @@ def _auth_kwargs(options: ssh_config.SSHOptions, target: "SSHTarget") -> Dict[st
     kwargs: Dict[str, Any] = {"username": options.get("user"), "ignore_encrypted": True}
     configured = ([os.path.expanduser(target.key_file)] if target.key_file
                   else list(options.get("identityfile")))
-    files = [f for f in configured if os.path.exists(f)]
+    explicit = bool(target.key_file) or not options.get("identityfile_default")
+    files = [f for f in configured if _loadable_key(f, explicit)]
     kwargs["client_keys"] = files or _NoKeyFiles()
     certs = [f for f in options.get("certificatefile") or () if os.path.exists(f)]
     if certs:

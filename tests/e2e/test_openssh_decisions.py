@@ -258,6 +258,10 @@ CASES = [
     ("identitiesonly-encrypted-key-in-agent", "keyless",
      "Host keyless\n  IdentityFile {key}_enc\n  IdentitiesOnly yes\n",
      lambda h: h.line(h.ip("A"), "A"), "connect"),
+    # a default key file asyncssh cannot load (XMSS, a security key without its library, a
+    # damaged file) is skipped, not the end of the connection: the agent's key still logs in
+    ("unusable-default-key-files-are-skipped", "keyless", "", lambda h: h.line(h.ip("A"), "A"),
+     "connect"),
 ]
 
 #: cases where pshell refuses what ssh accepts (never the other way round): what ssh does
@@ -269,6 +273,9 @@ _EXTRA_FILES = {
     "include-sets-accept-new": lambda h: {"inc.conf": "StrictHostKeyChecking accept-new\n"},
     "default-file-when-another-is-configured":
         lambda h: {"home/.ssh/known_hosts": h.line(h.ip("A"), "A")},
+    "unusable-default-key-files-are-skipped":
+        lambda h: {"home/.ssh/id_xmss": "not a key\n", "home/.ssh/id_ecdsa_sk": "not a key\n",
+                   "home/.ssh/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\ndamaged\n"},
 }
 for _name in ("identityagent-none", "identityfile-missing-no-default-keys",
               "identityfile-missing-agent-still-asked", "identityfile-missing-identitiesonly",
