@@ -303,9 +303,9 @@ class TestManager:
         job = Job("x")
         with JobWaiter([job], data=True) as waiter:
             threading.Timer(0.05, job.add_output, args=(1,)).start()
-            assert waiter.wait(5)
+            assert waiter.wait(60)
             threading.Timer(0.05, job.set_state, args=(JobState.Completed,)).start()
-            assert waiter.wait(5)
+            assert waiter.wait(60)
         assert job.is_finished
 
 
@@ -343,7 +343,7 @@ def _processes(argv):
     return found
 
 
-def _wait_until(predicate, seconds=10.0):
+def _wait_until(predicate, seconds=60.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
@@ -423,7 +423,7 @@ class TestEndToEnd:
         from pshell.engine.streams import CollectingStreams
         sink = CollectingStreams()
         job = rs.invoke("Start-Job { throw 'kaput' }")[0]
-        job.wait(10)
+        assert job.wait(60)
         rs.invoke(f"Receive-Job -Id {job.Id}", streams=sink)
         errors = [r for s, r in sink.records if s == "error"]
         assert [str(e) for e in errors] == ["kaput"]
@@ -434,11 +434,11 @@ class TestEndToEnd:
         notices = []
         runspace.host.job_notice = lambda job: notices.append(jobmod.job_notice(job))
         job = runspace.invoke("Start-Job { 1 }")[0]
-        job.wait(10)
-        assert _wait_until(lambda: notices == [f"[{job.Id}] {job.Name} Completed"], 2)
+        assert job.wait(60)
+        assert _wait_until(lambda: notices == [f"[{job.Id}] {job.Name} Completed"], 60), notices
         runspace.invoke("$PSJobNotifications = $false")
         quiet = runspace.invoke("Start-Job { 1 }")[0]
-        quiet.wait(10)
+        assert quiet.wait(60)
         time.sleep(0.05)
         assert len(notices) == 1
         runspace.jobs.close()
@@ -456,10 +456,10 @@ class TestEndToEnd:
                               "Start-Job { /usr/bin/sleep 4245 } | Out-Null; "
                               "Start-Job { while ($true) { 'x' } } | Out-Null; "
                               "Start-Sleep -Milliseconds 300; 'bye'"],
-                             cwd=REPO, capture_output=True, text=True, timeout=30,
+                             cwd=REPO, capture_output=True, text=True, timeout=120,
                              env=dict(os.environ, XDG_STATE_HOME=str(tmp_path)))
         assert out.stdout.strip() == "bye" and out.returncode == 0, out.stderr
-        assert _wait_until(lambda: not _processes(["sleep", "4245"]), 2.0)
+        assert _wait_until(lambda: not _processes(["sleep", "4245"]), 60.0)
         spills = tmp_path / "pshell" / "jobs"
         assert not spills.exists() or not list(spills.iterdir())
 

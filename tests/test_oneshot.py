@@ -159,13 +159,18 @@ def test_a_dropped_connection_ends_a_running_invocation_and_its_native_child(sup
     assert not left and not os.path.exists(f"/proc/{pid}")
 
 
-def test_stop_for_an_invocation_queued_behind_a_running_one(supervisor):
+def test_stop_for_an_invocation_queued_behind_a_running_one(supervisor, tmp_path):
+    go = tmp_path / "go"
     once = Once(supervisor[0])
-    once.open("Start-Sleep -Milliseconds 300; 'one'")
-    time.sleep(0.1)                             # the helper reads by now
+    # the first runs until the test lets it end: the second is queued behind it for sure
+    once.open(f"while (-not (Test-Path '{go}')) {{ Start-Sleep -Milliseconds 20 }}; 'one'")
     once.invoke("'two'", 2)
-    once.send({"t": "stop", "id": 2})
-    got = once.until("done", inv_id=2)
+    once.send({"t": "stop", "id": 2}, {"t": "receive", "id": 3})
+    # the helper reads while the first runs and takes messages in order: once it has answered
+    # ``receive``, it has heard the stop too
+    got = once.until("pending", inv_id=3)
+    go.write_text("")
+    got += once.until("done", inv_id=2)
     if not any(m["t"] == "done" and m.get("id") == 1 for m in got):
         got += once.until("done", inv_id=1)
     dones = {m["id"]: m for m in got if m["t"] == "done"}
@@ -281,7 +286,7 @@ def test_a_hello_with_odd_values_still_gets_its_session(supervisor):
         once.sock.sendall(encode_frame(hello))
         once.send({"t": "create", "rs": 0})
         once.invoke("1 + 1")
-        got = once.until("done", timeout=30)
+        got = once.until("done")
         assert got[0]["t"] == "hello" and not got[0].get("error"), got
         assert got[-1]["o"] == [2], got
         once.close()
@@ -301,7 +306,7 @@ def test_an_attach_sent_as_a_binary_frame_reaches_its_session(supervisor):
     again.sock.sendall(encode_frame({"t": "hello", "v": PROTOCOL_VERSION, "attach": name,
                                      "token": "t", "force": True, "resume": {},
                                      "_bin": b"\x00 raw"}))
-    answer = again.until("hello", timeout=30)[-1]
+    answer = again.until("hello")[-1]
     assert answer.get("attached") and not answer.get("error"), answer
     again.close()               # ends the session
 
@@ -310,7 +315,7 @@ def spare_waits(state) -> None:
     """Return once the supervisor has a spare process waiting (a child that serves no session)."""
     with open(state / "run" / "host.pid") as fh:
         supervisor = json.load(fh)["pid"]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for path in glob.glob(f"/proc/{supervisor}/task/*/children"):
             with open(path) as fh:
@@ -318,4 +323,4 @@ def spare_waits(state) -> None:
                     time.sleep(0.3)         # its warm-up
                     return
         time.sleep(0.05)
-    raise AssertionError("no spare session process within 30 s")
+    raise AssertionError("no spare session process within 60 s")

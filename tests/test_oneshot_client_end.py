@@ -47,7 +47,7 @@ def _connect(path):
     return conn, link
 
 
-def _gone(pid, timeout=15.0):
+def _gone(pid, timeout=60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -67,7 +67,7 @@ def test_a_program_runs_on_a_pty_of_the_given_size_and_sets_lastexitcode():
     try:
         host.handle({"t": "pty", "id": 5, "rs": 0, "argv": ["sh", "-c", "stty size; tty; exit 3"],
                      "rows": 7, "cols": 33})
-        assert ended.wait(20)
+        assert ended.wait(60)
         out = b"".join(bytes(m["_bin"]) for m in got if m["t"] == "pout").decode()
         assert "7 33" in out and "/dev/pts/" in out
         assert got[-1] == {"t": "pexit", "id": 5, "code": 3}
@@ -84,7 +84,7 @@ def test_keys_and_sizes_reach_the_program():
                      "rows": 10, "cols": 40})
         host.handle({"t": "pwin", "id": 6, "rows": 12, "cols": 50})
         host.handle({"t": "pin", "id": 6, "_bin": b"hi\r"})
-        assert ended.wait(20)
+        assert ended.wait(60)
         out = b"".join(bytes(m["_bin"]) for m in got if m["t"] == "pout").decode()
         assert "12 50" in out and "got=hi" in out
     finally:

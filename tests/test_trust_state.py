@@ -16,20 +16,20 @@ import sys
 import pytest
 
 from pshell.remote.client import RemoteConnection, SessionRefused
+from run_users import remove_leftovers, remove_user, user_name
 
-OTHER = "pshtrust"
+OTHER = user_name("psh-trust-")     # this run's own (tests/run_users.py)
 
 
 @pytest.fixture(scope="module")
 def other_uid():
     if os.getuid() != 0 or not shutil.which("useradd"):
         pytest.skip("a second user needs root and useradd")
-    try:
-        pwd.getpwnam(OTHER)
-    except KeyError:
-        subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", OTHER], check=True)
+    remove_leftovers("psh-trust-")
+    remove_user(OTHER)
+    subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", OTHER], check=True)
     yield pwd.getpwnam(OTHER).pw_uid
-    subprocess.run(["userdel", OTHER], capture_output=True)
+    remove_user(OTHER)
 
 
 @pytest.fixture

@@ -192,7 +192,8 @@ class Work:
 
     def _lost_error(self, session: Optional[PSSession], exc: Any) -> Any:
         text = f"The connection to {self.computer} was lost: {exc}"
-        if session is not None and session.persistent:
+        ended = session is not None and getattr(session.connection, "session_ended", False)
+        if session is not None and session.persistent and not ended:   # an ended one goes on nowhere
             text += (f". The command goes on there, in session {session.Name}: "
                      f"Connect-PSSession -ComputerName {self.computer} -Name {session.Name}, then "
                      f"Receive-PSSession, get its output")

@@ -235,6 +235,10 @@ class RunspaceHost:
         :mod:`pshell.engine.own_process`)."""
         for inv in list(self._pending.values()):
             self._flush(inv)
+        # a batch the flusher thread took out of _pending before the loop above is still
+        # being sent, under the lock: once we hold it, that batch has been handed to the wire
+        with self._lock:
+            pass
 
     def start_flusher(self) -> None:
         """End ``lazy_flusher``: from now on a batch waits at most BATCH_DELAY."""

@@ -350,7 +350,7 @@ needs_cli = pytest.mark.skipif(not cli_available(), reason="pshell/cli.py has no
 
 # --------------------------------------------------------------------------- a second user
 
-OTHER_USER = "pshtest2"
+OTHER_USER_PREFIX = "psh-other-"    # and the run's pid (tests/run_users.py)
 OTHER_ADDR = "127.0.1.61"
 
 
@@ -371,18 +371,15 @@ def other_user(sshd_hosts) -> OtherUser:
     """A second local user (``useradd``) with an sshd of its own on ``otherbox``: the closest to a
     computer where the same person has another account, or another person's sessions."""
     import pwd
+    from run_users import remove_leftovers, remove_user, user_name
     if os.getuid() != 0 or not shutil.which("useradd"):
         pytest.skip("creating a second user needs root and useradd")
-    try:
-        pwd.getpwnam(OTHER_USER)
-    except KeyError:
-        subprocess.run(["useradd", "-m", "-s", "/bin/sh", OTHER_USER], check=True)
-    subprocess.run(["usermod", "-p", "*", OTHER_USER], check=True)
-    entry = pwd.getpwnam(OTHER_USER)
-    # sessions an earlier run left on this account (its host outlives runs) would answer for ours
-    leftover = os.path.join(entry.pw_dir, ".local", "state", "pshell")
-    stop_host_in(leftover)
-    shutil.rmtree(leftover, ignore_errors=True)
+    remove_leftovers(OTHER_USER_PREFIX)
+    name = user_name(OTHER_USER_PREFIX)
+    remove_user(name)                   # an earlier run with this pid, killed
+    subprocess.run(["useradd", "-m", "-s", "/bin/sh", name], check=True)
+    subprocess.run(["usermod", "-p", "*", name], check=True)
+    entry = pwd.getpwnam(name)
     ssh_dir = os.path.join(entry.pw_dir, ".ssh")
     os.makedirs(ssh_dir, exist_ok=True)
     with open(os.path.join(sshd_hosts.home, ".ssh", "id_ed25519.pub")) as fh:
@@ -415,17 +412,16 @@ def other_user(sshd_hosts) -> OtherUser:
     with open(config_path) as fh:
         config = fh.read()
     with open(config_path, "w") as fh:
-        fh.write(f"Host otherbox\n  HostName {OTHER_ADDR}\n  User {OTHER_USER}\n" + config)
+        fh.write(f"Host otherbox\n  HostName {OTHER_ADDR}\n  User {name}\n" + config)
     _wait_listening(OTHER_ADDR, sshd_hosts.port)
-    user = OtherUser(OTHER_USER, entry.pw_dir, "otherbox", proc)
+    user = OtherUser(name, entry.pw_dir, "otherbox", proc)
     yield user
-    stop_host_in(user.state_dir)
     proc.terminate()
     try:
         proc.wait(5)
     except subprocess.TimeoutExpired:
         proc.kill()
-    subprocess.run(["userdel", "-r", OTHER_USER], capture_output=True)
+    remove_user(name)
 
 
 @pytest.fixture

@@ -98,6 +98,7 @@ foreach ($i in 1..{ROUNDS}) {{
         sorted(f"dies {i} [{h}]" for i in range(1, ROUNDS + 1) for h in hosts), (out, errors)
     assert [line for line in out if not line.startswith("dies")] == ["3"] * ROUNDS
     assert len([e for e in errors if ENDED in e]) == 3 * ROUNDS, errors
+    assert not any("goes on there" in e for e in errors), errors     # its process has ended
 
 
 def test_session_many_lines_before_stop_process_pid(rs):

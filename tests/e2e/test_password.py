@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from conftest import (REPO, SSHD, _free_port, _keygen, _sshd_config, _wait_listening, needs_cli,
-                      stop_host_in)
+from conftest import REPO, SSHD, _free_port, _keygen, _sshd_config, _wait_listening, needs_cli
+from run_users import remove_leftovers, remove_user, user_name
 from test_tmux_remote import TMUX, Term
 
-USER = "pshpwtest"
+USER = user_name("psh-pw-")     # this run's own (tests/run_users.py)
 PASSWORD = "Corr3ct-horse;battery"
 
 pytestmark = [needs_cli,
@@ -27,8 +27,8 @@ pytestmark = [needs_cli,
 def password_host(tmp_path_factory):
     if not os.path.exists(SSHD):
         pytest.skip(f"{SSHD} is missing")
-    stop_host_in(f"/home/{USER}/.local/state/pshell")   # a host left by an earlier run
-    subprocess.run(["userdel", "-r", USER], capture_output=True)
+    remove_leftovers("psh-pw-")
+    remove_user(USER)                   # this module's user in test_openssh_decisions, or a killed run's
     subprocess.run(["useradd", "-m", "-s", "/bin/sh", USER], check=True)
     subprocess.run(["chpasswd"], input=f"{USER}:{PASSWORD}\n", text=True, check=True)
     root = str(tmp_path_factory.mktemp("pwsshd"))
@@ -53,9 +53,11 @@ def password_host(tmp_path_factory):
         fh.write(f"Host pwhost\n  HostName {addr}\n  Port {port}\n  User {USER}\n")
     yield home
     proc.terminate()
-    proc.wait(5)
-    stop_host_in(f"/home/{USER}/.local/state/pshell")
-    subprocess.run(["userdel", "-r", USER], capture_output=True)
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    remove_user(USER)
 
 
 def test_no_terminal_means_no_prompt_and_a_clear_error(password_host, tmp_path):

@@ -298,7 +298,7 @@ Connect-PSSession -ComputerName otherbox -Name surv-mine
     r, w = os.pipe()
     s = socket.socket(socket.AF_UNIX)
     s.connect(their_sock)
-    s.settimeout(10)
+    s.settimeout(60)
     try:
         socket.send_fds(s, [b"{}\n"], [r, w])
         answer = s.recv(1)
@@ -311,7 +311,7 @@ Connect-PSSession -ComputerName otherbox -Name surv-mine
     # nor as a direct connection (what sshd's forwarding to the socket looks like)
     s = socket.socket(socket.AF_UNIX)
     s.connect(their_sock)
-    s.settimeout(10)
+    s.settimeout(60)
     try:
         s.sendall(b'{"direct":1}\n')
         answer = s.recv(1)
