@@ -86,11 +86,14 @@ def load_asyncssh() -> Any:
     a tenth of the import).  With liboqs present, asyncssh looks for it as usual."""
     import sys
     module = sys.modules.get("asyncssh")
-    if module is not None:
+    if module is not None and not _initializing(module):
         return module
     with _IMPORT_LOCK:
         module = sys.modules.get("asyncssh")
         if module is not None:
+            if _initializing(module):   # imported by a plain ``import`` elsewhere: wait for it
+                import asyncssh
+                return asyncssh
             return module
         import ctypes.util
         import warnings
@@ -113,6 +116,12 @@ def load_asyncssh() -> Any:
         finally:
             ctypes.util.find_library = real
         return asyncssh
+
+
+def _initializing(module: Any) -> bool:
+    """Whether ``module`` is still being imported (by another thread): it is in sys.modules
+    from the start of its import, its names not all there yet."""
+    return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
 
 
 def _liboqs_present() -> bool:
