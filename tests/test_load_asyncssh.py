@@ -1,36 +1,62 @@
-"""load_asyncssh never hands out asyncssh half imported: while one thread imports it, the module
-is already in sys.modules without its names, and a fan-out's other threads asked for it then
-(a 100-host first fan-out failed with "partially initialized module 'asyncssh' has no attribute
-'KeyImportError'")."""
+"""transport.ssh_connect.load_asyncssh from several threads: while one thread imports asyncssh, the
+module is already in sys.modules, half made.  Another thread (a fan-out connects to computers in
+threads) must get the whole module, not that half: it got it, and asyncssh.KeyImportError was
+"partially initialized module 'asyncssh' has no attribute 'KeyImportError'" (a failed connection,
+once in a full run of test_tmux_remote)."""
 
 from __future__ import annotations
 
-import importlib.machinery
+import os
+import subprocess
 import sys
-import threading
-import types
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# a stand-in asyncssh whose import waits in the middle until the test lets it go on
+FAKE = """
+import sys
+gate = sys.modules["gate"]
+gate.entered.set()
+assert gate.go.wait(60), "nobody let the import go on"
+class KeyImportError(Exception):
+    pass
+"""
+
+CHILD = """
+import sys, threading, types
+sys.path.insert(0, sys.argv[1])
+gate = types.ModuleType("gate")
+gate.entered, gate.go = threading.Event(), threading.Event()
+sys.modules["gate"] = gate
 from pshell.transport import ssh_connect
 
+class Lock:
+    # the import's lock; a second thread asking for it lets the first thread's import go on
+    def __init__(self):
+        self.inner = threading.Lock()
+    def __enter__(self):
+        if gate.entered.is_set():
+            gate.go.set()
+        self.inner.acquire()
+    def __exit__(self, *exc):
+        self.inner.release()
 
-def test_a_module_being_imported_is_waited_for(monkeypatch):
-    real = ssh_connect.load_asyncssh()
-    half = types.ModuleType("asyncssh")
-    half.__spec__ = importlib.machinery.ModuleSpec("asyncssh", None)
-    half.__spec__._initializing = True          # what the import system sets while importing
-    monkeypatch.setitem(sys.modules, "asyncssh", half)
-    got = []
-    with ssh_connect._IMPORT_LOCK:              # another thread's import under way
-        asker = threading.Thread(target=lambda: got.append(ssh_connect.load_asyncssh()))
-        asker.start()
-        asker.join(0.5)
-        assert asker.is_alive() and not got     # it waits: the half module is not handed out
-        sys.modules["asyncssh"] = real          # the import finished
-        half.__spec__._initializing = False
-    asker.join(30)
-    assert got == [real] and hasattr(got[0], "KeyImportError")
+ssh_connect._IMPORT_LOCK = Lock()
+first = threading.Thread(target=ssh_connect.load_asyncssh)
+first.start()
+assert gate.entered.wait(60), "the first import did not start"
+module = ssh_connect.load_asyncssh()            # while the first thread is in the middle
+whole = hasattr(module, "KeyImportError")       # as it was given, before the import went on
+gate.go.set()
+first.join(60)
+print(whole)
+"""
 
 
-def test_a_finished_import_is_taken_at_once():
-    module = ssh_connect.load_asyncssh()
-    assert ssh_connect.load_asyncssh() is module and hasattr(module, "connect")
+def test_a_second_thread_gets_the_whole_module_while_another_imports_it(tmp_path):
+    fake = tmp_path / "asyncssh"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(FAKE)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=REPO), timeout=120)
+    assert done.stdout.split() == ["True"], done

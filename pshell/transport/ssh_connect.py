@@ -78,23 +78,26 @@ def parse_destination(text: str) -> Tuple[Optional[str], str, Optional[int]]:
 
 
 _IMPORT_LOCK = threading.Lock()
+_ASYNCSSH: Any = None       # the module once its import is over
 
 
 def load_asyncssh() -> Any:
     """``import asyncssh``, without its two ``ctypes.util.find_library`` calls for liboqs when
     no liboqs is installed: on Linux each runs ``ldconfig -p`` in a subprocess (~14 ms apiece,
-    a tenth of the import).  With liboqs present, asyncssh looks for it as usual."""
-    import sys
-    module = sys.modules.get("asyncssh")
-    if module is not None and not _initializing(module):
-        return module
+    a tenth of the import).  With liboqs present, asyncssh looks for it as usual.
+    Never the half-made module another thread is still importing (it is in sys.modules from the
+    start of its import): a fan-out's threads ask at once."""
+    global _ASYNCSSH
+    if _ASYNCSSH is not None:
+        return _ASYNCSSH
     with _IMPORT_LOCK:
-        module = sys.modules.get("asyncssh")
-        if module is not None:
-            if _initializing(module):   # imported by a plain ``import`` elsewhere: wait for it
-                import asyncssh
-                return asyncssh
-            return module
+        if _ASYNCSSH is not None:
+            return _ASYNCSSH
+        import sys
+        if "asyncssh" in sys.modules:   # imported otherwise (an import statement waits for its end)
+            import asyncssh
+            _ASYNCSSH = asyncssh
+            return asyncssh
         import ctypes.util
         import warnings
         real = ctypes.util.find_library
@@ -115,13 +118,8 @@ def load_asyncssh() -> Any:
                 import asyncssh
         finally:
             ctypes.util.find_library = real
+        _ASYNCSSH = asyncssh
         return asyncssh
-
-
-def _initializing(module: Any) -> bool:
-    """Whether ``module`` is still being imported (by another thread): it is in sys.modules
-    from the start of its import, its names not all there yet."""
-    return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
 
 
 def _liboqs_present() -> bool:
