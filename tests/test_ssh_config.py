@@ -228,6 +228,25 @@ def test_unhonoured_option_is_said_once(home, tmp_path):
     assert len(said) == 1 and "verifyhostkeydns" in said[0] and f"{cfg} line 1" in said[0]
 
 
+@pytest.mark.parametrize("text,said", [
+    ("Compression yes\n", "'compression yes'"),
+    ("TCPKeepAlive no\n", "'tcpkeepalive no'"),
+    ("RekeyLimit 1G 1h\n", "'rekeylimit 1G 1h'"),
+    ("SetEnv FOO=bar BAZ=1\n", "'setenv FOO=bar BAZ=1'"),
+    ("Compression no\nTCPKeepAlive yes\nRekeyLimit default none\n", None),
+])
+def test_options_asyncssh_decides_by_itself_are_said(home, tmp_path, text, said):
+    """What the connection does regardless of these (asyncssh's own choices) is said, never
+    dropped silently; their defaults, which it does, are not."""
+    cfg = tmp_path / "config"
+    cfg.write_text(text)
+    messages = [m for _, m in sc.unhonoured_messages(sc.resolve("x", files=[str(cfg)]))]
+    if said is None:
+        assert messages == []
+    else:
+        assert len(messages) == 1 and said in messages[0] and f"{cfg} line 1" in messages[0]
+
+
 # --------------------------------------------------------------------------- known_hosts
 
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"

@@ -85,6 +85,12 @@ _NOT_HONOURED: Dict[str, Optional[Tuple[str, ...]]] = {
     "updatehostkeys": ("no", "false"),
     "controlmaster": ("no", "auto", "autoask"),
     "forwardagent": ("no",),
+    # carried out by asyncssh's own defaults: no compression, TCP keepalives on, rekeying after
+    # 1 GiB or an hour (more often than ssh, never less), no environment sent
+    "compression": ("no",),
+    "tcpkeepalive": ("yes",),
+    "rekeylimit": ("default none", "default"),
+    "setenv": None,
 }
 
 DEFAULT_ALGORITHMS: Dict[str, List[str]] = {   # OpenSSH 9.2's defaults, as `ssh -G` prints them
@@ -686,6 +692,10 @@ def unhonoured_messages(options: SSHOptions) -> List[Tuple[Tuple[str, str, int],
     out = []
     for key, path, line in options.unhonoured:
         place = f"{path} line {line}" if path else "the options given"
-        out.append(((key, path, line), f"{place}: pshell cannot honour '{key} {options.get(key)}'; "
+        value = options.get(key)
+        if isinstance(value, list):         # SetEnv: every line's words
+            value = " ".join(str(w) for words in value for w in (words if isinstance(words, list)
+                                                                  else [words]))
+        out.append(((key, path, line), f"{place}: pshell cannot honour '{key} {value}'; "
                                        f"it connects without it"))
     return out
