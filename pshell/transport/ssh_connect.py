@@ -142,8 +142,9 @@ def _no_ignore_packets(conn: Any) -> None:
     empty = b"\0\0\0\0"         # String(b""): the padding ignore's only argument
 
     def send_packet(pkttype: int, *args: bytes, handler: Any = None) -> None:
-        if pkttype == MSG_IGNORE and args == (empty,) and \
-                not getattr(conn, "_enc_alg_cs", b"").endswith(b"-cbc"):
+        cipher = getattr(conn, "_enc_alg_cs", None)     # unknown (another asyncssh): keep them
+        if pkttype == MSG_IGNORE and args == (empty,) and isinstance(cipher, bytes) and \
+                cipher and not cipher.endswith(b"-cbc"):
             return
         send(pkttype, *args, handler=handler)
     conn.send_packet = send_packet
