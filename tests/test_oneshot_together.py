@@ -151,3 +151,14 @@ def test_a_frame_larger_than_what_is_held_keeps_its_order(tmp_path):
     assert [m["t"] for m in got] == ["hello", "created", "done"], got
     assert got[-1]["o"][-1] == "x" * 100000
     assert session.end() == 0
+
+
+def test_what_another_thread_writes_while_the_session_waits_goes_out(tmp_path):
+    """A program on a pty writes from its own thread while the main thread waits for the next
+    request: nothing may hold that output (the main thread would release it only with the
+    answer to a request that never comes)."""
+    session = Session(tmp_path, {"t": "create", "rs": 0},
+                      {"t": "pty", "id": 5, "rs": 0, "argv": ["/bin/sh", "-c", "sleep 0.3; echo late"]})
+    got = [m for msgs in session.until("pexit", 5) for m in msgs]
+    assert b"late" in b"".join(bytes(m["_bin"]) for m in got if m["t"] == "pout"), got
+    assert session.end() == 0

@@ -121,9 +121,16 @@ class _Once:
     def next(self) -> Optional[Dict[str, Any]]:
         if self.helper:
             return self.queue.get()
-        if not self.reader.ready():
-            self.write.release()        # what answers the requests read so far, in one write
-        return read_frame(self.reader)
+        if self.reader.ready():
+            return read_frame(self.reader)
+        # it would wait: what answers the requests read so far leaves now, in one write, and
+        # what other threads write meanwhile (a program on a pty) goes at once
+        write = self.write
+        write.hold = False
+        write.release()
+        msg = read_frame(self.reader)
+        write.hold = True               # the helper starts only while an invocation runs
+        return msg
 
     def on_alarm(self, signum: int, frame: Any) -> None:
         """SIGALRM, in the main thread between two bytecodes of the invocation: start the helper.
@@ -230,7 +237,8 @@ class _Once:
             pass
         self.write.hold = False
         try:
-            self.write.release(wait=False)      # not behind a write that the channel blocks
+            # not behind a write that the channel blocks (it took what was held before it)
+            self.write.release(timeout=0.2)
         except OSError:
             pass
         try:

@@ -530,10 +530,10 @@ class _FrameWriter:
                     return
             self._write(data)
 
-    def release(self, wait: bool = True) -> None:
-        """Write what is held now.  ``wait`` false: not if another thread is writing (it
-        takes what is held along unless ``hold`` is still true)."""
-        if not self._lock.acquire(wait):
+    def release(self, timeout: float = -1) -> None:
+        """Write what is held now.  With a ``timeout``: nothing if another thread writes that
+        long (a write blocked by a full channel took what was held before it)."""
+        if not self._lock.acquire(True, timeout):
             return
         try:
             if self._held:
