@@ -105,7 +105,7 @@ class _Once:
 
     def __init__(self, rfd: int, lfd: int, write: Any, rhost: Any, name: str,
                  helper_after: float = HELPER_AFTER) -> None:
-        self.reader = _Input(rfd)
+        self.reader: Any = _Input(rfd)      # a stream to read_frame
         self.helper_after = helper_after    # 0: no timer, no helper (a warm-up)
         self.lfd = lfd
         self.write = write
