@@ -16,6 +16,11 @@ a dropped channel act at once, the rest waits its turn in a queue for the main t
 output flusher thread sends batches without waiting for ``done``.  A short invocation (``{ 1 }``)
 never starts a thread; its output travels in its ``done``.
 
+Answers to requests that arrived together leave together: while the main thread works on a
+request the writer holds frames (at most 64 KiB), and they go in one write when no whole request
+is waiting, when the helper starts, before ``Stop-Process $PID`` ends the process, and at the end
+(one SSH packet through sshd, the broker and the client instead of one per answer).
+
 When the connection ends (``close``, or the channel drops) the process stops what runs and
 exits: nobody can reattach to a temporary session, and the client says so (the hello answer
 has ``persistent`` false).  Standard library only (shipped to the remote computer).
