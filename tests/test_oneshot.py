@@ -8,7 +8,6 @@ import glob
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -100,49 +99,6 @@ def test_a_spares_warm_up_writes_nothing_in_the_event_log(tmp_path, monkeypatch)
     assert not (tmp_path / "pshell.log").exists()
     _default_runspace()
     assert (tmp_path / "pshell.log").read_text().count("HostName=RemoteSession") == 1
-
-
-def _plain(rs) -> dict:
-    """What a runspace holds that is plain data (its attributes and global variables)."""
-    simple = (str, int, float, bool, type(None))
-    def keep(value):
-        return isinstance(value, simple) or (isinstance(value, (dict, list, tuple)) and all(
-            isinstance(v, simple) for v in (value.values() if isinstance(value, dict) else value)))
-    return {"attrs": {k: v for k, v in vars(rs).items() if keep(v)},
-            "vars": {k: v for k, v in rs.global_scope.vars.items() if keep(v)}}
-
-
-def test_a_runspace_made_ahead_is_the_one_the_sessions_login_would_make(tmp_path, monkeypatch):
-    """A spare makes its session's runspace before it is told the session's environment: taken,
-    it holds what one made then would hold (a field of Runspace that the environment, the home
-    or the working directory decides, and that _take_login does not set, fails here)."""
-    from pshell.remote import server
-    before, after = tmp_path / "before", tmp_path / "after"
-    before.mkdir()
-    after.mkdir()
-    monkeypatch.setenv("PSHELL_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(server, "_PREPARED", [])
-    monkeypatch.setenv("HOME", str(before))
-    monkeypatch.setenv("ONLY_BEFORE", "1")
-    monkeypatch.chdir(before)
-    server.prepare_runspace()
-    monkeypatch.setenv("HOME", str(after))
-    monkeypatch.delenv("ONLY_BEFORE")
-    monkeypatch.setenv("ONLY_AFTER", "2")
-    monkeypatch.chdir(after)
-    taken = server._default_runspace()
-    assert not server._PREPARED
-    fresh = server._new_runspace()
-    assert _plain(taken) == _plain(fresh)
-    assert taken.environ["ONLY_AFTER"] == "2" and "ONLY_BEFORE" not in taken.environ
-    assert taken.location == str(after) and taken.get_variable("HOME") == str(after)
-    script = "(Get-Location).Path; $PID; [string]$PSSenderInfo.UserName; $HOME"
-    assert taken.invoke(script) == fresh.invoke(script) == [str(after), os.getpid(),
-                                                            fresh.invoke(script)[2], str(after)]
-    shutil.rmtree(after)            # no home: the working directory, as a runspace made now
-    monkeypatch.chdir(before)
-    server.prepare_runspace()
-    assert server._default_runspace().location == str(before) == server._new_runspace().location
 
 
 def test_each_temporary_session_is_one_event_log_entry(supervisor):

@@ -123,8 +123,8 @@ def test_a_spare_readies_sigalrm_only_for_a_temporary_session(state, keeper):
     still_fine(keeper)
 
 
-def test_a_runspace_made_ahead_is_the_sessions_own(state, keeper, tmp_path):
-    """A spare makes its session's runspace before it is told the session: ``$HOME``, the
+def test_a_spares_runspace_is_its_sessions_own(state, keeper, tmp_path):
+    """A spare warmed up (a throwaway session) before it was told its session: ``$HOME``, the
     location and ``$env:`` are the login's, ``$PID`` the process's (in_spare checks it), and a
     global variable one session sets is not in the next."""
     home = tmp_path / "login-home"

@@ -470,42 +470,12 @@ def _error(message: str) -> Any:
     return ErrorRecord(message, "RemoteServerError", "NotSpecified")
 
 
-#: the runspace a spare process made before it was told its session (prepare_runspace)
-_PREPARED: List[Any] = []
-
-
-def prepare_runspace() -> None:
-    """In a spare, after its warm-up: make the next session's runspace now, off the session's
-    path (a fresh one, never the warm-up's).  What the session's login decides is set when the
-    session takes it (:func:`_take_login`); the process, so ``$PID``, is the session's already."""
-    _PREPARED[:] = [_new_runspace()]
-
-
 def _default_runspace(event: bool = True) -> Any:
-    """A session's runspace, in the user's home (the one a spare made ahead, when there is one).
-    ``event``: note it in the event log (a warm-up's runspace is nobody's session, and never
-    takes the one made ahead)."""
-    if not event:
-        return _new_runspace()
-    if _PREPARED:
-        rs = _PREPARED.pop()
-        _take_login(rs)
-    else:
-        rs = _new_runspace()
-    from pshell.engine.events import write_event
-    write_event("Engine state is changed from None to Available. HostName=RemoteSession "
-                f"SessionUser={prompt_info('')['user']}")
-    return rs
-
-
-def _home() -> Optional[str]:
-    home = os.path.expanduser("~")     # remote sessions start in the user's home, as in pwsh
-    return home if os.path.isdir(home) else None
-
-
-def _new_runspace() -> Any:
+    """A session's runspace, in the user's home.  ``event``: note it in the event log (a
+    warm-up's runspace is nobody's session)."""
     from pshell.engine.runtime import Runspace
-    rs = Runspace(location=_home())
+    home = os.path.expanduser("~")     # remote sessions start in the user's home, as in pwsh
+    rs = Runspace(location=home if os.path.isdir(home) else None)
     try:
         from pshell.engine.values import PSObject
         rs.set_variable("PSSenderInfo", PSObject({
@@ -513,20 +483,12 @@ def _new_runspace() -> Any:
             "ApplicationArguments": None}, type_names=["pshell.PSSenderInfo"]))
     except Exception:
         pass
+    if not event:
+        return rs
+    from pshell.engine.events import write_event
+    write_event("Engine state is changed from None to Available. HostName=RemoteSession "
+                f"SessionUser={prompt_info('')['user']}")
     return rs
-
-
-def _take_login(rs: Any) -> None:
-    """Give a runspace made ahead what one made now takes from the process (whose environment
-    is now the session's login's): ``$env:``, ``$HOME`` (``~``), the location, ``$PID``."""
-    from pshell.engine.runtime import _environ_copy
-    rs.environ = _environ_copy()
-    names = rs.global_scope.vars
-    names.pop("home", None)
-    names["home"] = rs.home()
-    names["pid"] = os.getpid()
-    home = _home()
-    rs.location = os.path.abspath(home) if home else os.getcwd()
 
 
 def _complete(runspace: Any, text: str, cursor: int) -> Dict[str, Any]:

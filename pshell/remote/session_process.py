@@ -697,8 +697,6 @@ def spare_main(ctl: socket.socket) -> None:
             # the event log's directory checked now: the session's entry is written through it
             from pshell.engine.events import ready_state_dir
             ready_state_dir()
-            from pshell.remote.server import prepare_runspace
-            prepare_runspace()      # the session's, but for what its login decides
         except Exception as exc:
             _log(f"spare session process: warming up: {exc}")
         data, fds, _, _ = socket.recv_fds(ctl, CONTROL_MAX, 3)
