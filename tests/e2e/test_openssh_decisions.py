@@ -525,3 +525,46 @@ def test_changed_key_with_no_sends_no_password(pw_home, lab):
     known.write_text(f"{names} {lab.key('X')}\n")
     result = _connect_with_password("pwhost")
     assert "authentication failed" in result and "host key has changed" in result
+
+
+# --------------------------------------------------------------------------- SetEnv in a session
+
+def test_setenv_reaches_the_session_as_it_reaches_ssh(sshd_hosts, monkeypatch):
+    """ssh sends SetEnv's variables with the session and sshd keeps the AcceptEnv ones: a pshell
+    session sees what ``ssh host env`` sees.  A connection with SetEnv never takes a direct
+    channel to the host's socket (no login there, so the variables would be skipped and the
+    session would get the latest login's environment): after the config changes, the next
+    session sees the new value, as the next ssh does."""
+    import tempfile
+
+    from conftest import own_sshd, stop_host_in
+
+    from pshell.client.session import Target, open_session
+    root = tempfile.mkdtemp(prefix="setenv-", dir="/tmp")     # short: the host's socket fits
+    addr = "127.0.0.74"
+    proc = own_sshd(sshd_hosts, root, addr, extra="AcceptEnv PSHELL_T_*")
+    monkeypatch.setenv("HOME", sshd_hosts.home)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    config = os.path.join(root, "config")
+    monkeypatch.setenv("PSHELL_SSH_CONFIG", config)
+    common = open(os.path.join(sshd_hosts.home, ".ssh", "config")).read()
+    try:
+        for value in ("one", "two"):
+            with open(config, "w") as fh:
+                fh.write(f"Host {addr}\n  SetEnv PSHELL_T_A={value} OTHER_B=refused\n" + common)
+            out = subprocess.run([SSH, "-F", config, addr, "env"], capture_output=True,
+                                 text=True, stdin=subprocess.DEVNULL, timeout=60,
+                                 env=dict(os.environ, HOME=sshd_hosts.home))
+            env = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+            theirs = f"{env.get('PSHELL_T_A', '')}|{env.get('OTHER_B', '')}"
+            session = open_session(Target(addr))
+            try:
+                ours = session.runspace.invoke("[string]$env:PSHELL_T_A + '|' + [string]$env:OTHER_B")
+            finally:
+                session.close()
+            assert (theirs, ours) == (f"{value}|", [f"{value}|"]), out.stderr
+    finally:
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        proc.terminate()
+        proc.wait(5)
+        shutil.rmtree(root, ignore_errors=True)
