@@ -67,7 +67,7 @@ def test_the_values_of_one_block_in_a_loop_search_its_tree_once(runspace, monkey
     assert [b.using_names() for b in blocks] == [[], [], [], ["u"]]
     assert searched == [blocks[0].ast, blocks[3].ast]
     assert all(b._compiled is None for b in blocks[:3])
-    blocks[0].compiled                      # now the unit has the tree compiled
+    assert blocks[0].compiled is not None   # now the unit has the tree compiled
     searched.clear()
     fresh = runspace.invoke(unit_block)[1]
     assert fresh._compiled is None and fresh.using_names() == [] and fresh._compiled is not None

@@ -461,7 +461,7 @@ class _Connection:
     # ---- reading -------------------------------------------------------------------------
     def run(self) -> None:
         from pshell.remote.oneshot import _Input
-        reader = _Input(self.rfd)
+        reader: Any = _Input(self.rfd)      # a stream to read_frame
         try:
             while self.alive:
                 if self._held is not None and not reader.ready():
