@@ -51,3 +51,24 @@ def test_a_compiled_block_answers_from_its_compilation(runspace):
     block = runspace.compile("$using:k", "<test>")
     compiled = block.compiled
     assert block.using_names() == ["k"] and block.compiled is compiled
+
+
+def test_the_values_of_one_block_in_a_loop_search_its_tree_once(runspace, monkeypatch):
+    """`foreach (..) { Invoke-Command -Session $s { 1 } }` makes a new block value of the same
+    tree each time round: the tree is searched for `$using:` once, and a tree the unit has
+    compiled already is not searched at all."""
+    from pshell.engine import runtime
+    searched = []
+    search = runtime._search_using
+    monkeypatch.setattr(runtime, "_search_using", lambda tree: searched.append(tree) or search(tree))
+    unit_block = runspace.compile("foreach ($i in 1..3) { { 1 + 1 } }; { $using:u }", "<test>")
+    blocks = list(runspace.invoke(unit_block))
+    assert len(blocks) == 4 and blocks[0] is not blocks[1]
+    assert [b.using_names() for b in blocks] == [[], [], [], ["u"]]
+    assert searched == [blocks[0].ast, blocks[3].ast]
+    assert all(b._compiled is None for b in blocks[:3])
+    assert blocks[0].compiled is not None   # now the unit has the tree compiled
+    searched.clear()
+    fresh = runspace.invoke(unit_block)[1]
+    assert fresh._compiled is None and fresh.using_names() == [] and fresh._compiled is not None
+    assert searched == []

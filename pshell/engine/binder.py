@@ -343,7 +343,8 @@ def _convert_scalar(kind: str, value: Any) -> Any:
 class _Table:
     """Name lookup for one command's parameters (built once per command class)."""
 
-    __slots__ = ("params", "by_name", "names", "sets", "positional", "pipeline", "remaining")
+    __slots__ = ("params", "by_name", "names", "sets", "positional", "pipeline", "remaining",
+                 "required")
 
     def __init__(self, params: Sequence[Param], with_common: bool) -> None:
         self.params = list(params) + (list(COMMON_PARAMETERS) if with_common else [])
@@ -363,6 +364,18 @@ class _Table:
                                  key=lambda p: p.position)  # type: ignore[arg-type,return-value]
         self.pipeline = [p for p in params if p.pipeline or p.by_property]
         self.remaining = [p for p in params if p.remaining]
+        self.required: Dict[str, List[Param]] = {}      # by parameter set: see required_in
+
+    def required_in(self, chosen: str) -> List[Param]:
+        """The parameters the command line must give in set ``chosen`` (mandatory there, and not
+        one the pipeline may give): worked out once per set, not at every binding."""
+        found = self.required.get(chosen)
+        if found is None:
+            found = self.required[chosen] = [
+                p for p in self.params if p.in_set(chosen)
+                and (p.mandatory_in(chosen) or p.mandatory is True)
+                and not (p.pipeline or p.by_property)]
+        return found
 
     def knows(self, name: str) -> bool:
         """Whether ``name`` is a parameter, an alias or the prefix of one."""
@@ -539,7 +552,7 @@ def bind_arguments(params: Sequence[Param], args: List[Tuple[Any, ...]],
     result.parameter_set = chosen
 
     if not partial:
-        _check_mandatory(ctx, params, result, chosen, target)
+        _check_mandatory(ctx, table, result, chosen)
     if is_cmdlet:
         for name, value in result.values.items():
             setattr(target, name, value)
@@ -631,16 +644,11 @@ def _validate_set(ctx: Optional["CommandContext"], param: Param, value: Any) -> 
                               f"then try the command again.", "ParameterArgumentValidationError", item)
 
 
-def _check_mandatory(ctx: Optional["CommandContext"], params: Sequence[Param], result: BindResult,
-                     chosen: str, target: Any) -> None:
-    missing = []
-    for param in params:
-        if param.name in result.values or not param.in_set(chosen):
-            continue
-        if param.mandatory_in(chosen) or (param.mandatory is True):
-            if param.pipeline or param.by_property:
-                continue   # may come from the pipeline; checked when input arrives
-            missing.append(param.name)
+def _check_mandatory(ctx: Optional["CommandContext"], table: _Table, result: BindResult,
+                     chosen: str) -> None:
+    # (one the pipeline may give is checked when input arrives)
+    values = result.values
+    missing = [param.name for param in table.required_in(chosen) if param.name not in values]
     if missing:
         raise _error(ctx, f"Cannot process command because of one or more missing mandatory "
                           f"parameters: {' '.join(missing)}.", "MissingMandatoryParameter",

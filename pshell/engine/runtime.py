@@ -262,8 +262,12 @@ class ScriptBlock:
         in it) is not compiled for the answer: the block Invoke-Command and Start-Job send away
         is compiled where it runs, and compiling it here too cost ~0.2 ms for ``{ 1 }``, more
         with its size."""
-        if self._compiled is None and not _mentions_using(self.ast):
-            return []
+        if self._compiled is None:
+            entry = self.unit._cache.get(id(self.ast))     # compiled for another of its values
+            if entry is not None and entry[0] is self.ast:
+                self._compiled = entry[1]
+            elif not _mentions_using(self.ast):
+                return []
         return self.compiled.using_names
 
     def using_values(self, frame: Frame) -> Dict[str, Any]:
@@ -290,9 +294,25 @@ class ScriptBlock:
         return collect(invoke_block(frame, self, (found,), dollar_under=found))
 
 
+_USING_SEEN: Any = None      # tree -> _mentions_using(tree), while the tree lives
+
+
 def _mentions_using(tree: Any) -> bool:
     """Whether any ``$using:`` variable is in ``tree``, nested script blocks, functions and
-    classes included (the compiler finds a block's own among them)."""
+    classes included (the compiler finds a block's own among them).  Remembered per tree: a
+    loop's ``Invoke-Command { .. }`` makes a new block value of the same tree each time."""
+    global _USING_SEEN
+    seen = _USING_SEEN
+    if seen is None:
+        import weakref
+        seen = _USING_SEEN = weakref.WeakKeyDictionary()
+    found = seen.get(tree)
+    if found is None:
+        found = seen[tree] = _search_using(tree)
+    return found
+
+
+def _search_using(tree: Any) -> bool:
     from pshell.lang.ast import Node, Variable
     stack = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend

@@ -33,6 +33,7 @@ __all__ = ["RunspaceHost", "serve", "main"]
 
 BATCH_ITEMS = 4096          # flush an output batch at this many objects ...
 BATCH_DELAY = 0.004         # ... or this long after its first object arrived
+LINGER_TICKS = 5            # the flusher looks this many times more after the last batch began
 
 
 class _Invocation:
@@ -164,6 +165,10 @@ class RunspaceHost:
         self._files: Any = None           # pshell.remote.files.FileService, made on first use
         self.ptys: Dict[Any, Any] = {}     # programs on a pty by request id (remote/pty.py)
         self._flusher: Optional[threading.Thread] = None     # started by the first batch
+        #: the flusher looks at the batches every BATCH_DELAY by itself (a burst of invocations):
+        #: a new batch need not wake it.  ``_begun`` counts batches begun, so that it sees them
+        self._ticking = False
+        self._begun = 0
         #: False: a runspace gets no worker thread; whoever takes ``prepare_invoke``'s answer runs
         #: it (a temporary session's main thread, remote/oneshot.py)
         self.threaded = True
@@ -189,12 +194,20 @@ class RunspaceHost:
         queue.append(item if kind is str else serialize(item, secrets=True))
         size = len(queue)
         if size == 1:
-            inv.first_at = time.monotonic()
-            self._pending[inv.id] = inv
-            if not self._wake.is_set():
-                self._wake_flusher()
+            self._begin_batch(inv)
         elif size >= BATCH_ITEMS:
             self._flush(inv, True)
+
+    def _begin_batch(self, inv: _Invocation) -> None:
+        """The first object of a batch is there: it goes within BATCH_DELAY (with ``done``, or by
+        the flusher).  A flusher that ticks already looks by itself: waking a thread for every
+        invocation of a burst cost more than the rest of a short one's remote work."""
+        inv.first_at = time.monotonic()
+        self._pending[inv.id] = inv
+        self._begun += 1
+        # read after _pending is written; the flusher writes _ticking before it reads _pending
+        if not self._ticking and not self._wake.is_set():
+            self._wake_flusher()
 
     def _wake_flusher(self) -> None:
         """A batch waits: the flusher sends it after BATCH_DELAY unless it is sent before (by
@@ -246,21 +259,39 @@ class RunspaceHost:
         self._wake_flusher()
 
     def _flush_loop(self) -> None:
+        """Woken by a batch that begins while it waits, it ticks: every BATCH_DELAY it sends the
+        batches that old, until LINGER_TICKS ticks in a row found none and none begun (then a
+        new batch wakes it again)."""
+        quiet = 0
+        begun = 0
         while not self._closed:
-            self._wake.wait(0.5)
-            if not self._pending:
+            if not self._ticking:
+                self._wake.wait(0.5)
+                if not self._wake.is_set():
+                    continue
                 self._wake.clear()
-                if self._pending:       # raced with a producer: look again
-                    self._wake.set()
-                continue
+                self._ticking = True
+                quiet = 0
+                begun = self._begun
             time.sleep(BATCH_DELAY)
-            now = time.monotonic()
-            for inv in list(self._pending.values()):
-                if now - inv.first_at >= BATCH_DELAY:
-                    try:
-                        self._flush(inv)
-                    except OSError:
-                        return
+            pending = self._pending
+            if pending:
+                now = time.monotonic()
+                for inv in list(pending.values()):
+                    if now - inv.first_at >= BATCH_DELAY:
+                        try:
+                            self._flush(inv)
+                        except OSError:
+                            return
+            if pending or self._begun != begun:
+                quiet = 0
+                begun = self._begun
+                continue
+            quiet += 1
+            if quiet >= LINGER_TICKS:
+                self._ticking = False
+                if self._pending:       # a batch began as it stopped (and saw it ticking)
+                    self._ticking = True
 
     # ---- messages ---------------------------------------------------------------------
     def handle(self, msg: Dict[str, Any]) -> None:
@@ -426,10 +457,7 @@ class RunspaceHost:
                     append(item)
                     size = len(batch)
                     if size == 1:
-                        inv.first_at = time.monotonic()
-                        self._pending[inv.id] = inv
-                        if not self._wake.is_set():
-                            self._wake_flusher()
+                        self._begin_batch(inv)
                     elif size >= BATCH_ITEMS:
                         self._flush(inv, True)
                 else:

@@ -47,6 +47,7 @@ DEFAULT_IDLE_TIMEOUT = 24 * 3600
 OUTBOX_LIMIT = 32 << 20
 CONTROL_MAX = 1 << 20
 SPARE_CHUNK = 1 << 15       # the environment goes to a spare process in packets this size
+_HOLD_MAX = 1 << 16         # answers held for one write (_Connection.release) at most
 _SEQUENCED = ("out", "rec", "done")
 _SUPERVISOR_ONLY = ("this connection belongs to a session: list and remove sessions on a "
                     "connection without one")
@@ -341,6 +342,10 @@ class _Connection:
         except OSError:
             self._wsock = None
         self._out: "queue.SimpleQueue[Optional[bytes]]" = queue.SimpleQueue()
+        # the answers to the first requests (hello, then create or replays) are held until the
+        # reader would wait for a request, then leave in one write (see run)
+        self._held: Optional[List[bytes]] = []
+        self._held_size = 0
         self._writer = threading.Thread(target=self._write_loop, name="pshell-host-write",
                                         daemon=True)
         self._writer.start()
@@ -350,20 +355,38 @@ class _Connection:
         if not self.alive:
             return
         with self._wlock:
-            if not self._backlog and self._wsock is not None:
-                try:
-                    sent = self._wsock.send(frame, socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    sent = 0
-                except OSError:
-                    self.alive = False
-                    self._out.put(None)
+            held = self._held
+            if held is not None:
+                if self._held_size + len(frame) <= _HOLD_MAX:
+                    held.append(frame)
+                    self._held_size += len(frame)
                     return
-                if sent == len(frame):
-                    return
-                frame = frame[sent:]
-            self._backlog += 1
-            self._out.put(frame)
+                self._held = None
+                frame = b"".join(held) + frame
+            self._write_locked(frame)
+
+    def release(self) -> None:
+        """Write the answers held so far; from now on every frame goes at once."""
+        with self._wlock:
+            held, self._held = self._held, None
+            if held:
+                self._write_locked(b"".join(held))
+
+    def _write_locked(self, frame: bytes) -> None:
+        if not self._backlog and self._wsock is not None:
+            try:
+                sent = self._wsock.send(frame, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.alive = False
+                self._out.put(None)
+                return
+            if sent == len(frame):
+                return
+            frame = frame[sent:]
+        self._backlog += 1
+        self._out.put(frame)
 
     def send(self, msg: Dict[str, Any]) -> None:
         self.send_frame(encode_frame(msg))
@@ -371,6 +394,7 @@ class _Connection:
     def drain(self, patience: float = 30.0) -> None:
         """Wait until the writer thread has written every queued frame (the channel's reader
         took them), while it makes progress: at most ``patience`` seconds without any."""
+        self.release()
         left = self._backlog
         deadline = time.monotonic() + patience
         while self.alive and self._backlog and time.monotonic() < deadline:
@@ -429,15 +453,19 @@ class _Connection:
 
     def finish(self) -> None:
         """Stop writing once what is queued is out (reading ends when the channel closes)."""
+        self.release()
         if self.alive:
             self.alive = False
             self._out.put(None)
 
     # ---- reading -------------------------------------------------------------------------
     def run(self) -> None:
-        reader = os.fdopen(self.rfd, "rb", buffering=1 << 16)
+        from pshell.remote.oneshot import _Input
+        reader: Any = _Input(self.rfd)      # a stream to read_frame
         try:
             while self.alive:
+                if self._held is not None and not reader.ready():
+                    self.release()
                 msg = read_frame(reader)
                 if msg is None or not self.handle(msg):
                     break
