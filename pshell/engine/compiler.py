@@ -16,6 +16,7 @@ statement-terminating errors are reported and execution continues with the next 
 from __future__ import annotations
 
 import _thread
+import time
 
 from pshell.engine import rt
 from pshell.engine.errors import RuntimeException
@@ -28,7 +29,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
 
-__all__ = ["Unit", "CompiledBlock", "ParamSpec"]
+__all__ = ["Unit", "CompiledBlock", "ParamSpec", "shared_unit", "note_texts", "take_noted",
+           "compile_ahead", "share", "TEXT_MAX", "SHARED_MAX"]
 
 
 class ParamSpec:
@@ -91,11 +93,15 @@ class Unit:
         self._cache: Dict[int, Tuple[Any, CompiledBlock]] = {}
         self._lock = _thread.RLock()
         self.top_blocks: set = set()     # ids of blocks run at top level (kept alive by _cache)
+        self.cost = 0.0                  # seconds spent parsing and compiling it
 
     @classmethod
     def from_text(cls, text: str, source: str = "<invoke>") -> "Unit":
         from pshell.lang.parser import parse
-        return cls(parse(text, source), text, source)
+        started = time.perf_counter()
+        unit = cls(parse(text, source), text, source)
+        unit.cost = time.perf_counter() - started
+        return unit
 
     def script_block(self) -> Any:
         from pshell.engine.runtime import ScriptBlock
@@ -124,9 +130,105 @@ class Unit:
             with self._lock:      # jobs and remote invocations may compile from other threads
                 entry = self._cache.get(id(block))
                 if entry is None or entry[0] is not block:
+                    started = time.perf_counter()
                     entry = (block, _BlockCompiler(self).compile(block))
                     self._cache[id(block)] = entry
+                    self.cost += time.perf_counter() - started
         return entry[1]
+
+
+# --------------------------------------------------------------------------- units shared ahead
+# A process-wide table of units parsed and compiled ahead of use, by (text, source).  The remote
+# supervisor fills it with the texts its sessions ran (remote/precompile.py) before it forks the
+# next spares, which inherit it: a session running a text again (an admin re-running a command
+# over a fleet) neither parses nor compiles it.  What a unit holds depends on its text and source
+# only (the AST, the generated functions of F, constants from literals, span tables): nothing of
+# a runspace, so every runspace of the process may run it.  A runspace that finds it here keeps
+# it in its own table as if it had parsed it.
+
+#: the longest text shared or noted (characters)
+TEXT_MAX = 64 * 1024
+#: how many units the table holds (the least recently shared goes first)
+SHARED_MAX = 32
+
+_SHARED: Dict[Tuple[str, str], Unit] = {}
+#: texts this process parsed that were not shared, for its supervisor (None: not noted here)
+_NOTED: Optional[Dict[Tuple[str, str], Unit]] = None
+
+
+def shared_unit(text: str, source: str) -> Optional[Unit]:
+    """The unit shared for this text, or None."""
+    return _SHARED.get((text, source))
+
+
+def note(unit: Unit) -> None:
+    """``unit`` was parsed here, not found shared: note it for :func:`take_noted`."""
+    noted = _NOTED
+    if noted is not None and len(unit.text) <= TEXT_MAX and len(noted) < SHARED_MAX:
+        noted[(unit.text, unit.source)] = unit
+
+
+def note_texts(on: bool = True) -> None:
+    """Start (or stop) noting the texts this process parses that were not shared."""
+    global _NOTED
+    _NOTED = {} if on else None
+
+
+def take_noted() -> List[Tuple[str, str, float]]:
+    """The texts noted since the last call: (text, source, seconds its parse and compile took)."""
+    noted = _NOTED
+    if not noted:
+        return []
+    out = []
+    for key in list(noted):
+        unit = noted.pop(key, None)
+        if unit is not None:
+            out.append((key[0], key[1], unit.cost))
+    return out
+
+
+def compile_ahead(text: str, source: str) -> Unit:
+    """A unit for ``text`` with every script block in it compiled (nothing is left to compile
+    lazily, so nothing is written to it by whoever runs it).  Raises ParseError or
+    RuntimeException (too deeply nested or too large) like a first run would."""
+    unit = Unit.from_text(text, source)
+    for block in _script_blocks(unit.root):
+        unit.compile_block(block)
+    return unit
+
+
+def share(unit: Unit) -> None:
+    """Make ``unit`` the shared one for its text (the most recent: the oldest beyond
+    SHARED_MAX goes)."""
+    key = (unit.text, unit.source)
+    _SHARED.pop(key, None)
+    _SHARED[key] = unit
+    while len(_SHARED) > SHARED_MAX:
+        _SHARED.pop(next(iter(_SHARED)), None)
+
+
+def shared_texts() -> List[Tuple[str, str]]:
+    return list(_SHARED)
+
+
+def _script_blocks(node: Any) -> List[A.ScriptBlockAst]:
+    """Every script block node of a tree (the root included), outermost first."""
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (list, tuple)):
+            stack.extend(reversed(current))
+            continue
+        if not isinstance(current, A.Node):
+            continue
+        if isinstance(current, A.ScriptBlockAst):
+            found.append(current)
+        for name in reversed(getattr(current, "_fields", ())):
+            value = getattr(current, name, None)
+            if isinstance(value, (list, tuple, A.Node)):
+                stack.append(value)
+    return found
 
 
 # --------------------------------------------------------------------------- code generation

@@ -513,15 +513,19 @@ class Runspace:
     def compile(self, text: str, source: str = "<invoke>") -> ScriptBlock:
         """A script block for ``text``; the parsed and compiled unit is kept per text (a few
         hundred), so running the same text again (a loop calling invoke, remote invocations)
-        does not parse and compile it again."""
-        from pshell.engine.compiler import Unit
+        does not parse and compile it again; a text this process's supervisor compiled ahead
+        (compiler.share) is taken as it is."""
         units = self.__dict__.get("_units")
         if units is None:
             units = self.__dict__.setdefault("_units", {})
         key = (text, source)
         unit = units.get(key)
         if unit is None:
-            unit = Unit.from_text(text, source)
+            from pshell.engine import compiler
+            unit = compiler.shared_unit(text, source)
+            if unit is None:
+                unit = compiler.Unit.from_text(text, source)
+                compiler.note(unit)
             if len(units) >= 256:
                 try:
                     units.pop(next(iter(units)), None)

@@ -109,7 +109,7 @@ class _Once:
     once an invocation has run for HELPER_AFTER seconds."""
 
     def __init__(self, rfd: int, lfd: int, write: Any, rhost: Any, name: str,
-                 helper_after: float = HELPER_AFTER) -> None:
+                 helper_after: float = HELPER_AFTER, at_end: Any = None) -> None:
         self.reader: Any = _Input(rfd)      # a stream to read_frame
         self.helper_after = helper_after    # 0: no timer, no helper (a warm-up)
         self.lfd = lfd
@@ -121,6 +121,7 @@ class _Once:
         self.queue: "queue.SimpleQueue[Optional[Dict[str, Any]]]" = queue.SimpleQueue()
         self.stopped: Set[Any] = set()  # ids stopped before they ran
         self.ending = _thread.allocate_lock()
+        self.at_end = at_end            # called once the connection is shut, before the exit
 
     # ---- reading ---------------------------------------------------------------------------
     def next(self) -> Optional[Dict[str, Any]]:
@@ -252,6 +253,11 @@ class _Once:
             socket.socket(fileno=self.lfd).shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        if self.at_end is not None:
+            try:
+                self.at_end()
+            except BaseException:   # noqa: B902 - the process ends either way
+                pass
         _exit_quietly(code)
 
 
@@ -286,16 +292,17 @@ def ready_alarm() -> None:
         _alarm_ready = True
 
 
-def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
+def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any, at_end: Any = None) -> None:
     """Serve the connection ``conn`` (its ``hello`` already read by the supervisor) over ``fds``
-    (read, write, lifeline) until it closes; then end the process (never returns)."""
+    (read, write, lifeline) until it closes; then end the process (never returns).  ``at_end``:
+    called once the connection is shut (the session tells its supervisor what it ran)."""
     from pshell.remote.server import RunspaceHost, _FrameWriter, _default_runspace
     rfd, wfd, lfd = fds
     write = _FrameWriter(wfd, hold=True)
     rhost = RunspaceHost(write, _default_runspace, str(setup["id"]), str(setup["name"]))
     rhost.threaded = False
     rhost.lazy_flusher = True
-    once = _Once(rfd, lfd, write, rhost, str(setup.get("name")))
+    once = _Once(rfd, lfd, write, rhost, str(setup.get("name")), at_end=at_end)
     _ONCE.append(once)
     # Stop-Process -Id $PID: what waits for ``done`` or the flusher goes out before the signal
     # (the writer writes each frame whole before it returns)

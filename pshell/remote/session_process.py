@@ -18,6 +18,8 @@ from the supervisor  ``conn`` {c, hello, info} + fds (read, write, lifeline): se
 to the supervisor    ``gone`` {c}: the connection is closed here (the supervisor drops its copy)
                      ``saved``: the session went to disk (the supervisor writes its counter)
                      ``ending``: the session ends on purpose (close, remove, idle timeout)
+                     ``ran`` {texts}: texts it parsed that were not compiled ahead (the
+                     supervisor compiles them for the next spares: remote/precompile.py)
 
 When the control socket closes (the supervisor died) the session ends with it: a new supervisor
 brings sessions back from disk, as after a crash.
@@ -567,6 +569,11 @@ class SessionProcess:
     def save_counter(self) -> None:
         self.tell({"op": "saved"})
 
+    def tell_ran(self) -> None:
+        from pshell.remote.precompile import tell_ran
+        with self._tell_lock:
+            tell_ran(self.ctl)
+
     def connection_closed(self, conn: "_Connection") -> None:
         if conn.number:
             self.tell({"op": "gone", "c": conn.number})
@@ -578,6 +585,7 @@ class SessionProcess:
                     answer: Optional[Dict[str, Any]] = None) -> None:
         """The session ends on purpose: say so, close it (its spool directory goes), send
         ``conn`` its last ``answer``, and end the process."""
+        self.tell_ran()
         self.tell({"op": "ending"})
         try:
             session.close()
@@ -662,6 +670,7 @@ class SessionProcess:
         assert session is not None
         while True:
             time.sleep(0.5)
+            self.tell_ran()
             if not os.path.isdir(self.sessions_dir):       # the state directory was removed
                 _log("the state directory is gone: the session process ends")
                 os._exit(0)
@@ -762,9 +771,12 @@ def session_main(ctl: socket.socket, setup: Dict[str, Any], env: Optional[Dict[b
             _own_signals()
             take_environment(env)
         os.umask(umask)
+        from pshell.engine.compiler import note_texts
+        note_texts()        # what this session parses anew, told to the supervisor (precompile.py)
         if setup.get("once") and conn is not None and len(conn_fds) == 3:
             from pshell.remote.oneshot import oneshot_main
-            oneshot_main(setup, conn, conn_fds)
+            from pshell.remote.precompile import tell_ran
+            oneshot_main(setup, conn, conn_fds, lambda: tell_ran(ctl))
         if env is None:     # a spare readied SIGALRM for a temporary session, not this one
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
         proc = SessionProcess(ctl, setup["sessions_dir"], setup["socket"])

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import itertools
 
     from pshell.remote.lobby import Lobby
+    from pshell.remote.precompile import Precompiler
 
 _TOMBSTONES = 200
 
@@ -68,6 +69,7 @@ class SessionTable:
     tombstones: Dict[str, Tuple[str, str]]
     lock: threading.RLock
     lobby: Lobby
+    precompiler: Precompiler
     hostname: str
     sessions_dir: str
     _asks: itertools.count[int]
@@ -242,6 +244,8 @@ class SessionTable:
             self.save_counter()
         elif op == "ending":
             child.ending = True
+        elif op == "ran":           # texts to compile ahead for the next spares (precompile.py)
+            self.precompiler.heard(msg)
         elif op in ("described", "removed"):
             waiter = child.waiters.pop(int(msg.get("n") or 0), None)
             if waiter is not None:

@@ -40,6 +40,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from pshell.remote.children import _close_all_but, _detach_stdio, _discard_spare, _start_spare
 from pshell.remote.connections import PER_CONNECTION, Connections
 from pshell.remote.lobby import Lobby
+from pshell.remote.precompile import Precompiler
 from pshell.remote.protocol import PROTOCOL_VERSION, prompt_info
 from pshell.remote.session_process import DEFAULT_IDLE_TIMEOUT, _log, session_main, spare_main
 from pshell.remote.session_table import _Child
@@ -113,6 +114,8 @@ class Supervisor(Connections):
         #: connections waiting for their first frame and the session processes' control
         #: sockets, watched by one thread (a thread each would cost every fork page copies)
         self.lobby = Lobby(_log)
+        #: the texts the sessions ran, compiled before the next spares are forked
+        self.precompiler = Precompiler(_log)
 
     # ---- start -----------------------------------------------------------------------------
     def listen(self, listen_fd: int = -1) -> None:
@@ -333,6 +336,9 @@ class Supervisor(Connections):
 
     def fill_spares(self) -> None:
         started = self.last_start
+        if self.precompiler.pending() and self.prewarmed.is_set():
+            # what the sessions ran, parsed and compiled here: the spares forked next have it
+            self.precompiler.compile_pending(self.fork_lock, lambda: self.last_start == started)
         if self._fork_env != os.environb:   # nothing here changes it; never assumed (compared
             self._fork_env = dict(os.environb)      # once a refill: per fork, it was 1/3 of it)
         while len(self.spares) < self.want_spares and self.last_start == started:
