@@ -16,8 +16,11 @@ from pshell.remote.protocol import FrameDecoder, encode_frame
 
 _MAIN = """
 import sys
+from pshell.remote import oneshot
 from pshell.remote.oneshot import oneshot_main
 rfd, wfd, lfd = (int(a) for a in sys.argv[1:4])
+if len(sys.argv) > 4:
+    oneshot.HELPER_AFTER = float(sys.argv[4])
 oneshot_main({"id": "t-together", "name": "Together", "socket": ""}, {}, (rfd, wfd, lfd))
 """
 
@@ -26,7 +29,9 @@ class Session:
     """A temporary session's process: requests go in on a stream socket, each write it makes
     comes out as one record."""
 
-    def __init__(self, tmp_path, *first: dict) -> None:
+    def __init__(self, tmp_path, *first: dict, short: bool = False) -> None:
+        """``short``: the invocations count as short however slow the machine (no helper
+        thread before 60 s), for what a short invocation does; else HELPER_AFTER as shipped."""
         self.requests, theirs_in = socket.socketpair()
         self.answers, theirs_out = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.answers.settimeout(30)
@@ -34,7 +39,8 @@ class Session:
             self.send(*first)
         env = dict(os.environ, PSHELL_STATE_DIR=str(tmp_path / "state"))
         fds = [theirs_in.fileno(), theirs_out.fileno(), os.dup(theirs_out.fileno())]
-        self.proc = subprocess.Popen([sys.executable, "-c", _MAIN] + [str(fd) for fd in fds],
+        self.proc = subprocess.Popen([sys.executable, "-c", _MAIN] + [str(fd) for fd in fds]
+                                     + (["60"] if short else []),
                                      pass_fds=fds, env=env, cwd=os.getcwd())
         for fd in fds:
             os.close(fd)
@@ -76,7 +82,7 @@ def _kinds(records: list) -> list:
 
 
 def test_answers_to_requests_that_arrived_together_leave_in_one_write(tmp_path):
-    session = Session(tmp_path, {"t": "create", "rs": 0}, _invoke("1; 'two'"))
+    session = Session(tmp_path, {"t": "create", "rs": 0}, _invoke("1; 'two'"), short=True)
     records = session.until("done")
     assert _kinds(records) == [["hello", "created", "done"]], records
     assert records[0][-1]["o"] == [1, "two"]
@@ -146,7 +152,7 @@ def test_a_flood_of_pipelined_requests_is_answered_in_bounded_writes(tmp_path):
 
 def test_a_frame_larger_than_what_is_held_keeps_its_order(tmp_path):
     """An answer beyond the cap goes out after what was held before it, never ahead."""
-    session = Session(tmp_path, {"t": "create", "rs": 0}, _invoke("1; 'x' * 100000"))
+    session = Session(tmp_path, {"t": "create", "rs": 0}, _invoke("1; 'x' * 100000"), short=True)
     got = [m for msgs in session.until("done") for m in msgs]
     assert [m["t"] for m in got] == ["hello", "created", "done"], got
     assert got[-1]["o"][-1] == "x" * 100000

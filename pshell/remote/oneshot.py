@@ -302,7 +302,7 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any, at_end: 
     rhost = RunspaceHost(write, _default_runspace, str(setup["id"]), str(setup["name"]))
     rhost.threaded = False
     rhost.lazy_flusher = True
-    once = _Once(rfd, lfd, write, rhost, str(setup.get("name")), at_end=at_end)
+    once = _Once(rfd, lfd, write, rhost, str(setup.get("name")), HELPER_AFTER, at_end=at_end)
     _ONCE.append(once)
     # Stop-Process -Id $PID: what waits for ``done`` or the flusher goes out before the signal
     # (the writer writes each frame whole before it returns)
