@@ -66,6 +66,7 @@ class Plan:
         self.said = said
         self.stamp = stamp
         self.cache_key = cache_key
+        self.answers: Dict[Optional[str], bytes] = {}   # the answer line, by the socket path
 
 
 def decide(req: Dict[str, Any]) -> Any:

@@ -50,11 +50,14 @@ _PLAN_LINE = 8192              # a longer request line is decided each time
 MAX_WARM = 8                   # warm channels kept per connection key
 WARM_DELAY = 0.2               # seconds without a request for a key before its channels are replaced
 DEFAULT_WARM_KEEP = 30.0       # seconds a warm channel waits to be used (PSHELL_BROKER_WARM)
+LINE_WAIT = 30.0               # seconds a client has to send its request line
+
+_UID = os.getuid()
+_CREDS = struct.Struct("3i")    # SO_PEERCRED: pid, uid, gid
 
 
 def _peer_uid(sock: socket.socket) -> int:
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
+    return _CREDS.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDS.size))[1]
 
 
 class _Held:
@@ -65,27 +68,59 @@ class _Held:
         self.channels = 0
         self.idle: Any = None           # the timer that closes it when unused
         self.used = time.monotonic()    # when a client's channel on it last ended
+        self.direct_line: Optional[bytes] = None    # a direct channel's first line (its TCP ends)
 
 
 class _Warm:
-    """A direct channel to a host's socket, opened ahead of a request (the host has said "A":
-    it holds the channel as a connection without a session, reading its first frame).  Whatever
-    arrives on it before it is handed out, or its end, makes it unusable."""
+    """A direct channel to a host's socket, opened ahead of a request, and its asyncssh session
+    (the broker's own: no SSHSessionLink, no class made per channel).  It is ready once the
+    host said "A" (it holds the channel as a connection without a session, reading its first
+    frame).  Whatever else arrives on it before it is handed out, or its end, makes it
+    unusable; handed out, its bytes go straight to the client."""
 
-    def __init__(self, broker: "Broker", key: str, held: _Held, path: str) -> None:
+    def __init__(self, broker: "Broker", key: str, held: _Held, path: str,
+                 demand: "_Demand") -> None:
         self.broker = broker
         self.key = key
         self.held = held
         self.path = path
-        self.link: Any = None
+        self.demand: Optional[_Demand] = demand     # until it is ready or gone (its opening)
+        self.chan: Any = None
+        self.ready = False              # the host said "A"
         self.dead = False
+        self.client: Optional[_Client] = None       # handed out: whose bytes these are
         self.expiry: Any = None
 
-    def feed(self, data: bytes) -> None:
-        self.broker._unwarm(self)
+    # asyncssh's session callbacks
+    def connection_made(self, chan: Any) -> None:
+        pass
 
-    def lost(self, reason: str) -> None:
-        self.broker._unwarm(self)
+    def session_started(self) -> None:
+        pass
+
+    def pause_writing(self) -> None:
+        pass
+
+    def resume_writing(self) -> None:
+        pass
+
+    def eof_received(self) -> bool:
+        return False
+
+    def data_received(self, data: bytes, datatype: Any) -> None:
+        client = self.client
+        if client is not None:
+            client.feed(data)
+        elif data == b"A" and not self.ready and not self.dead:
+            self.broker._warm_ready(self)
+        else:                           # anything else before a hello: not a channel to hand out
+            self.broker._unwarm(self)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        if self.client is not None:
+            self.client.lost("the channel ended")
+        else:
+            self.broker._unwarm(self)
 
 
 class _Demand:
@@ -119,8 +154,11 @@ class Broker:
         self.warm: Dict[str, List[_Warm]] = {}
         self.demand: Dict[str, _Demand] = {}
         self.warm_keep = min(warm_keep(), persist)
+        self.opening: "set[_Warm]" = set()     # warm channels until they are ready or gone
         self.refill_timer: Any = None
         self.burst_began = 0.0
+        self.last_request = 0.0
+        self.waiting: Dict[_Client, float] = {}    # clients yet to send their line: until when
         self.counts = {"served": 0, "warm_opened": 0, "warm_used": 0}
 
     # ---- what a request decides -------------------------------------------------------
@@ -205,15 +243,15 @@ class Broker:
 
     def _warm_channel(self, plan: Plan) -> Optional[_Warm]:
         pool = self.warm.get(plan.key)
-        if not pool:
-            return None
         while pool:
             warm = pool.pop(0)          # the oldest first: the newest live longest
+            if not pool:
+                del self.warm[plan.key]
             if warm.expiry is not None:
                 warm.expiry.cancel()
                 warm.expiry = None
-            link = warm.link
-            if warm.dead or link.chan is None or link.chan.is_closing() or _closed(warm.held.ssh):
+            chan = warm.chan
+            if warm.dead or chan is None or chan.is_closing() or _closed(warm.held.ssh):
                 self._unwarm(warm)
                 continue
             warm.dead = True            # handed out: no longer the broker's to drop
@@ -221,11 +259,31 @@ class Broker:
             return warm
         return None
 
+    def _warm_ready(self, warm: _Warm) -> None:
+        """The host took the warm channel ("A"): it waits in the key's pool for a request."""
+        warm.ready = True
+        self._settle(warm)
+        self.warm.setdefault(warm.key, []).append(warm)
+        self.counts["warm_opened"] += 1
+
+    def _settle(self, warm: _Warm) -> None:
+        """A warm channel's opening is over (ready or gone)."""
+        self.opening.discard(warm)
+        demand, warm.demand = warm.demand, None
+        if demand is not None:
+            demand.opening -= 1
+            self._demand_done(demand)
+
+    def _demand_done(self, demand: _Demand) -> None:
+        key = demand.plan.key
+        if not (demand.opening or demand.peak or demand.active) and self.demand.get(key) is demand:
+            del self.demand[key]
+
     def _unwarm(self, warm: _Warm) -> None:
         """A warm channel goes (it ended, something arrived on it, it expired, or its config
         changed)."""
-        if warm.dead and warm.link is not None and not isinstance(warm.link.conn, _Warm):
-            return                      # handed out: its relay owns it now
+        if warm.client is not None:
+            return                      # handed out: its client owns it now
         pool = self.warm.get(warm.key)
         if pool is not None and warm in pool:
             pool.remove(warm)
@@ -236,19 +294,21 @@ class Broker:
             warm.expiry = None
         first = not warm.dead
         warm.dead = True
-        if warm.link is not None:
-            warm.link.closed = True
+        if warm.chan is not None:
             try:
-                if warm.link.chan is not None:
-                    warm.link.chan.close()
+                warm.chan.close()
             except Exception:
                 pass
         if first:
+            self._settle(warm)
             self._release(warm.key, warm.held, warm=True)
 
     def _drop_warm(self, key: str) -> None:
         for warm in list(self.warm.get(key, ())):
             self._unwarm(warm)
+        for warm in list(self.opening):
+            if warm.key == key:
+                self._unwarm(warm)
 
     def _served(self, plan: Plan) -> Optional[_Demand]:
         """A request for this key was served: its replacement is opened once the burst is over
@@ -256,35 +316,45 @@ class Broker:
         together.  The caller lowers ``active`` when the client is done."""
         if self.warm_keep <= 0 or not plan.cache_key:
             return None
-        import asyncio
         demand = self.demand.get(plan.key)
         if demand is None:
             demand = self.demand[plan.key] = _Demand(plan)
         demand.plan = plan
         demand.active += 1
-        demand.peak = max(demand.peak, demand.active)
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        if self.refill_timer is None:
+        if demand.active > demand.peak:
+            demand.peak = demand.active
+        now = time.monotonic()
+        self.last_request = now
+        if self.refill_timer is None:   # one timer a burst: it looks again when it fires
             self.burst_began = now
-        else:
-            self.refill_timer.cancel()
-        self.refill_timer = loop.call_at(min(now + WARM_DELAY, self.burst_began + 1.0),
-                                         self._refill_all)
+            self.refill_timer = asyncio.get_running_loop().call_later(WARM_DELAY,
+                                                                      self._refill_due)
         return demand
 
-    def _refill_all(self) -> None:
-        import asyncio
+    def _refill_due(self) -> None:
+        now = time.monotonic()
+        due = min(self.last_request + WARM_DELAY, self.burst_began + 1.0)
+        if now < due - 0.002:
+            self.refill_timer = asyncio.get_running_loop().call_later(due - now,
+                                                                      self._refill_due)
+            return
         self.refill_timer = None
+        self._refill_all()
+
+    def _refill_all(self) -> None:
+        from pshell.transport import ssh as ssh_transport
+        refreshed = False
         for key, demand in list(self.demand.items()):
             if demand.peak:
-                asyncio.ensure_future(self._refill(demand))
+                if not refreshed:       # once a round: clients remember host sockets too
+                    ssh_transport.refresh_sockets()
+                    refreshed = True
+                self._refill(demand)
             elif not demand.opening and not demand.active:
                 del self.demand[key]
 
-    async def _refill(self, demand: _Demand) -> None:
+    def _refill(self, demand: _Demand) -> None:
         """As many warm channels for the key as it had clients at once in its last burst."""
-        import asyncio
         from pshell.transport import ssh as ssh_transport
         plan = demand.plan
         want, demand.peak = min(MAX_WARM, demand.peak), 0
@@ -292,43 +362,46 @@ class Broker:
         while len(pool) > want:         # the last burst was smaller
             self._unwarm(pool[0])
         missing = want - len(pool) - demand.opening
-        path = None
-        if missing > 0:
-            ssh_transport.refresh_sockets()
-            path = ssh_transport.known_socket(plan.cache_key)
+        path = ssh_transport.known_socket(plan.cache_key) if missing > 0 else None
         if path:
-            demand.opening += missing
-            try:
-                await asyncio.gather(*(self._open_warm(plan, path) for _ in range(missing)),
-                                     return_exceptions=True)
-            finally:
-                demand.opening -= missing
-        if not (demand.opening or demand.peak or demand.active) and \
-                self.demand.get(plan.key) is demand:
-            del self.demand[plan.key]
+            for _ in range(missing):
+                self._open_warm(demand, path)
+        self._demand_done(demand)
 
-    async def _open_warm(self, plan: Plan, path: str) -> None:
-        import asyncio
-        from pshell.transport import ssh as ssh_transport
+    def _open_warm(self, demand: _Demand, path: str) -> None:
+        """Open one warm channel (in the background); it joins the pool when the host says "A",
+        and closes if it has not been handed out after warm_keep."""
+        plan = demand.plan
         held = next((h for h in self.held.get(plan.key, ())
                      if h.channels < MAX_CHANNELS and not _closed(h.ssh)), None)
         if held is None:
             return                      # no new connection just to keep a channel warm
         self._take(held)
-        warm = _Warm(self, plan.key, held, path)
-        link = ssh_transport.SSHSessionLink(plan.req["host"], plan.cache_key)
-        link.conn = warm                # type: ignore[assignment]
-        warm.link = link
+        warm = _Warm(self, plan.key, held, path, demand)
+        demand.opening += 1
+        self.opening.add(warm)
+        warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
+        asyncio.ensure_future(self._start_warm(warm))
+
+    async def _start_warm(self, warm: _Warm) -> None:
+        held = warm.held
         try:
-            opened = await link.open_direct(held.ssh, path)
+            chan, _ = await held.ssh.create_unix_connection(lambda: warm, warm.path)
         except Exception:
-            opened = False
-        if not opened or warm.dead or link.chan is None:
+            chan = None
+        if chan is None or warm.dead:
+            if chan is not None:
+                chan.close()
             self._unwarm(warm)
             return
-        self.warm.setdefault(plan.key, []).append(warm)
-        self.counts["warm_opened"] += 1
-        warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
+        warm.chan = chan
+        if held.direct_line is None:
+            from pshell.transport.ssh import _direct_line
+            held.direct_line = _direct_line(held.ssh)
+        try:
+            chan.write(held.direct_line)
+        except Exception:
+            self._unwarm(warm)
 
     # ---- a client -----------------------------------------------------------------------
     def status(self) -> Dict[str, Any]:
@@ -374,6 +447,16 @@ class Broker:
         for pending in self.warnings:
             pending.append(text)
 
+    def sweep(self) -> None:
+        """Refuse the clients that have not sent their request line in LINE_WAIT seconds (one
+        look a second from the serving loop, not a timer per client)."""
+        if not self.waiting:
+            return
+        now = time.monotonic()
+        late = [client for client, until in self.waiting.items() if until <= now]
+        for client in late:
+            client._no_line()
+
     def idle(self) -> bool:
         return not self.clients and not any(self.held.values()) and \
             time.monotonic() - self.last_used > self.persist
@@ -392,45 +475,46 @@ class _Client(asyncio.Protocol):
         self.pending: List[bytes] = []  # what followed it, until the channel is open
         self.early: List[bytes] = []    # the channel's bytes, until the answer is written
         self.state = "line"             # line, opening, relay, done
-        self.timer: Any = None
         self.plan: Optional[Plan] = None
         self.held: Optional[_Held] = None
-        self.link: Any = None
+        self.chan: Any = None           # the SSH channel (a warm one's or a new one's)
+        self.link: Any = None           # a new channel's SSHSessionLink
         self.demand: Optional[_Demand] = None
         self.ended = False              # the channel ended while it was being opened
 
     # ---- the client's socket ----------------------------------------------------------
     def connection_made(self, transport: Any) -> None:
-        import asyncio
+        broker = self.broker
         self.transport = transport
-        self.broker.clients += 1
-        self.broker.last_used = time.monotonic()
+        broker.clients += 1
+        now = broker.last_used = time.monotonic()
         sock = transport.get_extra_info("socket")
-        if sock is None or _peer_uid(sock) != os.getuid():
+        if sock is None or _peer_uid(sock) != _UID:
             self.state = "done"         # only this user's own processes
             transport.close()
             return
         transport.set_write_buffer_limits(high=_PAUSE_AT)
-        self.timer = asyncio.get_running_loop().call_later(30, self._no_line)
+        broker.waiting[self] = now + LINE_WAIT     # the serving loop refuses it after that
 
     def data_received(self, data: bytes) -> None:
-        if self.state == "relay":
+        state = self.state
+        if state == "relay":
             self._to_channel(data)
-        elif self.state == "opening":
+        elif state == "opening":
             self.pending.append(data)
-        elif self.state == "line":
-            self.buffer += data
-            end = self.buffer.find(b"\n")
-            if end < 0 and len(self.buffer) <= MAX_REQUEST:
+        elif state == "line":
+            buffer = self.buffer + data if self.buffer else data
+            end = buffer.find(b"\n", 0, MAX_REQUEST)
+            if end < 0:
+                if len(buffer) > MAX_REQUEST:
+                    self._no_line()
+                else:
+                    self.buffer = buffer
                 return
-            if end < 0 or end >= MAX_REQUEST:
-                self._no_line()
-                return
-            line, rest = self.buffer[:end + 1], self.buffer[end + 1:]
             self.buffer = b""
-            if rest:
-                self.pending.append(rest)
-            self._request(line)
+            if end + 1 < len(buffer):
+                self.pending.append(buffer[end + 1:])
+            self._request(buffer[:end + 1])
 
     def eof_received(self) -> bool:
         if self.state == "line":
@@ -448,13 +532,13 @@ class _Client(asyncio.Protocol):
 
     def pause_writing(self) -> None:    # the client reads slower than the channel brings
         try:
-            self.link.chan.pause_reading()
+            self.chan.pause_reading()
         except Exception:
             pass
 
     def resume_writing(self) -> None:
         try:
-            self.link.chan.resume_reading()
+            self.chan.resume_reading()
         except Exception:
             pass
 
@@ -469,11 +553,8 @@ class _Client(asyncio.Protocol):
 
     # ---- the request -------------------------------------------------------------------
     def _request(self, line: bytes) -> None:
-        import asyncio
         from pshell.transport.ssh_connect import SSHError
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.broker.waiting.pop(self, None)
         if line == STATUS_REQUEST:
             self._refuse(self.broker.status())
             return
@@ -488,8 +569,8 @@ class _Client(asyncio.Protocol):
             return
         warm = self.broker._warm_channel(plan)
         if warm is not None:
-            warm.link.conn = self
-            self._relay(warm.held, warm.link, list(plan.said), warm.path)
+            warm.client = self
+            self._relay(warm.held, warm.chan, None, warm.path)
             return
         self.state = "opening"
         self.transport.pause_reading()
@@ -514,66 +595,71 @@ class _Client(asyncio.Protocol):
         finally:
             self.broker.warnings.remove(warnings)
         known = ssh_transport.known_socket(link.cache_key) if link.cache_key else None
-        self._relay(held, link, warnings, known)
+        self.link = link
+        self._relay(held, link.chan, warnings if warnings != plan.said else None, known)
 
-    def _relay(self, held: _Held, link: Any, warnings: List[str], known: Optional[str]) -> None:
-        """The channel is open: answer, then pass the bytes both ways."""
-        self.held, self.link = held, link
-        assert self.plan is not None
-        self.broker.counts["served"] += 1
-        self.demand = self.broker._served(self.plan)
+    def _relay(self, held: _Held, chan: Any, warnings: Optional[List[str]],
+               known: Optional[str]) -> None:
+        """The channel is open: answer, then pass the bytes both ways.  ``warnings``: None for
+        the plan's own (the answer is then made once per plan and socket path)."""
+        self.held, self.chan = held, chan
+        plan = self.plan
+        assert plan is not None
+        broker = self.broker
+        broker.counts["served"] += 1
+        self.demand = broker._served(plan)
         if self.state == "done" or self.ended:      # the client, or the channel, went away
             self._finish()
             return
         self.state = "relay"
-        answer = {"ok": True, "warnings": warnings, "cache_key": link.cache_key,
-                  "socket_known": known}
-        self.transport.write(json.dumps(answer).encode("utf-8") + b"\n")
-        for data in self.early:
-            self.transport.write(data)
-        self.early = []
-        self.transport.resume_reading()
+        if warnings is None:
+            answer = plan.answers.get(known)
+            if answer is None:
+                answer = plan.answers[known] = _answer(plan.said, plan.cache_key, known)
+        else:
+            answer = _answer(warnings, plan.cache_key, known)
+        transport = self.transport
+        early, self.early = self.early, []
+        transport.write(b"".join([answer, *early]) if early else answer)
+        transport.resume_reading()
         pending, self.pending = self.pending, []
         for data in pending:
             if self.state == "relay":
                 self._to_channel(data)
 
     def _to_channel(self, data: bytes) -> None:
-        import asyncio
+        chan = self.chan
         try:
-            self.link.chan.write(data)
+            chan.write(data)
         except Exception:               # the channel is gone
             self._finish()
             return
-        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
+        if chan.get_write_buffer_size() > _PAUSE_AT:
             self.transport.pause_reading()      # the far side is slower than the client
             asyncio.get_running_loop().call_later(0.005, self._drained)
 
     def _drained(self) -> None:
         if self.state != "relay":
             return
-        import asyncio
-        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
+        if self.chan.get_write_buffer_size() > _PAUSE_AT:
             asyncio.get_running_loop().call_later(0.005, self._drained)
         else:
             self.transport.resume_reading()
 
     def _finish(self) -> None:
         """The end, from either side (once): the channel closes, the client's socket too."""
-        if self.state == "done" and self.link is None:
+        if self.state == "done" and self.chan is None:
             if self.transport is not None:
                 self.transport.close()
             return
         self.state = "done"
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        link, self.link = self.link, None
-        if link is not None:
-            link.closed = True
+        self.broker.waiting.pop(self, None)
+        chan, self.chan = self.chan, None
+        if chan is not None:
+            if self.link is not None:
+                self.link.closed = True
             try:
-                if link.chan is not None:
-                    link.chan.close()
+                chan.close()
             except Exception:
                 pass
             assert self.plan is not None and self.held is not None
@@ -584,7 +670,7 @@ class _Client(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    # ---- what SSHSessionLink calls (the channel's side) ----------------------------------
+    # ---- what the channel's session calls -------------------------------------------------
     def feed(self, data: bytes) -> None:
         if self.state == "relay":
             self.transport.write(data)
@@ -599,6 +685,11 @@ class _Client(asyncio.Protocol):
 
     def hello(self, *args: Any, **kwargs: Any) -> None:   # never called: the client says hello
         pass
+
+
+def _answer(warnings: List[str], cache_key: str, known: Optional[str]) -> bytes:
+    return json.dumps({"ok": True, "warnings": warnings, "cache_key": cache_key,
+                       "socket_known": known}).encode("utf-8") + b"\n"
 
 
 def _closed(ssh: Any) -> bool:
@@ -618,6 +709,7 @@ async def _serve_forever(directory: str, persist: float, server_sock: socket.soc
     async with server:
         while True:
             await asyncio.sleep(min(1.0, max(0.05, persist / 4)))
+            broker.sweep()
             if broker.idle():
                 break
             try:                        # the socket was removed or replaced: nobody finds us
