@@ -195,6 +195,7 @@ class Broker:
         target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
                            req["options"])
         ssh = await connect(target, None)
+        _lazy_keepalive(ssh)
         held = _Held(ssh)
         pool.append(held)
         return held
@@ -692,6 +693,75 @@ def _answer(warnings: List[str], cache_key: str, known: Optional[str]) -> bytes:
                        "socket_known": known}).encode("utf-8") + b"\n"
 
 
+def _quiet_asyncssh() -> None:
+    """asyncssh formats a log line for every packet it sends or receives (the packet type's
+    name, its size in words) and only then asks whether packet logging is on (it never is in
+    the broker: asyncssh's debug level 3), and converts every argument of its info and debug
+    messages before the logger's level is looked at.  In the broker process both ask first.
+    Nothing logged changes: a level that is on still gets every line."""
+    try:
+        from asyncssh.logging import SSHLogger
+        from asyncssh.packet import SSHPacketLogger
+    except ImportError:
+        return
+    sent = getattr(SSHPacketLogger, "log_sent_packet", None)
+    received = getattr(SSHPacketLogger, "log_received_packet", None)
+    log = getattr(SSHLogger, "log", None)
+    if sent is None or received is None or log is None or getattr(log, "_asks_first", False):
+        return
+
+    def log_sent_packet(self: Any, *args: Any, **kwargs: Any) -> None:
+        if SSHLogger._debug_level >= 3:
+            sent(self, *args, **kwargs)
+
+    def log_received_packet(self: Any, *args: Any, **kwargs: Any) -> None:
+        if SSHLogger._debug_level >= 3:
+            received(self, *args, **kwargs)
+
+    def asks_first(self: Any, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(level):
+            log(self, level, msg, *args, **kwargs)
+
+    asks_first._asks_first = True        # type: ignore[attr-defined]
+    SSHPacketLogger.log_sent_packet = log_sent_packet          # type: ignore[method-assign]
+    SSHPacketLogger.log_received_packet = log_received_packet  # type: ignore[method-assign]
+    SSHLogger.log = asks_first                                 # type: ignore[method-assign]
+
+
+def _lazy_keepalive(ssh: Any) -> None:
+    """asyncssh re-arms a held connection's keepalive timer on every read (a cancelled timer
+    and a new one: a channel's few reads each, and the cancelled ones pile up in the event
+    loop's heap).  Here a read only notes its time, and the timer, when it fires, waits again
+    for what is left of the interval since the last read: the keepalive is sent after the same
+    silence as before.  Left as it is when asyncssh's names differ."""
+    names = ("_reset_keepalive_timer", "_keepalive_timer_callback", "_keepalive_timer",
+             "_keepalive_interval", "_loop")
+    if not all(hasattr(ssh, name) for name in names):
+        return
+    loop = ssh._loop
+    fire = ssh._keepalive_timer_callback
+    last = [time.monotonic()]
+    monotonic = time.monotonic
+
+    def reset() -> None:
+        last[0] = monotonic()
+
+    def callback() -> None:
+        interval = ssh._keepalive_interval
+        left = last[0] + interval - monotonic() if interval else 0
+        if left > 0.001:
+            ssh._keepalive_timer = loop.call_later(left, callback)
+        else:
+            fire()
+
+    ssh._reset_keepalive_timer = reset
+    ssh._keepalive_timer_callback = callback
+    timer = ssh._keepalive_timer
+    if timer is not None and ssh._keepalive_interval:  # armed with asyncssh's own callback
+        timer.cancel()
+        ssh._keepalive_timer = loop.call_later(ssh._keepalive_interval, callback)
+
+
 def _closed(ssh: Any) -> bool:
     transport = getattr(ssh, "_transport", None)
     return transport is None or transport.is_closing()
@@ -750,6 +820,7 @@ def main(argv: List[str]) -> int:
     from pshell.transport.ssh import run_async
     from pshell.transport.ssh_connect import load_asyncssh
     load_asyncssh()
+    _quiet_asyncssh()
     try:
         run_async(_serve_forever(directory, persist, server_sock, inode))
     finally:
