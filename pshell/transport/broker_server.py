@@ -66,7 +66,6 @@ class _Held:
     def __init__(self, ssh: Any) -> None:
         self.ssh = ssh
         self.channels = 0
-        self.idle: Any = None           # the timer that closes it when unused
         self.used = time.monotonic()    # when a client's channel on it last ended
         self.direct_line: Optional[bytes] = None    # a direct channel's first line (its TCP ends)
 
@@ -89,7 +88,7 @@ class _Warm:
         self.ready = False              # the host said "A"
         self.dead = False
         self.client: Optional[_Client] = None       # handed out: whose bytes these are
-        self.expiry: Any = None
+        self.expires = 0.0              # when it closes unused (the serving loop's sweep)
 
     # asyncssh's session callbacks
     def connection_made(self, chan: Any) -> None:
@@ -202,27 +201,14 @@ class Broker:
 
     def _take(self, held: _Held) -> None:
         held.channels += 1
-        if held.idle is not None:
-            held.idle.cancel()
-            held.idle = None
 
     def _release(self, key: str, held: _Held, warm: bool = False) -> None:
         """A channel on ``held`` ended; the connection closes ``persist`` seconds after the
-        last client's channel (a warm channel that was never used does not count)."""
+        last client's channel (a warm channel that was never used does not count; the serving
+        loop's sweep closes it)."""
         held.channels -= 1
-        now = time.monotonic()
         if not warm:
-            self.last_used = held.used = now
-        if held.channels == 0 and held in self.held.get(key, ()):
-            import asyncio
-            loop = asyncio.get_running_loop()
-            held.idle = loop.call_later(max(0.0, held.used + self.persist - now), self._expire,
-                                        key, held)
-
-    def _expire(self, key: str, held: _Held) -> None:
-        if held.channels:
-            return
-        self._drop(key, held)
+            self.last_used = held.used = time.monotonic()
 
     def _drop(self, key: str, held: _Held) -> None:
         pool = self.held.get(key, [])
@@ -248,9 +234,6 @@ class Broker:
             warm = pool.pop(0)          # the oldest first: the newest live longest
             if not pool:
                 del self.warm[plan.key]
-            if warm.expiry is not None:
-                warm.expiry.cancel()
-                warm.expiry = None
             chan = warm.chan
             if warm.dead or chan is None or chan.is_closing() or _closed(warm.held.ssh):
                 self._unwarm(warm)
@@ -290,9 +273,6 @@ class Broker:
             pool.remove(warm)
             if not pool:
                 del self.warm[warm.key]
-        if warm.expiry is not None:
-            warm.expiry.cancel()
-            warm.expiry = None
         first = not warm.dead
         warm.dead = True
         if warm.chan is not None:
@@ -381,7 +361,7 @@ class Broker:
         warm = _Warm(self, plan.key, held, path, demand)
         demand.opening += 1
         self.opening.add(warm)
-        warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
+        warm.expires = time.monotonic() + self.warm_keep
         asyncio.ensure_future(self._start_warm(warm))
 
     async def _start_warm(self, warm: _Warm) -> None:
@@ -449,14 +429,20 @@ class Broker:
             pending.append(text)
 
     def sweep(self) -> None:
-        """Refuse the clients that have not sent their request line in LINE_WAIT seconds (one
-        look a second from the serving loop, not a timer per client)."""
-        if not self.waiting:
-            return
+        """What is due, looked at by the serving loop (at most a second apart) instead of a
+        timer per client, connection and warm channel: the clients that have not sent their
+        request line in LINE_WAIT seconds are refused, connections without a channel since
+        ``persist`` seconds are closed, and so are warm channels unused for warm_keep."""
         now = time.monotonic()
-        late = [client for client, until in self.waiting.items() if until <= now]
-        for client in late:
-            client._no_line()
+        if self.waiting:
+            for client in [c for c, until in self.waiting.items() if until <= now]:
+                client._no_line()
+        for key, pool in list(self.held.items()):
+            for held in [h for h in pool if not h.channels and now - h.used >= self.persist]:
+                self._drop(key, held)
+        for warm in [w for pool in self.warm.values() for w in pool if w.expires <= now] + \
+                [w for w in self.opening if w.expires <= now]:
+            self._unwarm(warm)
 
     def idle(self) -> bool:
         return not self.clients and not any(self.held.values()) and \
