@@ -357,6 +357,8 @@ class Broker:
                      if h.channels < MAX_CHANNELS and not _closed(h.ssh)), None)
         if held is None:
             return                      # no new connection just to keep a channel warm
+        if not _direct_allowed(held.ssh):
+            return
         self._take(held)
         warm = _Warm(self, plan.key, held, path, demand)
         demand.opening += 1
@@ -746,6 +748,15 @@ def _lazy_keepalive(ssh: Any) -> None:
     if timer is not None and ssh._keepalive_interval:  # armed with asyncssh's own callback
         timer.cancel()
         ssh._keepalive_timer = loop.call_later(ssh._keepalive_interval, callback)
+
+
+def _direct_allowed(ssh: Any) -> bool:
+    """Whether a direct channel may go on this connection: not when it sends SetEnv's variables
+    with each session (they reach a session only through a login; ``ssh_connect.sends_env``,
+    where this version has it: SSHSessionLink asks it before any direct channel too)."""
+    from pshell.transport import ssh_connect
+    sends_env = getattr(ssh_connect, "sends_env", None)
+    return sends_env is None or not sends_env(ssh)
 
 
 def _closed(ssh: Any) -> bool:
