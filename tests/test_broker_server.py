@@ -31,7 +31,9 @@ def test_a_client_that_never_ends_its_line_is_refused_by_the_sweep_and_forgotten
         loop = asyncio.get_running_loop()
         broker = Broker("/nonexistent", 30)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        _, client = await loop.connect_accepted_socket(lambda: _Client(broker), ours)
+        ours.setblocking(False)
+        client = _Client(broker, ours)
+        client.start()
         theirs.sendall(b'{"v": 1, "host": "x"')         # and then nothing, ever
         await asyncio.sleep(0.05)
         broker.sweep()                                  # its time is not up: it waits
@@ -43,7 +45,9 @@ def test_a_client_that_never_ends_its_line_is_refused_by_the_sweep_and_forgotten
         theirs.close()
         # a client that goes away before its line is forgotten too
         ours2, theirs2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        _, other = await loop.connect_accepted_socket(lambda: _Client(broker), ours2)
+        ours2.setblocking(False)
+        other = _Client(broker, ours2)
+        other.start()
         assert other in broker.waiting
         theirs2.close()
         await asyncio.sleep(0.05)
