@@ -874,11 +874,10 @@ def _lazy_keepalive(ssh: Any) -> None:
 
 def _direct_allowed(ssh: Any) -> bool:
     """Whether a direct channel may go on this connection: not when it sends SetEnv's variables
-    with each session (they reach a session only through a login; ``ssh_connect.sends_env``,
-    where this version has it: SSHSessionLink asks it before any direct channel too)."""
-    from pshell.transport import ssh_connect
-    sends_env = getattr(ssh_connect, "sends_env", None)
-    return sends_env is None or not sends_env(ssh)
+    with each session (they reach a session only through a login; SSHSessionLink asks the same
+    before any direct channel)."""
+    from pshell.transport.ssh_connect import sends_env
+    return not sends_env(ssh)
 
 
 def _closed(ssh: Any) -> bool:

@@ -519,3 +519,18 @@ def test_a_client_that_stops_reading_stops_the_channel_and_loses_nothing(broker_
     sent = run(broker_env, "$b = 'y' * 30000000; Invoke-Command server01 { $using:b.Length }",
                str(tmp_path))                   # the other way: 30 MB to the remote side
     assert sent.stdout.strip() == "30000000", (sent.stdout[-200:], sent.stderr[-2000:])
+
+
+def test_a_connection_that_sends_setenv_gets_no_warm_channel(sshd_hosts, broker_env, tmp_path):
+    """SetEnv's variables reach a session only through a login: the broker opens no direct
+    channel ahead on such a connection (every session of it starts with its login)."""
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    config = home / ".ssh" / "config"
+    config.write_text(config.read_text() + "Host server03\n  SetEnv PSHELL_T_A=one\n")
+    env = dict(broker_env, HOME=str(home))
+    for _ in range(3):
+        assert "hi" in run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path)).stdout
+        time.sleep(0.5)             # a burst's refill comes 0.2 s after its last request
+    now = status(env)
+    assert now["served"] == 3 and now["warm_opened"] == 0 and now["warm_used"] == 0, now
