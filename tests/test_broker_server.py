@@ -74,6 +74,7 @@ def test_asyncssh_still_logs_what_its_level_keeps(caplog):
 
     with caplog.at_level(logging.DEBUG, logger="asyncssh"):
         logger.info("opened %s", b"\xffbytes")         # asyncssh's argument conversion stays
+        logger.debug1("then %s", ["a", b"b"])
         level = SSHLogger._debug_level
         Packets().log_sent_packet(94, 7, b"data")       # debug level 1: no packet lines
         SSHLogger._debug_level = 3
@@ -83,6 +84,7 @@ def test_asyncssh_still_logs_what_its_level_keeps(caplog):
             SSHLogger._debug_level = level
     with caplog.at_level(logging.WARNING, logger="asyncssh"):
         logger.info("not kept %s", "x")
+        logger.debug1("not kept %s", "x")
     said = [record.getMessage() for record in caplog.records]
-    assert said[0] == "opened \\xffbytes", said
-    assert len(said) == 2 and "Sent" in said[1] and "4 bytes" in said[1], said
+    assert said[:2] == ["opened \\xffbytes", "then a,b"], said
+    assert len(said) == 3 and "Sent" in said[2] and "4 bytes" in said[2], said

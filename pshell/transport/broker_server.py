@@ -327,26 +327,25 @@ class Broker:
 
     def _refill_all(self) -> None:
         from pshell.transport import ssh as ssh_transport
-        refreshed = False
+        sockets: Optional[Dict[str, str]] = None
         for key, demand in list(self.demand.items()):
             if demand.peak:
-                if not refreshed:       # once a round: clients remember host sockets too
+                if sockets is None:     # once a round: clients remember host sockets too
                     ssh_transport.refresh_sockets()
-                    refreshed = True
-                self._refill(demand)
+                    sockets = ssh_transport.known_sockets()
+                self._refill(demand, sockets)
             elif not demand.opening and not demand.active:
                 del self.demand[key]
 
-    def _refill(self, demand: _Demand) -> None:
+    def _refill(self, demand: _Demand, sockets: Dict[str, str]) -> None:
         """As many warm channels for the key as it had clients at once in its last burst."""
-        from pshell.transport import ssh as ssh_transport
         plan = demand.plan
         want, demand.peak = min(MAX_WARM, demand.peak), 0
         pool = self.warm.get(plan.key) or []
         while len(pool) > want:         # the last burst was smaller
             self._unwarm(pool[0])
         missing = want - len(pool) - demand.opening
-        path = ssh_transport.known_socket(plan.cache_key) if missing > 0 else None
+        path = sockets.get(plan.cache_key) if missing > 0 else None
         if path:
             for _ in range(missing):
                 self._open_warm(demand, path)
@@ -809,6 +808,7 @@ def _quiet_asyncssh() -> None:
     the broker: asyncssh's debug level 3), and converts every argument of its info and debug
     messages before the logger's level is looked at.  In the broker process both ask first.
     Nothing logged changes: a level that is on still gets every line."""
+    import logging
     try:
         from asyncssh.logging import SSHLogger
         from asyncssh.packet import SSHPacketLogger
@@ -829,13 +829,24 @@ def _quiet_asyncssh() -> None:
             received(self, *args, **kwargs)
 
     def asks_first(self: Any, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        if self.isEnabledFor(level):
+        if self.logger.isEnabledFor(level):
             log(self, level, msg, *args, **kwargs)
+
+    def info(self: Any, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.logger.isEnabledFor(logging.INFO):
+            log(self, logging.INFO, msg, *args, **kwargs)
+
+    def debug1(self: Any, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.logger.isEnabledFor(logging.DEBUG):
+            log(self, logging.DEBUG, msg, *args, **kwargs)
 
     asks_first._asks_first = True        # type: ignore[attr-defined]
     SSHPacketLogger.log_sent_packet = log_sent_packet          # type: ignore[method-assign]
     SSHPacketLogger.log_received_packet = log_received_packet  # type: ignore[method-assign]
     SSHLogger.log = asks_first                                 # type: ignore[method-assign]
+    SSHLogger.info = info                                      # type: ignore[method-assign]
+    if getattr(SSHLogger, "debug1", None) is not None:
+        SSHLogger.debug1 = debug1                              # type: ignore[method-assign]
 
 
 def _lazy_keepalive(ssh: Any) -> None:
