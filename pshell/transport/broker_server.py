@@ -113,10 +113,10 @@ class _Warm:
         client = self.client
         if client is not None:
             client.feed(data)
-        elif data == b"A" and not self.ready and not self.dead:
+        elif data == b"A" and not self.ready and not self.dead and self.chan is not None:
             self.broker._warm_ready(self)
-        else:                           # anything else before a hello: not a channel to hand out
-            self.broker._unwarm(self)
+        else:       # anything else before a hello (or an A before the direct line was sent):
+            self.broker._unwarm(self)       # not a channel to hand out
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         if self.client is not None:
