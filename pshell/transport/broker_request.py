@@ -66,6 +66,7 @@ class Plan:
         self.said = said
         self.stamp = stamp
         self.cache_key = cache_key
+        self.answers: Dict[Optional[str], bytes] = {}   # the answer line, by the socket path
 
 
 def decide(req: Dict[str, Any]) -> Any:
@@ -122,12 +123,22 @@ def _file_facts(path: str, stat: Any) -> Any:
     return patterns, runs
 
 
+_PATTERN_DIRS: Dict[str, Any] = {}   # Include pattern -> (its directory, wildcards in it)
+
+
 def _included(pattern: str) -> Any:
     """(what decides it, the files) an Include pattern names: globbed again only when the
     directory of a pattern whose wildcards are all in its last part changed."""
     import glob
-    directory = os.path.dirname(pattern)
-    if glob.has_magic(directory):
+    where = _PATTERN_DIRS.get(pattern)
+    if where is None:
+        directory = os.path.dirname(pattern)
+        where = (directory, glob.has_magic(directory))
+        if len(_PATTERN_DIRS) > 256:
+            _PATTERN_DIRS.clear()
+        _PATTERN_DIRS[pattern] = where
+    directory, magic = where
+    if magic:
         found = sorted(glob.glob(pattern))
         return tuple(found), found
     stat = _stat(directory)

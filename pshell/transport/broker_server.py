@@ -26,14 +26,16 @@ Run: ``python3 -m pshell.transport.broker_server DIRECTORY PERSIST_SECONDS``.
 
 from __future__ import annotations
 
+import _socket
 import asyncio
+import collections
 import json
 import os
 import socket
 import struct
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Deque, Dict, List, Optional
 
 from pshell.transport.broker_request import BadRequest, Plan, check_request, config_stamp, decide
 
@@ -45,16 +47,20 @@ SOCKET_NAME = "sock"
 LOCK_NAME = "lock"
 STATUS_REQUEST = b'{"v": 1, "status": true}\n'     # what the broker holds (tests use it)
 _PAUSE_AT = 4 << 20            # bytes waiting for the client before the channel stops reading
+_READ_SIZE = 256 * 1024        # what one read of a client's socket takes at most
 _PLANS = 256                   # requests whose decisions are kept (while the config is unchanged)
 _PLAN_LINE = 8192              # a longer request line is decided each time
 MAX_WARM = 8                   # warm channels kept per connection key
 WARM_DELAY = 0.2               # seconds without a request for a key before its channels are replaced
 DEFAULT_WARM_KEEP = 30.0       # seconds a warm channel waits to be used (PSHELL_BROKER_WARM)
+LINE_WAIT = 30.0               # seconds a client has to send its request line
+
+_UID = os.getuid()
+_CREDS = struct.Struct("3i")    # SO_PEERCRED: pid, uid, gid
 
 
 def _peer_uid(sock: socket.socket) -> int:
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
+    return _CREDS.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDS.size))[1]
 
 
 class _Held:
@@ -63,29 +69,60 @@ class _Held:
     def __init__(self, ssh: Any) -> None:
         self.ssh = ssh
         self.channels = 0
-        self.idle: Any = None           # the timer that closes it when unused
         self.used = time.monotonic()    # when a client's channel on it last ended
+        self.direct_line: Optional[bytes] = None    # a direct channel's first line (its TCP ends)
 
 
 class _Warm:
-    """A direct channel to a host's socket, opened ahead of a request (the host has said "A":
-    it holds the channel as a connection without a session, reading its first frame).  Whatever
-    arrives on it before it is handed out, or its end, makes it unusable."""
+    """A direct channel to a host's socket, opened ahead of a request, and its asyncssh session
+    (the broker's own: no SSHSessionLink, no class made per channel).  It is ready once the
+    host said "A" (it holds the channel as a connection without a session, reading its first
+    frame).  Whatever else arrives on it before it is handed out, or its end, makes it
+    unusable; handed out, its bytes go straight to the client."""
 
-    def __init__(self, broker: "Broker", key: str, held: _Held, path: str) -> None:
+    def __init__(self, broker: "Broker", key: str, held: _Held, path: str,
+                 demand: "_Demand") -> None:
         self.broker = broker
         self.key = key
         self.held = held
         self.path = path
-        self.link: Any = None
+        self.demand: Optional[_Demand] = demand     # until it is ready or gone (its opening)
+        self.chan: Any = None
+        self.ready = False              # the host said "A"
         self.dead = False
-        self.expiry: Any = None
+        self.client: Optional[_Client] = None       # handed out: whose bytes these are
+        self.expires = 0.0              # when it closes unused (the serving loop's sweep)
 
-    def feed(self, data: bytes) -> None:
-        self.broker._unwarm(self)
+    # asyncssh's session callbacks
+    def connection_made(self, chan: Any) -> None:
+        pass
 
-    def lost(self, reason: str) -> None:
-        self.broker._unwarm(self)
+    def session_started(self) -> None:
+        pass
+
+    def pause_writing(self) -> None:
+        pass
+
+    def resume_writing(self) -> None:
+        pass
+
+    def eof_received(self) -> bool:
+        return False
+
+    def data_received(self, data: bytes, datatype: Any) -> None:
+        client = self.client
+        if client is not None:
+            client.feed(data)
+        elif data == b"A" and not self.ready and not self.dead and self.chan is not None:
+            self.broker._warm_ready(self)
+        else:       # anything else before a hello (or an A before the direct line was sent):
+            self.broker._unwarm(self)       # not a channel to hand out
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        if self.client is not None:
+            self.client.lost("the channel ended")
+        else:
+            self.broker._unwarm(self)
 
 
 class _Demand:
@@ -119,8 +156,11 @@ class Broker:
         self.warm: Dict[str, List[_Warm]] = {}
         self.demand: Dict[str, _Demand] = {}
         self.warm_keep = min(warm_keep(), persist)
+        self.opening: "set[_Warm]" = set()     # warm channels until they are ready or gone
         self.refill_timer: Any = None
         self.burst_began = 0.0
+        self.last_request = 0.0
+        self.waiting: Dict[_Client, float] = {}    # clients yet to send their line: until when
         self.counts = {"served": 0, "warm_opened": 0, "warm_used": 0}
 
     # ---- what a request decides -------------------------------------------------------
@@ -157,33 +197,21 @@ class Broker:
         target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
                            req["options"])
         ssh = await connect(target, None)
+        _lazy_keepalive(ssh)
         held = _Held(ssh)
         pool.append(held)
         return held
 
     def _take(self, held: _Held) -> None:
         held.channels += 1
-        if held.idle is not None:
-            held.idle.cancel()
-            held.idle = None
 
     def _release(self, key: str, held: _Held, warm: bool = False) -> None:
         """A channel on ``held`` ended; the connection closes ``persist`` seconds after the
-        last client's channel (a warm channel that was never used does not count)."""
+        last client's channel (a warm channel that was never used does not count; the serving
+        loop's sweep closes it)."""
         held.channels -= 1
-        now = time.monotonic()
         if not warm:
-            self.last_used = held.used = now
-        if held.channels == 0 and held in self.held.get(key, ()):
-            import asyncio
-            loop = asyncio.get_running_loop()
-            held.idle = loop.call_later(max(0.0, held.used + self.persist - now), self._expire,
-                                        key, held)
-
-    def _expire(self, key: str, held: _Held) -> None:
-        if held.channels:
-            return
-        self._drop(key, held)
+            self.last_used = held.used = time.monotonic()
 
     def _drop(self, key: str, held: _Held) -> None:
         pool = self.held.get(key, [])
@@ -205,15 +233,12 @@ class Broker:
 
     def _warm_channel(self, plan: Plan) -> Optional[_Warm]:
         pool = self.warm.get(plan.key)
-        if not pool:
-            return None
         while pool:
             warm = pool.pop(0)          # the oldest first: the newest live longest
-            if warm.expiry is not None:
-                warm.expiry.cancel()
-                warm.expiry = None
-            link = warm.link
-            if warm.dead or link.chan is None or link.chan.is_closing() or _closed(warm.held.ssh):
+            if not pool:
+                del self.warm[plan.key]
+            chan = warm.chan
+            if warm.dead or chan is None or chan.is_closing() or _closed(warm.held.ssh):
                 self._unwarm(warm)
                 continue
             warm.dead = True            # handed out: no longer the broker's to drop
@@ -221,34 +246,53 @@ class Broker:
             return warm
         return None
 
+    def _warm_ready(self, warm: _Warm) -> None:
+        """The host took the warm channel ("A"): it waits in the key's pool for a request."""
+        warm.ready = True
+        self._settle(warm)
+        self.warm.setdefault(warm.key, []).append(warm)
+        self.counts["warm_opened"] += 1
+
+    def _settle(self, warm: _Warm) -> None:
+        """A warm channel's opening is over (ready or gone)."""
+        self.opening.discard(warm)
+        demand, warm.demand = warm.demand, None
+        if demand is not None:
+            demand.opening -= 1
+            self._demand_done(demand)
+
+    def _demand_done(self, demand: _Demand) -> None:
+        key = demand.plan.key
+        if not (demand.opening or demand.peak or demand.active) and self.demand.get(key) is demand:
+            del self.demand[key]
+
     def _unwarm(self, warm: _Warm) -> None:
         """A warm channel goes (it ended, something arrived on it, it expired, or its config
         changed)."""
-        if warm.dead and warm.link is not None and not isinstance(warm.link.conn, _Warm):
-            return                      # handed out: its relay owns it now
+        if warm.client is not None:
+            return                      # handed out: its client owns it now
         pool = self.warm.get(warm.key)
         if pool is not None and warm in pool:
             pool.remove(warm)
             if not pool:
                 del self.warm[warm.key]
-        if warm.expiry is not None:
-            warm.expiry.cancel()
-            warm.expiry = None
         first = not warm.dead
         warm.dead = True
-        if warm.link is not None:
-            warm.link.closed = True
+        if warm.chan is not None:
             try:
-                if warm.link.chan is not None:
-                    warm.link.chan.close()
+                warm.chan.close()
             except Exception:
                 pass
         if first:
+            self._settle(warm)
             self._release(warm.key, warm.held, warm=True)
 
     def _drop_warm(self, key: str) -> None:
         for warm in list(self.warm.get(key, ())):
             self._unwarm(warm)
+        for warm in list(self.opening):
+            if warm.key == key:
+                self._unwarm(warm)
 
     def _served(self, plan: Plan) -> Optional[_Demand]:
         """A request for this key was served: its replacement is opened once the burst is over
@@ -256,79 +300,93 @@ class Broker:
         together.  The caller lowers ``active`` when the client is done."""
         if self.warm_keep <= 0 or not plan.cache_key:
             return None
-        import asyncio
         demand = self.demand.get(plan.key)
         if demand is None:
             demand = self.demand[plan.key] = _Demand(plan)
         demand.plan = plan
         demand.active += 1
-        demand.peak = max(demand.peak, demand.active)
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        if self.refill_timer is None:
+        if demand.active > demand.peak:
+            demand.peak = demand.active
+        now = time.monotonic()
+        self.last_request = now
+        if self.refill_timer is None:   # one timer a burst: it looks again when it fires
             self.burst_began = now
-        else:
-            self.refill_timer.cancel()
-        self.refill_timer = loop.call_at(min(now + WARM_DELAY, self.burst_began + 1.0),
-                                         self._refill_all)
+            self.refill_timer = asyncio.get_running_loop().call_later(WARM_DELAY,
+                                                                      self._refill_due)
         return demand
 
-    def _refill_all(self) -> None:
-        import asyncio
+    def _refill_due(self) -> None:
+        now = time.monotonic()
+        due = min(self.last_request + WARM_DELAY, self.burst_began + 1.0)
+        if now < due - 0.002:
+            self.refill_timer = asyncio.get_running_loop().call_later(due - now,
+                                                                      self._refill_due)
+            return
         self.refill_timer = None
+        self._refill_all()
+
+    def _refill_all(self) -> None:
+        from pshell.transport import ssh as ssh_transport
+        sockets: Optional[Dict[str, str]] = None
         for key, demand in list(self.demand.items()):
             if demand.peak:
-                asyncio.ensure_future(self._refill(demand))
+                if sockets is None:     # once a round: clients remember host sockets too
+                    ssh_transport.refresh_sockets()
+                    sockets = ssh_transport.known_sockets()
+                self._refill(demand, sockets)
             elif not demand.opening and not demand.active:
                 del self.demand[key]
 
-    async def _refill(self, demand: _Demand) -> None:
+    def _refill(self, demand: _Demand, sockets: Dict[str, str]) -> None:
         """As many warm channels for the key as it had clients at once in its last burst."""
-        import asyncio
-        from pshell.transport import ssh as ssh_transport
         plan = demand.plan
         want, demand.peak = min(MAX_WARM, demand.peak), 0
         pool = self.warm.get(plan.key) or []
         while len(pool) > want:         # the last burst was smaller
             self._unwarm(pool[0])
         missing = want - len(pool) - demand.opening
-        path = None
-        if missing > 0:
-            ssh_transport.refresh_sockets()
-            path = ssh_transport.known_socket(plan.cache_key)
+        path = sockets.get(plan.cache_key) if missing > 0 else None
         if path:
-            demand.opening += missing
-            try:
-                await asyncio.gather(*(self._open_warm(plan, path) for _ in range(missing)),
-                                     return_exceptions=True)
-            finally:
-                demand.opening -= missing
-        if not (demand.opening or demand.peak or demand.active) and \
-                self.demand.get(plan.key) is demand:
-            del self.demand[plan.key]
+            for _ in range(missing):
+                self._open_warm(demand, path)
+        self._demand_done(demand)
 
-    async def _open_warm(self, plan: Plan, path: str) -> None:
-        import asyncio
-        from pshell.transport import ssh as ssh_transport
+    def _open_warm(self, demand: _Demand, path: str) -> None:
+        """Open one warm channel (in the background); it joins the pool when the host says "A",
+        and closes if it has not been handed out after warm_keep."""
+        plan = demand.plan
         held = next((h for h in self.held.get(plan.key, ())
                      if h.channels < MAX_CHANNELS and not _closed(h.ssh)), None)
         if held is None:
             return                      # no new connection just to keep a channel warm
+        if not _direct_allowed(held.ssh):
+            return
         self._take(held)
-        warm = _Warm(self, plan.key, held, path)
-        link = ssh_transport.SSHSessionLink(plan.req["host"], plan.cache_key)
-        link.conn = warm                # type: ignore[assignment]
-        warm.link = link
+        warm = _Warm(self, plan.key, held, path, demand)
+        demand.opening += 1
+        self.opening.add(warm)
+        warm.expires = time.monotonic() + self.warm_keep
+        asyncio.ensure_future(self._start_warm(warm))
+
+    async def _start_warm(self, warm: _Warm) -> None:
+        held = warm.held
         try:
-            opened = await link.open_direct(held.ssh, path)
+            chan, _ = await held.ssh.create_unix_connection(lambda: warm, warm.path)
         except Exception:
-            opened = False
-        if not opened or warm.dead or link.chan is None:
+            chan = None
+        if chan is None or warm.dead:
+            if chan is not None:
+                chan.close()
             self._unwarm(warm)
             return
-        self.warm.setdefault(plan.key, []).append(warm)
-        self.counts["warm_opened"] += 1
-        warm.expiry = asyncio.get_running_loop().call_later(self.warm_keep, self._unwarm, warm)
+        warm.chan = chan
+        if held.direct_line is None:
+            from pshell.transport.ssh import _direct_line
+            held.direct_line = _direct_line(held.ssh)
+        try:
+            chan.write(held.direct_line)
+        except Exception:
+            self._unwarm(warm)
 
     # ---- a client -----------------------------------------------------------------------
     def status(self) -> Dict[str, Any]:
@@ -374,106 +432,217 @@ class Broker:
         for pending in self.warnings:
             pending.append(text)
 
+    def sweep(self) -> None:
+        """What is due, looked at by the serving loop (at most a second apart) instead of a
+        timer per client, connection and warm channel: the clients that have not sent their
+        request line in LINE_WAIT seconds are refused, connections without a channel since
+        ``persist`` seconds are closed, and so are warm channels unused for warm_keep."""
+        now = time.monotonic()
+        if self.waiting:
+            for client in [c for c, until in self.waiting.items() if until <= now]:
+                client._no_line()
+        for key, pool in list(self.held.items()):
+            for held in [h for h in pool if not h.channels and now - h.used >= self.persist]:
+                self._drop(key, held)
+        for warm in [w for pool in self.warm.values() for w in pool if w.expires <= now] + \
+                [w for w in self.opening if w.expires <= now]:
+            self._unwarm(warm)
+
     def idle(self) -> bool:
         return not self.clients and not any(self.held.values()) and \
             time.monotonic() - self.last_used > self.persist
 
 
-class _Client(asyncio.Protocol):
-    """One client on the broker's socket (an asyncio protocol): its request line, the answer,
-    then the channel's bytes both ways.  Nothing past the request line goes anywhere before the
-    channel is open (it is held, and the socket is not read meanwhile); the channel's bytes that
-    arrive before the answer is written wait for it.  Either side's end ends both."""
+class _Client:
+    """One client on the broker's socket: its request line, the answer, then the channel's
+    bytes both ways.  Nothing past the request line goes anywhere before the channel is open (it
+    is held, and the socket is not read meanwhile); the channel's bytes that arrive before the
+    answer is written wait for it.  Either side's end ends both.
 
-    def __init__(self, broker: Broker) -> None:
+    The socket is read and written directly (the C socket, the event loop's reader and writer
+    callbacks), not through an asyncio transport: a transport's making and ending were about a
+    tenth of the broker's work per channel.  What the socket does not take at once waits, in
+    order; while more than 4 MiB wait, the channel is not read (and from 1 MiB on again)."""
+
+    def __init__(self, broker: Broker, sock: Any) -> None:
         self.broker = broker
-        self.transport: Any = None
+        self.sock: Any = sock           # None once closed
+        self.fd = sock.fileno()
+        self.loop = asyncio.get_running_loop()
+        self.reading = False
+        self.out: Deque[bytes] = collections.deque()     # what the socket has yet to take
+        self.out_size = 0
+        self.closing = False            # the socket closes once `out` is written
+        self.chan_paused = False        # the channel is not read: `out` holds too much
         self.buffer = b""               # the request line, until its end arrives
         self.pending: List[bytes] = []  # what followed it, until the channel is open
         self.early: List[bytes] = []    # the channel's bytes, until the answer is written
         self.state = "line"             # line, opening, relay, done
-        self.timer: Any = None
         self.plan: Optional[Plan] = None
         self.held: Optional[_Held] = None
-        self.link: Any = None
+        self.chan: Any = None           # the SSH channel (a warm one's or a new one's)
+        self.link: Any = None           # a new channel's SSHSessionLink
         self.demand: Optional[_Demand] = None
         self.ended = False              # the channel ended while it was being opened
 
     # ---- the client's socket ----------------------------------------------------------
-    def connection_made(self, transport: Any) -> None:
-        import asyncio
-        self.transport = transport
-        self.broker.clients += 1
-        self.broker.last_used = time.monotonic()
-        sock = transport.get_extra_info("socket")
-        if sock is None or _peer_uid(sock) != os.getuid():
+    def start(self) -> None:
+        broker = self.broker
+        broker.clients += 1
+        now = broker.last_used = time.monotonic()
+        try:
+            ours = _peer_uid(self.sock) == _UID
+        except OSError:
+            ours = False
+        if not ours:
             self.state = "done"         # only this user's own processes
-            transport.close()
+            self._close_now()
             return
-        transport.set_write_buffer_limits(high=_PAUSE_AT)
-        self.timer = asyncio.get_running_loop().call_later(30, self._no_line)
+        broker.waiting[self] = now + LINE_WAIT     # the serving loop refuses it after that
+        self._read(True)
 
-    def data_received(self, data: bytes) -> None:
-        if self.state == "relay":
-            self._to_channel(data)
-        elif self.state == "opening":
-            self.pending.append(data)
+    def _read(self, on: bool) -> None:
+        if self.sock is None or on == self.reading:
+            return
+        self.reading = on
+        if on:
+            self.loop.add_reader(self.fd, self._readable)
+        else:
+            self.loop.remove_reader(self.fd)
+
+    def _readable(self) -> None:
+        try:
+            data = self.sock.recv(_READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._gone()
+            return
+        if data:
+            self.data_received(data)
         elif self.state == "line":
-            self.buffer += data
-            end = self.buffer.find(b"\n")
-            if end < 0 and len(self.buffer) <= MAX_REQUEST:
-                return
-            if end < 0 or end >= MAX_REQUEST:
-                self._no_line()
-                return
-            line, rest = self.buffer[:end + 1], self.buffer[end + 1:]
-            self.buffer = b""
-            if rest:
-                self.pending.append(rest)
-            self._request(line)
-
-    def eof_received(self) -> bool:
-        if self.state == "line":
             self._no_line()
         else:
             self._finish()
-        return False
 
-    def connection_lost(self, exc: Optional[Exception]) -> None:
-        if self.transport is not None:
-            self.transport = None
-            self.broker.clients -= 1
-            self.broker.last_used = time.monotonic()
+    def _write(self, data: bytes) -> None:
+        sock = self.sock
+        if sock is None:
+            return
+        if not self.out:
+            try:
+                sent = sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                self._gone()
+                return
+            if sent == len(data):
+                return
+            data = data[sent:]
+            self.loop.add_writer(self.fd, self._writable)
+        self.out.append(data)
+        self.out_size += len(data)
+        if self.out_size > _PAUSE_AT and not self.chan_paused:     # the client reads slower
+            self.chan_paused = True                                 # than the channel brings
+            try:
+                self.chan.pause_reading()
+            except Exception:
+                pass
+
+    def _writable(self) -> None:
+        out = self.out
+        while out:
+            chunk = out[0]
+            try:
+                sent = self.sock.send(chunk)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self._gone()
+                return
+            self.out_size -= sent
+            if sent < len(chunk):
+                out[0] = chunk[sent:]
+                break
+            out.popleft()
+        if self.chan_paused and self.out_size <= _PAUSE_AT // 4:
+            self.chan_paused = False
+            try:
+                self.chan.resume_reading()
+            except Exception:
+                pass
+        if not out:
+            self.loop.remove_writer(self.fd)
+            if self.closing:
+                self._close_now()
+
+    def _gone(self) -> None:
+        """The socket failed (the client went away): nothing more can reach it."""
+        if self.out and self.sock is not None:
+            self.loop.remove_writer(self.fd)
+        self.out.clear()
+        self.out_size = 0
         self._finish()
 
-    def pause_writing(self) -> None:    # the client reads slower than the channel brings
-        try:
-            self.link.chan.pause_reading()
-        except Exception:
-            pass
+    def _close(self) -> None:
+        """Close the socket once what waits for it is written."""
+        if self.sock is None:
+            return
+        self._read(False)
+        if self.out:
+            self.closing = True
+        else:
+            self._close_now()
 
-    def resume_writing(self) -> None:
-        try:
-            self.link.chan.resume_reading()
-        except Exception:
-            pass
+    def _close_now(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is None:
+            return
+        if self.reading:
+            self.reading = False
+            self.loop.remove_reader(self.fd)
+        if self.out:
+            self.loop.remove_writer(self.fd)
+            self.out.clear()
+        sock.close()
+        self.broker.clients -= 1
+        self.broker.last_used = time.monotonic()
+        self._finish()
+
+    def data_received(self, data: bytes) -> None:
+        state = self.state
+        if state == "relay":
+            self._to_channel(data)
+        elif state == "opening":
+            self.pending.append(data)
+        elif state == "line":
+            buffer = self.buffer + data if self.buffer else data
+            end = buffer.find(b"\n", 0, MAX_REQUEST)
+            if end < 0:
+                if len(buffer) > MAX_REQUEST:
+                    self._no_line()
+                else:
+                    self.buffer = buffer
+                return
+            self.buffer = b""
+            if end + 1 < len(buffer):
+                self.pending.append(buffer[end + 1:])
+            self._request(buffer[:end + 1])
 
     def _no_line(self) -> None:
         self._refuse({"ok": False, "error": "the request was not one line of at most "
                       f"{MAX_REQUEST} bytes", "auth": False})
 
     def _refuse(self, answer: Dict[str, Any]) -> None:
-        if self.transport is not None and self.state != "done":
-            self.transport.write(json.dumps(answer).encode("utf-8") + b"\n")
+        if self.state != "done":
+            self._write(json.dumps(answer).encode("utf-8") + b"\n")
         self._finish()
 
     # ---- the request -------------------------------------------------------------------
     def _request(self, line: bytes) -> None:
-        import asyncio
         from pshell.transport.ssh_connect import SSHError
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.broker.waiting.pop(self, None)
         if line == STATUS_REQUEST:
             self._refuse(self.broker.status())
             return
@@ -488,11 +657,11 @@ class _Client(asyncio.Protocol):
             return
         warm = self.broker._warm_channel(plan)
         if warm is not None:
-            warm.link.conn = self
-            self._relay(warm.held, warm.link, list(plan.said), warm.path)
+            warm.client = self
+            self._relay(warm.held, warm.chan, None, warm.path)
             return
         self.state = "opening"
-        self.transport.pause_reading()
+        self._read(False)
         asyncio.ensure_future(self._open(plan))
 
     async def _open(self, plan: Plan) -> None:
@@ -514,66 +683,69 @@ class _Client(asyncio.Protocol):
         finally:
             self.broker.warnings.remove(warnings)
         known = ssh_transport.known_socket(link.cache_key) if link.cache_key else None
-        self._relay(held, link, warnings, known)
+        self.link = link
+        self._relay(held, link.chan, warnings if warnings != plan.said else None, known)
 
-    def _relay(self, held: _Held, link: Any, warnings: List[str], known: Optional[str]) -> None:
-        """The channel is open: answer, then pass the bytes both ways."""
-        self.held, self.link = held, link
-        assert self.plan is not None
-        self.broker.counts["served"] += 1
-        self.demand = self.broker._served(self.plan)
+    def _relay(self, held: _Held, chan: Any, warnings: Optional[List[str]],
+               known: Optional[str]) -> None:
+        """The channel is open: answer, then pass the bytes both ways.  ``warnings``: None for
+        the plan's own (the answer is then made once per plan and socket path)."""
+        self.held, self.chan = held, chan
+        plan = self.plan
+        assert plan is not None
+        broker = self.broker
+        broker.counts["served"] += 1
+        self.demand = broker._served(plan)
         if self.state == "done" or self.ended:      # the client, or the channel, went away
             self._finish()
             return
         self.state = "relay"
-        answer = {"ok": True, "warnings": warnings, "cache_key": link.cache_key,
-                  "socket_known": known}
-        self.transport.write(json.dumps(answer).encode("utf-8") + b"\n")
-        for data in self.early:
-            self.transport.write(data)
-        self.early = []
-        self.transport.resume_reading()
+        if warnings is None:
+            answer = plan.answers.get(known)
+            if answer is None:
+                answer = plan.answers[known] = _answer(plan.said, plan.cache_key, known)
+        else:
+            answer = _answer(warnings, plan.cache_key, known)
+        early, self.early = self.early, []
+        self._write(b"".join([answer, *early]) if early else answer)
+        self._read(True)
         pending, self.pending = self.pending, []
         for data in pending:
             if self.state == "relay":
                 self._to_channel(data)
 
     def _to_channel(self, data: bytes) -> None:
-        import asyncio
+        chan = self.chan
         try:
-            self.link.chan.write(data)
+            chan.write(data)
         except Exception:               # the channel is gone
             self._finish()
             return
-        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
-            self.transport.pause_reading()      # the far side is slower than the client
+        if chan.get_write_buffer_size() > _PAUSE_AT:
+            self._read(False)                   # the far side is slower than the client
             asyncio.get_running_loop().call_later(0.005, self._drained)
 
     def _drained(self) -> None:
         if self.state != "relay":
             return
-        import asyncio
-        if self.link.chan.get_write_buffer_size() > _PAUSE_AT:
+        if self.chan.get_write_buffer_size() > _PAUSE_AT:
             asyncio.get_running_loop().call_later(0.005, self._drained)
         else:
-            self.transport.resume_reading()
+            self._read(True)
 
     def _finish(self) -> None:
         """The end, from either side (once): the channel closes, the client's socket too."""
-        if self.state == "done" and self.link is None:
-            if self.transport is not None:
-                self.transport.close()
+        if self.state == "done" and self.chan is None:
+            self._close()
             return
         self.state = "done"
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        link, self.link = self.link, None
-        if link is not None:
-            link.closed = True
+        self.broker.waiting.pop(self, None)
+        chan, self.chan = self.chan, None
+        if chan is not None:
+            if self.link is not None:
+                self.link.closed = True
             try:
-                if link.chan is not None:
-                    link.chan.close()
+                chan.close()
             except Exception:
                 pass
             assert self.plan is not None and self.held is not None
@@ -581,13 +753,12 @@ class _Client(asyncio.Protocol):
             if self.demand is not None:
                 self.demand.active -= 1
                 self.demand = None
-        if self.transport is not None:
-            self.transport.close()
+        self._close()
 
-    # ---- what SSHSessionLink calls (the channel's side) ----------------------------------
+    # ---- what the channel's session calls -------------------------------------------------
     def feed(self, data: bytes) -> None:
         if self.state == "relay":
-            self.transport.write(data)
+            self._write(data)
         elif self.state != "done":
             self.early.append(data)
 
@@ -601,6 +772,125 @@ class _Client(asyncio.Protocol):
         pass
 
 
+def _answer(warnings: List[str], cache_key: str, known: Optional[str]) -> bytes:
+    return json.dumps({"ok": True, "warnings": warnings, "cache_key": cache_key,
+                       "socket_known": known}).encode("utf-8") + b"\n"
+
+
+def _accept(broker: Broker, server_sock: socket.socket) -> None:
+    """The clients waiting on the broker's socket (the C socket's own accept: no socket.py
+    object per client)."""
+    for _ in range(64):
+        try:
+            fd, _ = server_sock._accept()       # type: ignore[attr-defined]
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        except OSError as exc:          # out of descriptors: the next ones wait a second
+            print(f"pshell broker: cannot accept a client: {exc}", file=sys.stderr, flush=True)
+            loop = asyncio.get_running_loop()
+            loop.remove_reader(server_sock.fileno())
+            loop.call_later(1.0, loop.add_reader, server_sock.fileno(), _accept, broker,
+                            server_sock)
+            return
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, fd)
+        try:
+            sock.setblocking(False)
+            _Client(broker, sock).start()
+        except Exception as exc:        # the broker must go on serving others
+            print(f"pshell broker: a client failed: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
+            sock.close()
+
+
+def _quiet_asyncssh() -> None:
+    """asyncssh formats a log line for every packet it sends or receives (the packet type's
+    name, its size in words) and only then asks whether packet logging is on (it never is in
+    the broker: asyncssh's debug level 3), and converts every argument of its info and debug
+    messages before the logger's level is looked at.  In the broker process both ask first.
+    Nothing logged changes: a level that is on still gets every line."""
+    import logging
+    try:
+        from asyncssh.logging import SSHLogger
+        from asyncssh.packet import SSHPacketLogger
+    except ImportError:
+        return
+    sent = getattr(SSHPacketLogger, "log_sent_packet", None)
+    received = getattr(SSHPacketLogger, "log_received_packet", None)
+    log = getattr(SSHLogger, "log", None)
+    if sent is None or received is None or log is None or getattr(log, "_asks_first", False):
+        return
+
+    def log_sent_packet(self: Any, *args: Any, **kwargs: Any) -> None:
+        if SSHLogger._debug_level >= 3:
+            sent(self, *args, **kwargs)
+
+    def log_received_packet(self: Any, *args: Any, **kwargs: Any) -> None:
+        if SSHLogger._debug_level >= 3:
+            received(self, *args, **kwargs)
+
+    def asks_first(self: Any, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.logger.isEnabledFor(level):
+            log(self, level, msg, *args, **kwargs)
+
+    def info(self: Any, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.logger.isEnabledFor(logging.INFO):
+            log(self, logging.INFO, msg, *args, **kwargs)
+
+    def debug1(self: Any, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.logger.isEnabledFor(logging.DEBUG):
+            log(self, logging.DEBUG, msg, *args, **kwargs)
+
+    asks_first._asks_first = True        # type: ignore[attr-defined]
+    SSHPacketLogger.log_sent_packet = log_sent_packet          # type: ignore[method-assign]
+    SSHPacketLogger.log_received_packet = log_received_packet  # type: ignore[method-assign]
+    SSHLogger.log = asks_first                                 # type: ignore[method-assign]
+    SSHLogger.info = info                                      # type: ignore[method-assign]
+    if getattr(SSHLogger, "debug1", None) is not None:
+        SSHLogger.debug1 = debug1                              # type: ignore[method-assign]
+
+
+def _lazy_keepalive(ssh: Any) -> None:
+    """asyncssh re-arms a held connection's keepalive timer on every read (a cancelled timer
+    and a new one: a channel's few reads each, and the cancelled ones pile up in the event
+    loop's heap).  Here a read only notes its time, and the timer, when it fires, waits again
+    for what is left of the interval since the last read: the keepalive is sent after the same
+    silence as before.  Left as it is when asyncssh's names differ."""
+    names = ("_reset_keepalive_timer", "_keepalive_timer_callback", "_keepalive_timer",
+             "_keepalive_interval", "_loop")
+    if not all(hasattr(ssh, name) for name in names):
+        return
+    loop = ssh._loop
+    fire = ssh._keepalive_timer_callback
+    last = [time.monotonic()]
+    monotonic = time.monotonic
+
+    def reset() -> None:
+        last[0] = monotonic()
+
+    def callback() -> None:
+        interval = ssh._keepalive_interval
+        left = last[0] + interval - monotonic() if interval else 0
+        if left > 0.001:
+            ssh._keepalive_timer = loop.call_later(left, callback)
+        else:
+            fire()
+
+    ssh._reset_keepalive_timer = reset
+    ssh._keepalive_timer_callback = callback
+    timer = ssh._keepalive_timer
+    if timer is not None and ssh._keepalive_interval:  # armed with asyncssh's own callback
+        timer.cancel()
+        ssh._keepalive_timer = loop.call_later(ssh._keepalive_interval, callback)
+
+
+def _direct_allowed(ssh: Any) -> bool:
+    """Whether a direct channel may go on this connection: not when it sends SetEnv's variables
+    with each session (they reach a session only through a login; SSHSessionLink asks the same
+    before any direct channel)."""
+    from pshell.transport.ssh_connect import sends_env
+    return not sends_env(ssh)
+
+
 def _closed(ssh: Any) -> bool:
     transport = getattr(ssh, "_transport", None)
     return transport is None or transport.is_closing()
@@ -612,12 +902,14 @@ async def _serve_forever(directory: str, persist: float, server_sock: socket.soc
     from pshell.transport.ssh_connect import set_warning_sink
     broker = Broker(directory, persist)
     set_warning_sink(broker.warn)
-    server = await asyncio.get_running_loop().create_unix_server(lambda: _Client(broker),
-                                                                   sock=server_sock)
+    loop = asyncio.get_running_loop()
+    server_sock.setblocking(False)
+    loop.add_reader(server_sock.fileno(), _accept, broker, server_sock)
     path = os.path.join(directory, SOCKET_NAME)
-    async with server:
+    try:
         while True:
             await asyncio.sleep(min(1.0, max(0.05, persist / 4)))
+            broker.sweep()
             if broker.idle():
                 break
             try:                        # the socket was removed or replaced: nobody finds us
@@ -625,6 +917,8 @@ async def _serve_forever(directory: str, persist: float, server_sock: socket.soc
                     break
             except OSError:
                 break
+    finally:
+        loop.remove_reader(server_sock.fileno())
     for pool in list(broker.held.values()):
         for held in list(pool):
             held.ssh.close()
@@ -658,6 +952,7 @@ def main(argv: List[str]) -> int:
     from pshell.transport.ssh import run_async
     from pshell.transport.ssh_connect import load_asyncssh
     load_asyncssh()
+    _quiet_asyncssh()
     try:
         run_async(_serve_forever(directory, persist, server_sock, inode))
     finally:

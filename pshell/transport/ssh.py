@@ -486,6 +486,12 @@ def known_socket(key: str) -> Optional[str]:
         return _load_sockets().get(key)
 
 
+def known_sockets() -> Dict[str, str]:
+    """Every remembered host socket, by cache key (a copy: the broker looks up many at once)."""
+    with _SOCKETS_LOCK:
+        return dict(_load_sockets())
+
+
 def remember_socket(key: str, path: str) -> None:
     with _SOCKETS_LOCK:
         sockets = _load_sockets()

@@ -358,18 +358,25 @@ def test_warm_channels_end_after_their_idle_time(sshd_hosts, tmp_path):
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-def test_a_warm_channel_that_speaks_before_a_hello_is_dropped(sshd_hosts, broker_env, tmp_path):
-    """Hostile host socket: it accepts the channel ("A") and then sends bytes nobody asked
-    for.  The broker's warm channel to it is closed when they arrive, never handed out."""
+@pytest.mark.parametrize("warm_says", ["A, then more", "A and more at once", "nothing"])
+def test_a_warm_channel_that_speaks_before_a_hello_is_dropped(sshd_hosts, broker_env, tmp_path,
+                                                             warm_says):
+    """Hostile host socket: it accepts the client's channel ("A") and then sends bytes nobody
+    asked for; the broker's warm channel to it then gets bytes after its "A", or with it, or
+    never an "A".  That warm channel is closed (the silent one when its idle time is over),
+    never handed out, and counts for nothing."""
     import threading
     home = tmp_path / "home"
     shutil.copytree(sshd_hosts.home, home)
-    env = dict(broker_env, HOME=str(home), PSHELL_SSH_CONFIG=str(home / ".ssh" / "config"))
+    silent = warm_says == "nothing"     # closed after its idle time; the others at once
+    env = dict(broker_env, HOME=str(home), PSHELL_SSH_CONFIG=str(home / ".ssh" / "config"),
+               PSHELL_BROKER_WARM="2" if silent else "30")
     path = str(tmp_path / "fake.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
     accepted = []
+    ended = threading.Event()           # a warm channel the fake host holds was closed
 
     def serve():
         while True:
@@ -378,13 +385,23 @@ def test_a_warm_channel_that_speaks_before_a_hello_is_dropped(sshd_hosts, broker
             except OSError:
                 return
             accepted.append(conn)
-            conn.settimeout(10)
+            conn.settimeout(30)
             try:
                 while b"\n" not in conn.recv(4096):
                     pass
-                conn.sendall(b"A")
-                time.sleep(0.2)
-                conn.sendall(b"\x00\x00\x00\x05junk!")
+                # the first: the client's channel; the second: the warm one opened after it
+                # (what comes later, as the first)
+                warm = len(accepted) == 2
+                if not warm or warm_says == "A, then more":
+                    conn.sendall(b"A")
+                    time.sleep(0.2)
+                    conn.sendall(b"\x00\x00\x00\x05junk!")
+                elif warm_says == "A and more at once":
+                    conn.sendall(b"A\x00\x00\x00\x05junk!")
+                if warm:
+                    while conn.recv(4096):
+                        pass
+                    ended.set()
             except OSError:
                 pass
 
@@ -395,15 +412,128 @@ def test_a_warm_channel_that_speaks_before_a_hello_is_dropped(sshd_hosts, broker
         (cache / "sockets.json").write_text(json.dumps({"@server03:": path}))
         first = run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path))
         assert "hi" not in first.stdout            # the fake host answered nonsense
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(accepted) < 2:
-            time.sleep(0.05)
-        assert len(accepted) >= 2                   # the client's channel, then a warm one
-        now = wait_status(env, lambda s: s["warm_opened"] >= 1 and s["warm"] == 0)
-        assert now["warm_opened"] >= 1 and now["warm"] == 0 and now["warm_used"] == 0, now
+        assert ended.wait(60 if silent else 20)     # the warm channel was opened, then closed
+        now = wait_status(env, lambda s: s["channels"] == 0)
+        assert now["warm"] == 0 and now["channels"] == 0 and now["warm_used"] == 0, now
+        if silent:
+            assert now["warm_opened"] == 0, now     # never ready: never counted as opened
         run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path))
         assert status(env)["warm_used"] == 0
     finally:
         listener.close()
         for conn in accepted:
             conn.close()
+
+
+def _sshd_tree(pid):
+    """``pid`` and its descendants that are sshd processes (not the pshell host it may have
+    started)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/comm") as fh:
+                comm = fh.read().strip()
+        except OSError:
+            continue
+        if comm.startswith("sshd"):
+            found.append(current)
+        out = subprocess.run(["pgrep", "-P", str(current)], capture_output=True, text=True)
+        todo.extend(int(p) for p in out.stdout.split())
+    return found
+
+
+def test_a_held_connection_whose_server_stopped_answering_is_closed(sshd_hosts, tmp_path):
+    """The broker's keepalives: a held connection whose server no longer answers (its sshd
+    frozen) is closed after ServerAliveInterval x ServerAliveCountMax of silence, not kept for
+    the persist time; the next request gets a new connection."""
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    config = home / ".ssh" / "config"
+    config.write_text(config.read_text() +
+                      "Host server02\n  ServerAliveInterval 1\n  ServerAliveCountMax 1\n")
+    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
+    env = sshd_hosts.env(HOME=str(home), PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="120",
+                         PSHELL_BROKER_WARM="0", XDG_RUNTIME_DIR=runtime)
+    frozen = []
+    try:
+        before = set(sshd_hosts.session_pids("server02"))
+        assert "hi" in run(env, "Invoke-Command server02 { 'hi' }", str(tmp_path)).stdout
+        (held,) = set(sshd_hosts.session_pids("server02")) - before
+        (pid_file,) = _find(runtime, "pid")
+        with open(pid_file) as fh:
+            broker = int(fh.read())
+        time.sleep(0.5)                 # the client's channel has ended on both sides
+        descriptors = len(os.listdir(f"/proc/{broker}/fd"))
+        frozen = _sshd_tree(held)
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(os.listdir(f"/proc/{broker}/fd")) >= descriptors:
+            time.sleep(0.1)
+        assert len(os.listdir(f"/proc/{broker}/fd")) < descriptors     # its socket was closed
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+        frozen = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{held}"):
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{held}")      # the server saw the connection end
+        assert "hi" in run(env, "Invoke-Command server02 { 'hi' }", str(tmp_path)).stdout
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+        _stop_brokers(runtime)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _memory_kb(pid):
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+
+
+def test_a_client_that_stops_reading_stops_the_channel_and_loses_nothing(broker_env, tmp_path):
+    """Flow control: while a client reads nothing (its process stopped) the broker holds at
+    most 4 MiB for it and stops reading the channel (the remote side waits) instead of holding
+    the 200 MB coming; once the client reads again every byte arrives.  Input as large reaches
+    the remote side whole."""
+    assert "hi" in run(broker_env, "Invoke-Command server01 { 'hi' }", str(tmp_path)).stdout
+    (pid_file,) = _find(broker_env["XDG_RUNTIME_DIR"], "pid")
+    with open(pid_file) as fh:
+        broker = int(fh.read())
+    before = _memory_kb(broker)
+    command = ("Invoke-Command server01 { $s = 'x' * 1000000; 1..200 | % { $s } } | "
+               "Measure-Object -Property Length -Sum | % Sum")
+    client = subprocess.Popen([sys.executable, "-m", "pshell", "-NoProfile", "-c", command],
+                              env=broker_env, cwd=str(tmp_path), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        os.kill(client.pid, signal.SIGSTOP)
+        peak = before
+        for _ in range(20):
+            time.sleep(0.1)
+            peak = max(peak, _memory_kb(broker))
+    finally:
+        os.kill(client.pid, signal.SIGCONT)
+        out, err = client.communicate(timeout=120)
+    assert out.strip() == "200000000", (out[-200:], err[-2000:])
+    assert peak - before < 40_000, f"the broker grew by {peak - before} kB for a stopped client"
+    sent = run(broker_env, "$b = 'y' * 30000000; Invoke-Command server01 { $using:b.Length }",
+               str(tmp_path))                   # the other way: 30 MB to the remote side
+    assert sent.stdout.strip() == "30000000", (sent.stdout[-200:], sent.stderr[-2000:])
+
+
+def test_a_connection_that_sends_setenv_gets_no_warm_channel(sshd_hosts, broker_env, tmp_path):
+    """SetEnv's variables reach a session only through a login: the broker opens no direct
+    channel ahead on such a connection (every session of it starts with its login)."""
+    home = tmp_path / "home"
+    shutil.copytree(sshd_hosts.home, home)
+    config = home / ".ssh" / "config"
+    config.write_text(config.read_text() + "Host server03\n  SetEnv PSHELL_T_A=one\n")
+    env = dict(broker_env, HOME=str(home))
+    for _ in range(3):
+        assert "hi" in run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path)).stdout
+        time.sleep(0.5)             # a burst's refill comes 0.2 s after its last request
+    now = status(env)
+    assert now["served"] == 3 and now["warm_opened"] == 0 and now["warm_used"] == 0, now
