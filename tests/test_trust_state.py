@@ -416,3 +416,23 @@ def test_the_broker_directory_is_worked_out_once_and_made_again_when_removed(tmp
         time.sleep(0.1)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_the_brokers_identity_follows_every_module_it_runs(tmp_path, monkeypatch):
+    """A pshell upgraded in place (any module the broker runs changed, broker_request.py too)
+    gets a broker of its own, never the old code's."""
+    import shutil as sh
+    from pshell.client import broker
+    tree = tmp_path / "tree"
+    sh.copytree(os.path.dirname(broker.__file__).rsplit(os.sep, 1)[0], tree / "pshell",
+                ignore=sh.ignore_patterns("__pycache__"))
+    fake = str(tree / "pshell" / "client" / "broker.py")
+    monkeypatch.setattr(broker, "__file__", fake)
+    first = broker._identity()
+    assert broker._identity() == first
+    for name in ("transport/broker_request.py", "transport/broker_server.py", "remote/protocol.py"):
+        path = tree / "pshell" / name
+        path.write_text(path.read_text() + "\n")
+        changed = broker._identity()
+        assert changed != first, name
+        first = changed

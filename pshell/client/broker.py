@@ -71,13 +71,19 @@ def _identity() -> str:
         digest.update(f"{key}={os.environ.get(key, '')}\0".encode("utf-8", "surrogateescape"))
     digest.update(sys.executable.encode("utf-8", "surrogateescape"))
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for name in ("transport/broker_server.py", "transport/ssh.py", "transport/ssh_connect.py",
-                 "transport/ssh_config.py", "transport/known_hosts.py", "remote/protocol.py"):
+    # every module the broker's process runs (transport/, and the wire it shares with remote/):
+    # a pshell upgraded in place never talks to a broker of the old code
+    for part in ("transport", "remote"):
         try:
-            info = os.stat(os.path.join(here, name))
-            digest.update(f"{name}:{info.st_mtime_ns}:{info.st_size}\0".encode())
+            names = sorted(n for n in os.listdir(os.path.join(here, part)) if n.endswith(".py"))
         except OSError:
-            digest.update(name.encode())
+            names = []
+        for name in names:
+            try:
+                info = os.stat(os.path.join(here, part, name))
+                digest.update(f"{part}/{name}:{info.st_mtime_ns}:{info.st_size}\0".encode())
+            except OSError:
+                digest.update(name.encode())
     return digest.hexdigest()[:16]
 
 
