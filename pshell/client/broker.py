@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 from select import POLLIN as _POLLIN, poll as _poll
 import _socket as socket     # the C module: socket.py builds its enums (~1.7 ms of each remoting process)
-import struct
 import sys
 import threading
 import time
@@ -141,8 +140,12 @@ def _known_dir() -> str:
 
 
 def _peer_uid(sock: socket.socket) -> int:
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
+    """The uid in the peer's credentials (struct ucred: pid, uid, gid, 4 bytes each in the
+    machine's order; read without the _struct extension)."""
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    if len(creds) != 12:
+        return -1
+    return int.from_bytes(creds[4:8], sys.byteorder)
 
 
 def _dial(path: str) -> Optional[socket.socket]:
