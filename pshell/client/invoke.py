@@ -67,9 +67,6 @@ class _Flag:
         except RuntimeError:
             pass                        # set already
 
-    def is_set(self) -> bool:
-        return not self._down.locked()
-
     def wait(self, timeout: float) -> bool:
         if self._down.acquire(True, timeout):
             self._down.release()
@@ -404,8 +401,10 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
     # spare a fan-out the import of ``threading`` (~1 ms of a fresh client)
     pending = iter(work)
     take = _thread.allocate_lock()
+    started = _thread.allocate_lock()
 
     def run() -> None:
+        started.release()
         while True:
             with take:
                 item = next(pending, None)
@@ -413,8 +412,12 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
                 return
             item.run_queued(events.put)
 
+    # each start waits until its thread runs, which then keeps going until it waits for the
+    # computer's answer: the first request leaves before the other threads are started
     for _ in range(min(max(1, limit), len(work))):
+        started.acquire()
         _thread.start_new_thread(run, ())
+    started.acquire()
     try:
         while remaining:
             event = events.get()
