@@ -87,6 +87,21 @@ def _listen_as(uid: int, path: str):
     return pid, read_fd
 
 
+def _take(conn: socket.socket):
+    """What a host reads of a hand-over before it answers "A": the first line with the
+    descriptors, then the whole environment the line announces (line, environment, fds).  A
+    test that answers and closes before the environment is read races stage two's sendall of
+    it: the close makes that write fail, and stage two falls back to the usual start."""
+    data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+    while data.count(b"\n") < 1 or len(data.partition(b"\n")[2]) < int(
+            data.split(b'"env":')[1].split(b"}")[0]):
+        more = conn.recv(65536)
+        assert more, data
+        data += more
+    line, _, blob = data.partition(b"\n")
+    return line, blob, fds
+
+
 def _stop(pid: int, read_fd: int) -> bytes:
     os.kill(pid, 9)
     os.waitpid(pid, 0)
@@ -200,11 +215,7 @@ def test_stage_two_hands_its_channel_to_our_host_without_os_or_the_cache(short_p
         server.settimeout(30)
         conn, _ = server.accept()
         conn.settimeout(30)
-        data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
-        while data.count(b"\n") < 1 or len(data.partition(b"\n")[2]) < int(
-                data.split(b'"env":')[1].split(b"}")[0]):
-            data += conn.recv(65536)
-        line, _, blob = data.partition(b"\n")
+        line, blob, fds = _take(conn)
         import json
         info = json.loads(line)
         assert info["pid"] == proc.pid and info["ssh"] == "10.0.0.1 5 10.0.0.2 22"
@@ -242,7 +253,7 @@ def test_the_hand_over_imports_no_os(short_path):
     proc = subprocess.Popen([sys.executable, "-S", "-c", code], stdout=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})
     conn, _ = server.accept()
-    _, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+    _, _, fds = _take(conn)
     for fd in fds:
         os.close(fd)
     conn.sendall(b"A")
@@ -282,7 +293,7 @@ def test_requests_behind_stage_two_are_left_to_the_host_and_ready_comes_first(sh
     try:
         conn, _ = server.accept()
         conn.settimeout(30)
-        _, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+        _, _, fds = _take(conn)
         assert len(fds) == 2
         os.set_blocking(proc.stdout.fileno(), True)               # type: ignore[union-attr]
         assert proc.stdout.readline() == b"PSHELL-READY\n"      # type: ignore[union-attr]

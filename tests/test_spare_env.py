@@ -121,3 +121,18 @@ def test_a_spare_readies_sigalrm_only_for_a_temporary_session(state, keeper):
     others = (1 << (signal.SIGCHLD - 1)) | (1 << (signal.SIGTERM - 1))
     assert not (caught[True] | caught[False]) & others, caught
     still_fine(keeper)
+
+
+def test_a_spares_runspace_is_its_sessions_own(state, keeper, tmp_path):
+    """A spare warmed up (a throwaway session) before it was told its session: ``$HOME``, the
+    location and ``$env:`` are the login's, ``$PID`` the process's (in_spare checks it), and a
+    global variable one session sets is not in the next."""
+    home = tmp_path / "login-home"
+    home.mkdir()
+    blob = b"HOME=" + str(home).encode() + b"\0LOGIN_ONLY=yes"
+    script = ("$before = [string]$global:leak; $global:leak = 'set'; "
+              "($HOME, (Get-Location).Path, $env:HOME, $env:LOGIN_ONLY, $before) -join '|'")
+    for _ in range(3):
+        assert in_spare(blob, state, keeper, True, script) == f"{home}|{home}|{home}|yes|"
+    assert in_spare(blob, state, keeper, False, script) == f"{home}|{home}|{home}|yes|"
+    still_fine(keeper)

@@ -240,6 +240,62 @@ def test_event_log_in_a_writable_directory_is_not_written(tmp_path, monkeypatch)
     assert not os.path.exists(event_log_path())
 
 
+def _ready(tmp_path, monkeypatch):
+    """A state directory checked ahead, as a spare session process checks it."""
+    from pshell.engine import events
+    state = tmp_path / "state"
+    monkeypatch.setenv("PSHELL_STATE_DIR", str(state))
+    monkeypatch.setattr(events, "_READY", [])
+    events.ready_state_dir()
+    assert events._ready_dir(str(state)) is not None
+    return events, state
+
+
+def _entries(folder):
+    path = folder / "pshell.log"
+    return path.read_text().count("RemoteSession") if path.exists() else 0
+
+
+def test_event_log_checked_ahead_is_written_where_it_was_checked(tmp_path, monkeypatch):
+    events, state = _ready(tmp_path, monkeypatch)
+    events.write_event("HostName=RemoteSession one")
+    assert _entries(state) == 1 and os.stat(state / "pshell.log").st_mode & 0o777 == 0o600
+    # a directory moved away: the entry follows the path (checked again), never the old one
+    os.rename(state, tmp_path / "moved")
+    events.write_event("HostName=RemoteSession two")
+    assert _entries(tmp_path / "moved") == 1 and _entries(state) == 1
+
+
+def test_event_log_checked_ahead_then_opened_to_others_is_not_written(tmp_path, monkeypatch):
+    events, state = _ready(tmp_path, monkeypatch)
+    os.chmod(state, 0o777)
+    events.write_event("HostName=RemoteSession")
+    assert _entries(state) == 0
+
+
+def test_event_log_checked_ahead_then_swapped_for_an_open_directory(tmp_path, monkeypatch):
+    events, state = _ready(tmp_path, monkeypatch)
+    os.rename(state, tmp_path / "old")
+    state.mkdir()
+    os.chmod(state, 0o777)          # put in its place by someone: refused, as without the check
+    events.write_event("HostName=RemoteSession")
+    assert _entries(state) == 0 and _entries(tmp_path / "old") == 0
+
+
+def test_event_log_checked_ahead_then_swapped_for_another_users(tmp_path, monkeypatch,
+                                                                 other_uid):
+    events, state = _ready(tmp_path, monkeypatch)
+    os.rename(state, tmp_path / "old")
+    state.mkdir(mode=0o700)
+    os.chown(state, other_uid, -1)
+    events.write_event("HostName=RemoteSession")
+    assert _entries(state) == 0 and _entries(tmp_path / "old") == 0
+    os.rename(state, tmp_path / "theirs")       # and a symbolic link to theirs
+    state.symlink_to(tmp_path / "theirs")
+    events.write_event("HostName=RemoteSession")
+    assert _entries(tmp_path / "theirs") == 0 and _entries(tmp_path / "old") == 0
+
+
 # --------------------------------------------------------------------------- secrets on disk
 
 SECRET = "hunter2-plaintext-Zq9"

@@ -79,21 +79,21 @@ def private_dir(path: str) -> str:
     return real
 
 
-def open_private(path: str, flags: int, mode: int = 0o600) -> int:
+def open_private(path: str, flags: int, mode: int = 0o600, dir_fd: "int | None" = None) -> int:
     """``os.open`` with ``O_NOFOLLOW``: a symbolic link where one of our files belongs is
     removed and a fresh file made (only its owner can have put it in a private directory, but
     writing through it would write wherever it points).  The result must be a regular file of
-    ours."""
+    ours.  ``dir_fd``: ``path`` is relative to that (checked) directory."""
     import errno
     import stat
     flags |= os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags, mode)
+        fd = os.open(path, flags, mode, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno != errno.ELOOP or not flags & os.O_CREAT:
             raise
-        os.unlink(path)
-        fd = os.open(path, flags | os.O_EXCL, mode)
+        os.unlink(path, dir_fd=dir_fd)
+        fd = os.open(path, flags | os.O_EXCL, mode, dir_fd=dir_fd)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
         os.close(fd)

@@ -16,6 +16,11 @@ a dropped channel act at once, the rest waits its turn in a queue for the main t
 output flusher thread sends batches without waiting for ``done``.  A short invocation (``{ 1 }``)
 never starts a thread; its output travels in its ``done``.
 
+Answers to requests that arrived together leave together: while the main thread works on a
+request the writer holds frames (at most 64 KiB), and they go in one write when no whole request
+is waiting, when the helper starts, before ``Stop-Process $PID`` ends the process, and at the end
+(one SSH packet through sshd, the broker and the client instead of one per answer).
+
 When the connection ends (``close``, or the channel drops) the process stops what runs and
 exits: nobody can reattach to a temporary session, and the client says so (the hello answer
 has ``persistent`` false).  Standard library only (shipped to the remote computer).
@@ -26,13 +31,14 @@ from __future__ import annotations
 import _thread
 import os
 import queue
+import select
 import signal
 import socket
 from typing import Any, Dict, List, Optional, Set
 
 from pshell.engine import own_process
-from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, prompt_info, python_version,
-                                     read_frame)
+from pshell.remote.protocol import (_HEAD, _PART, _SIZE, PROTOCOL_VERSION, ProtocolError, prompt_info,
+                                     python_version, read_frame)
 
 __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
 
@@ -48,13 +54,63 @@ _SUPERVISOR_ONLY = ("this connection belongs to a session: list and remove sessi
 _IN_ORDER = ("invoke", "create")
 
 
+def _whole_frame_at(data: bytes, pos: int) -> bool:
+    """``data`` holds a whole message from ``pos`` on (one that is not in fragments: those are
+    at least a FRAGMENT long and rare, so their answers are never held for them)."""
+    if len(data) - pos < 4:
+        return False
+    word = int.from_bytes(data[pos:pos + 4], "big")
+    return not word & (_HEAD | _PART) and len(data) - pos - 4 >= word & _SIZE
+
+
+class _Input:
+    """The connection's bytes as :func:`read_frame` reads them (``read``), knowing whether a
+    whole frame is already here, so that answers wait for the requests that came with theirs."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.data = b""
+        self.pos = 0
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
+
+    def read(self, size: int) -> bytes:
+        if self.pos >= len(self.data):
+            if size >= self.CHUNK:
+                return os.read(self.fd, size)
+            self.data = os.read(self.fd, self.CHUNK)
+            self.pos = 0
+        start = self.pos
+        self.pos = min(start + size, len(self.data))
+        return self.data[start:self.pos] if start or self.pos < len(self.data) else self.data
+
+    def ready(self) -> bool:
+        """A whole frame is here, or came without waiting (what the connection holds is read
+        if there is something and no whole frame yet)."""
+        if _whole_frame_at(self.data, self.pos):
+            return True
+        if not self._poll.poll(0):
+            return False
+        more = os.read(self.fd, self.CHUNK)
+        if not more:
+            return False        # its end: the answers go before it is read
+        self.data = self.data[self.pos:] + more
+        self.pos = 0
+        return _whole_frame_at(self.data, 0)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 class _Once:
     """The connection of a temporary session: read by the main thread, or by the helper thread
     once an invocation has run for HELPER_AFTER seconds."""
 
     def __init__(self, rfd: int, lfd: int, write: Any, rhost: Any, name: str,
                  helper_after: float = HELPER_AFTER) -> None:
-        self.reader = os.fdopen(rfd, "rb", buffering=1 << 16)
+        self.reader: Any = _Input(rfd)      # a stream to read_frame
         self.helper_after = helper_after    # 0: no timer, no helper (a warm-up)
         self.lfd = lfd
         self.write = write
@@ -70,7 +126,16 @@ class _Once:
     def next(self) -> Optional[Dict[str, Any]]:
         if self.helper:
             return self.queue.get()
-        return read_frame(self.reader)
+        if self.reader.ready():
+            return read_frame(self.reader)
+        # it would wait: what answers the requests read so far leaves now, in one write, and
+        # what other threads write meanwhile (a program on a pty) goes at once
+        write = self.write
+        write.hold = False
+        write.release()
+        msg = read_frame(self.reader)
+        write.hold = True               # the helper starts only while an invocation runs
+        return msg
 
     def on_alarm(self, signum: int, frame: Any) -> None:
         """SIGALRM, in the main thread between two bytecodes of the invocation: start the helper.
@@ -78,9 +143,11 @@ class _Once:
         ``threading``)."""
         if self.running and not self.helper:
             self.helper = True
+            self.write.hold = False         # the next frame takes what is held along
             _thread.start_new_thread(self._help, ())
 
     def _help(self) -> None:
+        self.write.release()                # the answers held so far, before any output
         self.rhost.start_flusher()
         try:
             while True:
@@ -173,6 +240,12 @@ class _Once:
             self.rhost.close()
         except BaseException:   # noqa: B902
             pass
+        self.write.hold = False
+        try:
+            # not behind a write that the channel blocks (it took what was held before it)
+            self.write.release(timeout=0.2)
+        except OSError:
+            pass
         try:
             # sshd ends the channel now (the supervisor's copies of the descriptors go when it
             # reaps this process)
@@ -218,7 +291,7 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     (read, write, lifeline) until it closes; then end the process (never returns)."""
     from pshell.remote.server import RunspaceHost, _FrameWriter, _default_runspace
     rfd, wfd, lfd = fds
-    write = _FrameWriter(wfd)
+    write = _FrameWriter(wfd, hold=True)
     rhost = RunspaceHost(write, _default_runspace, str(setup["id"]), str(setup["name"]))
     rhost.threaded = False
     rhost.lazy_flusher = True
@@ -227,6 +300,7 @@ def oneshot_main(setup: Dict[str, Any], conn: Dict[str, Any], fds: Any) -> None:
     # Stop-Process -Id $PID: what waits for ``done`` or the flusher goes out before the signal
     # (the writer writes each frame whole before it returns)
     own_process.before_end(rhost.flush_all)
+    own_process.before_end(write.release)
     code, why = 0, ""
     try:
         ready_alarm()
@@ -260,7 +334,7 @@ def warm_up() -> None:
             {"t": "invoke", "id": 1, "rs": 0, "script": "1", "args": [], "using": {},
              "input": None, "source": "<remote>"},
             {"t": "close", "id": 2})))
-        write = _FrameWriter(ours.fileno())
+        write = _FrameWriter(ours.fileno(), hold=True)
         rhost = RunspaceHost(write, lambda: _default_runspace(event=False), "warm-up", "")
         rhost.threaded = False
         rhost.lazy_flusher = True
@@ -270,6 +344,7 @@ def warm_up() -> None:
                "host": who["host"], "python": "", "persistent": False, "session": "warm-up"})
         try:
             once.serve()
+            write.release()
         finally:
             once.reader.close()
             rhost.close()

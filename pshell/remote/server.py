@@ -502,18 +502,61 @@ def _complete(runspace: Any, text: str, cursor: int) -> Dict[str, Any]:
 # --------------------------------------------------------------------------- connection
 
 class _FrameWriter:
-    """Thread-safe frame writer on a raw file descriptor."""
+    """Thread-safe frame writer on a raw file descriptor.
 
-    def __init__(self, fd: int) -> None:
+    While ``hold`` is true, frames wait in memory (at most HOLD_MAX bytes of them, then they go)
+    until :meth:`release`, so that answers to requests that arrived together leave in one write
+    (one packet through sshd, the broker and the client instead of one each: a temporary
+    session, remote/oneshot.py).  Once ``hold`` is false, the next frame takes what was held
+    with it: frames never change their order."""
+
+    HOLD_MAX = 1 << 16
+
+    def __init__(self, fd: int, hold: bool = False) -> None:
         self._fd = fd
         self._lock = threading.Lock()
+        self.hold = hold
+        self._held: List[bytes] = []
+        self._held_size = 0
 
     def __call__(self, message: Dict[str, Any]) -> None:
-        data = memoryview(encode_frame(message))
+        data = encode_frame(message)
         with self._lock:
-            while data:
-                written = os.write(self._fd, data)
-                data = data[written:]
+            if self._held or self.hold:
+                if self.hold and self._held_size + len(data) < self.HOLD_MAX:
+                    self._held.append(data)
+                    self._held_size += len(data)
+                    return
+                if self._held:
+                    self._write(self._take(), data)
+                    return
+            self._write(data)
+
+    def release(self, timeout: float = -1) -> None:
+        """Write what is held now.  With a ``timeout``: nothing if another thread writes that
+        long (a write blocked by a full channel took what was held before it)."""
+        if not self._lock.acquire(True, timeout):
+            return
+        try:
+            if self._held:
+                self._write(self._take())
+        finally:
+            self._lock.release()
+
+    def _take(self) -> bytes:
+        held = self._held
+        self._held = []
+        self._held_size = 0
+        return held[0] if len(held) == 1 else b"".join(held)
+
+    def _write(self, *parts: bytes) -> None:
+        views = [memoryview(part) for part in parts]
+        while views:
+            written = os.writev(self._fd, views) if len(views) > 1 else os.write(self._fd, views[0])
+            while views and written >= len(views[0]):
+                written -= len(views.pop(0))
+            if written:
+                views[0] = views[0][written:]
 
 
 def serve(reader: BinaryIO, write_fd: int,

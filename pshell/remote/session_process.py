@@ -694,6 +694,9 @@ def spare_main(ctl: socket.socket) -> None:
             ready_alarm()
             warm_up()
             _touch_start()
+            # the event log's directory checked now: the session's entry is written through it
+            from pshell.engine.events import ready_state_dir
+            ready_state_dir()
         except Exception as exc:
             _log(f"spare session process: warming up: {exc}")
         data, fds, _, _ = socket.recv_fds(ctl, CONTROL_MAX, 3)

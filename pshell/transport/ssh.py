@@ -23,7 +23,7 @@ __all__ = ["SSHTarget", "SSHError", "event_loop", "run_async", "connect", "SSHSe
 
 from pshell.transport.ssh_connect import (  # noqa: F401  (the public face stays here)
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVE, DEFAULT_KEEPALIVE_COUNT, PromptFunc, SSHError,
-    SSHTarget, connect, load_asyncssh, parse_destination, preferred_ciphers)
+    SSHTarget, connect, load_asyncssh, parse_destination, preferred_ciphers, sends_env)
 
 
 # --------------------------------------------------------------------------- event loop
@@ -257,6 +257,8 @@ class SSHSessionLink:
         import asyncio
         self.owns_ssh = False
         self.ssh = ssh
+        if sends_env(ssh):      # SetEnv's variables reach a session only through a login
+            return False
         self._ready = asyncio.get_running_loop().create_future()
         return await self._start_direct(ssh, path)
 
@@ -322,7 +324,9 @@ class SSHSessionLink:
         self.ssh = ssh
         self.boot_timeout = _connect_timeout_of(ssh)
         self._ready = asyncio.get_running_loop().create_future()
-        path = known_socket(self.cache_key) if self.cache_key else None
+        # SetEnv's variables reach a session only through a login (sshd applies AcceptEnv,
+        # the relay carries the login's environment): no direct channel for such a connection
+        path = known_socket(self.cache_key) if self.cache_key and not sends_env(ssh) else None
         if path and await self._start_direct(ssh, path):
             return
         # a host that refused the subsystem before is not asked again (two round trips of

@@ -66,7 +66,7 @@ afstokenpassing skeyauthentication tisauthentication useprivilegedport
 
 #: options whose values accumulate instead of first-wins
 _MULTI = {"identityfile", "certificatefile", "localforward", "remoteforward", "dynamicforward",
-          "sendenv", "setenv", "canonicaldomains"}
+          "sendenv", "canonicaldomains"}
 
 #: settings pshell cannot carry out, with the value that needs no warning (None: any value)
 _NOT_HONOURED: Dict[str, Optional[Tuple[str, ...]]] = {
@@ -85,12 +85,6 @@ _NOT_HONOURED: Dict[str, Optional[Tuple[str, ...]]] = {
     "updatehostkeys": ("no", "false"),
     "controlmaster": ("no", "auto", "autoask"),
     "forwardagent": ("no",),
-    # carried out by asyncssh's own defaults: no compression, TCP keepalives on, rekeying after
-    # 1 GiB or an hour (more often than ssh, never less), no environment sent
-    "compression": ("no",),
-    "tcpkeepalive": ("yes",),
-    "rekeylimit": ("default none", "default"),
-    "setenv": None,
 }
 
 DEFAULT_ALGORITHMS: Dict[str, List[str]] = {   # OpenSSH 9.2's defaults, as `ssh -G` prints them
@@ -445,6 +439,13 @@ class _Walk:
         if key in ("proxyjump", "proxycommand") and \
                 ("proxyjump" in self.values or "proxycommand" in self.values):
             return              # one way through: whichever is given first
+        if key == "rekeylimit":         # the size and the time each take their first value
+            size, seconds = value
+            for name, part in (("rekeylimit", size), ("rekeylimit_time", seconds)):
+                if part is not None and name not in self.values:
+                    self.values[name] = part
+                    self.origin[name] = (path, number)
+            return
         if key in _MULTI:
             self.values.setdefault(key, []).append(value)
             self.origin.setdefault(key, (path, number))
@@ -491,9 +492,22 @@ def _convert(key: str, args: List[str], where: str) -> Any:
         if value not in ("any", "inet", "inet6"):
             raise ConfigError(f"{where}: AddressFamily must be any, inet or inet6")
         return value
+    if key == "compression":
+        if first.lower() not in ("yes", "no"):      # ssh 9.2 knows these two words only
+            raise ConfigError(f"{where}: Compression must be yes or no, not '{first}'")
+        return first.lower()
+    if key == "tcpkeepalive":
+        value = _YES_NO.get(first.lower())
+        if value is None:
+            raise ConfigError(f"{where}: TCPKeepAlive must be yes or no, not '{first}'")
+        return value
+    if key == "rekeylimit":
+        return _rekey_limit(args, where)
+    if key == "setenv":
+        return _set_env(args, where)
     if key in DEFAULT_ALGORITHMS:
         return expand_algorithms(key, first, where)
-    if key in ("userknownhostsfile", "globalknownhostsfile", "sendenv", "setenv",
+    if key in ("userknownhostsfile", "globalknownhostsfile", "sendenv",
                "canonicaldomains", "ignoreunknown"):
         return list(args)
     if key == "preferredauthentications":
@@ -503,6 +517,124 @@ def _convert(key: str, args: List[str], where: str) -> Any:
     if key in ("proxycommand", "remotecommand", "localcommand", "knownhostscommand"):
         return " ".join(args)
     return first if len(args) == 1 else " ".join(args)
+
+
+_INT_MAX = 2 ** 31 - 1
+_LLONG_MAX = 2 ** 63 - 1
+_SCALES = "BKMGTPE"
+
+
+def _scaled(text: str) -> Tuple[Optional[int], str]:
+    """A size as ssh reads one (``1G``, ``1.5M``, ``512``; B K M G T P E in either case, powers
+    of 1024): (bytes, "") or (None, why not).  The same digits, signs, fractions and limits as
+    ssh's, so a value means what it means to ssh (``1.001K`` is 1025)."""
+    i, n = 0, len(text)
+    sign = 0
+    while i < n and text[i] in "+-":
+        if sign:
+            return None, "not a number"
+        sign = -1 if text[i] == "-" else 1
+        i += 1
+    whole = fraction = digits = 0
+    fraction_digits = 0         # 1 after the point, +1 for each digit after it
+    while i < n and (text[i].isdigit() and text[i].isascii() or text[i] == "."):
+        if text[i] == ".":
+            if fraction_digits:
+                return None, "not a number"
+            fraction_digits = 1
+        elif fraction_digits:
+            if fraction_digits < 20:        # further fractional digits are ignored
+                fraction_digits += 1
+                fraction = fraction * 10 + int(text[i])
+                if fraction > _LLONG_MAX:
+                    return None, "too large"
+        else:
+            digits += 1
+            whole = whole * 10 + int(text[i])
+            if digits >= 21 or whole > _LLONG_MAX:
+                return None, "too large"
+        i += 1
+    if sign:
+        whole *= sign
+    if i == n:
+        return whole, ""
+    unit = _SCALES.find(text[i].upper()) if text[i].isascii() else -1
+    if unit < 0 or (i + 1 < n and text[i + 1].isalnum()):
+        return None, "not a number"
+    scale = 1024 ** unit
+    if whole > _LLONG_MAX // scale or whole < -(_LLONG_MAX // scale) - 1:
+        return None, "too large"
+    while fraction >= _LLONG_MAX // scale:
+        fraction //= 10
+        fraction_digits -= 1
+    fraction *= scale
+    for _ in range(fraction_digits - 1):
+        fraction //= 10
+    return whole * scale + (-fraction if sign == -1 else fraction), ""
+
+
+def _convtime(text: str) -> Optional[int]:
+    """A time as ssh reads one (``30``, ``1h30m``, ``1h30``: s m h d w in either case, at most
+    2^31-1 seconds in all), or None."""
+    import re
+    total, i = 0, 0
+    if not text:
+        return None
+    while i < len(text):
+        found = re.match(r"[ \t\n\v\f\r]*[+-]?[0-9]+", text[i:])
+        if not found:
+            return None
+        seconds = int(found.group().strip())
+        i += found.end()
+        unit = text[i:i + 1]
+        scale = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}.get(unit.lower())
+        if seconds < 0 or scale is None or seconds > _INT_MAX // scale:
+            return None
+        i += len(unit)
+        seconds *= scale
+        if total > _INT_MAX - seconds:
+            return None
+        total += seconds
+    return total
+
+
+def _rekey_limit(args: List[str], where: str) -> Tuple[Optional[int], Optional[int]]:
+    """``RekeyLimit size [time]``: (bytes, seconds); 0 bytes is ``default`` (the cipher's own
+    limit), 0 seconds no time limit; None where the line says nothing (``none`` included: as
+    in ssh, it leaves the time to a later line)."""
+    if len(args) > 2:
+        raise ConfigError(f"{where}: RekeyLimit takes a size and a time, not also "
+                          f"'{' '.join(args[2:])}'")
+    size: Optional[int] = 0
+    if args[0] != "default":
+        size, why = _scaled(args[0])
+        if size is None:
+            raise ConfigError(f"{where}: bad RekeyLimit size '{args[0]}' ({why}: a number of "
+                              f"bytes, with K, M, G, T, P or E for powers of 1024, or default)")
+        if 0 != size < 16:
+            raise ConfigError(f"{where}: RekeyLimit '{args[0]}' is too small (at least 16 bytes)")
+    if len(args) < 2 or args[1] == "none":
+        return size, None
+    seconds = _convtime(args[1])
+    if seconds is None:
+        raise ConfigError(f"{where}: bad RekeyLimit time '{args[1]}' (seconds, or a time such "
+                          f"as 1h30m, at most 2147483647 seconds; or none)")
+    return size, seconds
+
+
+def _set_env(args: List[str], where: str) -> List[str]:
+    """``SetEnv NAME=value ...``: the words, each naming a variable; a name given twice keeps
+    its first value, as in ssh."""
+    words: List[str] = []
+    names = set()
+    for word in args:
+        name, eq, _ = word.partition("=")
+        if not eq or not name:
+            raise ConfigError(f"{where}: bad SetEnv '{word}' (each word is NAME=value)")
+        if name not in names:
+            names.add(name)
+            words.append(word)
+    return words
 
 
 def _seconds(text: str) -> Optional[int]:
@@ -638,7 +770,9 @@ def _finish(host: str, values: Dict[str, Any], origin: Dict[str, Tuple[str, int]
                          ("stricthostkeychecking", "ask"), ("gssapiauthentication", "no"),
                          ("pubkeyauthentication", "yes"), ("addressfamily", "any"),
                          ("nohostauthenticationforlocalhost", "no"), ("serveralivecountmax", 3),
-                         ("serveraliveinterval", 0), ("connecttimeout", None)):
+                         ("serveraliveinterval", 0), ("connecttimeout", None),
+                         ("compression", "no"), ("tcpkeepalive", "yes"), ("rekeylimit", 0),
+                         ("rekeylimit_time", 0)):
         values.setdefault(key, default)
     values.setdefault("kbdinteractiveauthentication",
                       values.get("challengeresponseauthentication", "yes"))
@@ -693,9 +827,8 @@ def unhonoured_messages(options: SSHOptions) -> List[Tuple[Tuple[str, str, int],
     for key, path, line in options.unhonoured:
         place = f"{path} line {line}" if path else "the options given"
         value = options.get(key)
-        if isinstance(value, list):         # SetEnv: every line's words
-            value = " ".join(str(w) for words in value for w in (words if isinstance(words, list)
-                                                                  else [words]))
+        if isinstance(value, list):
+            value = " ".join(str(w) for w in value)
         out.append(((key, path, line), f"{place}: pshell cannot honour '{key} {value}'; "
                                        f"it connects without it"))
     return out

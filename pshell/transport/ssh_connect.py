@@ -28,7 +28,7 @@ from pshell.transport import known_hosts as kh
 from pshell.transport import ssh_config
 
 __all__ = ["SSHTarget", "SSHError", "connect", "parse_destination", "load_asyncssh",
-           "preferred_ciphers", "set_warning_sink"]
+           "preferred_ciphers", "set_warning_sink", "sends_env"]
 
 DEFAULT_KEEPALIVE = 5         # seconds between keepalives when the config sets none
 DEFAULT_KEEPALIVE_COUNT = 3   # missed keepalives before the peer is declared dead
@@ -178,6 +178,32 @@ def _quick_acks(conn: Any) -> None:
         receive(data, *args)
 
     conn.data_received = data_received
+
+
+def _rekey_on_received(conn: Any, limit: int) -> bool:
+    """Rekey after ``limit`` bytes received, as ssh does (it counts each direction; asyncssh
+    counts only what it sends): past the limit, the next packet sent starts a key exchange.
+    Counted from the last key exchange, whichever side began it.  False when this asyncssh
+    keeps its counters otherwise (the limit then holds for data sent only)."""
+    if not all(hasattr(conn, name) for name in ("_rekey_bytes_sent", "_rekey_bytes",
+                                                  "_kex_complete")):
+        return False
+    receive = conn.data_received
+    received = 0
+
+    def data_received(data: bytes, *args: Any) -> None:
+        nonlocal received
+        if not conn._kex_complete:
+            received = 0                # a key exchange under way: the count starts again
+        else:
+            received += len(data)
+            if received >= limit:
+                received = 0
+                conn._rekey_bytes_sent = max(conn._rekey_bytes_sent, conn._rekey_bytes)
+        receive(data, *args)
+
+    conn.data_received = data_received
+    return True
 
 
 _CIPHERS: Optional[List[str]] = None
@@ -365,7 +391,7 @@ class HostKeyPolicy:
 
 
 def _client_class(policy: HostKeyPolicy, label: str, batch: bool, prompt: Optional[PromptFunc],
-                  password: Optional[str]) -> Any:
+                  password: Optional[str], rekey_received: int = 0) -> Any:
     import asyncssh
 
     class _Client(asyncssh.SSHClient):
@@ -374,6 +400,9 @@ def _client_class(policy: HostKeyPolicy, label: str, batch: bool, prompt: Option
         def connection_made(self, conn: Any) -> None:
             _quick_acks(conn)
             _no_ignore_packets(conn)
+            if rekey_received and not _rekey_on_received(conn, rekey_received):
+                _warn(f"{policy.options.where('rekeylimit')}: pshell cannot honour RekeyLimit "
+                      f"for the data {label} sends (this asyncssh counts only what it sends)")
 
         def validate_host_public_key(self, host: str, addr: str, port: int, key: Any) -> bool:
             return policy.decide(addr, key)
@@ -420,12 +449,14 @@ def _client_class(policy: HostKeyPolicy, label: str, batch: bool, prompt: Option
 # --------------------------------------------------------------------------- connecting
 
 def _supported(kind: str) -> List[str]:
+    import asyncssh.compression
     import asyncssh.encryption
     import asyncssh.kex
     import asyncssh.mac
     import asyncssh.public_key as pk
     source = {"ciphers": asyncssh.encryption.get_encryption_algs,
               "macs": asyncssh.mac.get_mac_algs, "kexalgorithms": asyncssh.kex.get_kex_algs,
+              "compression": asyncssh.compression.get_compression_algs,
               "hostkeyalgorithms": lambda: pk.get_public_key_algs() + pk.get_certificate_algs()}
     return [a.decode("ascii") for a in source[kind]()]
 
@@ -441,6 +472,32 @@ def _algorithms(options: ssh_config.SSHOptions, kind: str, label: str) -> List[s
         fast = [a for a in preferred_ciphers() if a in algs and "gcm" in a]
         algs = fast + [a for a in algs if a not in fast]
     return algs
+
+
+#: what ssh 9.2 offers for Compression yes / no (``ssh -vvv`` shows its proposal)
+_COMPRESSION = {"yes": ["zlib@openssh.com", "zlib", "none"],
+                "no": ["none", "zlib@openssh.com", "zlib"]}
+_GIB = 1 << 30
+
+
+def _rekey_bytes(options: ssh_config.SSHOptions, ciphers: Sequence[str]) -> int:
+    """The bytes after which ssh rekeys: its cipher's own limit (2^32 blocks of 16 bytes for
+    AES, 1 GiB for the ciphers with 8-byte blocks: chacha20-poly1305, 3des), lowered by
+    RekeyLimit.  asyncssh takes one limit before the cipher is chosen: the smallest of the
+    ciphers offered, so never later than ssh would."""
+    cap = min((64 * _GIB if c.startswith("aes") else _GIB) for c in ciphers) if ciphers else _GIB
+    size = options.get("rekeylimit") or 0
+    return min(size, cap) if size else cap
+
+
+_WITH_ENV: Any = None      # connections that send SetEnv's variables with each session
+
+
+def sends_env(conn: Any) -> bool:
+    """Whether ``conn`` sends variables (SetEnv) with each session channel: its channels then
+    start a login on the remote computer (the relay carries the login's environment to the
+    session), never a direct channel to the host's socket, which would skip them."""
+    return _WITH_ENV is not None and conn in _WITH_ENV
 
 
 def _overrides(target: "SSHTarget") -> Dict[str, Any]:
@@ -576,18 +633,30 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
     proxy_command = options.get("proxycommand") if tunnel is None else None
     policy = HostKeyPolicy(options, label, bool(jump or proxy_command or tunnel), batch)
     kwargs = _auth_kwargs(options, target)
+    ciphers = _algorithms(options, "ciphers", label)
+    rekey_bytes = _rekey_bytes(options, ciphers)
     kwargs.update(
         # no trusted keys of asyncssh's own: every host key goes to the policy (known_hosts=b""
         # made it read ~/.ssh/known_hosts for each connection and trust what it found there,
         # whatever UserKnownHostsFile said, without asking the policy)
         port=int(options.get("port")), config=None, known_hosts=([], [], []),
         x509_trusted_certs=None,
-        encryption_algs=_algorithms(options, "ciphers", label),
+        encryption_algs=ciphers,
         mac_algs=_algorithms(options, "macs", label),
         kex_algs=_algorithms(options, "kexalgorithms", label),
         server_host_key_algs=policy.host_key_algorithms(_supported("hostkeyalgorithms")),
         host_key_alias=policy.alias or (),
-        client_factory=_client_class(policy, label, batch, prompt, target.password))
+        compression_algs=[a for a in _COMPRESSION[options.get("compression")]
+                          if a in _supported("compression")],
+        tcp_keepalive=options.get("tcpkeepalive") == "yes",
+        # ssh's limits: its cipher's own (or RekeyLimit's) bytes, and no time limit unless
+        # RekeyLimit names one (asyncssh's own would rekey every hour)
+        rekey_bytes=rekey_bytes, rekey_seconds=options.get("rekeylimit_time") or 0,
+        client_factory=_client_class(policy, label, batch, prompt, target.password,
+                                     rekey_bytes if options.get("rekeylimit") else 0))
+    setenv = options.get("setenv")
+    if setenv:
+        kwargs["env"] = dict(word.split("=", 1) for word in setenv)
     if not kwargs["server_host_key_algs"]:
         raise SSHError(f"Cannot connect to {label}: none of the HostKeyAlgorithms "
                        f"({options.where('hostkeyalgorithms')}) is one pshell can use")
@@ -624,6 +693,12 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
             owned_tunnel.close()
         _raise_clear(exc, target, label, policy, prompt, batch, timeout)
         raise
+    if setenv:
+        global _WITH_ENV
+        if _WITH_ENV is None:
+            import weakref
+            _WITH_ENV = weakref.WeakSet()
+        _WITH_ENV.add(conn)
     if owned_tunnel is not None:
         conn.set_tunnel(owned_tunnel)        # closing the connection closes the jump too
     elif tunnel is not None and depth > 0:

@@ -5,7 +5,9 @@ refuse cannot pass.
 
 The sshds (started once for the module): A on 127.0.0.81, B on 127.0.0.82 (a jump host), L on
 127.0.0.1 (reached as ``localhost``: a name that is not its address), C on 127.0.0.83 with a
-host certificate.  All listen on one free port, so every lookup is ``[name]:port``.
+host certificate, D on 127.0.0.84 logging at DEBUG and accepting the variables PSHELL_T_* (what
+a connection negotiated: the second table).  All listen on one free port, so every lookup is
+``[name]:port``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pshell.transport.known_hosts import KnownHosts, hash_name
 
 SSH = shutil.which("ssh")
 ADDR = {"A": "127.0.0.81", "B": "127.0.0.82", "L": "127.0.0.1", "C": "127.0.0.83"}
+DEBUG_ADDR = "127.0.0.84"
 
 
 class Lab:
@@ -72,6 +75,18 @@ def lab(tmp_path_factory):
                                            os.path.join(root, f"sshd_{name}.log")]))
         lab.keys[name] = " ".join(open(hostkey + ".pub").read().split()[:2])
     lab.keys["CA"] = " ".join(open(ca + ".pub").read().split()[:2])
+    hostkey = os.path.join(root, "hostkey_D")
+    _keygen(hostkey)
+    conf = _sshd_config(root, "D", DEBUG_ADDR, lab.port, hostkey, remote_home,
+                        "AcceptEnv PSHELL_T_*")
+    with open(conf) as fh:
+        text = fh.read().replace("LogLevel VERBOSE", "LogLevel DEBUG")
+    with open(conf, "w") as fh:
+        fh.write(text)
+    lab.debug_log = os.path.join(root, "sshd_D.log")
+    lab.procs.append(subprocess.Popen([SSHD, "-D", "-f", conf, "-E", lab.debug_log]))
+    lab.keys["D"] = " ".join(open(hostkey + ".pub").read().split()[:2])
+    _wait_listening(DEBUG_ADDR, lab.port)
     other = os.path.join(root, "other_ed")
     _keygen(other)
     lab.keys["X"] = " ".join(open(other + ".pub").read().split()[:2])     # "changed"
@@ -116,6 +131,8 @@ Host jumpb
   HostName {ADDR['B']}
 Host hostc
   HostName {ADDR['C']}
+Host hostd
+  HostName {DEBUG_ADDR}
 Host *
   Port {lab.port}
   User root
@@ -345,6 +362,126 @@ def test_enough_cases():
     assert len(CASES) >= 30
 
 
+# --------------------------------------------------------------------------- what is negotiated
+
+# (id, config lines, remote command, its input, what to observe, expected for both): each run
+# once through `ssh -F config hostd command` and once through pshell's connection (asyncssh's
+# run of the same command), against sshd D; sshd's DEBUG log of the connection (or the kernel's
+# view of the client's socket) says what happened
+NEGOTIATION = [
+    ("compression-default", "", "true", b"", "compression", "none"),
+    ("compression-yes", "Compression yes\n", "true", b"", "compression", "zlib@openssh.com"),
+    ("compression-no", "Compression no\n", "true", b"", "compression", "none"),
+    ("tcpkeepalive-default", "", "sleep 3", b"", "keepalive", True),
+    ("tcpkeepalive-no", "TCPKeepAlive no\n", "sleep 3", b"", "keepalive", False),
+    # 1.5 MB sent, 8 MB received, against a limit of 256 KiB: several rekeys (ssh counts blocks
+    # and pshell bytes, so "several", not an exact count); none without RekeyLimit.  Past the
+    # limit of data received, both rekey with the next packet they send (window adjusts)
+    ("rekeylimit-default", "", "cat >/dev/null", b"x" * 1500000, "rekeys", "none"),
+    ("rekeylimit-sent", "RekeyLimit 256K\n", "cat >/dev/null", b"x" * 1500000, "rekeys",
+     "several"),
+    ("rekeylimit-received", "RekeyLimit 256K\n", "head -c 8000000 /dev/zero", b"", "rekeys",
+     "several"),
+    ("rekeylimit-time", "RekeyLimit default 1\n", "sleep 2; echo done", b"", "rekeys", "few"),
+    # sshd D accepts PSHELL_T_* only (AcceptEnv): OTHER_B is sent and refused
+    ("setenv", "SetEnv PSHELL_T_A=one \"PSHELL_T_B=two words\" OTHER_B=three\n", "env", b"",
+     "env", "PSHELL_T_A=one|PSHELL_T_B=two words"),
+]
+
+
+def _log_size(lab: Lab) -> int:
+    return os.path.getsize(lab.debug_log)
+
+
+def _log_since(lab: Lab, start: int) -> str:
+    """The DEBUG log of the connection that began after ``start``, once it has ended."""
+    deadline = time.monotonic() + 30
+    while True:
+        with open(lab.debug_log, errors="replace") as fh:
+            fh.seek(start)
+            text = fh.read()
+        if "Disconnected from" in text or "Connection closed by" in text or \
+                time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
+
+
+def _keepalive(match: str) -> object:
+    """Whether the client's TCP socket (the line of ``ss`` with ``match``) has SO_KEEPALIVE:
+    the kernel shows a keepalive timer on it."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        out = subprocess.run(["ss", "-tnpo", "state", "established", "dst",
+                              f"{DEBUG_ADDR}"], capture_output=True, text=True).stdout
+        lines = [line for line in out.splitlines() if match in line]
+        if lines:
+            return "timer:(keepalive" in lines[0]
+        time.sleep(0.05)
+    return "no socket"
+
+
+def _observed(what: str, log: str, output: bytes) -> object:
+    if what == "compression":
+        found = [line.rsplit("compression: ", 1)[1].split()[0] for line in log.splitlines()
+                 if "kex: client->server" in line and "compression: " in line]
+        return found[0] if found else "no kex in the log"
+    if what == "rekeys":
+        rekeys = log.count("SSH2_MSG_KEXINIT received") - 1
+        return "none" if rekeys == 0 else "few" if rekeys < 3 else "several"
+    if what == "env":
+        names = ("PSHELL_T_", "OTHER_")
+        return "|".join(sorted(line for line in output.decode().splitlines()
+                               if line.startswith(names)))
+    raise AssertionError(what)
+
+
+def _ssh_negotiates(lab: Lab, config: str, command: str, data: bytes, what: str) -> object:
+    start = _log_size(lab)
+    proc = subprocess.Popen([SSH, "-F", config, "hostd", command], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    keepalive = _keepalive(f"pid={proc.pid},") if what == "keepalive" else None
+    out, err = proc.communicate(data, timeout=90)
+    assert proc.returncode == 0, err
+    return keepalive if what == "keepalive" else _observed(what, _log_since(lab, start), out)
+
+
+def _pshell_negotiates(lab: Lab, config: str, command: str, data: bytes, what: str,
+                       monkeypatch) -> object:
+    from pshell.transport.ssh import SSHTarget, connect, run_async
+    monkeypatch.setenv("PSHELL_SSH_CONFIG", config)
+    start = _log_size(lab)
+
+    async def attempt():
+        import asyncio
+        conn = await connect(SSHTarget("hostd"))
+        try:
+            keepalive = None
+            if what == "keepalive":
+                port = conn.get_extra_info("sockname")[1]
+                keepalive = await asyncio.get_running_loop().run_in_executor(
+                    None, _keepalive, f":{port} ")
+            result = await conn.run(command, input=data, encoding=None, check=True)
+            return keepalive, result.stdout
+        finally:
+            conn.close()
+            await conn.wait_closed()
+    keepalive, out = run_async(attempt(), 90)
+    return keepalive if what == "keepalive" else _observed(what, _log_since(lab, start), out)
+
+
+@pytest.mark.parametrize("case", NEGOTIATION, ids=[c[0] for c in NEGOTIATION])
+def test_same_negotiation_as_openssh(lab, tmp_path, monkeypatch, case):
+    name, extra, command, data, what, expected = case
+    base = str(tmp_path / "case")
+    os.makedirs(base)
+    with open(os.path.join(base, "known_hosts"), "w") as fh:
+        fh.write(f"[{DEBUG_ADDR}]:{lab.port} {lab.key('D')}\n")
+    config = _config(lab, base, "Host hostd\n" + extra)
+    theirs = _ssh_negotiates(lab, config, command, data, what)
+    ours = _pshell_negotiates(lab, config, command, data, what, monkeypatch)
+    assert (theirs, ours) == (expected, expected)
+
+
 # --------------------------------------------------------------------------- a changed key under "no"
 
 @pytest.fixture
@@ -388,3 +525,46 @@ def test_changed_key_with_no_sends_no_password(pw_home, lab):
     known.write_text(f"{names} {lab.key('X')}\n")
     result = _connect_with_password("pwhost")
     assert "authentication failed" in result and "host key has changed" in result
+
+
+# --------------------------------------------------------------------------- SetEnv in a session
+
+def test_setenv_reaches_the_session_as_it_reaches_ssh(sshd_hosts, monkeypatch):
+    """ssh sends SetEnv's variables with the session and sshd keeps the AcceptEnv ones: a pshell
+    session sees what ``ssh host env`` sees.  A connection with SetEnv never takes a direct
+    channel to the host's socket (no login there, so the variables would be skipped and the
+    session would get the latest login's environment): after the config changes, the next
+    session sees the new value, as the next ssh does."""
+    import tempfile
+
+    from conftest import own_sshd, stop_host_in
+
+    from pshell.client.session import Target, open_session
+    root = tempfile.mkdtemp(prefix="setenv-", dir="/tmp")     # short: the host's socket fits
+    addr = "127.0.0.74"
+    proc = own_sshd(sshd_hosts, root, addr, extra="AcceptEnv PSHELL_T_*")
+    monkeypatch.setenv("HOME", sshd_hosts.home)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    config = os.path.join(root, "config")
+    monkeypatch.setenv("PSHELL_SSH_CONFIG", config)
+    common = open(os.path.join(sshd_hosts.home, ".ssh", "config")).read()
+    try:
+        for value in ("one", "two"):
+            with open(config, "w") as fh:
+                fh.write(f"Host {addr}\n  SetEnv PSHELL_T_A={value} OTHER_B=refused\n" + common)
+            out = subprocess.run([SSH, "-F", config, addr, "env"], capture_output=True,
+                                 text=True, stdin=subprocess.DEVNULL, timeout=60,
+                                 env=dict(os.environ, HOME=sshd_hosts.home))
+            env = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+            theirs = f"{env.get('PSHELL_T_A', '')}|{env.get('OTHER_B', '')}"
+            session = open_session(Target(addr))
+            try:
+                ours = session.runspace.invoke("[string]$env:PSHELL_T_A + '|' + [string]$env:OTHER_B")
+            finally:
+                session.close()
+            assert (theirs, ours) == (f"{value}|", [f"{value}|"]), out.stderr
+    finally:
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        proc.terminate()
+        proc.wait(5)
+        shutil.rmtree(root, ignore_errors=True)
