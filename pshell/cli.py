@@ -136,14 +136,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     interactive = opts.command is None and opts.file is None and sys.stdin.isatty()
     # Start-up makes objects that live as long as the process (modules, the engine's tables):
     # no cycle collection while they are made, and none of them traversed by later collections
-    # (gc.freeze).  Start-up ran ~10% of `pshell -c 1` in the collector.  The parser and the
-    # compiler, which every mode needs for its first statement, are part of it.
+    # (gc.freeze).  Start-up ran ~10% of `pshell -c 1` in the collector.  The parser, the
+    # compiler and what runs a block, which every mode needs for its first statement, are part
+    # of it (imported later, they were two young collections of `-c 1`).
     import gc
     gc.disable()
     try:
         shell = _make_shell(interactive, opts)
+        import pshell.engine.command_context  # noqa: F401
         import pshell.engine.compiler  # noqa: F401
         import pshell.engine.toplevel  # noqa: F401
+        import pshell.lang.parser  # noqa: F401
+        if not opts.no_profile:
+            import pshell.engine.profile  # noqa: F401
     finally:
         gc.freeze()
         gc.enable()

@@ -20,9 +20,8 @@ from __future__ import annotations
 import os
 from select import POLLIN as _POLLIN, poll as _poll
 import _socket as socket     # the C module: socket.py builds its enums (~1.7 ms of each remoting process)
-import struct
 import sys
-import threading
+import _thread
 import time
 
 from pshell.remote.jsonc import dumps as _json_text, loads as _json_value   # json without re
@@ -36,7 +35,7 @@ __all__ = ["enabled", "broker_dir", "open_via_broker", "BrokerLink", "BrokerRefu
 DEFAULT_PERSIST = 600.0
 _START_WAIT = 5.0            # how long a new broker may take to listen
 _PUMP_TURN = 0.05            # how long a second waiter on a pumped link waits for the first
-_SPAWN_LOCK = threading.Lock()
+_SPAWN_LOCK = _thread.allocate_lock()
 _ENV_KEYS = ("HOME", "USER", "LOGNAME", "PATH", "SHELL", "SSH_AUTH_SOCK", "PSHELL_SSH_CONFIG",
              "PSHELL_SSH_DIRECT", "XDG_CACHE_HOME", "XDG_STATE_HOME", "PYTHONPATH")
 
@@ -147,8 +146,12 @@ def _known_dir() -> str:
 
 
 def _peer_uid(sock: socket.socket) -> int:
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
+    """The uid in the peer's credentials (struct ucred: pid, uid, gid, 4 bytes each in the
+    machine's order; read without the _struct extension)."""
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    if len(creds) != 12:
+        return -1
+    return int.from_bytes(creds[4:8], sys.byteorder)
 
 
 def _dial(path: str) -> Optional[socket.socket]:
@@ -179,6 +182,7 @@ def _spawn(directory: str) -> Any:
             start_new_session=True, close_fds=True)
     finally:
         os.close(log)
+    import threading
     threading.Thread(target=proc.wait, daemon=True).start()     # no zombie while we run
     return proc
 
@@ -309,9 +313,8 @@ class BrokerLink:
         self.socket_known = socket_known        # the host's socket path the broker knew
         self.conn: Any = None
         self.corked: Optional[List[bytes]] = None    # held until the request goes out
-        self._write_lock = threading.Lock()
-        self._resume = threading.Event()
-        self._resume.set()
+        self._write_lock = _thread.allocate_lock()
+        self._resume: Any = None        # a reader thread's flow control (threading.Event)
         self.closed = False
 
     def attach(self, conn: Any, first: bytes, reader: bool = True) -> None:
@@ -320,10 +323,13 @@ class BrokerLink:
         thread that waits, so it needs no second one to read for it."""
         self.conn = conn
         if reader:
+            import threading
+            self._resume = threading.Event()
+            self._resume.set()
             threading.Thread(target=self._read_loop, args=(first,), name="pshell-broker-read",
                              daemon=True).start()
             return
-        self._pumping = threading.Lock()
+        self._pumping = _thread.allocate_lock()
         conn.pump = self.pump
         if first:
             conn.feed(first)
@@ -367,10 +373,12 @@ class BrokerLink:
                 raise ConnectionBroken(f"the connection to {self.computer} was lost ({exc})")
 
     def pause_reading(self) -> None:
-        self._resume.clear()
+        if self._resume is not None:        # a pumped link reads only when someone waits
+            self._resume.clear()
 
     def resume_reading(self) -> None:
-        self._resume.set()
+        if self._resume is not None:
+            self._resume.set()
 
     def hello_received(self, info: Dict[str, Any]) -> None:
         path = info.get("sock")

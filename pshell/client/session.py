@@ -12,7 +12,7 @@ and cheap to load (the cmdlets import it, and they run on remote computers too).
 from __future__ import annotations
 
 import itertools
-import threading
+import _thread
 from _weakrefset import WeakSet    # weakref.WeakSet, without weakref.py (~0.3 ms of a fan-out)
 
 from pshell.engine.errors import ErrorRecord, RuntimeException
@@ -21,6 +21,7 @@ from pshell.engine.values import to_str
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
+    import threading
     import weakref
 
 __all__ = ["PSSession", "Target", "sessions_of", "connect_only", "open_session", "attach_session",
@@ -29,7 +30,7 @@ __all__ = ["PSSession", "Target", "sessions_of", "connect_only", "open_session",
 
 SESSION_TYPE = "System.Management.Automation.Runspaces.PSSession"
 _session_ids = itertools.count(1)
-_TABLES_LOCK = threading.Lock()
+_TABLES_LOCK = _thread.allocate_lock()
 
 
 class PSSession:
@@ -75,7 +76,7 @@ class PSSession:
         self.last_lost: List[int] = []
         self.jobs: "weakref.WeakSet[Any]" = WeakSet()   # -AsJob children running here
         self.first: Any = None          # the invocation open_session sent with the session
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()     # threading.RLock's own
         if connection is not None:
             self._use(connection)
         _LIVE.add(self)
@@ -271,6 +272,7 @@ class PSSession:
             if in_lost_callback():
                 # the link's reader is telling us the connection ended: the removal takes a
                 # new connection, which that very thread would have to serve
+                import threading
                 thread = threading.Thread(target=_remove_in_background, args=(self, force),
                                           name="pshell-remove-session", daemon=True)
                 _REMOVING.add(thread)
@@ -349,6 +351,7 @@ def _remove_in_background(session: PSSession, force: bool) -> None:
         sys.stderr.write(f"pshell: cannot remove the session {session.Name} on "
                          f"{session.ComputerName}: {exc}\n")
     finally:
+        import threading
         _REMOVING.discard(threading.current_thread())
 
 
@@ -578,6 +581,7 @@ def parallel(items: List[Any], func: Any, limit: int) -> List[Tuple[Any, Any]]:
             return [(func(items[0], 0), None)]
         except Exception as exc:
             return [(None, exc)]
+    import threading
     gate = threading.Semaphore(max(1, limit))
 
     def run(index: int) -> None:

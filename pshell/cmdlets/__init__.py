@@ -64,9 +64,8 @@ MODULES = {
     "timezone": ("Get-TimeZone",),
     "typedata": ("Get-TypeData", "Remove-TypeData", "Update-TypeData",),
     "security": ("ConvertFrom-SecureString", "ConvertTo-SecureString",),
-    "session": (
-        "Get-Credential", "Get-PSSession", "Invoke-Command", "New-PSSession", "Remove-PSSession",
-    ),
+    "session": ("Invoke-Command",),
+    "session_manage": ("Get-Credential", "Get-PSSession", "New-PSSession", "Remove-PSSession",),
     "session_enter": ("Enter-PSSession", "Exit-PSSession",),
     "session_connect": (
         "Connect-PSSession", "Disconnect-PSSession", "New-PSSessionOption", "Receive-PSSession",

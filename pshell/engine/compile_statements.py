@@ -637,18 +637,16 @@ def _sets_success(node: Any) -> bool:
     return isinstance(node, A.Expr)
 
 
-_OPAQUE = (A.ScriptBlockExpr, A.FunctionDefinition, A.ClassDefinition)
-
-
 def _walk(node: Any) -> Any:
     """Every node under ``node`` (not descending into nested script blocks)."""
+    opaque = (A.ScriptBlockExpr, A.FunctionDefinition) + A.made("ClassDefinition")
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
         for name in getattr(current, "_fields", ()):
             value = getattr(current, name)
-            if isinstance(value, _OPAQUE):
+            if isinstance(value, opaque):
                 continue
             if isinstance(value, A.Node):
                 stack.append(value)
@@ -656,7 +654,7 @@ def _walk(node: Any) -> Any:
                 for item in value:
                     if isinstance(item, tuple):
                         stack.extend(x for x in item if isinstance(x, A.Node) and
-                                     not isinstance(x, _OPAQUE))
+                                     not isinstance(x, opaque))
                     elif isinstance(item, A.Node) and not isinstance(
-                            item, _OPAQUE):
+                            item, opaque):
                         stack.append(item)

@@ -367,10 +367,11 @@ class _BlockCompiler(StatementEmitter, ExpressionEmitter):
         for stmt in traps:
             self.statement(stmt, d)
         # classes and enums are known to the whole block, also above their definition
-        for definition in [s for s in statements if isinstance(s, _DEFINITIONS)]:
+        definitions = A.made("ClassDefinition", "EnumDefinition")   # none before one is parsed
+        for definition in [s for s in statements if isinstance(s, definitions)]:
             self.statement(definition, d)
         for stmt in statements:
-            if not isinstance(stmt, (A.Trap,) + _DEFINITIONS):
+            if not isinstance(stmt, (A.Trap,) + definitions):
                 self.statement(stmt, d)
         if guarded:
             fn.lines.append("  pass")
@@ -479,9 +480,6 @@ class _BlockCompiler(StatementEmitter, ExpressionEmitter):
         fn.lines.append(f" return {self.expr(expr)}")
         self.fn = outer
         return name
-
-
-_DEFINITIONS = (A.ClassDefinition, A.EnumDefinition)
 
 
 def requirements_of(unit: Any) -> Any:

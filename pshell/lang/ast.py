@@ -20,6 +20,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional, Tuple, Union
 
+    from pshell.lang.ast_rare import (AttributeAst, CatchClause, ClassDefinition, DataSection,  # noqa: F401
+                                      DoUntil, DoWhile, EnumDefinition, For, MethodMember,
+                                      ParamBlock, ParameterAst, PipelineChain, PropertyMember,
+                                      Switch, SwitchClause, Ternary, Try, UsingStatement, While)
+
 
 __all__ = [
     "mentions_variable",
@@ -145,41 +150,6 @@ class Expr(Node):
 # --------------------------------------------------------------------------- script blocks
 
 @_node
-class AttributeAst(Node):
-    """``[Parameter(Mandatory, Position=0)]``, ``[CmdletBinding()]``, ``[ValidateSet('a','b')]``.
-
-    ``positional`` holds positional arguments; ``named`` holds ``(name, value)`` pairs where a bare
-    ``Mandatory`` is ``('Mandatory', None)``.
-    """
-    name: str
-    positional: Tuple[Expr, ...] = ()
-    named: Tuple[Tuple[str, Optional[Expr]], ...] = ()
-    span: Span = NOSPAN
-
-
-@_node
-class ParameterAst(Node):
-    """One parameter of a ``param()`` block or of ``function f($a, [int]$b = 2)``.
-
-    ``type_name`` is the last type constraint written (``[int]``, ``[switch]``, ``[string[]]``), as
-    written without brackets; other attributes (``[Parameter(...)]``, ``[Alias(...)]``, validation)
-    are in ``attributes`` in source order.
-    """
-    name: str
-    type_name: Optional[str] = None
-    default: Optional[Expr] = None
-    attributes: Tuple[AttributeAst, ...] = ()
-    span: Span = NOSPAN
-
-
-@_node
-class ParamBlock(Node):
-    parameters: Tuple[ParameterAst, ...] = ()
-    attributes: Tuple[AttributeAst, ...] = ()     # e.g. [CmdletBinding()] before param(
-    span: Span = NOSPAN
-
-
-@_node
 class NamedBlock(Node):
     """``begin { }`` / ``process { }`` / ``end { }``; the unnamed body of a script block is ``end``."""
     kind: str                                     # 'begin' | 'process' | 'end'
@@ -281,17 +251,6 @@ class Pipeline(Statement):
     span: Span = NOSPAN
 
 
-@_node
-class PipelineChain(Statement):
-    """``a && b``, ``a || b`` (left-associative): ``right`` runs when ``left`` succeeded (``&&``)
-    or failed (``||``), as ``$?`` tells after it."""
-    left: Statement
-    op: str
-    right: Pipeline
-    background: bool = False     # `a && b &`: the whole chain runs as a job
-    span: Span = NOSPAN
-
-
 # --------------------------------------------------------------------------- statements
 
 @_node
@@ -316,40 +275,6 @@ class If(Statement):
 
 
 @_node
-class While(Statement):
-    condition: Statement
-    body: StatementBlock
-    label: Optional[str] = None
-    span: Span = NOSPAN
-
-
-@_node
-class DoWhile(Statement):
-    body: StatementBlock
-    condition: Statement
-    label: Optional[str] = None
-    span: Span = NOSPAN
-
-
-@_node
-class DoUntil(Statement):
-    body: StatementBlock
-    condition: Statement
-    label: Optional[str] = None
-    span: Span = NOSPAN
-
-
-@_node
-class For(Statement):
-    init: Optional[Statement]
-    condition: Optional[Statement]
-    iterator: Optional[Statement]
-    body: StatementBlock
-    label: Optional[str] = None
-    span: Span = NOSPAN
-
-
-@_node
 class Foreach(Statement):
     variable: "Variable"
     iterable: Statement
@@ -358,32 +283,6 @@ class Foreach(Statement):
     span: Span = NOSPAN
     flags: Tuple[str, ...] = ()        # ('parallel',): a workflow's option, a parse error here
     throttle: Optional[Expr] = None    # -ThrottleLimit n (workflows too)
-
-
-@_node
-class SwitchClause(Node):
-    """``condition`` is an expression: a constant/bare word, a string, a variable, or a
-    :class:`ScriptBlockExpr` (evaluated with ``$_`` bound).  ``condition is None`` never occurs:
-    the ``default`` clause is held in :attr:`Switch.default`."""
-    condition: Expr
-    body: StatementBlock
-    span: Span = NOSPAN
-
-
-@_node
-class Switch(Statement):
-    """``switch -Regex -CaseSensitive (subject) { cond { ... } default { ... } }``.
-
-    ``flags`` holds the lower-cased flag names given (``'regex'``, ``'wildcard'``, ``'exact'``,
-    ``'casesensitive'``, ``'file'``; ``'parallel'``, a workflow's, is a parse error).
-    With ``-File``, ``subject`` is the path expression.
-    """
-    subject: Statement
-    clauses: Tuple[SwitchClause, ...]
-    default: Optional[StatementBlock] = None
-    flags: Tuple[str, ...] = ()
-    label: Optional[str] = None
-    span: Span = NOSPAN
 
 
 @_node
@@ -401,91 +300,8 @@ class FunctionDefinition(Statement):
 
 
 @_node
-class PropertyMember(Node):
-    """``[static] [hidden] [type] $Name [= default]`` in a class body."""
-    name: str
-    type_name: Optional[str] = None
-    default: Optional[Expr] = None
-    static: bool = False
-    hidden: bool = False
-    attributes: Tuple[AttributeAst, ...] = ()
-    span: Span = NOSPAN
-
-
-@_node
-class MethodMember(Node):
-    """A method (``[type] Name(params) { ... }``) or a constructor (``Name(params) [: base(args)]
-    { ... }``, ``is_constructor``) of a class; ``body.param_block`` holds the parameters."""
-    name: str
-    body: ScriptBlockAst
-    return_type: Optional[str] = None
-    static: bool = False
-    hidden: bool = False
-    is_constructor: bool = False
-    base_args: Optional[Tuple[Expr, ...]] = None      # ``: base(a, b)`` of a constructor
-    span: Span = NOSPAN
-
-
-@_node
-class ClassDefinition(Statement):
-    """``class Name [: Base, Interface] { members }`` with the attributes written before it."""
-    name: str
-    bases: Tuple[str, ...] = ()
-    members: Tuple[Any, ...] = ()                     # PropertyMember / MethodMember
-    attributes: Tuple[AttributeAst, ...] = ()
-    span: Span = NOSPAN
-
-
-@_node
-class EnumDefinition(Statement):
-    """``[Flags()] enum Name [: type] { A; B = 2 }``: ``members`` pairs a name with its value
-    expression (None: the previous value plus one)."""
-    name: str
-    members: Tuple[Tuple[str, Optional[Expr]], ...] = ()
-    underlying: Optional[str] = None
-    attributes: Tuple[AttributeAst, ...] = ()
-    span: Span = NOSPAN
-
-
-@_node
-class UsingStatement(Statement):
-    """``using namespace N`` / ``using module M`` (a name or a path, ``M`` may be a hashtable
-    expression) / ``using assembly A``; ``alias`` for ``using namespace X = Y``."""
-    kind: str                                          # 'namespace' | 'module' | 'assembly'
-    name: str
-    module_spec: Optional[Expr] = None
-    alias: Optional[str] = None
-    span: Span = NOSPAN
-
-
-@_node
-class CatchClause(Node):
-    type_names: Tuple[str, ...]                   # empty: catch everything
-    body: StatementBlock
-    span: Span = NOSPAN
-
-
-@_node
-class Try(Statement):
-    body: StatementBlock
-    catches: Tuple[CatchClause, ...] = ()
-    finally_body: Optional[StatementBlock] = None
-    span: Span = NOSPAN
-
-
-@_node
 class Trap(Statement):
     type_name: Optional[str]
-    body: StatementBlock
-    span: Span = NOSPAN
-
-
-@_node
-class DataSection(Statement):
-    """``data [variable] [-SupportedCommand ...] { ... }``: a body in the restricted language,
-    checked when parsed; its value goes to ``variable`` (in the current scope) or to the output."""
-    variable: Optional[str]
-    commands: Tuple[str, ...]
     body: StatementBlock
     span: Span = NOSPAN
 
@@ -605,15 +421,6 @@ class ScriptBlockExpr(Expr):
 
 
 @_node
-class Ternary(Expr):
-    """``condition ? if_true : if_false``."""
-    condition: Expr
-    if_true: Expr
-    if_false: Expr
-    span: Span = NOSPAN
-
-
-@_node
 class Binary(Expr):
     """Arithmetic ``+ - * / %``, ``..`` (range), comparison/logical/bitwise ``-eq -and -band``...,
     ``-f``, ``-split``/``-join`` with two operands, ``-is``/``-as`` (right is usually a
@@ -681,6 +488,34 @@ class Index(Expr):
     index: Expr
     nullsafe: bool = False         # ?. / ?[ : null when the object is null
     span: Span = NOSPAN
+
+
+# --------------------------------------------------------------------------- the rarer nodes
+
+# Creating a class costs CPython 3.11 ~100,000 instructions (its slots looked up along the MRO),
+# and these 59 were ~8% of `pshell -c 1`.  The nodes of rarer syntax (param blocks and
+# attributes, loops but foreach, switch, try/catch, classes and enums, using, data, `&&`/`||`,
+# the ternary) are in ast_rare.py, made when one of them is first asked for (``A.While``);
+# until then no node of those kinds exists, so a check of a node's kind may skip them (made()).
+_RARE = frozenset(("AttributeAst", "ParameterAst", "ParamBlock", "PipelineChain", "While",
+                   "DoWhile", "DoUntil", "For", "SwitchClause", "Switch", "PropertyMember",
+                   "MethodMember", "ClassDefinition", "EnumDefinition", "UsingStatement",
+                   "CatchClause", "Try", "DataSection", "Ternary"))
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RARE:
+        from pshell.lang import ast_rare     # once: the import lock makes them once
+        globals().update({n: getattr(ast_rare, n) for n in _RARE})
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def made(*names: str) -> Tuple[Any, ...]:
+    """The node classes of ``names`` made so far (a kind not made yet has no nodes): for an
+    isinstance check on a common path that should not make the rarer nodes."""
+    found = globals()
+    return tuple(found[name] for name in names if name in found)
 
 
 # --------------------------------------------------------------------------- dumper

@@ -24,6 +24,8 @@ import threading
 import time
 from typing import Any, BinaryIO, Callable, Deque, Dict, List, Optional, Tuple
 
+import pshell.lang.ast_rare  # noqa: F401 - lang/ast.py makes these nodes on first use: the host
+#                                          makes them before it forks its sessions
 from pshell.engine import own_process
 from pshell.engine.streams import Streams
 from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, lines_message,

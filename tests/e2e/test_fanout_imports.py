@@ -1,7 +1,10 @@
 """What a fresh ``pshell -c 'Invoke-Command -ComputerName a,b { } | Out-Null'`` imports (issue 15:
 on a 2-core machine the client's CPU is on the fan-out's critical path).  The wire's JSON goes
 through remote/jsonc.py, so neither ``json`` nor ``re`` (and ``enum`` with it) are loaded; Out-Null
-does not load the formatting cmdlets; the broker's client uses the C ``_socket``.  Each still
+does not load the formatting cmdlets; the broker's client uses the C ``_socket``; frame headers and
+the broker's peer credentials are read without ``struct`` (a C extension to load); the fan-out's
+threads, locks and flags are ``_thread``'s, so neither ``threading`` nor ``functools`` is loaded
+(the second fan-out, -ThrottleLimit 1, runs its computers one after the other).  Each still
 works when something else had loaded them (the rest of the suite)."""
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from pshell.cli import main
 rc = main(['-NoProfile', '-c', sys.argv[1]])
 sys.stdout.flush()
 print('LOADED', *sorted(m for m in ('json', 're', 'enum', 'typing', 'socket', 'hashlib',
-                                    'pshell.cmdlets.format') if m in sys.modules))
+                                    'struct', '_struct', 'threading', 'functools',
+                                    'pshell.cmdlets.format')
+                        if m in sys.modules))
 sys.exit(rc)
 """
 
