@@ -290,6 +290,11 @@ def _wildcard(text: str, pattern: str) -> bool:
     return fnmatchcase(text, pattern)
 
 
+def match_pattern(text: str, pattern: str) -> bool:
+    """One pattern (``*``, ``?``; no negation), case-sensitive: how ssh matches SendEnv's."""
+    return _wildcard(text, pattern)
+
+
 def match_pattern_list(text: str, patterns: Sequence[str], fold: bool = False) -> int:
     """1 when a positive pattern matches and no negated one does, -1 when a negated one
     matches, 0 otherwise (OpenSSH's pattern-list rule)."""
