@@ -13,9 +13,13 @@ import time
 
 import pytest
 
-from test_isolation_hostile import Raw, keeper, line, sock_path, state, still_fine  # noqa: F401
+from test_isolation_hostile import Raw, line, sock_path, still_fine
+from test_isolation_hostile import keeper as keeper_fixture, state as state_fixture
 
 from pshell.remote.protocol import PROTOCOL_VERSION, FrameDecoder, encode_frame
+
+keeper = keeper_fixture      # the fixtures, by their names
+state = state_fixture
 
 SHOW = "'[' + $env:PSHELL_T_K + '|' + $env:LD_PRELOAD + '|' + $env:PSHELL_BASE + ']'"
 

@@ -680,6 +680,9 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
         rekey_bytes=rekey_bytes, rekey_seconds=options.get("rekeylimit_time") or 0,
         client_factory=_client_class(policy, label, batch, prompt, target.password,
                                      rekey_bytes if options.get("rekeylimit") else 0))
+    setenv = options.get("setenv")
+    if setenv:      # a channel's default (SSHSessionLink gives its own: SendEnv's with these)
+        kwargs["env"] = dict(word.split("=", 1) for word in setenv)
     if not kwargs["server_host_key_algs"]:
         raise SSHError(f"Cannot connect to {label}: none of the HostKeyAlgorithms "
                        f"({options.where('hostkeyalgorithms')}) is one pshell can use")
