@@ -19,7 +19,7 @@ KEYS = ("hostname user port userknownhostsfile globalknownhostsfile ciphers macs
         "hostkeyalgorithms stricthostkeychecking checkhostip batchmode connecttimeout "
         "serveraliveinterval serveralivecountmax proxyjump passwordauthentication identitiesonly "
         "hostkeyalias preferredauthentications kbdinteractiveauthentication hashknownhosts "
-        "compression tcpkeepalive rekeylimit setenv").split()
+        "compression tcpkeepalive rekeylimit setenv sendenv").split()
 _LISTS = ("ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "preferredauthentications")
 
 
@@ -38,7 +38,7 @@ def ssh_g(cfg: str, host: str) -> object:
     found = {}
     for line in out.stdout.splitlines():
         key, _, value = line.partition(" ")
-        if key == "setenv":         # one line per variable
+        if key in ("setenv", "sendenv"):     # one line per variable or pattern
             found[key] = found[key] + "|" + value if key in found else value
         elif key in KEYS and key not in found:
             found[key] = value
@@ -57,7 +57,9 @@ def ours(cfg: str, host: str) -> object:
             continue
         if key in ("userknownhostsfile", "globalknownhostsfile"):
             value = " ".join(value) or "none"
-        elif key == "setenv":
+        elif key in ("setenv", "sendenv"):
+            if not value:
+                continue
             value = "|".join(value)
         elif key == "rekeylimit":
             value = f"{value} {options.get('rekeylimit_time')}"
@@ -118,6 +120,14 @@ CONFIGS = [
     ("Host x\n  ProxyCommand nc %h %p\n  ProxyJump j\n", ["x"]),
     ("Host x\n  ProxyJump none\nHost *\n  ProxyJump j\n", ["x", "y"]),
     ("NoSuchOption yes\n", ["x"]),
+    # SendEnv: patterns add up over every block that applies; -PATTERN drops the ones so far
+    # that it matches (as patterns), whatever block they came from; '=' is no name
+    ("Host x\n  SendEnv LANG LC_*\nHost *\n  SendEnv PSHELL_? -LC_* LANG\n", ["x", "y"]),
+    ("SendEnv LC_ALL LC_CTYPE\nHost x\n  SendEnv -LC_*\nHost *\n  SendEnv LC_TIME -LC_C*\n",
+     ["x", "y"]),
+    ("SendEnv A*B -A?B\nSendEnv AXB -A*\n", ["x"]),
+    ("Host y\n  SendEnv BAD=1\n", ["x"]),
+    ("SendEnv -\n", ["x"]),
     ("IgnoreUnknown NoSuch*\nNoSuchOption yes\nPort 5\n", ["x"]),
     ("Host x\n  NoSuchOption yes\n", ["y"]),
     ("PasswordAuthentication no\nPreferredAuthentications publickey,password\n"

@@ -11,6 +11,15 @@ channel has no login process, so the supervisor keeps the latest relay's environ
 template (less the per-connection variables) and adds ``SSH_CONNECTION``/``SSH_CLIENT`` from
 what the client saw of its TCP connection.  pshell never forwards the agent, so a session has an
 ``SSH_AUTH_SOCK`` only when the login that created it had one.
+
+The variables a client sends with its channel (SendEnv, SetEnv): sshd keeps those its AcceptEnv
+names, and a login has them.  A client says which it sent: a login's in an ``env`` frame before
+its hello, a direct channel's in its first line.  From each login the host learns which names
+sshd kept (the login has the value sent) or refused, and the template never holds a value a
+client sent (a name sshd kept takes the value a login not sent it had, or none): another
+connection's session never sees it.  A direct channel's session gets the values its client sent
+of the names sshd kept in a login, nothing of the ones it refused; a name no login has shown sshd's
+answer for makes the host refuse the direct channel (the client then logs in, which teaches it).
 """
 
 from __future__ import annotations
@@ -35,6 +44,12 @@ from pshell.remote.session_table import SessionTable, _Child
 PER_CONNECTION = (b"SSH_CONNECTION", b"SSH_CLIENT", b"SSH_TTY", b"SSH_ORIGINAL_COMMAND",
                   b"SSH_AUTH_SOCK")
 _ENV_MAX = 1 << 20
+#: what a client may say its channel was sent with: at most this many variables (sshd keeps
+#: at most ~128 a session), names and values of at most these sizes; the names learnt in all
+_SENT_MAX = 256
+_NAME_MAX = 256
+_VALUE_MAX = 1 << 16
+_KNOWN_MAX = 4096
 #: what every hello answer says (worked out once: it was a chain of calls per session)
 _PYTHON_VERSION = python_version()
 
@@ -51,6 +66,27 @@ def _ssh_fields(text: Any) -> Optional[List[str]]:
     if not (fields[1].isdigit() and fields[3].isdigit()):
         return None
     return fields
+
+
+def _sent_env(value: Any) -> Optional[Dict[bytes, bytes]]:
+    """The variables a client says its channel was sent with, checked; None when the list
+    makes no sense (then nothing of it is believed)."""
+    if not isinstance(value, dict) or len(value) > _SENT_MAX:
+        return None
+    sent: Dict[bytes, bytes] = {}
+    for key, text in value.items():
+        if not isinstance(key, str) or not isinstance(text, str):
+            return None
+        try:        # bytes that are not UTF-8 cross as surrogates (os.fsdecode)
+            name = key.encode("utf-8", "surrogateescape")
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return None
+        if (not name or len(name) > _NAME_MAX or b"=" in name or b"\0" in name
+                or len(data) > _VALUE_MAX or b"\0" in data):
+            return None
+        sent[name] = data
+    return sent
 
 
 def _readable(sock: socket.socket) -> bool:
@@ -122,6 +158,14 @@ class Connections(SessionTable):
                 # a direct connection: sshd forwarded the client's channel to this socket
                 # (direct-streamlocal), so the socket itself carries the protocol
                 if not info.get("direct"):
+                    sock.close()
+                    return
+                # a direct line says no login's environment (only a relay's count)
+                info.pop("env", None)
+                info.pop("umask", None)
+                refused = self._direct_sent(info)
+                if refused:
+                    _log(refused)
                     sock.close()
                     return
                 fds = [os.dup(sock.fileno()), os.dup(sock.fileno())]
@@ -229,18 +273,79 @@ class Connections(SessionTable):
                 env[key] = value
         umask = info.get("umask")
         umask = umask & 0o777 if type(umask) is int else 0o022
+        info.pop("sent", None)          # a login says what it was sent in a frame, not here
         info["env"] = env
         info["umask"] = umask
+
+    def _env_state(self) -> Tuple[Dict[bytes, bool], Dict[bytes, bytes]]:
+        """(name -> whether sshd kept it in a login, name -> the value a login not sent it
+        had); under the lock."""
+        kept = self.__dict__.get("env_kept")
+        if kept is None:
+            kept = self.__dict__["env_kept"] = {}
+            self.__dict__["env_base"] = {}
+        return kept, self.__dict__["env_base"]
+
+    def _direct_sent(self, info: Dict[str, Any]) -> Optional[str]:
+        """Check what a direct channel's client says it would have sent a login: why the
+        channel is refused, or None (``info["sent"]`` then holds the variables)."""
+        if "sent" not in info:
+            info["sent"] = {}
+            return None
+        sent = _sent_env(info["sent"])
+        if sent is None:
+            return "refused a direct channel: its list of variables makes no sense"
+        info["sent"] = sent
         with self.lock:
-            self.template = {k: v for k, v in env.items() if k not in PER_CONNECTION}
-            self.template_umask = umask
+            kept, _ = self._env_state()
+            unknown = [name for name in sent if name not in kept]
+        if unknown:
+            shown = b", ".join(unknown[:5]).decode("utf-8", "replace")
+            return (f"a direct channel sends variables no login has shown sshd's answer for "
+                    f"({shown}): it goes through a login")
+        return None
+
+    def _learn(self, info: Dict[str, Any]) -> None:
+        """A login's environment becomes the template, less what its client sent (once per
+        connection, at its hello); which of the names sent sshd kept is noted."""
+        env = info.get("env")
+        if not isinstance(env, dict) or info.get("learnt"):
+            return
+        info["learnt"] = True
+        sent = info.get("sent", {})
+        if sent is None:            # a list that made no sense: nothing is learnt of this login
+            return
+        template = {k: v for k, v in env.items() if k not in PER_CONNECTION}
+        with self.lock:
+            kept, base = self._env_state()
+            for name in kept:       # names some client sends: what a login not sent them has
+                if name not in sent:
+                    if name in env:
+                        base[name] = env[name]
+                    else:
+                        base.pop(name, None)
+            for name, value in sent.items():
+                arrived = env.get(name) == value
+                if name in kept or len(kept) < _KNOWN_MAX:
+                    kept[name] = arrived
+                if arrived:         # the client's value: never another connection's
+                    if name in base:
+                        template[name] = base[name]
+                    else:
+                        template.pop(name, None)
+            self.template = template
+            self.template_umask = info["umask"]
 
     def _login_env(self, info: Dict[str, Any]) -> Tuple[Dict[bytes, bytes], int]:
         env = info.get("env")
         if isinstance(env, dict):
             return env, int(info.get("umask") or 0)
+        sent = info.get("sent") or {}
         with self.lock:
             env, umask = dict(self.template), self.template_umask
+            if sent:                # the client's values of the names sshd kept in a login
+                kept, _ = self._env_state()
+                env.update((k, v) for k, v in sent.items() if kept.get(k))
         fields = _ssh_fields(info.get("ssh"))
         if fields:
             env[b"SSH_CONNECTION"] = " ".join(fields).encode()
@@ -273,6 +378,9 @@ class Connections(SessionTable):
                 elif kind == "remove":
                     error = self.remove(str(msg.get("session") or ""), bool(msg.get("force")))
                     _write(wfd, {"t": "removed", "id": msg.get("id"), "error": error})
+                elif kind == "env":         # before a login's hello: what it was sent
+                    if isinstance(info.get("env"), dict) and not info.get("learnt"):
+                        info["sent"] = _sent_env(msg.get("env"))
                 elif kind == "close" and msg.get("rs") is None:
                     _write(wfd, {"t": "closed", "id": msg.get("id")})
                     break
@@ -298,6 +406,7 @@ class Connections(SessionTable):
             answer["error"] = f"the pshell host speaks protocol {PROTOCOL_VERSION}"
             _write(wfd, answer)
             return None
+        self._learn(info)
         child: Optional[_Child]
         if msg.get("attach"):
             child, error = self.find(str(msg["attach"]))
@@ -328,7 +437,7 @@ class Connections(SessionTable):
         number = next(self._numbers)
         if "_bin" in hello:     # a hello sent as a binary frame: its bytes mean nothing, and a
             hello = {k: v for k, v in hello.items() if k != "_bin"}    # control message is JSON
-        plain = {k: v for k, v in info.items() if k not in ("env", "umask")}
+        plain = {k: v for k, v in info.items() if k not in ("env", "umask", "sent", "learnt")}
         msg = {"op": "conn", "c": number, "hello": hello, "info": plain}
         if child.pid is None:
             error = self.ensure_started(child, msg, [rfd, wfd, lifeline.fileno()], watch=False)

@@ -16,6 +16,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from pshell.remote.client import ConnectionBroken, RemoteConnection
+from pshell.remote.protocol import encode_frame
 from pshell.transport import bootstrap
 
 __all__ = ["SSHTarget", "SSHError", "event_loop", "run_async", "connect", "SSHSessionLink",
@@ -23,7 +24,7 @@ __all__ = ["SSHTarget", "SSHError", "event_loop", "run_async", "connect", "SSHSe
 
 from pshell.transport.ssh_connect import (  # noqa: F401  (the public face stays here)
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVE, DEFAULT_KEEPALIVE_COUNT, PromptFunc, SSHError,
-    SSHTarget, connect, load_asyncssh, parse_destination, preferred_ciphers, sends_env)
+    SSHTarget, connect, load_asyncssh, parse_destination, preferred_ciphers, session_env)
 
 
 # --------------------------------------------------------------------------- event loop
@@ -107,6 +108,10 @@ class SSHSessionLink:
         # the first requests (hello, create, invoke) sent before the channel is ready: they
         # follow stage two or the direct line on the channel, in the same write
         self.corked: Optional[List[bytes]] = None
+        # the variables sent with the channel (SendEnv, SetEnv): None until the start works
+        # them out from the connection's options and this process's environment; an owner that
+        # opens channels for another process (the broker) may set its client's
+        self.env: Optional[Dict[bytes, bytes]] = None
 
     # ---- asyncssh session callbacks (loop thread) ----------------------------------------
     def session_factory(self, unix: bool = False) -> Any:
@@ -164,7 +169,7 @@ class SSHSessionLink:
             elif line.startswith(bootstrap.NEED):
                 self._needed = True
                 # stage two dropped the first requests that followed it: again, behind the engine
-                self.chan.write(bootstrap.engine_payload() + self._pipelined())
+                self.chan.write(bootstrap.engine_payload() + self._login_first())
             elif line.startswith(bootstrap.READY):
                 self._booting = False
                 if not self._ready.done():
@@ -257,8 +262,6 @@ class SSHSessionLink:
         import asyncio
         self.owns_ssh = False
         self.ssh = ssh
-        if sends_env(ssh):      # SetEnv's variables reach a session only through a login
-            return False
         self._ready = asyncio.get_running_loop().create_future()
         return await self._start_direct(ssh, path)
 
@@ -267,13 +270,18 @@ class SSHSessionLink:
         computer); False when the host is not there (not running, forwarding refused)."""
         import asyncio
         import asyncssh
+        piped = self._pipelined()
+        # the variables a login would have been sent: the host applies the ones sshd kept in
+        # a login (no direct channel when they do not fit in the line: a login then)
+        line = _direct_line(ssh, bool(piped), self._sent_env(ssh))
+        if line is None:
+            return False
         self.direct = True
         try:
             self.chan, _ = await ssh.create_unix_connection(
                 lambda: self.session_factory(unix=True), path)
-            piped = self._pipelined()
             # the first requests follow the direct line at once, not after the host's "A"
-            self.chan.write(_direct_line(ssh, bool(piped)) + piped)
+            self.chan.write(line + piped)
             await asyncio.wait_for(asyncio.shield(self._ready), 15)
             return True
         except (asyncssh.Error, OSError, asyncio.TimeoutError):
@@ -313,6 +321,19 @@ class SSHSessionLink:
     def _pipelined(self) -> bytes:
         return b"".join(self.corked) if self.corked else b""
 
+    def _sent_env(self, ssh: Any) -> Dict[bytes, bytes]:
+        if self.env is None:
+            self.env = session_env(ssh)
+        return self.env
+
+    def _login_first(self) -> bytes:
+        """What a login channel carries first: which variables it was sent with (the host sees
+        which of them sshd kept, and never makes another connection's session of them), then
+        the first requests."""
+        sent = self.env
+        head = encode_frame({"t": "env", "env": _env_text(sent)}) if sent else b""
+        return head + self._pipelined()
+
     async def start(self, ssh: Any, subsystem: Optional[str] = "pshell") -> None:
         try:
             await self._start(ssh, subsystem)
@@ -324,9 +345,7 @@ class SSHSessionLink:
         self.ssh = ssh
         self.boot_timeout = _connect_timeout_of(ssh)
         self._ready = asyncio.get_running_loop().create_future()
-        # SetEnv's variables reach a session only through a login (sshd applies AcceptEnv,
-        # the relay carries the login's environment): no direct channel for such a connection
-        path = known_socket(self.cache_key) if self.cache_key and not sends_env(ssh) else None
+        path = known_socket(self.cache_key) if self.cache_key else None
         if path and await self._start_direct(ssh, path):
             return
         # a host that refused the subsystem before is not asked again (two round trips of
@@ -352,7 +371,8 @@ class SSHSessionLink:
         import asyncssh
         try:
             self.chan, _ = await ssh.create_session(self.session_factory, subsystem=subsystem,
-                                                    encoding=None, request_pty=False)
+                                                    encoding=None, request_pty=False,
+                                                    env=self._sent_env(ssh) or None)
         except asyncssh.ChannelOpenError:
             self.attempt += 1
             self.chan = None
@@ -361,17 +381,19 @@ class SSHSessionLink:
             return False
         self._booting = False
         self._ready.set_result(True)
-        if self.corked:
-            self.chan.write(self._pipelined())
+        first = self._login_first()
+        if first:
+            self.chan.write(first)
         return True
 
     async def _start_loader(self, ssh: Any) -> None:
         import asyncio
         self.chan, _ = await ssh.create_session(self.session_factory, bootstrap.LOADER_COMMAND,
-                                                encoding=None, request_pty=False)
+                                                encoding=None, request_pty=False,
+                                                env=self._sent_env(ssh) or None)
         # the first requests follow stage two at once, not after its READY: sshd opens the
         # channel's window only with the command's answer, so that round trip stays
-        piped = self._pipelined()
+        piped = self._login_first()
         try:
             self.chan.write(bootstrap.stage_two(len(piped)) + piped)
         except OSError:             # it ended at once (no python3?): the channel's end says why
@@ -397,13 +419,22 @@ class SSHSessionLink:
 FIRST_LINE_READ = 4096
 
 
-def _direct_line(ssh: Any, padded: bool = False) -> bytes:
+def _env_text(env: Dict[bytes, bytes]) -> Dict[str, str]:
+    """Variables as JSON can carry them (bytes that are not UTF-8 as surrogates)."""
+    return {os.fsdecode(k): os.fsdecode(v) for k, v in env.items()}
+
+
+def _direct_line(ssh: Any, padded: bool = False,
+                 sent: Optional[Dict[bytes, bytes]] = None) -> Optional[bytes]:
     """The first line on a direct channel: what this side sees of the TCP connection, which
-    the remote host gives a session as SSH_CONNECTION (no login process reports it there).
-    ``padded``: requests follow it in the same write, so it is padded with spaces (JSON
-    whitespace) to the size of the host's first read."""
+    the remote host gives a session as SSH_CONNECTION (no login process reports it there),
+    and the variables a login would have been sent (SendEnv, SetEnv).  ``padded``: requests
+    follow it in the same write, so it is padded with spaces (JSON whitespace) to the size of
+    the host's first read.  None when it would not fit in that read."""
     import json
     line: Dict[str, Any] = {"direct": 1}
+    if sent:
+        line["sent"] = _env_text(sent)
     try:
         local = ssh.get_extra_info("sockname")
         remote = ssh.get_extra_info("peername")
@@ -412,6 +443,8 @@ def _direct_line(ssh: Any, padded: bool = False) -> bytes:
     except Exception:
         pass
     text = json.dumps(line).encode()
+    if len(text) >= FIRST_LINE_READ:
+        return None
     if padded:
         text = text.ljust(FIRST_LINE_READ - 1)
     return text + b"\n"

@@ -290,6 +290,11 @@ def _wildcard(text: str, pattern: str) -> bool:
     return fnmatchcase(text, pattern)
 
 
+def match_pattern(text: str, pattern: str) -> bool:
+    """One pattern (``*``, ``?``; no negation), case-sensitive: how ssh matches SendEnv's."""
+    return _wildcard(text, pattern)
+
+
 def match_pattern_list(text: str, patterns: Sequence[str], fold: bool = False) -> int:
     """1 when a positive pattern matches and no negated one does, -1 when a negated one
     matches, 0 otherwise (OpenSSH's pattern-list rule)."""
@@ -414,6 +419,8 @@ class _Walk:
     def check(self, key: str, args: List[str], where: str) -> None:
         if key not in _KEYWORDS and not self._ignored(key):
             raise ConfigError(f"{where}: unknown option '{key}'")
+        if key == "sendenv":            # ssh checks the names of a block that does not apply too
+            _send_env_names(args, where)
 
     def _ignored(self, key: str) -> bool:
         return match_pattern_list(key, self.ignore_unknown, fold=True) == 1
@@ -446,7 +453,15 @@ class _Walk:
                     self.values[name] = part
                     self.origin[name] = (path, number)
             return
-        if key in _MULTI:
+        if key == "sendenv":            # one list of patterns; ``-pattern`` removes the ones
+            patterns = self.values.setdefault(key, [])  # given so far that it matches
+            for word in value:
+                if word.startswith("-"):
+                    patterns[:] = [p for p in patterns if not _wildcard(p, word[1:])]
+                else:
+                    patterns.append(word)
+            self.origin.setdefault(key, (path, number))
+        elif key in _MULTI:
             self.values.setdefault(key, []).append(value)
             self.origin.setdefault(key, (path, number))
         elif key not in self.values:
@@ -507,7 +522,9 @@ def _convert(key: str, args: List[str], where: str) -> Any:
         return _set_env(args, where)
     if key in DEFAULT_ALGORITHMS:
         return expand_algorithms(key, first, where)
-    if key in ("userknownhostsfile", "globalknownhostsfile", "sendenv",
+    if key == "sendenv":
+        return _send_env_names(args, where)
+    if key in ("userknownhostsfile", "globalknownhostsfile",
                "canonicaldomains", "ignoreunknown"):
         return list(args)
     if key == "preferredauthentications":
@@ -635,6 +652,16 @@ def _set_env(args: List[str], where: str) -> List[str]:
             names.add(name)
             words.append(word)
     return words
+
+
+def _send_env_names(args: List[str], where: str) -> List[str]:
+    """``SendEnv NAME-PATTERN ... -PATTERN``: the words, checked as ssh checks them (a name
+    never holds ``=``)."""
+    for word in args:
+        if not word or "=" in word:
+            raise ConfigError(f"{where}: bad SendEnv name '{word}' (a variable name or pattern, "
+                              f"without '=')")
+    return list(args)
 
 
 def _seconds(text: str) -> Optional[int]:

@@ -28,7 +28,7 @@ from pshell.transport import known_hosts as kh
 from pshell.transport import ssh_config
 
 __all__ = ["SSHTarget", "SSHError", "connect", "parse_destination", "load_asyncssh",
-           "preferred_ciphers", "set_warning_sink", "sends_env"]
+           "preferred_ciphers", "set_warning_sink", "session_env"]
 
 DEFAULT_KEEPALIVE = 5         # seconds between keepalives when the config sets none
 DEFAULT_KEEPALIVE_COUNT = 3   # missed keepalives before the peer is declared dead
@@ -490,14 +490,40 @@ def _rekey_bytes(options: ssh_config.SSHOptions, ciphers: Sequence[str]) -> int:
     return min(size, cap) if size else cap
 
 
-_WITH_ENV: Any = None      # connections that send SetEnv's variables with each session
+#: what each connection sends with a session channel: (SendEnv's patterns, SetEnv's values)
+_ENV_OF: Any = None
 
 
-def sends_env(conn: Any) -> bool:
-    """Whether ``conn`` sends variables (SetEnv) with each session channel: its channels then
-    start a login on the remote computer (the relay carries the login's environment to the
-    session), never a direct channel to the host's socket, which would skip them."""
-    return _WITH_ENV is not None and conn in _WITH_ENV
+def session_env(conn: Any, environ: Any = None) -> Dict[bytes, bytes]:
+    """The variables ssh would send with a session channel of ``conn`` now: those of
+    ``environ`` (this process's environment by default: the values of the moment, as a new
+    ``ssh`` would take them) whose names match SendEnv's patterns, then SetEnv's (which win
+    over a SendEnv variable of the same name).  sshd keeps the ones its AcceptEnv names."""
+    spec = _ENV_OF.get(conn) if _ENV_OF is not None else None
+    if not spec:
+        return {}
+    patterns, setenv = spec
+    sent: Dict[bytes, bytes] = {}
+    if patterns:
+        for name, value in (os.environb if environ is None else environ).items():
+            if name not in setenv and any(ssh_config.match_pattern(os.fsdecode(name), p)
+                                          for p in patterns):
+                sent[name] = value
+    sent.update(setenv)
+    return sent
+
+
+def _remember_env(conn: Any, options: ssh_config.SSHOptions) -> None:
+    global _ENV_OF
+    patterns = list(options.get("sendenv") or ())
+    setenv = {os.fsencode(name): os.fsencode(value) for name, value in
+              (word.split("=", 1) for word in options.get("setenv") or ())}
+    if not (patterns or setenv):
+        return
+    if _ENV_OF is None:
+        import weakref
+        _ENV_OF = weakref.WeakKeyDictionary()
+    _ENV_OF[conn] = (patterns, setenv)
 
 
 def _overrides(target: "SSHTarget") -> Dict[str, Any]:
@@ -655,7 +681,7 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
         client_factory=_client_class(policy, label, batch, prompt, target.password,
                                      rekey_bytes if options.get("rekeylimit") else 0))
     setenv = options.get("setenv")
-    if setenv:
+    if setenv:      # a channel's default (SSHSessionLink gives its own: SendEnv's with these)
         kwargs["env"] = dict(word.split("=", 1) for word in setenv)
     if not kwargs["server_host_key_algs"]:
         raise SSHError(f"Cannot connect to {label}: none of the HostKeyAlgorithms "
@@ -693,12 +719,7 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
             owned_tunnel.close()
         _raise_clear(exc, target, label, policy, prompt, batch, timeout)
         raise
-    if setenv:
-        global _WITH_ENV
-        if _WITH_ENV is None:
-            import weakref
-            _WITH_ENV = weakref.WeakSet()
-        _WITH_ENV.add(conn)
+    _remember_env(conn, options)        # sent with each session channel (SSHSessionLink)
     if owned_tunnel is not None:
         conn.set_tunnel(owned_tunnel)        # closing the connection closes the jump too
     elif tunnel is not None and depth > 0:

@@ -531,10 +531,9 @@ def test_changed_key_with_no_sends_no_password(pw_home, lab):
 
 def test_setenv_reaches_the_session_as_it_reaches_ssh(sshd_hosts, monkeypatch):
     """ssh sends SetEnv's variables with the session and sshd keeps the AcceptEnv ones: a pshell
-    session sees what ``ssh host env`` sees.  A connection with SetEnv never takes a direct
-    channel to the host's socket (no login there, so the variables would be skipped and the
-    session would get the latest login's environment): after the config changes, the next
-    session sees the new value, as the next ssh does."""
+    session sees what ``ssh host env`` sees.  After the config changes, the next session (a
+    direct channel to the host's socket: it says what it would have sent, and the host applies
+    the names a login showed sshd kept) sees the new value, as the next ssh does."""
     import tempfile
 
     from conftest import own_sshd, stop_host_in
