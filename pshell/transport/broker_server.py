@@ -359,8 +359,6 @@ class Broker:
                      if h.channels < MAX_CHANNELS and not _closed(h.ssh)), None)
         if held is None:
             return                      # no new connection just to keep a channel warm
-        if not _direct_allowed(held.ssh):
-            return
         self._take(held)
         warm = _Warm(self, plan.key, held, path, demand)
         demand.opening += 1
@@ -381,8 +379,15 @@ class Broker:
             return
         warm.chan = chan
         if held.direct_line is None:
+            # with the variables a login would be sent (SendEnv, SetEnv): the host applies
+            # those sshd kept in a login, and refuses the channel while it has not seen one
             from pshell.transport.ssh import _direct_line
-            held.direct_line = _direct_line(held.ssh)
+            from pshell.transport.ssh_connect import session_env
+            held.direct_line = _direct_line(held.ssh, False, session_env(held.ssh)) or b""
+        if not held.direct_line:          # the variables do not fit in the host's first read
+            chan.close()
+            self._unwarm(warm)
+            return
         try:
             chan.write(held.direct_line)
         except Exception:
@@ -881,14 +886,6 @@ def _lazy_keepalive(ssh: Any) -> None:
     if timer is not None and ssh._keepalive_interval:  # armed with asyncssh's own callback
         timer.cancel()
         ssh._keepalive_timer = loop.call_later(ssh._keepalive_interval, callback)
-
-
-def _direct_allowed(ssh: Any) -> bool:
-    """Whether a direct channel may go on this connection: not when it sends SetEnv's variables
-    with each session (they reach a session only through a login; SSHSessionLink asks the same
-    before any direct channel)."""
-    from pshell.transport.ssh_connect import sends_env
-    return not sends_env(ssh)
 
 
 def _closed(ssh: Any) -> bool:

@@ -524,16 +524,25 @@ def test_a_client_that_stops_reading_stops_the_channel_and_loses_nothing(broker_
     assert sent.stdout.strip() == "30000000", (sent.stdout[-200:], sent.stderr[-2000:])
 
 
-def test_a_connection_that_sends_setenv_gets_no_warm_channel(sshd_hosts, broker_env, tmp_path):
-    """SetEnv's variables reach a session only through a login: the broker opens no direct
-    channel ahead on such a connection (every session of it starts with its login)."""
+def test_a_connection_that_sends_setenv_uses_warm_channels_and_the_session_sees_what_ssh_does(
+        sshd_hosts, broker_env, tmp_path):
+    """A warm channel's direct line carries the variables a login would be sent (SetEnv here):
+    the host applies those sshd kept in a login, so a session over a warm channel sees what
+    ``ssh host printenv`` sees (this sshd accepts none: nothing), and warm channels are used."""
     home = tmp_path / "home"
     shutil.copytree(sshd_hosts.home, home)
     config = home / ".ssh" / "config"
     config.write_text(config.read_text() + "Host server03\n  SetEnv PSHELL_T_A=one\n")
     env = dict(broker_env, HOME=str(home))
-    for _ in range(3):
-        assert "hi" in run(env, "Invoke-Command server03 { 'hi' }", str(tmp_path)).stdout
+    theirs = subprocess.run(["ssh", "-F", str(config), "-o", "BatchMode=yes", "server03",
+                             "printenv PSHELL_T_A; echo end"], env=env, capture_output=True,
+                            text=True, timeout=60).stdout.split()
+    seen = []
+    for _ in range(4):
+        out = run(env, "Invoke-Command server03 { \"[$env:PSHELL_T_A]\" }", str(tmp_path)).stdout
+        seen.append(out.strip())
         time.sleep(0.5)             # a burst's refill comes 0.2 s after its last request
     now = status(env)
-    assert now["served"] == 3 and now["warm_opened"] == 0 and now["warm_used"] == 0, now
+    assert now["served"] == 4 and now["warm_used"] >= 1, now
+    want = "[" + "".join(theirs[:-1]) + "]"
+    assert theirs[-1] == "end" and seen == [want] * 4, (theirs, seen)
