@@ -116,5 +116,9 @@ def test_a_client_whose_environment_is_too_large_for_the_broker_connects_directl
     from pshell.client.broker import _request
     from pshell.transport.ssh_connect import SSHTarget
     assert _request(SSHTarget("alpha"), "pshell") is not None
+    monkeypatch.setenv("PSHELL_T_" + "L" * 300, "x")       # a name the broker would refuse
+    assert _request(SSHTarget("alpha"), "pshell") is None
+    monkeypatch.delenv("PSHELL_T_" + "L" * 300)
+    assert _request(SSHTarget("alpha"), "pshell") is not None
     monkeypatch.setenv("PSHELL_T_HUGE", "x" * 60000)
     assert _request(SSHTarget("alpha"), "pshell") is None

@@ -218,13 +218,14 @@ def _env_text() -> Optional[str]:
     """This process's environment as the request's ``env`` field (the broker takes SendEnv's
     values from it, as this process's own ``ssh`` would): ASCII JSON, bytes that are not UTF-8
     as the escaped surrogates of ``os.fsdecode``.  None when it is larger than the broker
-    takes (connect directly then)."""
+    takes (more than 1024 variables, 48 KiB, a name longer than 256: connect directly then)."""
     raw = getattr(os.environ, "_data", None)     # POSIX: the raw bytes, nothing decoded
     items = tuple(raw.items()) if type(raw) is dict else tuple(os.environ.items())
     if items == _ENV_TEXT[0]:
         return _ENV_TEXT[1]
     from _json import encode_basestring_ascii as quote
-    if sum(len(k) + len(v) for k, v in items) > _ENV_LIMIT or len(items) > 1024:
+    if sum(len(k) + len(v) for k, v in items) > _ENV_LIMIT or len(items) > 1024 or \
+            any(len(k) > 256 for k, _ in items):
         return None
     decode = os.fsdecode
     text = "{" + ",".join(quote(decode(k)) + ":" + quote(decode(v)) for k, v in items
