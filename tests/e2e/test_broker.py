@@ -109,7 +109,10 @@ def test_hostile_requests_get_an_answer_and_the_broker_goes_on(broker_env, tmp_p
             sock.shutdown(socket.SHUT_WR)
             answer = b""
             while True:
-                chunk = sock.recv(65536)
+                try:
+                    chunk = sock.recv(65536)
+                except ConnectionResetError:    # the broker closed with some of a line too
+                    return answer               # long unread: its answer came before the reset
                 if not chunk:
                     return answer
                 answer += chunk
