@@ -90,3 +90,35 @@ def test_an_unreadable_config_is_not_kept_and_says_what_is_wrong(config):
     with pytest.raises(SSHError, match="bad port"):
         broker._plan(line())
     assert not broker.plans
+
+
+def test_the_clients_environment_is_checked_field_by_field(config, monkeypatch):
+    """The request's ``env`` (the client's environment, from which SendEnv's values are taken)
+    crosses the broker's trust boundary: hostile ones are refused with what was wrong."""
+    from pshell.client.broker import _request
+    from pshell.transport.broker_request import MAX_ENV_NAMES, MAX_ENV_SIZE, check_request
+    from pshell.transport.ssh_connect import SSHTarget
+    monkeypatch.setenv("PSHELL_T_RAW", "caf\udce9")         # the bytes b"caf\xe9": not UTF-8
+    sent = check_request(_request(SSHTarget("alpha"), "pshell"))["environ"]
+    assert sent[b"PSHELL_T_RAW"] == b"caf\xe9" and sent[b"HOME"] == os.fsencode(os.environ["HOME"])
+    assert check_request(line())["environ"] == {}           # none: nothing of the broker's
+    for env, words in (([1], "a table"), ({"A": 1}, "not text"), ({"": "x"}, "not valid"),
+                       ({"A=B": "x"}, "not valid"), ({"A\0B": "x"}, "not valid"),
+                       ({"A": "x\0y"}, "not text"), ({"A": "\ud800"}, "not valid text"),
+                       ({"N" * 300: "x"}, "not valid"),
+                       ({f"V{n}": "" for n in range(MAX_ENV_NAMES + 1)}, "at most"),
+                       ({"A": "x" * MAX_ENV_SIZE}, "larger")):
+        with pytest.raises(BadRequest, match=words):
+            check_request(line(env=env))
+
+
+def test_a_client_whose_environment_is_too_large_for_the_broker_connects_directly(monkeypatch):
+    from pshell.client.broker import _request
+    from pshell.transport.ssh_connect import SSHTarget
+    assert _request(SSHTarget("alpha"), "pshell") is not None
+    monkeypatch.setenv("PSHELL_T_" + "L" * 300, "x")       # a name the broker would refuse
+    assert _request(SSHTarget("alpha"), "pshell") is None
+    monkeypatch.delenv("PSHELL_T_" + "L" * 300)
+    assert _request(SSHTarget("alpha"), "pshell") is not None
+    monkeypatch.setenv("PSHELL_T_HUGE", "x" * 60000)
+    assert _request(SSHTarget("alpha"), "pshell") is None

@@ -210,11 +210,38 @@ def _connect_broker() -> Optional[socket.socket]:
     return None
 
 
+_ENV_LIMIT = 48 * 1024      # the broker's MAX_ENV_SIZE (broker_request.py)
+_ENV_TEXT: List[Any] = [None, ""]     # the environment last sent, its text
+
+
+def _env_text() -> Optional[str]:
+    """This process's environment as the request's ``env`` field (the broker takes SendEnv's
+    values from it, as this process's own ``ssh`` would): ASCII JSON, bytes that are not UTF-8
+    as the escaped surrogates of ``os.fsdecode``.  None when it is larger than the broker
+    takes (more than 1024 variables, 48 KiB, a name longer than 256: connect directly then)."""
+    raw = getattr(os.environ, "_data", None)     # POSIX: the raw bytes, nothing decoded
+    items = tuple(raw.items()) if type(raw) is dict else tuple(os.environ.items())
+    if items == _ENV_TEXT[0]:
+        return _ENV_TEXT[1]
+    from _json import encode_basestring_ascii as quote
+    if sum(len(k) + len(v) for k, v in items) > _ENV_LIMIT or len(items) > 1024 or \
+            any(len(k) > 256 for k, _ in items):
+        return None
+    decode = os.fsdecode
+    text = "{" + ",".join(quote(decode(k)) + ":" + quote(decode(v)) for k, v in items
+                          if k and "=" not in decode(k)) + "}"
+    _ENV_TEXT[:] = [items, text]
+    return text
+
+
 def _request(target: Any, subsystem: Optional[str]) -> Optional[bytes]:
     req = {"v": 1, "host": target.host, "user": target.user, "port": target.port,
            "key_file": target.key_file, "options": target.options or {}, "subsystem": subsystem}
+    env = _env_text()
+    if env is None:
+        return None
     try:
-        return _json_text(req).encode("utf-8") + b"\n"
+        return (_json_text(req)[:-1] + ',"env":' + env + "}").encode("utf-8") + b"\n"
     except (TypeError, ValueError, RecursionError):
         return None                         # options that are not plain data: connect directly
 

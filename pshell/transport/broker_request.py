@@ -51,7 +51,40 @@ def check_request(line: bytes) -> Dict[str, Any]:
                 raise BadRequest(f"option {key} has a value that is not text or a number")
     return {"host": host, "user": _text(req.get("user"), "the user", 255), "port": port,
             "key_file": _text(req.get("key_file"), "the key file", 4096), "options": options,
-            "subsystem": _text(req.get("subsystem"), "the subsystem", 64)}
+            "subsystem": _text(req.get("subsystem"), "the subsystem", 64),
+            "environ": _environ(req.get("env"))}
+
+
+MAX_ENV_NAMES = 1024            # variables in a request's environment
+MAX_ENV_SIZE = 48 * 1024        # their names and values together (characters)
+MAX_ENV_NAME = 256
+
+
+def _environ(value: Any) -> Dict[bytes, bytes]:
+    """The client's environment (what SendEnv sends is taken from it, not from the broker's):
+    names and values as text, bytes that are not UTF-8 as the surrogates ``os.fsdecode``
+    makes.  At most MAX_ENV_NAMES names and MAX_ENV_SIZE characters; a name is not empty and
+    has no "=" or NUL, a value no NUL."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > MAX_ENV_NAMES:
+        raise BadRequest(f"the environment is not a table of at most {MAX_ENV_NAMES} variables")
+    environ: Dict[bytes, bytes] = {}
+    size = 0
+    for name, text in value.items():
+        if not isinstance(name, str) or not name or len(name) > MAX_ENV_NAME or "=" in name or \
+                "\0" in name:
+            raise BadRequest(f"the environment has a variable name that is not valid: {name!r:.80}")
+        if not isinstance(text, str) or "\0" in text:
+            raise BadRequest(f"the environment's variable {name} has a value that is not text")
+        size += len(name) + len(text)
+        if size > MAX_ENV_SIZE:
+            raise BadRequest(f"the environment is larger than {MAX_ENV_SIZE} characters")
+        try:
+            environ[os.fsencode(name)] = os.fsencode(text)
+        except UnicodeError:        # a surrogate os.fsdecode never makes
+            raise BadRequest(f"the environment's variable {name!r:.80} is not valid text") from None
+    return environ
 
 
 class Plan:
@@ -67,6 +100,10 @@ class Plan:
         self.stamp = stamp
         self.cache_key = cache_key
         self.answers: Dict[Optional[str], bytes] = {}   # the answer line, by the socket path
+        # what SendEnv and SetEnv send for it (from the client's environment), worked out on a
+        # held connection of its key; and the key of the warm channels that carry exactly that
+        self.sent: Optional[Dict[bytes, bytes]] = None
+        self.warm_key = ""
 
 
 def decide(req: Dict[str, Any]) -> Any:

@@ -8,18 +8,20 @@ long.  A short-lived pshell then neither imports asyncssh nor handshakes: it ask
 channel and speaks the remoting protocol over the Unix socket, the broker relaying bytes.
 
 A request is one JSON line: ``{"v": 1, "host", "user", "port", "key_file", "options",
-"subsystem"}`` (never a password: a target with one does not come here).  The answer is one JSON
-line, ``{"ok": true, "warnings": [...]}`` then the channel's bytes both ways, or ``{"ok": false,
-"error": text, "auth": bool}`` and the end (``auth``: authentication failed, so the client, if it
-may prompt, connects itself).  Connections are reused only for the same request and the same
-resolved ssh_config (a changed config gives a new connection); each carries at most
-``MAX_CHANNELS`` channels (sshd's MaxSessions is 10 by default).  The line
-``{"v": 1, "status": true}`` is answered with what the broker holds.
+"subsystem", "env"}`` (never a password: a target with one does not come here; ``env``: the
+client's environment, from which SendEnv's values are taken, as the client's own ``ssh``
+would).  The answer is one JSON line, ``{"ok": true, "warnings": [...]}`` then the channel's
+bytes both ways, or ``{"ok": false, "error": text, "auth": bool}`` and the end (``auth``:
+authentication failed, so the client, if it may prompt, connects itself).  Connections are
+reused only for the same request and the same resolved ssh_config (a changed config gives a
+new connection); each carries at most ``MAX_CHANNELS`` channels (sshd's MaxSessions is 10 by
+default).  The line ``{"v": 1, "status": true}`` is answered with what the broker holds.
 
 What a request line decides (``broker_request.py``) is kept while the config files are unchanged.
 After a burst, direct channels to the hosts' sockets are opened ahead of the next one ("warm"):
 as many per key as it had clients at once, on held connections with room, handed out only for
-the same key while alive, closed after ``PSHELL_BROKER_WARM`` seconds unused.
+the same key and the same variables sent (SendEnv's values from the client's environment,
+SetEnv) while alive, closed after ``PSHELL_BROKER_WARM`` seconds unused.
 
 Run: ``python3 -m pshell.transport.broker_server DIRECTORY PERSIST_SECONDS``.
 """
@@ -49,7 +51,8 @@ STATUS_REQUEST = b'{"v": 1, "status": true}\n'     # what the broker holds (test
 _PAUSE_AT = 4 << 20            # bytes waiting for the client before the channel stops reading
 _READ_SIZE = 256 * 1024        # what one read of a client's socket takes at most
 _PLANS = 256                   # requests whose decisions are kept (while the config is unchanged)
-_PLAN_LINE = 8192              # a longer request line is decided each time
+_PLAN_LINE = MAX_REQUEST       # a longer request line is decided each time (none is: kept
+                               # whole, a line carries the client's environment)
 MAX_WARM = 8                   # warm channels kept per connection key
 WARM_DELAY = 0.2               # seconds without a request for a key before its channels are replaced
 DEFAULT_WARM_KEEP = 30.0       # seconds a warm channel waits to be used (PSHELL_BROKER_WARM)
@@ -70,7 +73,8 @@ class _Held:
         self.ssh = ssh
         self.channels = 0
         self.used = time.monotonic()    # when a client's channel on it last ended
-        self.direct_line: Optional[bytes] = None    # a direct channel's first line (its TCP ends)
+        # a direct channel's first line (its TCP ends, the variables sent), by warm key
+        self.direct_lines: Dict[str, bytes] = {}
 
 
 class _Warm:
@@ -92,6 +96,7 @@ class _Warm:
         self.dead = False
         self.client: Optional[_Client] = None       # handed out: whose bytes these are
         self.expires = 0.0              # when it closes unused (the serving loop's sweep)
+        self.sent: Optional[Dict[bytes, bytes]] = None     # the variables its direct line carries
 
     # asyncssh's session callbacks
     def connection_made(self, chan: Any) -> None:
@@ -231,12 +236,29 @@ class Broker:
     # for the same key (the same request under the same config), while nothing has arrived on
     # it and neither it nor its connection has ended; unused, it closes after warm_keep.
 
+    def _sent(self, plan: Plan, held: _Held) -> Dict[bytes, bytes]:
+        """What SendEnv and SetEnv send for the plan's client (SendEnv's values from the
+        client's environment, as its own ``ssh`` would take them), and the key of the warm
+        channels that carry exactly those: worked out once per plan, on a connection of its
+        key (every connection of a key was made under the same config)."""
+        sent = plan.sent
+        if sent is None:
+            from pshell.transport.ssh_connect import session_env
+            sent = plan.sent = session_env(held.ssh, plan.req["environ"])
+            plan.warm_key = plan.key + "\0" + repr(sorted(sent.items())) if sent else plan.key
+        return sent
+
     def _warm_channel(self, plan: Plan) -> Optional[_Warm]:
-        pool = self.warm.get(plan.key)
+        if plan.sent is None:
+            held = next((h for h in self.held.get(plan.key, ()) if not _closed(h.ssh)), None)
+            if held is None:
+                return None             # no connection: no warm channel either
+            self._sent(plan, held)
+        pool = self.warm.get(plan.warm_key)
         while pool:
             warm = pool.pop(0)          # the oldest first: the newest live longest
             if not pool:
-                del self.warm[plan.key]
+                del self.warm[plan.warm_key]
             chan = warm.chan
             if warm.dead or chan is None or chan.is_closing() or _closed(warm.held.ssh):
                 self._unwarm(warm)
@@ -262,7 +284,7 @@ class Broker:
             self._demand_done(demand)
 
     def _demand_done(self, demand: _Demand) -> None:
-        key = demand.plan.key
+        key = demand.plan.warm_key
         if not (demand.opening or demand.peak or demand.active) and self.demand.get(key) is demand:
             del self.demand[key]
 
@@ -288,21 +310,24 @@ class Broker:
             self._release(warm.key, warm.held, warm=True)
 
     def _drop_warm(self, key: str) -> None:
-        for warm in list(self.warm.get(key, ())):
+        """The warm channels of a connection key (whatever variables they carry)."""
+        def of_key(warm_key: str) -> bool:
+            return warm_key == key or warm_key.startswith(key + "\0")
+        for warm in [w for k, pool in self.warm.items() if of_key(k) for w in pool]:
             self._unwarm(warm)
         for warm in list(self.opening):
-            if warm.key == key:
+            if of_key(warm.key):
                 self._unwarm(warm)
 
     def _served(self, plan: Plan) -> Optional[_Demand]:
         """A request for this key was served: its replacement is opened once the burst is over
         (WARM_DELAY without a request, at most a second after the burst began), all keys'
         together.  The caller lowers ``active`` when the client is done."""
-        if self.warm_keep <= 0 or not plan.cache_key:
+        if self.warm_keep <= 0 or not plan.cache_key or plan.sent is None:
             return None
-        demand = self.demand.get(plan.key)
+        demand = self.demand.get(plan.warm_key)
         if demand is None:
-            demand = self.demand[plan.key] = _Demand(plan)
+            demand = self.demand[plan.warm_key] = _Demand(plan)
         demand.plan = plan
         demand.active += 1
         if demand.active > demand.peak:
@@ -341,7 +366,7 @@ class Broker:
         """As many warm channels for the key as it had clients at once in its last burst."""
         plan = demand.plan
         want, demand.peak = min(MAX_WARM, demand.peak), 0
-        pool = self.warm.get(plan.key) or []
+        pool = self.warm.get(plan.warm_key) or []
         while len(pool) > want:         # the last burst was smaller
             self._unwarm(pool[0])
         missing = want - len(pool) - demand.opening
@@ -360,7 +385,8 @@ class Broker:
         if held is None:
             return                      # no new connection just to keep a channel warm
         self._take(held)
-        warm = _Warm(self, plan.key, held, path, demand)
+        warm = _Warm(self, plan.warm_key, held, path, demand)
+        warm.sent = plan.sent
         demand.opening += 1
         self.opening.add(warm)
         warm.expires = time.monotonic() + self.warm_keep
@@ -378,18 +404,22 @@ class Broker:
             self._unwarm(warm)
             return
         warm.chan = chan
-        if held.direct_line is None:
-            # with the variables a login would be sent (SendEnv, SetEnv): the host applies
-            # those sshd kept in a login, and refuses the channel while it has not seen one
+        line = held.direct_lines.get(warm.key)
+        if line is None:
+            # with the variables a login of the client's would be sent (SendEnv, SetEnv): the
+            # host applies those sshd kept in a login, and refuses the channel while it has
+            # not seen one
             from pshell.transport.ssh import _direct_line
-            from pshell.transport.ssh_connect import session_env
-            held.direct_line = _direct_line(held.ssh, False, session_env(held.ssh)) or b""
-        if not held.direct_line:          # the variables do not fit in the host's first read
+            line = _direct_line(held.ssh, False, warm.sent) or b""
+            if len(held.direct_lines) >= 64:
+                held.direct_lines.clear()
+            held.direct_lines[warm.key] = line
+        if not line:                    # the variables do not fit in the host's first read
             chan.close()
             self._unwarm(warm)
             return
         try:
-            chan.write(held.direct_line)
+            chan.write(line)
         except Exception:
             self._unwarm(warm)
 
@@ -404,9 +434,9 @@ class Broker:
                 "clients": self.clients - 1,        # not counting the one asking
                 **self.counts}
 
-    async def _channel(self, key: str, req: Dict[str, Any], client: "_Client",
-                       cache_key: str) -> Any:
+    async def _channel(self, plan: Plan, client: "_Client") -> Any:
         """A held (or new) connection with a started channel on it: (held, link)."""
+        key, req, cache_key = plan.key, plan.req, plan.cache_key
         import asyncssh
         from pshell.transport import ssh as ssh_transport
         from pshell.transport.ssh_connect import SSHError
@@ -414,6 +444,7 @@ class Broker:
             held = await self._connection(key, req, fresh=attempt > 0)
             self._take(held)
             link = ssh_transport.SSHSessionLink(req["host"], cache_key)
+            link.env = self._sent(plan, held)       # the client's values, not the broker's
             link.conn = client              # type: ignore[assignment]
             link.owns_ssh = False
             ssh_transport.refresh_sockets()     # clients remember host sockets too
@@ -675,7 +706,7 @@ class _Client:
         warnings = list(plan.said)
         self.broker.warnings.append(warnings)
         try:
-            held, link = await self.broker._channel(plan.key, plan.req, self, plan.cache_key)
+            held, link = await self.broker._channel(plan, self)
         except SSHError as exc:
             text = str(exc)
             self._refuse({"ok": False, "error": text, "warnings": warnings,

@@ -109,7 +109,10 @@ def test_hostile_requests_get_an_answer_and_the_broker_goes_on(broker_env, tmp_p
             sock.shutdown(socket.SHUT_WR)
             answer = b""
             while True:
-                chunk = sock.recv(65536)
+                try:
+                    chunk = sock.recv(65536)
+                except ConnectionResetError:    # the broker closed with some of a line too
+                    return answer               # long unread: its answer came before the reset
                 if not chunk:
                     return answer
                 answer += chunk
@@ -119,7 +122,17 @@ def test_hostile_requests_get_an_answer_and_the_broker_goes_on(broker_env, tmp_p
                         (b'{"v": 1, "host": "a\\u001bb"}\n', "not a valid name"),
                         (b'{"v": 1, "host": "x", "port": 70000}\n', "65535"),
                         (b'{"v": 1, "host": "x", "options": {"a": {"b": 1}}}\n', "option a"),
-                        (b"x" * 200000 + b"\n", "at most"), (b"no end of line", "one line")):
+                        (b"x" * 200000 + b"\n", "at most"), (b"no end of line", "one line"),
+                        # the client's environment (SendEnv's values come from it)
+                        (b'{"v": 1, "host": "x", "env": {"A=B": "1"}}\n', "name that is not valid"),
+                        (b'{"v": 1, "host": "x", "env": {"A\\u0000": "1"}}\n', "not valid"),
+                        (b'{"v": 1, "host": "x", "env": {"A": "\\u0000"}}\n', "not text"),
+                        (b'{"v": 1, "host": "x", "env": {"A": "\\udfff"}}\n', "not valid text"),
+                        (b'{"v": 1, "host": "x", "env": {"A": "\xff"}}\n', "not JSON"),
+                        (json.dumps({"v": 1, "host": "x", "env": {f"N{i}": "" for i in range(2000)}})
+                         .encode() + b"\n", "at most 1024"),
+                        (json.dumps({"v": 1, "host": "x", "env": {"A": "x" * 60000}}).encode() + b"\n",
+                         "larger than")):
         answer = json.loads(ask(data).split(b"\n")[0])
         assert answer["ok"] is False and words in answer["error"], (data[:40], answer)
     assert "hi" in run(broker_env, "Invoke-Command server01 { 'hi' }", str(tmp_path)).stdout
@@ -546,3 +559,42 @@ def test_a_connection_that_sends_setenv_uses_warm_channels_and_the_session_sees_
     assert now["served"] == 4 and now["warm_used"] >= 1, now
     want = "[" + "".join(theirs[:-1]) + "]"
     assert theirs[-1] == "end" and seen == [want] * 4, (theirs, seen)
+
+
+def test_each_client_sends_its_own_values_of_sendenv_through_the_broker(sshd_hosts, broker_env):
+    """SendEnv's values come from the requesting client's environment, not the broker's (the
+    one of whichever pshell started it): two clients with different values of a variable each
+    see their own in the session, as ``ssh host printenv`` shows for each, and a client whose
+    values are those of the warm channels still gets warm channels."""
+    from conftest import own_sshd, stop_host_in
+    root = tempfile.mkdtemp(prefix="benv-", dir="/tmp")        # short: the host's socket fits
+    addr = "127.0.0.76"
+    proc = own_sshd(sshd_hosts, root, addr, extra="AcceptEnv PSHELL_T_*")
+    config = os.path.join(root, "config")
+    common = open(os.path.join(sshd_hosts.home, ".ssh", "config")).read()
+    with open(config, "w") as fh:
+        fh.write(f"Host withenv\n  HostName {addr}\n  SendEnv PSHELL_T_S\n" + common)
+    base = dict(broker_env, PSHELL_SSH_CONFIG=config)
+    base.pop("SSH_AUTH_SOCK", None)
+    envs = {"one": dict(base, PSHELL_T_S="one"), "two": dict(base, PSHELL_T_S="two")}
+    try:
+        theirs, ours = [], []
+        for who in ("one", "one", "one", "two", "two", "one"):
+            env = envs[who]
+            out = subprocess.run(["ssh", "-F", config, "-o", "BatchMode=yes", "withenv",
+                                  "printenv PSHELL_T_S; echo end"], env=env, capture_output=True,
+                                 text=True, timeout=60, stdin=subprocess.DEVNULL).stdout.split()
+            theirs.append("[" + "".join(out[:-1]) + "]" if out[-1:] == ["end"] else out)
+            got = run(env, "Invoke-Command withenv { \"[$env:PSHELL_T_S]\" }", root)
+            ours.append(got.stdout.strip() or got.stderr[-500:])
+            time.sleep(0.5)         # a burst's refill comes 0.2 s after its last request
+        assert theirs == ["[one]"] * 3 + ["[two]"] * 2 + ["[one]"], theirs
+        assert ours == theirs
+        now = status(base)
+        # one's second and third, two's second and one's last came on warm channels
+        assert now["served"] == 6 and now["warm_used"] >= 3, now
+    finally:
+        stop_host_in(os.path.join(root, "rhome", ".local", "state", "pshell"))
+        proc.terminate()
+        proc.wait(5)
+        shutil.rmtree(root, ignore_errors=True)
