@@ -13,7 +13,8 @@ import time
 import pytest
 
 from pshell.transport import broker_server
-from pshell.transport.broker_server import Broker, _Client
+from pshell.transport.broker_clients import _Client
+from pshell.transport.broker_server import Broker
 
 
 def _read_all(sock: socket.socket) -> bytes:
