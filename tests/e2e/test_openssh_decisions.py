@@ -103,9 +103,8 @@ def lab(tmp_path_factory):
                                       stdout=subprocess.DEVNULL))
     for addr in ADDR.values():
         _wait_listening(addr, lab.port)
-    for _ in range(100):
-        if os.path.exists(lab.agent):
-            break
+    deadline = time.monotonic() + 60
+    while not os.path.exists(lab.agent) and time.monotonic() < deadline:
         time.sleep(0.05)
     subprocess.run(["ssh-add", "-q", lab.client_key], check=True,
                    env=dict(os.environ, SSH_AUTH_SOCK=lab.agent))
@@ -368,12 +367,17 @@ def test_enough_cases():
 # once through `ssh -F config hostd command` and once through pshell's connection (asyncssh's
 # run of the same command), against sshd D; sshd's DEBUG log of the connection (or the kernel's
 # view of the client's socket) says what happened
+KEEPALIVE_COMMAND = "echo ready; cat >/dev/null"
 NEGOTIATION = [
     ("compression-default", "", "true", b"", "compression", "none"),
     ("compression-yes", "Compression yes\n", "true", b"", "compression", "zlib@openssh.com"),
     ("compression-no", "Compression no\n", "true", b"", "compression", "none"),
-    ("tcpkeepalive-default", "", "sleep 3", b"", "keepalive", True),
-    ("tcpkeepalive-no", "TCPKeepAlive no\n", "sleep 3", b"", "keepalive", False),
+    # the client's socket is looked at once the command runs and has written its first line, an
+    # idle connection (looked at as soon as it showed, ssh's socket under load had no timer yet:
+    # ssh sets SO_KEEPALIVE after connect() returns; and a packet not yet acknowledged shows the
+    # retransmit timer instead); the command ends when its input does
+    ("tcpkeepalive-default", "", KEEPALIVE_COMMAND, b"", "keepalive", True),
+    ("tcpkeepalive-no", "TCPKeepAlive no\n", KEEPALIVE_COMMAND, b"", "keepalive", False),
     # 1.5 MB sent, 8 MB received, against a limit of 256 KiB: several rekeys (ssh counts blocks
     # and pshell bytes, so "several", not an exact count); none without RekeyLimit.  Past the
     # limit of data received, both rekey with the next packet they send (window adjusts)
@@ -439,7 +443,10 @@ def _ssh_negotiates(lab: Lab, config: str, command: str, data: bytes, what: str)
     start = _log_size(lab)
     proc = subprocess.Popen([SSH, "-F", config, "hostd", command], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    keepalive = _keepalive(f"pid={proc.pid},") if what == "keepalive" else None
+    keepalive = None
+    if what == "keepalive":
+        assert proc.stdout.readline() == b"ready\n"         # the command runs: the connection is idle
+        keepalive = _keepalive(f"pid={proc.pid},")
     out, err = proc.communicate(data, timeout=90)
     assert proc.returncode == 0, err
     return keepalive if what == "keepalive" else _observed(what, _log_since(lab, start), out)
@@ -455,13 +462,16 @@ def _pshell_negotiates(lab: Lab, config: str, command: str, data: bytes, what: s
         import asyncio
         conn = await connect(SSHTarget("hostd"))
         try:
-            keepalive = None
-            if what == "keepalive":
-                port = conn.get_extra_info("sockname")[1]
-                keepalive = await asyncio.get_running_loop().run_in_executor(
-                    None, _keepalive, f":{port} ")
-            result = await conn.run(command, input=data, encoding=None, check=True)
-            return keepalive, result.stdout
+            if what != "keepalive":
+                result = await conn.run(command, input=data, encoding=None, check=True)
+                return None, result.stdout
+            proc = await conn.create_process(command, encoding=None)
+            assert await proc.stdout.readline() == b"ready\n"   # as for ssh: looked at while idle
+            port = conn.get_extra_info("sockname")[1]
+            keepalive = await asyncio.get_running_loop().run_in_executor(None, _keepalive, f":{port} ")
+            proc.stdin.write_eof()
+            await proc.wait(check=True)
+            return keepalive, b""
         finally:
             conn.close()
             await conn.wait_closed()
