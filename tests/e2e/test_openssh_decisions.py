@@ -103,9 +103,8 @@ def lab(tmp_path_factory):
                                       stdout=subprocess.DEVNULL))
     for addr in ADDR.values():
         _wait_listening(addr, lab.port)
-    for _ in range(100):
-        if os.path.exists(lab.agent):
-            break
+    deadline = time.monotonic() + 60
+    while not os.path.exists(lab.agent) and time.monotonic() < deadline:
         time.sleep(0.05)
     subprocess.run(["ssh-add", "-q", lab.client_key], check=True,
                    env=dict(os.environ, SSH_AUTH_SOCK=lab.agent))
@@ -368,12 +367,17 @@ def test_enough_cases():
 # once through `ssh -F config hostd command` and once through pshell's connection (asyncssh's
 # run of the same command), against sshd D; sshd's DEBUG log of the connection (or the kernel's
 # view of the client's socket) says what happened
+KEEPALIVE_COMMAND = "echo ready; cat >/dev/null"
 NEGOTIATION = [
     ("compression-default", "", "true", b"", "compression", "none"),
     ("compression-yes", "Compression yes\n", "true", b"", "compression", "zlib@openssh.com"),
     ("compression-no", "Compression no\n", "true", b"", "compression", "none"),
-    ("tcpkeepalive-default", "", "sleep 3", b"", "keepalive", True),
-    ("tcpkeepalive-no", "TCPKeepAlive no\n", "sleep 3", b"", "keepalive", False),
+    # the client's socket is looked at once the command runs and has written its first line, an
+    # idle connection (looked at as soon as it showed, ssh's socket under load had no timer yet:
+    # ssh sets SO_KEEPALIVE after connect() returns; and a packet not yet acknowledged shows the
+    # retransmit timer instead); the command ends when its input does
+    ("tcpkeepalive-default", "", KEEPALIVE_COMMAND, b"", "keepalive", True),
+    ("tcpkeepalive-no", "TCPKeepAlive no\n", KEEPALIVE_COMMAND, b"", "keepalive", False),
     # 1.5 MB sent, 8 MB received, against a limit of 256 KiB: several rekeys (ssh counts blocks
     # and pshell bytes, so "several", not an exact count); none without RekeyLimit.  Past the
     # limit of data received, both rekey with the next packet they send (window adjusts)
@@ -382,7 +386,10 @@ NEGOTIATION = [
      "several"),
     ("rekeylimit-received", "RekeyLimit 256K\n", "head -c 8000000 /dev/zero", b"", "rekeys",
      "several"),
-    ("rekeylimit-time", "RekeyLimit default 1\n", "sleep 2; echo done", b"", "rekeys", "few"),
+    # a rekey a second: at least one in a command of 2 s, and no more than one a second of the
+    # connection's life (measured around it: a loaded machine stretches it past 3 s)
+    ("rekeylimit-time", "RekeyLimit default 1\n", "sleep 2; echo done", b"", "timed rekeys",
+     "one a second"),
     # sshd D accepts PSHELL_T_* only (AcceptEnv): OTHER_B is sent and refused
     ("setenv", "SetEnv PSHELL_T_A=one \"PSHELL_T_B=two words\" OTHER_B=three\n", "env", b"",
      "env", "PSHELL_T_A=one|PSHELL_T_B=two words"),
@@ -420,7 +427,7 @@ def _keepalive(match: str) -> object:
     return "no socket"
 
 
-def _observed(what: str, log: str, output: bytes) -> object:
+def _observed(what: str, log: str, output: bytes, seconds: float) -> object:
     if what == "compression":
         found = [line.rsplit("compression: ", 1)[1].split()[0] for line in log.splitlines()
                  if "kex: client->server" in line and "compression: " in line]
@@ -428,6 +435,9 @@ def _observed(what: str, log: str, output: bytes) -> object:
     if what == "rekeys":
         rekeys = log.count("SSH2_MSG_KEXINIT received") - 1
         return "none" if rekeys == 0 else "few" if rekeys < 3 else "several"
+    if what == "timed rekeys":
+        rekeys = log.count("SSH2_MSG_KEXINIT received") - 1
+        return "one a second" if 1 <= rekeys <= seconds + 1 else f"{rekeys} in {seconds:.1f} s"
     if what == "env":
         names = ("PSHELL_T_", "OTHER_")
         return "|".join(sorted(line for line in output.decode().splitlines()
@@ -436,13 +446,17 @@ def _observed(what: str, log: str, output: bytes) -> object:
 
 
 def _ssh_negotiates(lab: Lab, config: str, command: str, data: bytes, what: str) -> object:
-    start = _log_size(lab)
+    start, began = _log_size(lab), time.monotonic()
     proc = subprocess.Popen([SSH, "-F", config, "hostd", command], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    keepalive = _keepalive(f"pid={proc.pid},") if what == "keepalive" else None
+    keepalive = None
+    if what == "keepalive":
+        assert proc.stdout.readline() == b"ready\n"         # the command runs: the connection is idle
+        keepalive = _keepalive(f"pid={proc.pid},")
     out, err = proc.communicate(data, timeout=90)
     assert proc.returncode == 0, err
-    return keepalive if what == "keepalive" else _observed(what, _log_since(lab, start), out)
+    seconds = time.monotonic() - began
+    return keepalive if what == "keepalive" else _observed(what, _log_since(lab, start), out, seconds)
 
 
 def _pshell_negotiates(lab: Lab, config: str, command: str, data: bytes, what: str,
@@ -455,18 +469,23 @@ def _pshell_negotiates(lab: Lab, config: str, command: str, data: bytes, what: s
         import asyncio
         conn = await connect(SSHTarget("hostd"))
         try:
-            keepalive = None
-            if what == "keepalive":
-                port = conn.get_extra_info("sockname")[1]
-                keepalive = await asyncio.get_running_loop().run_in_executor(
-                    None, _keepalive, f":{port} ")
-            result = await conn.run(command, input=data, encoding=None, check=True)
-            return keepalive, result.stdout
+            if what != "keepalive":
+                result = await conn.run(command, input=data, encoding=None, check=True)
+                return None, result.stdout
+            proc = await conn.create_process(command, encoding=None)
+            assert await proc.stdout.readline() == b"ready\n"   # as for ssh: looked at while idle
+            port = conn.get_extra_info("sockname")[1]
+            keepalive = await asyncio.get_running_loop().run_in_executor(None, _keepalive, f":{port} ")
+            proc.stdin.write_eof()
+            await proc.wait(check=True)
+            return keepalive, b""
         finally:
             conn.close()
             await conn.wait_closed()
+    began = time.monotonic()
     keepalive, out = run_async(attempt(), 90)
-    return keepalive if what == "keepalive" else _observed(what, _log_since(lab, start), out)
+    seconds = time.monotonic() - began
+    return keepalive if what == "keepalive" else _observed(what, _log_since(lab, start), out, seconds)
 
 
 @pytest.mark.parametrize("case", NEGOTIATION, ids=[c[0] for c in NEGOTIATION])
