@@ -78,6 +78,17 @@ _IDLE_PARAMS = (
 class _RemoteCmdlet(Cmdlet):
     """What the session cmdlets share: turning parameters into targets, finding sessions."""
 
+    def open_sessions(self, targets: List[_Target], names: List[str]) -> List[Any]:
+        """A session opened per target at once (at most ThrottleLimit at a time), named from
+        ``names`` in order: (session, None) or (None, error) per target, in their order."""
+        prompt = _prompt_function(self)
+        idle = _idle_timeout(self)
+        from pshell.client.session import reserve_session_ids
+        ids = reserve_session_ids(len(targets))
+        return _parallel(targets, lambda t, i: open_session(
+            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
+            self.ThrottleLimit or 32)
+
     def targets(self) -> List[_Target]:
         user, password = _credential_parts(self.Credential)
         user = self.UserName or user
@@ -258,14 +269,7 @@ class InvokeCommand(_RemoteCmdlet):
         if self.AsJob or self.JobName:
             raise self.terminate("-InDisconnectedSession and -AsJob cannot be used together.",
                                  "AmbiguousParameterSet", "InvalidArgument")
-        names = list(self.SessionName or ())
-        idle = _idle_timeout(self)
-        prompt = _prompt_function(self)
-        from pshell.client.session import reserve_session_ids
-        ids = reserve_session_ids(len(targets))
-        opened = _parallel(targets, lambda t, i: open_session(
-            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
-            self.ThrottleLimit or 32)
+        opened = self.open_sessions(targets, list(self.SessionName or ()))
         table = self.table()
         chosen: List[PSSession] = list(sessions)
         for target, (session, error) in zip(targets, opened):
@@ -286,7 +290,7 @@ class InvokeCommand(_RemoteCmdlet):
                 inv = session.connection.start(session.runspace.id, script, args, using, data,
                                                None, self._source)
                 session.interrupted[inv.id] = {"q": 0}
-                session.disconnect(idle)
+                session.disconnect(_idle_timeout(self))
             except Exception as exc:
                 self.write_error(_remote_error(session.ComputerName, f"{exc}").record)
                 continue

@@ -4,10 +4,10 @@ Invoke-Command (session.py), so that a fan-out does not make their classes (each
 
 from __future__ import annotations
 
-from pshell.client.session import PSSession, list_sessions, open_session, remote_session_object
-from pshell.client.session import Target as _Target, parallel as _parallel
+from pshell.client.session import PSSession, list_sessions, remote_session_object
+from pshell.client.session import Target as _Target
 from pshell.cmdlets.session import _IDLE_PARAMS, _CONNECT_PARAMS, _RemoteCmdlet, \
-    _idle_timeout, _prompt_function
+    _prompt_function
 from pshell.engine.cmdlet import Cmdlet, Param, register
 from pshell.engine.credentials import PSCredential, SecureString
 from pshell.engine.errors import RuntimeException
@@ -54,14 +54,7 @@ class NewPSSession(_RemoteCmdlet):
             raise self.terminate("Specify the computers to connect to with -ComputerName (or "
                                  "-HostName, or -SSHConnection).", "MissingComputerName",
                                  "InvalidArgument")
-        names = list(self.Name or ())
-        prompt = _prompt_function(self)
-        idle = _idle_timeout(self)
-        from pshell.client.session import reserve_session_ids
-        ids = reserve_session_ids(len(targets))
-        results = _parallel(targets, lambda t, i: open_session(
-            t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
-            self.ThrottleLimit or 32)
+        results = self.open_sessions(targets, list(self.Name or ()))
         table = self.table()
         for target, (session, error) in zip(targets, results):
             if error is not None:
