@@ -78,16 +78,28 @@ _IDLE_PARAMS = (
 class _RemoteCmdlet(Cmdlet):
     """What the session cmdlets share: turning parameters into targets, finding sessions."""
 
-    def open_sessions(self, targets: List[_Target], names: List[str]) -> List[Any]:
+    def open_sessions(self, targets: List[_Target], names: List[str]) -> List[PSSession]:
         """A session opened per target at once (at most ThrottleLimit at a time), named from
-        ``names`` in order: (session, None) or (None, error) per target, in their order."""
+        ``names`` in order, and kept in the session table: the sessions opened, in the targets'
+        order; a target that could not be reached is an error written (and no session)."""
         prompt = _prompt_function(self)
         idle = _idle_timeout(self)
         from pshell.client.session import reserve_session_ids
         ids = reserve_session_ids(len(targets))
-        return _parallel(targets, lambda t, i: open_session(
+        results = _parallel(targets, lambda t, i: open_session(
             t, prompt, names[i] if i < len(names) else None, self._timeout(), idle, ids[i]),
             self.ThrottleLimit or 32)
+        table = self.table()
+        opened: List[PSSession] = []
+        for target, (session, error) in zip(targets, results):
+            if error is not None:
+                self.write_error(error.record if isinstance(error, RuntimeException)
+                                 else self.error_record(str(error), "PSSessionOpenFailed",
+                                                        "OpenError", target.host))
+                continue
+            table.append(session)
+            opened.append(session)
+        return opened
 
     def targets(self) -> List[_Target]:
         user, password = _credential_parts(self.Credential)
@@ -269,17 +281,8 @@ class InvokeCommand(_RemoteCmdlet):
         if self.AsJob or self.JobName:
             raise self.terminate("-InDisconnectedSession and -AsJob cannot be used together.",
                                  "AmbiguousParameterSet", "InvalidArgument")
-        opened = self.open_sessions(targets, list(self.SessionName or ()))
-        table = self.table()
         chosen: List[PSSession] = list(sessions)
-        for target, (session, error) in zip(targets, opened):
-            if error is not None:
-                self.write_error(error.record if isinstance(error, RuntimeException)
-                                 else self.error_record(str(error), "PSSessionOpenFailed",
-                                                        "OpenError", target.host))
-                continue
-            table.append(session)
-            chosen.append(session)
+        chosen += self.open_sessions(targets, list(self.SessionName or ()))
         for session in chosen:
             if not session.persistent:
                 self.write_error(f"[{session.ComputerName}] The session {session.Name} cannot be "

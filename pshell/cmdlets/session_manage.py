@@ -54,16 +54,7 @@ class NewPSSession(_RemoteCmdlet):
             raise self.terminate("Specify the computers to connect to with -ComputerName (or "
                                  "-HostName, or -SSHConnection).", "MissingComputerName",
                                  "InvalidArgument")
-        results = self.open_sessions(targets, list(self.Name or ()))
-        table = self.table()
-        for target, (session, error) in zip(targets, results):
-            if error is not None:
-                self.write_error(error.record if isinstance(error, RuntimeException)
-                                 else self.error_record(str(error), "PSSessionOpenFailed",
-                                                        "OpenError", target.host))
-                continue
-            table.append(session)
-            yield session
+        yield from self.open_sessions(targets, list(self.Name or ()))
 
 
 
