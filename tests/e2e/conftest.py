@@ -197,7 +197,7 @@ def own_sshd(hosts: "SSHHosts", root: str, addr: str, extra: str = "",
     return proc
 
 
-def _wait_listening(addr: str, port: int, timeout: float = 10) -> None:
+def _wait_listening(addr: str, port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

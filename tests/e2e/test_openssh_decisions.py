@@ -13,6 +13,7 @@ a connection negotiated: the second table).  All listen on one free port, so eve
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import time
@@ -451,7 +452,12 @@ def _ssh_negotiates(lab: Lab, config: str, command: str, data: bytes, what: str)
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     keepalive = None
     if what == "keepalive":
-        assert proc.stdout.readline() == b"ready\n"         # the command runs: the connection is idle
+        # the command runs: the connection is idle
+        ready, _, _ = select.select([proc.stdout], [], [], 90)
+        line = proc.stdout.readline() if ready else b"(nothing within 90 s)"
+        if line != b"ready\n":
+            proc.kill()
+            raise AssertionError((line, proc.communicate()[1]))
         keepalive = _keepalive(f"pid={proc.pid},")
     out, err = proc.communicate(data, timeout=90)
     assert proc.returncode == 0, err
