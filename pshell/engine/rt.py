@@ -140,6 +140,9 @@ def _iter(value: Any) -> Iterable[Any]:
 
 
 def _store(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is str:          # a loop's variable, most assignments
+        return value
     if value is AutomationNull:
         return None
     if isinstance(value, range):
@@ -196,8 +199,11 @@ def _s(value: Any) -> str:
 
 def _sx(F: Any, value: Any) -> str:
     """A value expanded into a string: arrays are joined with ``$OFS``."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return value
+    if kind is int:                         # "$i," in a loop: what to_str makes of an int
+        return str(value)
     if isinstance(value, InputEnumerator) or getattr(type(value), "ps_enumerable", False):
         value = list(value)                 # "in: $input", "$stack": the items, joined
     if isinstance(value, (list, tuple)):
