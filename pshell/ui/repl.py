@@ -301,6 +301,7 @@ class Repl:
         accept = getattr(frame, "accept", None)
         if accept is not None:          # here, in the loop's thread, where Ctrl-C is taken
             accept()
+        release = self._catch_sigint()
         self._running = _in_thread(self._loop, frame.execute, text, "<interactive>")
         try:
             result = await self._running
@@ -311,7 +312,28 @@ class Repl:
         finally:
             self._running = None
             self._running_frame = None
+            release()
         return self._exit_requested(result)
+
+    def _catch_sigint(self) -> Callable[[], None]:
+        """While a command runs, SIGINT wakes the loop through its wakeup descriptor.  The kernel
+        may hand the signal to another thread (the main thread blocks signals while it creates
+        one, e.g. the command's): Python runs its handler only once the main thread runs, and
+        the loop's main thread sleeps until something wakes it, so that Ctrl-C was lost."""
+        loop = self._loop
+        if loop is None or threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        before = signal.getsignal(signal.SIGINT)
+        try:
+            loop.add_signal_handler(signal.SIGINT, self._interrupt)
+        except (RuntimeError, ValueError, NotImplementedError):
+            return lambda: None
+
+        def release() -> None:
+            loop.remove_signal_handler(signal.SIGINT)
+            if before is not None:
+                signal.signal(signal.SIGINT, before)
+        return release
 
     def _exit_requested(self, result: Any) -> bool:
         """How the engine says `exit`: a truthy ``shell.exit_requested``, or an exception."""
