@@ -379,16 +379,6 @@ class Broker:
 
     async def _start_warm(self, warm: _Warm) -> None:
         held = warm.held
-        try:
-            chan, _ = await held.ssh.create_unix_connection(lambda: warm, warm.path)
-        except Exception:
-            chan = None
-        if chan is None or warm.dead:
-            if chan is not None:
-                chan.close()
-            self._unwarm(warm)
-            return
-        warm.chan = chan
         line = held.direct_lines.get(warm.key)
         if line is None:
             # with the variables a login of the client's would be sent (SendEnv, SetEnv): the
@@ -399,10 +389,19 @@ class Broker:
             if len(held.direct_lines) >= 64:
                 held.direct_lines.clear()
             held.direct_lines[warm.key] = line
-        if not line:                    # the variables do not fit in the host's first read
-            chan.close()
+        if not line:        # the variables do not fit in the host's first read: no channel
             self._unwarm(warm)
             return
+        try:
+            chan, _ = await held.ssh.create_unix_connection(lambda: warm, warm.path)
+        except Exception:
+            chan = None
+        if chan is None or warm.dead:
+            if chan is not None:
+                chan.close()
+            self._unwarm(warm)
+            return
+        warm.chan = chan
         try:
             chan.write(line)
         except Exception:
