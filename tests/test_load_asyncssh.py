@@ -60,3 +60,25 @@ def test_a_second_thread_gets_the_whole_module_while_another_imports_it(tmp_path
     done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True,
                           text=True, env=dict(os.environ, PYTHONPATH=REPO), timeout=120)
     assert done.stdout.split() == ["True"], done
+
+
+LOADED = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from pshell.transport import ssh_connect
+asyncssh = ssh_connect.load_asyncssh()
+key = asyncssh.generate_private_key("ssh-ed25519")     # the module works: keys, algorithms
+algs = ssh_connect._supported("hostkeyalgorithms")
+print("x509" if "cryptography.x509" in sys.modules else "no-x509",
+      "ssh-ed25519" in algs, any(a.startswith("x509v3-") for a in algs),
+      key.algorithm == b"ssh-ed25519")
+"""
+
+
+def test_asyncssh_is_loaded_without_its_x509_support():
+    # OpenSSH has no X.509 certificates and pshell offers none: the crypto library's x509
+    # package (an eighth of asyncssh's import, on the serial start of every first connection)
+    # is not imported, and asyncssh's algorithms are those it had
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", LOADED, REPO],
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["no-x509", "True", "False", "True"], done

@@ -84,7 +84,8 @@ _ASYNCSSH: Any = None       # the module once its import is over
 def load_asyncssh() -> Any:
     """``import asyncssh``, without its two ``ctypes.util.find_library`` calls for liboqs when
     no liboqs is installed: on Linux each runs ``ldconfig -p`` in a subprocess (~14 ms apiece,
-    a tenth of the import).  With liboqs present, asyncssh looks for it as usual.
+    a tenth of the import), and without its X.509 support.  With liboqs present, asyncssh looks
+    for it as usual.
     Never the half-made module another thread is still importing (it is in sys.modules from the
     start of its import): a fan-out's threads ask at once."""
     global _ASYNCSSH
@@ -108,6 +109,10 @@ def load_asyncssh() -> Any:
             return real(name)
 
         ctypes.util.find_library = find_library
+        # asyncssh's X.509 certificate support (optional in asyncssh: it checks for it) is
+        # not loaded: OpenSSH has none, pshell offers no X.509 keys or host key algorithms,
+        # and its import (the crypto library's x509 package) was an eighth of asyncssh's
+        sys.modules.setdefault("asyncssh.crypto.x509", None)      # type: ignore[arg-type]
         try:
             with warnings.catch_warnings():
                 # asyncssh names the crypto library's DSA types at import; a release of that
