@@ -20,7 +20,8 @@ import os
 import struct
 import sys
 
-from pshell.remote.protocol import PROTOCOL_VERSION, encode_frame, read_frame
+from pshell.remote.framing import encode_frame, read_frame
+from pshell.remote.protocol import PROTOCOL_VERSION
 
 
 def main() -> int:

@@ -16,7 +16,8 @@ import pytest
 from test_isolation_hostile import Raw, line, sock_path, still_fine
 from test_isolation_hostile import keeper as keeper_fixture, state as state_fixture
 
-from pshell.remote.protocol import PROTOCOL_VERSION, FrameDecoder, encode_frame
+from pshell.remote.framing import FrameDecoder, encode_frame
+from pshell.remote.protocol import PROTOCOL_VERSION
 
 keeper = keeper_fixture      # the fixtures, by their names
 state = state_fixture

@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from pshell.remote.protocol import _HEADER, FrameDecoder, ProtocolError, encode_frame
+from pshell.remote.framing import _HEADER, FrameDecoder, ProtocolError, encode_frame
 
 
 @pytest.mark.parametrize("word", [0, 1, 255, 256, 0x7FFFFFFF, 0x80000000, 0xC0000004, 0xFFFFFFFF])

@@ -316,7 +316,7 @@ def test_a_host_leaving_after_ready_went_out_ends_the_channel_with_a_bye(short_p
     no longer be a status line - it is a `bye` frame with the reason, and nothing runs."""
     import io
 
-    from pshell.remote.protocol import read_frame
+    from pshell.remote.framing import read_frame
     piped = b"\x00\x00\x00\x02{}"
     proc, server, home = _stage_two_with_requests(short_path, piped)
     try:

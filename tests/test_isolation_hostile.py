@@ -16,7 +16,8 @@ import time
 import pytest
 
 from pshell.remote.client import RemoteConnection
-from pshell.remote.protocol import PROTOCOL_VERSION, FrameDecoder, encode_frame
+from pshell.remote.framing import FrameDecoder, encode_frame
+from pshell.remote.protocol import PROTOCOL_VERSION
 
 
 @pytest.fixture

@@ -75,7 +75,8 @@ def test_what_is_not_json_is_a_type_error_and_bad_keys_too():
 
 def test_a_fresh_process_reads_and_writes_frames_without_importing_json_or_re():
     code = ("import sys\n"
-            "from pshell.remote.protocol import encode_frame, decode_frame\n"
+            "from pshell.remote.framing import encode_frame, decode_frame\n"
+            "import pshell.remote.protocol\n"
             "m = {'t': 'out', 'id': 1, 'v': ['\u00e9', 1.5, None, {'k': [True]}]}\n"
             "assert decode_frame(encode_frame(m)) == m\n"
             "print(sorted(x for x in ('json', 're', 'enum') if x in sys.modules))\n")

@@ -12,7 +12,8 @@ import time
 
 import test_isolation_hostile as hostile
 
-from pshell.remote.protocol import PROTOCOL_VERSION, FrameDecoder, encode_frame
+from pshell.remote.framing import FrameDecoder, encode_frame
+from pshell.remote.protocol import PROTOCOL_VERSION
 
 state = hostile.state       # the fixtures: a state directory, a session made the ordinary way
 keeper = hostile.keeper

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from pshell.engine import numbers as n
-from pshell.remote.protocol import ProtocolError, deserialize, serialize
+from pshell.remote.framing import ProtocolError
+from pshell.remote.protocol import deserialize, serialize
 
 TYPED = [n.PSByte(255), n.PSSByte(-128), n.PSInt16(-5), n.PSUInt16(65535), n.PSUInt32(2**32 - 1),
          n.PSInt64(-2**63), n.PSUInt64(2**64 - 1), n.PSBigInteger(10**40), n.Decimal("1.50"),

@@ -14,7 +14,7 @@ import pytest
 
 from pshell.client.broker import BrokerLink
 from pshell.remote.client import RemoteConnection
-from pshell.remote.protocol import FrameDecoder
+from pshell.remote.framing import FrameDecoder
 from test_oneshot import supervisor  # noqa: F401 (a fixture: a real supervisor)
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 
-from pshell.remote.protocol import FrameDecoder, encode_frame
+from pshell.remote.framing import FrameDecoder, encode_frame
 
 _MAIN = """
 import sys

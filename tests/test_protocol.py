@@ -18,8 +18,8 @@ from pshell.engine.streams import (CollectingStreams, DebugRecord, InformationRe
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import SourceLocation
 from pshell.remote.client import ConnectionBroken, RemoteConnection
-from pshell.remote.protocol import (FrameDecoder, ProtocolError, deserialize, encode_frame,
-                                    read_frame, serialize)
+from pshell.remote.framing import FrameDecoder, ProtocolError, encode_frame, read_frame
+from pshell.remote.protocol import deserialize, serialize
 from pshell.remote.server import serve
 
 _PACKAGE = os.path.dirname(os.path.abspath(encode_frame.__code__.co_filename)) + os.sep   # pshell/remote/

@@ -15,10 +15,10 @@ from pshell.engine.errors import ErrorRecord, RuntimeException
 from pshell.engine.host import PlainHost, visible
 from pshell.engine.streams import (CollectingStreams, HiddenInformation, InformationRecord,
                                    WarningRecord)
-from pshell.remote import protocol
+from pshell.remote import framing
 from pshell.remote.client import ConnectionBroken, RemoteConnection
-from pshell.remote.protocol import (FrameDecoder, ProtocolError, decode_frame, deserialize,
-                                    encode_frame, read_frame, serialize_record)
+from pshell.remote.framing import FrameDecoder, ProtocolError, decode_frame, encode_frame, read_frame
+from pshell.remote.protocol import deserialize, serialize_record
 
 FUZZ = settings(deadline=None, max_examples=300, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -62,13 +62,13 @@ def run_invocation(conn, *messages):
 
 @pytest.fixture
 def small_fragments(monkeypatch):
-    monkeypatch.setattr(protocol, "FRAGMENT", 1024)
+    monkeypatch.setattr(framing, "FRAGMENT", 1024)
 
 
 def test_large_messages_cross_in_bounded_fragments(small_fragments):
     text = "é" * 5000 + "\n" + "x" * 3000
     for msg in ({"t": "out", "id": 3, "o": [text, {"@": "h", "v": []}], "q": 9},
-                protocol.lines_message(4, ["a" * 4000, "b" * 10])):
+                framing.lines_message(4, ["a" * 4000, "b" * 10])):
         data = encode_frame(msg)
         sizes, pos = [], 0
         while pos < len(data):
@@ -82,13 +82,13 @@ def test_large_messages_cross_in_bounded_fragments(small_fragments):
         (back,) = got
         assert decode_frame(data) == back == read_frame(io.BytesIO(data))
         if "_bin" in msg:
-            assert protocol.split_lines(back["_bin"]) == ["a" * 4000, "b" * 10]
+            assert framing.split_lines(back["_bin"]) == ["a" * 4000, "b" * 10]
         else:
             assert back == msg
 
 
 def test_message_over_the_limit_is_skipped_and_named(small_fragments, monkeypatch):
-    monkeypatch.setattr(protocol, "MAX_MESSAGE", 4096)
+    monkeypatch.setattr(framing, "MAX_MESSAGE", 4096)
     monkeypatch.setattr("pshell.remote.client.MAX_MESSAGE", 4096)
     conn = connection()
     streams = CollectingStreams()

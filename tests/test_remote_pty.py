@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from pshell.remote.messages import check_request, check_reply
-from pshell.remote.protocol import ProtocolError
+from pshell.remote.framing import ProtocolError
 from pshell.remote.server import RunspaceHost
 from pshell.ui.remote_pty import _ends_mid_line, terminal_command
 

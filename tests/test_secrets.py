@@ -8,7 +8,8 @@ import pytest
 from pshell.engine.credentials import PSCredential, SecureString
 from pshell.engine.runtime import Runspace
 from pshell.engine.streams import CollectingStreams
-from pshell.remote.protocol import ProtocolError, deserialize, serialize
+from pshell.remote.framing import ProtocolError
+from pshell.remote.protocol import deserialize, serialize
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 
-from pshell.remote.protocol import FrameDecoder, encode_frame
+from pshell.remote.framing import FrameDecoder, encode_frame
 from pshell.remote.session_process import HostedSession, SessionProcess
 
 

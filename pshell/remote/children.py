@@ -14,7 +14,7 @@ import socket
 import sys
 from typing import Any, Dict, List, Optional
 
-from pshell.remote.protocol import encode_frame
+from pshell.remote.framing import encode_frame
 from pshell.remote.session_process import SPARE_CHUNK, _log
 
 __all__ = ["status_text"]

@@ -26,8 +26,8 @@ except ImportError:                     # not CPython
 import time
 
 from pshell.remote.messages import check_reply
-from pshell.remote.protocol import (MAX_MESSAGE, PROTOCOL_VERSION, FrameDecoder, ProtocolError,
-                                    deserialize, encode_frame, serialize, split_lines)
+from pshell.remote.framing import MAX_MESSAGE, FrameDecoder, ProtocolError, encode_frame, split_lines
+from pshell.remote.protocol import PROTOCOL_VERSION, deserialize, serialize
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -35,8 +35,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from pshell.remote import messages as _messages  # noqa: F401 - read_frame's checks, imported late
 from pshell.remote.children import _no_session, _write
-from pshell.remote.protocol import (_HEADER, _SIZE, PROTOCOL_VERSION, ProtocolError, prompt_info,
-                                     python_version, read_frame)
+from pshell.remote.framing import _HEADER, _SIZE, ProtocolError, read_frame
+from pshell.remote.protocol import PROTOCOL_VERSION, prompt_info, python_version
 from pshell.remote.session_process import _log
 from pshell.remote.session_table import SessionTable, _Child
 

@@ -11,7 +11,7 @@ naming the message and the field; fields not listed are ignored.  Values inside 
 
 from __future__ import annotations
 
-from pshell.remote.protocol import ProtocolError
+from pshell.remote.framing import ProtocolError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -37,8 +37,8 @@ import socket
 from typing import Any, Dict, List, Optional, Set
 
 from pshell.engine import own_process
-from pshell.remote.protocol import (_HEAD, _PART, _SIZE, PROTOCOL_VERSION, ProtocolError, prompt_info,
-                                     python_version, read_frame)
+from pshell.remote.framing import _HEAD, _PART, _SIZE, ProtocolError, read_frame
+from pshell.remote.protocol import PROTOCOL_VERSION, prompt_info, python_version
 
 __all__ = ["oneshot_main", "warm_up", "HELPER_AFTER"]
 
@@ -332,7 +332,7 @@ def warm_up() -> None:
     code is specialised and the caches filled once for all.  No timer: a helper thread would
     take the ``close`` and end the process (a slow machine's warm-up must not kill its spare).
     Writes no event: this is nobody's session."""
-    from pshell.remote.protocol import encode_frame
+    from pshell.remote.framing import encode_frame
     from pshell.remote.server import RunspaceHost, _default_runspace, _FrameWriter
     ours, theirs = socket.socketpair()
     try:

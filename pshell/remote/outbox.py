@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pshell.remote.protocol import encode_frame
+from pshell.remote.framing import encode_frame
 
 __all__ = ["Outbox"]
 
@@ -37,7 +37,7 @@ class Outbox:
         done = self.trimmed[1] if self.trimmed[0] == pq else 0
         if pn <= done:
             return
-        from pshell.remote.protocol import decode_frame, lines_message, split_lines
+        from pshell.remote.framing import decode_frame, lines_message, split_lines
         old = frames[0][1]
         lines = None
         msg = decode_frame(old)

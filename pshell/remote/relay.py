@@ -194,7 +194,7 @@ def relay(in_fd: int = 0, out_fd: int = 1) -> int:
 
 
 def _bye(out_fd: int, reason: str) -> None:
-    from pshell.remote.protocol import encode_frame
+    from pshell.remote.framing import encode_frame
     try:
         os.write(out_fd, encode_frame({"t": "bye", "reason": reason}))
     except OSError:

@@ -28,8 +28,8 @@ import pshell.lang.ast_rare  # noqa: F401 - lang/ast.py makes these nodes on fir
 #                                          makes them before it forks its sessions
 from pshell.engine import own_process
 from pshell.engine.streams import Streams
-from pshell.remote.protocol import (PROTOCOL_VERSION, ProtocolError, encode_frame, lines_message,
-                                    prompt_info, read_frame, serialize, serialize_record)
+from pshell.remote.framing import ProtocolError, encode_frame, lines_message, read_frame
+from pshell.remote.protocol import PROTOCOL_VERSION, prompt_info, serialize, serialize_record
 
 __all__ = ["RunspaceHost", "serve", "main"]
 

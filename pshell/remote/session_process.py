@@ -39,8 +39,8 @@ from typing import Any, Dict, List, Optional
 
 from pshell.engine import own_process
 from pshell.remote.outbox import Outbox
-from pshell.remote.protocol import (ProtocolError, encode_frame, prompt_info, python_version,
-                                     read_frame)
+from pshell.remote.framing import ProtocolError, encode_frame, read_frame
+from pshell.remote.protocol import prompt_info, python_version
 
 __all__ = ["HostedSession", "SessionProcess", "session_main", "take_environment",
            "DEFAULT_IDLE_TIMEOUT", "OUTBOX_LIMIT"]

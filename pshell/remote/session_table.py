@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from pshell.remote.children import _close, status_text
-from pshell.remote.protocol import encode_frame
+from pshell.remote.framing import encode_frame
 from pshell.remote.session_process import DEFAULT_IDLE_TIMEOUT, _log
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from pshell.remote.client import ConnectionBroken, RemoteConnection
-from pshell.remote.protocol import encode_frame
+from pshell.remote.framing import encode_frame
 from pshell.transport import bootstrap
 
 __all__ = ["SSHTarget", "SSHError", "event_loop", "run_async", "connect", "SSHSessionLink",
