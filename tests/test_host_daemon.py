@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from pshell.remote.client import ConnectionBroken, RemoteConnection, SessionRefused
+from pshell.remote.client import RemoteConnection, SessionRefused
+from pshell.remote.invocation import ConnectionBroken
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_session_outlives_its_connection(state):
     other = connect()
     answer = other.attach("keep", token="t2")
     assert answer["state"] == "Opened" and answer["session"] == conn.server_info["session"]
-    from pshell.remote.client import RemoteRunspace
+    from pshell.remote.invocation import RemoteRunspace
     assert RemoteRunspace(other, 0, {}).invoke("$x + 1") == [42]
     other.close()
     lister = connect()
@@ -171,7 +172,7 @@ def test_host_death_keeps_finished_jobs_and_fails_running_ones(state):
     other = connect()
     answer = other.attach("jobs")
     assert answer["restored"] is True
-    from pshell.remote.client import RemoteRunspace
+    from pshell.remote.invocation import RemoteRunspace
     rs2 = RemoteRunspace(other, 0, {})
     got = rs2.invoke("Get-Job | ForEach-Object { \"$($_.Id) $($_.Name) $($_.State) "
                      "[$($_.JobStateInfo.Reason.Message)]\" }")

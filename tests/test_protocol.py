@@ -17,7 +17,8 @@ from pshell.engine.streams import (CollectingStreams, DebugRecord, InformationRe
                                    ProgressRecord, VerboseRecord, WarningRecord)
 from pshell.engine.values import Hashtable, PSObject, to_str
 from pshell.lang.errors import SourceLocation
-from pshell.remote.client import ConnectionBroken, RemoteConnection
+from pshell.remote.client import RemoteConnection
+from pshell.remote.invocation import ConnectionBroken
 from pshell.remote.framing import FrameDecoder, ProtocolError, encode_frame, read_frame
 from pshell.remote.protocol import deserialize, serialize
 from pshell.remote.server import serve

@@ -16,7 +16,8 @@ from pshell.engine.host import PlainHost, visible
 from pshell.engine.streams import (CollectingStreams, HiddenInformation, InformationRecord,
                                    WarningRecord)
 from pshell.remote import framing
-from pshell.remote.client import ConnectionBroken, RemoteConnection
+from pshell.remote.client import RemoteConnection
+from pshell.remote.invocation import ConnectionBroken
 from pshell.remote.framing import FrameDecoder, ProtocolError, decode_frame, encode_frame, read_frame
 from pshell.remote.protocol import deserialize, serialize_record
 
@@ -90,6 +91,7 @@ def test_large_messages_cross_in_bounded_fragments(small_fragments):
 def test_message_over_the_limit_is_skipped_and_named(small_fragments, monkeypatch):
     monkeypatch.setattr(framing, "MAX_MESSAGE", 4096)
     monkeypatch.setattr("pshell.remote.client.MAX_MESSAGE", 4096)
+    monkeypatch.setattr("pshell.remote.invocation.MAX_MESSAGE", 4096)
     conn = connection()
     streams = CollectingStreams()
     inv = conn.start(0, "x", streams=streams, computer_name="server01")

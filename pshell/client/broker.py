@@ -387,7 +387,7 @@ class BrokerLink:
 
     def send(self, data: bytes) -> None:
         if self.closed:
-            from pshell.remote.client import ConnectionBroken
+            from pshell.remote.invocation import ConnectionBroken
             raise ConnectionBroken(f"the connection to {self.computer} is closed")
         with self._write_lock:
             if self.corked is not None:
@@ -396,7 +396,7 @@ class BrokerLink:
             try:
                 self.sock.sendall(data)
             except OSError as exc:
-                from pshell.remote.client import ConnectionBroken
+                from pshell.remote.invocation import ConnectionBroken
                 raise ConnectionBroken(f"the connection to {self.computer} was lost ({exc})")
 
     def pause_reading(self) -> None:

@@ -35,7 +35,7 @@ def copy_with_session(cmdlet: Any) -> Iterator[Any]:
     """Copy-Item -ToSession / -FromSession: files and directories (with -Recurse), permissions
     and modification times kept, progress shown on a terminal."""
     from pshell.client.session import PSSession
-    from pshell.remote.client import ConnectionBroken
+    from pshell.remote.invocation import ConnectionBroken
     session = cmdlet.ToSession if cmdlet.ToSession is not None else cmdlet.FromSession
     if isinstance(session, list) and len(session) == 1:
         session = session[0]

@@ -47,7 +47,7 @@ class WorkOptions:
             made = self._data
             if made is not None and made[0] is args and made[1] is using and made[2] is data:
                 return made[3]
-            from pshell.remote.client import invocation_data
+            from pshell.remote.invocation import invocation_data
             wire = invocation_data(args, using, data)
             self._data = (args, using, data, wire)
             return wire
@@ -223,7 +223,7 @@ class Work:
 
     def run_here(self, streams: Any) -> Iterator[Any]:
         """In the pipeline's thread (one computer): stream the output as it comes."""
-        from pshell.remote.client import ConnectionBroken
+        from pshell.remote.invocation import ConnectionBroken
         session = self._open(streams, once=True)
         try:
             inv = self._start(session, streams)
@@ -241,7 +241,7 @@ class Work:
     def run_queued(self, put: Any) -> None:
         """In a worker thread (several computers): everything goes to ``put`` in order, ending
         with ("end", computer, error-or-None)."""
-        from pshell.remote.client import ConnectionBroken
+        from pshell.remote.invocation import ConnectionBroken
         error = None
         session = None
         try:
@@ -268,7 +268,7 @@ class Work:
     def run_into_job(self, job: Any) -> Optional[Any]:
         """For -AsJob: results go into the child job's buffers; returns the failure, if any.
         A dropped connection makes the job Disconnected while it reconnects."""
-        from pshell.remote.client import ConnectionBroken
+        from pshell.remote.invocation import ConnectionBroken
         session = None
         try:
             sink = _JobSink(job)
@@ -315,7 +315,8 @@ class Work:
         """Disconnected: try again with backoff until it works, the time is up, or it can't."""
         import time
         from pshell.engine.jobs import JobState
-        from pshell.remote.client import ConnectionBroken, SessionRefused
+        from pshell.remote.client import SessionRefused
+        from pshell.remote.invocation import ConnectionBroken
         if getattr(session.connection, "session_ended", False):
             return remote_error(self.computer, f"The command failed: {reason}.").record
         job.StatusMessage = f"Disconnected ({reason}); reconnecting"
@@ -367,7 +368,8 @@ class Work:
         computer, so reconnect (one try) to stop it there.  None: stopped there, its end is on
         the way; _STOPPED_HERE: it could not be reached (the job stops here; a temporary
         session's idle timeout ends the command there)."""
-        from pshell.remote.client import ConnectionBroken, SessionRefused
+        from pshell.remote.client import SessionRefused
+        from pshell.remote.invocation import ConnectionBroken
         if session._disconnected or session.State == "Closed":
             return _STOPPED_HERE
         try:

@@ -176,7 +176,8 @@ class PSSession:
         follows (``followers``) go on where they were.  Returns the ids of followed invocations
         the remote host no longer knows (its host process ended).  Raises RuntimeException
         (cannot connect: worth retrying) or SessionRefused (no such session, in use)."""
-        from pshell.remote.client import ConnectionBroken, SessionRefused
+        from pshell.remote.client import SessionRefused
+        from pshell.remote.invocation import ConnectionBroken
         with self._lock:
             if self._closed:
                 raise SessionRefused(f"The session {self.Name} was removed.")
@@ -207,7 +208,7 @@ class PSSession:
             self.InstanceId = str(answer.get("session") or self.InstanceId)
             self.persistent = True
             self.interrupted.clear()
-            from pshell.remote.client import RemoteRunspace
+            from pshell.remote.invocation import RemoteRunspace
             if self.runspace is None:
                 self.runspace = RemoteRunspace(conn, 0, answer.get("prompt") or {})
             else:
@@ -235,7 +236,7 @@ class PSSession:
                     f"The session {self.Name} cannot be disconnected: {self.Transport} sessions "
                     f"end with their connection.")
             conn = self.connection
-            from pshell.remote.client import ConnectionBroken
+            from pshell.remote.invocation import ConnectionBroken
             try:
                 conn.disconnect(idle)
             except ConnectionBroken:
@@ -319,7 +320,7 @@ def _parse_time(text: Any) -> Any:
 
 def _remove_remote(session: PSSession, force: bool) -> None:
     """Remove-PSSession of a disconnected session: end it on the remote computer."""
-    from pshell.remote.client import ConnectionBroken
+    from pshell.remote.invocation import ConnectionBroken
     try:
         conn = connect_only(session.target, None, 30)
     except RuntimeException:
@@ -477,7 +478,7 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120,
 
 def _prepared(conn: Any, prepare: Any) -> Any:
     if prepare is not None:
-        from pshell.remote.client import ConnectionBroken
+        from pshell.remote.invocation import ConnectionBroken
         try:
             conn.prepared = prepare(conn)
         except ConnectionBroken as exc:
@@ -505,7 +506,8 @@ def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
     requests in order, so it runs only in the session just created, and not at all when that
     was refused.  ``once``: a temporary session that ends with its connection (see
     ``RemoteConnection.open_send``)."""
-    from pshell.remote.client import ConnectionBroken, SessionRefused
+    from pshell.remote.client import SessionRefused
+    from pshell.remote.invocation import ConnectionBroken
     session_id = _new_uuid()
     token = _new_token()
 
@@ -536,7 +538,8 @@ def open_session(target: Target, prompt: Any = None, name: Optional[str] = None,
 def attach_session(target: Target, key: str, prompt: Any = None, force: bool = False,
                    timeout: float = 120) -> PSSession:
     """Connect-PSSession -ComputerName h -Name n: attach to a session found on ``target``."""
-    from pshell.remote.client import ConnectionBroken, RemoteRunspace, SessionRefused
+    from pshell.remote.client import SessionRefused
+    from pshell.remote.invocation import ConnectionBroken, RemoteRunspace
     conn = connect_only(target, prompt, timeout)
     token = _new_token()
     try:
@@ -553,7 +556,7 @@ def attach_session(target: Target, key: str, prompt: Any = None, force: bool = F
 def list_sessions(target: Target, prompt: Any = None, timeout: float = 120
                   ) -> List[Dict[str, Any]]:
     """The sessions the user has on ``target``'s computer (as the host describes them)."""
-    from pshell.remote.client import ConnectionBroken
+    from pshell.remote.invocation import ConnectionBroken
     conn = connect_only(target, prompt, timeout)
     try:
         info = conn.hello(timeout=timeout)

@@ -242,7 +242,7 @@ class ReceivePSSession(_Connecting):
         session, while this returns at once."""
         import threading
         from pshell.engine.jobs import Job, JobState
-        from pshell.remote.client import ConnectionBroken
+        from pshell.remote.invocation import ConnectionBroken
         sessions = list(self.connected_sessions())
         if not sessions:
             return
@@ -293,7 +293,7 @@ class ReceivePSSession(_Connecting):
         yield parent
 
     def _to_host(self) -> Iterator[Any]:
-        from pshell.remote.client import ConnectionBroken
+        from pshell.remote.invocation import ConnectionBroken
         streams = _CmdletStreams(self)
         for session in list(self.connected_sessions()):
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 
-from pshell.remote.client import ConnectionBroken
+from pshell.remote.invocation import ConnectionBroken
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ import os
 import threading
 from typing import Any, Dict, List, Optional
 
-from pshell.remote.client import ConnectionBroken, RemoteConnection
+from pshell.remote.client import RemoteConnection
+from pshell.remote.invocation import ConnectionBroken
 from pshell.remote.framing import encode_frame
 from pshell.transport import bootstrap
 

@@ -108,7 +108,7 @@ def run_on_remote_pty(conn: Any, rs_id: int, argv: List[str], stdin: int = 0, st
     Raises ConnectionBroken when the connection is lost (the terminal is restored first)."""
     import termios
     import tty
-    from pshell.remote.client import ConnectionBroken
+    from pshell.remote.invocation import ConnectionBroken
 
     inv_id = conn.next_id()
     ended: Dict[str, Any] = {}
