@@ -9,6 +9,7 @@ computer.  The cmdlet (``pshell/cmdlets/session.py``) only turns parameters into
 from __future__ import annotations
 
 import _thread
+import sys
 
 from pshell.client.session import (PSSession, Target, not_connected_message, open_session,
                                    remote_error)
@@ -429,6 +430,9 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
     finally:
         for item in work:
             item.stop()
+        if "pshell.transport.tcp_ahead" in sys.modules:
+            from pshell.transport import tcp_ahead
+            tcp_ahead.drop([item.target for item in work])
 
 
 def _ready_for_threads(work: List["Work"]) -> None:
@@ -436,15 +440,33 @@ def _ready_for_threads(work: List["Work"]) -> None:
     import the modules they use (twenty threads importing one module queue on its lock) and
     work out the connection broker's directory."""
     import pshell.remote.client  # noqa: F401
-    if any(item.target is not None for item in work):
-        from pshell.client import broker
-        if broker.enabled() and any(item.target is not None and item.target.password is None
-                                    and item.target.transport.lower() != "process"
-                                    for item in work):
-            try:
-                broker._known_dir()
-            except Exception:
-                pass        # each thread tries again (and connects directly when it fails)
+    targets = [item.target for item in work if item.target is not None
+               and item.target.transport.lower() != "process"]
+    if not targets:
+        return
+    from pshell.client import broker
+    if broker.enabled() and any(target.password is None for target in targets):
+        try:
+            broker._known_dir()
+        except Exception:
+            pass        # each thread tries again (and connects directly when it fails)
+    _connect_ahead([target for target in targets
+                    if not broker.enabled() or target.password is not None])
+
+
+def _connect_ahead(targets: List[Any]) -> None:
+    """Direct connections of a process that has not loaded asyncssh yet: their TCP connections
+    are made while it loads (transport/tcp_ahead.py)."""
+    if not targets:
+        return
+    from pshell.transport import ssh_connect
+    if ssh_connect._ASYNCSSH is not None:
+        return                          # loaded: each thread connects at once
+    from pshell.transport import tcp_ahead
+    tcp_ahead.start([(target, ssh_connect.SSHTarget(target.host, target.user, target.port,
+                                                    target.key_file, target.password,
+                                                    target.options))
+                     for target in targets])
 
 
 def start_job(jobs: Any, work: List["Work"], command: str, name: Optional[str], limit: int) -> Any:

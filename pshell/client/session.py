@@ -466,6 +466,7 @@ def connect_only(target: "Target", prompt: Any = None, timeout: float = 120,
                             f"install asyncssh (pip install asyncssh)")
     ssh_target = SSHTarget(target.host, target.user, target.port, target.key_file,
                            target.password, target.options)
+    ssh_target.ahead_key = target       # a TCP connection made ahead for it (tcp_ahead)
     try:
         # the first requests leave with stage two (or the direct line): no round trip waits
         # for the engine's READY before them

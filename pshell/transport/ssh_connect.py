@@ -54,6 +54,9 @@ class SSHTarget:
         self.key_file = key_file
         self.password = password
         self.options = options or {}
+        #: what a TCP connection made ahead for this destination is held under
+        #: (:mod:`pshell.transport.tcp_ahead`): taken when the connection starts
+        self.ahead_key: Any = None
 
     def __repr__(self) -> str:   # never shows the password
         return f"SSHTarget({self.user + '@' if self.user else ''}{self.host}:{self.port or ''})"
@@ -640,6 +643,12 @@ async def _jump_chain(spec: str, prompt: Optional[PromptFunc], depth: int) -> An
         raise
 
 
+def destination_options(target: SSHTarget) -> ssh_config.SSHOptions:
+    """The ssh_config options for ``target`` (what a connection to it follows).  Raises
+    ssh_config.ConfigError."""
+    return ssh_config.resolve(target.host, target.user, target.port, _overrides(target))
+
+
 async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any:
     """Open an SSH connection (coroutine, on the shared loop).  Raises SSHError."""
     return await _connect(target, prompt, None, 0)
@@ -647,12 +656,27 @@ async def connect(target: SSHTarget, prompt: Optional[PromptFunc] = None) -> Any
 
 async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
                    depth: int) -> Any:
-    import asyncio
     asyncssh = load_asyncssh()
     label = target.host if not target.port else f"{target.host}:{target.port}"
     if depth > MAX_JUMPS:
         raise SSHError(f"Cannot connect to {label}: more than {MAX_JUMPS} ProxyJump hops "
                        f"(a loop in the config?)")
+    # a TCP connection made while asyncssh loaded (tcp_ahead) serves this destination only
+    sock = None
+    if depth == 0 and target.ahead_key is not None:
+        from pshell.transport import tcp_ahead
+        sock = tcp_ahead.take(target.ahead_key)
+    try:
+        return await _connect_with(target, prompt, tunnel, depth, label, asyncssh, sock)
+    except BaseException:
+        if sock is not None:
+            sock.close()
+        raise
+
+
+async def _connect_with(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
+                        depth: int, label: str, asyncssh: Any, sock: Any) -> Any:
+    import asyncio
     try:
         options = ssh_config.resolve(target.host, target.user, target.port,
                                      _overrides(target) if depth == 0 else None)
@@ -716,6 +740,10 @@ async def _connect(target: SSHTarget, prompt: Optional[PromptFunc], tunnel: Any,
         owned_tunnel = None
     if tunnel is not None:
         kwargs["tunnel"] = tunnel
+    elif sock is not None and not proxy_command:
+        kwargs["sock"] = sock
+    elif sock is not None:
+        sock.close()                    # not made for a connection through a proxy
     try:
         conn = await asyncio.wait_for(
             asyncssh.connect(options.get("hostname"), **kwargs), timeout + 5)

@@ -1,0 +1,131 @@
+"""TCP connections made while asyncssh loads (transport/tcp_ahead.py), against real sshd: the
+session runs over the very connection made ahead, the server's banner is left for the
+handshake, and whatever is not a connected socket of a direct destination (refused, still in
+progress, through a proxy, taken before it was made, never taken) is closed and left to the
+usual connect, whose errors are unchanged."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from pshell.client.session import Target, connect_only, open_session
+from pshell.engine.errors import RuntimeException
+from pshell.transport import ssh_connect, tcp_ahead
+from pshell.transport.ssh_connect import SSHTarget
+
+
+@pytest.fixture
+def client_home(sshd_hosts, monkeypatch):
+    monkeypatch.setenv("HOME", sshd_hosts.home)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    # as in a fresh process: asyncssh not loaded yet (connecting loads it: load_asyncssh then
+    # finds it imported)
+    monkeypatch.setattr(ssh_connect, "_ASYNCSSH", None)
+    return sshd_hosts
+
+
+def _made(key, seconds: float = 30.0):
+    """Wait until the background thread has made ``key``'s connection (the socket) or given it
+    up (None: nothing is held)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with tcp_ahead._LOCK:
+            if tcp_ahead._HELD.get(key) is not None or key not in tcp_ahead._HELD:
+                return tcp_ahead._HELD.get(key)
+        time.sleep(0.01)
+    raise AssertionError("the connection made ahead never came")
+
+
+def test_the_session_runs_over_the_connection_made_ahead(client_home):
+    target = Target("server01")
+    tcp_ahead.start([(target, SSHTarget("server01"))])
+    sock = _made(target)
+    assert sock is not None
+    # nothing read: the banner waits for the handshake
+    assert sock.recv(8, socket.MSG_PEEK) == b"SSH-2.0-"
+    local_port = sock.getsockname()[1]
+    session = open_session(target)
+    try:
+        # sshd names the client's port of this login: the one opened ahead
+        seen = session.runspace.invoke("$env:SSH_CONNECTION")[0].split()
+        assert int(seen[1]) == local_port
+    finally:
+        session.close()
+    assert target not in tcp_ahead._HELD             # taken, not kept
+
+
+def test_a_refused_connection_is_closed_and_the_usual_error_said(client_home):
+    target = Target("deadhost")
+    tcp_ahead.start([(target, SSHTarget("deadhost"))])
+    sock = _made(target)
+    assert tcp_ahead.take(target) is None
+    assert sock is None or sock.fileno() == -1      # closed
+    with pytest.raises(RuntimeException) as caught:
+        connect_only(Target("deadhost"), timeout=30)
+    assert "connection refused or host unreachable" in str(caught.value)
+
+
+def test_a_connection_still_being_made_is_not_used(client_home):
+    # a listener whose backlog is full drops further SYNs: a connection to it stays in progress
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    try:
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(listener.getsockname())
+            fillers.append(filler)
+        time.sleep(0.2)
+        port = listener.getsockname()[1]
+        key = object()
+        tcp_ahead.start([(key, SSHTarget("127.0.0.1", port=port,
+                                         options={"StrictHostKeyChecking": "yes"}))])
+        sock = _made(key)
+        assert sock is not None
+        assert tcp_ahead.take(key) is None          # not connected: closed, not handed on
+        assert sock.fileno() == -1
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+def test_nothing_is_made_ahead_for_a_destination_behind_a_proxy(client_home):
+    key = object()
+    tcp_ahead.start([(key, SSHTarget("server01", options={"ProxyCommand": "nc %h %p"}))])
+    assert _made(key) is None
+    assert tcp_ahead.take(key) is None
+
+
+def test_a_connection_taken_before_it_is_made_is_not_made(client_home):
+    keys = [object() for _ in range(3)]
+    for key in keys:                    # taken (by the usual connect) before the thread runs
+        with tcp_ahead._LOCK:
+            tcp_ahead._HELD[key] = None
+        assert tcp_ahead.take(key) is None
+    tcp_ahead._open_all([(key, SSHTarget("server01")) for key in keys])
+    assert not any(key in tcp_ahead._HELD for key in keys)
+
+
+def test_a_connection_never_taken_is_closed_when_dropped(client_home):
+    key = object()
+    tcp_ahead.start([(key, SSHTarget("server02"))])
+    sock = _made(key)
+    assert sock is not None and sock.fileno() != -1
+    tcp_ahead.drop([key])
+    assert sock.fileno() == -1
+    assert key not in tcp_ahead._HELD
+
+
+def test_nothing_more_is_made_ahead_once_asyncssh_is_loaded(client_home, monkeypatch):
+    # the handshakes begin then: the other destinations connect as usual
+    monkeypatch.setattr(ssh_connect, "_ASYNCSSH", ssh_connect.load_asyncssh())
+    key = object()
+    tcp_ahead.start([(key, SSHTarget("server01"))])
+    assert _made(key) is None
+    assert tcp_ahead.take(key) is None
