@@ -105,8 +105,11 @@ def test_hostile_requests_get_an_answer_and_the_broker_goes_on(broker_env, tmp_p
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(30)
             sock.connect(path)
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
+            try:
+                sock.sendall(data)
+                sock.shutdown(socket.SHUT_WR)
+            except (BrokenPipeError, ConnectionResetError):
+                pass        # a line too long: the broker answered and closed before its end
             answer = b""
             while True:
                 try:
