@@ -340,16 +340,24 @@ def bench_first_fanout(hosts, names, config, env, opts) -> None:
 
     def ours() -> float:
         stop_host_in(hosts.state_dir)
-        time.sleep(0.2)
-        return child_run(pshell_argv(command), first)
+        time.sleep(SETTLE)
+        took = child_run(pshell_argv(command), first)
+        # the host it started forks its spares after the burst: stopped, so that the peers
+        # measured next run on a quiet machine too (they ran inside that refill before)
+        stop_host_in(hosts.state_dir)
+        return took
+
+    def settled(argv) -> float:
+        time.sleep(SETTLE)
+        return child_run(argv, env)
     child_run(pshell_argv(command), first)          # the engine cached on the far side
     mine, theirs, plain = [], [], []
     for _ in range(opts.repeat):
         mine.append(ours())
-        plain.append(child_run([sys.executable, "-W", "ignore", script, config] + names, env))
+        plain.append(settled([sys.executable, "-W", "ignore", script, config] + names))
         if pssh:
-            theirs.append(child_run([pssh, "-p", str(count), "-t", "60", "-H", " ".join(names),
-                                     "-x", f"-F {config} -o BatchMode=yes", "true"], env))
+            theirs.append(settled([pssh, "-p", str(count), "-t", "60", "-H", " ".join(names),
+                                   "-x", f"-F {config} -o BatchMode=yes", "true"]))
     print(f"first fan-out over {count} hosts (nothing running on either side; medians)")
     o, a = statistics.median(mine), statistics.median(plain)
     if pssh:
