@@ -10,7 +10,8 @@ machine - and on a fleet, each connection's round trip and its sshd's start are 
 the handshake can begin.  It stops when asyncssh is in: the handshakes start then, and the other
 destinations connect as usual.  :func:`take` hands a connected socket to the handshake
 (``asyncssh.connect(sock=...)``); when there is none, or it is not connected (refused, still
-in progress, reset), the connection is made as before, with its usual errors and timeouts.
+in progress, reset, closed by the server), the connection is made as before, with its usual
+errors and timeouts.
 
 Only what ``ssh`` itself connects to first: the first address of the destination's HostName and
 Port (AddressFamily respected), for a destination reached without ProxyJump or ProxyCommand.
@@ -59,6 +60,13 @@ def take(key: Any) -> Any:
     try:
         if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
             sock.getpeername()          # raises while the connection is still being made
+            try:
+                # the banner, or nothing yet; an end means the server dropped it meanwhile
+                # (sshd's MaxStartups drops some of many connections that wait at once)
+                if sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+                    raise ConnectionResetError
+            except BlockingIOError:
+                pass
             return sock
     except OSError:
         pass

@@ -129,3 +129,22 @@ def test_nothing_more_is_made_ahead_once_asyncssh_is_loaded(client_home, monkeyp
     tcp_ahead.start([(key, SSHTarget("server01"))])
     assert _made(key) is None
     assert tcp_ahead.take(key) is None
+
+
+def test_a_connection_the_server_dropped_meanwhile_is_not_used(client_home):
+    # what sshd does past MaxStartups: it accepts and closes at once
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        key = object()
+        tcp_ahead.start([(key, SSHTarget("127.0.0.1", port=listener.getsockname()[1]))])
+        sock = _made(key)
+        assert sock is not None
+        accepted, _ = listener.accept()
+        accepted.close()
+        time.sleep(0.2)
+        assert tcp_ahead.take(key) is None          # ended: closed, the usual connect runs
+        assert sock.fileno() == -1
+    finally:
+        listener.close()
