@@ -397,7 +397,7 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
         from queue import SimpleQueue  # type: ignore[assignment]
     events: "SimpleQueue[Any]" = SimpleQueue()
     remaining = len(work)
-    _ready_for_threads(work)
+    _ready_for_threads(work, limit)
     # at most ``limit`` threads, each taking the next item until none is left (in order): as
     # many items at a time as before, with no thread waiting on a gate.  Plain ``_thread``
     # threads (daemon ones: nothing waits for them at exit; they end with their last item)
@@ -435,10 +435,11 @@ def fan_out(work: List["Work"], limit: int) -> Iterator[Any]:
             tcp_ahead.drop([item.target for item in work])
 
 
-def _ready_for_threads(work: List["Work"]) -> None:
+def _ready_for_threads(work: List["Work"], limit: int) -> None:
     """What every thread of a fan-out would otherwise do first, done once before they start:
     import the modules they use (twenty threads importing one module queue on its lock) and
-    work out the connection broker's directory."""
+    work out the connection broker's directory; and the TCP connections of the first
+    ``limit`` direct ones, made while asyncssh loads."""
     import pshell.remote.client  # noqa: F401
     targets = [item.target for item in work if item.target is not None
                and item.target.transport.lower() != "process"]
@@ -450,8 +451,10 @@ def _ready_for_threads(work: List["Work"]) -> None:
             broker._known_dir()
         except Exception:
             pass        # each thread tries again (and connects directly when it fails)
+    # only as many as the first threads take at once: a connection made ahead waits
+    # unauthenticated until its thread takes it, and sshd counts those (MaxStartups)
     _connect_ahead([target for target in targets
-                    if not broker.enabled() or target.password is not None])
+                    if not broker.enabled() or target.password is not None][:max(1, limit)])
 
 
 def _connect_ahead(targets: List[Any]) -> None:

@@ -148,3 +148,19 @@ def test_a_connection_the_server_dropped_meanwhile_is_not_used(client_home):
         assert sock.fileno() == -1
     finally:
         listener.close()
+
+
+def test_a_fan_out_makes_ahead_only_what_its_first_threads_take(client_home, monkeypatch):
+    # a connection made ahead waits unauthenticated until its thread takes it: with
+    # -ThrottleLimit 2, the first two destinations only (the broker off, as here)
+    from pshell.client import invoke
+    started = []
+    monkeypatch.setattr(tcp_ahead, "start", lambda pairs: started.extend(pairs))
+
+    class Item:
+        def __init__(self, host):
+            self.target = Target(host)
+    work = [Item(name) for name in ("server01", "server02", "server03")]
+    invoke._ready_for_threads(work, 2)
+    assert [key.host for key, _ in started] == ["server01", "server02"]
+    assert [target.host for _, target in started] == ["server01", "server02"]
