@@ -740,10 +740,11 @@ async def _connect_with(target: SSHTarget, prompt: Optional[PromptFunc], tunnel:
         owned_tunnel = None
     if tunnel is not None:
         kwargs["tunnel"] = tunnel
-    elif sock is not None and not proxy_command:
-        kwargs["sock"] = sock
-    elif sock is not None:
-        sock.close()                    # not made for a connection through a proxy
+    if sock is not None:
+        if tunnel is None and not proxy_command:
+            kwargs["sock"] = sock
+        else:
+            sock.close()                # not made for a connection through a jump or proxy
     try:
         conn = await asyncio.wait_for(
             asyncssh.connect(options.get("hostname"), **kwargs), timeout + 5)
