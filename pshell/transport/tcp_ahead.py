@@ -139,9 +139,12 @@ def _open(target: Any) -> Optional[Any]:
     try:
         sock.setblocking(False)
         sock.connect_ex(address)
-        # the server's banner (or the end of a refused connection) makes it readable
-        select.select([sock], [], [], BANNER_WAIT)
-    except OSError:
+        # the server's banner (or the end of a refused connection) makes it readable; poll,
+        # not select: a process with many descriptors open has numbers select cannot take
+        waiting = select.poll()
+        waiting.register(sock.fileno(), select.POLLIN)
+        waiting.poll(BANNER_WAIT * 1000)
+    except BaseException:
         sock.close()
-        return None
+        raise
     return sock

@@ -6,6 +6,7 @@ usual connect, whose errors are unchanged."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -164,3 +165,27 @@ def test_a_fan_out_makes_ahead_only_what_its_first_threads_take(client_home, mon
     invoke._ready_for_threads(work, 2)
     assert [key.host for key, _ in started] == ["server01", "server02"]
     assert [target.host for _, target in started] == ["server01", "server02"]
+
+
+def test_a_process_with_many_descriptors_open_still_connects_ahead(client_home):
+    # a long REPL with many sessions: the socket's number is past what select() can take
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("fewer than 1,200 descriptors allowed")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        key = object()
+        tcp_ahead.start([(key, SSHTarget("server01"))])
+        sock = _made(key)
+        assert sock is not None and sock.fileno() > 1024
+        assert sock.recv(8, socket.MSG_PEEK) == b"SSH-2.0-"
+        assert tcp_ahead.take(key) is sock
+        sock.close()
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
