@@ -465,6 +465,11 @@ def _connect_ahead(targets: List[Any]) -> None:
     from pshell.transport import ssh_connect
     if ssh_connect._ASYNCSSH is not None:
         return                          # loaded: each thread connects at once
+    from pshell.transport.broker_request import config_stamp
+    if config_stamp() is None:
+        # a Match exec runs a command at each evaluation of the config (or a file cannot be
+        # read): evaluated by each connection alone, once, as ssh does
+        return
     from pshell.transport import tcp_ahead
     tcp_ahead.start([(target, ssh_connect.SSHTarget(target.host, target.user, target.port,
                                                     target.key_file, target.password,

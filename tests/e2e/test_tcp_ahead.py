@@ -189,3 +189,27 @@ def test_a_process_with_many_descriptors_open_still_connects_ahead(client_home):
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_nothing_is_made_ahead_when_the_config_runs_commands(client_home, monkeypatch, tmp_path):
+    # a Match exec runs its command at each evaluation of the config: ssh evaluates it once per
+    # connection, and so does pshell (making a connection ahead would evaluate it twice)
+    from pshell.client import invoke
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    ran = tmp_path / "ran"
+    config = open(os.path.join(client_home.home, ".ssh", "config")).read()
+    (home / ".ssh" / "config").write_text(f'Match exec "echo x >> {ran}; false"\n' + config)
+    monkeypatch.setenv("HOME", str(home))
+    started = []
+    monkeypatch.setattr(tcp_ahead, "start", lambda pairs: started.extend(pairs))
+
+    class Item:
+        def __init__(self, host):
+            self.target = Target(host)
+    invoke._ready_for_threads([Item("server01"), Item("server02")], 8)
+    assert started == [] and not ran.exists()
+    # the same config without the Match exec: both made ahead
+    (home / ".ssh" / "config").write_text(config)
+    invoke._ready_for_threads([Item("server01"), Item("server02")], 8)
+    assert [key.host for key, _ in started] == ["server01", "server02"]
