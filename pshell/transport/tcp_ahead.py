@@ -37,17 +37,28 @@ _LOCK = _thread.allocate_lock()
 #: key -> the connected socket, or None while it is being opened; a key no longer here was taken
 #: (or dropped) and is not opened
 _HELD: Dict[Any, Any] = {}
+#: (key, SSHTarget) yet to be opened, in order
+_QUEUE: List[Tuple[Any, Any]] = []
+#: whether the thread that opens them runs (one at a time: they are opened one after the other)
+_WORKING = [False]
+#: how many connections made ahead were taken (the broker's status says it)
+TAKEN = [0]
 
 
 def start(targets: List[Tuple[Any, Any]]) -> None:
     """Open, in the background, a TCP connection for each ``(key, SSHTarget)``; the key is what
-    :func:`take` is asked with (the caller's own object for that destination)."""
+    :func:`take` is asked with (the caller's own object for that destination).  Safe to call
+    again and again (the broker calls it as each request arrives): one thread at a time opens
+    them, in the order given, a later call's queued after what is already waiting."""
     with _LOCK:
         fresh = [(key, target) for key, target in targets if key not in _HELD]
         for key, _ in fresh:
             _HELD[key] = None
-    if fresh:
-        _thread.start_new_thread(_open_all, (fresh,))
+        _QUEUE.extend(fresh)
+        if not fresh or _WORKING[0]:
+            return
+        _WORKING[0] = True
+    _thread.start_new_thread(_open_all, ())
 
 
 def take(key: Any) -> Any:
@@ -67,6 +78,7 @@ def take(key: Any) -> Any:
                     raise ConnectionResetError
             except BlockingIOError:
                 pass
+            TAKEN[0] += 1
             return sock
     except OSError:
         pass
@@ -83,27 +95,38 @@ def drop(keys: List[Any]) -> None:
             sock.close()
 
 
-def _open_all(targets: List[Tuple[Any, Any]]) -> None:
+def _open_all() -> None:
+    """The thread: what is queued, one after the other, until none is left or asyncssh is in;
+    the switch interval is put back, and the thread marked gone, together with the decision to
+    stop (a later start() then starts a thread of its own)."""
     import sys
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
-        _open_each(targets)
-    finally:
-        sys.setswitchinterval(interval)
-
-
-def _open_each(targets: List[Tuple[Any, Any]]) -> None:
-    from pshell.transport import ssh_connect
-    for key, target in targets:
+        _open_each(lambda: sys.setswitchinterval(interval))
+    except BaseException:
         with _LOCK:
-            if ssh_connect._ASYNCSSH is not None:
+            if _WORKING[0]:
+                sys.setswitchinterval(interval)
+                _WORKING[0] = False
+        raise
+
+
+def _open_each(stop: Any) -> None:
+    from pshell.transport import ssh_connect
+    while True:
+        with _LOCK:
+            if ssh_connect._ASYNCSSH is not None or not _QUEUE:
                 # loaded: the handshakes begin, and the rest connect as usual (a connection
                 # made now would only wait on this thread)
-                for key, _ in targets:
+                for key, _ in _QUEUE:
                     if _HELD.get(key, 0) is None:
                         del _HELD[key]
+                del _QUEUE[:]
+                stop()
+                _WORKING[0] = False
                 return
+            key, target = _QUEUE.pop(0)
             if key not in _HELD:        # taken or dropped meanwhile: the handshake connects
                 continue
         try:

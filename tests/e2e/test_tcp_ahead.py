@@ -109,8 +109,38 @@ def test_a_connection_taken_before_it_is_made_is_not_made(client_home):
         with tcp_ahead._LOCK:
             tcp_ahead._HELD[key] = None
         assert tcp_ahead.take(key) is None
-    tcp_ahead._open_all([(key, SSHTarget("server01")) for key in keys])
+    with tcp_ahead._LOCK:               # queued as start() would, run in this thread
+        assert not tcp_ahead._WORKING[0]
+        tcp_ahead._WORKING[0] = True
+        tcp_ahead._QUEUE.extend((key, SSHTarget("server01")) for key in keys)
+    tcp_ahead._open_all()
     assert not any(key in tcp_ahead._HELD for key in keys)
+    assert not tcp_ahead._QUEUE and not tcp_ahead._WORKING[0]
+
+
+def test_calls_one_after_the_other_share_one_thread(client_home, monkeypatch):
+    # the broker calls start() as each request arrives: one thread opens them all, in turn
+    # (threads in parallel would undo the one-at-a-time pacing)
+    import _thread
+    started = []
+    real = _thread.start_new_thread
+    monkeypatch.setattr(_thread, "start_new_thread",
+                        lambda *args: started.append(args) or real(*args))
+    keys = [object() for _ in range(3)]
+    for key, host in zip(keys, ("server01", "server02", "server03")):
+        tcp_ahead.start([(key, SSHTarget(host))])
+    socks = [_made(key) for key in keys]
+    assert len(started) == 1
+    assert all(sock is not None and sock.recv(8, socket.MSG_PEEK) == b"SSH-2.0-" for sock in socks)
+    tcp_ahead.drop(keys)
+    deadline = time.monotonic() + 30
+    while tcp_ahead._WORKING[0] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not tcp_ahead._WORKING[0]        # gone once nothing is queued: a later call starts one
+    key = object()
+    tcp_ahead.start([(key, SSHTarget("server01"))])
+    assert _made(key) is not None and len(started) == 2
+    tcp_ahead.drop([key])
 
 
 def test_a_connection_never_taken_is_closed_when_dropped(client_home):
