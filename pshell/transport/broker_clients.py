@@ -377,11 +377,15 @@ def _accept(broker: Broker, server_sock: socket.socket) -> None:
             loop.call_later(1.0, loop.add_reader, server_sock.fileno(), _accept, broker,
                             server_sock)
             return
-        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, fd)
-        try:
-            sock.setblocking(False)
-            _Client(broker, sock).start()
-        except Exception as exc:        # the broker must go on serving others
-            print(f"pshell broker: a client failed: {type(exc).__name__}: {exc}",
-                  file=sys.stderr, flush=True)
-            sock.close()
+        _adopt(broker, _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, fd))
+
+
+def _adopt(broker: Broker, sock: Any) -> None:
+    """Serve an accepted client (by the loop, or by the thread that met the first ones)."""
+    try:
+        sock.setblocking(False)
+        _Client(broker, sock).start()
+    except Exception as exc:        # the broker must go on serving others
+        print(f"pshell broker: a client failed: {type(exc).__name__}: {exc}",
+              file=sys.stderr, flush=True)
+        sock.close()

@@ -35,7 +35,8 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
-from pshell.transport.broker_clients import MAX_REQUEST, _accept, _Client
+from pshell.transport.broker_ahead import EarlyClients
+from pshell.transport.broker_clients import MAX_REQUEST, _accept, _adopt, _Client
 from pshell.transport.broker_request import Plan, check_request, config_stamp, decide
 
 __all__ = ["main", "check_request"]
@@ -49,6 +50,7 @@ _PLAN_LINE = MAX_REQUEST       # a longer request line is decided each time (non
 MAX_WARM = 8                   # warm channels kept per connection key
 WARM_DELAY = 0.2               # seconds without a request for a key before its channels are replaced
 DEFAULT_WARM_KEEP = 30.0       # seconds a warm channel waits to be used (PSHELL_BROKER_WARM)
+AHEAD_KEEP = 10.0              # seconds a TCP connection made while asyncssh loaded waits to be taken
 
 
 class _Held:
@@ -151,16 +153,21 @@ class Broker:
         self.burst_began = 0.0
         self.last_request = 0.0
         self.waiting: Dict[_Client, float] = {}    # clients yet to send their line: until when
-        self.counts = {"served": 0, "warm_opened": 0, "warm_used": 0}
+        self.counts = {"served": 0, "warm_opened": 0, "warm_used": 0, "early": 0}
+        self.ahead: List[str] = []      # keys of TCP connections made ahead, until dropped
+        self.ahead_until = 0.0
 
     # ---- what a request decides -------------------------------------------------------
-    def _plan(self, line: bytes) -> Plan:
+    def _plan(self, line: bytes, kept_only: bool = False) -> Any:
         """The request's decisions: kept per request line while config_stamp() is unchanged
-        (resolving the config was a quarter of the broker's work per channel)."""
+        (resolving the config was a quarter of the broker's work per channel).  ``kept_only``:
+        None instead when they could not be kept (nothing decided)."""
         stamp = config_stamp()
         plan = self.plans.get(line)
         if plan is not None and stamp is not None and plan.stamp == stamp:
             return plan
+        if kept_only and (stamp is None or len(line) > _PLAN_LINE):
+            return None
         req = check_request(line)
         key, said = decide(req)
         from pshell.transport import ssh as ssh_transport
@@ -186,6 +193,7 @@ class Broker:
                     return held
         target = SSHTarget(req["host"], req["user"], req["port"], req["key_file"], None,
                            req["options"])
+        target.ahead_key = key      # a TCP connection made while asyncssh loaded (broker_ahead)
         ssh = await connect(target, None)
         _lazy_keepalive(ssh)
         held = _Held(ssh)
@@ -416,7 +424,7 @@ class Broker:
                 "channels": sum(held.channels for held in pools),
                 "warm": sum(len(pool) for pool in self.warm.values()),
                 "clients": self.clients - 1,        # not counting the one asking
-                **self.counts}
+                "ahead_taken": _ahead_taken(), **self.counts}
 
     async def _channel(self, plan: Plan, client: "_Client") -> Any:
         """A held (or new) connection with a started channel on it: (held, link)."""
@@ -458,6 +466,10 @@ class Broker:
         request line in LINE_WAIT seconds are refused, connections without a channel since
         ``persist`` seconds are closed, and so are warm channels unused for warm_keep."""
         now = time.monotonic()
+        if self.ahead and now >= self.ahead_until:     # made ahead and never taken: closed
+            from pshell.transport import tcp_ahead
+            keys, self.ahead = self.ahead, []
+            tcp_ahead.drop(keys)
         if self.waiting:
             for client in [c for c, until in self.waiting.items() if until <= now]:
                 client._no_line()
@@ -554,19 +566,31 @@ def _lazy_keepalive(ssh: Any) -> None:
         ssh._keepalive_timer = loop.call_later(ssh._keepalive_interval, callback)
 
 
+def _ahead_taken() -> int:
+    tcp_ahead = sys.modules.get("pshell.transport.tcp_ahead")
+    return tcp_ahead.TAKEN[0] if tcp_ahead is not None else 0
+
+
 def _closed(ssh: Any) -> bool:
     transport = getattr(ssh, "_transport", None)
     return transport is None or transport.is_closing()
 
 
-async def _serve_forever(directory: str, persist: float, server_sock: socket.socket,
-                         inode: int) -> None:
+async def _serve_forever(broker: Broker, server_sock: socket.socket, inode: int,
+                         early: Optional[EarlyClients] = None) -> None:
     import asyncio
     from pshell.transport.ssh_connect import set_warning_sink
-    broker = Broker(directory, persist)
+    directory, persist = broker.directory, broker.persist
     set_warning_sink(broker.warn)
     loop = asyncio.get_running_loop()
     server_sock.setblocking(False)
+    if early is not None:
+        # the clients met while asyncssh loaded (their requests unread), served as any other
+        broker.ahead = early.keys
+        broker.ahead_until = time.monotonic() + AHEAD_KEEP
+        broker.counts["early"] = len(early.accepted)
+        for sock in early.accepted:
+            _adopt(broker, sock)
     loop.add_reader(server_sock.fileno(), _accept, broker, server_sock)
     path = os.path.join(directory, SOCKET_NAME)
     try:
@@ -612,12 +636,17 @@ def main(argv: List[str]) -> int:
                      os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     os.write(pid_fd, f"{os.getpid()}\n".encode())
     os.close(pid_fd)
-    from pshell.transport.ssh import run_async
-    from pshell.transport.ssh_connect import load_asyncssh
-    load_asyncssh()
-    _quiet_asyncssh()
+    broker = Broker(directory, persist)
+    early = EarlyClients(broker, server_sock)       # while asyncssh loads
     try:
-        run_async(_serve_forever(directory, persist, server_sock, inode))
+        from pshell.transport.ssh import run_async
+        from pshell.transport.ssh_connect import load_asyncssh
+        load_asyncssh()
+        _quiet_asyncssh()
+    finally:
+        early.stop()
+    try:
+        run_async(_serve_forever(broker, server_sock, inode, early))
     finally:
         try:
             if os.stat(path).st_ino == inode:
