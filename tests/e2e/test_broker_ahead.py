@@ -170,8 +170,11 @@ def test_hostile_clients_while_the_broker_starts_get_todays_answers(broker_env, 
             sock.settimeout(30)
             sock.connect(path)
             return sock
-        garbage, long_line, gone, slow, endless, unended = (client() for _ in range(6))
+        garbage, long_line, gone, slow, endless, unended, version, status_early = (
+            client() for _ in range(8))
         garbage.sendall(b"garbage\n")
+        version.sendall(b'{"v": 2, "host": "server01"}\n')
+        status_early.sendall(b'{"v": 1, "status": true}\n')
         try:
             long_line.sendall(b"x" * 200000 + b"\n")
         except (BrokenPipeError, ConnectionResetError):
@@ -186,6 +189,8 @@ def test_hostile_clients_while_the_broker_starts_get_todays_answers(broker_env, 
         assert "not JSON" in _answer(garbage)["error"]
         assert "at most" in _answer(long_line)["error"]
         assert "one line" in _answer(unended)["error"]
+        assert "version 1" in _answer(version)["error"]
+        assert _answer(status_early)["ok"] is True
         first = slow.recv(65536).split(b"\n")[0]
         assert json.loads(first)["ok"] is True, first      # the channel is open: served
         slow.close()
@@ -200,9 +205,9 @@ def test_hostile_clients_while_the_broker_starts_get_todays_answers(broker_env, 
             # and nothing was done for it: no connection to the host it named
             assert sshd_hosts.addresses["server03"] not in {addr for _, addr in _tcp(broker.pid)}
         # all of them met by the thread (a status request is the loop's)
-        assert status["early"] == 6 + (os.getuid() == 0), status
+        assert status["early"] == 8 + (os.getuid() == 0), status
         endless.close()
-        for sock in (garbage, long_line, unended):
+        for sock in (garbage, long_line, unended, version, status_early):
             sock.close()
         # the broker goes on: a fresh process is served by it
         done = run(broker_env, "Invoke-Command server01 { 'hi' }", str(tmp_path))
