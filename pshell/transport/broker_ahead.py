@@ -71,13 +71,17 @@ class EarlyClients:
         server.setblocking(False)
         fd = server.fileno()
         waiting: Dict[Any, float] = {}      # ours, line not whole yet: until when it is looked at
+        watch = select.poll()
+        watch.register(self.wake_r, select.POLLIN)
+        watch.register(fd, select.POLLIN)
         while True:
-            watch = [self.wake_r] + ([fd] if len(self.accepted) < _MAX_EARLY else [])
-            ready, _, _ = select.select(watch, [], [], _PEEK_EVERY if waiting else None)
+            ready = [ready_fd for ready_fd, _ in watch.poll(_PEEK_EVERY * 1000 if waiting else None)]
             if self.wake_r in ready:
                 return
             if fd in ready:
                 self._accept(waiting)
+                if len(self.accepted) >= _MAX_EARLY:
+                    watch.unregister(fd)        # the rest wait in the backlog for the loop
             now = time.monotonic()
             for sock, until in list(waiting.items()):
                 if self._look(sock) or now >= until:
