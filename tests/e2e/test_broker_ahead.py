@@ -88,9 +88,10 @@ def test_a_fan_out_that_starts_the_broker_runs_over_connections_made_while_it_lo
     assert len(seen) == 2 and all(len(line.split()) == 4 for line in seen), done.stderr
     (path,) = _find(broker_env["XDG_RUNTIME_DIR"], "sock")
     status = _status(path)
-    # both requests came while the broker loaded asyncssh: both connections it holds were
-    # made then, and taken by their handshakes
-    assert status["early"] == 2 and status["connections"] == 2 and status["ahead_taken"] == 2, status
+    # both requests came while the broker loaded asyncssh, and the connections made meanwhile
+    # (one after the other: both, unless the import ended first) were taken by their handshakes
+    assert status["early"] == 2 and status["connections"] == 2, status
+    assert 1 <= status["ahead_taken"] <= 2, status
     with open(os.path.join(os.path.dirname(path), "pid")) as fh:
         pid = int(fh.read())
     # sshd names the client's port of each login: the broker's connections
