@@ -436,3 +436,31 @@ def rs(sshd_hosts, monkeypatch, tmp_path):
         runspace.invoke("Get-PSSession | Remove-PSSession")
     finally:
         runspace.close()
+
+
+def find_named(root: str, name: str) -> List[str]:
+    """Every file called ``name`` under ``root``."""
+    return [os.path.join(d, name) for d, _, files in os.walk(root) if name in files]
+
+
+def stop_brokers(runtime: str) -> None:
+    """SIGTERM to every connection broker whose pid file is under ``runtime``."""
+    for pid_file in find_named(runtime, "pid"):
+        try:
+            with open(pid_file) as fh:
+                os.kill(int(fh.read().strip()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+
+
+@pytest.fixture
+def broker_env(sshd_hosts):
+    """An environment with the broker on, in a short private runtime directory of its own; the
+    broker it starts is stopped (by its pid) at the end."""
+    import tempfile
+    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
+    env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", XDG_RUNTIME_DIR=runtime)
+    yield env
+    stop_brokers(runtime)
+    time.sleep(0.2)
+    shutil.rmtree(runtime, ignore_errors=True)

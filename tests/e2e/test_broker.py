@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import needs_cli
+from conftest import find_named as _find, needs_cli, stop_brokers as _stop_brokers
 
 pytestmark = needs_cli
 
@@ -26,32 +26,6 @@ pytestmark = needs_cli
 WRAPPER = ("import sys\nsys.argv = ['pshell', '-NoProfile', '-c', sys.argv[1]]\n"
            "from pshell.cli import main\nmain()\n"     # main(): `python -m pshell` leaves by os._exit
            "print('ASYNCSSH', 'asyncssh' in sys.modules, file=sys.stderr)\n")
-
-
-@pytest.fixture
-def broker_env(sshd_hosts):
-    """An environment with the broker on, in a short private runtime directory of its own; the
-    broker it starts is stopped (by its pid) at the end."""
-    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
-    env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", XDG_RUNTIME_DIR=runtime)
-    yield env
-    _stop_brokers(runtime)
-    time.sleep(0.2)
-    shutil.rmtree(runtime, ignore_errors=True)
-
-
-def _stop_brokers(runtime: str) -> None:
-    """SIGTERM to every broker whose pid file is under ``runtime``."""
-    for pid_file in _find(runtime, "pid"):
-        try:
-            with open(pid_file) as fh:
-                os.kill(int(fh.read().strip()), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
-
-
-def _find(root, name):
-    return [os.path.join(d, name) for d, _, files in os.walk(root) if name in files]
 
 
 def run(env, command, cwd):

@@ -9,31 +9,18 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-import pytest
 
-from conftest import needs_cli
-from test_broker import _find, _stop_brokers, run
+from conftest import find_named as _find, needs_cli
+from test_broker import run
 
 pytestmark = needs_cli
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture
-def broker_env(sshd_hosts):
-    runtime = tempfile.mkdtemp(prefix="pb-", dir="/tmp")
-    env = sshd_hosts.env(PSHELL_BROKER="1", PSHELL_BROKER_PERSIST="30", XDG_RUNTIME_DIR=runtime)
-    yield env
-    _stop_brokers(runtime)
-    time.sleep(0.2)
-    shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _status(path):
