@@ -103,7 +103,10 @@ def test_nothing_is_made_ahead_for_a_destination_behind_a_proxy(client_home):
     assert tcp_ahead.take(key) is None
 
 
-def test_a_connection_taken_before_it_is_made_is_not_made(client_home):
+def test_a_connection_taken_before_it_is_made_is_not_made(client_home, monkeypatch):
+    opened = []
+    real_open = tcp_ahead._open
+    monkeypatch.setattr(tcp_ahead, "_open", lambda target: opened.append(target) or real_open(target))
     keys = [object() for _ in range(3)]
     for key in keys:                    # taken (by the usual connect) before the thread runs
         with tcp_ahead._LOCK:
@@ -114,6 +117,7 @@ def test_a_connection_taken_before_it_is_made_is_not_made(client_home):
         tcp_ahead._WORKING[0] = True
         tcp_ahead._QUEUE.extend((key, SSHTarget("server01")) for key in keys)
     tcp_ahead._open_all()
+    assert opened == []                 # no connection made for a destination already taken
     assert not any(key in tcp_ahead._HELD for key in keys)
     assert not tcp_ahead._QUEUE and not tcp_ahead._WORKING[0]
 
